@@ -1,0 +1,53 @@
+// `npm run cli -- <command> …`: Node entry point over src/lib. Each command lives in its own module.
+import { argv, exit } from 'node:process';
+
+type Handler = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Handler>> = {
+  data: async () => (await import('./data')).run,
+  train: async () => (await import('./train')).run,
+  generate: async () => (await import('./generate')).run,
+  eval: async () => (await import('./evaluate')).run,
+  bench: async () => (await import('./bench')).run,
+};
+
+const USAGE = `usage: npm run cli -- <command> [options]
+
+commands:
+  data stats <dir> [--json]     dataset statistics
+  data validate <dir>           validate a HOSER-format dataset (exit 1 on errors)
+  data build --src <dir> --out <dir>
+                                build the embedded Porto dataset from raw OSM + GPS
+  train …                       train the teacher or a student (see: train --help)
+  generate …                    generate routes from a checkpoint
+  eval …                        evaluate generated routes
+  bench …                       benchmarks (JSON)`;
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = argv.slice(2);
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const load = commands[cmd];
+  if (!load) {
+    console.error(`unknown command "${cmd}"\n\n${USAGE}`);
+    return 2;
+  }
+  let handler: Handler;
+  try {
+    handler = await load();
+  } catch (e) {
+    console.error(`command "${cmd}" is not available in this build: ${(e as Error).message}`);
+    return 2;
+  }
+  return handler(rest);
+}
+
+main().then(
+  (code) => exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    exit(1);
+  },
+);
