@@ -1,0 +1,62 @@
+// Builds every derived structure of a dataset in one call (DESIGN §3.3). The result holds only
+// typed arrays and plain objects, so a worker can post it and IndexedDB can store it as is.
+import type { Derived, GridSpec } from './derivedTypes';
+import type { Dataset, Trajectory } from './types';
+import { networkFingerprint } from './fingerprint';
+import { buildRoadFeatures } from './roadFeatures';
+import { buildRoadGraph } from './roadGraph';
+import { buildGridVocab, defaultPortoGrid } from './grid';
+import { partitionZones } from './zones';
+import { buildZoneGraph } from './zoneTransitions';
+
+export interface DerivedOptions {
+  /** Teacher grid; defaults to the LM-TAD Porto grid. */
+  grid?: GridSpec;
+  /** Number of zones (HOSER: 300). */
+  nZones?: number;
+  /** Seed of the zone partition. */
+  seed?: number;
+}
+
+/**
+ * Mean and std of log1p(seconds between consecutive road entry times) over `trips` (HOSER's time
+ * label statistics). With no hops at all: mean 0, std 1. The std is floored at 1e-6.
+ */
+export function hopTimeStats(trips: Trajectory[]): { mean: number; std: number } {
+  let n = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (const t of trips) {
+    for (let i = 1; i < t.times.length; i++) {
+      const v = Math.log1p(Math.max(0, t.times[i] - t.times[i - 1]));
+      n++;
+      sum += v;
+      sumSq += v * v;
+    }
+  }
+  if (n === 0) return { mean: 0, std: 1 };
+  const mean = sum / n;
+  const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  return { mean, std: Math.max(std, 1e-6) };
+}
+
+export function buildDerived(ds: Dataset, opts: DerivedOptions = {}): Derived {
+  const net = ds.network;
+  const features = buildRoadFeatures(net);
+  const graph = buildRoadGraph(net, features);
+  const grid = buildGridVocab(opts.grid ?? defaultPortoGrid(), features);
+  const zones = partitionZones(net, graph, opts.nZones ?? 300, opts.seed ?? 1);
+  const train = ds.splits.train;
+  const zoneGraph = buildZoneGraph(zones, train);
+  const { mean, std } = hopTimeStats(train);
+  return {
+    fingerprint: networkFingerprint(net),
+    features,
+    graph,
+    grid,
+    zones,
+    zoneGraph,
+    timeMean: mean,
+    timeStd: std,
+  };
+}

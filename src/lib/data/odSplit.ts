@@ -1,0 +1,59 @@
+// OD-disjoint train/val/test split. Trips are grouped by (origin road, destination road) and whole
+// groups are assigned, so no OD pair of one split occurs in another (test ∩ train = val ∩ train =
+// val ∩ test = ∅). Groups are visited in a seeded shuffle of their sorted keys and each goes to the
+// split that is furthest below its target share, which keeps the ratios close to 7:1:2.
+import type { SplitName, Trajectory } from './types';
+import { SPLITS } from './types';
+import { makeRng, shuffleInPlace } from '../random';
+
+export interface OdSplitOptions {
+  seed?: number;
+  /** Target shares of train, val, test (normalised). */
+  ratios?: [number, number, number];
+}
+
+export function odKey(t: Trajectory): string {
+  return `${t.roads[0]}>${t.roads[t.roads.length - 1]}`;
+}
+
+export function odSplit(
+  trips: Trajectory[],
+  opts: OdSplitOptions = {},
+): Record<SplitName, Trajectory[]> {
+  const seed = opts.seed ?? 42;
+  const ratios = opts.ratios ?? [0.7, 0.1, 0.2];
+  const sum = ratios[0] + ratios[1] + ratios[2];
+  const share = ratios.map((r) => r / sum);
+
+  const groups = new Map<string, Trajectory[]>();
+  for (const t of trips) {
+    const k = odKey(t);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
+  }
+  // Sorted keys first, so the result does not depend on the input order of the groups.
+  const keys = shuffleInPlace([...groups.keys()].sort(), makeRng(seed));
+
+  const out: Record<SplitName, Trajectory[]> = { train: [], val: [], test: [] };
+  let assigned = 0;
+  for (const k of keys) {
+    const g = groups.get(k) as Trajectory[];
+    const after = assigned + g.length;
+    // Deficit of each split if this group went elsewhere; the largest deficit takes the group.
+    let best = 0;
+    let bestDef = -Infinity;
+    SPLITS.forEach((s, i) => {
+      const def = share[i] * after - out[s].length;
+      if (def > bestDef) {
+        bestDef = def;
+        best = i;
+      }
+    });
+    out[SPLITS[best]].push(...g);
+    assigned = after;
+  }
+  // Keep each split in a stable, input-independent order.
+  for (const s of SPLITS) out[s].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out;
+}

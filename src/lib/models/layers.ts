@@ -1,0 +1,415 @@
+// Small layers as plain functions over named tf.Variables. A ParamStore creates and owns the
+// variables (seeded initialisers, stable names for checkpoints); each layer is a `…Params`
+// factory that registers its variables plus an `apply…` function that is pure tensor math, so
+// models compose them freely inside tf.tidy / tf.variableGrads.
+//
+// Every op used here has a gradient in tfjs-core: MatMul, Add, Mul, Gather (→ UnsortedSegmentSum),
+// UnsortedSegmentSum (→ Gather), LeakyRelu, Exp, RealDiv, Erf, Mean, Rsqrt. The per-node max used to
+// stabilise the edge softmax is wrapped in a zero-gradient op: softmax does not depend on the shift.
+import * as tf from '@tensorflow/tfjs';
+import { makeRng, normalArray } from '../random';
+import { uniqueVariableName } from '../train/checkpoint';
+
+// ---------------------------------------------------------------------------------------------
+// Parameter store
+
+export type Init =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'normal'; std: number }
+  /** U(-limit, limit). */
+  | { kind: 'uniform'; limit: number };
+
+/** PyTorch's nn.Linear default: U(±1/√fanIn) for weight and bias. */
+export const torchLinearInit = (fanIn: number): Init => ({ kind: 'uniform', limit: 1 / Math.sqrt(fanIn) });
+/** Glorot/Xavier uniform (PyG's lin and attention weights). */
+export const glorotInit = (fanIn: number, fanOut: number): Init => ({
+  kind: 'uniform',
+  limit: Math.sqrt(6 / (fanIn + fanOut)),
+});
+
+export interface ParamInfo {
+  name: string;
+  variable: tf.Variable;
+  /** Decayed by AdamW (matrices and embeddings); biases, norms and frequencies are not. */
+  decay: boolean;
+}
+
+/**
+ * Owns a model's variables. Names are model-local ("road/gat0/lin_l/w"); the tf variable name is
+ * `${prefix}/${name}`, with checkpoint.ts's "#k" suffix when another live model already holds it
+ * (tfjs refuses duplicate variable names), so checkpoint.canonicalName gives the prefixed name back.
+ */
+export class ParamStore {
+  private readonly params = new Map<string, ParamInfo>();
+  private readonly byTfName = new Map<string, ParamInfo>();
+  private readonly rng: () => number;
+  readonly prefix: string;
+
+  constructor(seed: number, prefix: string) {
+    this.rng = makeRng(seed);
+    this.prefix = prefix;
+  }
+
+  create(name: string, shape: number[], init: Init, decay = shape.length >= 2): tf.Variable {
+    if (this.params.has(name)) throw new Error(`ParamStore: parameter ${name} exists`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = this.initValues(size, init);
+    const variable = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true, uniqueVariableName(`${this.prefix}/${name}`)));
+    const info: ParamInfo = { name, variable, decay };
+    this.params.set(name, info);
+    this.byTfName.set(variable.name, info);
+    return variable;
+  }
+
+  private initValues(size: number, init: Init): Float32Array {
+    switch (init.kind) {
+      case 'zeros':
+        return new Float32Array(size);
+      case 'ones':
+        return new Float32Array(size).fill(1);
+      case 'normal':
+        return normalArray(this.rng, size, init.std);
+      case 'uniform': {
+        const out = new Float32Array(size);
+        for (let i = 0; i < size; i++) out[i] = (2 * this.rng() - 1) * init.limit;
+        return out;
+      }
+    }
+  }
+
+  get(name: string): tf.Variable {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`ParamStore: no parameter ${name}`);
+    return p.variable;
+  }
+
+  /** Model-local name of a tf variable name (as keys of tf.variableGrads). */
+  localName(tfName: string): string | undefined {
+    return this.byTfName.get(tfName)?.name;
+  }
+
+  list(filter?: (name: string) => boolean): ParamInfo[] {
+    const all = [...this.params.values()];
+    return filter ? all.filter((p) => filter(p.name)) : all;
+  }
+
+  variables(filter?: (name: string) => boolean): tf.Variable[] {
+    return this.list(filter).map((p) => p.variable);
+  }
+
+  count(filter?: (name: string) => boolean): number {
+    return this.list(filter).reduce((s, p) => s + p.variable.size, 0);
+  }
+
+  /** Decay flag keyed by tf variable, for AdamW's decayMask. */
+  decayOf(v: tf.Variable): boolean {
+    return this.byTfName.get(v.name)?.decay ?? v.shape.length >= 2;
+  }
+
+  /** Copies of all weights keyed by model-local name (reads back from the device). */
+  getWeights(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const p of this.params.values()) out[p.name] = Float32Array.from(p.variable.dataSync() as Float32Array);
+    return out;
+  }
+
+  /** Restores weights by model-local name; every parameter must be present with the right size. */
+  setWeights(w: Record<string, Float32Array>): void {
+    for (const p of this.params.values()) {
+      const v = w[p.name];
+      if (!v) throw new Error(`weights lack parameter ${p.name}`);
+      if (v.length !== p.variable.size) {
+        throw new Error(`parameter ${p.name} has ${v.length} values, expected ${p.variable.size}`);
+      }
+    }
+    tf.tidy(() => {
+      for (const p of this.params.values()) p.variable.assign(tf.tensor(w[p.name], p.variable.shape, 'float32'));
+    });
+  }
+
+  dispose(): void {
+    for (const p of this.params.values()) p.variable.dispose();
+    this.params.clear();
+    this.byTfName.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense, LayerNorm, Embedding, activations
+
+export interface DenseParams {
+  w: tf.Variable; // [in, out]
+  b?: tf.Variable; // [out]
+}
+
+export function denseParams(
+  store: ParamStore,
+  name: string,
+  inDim: number,
+  outDim: number,
+  opts: { bias?: boolean; init?: 'torch' | 'glorot' } = {},
+): DenseParams {
+  const init = opts.init === 'glorot' ? glorotInit(inDim, outDim) : torchLinearInit(inDim);
+  const w = store.create(`${name}/w`, [inDim, outDim], init);
+  const b = opts.bias === false ? undefined : store.create(`${name}/b`, [outDim], torchLinearInit(inDim), false);
+  return { w, b };
+}
+
+/** x [..., in] → [..., out]; leading dimensions are flattened for the matmul and restored. */
+export function applyDense(p: DenseParams, x: tf.Tensor): tf.Tensor {
+  const [inDim, outDim] = p.w.shape as [number, number];
+  const lead = x.shape.slice(0, -1);
+  const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]);
+  let y: tf.Tensor = tf.matMul(x2 as tf.Tensor2D, p.w as tf.Tensor2D);
+  if (p.b) y = tf.add(y, p.b);
+  return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
+}
+
+export interface LayerNormParams {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  eps: number;
+}
+
+export function layerNormParams(store: ParamStore, name: string, dim: number, eps = 1e-5): LayerNormParams {
+  return {
+    gamma: store.create(`${name}/gamma`, [dim], { kind: 'ones' }, false),
+    beta: store.create(`${name}/beta`, [dim], { kind: 'zeros' }, false),
+    eps,
+  };
+}
+
+/** LayerNorm over the last axis. */
+export function applyLayerNorm(p: LayerNormParams, x: tf.Tensor): tf.Tensor {
+  const axis = x.rank - 1;
+  const mean = tf.mean(x, axis, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), axis, true);
+  const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, p.eps)));
+  return tf.add(tf.mul(normed, p.gamma), p.beta);
+}
+
+export function embeddingParams(store: ParamStore, name: string, count: number, dim: number, std = 1): tf.Variable {
+  // PyTorch nn.Embedding initialises N(0, 1).
+  return store.create(`${name}/table`, [count, dim], { kind: 'normal', std });
+}
+
+/** Rows of `table` at integer `ids` (any shape) → [...ids.shape, dim]. */
+export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  if (ids.rank === 1) return tf.gather(table, ids);
+  const flat = tf.gather(table, tf.reshape(ids, [-1]));
+  return tf.reshape(flat, [...ids.shape, table.shape[1] as number]);
+}
+
+/** Exact GELU (PyTorch nn.GELU default): x·Φ(x). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** Identity forward, zero gradient (tfjs has no stopGradient). */
+const stopGradientOp = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = inputs[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+});
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph structures prepared once per graph (static during training)
+
+/**
+ * A directed graph with self loops added, ready for message passing. Tensors are owned by this
+ * object (dispose it). `inPad` lists each node's incoming edge ids padded with `nEdges`, used to
+ * take a per-destination max of edge scores.
+ */
+export interface GraphTensors {
+  nNodes: number;
+  nEdges: number;
+  src: tf.Tensor1D;
+  dst: tf.Tensor1D;
+  /** [E, edgeDim] edge attributes, or per-edge scalar weights [E] for GCN. */
+  edgeAttr?: tf.Tensor2D;
+  edgeWeight?: tf.Tensor1D;
+  inPad?: tf.Tensor2D;
+  dispose(): void;
+}
+
+/**
+ * GATv2 graph: adds one self loop per node whose attribute is the mean of the node's incoming edge
+ * attributes (PyG fill_value='mean'; zeros for a node with no incoming edge). Existing self loops
+ * are dropped first, as PyG does.
+ */
+export function prepareGatGraph(
+  nNodes: number,
+  src: Int32Array,
+  dst: Int32Array,
+  edgeAttr: Float32Array,
+  edgeDim: number,
+): GraphTensors {
+  const keep: number[] = [];
+  for (let e = 0; e < src.length; e++) if (src[e] !== dst[e]) keep.push(e);
+  const E = keep.length + nNodes;
+  const s = new Int32Array(E);
+  const d = new Int32Array(E);
+  const a = new Float32Array(E * edgeDim);
+  const sums = new Float64Array(nNodes * edgeDim);
+  const deg = new Int32Array(nNodes);
+  keep.forEach((e, i) => {
+    s[i] = src[e];
+    d[i] = dst[e];
+    deg[dst[e]]++;
+    for (let k = 0; k < edgeDim; k++) {
+      a[i * edgeDim + k] = edgeAttr[e * edgeDim + k];
+      sums[dst[e] * edgeDim + k] += edgeAttr[e * edgeDim + k];
+    }
+  });
+  for (let v = 0; v < nNodes; v++) {
+    const i = keep.length + v;
+    s[i] = v;
+    d[i] = v;
+    for (let k = 0; k < edgeDim; k++) a[i * edgeDim + k] = deg[v] > 0 ? sums[v * edgeDim + k] / deg[v] : 0;
+  }
+  return makeGraphTensors(nNodes, s, d, { attr: a, edgeDim });
+}
+
+/**
+ * GCN graph with PyG GCNConv normalisation: add a weight-1 self loop to nodes lacking one, then
+ * w'_e = deg(src)^-½ · w_e · deg(dst)^-½ with deg = weighted in-degree.
+ */
+export function prepareGcnGraph(nNodes: number, src: Int32Array, dst: Int32Array, weight: Float32Array): GraphTensors {
+  const hasLoop = new Uint8Array(nNodes);
+  for (let e = 0; e < src.length; e++) if (src[e] === dst[e]) hasLoop[src[e]] = 1;
+  const missing: number[] = [];
+  for (let v = 0; v < nNodes; v++) if (!hasLoop[v]) missing.push(v);
+  const E = src.length + missing.length;
+  const s = new Int32Array(E);
+  const d = new Int32Array(E);
+  const w = new Float32Array(E);
+  s.set(src);
+  d.set(dst);
+  w.set(weight);
+  missing.forEach((v, i) => {
+    s[src.length + i] = v;
+    d[src.length + i] = v;
+    w[src.length + i] = 1;
+  });
+  const deg = new Float64Array(nNodes);
+  for (let e = 0; e < E; e++) deg[d[e]] += w[e];
+  const inv = (x: number) => (x > 0 ? 1 / Math.sqrt(x) : 0);
+  for (let e = 0; e < E; e++) w[e] = inv(deg[s[e]]) * w[e] * inv(deg[d[e]]);
+  return makeGraphTensors(nNodes, s, d, { weight: w });
+}
+
+function makeGraphTensors(
+  nNodes: number,
+  s: Int32Array,
+  d: Int32Array,
+  extra: { attr?: Float32Array; edgeDim?: number; weight?: Float32Array },
+): GraphTensors {
+  const E = s.length;
+  // Incoming edge lists padded to the max in-degree (pad id = E → a -inf score appended later).
+  const deg = new Int32Array(nNodes);
+  for (let e = 0; e < E; e++) deg[d[e]]++;
+  let maxDeg = 1;
+  for (let v = 0; v < nNodes; v++) maxDeg = Math.max(maxDeg, deg[v]);
+  const inPad = new Int32Array(nNodes * maxDeg).fill(E);
+  const fill = new Int32Array(nNodes);
+  for (let e = 0; e < E; e++) inPad[d[e] * maxDeg + fill[d[e]]++] = e;
+
+  const src = tf.tensor1d(s, 'int32');
+  const dst = tf.tensor1d(d, 'int32');
+  const inPadT = tf.tensor2d(inPad, [nNodes, maxDeg], 'int32');
+  const edgeAttr = extra.attr ? tf.tensor2d(extra.attr, [E, extra.edgeDim as number], 'float32') : undefined;
+  const edgeWeight = extra.weight ? tf.tensor1d(extra.weight, 'float32') : undefined;
+  return {
+    nNodes,
+    nEdges: E,
+    src,
+    dst,
+    edgeAttr,
+    edgeWeight,
+    inPad: inPadT,
+    dispose() {
+      src.dispose();
+      dst.dispose();
+      inPadT.dispose();
+      edgeAttr?.dispose();
+      edgeWeight?.dispose();
+    },
+  };
+}
+
+/** Softmax of per-edge scores [E] over the incoming edges of each destination node. */
+export function edgeSoftmax(scores: tf.Tensor1D, g: GraphTensors): tf.Tensor1D {
+  if (!g.inPad) throw new Error('edgeSoftmax needs inPad');
+  // Per-destination max, with no gradient (the softmax is shift-invariant).
+  const padded = tf.concat([stopGradient(scores), tf.tensor1d([-1e30])]);
+  const nodeMax = tf.max(tf.gather(padded, g.inPad), 1) as tf.Tensor1D;
+  const ex = tf.exp(tf.sub(scores, tf.gather(nodeMax, g.dst)));
+  const denom = tf.unsortedSegmentSum(ex, g.dst, g.nNodes);
+  return tf.div(ex, tf.gather(denom, g.dst)) as tf.Tensor1D;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GATv2 (Brody et al.; PyG GATv2Conv with heads=1, concat, share_weights=False)
+
+export interface GatV2Params {
+  lin_l: DenseParams; // source transform (with bias)
+  lin_r: DenseParams; // target transform (with bias)
+  lin_edge: DenseParams; // edge attributes, no bias
+  att: tf.Variable; // [out]
+  bias: tf.Variable; // [out]
+  negativeSlope: number;
+}
+
+export function gatV2Params(store: ParamStore, name: string, inDim: number, outDim: number, edgeDim: number): GatV2Params {
+  return {
+    lin_l: denseParams(store, `${name}/lin_l`, inDim, outDim, { init: 'glorot' }),
+    lin_r: denseParams(store, `${name}/lin_r`, inDim, outDim, { init: 'glorot' }),
+    lin_edge: denseParams(store, `${name}/lin_edge`, edgeDim, outDim, { bias: false, init: 'glorot' }),
+    att: store.create(`${name}/att`, [outDim, 1], glorotInit(outDim, 1)),
+    bias: store.create(`${name}/bias`, [outDim], { kind: 'zeros' }, false),
+    negativeSlope: 0.2,
+  };
+}
+
+/**
+ * x [N, in] → [N, out]. score_e = att·LeakyReLU(W_l x_src + W_r x_dst + W_e a_e);
+ * α = softmax over each node's incoming edges (self loop included); out_i = Σ α_e W_l x_src + b.
+ */
+export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors): tf.Tensor2D {
+  if (!g.edgeAttr) throw new Error('GATv2 needs edge attributes');
+  const xl = applyDense(p.lin_l, x) as tf.Tensor2D;
+  const xr = applyDense(p.lin_r, x) as tf.Tensor2D;
+  const xlSrc = tf.gather(xl, g.src);
+  const pre = tf.add(tf.add(xlSrc, tf.gather(xr, g.dst)), applyDense(p.lin_edge, g.edgeAttr));
+  const scores = tf.reshape(tf.matMul(tf.leakyRelu(pre, p.negativeSlope) as tf.Tensor2D, p.att as tf.Tensor2D), [-1]);
+  const alpha = edgeSoftmax(scores as tf.Tensor1D, g);
+  const msg = tf.mul(xlSrc, tf.expandDims(alpha, 1));
+  return tf.add(tf.unsortedSegmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GCN (Kipf & Welling; PyG GCNConv)
+
+export interface GcnParams {
+  w: tf.Variable; // [in, out], no bias inside the linear
+  bias: tf.Variable; // [out]
+}
+
+export function gcnParams(store: ParamStore, name: string, inDim: number, outDim: number): GcnParams {
+  return {
+    w: store.create(`${name}/w`, [inDim, outDim], glorotInit(inDim, outDim)),
+    bias: store.create(`${name}/bias`, [outDim], { kind: 'zeros' }, false),
+  };
+}
+
+/** x [N, in] → [N, out]: out_i = Σ_{e: j→i} w'_e (x_j W) + b, w' from prepareGcnGraph. */
+export function applyGcn(p: GcnParams, x: tf.Tensor2D, g: GraphTensors): tf.Tensor2D {
+  if (!g.edgeWeight) throw new Error('GCN needs edge weights');
+  const h = tf.matMul(x, p.w as tf.Tensor2D);
+  const msg = tf.mul(tf.gather(h, g.src), tf.expandDims(g.edgeWeight, 1));
+  return tf.add(tf.unsortedSegmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
+}

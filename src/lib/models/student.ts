@@ -1,0 +1,510 @@
+// HOSER, the student (DESIGN §4.2; facts in reference/hoser.md): road encoder (features + GATv2),
+// zone encoder (GCN), trajectory encoder (causal transformer with a relative spatio-temporal
+// bias), navigator (additive attention over candidate roads) and a per-candidate time head.
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import { buildQueryBatch, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
+import {
+  ParamStore,
+  applyDense,
+  applyGatV2,
+  applyGcn,
+  applyLayerNorm,
+  denseParams,
+  embed,
+  embeddingParams,
+  gatV2Params,
+  gcnParams,
+  gelu,
+  layerNormParams,
+  prepareGatGraph,
+  prepareGcnGraph,
+  type DenseParams,
+  type GatV2Params,
+  type GcnParams,
+  type GraphTensors,
+  type LayerNormParams,
+} from './layers';
+
+export interface StudentConfig {
+  /** Road id embedding width (HOSER 64). */
+  roadIdDim: number;
+  /** Width of each of the len/type/lon/lat embeddings (HOSER 16); roadDim = roadIdDim + 4·this. */
+  roadFeatDim: number;
+  /** GATv2 layers over the road graph and GCN layers over the zone graph (HOSER 2 each). */
+  gnnLayers: number;
+  /** Time embedding width (HOSER 128 = 64 learnable frequencies × cos/sin). trajDim = roadDim + timeDim. */
+  timeDim: number;
+  /** Attention heads and transformer blocks of the trajectory encoder (HOSER 2, 2). */
+  heads: number;
+  layers: number;
+  /** MLP width = trajDim · mlpRatio (HOSER 4 → 1024). */
+  mlpRatio: number;
+  /** Hidden width of the road/zone fusion gate MLP (HOSER 64). */
+  fusionHidden: number;
+  /** Width of the Linear(1,·) embeddings of metric_dis / metric_angle (HOSER 128). */
+  metricDim: number;
+  /** Additive-attention width of the navigator (HOSER 128). */
+  navDim: number;
+  /** Hidden width of each branch of the time head (HOSER 64). */
+  timeHidden: number;
+  /**
+   * The thesis code's variant: road and zone encoders stay at their random initialisation and get
+   * no gradient. Default false: both encoders are trained every batch, as in HOSER.
+   */
+  freezeEncoders: boolean;
+}
+
+export const DEFAULT_STUDENT_CONFIG: StudentConfig = {
+  roadIdDim: 64,
+  roadFeatDim: 16,
+  gnnLayers: 2,
+  timeDim: 128,
+  heads: 2,
+  layers: 2,
+  mlpRatio: 4,
+  fusionHidden: 64,
+  metricDim: 128,
+  navDim: 128,
+  timeHidden: 64,
+  freezeEncoders: false,
+};
+
+/** Half-width preset for in-browser training and quick runs. */
+export const SMALL_STUDENT_CONFIG: StudentConfig = {
+  roadIdDim: 32,
+  roadFeatDim: 8,
+  gnnLayers: 2,
+  timeDim: 64,
+  heads: 2,
+  layers: 2,
+  mlpRatio: 4,
+  fusionHidden: 32,
+  metricDim: 64,
+  navDim: 64,
+  timeHidden: 32,
+  freezeEncoders: false,
+};
+
+export const STUDENT_PRESETS = { default: DEFAULT_STUDENT_CONFIG, small: SMALL_STUDENT_CONFIG } as const;
+
+export function roadDimOf(c: StudentConfig): number {
+  return c.roadIdDim + 4 * c.roadFeatDim;
+}
+
+export function trajDimOf(c: StudentConfig): number {
+  return roadDimOf(c) + c.timeDim;
+}
+
+/** Road and zone embeddings for the whole network (cache them for generation). */
+export type EncodedNetwork = {
+  road: tf.Tensor2D; // [nRoads, roadDim]
+  zone: tf.Tensor2D; // [nZones, roadDim]
+};
+
+export interface StudentOutput {
+  /** [N, C]; padding candidates hold −1e9 (zero probability after softmax). */
+  logits: tf.Tensor2D;
+  /** [N, C] normalised log1p seconds to each candidate. */
+  timePred: tf.Tensor2D;
+}
+
+interface BlockParams {
+  ln1: LayerNormParams;
+  qkv: DenseParams;
+  /** Relative-position key/value maps Linear(2, headDim), stored as [2, dh] + bias. */
+  relK: DenseParams;
+  relV: DenseParams;
+  proj: DenseParams;
+  ln2: LayerNormParams;
+  fc: DenseParams;
+  out: DenseParams;
+}
+
+const NEG = -1e9;
+
+/** Names of parameters that belong to the road/zone encoders. */
+export function isEncoderParam(name: string): boolean {
+  return name.startsWith('road/') || name.startsWith('zone/');
+}
+
+export class Student {
+  readonly config: StudentConfig;
+  readonly store: ParamStore;
+  readonly nRoads: number;
+  readonly nZones: number;
+  private readonly roadGraph: GraphTensors;
+  private readonly zoneGraph: GraphTensors;
+  private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
+  private frozen: EncodedNetwork | null = null;
+
+  // parameters
+  private readonly p: {
+    roadId: tf.Variable;
+    roadLen: DenseParams;
+    roadType: tf.Variable;
+    roadLon: DenseParams;
+    roadLat: DenseParams;
+    gat: GatV2Params[];
+    zoneEmb: tf.Variable;
+    gcn: GcnParams[];
+    fuse1: DenseParams;
+    fuse2: DenseParams;
+    freqs: tf.Variable;
+    blocks: BlockParams[];
+    navQ: DenseParams;
+    navK: DenseParams;
+    navV: DenseParams;
+    metricDis: DenseParams;
+    metricAngle: DenseParams;
+    timeTraj: DenseParams;
+    timeCand: DenseParams;
+    timeOut: DenseParams;
+  };
+
+  constructor(derived: Derived, config: Partial<StudentConfig> = {}, seed = 42) {
+    this.config = { ...DEFAULT_STUDENT_CONFIG, ...config };
+    const c = this.config;
+    const roadDim = roadDimOf(c);
+    const D = trajDimOf(c);
+    if (D % c.heads !== 0) throw new Error(`trajectory width ${D} is not divisible by ${c.heads} heads`);
+    const dh = D / c.heads;
+    const f = derived.features;
+    this.nRoads = f.n;
+    this.nZones = derived.zones.nZones;
+    const s = new ParamStore(seed, 'student');
+    this.store = s;
+
+    const gat: GatV2Params[] = [];
+    for (let l = 0; l < c.gnnLayers; l++) gat.push(gatV2Params(s, `road/gat${l}`, roadDim, roadDim, 2));
+    const gcn: GcnParams[] = [];
+    for (let l = 0; l < c.gnnLayers; l++) gcn.push(gcnParams(s, `zone/gcn${l}`, roadDim, roadDim));
+    const blocks: BlockParams[] = [];
+    for (let l = 0; l < c.layers; l++) {
+      const n = `traj/block${l}`;
+      blocks.push({
+        ln1: layerNormParams(s, `${n}/ln1`, D),
+        qkv: denseParams(s, `${n}/qkv`, D, 3 * D),
+        relK: denseParams(s, `${n}/relK`, 2, dh),
+        relV: denseParams(s, `${n}/relV`, 2, dh),
+        proj: denseParams(s, `${n}/proj`, D, D),
+        ln2: layerNormParams(s, `${n}/ln2`, D),
+        fc: denseParams(s, `${n}/fc`, D, D * c.mlpRatio),
+        out: denseParams(s, `${n}/out`, D * c.mlpRatio, D),
+      });
+    }
+    this.p = {
+      roadId: embeddingParams(s, 'road/id', f.n, c.roadIdDim),
+      roadLen: denseParams(s, 'road/len', 1, c.roadFeatDim),
+      roadType: embeddingParams(s, 'road/type', Math.max(1, f.nTypes), c.roadFeatDim),
+      roadLon: denseParams(s, 'road/lon', 1, c.roadFeatDim),
+      roadLat: denseParams(s, 'road/lat', 1, c.roadFeatDim),
+      gat,
+      zoneEmb: embeddingParams(s, 'zone/id', Math.max(1, this.nZones), roadDim),
+      gcn,
+      fuse1: denseParams(s, 'traj/fuse1', 2 * roadDim, c.fusionHidden),
+      fuse2: denseParams(s, 'traj/fuse2', c.fusionHidden, 1),
+      freqs: s.create('traj/freqs', [c.timeDim / 2], { kind: 'normal', std: 1 }, false),
+      blocks,
+      navQ: denseParams(s, 'nav/q', D + roadDim, c.navDim, { bias: false }),
+      navK: denseParams(s, 'nav/k', roadDim + 2 * c.metricDim, c.navDim, { bias: false }),
+      navV: denseParams(s, 'nav/v', c.navDim, 1, { bias: false }),
+      metricDis: denseParams(s, 'nav/metricDis', 1, c.metricDim),
+      metricAngle: denseParams(s, 'nav/metricAngle', 1, c.metricDim),
+      timeTraj: denseParams(s, 'time/traj', D, c.timeHidden),
+      timeCand: denseParams(s, 'time/cand', roadDim, c.timeHidden),
+      timeOut: denseParams(s, 'time/out', 2 * c.timeHidden, 1),
+    };
+
+    const g = derived.graph;
+    this.roadGraph = prepareGatGraph(f.n, g.src, g.dst, g.edgeAttr, 2);
+    const zg = derived.zoneGraph;
+    this.zoneGraph = prepareGcnGraph(Math.max(1, this.nZones), zg.src, zg.dst, zg.weight);
+    this.roadInputs = tf.tidy(() => ({
+      ids: tf.range(0, f.n, 1, 'int32') as tf.Tensor1D,
+      len: tf.tensor2d(f.lenZ, [f.n, 1]),
+      type: tf.tensor1d(f.typeId, 'int32'),
+      lon: tf.tensor2d(f.lonZ, [f.n, 1]),
+      lat: tf.tensor2d(f.latZ, [f.n, 1]),
+    }));
+  }
+
+  /** Variables the optimiser updates (encoders excluded when frozen). */
+  trainableVariables(): tf.Variable[] {
+    return this.config.freezeEncoders ? this.store.variables((n) => !isEncoderParam(n)) : this.store.variables();
+  }
+
+  paramCount(): number {
+    return this.store.count();
+  }
+
+  /**
+   * Road and zone embeddings. Trained encoders: call inside the loss function so gradients reach
+   * the GNNs. Frozen encoders: computed once and cached (the caller must not dispose the result).
+   */
+  encodeNetwork(): EncodedNetwork {
+    if (this.config.freezeEncoders) {
+      if (!this.frozen) {
+        // Kept explicitly: the first call may happen inside a caller's tidy / variableGrads scope.
+        const e = tf.tidy(() => this.computeEncoders());
+        this.frozen = { road: tf.keep(e.road), zone: tf.keep(e.zone) };
+      }
+      return this.frozen;
+    }
+    return this.computeEncoders();
+  }
+
+  /** True when encodeNetwork returns a cached object the caller must not dispose. */
+  get encodedIsCached(): boolean {
+    return this.config.freezeEncoders;
+  }
+
+  private computeEncoders(): EncodedNetwork {
+    const p = this.p;
+    const ri = this.roadInputs;
+    let x = tf.concat(
+      [
+        embed(p.roadId, ri.ids),
+        applyDense(p.roadLen, ri.len),
+        embed(p.roadType, ri.type),
+        applyDense(p.roadLon, ri.lon),
+        applyDense(p.roadLat, ri.lat),
+      ],
+      1,
+    ) as tf.Tensor2D;
+    p.gat.forEach((layer, l) => {
+      x = applyGatV2(layer, x, this.roadGraph);
+      if (l < p.gat.length - 1) x = tf.relu(x);
+    });
+    let z = p.zoneEmb as tf.Tensor2D;
+    p.gcn.forEach((layer, l) => {
+      z = applyGcn(layer, z, this.zoneGraph);
+      if (l < p.gcn.length - 1) z = tf.relu(z);
+    });
+    return { road: x, zone: z };
+  }
+
+  /** Trajectory encoder states [B, T, D] for the batch's prefixes. */
+  encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork): tf.Tensor3D {
+    const c = this.config;
+    const p = this.p;
+    const { B, T } = batch;
+    const D = trajDimOf(c);
+    const H = c.heads;
+    const dh = D / H;
+    const roadIds = tf.tensor1d(batch.roadIds, 'int32');
+    const zoneIds = tf.tensor1d(batch.zoneIds, 'int32');
+    const r = tf.gather(enc.road, roadIds);
+    const z = tf.gather(enc.zone, zoneIds);
+    const gate = tf.sigmoid(applyDense(p.fuse2, gelu(applyDense(p.fuse1, tf.concat([r, z], 1)))));
+    const spatial = tf.add(r, tf.mul(gate, z));
+    const tIn = tf.mul(tf.reshape(tf.tensor1d(batch.timeFeat), [-1, 1]), p.freqs);
+    const temporal = tf.mul(tf.concat([tf.cos(tIn), tf.sin(tIn)], 1), Math.sqrt(1 / (2 * c.timeDim)));
+    let x = tf.reshape(tf.concat([spatial, temporal], 1), [B, T, D]);
+
+    const dist = tf.reshape(tf.tensor1d(batch.distMat), [B, 1, T, T]);
+    const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
+    // Additive mask: causal and key < length (HOSER masks both).
+    const causal = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
+    const keyValid = tf.cast(tf.less(tf.range(0, T, 1, 'int32').expandDims(0), tf.tensor1d(batch.lengths, 'int32').expandDims(1)), 'float32');
+    const allowed = tf.mul(causal.expandDims(0), keyValid.expandDims(1)); // [B, T, T]
+    const maskAdd = tf.mul(tf.sub(1, allowed), NEG).expandDims(1); // [B, 1, T, T]
+    const scale = 1 / Math.sqrt(dh);
+
+    for (const blk of p.blocks) {
+      const h = applyLayerNorm(blk.ln1, x);
+      const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
+      const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
+      const content = tf.matMul(q, k, false, true); // [B, H, T, T]
+      // q·Linear(2,dh)(f_ij) = f_ij0 (q·Wk0) + f_ij1 (q·Wk1) + q·bk: never build [B,T,T,dh].
+      const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0); // [3, dh]
+      const qk = tf.matMul(tf.reshape(q, [-1, dh]), kw, false, true).reshape([B, H, T, 3]);
+      const [qd, qg, qb] = tf.split(qk, 3, 3); // [B, H, T, 1] each
+      const rel = tf.add(tf.add(tf.mul(qd, dist), tf.mul(qg, gap)), qb);
+      const att = tf.softmax(tf.add(tf.mul(tf.add(content, rel), scale), maskAdd)); // [B, H, T, T]
+      // Σ_j a_ij Linear(2,dh)(f_ij) = (Σ a d) Wv0 + (Σ a g) Wv1 + bv, since Σ_j a_ij = 1.
+      const ad = tf.sum(tf.mul(att, dist), 3, true);
+      const ag = tf.sum(tf.mul(att, gap), 3, true);
+      const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
+      const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
+      const y = tf.add(tf.matMul(att, v), relOut); // [B, H, T, dh]
+      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]);
+      x = tf.add(x, applyDense(blk.proj, merged));
+      const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));
+      x = tf.add(x, m);
+    }
+    return x as tf.Tensor3D;
+  }
+
+  /** Logits and time predictions for every step of every trip in the batch. Call inside tf.tidy. */
+  forward(batch: StudentBatch, enc: EncodedNetwork): StudentOutput {
+    const c = this.config;
+    const p = this.p;
+    const { N, C } = batch;
+    const D = trajDimOf(c);
+    const states = tf.reshape(this.encodeTrajectories(batch, enc), [-1, D]);
+    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')); // [N, D]
+    const destZ = tf.gather(enc.zone, tf.tensor1d(batch.destZone, 'int32')); // [N, roadDim]
+    const q = applyDense(p.navQ, tf.concat([h, destZ], 1)); // [N, navDim]
+
+    const candEmb = tf.gather(enc.road, tf.tensor1d(batch.candIds, 'int32')); // [N*C, roadDim]
+    const feat = tf.tensor2d(batch.candFeat, [N * C, 2]);
+    const dis = applyDense(p.metricDis, feat.slice([0, 0], [N * C, 1]));
+    const ang = applyDense(p.metricAngle, feat.slice([0, 1], [N * C, 1]));
+    const k = applyDense(p.navK, tf.concat([candEmb, dis, ang], 1)).reshape([N, C, c.navDim]);
+    const e = tf.tanh(tf.add(k, q.reshape([N, 1, c.navDim])));
+    const raw = applyDense(p.navV, e.reshape([N * C, c.navDim])).reshape([N, C]);
+    const mask = tf.tensor2d(batch.candMask, [N, C]);
+    const logits = tf.add(tf.mul(raw, mask), tf.mul(tf.sub(1, mask), NEG)) as tf.Tensor2D;
+
+    const tTraj = applyDense(p.timeTraj, h).reshape([N, 1, c.timeHidden]).tile([1, C, 1]);
+    const tCand = applyDense(p.timeCand, candEmb).reshape([N, C, c.timeHidden]);
+    const timePred = applyDense(p.timeOut, gelu(tf.concat([tTraj, tCand], 2))).reshape([N, C]) as tf.Tensor2D;
+    return { logits, timePred };
+  }
+
+  /** Drops the cached frozen-encoder output (after loading weights). */
+  invalidateCache(): void {
+    this.frozen?.road.dispose();
+    this.frozen?.zone.dispose();
+    this.frozen = null;
+  }
+
+  getWeights(): Record<string, Float32Array> {
+    return this.store.getWeights();
+  }
+
+  setWeights(w: Record<string, Float32Array>): void {
+    this.store.setWeights(w);
+    this.invalidateCache();
+  }
+
+  dispose(): void {
+    this.invalidateCache();
+    this.roadGraph.dispose();
+    this.zoneGraph.dispose();
+    const ri = this.roadInputs;
+    for (const t of [ri.ids, ri.len, ri.type, ri.lon, ri.lat]) t.dispose();
+    this.store.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generation scorer
+
+export interface StudentScorerOptions {
+  /** Unix start time of a query's trip (its first road's entry); default 0. */
+  startTime?: number | ((q: StepQuery) => number);
+  /** Queries per forward pass (bounds memory); default 512. */
+  maxBatch?: number;
+}
+
+interface PrefixTimes {
+  /** Entry time of each prefix road. */
+  times: Float64Array;
+  cands: number[];
+  /** Predicted seconds from the last prefix road to each candidate. */
+  sec: Float64Array;
+}
+
+/**
+ * BatchScorer over a trained Student for beam / best-first search. The road and zone embeddings are
+ * computed once (call refresh() after the weights change). Prefix entry times, which the
+ * trajectory encoder needs, are rebuilt from the scorer's own earlier time predictions: the parent
+ * prefix (all but the last road) was scored before, so the last road's entry time is the parent's
+ * last time plus the predicted hop; unknown parents fall back to the start time with zero gaps.
+ */
+export class StudentScorer implements BatchScorer {
+  private enc: EncodedNetwork | null = null;
+  private readonly known = new Map<string, PrefixTimes>();
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly student: Student,
+    private readonly ctx: BatchContext,
+    private readonly derived: Derived,
+    private readonly opts: StudentScorerOptions = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 512;
+  }
+
+  refresh(): void {
+    if (this.enc && !this.student.encodedIsCached) {
+      this.enc.road.dispose();
+      this.enc.zone.dispose();
+    }
+    this.enc = null;
+    this.known.clear();
+  }
+
+  private encoded(): EncodedNetwork {
+    if (!this.enc) {
+      const s = this.student;
+      if (s.encodedIsCached) this.enc = s.encodeNetwork();
+      else {
+        const e = tf.tidy(() => s.encodeNetwork());
+        this.enc = { road: tf.keep(e.road), zone: tf.keep(e.zone) };
+      }
+    }
+    return this.enc;
+  }
+
+  private startOf(q: StepQuery): number {
+    const st = this.opts.startTime;
+    return typeof st === 'function' ? st(q) : (st ?? 0);
+  }
+
+  private timesOf(q: StepQuery): Float64Array {
+    const L = q.prefix.length;
+    const own = this.known.get(q.prefix.join(','));
+    if (own) return own.times;
+    if (L > 1) {
+      const parent = this.known.get(q.prefix.slice(0, -1).join(','));
+      if (parent) {
+        const idx = parent.cands.indexOf(q.prefix[L - 1]);
+        const out = new Float64Array(L);
+        out.set(parent.times);
+        out[L - 1] = parent.times[L - 2] + (idx >= 0 ? parent.sec[idx] : 0);
+        return out;
+      }
+    }
+    return new Float64Array(L).fill(this.startOf(q));
+  }
+
+  scoreBatch(queries: StepQuery[]): StepScores[] {
+    const out: StepScores[] = [];
+    if (this.known.size > 200_000) this.known.clear();
+    for (let s = 0; s < queries.length; s += this.maxBatch) {
+      const chunk = queries.slice(s, s + this.maxBatch);
+      const inputs: QueryInput[] = chunk.map((q) => ({ prefix: q.prefix, dest: q.dest, times: this.timesOf(q) }));
+      const { batch, cands } = buildQueryBatch(this.ctx, inputs);
+      const enc = this.encoded();
+      const [lp, tp] = tf.tidy(() => {
+        const o = this.student.forward(batch, enc);
+        return [tf.logSoftmax(o.logits), o.timePred];
+      });
+      const lpv = lp.dataSync() as Float32Array;
+      const tpv = tp.dataSync() as Float32Array;
+      lp.dispose();
+      tp.dispose();
+      const { timeMean, timeStd } = this.derived;
+      chunk.forEach((q, b) => {
+        const m = cands[b].length;
+        const logProbs = new Float64Array(m);
+        const timeSec = new Float64Array(m);
+        for (let c = 0; c < m; c++) {
+          logProbs[c] = lpv[b * batch.C + c];
+          timeSec[c] = Math.max(0, Math.expm1(tpv[b * batch.C + c] * timeStd + timeMean));
+        }
+        this.known.set(q.prefix.join(','), { times: inputs[b].times as Float64Array, cands: cands[b], sec: timeSec });
+        out.push({ candidates: cands[b], logProbs, timeSec });
+      });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.refresh();
+  }
+}

@@ -1,0 +1,321 @@
+// Teacher: LM-TAD, a GPT-2-style decoder over grid-cell tokens (DESIGN §4.1, reference/lmtad.md).
+//
+// Architecture: token + learned absolute position embeddings; pre-LN blocks
+//   x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))
+// with fused-QKV causal self-attention and a 4× MLP with exact (erf) GELU; final LayerNorm; LM head
+// tied to the token embedding; no biases anywhere; LayerNorm eps 1e-5; init N(0, 0.02) and the
+// residual projections (attn.c_proj, mlp.c_proj) N(0, 0.02/√(2·nLayer)).
+//
+// Tokens: cells 0..nCells-1, then PAD = V−3, EOT = V−2, SOT = V−1 (same layout as GridVocab).
+// A trip is [SOT, ψ(r1), …, ψ(rn), EOT].
+//
+// Consecutive duplicate cells — decision: KEEP them by default (config.collapse = false).
+//   We tokenise road sequences (one token per road), not 15 s GPS fixes, so repeats are moderate
+//   (a road shorter than a ~100 m × 75 m cell often stays in it). Keeping them means the teacher
+//   learns P(stay in the current cell), and the distillation gather of eq. 3 needs no special case:
+//   a candidate road whose cell equals the current cell gets exactly that "stay" probability, like
+//   any other candidate gets its cell's probability (this is also what the thesis code does: it maps
+//   each road through ψ without collapsing). With collapse = true the teacher only models cell
+//   changes (a cleaner spatial language model for anomaly scoring), but then it never predicts the
+//   current cell, so same-cell candidates would get ~0 teacher mass and distillation would push
+//   the student away from them; use it only for anomaly-scoring experiments. The same flag must be
+//   used for training sequences and for distillation windows (see teacherWindow).
+//
+// Windows for distillation (thesis: the last w cells): each window is fed as [SOT, c_{t−w+1} … c_t]
+// at positions 0…w, exactly like the start of a training trip. This is slightly out of
+// distribution mid-trip (absolute positions), as in the thesis; w = Infinity gives the exact
+// full-prefix conditional. Rows of different lengths are right-padded with PAD in one batch:
+// attention is causal, so the padding after position k never influences position k, and we read
+// each row's distribution at its own last position — no attention across padding, one pass.
+import * as tf from '@tensorflow/tfjs';
+import { makeRng, normalArray } from '../random';
+import { uniqueVariableName } from '../train/checkpoint';
+
+export interface TeacherConfig {
+  /** Grid cells + 3 special tokens (PAD, EOT, SOT, in that order at the end). */
+  vocabSize: number;
+  /** Longest token sequence the position table covers (SOT … EOT). */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  dropout: number;
+  /** Tokenisation: collapse consecutive duplicate cells (see the note at the top). */
+  collapse: boolean;
+}
+
+/**
+ * Browser-friendly default: 2 layers × 4 heads × 64. With the Porto grid (8058 cells → V = 8061)
+ * and blockSize 256 this is 8061·64 + 256·64 + 2·(12·64² + 2·64) + 64 = 630,848 parameters
+ * (2.5 MB fp32), dominated by the tied embedding.
+ */
+export function defaultTeacherConfig(vocabSize: number, blockSize = 256): TeacherConfig {
+  return { vocabSize, blockSize, nLayer: 2, nHead: 4, nEmbd: 64, dropout: 0.1, collapse: false };
+}
+
+export interface SpecialTokens {
+  pad: number;
+  eot: number;
+  sot: number;
+}
+
+export function specialTokens(vocabSize: number): SpecialTokens {
+  return { pad: vocabSize - 3, eot: vocabSize - 2, sot: vocabSize - 1 };
+}
+
+/** ψ over a road sequence, optionally collapsing consecutive duplicate cells. */
+export function tripToCells(roads: readonly number[], roadCell: Int32Array, collapse: boolean): number[] {
+  const out: number[] = [];
+  for (const r of roads) {
+    const c = roadCell[r];
+    if (collapse && out.length > 0 && out[out.length - 1] === c) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/** [SOT, c1 … cn, EOT] for a road sequence. */
+export function tripToTokens(
+  roads: readonly number[],
+  roadCell: Int32Array,
+  collapse: boolean,
+  special: Pick<SpecialTokens, 'sot' | 'eot'>,
+): number[] {
+  return [special.sot, ...tripToCells(roads, roadCell, collapse), special.eot];
+}
+
+/**
+ * The teacher's input window for a prediction after the prefix `prefixCells` (one cell per prefix
+ * road, uncollapsed): collapse if the teacher was trained that way, then keep the last w cells.
+ */
+export function teacherWindow(prefixCells: readonly number[], w: number, collapse: boolean): number[] {
+  let cells: number[] = prefixCells.slice();
+  if (collapse) cells = cells.filter((c, i) => i === 0 || c !== cells[i - 1]);
+  return Number.isFinite(w) ? cells.slice(Math.max(0, cells.length - w)) : cells;
+}
+
+interface Block {
+  ln1: tf.Variable;
+  cAttn: tf.Variable;
+  attnProj: tf.Variable;
+  ln2: tf.Variable;
+  cFc: tf.Variable;
+  mlpProj: tf.Variable;
+}
+
+const LN_EPS = 1e-5;
+const MASKED = -1e9;
+
+export class TeacherModel {
+  readonly cfg: TeacherConfig;
+  readonly special: SpecialTokens;
+  readonly wte: tf.Variable;
+  readonly wpe: tf.Variable;
+  readonly blocks: Block[] = [];
+  readonly lnF: tf.Variable;
+  /** All variables, in a stable order (checkpoints, optimiser). */
+  readonly variables: tf.Variable[] = [];
+  private dropoutSeed: number;
+
+  constructor(cfg: TeacherConfig, seed = 0, prefix = 'teacher') {
+    if (cfg.nEmbd % cfg.nHead !== 0) throw new Error(`nEmbd ${cfg.nEmbd} is not divisible by nHead ${cfg.nHead}`);
+    if (cfg.vocabSize < 4) throw new Error('vocabSize must hold at least one cell and PAD/EOT/SOT');
+    this.cfg = { ...cfg };
+    this.special = specialTokens(cfg.vocabSize);
+    this.dropoutSeed = (seed * 7919 + 17) >>> 0;
+    const rng = makeRng(seed);
+    const D = cfg.nEmbd;
+    const std = 0.02;
+    const projStd = 0.02 / Math.sqrt(2 * cfg.nLayer);
+    const make = (name: string, shape: number[], init: 'ones' | number): tf.Variable => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = init === 'ones' ? new Float32Array(size).fill(1) : normalArray(rng, size, init);
+      const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true, uniqueVariableName(`${prefix}/${name}`)));
+      this.variables.push(v);
+      return v;
+    };
+    this.wte = make('wte', [cfg.vocabSize, D], std);
+    this.wpe = make('wpe', [cfg.blockSize, D], std);
+    for (let l = 0; l < cfg.nLayer; l++) {
+      this.blocks.push({
+        ln1: make(`h${l}/ln_1`, [D], 'ones'),
+        cAttn: make(`h${l}/attn/c_attn`, [D, 3 * D], std),
+        attnProj: make(`h${l}/attn/c_proj`, [D, D], projStd),
+        ln2: make(`h${l}/ln_2`, [D], 'ones'),
+        cFc: make(`h${l}/mlp/c_fc`, [D, 4 * D], std),
+        mlpProj: make(`h${l}/mlp/c_proj`, [4 * D, D], projStd),
+      });
+    }
+    this.lnF = make('ln_f', [D], 'ones');
+  }
+
+  /** Number of scalar parameters (the tied head counted once). */
+  get paramCount(): number {
+    return this.variables.reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Freeze/unfreeze (a frozen teacher's variables are skipped by tf.variableGrads). */
+  setTrainable(trainable: boolean): void {
+    for (const v of this.variables) v.trainable = trainable;
+  }
+
+  /** Final hidden states [B, T, D] (after ln_f). `training` enables dropout. */
+  hidden(tokens: tf.Tensor2D, training = false): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    if (T > this.cfg.blockSize) throw new Error(`sequence length ${T} exceeds blockSize ${this.cfg.blockSize}`);
+    const D = this.cfg.nEmbd;
+    const H = this.cfg.nHead;
+    const hd = D / H;
+    const drop = training && this.cfg.dropout > 0 ? this.cfg.dropout : 0;
+    const dropout = (x: tf.Tensor): tf.Tensor => (drop > 0 ? tf.dropout(x, drop, undefined, this.nextSeed()) : x);
+    return tf.tidy(() => {
+      const tok = tf.gather(this.wte, tf.cast(tokens, 'int32')); // [B,T,D]
+      const pos = tf.slice(this.wpe, [0, 0], [T, D]); // [T,D]
+      let x: tf.Tensor = dropout(tf.add(tok, pos));
+      // Additive causal mask [T,T]: 0 on and below the diagonal, MASKED above.
+      const lower = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
+      const causal = tf.mul(tf.sub(1, lower), MASKED);
+      const scale = 1 / Math.sqrt(hd);
+      for (const b of this.blocks) {
+        const h1 = layerNorm(x, b.ln1);
+        const qkv = dense(h1, b.cAttn); // [B,T,3D]
+        const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]));
+        const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), causal)); // [B,H,T,T]
+        const y = tf.reshape(tf.transpose(tf.matMul(dropout(att), v), [0, 2, 1, 3]), [B, T, D]);
+        x = tf.add(x, dropout(dense(y, b.attnProj)));
+        const h2 = layerNorm(x, b.ln2);
+        x = tf.add(x, dropout(dense(gelu(dense(h2, b.cFc)), b.mlpProj)));
+      }
+      return layerNorm(x, this.lnF) as tf.Tensor3D;
+    });
+  }
+
+  /** Logits at every position [B, T, V] (head tied to wte). */
+  logits(tokens: tf.Tensor2D, training = false): tf.Tensor3D {
+    return tf.tidy(() => {
+      const h = this.hidden(tokens, training);
+      const [B, T, D] = h.shape;
+      return tf.reshape(tf.matMul(tf.reshape(h, [B * T, D]), this.wte, false, true), [B, T, this.cfg.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Log-probabilities of the targets tokens[:, i+1] given tokens[:, ≤i], for the (row, position)
+   * pairs whose target is not PAD, as a flat [M] tensor; `rows[m]` says which row each belongs to.
+   * Only these positions go through the LM head, so padding costs no V-sized work.
+   */
+  targetLogProbs(tokens: number[][], training = false): { logp: tf.Tensor1D; rows: Int32Array } {
+    const { batch, T } = this.padBatch(tokens);
+    const Tin = T - 1;
+    const flatIdx: number[] = [];
+    const targets: number[] = [];
+    const rows: number[] = [];
+    tokens.forEach((seq, r) => {
+      const n = Math.min(seq.length, T);
+      for (let i = 0; i + 1 < n; i++) {
+        if (seq[i + 1] === this.special.pad) continue;
+        flatIdx.push(r * Tin + i);
+        targets.push(seq[i + 1]);
+        rows.push(r);
+      }
+    });
+    const logp = tf.tidy(() => {
+      const input = tf.tensor2d(batch.map((row) => row.slice(0, Tin)), [tokens.length, Tin], 'int32');
+      const h = this.hidden(input, training);
+      const flat = tf.reshape(h, [tokens.length * Tin, this.cfg.nEmbd]);
+      const picked = tf.gather(flat, tf.tensor1d(flatIdx, 'int32'));
+      const logProbs = tf.logSoftmax(tf.matMul(picked, this.wte, false, true)); // [M,V]
+      const tgt = tf.tensor2d(targets, [targets.length, 1], 'int32');
+      return tf.reshape(tf.gather(logProbs, tgt, 1, 1), [targets.length]) as tf.Tensor1D;
+    });
+    return { logp, rows: Int32Array.from(rows) };
+  }
+
+  /** Mean next-token cross-entropy over non-PAD targets of token sequences (cropped to blockSize+1). */
+  loss(tokens: number[][], training = false): tf.Scalar {
+    return tf.tidy(() => {
+      const { logp } = this.targetLogProbs(tokens, training);
+      return tf.neg(tf.mean(logp)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Next-cell distribution [N, V] (over the full vocabulary, special tokens included) for each
+   * window of cells; the input is [SOT, …window] (a window longer than blockSize−1 keeps its tail).
+   */
+  nextCellProbs(windows: number[][]): tf.Tensor2D {
+    return tf.tidy(() => tf.exp(this.nextCellLogProbs(windows)) as tf.Tensor2D);
+  }
+
+  nextCellLogProbs(windows: number[][]): tf.Tensor2D {
+    const maxCells = this.cfg.blockSize - 1;
+    const seqs = windows.map((w) => [this.special.sot, ...w.slice(Math.max(0, w.length - maxCells))]);
+    const { batch, T } = this.padBatch(seqs);
+    const last = seqs.map((s, r) => r * T + s.length - 1);
+    return tf.tidy(() => {
+      const input = tf.tensor2d(batch, [seqs.length, T], 'int32');
+      const h = tf.reshape(this.hidden(input, false), [seqs.length * T, this.cfg.nEmbd]);
+      const picked = tf.gather(h, tf.tensor1d(last, 'int32'));
+      return tf.logSoftmax(tf.matMul(picked, this.wte, false, true)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Anomaly score per trip (LM-TAD log-perplexity): mean −ln p of every token after SOT, EOT
+   * included, in one padded pass. Trips longer than blockSize−2 cells are scored on their first
+   * blockSize−1 predictions (EOT then falls outside the window).
+   */
+  anomalyScore(cells: number[][]): number[] {
+    const seqs = cells.map((c) => [this.special.sot, ...c, this.special.eot]);
+    const { logp, rows } = this.targetLogProbs(seqs, false);
+    const values = logp.dataSync();
+    logp.dispose();
+    const sum = new Float64Array(cells.length);
+    const count = new Float64Array(cells.length);
+    for (let i = 0; i < values.length; i++) {
+      sum[rows[i]] -= values[i];
+      count[rows[i]] += 1;
+    }
+    return Array.from(sum, (s, r) => (count[r] > 0 ? s / count[r] : NaN));
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.variables.length = 0;
+  }
+
+  /** Right-pads token rows with PAD, cropped to blockSize + 1 tokens (inputs ≤ blockSize). */
+  private padBatch(tokens: number[][]): { batch: number[][]; T: number } {
+    if (tokens.length === 0) throw new Error('empty batch');
+    const T = Math.min(this.cfg.blockSize + 1, Math.max(...tokens.map((t) => t.length)));
+    const batch = tokens.map((t) => {
+      const row = t.slice(0, T);
+      while (row.length < T) row.push(this.special.pad);
+      return row;
+    });
+    return { batch, T };
+  }
+
+  private nextSeed(): number {
+    this.dropoutSeed = (this.dropoutSeed + 0x9e3779b9) >>> 0;
+    return this.dropoutSeed;
+  }
+}
+
+/** x [.., Din] @ W [Din, Dout] for rank-3 x. */
+function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const shape = x.shape;
+  const flat = tf.reshape(x, [-1, w.shape[0] as number]);
+  return tf.reshape(tf.matMul(flat, w), [...shape.slice(0, -1), w.shape[1] as number]);
+}
+
+/** LayerNorm without bias, eps 1e-5. */
+function layerNorm(x: tf.Tensor, g: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g);
+}
+
+/** Exact GELU 0.5·x·(1 + erf(x/√2)) (tfjs's built-in gelu is not in tf.* ops). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}

@@ -1,0 +1,189 @@
+// Runtime backend selection (DESIGN §6): webgpu → webgl → wasm → cpu, trusting only the boolean
+// that tf.setBackend resolves to. A software (fallback) WebGPU adapter is detected and reported;
+// on one, wasm is about 10× faster (reference/webgpu-testing.md), so the automatic choice can
+// prefer it. The webgpu and wasm backends are imported lazily so Node never loads webgpu.
+import * as tf from '@tensorflow/tfjs';
+
+export const DEFAULT_BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendTry {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BackendInfo {
+  /** The backend now active in tf. */
+  name: string;
+  /** Every attempt, in order. */
+  tried: BackendTry[];
+  /** WebGPU adapter seen by navigator.gpu, when there is one. */
+  adapter?: AdapterInfo;
+  /** True when that WebGPU adapter is a software/fallback one (SwiftShader, llvmpipe, …). */
+  software: boolean;
+  note?: string;
+}
+
+export type WasmPaths = string | Record<string, string>;
+
+export interface SelectBackendOptions {
+  /** Explicit choice (the `?backend=` override); wins whenever it works. */
+  preferred?: string | null;
+  /** Order to try; defaults to webgpu, webgl, wasm, cpu. */
+  order?: string[];
+  /** On a software-only WebGPU adapter, try wasm before the GPU backends. */
+  preferWasmOverFallbackGpu?: boolean;
+  /** Where the tfjs-backend-wasm .wasm files live (directory prefix with trailing slash, or map). */
+  wasmPaths?: WasmPaths;
+}
+
+// Minimal local view of the WebGPU API: src/lib must not depend on DOM types at runtime.
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  requestAdapterInfo?: () => Promise<GpuAdapterInfoLike>;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+function gpuApi(): GpuLike | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu ?? undefined;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const SOFTWARE_RE = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
+
+/** Whether an adapter is a CPU (software) implementation of WebGPU. */
+export function isSoftwareAdapter(a: AdapterInfo): boolean {
+  if (a.isFallbackAdapter) return true;
+  if (a.architecture.toLowerCase() === 'swiftshader') return true;
+  const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
+  return SOFTWARE_RE.test(text);
+}
+
+/**
+ * Asks navigator.gpu for an adapter. undefined: no WebGPU API at all; null: the API exists but no
+ * adapter (e.g. Chromium without --enable-unsafe-webgpu).
+ */
+export async function probeWebGpuAdapter(): Promise<AdapterInfo | null | undefined> {
+  const gpu = gpuApi();
+  if (!gpu) return undefined;
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return null;
+  let info: GpuAdapterInfoLike = adapter.info ?? {};
+  if (!adapter.info && typeof adapter.requestAdapterInfo === 'function') {
+    try {
+      info = await adapter.requestAdapterInfo();
+    } catch {
+      info = {};
+    }
+  }
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    // Older Chromium exposes it on the adapter, newer on adapter.info.
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false),
+  };
+}
+
+let webgpuLoaded = false;
+let wasmLoaded = false;
+
+/** Registers a lazily loaded backend; throws with a reason when it cannot be used here. */
+async function prepare(name: string, opts: SelectBackendOptions): Promise<void> {
+  if (name === 'webgpu') {
+    if (!gpuApi()) throw new Error('navigator.gpu is not available');
+    if (!webgpuLoaded) {
+      await import('@tensorflow/tfjs-backend-webgpu');
+      webgpuLoaded = true;
+    }
+  } else if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!wasmLoaded) {
+      // Threaded wasm hangs in minified builds and gains nothing on 2 cores.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      if (opts.wasmPaths !== undefined) wasm.setWasmPaths(opts.wasmPaths);
+      wasmLoaded = true;
+    }
+  }
+}
+
+async function attempt(name: string, opts: SelectBackendOptions): Promise<BackendTry> {
+  try {
+    await prepare(name, opts);
+    const ok = await tf.setBackend(name);
+    if (!ok) return { name, ok: false, error: 'tf.setBackend resolved false' };
+    await tf.ready();
+    return { name, ok: true };
+  } catch (e) {
+    return { name, ok: false, error: message(e) };
+  }
+}
+
+/** Picks and activates a tfjs backend; see SelectBackendOptions. */
+export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const tried: BackendTry[] = [];
+  let adapter: AdapterInfo | undefined;
+  try {
+    adapter = (await probeWebGpuAdapter()) ?? undefined;
+  } catch {
+    adapter = undefined;
+  }
+  const software = adapter !== undefined && isSoftwareAdapter(adapter);
+  const notes: string[] = [];
+
+  const preferred = opts.preferred?.trim() || null;
+  if (preferred) {
+    const t = await attempt(preferred, opts);
+    tried.push(t);
+    if (t.ok) {
+      const slow = software && (preferred === 'webgpu' || preferred === 'webgl') ? ' (software adapter: expect it to be slow)' : '';
+      return { name: preferred, tried, adapter, software, note: `requested backend '${preferred}'${slow}` };
+    }
+    notes.push(`requested backend '${preferred}' failed (${t.error ?? 'unknown'})`);
+  }
+
+  let order = [...(opts.order ?? DEFAULT_BACKEND_ORDER)].filter((n) => n !== preferred);
+  if (software && opts.preferWasmOverFallbackGpu && order.includes('wasm')) {
+    // wasm before any GPU backend: on a software adapter both webgpu and webgl run on the CPU.
+    const gpuFirst = order.filter((n) => n === 'webgpu' || n === 'webgl');
+    const rest = order.filter((n) => n !== 'webgpu' && n !== 'webgl' && n !== 'wasm');
+    order = ['wasm', ...gpuFirst, ...rest];
+    notes.push('WebGPU adapter is a software fallback; preferring wasm (about 10× faster there)');
+  }
+
+  for (const name of order) {
+    const t = await attempt(name, opts);
+    tried.push(t);
+    if (t.ok) return { name, tried, adapter, software, note: notes.length ? notes.join('; ') : undefined };
+  }
+  throw new Error(`No tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error ?? 'failed'}`).join('; ')}`);
+}
+
+/** Live tensor count and bytes of the active backend (for the leak check and the UI). */
+export function memoryInfo(): { numTensors: number; numBytes: number } {
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}

@@ -1,0 +1,656 @@
+// Student (HOSER) training loop, vanilla or distilled (seed 000 Alg. 1, eq. 9; DESIGN §4.2–4.3).
+//
+//   L = CE(navigator logits, next road)            mean over steps whose next road is a candidate
+//     + α · mean |pred − true| / max(true, 1)       time head at the true candidate, de-normalised
+//                                                   log1p-seconds (HOSER), mean over timed steps
+//     + λ · L_KL(τ)                                  distilled mode only (train/distill.ts)
+//
+// One call to step() = one optimiser update over `batchSize` trips, split into micro-batches whose
+// gradients are accumulated. Each micro-batch's loss parts are sums divided by the whole batch's
+// counts (known on the CPU before any tensor work), so accumulation gives exactly the gradient of
+// the full-batch loss.
+//
+// Teacher outputs: the teacher is frozen and deterministic, so its candidate probabilities for a
+// training trip never change. By default they are computed once per trip (on first use, or all at
+// once with precomputeTeacher) and cached as a Float32Array aligned with that trip's candidates;
+// the loss is identical to recomputing them every epoch (cacheTeacher: false does that).
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import type { RoadNetwork, Trajectory } from '../data/types';
+import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG, type EncodedNetwork } from '../models/student';
+import { makeRng, shuffleInPlace } from '../random';
+import { distillationLoss } from './distill';
+import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState } from './optim';
+import {
+  DEFAULT_BATCH_OPTIONS,
+  buildBatch,
+  prepareTrips,
+  tripTeacherWindows,
+  type BatchContext,
+  type PreparedTrip,
+  type StudentBatch,
+} from './studentBatch';
+
+/** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
+export interface NextCellTeacher {
+  /** [rows, vocab] next-cell probabilities given the last w cells of each prefix. */
+  nextCellProbs(windows: number[][]): tf.Tensor2D;
+  /** Teacher tokenisation: collapse consecutive duplicate cells (TeacherModel.cfg.collapse). */
+  cfg?: { collapse: boolean };
+}
+
+export type TrainMode = 'vanilla' | 'distilled';
+
+export interface StudentTrainerOptions {
+  mode: TrainMode;
+  /** Distillation weight λ, temperature τ and teacher window w (thesis optimum 0.0014, 4.37, 7). */
+  lambda: number;
+  tau: number;
+  window: number;
+  /** Weight α of the time loss. */
+  alpha: number;
+  /** Thesis-code variants: KL only at each trip's last step; no τ² factor. */
+  lastStepOnly: boolean;
+  noTauSquared: boolean;
+  /** Thesis-code variant: road/zone encoders frozen at their random initialisation. */
+  freezeEncoders: boolean;
+  lr: number;
+  weightDecay: number;
+  warmupRatio: number;
+  clipNorm: number;
+  /** Trips per optimiser step, and per micro-batch (gradient accumulation when smaller). */
+  batchSize: number;
+  microBatch: number;
+  epochs: number;
+  seed: number;
+  /** Candidate cap and longest prefix (trips are cropped, see studentBatch.ts). */
+  k: number;
+  maxLen: number;
+  cacheTeacher: boolean;
+  /** Teacher rows per forward pass (bounds the [rows, vocab] output). */
+  teacherChunk: number;
+}
+
+export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
+  mode: 'vanilla',
+  lambda: 0.0014,
+  tau: 4.37,
+  window: 7,
+  alpha: 1,
+  lastStepOnly: false,
+  noTauSquared: false,
+  freezeEncoders: false,
+  lr: DEFAULT_OPTIM.lr,
+  weightDecay: DEFAULT_OPTIM.weightDecay,
+  warmupRatio: 0.1,
+  clipNorm: DEFAULT_OPTIM.clipNorm,
+  batchSize: 256,
+  microBatch: 64,
+  epochs: 25,
+  seed: 42,
+  k: DEFAULT_BATCH_OPTIONS.k,
+  maxLen: DEFAULT_BATCH_OPTIONS.maxLen,
+  cacheTeacher: true,
+  teacherChunk: 512,
+};
+
+export interface StudentStepMetrics {
+  /** Optimiser updates done so far (1 after the first step). */
+  step: number;
+  /** 0-based epoch this step belonged to. */
+  epoch: number;
+  ce: number;
+  kl: number;
+  time: number;
+  total: number;
+  trainAcc: number;
+  lr: number;
+  gradNorm: number;
+  stepsPerSec: number;
+  tripsPerSec: number;
+  /** False when the NaN/Inf guard fired at this step (training is then stopped). */
+  finite: boolean;
+  /** Present when this step finished an epoch. */
+  epochEnd?: EpochRecord;
+  /** True once all epochs are done or the guard stopped training. */
+  done: boolean;
+}
+
+export interface EvalResult {
+  valAcc: number;
+  valChanceAcc: number;
+  valCe: number;
+  steps: number;
+}
+
+export interface EpochRecord extends Partial<EvalResult> {
+  epoch: number;
+  ce: number;
+  kl: number;
+  time: number;
+  total: number;
+  trainAcc: number;
+  steps: number;
+  seconds: number;
+}
+
+export interface StudentTrainerInit {
+  network: RoadNetwork;
+  derived: Derived;
+  train: Trajectory[];
+  val?: Trajectory[];
+  teacher?: NextCellTeacher;
+  options?: Partial<StudentTrainerOptions>;
+  studentConfig?: Partial<StudentConfig>;
+}
+
+interface Counts {
+  ce: number;
+  time: number;
+  kl: number;
+}
+
+interface Running {
+  ce: number;
+  kl: number;
+  time: number;
+  total: number;
+  acc: number;
+  n: number;
+  t0: number;
+}
+
+export class StudentTrainer {
+  readonly opts: StudentTrainerOptions;
+  readonly student: Student;
+  readonly ctx: BatchContext;
+  readonly optimizer: AdamW;
+  readonly history: EpochRecord[] = [];
+  bestEpoch = -1;
+  bestValAcc = -Infinity;
+  /** Set when the NaN/Inf guard stopped training. */
+  stopReason: string | null = null;
+
+  private readonly derived: Derived;
+  private readonly trainPrepared: PreparedTrip[];
+  private readonly valTrips: Trajectory[];
+  private valPrepared: PreparedTrip[] | null = null;
+  private readonly teacher?: NextCellTeacher;
+  private readonly teacherCache = new Map<number, Float32Array>();
+  private readonly vars: tf.Variable[];
+  private readonly stepsPerEpoch: number;
+  private epoch = 0;
+  private cursor = 0;
+  private order: number[] = [];
+  private running: Running;
+  private bestWeights: Record<string, Float32Array> | null = null;
+  private lastGood: Record<string, Float32Array>;
+
+  constructor(init: StudentTrainerInit) {
+    this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
+    const o = this.opts;
+    if (o.mode === 'distilled' && !init.teacher) throw new Error('distilled mode needs a teacher');
+    if (!(o.batchSize >= 1) || !(o.microBatch >= 1)) throw new Error('batchSize and microBatch must be ≥ 1');
+    this.derived = init.derived;
+    this.teacher = init.teacher;
+    this.ctx = {
+      network: init.network,
+      derived: init.derived,
+      k: o.k,
+      maxLen: o.maxLen,
+      distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
+      gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
+    };
+    this.trainPrepared = prepareTrips(this.ctx, init.train);
+    if (this.trainPrepared.length === 0) throw new Error('no training trip has two or more roads');
+    this.valTrips = init.val ?? [];
+    this.student = new Student(
+      init.derived,
+      { ...DEFAULT_STUDENT_CONFIG, ...init.studentConfig, freezeEncoders: o.freezeEncoders },
+      o.seed,
+    );
+    this.vars = this.student.trainableVariables();
+    this.stepsPerEpoch = Math.ceil(this.trainPrepared.length / o.batchSize);
+    const optCfg = withSchedule(
+      { ...DEFAULT_OPTIM, lr: o.lr, weightDecay: o.weightDecay, clipNorm: o.clipNorm },
+      this.stepsPerEpoch * o.epochs,
+      o.warmupRatio,
+    );
+    this.optimizer = new AdamW(this.vars, optCfg, (v) => this.student.store.decayOf(v));
+    this.order = this.epochOrder(0);
+    this.running = freshRunning();
+    this.lastGood = this.student.getWeights();
+  }
+
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
+  get steps(): number {
+    return this.optimizer.stepCount;
+  }
+
+  get stepsInEpoch(): number {
+    return this.stepsPerEpoch;
+  }
+
+  get done(): boolean {
+    return this.stopReason !== null || this.epoch >= this.opts.epochs;
+  }
+
+  get trainTripCount(): number {
+    return this.trainPrepared.length;
+  }
+
+  /** Same seed → same order; each epoch its own permutation. */
+  private epochOrder(epoch: number): number[] {
+    const idx = this.trainPrepared.map((_, i) => i);
+    return shuffleInPlace(idx, makeRng((this.opts.seed * 1_000_003 + epoch * 7919 + 1) >>> 0));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Teacher
+
+  private get distilling(): boolean {
+    return this.opts.mode === 'distilled' && this.opts.lambda > 0 && this.teacher !== undefined;
+  }
+
+  /** Teacher probability at every candidate's cell, per trip, aligned with PreparedTrip.cands. */
+  private teacherProbsFor(trips: PreparedTrip[]): Float32Array[] {
+    const out: Float32Array[] = new Array(trips.length);
+    const missing: number[] = [];
+    trips.forEach((p, i) => {
+      const hit = this.opts.cacheTeacher ? this.teacherCache.get(p.index) : undefined;
+      if (hit) out[i] = hit;
+      else missing.push(i);
+    });
+    if (missing.length === 0) return out;
+    const teacher = this.teacher as NextCellTeacher;
+    const collapse = teacher.cfg?.collapse ?? false;
+    const roadCell = this.derived.grid.roadCell;
+    // Flatten all steps of the missing trips, then run the teacher in chunks of rows.
+    const windows: number[][] = [];
+    const rowTrip: number[] = [];
+    const rowStep: number[] = [];
+    for (const i of missing) {
+      const p = trips[i];
+      out[i] = new Float32Array(p.candOffset[p.steps]);
+      tripTeacherWindows(p, roadCell, this.opts.window, collapse).forEach((w, s) => {
+        windows.push(w);
+        rowTrip.push(i);
+        rowStep.push(s);
+      });
+    }
+    const chunk = Math.max(1, this.opts.teacherChunk);
+    for (let r0 = 0; r0 < windows.length; r0 += chunk) {
+      const r1 = Math.min(windows.length, r0 + chunk);
+      const flatIdx: number[] = [];
+      const dest: Array<[number, number]> = [];
+      let V = 0;
+      const picked = tf.tidy(() => {
+        const probs = teacher.nextCellProbs(windows.slice(r0, r1));
+        V = probs.shape[1];
+        for (let r = r0; r < r1; r++) {
+          const p = trips[rowTrip[r]];
+          const s = rowStep[r];
+          for (let c = p.candOffset[s]; c < p.candOffset[s + 1]; c++) {
+            flatIdx.push((r - r0) * V + roadCell[p.cands[c]]);
+            dest.push([rowTrip[r], c]);
+          }
+        }
+        return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flatIdx, 'int32'));
+      });
+      const vals = picked.dataSync() as Float32Array;
+      picked.dispose();
+      dest.forEach(([ti, c], j) => {
+        out[ti][c] = vals[j];
+      });
+    }
+    if (this.opts.cacheTeacher) for (const i of missing) this.teacherCache.set(trips[i].index, out[i]);
+    return out;
+  }
+
+  /** Fills the teacher cache for every training trip (optional; otherwise filled lazily). */
+  precomputeTeacher(onProgress?: (done: number, total: number) => void): void {
+    if (!this.distilling || !this.opts.cacheTeacher) return;
+    const n = this.trainPrepared.length;
+    const per = 64;
+    for (let i = 0; i < n; i += per) {
+      this.teacherProbsFor(this.trainPrepared.slice(i, i + per));
+      onProgress?.(Math.min(n, i + per), n);
+    }
+  }
+
+  get teacherCacheSize(): number {
+    return this.teacherCache.size;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Loss
+
+  /** [N*C] teacher probabilities for a batch built from `trips`. */
+  private batchTeacherProbs(batch: StudentBatch, trips: PreparedTrip[]): Float32Array {
+    const per = this.teacherProbsFor(trips);
+    const out = new Float32Array(batch.N * batch.C);
+    let n = 0;
+    trips.forEach((p, b) => {
+      for (let s = 0; s < p.steps; s++, n++) {
+        const o = p.candOffset[s];
+        const m = p.candOffset[s + 1] - o;
+        out.set(per[b].subarray(o, o + m), n * batch.C);
+      }
+    });
+    return out;
+  }
+
+  private klRowCount(batch: StudentBatch): number {
+    let rows = 0;
+    for (let n = 0; n < batch.N; n++) {
+      if (this.opts.lastStepOnly && batch.lastStep[n] === 0) continue;
+      if (batch.candMask[n * batch.C] > 0) rows++;
+    }
+    return rows;
+  }
+
+  /**
+   * Loss parts of one micro-batch as sums divided by the full batch's `totals`. Returns the total
+   * and the (kept) parts: ce, time, kl as full-batch contributions, and the count of correct steps.
+   */
+  private lossParts(
+    batch: StudentBatch,
+    enc: EncodedNetwork,
+    teacherProbs: Float32Array | null,
+    totals: Counts,
+  ): { total: tf.Scalar; ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } {
+    const o = this.opts;
+    const { N, C } = batch;
+    const { logits, timePred } = this.student.forward(batch, enc);
+    const labels = tf.tensor1d(batch.label, 'int32');
+    const labelMask = tf.tensor1d(batch.labelMask);
+    const oneHot = tf.oneHot(labels, C).toFloat();
+    const logp = tf.logSoftmax(logits);
+    const nll = tf.neg(tf.sum(tf.mul(logp, oneHot), 1));
+    const ce = tf.div(tf.sum(tf.mul(nll, labelMask)), Math.max(1, totals.ce)) as tf.Scalar;
+
+    const { timeMean, timeStd } = this.derived;
+    const predT = tf.add(tf.mul(tf.sum(tf.mul(timePred, oneHot), 1), timeStd), timeMean);
+    const trueT = tf.add(tf.mul(tf.tensor1d(batch.timeLabel), timeStd), timeMean);
+    const ape = tf.div(tf.abs(tf.sub(predT, trueT)), tf.maximum(trueT, 1));
+    const time = tf.div(tf.sum(tf.mul(ape, tf.tensor1d(batch.timeMask))), Math.max(1, totals.time)) as tf.Scalar;
+
+    let kl: tf.Scalar = tf.scalar(0);
+    if (teacherProbs && totals.kl > 0) {
+      const rows = this.klRowCount(batch);
+      if (rows > 0) {
+        const mean = distillationLoss({
+          teacherProbs: tf.tensor2d(teacherProbs, [N, C]),
+          studentLogits: logits,
+          candidateMask: tf.tensor2d(batch.candMask, [N, C]),
+          tau: o.tau,
+          lastStepOnly: o.lastStepOnly,
+          rowIsLast: tf.tensor1d(batch.lastStep),
+          scaleTauSquared: !o.noTauSquared,
+        });
+        kl = tf.mul(mean, rows / totals.kl) as tf.Scalar;
+      }
+    }
+    let total = tf.add(ce, tf.mul(time, o.alpha));
+    if (teacherProbs) total = tf.add(total, tf.mul(kl, o.lambda));
+    const hit = tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32');
+    const correct = tf.sum(tf.mul(hit, labelMask)) as tf.Scalar;
+    return { total: total as tf.Scalar, ce, time, kl, correct };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Training
+
+  /** One optimiser update (no-op returning done=true once training is over). */
+  step(): StudentStepMetrics {
+    const o = this.opts;
+    const t0 = now();
+    if (this.done) return this.idleMetrics();
+    const idx = this.order.slice(this.cursor, this.cursor + o.batchSize);
+    this.cursor += idx.length;
+    const trips = idx.map((i) => this.trainPrepared[i]);
+
+    const micro: PreparedTrip[][] = [];
+    for (let i = 0; i < trips.length; i += o.microBatch) micro.push(trips.slice(i, i + o.microBatch));
+    const batches = micro.map((m) => buildBatch(this.ctx, m));
+    const totals: Counts = { ce: 0, time: 0, kl: 0 };
+    for (const b of batches) {
+      totals.ce += b.nValid;
+      for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
+      totals.kl += this.distilling ? this.klRowCount(b) : 0;
+    }
+    const teacherProbs = batches.map((b, i) => (this.distilling ? this.batchTeacherProbs(b, micro[i]) : null));
+
+    const acc = new GradAccumulator();
+    const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
+    let finite = true;
+    const scale = batches.length; // accumulator averages; parts are already full-batch fractions
+    batches.forEach((batch, i) => {
+      let parts: { ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const enc = this.student.encodeNetwork();
+        const r = this.lossParts(batch, enc, teacherProbs[i], totals);
+        parts = { ce: tf.keep(r.ce), time: tf.keep(r.time), kl: tf.keep(r.kl), correct: tf.keep(r.correct) };
+        return tf.mul(r.total, scale) as tf.Scalar;
+      }, this.vars);
+      acc.add(grads);
+      tf.dispose(grads);
+      const p = parts as unknown as { ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar };
+      const vals = [value, p.ce, p.time, p.kl, p.correct].map((t) => t.dataSync()[0]);
+      tf.dispose([value, p.ce, p.time, p.kl, p.correct]);
+      sums.total += vals[0] / scale;
+      sums.ce += vals[1];
+      sums.time += vals[2];
+      sums.kl += vals[3];
+      sums.correct += vals[4];
+      if (!Number.isFinite(vals[0])) finite = false;
+    });
+    const grads = acc.take();
+    acc.dispose();
+    let lr = this.optimizer.nextLr;
+    let gradNorm = NaN;
+    if (finite) {
+      const r = this.optimizer.step(grads);
+      lr = r.lr;
+      gradNorm = r.gradNorm;
+      finite = r.finite;
+    }
+    tf.dispose(grads);
+    if (!finite) this.guard(`non-finite ${Number.isFinite(sums.total) ? 'gradients' : 'loss'} at step ${this.steps + 1}`);
+
+    const trainAcc = totals.ce > 0 ? sums.correct / totals.ce : 0;
+    if (finite) {
+      const r = this.running;
+      r.ce += sums.ce;
+      r.kl += sums.kl;
+      r.time += sums.time;
+      r.total += sums.total;
+      r.acc += trainAcc;
+      r.n += 1;
+    }
+    const epochOfStep = this.epoch;
+    let epochEnd: EpochRecord | undefined;
+    if (finite && this.cursor >= this.order.length) epochEnd = this.finishEpoch();
+    const secs = Math.max(1e-9, (now() - t0) / 1000);
+    return {
+      step: this.steps,
+      epoch: epochOfStep,
+      ce: sums.ce,
+      kl: sums.kl,
+      time: sums.time,
+      total: sums.total,
+      trainAcc,
+      lr,
+      gradNorm,
+      stepsPerSec: 1 / secs,
+      tripsPerSec: trips.length / secs,
+      finite,
+      epochEnd,
+      done: this.done,
+    };
+  }
+
+  private idleMetrics(): StudentStepMetrics {
+    return {
+      step: this.steps, epoch: this.epoch, ce: NaN, kl: NaN, time: NaN, total: NaN, trainAcc: NaN,
+      lr: this.optimizer.nextLr, gradNorm: NaN, stepsPerSec: 0, tripsPerSec: 0, finite: this.stopReason === null, done: true,
+    };
+  }
+
+  /** NaN/Inf guard: stop, and make sure the weights are the last good ones. */
+  private guard(reason: string): void {
+    this.stopReason = reason;
+    if (!this.weightsFinite()) this.student.setWeights(this.lastGood);
+  }
+
+  private weightsFinite(): boolean {
+    const bad = tf.tidy(() =>
+      tf.addN(this.student.store.variables().map((v) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32')))),
+    );
+    const n = bad.dataSync()[0];
+    bad.dispose();
+    return n === 0;
+  }
+
+  private finishEpoch(): EpochRecord {
+    const r = this.running;
+    const n = Math.max(1, r.n);
+    const rec: EpochRecord = {
+      epoch: this.epoch,
+      ce: r.ce / n,
+      kl: r.kl / n,
+      time: r.time / n,
+      total: r.total / n,
+      trainAcc: r.acc / n,
+      steps: r.n,
+      seconds: (now() - r.t0) / 1000,
+    };
+    if (this.valTrips.length > 0) {
+      Object.assign(rec, this.evaluate(this.valTrips));
+      if ((rec.valAcc ?? -Infinity) > this.bestValAcc) {
+        this.bestValAcc = rec.valAcc as number;
+        this.bestEpoch = this.epoch;
+        this.bestWeights = this.student.getWeights();
+      }
+    }
+    this.lastGood = this.student.getWeights();
+    this.history.push(rec);
+    this.epoch += 1;
+    this.cursor = 0;
+    this.order = this.epochOrder(this.epoch);
+    this.running = freshRunning();
+    return rec;
+  }
+
+  /** Runs steps until the current epoch ends (or training stops); returns its record. */
+  runEpoch(onStep?: (m: StudentStepMetrics) => void): EpochRecord | undefined {
+    while (!this.done) {
+      const m = this.step();
+      onStep?.(m);
+      if (m.epochEnd) return m.epochEnd;
+      if (!m.finite) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Puts the best epoch's weights (by validation accuracy) into the student; false if none. */
+  restoreBest(): boolean {
+    if (!this.bestWeights) return false;
+    this.student.setWeights(this.bestWeights);
+    return true;
+  }
+
+  get bestSnapshot(): Record<string, Float32Array> | null {
+    return this.bestWeights;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Evaluation
+
+  /**
+   * Next-road accuracy over the steps of `trips` whose next road is a candidate, the chance level
+   * valChanceAcc = mean of 1/|candidates| over those steps, and the mean CE there.
+   */
+  evaluate(trips: Trajectory[], batchTrips = 64): EvalResult {
+    const prepared = trips === this.valTrips ? (this.valPrepared ??= prepareTrips(this.ctx, trips)) : prepareTrips(this.ctx, trips);
+    let correct = 0;
+    let steps = 0;
+    let chance = 0;
+    let ceSum = 0;
+    const cached = this.student.encodedIsCached;
+    const enc = cached ? this.student.encodeNetwork() : tf.tidy(() => this.student.encodeNetwork());
+    try {
+      for (let i = 0; i < prepared.length; i += batchTrips) {
+        const trips = prepared.slice(i, i + batchTrips);
+        const batch = buildBatch(this.ctx, trips);
+        const [pred, nll] = tf.tidy(() => {
+          const { logits } = this.student.forward(batch, enc);
+          const lp = tf.logSoftmax(logits);
+          const oh = tf.oneHot(tf.tensor1d(batch.label, 'int32'), batch.C).toFloat();
+          return [tf.argMax(logits, 1), tf.neg(tf.sum(tf.mul(lp, oh), 1))];
+        });
+        const pv = pred.dataSync();
+        const nv = nll.dataSync();
+        tf.dispose([pred, nll]);
+        for (let n = 0; n < batch.N; n++) {
+          if (batch.labelMask[n] === 0) continue;
+          steps++;
+          if (pv[n] === batch.label[n]) correct++;
+          ceSum += nv[n];
+          let m = 0;
+          for (let c = 0; c < batch.C; c++) m += batch.candMask[n * batch.C + c];
+          chance += 1 / m;
+        }
+      }
+    } finally {
+      if (!cached) tf.dispose([enc.road, enc.zone]);
+    }
+    const d = Math.max(1, steps);
+    return { valAcc: correct / d, valChanceAcc: chance / d, valCe: ceSum / d, steps };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State for checkpoints / resume
+
+  trainingState(): { epoch: number; cursor: number; optimizer: OptimState; bestEpoch: number; bestValAcc: number; history: EpochRecord[] } {
+    return {
+      epoch: this.epoch,
+      cursor: this.cursor,
+      optimizer: this.optimizer.getState(),
+      bestEpoch: this.bestEpoch,
+      bestValAcc: this.bestValAcc,
+      history: this.history.map((h) => ({ ...h })),
+    };
+  }
+
+  /** Resumes at a saved position (weights are loaded separately into `student`). */
+  restoreTrainingState(s: { epoch: number; cursor: number; optimizer?: OptimState; bestEpoch?: number; bestValAcc?: number; history?: EpochRecord[] }): void {
+    this.epoch = s.epoch;
+    this.order = this.epochOrder(s.epoch);
+    this.cursor = Math.min(s.cursor, this.order.length);
+    if (s.optimizer) this.optimizer.setState(s.optimizer);
+    this.bestEpoch = s.bestEpoch ?? -1;
+    this.bestValAcc = s.bestValAcc ?? -Infinity;
+    this.history.length = 0;
+    if (s.history) this.history.push(...s.history);
+    this.running = freshRunning();
+    this.lastGood = this.student.getWeights();
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.student.dispose();
+    this.teacherCache.clear();
+  }
+}
+
+function freshRunning(): Running {
+  return { ce: 0, kl: 0, time: 0, total: 0, acc: 0, n: 0, t0: now() };
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

@@ -1,0 +1,106 @@
+// App-wide dataset state: the dataset on screen, the load in progress, and the last load's errors.
+// A failed load never replaces `current`, so the map keeps showing the previous dataset.
+import type { ValidationIssue } from '../../lib/data/types';
+import type { DataRequest, DataResponse, LoadPhase, RenderData } from '../../../workers/dataMessages';
+
+export interface LoadProgress {
+  /** What is being loaded (dataset name). */
+  name: string;
+  phase: LoadPhase;
+  loaded: number;
+  total: number | null;
+  file?: string;
+}
+
+export interface LoadFailure {
+  name: string;
+  issues: ValidationIssue[];
+  /** Set when the failure is not a validation problem (network, unreadable file …). */
+  message: string;
+}
+
+export interface LoadedDataset {
+  data: RenderData;
+  /** Wall time from request to result, in ms (includes the worker's transfer back). */
+  loadMs: number;
+  source: 'embedded' | 'files';
+}
+
+export const EMBEDDED_NAME = 'Porto';
+
+export class DatasetStore {
+  /** $state.raw: the typed arrays and id lists must not become deep reactive proxies. */
+  current = $state.raw<LoadedDataset | null>(null);
+  progress = $state.raw<LoadProgress | null>(null);
+  failure = $state.raw<LoadFailure | null>(null);
+
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private pending = new Map<number, { name: string; started: number; source: LoadedDataset['source'] }>();
+  /** Only the newest request's answers are applied. */
+  private latest = 0;
+
+  private getWorker(): Worker {
+    if (!this.worker) {
+      this.worker = new Worker(new URL('../../../workers/dataWorker.ts', import.meta.url), { type: 'module' });
+      this.worker.onmessage = (ev: MessageEvent<DataResponse>) => this.onMessage(ev.data);
+      this.worker.onerror = (ev) => {
+        const req = this.pending.get(this.latest);
+        this.progress = null;
+        this.failure = { name: req?.name ?? 'dataset', issues: [], message: `Data worker failed: ${ev.message || 'unknown error'}` };
+      };
+    }
+    return this.worker;
+  }
+
+  private send(req: DataRequest, source: LoadedDataset['source']): void {
+    this.latest = req.requestId;
+    this.pending.set(req.requestId, { name: req.name, started: performance.now(), source });
+    this.progress = { name: req.name, phase: req.type === 'load-url' ? 'download' : 'read', loaded: 0, total: null };
+    performance.mark(`trajdistill:load-start:${req.requestId}`);
+    this.getWorker().postMessage(req);
+  }
+
+  /** The dataset shipped with the app under public/data/porto/. */
+  loadEmbedded(): void {
+    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
+    this.send({ type: 'load-url', requestId: this.nextId++, baseUrl, name: EMBEDDED_NAME }, 'embedded');
+  }
+
+  /** Files from an <input type=file> (single files or a whole folder). */
+  loadFiles(list: FileList | File[]): void {
+    this.loadPicked(Array.from(list).map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+  }
+
+  /** Files with folder-relative paths (from a folder pick or a drag-and-drop). */
+  loadPicked(files: { file: File; path: string }[]): void {
+    if (files.length === 0) return;
+    const folder = files[0].path.includes('/') ? files[0].path.split('/')[0] : '';
+    const name = folder || (files.length === 1 ? files[0].file.name : `${files.length} local files`);
+    this.send({ type: 'load-files', requestId: this.nextId++, files, name }, 'files');
+  }
+
+  dismissFailure(): void {
+    this.failure = null;
+  }
+
+  private onMessage(msg: DataResponse): void {
+    const req = this.pending.get(msg.requestId);
+    if (msg.type !== 'progress') this.pending.delete(msg.requestId);
+    if (!req || msg.requestId !== this.latest) return;
+    if (msg.type === 'progress') {
+      this.progress = { name: req.name, phase: msg.phase, loaded: msg.loaded, total: msg.total, file: msg.file };
+    } else if (msg.type === 'result') {
+      this.progress = null;
+      this.failure = null;
+      this.current = { data: msg.data, loadMs: performance.now() - req.started, source: req.source };
+      // Marks let a test or a demo read the time to data from the Performance API.
+      performance.mark(`trajdistill:data-ready:${msg.requestId}`);
+    } else {
+      this.progress = null;
+      this.failure = { name: req.name, issues: msg.issues, message: msg.message };
+    }
+  }
+}
+
+export const dataset = new DatasetStore();

@@ -1,0 +1,125 @@
+// Test-only synthetic city: an n×n street grid (two directed roads per block edge) with trips that
+// follow a deterministic "east/west first, then north/south" route, so the next road is learnable
+// from the destination. Derived structures come from the project's own buildDerived.
+import { buildDerived } from '../../src/lib/data/derived';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import { gridFromBox } from '../../src/lib/data/grid';
+import type { Dataset, LonLat, Road, RoadNetwork, Trajectory } from '../../src/lib/data/types';
+import { polylineLengthM } from '../../src/lib/geo';
+import { makeRng } from '../../src/lib/random';
+
+export interface SynthCity {
+  ds: Dataset;
+  net: RoadNetwork;
+  derived: Derived;
+  /** Road id from node a to adjacent node b. */
+  roadOf: Map<string, number>;
+}
+
+const LON0 = -8.65;
+const LAT0 = 41.15;
+const DLON = 0.002;
+const DLAT = 0.0015;
+
+export function makeGridNetwork(n: number): { net: RoadNetwork; roadOf: Map<string, number> } {
+  const node = (i: number, j: number): LonLat => [LON0 + i * DLON, LAT0 + j * DLAT];
+  const roads: Road[] = [];
+  const ends: Array<[number, number]> = []; // [from node id, to node id]
+  const roadOf = new Map<string, number>();
+  const add = (a: [number, number], b: [number, number]) => {
+    const id = roads.length;
+    const coords = [node(a[0], a[1]), node(b[0], b[1])];
+    // Alternate highway classes so the type embedding has more than one class.
+    roads.push({ id, coords, highway: (a[0] + a[1]) % 3 === 0 ? 'primary' : 'residential', lengthM: polylineLengthM(coords) });
+    const na = a[0] * n + a[1];
+    const nb = b[0] * n + b[1];
+    ends.push([na, nb]);
+    roadOf.set(`${na}>${nb}`, id);
+  };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (i + 1 < n) {
+        add([i, j], [i + 1, j]);
+        add([i + 1, j], [i, j]);
+      }
+      if (j + 1 < n) {
+        add([i, j], [i, j + 1]);
+        add([i, j + 1], [i, j]);
+      }
+    }
+  }
+  const out: number[][] = roads.map(() => []);
+  const relO: number[] = [];
+  const relD: number[] = [];
+  for (let a = 0; a < roads.length; a++) {
+    for (let b = 0; b < roads.length; b++) {
+      // Continue from a's end node; no U-turns.
+      if (ends[a][1] === ends[b][0] && ends[b][1] !== ends[a][0]) {
+        out[a].push(b);
+        relO.push(a);
+        relD.push(b);
+      }
+    }
+  }
+  return { net: { roads, relOrigin: Int32Array.from(relO), relDest: Int32Array.from(relD), out }, roadOf };
+}
+
+/** Node path (x first, then y) from node (ax, ay) to (bx, by). */
+function nodePath(n: number, ax: number, ay: number, bx: number, by: number): number[] {
+  const path = [ax * n + ay];
+  let x = ax;
+  let y = ay;
+  while (x !== bx) {
+    x += Math.sign(bx - x);
+    path.push(x * n + y);
+  }
+  while (y !== by) {
+    y += Math.sign(by - y);
+    path.push(x * n + y);
+  }
+  return path;
+}
+
+export function makeTrips(n: number, roadOf: Map<string, number>, count: number, seed: number, prefix: string): Trajectory[] {
+  const rng = makeRng(seed);
+  const trips: Trajectory[] = [];
+  const r = (m: number) => Math.floor(rng() * m);
+  while (trips.length < count) {
+    const [ax, ay, bx, by] = [r(n), r(n), r(n), r(n)];
+    const nodes = nodePath(n, ax, ay, bx, by);
+    if (nodes.length < 4) continue;
+    const roads: number[] = [];
+    for (let i = 1; i < nodes.length; i++) roads.push(roadOf.get(`${nodes[i - 1]}>${nodes[i]}`) as number);
+    const start = 1_380_000_000 + r(86400 * 7);
+    const times = [start];
+    for (let i = 1; i < roads.length; i++) times.push(times[i - 1] + 15 + r(30));
+    trips.push({ id: `${prefix}-${trips.length}`, roads, times });
+  }
+  return trips;
+}
+
+export function makeCity(n = 6, nTrain = 60, nVal = 20, nZones = 6): SynthCity {
+  const { net, roadOf } = makeGridNetwork(n);
+  const train = makeTrips(n, roadOf, nTrain, 1, 'train');
+  const val = makeTrips(n, roadOf, nVal, 2, 'val');
+  const ds: Dataset = { name: 'synthetic', network: net, splits: { train, val, test: [] } };
+  const box: [number, number, number, number] = [LON0 - 0.001, LAT0 - 0.001, LON0 + n * DLON, LAT0 + n * DLAT];
+  const derived = buildDerived(ds, { grid: gridFromBox(box, 200), nZones, seed: 1 });
+  return { ds, net, derived, roadOf };
+}
+
+/** A tiny student config for tests. */
+export const TINY_STUDENT = {
+  roadIdDim: 8,
+  roadFeatDim: 2,
+  gnnLayers: 2,
+  timeDim: 8,
+  heads: 2,
+  layers: 2,
+  mlpRatio: 2,
+  fusionHidden: 8,
+  metricDim: 8,
+  navDim: 16,
+  timeHidden: 8,
+  freezeEncoders: false,
+};

@@ -1,0 +1,79 @@
+// Typed protocol between the page and workers/dataWorker.ts. Everything the map needs crosses as
+// flat typed arrays (transferred, not copied), so the page never parses or walks a Dataset.
+import type { SplitName, ValidationIssue } from '../src/lib/data/types';
+import type { DatasetStats } from '../src/lib/data/stats';
+
+/** [minLon, minLat, maxLon, maxLat] */
+export type Bounds = [number, number, number, number];
+
+/**
+ * Many polylines in one buffer: path i is vertices starts[i] .. starts[i+1]-1 of `positions`
+ * (interleaved lon,lat). `starts` has count+1 entries. This is deck.gl's binary path layout.
+ */
+export interface PathBundle {
+  count: number;
+  positions: Float32Array;
+  starts: Uint32Array;
+}
+
+export interface RoadRender extends PathBundle {
+  /** 0 (service/other) … 5 (motorway/trunk); drives line width and colour. */
+  rank: Uint8Array;
+  bounds: Bounds;
+}
+
+export interface TripRender extends PathBundle {
+  ids: string[];
+  /** Per trip: number of roads, length in km (sum of road lengths), duration in minutes. */
+  roadCounts: Uint32Array;
+  km: Float32Array;
+  minutes: Float32Array;
+}
+
+export interface RenderData {
+  name: string;
+  roads: RoadRender;
+  trips: Record<SplitName, TripRender>;
+  stats: DatasetStats;
+  /** Bytes of text read, and worker-side milliseconds per phase (for the status line). */
+  bytes: number;
+  timingsMs: { read: number; parse: number; prepare: number };
+}
+
+export type LoadPhase = 'download' | 'read' | 'parse' | 'stats' | 'prepare';
+
+export type DataRequest =
+  /** Fetch the HOSER files from `baseUrl` (absolute, ending in '/'); missing splits are skipped. */
+  | { type: 'load-url'; requestId: number; baseUrl: string; name: string }
+  /**
+   * Files the user picked (File objects are cloneable and read inside the worker). `path` is the
+   * folder-relative path when a folder was picked (webkitRelativePath does not survive cloning).
+   */
+  | { type: 'load-files'; requestId: number; files: { file: File; path: string }[]; name: string };
+
+export type DataResponse =
+  | {
+      type: 'progress';
+      requestId: number;
+      phase: LoadPhase;
+      /** Bytes so far for download/read; otherwise 0. `total` null when unknown. */
+      loaded: number;
+      total: number | null;
+      file?: string;
+    }
+  | { type: 'result'; requestId: number; data: RenderData }
+  /** Validation problems (DatasetError) or, with `issues` empty, any other failure in `message`. */
+  | { type: 'error'; requestId: number; issues: ValidationIssue[]; message: string };
+
+/** The buffers of a RenderData, to pass as the transfer list of postMessage. */
+export function renderTransferables(d: RenderData): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const add = (b: PathBundle) => out.push(b.positions.buffer as ArrayBuffer, b.starts.buffer as ArrayBuffer);
+  add(d.roads);
+  out.push(d.roads.rank.buffer as ArrayBuffer);
+  for (const t of Object.values(d.trips)) {
+    add(t);
+    out.push(t.roadCounts.buffer as ArrayBuffer, t.km.buffer as ArrayBuffer, t.minutes.buffer as ArrayBuffer);
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+// Data worker: downloads or reads the HOSER files, parses and validates them with src/lib, computes
+// the statistics and answers with render-ready typed arrays. The page does no parsing at all.
+import { readHoserDataset } from '../src/lib/data/hoserReader';
+import { datasetStats } from '../src/lib/data/stats';
+import { DatasetError, SPLITS } from '../src/lib/data/types';
+import type { TextFile } from '../src/lib/data/types';
+import type { DataRequest, DataResponse, LoadPhase, RenderData } from './dataMessages';
+import { renderTransferables } from './dataMessages';
+import { buildAllTrips, buildRoadRender } from './renderData';
+
+const ctx = self as unknown as DedicatedWorkerGlobalScope;
+
+const EMBEDDED_FILES = ['roadmap.geo', 'roadmap.rel', ...SPLITS.map((s) => `${s}.csv`)];
+const REQUIRED = new Set(['roadmap.geo', 'roadmap.rel']);
+/** Extensions worth reading from a picked folder (it may also hold a data card, images …). */
+const DATA_FILE = /\.(geo|rel|csv)(\.gz)?$/i;
+
+function post(msg: DataResponse, transfer: Transferable[] = []): void {
+  ctx.postMessage(msg, transfer);
+}
+
+/** Throttled progress: at most ~20 messages a second, plus every phase change. */
+function progressReporter(requestId: number) {
+  let last = 0;
+  let lastPhase: LoadPhase | null = null;
+  return (phase: LoadPhase, loaded = 0, total: number | null = null, file?: string): void => {
+    const now = performance.now();
+    if (phase === lastPhase && now - last < 50) return;
+    last = now;
+    lastPhase = phase;
+    post({ type: 'progress', requestId, phase, loaded, total, file });
+  };
+}
+
+/** Reads a byte stream to text, gunzipping when asked, counting raw bytes as they arrive. */
+async function streamText(body: ReadableStream<Uint8Array>, gzip: boolean, onBytes: (n: number) => void): Promise<string> {
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        onBytes(chunk.byteLength);
+        c.enqueue(chunk);
+      },
+    }),
+  );
+  const plain = gzip ? counted.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>) : counted;
+  return await new Response(plain).text();
+}
+
+/** GET a file; null when absent. `vite preview` answers unknown paths with index.html, so HTML counts as absent. */
+async function tryFetch(url: string): Promise<Response | null> {
+  const res = await fetch(url);
+  if (!res.ok) return null;
+  if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+    await res.body?.cancel();
+    return null;
+  }
+  return res;
+}
+
+async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
+  report('download', 0, null);
+  // Start all downloads at once so the total size is known from the headers before bodies arrive.
+  const found = await Promise.all(
+    EMBEDDED_FILES.map(async (name) => {
+      const plain = await tryFetch(new URL(name, baseUrl).href);
+      if (plain) return { name, res: plain, gzip: false };
+      const gz = await tryFetch(new URL(`${name}.gz`, baseUrl).href);
+      return gz ? { name, res: gz, gzip: true } : null;
+    }),
+  );
+  const present = found.filter((f): f is NonNullable<typeof f> => f !== null);
+  for (const req of REQUIRED) {
+    if (!present.some((f) => f.name === req)) throw new Error(`${req} not found at ${baseUrl}`);
+  }
+  let total: number | null = 0;
+  for (const f of present) {
+    const len = Number(f.res.headers.get('content-length'));
+    // With a Content-Encoding the header counts compressed bytes; the stream yields decoded ones.
+    if (!len || f.res.headers.get('content-encoding')) total = null;
+    else if (total !== null) total += len;
+  }
+  let loaded = 0;
+  return await Promise.all(
+    present.map(async (f) => ({
+      name: f.name,
+      text: await streamText(f.res.body!, f.gzip, (n) => {
+        loaded += n;
+        report('download', loaded, total, f.name);
+      }),
+    })),
+  );
+}
+
+async function readPicked(files: { file: File; path: string }[], report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
+  // Other files (a data card, images …) are skipped; a missing roadmap is reported by the reader.
+  const wanted = files.filter((f) => DATA_FILE.test(f.file.name));
+  const total = wanted.reduce((s, f) => s + f.file.size, 0);
+  let loaded = 0;
+  const out: TextFile[] = [];
+  for (const { file, path } of wanted) {
+    const gzip = /\.gz$/i.test(file.name);
+    const text = await streamText(file.stream(), gzip, (n) => {
+      loaded += n;
+      report('read', loaded, total, file.name);
+    });
+    out.push({ name: (path || file.name).replace(/\.gz$/i, ''), text });
+  }
+  return out;
+}
+
+async function handle(req: DataRequest): Promise<void> {
+  const { requestId } = req;
+  const report = progressReporter(requestId);
+  try {
+    const t0 = performance.now();
+    const files = req.type === 'load-url' ? await fetchEmbedded(req.baseUrl, report) : await readPicked(req.files, report);
+    const bytes = files.reduce((s, f) => s + f.text.length, 0);
+    const t1 = performance.now();
+    report('parse');
+    const ds = readHoserDataset(files, req.name);
+    const t2 = performance.now();
+    report('stats');
+    const stats = datasetStats(ds);
+    report('prepare');
+    const data: RenderData = {
+      name: req.name,
+      roads: buildRoadRender(ds.network.roads),
+      trips: buildAllTrips(ds),
+      stats,
+      bytes,
+      timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
+    };
+    post({ type: 'result', requestId, data }, renderTransferables(data));
+  } catch (e) {
+    if (e instanceof DatasetError) post({ type: 'error', requestId, issues: e.issues, message: e.message });
+    else post({ type: 'error', requestId, issues: [], message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+// Requests run one after another; the page ignores answers to requests it has superseded.
+let queue: Promise<void> = Promise.resolve();
+ctx.onmessage = (ev: MessageEvent<DataRequest>) => {
+  queue = queue.then(() => handle(ev.data));
+};

@@ -1,0 +1,109 @@
+// Turns a parsed Dataset into the flat, transferable buffers the map draws (see dataMessages.ts).
+// Pure functions: run in the data worker and in unit tests (Node).
+import type { Dataset, Road, Trajectory } from '../src/lib/data/types';
+import { SPLITS } from '../src/lib/data/types';
+import type { Bounds, RoadRender, TripRender } from './dataMessages';
+
+const RANKS: Record<string, number> = {
+  motorway: 5,
+  trunk: 5,
+  primary: 4,
+  secondary: 3,
+  tertiary: 2,
+  unclassified: 1,
+  residential: 1,
+  living_street: 1,
+  road: 1,
+};
+
+/**
+ * Visual importance of a highway class, 0–5. Integer codes (LibCity exports) carry no agreed
+ * meaning, so they get the residential rank; "_link" ramps draw like their parent class minus one.
+ */
+export function highwayRank(highway: string): number {
+  const h = highway.trim().toLowerCase();
+  if (h.endsWith('_link')) return Math.max(1, (RANKS[h.slice(0, -5)] ?? 1) - 1);
+  if (/^-?\d+$/.test(h)) return 1;
+  return RANKS[h] ?? 0;
+}
+
+export function buildRoadRender(roads: Road[]): RoadRender {
+  let nVerts = 0;
+  for (const r of roads) nVerts += r.coords.length;
+  const positions = new Float32Array(2 * nVerts);
+  const starts = new Uint32Array(roads.length + 1);
+  const rank = new Uint8Array(roads.length);
+  let minLon = Infinity;
+  let minLat = Infinity;
+  let maxLon = -Infinity;
+  let maxLat = -Infinity;
+  let v = 0;
+  roads.forEach((r, i) => {
+    starts[i] = v;
+    rank[i] = highwayRank(r.highway);
+    for (const [lon, lat] of r.coords) {
+      positions[2 * v] = lon;
+      positions[2 * v + 1] = lat;
+      v++;
+      if (lon < minLon) minLon = lon;
+      if (lon > maxLon) maxLon = lon;
+      if (lat < minLat) minLat = lat;
+      if (lat > maxLat) maxLat = lat;
+    }
+  });
+  starts[roads.length] = v;
+  const bounds: Bounds = Number.isFinite(minLon) ? [minLon, minLat, maxLon, maxLat] : [-180, -85, 180, 85];
+  return { count: roads.length, positions, starts, rank, bounds };
+}
+
+/**
+ * Trip polylines follow the full road geometry (not centroids) so a reviewer sees the actual
+ * streets; a joint vertex shared by consecutive roads is written once.
+ */
+export function buildTripRender(trips: Trajectory[], roads: Road[]): TripRender {
+  let maxVerts = 0;
+  for (const t of trips) for (const rid of t.roads) maxVerts += roads[rid].coords.length;
+  const positions = new Float32Array(2 * maxVerts);
+  const starts = new Uint32Array(trips.length + 1);
+  const roadCounts = new Uint32Array(trips.length);
+  const km = new Float32Array(trips.length);
+  const minutes = new Float32Array(trips.length);
+  let v = 0;
+  trips.forEach((t, i) => {
+    starts[i] = v;
+    let lengthM = 0;
+    for (const rid of t.roads) {
+      const road = roads[rid];
+      lengthM += road.lengthM;
+      road.coords.forEach(([lon, lat], k) => {
+        // Skip a vertex equal to the previous one (shared joint); exact compare after f32 rounding.
+        if (k === 0 && v > starts[i] && positions[2 * v - 2] === Math.fround(lon) && positions[2 * v - 1] === Math.fround(lat)) return;
+        positions[2 * v] = lon;
+        positions[2 * v + 1] = lat;
+        v++;
+      });
+    }
+    roadCounts[i] = t.roads.length;
+    km[i] = lengthM / 1000;
+    minutes[i] = t.times.length > 1 ? (t.times[t.times.length - 1] - t.times[0]) / 60 : 0;
+  });
+  starts[trips.length] = v;
+  return {
+    count: trips.length,
+    // Trim the unused tail (skipped joints) so the transfer carries only real vertices.
+    positions: positions.slice(0, 2 * v),
+    starts,
+    ids: trips.map((t) => t.id),
+    roadCounts,
+    km,
+    minutes,
+  };
+}
+
+export function buildAllTrips(ds: Dataset): Record<(typeof SPLITS)[number], TripRender> {
+  return {
+    train: buildTripRender(ds.splits.train, ds.network.roads),
+    val: buildTripRender(ds.splits.val, ds.network.roads),
+    test: buildTripRender(ds.splits.test, ds.network.roads),
+  };
+}
