@@ -163,10 +163,13 @@ describe('Student', () => {
     const student = new Student(city.derived, TINY_STUDENT, 3);
     const trip = city.ds.splits.train.find((t) => t.roads.length >= 6)!;
     const a = prepareTrips(ctx, [trip]);
-    // Same trip with a different later history: change roads from position 3 on, and times.
-    const other = city.ds.splits.train.find((t) => t !== trip && t.roads.length >= 6)!;
-    const changed = { ...trip, roads: [...trip.roads.slice(0, 3), ...other.roads.slice(3)], times: [...trip.times.slice(0, 3), ...other.times.slice(3).map((t) => t + 999)] };
-    changed.roads.length = changed.times.length = Math.min(changed.roads.length, changed.times.length);
+    // Same trip with a different later history: other roads and times from position 3 on.
+    const nR = city.net.roads.length;
+    const changed = {
+      ...trip,
+      roads: trip.roads.map((r, i) => (i < 3 ? r : (r + 7) % nR)),
+      times: trip.times.map((t, i) => (i < 3 ? t : t + 999 * i)),
+    };
     const b = prepareTrips(ctx, [changed]);
     const [ha, hb] = tf.tidy(() => {
       const enc = student.encodeNetwork();

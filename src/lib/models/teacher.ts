@@ -46,7 +46,7 @@ export interface TeacherConfig {
 
 /**
  * Browser-friendly default: 2 layers × 4 heads × 64. With the Porto grid (8058 cells → V = 8061)
- * and blockSize 256 this is 8061·64 + 256·64 + 2·(12·64² + 2·64) + 64 = 630,848 parameters
+ * and blockSize 256 this is 8061·64 + 256·64 + 2·(12·64² + 2·64) + 64 = 630,912 parameters
  * (2.5 MB fp32), dominated by the tied embedding.
  */
 export function defaultTeacherConfig(vocabSize: number, blockSize = 256): TeacherConfig {
