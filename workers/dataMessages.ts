@@ -23,6 +23,11 @@ export interface RoadRender extends PathBundle {
 }
 
 export interface TripRender extends PathBundle {
+  /**
+   * The same trips simplified (Douglas–Peucker, a few metres) for drawing: several times fewer
+   * segments, which is what software WebGL (SwiftShader) pays for per frame. `positions` stays exact.
+   */
+  display: PathBundle;
   ids: string[];
   /** Per trip: number of roads, length in km (sum of road lengths), duration in minutes. */
   roadCounts: Uint32Array;
@@ -73,6 +78,7 @@ export function renderTransferables(d: RenderData): ArrayBuffer[] {
   out.push(d.roads.rank.buffer as ArrayBuffer);
   for (const t of Object.values(d.trips)) {
     add(t);
+    add(t.display);
     out.push(t.roadCounts.buffer as ArrayBuffer, t.km.buffer as ArrayBuffer, t.minutes.buffer as ArrayBuffer);
   }
   return out;

@@ -2,7 +2,7 @@
 // Pure functions: run in the data worker and in unit tests (Node).
 import type { Dataset, Road, Trajectory } from '../src/lib/data/types';
 import { SPLITS } from '../src/lib/data/types';
-import type { Bounds, RoadRender, TripRender } from './dataMessages';
+import type { Bounds, PathBundle, RoadRender, TripRender } from './dataMessages';
 
 const RANKS: Record<string, number> = {
   motorway: 5,
@@ -88,16 +88,79 @@ export function buildTripRender(trips: Trajectory[], roads: Road[]): TripRender 
     minutes[i] = t.times.length > 1 ? (t.times[t.times.length - 1] - t.times[0]) / 60 : 0;
   });
   starts[trips.length] = v;
+  // Trim the unused tail (skipped joints) so the transfer carries only real vertices.
+  const exact: PathBundle = { count: trips.length, positions: positions.slice(0, 2 * v), starts };
   return {
-    count: trips.length,
-    // Trim the unused tail (skipped joints) so the transfer carries only real vertices.
-    positions: positions.slice(0, 2 * v),
-    starts,
+    ...exact,
+    display: simplifyPaths(exact, DISPLAY_TOLERANCE_M),
     ids: trips.map((t) => t.id),
     roadCounts,
     km,
     minutes,
   };
+}
+
+/** Simplification tolerance for drawn trips: below a line width at street zoom. */
+export const DISPLAY_TOLERANCE_M = 4;
+
+/**
+ * Douglas–Peucker per path, in a local equirectangular frame (metres). Endpoints are always kept,
+ * so a simplified trip starts and ends exactly where the real one does.
+ */
+export function simplifyPaths(b: PathBundle, toleranceM: number): PathBundle {
+  const { positions, starts, count } = b;
+  const out = new Float32Array(positions.length);
+  const outStarts = new Uint32Array(count + 1);
+  const keep = new Uint8Array(positions.length / 2);
+  const tol2 = toleranceM * toleranceM;
+  const M_PER_DEG = 111_320;
+  let w = 0;
+  const stack: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const a0 = starts[i];
+    const b0 = starts[i + 1];
+    outStarts[i] = w;
+    if (b0 - a0 === 0) continue;
+    const kx = M_PER_DEG * Math.cos((positions[2 * a0 + 1] * Math.PI) / 180);
+    keep[a0] = 1;
+    keep[b0 - 1] = 1;
+    stack.push(a0, b0 - 1);
+    while (stack.length > 0) {
+      const hi = stack.pop()!;
+      const lo = stack.pop()!;
+      const ax = positions[2 * lo] * kx;
+      const ay = positions[2 * lo + 1] * M_PER_DEG;
+      const dx = positions[2 * hi] * kx - ax;
+      const dy = positions[2 * hi + 1] * M_PER_DEG - ay;
+      const len2 = dx * dx + dy * dy;
+      let worst = -1;
+      let worstAt = -1;
+      for (let v = lo + 1; v < hi; v++) {
+        const px = positions[2 * v] * kx - ax;
+        const py = positions[2 * v + 1] * M_PER_DEG - ay;
+        const u = len2 > 0 ? Math.min(1, Math.max(0, (px * dx + py * dy) / len2)) : 0;
+        const ex = px - u * dx;
+        const ey = py - u * dy;
+        const e = ex * ex + ey * ey;
+        if (e > worst) {
+          worst = e;
+          worstAt = v;
+        }
+      }
+      if (worst > tol2) {
+        keep[worstAt] = 1;
+        stack.push(lo, worstAt, worstAt, hi);
+      }
+    }
+    for (let v = a0; v < b0; v++) {
+      if (!keep[v]) continue;
+      out[2 * w] = positions[2 * v];
+      out[2 * w + 1] = positions[2 * v + 1];
+      w++;
+    }
+  }
+  outStarts[count] = w;
+  return { count, positions: out.slice(0, 2 * w), starts: outStarts };
 }
 
 export function buildAllTrips(ds: Dataset): Record<(typeof SPLITS)[number], TripRender> {

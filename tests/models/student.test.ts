@@ -45,7 +45,7 @@ describe('graph layers', () => {
     expect(ea[7]).toEqual([0, 0]); // node 3: no incoming edge
     const scores = tf.tensor1d([5, -3, 100, 2, 0, 1, -50, 4]);
     const alpha = edgeSoftmax(scores, g).arraySync();
-    const dstAll = g.dst.arraySync();
+    const dstAll = g.dst.arraySync() as number[];
     const sums = [0, 0, 0, 0];
     alpha.forEach((a, e) => (sums[dstAll[e]] += a));
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
@@ -66,7 +66,7 @@ describe('graph layers', () => {
     src.forEach((s, e) => (A[dst[e]][s] += w[e]));
     for (let i = 0; i < 4; i++) A[i][i] += 1;
     const deg = A.map((row) => row.reduce((a, b) => a + b, 0));
-    const h = tf.matMul(x, p.w).arraySync();
+    const h = (tf.matMul(x, p.w) as tf.Tensor2D).arraySync();
     for (let i = 0; i < 4; i++) {
       for (let k = 0; k < 2; k++) {
         let v = 0;

@@ -86,6 +86,16 @@ describe('AdamW', () => {
     expect(opt.step(g2).finite).toBe(false);
     tf.dispose([g, g2]);
     opt.dispose();
+    // A NaN learning rate: finite gradients, but the update would poison the weights.
+    const optNaN = new AdamW([w], cfg({ lr: NaN, warmupSteps: 0, totalSteps: 10 }));
+    const g3 = { [w.name]: tf.tensor2d([[1, 1]]) };
+    const r3 = optNaN.step(g3);
+    expect(r3.finite).toBe(false);
+    expect(r3.gradNorm).toBeCloseTo(Math.SQRT2, 5);
+    expect(Array.from(w.dataSync())).toEqual([1, 2]);
+    expect(optNaN.getState().m['optim_test/nan_w']).toEqual(new Float32Array([0, 0]));
+    tf.dispose(g3);
+    optNaN.dispose();
     w.dispose();
   });
 

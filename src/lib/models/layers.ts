@@ -6,9 +6,81 @@
 // Every op used here has a gradient in tfjs-core: MatMul, Add, Mul, Gather (→ UnsortedSegmentSum),
 // UnsortedSegmentSum (→ Gather), LeakyRelu, Exp, RealDiv, Erf, Mean, Rsqrt. The per-node max used to
 // stabilise the edge softmax is wrapped in a zero-gradient op: softmax does not depend on the shift.
+//
+// UnsortedSegmentSum is also the gradient of every tf.gather (embedding lookups), so its speed
+// matters for all training: the tfjs cpu kernel loops over segments (O(segments·E·F), seconds for
+// 11k roads) and the wasm backend has no kernel at all (gather gradients throw). This module
+// therefore registers a linear-time JS kernel for 'cpu' and 'wasm' when it is imported; webgpu and
+// webgl keep their own.
 import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/checkpoint';
+
+// ---------------------------------------------------------------------------------------------
+// Fast UnsortedSegmentSum for the cpu and wasm backends
+
+interface JsKernelBackend {
+  readSync(dataId: object): ArrayLike<number> | unknown;
+  /** wasm (the cpu backend's makeOutput has a different signature) */
+  makeOutput?(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: Float32Array | Int32Array): TensorInfo;
+  /** cpu */
+  makeTensorInfo?(shape: number[], dtype: 'float32' | 'int32', values?: Float32Array | Int32Array): TensorInfo;
+}
+
+/** out[ids[e], k] += x[e, k]; ids outside [0, numSegments) are dropped (as TensorFlow). */
+export function segmentSumValues(x: ArrayLike<number>, ids: ArrayLike<number>, inner: number, numSegments: number): Float32Array {
+  const out = new Float32Array(numSegments * inner);
+  const n = ids.length;
+  for (let e = 0; e < n; e++) {
+    const s = ids[e];
+    if (s < 0 || s >= numSegments) continue;
+    const o = s * inner;
+    const xi = e * inner;
+    for (let k = 0; k < inner; k++) out[o + k] += x[xi + k];
+  }
+  return out;
+}
+
+function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
+  return {
+    kernelName: 'UnsortedSegmentSum',
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as TensorInfo;
+      const segIds = inputs.segmentIds as TensorInfo;
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const b = backend as unknown as JsKernelBackend;
+      const innerShape = x.shape.slice(segIds.shape.length);
+      const inner = innerShape.reduce((a, c) => a * c, 1);
+      const xv = b.readSync(x.dataId) as ArrayLike<number>;
+      const iv = b.readSync(segIds.dataId) as ArrayLike<number>;
+      const values = segmentSumValues(xv, iv, inner, numSegments);
+      const shape = [numSegments, ...innerShape];
+      const out = x.dtype === 'int32' ? Int32Array.from(values) : values;
+      const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
+      // Called as methods (both use `this`). The cpu backend also has a makeOutput, with another
+      // signature, so pick by backend name.
+      if (backendName === 'wasm' && b.makeOutput) return b.makeOutput(shape, dtype, undefined, out);
+      if (backendName === 'cpu' && b.makeTensorInfo) return b.makeTensorInfo(shape, dtype, out);
+      throw new Error(`UnsortedSegmentSum: unsupported backend ${backendName}`);
+    },
+  };
+}
+
+let fastKernelsInstalled = false;
+
+/** Registers the linear-time UnsortedSegmentSum for cpu and wasm (idempotent). */
+export function installFastSegmentSum(): void {
+  if (fastKernelsInstalled) return;
+  fastKernelsInstalled = true;
+  for (const name of ['cpu', 'wasm'] as const) {
+    if (tf.getKernel('UnsortedSegmentSum', name)) tf.unregisterKernel('UnsortedSegmentSum', name);
+    tf.registerKernel(fastSegmentSumKernel(name));
+  }
+}
+
+installFastSegmentSum();
 
 // ---------------------------------------------------------------------------------------------
 // Parameter store

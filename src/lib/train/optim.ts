@@ -69,7 +69,7 @@ export interface StepResult {
   lr: number;
   /** Global L2 norm of the gradients before clipping. */
   gradNorm: number;
-  /** False when the norm was NaN/Inf: then nothing was updated. */
+  /** False when the norm (or an updated weight) was NaN/Inf: then nothing was updated. */
   finite: boolean;
 }
 
@@ -114,8 +114,9 @@ export class AdamW {
   }
 
   /**
-   * One update. Clips by global norm first; when the norm is not finite, updates nothing (and the
-   * step counter does not advance). Gradients for unknown names are an error; variables without a
+   * One update. Clips by global norm first; when the norm is not finite, or the update would make
+   * any weight NaN/Inf (e.g. lr = NaN), updates nothing (weights, moments and the step counter stay)
+   * and returns finite = false. Gradients for unknown names are an error; variables without a
    * gradient are left untouched (like PyTorch's grad=None). Does not dispose `grads`.
    */
   step(grads: tf.NamedTensorMap): StepResult {
@@ -140,7 +141,12 @@ export class AdamW {
     const bc1 = 1 - Math.pow(beta1, t);
     const bc2 = 1 - Math.pow(beta2, t);
     // Fold bias corrections into the step size: w -= lr/bc1 · m / (sqrt(v/bc2) + eps).
-    tf.tidy(() => {
+    // New values are computed first and only assigned when all are finite (a NaN/Inf lr or an
+    // overflowing update leaves the model untouched).
+    // tidy returns [bad, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
+    const kept = tf.tidy(() => {
+      const out: tf.Tensor[] = [];
+      const flags: tf.Tensor[] = [];
       for (const name of names) {
         const slot = this.slots.get(name) as Slot;
         const g = clip === 1 ? grads[name] : tf.mul(grads[name], clip);
@@ -149,11 +155,23 @@ export class AdamW {
         const denom = tf.add(tf.sqrt(tf.div(v, bc2)), eps);
         const update = tf.mul(tf.div(m, denom), lr / bc1);
         const decayed = slot.decay && weightDecay > 0 ? tf.mul(slot.variable, 1 - lr * weightDecay) : slot.variable;
-        slot.variable.assign(tf.sub(decayed, update));
-        slot.m.assign(m);
-        slot.v.assign(v);
+        const w = tf.sub(decayed, update);
+        flags.push(tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w)), 'float32')));
+        out.push(w, m, v);
       }
+      return [tf.addN(flags), ...out];
     });
+    const nonFinite = kept[0].dataSync()[0];
+    if (nonFinite === 0) {
+      names.forEach((name, i) => {
+        const slot = this.slots.get(name) as Slot;
+        slot.variable.assign(kept[1 + 3 * i]);
+        slot.m.assign(kept[2 + 3 * i]);
+        slot.v.assign(kept[3 + 3 * i]);
+      });
+    }
+    tf.dispose(kept);
+    if (nonFinite !== 0) return { lr, gradNorm, finite: false };
     this.count = t;
     return { lr, gradNorm, finite: true };
   }

@@ -23,7 +23,7 @@ export const ROAD_LAYER: LayerSpecification = {
   source: ROAD_SOURCE,
   layout: { 'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['get', 'r'] },
   paint: {
-    'line-color': ['interpolate', ['linear'], ['get', 'r'], 0, '#2a323c', 2, '#3b4754', 5, '#6a7b8e'],
+    'line-color': ['interpolate', ['linear'], ['get', 'r'], 0, '#2c3540', 2, '#404d5b', 5, '#71839a'],
     'line-width': [
       'interpolate',
       ['exponential', 1.6],

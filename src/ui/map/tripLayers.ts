@@ -16,8 +16,10 @@ export interface BinaryPaths {
   attributes: { getPath: { value: Float32Array; size: 2 } };
 }
 
+/** The simplified display geometry (see TripRender.display); picking indices stay trip indices. */
 export function binaryPaths(t: TripRender): BinaryPaths {
-  return { length: t.count, startIndices: t.starts, attributes: { getPath: { value: t.positions, size: 2 } } };
+  const d = t.display;
+  return { length: d.count, startIndices: d.starts, attributes: { getPath: { value: d.positions, size: 2 } } };
 }
 
 export function tripLayerId(split: SplitName): string {

@@ -1,0 +1,105 @@
+// End-to-end checks of the data view against the built app (vite build + preview) in Debian's
+// Chromium. WebGL runs on SwiftShader here, so one deck.gl frame of ~1,000 trips takes seconds:
+// the tests share one page and wait on app state rather than on fixed delays.
+import { test, expect } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+
+const BAD_ROADMAP = ['roadmap.geo', 'roadmap.rel'].map((f) => fileURLToPath(new URL(`./fixtures/bad-roadmap/${f}`, import.meta.url)));
+/** The reader's message for the broken fixture (roadmap.rel line 4 points at road 7 of 3). */
+const BAD_MESSAGE = /roadmap\.rel:4: destination_id: .*7.*out of range/;
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+const foreignRequests: string[] = [];
+
+async function tripCount(p: Page): Promise<number> {
+  return Number((await p.getByTestId('trip-count').textContent())?.trim());
+}
+
+/**
+ * Pixel census of the map element's screenshot, decoded by the browser itself (no PNG library):
+ * `nonBackground` = pixels differing from the map background, `coloured` = saturated pixels,
+ * which only the trip layer draws (roads are grey).
+ */
+async function mapPixels(p: Page): Promise<{ total: number; nonBackground: number; coloured: number }> {
+  const png = await p.getByTestId('map').screenshot({ style: '.maplibregl-control-container { display: none !important; }' });
+  return await p.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    // The top-left corner is background: the network is framed with padding and controls are hidden.
+    const bg = [d[0], d[1], d[2]];
+    let nonBackground = 0;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, gr, b] = [d[i], d[i + 1], d[i + 2]];
+      if (Math.abs(r - bg[0]) + Math.abs(gr - bg[1]) + Math.abs(b - bg[2]) > 24) nonBackground++;
+      if (Math.max(r, gr, b) - Math.min(r, gr, b) > 45) coloured++;
+    }
+    return { total: d.length / 4, nonBackground, coloured };
+  }, png.toString('base64'));
+}
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  page = await browser.newPage();
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(baseURL!) && !url.startsWith('data:') && !url.startsWith('blob:')) foreignRequests.push(url);
+  });
+  await page.goto('/?view=data');
+});
+
+test.afterAll(async () => {
+  await page.close();
+});
+
+test('the app loads the embedded dataset and shows ≥ 1,000 trips', async () => {
+  await expect(page.getByRole('heading', { name: 'TrajDistill' })).toBeVisible();
+  await expect(page.getByTestId('tab-data')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('trip-count')).toBeVisible({ timeout: 90_000 });
+  expect(await tripCount(page)).toBeGreaterThanOrEqual(1000);
+  await expect(page.getByTestId('dataset-name')).toHaveText('Porto');
+  await expect(page.getByTestId('load-progress')).toBeHidden();
+  await expect(page.getByTestId('stat-roads')).toContainText(/\d/);
+  await expect(page.getByText('© OpenStreetMap contributors, ODbL')).toBeVisible();
+});
+
+test('the map shows the road network and the trips (non-blank pixels)', async () => {
+  // Wait for a frame with trips: deck.gl draws them a few seconds after the roads on SwiftShader.
+  await expect
+    .poll(async () => (await mapPixels(page)).coloured, { timeout: 60_000, intervals: [1000, 2000, 4000] })
+    .toBeGreaterThan(500);
+  const px = await mapPixels(page);
+  expect(px.nonBackground / px.total).toBeGreaterThan(0.02);
+  expect(foreignRequests).toEqual([]);
+});
+
+test('the split filters change the number of drawn trips', async () => {
+  const all = await tripCount(page);
+  const train = Number((await page.getByTestId('filter-train').locator('..').locator('.count').textContent())!.replace(/\D/g, ''));
+  await page.getByTestId('filter-train').uncheck();
+  await expect(page.getByTestId('trip-count')).toHaveText(String(all - train));
+  await page.getByTestId('filter-train').check();
+  await expect(page.getByTestId('trip-count')).toHaveText(String(all));
+});
+
+test('a broken dataset shows its error and keeps the current trips', async () => {
+  const before = await tripCount(page);
+  await page.getByTestId('open-files').setInputFiles(BAD_ROADMAP);
+  const errors = page.getByTestId('dataset-errors');
+  await expect(errors).toBeVisible();
+  await expect(errors).toContainText(BAD_MESSAGE);
+  await expect(errors).toContainText('Still showing “Porto”');
+  expect(await tripCount(page)).toBe(before);
+  await expect(page.getByTestId('dataset-name')).toHaveText('Porto');
+  await errors.getByRole('button', { name: 'Dismiss errors' }).click();
+  await expect(errors).toBeHidden();
+});

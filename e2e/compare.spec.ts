@@ -1,0 +1,24 @@
+import { expect, test } from '@playwright/test';
+
+// The comparison view opens on the committed report (public/reports/), and a click on an OD pair
+// draws the real trip and both students' routes.
+test('compare view: metrics table, then an OD pair draws real, vanilla and distilled routes', async ({ page }) => {
+  await page.goto('/?view=compare');
+  await expect(page.getByTestId('metrics-table')).toBeVisible();
+  await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
+
+  const rows = page.getByTestId('od-list').getByTestId('od-row');
+  await expect(rows.first()).toBeVisible();
+  await rows.first().click();
+
+  await expect(page.getByTestId('route-legend')).toBeVisible();
+  const drawn = page.getByTestId('drawn-routes');
+  // Counters appear once the road network has loaded and the paths are built.
+  await expect.poll(async () => Number(await drawn.getAttribute('data-vanilla'))).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => Number(await drawn.getAttribute('data-distilled'))).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => Number(await drawn.getAttribute('data-real'))).toBeGreaterThanOrEqual(1);
+
+  // A toggle hides a layer and its counter drops to zero.
+  await page.getByTestId('toggle-vanilla').uncheck();
+  await expect(drawn).toHaveAttribute('data-vanilla', '0');
+});

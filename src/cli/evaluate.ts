@@ -1,0 +1,153 @@
+// `eval`: the thesis's metric suite over a generated-trajectory CSV, and `eval report`, which runs
+// the whole protocol (seed 000 §6.1) for the shipped vanilla and distilled checkpoints and writes
+// the committed report plus the comparison view's route sample (issue 4, items 3–4).
+import { cpus, platform, arch } from 'node:os';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { version as nodeVersion } from 'node:process';
+import { flagNumber, flagString, parseArgs } from './args';
+import { readDatasetDir } from './fsDataset';
+import { loadDatasetWithDerived, parseMethod, parseSplit } from './generate';
+import { readHoserDataset } from '../lib/data/hoserReader';
+import { buildRoadFeatures } from '../lib/data/roadFeatures';
+import { readGeneratedCsv } from '../lib/generate/generatedCsv';
+import { generatedToEvalTrip, loadStudentScorer, realToEvalTrip, roundReport, runProtocol, type LoadedStudent } from '../lib/eval/protocol';
+import { evaluateTrips } from '../lib/eval/tripMetrics';
+import { initNodeBackend } from '../lib/runtime/node';
+
+const USAGE = `usage:
+  eval --dataset <dir> --generated <file.csv> --split train|test [--json]
+      every metric of generated trips against the split's real trips (--json: one JSON object)
+  eval report [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
+              [--out public/reports/porto-eval.json] [--routes-out <dir of out>/porto-routes.json]
+              [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
+              [--max-steps 200] [--route-samples 150] [--backend wasm|cpu]
+      runs the protocol (N OD pairs per split and seed, N = min(n, trips in the split)) for
+      vanilla.ckpt and distilled.ckpt and writes the report and the per-OD route sample`;
+
+async function evalGenerated(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  let dir: string, csv: string, split: 'train' | 'val' | 'test';
+  try {
+    dir = flagString(p, 'dataset');
+    csv = flagString(p, 'generated');
+    split = parseSplit(flagString(p, 'split', 'test'));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const ds = readHoserDataset(await readDatasetDir(dir), basename(resolve(dir)));
+  // Only centroids are needed: the cheap road features, not the full derived build.
+  const centroid = buildRoadFeatures(ds.network).centroid;
+  const gen = readGeneratedCsv(await readFile(csv, 'utf8'), basename(csv));
+  const nRoads = ds.network.roads.length;
+  const outside = gen.find((t) => t.roads.some((r) => r >= nRoads));
+  if (outside) throw new Error(`${csv}: trip ${outside.id} uses a road id ≥ ${nRoads}; was it generated on another network?`);
+  const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
+  const report = evaluateTrips(real, gen.map((t) => generatedToEvalTrip(t, centroid)));
+  if (p.flags.json !== undefined) {
+    console.log(JSON.stringify({ dataset: ds.name, split, generated: csv, ...report }));
+  } else {
+    const w = Math.max(...Object.keys(report).map((k) => k.length));
+    for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(w)}  ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+  }
+  return 0;
+}
+
+function parseSeeds(v: string): number[] {
+  const seeds = v.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds expects integers like 1,2,3, got "${v}"`);
+  return seeds;
+}
+
+async function report(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  const datasetDir = flagString(p, 'dataset', 'public/data/porto');
+  const ckDir = flagString(p, 'checkpoints', 'public/checkpoints/porto');
+  const out = flagString(p, 'out', 'public/reports/porto-eval.json');
+  const routesOut = flagString(p, 'routes-out', join(dirname(out), basename(out).replace(/-eval\.json$|\.json$/, '') + '-routes.json'));
+  const seeds = parseSeeds(flagString(p, 'seeds', '1,2,3'));
+  const method = parseMethod(flagString(p, 'method', 'beam'));
+  const backendName = flagString(p, 'backend', 'wasm');
+  if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error(`--backend must be wasm or cpu, got "${backendName}"`);
+
+  const backend = await initNodeBackend(backendName);
+  const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
+  const loaded: { name: string; file: string; m: LoadedStudent }[] = [];
+  try {
+    for (const name of ['vanilla', 'distilled']) {
+      const file = join(ckDir, `${name}.ckpt`);
+      const bytes = await readFile(file).catch(() => {
+        throw new Error(`checkpoint not found: ${file} (train it first: npm run cli -- train …)`);
+      });
+      loaded.push({ name, file, m: loadStudentScorer(new Uint8Array(bytes), dataset.network, derived) });
+    }
+    let last = 0;
+    const rep = await runProtocol({
+      dataset,
+      derived,
+      models: loaded.map((l) => ({ name: l.name, scorer: l.m.scorer })),
+      splits: ['train', 'test'],
+      n: flagNumber(p, 'n', 5000),
+      seeds,
+      beam: flagNumber(p, 'beam', 4),
+      method,
+      batchSize: flagNumber(p, 'batch', 256),
+      maxSteps: flagNumber(p, 'max-steps', 200),
+      routeSamples: flagNumber(p, 'route-samples', 150),
+      createdWith: `npm run cli -- eval report ${args.join(' ')}`.trim(),
+      machine: {
+        backend: backend.name,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        platform: `${platform()} ${arch()}`,
+        node: nodeVersion,
+      },
+      onProgress: (pr) => {
+        const now = performance.now();
+        if (now - last > 5000) {
+          last = now;
+          console.error(`  run ${pr.run + 1}/${pr.runs}: seed ${pr.seed}, ${pr.split}-OD, ${pr.model}: ${pr.done}/${pr.total}`);
+        }
+      },
+    });
+    const checkpoints = Object.fromEntries(
+      loaded.map((l) => [
+        l.name,
+        { file: l.file, created: l.m.checkpoint.created, epoch: l.m.checkpoint.training.epoch, hyper: l.m.checkpoint.hyper, config: l.m.checkpoint.config },
+      ]),
+    );
+    const { routes, ...body } = rep;
+    const file = roundReport({ ...body, checkpoints }, 6);
+    await mkdir(dirname(resolve(out)), { recursive: true });
+    await writeFile(out, JSON.stringify(file, null, 1) + '\n');
+    await writeFile(routesOut, JSON.stringify(roundReport(routes, 4)) + '\n');
+    printHeadline(rep.models);
+    console.log(`\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routes.length} OD route samples)`);
+  } finally {
+    for (const l of loaded) l.m.dispose();
+  }
+  return 0;
+}
+
+const HEADLINE = ['distanceJSD', 'radiusJSD', 'durationJSD', 'hausdorffKm', 'dtwKm', 'edr', 'odMatchRate', 'reachedRate', 'tripsPerSec'];
+
+function printHeadline(models: Record<string, Record<string, Record<string, unknown>>>): void {
+  const fmt = (v: unknown): string => {
+    if (typeof v === 'number') return v.toFixed(2);
+    const s = v as { mean: number; std: number };
+    return Number.isFinite(s.mean) ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : 'n/a';
+  };
+  const cols = Object.entries(models).flatMap(([m, splits]) => Object.keys(splits).map((s) => [m, s] as const));
+  console.log(['metric'.padEnd(12), ...cols.map(([m, s]) => `${m}/${s}`.padEnd(20))].join(' '));
+  for (const k of HEADLINE) console.log([k.padEnd(12), ...cols.map(([m, s]) => fmt(models[m][s][k]).padEnd(20))].join(' '));
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args[0] === 'report') return report(args.slice(1));
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
+    console.log(USAGE);
+    return args.length ? 0 : 2;
+  }
+  return evalGenerated(args);
+}

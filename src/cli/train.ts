@@ -1,0 +1,296 @@
+// `train teacher|student`: trains LM-TAD or HOSER in Node on the wasm backend from the same
+// src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
+// it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
+// backend). These runs build the shipped public/checkpoints/porto/*.ckpt (issue 3 item 10).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
+import { readDatasetDir } from './fsDataset';
+import { initNodeBackend } from '../lib/runtime/node';
+import { readHoserDataset } from '../lib/data/hoserReader';
+import { buildDerived } from '../lib/data/derived';
+import type { Dataset } from '../lib/data/types';
+import type { Derived } from '../lib/data/derivedTypes';
+import { TeacherModel, defaultTeacherConfig, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
+import { encodeCheckpoint } from '../lib/train/checkpoint';
+import {
+  DEFAULT_HYPER,
+  TrainingSession,
+  normaliseHyper,
+  teacherFromCheckpoint,
+  type SessionEpochRecord,
+  type SessionHyper,
+  type StudentSize,
+} from '../lib/train/session';
+
+const USAGE = `usage:
+  train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
+                [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse]
+  train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
+                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
+                [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default]
+                [--last-step-only] [--no-tau2] [--freeze-encoders]
+common: [--backend wasm|cpu] [--quiet]
+Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  const what = p.positional[0];
+  if (!what || p.flags.help || (what !== 'teacher' && what !== 'student')) {
+    console.log(USAGE);
+    return what || p.flags.help ? (p.flags.help ? 0 : 2) : 2;
+  }
+  const backendName = flagString(p, 'backend', 'wasm');
+  if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error('--backend must be wasm or cpu');
+  const backend = await initNodeBackend(backendName);
+  if (backend.name === 'wasm') installWasmBatchGatherFix();
+  const datasetDir = flagString(p, 'dataset');
+  const out = resolve(flagString(p, 'out'));
+  const quiet = p.flags.quiet === true;
+  const log = (s: string): void => {
+    if (!quiet) console.log(s);
+  };
+
+  const t0 = Date.now();
+  const ds = readHoserDataset(await readDatasetDir(datasetDir), basename(resolve(datasetDir)));
+  const derived = buildDerived(ds);
+  log(`dataset ${ds.name}: ${ds.network.roads.length} roads, ${ds.splits.train.length}/${ds.splits.val.length} train/val trips, fingerprint ${derived.fingerprint}; derived in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend ${backend.name}`);
+  await mkdir(dirname(out), { recursive: true });
+  const env = { backend: backend.name, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', tfjs: tf.version.tfjs };
+  return what === 'teacher' ? trainTeacher(p, ds, derived, out, env, log) : trainStudent(p, ds, derived, out, env, log);
+}
+
+type Env = Record<string, string | number>;
+
+function logPath(ckpt: string): string {
+  return ckpt.replace(/\.ckpt$/, '') + '.log.json';
+}
+
+async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
+  const grid = derived.grid;
+  const cfg: TeacherConfig = {
+    ...defaultTeacherConfig(grid.vocabSize, flagNumber(p, 'block', 256)),
+    nLayer: flagNumber(p, 'layers', 2),
+    nHead: flagNumber(p, 'heads', 4),
+    nEmbd: flagNumber(p, 'embd', 64),
+    dropout: flagNumber(p, 'dropout', 0.1),
+    collapse: p.flags.collapse === true,
+  };
+  const special = { sot: grid.sot, eot: grid.eot };
+  const seqs = (split: 'train' | 'val') => ds.splits[split].map((t) => tripToTokens(t.roads, grid.roadCell, cfg.collapse, special));
+  const seed = flagNumber(p, 'seed', 1);
+  const train = {
+    batchSize: flagNumber(p, 'batch', 32),
+    epochs: flagNumber(p, 'epochs', 12),
+    seed,
+    optim: { ...DEFAULT_TEACHER_TRAIN.optim, lr: flagNumber(p, 'lr', DEFAULT_TEACHER_TRAIN.optim.lr) },
+  };
+  const model = new TeacherModel(cfg, seed);
+  const trainer = new TeacherTrainer(model, seqs('train'), seqs('val'), train);
+  log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ${model.paramCount} parameters; ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
+  const start = Date.now();
+  while (!trainer.done) {
+    const m = trainer.step();
+    if (m.epochEnd) {
+      const e = m.epochEnd;
+      log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
+    }
+  }
+  if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
+  const wall = (Date.now() - start) / 1000;
+  trainer.restoreBest();
+  const best = trainer.history[trainer.bestEpoch];
+  // Shipped checkpoints hold the best weights only: no optimiser moments (3× smaller).
+  const ck = trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name });
+  ck.training.optimizer = undefined;
+  const bytes = encodeCheckpoint(ck);
+  await writeFile(out, bytes);
+  const record = {
+    kind: 'teacher',
+    dataset: ds.name,
+    fingerprint: derived.fingerprint,
+    config: cfg,
+    params: model.paramCount,
+    hyper: { ...train, warmupRatio: DEFAULT_TEACHER_TRAIN.warmupRatio },
+    seed,
+    epochs: trainer.history,
+    bestEpoch: trainer.bestEpoch,
+    bestValPerplexity: best?.valPerplexity ?? null,
+    status: trainer.status,
+    message: trainer.message ?? null,
+    wallSeconds: wall,
+    meanEpochSeconds: mean(trainer.history.map((h) => h.seconds)),
+    checkpointBytes: bytes.length,
+    env,
+    created: new Date().toISOString(),
+  };
+  await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
+  log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB), best epoch ${trainer.bestEpoch + 1} (val perplexity ${best?.valPerplexity.toFixed(2)}), ${wall.toFixed(0)} s`);
+  trainer.dispose();
+  model.dispose();
+  return trainer.status === 'diverged' ? 1 : 0;
+}
+
+function hyperFromFlags(p: ParsedArgs): SessionHyper {
+  const mode = flagString(p, 'mode', 'distilled');
+  if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
+  const d = DEFAULT_HYPER;
+  return normaliseHyper({
+    mode,
+    lambda: flagNumber(p, 'lambda', d.lambda),
+    tau: flagNumber(p, 'tau', d.tau),
+    window: flagNumber(p, 'window', d.window),
+    alpha: flagNumber(p, 'alpha', d.alpha),
+    lr: flagNumber(p, 'lr', d.lr),
+    batch: flagNumber(p, 'batch', d.batch),
+    microBatch: flagNumber(p, 'micro', flagNumber(p, 'batch', d.batch)),
+    epochs: flagNumber(p, 'epochs', d.epochs),
+    seed: flagNumber(p, 'seed', d.seed),
+    lastStepOnly: p.flags['last-step-only'] === true,
+    noTauSquared: p.flags['no-tau2'] === true,
+    freezeEncoders: p.flags['freeze-encoders'] === true,
+    size: flagString(p, 'size', d.size) as StudentSize,
+  });
+}
+
+async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
+  const hyper = hyperFromFlags(p);
+  let teacher: TeacherModel | undefined;
+  let teacherPath: string | null = null;
+  if (hyper.mode === 'distilled') {
+    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.ckpt'));
+    teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
+  }
+  const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];
+  const start = Date.now();
+  let precomputeSeconds = 0;
+  const session = new TrainingSession({
+    dataset: ds,
+    derived,
+    teacher,
+    hyper,
+    backendName: env.backend as string,
+    minEmitMs: 5000,
+    yieldFn: () => Promise.resolve(),
+    events: {
+      metrics: (m) =>
+        log(`  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`),
+      epoch: (r) => {
+        epochs.push({ ...r, wallSeconds: (Date.now() - start) / 1000 });
+        log(`epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), ${r.seconds.toFixed(1)} s`);
+      },
+      state: (s, reason) => {
+        if (reason) log(`state ${s}: ${reason}`);
+      },
+    },
+  });
+  const model = session.student;
+  log(`student (${hyper.size}): ${model.paramCount()} parameters; mode ${hyper.mode}; ${session.trainer.trainTripCount} trips, ${session.trainer.stepsInEpoch} steps/epoch × ${hyper.epochs}`);
+  if (teacher) {
+    // Teacher outputs are fixed: fill the cache up front so epoch times measure training only.
+    const tp = Date.now();
+    session.trainer.precomputeTeacher();
+    precomputeSeconds = (Date.now() - tp) / 1000;
+    log(`teacher outputs cached for ${session.trainer.teacherCacheSize} trips in ${precomputeSeconds.toFixed(1)} s`);
+  }
+  await session.start();
+  const wall = (Date.now() - start) / 1000;
+  const t = session.trainer;
+  const bytes = session.checkpointBytes({ best: true, optimizer: false });
+  await writeFile(out, bytes);
+  const best = t.history[t.bestEpoch];
+  const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.reduce((a, e) => a + e.steps, 0));
+  const record = {
+    kind: 'student',
+    dataset: ds.name,
+    fingerprint: derived.fingerprint,
+    mode: hyper.mode,
+    config: session.modelConfig,
+    params: model.paramCount(),
+    hyper,
+    seed: hyper.seed,
+    teacher: teacherPath ? basename(teacherPath) : null,
+    teacherCached: teacher ? true : undefined,
+    teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,
+    epochs,
+    bestEpoch: t.bestEpoch,
+    valAcc: best?.valAcc ?? null,
+    valChanceAcc: best?.valChanceAcc ?? null,
+    state: session.state,
+    stopReason: t.stopReason,
+    wallSeconds: wall,
+    meanEpochSeconds: mean(epochs.map((e) => e.seconds)),
+    meanStepSeconds: stepSeconds,
+    checkpointBytes: bytes.length,
+    env,
+    created: new Date().toISOString(),
+  };
+  await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
+  log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB): best epoch ${t.bestEpoch + 1}, val acc ${best?.valAcc?.toFixed(4)} vs chance ${best?.valChanceAcc?.toFixed(4)}; ${wall.toFixed(0)} s`);
+  session.dispose();
+  teacher?.dispose();
+  return session.state === 'done' ? 0 : 1;
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfjs-backend-wasm 4.22's GatherV2 with batchDims > 0 fails with "memory access out of bounds"
+// once the batch reaches a few hundred rows (seen with [1500, 8061] in TeacherModel.targetLogProbs;
+// the threshold varies). Until that call uses a flat gather, the CLI routes batched gathers through
+// this plain JS version (batchDims = 0 still goes to the wasm kernel).
+
+interface WasmOutputBackend {
+  readSync(dataId: object): unknown;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: Float32Array | Int32Array): tf.TensorInfo;
+}
+
+let gatherFixInstalled = false;
+
+function installWasmBatchGatherFix(): void {
+  if (gatherFixInstalled) return;
+  const original = tf.getKernel('GatherV2', 'wasm');
+  if (!original) return;
+  gatherFixInstalled = true;
+  tf.unregisterKernel('GatherV2', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const attrs = args.attrs as { axis: number; batchDims: number };
+      const x = args.inputs.x as tf.TensorInfo;
+      const indices = args.inputs.indices as tf.TensorInfo;
+      const bd = attrs.batchDims < 0 ? attrs.batchDims + indices.shape.length : attrs.batchDims;
+      if (bd === 0) return (original.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
+      const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+      const b = args.backend as unknown as WasmOutputBackend;
+      const xv = b.readSync(x.dataId) as Float32Array | Int32Array;
+      const iv = b.readSync(indices.dataId) as Int32Array;
+      const prod = (a: number[]): number => a.reduce((p, c) => p * c, 1);
+      const batch = prod(x.shape.slice(0, bd));
+      const outer = prod(x.shape.slice(bd, axis));
+      const dim = x.shape[axis];
+      const inner = prod(x.shape.slice(axis + 1));
+      const nIdx = prod(indices.shape.slice(bd));
+      const out = x.dtype === 'int32' ? new Int32Array(batch * outer * nIdx * inner) : new Float32Array(batch * outer * nIdx * inner);
+      let o = 0;
+      for (let bi = 0; bi < batch; bi++) {
+        for (let oi = 0; oi < outer; oi++) {
+          const base = (bi * outer + oi) * dim * inner;
+          for (let j = 0; j < nIdx; j++) {
+            const idx = iv[bi * nIdx + j];
+            if (idx < 0 || idx >= dim) throw new Error(`GatherV2: index ${idx} outside [0, ${dim})`);
+            const from = base + idx * inner;
+            for (let k = 0; k < inner; k++) out[o++] = xv[from + k];
+          }
+        }
+      }
+      const shape = [...x.shape.slice(0, axis), ...indices.shape.slice(bd), ...x.shape.slice(axis + 1)];
+      return b.makeOutput(shape, x.dtype === 'int32' ? 'int32' : 'float32', undefined, out);
+    },
+  });
+}

@@ -1,0 +1,512 @@
+// The thesis's evaluation protocol (seed 000 §6.1; DESIGN §4.4, §5): for each seed, sample OD
+// pairs and start times from a split, generate one route per pair with every model, evaluate
+// against the real trips of the same split, and aggregate mean ± std over seeds. Also loads a
+// student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset, LonLat, RoadNetwork, SplitName, Trajectory } from '../data/types';
+import {
+  centroidDistance,
+  generateRoutes,
+  sampleOdPairs,
+  type GeneratedTrip,
+  type GenOD,
+  type StartTimeAware,
+} from '../generate/generator';
+import type { AbortFlag, BatchScorer, StepQuery, StepScores } from '../generate/search';
+import { Student, StudentScorer, type StudentConfig } from '../models/student';
+import { makeRng } from '../random';
+import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint } from '../train/checkpoint';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../train/studentBatch';
+import { dtw, hausdorff } from './metrics';
+import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+
+// ---------------------------------------------------------------------------------------------
+// Trips as the metrics see them
+
+/** Road centroid from RoadFeatures.centroid (interleaved lon, lat). */
+function centroidOf(centroid: Float64Array, road: number): LonLat {
+  return [centroid[2 * road], centroid[2 * road + 1]];
+}
+
+/** A real trip as an EvalTrip: road centroids and entry times. */
+export function realToEvalTrip(t: Trajectory, centroid: Float64Array): EvalTrip {
+  return { id: t.id, points: t.roads.map((r) => centroidOf(centroid, r)), times: t.times.slice(), roads: t.roads.slice() };
+}
+
+export function generatedToEvalTrip(t: GeneratedTrip, centroid: Float64Array): EvalTrip {
+  return { id: t.id, points: t.roads.map((r) => centroidOf(centroid, r)), times: t.times, roads: t.roads, reached: t.reached };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Student checkpoint → generation scorer
+
+/**
+ * StudentScorer for the generator. The student's predictions depend on the trip's start time, and
+ * StudentScorer caches prefix entry times keyed by the road prefix alone, so a cached prefix must
+ * never be reused under another start time: when a new chunk gives an origin road a start time
+ * different from the one cached, the cache is dropped (refresh()) before scoring.
+ */
+export class StudentGenScorer implements BatchScorer, StartTimeAware {
+  private readonly inner: StudentScorer;
+  private startOf: (q: StepQuery) => number = () => 0;
+  private readonly cachedStart = new Map<number, number>();
+  /** How often the prefix cache was dropped because of a start-time conflict. */
+  refreshes = 0;
+
+  constructor(
+    readonly student: Student,
+    ctx: BatchContext,
+    derived: Derived,
+    maxBatch = 512,
+  ) {
+    this.inner = new StudentScorer(student, ctx, derived, { startTime: (q) => this.startOf(q), maxBatch });
+  }
+
+  setStartTimes(startOf: (q: StepQuery) => number): void {
+    this.startOf = startOf;
+  }
+
+  scoreBatch(queries: StepQuery[]): StepScores[] {
+    let conflict = false;
+    for (const q of queries) {
+      const s = this.cachedStart.get(q.prefix[0]);
+      if (s !== undefined && s !== this.startOf(q)) conflict = true;
+    }
+    if (conflict) {
+      this.inner.refresh();
+      this.cachedStart.clear();
+      this.refreshes++;
+    }
+    for (const q of queries) this.cachedStart.set(q.prefix[0], this.startOf(q));
+    return this.inner.scoreBatch(queries);
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+  }
+}
+
+export interface LoadedStudent {
+  checkpoint: Checkpoint;
+  student: Student;
+  scorer: StudentGenScorer;
+  /** Frees the scorer's cached embeddings and the model's variables. */
+  dispose(): void;
+}
+
+/** Reads an optional positive integer from a checkpoint's hyper block. */
+function hyperInt(hyper: Record<string, unknown>, key: string, fallback: number): number {
+  const v = hyper[key];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+/**
+ * Builds a student from checkpoint bytes for generation. Refuses (with the checkpoint module's
+ * message) a teacher checkpoint or one made for another road network.
+ */
+export function loadStudentScorer(bytes: Uint8Array, network: RoadNetwork, derived: Derived, opts: { maxBatch?: number } = {}): LoadedStudent {
+  const ck = decodeCheckpoint(bytes);
+  const config = ck.config as StudentConfig;
+  assertCompatible(ck, { kind: 'student', fingerprint: derived.fingerprint, config });
+  const student = new Student(derived, config, 0);
+  try {
+    loadIntoVariables(student.store.variables(), ck.weights);
+    student.invalidateCache();
+  } catch (e) {
+    student.dispose();
+    throw e;
+  }
+  const ctx: BatchContext = {
+    network,
+    derived,
+    k: hyperInt(ck.hyper, 'k', DEFAULT_BATCH_OPTIONS.k),
+    maxLen: hyperInt(ck.hyper, 'maxLen', DEFAULT_BATCH_OPTIONS.maxLen),
+    distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
+    gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
+  };
+  const scorer = new StudentGenScorer(student, ctx, derived, opts.maxBatch);
+  return {
+    checkpoint: ck,
+    student,
+    scorer,
+    dispose: () => {
+      scorer.dispose();
+      student.dispose();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol
+
+export interface ProtocolModel {
+  name: string;
+  scorer: BatchScorer;
+}
+
+export interface ProtocolProgress {
+  seed: number;
+  split: string;
+  model: string;
+  /** Trips of this (seed, split, model) run finished so far, and in all. */
+  done: number;
+  total: number;
+  /** Runs (seed × split × model) completed before this one, and in all. */
+  run: number;
+  runs: number;
+}
+
+export interface ProtocolOptions {
+  dataset: Dataset;
+  derived: Derived;
+  models: ProtocolModel[];
+  /** Default ['train', 'test']. */
+  splits?: SplitName[];
+  /** OD pairs per split and seed: min(n, usable trips in the split); default 5000 (thesis). */
+  n?: number;
+  /** Default [1, 2, 3]. */
+  seeds?: number[];
+  beam?: number;
+  method?: 'beam' | 'bestFirst';
+  /** OD pairs per search call (default 256). */
+  batchSize?: number;
+  /** Beam search step cap (default 200: longer than 99.5 % of the Porto trips, 164 roads). */
+  maxSteps?: number;
+  maxExpansions?: number;
+  /** OD route samples per split for the comparison view (first seed; default 150). */
+  routeSamples?: number;
+  evalOptions?: EvalOptions;
+  /** Free text recorded in the output (tool, version). */
+  createdWith?: string;
+  /** Machine / backend description recorded in the protocol block. */
+  machine?: Record<string, unknown>;
+  onProgress?: (p: ProtocolProgress) => void;
+  signal?: AbortFlag;
+  /** Clock in milliseconds (default performance.now / Date.now). */
+  now?: () => number;
+}
+
+export type MetricStat = { mean: number; std: number };
+
+/** One model × split: every metric as mean ± std over seeds, plus counts and generation speed. */
+export type SplitResult = { [K in Exclude<EvalKey, 'n'>]: MetricStat } & {
+  /** Generated trips per seed. */
+  n: number;
+  /** Mean generation wall time per seed, seconds. */
+  genSeconds: number;
+  /** n / genSeconds. */
+  tripsPerSec: number;
+  genSecondsPerSeed: number[];
+  /** Share of the generated trips whose times came from the model's time head. */
+  timesFromModel: number;
+  /** Per-seed raw reports, in seed order. */
+  perSeed: EvalReport[];
+};
+
+export interface RouteSampleModel {
+  roads: number[];
+  times: number[];
+  reached: boolean;
+  dtwKm: number | null;
+  hausdorffKm: number | null;
+}
+
+/** One OD pair of the comparison view: real trip ids and each model's route (keyed by model name). */
+export interface RouteSample {
+  split: string;
+  origin: number;
+  dest: number;
+  startTime: number;
+  realTripIds: string[];
+  [model: string]: RouteSampleModel | string | number | string[];
+}
+
+export interface ProtocolReport {
+  dataset: string;
+  createdWith: string;
+  created: string;
+  datasetInfo: { fingerprint: string; roads: number; trips: Record<string, number> };
+  protocol: {
+    /** The cap asked for; each split uses min(n, its usable trips) (nPerSplit). */
+    n: number;
+    nPerSplit: Record<string, number>;
+    seeds: number[];
+    beam: number;
+    method: 'beam' | 'bestFirst';
+    batchSize: number;
+    maxSteps: number;
+    maxExpansions: number;
+    splits: string[];
+    odSampling: string;
+    machine: Record<string, unknown>;
+  };
+  models: Record<string, Record<string, SplitResult>>;
+  verdict: string;
+  routes: RouteSample[];
+}
+
+function defaultNow(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+const round = (x: number, digits: number): number | null => (Number.isFinite(x) ? +x.toFixed(digits) : null);
+
+/** Seed of the OD sampler for (seed, split): distinct streams per split, same across models. */
+function samplerSeed(seed: number, split: string): number {
+  let h = 2166136261 ^ seed;
+  for (const ch of split) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * Runs the protocol. Every model sees exactly the same OD pairs and start times for a given
+ * (seed, split). Throws an AbortError when `signal` is raised.
+ */
+export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport> {
+  const { dataset, derived, models } = opts;
+  if (models.length === 0) throw new Error('runProtocol: no models');
+  const splits = opts.splits ?? ['train', 'test'];
+  const seeds = opts.seeds ?? [1, 2, 3];
+  if (seeds.length === 0) throw new Error('runProtocol: no seeds');
+  const nCap = opts.n ?? 5000;
+  const beam = opts.beam ?? 4;
+  const method = opts.method ?? 'beam';
+  const batchSize = opts.batchSize ?? 256;
+  const maxSteps = opts.maxSteps ?? 200;
+  const maxExpansions = opts.maxExpansions ?? 5000;
+  const routeSamples = opts.routeSamples ?? 150;
+  const now = opts.now ?? defaultNow;
+  const distanceToDest = centroidDistance(derived.features);
+
+  const nPerSplit: Record<string, number> = {};
+  for (const s of splits) {
+    const usable = dataset.splits[s].filter((t) => t.roads.length >= 2).length;
+    if (usable === 0) throw new Error(`runProtocol: split ${s} has no trip to sample OD pairs from`);
+    nPerSplit[s] = Math.min(nCap, usable);
+  }
+
+  const runs = seeds.length * splits.length * models.length;
+  let run = 0;
+  const reports: Record<string, Record<string, { reports: EvalReport[]; seconds: number[]; fromModel: number[] }>> = {};
+  for (const m of models) {
+    reports[m.name] = {};
+    for (const s of splits) reports[m.name][s] = { reports: [], seconds: [], fromModel: [] };
+  }
+  const routes: RouteSample[] = [];
+
+  for (const s of splits) {
+    const realTrips = dataset.splits[s];
+    const real = realTrips.map((t) => realToEvalTrip(t, derived.features.centroid));
+    for (const [si, seed] of seeds.entries()) {
+      const ods = sampleOdPairs(realTrips, nPerSplit[s], makeRng(samplerSeed(seed, s)));
+      const generated: Record<string, GeneratedTrip[]> = {};
+      for (const m of models) {
+        const total = ods.length;
+        const t0 = now();
+        const trips = await generateRoutes(m.scorer, ods, {
+          method,
+          beam,
+          batchSize,
+          maxSteps,
+          maxExpansions,
+          distanceToDest,
+          timeMean: derived.timeMean,
+          timeStd: derived.timeStd,
+          signal: opts.signal,
+          idPrefix: `${m.name}-${s}-${seed}-`,
+          onProgress: (p) => opts.onProgress?.({ seed, split: s, model: m.name, done: p.done, total, run, runs }),
+        });
+        const seconds = (now() - t0) / 1000;
+        const gen = trips.map((t) => generatedToEvalTrip(t, derived.features.centroid));
+        const cell = reports[m.name][s];
+        cell.reports.push(evaluateTrips(real, gen, opts.evalOptions));
+        cell.seconds.push(seconds);
+        cell.fromModel.push(trips.filter((t) => t.timesFromModel).length / Math.max(1, trips.length));
+        generated[m.name] = trips;
+        run++;
+        opts.onProgress?.({ seed, split: s, model: m.name, done: total, total, run, runs });
+      }
+      if (si === 0 && routeSamples > 0) routes.push(...pickRouteSamples(s, ods, generated, realTrips, derived, routeSamples));
+    }
+  }
+
+  const out: Record<string, Record<string, SplitResult>> = {};
+  for (const m of models) {
+    out[m.name] = {};
+    for (const s of splits) {
+      const c = reports[m.name][s];
+      const agg = aggregateReports(c.reports);
+      const genSeconds = c.seconds.reduce((a, b) => a + b, 0) / c.seconds.length;
+      const cellOut = {} as Record<string, unknown>;
+      for (const k of EVAL_KEYS) if (k !== 'n') cellOut[k] = agg[k];
+      cellOut.n = nPerSplit[s];
+      cellOut.genSeconds = genSeconds;
+      cellOut.tripsPerSec = genSeconds > 0 ? nPerSplit[s] / genSeconds : NaN;
+      cellOut.genSecondsPerSeed = c.seconds;
+      cellOut.timesFromModel = c.fromModel.reduce((a, b) => a + b, 0) / c.fromModel.length;
+      cellOut.perSeed = c.reports;
+      out[m.name][s] = cellOut as SplitResult;
+    }
+  }
+
+  const trips: Record<string, number> = {};
+  for (const [k, v] of Object.entries(dataset.splits)) trips[k] = v.length;
+  return {
+    dataset: dataset.name,
+    createdWith: opts.createdWith ?? 'trajdistill runProtocol',
+    created: new Date().toISOString(),
+    datasetInfo: { fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips },
+    protocol: {
+      n: nCap,
+      nPerSplit,
+      seeds: seeds.slice(),
+      beam,
+      method,
+      batchSize,
+      maxSteps,
+      maxExpansions,
+      splits: splits.slice(),
+      odSampling:
+        'OD pairs drawn with replacement from the empirical (first road, last road) distribution of the split; start times drawn independently from its real first timestamps (HOSER)',
+      machine: opts.machine ?? {},
+    },
+    models: out,
+    verdict: makeVerdict(out, splits),
+    routes,
+  };
+}
+
+/**
+ * Per-OD samples for the comparison view: the first `max` distinct OD pairs of the seed's sample,
+ * each with the ids of the real trips of that OD and every model's route, scored (DTW, Hausdorff)
+ * against the first such real trip.
+ */
+export function pickRouteSamples(
+  split: string,
+  ods: GenOD[],
+  generated: Record<string, GeneratedTrip[]>,
+  realTrips: Trajectory[],
+  derived: Derived,
+  max: number,
+): RouteSample[] {
+  const realByOd = new Map<string, Trajectory[]>();
+  for (const t of realTrips) {
+    if (t.roads.length === 0) continue;
+    const k = `${t.roads[0]}>${t.roads[t.roads.length - 1]}`;
+    const list = realByOd.get(k);
+    if (list) list.push(t);
+    else realByOd.set(k, [t]);
+  }
+  const seen = new Set<string>();
+  const out: RouteSample[] = [];
+  for (let i = 0; i < ods.length && out.length < max; i++) {
+    const od = ods[i];
+    const k = `${od.origin}>${od.dest}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const reals = realByOd.get(k) ?? [];
+    const refPts = reals.length > 0 ? reals[0].roads.map((r) => centroidOf(derived.features.centroid, r)) : null;
+    const row: RouteSample = { split, origin: od.origin, dest: od.dest, startTime: od.startTime, realTripIds: reals.map((t) => t.id) };
+    for (const [name, trips] of Object.entries(generated)) {
+      const g = trips[i];
+      const pts = g.roads.map((r) => centroidOf(derived.features.centroid, r));
+      row[name] = {
+        roads: g.roads,
+        times: g.times,
+        reached: g.reached,
+        dtwKm: refPts ? round(dtw(pts, refPts), 4) : null,
+        hausdorffKm: refPts ? round(hausdorff(pts, refPts), 4) : null,
+      };
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdict
+
+/** The headline metrics and whether higher is better. */
+export const HEADLINE_METRICS: readonly { key: Exclude<EvalKey, 'n'>; higherBetter: boolean }[] = [
+  { key: 'distanceJSD', higherBetter: false },
+  { key: 'radiusJSD', higherBetter: false },
+  { key: 'durationJSD', higherBetter: false },
+  { key: 'hausdorffKm', higherBetter: false },
+  { key: 'dtwKm', higherBetter: false },
+  { key: 'edr', higherBetter: false },
+  { key: 'odMatchRate', higherBetter: true },
+  { key: 'reachedRate', higherBetter: true },
+];
+
+type StatLike = { mean: number; std: number };
+
+/**
+ * A plain-language verdict on distillation: per split, how many headline metrics the distilled
+ * model improves over vanilla (and how many by more than the seeds' spread, i.e. by more than the
+ * larger of the two stds). "Helped" needs a strict majority of the comparable metrics better;
+ * "hurt" a strict majority worse; anything else is "no clear effect".
+ */
+export function makeVerdict(models: Record<string, Record<string, Partial<Record<string, unknown>>>>, splits: string[]): string {
+  const van = models.vanilla;
+  const dis = models.distilled;
+  if (!van || !dis) return 'No verdict: the report needs both a "vanilla" and a "distilled" model.';
+  const parts: string[] = [];
+  const outcomes: string[] = [];
+  for (const s of splits) {
+    const a = van[s];
+    const b = dis[s];
+    if (!a || !b) continue;
+    let better = 0;
+    let worse = 0;
+    let clearBetter = 0;
+    let clearWorse = 0;
+    let compared = 0;
+    const betterNames: string[] = [];
+    const worseNames: string[] = [];
+    for (const { key, higherBetter } of HEADLINE_METRICS) {
+      const x = a[key] as StatLike | undefined;
+      const y = b[key] as StatLike | undefined;
+      if (!x || !y || !Number.isFinite(x.mean) || !Number.isFinite(y.mean)) continue;
+      compared++;
+      const gain = higherBetter ? y.mean - x.mean : x.mean - y.mean;
+      const spread = Math.max(Number.isFinite(x.std) ? x.std : 0, Number.isFinite(y.std) ? y.std : 0);
+      if (gain > 0) {
+        better++;
+        betterNames.push(key);
+        if (gain > spread) clearBetter++;
+      } else if (gain < 0) {
+        worse++;
+        worseNames.push(key);
+        if (-gain > spread) clearWorse++;
+      }
+    }
+    if (compared === 0) {
+      parts.push(`${s}-OD: no comparable metrics.`);
+      continue;
+    }
+    const outcome = better * 2 > compared ? 'helped' : worse * 2 > compared ? 'hurt' : 'no clear effect';
+    outcomes.push(outcome);
+    const label = outcome === 'helped' ? 'distillation helped' : outcome === 'hurt' ? 'distillation did not help (vanilla is better)' : 'distillation had no clear effect';
+    parts.push(
+      `${s}-OD: ${label} — distilled better on ${better}/${compared} headline metrics (${clearBetter} beyond the seed spread)` +
+        `, worse on ${worse} (${clearWorse} beyond the spread)` +
+        (betterNames.length ? `; better: ${betterNames.join(', ')}` : '') +
+        (worseNames.length ? `; worse: ${worseNames.join(', ')}` : '') +
+        '.',
+    );
+  }
+  if (outcomes.length === 0) return 'No verdict: no split has results for both models.';
+  const head = outcomes.every((o) => o === 'helped')
+    ? 'Distillation helped on every split.'
+    : outcomes.some((o) => o === 'helped')
+      ? 'Distillation helped on some splits only.'
+      : outcomes.some((o) => o === 'hurt')
+        ? 'Distillation did not help on this data.'
+        : 'Distillation did not help on this data: no clear difference from vanilla.';
+  return [head, ...parts].join(' ');
+}
+
+/** A compact JSON-friendly copy of a report: numbers rounded, per-seed reports kept. */
+export function roundReport<T>(x: T, digits = 6): T {
+  return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? round(v, digits) : v))) as T;
+}

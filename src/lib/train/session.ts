@@ -1,0 +1,584 @@
+// A training session: the orchestration shared by the training worker and the CLI (issue 3 item 7).
+//
+// It owns one StudentTrainer (vanilla or distilled), runs it step by step in an async loop that
+// yields to the event loop between steps (so pause / stop / single-step messages are handled while
+// training runs), keeps per-epoch records with validation accuracy and the best epoch, and turns
+// the model + training state into checkpoint bytes. Metrics are throttled here (MetricThrottle):
+// every step's numbers are aggregated and at most one record per `minEmitMs` leaves the session,
+// so a consumer (postMessage, console) never limits training speed.
+//
+// Framework-free: no DOM, no worker globals. Time and yielding are injectable for tests.
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset } from '../data/types';
+import { Student, STUDENT_PRESETS, type StudentConfig } from '../models/student';
+import { TeacherModel, type TeacherConfig } from '../models/teacher';
+import {
+  StudentTrainer,
+  type EpochRecord,
+  type NextCellTeacher,
+  type StudentStepMetrics,
+  type TrainMode,
+} from './studentTrainer';
+import {
+  assertCompatible,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadIntoVariables,
+  weightsFromVariables,
+  type Checkpoint,
+} from './checkpoint';
+import type { OptimState } from './optim';
+
+// ---------------------------------------------------------------------------------------------
+// Hyperparameters
+
+export type StudentSize = keyof typeof STUDENT_PRESETS;
+
+export interface SessionHyper {
+  mode: TrainMode;
+  /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1). */
+  lambda: number;
+  tau: number;
+  window: number;
+  /** Weight of the time loss. */
+  alpha: number;
+  lr: number;
+  /** Trips per optimiser step and per micro-batch (gradient accumulation below `batch`). */
+  batch: number;
+  microBatch: number;
+  epochs: number;
+  seed: number;
+  /** Thesis-code variants (DESIGN §4.3). */
+  lastStepOnly: boolean;
+  noTauSquared: boolean;
+  freezeEncoders: boolean;
+  /** Student size preset. */
+  size: StudentSize;
+}
+
+export const DEFAULT_HYPER: SessionHyper = {
+  mode: 'distilled',
+  lambda: 0.0014,
+  tau: 4.37,
+  window: 7,
+  alpha: 1,
+  lr: 1e-3,
+  batch: 64,
+  microBatch: 64,
+  epochs: 8,
+  seed: 42,
+  lastStepOnly: false,
+  noTauSquared: false,
+  freezeEncoders: false,
+  size: 'small',
+};
+
+/** λ/τ/w presets: the thesis's Beijing optimum (DESIGN §4.3) and the Porto run of the thesis code. */
+export const HYPER_PRESETS = {
+  thesis: { label: 'Thesis optimum', lambda: 0.0014, tau: 4.37, window: 7 },
+  portoCode: { label: 'Porto (thesis code)', lambda: 0.00644, tau: 2.8, window: 4 },
+} as const;
+
+/** Fills defaults and clamps values the trainer would reject. */
+export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
+  const o = { ...DEFAULT_HYPER, ...h };
+  const posInt = (v: number, d: number): number => (Number.isFinite(v) && v >= 1 ? Math.floor(v) : d);
+  o.batch = posInt(o.batch, DEFAULT_HYPER.batch);
+  o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);
+  o.epochs = posInt(o.epochs, DEFAULT_HYPER.epochs);
+  o.window = posInt(o.window, DEFAULT_HYPER.window);
+  o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
+  if (!(o.tau > 0)) o.tau = DEFAULT_HYPER.tau;
+  if (!(o.lambda >= 0)) o.lambda = 0;
+  if (!(o.lr > 0)) o.lr = DEFAULT_HYPER.lr;
+  if (!(o.size in STUDENT_PRESETS)) o.size = DEFAULT_HYPER.size;
+  return o;
+}
+
+/** The student architecture a session builds (freezeEncoders is a training option, not a size). */
+export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfig> = {}): StudentConfig {
+  return { ...STUDENT_PRESETS[h.size], ...override, freezeEncoders: h.freezeEncoders };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric throttling
+
+/** The per-step numbers the throttle aggregates (a subset of StudentStepMetrics). */
+export interface StepSample {
+  step: number;
+  epoch: number;
+  ce: number;
+  kl: number;
+  time: number;
+  total: number;
+  trainAcc: number;
+  lr: number;
+  gradNorm: number;
+  /** Trips in this step. */
+  trips: number;
+}
+
+/** What one emitted metrics record holds: means over the steps since the previous record. */
+export interface MetricAggregate {
+  /** Last step and epoch covered. */
+  step: number;
+  epoch: number;
+  ce: number;
+  kl: number;
+  time: number;
+  total: number;
+  trainAcc: number;
+  lr: number;
+  gradNorm: number;
+  /** Steps aggregated into this record. */
+  samples: number;
+  /** Throughput over the wall time since the previous record (includes any pause overhead). */
+  stepsPerSec: number;
+  tripsPerSec: number;
+}
+
+/**
+ * Aggregates step samples and releases at most one aggregate per `minIntervalMs` (≤ 1000/min
+ * messages a second). Losses are means over the aggregated steps (non-finite ones skipped), lr and
+ * the step counter are the latest, throughput is measured over wall time between releases.
+ */
+export class MetricThrottle {
+  private sums = { ce: 0, kl: 0, time: 0, total: 0, trainAcc: 0, gradNorm: 0 };
+  private finiteN = 0;
+  private n = 0;
+  private trips = 0;
+  private last: StepSample | null = null;
+  private windowStart: number;
+  private lastEmit = -Infinity;
+
+  constructor(
+    readonly minIntervalMs = 100,
+    private readonly now: () => number = defaultNow,
+  ) {
+    this.windowStart = now();
+  }
+
+  /** Restarts the throughput clock (after a pause, so idle time is not counted). */
+  resetClock(): void {
+    this.windowStart = this.now();
+  }
+
+  get pending(): number {
+    return this.n;
+  }
+
+  /** Adds a step; returns an aggregate when one may be emitted now, else null. */
+  add(s: StepSample): MetricAggregate | null {
+    this.n += 1;
+    this.trips += s.trips;
+    this.last = s;
+    if ([s.ce, s.kl, s.time, s.total, s.trainAcc].every(Number.isFinite)) {
+      this.finiteN += 1;
+      this.sums.ce += s.ce;
+      this.sums.kl += s.kl;
+      this.sums.time += s.time;
+      this.sums.total += s.total;
+      this.sums.trainAcc += s.trainAcc;
+      this.sums.gradNorm += Number.isFinite(s.gradNorm) ? s.gradNorm : 0;
+    }
+    return this.now() - this.lastEmit >= this.minIntervalMs ? this.flush() : null;
+  }
+
+  /** Releases whatever is pending (ignores the rate bound); null when nothing is. */
+  flush(): MetricAggregate | null {
+    if (this.n === 0 || !this.last) return null;
+    const t = this.now();
+    const secs = Math.max(1e-6, (t - this.windowStart) / 1000);
+    const k = Math.max(1, this.finiteN);
+    const f = this.finiteN > 0;
+    const out: MetricAggregate = {
+      step: this.last.step,
+      epoch: this.last.epoch,
+      ce: f ? this.sums.ce / k : NaN,
+      kl: f ? this.sums.kl / k : NaN,
+      time: f ? this.sums.time / k : NaN,
+      total: f ? this.sums.total / k : NaN,
+      trainAcc: f ? this.sums.trainAcc / k : NaN,
+      gradNorm: f ? this.sums.gradNorm / k : NaN,
+      lr: this.last.lr,
+      samples: this.n,
+      stepsPerSec: this.n / secs,
+      tripsPerSec: this.trips / secs,
+    };
+    this.sums = { ce: 0, kl: 0, time: 0, total: 0, trainAcc: 0, gradNorm: 0 };
+    this.finiteN = 0;
+    this.n = 0;
+    this.trips = 0;
+    this.last = null;
+    this.windowStart = t;
+    this.lastEmit = t;
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+export type SessionState = 'idle' | 'running' | 'paused' | 'stopped' | 'done';
+
+export interface SessionMetrics extends MetricAggregate {
+  stepsPerEpoch: number;
+  epochs: number;
+  /** Latest validation accuracy (from the last finished epoch), when there is one. */
+  valAcc?: number;
+  valChanceAcc?: number;
+  numTensors: number;
+  numBytes: number;
+  backend: string;
+}
+
+export interface SessionEpochRecord extends EpochRecord {
+  /** Optimiser steps done at the end of this epoch. */
+  step: number;
+  bestEpoch: number;
+  bestValAcc: number | null;
+}
+
+export interface SessionEvents {
+  metrics?(m: SessionMetrics): void;
+  /** Awaited: a slow consumer (e.g. an IndexedDB save) delays the next epoch, not this one. */
+  epoch?(rec: SessionEpochRecord): void | Promise<void>;
+  state?(s: SessionState, reason?: string): void;
+}
+
+export interface TrainingSessionInit {
+  dataset: Dataset;
+  derived: Derived;
+  /** Needed for mode 'distilled' with λ > 0. */
+  teacher?: NextCellTeacher;
+  hyper?: Partial<SessionHyper>;
+  /** Overrides of the size preset (tests use a tiny model). */
+  studentConfig?: Partial<StudentConfig>;
+  events?: SessionEvents;
+  /** Rate bound of metrics records (default 100 ms → ≤ 10 / s). */
+  minEmitMs?: number;
+  /** Clock in ms (default performance.now). */
+  now?: () => number;
+  /** Yields to the event loop between steps (default: a macrotask). */
+  yieldFn?: () => Promise<void>;
+  /** Name reported in metrics (default tf.getBackend()). */
+  backendName?: string;
+}
+
+/** Resume data a student checkpoint carries in training.extra. */
+interface StudentExtra {
+  cursor: number;
+  bestEpoch: number;
+  bestValAcc: number | null;
+  history: EpochRecord[];
+}
+
+export class TrainingSession {
+  readonly hyper: SessionHyper;
+  readonly trainer: StudentTrainer;
+  readonly derived: Derived;
+  private _state: SessionState = 'idle';
+  private readonly throttle: MetricThrottle;
+  private readonly events: SessionEvents;
+  private readonly yieldFn: () => Promise<void>;
+  private readonly backendName?: string;
+  private loop: Promise<void> | null = null;
+  private lastVal: { valAcc: number; valChanceAcc: number } | null = null;
+  private busy = false;
+
+  constructor(init: TrainingSessionInit) {
+    this.hyper = normaliseHyper(init.hyper ?? {});
+    const h = this.hyper;
+    this.derived = init.derived;
+    this.events = init.events ?? {};
+    this.yieldFn = init.yieldFn ?? macrotask;
+    this.backendName = init.backendName;
+    this.throttle = new MetricThrottle(init.minEmitMs ?? 100, init.now ?? defaultNow);
+    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher) throw new Error('distilled training needs a teacher checkpoint');
+    const cfg = studentConfigFor(h, init.studentConfig);
+    this.trainer = new StudentTrainer({
+      network: init.dataset.network,
+      derived: init.derived,
+      train: init.dataset.splits.train,
+      val: init.dataset.splits.val,
+      teacher: h.mode === 'distilled' ? init.teacher : undefined,
+      studentConfig: cfg,
+      options: {
+        mode: h.mode,
+        lambda: h.lambda,
+        tau: h.tau,
+        window: h.window,
+        alpha: h.alpha,
+        lastStepOnly: h.lastStepOnly,
+        noTauSquared: h.noTauSquared,
+        freezeEncoders: h.freezeEncoders,
+        lr: h.lr,
+        batchSize: h.batch,
+        microBatch: h.microBatch,
+        epochs: h.epochs,
+        seed: h.seed,
+      },
+    });
+  }
+
+  get state(): SessionState {
+    return this._state;
+  }
+
+  get student(): Student {
+    return this.trainer.student;
+  }
+
+  get steps(): number {
+    return this.trainer.steps;
+  }
+
+  get history(): EpochRecord[] {
+    return this.trainer.history;
+  }
+
+  private setState(s: SessionState, reason?: string): void {
+    if (this._state === s && reason === undefined) return;
+    this._state = s;
+    this.events.state?.(s, reason);
+  }
+
+  /** Starts (or resumes) the run loop; resolves when it stops running (pause, stop, done). */
+  start(): Promise<void> {
+    if (this._state === 'stopped' || this._state === 'done') return Promise.resolve();
+    if (this.trainer.done) {
+      this.finish();
+      return Promise.resolve();
+    }
+    if (this.loop) return this.loop;
+    this.throttle.resetClock();
+    this.setState('running');
+    this.loop = this.runLoop().finally(() => {
+      this.loop = null;
+    });
+    return this.loop;
+  }
+
+  resume(): Promise<void> {
+    return this.start();
+  }
+
+  /** Pauses after the step in progress; the returned promise resolves once the loop has halted. */
+  async pause(): Promise<void> {
+    if (this._state !== 'running') return;
+    this.setState('paused');
+    await this.loop;
+  }
+
+  /** Ends the run for good (weights stay usable for checkpoints and evaluation). */
+  async stop(): Promise<void> {
+    if (this._state === 'stopped' || this._state === 'done') return;
+    this.setState('stopped');
+    await this.loop;
+  }
+
+  /** One optimiser step while not running (idle or paused); always emits its metrics. */
+  async step(): Promise<StudentStepMetrics | null> {
+    if (this._state === 'running' || this._state === 'stopped' || this._state === 'done' || this.busy) return null;
+    if (this._state === 'idle') this.setState('paused');
+    this.throttle.resetClock();
+    const m = await this.oneStep();
+    const agg = this.throttle.flush();
+    if (agg) this.emitMetrics(agg);
+    if (this.trainer.done) this.finish();
+    return m;
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (this._state === 'running' && !this.trainer.done) {
+        await this.oneStep();
+        await this.yieldFn();
+      }
+      const rest = this.throttle.flush();
+      if (rest) this.emitMetrics(rest);
+      if (this.trainer.done && this._state !== 'stopped') this.finish();
+    } catch (e) {
+      this.setState('stopped', `training failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+  }
+
+  private async oneStep(): Promise<StudentStepMetrics> {
+    this.busy = true;
+    try {
+      const m = this.trainer.step();
+      const agg = this.throttle.add({ ...m, trips: m.tripsPerSec / Math.max(m.stepsPerSec, 1e-12) });
+      if (m.epochEnd) {
+        // The epoch's own record goes out first so charts get the validation point in order.
+        const pending = agg ?? this.throttle.flush();
+        if (m.epochEnd.valAcc !== undefined) this.lastVal = { valAcc: m.epochEnd.valAcc, valChanceAcc: m.epochEnd.valChanceAcc ?? NaN };
+        if (pending) this.emitMetrics(pending);
+        const rec: SessionEpochRecord = {
+          ...m.epochEnd,
+          step: this.trainer.steps,
+          bestEpoch: this.trainer.bestEpoch,
+          bestValAcc: Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null,
+        };
+        await this.events.epoch?.(rec);
+      } else if (agg) {
+        this.emitMetrics(agg);
+      }
+      if (!m.finite) this.setState('stopped', this.trainer.stopReason ?? 'non-finite loss');
+      return m;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private finish(): void {
+    const reason = this.trainer.stopReason;
+    if (reason) this.setState('stopped', reason);
+    else this.setState('done');
+  }
+
+  private emitMetrics(a: MetricAggregate): void {
+    if (!this.events.metrics) return;
+    const mem = tf.memory();
+    this.events.metrics({
+      ...a,
+      stepsPerEpoch: this.trainer.stepsInEpoch,
+      epochs: this.hyper.epochs,
+      valAcc: this.lastVal?.valAcc,
+      valChanceAcc: this.lastVal?.valChanceAcc,
+      numTensors: mem.numTensors,
+      numBytes: mem.numBytes,
+      backend: this.backendName ?? tf.getBackend(),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checkpoints
+
+  /** The student architecture as stored in checkpoints. */
+  get modelConfig(): StudentConfig {
+    return this.trainer.student.config;
+  }
+
+  /**
+   * A checkpoint of the current weights (or the best epoch's, with `best`), the model config, the
+   * dataset fingerprint and — unless `optimizer` is false — the optimiser state for resuming.
+   */
+  checkpoint(opts: { best?: boolean; optimizer?: boolean } = {}): Checkpoint<StudentConfig> {
+    const t = this.trainer;
+    const vars = t.student.store.variables();
+    const weights = weightsFromVariables(vars);
+    if (opts.best && t.bestSnapshot) {
+      // bestSnapshot is keyed like student.getWeights(); swap the values in, keep the names/shapes.
+      const snap = t.bestSnapshot;
+      const local = t.student.store.list();
+      for (const p of local) {
+        const w = weights[canonicalKey(p.variable.name)];
+        const v = snap[p.name];
+        if (w && v && v.length === w.data.length) w.data = v;
+      }
+    }
+    const state = t.trainingState();
+    const extra: StudentExtra = {
+      cursor: state.cursor,
+      bestEpoch: state.bestEpoch,
+      bestValAcc: Number.isFinite(state.bestValAcc) ? state.bestValAcc : null,
+      history: state.history,
+    };
+    return {
+      kind: 'student',
+      config: this.modelConfig,
+      fingerprint: this.derived.fingerprint,
+      training: {
+        epoch: state.epoch,
+        step: t.steps,
+        optimizer: opts.optimizer === false ? undefined : (state.optimizer as OptimState),
+        extra: extra as unknown as Record<string, unknown>,
+      },
+      hyper: { ...this.hyper, weights: opts.best && t.bestSnapshot ? `best epoch ${t.bestEpoch}` : 'current' },
+      created: new Date().toISOString(),
+      weights,
+    };
+  }
+
+  checkpointBytes(opts: { best?: boolean; optimizer?: boolean } = {}): Uint8Array {
+    return encodeCheckpoint(this.checkpoint(opts));
+  }
+
+  /**
+   * Loads weights (and, when present, optimiser state and position) from checkpoint bytes.
+   * Refuses, with assertCompatible's message, a checkpoint for another road network or size.
+   * Only while not running.
+   */
+  loadCheckpoint(bytes: Uint8Array): Checkpoint {
+    if (this._state === 'running') throw new Error('pause training before loading a checkpoint');
+    const ck = decodeCheckpoint(bytes);
+    assertCompatible(ck, {
+      kind: 'student',
+      fingerprint: this.derived.fingerprint,
+      config: this.modelConfig,
+      ignoreKeys: ['dropout', 'freezeEncoders'],
+    });
+    const t = this.trainer;
+    loadIntoVariables(t.student.store.variables(), ck.weights);
+    t.student.invalidateCache();
+    const extra = (ck.training.extra ?? {}) as Partial<StudentExtra>;
+    t.restoreTrainingState({
+      epoch: ck.training.epoch,
+      cursor: typeof extra.cursor === 'number' ? extra.cursor : 0,
+      optimizer: ck.training.optimizer,
+      bestEpoch: typeof extra.bestEpoch === 'number' ? extra.bestEpoch : -1,
+      bestValAcc: typeof extra.bestValAcc === 'number' ? extra.bestValAcc : -Infinity,
+      history: Array.isArray(extra.history) ? extra.history : [],
+    });
+    const last = t.history[t.history.length - 1];
+    this.lastVal = last?.valAcc !== undefined ? { valAcc: last.valAcc, valChanceAcc: last.valChanceAcc ?? NaN } : null;
+    if (this._state === 'done' || this._state === 'stopped') this._state = 'paused';
+    if (t.done) this.setState('done');
+    return ck;
+  }
+
+  dispose(): void {
+    this._state = 'stopped';
+    this.trainer.dispose();
+  }
+}
+
+function canonicalKey(name: string): string {
+  return name.replace(/#\d+$/, '');
+}
+
+function defaultNow(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/** A macrotask boundary: lets queued messages (pause, stop, step) run between training steps. */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teacher loading (shared by the worker and the CLI)
+
+/**
+ * Builds a frozen teacher from checkpoint bytes. Refuses a checkpoint of another kind, made for
+ * another road network, or whose vocabulary does not match this dataset's grid.
+ */
+export function teacherFromCheckpoint(bytes: Uint8Array, derived: Derived): TeacherModel {
+  const ck = decodeCheckpoint(bytes);
+  const cfg = ck.config as TeacherConfig;
+  assertCompatible(ck, { kind: 'teacher', fingerprint: derived.fingerprint, config: cfg });
+  if (cfg.vocabSize !== derived.grid.vocabSize) {
+    throw new Error(`teacher vocabulary has ${cfg.vocabSize} tokens, this dataset's grid needs ${derived.grid.vocabSize}`);
+  }
+  const model = new TeacherModel(cfg, 0);
+  try {
+    loadIntoVariables(model.variables, ck.weights);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.setTrainable(false);
+  return model;
+}

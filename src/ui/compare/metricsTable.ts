@@ -1,0 +1,65 @@
+// Rows of the comparison table: per metric and OD split, vanilla against distilled, and which of
+// the two is better (the pair that shares a split is what the reviewer compares).
+import type { Better, MetricInfo } from './metricInfo';
+import { METRICS } from './metricInfo';
+import type { EvalReportFile, MetricValue, ModelName, OdSplit } from './reportTypes';
+
+export interface PairVerdict {
+  /** null when either side is missing or both are equal. */
+  winner: ModelName | null;
+  /** false when the means differ by less than the larger std (a difference seeds could explain). */
+  clear: boolean;
+}
+
+export interface TableRow {
+  info: MetricInfo;
+  cells: Record<OdSplit, Record<ModelName, MetricValue | null>>;
+  verdict: Record<OdSplit, PairVerdict>;
+}
+
+export function compareValues(a: MetricValue | null, b: MetricValue | null, better: Better): PairVerdict {
+  if (!a || !b || a.mean === b.mean) return { winner: null, clear: false };
+  const aWins = better === 'lower' ? a.mean < b.mean : a.mean > b.mean;
+  const spread = Math.max(a.std ?? 0, b.std ?? 0);
+  return { winner: aWins ? 'vanilla' : 'distilled', clear: Math.abs(a.mean - b.mean) > spread };
+}
+
+/** Rows for every known metric that at least one cell of the report defines. */
+export function tableRows(report: EvalReportFile): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const info of METRICS) {
+    const get = (m: ModelName, s: OdSplit) => report.models[m][s][info.key] ?? null;
+    const cells = {
+      train: { vanilla: get('vanilla', 'train'), distilled: get('distilled', 'train') },
+      test: { vanilla: get('vanilla', 'test'), distilled: get('distilled', 'test') },
+    };
+    if (!cells.train.vanilla && !cells.train.distilled && !cells.test.vanilla && !cells.test.distilled) continue;
+    rows.push({
+      info,
+      cells,
+      verdict: {
+        train: compareValues(cells.train.vanilla, cells.train.distilled, info.better),
+        test: compareValues(cells.test.vanilla, cells.test.distilled, info.better),
+      },
+    });
+  }
+  return rows;
+}
+
+/** How many rows each model wins per split (ties and missing values count for nobody). */
+export function winCounts(rows: TableRow[]): Record<OdSplit, Record<ModelName, number>> {
+  const out = { train: { vanilla: 0, distilled: 0 }, test: { vanilla: 0, distilled: 0 } };
+  for (const r of rows) {
+    if (r.info.group === 'Speed') continue;
+    for (const s of ['train', 'test'] as const) {
+      const w = r.verdict[s].winner;
+      if (w) out[s][w]++;
+    }
+  }
+  return out;
+}
+
+/** Plain-number value of a cell (first defined of mean over the report's cells), for captions. */
+export function scalar(report: EvalReportFile, model: ModelName, split: OdSplit, key: string): number | null {
+  return report.models[model][split][key]?.mean ?? null;
+}

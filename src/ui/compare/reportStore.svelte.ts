@@ -1,0 +1,88 @@
+// Loads the committed report and its route sample from public/reports/. The view opens on these,
+// so it shows results before anything is trained. A missing route sample still leaves the table.
+import type { EvalReportFile, OdRoute } from './reportTypes';
+import { parseEvalReport, parseRoutes } from './reportTypes';
+
+export const REPORT_FILE = 'porto-eval.json';
+export const ROUTES_FILE = 'porto-routes.json';
+
+export type ReportSource = 'committed' | 'rerun';
+
+async function fetchJson(url: string): Promise<unknown | null> {
+  const res = await fetch(url, { cache: 'no-cache' });
+  if (!res.ok) return null;
+  // `vite preview` answers a missing file with index.html.
+  if ((res.headers.get('content-type') ?? '').includes('text/html')) return null;
+  return await res.json();
+}
+
+class ReportStore {
+  report = $state.raw<EvalReportFile | null>(null);
+  routes = $state.raw<OdRoute[]>([]);
+  source = $state<ReportSource>('committed');
+  loading = $state(false);
+  /** Why the report (or the routes) could not be shown; null when all is well. */
+  reportError = $state<string | null>(null);
+  routesError = $state<string | null>(null);
+  private started = false;
+
+  /** Loads once per page; later calls are no-ops (switching views keeps the data). */
+  loadCommitted(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.reload();
+  }
+
+  async reload(): Promise<void> {
+    const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
+    this.loading = true;
+    try {
+      const [rep, rts] = await Promise.allSettled([fetchJson(base + REPORT_FILE), fetchJson(base + ROUTES_FILE)]);
+      if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
+      else if (rep.value === null) this.reportError = `No committed report at public/reports/${REPORT_FILE} yet.`;
+      else {
+        try {
+          this.report = parseEvalReport(rep.value);
+          this.reportError = null;
+        } catch (e) {
+          this.reportError = `reports/${REPORT_FILE}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      if (rts.status === 'rejected') this.routesError = `Could not read reports/${ROUTES_FILE}: ${String(rts.reason)}`;
+      else if (rts.value === null) {
+        // The protocol report may carry its route sample inline.
+        const inline = rep.status === 'fulfilled' && rep.value && typeof rep.value === 'object' ? (rep.value as { routes?: unknown }).routes : undefined;
+        if (Array.isArray(inline)) {
+          try {
+            this.routes = parseRoutes(inline);
+            this.routesError = null;
+          } catch (e) {
+            this.routesError = `routes inside reports/${REPORT_FILE}: ${e instanceof Error ? e.message : String(e)}`;
+          }
+        } else this.routesError = `No route sample at public/reports/${ROUTES_FILE} yet.`;
+      }
+      else {
+        try {
+          this.routes = parseRoutes(rts.value);
+          this.routesError = null;
+        } catch (e) {
+          this.routesError = `reports/${ROUTES_FILE}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      this.source = 'committed';
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Results of an in-app evaluation replace the committed ones until the page reloads. */
+  setRerun(report: EvalReportFile, routes: OdRoute[]): void {
+    this.report = report;
+    this.routes = routes;
+    this.source = 'rerun';
+    this.reportError = null;
+    this.routesError = null;
+  }
+}
+
+export const compareReport = new ReportStore();

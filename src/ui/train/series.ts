@@ -1,0 +1,98 @@
+// Column arrays for the live charts (uPlot's aligned-data layout), fed by metrics and epoch
+// records. Bounded: past MAX_POINTS every other plain point is dropped (epoch points are kept), so
+// a long run never slows the page down.
+import type { SessionMetrics } from '../../lib/train/session';
+import type { EpochRecord } from '../../lib/train/studentTrainer';
+
+export const MAX_POINTS = 3000;
+
+type Col = (number | null)[];
+
+export class MetricSeries {
+  step: number[] = [];
+  ce: Col = [];
+  kl: Col = [];
+  time: Col = [];
+  total: Col = [];
+  trainAcc: Col = [];
+  valAcc: Col = [];
+  chance: Col = [];
+  private chanceLevel: number | null = null;
+  private lastStep = 0;
+
+  clear(): void {
+    for (const c of [this.step, this.ce, this.kl, this.time, this.total, this.trainAcc, this.valAcc, this.chance]) c.length = 0;
+    this.chanceLevel = null;
+    this.lastStep = 0;
+  }
+
+  get length(): number {
+    return this.step.length;
+  }
+
+  pushMetrics(m: SessionMetrics): void {
+    const fin = (v: number) => (Number.isFinite(v) ? v : null);
+    this.step.push(m.step);
+    this.ce.push(fin(m.ce));
+    this.kl.push(fin(m.kl));
+    this.time.push(fin(m.time));
+    this.total.push(fin(m.total));
+    this.trainAcc.push(fin(m.trainAcc));
+    this.valAcc.push(null);
+    if (m.valChanceAcc !== undefined && Number.isFinite(m.valChanceAcc)) this.chanceLevel = m.valChanceAcc;
+    this.chance.push(this.chanceLevel);
+    this.lastStep = m.step;
+    this.trim();
+  }
+
+  /**
+   * Adds an epoch's validation point at its last step (`step`; when absent or `replay`, the
+   * cumulative step count from the records' `steps`). `replay` also plots the epoch's mean losses.
+   */
+  pushEpoch(rec: EpochRecord & { step?: number }, replay = false): void {
+    const step = replay || !rec.step ? this.lastStep + rec.steps : rec.step;
+    if (rec.valChanceAcc !== undefined && Number.isFinite(rec.valChanceAcc)) {
+      this.chanceLevel = rec.valChanceAcc;
+      // Earlier points had no chance level yet: the line spans the whole chart.
+      for (let i = 0; i < this.chance.length; i++) this.chance[i] = this.chanceLevel;
+    }
+    const n = this.step.length;
+    if (!replay && n > 0 && this.step[n - 1] === step) {
+      this.valAcc[n - 1] = rec.valAcc ?? null;
+      this.chance[n - 1] = this.chanceLevel;
+    } else {
+      this.step.push(step);
+      this.ce.push(replay ? rec.ce : null);
+      this.kl.push(replay ? rec.kl : null);
+      this.time.push(replay ? rec.time : null);
+      this.total.push(replay ? rec.total : null);
+      this.trainAcc.push(replay ? rec.trainAcc : null);
+      this.valAcc.push(rec.valAcc ?? null);
+      this.chance.push(this.chanceLevel);
+    }
+    this.lastStep = step;
+  }
+
+  private trim(): void {
+    if (this.step.length <= MAX_POINTS) return;
+    const keep: number[] = [];
+    for (let i = 0; i < this.step.length; i++) if (i % 2 === 0 || this.valAcc[i] !== null || i === this.step.length - 1) keep.push(i);
+    const pick = <T>(a: T[]): T[] => keep.map((i) => a[i]);
+    this.step = pick(this.step);
+    this.ce = pick(this.ce);
+    this.kl = pick(this.kl);
+    this.time = pick(this.time);
+    this.total = pick(this.total);
+    this.trainAcc = pick(this.trainAcc);
+    this.valAcc = pick(this.valAcc);
+    this.chance = pick(this.chance);
+  }
+
+  lossData(): [number[], Col, Col, Col, Col] {
+    return [this.step, this.total, this.ce, this.time, this.kl];
+  }
+
+  accData(): [number[], Col, Col, Col] {
+    return [this.step, this.trainAcc, this.valAcc, this.chance];
+  }
+}

@@ -1,0 +1,145 @@
+// Evaluation worker: a thin message layer over src/lib/eval/protocol.ts. Loads the dataset once,
+// then runs the protocol for the checkpoints it is given, with throttled progress and cancel.
+import { readHoserDataset } from '../src/lib/data/hoserReader';
+import { buildDerived } from '../src/lib/data/derived';
+import type { Dataset, TextFile } from '../src/lib/data/types';
+import type { Derived } from '../src/lib/data/derivedTypes';
+import { selectBackend } from '../src/lib/runtime/backend';
+import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
+import type { StartTimeAware } from '../src/lib/generate/generator';
+import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
+import type { CheckpointSource, DatasetSource, EvalProgress, EvalRequest, EvalResponse } from './evalMessages';
+
+const ctx = self as unknown as DedicatedWorkerGlobalScope;
+
+const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv'];
+const REQUIRED = new Set(['roadmap.geo', 'roadmap.rel']);
+
+let dataset: Dataset | null = null;
+let derived: Derived | null = null;
+let backendName = '';
+/** The run in progress and its cancel switch. */
+let active: { runId: number; abort: AbortController } | null = null;
+
+function post(msg: EvalResponse): void {
+  ctx.postMessage(msg);
+}
+
+async function fetchText(url: string): Promise<string | null> {
+  const res = await fetch(url);
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
+  return res.text();
+}
+
+async function loadFiles(src: DatasetSource): Promise<TextFile[]> {
+  if (src.kind === 'files') return Promise.all(src.files.map(async (f) => ({ name: f.name, text: await f.text() })));
+  const files = await Promise.all(
+    DATASET_FILES.map(async (name) => {
+      const text = await fetchText(new URL(name, src.baseUrl).href);
+      if (text === null && REQUIRED.has(name)) throw new Error(`${name} not found at ${src.baseUrl}`);
+      return text === null ? null : { name, text };
+    }),
+  );
+  return files.filter((f): f is TextFile => f !== null);
+}
+
+async function checkpointBytes(src: CheckpointSource): Promise<Uint8Array> {
+  if (src.kind === 'bytes') return new Uint8Array(src.bytes);
+  const res = await fetch(src.url);
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) throw new Error(`checkpoint not found: ${src.url}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Lets queued messages (cancel) in between search steps: the student scores synchronously. */
+class YieldingScorer implements BatchScorer, StartTimeAware {
+  constructor(private readonly inner: BatchScorer & StartTimeAware) {}
+  setStartTimes(startOf: (q: StepQuery) => number): void {
+    this.inner.setStartTimes(startOf);
+  }
+  async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    return this.inner.scoreBatch(queries);
+  }
+}
+
+/** At most ~10 progress messages a second, plus every finished run. */
+function progressReporter(runId: number): (p: Omit<EvalProgress, 'runId'>) => void {
+  let last = 0;
+  let lastRun = -1;
+  return (p) => {
+    const now = performance.now();
+    if (p.run === lastRun && now - last < 100) return;
+    last = now;
+    lastRun = p.run;
+    post({ type: 'evalProgress', runId, ...p });
+  };
+}
+
+async function init(msg: Extract<EvalRequest, { type: 'init' }>): Promise<void> {
+  post({ type: 'progress', phase: 'init', step: 'backend' });
+  const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true });
+  backendName = backend.name;
+  post({ type: 'progress', phase: 'init', step: 'dataset' });
+  dataset = readHoserDataset(await loadFiles(msg.dataset), msg.dataset.name);
+  post({ type: 'progress', phase: 'init', step: 'derived' });
+  derived = buildDerived(dataset);
+  const trips: Record<string, number> = {};
+  for (const [k, v] of Object.entries(dataset.splits)) trips[k] = v.length;
+  post({ type: 'ready', backend, dataset: { name: dataset.name, fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips } });
+}
+
+async function runEval(msg: Extract<EvalRequest, { type: 'run' }>): Promise<void> {
+  if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
+  const ds = dataset;
+  const d = derived;
+  const abort = new AbortController();
+  active = { runId: msg.runId, abort };
+  const report = progressReporter(msg.runId);
+  const loaded: { name: string; m: LoadedStudent }[] = [];
+  const t0 = performance.now();
+  try {
+    for (const m of msg.models) {
+      report({ phase: 'load', model: m.name, done: 0, total: 0, run: 0, runs: 0 });
+      loaded.push({ name: m.name, m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d) });
+    }
+    const o = msg.options;
+    const result = await runProtocol({
+      dataset: ds,
+      derived: d,
+      models: loaded.map((l) => ({ name: l.name, scorer: new YieldingScorer(l.m.scorer) })),
+      splits: o.splits,
+      n: o.n,
+      seeds: o.seeds,
+      beam: o.beam,
+      method: o.method,
+      batchSize: o.batchSize,
+      maxSteps: o.maxSteps,
+      routeSamples: o.routeSamples,
+      createdWith: 'trajdistill evaluation worker',
+      machine: { backend: backendName, userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'unknown' },
+      signal: abort.signal,
+      onProgress: (p) => report({ phase: 'generate', ...p }),
+    });
+    post({ type: 'result', runId: msg.runId, report: result, seconds: (performance.now() - t0) / 1000 });
+  } catch (e) {
+    if (abort.signal.aborted) post({ type: 'cancelled', runId: msg.runId });
+    else throw e;
+  } finally {
+    for (const l of loaded) l.m.dispose();
+    if (active?.runId === msg.runId) active = null;
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+ctx.onmessage = (ev: MessageEvent<EvalRequest>) => {
+  const msg = ev.data;
+  // Cancel bypasses the queue: the run it stops is what the queue is waiting for.
+  if (msg.type === 'cancel') {
+    if (active?.runId === msg.runId) active.abort.abort();
+    return;
+  }
+  queue = queue
+    .then(() => (msg.type === 'init' ? init(msg) : runEval(msg)))
+    .catch((e: unknown) => post({ type: 'error', runId: msg.type === 'run' ? msg.runId : undefined, message: e instanceof Error ? e.message : String(e) }));
+};
