@@ -24,7 +24,7 @@ async function tripCount(p: Page): Promise<number> {
  * which only the trip layer draws (roads are grey).
  */
 async function mapPixels(p: Page): Promise<{ total: number; nonBackground: number; coloured: number }> {
-  const png = await p.getByTestId('map').screenshot({ style: '.maplibregl-control-container { display: none !important; }' });
+  const png = await p.getByTestId('map').screenshot({ style: '.maplibregl-ctrl { visibility: hidden !important; }' });
   return await p.evaluate(async (b64) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;

@@ -271,7 +271,7 @@ The CSV files are deterministic: a re-run writes the same bytes (sha256 in \`bui
   ${s.avgDurationMin.toFixed(1)} minutes from first to last road entry.
 - Split: OD-disjoint, about 7:1:2 (seed ${r.split.seed}). Trips are grouped by (first road, last road) and whole
   groups are assigned, so no OD pair occurs in two splits (test OD pairs in train: ${s.odOverlapTrainTest}). ${n(r.split.odPairs)} distinct OD pairs.
-- Trajectory ids are the ECML/PKDD TRIP_ID (\`-1\`, \`-2\` … when a trace was split at a GPS jump).
+- Trajectory ids are the ECML/PKDD TRIP_ID (\`-1\`, \`-2\` … when a trace was split at a GPS jump, a time gap or an HMM break).
 
 ## Road network
 

@@ -121,13 +121,30 @@ async function report(args: string[]): Promise<number> {
     const file = roundReport({ ...body, checkpoints }, 6);
     await mkdir(dirname(resolve(out)), { recursive: true });
     await writeFile(out, JSON.stringify(file, null, 1) + '\n');
-    await writeFile(routesOut, JSON.stringify(roundReport(routes, 4)) + '\n');
+    const routesJson = fitRoutes(roundReport(routes, 4), ROUTES_BUDGET_BYTES);
+    await writeFile(routesOut, routesJson.json + '\n');
     printHeadline(rep.models);
-    console.log(`\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routes.length} OD route samples)`);
+    console.log(`\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routesJson.kept} OD route samples${routesJson.kept < routes.length ? `, cut from ${routes.length} to stay under ${ROUTES_BUDGET_BYTES / 1000} kB` : ''})`);
   } finally {
     for (const l of loaded) l.m.dispose();
   }
   return 0;
+}
+
+/** The route sample ships with the app: keep it well under 1 MB together with the report. */
+const ROUTES_BUDGET_BYTES = 850_000;
+
+/** JSON of the first k samples of every split, with the largest k (≤ all) that fits the budget. */
+function fitRoutes(routes: { split: string }[], budget: number): { json: string; kept: number } {
+  const bySplit = new Map<string, { split: string }[]>();
+  for (const r of routes) bySplit.set(r.split, [...(bySplit.get(r.split) ?? []), r]);
+  let k = Math.max(0, ...[...bySplit.values()].map((l) => l.length));
+  for (;;) {
+    const kept = [...bySplit.values()].flatMap((l) => l.slice(0, k));
+    const json = JSON.stringify(kept);
+    if (json.length <= budget || k === 0) return { json, kept: kept.length };
+    k = Math.floor(k * 0.9);
+  }
 }
 
 const HEADLINE = ['distanceJSD', 'radiusJSD', 'durationJSD', 'hausdorffKm', 'dtwKm', 'edr', 'odMatchRate', 'reachedRate', 'tripsPerSec'];

@@ -82,14 +82,20 @@ describe('map matching on simulated traces (10 m noise, 15 s sampling)', () => {
     const rng = makeRng(12);
     const a = simulate(net, randomRoute(net, 8, rng), 10, 15, 10, rng);
     const end = proj.toXY(a.points[a.points.length - 1]);
-    // Second stretch 15 s later, > 1.7 km away: inconsistent with the first even over 30 s.
-    let b = simulate(net, randomRoute(net, 8, rng), 10, 15, 10, rng, a.times[a.times.length - 1] + 15);
-    const gap = (t: typeof b): number => {
-      const s0 = proj.toXY(t.points[0]);
-      return Math.hypot(end[0] - s0[0], end[1] - s0[1]);
-    };
-    while (gap(b) < 1700) b = simulate(net, randomRoute(net, 8, rng), 10, 15, 10, rng, a.times[a.times.length - 1] + 15);
-    const res = matcher.match([...a.points, ...b.points], [...a.times, ...b.times]);
+    // Second stretch 15 s later, starting on the road farthest away (> 1 km): a lasting jump.
+    const far = net.roads
+      .map((r, i) => {
+        const [x, y] = proj.toXY(r.coords[0]);
+        return { i, d: Math.hypot(x - end[0], y - end[1]) };
+      })
+      .sort((p, q) => q.d - p.d)[0];
+    expect(far.d).toBeGreaterThan(1000);
+    const routeB = [far.i];
+    while (routeB.length < 8) routeB.push(net.out[routeB[routeB.length - 1]][0]);
+    const b = simulate(net, routeB, 10, 15, 10, rng, a.times[a.times.length - 1] + 15);
+    // With a 25 m/s limit, > 1 km is out of reach even over the 30 s from a's last point to b's second.
+    const strict = createMapMatcher(net, { sigmaM: 10, maxSpeedMps: 25 });
+    const res = strict.match([...a.points, ...b.points], [...a.times, ...b.times]);
     expect(res.counters.jumpSplits).toBe(1);
     expect(res.counters.jumpPointsDropped).toBe(0);
     expect(res.pieces.length).toBe(2);

@@ -136,7 +136,7 @@ describe('loadStudentScorer (a tiny real student)', () => {
 
     // Repeated origins with different start times exercise the cache-refresh path.
     const base = sampleOdPairs(ds.splits.train, 4, makeRng(2));
-    const ods = [...base, { ...base[0], startTime: base[0].startTime + 7200 }, { ...base[1], startTime: base[1].startTime + 3600 * 30 }];
+    const ods = [...base, { ...base[0], startTime: base[0].startTime + 3600 * 12 }, { ...base[1], startTime: base[1].startTime + 3600 * 30 }];
     const opts = { distanceToDest: centroidDistance(derived.features), timeMean: derived.timeMean, timeStd: derived.timeStd, maxSteps: 8, beam: 2 };
     const a = loadStudentScorer(bytes, net, derived);
     const before = tf.memory().numTensors;
@@ -147,6 +147,12 @@ describe('loadStudentScorer (a tiny real student)', () => {
     const single = await generateRoutes(b.scorer, ods, { ...opts, batchSize: 1 });
     b.dispose();
     expect(single).toEqual(all);
+    // The re-timed twins match a scorer that never saw their origins under the first start time.
+    const c = loadStudentScorer(bytes, net, derived);
+    const fresh = await generateRoutes(c.scorer, ods.slice(4), opts);
+    c.dispose();
+    const strip = (t: { roads: number[]; times: number[]; logProb: number }) => ({ roads: t.roads, times: t.times, logProb: t.logProb });
+    expect(fresh.map(strip)).toEqual(all.slice(4).map(strip));
     // Only the cached road/zone embeddings stay alive.
     expect(tensorsAfter - before).toBeLessThanOrEqual(2);
     for (const t of all) {

@@ -4,6 +4,8 @@ import {
   TeacherModel,
   defaultTeacherConfig,
   gelu,
+  logSumExpRows,
+  matMulFast,
   specialTokens,
   teacherWindow,
   tripToCells,
@@ -95,6 +97,28 @@ describe('TeacherModel', () => {
     });
     batched.dispose();
     m.dispose();
+  });
+
+  it('matMulFast and logSumExpRows give the same values and gradients as the tf built-ins', () => {
+    const a = tf.randomNormal([5, 3], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([3, 4], 0, 1, 'float32', 2);
+    const w = tf.randomNormal([5, 4], 0, 1, 'float32', 3);
+    const f1 = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(logSumExpRows(matMulFast(x, y)), tf.range(1, 6)));
+    const f2 = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.logSumExp(tf.matMul(x, y), 1), tf.range(1, 6)));
+    const g1 = tf.grads(f1)([a, b]);
+    const g2 = tf.grads(f2)([a, b]);
+    expect(f1(a, b).dataSync()[0]).toBeCloseTo(f2(a, b).dataSync()[0], 4);
+    for (let i = 0; i < 2; i++) {
+      const d = tf.max(tf.abs(tf.sub(g1[i], g2[i]))).dataSync()[0];
+      expect(d).toBeLessThan(1e-4);
+    }
+    // Batched (rank-4) case as used by attention.
+    const q = tf.randomNormal([2, 2, 3, 4], 0, 1, 'float32', 4);
+    const k = tf.randomNormal([2, 2, 4, 3], 0, 1, 'float32', 5);
+    const h1 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMulFast(x, y))))([q, k]);
+    const h2 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y))))([q, k]);
+    for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(h1[i], h2[i]))).dataSync()[0]).toBeLessThan(1e-4);
+    tf.dispose([a, b, w, q, k, ...g1, ...g2, ...h1, ...h2]);
   });
 
   it('exact GELU matches 0.5x(1+erf(x/√2))', () => {

@@ -95,14 +95,13 @@ describe('distillationLoss', () => {
       for (let j = 0; j < cs.c; j++) if (cs.mask[r][j] === 0) expect(Math.abs(got.grad[r][j])).toBe(0);
     expect(Number.isFinite(got.value)).toBe(true);
     // Zero mass: gather-renormalise by hand through teacherCandidateProbs + mask.
-    const dist = tf.tensor2d([[0.1, 0.2, 0.3, 0.4]]);
-    const cells = tf.tensor2d([[3, 1, -1]], undefined, 'int32');
-    const mask = tf.tensor2d([[1, 1, 0]]);
+    const dist = tf.tensor2d([[0.1, 0.2, 0.3, 0.4], [0.5, 0.1, 0.15, 0.25]]);
+    const cells = tf.tensor2d([[3, 1, -1], [0, 3, 2]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 1, 0], [1, 1, 0]]);
     const gathered = teacherCandidateProbs(dist, cells, mask);
+    expect(gathered.shape).toEqual([2, 3]);
     const vals = Array.from(gathered.dataSync());
-    expect(vals[0]).toBeCloseTo(0.4, 6);
-    expect(vals[1]).toBeCloseTo(0.2, 6);
-    expect(vals[2]).toBe(0);
+    [0.4, 0.2, 0, 0.5, 0.25, 0].forEach((v, i) => expect(vals[i]).toBeCloseTo(v, 6));
     tf.dispose([dist, cells, mask, gathered]);
   });
 

@@ -27,7 +27,9 @@ export function writeRoadmapRel(net: RoadNetwork): string {
 
 export function writeTrajectories(trips: Trajectory[]): string {
   const rows = trips.map((t) => [t.id, t.roads.join(','), t.times.map(formatHoserTime).join(',')]);
-  return Papa.unparse({ fields: ['traj_id', 'rid_list', 'time_list'], data: rows }, { newline: '\n', quotes: [false, true, true] }) + '\n';
+  // Lists are always quoted; the header is written by hand because Papa applies `quotes` to it too.
+  const body = Papa.unparse(rows, { newline: '\n', quotes: [false, true, true] });
+  return 'traj_id,rid_list,time_list\n' + (body ? body + '\n' : '');
 }
 
 /** All files of a dataset. Empty splits are omitted (a roadmap alone is a valid dataset). */

@@ -315,7 +315,9 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       }
       const last = cur[cur.length - 1];
       if (speed(last, i) > opt.maxSpeedMps) {
-        // A real jump if the following point agrees with this one but not with the last kept one.
+        // A lasting jump (the trace goes on from the new place) if the next point agrees with this
+        // one but is still out of reach of the last kept point: split. Otherwise this point is an
+        // isolated outlier and is dropped; when the next point is reachable again, the HMM bridges.
         const j = i + 1;
         if (j < points.length && speed(i, j) <= opt.maxSpeedMps && speed(last, j) > opt.maxSpeedMps) {
           cnt.jumpSplits++;

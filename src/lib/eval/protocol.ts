@@ -108,7 +108,9 @@ export function loadStudentScorer(bytes: Uint8Array, network: RoadNetwork, deriv
   const ck = decodeCheckpoint(bytes);
   const config = ck.config as StudentConfig;
   assertCompatible(ck, { kind: 'student', fingerprint: derived.fingerprint, config });
-  const student = new Student(derived, config, 0);
+  // Weights never change during generation, so the road/zone embeddings are computed once and kept
+  // by the Student (its frozen-encoder cache); StudentGenScorer's cache refreshes then cost nothing.
+  const student = new Student(derived, { ...config, freezeEncoders: true }, 0);
   try {
     loadIntoVariables(student.store.variables(), ck.weights);
     student.invalidateCache();

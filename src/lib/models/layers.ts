@@ -7,11 +7,15 @@
 // UnsortedSegmentSum (→ Gather), LeakyRelu, Exp, RealDiv, Erf, Mean, Rsqrt. The per-node max used to
 // stabilise the edge softmax is wrapped in a zero-gradient op: softmax does not depend on the shift.
 //
-// UnsortedSegmentSum is also the gradient of every tf.gather (embedding lookups), so its speed
-// matters for all training: the tfjs cpu kernel loops over segments (O(segments·E·F), seconds for
-// 11k roads) and the wasm backend has no kernel at all (gather gradients throw). This module
-// therefore registers a linear-time JS kernel for 'cpu' and 'wasm' when it is imported; webgpu and
-// webgl keep their own.
+// Kernels. UnsortedSegmentSum is also the gradient of every tf.gather (embedding lookups), so its
+// speed matters for all training: the tfjs cpu kernel loops over segments (O(segments·E·F),
+// seconds for 11k roads) and the wasm backend has no kernel at all (gather gradients throw). The
+// wasm GatherV2 is also ~5× slower than a plain JS copy for [151k, 64] edge gathers. This module
+// therefore registers linear-time JS kernels for 'cpu' and 'wasm' when it is imported: segment sum
+// always, gather for the common case (axis 0, no batch dims, float32/int32), delegating every other
+// case to the backend's own kernel. webgpu and webgl keep their own kernels. The segment sum used
+// for message passing also gets a direct gradient (a gather) instead of tfjs's generic one, which
+// builds [E, F] boolean masks.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
@@ -68,19 +72,84 @@ function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
   };
 }
 
-let fastKernelsInstalled = false;
+interface GatherKernelBackend extends JsKernelBackend {
+  typedArrayFromHeap?(t: TensorInfo): Float32Array | Int32Array;
+}
 
-/** Registers the linear-time UnsortedSegmentSum for cpu and wasm (idempotent). */
-export function installFastSegmentSum(): void {
-  if (fastKernelsInstalled) return;
-  fastKernelsInstalled = true;
+/** GatherV2 along axis 0 as a JS row copy; other cases go to the backend's own kernel. */
+function fastGatherKernel(backendName: 'cpu' | 'wasm', fallback: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'GatherV2',
+    backendName,
+    setupFunc: fallback.setupFunc,
+    disposeFunc: fallback.disposeFunc,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      const x = inputs.x as TensorInfo;
+      const indices = inputs.indices as TensorInfo;
+      const { axis, batchDims } = attrs as { axis: number; batchDims?: number };
+      const ax = axis < 0 ? axis + x.shape.length : axis;
+      const fast = ax === 0 && !batchDims && (x.dtype === 'float32' || x.dtype === 'int32') && x.shape.length >= 1;
+      if (!fast) return fallback.kernelFunc(args);
+      const b = backend as unknown as GatherKernelBackend;
+      const rows = x.shape[0];
+      const inner = x.shape.slice(1).reduce((a, c) => a * c, 1);
+      const xv = b.readSync(x.dataId) as Float32Array | Int32Array;
+      const iv = b.readSync(indices.dataId) as ArrayLike<number>;
+      const shape = [...indices.shape, ...x.shape.slice(1)];
+      const dtype = x.dtype as 'float32' | 'int32';
+      let out: TensorInfo;
+      let view: Float32Array | Int32Array;
+      if (backendName === 'wasm' && b.makeOutput && b.typedArrayFromHeap) {
+        out = b.makeOutput(shape, dtype);
+        view = b.typedArrayFromHeap(out);
+      } else {
+        view = dtype === 'int32' ? new Int32Array(iv.length * inner) : new Float32Array(iv.length * inner);
+        out = { dataId: {}, shape, dtype };
+      }
+      for (let i = 0; i < iv.length; i++) {
+        const r = iv[i];
+        if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+        if (inner === 1) view[i] = xv[r];
+        else view.set(xv.subarray(r * inner, (r + 1) * inner), i * inner);
+      }
+      if (backendName === 'cpu') {
+        if (!b.makeTensorInfo) throw new Error('GatherV2: cpu backend without makeTensorInfo');
+        return b.makeTensorInfo(shape, dtype, view);
+      }
+      return out;
+    },
+  };
+}
+
+const ours = new WeakSet<KernelConfig>();
+
+function install(config: KernelConfig): void {
+  ours.add(config);
+  tf.registerKernel(config);
+}
+
+/**
+ * Registers the JS UnsortedSegmentSum and GatherV2 kernels for cpu and wasm. Idempotent and cheap:
+ * call it again after a backend package was loaded (the wasm package registers its kernels on
+ * import, which may come after this module); the Student and its trainer call it on construction.
+ */
+export function installFastKernels(): void {
   for (const name of ['cpu', 'wasm'] as const) {
-    if (tf.getKernel('UnsortedSegmentSum', name)) tf.unregisterKernel('UnsortedSegmentSum', name);
-    tf.registerKernel(fastSegmentSumKernel(name));
+    const seg = tf.getKernel('UnsortedSegmentSum', name);
+    if (!seg || !ours.has(seg)) {
+      if (seg) tf.unregisterKernel('UnsortedSegmentSum', name);
+      install(fastSegmentSumKernel(name));
+    }
+    const gather = tf.getKernel('GatherV2', name);
+    if (gather && !ours.has(gather)) {
+      tf.unregisterKernel('GatherV2', name);
+      install(fastGatherKernel(name, gather));
+    }
   }
 }
 
-installFastSegmentSum();
+installFastKernels();
 
 // ---------------------------------------------------------------------------------------------
 // Parameter store
@@ -413,6 +482,22 @@ function makeGraphTensors(
   };
 }
 
+/**
+ * Σ of rows of x [E, F] into `numSegments` rows by `ids` (all ids valid). Its gradient is a plain
+ * gather of dy; tfjs's generic UnsortedSegmentSum gradient also masks negative ids with [E, F]
+ * boolean tensors, which dominated the backward pass on wasm.
+ */
+export function segmentSum(x: tf.Tensor, ids: tf.Tensor1D, numSegments: number): tf.Tensor {
+  const op = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const v = inputs[0] as tf.Tensor;
+    return {
+      value: tf.unsortedSegmentSum(v, ids, numSegments),
+      gradFunc: (dy: tf.Tensor) => tf.gather(dy, ids),
+    };
+  });
+  return op(x);
+}
+
 /** Softmax of per-edge scores [E] over the incoming edges of each destination node. */
 export function edgeSoftmax(scores: tf.Tensor1D, g: GraphTensors): tf.Tensor1D {
   if (!g.inPad) throw new Error('edgeSoftmax needs inPad');
@@ -420,7 +505,7 @@ export function edgeSoftmax(scores: tf.Tensor1D, g: GraphTensors): tf.Tensor1D {
   const padded = tf.concat([stopGradient(scores), tf.tensor1d([-1e30])]);
   const nodeMax = tf.max(tf.gather(padded, g.inPad), 1) as tf.Tensor1D;
   const ex = tf.exp(tf.sub(scores, tf.gather(nodeMax, g.dst)));
-  const denom = tf.unsortedSegmentSum(ex, g.dst, g.nNodes);
+  const denom = segmentSum(ex, g.dst, g.nNodes);
   return tf.div(ex, tf.gather(denom, g.dst)) as tf.Tensor1D;
 }
 
@@ -460,7 +545,7 @@ export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors): tf.
   const scores = tf.reshape(tf.matMul(tf.leakyRelu(pre, p.negativeSlope) as tf.Tensor2D, p.att as tf.Tensor2D), [-1]);
   const alpha = edgeSoftmax(scores as tf.Tensor1D, g);
   const msg = tf.mul(xlSrc, tf.expandDims(alpha, 1));
-  return tf.add(tf.unsortedSegmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
+  return tf.add(segmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,5 +568,5 @@ export function applyGcn(p: GcnParams, x: tf.Tensor2D, g: GraphTensors): tf.Tens
   if (!g.edgeWeight) throw new Error('GCN needs edge weights');
   const h = tf.matMul(x, p.w as tf.Tensor2D);
   const msg = tf.mul(tf.gather(h, g.src), tf.expandDims(g.edgeWeight, 1));
-  return tf.add(tf.unsortedSegmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
+  return tf.add(segmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
 }

@@ -7,6 +7,7 @@ import { buildQueryBatch, type BatchContext, type QueryInput, type StudentBatch 
 import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
   ParamStore,
+  installFastKernels,
   applyDense,
   applyGatV2,
   applyGcn,
@@ -164,6 +165,7 @@ export class Student {
   };
 
   constructor(derived: Derived, config: Partial<StudentConfig> = {}, seed = 42) {
+    installFastKernels();
     this.config = { ...DEFAULT_STUDENT_CONFIG, ...config };
     const c = this.config;
     const roadDim = roadDimOf(c);

@@ -30,6 +30,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/checkpoint';
+// Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
+// registers linear-time JS kernels for both (installFastKernels).
+import { installFastKernels } from './layers';
 
 export interface TeacherConfig {
   /** Grid cells + 3 special tokens (PAD, EOT, SOT, in that order at the end). */
@@ -120,6 +123,7 @@ export class TeacherModel {
   constructor(cfg: TeacherConfig, seed = 0, prefix = 'teacher') {
     if (cfg.nEmbd % cfg.nHead !== 0) throw new Error(`nEmbd ${cfg.nEmbd} is not divisible by nHead ${cfg.nHead}`);
     if (cfg.vocabSize < 4) throw new Error('vocabSize must hold at least one cell and PAD/EOT/SOT');
+    installFastKernels();
     this.cfg = { ...cfg };
     this.special = specialTokens(cfg.vocabSize);
     this.dropoutSeed = (seed * 7919 + 17) >>> 0;
@@ -180,8 +184,8 @@ export class TeacherModel {
         const h1 = layerNorm(x, b.ln1);
         const qkv = dense(h1, b.cAttn); // [B,T,3D]
         const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]));
-        const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), causal)); // [B,H,T,T]
-        const y = tf.reshape(tf.transpose(tf.matMul(dropout(att), v), [0, 2, 1, 3]), [B, T, D]);
+        const att = tf.softmax(tf.add(tf.mul(matMulFast(q, transposeLast2(k)), scale), causal)); // [B,H,T,T]
+        const y = tf.reshape(tf.transpose(matMulFast(dropout(att), v), [0, 2, 1, 3]), [B, T, D]);
         x = tf.add(x, dropout(dense(y, b.attnProj)));
         const h2 = layerNorm(x, b.ln2);
         x = tf.add(x, dropout(dense(gelu(dense(h2, b.cFc)), b.mlpProj)));
@@ -195,7 +199,7 @@ export class TeacherModel {
     return tf.tidy(() => {
       const h = this.hidden(tokens, training);
       const [B, T, D] = h.shape;
-      return tf.reshape(tf.matMul(tf.reshape(h, [B * T, D]), this.wte, false, true), [B, T, this.cfg.vocabSize]) as tf.Tensor3D;
+      return tf.reshape(matMulFast(tf.reshape(h, [B * T, D]), tf.transpose(this.wte)), [B, T, this.cfg.vocabSize]) as tf.Tensor3D;
     });
   }
 
@@ -223,10 +227,12 @@ export class TeacherModel {
       const input = tf.tensor2d(batch.map((row) => row.slice(0, Tin)), [tokens.length, Tin], 'int32');
       const h = this.hidden(input, training);
       const flat = tf.reshape(h, [tokens.length * Tin, this.cfg.nEmbd]);
-      const picked = tf.gather(flat, tf.tensor1d(flatIdx, 'int32'));
-      const logProbs = tf.logSoftmax(tf.matMul(picked, this.wte, false, true)); // [M,V]
-      const tgt = tf.tensor2d(targets, [targets.length, 1], 'int32');
-      return tf.reshape(tf.gather(logProbs, tgt, 1, 1), [targets.length]) as tf.Tensor1D;
+      const picked = tf.gather(flat, tf.tensor1d(flatIdx, 'int32')); // [M,D]
+      // log p(target) = h·e_target − logsumexp(h·Wᵀ). Avoids a batched gather on [M,V], whose
+      // gradient tfjs computes with one segment-sum per row.
+      const lse = logSumExpRows(matMulFast(picked, tf.transpose(this.wte))); // [M]
+      const target = tf.sum(tf.mul(picked, tf.gather(this.wte, tf.tensor1d(targets, 'int32'))), 1);
+      return tf.sub(target, lse) as tf.Tensor1D;
     });
     return { logp, rows: Int32Array.from(rows) };
   }
@@ -256,7 +262,7 @@ export class TeacherModel {
       const input = tf.tensor2d(batch, [seqs.length, T], 'int32');
       const h = tf.reshape(this.hidden(input, false), [seqs.length * T, this.cfg.nEmbd]);
       const picked = tf.gather(h, tf.tensor1d(last, 'int32'));
-      return tf.logSoftmax(tf.matMul(picked, this.wte, false, true)) as tf.Tensor2D;
+      return tf.logSoftmax(matMulFast(picked, tf.transpose(this.wte))) as tf.Tensor2D;
     });
   }
 
@@ -302,11 +308,53 @@ export class TeacherModel {
   }
 }
 
-/** x [.., Din] @ W [Din, Dout] for rank-3 x. */
+/** Swaps the last two axes. */
+function transposeLast2(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  const r = perm.length;
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm);
+}
+
+/**
+ * a @ b (same rank, equal batch dims) whose gradients use explicit transposes instead of
+ * matMul's transposeA/transposeB flags: the wasm backend's transposed matmuls are 5–20× slower
+ * than a transpose followed by a plain matmul (measured on [2000,64]×[64,8061]).
+ */
+export const matMulFast: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy, transposeLast2(saved[1])),
+      tf.matMul(transposeLast2(saved[0]), dy),
+    ],
+  };
+});
+
+/**
+ * Row-wise log-sum-exp of a [M, V] tensor with the direct gradient softmax(x)·dy. tf.logSumExp
+ * also back-propagates through its max shift (an [M, V] Equal mask that cancels out), which took
+ * most of a training step on wasm.
+ */
+export const logSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const value = tf.logSumExp(x, 1);
+  save([x, value]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.mul(tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))), tf.expandDims(dy, 1)),
+  };
+});
+
+/** x [.., Din] @ W [Din, Dout]. */
 function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, w.shape[0] as number]);
-  return tf.reshape(tf.matMul(flat, w), [...shape.slice(0, -1), w.shape[1] as number]);
+  return tf.reshape(matMulFast(flat, w), [...shape.slice(0, -1), w.shape[1] as number]);
 }
 
 /** LayerNorm without bias, eps 1e-5. */

@@ -95,7 +95,10 @@ export function teacherCandidateProbs(
     const ids = tf.cast(candidateCells, 'int32');
     const inRange = tf.greaterEqual(ids, 0);
     const safe = tf.where(inRange, ids, tf.zerosLike(ids));
-    const gathered = tf.gather(dist, safe, 1, 1) as tf.Tensor2D;
+    // Flat gather at r·V + cell: wasm's GatherV2 with batchDims > 0 fails on large batches.
+    const [n, v] = dist.shape;
+    const rowBase = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), [n, 1]);
+    const gathered = tf.reshape(tf.gather(tf.reshape(dist, [-1]), tf.add(safe, rowBase)), safe.shape) as tf.Tensor2D;
     const keep = candidateMask ? tf.logicalAnd(inRange, tf.greater(candidateMask, 0)) : inRange;
     return tf.where(keep, gathered, tf.fill(gathered.shape, fill)) as tf.Tensor2D;
   });

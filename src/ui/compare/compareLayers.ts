@@ -25,7 +25,7 @@ export const ROUTE_LABEL: Record<RouteKind, string> = {
 
 /** Real trips drawn wide and translucent underneath, so a model route lying on one stays visible. */
 const WIDTH: Record<RouteKind, number> = { real: 9, vanilla: 4, distilled: 4 };
-const ALPHA: Record<RouteKind, number> = { real: 90, vanilla: 235, distilled: 235 };
+const ALPHA: Record<RouteKind, number> = { real: 140, vanilla: 235, distilled: 235 };
 
 export interface DrawnPath extends TimedPath {
   kind: RouteKind;

@@ -1,0 +1,97 @@
+import { describe, it, expect } from 'vitest';
+import type { Road, Trajectory } from '../../src/lib/data/types';
+import { buildRoadRender, buildTripRender, highwayRank, simplifyPaths } from '../../workers/renderData';
+import { renderTransferables } from '../../workers/dataMessages';
+import type { RenderData } from '../../workers/dataMessages';
+
+// Three roads in a row along a parallel, then one turning north; ~85 m per 0.001° of lon here.
+const roads: Road[] = [
+  { id: 0, coords: [[-8.61, 41.15], [-8.6095, 41.15], [-8.609, 41.15]], highway: 'primary', lengthM: 170 },
+  { id: 1, coords: [[-8.609, 41.15], [-8.608, 41.15]], highway: "['unclassified', 'residential']", lengthM: 85 },
+  { id: 2, coords: [[-8.608, 41.15], [-8.608, 41.151]], highway: '7', lengthM: 111 },
+];
+
+describe('highwayRank', () => {
+  it('ranks names, links, list forms and integer codes', () => {
+    expect(highwayRank('motorway')).toBe(5);
+    expect(highwayRank('primary')).toBe(4);
+    expect(highwayRank('primary_link')).toBe(3);
+    expect(highwayRank('residential')).toBe(1);
+    expect(highwayRank('7')).toBe(1);
+    expect(highwayRank('service')).toBe(0);
+  });
+});
+
+describe('buildRoadRender', () => {
+  it('flattens coordinates with start indices and computes bounds', () => {
+    const r = buildRoadRender(roads);
+    expect(r.count).toBe(3);
+    expect(Array.from(r.starts)).toEqual([0, 3, 5, 7]);
+    expect(r.positions.length).toBe(14);
+    expect(r.positions[6]).toBeCloseTo(-8.609, 5);
+    expect(r.bounds[0]).toBeCloseTo(-8.61, 5);
+    expect(r.bounds[3]).toBeCloseTo(41.151, 5);
+    expect(Array.from(r.rank)).toEqual([4, highwayRank("['unclassified', 'residential']"), 1]);
+  });
+});
+
+describe('buildTripRender', () => {
+  const trips: Trajectory[] = [
+    { id: 'a', roads: [0, 1, 2], times: [1000, 1030, 1060] },
+    { id: 'b', roads: [2], times: [5000] },
+  ];
+  const t = buildTripRender(trips, roads);
+
+  it('writes each shared joint once and keeps per-trip info', () => {
+    // 3 + 2 + 2 vertices minus 2 shared joints.
+    expect(Array.from(t.starts)).toEqual([0, 5, 7]);
+    expect(t.positions.length).toBe(14);
+    expect(t.ids).toEqual(['a', 'b']);
+    expect(Array.from(t.roadCounts)).toEqual([3, 1]);
+    expect(t.km[0]).toBeCloseTo(0.366, 5);
+    expect(t.minutes[0]).toBeCloseTo(1, 5);
+    expect(t.minutes[1]).toBe(0);
+  });
+
+  it('simplifies the display copy but keeps the corner and the endpoints', () => {
+    // Trip a: straight west→east run of 4 vertices, then north. The collinear ones go.
+    expect(Array.from(t.display.starts)).toEqual([0, 3, 5]);
+    const d = t.display.positions;
+    expect([d[0], d[1]]).toEqual([t.positions[0], t.positions[1]]);
+    expect([d[2], d[3]]).toEqual([t.positions[6], t.positions[7]]); // the corner at -8.608
+    expect([d[4], d[5]]).toEqual([t.positions[8], t.positions[9]]);
+  });
+});
+
+describe('simplifyPaths', () => {
+  it('keeps a deviation larger than the tolerance and drops a smaller one', () => {
+    const lat = 41.15;
+    const dLat = (m: number) => m / 111_320;
+    const path = (offsetM: number) => ({
+      count: 1,
+      positions: new Float32Array([-8.61, lat, -8.609, lat + dLat(offsetM), -8.608, lat]),
+      starts: new Uint32Array([0, 3]),
+    });
+    expect(simplifyPaths(path(10), 4).starts[1]).toBe(3);
+    expect(simplifyPaths(path(2), 4).starts[1]).toBe(2);
+  });
+
+  it('handles empty paths', () => {
+    const s = simplifyPaths({ count: 2, positions: new Float32Array([1, 2]), starts: new Uint32Array([0, 0, 1]) }, 4);
+    expect(Array.from(s.starts)).toEqual([0, 0, 1]);
+  });
+});
+
+describe('renderTransferables', () => {
+  it('lists every typed-array buffer once', () => {
+    const trips = buildTripRender([], roads);
+    const data = {
+      name: 'x',
+      roads: buildRoadRender(roads),
+      trips: { train: trips, val: buildTripRender([], roads), test: buildTripRender([], roads) },
+    } as unknown as RenderData;
+    const list = renderTransferables(data);
+    expect(new Set(list).size).toBe(list.length);
+    expect(list.length).toBe(3 + 3 * 7);
+  });
+});
