@@ -7,6 +7,7 @@ import {
   edgeSoftmax,
   gatV2Params,
   gcnParams,
+  installFastKernels,
   prepareGatGraph,
   prepareGcnGraph,
 } from '../../src/lib/models/layers';
@@ -27,6 +28,23 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   city = makeCity(5, 20, 6, 4);
   ctx = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+});
+
+describe('JS kernels (cpu/wasm)', () => {
+  it('gather and unsorted segment sum give the reference results', () => {
+    installFastKernels();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    expect(tf.gather(x, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32')).arraySync()).toEqual([[[5, 6], [1, 2]], [[3, 4], [3, 4]]]);
+    expect(tf.gather(tf.tensor1d([7, 8, 9], 'int32'), [2, 2, 0]).arraySync()).toEqual([9, 9, 7]);
+    expect(tf.gather(x, [1, 0], 1).arraySync()).toEqual([[2, 1], [4, 3], [6, 5]]); // axis 1: backend's kernel
+    expect(() => tf.gather(x, [3])).toThrow();
+    const seg = tf.unsortedSegmentSum(x, tf.tensor1d([1, -1, 1], 'int32'), 3).arraySync();
+    expect(seg).toEqual([[0, 0], [6, 8], [0, 0]]); // negative ids are dropped
+    // Gradient of gather = segment sum of dy.
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, [0, 0, 2])))(x);
+    expect(g.arraySync()).toEqual([[2, 2], [0, 0], [1, 1]]);
+    tf.dispose([x, g]);
+  });
 });
 
 describe('graph layers', () => {
