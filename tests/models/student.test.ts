@@ -266,6 +266,26 @@ describe('StudentScorer', () => {
   });
 });
 
-afterAll(() => {
-  // nothing global to free: each test disposes its models
+describe('on the wasm backend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  it('gathers, segment-sums and differentiates a GATv2 layer (wasm has no segment-sum kernel of its own)', async () => {
+    const { initNodeBackend } = await import('../../src/lib/runtime/node');
+    const info = await initNodeBackend('wasm');
+    expect(info.name).toBe('wasm');
+    installFastKernels();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    expect(tf.gather(x, [2, 0]).arraySync()).toEqual([[5, 6], [1, 2]]);
+    expect(tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1], 'int32'), 2).arraySync()).toEqual([[3, 4], [6, 8]]);
+    const g = prepareGatGraph(3, Int32Array.from([0, 1, 2]), Int32Array.from([1, 2, 0]), Float32Array.from([0.1, 1, 0.5, 0, 0.9, 1]), 2);
+    const store = new ParamStore(1, 'test-wasm');
+    const p = gatV2Params(store, 'gat', 2, 2, 2);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(applyGatV2(p, x, g))) as tf.Scalar, store.variables());
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    expect(tf.norm(grads[p.lin_l.w.name]).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([x, value, ...Object.values(grads)]);
+    g.dispose();
+    store.dispose();
+  });
 });

@@ -127,29 +127,24 @@ export class AdamW {
     const lr = lrAt(this.count + 1, this.cfg);
     if (names.length === 0) return { lr, gradNorm: 0, finite: true };
 
-    const normT = tf.tidy(() => {
-      const sums = names.map((n) => tf.sum(tf.square(grads[n])));
-      return tf.sqrt(tf.addN(sums));
-    });
-    const gradNorm = normT.dataSync()[0];
-    normT.dispose();
-    if (!Number.isFinite(gradNorm)) return { lr, gradNorm, finite: false };
-
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.cfg;
-    const clip = clipNorm > 0 && Number.isFinite(clipNorm) && gradNorm > clipNorm ? clipNorm / (gradNorm + 1e-6) : 1;
+    const clipping = clipNorm > 0 && Number.isFinite(clipNorm);
     const t = this.count + 1;
     const bc1 = 1 - Math.pow(beta1, t);
     const bc2 = 1 - Math.pow(beta2, t);
-    // Fold bias corrections into the step size: w -= lr/bc1 · m / (sqrt(v/bc2) + eps).
-    // New values are computed first and only assigned when all are finite (a NaN/Inf lr or an
-    // overflowing update leaves the model untouched).
-    // tidy returns [bad, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
+    // Everything stays on the device until one read of [grad norm, #non-finite new weights]
+    // (one GPU sync per step). Bias corrections are folded into the step size:
+    // w ← w·(1 − lr·wd) − lr/bc1 · m / (sqrt(v/bc2) + eps). New values are assigned only when all
+    // are finite, so a NaN/Inf gradient, a NaN/Inf lr or an overflowing update changes nothing.
+    // tidy returns [stats, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
     const kept = tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+      const clip = clipping ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : null;
       const out: tf.Tensor[] = [];
       const flags: tf.Tensor[] = [];
       for (const name of names) {
         const slot = this.slots.get(name) as Slot;
-        const g = clip === 1 ? grads[name] : tf.mul(grads[name], clip);
+        const g = clip ? tf.mul(grads[name], clip) : grads[name];
         const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.sqrt(tf.div(v, bc2)), eps);
@@ -159,10 +154,12 @@ export class AdamW {
         flags.push(tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w)), 'float32')));
         out.push(w, m, v);
       }
-      return [tf.addN(flags), ...out];
+      return [tf.stack([norm, tf.addN(flags)]), ...out];
     });
-    const nonFinite = kept[0].dataSync()[0];
-    if (nonFinite === 0) {
+    const stats = kept[0].dataSync();
+    const gradNorm = stats[0];
+    const ok = Number.isFinite(gradNorm) && stats[1] === 0;
+    if (ok) {
       names.forEach((name, i) => {
         const slot = this.slots.get(name) as Slot;
         slot.variable.assign(kept[1 + 3 * i]);
@@ -171,7 +168,7 @@ export class AdamW {
       });
     }
     tf.dispose(kept);
-    if (nonFinite !== 0) return { lr, gradNorm, finite: false };
+    if (!ok) return { lr, gradNorm, finite: false };
     this.count = t;
     return { lr, gradNorm, finite: true };
   }

@@ -1,7 +1,9 @@
 // The app's views. Each renders the side panel for its task and may add layers to the shared map.
-// Later issues add entries here (train, compare, teach); `?view=<id>` selects one.
+// `?view=<id>` selects one.
 import type { Component } from 'svelte';
 import DataView from './DataView.svelte';
+import TrainView from './TrainView.svelte';
+import CompareView from './CompareView.svelte';
 
 export interface ViewDef {
   id: string;
@@ -10,7 +12,11 @@ export interface ViewDef {
   component: Component;
 }
 
-export const VIEWS: ViewDef[] = [{ id: 'data', label: 'Data', description: 'Road network, real trips and dataset statistics', component: DataView }];
+export const VIEWS: ViewDef[] = [
+  { id: 'data', label: 'Data', description: 'Road network, real trips and dataset statistics', component: DataView },
+  { id: 'train', label: 'Train', description: 'Train the student (vanilla or distilled) in a Web Worker, live', component: TrainView },
+  { id: 'compare', label: 'Compare', description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair', component: CompareView },
+];
 
 export const DEFAULT_VIEW = VIEWS[0].id;
 

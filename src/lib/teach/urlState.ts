@@ -1,0 +1,67 @@
+// The teaching view's shareable state: `?view=teach&trip=<id>&step=<k>&tau=<τ>&lambda=<λ>&model=…`.
+// Parsing is forgiving (bad values fall back to defaults) so a hand-edited link still opens.
+
+export type StudentChoice = 'vanilla' | 'distilled';
+
+export interface TeachUrlState {
+  trip: string | null;
+  step: number | null;
+  tau: number;
+  lambda: number;
+  model: StudentChoice;
+  /** 1-based tour step to open on, or null. */
+  tour: number | null;
+}
+
+/** Thesis optimum (DESIGN §4.3). */
+export const DEFAULT_TAU = 4.37;
+export const DEFAULT_LAMBDA = 0.0014;
+export const TAU_RANGE: [number, number] = [0.25, 20];
+export const LAMBDA_RANGE: [number, number] = [1e-4, 10];
+
+function num(q: URLSearchParams, key: string): number | null {
+  const v = q.get(key);
+  if (v === null || v.trim() === '') return null;
+  const x = Number(v);
+  return Number.isFinite(x) ? x : null;
+}
+
+const clamp = (x: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, x));
+
+export function parseTeachUrl(search: string): TeachUrlState {
+  const q = new URLSearchParams(search);
+  const step = num(q, 'step');
+  const tau = num(q, 'tau');
+  const lambda = num(q, 'lambda');
+  const tour = num(q, 'tour');
+  const model = q.get('model');
+  return {
+    trip: q.get('trip') || null,
+    step: step !== null && step >= 0 ? Math.floor(step) : null,
+    tau: tau !== null && tau > 0 ? clamp(tau, TAU_RANGE) : DEFAULT_TAU,
+    lambda: lambda !== null && lambda >= 0 ? Math.min(lambda, LAMBDA_RANGE[1]) : DEFAULT_LAMBDA,
+    model: model === 'vanilla' || model === 'distilled' ? model : 'vanilla',
+    tour: tour !== null && tour >= 1 ? Math.floor(tour) : null,
+  };
+}
+
+/** `href` with the teach parameters set (other parameters, e.g. view and backend, kept). */
+export function teachUrl(href: string, s: Omit<TeachUrlState, 'tour'> & { tour?: number | null }): string {
+  const url = new URL(href);
+  const p = url.searchParams;
+  p.set('view', 'teach');
+  if (s.trip !== null) p.set('trip', s.trip);
+  else p.delete('trip');
+  if (s.step !== null) p.set('step', String(s.step));
+  else p.delete('step');
+  p.set('tau', String(round(s.tau)));
+  p.set('lambda', String(round(s.lambda)));
+  p.set('model', s.model);
+  if (s.tour) p.set('tour', String(s.tour));
+  else p.delete('tour');
+  return url.pathname + url.search + url.hash;
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
