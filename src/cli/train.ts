@@ -31,7 +31,7 @@ const USAGE = `usage:
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse]
   train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
-                [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default]
+                [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders]
 common: [--backend wasm|cpu] [--quiet]
 Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
@@ -153,6 +153,7 @@ function hyperFromFlags(p: ParsedArgs): SessionHyper {
     noTauSquared: p.flags['no-tau2'] === true,
     freezeEncoders: p.flags['freeze-encoders'] === true,
     size: flagString(p, 'size', d.size) as StudentSize,
+    maxLen: flagNumber(p, 'max-len', d.maxLen),
   });
 }
 

@@ -55,6 +55,11 @@ export interface SessionHyper {
   freezeEncoders: boolean;
   /** Student size preset. */
   size: StudentSize;
+  /**
+   * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
+   * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
+   */
+  maxLen: number;
 }
 
 export const DEFAULT_HYPER: SessionHyper = {
@@ -72,6 +77,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   noTauSquared: false,
   freezeEncoders: false,
   size: 'small',
+  maxLen: 128,
 };
 
 /** λ/τ/w presets: the thesis's Beijing optimum (DESIGN §4.3) and the Porto run of the thesis code. */
@@ -88,6 +94,7 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);
   o.epochs = posInt(o.epochs, DEFAULT_HYPER.epochs);
   o.window = posInt(o.window, DEFAULT_HYPER.window);
+  o.maxLen = posInt(o.maxLen, DEFAULT_HYPER.maxLen);
   o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
   if (!(o.tau > 0)) o.tau = DEFAULT_HYPER.tau;
   if (!(o.lambda >= 0)) o.lambda = 0;
@@ -318,6 +325,7 @@ export class TrainingSession {
         microBatch: h.microBatch,
         epochs: h.epochs,
         seed: h.seed,
+        maxLen: h.maxLen,
       },
     });
   }

@@ -15,7 +15,7 @@ export interface UrlOptions {
   hyper: Partial<TrainHyper>;
 }
 
-const NUM_KEYS = ['lambda', 'tau', 'window', 'lr', 'batch', 'epochs', 'seed', 'alpha'] as const;
+const NUM_KEYS = ['lambda', 'tau', 'window', 'lr', 'batch', 'epochs', 'seed', 'alpha', 'maxLen'] as const;
 
 /** `?backend=webgpu&mode=distilled&batch=4&epochs=2&size=small…` → options (test-friendly). */
 export function optionsFromUrl(search: string): UrlOptions {

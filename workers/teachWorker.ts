@@ -1,0 +1,200 @@
+// Teaching worker: loads the dataset and the shipped checkpoints (teacher, vanilla and distilled
+// students; randomly initialised stand-ins when a file is missing), explains one trip at a time
+// (every step, all models, once) and scores normal vs detoured trips for the anomaly panel.
+import { readHoserDataset } from '../src/lib/data/hoserReader';
+import { buildDerived } from '../src/lib/data/derived';
+import type { Dataset, LonLat, SplitName, TextFile, Trajectory } from '../src/lib/data/types';
+import type { Derived } from '../src/lib/data/derivedTypes';
+import { selectBackend } from '../src/lib/runtime/backend';
+import { TeacherModel, defaultTeacherConfig } from '../src/lib/models/teacher';
+import { SMALL_STUDENT_CONFIG, Student, type StudentConfig } from '../src/lib/models/student';
+import { assertCompatible, decodeCheckpoint, loadIntoVariables } from '../src/lib/train/checkpoint';
+import { teacherFromCheckpoint } from '../src/lib/train/session';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../src/lib/train/studentBatch';
+import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explain';
+import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
+import { DEFAULT_DETOUR, syntheticDetour } from '../src/lib/teach/detour';
+import { makeRng } from '../src/lib/random';
+import type { TeachModelInfo, TeachModelName, TeachRequest, TeachResponse, TripListEntry } from './teachMessages';
+
+const ctx = self as unknown as DedicatedWorkerGlobalScope;
+const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv'];
+const DEFAULT_WINDOW = 7;
+/** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
+const TELLING_SCAN = 20;
+const SCORE_TRIPS = 160;
+
+let dataset: Dataset | null = null;
+let derived: Derived | null = null;
+let models: TeachModels | null = null;
+let batchCtx: BatchContext | null = null;
+let window = DEFAULT_WINDOW;
+const tripById = new Map<string, { trip: Trajectory; split: SplitName }>();
+
+function post(msg: TeachResponse): void {
+  ctx.postMessage(msg);
+}
+
+async function fetchOk(url: string): Promise<Response | null> {
+  const res = await fetch(url);
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
+  return res;
+}
+
+async function loadFiles(baseUrl: string): Promise<TextFile[]> {
+  const files = await Promise.all(
+    DATASET_FILES.map(async (name) => {
+      const res = await fetchOk(new URL(name, baseUrl).href);
+      if (!res && name.startsWith('roadmap')) throw new Error(`${name} not found at ${baseUrl}`);
+      return res ? { name, text: await res.text() } : null;
+    }),
+  );
+  return files.filter((f): f is TextFile => f !== null);
+}
+
+async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
+  const res = await fetchOk(url).catch(() => null);
+  let note = 'teacher checkpoint not found: a randomly initialised teacher stands in';
+  if (res) {
+    try {
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const model = teacherFromCheckpoint(bytes, d);
+      return { model, info: { source: 'checkpoint', params: model.paramCount, hyper: decodeCheckpoint(bytes).hyper } };
+    } catch (e) {
+      note = `teacher checkpoint refused (${(e as Error).message}): a random teacher stands in`;
+    }
+  }
+  const model = new TeacherModel(defaultTeacherConfig(d.grid.vocabSize), 1);
+  model.setTrainable(false);
+  return { model, info: { source: 'fresh', params: model.paramCount, note } };
+}
+
+async function loadStudent(url: string, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
+  const res = await fetchOk(url).catch(() => null);
+  let note = 'student checkpoint not found: a randomly initialised student stands in';
+  if (res) {
+    try {
+      const ck = decodeCheckpoint(new Uint8Array(await res.arrayBuffer()));
+      const config = ck.config as StudentConfig;
+      assertCompatible(ck, { kind: 'student', fingerprint: d.fingerprint, config });
+      // Weights are fixed here: cache the road/zone encoders once (frozen-encoder path).
+      const model = new Student(d, { ...config, freezeEncoders: true }, 0);
+      try {
+        loadIntoVariables(model.store.variables(), ck.weights);
+        model.invalidateCache();
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+      return { model, info: { source: 'checkpoint', params: model.paramCount(), hyper: ck.hyper } };
+    } catch (e) {
+      note = `student checkpoint refused (${(e as Error).message}): a random student stands in`;
+    }
+  }
+  const model = new Student(d, { ...SMALL_STUDENT_CONFIG, freezeEncoders: true }, seed);
+  return { model, info: { source: 'fresh', params: model.paramCount(), note } };
+}
+
+function windowFrom(hyper: Record<string, unknown> | undefined): number | null {
+  const w = hyper?.window;
+  return typeof w === 'number' && Number.isInteger(w) && w > 0 ? w : null;
+}
+
+function geometryFor(roads: Iterable<number>): Record<number, LonLat[]> {
+  const out: Record<number, LonLat[]> = {};
+  const net = dataset!.network;
+  for (const r of roads) if (!(r in out)) out[r] = net.roads[r].coords;
+  return out;
+}
+
+async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void> {
+  post({ type: 'progress', phase: 'choosing a backend' });
+  const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: true });
+  post({ type: 'progress', phase: 'loading Porto' });
+  dataset = readHoserDataset(await loadFiles(msg.dataBaseUrl), 'Porto');
+  post({ type: 'progress', phase: 'deriving the grid and zones' });
+  derived = buildDerived(dataset);
+  post({ type: 'progress', phase: 'loading the models' });
+  const t = await loadTeacher(msg.checkpoints.teacher, derived);
+  const v = await loadStudent(msg.checkpoints.vanilla, derived, 11);
+  const ds = await loadStudent(msg.checkpoints.distilled, derived, 12);
+  models = { teacher: t.model, vanilla: v.model, distilled: ds.model };
+  window = windowFrom(ds.info.hyper) ?? windowFrom(v.info.hyper) ?? DEFAULT_WINDOW;
+  batchCtx = { network: dataset.network, derived, ...DEFAULT_BATCH_OPTIONS };
+  const trips: TripListEntry[] = [];
+  for (const split of ['val', 'test'] as SplitName[]) {
+    for (const trip of dataset.splits[split]) {
+      if (trip.roads.length < 3) continue;
+      tripById.set(trip.id, { trip, split });
+      trips.push({ id: trip.id, split, roads: trip.roads.length });
+    }
+  }
+  if (trips.length === 0) throw new Error('the dataset has no validation or test trips to explain');
+  post({ type: 'progress', phase: 'finding a telling example' });
+  const telling = findTelling(trips);
+  const info: Record<TeachModelName, TeachModelInfo> = { teacher: t.info, vanilla: v.info, distilled: ds.info };
+  post({ type: 'ready', backend, models: info, window, trips, telling, grid: derived.grid.spec });
+  // The distribution is not needed for the first screen: compute it after `ready`.
+  setTimeout(() => {
+    try {
+      scoreDistribution();
+    } catch (e) {
+      post({ type: 'error', message: `anomaly scores: ${(e as Error).message}` });
+    }
+  }, 0);
+}
+
+/** Deterministic: the most telling step among the first validation trips of a useful length. */
+function findTelling(trips: TripListEntry[]): { trip: string; step: number } {
+  const pool = trips.filter((t) => t.roads >= 12 && t.roads <= 80).slice(0, TELLING_SCAN);
+  let best = { trip: trips[0].id, step: 0, score: -Infinity };
+  for (const entry of pool.length ? pool : trips.slice(0, 1)) {
+    const exp = explainTrip(batchCtx!, models!, tripById.get(entry.id)!.trip, { window });
+    const b = bestStep(exp);
+    if (b.score > best.score) best = { trip: entry.id, step: b.k, score: b.score };
+  }
+  return { trip: best.trip, step: best.step };
+}
+
+function scoreDistribution(): void {
+  const d = derived!;
+  const seqs: number[][] = [];
+  for (const { trip } of tripById.values()) {
+    if (seqs.length >= SCORE_TRIPS) break;
+    seqs.push(trip.roads.map((r) => d.grid.roadCell[r]));
+  }
+  const dist = anomalyScoreDistribution(models!.teacher, seqs, d.grid.spec, makeRng(2024), DEFAULT_DETOUR, 16);
+  post({ type: 'scores', dist, level: DEFAULT_DETOUR.level, prob: DEFAULT_DETOUR.prob });
+}
+
+function explain(msg: Extract<TeachRequest, { type: 'explain' }>): void {
+  if (!models || !batchCtx) throw new Error('the teaching worker is not ready yet');
+  const id = msg.trip ?? tripById.keys().next().value!;
+  const found = tripById.get(id);
+  if (!found) throw new Error(`no validation or test trip with id ${id}`);
+  const exp = explainTrip(batchCtx, models, found.trip, { window });
+  const roads = new Set<number>(exp.roads);
+  for (const s of exp.steps) for (const c of s.cands) roads.add(c);
+  post({ type: 'trip', requestId: msg.requestId, split: found.split, exp, geometry: geometryFor(roads), bestStep: bestStep(exp).k });
+}
+
+function detour(msg: Extract<TeachRequest, { type: 'detour' }>): void {
+  if (!models || !derived) throw new Error('the teaching worker is not ready yet');
+  const found = tripById.get(msg.trip);
+  if (!found) throw new Error(`no trip ${msg.trip}`);
+  const cells = found.trip.roads.map((r) => derived!.grid.roadCell[r]);
+  const d = syntheticDetour(cells, derived.grid.spec, makeRng(msg.seed), { level: msg.level, prob: msg.prob });
+  const [original, score] = models.teacher.anomalyScore([cells, d.cells]);
+  post({ type: 'detour', requestId: msg.requestId, trip: msg.trip, detour: d, original, score, surprisal: tripSurprisal(models.teacher, d.cells) });
+}
+
+ctx.onmessage = async (ev: MessageEvent<TeachRequest>) => {
+  const msg = ev.data;
+  try {
+    if (msg.type === 'init') await init(msg);
+    else if (msg.type === 'explain') explain(msg);
+    else if (msg.type === 'detour') detour(msg);
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e), requestId: 'requestId' in msg ? msg.requestId : undefined });
+  }
+};
