@@ -2,6 +2,7 @@
 // flat typed arrays (transferred, not copied), so the page never parses or walks a Dataset.
 import type { SplitName, ValidationIssue } from '../src/lib/data/types';
 import type { DatasetStats } from '../src/lib/data/stats';
+import type { SimPhase } from '../src/lib/sim/simulatePipeline';
 
 /** [minLon, minLat, maxLon, maxLat] */
 export type Bounds = [number, number, number, number];
@@ -43,7 +44,32 @@ export interface RenderData {
   /** Bytes of text read, and worker-side milliseconds per phase (for the status line). */
   bytes: number;
   timingsMs: { read: number; parse: number; prepare: number };
+  /** Present for a simulated set: the map shows only a sample of its trips. */
+  simulated?: SimulatedSummary;
 }
+
+/**
+ * A simulated set stays in the data worker (600k trips ≈ 16M road visits); the page gets the
+ * statistics over all trips and the geometry of a labelled sample only.
+ */
+export interface SimulatedSummary {
+  n: number;
+  seed: number;
+  /** Trips per split in the whole simulated set (RenderData.trips holds the sample). */
+  total: Record<SplitName, number>;
+  /** Trips in the drawn sample (the first ones of each split). */
+  sample: number;
+  tripsPerSec: number;
+  /** Worker milliseconds: load of the real set, zones, simulation, statistics, derived, render. */
+  timingsMs: { base: number; zones: number; simulate: number; stats: number; derived: number; render: number };
+  /** Bytes of the packed trips kept in the worker. */
+  packedBytes: number;
+  /** The worker's JS heap (performance.memory, Chromium) after preprocessing; null if unavailable. */
+  workerHeapBytes: number | null;
+}
+
+/** Phases of a simulation request, in order. */
+export type SimulatePhase = 'base' | SimPhase | 'render';
 
 export type LoadPhase = 'download' | 'read' | 'parse' | 'stats' | 'prepare';
 
@@ -54,7 +80,12 @@ export type DataRequest =
    * Files the user picked (File objects are cloneable and read inside the worker). `path` is the
    * folder-relative path when a folder was picked (webkitRelativePath does not survive cloning).
    */
-  | { type: 'load-files'; requestId: number; files: { file: File; path: string }[]; name: string };
+  | { type: 'load-files'; requestId: number; files: { file: File; path: string }[]; name: string }
+  /**
+   * Simulate `n` trips (seeded) on the real dataset at `baseUrl` and preprocess them in the worker;
+   * the answer is a `result` whose RenderData carries a sample of `sample` trips and `simulated`.
+   */
+  | { type: 'simulate'; requestId: number; baseUrl: string; baseName: string; n: number; seed: number; sample: number; name: string };
 
 export type DataResponse =
   | {
@@ -67,6 +98,8 @@ export type DataResponse =
       file?: string;
     }
   | { type: 'result'; requestId: number; data: RenderData }
+  /** Progress of a `simulate` request: `done` of `total` within the phase (trips while simulating). */
+  | { type: 'sim-progress'; requestId: number; phase: SimulatePhase; done: number; total: number }
   /** Validation problems (DatasetError) or, with `issues` empty, any other failure in `message`. */
   | { type: 'error'; requestId: number; issues: ValidationIssue[]; message: string };
 

@@ -4,9 +4,12 @@ import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { datasetStats } from '../src/lib/data/stats';
 import { DatasetError, SPLITS } from '../src/lib/data/types';
 import type { TextFile } from '../src/lib/data/types';
-import type { DataRequest, DataResponse, LoadPhase, RenderData } from './dataMessages';
+import type { Dataset } from '../src/lib/data/types';
+import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
+import type { SimulatedSet } from '../src/lib/sim/simulatePipeline';
+import type { DataRequest, DataResponse, LoadPhase, RenderData, SimulatePhase } from './dataMessages';
 import { renderTransferables } from './dataMessages';
-import { buildAllTrips, buildRoadRender } from './renderData';
+import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -108,7 +111,75 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
   return out;
 }
 
+/** The last dataset loaded from a URL: the simulator's source of network, flows and departures. */
+let embedded: { baseUrl: string; ds: Dataset } | null = null;
+/**
+ * The last simulated set, kept whole here (packed, ≈ 8 bytes per road visit) so the page only ever
+ * holds a sample; the next simulation replaces it.
+ */
+let simulated: SimulatedSet | null = null;
+
+/** Chromium's non-standard heap counter (also exposed in dedicated workers); null elsewhere. */
+function heapBytes(): number | null {
+  const mem = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  return mem ? mem.usedJSHeapSize : null;
+}
+
+async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): Promise<void> {
+  const { requestId } = req;
+  let last = 0;
+  let lastPhase: SimulatePhase | null = null;
+  const progress = (phase: SimulatePhase, done: number, total: number): void => {
+    const now = performance.now();
+    if (phase === lastPhase && now - last < 100 && done < total) return;
+    last = now;
+    lastPhase = phase;
+    post({ type: 'sim-progress', requestId, phase, done, total });
+  };
+  try {
+    const t0 = performance.now();
+    progress('base', 0, 1);
+    if (!embedded || embedded.baseUrl !== req.baseUrl) {
+      const files = await fetchEmbedded(req.baseUrl, progressReporter(requestId));
+      embedded = { baseUrl: req.baseUrl, ds: readHoserDataset(files, req.baseName) };
+    }
+    const base = embedded.ds;
+    const t1 = performance.now();
+    // Drop the previous set before building the next one: peak memory stays one set.
+    simulated = null;
+    const set = simulateDataset(base, { n: req.n, seed: req.seed }, progress);
+    simulated = set;
+    progress('render', 0, 1);
+    const t2 = performance.now();
+    const trips = buildSampleTrips(set.splits, base.network.roads, req.sample);
+    const sample = trips.train.count + trips.val.count + trips.test.count;
+    const t3 = performance.now();
+    const data: RenderData = {
+      name: set.name,
+      roads: buildRoadRender(base.network.roads),
+      trips,
+      stats: set.stats,
+      bytes: 0,
+      timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: t3 - t2 },
+      simulated: {
+        n: set.info.n,
+        seed: set.info.seed,
+        total: { train: set.splits.train.count, val: set.splits.val.count, test: set.splits.test.count },
+        sample,
+        tripsPerSec: set.info.tripsPerSec,
+        timingsMs: { base: t1 - t0, ...set.timingsMs, render: t3 - t2 },
+        packedBytes: packedBytes(set.splits.train),
+        workerHeapBytes: heapBytes(),
+      },
+    };
+    post({ type: 'result', requestId, data }, renderTransferables(data));
+  } catch (e) {
+    post({ type: 'error', requestId, issues: e instanceof DatasetError ? e.issues : [], message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 async function handle(req: DataRequest): Promise<void> {
+  if (req.type === 'simulate') return handleSimulate(req);
   const { requestId } = req;
   const report = progressReporter(requestId);
   try {
@@ -118,6 +189,7 @@ async function handle(req: DataRequest): Promise<void> {
     const t1 = performance.now();
     report('parse');
     const ds = readHoserDataset(files, req.name);
+    if (req.type === 'load-url') embedded = { baseUrl: req.baseUrl, ds };
     const t2 = performance.now();
     report('stats');
     const stats = datasetStats(ds);

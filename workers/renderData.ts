@@ -1,7 +1,9 @@
 // Turns a parsed Dataset into the flat, transferable buffers the map draws (see dataMessages.ts).
 // Pure functions: run in the data worker and in unit tests (Node).
-import type { Dataset, Road, Trajectory } from '../src/lib/data/types';
+import type { Dataset, Road, SplitName, Trajectory } from '../src/lib/data/types';
 import { SPLITS } from '../src/lib/data/types';
+import type { PackedTrips } from '../src/lib/sim/packedTrips';
+import { unpackTrips } from '../src/lib/sim/packedTrips';
 import type { Bounds, PathBundle, RoadRender, TripRender } from './dataMessages';
 
 const RANKS: Record<string, number> = {
@@ -168,5 +170,19 @@ export function buildAllTrips(ds: Dataset): Record<(typeof SPLITS)[number], Trip
     train: buildTripRender(ds.splits.train, ds.network.roads),
     val: buildTripRender(ds.splits.val, ds.network.roads),
     test: buildTripRender(ds.splits.test, ds.network.roads),
+  };
+}
+
+/**
+ * Geometry for a sample of a very large (simulated) set: the first trips of each split, `sample`
+ * in all, shared in proportion to the split sizes. The rest of the set never leaves the worker.
+ */
+export function buildSampleTrips(splits: Record<SplitName, PackedTrips>, roads: Road[], sample: number): Record<SplitName, TripRender> {
+  const total = SPLITS.reduce((s, k) => s + splits[k].count, 0);
+  const take = (k: SplitName): number => (total === 0 ? 0 : Math.min(splits[k].count, Math.round((sample * splits[k].count) / total)));
+  return {
+    train: buildTripRender(unpackTrips(splits.train, 0, take('train')), roads),
+    val: buildTripRender(unpackTrips(splits.val, 0, take('val')), roads),
+    test: buildTripRender(unpackTrips(splits.test, 0, take('test')), roads),
   };
 }

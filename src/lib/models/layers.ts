@@ -302,10 +302,38 @@ export function applyDense(p: DenseParams, x: tf.Tensor): tf.Tensor {
   const [inDim, outDim] = p.w.shape as [number, number];
   const lead = x.shape.slice(0, -1);
   const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]);
-  let y: tf.Tensor = tf.matMul(x2 as tf.Tensor2D, p.w as tf.Tensor2D);
+  let y: tf.Tensor = matMulFast(x2, p.w);
   if (p.b) y = tf.add(y, p.b);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
+
+/** Swaps the last two axes. */
+export function transposeLast2(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  const r = perm.length;
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm);
+}
+
+/**
+ * a @ b (same rank, equal batch dims) whose gradients transpose explicitly instead of using
+ * matMul's transposeA/transposeB flags: tfjs-wasm's transposed matmuls are 10–30× slower than a
+ * transpose followed by a plain matmul (profiled: the Linear(128→512) weight gradient of a
+ * [8192, 128] batch took 1.1 s as a transposeA matmul, ~40 ms this way). Without this, the dense
+ * layers' backward passes were ~70 % of a student training step on wasm (BENCHMARKS.md).
+ */
+export const matMulFast: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy, transposeLast2(saved[1])),
+      tf.matMul(transposeLast2(saved[0]), dy),
+    ],
+  };
+});
 
 export interface LayerNormParams {
   gamma: tf.Variable;
@@ -542,7 +570,7 @@ export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors): tf.
   const xr = applyDense(p.lin_r, x) as tf.Tensor2D;
   const xlSrc = tf.gather(xl, g.src);
   const pre = tf.add(tf.add(xlSrc, tf.gather(xr, g.dst)), applyDense(p.lin_edge, g.edgeAttr));
-  const scores = tf.reshape(tf.matMul(tf.leakyRelu(pre, p.negativeSlope) as tf.Tensor2D, p.att as tf.Tensor2D), [-1]);
+  const scores = tf.reshape(matMulFast(tf.leakyRelu(pre, p.negativeSlope), p.att), [-1]);
   const alpha = edgeSoftmax(scores as tf.Tensor1D, g);
   const msg = tf.mul(xlSrc, tf.expandDims(alpha, 1));
   return tf.add(segmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
@@ -566,7 +594,7 @@ export function gcnParams(store: ParamStore, name: string, inDim: number, outDim
 /** x [N, in] → [N, out]: out_i = Σ_{e: j→i} w'_e (x_j W) + b, w' from prepareGcnGraph. */
 export function applyGcn(p: GcnParams, x: tf.Tensor2D, g: GraphTensors): tf.Tensor2D {
   if (!g.edgeWeight) throw new Error('GCN needs edge weights');
-  const h = tf.matMul(x, p.w as tf.Tensor2D);
+  const h = matMulFast(x, p.w);
   const msg = tf.mul(tf.gather(h, g.src), tf.expandDims(g.edgeWeight, 1));
   return tf.add(segmentSum(msg, g.dst, g.nNodes), p.bias) as tf.Tensor2D;
 }

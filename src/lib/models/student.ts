@@ -19,7 +19,9 @@ import {
   gcnParams,
   gelu,
   layerNormParams,
+  matMulFast,
   prepareGatGraph,
+  transposeLast2,
   prepareGcnGraph,
   type DenseParams,
   type GatV2Params,
@@ -318,10 +320,10 @@ export class Student {
       const h = applyLayerNorm(blk.ln1, x);
       const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
       const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
-      const content = tf.matMul(q, k, false, true); // [B, H, T, T]
+      const content = matMulFast(q, transposeLast2(k)); // [B, H, T, T]
       // q·Linear(2,dh)(f_ij) = f_ij0 (q·Wk0) + f_ij1 (q·Wk1) + q·bk: never build [B,T,T,dh].
       const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0); // [3, dh]
-      const qk = tf.matMul(tf.reshape(q, [-1, dh]), kw, false, true).reshape([B, H, T, 3]);
+      const qk = matMulFast(tf.reshape(q, [-1, dh]), tf.transpose(kw)).reshape([B, H, T, 3]);
       const [qd, qg, qb] = tf.split(qk, 3, 3); // [B, H, T, 1] each
       const rel = tf.add(tf.add(tf.mul(qd, dist), tf.mul(qg, gap)), qb);
       const att = tf.softmax(tf.add(tf.mul(tf.add(content, rel), scale), maskAdd)); // [B, H, T, T]
@@ -330,7 +332,7 @@ export class Student {
       const ag = tf.sum(tf.mul(att, gap), 3, true);
       const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
       const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
-      const y = tf.add(tf.matMul(att, v), relOut); // [B, H, T, dh]
+      const y = tf.add(matMulFast(att, v), relOut); // [B, H, T, dh]
       const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]);
       x = tf.add(x, applyDense(blk.proj, merged));
       const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));

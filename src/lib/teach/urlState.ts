@@ -16,7 +16,7 @@ export interface TeachUrlState {
 /** Thesis optimum (DESIGN §4.3). */
 export const DEFAULT_TAU = 4.37;
 export const DEFAULT_LAMBDA = 0.0014;
-export const TAU_RANGE: [number, number] = [0.25, 20];
+export const TAU_RANGE: [number, number] = [0.25, 12];
 export const LAMBDA_RANGE: [number, number] = [1e-4, 10];
 
 function num(q: URLSearchParams, key: string): number | null {

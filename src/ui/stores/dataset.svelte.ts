@@ -1,7 +1,7 @@
 // App-wide dataset state: the dataset on screen, the load in progress, and the last load's errors.
 // A failed load never replaces `current`, so the map keeps showing the previous dataset.
 import type { ValidationIssue } from '../../lib/data/types';
-import type { DataRequest, DataResponse, LoadPhase, RenderData } from '../../../workers/dataMessages';
+import type { DataRequest, DataResponse, LoadPhase, RenderData, RoadRender, SimulatePhase } from '../../../workers/dataMessages';
 
 export interface LoadProgress {
   /** What is being loaded (dataset name). */
@@ -19,20 +19,39 @@ export interface LoadFailure {
   message: string;
 }
 
+/** Progress of a simulation running in the data worker. */
+export interface SimProgress {
+  n: number;
+  seed: number;
+  phase: SimulatePhase;
+  done: number;
+  total: number;
+}
+
 export interface LoadedDataset {
   data: RenderData;
   /** Wall time from request to result, in ms (includes the worker's transfer back). */
   loadMs: number;
-  source: 'embedded' | 'files';
+  source: 'embedded' | 'files' | 'simulated';
 }
 
 export const EMBEDDED_NAME = 'Porto';
+
+/** Same road geometry (vertex for vertex): then the map's road layer can stay as it is. */
+function sameRoads(a: RoadRender, b: RoadRender): boolean {
+  if (a.count !== b.count || a.positions.length !== b.positions.length) return false;
+  for (let i = 0; i < a.positions.length; i++) if (a.positions[i] !== b.positions[i]) return false;
+  for (let i = 0; i < a.starts.length; i++) if (a.starts[i] !== b.starts[i]) return false;
+  return true;
+}
 
 export class DatasetStore {
   /** $state.raw: the typed arrays and id lists must not become deep reactive proxies. */
   current = $state.raw<LoadedDataset | null>(null);
   progress = $state.raw<LoadProgress | null>(null);
   failure = $state.raw<LoadFailure | null>(null);
+  /** Set while a simulation runs (its own bar: the load bar's phases are about files). */
+  simProgress = $state.raw<SimProgress | null>(null);
 
   private worker: Worker | null = null;
   private nextId = 1;
@@ -47,6 +66,7 @@ export class DatasetStore {
       this.worker.onerror = (ev) => {
         const req = this.pending.get(this.latest);
         this.progress = null;
+        this.simProgress = null;
         this.failure = { name: req?.name ?? 'dataset', issues: [], message: `Data worker failed: ${ev.message || 'unknown error'}` };
       };
     }
@@ -56,7 +76,13 @@ export class DatasetStore {
   private send(req: DataRequest, source: LoadedDataset['source']): void {
     this.latest = req.requestId;
     this.pending.set(req.requestId, { name: req.name, started: performance.now(), source });
-    this.progress = { name: req.name, phase: req.type === 'load-url' ? 'download' : 'read', loaded: 0, total: null };
+    if (req.type === 'simulate') {
+      this.progress = null;
+      this.simProgress = { n: req.n, seed: req.seed, phase: 'base', done: 0, total: 1 };
+    } else {
+      this.simProgress = null;
+      this.progress = { name: req.name, phase: req.type === 'load-url' ? 'download' : 'read', loaded: 0, total: null };
+    }
     performance.mark(`trajdistill:load-start:${req.requestId}`);
     this.getWorker().postMessage(req);
   }
@@ -80,24 +106,45 @@ export class DatasetStore {
     this.send({ type: 'load-files', requestId: this.nextId++, files, name }, 'files');
   }
 
+  /**
+   * Simulates `n` trips (seeded) on the embedded network in the data worker. Only a sample of
+   * `sample` trips comes back for the map; statistics cover every trip.
+   */
+  simulate(n: number, seed: number, sample = 200): void {
+    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
+    const name = `${EMBEDDED_NAME} (simulated trips)`;
+    this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated');
+  }
+
   dismissFailure(): void {
     this.failure = null;
   }
 
   private onMessage(msg: DataResponse): void {
     const req = this.pending.get(msg.requestId);
-    if (msg.type !== 'progress') this.pending.delete(msg.requestId);
+    if (msg.type !== 'progress' && msg.type !== 'sim-progress') this.pending.delete(msg.requestId);
     if (!req || msg.requestId !== this.latest) return;
-    if (msg.type === 'progress') {
+    if (msg.type === 'sim-progress') {
+      const sp = this.simProgress;
+      if (sp) this.simProgress = { ...sp, phase: msg.phase, done: msg.done, total: msg.total };
+    } else if (msg.type === 'progress') {
+      // A simulation may download the real set first: its bar shows that as the 'base' phase.
+      if (this.simProgress) return;
       this.progress = { name: req.name, phase: msg.phase, loaded: msg.loaded, total: msg.total, file: msg.file };
     } else if (msg.type === 'result') {
       this.progress = null;
+      this.simProgress = null;
       this.failure = null;
-      this.current = { data: msg.data, loadMs: performance.now() - req.started, source: req.source };
+      const prev = this.current?.data.roads;
+      // A simulated set runs on the network already on screen: keeping the same roads object lets
+      // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
+      const data = prev && req.source === 'simulated' && sameRoads(prev, msg.data.roads) ? { ...msg.data, roads: prev } : msg.data;
+      this.current = { data, loadMs: performance.now() - req.started, source: req.source };
       // Marks let a test or a demo read the time to data from the Performance API.
       performance.mark(`trajdistill:data-ready:${msg.requestId}`);
     } else {
       this.progress = null;
+      this.simProgress = null;
       this.failure = { name: req.name, issues: msg.issues, message: msg.message };
     }
   }

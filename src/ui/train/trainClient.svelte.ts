@@ -87,7 +87,8 @@ export class TrainClient {
     this.epochs = [];
     this.latest = null;
     this.version++;
-    this.send({ type: 'configure', hyper });
+    // $state proxies cannot be structured-cloned: post a plain copy.
+    this.send({ type: 'configure', hyper: $state.snapshot(hyper) as Partial<TrainHyper> });
   }
 
   async upload(file: File): Promise<void> {

@@ -4,6 +4,7 @@ import type { Component } from 'svelte';
 import DataView from './DataView.svelte';
 import TrainView from './TrainView.svelte';
 import CompareView from './CompareView.svelte';
+import TeachView from './TeachView.svelte';
 
 export interface ViewDef {
   id: string;
@@ -16,6 +17,7 @@ export const VIEWS: ViewDef[] = [
   { id: 'data', label: 'Data', description: 'Road network, real trips and dataset statistics', component: DataView },
   { id: 'train', label: 'Train', description: 'Train the student (vanilla or distilled) in a Web Worker, live', component: TrainView },
   { id: 'compare', label: 'Compare', description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair', component: CompareView },
+  { id: 'teach', label: 'Teach', description: 'See distillation: teacher vs student on one step of a real trip', component: TeachView },
 ];
 
 export const DEFAULT_VIEW = VIEWS[0].id;

@@ -1,0 +1,66 @@
+import { test, expect, type Page } from '@playwright/test';
+
+// Teaching view on the wasm backend (the models run in the teaching worker; SwiftShader WebGPU
+// would be far slower). One page load covers τ, the arrow keys, the URL state and the whole tour.
+const entropy = async (page: Page) => Number(await page.getByTestId('teacher-entropy').textContent());
+
+test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs start to end', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto('/?view=teach&backend=wasm&tau=1');
+  const dist = page.getByTestId('teacher-dist');
+  await expect(dist).toBeVisible({ timeout: 240_000 });
+
+  // One element per candidate; q^τ and p^τ are distributions over the candidates.
+  const cands = dist.getByTestId('cand-prob');
+  const n = await cands.count();
+  expect(n).toBeGreaterThanOrEqual(2);
+  let sq = 0;
+  let sp = 0;
+  for (let i = 0; i < n; i++) {
+    sq += Number(await cands.nth(i).getAttribute('data-teacher'));
+    sp += Number(await cands.nth(i).getAttribute('data-student'));
+  }
+  expect(sq).toBeCloseTo(1, 5);
+  expect(sp).toBeCloseTo(1, 5);
+  await expect(page.getByTestId('kl-value')).toHaveText(/\d/);
+
+  // Raising τ softens the teacher: its entropy rises, instantly (no model call).
+  const h1 = await entropy(page);
+  await page.getByTestId('tau-slider').fill('6');
+  await expect.poll(() => entropy(page)).toBeGreaterThan(h1 + 1e-4);
+  await expect(dist).toHaveAttribute('data-tau', '6');
+  await expect(page).toHaveURL(/tau=6/);
+
+  // Arrow keys move the step (focus outside any slider first).
+  const slider = page.getByTestId('step-slider');
+  const k0 = Number(await slider.inputValue());
+  const max = Number(await slider.getAttribute('max'));
+  await page.getByRole('heading', { name: 'Distillation, step by step' }).click();
+  const dir = k0 < max ? 'ArrowRight' : 'ArrowLeft';
+  await page.keyboard.press(dir);
+  await expect.poll(async () => Number(await slider.inputValue())).toBe(k0 + (dir === 'ArrowRight' ? 1 : -1));
+  await page.keyboard.press(dir === 'ArrowRight' ? 'ArrowLeft' : 'ArrowRight');
+  await expect.poll(async () => Number(await slider.inputValue())).toBe(k0);
+  await expect(page).toHaveURL(new RegExp(`step=${k0}(&|$)`));
+  await expect(page).toHaveURL(/trip=/);
+
+  // The guided tour, start to end.
+  await page.getByTestId('tour-start').click();
+  const marker = page.getByTestId('tour-step');
+  for (let i = 1; ; i++) {
+    await expect(marker).toHaveAttribute('data-index', String(i));
+    const next = page.getByTestId('tour-next');
+    if ((await next.count()) === 0) break;
+    await next.click();
+    expect(i).toBeLessThan(12);
+  }
+  expect(Number(await marker.getAttribute('data-index'))).toBeGreaterThanOrEqual(6);
+  // The last step made a detour; its score is shown.
+  await expect(page.getByTestId('detour-score')).toHaveText(/\d/, { timeout: 60_000 });
+  await page.getByTestId('tour-done').click();
+  await expect(page.getByTestId('tour')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

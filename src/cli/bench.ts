@@ -1,0 +1,209 @@
+// `bench`: the Node benchmark (issue 6). Every comparison runs side by side in this one process:
+// training throughput vanilla vs distilled (cached / uncached teacher outputs), per-step latency
+// teacher vs student at several batch sizes, generation throughput (beam batched vs one OD at a
+// time, best-first vs beam) and the training step per backend (wasm, cpu). Prints ONE JSON object
+// on stdout (progress goes to stderr). `--quick` keeps the run under a minute on a 2-core machine.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { flagNumber, flagString, parseArgs } from './args';
+import { readDatasetDir } from './fsDataset';
+import { readHoserDataset } from '../lib/data/hoserReader';
+import { buildDerived } from '../lib/data/derived';
+import type { Dataset } from '../lib/data/types';
+import type { Derived } from '../lib/data/derivedTypes';
+import { initNodeBackend } from '../lib/runtime/node';
+import { memoryInfo } from '../lib/runtime/backend';
+import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
+import { Student, STUDENT_PRESETS } from '../lib/models/student';
+import { teacherFromCheckpoint } from '../lib/train/session';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/train/studentBatch';
+import { StudentGenScorer, loadStudentScorer } from '../lib/eval/protocol';
+import { generationBench, latencyBench, trainingBench, type TrainingBenchResult } from '../lib/bench/suites';
+import { roundDeep } from '../lib/bench/stats';
+
+const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
+             [--out file.json] [--only training,latency,generation,backends] [--paper-teacher]
+  --quick          small batches and few repeats (< 60 s on 2 cores)
+  --json           print only the JSON object on stdout
+  --paper-teacher  also time a thesis-size teacher (8 layers × 12 heads × 768, random weights)`;
+
+interface Plan {
+  trainBatch: number;
+  trainRepeats: number;
+  latencyBatches: number[];
+  latencyRepeats: number;
+  genOd: number;
+  genRepeats: number;
+  backendBatch: number;
+  backendRepeats: number;
+}
+
+const QUICK: Plan = { trainBatch: 8, trainRepeats: 3, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 24, genRepeats: 2, backendBatch: 2, backendRepeats: 2 };
+const FULL: Plan = { trainBatch: 64, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help || p.flags.h) {
+    console.log(USAGE);
+    return 0;
+  }
+  const quick = p.flags.quick === true;
+  const jsonOnly = p.flags.json === true;
+  const plan = quick ? QUICK : FULL;
+  const only = new Set(flagString(p, 'only', 'training,latency,generation,backends').split(',').map((s) => s.trim()));
+  const log = (s: string): void => {
+    process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
+  };
+  const t0 = performance.now();
+  const load0 = loadavg();
+
+  const backend = await initNodeBackend('wasm');
+  const datasetDir = flagString(p, 'dataset', 'public/data/porto');
+  const ckDir = flagString(p, 'checkpoints', 'public/checkpoints/porto');
+  const dataset = readHoserDataset(await readDatasetDir(datasetDir), basename(resolve(datasetDir)));
+  const derived = buildDerived(dataset);
+  log(`dataset ${dataset.name}: ${dataset.network.roads.length} roads, ${dataset.splits.train.length}/${dataset.splits.test.length} train/test trips; backend ${backend.name}`);
+
+  const models = await loadModels(ckDir, dataset, derived);
+  log(`teacher ${models.teacherSource}, student ${models.studentSource}`);
+  const out: Record<string, unknown> = {
+    schema: 'trajdistill-bench/1',
+    quick,
+    dataset: dataset.name,
+    env: {
+      node: process.version,
+      tfjs: tf.version.tfjs,
+      backend: backend.name,
+      wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+      wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      loadAvgStart: load0,
+    },
+    models: {
+      teacher: { source: models.teacherSource, params: models.teacher.paramCount, config: models.teacher.cfg },
+      student: { source: models.studentSource, params: models.student.paramCount(), config: models.student.config },
+    },
+  };
+
+  try {
+    if (only.has('training')) {
+      log(`training: vanilla vs distilled, batch ${plan.trainBatch}`);
+      const tr = await trainingBench({ dataset, derived, teacher: models.teacher, batch: plan.trainBatch, timing: { warmup: 1, repeats: plan.trainRepeats } });
+      out.training = tr;
+      out.distilledOverVanillaStepTime = tr.distilledOverVanilla?.median ?? null;
+      out.distilledNoCacheOverVanillaStepTime = tr.distilledNoCacheOverVanilla?.median ?? null;
+      out.teacherOverheadCached = overhead(tr.distilledOverVanilla?.median);
+      out.teacherOverheadUncached = overhead(tr.distilledNoCacheOverVanilla?.median);
+    }
+    if (only.has('latency')) {
+      log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);
+      const rows = await latencyBench({
+        dataset, derived, teacher: models.teacher, scorer: models.scorer, ctx: models.ctx, batches: plan.latencyBatches,
+        timing: { warmup: 1, repeats: plan.latencyRepeats },
+      });
+      out.latency = { prefixLen: 16, window: 7, rows };
+      out.teacherOverStudentStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudent.median]));
+      if (p.flags['paper-teacher'] === true) {
+        const cfg: TeacherConfig = { ...defaultTeacherConfig(derived.grid.vocabSize), nLayer: 8, nHead: 12, nEmbd: 768 };
+        const big = new TeacherModel(cfg, 5, 'paperTeacher');
+        try {
+          log('latency: thesis-size teacher (random weights)');
+          const prow = await latencyBench({
+            dataset, derived, teacher: big, scorer: models.scorer, ctx: models.ctx, batches: quick ? [1] : [1, 64],
+            timing: { warmup: 1, repeats: 3 },
+          });
+          out.latencyPaperTeacher = { params: big.paramCount, rows: prow };
+        } finally {
+          big.dispose();
+        }
+      }
+    }
+    if (only.has('generation')) {
+      log(`generation: ${plan.genOd} test OD pairs, beam 4`);
+      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, timing: { warmup: 1, repeats: plan.genRepeats } });
+      out.generation = g;
+      out.generationTripsPerSec = g.tripsPerSec.beamBatched;
+    }
+    if (only.has('backends')) {
+      const backends: Record<string, unknown> = {};
+      for (const name of ['wasm', 'cpu'] as const) {
+        log(`backend ${name}: vanilla training step, batch ${plan.backendBatch}`);
+        await initNodeBackend(name);
+        const r: TrainingBenchResult = await trainingBench({
+          dataset, derived, teacher: models.teacher, batch: plan.backendBatch, variants: ['vanilla'],
+          timing: { warmup: 1, repeats: plan.backendRepeats },
+        });
+        backends[name] = { tripsPerSec: r.tripsPerSec.vanilla, stepMs: r.stepMs.vanilla, batch: r.batch };
+      }
+      await initNodeBackend('wasm');
+      out.backends = backends;
+    }
+  } finally {
+    models.dispose();
+  }
+  out.memory = { ...memoryInfo(), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
+  (out.env as Record<string, unknown>).loadAvgEnd = loadavg();
+  out.wallSeconds = (performance.now() - t0) / 1000;
+  const json = JSON.stringify(roundDeep(out, 4), null, jsonOnly ? 0 : 2);
+  const outFile = flagString(p, 'out', '');
+  if (outFile) await writeFile(outFile, json + '\n');
+  console.log(json);
+  return 0;
+}
+
+function overhead(ratio: number | undefined): number | null {
+  return ratio === undefined || !Number.isFinite(ratio) ? null : ratio - 1;
+}
+
+interface Models {
+  teacher: TeacherModel;
+  teacherSource: string;
+  student: Student;
+  studentSource: string;
+  scorer: StudentGenScorer;
+  ctx: BatchContext;
+  dispose(): void;
+}
+
+/** Shipped checkpoints when present; otherwise the shipped sizes with random weights (said so in the JSON). */
+async function loadModels(dir: string, dataset: Dataset, derived: Derived): Promise<Models> {
+  const tPath = join(dir, 'teacher.ckpt');
+  let teacher: TeacherModel;
+  let teacherSource: string;
+  if (existsSync(tPath)) {
+    teacher = teacherFromCheckpoint(new Uint8Array(await readFile(tPath)), derived);
+    teacherSource = tPath;
+  } else {
+    teacher = new TeacherModel(defaultTeacherConfig(derived.grid.vocabSize), 1);
+    teacherSource = 'random weights (no teacher.ckpt), default size';
+  }
+  teacher.setTrainable(false);
+  const sPath = ['distilled.ckpt', 'vanilla.ckpt'].map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (sPath) {
+    const loaded = loadStudentScorer(new Uint8Array(await readFile(sPath)), dataset.network, derived);
+    const ctx: BatchContext = { network: dataset.network, derived, k: DEFAULT_BATCH_OPTIONS.k, maxLen: 128, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin };
+    return {
+      teacher, teacherSource, student: loaded.student, studentSource: sPath, scorer: loaded.scorer, ctx,
+      dispose: () => {
+        loaded.dispose();
+        teacher.dispose();
+      },
+    };
+  }
+  const student = new Student(derived, { ...STUDENT_PRESETS.small, freezeEncoders: true }, 3);
+  const ctx: BatchContext = { network: dataset.network, derived, ...DEFAULT_BATCH_OPTIONS, maxLen: 128 };
+  const scorer = new StudentGenScorer(student, ctx, derived, 1024);
+  return {
+    teacher, teacherSource: teacherSource, student, studentSource: 'random weights (no student checkpoint), small size', scorer, ctx,
+    dispose: () => {
+      scorer.dispose();
+      student.dispose();
+      teacher.dispose();
+    },
+  };
+}

@@ -1,0 +1,272 @@
+// The benchmark workloads, framework-free so the Node CLI (src/cli/bench.ts) and the browser
+// benchmark page run the same code. Each suite builds its models, runs every variant side by side
+// (timing.ts compare: interleaved rounds) and returns medians, IQRs and paired ratios.
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset, Trajectory } from '../data/types';
+import { centroidDistance, generateRoutes, type GenOD } from '../generate/generator';
+import type { BatchScorer, StepQuery } from '../generate/search';
+import { STUDENT_PRESETS, type StudentConfig } from '../models/student';
+import type { TeacherModel } from '../models/teacher';
+import { teacherWindow } from '../models/teacher';
+import { makeRng, shuffleInPlace } from '../random';
+import { StudentTrainer, type NextCellTeacher } from '../train/studentTrainer';
+import { stepCandidates, type BatchContext } from '../train/studentBatch';
+import { summarize, type Summary } from './stats';
+import { compare, ratioOf, throughput, type Timing, type TimingOptions } from './timing';
+
+/** A compact, JSON-friendly view of a timing (ms per call). */
+export interface TimingReport {
+  medianMs: number;
+  q1Ms: number;
+  q3Ms: number;
+  n: number;
+}
+
+export function timingReport(t: Timing): TimingReport {
+  return { medianMs: t.median, q1Ms: t.q1, q3Ms: t.q3, n: t.n };
+}
+
+export interface RatioReport {
+  median: number;
+  q1: number;
+  q3: number;
+  n: number;
+}
+
+export function ratioReport(s: Summary): RatioReport {
+  return { median: s.median, q1: s.q1, q3: s.q3, n: s.n };
+}
+
+/** Seeded sample of trips with at least `minRoads` roads. */
+export function sampleTrips(trips: Trajectory[], n: number, seed: number, minRoads = 2): Trajectory[] {
+  const usable = trips.filter((t) => t.roads.length >= minRoads);
+  return shuffleInPlace(usable.slice(), makeRng(seed)).slice(0, Math.min(n, usable.length));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training throughput: vanilla vs distilled (cached and uncached teacher outputs)
+
+export interface TrainingBenchOptions {
+  dataset: Dataset;
+  derived: Derived;
+  teacher: NextCellTeacher;
+  /** Trips per optimiser step (one micro-batch). */
+  batch: number;
+  studentConfig?: Partial<StudentConfig>;
+  maxLen?: number;
+  seed?: number;
+  timing?: TimingOptions;
+  /** Which variants to run (default all three). */
+  variants?: Array<'vanilla' | 'distilled' | 'distilledNoCache'>;
+}
+
+export interface TrainingBenchResult {
+  batch: number;
+  meanStepsPerTrip: number;
+  stepMs: Record<string, TimingReport>;
+  tripsPerSec: Record<string, number>;
+  /** Paired per-round ratios of step time. */
+  distilledOverVanilla?: RatioReport;
+  distilledNoCacheOverVanilla?: RatioReport;
+  /** Teacher cache fill for the batch's trips (one teacher pass over every step), ms. */
+  teacherPrecomputeMs?: number;
+}
+
+/**
+ * Every variant trains on the same `batch` trips (a one-batch epoch, so every step sees the same
+ * data) with the same seed and student size; the distilled trainer's teacher cache is filled
+ * before timing, the uncached one runs the teacher every step.
+ */
+export async function trainingBench(o: TrainingBenchOptions): Promise<TrainingBenchResult> {
+  const trips = sampleTrips(o.dataset.splits.train, o.batch, o.seed ?? 7);
+  const variants = o.variants ?? ['vanilla', 'distilled', 'distilledNoCache'];
+  const make = (mode: 'vanilla' | 'distilled', cacheTeacher: boolean): StudentTrainer =>
+    new StudentTrainer({
+      network: o.dataset.network,
+      derived: o.derived,
+      train: trips,
+      teacher: o.teacher,
+      options: { mode, batchSize: o.batch, microBatch: o.batch, maxLen: o.maxLen ?? 128, epochs: 1_000_000, cacheTeacher, seed: 42 },
+      studentConfig: { ...STUDENT_PRESETS.small, ...o.studentConfig },
+    });
+  const trainers: Record<string, StudentTrainer> = {};
+  for (const v of variants) trainers[v] = make(v === 'vanilla' ? 'vanilla' : 'distilled', v !== 'distilledNoCache');
+  let teacherPrecomputeMs: number | undefined;
+  try {
+    if (trainers.distilled) {
+      const t0 = performance.now();
+      trainers.distilled.precomputeTeacher();
+      teacherPrecomputeMs = performance.now() - t0;
+    }
+    const cmp = await compare(
+      Object.fromEntries(variants.map((v) => [v, () => trainers[v].step()])) as Record<string, () => unknown>,
+      o.timing,
+    );
+    const stepMs: Record<string, TimingReport> = {};
+    const tripsPerSec: Record<string, number> = {};
+    for (const v of variants) {
+      stepMs[v] = timingReport(cmp.timings[v]);
+      tripsPerSec[v] = throughput(cmp.timings[v], trips.length).median;
+    }
+    const res: TrainingBenchResult = {
+      batch: trips.length,
+      meanStepsPerTrip: trips.reduce((a, t) => a + t.roads.length - 1, 0) / trips.length,
+      stepMs,
+      tripsPerSec,
+      teacherPrecomputeMs,
+    };
+    if (trainers.distilled && trainers.vanilla) res.distilledOverVanilla = ratioReport(ratioOf(cmp, 'distilled', 'vanilla'));
+    if (trainers.distilledNoCache && trainers.vanilla) res.distilledNoCacheOverVanilla = ratioReport(ratioOf(cmp, 'distilledNoCache', 'vanilla'));
+    return res;
+  } finally {
+    for (const t of Object.values(trainers)) t.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-step inference latency: teacher vs student
+
+export interface LatencyBenchOptions {
+  dataset: Dataset;
+  derived: Derived;
+  teacher: TeacherModel;
+  /** Student scorer with cached road/zone encodings (StudentScorer / StudentGenScorer). */
+  scorer: BatchScorer;
+  ctx: BatchContext;
+  batches: number[];
+  /** Roads per prefix (all prefixes of a step have one length, as in a beam-search step). */
+  prefixLen?: number;
+  window?: number;
+  seed?: number;
+  timing?: TimingOptions;
+}
+
+export interface LatencyRow {
+  batch: number;
+  teacherMs: TimingReport;
+  studentMs: TimingReport;
+  /** Paired per-round teacher / student time. */
+  teacherOverStudent: RatioReport;
+}
+
+/** B prefixes of `len` roads cut from real trips (cycled when there are fewer trips than B). */
+export function samplePrefixes(trips: Trajectory[], B: number, len: number, seed: number): StepQuery[] {
+  const pool = sampleTrips(trips, trips.length, seed, len + 1);
+  if (pool.length === 0) throw new Error(`no trip has more than ${len} roads`);
+  const out: StepQuery[] = [];
+  for (let i = 0; i < B; i++) {
+    const t = pool[i % pool.length];
+    out.push({ prefix: t.roads.slice(0, len), dest: t.roads[t.roads.length - 1] });
+  }
+  return out;
+}
+
+/**
+ * One next-step prediction for B prefixes.
+ * Teacher: next-cell distribution from the last w cells (TeacherModel.nextCellLogProbs), gathered
+ * on the device at the prefix's candidate roads' cells and read back ([B, C], what distillation
+ * and a teacher-driven search would use). Student: scorer.scoreBatch (candidate set, batch build,
+ * trajectory encoder + navigator + time head on cached network encodings, read back). Both include
+ * their host-side input preparation.
+ */
+export async function latencyBench(o: LatencyBenchOptions): Promise<LatencyRow[]> {
+  const len = o.prefixLen ?? 16;
+  const w = o.window ?? 7;
+  const roadCell = o.derived.grid.roadCell;
+  const rows: LatencyRow[] = [];
+  for (const B of o.batches) {
+    const queries = samplePrefixes(o.dataset.splits.test.concat(o.dataset.splits.train), B, len, (o.seed ?? 3) + B);
+    const teacherStep = (): void => {
+      const cands = queries.map((q) => stepCandidates(o.ctx, q.prefix[q.prefix.length - 1], q.dest).cands);
+      const C = Math.max(1, ...cands.map((c) => c.length));
+      const windows = queries.map((q) => teacherWindow(q.prefix.map((r) => roadCell[r]), w, o.teacher.cfg.collapse));
+      const flat = new Int32Array(B * C);
+      cands.forEach((cs, b) => cs.forEach((c, j) => (flat[b * C + j] = b * o.teacher.cfg.vocabSize + roadCell[c])));
+      const picked = tf.tidy(() => tf.gather(tf.reshape(o.teacher.nextCellLogProbs(windows), [-1]), tf.tensor1d(flat, 'int32')));
+      picked.dataSync();
+      picked.dispose();
+    };
+    // A fresh copy of the prefixes each call, so a scorer's per-prefix cache cannot short-cut it.
+    const studentStep = async (): Promise<void> => {
+      await o.scorer.scoreBatch(queries.map((q) => ({ prefix: q.prefix.slice(), dest: q.dest })));
+    };
+    const cmp = await compare({ teacher: teacherStep, student: studentStep }, o.timing);
+    rows.push({
+      batch: B,
+      teacherMs: timingReport(cmp.timings.teacher),
+      studentMs: timingReport(cmp.timings.student),
+      teacherOverStudent: ratioReport(ratioOf(cmp, 'teacher', 'student')),
+    });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generation throughput
+
+export interface GenerationBenchOptions {
+  dataset: Dataset;
+  derived: Derived;
+  scorer: BatchScorer;
+  /** OD pairs from the test split (first road, last road, start time of the same trip). */
+  nOd: number;
+  beam?: number;
+  maxSteps?: number;
+  seed?: number;
+  timing?: TimingOptions;
+  variants?: Array<'beamBatched' | 'beamOneByOne' | 'bestFirstBatched'>;
+  /** Best-first expansions cap per OD (default 5000, HOSER). */
+  maxExpansions?: number;
+}
+
+export interface GenerationBenchResult {
+  nOd: number;
+  beam: number;
+  ms: Record<string, TimingReport>;
+  tripsPerSec: Record<string, number>;
+  reachedRate: Record<string, number>;
+  meanRoads: Record<string, number>;
+  batchedSpeedup?: RatioReport;
+  bestFirstTimeOverBeam?: RatioReport;
+}
+
+export function testOdPairs(ds: Dataset, n: number, seed: number): GenOD[] {
+  return sampleTrips(ds.splits.test, n, seed).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
+}
+
+export async function generationBench(o: GenerationBenchOptions): Promise<GenerationBenchResult> {
+  const ods = testOdPairs(o.dataset, o.nOd, o.seed ?? 11);
+  const beam = o.beam ?? 4;
+  const base = {
+    beam,
+    maxSteps: o.maxSteps ?? 200,
+    maxExpansions: o.maxExpansions,
+    distanceToDest: centroidDistance(o.derived.features),
+    timeMean: o.derived.timeMean,
+    timeStd: o.derived.timeStd,
+  };
+  const variants = o.variants ?? ['beamBatched', 'beamOneByOne', 'bestFirstBatched'];
+  const last: Record<string, { reached: number; roads: number }> = {};
+  const run = (name: string, method: 'beam' | 'bestFirst', batchSize: number) => async () => {
+    const gen = await generateRoutes(o.scorer, ods, { ...base, method, batchSize });
+    last[name] = { reached: gen.filter((g) => g.reached).length / gen.length, roads: gen.reduce((a, g) => a + g.roads.length, 0) / gen.length };
+  };
+  const fns: Record<string, () => Promise<void>> = {};
+  if (variants.includes('beamBatched')) fns.beamBatched = run('beamBatched', 'beam', 256);
+  if (variants.includes('beamOneByOne')) fns.beamOneByOne = run('beamOneByOne', 'beam', 1);
+  if (variants.includes('bestFirstBatched')) fns.bestFirstBatched = run('bestFirstBatched', 'bestFirst', 256);
+  const cmp = await compare(fns, o.timing);
+  const res: GenerationBenchResult = { nOd: ods.length, beam, ms: {}, tripsPerSec: {}, reachedRate: {}, meanRoads: {} };
+  for (const k of Object.keys(fns)) {
+    res.ms[k] = timingReport(cmp.timings[k]);
+    res.tripsPerSec[k] = throughput(cmp.timings[k], ods.length).median;
+    res.reachedRate[k] = last[k]?.reached ?? NaN;
+    res.meanRoads[k] = last[k]?.roads ?? NaN;
+  }
+  if (fns.beamBatched && fns.beamOneByOne) res.batchedSpeedup = ratioReport(ratioOf(cmp, 'beamOneByOne', 'beamBatched'));
+  if (fns.beamBatched && fns.bestFirstBatched) res.bestFirstTimeOverBeam = ratioReport(ratioOf(cmp, 'bestFirstBatched', 'beamBatched'));
+  return res;
+}
+
+export { summarize };

@@ -1,0 +1,132 @@
+// Dataset statistics and derived structures straight from PackedTrips, so a 600k-trip set never
+// has to exist as Trajectory objects. Each function mirrors its Trajectory[] twin in src/lib/data
+// (stats.ts, zoneTransitions.ts, derived.ts); tests/sim checks they agree.
+import type { Derived, ZoneGraph, Zones } from '../data/derivedTypes';
+import type { DerivedOptions } from '../data/derived';
+import type { DatasetStats } from '../data/stats';
+import type { RoadNetwork, SplitName } from '../data/types';
+import { SPLITS } from '../data/types';
+import { networkFingerprint } from '../data/fingerprint';
+import { buildRoadFeatures } from '../data/roadFeatures';
+import { buildRoadGraph } from '../data/roadGraph';
+import { buildGridVocab, defaultPortoGrid } from '../data/grid';
+import { partitionZones } from '../data/zones';
+import { haversineKm, polylineCentroid } from '../geo';
+import type { PackedTrips } from './packedTrips';
+
+/** As hopTimeStats: mean/std of log1p(seconds per hop). */
+export function packedHopTimeStats(p: PackedTrips): { mean: number; std: number } {
+  let n = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < p.count; i++) {
+    for (let k = p.offsets[i] + 1; k < p.offsets[i + 1]; k++) {
+      const v = Math.log1p(Math.max(0, p.rel[k] - p.rel[k - 1]));
+      n++;
+      sum += v;
+      sumSq += v * v;
+    }
+  }
+  if (n === 0) return { mean: 0, std: 1 };
+  const mean = sum / n;
+  const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  return { mean, std: Math.max(std, 1e-6) };
+}
+
+/** As buildZoneGraph: zone-crossing counts normalised by sqrt of row sums. */
+export function packedZoneGraph(zones: Zones, p: PackedTrips): ZoneGraph {
+  const k = zones.nZones;
+  const counts = new Map<number, number>();
+  const rowSum = new Float64Array(k);
+  for (let i = 0; i < p.count; i++) {
+    for (let j = p.offsets[i] + 1; j < p.offsets[i + 1]; j++) {
+      const a = zones.roadZone[p.roads[j - 1]];
+      const b = zones.roadZone[p.roads[j]];
+      if (a === undefined || b === undefined || a === b) continue;
+      const key = a * k + b;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      rowSum[a]++;
+    }
+  }
+  const keys = [...counts.keys()].sort((x, y) => x - y);
+  const src = new Int32Array(keys.length);
+  const dst = new Int32Array(keys.length);
+  const weight = new Float32Array(keys.length);
+  keys.forEach((key, e) => {
+    const a = Math.floor(key / k);
+    const b = key - a * k;
+    src[e] = a;
+    dst[e] = b;
+    weight[e] = (counts.get(key) as number) / Math.sqrt(Math.max(rowSum[a], 1) * Math.max(rowSum[b], 1));
+  });
+  return { nZones: k, src, dst, weight };
+}
+
+/** As buildDerived, with the train split packed. `zones` may be passed when already computed. */
+export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: DerivedOptions = {}, zones?: Zones): Derived {
+  const features = buildRoadFeatures(net);
+  const graph = buildRoadGraph(net, features);
+  const grid = buildGridVocab(opts.grid ?? defaultPortoGrid(), features);
+  const z = zones ?? partitionZones(net, graph, opts.nZones ?? 300, opts.seed ?? 1);
+  const { mean, std } = packedHopTimeStats(train);
+  return {
+    fingerprint: networkFingerprint(net),
+    features,
+    graph,
+    grid,
+    zones: z,
+    zoneGraph: packedZoneGraph(z, train),
+    timeMean: mean,
+    timeStd: std,
+  };
+}
+
+/** As datasetStats. OD pairs are keyed numerically (first·nRoads + last) to stay cheap at 600k. */
+export function packedStats(net: RoadNetwork, splits: Record<SplitName, PackedTrips>): DatasetStats {
+  const nRoads = net.roads.length;
+  const odKeys = (p: PackedTrips): Set<number> => {
+    const s = new Set<number>();
+    for (let i = 0; i < p.count; i++) {
+      if (p.offsets[i + 1] > p.offsets[i]) s.add(p.roads[p.offsets[i]] * nRoads + p.roads[p.offsets[i + 1] - 1]);
+    }
+    return s;
+  };
+  const trainOd = odKeys(splits.train);
+  let overlap = 0;
+  for (const k of odKeys(splits.test)) if (trainOd.has(k)) overlap++;
+  const cen = new Float64Array(2 * nRoads);
+  net.roads.forEach((r, i) => {
+    const c = polylineCentroid(r.coords);
+    cen[2 * i] = c[0];
+    cen[2 * i + 1] = c[1];
+  });
+  let trips = 0;
+  let roads = 0;
+  let km = 0;
+  let min = 0;
+  for (const s of SPLITS) {
+    const p = splits[s];
+    for (let i = 0; i < p.count; i++) {
+      const a = p.offsets[i];
+      const b = p.offsets[i + 1];
+      trips++;
+      roads += b - a;
+      for (let k = a + 1; k < b; k++) {
+        const u = p.roads[k - 1];
+        const v = p.roads[k];
+        km += haversineKm([cen[2 * u], cen[2 * u + 1]], [cen[2 * v], cen[2 * v + 1]]);
+      }
+      if (b > a) min += (p.rel[b - 1] - p.rel[a]) / 60;
+    }
+  }
+  const avg = (x: number): number => (trips > 0 ? x / trips : 0);
+  return {
+    roads: nRoads,
+    relations: net.relOrigin.length,
+    trajectories: { train: splits.train.count, val: splits.val.count, test: splits.test.count },
+    odOverlapTrainTest: overlap,
+    avgRoadsPerTrip: avg(roads),
+    avgDistanceKm: avg(km),
+    avgDurationMin: avg(min),
+  };
+}
