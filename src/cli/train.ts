@@ -203,7 +203,9 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   const bytes = session.checkpointBytes({ best: true, optimizer: false });
   await writeFile(out, bytes);
   const best = t.history[t.bestEpoch];
-  const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.reduce((a, e) => a + e.steps, 0));
+  // EpochRecord.steps is overwritten by the validation step count (evaluate()), so count optimiser
+  // steps from the cumulative counter instead.
+  const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.at(-1)?.step ?? 0);
   const record = {
     kind: 'student',
     dataset: ds.name,

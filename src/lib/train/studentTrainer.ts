@@ -128,6 +128,13 @@ export interface EvalResult {
   valChanceAcc: number;
   valCe: number;
   steps: number;
+  /**
+   * The same accuracy and chance level restricted to decision steps (≥ 2 candidates). Most steps
+   * on an OSM network have a single way on, which inflates both numbers above; these do not.
+   */
+  valAccDecision: number;
+  valChanceAccDecision: number;
+  decisionSteps: number;
 }
 
 export interface EpochRecord extends Partial<EvalResult> {
@@ -598,6 +605,9 @@ export class StudentTrainer {
     let steps = 0;
     let chance = 0;
     let ceSum = 0;
+    let decCorrect = 0;
+    let decSteps = 0;
+    let decChance = 0;
     const cached = this.student.encodedIsCached;
     const enc = cached ? this.student.encodeNetwork() : tf.tidy(() => this.student.encodeNetwork());
     try {
@@ -621,13 +631,27 @@ export class StudentTrainer {
           let m = 0;
           for (let c = 0; c < batch.C; c++) m += batch.candMask[n * batch.C + c];
           chance += 1 / m;
+          if (m >= 2) {
+            decSteps++;
+            decChance += 1 / m;
+            if (pv[n] === batch.label[n]) decCorrect++;
+          }
         }
       }
     } finally {
       if (!cached) tf.dispose([enc.road, enc.zone]);
     }
     const d = Math.max(1, steps);
-    return { valAcc: correct / d, valChanceAcc: chance / d, valCe: ceSum / d, steps };
+    const dd = Math.max(1, decSteps);
+    return {
+      valAcc: correct / d,
+      valChanceAcc: chance / d,
+      valCe: ceSum / d,
+      steps,
+      valAccDecision: decCorrect / dd,
+      valChanceAccDecision: decChance / dd,
+      decisionSteps: decSteps,
+    };
   }
 
   // -------------------------------------------------------------------------------------------

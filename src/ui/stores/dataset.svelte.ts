@@ -110,7 +110,7 @@ export class DatasetStore {
    * Simulates `n` trips (seeded) on the embedded network in the data worker. Only a sample of
    * `sample` trips comes back for the map; statistics cover every trip.
    */
-  simulate(n: number, seed: number, sample = 200): void {
+  simulate(n: number, seed: number, sample = 2000): void {
     const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
     const name = `${EMBEDDED_NAME} (simulated trips)`;
     this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated');
