@@ -11,7 +11,8 @@ import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/lib/train/checkpoint';
-import { TrainingSession, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { installFastKernels } from '../src/lib/models/layers';
+import { TrainingSession, downloadVariables, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
 import type { DatasetSource, SavedInfo, TrainRequest, TrainResponse, TrainState } from './trainMessages';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -84,6 +85,8 @@ async function init(msg: Extract<TrainRequest, { type: 'init' }>): Promise<void>
     preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true,
   });
   backendName = backend.name;
+  // The wasm package registers its kernels when loaded, i.e. after layers.ts was imported.
+  installFastKernels();
   const files = await loadFiles(msg.dataset);
   post({ type: 'progress', phase: 'parse', loaded: 0, total: null });
   dataset = readHoserDataset(files, msg.dataset.name);
@@ -181,6 +184,7 @@ async function savedInfo(): Promise<SavedInfo | null> {
 
 async function autosave(s: TrainingSession): Promise<void> {
   try {
+    await downloadVariables(); // no synchronous device reads on webgpu (see session.ts)
     const ck = s.checkpoint({ optimizer: true });
     const bytes = encodeCheckpoint(ck);
     const extra = ck.training.extra as { bestValAcc?: number | null } | undefined;
@@ -248,7 +252,7 @@ async function handle(msg: TrainRequest): Promise<void> {
       const s = current();
       const wasRunning = s.state === 'running';
       if (wasRunning) await s.pause();
-      const bytes = s.checkpointBytes({ best: msg.best, optimizer: !msg.best });
+      const bytes = await s.checkpointBytesAsync({ best: msg.best, optimizer: !msg.best });
       const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       const name = `student-${s.hyper.mode}-${requireData().d.fingerprint.slice(0, 8)}-e${s.trainer.currentEpoch}-s${s.steps}${msg.best ? '-best' : ''}.ckpt`;
       post({ type: 'checkpoint', bytes: buf, name, epoch: s.trainer.currentEpoch, step: s.steps }, [buf]);

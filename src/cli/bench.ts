@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagString, parseArgs } from './args';
 import { readDatasetDir } from './fsDataset';
 import { readHoserDataset } from '../lib/data/hoserReader';
 import { buildDerived } from '../lib/data/derived';
@@ -41,7 +41,7 @@ interface Plan {
   backendRepeats: number;
 }
 
-const QUICK: Plan = { trainBatch: 8, trainRepeats: 3, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 24, genRepeats: 2, backendBatch: 2, backendRepeats: 2 };
+const QUICK: Plan = { trainBatch: 8, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 16, genRepeats: 1, backendBatch: 2, backendRepeats: 1 };
 const FULL: Plan = { trainBatch: 64, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
 
 export async function run(args: string[]): Promise<number> {
@@ -103,10 +103,11 @@ export async function run(args: string[]): Promise<number> {
     if (only.has('latency')) {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);
       const rows = await latencyBench({
-        dataset, derived, teacher: models.teacher, scorer: models.scorer, ctx: models.ctx, batches: plan.latencyBatches,
+        dataset, derived, teacher: models.teacher, student: models.student, ctx: models.ctx, batches: plan.latencyBatches,
         timing: { warmup: 1, repeats: plan.latencyRepeats },
       });
-      out.latency = { prefixLen: 16, window: 7, rows };
+      out.latency = { prefixLen: 16, window: 7, maxLen: models.ctx.maxLen, rows };
+      out.teacherOverStudentFullStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudentFull.median]));
       out.teacherOverStudentStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudent.median]));
       if (p.flags['paper-teacher'] === true) {
         const cfg: TeacherConfig = { ...defaultTeacherConfig(derived.grid.vocabSize), nLayer: 8, nHead: 12, nEmbd: 768 };
@@ -114,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
         try {
           log('latency: thesis-size teacher (random weights)');
           const prow = await latencyBench({
-            dataset, derived, teacher: big, scorer: models.scorer, ctx: models.ctx, batches: quick ? [1] : [1, 64],
+            dataset, derived, teacher: big, student: models.student, ctx: models.ctx, batches: quick ? [1] : [1, 64],
             timing: { warmup: 1, repeats: 3 },
           });
           out.latencyPaperTeacher = { params: big.paramCount, rows: prow };
@@ -186,7 +187,9 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
   const sPath = ['distilled.ckpt', 'vanilla.ckpt'].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (sPath) {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(sPath)), dataset.network, derived);
-    const ctx: BatchContext = { network: dataset.network, derived, k: DEFAULT_BATCH_OPTIONS.k, maxLen: 128, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin };
+    const mh = loaded.checkpoint.hyper as Record<string, unknown>;
+    const maxLen = typeof mh.maxLen === 'number' ? mh.maxLen : DEFAULT_BATCH_OPTIONS.maxLen;
+    const ctx: BatchContext = { network: dataset.network, derived, k: DEFAULT_BATCH_OPTIONS.k, maxLen, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin };
     return {
       teacher, teacherSource, student: loaded.student, studentSource: sPath, scorer: loaded.scorer, ctx,
       dispose: () => {

@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   generate: async () => (await import('./generate')).run,
   eval: async () => (await import('./evaluate')).run,
   bench: async () => (await import('./bench')).run,
+  simulate: async () => (await import('./simulate')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -21,7 +22,9 @@ commands:
   train …                       train the teacher or a student (see: train --help)
   generate …                    generate routes from a checkpoint
   eval …                        evaluate generated routes
-  bench …                       benchmarks (JSON)`;
+  bench …                       benchmarks (JSON)
+  simulate --dataset <dir> --n <N> --seed <s> --out <dir>
+                                simulate trips on a real road network (labelled simulated)`;
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = argv.slice(2);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
 import { readDatasetDir } from './fsDataset';
 import { initNodeBackend } from '../lib/runtime/node';
+import { installFastKernels } from '../lib/models/layers';
 import { readHoserDataset } from '../lib/data/hoserReader';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
@@ -46,7 +47,7 @@ export async function run(args: string[]): Promise<number> {
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error('--backend must be wasm or cpu');
   const backend = await initNodeBackend(backendName);
-  if (backend.name === 'wasm') installWasmBatchGatherFix();
+  installFastKernels(); // after the wasm package registered its own kernels
   const datasetDir = flagString(p, 'dataset');
   const out = resolve(flagString(p, 'out'));
   const quiet = p.flags.quiet === true;
@@ -203,8 +204,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   const bytes = session.checkpointBytes({ best: true, optimizer: false });
   await writeFile(out, bytes);
   const best = t.history[t.bestEpoch];
-  // EpochRecord.steps is overwritten by the validation step count (evaluate()), so count optimiser
-  // steps from the cumulative counter instead.
+  // Optimiser steps from the cumulative counter (EpochRecord.steps restarts on a resumed run).
   const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.at(-1)?.step ?? 0);
   const record = {
     kind: 'student',
@@ -240,60 +240,4 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
 
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
-}
-
-// ---------------------------------------------------------------------------------------------
-// tfjs-backend-wasm 4.22's GatherV2 with batchDims > 0 fails with "memory access out of bounds"
-// once the batch reaches a few hundred rows (seen with [1500, 8061] in TeacherModel.targetLogProbs;
-// the threshold varies). Until that call uses a flat gather, the CLI routes batched gathers through
-// this plain JS version (batchDims = 0 still goes to the wasm kernel).
-
-interface WasmOutputBackend {
-  readSync(dataId: object): unknown;
-  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: Float32Array | Int32Array): tf.TensorInfo;
-}
-
-let gatherFixInstalled = false;
-
-function installWasmBatchGatherFix(): void {
-  if (gatherFixInstalled) return;
-  const original = tf.getKernel('GatherV2', 'wasm');
-  if (!original) return;
-  gatherFixInstalled = true;
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const attrs = args.attrs as { axis: number; batchDims: number };
-      const x = args.inputs.x as tf.TensorInfo;
-      const indices = args.inputs.indices as tf.TensorInfo;
-      const bd = attrs.batchDims < 0 ? attrs.batchDims + indices.shape.length : attrs.batchDims;
-      if (bd === 0) return (original.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
-      const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
-      const b = args.backend as unknown as WasmOutputBackend;
-      const xv = b.readSync(x.dataId) as Float32Array | Int32Array;
-      const iv = b.readSync(indices.dataId) as Int32Array;
-      const prod = (a: number[]): number => a.reduce((p, c) => p * c, 1);
-      const batch = prod(x.shape.slice(0, bd));
-      const outer = prod(x.shape.slice(bd, axis));
-      const dim = x.shape[axis];
-      const inner = prod(x.shape.slice(axis + 1));
-      const nIdx = prod(indices.shape.slice(bd));
-      const out = x.dtype === 'int32' ? new Int32Array(batch * outer * nIdx * inner) : new Float32Array(batch * outer * nIdx * inner);
-      let o = 0;
-      for (let bi = 0; bi < batch; bi++) {
-        for (let oi = 0; oi < outer; oi++) {
-          const base = (bi * outer + oi) * dim * inner;
-          for (let j = 0; j < nIdx; j++) {
-            const idx = iv[bi * nIdx + j];
-            if (idx < 0 || idx >= dim) throw new Error(`GatherV2: index ${idx} outside [0, ${dim})`);
-            const from = base + idx * inner;
-            for (let k = 0; k < inner; k++) out[o++] = xv[from + k];
-          }
-        }
-      }
-      const shape = [...x.shape.slice(0, axis), ...indices.shape.slice(bd), ...x.shape.slice(axis + 1)];
-      return b.makeOutput(shape, x.dtype === 'int32' ? 'int32' : 'float32', undefined, out);
-    },
-  });
 }

@@ -3,7 +3,8 @@
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import { buildQueryBatch, stepCandidates, timeOfDayFeature, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import { haversineM } from '../geo';
 import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
   ParamStore,
@@ -126,6 +127,15 @@ interface BlockParams {
 }
 
 const NEG = -1e9;
+
+/** Per-block keys and values [B, H, L, dh] of a batch of prefixes (incremental decoding). */
+export interface KvCache {
+  k: tf.Tensor[];
+  v: tf.Tensor[];
+}
+
+/** What the navigator reads from a batch: the candidates of each step and the destination zone. */
+export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat'>;
 
 /** Names of parameters that belong to the road/zone encoders. */
 export function isEncoderParam(name: string): boolean {
@@ -289,23 +299,18 @@ export class Student {
     return { road: x, zone: z };
   }
 
-  /** Trajectory encoder states [B, T, D] for the batch's prefixes. */
-  encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork): tf.Tensor3D {
+  /**
+   * Trajectory encoder states [B, T, D] for the batch's prefixes. With `kv`, each block's keys and
+   * values [B, H, T, dh] are pushed to it (for incremental decoding, see stepTrajectories).
+   */
+  encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): tf.Tensor3D {
     const c = this.config;
     const p = this.p;
     const { B, T } = batch;
     const D = trajDimOf(c);
     const H = c.heads;
     const dh = D / H;
-    const roadIds = tf.tensor1d(batch.roadIds, 'int32');
-    const zoneIds = tf.tensor1d(batch.zoneIds, 'int32');
-    const r = tf.gather(enc.road, roadIds);
-    const z = tf.gather(enc.zone, zoneIds);
-    const gate = tf.sigmoid(applyDense(p.fuse2, gelu(applyDense(p.fuse1, tf.concat([r, z], 1)))));
-    const spatial = tf.add(r, tf.mul(gate, z));
-    const tIn = tf.mul(tf.reshape(tf.tensor1d(batch.timeFeat), [-1, 1]), p.freqs);
-    const temporal = tf.mul(tf.concat([tf.cos(tIn), tf.sin(tIn)], 1), Math.sqrt(1 / (2 * c.timeDim)));
-    let x = tf.reshape(tf.concat([spatial, temporal], 1), [B, T, D]);
+    let x = tf.reshape(this.embedPositions(batch.roadIds, batch.zoneIds, batch.timeFeat, enc), [B, T, D]);
 
     const dist = tf.reshape(tf.tensor1d(batch.distMat), [B, 1, T, T]);
     const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
@@ -320,6 +325,10 @@ export class Student {
       const h = applyLayerNorm(blk.ln1, x);
       const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
       const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
+      if (kv) {
+        kv.k.push(k);
+        kv.v.push(v);
+      }
       const content = matMulFast(q, transposeLast2(k)); // [B, H, T, T]
       // q·Linear(2,dh)(f_ij) = f_ij0 (q·Wk0) + f_ij1 (q·Wk1) + q·bk: never build [B,T,T,dh].
       const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0); // [3, dh]
@@ -341,14 +350,86 @@ export class Student {
     return x as tf.Tensor3D;
   }
 
+  /** Input of the trajectory encoder per position: fused road/zone embedding ⊕ time embedding [n, D]. */
+  private embedPositions(roadIds: Int32Array, zoneIds: Int32Array, timeFeat: Float32Array, enc: EncodedNetwork): tf.Tensor2D {
+    const c = this.config;
+    const p = this.p;
+    const r = tf.gather(enc.road, tf.tensor1d(roadIds, 'int32'));
+    const z = tf.gather(enc.zone, tf.tensor1d(zoneIds, 'int32'));
+    const gate = tf.sigmoid(applyDense(p.fuse2, gelu(applyDense(p.fuse1, tf.concat([r, z], 1)))));
+    const spatial = tf.add(r, tf.mul(gate, z));
+    const tIn = tf.mul(tf.reshape(tf.tensor1d(timeFeat), [-1, 1]), p.freqs);
+    const temporal = tf.mul(tf.concat([tf.cos(tIn), tf.sin(tIn)], 1), Math.sqrt(1 / (2 * c.timeDim)));
+    return tf.concat([spatial, temporal], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * Incremental decoding: the encoder state of ONE new position appended to B prefixes whose keys
+   * and values (every block, [B, H, L, dh]) are in `past`, e.g. from encodeTrajectories(…, kv) of
+   * the parent prefixes. The encoder is causal, so the earlier positions' keys and values do not
+   * change when a road is appended; this gives the same state as re-encoding the whole prefix
+   * (up to float rounding) at O(L) instead of O(L²) cost per step. `distRow`/`gapRow` [B, L+1]
+   * hold the pairwise features between the new position and positions 0…L (itself last, 0).
+   * Returns the new state [B, D]; the new position's key/value rows [B, H, 1, dh] are pushed to
+   * `next` when given.
+   */
+  stepTrajectories(
+    inp: { roadIds: Int32Array; zoneIds: Int32Array; timeFeat: Float32Array; distRow: Float32Array; gapRow: Float32Array },
+    enc: EncodedNetwork,
+    past: KvCache,
+    next?: KvCache,
+  ): tf.Tensor2D {
+    const c = this.config;
+    const p = this.p;
+    const B = inp.roadIds.length;
+    const D = trajDimOf(c);
+    const H = c.heads;
+    const dh = D / H;
+    const L1 = inp.distRow.length / Math.max(1, B); // L + 1 keys
+    let x: tf.Tensor = this.embedPositions(inp.roadIds, inp.zoneIds, inp.timeFeat, enc); // [B, D]
+    const dist = tf.reshape(tf.tensor1d(inp.distRow), [B, 1, 1, L1]);
+    const gap = tf.reshape(tf.tensor1d(inp.gapRow), [B, 1, 1, L1]);
+    const scale = 1 / Math.sqrt(dh);
+    p.blocks.forEach((blk, l) => {
+      const qkv = applyDense(blk.qkv, applyLayerNorm(blk.ln1, x)); // [B, 3D]
+      const [q, kNew, vNew] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [B, H, 1, dh])) as tf.Tensor4D[];
+      const k = tf.concat([past.k[l], kNew], 2); // [B, H, L+1, dh]
+      const v = tf.concat([past.v[l], vNew], 2);
+      if (next) {
+        next.k.push(kNew);
+        next.v.push(vNew);
+      }
+      const content = matMulFast(q, transposeLast2(k)); // [B, H, 1, L+1]
+      const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0);
+      const qk = matMulFast(tf.reshape(q, [-1, dh]), tf.transpose(kw)).reshape([B, H, 1, 3]);
+      const [qd, qg, qb] = tf.split(qk, 3, 3);
+      const rel = tf.add(tf.add(tf.mul(qd, dist), tf.mul(qg, gap)), qb);
+      // Every key is valid and at or before the new position: no mask needed.
+      const att = tf.softmax(tf.mul(tf.add(content, rel), scale));
+      const ad = tf.sum(tf.mul(att, dist), 3, true);
+      const ag = tf.sum(tf.mul(att, gap), 3, true);
+      const vw = blk.relV.w as tf.Tensor2D;
+      const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
+      const y = tf.reshape(tf.add(matMulFast(att, v), relOut), [B, D]); // heads in order, as the full path's transpose
+      x = tf.add(x, applyDense(blk.proj, y));
+      x = tf.add(x, applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x)))));
+    });
+    return x as tf.Tensor2D;
+  }
+
   /** Logits and time predictions for every step of every trip in the batch. Call inside tf.tidy. */
-  forward(batch: StudentBatch, enc: EncodedNetwork): StudentOutput {
+  forward(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): StudentOutput {
+    const D = trajDimOf(this.config);
+    const states = tf.reshape(this.encodeTrajectories(batch, enc, kv), [-1, D]);
+    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')) as tf.Tensor2D; // [N, D]
+    return this.navigate(h, batch, enc);
+  }
+
+  /** Navigator logits and time head for N trajectory states h [N, D] and their candidates. */
+  navigate(h: tf.Tensor2D, batch: NavigatorInput, enc: EncodedNetwork): StudentOutput {
     const c = this.config;
     const p = this.p;
     const { N, C } = batch;
-    const D = trajDimOf(c);
-    const states = tf.reshape(this.encodeTrajectories(batch, enc), [-1, D]);
-    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')); // [N, D]
     const destZ = tf.gather(enc.zone, tf.tensor1d(batch.destZone, 'int32')); // [N, roadDim]
     const q = applyDense(p.navQ, tf.concat([h, destZ], 1)); // [N, navDim]
 
@@ -402,6 +483,14 @@ export interface StudentScorerOptions {
   startTime?: number | ((q: StepQuery) => number);
   /** Queries per forward pass (bounds memory); default 512. */
   maxBatch?: number;
+  /**
+   * Incremental decoding (default true): a prefix whose parent (all but the last road) was scored
+   * before reuses the parent's cached keys/values and encodes only its new road. Same output as
+   * re-encoding the prefix (tests/generate/incremental.test.ts), O(L) instead of O(L²) per step.
+   */
+  incremental?: boolean;
+  /** Memory for cached keys/values; the cache is cleared beyond it (default 256 MiB). */
+  kvBudgetBytes?: number;
 }
 
 interface PrefixTimes {
@@ -413,16 +502,41 @@ interface PrefixTimes {
 }
 
 /**
+ * Cached keys/values of one scored prefix, as a chain: its own position's key and value rows
+ * ([layer][k, v][H·dh], host memory) and a link to its parent's entry. Host memory keeps the
+ * tensor count flat and costs one small read-back per step (only the new rows); assembling a
+ * prefix's [H, L, dh] block is the same O(L·D) copy a device-side gather would do.
+ */
+interface KvEntry {
+  parent: KvEntry | null;
+  own: Float32Array;
+  /** Prefix length (positions in the chain). */
+  len: number;
+}
+
+function isWeekendStart(unixSec: number): boolean {
+  const d = new Date(unixSec * 1000).getUTCDay();
+  return d === 0 || d === 6;
+}
+
+/**
  * BatchScorer over a trained Student for beam / best-first search. The road and zone embeddings are
  * computed once (call refresh() after the weights change). Prefix entry times, which the
  * trajectory encoder needs, are rebuilt from the scorer's own earlier time predictions: the parent
  * prefix (all but the last road) was scored before, so the last road's entry time is the parent's
  * last time plus the predicted hop; unknown parents fall back to the start time with zero gaps.
+ * With incremental decoding the parent's keys/values are reused too (see StudentScorerOptions).
  */
 export class StudentScorer implements BatchScorer {
   private enc: EncodedNetwork | null = null;
   private readonly known = new Map<string, PrefixTimes>();
   private readonly maxBatch: number;
+  private readonly incremental: boolean;
+  private readonly kvBudget: number;
+  private readonly kv = new Map<string, KvEntry>();
+  private kvBytes = 0;
+  /** Queries answered by the incremental path and by full re-encoding (for benchmarks and tests). */
+  readonly counts = { incremental: 0, full: 0 };
 
   constructor(
     private readonly student: Student,
@@ -431,6 +545,8 @@ export class StudentScorer implements BatchScorer {
     private readonly opts: StudentScorerOptions = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 512;
+    this.incremental = opts.incremental ?? true;
+    this.kvBudget = opts.kvBudgetBytes ?? 256 * 2 ** 20;
   }
 
   refresh(): void {
@@ -440,6 +556,12 @@ export class StudentScorer implements BatchScorer {
     }
     this.enc = null;
     this.known.clear();
+    this.clearKv();
+  }
+
+  private clearKv(): void {
+    this.kv.clear();
+    this.kvBytes = 0;
   }
 
   private encoded(): EncodedNetwork {
@@ -459,12 +581,12 @@ export class StudentScorer implements BatchScorer {
     return typeof st === 'function' ? st(q) : (st ?? 0);
   }
 
-  private timesOf(q: StepQuery): Float64Array {
+  private timesOf(q: StepQuery, key: string, parentKey: string | null): Float64Array {
     const L = q.prefix.length;
-    const own = this.known.get(q.prefix.join(','));
+    const own = this.known.get(key);
     if (own) return own.times;
-    if (L > 1) {
-      const parent = this.known.get(q.prefix.slice(0, -1).join(','));
+    if (parentKey !== null) {
+      const parent = this.known.get(parentKey);
       if (parent) {
         const idx = parent.cands.indexOf(q.prefix[L - 1]);
         const out = new Float64Array(L);
@@ -477,35 +599,202 @@ export class StudentScorer implements BatchScorer {
   }
 
   scoreBatch(queries: StepQuery[]): StepScores[] {
-    const out: StepScores[] = [];
-    if (this.known.size > 200_000) this.known.clear();
-    for (let s = 0; s < queries.length; s += this.maxBatch) {
-      const chunk = queries.slice(s, s + this.maxBatch);
-      const inputs: QueryInput[] = chunk.map((q) => ({ prefix: q.prefix, dest: q.dest, times: this.timesOf(q) }));
-      const { batch, cands } = buildQueryBatch(this.ctx, inputs);
-      const enc = this.encoded();
-      const [lp, tp] = tf.tidy(() => {
-        const o = this.student.forward(batch, enc);
-        return [tf.logSoftmax(o.logits), o.timePred];
-      });
-      const lpv = lp.dataSync() as Float32Array;
-      const tpv = tp.dataSync() as Float32Array;
-      lp.dispose();
-      tp.dispose();
-      const { timeMean, timeStd } = this.derived;
-      chunk.forEach((q, b) => {
-        const m = cands[b].length;
-        const logProbs = new Float64Array(m);
-        const timeSec = new Float64Array(m);
-        for (let c = 0; c < m; c++) {
-          logProbs[c] = lpv[b * batch.C + c];
-          timeSec[c] = Math.max(0, Math.expm1(tpv[b * batch.C + c] * timeStd + timeMean));
+    if (this.known.size > 200_000) {
+      this.known.clear();
+      this.clearKv();
+    }
+    if (this.kvBytes > this.kvBudget) this.clearKv();
+    const out: StepScores[] = new Array<StepScores>(queries.length);
+    const keys = queries.map((q) => q.prefix.join(','));
+    const parentKeys = queries.map((q) => (q.prefix.length > 1 ? q.prefix.slice(0, -1).join(',') : null));
+    const times = queries.map((q, i) => this.timesOf(q, keys[i], parentKeys[i]));
+    // Incremental groups by parent length; everything else is re-encoded in full.
+    const groups = new Map<number, number[]>();
+    const full: number[] = [];
+    queries.forEach((q, i) => {
+      const pk = parentKeys[i];
+      const entry = this.incremental && pk !== null && q.prefix.length <= this.ctx.maxLen ? this.kv.get(pk) : undefined;
+      if (entry) {
+        const g = groups.get(entry.len) ?? [];
+        g.push(i);
+        groups.set(entry.len, g);
+      } else full.push(i);
+    });
+    for (let s = 0; s < full.length; s += this.maxBatch) this.scoreFull(full.slice(s, s + this.maxBatch), queries, keys, parentKeys, times, out);
+    for (const idx of groups.values()) {
+      for (let s = 0; s < idx.length; s += this.maxBatch) this.scoreIncremental(idx.slice(s, s + this.maxBatch), queries, keys, parentKeys, times, out);
+    }
+    this.counts.full += full.length;
+    this.counts.incremental += queries.length - full.length;
+    return out;
+  }
+
+  /** Re-encodes whole prefixes (buildQueryBatch + forward) and keeps their keys/values. */
+  private scoreFull(idx: number[], queries: StepQuery[], keys: string[], parentKeys: (string | null)[], times: Float64Array[], out: StepScores[]): void {
+    const inputs: QueryInput[] = idx.map((i) => ({ prefix: queries[i].prefix, dest: queries[i].dest, times: times[i] }));
+    const { batch, cands } = buildQueryBatch(this.ctx, inputs);
+    const enc = this.encoded();
+    const nL = this.student.config.layers;
+    const keep = this.incremental;
+    const res = tf.tidy(() => {
+      const kv: KvCache = { k: [], v: [] };
+      const o = this.student.forward(batch, enc, keep ? kv : undefined);
+      return [tf.logSoftmax(o.logits), o.timePred, ...kv.k, ...kv.v];
+    });
+    if (keep) {
+      // Entries for every position of each prefix (its ancestors too: the chain needs them).
+      const kvals = res.slice(2).map((t) => t.dataSync() as Float32Array);
+      const T = batch.T;
+      const H = this.student.config.heads;
+      const dh = trajDimOf(this.student.config) / H;
+      idx.forEach((i, b) => {
+        const q = queries[i];
+        if (q.prefix.length > this.ctx.maxLen) return; // cropped: positions shifted, never extended
+        let parent: KvEntry | null = null;
+        for (let j = 0; j < q.prefix.length; j++) {
+          const key = j === q.prefix.length - 1 ? keys[i] : j === q.prefix.length - 2 && parentKeys[i] !== null ? parentKeys[i]! : q.prefix.slice(0, j + 1).join(',');
+          const existing = this.kv.get(key);
+          if (existing && j < q.prefix.length - 1) {
+            parent = existing;
+            continue;
+          }
+          const own = new Float32Array(2 * nL * H * dh);
+          kvals.forEach((vals, t) => {
+            // t < nL: keys of layer t; t ≥ nL: values of layer t − nL. Layout [layer][k, v][H·dh].
+            const layer = t % nL;
+            const kind = t < nL ? 0 : 1;
+            for (let h = 0; h < H; h++) {
+              const src = ((b * H + h) * T + j) * dh;
+              own.set(vals.subarray(src, src + dh), (layer * 2 + kind) * H * dh + h * dh);
+            }
+          });
+          const entry: KvEntry = { parent, own, len: j + 1 };
+          this.kv.set(key, entry);
+          this.kvBytes += own.byteLength + 64;
+          parent = entry;
         }
-        this.known.set(q.prefix.join(','), { times: inputs[b].times as Float64Array, cands: cands[b], sec: timeSec });
-        out.push({ candidates: cands[b], logProbs, timeSec });
       });
     }
-    return out;
+    tf.dispose(res.slice(2));
+    this.readOut(res[0], res[1], batch.C, idx, cands, keys, times, out);
+  }
+
+  /** Encodes only the last road of each prefix on top of its parent's cached keys/values. */
+  private scoreIncremental(
+    idx: number[],
+    queries: StepQuery[],
+    keys: string[],
+    parentKeys: (string | null)[],
+    times: Float64Array[],
+    out: StepScores[],
+  ): void {
+    const ctx = this.ctx;
+    const { zones, features } = this.derived;
+    const cen = features.centroid;
+    const B = idx.length;
+    const entries = idx.map((i) => this.kv.get(parentKeys[i] as string) as KvEntry);
+    const Lp = entries[0].len;
+    const L1 = Lp + 1;
+    const roadIds = new Int32Array(B);
+    const zoneIds = new Int32Array(B);
+    const timeFeat = new Float32Array(B);
+    const distRow = new Float32Array(B * L1);
+    const gapRow = new Float32Array(B * L1);
+    const steps = idx.map((i) => {
+      const q = queries[i];
+      return stepCandidates(ctx, q.prefix[q.prefix.length - 1], q.dest);
+    });
+    const C = Math.max(1, ...steps.map((st) => st.cands.length));
+    const nav: NavigatorInput = {
+      N: B,
+      C,
+      destZone: new Int32Array(B),
+      candIds: new Int32Array(B * C),
+      candMask: new Float32Array(B * C),
+      candFeat: new Float32Array(B * C * 2),
+    };
+    idx.forEach((i, b) => {
+      const q = queries[i];
+      const t = times[i];
+      const r = q.prefix[Lp];
+      roadIds[b] = r;
+      zoneIds[b] = zones.roadZone[r];
+      timeFeat[b] = timeOfDayFeature(t[Lp], isWeekendStart(t[0]));
+      const pi: [number, number] = [cen[2 * r], cen[2 * r + 1]];
+      for (let j = 0; j <= Lp; j++) {
+        const rj = q.prefix[j];
+        distRow[b * L1 + j] = Math.min(haversineM(pi, [cen[2 * rj], cen[2 * rj + 1]]), ctx.distClipM) / ctx.distClipM;
+        gapRow[b * L1 + j] = Math.min(Math.abs(t[Lp] - t[j]) / 60, ctx.gapClipMin) / ctx.gapClipMin;
+      }
+      nav.destZone[b] = zones.roadZone[q.dest];
+      const st = steps[b];
+      for (let c = 0; c < st.cands.length; c++) {
+        nav.candIds[b * C + c] = st.cands[c];
+        nav.candMask[b * C + c] = 1;
+        nav.candFeat[(b * C + c) * 2] = st.dis[c];
+        nav.candFeat[(b * C + c) * 2 + 1] = st.ang[c];
+      }
+    });
+    const enc = this.encoded();
+    const nL = this.student.config.layers;
+    const H = this.student.config.heads;
+    const dh = trajDimOf(this.student.config) / H;
+    const HD = H * dh;
+    // Past keys/values [B, H, Lp, dh] per layer, assembled from the parents' chains.
+    const past: Float32Array[] = [];
+    for (let t = 0; t < 2 * nL; t++) past.push(new Float32Array(B * H * Lp * dh));
+    entries.forEach((e, b) => {
+      let cur: KvEntry | null = e;
+      for (let j = Lp - 1; j >= 0 && cur; j--, cur = cur.parent) {
+        for (let layer = 0; layer < nL; layer++) {
+          for (let kind = 0; kind < 2; kind++) {
+            const dst = past[kind * nL + layer];
+            const o = (layer * 2 + kind) * HD;
+            for (let h = 0; h < H; h++) dst.set(cur.own.subarray(o + h * dh, o + (h + 1) * dh), ((b * H + h) * Lp + j) * dh);
+          }
+        }
+      }
+    });
+    const res = tf.tidy(() => {
+      const shape: [number, number, number, number] = [B, H, Lp, dh];
+      const pastKv: KvCache = { k: past.slice(0, nL).map((a) => tf.tensor4d(a, shape)), v: past.slice(nL).map((a) => tf.tensor4d(a, shape)) };
+      const next: KvCache = { k: [], v: [] };
+      const h = this.student.stepTrajectories({ roadIds, zoneIds, timeFeat, distRow, gapRow }, enc, pastKv, next);
+      const o = this.student.navigate(h, nav, enc);
+      return [tf.logSoftmax(o.logits), o.timePred, ...next.k, ...next.v];
+    });
+    const rowsKv = res.slice(2).map((t) => t.dataSync() as Float32Array); // [B, H, 1, dh] each
+    tf.dispose(res.slice(2));
+    idx.forEach((i, b) => {
+      if (queries[i].prefix.length > ctx.maxLen) return;
+      const own = new Float32Array(2 * nL * HD);
+      rowsKv.forEach((vals, t) => {
+        const layer = t % nL;
+        const kind = t < nL ? 0 : 1;
+        own.set(vals.subarray(b * HD, (b + 1) * HD), (layer * 2 + kind) * HD);
+      });
+      this.kv.set(keys[i], { parent: entries[b], own, len: L1 });
+      this.kvBytes += own.byteLength + 64;
+    });
+    this.readOut(res[0], res[1], C, idx, steps.map((st) => st.cands), keys, times, out);
+  }
+  private readOut(lp: tf.Tensor, tp: tf.Tensor, C: number, idx: number[], cands: number[][], keys: string[], times: Float64Array[], out: StepScores[]): void {
+    const lpv = lp.dataSync() as Float32Array;
+    const tpv = tp.dataSync() as Float32Array;
+    lp.dispose();
+    tp.dispose();
+    const { timeMean, timeStd } = this.derived;
+    idx.forEach((i, b) => {
+      const m = cands[b].length;
+      const logProbs = new Float64Array(m);
+      const timeSec = new Float64Array(m);
+      for (let c = 0; c < m; c++) {
+        logProbs[c] = lpv[b * C + c];
+        timeSec[c] = Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
+      }
+      this.known.set(keys[i], { times: times[i], cands: cands[b], sec: timeSec });
+      out[i] = { candidates: cands[b], logProbs, timeSec };
+    });
   }
 
   dispose(): void {

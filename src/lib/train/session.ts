@@ -8,6 +8,9 @@
 // so a consumer (postMessage, console) never limits training speed.
 //
 // Framework-free: no DOM, no worker globals. Time and yielding are injectable for tests.
+//
+// All device reads here are asynchronous (trainer.stepAsync, checkpointBytesAsync): on webgpu a
+// synchronous read (dataSync) returns zeros in a worker and breaks the device.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
@@ -416,7 +419,7 @@ export class TrainingSession {
   private async oneStep(): Promise<StudentStepMetrics> {
     this.busy = true;
     try {
-      const m = this.trainer.step();
+      const m = await this.trainer.stepAsync();
       const agg = this.throttle.add({ ...m, trips: m.tripsPerSec / Math.max(m.stepsPerSec, 1e-12) });
       if (m.epochEnd) {
         // The epoch's own record goes out first so charts get the validation point in order.
@@ -515,6 +518,16 @@ export class TrainingSession {
   }
 
   /**
+   * checkpointBytes() for webgpu: every live variable (weights and optimiser moments) is first
+   * downloaded asynchronously; backends cache what they downloaded, so the synchronous reads that
+   * build the checkpoint then never touch the device.
+   */
+  async checkpointBytesAsync(opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Uint8Array> {
+    await downloadVariables();
+    return this.checkpointBytes(opts);
+  }
+
+  /**
    * Loads weights (and, when present, optimiser state and position) from checkpoint bytes.
    * Refuses, with assertCompatible's message, a checkpoint for another road network or size.
    * Only while not running.
@@ -551,6 +564,11 @@ export class TrainingSession {
     this._state = 'stopped';
     this.trainer.dispose();
   }
+}
+
+/** Awaits the values of every registered variable (webgpu then answers dataSync from its CPU copy). */
+export async function downloadVariables(): Promise<void> {
+  await Promise.all(Object.values(tf.engine().registeredVariables).map((v) => v.data()));
 }
 
 function canonicalKey(name: string): string {

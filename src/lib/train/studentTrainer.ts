@@ -14,13 +14,20 @@
 // training trip never change. By default they are computed once per trip (on first use, or all at
 // once with precomputeTeacher) and cached as a Float32Array aligned with that trip's candidates;
 // the loss is identical to recomputing them every epoch (cacheTeacher: false does that).
+//
+// Device reads. Every routine that needs values back from the device (losses, teacher outputs,
+// the optimiser's norm check, weight snapshots, validation) is written once as a generator that
+// yields its reads (DeviceTask) and is driven either synchronously (dataSync: step, evaluate) or
+// asynchronously (await data(): stepAsync, evaluateAsync). The async drivers are required on
+// webgpu: tfjs-webgpu's dataSync goes through an OffscreenCanvas copy that, in a worker on
+// Chromium, returns zeros and leaves the device unusable (later mapAsync calls fail).
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG, type EncodedNetwork } from '../models/student';
 import { makeRng, shuffleInPlace } from '../random';
 import { distillationLoss } from './distill';
-import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState } from './optim';
+import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
 import {
   DEFAULT_BATCH_OPTIONS,
   buildBatch,
@@ -127,7 +134,8 @@ export interface EvalResult {
   valAcc: number;
   valChanceAcc: number;
   valCe: number;
-  steps: number;
+  /** Validation steps counted (named apart from EpochRecord.steps, the optimiser steps). */
+  valSteps: number;
   /**
    * The same accuracy and chance level restricted to decision steps (≥ 2 candidates). Most steps
    * on an OSM network have a single way on, which inflates both numbers above; these do not.
@@ -146,6 +154,63 @@ export interface EpochRecord extends Partial<EvalResult> {
   trainAcc: number;
   steps: number;
   seconds: number;
+}
+
+/** A request from a DeviceTask: the values of some tensors, or one optimiser update. */
+export type DeviceIo = { read: tf.Tensor[] } | { update: tf.NamedTensorMap };
+/** Values of the tensors read (in order), or the optimiser's result. */
+export type DeviceAnswer = Array<ArrayLike<number>> | StepResult;
+/** A routine that needs device values, written once for the sync and the async driver. */
+export type DeviceTask<T> = Generator<DeviceIo, T, DeviceAnswer>;
+
+/** The optimiser update without a synchronous read, when AdamW offers one. */
+interface AsyncStepOptimizer {
+  stepAsync?(grads: tf.NamedTensorMap): Promise<StepResult>;
+}
+
+/** Runs a DeviceTask with dataSync reads (cpu, wasm; not webgpu). */
+export function runTaskSync<T>(task: DeviceTask<T>, optimizer?: AdamW): T {
+  let r = task.next(undefined as unknown as DeviceAnswer);
+  try {
+    while (!r.done) {
+      const io = r.value;
+      let answer: DeviceAnswer;
+      if ('read' in io) answer = io.read.map((t) => t.dataSync());
+      else if (optimizer) answer = optimizer.step(io.update);
+      else throw new Error('this task needs an optimiser');
+      r = task.next(answer);
+    }
+  } catch (e) {
+    task.return(undefined as unknown as T); // runs the task's finally blocks (tensor disposal)
+    throw e;
+  }
+  return r.value;
+}
+
+/** Runs a DeviceTask with asynchronous reads (any backend; the only safe way on webgpu). */
+export async function runTaskAsync<T>(task: DeviceTask<T>, optimizer?: AdamW): Promise<T> {
+  let r = task.next(undefined as unknown as DeviceAnswer);
+  try {
+    while (!r.done) {
+      const io = r.value;
+      let answer: DeviceAnswer;
+      if ('read' in io) answer = await Promise.all(io.read.map((t) => t.data() as Promise<ArrayLike<number>>));
+      else if (optimizer) {
+        const o = optimizer as AdamW & AsyncStepOptimizer;
+        answer = o.stepAsync ? await o.stepAsync(io.update) : o.step(io.update);
+      } else throw new Error('this task needs an optimiser');
+      r = task.next(answer);
+    }
+  } catch (e) {
+    task.return(undefined as unknown as T);
+    throw e;
+  }
+  return r.value;
+}
+
+/** Yields one read request and returns the values (typed helper for `yield*`). */
+function* readValues(tensors: tf.Tensor[]): DeviceTask<Array<ArrayLike<number>>> {
+  return (yield { read: tensors }) as Array<ArrayLike<number>>;
 }
 
 export interface StudentTrainerInit {
@@ -199,7 +264,8 @@ export class StudentTrainer {
   private batches: number[][] = [];
   private running: Running;
   private bestWeights: Record<string, Float32Array> | null = null;
-  private lastGood: Record<string, Float32Array>;
+  /** Weights after the last finished epoch; read lazily (first step) so the constructor reads nothing. */
+  private lastGood: Record<string, Float32Array> | null = null;
 
   constructor(init: StudentTrainerInit) {
     this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
@@ -234,7 +300,6 @@ export class StudentTrainer {
     this.optimizer = new AdamW(this.vars, optCfg, (v) => this.student.store.decayOf(v));
     this.batches = this.epochBatches(0);
     this.running = freshRunning();
-    this.lastGood = this.student.getWeights();
   }
 
   get currentEpoch(): number {
@@ -281,7 +346,7 @@ export class StudentTrainer {
   }
 
   /** Teacher probability at every candidate's cell, per trip, aligned with PreparedTrip.cands. */
-  private teacherProbsFor(trips: PreparedTrip[]): Float32Array[] {
+  private *teacherProbsTask(trips: PreparedTrip[]): DeviceTask<Float32Array[]> {
     const out: Float32Array[] = new Array(trips.length);
     const missing: number[] = [];
     trips.forEach((p, i) => {
@@ -325,8 +390,12 @@ export class StudentTrainer {
         }
         return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flatIdx, 'int32'));
       });
-      const vals = picked.dataSync() as Float32Array;
-      picked.dispose();
+      let vals: ArrayLike<number>;
+      try {
+        [vals] = yield* readValues([picked]);
+      } finally {
+        picked.dispose();
+      }
       dest.forEach(([ti, c], j) => {
         out[ti][c] = vals[j];
       });
@@ -341,7 +410,7 @@ export class StudentTrainer {
     const n = this.trainPrepared.length;
     const per = 64;
     for (let i = 0; i < n; i += per) {
-      this.teacherProbsFor(this.trainPrepared.slice(i, i + per));
+      runTaskSync(this.teacherProbsTask(this.trainPrepared.slice(i, i + per)));
       onProgress?.(Math.min(n, i + per), n);
     }
   }
@@ -354,8 +423,8 @@ export class StudentTrainer {
   // Loss
 
   /** [N*C] teacher probabilities for a batch built from `trips`. */
-  private batchTeacherProbs(batch: StudentBatch, trips: PreparedTrip[]): Float32Array {
-    const per = this.teacherProbsFor(trips);
+  private *batchTeacherProbs(batch: StudentBatch, trips: PreparedTrip[]): DeviceTask<Float32Array> {
+    const per = yield* this.teacherProbsTask(trips);
     const out = new Float32Array(batch.N * batch.C);
     let n = 0;
     trips.forEach((p, b) => {
@@ -429,11 +498,22 @@ export class StudentTrainer {
   // -------------------------------------------------------------------------------------------
   // Training
 
-  /** One optimiser update (no-op returning done=true once training is over). */
+  /** One optimiser update (no-op returning done=true once training is over). Sync reads: not on webgpu. */
   step(): StudentStepMetrics {
+    return runTaskSync(this.stepTask(), this.optimizer);
+  }
+
+  /** step() with asynchronous device reads (required on webgpu; works on every backend). */
+  stepAsync(): Promise<StudentStepMetrics> {
+    return runTaskAsync(this.stepTask(), this.optimizer);
+  }
+
+  private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     const t0 = now();
     if (this.done) return this.idleMetrics();
+    // The NaN guard's fallback; read before the first update changes the weights.
+    if (!this.lastGood) this.lastGood = yield* this.weightsTask();
     const idx = this.batches[this.cursor];
     this.cursor += 1;
     const trips = idx.map((i) => this.trainPrepared[i]);
@@ -447,44 +527,59 @@ export class StudentTrainer {
       for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
       totals.kl += this.distilling ? this.klRowCount(b) : 0;
     }
-    const teacherProbs = batches.map((b, i) => (this.distilling ? this.batchTeacherProbs(b, micro[i]) : null));
+    const teacherProbs: Array<Float32Array | null> = [];
+    for (let i = 0; i < batches.length; i++) {
+      teacherProbs.push(this.distilling ? yield* this.batchTeacherProbs(batches[i], micro[i]) : null);
+    }
 
     const acc = new GradAccumulator();
     const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
     let finite = true;
     const scale = batches.length; // accumulator averages; parts are already full-batch fractions
-    batches.forEach((batch, i) => {
-      let parts: { ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const enc = this.student.encodeNetwork();
-        const r = this.lossParts(batch, enc, teacherProbs[i], totals);
-        parts = { ce: tf.keep(r.ce), time: tf.keep(r.time), kl: tf.keep(r.kl), correct: tf.keep(r.correct) };
-        return tf.mul(r.total, scale) as tf.Scalar;
-      }, this.vars);
-      acc.add(grads);
-      tf.dispose(grads);
-      const p = parts as unknown as { ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar };
-      const vals = [value, p.ce, p.time, p.kl, p.correct].map((t) => t.dataSync()[0]);
-      tf.dispose([value, p.ce, p.time, p.kl, p.correct]);
-      sums.total += vals[0] / scale;
-      sums.ce += vals[1];
-      sums.time += vals[2];
-      sums.kl += vals[3];
-      sums.correct += vals[4];
-      if (!Number.isFinite(vals[0])) finite = false;
-    });
-    const grads = acc.take();
-    acc.dispose();
+    // Loss scalars of every micro-batch stay on the device until one read after the last one.
+    const scalars: tf.Tensor[] = [];
+    let grads: tf.NamedTensorMap = {};
+    try {
+      batches.forEach((batch, i) => {
+        let parts: tf.Scalar[] = [];
+        const { value, grads: g } = tf.variableGrads(() => {
+          const enc = this.student.encodeNetwork();
+          const r = this.lossParts(batch, enc, teacherProbs[i], totals);
+          parts = [r.ce, r.time, r.kl, r.correct].map((t) => tf.keep(t));
+          return tf.mul(r.total, scale) as tf.Scalar;
+        }, this.vars);
+        acc.add(g);
+        tf.dispose(g);
+        scalars.push(value, ...parts);
+      });
+      grads = acc.take();
+      const vals = yield* readValues(scalars);
+      for (let i = 0; i < batches.length; i++) {
+        const [total, ce, time, kl, correct] = vals.slice(5 * i, 5 * i + 5).map((v) => v[0]);
+        sums.total += total / scale;
+        sums.ce += ce;
+        sums.time += time;
+        sums.kl += kl;
+        sums.correct += correct;
+        if (!Number.isFinite(total)) finite = false;
+      }
+    } finally {
+      tf.dispose(scalars);
+      acc.dispose();
+    }
     let lr = this.optimizer.nextLr;
     let gradNorm = NaN;
-    if (finite) {
-      const r = this.optimizer.step(grads);
-      lr = r.lr;
-      gradNorm = r.gradNorm;
-      finite = r.finite;
+    try {
+      if (finite) {
+        const r = (yield { update: grads }) as StepResult;
+        lr = r.lr;
+        gradNorm = r.gradNorm;
+        finite = r.finite;
+      }
+    } finally {
+      tf.dispose(grads);
     }
-    tf.dispose(grads);
-    if (!finite) this.guard(`non-finite ${Number.isFinite(sums.total) ? 'gradients' : 'loss'} at step ${this.steps + 1}`);
+    if (!finite) yield* this.guard(`non-finite ${Number.isFinite(sums.total) ? 'gradients' : 'loss'} at step ${this.steps + 1}`);
 
     const trainAcc = totals.ce > 0 ? sums.correct / totals.ce : 0;
     if (finite) {
@@ -498,7 +593,7 @@ export class StudentTrainer {
     }
     const epochOfStep = this.epoch;
     let epochEnd: EpochRecord | undefined;
-    if (finite && this.cursor >= this.batches.length) epochEnd = this.finishEpoch();
+    if (finite && this.cursor >= this.batches.length) epochEnd = yield* this.finishEpoch();
     const secs = Math.max(1e-9, (now() - t0) / 1000);
     return {
       step: this.steps,
@@ -525,22 +620,36 @@ export class StudentTrainer {
     };
   }
 
-  /** NaN/Inf guard: stop, and make sure the weights are the last good ones. */
-  private guard(reason: string): void {
-    this.stopReason = reason;
-    if (!this.weightsFinite()) this.student.setWeights(this.lastGood);
+  /** Copies of all student weights keyed by model-local name. */
+  private *weightsTask(): DeviceTask<Record<string, Float32Array>> {
+    const params = this.student.store.list();
+    const vals = yield* readValues(params.map((p) => p.variable));
+    const out: Record<string, Float32Array> = {};
+    params.forEach((p, i) => {
+      out[p.name] = Float32Array.from(vals[i]);
+    });
+    return out;
   }
 
-  private weightsFinite(): boolean {
+  /** NaN/Inf guard: stop, and make sure the weights are the last good ones. */
+  private *guard(reason: string): DeviceTask<void> {
+    this.stopReason = reason;
+    if (!(yield* this.weightsFinite()) && this.lastGood) this.student.setWeights(this.lastGood);
+  }
+
+  private *weightsFinite(): DeviceTask<boolean> {
     const bad = tf.tidy(() =>
       tf.addN(this.student.store.variables().map((v) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32')))),
     );
-    const n = bad.dataSync()[0];
-    bad.dispose();
-    return n === 0;
+    try {
+      const [v] = yield* readValues([bad]);
+      return v[0] === 0;
+    } finally {
+      bad.dispose();
+    }
   }
 
-  private finishEpoch(): EpochRecord {
+  private *finishEpoch(): DeviceTask<EpochRecord> {
     const r = this.running;
     const n = Math.max(1, r.n);
     const rec: EpochRecord = {
@@ -553,15 +662,16 @@ export class StudentTrainer {
       steps: r.n,
       seconds: (now() - r.t0) / 1000,
     };
+    const weights = yield* this.weightsTask();
     if (this.valTrips.length > 0) {
-      Object.assign(rec, this.evaluate(this.valTrips));
+      Object.assign(rec, yield* this.evaluateTask(this.valTrips, 64));
       if ((rec.valAcc ?? -Infinity) > this.bestValAcc) {
         this.bestValAcc = rec.valAcc as number;
         this.bestEpoch = this.epoch;
-        this.bestWeights = this.student.getWeights();
+        this.bestWeights = weights;
       }
     }
-    this.lastGood = this.student.getWeights();
+    this.lastGood = weights;
     this.history.push(rec);
     this.epoch += 1;
     this.cursor = 0;
@@ -600,6 +710,15 @@ export class StudentTrainer {
    * valChanceAcc = mean of 1/|candidates| over those steps, and the mean CE there.
    */
   evaluate(trips: Trajectory[], batchTrips = 64): EvalResult {
+    return runTaskSync(this.evaluateTask(trips, batchTrips));
+  }
+
+  /** evaluate() with asynchronous device reads (webgpu). */
+  evaluateAsync(trips: Trajectory[], batchTrips = 64): Promise<EvalResult> {
+    return runTaskAsync(this.evaluateTask(trips, batchTrips));
+  }
+
+  private *evaluateTask(trips: Trajectory[], batchTrips: number): DeviceTask<EvalResult> {
     const prepared = trips === this.valTrips ? (this.valPrepared ??= prepareTrips(this.ctx, trips)) : prepareTrips(this.ctx, trips);
     let correct = 0;
     let steps = 0;
@@ -620,9 +739,13 @@ export class StudentTrainer {
           const oh = tf.oneHot(tf.tensor1d(batch.label, 'int32'), batch.C).toFloat();
           return [tf.argMax(logits, 1), tf.neg(tf.sum(tf.mul(lp, oh), 1))];
         });
-        const pv = pred.dataSync();
-        const nv = nll.dataSync();
-        tf.dispose([pred, nll]);
+        let pv: ArrayLike<number>;
+        let nv: ArrayLike<number>;
+        try {
+          [pv, nv] = yield* readValues([pred, nll]);
+        } finally {
+          tf.dispose([pred, nll]);
+        }
         for (let n = 0; n < batch.N; n++) {
           if (batch.labelMask[n] === 0) continue;
           steps++;
@@ -647,7 +770,7 @@ export class StudentTrainer {
       valAcc: correct / d,
       valChanceAcc: chance / d,
       valCe: ceSum / d,
-      steps,
+      valSteps: steps,
       valAccDecision: decCorrect / dd,
       valChanceAccDecision: decChance / dd,
       decisionSteps: decSteps,
@@ -679,7 +802,7 @@ export class StudentTrainer {
     this.history.length = 0;
     if (s.history) this.history.push(...s.history);
     this.running = freshRunning();
-    this.lastGood = this.student.getWeights();
+    this.lastGood = null; // re-read before the next update
   }
 
   dispose(): void {

@@ -1,0 +1,88 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Student, StudentScorer } from '../../src/lib/models/student';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/train/studentBatch';
+import { beamSearch, bestFirstSearchMany, type StepQuery, type StepScores } from '../../src/lib/generate/search';
+import { centroidDistance } from '../../src/lib/generate/generator';
+import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+
+// Incremental decoding (StudentScorer reusing a parent prefix's cached keys/values) must give the
+// same answers as re-encoding every prefix in full.
+
+let city: SynthCity;
+let ctx: BatchContext;
+const START = 1_380_000_000;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  city = makeCity(7, 30, 6, 4);
+  ctx = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+});
+
+function expectSameScores(a: StepScores[], b: StepScores[]): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    expect(Array.from(x.candidates)).toEqual(Array.from(b[i].candidates));
+    Array.from(x.logProbs).forEach((v, j) => expect(v).toBeCloseTo(b[i].logProbs[j], 4));
+    Array.from(x.timeSec!).forEach((v, j) => expect(v).toBeCloseTo(b[i].timeSec![j], 3));
+  });
+}
+
+describe('StudentScorer incremental decoding', () => {
+  it('scores growing prefixes exactly like full re-encoding, step by step', () => {
+    const student = new Student(city.derived, TINY_STUDENT, 11);
+    const inc = new StudentScorer(student, ctx, city.derived, { startTime: START });
+    const full = new StudentScorer(student, ctx, city.derived, { startTime: START, incremental: false });
+    const trips = city.ds.splits.train.filter((t) => t.roads.length >= 6).slice(0, 3);
+    expect(trips.length).toBeGreaterThan(1);
+    const before = tf.memory().numTensors;
+    for (let L = 1; L <= 6; L++) {
+      const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
+      expectSameScores(inc.scoreBatch(qs), full.scoreBatch(qs));
+    }
+    expect(inc.counts.incremental).toBe(3 * 5);
+    expect(inc.counts.full).toBe(3);
+    expect(full.counts.incremental).toBe(0);
+    // Keys/values live in host memory: only the two scorers' cached network embeddings remain.
+    expect(tf.memory().numTensors).toBe(before + 4);
+    inc.dispose();
+    full.dispose();
+    student.dispose();
+  });
+
+  it('gives the same beam-search and best-first routes as full re-encoding', async () => {
+    const student = new Student(city.derived, TINY_STUDENT, 12);
+    const inc = new StudentScorer(student, ctx, city.derived, { startTime: START });
+    const full = new StudentScorer(student, ctx, city.derived, { startTime: START, incremental: false });
+    const ods = city.ds.splits.train.slice(0, 4).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1] }));
+    const opts = { beam: 3, maxSteps: 12, distanceToDest: centroidDistance(city.derived.features) };
+    const a = await beamSearch(inc, ods, opts);
+    const b = await beamSearch(full, ods, opts);
+    expect(a.map((r) => r.roads)).toEqual(b.map((r) => r.roads));
+    a.forEach((r, i) => expect(r.logProb).toBeCloseTo(b[i].logProb, 3));
+    expect(inc.counts.incremental).toBeGreaterThan(inc.counts.full);
+    const c = await bestFirstSearchMany(inc, ods, { maxExpansions: 30, distanceToDest: opts.distanceToDest });
+    const d = await bestFirstSearchMany(full, ods, { maxExpansions: 30, distanceToDest: opts.distanceToDest });
+    expect(c.map((r) => r.roads)).toEqual(d.map((r) => r.roads));
+    inc.dispose();
+    full.dispose();
+    student.dispose();
+  });
+
+  it('falls back to full re-encoding for prefixes cropped at maxLen', () => {
+    const student = new Student(city.derived, TINY_STUDENT, 13);
+    const short: BatchContext = { ...ctx, maxLen: 3 };
+    const inc = new StudentScorer(student, short, city.derived, { startTime: START });
+    const full = new StudentScorer(student, short, city.derived, { startTime: START, incremental: false });
+    const t = city.ds.splits.train.find((x) => x.roads.length >= 6)!;
+    for (let L = 1; L <= 5; L++) {
+      const qs = [{ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }];
+      expectSameScores(inc.scoreBatch(qs), full.scoreBatch(qs));
+    }
+    // L = 2, 3 extend their parents; L = 1, 4, 5 are encoded in full (4 and 5 are cropped).
+    expect(inc.counts).toEqual({ incremental: 2, full: 3 });
+    inc.dispose();
+    full.dispose();
+    student.dispose();
+  });
+});
