@@ -10,6 +10,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
+    // The app and the browser benchmark page (scripts/bench-browser.ts drives it).
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },
   server: { port: 5173 },
   preview: { port: 4173 },

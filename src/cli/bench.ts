@@ -32,6 +32,9 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
 
 interface Plan {
   trainBatch: number;
+  /** Full re-encoding student timed up to this batch size. */
+  fullUpTo: number;
+  maxExpansions: number;
   trainRepeats: number;
   latencyBatches: number[];
   latencyRepeats: number;
@@ -41,8 +44,8 @@ interface Plan {
   backendRepeats: number;
 }
 
-const QUICK: Plan = { trainBatch: 8, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 16, genRepeats: 1, backendBatch: 2, backendRepeats: 1 };
-const FULL: Plan = { trainBatch: 64, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
+const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 8, genRepeats: 1, backendBatch: 1, backendRepeats: 1 };
+const FULL: Plan = { trainBatch: 64, fullUpTo: 1024, maxExpansions: 5000, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -104,10 +107,10 @@ export async function run(args: string[]): Promise<number> {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);
       const rows = await latencyBench({
         dataset, derived, teacher: models.teacher, student: models.student, ctx: models.ctx, batches: plan.latencyBatches,
-        timing: { warmup: 1, repeats: plan.latencyRepeats },
+        timing: { warmup: 1, repeats: plan.latencyRepeats }, fullUpTo: plan.fullUpTo,
       });
       out.latency = { prefixLen: 16, window: 7, maxLen: models.ctx.maxLen, rows };
-      out.teacherOverStudentFullStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudentFull.median]));
+      out.teacherOverStudentFullStepLatency = Object.fromEntries(rows.filter((r) => r.teacherOverStudentFull).map((r) => [String(r.batch), r.teacherOverStudentFull?.median]));
       out.teacherOverStudentStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudent.median]));
       if (p.flags['paper-teacher'] === true) {
         const cfg: TeacherConfig = { ...defaultTeacherConfig(derived.grid.vocabSize), nLayer: 8, nHead: 12, nEmbd: 768 };
@@ -126,7 +129,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (only.has('generation')) {
       log(`generation: ${plan.genOd} test OD pairs, beam 4`);
-      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, timing: { warmup: 1, repeats: plan.genRepeats } });
+      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats } });
       out.generation = g;
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
     }
@@ -137,7 +140,8 @@ export async function run(args: string[]): Promise<number> {
         await initNodeBackend(name);
         const r: TrainingBenchResult = await trainingBench({
           dataset, derived, teacher: models.teacher, batch: plan.backendBatch, variants: ['vanilla'],
-          timing: { warmup: 1, repeats: plan.backendRepeats },
+          // No warm-up on cpu in quick mode: one plain-JS step takes ~10 s here.
+          timing: { warmup: quick && name === 'cpu' ? 0 : 1, repeats: plan.backendRepeats },
         });
         backends[name] = { tripsPerSec: r.tripsPerSec.vanilla, stepMs: r.stepMs.vanilla, batch: r.batch };
       }

@@ -140,6 +140,8 @@ export interface LatencyBenchOptions {
   window?: number;
   seed?: number;
   timing?: TimingOptions;
+  /** Time the full re-encoding student only up to this batch size (default: all). */
+  fullUpTo?: number;
 }
 
 export interface LatencyRow {
@@ -148,10 +150,10 @@ export interface LatencyRow {
   /** Student with incremental decoding (the parents' keys/values cached, as in a search step). */
   studentMs: TimingReport;
   /** Student re-encoding every prefix in full (no key/value cache). */
-  studentFullMs: TimingReport;
+  studentFullMs?: TimingReport;
   /** Paired per-round teacher / student time (incremental student). */
   teacherOverStudent: RatioReport;
-  teacherOverStudentFull: RatioReport;
+  teacherOverStudentFull?: RatioReport;
 }
 
 /** B prefixes of `len` roads cut from real trips (cycled when there are fewer trips than B). */
@@ -198,22 +200,21 @@ export async function latencyBench(o: LatencyBenchOptions): Promise<LatencyRow[]
       // The parents are scored once, untimed: every timed call then extends cached parents by one
       // road, which is what each step of a search does.
       inc.scoreBatch(queries.map((q) => ({ prefix: q.prefix.slice(0, -1), dest: q.dest })));
-      const cmp = await compare(
-        {
-          teacher: teacherStep,
-          student: () => inc.scoreBatch(queries),
-          studentFull: () => full.scoreBatch(queries),
-        },
-        o.timing,
-      );
-      rows.push({
+      const withFull = B <= (o.fullUpTo ?? Infinity);
+      const variants: Record<string, () => unknown> = { teacher: teacherStep, student: () => inc.scoreBatch(queries) };
+      if (withFull) variants.studentFull = () => full.scoreBatch(queries);
+      const cmp = await compare(variants, o.timing);
+      const row: LatencyRow = {
         batch: B,
         teacherMs: timingReport(cmp.timings.teacher),
         studentMs: timingReport(cmp.timings.student),
-        studentFullMs: timingReport(cmp.timings.studentFull),
         teacherOverStudent: ratioReport(ratioOf(cmp, 'teacher', 'student')),
-        teacherOverStudentFull: ratioReport(ratioOf(cmp, 'teacher', 'studentFull')),
-      });
+      };
+      if (withFull) {
+        row.studentFullMs = timingReport(cmp.timings.studentFull);
+        row.teacherOverStudentFull = ratioReport(ratioOf(cmp, 'teacher', 'studentFull'));
+      }
+      rows.push(row);
     } finally {
       inc.dispose();
       full.dispose();
@@ -243,6 +244,8 @@ export interface GenerationBenchOptions {
 export interface GenerationBenchResult {
   nOd: number;
   beam: number;
+  maxSteps: number;
+  maxExpansions: number;
   ms: Record<string, TimingReport>;
   tripsPerSec: Record<string, number>;
   reachedRate: Record<string, number>;
@@ -279,7 +282,7 @@ export async function generationBench(o: GenerationBenchOptions): Promise<Genera
   // Warm-up on a few OD pairs (kernels, JIT), so that the timed runs need no warm-up of their own.
   await generateRoutes(o.scorer, ods.slice(0, 2), { ...base, method: 'beam', batchSize: 256 });
   const cmp = await compare(fns, { ...o.timing, warmup: 0 });
-  const res: GenerationBenchResult = { nOd: ods.length, beam, ms: {}, tripsPerSec: {}, reachedRate: {}, meanRoads: {} };
+  const res: GenerationBenchResult = { nOd: ods.length, beam, maxSteps: base.maxSteps, maxExpansions: o.maxExpansions ?? 5000, ms: {}, tripsPerSec: {}, reachedRate: {}, meanRoads: {} };
   for (const k of Object.keys(fns)) {
     res.ms[k] = timingReport(cmp.timings[k]);
     res.tripsPerSec[k] = throughput(cmp.timings[k], ods.length).median;

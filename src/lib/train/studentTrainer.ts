@@ -638,8 +638,10 @@ export class StudentTrainer {
   }
 
   private *weightsFinite(): DeviceTask<boolean> {
+    // sum(stack) rather than addN: tfjs-webgpu's AddN binds every input in one shader and yields
+    // zeros beyond maxStorageBuffersPerShaderStage (8 on SwiftShader); Concat splits its inputs.
     const bad = tf.tidy(() =>
-      tf.addN(this.student.store.variables().map((v) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32')))),
+      tf.sum(tf.stack(this.student.store.variables().map((v) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32'))))),
     );
     try {
       const [v] = yield* readValues([bad]);

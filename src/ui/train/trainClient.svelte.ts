@@ -17,7 +17,7 @@ export interface UrlOptions {
 
 const NUM_KEYS = ['lambda', 'tau', 'window', 'lr', 'batch', 'epochs', 'seed', 'alpha', 'maxLen'] as const;
 
-/** `?backend=webgpu&mode=distilled&batch=4&epochs=2&size=small…` → options (test-friendly). */
+/** `?backend=webgpu&mode=distilled&batch=4&epochs=2&size=small&freeze=1…` → options (test-friendly). */
 export function optionsFromUrl(search: string): UrlOptions {
   const q = new URLSearchParams(search);
   const hyper: Partial<TrainHyper> = {};
@@ -30,6 +30,16 @@ export function optionsFromUrl(search: string): UrlOptions {
   if (mode === 'vanilla' || mode === 'distilled') hyper.mode = mode;
   const size = q.get('size');
   if (size === 'small' || size === 'default') hyper.size = size;
+  // Boolean flags: `?freeze=1` freezes the road/zone encoders (also a fast path for e2e runs on a
+  // software WebGPU adapter, where the encoders' backward pass takes minutes per step).
+  const flag = (k: string): boolean | undefined => {
+    const v = q.get(k);
+    return v === null ? undefined : v === '' || v === '1' || v === 'true';
+  };
+  const freeze = flag('freeze');
+  if (freeze !== undefined) hyper.freezeEncoders = freeze;
+  const lastStep = flag('lastStepOnly');
+  if (lastStep !== undefined) hyper.lastStepOnly = lastStep;
   return { backend: q.get('backend'), hyper };
 }
 

@@ -1,0 +1,103 @@
+// Browser benchmark runner: serves the project with Vite's dev server (which serves bench.html
+// without a build entry), opens bench.html in Debian's Chromium with WebGPU enabled (SwiftShader
+// on machines without a GPU) and prints ONE JSON object: per-backend training-step throughput with
+// adapter info and peak memory from the page, plus page-load-to-drawn-map times from the app
+// (performance marks trajdistill:load-start:N, data-ready:N, map-load, roads-drawn).
+//   npx tsx scripts/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
+import { writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'vite';
+import { chromium } from '@playwright/test';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+
+async function main(): Promise<void> {
+  const port = Number(flag('port', '5290'));
+  const server = await createServer({ server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
+  await server.listen();
+  const base = `http://127.0.0.1:${port}`;
+  const userDataDir = mkdtempSync(join(tmpdir(), 'trajdistill-bench-'));
+  const ctx = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+  });
+  const result: Record<string, unknown> = { schema: 'trajdistill-bench-browser/1' };
+  try {
+    // 1. Page load → drawn map, in the app.
+    const app = await ctx.newPage();
+    const tApp = Date.now();
+    await app.goto(`${base}/`);
+    await app.waitForFunction(`performance.getEntriesByName('trajdistill:roads-drawn').length > 0`, null, { timeout: 240_000 });
+    // A string, not a function: tsx's transform would inject a __name helper the page lacks.
+    result.app = await app.evaluate(`(() => {
+      const marks = performance.getEntriesByType('mark');
+      const at = (prefix) => { const e = marks.find((m) => m.name.startsWith(prefix)); return e ? e.startTime : null; };
+      const mem = performance.memory;
+      return {
+        loadStartMs: at('trajdistill:load-start:'),
+        dataReadyMs: at('trajdistill:data-ready:'),
+        mapLoadMs: at('trajdistill:map-load'),
+        roadsDrawnMs: at('trajdistill:roads-drawn'),
+        jsHeapBytes: mem ? mem.usedJSHeapSize : null,
+      };
+    })()`);
+    (result.app as Record<string, unknown>).wallMs = Date.now() - tApp;
+    process.stderr.write(`app: ${JSON.stringify(result.app)}\n`);
+    await app.close();
+    // 2. Training step per backend on the bench page.
+    const page = await ctx.newPage();
+    const qs = `batch=${flag('batch', '2')}&repeats=${flag('repeats', '2')}&backends=${flag('backends', 'wasm,cpu,webgl,webgpu')}`;
+    let partial: unknown = null;
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.startsWith('BENCH_PARTIAL ')) partial = JSON.parse(t.slice('BENCH_PARTIAL '.length));
+      process.stderr.write(`[page] ${t.slice(0, 300)}\n`);
+    });
+    await page.goto(`${base}/bench.html?${qs}`);
+    const budgetMs = Number(flag('timeout', '420')) * 1000;
+    // Our own timer: Playwright's waits need the page's main thread, which a software GPU backend
+    // can keep busy for minutes.
+    const finished = page
+      .waitForFunction(`window.__benchResult !== undefined || window.__benchError !== undefined`, null, { timeout: 0, polling: 1000 })
+      .then(() => true, () => false);
+    const outcome = await Promise.race([finished, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), budgetMs))]);
+    if (outcome !== true) result.timedOut = true;
+    if (result.timedOut) {
+      // Evaluating would wait for the busy main thread: use the last partial line instead.
+      result.page = { partial: true, backends: partial };
+    } else {
+      const err = await page.evaluate(`window.__benchError`);
+      if (err) throw new Error(`bench page failed: ${err}`);
+      result.page = await page.evaluate(`window.__benchResult`);
+    }
+  } finally {
+    // Closing can hang while the page is busy: do not wait for it forever.
+    await Promise.race([ctx.close(), new Promise((r) => setTimeout(r, 10_000))]);
+    await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);
+  }
+  const json = JSON.stringify(result, null, 2);
+  const out = flag('out', '');
+  if (out) await writeFile(out, json + '\n');
+  console.log(json);
+  process.exit(0);
+}
+
+declare global {
+  interface Window {
+    __benchResult?: unknown;
+    __benchError?: string;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
