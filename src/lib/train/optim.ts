@@ -120,12 +120,35 @@ export class AdamW {
    * gradient are left untouched (like PyTorch's grad=None). Does not dispose `grads`.
    */
   step(grads: tf.NamedTensorMap): StepResult {
+    const pending = this.prepare(grads);
+    return 'result' in pending ? pending.result : this.commit(pending, pending.kept[0].dataSync());
+  }
+
+  /**
+   * step() with an asynchronous read of the norm check. Required on webgpu, whose synchronous
+   * read (dataSync) returns zeros in a worker and leaves the device unusable.
+   */
+  async stepAsync(grads: tf.NamedTensorMap): Promise<StepResult> {
+    const pending = this.prepare(grads);
+    if ('result' in pending) return pending.result;
+    let stats: ArrayLike<number>;
+    try {
+      stats = await pending.kept[0].data();
+    } catch (e) {
+      tf.dispose(pending.kept);
+      throw e;
+    }
+    return this.commit(pending, stats);
+  }
+
+  /** The update's tensors: [stats, w0, m0, v0, w1, …] (or the result when there is nothing to do). */
+  private prepare(grads: tf.NamedTensorMap): { result: StepResult } | { kept: tf.Tensor[]; names: string[]; lr: number; t: number } {
     const names = Object.keys(grads);
     for (const name of names) {
       if (!this.slots.has(name)) throw new Error(`AdamW: gradient for unknown variable ${name}`);
     }
     const lr = lrAt(this.count + 1, this.cfg);
-    if (names.length === 0) return { lr, gradNorm: 0, finite: true };
+    if (names.length === 0) return { result: { lr, gradNorm: 0, finite: true } };
 
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.cfg;
     const clipping = clipNorm > 0 && Number.isFinite(clipNorm);
@@ -138,7 +161,9 @@ export class AdamW {
     // are finite, so a NaN/Inf gradient, a NaN/Inf lr or an overflowing update changes nothing.
     // tidy returns [stats, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
     const kept = tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+      // sum(stack) rather than addN: tfjs-webgpu's AddN binds all inputs in one shader and returns
+      // zeros past maxStorageBuffersPerShaderStage (8 on SwiftShader), i.e. norm 0 and no clipping.
+      const norm = tf.sqrt(tf.sum(tf.stack(names.map((n) => tf.sum(tf.square(grads[n]))))));
       const clip = clipping ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : null;
       const out: tf.Tensor[] = [];
       const flags: tf.Tensor[] = [];
@@ -154,9 +179,14 @@ export class AdamW {
         flags.push(tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w)), 'float32')));
         out.push(w, m, v);
       }
-      return [tf.stack([norm, tf.addN(flags)]), ...out];
+      return [tf.stack([norm, tf.sum(tf.stack(flags))]), ...out];
     });
-    const stats = kept[0].dataSync();
+    return { kept, names, lr, t };
+  }
+
+  /** Assigns the prepared values when `stats` says they are finite; disposes them either way. */
+  private commit(p: { kept: tf.Tensor[]; names: string[]; lr: number; t: number }, stats: ArrayLike<number>): StepResult {
+    const { kept, names, lr, t } = p;
     const gradNorm = stats[0];
     const ok = Number.isFinite(gradNorm) && stats[1] === 0;
     if (ok) {
