@@ -1,11 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { gelu, matMulFast } from '../../src/lib/models/layers';
 import {
   TeacherModel,
   defaultTeacherConfig,
-  gelu,
   logSumExpRows,
-  matMulFast,
   specialTokens,
   teacherWindow,
   tripToCells,

@@ -23,17 +23,25 @@ export interface DerivedOptions {
  * label statistics). With no hops at all: mean 0, std 1. The std is floored at 1e-6.
  */
 export function hopTimeStats(trips: Trajectory[]): { mean: number; std: number } {
+  return hopTimeStatsFrom((visit) => {
+    for (const t of trips) for (let i = 1; i < t.times.length; i++) visit(t.times[i] - t.times[i - 1]);
+  });
+}
+
+/**
+ * As hopTimeStats, over any source of hop durations in seconds (`walk` calls `visit` once per
+ * hop), so Trajectory[] and PackedTrips share one accumulator.
+ */
+export function hopTimeStatsFrom(walk: (visit: (seconds: number) => void) => void): { mean: number; std: number } {
   let n = 0;
   let sum = 0;
   let sumSq = 0;
-  for (const t of trips) {
-    for (let i = 1; i < t.times.length; i++) {
-      const v = Math.log1p(Math.max(0, t.times[i] - t.times[i - 1]));
-      n++;
-      sum += v;
-      sumSq += v * v;
-    }
-  }
+  walk((seconds) => {
+    const v = Math.log1p(Math.max(0, seconds));
+    n++;
+    sum += v;
+    sumSq += v * v;
+  });
   if (n === 0) return { mean: 0, std: 1 };
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));

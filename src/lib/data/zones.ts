@@ -10,23 +10,13 @@ import { makeLocalProjection } from '../geo';
 import type { RoadGraph, Zones } from './derivedTypes';
 import type { RoadNetwork } from './types';
 import { polylineCentroid } from '../geo';
+// Seeded (mulberry32): the partition must be reproducible.
+import { makeRng } from '../random';
 
 /** Compressed undirected adjacency: neighbours of v are adj[off[v] .. off[v+1]). */
 export interface Csr {
   off: Int32Array;
   adj: Int32Array;
-}
-
-/** Small seeded PRNG (mulberry32): the partition must be reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Undirected, deduplicated, loop-free union of roadmap.rel and the road graph. */
@@ -370,7 +360,7 @@ export function partitionZones(net: RoadNetwork, graph: RoadGraph, k = 300, seed
   if (n === 0) return { nZones: 0, roadZone: new Int32Array(0), sizeRatio: 1, disconnected: 0 };
   const kEff = Math.max(1, Math.min(k, n));
   const g = undirectedAdjacency(net, graph);
-  const rand = rng(seed);
+  const rand = makeRng(seed);
 
   // Local metric coordinates of road centroids (k-means and crumb attachment).
   const cen = net.roads.map((r) => polylineCentroid(r.coords));

@@ -32,7 +32,7 @@ import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/checkpoint';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
 // registers linear-time JS kernels for both (installFastKernels).
-import { installFastKernels } from './layers';
+import { gelu, installFastKernels, matMulFast, transposeLast2 } from './layers';
 
 export interface TeacherConfig {
   /** Grid cells + 3 special tokens (PAD, EOT, SOT, in that order at the end). */
@@ -308,32 +308,6 @@ export class TeacherModel {
   }
 }
 
-/** Swaps the last two axes. */
-function transposeLast2(x: tf.Tensor): tf.Tensor {
-  const perm = x.shape.map((_, i) => i);
-  const r = perm.length;
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return tf.transpose(x, perm);
-}
-
-/**
- * a @ b (same rank, equal batch dims) whose gradients use explicit transposes instead of
- * matMul's transposeA/transposeB flags: the wasm backend's transposed matmuls are 5–20× slower
- * than a transpose followed by a plain matmul (measured on [2000,64]×[64,8061]).
- */
-export const matMulFast: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy, transposeLast2(saved[1])),
-      tf.matMul(transposeLast2(saved[0]), dy),
-    ],
-  };
-});
-
 /**
  * Row-wise log-sum-exp of a [M, V] tensor with the direct gradient softmax(x)·dy. tf.logSumExp
  * also back-propagates through its max shift (an [M, V] Equal mask that cancels out), which took
@@ -361,9 +335,4 @@ function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
 function layerNorm(x: tf.Tensor, g: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g);
-}
-
-/** Exact GELU 0.5·x·(1 + erf(x/√2)) (tfjs's built-in gelu is not in tf.* ops). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }

@@ -2,7 +2,8 @@
 // has to exist as Trajectory objects. Each function mirrors its Trajectory[] twin in src/lib/data
 // (stats.ts, zoneTransitions.ts, derived.ts); tests/sim checks they agree.
 import type { Derived, ZoneGraph, Zones } from '../data/derivedTypes';
-import type { DerivedOptions } from '../data/derived';
+import { hopTimeStatsFrom, type DerivedOptions } from '../data/derived';
+import { zoneGraphFromPairs } from '../data/zoneTransitions';
 import type { DatasetStats } from '../data/stats';
 import type { RoadNetwork, SplitName } from '../data/types';
 import { SPLITS } from '../data/types';
@@ -16,50 +17,20 @@ import type { PackedTrips } from './packedTrips';
 
 /** As hopTimeStats: mean/std of log1p(seconds per hop). */
 export function packedHopTimeStats(p: PackedTrips): { mean: number; std: number } {
-  let n = 0;
-  let sum = 0;
-  let sumSq = 0;
-  for (let i = 0; i < p.count; i++) {
-    for (let k = p.offsets[i] + 1; k < p.offsets[i + 1]; k++) {
-      const v = Math.log1p(Math.max(0, p.rel[k] - p.rel[k - 1]));
-      n++;
-      sum += v;
-      sumSq += v * v;
+  return hopTimeStatsFrom((visit) => {
+    for (let i = 0; i < p.count; i++) {
+      for (let k = p.offsets[i] + 1; k < p.offsets[i + 1]; k++) visit(p.rel[k] - p.rel[k - 1]);
     }
-  }
-  if (n === 0) return { mean: 0, std: 1 };
-  const mean = sum / n;
-  const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-  return { mean, std: Math.max(std, 1e-6) };
+  });
 }
 
 /** As buildZoneGraph: zone-crossing counts normalised by sqrt of row sums. */
 export function packedZoneGraph(zones: Zones, p: PackedTrips): ZoneGraph {
-  const k = zones.nZones;
-  const counts = new Map<number, number>();
-  const rowSum = new Float64Array(k);
-  for (let i = 0; i < p.count; i++) {
-    for (let j = p.offsets[i] + 1; j < p.offsets[i + 1]; j++) {
-      const a = zones.roadZone[p.roads[j - 1]];
-      const b = zones.roadZone[p.roads[j]];
-      if (a === undefined || b === undefined || a === b) continue;
-      const key = a * k + b;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      rowSum[a]++;
+  return zoneGraphFromPairs(zones, (visit) => {
+    for (let i = 0; i < p.count; i++) {
+      for (let j = p.offsets[i] + 1; j < p.offsets[i + 1]; j++) visit(p.roads[j - 1], p.roads[j]);
     }
-  }
-  const keys = [...counts.keys()].sort((x, y) => x - y);
-  const src = new Int32Array(keys.length);
-  const dst = new Int32Array(keys.length);
-  const weight = new Float32Array(keys.length);
-  keys.forEach((key, e) => {
-    const a = Math.floor(key / k);
-    const b = key - a * k;
-    src[e] = a;
-    dst[e] = b;
-    weight[e] = (counts.get(key) as number) / Math.sqrt(Math.max(rowSum[a], 1) * Math.max(rowSum[b], 1));
   });
-  return { nZones: k, src, dst, weight };
 }
 
 /** As buildDerived, with the train split packed. `zones` may be passed when already computed. */

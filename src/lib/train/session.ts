@@ -20,6 +20,7 @@ import {
   StudentTrainer,
   type EpochRecord,
   type NextCellTeacher,
+  type StepCore,
   type StudentStepMetrics,
   type TrainMode,
 } from './studentTrainer';
@@ -115,32 +116,16 @@ export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfi
 // Metric throttling
 
 /** The per-step numbers the throttle aggregates (a subset of StudentStepMetrics). */
-export interface StepSample {
-  step: number;
-  epoch: number;
-  ce: number;
-  kl: number;
-  time: number;
-  total: number;
-  trainAcc: number;
-  lr: number;
-  gradNorm: number;
+export interface StepSample extends StepCore {
   /** Trips in this step. */
   trips: number;
 }
 
-/** What one emitted metrics record holds: means over the steps since the previous record. */
-export interface MetricAggregate {
-  /** Last step and epoch covered. */
-  step: number;
-  epoch: number;
-  ce: number;
-  kl: number;
-  time: number;
-  total: number;
-  trainAcc: number;
-  lr: number;
-  gradNorm: number;
+/**
+ * What one emitted metrics record holds: means over the steps since the previous record; `step`
+ * and `epoch` are the last ones covered.
+ */
+export interface MetricAggregate extends StepCore {
   /** Steps aggregated into this record. */
   samples: number;
   /** Throughput over the wall time since the previous record (includes any pause overhead). */

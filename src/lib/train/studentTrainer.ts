@@ -108,18 +108,26 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   bucketWindow: 8,
 };
 
-export interface StudentStepMetrics {
-  /** Optimiser updates done so far (1 after the first step). */
-  step: number;
-  /** 0-based epoch this step belonged to. */
-  epoch: number;
+/** Loss terms and training accuracy, as reported per step and averaged per epoch. */
+export interface LossTerms {
   ce: number;
   kl: number;
   time: number;
   total: number;
   trainAcc: number;
+}
+
+/** What every per-step report carries (step metrics, throttle samples and aggregates). */
+export interface StepCore extends LossTerms {
+  /** Optimiser updates done so far (1 after the first step). */
+  step: number;
+  /** 0-based epoch this step belonged to. */
+  epoch: number;
   lr: number;
   gradNorm: number;
+}
+
+export interface StudentStepMetrics extends StepCore {
   stepsPerSec: number;
   tripsPerSec: number;
   /** False when the NaN/Inf guard fired at this step (training is then stopped). */
@@ -145,13 +153,8 @@ export interface EvalResult {
   decisionSteps: number;
 }
 
-export interface EpochRecord extends Partial<EvalResult> {
+export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   epoch: number;
-  ce: number;
-  kl: number;
-  time: number;
-  total: number;
-  trainAcc: number;
   steps: number;
   seconds: number;
 }

@@ -23,15 +23,3 @@ export function generatedTripsCsv(routes: OdRoute[], model: ModelName): string {
   return writeGeneratedCsv(routesAsGenerated(routes, model));
 }
 
-/** Starts a browser download of text content (main thread only). */
-export function downloadText(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Revoking at once can cancel the download in some browsers.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

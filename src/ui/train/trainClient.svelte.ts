@@ -9,6 +9,7 @@ import type { SessionEpochRecord, SessionMetrics } from '../../lib/train/session
 import type { EpochRecord } from '../../lib/train/studentTrainer';
 import type { DatasetSummary, SavedInfo, TrainHyper, TrainRequest, TrainResponse, TrainState } from '../../../workers/trainMessages';
 import { MetricSeries } from './series';
+import { downloadFile } from '../download';
 
 export interface UrlOptions {
   backend: string | null;
@@ -147,7 +148,8 @@ export class TrainClient {
         break;
       }
       case 'checkpoint':
-        downloadBytes(m.bytes, m.name);
+        // The worker cannot start a download; the main thread hands the bytes to the browser.
+        downloadFile(m.name, m.bytes, 'application/octet-stream');
         break;
       case 'loaded':
         this.series.clear();
@@ -166,14 +168,3 @@ export class TrainClient {
   }
 }
 
-/** Hands bytes to the browser as a file download (the worker cannot). */
-export function downloadBytes(bytes: ArrayBuffer, name: string): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
