@@ -1,7 +1,7 @@
 // Evaluation worker: a thin message layer over src/lib/eval/protocol.ts. Loads the dataset once,
 // then runs the protocol for the checkpoints it is given, with throttled progress and cancel.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { buildDerived } from '../src/lib/data/derived';
+import { cachedDerived } from './derivedCache';
 import type { Dataset, TextFile } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
@@ -82,7 +82,7 @@ async function init(msg: Extract<EvalRequest, { type: 'init' }>): Promise<void> 
   post({ type: 'progress', phase: 'init', step: 'dataset' });
   dataset = readHoserDataset(await loadFiles(msg.dataset), msg.dataset.name);
   post({ type: 'progress', phase: 'init', step: 'derived' });
-  derived = buildDerived(dataset);
+  derived = (await cachedDerived(dataset)).derived;
   const trips: Record<string, number> = {};
   for (const [k, v] of Object.entries(dataset.splits)) trips[k] = v.length;
   post({ type: 'ready', backend, dataset: { name: dataset.name, fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips } });

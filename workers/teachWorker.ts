@@ -2,7 +2,7 @@
 // students; randomly initialised stand-ins when a file is missing), explains one trip at a time
 // (every step, all models, once) and scores normal vs detoured trips for the anomaly panel.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { buildDerived } from '../src/lib/data/derived';
+import { cachedDerived } from './derivedCache';
 import type { Dataset, LonLat, SplitName, TextFile, Trajectory } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
@@ -113,7 +113,7 @@ async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void>
   post({ type: 'progress', phase: 'loading Porto' });
   dataset = readHoserDataset(await loadFiles(msg.dataBaseUrl), 'Porto');
   post({ type: 'progress', phase: 'deriving the grid and zones' });
-  derived = buildDerived(dataset);
+  derived = (await cachedDerived(dataset)).derived;
   post({ type: 'progress', phase: 'loading the models' });
   const t = await loadTeacher(msg.checkpoints.teacher, derived);
   const v = await loadStudent(msg.checkpoints.vanilla, derived, 11);

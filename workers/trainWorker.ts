@@ -5,7 +5,7 @@
 // checkpoints leave as transferable ArrayBuffers because `downloads://` cannot work in a worker.
 import { get, set, del } from 'idb-keyval';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { buildDerived } from '../src/lib/data/derived';
+import { cachedDerived } from './derivedCache';
 import type { Dataset, TextFile } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
@@ -91,7 +91,7 @@ async function init(msg: Extract<TrainRequest, { type: 'init' }>): Promise<void>
   post({ type: 'progress', phase: 'parse', loaded: 0, total: null });
   dataset = readHoserDataset(files, msg.dataset.name);
   post({ type: 'progress', phase: 'derive', loaded: 0, total: null });
-  derived = buildDerived(dataset);
+  derived = (await cachedDerived(dataset)).derived;
   post({ type: 'progress', phase: 'teacher', loaded: 0, total: null });
   const t = await loadTeacher(msg.teacherUrl, derived);
   teacher = t.model;
