@@ -147,6 +147,16 @@ describe('StudentTrainer', () => {
     expect(run(4)).not.toEqual(a);
   });
 
+  it('streams batches (no prepared-trip cache) with the same losses as the cached path', () => {
+    const run = (preparedCacheTrips: number) => {
+      const t = trainer({ seed: 5, preparedCacheTrips });
+      const out = [t.step().total, t.step().total, t.step().total];
+      t.dispose();
+      return out;
+    };
+    expect(run(0)).toEqual(run(1_000_000));
+  });
+
   it('gradient accumulation matches the full batch', () => {
     const a = trainer({ microBatch: 20 });
     const b = trainer({ microBatch: 7 });

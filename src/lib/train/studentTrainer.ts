@@ -31,6 +31,7 @@ import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, t
 import {
   DEFAULT_BATCH_OPTIONS,
   buildBatch,
+  prepareTrip,
   prepareTrips,
   tripTeacherWindows,
   type BatchContext,
@@ -82,6 +83,11 @@ export interface StudentTrainerOptions {
    * encoder ~2.4× more expensive on Porto-like length spreads. 0/1 disables.
    */
   bucketWindow: number;
+  /**
+   * Training sets up to this many trips keep their prepared arrays between epochs; larger ones are
+   * prepared batch by batch in every step (streaming, bounded memory).
+   */
+  preparedCacheTrips: number;
 }
 
 export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
@@ -106,6 +112,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   cacheTeacher: true,
   teacherChunk: 512,
   bucketWindow: 8,
+  preparedCacheTrips: 20_000,
 };
 
 /** Loss terms and training accuracy, as reported per step and averaged per epoch. */
@@ -254,7 +261,17 @@ export class StudentTrainer {
   stopReason: string | null = null;
 
   private readonly derived: Derived;
-  private readonly trainPrepared: PreparedTrip[];
+  /**
+   * Training trips are prepared (candidates, labels, features) batch by batch, inside the step, so
+   * memory does not grow with the training set: only ids and step counts are kept for all trips.
+   * Small sets (≤ options.preparedCacheTrips) also keep what they prepared, to skip the work in
+   * later epochs.
+   */
+  private readonly trainTrips: Trajectory[];
+  /** Position of each kept trip in `init.train` (the PreparedTrip.index and teacher-cache key). */
+  private readonly trainIndex: Int32Array;
+  private readonly trainSteps: Int32Array;
+  private readonly preparedCache: Map<number, PreparedTrip> | null;
   private readonly valTrips: Trajectory[];
   private valPrepared: PreparedTrip[] | null = null;
   private readonly teacher?: NextCellTeacher;
@@ -285,8 +302,15 @@ export class StudentTrainer {
       distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
       gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
     };
-    this.trainPrepared = prepareTrips(this.ctx, init.train);
-    if (this.trainPrepared.length === 0) throw new Error('no training trip has two or more roads');
+    const kept: number[] = [];
+    init.train.forEach((t, i) => {
+      if (t.roads.length >= 2) kept.push(i);
+    });
+    if (kept.length === 0) throw new Error('no training trip has two or more roads');
+    this.trainIndex = Int32Array.from(kept);
+    this.trainTrips = kept.map((i) => init.train[i]);
+    this.trainSteps = Int32Array.from(this.trainTrips, (t) => Math.min(t.roads.length, o.maxLen + 1) - 1);
+    this.preparedCache = this.trainTrips.length <= o.preparedCacheTrips ? new Map() : null;
     this.valTrips = init.val ?? [];
     this.student = new Student(
       init.derived,
@@ -294,7 +318,7 @@ export class StudentTrainer {
       o.seed,
     );
     this.vars = this.student.trainableVariables();
-    this.stepsPerEpoch = Math.ceil(this.trainPrepared.length / o.batchSize);
+    this.stepsPerEpoch = Math.ceil(this.trainTrips.length / o.batchSize);
     const optCfg = withSchedule(
       { ...DEFAULT_OPTIM, lr: o.lr, weightDecay: o.weightDecay, clipNorm: o.clipNorm },
       this.stepsPerEpoch * o.epochs,
@@ -322,20 +346,29 @@ export class StudentTrainer {
   }
 
   get trainTripCount(): number {
-    return this.trainPrepared.length;
+    return this.trainTrips.length;
+  }
+
+  /** The k-th kept training trip, prepared now (or taken from the small-set cache). */
+  private preparedTrain(k: number): PreparedTrip {
+    const hit = this.preparedCache?.get(k);
+    if (hit) return hit;
+    const p = prepareTrip(this.ctx, this.trainTrips[k], this.trainIndex[k]);
+    this.preparedCache?.set(k, p);
+    return p;
   }
 
   /** The epoch's batches (trip indices). Same seed → same batches; each epoch its own shuffle. */
   private epochBatches(epoch: number): number[][] {
     const rng = makeRng((this.opts.seed * 1_000_003 + epoch * 7919 + 1) >>> 0);
-    const idx = shuffleInPlace(this.trainPrepared.map((_, i) => i), rng);
+    const idx = shuffleInPlace(Array.from(this.trainSteps, (_, i) => i), rng);
     const bs = this.opts.batchSize;
     const win = Math.max(1, Math.floor(this.opts.bucketWindow)) * bs;
     const out: number[][] = [];
     for (let w = 0; w < idx.length; w += win) {
       const chunk = idx.slice(w, w + win);
       // Stable sort by length inside the window (ties keep the shuffled order).
-      if (win > bs) chunk.sort((a, b) => this.trainPrepared[a].steps - this.trainPrepared[b].steps);
+      if (win > bs) chunk.sort((a, b) => this.trainSteps[a] - this.trainSteps[b]);
       for (let i = 0; i < chunk.length; i += bs) out.push(chunk.slice(i, i + bs));
     }
     return win > bs ? shuffleInPlace(out, rng) : out;
@@ -410,10 +443,12 @@ export class StudentTrainer {
   /** Fills the teacher cache for every training trip (optional; otherwise filled lazily). */
   precomputeTeacher(onProgress?: (done: number, total: number) => void): void {
     if (!this.distilling || !this.opts.cacheTeacher) return;
-    const n = this.trainPrepared.length;
+    const n = this.trainTrips.length;
     const per = 64;
     for (let i = 0; i < n; i += per) {
-      runTaskSync(this.teacherProbsTask(this.trainPrepared.slice(i, i + per)));
+      const chunk: PreparedTrip[] = [];
+      for (let k = i; k < Math.min(n, i + per); k++) chunk.push(this.preparedTrain(k));
+      runTaskSync(this.teacherProbsTask(chunk));
       onProgress?.(Math.min(n, i + per), n);
     }
   }
@@ -519,7 +554,7 @@ export class StudentTrainer {
     if (!this.lastGood) this.lastGood = yield* this.weightsTask();
     const idx = this.batches[this.cursor];
     this.cursor += 1;
-    const trips = idx.map((i) => this.trainPrepared[i]);
+    const trips = idx.map((i) => this.preparedTrain(i));
 
     const micro: PreparedTrip[][] = [];
     for (let i = 0; i < trips.length; i += o.microBatch) micro.push(trips.slice(i, i + o.microBatch));
