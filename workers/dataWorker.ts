@@ -2,19 +2,18 @@
 // the statistics and answers with render-ready typed arrays. The page does no parsing at all.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { datasetStats } from '../src/lib/data/stats';
-import { DatasetError, SPLITS } from '../src/lib/data/types';
+import { DatasetError } from '../src/lib/data/types';
 import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type { SimulatedSet } from '../src/lib/sim/simulatePipeline';
 import type { DataRequest, DataResponse, LoadPhase, RenderData, SimulatePhase } from './dataMessages';
 import { renderTransferables } from './dataMessages';
+import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
-const EMBEDDED_FILES = ['roadmap.geo', 'roadmap.rel', ...SPLITS.map((s) => `${s}.csv`)];
-const REQUIRED = new Set(['roadmap.geo', 'roadmap.rel']);
 /** Extensions worth reading from a picked folder (it may also hold a data card, images …). */
 const DATA_FILE = /\.(geo|rel|csv)(\.gz)?$/i;
 
@@ -49,30 +48,20 @@ async function streamText(body: ReadableStream<Uint8Array>, gzip: boolean, onByt
   return await new Response(plain).text();
 }
 
-/** GET a file; null when absent. `vite preview` answers unknown paths with index.html, so HTML counts as absent. */
-async function tryFetch(url: string): Promise<Response | null> {
-  const res = await fetch(url);
-  if (!res.ok) return null;
-  if ((res.headers.get('content-type') ?? '').includes('text/html')) {
-    await res.body?.cancel();
-    return null;
-  }
-  return res;
-}
 
 async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
   report('download', 0, null);
   // Start all downloads at once so the total size is known from the headers before bodies arrive.
   const found = await Promise.all(
-    EMBEDDED_FILES.map(async (name) => {
-      const plain = await tryFetch(new URL(name, baseUrl).href);
+    DATASET_FILES.map(async (name) => {
+      const plain = await fetchAsset(new URL(name, baseUrl).href);
       if (plain) return { name, res: plain, gzip: false };
-      const gz = await tryFetch(new URL(`${name}.gz`, baseUrl).href);
+      const gz = await fetchAsset(new URL(`${name}.gz`, baseUrl).href);
       return gz ? { name, res: gz, gzip: true } : null;
     }),
   );
   const present = found.filter((f): f is NonNullable<typeof f> => f !== null);
-  for (const req of REQUIRED) {
+  for (const req of ROADMAP_FILES) {
     if (!present.some((f) => f.name === req)) throw new Error(`${req} not found at ${baseUrl}`);
   }
   let total: number | null = 0;

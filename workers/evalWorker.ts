@@ -2,18 +2,17 @@
 // then runs the protocol for the checkpoints it is given, with throttled progress and cancel.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
-import type { Dataset, TextFile } from '../src/lib/data/types';
+import { fetchAsset, readDatasetSource } from './datasetFiles';
+import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
 import type { StartTimeAware } from '../src/lib/generate/generator';
 import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
-import type { CheckpointSource, DatasetSource, EvalProgress, EvalRequest, EvalResponse } from './evalMessages';
+import type { CheckpointSource, EvalProgress, EvalRequest, EvalResponse } from './evalMessages';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
-const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv'];
-const REQUIRED = new Set(['roadmap.geo', 'roadmap.rel']);
 
 let dataset: Dataset | null = null;
 let derived: Derived | null = null;
@@ -25,28 +24,10 @@ function post(msg: EvalResponse): void {
   ctx.postMessage(msg);
 }
 
-async function fetchText(url: string): Promise<string | null> {
-  const res = await fetch(url);
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
-  return res.text();
-}
-
-async function loadFiles(src: DatasetSource): Promise<TextFile[]> {
-  if (src.kind === 'files') return Promise.all(src.files.map(async (f) => ({ name: f.name, text: await f.text() })));
-  const files = await Promise.all(
-    DATASET_FILES.map(async (name) => {
-      const text = await fetchText(new URL(name, src.baseUrl).href);
-      if (text === null && REQUIRED.has(name)) throw new Error(`${name} not found at ${src.baseUrl}`);
-      return text === null ? null : { name, text };
-    }),
-  );
-  return files.filter((f): f is TextFile => f !== null);
-}
-
 async function checkpointBytes(src: CheckpointSource): Promise<Uint8Array> {
   if (src.kind === 'bytes') return new Uint8Array(src.bytes);
-  const res = await fetch(src.url);
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) throw new Error(`checkpoint not found: ${src.url}`);
+  const res = await fetchAsset(src.url);
+  if (!res) throw new Error(`checkpoint not found: ${src.url}`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -80,7 +61,7 @@ async function init(msg: Extract<EvalRequest, { type: 'init' }>): Promise<void> 
   const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true });
   backendName = backend.name;
   post({ type: 'progress', phase: 'init', step: 'dataset' });
-  dataset = readHoserDataset(await loadFiles(msg.dataset), msg.dataset.name);
+  dataset = readHoserDataset(await readDatasetSource(msg.dataset), msg.dataset.name);
   post({ type: 'progress', phase: 'init', step: 'derived' });
   derived = (await cachedDerived(dataset)).derived;
   const trips: Record<string, number> = {};

@@ -3,7 +3,8 @@
 // (every step, all models, once) and scores normal vs detoured trips for the anomaly panel.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
-import type { Dataset, LonLat, SplitName, TextFile, Trajectory } from '../src/lib/data/types';
+import { fetchAsset, readDatasetSource } from './datasetFiles';
+import type { Dataset, LonLat, SplitName, Trajectory } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import { TeacherModel, defaultTeacherConfig } from '../src/lib/models/teacher';
@@ -18,7 +19,6 @@ import { makeRng } from '../src/lib/random';
 import type { TeachModelInfo, TeachModelName, TeachRequest, TeachResponse, TripListEntry } from './teachMessages';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
-const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv'];
 const DEFAULT_WINDOW = 7;
 /** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
 const TELLING_SCAN = 20;
@@ -35,25 +35,8 @@ function post(msg: TeachResponse): void {
   ctx.postMessage(msg);
 }
 
-async function fetchOk(url: string): Promise<Response | null> {
-  const res = await fetch(url);
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
-  return res;
-}
-
-async function loadFiles(baseUrl: string): Promise<TextFile[]> {
-  const files = await Promise.all(
-    DATASET_FILES.map(async (name) => {
-      const res = await fetchOk(new URL(name, baseUrl).href);
-      if (!res && name.startsWith('roadmap')) throw new Error(`${name} not found at ${baseUrl}`);
-      return res ? { name, text: await res.text() } : null;
-    }),
-  );
-  return files.filter((f): f is TextFile => f !== null);
-}
-
 async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
-  const res = await fetchOk(url).catch(() => null);
+  const res = await fetchAsset(url).catch(() => null);
   let note = 'teacher checkpoint not found: a randomly initialised teacher stands in';
   if (res) {
     try {
@@ -70,7 +53,7 @@ async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherMod
 }
 
 async function loadStudent(url: string, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
-  const res = await fetchOk(url).catch(() => null);
+  const res = await fetchAsset(url).catch(() => null);
   let note = 'student checkpoint not found: a randomly initialised student stands in';
   if (res) {
     try {
@@ -111,7 +94,7 @@ async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void>
   post({ type: 'progress', phase: 'choosing a backend' });
   const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: true });
   post({ type: 'progress', phase: 'loading Porto' });
-  dataset = readHoserDataset(await loadFiles(msg.dataBaseUrl), 'Porto');
+  dataset = readHoserDataset(await readDatasetSource({ kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' }), 'Porto');
   post({ type: 'progress', phase: 'deriving the grid and zones' });
   derived = (await cachedDerived(dataset)).derived;
   post({ type: 'progress', phase: 'loading the models' });

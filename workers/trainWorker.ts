@@ -6,19 +6,20 @@
 import { get, set, del } from 'idb-keyval';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
-import type { Dataset, TextFile } from '../src/lib/data/types';
+import { fetchAsset, readDatasetSource } from './datasetFiles';
+import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/lib/train/checkpoint';
 import { installFastKernels } from '../src/lib/models/layers';
 import { TrainingSession, downloadVariables, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
-import type { DatasetSource, SavedInfo, TrainRequest, TrainResponse, TrainState } from './trainMessages';
+import type { SavedInfo, TrainRequest, TrainResponse, TrainState } from './trainMessages';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
-const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv'];
-const REQUIRED = new Set(['roadmap.geo', 'roadmap.rel', 'train.csv']);
+/** Training needs a train split; val and test are optional. */
+const REQUIRED = ['roadmap.geo', 'roadmap.rel', 'train.csv'];
 
 let dataset: Dataset | null = null;
 let derived: Derived | null = null;
@@ -42,33 +43,10 @@ function state(s: TrainState, reason?: string): void {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-/** GET as text; null when absent (vite preview answers unknown paths with index.html). */
-async function fetchText(url: string): Promise<string | null> {
-  const res = await fetch(url);
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
-  return res.text();
-}
-
-async function loadFiles(src: DatasetSource): Promise<TextFile[]> {
-  if (src.kind === 'files') return Promise.all(src.files.map(async (f) => ({ name: f.name, text: await f.text() })));
-  let done = 0;
-  const files = await Promise.all(
-    DATASET_FILES.map(async (name) => {
-      const text = await fetchText(new URL(name, src.baseUrl).href);
-      post({ type: 'progress', phase: 'download', loaded: ++done, total: DATASET_FILES.length });
-      if (text === null && REQUIRED.has(name)) throw new Error(`${name} not found at ${src.baseUrl}`);
-      return text === null ? null : { name, text };
-    }),
-  );
-  return files.filter((f): f is TextFile => f !== null);
-}
-
 async function loadTeacher(url: string | undefined, d: Derived): Promise<{ model: TeacherModel | null; note?: string }> {
   if (!url) return { model: null, note: 'no teacher checkpoint given: vanilla training only' };
-  const res = await fetch(url);
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) {
-    return { model: null, note: `teacher checkpoint not found (${url}): vanilla training only` };
-  }
+  const res = await fetchAsset(url);
+  if (!res) return { model: null, note: `teacher checkpoint not found (${url}): vanilla training only` };
   try {
     return { model: teacherFromCheckpoint(new Uint8Array(await res.arrayBuffer()), d) };
   } catch (e) {
@@ -87,7 +65,9 @@ async function init(msg: Extract<TrainRequest, { type: 'init' }>): Promise<void>
   backendName = backend.name;
   // The wasm package registers its kernels when loaded, i.e. after layers.ts was imported.
   installFastKernels();
-  const files = await loadFiles(msg.dataset);
+  const files = await readDatasetSource(msg.dataset, REQUIRED, (loaded, total) =>
+    post({ type: 'progress', phase: 'download', loaded, total }),
+  );
   post({ type: 'progress', phase: 'parse', loaded: 0, total: null });
   dataset = readHoserDataset(files, msg.dataset.name);
   post({ type: 'progress', phase: 'derive', loaded: 0, total: null });
