@@ -3,7 +3,7 @@
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, stepCandidates, timeOfDayFeature, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import { buildQueryBatch, isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
 import { haversineM } from '../geo';
 import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
@@ -514,11 +514,6 @@ interface KvEntry {
   len: number;
 }
 
-function isWeekendStart(unixSec: number): boolean {
-  const d = new Date(unixSec * 1000).getUTCDay();
-  return d === 0 || d === 6;
-}
-
 /**
  * BatchScorer over a trained Student for beam / best-first search. The road and zone embeddings are
  * computed once (call refresh() after the weights change). Prefix entry times, which the
@@ -719,7 +714,7 @@ export class StudentScorer implements BatchScorer {
       const r = q.prefix[Lp];
       roadIds[b] = r;
       zoneIds[b] = zones.roadZone[r];
-      timeFeat[b] = timeOfDayFeature(t[Lp], isWeekendStart(t[0]));
+      timeFeat[b] = timeOfDayFeature(t[Lp], isWeekendUtc(t[0]));
       const pi: [number, number] = [cen[2 * r], cen[2 * r + 1]];
       for (let j = 0; j <= Lp; j++) {
         const rj = q.prefix[j];

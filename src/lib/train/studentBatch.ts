@@ -49,7 +49,8 @@ export interface PreparedTrip {
   timeLabel: Float32Array;
 }
 
-function isWeekendUtc(unixSec: number): boolean {
+/** True when the UTC day of `unixSec` is a Saturday or Sunday (HOSER's weekend flag). */
+export function isWeekendUtc(unixSec: number): boolean {
   const day = new Date(unixSec * 1000).getUTCDay();
   return day === 0 || day === 6;
 }
