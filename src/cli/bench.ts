@@ -6,12 +6,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { flagString, parseArgs } from './args';
-import { readDatasetDir } from './fsDataset';
-import { readHoserDataset } from '../lib/data/hoserReader';
-import { buildDerived } from '../lib/data/derived';
+import { loadDatasetWithDerived } from './fsDataset';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { initNodeBackend } from '../lib/runtime/node';
@@ -66,8 +64,7 @@ export async function run(args: string[]): Promise<number> {
   const backend = await initNodeBackend('wasm');
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const ckDir = flagString(p, 'checkpoints', 'public/checkpoints/porto');
-  const dataset = readHoserDataset(await readDatasetDir(datasetDir), basename(resolve(datasetDir)));
-  const derived = buildDerived(dataset);
+  const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
   log(`dataset ${dataset.name}: ${dataset.network.roads.length} roads, ${dataset.splits.train.length}/${dataset.splits.test.length} train/test trips; backend ${backend.name}`);
 
   const models = await loadModels(ckDir, dataset, derived);

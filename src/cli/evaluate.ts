@@ -6,9 +6,8 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { version as nodeVersion } from 'node:process';
 import { flagNumber, flagString, parseArgs } from './args';
-import { readDatasetDir } from './fsDataset';
-import { loadDatasetWithDerived, parseMethod, parseSplit } from './generate';
-import { readHoserDataset } from '../lib/data/hoserReader';
+import { loadDataset, loadDatasetWithDerived } from './fsDataset';
+import { parseMethod, parseSplit } from './generate';
 import { buildRoadFeatures } from '../lib/data/roadFeatures';
 import { readGeneratedCsv } from '../lib/generate/generatedCsv';
 import { generatedToEvalTrip, loadStudentScorer, realToEvalTrip, roundReport, runProtocol, type LoadedStudent } from '../lib/eval/protocol';
@@ -36,7 +35,7 @@ async function evalGenerated(args: string[]): Promise<number> {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const ds = readHoserDataset(await readDatasetDir(dir), basename(resolve(dir)));
+  const ds = await loadDataset(dir);
   // Only centroids are needed: the cheap road features, not the full derived build.
   const centroid = buildRoadFeatures(ds.network).centroid;
   const gen = readGeneratedCsv(await readFile(csv, 'utf8'), basename(csv));

@@ -1,9 +1,11 @@
 // Loads the files of a HOSER-format dataset folder from disk for the Node CLI.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { TextFile } from '../lib/data/types';
-import { datasetFileRole } from '../lib/data/hoserReader';
+import type { Dataset, TextFile } from '../lib/data/types';
+import type { Derived } from '../lib/data/derivedTypes';
+import { datasetFileRole, readHoserDataset } from '../lib/data/hoserReader';
+import { buildDerived } from '../lib/data/derived';
 
 /**
  * Reads every dataset file of `dir` (roadmap.geo/.rel, train/val/test.csv; `.csv` name variants
@@ -28,4 +30,15 @@ export async function readDatasetDir(dir: string): Promise<TextFile[]> {
     files.push({ name: n, text });
   }
   return files;
+}
+
+/** Reads and validates the dataset in `dir`, named after the folder. */
+export async function loadDataset(dir: string): Promise<Dataset> {
+  return readHoserDataset(await readDatasetDir(dir), basename(resolve(dir)));
+}
+
+/** Reads a dataset folder and builds its derived structures (the CLI's shared loading step). */
+export async function loadDatasetWithDerived(dir: string): Promise<{ dataset: Dataset; derived: Derived }> {
+  const dataset = await loadDataset(dir);
+  return { dataset, derived: buildDerived(dataset) };
 }

@@ -1,13 +1,10 @@
 // `generate`: routes for OD pairs sampled from a split, from a student checkpoint, written as a
 // HOSER-style generated-trajectory CSV (issue 4, item 3).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
-import { readDatasetDir } from './fsDataset';
-import { buildDerived } from '../lib/data/derived';
-import { readHoserDataset } from '../lib/data/hoserReader';
-import type { Dataset, SplitName } from '../lib/data/types';
-import type { Derived } from '../lib/data/derivedTypes';
+import { loadDatasetWithDerived } from './fsDataset';
+import type { SplitName } from '../lib/data/types';
 import { centroidDistance, generateRoutes, sampleOdPairs } from '../lib/generate/generator';
 import { writeGeneratedCsv } from '../lib/generate/generatedCsv';
 import { loadStudentScorer } from '../lib/eval/protocol';
@@ -20,12 +17,6 @@ const USAGE = `usage: generate --checkpoint <file.ckpt> --od train|test --n <N> 
 
   Samples N OD pairs (and start times) from the split's real trips, generates one route per pair
   with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob.`;
-
-/** Reads a dataset folder and builds its derived structures (the CLI's shared loading step). */
-export async function loadDatasetWithDerived(dir: string): Promise<{ dataset: Dataset; derived: Derived }> {
-  const dataset = readHoserDataset(await readDatasetDir(dir), basename(resolve(dir)));
-  return { dataset, derived: buildDerived(dataset) };
-}
 
 export function parseSplit(v: string): SplitName {
   if (v !== 'train' && v !== 'test' && v !== 'val') throw new Error(`--od/--split must be train, test or val, got "${v}"`);

@@ -5,10 +5,10 @@
 //   simulate timings --dataset public/data/porto --sizes 10000,100000,600000 [--out .cache/scale-timings.json]
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
-import { readDatasetDir } from './fsDataset';
-import { datasetFileRole, readHoserDataset, readTrajectories } from '../lib/data/hoserReader';
+import { loadDataset } from './fsDataset';
+import { datasetFileRole, readTrajectories } from '../lib/data/hoserReader';
 import { writeTrajectories } from '../lib/data/hoserWriter';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset, SplitName, Trajectory } from '../lib/data/types';
@@ -31,10 +31,6 @@ const USAGE = `usage:
 
 /** Trips per CSV chunk: keeps every string far below V8's ~512 MB string limit. */
 const CHUNK = 20_000;
-
-async function loadSource(dir: string): Promise<Dataset> {
-  return readHoserDataset(await readDatasetDir(dir), basename(resolve(dir)));
-}
 
 function simulate(ds: Dataset, n: number, seed: number, share: number, nZones: number, log: (s: string) => void): SimResult {
   const derived = buildDerived(ds, { nZones });
@@ -78,7 +74,7 @@ async function runSimulate(args: string[]): Promise<number> {
   const share = flagNumber(p, 'share', 16);
   const nZones = flagNumber(p, 'zones', 300);
   const log = (s: string): void => console.error(s);
-  const ds = await loadSource(src);
+  const ds = await loadDataset(src);
   log(`simulating ${n.toLocaleString('en-US')} trips on ${ds.name} (${ds.network.roads.length} roads, seed ${seed}) — SIMULATED trips, real network`);
   const sim = simulate(ds, n, seed, share, nZones, log);
   log(`  ${Math.round(sim.info.tripsPerSec)} trips/s, ${(sim.info.ms / 1000).toFixed(1)} s`);
@@ -140,7 +136,7 @@ async function runTimings(args: string[]): Promise<number> {
   const seed = flagNumber(p, 'seed', 1);
   const outPath = flagString(p, 'out', '.cache/scale-timings.json');
   const prepareLimit = flagNumber(p, 'prepare-limit', 150_000);
-  const base = await loadSource(src);
+  const base = await loadDataset(src);
   const zonesDerived = buildDerived(base);
   const results: SizeTiming[] = [];
   const gc = (globalThis as { gc?: () => void }).gc;

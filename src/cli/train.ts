@@ -7,10 +7,9 @@ import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
-import { readDatasetDir } from './fsDataset';
+import { loadDataset } from './fsDataset';
 import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
-import { readHoserDataset } from '../lib/data/hoserReader';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
@@ -56,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
   };
 
   const t0 = Date.now();
-  const ds = readHoserDataset(await readDatasetDir(datasetDir), basename(resolve(datasetDir)));
+  const ds = await loadDataset(datasetDir);
   const derived = buildDerived(ds);
   log(`dataset ${ds.name}: ${ds.network.roads.length} roads, ${ds.splits.train.length}/${ds.splits.val.length} train/val trips, fingerprint ${derived.fingerprint}; derived in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend ${backend.name}`);
   await mkdir(dirname(out), { recursive: true });
