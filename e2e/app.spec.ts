@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 const BAD_ROADMAP = ['roadmap.geo', 'roadmap.rel'].map((f) => fileURLToPath(new URL(`./fixtures/bad-roadmap/${f}`, import.meta.url)));
 /** The reader's message for the broken fixture (roadmap.rel line 4 points at road 7 of 3). */
 const BAD_MESSAGE = /roadmap\.rel:4: destination_id: .*7.*out of range/;
+/** Synthetic GPS (one point per road of three committed test trips) plus a far and a one-point row. */
+const GPS_SAMPLE = fileURLToPath(new URL('./fixtures/gps-synthetic.csv', import.meta.url));
 
 test.describe.configure({ mode: 'serial' });
 
@@ -102,4 +104,14 @@ test('a broken dataset shows its error and keeps the current trips', async () =>
   await expect(page.getByTestId('dataset-name')).toHaveText('Porto');
   await errors.getByRole('button', { name: 'Dismiss errors' }).click();
   await expect(errors).toBeHidden();
+});
+
+test('Match GPS traces… matches raw GPS onto the network on screen and draws the result', async () => {
+  await page.getByTestId('match-gps-file').setInputFiles(GPS_SAMPLE);
+  const summary = page.getByTestId('match-summary');
+  await expect(summary).toBeVisible({ timeout: 60_000 });
+  await expect(summary).toContainText('5 trips read, 3 inside the network, 3 kept');
+  await expect(summary).toContainText('1 not inside the network\'s area, 1 unreadable (single point)');
+  await expect(page.getByTestId('dataset-name')).toHaveText('gps-synthetic.csv matched on Porto');
+  await expect(page.getByTestId('trip-count')).toHaveText('3');
 });

@@ -3,6 +3,7 @@
 import type { SplitName, ValidationIssue } from '../src/lib/data/types';
 import type { DatasetStats } from '../src/lib/data/stats';
 import type { SimPhase } from '../src/lib/sim/simulatePipeline';
+import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
 
 /** [minLon, minLat, maxLon, maxLat] */
 export type Bounds = [number, number, number, number];
@@ -46,6 +47,13 @@ export interface RenderData {
   timingsMs: { read: number; parse: number; prepare: number };
   /** Present for a simulated set: the map shows only a sample of its trips. */
   simulated?: SimulatedSummary;
+  /** Present for GPS traces matched onto the current network (the matched trips are the test split). */
+  matched?: MatchSummary;
+}
+
+/** "Match GPS traces…": the `data match` summary plus the network's name. */
+export interface MatchSummary extends GpsMatchSummary {
+  network: string;
 }
 
 /**
@@ -71,7 +79,7 @@ export interface SimulatedSummary {
 /** Phases of a simulation request, in order. */
 export type SimulatePhase = 'base' | SimPhase | 'render';
 
-export type LoadPhase = 'download' | 'read' | 'parse' | 'stats' | 'prepare';
+export type LoadPhase = 'download' | 'read' | 'parse' | 'match' | 'stats' | 'prepare';
 
 export type DataRequest =
   /** Fetch the HOSER files from `baseUrl` (absolute, ending in '/'); missing splits are skipped. */
@@ -85,7 +93,9 @@ export type DataRequest =
    * Simulate `n` trips (seeded) on the real dataset at `baseUrl` and preprocess them in the worker;
    * the answer is a `result` whose RenderData carries a sample of `sample` trips and `simulated`.
    */
-  | { type: 'simulate'; requestId: number; baseUrl: string; baseName: string; n: number; seed: number; sample: number; name: string };
+  | { type: 'simulate'; requestId: number; baseUrl: string; baseName: string; n: number; seed: number; sample: number; name: string }
+  /** Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded dataset's network. */
+  | { type: 'match-gps'; requestId: number; file: File; name: string };
 
 export type DataResponse =
   | {

@@ -11,6 +11,7 @@ import type { DataRequest, DataResponse, LoadPhase, RenderData, SimulatePhase } 
 import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
+import { matchGpsFile } from './matchGps';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -102,6 +103,8 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
 
 /** The last dataset loaded from a URL: the simulator's source of network, flows and departures. */
 let embedded: { baseUrl: string; ds: Dataset } | null = null;
+/** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */
+let lastLoaded: Dataset | null = null;
 /**
  * The last simulated set, kept whole here (packed, ≈ 8 bytes per road visit) so the page only ever
  * holds a sample; the next simulation replaces it.
@@ -167,8 +170,38 @@ async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): 
   }
 }
 
+async function handleMatch(req: Extract<DataRequest, { type: 'match-gps' }>): Promise<void> {
+  const { requestId } = req;
+  const report = progressReporter(requestId);
+  try {
+    if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
+    const t0 = performance.now();
+    let read = 0;
+    const text = await streamText(req.file.stream(), /\.gz$/i.test(req.file.name), (n) => report('read', (read += n), req.file.size, req.file.name));
+    const t1 = performance.now();
+    report('match', 0, null);
+    const { dataset: ds, summary } = matchGpsFile(lastLoaded, req.file.name, text, (done, total) => report('match', done, total));
+    const t2 = performance.now();
+    report('prepare');
+    const data: RenderData = {
+      name: req.name,
+      roads: buildRoadRender(ds.network.roads),
+      trips: buildAllTrips(ds),
+      stats: datasetStats(ds),
+      bytes: text.length,
+      timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
+      matched: summary,
+    };
+    post({ type: 'result', requestId, data }, renderTransferables(data));
+  } catch (e) {
+    if (e instanceof DatasetError) post({ type: 'error', requestId, issues: e.issues, message: e.message });
+    else post({ type: 'error', requestId, issues: [], message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 async function handle(req: DataRequest): Promise<void> {
   if (req.type === 'simulate') return handleSimulate(req);
+  if (req.type === 'match-gps') return handleMatch(req);
   const { requestId } = req;
   const report = progressReporter(requestId);
   try {
@@ -179,6 +212,7 @@ async function handle(req: DataRequest): Promise<void> {
     report('parse');
     const ds = readHoserDataset(files, req.name);
     if (req.type === 'load-url') embedded = { baseUrl: req.baseUrl, ds };
+    lastLoaded = ds;
     const t2 = performance.now();
     report('stats');
     const stats = datasetStats(ds);

@@ -4,7 +4,7 @@ import { SPLITS, type TextFile } from '../src/lib/data/types';
 import type { DatasetSource } from './trainMessages';
 
 /** The HOSER files of a dataset folder, in load order. */
-export const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', ...SPLITS.map((s) => `${s}.csv`)];
+export const DATASET_FILES = ['roadmap.geo', 'roadmap.rel', ...SPLITS.map((s) => `${s}.csv`), 'routes.csv'];
 /** Without these there is no dataset; the splits are optional (a roadmap alone is valid). */
 export const ROADMAP_FILES = ['roadmap.geo', 'roadmap.rel'] as const;
 

@@ -11,7 +11,9 @@ import type { Dataset } from '../lib/data/types';
 const USAGE = `usage:
   data stats <dir> [--json]   dataset statistics (--json: one JSON object on stdout)
   data validate <dir>         validate a HOSER-format dataset; exit 1 and list the problems if invalid
-  data build …                build the embedded Porto dataset (see: data build --help)`;
+  data build …                build the embedded Porto dataset (see: data build --help)
+  data match --network <dir> --gps <file> --out <dir>
+                              map-match raw GPS onto a dataset's road network (see: data match --help)`;
 
 type Loaded = { ok: true; ds: Dataset; files: string[] } | { ok: false; code: number };
 
@@ -88,6 +90,10 @@ export async function run(args: string[]): Promise<number> {
       return validate(rest);
     case 'build': {
       const m = await import('./dataBuild');
+      return m.run(rest);
+    }
+    case 'match': {
+      const m = await import('./dataMatch');
       return m.run(rest);
     }
     default:

@@ -10,20 +10,86 @@ import { gunzipSync } from 'node:zlib';
 import { flagNumber, flagString, parseArgs } from './args';
 import { importOsm } from '../lib/data/osmImport';
 import type { OsmImportReport, OverpassResponse } from '../lib/data/osmImport';
-import { mergeGpsResults, parseGpsCsv } from '../lib/data/gpsTraces';
+import { mergeGpsResults, parseGpsCsv, parseRnTrajRec } from '../lib/data/gpsTraces';
+import { dedupeTraces } from '../lib/data/dedupeTraces';
+import {
+  DEFAULT_ROUTE_MATCH,
+  dropLeakingRoutes,
+  matchRoutePolylines,
+  parseRoutePolylines,
+  type LeakageReport,
+  type RouteMatchOptions,
+  type RouteRecovery,
+} from '../lib/data/routeCorpus';
 import type { GpsParseResult } from '../lib/data/gpsTraces';
-import { addCounters, createMapMatcher, DEFAULT_MATCH_OPTIONS, emptyCounters } from '../lib/data/mapMatch';
+import { createMapMatcher } from '../lib/data/mapMatch';
 import type { MatchCounters, MatchOptions } from '../lib/data/mapMatch';
+import { matchTraces, type TraceMatchReport } from '../lib/data/matchTraces';
 import { odSplit } from '../lib/data/odSplit';
 import { writeHoserDataset } from '../lib/data/hoserWriter';
 import { datasetStats } from '../lib/data/stats';
 import type { DatasetStats } from '../lib/data/stats';
-import type { Dataset, Trajectory } from '../lib/data/types';
+import type { Dataset, Route } from '../lib/data/types';
 import { SPLITS } from '../lib/data/types';
 import { PORTO_BOX, inBox } from '../lib/geo';
 
 /** Matched pieces shorter than this many roads are dropped. */
 const MIN_ROADS = 5;
+/** The extra timed GPS trips (gps-extra/derived), and RNTrajRec's dense matched test trips. */
+const EXTRA_GPS_FILE = 'porto-gps-new-distinct.csv.gz';
+const RNTRAJREC_DENSE = 'chenyuqi990215_RNTrajRec/data/Porto/test/test_output.txt';
+/** The untimed route corpus (gps-extra/derived). */
+const ROUTE_CORPUS_FILE = 'tstrajgen-porto-10k-routes-decoded.csv.gz';
+const ROUTE_SOURCE = 'ucdrubinet/MobilityGPT TS-TrajGen_Porto.txt';
+/**
+ * Route polylines are road geometry of another OSM build: a few metres off ours, not GPS noise, and
+ * their resampled points are only metres apart. So: a tight σ and radius, few candidates, and short
+ * detours (a wide detour bound makes every unreachable candidate cost a 1.5 km Dijkstra).
+ */
+const ROUTE_MATCH: Partial<MatchOptions> = { sigmaM: 5, radiusM: 40, maxCandidates: 6, maxDetourM: 300 };
+
+/** Provenance of every trip source, for the data card (from gps/README.md and gps-extra/README.md). */
+const SOURCE_INFO: Record<string, { repo: string; path: string; commit: string; licence: string; note: string }> = {
+  'gps/ecml-train-first1000.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, first 1,000 rows', commit: '–', licence: 'CC BY 4.0', note: '2013-07-01' },
+  'gps/ecml-train-2014-05-04-subset.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, 2014-05-04 subset', commit: '–', licence: 'CC BY 4.0', note: '' },
+  'gps/ecml-train-2014-05-06-subset.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, 2014-05-06 subset', commit: '–', licence: 'CC BY 4.0', note: '' },
+  'gps/ecml-test-318-linestring.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'test.csv (WKT + timestamps)', commit: '–', licence: 'CC BY 4.0', note: 'the competition test trips' },
+  'slzhou-xy/GREEN': { repo: 'slzhou-xy/GREEN', path: 'data/porto/traj_1000_sample.csv', commit: 'ed042c9f418d2e2ce045d8537cc9d3ae947111e1', licence: 'no licence file; data ECML CC BY 4.0', note: 'times stored +8 h, corrected' },
+  'slzhou-xy/BLUE': { repo: 'slzhou-xy/BLUE', path: 'data/porto/sample_traj.parquet', commit: '5b6104057ae53c4bc1ae90485785242018816ce9', licence: 'no licence file; data ECML CC BY 4.0', note: 'across the year; times +8 h, corrected' },
+  'lucavenir/DataMiningProject_PortoTaxiClustering': { repo: 'lucavenir/DataMiningProject_PortoTaxiClustering', path: 'data/data_sample.csv', commit: 'ccd45ab831305be2d1fcb0c6e10b62fff533d639', licence: 'no licence file; data ECML CC BY 4.0', note: '' },
+  'chenyuqi990215/RNTrajRec': { repo: 'chenyuqi990215/RNTrajRec', path: 'data/Porto/{valid,test}/*', commit: '64d9d64f5bf62bcfa4bafc4125fe8a6497fb2cb8', licence: 'MIT; data ECML CC BY 4.0', note: 'sparse test inputs replaced by the dense matched output' },
+  'christophertull/taxi-trajectory-prediction': { repo: 'christophertull/taxi-trajectory-prediction', path: 'validation.csv', commit: 'a9cfded9e321003f91197ba52e9bcb89e99bc4d2', licence: 'no licence file; data ECML CC BY 4.0', note: 'partial trips (cut part-way), kept as real driven paths' },
+};
+
+function countBy(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...keys].sort()) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * The derived multi-source GPS file, with RNTrajRec's sparse test inputs swapped for the dense
+ * map-matched points of the same trips (their README: use the dense output). Null when absent.
+ */
+async function readExtraGps(dir: string): Promise<{ file: string; parsed: GpsParseResult; sparseReplaced: number } | null> {
+  const file = join('derived', EXTRA_GPS_FILE);
+  const buf = await readFile(join(dir, file)).catch(() => null);
+  if (!buf) return null;
+  const parsed = parseGpsCsv(gunzipSync(buf).toString('utf8'), EXTRA_GPS_FILE);
+  let sparseReplaced = 0;
+  const denseText = await readFile(join(dir, RNTRAJREC_DENSE), 'utf8').catch(() => null);
+  if (denseText) {
+    const dense = new Map(parseRnTrajRec(denseText, 'test', 'RNTrajRec').traces.map((t) => [`RNTrajRec:${t.id}`, t]));
+    parsed.traces = parsed.traces.map((t) => {
+      const d = t.sparse ? dense.get(t.id) : undefined;
+      // Same trip only if it starts at the same second; otherwise keep the sparse input.
+      if (!d || d.times[0] !== t.times[0]) return t;
+      sparseReplaced++;
+      return { ...t, points: d.points, times: d.times, sparse: false };
+    });
+  }
+  return { file: `gps-extra/${file}`, parsed, sparseReplaced };
+}
 
 const USAGE = `usage: data build --src <dir> --out <dir> [--seed 42] [--min-roads ${MIN_ROADS}]
   <src>/osm/*.tgz   Overpass JSON responses (tar.gz)
@@ -64,17 +130,36 @@ export function readTarGz(buf: Buffer): { name: string; data: Buffer }[] {
   return files;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
 export interface BuildReport {
   inputs: { osmFiles: string[]; overpassResponses: number; otherJson: number; gpsFiles: string[] };
   osm: OsmImportReport;
-  gps: { rows: number; parsed: number; skipped: Record<string, number>; outsideBox: number; insideBox: number };
+  gps: {
+    rows: number;
+    parsed: number;
+    skipped: Record<string, number>;
+    /** Extra sources (gps-extra/): rows read, and RNTrajRec sparse inputs replaced by their dense matched output. */
+    extra: { file: string; rows: number; sparseReplaced: number } | null;
+    duplicates: number;
+    duplicatesByRule: Record<string, number>;
+    /** Duplicates by (dropped source ← kept source). */
+    duplicatesBySource: Record<string, number>;
+    outsideBox: number;
+    insideBox: number;
+    partialInsideBox: number;
+  };
+  /** Per source: distinct trips fully inside the box, trips matched, trajectories written. */
+  perSource: TraceMatchReport['perSource'];
+  routes: {
+    file: string;
+    rows: number;
+    skipped: Record<string, number>;
+    options: RouteMatchOptions & Partial<MatchOptions>;
+    recovery: RouteRecovery;
+    leakage: LeakageReport;
+    matchSeconds: number;
+  } | null;
   matching: {
     options: MatchOptions;
     sigmaEstimateM: number;
@@ -136,63 +221,59 @@ export async function run(args: string[]): Promise<number> {
   const { network, report: osm } = importOsm(responses, { box: PORTO_BOX });
   log(`OSM: ${responses.length} responses, ${osm.waysRead} ways, ${osm.drivableWays} drivable → ${osm.roads} roads, ${osm.rels} rels (dropped ${osm.roadsDropped} outside the largest SCC)`);
 
-  // 2. GPS traces.
+  // 2. GPS traces: gps/ first, then the extra sources (gps-extra/), deduplicated across all of them.
   const gpsDir = join(src, 'gps');
   const gpsFiles = (await readdir(gpsDir)).filter((f) => f.endsWith('.csv')).sort();
   const parsedFiles: GpsParseResult[] = [];
-  for (const f of gpsFiles) parsedFiles.push(parseGpsCsv(await readFile(join(gpsDir, f), 'utf8'), f));
+  for (const f of gpsFiles) {
+    const r = parseGpsCsv(await readFile(join(gpsDir, f), 'utf8'), f);
+    for (const t of r.traces) t.source = `gps/${f}`;
+    parsedFiles.push(r);
+  }
+  const extra = await readExtraGps(join(src, 'gps-extra'));
+  if (extra) parsedFiles.push(extra.parsed);
   const gps = mergeGpsResults(parsedFiles);
-  const inside = gps.traces.filter((t) => t.points.every((q) => inBox(q, PORTO_BOX)));
-  log(`GPS: ${gps.rows} rows, ${gps.traces.length} traces, ${inside.length} fully inside the box`);
+  const dedupe = dedupeTraces(gps.traces);
+  const inside = dedupe.kept.filter((t) => t.points.every((q) => inBox(q, PORTO_BOX)));
+  log(`GPS: ${gps.rows} rows, ${gps.traces.length} traces, ${dedupe.dropped.length} duplicates across sources, ${inside.length} distinct fully inside the box`);
 
-  // 3. Map matching. σ from the data as Newson & Krumm do (1.4826 × median distance to the nearest
-  // road, a robust std estimate), kept within 4–10 m.
-  const probe = createMapMatcher(network);
-  const nearest: number[] = [];
-  for (const t of inside) for (const q of t.points) {
-    const d = probe.nearestRoadDistM(q);
-    if (d < Infinity) nearest.push(d);
-  }
-  nearest.sort((a, b) => a - b);
-  const sigmaEstimateM = 1.4826 * quantile(nearest, 0.5);
-  const options: MatchOptions = { ...DEFAULT_MATCH_OPTIONS, sigmaM: r2(Math.min(10, Math.max(4, sigmaEstimateM))) };
-  const matcher = createMapMatcher(network, options);
-  const tm = performance.now();
-  const counters = emptyCounters();
-  const dropped: Record<string, number> = {};
-  const trips: Trajectory[] = [];
-  const dists: number[] = [];
-  let tripsSplit = 0;
-  let piecesDroppedShort = 0;
-  let tripsMatched = 0;
-  for (const t of inside) {
-    const res = matcher.match(t.points, t.times);
-    addCounters(counters, res.counters);
-    const good = res.pieces.filter((pc) => pc.roads.length >= minRoads);
-    piecesDroppedShort += res.pieces.length - good.length;
-    if (good.length === 0) {
-      const why = res.pieces.length === 0 ? 'no road near any point' : `fewer than ${minRoads} roads matched`;
-      dropped[why] = (dropped[why] ?? 0) + 1;
-      continue;
-    }
-    tripsMatched++;
-    if (good.length > 1) tripsSplit++;
-    good.forEach((pc, i) => {
-      trips.push({
-        id: good.length > 1 ? `${t.id}-${i + 1}` : t.id,
-        roads: pc.roads,
-        times: pc.times.map((x) => Math.round(x)),
-      });
-      dists.push(...pc.pointDistM);
-    });
-  }
-  const matchSeconds = (performance.now() - tm) / 1000;
-  dists.sort((a, b) => a - b);
-  log(`matched ${tripsMatched}/${inside.length} trips → ${trips.length} trajectories in ${matchSeconds.toFixed(1)}s`);
+  // 3. Map matching.
+  const matched = matchTraces(network, inside, { minRoads });
+  const { trips } = matched;
+  const m = matched.report;
+  const options = m.options;
+  log(`matched ${m.tripsMatched}/${inside.length} trips → ${trips.length} trajectories in ${m.matchSeconds}s`);
 
-  // 4. OD-disjoint split and output.
+  // 4. OD-disjoint split.
   const splits = odSplit(trips, { seed });
-  const ds: Dataset = { name: 'porto', network, splits };
+
+  // 5. The untimed route corpus, matched onto our network, minus every route that could leak val or
+  // test trips into training.
+  let corpus: BuildReport['routes'] = null;
+  let routes: Route[] = [];
+  const corpusFile = join(src, 'gps-extra', 'derived', ROUTE_CORPUS_FILE);
+  const corpusBuf = await readFile(corpusFile).catch(() => null);
+  if (corpusBuf) {
+    const tr = performance.now();
+    const parsedRoutes = parseRoutePolylines(gunzipSync(corpusBuf).toString('utf8'), ROUTE_CORPUS_FILE);
+    const routeMatcher = createMapMatcher(network, { ...options, ...ROUTE_MATCH });
+    const { routes: matchedRoutes, recovery } = matchRoutePolylines(network, routeMatcher, parsedRoutes.routes, ROUTE_SOURCE);
+    const leak = dropLeakingRoutes(matchedRoutes, [...splits.val, ...splits.test]);
+    routes = leak.routes;
+    corpus = {
+      file: `gps-extra/derived/${ROUTE_CORPUS_FILE}`,
+      rows: parsedRoutes.rows,
+      skipped: parsedRoutes.skipped,
+      options: { ...DEFAULT_ROUTE_MATCH, ...ROUTE_MATCH },
+      recovery,
+      leakage: leak.report,
+      matchSeconds: r2((performance.now() - tr) / 1000),
+    };
+    log(`routes: ${recovery.routesMatched}/${recovery.routesIn} matched → ${matchedRoutes.length} pieces; leakage drops ${leak.report.droppedOdPair} OD + ${leak.report.droppedOverlap} overlap; ${routes.length} kept (${corpus.matchSeconds}s)`);
+  }
+
+  // 6. Output.
+  const ds: Dataset = { name: 'porto', network, splits, routes };
   const files = writeHoserDataset(ds);
   await mkdir(out, { recursive: true });
   const fileInfo: Record<string, { bytes: number; sha256: string }> = {};
@@ -204,6 +285,7 @@ export async function run(args: string[]): Promise<number> {
     };
   }
   const stats = datasetStats(ds);
+  const sourceOfId = new Map(gps.traces.map((t) => [t.id, t.source ?? '?']));
   let pathM = 0;
   for (const s of SPLITS) for (const t of splits[s]) for (const r of t.roads) pathM += network.roads[r].lengthM;
 
@@ -214,22 +296,29 @@ export async function run(args: string[]): Promise<number> {
       rows: gps.rows,
       parsed: gps.traces.length,
       skipped: gps.skipped,
-      outsideBox: gps.traces.length - inside.length,
+      extra: extra ? { file: extra.file, rows: extra.parsed.rows, sparseReplaced: extra.sparseReplaced } : null,
+      duplicates: dedupe.dropped.length,
+      duplicatesByRule: countBy(dedupe.dropped.map((d) => d.rule)),
+      duplicatesBySource: countBy(dedupe.dropped.map((d) => `${d.source} ← ${sourceOfId.get(d.sameAs) ?? '?'}`)),
+      outsideBox: dedupe.kept.length - inside.length,
       insideBox: inside.length,
+      partialInsideBox: inside.filter((t) => t.partial).length,
     },
+    perSource: m.perSource,
+    routes: corpus,
     matching: {
       options,
-      sigmaEstimateM: r2(sigmaEstimateM),
-      counters,
-      tripsMatched,
-      tripsSplit,
-      dropped,
-      piecesDroppedShort,
-      shareKeptOfInsideBox: r2((100 * tripsMatched) / Math.max(1, inside.length)) / 100,
-      shareKeptOfRows: r2((100 * tripsMatched) / Math.max(1, gps.rows)) / 100,
-      pointDistMedianM: r2(quantile(dists, 0.5)),
-      pointDistP95M: r2(quantile(dists, 0.95)),
-      matchSeconds: r2(matchSeconds),
+      sigmaEstimateM: m.sigmaEstimateM,
+      counters: m.counters,
+      tripsMatched: m.tripsMatched,
+      tripsSplit: m.tripsSplit,
+      dropped: m.dropped,
+      piecesDroppedShort: m.piecesDroppedShort,
+      shareKeptOfInsideBox: r2((100 * m.tripsMatched) / Math.max(1, inside.length)) / 100,
+      shareKeptOfRows: r2((100 * m.tripsMatched) / Math.max(1, gps.rows)) / 100,
+      pointDistMedianM: m.pointDistMedianM,
+      pointDistP95M: m.pointDistP95M,
+      matchSeconds: m.matchSeconds,
     },
     split: { seed, odPairs: new Set(trips.map((t) => `${t.roads[0]}>${t.roads[t.roads.length - 1]}`)).size },
     stats,
@@ -241,6 +330,32 @@ export async function run(args: string[]): Promise<number> {
   await writeFile(join(out, 'DATA_CARD.md'), dataCard(report));
   log(`wrote ${files.map((f) => f.name).join(', ')}, DATA_CARD.md, build-report.json to ${out} (${report.buildSeconds}s)`);
   return 0;
+}
+
+function routesSection(r: BuildReport): string {
+  const c = r.routes;
+  if (!c) return '## Untimed route corpus\n\nAbsent (no gps-extra/derived route file).';
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const v = c.recovery;
+  return `## Untimed route corpus (routes.csv; training only, never evaluation)
+
+Source: ucdrubinet/MobilityGPT \`TS-TrajGen_Porto.txt\` (commit 0d368dd775ee1eedae3e16f4a8765be406551040; MIT; data ECML CC BY 4.0,
+map-matched by the TS-TrajGen / LibCity authors onto the LibCity Porto network), decoded to polylines with
+dbxminer/sigspatial2025 \`porto_roads.csv\` (commit c2e306a807f76ca057f37f0432f368ebe2b7a51d; OSM, ODbL). No timestamps.
+
+- Read: ${n(c.rows)} routes; skipped ${Object.entries(c.skipped).map(([k, x]) => `${k}: ${n(x)}`).join('; ') || 'none'}.
+- Re-matched onto this network: each polyline resampled every ${c.options.stepM} m, HMM with σ = ${c.options.sigmaM} m, radius ${c.options.radiusM} m,
+  at most ${c.options.maxCandidates} candidates, detours ≤ ${c.options.maxDetourM} m, synthetic constant-speed times (so only distances matter).
+- Recovery: ${n(v.routesMatched)} of ${n(v.routesIn)} routes matched, ${n(v.routesWhole)} (${pct(v.routesWhole / Math.max(1, v.routesIn))}) as one piece; the others break where
+  this network cannot follow (a turn or a road it lacks) into ${n(v.piecesKept)} pieces of ≥ 5 roads (${n(v.piecesDroppedShort)} shorter pieces dropped).
+  ${pct(v.pointsWithin15m)} of the resampled points lie within 15 m of their matched road (median ${v.pointDistMedianM} m, 95th percentile ${v.pointDistP95M} m);
+  matched length / polyline length: median ${v.lengthRatioMedian}, within ±10 % for ${pct(v.lengthWithin10pc)} of the routes.
+- Leakage guard: dropped ${n(c.leakage.droppedOdPair)} pieces whose (first road, last road) is a val or test OD pair, and ${n(c.leakage.droppedOverlap)} that share
+  ≥ 80 % of their distinct roads with a single val or test trip. Kept: **${n(c.leakage.kept)}**. Taxi routes in central Porto share
+  their main corridors, so the overlap rule removes about half the corpus; a same-size set of *train* trips in place of
+  val+test would remove as many, so most of these drops are shared corridors rather than copies of held-out trips.
+- Matching time: ${c.matchSeconds} s.`;
 }
 
 function dataCard(r: BuildReport): string {
@@ -265,6 +380,7 @@ The CSV files are deterministic: a re-run writes the same bytes (sha256 in \`bui
 | train.csv | ${n(s.trajectories.train)} trips |
 | val.csv | ${n(s.trajectories.val)} trips |
 | test.csv | ${n(s.trajectories.test)} trips |
+| routes.csv | ${n(s.routes)} untimed routes (training only) |
 
 - Trips: ${n(s.trajectories.train + s.trajectories.val + s.trajectories.test)} in all, ${s.avgRoadsPerTrip.toFixed(1)} roads per trip on average,
   ${s.avgDistanceKm.toFixed(2)} km (sum of great-circle steps between road centroids; ${r.avgPathKm.toFixed(2)} km along the roads),
@@ -287,10 +403,30 @@ ${n(r.osm.nodesRead)} nodes, ${n(r.osm.waysRead)} ways, ${n(r.osm.drivableWays)}
 - Only the largest strongly connected component is kept: ${n(r.osm.largestComponent)} roads of ${n(r.osm.components)} components;
   ${n(r.osm.roadsDropped)} roads dropped (mostly dead ends, which cannot be left without a U-turn, and stubs cut by the box).
 
-## Trips and map matching
+## Trip sources
 
-GPS: ${n(r.gps.rows)} rows in ${r.inputs.gpsFiles.join(', ')}; ${n(r.gps.parsed)} parsed
-(skipped: ${kv(r.gps.skipped)}); ${n(r.gps.insideBox)} lie fully inside the box (${n(r.gps.outsideBox)} do not).
+Every timed trip is a real ECML/PKDD 2015 Porto taxi trip. They come from the original files in \`gps/\` and from five
+public repositories (\`gps-extra/\`, via \`${r.gps.extra?.file ?? 'absent'}\`: ${n(r.gps.extra?.rows ?? 0)} rows; RNTrajRec sparse inputs
+replaced by dense matched points: ${n(r.gps.extra?.sparseReplaced ?? 0)}).
+
+| source | file | commit | licence | distinct in box | matched (share) | trajectories | note |
+|---|---|---|---|---:|---:|---:|---|
+${Object.entries(r.perSource)
+  .map(([k, v]) => {
+    const info = SOURCE_INFO[k] ?? { repo: k, path: '', commit: '', licence: '', note: '' };
+    return `| ${info.repo} | ${info.path} | ${info.commit ? info.commit.slice(0, 12) : ''} | ${info.licence} | ${n(v.in)} | ${n(v.matched)} (${pct(v.matched / Math.max(1, v.in))}) | ${n(v.trajectories)} | ${info.note} |`;
+  })
+  .join('\n')}
+
+Duplicates across sources: ${n(r.gps.duplicates)} dropped (${kv(r.gps.duplicatesByRule)}): a trip is the same as an earlier one when it
+starts within 60 s and 300 m of it in another source ("start"), or has the same points at 4 decimals ("points"). Within one
+source every trip has its own key: taxis leaving one stand in the same minute are different trips. By pair (dropped ← kept):
+${kv(r.gps.duplicatesBySource)}. Sources are read in the order of the table, so the original files win.
+
+## Map matching of the timed trips
+
+GPS: ${n(r.gps.rows)} rows; ${n(r.gps.parsed)} parsed (skipped: ${kv(r.gps.skipped)}); after deduplication ${n(r.gps.insideBox)} lie fully
+inside the box (${n(r.gps.outsideBox)} do not), ${n(r.gps.partialInsideBox)} of them partial trips.
 
 HMM matcher after Newson & Krumm (2009): candidates within ${m.options.radiusM} m (at most ${m.options.maxCandidates}), Gaussian
 emission σ = ${m.options.sigmaM} m (1.4826 × median distance to the nearest road = ${m.sigmaEstimateM} m, kept within 4–10 m),
@@ -307,9 +443,14 @@ interpolated from the GPS times along the path.
   HMM breaks (no feasible route between two points, trace split): ${n(c.hmmBreaks)}.
 - Matching time: ${m.matchSeconds} s; whole build: ${r.buildSeconds} s.
 
+${routesSection(r)}
+
 ## Attribution and licences
 
 - Road network: © OpenStreetMap contributors, ODbL (Open Database License 1.0, https://www.openstreetmap.org/copyright).
+- Extra trips and routes: the repositories named above, which redistribute ECML/PKDD 2015 data; their own code and
+  packaging are theirs (RNTrajRec: MIT © 2023 chenyuqi990215; MobilityGPT: MIT © 2025 Ammar Haydari; the others carry no
+  licence file). Only the trip data, CC BY 4.0, is used here, re-matched by this project.
 - Taxi trips: ECML/PKDD 2015 Porto taxi data — L. Moreira-Matias, J. Gama, M. Ferreira, J. Mendes-Moreira, L. Damas,
   "Predicting Taxi–Passenger Demand Using Streaming Data", IEEE Transactions on Intelligent Transportation Systems
   14(3), 2013; the ECML/PKDD 2015 Discovery Challenge (Kaggle); UCI Machine Learning Repository, "Taxi Service

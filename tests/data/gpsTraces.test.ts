@@ -59,7 +59,7 @@ describe('parseGpsCsv', () => {
   });
 
   it('rejects an unknown layout', () => {
-    expect(() => parseGpsCsv('a,b\n1,2\n', 'x.csv')).toThrow(/x\.csv: unknown GPS CSV layout/);
+    expect(() => parseGpsCsv('a,b\n1,2\n', 'x.csv')).toThrow(/x\.csv:1: header: unknown GPS CSV layout/);
   });
 
   it('merges files and skips duplicate trip ids', () => {

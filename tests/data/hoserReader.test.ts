@@ -221,6 +221,8 @@ const BAD: Record<string, { file: string; line: number; field: string; reason: s
   // Row t0 has a quoted rid_list spanning two physical lines, so row t1 starts on line 4.
   'traj-multiline-field': { file: 'train.csv', line: 4, field: 'rid_list', reason: 'index 2: road 9 is out of range' },
   'traj-unterminated-quote': { file: 'test.csv', line: 2, field: '(csv)', reason: 'check the quotes on this line' },
+  'routes-not-connected': { file: 'routes.csv', line: 3, field: 'rid_list', reason: 'index 1→2: road 3 → road 0 is not connected in roadmap.rel' },
+  'routes-rid-not-integer': { file: 'routes.csv', line: 2, field: 'rid_list', reason: 'index 2: "x" is not a road id' },
 };
 
 describe('bad fixture corpus (tests/fixtures/bad)', () => {
@@ -255,6 +257,15 @@ describe('round trip through hoserWriter', () => {
     expect(back.network.relDest).toEqual(ds.network.relDest);
     expect(back.network.out).toEqual(ds.network.out);
     expect(back.splits).toEqual(ds.splits);
+  });
+
+  it('keeps routes.csv (untimed routes) through a round trip; it is optional', () => {
+    const ds = readHoserDataset(asFiles(tiny()), 'tiny');
+    expect(ds.routes).toBeUndefined();
+    const withRoutes = { ...ds, routes: [{ id: 'r0', roads: [0, 1, 3], source: 'corpus' }, { id: 'r1', roads: [3, 4, 0, 1], source: 'corpus' }] };
+    const files = writeHoserDataset(withRoutes);
+    expect(files.map((f) => f.name)).toContain('routes.csv');
+    expect(readHoserDataset(files, 'tiny').routes).toEqual(withRoutes.routes);
   });
 });
 

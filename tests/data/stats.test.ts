@@ -73,6 +73,7 @@ describe('datasetStats', () => {
       roads: 3,
       relations: 2,
       trajectories: { train: 0, val: 0, test: 0 },
+      routes: 0,
       odOverlapTrainTest: 0,
       avgRoadsPerTrip: 0,
       avgDistanceKm: 0,

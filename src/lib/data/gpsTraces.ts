@@ -2,8 +2,12 @@
 // - ECML/PKDD 2015: TRIP_ID, TIMESTAMP (trip start, unix s), MISSING_DATA, POLYLINE = JSON [[lon,lat],…]
 //   sampled every 15 s (the times are implied).
 // - WKT variant: `shape` = "LINESTRING (lon lat, …)" and `timestamps` = "t1, t2, …" (unix s).
+// - Derived multi-source layout (gps-extra/derived): SOURCE_REPO, SOURCE_ID, POLYLINE and TIMESTAMPS
+//   = JSON [t1, t2, …] (unix s, one per point, already in UTC).
+// - RNTrajRec text (`unix_time lat lon road_id` per line, trips ended by lines `-1`, `-2`, …), read by
+//   parseRnTrajRec.
 import Papa from 'papaparse';
-import type { LonLat } from './types';
+import type { LonLat, ValidationIssue } from './types';
 
 export interface GpsTrace {
   id: string;
@@ -12,6 +16,12 @@ export interface GpsTrace {
   times: number[];
   /** The source flagged the trace as having missing points (ECML MISSING_DATA=True). */
   missingData: boolean;
+  /** Where the trace comes from (a repository or file label); used for per-source counts. */
+  source?: string;
+  /** The source says the trace is cut part-way (a Kaggle-test style partial trip). */
+  partial?: boolean;
+  /** The source's points are a sparse subsample (RNTrajRec test inputs). */
+  sparse?: boolean;
 }
 
 export interface GpsParseResult {
@@ -19,7 +29,12 @@ export interface GpsParseResult {
   rows: number;
   /** Skipped rows by reason (e.g. "empty polyline": 3). */
   skipped: Record<string, number>;
+  /** The first skipped rows with their line (capped), so a user can find them. */
+  problems?: ValidationIssue[];
 }
+
+/** Skipped rows listed with their line; beyond this they are only counted. */
+const MAX_PROBLEMS = 20;
 
 /** ECML/PKDD sampling step. */
 export const ECML_STEP_S = 15;
@@ -69,43 +84,110 @@ function parseLinestring(s: string): LonLat[] | string {
 
 /** Parses one CSV text in either layout (detected from the header). */
 export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
-  const res: GpsParseResult = { traces: [], rows: 0, skipped: {} };
+  const res: GpsParseResult = { traces: [], rows: 0, skipped: {}, problems: [] };
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
     header: true,
     skipEmptyLines: true,
   });
+  // Rows never span lines in these layouts, so data row i sits on line i + 2 (blank lines skipped
+  // before it would put it later, never earlier).
+  const reject = (i: number, col: string, reason: string): void => {
+    skip(res, reason);
+    if (res.problems!.length < MAX_PROBLEMS) res.problems!.push({ file: fileLabel, line: i + 2, field: col, reason });
+  };
   const fields = parsed.meta.fields ?? [];
   const wkt = fields.includes('shape') && fields.includes('timestamps');
-  const ecml = fields.includes('POLYLINE') && fields.includes('TIMESTAMP');
-  if (!wkt && !ecml) {
-    throw new Error(`${fileLabel}: unknown GPS CSV layout (need POLYLINE+TIMESTAMP or shape+timestamps)`);
+  const derived = fields.includes('POLYLINE') && fields.includes('TIMESTAMPS');
+  const ecml = !derived && fields.includes('POLYLINE') && fields.includes('TIMESTAMP');
+  if (!wkt && !ecml && !derived) {
+    throw new Error(
+      `${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps)`,
+    );
   }
   parsed.data.forEach((row, i) => {
     res.rows++;
-    const id = (row.TRIP_ID ?? '').trim() || `${fileLabel}-${i + 1}`;
+    const sourceId = (row.SOURCE_ID ?? '').trim();
+    const repo = (row.SOURCE_REPO ?? '').trim();
+    const id = (row.TRIP_ID ?? '').trim() || (repo && sourceId ? `${repo.split('/').pop()}:${sourceId}` : `${fileLabel}-${i + 1}`);
     const missingData = (row.MISSING_DATA ?? '').trim().toLowerCase() === 'true';
     let points: LonLat[];
     let times: number[];
-    if (ecml) {
-      const start = Number(row.TIMESTAMP);
-      if (!row.TIMESTAMP || !Number.isFinite(start)) return skip(res, 'bad TIMESTAMP');
+    if (derived) {
       const pl = parsePolyline(row.POLYLINE ?? '');
-      if (typeof pl === 'string') return skip(res, pl);
+      if (typeof pl === 'string') return reject(i, 'POLYLINE', pl);
+      points = pl;
+      const ts = parseTimeList(row.TIMESTAMPS ?? '');
+      if (typeof ts === 'string') return reject(i, 'TIMESTAMPS', ts);
+      times = ts;
+      if (times.length !== points.length) return reject(i, 'TIMESTAMPS', 'timestamps/points length mismatch');
+    } else if (ecml) {
+      const start = Number(row.TIMESTAMP);
+      if (!row.TIMESTAMP || !Number.isFinite(start)) return reject(i, 'TIMESTAMP', 'bad TIMESTAMP');
+      const pl = parsePolyline(row.POLYLINE ?? '');
+      if (typeof pl === 'string') return reject(i, 'POLYLINE', pl);
       points = pl;
       times = points.map((_, k) => start + k * ECML_STEP_S);
     } else {
       const pl = parseLinestring(row.shape ?? '');
-      if (typeof pl === 'string') return skip(res, pl);
+      if (typeof pl === 'string') return reject(i, 'shape', pl);
       points = pl;
       const ts = (row.timestamps ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
       times = ts.map(Number);
-      if (times.some((t) => !Number.isFinite(t))) return skip(res, 'bad timestamps');
-      if (times.length !== points.length) return skip(res, 'timestamps/points length mismatch');
-      for (let k = 1; k < times.length; k++) if (times[k] < times[k - 1]) return skip(res, 'timestamps go backwards');
+      if (times.some((t) => !Number.isFinite(t))) return reject(i, 'timestamps', 'bad timestamps');
+      if (times.length !== points.length) return reject(i, 'timestamps', 'timestamps/points length mismatch');
+      for (let k = 1; k < times.length; k++) if (times[k] < times[k - 1]) return reject(i, 'timestamps', 'timestamps go backwards');
     }
-    if (points.length === 0) return skip(res, 'empty trace');
-    if (points.length < 2) return skip(res, 'single point');
-    res.traces.push({ id, points, times, missingData });
+    if (points.length === 0) return reject(i, derived || ecml ? 'POLYLINE' : 'shape', 'empty trace');
+    if (points.length < 2) return reject(i, derived || ecml ? 'POLYLINE' : 'shape', 'single point');
+    const trace: GpsTrace = { id, points, times, missingData, source: repo || fileLabel };
+    if ((row.PARTIAL ?? '').trim() === '1') trace.partial = true;
+    if ((row.SPARSE ?? '').trim() === '1') trace.sparse = true;
+    res.traces.push(trace);
+  });
+  return res;
+}
+
+function parseTimeList(s: string): number[] | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch {
+    return 'timestamps are not JSON';
+  }
+  if (!Array.isArray(v) || v.some((t) => typeof t !== 'number' || !Number.isFinite(t))) return 'bad timestamps';
+  const ts = v as number[];
+  for (let k = 1; k < ts.length; k++) if (ts[k] < ts[k - 1]) return 'timestamps go backwards';
+  return ts;
+}
+
+/**
+ * RNTrajRec's map-matched text files (`unix_time lat lon road_id` per line; a line `-k` ends trip
+ * k − 1). Trip k gets the id `<label>#<k>`, as the derived file's SOURCE_ID names it.
+ */
+export function parseRnTrajRec(text: string, label: string, source: string): GpsParseResult {
+  const res: GpsParseResult = { traces: [], rows: 0, skipped: {} };
+  let points: LonLat[] = [];
+  let times: number[] = [];
+  let k = 0;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    if (/^-\d+$/.test(line)) {
+      res.rows++;
+      if (points.length >= 2) res.traces.push({ id: `${label}#${k}`, points, times, missingData: false, source });
+      else skip(res, points.length === 0 ? 'empty trace' : 'single point');
+      points = [];
+      times = [];
+      k++;
+      return;
+    }
+    const f = line.split(/\s+/).map(Number);
+    if (f.length < 3 || f.slice(0, 3).some((x) => !Number.isFinite(x))) {
+      throw new Error(`${label}:${i + 1}: point: expected "unix_time lat lon road_id", got "${line.slice(0, 60)}"`);
+    }
+    points.push([f[2], f[1]]);
+    times.push(f[0]);
   });
   return res;
 }

@@ -3,7 +3,7 @@
 // 1-based physical line (header = line 1), the field and the reason, and all of them are thrown
 // together as one DatasetError so a user can fix a file in one pass.
 import Papa from 'papaparse';
-import type { Dataset, LonLat, Road, RoadNetwork, SplitName, TextFile, Trajectory, ValidationIssue } from './types';
+import type { Dataset, LonLat, Road, RoadNetwork, Route, SplitName, TextFile, Trajectory, ValidationIssue } from './types';
 import { DatasetError, SPLITS } from './types';
 import { buildOut } from './hoserWriter';
 import { polylineLengthM } from '../geo';
@@ -424,6 +424,47 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
   return trips;
 }
 
+/** Parses routes.csv (`route_id,rid_list,source`): untimed road sequences on the same network. */
+function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Route[] {
+  const name = file.name;
+  const routes: Route[] = [];
+  const nRoads = net ? net.roads.length : 0;
+  parseCsv(file, ['rid_list'], log, (columns) => {
+    const cRid = columns.get('rid_list')!;
+    const cId = columns.get('route_id') ?? -1;
+    const cSource = columns.get('source') ?? -1;
+    return (cells, line, index) => {
+      const before = log.count;
+      const items = splitList(cells[cRid]);
+      const roads: number[] = new Array<number>(items.length);
+      if (items.length < 2) log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
+      for (let k = 0; k < items.length; k++) {
+        const v = items[k];
+        if (!INT_RE.test(v)) {
+          log.add(name, line, 'rid_list', `index ${k}: ${show(v)} is not a road id (a non-negative integer)`);
+          break;
+        }
+        const id = Number(v);
+        if (net && id >= nRoads) {
+          log.add(name, line, 'rid_list', `index ${k}: road ${id} is out of range: roadmap.geo has ${nRoads} roads (ids 0..${nRoads - 1})`);
+          break;
+        }
+        roads[k] = id;
+        if (net && k > 0 && !net.out[roads[k - 1]].includes(id)) {
+          log.add(name, line, 'rid_list', `index ${k - 1}→${k}: road ${roads[k - 1]} → road ${id} is not connected in roadmap.rel`);
+          break;
+        }
+      }
+      if (log.count === before) {
+        const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `route-${index}`;
+        const source = cSource >= 0 ? cells[cSource].trim() : '';
+        routes.push({ id, roads, source });
+      }
+    };
+  });
+  return routes;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public API
 
@@ -443,13 +484,14 @@ export function readTrajectories(file: TextFile, net: RoadNetwork): Trajectory[]
   return trips;
 }
 
-type Role = 'geo' | 'rel' | SplitName;
+type Role = 'geo' | 'rel' | 'routes' | SplitName;
 
 /** Which dataset file a name denotes: directories, case, `.gz` and a `.csv` suffix are ignored. */
 export function datasetFileRole(fileName: string): Role | null {
   const b = baseName(fileName).toLowerCase().replace(/\.gz$/, '').replace(/\.csv$/, '');
   if (b === 'roadmap.geo') return 'geo';
   if (b === 'roadmap.rel') return 'rel';
+  if (b === 'routes') return 'routes';
   return (SPLITS as readonly string[]).includes(b) ? (b as SplitName) : null;
 }
 
@@ -474,6 +516,8 @@ export function readHoserDataset(files: TextFile[], name = 'dataset'): Dataset {
     const f = byRole.get(s);
     if (f) splits[s] = parseTrajectories(f, net, log);
   }
+  const routesFile = byRole.get('routes');
+  const routes = routesFile ? parseRoutes(routesFile, net, log) : undefined;
   log.throwIfAny();
-  return { name, network: net!, splits };
+  return routes ? { name, network: net!, splits, routes } : { name, network: net!, splits };
 }

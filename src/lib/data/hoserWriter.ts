@@ -1,7 +1,7 @@
 // Writes a Dataset in the HOSER/LibCity text format (DESIGN §3.1). The reader in hoserReader.ts
 // accepts everything written here; a round-trip test guards that.
 import Papa from 'papaparse';
-import type { Dataset, RoadNetwork, Trajectory, TextFile } from './types';
+import type { Dataset, RoadNetwork, Route, Trajectory, TextFile } from './types';
 import { SPLITS } from './types';
 
 /** ISO-8601 UTC without milliseconds, the HOSER time_list format: 2013-07-01T00:00:58Z. */
@@ -32,6 +32,12 @@ export function writeTrajectories(trips: Trajectory[]): string {
   return 'traj_id,rid_list,time_list\n' + (body ? body + '\n' : '');
 }
 
+export function writeRoutes(routes: Route[]): string {
+  const rows = routes.map((r) => [r.id, r.roads.join(','), r.source]);
+  const body = Papa.unparse(rows, { newline: '\n', quotes: [false, true, false] });
+  return 'route_id,rid_list,source\n' + (body ? body + '\n' : '');
+}
+
 /** All files of a dataset. Empty splits are omitted (a roadmap alone is a valid dataset). */
 export function writeHoserDataset(ds: Dataset): TextFile[] {
   const files: TextFile[] = [
@@ -41,6 +47,7 @@ export function writeHoserDataset(ds: Dataset): TextFile[] {
   for (const s of SPLITS) {
     if (ds.splits[s].length > 0) files.push({ name: `${s}.csv`, text: writeTrajectories(ds.splits[s]) });
   }
+  if (ds.routes && ds.routes.length > 0) files.push({ name: 'routes.csv', text: writeRoutes(ds.routes) });
   return files;
 }
 

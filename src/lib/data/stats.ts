@@ -7,6 +7,8 @@ export interface DatasetStats {
   roads: number;
   relations: number;
   trajectories: { train: number; val: number; test: number };
+  /** Untimed routes in routes.csv (0 when the dataset has none). */
+  routes: number;
   /** Distinct (first road, last road) pairs of test that also occur in train. */
   odOverlapTrainTest: number;
   avgRoadsPerTrip: number;
@@ -42,6 +44,7 @@ export function datasetStats(ds: Dataset): DatasetStats {
     roads: net.roads.length,
     relations: net.relOrigin.length,
     trajectories: { train: ds.splits.train.length, val: ds.splits.val.length, test: ds.splits.test.length },
+    routes: ds.routes?.length ?? 0,
     odOverlapTrainTest: overlap,
     avgRoadsPerTrip: avg(roads),
     avgDistanceKm: avg(km),

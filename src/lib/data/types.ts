@@ -35,11 +35,25 @@ export interface Trajectory {
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
+/**
+ * An untimed real route (routes.csv): a road sequence with no timestamps. Training data only (the
+ * teacher, and the student's next-road loss with time terms masked); never used for evaluation.
+ */
+export interface Route {
+  id: string;
+  /** Road ids, consecutive ones connected in roadmap.rel. */
+  roads: number[];
+  /** Where the route comes from (a corpus name). */
+  source: string;
+}
+
 export interface Dataset {
   name: string;
   network: RoadNetwork;
   /** Absent trajectory files give empty arrays: a roadmap alone is a valid dataset. */
   splits: Record<SplitName, Trajectory[]>;
+  /** routes.csv, optional in any dataset (absent = none). */
+  routes?: Route[];
 }
 
 /** One problem found while reading a dataset file. `line` is 1-based (the header is line 1). */

@@ -95,6 +95,7 @@ export function packedStats(net: RoadNetwork, splits: Record<SplitName, PackedTr
     roads: nRoads,
     relations: net.relOrigin.length,
     trajectories: { train: splits.train.count, val: splits.val.count, test: splits.test.count },
+    routes: 0,
     odOverlapTrainTest: overlap,
     avgRoadsPerTrip: avg(roads),
     avgDistanceKm: avg(km),

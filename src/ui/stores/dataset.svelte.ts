@@ -32,7 +32,7 @@ export interface LoadedDataset {
   data: RenderData;
   /** Wall time from request to result, in ms (includes the worker's transfer back). */
   loadMs: number;
-  source: 'embedded' | 'files' | 'simulated';
+  source: 'embedded' | 'files' | 'simulated' | 'matched';
 }
 
 export const EMBEDDED_NAME = 'Porto';
@@ -116,6 +116,12 @@ export class DatasetStore {
     this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated');
   }
 
+  /** Map-matches a raw GPS file onto the network of the dataset on screen (in the data worker). */
+  matchGps(file: File): void {
+    const onto = this.current?.data.name ?? EMBEDDED_NAME;
+    this.send({ type: 'match-gps', requestId: this.nextId++, file, name: `${file.name} matched on ${onto}` }, 'matched');
+  }
+
   dismissFailure(): void {
     this.failure = null;
   }
@@ -138,7 +144,7 @@ export class DatasetStore {
       const prev = this.current?.data.roads;
       // A simulated set runs on the network already on screen: keeping the same roads object lets
       // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
-      const data = prev && req.source === 'simulated' && sameRoads(prev, msg.data.roads) ? { ...msg.data, roads: prev } : msg.data;
+      const data = prev && (req.source === 'simulated' || req.source === 'matched') && sameRoads(prev, msg.data.roads) ? { ...msg.data, roads: prev } : msg.data;
       this.current = { data, loadMs: performance.now() - req.started, source: req.source };
       // Marks let a test or a demo read the time to data from the Performance API.
       performance.mark(`trajdistill:data-ready:${msg.requestId}`);

@@ -1,0 +1,82 @@
+// `data match --network <dir> --gps <file> --out <dir>`: map-matches raw GPS traces onto the road
+// network of an existing dataset. The output folder is a HOSER dataset with the same roadmap files
+// (byte for byte, so the same network fingerprint) and every matched trip in test.csv, ready for
+// `eval steps`, `generate` or the app.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { flagNumber, flagString, parseArgs } from './args';
+import { readDatasetDir } from './fsDataset';
+import { readHoserDataset, datasetFileRole } from '../lib/data/hoserReader';
+import { writeTrajectories } from '../lib/data/hoserWriter';
+import { formatMatchSummary, matchGpsText } from '../lib/data/matchTraces';
+import { networkFingerprint } from '../lib/data/fingerprint';
+import { DatasetError, formatIssue } from '../lib/data/types';
+
+const USAGE = `usage: data match --network <dataset dir> --gps <file> --out <dir> [--min-roads 5] [--json]
+  <file>  ECML/PKDD 2015 CSV (POLYLINE + TIMESTAMP), the WKT variant (shape + timestamps), or the
+          derived multi-source CSV (POLYLINE + TIMESTAMPS); .gz is read as gzip`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let netDir: string, gpsFile: string, out: string;
+  try {
+    netDir = flagString(p, 'network');
+    gpsFile = flagString(p, 'gps');
+    out = flagString(p, 'out');
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const minRoads = flagNumber(p, 'min-roads', 5);
+
+  // The network: only the roadmap files of the folder are read (its trips do not matter here).
+  let roadmapFiles;
+  let network;
+  try {
+    roadmapFiles = (await readDatasetDir(netDir)).filter((f) => {
+      const role = datasetFileRole(f.name);
+      return role === 'geo' || role === 'rel';
+    });
+    network = readHoserDataset(roadmapFiles, basename(netDir)).network;
+  } catch (e) {
+    if (e instanceof DatasetError) for (const i of e.issues) console.error(formatIssue(i));
+    else console.error(`error: ${(e as Error).message}`);
+    return 1;
+  }
+
+  let text: string;
+  try {
+    const buf = await readFile(gpsFile);
+    text = (gpsFile.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+  } catch (e) {
+    console.error(`${gpsFile}:0: (file): cannot read: ${(e as Error).message}`);
+    return 1;
+  }
+  let trips, summary;
+  try {
+    ({ trips, summary } = matchGpsText(network, basename(gpsFile), text, { minRoads }));
+  } catch (e) {
+    if (e instanceof DatasetError) for (const i of e.issues) console.error(formatIssue(i));
+    else console.error((e as Error).message);
+    return 1;
+  }
+
+  await mkdir(out, { recursive: true });
+  for (const f of roadmapFiles) {
+    const role = datasetFileRole(f.name);
+    const target = role === 'geo' ? 'roadmap.geo' : 'roadmap.rel';
+    // Same bytes as the source network (a .gz source is written out plain).
+    if (f.name.endsWith('.gz')) await writeFile(join(out, target), f.text);
+    else await copyFile(join(netDir, f.name), join(out, target));
+  }
+  await writeFile(join(out, 'test.csv'), writeTrajectories(trips));
+
+  if (p.flags.json) console.log(JSON.stringify({ ...summary, networkFingerprint: networkFingerprint(network), out }));
+  else console.log(`data match: ${formatMatchSummary(summary)} → ${join(out, 'test.csv')}`);
+  return 0;
+}
