@@ -89,6 +89,8 @@ export class StudentGenScorer implements BatchScorer, StartTimeAware {
 export interface LoadedStudent {
   checkpoint: Checkpoint;
   student: Student;
+  /** The batch context the checkpoint was trained with (candidate cap, prefix cap, clips). */
+  ctx: BatchContext;
   scorer: StudentGenScorer;
   /** Frees the scorer's cached embeddings and the model's variables. */
   dispose(): void;
@@ -130,6 +132,7 @@ export function loadStudentScorer(bytes: Uint8Array, network: RoadNetwork, deriv
   return {
     checkpoint: ck,
     student,
+    ctx,
     scorer,
     dispose: () => {
       scorer.dispose();

@@ -1,0 +1,134 @@
+// `eval steps`: teacher-forced step evaluation of a student or teacher checkpoint on a split's real
+// trips (issue 10, item 1), and with `--teacher` next to a student checkpoint, the gate: the
+// val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
+import { readFile } from 'node:fs/promises';
+import { flagNumber, flagString, parseArgs } from './args';
+import { loadDatasetWithDerived } from './fsDataset';
+import { parseSplit } from './generate';
+import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { teacherFromCheckpoint } from '../lib/train/session';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/train/studentBatch';
+import { loadStudentScorer } from '../lib/eval/protocol';
+import {
+  prepareWholeTrips,
+  studentStepLogProbs,
+  summariseSteps,
+  teacherGate,
+  teacherStepLogProbs,
+  tripStepStats,
+  type StepLogProbs,
+} from '../lib/eval/steps';
+import type { Dataset } from '../lib/data/types';
+import type { Derived } from '../lib/data/derivedTypes';
+import { initNodeBackend } from '../lib/runtime/node';
+
+const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/porto] [--split test] [--json] [--per-trip]
+                  [--teacher <teacher ckpt>] [--window 7] [--resamples 1000]
+  Teacher-forced scores at every step of every real trip of the split (whole trips, no cropping):
+  accuracy and NLL over the candidate roads, on all steps and on decision steps (≥ 2 candidates),
+  with trip-clustered bootstrap 95 % CIs, the uniform guess, and the share of decision steps whose
+  candidates share one ψ cell. A teacher checkpoint is scored through ψ with renormalisation over
+  the candidates, as the distillation loss sees it (window = the last --window cells).
+  --teacher with a student --checkpoint adds the gate: β chosen on val for log p + β·log q, and the
+  gain on --split with paired bootstrap CIs.`;
+
+type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
+
+function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; dispose: () => void } {
+  const kind = decodeCheckpoint(bytes).kind;
+  if (kind === 'teacher') {
+    const teacher = teacherFromCheckpoint(bytes, derived);
+    const ctx: BatchContext = { network: ds.network, derived, ...DEFAULT_BATCH_OPTIONS };
+    return {
+      kind,
+      score: async (split) => {
+        const trips = ds.splits[split];
+        return { ids: trips.map((t) => t.id), lp: await teacherStepLogProbs(teacher, derived, prepareWholeTrips(ctx, trips), window) };
+      },
+      dispose: () => teacher.dispose(),
+    };
+  }
+  const loaded = loadStudentScorer(bytes, ds.network, derived);
+  return {
+    kind,
+    score: async (split) => {
+      const trips = ds.splits[split];
+      return { ids: trips.map((t) => t.id), lp: await studentStepLogProbs(loaded.student, loaded.ctx, prepareWholeTrips(loaded.ctx, trips)) };
+    },
+    dispose: () => loaded.dispose(),
+  };
+}
+
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+function rounded<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isInteger(x) ? r4(x) : x))) as T;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let ckPath: string, split: 'train' | 'val' | 'test';
+  try {
+    ckPath = flagString(p, 'checkpoint');
+    split = parseSplit(flagString(p, 'split', 'test'));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const window = flagNumber(p, 'window', 7);
+  const resamples = flagNumber(p, 'resamples', 1000);
+  const backendName = flagString(p, 'backend', 'wasm');
+  if (backendName !== 'wasm' && backendName !== 'cpu') {
+    console.error(`error: --backend must be wasm or cpu, got "${backendName}"`);
+    return 2;
+  }
+  await initNodeBackend(backendName);
+  const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
+  const roadCell = derived.grid.roadCell;
+  let main;
+  try {
+    main = scorerFor(new Uint8Array(await readFile(ckPath)), dataset, derived, window);
+  } catch (e) {
+    console.error(`error: ${ckPath}: ${(e as Error).message}`);
+    return 1;
+  }
+  const teacherPath = typeof p.flags.teacher === 'string' ? p.flags.teacher : null;
+  try {
+    const t0 = performance.now();
+    const { ids, lp } = await main.score(split);
+    const per = tripStepStats(ids, lp, roadCell);
+    const out: Record<string, unknown> = { checkpoint: ckPath, kind: main.kind, split, ...summariseSteps(per, resamples) };
+    if (main.kind === 'teacher') out.window = window;
+    if (teacherPath) {
+      if (main.kind !== 'student') throw new Error('--teacher needs a student --checkpoint');
+      const teacher = scorerFor(new Uint8Array(await readFile(teacherPath)), dataset, derived, window);
+      try {
+        if (teacher.kind !== 'teacher') throw new Error(`${teacherPath} is a ${teacher.kind} checkpoint, not a teacher`);
+        const val = await main.score('val');
+        const valT = await teacher.score('val');
+        const testT = await teacher.score(split);
+        out.gate = {
+          teacher: teacherPath,
+          window,
+          ...teacherGate({ ids: val.ids, student: val.lp, teacher: valT.lp }, { ids, student: lp, teacher: testT.lp }, roadCell, undefined, resamples),
+        };
+      } finally {
+        teacher.dispose();
+      }
+    }
+    if (p.flags['per-trip']) out.perTrip = per.map((t) => ({ tripId: t.tripId, decisionSteps: t.decisionSteps, decisionNllSum: t.decisionNllSum, decisionCorrect: t.decisionCorrect }));
+    out.seconds = (performance.now() - t0) / 1000;
+    const res = rounded(out);
+    if (p.flags.json) console.log(JSON.stringify(res));
+    else console.log(JSON.stringify(res, null, 2));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    main.dispose();
+  }
+  return 0;
+}
