@@ -1,8 +1,9 @@
 // deck.gl layers of the comparison on the shared map: one PathLayer per route kind (real trips,
 // vanilla, distilled), OD markers, and a TripsLayer for the animation. Visibility goes through
 // `visible`, so a toggle never rebuilds the paths.
-import { PathLayer, ScatterplotLayer, TripsLayer } from 'deck.gl';
-import type { Layer, PickingInfo } from 'deck.gl';
+import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { TripsLayer } from '@deck.gl/geo-layers';
+import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { LonLat } from '../../lib/data/types';
 import { escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';

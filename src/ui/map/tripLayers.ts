@@ -1,7 +1,7 @@
 // deck.gl layers for real trips: one binary PathLayer per split, toggled with `visible` so a
 // filter change never re-tessellates the paths.
-import { PathLayer } from 'deck.gl';
-import type { PickingInfo } from 'deck.gl';
+import { PathLayer } from '@deck.gl/layers';
+import type { PickingInfo } from '@deck.gl/core';
 import type { SplitName } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import type { TripRender } from '../../../workers/dataMessages';

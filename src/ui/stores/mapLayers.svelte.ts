@@ -1,7 +1,7 @@
 // Views contribute deck.gl layers to the one shared map by owner key (e.g. 'data', later
 // 'compare'); the map draws them all in one MapboxOverlay, in owner registration order.
 import { untrack } from 'svelte';
-import type { Layer, PickingInfo } from 'deck.gl';
+import type { Layer, PickingInfo } from '@deck.gl/core';
 
 export interface TooltipContent {
   html: string;

@@ -1,8 +1,8 @@
 // deck.gl layers of the teaching view: the trip so far, the destination, the candidate next roads
 // coloured by probability, ψ(c) of each candidate, the teacher's window and its belief over cells,
 // the surprisal colouring and a synthetic detour. Pure: state in, layers out.
-import { PathLayer, PolygonLayer, ScatterplotLayer, TextLayer } from 'deck.gl';
-import type { Layer, PickingInfo } from 'deck.gl';
+import { PathLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { GridSpec } from '../../lib/data/derivedTypes';
 import type { LonLat } from '../../lib/data/types';
 import { cellPolygon, type Ring } from '../../lib/teach/cells';
