@@ -2,13 +2,13 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import {
   assertCompatible,
-  canonicalName,
   decodeCheckpoint,
   encodeCheckpoint,
   loadIntoVariables,
   weightsFromVariables,
   type Checkpoint,
 } from '../../src/lib/train/checkpoint';
+import { canonicalName } from '../../src/lib/train/variableNames';
 import { AdamW, DEFAULT_OPTIM } from '../../src/lib/train/optim';
 import { TeacherModel, type TeacherConfig } from '../../src/lib/models/teacher';
 

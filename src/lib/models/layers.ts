@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
-import { uniqueVariableName } from '../train/checkpoint';
+import { uniqueVariableName } from '../train/variableNames';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -179,7 +179,7 @@ export interface ParamInfo {
 /**
  * Owns a model's variables. Names are model-local ("road/gat0/lin_l/w"); the tf variable name is
  * `${prefix}/${name}`, with checkpoint.ts's "#k" suffix when another live model already holds it
- * (tfjs refuses duplicate variable names), so checkpoint.canonicalName gives the prefixed name back.
+ * (tfjs refuses duplicate variable names), so variableNames.canonicalName gives the prefixed name back.
  */
 export class ParamStore {
   private readonly params = new Map<string, ParamInfo>();

@@ -29,7 +29,7 @@
 // each row's distribution at its own last position — no attention across padding, one pass.
 import * as tf from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
-import { uniqueVariableName } from '../train/checkpoint';
+import { uniqueVariableName } from '../train/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
 // registers linear-time JS kernels for both (installFastKernels).
 import { gelu, installFastKernels, matMulFast, transposeLast2 } from './layers';

@@ -10,6 +10,7 @@
 // CRC-32 of the data, so truncated or corrupted files are refused with a clear message.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimState } from './optim';
+import { canonicalName } from './variableNames';
 
 export const CHECKPOINT_MAGIC = 'TRJDCKPT';
 export const CHECKPOINT_VERSION = 1;
@@ -60,25 +61,6 @@ interface Header {
   optimizerV?: TensorEntry[];
   totalFloats: number;
   crc32: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Variable naming. tfjs refuses two live variables with the same name, so a second instance of a
-// model gets "name#2"; checkpoints and optimiser state use the canonical name without the suffix,
-// so they load into any instance.
-
-/** `base`, or `base#k` with the smallest k ≥ 2 not registered yet in the tfjs engine. */
-export function uniqueVariableName(base: string): string {
-  const registered = tf.engine().registeredVariables;
-  if (registered[base] == null) return base;
-  for (let k = 2; ; k++) {
-    const name = `${base}#${k}`;
-    if (registered[name] == null) return name;
-  }
-}
-
-export function canonicalName(name: string): string {
-  return name.replace(/#\d+$/, '');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // tf.Variables owned by the optimiser; everything else is created inside tf.tidy, so the tensor
 // count stays flat across steps.
 import * as tf from '@tensorflow/tfjs';
-import { canonicalName } from './checkpoint';
+import { canonicalName } from './variableNames';
 
 export interface OptimConfig {
   lr: number;
@@ -60,7 +60,7 @@ export function lrAt(step: number, cfg: OptimConfig): number {
 
 export interface OptimState {
   step: number;
-  /** First / second moments keyed by canonical variable name (see checkpoint.canonicalName). */
+  /** First / second moments keyed by canonical variable name (see variableNames.canonicalName). */
   m: Record<string, Float32Array>;
   v: Record<string, Float32Array>;
 }
