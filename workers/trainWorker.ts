@@ -186,7 +186,10 @@ async function autosave(s: TrainingSession): Promise<void> {
 }
 
 function loadBytes(bytes: Uint8Array, name: string): void {
-  const s = current();
+  // Rebuild with the checkpoint's own settings (mode, λ, epochs, batch …): the schedule and the
+  // counters then continue where that run stopped, and the page's form shows what is running.
+  const saved = decodeCheckpoint(bytes).hyper as Partial<SessionHyper> | undefined;
+  const s = saved ? build({ ...hyper, ...saved }) : current();
   const ck = s.loadCheckpoint(bytes);
   post({ type: 'loaded', name, epoch: ck.training.epoch, step: ck.training.step, history: s.history.map((h) => ({ ...h })) });
   state(s.trainer.done ? 'done' : 'paused');
@@ -196,9 +199,6 @@ async function resumeSaved(): Promise<void> {
   const rec = await get<SavedRecord>(savedKey());
   if (!rec) throw new Error('no saved checkpoint for this dataset');
   const bytes = new Uint8Array(rec.bytes);
-  // Rebuild with the saved run's settings (size, mode, λ …) so the checkpoint fits.
-  const ck = decodeCheckpoint(bytes);
-  build({ ...hyper, ...(ck.hyper as Partial<SessionHyper>) });
   loadBytes(bytes, 'saved checkpoint');
 }
 
@@ -220,11 +220,16 @@ async function handle(msg: TrainRequest): Promise<void> {
       return;
     }
     case 'pause':
+      // Saved on every pause, not only at epoch ends: a reload or a closed tab then loses nothing.
       await session?.pause();
+      if (session && session.steps > 0) await autosave(session);
       return;
-    case 'step':
-      await current().step();
+    case 'step': {
+      const s = current();
+      await s.step();
+      await autosave(s);
       return;
+    }
     case 'stop':
       await session?.stop();
       return;

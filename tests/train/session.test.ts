@@ -190,4 +190,10 @@ describe('TrainingSession', () => {
     expect(h.lambda).toBe(0);
     expect(h.window).toBeGreaterThanOrEqual(1);
   });
+
+  it("normaliseHyper keeps only known keys: a checkpoint's extra `weights` note is not a setting", () => {
+    const form = normaliseHyper({ lambda: 0.5, epochs: 8 });
+    const fromCheckpoint = normaliseHyper({ ...form, weights: 'best epoch 3' } as Parameters<typeof normaliseHyper>[0]);
+    expect(JSON.stringify(fromCheckpoint)).toBe(JSON.stringify(form));
+  });
 });

@@ -92,7 +92,12 @@ export const HYPER_PRESETS = {
 
 /** Fills defaults and clamps values the trainer would reject. */
 export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
-  const o = { ...DEFAULT_HYPER, ...h };
+  // Only the known keys: a checkpoint's hyper also records e.g. `weights: "best epoch 3"`, which
+  // must not make a resumed run look like different settings.
+  const o = { ...DEFAULT_HYPER };
+  for (const k of Object.keys(DEFAULT_HYPER) as (keyof SessionHyper)[]) {
+    if (h[k] !== undefined) (o as Record<string, unknown>)[k] = h[k];
+  }
   const posInt = (v: number, d: number): number => (Number.isFinite(v) && v >= 1 ? Math.floor(v) : d);
   o.batch = posInt(o.batch, DEFAULT_HYPER.batch);
   o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);

@@ -62,6 +62,11 @@ export class TrainClient {
   epochs = $state.raw<(SessionEpochRecord | EpochRecord)[]>([]);
   saved = $state.raw<SavedInfo | null>(null);
   notice = $state.raw<Notice | null>(null);
+  /**
+   * Set when a checkpoint was loaded (saved run or upload): where its run stopped, so the counters
+   * show that position before the first new step. `seq` changes on every load.
+   */
+  resumedAt = $state.raw<{ epoch: number; step: number; seq: number } | null>(null);
   /** Bumped whenever `series` changes (the series object itself is not reactive). */
   version = $state(0);
   readonly series = new MetricSeries();
@@ -94,6 +99,7 @@ export class TrainClient {
   }
 
   configure(hyper: Partial<TrainHyper>): void {
+    this.resumedAt = null;
     this.series.clear();
     this.epochs = [];
     this.latest = null;
@@ -155,6 +161,8 @@ export class TrainClient {
         this.series.clear();
         for (const h of m.history) this.series.pushEpoch(h, true);
         this.epochs = m.history;
+        this.latest = null;
+        this.resumedAt = { epoch: m.epoch, step: m.step, seq: (this.resumedAt?.seq ?? 0) + 1 };
         this.version++;
         this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}.` };
         break;

@@ -1,0 +1,25 @@
+import { test, expect } from '@playwright/test';
+
+// Issue 13, item 1: a reload mid-run must not lose the run. Two single steps on wasm (each is
+// auto-saved), a reload, Resume: the counter shows the saved step, the settings are the saved
+// run's (no "Settings changed"), and the next step continues from there.
+test('resume after a reload continues the step count from the saved checkpoint', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?view=train&backend=wasm&batch=2&epochs=3&maxLen=16&lr=0.002');
+  const count = page.getByTestId('train-step-count');
+  await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText('1', { timeout: 60_000 });
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText('2', { timeout: 60_000 });
+  await expect(page.getByTestId('resume-offer')).toContainText('step 2', { timeout: 30_000 });
+
+  await page.reload();
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toContainText('step 2', { timeout: 120_000 });
+  await offer.getByRole('button', { name: 'Resume' }).click();
+  await expect(count).toHaveText('2', { timeout: 60_000 });
+  await expect(page.getByText('Settings changed')).toHaveCount(0);
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText('3', { timeout: 60_000 });
+});
