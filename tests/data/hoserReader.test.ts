@@ -248,6 +248,20 @@ describe('bad fixture corpus (tests/fixtures/bad)', () => {
   }
 });
 
+describe('a truncated roadmap.geo row', () => {
+  it('reports the root error and one re-synchronised geo_id problem, not one per later row', () => {
+    const m = tiny();
+    const lines = m.get('roadmap.geo')!.split('\n');
+    lines[2] = lines[2].slice(0, 30); // row 1 cut inside its quoted coordinates
+    m.set('roadmap.geo', lines.join('\n'));
+    const issues = issuesOf(() => readHoserDataset(asFiles(m)));
+    expect(issues[0]).toMatchObject({ file: 'roadmap.geo', line: 3, field: '(csv)' });
+    expect(issues.length).toBeLessThanOrEqual(3);
+    expect(issues.filter((i) => i.field === 'geo_id')).toHaveLength(1);
+    expect(issues.some((i) => i.file === 'roadmap.rel')).toBe(false);
+  });
+});
+
 describe('round trip through hoserWriter', () => {
   it('writeHoserDataset → readHoserDataset preserves roads, rels and trips', () => {
     const ds = readHoserDataset(asFiles(tiny()), 'tiny');

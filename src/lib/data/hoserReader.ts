@@ -220,6 +220,10 @@ export function normaliseHighway(raw: string): string | null {
 function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number } | null {
   const name = geo.name;
   const roads: Road[] = [];
+  let shift = 0;
+  let maxId = -1;
+  const issuesBefore = log.count;
+  let earlierIssues = 0;
   const rows = parseCsv(geo, ['coordinates', 'highway'], log, (columns) => {
     const cGeoId = columns.get('geo_id') ?? -1;
     const cCoords = columns.get('coordinates')!;
@@ -229,10 +233,17 @@ function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number }
       let ok = true;
       if (cGeoId >= 0) {
         const g = cells[cGeoId].trim();
-        if (!INT_RE.test(g) || Number(g) !== index) {
-          log.add(name, line, 'geo_id', `geo_id is ${show(g)} but this is data row ${index} (0-based): road ids must be the row index, dense from 0`);
+        const id = INT_RE.test(g) ? Number(g) : NaN;
+        if (id === index) shift = 0;
+        else if (id !== index + shift) {
+          const broken = earlierIssues > 0 ? ' (a broken row above merged or split lines)' : '';
+          log.add(name, line, 'geo_id', `geo_id is ${show(g)} but this is data row ${index} (0-based)${broken}: road ids must be the row index, dense from 0`);
           ok = false;
+          // After a broken row, re-synchronise on this id: one merged or split row is then one
+          // problem, not thousands of knock-on "row N" mismatches after it.
+          if (earlierIssues > 0 && Number.isFinite(id)) shift = id - index;
         }
+        if (INT_RE.test(g)) maxId = Math.max(maxId, Number(g));
       }
       const coords = parseCoordinates(cells[cCoords].trim(), (reason) => log.add(name, line, 'coordinates', reason));
       if (!coords) ok = false;
@@ -254,11 +265,14 @@ function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number }
         lengthM = polylineLengthM(coords);
       }
       if (ok && coords && highway !== null) roads[index] = { id: index, coords, highway, lengthM };
+      earlierIssues = log.count - issuesBefore;
     };
   });
   if (rows === null) return null;
   if (rows === 0) log.add(name, 2, '(file)', 'no roads: the file has a header but no data rows');
-  return { roads, rows };
+  // After a re-synchronisation the ids, not the row count, say how many roads the file meant to
+  // hold: roadmap.rel is range-checked against that, so a broken geo row does not flag every link.
+  return { roads, rows: shift !== 0 ? Math.max(rows, maxId + 1) : rows };
 }
 
 /** Parses roadmap.rel against `nRoads` (null when roadmap.geo could not be read: no range check). */
