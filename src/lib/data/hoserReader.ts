@@ -377,6 +377,32 @@ function splitOf(fileName: string): string {
 }
 
 /**
+ * Road ids of a rid_list, each checked as an integer, in range and connected to the one before
+ * (when the network is known). The first bad id ends the list; unconnected pairs are all reported.
+ */
+function parseRoadList(items: string[], net: RoadNetwork | null, report: (reason: string) => void): number[] {
+  const nRoads = net ? net.roads.length : 0;
+  const roads: number[] = new Array<number>(items.length);
+  for (let k = 0; k < items.length; k++) {
+    const v = items[k];
+    if (!INT_RE.test(v)) {
+      report(`index ${k}: ${show(v)} is not a road id (a non-negative integer)`);
+      break;
+    }
+    const id = Number(v);
+    if (net && id >= nRoads) {
+      report(`index ${k}: road ${id} is out of range: roadmap.geo has ${nRoads} roads (ids 0..${nRoads - 1})`);
+      break;
+    }
+    roads[k] = id;
+    if (net && k > 0 && !net.out[roads[k - 1]].includes(id)) {
+      report(`index ${k - 1}→${k}: road ${roads[k - 1]} → road ${id} is not connected in roadmap.rel`);
+    }
+  }
+  return roads;
+}
+
+/**
  * Parses one trajectory file. With `net` null (the roadmap itself was invalid) only the checks
  * that need no network run: the file is still reported in full.
  */
@@ -384,7 +410,6 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
   const name = file.name;
   const split = splitOf(name);
   const trips: Trajectory[] = [];
-  const nRoads = net ? net.roads.length : 0;
   parseCsv(file, ['rid_list', 'time_list'], log, (columns) => {
     const cRid = columns.get('rid_list')!;
     const cTime = columns.get('time_list')!;
@@ -392,24 +417,8 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
     return (cells, line, index) => {
       const before = log.count;
       const ridItems = splitList(cells[cRid]);
-      const roads: number[] = new Array<number>(ridItems.length);
       if (ridItems.length === 0) log.add(name, line, 'rid_list', 'rid_list is empty: a trajectory needs at least one road');
-      for (let k = 0; k < ridItems.length; k++) {
-        const v = ridItems[k];
-        if (!INT_RE.test(v)) {
-          log.add(name, line, 'rid_list', `index ${k}: ${show(v)} is not a road id (a non-negative integer)`);
-          break;
-        }
-        const id = Number(v);
-        if (net && id >= nRoads) {
-          log.add(name, line, 'rid_list', `index ${k}: road ${id} is out of range: roadmap.geo has ${nRoads} roads (ids 0..${nRoads - 1})`);
-          break;
-        }
-        roads[k] = id;
-        if (net && k > 0 && !net.out[roads[k - 1]].includes(id)) {
-          log.add(name, line, 'rid_list', `index ${k - 1}→${k}: road ${roads[k - 1]} → road ${id} is not connected in roadmap.rel`);
-        }
-      }
+      const roads = parseRoadList(ridItems, net, (reason) => log.add(name, line, 'rid_list', reason));
 
       const timeItems = splitList(cells[cTime]);
       const times: number[] = new Array<number>(timeItems.length);
@@ -442,7 +451,6 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
 function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Route[] {
   const name = file.name;
   const routes: Route[] = [];
-  const nRoads = net ? net.roads.length : 0;
   parseCsv(file, ['rid_list'], log, (columns) => {
     const cRid = columns.get('rid_list')!;
     const cId = columns.get('route_id') ?? -1;
@@ -450,25 +458,8 @@ function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Ro
     return (cells, line, index) => {
       const before = log.count;
       const items = splitList(cells[cRid]);
-      const roads: number[] = new Array<number>(items.length);
       if (items.length < 2) log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
-      for (let k = 0; k < items.length; k++) {
-        const v = items[k];
-        if (!INT_RE.test(v)) {
-          log.add(name, line, 'rid_list', `index ${k}: ${show(v)} is not a road id (a non-negative integer)`);
-          break;
-        }
-        const id = Number(v);
-        if (net && id >= nRoads) {
-          log.add(name, line, 'rid_list', `index ${k}: road ${id} is out of range: roadmap.geo has ${nRoads} roads (ids 0..${nRoads - 1})`);
-          break;
-        }
-        roads[k] = id;
-        if (net && k > 0 && !net.out[roads[k - 1]].includes(id)) {
-          log.add(name, line, 'rid_list', `index ${k - 1}→${k}: road ${roads[k - 1]} → road ${id} is not connected in roadmap.rel`);
-          break;
-        }
-      }
+      const roads = parseRoadList(items, net, (reason) => log.add(name, line, 'rid_list', reason));
       if (log.count === before) {
         const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `route-${index}`;
         const source = cSource >= 0 ? cells[cSource].trim() : '';
