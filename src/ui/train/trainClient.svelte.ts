@@ -137,6 +137,8 @@ export class TrainClient {
       case 'state':
         this.state = m.state;
         this.stateReason = m.reason ?? null;
+        // A "Loaded …" notice describes the run that just ended: it must not outlive Stop.
+        if (m.state === 'stopped' && this.notice?.kind === 'info') this.notice = null;
         if (m.reason && (m.state === 'stopped' || m.state === 'done')) this.notice = { kind: 'info', text: m.reason };
         break;
       case 'metrics': {
