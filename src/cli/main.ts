@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   eval: async () => (await import('./evaluate')).run,
   bench: async () => (await import('./bench')).run,
   simulate: async () => (await import('./simulate')).run,
+  'calibrate-time': async () => (await import('./calibrateTime')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -21,6 +22,8 @@ commands:
                                 build the embedded Porto dataset from raw OSM + GPS
   train …                       train the teacher or a student (see: train --help)
   generate …                    generate routes from a checkpoint
+  calibrate-time --checkpoint <ckpt>
+                                fit the hop-time scale on val and store it in the checkpoint
   eval …                        evaluate generated routes
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>

@@ -58,8 +58,9 @@ export class StudentGenScorer implements BatchScorer, StartTimeAware {
     ctx: BatchContext,
     derived: Derived,
     maxBatch = 512,
+    timeScale = 1,
   ) {
-    this.inner = new StudentScorer(student, ctx, derived, { startTime: (q) => this.startOf(q), maxBatch });
+    this.inner = new StudentScorer(student, ctx, derived, { startTime: (q) => this.startOf(q), maxBatch, timeScale });
   }
 
   setStartTimes(startOf: (q: StepQuery) => number): void {
@@ -128,7 +129,10 @@ export function loadStudentScorer(bytes: Uint8Array, network: RoadNetwork, deriv
     distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
     gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
   };
-  const scorer = new StudentGenScorer(student, ctx, derived, opts.maxBatch);
+  // Hop-time calibration fitted on val (`calibrate-time`); older checkpoints have none.
+  const ts = ck.hyper.timeScale;
+  const timeScale = typeof ts === 'number' && Number.isFinite(ts) && ts > 0 ? ts : 1;
+  const scorer = new StudentGenScorer(student, ctx, derived, opts.maxBatch, timeScale);
   return {
     checkpoint: ck,
     student,

@@ -491,6 +491,8 @@ export interface StudentScorerOptions {
   incremental?: boolean;
   /** Memory for cached keys/values; the cache is cleared beyond it (default 256 MiB). */
   kvBudgetBytes?: number;
+  /** Multiplies the predicted hop seconds (generate/timeCalibration.ts; default 1). */
+  timeScale?: number;
 }
 
 interface PrefixTimes {
@@ -779,13 +781,14 @@ export class StudentScorer implements BatchScorer {
     lp.dispose();
     tp.dispose();
     const { timeMean, timeStd } = this.derived;
+    const timeScale = this.opts.timeScale ?? 1;
     idx.forEach((i, b) => {
       const m = cands[b].length;
       const logProbs = new Float64Array(m);
       const timeSec = new Float64Array(m);
       for (let c = 0; c < m; c++) {
         logProbs[c] = lpv[b * C + c];
-        timeSec[c] = Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
+        timeSec[c] = timeScale * Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
       }
       this.known.set(keys[i], { times: times[i], cands: cands[b], sec: timeSec });
       out[i] = { candidates: cands[b], logProbs, timeSec };

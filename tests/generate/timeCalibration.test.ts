@@ -1,0 +1,42 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { prepareTrips } from '../../src/lib/train/studentBatch';
+import { fitTimeScale } from '../../src/lib/generate/timeCalibration';
+import { StudentScorer } from '../../src/lib/models/student';
+import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+
+let city: SynthCity;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  city = makeCity(5, 20, 10, 4);
+});
+
+describe('hop-time calibration', () => {
+  it('is Σ real / Σ predicted seconds on teacher-forced steps, and the scorer applies it', async () => {
+    const t = new StudentTrainer({
+      network: city.net, derived: city.derived, train: city.ds.splits.train, val: city.ds.splits.val,
+      studentConfig: { ...TINY_STUDENT, layers: 1 },
+      options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 5 },
+    });
+    try {
+      const prepared = prepareTrips(t.ctx, city.ds.splits.val);
+      const before = tf.memory().numTensors;
+      const cal = await fitTimeScale(t.student, t.ctx, prepared, 4);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(cal.hops).toBeGreaterThan(0);
+      expect(cal.scale).toBeCloseTo(cal.realSeconds / cal.predictedSeconds, 10);
+      // The real seconds are the val trips' own hops.
+      let real = 0;
+      for (const trip of city.ds.splits.val) for (let i = 1; i < trip.times.length; i++) real += trip.times[i] - trip.times[i - 1];
+      expect(cal.realSeconds).toBeCloseTo(real, 0);
+
+      const q = [{ prefix: city.ds.splits.val[0].roads.slice(0, 2), dest: city.ds.splits.val[0].roads.at(-1)! }];
+      const plain = new StudentScorer(t.student, t.ctx, city.derived).scoreBatch(q)[0];
+      const scaled = new StudentScorer(t.student, t.ctx, city.derived, { timeScale: 2.5 }).scoreBatch(q)[0];
+      for (let c = 0; c < plain.candidates.length; c++) expect(scaled.timeSec![c]).toBeCloseTo(2.5 * plain.timeSec![c], 6);
+    } finally {
+      t.dispose();
+    }
+  });
+});
