@@ -7,6 +7,10 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
 
+  // Issue 13, item 5: the view opens on an OD pair and says how many pairs' routes differ.
+  await expect(page.getByTestId('route-card')).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('od-differ')).toContainText(/differ on \d+ of \d+ OD pairs/);
+
   const rows = page.getByTestId('od-list').getByTestId('od-row');
   await expect(rows.first()).toBeVisible();
   await rows.first().click();

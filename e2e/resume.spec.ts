@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 // Issue 13, item 1: a reload mid-run must not lose the run. Two single steps on wasm (each is
 // auto-saved), a reload, Resume: the counter shows the saved step, the settings are the saved
 // run's (no "Settings changed"), and the next step continues from there.
-test('resume after a reload continues the step count from the saved checkpoint', async ({ page }) => {
+test('resume after a reload, and a trip to another view, continue the step count', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/?view=train&backend=wasm&batch=2&epochs=3&maxLen=16&lr=0.002');
   const count = page.getByTestId('train-step-count');
@@ -22,4 +22,13 @@ test('resume after a reload continues the step count from the saved checkpoint',
   await expect(page.getByText('Settings changed')).toHaveCount(0);
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('3', { timeout: 60_000 });
+
+  // Issue 13, item 2: another view and back keeps the run (the worker outlives the view).
+  await page.getByTestId('tab-data').click();
+  await expect(count).toHaveCount(0);
+  await page.getByTestId('tab-train').click();
+  await expect(count).toHaveText('3');
+  await expect(page.getByText('Settings changed')).toHaveCount(0);
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText('4', { timeout: 60_000 });
 });

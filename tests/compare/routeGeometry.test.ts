@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathsBounds, realTripPath, roadMidpoint, routePath, tripIndex } from '../../src/ui/compare/routeGeometry';
+import { offsetPath, pathsBounds, realTripPath, roadMidpoint, routePath, sameRoute, tripIndex } from '../../src/ui/compare/routeGeometry';
 import { compareHistograms, pathStats, quantile, realSplitStats } from '../../src/ui/compare/histograms';
 import type { PathBundle, TripRender } from '../../workers/dataMessages';
 import { haversineM } from '../../src/lib/geo';
@@ -103,5 +103,24 @@ describe('histograms', () => {
     expect(h!.series[2].shares[h!.bins]).toBe(1);
     expect(h!.series[2].jsd!).toBeGreaterThan(0.5);
     expect(compareHistograms([], [])).toBeNull();
+  });
+});
+
+describe('identical routes side by side', () => {
+  it('offsetPath shifts a path to the right of travel by the given metres', () => {
+    const east: [number, number][] = [[-8.61, 41.15], [-8.6, 41.15], [-8.59, 41.15]];
+    const o = offsetPath(east, 10);
+    // Travelling east, right is south: same longitudes, latitudes 10 m lower.
+    o.forEach((p, i) => {
+      expect(p[0]).toBeCloseTo(east[i][0], 9);
+      expect(haversineM(p, east[i])).toBeCloseTo(10, 1);
+      expect(p[1]).toBeLessThan(east[i][1]);
+    });
+  });
+
+  it('sameRoute compares the road sequences', () => {
+    expect(sameRoute({ roads: [1, 2, 3] }, { roads: [1, 2, 3] })).toBe(true);
+    expect(sameRoute({ roads: [1, 2, 3] }, { roads: [1, 2] })).toBe(false);
+    expect(sameRoute({ roads: [1, 2, 3] }, { roads: [1, 4, 3] })).toBe(false);
   });
 });

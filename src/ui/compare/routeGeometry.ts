@@ -63,6 +63,33 @@ export function routePath(roads: PathBundle, ids: number[], times: number[]): Ti
   return { path, timestamps };
 }
 
+/**
+ * The same polyline shifted `metres` to the right of its direction of travel (vertex normals from
+ * the neighbouring segments, in a local metric frame). Used to draw two identical routes side by
+ * side instead of one on top of the other.
+ */
+export function offsetPath(path: LonLat[], metres: number): LonLat[] {
+  if (path.length < 2) return path.slice();
+  const lat0 = path[0][1] * (Math.PI / 180);
+  const ky = 111_320;
+  const kx = ky * Math.cos(lat0);
+  return path.map((p, i) => {
+    const a = path[Math.max(0, i - 1)];
+    const b = path[Math.min(path.length - 1, i + 1)];
+    const dx = (b[0] - a[0]) * kx;
+    const dy = (b[1] - a[1]) * ky;
+    const len = Math.hypot(dx, dy);
+    if (len === 0) return [p[0], p[1]] as LonLat;
+    // Right-hand normal of (dx, dy) is (dy, −dx).
+    return [p[0] + ((dy / len) * metres) / kx, p[1] + ((-dx / len) * metres) / ky] as LonLat;
+  });
+}
+
+/** Whether two generated routes are the same road sequence. */
+export function sameRoute(a: { roads: number[] }, b: { roads: number[] }): boolean {
+  return a.roads.length === b.roads.length && a.roads.every((r, i) => r === b.roads[i]);
+}
+
 /** Trip index by id, for finding the real trips a route row names. */
 export function tripIndex(trips: TripRender): Map<string, number> {
   const m = new Map<string, number>();

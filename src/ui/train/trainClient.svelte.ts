@@ -178,3 +178,17 @@ export class TrainClient {
   }
 }
 
+
+/**
+ * The one training client of the page. It outlives the Train view: switching to another view and
+ * back keeps the worker, the run and its charts (issue: switching tabs killed training).
+ */
+export const trainClient = new TrainClient();
+
+// A closing or reloading tab would end a run in progress: ask first. Pauses and finished epochs are
+// auto-saved, so an unsaved loss is only the steps since the last of those.
+if (typeof addEventListener === 'function') {
+  addEventListener('beforeunload', (ev) => {
+    if (trainClient.state === 'running') ev.preventDefault();
+  });
+}
