@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { StudentTrainer, type NextCellTeacher } from '../../src/lib/train/studentTrainer';
+import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
 import { prepareTrips, type PreparedTrip } from '../../src/lib/train/studentBatch';
 import {
   clusteredBootstrap,
@@ -12,7 +12,7 @@ import {
   tripStepStats,
   type StepLogProbs,
 } from '../../src/lib/eval/steps';
-import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;
 beforeAll(async () => {
@@ -82,11 +82,7 @@ describe('clusteredBootstrap', () => {
 
 describe('eval steps on models', () => {
   it('student scores on whole trips match the trainer’s own evaluation', async () => {
-    const t = new StudentTrainer({
-      network: city.net, derived: city.derived, train: city.ds.splits.train, val: city.ds.splits.val,
-      studentConfig: { ...TINY_STUDENT, layers: 1 },
-      options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 3 },
-    });
+    const t = tinyTrainer(city, 3);
     try {
       const before = tf.memory().numTensors;
       const trips = city.ds.splits.val;

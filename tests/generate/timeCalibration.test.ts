@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { prepareTrips } from '../../src/lib/train/studentBatch';
 import { fitTimeScale } from '../../src/lib/generate/timeCalibration';
 import { StudentScorer } from '../../src/lib/models/student';
-import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;
 beforeAll(async () => {
@@ -14,11 +13,7 @@ beforeAll(async () => {
 
 describe('hop-time calibration', () => {
   it('is Σ real / Σ predicted seconds on teacher-forced steps, and the scorer applies it', async () => {
-    const t = new StudentTrainer({
-      network: city.net, derived: city.derived, train: city.ds.splits.train, val: city.ds.splits.val,
-      studentConfig: { ...TINY_STUDENT, layers: 1 },
-      options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 5 },
-    });
+    const t = tinyTrainer(city, 5);
     try {
       const prepared = prepareTrips(t.ctx, city.ds.splits.val);
       const before = tf.memory().numTensors;
