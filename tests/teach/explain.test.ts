@@ -72,6 +72,10 @@ describe('cells and URL state', () => {
     const back = parseTeachUrl(url.slice(url.indexOf('?')));
     expect(back).toEqual({ trip: 'a-1', step: 7, tau: 2.5, lambda: 0.01, model: 'distilled', tour: null });
     expect(url).toContain('backend=wasm');
+    // The URL counts steps as the screen does: state step 7 is "Step 8".
+    expect(url).toContain('step=8');
+    expect(parseTeachUrl('?step=10').step).toBe(9);
+    expect(parseTeachUrl('?step=0').step).toBeNull();
     const bad = parseTeachUrl('?tau=-1&lambda=x&step=-3&model=foo');
     expect(bad.tau).toBe(4.37);
     expect(bad.lambda).toBe(0.0014);

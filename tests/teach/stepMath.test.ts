@@ -67,12 +67,16 @@ describe('compareStudents / summariseTrip', () => {
     const vanilla = [2, 0, 0];
     const distilled = [0, 2, 0];
     const c = compareStudents(teacher, vanilla, distilled, 1, 2);
-    expect(c.movedTowardTeacher).toBe(true);
+    expect(c.towardTeacher).toBe(1);
     expect(c.helped).toBe(1);
     expect(c.klDistilled).toBeLessThan(c.klVanilla);
     const worse = compareStudents(teacher, distilled, vanilla, 1, 2);
-    expect(worse.movedTowardTeacher).toBe(false);
+    expect(worse.towardTeacher).toBe(-1);
     expect(worse.helped).toBe(-1);
+    // Near-equal students: no move and no help is claimed (0.392 vs 0.391 was called a move).
+    const same = compareStudents(teacher, vanilla, [2.001, 0, 0], 1, 2);
+    expect(same.towardTeacher).toBe(0);
+    expect(same.helped).toBe(0);
   });
 
   it('summarises accuracy and mean log-likelihood over labelled steps', () => {

@@ -103,9 +103,12 @@ export interface StudentComparison {
   /** p¹ of the true next road under each student (NaN without a label). */
   truthVanilla: number;
   truthDistilled: number;
-  /** True when the distilled student is closer to the teacher at this τ. */
-  movedTowardTeacher: boolean;
-  /** +1 distilled gives the true road more probability, −1 less, 0 equal or no label. */
+  /**
+   * +1 when the distilled student is closer to the teacher at this τ, −1 when further, 0 when the
+   * two KLs differ by less than 2 % (e.g. 0.392 vs 0.391: the screen must not call that a move).
+   */
+  towardTeacher: -1 | 0 | 1;
+  /** +1 distilled gives the true road more probability, −1 less, 0 within half a percentage point or no label. */
   helped: -1 | 0 | 1;
 }
 
@@ -121,8 +124,8 @@ export function compareStudents(teacherRaw: number[], vanilla: number[], distill
     klDistilled,
     truthVanilla,
     truthDistilled,
-    movedTowardTeacher: klDistilled < klVanilla,
-    helped: !(Math.abs(diff) > 1e-9) ? 0 : diff > 0 ? 1 : -1,
+    towardTeacher: Math.abs(klDistilled - klVanilla) <= 0.02 * Math.max(klVanilla, klDistilled, 1e-9) ? 0 : klDistilled < klVanilla ? 1 : -1,
+    helped: !(Math.abs(diff) > 0.005) ? 0 : diff > 0 ? 1 : -1,
   };
 }
 

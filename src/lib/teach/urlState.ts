@@ -1,10 +1,12 @@
-// The teaching view's shareable state: `?view=teach&trip=<id>&step=<k>&tau=<τ>&lambda=<λ>&model=…`.
+// The teaching view's shareable state: `?view=teach&trip=<id>&step=<n>&tau=<τ>&lambda=<λ>&model=…`.
+// `step` in the URL is 1-based, as the screen shows it ("Step 10" is step=10); the state is 0-based.
 // Parsing is forgiving (bad values fall back to defaults) so a hand-edited link still opens.
 
 export type StudentChoice = 'vanilla' | 'distilled';
 
 export interface TeachUrlState {
   trip: string | null;
+  /** 0-based step index (the URL carries it 1-based). */
   step: number | null;
   tau: number;
   lambda: number;
@@ -37,7 +39,7 @@ export function parseTeachUrl(search: string): TeachUrlState {
   const model = q.get('model');
   return {
     trip: q.get('trip') || null,
-    step: step !== null && step >= 0 ? Math.floor(step) : null,
+    step: step !== null && step >= 1 ? Math.floor(step) - 1 : null,
     tau: tau !== null && tau > 0 ? clamp(tau, TAU_RANGE) : DEFAULT_TAU,
     lambda: lambda !== null && lambda >= 0 ? Math.min(lambda, LAMBDA_RANGE[1]) : DEFAULT_LAMBDA,
     model: model === 'vanilla' || model === 'distilled' ? model : 'vanilla',
@@ -52,7 +54,7 @@ export function teachUrl(href: string, s: Omit<TeachUrlState, 'tour'> & { tour?:
   p.set('view', 'teach');
   if (s.trip !== null) p.set('trip', s.trip);
   else p.delete('trip');
-  if (s.step !== null) p.set('step', String(s.step));
+  if (s.step !== null) p.set('step', String(s.step + 1));
   else p.delete('step');
   p.set('tau', String(round(s.tau)));
   p.set('lambda', String(round(s.lambda)));

@@ -51,7 +51,7 @@ export const TOUR: TourStep[] = [
     id: 'psi',
     title: 'ψ: asking the teacher about a road',
     body:
-      'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are small, because it spreads its belief over thousands of cells. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice.',
+      'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the card shows how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
     highlight: 'psi',
     action: { show: { window: false, psi: true, belief: true, candidates: true } },
   },
