@@ -44,7 +44,8 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   await expect.poll(async () => Number(await slider.inputValue())).toBe(k0 + (dir === 'ArrowRight' ? 1 : -1));
   await page.keyboard.press(dir === 'ArrowRight' ? 'ArrowLeft' : 'ArrowRight');
   await expect.poll(async () => Number(await slider.inputValue())).toBe(k0);
-  await expect(page).toHaveURL(new RegExp(`step=${k0}(&|$)`));
+  // The URL's step is 1-based, as the screen shows it; the slider is 0-based.
+  await expect(page).toHaveURL(new RegExp(`step=${k0 + 1}(&|$)`));
   await expect(page).toHaveURL(/trip=/);
 
   // The guided tour, start to end.
