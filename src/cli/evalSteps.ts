@@ -7,10 +7,10 @@ import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { decodeCheckpoint } from '../lib/train/checkpoint';
 import { teacherFromCheckpoint } from '../lib/train/session';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/train/studentBatch';
+import { teacherRoadCells } from '../lib/models/teacher';
+import { DEFAULT_BATCH_OPTIONS, prepareWholeTrips, type BatchContext } from '../lib/train/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import {
-  prepareWholeTrips,
   studentStepLogProbs,
   summariseSteps,
   teacherGate,
@@ -23,24 +23,27 @@ import type { Derived } from '../lib/data/derivedTypes';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/porto] [--split test] [--json] [--per-trip]
-                  [--teacher <teacher ckpt>] [--window 7] [--resamples 1000]
+                  [--teacher <teacher ckpt>] [--window 7|all] [--resamples 1000]
   Teacher-forced scores at every step of every real trip of the split (whole trips, no cropping):
   accuracy and NLL over the candidate roads, on all steps and on decision steps (≥ 2 candidates),
   with trip-clustered bootstrap 95 % CIs, the uniform guess, and the share of decision steps whose
   candidates share one ψ cell. A teacher checkpoint is scored through ψ with renormalisation over
-  the candidates, as the distillation loss sees it (window = the last --window cells).
+  the candidates, as the distillation loss sees it (window = the last --window cells, or the whole
+  prefix with --window all).
   --teacher with a student --checkpoint adds the gate: β chosen on val for log p + β·log q, and the
   gain on --split with paired bootstrap CIs.`;
 
 type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
 
-function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; dispose: () => void } {
+/** The scorer of a checkpoint, and its ψ (the student's: the grid's centroid cells). */
+function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
   const kind = decodeCheckpoint(bytes).kind;
   if (kind === 'teacher') {
     const teacher = teacherFromCheckpoint(bytes, derived);
     const ctx: BatchContext = { network: ds.network, derived, ...DEFAULT_BATCH_OPTIONS };
     return {
       kind,
+      roadCell: teacherRoadCells(teacher.cfg, derived.grid),
       score: async (split) => {
         const trips = ds.splits[split];
         return { ids: trips.map((t) => t.id), lp: await teacherStepLogProbs(teacher, derived, prepareWholeTrips(ctx, trips), window) };
@@ -51,6 +54,7 @@ function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: num
   const loaded = loadStudentScorer(bytes, ds.network, derived);
   return {
     kind,
+    roadCell: derived.grid.roadCell,
     score: async (split) => {
       const trips = ds.splits[split];
       return { ids: trips.map((t) => t.id), lp: await studentStepLogProbs(loaded.student, loaded.ctx, prepareWholeTrips(loaded.ctx, trips)) };
@@ -78,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const window = flagNumber(p, 'window', 7);
+  const window = p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', 7);
   const resamples = flagNumber(p, 'resamples', 1000);
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') {
@@ -87,7 +91,6 @@ export async function run(args: string[]): Promise<number> {
   }
   await initNodeBackend(backendName);
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
-  const roadCell = derived.grid.roadCell;
   let main;
   try {
     main = scorerFor(new Uint8Array(await readFile(ckPath)), dataset, derived, window);
@@ -99,9 +102,10 @@ export async function run(args: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const { ids, lp } = await main.score(split);
-    const per = tripStepStats(ids, lp, roadCell);
+    const per = tripStepStats(ids, lp, main.roadCell);
     const out: Record<string, unknown> = { checkpoint: ckPath, kind: main.kind, split, ...summariseSteps(per, resamples) };
-    if (main.kind === 'teacher') out.window = window;
+    const windowLabel = Number.isFinite(window) ? window : 'all';
+    if (main.kind === 'teacher') out.window = windowLabel;
     if (teacherPath) {
       if (main.kind !== 'student') throw new Error('--teacher needs a student --checkpoint');
       const teacher = scorerFor(new Uint8Array(await readFile(teacherPath)), dataset, derived, window);
@@ -112,8 +116,8 @@ export async function run(args: string[]): Promise<number> {
         const testT = await teacher.score(split);
         out.gate = {
           teacher: teacherPath,
-          window,
-          ...teacherGate({ ids: val.ids, student: val.lp, teacher: valT.lp }, { ids, student: lp, teacher: testT.lp }, roadCell, undefined, resamples),
+          window: windowLabel,
+          ...teacherGate({ ids: val.ids, student: val.lp, teacher: valT.lp }, { ids, student: lp, teacher: testT.lp }, teacher.roadCell, undefined, resamples),
         };
       } finally {
         teacher.dispose();

@@ -13,7 +13,7 @@ import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
-import { TeacherModel, defaultTeacherConfig, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
 import { encodeCheckpoint } from '../lib/train/checkpoint';
 import {
@@ -28,11 +28,17 @@ import {
 
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
-                [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse]
+                [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
+                [--routes] [--anchor centroid|end] [--destination]
+                --routes adds the dataset's routes.csv (untimed real routes) to the training set;
+                --anchor end maps a road to the cell of its far end; --destination puts the
+                destination cell after SOT (beyond LM-TAD).
   train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
-                [--last-step-only] [--no-tau2] [--freeze-encoders]
+                [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
+                --seed sets the initialisation and batch order (and the --train-frac subset);
+                the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
 Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
 
@@ -79,18 +85,30 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     dropout: flagNumber(p, 'dropout', 0.1),
     collapse: p.flags.collapse === true,
   };
+  const anchor = flagString(p, 'anchor', 'centroid');
+  if (anchor !== 'centroid' && anchor !== 'end') throw new Error('--anchor must be centroid or end');
+  // Only the variants are written down: a default teacher's config stays as before.
+  if (anchor === 'end') cfg.anchor = 'end';
+  if (p.flags.destination === true) cfg.destination = true;
+  const roadCell = teacherRoadCells(cfg, grid);
   const special = { sot: grid.sot, eot: grid.eot };
-  const seqs = (split: 'train' | 'val') => ds.splits[split].map((t) => tripToTokens(t.roads, grid.roadCell, cfg.collapse, special));
+  const tokens = (roads: readonly number[]): number[] => tripToTokens(roads, roadCell, cfg.collapse, special, cfg.destination);
+  const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
+  if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
+  const trainSeqs = [...ds.splits.train.map((t) => tokens(t.roads)), ...routes.map((r) => tokens(r.roads))];
+  const valSeqs = ds.splits.val.map((t) => tokens(t.roads));
   const seed = flagNumber(p, 'seed', 1);
+  const patience = typeof p.flags.patience === 'string' ? flagNumber(p, 'patience', 2) : undefined;
   const train = {
     batchSize: flagNumber(p, 'batch', 32),
     epochs: flagNumber(p, 'epochs', 12),
     seed,
     optim: { ...DEFAULT_TEACHER_TRAIN.optim, lr: flagNumber(p, 'lr', DEFAULT_TEACHER_TRAIN.optim.lr) },
+    patience,
   };
   const model = new TeacherModel(cfg, seed);
-  const trainer = new TeacherTrainer(model, seqs('train'), seqs('val'), train);
-  log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ${model.paramCount} parameters; ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
+  const trainer = new TeacherTrainer(model, trainSeqs, valSeqs, train);
+  log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
   const start = Date.now();
   while (!trainer.done) {
     const m = trainer.step();
@@ -100,6 +118,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     }
   }
   if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
+  else if (trainer.message) log(trainer.message);
   const wall = (Date.now() - start) / 1000;
   trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
@@ -115,6 +134,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     config: cfg,
     params: model.paramCount,
     hyper: { ...train, warmupRatio: DEFAULT_TEACHER_TRAIN.warmupRatio },
+    trainSequences: { trips: ds.splits.train.length, routes: routes.length },
     seed,
     epochs: trainer.history,
     bestEpoch: trainer.bestEpoch,
@@ -154,6 +174,8 @@ function hyperFromFlags(p: ParsedArgs): SessionHyper {
     freezeEncoders: p.flags['freeze-encoders'] === true,
     size: flagString(p, 'size', d.size) as StudentSize,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
+    patience: flagNumber(p, 'patience', d.patience),
+    trainFrac: flagNumber(p, 'train-frac', d.trainFrac),
   });
 }
 
@@ -181,7 +203,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
         log(`  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`),
       epoch: (r) => {
         epochs.push({ ...r, wallSeconds: (Date.now() - start) / 1000 });
-        log(`epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), ${r.seconds.toFixed(1)} s`);
+        log(`epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, ${r.seconds.toFixed(1)} s`);
       },
       state: (s, reason) => {
         if (reason) log(`state ${s}: ${reason}`);
@@ -221,6 +243,9 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     bestEpoch: t.bestEpoch,
     valAcc: best?.valAcc ?? null,
     valChanceAcc: best?.valChanceAcc ?? null,
+    valNllDecision: best?.valNllDecision ?? null,
+    trainTrips: t.trainTripCount,
+    earlyStopped: t.earlyStopped,
     state: session.state,
     stopReason: t.stopReason,
     wallSeconds: wall,

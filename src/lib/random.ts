@@ -43,3 +43,14 @@ export function normalArray(rng: () => number, n: number, std: number): Float32A
   for (let i = 0; i < n; i++) out[i] = randNormal(rng) * std;
   return out;
 }
+
+/**
+ * The first ⌈frac·n⌉ items of one seeded shuffle (frac 1: the array itself). For one seed, smaller
+ * shares are subsets of larger ones, so a low-data run sees a part of what a larger run sees.
+ */
+export function nestedSubset<T>(items: readonly T[], frac: number, seed: number): T[] {
+  if (frac >= 1) return items.slice();
+  const order = shuffleInPlace(items.map((_, i) => i), makeRng((seed * 2_654_435_761 + 17) >>> 0));
+  const kept = order.slice(0, Math.max(1, Math.ceil(frac * items.length))).sort((a, b) => a - b);
+  return kept.map((i) => items[i]);
+}

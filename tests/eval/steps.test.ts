@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
-import { prepareTrips, type PreparedTrip } from '../../src/lib/train/studentBatch';
+import { prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/train/studentBatch';
 import {
   clusteredBootstrap,
-  prepareWholeTrips,
   studentStepLogProbs,
   summariseSteps,
   teacherGate,

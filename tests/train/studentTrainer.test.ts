@@ -147,6 +147,31 @@ describe('StudentTrainer', () => {
     expect(run(4)).not.toEqual(a);
   });
 
+  it('keeps the epoch with the lowest val decision NLL and stops after `patience` epochs without one', () => {
+    // lr 0: the weights never move, so every epoch scores the same and none beats the first.
+    const t = trainer({ lr: 0, epochs: 6, patience: 2 });
+    try {
+      while (!t.done) t.step();
+      expect(t.history).toHaveLength(3);
+      expect(t.earlyStopped).toBe(true);
+      expect(t.bestEpoch).toBe(0);
+      const nll = t.history.map((h) => h.valNllDecision as number);
+      expect(nll[0]).toBeGreaterThan(0);
+      expect(nll[1]).toBeCloseTo(nll[0], 6);
+      expect(t.bestValAcc).toBe(t.history[0].valAcc);
+    } finally {
+      t.dispose();
+    }
+    const free = trainer({ lr: 0, epochs: 3 });
+    try {
+      while (!free.done) free.step();
+      expect(free.history).toHaveLength(3);
+      expect(free.earlyStopped).toBe(false);
+    } finally {
+      free.dispose();
+    }
+  });
+
   it('streams batches (no prepared-trip cache) with the same losses as the cached path', () => {
     const run = (preparedCacheTrips: number) => {
       const t = trainer({ seed: 5, preparedCacheTrips });

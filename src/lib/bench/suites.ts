@@ -8,7 +8,7 @@ import { centroidDistance, generateRoutes, type GenOD } from '../generate/genera
 import type { BatchScorer, StepQuery } from '../generate/search';
 import { STUDENT_PRESETS, Student, StudentScorer, type StudentConfig } from '../models/student';
 import type { TeacherModel } from '../models/teacher';
-import { teacherWindow } from '../models/teacher';
+import { teacherRoadCells, teacherWindow } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { StudentTrainer, type NextCellTeacher } from '../train/studentTrainer';
 import { stepCandidates, type BatchContext } from '../train/studentBatch';
@@ -179,14 +179,15 @@ export function samplePrefixes(trips: Trajectory[], B: number, len: number, seed
 export async function latencyBench(o: LatencyBenchOptions): Promise<LatencyRow[]> {
   const len = o.prefixLen ?? 16;
   const w = o.window ?? 7;
-  const roadCell = o.derived.grid.roadCell;
+  const roadCell = teacherRoadCells(o.teacher.cfg, o.derived.grid);
   const rows: LatencyRow[] = [];
   for (const B of o.batches) {
     const queries = samplePrefixes(o.dataset.splits.test.concat(o.dataset.splits.train), B, len, (o.seed ?? 3) + B);
     const teacherStep = (): void => {
       const cands = queries.map((q) => stepCandidates(o.ctx, q.prefix[q.prefix.length - 1], q.dest).cands);
       const C = Math.max(1, ...cands.map((c) => c.length));
-      const windows = queries.map((q) => teacherWindow(q.prefix.map((r) => roadCell[r]), w, o.teacher.cfg.collapse));
+      const destCell = (q: StepQuery): number => (o.teacher.cfg.destination ? roadCell[q.dest] : -1);
+      const windows = queries.map((q) => teacherWindow(q.prefix.map((r) => roadCell[r]), w, o.teacher.cfg.collapse, destCell(q)));
       const flat = new Int32Array(B * C);
       cands.forEach((cs, b) => cs.forEach((c, j) => (flat[b * C + j] = b * o.teacher.cfg.vocabSize + roadCell[c])));
       const picked = tf.tidy(() => tf.gather(tf.reshape(o.teacher.nextCellLogProbs(windows), [-1]), tf.tensor1d(flat, 'int32')));

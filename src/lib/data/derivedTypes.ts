@@ -52,6 +52,8 @@ export interface GridVocab {
   vocabSize: number;
   /** ψ(road): cell of the road's centroid, clamped into the grid. */
   roadCell: Int32Array;
+  /** The cell of each road's far end (the point a car on it reaches): a teacher variant's ψ. */
+  roadEndCell: Int32Array;
 }
 
 /** Balanced graph partition of the roads into zones. */

@@ -62,8 +62,10 @@ export function cellCenter(spec: GridSpec, cell: number): LonLat {
 export function buildGridVocab(spec: GridSpec, features: RoadFeatures): GridVocab {
   const nCells = spec.nRows * spec.nCols;
   const roadCell = new Int32Array(features.n);
+  const roadEndCell = new Int32Array(features.n);
   for (let r = 0; r < features.n; r++) {
     roadCell[r] = cellOf(spec, features.centroid[2 * r], features.centroid[2 * r + 1]);
+    roadEndCell[r] = cellOf(spec, features.end[2 * r], features.end[2 * r + 1]);
   }
   return {
     spec,
@@ -73,5 +75,6 @@ export function buildGridVocab(spec: GridSpec, features: RoadFeatures): GridVoca
     sot: nCells + 2,
     vocabSize: nCells + 3,
     roadCell,
+    roadEndCell,
   };
 }

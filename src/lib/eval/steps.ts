@@ -10,9 +10,9 @@
 // lacks: log p_mix ∝ log p_student + β·log q_teacher, β chosen on val, gain measured on test.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
-import { buildBatch, prepareTrips, tripTeacherWindows, type BatchContext, type PreparedTrip } from '../train/studentBatch';
+import { buildBatch, prepareWholeTrips, tripTeacherWindows, windowChunks, type BatchContext, type PreparedTrip } from '../train/studentBatch';
+import { teacherRoadCells } from '../models/teacher';
 import type { NextCellTeacher } from '../train/studentTrainer';
 import { makeRng } from '../random';
 
@@ -23,11 +23,6 @@ export interface StepLogProbs {
   logProbs: Float32Array[];
 }
 
-/** Whole-trip preparation: the context's prefix cap is lifted to the longest trip. */
-export function prepareWholeTrips(ctx: BatchContext, trips: Trajectory[]): PreparedTrip[] {
-  const longest = trips.reduce((m, t) => Math.max(m, t.roads.length), 1);
-  return prepareTrips({ ...ctx, maxLen: Math.max(ctx.maxLen, longest) }, trips);
-}
 
 /** Student log-probabilities at every step, batched by trips of similar length to limit padding. */
 export async function studentStepLogProbs(student: Student, ctx: BatchContext, prepared: PreparedTrip[], maxTokens = 8192): Promise<StepLogProbs> {
@@ -79,13 +74,15 @@ export async function teacherStepLogProbs(
   window: number,
   chunkRows = 1024,
 ): Promise<StepLogProbs> {
-  const roadCell = derived.grid.roadCell;
+  const roadCell = teacherRoadCells(teacher.cfg, derived.grid);
   const collapse = teacher.cfg?.collapse ?? false;
   const raw: Float32Array[] = prepared.map((p) => new Float32Array(p.candOffset[p.steps]));
   const rows: { trip: number; step: number; window: number[] }[] = [];
-  prepared.forEach((p, i) => tripTeacherWindows(p, roadCell, window, collapse).forEach((w, s) => rows.push({ trip: i, step: s, window: w })));
-  for (let r0 = 0; r0 < rows.length; r0 += chunkRows) {
-    const part = rows.slice(r0, r0 + chunkRows);
+  prepared.forEach((p, i) =>
+    tripTeacherWindows(p, roadCell, window, collapse, teacher.cfg?.destination).forEach((w, s) => rows.push({ trip: i, step: s, window: w })),
+  );
+  for (const [r0, r1] of windowChunks(rows.map((r) => r.window), chunkRows)) {
+    const part = rows.slice(r0, r1);
     const flat: number[] = [];
     const picked = tf.tidy(() => {
       const probs = teacher.nextCellProbs(part.map((r) => r.window));

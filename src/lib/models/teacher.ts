@@ -28,6 +28,7 @@
 // attention is causal, so the padding after position k never influences position k, and we read
 // each row's distribution at its own last position — no attention across padding, one pass.
 import * as tf from '@tensorflow/tfjs';
+import type { GridVocab } from '../data/derivedTypes';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
@@ -45,6 +46,23 @@ export interface TeacherConfig {
   dropout: number;
   /** Tokenisation: collapse consecutive duplicate cells (see the note at the top). */
   collapse: boolean;
+  /**
+   * Which point of a road ψ maps to a cell: its centroid (LM-TAD, the default) or its far end.
+   * Porto's OSM roads are short (median 55 m), so on 36 % of decision steps every candidate's
+   * centroid lies in the current cell and the teacher cannot tell them apart; far ends split them
+   * (18 %). Absent in checkpoints written before this option: centroid.
+   */
+  anchor?: 'centroid' | 'end';
+  /**
+   * Beyond LM-TAD: every sequence starts [SOT, destination cell, …], so the teacher knows where the
+   * trip goes, as the student does. Windows then carry the destination cell first (see teacherWindow).
+   */
+  destination?: boolean;
+}
+
+/** ψ as this teacher sees roads: the grid cell of each road's centroid or of its far end. */
+export function teacherRoadCells(cfg: Pick<TeacherConfig, 'anchor'> | undefined, grid: GridVocab): Int32Array {
+  return cfg?.anchor === 'end' ? grid.roadEndCell : grid.roadCell;
 }
 
 /**
@@ -77,24 +95,28 @@ export function tripToCells(roads: readonly number[], roadCell: Int32Array, coll
   return out;
 }
 
-/** [SOT, c1 … cn, EOT] for a road sequence. */
+/** [SOT, c1 … cn, EOT] for a road sequence; [SOT, ψ(destination), c1 … cn, EOT] with `destination`. */
 export function tripToTokens(
   roads: readonly number[],
   roadCell: Int32Array,
   collapse: boolean,
   special: Pick<SpecialTokens, 'sot' | 'eot'>,
+  destination = false,
 ): number[] {
-  return [special.sot, ...tripToCells(roads, roadCell, collapse), special.eot];
+  const head = destination && roads.length > 0 ? [special.sot, roadCell[roads[roads.length - 1]]] : [special.sot];
+  return [...head, ...tripToCells(roads, roadCell, collapse), special.eot];
 }
 
 /**
  * The teacher's input window for a prediction after the prefix `prefixCells` (one cell per prefix
  * road, uncollapsed): collapse if the teacher was trained that way, then keep the last w cells.
+ * A destination-conditioned teacher gets its destination cell `destCell` in front.
  */
-export function teacherWindow(prefixCells: readonly number[], w: number, collapse: boolean): number[] {
+export function teacherWindow(prefixCells: readonly number[], w: number, collapse: boolean, destCell = -1): number[] {
   let cells: number[] = prefixCells.slice();
   if (collapse) cells = cells.filter((c, i) => i === 0 || c !== cells[i - 1]);
-  return Number.isFinite(w) ? cells.slice(Math.max(0, cells.length - w)) : cells;
+  const kept = Number.isFinite(w) ? cells.slice(Math.max(0, cells.length - w)) : cells;
+  return destCell >= 0 ? [destCell, ...kept] : kept;
 }
 
 interface Block {
@@ -255,7 +277,10 @@ export class TeacherModel {
 
   nextCellLogProbs(windows: number[][]): tf.Tensor2D {
     const maxCells = this.cfg.blockSize - 1;
-    const seqs = windows.map((w) => [this.special.sot, ...w.slice(Math.max(0, w.length - maxCells))]);
+    // A destination-conditioned window keeps its first token (the destination) when cut.
+    const cut = (w: number[]): number[] =>
+      w.length <= maxCells ? w : this.cfg.destination ? [w[0], ...w.slice(w.length - maxCells + 1)] : w.slice(w.length - maxCells);
+    const seqs = windows.map((w) => [this.special.sot, ...cut(w)]);
     const { batch, T } = this.padBatch(seqs);
     const last = seqs.map((s, r) => r * T + s.length - 1);
     return tf.tidy(() => {
@@ -272,17 +297,31 @@ export class TeacherModel {
    * blockSize−1 predictions (EOT then falls outside the window).
    */
   anomalyScore(cells: number[][]): number[] {
-    const seqs = cells.map((c) => [this.special.sot, ...c, this.special.eot]);
+    const seqs = cells.map((c) => this.scoredTokens(c));
     const { logp, rows } = this.targetLogProbs(seqs, false);
     const values = logp.dataSync();
     logp.dispose();
     const sum = new Float64Array(cells.length);
     const count = new Float64Array(cells.length);
+    const seen = new Int32Array(cells.length);
     for (let i = 0; i < values.length; i++) {
+      // A destination teacher's first prediction is the destination itself: not part of the trip.
+      if (seen[rows[i]]++ < this.headTargets) continue;
       sum[rows[i]] -= values[i];
       count[rows[i]] += 1;
     }
     return Array.from(sum, (s, r) => (count[r] > 0 ? s / count[r] : NaN));
+  }
+
+  /** [SOT, c1 … cn, EOT], with the destination cell (cn) after SOT for a destination teacher. */
+  scoredTokens(cells: readonly number[]): number[] {
+    const head = this.cfg.destination && cells.length > 0 ? [this.special.sot, cells[cells.length - 1]] : [this.special.sot];
+    return [...head, ...cells, this.special.eot];
+  }
+
+  /** Leading predictions of scoredTokens that are not trip cells (the destination's). */
+  get headTargets(): number {
+    return this.cfg.destination ? 1 : 0;
   }
 
   dispose(): void {

@@ -11,10 +11,8 @@ import { syntheticDetour, type DetourOptions } from './detour';
  * Cells beyond the teacher's block size are not scored (NaN).
  */
 export function tripSurprisal(teacher: TeacherModel, cells: readonly number[]): number[] {
-  const { sot, eot } = teacher.special;
-  const tokens = [sot, ...cells, eot];
-  const { logp } = teacher.targetLogProbs([tokens], false);
-  const values = logp.dataSync();
+  const { logp } = teacher.targetLogProbs([teacher.scoredTokens(cells)], false);
+  const values = logp.dataSync().subarray(teacher.headTargets);
   logp.dispose();
   const out = new Array<number>(cells.length + 1).fill(NaN);
   for (let i = 0; i < values.length && i < out.length; i++) out[i] = -values[i];

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GridSpec } from '../data/derivedTypes';
 import type { Trajectory } from '../data/types';
-import { tripToCells, type TeacherModel } from '../models/teacher';
+import { teacherRoadCells, tripToCells, type TeacherModel } from '../models/teacher';
 import type { Student } from '../models/student';
 import { buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../train/studentBatch';
 import { softenedStudent, softenedTeacher, klDivergence } from '../train/distill';
@@ -88,12 +88,12 @@ function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): n
 export function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajectory, opts: ExplainOptions): TripExplanation {
   const { teacher } = models;
   const grid = ctx.derived.grid;
-  const roadCell = grid.roadCell;
+  const roadCell = teacherRoadCells(teacher.cfg, grid);
   const collapse = teacher.cfg.collapse;
   const prepared = prepareTrip(ctx, trip, 0);
   const roads = Array.from(prepared.roads);
   const cells = roads.map((r) => roadCell[r]);
-  const windows = tripTeacherWindows(prepared, roadCell, opts.window, collapse);
+  const windows = tripTeacherWindows(prepared, roadCell, opts.window, collapse, teacher.cfg.destination);
   const topK = opts.topK ?? 24;
   const nCells = grid.nCells;
   const van = models.vanilla ? studentLogits(models.vanilla, ctx, trip) : null;

@@ -16,6 +16,7 @@ import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
 import { Student, STUDENT_PRESETS, type StudentConfig } from '../models/student';
 import { TeacherModel, type TeacherConfig } from '../models/teacher';
+import { nestedSubset } from '../random';
 import {
   StudentTrainer,
   type EpochRecord,
@@ -64,6 +65,10 @@ export interface SessionHyper {
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
    */
   maxLen: number;
+  /** Early stopping after this many epochs without a lower val decision NLL (0: run all epochs). */
+  patience: number;
+  /** Share of the train trips used: a seeded prefix of one shuffle, so smaller shares nest. */
+  trainFrac: number;
 }
 
 export const DEFAULT_HYPER: SessionHyper = {
@@ -82,6 +87,8 @@ export const DEFAULT_HYPER: SessionHyper = {
   freezeEncoders: false,
   size: 'small',
   maxLen: 128,
+  patience: 0,
+  trainFrac: 1,
 };
 
 /** λ/τ/w presets: the thesis's Beijing optimum (DESIGN §4.3) and the Porto run of the thesis code. */
@@ -105,6 +112,8 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.window = posInt(o.window, DEFAULT_HYPER.window);
   o.maxLen = posInt(o.maxLen, DEFAULT_HYPER.maxLen);
   o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
+  o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
+  if (!(o.trainFrac > 0 && o.trainFrac <= 1)) o.trainFrac = 1;
   if (!(o.tau > 0)) o.tau = DEFAULT_HYPER.tau;
   if (!(o.lambda >= 0)) o.lambda = 0;
   if (!(o.lr > 0)) o.lr = DEFAULT_HYPER.lr;
@@ -300,7 +309,7 @@ export class TrainingSession {
     this.trainer = new StudentTrainer({
       network: init.dataset.network,
       derived: init.derived,
-      train: init.dataset.splits.train,
+      train: nestedSubset(init.dataset.splits.train, h.trainFrac, h.seed),
       val: init.dataset.splits.val,
       teacher: h.mode === 'distilled' ? init.teacher : undefined,
       studentConfig: cfg,
@@ -319,6 +328,7 @@ export class TrainingSession {
         epochs: h.epochs,
         seed: h.seed,
         maxLen: h.maxLen,
+        patience: h.patience,
       },
     });
   }

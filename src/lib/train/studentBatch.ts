@@ -119,6 +119,12 @@ export function prepareTrips(ctx: BatchContext, trips: Trajectory[]): PreparedTr
   return out;
 }
 
+/** Whole-trip preparation: the context's prefix cap is lifted to the longest trip. */
+export function prepareWholeTrips(ctx: BatchContext, trips: Trajectory[]): PreparedTrip[] {
+  const longest = trips.reduce((m, t) => Math.max(m, t.roads.length), 1);
+  return prepareTrips({ ...ctx, maxLen: Math.max(ctx.maxLen, longest) }, trips);
+}
+
 /**
  * A padded batch. B trips, T = longest prefix, N = total prediction steps (all steps of all trips,
  * row-major by trip), C = most candidates at any step. Padding: road/zone id 0, candidate id 0 with
@@ -148,7 +154,6 @@ export interface StudentBatch {
   candMask: Float32Array; // [N*C]
   candFeat: Float32Array; // [N*C*2] (metric_dis, metric_angle)
   /** ψ-cell of each candidate (teacher vocabulary). */
-  candCells: Int32Array; // [N*C]
   label: Int32Array; // [N]
   labelMask: Float32Array; // [N]
   timeLabel: Float32Array; // [N], normalised
@@ -194,7 +199,7 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
     N += p.steps;
     for (let i = 0; i < p.steps; i++) C = Math.max(C, p.candOffset[i + 1] - p.candOffset[i]);
   }
-  const { zones, grid } = ctx.derived;
+  const { zones } = ctx.derived;
   const tripIndex = new Int32Array(B);
   const lengths = new Int32Array(B);
   const roadIds = new Int32Array(B * T);
@@ -210,7 +215,6 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
   const candIds = new Int32Array(N * C);
   const candMask = new Float32Array(N * C);
   const candFeat = new Float32Array(N * C * 2);
-  const candCells = new Int32Array(N * C);
   const label = new Int32Array(N);
   const labelMask = new Float32Array(N);
   const timeLabel = new Float32Array(N);
@@ -244,7 +248,6 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
         candMask[n * C + c] = 1;
         candFeat[(n * C + c) * 2] = p.metricDis[s + c];
         candFeat[(n * C + c) * 2 + 1] = p.metricAngle[s + c];
-        candCells[n * C + c] = grid.roadCell[road];
       }
       if (p.label[i] >= 0) {
         label[n] = p.label[i];
@@ -259,7 +262,7 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
   }
   return {
     B, T, N, C, tripIndex, lengths, roadIds, zoneIds, timeFeat, distMat, gapMat, stepPos, stepTrip,
-    stepIndex, lastStep, destZone, candIds, candMask, candFeat, candCells, label, labelMask, timeLabel,
+    stepIndex, lastStep, destZone, candIds, candMask, candFeat, label, labelMask, timeLabel,
     timeMask, nValid,
   };
 }
@@ -267,15 +270,36 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
 /**
  * The teacher's input for every step of one trip: the ψ-cells of the prefix r_0..r_i, the last `w`
  * of them (fewer at the start). With `collapse`, consecutive repeats are collapsed first, as
- * models/teacher.ts teacherWindow does (same result, built incrementally in O(steps·w)).
+ * models/teacher.ts teacherWindow does (same result, built incrementally in O(steps·w)). With
+ * `destination`, each window starts with the cell of the trip's last road, the student's destination.
  */
-export function tripTeacherWindows(p: PreparedTrip, roadCell: Int32Array, w: number, collapse: boolean): number[][] {
+export function tripTeacherWindows(p: PreparedTrip, roadCell: Int32Array, w: number, collapse: boolean, destination = false): number[][] {
   const out: number[][] = [];
   const seq: number[] = [];
+  const head = destination && p.roads.length > 0 ? [roadCell[p.roads[p.roads.length - 1]]] : [];
   for (let i = 0; i < p.steps; i++) {
     const c = roadCell[p.roads[i]];
     if (!collapse || seq.length === 0 || seq[seq.length - 1] !== c) seq.push(c);
-    out.push(Number.isFinite(w) ? seq.slice(Math.max(0, seq.length - w)) : seq.slice());
+    out.push([...head, ...(Number.isFinite(w) ? seq.slice(Math.max(0, seq.length - w)) : seq)]);
+  }
+  return out;
+}
+
+/** Consecutive row ranges [start, end) whose windows hold at most `maxTokens` tokens together. */
+export function windowChunks(windows: readonly number[][], maxRows: number, maxTokens = 65536): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let s = 0;
+  while (s < windows.length) {
+    let e = s + 1;
+    let longest = windows[s].length + 1;
+    while (e < windows.length && e - s < maxRows) {
+      const l = Math.max(longest, windows[e].length + 1);
+      if ((e + 1 - s) * l > maxTokens) break;
+      longest = l;
+      e++;
+    }
+    out.push([s, e]);
+    s = e;
   }
   return out;
 }
@@ -300,7 +324,7 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
   const steps = queries.map((q) => stepCandidates(ctx, q.prefix[q.prefix.length - 1], q.dest));
   const C = Math.max(1, ...steps.map((s) => s.cands.length));
   const N = B;
-  const { zones, grid } = ctx.derived;
+  const { zones } = ctx.derived;
   const batch: StudentBatch = {
     B, T, N, C,
     tripIndex: Int32Array.from(queries.map((_, b) => b)),
@@ -318,7 +342,6 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
     candIds: new Int32Array(N * C),
     candMask: new Float32Array(N * C),
     candFeat: new Float32Array(N * C * 2),
-    candCells: new Int32Array(N * C),
     label: new Int32Array(N),
     labelMask: new Float32Array(N),
     timeLabel: new Float32Array(N),
@@ -349,7 +372,6 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
       batch.candMask[b * C + c] = 1;
       batch.candFeat[(b * C + c) * 2] = st.dis[c];
       batch.candFeat[(b * C + c) * 2 + 1] = st.ang[c];
-      batch.candCells[b * C + c] = grid.roadCell[st.cands[c]];
     }
   }
   return { batch, cands: steps.map((s) => s.cands) };

@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG, type EncodedNetwork } from '../models/student';
+import { teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { distillationLoss } from './distill';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
@@ -33,7 +34,9 @@ import {
   buildBatch,
   prepareTrip,
   prepareTrips,
+  prepareWholeTrips,
   tripTeacherWindows,
+  windowChunks,
   type BatchContext,
   type PreparedTrip,
   type StudentBatch,
@@ -43,8 +46,8 @@ import {
 export interface NextCellTeacher {
   /** [rows, vocab] next-cell probabilities given the last w cells of each prefix. */
   nextCellProbs(windows: number[][]): tf.Tensor2D;
-  /** Teacher tokenisation: collapse consecutive duplicate cells (TeacherModel.cfg.collapse). */
-  cfg?: { collapse: boolean };
+  /** Teacher tokenisation (TeacherModel.cfg): collapsed repeats, ψ anchor, destination first. */
+  cfg?: Pick<TeacherConfig, 'collapse' | 'anchor' | 'destination'>;
 }
 
 export type TrainMode = 'vanilla' | 'distilled';
@@ -77,6 +80,8 @@ export interface StudentTrainerOptions {
   cacheTeacher: boolean;
   /** Teacher rows per forward pass (bounds the [rows, vocab] output). */
   teacherChunk: number;
+  /** Early stopping: stop after this many epochs without a lower val decision NLL (0: never). */
+  patience: number;
   /**
    * Group trips of similar length into the same batch (within windows of 8 batches of a shuffled
    * epoch; batch order shuffled again). Padding to the longest trip otherwise makes the trajectory
@@ -111,6 +116,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   maxLen: DEFAULT_BATCH_OPTIONS.maxLen,
   cacheTeacher: true,
   teacherChunk: 512,
+  patience: 0,
   bucketWindow: 8,
   preparedCacheTrips: 20_000,
 };
@@ -157,6 +163,8 @@ export interface EvalResult {
    */
   valAccDecision: number;
   valChanceAccDecision: number;
+  /** Mean NLL over decision steps: what selects the best epoch (lower is better). */
+  valNllDecision: number;
   decisionSteps: number;
 }
 
@@ -255,8 +263,10 @@ export class StudentTrainer {
   readonly ctx: BatchContext;
   readonly optimizer: AdamW;
   readonly history: EpochRecord[] = [];
+  /** The epoch with the lowest val decision NLL, and its val accuracy (what the UI shows). */
   bestEpoch = -1;
   bestValAcc = -Infinity;
+  private bestValNll = Infinity;
   /** Set when the NaN/Inf guard stopped training. */
   stopReason: string | null = null;
 
@@ -342,7 +352,13 @@ export class StudentTrainer {
   }
 
   get done(): boolean {
-    return this.stopReason !== null || this.epoch >= this.opts.epochs;
+    return this.stopReason !== null || this.epoch >= this.opts.epochs || this.earlyStopped;
+  }
+
+  /** True once `patience` epochs in a row brought no better val decision NLL. */
+  get earlyStopped(): boolean {
+    const p = this.opts.patience;
+    return p > 0 && this.bestEpoch >= 0 && this.epoch - 1 - this.bestEpoch >= p;
   }
 
   get trainTripCount(): number {
@@ -393,7 +409,7 @@ export class StudentTrainer {
     if (missing.length === 0) return out;
     const teacher = this.teacher as NextCellTeacher;
     const collapse = teacher.cfg?.collapse ?? false;
-    const roadCell = this.derived.grid.roadCell;
+    const roadCell = teacherRoadCells(teacher.cfg, this.derived.grid);
     // Flatten all steps of the missing trips, then run the teacher in chunks of rows.
     const windows: number[][] = [];
     const rowTrip: number[] = [];
@@ -401,15 +417,13 @@ export class StudentTrainer {
     for (const i of missing) {
       const p = trips[i];
       out[i] = new Float32Array(p.candOffset[p.steps]);
-      tripTeacherWindows(p, roadCell, this.opts.window, collapse).forEach((w, s) => {
+      tripTeacherWindows(p, roadCell, this.opts.window, collapse, teacher.cfg?.destination).forEach((w, s) => {
         windows.push(w);
         rowTrip.push(i);
         rowStep.push(s);
       });
     }
-    const chunk = Math.max(1, this.opts.teacherChunk);
-    for (let r0 = 0; r0 < windows.length; r0 += chunk) {
-      const r1 = Math.min(windows.length, r0 + chunk);
+    for (const [r0, r1] of windowChunks(windows, Math.max(1, this.opts.teacherChunk))) {
       const flatIdx: number[] = [];
       const dest: Array<[number, number]> = [];
       let V = 0;
@@ -705,7 +719,8 @@ export class StudentTrainer {
     const weights = yield* this.weightsTask();
     if (this.valTrips.length > 0) {
       Object.assign(rec, yield* this.evaluateTask(this.valTrips, 64));
-      if ((rec.valAcc ?? -Infinity) > this.bestValAcc) {
+      if ((rec.valNllDecision ?? Infinity) < this.bestValNll) {
+        this.bestValNll = rec.valNllDecision as number;
         this.bestValAcc = rec.valAcc as number;
         this.bestEpoch = this.epoch;
         this.bestWeights = weights;
@@ -731,7 +746,7 @@ export class StudentTrainer {
     return undefined;
   }
 
-  /** Puts the best epoch's weights (by validation accuracy) into the student; false if none. */
+  /** Puts the best epoch's weights (by val decision NLL) into the student; false if none. */
   restoreBest(): boolean {
     if (!this.bestWeights) return false;
     this.student.setWeights(this.bestWeights);
@@ -759,7 +774,10 @@ export class StudentTrainer {
   }
 
   private *evaluateTask(trips: Trajectory[], batchTrips: number): DeviceTask<EvalResult> {
-    const prepared = trips === this.valTrips ? (this.valPrepared ??= prepareTrips(this.ctx, trips)) : prepareTrips(this.ctx, trips);
+    // Validation scores whole trips (no cropping), in length order so batches pad little.
+    const whole = (): PreparedTrip[] => prepareWholeTrips(this.ctx, trips).sort((a, b) => a.steps - b.steps);
+    const prepared = trips === this.valTrips ? (this.valPrepared ??= whole()) : whole();
+    const ctx = { ...this.ctx, maxLen: Number.MAX_SAFE_INTEGER };
     let correct = 0;
     let steps = 0;
     let chance = 0;
@@ -767,12 +785,13 @@ export class StudentTrainer {
     let decCorrect = 0;
     let decSteps = 0;
     let decChance = 0;
+    let decNll = 0;
     const cached = this.student.encodedIsCached;
     const enc = cached ? this.student.encodeNetwork() : tf.tidy(() => this.student.encodeNetwork());
     try {
       for (let i = 0; i < prepared.length; i += batchTrips) {
         const trips = prepared.slice(i, i + batchTrips);
-        const batch = buildBatch(this.ctx, trips);
+        const batch = buildBatch(ctx, trips);
         const [pred, nll] = tf.tidy(() => {
           const { logits } = this.student.forward(batch, enc);
           const lp = tf.logSoftmax(logits);
@@ -797,6 +816,7 @@ export class StudentTrainer {
           if (m >= 2) {
             decSteps++;
             decChance += 1 / m;
+            decNll += nv[n];
             if (pv[n] === batch.label[n]) decCorrect++;
           }
         }
@@ -813,6 +833,7 @@ export class StudentTrainer {
       valSteps: steps,
       valAccDecision: decCorrect / dd,
       valChanceAccDecision: decChance / dd,
+      valNllDecision: decSteps > 0 ? decNll / decSteps : NaN,
       decisionSteps: decSteps,
     };
   }
@@ -841,6 +862,8 @@ export class StudentTrainer {
     this.bestValAcc = s.bestValAcc ?? -Infinity;
     this.history.length = 0;
     if (s.history) this.history.push(...s.history);
+    // Older checkpoints selected on accuracy and kept no NLL: any finite NLL then wins once.
+    this.bestValNll = this.history.find((h) => h.epoch === this.bestEpoch)?.valNllDecision ?? Infinity;
     this.running = freshRunning();
     this.lastGood = null; // re-read before the next update
   }

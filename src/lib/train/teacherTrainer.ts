@@ -18,6 +18,8 @@ export interface TeacherTrainConfig {
   warmupRatio: number;
   /** Sequences per validation batch. */
   evalBatchSize: number;
+  /** Early stopping: stop after this many epochs without a better validation loss (absent: never). */
+  patience?: number;
 }
 
 /** nanoGPT-like settings scaled for a small model: lr 1e-3 → 1e-4, β2 0.95, wd 0.1, clip 1. */
@@ -265,8 +267,12 @@ export class TeacherTrainer {
       this.best = weightsFromVariables(this.model.variables);
     }
     this.epoch += 1;
+    const stale = this.bestEpoch >= 0 ? this.epoch - 1 - this.bestEpoch : 0;
     if (this.epoch >= this.cfg.epochs) this.status = 'done';
-    else this.startEpoch();
+    else if (this.cfg.patience !== undefined && this.val.length > 0 && stale >= this.cfg.patience) {
+      this.status = 'done';
+      this.message = `early stop: no better validation loss for ${stale} epochs`;
+    } else this.startEpoch();
     return log;
   }
 
