@@ -36,7 +36,7 @@ const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/port
 type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
 
 /** The scorer of a checkpoint, and its ψ (the student's: the grid's centroid cells). */
-function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
+export function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
   const kind = decodeCheckpoint(bytes).kind;
   if (kind === 'teacher') {
     const teacher = teacherFromCheckpoint(bytes, derived);

@@ -24,7 +24,9 @@ const USAGE = `usage:
       runs the protocol (N OD pairs per split and seed, N = min(n, trips in the split)) for
       vanilla.ckpt and distilled.ckpt and writes the report and the per-OD route sample
   eval steps --checkpoint <ckpt> [--split test] [--json] [--per-trip] [--teacher <ckpt>]
-      teacher-forced step accuracy/NLL over candidate roads with CIs (see: eval steps --help)`;
+      teacher-forced step accuracy/NLL over candidate roads with CIs (see: eval steps --help)
+  eval paired-steps --vanilla <ckpts> --distilled <ckpts> [--split test] [--out <json>]
+      seed-paired effect of distillation on those steps, t-interval across seeds`;
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -164,6 +166,7 @@ function printHeadline(models: Record<string, Record<string, Record<string, unkn
 export async function run(args: string[]): Promise<number> {
   if (args[0] === 'report') return report(args.slice(1));
   if (args[0] === 'steps') return (await import('./evalSteps')).run(args.slice(1));
+  if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);
     return args.length ? 0 : 2;

@@ -15,6 +15,9 @@ export const PUSH_DOWN_RGB: RGB = [239, 123, 134];
 
 export const hex = ([r, g, b]: RGB): string => '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
 
+/** Candidate letters are neutral, so no letter reads as the teacher's or a student's colour. */
+export const LETTER_RGB: RGB = [223, 228, 236];
+
 /** Letters naming the candidates on the map and in the bars. */
 export const CAND_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

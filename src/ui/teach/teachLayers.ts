@@ -10,7 +10,7 @@ import type { StepView } from '../../lib/teach/explain';
 import { polylineCentroid } from '../../lib/geo';
 import { escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
-import { CAND_LETTERS, DEST_RGB, PREFIX_RGB, TEACHER_RGB, WINDOW_RGB, hex, probColor, surprisalColor, type RGB } from './palette';
+import { CAND_LETTERS, DEST_RGB, LETTER_RGB, PREFIX_RGB, TEACHER_RGB, WINDOW_RGB, hex, probColor, surprisalColor, type RGB } from './palette';
 
 export interface TeachLayerInput {
   grid: GridSpec;
@@ -172,7 +172,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
         updateTriggers: { getColor: [inp.colorBy.join(',')] },
       }),
     );
-    const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: probColor(inp.colorBy[i] ?? 0) }));
+    const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: LETTER_RGB }));
     layers.push(
       new TextLayer<LabelDatum>({
         id: 'teach-cand-labels',

@@ -16,8 +16,11 @@ export interface TourAction {
   show?: { window: boolean; psi: boolean; belief: boolean; candidates: boolean };
   surprisal?: boolean;
   detour?: boolean;
-  /** Frame the whole trip (and stop following the car) instead of the current step. */
-  frame?: 'trip' | 'step';
+  /**
+   * Frame the whole trip (and stop following the car), the current step, or the current step with
+   * the destination in view (the first step points at the red dot).
+   */
+  frame?: 'trip' | 'step' | 'step-dest';
 }
 
 export interface TourStep {
@@ -37,7 +40,7 @@ export const TOUR: TourStep[] = [
     body:
       'A real Porto taxi trip. Blue: where the car has been. Red dot: where it is going. At every road the student model (HOSER) must pick the next road among the few that connect — the lettered candidates, coloured by probability. The white halo is the road the driver really took.',
     highlight: 'map',
-    action: { telling: true, tau: 1, model: 'vanilla', colorBy: 'teacher', show: ALL_OFF, surprisal: false, detour: false },
+    action: { telling: true, tau: 1, model: 'vanilla', colorBy: 'teacher', show: ALL_OFF, surprisal: false, detour: false, frame: 'step-dest' },
   },
   {
     id: 'teacher',

@@ -1,0 +1,116 @@
+// `eval paired-steps`: the seed-paired protocol on teacher-forced steps (issue 10, item 3). Each
+// distilled checkpoint is paired with the vanilla one of the same training seed; the effect of
+// distillation on decision NLL and accuracy is the mean per-seed difference with a t-interval.
+import { readFile, writeFile } from 'node:fs/promises';
+import { flagString, parseArgs } from './args';
+import { loadDatasetWithDerived } from './fsDataset';
+import { parseSplit } from './generate';
+import { scorerFor } from './evalSteps';
+import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { summariseSteps, tripStepStats } from '../lib/eval/steps';
+import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict } from '../lib/eval/paired';
+import { initNodeBackend } from '../lib/runtime/node';
+import { roundDeep } from '../lib/bench/stats';
+
+const USAGE = `usage: eval paired-steps --vanilla <a.ckpt,b.ckpt,…> --distilled <c.ckpt,d.ckpt,…>
+                          [--dataset public/data/porto] [--split test] [--label <text>] [--out <file.json>]
+  Pairs vanilla and distilled student checkpoints by their training seed (each seed once in each
+  arm), scores every one teacher-forced on the split's whole trips, and reports per seed and as
+  paired effects (distilled − vanilla) with a 95 % t-interval across seeds. A verdict per metric
+  claims an effect only when its interval excludes 0; the overall verdict is the majority.`;
+
+interface ArmRow {
+  seed: number;
+  checkpoint: string;
+  decisionNll: number;
+  decisionAcc: number;
+  decisionSteps: number;
+}
+
+async function seedOf(path: string): Promise<{ seed: number; hyper: Record<string, unknown> }> {
+  const ck = decodeCheckpoint(new Uint8Array(await readFile(path)));
+  if (ck.kind !== 'student') throw new Error(`${path} is a ${ck.kind} checkpoint, not a student`);
+  const seed = ck.hyper.seed;
+  if (typeof seed !== 'number') throw new Error(`${path}: hyper.seed is missing`);
+  return { seed, hyper: ck.hyper };
+}
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let vanilla: string[], distilled: string[], split: 'train' | 'val' | 'test';
+  try {
+    vanilla = flagString(p, 'vanilla').split(',').filter(Boolean);
+    distilled = flagString(p, 'distilled').split(',').filter(Boolean);
+    split = parseSplit(flagString(p, 'split', 'test'));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  await initNodeBackend('wasm');
+  const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
+  const t0 = performance.now();
+  const score = async (paths: string[]): Promise<{ rows: ArmRow[]; hyper: Record<string, unknown>[] }> => {
+    const rows: ArmRow[] = [];
+    const hyper: Record<string, unknown>[] = [];
+    for (const path of paths) {
+      const meta = await seedOf(path);
+      const s = scorerFor(new Uint8Array(await readFile(path)), dataset, derived, 7);
+      try {
+        const { ids, lp } = await s.score(split);
+        const sum = summariseSteps(tripStepStats(ids, lp, s.roadCell), 0);
+        rows.push({ seed: meta.seed, checkpoint: path, decisionNll: sum.decisionNll, decisionAcc: sum.decisionAcc, decisionSteps: sum.decisionSteps });
+        hyper.push(meta.hyper);
+      } finally {
+        s.dispose();
+      }
+    }
+    return { rows, hyper };
+  };
+  try {
+    const v = await score(vanilla);
+    const d = await score(distilled);
+    const seeds = v.rows.map((r) => r.seed);
+    if (new Set(seeds).size !== seeds.length) throw new Error(`--vanilla repeats a seed: ${seeds.join(', ')}`);
+    const byseed = new Map(d.rows.map((r) => [r.seed, r]));
+    if (byseed.size !== d.rows.length) throw new Error(`--distilled repeats a seed: ${d.rows.map((r) => r.seed).join(', ')}`);
+    const unpaired = [...seeds.filter((s) => !byseed.has(s)), ...d.rows.map((r) => r.seed).filter((s) => !seeds.includes(s))];
+    if (unpaired.length > 0) throw new Error(`seeds without a partner in the other arm: ${unpaired.join(', ')}`);
+    const pairs = v.rows.map((r) => [r, byseed.get(r.seed) as ArmRow] as const);
+    const effect = (k: 'decisionNll' | 'decisionAcc', lowerIsBetter: boolean) => {
+      const e = pairedEffect(
+        pairs.map(([a]) => a[k]),
+        pairs.map(([, b]) => b[k]),
+      );
+      return { ...e, verdict: effectVerdict(e, lowerIsBetter) as EffectVerdict };
+    };
+    const effects = { decisionNll: effect('decisionNll', true), decisionAcc: effect('decisionAcc', false) };
+    const h = d.hyper[0] ?? {};
+    const out = roundDeep(
+      {
+        label: typeof p.flags.label === 'string' ? p.flags.label : null,
+        split,
+        trainingSeeds: seeds,
+        recipe: { lambda: h.lambda, tau: h.tau, window: h.window, trainFrac: h.trainFrac ?? 1, epochs: h.epochs, patience: h.patience ?? 0, maxLen: h.maxLen },
+        vanilla: v.rows,
+        distilled: pairs.map(([, b]) => b),
+        effects,
+        verdict: majorityVerdict([effects.decisionNll.verdict, effects.decisionAcc.verdict]),
+        seconds: (performance.now() - t0) / 1000,
+        command: `npm run cli -- eval ${args.join(' ')}`,
+      },
+      5,
+    );
+    const text = JSON.stringify(out, null, 2);
+    const file = typeof p.flags.out === 'string' ? p.flags.out : null;
+    if (file) await writeFile(file, text + '\n');
+    console.log(text);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
