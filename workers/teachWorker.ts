@@ -7,7 +7,7 @@ import { fetchAsset, readDatasetSource } from './datasetFiles';
 import type { Dataset, LonLat, SplitName, Trajectory } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
-import { TeacherModel, defaultTeacherConfig } from '../src/lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig, teacherRoadCells } from '../src/lib/models/teacher';
 import { SMALL_STUDENT_CONFIG, Student, type StudentConfig } from '../src/lib/models/student';
 import { assertCompatible, decodeCheckpoint, loadIntoVariables } from '../src/lib/train/checkpoint';
 import { teacherFromCheckpoint } from '../src/lib/train/session';
@@ -114,69 +114,71 @@ async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void>
   }
   if (trips.length === 0) throw new Error('the dataset has no validation or test trips to explain');
   post({ type: 'progress', phase: 'finding a telling example' });
-  const telling = findTelling(trips);
+  const telling = await findTelling(trips);
   const info: Record<TeachModelName, TeachModelInfo> = { teacher: t.info, vanilla: v.info, distilled: ds.info };
   post({ type: 'ready', backend, models: info, window, trips, telling, grid: derived.grid.spec });
   // The distribution is not needed for the first screen: compute it after `ready`.
   setTimeout(() => {
-    try {
-      scoreDistribution();
-    } catch (e) {
-      post({ type: 'error', message: `anomaly scores: ${(e as Error).message}` });
-    }
+    scoreDistribution().catch((e: unknown) => post({ type: 'error', message: `anomaly scores: ${(e as Error).message}` }));
   }, 0);
 }
 
 /** Deterministic: the most telling step among the first validation trips of a useful length. */
-function findTelling(trips: TripListEntry[]): { trip: string; step: number } {
+async function findTelling(trips: TripListEntry[]): Promise<{ trip: string; step: number }> {
   const pool = trips.filter((t) => t.roads >= 12 && t.roads <= 80).slice(0, TELLING_SCAN);
   let best = { trip: trips[0].id, step: 0, score: -Infinity };
   for (const entry of pool.length ? pool : trips.slice(0, 1)) {
-    const exp = explainTrip(batchCtx!, models!, tripById.get(entry.id)!.trip, { window });
+    const exp = await explainTrip(batchCtx!, models!, tripById.get(entry.id)!.trip, { window });
     const b = bestStep(exp);
     if (b.score > best.score) best = { trip: entry.id, step: b.k, score: b.score };
   }
   return { trip: best.trip, step: best.step };
 }
 
-function scoreDistribution(): void {
+/** ψ of the loaded teacher (centroid or far-end cells). */
+function teacherCells(roads: readonly number[]): number[] {
+  const roadCell = teacherRoadCells(models!.teacher.cfg, derived!.grid);
+  return roads.map((r) => roadCell[r]);
+}
+
+async function scoreDistribution(): Promise<void> {
   const d = derived!;
   const seqs: number[][] = [];
   for (const { trip } of tripById.values()) {
     if (seqs.length >= SCORE_TRIPS) break;
-    seqs.push(trip.roads.map((r) => d.grid.roadCell[r]));
+    seqs.push(teacherCells(trip.roads));
   }
-  const dist = anomalyScoreDistribution(models!.teacher, seqs, d.grid.spec, makeRng(2024), DEFAULT_DETOUR, 16);
+  const dist = await anomalyScoreDistribution(models!.teacher, seqs, d.grid.spec, makeRng(2024), DEFAULT_DETOUR, 16);
   post({ type: 'scores', dist, level: DEFAULT_DETOUR.level, prob: DEFAULT_DETOUR.prob });
 }
 
-function explain(msg: Extract<TeachRequest, { type: 'explain' }>): void {
+async function explain(msg: Extract<TeachRequest, { type: 'explain' }>): Promise<void> {
   if (!models || !batchCtx) throw new Error('the teaching worker is not ready yet');
   const id = msg.trip ?? tripById.keys().next().value!;
   const found = tripById.get(id);
   if (!found) throw new Error(`no validation or test trip with id ${id}`);
-  const exp = explainTrip(batchCtx, models, found.trip, { window });
+  const exp = await explainTrip(batchCtx, models, found.trip, { window });
   const roads = new Set<number>(exp.roads);
   for (const s of exp.steps) for (const c of s.cands) roads.add(c);
   post({ type: 'trip', requestId: msg.requestId, split: found.split, exp, geometry: geometryFor(roads), bestStep: bestStep(exp).k });
 }
 
-function detour(msg: Extract<TeachRequest, { type: 'detour' }>): void {
+async function detour(msg: Extract<TeachRequest, { type: 'detour' }>): Promise<void> {
   if (!models || !derived) throw new Error('the teaching worker is not ready yet');
   const found = tripById.get(msg.trip);
   if (!found) throw new Error(`no trip ${msg.trip}`);
-  const cells = found.trip.roads.map((r) => derived!.grid.roadCell[r]);
+  const cells = teacherCells(found.trip.roads);
   const d = syntheticDetour(cells, derived.grid.spec, makeRng(msg.seed), { level: msg.level, prob: msg.prob });
-  const [original, score] = models.teacher.anomalyScore([cells, d.cells]);
-  post({ type: 'detour', requestId: msg.requestId, trip: msg.trip, detour: d, original, score, surprisal: tripSurprisal(models.teacher, d.cells) });
+  const [original, score] = await models.teacher.anomalyScore([cells, d.cells]);
+  post({ type: 'detour', requestId: msg.requestId, trip: msg.trip, detour: d, original, score, surprisal: await tripSurprisal(models.teacher, d.cells) });
 }
 
 ctx.onmessage = async (ev: MessageEvent<TeachRequest>) => {
   const msg = ev.data;
   try {
     if (msg.type === 'init') await init(msg);
-    else if (msg.type === 'explain') explain(msg);
-    else if (msg.type === 'detour') detour(msg);
+    else if (msg.type === 'explain') await explain(msg);
+    else if (msg.type === 'detour') await detour(msg);
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e), requestId: 'requestId' in msg ? msg.requestId : undefined });
   }

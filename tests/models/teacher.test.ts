@@ -128,7 +128,7 @@ describe('TeacherModel', () => {
     x.dispose();
   });
 
-  it('after a tiny training run, a trained-on pattern scores lower than a perturbed one', () => {
+  it('after a tiny training run, a trained-on pattern scores lower than a perturbed one', async () => {
     const m = new TeacherModel(tiny({ nLayer: 1 }), 11);
     const sp = m.special;
     const patterns = [
@@ -138,31 +138,31 @@ describe('TeacherModel', () => {
     ];
     const seqs = patterns.map((p) => [sp.sot, ...p, sp.eot]);
     const opt = new AdamW(m.variables, { ...DEFAULT_OPTIM, lr: 1e-2, warmupSteps: 0, totalSteps: 1e9, weightDecay: 0 });
-    const before = m.anomalyScore(patterns);
+    const before = await m.anomalyScore(patterns);
     for (let i = 0; i < 60; i++) {
       const { value, grads } = tf.variableGrads(() => m.loss(seqs, true), m.variables);
       opt.step(grads);
       tf.dispose([value, grads]);
     }
-    const after = m.anomalyScore(patterns);
+    const after = await m.anomalyScore(patterns);
     after.forEach((s, i) => expect(s).toBeLessThan(before[i]));
     const perturbed = [
       [1, 2, 17, 4, 5, 6],
       [10, 11, 3, 13, 14],
       [7, 8, 9, 1, 11, 12, 13],
     ];
-    const pert = m.anomalyScore(perturbed);
+    const pert = await m.anomalyScore(perturbed);
     pert.forEach((s, i) => expect(s).toBeGreaterThan(after[i] + 0.5));
     opt.dispose();
     m.dispose();
   });
 
-  it('a second instance gets suffixed names; no tensors leak in forward passes', () => {
+  it('a second instance gets suffixed names; no tensors leak in forward passes', async () => {
     const m1 = new TeacherModel(tiny());
     const m2 = new TeacherModel(tiny());
     expect(m2.variables[0].name).toBe('teacher/wte#2');
     const before = tf.memory().numTensors;
-    m1.anomalyScore([[1, 2, 3]]);
+    await m1.anomalyScore([[1, 2, 3]]);
     m1.nextCellProbs([[1, 2]]).dispose();
     m1.loss([[22, 1, 2, 21]]).dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -16,7 +16,7 @@ function straight(r: number, c0: number, n: number): number[] {
  * −ln p grows with the jump length (what a trained LM-TAD learns from real drives).
  */
 const markovScorer: CellSequenceScorer = {
-  anomalyScore(seqs) {
+  async anomalyScore(seqs) {
     return seqs.map((cells) => {
       let s = 0;
       for (let i = 1; i < cells.length; i++) {
@@ -56,10 +56,10 @@ describe('syntheticDetour', () => {
     expect(shiftCell(grid.nCols - 1, grid, 0, 5)).toBe(grid.nCols - 1);
   });
 
-  it('raises the anomaly score of a first-order cell model on average (AUC well above 0.5)', () => {
+  it('raises the anomaly score of a first-order cell model on average (AUC well above 0.5)', async () => {
     const rng = makeRng(11);
     const trips = Array.from({ length: 40 }, (_, i) => straight(5 + (i % 30), 3 + (i % 7), 12 + (i % 15)));
-    const dist = anomalyScoreDistribution(markovScorer, trips, grid, rng, { level: 3, prob: 0.3 }, 7);
+    const dist = await anomalyScoreDistribution(markovScorer, trips, grid, rng, { level: 3, prob: 0.3 }, 7);
     expect(dist.normal.length).toBe(40);
     expect(dist.perturbed.length).toBe(40);
     const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;

@@ -15,16 +15,16 @@ beforeAll(async () => {
 });
 
 describe('explainTrip', () => {
-  it('collects per-step raw numbers that match a direct model call, without leaking tensors', () => {
+  it('collects per-step raw numbers that match a direct model call, without leaking tensors', async () => {
     const city = makeCity(6, 20, 12, 4);
     const ctx: BatchContext = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
     const teacher = new TeacherModel({ ...defaultTeacherConfig(city.derived.grid.vocabSize, 64), nLayer: 1, nEmbd: 16, nHead: 2 }, 1);
     const vanilla = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 1);
     const distilled = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 2);
     const trip = city.ds.splits.val.reduce((a, b) => (b.roads.length > a.roads.length ? b : a));
-    explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3 }); // warm the encoder cache
+    await explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3 }); // warm the encoder cache
     const before = tf.memory().numTensors;
-    const exp = explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3, topK: 5 });
+    const exp = await explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3, topK: 5 });
     expect(tf.memory().numTensors).toBe(before);
 
     expect(exp.steps.length).toBe(trip.roads.length - 1);
@@ -46,8 +46,8 @@ describe('explainTrip', () => {
     expect(s.vanilla!.length).toBe(s.cands.length);
     expect(s.vanilla).not.toEqual(s.distilled);
     // The surprisal's mean is LM-TAD's anomaly score.
-    expect(exp.score).toBeCloseTo(teacher.anomalyScore([exp.cells])[0], 4);
-    expect(tripSurprisal(teacher, exp.cells)).toEqual(exp.surprisal);
+    expect(exp.score).toBeCloseTo((await teacher.anomalyScore([exp.cells]))[0], 4);
+    expect(await tripSurprisal(teacher, exp.cells)).toEqual(exp.surprisal);
     // Everything a slider needs comes from the cached numbers.
     const l = stepLosses({ teacherRaw: s.teacherRaw, logits: s.vanilla!, label: s.label }, 2, 0.1);
     expect(Number.isFinite(l.klScaled)).toBe(true);

@@ -296,11 +296,16 @@ export class TeacherModel {
    * included, in one padded pass. Trips longer than blockSize−2 cells are scored on their first
    * blockSize−1 predictions (EOT then falls outside the window).
    */
-  anomalyScore(cells: number[][]): number[] {
+  async anomalyScore(cells: number[][]): Promise<number[]> {
     const seqs = cells.map((c) => this.scoredTokens(c));
     const { logp, rows } = this.targetLogProbs(seqs, false);
-    const values = logp.dataSync();
-    logp.dispose();
+    // An awaited read: a synchronous one returns zeros in a WebGPU worker.
+    let values: Float32Array;
+    try {
+      values = (await logp.data()) as Float32Array;
+    } finally {
+      logp.dispose();
+    }
     const sum = new Float64Array(cells.length);
     const count = new Float64Array(cells.length);
     const seen = new Int32Array(cells.length);

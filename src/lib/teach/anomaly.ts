@@ -10,10 +10,15 @@ import { syntheticDetour, type DetourOptions } from './detour';
  * the cells before it (entry 0 given SOT alone), and the last entry is that of EOT. Length n + 1.
  * Cells beyond the teacher's block size are not scored (NaN).
  */
-export function tripSurprisal(teacher: TeacherModel, cells: readonly number[]): number[] {
+export async function tripSurprisal(teacher: TeacherModel, cells: readonly number[]): Promise<number[]> {
   const { logp } = teacher.targetLogProbs([teacher.scoredTokens(cells)], false);
-  const values = logp.dataSync().subarray(teacher.headTargets);
-  logp.dispose();
+  let all: Float32Array;
+  try {
+    all = (await logp.data()) as Float32Array;
+  } finally {
+    logp.dispose();
+  }
+  const values = all.subarray(teacher.headTargets);
   const out = new Array<number>(cells.length + 1).fill(NaN);
   for (let i = 0; i < values.length && i < out.length; i++) out[i] = -values[i];
   return out;
@@ -21,7 +26,7 @@ export function tripSurprisal(teacher: TeacherModel, cells: readonly number[]): 
 
 /** Anything that scores cell sequences (the teacher, or a hand-made model in tests). */
 export interface CellSequenceScorer {
-  anomalyScore(cells: number[][]): number[];
+  anomalyScore(cells: number[][]): Promise<number[]>;
 }
 
 export interface ScoreDistribution {
@@ -38,23 +43,23 @@ export interface ScoreDistribution {
  * Scores each trip as it is and with one synthetic detour (rng fixed by the caller, so the
  * distribution is reproducible), in chunks so the teacher's batch stays small.
  */
-export function anomalyScoreDistribution(
+export async function anomalyScoreDistribution(
   scorer: CellSequenceScorer,
   trips: number[][],
   grid: Pick<GridSpec, 'nRows' | 'nCols'>,
   rng: () => number,
   opts: DetourOptions,
   chunk = 32,
-): ScoreDistribution {
+): Promise<ScoreDistribution> {
   const usable = trips.filter((c) => c.length >= 3);
   const detoured = usable.map((c) => syntheticDetour(c, grid, rng, opts).cells);
-  const score = (seqs: number[][]): number[] => {
+  const score = async (seqs: number[][]): Promise<number[]> => {
     const out: number[] = [];
-    for (let i = 0; i < seqs.length; i += chunk) out.push(...scorer.anomalyScore(seqs.slice(i, i + chunk)));
+    for (let i = 0; i < seqs.length; i += chunk) out.push(...(await scorer.anomalyScore(seqs.slice(i, i + chunk))));
     return out;
   };
-  const normal = score(usable);
-  const perturbed = score(detoured);
+  const normal = await score(usable);
+  const perturbed = await score(detoured);
   const m = mean(normal);
   const sd = Math.sqrt(mean(normal.map((v) => (v - m) ** 2)));
   const threshold = m + 3 * sd;

@@ -65,7 +65,7 @@ export interface ExplainOptions {
 }
 
 /** Logits [steps][C_k] of one student over every step of a prepared trip. */
-function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): number[][] {
+async function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): Promise<number[][]> {
   const p = prepareTrip(ctx, trip, 0);
   if (p.steps === 0) return [];
   const batch = buildBatch(ctx, [p]);
@@ -75,8 +75,12 @@ function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): n
     enc.road.dispose();
     enc.zone.dispose();
   }
-  const v = logits.dataSync();
-  logits.dispose();
+  let v: Float32Array;
+  try {
+    v = (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
   const out: number[][] = [];
   for (let i = 0; i < p.steps; i++) {
     const m = p.candOffset[i + 1] - p.candOffset[i];
@@ -85,7 +89,7 @@ function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): n
   return out;
 }
 
-export function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajectory, opts: ExplainOptions): TripExplanation {
+export async function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajectory, opts: ExplainOptions): Promise<TripExplanation> {
   const { teacher } = models;
   const grid = ctx.derived.grid;
   const roadCell = teacherRoadCells(teacher.cfg, grid);
@@ -96,14 +100,18 @@ export function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajec
   const windows = tripTeacherWindows(prepared, roadCell, opts.window, collapse, teacher.cfg.destination);
   const topK = opts.topK ?? 24;
   const nCells = grid.nCells;
-  const van = models.vanilla ? studentLogits(models.vanilla, ctx, trip) : null;
-  const dis = models.distilled ? studentLogits(models.distilled, ctx, trip) : null;
+  const van = models.vanilla ? await studentLogits(models.vanilla, ctx, trip) : null;
+  const dis = models.distilled ? await studentLogits(models.distilled, ctx, trip) : null;
   const steps: TeachStep[] = [];
   if (prepared.steps > 0) {
     const probs = teacher.nextCellProbs(windows);
     const V = probs.shape[1];
-    const pv = probs.dataSync();
-    probs.dispose();
+    let pv: Float32Array;
+    try {
+      pv = (await probs.data()) as Float32Array;
+    } finally {
+      probs.dispose();
+    }
     for (let i = 0; i < prepared.steps; i++) {
       const row = pv.subarray(i * V, (i + 1) * V);
       const cands = Array.from(prepared.cands.subarray(prepared.candOffset[i], prepared.candOffset[i + 1]));
@@ -126,7 +134,7 @@ export function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajec
     }
   }
   const tokCells = tripToCells(roads, roadCell, collapse);
-  const tokSurprisal = tripSurprisal(teacher, tokCells);
+  const tokSurprisal = await tripSurprisal(teacher, tokCells);
   const surprisal = collapse ? perRoadFromCollapsed(cells, tokSurprisal) : tokSurprisal;
   const finite = tokSurprisal.filter(Number.isFinite);
   return {
