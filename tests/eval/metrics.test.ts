@@ -185,3 +185,21 @@ describe('radiusOfGyration', () => {
     expect(() => radiusOfGyration([])).toThrow(/empty/);
   });
 });
+
+describe('histogram bins that do not saturate', () => {
+  it('ends the regular bins at a quantile of the real values when asked', async () => {
+    const { histogramPair, histogramJSD } = await import('../../src/lib/eval/metrics');
+    // 99 short hops (0.05…0.5 min) and one 60-minute stop.
+    const real = [...Array.from({ length: 99 }, (_, i) => 0.05 + (i % 10) * 0.05), 60];
+    const [byMax] = histogramPair(real, real, 100);
+    const [byP99] = histogramPair(real, real, 100, 0.99);
+    expect(byMax[0] / 100).toBeGreaterThan(0.9); // everything short lands in bin 0
+    expect(Math.max(...byP99) / 100).toBeLessThan(0.2);
+    expect(byP99[100]).toBe(1); // the stop overflows
+    // A generator twice as fast is invisible with max bins and plain with p99 bins.
+    const fast = real.map((v) => v / 2);
+    expect(histogramJSD(real, fast, 100)).toBeLessThan(0.1);
+    expect(histogramJSD(real, fast, 100, 0.99)).toBeGreaterThan(0.3);
+    expect(histogramJSD(real, real, 100, 0.99)).toBeCloseTo(0, 12);
+  });
+});

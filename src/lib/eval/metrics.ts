@@ -61,17 +61,23 @@ export function histogram(values: ArrayLike<number>, max: number, bins: number):
  * JSD between the histograms of real and generated values: `bins` equal bins on [0, max(real)]
  * plus one overflow bin, the same bins for both (seed 000 eq. 11–17). HOSER's notebook uses
  * linspace(0, max, 100) + inf, i.e. 99 regular bins; we follow the thesis/DESIGN text (100).
+ * `upperQuantile` < 1 ends the regular bins at that quantile of the real values instead of their
+ * maximum (the rest overflows): one long outlier then no longer squeezes every value into bin 0.
  */
-export function histogramJSD(real: number[], generated: number[], bins = 100): number {
+export function histogramJSD(real: number[], generated: number[], bins = 100, upperQuantile = 1): number {
+  return jsd(...histogramPair(real, generated, bins, upperQuantile));
+}
+
+/** The real and generated histograms histogramJSD compares. */
+export function histogramPair(real: number[], generated: number[], bins = 100, upperQuantile = 1): [Float64Array, Float64Array] {
   if (real.length === 0) throw new Error('histogramJSD: no real values');
   if (generated.length === 0) throw new Error('histogramJSD: no generated values');
   if (!Number.isInteger(bins) || bins < 1) throw new Error(`histogramJSD: bins must be a positive integer, got ${bins}`);
-  let max = -Infinity;
-  for (const v of real) {
-    if (!Number.isFinite(v)) throw new Error(`histogramJSD: real value ${v} is not finite`);
-    if (v > max) max = v;
-  }
-  return jsd(histogram(real, max, bins), histogram(generated, max, bins));
+  for (const v of real) if (!Number.isFinite(v)) throw new Error(`histogramJSD: real value ${v} is not finite`);
+  const sorted = Float64Array.from(real).sort();
+  const q = Math.min(1, Math.max(0, upperQuantile));
+  const max = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return [histogram(real, max, bins), histogram(generated, max, bins)];
 }
 
 function requirePoints(a: LonLat[], b: LonLat[], name: string): void {
