@@ -32,6 +32,11 @@ export type TeachRequest =
       dataBaseUrl: string;
       checkpoints: Record<TeachModelName, string>;
       wasmPaths: Record<string, string>;
+      /**
+       * The trip the page opens on (a shared link). Then `ready` comes before the search for the
+       * telling example, which follows as a `telling` message: the first screen does not wait.
+       */
+      pinnedTrip?: string | null;
     }
   /** Explain a trip (all steps); trip null = the telling example chosen by the worker. */
   | { type: 'explain'; requestId: number; trip: string | null }
@@ -45,14 +50,18 @@ export interface TeachReady {
   /** Teacher context window w used for the teacher's input. */
   window: number;
   trips: TripListEntry[];
-  /** The telling example: a trip and step where the teacher and the vanilla student disagree. */
-  telling: { trip: string; step: number };
+  /**
+   * The telling example: a trip and step where the teacher and the vanilla student disagree; null
+   * until found when the page opened on a pinned trip.
+   */
+  telling: { trip: string; step: number } | null;
   grid: GridSpec;
 }
 
 export type TeachResponse =
   | { type: 'progress'; phase: string }
   | TeachReady
+  | { type: 'telling'; telling: { trip: string; step: number } }
   | {
       type: 'trip';
       requestId: number;

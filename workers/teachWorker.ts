@@ -113,14 +113,33 @@ async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void>
     }
   }
   if (trips.length === 0) throw new Error('the dataset has no validation or test trips to explain');
-  post({ type: 'progress', phase: 'finding a telling example' });
-  const telling = await findTelling(trips);
   const info: Record<TeachModelName, TeachModelInfo> = { teacher: t.info, vanilla: v.info, distilled: ds.info };
-  post({ type: 'ready', backend, models: info, window, trips, telling, grid: derived.grid.spec });
-  // The distribution is not needed for the first screen: compute it after `ready`.
-  setTimeout(() => {
-    scoreDistribution().catch((e: unknown) => post({ type: 'error', message: `anomaly scores: ${(e as Error).message}` }));
-  }, 0);
+  const ready = { type: 'ready' as const, backend, models: info, window, trips, grid: derived.grid.spec };
+  if (msg.pinnedTrip && tripById.has(msg.pinnedTrip)) {
+    // A shared link opens on its trip at once; the telling example follows the first trip.
+    tellingLater = trips;
+    post({ ...ready, telling: null });
+  } else {
+    post({ type: 'progress', phase: 'finding a telling example' });
+    post({ ...ready, telling: await findTelling(trips) });
+  }
+}
+
+/** Trips to search for the telling example once the first trip is on screen (pinned start). */
+let tellingLater: TripListEntry[] | null = null;
+let backgroundStarted = false;
+
+/**
+ * Work the first screen does not need, started after the first trip was sent so that it does not
+ * compete with it (on a software GPU each costs minutes): the telling example, then the scores.
+ */
+function startBackground(): void {
+  if (backgroundStarted) return;
+  backgroundStarted = true;
+  void (async () => {
+    if (tellingLater) post({ type: 'telling', telling: await findTelling(tellingLater) });
+    await scoreDistribution();
+  })().catch((e: unknown) => post({ type: 'error', message: `background work: ${(e as Error).message}` }));
 }
 
 /** Deterministic: the most telling step among the first validation trips of a useful length. */
@@ -161,6 +180,7 @@ async function explain(msg: Extract<TeachRequest, { type: 'explain' }>): Promise
   const roads = new Set<number>(exp.roads);
   for (const s of exp.steps) for (const c of s.cands) roads.add(c);
   post({ type: 'trip', requestId: msg.requestId, split: found.split, exp, geometry: geometryFor(roads), bestStep: bestStep(exp).k });
+  startBackground();
 }
 
 async function detour(msg: Extract<TeachRequest, { type: 'detour' }>): Promise<void> {

@@ -39,7 +39,7 @@ export class TeachClient {
   private latestTrip = 0;
   private latestDetour = 0;
 
-  start(backend: string | null): void {
+  start(backend: string | null, pinnedTrip: string | null = null): void {
     if (this.worker) return;
     this.worker = new Worker(new URL('../../../workers/teachWorker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (ev: MessageEvent<TeachResponse>) => this.onMessage(ev.data);
@@ -53,6 +53,7 @@ export class TeachClient {
       backend,
       dataBaseUrl: new URL('data/porto/', root).href,
       checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
+      pinnedTrip,
       wasmPaths: {
         'tfjs-backend-wasm.wasm': wasmPlain,
         'tfjs-backend-wasm-simd.wasm': wasmSimd,
@@ -96,6 +97,9 @@ export class TeachClient {
       case 'ready':
         this.ready = msg;
         this.progress = null;
+        break;
+      case 'telling':
+        if (this.ready) this.ready = { ...this.ready, telling: msg.telling };
         break;
       case 'trip':
         if (msg.requestId !== this.latestTrip) return;
