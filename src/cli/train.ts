@@ -16,6 +16,10 @@ import type { Derived } from '../lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
 import { encodeCheckpoint } from '../lib/train/checkpoint';
+import { studentCandidateTeacher } from '../lib/train/studentTeacher';
+import { DEFAULT_BATCH_OPTIONS } from '../lib/train/studentBatch';
+import { loadStudentScorer } from '../lib/eval/protocol';
+import { nestedSubset } from '../lib/random';
 import {
   DEFAULT_HYPER,
   TrainingSession,
@@ -37,6 +41,7 @@ const USAGE = `usage:
                 [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
+                [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
@@ -183,7 +188,19 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   const hyper = hyperFromFlags(p);
   let teacher: TeacherModel | undefined;
   let teacherPath: string | null = null;
-  if (hyper.mode === 'distilled') {
+  let candidateTeacher: Map<string, Float32Array> | undefined;
+  if (hyper.mode === 'distilled' && typeof p.flags['teacher-student'] === 'string') {
+    // Positive control: the teacher is a trained student, scored once on the trainee's train trips.
+    teacherPath = p.flags['teacher-student'];
+    const loaded = loadStudentScorer(new Uint8Array(await readFile(teacherPath)), ds.network, derived);
+    try {
+      const traineeCtx = { ...loaded.ctx, k: DEFAULT_BATCH_OPTIONS.k, maxLen: hyper.maxLen };
+      candidateTeacher = await studentCandidateTeacher(loaded.student, loaded.ctx, traineeCtx, nestedSubset(ds.splits.train, hyper.trainFrac, hyper.seed));
+    } finally {
+      loaded.dispose();
+    }
+    log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
+  } else if (hyper.mode === 'distilled') {
     teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.ckpt'));
     teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
   }
@@ -194,6 +211,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     dataset: ds,
     derived,
     teacher,
+    candidateTeacher,
     hyper,
     backendName: env.backend as string,
     minEmitMs: 5000,
@@ -237,6 +255,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     hyper,
     seed: hyper.seed,
     teacher: teacherPath ? basename(teacherPath) : null,
+    teacherKind: candidateTeacher ? 'student (positive control)' : teacher ? 'LM-TAD' : null,
     teacherCached: teacher ? true : undefined,
     teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,
     epochs,

@@ -42,13 +42,14 @@ function dummyTeacher(seed = 9): NextCellTeacher & { calls: number } {
   };
 }
 
-function trainer(opts: Partial<StudentTrainerOptions>, teacher?: NextCellTeacher): StudentTrainer {
+function trainer(opts: Partial<StudentTrainerOptions>, teacher?: NextCellTeacher, candidateTeacher?: ReadonlyMap<string, Float32Array>): StudentTrainer {
   return new StudentTrainer({
     network: city.net,
     derived: city.derived,
     train: city.ds.splits.train,
     val: city.ds.splits.val,
     teacher,
+    candidateTeacher,
     // One transformer block keeps the CPU tests quick; the model tests cover two.
     studentConfig: { ...TINY_STUDENT, layers: 1 },
     options: { batchSize: 20, microBatch: 10, epochs: 8, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 7, ...opts },
@@ -170,6 +171,34 @@ describe('StudentTrainer', () => {
     } finally {
       free.dispose();
     }
+  });
+
+  it('distils a road-level teacher (a trained student, the positive control) and names a missing trip', async () => {
+    const { studentCandidateTeacher } = await import('../../src/lib/train/studentTeacher');
+    const strong = trainer({ epochs: 2 });
+    while (!strong.done) strong.step();
+    const probs = await studentCandidateTeacher(strong.student, strong.ctx, strong.ctx, city.ds.splits.train);
+    strong.dispose();
+    const [first] = city.ds.splits.train;
+    const [p] = prepareTrips(strong.ctx, [first]);
+    const q = probs.get(first.id) as Float32Array;
+    expect(q.length).toBe(p.candOffset[p.steps]);
+    for (let s = 0; s < p.steps; s++) {
+      let z = 0;
+      for (let c = p.candOffset[s]; c < p.candOffset[s + 1]; c++) z += q[c];
+      expect(z).toBeCloseTo(1, 5);
+    }
+    const weak = trainer({ mode: 'distilled', lambda: 1, tau: 2, epochs: 1, seed: 3 }, undefined, probs);
+    const kls: number[] = [];
+    while (!weak.done) kls.push(weak.step().kl);
+    weak.dispose();
+    expect(kls.every((k) => Number.isFinite(k) && k > 0)).toBe(true);
+    const partial = new Map([...probs].slice(1));
+    const broken = trainer({ mode: 'distilled', lambda: 1, epochs: 1 }, undefined, partial);
+    expect(() => {
+      while (!broken.done) broken.step();
+    }).toThrow(/no probabilities for train trip/);
+    broken.dispose();
   });
 
   it('streams batches (no prepared-trip cache) with the same losses as the cached path', () => {

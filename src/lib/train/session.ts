@@ -259,8 +259,10 @@ export interface SessionEvents {
 export interface TrainingSessionInit {
   dataset: Dataset;
   derived: Derived;
-  /** Needed for mode 'distilled' with λ > 0. */
+  /** Needed for mode 'distilled' with λ > 0 (or candidateTeacher). */
   teacher?: NextCellTeacher;
+  /** A road-level teacher (StudentTrainerInit.candidateTeacher), keyed by train trip id. */
+  candidateTeacher?: ReadonlyMap<string, Float32Array>;
   hyper?: Partial<SessionHyper>;
   /** Overrides of the size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
@@ -304,7 +306,7 @@ export class TrainingSession {
     this.yieldFn = init.yieldFn ?? macrotask;
     this.backendName = init.backendName;
     this.throttle = new MetricThrottle(init.minEmitMs ?? 100, init.now ?? defaultNow);
-    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher) throw new Error('distilled training needs a teacher checkpoint');
+    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher) throw new Error('distilled training needs a teacher checkpoint');
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
       network: init.dataset.network,
@@ -312,6 +314,7 @@ export class TrainingSession {
       train: nestedSubset(init.dataset.splits.train, h.trainFrac, h.seed),
       val: init.dataset.splits.val,
       teacher: h.mode === 'distilled' ? init.teacher : undefined,
+      candidateTeacher: h.mode === 'distilled' ? init.candidateTeacher : undefined,
       studentConfig: cfg,
       options: {
         mode: h.mode,

@@ -237,6 +237,12 @@ export interface StudentTrainerInit {
   train: Trajectory[];
   val?: Trajectory[];
   teacher?: NextCellTeacher;
+  /**
+   * A road-level teacher instead of the cell-level one: per train trip id, probabilities over that
+   * trip's candidates, aligned with prepareTrip on this trainer's context (e.g. a stronger student's
+   * softmax: the positive control of issue 10). Renormalised by the loss like q̃.
+   */
+  candidateTeacher?: ReadonlyMap<string, Float32Array>;
   options?: Partial<StudentTrainerOptions>;
   studentConfig?: Partial<StudentConfig>;
 }
@@ -285,6 +291,9 @@ export class StudentTrainer {
   private readonly valTrips: Trajectory[];
   private valPrepared: PreparedTrip[] | null = null;
   private readonly teacher?: NextCellTeacher;
+  private readonly candidateTeacher?: ReadonlyMap<string, Float32Array>;
+  /** Ids of init.train, by PreparedTrip.index. */
+  private readonly trainIds: string[];
   private readonly teacherCache = new Map<number, Float32Array>();
   private readonly vars: tf.Variable[];
   private readonly stepsPerEpoch: number;
@@ -300,10 +309,12 @@ export class StudentTrainer {
   constructor(init: StudentTrainerInit) {
     this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
     const o = this.opts;
-    if (o.mode === 'distilled' && !init.teacher) throw new Error('distilled mode needs a teacher');
+    if (o.mode === 'distilled' && !init.teacher && !init.candidateTeacher) throw new Error('distilled mode needs a teacher');
     if (!(o.batchSize >= 1) || !(o.microBatch >= 1)) throw new Error('batchSize and microBatch must be ≥ 1');
     this.derived = init.derived;
     this.teacher = init.teacher;
+    this.candidateTeacher = init.candidateTeacher;
+    this.trainIds = init.train.map((t) => t.id);
     this.ctx = {
       network: init.network,
       derived: init.derived,
@@ -394,11 +405,22 @@ export class StudentTrainer {
   // Teacher
 
   private get distilling(): boolean {
-    return this.opts.mode === 'distilled' && this.opts.lambda > 0 && this.teacher !== undefined;
+    return this.opts.mode === 'distilled' && this.opts.lambda > 0 && (this.teacher !== undefined || this.candidateTeacher !== undefined);
+  }
+
+  /** The road-level teacher's probabilities for one trip, checked against its candidates. */
+  private candidateProbs(p: PreparedTrip): Float32Array {
+    const id = this.trainIds[p.index];
+    const probs = this.candidateTeacher?.get(id);
+    if (!probs) throw new Error(`the candidate teacher has no probabilities for train trip ${id}`);
+    const n = p.candOffset[p.steps];
+    if (probs.length !== n) throw new Error(`the candidate teacher has ${probs.length} values for trip ${id}, which has ${n} candidates`);
+    return probs;
   }
 
   /** Teacher probability at every candidate's cell, per trip, aligned with PreparedTrip.cands. */
   private *teacherProbsTask(trips: PreparedTrip[]): DeviceTask<Float32Array[]> {
+    if (this.candidateTeacher) return trips.map((p) => this.candidateProbs(p));
     const out: Float32Array[] = new Array(trips.length);
     const missing: number[] = [];
     trips.forEach((p, i) => {
