@@ -125,6 +125,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (p.flags['per-trip']) out.perTrip = per.map((t) => ({ tripId: t.tripId, decisionSteps: t.decisionSteps, decisionNllSum: t.decisionNllSum, decisionCorrect: t.decisionCorrect }));
     out.seconds = (performance.now() - t0) / 1000;
+    out.command = `npm run cli -- eval steps ${args.join(' ')}`;
     const res = rounded(out);
     if (p.flags.json) console.log(JSON.stringify(res));
     else console.log(JSON.stringify(res, null, 2));
