@@ -39,6 +39,8 @@ export interface TripRender extends PathBundle {
 
 export interface RenderData {
   name: string;
+  /** The road network's fingerprint (src/lib/data/fingerprint.ts): checkpoints carry the same. */
+  fingerprint: string;
   roads: RoadRender;
   trips: Record<SplitName, TripRender>;
   stats: DatasetStats;

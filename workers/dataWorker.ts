@@ -12,6 +12,7 @@ import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
 import { matchGpsFile } from './matchGps';
+import { networkFingerprint } from '../src/lib/data/fingerprint';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -148,6 +149,7 @@ async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): 
     const t3 = performance.now();
     const data: RenderData = {
       name: set.name,
+      fingerprint: networkFingerprint(base.network),
       roads: buildRoadRender(base.network.roads),
       trips,
       stats: set.stats,
@@ -185,6 +187,7 @@ async function handleMatch(req: Extract<DataRequest, { type: 'match-gps' }>): Pr
     report('prepare');
     const data: RenderData = {
       name: req.name,
+      fingerprint: networkFingerprint(ds.network),
       roads: buildRoadRender(ds.network.roads),
       trips: buildAllTrips(ds),
       stats: datasetStats(ds),
@@ -219,6 +222,7 @@ async function handle(req: DataRequest): Promise<void> {
     report('prepare');
     const data: RenderData = {
       name: req.name,
+      fingerprint: networkFingerprint(ds.network),
       roads: buildRoadRender(ds.network.roads),
       trips: buildAllTrips(ds),
       stats,

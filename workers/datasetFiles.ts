@@ -28,7 +28,21 @@ export async function readDatasetSource(
   required: readonly string[] = ROADMAP_FILES,
   onFile?: (done: number, total: number) => void,
 ): Promise<TextFile[]> {
-  if (src.kind === 'files') return Promise.all(src.files.map(async (f) => ({ name: f.name, text: await f.text() })));
+  if (src.kind === 'files') {
+    // A picked folder may hold other files (a data card …) and gzipped splits: keep the HOSER
+    // files, unzipped, under their plain names.
+    const plain = (f: File) => f.name.replace(/\.gz$/i, '');
+    const picked = src.files.filter((f) => DATASET_FILES.includes(plain(f)));
+    const texts = await Promise.all(
+      picked.map(async (f) => {
+        if (!/\.gz$/i.test(f.name)) return { name: f.name, text: await f.text() };
+        const unzipped = f.stream().pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+        return { name: plain(f), text: await new Response(unzipped).text() };
+      }),
+    );
+    for (const name of required) if (!texts.some((t) => t.name === name)) throw new Error(`${name} is missing from the picked files`);
+    return texts;
+  }
   let done = 0;
   const files = await Promise.all(
     DATASET_FILES.map(async (name) => {

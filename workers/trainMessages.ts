@@ -4,6 +4,7 @@
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { SessionEpochRecord, SessionHyper, SessionMetrics } from '../src/lib/train/session';
 import type { EpochRecord } from '../src/lib/train/studentTrainer';
+import type { TripProbe } from '../src/lib/train/tripProbe';
 
 export type TrainHyper = SessionHyper;
 
@@ -80,5 +81,7 @@ export type TrainResponse =
   | { type: 'checkpoint'; bytes: ArrayBuffer; name: string; epoch: number; step: number }
   | { type: 'loaded'; name: string; epoch: number; step: number; history: EpochRecord[] }
   | { type: 'saved'; info: SavedInfo | null }
+  /** The student's next-road choices on the fixed probe trip, at `epoch` (finished) and `step`. */
+  | { type: 'probe'; probe: TripProbe; epoch: number; step: number }
   | { type: 'state'; state: TrainState; reason?: string }
   | { type: 'error'; message: string; during?: string };

@@ -14,6 +14,7 @@ import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/lib/train/checkpoint';
 import { installFastKernels } from '../src/lib/models/layers';
 import { TrainingSession, downloadVariables, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
 import type { SavedInfo, TrainRequest, TrainResponse, TrainState } from './trainMessages';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -119,6 +120,7 @@ function build(h: Partial<SessionHyper>): TrainingSession {
       metrics: (m) => post({ type: 'metrics', ...m }),
       epoch: async (r) => {
         post({ type: 'epoch', ...r });
+        await postProbe(s);
         await autosave(s);
       },
       state: (st, reason) => state(st, reason),
@@ -134,6 +136,22 @@ function build(h: Partial<SessionHyper>): TrainingSession {
   });
   state('idle');
   return s;
+}
+
+/**
+ * The student's choices along the fixed probe trip (src/lib/train/tripProbe.ts), for the map.
+ * Sent for the untrained student, after every epoch, on pause and after a checkpoint is loaded.
+ */
+async function postProbe(s: TrainingSession): Promise<void> {
+  const { ds } = requireData();
+  const trip = pickProbeTrip(ds.splits.val) ?? pickProbeTrip(ds.splits.train);
+  if (!trip) return;
+  try {
+    const probe = await probeTrip(s.student, s.trainer.ctx, trip);
+    post({ type: 'probe', probe, epoch: s.trainer.currentEpoch, step: s.steps });
+  } catch (e) {
+    fail(e, 'the map’s probe trip');
+  }
 }
 
 function current(): TrainingSession {
@@ -185,7 +203,7 @@ async function autosave(s: TrainingSession): Promise<void> {
   }
 }
 
-function loadBytes(bytes: Uint8Array, name: string): void {
+async function loadBytes(bytes: Uint8Array, name: string): Promise<void> {
   // Rebuild with the checkpoint's own settings (mode, λ, epochs, batch …): the schedule and the
   // counters then continue where that run stopped, and the page's form shows what is running.
   const saved = decodeCheckpoint(bytes).hyper as Partial<SessionHyper> | undefined;
@@ -193,13 +211,14 @@ function loadBytes(bytes: Uint8Array, name: string): void {
   const ck = s.loadCheckpoint(bytes);
   post({ type: 'loaded', name, epoch: ck.training.epoch, step: ck.training.step, history: s.history.map((h) => ({ ...h })) });
   state(s.trainer.done ? 'done' : 'paused');
+  await postProbe(s);
 }
 
 async function resumeSaved(): Promise<void> {
   const rec = await get<SavedRecord>(savedKey());
   if (!rec) throw new Error('no saved checkpoint for this dataset');
   const bytes = new Uint8Array(rec.bytes);
-  loadBytes(bytes, 'saved checkpoint');
+  await loadBytes(bytes, 'saved checkpoint');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +230,7 @@ async function handle(msg: TrainRequest): Promise<void> {
     case 'init':
       return init(msg);
     case 'configure':
-      build({ ...hyper, ...msg.hyper });
+      await postProbe(build({ ...hyper, ...msg.hyper }));
       return;
     case 'start':
     case 'resume': {
@@ -222,7 +241,10 @@ async function handle(msg: TrainRequest): Promise<void> {
     case 'pause':
       // Saved on every pause, not only at epoch ends: a reload or a closed tab then loses nothing.
       await session?.pause();
-      if (session && session.steps > 0) await autosave(session);
+      if (session && session.steps > 0) {
+        await postProbe(session);
+        await autosave(session);
+      }
       return;
     case 'step': {
       const s = current();
@@ -245,7 +267,7 @@ async function handle(msg: TrainRequest): Promise<void> {
       return;
     }
     case 'loadCheckpoint':
-      loadBytes(new Uint8Array(msg.bytes), msg.name ?? 'uploaded checkpoint');
+      return loadBytes(new Uint8Array(msg.bytes), msg.name ?? 'uploaded checkpoint');
       return;
     case 'resumeSaved':
       return resumeSaved();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvalReport, parseRoutes, toMetricValue, ReportFormatError, describeSeeds } from '../../src/ui/compare/reportTypes';
-import { compareValues, tableRows, winCounts } from '../../src/ui/compare/metricsTable';
+import { compareValues, tableRows } from '../../src/ui/compare/metricsTable';
 import { formatMetric, METRICS } from '../../src/ui/compare/metricInfo';
 import { filterSortRoutes, splitCounts, dtwGain } from '../../src/ui/compare/odList';
 import { generatedTripsCsv } from '../../src/ui/compare/exportFiles';
@@ -78,7 +78,6 @@ describe('metrics table', () => {
     expect(dist.verdict.train.winner).toBe('distilled');
     expect(dist.verdict.test.winner).toBeNull();
     expect(rows[1].verdict.train.winner).toBeNull(); // vanilla undefined
-    expect(winCounts(rows)).toEqual({ train: { vanilla: 0, distilled: 2 }, test: { vanilla: 0, distilled: 1 } });
   });
 
   it('formats by kind and knows a direction for every metric', () => {

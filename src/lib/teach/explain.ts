@@ -64,12 +64,16 @@ export interface ExplainOptions {
   topK?: number;
 }
 
-/** Logits [steps][C_k] of one student over every step of a prepared trip. */
-async function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): Promise<number[][]> {
+/**
+ * Logits [steps][C_k] of one student over every step of a prepared trip (also the Train view's
+ * probe trip, src/lib/train/tripProbe.ts).
+ */
+export async function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): Promise<number[][]> {
   const p = prepareTrip(ctx, trip, 0);
   if (p.steps === 0) return [];
   const batch = buildBatch(ctx, [p]);
-  const enc = student.encodeNetwork();
+  // A student in training has no cached encoders: the encoding's intermediates must not leak.
+  const enc = student.encodedIsCached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
   const logits = tf.tidy(() => student.forward(batch, enc).logits);
   if (!student.encodedIsCached) {
     enc.road.dispose();

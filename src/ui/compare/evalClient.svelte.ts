@@ -4,7 +4,8 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { CheckpointSource, EvalProgress, EvalRequest, EvalResponse, EvalRunOptions } from '../../../workers/evalMessages';
+import type { CheckpointSource, DatasetSource, EvalProgress, EvalRequest, EvalResponse, EvalRunOptions } from '../../../workers/evalMessages';
+import { sameSource } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
@@ -33,8 +34,18 @@ export class EvalClient {
     return new URL(import.meta.env.BASE_URL, location.href);
   }
 
-  private start(): Promise<void> {
+  /** The dataset the worker was started on (default: the embedded Porto set). */
+  private source: DatasetSource | null = null;
+
+  private start(source?: DatasetSource): Promise<void> {
+    const src = source ?? { kind: 'url', baseUrl: new URL('data/porto/', this.root()).href, name: 'Porto' };
+    // Another dataset needs a worker of its own.
+    if (this.ready && this.source && !sameSource(this.source, src)) {
+      this.dispose();
+      this.backend = null;
+    }
     if (this.ready) return this.ready;
+    this.source = src;
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -45,7 +56,7 @@ export class EvalClient {
     this.send({
       type: 'init',
       backend: new URLSearchParams(location.search).get('backend'),
-      dataset: { kind: 'url', baseUrl: new URL('data/porto/', this.root()).href, name: 'Porto' },
+      dataset: src,
       wasmPaths: {
         'tfjs-backend-wasm.wasm': wasmPlain,
         'tfjs-backend-wasm-simd.wasm': wasmSimd,
@@ -71,14 +82,15 @@ export class EvalClient {
     }
   }
 
-  async run(choices: Record<ModelName, CheckpointChoice>, options: EvalRunOptions): Promise<void> {
+  /** Evaluates on `source` (default Porto); a null choice means the shipped checkpoint. */
+  async run(choices: Record<ModelName, CheckpointChoice>, options: EvalRunOptions, source?: DatasetSource): Promise<void> {
     if (this.phase === 'starting' || this.phase === 'running' || this.phase === 'cancelling') return;
     this.phase = 'starting';
     this.message = null;
     this.progress = null;
     this.seconds = null;
     try {
-      await this.start();
+      await this.start(source);
     } catch {
       return;
     }

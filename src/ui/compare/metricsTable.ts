@@ -46,19 +46,6 @@ export function tableRows(report: EvalReportFile): TableRow[] {
   return rows;
 }
 
-/** How many rows each model wins per split (ties and missing values count for nobody). */
-export function winCounts(rows: TableRow[]): Record<OdSplit, Record<ModelName, number>> {
-  const out = { train: { vanilla: 0, distilled: 0 }, test: { vanilla: 0, distilled: 0 } };
-  for (const r of rows) {
-    if (r.info.group === 'Speed') continue;
-    for (const s of ['train', 'test'] as const) {
-      const w = r.verdict[s].winner;
-      if (w) out[s][w]++;
-    }
-  }
-  return out;
-}
-
 /** Plain-number value of a cell (first defined of mean over the report's cells), for captions. */
 export function scalar(report: EvalReportFile, model: ModelName, split: OdSplit, key: string): number | null {
   return report.models[model][split][key]?.mean ?? null;

@@ -27,6 +27,8 @@ export interface EvalProtocol {
 
 export interface EvalReportFile {
   dataset: string;
+  /** Fingerprint of the road network the report was made on (datasetInfo.fingerprint), if given. */
+  fingerprint: string | null;
   protocol: EvalProtocol;
   models: Record<ModelName, Record<OdSplit, MetricCell>>;
   verdict: string;
@@ -100,8 +102,10 @@ export function parseEvalReport(json: unknown): EvalReportFile {
   const p = isObj(json.protocol) ? json.protocol : {};
   const { n, seeds, beam, method, ...extra } = p;
   const seedList = Array.isArray(seeds) ? seeds.filter((s): s is number => typeof s === 'number') : finiteOrNull(seeds);
+  const info = isObj(json.datasetInfo) ? json.datasetInfo : {};
   return {
     dataset: typeof json.dataset === 'string' ? json.dataset : 'unknown',
+    fingerprint: typeof info.fingerprint === 'string' ? info.fingerprint : null,
     protocol: {
       n: finiteOrNull(n),
       seeds: seedList,

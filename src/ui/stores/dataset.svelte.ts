@@ -2,6 +2,7 @@
 // A failed load never replaces `current`, so the map keeps showing the previous dataset.
 import type { ValidationIssue } from '../../lib/data/types';
 import type { DataRequest, DataResponse, LoadPhase, RenderData, RoadRender, SimulatePhase } from '../../../workers/dataMessages';
+import type { DatasetSource } from '../../../workers/trainMessages';
 
 export interface LoadProgress {
   /** What is being loaded (dataset name). */
@@ -33,6 +34,29 @@ export interface LoadedDataset {
   /** Wall time from request to result, in ms (includes the worker's transfer back). */
   loadMs: number;
   source: 'embedded' | 'files' | 'simulated' | 'matched';
+  /**
+   * The real dataset whose road network is on screen, as the training and evaluation workers load
+   * it. Its trips are the ones on screen except for simulated or matched trips, which exist only
+   * in the data worker.
+   */
+  base: BaseDataset;
+}
+
+export interface BaseDataset {
+  source: DatasetSource;
+  name: string;
+}
+
+/** Same dataset for the worker: the same URL, or the very same picked files. */
+export function sameSource(a: DatasetSource, b: DatasetSource): boolean {
+  if (a.kind === 'url' && b.kind === 'url') return a.baseUrl === b.baseUrl;
+  if (a.kind === 'files' && b.kind === 'files') return a.files.length === b.files.length && a.files.every((f, i) => f === b.files[i]);
+  return false;
+}
+
+/** Whether the workers' copy of the dataset has the trips on screen (see LoadedDataset.base). */
+export function tripsOnScreenAreBase(d: LoadedDataset): boolean {
+  return d.source === 'embedded' || d.source === 'files';
 }
 
 export const EMBEDDED_NAME = 'Porto';
@@ -55,7 +79,9 @@ export class DatasetStore {
 
   private worker: Worker | null = null;
   private nextId = 1;
-  private pending = new Map<number, { name: string; started: number; source: LoadedDataset['source'] }>();
+  private pending = new Map<number, { name: string; started: number; source: LoadedDataset['source']; base: BaseDataset }>();
+  /** The last real dataset loaded (URL or files): the data worker matches GPS onto its network. */
+  private lastReal: BaseDataset | null = null;
   /** Only the newest request's answers are applied. */
   private latest = 0;
 
@@ -73,9 +99,9 @@ export class DatasetStore {
     return this.worker;
   }
 
-  private send(req: DataRequest, source: LoadedDataset['source']): void {
+  private send(req: DataRequest, source: LoadedDataset['source'], base: BaseDataset): void {
     this.latest = req.requestId;
-    this.pending.set(req.requestId, { name: req.name, started: performance.now(), source });
+    this.pending.set(req.requestId, { name: req.name, started: performance.now(), source, base });
     if (req.type === 'simulate') {
       this.progress = null;
       this.simProgress = { n: req.n, seed: req.seed, phase: 'base', done: 0, total: 1 };
@@ -87,10 +113,16 @@ export class DatasetStore {
     this.getWorker().postMessage(req);
   }
 
+  private embeddedBase(): BaseDataset {
+    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
+    return { source: { kind: 'url', baseUrl, name: EMBEDDED_NAME }, name: EMBEDDED_NAME };
+  }
+
   /** The dataset shipped with the app under public/data/porto/. */
   loadEmbedded(): void {
-    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
-    this.send({ type: 'load-url', requestId: this.nextId++, baseUrl, name: EMBEDDED_NAME }, 'embedded');
+    const base = this.embeddedBase();
+    if (base.source.kind !== 'url') return;
+    this.send({ type: 'load-url', requestId: this.nextId++, baseUrl: base.source.baseUrl, name: EMBEDDED_NAME }, 'embedded', base);
   }
 
   /** Files from an <input type=file> (single files or a whole folder). */
@@ -103,7 +135,8 @@ export class DatasetStore {
     if (files.length === 0) return;
     const folder = files[0].path.includes('/') ? files[0].path.split('/')[0] : '';
     const name = folder || (files.length === 1 ? files[0].file.name : `${files.length} local files`);
-    this.send({ type: 'load-files', requestId: this.nextId++, files, name }, 'files');
+    const base: BaseDataset = { source: { kind: 'files', files: files.map((f) => f.file), name }, name };
+    this.send({ type: 'load-files', requestId: this.nextId++, files, name }, 'files', base);
   }
 
   /**
@@ -113,13 +146,14 @@ export class DatasetStore {
   simulate(n: number, seed: number, sample = 2000): void {
     const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
     const name = `${EMBEDDED_NAME} (simulated trips)`;
-    this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated');
+    this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated', this.embeddedBase());
   }
 
   /** Map-matches a raw GPS file onto the network of the dataset on screen (in the data worker). */
   matchGps(file: File): void {
     const onto = this.current?.data.name ?? EMBEDDED_NAME;
-    this.send({ type: 'match-gps', requestId: this.nextId++, file, name: `${file.name} matched on ${onto}` }, 'matched');
+    const base = this.lastReal ?? this.embeddedBase();
+    this.send({ type: 'match-gps', requestId: this.nextId++, file, name: `${file.name} matched on ${onto}` }, 'matched', base);
   }
 
   dismissFailure(): void {
@@ -145,7 +179,8 @@ export class DatasetStore {
       // A simulated set runs on the network already on screen: keeping the same roads object lets
       // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
       const data = prev && (req.source === 'simulated' || req.source === 'matched') && sameRoads(prev, msg.data.roads) ? { ...msg.data, roads: prev } : msg.data;
-      this.current = { data, loadMs: performance.now() - req.started, source: req.source };
+      this.current = { data, loadMs: performance.now() - req.started, source: req.source, base: req.base };
+      if (req.source === 'embedded' || req.source === 'files') this.lastReal = req.base;
       // Marks let a test or a demo read the time to data from the Performance API.
       performance.mark(`trajdistill:data-ready:${msg.requestId}`);
     } else {

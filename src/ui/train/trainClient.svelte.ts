@@ -7,9 +7,11 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import type { BackendInfo } from '../../lib/runtime/backend';
 import type { SessionEpochRecord, SessionMetrics } from '../../lib/train/session';
 import type { EpochRecord } from '../../lib/train/studentTrainer';
-import type { DatasetSummary, SavedInfo, TrainHyper, TrainRequest, TrainResponse, TrainState } from '../../../workers/trainMessages';
+import type { TripProbe } from '../../lib/train/tripProbe';
+import type { DatasetSource, DatasetSummary, SavedInfo, TrainHyper, TrainRequest, TrainResponse, TrainState } from '../../../workers/trainMessages';
 import { MetricSeries } from './series';
 import { downloadFile } from '../download';
+import { sameSource } from '../stores/dataset.svelte';
 
 export interface UrlOptions {
   backend: string | null;
@@ -67,24 +69,39 @@ export class TrainClient {
    * show that position before the first new step. `seq` changes on every load.
    */
   resumedAt = $state.raw<{ epoch: number; step: number; seq: number } | null>(null);
+  /** The student's choices on the probe trip (drawn on the map), with the epoch and step they show. */
+  probe = $state.raw<{ probe: TripProbe; epoch: number; step: number } | null>(null);
+  /** Steps were taken since the last auto-save: replacing the worker now would lose them. */
+  unsaved = $state(false);
+  /** The dataset the worker trains on (null until started): compared with the one on screen. */
+  source = $state.raw<DatasetSource | null>(null);
   /** Bumped whenever `series` changes (the series object itself is not reactive). */
   version = $state(0);
   readonly series = new MetricSeries();
 
   private worker: Worker | null = null;
 
-  start(opts: UrlOptions, baseUrl: string): void {
-    if (this.worker) return;
+  /**
+   * Starts the worker on `source` (default: the embedded Porto set). A different source than the
+   * running worker's replaces the worker: its run, if any, was auto-saved under its own network's
+   * fingerprint and can be resumed when that dataset is open again.
+   */
+  start(opts: UrlOptions, baseUrl: string, source?: DatasetSource): void {
+    const root = new URL(baseUrl, location.href);
+    const src = source ?? { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' };
+    if (this.worker && this.source && sameSource(this.source, src)) return;
+    if (this.worker) this.reset();
+    this.source = src;
     this.worker = new Worker(new URL('../../../workers/trainWorker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (ev: MessageEvent<TrainResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev) => {
       this.notice = { kind: 'error', text: `Training worker failed: ${ev.message || 'unknown error'}` };
     };
-    const root = new URL(baseUrl, location.href);
     this.send({
       type: 'init',
       backend: opts.backend,
-      dataset: { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' },
+      dataset: src,
+      // The shipped teacher is Porto's; on another network the worker refuses it and says why.
       teacherUrl: new URL('checkpoints/porto/teacher.ckpt', root).href,
       wasmPaths: {
         'tfjs-backend-wasm.wasm': wasmPlain,
@@ -94,12 +111,36 @@ export class TrainClient {
     });
   }
 
+  /** Drops the worker and everything it reported (before starting one on another dataset). */
+  private reset(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.backend = null;
+    this.dataset = null;
+    this.state = 'loading';
+    this.stateReason = null;
+    this.progress = 'starting the training worker';
+    this.hyper = null;
+    this.studentParams = 0;
+    this.stepsPerEpoch = 0;
+    this.latest = null;
+    this.epochs = [];
+    this.saved = null;
+    this.notice = null;
+    this.resumedAt = null;
+    this.probe = null;
+    this.unsaved = false;
+    this.series.clear();
+    this.version++;
+  }
+
   send(msg: TrainRequest, transfer: Transferable[] = []): void {
     this.worker?.postMessage(msg, transfer);
   }
 
   configure(hyper: Partial<TrainHyper>): void {
     this.resumedAt = null;
+    this.probe = null;
     this.series.clear();
     this.epochs = [];
     this.latest = null;
@@ -130,6 +171,7 @@ export class TrainClient {
         this.progress = null;
         break;
       case 'configured':
+        this.unsaved = false;
         this.hyper = m.hyper;
         this.studentParams = m.studentParams;
         this.stepsPerEpoch = m.stepsPerEpoch;
@@ -144,6 +186,7 @@ export class TrainClient {
       case 'metrics': {
         const { type: _t, ...rec } = m;
         this.latest = rec;
+        this.unsaved = true;
         this.series.pushMetrics(rec);
         this.version++;
         break;
@@ -165,11 +208,16 @@ export class TrainClient {
         this.epochs = m.history;
         this.latest = null;
         this.resumedAt = { epoch: m.epoch, step: m.step, seq: (this.resumedAt?.seq ?? 0) + 1 };
+        this.unsaved = false;
         this.version++;
         this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}.` };
         break;
       case 'saved':
         this.saved = m.info;
+        if (m.info) this.unsaved = false;
+        break;
+      case 'probe':
+        this.probe = { probe: m.probe, epoch: m.epoch, step: m.step };
         break;
       case 'error':
         this.notice = { kind: 'error', text: m.during ? `${m.message}` : m.message };
@@ -177,7 +225,6 @@ export class TrainClient {
     }
   }
 }
-
 
 /**
  * The one training client of the page. It outlives the Train view: switching to another view and

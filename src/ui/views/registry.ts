@@ -3,21 +3,24 @@
 import type { Component } from 'svelte';
 import DataView from './DataView.svelte';
 import TrainView from './TrainView.svelte';
-import CompareView from './CompareView.svelte';
-import TeachView from './TeachView.svelte';
+import CompareGate from './CompareGate.svelte';
+import TeachGate from './TeachGate.svelte';
+import TrainDock from '../train/TrainDock.svelte';
 
 export interface ViewDef {
   id: string;
   label: string;
   description: string;
   component: Component;
+  /** Drawn over the map while the view is open (e.g. the Train view's docked charts). */
+  overlay?: Component;
 }
 
 export const VIEWS: ViewDef[] = [
   { id: 'data', label: 'Data', description: 'Road network, real trips and dataset statistics', component: DataView },
-  { id: 'train', label: 'Train', description: 'Train the student (vanilla or distilled) in a Web Worker, live', component: TrainView },
-  { id: 'compare', label: 'Compare', description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair', component: CompareView },
-  { id: 'teach', label: 'Teach', description: 'See distillation: teacher vs student on one step of a real trip', component: TeachView },
+  { id: 'train', label: 'Train', description: 'Train the student (vanilla or distilled) in a Web Worker, live', component: TrainView, overlay: TrainDock },
+  { id: 'compare', label: 'Compare', description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair', component: CompareGate },
+  { id: 'teach', label: 'Teach', description: 'See distillation: teacher vs student on one step of a real trip', component: TeachGate },
 ];
 
 export const DEFAULT_VIEW = VIEWS[0].id;
