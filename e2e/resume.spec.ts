@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 // Issue 13, item 1: a reload mid-run must not lose the run. Two single steps on wasm (each is
 // auto-saved), a reload, Resume: the counter shows the saved step, the settings are the saved
 // run's (no "Settings changed"), and the next step continues from there.
-test('resume after a reload, and a trip to another view, continue the step count', async ({ page }) => {
+test('resume after a reload, and trips to another view (paused and mid-run), continue the step count', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/?view=train&backend=wasm&batch=2&epochs=3&maxLen=16&lr=0.002');
   const count = page.getByTestId('train-step-count');
@@ -31,4 +31,18 @@ test('resume after a reload, and a trip to another view, continue the step count
   await expect(page.getByText('Settings changed')).toHaveCount(0);
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('4', { timeout: 60_000 });
+
+  // The same mid-run: a running session keeps running while another view is open.
+  await page.getByTestId('train-play').click();
+  await expect.poll(async () => Number(await count.textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
+  await page.getByTestId('tab-compare').click();
+  await expect(count).toHaveCount(0);
+  await page.waitForTimeout(3_000);
+  await page.getByTestId('tab-train').click();
+  await expect(page.locator('.state')).toHaveText('running');
+  const back = Number(await count.textContent());
+  expect(back).toBeGreaterThanOrEqual(5);
+  await expect.poll(async () => Number(await count.textContent()), { timeout: 60_000 }).toBeGreaterThan(back);
+  await page.getByTestId('train-pause').click();
+  await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 60_000 });
 });

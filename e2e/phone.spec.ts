@@ -1,0 +1,69 @@
+import { test, expect, type Locator, type Page } from '@playwright/test';
+
+// Issue 13, item 8: at phone width (390×844) every view keeps a map of at least half the screen,
+// its main controls can be reached (the panel is a bottom sheet under the map that scrolls and
+// can be pulled up), and Teach's distribution card no longer covers the view's title.
+test.use({ viewport: { width: 390, height: 844 } });
+
+async function mapHalfScreen(page: Page): Promise<void> {
+  const box = (await page.getByTestId('map').boundingBox())!;
+  expect(box.width).toBeGreaterThanOrEqual(380);
+  expect(box.height).toBeGreaterThanOrEqual(844 / 2);
+}
+
+async function reachable(el: Locator): Promise<void> {
+  await el.scrollIntoViewIfNeeded();
+  await expect(el).toBeInViewport();
+}
+
+test('phone width: Data, Train and Compare keep half the screen for the map and reach their controls', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?view=data&backend=wasm');
+  await expect(page.getByTestId('dataset-name')).toHaveText('Porto', { timeout: 90_000 });
+  await mapHalfScreen(page);
+  for (const v of ['data', 'train', 'compare', 'teach']) await expect(page.getByTestId(`tab-${v}`)).toBeInViewport();
+  await reachable(page.getByRole('button', { name: 'Open dataset…' }));
+  await reachable(page.getByRole('button', { name: 'Match GPS traces…' }));
+
+  // The sheet pulls up over most of the map, and back down.
+  const sheet = page.getByTestId('sheet-toggle');
+  const panelBefore = (await page.getByTestId('panel').boundingBox())!.height;
+  await sheet.click();
+  await expect(sheet).toHaveAttribute('aria-expanded', 'true');
+  await expect.poll(async () => (await page.getByTestId('panel').boundingBox())!.height).toBeGreaterThan(panelBefore + 150);
+  await sheet.click();
+  await expect.poll(async () => (await page.getByTestId('map').boundingBox())!.height).toBeGreaterThanOrEqual(844 / 2);
+
+  await page.getByTestId('tab-train').click();
+  await mapHalfScreen(page);
+  const play = page.getByTestId('train-play');
+  await expect(play).toBeEnabled({ timeout: 120_000 });
+  await reachable(play);
+  await reachable(page.getByTestId('train-step'));
+  // The docked charts sit inside the map and start folded on a phone.
+  const dock = (await page.getByTestId('train-dock').boundingBox())!;
+  const map = (await page.getByTestId('map').boundingBox())!;
+  expect(dock.y + dock.height).toBeLessThanOrEqual(map.y + map.height + 1);
+  await expect(page.getByTestId('dock-charts-toggle')).toHaveAttribute('aria-expanded', 'false');
+
+  await page.getByTestId('tab-compare').click();
+  await mapHalfScreen(page);
+  await reachable(page.getByTestId('metrics-table'));
+  await expect(page.getByTestId('route-card')).toBeAttached({ timeout: 90_000 });
+  await reachable(page.getByTestId('route-card'));
+  await reachable(page.getByTestId('od-list').getByTestId('od-row').first());
+});
+
+test('phone width: Teach keeps half the screen for the map and its card clear of the title', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?view=teach&backend=wasm');
+  await expect(page.getByTestId('teacher-dist')).toBeVisible({ timeout: 240_000 });
+  await mapHalfScreen(page);
+  const title = (await page.getByRole('heading', { name: 'Distillation, step by step' }).boundingBox())!;
+  const card = (await page.getByTestId('dist-card').boundingBox())!;
+  const overlap = title.x < card.x + card.width && card.x < title.x + title.width && title.y < card.y + card.height && card.y < title.y + title.height;
+  expect(overlap).toBe(false);
+  await reachable(page.getByTestId('step-slider'));
+  await reachable(page.getByTestId('tour-start'));
+  await reachable(page.getByTestId('dist-card'));
+});
