@@ -7,7 +7,10 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
 
-  // Issue 13, item 5: the view opens on an OD pair and says how many pairs' routes differ.
+  // Issue 13, item 5: one verdict (from the report's CIs), and no second count that could contradict it.
+  await expect(page.getByTestId('verdict')).toHaveCount(1);
+  await expect(page.getByText(/Distilled better on \d+ of \d+ metrics/)).toHaveCount(0);
+  // The view opens on an OD pair and says how many pairs' routes differ.
   await expect(page.getByTestId('route-card')).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId('od-differ')).toContainText(/differ on \d+ of \d+ OD pairs/);
 

@@ -30,6 +30,12 @@ test('an opened dataset of another network is the one every view uses', async ({
   const probe = page.getByTestId('probe-legend');
   await expect(probe).toContainText(/val trip g1\d\d/);
   await expect.poll(async () => Number(await probe.getAttribute('data-drawn'))).toBeGreaterThan(2);
+  // Issue 13, item 9: the choices are recomputed by the worker after each epoch.
+  await page.getByTestId('train-play').click();
+  await expect.poll(async () => Number(await probe.getAttribute('data-epoch')), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  await page.getByTestId('train-pause').click();
+  await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 60_000 });
+  const stepped = await count.textContent();
 
   // Teach: no checkpoint fits this network; it says so and offers training.
   await page.getByTestId('tab-teach').click();
@@ -45,7 +51,7 @@ test('an opened dataset of another network is the one every view uses', async ({
   await expect(page.getByTestId('metrics-table')).toHaveCount(0);
   await expect(page.getByTestId('rerun-eval')).toBeDisabled();
   await page.getByTestId('offer-train').click();
-  await expect(count).toHaveText('1');
+  await expect(count).toHaveText(stepped!);
 
   // Back to Porto: Compare shows the committed report again, Train trains on Porto.
   await page.getByTestId('tab-compare').click();
