@@ -1,6 +1,8 @@
 // Takes the README/issue screenshots of the built app (run `npx vite build && npx vite preview
 // --port 4173` first): each tour step of the Teach view, the Compare view with an OD pair selected,
-// and the Data view. Writes PNGs to docs/screenshots/.
+// the Data view, the Train view with the shipped distilled student's choices on the map, Teach on
+// another road network, and every view at phone width (390×844). Writes PNGs to docs/screenshots/.
+// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|phone]`
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
@@ -41,5 +43,42 @@ for (let i = 1; i <= 12; i++) {
   if ((await next.count()) === 0) break;
   await next.click();
 }
+}
+if (!only || only === 'train') {
+  // The shipped distilled student, uploaded as a checkpoint: the map shows a trained student's
+  // next-road choices on the probe trip, the charts its validation history.
+  await page.goto(`${base}/?view=train&backend=wasm`);
+  await page.getByTestId('train-dataset').waitFor({ timeout: 120_000 });
+  await page.getByTestId('checkpoint-upload').setInputFiles('public/checkpoints/porto/distilled.ckpt');
+  await page.locator('[data-testid=probe-legend]:not([data-step="0"]):not([data-step=""])').waitFor({ timeout: 120_000 });
+  await page.waitForTimeout(6_000);
+  await shot('train-view');
+}
+
+if (!only || only === 'other') {
+  await page.goto(`${base}/?view=data`);
+  await page.getByTestId('dataset-name').filter({ hasText: 'Porto' }).waitFor({ timeout: 90_000 });
+  await page.getByTestId('open-folder').setInputFiles('e2e/fixtures/grid-town');
+  await page.getByTestId('dataset-name').filter({ hasText: 'grid-town' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('tab-teach').click();
+  await page.getByTestId('other-network').waitFor();
+  await page.waitForTimeout(3_000);
+  await shot('teach-other-network');
+}
+
+if (!only || only === 'phone') {
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const views: [string, string, number][] = [
+    ['data', 'trip-count', 12_000],
+    ['train', 'probe-legend', 15_000],
+    ['compare', 'route-card', 8_000],
+    ['teach', 'teacher-dist', 6_000],
+  ];
+  for (const [view, ready, settle] of views) {
+    await phone.goto(`${base}/?view=${view}&backend=wasm`);
+    await phone.getByTestId(ready).waitFor({ timeout: 240_000 });
+    await phone.waitForTimeout(settle);
+    await phone.screenshot({ path: `${out}/phone-${view}.png`, type: 'png' });
+  }
 }
 await browser.close();

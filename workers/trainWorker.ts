@@ -142,13 +142,13 @@ function build(h: Partial<SessionHyper>): TrainingSession {
  * The student's choices along the fixed probe trip (src/lib/train/tripProbe.ts), for the map.
  * Sent for the untrained student, after every epoch, on pause and after a checkpoint is loaded.
  */
-async function postProbe(s: TrainingSession): Promise<void> {
+async function postProbe(s: TrainingSession, at?: { epoch: number; step: number }): Promise<void> {
   const { ds } = requireData();
   const trip = pickProbeTrip(ds.splits.val) ?? pickProbeTrip(ds.splits.train);
   if (!trip) return;
   try {
     const probe = await probeTrip(s.student, s.trainer.ctx, trip);
-    post({ type: 'probe', probe, epoch: s.trainer.currentEpoch, step: s.steps });
+    post({ type: 'probe', probe, epoch: at?.epoch ?? s.trainer.currentEpoch, step: at?.step ?? s.steps });
   } catch (e) {
     fail(e, 'the map’s probe trip');
   }
@@ -211,7 +211,8 @@ async function loadBytes(bytes: Uint8Array, name: string): Promise<void> {
   const ck = s.loadCheckpoint(bytes);
   post({ type: 'loaded', name, epoch: ck.training.epoch, step: ck.training.step, history: s.history.map((h) => ({ ...h })) });
   state(s.trainer.done ? 'done' : 'paused');
-  await postProbe(s);
+  // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
+  await postProbe(s, { epoch: ck.training.epoch, step: ck.training.step });
 }
 
 async function resumeSaved(): Promise<void> {
