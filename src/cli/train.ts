@@ -2,7 +2,7 @@
 // src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
 // it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
 // backend). These runs build the shipped public/checkpoints/porto/*.ckpt (issue 3 item 10).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +15,7 @@ import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
-import { encodeCheckpoint } from '../lib/train/checkpoint';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/train/checkpoint';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { DEFAULT_BATCH_OPTIONS } from '../lib/train/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
@@ -33,10 +33,11 @@ import {
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
-                [--routes] [--anchor centroid|end] [--destination]
+                [--routes] [--anchor centroid|end] [--destination] [--resume]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
-                destination cell after SOT (beyond LM-TAD).
+                destination cell after SOT (beyond LM-TAD); --resume continues from <out>.partial
+                (saved after every epoch).
   train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
@@ -113,6 +114,25 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   };
   const model = new TeacherModel(cfg, seed);
   const trainer = new TeacherTrainer(model, trainSeqs, valSeqs, train);
+  // Long runs save their whole state (optimiser moments included) after every epoch, so that a
+  // stopped run continues with --resume from <out>.partial exactly where it was.
+  const partial = `${out}.partial`;
+  let resumedAt = -1;
+  if (p.flags.resume === true) {
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = new Uint8Array(await readFile(partial));
+    } catch {
+      log(`--resume: no ${partial}; starting from scratch`);
+    }
+    if (bytes) {
+      const ck = decodeCheckpoint(bytes);
+      assertCompatible(ck, { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint });
+      trainer.resumeFrom(ck);
+      resumedAt = trainer.currentEpoch;
+      log(`resumed from ${partial}: epoch ${trainer.currentEpoch}, step ${ck.training.step}`);
+    }
+  }
   log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
   const start = Date.now();
   while (!trainer.done) {
@@ -120,17 +140,20 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     if (m.epochEnd) {
       const e = m.epochEnd;
       log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
+      if (!trainer.done) await writeFile(partial, encodeCheckpoint(trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
+      // The best weights so far also go to <out> at once: a stopped run leaves a usable teacher.
+      if (trainer.bestEpoch === e.epoch) await writeFile(out, encodeCheckpoint(bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
     }
   }
   if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
   else if (trainer.message) log(trainer.message);
   const wall = (Date.now() - start) / 1000;
-  trainer.restoreBest();
+  // A resumed trainer holds the best weights only from epochs it ran itself; earlier best weights
+  // are in <out>, written when that epoch ended.
+  if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, decodeCheckpoint(new Uint8Array(await readFile(out))).weights);
+  else trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
-  // Shipped checkpoints hold the best weights only: no optimiser moments (3× smaller).
-  const ck = trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name });
-  ck.training.optimizer = undefined;
-  const bytes = encodeCheckpoint(ck);
+  const bytes = encodeCheckpoint(bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
   await writeFile(out, bytes);
   const record = {
     kind: 'teacher',
@@ -153,10 +176,18 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     created: new Date().toISOString(),
   };
   await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
+  await rm(partial, { force: true });
   log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB), best epoch ${trainer.bestEpoch + 1} (val perplexity ${best?.valPerplexity.toFixed(2)}), ${wall.toFixed(0)} s`);
   trainer.dispose();
   model.dispose();
   return trainer.status === 'diverged' ? 1 : 0;
+}
+
+/** The model's current weights without optimiser moments (3× smaller), as shipped. */
+function bestTeacherCheckpoint(trainer: TeacherTrainer, fingerprint: string, seed: number, dataset: string): ReturnType<TeacherTrainer['toCheckpoint']> {
+  const ck = trainer.toCheckpoint(fingerprint, { seed, dataset });
+  ck.training.optimizer = undefined;
+  return ck;
 }
 
 function hyperFromFlags(p: ParsedArgs): SessionHyper {
