@@ -26,7 +26,9 @@ const USAGE = `usage:
   eval steps --checkpoint <ckpt> [--split test] [--json] [--per-trip] [--teacher <ckpt>]
       teacher-forced step accuracy/NLL over candidate roads with CIs (see: eval steps --help)
   eval paired-steps --vanilla <ckpts> --distilled <ckpts> [--split test] [--out <json>]
-      seed-paired effect of distillation on those steps, t-interval across seeds`;
+      seed-paired effect of distillation on those steps, t-interval across seeds
+  eval paired-report --vanilla <ckpts> --distilled <ckpts> [--out <json>] [--train-od 500]
+      seed-paired generation report: every test OD once, per-OD and per-seed paired effects`;
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -167,6 +169,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'report') return report(args.slice(1));
   if (args[0] === 'steps') return (await import('./evalSteps')).run(args.slice(1));
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
+  if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);
     return args.length ? 0 : 2;
