@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   bench: async () => (await import('./bench')).run,
   simulate: async () => (await import('./simulate')).run,
   'calibrate-time': async () => (await import('./calibrateTime')).run,
+  checkpoint: async () => (await import('./checkpointConvert')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -24,6 +25,8 @@ commands:
   generate …                    generate routes from a checkpoint
   calibrate-time --checkpoint <ckpt>
                                 fit the hop-time scale on val and store it in the checkpoint
+  checkpoint convert <in> [--out <file.safetensors>]
+                                rewrite a checkpoint (.ckpt or .safetensors) as safetensors
   eval …                        evaluate generated routes
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>

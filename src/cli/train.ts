@@ -1,7 +1,7 @@
 // `train teacher|student`: trains LM-TAD or HOSER in Node on the wasm backend from the same
 // src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
 // it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
-// backend). These runs build the shipped public/checkpoints/porto/*.ckpt (issue 3 item 10).
+// backend). These runs build the shipped public/checkpoints/porto/*.safetensors (issue 3 item 10).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
@@ -31,13 +31,13 @@ import {
 } from '../lib/train/session';
 
 const USAGE = `usage:
-  train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
+  train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
                 [--routes] [--anchor centroid|end] [--destination]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
                 destination cell after SOT (beyond LM-TAD).
-  train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
+  train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
@@ -45,7 +45,7 @@ const USAGE = `usage:
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
-Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
+Writes <file.safetensors> (weights only, the best epoch by validation) and <file>.log.json.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -77,7 +77,7 @@ export async function run(args: string[]): Promise<number> {
 type Env = Record<string, string | number>;
 
 function logPath(ckpt: string): string {
-  return ckpt.replace(/\.ckpt$/, '') + '.log.json';
+  return ckpt.replace(/\.(ckpt|safetensors)$/, '') + '.log.json';
 }
 
 async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
@@ -201,7 +201,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     }
     log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
   } else if (hyper.mode === 'distilled') {
-    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.ckpt'));
+    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.safetensors'));
     teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
   }
   const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];
