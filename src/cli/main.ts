@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   simulate: async () => (await import('./simulate')).run,
   'calibrate-time': async () => (await import('./calibrateTime')).run,
   checkpoint: async () => (await import('./checkpointConvert')).run,
+  tune: async () => (await import('./tune')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -23,6 +24,8 @@ commands:
                                 build the embedded Porto dataset from raw OSM + GPS
   train …                       train the teacher or a student (see: train --help)
   generate …                    generate routes from a checkpoint
+  tune --trials N [--json] …    λ/τ/w search: CMA-ES + successive halving on val decision NLL
+                                (see: tune --help)
   calibrate-time --checkpoint <ckpt>
                                 fit the hop-time scale on val and store it in the checkpoint
   checkpoint convert <in> [--out <file.safetensors>]

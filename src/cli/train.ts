@@ -38,7 +38,7 @@ const USAGE = `usage:
                 --anchor end maps a road to the cell of its far end; --destination puts the
                 destination cell after SOT (beyond LM-TAD).
   train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
-                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
+                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
@@ -159,7 +159,8 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   return trainer.status === 'diverged' ? 1 : 0;
 }
 
-function hyperFromFlags(p: ParsedArgs): SessionHyper {
+/** Student hyperparameters from `train student` flags (shared with `tune`). */
+export function hyperFromFlags(p: ParsedArgs): SessionHyper {
   const mode = flagString(p, 'mode', 'distilled');
   if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
   const d = DEFAULT_HYPER;
@@ -167,7 +168,7 @@ function hyperFromFlags(p: ParsedArgs): SessionHyper {
     mode,
     lambda: flagNumber(p, 'lambda', d.lambda),
     tau: flagNumber(p, 'tau', d.tau),
-    window: flagNumber(p, 'window', d.window),
+    window: p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', d.window),
     alpha: flagNumber(p, 'alpha', d.alpha),
     lr: flagNumber(p, 'lr', d.lr),
     batch: flagNumber(p, 'batch', d.batch),
