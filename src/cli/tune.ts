@@ -26,7 +26,7 @@ const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tunin
             [--dataset public/data/porto] [--teacher public/checkpoints/porto/teacher.safetensors]
             [--min-budget 1] [--max-budget 9] [--eta 3]      budgets in epochs; rungs max·η^-k ≥ min
             [--seed 42] [--search-seed 1] [--sigma0 0.25] [--train-frac 1]
-            [--log <out>.trials.jsonl] [--state <out>.trials/]   (resume: run the same command again)
+            [--log <out>.trials.jsonl] [--state .cache/tuning/<name>-state/]   (resume: run the same command again)
             [--batch 64] [--micro 64] [--lr 1e-3] [--size small] [--max-len 128] [--alpha 1] …
             (the other \`train student\` flags pass through to every trial)
             [--backend wasm|cpu] [--quiet]
@@ -67,7 +67,8 @@ export async function run(args: string[]): Promise<number> {
   const out = resolve(flagString(p, 'out', 'public/reports/porto-tuning.json'));
   const stem = out.replace(/\.json$/, '');
   const logPath = resolve(flagString(p, 'log', `${stem}.trials.jsonl`));
-  const stateDir = resolve(flagString(p, 'state', `${stem}.trials`));
+  // Half-trained trials' checkpoints: scratch space, outside public/ (the build copies public/).
+  const stateDir = resolve(flagString(p, 'state', join('.cache', 'tuning', `${basename(stem)}-state`)));
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const teacherPath = resolve(flagString(p, 'teacher', 'public/checkpoints/porto/teacher.safetensors'));
   const base: SessionHyper = hyperFromFlags(p);
@@ -138,9 +139,9 @@ export async function run(args: string[]): Promise<number> {
   let final: TrialSummary[];
   try {
     final = await search.run(trials, runner, {
-      onTrial: (s) => {
+      onTrial: async (s) => {
         log(`trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → val decision NLL ${s.valNllDecision?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`);
-        void writeReport(search.summaries());
+        await writeReport(search.summaries());
       },
     });
   } finally {

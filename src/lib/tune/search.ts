@@ -144,7 +144,7 @@ export class TuningSearch {
    * Runs trials 0…trials−1, skipping what the log already holds. `shouldStop` is checked between
    * rungs (the log stays resumable); `onTrial` hears each finished trial.
    */
-  async run(trials: number, runner: TrialRunner, hooks: { onTrial?(s: TrialSummary): void; shouldStop?(): boolean } = {}): Promise<TrialSummary[]> {
+  async run(trials: number, runner: TrialRunner, hooks: { onTrial?(s: TrialSummary): void | Promise<void>; shouldStop?(): boolean } = {}): Promise<TrialSummary[]> {
     if (!(Number.isInteger(trials) && trials >= 1)) throw new Error(`--trials must be a whole number ≥ 1, got ${trials}`);
     const st = this.settings;
     if (this.log.length === 0) await this.append({ type: 'start', settings: st, context: this.context, created: new Date().toISOString() });
@@ -198,7 +198,7 @@ export class TuningSearch {
       await runner.release(trial);
       if (cand) cma.tell(cand, finished.value);
       const s = this.summaries().find((x) => x.trial === trial);
-      if (s) hooks.onTrial?.(s);
+      if (s) await hooks.onTrial?.(s);
     }
     return this.summaries();
   }
