@@ -17,7 +17,7 @@ import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import { decodeCheckpoint } from '../lib/train/checkpoint';
 import { teacherFromCheckpoint, type SessionHyper } from '../lib/train/session';
-import { DEFAULT_SEARCH, TuningSearch, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
+import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';
 import { rungBudgets } from '../lib/tune/successiveHalving';
 import { LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
@@ -164,15 +164,7 @@ function bestOf(s: TrialSummary[], maxBudget: number): TrialSummary | null {
 /** The log's entries. A last line cut short by a crash is dropped from the file too (it is redone). */
 async function readLog(path: string): Promise<TuneLogEntry[]> {
   if (!existsSync(path)) return [];
-  const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim());
-  const out: TuneLogEntry[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    try {
-      out.push(JSON.parse(lines[i]) as TuneLogEntry);
-    } catch {
-      if (i < lines.length - 1) throw new Error(`${path}:${i + 1} is not valid JSON; the log is damaged`);
-      await writeFile(path, lines.slice(0, i).map((l) => l + '\n').join(''));
-    }
-  }
-  return out;
+  const { entries, cut } = parseTrialLog(await readFile(path, 'utf8'), path);
+  if (cut) await writeFile(path, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+  return entries;
 }

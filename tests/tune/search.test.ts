@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { TuningSearch, DEFAULT_SEARCH, type TrialRunner, type TuneLogEntry, type TrainResult } from '../../src/lib/tune/search';
+import { TuningSearch, DEFAULT_SEARCH, parseTrialLog, type TrialRunner, type TuneLogEntry, type TrainResult } from '../../src/lib/tune/search';
 import type { DistillParams } from '../../src/lib/tune/space';
 
 /**
@@ -83,5 +83,14 @@ describe('tuning search (CMA-ES + successive halving)', () => {
     expect(new Set(runner.calls.map((c) => c.trial))).toEqual(new Set([3, 4]));
     expect(() => new TuningSearch({ ...settings, eta: 2 }, ctx, log, async () => {})).toThrow(/eta: 3 vs 2/);
     expect(() => new TuningSearch(settings, { ...ctx, dataset: 'fp-2' }, log, async () => {})).toThrow(/dataset/);
+  });
+});
+
+describe('parseTrialLog', () => {
+  it('drops a last line cut short, and refuses damage elsewhere', () => {
+    const a = JSON.stringify({ type: 'end', trial: 0, pruned: false, budget: 1, value: 0.5 });
+    expect(parseTrialLog(`${a}\n${a}\n`)).toEqual({ entries: [JSON.parse(a), JSON.parse(a)], cut: false });
+    expect(parseTrialLog(`${a}\n{"type":"ru`)).toEqual({ entries: [JSON.parse(a)], cut: true });
+    expect(() => parseTrialLog(`{"type":"ru\n${a}\n`, 'x.jsonl')).toThrow(/x.jsonl:1 is not valid JSON/);
   });
 });

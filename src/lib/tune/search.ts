@@ -203,3 +203,22 @@ export class TuningSearch {
     return this.summaries();
   }
 }
+
+/**
+ * Entries of a JSONL trial log. A last line cut short (the process died while appending) is left
+ * out and reported as `cut`, so the caller can rewrite the file without it; damage anywhere else
+ * is an error.
+ */
+export function parseTrialLog(text: string, name = 'trial log'): { entries: TuneLogEntry[]; cut: boolean } {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const entries: TuneLogEntry[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    try {
+      entries.push(JSON.parse(lines[i]) as TuneLogEntry);
+    } catch {
+      if (i < lines.length - 1) throw new Error(`${name}:${i + 1} is not valid JSON; the log is damaged`);
+      return { entries, cut: true };
+    }
+  }
+  return { entries, cut: false };
+}
