@@ -5,7 +5,7 @@
 # test (eval paired-steps). Long: run it in the background and poll the log.
 #
 #   scripts/distill-seeds.sh <out dir> <teacher ckpt> <train frac> <lambda> <tau> <window> [seeds]
-#   e.g. nohup scripts/distill-seeds.sh runs/full teacher.ckpt 1 0.5 2 7 "1 2 3 4 5" > runs/full.log 2>&1 &
+#   e.g. nohup scripts/distill-seeds.sh runs/full teacher.safetensors 1 0.5 2 7 "1 2 3 4 5" > runs/full.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?out dir}
@@ -23,20 +23,20 @@ mkdir -p "$out"
 common=(--dataset public/data/porto --train-frac "$frac" --epochs "$epochs" --patience "$patience" --max-len "$maxlen" --quiet)
 for seed in $seeds; do
   for mode in vanilla distilled; do
-    ck="$out/$mode-s$seed.ckpt"
+    ck="$out/$mode-s$seed.safetensors"
     if [ -f "$ck" ]; then echo "[skip] $ck exists"; continue; fi
     echo "[train] $ck ($(date -u +%H:%M:%S))"
     extra=()
     if [ "$mode" = distilled ]; then extra=(--teacher "$teacher" --lambda "$lambda" --tau "$tau" --window "$window"); fi
     # Train into a temporary name: a run stopped half-way leaves no checkpoint to skip next time.
-    npm run --silent cli -- train student --mode "$mode" --seed "$seed" "${common[@]}" "${extra[@]}" --out "$out/.tmp-$mode-s$seed.ckpt"
-    mv "$out/.tmp-$mode-s$seed.ckpt" "$ck"
+    npm run --silent cli -- train student --mode "$mode" --seed "$seed" "${common[@]}" "${extra[@]}" --out "$out/.tmp-$mode-s$seed.safetensors"
+    mv "$out/.tmp-$mode-s$seed.safetensors" "$ck"
     mv "$out/.tmp-$mode-s$seed.log.json" "$out/$mode-s$seed.log.json"
   done
 done
 
-van=$(for s in $seeds; do printf '%s,' "$out/vanilla-s$s.ckpt"; done)
-dis=$(for s in $seeds; do printf '%s,' "$out/distilled-s$s.ckpt"; done)
+van=$(for s in $seeds; do printf '%s,' "$out/vanilla-s$s.safetensors"; done)
+dis=$(for s in $seeds; do printf '%s,' "$out/distilled-s$s.safetensors"; done)
 for split in val test; do
   echo "[eval] paired-steps on $split ($(date -u +%H:%M:%S))"
   npm run --silent cli -- eval paired-steps --vanilla "${van%,}" --distilled "${dis%,}" --split "$split" \

@@ -239,7 +239,7 @@ async function handle(msg: TrainRequest): Promise<void> {
       if (wasRunning) await s.pause();
       const bytes = await s.checkpointBytesAsync({ best: msg.best, optimizer: !msg.best });
       const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      const name = `student-${s.hyper.mode}-${requireData().d.fingerprint.slice(0, 8)}-e${s.trainer.currentEpoch}-s${s.steps}${msg.best ? '-best' : ''}.ckpt`;
+      const name = `student-${s.hyper.mode}-${requireData().d.fingerprint.slice(0, 8)}-e${s.trainer.currentEpoch}-s${s.steps}${msg.best ? '-best' : ''}.safetensors`;
       post({ type: 'checkpoint', bytes: buf, name, epoch: s.trainer.currentEpoch, step: s.steps }, [buf]);
       if (wasRunning) s.start().catch((e) => fail(e, 'training'));
       return;

@@ -12,7 +12,7 @@ import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict } from
 import { initNodeBackend } from '../lib/runtime/node';
 import { roundDeep } from '../lib/bench/stats';
 
-const USAGE = `usage: eval paired-steps --vanilla <a.ckpt,b.ckpt,…> --distilled <c.ckpt,d.ckpt,…>
+const USAGE = `usage: eval paired-steps --vanilla <a.safetensors,b.safetensors,…> --distilled <c.safetensors,d.safetensors,…>
                           [--dataset public/data/porto] [--split test] [--label <text>] [--out <file.json>]
   Pairs vanilla and distilled student checkpoints by their training seed (each seed once in each
   arm), scores every one teacher-forced on the split's whole trips, and reports per seed and as

@@ -22,7 +22,7 @@ const USAGE = `usage:
               [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
               [--max-steps 200] [--route-samples 150] [--backend wasm|cpu]
       runs the protocol (N OD pairs per split and seed, N = min(n, trips in the split)) for
-      vanilla.ckpt and distilled.ckpt and writes the report and the per-OD route sample
+      vanilla.safetensors and distilled.safetensors and writes the report and the per-OD route sample
   eval steps --checkpoint <ckpt> [--split test] [--json] [--per-trip] [--teacher <ckpt>]
       teacher-forced step accuracy/NLL over candidate roads with CIs (see: eval steps --help)
   eval paired-steps --vanilla <ckpts> --distilled <ckpts> [--split test] [--out <json>]
@@ -81,7 +81,7 @@ async function report(args: string[]): Promise<number> {
   const loaded: { name: string; file: string; m: LoadedStudent }[] = [];
   try {
     for (const name of ['vanilla', 'distilled']) {
-      const file = join(ckDir, `${name}.ckpt`);
+      const file = join(ckDir, `${name}.safetensors`);
       const bytes = await readFile(file).catch(() => {
         throw new Error(`checkpoint not found: ${file} (train it first: npm run cli -- train …)`);
       });

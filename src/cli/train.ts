@@ -1,7 +1,7 @@
 // `train teacher|student`: trains LM-TAD or HOSER in Node on the wasm backend from the same
 // src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
 // it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
-// backend). These runs build the shipped public/checkpoints/porto/*.ckpt (issue 3 item 10).
+// backend). These runs build the shipped public/checkpoints/porto/*.safetensors (issue 3 item 10).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
@@ -31,22 +31,22 @@ import {
 } from '../lib/train/session';
 
 const USAGE = `usage:
-  train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
+  train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
                 [--routes] [--anchor centroid|end] [--destination] [--resume]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
                 destination cell after SOT (beyond LM-TAD); --resume continues from <out>.partial
                 (saved after every epoch).
-  train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
-                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
+  train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
+                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
-Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
+Writes <file.safetensors> (weights only, the best epoch by validation) and <file>.log.json.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -78,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
 type Env = Record<string, string | number>;
 
 function logPath(ckpt: string): string {
-  return ckpt.replace(/\.ckpt$/, '') + '.log.json';
+  return ckpt.replace(/\.(ckpt|safetensors)$/, '') + '.log.json';
 }
 
 async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
@@ -190,7 +190,8 @@ function bestTeacherCheckpoint(trainer: TeacherTrainer, fingerprint: string, see
   return ck;
 }
 
-function hyperFromFlags(p: ParsedArgs): SessionHyper {
+/** Student hyperparameters from `train student` flags (shared with `tune`). */
+export function hyperFromFlags(p: ParsedArgs): SessionHyper {
   const mode = flagString(p, 'mode', 'distilled');
   if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
   const d = DEFAULT_HYPER;
@@ -198,7 +199,7 @@ function hyperFromFlags(p: ParsedArgs): SessionHyper {
     mode,
     lambda: flagNumber(p, 'lambda', d.lambda),
     tau: flagNumber(p, 'tau', d.tau),
-    window: flagNumber(p, 'window', d.window),
+    window: p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', d.window),
     alpha: flagNumber(p, 'alpha', d.alpha),
     lr: flagNumber(p, 'lr', d.lr),
     batch: flagNumber(p, 'batch', d.batch),
@@ -232,7 +233,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     }
     log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
   } else if (hyper.mode === 'distilled') {
-    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.ckpt'));
+    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.safetensors'));
     teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
   }
   const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];

@@ -42,7 +42,7 @@ export type StudentSize = keyof typeof STUDENT_PRESETS;
 
 export interface SessionHyper {
   mode: TrainMode;
-  /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1). */
+  /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1); w = Infinity: whole prefix. */
   lambda: number;
   tau: number;
   window: number;
@@ -109,7 +109,9 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.batch = posInt(o.batch, DEFAULT_HYPER.batch);
   o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);
   o.epochs = posInt(o.epochs, DEFAULT_HYPER.epochs);
-  o.window = posInt(o.window, DEFAULT_HYPER.window);
+  // Infinity is the whole prefix (checkpoint JSON writes it as "all").
+  const w = o.window as number | string;
+  o.window = w === 'all' || w === Infinity ? Infinity : posInt(o.window, DEFAULT_HYPER.window);
   o.maxLen = posInt(o.maxLen, DEFAULT_HYPER.maxLen);
   o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
   o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
@@ -511,7 +513,11 @@ export class TrainingSession {
         optimizer: opts.optimizer === false ? undefined : (state.optimizer as OptimState),
         extra: extra as unknown as Record<string, unknown>,
       },
-      hyper: { ...this.hyper, weights: opts.best && t.bestSnapshot ? `best epoch ${t.bestEpoch}` : 'current' },
+      hyper: {
+        ...this.hyper,
+        window: Number.isFinite(this.hyper.window) ? this.hyper.window : 'all',
+        weights: opts.best && t.bestSnapshot ? `best epoch ${t.bestEpoch}` : 'current',
+      },
       created: new Date().toISOString(),
       weights,
     };

@@ -11,7 +11,7 @@ import type { ModelName } from './reportTypes';
 
 export type EvalPhase = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 
-/** A picked checkpoint file, or null for the shipped one (public/checkpoints/porto/<model>.ckpt). */
+/** A picked checkpoint file, or null for the shipped one (public/checkpoints/porto/<model>.safetensors). */
 export type CheckpointChoice = File | null;
 
 export class EvalClient {
@@ -91,7 +91,7 @@ export class EvalClient {
         transfer.push(bytes);
         models.push({ name, checkpoint: { kind: 'bytes', bytes } });
       } else {
-        models.push({ name, checkpoint: { kind: 'url', url: new URL(`checkpoints/porto/${name}.ckpt`, this.root()).href } });
+        models.push({ name, checkpoint: { kind: 'url', url: new URL(`checkpoints/porto/${name}.safetensors`, this.root()).href } });
       }
     }
     this.runId++;

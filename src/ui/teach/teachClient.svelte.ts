@@ -47,7 +47,7 @@ export class TeachClient {
       this.error = `Teaching worker failed: ${ev.message || 'unknown error'}`;
     };
     const root = new URL(import.meta.env.BASE_URL, location.href);
-    const ck = (name: string) => new URL(`checkpoints/porto/${name}.ckpt`, root).href;
+    const ck = (name: string) => new URL(`checkpoints/porto/${name}.safetensors`, root).href;
     this.send({
       type: 'init',
       backend,

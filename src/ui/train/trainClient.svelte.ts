@@ -85,7 +85,7 @@ export class TrainClient {
       type: 'init',
       backend: opts.backend,
       dataset: { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' },
-      teacherUrl: new URL('checkpoints/porto/teacher.ckpt', root).href,
+      teacherUrl: new URL('checkpoints/porto/teacher.safetensors', root).href,
       wasmPaths: {
         'tfjs-backend-wasm.wasm': wasmPlain,
         'tfjs-backend-wasm-simd.wasm': wasmSimd,
