@@ -116,7 +116,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
   const start = Date.now();
   while (!trainer.done) {
-    const m = trainer.step();
+    const m = await trainer.step();
     if (m.epochEnd) {
       const e = m.epochEnd;
       log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
@@ -128,8 +128,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
   // Shipped checkpoints hold the best weights only: no optimiser moments (3× smaller).
-  const ck = trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name });
-  ck.training.optimizer = undefined;
+  const ck = await trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name }, { optimizer: false });
   const bytes = encodeCheckpoint(ck);
   await writeFile(out, bytes);
   const record = {
