@@ -13,7 +13,8 @@ import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
-import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
+import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
 import { encodeCheckpoint } from '../lib/train/checkpoint';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
@@ -95,13 +96,10 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   // Only the variants are written down: a default teacher's config stays as before.
   if (anchor === 'end') cfg.anchor = 'end';
   if (p.flags.destination === true) cfg.destination = true;
-  const roadCell = teacherRoadCells(cfg, grid);
-  const special = { sot: grid.sot, eot: grid.eot };
-  const tokens = (roads: readonly number[]): number[] => tripToTokens(roads, roadCell, cfg.collapse, special, cfg.destination);
   const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
   if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
-  const trainSeqs = [...ds.splits.train.map((t) => tokens(t.roads)), ...routes.map((r) => tokens(r.roads))];
-  const valSeqs = ds.splits.val.map((t) => tokens(t.roads));
+  const trainSeqs = teacherSequences([...ds.splits.train, ...routes], cfg, derived);
+  const valSeqs = teacherSequences(ds.splits.val, cfg, derived);
   const seed = flagNumber(p, 'seed', 1);
   const patience = typeof p.flags.patience === 'string' ? flagNumber(p, 'patience', 2) : undefined;
   const train = {
