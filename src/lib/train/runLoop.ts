@@ -24,20 +24,23 @@ export class RunLoop<M> {
   private _state: SessionState = 'idle';
   private loop: Promise<void> | null = null;
   private busy = false;
+  private since: number | null = null;
 
   constructor(
     private readonly s: Steppable<M>,
     private readonly onState: (s: SessionState, reason?: string) => void = () => {},
     private readonly yieldFn: () => Promise<void> = macrotask,
+    /** Awaited between the steps of a run (e.g. a periodic autosave of a consistent state). */
+    private readonly betweenSteps?: () => Promise<void>,
   ) {}
 
   get state(): SessionState {
     return this._state;
   }
 
-  /** A step is in progress (the run loop's or a single step's). */
-  get stepping(): boolean {
-    return this.busy;
+  /** When the step in progress began (Date.now()), or null between steps. */
+  get stepSince(): number | null {
+    return this.since;
   }
 
   setState(s: SessionState, reason?: string): void {
@@ -103,6 +106,7 @@ export class RunLoop<M> {
     try {
       while (this._state === 'running' && !this.s.finished) {
         await this.oneStep();
+        if (this.betweenSteps && this._state === 'running') await this.betweenSteps();
         await this.yieldFn();
       }
       this.s.flushMetrics();
@@ -115,12 +119,14 @@ export class RunLoop<M> {
 
   private async oneStep(): Promise<M> {
     this.busy = true;
+    this.since = Date.now();
     try {
       const { metrics, halt } = await this.s.stepOnce();
       if (halt) this.setState('stopped', halt);
       return metrics;
     } finally {
       this.busy = false;
+      this.since = null;
     }
   }
 

@@ -276,6 +276,8 @@ export interface TrainingSessionInit {
   /** Clock in ms (default performance.now). */
   now?: () => number;
   /** Yields to the event loop between steps (default: a macrotask). */
+  /** Awaited between the steps of a run (the worker's periodic autosave). */
+  betweenSteps?: () => Promise<void>;
   yieldFn?: () => Promise<void>;
   /** Name reported in metrics (default tf.getBackend()). */
   backendName?: string;
@@ -306,7 +308,7 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
     this.events = init.events ?? {};
     this.backendName = init.backendName;
     this.throttle = new MetricThrottle(init.minEmitMs ?? 100, init.now ?? defaultNow);
-    this.run = new RunLoop<StudentStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask);
+    this.run = new RunLoop<StudentStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
     if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher) throw new Error('distilled training needs a teacher checkpoint');
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
@@ -339,6 +341,11 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
 
   get state(): SessionState {
     return this.run.state;
+  }
+
+  /** When the step in progress began (Date.now()), or null between steps. */
+  get stepSince(): number | null {
+    return this.run.stepSince;
   }
 
   get student(): Student {

@@ -133,6 +133,8 @@ export interface TeacherSessionInit {
   events?: TeacherSessionEvents;
   minEmitMs?: number;
   now?: () => number;
+  /** Awaited between the steps of a run (the worker's periodic autosave). */
+  betweenSteps?: () => Promise<void>;
   yieldFn?: () => Promise<void>;
   backendName?: string;
 }
@@ -161,7 +163,7 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
     this.now = init.now ?? defaultNow;
     this.windowStart = this.now();
     this.backendName = init.backendName;
-    this.run = new RunLoop<TeacherStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask);
+    this.run = new RunLoop<TeacherStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
     const cfg = teacherConfigFor(h, init.derived.grid.vocabSize);
     const train = teacherSequences(init.dataset.splits.train, cfg, init.derived);
     const val = teacherSequences(init.dataset.splits.val, cfg, init.derived);
@@ -182,6 +184,11 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
 
   get state(): SessionState {
     return this.run.state;
+  }
+
+  /** When the step in progress began (Date.now()), or null between steps. */
+  get stepSince(): number | null {
+    return this.run.stepSince;
   }
 
   get steps(): number {
