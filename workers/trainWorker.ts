@@ -9,6 +9,7 @@
 // On WebGPU a lost device or an out-of-memory error pauses the run with the reason (gpuWatch.ts);
 // the page then offers to resume from the last autosave in a fresh worker on wasm.
 import * as Comlink from 'comlink';
+import { serial } from './serial';
 import { get, set, del } from 'idb-keyval';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
@@ -308,15 +309,6 @@ function onDeviceFailure(reason: string): void {
 // The API. Calls run one after another (the run loop itself is not awaited, so pause / stop /
 // step get through while it runs: it yields between steps).
 
-let queue: Promise<unknown> = Promise.resolve();
-
-function serial<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R): (...args: A) => Promise<R> {
-  return (...args: A) => {
-    const run = queue.then(() => fn(...args));
-    queue = run.catch(() => undefined);
-    return run;
-  };
-}
 
 const api: TrainWorkerApi = {
   init: serial(async (opts: TrainInit, ev: TrainEvents) => {
