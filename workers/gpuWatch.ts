@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /** The members of GPUDevice used here (lib.dom may lack the WebGPU types). */
 interface WatchedDevice {
+  destroy(): void;
   lost: Promise<{ reason?: string; message?: string }>;
   addEventListener(type: 'uncapturederror', fn: (ev: Event & { error?: { message?: string; constructor: { name: string } } }) => void): void;
 }
@@ -34,4 +35,11 @@ export function watchGpuDevice(onFailure: (reason: string) => void): boolean {
     if (err && err.constructor.name === 'GPUOutOfMemoryError') fire(`the GPU ran out of memory${err.message ? `: ${err.message}` : ''}`);
   });
   return true;
+}
+
+/** The device-loss drill (e2e): destroys the webgpu device as a driver reset would. */
+export function destroyGpuDevice(): boolean {
+  const dev = webgpuDevice();
+  dev?.destroy();
+  return dev !== null;
 }

@@ -131,11 +131,16 @@ export interface TrainWorkerApi {
   stop(): Promise<void>;
   /** Current weights with optimiser state (for resuming), or the best epoch's weights only. */
   exportCheckpoint(best: boolean): Promise<CheckpointFile>;
-  /** Loads checkpoint bytes of either kind; the run switches to that kind. Rejects with the reason. */
-  loadCheckpoint(bytes: ArrayBuffer, name: string): Promise<LoadedInfo>;
+  /**
+   * Loads checkpoint bytes of the kind the page is in (a teacher file in student mode, or another
+   * road network's, is refused with the reason); the run continues where the file's stopped.
+   */
+  loadCheckpoint(bytes: ArrayBuffer, name: string, kind: TrainKind): Promise<LoadedInfo>;
   /** Resumes the run auto-saved in IndexedDB for this dataset and kind. */
   resumeSaved(kind: TrainKind): Promise<LoadedInfo>;
   clearSaved(kind: TrainKind): Promise<void>;
   /** Distillation from now on uses the teacher of the current teacher run (its best epoch). */
   useTrainedTeacher(): Promise<TeacherInfo>;
+  /** The device-loss drill: destroys the WebGPU device (false when not on webgpu). */
+  loseGpuDevice(): Promise<boolean>;
 }

@@ -22,7 +22,7 @@ import { decodeCheckpoint } from '../src/lib/train/checkpoint';
 import { installFastKernels } from '../src/lib/models/layers';
 import { TrainingSession, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
 import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherHyper } from '../src/lib/train/teacherSession';
-import { watchGpuDevice } from './gpuWatch';
+import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import type {
   CheckpointFile,
   Configured,
@@ -66,6 +66,9 @@ function emit(): TrainEvents {
 }
 
 function state(s: TrainState, reason?: string): void {
+  // After a GPU failure the run is paused for good here; a loop failing on the dead device later
+  // must not turn that into 'stopped'.
+  if (deviceFailure && s !== 'paused') return;
   void events?.state(s, reason);
 }
 
@@ -268,8 +271,9 @@ async function autosaveIfDue(s: Session): Promise<void> {
 }
 
 /** Rebuilds the session from a checkpoint's own settings, then loads it (either kind). */
-function loadBytes(bytes: Uint8Array, name: string): LoadedInfo {
+function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): LoadedInfo {
   const ck = decodeCheckpoint(bytes);
+  if (ck.kind !== expect) throw new Error(`${name} holds a ${ck.kind} model; ${expect} mode needs a ${expect} checkpoint`);
   let s: Session;
   if (ck.kind === 'teacher') {
     s = build('teacher', { ...teacherHyper, ...teacherHyperOf(ck) });
@@ -349,11 +353,11 @@ const api: TrainWorkerApi = {
     if (wasRunning) runInBackground(s);
     return Comlink.transfer({ bytes, name }, [bytes]);
   }),
-  loadCheckpoint: serial((bytes: ArrayBuffer, name: string) => loadBytes(new Uint8Array(bytes), name)),
+  loadCheckpoint: serial((bytes: ArrayBuffer, name: string, k: TrainKind) => loadBytes(new Uint8Array(bytes), name, k)),
   resumeSaved: serial(async (k: TrainKind) => {
     const rec = await get<SavedRecord>(savedKey(k));
     if (!rec) throw new Error(`no saved ${k} run for this dataset`);
-    return loadBytes(new Uint8Array(rec.bytes), `saved ${k} run`);
+    return loadBytes(new Uint8Array(rec.bytes), `saved ${k} run`, k);
   }),
   clearSaved: serial(async (k: TrainKind) => {
     await del(savedKey(k));
@@ -376,6 +380,8 @@ const api: TrainWorkerApi = {
     };
     return teacherInfo;
   }),
+  // Not queued: the drill must hit a run in progress.
+  loseGpuDevice: async () => destroyGpuDevice(),
 };
 
 Comlink.expose(api);

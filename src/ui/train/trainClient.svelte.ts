@@ -297,9 +297,10 @@ export class TrainClient {
     if (file) downloadFile(file.name, file.bytes, 'application/octet-stream');
   }
 
-  async upload(file: File): Promise<void> {
+  /** Loads a checkpoint file of `kind` (the mode the panel is in); another kind is refused. */
+  async upload(file: File, kind: TrainKind): Promise<void> {
     const bytes = await file.arrayBuffer();
-    const loaded = await this.call((api) => api.loadCheckpoint(Comlink.transfer(bytes, [bytes]), file.name));
+    const loaded = await this.call((api) => api.loadCheckpoint(Comlink.transfer(bytes, [bytes]), file.name, kind));
     if (loaded) this.applyLoaded(loaded);
   }
 
@@ -332,10 +333,16 @@ export class TrainClient {
     this.notice = null;
     this.state = 'loading';
     this.progress = 'restarting the training worker on wasm';
+    this.backend = null;
     this.stepClock = null;
     if (!(await this.boot('wasm'))) return;
     if (this.saved[kind]) await this.resumeSaved(kind);
     else this.notice = { kind: 'info', text: `Now on wasm. There was no saved ${kind} run to resume: Train starts a new one.` };
+  }
+
+  /** The device-loss drill (e2e, `?drill=1`): destroys the worker's WebGPU device. */
+  loseGpuDevice(): Promise<boolean | undefined> {
+    return this.call((api) => api.loseGpuDevice());
   }
 
   private applyLoaded(m: LoadedInfo): void {
@@ -364,6 +371,14 @@ export class TrainClient {
  * back keeps the worker, the run and its charts (issue: switching tabs killed training).
  */
 export const trainClient = new TrainClient();
+
+// `?drill=1` exposes the device-loss drill to tests (issue 12, item 7): nothing else reaches the
+// worker's GPU device from the page.
+if (typeof location !== 'undefined' && new URLSearchParams(location.search).has('drill')) {
+  (globalThis as { trajdistillDrill?: { loseGpuDevice(): Promise<boolean | undefined> } }).trajdistillDrill = {
+    loseGpuDevice: () => trainClient.loseGpuDevice(),
+  };
+}
 
 // A closing or reloading tab would end a run in progress: ask first. Pauses and finished epochs are
 // auto-saved, so an unsaved loss is only the steps since the last of those.
