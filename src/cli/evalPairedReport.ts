@@ -15,7 +15,7 @@ import { PAIRED_REPORT_METRICS, runPairedProtocol } from '../lib/eval/pairedProt
 import { decodeCheckpoint } from '../lib/train/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 
-const USAGE = `usage: eval paired-report --vanilla <a.ckpt,b.ckpt,…> --distilled <c.ckpt,d.ckpt,…>
+const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
                            [--batch 256] [--bootstrap 2000] [--oracle 50]

@@ -13,7 +13,8 @@ import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
-import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
+import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
 import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/train/checkpoint';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
@@ -96,13 +97,10 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   // Only the variants are written down: a default teacher's config stays as before.
   if (anchor === 'end') cfg.anchor = 'end';
   if (p.flags.destination === true) cfg.destination = true;
-  const roadCell = teacherRoadCells(cfg, grid);
-  const special = { sot: grid.sot, eot: grid.eot };
-  const tokens = (roads: readonly number[]): number[] => tripToTokens(roads, roadCell, cfg.collapse, special, cfg.destination);
   const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
   if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
-  const trainSeqs = [...ds.splits.train.map((t) => tokens(t.roads)), ...routes.map((r) => tokens(r.roads))];
-  const valSeqs = ds.splits.val.map((t) => tokens(t.roads));
+  const trainSeqs = teacherSequences([...ds.splits.train, ...routes], cfg, derived);
+  const valSeqs = teacherSequences(ds.splits.val, cfg, derived);
   const seed = flagNumber(p, 'seed', 1);
   const patience = typeof p.flags.patience === 'string' ? flagNumber(p, 'patience', 2) : undefined;
   const train = {
@@ -136,13 +134,13 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
   const start = Date.now();
   while (!trainer.done) {
-    const m = trainer.step();
+    const m = await trainer.step();
     if (m.epochEnd) {
       const e = m.epochEnd;
       log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
-      if (!trainer.done) await writeFile(partial, encodeCheckpoint(trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
+      if (!trainer.done) await writeFile(partial, encodeCheckpoint(await trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
       // The best weights so far also go to <out> at once: a stopped run leaves a usable teacher.
-      if (trainer.bestEpoch === e.epoch) await writeFile(out, encodeCheckpoint(bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
+      if (trainer.bestEpoch === e.epoch) await writeFile(out, encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
     }
   }
   if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
@@ -153,7 +151,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, decodeCheckpoint(new Uint8Array(await readFile(out))).weights);
   else trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
-  const bytes = encodeCheckpoint(bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
+  const bytes = encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
   await writeFile(out, bytes);
   const record = {
     kind: 'teacher',
@@ -185,9 +183,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
 
 /** The model's current weights without optimiser moments (3× smaller), as shipped. */
 function bestTeacherCheckpoint(trainer: TeacherTrainer, fingerprint: string, seed: number, dataset: string): ReturnType<TeacherTrainer['toCheckpoint']> {
-  const ck = trainer.toCheckpoint(fingerprint, { seed, dataset });
-  ck.training.optimizer = undefined;
-  return ck;
+  return trainer.toCheckpoint(fingerprint, { seed, dataset }, { optimizer: false });
 }
 
 /** Student hyperparameters from `train student` flags (shared with `tune`). */
