@@ -49,7 +49,7 @@ if (!only || only === 'train') {
   // next-road choices on the probe trip, the charts its validation history.
   await page.goto(`${base}/?view=train&backend=wasm`);
   await page.getByTestId('train-dataset').waitFor({ timeout: 120_000 });
-  await page.getByTestId('checkpoint-upload').setInputFiles('public/checkpoints/porto/distilled.ckpt');
+  await page.getByTestId('checkpoint-upload').setInputFiles('public/checkpoints/porto/distilled.safetensors');
   await page.locator('[data-testid=probe-legend]:not([data-step="0"]):not([data-step=""])').waitFor({ timeout: 120_000 });
   await page.waitForTimeout(6_000);
   await shot('train-view');

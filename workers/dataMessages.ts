@@ -1,5 +1,6 @@
-// Typed protocol between the page and workers/dataWorker.ts. Everything the map needs crosses as
-// flat typed arrays (transferred, not copied), so the page never parses or walks a Dataset.
+// The data worker's interface (workers/dataWorker.ts), called through comlink. Everything the map
+// needs crosses as flat typed arrays (transferred, not copied), so the page never parses or walks a
+// Dataset. Progress comes back through callbacks passed as a comlink.proxy.
 import type { SplitName, ValidationIssue } from '../src/lib/data/types';
 import type { DatasetStats } from '../src/lib/data/stats';
 import type { SimPhase } from '../src/lib/sim/simulatePipeline';
@@ -83,39 +84,57 @@ export type SimulatePhase = 'base' | SimPhase | 'render';
 
 export type LoadPhase = 'download' | 'read' | 'parse' | 'match' | 'stats' | 'prepare';
 
-export type DataRequest =
+/** Progress of a load: bytes so far for download/read, otherwise 0; `total` null when unknown. */
+export interface LoadProgressEvent {
+  phase: LoadPhase;
+  loaded: number;
+  total: number | null;
+  file?: string;
+}
+
+/** Progress of a `simulate` call: `done` of `total` within the phase (trips while simulating). */
+export interface SimProgressEvent {
+  phase: SimulatePhase;
+  done: number;
+  total: number;
+}
+
+/** Progress callbacks, passed as a comlink.proxy with each call. */
+export interface DataProgress {
+  load(p: LoadProgressEvent): void;
+  sim?(p: SimProgressEvent): void;
+}
+
+/** A load's answer: render data, or validation problems (DatasetError) / another failure's message. */
+export type DataResult = { ok: true; data: RenderData } | { ok: false; issues: ValidationIssue[]; message: string };
+
+export interface SimulateRequest {
+  /** The real dataset whose network, flows and departures the simulation draws from. */
+  baseUrl: string;
+  baseName: string;
+  n: number;
+  seed: number;
+  /** Trips of the sample that comes back for the map (statistics cover every trip). */
+  sample: number;
+  name: string;
+}
+
+/** The data worker's methods (comlink.wrap<DataWorkerApi>); calls run one after another. */
+export interface DataWorkerApi {
   /** Fetch the HOSER files from `baseUrl` (absolute, ending in '/'); missing splits are skipped. */
-  | { type: 'load-url'; requestId: number; baseUrl: string; name: string }
+  loadUrl(baseUrl: string, name: string, progress: DataProgress): Promise<DataResult>;
   /**
    * Files the user picked (File objects are cloneable and read inside the worker). `path` is the
    * folder-relative path when a folder was picked (webkitRelativePath does not survive cloning).
    */
-  | { type: 'load-files'; requestId: number; files: { file: File; path: string }[]; name: string }
-  /**
-   * Simulate `n` trips (seeded) on the real dataset at `baseUrl` and preprocess them in the worker;
-   * the answer is a `result` whose RenderData carries a sample of `sample` trips and `simulated`.
-   */
-  | { type: 'simulate'; requestId: number; baseUrl: string; baseName: string; n: number; seed: number; sample: number; name: string }
-  /** Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded dataset's network. */
-  | { type: 'match-gps'; requestId: number; file: File; name: string };
+  loadFiles(files: { file: File; path: string }[], name: string, progress: DataProgress): Promise<DataResult>;
+  /** Simulate trips (seeded) on the real dataset and preprocess them here; the map gets a sample. */
+  simulate(req: SimulateRequest, progress: DataProgress): Promise<DataResult>;
+  /** Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded network. */
+  matchGps(file: File, name: string, progress: DataProgress): Promise<DataResult>;
+}
 
-export type DataResponse =
-  | {
-      type: 'progress';
-      requestId: number;
-      phase: LoadPhase;
-      /** Bytes so far for download/read; otherwise 0. `total` null when unknown. */
-      loaded: number;
-      total: number | null;
-      file?: string;
-    }
-  | { type: 'result'; requestId: number; data: RenderData }
-  /** Progress of a `simulate` request: `done` of `total` within the phase (trips while simulating). */
-  | { type: 'sim-progress'; requestId: number; phase: SimulatePhase; done: number; total: number }
-  /** Validation problems (DatasetError) or, with `issues` empty, any other failure in `message`. */
-  | { type: 'error'; requestId: number; issues: ValidationIssue[]; message: string };
-
-/** The buffers of a RenderData, to pass as the transfer list of postMessage. */
+/** The buffers of a RenderData, to transfer (comlink.transfer) instead of copying. */
 export function renderTransferables(d: RenderData): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   const add = (b: PathBundle) => out.push(b.positions.buffer as ArrayBuffer, b.starts.buffer as ArrayBuffer);

@@ -1,5 +1,8 @@
 // Data worker: downloads or reads the HOSER files, parses and validates them with src/lib, computes
 // the statistics and answers with render-ready typed arrays. The page does no parsing at all.
+// Called through comlink (DataWorkerApi); progress goes back through the page's proxied callbacks.
+import * as Comlink from 'comlink';
+import { serial } from './serial';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { datasetStats } from '../src/lib/data/stats';
 import { DatasetError } from '../src/lib/data/types';
@@ -7,24 +10,18 @@ import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type { SimulatedSet } from '../src/lib/sim/simulatePipeline';
-import type { DataRequest, DataResponse, LoadPhase, RenderData, SimulatePhase } from './dataMessages';
+import type { DataProgress, DataResult, DataWorkerApi, LoadPhase, RenderData, SimulatePhase, SimulateRequest } from './dataMessages';
 import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
 import { matchGpsFile } from './matchGps';
 import { networkFingerprint } from '../src/lib/data/fingerprint';
 
-const ctx = self as unknown as DedicatedWorkerGlobalScope;
-
 /** Extensions worth reading from a picked folder (it may also hold a data card, images …). */
 const DATA_FILE = /\.(geo|rel|csv)(\.gz)?$/i;
 
-function post(msg: DataResponse, transfer: Transferable[] = []): void {
-  ctx.postMessage(msg, transfer);
-}
-
 /** Throttled progress: at most ~20 messages a second, plus every phase change. */
-function progressReporter(requestId: number) {
+function progressReporter(progress: DataProgress) {
   let last = 0;
   let lastPhase: LoadPhase | null = null;
   return (phase: LoadPhase, loaded = 0, total: number | null = null, file?: string): void => {
@@ -32,8 +29,19 @@ function progressReporter(requestId: number) {
     if (phase === lastPhase && now - last < 50) return;
     last = now;
     lastPhase = phase;
-    post({ type: 'progress', requestId, phase, loaded, total, file });
+    void progress.load({ phase, loaded, total, file });
   };
+}
+
+/** The answer with its buffers transferred, not copied. */
+function answer(data: RenderData): DataResult {
+  return Comlink.transfer({ ok: true, data }, renderTransferables(data));
+}
+
+/** A failure as an answer: validation problems keep their list (an Error would lose it on the way). */
+function failure(e: unknown): DataResult {
+  if (e instanceof DatasetError) return { ok: false, issues: e.issues, message: e.message };
+  return { ok: false, issues: [], message: e instanceof Error ? e.message : String(e) };
 }
 
 /** Reads a byte stream to text, gunzipping when asked, counting raw bytes as they arrive. */
@@ -118,8 +126,7 @@ function heapBytes(): number | null {
   return mem ? mem.usedJSHeapSize : null;
 }
 
-async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): Promise<void> {
-  const { requestId } = req;
+async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataResult> {
   let last = 0;
   let lastPhase: SimulatePhase | null = null;
   const progress = (phase: SimulatePhase, done: number, total: number): void => {
@@ -127,13 +134,13 @@ async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): 
     if (phase === lastPhase && now - last < 100 && done < total) return;
     last = now;
     lastPhase = phase;
-    post({ type: 'sim-progress', requestId, phase, done, total });
+    void cb.sim?.({ phase, done, total });
   };
   try {
     const t0 = performance.now();
     progress('base', 0, 1);
     if (!embedded || embedded.baseUrl !== req.baseUrl) {
-      const files = await fetchEmbedded(req.baseUrl, progressReporter(requestId));
+      const files = await fetchEmbedded(req.baseUrl, progressReporter(cb));
       embedded = { baseUrl: req.baseUrl, ds: readHoserDataset(files, req.baseName) };
     }
     const base = embedded.ds;
@@ -166,27 +173,26 @@ async function handleSimulate(req: Extract<DataRequest, { type: 'simulate' }>): 
         workerHeapBytes: heapBytes(),
       },
     };
-    post({ type: 'result', requestId, data }, renderTransferables(data));
+    return answer(data);
   } catch (e) {
-    post({ type: 'error', requestId, issues: e instanceof DatasetError ? e.issues : [], message: e instanceof Error ? e.message : String(e) });
+    return failure(e);
   }
 }
 
-async function handleMatch(req: Extract<DataRequest, { type: 'match-gps' }>): Promise<void> {
-  const { requestId } = req;
-  const report = progressReporter(requestId);
+async function matchGps(file: File, name: string, cb: DataProgress): Promise<DataResult> {
+  const report = progressReporter(cb);
   try {
     if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
     const t0 = performance.now();
     let read = 0;
-    const text = await streamText(req.file.stream(), /\.gz$/i.test(req.file.name), (n) => report('read', (read += n), req.file.size, req.file.name));
+    const text = await streamText(file.stream(), /\.gz$/i.test(file.name), (n) => report('read', (read += n), file.size, file.name));
     const t1 = performance.now();
     report('match', 0, null);
-    const { dataset: ds, summary } = matchGpsFile(lastLoaded, req.file.name, text, (done, total) => report('match', done, total));
+    const { dataset: ds, summary } = matchGpsFile(lastLoaded, file.name, text, (done, total) => report('match', done, total));
     const t2 = performance.now();
     report('prepare');
     const data: RenderData = {
-      name: req.name,
+      name,
       fingerprint: networkFingerprint(ds.network),
       roads: buildRoadRender(ds.network.roads),
       trips: buildAllTrips(ds),
@@ -195,33 +201,30 @@ async function handleMatch(req: Extract<DataRequest, { type: 'match-gps' }>): Pr
       timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
       matched: summary,
     };
-    post({ type: 'result', requestId, data }, renderTransferables(data));
+    return answer(data);
   } catch (e) {
-    if (e instanceof DatasetError) post({ type: 'error', requestId, issues: e.issues, message: e.message });
-    else post({ type: 'error', requestId, issues: [], message: e instanceof Error ? e.message : String(e) });
+    return failure(e);
   }
 }
 
-async function handle(req: DataRequest): Promise<void> {
-  if (req.type === 'simulate') return handleSimulate(req);
-  if (req.type === 'match-gps') return handleMatch(req);
-  const { requestId } = req;
-  const report = progressReporter(requestId);
+/** A real dataset from a URL (`baseUrl`) or from picked files. */
+async function load(src: { baseUrl: string } | { files: { file: File; path: string }[] }, name: string, cb: DataProgress): Promise<DataResult> {
+  const report = progressReporter(cb);
   try {
     const t0 = performance.now();
-    const files = req.type === 'load-url' ? await fetchEmbedded(req.baseUrl, report) : await readPicked(req.files, report);
+    const files = 'baseUrl' in src ? await fetchEmbedded(src.baseUrl, report) : await readPicked(src.files, report);
     const bytes = files.reduce((s, f) => s + f.text.length, 0);
     const t1 = performance.now();
     report('parse');
-    const ds = readHoserDataset(files, req.name);
-    if (req.type === 'load-url') embedded = { baseUrl: req.baseUrl, ds };
+    const ds = readHoserDataset(files, name);
+    if ('baseUrl' in src) embedded = { baseUrl: src.baseUrl, ds };
     lastLoaded = ds;
     const t2 = performance.now();
     report('stats');
     const stats = datasetStats(ds);
     report('prepare');
     const data: RenderData = {
-      name: req.name,
+      name,
       fingerprint: networkFingerprint(ds.network),
       roads: buildRoadRender(ds.network.roads),
       trips: buildAllTrips(ds),
@@ -229,15 +232,19 @@ async function handle(req: DataRequest): Promise<void> {
       bytes,
       timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
     };
-    post({ type: 'result', requestId, data }, renderTransferables(data));
+    return answer(data);
   } catch (e) {
-    if (e instanceof DatasetError) post({ type: 'error', requestId, issues: e.issues, message: e.message });
-    else post({ type: 'error', requestId, issues: [], message: e instanceof Error ? e.message : String(e) });
+    return failure(e);
   }
 }
 
-// Requests run one after another; the page ignores answers to requests it has superseded.
-let queue: Promise<void> = Promise.resolve();
-ctx.onmessage = (ev: MessageEvent<DataRequest>) => {
-  queue = queue.then(() => handle(ev.data));
+// Calls run one after another; the page ignores answers to calls it has superseded.
+
+const api: DataWorkerApi = {
+  loadUrl: serial((baseUrl: string, name: string, cb: DataProgress) => load({ baseUrl }, name, cb)),
+  loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress) => load({ files }, name, cb)),
+  simulate: serial(simulate),
+  matchGps: serial(matchGps),
 };
+
+Comlink.expose(api);

@@ -1,4 +1,4 @@
-// Typed messages between the page and workers/evalWorker.ts, which runs the evaluation protocol
+// The interface of workers/evalWorker.ts (called through comlink), which runs the evaluation protocol
 // (src/lib/eval/protocol.ts) for student checkpoints: the shipped ones (by URL), or bytes from the
 // training worker, IndexedDB or an upload (transferred ArrayBuffers).
 import type { BackendInfo } from '../src/lib/runtime/backend';
@@ -27,23 +27,7 @@ export interface EvalRunOptions {
   routeSamples?: number;
 }
 
-// page → worker
-export type EvalRequest =
-  | {
-      type: 'init';
-      /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
-      backend?: string | null;
-      preferWasmOverFallbackGpu?: boolean;
-      dataset: DatasetSource;
-      /** File name → URL of the tfjs-backend-wasm binaries. */
-      wasmPaths: Record<string, string>;
-    }
-  | { type: 'run'; runId: number; models: EvalModelInput[]; options: EvalRunOptions }
-  /** Stops the run at the next search step; answered with `cancelled`. */
-  | { type: 'cancel'; runId: number };
-
 export interface EvalProgress {
-  runId: number;
   /** Loading a checkpoint, or generating for (seed, split, model). */
   phase: 'load' | 'generate';
   model: string;
@@ -57,12 +41,28 @@ export interface EvalProgress {
   runs: number;
 }
 
-// worker → page
-export type EvalResponse =
-  | { type: 'ready'; backend: BackendInfo; dataset: { name: string; fingerprint: string; roads: number; trips: Record<string, number> } }
-  | { type: 'progress'; phase: 'init'; step: string }
-  | ({ type: 'evalProgress' } & EvalProgress)
-  /** The full report; `report.routes` holds the per-OD samples of the comparison view. */
-  | { type: 'result'; runId: number; report: ProtocolReport; seconds: number }
-  | { type: 'cancelled'; runId: number }
-  | { type: 'error'; runId?: number; message: string };
+export interface EvalInit {
+  /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
+  backend?: string | null;
+  preferWasmOverFallbackGpu?: boolean;
+  dataset: DatasetSource;
+  /** File name → URL of the tfjs-backend-wasm binaries. */
+  wasmPaths: Record<string, string>;
+}
+
+export interface EvalReady {
+  backend: BackendInfo;
+  dataset: { name: string; fingerprint: string; roads: number; trips: Record<string, number> };
+}
+
+/** A finished run: the full report (`report.routes` holds the per-OD samples of the comparison view). */
+export type EvalOutcome = { kind: 'result'; report: ProtocolReport; seconds: number } | { kind: 'cancelled' };
+
+/** The evaluation worker's methods (comlink.wrap<EvalWorkerApi>). */
+export interface EvalWorkerApi {
+  init(opts: EvalInit, onStep: (step: string) => void): Promise<EvalReady>;
+  /** Runs the protocol; resolves `cancelled` when cancel() stopped it. */
+  run(models: EvalModelInput[], options: EvalRunOptions, onProgress: (p: EvalProgress) => void): Promise<EvalOutcome>;
+  /** Stops the run in progress at its next search step (not queued behind it). */
+  cancel(): void;
+}

@@ -1,5 +1,8 @@
 // Evaluation worker: a thin message layer over src/lib/eval/protocol.ts. Loads the dataset once,
 // then runs the protocol for the checkpoints it is given, with throttled progress and cancel.
+// Called through comlink (EvalWorkerApi); progress goes back through proxied callbacks.
+import * as Comlink from 'comlink';
+import { serial } from './serial';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
 import { fetchAsset, readDatasetSource } from './datasetFiles';
@@ -9,20 +12,13 @@ import { selectBackend } from '../src/lib/runtime/backend';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
 import type { StartTimeAware } from '../src/lib/generate/generator';
 import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
-import type { CheckpointSource, EvalProgress, EvalRequest, EvalResponse } from './evalMessages';
-
-const ctx = self as unknown as DedicatedWorkerGlobalScope;
-
+import type { CheckpointSource, EvalInit, EvalModelInput, EvalOutcome, EvalProgress, EvalReady, EvalRunOptions, EvalWorkerApi } from './evalMessages';
 
 let dataset: Dataset | null = null;
 let derived: Derived | null = null;
 let backendName = '';
-/** The run in progress and its cancel switch. */
-let active: { runId: number; abort: AbortController } | null = null;
-
-function post(msg: EvalResponse): void {
-  ctx.postMessage(msg);
-}
+/** The cancel switch of the run in progress. */
+let active: AbortController | null = null;
 
 async function checkpointBytes(src: CheckpointSource): Promise<Uint8Array> {
   if (src.kind === 'bytes') return new Uint8Array(src.bytes);
@@ -44,7 +40,7 @@ class YieldingScorer implements BatchScorer, StartTimeAware {
 }
 
 /** At most ~10 progress messages a second, plus every finished run. */
-function progressReporter(runId: number): (p: Omit<EvalProgress, 'runId'>) => void {
+function progressReporter(onProgress: (p: EvalProgress) => void): (p: EvalProgress) => void {
   let last = 0;
   let lastRun = -1;
   return (p) => {
@@ -52,38 +48,37 @@ function progressReporter(runId: number): (p: Omit<EvalProgress, 'runId'>) => vo
     if (p.run === lastRun && now - last < 100) return;
     last = now;
     lastRun = p.run;
-    post({ type: 'evalProgress', runId, ...p });
+    void onProgress(p);
   };
 }
 
-async function init(msg: Extract<EvalRequest, { type: 'init' }>): Promise<void> {
-  post({ type: 'progress', phase: 'init', step: 'backend' });
+async function init(msg: EvalInit, onStep: (step: string) => void): Promise<EvalReady> {
+  void onStep('backend');
   const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true });
   backendName = backend.name;
-  post({ type: 'progress', phase: 'init', step: 'dataset' });
+  void onStep('dataset');
   dataset = readHoserDataset(await readDatasetSource(msg.dataset), msg.dataset.name);
-  post({ type: 'progress', phase: 'init', step: 'derived' });
+  void onStep('derived');
   derived = (await cachedDerived(dataset)).derived;
   const trips: Record<string, number> = {};
   for (const [k, v] of Object.entries(dataset.splits)) trips[k] = v.length;
-  post({ type: 'ready', backend, dataset: { name: dataset.name, fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips } });
+  return { backend, dataset: { name: dataset.name, fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips } };
 }
 
-async function runEval(msg: Extract<EvalRequest, { type: 'run' }>): Promise<void> {
+async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: (p: EvalProgress) => void): Promise<EvalOutcome> {
   if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
   const ds = dataset;
   const d = derived;
   const abort = new AbortController();
-  active = { runId: msg.runId, abort };
-  const report = progressReporter(msg.runId);
+  active = abort;
+  const report = progressReporter(onProgress);
   const loaded: { name: string; m: LoadedStudent }[] = [];
   const t0 = performance.now();
   try {
-    for (const m of msg.models) {
+    for (const m of models) {
       report({ phase: 'load', model: m.name, done: 0, total: 0, run: 0, runs: 0 });
       loaded.push({ name: m.name, m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d) });
     }
-    const o = msg.options;
     const result = await runProtocol({
       dataset: ds,
       derived: d,
@@ -101,26 +96,23 @@ async function runEval(msg: Extract<EvalRequest, { type: 'run' }>): Promise<void
       signal: abort.signal,
       onProgress: (p) => report({ phase: 'generate', ...p }),
     });
-    post({ type: 'result', runId: msg.runId, report: result, seconds: (performance.now() - t0) / 1000 });
+    return { kind: 'result', report: result, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
-    if (abort.signal.aborted) post({ type: 'cancelled', runId: msg.runId });
-    else throw e;
+    if (abort.signal.aborted) return { kind: 'cancelled' };
+    throw e;
   } finally {
     for (const l of loaded) l.m.dispose();
-    if (active?.runId === msg.runId) active = null;
+    if (active === abort) active = null;
   }
 }
 
-let queue: Promise<void> = Promise.resolve();
+// init and runs go one after another; cancel bypasses the queue (the run it stops is what the
+// queue waits for).
 
-ctx.onmessage = (ev: MessageEvent<EvalRequest>) => {
-  const msg = ev.data;
-  // Cancel bypasses the queue: the run it stops is what the queue is waiting for.
-  if (msg.type === 'cancel') {
-    if (active?.runId === msg.runId) active.abort.abort();
-    return;
-  }
-  queue = queue
-    .then(() => (msg.type === 'init' ? init(msg) : runEval(msg)))
-    .catch((e: unknown) => post({ type: 'error', runId: msg.type === 'run' ? msg.runId : undefined, message: e instanceof Error ? e.message : String(e) }));
+const api: EvalWorkerApi = {
+  init: serial(init),
+  run: serial(runEval),
+  cancel: () => active?.abort(),
 };
+
+Comlink.expose(api);

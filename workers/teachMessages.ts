@@ -1,5 +1,5 @@
-// Typed messages between the teaching view and workers/teachWorker.ts. The worker runs the models
-// once per trip and sends raw numbers; the page recomputes every τ/λ effect itself (src/lib/teach).
+// The interface of workers/teachWorker.ts, called through comlink. The worker runs the models
+// once per trip and answers with raw numbers; the page recomputes every τ/λ effect itself (src/lib/teach).
 import type { GridSpec } from '../src/lib/data/derivedTypes';
 import type { LonLat, SplitName } from '../src/lib/data/types';
 import type { BackendInfo } from '../src/lib/runtime/backend';
@@ -24,27 +24,20 @@ export interface TripListEntry {
   roads: number;
 }
 
-export type TeachRequest =
-  | {
-      type: 'init';
-      backend?: string | null;
-      /** Base URL of the HOSER folder (…/data/porto/). */
-      dataBaseUrl: string;
-      checkpoints: Record<TeachModelName, string>;
-      wasmPaths: Record<string, string>;
-      /**
-       * The trip the page opens on (a shared link). Then `ready` comes before the search for the
-       * telling example, which follows as a `telling` message: the first screen does not wait.
-       */
-      pinnedTrip?: string | null;
-    }
-  /** Explain a trip (all steps); trip null = the telling example chosen by the worker. */
-  | { type: 'explain'; requestId: number; trip: string | null }
-  /** A synthetic detour of a trip and its anomaly score. */
-  | { type: 'detour'; requestId: number; trip: string; seed: number; level: number; prob: number };
+export interface TeachInit {
+  backend?: string | null;
+  /** Base URL of the HOSER folder (…/data/porto/). */
+  dataBaseUrl: string;
+  checkpoints: Record<TeachModelName, string>;
+  wasmPaths: Record<string, string>;
+  /**
+   * The trip the page opens on (a shared link). Then init resolves before the search for the
+   * telling example, which follows through `telling`: the first screen does not wait.
+   */
+  pinnedTrip?: string | null;
+}
 
 export interface TeachReady {
-  type: 'ready';
   backend: BackendInfo;
   models: Record<TeachModelName, TeachModelInfo>;
   /** Teacher context window w used for the teacher's input. */
@@ -58,30 +51,46 @@ export interface TeachReady {
   grid: GridSpec;
 }
 
-export type TeachResponse =
-  | { type: 'progress'; phase: string }
-  | TeachReady
-  | { type: 'telling'; telling: { trip: string; step: number } }
-  | {
-      type: 'trip';
-      requestId: number;
-      split: SplitName;
-      exp: TripExplanation;
-      /** Polyline of every road on the trip and every candidate road. */
-      geometry: Record<number, LonLat[]>;
-      /** Best step to open on when the URL gave none. */
-      bestStep: number;
-    }
-  | {
-      type: 'detour';
-      requestId: number;
-      trip: string;
-      detour: Detour;
-      /** Anomaly score of the trip as driven and with the detour; surprisal per detour token. */
-      original: number;
-      score: number;
-      surprisal: number[];
-    }
-  /** Score distribution of normal vs detoured val/test trips (sent once, after ready). */
-  | { type: 'scores'; dist: ScoreDistribution; level: number; prob: number }
-  | { type: 'error'; message: string; requestId?: number };
+export interface TeachTrip {
+  split: SplitName;
+  exp: TripExplanation;
+  /** Polyline of every road on the trip and every candidate road. */
+  geometry: Record<number, LonLat[]>;
+  /** Best step to open on when the URL gave none. */
+  bestStep: number;
+}
+
+export interface TeachDetour {
+  trip: string;
+  detour: Detour;
+  /** Anomaly score of the trip as driven and with the detour; surprisal per detour token. */
+  original: number;
+  score: number;
+  surprisal: number[];
+}
+
+export interface TeachScores {
+  dist: ScoreDistribution;
+  level: number;
+  prob: number;
+}
+
+/** What the worker reports on its own (a comlink.proxy passed to init). */
+export interface TeachEvents {
+  progress(phase: string): void;
+  /** The telling example, when init resolved without it (pinned trip). */
+  telling(t: { trip: string; step: number }): void;
+  /** Score distribution of normal vs detoured val/test trips (once, after the first trip). */
+  scores(s: TeachScores): void;
+  /** A failure of that background work. */
+  error(message: string): void;
+}
+
+/** The teaching worker's methods (comlink.wrap<TeachWorkerApi>). */
+export interface TeachWorkerApi {
+  init(opts: TeachInit, events: TeachEvents): Promise<TeachReady>;
+  /** Explain a trip (all steps); trip null = the first one. */
+  explain(trip: string | null): Promise<TeachTrip>;
+  /** A synthetic detour of a trip and its anomaly score. */
+  detour(trip: string, seed: number, level: number, prob: number): Promise<TeachDetour>;
+}

@@ -1,6 +1,8 @@
 // Teaching worker: loads the dataset and the shipped checkpoints (teacher, vanilla and distilled
 // students; randomly initialised stand-ins when a file is missing), explains one trip at a time
 // (every step, all models, once) and scores normal vs detoured trips for the anomaly panel.
+// Called through comlink (TeachWorkerApi); background results go back through TeachEvents.
+import * as Comlink from 'comlink';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
 import { fetchAsset, readDatasetSource } from './datasetFiles';
@@ -16,9 +18,8 @@ import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explai
 import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
 import { DEFAULT_DETOUR, syntheticDetour } from '../src/lib/teach/detour';
 import { makeRng } from '../src/lib/random';
-import type { TeachModelInfo, TeachModelName, TeachRequest, TeachResponse, TripListEntry } from './teachMessages';
+import type { TeachDetour, TeachEvents, TeachInit, TeachModelInfo, TeachModelName, TeachReady, TeachTrip, TeachWorkerApi, TripListEntry } from './teachMessages';
 
-const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const DEFAULT_WINDOW = 7;
 /** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
 const TELLING_SCAN = 20;
@@ -30,10 +31,7 @@ let models: TeachModels | null = null;
 let batchCtx: BatchContext | null = null;
 let window = DEFAULT_WINDOW;
 const tripById = new Map<string, { trip: Trajectory; split: SplitName }>();
-
-function post(msg: TeachResponse): void {
-  ctx.postMessage(msg);
-}
+let events: TeachEvents | null = null;
 
 async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
   const res = await fetchAsset(url).catch(() => null);
@@ -90,14 +88,16 @@ function geometryFor(roads: Iterable<number>): Record<number, LonLat[]> {
   return out;
 }
 
-async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void> {
-  post({ type: 'progress', phase: 'choosing a backend' });
+async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
+  events = ev;
+  const post = (phase: string) => void ev.progress(phase);
+  post('choosing a backend');
   const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: true });
-  post({ type: 'progress', phase: 'loading Porto' });
+  post('loading Porto');
   dataset = readHoserDataset(await readDatasetSource({ kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' }), 'Porto');
-  post({ type: 'progress', phase: 'deriving the grid and zones' });
+  post('deriving the grid and zones');
   derived = (await cachedDerived(dataset)).derived;
-  post({ type: 'progress', phase: 'loading the models' });
+  post('loading the models');
   const t = await loadTeacher(msg.checkpoints.teacher, derived);
   const v = await loadStudent(msg.checkpoints.vanilla, derived, 11);
   const ds = await loadStudent(msg.checkpoints.distilled, derived, 12);
@@ -114,15 +114,14 @@ async function init(msg: Extract<TeachRequest, { type: 'init' }>): Promise<void>
   }
   if (trips.length === 0) throw new Error('the dataset has no validation or test trips to explain');
   const info: Record<TeachModelName, TeachModelInfo> = { teacher: t.info, vanilla: v.info, distilled: ds.info };
-  const ready = { type: 'ready' as const, backend, models: info, window, trips, grid: derived.grid.spec };
+  const ready = { backend, models: info, window, trips, grid: derived.grid.spec };
   if (msg.pinnedTrip && tripById.has(msg.pinnedTrip)) {
     // A shared link opens on its trip at once; the telling example follows the first trip.
     tellingLater = trips;
-    post({ ...ready, telling: null });
-  } else {
-    post({ type: 'progress', phase: 'finding a telling example' });
-    post({ ...ready, telling: await findTelling(trips) });
+    return { ...ready, telling: null };
   }
+  post('finding a telling example');
+  return { ...ready, telling: await findTelling(trips) };
 }
 
 /** Trips to search for the telling example once the first trip is on screen (pinned start). */
@@ -137,9 +136,9 @@ function startBackground(): void {
   if (backgroundStarted) return;
   backgroundStarted = true;
   void (async () => {
-    if (tellingLater) post({ type: 'telling', telling: await findTelling(tellingLater) });
+    if (tellingLater) void events?.telling(await findTelling(tellingLater));
     await scoreDistribution();
-  })().catch((e: unknown) => post({ type: 'error', message: `background work: ${(e as Error).message}` }));
+  })().catch((e: unknown) => void events?.error(`background work: ${(e as Error).message}`));
 }
 
 /** Deterministic: the most telling step among the first validation trips of a useful length. */
@@ -168,38 +167,33 @@ async function scoreDistribution(): Promise<void> {
     seqs.push(teacherCells(trip.roads));
   }
   const dist = await anomalyScoreDistribution(models!.teacher, seqs, d.grid.spec, makeRng(2024), DEFAULT_DETOUR, 16);
-  post({ type: 'scores', dist, level: DEFAULT_DETOUR.level, prob: DEFAULT_DETOUR.prob });
+  void events?.scores({ dist, level: DEFAULT_DETOUR.level, prob: DEFAULT_DETOUR.prob });
 }
 
-async function explain(msg: Extract<TeachRequest, { type: 'explain' }>): Promise<void> {
+async function explain(trip: string | null): Promise<TeachTrip> {
   if (!models || !batchCtx) throw new Error('the teaching worker is not ready yet');
-  const id = msg.trip ?? tripById.keys().next().value!;
+  const id = trip ?? tripById.keys().next().value!;
   const found = tripById.get(id);
   if (!found) throw new Error(`no validation or test trip with id ${id}`);
   const exp = await explainTrip(batchCtx, models, found.trip, { window });
   const roads = new Set<number>(exp.roads);
   for (const s of exp.steps) for (const c of s.cands) roads.add(c);
-  post({ type: 'trip', requestId: msg.requestId, split: found.split, exp, geometry: geometryFor(roads), bestStep: bestStep(exp).k });
-  startBackground();
+  // The background work starts once this answer is on its way.
+  setTimeout(startBackground, 0);
+  return { split: found.split, exp, geometry: geometryFor(roads), bestStep: bestStep(exp).k };
 }
 
-async function detour(msg: Extract<TeachRequest, { type: 'detour' }>): Promise<void> {
+async function detour(trip: string, seed: number, level: number, prob: number): Promise<TeachDetour> {
   if (!models || !derived) throw new Error('the teaching worker is not ready yet');
-  const found = tripById.get(msg.trip);
-  if (!found) throw new Error(`no trip ${msg.trip}`);
+  const found = tripById.get(trip);
+  if (!found) throw new Error(`no trip ${trip}`);
   const cells = teacherCells(found.trip.roads);
-  const d = syntheticDetour(cells, derived.grid.spec, makeRng(msg.seed), { level: msg.level, prob: msg.prob });
+  const d = syntheticDetour(cells, derived.grid.spec, makeRng(seed), { level, prob });
   const [original, score] = await models.teacher.anomalyScore([cells, d.cells]);
-  post({ type: 'detour', requestId: msg.requestId, trip: msg.trip, detour: d, original, score, surprisal: await tripSurprisal(models.teacher, d.cells) });
+  return { trip, detour: d, original, score, surprisal: await tripSurprisal(models.teacher, d.cells) };
 }
 
-ctx.onmessage = async (ev: MessageEvent<TeachRequest>) => {
-  const msg = ev.data;
-  try {
-    if (msg.type === 'init') await init(msg);
-    else if (msg.type === 'explain') await explain(msg);
-    else if (msg.type === 'detour') await detour(msg);
-  } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e), requestId: 'requestId' in msg ? msg.requestId : undefined });
-  }
-};
+// Calls are handled as they come (as before comlink): explain and detour do not wait for each other.
+const api: TeachWorkerApi = { init, explain, detour };
+
+Comlink.expose(api);

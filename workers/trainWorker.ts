@@ -1,8 +1,15 @@
-// Training worker: a thin message layer over src/lib/train/session.ts. It picks the tfjs backend,
-// loads the dataset and the shipped teacher, builds a TrainingSession on `configure`, and runs it
-// while the page sends start / pause / resume / step / stop. Metrics arrive throttled from the
-// session. Each finished epoch is auto-saved to IndexedDB (key includes the dataset fingerprint);
-// checkpoints leave as transferable ArrayBuffers because `downloads://` cannot work in a worker.
+// Training worker: a thin comlink layer over the training sessions of src/lib/train: the student
+// (TrainingSession, vanilla or distilled) and the teacher (TeacherSession). It picks the tfjs
+// backend, loads the dataset and the shipped teacher, builds a session on `configure`, and runs it
+// while the page calls start / pause / step / stop. Metrics, epochs and state changes go back
+// through the TrainEvents proxy the page passed to init. Runs are auto-saved to IndexedDB (key:
+// kind + dataset fingerprint) at every epoch end, pause, single step and, while running, once a
+// minute; checkpoints leave as transferred ArrayBuffers because `downloads://` cannot work here.
+//
+// On WebGPU a lost device or an out-of-memory error pauses the run with the reason (gpuWatch.ts);
+// the page then offers to resume from the last autosave in a fresh worker on wasm.
+import * as Comlink from 'comlink';
+import { serial } from './serial';
 import { get, set, del } from 'idb-keyval';
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import { cachedDerived } from './derivedCache';
@@ -11,34 +18,72 @@ import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/lib/train/checkpoint';
+import { decodeCheckpoint } from '../src/lib/train/checkpoint';
 import { installFastKernels } from '../src/lib/models/layers';
-import { TrainingSession, downloadVariables, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { TrainingSession, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherHyper } from '../src/lib/train/teacherSession';
 import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
-import type { SavedInfo, TrainRequest, TrainResponse, TrainState } from './trainMessages';
-
-const ctx = self as unknown as DedicatedWorkerGlobalScope;
+import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
+import type {
+  CheckpointFile,
+  Configured,
+  LoadedInfo,
+  ReadyInfo,
+  SavedByKind,
+  SavedInfo,
+  TeacherInfo,
+  TrainEvents,
+  TrainInit,
+  TrainJob,
+  TrainKind,
+  TrainState,
+  TrainWorkerApi,
+} from './trainMessages';
 
 /** Training needs a train split; val and test are optional. */
 const REQUIRED = ['roadmap.geo', 'roadmap.rel', 'train.csv'];
+/** While a run goes on, an autosave at least this often (a lost GPU then loses at most this). */
+const AUTOSAVE_EVERY_MS = 60_000;
 
+type Session = TrainingSession | TeacherSession;
+
+let events: TrainEvents | null = null;
 let dataset: Dataset | null = null;
 let derived: Derived | null = null;
 let teacher: TeacherModel | null = null;
+let teacherInfo: TeacherInfo = { loaded: false };
 let backendName = '';
-let session: TrainingSession | null = null;
-let hyper: SessionHyper = normaliseHyper({});
+let kind: TrainKind = 'student';
+let session: Session | null = null;
+let studentHyper: SessionHyper = normaliseHyper({});
+let teacherHyper: TeacherHyper = normaliseTeacherHyper({});
+let lastSave = 0;
+/** Set when the GPU failed: nothing more runs on this worker's device. */
+let deviceFailure: string | null = null;
 
-function post(msg: TrainResponse, transfer: Transferable[] = []): void {
-  ctx.postMessage(msg, transfer);
-}
-
-function fail(e: unknown, during?: string): void {
-  post({ type: 'error', message: e instanceof Error ? e.message : String(e), during });
+function emit(): TrainEvents {
+  if (!events) throw new Error('the worker is not initialised yet');
+  return events;
 }
 
 function state(s: TrainState, reason?: string): void {
-  post({ type: 'state', state: s, reason });
+  // After a GPU failure the run is paused for good here; a loop failing on the dead device later
+  // must not turn that into 'stopped'.
+  if (deviceFailure && s !== 'paused') return;
+  void events?.state(s, reason);
+}
+
+function fail(e: unknown, during?: string): void {
+  void events?.error(e instanceof Error ? e.message : String(e), during);
+}
+
+function requireData(): { ds: Dataset; d: Derived } {
+  if (!dataset || !derived) throw new Error('the worker is not initialised yet');
+  return { ds: dataset, d: derived };
+}
+
+function usable(): void {
+  if (deviceFailure) throw new Error(`the GPU failed (${deviceFailure}); resume on wasm from the last autosave`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -55,30 +100,32 @@ async function loadTeacher(url: string | undefined, d: Derived): Promise<{ model
   }
 }
 
-async function init(msg: Extract<TrainRequest, { type: 'init' }>): Promise<void> {
+async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
+  events = ev;
   state('loading');
-  post({ type: 'progress', phase: 'backend', loaded: 0, total: null });
+  const progress = (phase: string, loaded = 0, total: number | null = null) => void ev.progress(phase, loaded, total);
+  progress('backend');
   const backend = await selectBackend({
-    preferred: msg.backend,
-    wasmPaths: msg.wasmPaths,
-    preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true,
+    preferred: opts.backend,
+    wasmPaths: opts.wasmPaths,
+    preferWasmOverFallbackGpu: opts.preferWasmOverFallbackGpu ?? true,
   });
   backendName = backend.name;
+  if (backend.name === 'webgpu') watchGpuDevice(onDeviceFailure);
   // The wasm package registers its kernels when loaded, i.e. after layers.ts was imported.
   installFastKernels();
-  const files = await readDatasetSource(msg.dataset, REQUIRED, (loaded, total) =>
-    post({ type: 'progress', phase: 'download', loaded, total }),
-  );
-  post({ type: 'progress', phase: 'parse', loaded: 0, total: null });
-  dataset = readHoserDataset(files, msg.dataset.name);
-  post({ type: 'progress', phase: 'derive', loaded: 0, total: null });
+  const files = await readDatasetSource(opts.dataset, REQUIRED, (loaded, total) => progress('download', loaded, total));
+  progress('parse');
+  dataset = readHoserDataset(files, opts.dataset.name);
+  progress('derive');
   derived = (await cachedDerived(dataset)).derived;
-  post({ type: 'progress', phase: 'teacher', loaded: 0, total: null });
-  const t = await loadTeacher(msg.teacherUrl, derived);
+  progress('teacher');
+  const t = await loadTeacher(opts.teacherUrl, derived);
   teacher = t.model;
-  const saved = await savedInfo();
-  post({
-    type: 'ready',
+  teacherInfo = { loaded: teacher !== null, params: teacher?.paramCount, note: t.note, source: teacher ? 'shipped' : undefined };
+  const saved: SavedByKind = { student: await savedInfo('student'), teacher: await savedInfo('teacher') };
+  state('idle');
+  return {
     backend,
     dataset: {
       name: dataset.name,
@@ -86,76 +133,105 @@ async function init(msg: Extract<TrainRequest, { type: 'init' }>): Promise<void>
       roads: dataset.network.roads.length,
       train: dataset.splits.train.length,
       val: dataset.splits.val.length,
-      teacher: { loaded: teacher !== null, params: teacher?.paramCount, note: t.note },
+      teacher: teacherInfo,
     },
     saved,
-  });
-  state('idle');
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Session
+// Sessions
 
-function requireData(): { ds: Dataset; d: Derived } {
-  if (!dataset || !derived) throw new Error('the worker is not initialised yet');
-  return { ds: dataset, d: derived };
+function configured(s: Session): Configured {
+  if (s instanceof TeacherSession) {
+    return { kind: 'teacher', hyper: s.hyper, params: s.model.paramCount, stepsPerEpoch: s.stepsPerEpoch, trainTrips: requireData().ds.splits.train.length };
+  }
+  return { kind: 'student', hyper: s.hyper, params: s.student.paramCount(), stepsPerEpoch: s.trainer.stepsInEpoch, trainTrips: s.trainer.trainTripCount };
 }
 
-function build(h: Partial<SessionHyper>): TrainingSession {
+function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): Session {
   const { ds, d } = requireData();
+  usable();
   if (session?.state === 'running') throw new Error('pause training before changing its settings');
-  const next = normaliseHyper(h);
-  if (next.mode === 'distilled' && !teacher) throw new Error('distilled mode needs the teacher checkpoint, which is not loaded');
   session?.dispose();
   session = null;
-  hyper = next;
-  const s = new TrainingSession({
-    dataset: ds,
-    derived: d,
-    teacher: teacher ?? undefined,
-    hyper: next,
-    backendName,
-    minEmitMs: 100,
-    events: {
-      metrics: (m) => post({ type: 'metrics', ...m }),
-      epoch: async (r) => {
-        post({ type: 'epoch', ...r });
-        await postProbe(s);
-        await autosave(s);
+  kind = k;
+  const onState = (st: TrainState, reason?: string) => state(st, reason);
+  let s: Session;
+  if (k === 'teacher') {
+    teacherHyper = normaliseTeacherHyper(h as Partial<TeacherHyper>);
+    const ts: TeacherSession = new TeacherSession({
+      dataset: ds,
+      derived: d,
+      hyper: teacherHyper,
+      backendName,
+      minEmitMs: 100,
+      betweenSteps: () => autosaveIfDue(ts),
+      events: {
+        metrics: (m) => void emit().teacherMetrics(m),
+        epoch: async (r) => {
+          void emit().teacherEpoch(r);
+          await autosave(ts);
+        },
+        state: onState,
       },
-      state: (st, reason) => state(st, reason),
-    },
-  });
+    });
+    s = ts;
+  } else {
+    const next = normaliseHyper(h as Partial<SessionHyper>);
+    if (next.mode === 'distilled' && !teacher) throw new Error('distilled mode needs a teacher checkpoint, which is not loaded');
+    studentHyper = next;
+    const ss: TrainingSession = new TrainingSession({
+      dataset: ds,
+      derived: d,
+      teacher: teacher ?? undefined,
+      hyper: next,
+      backendName,
+      minEmitMs: 100,
+      betweenSteps: () => autosaveIfDue(ss),
+      events: {
+        metrics: (m) => void emit().metrics(m),
+        epoch: async (r) => {
+          void emit().epoch(r);
+          await postProbe(ss);
+          await autosave(ss);
+        },
+        state: onState,
+      },
+    });
+    s = ss;
+  }
   session = s;
-  post({
-    type: 'configured',
-    hyper: next,
-    studentParams: s.student.paramCount(),
-    stepsPerEpoch: s.trainer.stepsInEpoch,
-    trainTrips: s.trainer.trainTripCount,
-  });
   state('idle');
   return s;
 }
 
 /**
  * The student's choices along the fixed probe trip (src/lib/train/tripProbe.ts), for the map.
- * Sent for the untrained student, after every epoch, on pause and after a checkpoint is loaded.
+ * Sent for the untrained student, after every epoch, on pause and after a checkpoint is loaded
+ * (student runs only: the teacher has no roads to choose).
  */
-async function postProbe(s: TrainingSession, at?: { epoch: number; step: number }): Promise<void> {
+async function postProbe(s: Session, at?: { epoch: number; step: number }): Promise<void> {
+  if (!(s instanceof TrainingSession) || deviceFailure) return;
   const { ds } = requireData();
   const trip = pickProbeTrip(ds.splits.val) ?? pickProbeTrip(ds.splits.train);
   if (!trip) return;
   try {
     const probe = await probeTrip(s.student, s.trainer.ctx, trip);
-    post({ type: 'probe', probe, epoch: at?.epoch ?? s.trainer.currentEpoch, step: at?.step ?? s.steps });
+    void emit().probe(probe, at?.epoch ?? s.trainer.currentEpoch, at?.step ?? s.steps);
   } catch (e) {
     fail(e, 'the map’s probe trip');
   }
 }
 
-function current(): TrainingSession {
-  return session ?? build(hyper);
+function current(): Session {
+  return session ?? build(kind, kind === 'teacher' ? teacherHyper : studentHyper);
+}
+
+/** Runs the loop in the background (calls return at once, so pause/stop/step get through). */
+function runInBackground(s: Session): void {
+  lastSave = performance.now();
+  s.start().catch((e) => (deviceFailure ? undefined : fail(e, 'training')));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,125 +242,184 @@ interface SavedRecord {
   bytes: ArrayBuffer;
 }
 
-function savedKey(): string {
+function savedKey(k: TrainKind): string {
   const { d } = requireData();
-  return `trajdistill:ckpt:student:${d.fingerprint}`;
+  // The student key is the one earlier versions wrote: their saved runs stay resumable.
+  return `trajdistill:ckpt:${k}:${d.fingerprint}`;
 }
 
-async function savedInfo(): Promise<SavedInfo | null> {
+async function savedInfo(k: TrainKind): Promise<SavedInfo | null> {
   try {
-    const rec = await get<SavedRecord>(savedKey());
-    return rec?.info ?? null;
+    const rec = await get<SavedRecord>(savedKey(k));
+    if (!rec) return null;
+    // Records of earlier versions lack kind/best.
+    const legacy = rec.info as SavedInfo & { bestValAcc?: number | null };
+    return { ...rec.info, kind: k, best: rec.info.best ?? legacy.bestValAcc ?? null };
   } catch {
     return null; // IndexedDB unavailable (private mode …): saving is best-effort.
   }
 }
 
-async function autosave(s: TrainingSession): Promise<void> {
+function bufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+async function sessionBytes(s: Session, opts: { best?: boolean; optimizer?: boolean }): Promise<Uint8Array> {
+  return s instanceof TeacherSession ? s.checkpointBytes(opts) : s.checkpointBytesAsync(opts);
+}
+
+async function autosave(s: Session): Promise<void> {
+  if (deviceFailure) return; // the device's values cannot be read any more: keep the last save
   try {
-    await downloadVariables(); // no synchronous device reads on webgpu (see session.ts)
-    const ck = s.checkpoint({ optimizer: true });
-    const bytes = encodeCheckpoint(ck);
-    const extra = ck.training.extra as { bestValAcc?: number | null } | undefined;
-    const info: SavedInfo = {
-      key: savedKey(),
-      epoch: ck.training.epoch,
-      step: ck.training.step,
-      created: ck.created,
-      hyper: s.hyper,
-      bestValAcc: extra?.bestValAcc ?? null,
-      bytes: bytes.byteLength,
-    };
-    const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    await set(info.key, { info, bytes: buf } satisfies SavedRecord);
-    post({ type: 'saved', info });
+    const k: TrainKind = s instanceof TeacherSession ? 'teacher' : 'student';
+    const bytes = await sessionBytes(s, { optimizer: true });
+    const ck = decodeCheckpoint(bytes);
+    const extra = (ck.training.extra ?? {}) as { bestValAcc?: number | null; bestValLoss?: number | null };
+    const best = k === 'teacher' ? (typeof extra.bestValLoss === 'number' ? Math.exp(extra.bestValLoss) : null) : (extra.bestValAcc ?? null);
+    const info: SavedInfo = { kind: k, key: savedKey(k), epoch: ck.training.epoch, step: ck.training.step, created: ck.created, hyper: s.hyper, best, bytes: bytes.byteLength };
+    await set(info.key, { info, bytes: bufferOf(bytes) } satisfies SavedRecord);
+    lastSave = performance.now();
+    void emit().saved(k, info);
   } catch (e) {
     fail(e, 'auto-save to IndexedDB');
   }
 }
 
-async function loadBytes(bytes: Uint8Array, name: string): Promise<void> {
-  // Rebuild with the checkpoint's own settings (mode, λ, epochs, batch …): the schedule and the
-  // counters then continue where that run stopped, and the page's form shows what is running.
-  const saved = decodeCheckpoint(bytes).hyper as Partial<SessionHyper> | undefined;
-  const s = saved ? build({ ...hyper, ...saved }) : current();
-  const ck = s.loadCheckpoint(bytes);
-  post({ type: 'loaded', name, epoch: ck.training.epoch, step: ck.training.step, history: s.history.map((h) => ({ ...h })) });
-  state(s.trainer.done ? 'done' : 'paused');
-  // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
-  await postProbe(s, { epoch: ck.training.epoch, step: ck.training.step });
+/** While a run goes on: an autosave once a minute, between two steps (one consistent state). */
+async function autosaveIfDue(s: Session): Promise<void> {
+  if (performance.now() - lastSave >= AUTOSAVE_EVERY_MS) await autosave(s);
 }
 
-async function resumeSaved(): Promise<void> {
-  const rec = await get<SavedRecord>(savedKey());
-  if (!rec) throw new Error('no saved checkpoint for this dataset');
-  const bytes = new Uint8Array(rec.bytes);
-  await loadBytes(bytes, 'saved checkpoint');
+/** Rebuilds the session from a checkpoint's own settings, then loads it (either kind). */
+async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): Promise<LoadedInfo> {
+  const ck = decodeCheckpoint(bytes);
+  if (ck.kind !== expect) throw new Error(`${name} holds a ${ck.kind} model; ${expect} mode needs a ${expect} checkpoint`);
+  let s: Session;
+  if (ck.kind === 'teacher') {
+    s = build('teacher', { ...teacherHyper, ...teacherHyperOf(ck) });
+  } else {
+    // The checkpoint's settings (mode, λ, epochs, batch …): the schedule and the counters then
+    // continue where that run stopped, and the page's form shows what is running.
+    const saved = ck.hyper as Partial<SessionHyper> | undefined;
+    s = build('student', saved ? { ...studentHyper, ...saved } : studentHyper);
+  }
+  const loaded = s.loadCheckpoint(bytes);
+  const st: TrainState = s.state === 'done' ? 'done' : 'paused';
+  state(st);
+  // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
+  await postProbe(s, { epoch: loaded.training.epoch, step: loaded.training.step });
+  return {
+    configured: configured(s),
+    name,
+    epoch: loaded.training.epoch,
+    step: loaded.training.step,
+    history: s instanceof TrainingSession ? s.history.map((h) => ({ ...h })) : [],
+    teacherHistory: s instanceof TeacherSession ? s.history : [],
+    state: st,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dispatch. Messages are handled one after another, except that the run loop itself is not
-// awaited, so pause / stop / step arrive while it runs (it yields between steps).
+// GPU failures
 
-async function handle(msg: TrainRequest): Promise<void> {
-  switch (msg.type) {
-    case 'init':
-      return init(msg);
-    case 'configure':
-      await postProbe(build({ ...hyper, ...msg.hyper }));
-      return;
-    case 'start':
-    case 'resume': {
-      const s = current();
-      s.start().catch((e) => fail(e, 'training'));
-      return;
-    }
-    case 'pause':
-      // Saved on every pause, not only at epoch ends: a reload or a closed tab then loses nothing.
-      await session?.pause();
-      if (session && session.steps > 0) {
-        await postProbe(session);
-        await autosave(session);
-      }
-      return;
-    case 'step': {
-      const s = current();
-      await s.step();
-      await autosave(s);
-      return;
-    }
-    case 'stop':
-      await session?.stop();
-      return;
-    case 'exportCheckpoint': {
-      const s = current();
-      const wasRunning = s.state === 'running';
-      if (wasRunning) await s.pause();
-      const bytes = await s.checkpointBytesAsync({ best: msg.best, optimizer: !msg.best });
-      const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      const name = `student-${s.hyper.mode}-${requireData().d.fingerprint.slice(0, 8)}-e${s.trainer.currentEpoch}-s${s.steps}${msg.best ? '-best' : ''}.ckpt`;
-      post({ type: 'checkpoint', bytes: buf, name, epoch: s.trainer.currentEpoch, step: s.steps }, [buf]);
-      if (wasRunning) s.start().catch((e) => fail(e, 'training'));
-      return;
-    }
-    case 'loadCheckpoint':
-      return loadBytes(new Uint8Array(msg.bytes), msg.name ?? 'uploaded checkpoint');
-      return;
-    case 'resumeSaved':
-      return resumeSaved();
-    case 'clearSaved':
-      await del(savedKey());
-      post({ type: 'saved', info: null });
-      return;
-  }
+function onDeviceFailure(reason: string): void {
+  if (deviceFailure) return;
+  deviceFailure = reason;
+  // The loop may be stuck on a read that never resolves: report the pause now, not when it ends.
+  void session?.pause().catch(() => undefined);
+  state('paused', `GPU failure: ${reason}. Training paused; resume on wasm from the last autosave.`);
+  void events?.error(`GPU failure: ${reason}`, 'gpu');
 }
 
-let queue: Promise<void> = Promise.resolve();
+// ---------------------------------------------------------------------------------------------
+// The API. Calls run one after another (the run loop itself is not awaited, so pause / stop /
+// step get through while it runs: it yields between steps).
 
-ctx.onmessage = (ev: MessageEvent<TrainRequest>) => {
-  const msg = ev.data;
-  queue = queue.then(() => handle(msg)).catch((e) => {
-    fail(e, msg.type);
-    if (msg.type === 'init') state('stopped', 'initialisation failed');
-  });
+
+const api: TrainWorkerApi = {
+  init: serial(async (opts: TrainInit, ev: TrainEvents) => {
+    try {
+      return await init(opts, ev);
+    } catch (e) {
+      state('stopped', 'initialisation failed');
+      throw e;
+    }
+  }),
+  configure: serial(async (job: TrainJob) => {
+    const s = build(job.kind, job.hyper);
+    await postProbe(s);
+    return configured(s);
+  }),
+  start: serial(() => {
+    usable();
+    runInBackground(current());
+  }),
+  pause: serial(async () => {
+    // Saved on every pause, not only at epoch ends: a reload or a closed tab then loses nothing.
+    await session?.pause();
+    if (session && session.steps > 0) {
+      await postProbe(session);
+      await autosave(session);
+    }
+  }),
+  step: serial(async () => {
+    usable();
+    const s = current();
+    await s.step();
+    await autosave(s);
+  }),
+  stop: serial(async () => {
+    await session?.stop();
+  }),
+  exportCheckpoint: serial(async (best: boolean): Promise<CheckpointFile> => {
+    usable();
+    const s = current();
+    const wasRunning = s.state === 'running';
+    if (wasRunning) await s.pause();
+    const bytes = bufferOf(await sessionBytes(s, { best, optimizer: !best }));
+    const k = s instanceof TeacherSession ? 'teacher' : `student-${s.hyper.mode}`;
+    const name = `${k}-${requireData().d.fingerprint.slice(0, 8)}-s${s.steps}${best ? '-best' : ''}.safetensors`;
+    if (wasRunning) runInBackground(s);
+    return Comlink.transfer({ bytes, name }, [bytes]);
+  }),
+  loadCheckpoint: serial((bytes: ArrayBuffer, name: string, k: TrainKind) => loadBytes(new Uint8Array(bytes), name, k)),
+  resumeSaved: serial(async (k: TrainKind) => {
+    const rec = await get<SavedRecord>(savedKey(k));
+    if (!rec) throw new Error(`no saved ${k} run for this dataset`);
+    return loadBytes(new Uint8Array(rec.bytes), `saved ${k} run`, k);
+  }),
+  clearSaved: serial(async (k: TrainKind) => {
+    await del(savedKey(k));
+    void emit().saved(k, null);
+  }),
+  useTrainedTeacher: serial(async () => {
+    usable();
+    if (!(session instanceof TeacherSession)) throw new Error('no teacher run in this session: train or load a teacher first');
+    if (session.state === 'running') await session.pause();
+    const bytes = await session.checkpointBytes({ best: true, optimizer: false });
+    const model = teacherFromCheckpoint(bytes, requireData().d);
+    teacher?.dispose();
+    teacher = model;
+    const best = session.trainer.bestEpoch;
+    teacherInfo = {
+      loaded: true,
+      params: model.paramCount,
+      source: 'session',
+      note: `teacher trained in this session (${best >= 0 ? `best epoch ${best + 1}` : `step ${session.steps}, no epoch finished`})`,
+    };
+    return teacherInfo;
+  }),
+  // Not queued: the drill must hit a run in progress.
+  loseGpuDevice: async () => destroyGpuDevice(),
 };
+
+Comlink.expose(api);
+
+// A slow backend spends minutes in one step: say every second how long the current one has run,
+// so the page can show it (and offer wasm when a step takes too long).
+setInterval(() => {
+  const since = session?.stepSince;
+  if (!events || since == null || !session) return;
+  void events.stepProgress({ step: session.steps + 1, done: 0, total: 1, elapsedMs: Date.now() - since });
+}, 1_000);
+

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   );
   const dataset = readHoserDataset(files, 'porto');
   const derived = buildDerived(dataset);
-  const teacherBytes = new Uint8Array(await (await fetch(new URL('checkpoints/porto/teacher.ckpt', base))).arrayBuffer());
+  const teacherBytes = new Uint8Array(await (await fetch(new URL('checkpoints/porto/teacher.safetensors', base))).arrayBuffer());
   const loadMs = performance.now() - t0;
   let peakHeap = jsHeap() ?? 0;
   let peakTensorBytes = 0;

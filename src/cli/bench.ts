@@ -174,7 +174,7 @@ interface Models {
 
 /** Shipped checkpoints when present; otherwise the shipped sizes with random weights (said so in the JSON). */
 async function loadModels(dir: string, dataset: Dataset, derived: Derived): Promise<Models> {
-  const tPath = join(dir, 'teacher.ckpt');
+  const tPath = join(dir, 'teacher.safetensors');
   let teacher: TeacherModel;
   let teacherSource: string;
   if (existsSync(tPath)) {
@@ -182,10 +182,10 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
     teacherSource = tPath;
   } else {
     teacher = new TeacherModel(defaultTeacherConfig(derived.grid.vocabSize), 1);
-    teacherSource = 'random weights (no teacher.ckpt), default size';
+    teacherSource = 'random weights (no teacher.safetensors), default size';
   }
   teacher.setTrainable(false);
-  const sPath = ['distilled.ckpt', 'vanilla.ckpt'].map((f) => join(dir, f)).find((f) => existsSync(f));
+  const sPath = ['distilled.safetensors', 'vanilla.safetensors'].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (sPath) {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(sPath)), dataset.network, derived);
     const mh = loaded.checkpoint.hyper as Record<string, unknown>;

@@ -1,4 +1,4 @@
-// `calibrate-time --checkpoint <student.ckpt>`: fits the hop-time scale on the dataset's val trips
+// `calibrate-time --checkpoint <student.safetensors>`: fits the hop-time scale on the dataset's val trips
 // (generate/timeCalibration.ts) and stores it in the checkpoint's hyper block as `timeScale`, which
 // generation then applies. Val only: test stays for the report.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { prepareTrips } from '../lib/train/studentBatch';
 import { encodeCheckpoint } from '../lib/train/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 
-const USAGE = 'usage: calibrate-time --checkpoint <student.ckpt> [--dataset public/data/porto] [--out <ckpt, default: in place>]';
+const USAGE = 'usage: calibrate-time --checkpoint <student.safetensors> [--dataset public/data/porto] [--out <ckpt, default: in place>]';
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);

@@ -12,7 +12,7 @@ import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict } from
 import { initNodeBackend } from '../lib/runtime/node';
 import { roundDeep } from '../lib/bench/stats';
 
-const USAGE = `usage: eval paired-steps --vanilla <a.ckpt,b.ckpt,…> --distilled <c.ckpt,d.ckpt,…>
+const USAGE = `usage: eval paired-steps --vanilla <a.safetensors,b.safetensors,…> --distilled <c.safetensors,d.safetensors,…>
                           [--dataset public/data/porto] [--split test] [--label <text>] [--out <file.json>]
   Pairs vanilla and distilled student checkpoints by their training seed (each seed once in each
   arm), scores every one teacher-forced on the split's whole trips, and reports per seed and as
@@ -33,6 +33,18 @@ async function seedOf(path: string): Promise<{ seed: number; hyper: Record<strin
   const seed = ck.hyper.seed;
   if (typeof seed !== 'number') throw new Error(`${path}: hyper.seed is missing`);
   return { seed, hyper: ck.hyper };
+}
+
+/**
+ * Index pairs [vanilla i, distilled j] with the same training seed, in the vanilla order. Throws when
+ * an arm repeats a seed or a seed has no partner: an unpaired run cannot enter a paired effect.
+ */
+export function pairBySeed(vanilla: readonly number[], distilled: readonly number[]): [number, number][] {
+  if (new Set(vanilla).size !== vanilla.length) throw new Error(`--vanilla repeats a seed: ${vanilla.join(', ')}`);
+  if (new Set(distilled).size !== distilled.length) throw new Error(`--distilled repeats a seed: ${distilled.join(', ')}`);
+  const unpaired = [...vanilla.filter((s) => !distilled.includes(s)), ...distilled.filter((s) => !vanilla.includes(s))];
+  if (unpaired.length > 0) throw new Error(`seeds without a partner in the other arm: ${unpaired.join(', ')}`);
+  return vanilla.map((s, i) => [i, distilled.indexOf(s)]);
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -73,13 +85,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     const v = await score(vanilla);
     const d = await score(distilled);
-    const seeds = v.rows.map((r) => r.seed);
-    if (new Set(seeds).size !== seeds.length) throw new Error(`--vanilla repeats a seed: ${seeds.join(', ')}`);
-    const byseed = new Map(d.rows.map((r) => [r.seed, r]));
-    if (byseed.size !== d.rows.length) throw new Error(`--distilled repeats a seed: ${d.rows.map((r) => r.seed).join(', ')}`);
-    const unpaired = [...seeds.filter((s) => !byseed.has(s)), ...d.rows.map((r) => r.seed).filter((s) => !seeds.includes(s))];
-    if (unpaired.length > 0) throw new Error(`seeds without a partner in the other arm: ${unpaired.join(', ')}`);
-    const pairs = v.rows.map((r) => [r, byseed.get(r.seed) as ArmRow] as const);
+    const order = pairBySeed(v.rows.map((r) => r.seed), d.rows.map((r) => r.seed));
+    const seeds = order.map(([a]) => v.rows[a].seed);
+    const pairs = order.map(([a, b]) => [v.rows[a], d.rows[b]] as const);
     const effect = (k: 'decisionNll' | 'decisionAcc', lowerIsBetter: boolean) => {
       const e = pairedEffect(
         pairs.map(([a]) => a[k]),

@@ -22,11 +22,13 @@ const USAGE = `usage:
               [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
               [--max-steps 200] [--route-samples 150] [--backend wasm|cpu]
       runs the protocol (N OD pairs per split and seed, N = min(n, trips in the split)) for
-      vanilla.ckpt and distilled.ckpt and writes the report and the per-OD route sample
+      vanilla.safetensors and distilled.safetensors and writes the report and the per-OD route sample
   eval steps --checkpoint <ckpt> [--split test] [--json] [--per-trip] [--teacher <ckpt>]
       teacher-forced step accuracy/NLL over candidate roads with CIs (see: eval steps --help)
   eval paired-steps --vanilla <ckpts> --distilled <ckpts> [--split test] [--out <json>]
-      seed-paired effect of distillation on those steps, t-interval across seeds`;
+      seed-paired effect of distillation on those steps, t-interval across seeds
+  eval paired-report --vanilla <ckpts> --distilled <ckpts> [--out <json>] [--train-od 500]
+      seed-paired generation report: every test OD once, per-OD and per-seed paired effects`;
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -79,7 +81,7 @@ async function report(args: string[]): Promise<number> {
   const loaded: { name: string; file: string; m: LoadedStudent }[] = [];
   try {
     for (const name of ['vanilla', 'distilled']) {
-      const file = join(ckDir, `${name}.ckpt`);
+      const file = join(ckDir, `${name}.safetensors`);
       const bytes = await readFile(file).catch(() => {
         throw new Error(`checkpoint not found: ${file} (train it first: npm run cli -- train …)`);
       });
@@ -167,6 +169,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'report') return report(args.slice(1));
   if (args[0] === 'steps') return (await import('./evalSteps')).run(args.slice(1));
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
+  if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);
     return args.length ? 0 : 2;

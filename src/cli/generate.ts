@@ -11,7 +11,7 @@ import { loadStudentScorer } from '../lib/eval/protocol';
 import { makeRng } from '../lib/random';
 import { initNodeBackend } from '../lib/runtime/node';
 
-const USAGE = `usage: generate --checkpoint <file.ckpt> --od train|test --n <N> --beam <b> --out <file.csv>
+const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test --n <N> --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
                 [--batch 256] [--max-steps 200] [--backend wasm|cpu]
 

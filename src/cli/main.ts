@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Handler>> = {
   bench: async () => (await import('./bench')).run,
   simulate: async () => (await import('./simulate')).run,
   'calibrate-time': async () => (await import('./calibrateTime')).run,
+  checkpoint: async () => (await import('./checkpointConvert')).run,
+  tune: async () => (await import('./tune')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -22,8 +24,12 @@ commands:
                                 build the embedded Porto dataset from raw OSM + GPS
   train …                       train the teacher or a student (see: train --help)
   generate …                    generate routes from a checkpoint
+  tune --trials N [--json] …    λ/τ/w search: CMA-ES + successive halving on val decision NLL
+                                (see: tune --help)
   calibrate-time --checkpoint <ckpt>
                                 fit the hop-time scale on val and store it in the checkpoint
+  checkpoint convert <in> [--out <file.safetensors>]
+                                rewrite a checkpoint (.ckpt or .safetensors) as safetensors
   eval …                        evaluate generated routes
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>

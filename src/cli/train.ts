@@ -1,8 +1,8 @@
 // `train teacher|student`: trains LM-TAD or HOSER in Node on the wasm backend from the same
 // src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
 // it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
-// backend). These runs build the shipped public/checkpoints/porto/*.ckpt (issue 3 item 10).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// backend). These runs build the shipped public/checkpoints/porto/*.safetensors (issue 3 item 10).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -13,9 +13,10 @@ import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
-import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
+import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
-import { encodeCheckpoint } from '../lib/train/checkpoint';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/train/checkpoint';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { DEFAULT_BATCH_OPTIONS } from '../lib/train/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
@@ -31,21 +32,22 @@ import {
 } from '../lib/train/session';
 
 const USAGE = `usage:
-  train teacher --dataset <dir> --out <file.ckpt> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
+  train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
-                [--routes] [--anchor centroid|end] [--destination]
+                [--routes] [--anchor centroid|end] [--destination] [--resume]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
-                destination cell after SOT (beyond LM-TAD).
-  train student --dataset <dir> --out <file.ckpt> [--mode vanilla|distilled] [--teacher <ckpt>]
-                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7]
+                destination cell after SOT (beyond LM-TAD); --resume continues from <out>.partial
+                (saved after every epoch).
+  train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
+                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
-Writes <file.ckpt> (weights only, the best epoch by validation) and <file>.log.json.`;
+Writes <file.safetensors> (weights only, the best epoch by validation) and <file>.log.json.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -77,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
 type Env = Record<string, string | number>;
 
 function logPath(ckpt: string): string {
-  return ckpt.replace(/\.ckpt$/, '') + '.log.json';
+  return ckpt.replace(/\.(ckpt|safetensors)$/, '') + '.log.json';
 }
 
 async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
@@ -95,13 +97,10 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   // Only the variants are written down: a default teacher's config stays as before.
   if (anchor === 'end') cfg.anchor = 'end';
   if (p.flags.destination === true) cfg.destination = true;
-  const roadCell = teacherRoadCells(cfg, grid);
-  const special = { sot: grid.sot, eot: grid.eot };
-  const tokens = (roads: readonly number[]): number[] => tripToTokens(roads, roadCell, cfg.collapse, special, cfg.destination);
   const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
   if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
-  const trainSeqs = [...ds.splits.train.map((t) => tokens(t.roads)), ...routes.map((r) => tokens(r.roads))];
-  const valSeqs = ds.splits.val.map((t) => tokens(t.roads));
+  const trainSeqs = teacherSequences([...ds.splits.train, ...routes], cfg, derived);
+  const valSeqs = teacherSequences(ds.splits.val, cfg, derived);
   const seed = flagNumber(p, 'seed', 1);
   const patience = typeof p.flags.patience === 'string' ? flagNumber(p, 'patience', 2) : undefined;
   const train = {
@@ -113,24 +112,46 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   };
   const model = new TeacherModel(cfg, seed);
   const trainer = new TeacherTrainer(model, trainSeqs, valSeqs, train);
+  // Long runs save their whole state (optimiser moments included) after every epoch, so that a
+  // stopped run continues with --resume from <out>.partial exactly where it was.
+  const partial = `${out}.partial`;
+  let resumedAt = -1;
+  if (p.flags.resume === true) {
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = new Uint8Array(await readFile(partial));
+    } catch {
+      log(`--resume: no ${partial}; starting from scratch`);
+    }
+    if (bytes) {
+      const ck = decodeCheckpoint(bytes);
+      assertCompatible(ck, { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint });
+      trainer.resumeFrom(ck);
+      resumedAt = trainer.currentEpoch;
+      log(`resumed from ${partial}: epoch ${trainer.currentEpoch}, step ${ck.training.step}`);
+    }
+  }
   log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
   const start = Date.now();
   while (!trainer.done) {
-    const m = trainer.step();
+    const m = await trainer.step();
     if (m.epochEnd) {
       const e = m.epochEnd;
       log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
+      if (!trainer.done) await writeFile(partial, encodeCheckpoint(await trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
+      // The best weights so far also go to <out> at once: a stopped run leaves a usable teacher.
+      if (trainer.bestEpoch === e.epoch) await writeFile(out, encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
     }
   }
   if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
   else if (trainer.message) log(trainer.message);
   const wall = (Date.now() - start) / 1000;
-  trainer.restoreBest();
+  // A resumed trainer holds the best weights only from epochs it ran itself; earlier best weights
+  // are in <out>, written when that epoch ended.
+  if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, decodeCheckpoint(new Uint8Array(await readFile(out))).weights);
+  else trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
-  // Shipped checkpoints hold the best weights only: no optimiser moments (3× smaller).
-  const ck = trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name });
-  ck.training.optimizer = undefined;
-  const bytes = encodeCheckpoint(ck);
+  const bytes = encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
   await writeFile(out, bytes);
   const record = {
     kind: 'teacher',
@@ -153,13 +174,20 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     created: new Date().toISOString(),
   };
   await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
+  await rm(partial, { force: true });
   log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB), best epoch ${trainer.bestEpoch + 1} (val perplexity ${best?.valPerplexity.toFixed(2)}), ${wall.toFixed(0)} s`);
   trainer.dispose();
   model.dispose();
   return trainer.status === 'diverged' ? 1 : 0;
 }
 
-function hyperFromFlags(p: ParsedArgs): SessionHyper {
+/** The model's current weights without optimiser moments (3× smaller), as shipped. */
+function bestTeacherCheckpoint(trainer: TeacherTrainer, fingerprint: string, seed: number, dataset: string): ReturnType<TeacherTrainer['toCheckpoint']> {
+  return trainer.toCheckpoint(fingerprint, { seed, dataset }, { optimizer: false });
+}
+
+/** Student hyperparameters from `train student` flags (shared with `tune`). */
+export function hyperFromFlags(p: ParsedArgs): SessionHyper {
   const mode = flagString(p, 'mode', 'distilled');
   if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
   const d = DEFAULT_HYPER;
@@ -167,7 +195,7 @@ function hyperFromFlags(p: ParsedArgs): SessionHyper {
     mode,
     lambda: flagNumber(p, 'lambda', d.lambda),
     tau: flagNumber(p, 'tau', d.tau),
-    window: flagNumber(p, 'window', d.window),
+    window: p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', d.window),
     alpha: flagNumber(p, 'alpha', d.alpha),
     lr: flagNumber(p, 'lr', d.lr),
     batch: flagNumber(p, 'batch', d.batch),
@@ -201,7 +229,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     }
     log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
   } else if (hyper.mode === 'distilled') {
-    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.ckpt'));
+    teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.safetensors'));
     teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
   }
   const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];

@@ -26,8 +26,8 @@ function corpus(seed: number, n: number): number[][] {
   return out;
 }
 
-describe('TeacherTrainer', () => {
-  it('a tiny run lowers the loss and tracks validation perplexity and the best epoch', () => {
+describe('TeacherTrainer', async () => {
+  it('a tiny run lowers the loss and tracks validation perplexity and the best epoch', async () => {
     const model = new TeacherModel(cfg, 1);
     const trainer = new TeacherTrainer(model, corpus(1, 48), corpus(2, 16), {
       batchSize: 8,
@@ -35,11 +35,11 @@ describe('TeacherTrainer', () => {
       seed: 3,
       optim: { lr: 1e-2, weightDecay: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, minLrRatio: 0.1, clipNorm: 1 },
     });
-    const initial = trainer.evaluate();
+    const initial = await trainer.evaluate();
     expect(initial.valPerplexity).toBeGreaterThan(10); // ≈ V at init
     const logs = [];
     while (!trainer.done) {
-      const m = trainer.step();
+      const m = await trainer.step();
       expect(m.tokens).toBeGreaterThan(0);
       if (m.epochEnd) logs.push(m.epochEnd);
     }
@@ -50,23 +50,24 @@ describe('TeacherTrainer', () => {
     expect(logs[3].valPerplexity).toBeCloseTo(Math.exp(logs[3].valLoss), 6);
     expect(trainer.bestEpoch).toBeGreaterThanOrEqual(0);
     expect(trainer.restoreBest()).toBe(true);
-    expect(trainer.evaluate().valLoss).toBeCloseTo(logs[trainer.bestEpoch].valLoss, 4);
+    expect((await trainer.evaluate()).valLoss).toBeCloseTo(logs[trainer.bestEpoch].valLoss, 4);
     trainer.dispose();
     model.dispose();
   });
 
-  it('keeps the tensor count flat over 20 steps', () => {
+  it('keeps the tensor count flat over 20 steps', async () => {
     const model = new TeacherModel({ ...cfg, dropout: 0.1 }, 2);
     const trainer = new TeacherTrainer(model, corpus(3, 40), corpus(4, 8), { batchSize: 4, epochs: 3, seed: 1 });
-    trainer.step();
+    // The first epoch end adds the best epoch's weights (kept on the device); count after it.
+    while (!(await trainer.step()).epochEnd);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) trainer.step(); // crosses an epoch end (validation) at step 10
+    for (let i = 0; i < 19; i++) await trainer.step(); // crosses an epoch end (validation) at step 20
     expect(tf.memory().numTensors).toBe(before);
     trainer.dispose();
     model.dispose();
   });
 
-  it('NaN guard: a NaN lr stops training at once, reports it and leaves the weights unchanged', () => {
+  it('NaN guard: a NaN lr stops training at once, reports it and leaves the weights unchanged', async () => {
     const model = new TeacherModel(cfg, 5);
     const trainer = new TeacherTrainer(model, corpus(5, 32), corpus(6, 8), {
       batchSize: 8,
@@ -76,19 +77,19 @@ describe('TeacherTrainer', () => {
       optim: { lr: NaN, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, minLrRatio: 1, clipNorm: 1 },
     });
     const initial = Array.from(model.wte.dataSync());
-    const m = trainer.step();
+    const m = await trainer.step();
     expect(Number.isFinite(m.loss)).toBe(true);
     expect(m.status).toBe('diverged');
     expect(trainer.status).toBe('diverged');
     expect(m.message).toMatch(/non-finite/);
     expect(Array.from(model.wte.dataSync())).toEqual(initial);
     expect(trainer.optimizer.stepCount).toBe(0);
-    expect(() => trainer.step()).toThrow(/diverged/);
+    await expect(trainer.step()).rejects.toThrow(/diverged/);
     trainer.dispose();
     model.dispose();
   });
 
-  it('NaN guard: lr = 1e30 blows up within a few steps; training stops with finite weights', () => {
+  it('NaN guard: lr = 1e30 blows up within a few steps; training stops with finite weights', async () => {
     const model = new TeacherModel(cfg, 5);
     const trainer = new TeacherTrainer(model, corpus(5, 32), corpus(6, 8), {
       batchSize: 8,
@@ -97,8 +98,8 @@ describe('TeacherTrainer', () => {
       warmupRatio: 0,
       optim: { lr: 1e30, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, minLrRatio: 1, clipNorm: 1 },
     });
-    let last = trainer.step();
-    for (let i = 0; i < 11 && !trainer.done; i++) last = trainer.step();
+    let last = await trainer.step();
+    for (let i = 0; i < 11 && !trainer.done; i++) last = await trainer.step();
     expect(trainer.status).toBe('diverged');
     expect(last.message).toMatch(/non-finite/);
     for (const v of model.variables) expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
@@ -106,10 +107,10 @@ describe('TeacherTrainer', () => {
     model.dispose();
   });
 
-  it('NaN gradients skip the update and stop', () => {
+  it('NaN gradients skip the update and stop', async () => {
     const model = new TeacherModel(cfg, 6);
     const trainer = new TeacherTrainer(model, corpus(7, 16), [], { batchSize: 8, epochs: 1, seed: 1 });
-    trainer.step();
+    await trainer.step();
     const good = Array.from(model.wte.dataSync());
     // Poison one weight only used by the LM head on a token that never occurs: the loss of the
     // batch becomes NaN through the softmax normaliser.
@@ -118,7 +119,7 @@ describe('TeacherTrainer', () => {
       w[19][0] = NaN;
       model.wte.assign(tf.tensor2d(w));
     });
-    const m = trainer.step();
+    const m = await trainer.step();
     expect(m.status).toBe('diverged');
     const after = Array.from(model.wte.dataSync());
     // Restored to the weights before the last successful update, all finite.
@@ -128,22 +129,22 @@ describe('TeacherTrainer', () => {
     model.dispose();
   });
 
-  it('checkpoint resume continues exactly like an uninterrupted run', () => {
+  it('checkpoint resume continues exactly like an uninterrupted run', async () => {
     const train = corpus(8, 24);
     const val = corpus(9, 8);
     const opts = { batchSize: 6, epochs: 2, seed: 4 };
     const a = new TeacherModel(cfg, 7);
     const ta = new TeacherTrainer(a, train, val, opts);
-    for (let i = 0; i < 5; i++) ta.step();
-    const bytes = encodeCheckpoint(ta.toCheckpoint('fp-1', { note: 'test' }));
+    for (let i = 0; i < 5; i++) await ta.step();
+    const bytes = encodeCheckpoint(await ta.toCheckpoint('fp-1', { note: 'test' }));
     const b = new TeacherModel(cfg, 123);
     const tb = new TeacherTrainer(b, train, val, opts);
     const ck = decodeCheckpoint(bytes);
     assertCompatible(ck, { kind: 'teacher', fingerprint: 'fp-1', config: cfg });
     tb.resumeFrom(ck);
     expect(tb.currentEpoch).toBe(1);
-    const ma = ta.step();
-    const mb = tb.step();
+    const ma = await ta.step();
+    const mb = await tb.step();
     expect(mb.loss).toBeCloseTo(ma.loss, 5);
     expect(mb.step).toBe(ma.step);
     const wa = a.wte.dataSync();

@@ -252,6 +252,17 @@ function* mapIter<T, U>(it: Iterable<T>, f: (x: T) => U): Generator<U> {
   for (const x of it) yield f(x);
 }
 
+/** The thesis's three distribution JSDs: trip distance, per-hop duration and radius of gyration. */
+export function distributionJSDs(real: EvalTrip[], generated: EvalTrip[], bins = 100): { distanceJSD: number; durationJSD: number; radiusJSD: number } {
+  const dist = (ts: EvalTrip[]) => ts.map((t) => tripDistanceKm(t.points));
+  const radius = (ts: EvalTrip[]) => ts.map((t) => radiusOfGyration(t.points));
+  return {
+    distanceJSD: histogramJSD(dist(real), dist(generated), bins),
+    durationJSD: jsdOrNaN(hopMinutes(real), hopMinutes(generated), bins, DURATION_UPPER_QUANTILE),
+    radiusJSD: histogramJSD(radius(real), radius(generated), bins),
+  };
+}
+
 /** Evaluates generated trips against real trips of the same split. Throws on malformed trips. */
 export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: EvalOptions = {}): EvalReport {
   if (real.length === 0) throw new Error('evaluateTrips: no real trips');
@@ -262,8 +273,6 @@ export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: Eva
   const box = opts.odBox ?? PORTO_EVAL_BOX;
   const k = opts.topK ?? 100;
 
-  const dist = (ts: EvalTrip[]) => ts.map((t) => tripDistanceKm(t.points));
-  const radius = (ts: EvalTrip[]) => ts.map((t) => radiusOfGyration(t.points));
   const local = pairedLocal(real, generated, box, opts.odCellM ?? 200, opts.edrEpsM ?? 100);
 
   const gridKey = makeOpenGrid(box, opts.gridCellM ?? 100);
@@ -284,9 +293,7 @@ export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: Eva
   for (const t of generated) if (t.reached !== false) reached++;
 
   return {
-    distanceJSD: histogramJSD(dist(real), dist(generated), bins),
-    durationJSD: jsdOrNaN(hopMinutes(real), hopMinutes(generated), bins, DURATION_UPPER_QUANTILE),
-    radiusJSD: histogramJSD(radius(real), radius(generated), bins),
+    ...distributionJSDs(real, generated, bins),
     hausdorffKm: local.hausdorffKm,
     dtwKm: local.dtwKm,
     edr: local.edr,

@@ -1,69 +1,29 @@
-// One-file checkpoint format shared by the teacher and the student (DESIGN §6, issue 3 item 9).
-//
-// Layout (little-endian):
-//   bytes 0..7   magic "TRJDCKPT"
-//   bytes 8..11  format version (u32)
-//   bytes 12..15 header length H in bytes (u32)
-//   bytes 16..   UTF-8 JSON header (H bytes), then zero padding to a multiple of 4
-//   then         float32 data: every tensor (weights, then optimiser moments) back to back
-// The header lists each tensor's name, shape and offset (in floats), the total float count and a
-// CRC-32 of the data, so truncated or corrupted files are refused with a clear message.
+// Checkpoints shared by the teacher and the student (DESIGN §6), in the safetensors layout
+// (issue 12 item 6; the container is in safetensors.ts):
+// - Tensors are float32, named after the original PyTorch modules and stored in torch's layout
+//   where a counterpart exists (torchNames.ts has the table; nn.Linear weights are [out, in]).
+// - Adam moments, when the trainer keeps them, are tensors "optimizer.exp_avg.<name>" and
+//   "optimizer.exp_avg_sq.<name>" in the same layout as their weight.
+// - __metadata__ (string values only, per the format) holds format, kind, prefix, fingerprint,
+//   created, naming and crc32 as plain strings, and config, hyper and training as JSON text.
+// Files saved by older builds (".ckpt", legacyCheckpoint.ts) are recognised by content and still load.
 import * as tf from '@tensorflow/tfjs';
+import type { Checkpoint, CheckpointKind, NamedWeights } from './checkpointTypes';
+import { crc32 } from './crc32';
+import { decodeLegacyCheckpoint, isLegacyCheckpoint } from './legacyCheckpoint';
 import type { OptimState } from './optim';
+import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type StTensor } from './safetensors';
+import { localNameOf, ourShape, storedShape, torchSpecOf, transpose2d, type TorchLayout } from './torchNames';
 import { canonicalName } from './variableNames';
 
-export const CHECKPOINT_MAGIC = 'TRJDCKPT';
-export const CHECKPOINT_VERSION = 1;
+export type { Checkpoint, CheckpointKind, NamedWeights, TrainingState } from './checkpointTypes';
 
-export type CheckpointKind = 'teacher' | 'student';
+export const CHECKPOINT_FORMAT = 'trajdistill-checkpoint/2';
+/** File extension of checkpoints this build writes. */
+export const CHECKPOINT_EXT = '.safetensors';
 
-/** Weights keyed by canonical variable name. */
-export type NamedWeights = Record<string, { shape: number[]; data: Float32Array }>;
-
-export interface TrainingState {
-  epoch: number;
-  step: number;
-  optimizer?: OptimState;
-  /** Anything else the trainer wants back on resume (best epoch, RNG position, …); JSON only. */
-  extra?: Record<string, unknown>;
-}
-
-export interface Checkpoint<C extends object = object> {
-  kind: CheckpointKind;
-  /** Model configuration (sizes); compared key by key by assertCompatible. */
-  config: C;
-  /** Fingerprint of the dataset / road network the model was trained on. */
-  fingerprint: string;
-  training: TrainingState;
-  /** Hyperparameters of the run (λ, τ, w, lr, batch, seed, …), JSON only. */
-  hyper: Record<string, unknown>;
-  /** ISO timestamp. */
-  created: string;
-  weights: NamedWeights;
-}
-
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  offset: number;
-  length: number;
-}
-
-interface Header {
-  kind: CheckpointKind;
-  config: object;
-  fingerprint: string;
-  training: { epoch: number; step: number; optimizerStep?: number; extra?: Record<string, unknown> };
-  hyper: Record<string, unknown>;
-  created: string;
-  weights: TensorEntry[];
-  optimizerM?: TensorEntry[];
-  optimizerV?: TensorEntry[];
-  totalFloats: number;
-  crc32: number;
-}
-
-// ---------------------------------------------------------------------------------------------
+const M_PREFIX = 'optimizer.exp_avg.';
+const V_PREFIX = 'optimizer.exp_avg_sq.';
 
 /** Copies the current values of `vars`, keyed by canonical name. */
 export function weightsFromVariables(vars: tf.Variable[]): NamedWeights {
@@ -103,111 +63,146 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+
 // ---------------------------------------------------------------------------------------------
 
+interface Placement {
+  stored: string;
+  layout: TorchLayout;
+}
+
+/** Where our variable `name` ("teacher/h0/ln_1") goes in the file, given the model prefix. */
+function placeOf(kind: CheckpointKind, prefix: string, name: string): Placement {
+  if (name.startsWith(`${prefix}/`)) {
+    const spec = torchSpecOf(kind, name.slice(prefix.length + 1));
+    if (spec) return { stored: spec.name, layout: spec.layout };
+  }
+  return { stored: name, layout: 'same' };
+}
+
+/** Our name and layout of a stored weight name (the inverse of placeOf). */
+function unplace(kind: CheckpointKind, prefix: string, stored: string): { name: string; layout: TorchLayout } {
+  const local = localNameOf(kind, stored);
+  return local ? { name: `${prefix}/${local.local}`, layout: local.layout } : { name: stored, layout: 'same' };
+}
+
+function toStored(shape: number[], data: Float32Array, layout: TorchLayout): StTensor {
+  const s = storedShape(shape, layout);
+  return { shape: s, data: layout === 'transpose' ? transpose2d(data, shape[0], shape[1]) : data };
+}
+
+function fromStored(t: StTensor, layout: TorchLayout): { shape: number[]; data: Float32Array } {
+  const shape = ourShape(t.shape, layout);
+  return { shape, data: layout === 'transpose' ? transpose2d(t.data, t.shape[0], t.shape[1]) : t.data };
+}
+
+/** The model prefix shared by the weight names ("teacher", "student", …). */
+function prefixOf(weights: NamedWeights): string {
+  const first = Object.keys(weights)[0] ?? '';
+  const slash = first.indexOf('/');
+  return slash > 0 ? first.slice(0, slash) : '';
+}
+
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
-  const weightEntries: TensorEntry[] = [];
-  const mEntries: TensorEntry[] = [];
-  const vEntries: TensorEntry[] = [];
-  const chunks: Float32Array[] = [];
-  let offset = 0;
-  const push = (list: TensorEntry[], name: string, shape: number[], data: Float32Array): void => {
-    list.push({ name, shape: shape.slice(), offset, length: data.length });
-    chunks.push(data);
-    offset += data.length;
+  const prefix = prefixOf(ck.weights);
+  const tensors = new Map<string, StTensor>();
+  const layouts = new Map<string, { placement: Placement; shape: number[] }>();
+  const add = (name: string, t: StTensor): void => {
+    if (tensors.has(name)) throw new Error(`two checkpoint tensors would share the name ${name}`);
+    tensors.set(name, t);
   };
   for (const name of Object.keys(ck.weights)) {
     const w = ck.weights[name];
     const expected = w.shape.reduce((a, b) => a * b, 1);
     if (expected !== w.data.length) throw new Error(`weight ${name}: ${w.data.length} values for shape [${w.shape}]`);
-    push(weightEntries, name, w.shape, w.data);
+    const placement = placeOf(ck.kind, prefix, name);
+    layouts.set(name, { placement, shape: w.shape });
+    add(placement.stored, toStored(w.shape, w.data, placement.layout));
   }
   const opt = ck.training.optimizer;
   if (opt) {
-    for (const name of Object.keys(opt.m)) push(mEntries, name, [opt.m[name].length], opt.m[name]);
-    for (const name of Object.keys(opt.v)) push(vEntries, name, [opt.v[name].length], opt.v[name]);
+    const moment = (tag: string, moments: Record<string, Float32Array>): void => {
+      for (const name of Object.keys(moments)) {
+        const l = layouts.get(name);
+        const data = moments[name];
+        if (l && data.length === l.shape.reduce((a, b) => a * b, 1)) add(tag + l.placement.stored, toStored(l.shape, data, l.placement.layout));
+        else add(tag + name, { shape: [data.length], data });
+      }
+    };
+    moment(M_PREFIX, opt.m);
+    moment(V_PREFIX, opt.v);
   }
-  const data = new Float32Array(offset);
-  let at = 0;
-  for (const c of chunks) {
-    data.set(c, at);
-    at += c.length;
-  }
-  const dataBytes = new Uint8Array(data.buffer);
-  const header: Header = {
+  const metadata: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
     kind: ck.kind,
-    config: ck.config,
+    prefix,
+    naming: ck.kind === 'teacher' ? 'LM-TAD state_dict names, torch layout' : 'HOSER state_dict names, torch layout',
     fingerprint: ck.fingerprint,
-    training: { epoch: ck.training.epoch, step: ck.training.step, optimizerStep: opt?.step, extra: ck.training.extra },
-    hyper: ck.hyper,
     created: ck.created,
-    weights: weightEntries,
-    optimizerM: opt ? mEntries : undefined,
-    optimizerV: opt ? vEntries : undefined,
-    totalFloats: offset,
-    crc32: crc32(dataBytes),
+    config: JSON.stringify(ck.config),
+    hyper: JSON.stringify(ck.hyper),
+    training: JSON.stringify({ epoch: ck.training.epoch, step: ck.training.step, optimizerStep: opt?.step, extra: ck.training.extra }),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = 16 + json.length;
-  const dataStart = Math.ceil(headerEnd / 4) * 4;
-  const out = new Uint8Array(dataStart + dataBytes.length);
-  for (let i = 0; i < 8; i++) out[i] = CHECKPOINT_MAGIC.charCodeAt(i);
-  const view = new DataView(out.buffer);
-  view.setUint32(8, CHECKPOINT_VERSION, true);
-  view.setUint32(12, json.length, true);
-  out.set(json, 16);
-  out.set(dataBytes, dataStart);
-  return out;
+  const bytes = encodeSafetensors({ metadata, tensors });
+  metadata.crc32 = '';
+  // The checksum covers the data section, which the metadata does not change.
+  const dataStart = 8 + new DataView(bytes.buffer).getUint32(0, true);
+  metadata.crc32 = String(crc32(bytes.subarray(dataStart)));
+  return encodeSafetensors({ metadata, tensors });
 }
 
+/** Reads a checkpoint: safetensors (this build's) or the legacy .ckpt, told apart by content. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  if (bytes.length < 16) throw new Error(`not a checkpoint: only ${bytes.length} bytes`);
-  let magic = '';
-  for (let i = 0; i < 8; i++) magic += String.fromCharCode(bytes[i]);
-  if (magic !== CHECKPOINT_MAGIC) throw new Error('not a TrajDistill checkpoint (wrong file signature)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) throw new Error(`unsupported checkpoint version ${version} (this build reads ${CHECKPOINT_VERSION})`);
-  const headerLen = view.getUint32(12, true);
-  if (16 + headerLen > bytes.length) throw new Error('checkpoint is truncated (header incomplete)');
-  let header: Header;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLen))) as Header;
-  } catch (e) {
-    throw new Error(`checkpoint header is corrupt: ${(e as Error).message}`);
+  if (isLegacyCheckpoint(bytes)) return decodeLegacyCheckpoint(bytes);
+  if (!looksLikeSafetensors(bytes)) {
+    throw new Error(
+      bytes.length < 16
+        ? `not a checkpoint: only ${bytes.length} bytes`
+        : 'not a TrajDistill checkpoint (wrong file signature: neither safetensors nor the older .ckpt format)',
+    );
   }
-  if (!header || (header.kind !== 'teacher' && header.kind !== 'student') || !Array.isArray(header.weights)) {
-    throw new Error('checkpoint header is corrupt: missing kind or weight table');
+  const file = decodeSafetensors(bytes);
+  const meta = file.metadata;
+  if (meta.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`not a TrajDistill checkpoint: a safetensors file whose metadata format is ${JSON.stringify(meta.format ?? null)}, expected ${CHECKPOINT_FORMAT}`);
   }
-  const dataStart = Math.ceil((16 + headerLen) / 4) * 4;
-  const needed = dataStart + header.totalFloats * 4;
-  if (bytes.length < needed) throw new Error(`checkpoint is truncated: ${bytes.length} bytes, expected ${needed}`);
-  if (bytes.length > needed) throw new Error(`checkpoint has ${bytes.length - needed} unexpected trailing bytes`);
-  // Copy so the floats are aligned whatever the caller's buffer offset is.
-  const dataBytes = bytes.slice(dataStart, needed);
-  if (crc32(dataBytes) !== header.crc32) throw new Error('checkpoint data is corrupt (checksum mismatch)');
-  const data = new Float32Array(dataBytes.buffer, 0, header.totalFloats);
-  const read = (e: TensorEntry): Float32Array => {
-    if (e.offset < 0 || e.offset + e.length > header.totalFloats) throw new Error(`checkpoint entry ${e.name} lies outside the data`);
-    return data.slice(e.offset, e.offset + e.length);
+  if (meta.kind !== 'teacher' && meta.kind !== 'student') throw new Error('checkpoint metadata is corrupt: missing kind');
+  const kind: CheckpointKind = meta.kind;
+  const dataStart = 8 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (meta.crc32 !== undefined && String(crc32(bytes.subarray(dataStart))) !== meta.crc32) {
+    throw new Error('checkpoint data is corrupt (checksum mismatch)');
+  }
+  const json = <T>(key: string): T => {
+    try {
+      return JSON.parse(meta[key] ?? 'null') as T;
+    } catch (e) {
+      throw new Error(`checkpoint metadata ${key} is corrupt: ${(e as Error).message}`);
+    }
   };
+  const config = json<object | null>('config');
+  const training = json<{ epoch: number; step: number; optimizerStep?: number; extra?: Record<string, unknown> } | null>('training');
+  if (!config || !training) throw new Error('checkpoint metadata is corrupt: missing config or training state');
+  const prefix = meta.prefix ?? '';
   const weights: NamedWeights = {};
-  for (const e of header.weights) weights[e.name] = { shape: e.shape, data: read(e) };
-  let optimizer: OptimState | undefined;
-  if (header.optimizerM && header.optimizerV) {
-    const m: Record<string, Float32Array> = {};
-    const v: Record<string, Float32Array> = {};
-    for (const e of header.optimizerM) m[e.name] = read(e);
-    for (const e of header.optimizerV) v[e.name] = read(e);
-    optimizer = { step: header.training.optimizerStep ?? header.training.step, m, v };
+  const m: Record<string, Float32Array> = {};
+  const v: Record<string, Float32Array> = {};
+  for (const [stored, t] of file.tensors) {
+    const target = stored.startsWith(M_PREFIX) ? m : stored.startsWith(V_PREFIX) ? v : null;
+    const rest = target === m ? stored.slice(M_PREFIX.length) : target === v ? stored.slice(V_PREFIX.length) : stored;
+    const { name, layout } = unplace(kind, prefix, rest);
+    const ours = fromStored(t, layout);
+    if (target) target[name] = ours.data;
+    else weights[name] = ours;
   }
+  let optimizer: OptimState | undefined;
+  if (Object.keys(m).length || Object.keys(v).length) optimizer = { step: training.optimizerStep ?? training.step, m, v };
   return {
-    kind: header.kind,
-    config: header.config,
-    fingerprint: header.fingerprint,
-    training: { epoch: header.training.epoch, step: header.training.step, optimizer, extra: header.training.extra },
-    hyper: header.hyper ?? {},
-    created: header.created,
+    kind,
+    config,
+    fingerprint: meta.fingerprint ?? '',
+    training: { epoch: training.epoch, step: training.step, optimizer, extra: training.extra },
+    hyper: json<Record<string, unknown> | null>('hyper') ?? {},
+    created: meta.created ?? '',
     weights,
   };
 }
@@ -247,21 +242,4 @@ export function configDiff(a: object, b: object, ignoreKeys: string[] = []): str
     if (va !== vb) out.push(`${k}: ${va ?? 'absent'} vs ${vb ?? 'absent'}`);
   }
   return out;
-}
-
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (IEEE), to detect corrupted downloads. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -67,6 +67,8 @@ export interface OptimState {
 
 export interface StepResult {
   lr: number;
+  /** Values of the `guards` passed to stepAsync, read with the norm (one device read per step). */
+  guards?: number[];
   /** Global L2 norm of the gradients before clipping. */
   gradNorm: number;
   /** False when the norm (or an updated weight) was NaN/Inf: then nothing was updated. */
@@ -128,9 +130,16 @@ export class AdamW {
    * step() with an asynchronous read of the norm check. Required on webgpu, whose synchronous
    * read (dataSync) returns zeros in a worker and leaves the device unusable.
    */
-  async stepAsync(grads: tf.NamedTensorMap): Promise<StepResult> {
-    const pending = this.prepare(grads);
-    if ('result' in pending) return pending.result;
+  async stepAsync(grads: tf.NamedTensorMap, guards: tf.Scalar[] = []): Promise<StepResult> {
+    // Guards (e.g. the loss) ride along with the norm in the same read; a non-finite guard blocks
+    // the update like a non-finite gradient does. The caller keeps ownership of them.
+    const pending = this.prepare(grads, guards);
+    if ('result' in pending) {
+      if (guards.length === 0) return pending.result;
+      const stacked = tf.stack(guards);
+      const g = Array.from(await stacked.data().finally(() => stacked.dispose()));
+      return { ...pending.result, guards: g, finite: pending.result.finite && g.every(Number.isFinite) };
+    }
     let stats: ArrayLike<number>;
     try {
       stats = await pending.kept[0].data();
@@ -142,7 +151,7 @@ export class AdamW {
   }
 
   /** The update's tensors: [stats, w0, m0, v0, w1, …] (or the result when there is nothing to do). */
-  private prepare(grads: tf.NamedTensorMap): { result: StepResult } | { kept: tf.Tensor[]; names: string[]; lr: number; t: number } {
+  private prepare(grads: tf.NamedTensorMap, guards: tf.Scalar[] = []): { result: StepResult } | { kept: tf.Tensor[]; names: string[]; lr: number; t: number; guards: number } {
     const names = Object.keys(grads);
     for (const name of names) {
       if (!this.slots.has(name)) throw new Error(`AdamW: gradient for unknown variable ${name}`);
@@ -179,16 +188,17 @@ export class AdamW {
         flags.push(tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w)), 'float32')));
         out.push(w, m, v);
       }
-      return [tf.stack([norm, tf.sum(tf.stack(flags))]), ...out];
+      return [tf.stack([norm, tf.sum(tf.stack(flags)), ...guards]), ...out];
     });
-    return { kept, names, lr, t };
+    return { kept, names, lr, t, guards: guards.length };
   }
 
   /** Assigns the prepared values when `stats` says they are finite; disposes them either way. */
-  private commit(p: { kept: tf.Tensor[]; names: string[]; lr: number; t: number }, stats: ArrayLike<number>): StepResult {
+  private commit(p: { kept: tf.Tensor[]; names: string[]; lr: number; t: number; guards: number }, stats: ArrayLike<number>): StepResult {
     const { kept, names, lr, t } = p;
     const gradNorm = stats[0];
-    const ok = Number.isFinite(gradNorm) && stats[1] === 0;
+    const guards = p.guards > 0 ? Array.from(stats).slice(2, 2 + p.guards) : undefined;
+    const ok = Number.isFinite(gradNorm) && stats[1] === 0 && (guards ?? []).every(Number.isFinite);
     if (ok) {
       names.forEach((name, i) => {
         const slot = this.slots.get(name) as Slot;
@@ -198,9 +208,9 @@ export class AdamW {
       });
     }
     tf.dispose(kept);
-    if (!ok) return { lr, gradNorm, finite: false };
+    if (!ok) return { lr, gradNorm, finite: false, guards };
     this.count = t;
-    return { lr, gradNorm, finite: true };
+    return { lr, gradNorm, finite: true, guards };
   }
 
   getState(): OptimState {

@@ -34,6 +34,10 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import type { OptimState } from './optim';
+import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
+import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
+
+export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../runtime/deviceMemory';
 
 // ---------------------------------------------------------------------------------------------
 // Hyperparameters
@@ -42,7 +46,7 @@ export type StudentSize = keyof typeof STUDENT_PRESETS;
 
 export interface SessionHyper {
   mode: TrainMode;
-  /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1). */
+  /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1); w = Infinity: whole prefix. */
   lambda: number;
   tau: number;
   window: number;
@@ -109,7 +113,9 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.batch = posInt(o.batch, DEFAULT_HYPER.batch);
   o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);
   o.epochs = posInt(o.epochs, DEFAULT_HYPER.epochs);
-  o.window = posInt(o.window, DEFAULT_HYPER.window);
+  // Infinity is the whole prefix (checkpoint JSON writes it as "all").
+  const w = o.window as number | string;
+  o.window = w === 'all' || w === Infinity ? Infinity : posInt(o.window, DEFAULT_HYPER.window);
   o.maxLen = posInt(o.maxLen, DEFAULT_HYPER.maxLen);
   o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
   o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
@@ -229,7 +235,7 @@ export class MetricThrottle {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-export type SessionState = 'idle' | 'running' | 'paused' | 'stopped' | 'done';
+export type { SessionState } from './runLoop';
 
 export interface SessionMetrics extends MetricAggregate {
   stepsPerEpoch: number;
@@ -272,6 +278,8 @@ export interface TrainingSessionInit {
   /** Clock in ms (default performance.now). */
   now?: () => number;
   /** Yields to the event loop between steps (default: a macrotask). */
+  /** Awaited between the steps of a run (the worker's periodic autosave). */
+  betweenSteps?: () => Promise<void>;
   yieldFn?: () => Promise<void>;
   /** Name reported in metrics (default tf.getBackend()). */
   backendName?: string;
@@ -285,27 +293,24 @@ interface StudentExtra {
   history: EpochRecord[];
 }
 
-export class TrainingSession {
+export class TrainingSession implements Steppable<StudentStepMetrics> {
   readonly hyper: SessionHyper;
   readonly trainer: StudentTrainer;
   readonly derived: Derived;
-  private _state: SessionState = 'idle';
+  private readonly run: RunLoop<StudentStepMetrics>;
   private readonly throttle: MetricThrottle;
   private readonly events: SessionEvents;
-  private readonly yieldFn: () => Promise<void>;
   private readonly backendName?: string;
-  private loop: Promise<void> | null = null;
   private lastVal: { valAcc: number; valChanceAcc: number } | null = null;
-  private busy = false;
 
   constructor(init: TrainingSessionInit) {
     this.hyper = normaliseHyper(init.hyper ?? {});
     const h = this.hyper;
     this.derived = init.derived;
     this.events = init.events ?? {};
-    this.yieldFn = init.yieldFn ?? macrotask;
     this.backendName = init.backendName;
     this.throttle = new MetricThrottle(init.minEmitMs ?? 100, init.now ?? defaultNow);
+    this.run = new RunLoop<StudentStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
     if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher) throw new Error('distilled training needs a teacher checkpoint');
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
@@ -337,7 +342,12 @@ export class TrainingSession {
   }
 
   get state(): SessionState {
-    return this._state;
+    return this.run.state;
+  }
+
+  /** When the step in progress began (Date.now()), or null between steps. */
+  get stepSince(): number | null {
+    return this.run.stepSince;
   }
 
   get student(): Student {
@@ -352,105 +362,69 @@ export class TrainingSession {
     return this.trainer.history;
   }
 
-  private setState(s: SessionState, reason?: string): void {
-    if (this._state === s && reason === undefined) return;
-    this._state = s;
-    this.events.state?.(s, reason);
-  }
-
   /** Starts (or resumes) the run loop; resolves when it stops running (pause, stop, done). */
   start(): Promise<void> {
-    if (this._state === 'stopped' || this._state === 'done') return Promise.resolve();
-    if (this.trainer.done) {
-      this.finish();
-      return Promise.resolve();
-    }
-    if (this.loop) return this.loop;
-    this.throttle.resetClock();
-    this.setState('running');
-    this.loop = this.runLoop().finally(() => {
-      this.loop = null;
-    });
-    return this.loop;
+    return this.run.start();
   }
 
   resume(): Promise<void> {
-    return this.start();
+    return this.run.start();
   }
 
   /** Pauses after the step in progress; the returned promise resolves once the loop has halted. */
-  async pause(): Promise<void> {
-    if (this._state !== 'running') return;
-    this.setState('paused');
-    await this.loop;
+  pause(): Promise<void> {
+    return this.run.pause();
   }
 
   /** Ends the run for good (weights stay usable for checkpoints and evaluation). */
-  async stop(): Promise<void> {
-    if (this._state === 'stopped' || this._state === 'done') return;
-    this.setState('stopped');
-    await this.loop;
+  stop(): Promise<void> {
+    return this.run.stop();
   }
 
   /** One optimiser step while not running (idle or paused); always emits its metrics. */
-  async step(): Promise<StudentStepMetrics | null> {
-    if (this._state === 'running' || this._state === 'stopped' || this._state === 'done' || this.busy) return null;
-    if (this._state === 'idle') this.setState('paused');
+  step(): Promise<StudentStepMetrics | null> {
+    return this.run.step();
+  }
+
+  // Steppable (driven by this.run) -------------------------------------------------------------
+
+  get finished(): boolean {
+    return this.trainer.done;
+  }
+
+  get finishReason(): string | undefined {
+    return this.trainer.stopReason ?? undefined;
+  }
+
+  resetClock(): void {
     this.throttle.resetClock();
-    const m = await this.oneStep();
-    const agg = this.throttle.flush();
-    if (agg) this.emitMetrics(agg);
-    if (this.trainer.done) this.finish();
-    return m;
   }
 
-  private async runLoop(): Promise<void> {
-    try {
-      while (this._state === 'running' && !this.trainer.done) {
-        await this.oneStep();
-        await this.yieldFn();
-      }
-      const rest = this.throttle.flush();
-      if (rest) this.emitMetrics(rest);
-      if (this.trainer.done && this._state !== 'stopped') this.finish();
-    } catch (e) {
-      this.setState('stopped', `training failed: ${e instanceof Error ? e.message : String(e)}`);
-      throw e;
+  flushMetrics(): void {
+    const rest = this.throttle.flush();
+    if (rest) this.emitMetrics(rest);
+  }
+
+  async stepOnce(): Promise<{ metrics: StudentStepMetrics; halt?: string }> {
+    const m = await this.trainer.stepAsync();
+    trimGpuBufferPool();
+    const agg = this.throttle.add({ ...m, trips: m.tripsPerSec / Math.max(m.stepsPerSec, 1e-12) });
+    if (m.epochEnd) {
+      // The epoch's own record goes out first so charts get the validation point in order.
+      const pending = agg ?? this.throttle.flush();
+      if (m.epochEnd.valAcc !== undefined) this.lastVal = { valAcc: m.epochEnd.valAcc, valChanceAcc: m.epochEnd.valChanceAcc ?? NaN };
+      if (pending) this.emitMetrics(pending);
+      const rec: SessionEpochRecord = {
+        ...m.epochEnd,
+        step: this.trainer.steps,
+        bestEpoch: this.trainer.bestEpoch,
+        bestValAcc: Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null,
+      };
+      await this.events.epoch?.(rec);
+    } else if (agg) {
+      this.emitMetrics(agg);
     }
-  }
-
-  private async oneStep(): Promise<StudentStepMetrics> {
-    this.busy = true;
-    try {
-      const m = await this.trainer.stepAsync();
-      trimGpuBufferPool();
-      const agg = this.throttle.add({ ...m, trips: m.tripsPerSec / Math.max(m.stepsPerSec, 1e-12) });
-      if (m.epochEnd) {
-        // The epoch's own record goes out first so charts get the validation point in order.
-        const pending = agg ?? this.throttle.flush();
-        if (m.epochEnd.valAcc !== undefined) this.lastVal = { valAcc: m.epochEnd.valAcc, valChanceAcc: m.epochEnd.valChanceAcc ?? NaN };
-        if (pending) this.emitMetrics(pending);
-        const rec: SessionEpochRecord = {
-          ...m.epochEnd,
-          step: this.trainer.steps,
-          bestEpoch: this.trainer.bestEpoch,
-          bestValAcc: Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null,
-        };
-        await this.events.epoch?.(rec);
-      } else if (agg) {
-        this.emitMetrics(agg);
-      }
-      if (!m.finite) this.setState('stopped', this.trainer.stopReason ?? 'non-finite loss');
-      return m;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private finish(): void {
-    const reason = this.trainer.stopReason;
-    if (reason) this.setState('stopped', reason);
-    else this.setState('done');
+    return { metrics: m, halt: m.finite ? undefined : (this.trainer.stopReason ?? 'non-finite loss') };
   }
 
   private emitMetrics(a: MetricAggregate): void {
@@ -511,7 +485,11 @@ export class TrainingSession {
         optimizer: opts.optimizer === false ? undefined : (state.optimizer as OptimState),
         extra: extra as unknown as Record<string, unknown>,
       },
-      hyper: { ...this.hyper, weights: opts.best && t.bestSnapshot ? `best epoch ${t.bestEpoch}` : 'current' },
+      hyper: {
+        ...this.hyper,
+        window: Number.isFinite(this.hyper.window) ? this.hyper.window : 'all',
+        weights: opts.best && t.bestSnapshot ? `best epoch ${t.bestEpoch}` : 'current',
+      },
       created: new Date().toISOString(),
       weights,
     };
@@ -537,7 +515,7 @@ export class TrainingSession {
    * Only while not running.
    */
   loadCheckpoint(bytes: Uint8Array): Checkpoint {
-    if (this._state === 'running') throw new Error('pause training before loading a checkpoint');
+    if (this.run.state === 'running') throw new Error('pause training before loading a checkpoint');
     const ck = decodeCheckpoint(bytes);
     assertCompatible(ck, {
       kind: 'student',
@@ -559,59 +537,14 @@ export class TrainingSession {
     });
     const last = t.history[t.history.length - 1];
     this.lastVal = last?.valAcc !== undefined ? { valAcc: last.valAcc, valChanceAcc: last.valChanceAcc ?? NaN } : null;
-    if (this._state === 'done' || this._state === 'stopped') this._state = 'paused';
-    if (t.done) this.setState('done');
+    this.run.reopen();
     return ck;
   }
 
   dispose(): void {
-    this._state = 'stopped';
+    this.run.close();
     this.trainer.dispose();
   }
-}
-
-/** The parts of tfjs-webgpu's BufferManager that trimGpuBufferPool touches. */
-interface GpuBufferPool {
-  numBytesUsed: number;
-  numBytesAllocated: number;
-  numFreeBuffers?: number;
-  freeBuffers?: Map<string, Array<{ size: number; destroy(): void }>>;
-}
-
-/** Free pooled GPU bytes above which trimGpuBufferPool destroys the pool. */
-export const GPU_POOL_LIMIT_BYTES = 256 * 1024 * 1024;
-
-/**
- * tfjs-webgpu keeps every released GPU buffer in a pool keyed by (size, usage) and never frees
- * one. Student batches change shape every step (trip lengths, candidate counts), so most pooled
- * buffers never fit again: on SwiftShader the pool grew by 40–60 MB per step at batch 2 (1.6 GB
- * after 21 steps with 16 MB in use) until the GPU process failed ("createBuffer failed …
- * mappedAtCreation", WebGL contexts lost). This destroys the idle pooled buffers once they exceed
- * `limitBytes` (WebGPU defers destroying a buffer that submitted work still uses, and pooled
- * buffers are in no unsubmitted command). No-op off webgpu. Returns the bytes freed.
- */
-export function trimGpuBufferPool(limitBytes = GPU_POOL_LIMIT_BYTES): number {
-  if (tf.getBackend() !== 'webgpu') return 0;
-  const pool = (tf.backend() as unknown as { bufferManager?: GpuBufferPool }).bufferManager;
-  const free = pool?.freeBuffers;
-  if (!pool || !(free instanceof Map) || pool.numBytesAllocated - pool.numBytesUsed <= limitBytes) return 0;
-  let freed = 0;
-  for (const list of free.values()) {
-    for (const b of list) {
-      freed += b.size;
-      b.destroy();
-    }
-    // Empty the lists but keep the keys: releaseBuffer() ignores every release while the map is empty.
-    list.length = 0;
-  }
-  pool.numBytesAllocated -= freed;
-  pool.numFreeBuffers = 0;
-  return freed;
-}
-
-/** Awaits the values of every registered variable (webgpu then answers dataSync from its CPU copy). */
-export async function downloadVariables(): Promise<void> {
-  await Promise.all(Object.values(tf.engine().registeredVariables).map((v) => v.data()));
 }
 
 function canonicalKey(name: string): string {
@@ -622,10 +555,6 @@ function defaultNow(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
-/** A macrotask boundary: lets queued messages (pause, stop, step) run between training steps. */
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Teacher loading (shared by the worker and the CLI)

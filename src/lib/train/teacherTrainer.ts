@@ -2,11 +2,18 @@
 // cosine decay, global-norm clipping, seeded shuffling, validation perplexity each epoch, best
 // epoch kept, NaN/Inf guard. Steppable: one batch per step() so a worker can pause, resume and
 // single-step between calls.
+//
+// Every device read is asynchronous (one `await data()` per step: the loss rides with the
+// optimiser's norm check), because the teacher also trains in the app's WebGPU worker, where a
+// synchronous read returns zeros. The best epoch's weights and the divergence snapshot stay on the
+// device as tensors that share the old buffers: keeping them costs no read and no copy.
 import * as tf from '@tensorflow/tfjs';
 import type { TeacherConfig, TeacherModel } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { AdamW, DEFAULT_OPTIM, type OptimConfig } from './optim';
-import { loadIntoVariables, weightsFromVariables, type Checkpoint, type NamedWeights } from './checkpoint';
+import { loadIntoVariables, weightsFromVariables, type Checkpoint } from './checkpoint';
+import { downloadVariables } from '../runtime/deviceMemory';
+import { canonicalName } from './variableNames';
 
 export interface TeacherTrainConfig {
   batchSize: number;
@@ -79,7 +86,8 @@ export class TeacherTrainer {
   message: string | undefined;
   bestEpoch = -1;
   bestValLoss = Infinity;
-  private best: NamedWeights | null = null;
+  /** The best epoch's weights (tensors sharing the buffers the variables had then). */
+  private best: tf.Tensor[] | null = null;
   private readonly train: number[][];
   private readonly val: number[][];
   private epoch = 0;
@@ -88,9 +96,8 @@ export class TeacherTrainer {
   private epochLossSum = 0;
   private epochTokens = 0;
   private epochStart = 0;
-  /** Weights before the last update (share buffers with the old values: no copy). */
-  private readonly snapshot: tf.Variable[];
-  private haveSnapshot = false;
+  /** Weights before the last successful update (tensors sharing the old buffers: no copy). */
+  private snapshot: tf.Tensor[] | null = null;
 
   constructor(model: TeacherModel, trainSeqs: number[][], valSeqs: number[][], cfg: Partial<TeacherTrainConfig> = {}) {
     if (trainSeqs.length === 0) throw new Error('TeacherTrainer: no training sequences');
@@ -106,7 +113,6 @@ export class TeacherTrainer {
       totalSteps: this.totalSteps,
       warmupSteps: Math.round(this.totalSteps * this.cfg.warmupRatio),
     });
-    this.snapshot = model.variables.map((v) => tf.tidy(() => tf.variable(v, false)));
     this.startEpoch();
   }
 
@@ -119,14 +125,22 @@ export class TeacherTrainer {
   }
 
   /** One optimiser update on the next batch; at the end of an epoch also validates. */
-  step(): TeacherStepMetrics {
+  async step(): Promise<TeacherStepMetrics> {
     if (this.done) throw new Error(`TeacherTrainer: training is ${this.status}${this.message ? ` (${this.message})` : ''}`);
     const idx = this.order.slice(this.batchInEpoch * this.cfg.batchSize, (this.batchInEpoch + 1) * this.cfg.batchSize);
     const batch = idx.map((i) => this.train[i]);
     const tokens = countTargets(batch, this.model);
     const { value, grads } = tf.variableGrads(() => this.model.loss(batch, true), this.model.variables);
-    const loss = value.dataSync()[0];
-    value.dispose();
+    // The weights before this update: clones share the buffers, which the update replaces.
+    const before = this.model.variables.map((v) => tf.clone(v));
+    let r;
+    try {
+      r = await this.optimizer.stepAsync(grads, [value]);
+    } finally {
+      tf.dispose(grads);
+      value.dispose();
+    }
+    const loss = r.guards?.[0] ?? NaN;
     const base = {
       epoch: this.epoch,
       batchInEpoch: this.batchInEpoch,
@@ -136,23 +150,24 @@ export class TeacherTrainer {
       sequences: batch.length,
     };
     if (!Number.isFinite(loss)) {
-      tf.dispose(grads);
-      // The current weights produced a non-finite loss: go back to the ones before the last update.
+      tf.dispose(before);
+      // The current weights produced a non-finite loss (the guard blocked this update): go back
+      // to the ones before the last update.
       this.restoreSnapshot();
       return this.diverge(base, `non-finite training loss (${loss}) at step ${this.optimizer.stepCount + 1}; weights restored to the last good step`);
     }
-    this.takeSnapshot();
-    const r = this.optimizer.step(grads);
-    tf.dispose(grads);
     if (!r.finite) {
+      tf.dispose(before);
       return this.diverge({ ...base, lr: r.lr, gradNorm: r.gradNorm }, `non-finite gradient norm (${r.gradNorm}) at step ${this.optimizer.stepCount + 1}; update skipped`);
     }
+    if (this.snapshot) tf.dispose(this.snapshot);
+    this.snapshot = before;
     this.epochLossSum += loss * tokens;
     this.epochTokens += tokens;
     this.batchInEpoch += 1;
     const metrics: TeacherStepMetrics = { ...base, step: this.optimizer.stepCount, lr: r.lr, gradNorm: r.gradNorm, status: 'running' };
     if (this.batchInEpoch >= this.batchesPerEpoch) {
-      const log = this.endEpoch();
+      const log = await this.endEpoch();
       metrics.epochEnd = log;
       metrics.status = this.status;
       if (this.message) metrics.message = this.message;
@@ -160,32 +175,50 @@ export class TeacherTrainer {
     return metrics;
   }
 
-  /** Validation loss (mean −ln p per non-PAD token, EOT included) and perplexity. */
-  evaluate(): TeacherEval {
+  /** Validation loss (mean −ln p per non-PAD token, EOT included) and perplexity; one read. */
+  async evaluate(): Promise<TeacherEval> {
     if (this.val.length === 0) return { valLoss: NaN, valPerplexity: NaN };
-    let sum = 0;
+    const sums: tf.Scalar[] = [];
     let count = 0;
-    for (let i = 0; i < this.val.length; i += this.cfg.evalBatchSize) {
-      const batch = this.val.slice(i, i + this.cfg.evalBatchSize);
-      const { logp } = this.model.targetLogProbs(batch, false);
-      const s = tf.tidy(() => tf.sum(logp));
-      sum -= s.dataSync()[0];
-      count += logp.size;
-      tf.dispose([s, logp]);
+    try {
+      for (let i = 0; i < this.val.length; i += this.cfg.evalBatchSize) {
+        const batch = this.val.slice(i, i + this.cfg.evalBatchSize);
+        const { logp } = this.model.targetLogProbs(batch, false);
+        sums.push(tf.tidy(() => tf.sum(logp)));
+        count += logp.size;
+        logp.dispose();
+      }
+      const total = tf.tidy(() => tf.neg(tf.addN(sums)));
+      const sum = (await total.data().finally(() => total.dispose()))[0];
+      const valLoss = sum / Math.max(count, 1);
+      return { valLoss, valPerplexity: Math.exp(valLoss) };
+    } finally {
+      tf.dispose(sums);
     }
-    const valLoss = sum / Math.max(count, 1);
-    return { valLoss, valPerplexity: Math.exp(valLoss) };
   }
 
   /** Puts the best epoch's weights (by validation loss) back into the model, if any. */
   restoreBest(): boolean {
     if (!this.best) return false;
-    loadIntoVariables(this.model.variables, this.best);
+    const best = this.best;
+    this.model.variables.forEach((v, i) => v.assign(best[i]));
     return true;
   }
 
-  /** A checkpoint of the current weights and training state. */
-  toCheckpoint(fingerprint: string, hyper: Record<string, unknown> = {}): Checkpoint<TeacherConfig> {
+  /**
+   * A checkpoint of the current weights (or the best epoch's, with `best`) and training state.
+   * Downloads every variable first, so that encoding reads CPU copies only (webgpu).
+   */
+  async toCheckpoint(fingerprint: string, hyper: Record<string, unknown> = {}, opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Checkpoint<TeacherConfig>> {
+    const useBest = opts.best === true && this.best !== null;
+    await downloadVariables();
+    const weights = weightsFromVariables(this.model.variables);
+    if (useBest) {
+      const best = await Promise.all((this.best as tf.Tensor[]).map((t) => t.data() as Promise<Float32Array>));
+      this.model.variables.forEach((v, i) => {
+        weights[canonicalName(v.name)].data = Float32Array.from(best[i]);
+      });
+    }
     return {
       kind: 'teacher',
       config: this.model.cfg,
@@ -193,7 +226,7 @@ export class TeacherTrainer {
       training: {
         epoch: this.epoch,
         step: this.optimizer.stepCount,
-        optimizer: this.optimizer.getState(),
+        optimizer: opts.optimizer === false ? undefined : this.optimizer.getState(),
         extra: {
           batchInEpoch: this.batchInEpoch,
           bestEpoch: this.bestEpoch,
@@ -201,9 +234,9 @@ export class TeacherTrainer {
           history: this.history,
         },
       },
-      hyper: { ...hyper, train: this.cfg },
+      hyper: { ...hyper, train: this.cfg, weights: useBest ? `best epoch ${this.bestEpoch}` : 'current' },
       created: new Date().toISOString(),
-      weights: weightsFromVariables(this.model.variables),
+      weights,
     };
   }
 
@@ -220,17 +253,32 @@ export class TeacherTrainer {
     if (Array.isArray(extra.history)) this.history.push(...(extra.history as TeacherEpochLog[]));
     this.bestEpoch = typeof extra.bestEpoch === 'number' ? extra.bestEpoch : -1;
     this.bestValLoss = typeof extra.bestValLoss === 'number' ? extra.bestValLoss : Infinity;
-    this.best = this.bestEpoch >= 0 ? weightsFromVariables(this.model.variables) : null;
+    this.keepBest();
+    if (this.bestEpoch < 0) this.dropBest();
     this.status = this.epoch >= this.cfg.epochs ? 'done' : 'running';
     this.message = undefined;
-    this.haveSnapshot = false;
+    if (this.snapshot) tf.dispose(this.snapshot);
+    this.snapshot = null;
     this.startEpoch();
     this.batchInEpoch = typeof extra.batchInEpoch === 'number' ? extra.batchInEpoch : 0;
   }
 
   dispose(): void {
     this.optimizer.dispose();
-    for (const v of this.snapshot) v.dispose();
+    if (this.snapshot) tf.dispose(this.snapshot);
+    this.snapshot = null;
+    this.dropBest();
+  }
+
+  /** Keeps the current weights as the best epoch's (clones share the buffers: no copy). */
+  private keepBest(): void {
+    this.dropBest();
+    this.best = this.model.variables.map((v) => tf.clone(v));
+  }
+
+  private dropBest(): void {
+    if (this.best) tf.dispose(this.best);
+    this.best = null;
   }
 
   private startEpoch(): void {
@@ -243,8 +291,8 @@ export class TeacherTrainer {
     this.epochStart = nowMs();
   }
 
-  private endEpoch(): TeacherEpochLog {
-    const { valLoss, valPerplexity } = this.evaluate();
+  private async endEpoch(): Promise<TeacherEpochLog> {
+    const { valLoss, valPerplexity } = await this.evaluate();
     const log: TeacherEpochLog = {
       epoch: this.epoch,
       trainLoss: this.epochLossSum / Math.max(this.epochTokens, 1),
@@ -264,7 +312,7 @@ export class TeacherTrainer {
     if (score < this.bestValLoss) {
       this.bestValLoss = score;
       this.bestEpoch = this.epoch;
-      this.best = weightsFromVariables(this.model.variables);
+      this.keepBest();
     }
     this.epoch += 1;
     const stale = this.bestEpoch >= 0 ? this.epoch - 1 - this.bestEpoch : 0;
@@ -276,16 +324,10 @@ export class TeacherTrainer {
     return log;
   }
 
-  private takeSnapshot(): void {
-    // assign() shares the variable's current buffer; the optimiser's next assign gives the model
-    // a new buffer, so the snapshot keeps the old values without copying.
-    this.model.variables.forEach((v, i) => this.snapshot[i].assign(v));
-    this.haveSnapshot = true;
-  }
-
   private restoreSnapshot(): void {
-    if (!this.haveSnapshot) return;
-    this.model.variables.forEach((v, i) => v.assign(this.snapshot[i]));
+    const snap = this.snapshot;
+    if (!snap) return;
+    this.model.variables.forEach((v, i) => v.assign(snap[i]));
   }
 
   private diverge(base: Omit<TeacherStepMetrics, 'step' | 'lr' | 'gradNorm' | 'status'> & { lr?: number; gradNorm?: number }, message: string): TeacherStepMetrics {

@@ -1,10 +1,11 @@
 // Page side of the evaluation worker (workers/evalWorker.ts): starts it on first use, runs the
 // protocol for two student checkpoints (shipped URLs or picked files) with progress and cancel,
 // and hands the result to the report store so the view shows this session's numbers.
+import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { CheckpointSource, DatasetSource, EvalProgress, EvalRequest, EvalResponse, EvalRunOptions } from '../../../workers/evalMessages';
+import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
 import { sameSource } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
 import { parseEvalReport, parseRoutes } from './reportTypes';
@@ -12,7 +13,7 @@ import type { ModelName } from './reportTypes';
 
 export type EvalPhase = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 
-/** A picked checkpoint file, or null for the shipped one (public/checkpoints/porto/<model>.ckpt). */
+/** A picked checkpoint file, or null for the shipped one (public/checkpoints/porto/<model>.safetensors). */
 export type CheckpointChoice = File | null;
 
 export class EvalClient {
@@ -25,9 +26,8 @@ export class EvalClient {
   seconds = $state<number | null>(null);
 
   private worker: Worker | null = null;
-  private ready: Promise<void> | null = null;
-  private resolveReady: (() => void) | null = null;
-  private rejectReady: ((e: Error) => void) | null = null;
+  private api: Comlink.Remote<EvalWorkerApi> | null = null;
+  private ready: Promise<Comlink.Remote<EvalWorkerApi>> | null = null;
   private runId = 0;
 
   private root(): URL {
@@ -37,49 +37,50 @@ export class EvalClient {
   /** The dataset the worker was started on (default: the embedded Porto set). */
   private source: DatasetSource | null = null;
 
-  private start(source?: DatasetSource): Promise<void> {
-    const src = source ?? { kind: 'url', baseUrl: new URL('data/porto/', this.root()).href, name: 'Porto' };
-    // Another dataset needs a worker of its own.
+  /**
+   * The worker on `source` (default: the embedded Porto set), started and initialised on first use
+   * (a failed start is retried next time). Another dataset needs a worker of its own.
+   */
+  private start(source?: DatasetSource): Promise<Comlink.Remote<EvalWorkerApi>> {
+    const src: DatasetSource = source ?? { kind: 'url', baseUrl: new URL('data/porto/', this.root()).href, name: 'Porto' };
     if (this.ready && this.source && !sameSource(this.source, src)) {
       this.dispose();
       this.backend = null;
     }
     if (this.ready) return this.ready;
     this.source = src;
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
-    });
     this.worker = new Worker(new URL('../../../workers/evalWorker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (ev: MessageEvent<EvalResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev) => this.fail(`Evaluation worker failed: ${ev.message || 'unknown error'}`);
-    this.send({
-      type: 'init',
-      backend: new URLSearchParams(location.search).get('backend'),
-      dataset: src,
-      wasmPaths: {
-        'tfjs-backend-wasm.wasm': wasmPlain,
-        'tfjs-backend-wasm-simd.wasm': wasmSimd,
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+    const api = Comlink.wrap<EvalWorkerApi>(this.worker);
+    this.api = api;
+    const init = api.init(
+      {
+        backend: new URLSearchParams(location.search).get('backend'),
+        dataset: src,
+        wasmPaths: {
+          'tfjs-backend-wasm.wasm': wasmPlain,
+          'tfjs-backend-wasm-simd.wasm': wasmSimd,
+          'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+        },
       },
+      Comlink.proxy((step: string) => {
+        this.step = step;
+      }),
+    );
+    this.ready = init.then((r) => {
+      this.backend = r.backend.name;
+      this.step = null;
+      return api;
     });
+    this.ready.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
     return this.ready;
-  }
-
-  private send(msg: EvalRequest, transfer: Transferable[] = []): void {
-    this.worker?.postMessage(msg, transfer);
   }
 
   private fail(text: string): void {
     this.phase = 'error';
     this.message = text;
-    this.rejectReady?.(new Error(text));
     // A worker that failed to start is dropped, so the next run starts a fresh one.
-    if (!this.backend) {
-      this.worker?.terminate();
-      this.worker = null;
-      this.ready = null;
-    }
+    if (!this.backend) this.dispose();
   }
 
   /** Evaluates on `source` (default Porto); a null choice means the shipped checkpoint. */
@@ -89,8 +90,9 @@ export class EvalClient {
     this.message = null;
     this.progress = null;
     this.seconds = null;
+    let api: Comlink.Remote<EvalWorkerApi>;
     try {
-      await this.start(source);
+      api = await this.start(source);
     } catch {
       return;
     }
@@ -103,62 +105,48 @@ export class EvalClient {
         transfer.push(bytes);
         models.push({ name, checkpoint: { kind: 'bytes', bytes } });
       } else {
-        models.push({ name, checkpoint: { kind: 'url', url: new URL(`checkpoints/porto/${name}.ckpt`, this.root()).href } });
+        models.push({ name, checkpoint: { kind: 'url', url: new URL(`checkpoints/porto/${name}.safetensors`, this.root()).href } });
       }
     }
-    this.runId++;
+    const runId = ++this.runId;
     this.phase = 'running';
-    this.send({ type: 'run', runId: this.runId, models, options }, transfer);
+    const onProgress = Comlink.proxy((p: EvalProgress) => {
+      if (runId === this.runId) this.progress = p;
+    });
+    try {
+      const out = await api.run(Comlink.transfer(models, transfer), $state.snapshot(options) as EvalRunOptions, onProgress);
+      if (runId !== this.runId) return;
+      if (out.kind === 'cancelled') {
+        this.phase = 'cancelled';
+        return;
+      }
+      try {
+        compareReport.setRerun(parseEvalReport(out.report), parseRoutes(out.report.routes ?? []));
+        this.phase = 'done';
+        this.seconds = out.seconds;
+      } catch (e) {
+        this.phase = 'error';
+        this.message = `The worker's report could not be shown: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    } catch (e) {
+      if (runId !== this.runId) return;
+      this.phase = 'error';
+      this.message = e instanceof Error ? e.message : String(e);
+    }
   }
 
   cancel(): void {
     if (this.phase !== 'running') return;
     this.phase = 'cancelling';
-    this.send({ type: 'cancel', runId: this.runId });
+    void this.api?.cancel();
   }
 
   dispose(): void {
+    this.api?.[Comlink.releaseProxy]();
+    this.api = null;
     this.worker?.terminate();
     this.worker = null;
     this.ready = null;
-  }
-
-  private onMessage(m: EvalResponse): void {
-    switch (m.type) {
-      case 'progress':
-        this.step = m.step;
-        break;
-      case 'ready':
-        this.backend = m.backend.name;
-        this.step = null;
-        this.resolveReady?.();
-        break;
-      case 'evalProgress':
-        if (m.runId === this.runId) this.progress = m;
-        break;
-      case 'result': {
-        if (m.runId !== this.runId) return;
-        try {
-          compareReport.setRerun(parseEvalReport(m.report), parseRoutes(m.report.routes ?? []));
-          this.phase = 'done';
-          this.seconds = m.seconds;
-        } catch (e) {
-          this.phase = 'error';
-          this.message = `The worker's report could not be shown: ${e instanceof Error ? e.message : String(e)}`;
-        }
-        break;
-      }
-      case 'cancelled':
-        if (m.runId === this.runId) this.phase = 'cancelled';
-        break;
-      case 'error':
-        if (m.runId === undefined && !this.backend) this.fail(m.message);
-        else if (m.runId === undefined || m.runId === this.runId) {
-          this.phase = 'error';
-          this.message = m.message;
-        }
-        break;
-    }
   }
 }
 

@@ -1,7 +1,8 @@
 // App-wide dataset state: the dataset on screen, the load in progress, and the last load's errors.
 // A failed load never replaces `current`, so the map keeps showing the previous dataset.
+import * as Comlink from 'comlink';
 import type { ValidationIssue } from '../../lib/data/types';
-import type { DataRequest, DataResponse, LoadPhase, RenderData, RoadRender, SimulatePhase } from '../../../workers/dataMessages';
+import type { DataProgress, DataResult, DataWorkerApi, LoadPhase, RenderData, RoadRender, SimulatePhase } from '../../../workers/dataMessages';
 import type { DatasetSource } from '../../../workers/trainMessages';
 
 export interface LoadProgress {
@@ -78,51 +79,98 @@ export class DatasetStore {
   simProgress = $state.raw<SimProgress | null>(null);
 
   private worker: Worker | null = null;
+  private api: Comlink.Remote<DataWorkerApi> | null = null;
   private nextId = 1;
-  private pending = new Map<number, { name: string; started: number; source: LoadedDataset['source']; base: BaseDataset }>();
+  /** Only the newest request's answers (and progress) are applied. */
+  private latest = 0;
   /** The last real dataset loaded (URL or files): the data worker matches GPS onto its network. */
   private lastReal: BaseDataset | null = null;
-  /** Only the newest request's answers are applied. */
-  private latest = 0;
 
-  private getWorker(): Worker {
-    if (!this.worker) {
+  private getApi(): Comlink.Remote<DataWorkerApi> {
+    if (!this.api) {
       this.worker = new Worker(new URL('../../../workers/dataWorker.ts', import.meta.url), { type: 'module' });
-      this.worker.onmessage = (ev: MessageEvent<DataResponse>) => this.onMessage(ev.data);
       this.worker.onerror = (ev) => {
-        const req = this.pending.get(this.latest);
         this.progress = null;
         this.simProgress = null;
-        this.failure = { name: req?.name ?? 'dataset', issues: [], message: `Data worker failed: ${ev.message || 'unknown error'}` };
+        this.failure = { name: this.latestName, issues: [], message: `Data worker failed: ${ev.message || 'unknown error'}` };
       };
+      this.api = Comlink.wrap<DataWorkerApi>(this.worker);
     }
-    return this.worker;
+    return this.api;
   }
 
-  private send(req: DataRequest, source: LoadedDataset['source'], base: BaseDataset): void {
-    this.latest = req.requestId;
-    this.pending.set(req.requestId, { name: req.name, started: performance.now(), source, base });
-    if (req.type === 'simulate') {
+  private latestName = 'dataset';
+
+  /**
+   * Runs one worker call: progress and the answer apply only while it is the newest request.
+   * `simulated` requests show their own bar (the load bar's phases are about files).
+   */
+  private async request(
+    name: string,
+    source: LoadedDataset['source'],
+    base: BaseDataset,
+    sim: { n: number; seed: number } | null,
+    call: (api: Comlink.Remote<DataWorkerApi>, progress: DataProgress) => Promise<DataResult>,
+  ): Promise<void> {
+    const id = this.nextId++;
+    this.latest = id;
+    this.latestName = name;
+    const started = performance.now();
+    if (sim) {
       this.progress = null;
-      this.simProgress = { n: req.n, seed: req.seed, phase: 'base', done: 0, total: 1 };
+      this.simProgress = { ...sim, phase: 'base', done: 0, total: 1 };
     } else {
       this.simProgress = null;
-      this.progress = { name: req.name, phase: req.type === 'load-url' ? 'download' : 'read', loaded: 0, total: null };
+      this.progress = { name, phase: source === 'embedded' ? 'download' : 'read', loaded: 0, total: null };
     }
-    performance.mark(`trajdistill:load-start:${req.requestId}`);
-    this.getWorker().postMessage(req);
+    performance.mark(`trajdistill:load-start:${id}`);
+    const progress: DataProgress = {
+      load: (p) => {
+        // A simulation may download the real set first: its bar shows that as the 'base' phase.
+        if (id !== this.latest || this.simProgress) return;
+        this.progress = { name, ...p };
+      },
+      sim: (p) => {
+        const sp = this.simProgress;
+        if (id === this.latest && sp) this.simProgress = { ...sp, ...p };
+      },
+    };
+    let res: DataResult;
+    try {
+      res = await call(this.getApi(), Comlink.proxy(progress));
+    } catch (e) {
+      res = { ok: false, issues: [], message: e instanceof Error ? e.message : String(e) };
+    }
+    if (id !== this.latest) return;
+    this.progress = null;
+    this.simProgress = null;
+    if (!res.ok) {
+      this.failure = { name, issues: res.issues, message: res.message };
+      return;
+    }
+    this.failure = null;
+    const prev = this.current?.data.roads;
+    // A simulated set runs on the network already on screen: keeping the same roads object lets
+    // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
+    const data = prev && (source === 'simulated' || source === 'matched') && sameRoads(prev, res.data.roads) ? { ...res.data, roads: prev } : res.data;
+    this.current = { data, loadMs: performance.now() - started, source, base };
+    if (source === 'embedded' || source === 'files') this.lastReal = base;
+    // Marks let a test or a demo read the time to data from the Performance API.
+    performance.mark(`trajdistill:data-ready:${id}`);
+  }
+
+  private embeddedUrl(): string {
+    return new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
   }
 
   private embeddedBase(): BaseDataset {
-    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
-    return { source: { kind: 'url', baseUrl, name: EMBEDDED_NAME }, name: EMBEDDED_NAME };
+    return { source: { kind: 'url', baseUrl: this.embeddedUrl(), name: EMBEDDED_NAME }, name: EMBEDDED_NAME };
   }
 
   /** The dataset shipped with the app under public/data/porto/. */
   loadEmbedded(): void {
-    const base = this.embeddedBase();
-    if (base.source.kind !== 'url') return;
-    this.send({ type: 'load-url', requestId: this.nextId++, baseUrl: base.source.baseUrl, name: EMBEDDED_NAME }, 'embedded', base);
+    const baseUrl = this.embeddedUrl();
+    void this.request(EMBEDDED_NAME, 'embedded', this.embeddedBase(), null, (api, p) => api.loadUrl(baseUrl, EMBEDDED_NAME, p));
   }
 
   /** Files from an <input type=file> (single files or a whole folder). */
@@ -136,7 +184,7 @@ export class DatasetStore {
     const folder = files[0].path.includes('/') ? files[0].path.split('/')[0] : '';
     const name = folder || (files.length === 1 ? files[0].file.name : `${files.length} local files`);
     const base: BaseDataset = { source: { kind: 'files', files: files.map((f) => f.file), name }, name };
-    this.send({ type: 'load-files', requestId: this.nextId++, files, name }, 'files', base);
+    void this.request(name, 'files', base, null, (api, p) => api.loadFiles(files, name, p));
   }
 
   /**
@@ -144,50 +192,21 @@ export class DatasetStore {
    * `sample` trips comes back for the map; statistics cover every trip.
    */
   simulate(n: number, seed: number, sample = 2000): void {
-    const baseUrl = new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
+    const baseUrl = this.embeddedUrl();
     const name = `${EMBEDDED_NAME} (simulated trips)`;
-    this.send({ type: 'simulate', requestId: this.nextId++, baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, 'simulated', this.embeddedBase());
+    void this.request(name, 'simulated', this.embeddedBase(), { n, seed }, (api, p) => api.simulate({ baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, p));
   }
 
   /** Map-matches a raw GPS file onto the network of the dataset on screen (in the data worker). */
   matchGps(file: File): void {
     const onto = this.current?.data.name ?? EMBEDDED_NAME;
+    const name = `${file.name} matched on ${onto}`;
     const base = this.lastReal ?? this.embeddedBase();
-    this.send({ type: 'match-gps', requestId: this.nextId++, file, name: `${file.name} matched on ${onto}` }, 'matched', base);
+    void this.request(name, 'matched', base, null, (api, p) => api.matchGps(file, name, p));
   }
 
   dismissFailure(): void {
     this.failure = null;
-  }
-
-  private onMessage(msg: DataResponse): void {
-    const req = this.pending.get(msg.requestId);
-    if (msg.type !== 'progress' && msg.type !== 'sim-progress') this.pending.delete(msg.requestId);
-    if (!req || msg.requestId !== this.latest) return;
-    if (msg.type === 'sim-progress') {
-      const sp = this.simProgress;
-      if (sp) this.simProgress = { ...sp, phase: msg.phase, done: msg.done, total: msg.total };
-    } else if (msg.type === 'progress') {
-      // A simulation may download the real set first: its bar shows that as the 'base' phase.
-      if (this.simProgress) return;
-      this.progress = { name: req.name, phase: msg.phase, loaded: msg.loaded, total: msg.total, file: msg.file };
-    } else if (msg.type === 'result') {
-      this.progress = null;
-      this.simProgress = null;
-      this.failure = null;
-      const prev = this.current?.data.roads;
-      // A simulated set runs on the network already on screen: keeping the same roads object lets
-      // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
-      const data = prev && (req.source === 'simulated' || req.source === 'matched') && sameRoads(prev, msg.data.roads) ? { ...msg.data, roads: prev } : msg.data;
-      this.current = { data, loadMs: performance.now() - req.started, source: req.source, base: req.base };
-      if (req.source === 'embedded' || req.source === 'files') this.lastReal = req.base;
-      // Marks let a test or a demo read the time to data from the Performance API.
-      performance.mark(`trajdistill:data-ready:${msg.requestId}`);
-    } else {
-      this.progress = null;
-      this.simProgress = null;
-      this.failure = { name: req.name, issues: msg.issues, message: msg.message };
-    }
   }
 }
 

@@ -1,79 +1,106 @@
 // Page side of the teaching worker: owns the Worker and keeps what it sent (model info, the
 // explained trip, anomaly scores, the last detour) as reactive state. Raw numbers only: the view
 // computes every τ/λ effect itself with src/lib/teach/stepMath.ts.
+import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { LonLat, SplitName } from '../../lib/data/types';
-import type { ScoreDistribution } from '../../lib/teach/anomaly';
-import type { Detour } from '../../lib/teach/detour';
-import type { TripExplanation } from '../../lib/teach/explain';
-import type { TeachReady, TeachRequest, TeachResponse } from '../../../workers/teachMessages';
+import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi } from '../../../workers/teachMessages';
 
-export interface LoadedTrip {
-  split: SplitName;
-  exp: TripExplanation;
-  geometry: Record<number, LonLat[]>;
-  bestStep: number;
-}
-
-export interface DetourResult {
-  trip: string;
-  detour: Detour;
-  original: number;
-  score: number;
-  surprisal: number[];
-}
+export type LoadedTrip = TeachTrip;
+export type DetourResult = TeachDetour;
 
 export class TeachClient {
   ready = $state.raw<TeachReady | null>(null);
   progress = $state<string | null>('starting the teaching worker');
   trip = $state.raw<LoadedTrip | null>(null);
   loadingTrip = $state(false);
-  scores = $state.raw<{ dist: ScoreDistribution; level: number; prob: number } | null>(null);
+  scores = $state.raw<TeachScores | null>(null);
   detour = $state.raw<DetourResult | null>(null);
   error = $state<string | null>(null);
 
   private worker: Worker | null = null;
-  private nextId = 1;
+  private api: Comlink.Remote<TeachWorkerApi> | null = null;
   private latestTrip = 0;
   private latestDetour = 0;
+  private nextId = 1;
 
   start(backend: string | null, pinnedTrip: string | null = null): void {
     if (this.worker) return;
     this.worker = new Worker(new URL('../../../workers/teachWorker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (ev: MessageEvent<TeachResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev) => {
       this.error = `Teaching worker failed: ${ev.message || 'unknown error'}`;
     };
+    const api = Comlink.wrap<TeachWorkerApi>(this.worker);
+    this.api = api;
     const root = new URL(import.meta.env.BASE_URL, location.href);
-    const ck = (name: string) => new URL(`checkpoints/porto/${name}.ckpt`, root).href;
-    this.send({
-      type: 'init',
-      backend,
-      dataBaseUrl: new URL('data/porto/', root).href,
-      checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
-      pinnedTrip,
-      wasmPaths: {
-        'tfjs-backend-wasm.wasm': wasmPlain,
-        'tfjs-backend-wasm-simd.wasm': wasmSimd,
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-      },
-    });
+    const ck = (name: string) => new URL(`checkpoints/porto/${name}.safetensors`, root).href;
+    api
+      .init(
+        {
+          backend,
+          dataBaseUrl: new URL('data/porto/', root).href,
+          checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
+          pinnedTrip,
+          wasmPaths: {
+            'tfjs-backend-wasm.wasm': wasmPlain,
+            'tfjs-backend-wasm-simd.wasm': wasmSimd,
+            'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+          },
+        },
+        Comlink.proxy({
+          progress: (phase: string) => {
+            this.progress = phase;
+          },
+          telling: (telling: { trip: string; step: number }) => {
+            if (this.ready) this.ready = { ...this.ready, telling };
+          },
+          scores: (s: TeachScores) => {
+            this.scores = s;
+          },
+          error: (message: string) => {
+            this.error = message;
+          },
+        }),
+      )
+      .then((ready) => {
+        this.ready = ready;
+        this.progress = null;
+      })
+      .catch((e: unknown) => {
+        this.error = message(e);
+      });
   }
 
   explain(trip: string | null): void {
-    const requestId = this.nextId++;
-    this.latestTrip = requestId;
+    const id = this.nextId++;
+    this.latestTrip = id;
     this.loadingTrip = true;
     this.detour = null;
-    this.send({ type: 'explain', requestId, trip });
+    this.api
+      ?.explain(trip)
+      .then((t) => {
+        if (id === this.latestTrip) this.trip = t;
+      })
+      .catch((e: unknown) => {
+        this.error = message(e);
+      })
+      .finally(() => {
+        if (id === this.latestTrip) this.loadingTrip = false;
+      });
   }
 
   makeDetour(trip: string, seed: number, level: number, prob: number): void {
-    const requestId = this.nextId++;
-    this.latestDetour = requestId;
-    this.send({ type: 'detour', requestId, trip, seed, level, prob });
+    const id = this.nextId++;
+    this.latestDetour = id;
+    this.api
+      ?.detour(trip, seed, level, prob)
+      .then((d) => {
+        if (id === this.latestDetour) this.detour = d;
+      })
+      .catch((e: unknown) => {
+        this.error = message(e);
+      });
   }
 
   clearDetour(): void {
@@ -81,42 +108,13 @@ export class TeachClient {
   }
 
   stop(): void {
+    this.api?.[Comlink.releaseProxy]();
+    this.api = null;
     this.worker?.terminate();
     this.worker = null;
   }
+}
 
-  private send(msg: TeachRequest): void {
-    this.worker?.postMessage(msg);
-  }
-
-  private onMessage(msg: TeachResponse): void {
-    switch (msg.type) {
-      case 'progress':
-        this.progress = msg.phase;
-        break;
-      case 'ready':
-        this.ready = msg;
-        this.progress = null;
-        break;
-      case 'telling':
-        if (this.ready) this.ready = { ...this.ready, telling: msg.telling };
-        break;
-      case 'trip':
-        if (msg.requestId !== this.latestTrip) return;
-        this.trip = { split: msg.split, exp: msg.exp, geometry: msg.geometry, bestStep: msg.bestStep };
-        this.loadingTrip = false;
-        break;
-      case 'detour':
-        if (msg.requestId !== this.latestDetour) return;
-        this.detour = { trip: msg.trip, detour: msg.detour, original: msg.original, score: msg.score, surprisal: msg.surprisal };
-        break;
-      case 'scores':
-        this.scores = { dist: msg.dist, level: msg.level, prob: msg.prob };
-        break;
-      case 'error':
-        this.error = msg.message;
-        if (msg.requestId === this.latestTrip) this.loadingTrip = false;
-        break;
-    }
-  }
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

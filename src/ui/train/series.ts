@@ -3,6 +3,7 @@
 // a long run never slows the page down.
 import type { SessionMetrics } from '../../lib/train/session';
 import type { EpochRecord } from '../../lib/train/studentTrainer';
+import type { TeacherSessionEpoch, TeacherSessionMetrics } from '../../lib/train/teacherSession';
 
 export const MAX_POINTS = 3000;
 
@@ -94,5 +95,53 @@ export class MetricSeries {
 
   accData(): [number[], Col, Col, Col] {
     return [this.step, this.trainAcc, this.valAcc, this.chance];
+  }
+}
+
+/**
+ * Perplexity columns of a teacher run: the train perplexity of each metrics record (the mean loss
+ * since the previous record, exponentiated) and the validation perplexity at each epoch's end.
+ */
+export class TeacherSeries {
+  step: number[] = [];
+  train: Col = [];
+  val: Col = [];
+
+  clear(): void {
+    for (const c of [this.step, this.train, this.val]) c.length = 0;
+  }
+
+  pushMetrics(m: TeacherSessionMetrics): void {
+    this.step.push(m.step);
+    this.train.push(Number.isFinite(m.perplexity) ? m.perplexity : null);
+    this.val.push(null);
+    this.trim();
+  }
+
+  /** An epoch's validation point at its last step; `replay` (after a load) also plots its train mean. */
+  pushEpoch(rec: TeacherSessionEpoch, replay = false): void {
+    const val = Number.isFinite(rec.valPerplexity) ? rec.valPerplexity : null;
+    const n = this.step.length;
+    if (!replay && n > 0 && this.step[n - 1] === rec.step) {
+      this.val[n - 1] = val;
+      return;
+    }
+    this.step.push(rec.step);
+    this.train.push(replay && Number.isFinite(rec.trainPerplexity) ? rec.trainPerplexity : null);
+    this.val.push(val);
+  }
+
+  private trim(): void {
+    if (this.step.length <= MAX_POINTS) return;
+    const keep: number[] = [];
+    for (let i = 0; i < this.step.length; i++) if (i % 2 === 0 || this.val[i] !== null || i === this.step.length - 1) keep.push(i);
+    const pick = <T>(a: T[]): T[] => keep.map((i) => a[i]);
+    this.step = pick(this.step);
+    this.train = pick(this.train);
+    this.val = pick(this.val);
+  }
+
+  data(): [number[], Col, Col] {
+    return [this.step, this.train, this.val];
   }
 }

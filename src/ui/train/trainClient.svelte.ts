@@ -1,34 +1,62 @@
-// Page side of the training worker: owns the Worker, sends typed requests, and keeps the reactive
-// state the training panel renders (backend, run state, metric series, epochs, checkpoints).
-// No tensor math here: the worker does all of it.
+// Page side of the training worker: owns the Worker, calls its methods through comlink, and keeps
+// the reactive state the training panel renders (backend, run state, metric series, epochs,
+// checkpoints) for the student and the teacher. No tensor math here: the worker does all of it.
+import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendInfo } from '../../lib/runtime/backend';
 import type { SessionEpochRecord, SessionMetrics } from '../../lib/train/session';
 import type { EpochRecord } from '../../lib/train/studentTrainer';
+import type { TeacherSessionEpoch, TeacherSessionMetrics } from '../../lib/train/teacherSession';
 import type { TripProbe } from '../../lib/train/tripProbe';
-import type { DatasetSource, DatasetSummary, SavedInfo, TrainHyper, TrainRequest, TrainResponse, TrainState } from '../../../workers/trainMessages';
-import { MetricSeries } from './series';
+import type {
+  Configured,
+  DatasetSource,
+  DatasetSummary,
+  LoadedInfo,
+  SavedByKind,
+  StepProgress,
+  TeacherHyper,
+  TrainEvents,
+  TrainHyper,
+  TrainKind,
+  TrainState,
+  TrainWorkerApi,
+} from '../../../workers/trainMessages';
+import { MetricSeries, TeacherSeries } from './series';
 import { downloadFile } from '../download';
 import { sameSource } from '../stores/dataset.svelte';
 
 export interface UrlOptions {
   backend: string | null;
+  /** `?mode=teacher` opens the teacher mode. */
+  kind: TrainKind;
   hyper: Partial<TrainHyper>;
+  teacherHyper: Partial<TeacherHyper>;
 }
 
 const NUM_KEYS = ['lambda', 'tau', 'window', 'lr', 'batch', 'epochs', 'seed', 'alpha', 'maxLen'] as const;
+const TEACHER_NUM_KEYS = ['lr', 'batch', 'epochs', 'seed', 'layers', 'heads', 'embd', 'block', 'dropout'] as const;
 
 /** `?backend=webgpu&mode=distilled&batch=4&epochs=2&size=small&freeze=1…` → options (test-friendly). */
 export function optionsFromUrl(search: string): UrlOptions {
   const q = new URLSearchParams(search);
+  const num = (k: string): number | undefined => {
+    const v = q.get(k);
+    return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+  };
   const hyper: Partial<TrainHyper> = {};
   for (const k of NUM_KEYS) {
-    const v = q.get(k);
-    if (v !== null && v !== '' && Number.isFinite(Number(v))) hyper[k] = Number(v);
+    const v = num(k);
+    if (v !== undefined) hyper[k] = v;
   }
   if (hyper.batch !== undefined) hyper.microBatch = hyper.batch;
+  const teacherHyper: Partial<TeacherHyper> = {};
+  for (const k of TEACHER_NUM_KEYS) {
+    const v = num(k);
+    if (v !== undefined) teacherHyper[k] = v;
+  }
   const mode = q.get('mode');
   if (mode === 'vanilla' || mode === 'distilled') hyper.mode = mode;
   const size = q.get('size');
@@ -43,7 +71,7 @@ export function optionsFromUrl(search: string): UrlOptions {
   if (freeze !== undefined) hyper.freezeEncoders = freeze;
   const lastStep = flag('lastStepOnly');
   if (lastStep !== undefined) hyper.lastStepOnly = lastStep;
-  return { backend: q.get('backend'), hyper };
+  return { backend: q.get('backend'), kind: mode === 'teacher' ? 'teacher' : 'student', hyper, teacherHyper };
 }
 
 export interface Notice {
@@ -51,19 +79,39 @@ export interface Notice {
   text: string;
 }
 
+/** A step on a slow backend: how long it has run, and whether that is too long to wait for. */
+export interface StepClock extends StepProgress {
+  /** The step has run longer than SLOW_STEP_MS on a backend other than wasm/cpu. */
+  slow: boolean;
+}
+
+/** A first step longer than this on a GPU backend is "too slow": the page offers wasm. */
+export const SLOW_STEP_MS = 60_000;
+
 export class TrainClient {
   backend = $state.raw<BackendInfo | null>(null);
   dataset = $state.raw<DatasetSummary | null>(null);
   state = $state<TrainState>('loading');
   stateReason = $state<string | null>(null);
   progress = $state<string | null>('starting the training worker');
+  /** The kind of the current run (what play/step/stop act on). */
+  kind = $state<TrainKind>('student');
   hyper = $state.raw<TrainHyper | null>(null);
+  teacherHyper = $state.raw<TeacherHyper | null>(null);
   studentParams = $state(0);
+  teacherParams = $state(0);
   stepsPerEpoch = $state(0);
   latest = $state.raw<SessionMetrics | null>(null);
+  teacherLatest = $state.raw<TeacherSessionMetrics | null>(null);
   epochs = $state.raw<(SessionEpochRecord | EpochRecord)[]>([]);
-  saved = $state.raw<SavedInfo | null>(null);
+  teacherEpochs = $state.raw<TeacherSessionEpoch[]>([]);
+  saved = $state.raw<SavedByKind>({ student: null, teacher: null });
   notice = $state.raw<Notice | null>(null);
+  /** The step in progress on a slow backend (null between steps); `lastStepMs` once one finished. */
+  stepClock = $state.raw<StepClock | null>(null);
+  lastStepMs = $state<number | null>(null);
+  /** Set when the GPU failed (lost device, out of memory): the run is paused, wasm is offered. */
+  gpuFailure = $state<string | null>(null);
   /**
    * Set when a checkpoint was loaded (saved run or upload): where its run stopped, so the counters
    * show that position before the first new step. `seq` changes on every load.
@@ -75,11 +123,15 @@ export class TrainClient {
   unsaved = $state(false);
   /** The dataset the worker trains on (null until started): compared with the one on screen. */
   source = $state.raw<DatasetSource | null>(null);
-  /** Bumped whenever `series` changes (the series object itself is not reactive). */
+  /** Bumped whenever `series` or `teacherSeries` changes (the series objects are not reactive). */
   version = $state(0);
   readonly series = new MetricSeries();
+  readonly teacherSeries = new TeacherSeries();
 
   private worker: Worker | null = null;
+  private api: Comlink.Remote<TrainWorkerApi> | null = null;
+  private opts: UrlOptions | null = null;
+  private baseUrl = '/';
 
   /**
    * Starts the worker on `source` (default: the embedded Porto set). A different source than the
@@ -92,137 +144,277 @@ export class TrainClient {
     if (this.worker && this.source && sameSource(this.source, src)) return;
     if (this.worker) this.reset();
     this.source = src;
-    this.worker = new Worker(new URL('../../../workers/trainWorker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (ev: MessageEvent<TrainResponse>) => this.onMessage(ev.data);
-    this.worker.onerror = (ev) => {
-      this.notice = { kind: 'error', text: `Training worker failed: ${ev.message || 'unknown error'}` };
-    };
-    this.send({
-      type: 'init',
-      backend: opts.backend,
-      dataset: src,
-      // The shipped teacher is Porto's; on another network the worker refuses it and says why.
-      teacherUrl: new URL('checkpoints/porto/teacher.ckpt', root).href,
-      wasmPaths: {
-        'tfjs-backend-wasm.wasm': wasmPlain,
-        'tfjs-backend-wasm-simd.wasm': wasmSimd,
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-      },
-    });
+    this.opts = opts;
+    this.baseUrl = baseUrl;
+    this.kind = opts.kind;
+    void this.boot(opts.backend);
   }
 
   /** Drops the worker and everything it reported (before starting one on another dataset). */
   private reset(): void {
-    this.worker?.terminate();
-    this.worker = null;
+    this.dispose();
     this.backend = null;
     this.dataset = null;
     this.state = 'loading';
     this.stateReason = null;
     this.progress = 'starting the training worker';
     this.hyper = null;
+    this.teacherHyper = null;
     this.studentParams = 0;
+    this.teacherParams = 0;
     this.stepsPerEpoch = 0;
-    this.latest = null;
-    this.epochs = [];
-    this.saved = null;
+    this.saved = { student: null, teacher: null };
     this.notice = null;
-    this.resumedAt = null;
-    this.probe = null;
-    this.unsaved = false;
-    this.series.clear();
-    this.version++;
+    this.stepClock = null;
+    this.gpuFailure = null;
+    this.clearRun();
   }
 
-  send(msg: TrainRequest, transfer: Transferable[] = []): void {
-    this.worker?.postMessage(msg, transfer);
+  /** Starts a worker on `backend` and initialises it; resolves once it is ready (or failed). */
+  private async boot(backend: string | null): Promise<boolean> {
+    this.worker = new Worker(new URL('../../../workers/trainWorker.ts', import.meta.url), { type: 'module' });
+    this.worker.onerror = (ev) => {
+      this.notice = { kind: 'error', text: `Training worker failed: ${ev.message || 'unknown error'}` };
+    };
+    const api = Comlink.wrap<TrainWorkerApi>(this.worker);
+    this.api = api;
+    const root = new URL(this.baseUrl, location.href);
+    const dataset = this.source ?? { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' };
+    try {
+      const ready = await api.init(
+        {
+          backend,
+          dataset,
+          // The shipped teacher is Porto's; on another network the worker refuses it and says why.
+          teacherUrl: new URL('checkpoints/porto/teacher.safetensors', root).href,
+          wasmPaths: {
+            'tfjs-backend-wasm.wasm': wasmPlain,
+            'tfjs-backend-wasm-simd.wasm': wasmSimd,
+            'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+          },
+        },
+        Comlink.proxy(this.events()),
+      );
+      // Replaced meanwhile (another dataset on screen): this worker's answer is stale.
+      if (this.api !== api) return false;
+      this.backend = ready.backend;
+      this.dataset = ready.dataset;
+      this.saved = ready.saved;
+      this.progress = null;
+      return true;
+    } catch (e) {
+      if (this.api === api) this.error(e);
+      return false;
+    }
   }
 
-  configure(hyper: Partial<TrainHyper>): void {
+  /** The callbacks the worker reports through (runs on this thread). */
+  private events(): TrainEvents {
+    return {
+      progress: (phase, loaded, total) => {
+        this.progress = `${phase}${total ? ` ${loaded}/${total}` : ''}`;
+      },
+      state: (state, reason) => {
+        this.state = state;
+        this.stateReason = reason ?? null;
+        if (state !== 'running') this.stepClock = null;
+        // A "Loaded …" notice describes the run that just ended: it must not outlive Stop.
+        if (state === 'stopped' && this.notice?.kind === 'info') this.notice = null;
+        if (reason && (state === 'stopped' || state === 'done')) this.notice = { kind: 'info', text: reason };
+      },
+      metrics: (m) => {
+        this.unsaved = true;
+        this.latest = m;
+        this.series.pushMetrics(m);
+        this.stepDone(m.stepsPerSec);
+        this.version++;
+      },
+      epoch: (r) => {
+        this.epochs = [...this.epochs, r];
+        this.series.pushEpoch(r);
+        this.version++;
+      },
+      teacherMetrics: (m) => {
+        this.unsaved = true;
+        this.teacherLatest = m;
+        this.teacherSeries.pushMetrics(m);
+        this.stepDone(m.stepsPerSec);
+        this.version++;
+      },
+      teacherEpoch: (r) => {
+        this.teacherEpochs = [...this.teacherEpochs, r];
+        this.teacherSeries.pushEpoch(r);
+        this.version++;
+      },
+      stepProgress: (p) => {
+        const gpu = this.backend?.name !== 'wasm' && this.backend?.name !== 'cpu';
+        // Only a step that keeps the page waiting is worth a line (a fast backend never shows it).
+        this.stepClock = p.elapsedMs >= 2_000 ? { ...p, slow: gpu && p.elapsedMs > SLOW_STEP_MS } : null;
+      },
+      saved: (kind, info) => {
+        this.saved = { ...this.saved, [kind]: info };
+        if (info) this.unsaved = false;
+      },
+      probe: (probe, epoch, step) => {
+        this.probe = { probe, epoch, step };
+      },
+      error: (message, during) => {
+        if (during === 'gpu') this.gpuFailure = message;
+        this.notice = { kind: 'error', text: message };
+      },
+    };
+  }
+
+  private stepDone(stepsPerSec: number): void {
+    this.stepClock = null;
+    if (stepsPerSec > 0 && Number.isFinite(stepsPerSec)) this.lastStepMs = 1000 / stepsPerSec;
+  }
+
+  private error(e: unknown): void {
+    this.notice = { kind: 'error', text: e instanceof Error ? e.message : String(e) };
+  }
+
+  /** Calls the worker; a rejection becomes the notice (with the worker's reason). */
+  private call<R>(fn: (api: Comlink.Remote<TrainWorkerApi>) => Promise<R>): Promise<R | undefined> {
+    if (!this.api) return Promise.resolve(undefined);
+    return fn(this.api).catch((e: unknown) => {
+      this.error(e);
+      return undefined;
+    });
+  }
+
+  private clearRun(): void {
     this.resumedAt = null;
-    this.probe = null;
     this.series.clear();
+    this.teacherSeries.clear();
     this.epochs = [];
+    this.teacherEpochs = [];
     this.latest = null;
+    this.teacherLatest = null;
+    this.lastStepMs = null;
     this.version++;
-    // $state proxies cannot be structured-cloned: post a plain copy.
-    this.send({ type: 'configure', hyper: $state.snapshot(hyper) as Partial<TrainHyper> });
   }
 
-  async upload(file: File): Promise<void> {
+  private applyConfigured(c: Configured): void {
+    this.unsaved = false;
+    this.kind = c.kind;
+    this.stepsPerEpoch = c.stepsPerEpoch;
+    if (c.kind === 'teacher') {
+      this.teacherHyper = c.hyper;
+      this.teacherParams = c.params;
+    } else {
+      this.hyper = c.hyper;
+      this.studentParams = c.params;
+    }
+  }
+
+  /** A new student run with these settings. */
+  configure(hyper: Partial<TrainHyper>): Promise<unknown> {
+    this.clearRun();
+    this.probe = null;
+    this.kind = 'student';
+    // $state proxies cannot be structured-cloned: post a plain copy.
+    const plain = $state.snapshot(hyper) as Partial<TrainHyper>;
+    return this.call<Configured>((api) => api.configure({ kind: 'student', hyper: plain })).then((c) => c && this.applyConfigured(c));
+  }
+
+  /** A new teacher run with these settings. */
+  configureTeacher(hyper: Partial<TeacherHyper>): Promise<unknown> {
+    this.clearRun();
+    this.kind = 'teacher';
+    const plain = $state.snapshot(hyper) as Partial<TeacherHyper>;
+    return this.call<Configured>((api) => api.configure({ kind: 'teacher', hyper: plain })).then((c) => c && this.applyConfigured(c));
+  }
+
+  play(): void {
+    void this.call((api) => api.start());
+  }
+
+  pause(): void {
+    void this.call((api) => api.pause());
+  }
+
+  step(): void {
+    void this.call((api) => api.step());
+  }
+
+  stop(): void {
+    void this.call((api) => api.stop());
+  }
+
+  async download(best: boolean): Promise<void> {
+    const file = await this.call((api) => api.exportCheckpoint(best));
+    // The worker cannot start a download; the main thread hands the bytes to the browser.
+    if (file) downloadFile(file.name, file.bytes, 'application/octet-stream');
+  }
+
+  /** Loads a checkpoint file of `kind` (the mode the panel is in); another kind is refused. */
+  async upload(file: File, kind: TrainKind): Promise<void> {
     const bytes = await file.arrayBuffer();
-    this.send({ type: 'loadCheckpoint', bytes, name: file.name }, [bytes]);
+    const loaded = await this.call((api) => api.loadCheckpoint(Comlink.transfer(bytes, [bytes]), file.name, kind));
+    if (loaded) this.applyLoaded(loaded);
+  }
+
+  async resumeSaved(kind: TrainKind): Promise<void> {
+    const loaded = await this.call((api) => api.resumeSaved(kind));
+    if (loaded) this.applyLoaded(loaded);
+  }
+
+  clearSaved(kind: TrainKind): void {
+    void this.call((api) => api.clearSaved(kind));
+  }
+
+  /** Distillation uses the teacher of the current teacher run from now on. */
+  async useTrainedTeacher(): Promise<void> {
+    const info = await this.call((api) => api.useTrainedTeacher());
+    if (info && this.dataset) {
+      this.dataset = { ...this.dataset, teacher: info };
+      this.notice = { kind: 'info', text: `Distillation now uses the ${info.note ?? 'trained teacher'}.` };
+    }
+  }
+
+  /**
+   * After a GPU failure: a fresh worker on wasm resumes the run from its last autosave. The
+   * failed worker is dropped (its device is gone); nothing saved is lost.
+   */
+  async resumeOnWasm(): Promise<void> {
+    const kind = this.kind;
+    this.dispose();
+    this.gpuFailure = null;
+    this.notice = null;
+    this.state = 'loading';
+    this.progress = 'restarting the training worker on wasm';
+    this.backend = null;
+    this.stepClock = null;
+    if (!(await this.boot('wasm'))) return;
+    if (this.saved[kind]) await this.resumeSaved(kind);
+    else this.notice = { kind: 'info', text: `Now on wasm. There was no saved ${kind} run to resume: Train starts a new one.` };
+  }
+
+  /** The device-loss drill (e2e, `?drill=1`): destroys the worker's WebGPU device. */
+  loseGpuDevice(): Promise<boolean | undefined> {
+    return this.call((api) => api.loseGpuDevice());
+  }
+
+  private applyLoaded(m: LoadedInfo): void {
+    const seq = (this.resumedAt?.seq ?? 0) + 1;
+    this.clearRun();
+    this.applyConfigured(m.configured);
+    for (const h of m.history) this.series.pushEpoch(h, true);
+    for (const h of m.teacherHistory) this.teacherSeries.pushEpoch(h, true);
+    this.epochs = m.history;
+    this.teacherEpochs = m.teacherHistory;
+    this.resumedAt = { epoch: m.epoch, step: m.step, seq };
+    this.unsaved = false;
+    this.version++;
+    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}.` };
   }
 
   dispose(): void {
+    this.api?.[Comlink.releaseProxy]();
+    this.api = null;
     this.worker?.terminate();
     this.worker = null;
-  }
-
-  private onMessage(m: TrainResponse): void {
-    switch (m.type) {
-      case 'progress':
-        this.progress = `${m.phase}${m.total ? ` ${m.loaded}/${m.total}` : ''}`;
-        break;
-      case 'ready':
-        this.backend = m.backend;
-        this.dataset = m.dataset;
-        this.saved = m.saved;
-        this.progress = null;
-        break;
-      case 'configured':
-        this.unsaved = false;
-        this.hyper = m.hyper;
-        this.studentParams = m.studentParams;
-        this.stepsPerEpoch = m.stepsPerEpoch;
-        break;
-      case 'state':
-        this.state = m.state;
-        this.stateReason = m.reason ?? null;
-        // A "Loaded …" notice describes the run that just ended: it must not outlive Stop.
-        if (m.state === 'stopped' && this.notice?.kind === 'info') this.notice = null;
-        if (m.reason && (m.state === 'stopped' || m.state === 'done')) this.notice = { kind: 'info', text: m.reason };
-        break;
-      case 'metrics': {
-        const { type: _t, ...rec } = m;
-        this.latest = rec;
-        this.unsaved = true;
-        this.series.pushMetrics(rec);
-        this.version++;
-        break;
-      }
-      case 'epoch': {
-        const { type: _t, ...rec } = m;
-        this.epochs = [...this.epochs, rec];
-        this.series.pushEpoch(rec);
-        this.version++;
-        break;
-      }
-      case 'checkpoint':
-        // The worker cannot start a download; the main thread hands the bytes to the browser.
-        downloadFile(m.name, m.bytes, 'application/octet-stream');
-        break;
-      case 'loaded':
-        this.series.clear();
-        for (const h of m.history) this.series.pushEpoch(h, true);
-        this.epochs = m.history;
-        this.latest = null;
-        this.resumedAt = { epoch: m.epoch, step: m.step, seq: (this.resumedAt?.seq ?? 0) + 1 };
-        this.unsaved = false;
-        this.version++;
-        this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}.` };
-        break;
-      case 'saved':
-        this.saved = m.info;
-        if (m.info) this.unsaved = false;
-        break;
-      case 'probe':
-        this.probe = { probe: m.probe, epoch: m.epoch, step: m.step };
-        break;
-      case 'error':
-        this.notice = { kind: 'error', text: m.during ? `${m.message}` : m.message };
-        break;
-    }
   }
 }
 
@@ -231,6 +423,14 @@ export class TrainClient {
  * back keeps the worker, the run and its charts (issue: switching tabs killed training).
  */
 export const trainClient = new TrainClient();
+
+// `?drill=1` exposes the device-loss drill to tests (issue 12, item 7): nothing else reaches the
+// worker's GPU device from the page.
+if (typeof location !== 'undefined' && new URLSearchParams(location.search).has('drill')) {
+  (globalThis as { trajdistillDrill?: { loseGpuDevice(): Promise<boolean | undefined> } }).trajdistillDrill = {
+    loseGpuDevice: () => trainClient.loseGpuDevice(),
+  };
+}
 
 // A closing or reloading tab would end a run in progress: ask first. Pauses and finished epochs are
 // auto-saved, so an unsaved loss is only the steps since the last of those.

@@ -1,0 +1,38 @@
+import { test, expect } from '@playwright/test';
+
+// Issue 12, item 7: a lost GPU device during training pauses the run, says why, and offers to
+// resume on wasm from the last autosave; nothing saved is lost. The drill destroys the worker's
+// WebGPU device (GPUDevice.destroy() on SwiftShader's adapter) while the run goes on.
+test('a lost WebGPU device pauses training and the run resumes on wasm from its autosave', async ({ page }) => {
+  test.setTimeout(420_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?view=train&backend=webgpu&mode=vanilla&batch=2&epochs=1&freeze=1&maxLen=16&drill=1');
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
+  const count = page.getByTestId('train-step-count');
+  await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText('1', { timeout: 240_000 });
+  await expect(page.getByTestId('resume-offer')).toContainText('step 1', { timeout: 60_000 });
+
+  await page.getByTestId('train-play').click();
+  await expect(page.locator('.state')).toHaveText('running');
+  expect(await page.evaluate(() => (globalThis as unknown as { trajdistillDrill: { loseGpuDevice(): Promise<boolean> } }).trajdistillDrill.loseGpuDevice())).toBe(true);
+
+  const failure = page.getByTestId('gpu-failure');
+  await expect(failure).toContainText('GPU device was lost', { timeout: 60_000 });
+  await expect(page.locator('.state')).toHaveText('paused');
+  const saved = Number(/step (\d+)/.exec((await page.getByTestId('resume-offer').textContent()) ?? '')?.[1]);
+  expect(saved).toBeGreaterThanOrEqual(1);
+
+  await failure.getByTestId('resume-wasm').click();
+  await expect(badge).toHaveAttribute('data-backend', 'wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: epoch 0, step ${saved}`, { timeout: 60_000 });
+  await expect(count).toHaveText(String(saved));
+  await expect(page.getByText('Settings changed')).toHaveCount(0);
+  await page.getByTestId('train-step').click();
+  await expect(count).toHaveText(String(saved + 1), { timeout: 60_000 });
+  await expect(page.getByTestId('gpu-failure')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,109 @@
+// `eval paired-report`: the seed-paired generation protocol (issue 10, item 3) over vanilla and
+// distilled student checkpoints paired by training seed. Every test OD pair once and a fixed sample
+// of train OD pairs; effects with t-intervals across seeds, per-OD bootstrap intervals, McNemar on
+// reachedRate and oracle JSD floors (src/lib/eval/pairedProtocol.ts).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { arch, cpus, platform } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { version as nodeVersion } from 'node:process';
+import { flagNumber, flagString, parseArgs } from './args';
+import { loadDatasetWithDerived } from './fsDataset';
+import { parseMethod } from './generate';
+import { pairBySeed } from './evalPaired';
+import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
+import { PAIRED_REPORT_METRICS, runPairedProtocol } from '../lib/eval/pairedProtocol';
+import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { initNodeBackend } from '../lib/runtime/node';
+
+const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
+                           [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
+                           [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
+                           [--batch 256] [--bootstrap 2000] [--oracle 50]
+  Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
+  pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
+  as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
+  intervals, reachedRate with an exact McNemar test, and each JSD next to its oracle floor.`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let vanilla: string[], distilled: string[];
+  try {
+    vanilla = flagString(p, 'vanilla').split(',').filter(Boolean);
+    distilled = flagString(p, 'distilled').split(',').filter(Boolean);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const out = flagString(p, 'out', 'public/reports/porto-eval-paired.json');
+  const backend = await initNodeBackend('wasm');
+  const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
+  const load = async (path: string): Promise<{ path: string; seed: number; m: LoadedStudent }> => {
+    const bytes = new Uint8Array(await readFile(path));
+    const seed = decodeCheckpoint(bytes).hyper.seed;
+    if (typeof seed !== 'number') throw new Error(`${path}: the checkpoint records no training seed (hyper.seed)`);
+    return { path, seed, m: loadStudentScorer(bytes, dataset.network, derived) };
+  };
+  const loaded: { path: string; seed: number; m: LoadedStudent }[] = [];
+  try {
+    const v: typeof loaded = [];
+    const d: typeof loaded = [];
+    for (const [paths, arm] of [[vanilla, v], [distilled, d]] as const) {
+      for (const f of paths) {
+        const x = await load(f);
+        loaded.push(x);
+        arm.push(x);
+      }
+    }
+    const order = pairBySeed(v.map((x) => x.seed), d.map((x) => x.seed));
+    let last = 0;
+    const rep = await runPairedProtocol({
+      dataset,
+      derived,
+      pairs: order.map(([a, b]) => ({ seed: v[a].seed, vanilla: v[a].m.scorer, distilled: d[b].m.scorer })),
+      trainOd: flagNumber(p, 'train-od', 500),
+      testOd: typeof p.flags['test-od'] === 'string' ? flagNumber(p, 'test-od', 0) : undefined,
+      beam: flagNumber(p, 'beam', 4),
+      method: parseMethod(flagString(p, 'method', 'beam')),
+      maxSteps: flagNumber(p, 'max-steps', 200),
+      batchSize: flagNumber(p, 'batch', 256),
+      bootstrap: flagNumber(p, 'bootstrap', 2000),
+      oracleResamples: flagNumber(p, 'oracle', 50),
+      createdWith: `npm run cli -- eval paired-report ${args.join(' ')}`,
+      machine: { backend: backend.name, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${arch()}`, node: nodeVersion },
+      onProgress: (pr) => {
+        const now = performance.now();
+        if (now - last > 5000) {
+          last = now;
+          console.error(`  run ${pr.run + 1}/${pr.runs}: ${pr.split}-OD, seed ${pr.seed}, ${pr.arm}: ${pr.done}/${pr.total}`);
+        }
+      },
+    });
+    const checkpoints = {
+      vanilla: order.map(([a]) => ({ seed: v[a].seed, file: v[a].path, hyper: v[a].m.checkpoint.hyper })),
+      distilled: order.map(([, b]) => ({ seed: d[b].seed, file: d[b].path, hyper: d[b].m.checkpoint.hyper })),
+    };
+    await mkdir(dirname(resolve(out)), { recursive: true });
+    await writeFile(out, JSON.stringify(roundReport({ ...rep, checkpoints }, 6), null, 1) + '\n');
+    for (const [name, r] of Object.entries(rep.splits)) {
+      console.log(`\n${name}-OD: ${r.nOd} OD pairs × ${rep.trainingSeeds.length} seeds (pairedN ${r.pairedN})`);
+      for (const { key } of PAIRED_REPORT_METRICS) {
+        const e = r.effects[key];
+        const floor = key in r.oracleFloor ? ` (oracle floor ${(r.oracleFloor as unknown as Record<string, number>)[key].toFixed(4)})` : '';
+        console.log(`  ${key.padEnd(17)} Δ ${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}] ${e.verdict}${floor}`);
+      }
+      const mc = r.reachedMcNemar;
+      console.log(`  reached: vanilla only ${mc.vanillaOnly}, distilled only ${mc.distilledOnly}, McNemar p ${mc.p.toPrecision(3)}`);
+    }
+    console.log(`\n${rep.verdict}\nwrote ${out}`);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    for (const l of loaded) l.m.dispose();
+  }
+  return 0;
+}

@@ -1,0 +1,170 @@
+// `tune`: the λ/τ/w search of issue 10 item 4 (thesis §4.3) in Node on the wasm backend.
+// CMA-ES (src/lib/tune/cmaes.ts) proposes λ (log, 1e-3…10), τ (1…5) and w (2…8 or the whole
+// prefix); successive halving (src/lib/tune/successiveHalving.ts) prunes on the val decision NLL
+// after each rung of epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL
+// log and a half-trained trial's state is saved, so an interrupted search resumes when the same
+// command runs again. The report (one entry per trial) is rewritten after every trial.
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { flagNumber, flagString, parseArgs } from './args';
+import { loadDataset } from './fsDataset';
+import { hyperFromFlags } from './train';
+import { initNodeBackend } from '../lib/runtime/node';
+import { installFastKernels } from '../lib/models/layers';
+import { buildDerived } from '../lib/data/derived';
+import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { teacherFromCheckpoint, type SessionHyper } from '../lib/train/session';
+import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
+import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';
+import { rungBudgets } from '../lib/tune/successiveHalving';
+import { LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
+
+const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tuning.json]
+            [--dataset public/data/porto] [--teacher public/checkpoints/porto/teacher.safetensors]
+            [--min-budget 1] [--max-budget 9] [--eta 3]      budgets in epochs; rungs max·η^-k ≥ min
+            [--seed 42] [--search-seed 1] [--sigma0 0.25] [--train-frac 1]
+            [--log <out>.trials.jsonl] [--state .cache/tuning/<name>-state/]   (resume: run the same command again)
+            [--batch 64] [--micro 64] [--lr 1e-3] [--size small] [--max-len 128] [--alpha 1] …
+            (the other \`train student\` flags pass through to every trial)
+            [--backend wasm|cpu] [--quiet]
+  Trial 0 is vanilla (λ = 0, never pruned); trials 1… are CMA-ES proposals. The objective is
+  the val decision NLL (whole val trips, steps with ≥ 2 candidates), the lowest over the epochs
+  trained so far. --seed is the training seed of every trial (paired comparisons); --search-seed
+  drives CMA-ES. With --json the report also goes to stdout.`;
+
+const SCHEMA = 'trajdistill-tuning/1';
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help || p.positional.length) {
+    console.log(USAGE);
+    return p.flags.help ? 0 : 2;
+  }
+  let trials: number;
+  let settings: SearchSettings;
+  try {
+    trials = flagNumber(p, 'trials', NaN);
+    if (!(Number.isInteger(trials) && trials >= 1)) throw new Error('--trials N (a whole number ≥ 1) is required');
+    settings = {
+      searchSeed: flagNumber(p, 'search-seed', DEFAULT_SEARCH.searchSeed),
+      sigma0: flagNumber(p, 'sigma0', DEFAULT_SEARCH.sigma0),
+      minBudget: flagNumber(p, 'min-budget', DEFAULT_SEARCH.minBudget),
+      maxBudget: flagNumber(p, 'max-budget', DEFAULT_SEARCH.maxBudget),
+      eta: flagNumber(p, 'eta', DEFAULT_SEARCH.eta),
+    };
+    rungBudgets(settings);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const quiet = p.flags.quiet === true;
+  const log = (s: string): void => {
+    if (!quiet) console.error(s);
+  };
+  const out = resolve(flagString(p, 'out', 'public/reports/porto-tuning.json'));
+  const stem = out.replace(/\.json$/, '');
+  const logPath = resolve(flagString(p, 'log', `${stem}.trials.jsonl`));
+  // Half-trained trials' checkpoints: scratch space, outside public/ (the build copies public/).
+  const stateDir = resolve(flagString(p, 'state', join('.cache', 'tuning', `${basename(stem)}-state`)));
+  const datasetDir = flagString(p, 'dataset', 'public/data/porto');
+  const teacherPath = resolve(flagString(p, 'teacher', 'public/checkpoints/porto/teacher.safetensors'));
+  const base: SessionHyper = hyperFromFlags(p);
+
+  const backendName = flagString(p, 'backend', 'wasm');
+  if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error('--backend must be wasm or cpu');
+  const backend = await initNodeBackend(backendName);
+  installFastKernels();
+  const ds = await loadDataset(datasetDir);
+  const derived = buildDerived(ds);
+  const teacherBytes = new Uint8Array(await readFile(teacherPath));
+  const teacherCk = decodeCheckpoint(teacherBytes);
+  const teacher = teacherFromCheckpoint(teacherBytes, derived);
+
+  // What must not change between a search and its resumption.
+  const fixedHyper: Partial<SessionHyper> = { ...base };
+  for (const k of ['mode', 'lambda', 'tau', 'window', 'epochs'] as const) delete fixedHyper[k];
+  const context = {
+    dataset: ds.name,
+    fingerprint: derived.fingerprint,
+    teacher: basename(teacherPath),
+    teacherCreated: teacherCk.created,
+    hyper: fixedHyper,
+  };
+  const entries = await readLog(logPath);
+  const search = new TuningSearch(settings, context, entries, async (e) => {
+    await mkdir(dirname(logPath), { recursive: true });
+    await appendFile(logPath, JSON.stringify(e) + '\n');
+  });
+  const store: TrialStateStore = {
+    load: async (trial) => {
+      const f = join(stateDir, `trial-${trial}.safetensors`);
+      return existsSync(f) ? new Uint8Array(await readFile(f)) : null;
+    },
+    save: async (trial, bytes) => {
+      await mkdir(stateDir, { recursive: true });
+      await writeFile(join(stateDir, `trial-${trial}.safetensors`), bytes);
+    },
+    remove: async (trial) => rm(join(stateDir, `trial-${trial}.safetensors`), { force: true }),
+  };
+  const runner = new SessionTrialRunner({ dataset: ds, derived, teacher, base, maxBudget: settings.maxBudget, store, precomputeTeacher: true, log });
+  const env = { backend: backend.name, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', tfjs: tf.version.tfjs };
+  const report = (summaries: TrialSummary[]) => ({
+    schema: SCHEMA,
+    command: `npm run cli -- tune ${args.join(' ')}`,
+    created: new Date().toISOString(),
+    complete: summaries.length >= trials && summaries.every((s) => s.done),
+    dataset: { name: ds.name, dir: datasetDir, fingerprint: derived.fingerprint, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length },
+    teacher: { file: teacherPath, created: teacherCk.created, config: teacherCk.config },
+    objective: 'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
+    sampler: 'CMA-ES, own implementation (src/lib/tune/cmaes.ts) over the unit cube (log10 λ, τ, w index)',
+    pruner: 'successive halving, asynchronous (ASHA), own implementation (src/lib/tune/successiveHalving.ts); trial 0 is never pruned',
+    space: { lambda: { range: LAMBDA_RANGE, scale: 'log' }, tau: { range: TAU_RANGE }, window: WINDOWS.map(windowToJson) },
+    budget: { unit: 'epochs', rungs: rungBudgets(settings), min: settings.minBudget, max: settings.maxBudget, eta: settings.eta },
+    seeds: { training: base.seed, search: settings.searchSeed },
+    sigma0: settings.sigma0,
+    baseHyper: fixedHyper,
+    log: logPath,
+    trials: summaries,
+    best: bestOf(summaries, settings.maxBudget),
+    env,
+  });
+  const writeReport = async (summaries: TrialSummary[]) => {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(report(summaries), null, 2) + '\n');
+  };
+  log(`tune: ${trials} trials on ${ds.name} (${ds.splits.train.length} train trips × ${base.trainFrac}), rungs ${rungBudgets(settings).join(', ')} epochs, teacher ${basename(teacherPath)}; log ${logPath}${entries.length ? ` (resuming: ${entries.length} entries)` : ''}`);
+  let final: TrialSummary[];
+  try {
+    final = await search.run(trials, runner, {
+      onTrial: async (s) => {
+        log(`trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → val decision NLL ${s.valNllDecision?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`);
+        await writeReport(search.summaries());
+      },
+    });
+  } finally {
+    runner.dispose();
+    teacher.dispose();
+  }
+  await writeReport(final);
+  const r = report(final);
+  if (p.flags.json === true) console.log(JSON.stringify(r));
+  log(`wrote ${out}; best: ${r.best ? `trial ${r.best.trial} (λ ${r.best.lambda.toPrecision(3)}, τ ${r.best.tau?.toFixed(2) ?? '–'}, w ${r.best.window ?? '–'}) val decision NLL ${r.best.valNllDecision?.toFixed(4)}` : 'none yet'}`);
+  return 0;
+}
+
+/** The lowest val decision NLL among trials that reached the full budget. */
+function bestOf(s: TrialSummary[], maxBudget: number): TrialSummary | null {
+  const full = s.filter((t) => !t.pruned && t.budget >= maxBudget && t.valNllDecision !== null);
+  return full.reduce<TrialSummary | null>((b, t) => (!b || (t.valNllDecision as number) < (b.valNllDecision as number) ? t : b), null);
+}
+
+/** The log's entries. A last line cut short by a crash is dropped from the file too (it is redone). */
+async function readLog(path: string): Promise<TuneLogEntry[]> {
+  if (!existsSync(path)) return [];
+  const { entries, cut } = parseTrialLog(await readFile(path, 'utf8'), path);
+  if (cut) await writeFile(path, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+  return entries;
+}

@@ -1,0 +1,391 @@
+// Seed-paired generation protocol (issue 10, item 3). Vanilla and distilled students trained with
+// the same seed form a pair. Every test OD pair is generated once (each test trip's own origin,
+// destination and start time), and a fixed sample of train trips likewise; every model sees the
+// same OD list. Each generated route is compared with the real trip it came from (DTW, EDR and the
+// distance ratio), so per-OD differences are paired without any OD-cell matching and nothing is
+// dropped. Effects are stated twice:
+//  - across training seeds: the per-seed difference of each metric, with a t-interval (the unit of
+//    replication is the training run), which is what the verdicts use;
+//  - across OD pairs: each OD's difference averaged over seeds, with a bootstrap interval, and
+//    reachedRate with an exact McNemar test over (seed, OD) pairs.
+// Each JSD stands next to its oracle floor: the JSD of N real trips of the split resampled with
+// replacement (a perfect generator of the real distribution, limited only by N).
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset, SplitName, Trajectory } from '../data/types';
+import { centroidDistance, generateRoutes, type GeneratedTrip, type GenOD } from '../generate/generator';
+import type { AbortFlag, BatchScorer } from '../generate/search';
+import { makeRng } from '../random';
+import { dtw, edr } from './metrics';
+import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
+import { generatedToEvalTrip, realToEvalTrip } from './protocol';
+import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+
+export interface SeedPair {
+  seed: number;
+  vanilla: BatchScorer;
+  distilled: BatchScorer;
+}
+
+/** Per-OD comparison of a generated route with the real trip of its OD pair. */
+export interface OdScore {
+  dtwKm: number;
+  edr: number;
+  /** Generated distance / real distance. */
+  distanceRatio: number;
+  /** |log(distanceRatio)|: 0 when the lengths agree, symmetric in over- and undershoot. */
+  distanceLogErr: number;
+  reached: boolean;
+}
+
+/** The distribution metrics compared across seeds, and whether lower is better. */
+export const PAIRED_REPORT_METRICS: readonly { key: PairedMetric; lowerIsBetter: boolean }[] = [
+  { key: 'distanceJSD', lowerIsBetter: true },
+  { key: 'durationJSD', lowerIsBetter: true },
+  { key: 'radiusJSD', lowerIsBetter: true },
+  { key: 'odDtwKm', lowerIsBetter: true },
+  { key: 'odEdr', lowerIsBetter: true },
+  { key: 'odDistanceLogErr', lowerIsBetter: true },
+  { key: 'reachedRate', lowerIsBetter: false },
+];
+
+export type PairedMetric = 'distanceJSD' | 'durationJSD' | 'radiusJSD' | 'odDtwKm' | 'odEdr' | 'odDistanceLogErr' | 'reachedRate';
+
+export interface ArmSplitRun {
+  seed: number;
+  metrics: Record<PairedMetric, number>;
+  /** The whole thesis suite against the split's real trips (OD-cell pairing for its local metrics). */
+  suite: EvalReport;
+  genSeconds: number;
+}
+
+export interface SeedEffect extends PairedEffect {
+  verdict: EffectVerdict;
+}
+
+export interface OdEffect {
+  /** OD pairs behind the estimate (every OD of the split: none is dropped). */
+  pairedN: number;
+  /** Mean over OD pairs of (distilled − vanilla), each OD first averaged over the seeds. */
+  mean: number;
+  ci95: [number, number];
+}
+
+export interface McNemar {
+  /** (seed, OD) pairs compared. */
+  pairedN: number;
+  /** Reached by vanilla only / by distilled only. */
+  vanillaOnly: number;
+  distilledOnly: number;
+  /** Exact two-sided binomial p on the discordant pairs (1 when there are none). */
+  p: number;
+}
+
+export interface PairedSplitResult {
+  split: SplitName;
+  /** OD pairs generated per model (every one compared: pairedN = nOd × seeds). */
+  nOd: number;
+  pairedN: number;
+  arms: { vanilla: ArmSplitRun[]; distilled: ArmSplitRun[] };
+  /** Per metric: distilled − vanilla across training seeds (t-interval) and its verdict. */
+  effects: Record<PairedMetric, SeedEffect>;
+  /** Per-OD paired differences (bootstrap over OD pairs). */
+  odEffects: Record<'odDtwKm' | 'odEdr' | 'odDistanceLogErr', OdEffect>;
+  reachedMcNemar: McNemar;
+  /** JSD of N resampled real trips against the split: the floor a perfect generator reaches at this N. */
+  oracleFloor: { distanceJSD: number; durationJSD: number; radiusJSD: number; resamples: number };
+  verdict: EffectVerdict;
+}
+
+export interface PairedReport {
+  dataset: string;
+  created: string;
+  createdWith: string;
+  trainingSeeds: number[];
+  protocol: {
+    beam: number;
+    method: 'beam' | 'bestFirst';
+    maxSteps: number;
+    maxExpansions: number;
+    odSelection: Record<string, string>;
+    verdictRule: string;
+    machine: Record<string, unknown>;
+  };
+  splits: Record<string, PairedSplitResult>;
+  verdict: string;
+}
+
+export interface PairedProgress {
+  split: string;
+  seed: number;
+  arm: 'vanilla' | 'distilled';
+  done: number;
+  total: number;
+  run: number;
+  runs: number;
+}
+
+export interface PairedProtocolOptions {
+  dataset: Dataset;
+  derived: Derived;
+  pairs: SeedPair[];
+  /** Train trips whose OD pairs are generated (default 500; all of them when fewer). */
+  trainOd?: number;
+  /** Test trips whose OD pairs are generated (default all: the protocol; fewer only for smoke runs). */
+  testOd?: number;
+  /** Seed of the train-trip sample (default 1). */
+  odSeed?: number;
+  beam?: number;
+  method?: 'beam' | 'bestFirst';
+  batchSize?: number;
+  maxSteps?: number;
+  maxExpansions?: number;
+  evalOptions?: EvalOptions;
+  /** Bootstrap resamples for the OD intervals (default 2000) and oracle floors (default 50). */
+  bootstrap?: number;
+  oracleResamples?: number;
+  createdWith?: string;
+  machine?: Record<string, unknown>;
+  onProgress?: (p: PairedProgress) => void;
+  signal?: AbortFlag;
+  now?: () => number;
+}
+
+/** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
+export function pairedOdTrips(trips: Trajectory[], max: number, seed: number): Trajectory[] {
+  const usable = trips.filter((t) => t.roads.length >= 2);
+  if (usable.length <= max) return usable;
+  const idx = usable.map((_, i) => i);
+  const rng = makeRng(seed);
+  // Partial Fisher–Yates: the first `max` entries are a uniform sample without replacement.
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(rng() * (idx.length - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => usable[i]);
+}
+
+/** A generated route against the real trip of its OD pair. */
+export function scoreAgainstReal(gen: EvalTrip, real: EvalTrip): OdScore {
+  const realKm = tripDistanceKm(real.points);
+  const genKm = tripDistanceKm(gen.points);
+  const ratio = realKm > 0 ? genKm / realKm : NaN;
+  return {
+    dtwKm: dtw(gen.points, real.points),
+    edr: edr(gen.points, real.points),
+    distanceRatio: ratio,
+    // A one-road route has length 0: its log error is capped like a 100× miss, not infinite.
+    distanceLogErr: Number.isFinite(ratio) ? Math.min(Math.abs(Math.log(Math.max(ratio, 1e-2))), Math.log(100)) : NaN,
+    reached: gen.reached !== false,
+  };
+}
+
+/** Exact two-sided binomial test of b vs c discordant pairs (p = 0.5). */
+export function mcNemarExact(b: number, c: number): number {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  // log C(n, i) summed stably.
+  let logC = 0;
+  let tail = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    tail += Math.exp(logC - n * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}
+
+/** Mean with a percentile bootstrap interval over the values (seeded). */
+export function bootstrapMean(values: readonly number[], resamples: number, seed: number): { mean: number; ci95: [number, number] } {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, ci95: [NaN, NaN] };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const rng = makeRng(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[Math.floor(rng() * n)];
+    means[r] = s / n;
+  }
+  means.sort();
+  const at = (q: number): number => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
+  return { mean, ci95: [at(0.025), at(0.975)] };
+}
+
+function meanOf(xs: readonly number[]): number {
+  const f = xs.filter((x) => Number.isFinite(x));
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+}
+
+function defaultNow(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/** Runs the paired protocol over the train and test splits. */
+export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<PairedReport> {
+  const { dataset, derived, pairs } = opts;
+  if (pairs.length === 0) throw new Error('runPairedProtocol: no seed pairs');
+  const seeds = pairs.map((p) => p.seed);
+  if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
+  const beam = opts.beam ?? 4;
+  const method = opts.method ?? 'beam';
+  const maxSteps = opts.maxSteps ?? 200;
+  const maxExpansions = opts.maxExpansions ?? 5000;
+  const trainOd = opts.trainOd ?? 500;
+  const testOd = opts.testOd ?? Infinity;
+  const odSeed = opts.odSeed ?? 1;
+  const bootstrap = opts.bootstrap ?? 2000;
+  const oracleResamples = opts.oracleResamples ?? 50;
+  const now = opts.now ?? defaultNow;
+  const centroid = derived.features.centroid;
+  const distanceToDest = centroidDistance(derived.features);
+  const splitNames: SplitName[] = ['train', 'test'];
+  const runs = splitNames.length * pairs.length * 2;
+  let run = 0;
+
+  const splits: Record<string, PairedSplitResult> = {};
+  for (const split of splitNames) {
+    const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
+    const odTrips = split === 'test' ? pairedOdTrips(dataset.splits.test, testOd, odSeed) : pairedOdTrips(dataset.splits.train, trainOd, odSeed);
+    if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
+    const ods: GenOD[] = odTrips.map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
+    const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
+
+    const arms: PairedSplitResult['arms'] = { vanilla: [], distilled: [] };
+    const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
+    for (const pair of pairs) {
+      for (const arm of ['vanilla', 'distilled'] as const) {
+        const t0 = now();
+        const trips: GeneratedTrip[] = await generateRoutes(pair[arm], ods, {
+          method,
+          beam,
+          batchSize: opts.batchSize,
+          maxSteps,
+          maxExpansions,
+          distanceToDest,
+          timeMean: derived.timeMean,
+          timeStd: derived.timeStd,
+          signal: opts.signal,
+          idPrefix: `${arm}-s${pair.seed}-${split}-`,
+          onProgress: (p) => opts.onProgress?.({ split, seed: pair.seed, arm, done: p.done, total: ods.length, run, runs }),
+        });
+        const genSeconds = (now() - t0) / 1000;
+        const gen = trips.map((t) => generatedToEvalTrip(t, centroid));
+        const scores = gen.map((g, i) => scoreAgainstReal(g, odReal[i]));
+        const suite = evaluateTrips(realAll, gen, opts.evalOptions);
+        perOd[arm].push(scores);
+        arms[arm].push({
+          seed: pair.seed,
+          genSeconds,
+          suite,
+          metrics: {
+            distanceJSD: suite.distanceJSD,
+            durationJSD: suite.durationJSD,
+            radiusJSD: suite.radiusJSD,
+            odDtwKm: meanOf(scores.map((s) => s.dtwKm)),
+            odEdr: meanOf(scores.map((s) => s.edr)),
+            odDistanceLogErr: meanOf(scores.map((s) => s.distanceLogErr)),
+            reachedRate: scores.filter((s) => s.reached).length / scores.length,
+          },
+        });
+        run++;
+        opts.onProgress?.({ split, seed: pair.seed, arm, done: ods.length, total: ods.length, run, runs });
+      }
+    }
+
+    const effects = {} as Record<PairedMetric, SeedEffect>;
+    for (const { key, lowerIsBetter } of PAIRED_REPORT_METRICS) {
+      const e = pairedEffect(
+        arms.vanilla.map((r) => r.metrics[key]),
+        arms.distilled.map((r) => r.metrics[key]),
+      );
+      effects[key] = { ...e, verdict: effectVerdict(e, lowerIsBetter) };
+    }
+    const odEffects = {} as PairedSplitResult['odEffects'];
+    for (const [i, key] of (['odDtwKm', 'odEdr', 'odDistanceLogErr'] as const).entries()) {
+      const field = key === 'odDtwKm' ? 'dtwKm' : key === 'odEdr' ? 'edr' : 'distanceLogErr';
+      const diffs = ods.map((_, o) => meanOf(pairs.map((_, s) => perOd.distilled[s][o][field] - perOd.vanilla[s][o][field])));
+      const finite = diffs.filter((d) => Number.isFinite(d));
+      const b = bootstrapMean(finite, bootstrap, 7919 * (i + 1));
+      odEffects[key] = { pairedN: finite.length, mean: b.mean, ci95: b.ci95 };
+    }
+    let vanillaOnly = 0;
+    let distilledOnly = 0;
+    for (let s = 0; s < pairs.length; s++) {
+      for (let o = 0; o < ods.length; o++) {
+        const v = perOd.vanilla[s][o].reached;
+        const d = perOd.distilled[s][o].reached;
+        if (v && !d) vanillaOnly++;
+        else if (d && !v) distilledOnly++;
+      }
+    }
+    splits[split] = {
+      split,
+      nOd: ods.length,
+      pairedN: ods.length * pairs.length,
+      arms,
+      effects,
+      odEffects,
+      reachedMcNemar: { pairedN: ods.length * pairs.length, vanillaOnly, distilledOnly, p: mcNemarExact(vanillaOnly, distilledOnly) },
+      oracleFloor: oracleFloor(realAll, ods.length, oracleResamples, opts.evalOptions),
+      verdict: majorityVerdict(PAIRED_REPORT_METRICS.map(({ key }) => effects[key].verdict)),
+    };
+  }
+
+  const verdictLines = splitNames.map((s) => {
+    const r = splits[s];
+    const per = PAIRED_REPORT_METRICS.map(({ key }) => `${key} ${r.effects[key].verdict}`).join(', ');
+    return `${s}-OD (${r.nOd} OD pairs × ${pairs.length} seeds): ${r.verdict} (${per}).`;
+  });
+  const overall = splitNames.map((s) => splits[s].verdict);
+  const head = overall.every((v) => v === 'helps')
+    ? 'Distillation helped route generation on both splits.'
+    : overall.some((v) => v === 'hurts')
+      ? overall.some((v) => v === 'helps')
+        ? 'Distillation helped on one split and hurt on the other.'
+        : 'Distillation hurt route generation.'
+      : overall.some((v) => v === 'helps')
+        ? 'Distillation helped route generation on one split only.'
+        : 'No detectable effect of distillation on route generation.';
+
+  return {
+    dataset: dataset.name,
+    created: new Date().toISOString(),
+    createdWith: opts.createdWith ?? 'trajdistill runPairedProtocol',
+    trainingSeeds: seeds,
+    protocol: {
+      beam,
+      method,
+      maxSteps,
+      maxExpansions,
+      odSelection: {
+        test: Number.isFinite(testOd)
+          ? `${testOd} test trips sampled without replacement (seed ${odSeed}; a smoke run, not the protocol)`
+          : 'every test trip once: its first road, last road and start time',
+        train: `${trainOd} train trips sampled without replacement (seed ${odSeed}): their first road, last road and start time`,
+      },
+      verdictRule:
+        'per metric, the 95 % t-interval of the per-seed differences (distilled − vanilla) across training seeds: an effect only when it excludes 0; per split the majority of the metric verdicts',
+      machine: opts.machine ?? {},
+    },
+    splits,
+    verdict: [head, ...verdictLines].join(' '),
+  };
+}
+
+/** Mean JSDs of `n` real trips resampled with replacement against all of them. */
+function oracleFloor(real: EvalTrip[], n: number, resamples: number, evalOptions?: EvalOptions): PairedSplitResult['oracleFloor'] {
+  const rng = makeRng(104_729);
+  const acc = { distanceJSD: 0, durationJSD: 0, radiusJSD: 0 };
+  for (let r = 0; r < resamples; r++) {
+    const sample: EvalTrip[] = [];
+    for (let i = 0; i < n; i++) sample.push(real[Math.floor(rng() * real.length)]);
+    const rep = distributionJSDs(real, sample, evalOptions?.bins);
+    acc.distanceJSD += rep.distanceJSD / resamples;
+    acc.durationJSD += rep.durationJSD / resamples;
+    acc.radiusJSD += rep.radiusJSD / resamples;
+  }
+  return { ...acc, resamples };
+}

@@ -1,0 +1,345 @@
+// A teacher (LM-TAD) training session: the TeacherTrainer on the same play / pause / step / stop
+// loop as the student's TrainingSession (runLoop.ts), with throttled metrics, per-epoch records
+// (train and validation perplexity), and checkpoints that resume where the run stopped. Used by
+// the training worker (teacher mode) and the CLI (`train teacher`).
+//
+// Framework-free: no DOM, no worker globals. All device reads are asynchronous (TeacherTrainer).
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset } from '../data/types';
+import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../models/teacher';
+import { trimGpuBufferPool } from '../runtime/deviceMemory';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
+import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
+import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
+
+// ---------------------------------------------------------------------------------------------
+// Hyperparameters
+
+export interface TeacherHyper {
+  epochs: number;
+  /** Sequences per optimiser step. */
+  batch: number;
+  lr: number;
+  seed: number;
+  /** Architecture (LM-TAD defaults scaled for the browser: 2 × 4 × 64). */
+  layers: number;
+  heads: number;
+  embd: number;
+  /** Longest token sequence (SOT … EOT); longer trips are cropped. */
+  block: number;
+  dropout: number;
+  /** ψ: a road's centroid cell (LM-TAD) or its far end's. */
+  anchor: 'centroid' | 'end';
+  /** Early stopping after this many epochs without a better val loss (0: run all epochs). */
+  patience: number;
+}
+
+/** The settings of the shipped Porto teacher (public/checkpoints/porto/teacher.log.json). */
+export const DEFAULT_TEACHER_HYPER: TeacherHyper = {
+  epochs: 3,
+  batch: 8,
+  lr: 2e-3,
+  seed: 1,
+  layers: 2,
+  heads: 4,
+  embd: 64,
+  block: 256,
+  dropout: 0.1,
+  anchor: 'centroid',
+  patience: 0,
+};
+
+/** Fills defaults and clamps values the trainer would reject; unknown keys are dropped. */
+export function normaliseTeacherHyper(h: Partial<TeacherHyper>): TeacherHyper {
+  const o = { ...DEFAULT_TEACHER_HYPER };
+  for (const k of Object.keys(DEFAULT_TEACHER_HYPER) as (keyof TeacherHyper)[]) {
+    if (h[k] !== undefined) (o as Record<string, unknown>)[k] = h[k];
+  }
+  const posInt = (v: number, d: number): number => (Number.isFinite(v) && v >= 1 ? Math.floor(v) : d);
+  o.epochs = posInt(o.epochs, DEFAULT_TEACHER_HYPER.epochs);
+  o.batch = posInt(o.batch, DEFAULT_TEACHER_HYPER.batch);
+  o.layers = posInt(o.layers, DEFAULT_TEACHER_HYPER.layers);
+  o.heads = posInt(o.heads, DEFAULT_TEACHER_HYPER.heads);
+  o.embd = posInt(o.embd, DEFAULT_TEACHER_HYPER.embd);
+  o.block = Math.max(4, posInt(o.block, DEFAULT_TEACHER_HYPER.block));
+  // Heads split the embedding: round it up to a multiple of the head count.
+  if (o.embd % o.heads !== 0) o.embd = Math.ceil(o.embd / o.heads) * o.heads;
+  o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_TEACHER_HYPER.seed;
+  o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
+  if (!(o.lr > 0)) o.lr = DEFAULT_TEACHER_HYPER.lr;
+  if (!(o.dropout >= 0 && o.dropout < 1)) o.dropout = DEFAULT_TEACHER_HYPER.dropout;
+  if (o.anchor !== 'end') o.anchor = 'centroid';
+  return o;
+}
+
+/** The architecture a teacher session builds for this dataset's grid. */
+export function teacherConfigFor(h: TeacherHyper, vocabSize: number): TeacherConfig {
+  const cfg: TeacherConfig = { ...defaultTeacherConfig(vocabSize, h.block), nLayer: h.layers, nHead: h.heads, nEmbd: h.embd, dropout: h.dropout };
+  // Only the variant is written down: a default teacher's config stays as the CLI writes it.
+  if (h.anchor === 'end') cfg.anchor = 'end';
+  return cfg;
+}
+
+/**
+ * The teacher's token sequences of a set of trips (SOT, ψ cells, EOT), with its anchor, collapse
+ * and destination options. One implementation for the CLI and the worker.
+ */
+export function teacherSequences(trips: readonly { roads: readonly number[] }[], cfg: TeacherConfig, derived: Derived): number[][] {
+  const roadCell = teacherRoadCells(cfg, derived.grid);
+  const special = { sot: derived.grid.sot, eot: derived.grid.eot };
+  return trips.map((t) => tripToTokens(t.roads, roadCell, cfg.collapse, special, cfg.destination));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+/** One metrics record: means over the steps since the previous record. */
+export interface TeacherSessionMetrics {
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+  epochs: number;
+  loss: number;
+  perplexity: number;
+  lr: number;
+  gradNorm: number;
+  samples: number;
+  stepsPerSec: number;
+  tokensPerSec: number;
+  numTensors: number;
+  numBytes: number;
+  backend: string;
+}
+
+export interface TeacherSessionEpoch extends TeacherEpochLog {
+  trainPerplexity: number;
+  /** Optimiser steps done at the end of this epoch. */
+  step: number;
+  bestEpoch: number;
+  bestValPerplexity: number | null;
+}
+
+export interface TeacherSessionEvents {
+  metrics?(m: TeacherSessionMetrics): void;
+  epoch?(rec: TeacherSessionEpoch): void | Promise<void>;
+  state?(s: SessionState, reason?: string): void;
+}
+
+export interface TeacherSessionInit {
+  dataset: Dataset;
+  derived: Derived;
+  hyper?: Partial<TeacherHyper>;
+  events?: TeacherSessionEvents;
+  minEmitMs?: number;
+  now?: () => number;
+  /** Awaited between the steps of a run (the worker's periodic autosave). */
+  betweenSteps?: () => Promise<void>;
+  yieldFn?: () => Promise<void>;
+  backendName?: string;
+}
+
+export class TeacherSession implements Steppable<TeacherStepMetrics> {
+  readonly hyper: TeacherHyper;
+  readonly model: TeacherModel;
+  readonly trainer: TeacherTrainer;
+  readonly derived: Derived;
+  private readonly run: RunLoop<TeacherStepMetrics>;
+  private readonly events: TeacherSessionEvents;
+  private readonly minEmitMs: number;
+  private readonly now: () => number;
+  private readonly backendName?: string;
+  private acc = { loss: 0, tokens: 0, gradNorm: 0, n: 0 };
+  private last: TeacherStepMetrics | null = null;
+  private windowStart: number;
+  private lastEmit = -Infinity;
+
+  constructor(init: TeacherSessionInit) {
+    this.hyper = normaliseTeacherHyper(init.hyper ?? {});
+    const h = this.hyper;
+    this.derived = init.derived;
+    this.events = init.events ?? {};
+    this.minEmitMs = init.minEmitMs ?? 100;
+    this.now = init.now ?? defaultNow;
+    this.windowStart = this.now();
+    this.backendName = init.backendName;
+    this.run = new RunLoop<TeacherStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
+    const cfg = teacherConfigFor(h, init.derived.grid.vocabSize);
+    const train = teacherSequences(init.dataset.splits.train, cfg, init.derived);
+    const val = teacherSequences(init.dataset.splits.val, cfg, init.derived);
+    this.model = new TeacherModel(cfg, h.seed);
+    try {
+      this.trainer = new TeacherTrainer(this.model, train, val, {
+        batchSize: h.batch,
+        epochs: h.epochs,
+        seed: h.seed,
+        optim: { ...DEFAULT_TEACHER_TRAIN.optim, lr: h.lr },
+        patience: h.patience > 0 ? h.patience : undefined,
+      });
+    } catch (e) {
+      this.model.dispose();
+      throw e;
+    }
+  }
+
+  get state(): SessionState {
+    return this.run.state;
+  }
+
+  /** When the step in progress began (Date.now()), or null between steps. */
+  get stepSince(): number | null {
+    return this.run.stepSince;
+  }
+
+  get steps(): number {
+    return this.trainer.optimizer.stepCount;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.trainer.batchesPerEpoch;
+  }
+
+  get history(): TeacherSessionEpoch[] {
+    return this.trainer.history.map((h, i) => this.epochRecord(h, i));
+  }
+
+  start(): Promise<void> {
+    return this.run.start();
+  }
+
+  pause(): Promise<void> {
+    return this.run.pause();
+  }
+
+  stop(): Promise<void> {
+    return this.run.stop();
+  }
+
+  step(): Promise<TeacherStepMetrics | null> {
+    return this.run.step();
+  }
+
+  // Steppable ------------------------------------------------------------------------------------
+
+  get finished(): boolean {
+    return this.trainer.done;
+  }
+
+  get finishReason(): string | undefined {
+    return this.trainer.message;
+  }
+
+  resetClock(): void {
+    this.windowStart = this.now();
+  }
+
+  flushMetrics(): void {
+    if (this.acc.n === 0 || !this.last) return;
+    const t = this.now();
+    const secs = Math.max(1e-6, (t - this.windowStart) / 1000);
+    const loss = this.acc.tokens > 0 ? this.acc.loss / this.acc.tokens : NaN;
+    const mem = tf.memory();
+    this.events.metrics?.({
+      step: this.last.step,
+      epoch: this.last.epoch,
+      stepsPerEpoch: this.trainer.batchesPerEpoch,
+      epochs: this.hyper.epochs,
+      loss,
+      perplexity: Math.exp(loss),
+      lr: this.last.lr,
+      gradNorm: this.acc.gradNorm / this.acc.n,
+      samples: this.acc.n,
+      stepsPerSec: this.acc.n / secs,
+      tokensPerSec: this.acc.tokens / secs,
+      numTensors: mem.numTensors,
+      numBytes: mem.numBytes,
+      backend: this.backendName ?? tf.getBackend(),
+    });
+    this.acc = { loss: 0, tokens: 0, gradNorm: 0, n: 0 };
+    this.last = null;
+    this.windowStart = t;
+    this.lastEmit = t;
+  }
+
+  async stepOnce(): Promise<{ metrics: TeacherStepMetrics; halt?: string }> {
+    const m = await this.trainer.step();
+    trimGpuBufferPool();
+    if (m.status === 'diverged') return { metrics: m, halt: m.message ?? 'training diverged' };
+    this.acc.loss += m.loss * m.tokens;
+    this.acc.tokens += m.tokens;
+    this.acc.gradNorm += Number.isFinite(m.gradNorm) ? m.gradNorm : 0;
+    this.acc.n += 1;
+    this.last = m;
+    if (m.epochEnd) {
+      this.flushMetrics();
+      await this.events.epoch?.(this.epochRecord(m.epochEnd, this.trainer.history.length - 1));
+    } else if (this.now() - this.lastEmit >= this.minEmitMs) {
+      this.flushMetrics();
+    }
+    return { metrics: m };
+  }
+
+  private epochRecord(h: TeacherEpochLog, index: number): TeacherSessionEpoch {
+    const t = this.trainer;
+    // Steps at the end of epoch `index`: whole epochs of batchesPerEpoch each.
+    return {
+      ...h,
+      trainPerplexity: Math.exp(h.trainLoss),
+      step: (index + 1) * t.batchesPerEpoch,
+      bestEpoch: t.bestEpoch,
+      bestValPerplexity: Number.isFinite(t.bestValLoss) ? Math.exp(t.bestValLoss) : null,
+    };
+  }
+
+  // Checkpoints ------------------------------------------------------------------------------------
+
+  /** Checkpoint bytes: current weights with optimiser state (resumable), or the best epoch's. */
+  async checkpointBytes(opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Uint8Array> {
+    const ck = await this.trainer.toCheckpoint(this.derived.fingerprint, { ...this.hyper }, opts);
+    return encodeCheckpoint(ck);
+  }
+
+  /**
+   * Resumes from teacher checkpoint bytes. Refuses, with the reason, a checkpoint of another kind,
+   * another road network or another architecture. Only while not running.
+   */
+  loadCheckpoint(bytes: Uint8Array): Checkpoint {
+    if (this.run.state === 'running') throw new Error('pause training before loading a checkpoint');
+    const ck = decodeCheckpoint(bytes);
+    assertCompatible(ck, { kind: 'teacher', fingerprint: this.derived.fingerprint, config: this.model.cfg });
+    this.trainer.resumeFrom(ck);
+    this.run.reopen();
+    return ck;
+  }
+
+  dispose(): void {
+    this.run.close();
+    this.trainer.dispose();
+    this.model.dispose();
+  }
+}
+
+/**
+ * The session settings that rebuild a teacher checkpoint's model: its architecture from the
+ * config, its run settings from `hyper` where it has them (CLI checkpoints keep those in
+ * `hyper.train`). A session built from these accepts the checkpoint unless it is for another
+ * network or kind.
+ */
+export function teacherHyperOf(ck: Checkpoint): Partial<TeacherHyper> {
+  const cfg = ck.config as Partial<TeacherConfig>;
+  const h = (ck.hyper ?? {}) as Partial<TeacherHyper> & { train?: { batchSize?: number; epochs?: number } };
+  const out: Partial<TeacherHyper> = { ...h };
+  if (h.batch === undefined && h.train?.batchSize !== undefined) out.batch = h.train.batchSize;
+  if (h.epochs === undefined && h.train?.epochs !== undefined) out.epochs = h.train.epochs;
+  if (typeof cfg.nLayer === 'number') out.layers = cfg.nLayer;
+  if (typeof cfg.nHead === 'number') out.heads = cfg.nHead;
+  if (typeof cfg.nEmbd === 'number') out.embd = cfg.nEmbd;
+  if (typeof cfg.blockSize === 'number') out.block = cfg.blockSize;
+  if (typeof cfg.dropout === 'number') out.dropout = cfg.dropout;
+  out.anchor = cfg.anchor === 'end' ? 'end' : 'centroid';
+  return out;
+}
+
+function defaultNow(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

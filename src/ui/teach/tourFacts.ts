@@ -1,0 +1,60 @@
+// The live numbers under each tour step's text, computed from what the Teach view shows: every
+// sentence that states a fact is built from the numbers on screen (issue 13, item 6).
+import { fmtNum } from '../format';
+import { compareStudents, stepLosses } from '../../lib/teach/stepMath';
+import type { StepView } from '../../lib/teach/explain';
+import type { StudentChoice } from '../../lib/teach/urlState';
+import type { DetourResult } from './teachClient.svelte';
+import { CAND_LETTERS } from './palette';
+
+export interface FactInputs {
+  step: StepView;
+  losses: ReturnType<typeof stepLosses>;
+  /** Anomaly score of the trip as driven. */
+  tripScore: number;
+  model: StudentChoice;
+  tau: number;
+  lambda: number;
+  cmp: ReturnType<typeof compareStudents> | null;
+  detour: DetourResult | null;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${fmtNum(x * 100, x < 0.1 ? 2 : 1)}%` : '—');
+
+/** The facts line of tour step `id`, or null when it has none. */
+export function tourFacts(id: string, f: FactInputs): string | null {
+  const { step, losses, model, tau, lambda, cmp, detour } = f;
+  const L = (i: number) => CAND_LETTERS[i];
+  const C = step.cands.length;
+  switch (id) {
+    case 'decision':
+      return `${C} candidates here. The ${model} student gives the true road ${step.label >= 0 ? L(step.label) : '—'} ${step.label >= 0 ? pct(losses.p1[step.label]) : ''}.`;
+    case 'teacher':
+      return `Input: last ${step.window.length} cells. Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.`;
+    case 'psi':
+      return `q̃: ${step.teacherRaw.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}  →  renormalised: ${stepLosses({ teacherRaw: step.teacherRaw, logits: step.teacherRaw, label: -1 }, 1, 0).q.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}`;
+    case 'compare': {
+      const q = losses.q;
+      const top = q.reduce((b, v, i) => (v > q[b] ? i : b), 0);
+      // Say plainly when the teacher's favourite is not the road the driver took.
+      const verdict =
+        step.label < 0
+          ? ''
+          : top === step.label
+            ? ` The teacher agrees with the driver: ${L(step.label)} gets ${pct(q[step.label])}.`
+            : ` The teacher is wrong here: it puts ${pct(q[top])} on ${L(top)}, while the driver took ${L(step.label)} (${pct(q[step.label])}).`;
+      return `CE = ${fmtNum(losses.ce, 3)}. Teacher: ${q.map((v, i) => `${L(i)} ${pct(v)}`).join(' ')} · student: ${losses.p.map((v, i) => `${L(i)} ${pct(v)}`).join(' ')}.${verdict}`;
+    }
+    case 'temperature':
+      return `τ = ${fmtNum(tau, 2)}: H(teacher) = ${fmtNum(losses.entropyQ, 3)}, H(student) = ${fmtNum(losses.entropyP, 3)}, max ln ${C} = ${fmtNum(losses.maxEntropy, 3)} nats`;
+    case 'kl':
+      return `KL = ${fmtNum(losses.kl, 4)}, τ²·KL = ${fmtNum(losses.klScaled, 4)}. Push: ${losses.push.map((v, i) => `${L(i)} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v), 2)}`).join(' ')}`;
+    case 'lambda':
+      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}`;
+    case 'result':
+      return cmp ? `KL to teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}` : null;
+    case 'anomaly':
+      return detour ? `Anomaly score: as driven ${fmtNum(detour.original, 2)} → with detour ${fmtNum(detour.score, 2)} nats` : `Anomaly score of this trip: ${fmtNum(f.tripScore, 2)} nats`;
+  }
+  return null;
+}

@@ -1,0 +1,103 @@
+import { describe, it, expect } from 'vitest';
+import { bootstrapMean, mcNemarExact, pairedOdTrips, runPairedProtocol, scoreAgainstReal } from '../../src/lib/eval/pairedProtocol';
+import type { Dataset } from '../../src/lib/data/types';
+import { makeCity, makeTrips } from '../models/studentFixture';
+import { SteerScorer } from '../generate/toyScorers';
+
+const city = makeCity(6, 40, 10, 6);
+const ds: Dataset = { ...city.ds, splits: { ...city.ds.splits, test: makeTrips(6, city.roadOf, 15, 3, 'test') } };
+const { net, derived } = city;
+const evalOptions = { odBox: [-8.652, 41.149, -8.637, 41.16] as [number, number, number, number] };
+
+describe('paired protocol helpers', () => {
+  it('McNemar exact p: symmetric, 1 without discordant pairs, small for a lopsided split', () => {
+    expect(mcNemarExact(0, 0)).toBe(1);
+    expect(mcNemarExact(3, 5)).toBeCloseTo(mcNemarExact(5, 3), 12);
+    // 0 vs 10: 2 · 0.5^10.
+    expect(mcNemarExact(0, 10)).toBeCloseTo(2 / 1024, 12);
+    // 1 vs 4: 2 · (1 + 5) / 32.
+    expect(mcNemarExact(1, 4)).toBeCloseTo(0.375, 12);
+  });
+
+  it('bootstrapMean: the interval holds the mean and shrinks with more data', () => {
+    const small = bootstrapMean([1, 2, 3, 4, 5], 2000, 1);
+    expect(small.mean).toBe(3);
+    expect(small.ci95[0]).toBeLessThan(3);
+    expect(small.ci95[1]).toBeGreaterThan(3);
+    const big = bootstrapMean(Array.from({ length: 500 }, (_, i) => (i % 5) + 1), 2000, 1);
+    expect(big.ci95[1] - big.ci95[0]).toBeLessThan(small.ci95[1] - small.ci95[0]);
+  });
+
+  it('pairedOdTrips: every trip when there are few, a seeded sample without repeats otherwise', () => {
+    const trips = ds.splits.train;
+    expect(pairedOdTrips(trips, 1000, 1)).toHaveLength(trips.filter((t) => t.roads.length >= 2).length);
+    const a = pairedOdTrips(trips, 10, 1);
+    expect(a).toHaveLength(10);
+    expect(new Set(a.map((t) => t.id)).size).toBe(10);
+    expect(pairedOdTrips(trips, 10, 1).map((t) => t.id)).toEqual(a.map((t) => t.id));
+    expect(pairedOdTrips(trips, 10, 2).map((t) => t.id)).not.toEqual(a.map((t) => t.id));
+  });
+
+  it('scoreAgainstReal: a route equal to the real trip scores zero', () => {
+    const pts: [number, number][] = [
+      [-8.64, 41.15],
+      [-8.641, 41.151],
+      [-8.642, 41.152],
+    ];
+    const s = scoreAgainstReal({ id: 'g', points: pts, times: [0, 1, 2] }, { id: 'r', points: pts, times: [0, 1, 2] });
+    expect(s.dtwKm).toBe(0);
+    expect(s.edr).toBe(0);
+    expect(s.distanceRatio).toBeCloseTo(1, 12);
+    expect(s.distanceLogErr).toBeCloseTo(0, 12);
+    expect(s.reached).toBe(true);
+  });
+});
+
+describe('runPairedProtocol', () => {
+  it('finds the better arm across seeds, pairs every OD, and reports oracle floors', async () => {
+    // Distilled steers to the destination, vanilla away from it, with a seed-dependent strength.
+    const pairs = [1, 2, 3].map((seed) => ({
+      seed,
+      vanilla: new SteerScorer(net, derived.features, -2 - seed),
+      distilled: new SteerScorer(net, derived.features, 6 + seed),
+    }));
+    const rep = await runPairedProtocol({ dataset: ds, derived, pairs, trainOd: 12, maxSteps: 25, evalOptions, bootstrap: 500, oracleResamples: 5 });
+    expect(rep.trainingSeeds).toEqual([1, 2, 3]);
+    const test = rep.splits.test;
+    expect(test.nOd).toBe(ds.splits.test.filter((t) => t.roads.length >= 2).length);
+    expect(test.pairedN).toBe(test.nOd * 3);
+    expect(rep.splits.train.nOd).toBe(12);
+    for (const s of ['train', 'test']) {
+      const r = rep.splits[s];
+      expect(r.arms.vanilla.map((a) => a.seed)).toEqual([1, 2, 3]);
+      expect(r.effects.reachedRate.mean).toBeGreaterThan(0);
+      expect(r.effects.reachedRate.verdict).toBe('helps');
+      expect(r.effects.odDtwKm.mean).toBeLessThan(0);
+      expect(r.odEffects.odDtwKm.pairedN).toBe(r.nOd);
+      expect(r.odEffects.odDtwKm.ci95[1]).toBeLessThan(0);
+      expect(r.reachedMcNemar.distilledOnly).toBeGreaterThan(r.reachedMcNemar.vanillaOnly);
+      expect(r.verdict).toBe('helps');
+      for (const k of ['distanceJSD', 'durationJSD', 'radiusJSD'] as const) {
+        expect(r.oracleFloor[k]).toBeGreaterThanOrEqual(0);
+        expect(r.oracleFloor[k]).toBeLessThan(Math.LN2);
+      }
+    }
+    expect(rep.verdict).toMatch(/^Distillation helped route generation on both splits\./);
+  });
+
+  it('claims nothing when both arms are the same model', async () => {
+    const pairs = [1, 2, 3].map((seed) => ({ seed, vanilla: new SteerScorer(net, derived.features, 4), distilled: new SteerScorer(net, derived.features, 4) }));
+    const rep = await runPairedProtocol({ dataset: ds, derived, pairs, trainOd: 8, maxSteps: 25, evalOptions, bootstrap: 200, oracleResamples: 2 });
+    for (const s of ['train', 'test']) {
+      expect(rep.splits[s].verdict).toBe('no detectable effect');
+      expect(rep.splits[s].reachedMcNemar.p).toBe(1);
+      expect(rep.splits[s].effects.odDtwKm.mean).toBe(0);
+    }
+    expect(rep.verdict).toMatch(/^No detectable effect/);
+  });
+
+  it('refuses a training seed used twice', async () => {
+    const s = new SteerScorer(net, derived.features, 4);
+    await expect(runPairedProtocol({ dataset: ds, derived, pairs: [{ seed: 1, vanilla: s, distilled: s }, { seed: 1, vanilla: s, distilled: s }] })).rejects.toThrow(/seed appears twice/);
+  });
+});
