@@ -67,7 +67,7 @@ export class StudentGenScorer implements BatchScorer, StartTimeAware {
     this.startOf = startOf;
   }
 
-  scoreBatch(queries: StepQuery[]): StepScores[] {
+  scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
     let conflict = false;
     for (const q of queries) {
       const s = this.cachedStart.get(q.prefix[0]);
