@@ -87,4 +87,24 @@ describe('StudentScorer incremental decoding', () => {
     full.dispose();
     student.dispose();
   });
+
+  it('gives the same routes as full re-encoding when the searches run past maxLen (shared windows)', async () => {
+    const student = new Student(city.derived, TINY_STUDENT, 14);
+    const short: BatchContext = { ...ctx, maxLen: 4 };
+    const inc = new StudentScorer(student, short, city.derived, { startTime: START });
+    const full = new StudentScorer(student, short, city.derived, { startTime: START, incremental: false });
+    const ods = city.ds.splits.train.slice(0, 5).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1] }));
+    const dist = centroidDistance(city.derived.features);
+    const a = await beamSearch(inc, ods, { beam: 3, maxSteps: 12, distanceToDest: dist });
+    const b = await beamSearch(full, ods, { beam: 3, maxSteps: 12, distanceToDest: dist });
+    expect(a.map((r) => r.roads)).toEqual(b.map((r) => r.roads));
+    a.forEach((r, i) => expect(r.logProb).toBeCloseTo(b[i].logProb, 3));
+    expect(inc.counts.window).toBeGreaterThan(0);
+    const c = await bestFirstSearchMany(inc, ods, { maxExpansions: 30, distanceToDest: dist });
+    const d = await bestFirstSearchMany(full, ods, { maxExpansions: 30, distanceToDest: dist });
+    expect(c.map((r) => r.roads)).toEqual(d.map((r) => r.roads));
+    inc.dispose();
+    full.dispose();
+    student.dispose();
+  });
 });

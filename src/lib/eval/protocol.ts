@@ -74,7 +74,7 @@ export class StudentGenScorer implements BatchScorer, StartTimeAware {
       if (s !== undefined && s !== this.startOf(q)) conflict = true;
     }
     if (conflict) {
-      this.inner.refresh();
+      this.inner.forgetPrefixes();
       this.cachedStart.clear();
       this.refreshes++;
     }

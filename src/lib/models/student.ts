@@ -550,9 +550,14 @@ export class StudentScorer implements BatchScorer {
       this.enc.zone.dispose();
     }
     this.enc = null;
+    this.decoder.reset();
+    this.forgetPrefixes();
+  }
+
+  /** Drops every scored prefix (their times depend on the start times; the weights are unchanged). */
+  forgetPrefixes(): void {
     this.byArray = new WeakMap();
     this.byKey.clear();
-    this.decoder.reset();
   }
 
   private encoded(): EncodedNetwork {

@@ -100,8 +100,10 @@ async function read(t: tf.Tensor): Promise<Float32Array> {
 export class StudentDecoder {
   readonly window: number;
   private tables: HostTables | null = null;
-  /** Scratch for one head's attention output. */
+  /** Scratch: one head's attention output and query, and the key sources of one row. */
   private readonly acc: Float64Array;
+  private readonly qh: Float64Array;
+  private readonly keys: KeySet;
   private readonly D: number;
   private readonly roadDim: number;
   private readonly H: number;
@@ -127,6 +129,9 @@ export class StudentDecoder {
     this.nL = c.layers;
     this.phaseMs = phaseMs;
     this.acc = new Float64Array(this.dh);
+    this.qh = new Float64Array(this.dh);
+    const W = this.window;
+    this.keys = { n: 0, kArr: new Array<Float32Array>(W), kOff: new Int32Array(W), vOff: new Int32Array(W), dist: new Float32Array(0), gap: new Float32Array(0), fOff: 0 };
   }
 
   private tick(phase: string, t0: number): number {
@@ -260,11 +265,13 @@ export class StudentDecoder {
     const { n, kArr, kOff, vOff, dist, gap, fOff } = keys;
     for (let h = 0; h < H; h++) {
       const qo = qOff + h * dh;
+      const qh = this.qh;
       let qd = 0;
       let qg = 0;
       let qb = 0;
       for (let i = 0; i < dh; i++) {
         const qi = q[qo + i];
+        qh[i] = qi;
         qd += qi * rel.kw0[i];
         qg += qi * rel.kw1[i];
         qb += qi * rel.kb[i];
@@ -274,7 +281,7 @@ export class StudentDecoder {
         const k = kArr[t];
         const ko = kOff[t] + h * dh;
         let s = 0;
-        for (let i = 0; i < dh; i++) s += q[qo + i] * k[ko + i];
+        for (let i = 0; i < dh; i++) s += qh[i] * k[ko + i];
         s = (s + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
         scores[t] = s;
         if (s > max) max = s;
@@ -344,9 +351,8 @@ export class StudentDecoder {
         const node = items[idx[r]].node;
         const chain = chains[r];
         const n = node.depth;
-        const kArr = new Array<Float32Array>(n);
-        const kOff = new Int32Array(n);
-        const vOff = new Int32Array(n);
+        const keys = this.keys;
+        const { kArr, kOff, vOff } = keys;
         for (let j = 0; j < n - 1; j++) {
           kArr[j] = chain[j].kv!;
           kOff[j] = 2 * l * D;
@@ -356,7 +362,11 @@ export class StudentDecoder {
         kOff[n - 1] = r * 3 * D + D;
         vOff[n - 1] = r * 3 * D + 2 * D;
         node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
-        this.attend(l, qkv, r * 3 * D, { n, kArr, kOff, vOff, dist: node.dist, gap: node.gap, fOff: 0 }, scores, y, r * D);
+        keys.n = n;
+        keys.dist = node.dist;
+        keys.gap = node.gap;
+        keys.fOff = 0;
+        this.attend(l, qkv, r * 3 * D, keys, scores, y, r * D);
       }
       t = this.tick('inc.attention', t);
       const next = this.post(x, y, l, null);
@@ -403,14 +413,17 @@ export class StudentDecoder {
           const node = rows.nodes[r];
           const keys = rows.keys[r];
           const n = keys.length;
-          const kArr = new Array<Float32Array>(n).fill(qkv);
-          const kOff = new Int32Array(n);
-          const vOff = new Int32Array(n);
+          const ks = this.keys;
           for (let j = 0; j < n; j++) {
-            kOff[j] = keys[j] * 3 * D + D;
-            vOff[j] = keys[j] * 3 * D + 2 * D;
+            ks.kArr[j] = qkv;
+            ks.kOff[j] = keys[j] * 3 * D + D;
+            ks.vOff[j] = keys[j] * 3 * D + 2 * D;
           }
-          this.attend(l, qkv, r * 3 * D, { n, kArr, kOff, vOff, dist: node.dist, gap: node.gap, fOff: node.dist.length - n }, scores, y, o * D);
+          ks.n = n;
+          ks.dist = node.dist;
+          ks.gap = node.gap;
+          ks.fOff = node.dist.length - n;
+          this.attend(l, qkv, r * 3 * D, ks, scores, y, o * D);
         });
         t = this.tick('win.attention', t);
         const next = this.post(x, y, l, sel);
