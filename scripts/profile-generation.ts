@@ -76,14 +76,15 @@ for (const method of methods) {
       });
       const by = new Map<string, { ms: number; calls: number }>();
       for (const k of info.kernels) {
+        // Scopes (customGrad wrappers such as matMulFast, op wrappers such as fusedMatMul__op) time the
+        // kernels they contain: not kernels.
+        if (k.name === 'unnamed scope' || k.name.endsWith('__op')) continue;
         const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        const key = `${k.name} ${JSON.stringify(k.inputShapes.map((s) => (s ? s.length : 0)))}`;
         const e = by.get(k.name) ?? { ms: 0, calls: 0 };
         e.ms += ms;
         e.calls++;
         by.set(k.name, e);
         kernelTotal += ms;
-        void key;
       }
       kernelRows = [...by.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((a, b) => b.ms - a.ms);
     } else {
