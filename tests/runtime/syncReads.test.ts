@@ -11,7 +11,6 @@ const ALLOWED: Record<string, { count: number; why: string }> = {
   'src/lib/train/checkpoint.ts': { count: 1, why: 'weights read after session.ts awaited every variable' },
   'src/lib/models/layers.ts': { count: 1, why: 'weights read after session.ts awaited every variable' },
   'src/lib/train/teacherTrainer.ts': { count: 2, why: 'CLI only: the teacher is not trained in the app yet (issue 12, item 3)' },
-  'src/lib/models/student.ts': { count: 4, why: 'KNOWN DEBT: StudentScorer reads synchronously; generation in a WebGPU worker is wrong (issue 12, item 1)' },
   'src/lib/bench/suites.ts': { count: 1, why: 'Node benchmarks only' },
 };
 

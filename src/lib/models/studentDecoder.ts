@@ -44,6 +44,13 @@ export interface DecodeNode {
   /** Candidates and predicted seconds to each (the children's entry times); set when scored. */
   cands: number[] | null;
   sec: Float64Array | null;
+  /**
+   * First-block attention scores of this position against the n − 1 positions before it and
+   * itself, [head][distance back], as a window computed them. They do not depend on where the
+   * window starts (the first block's queries and keys are per-position), so the windows of later
+   * steps, which start later, reuse them; only the softmax over the shorter key range is redone.
+   */
+  raw0: { raw: Float64Array; n: number } | null;
 }
 
 interface RelParams {
@@ -205,7 +212,7 @@ export class StudentDecoder {
       dist[t] = Math.min(haversineM(pi, [cen[2 * r], cen[2 * r + 1]]), distClipM) / distClipM;
       gap[t] = Math.min(Math.abs(time - a.time) / 60, gapClipMin) / gapClipMin;
     }
-    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null };
+    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null };
   }
 
   /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
@@ -258,12 +265,33 @@ export class StudentDecoder {
    * Attention of block l for one query row: q at q[qOff…], keys/values from `keys`, output (all
    * heads, in order) written to out[outOff…]. Same formula as Student.stepTrajectories.
    */
-  private attend(l: number, q: Float32Array, qOff: number, keys: KeySet, scores: Float64Array, out: Float32Array, outOff: number): void {
+  private attend(
+    l: number,
+    q: Float32Array,
+    qOff: number,
+    keys: KeySet,
+    scores: Float64Array,
+    out: Float32Array,
+    outOff: number,
+    cache: { raw: Float64Array; n: number } | null = null,
+  ): void {
     const { H, dh } = this;
+    const W = this.window;
     const rel = this.tables!.rel[l];
     const scale = 1 / Math.sqrt(dh);
     const { n, kArr, kOff, vOff, dist, gap, fOff } = keys;
+    const cached = cache !== null && cache.n >= n;
     for (let h = 0; h < H; h++) {
+      if (cached) {
+        let max = -Infinity;
+        for (let t = 0; t < n; t++) {
+          const sc = cache.raw[h * W + (n - 1 - t)];
+          scores[t] = sc;
+          if (sc > max) max = sc;
+        }
+        this.mix(l, h, keys, scores, max, out, outOff);
+        continue;
+      }
       const qo = qOff + h * dh;
       const qh = this.qh;
       let qd = 0;
@@ -284,29 +312,39 @@ export class StudentDecoder {
         for (let i = 0; i < dh; i++) s += qh[i] * k[ko + i];
         s = (s + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
         scores[t] = s;
+        if (cache) cache.raw[h * W + (n - 1 - t)] = s;
         if (s > max) max = s;
       }
-      let sum = 0;
-      for (let t = 0; t < n; t++) {
-        const e = Math.exp(scores[t] - max);
-        scores[t] = e;
-        sum += e;
-      }
-      const oo = outOff + h * dh;
-      let ad = 0;
-      let ag = 0;
-      const acc = this.acc;
-      acc.fill(0);
-      for (let t = 0; t < n; t++) {
-        const a = scores[t] / sum;
-        ad += a * dist[fOff + t];
-        ag += a * gap[fOff + t];
-        const v = kArr[t];
-        const vo = vOff[t] + h * dh;
-        for (let i = 0; i < dh; i++) acc[i] += a * v[vo + i];
-      }
-      for (let i = 0; i < dh; i++) out[oo + i] = acc[i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
+      this.mix(l, h, keys, scores, max, out, outOff);
     }
+    if (cache && !cached) cache.n = n;
+  }
+
+  /** Softmax of one head's scores (max given) and the attention output with the relative term. */
+  private mix(l: number, h: number, keys: KeySet, scores: Float64Array, max: number, out: Float32Array, outOff: number): void {
+    const { dh } = this;
+    const rel = this.tables!.rel[l];
+    const { n, kArr, vOff, dist, gap, fOff } = keys;
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      const e = Math.exp(scores[t] - max);
+      scores[t] = e;
+      sum += e;
+    }
+    const oo = outOff + h * dh;
+    let ad = 0;
+    let ag = 0;
+    const acc = this.acc;
+    acc.fill(0);
+    for (let t = 0; t < n; t++) {
+      const a = scores[t] / sum;
+      ad += a * dist[fOff + t];
+      ag += a * gap[fOff + t];
+      const v = kArr[t];
+      const vo = vOff[t] + h * dh;
+      for (let i = 0; i < dh; i++) acc[i] += a * v[vo + i];
+    }
+    for (let i = 0; i < dh; i++) out[oo + i] = acc[i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
   }
 
   /**
@@ -423,7 +461,8 @@ export class StudentDecoder {
           ks.dist = node.dist;
           ks.gap = node.gap;
           ks.fOff = node.dist.length - n;
-          this.attend(l, qkv, r * 3 * D, ks, scores, y, o * D);
+          if (l === 0 && !node.raw0) node.raw0 = { raw: new Float64Array(this.H * W), n: 0 };
+          this.attend(l, qkv, r * 3 * D, ks, scores, y, o * D, l === 0 ? node.raw0 : null);
         });
         t = this.tick('win.attention', t);
         const next = this.post(x, y, l, sel);
