@@ -48,7 +48,7 @@ const report: Record<string, unknown> = { ckpt: ckPath, nOd: ods.length, loadAvg
 for (const method of methods) {
   const run = async (kernels: boolean) => {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
-    const inner = (loaded.scorer as unknown as { inner: { phaseMs: Record<string, number>; counts: Record<string, number> } }).inner;
+    const inner = (loaded.scorer as unknown as { inner: { phaseMs: Record<string, number>; counts: Record<string, number>; decodedRows?: Record<string, number> } }).inner;
     const scorer = new TimedScorer(loaded.scorer);
     const opts = {
       method,
@@ -100,6 +100,7 @@ for (const method of methods) {
       scorerCalls: scorer.calls,
       scorerQueries: scorer.queries,
       counts: { ...inner.counts },
+      decodedRows: inner.decodedRows ? { ...inner.decodedRows } : undefined,
       shares: {
         searchHost: +((wall - scorer.ms) / wall).toFixed(3),
         ...Object.fromEntries(phases.map(([k, v]) => [`scorer.${k}`, +(v / wall).toFixed(3)])),

@@ -554,6 +554,11 @@ export class StudentScorer implements BatchScorer {
     this.forgetPrefixes();
   }
 
+  /** Positions the decoder encoded (incremental queries, distinct window positions). */
+  get decodedRows(): { incremental: number; window: number } {
+    return this.decoder.rows;
+  }
+
   /** Drops every scored prefix (their times depend on the start times; the weights are unchanged). */
   forgetPrefixes(): void {
     this.byArray = new WeakMap();

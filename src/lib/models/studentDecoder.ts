@@ -118,6 +118,8 @@ export class StudentDecoder {
   private readonly nL: number;
   /** Wall ms per phase, accumulated (the generation profile reads it). */
   readonly phaseMs: Record<string, number>;
+  /** Positions encoded: one per incremental query; the distinct window positions of window queries. */
+  readonly rows = { incremental: 0, window: 0 };
 
   constructor(
     private readonly student: Student,
@@ -367,6 +369,7 @@ export class StudentDecoder {
   private async scoreIncremental(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], out: StepScores[]): Promise<void> {
     const { D, nL } = this;
     const R = idx.length;
+    this.rows.incremental += R;
     let t = performance.now();
     const x0 = new Float32Array(R * D);
     const chains: DecodeNode[][] = idx.map((i, r) => {
@@ -430,6 +433,7 @@ export class StudentDecoder {
       let t = performance.now();
       const rows = this.windowRows(part.map((i) => items[i].node));
       const U = rows.nodes.length;
+      this.rows.window += U;
       const x0 = new Float32Array(U * D);
       rows.nodes.forEach((node, r) => this.inputRow(node, x0, r * D));
       // Rows of the queried nodes (the last layer runs only for them).
