@@ -42,7 +42,7 @@ interface Plan {
   backendRepeats: number;
 }
 
-const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 8, genRepeats: 1, backendBatch: 1, backendRepeats: 1 };
+const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 64, genRepeats: 1, backendBatch: 1, backendRepeats: 1 };
 const FULL: Plan = { trainBatch: 64, fullUpTo: 1024, maxExpansions: 5000, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
 
 export async function run(args: string[]): Promise<number> {
@@ -125,10 +125,13 @@ export async function run(args: string[]): Promise<number> {
       }
     }
     if (only.has('generation')) {
-      log(`generation: ${plan.genOd} test OD pairs, beam 4`);
-      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats } });
+      log(`generation: ${plan.genOd} test OD pairs, beam 4 and best-first, one batched call each`);
+      // Quick: no one-OD-at-a-time variant (64 sequential searches would not fit in the budget).
+      const variants = quick ? (['beamBatched', 'bestFirstBatched'] as const) : (['beamBatched', 'beamOneByOne', 'bestFirstBatched'] as const);
+      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats }, variants: [...variants] });
       out.generation = g;
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
+      out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
     }
     if (only.has('backends')) {
       const backends: Record<string, unknown> = {};
