@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/variableNames';
+import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -563,11 +564,17 @@ export function gatV2Params(store: ParamStore, name: string, inDim: number, outD
 /**
  * x [N, in] → [N, out]. score_e = att·LeakyReLU(W_l x_src + W_r x_dst + W_e a_e);
  * α = softmax over each node's incoming edges (self loop included); out_i = Σ α_e W_l x_src + b.
+ * `fused`: the edge part as one JS kernel on cpu/wasm (fusedGat.ts); composed ops elsewhere.
  */
-export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors): tf.Tensor2D {
+export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors, fused = false): tf.Tensor2D {
   if (!g.edgeAttr) throw new Error('GATv2 needs edge attributes');
   const xl = applyDense(p.lin_l, x) as tf.Tensor2D;
   const xr = applyDense(p.lin_r, x) as tf.Tensor2D;
+  if (fused && fusedGatAvailable()) {
+    // One JS kernel for scores, edge softmax and messages (and one for their gradient): fusedGat.ts.
+    const agg = fusedGatV2(xl, xr, p.lin_edge.w as tf.Tensor2D, p.att, g.edgeAttr, g.src, g.dst, p.negativeSlope);
+    return tf.add(agg, p.bias) as tf.Tensor2D;
+  }
   const xlSrc = tf.gather(xl, g.src);
   const pre = tf.add(tf.add(xlSrc, tf.gather(xr, g.dst)), applyDense(p.lin_edge, g.edgeAttr));
   const scores = tf.reshape(matMulFast(tf.leakyRelu(pre, p.negativeSlope), p.att), [-1]);

@@ -137,6 +137,38 @@ export interface KvCache {
 /** What the navigator reads from a batch: the candidates of each step and the destination zone. */
 export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat'>;
 
+/** Speed levers of the forward/backward pass (same outputs up to float rounding). */
+export interface StudentKernelLevers {
+  /** The road graph's GATv2 edge part as one fused JS kernel on cpu/wasm (models/fusedGat.ts). */
+  fusedGat: boolean;
+  /** Position-wise layers of the trajectory encoder on real positions only, not on padding. */
+  packRows: boolean;
+}
+
+/** Real positions of a padded batch: `positions` (b·T + i with i < length), and `rows`, their inverse (−1 on padding). */
+function packLayout(batch: StudentBatch): { positions: Int32Array; positionsT: tf.Tensor1D; rows: Int32Array } {
+  const { B, T, lengths } = batch;
+  let M = 0;
+  for (let b = 0; b < B; b++) M += Math.min(lengths[b], T);
+  const positions = new Int32Array(M);
+  const rows = new Int32Array(B * T).fill(-1);
+  let r = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Math.min(lengths[b], T); i++, r++) {
+      positions[r] = b * T + i;
+      rows[b * T + i] = r;
+    }
+  }
+  return { positions, positionsT: tf.tensor1d(positions, 'int32'), rows };
+}
+
+/** Packed rows [R, w] back to the padded layout [B·T, w], zeros at padding (rows[q] = −1). */
+function unpackRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  const R = x.shape[0];
+  const padded = tf.concat([x, tf.zeros([1, x.shape[1]])], 0);
+  return tf.gather(padded, tf.tensor1d(rows.map((r) => (r < 0 ? R : r)), 'int32')) as tf.Tensor2D;
+}
+
 /** Names of parameters that belong to the road/zone encoders. */
 export function isEncoderParam(name: string): boolean {
   return name.startsWith('road/') || name.startsWith('zone/');
@@ -151,6 +183,8 @@ export class Student {
   private readonly zoneGraph: GraphTensors;
   private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
   private frozen: EncodedNetwork | null = null;
+  /** Speed levers that leave the maths unchanged (issue 11; StudentTrainerOptions sets them). */
+  levers: StudentKernelLevers = { fusedGat: false, packRows: false };
 
   // parameters
   private readonly p: {
@@ -288,7 +322,7 @@ export class Student {
       1,
     ) as tf.Tensor2D;
     p.gat.forEach((layer, l) => {
-      x = applyGatV2(layer, x, this.roadGraph);
+      x = applyGatV2(layer, x, this.roadGraph, this.levers.fusedGat);
       if (l < p.gat.length - 1) x = tf.relu(x);
     });
     let z = p.zoneEmb as tf.Tensor2D;
@@ -304,13 +338,36 @@ export class Student {
    * values [B, H, T, dh] are pushed to it (for incremental decoding, see stepTrajectories).
    */
   encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): tf.Tensor3D {
+    const { B, T } = batch;
+    const D = trajDimOf(this.config);
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    return tf.reshape(rows ? unpackRows(states, rows) : states, [B, T, D]) as tf.Tensor3D;
+  }
+
+  /**
+   * The trajectory encoder's states as rows [R, D]: R = B·T (padded layout) or, with the packRows
+   * lever, only the real positions, `rows` then mapping each padded position b·T + i to its row
+   * (−1 for padding). The position-wise layers (fusion gate, LayerNorms, qkv, projection, MLP) run
+   * on the real positions only; attention needs the [B, T] layout and gets it by a gather.
+   */
+  private encodeStates(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): { states: tf.Tensor2D; rows: Int32Array | null } {
     const c = this.config;
     const p = this.p;
     const { B, T } = batch;
     const D = trajDimOf(c);
     const H = c.heads;
     const dh = D / H;
-    let x = tf.reshape(this.embedPositions(batch.roadIds, batch.zoneIds, batch.timeFeat, enc), [B, T, D]);
+    const packing = this.levers.packRows ? packLayout(batch) : null;
+    const rows = packing?.rows ?? null;
+    const pick = <A extends Int32Array | Float32Array>(a: A): A => {
+      if (!packing) return a;
+      const out = new (a.constructor as new (n: number) => A)(packing.positions.length);
+      packing.positions.forEach((q, r) => (out[r] = a[q]));
+      return out;
+    };
+    let x: tf.Tensor = this.embedPositions(pick(batch.roadIds), pick(batch.zoneIds), pick(batch.timeFeat), enc); // [R, D]
+    const toGrid = (t: tf.Tensor): tf.Tensor => (rows ? unpackRows(t as tf.Tensor2D, rows) : t); // [R, w] → [B·T, w]
+    const toRows = (t: tf.Tensor): tf.Tensor => (packing ? tf.gather(t, packing.positionsT) : t); // [B·T, w] → [R, w]
 
     const dist = tf.reshape(tf.tensor1d(batch.distMat), [B, 1, T, T]);
     const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
@@ -323,7 +380,7 @@ export class Student {
 
     for (const blk of p.blocks) {
       const h = applyLayerNorm(blk.ln1, x);
-      const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
+      const qkv = tf.reshape(toGrid(applyDense(blk.qkv, h)), [B, T, 3 * D]);
       const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
       if (kv) {
         kv.k.push(k);
@@ -342,12 +399,12 @@ export class Student {
       const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
       const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
       const y = tf.add(matMulFast(att, v), relOut); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]);
+      const merged = toRows(tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, D]));
       x = tf.add(x, applyDense(blk.proj, merged));
       const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));
       x = tf.add(x, m);
     }
-    return x as tf.Tensor3D;
+    return { states: x as tf.Tensor2D, rows };
   }
 
   /** Input of the trajectory encoder per position: fused road/zone embedding ⊕ time embedding [n, D]. */
@@ -419,9 +476,9 @@ export class Student {
 
   /** Logits and time predictions for every step of every trip in the batch. Call inside tf.tidy. */
   forward(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): StudentOutput {
-    const D = trajDimOf(this.config);
-    const states = tf.reshape(this.encodeTrajectories(batch, enc, kv), [-1, D]);
-    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')) as tf.Tensor2D; // [N, D]
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    const stepRows = rows ? batch.stepPos.map((q) => rows[q]) : batch.stepPos;
+    const h = tf.gather(states, tf.tensor1d(stepRows, 'int32')) as tf.Tensor2D; // [N, D]
     return this.navigate(h, batch, enc);
   }
 

@@ -41,6 +41,7 @@ import {
   type PreparedTrip,
   type StudentBatch,
 } from './studentBatch';
+import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 
 /** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
 export interface NextCellTeacher {
@@ -52,7 +53,7 @@ export interface NextCellTeacher {
 
 export type TrainMode = 'vanilla' | 'distilled';
 
-export interface StudentTrainerOptions {
+export interface StudentTrainerOptions extends TrainingLevers {
   mode: TrainMode;
   /** Distillation weight λ, temperature τ and teacher window w (thesis optimum 0.0014, 4.37, 7). */
   lambda: number;
@@ -119,6 +120,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   patience: 0,
   bucketWindow: 8,
   preparedCacheTrips: 20_000,
+  ...TRAINING_LEVERS_ON,
 };
 
 /** Loss terms and training accuracy, as reported per step and averaged per epoch. */
@@ -305,6 +307,7 @@ export class StudentTrainer {
   private bestWeights: Record<string, Float32Array> | null = null;
   /** Weights after the last finished epoch; read lazily (first step) so the constructor reads nothing. */
   private lastGood: Record<string, Float32Array> | null = null;
+  private readonly phaseMs: Record<string, number> = {};
 
   constructor(init: StudentTrainerInit) {
     this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
@@ -338,6 +341,7 @@ export class StudentTrainer {
       { ...DEFAULT_STUDENT_CONFIG, ...init.studentConfig, freezeEncoders: o.freezeEncoders },
       o.seed,
     );
+    this.student.levers = { fusedGat: o.fusedGat, packRows: o.packRows };
     this.vars = this.student.trainableVariables();
     this.stepsPerEpoch = Math.ceil(this.trainTrips.length / o.batchSize);
     const optCfg = withSchedule(
@@ -348,6 +352,12 @@ export class StudentTrainer {
     this.optimizer = new AdamW(this.vars, optCfg, (v) => this.student.store.decayOf(v));
     this.batches = this.epochBatches(0);
     this.running = freshRunning();
+  }
+
+  /** Switches speed levers between steps (the benchmark times one trainer under each setting). */
+  setLevers(l: Partial<TrainingLevers>): void {
+    Object.assign(this.opts, l);
+    this.student.levers = { fusedGat: this.opts.fusedGat, packRows: this.opts.packRows };
   }
 
   get currentEpoch(): number {
@@ -590,11 +600,14 @@ export class StudentTrainer {
     if (!this.lastGood) this.lastGood = yield* this.weightsTask();
     const idx = this.batches[this.cursor];
     this.cursor += 1;
+    let tp = now();
     const trips = idx.map((i) => this.preparedTrain(i));
+    tp = this.phase('prepareTrips', tp);
 
     const micro: PreparedTrip[][] = [];
     for (let i = 0; i < trips.length; i += o.microBatch) micro.push(trips.slice(i, i + o.microBatch));
     const batches = micro.map((m) => buildBatch(this.ctx, m));
+    tp = this.phase('buildBatch', tp);
     const totals: Counts = { ce: 0, time: 0, kl: 0 };
     for (const b of batches) {
       totals.ce += b.nValid;
@@ -605,11 +618,14 @@ export class StudentTrainer {
     for (let i = 0; i < batches.length; i++) {
       teacherProbs.push(this.distilling ? yield* this.batchTeacherProbs(batches[i], micro[i]) : null);
     }
+    tp = this.phase('teacher', tp);
 
     const acc = new GradAccumulator();
     const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
     let finite = true;
     const scale = batches.length; // accumulator averages; parts are already full-batch fractions
+    // singlePass lever: one micro-batch needs no accumulator (its mean over one gradient is itself).
+    const direct = o.singlePass && batches.length === 1;
     // Loss scalars of every micro-batch stay on the device until one read after the last one.
     const scalars: tf.Tensor[] = [];
     let grads: tf.NamedTensorMap = {};
@@ -622,12 +638,17 @@ export class StudentTrainer {
           parts = [r.ce, r.time, r.kl, r.correct].map((t) => tf.keep(t));
           return tf.mul(r.total, scale) as tf.Scalar;
         }, this.vars);
-        acc.add(g);
-        tf.dispose(g);
+        if (direct) grads = g;
+        else {
+          acc.add(g);
+          tf.dispose(g);
+        }
         scalars.push(value, ...parts);
       });
-      grads = acc.take();
+      if (!direct) grads = acc.take();
+      tp = this.phase('forwardBackward', tp);
       const vals = yield* readValues(scalars);
+      tp = this.phase('readLosses', tp);
       for (let i = 0; i < batches.length; i++) {
         const [total, ce, time, kl, correct] = vals.slice(5 * i, 5 * i + 5).map((v) => v[0]);
         sums.total += total / scale;
@@ -653,6 +674,7 @@ export class StudentTrainer {
     } finally {
       tf.dispose(grads);
     }
+    this.phase('optimizer', tp);
     if (!finite) yield* this.guard(`non-finite ${Number.isFinite(sums.total) ? 'gradients' : 'loss'} at step ${this.steps + 1}`);
 
     const trainAcc = totals.ce > 0 ? sums.correct / totals.ce : 0;
@@ -685,6 +707,18 @@ export class StudentTrainer {
       epochEnd,
       done: this.done,
     };
+  }
+
+  /** Adds the time since `t0` to a phase of the step; returns now. */
+  private phase(name: string, t0: number): number {
+    const t = now();
+    this.phaseMs[name] = (this.phaseMs[name] ?? 0) + (t - t0);
+    return t;
+  }
+
+  /** Milliseconds spent so far in each phase of step() (host-side breakdown for profiling). */
+  phaseTimes(): Record<string, number> {
+    return { ...this.phaseMs };
   }
 
   private idleMetrics(): StudentStepMetrics {
