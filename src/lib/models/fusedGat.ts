@@ -228,12 +228,14 @@ export function fusedGatV2(xl: tf.Tensor2D, xr: tf.Tensor2D, we: tf.Tensor2D, at
     const [l, r, w, a] = args as tf.Tensor[];
     const save = args[4] as tf.GradSaveFunc;
     const [out, alpha] = tf.engine().runKernel(FWD, { xl: l, xr: r, ea, we: w, att: a, src, dst }, { slope }) as unknown as tf.Tensor[];
-    save([l, r, w, a, alpha]);
+    // The graph's tensors are saved too: a caller's per-step subgraph (receptive-field lever) is
+    // freed with the forward scope, before the backward pass runs.
+    save([l, r, w, a, alpha, ea, src, dst]);
     return {
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sl, sr, sw, sa, sAlpha] = saved;
-        const grads = tf.engine().runKernel(BWD, { xl: sl, xr: sr, ea, we: sw, att: sa, src, dst, alpha: sAlpha, dy }, { slope }) as unknown as tf.Tensor[];
+        const [sl, sr, sw, sa, sAlpha, sEa, sSrc, sDst] = saved;
+        const grads = tf.engine().runKernel(BWD, { xl: sl, xr: sr, ea: sEa, we: sw, att: sa, src: sSrc, dst: sDst, alpha: sAlpha, dy }, { slope }) as unknown as tf.Tensor[];
         return grads;
       },
     };

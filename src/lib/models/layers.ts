@@ -403,6 +403,8 @@ export interface GraphTensors {
   edgeAttr?: tf.Tensor2D;
   edgeWeight?: tf.Tensor1D;
   inPad?: tf.Tensor2D;
+  /** Host copies of the edges (with self loops) and their attributes, for subgraphs. */
+  host: { src: Int32Array; dst: Int32Array; attr?: Float32Array; edgeDim?: number };
   dispose(): void;
 }
 
@@ -472,6 +474,28 @@ export function prepareGcnGraph(nNodes: number, src: Int32Array, dst: Int32Array
   return makeGraphTensors(nNodes, s, d, { weight: w });
 }
 
+/**
+ * GraphTensors over the edges `edges` of `g` (ids into g.host), with node ids renumbered by
+ * `local` (global id → local id, all endpoints must be mapped) on `nNodes` local nodes. No self
+ * loops are added: g's own are among its edges. GATv2 graphs only (edge attributes kept).
+ */
+export function subgraphTensors(g: GraphTensors, edges: Int32Array, local: Int32Array, nNodes: number): GraphTensors {
+  const { src, dst, attr, edgeDim } = g.host;
+  if (!attr || !edgeDim) throw new Error('subgraphTensors: a GATv2 graph (with edge attributes) is needed');
+  const E = edges.length;
+  const s = new Int32Array(E);
+  const d = new Int32Array(E);
+  const a = new Float32Array(E * edgeDim);
+  for (let i = 0; i < E; i++) {
+    const e = edges[i];
+    s[i] = local[src[e]];
+    d[i] = local[dst[e]];
+    if (s[i] < 0 || d[i] < 0) throw new Error(`subgraphTensors: edge ${e} has an endpoint outside the node set`);
+    for (let k = 0; k < edgeDim; k++) a[i * edgeDim + k] = attr[e * edgeDim + k];
+  }
+  return makeGraphTensors(nNodes, s, d, { attr: a, edgeDim });
+}
+
 function makeGraphTensors(
   nNodes: number,
   s: Int32Array,
@@ -501,6 +525,7 @@ function makeGraphTensors(
     edgeAttr,
     edgeWeight,
     inPad: inPadT,
+    host: { src: s, dst: d, attr: extra.attr, edgeDim: extra.edgeDim },
     dispose() {
       src.dispose();
       dst.dispose();

@@ -9,6 +9,7 @@ import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
   ParamStore,
   installFastKernels,
+  subgraphTensors,
   applyDense,
   applyGatV2,
   applyGcn,
@@ -143,6 +144,12 @@ export interface StudentKernelLevers {
   fusedGat: boolean;
   /** Position-wise layers of the trajectory encoder on real positions only, not on padding. */
   packRows: boolean;
+  /**
+   * Training: the road encoder runs only on the batch's receptive field (the roads the batch reads
+   * and their in-neighbours up to gnnLayers hops; ~4k of 13.5k Porto roads and ~27k of 98k edges
+   * at batch 32). Other roads' embeddings cannot reach the loss, so loss and gradients are unchanged.
+   */
+  receptiveField: boolean;
 }
 
 /** Real positions of a padded batch: `positions` (b·T + i with i < length), and `rows`, their inverse (−1 on padding). */
@@ -184,7 +191,9 @@ export class Student {
   private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
   private frozen: EncodedNetwork | null = null;
   /** Speed levers that leave the maths unchanged (issue 11; StudentTrainerOptions sets them). */
-  levers: StudentKernelLevers = { fusedGat: false, packRows: false };
+  levers: StudentKernelLevers = { fusedGat: false, packRows: false, receptiveField: false };
+  /** Incoming edges of each road in the road graph (CSR over roadGraph.host), built on first use. */
+  private inEdges: { start: Int32Array; edges: Int32Array } | null = null;
 
   // parameters
   private readonly p: {
@@ -291,7 +300,8 @@ export class Student {
    * Road and zone embeddings. Trained encoders: call inside the loss function so gradients reach
    * the GNNs. Frozen encoders: computed once and cached (the caller must not dispose the result).
    */
-  encodeNetwork(): EncodedNetwork {
+  encodeNetwork(needed?: ArrayLike<number>): EncodedNetwork {
+    if (needed && this.levers.receptiveField && !this.config.freezeEncoders) return this.encodeReceptiveField(needed);
     if (this.config.freezeEncoders) {
       if (!this.frozen) {
         // Kept explicitly: the first call may happen inside a caller's tidy / variableGrads scope.
@@ -306,6 +316,94 @@ export class Student {
   /** True when encodeNetwork returns a cached object the caller must not dispose. */
   get encodedIsCached(): boolean {
     return this.config.freezeEncoders;
+  }
+
+  /** Incoming edge ids per road, from the prepared road graph (self loops included). */
+  private incoming(): { start: Int32Array; edges: Int32Array } {
+    if (!this.inEdges) {
+      const { dst } = this.roadGraph.host;
+      const start = new Int32Array(this.nRoads + 1);
+      for (let e = 0; e < dst.length; e++) start[dst[e] + 1]++;
+      for (let v = 0; v < this.nRoads; v++) start[v + 1] += start[v];
+      const fill = start.slice(0, this.nRoads);
+      const edges = new Int32Array(dst.length);
+      for (let e = 0; e < dst.length; e++) edges[fill[dst[e]]++] = e;
+      this.inEdges = { start, edges };
+    }
+    return this.inEdges;
+  }
+
+  /**
+   * encodeNetwork restricted to what the roads `needed` depend on (receptiveField lever). Layer l
+   * of the GATv2 stack only needs its output at S_l (S_L = needed) and reads its inputs at the
+   * sources of the edges into S_l, so S_{l−1} = S_l ∪ sources. The stack runs on the local node set
+   * S_0 with, per layer, only the edges into S_l; the output holds the needed roads' rows and zeros
+   * elsewhere (rows nobody reads). The zone encoder is small and runs in full.
+   */
+  private encodeReceptiveField(needed: ArrayLike<number>): EncodedNetwork {
+    const p = this.p;
+    const ri = this.roadInputs;
+    const { start, edges } = this.incoming();
+    const src = this.roadGraph.host.src;
+    const L = p.gat.length;
+    const inSet = new Uint8Array(this.nRoads);
+    let nodes: number[] = [];
+    for (let i = 0; i < needed.length; i++) {
+      const r = needed[i];
+      if (!inSet[r]) {
+        inSet[r] = 1;
+        nodes.push(r);
+      }
+    }
+    const outNodes = nodes.slice();
+    // Edges of layer l (from the last layer down), and the node set growing hop by hop.
+    const layerEdges: Int32Array[] = new Array<Int32Array>(L);
+    for (let l = L - 1; l >= 0; l--) {
+      const es: number[] = [];
+      const grown = nodes.slice();
+      for (const v of nodes) {
+        for (let k = start[v]; k < start[v + 1]; k++) {
+          const e = edges[k];
+          es.push(e);
+          const u = src[e];
+          if (!inSet[u]) {
+            inSet[u] = 1;
+            grown.push(u);
+          }
+        }
+      }
+      layerEdges[l] = Int32Array.from(es);
+      nodes = grown;
+    }
+    const local = new Int32Array(this.nRoads).fill(-1);
+    nodes.forEach((v, i) => (local[v] = i));
+    const ids = tf.tensor1d(Int32Array.from(nodes), 'int32');
+    let x = tf.concat(
+      [
+        embed(p.roadId, ids),
+        applyDense(p.roadLen, tf.gather(ri.len, ids)),
+        embed(p.roadType, tf.gather(ri.type, ids)),
+        applyDense(p.roadLon, tf.gather(ri.lon, ids)),
+        applyDense(p.roadLat, tf.gather(ri.lat, ids)),
+      ],
+      1,
+    ) as tf.Tensor2D;
+    p.gat.forEach((layer, l) => {
+      const g = subgraphTensors(this.roadGraph, layerEdges[l], local, nodes.length);
+      x = applyGatV2(layer, x, g, this.levers.fusedGat);
+      if (l < L - 1) x = tf.relu(x);
+      // The subgraph's tensors belong to the caller's scope (tidy / variableGrads), like every
+      // intermediate: the backward pass still needs them.
+    });
+    const rows = new Int32Array(this.nRoads).fill(nodes.length); // the zero row
+    for (const v of outNodes) rows[v] = local[v];
+    const road = tf.gather(tf.concat([x, tf.zeros([1, x.shape[1]])], 0), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+    let z = p.zoneEmb as tf.Tensor2D;
+    p.gcn.forEach((layer, l) => {
+      z = applyGcn(layer, z, this.zoneGraph);
+      if (l < p.gcn.length - 1) z = tf.relu(z);
+    });
+    return { road, zone: z };
   }
 
   private computeEncoders(): EncodedNetwork {

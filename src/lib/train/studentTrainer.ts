@@ -341,7 +341,7 @@ export class StudentTrainer {
       { ...DEFAULT_STUDENT_CONFIG, ...init.studentConfig, freezeEncoders: o.freezeEncoders },
       o.seed,
     );
-    this.student.levers = { fusedGat: o.fusedGat, packRows: o.packRows };
+    this.student.levers = { fusedGat: o.fusedGat, packRows: o.packRows, receptiveField: o.receptiveField };
     this.vars = this.student.trainableVariables();
     this.stepsPerEpoch = Math.ceil(this.trainTrips.length / o.batchSize);
     const optCfg = withSchedule(
@@ -357,7 +357,7 @@ export class StudentTrainer {
   /** Switches speed levers between steps (the benchmark times one trainer under each setting). */
   setLevers(l: Partial<TrainingLevers>): void {
     Object.assign(this.opts, l);
-    this.student.levers = { fusedGat: this.opts.fusedGat, packRows: this.opts.packRows };
+    this.student.levers = { fusedGat: this.opts.fusedGat, packRows: this.opts.packRows, receptiveField: this.opts.receptiveField };
   }
 
   get currentEpoch(): number {
@@ -624,8 +624,6 @@ export class StudentTrainer {
     const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
     let finite = true;
     const scale = batches.length; // accumulator averages; parts are already full-batch fractions
-    // singlePass lever: one micro-batch needs no accumulator (its mean over one gradient is itself).
-    const direct = o.singlePass && batches.length === 1;
     // Loss scalars of every micro-batch stay on the device until one read after the last one.
     const scalars: tf.Tensor[] = [];
     let grads: tf.NamedTensorMap = {};
@@ -633,19 +631,16 @@ export class StudentTrainer {
       batches.forEach((batch, i) => {
         let parts: tf.Scalar[] = [];
         const { value, grads: g } = tf.variableGrads(() => {
-          const enc = this.student.encodeNetwork();
+          const enc = this.student.encodeNetwork(batchRoads(batch));
           const r = this.lossParts(batch, enc, teacherProbs[i], totals);
           parts = [r.ce, r.time, r.kl, r.correct].map((t) => tf.keep(t));
           return tf.mul(r.total, scale) as tf.Scalar;
         }, this.vars);
-        if (direct) grads = g;
-        else {
-          acc.add(g);
-          tf.dispose(g);
-        }
+        acc.add(g);
+        tf.dispose(g);
         scalars.push(value, ...parts);
       });
-      if (!direct) grads = acc.take();
+      grads = acc.take();
       tp = this.phase('forwardBackward', tp);
       const vals = yield* readValues(scalars);
       tp = this.phase('readLosses', tp);
@@ -929,6 +924,14 @@ export class StudentTrainer {
     this.student.dispose();
     this.teacherCache.clear();
   }
+}
+
+/** Every road id the batch reads from the road encodings (positions and candidates, padding included). */
+function batchRoads(batch: StudentBatch): Int32Array {
+  const out = new Int32Array(batch.roadIds.length + batch.candIds.length);
+  out.set(batch.roadIds);
+  out.set(batch.candIds, batch.roadIds.length);
+  return out;
 }
 
 function freshRunning(): Running {

@@ -3,14 +3,8 @@
 // off, so the benchmark times all-off against all-on in one run and each lever alone.
 import type { StudentKernelLevers } from '../models/student';
 
-export interface TrainingLevers extends StudentKernelLevers {
-  /**
-   * One micro-batch per step (the shipped recipe: microBatch = batchSize): hand the gradients to
-   * the optimiser directly instead of copying them through the accumulator and dividing by 1.
-   */
-  singlePass: boolean;
-}
+export type TrainingLevers = StudentKernelLevers;
 
-export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, singlePass: true };
-export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, singlePass: false };
+export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, receptiveField: true };
+export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, receptiveField: false };
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;
