@@ -63,7 +63,7 @@ describe('training levers', () => {
     for (const name of TRAINING_LEVER_NAMES) expectSame(off, run({ ...TRAINING_LEVERS_OFF, [name]: true }, steps));
   });
 
-  it('really change the computation (the fused kernel runs; dense layers see only real positions)', async () => {
+  it('really change the computation (the fused kernels run; dense layers see only real positions)', async () => {
     const kernels = async (levers: TrainingLevers) => {
       const t = new StudentTrainer({
         network: city.net,
@@ -85,6 +85,8 @@ describe('training levers', () => {
     expect(off.some((k) => k.name === 'TrajDistillGatV2')).toBe(false);
     expect(on.some((k) => k.name === 'TrajDistillGatV2')).toBe(true);
     expect(on.some((k) => k.name === 'TrajDistillGatV2Grad')).toBe(true);
+    expect(off.some((k) => k.name === 'TrajDistillAdamW')).toBe(false);
+    expect(on.some((k) => k.name === 'TrajDistillAdamW')).toBe(true);
     // The qkv matmul ([rows, D]·[D, 3D]) runs on fewer rows when padding is skipped.
     const D = TINY_STUDENT.roadIdDim + 4 * TINY_STUDENT.roadFeatDim + TINY_STUDENT.timeDim;
     const qkvRows = (ks: typeof on) => ks.filter((k) => k.name === 'BatchMatMul' && k.inputShapes[1]?.join() === `${D},${3 * D}`).map((k) => k.inputShapes[0]?.[0] ?? 0);

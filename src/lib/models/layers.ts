@@ -544,9 +544,11 @@ function makeGraphTensors(
 export function segmentSum(x: tf.Tensor, ids: tf.Tensor1D, numSegments: number): tf.Tensor {
   const op = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const v = inputs[0] as tf.Tensor;
+    // Saved, not captured: a per-step subgraph's ids are freed with the forward scope.
+    (inputs[1] as tf.GradSaveFunc)([ids]);
     return {
       value: tf.unsortedSegmentSum(v, ids, numSegments),
-      gradFunc: (dy: tf.Tensor) => tf.gather(dy, ids),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0]),
     };
   });
   return op(x);

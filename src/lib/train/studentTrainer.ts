@@ -350,6 +350,7 @@ export class StudentTrainer {
       o.warmupRatio,
     );
     this.optimizer = new AdamW(this.vars, optCfg, (v) => this.student.store.decayOf(v));
+    this.optimizer.fused = o.fusedAdamW;
     this.batches = this.epochBatches(0);
     this.running = freshRunning();
   }
@@ -358,6 +359,7 @@ export class StudentTrainer {
   setLevers(l: Partial<TrainingLevers>): void {
     Object.assign(this.opts, l);
     this.student.levers = { fusedGat: this.opts.fusedGat, packRows: this.opts.packRows, receptiveField: this.opts.receptiveField };
+    this.optimizer.fused = this.opts.fusedAdamW;
   }
 
   get currentEpoch(): number {

@@ -3,8 +3,11 @@
 // off, so the benchmark times all-off against all-on in one run and each lever alone.
 import type { StudentKernelLevers } from '../models/student';
 
-export type TrainingLevers = StudentKernelLevers;
+export interface TrainingLevers extends StudentKernelLevers {
+  /** The AdamW update as one JS kernel per variable on cpu/wasm instead of ~12 ops (train/fusedAdamW.ts). */
+  fusedAdamW: boolean;
+}
 
-export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, receptiveField: true };
-export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, receptiveField: false };
+export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, receptiveField: true, fusedAdamW: true };
+export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, receptiveField: false, fusedAdamW: false };
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;
