@@ -22,6 +22,7 @@ import { StudentGenScorer, loadStudentScorer } from '../lib/eval/protocol';
 import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../lib/bench/suites';
 import { leversBench } from '../lib/bench/leversBench';
 import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
+import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
@@ -29,7 +30,10 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
   --quick          small batches and few repeats (< 90 s on 2 cores)
   --json           print only the JSON object on stdout
   levers           training speed levers all off vs all on (and each left out), batch 32
-  paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student`;
+  paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
+  --peer           our student vs its PyTorch peer (bench/peer/, python3-torch): training step and
+                   search-step scoring on the same inputs, after checking that both agree; alone
+                   unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
 
 interface Plan {
   trainBatch: number;
@@ -64,7 +68,9 @@ export async function run(args: string[]): Promise<number> {
   const quick = p.flags.quick === true;
   const jsonOnly = p.flags.json === true;
   const plan = quick ? QUICK : FULL;
-  const only = new Set(flagString(p, 'only', 'training,levers,latency,paperTeacher,generation,backends').split(',').map((s) => s.trim()));
+  const peer = p.flags.peer === true;
+  const only = new Set(flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends').split(',').map((s) => s.trim()));
+  if (peer) only.add('peer');
   const log = (s: string): void => {
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
   };
@@ -137,6 +143,17 @@ export async function run(args: string[]): Promise<number> {
       });
       out.latencyPaperTeacher = pt;
       out.teacherPaperOverStudentStepLatency = Object.fromEntries(pt.rows.map((r) => [String(r.batch), r.teacherOverStudent]));
+    }
+    if (only.has('peer')) {
+      const ckPath = ['vanilla.ckpt', 'distilled.ckpt'].map((f) => join(ckDir, f)).find((f) => existsSync(f));
+      if (!ckPath) throw new Error(`--peer needs a student checkpoint in ${ckDir}`);
+      const pr = await peerBench({
+        dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath, trainBatch: plan.leverBatch, genBatch: 256,
+        rounds: quick ? 3 : 7, threads: Number(flagString(p, 'peer-threads', '1')), log,
+      });
+      out.peer = pr;
+      out.peerTorchOverOursTraining = (pr.training as { peerOverOurs: { median: number } }).peerOverOurs.median;
+      out.peerTorchOverOursGeneration = (pr.generation as { peerOverOurs: { median: number } }).peerOverOurs.median;
     }
     if (only.has('generation')) {
       log(`generation: ${plan.genOd} test OD pairs, beam 4`);

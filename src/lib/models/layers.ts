@@ -404,7 +404,7 @@ export interface GraphTensors {
   edgeWeight?: tf.Tensor1D;
   inPad?: tf.Tensor2D;
   /** Host copies of the edges (with self loops) and their attributes, for subgraphs. */
-  host: { src: Int32Array; dst: Int32Array; attr?: Float32Array; edgeDim?: number };
+  host: { src: Int32Array; dst: Int32Array; attr?: Float32Array; edgeDim?: number; weight?: Float32Array };
   dispose(): void;
 }
 
@@ -525,7 +525,7 @@ function makeGraphTensors(
     edgeAttr,
     edgeWeight,
     inPad: inPadT,
-    host: { src: s, dst: d, attr: extra.attr, edgeDim: extra.edgeDim },
+    host: { src: s, dst: d, attr: extra.attr, edgeDim: extra.edgeDim, weight: extra.weight },
     dispose() {
       src.dispose();
       dst.dispose();
