@@ -10,6 +10,7 @@ import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
   ParamStore,
   installFastKernels,
+  subgraphTensors,
   applyDense,
   applyGatV2,
   applyGcn,
@@ -138,6 +139,44 @@ export interface KvCache {
 /** What the navigator reads from a batch: the candidates of each step and the destination zone. */
 export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat'>;
 
+/** Speed levers of the forward/backward pass (same outputs up to float rounding). */
+export interface StudentKernelLevers {
+  /** The road graph's GATv2 edge part as one fused JS kernel on cpu/wasm (models/fusedGat.ts). */
+  fusedGat: boolean;
+  /** Position-wise layers of the trajectory encoder on real positions only, not on padding. */
+  packRows: boolean;
+  /**
+   * Training: the road encoder runs only on the batch's receptive field (the roads the batch reads
+   * and their in-neighbours up to gnnLayers hops; ~4k of 13.5k Porto roads and ~27k of 98k edges
+   * at batch 32). Other roads' embeddings cannot reach the loss, so loss and gradients are unchanged.
+   */
+  receptiveField: boolean;
+}
+
+/** Real positions of a padded batch: `positions` (b·T + i with i < length), and `rows`, their inverse (−1 on padding). */
+function packLayout(batch: StudentBatch): { positions: Int32Array; positionsT: tf.Tensor1D; rows: Int32Array } {
+  const { B, T, lengths } = batch;
+  let M = 0;
+  for (let b = 0; b < B; b++) M += Math.min(lengths[b], T);
+  const positions = new Int32Array(M);
+  const rows = new Int32Array(B * T).fill(-1);
+  let r = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Math.min(lengths[b], T); i++, r++) {
+      positions[r] = b * T + i;
+      rows[b * T + i] = r;
+    }
+  }
+  return { positions, positionsT: tf.tensor1d(positions, 'int32'), rows };
+}
+
+/** Packed rows [R, w] back to the padded layout [B·T, w], zeros at padding (rows[q] = −1). */
+function unpackRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  const R = x.shape[0];
+  const padded = tf.concat([x, tf.zeros([1, x.shape[1]])], 0);
+  return tf.gather(padded, tf.tensor1d(rows.map((r) => (r < 0 ? R : r)), 'int32')) as tf.Tensor2D;
+}
+
 /** Names of parameters that belong to the road/zone encoders. */
 export function isEncoderParam(name: string): boolean {
   return name.startsWith('road/') || name.startsWith('zone/');
@@ -152,6 +191,10 @@ export class Student {
   private readonly zoneGraph: GraphTensors;
   private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
   private frozen: EncodedNetwork | null = null;
+  /** Speed levers that leave the maths unchanged (issue 11; StudentTrainerOptions sets them). */
+  levers: StudentKernelLevers = { fusedGat: false, packRows: false, receptiveField: false };
+  /** Incoming edges of each road in the road graph (CSR over roadGraph.host), built on first use. */
+  private inEdges: { start: Int32Array; edges: Int32Array } | null = null;
 
   /** Parameters (read-only outside; the generation decoder, studentDecoder.ts, reads them). */
   readonly p: {
@@ -258,7 +301,8 @@ export class Student {
    * Road and zone embeddings. Trained encoders: call inside the loss function so gradients reach
    * the GNNs. Frozen encoders: computed once and cached (the caller must not dispose the result).
    */
-  encodeNetwork(): EncodedNetwork {
+  encodeNetwork(needed?: ArrayLike<number>): EncodedNetwork {
+    if (needed && this.levers.receptiveField && !this.config.freezeEncoders) return this.encodeReceptiveField(needed);
     if (this.config.freezeEncoders) {
       if (!this.frozen) {
         // Kept explicitly: the first call may happen inside a caller's tidy / variableGrads scope.
@@ -275,6 +319,94 @@ export class Student {
     return this.config.freezeEncoders;
   }
 
+  /** Incoming edge ids per road, from the prepared road graph (self loops included). */
+  private incoming(): { start: Int32Array; edges: Int32Array } {
+    if (!this.inEdges) {
+      const { dst } = this.roadGraph.host;
+      const start = new Int32Array(this.nRoads + 1);
+      for (let e = 0; e < dst.length; e++) start[dst[e] + 1]++;
+      for (let v = 0; v < this.nRoads; v++) start[v + 1] += start[v];
+      const fill = start.slice(0, this.nRoads);
+      const edges = new Int32Array(dst.length);
+      for (let e = 0; e < dst.length; e++) edges[fill[dst[e]]++] = e;
+      this.inEdges = { start, edges };
+    }
+    return this.inEdges;
+  }
+
+  /**
+   * encodeNetwork restricted to what the roads `needed` depend on (receptiveField lever). Layer l
+   * of the GATv2 stack only needs its output at S_l (S_L = needed) and reads its inputs at the
+   * sources of the edges into S_l, so S_{l−1} = S_l ∪ sources. The stack runs on the local node set
+   * S_0 with, per layer, only the edges into S_l; the output holds the needed roads' rows and zeros
+   * elsewhere (rows nobody reads). The zone encoder is small and runs in full.
+   */
+  private encodeReceptiveField(needed: ArrayLike<number>): EncodedNetwork {
+    const p = this.p;
+    const ri = this.roadInputs;
+    const { start, edges } = this.incoming();
+    const src = this.roadGraph.host.src;
+    const L = p.gat.length;
+    const inSet = new Uint8Array(this.nRoads);
+    let nodes: number[] = [];
+    for (let i = 0; i < needed.length; i++) {
+      const r = needed[i];
+      if (!inSet[r]) {
+        inSet[r] = 1;
+        nodes.push(r);
+      }
+    }
+    const outNodes = nodes.slice();
+    // Edges of layer l (from the last layer down), and the node set growing hop by hop.
+    const layerEdges: Int32Array[] = new Array<Int32Array>(L);
+    for (let l = L - 1; l >= 0; l--) {
+      const es: number[] = [];
+      const grown = nodes.slice();
+      for (const v of nodes) {
+        for (let k = start[v]; k < start[v + 1]; k++) {
+          const e = edges[k];
+          es.push(e);
+          const u = src[e];
+          if (!inSet[u]) {
+            inSet[u] = 1;
+            grown.push(u);
+          }
+        }
+      }
+      layerEdges[l] = Int32Array.from(es);
+      nodes = grown;
+    }
+    const local = new Int32Array(this.nRoads).fill(-1);
+    nodes.forEach((v, i) => (local[v] = i));
+    const ids = tf.tensor1d(Int32Array.from(nodes), 'int32');
+    let x = tf.concat(
+      [
+        embed(p.roadId, ids),
+        applyDense(p.roadLen, tf.gather(ri.len, ids)),
+        embed(p.roadType, tf.gather(ri.type, ids)),
+        applyDense(p.roadLon, tf.gather(ri.lon, ids)),
+        applyDense(p.roadLat, tf.gather(ri.lat, ids)),
+      ],
+      1,
+    ) as tf.Tensor2D;
+    p.gat.forEach((layer, l) => {
+      const g = subgraphTensors(this.roadGraph, layerEdges[l], local, nodes.length);
+      x = applyGatV2(layer, x, g, this.levers.fusedGat);
+      if (l < L - 1) x = tf.relu(x);
+      // The subgraph's tensors belong to the caller's scope (tidy / variableGrads), like every
+      // intermediate: the backward pass still needs them.
+    });
+    const rows = new Int32Array(this.nRoads).fill(nodes.length); // the zero row
+    for (const v of outNodes) rows[v] = local[v];
+    const road = tf.gather(tf.concat([x, tf.zeros([1, x.shape[1]])], 0), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+    let z = p.zoneEmb as tf.Tensor2D;
+    p.gcn.forEach((layer, l) => {
+      z = applyGcn(layer, z, this.zoneGraph);
+      if (l < p.gcn.length - 1) z = tf.relu(z);
+    });
+    return { road, zone: z };
+  }
+
   private computeEncoders(): EncodedNetwork {
     const p = this.p;
     const ri = this.roadInputs;
@@ -289,7 +421,7 @@ export class Student {
       1,
     ) as tf.Tensor2D;
     p.gat.forEach((layer, l) => {
-      x = applyGatV2(layer, x, this.roadGraph);
+      x = applyGatV2(layer, x, this.roadGraph, this.levers.fusedGat);
       if (l < p.gat.length - 1) x = tf.relu(x);
     });
     let z = p.zoneEmb as tf.Tensor2D;
@@ -305,13 +437,36 @@ export class Student {
    * values [B, H, T, dh] are pushed to it (for incremental decoding, see stepTrajectories).
    */
   encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): tf.Tensor3D {
+    const { B, T } = batch;
+    const D = trajDimOf(this.config);
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    return tf.reshape(rows ? unpackRows(states, rows) : states, [B, T, D]) as tf.Tensor3D;
+  }
+
+  /**
+   * The trajectory encoder's states as rows [R, D]: R = B·T (padded layout) or, with the packRows
+   * lever, only the real positions, `rows` then mapping each padded position b·T + i to its row
+   * (−1 for padding). The position-wise layers (fusion gate, LayerNorms, qkv, projection, MLP) run
+   * on the real positions only; attention needs the [B, T] layout and gets it by a gather.
+   */
+  private encodeStates(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): { states: tf.Tensor2D; rows: Int32Array | null } {
     const c = this.config;
     const p = this.p;
     const { B, T } = batch;
     const D = trajDimOf(c);
     const H = c.heads;
     const dh = D / H;
-    let x = tf.reshape(this.embedPositions(batch.roadIds, batch.zoneIds, batch.timeFeat, enc), [B, T, D]);
+    const packing = this.levers.packRows ? packLayout(batch) : null;
+    const rows = packing?.rows ?? null;
+    const pick = <A extends Int32Array | Float32Array>(a: A): A => {
+      if (!packing) return a;
+      const out = new (a.constructor as new (n: number) => A)(packing.positions.length);
+      packing.positions.forEach((q, r) => (out[r] = a[q]));
+      return out;
+    };
+    let x: tf.Tensor = this.embedPositions(pick(batch.roadIds), pick(batch.zoneIds), pick(batch.timeFeat), enc); // [R, D]
+    const toGrid = (t: tf.Tensor): tf.Tensor => (rows ? unpackRows(t as tf.Tensor2D, rows) : t); // [R, w] → [B·T, w]
+    const toRows = (t: tf.Tensor): tf.Tensor => (packing ? tf.gather(t, packing.positionsT) : t); // [B·T, w] → [R, w]
 
     const dist = tf.reshape(tf.tensor1d(batch.distMat), [B, 1, T, T]);
     const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
@@ -324,7 +479,7 @@ export class Student {
 
     for (const blk of p.blocks) {
       const h = applyLayerNorm(blk.ln1, x);
-      const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
+      const qkv = tf.reshape(toGrid(applyDense(blk.qkv, h)), [B, T, 3 * D]);
       const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
       if (kv) {
         kv.k.push(k);
@@ -343,12 +498,12 @@ export class Student {
       const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
       const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
       const y = tf.add(matMulFast(att, v), relOut); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]);
+      const merged = toRows(tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, D]));
       x = tf.add(x, applyDense(blk.proj, merged));
       const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));
       x = tf.add(x, m);
     }
-    return x as tf.Tensor3D;
+    return { states: x as tf.Tensor2D, rows };
   }
 
   /** Input of the trajectory encoder per position: fused road/zone embedding ⊕ time embedding [n, D]. */
@@ -426,9 +581,9 @@ export class Student {
 
   /** Logits and time predictions for every step of every trip in the batch. Call inside tf.tidy. */
   forward(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): StudentOutput {
-    const D = trajDimOf(this.config);
-    const states = tf.reshape(this.encodeTrajectories(batch, enc, kv), [-1, D]);
-    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')) as tf.Tensor2D; // [N, D]
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    const stepRows = rows ? batch.stepPos.map((q) => rows[q]) : batch.stepPos;
+    const h = tf.gather(states, tf.tensor1d(stepRows, 'int32')) as tf.Tensor2D; // [N, D]
     return this.navigate(h, batch, enc);
   }
 
