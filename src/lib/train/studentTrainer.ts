@@ -347,6 +347,9 @@ export class StudentTrainer {
     return runTaskAsync(this.stepTask(), this.optimizer);
   }
 
+  /** Micro-batches of the step in progress done so far (null between steps): progress on a slow backend. */
+  microProgress: { done: number; total: number } | null = null;
+
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     const t0 = now();
@@ -383,7 +386,8 @@ export class StudentTrainer {
     const scalars: tf.Tensor[] = [];
     let grads: tf.NamedTensorMap = {};
     try {
-      batches.forEach((batch, i) => {
+      this.microProgress = { done: 0, total: batches.length };
+      for (const [i, batch] of batches.entries()) {
         let parts: tf.Scalar[] = [];
         const { value, grads: g } = tf.variableGrads(() => {
           const enc = this.student.encodeNetwork(batchRoads(batch));
@@ -394,7 +398,11 @@ export class StudentTrainer {
         acc.add(g);
         tf.dispose(g);
         scalars.push(value, ...parts);
-      });
+        // With several micro-batches, wait for each one so that the count a slow backend shows is
+        // work finished, not merely queued (one scalar read; a single micro-batch needs none).
+        if (batches.length > 1) yield* readValues([value]);
+        this.microProgress = { done: i + 1, total: batches.length };
+      }
       grads = acc.take();
       tp = this.phase('forwardBackward', tp);
       const vals = yield* readValues(scalars);
@@ -441,6 +449,7 @@ export class StudentTrainer {
     let epochEnd: EpochRecord | undefined;
     if (finite && this.cursor >= this.batches.length) epochEnd = yield* this.finishEpoch();
     const secs = Math.max(1e-9, (now() - t0) / 1000);
+    this.microProgress = null;
     return {
       step: this.steps,
       epoch: epochOfStep,
