@@ -420,6 +420,7 @@ Comlink.expose(api);
 setInterval(() => {
   const since = session?.stepSince;
   if (!events || since == null || !session) return;
-  void events.stepProgress({ step: session.steps + 1, done: 0, total: 1, elapsedMs: Date.now() - since });
+  const parts = session instanceof TeacherSession ? null : session.microProgress;
+  void events.stepProgress({ step: session.steps + 1, done: parts?.done ?? 0, total: parts?.total ?? 1, elapsedMs: Date.now() - since });
 }, 1_000);
 

@@ -19,14 +19,21 @@ import { Student, STUDENT_PRESETS } from '../lib/models/student';
 import { teacherFromCheckpoint } from '../lib/train/session';
 import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/train/studentBatch';
 import { StudentGenScorer, loadStudentScorer } from '../lib/eval/protocol';
-import { generationBench, latencyBench, trainingBench, type TrainingBenchResult } from '../lib/bench/suites';
+import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../lib/bench/suites';
+import { leversBench } from '../lib/bench/leversBench';
+import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
+import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
-             [--out file.json] [--only training,latency,generation,backends] [--paper-teacher]
-  --quick          small batches and few repeats (< 60 s on 2 cores)
+             [--out file.json] [--only training,levers,latency,paperTeacher,generation,backends]
+  --quick          small batches and few repeats (< 90 s on 2 cores)
   --json           print only the JSON object on stdout
-  --paper-teacher  also time a thesis-size teacher (8 layers × 12 heads × 768, random weights)`;
+  levers           training speed levers all off vs all on (and each left out), batch 32
+  paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
+  --peer           our student vs its PyTorch peer (bench/peer/, python3-torch): training step and
+                   search-step scoring on the same inputs, after checking that both agree; alone
+                   unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
 
 interface Plan {
   trainBatch: number;
@@ -40,10 +47,17 @@ interface Plan {
   genRepeats: number;
   backendBatch: number;
   backendRepeats: number;
+  leverBatch: number;
+  leverRepeats: number;
+  /** Thesis-size teacher: batch sizes timed for real, and those given as passes of paperChunk. */
+  paperMeasured: number[];
+  paperExtrapolated: number[];
+  paperChunk: number;
+  paperRepeats: number;
 }
 
-const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 8, genRepeats: 1, backendBatch: 1, backendRepeats: 1 };
-const FULL: Plan = { trainBatch: 64, fullUpTo: 1024, maxExpansions: 5000, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3 };
+const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 64, genRepeats: 1, backendBatch: 1, backendRepeats: 1, leverBatch: 32, leverRepeats: 2, paperMeasured: [1, 64], paperExtrapolated: [1024], paperChunk: 64, paperRepeats: 2 };
+const FULL: Plan = { trainBatch: 64, fullUpTo: 1024, maxExpansions: 5000, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3, leverBatch: 32, leverRepeats: 5, paperMeasured: [1, 64, 1024], paperExtrapolated: [], paperChunk: 64, paperRepeats: 1 };
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -54,7 +68,9 @@ export async function run(args: string[]): Promise<number> {
   const quick = p.flags.quick === true;
   const jsonOnly = p.flags.json === true;
   const plan = quick ? QUICK : FULL;
-  const only = new Set(flagString(p, 'only', 'training,latency,generation,backends').split(',').map((s) => s.trim()));
+  const peer = p.flags.peer === true;
+  const only = new Set(flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends').split(',').map((s) => s.trim()));
+  if (peer) only.add('peer');
   const log = (s: string): void => {
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
   };
@@ -90,6 +106,7 @@ export async function run(args: string[]): Promise<number> {
     },
   };
 
+  let latencyRows: LatencyRow[] | null = null;
   try {
     if (only.has('training')) {
       log(`training: vanilla vs distilled, batch ${plan.trainBatch}`);
@@ -100,6 +117,12 @@ export async function run(args: string[]): Promise<number> {
       out.teacherOverheadCached = overhead(tr.distilledOverVanilla?.median);
       out.teacherOverheadUncached = overhead(tr.distilledNoCacheOverVanilla?.median);
     }
+    if (only.has('levers')) {
+      log(`levers: training step all levers off vs all on, batch ${plan.leverBatch}, shipped recipe (small, maxLen 64)`);
+      const lv = await leversBench({ dataset, derived, batch: plan.leverBatch, maxLen: 64, timing: { repeats: plan.leverRepeats } });
+      out.trainingLevers = lv;
+      out.trainingSpeedupOverBaseline = lv.speedup.median;
+    }
     if (only.has('latency')) {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);
       const rows = await latencyBench({
@@ -109,36 +132,47 @@ export async function run(args: string[]): Promise<number> {
       out.latency = { prefixLen: 16, window: 7, maxLen: models.ctx.maxLen, rows };
       out.teacherOverStudentFullStepLatency = Object.fromEntries(rows.filter((r) => r.teacherOverStudentFull).map((r) => [String(r.batch), r.teacherOverStudentFull?.median]));
       out.teacherOverStudentStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudent.median]));
-      if (p.flags['paper-teacher'] === true) {
-        const cfg: TeacherConfig = { ...defaultTeacherConfig(derived.grid.vocabSize), nLayer: 8, nHead: 12, nEmbd: 768 };
-        const big = new TeacherModel(cfg, 5, 'paperTeacher');
-        try {
-          log('latency: thesis-size teacher (random weights)');
-          const prow = await latencyBench({
-            dataset, derived, teacher: big, student: models.student, ctx: models.ctx, batches: quick ? [1] : [1, 64],
-            timing: { warmup: 1, repeats: 3 },
-          });
-          out.latencyPaperTeacher = { params: big.paramCount, rows: prow };
-        } finally {
-          big.dispose();
-        }
-      }
+      latencyRows = rows;
+    }
+    if (only.has('paperTeacher')) {
+      log(`latency: thesis-size teacher (random weights) vs student at B = ${[...plan.paperMeasured, ...plan.paperExtrapolated].join(', ')}`);
+      if (plan.paperExtrapolated.length > 0 && !latencyRows) throw new Error('paperTeacher in quick mode needs the latency suite (its student timings at B = 1024)');
+      const pt = await paperTeacherBench({
+        dataset, derived, student: models.student, ctx: models.ctx, measured: plan.paperMeasured, extrapolated: plan.paperExtrapolated,
+        chunkOf: plan.paperChunk, studentRows: latencyRows ?? [], timing: { warmup: 0, repeats: plan.paperRepeats },
+      });
+      out.latencyPaperTeacher = pt;
+      out.teacherPaperOverStudentStepLatency = Object.fromEntries(pt.rows.map((r) => [String(r.batch), r.teacherOverStudent]));
+    }
+    if (only.has('peer')) {
+      const ckPath = ['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)).find((f) => existsSync(f));
+      if (!ckPath) throw new Error(`--peer needs a student checkpoint in ${ckDir}`);
+      const pr = await peerBench({
+        dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath, trainBatch: plan.leverBatch, genBatch: 256,
+        rounds: quick ? 3 : 7, threads: Number(flagString(p, 'peer-threads', '1')), log,
+      });
+      out.peer = pr;
+      out.peerTorchOverOursTraining = (pr.training as { peerOverOurs: { median: number } }).peerOverOurs.median;
+      out.peerTorchOverOursGeneration = (pr.generation as { peerOverOurs: { median: number } }).peerOverOurs.median;
     }
     if (only.has('generation')) {
-      log(`generation: ${plan.genOd} test OD pairs, beam 4`);
-      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats } });
+      log(`generation: ${plan.genOd} test OD pairs, beam 4 and best-first, one batched call each`);
+      // Quick: no one-OD-at-a-time variant (64 sequential searches would not fit in the budget).
+      const variants = quick ? (['beamBatched', 'bestFirstBatched'] as const) : (['beamBatched', 'beamOneByOne', 'bestFirstBatched'] as const);
+      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats }, variants: [...variants] });
       out.generation = g;
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
+      out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
     }
     if (only.has('backends')) {
       const backends: Record<string, unknown> = {};
-      for (const name of ['wasm', 'cpu'] as const) {
+      // Quick mode times wasm only: one plain-JS (cpu) step takes ~10 s here, a tenth of the budget.
+      for (const name of quick ? (['wasm'] as const) : (['wasm', 'cpu'] as const)) {
         log(`backend ${name}: vanilla training step, batch ${plan.backendBatch}`);
         await initNodeBackend(name);
         const r: TrainingBenchResult = await trainingBench({
           dataset, derived, teacher: models.teacher, batch: plan.backendBatch, variants: ['vanilla'],
-          // No warm-up on cpu in quick mode: one plain-JS step takes ~10 s here.
-          timing: { warmup: quick && name === 'cpu' ? 0 : 1, repeats: plan.backendRepeats },
+          timing: { warmup: 1, repeats: plan.backendRepeats },
         });
         backends[name] = { tripsPerSec: r.tripsPerSec.vanilla, stepMs: r.stepMs.vanilla, batch: r.batch };
       }

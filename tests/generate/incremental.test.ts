@@ -29,7 +29,7 @@ function expectSameScores(a: StepScores[], b: StepScores[]): void {
 }
 
 describe('StudentScorer incremental decoding', () => {
-  it('scores growing prefixes exactly like full re-encoding, step by step', () => {
+  it('scores growing prefixes exactly like full re-encoding, step by step', async () => {
     const student = new Student(city.derived, TINY_STUDENT, 11);
     const inc = new StudentScorer(student, ctx, city.derived, { startTime: START });
     const full = new StudentScorer(student, ctx, city.derived, { startTime: START, incremental: false });
@@ -38,11 +38,11 @@ describe('StudentScorer incremental decoding', () => {
     const before = tf.memory().numTensors;
     for (let L = 1; L <= 6; L++) {
       const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
-      expectSameScores(inc.scoreBatch(qs), full.scoreBatch(qs));
+      expectSameScores(await inc.scoreBatch(qs), await full.scoreBatch(qs));
     }
-    expect(inc.counts.incremental).toBe(3 * 5);
-    expect(inc.counts.full).toBe(3);
-    expect(full.counts.incremental).toBe(0);
+    // Every query went through the decoder (the origins have no past to attend to).
+    expect(inc.counts).toEqual({ incremental: 3 * 6, window: 0, full: 0 });
+    expect(full.counts).toEqual({ incremental: 0, window: 0, full: 3 * 6 });
     // Keys/values live in host memory: only the two scorers' cached network embeddings remain.
     expect(tf.memory().numTensors).toBe(before + 4);
     inc.dispose();
@@ -60,7 +60,8 @@ describe('StudentScorer incremental decoding', () => {
     const b = await beamSearch(full, ods, opts);
     expect(a.map((r) => r.roads)).toEqual(b.map((r) => r.roads));
     a.forEach((r, i) => expect(r.logProb).toBeCloseTo(b[i].logProb, 3));
-    expect(inc.counts.incremental).toBeGreaterThan(inc.counts.full);
+    expect(inc.counts.full).toBe(0);
+    expect(inc.counts.incremental).toBeGreaterThan(0);
     const c = await bestFirstSearchMany(inc, ods, { maxExpansions: 30, distanceToDest: opts.distanceToDest });
     const d = await bestFirstSearchMany(full, ods, { maxExpansions: 30, distanceToDest: opts.distanceToDest });
     expect(c.map((r) => r.roads)).toEqual(d.map((r) => r.roads));
@@ -69,7 +70,7 @@ describe('StudentScorer incremental decoding', () => {
     student.dispose();
   });
 
-  it('falls back to full re-encoding for prefixes cropped at maxLen', () => {
+  it('recomputes the window of prefixes cropped at maxLen exactly like full re-encoding', async () => {
     const student = new Student(city.derived, TINY_STUDENT, 13);
     const short: BatchContext = { ...ctx, maxLen: 3 };
     const inc = new StudentScorer(student, short, city.derived, { startTime: START });
@@ -77,10 +78,31 @@ describe('StudentScorer incremental decoding', () => {
     const t = city.ds.splits.train.find((x) => x.roads.length >= 6)!;
     for (let L = 1; L <= 5; L++) {
       const qs = [{ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }];
-      expectSameScores(inc.scoreBatch(qs), full.scoreBatch(qs));
+      expectSameScores(await inc.scoreBatch(qs), await full.scoreBatch(qs));
     }
-    // L = 2, 3 extend their parents; L = 1, 4, 5 are encoded in full (4 and 5 are cropped).
-    expect(inc.counts).toEqual({ incremental: 2, full: 3 });
+    // L = 1…3 are decoded incrementally; L = 4, 5 are cropped to their last 3 roads, a window
+    // recomputed from the cached chain.
+    expect(inc.counts).toEqual({ incremental: 3, window: 2, full: 0 });
+    inc.dispose();
+    full.dispose();
+    student.dispose();
+  });
+
+  it('gives the same routes as full re-encoding when the searches run past maxLen (shared windows)', async () => {
+    const student = new Student(city.derived, TINY_STUDENT, 14);
+    const short: BatchContext = { ...ctx, maxLen: 4 };
+    const inc = new StudentScorer(student, short, city.derived, { startTime: START });
+    const full = new StudentScorer(student, short, city.derived, { startTime: START, incremental: false });
+    const ods = city.ds.splits.train.slice(0, 5).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1] }));
+    const dist = centroidDistance(city.derived.features);
+    const a = await beamSearch(inc, ods, { beam: 3, maxSteps: 12, distanceToDest: dist });
+    const b = await beamSearch(full, ods, { beam: 3, maxSteps: 12, distanceToDest: dist });
+    expect(a.map((r) => r.roads)).toEqual(b.map((r) => r.roads));
+    a.forEach((r, i) => expect(r.logProb).toBeCloseTo(b[i].logProb, 3));
+    expect(inc.counts.window).toBeGreaterThan(0);
+    const c = await bestFirstSearchMany(inc, ods, { maxExpansions: 30, distanceToDest: dist });
+    const d = await bestFirstSearchMany(full, ods, { maxExpansions: 30, distanceToDest: dist });
+    expect(c.map((r) => r.roads)).toEqual(d.map((r) => r.roads));
     inc.dispose();
     full.dispose();
     student.dispose();

@@ -27,8 +27,8 @@ describe('hop-time calibration', () => {
       expect(cal.realSeconds).toBeCloseTo(real, 0);
 
       const q = [{ prefix: city.ds.splits.val[0].roads.slice(0, 2), dest: city.ds.splits.val[0].roads.at(-1)! }];
-      const plain = new StudentScorer(t.student, t.ctx, city.derived).scoreBatch(q)[0];
-      const scaled = new StudentScorer(t.student, t.ctx, city.derived, { timeScale: 2.5 }).scoreBatch(q)[0];
+      const plain = (await new StudentScorer(t.student, t.ctx, city.derived).scoreBatch(q))[0];
+      const scaled = (await new StudentScorer(t.student, t.ctx, city.derived, { timeScale: 2.5 }).scoreBatch(q))[0];
       for (let c = 0; c < plain.candidates.length; c++) expect(scaled.timeSec![c]).toBeCloseTo(2.5 * plain.timeSec![c], 6);
     } finally {
       t.dispose();

@@ -240,12 +240,12 @@ describe('Student', () => {
 });
 
 describe('StudentScorer', () => {
-  it('scores candidates with log-probs summing to 1 and positive times', () => {
+  it('scores candidates with log-probs summing to 1 and positive times', async () => {
     const student = new Student(city.derived, TINY_STUDENT, 6);
     const scorer = new StudentScorer(student, ctx, city.derived, { startTime: 1_380_000_000 });
     const trip = city.ds.splits.train[0];
     const before = tf.memory().numTensors;
-    const res = scorer.scoreBatch([
+    const res = await scorer.scoreBatch([
       { prefix: trip.roads.slice(0, 1), dest: trip.roads[trip.roads.length - 1] },
       { prefix: trip.roads.slice(0, 2), dest: trip.roads[trip.roads.length - 1] },
     ]);
@@ -257,7 +257,7 @@ describe('StudentScorer', () => {
       expect(Array.from(r.timeSec!).every((t) => t >= 0 && Number.isFinite(t))).toBe(true);
     }
     expect(Array.from(res[0].candidates)).toEqual(city.net.out[trip.roads[0]]);
-    scorer.scoreBatch([{ prefix: trip.roads.slice(0, 3), dest: trip.roads[trip.roads.length - 1] }]);
+    await scorer.scoreBatch([{ prefix: trip.roads.slice(0, 3), dest: trip.roads[trip.roads.length - 1] }]);
     // Only the cached network embeddings stay alive.
     expect(tf.memory().numTensors).toBe(before + 2);
     scorer.dispose();

@@ -45,6 +45,31 @@ function trainer(): StudentTrainer {
 }
 
 describe('StudentTrainer async driver', () => {
+  it('counts finished micro-batches during a step, for the slow-backend progress line', async () => {
+    const t = trainer();
+    const seen: Array<{ done: number; total: number } | null> = [];
+    let value: { done: number; total: number } | null = null;
+    Object.defineProperty(t, 'microProgress', {
+      get: () => value,
+      set: (v: { done: number; total: number } | null) => {
+        value = v;
+        seen.push(v);
+      },
+    });
+    // Steps until one has several micro-batches (batch 16, micro-batches of 8; a short last batch has one).
+    for (let i = 0; i < t.stepsInEpoch; i++) {
+      seen.length = 0;
+      await t.stepAsync();
+      if ((seen[0]?.total ?? 0) > 1) break;
+    }
+    const total = seen[0]?.total ?? 0;
+    expect(total).toBeGreaterThan(1);
+    // 0 of n, 1 of n, …, n of n, then null once the step is over.
+    expect(seen).toEqual([...Array.from({ length: total + 1 }, (_, done) => ({ done, total })), null]);
+    expect(t.microProgress).toBeNull();
+    t.dispose();
+  });
+
   it('stepAsync and evaluateAsync match step and evaluate, across an epoch end, without leaking', async () => {
     const a = trainer();
     const b = trainer();

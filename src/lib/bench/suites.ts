@@ -200,7 +200,7 @@ export async function latencyBench(o: LatencyBenchOptions): Promise<LatencyRow[]
     try {
       // The parents are scored once, untimed: every timed call then extends cached parents by one
       // road, which is what each step of a search does.
-      inc.scoreBatch(queries.map((q) => ({ prefix: q.prefix.slice(0, -1), dest: q.dest })));
+      await inc.scoreBatch(queries.map((q) => ({ prefix: q.prefix.slice(0, -1), dest: q.dest })));
       const withFull = B <= (o.fullUpTo ?? Infinity);
       const variants: Record<string, () => unknown> = { teacher: teacherStep, student: () => inc.scoreBatch(queries) };
       if (withFull) variants.studentFull = () => full.scoreBatch(queries);

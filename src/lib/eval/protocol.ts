@@ -67,14 +67,14 @@ export class StudentGenScorer implements BatchScorer, StartTimeAware {
     this.startOf = startOf;
   }
 
-  scoreBatch(queries: StepQuery[]): StepScores[] {
+  scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
     let conflict = false;
     for (const q of queries) {
       const s = this.cachedStart.get(q.prefix[0]);
       if (s !== undefined && s !== this.startOf(q)) conflict = true;
     }
     if (conflict) {
-      this.inner.refresh();
+      this.inner.forgetPrefixes();
       this.cachedStart.clear();
       this.refreshes++;
     }

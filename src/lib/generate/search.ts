@@ -6,6 +6,12 @@
 export interface StepQuery {
   prefix: readonly number[];
   dest: number;
+  /**
+   * The prefix array of an earlier query that this one extends by one road, when the search has
+   * it: a scorer that caches per-prefix state finds the parent's state by identity instead of by
+   * comparing roads.
+   */
+  parent?: readonly number[];
 }
 
 /**
@@ -91,6 +97,8 @@ export function assignTimes(startUnix: number, stepSeconds: number[]): number[] 
 
 interface Hyp {
   roads: number[];
+  /** The parent hypothesis's roads (null for the origin). */
+  from: readonly number[] | null;
   logProb: number;
   /** null once a step came without a time prediction. */
   times: number[] | null;
@@ -121,6 +129,7 @@ async function scoreAll(scorer: BatchScorer, queries: StepQuery[]): Promise<Step
 function extend(h: Hyp, road: number, lp: number, dt: number | undefined): Hyp {
   return {
     roads: [...h.roads, road],
+    from: h.roads,
     logProb: lp,
     times: h.times && dt !== undefined ? [...h.times, dt] : null,
   };
@@ -149,7 +158,7 @@ export async function beamSearch(scorer: BatchScorer, ods: OD[], opts: BeamSearc
     nearestDist: number;
   }
   const states: State[] = ods.map((od) => {
-    const start: Hyp = { roads: [od.origin], logProb: 0, times: [] };
+    const start: Hyp = { roads: [od.origin], from: null, logProb: 0, times: [] };
     return {
       od,
       beams: [start],
@@ -164,7 +173,7 @@ export async function beamSearch(scorer: BatchScorer, ods: OD[], opts: BeamSearc
     if (live.length === 0) break;
     checkAbort(opts.signal);
     const queries: StepQuery[] = [];
-    for (const s of live) for (const b of s.beams) queries.push({ prefix: b.roads, dest: s.od.dest });
+    for (const s of live) for (const b of s.beams) queries.push(b.from ? { prefix: b.roads, dest: s.od.dest, parent: b.from } : { prefix: b.roads, dest: s.od.dest });
     const scores = await scoreAll(scorer, queries);
     checkAbort(opts.signal);
 
@@ -284,7 +293,7 @@ export async function bestFirstSearchMany(
   }
   const states: State[] = ods.map((od) => {
     const heap = new MaxHeap<Hyp>();
-    heap.push(0, { roads: [od.origin], logProb: 0, times: [] });
+    heap.push(0, { roads: [od.origin], from: null, logProb: 0, times: [] });
     return {
       od,
       heap,
@@ -298,7 +307,7 @@ export async function bestFirstSearchMany(
   });
   const finish = (s: State) => {
     // The origin is always popped first, so `nearest` is set once anything was popped.
-    s.result = toResult(s.nearest ?? { roads: [s.od.origin], logProb: 0, times: [] }, false);
+    s.result = toResult(s.nearest ?? { roads: [s.od.origin], from: null, logProb: 0, times: [] }, false);
   };
 
   for (let round = 0; ; round++) {
@@ -329,7 +338,7 @@ export async function bestFirstSearchMany(
     if (batch.length === 0) break;
     const scores = await scoreAll(
       scorer,
-      batch.map(({ s, node }) => ({ prefix: node.roads, dest: s.od.dest })),
+      batch.map(({ s, node }) => (node.from ? { prefix: node.roads, dest: s.od.dest, parent: node.from } : { prefix: node.roads, dest: s.od.dest })),
     );
     for (let i = 0; i < batch.length; i++) {
       const { s, node } = batch[i];

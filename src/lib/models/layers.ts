@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../train/variableNames';
+import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -402,6 +403,8 @@ export interface GraphTensors {
   edgeAttr?: tf.Tensor2D;
   edgeWeight?: tf.Tensor1D;
   inPad?: tf.Tensor2D;
+  /** Host copies of the edges (with self loops) and their attributes, for subgraphs. */
+  host: { src: Int32Array; dst: Int32Array; attr?: Float32Array; edgeDim?: number; weight?: Float32Array };
   dispose(): void;
 }
 
@@ -471,6 +474,28 @@ export function prepareGcnGraph(nNodes: number, src: Int32Array, dst: Int32Array
   return makeGraphTensors(nNodes, s, d, { weight: w });
 }
 
+/**
+ * GraphTensors over the edges `edges` of `g` (ids into g.host), with node ids renumbered by
+ * `local` (global id → local id, all endpoints must be mapped) on `nNodes` local nodes. No self
+ * loops are added: g's own are among its edges. GATv2 graphs only (edge attributes kept).
+ */
+export function subgraphTensors(g: GraphTensors, edges: Int32Array, local: Int32Array, nNodes: number): GraphTensors {
+  const { src, dst, attr, edgeDim } = g.host;
+  if (!attr || !edgeDim) throw new Error('subgraphTensors: a GATv2 graph (with edge attributes) is needed');
+  const E = edges.length;
+  const s = new Int32Array(E);
+  const d = new Int32Array(E);
+  const a = new Float32Array(E * edgeDim);
+  for (let i = 0; i < E; i++) {
+    const e = edges[i];
+    s[i] = local[src[e]];
+    d[i] = local[dst[e]];
+    if (s[i] < 0 || d[i] < 0) throw new Error(`subgraphTensors: edge ${e} has an endpoint outside the node set`);
+    for (let k = 0; k < edgeDim; k++) a[i * edgeDim + k] = attr[e * edgeDim + k];
+  }
+  return makeGraphTensors(nNodes, s, d, { attr: a, edgeDim });
+}
+
 function makeGraphTensors(
   nNodes: number,
   s: Int32Array,
@@ -500,6 +525,7 @@ function makeGraphTensors(
     edgeAttr,
     edgeWeight,
     inPad: inPadT,
+    host: { src: s, dst: d, attr: extra.attr, edgeDim: extra.edgeDim, weight: extra.weight },
     dispose() {
       src.dispose();
       dst.dispose();
@@ -518,9 +544,11 @@ function makeGraphTensors(
 export function segmentSum(x: tf.Tensor, ids: tf.Tensor1D, numSegments: number): tf.Tensor {
   const op = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const v = inputs[0] as tf.Tensor;
+    // Saved, not captured: a per-step subgraph's ids are freed with the forward scope.
+    (inputs[1] as tf.GradSaveFunc)([ids]);
     return {
       value: tf.unsortedSegmentSum(v, ids, numSegments),
-      gradFunc: (dy: tf.Tensor) => tf.gather(dy, ids),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0]),
     };
   });
   return op(x);
@@ -563,11 +591,17 @@ export function gatV2Params(store: ParamStore, name: string, inDim: number, outD
 /**
  * x [N, in] → [N, out]. score_e = att·LeakyReLU(W_l x_src + W_r x_dst + W_e a_e);
  * α = softmax over each node's incoming edges (self loop included); out_i = Σ α_e W_l x_src + b.
+ * `fused`: the edge part as one JS kernel on cpu/wasm (fusedGat.ts); composed ops elsewhere.
  */
-export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors): tf.Tensor2D {
+export function applyGatV2(p: GatV2Params, x: tf.Tensor2D, g: GraphTensors, fused = false): tf.Tensor2D {
   if (!g.edgeAttr) throw new Error('GATv2 needs edge attributes');
   const xl = applyDense(p.lin_l, x) as tf.Tensor2D;
   const xr = applyDense(p.lin_r, x) as tf.Tensor2D;
+  if (fused && fusedGatAvailable()) {
+    // One JS kernel for scores, edge softmax and messages (and one for their gradient): fusedGat.ts.
+    const agg = fusedGatV2(xl, xr, p.lin_edge.w as tf.Tensor2D, p.att, g.edgeAttr, g.src, g.dst, p.negativeSlope);
+    return tf.add(agg, p.bias) as tf.Tensor2D;
+  }
   const xlSrc = tf.gather(xl, g.src);
   const pre = tf.add(tf.add(xlSrc, tf.gather(xr, g.dst)), applyDense(p.lin_edge, g.edgeAttr));
   const scores = tf.reshape(matMulFast(tf.leakyRelu(pre, p.negativeSlope), p.att), [-1]);

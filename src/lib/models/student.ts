@@ -3,12 +3,14 @@
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
+import { StudentDecoder, type DecodeNode } from './studentDecoder';
 import { haversineM } from '../geo';
 import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {
   ParamStore,
   installFastKernels,
+  subgraphTensors,
   applyDense,
   applyGatV2,
   applyGcn,
@@ -137,6 +139,44 @@ export interface KvCache {
 /** What the navigator reads from a batch: the candidates of each step and the destination zone. */
 export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat'>;
 
+/** Speed levers of the forward/backward pass (same outputs up to float rounding). */
+export interface StudentKernelLevers {
+  /** The road graph's GATv2 edge part as one fused JS kernel on cpu/wasm (models/fusedGat.ts). */
+  fusedGat: boolean;
+  /** Position-wise layers of the trajectory encoder on real positions only, not on padding. */
+  packRows: boolean;
+  /**
+   * Training: the road encoder runs only on the batch's receptive field (the roads the batch reads
+   * and their in-neighbours up to gnnLayers hops; ~4k of 13.5k Porto roads and ~27k of 98k edges
+   * at batch 32). Other roads' embeddings cannot reach the loss, so loss and gradients are unchanged.
+   */
+  receptiveField: boolean;
+}
+
+/** Real positions of a padded batch: `positions` (b·T + i with i < length), and `rows`, their inverse (−1 on padding). */
+function packLayout(batch: StudentBatch): { positions: Int32Array; positionsT: tf.Tensor1D; rows: Int32Array } {
+  const { B, T, lengths } = batch;
+  let M = 0;
+  for (let b = 0; b < B; b++) M += Math.min(lengths[b], T);
+  const positions = new Int32Array(M);
+  const rows = new Int32Array(B * T).fill(-1);
+  let r = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Math.min(lengths[b], T); i++, r++) {
+      positions[r] = b * T + i;
+      rows[b * T + i] = r;
+    }
+  }
+  return { positions, positionsT: tf.tensor1d(positions, 'int32'), rows };
+}
+
+/** Packed rows [R, w] back to the padded layout [B·T, w], zeros at padding (rows[q] = −1). */
+function unpackRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  const R = x.shape[0];
+  const padded = tf.concat([x, tf.zeros([1, x.shape[1]])], 0);
+  return tf.gather(padded, tf.tensor1d(rows.map((r) => (r < 0 ? R : r)), 'int32')) as tf.Tensor2D;
+}
+
 /** Names of parameters that belong to the road/zone encoders. */
 export function isEncoderParam(name: string): boolean {
   return name.startsWith('road/') || name.startsWith('zone/');
@@ -151,9 +191,13 @@ export class Student {
   private readonly zoneGraph: GraphTensors;
   private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
   private frozen: EncodedNetwork | null = null;
+  /** Speed levers that leave the maths unchanged (issue 11; StudentTrainerOptions sets them). */
+  levers: StudentKernelLevers = { fusedGat: false, packRows: false, receptiveField: false };
+  /** Incoming edges of each road in the road graph (CSR over roadGraph.host), built on first use. */
+  private inEdges: { start: Int32Array; edges: Int32Array } | null = null;
 
-  // parameters
-  private readonly p: {
+  /** Parameters (read-only outside; the generation decoder, studentDecoder.ts, reads them). */
+  readonly p: {
     roadId: tf.Variable;
     roadLen: DenseParams;
     roadType: tf.Variable;
@@ -257,7 +301,8 @@ export class Student {
    * Road and zone embeddings. Trained encoders: call inside the loss function so gradients reach
    * the GNNs. Frozen encoders: computed once and cached (the caller must not dispose the result).
    */
-  encodeNetwork(): EncodedNetwork {
+  encodeNetwork(needed?: ArrayLike<number>): EncodedNetwork {
+    if (needed && this.levers.receptiveField && !this.config.freezeEncoders) return this.encodeReceptiveField(needed);
     if (this.config.freezeEncoders) {
       if (!this.frozen) {
         // Kept explicitly: the first call may happen inside a caller's tidy / variableGrads scope.
@@ -274,6 +319,94 @@ export class Student {
     return this.config.freezeEncoders;
   }
 
+  /** Incoming edge ids per road, from the prepared road graph (self loops included). */
+  private incoming(): { start: Int32Array; edges: Int32Array } {
+    if (!this.inEdges) {
+      const { dst } = this.roadGraph.host;
+      const start = new Int32Array(this.nRoads + 1);
+      for (let e = 0; e < dst.length; e++) start[dst[e] + 1]++;
+      for (let v = 0; v < this.nRoads; v++) start[v + 1] += start[v];
+      const fill = start.slice(0, this.nRoads);
+      const edges = new Int32Array(dst.length);
+      for (let e = 0; e < dst.length; e++) edges[fill[dst[e]]++] = e;
+      this.inEdges = { start, edges };
+    }
+    return this.inEdges;
+  }
+
+  /**
+   * encodeNetwork restricted to what the roads `needed` depend on (receptiveField lever). Layer l
+   * of the GATv2 stack only needs its output at S_l (S_L = needed) and reads its inputs at the
+   * sources of the edges into S_l, so S_{l−1} = S_l ∪ sources. The stack runs on the local node set
+   * S_0 with, per layer, only the edges into S_l; the output holds the needed roads' rows and zeros
+   * elsewhere (rows nobody reads). The zone encoder is small and runs in full.
+   */
+  private encodeReceptiveField(needed: ArrayLike<number>): EncodedNetwork {
+    const p = this.p;
+    const ri = this.roadInputs;
+    const { start, edges } = this.incoming();
+    const src = this.roadGraph.host.src;
+    const L = p.gat.length;
+    const inSet = new Uint8Array(this.nRoads);
+    let nodes: number[] = [];
+    for (let i = 0; i < needed.length; i++) {
+      const r = needed[i];
+      if (!inSet[r]) {
+        inSet[r] = 1;
+        nodes.push(r);
+      }
+    }
+    const outNodes = nodes.slice();
+    // Edges of layer l (from the last layer down), and the node set growing hop by hop.
+    const layerEdges: Int32Array[] = new Array<Int32Array>(L);
+    for (let l = L - 1; l >= 0; l--) {
+      const es: number[] = [];
+      const grown = nodes.slice();
+      for (const v of nodes) {
+        for (let k = start[v]; k < start[v + 1]; k++) {
+          const e = edges[k];
+          es.push(e);
+          const u = src[e];
+          if (!inSet[u]) {
+            inSet[u] = 1;
+            grown.push(u);
+          }
+        }
+      }
+      layerEdges[l] = Int32Array.from(es);
+      nodes = grown;
+    }
+    const local = new Int32Array(this.nRoads).fill(-1);
+    nodes.forEach((v, i) => (local[v] = i));
+    const ids = tf.tensor1d(Int32Array.from(nodes), 'int32');
+    let x = tf.concat(
+      [
+        embed(p.roadId, ids),
+        applyDense(p.roadLen, tf.gather(ri.len, ids)),
+        embed(p.roadType, tf.gather(ri.type, ids)),
+        applyDense(p.roadLon, tf.gather(ri.lon, ids)),
+        applyDense(p.roadLat, tf.gather(ri.lat, ids)),
+      ],
+      1,
+    ) as tf.Tensor2D;
+    p.gat.forEach((layer, l) => {
+      const g = subgraphTensors(this.roadGraph, layerEdges[l], local, nodes.length);
+      x = applyGatV2(layer, x, g, this.levers.fusedGat);
+      if (l < L - 1) x = tf.relu(x);
+      // The subgraph's tensors belong to the caller's scope (tidy / variableGrads), like every
+      // intermediate: the backward pass still needs them.
+    });
+    const rows = new Int32Array(this.nRoads).fill(nodes.length); // the zero row
+    for (const v of outNodes) rows[v] = local[v];
+    const road = tf.gather(tf.concat([x, tf.zeros([1, x.shape[1]])], 0), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+    let z = p.zoneEmb as tf.Tensor2D;
+    p.gcn.forEach((layer, l) => {
+      z = applyGcn(layer, z, this.zoneGraph);
+      if (l < p.gcn.length - 1) z = tf.relu(z);
+    });
+    return { road, zone: z };
+  }
+
   private computeEncoders(): EncodedNetwork {
     const p = this.p;
     const ri = this.roadInputs;
@@ -288,7 +421,7 @@ export class Student {
       1,
     ) as tf.Tensor2D;
     p.gat.forEach((layer, l) => {
-      x = applyGatV2(layer, x, this.roadGraph);
+      x = applyGatV2(layer, x, this.roadGraph, this.levers.fusedGat);
       if (l < p.gat.length - 1) x = tf.relu(x);
     });
     let z = p.zoneEmb as tf.Tensor2D;
@@ -304,13 +437,36 @@ export class Student {
    * values [B, H, T, dh] are pushed to it (for incremental decoding, see stepTrajectories).
    */
   encodeTrajectories(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): tf.Tensor3D {
+    const { B, T } = batch;
+    const D = trajDimOf(this.config);
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    return tf.reshape(rows ? unpackRows(states, rows) : states, [B, T, D]) as tf.Tensor3D;
+  }
+
+  /**
+   * The trajectory encoder's states as rows [R, D]: R = B·T (padded layout) or, with the packRows
+   * lever, only the real positions, `rows` then mapping each padded position b·T + i to its row
+   * (−1 for padding). The position-wise layers (fusion gate, LayerNorms, qkv, projection, MLP) run
+   * on the real positions only; attention needs the [B, T] layout and gets it by a gather.
+   */
+  private encodeStates(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): { states: tf.Tensor2D; rows: Int32Array | null } {
     const c = this.config;
     const p = this.p;
     const { B, T } = batch;
     const D = trajDimOf(c);
     const H = c.heads;
     const dh = D / H;
-    let x = tf.reshape(this.embedPositions(batch.roadIds, batch.zoneIds, batch.timeFeat, enc), [B, T, D]);
+    const packing = this.levers.packRows ? packLayout(batch) : null;
+    const rows = packing?.rows ?? null;
+    const pick = <A extends Int32Array | Float32Array>(a: A): A => {
+      if (!packing) return a;
+      const out = new (a.constructor as new (n: number) => A)(packing.positions.length);
+      packing.positions.forEach((q, r) => (out[r] = a[q]));
+      return out;
+    };
+    let x: tf.Tensor = this.embedPositions(pick(batch.roadIds), pick(batch.zoneIds), pick(batch.timeFeat), enc); // [R, D]
+    const toGrid = (t: tf.Tensor): tf.Tensor => (rows ? unpackRows(t as tf.Tensor2D, rows) : t); // [R, w] → [B·T, w]
+    const toRows = (t: tf.Tensor): tf.Tensor => (packing ? tf.gather(t, packing.positionsT) : t); // [B·T, w] → [R, w]
 
     const dist = tf.reshape(tf.tensor1d(batch.distMat), [B, 1, T, T]);
     const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
@@ -323,7 +479,7 @@ export class Student {
 
     for (const blk of p.blocks) {
       const h = applyLayerNorm(blk.ln1, x);
-      const qkv = applyDense(blk.qkv, h); // [B, T, 3D]
+      const qkv = tf.reshape(toGrid(applyDense(blk.qkv, h)), [B, T, 3 * D]);
       const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])) as tf.Tensor4D[];
       if (kv) {
         kv.k.push(k);
@@ -342,25 +498,31 @@ export class Student {
       const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
       const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
       const y = tf.add(matMulFast(att, v), relOut); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]);
+      const merged = toRows(tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, D]));
       x = tf.add(x, applyDense(blk.proj, merged));
       const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));
       x = tf.add(x, m);
     }
-    return x as tf.Tensor3D;
+    return { states: x as tf.Tensor2D, rows };
   }
 
   /** Input of the trajectory encoder per position: fused road/zone embedding ⊕ time embedding [n, D]. */
   private embedPositions(roadIds: Int32Array, zoneIds: Int32Array, timeFeat: Float32Array, enc: EncodedNetwork): tf.Tensor2D {
     const c = this.config;
     const p = this.p;
-    const r = tf.gather(enc.road, tf.tensor1d(roadIds, 'int32'));
-    const z = tf.gather(enc.zone, tf.tensor1d(zoneIds, 'int32'));
-    const gate = tf.sigmoid(applyDense(p.fuse2, gelu(applyDense(p.fuse1, tf.concat([r, z], 1)))));
-    const spatial = tf.add(r, tf.mul(gate, z));
+    const r = tf.gather(enc.road, tf.tensor1d(roadIds, 'int32')) as tf.Tensor2D;
+    const z = tf.gather(enc.zone, tf.tensor1d(zoneIds, 'int32')) as tf.Tensor2D;
+    const spatial = this.spatialEmbedding(r, z);
     const tIn = tf.mul(tf.reshape(tf.tensor1d(timeFeat), [-1, 1]), p.freqs);
     const temporal = tf.mul(tf.concat([tf.cos(tIn), tf.sin(tIn)], 1), Math.sqrt(1 / (2 * c.timeDim)));
     return tf.concat([spatial, temporal], 1) as tf.Tensor2D;
+  }
+
+  /** Fused road/zone embedding r + sigmoid(MLP([r, z]))·z of positions with road rows r and zone rows z. */
+  spatialEmbedding(r: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
+    const p = this.p;
+    const gate = tf.sigmoid(applyDense(p.fuse2, gelu(applyDense(p.fuse1, tf.concat([r, z], 1)))));
+    return tf.add(r, tf.mul(gate, z)) as tf.Tensor2D;
   }
 
   /**
@@ -419,9 +581,9 @@ export class Student {
 
   /** Logits and time predictions for every step of every trip in the batch. Call inside tf.tidy. */
   forward(batch: StudentBatch, enc: EncodedNetwork, kv?: KvCache): StudentOutput {
-    const D = trajDimOf(this.config);
-    const states = tf.reshape(this.encodeTrajectories(batch, enc, kv), [-1, D]);
-    const h = tf.gather(states, tf.tensor1d(batch.stepPos, 'int32')) as tf.Tensor2D; // [N, D]
+    const { states, rows } = this.encodeStates(batch, enc, kv);
+    const stepRows = rows ? batch.stepPos.map((q) => rows[q]) : batch.stepPos;
+    const h = tf.gather(states, tf.tensor1d(stepRows, 'int32')) as tf.Tensor2D; // [N, D]
     return this.navigate(h, batch, enc);
   }
 
@@ -481,59 +643,42 @@ export class Student {
 export interface StudentScorerOptions {
   /** Unix start time of a query's trip (its first road's entry); default 0. */
   startTime?: number | ((q: StepQuery) => number);
-  /** Queries per forward pass (bounds memory); default 512. */
+  /** Queries per forward pass of the full re-encoding path (bounds memory); default 512. */
   maxBatch?: number;
   /**
    * Incremental decoding (default true): a prefix whose parent (all but the last road) was scored
-   * before reuses the parent's cached keys/values and encodes only its new road. Same output as
-   * re-encoding the prefix (tests/generate/incremental.test.ts), O(L) instead of O(L²) per step.
+   * before is decoded from the parent's cached keys/values (StudentDecoder). Same routes as
+   * re-encoding every prefix in full (tests/generate/incremental.test.ts, portoRoutes.test.ts).
+   * False: every prefix is re-encoded in full (the reference path).
    */
   incremental?: boolean;
-  /** Memory for cached keys/values; the cache is cleared beyond it (default 256 MiB). */
-  kvBudgetBytes?: number;
+  /** Prefixes kept by their roads for callers that hand in fresh arrays (cleared beyond it; default 100,000). */
+  maxKeyed?: number;
   /** Multiplies the predicted hop seconds (generate/timeCalibration.ts; default 1). */
   timeScale?: number;
 }
 
-interface PrefixTimes {
-  /** Entry time of each prefix road. */
-  times: Float64Array;
-  cands: number[];
-  /** Predicted seconds from the last prefix road to each candidate. */
-  sec: Float64Array;
-}
-
-/**
- * Cached keys/values of one scored prefix, as a chain: its own position's key and value rows
- * ([layer][k, v][H·dh], host memory) and a link to its parent's entry. Host memory keeps the
- * tensor count flat and costs one small read-back per step (only the new rows); assembling a
- * prefix's [H, L, dh] block is the same O(L·D) copy a device-side gather would do.
- */
-interface KvEntry {
-  parent: KvEntry | null;
-  own: Float32Array;
-  /** Prefix length (positions in the chain). */
-  len: number;
-}
-
 /**
  * BatchScorer over a trained Student for beam / best-first search. The road and zone embeddings are
- * computed once (call refresh() after the weights change). Prefix entry times, which the
- * trajectory encoder needs, are rebuilt from the scorer's own earlier time predictions: the parent
- * prefix (all but the last road) was scored before, so the last road's entry time is the parent's
- * last time plus the predicted hop; unknown parents fall back to the start time with zero gaps.
- * With incremental decoding the parent's keys/values are reused too (see StudentScorerOptions).
+ * computed once (call refresh() after the weights change). Each scored prefix is a DecodeNode
+ * chained to its parent: its entry time (the parent's entry time plus the parent's predicted hop
+ * to this road; the trip's start time for the origin), its pair features, keys and values. A
+ * prefix whose parent is unknown gets the start time for every road (zero gaps) and is re-encoded
+ * in full, as are window crops whose first road falls on another (weekend) day than the trip start.
+ * Parents are found through the query's `parent` array (what the searches pass), else by roads.
  */
 export class StudentScorer implements BatchScorer {
   private enc: EncodedNetwork | null = null;
-  private readonly known = new Map<string, PrefixTimes>();
   private readonly maxBatch: number;
   private readonly incremental: boolean;
-  private readonly kvBudget: number;
-  private readonly kv = new Map<string, KvEntry>();
-  private kvBytes = 0;
-  /** Queries answered by the incremental path and by full re-encoding (for benchmarks and tests). */
-  readonly counts = { incremental: 0, full: 0 };
+  private readonly maxKeyed: number;
+  private readonly decoder: StudentDecoder;
+  private byArray = new WeakMap<readonly number[], DecodeNode>();
+  private readonly byKey = new Map<string, DecodeNode>();
+  /** Queries answered per path: incremental decoding, exact window recomputation, full re-encoding. */
+  readonly counts = { incremental: 0, window: 0, full: 0 };
+  /** Wall ms per phase of scoreBatch, accumulated (scripts/profile-generation.ts reads it). */
+  readonly phaseMs: Record<string, number> = {};
 
   constructor(
     private readonly student: Student,
@@ -543,7 +688,15 @@ export class StudentScorer implements BatchScorer {
   ) {
     this.maxBatch = opts.maxBatch ?? 512;
     this.incremental = opts.incremental ?? true;
-    this.kvBudget = opts.kvBudgetBytes ?? 256 * 2 ** 20;
+    this.maxKeyed = opts.maxKeyed ?? 100_000;
+    const dims = { roadDim: roadDimOf(student.config), trajDim: trajDimOf(student.config) };
+    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims);
+  }
+
+  private tick(phase: string, t0: number): number {
+    const t = performance.now();
+    this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + (t - t0);
+    return t;
   }
 
   refresh(): void {
@@ -552,13 +705,19 @@ export class StudentScorer implements BatchScorer {
       this.enc.zone.dispose();
     }
     this.enc = null;
-    this.known.clear();
-    this.clearKv();
+    this.decoder.reset();
+    this.forgetPrefixes();
   }
 
-  private clearKv(): void {
-    this.kv.clear();
-    this.kvBytes = 0;
+  /** Positions the decoder encoded (incremental queries, distinct window positions). */
+  get decodedRows(): { incremental: number; window: number } {
+    return this.decoder.rows;
+  }
+
+  /** Drops every scored prefix (their times depend on the start times; the weights are unchanged). */
+  forgetPrefixes(): void {
+    this.byArray = new WeakMap();
+    this.byKey.clear();
   }
 
   private encoded(): EncodedNetwork {
@@ -578,58 +737,74 @@ export class StudentScorer implements BatchScorer {
     return typeof st === 'function' ? st(q) : (st ?? 0);
   }
 
-  private timesOf(q: StepQuery, key: string, parentKey: string | null): Float64Array {
+  /** The query's prefix as a node (new, unscored), chained to its parent's node when known. */
+  private nodeOf(q: StepQuery): DecodeNode {
     const L = q.prefix.length;
-    const own = this.known.get(key);
-    if (own) return own.times;
-    if (parentKey !== null) {
-      const parent = this.known.get(parentKey);
-      if (parent) {
-        const idx = parent.cands.indexOf(q.prefix[L - 1]);
-        const out = new Float64Array(L);
-        out.set(parent.times);
-        out[L - 1] = parent.times[L - 2] + (idx >= 0 ? parent.sec[idx] : 0);
-        return out;
-      }
+    const road = q.prefix[L - 1];
+    if (L === 1) {
+      const start = this.startOf(q);
+      return this.decoder.makeNode(null, road, start, start);
     }
-    return new Float64Array(L).fill(this.startOf(q));
+    let parent = q.parent ? this.byArray.get(q.parent) : undefined;
+    if (!parent) parent = this.byKey.get(q.prefix.slice(0, -1).join(','));
+    if (parent?.cands && parent.sec) {
+      const idx = parent.cands.indexOf(road);
+      return this.decoder.makeNode(parent, road, parent.time + (idx >= 0 ? parent.sec[idx] : 0), parent.start);
+    }
+    // Unknown parent: every road entered at the start time (zero gaps).
+    const start = this.startOf(q);
+    let node: DecodeNode | null = null;
+    for (const r of q.prefix) node = this.decoder.makeNode(node, r, start, start);
+    return node!;
   }
 
-  scoreBatch(queries: StepQuery[]): StepScores[] {
-    if (this.known.size > 200_000) {
-      this.known.clear();
-      this.clearKv();
-    }
-    if (this.kvBytes > this.kvBudget) this.clearKv();
+  async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
+    if (this.byKey.size > this.maxKeyed) this.byKey.clear();
+    let t = performance.now();
     const out: StepScores[] = new Array<StepScores>(queries.length);
-    const keys = queries.map((q) => q.prefix.join(','));
-    const parentKeys = queries.map((q) => (q.prefix.length > 1 ? q.prefix.slice(0, -1).join(',') : null));
-    const times = queries.map((q, i) => this.timesOf(q, keys[i], parentKeys[i]));
-    // Incremental groups by parent length; everything else is re-encoded in full.
-    const groups = new Map<number, number[]>();
-    const full: number[] = [];
+    const nodes = queries.map((q) => this.nodeOf(q));
     queries.forEach((q, i) => {
-      const pk = parentKeys[i];
-      const entry = this.incremental && pk !== null && q.prefix.length <= this.ctx.maxLen ? this.kv.get(pk) : undefined;
-      if (entry) {
-        const g = groups.get(entry.len) ?? [];
-        g.push(i);
-        groups.set(entry.len, g);
-      } else full.push(i);
+      this.byArray.set(q.prefix, nodes[i]);
+      if (!q.parent) this.byKey.set(q.prefix.join(','), nodes[i]);
     });
-    for (let s = 0; s < full.length; s += this.maxBatch) this.scoreFull(full.slice(s, s + this.maxBatch), queries, keys, parentKeys, times, out);
-    for (const idx of groups.values()) {
-      for (let s = 0; s < idx.length; s += this.maxBatch) this.scoreIncremental(idx.slice(s, s + this.maxBatch), queries, keys, parentKeys, times, out);
+    const W = this.ctx.maxLen;
+    const fast: number[] = [];
+    const full: number[] = [];
+    nodes.forEach((n, i) => {
+      let ok = this.incremental;
+      if (ok && n.depth <= W) ok = n.parent === null || n.parent.kv !== null;
+      else if (ok) {
+        let first: DecodeNode = n;
+        for (let j = 1; j < W; j++) first = first.parent!;
+        ok = isWeekendUtc(first.time) === isWeekendUtc(n.start);
+      }
+      (ok ? fast : full).push(i);
+    });
+    t = this.tick('nodes', t);
+    if (fast.length > 0) {
+      await this.decoder.prepare(this.encoded());
+      t = this.tick('prepare', t);
+      const items = fast.map((i) => ({ node: nodes[i], dest: queries[i].dest }));
+      const res = await this.decoder.score(items);
+      fast.forEach((i, j) => (out[i] = res[j]));
+      for (const i of fast) this.counts[nodes[i].depth <= W ? 'incremental' : 'window']++;
     }
+    for (let s = 0; s < full.length; s += this.maxBatch) await this.scoreFull(full.slice(s, s + this.maxBatch), queries, nodes, out);
     this.counts.full += full.length;
-    this.counts.incremental += queries.length - full.length;
     return out;
   }
 
-  /** Re-encodes whole prefixes (buildQueryBatch + forward) and keeps their keys/values. */
-  private scoreFull(idx: number[], queries: StepQuery[], keys: string[], parentKeys: (string | null)[], times: Float64Array[], out: StepScores[]): void {
-    const inputs: QueryInput[] = idx.map((i) => ({ prefix: queries[i].prefix, dest: queries[i].dest, times: times[i] }));
+  /** Re-encodes whole prefixes (buildQueryBatch + forward); fills the keys/values of uncropped chains. */
+  private async scoreFull(idx: number[], queries: StepQuery[], nodes: DecodeNode[], out: StepScores[]): Promise<void> {
+    let t = performance.now();
+    const chains = idx.map((i) => {
+      const chain: DecodeNode[] = [];
+      for (let a: DecodeNode | null = nodes[i]; a; a = a.parent) chain.push(a);
+      return chain.reverse();
+    });
+    const inputs: QueryInput[] = idx.map((i, b) => ({ prefix: queries[i].prefix, dest: queries[i].dest, times: chains[b].map((n) => n.time) }));
     const { batch, cands } = buildQueryBatch(this.ctx, inputs);
+    t = this.tick('full.build', t);
     const enc = this.encoded();
     const nL = this.student.config.layers;
     const keep = this.incremental;
@@ -638,150 +813,40 @@ export class StudentScorer implements BatchScorer {
       const o = this.student.forward(batch, enc, keep ? kv : undefined);
       return [tf.logSoftmax(o.logits), o.timePred, ...kv.k, ...kv.v];
     });
+    const vals = await Promise.all(res.map((r) => r.data() as Promise<Float32Array>));
+    tf.dispose(res);
+    t = this.tick('full.forward', t);
     if (keep) {
-      // Entries for every position of each prefix (its ancestors too: the chain needs them).
-      const kvals = res.slice(2).map((t) => t.dataSync() as Float32Array);
+      // Keys/values for every position of each uncropped prefix (children then extend it incrementally).
       const T = batch.T;
       const H = this.student.config.heads;
-      const dh = trajDimOf(this.student.config) / H;
-      idx.forEach((i, b) => {
-        const q = queries[i];
-        if (q.prefix.length > this.ctx.maxLen) return; // cropped: positions shifted, never extended
-        let parent: KvEntry | null = null;
-        for (let j = 0; j < q.prefix.length; j++) {
-          const key = j === q.prefix.length - 1 ? keys[i] : j === q.prefix.length - 2 && parentKeys[i] !== null ? parentKeys[i]! : q.prefix.slice(0, j + 1).join(',');
-          const existing = this.kv.get(key);
-          if (existing && j < q.prefix.length - 1) {
-            parent = existing;
-            continue;
-          }
-          const own = new Float32Array(2 * nL * H * dh);
-          kvals.forEach((vals, t) => {
-            // t < nL: keys of layer t; t ≥ nL: values of layer t − nL. Layout [layer][k, v][H·dh].
-            const layer = t % nL;
-            const kind = t < nL ? 0 : 1;
+      const D = trajDimOf(this.student.config);
+      const dh = D / H;
+      idx.forEach((_, b) => {
+        const chain = chains[b];
+        if (chain.length > this.ctx.maxLen) return; // cropped: positions shifted
+        chain.forEach((node, j) => {
+          if (node.kv) return;
+          const kv = new Float32Array(2 * nL * D);
+          for (let tIdx = 0; tIdx < 2 * nL; tIdx++) {
+            // tIdx < nL: keys of layer tIdx; tIdx ≥ nL: values of layer tIdx − nL. Layout [layer][k, v][D].
+            const layer = tIdx % nL;
+            const kind = tIdx < nL ? 0 : 1;
+            const src = vals[2 + tIdx];
             for (let h = 0; h < H; h++) {
-              const src = ((b * H + h) * T + j) * dh;
-              own.set(vals.subarray(src, src + dh), (layer * 2 + kind) * H * dh + h * dh);
+              const o = ((b * H + h) * T + j) * dh;
+              kv.set(src.subarray(o, o + dh), (layer * 2 + kind) * D + h * dh);
             }
-          });
-          const entry: KvEntry = { parent, own, len: j + 1 };
-          this.kv.set(key, entry);
-          this.kvBytes += own.byteLength + 64;
-          parent = entry;
-        }
+          }
+          node.kv = kv;
+        });
       });
     }
-    tf.dispose(res.slice(2));
-    this.readOut(res[0], res[1], batch.C, idx, cands, keys, times, out);
-  }
-
-  /** Encodes only the last road of each prefix on top of its parent's cached keys/values. */
-  private scoreIncremental(
-    idx: number[],
-    queries: StepQuery[],
-    keys: string[],
-    parentKeys: (string | null)[],
-    times: Float64Array[],
-    out: StepScores[],
-  ): void {
-    const ctx = this.ctx;
-    const { zones, features } = this.derived;
-    const cen = features.centroid;
-    const B = idx.length;
-    const entries = idx.map((i) => this.kv.get(parentKeys[i] as string) as KvEntry);
-    const Lp = entries[0].len;
-    const L1 = Lp + 1;
-    const roadIds = new Int32Array(B);
-    const zoneIds = new Int32Array(B);
-    const timeFeat = new Float32Array(B);
-    const distRow = new Float32Array(B * L1);
-    const gapRow = new Float32Array(B * L1);
-    const steps = idx.map((i) => {
-      const q = queries[i];
-      return stepCandidates(ctx, q.prefix[q.prefix.length - 1], q.dest);
-    });
-    const C = Math.max(1, ...steps.map((st) => st.cands.length));
-    const nav: NavigatorInput = {
-      N: B,
-      C,
-      destZone: new Int32Array(B),
-      candIds: new Int32Array(B * C),
-      candMask: new Float32Array(B * C),
-      candFeat: new Float32Array(B * C * 2),
-    };
-    idx.forEach((i, b) => {
-      const q = queries[i];
-      const t = times[i];
-      const r = q.prefix[Lp];
-      roadIds[b] = r;
-      zoneIds[b] = zones.roadZone[r];
-      timeFeat[b] = timeOfDayFeature(t[Lp], isWeekendUtc(t[0]));
-      const pi: [number, number] = [cen[2 * r], cen[2 * r + 1]];
-      for (let j = 0; j <= Lp; j++) {
-        const rj = q.prefix[j];
-        distRow[b * L1 + j] = Math.min(haversineM(pi, [cen[2 * rj], cen[2 * rj + 1]]), ctx.distClipM) / ctx.distClipM;
-        gapRow[b * L1 + j] = Math.min(Math.abs(t[Lp] - t[j]) / 60, ctx.gapClipMin) / ctx.gapClipMin;
-      }
-      nav.destZone[b] = zones.roadZone[q.dest];
-      const st = steps[b];
-      for (let c = 0; c < st.cands.length; c++) {
-        nav.candIds[b * C + c] = st.cands[c];
-        nav.candMask[b * C + c] = 1;
-        nav.candFeat[(b * C + c) * 2] = st.dis[c];
-        nav.candFeat[(b * C + c) * 2 + 1] = st.ang[c];
-      }
-    });
-    const enc = this.encoded();
-    const nL = this.student.config.layers;
-    const H = this.student.config.heads;
-    const dh = trajDimOf(this.student.config) / H;
-    const HD = H * dh;
-    // Past keys/values [B, H, Lp, dh] per layer, assembled from the parents' chains.
-    const past: Float32Array[] = [];
-    for (let t = 0; t < 2 * nL; t++) past.push(new Float32Array(B * H * Lp * dh));
-    entries.forEach((e, b) => {
-      let cur: KvEntry | null = e;
-      for (let j = Lp - 1; j >= 0 && cur; j--, cur = cur.parent) {
-        for (let layer = 0; layer < nL; layer++) {
-          for (let kind = 0; kind < 2; kind++) {
-            const dst = past[kind * nL + layer];
-            const o = (layer * 2 + kind) * HD;
-            for (let h = 0; h < H; h++) dst.set(cur.own.subarray(o + h * dh, o + (h + 1) * dh), ((b * H + h) * Lp + j) * dh);
-          }
-        }
-      }
-    });
-    const res = tf.tidy(() => {
-      const shape: [number, number, number, number] = [B, H, Lp, dh];
-      const pastKv: KvCache = { k: past.slice(0, nL).map((a) => tf.tensor4d(a, shape)), v: past.slice(nL).map((a) => tf.tensor4d(a, shape)) };
-      const next: KvCache = { k: [], v: [] };
-      const h = this.student.stepTrajectories({ roadIds, zoneIds, timeFeat, distRow, gapRow }, enc, pastKv, next);
-      const o = this.student.navigate(h, nav, enc);
-      return [tf.logSoftmax(o.logits), o.timePred, ...next.k, ...next.v];
-    });
-    const rowsKv = res.slice(2).map((t) => t.dataSync() as Float32Array); // [B, H, 1, dh] each
-    tf.dispose(res.slice(2));
-    idx.forEach((i, b) => {
-      if (queries[i].prefix.length > ctx.maxLen) return;
-      const own = new Float32Array(2 * nL * HD);
-      rowsKv.forEach((vals, t) => {
-        const layer = t % nL;
-        const kind = t < nL ? 0 : 1;
-        own.set(vals.subarray(b * HD, (b + 1) * HD), (layer * 2 + kind) * HD);
-      });
-      this.kv.set(keys[i], { parent: entries[b], own, len: L1 });
-      this.kvBytes += own.byteLength + 64;
-    });
-    this.readOut(res[0], res[1], C, idx, steps.map((st) => st.cands), keys, times, out);
-  }
-  private readOut(lp: tf.Tensor, tp: tf.Tensor, C: number, idx: number[], cands: number[][], keys: string[], times: Float64Array[], out: StepScores[]): void {
-    const lpv = lp.dataSync() as Float32Array;
-    const tpv = tp.dataSync() as Float32Array;
-    lp.dispose();
-    tp.dispose();
+    const lpv = vals[0];
+    const tpv = vals[1];
     const { timeMean, timeStd } = this.derived;
     const timeScale = this.opts.timeScale ?? 1;
+    const C = batch.C;
     idx.forEach((i, b) => {
       const m = cands[b].length;
       const logProbs = new Float64Array(m);
@@ -790,9 +855,11 @@ export class StudentScorer implements BatchScorer {
         logProbs[c] = lpv[b * C + c];
         timeSec[c] = timeScale * Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
       }
-      this.known.set(keys[i], { times: times[i], cands: cands[b], sec: timeSec });
+      nodes[i].cands = cands[b];
+      nodes[i].sec = timeSec;
       out[i] = { candidates: cands[b], logProbs, timeSec };
     });
+    this.tick('full.readOut', t);
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@
 // count stays flat across steps.
 import * as tf from '@tensorflow/tfjs';
 import { canonicalName } from './variableNames';
+import { fusedAdamWAvailable, fusedAdamWUpdate } from './fusedAdamW';
 
 export interface OptimConfig {
   lr: number;
@@ -91,6 +92,8 @@ export class AdamW {
   private readonly slots = new Map<string, Slot>();
   private count = 0;
   cfg: OptimConfig;
+  /** Training lever `fusedAdamW`: one JS kernel per variable on cpu/wasm (fusedAdamW.ts). */
+  fused = false;
 
   constructor(vars: tf.Variable[], cfg: OptimConfig, decayMask: (v: tf.Variable) => boolean = decayMatricesOnly) {
     this.cfg = { ...cfg };
@@ -176,8 +179,17 @@ export class AdamW {
       const clip = clipping ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : null;
       const out: tf.Tensor[] = [];
       const flags: tf.Tensor[] = [];
+      const fused = this.fused && fusedAdamWAvailable();
+      const clipT = fused ? (clip ?? tf.scalar(1)) : null;
       for (const name of names) {
         const slot = this.slots.get(name) as Slot;
+        if (clipT) {
+          const decayFactor = slot.decay && weightDecay > 0 ? 1 - lr * weightDecay : 1;
+          const [w, m, v, bad] = fusedAdamWUpdate(slot.variable, slot.m, slot.v, grads[name], clipT, { beta1, beta2, bc1, bc2, eps, lr, decayFactor });
+          flags.push(bad);
+          out.push(w, m, v);
+          continue;
+        }
         const g = clip ? tf.mul(grads[name], clip) : grads[name];
         const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));

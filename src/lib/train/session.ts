@@ -346,6 +346,11 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
   }
 
   /** When the step in progress began (Date.now()), or null between steps. */
+  /** Micro-batches of the step in progress done so far, or null between steps. */
+  get microProgress(): { done: number; total: number } | null {
+    return this.trainer.microProgress;
+  }
+
   get stepSince(): number | null {
     return this.run.stepSince;
   }

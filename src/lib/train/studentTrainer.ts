@@ -1,58 +1,36 @@
-// Student (HOSER) training loop, vanilla or distilled (seed 000 Alg. 1, eq. 9; DESIGN §4.2–4.3).
-//
-//   L = CE(navigator logits, next road)            mean over steps whose next road is a candidate
-//     + α · mean |pred − true| / max(true, 1)       time head at the true candidate, de-normalised
-//                                                   log1p-seconds (HOSER), mean over timed steps
-//     + λ · L_KL(τ)                                  distilled mode only (train/distill.ts)
+// Student (HOSER) training loop, vanilla or distilled (seed 000 Alg. 1, eq. 9; DESIGN §4.2–4.3):
+// options, batches per epoch, the optimiser step, epochs, early stopping, the NaN guard and the
+// state for checkpoints. Its parts live beside it:
+//   studentLoss.ts   the loss (CE + α·time + λ·KL) of one micro-batch
+//   teacherProbs.ts  the teacher's candidate probabilities per trip, cached (the teacher is frozen)
+//   studentEval.ts   validation (accuracy, chance level, decision-step NLL)
+//   deviceTask.ts    device reads as generators, run with sync (cpu/wasm) or async reads (webgpu)
+//   trainingLevers.ts  speed levers that leave the maths unchanged (issue 11)
 //
 // One call to step() = one optimiser update over `batchSize` trips, split into micro-batches whose
-// gradients are accumulated. Each micro-batch's loss parts are sums divided by the whole batch's
-// counts (known on the CPU before any tensor work), so accumulation gives exactly the gradient of
-// the full-batch loss.
-//
-// Teacher outputs: the teacher is frozen and deterministic, so its candidate probabilities for a
-// training trip never change. By default they are computed once per trip (on first use, or all at
-// once with precomputeTeacher) and cached as a Float32Array aligned with that trip's candidates;
-// the loss is identical to recomputing them every epoch (cacheTeacher: false does that).
-//
-// Device reads. Every routine that needs values back from the device (losses, teacher outputs,
-// the optimiser's norm check, weight snapshots, validation) is written once as a generator that
-// yields its reads (DeviceTask) and is driven either synchronously (dataSync: step, evaluate) or
-// asynchronously (await data(): stepAsync, evaluateAsync). The async drivers are required on
-// webgpu: tfjs-webgpu's dataSync goes through an OffscreenCanvas copy that, in a worker on
-// Chromium, returns zeros and leaves the device unusable (later mapAsync calls fail).
+// gradients are accumulated; the loss parts are full-batch fractions, so accumulation gives exactly
+// the gradient of the full-batch loss.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
-import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG, type EncodedNetwork } from '../models/student';
-import { teacherRoadCells, type TeacherConfig } from '../models/teacher';
+import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/student';
 import { makeRng, shuffleInPlace } from '../random';
-import { distillationLoss } from './distill';
+import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
-import {
-  DEFAULT_BATCH_OPTIONS,
-  buildBatch,
-  prepareTrip,
-  prepareTrips,
-  prepareWholeTrips,
-  tripTeacherWindows,
-  windowChunks,
-  type BatchContext,
-  type PreparedTrip,
-  type StudentBatch,
-} from './studentBatch';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from './studentBatch';
+import { evaluateTask, type EvalResult } from './studentEval';
+import { klRowCount, lossParts, type Counts } from './studentLoss';
+import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
+import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 
-/** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
-export interface NextCellTeacher {
-  /** [rows, vocab] next-cell probabilities given the last w cells of each prefix. */
-  nextCellProbs(windows: number[][]): tf.Tensor2D;
-  /** Teacher tokenisation (TeacherModel.cfg): collapsed repeats, ψ anchor, destination first. */
-  cfg?: Pick<TeacherConfig, 'collapse' | 'anchor' | 'destination'>;
-}
+// Moved out of this module; re-exported for its importers.
+export { runTaskAsync, runTaskSync, type DeviceAnswer, type DeviceIo, type DeviceTask } from './deviceTask';
+export type { EvalResult } from './studentEval';
+export type { NextCellTeacher } from './teacherProbs';
 
 export type TrainMode = 'vanilla' | 'distilled';
 
-export interface StudentTrainerOptions {
+export interface StudentTrainerOptions extends TrainingLevers {
   mode: TrainMode;
   /** Distillation weight λ, temperature τ and teacher window w (thesis optimum 0.0014, 4.37, 7). */
   lambda: number;
@@ -119,6 +97,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   patience: 0,
   bucketWindow: 8,
   preparedCacheTrips: 20_000,
+  ...TRAINING_LEVERS_ON,
 };
 
 /** Loss terms and training accuracy, as reported per step and averaged per epoch. */
@@ -151,22 +130,6 @@ export interface StudentStepMetrics extends StepCore {
   done: boolean;
 }
 
-export interface EvalResult {
-  valAcc: number;
-  valChanceAcc: number;
-  valCe: number;
-  /** Validation steps counted (named apart from EpochRecord.steps, the optimiser steps). */
-  valSteps: number;
-  /**
-   * The same accuracy and chance level restricted to decision steps (≥ 2 candidates). Most steps
-   * on an OSM network have a single way on, which inflates both numbers above; these do not.
-   */
-  valAccDecision: number;
-  valChanceAccDecision: number;
-  /** Mean NLL over decision steps: what selects the best epoch (lower is better). */
-  valNllDecision: number;
-  decisionSteps: number;
-}
 
 export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   epoch: number;
@@ -174,62 +137,6 @@ export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   seconds: number;
 }
 
-/** A request from a DeviceTask: the values of some tensors, or one optimiser update. */
-export type DeviceIo = { read: tf.Tensor[] } | { update: tf.NamedTensorMap };
-/** Values of the tensors read (in order), or the optimiser's result. */
-export type DeviceAnswer = Array<ArrayLike<number>> | StepResult;
-/** A routine that needs device values, written once for the sync and the async driver. */
-export type DeviceTask<T> = Generator<DeviceIo, T, DeviceAnswer>;
-
-/** The optimiser update without a synchronous read, when AdamW offers one. */
-interface AsyncStepOptimizer {
-  stepAsync?(grads: tf.NamedTensorMap): Promise<StepResult>;
-}
-
-/** Runs a DeviceTask with dataSync reads (cpu, wasm; not webgpu). */
-export function runTaskSync<T>(task: DeviceTask<T>, optimizer?: AdamW): T {
-  let r = task.next(undefined as unknown as DeviceAnswer);
-  try {
-    while (!r.done) {
-      const io = r.value;
-      let answer: DeviceAnswer;
-      if ('read' in io) answer = io.read.map((t) => t.dataSync());
-      else if (optimizer) answer = optimizer.step(io.update);
-      else throw new Error('this task needs an optimiser');
-      r = task.next(answer);
-    }
-  } catch (e) {
-    task.return(undefined as unknown as T); // runs the task's finally blocks (tensor disposal)
-    throw e;
-  }
-  return r.value;
-}
-
-/** Runs a DeviceTask with asynchronous reads (any backend; the only safe way on webgpu). */
-export async function runTaskAsync<T>(task: DeviceTask<T>, optimizer?: AdamW): Promise<T> {
-  let r = task.next(undefined as unknown as DeviceAnswer);
-  try {
-    while (!r.done) {
-      const io = r.value;
-      let answer: DeviceAnswer;
-      if ('read' in io) answer = await Promise.all(io.read.map((t) => t.data() as Promise<ArrayLike<number>>));
-      else if (optimizer) {
-        const o = optimizer as AdamW & AsyncStepOptimizer;
-        answer = o.stepAsync ? await o.stepAsync(io.update) : o.step(io.update);
-      } else throw new Error('this task needs an optimiser');
-      r = task.next(answer);
-    }
-  } catch (e) {
-    task.return(undefined as unknown as T);
-    throw e;
-  }
-  return r.value;
-}
-
-/** Yields one read request and returns the values (typed helper for `yield*`). */
-function* readValues(tensors: tf.Tensor[]): DeviceTask<Array<ArrayLike<number>>> {
-  return (yield { read: tensors }) as Array<ArrayLike<number>>;
-}
 
 export interface StudentTrainerInit {
   network: RoadNetwork;
@@ -245,12 +152,6 @@ export interface StudentTrainerInit {
   candidateTeacher?: ReadonlyMap<string, Float32Array>;
   options?: Partial<StudentTrainerOptions>;
   studentConfig?: Partial<StudentConfig>;
-}
-
-interface Counts {
-  ce: number;
-  time: number;
-  kl: number;
 }
 
 interface Running {
@@ -290,11 +191,9 @@ export class StudentTrainer {
   private readonly preparedCache: Map<number, PreparedTrip> | null;
   private readonly valTrips: Trajectory[];
   private valPrepared: PreparedTrip[] | null = null;
-  private readonly teacher?: NextCellTeacher;
-  private readonly candidateTeacher?: ReadonlyMap<string, Float32Array>;
   /** Ids of init.train, by PreparedTrip.index. */
   private readonly trainIds: string[];
-  private readonly teacherCache = new Map<number, Float32Array>();
+  private readonly teacherProbs: TeacherProbs;
   private readonly vars: tf.Variable[];
   private readonly stepsPerEpoch: number;
   private epoch = 0;
@@ -305,6 +204,7 @@ export class StudentTrainer {
   private bestWeights: Record<string, Float32Array> | null = null;
   /** Weights after the last finished epoch; read lazily (first step) so the constructor reads nothing. */
   private lastGood: Record<string, Float32Array> | null = null;
+  private readonly phaseMs: Record<string, number> = {};
 
   constructor(init: StudentTrainerInit) {
     this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
@@ -312,9 +212,8 @@ export class StudentTrainer {
     if (o.mode === 'distilled' && !init.teacher && !init.candidateTeacher) throw new Error('distilled mode needs a teacher');
     if (!(o.batchSize >= 1) || !(o.microBatch >= 1)) throw new Error('batchSize and microBatch must be ≥ 1');
     this.derived = init.derived;
-    this.teacher = init.teacher;
-    this.candidateTeacher = init.candidateTeacher;
     this.trainIds = init.train.map((t) => t.id);
+    this.teacherProbs = new TeacherProbs(init.derived, this.trainIds, () => this.opts, init.teacher, init.candidateTeacher);
     this.ctx = {
       network: init.network,
       derived: init.derived,
@@ -338,6 +237,7 @@ export class StudentTrainer {
       { ...DEFAULT_STUDENT_CONFIG, ...init.studentConfig, freezeEncoders: o.freezeEncoders },
       o.seed,
     );
+    this.student.levers = { fusedGat: o.fusedGat, packRows: o.packRows, receptiveField: o.receptiveField };
     this.vars = this.student.trainableVariables();
     this.stepsPerEpoch = Math.ceil(this.trainTrips.length / o.batchSize);
     const optCfg = withSchedule(
@@ -346,8 +246,16 @@ export class StudentTrainer {
       o.warmupRatio,
     );
     this.optimizer = new AdamW(this.vars, optCfg, (v) => this.student.store.decayOf(v));
+    this.optimizer.fused = o.fusedAdamW;
     this.batches = this.epochBatches(0);
     this.running = freshRunning();
+  }
+
+  /** Switches speed levers between steps (the benchmark times one trainer under each setting). */
+  setLevers(l: Partial<TrainingLevers>): void {
+    Object.assign(this.opts, l);
+    this.student.levers = { fusedGat: this.opts.fusedGat, packRows: this.opts.packRows, receptiveField: this.opts.receptiveField };
+    this.optimizer.fused = this.opts.fusedAdamW;
   }
 
   get currentEpoch(): number {
@@ -405,75 +313,7 @@ export class StudentTrainer {
   // Teacher
 
   private get distilling(): boolean {
-    return this.opts.mode === 'distilled' && this.opts.lambda > 0 && (this.teacher !== undefined || this.candidateTeacher !== undefined);
-  }
-
-  /** The road-level teacher's probabilities for one trip, checked against its candidates. */
-  private candidateProbs(p: PreparedTrip): Float32Array {
-    const id = this.trainIds[p.index];
-    const probs = this.candidateTeacher?.get(id);
-    if (!probs) throw new Error(`the candidate teacher has no probabilities for train trip ${id}`);
-    const n = p.candOffset[p.steps];
-    if (probs.length !== n) throw new Error(`the candidate teacher has ${probs.length} values for trip ${id}, which has ${n} candidates`);
-    return probs;
-  }
-
-  /** Teacher probability at every candidate's cell, per trip, aligned with PreparedTrip.cands. */
-  private *teacherProbsTask(trips: PreparedTrip[]): DeviceTask<Float32Array[]> {
-    if (this.candidateTeacher) return trips.map((p) => this.candidateProbs(p));
-    const out: Float32Array[] = new Array(trips.length);
-    const missing: number[] = [];
-    trips.forEach((p, i) => {
-      const hit = this.opts.cacheTeacher ? this.teacherCache.get(p.index) : undefined;
-      if (hit) out[i] = hit;
-      else missing.push(i);
-    });
-    if (missing.length === 0) return out;
-    const teacher = this.teacher as NextCellTeacher;
-    const collapse = teacher.cfg?.collapse ?? false;
-    const roadCell = teacherRoadCells(teacher.cfg, this.derived.grid);
-    // Flatten all steps of the missing trips, then run the teacher in chunks of rows.
-    const windows: number[][] = [];
-    const rowTrip: number[] = [];
-    const rowStep: number[] = [];
-    for (const i of missing) {
-      const p = trips[i];
-      out[i] = new Float32Array(p.candOffset[p.steps]);
-      tripTeacherWindows(p, roadCell, this.opts.window, collapse, teacher.cfg?.destination).forEach((w, s) => {
-        windows.push(w);
-        rowTrip.push(i);
-        rowStep.push(s);
-      });
-    }
-    for (const [r0, r1] of windowChunks(windows, Math.max(1, this.opts.teacherChunk))) {
-      const flatIdx: number[] = [];
-      const dest: Array<[number, number]> = [];
-      let V = 0;
-      const picked = tf.tidy(() => {
-        const probs = teacher.nextCellProbs(windows.slice(r0, r1));
-        V = probs.shape[1];
-        for (let r = r0; r < r1; r++) {
-          const p = trips[rowTrip[r]];
-          const s = rowStep[r];
-          for (let c = p.candOffset[s]; c < p.candOffset[s + 1]; c++) {
-            flatIdx.push((r - r0) * V + roadCell[p.cands[c]]);
-            dest.push([rowTrip[r], c]);
-          }
-        }
-        return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flatIdx, 'int32'));
-      });
-      let vals: ArrayLike<number>;
-      try {
-        [vals] = yield* readValues([picked]);
-      } finally {
-        picked.dispose();
-      }
-      dest.forEach(([ti, c], j) => {
-        out[ti][c] = vals[j];
-      });
-    }
-    if (this.opts.cacheTeacher) for (const i of missing) this.teacherCache.set(trips[i].index, out[i]);
-    return out;
+    return this.opts.mode === 'distilled' && this.opts.lambda > 0 && this.teacherProbs.available;
   }
 
   /** Fills the teacher cache for every training trip (optional; otherwise filled lazily). */
@@ -484,90 +324,15 @@ export class StudentTrainer {
     for (let i = 0; i < n; i += per) {
       const chunk: PreparedTrip[] = [];
       for (let k = i; k < Math.min(n, i + per); k++) chunk.push(this.preparedTrain(k));
-      runTaskSync(this.teacherProbsTask(chunk));
+      runTaskSync(this.teacherProbs.tripsTask(chunk));
       onProgress?.(Math.min(n, i + per), n);
     }
   }
 
   get teacherCacheSize(): number {
-    return this.teacherCache.size;
+    return this.teacherProbs.size;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Loss
-
-  /** [N*C] teacher probabilities for a batch built from `trips`. */
-  private *batchTeacherProbs(batch: StudentBatch, trips: PreparedTrip[]): DeviceTask<Float32Array> {
-    const per = yield* this.teacherProbsTask(trips);
-    const out = new Float32Array(batch.N * batch.C);
-    let n = 0;
-    trips.forEach((p, b) => {
-      for (let s = 0; s < p.steps; s++, n++) {
-        const o = p.candOffset[s];
-        const m = p.candOffset[s + 1] - o;
-        out.set(per[b].subarray(o, o + m), n * batch.C);
-      }
-    });
-    return out;
-  }
-
-  private klRowCount(batch: StudentBatch): number {
-    let rows = 0;
-    for (let n = 0; n < batch.N; n++) {
-      if (this.opts.lastStepOnly && batch.lastStep[n] === 0) continue;
-      if (batch.candMask[n * batch.C] > 0) rows++;
-    }
-    return rows;
-  }
-
-  /**
-   * Loss parts of one micro-batch as sums divided by the full batch's `totals`. Returns the total
-   * and the (kept) parts: ce, time, kl as full-batch contributions, and the count of correct steps.
-   */
-  private lossParts(
-    batch: StudentBatch,
-    enc: EncodedNetwork,
-    teacherProbs: Float32Array | null,
-    totals: Counts,
-  ): { total: tf.Scalar; ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } {
-    const o = this.opts;
-    const { N, C } = batch;
-    const { logits, timePred } = this.student.forward(batch, enc);
-    const labels = tf.tensor1d(batch.label, 'int32');
-    const labelMask = tf.tensor1d(batch.labelMask);
-    const oneHot = tf.oneHot(labels, C).toFloat();
-    const logp = tf.logSoftmax(logits);
-    const nll = tf.neg(tf.sum(tf.mul(logp, oneHot), 1));
-    const ce = tf.div(tf.sum(tf.mul(nll, labelMask)), Math.max(1, totals.ce)) as tf.Scalar;
-
-    const { timeMean, timeStd } = this.derived;
-    const predT = tf.add(tf.mul(tf.sum(tf.mul(timePred, oneHot), 1), timeStd), timeMean);
-    const trueT = tf.add(tf.mul(tf.tensor1d(batch.timeLabel), timeStd), timeMean);
-    const ape = tf.div(tf.abs(tf.sub(predT, trueT)), tf.maximum(trueT, 1));
-    const time = tf.div(tf.sum(tf.mul(ape, tf.tensor1d(batch.timeMask))), Math.max(1, totals.time)) as tf.Scalar;
-
-    let kl: tf.Scalar = tf.scalar(0);
-    if (teacherProbs && totals.kl > 0) {
-      const rows = this.klRowCount(batch);
-      if (rows > 0) {
-        const mean = distillationLoss({
-          teacherProbs: tf.tensor2d(teacherProbs, [N, C]),
-          studentLogits: logits,
-          candidateMask: tf.tensor2d(batch.candMask, [N, C]),
-          tau: o.tau,
-          lastStepOnly: o.lastStepOnly,
-          rowIsLast: tf.tensor1d(batch.lastStep),
-          scaleTauSquared: !o.noTauSquared,
-        });
-        kl = tf.mul(mean, rows / totals.kl) as tf.Scalar;
-      }
-    }
-    let total = tf.add(ce, tf.mul(time, o.alpha));
-    if (teacherProbs) total = tf.add(total, tf.mul(kl, o.lambda));
-    const hit = tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32');
-    const correct = tf.sum(tf.mul(hit, labelMask)) as tf.Scalar;
-    return { total: total as tf.Scalar, ce, time, kl, correct };
-  }
 
   // -------------------------------------------------------------------------------------------
   // Training
@@ -582,6 +347,9 @@ export class StudentTrainer {
     return runTaskAsync(this.stepTask(), this.optimizer);
   }
 
+  /** Micro-batches of the step in progress done so far (null between steps): progress on a slow backend. */
+  microProgress: { done: number; total: number } | null = null;
+
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     const t0 = now();
@@ -590,21 +358,25 @@ export class StudentTrainer {
     if (!this.lastGood) this.lastGood = yield* this.weightsTask();
     const idx = this.batches[this.cursor];
     this.cursor += 1;
+    let tp = now();
     const trips = idx.map((i) => this.preparedTrain(i));
+    tp = this.phase('prepareTrips', tp);
 
     const micro: PreparedTrip[][] = [];
     for (let i = 0; i < trips.length; i += o.microBatch) micro.push(trips.slice(i, i + o.microBatch));
     const batches = micro.map((m) => buildBatch(this.ctx, m));
+    tp = this.phase('buildBatch', tp);
     const totals: Counts = { ce: 0, time: 0, kl: 0 };
     for (const b of batches) {
       totals.ce += b.nValid;
       for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
-      totals.kl += this.distilling ? this.klRowCount(b) : 0;
+      totals.kl += this.distilling ? klRowCount(b, o.lastStepOnly) : 0;
     }
     const teacherProbs: Array<Float32Array | null> = [];
     for (let i = 0; i < batches.length; i++) {
-      teacherProbs.push(this.distilling ? yield* this.batchTeacherProbs(batches[i], micro[i]) : null);
+      teacherProbs.push(this.distilling ? yield* this.teacherProbs.batchTask(batches[i], micro[i]) : null);
     }
+    tp = this.phase('teacher', tp);
 
     const acc = new GradAccumulator();
     const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
@@ -614,20 +386,27 @@ export class StudentTrainer {
     const scalars: tf.Tensor[] = [];
     let grads: tf.NamedTensorMap = {};
     try {
-      batches.forEach((batch, i) => {
+      this.microProgress = { done: 0, total: batches.length };
+      for (const [i, batch] of batches.entries()) {
         let parts: tf.Scalar[] = [];
         const { value, grads: g } = tf.variableGrads(() => {
-          const enc = this.student.encodeNetwork();
-          const r = this.lossParts(batch, enc, teacherProbs[i], totals);
+          const enc = this.student.encodeNetwork(batchRoads(batch));
+          const r = lossParts(this.student, this.derived, o, batch, enc, teacherProbs[i], totals);
           parts = [r.ce, r.time, r.kl, r.correct].map((t) => tf.keep(t));
           return tf.mul(r.total, scale) as tf.Scalar;
         }, this.vars);
         acc.add(g);
         tf.dispose(g);
         scalars.push(value, ...parts);
-      });
+        // With several micro-batches, wait for each one so that the count a slow backend shows is
+        // work finished, not merely queued (one scalar read; a single micro-batch needs none).
+        if (batches.length > 1) yield* readValues([value]);
+        this.microProgress = { done: i + 1, total: batches.length };
+      }
       grads = acc.take();
+      tp = this.phase('forwardBackward', tp);
       const vals = yield* readValues(scalars);
+      tp = this.phase('readLosses', tp);
       for (let i = 0; i < batches.length; i++) {
         const [total, ce, time, kl, correct] = vals.slice(5 * i, 5 * i + 5).map((v) => v[0]);
         sums.total += total / scale;
@@ -653,6 +432,7 @@ export class StudentTrainer {
     } finally {
       tf.dispose(grads);
     }
+    this.phase('optimizer', tp);
     if (!finite) yield* this.guard(`non-finite ${Number.isFinite(sums.total) ? 'gradients' : 'loss'} at step ${this.steps + 1}`);
 
     const trainAcc = totals.ce > 0 ? sums.correct / totals.ce : 0;
@@ -669,6 +449,7 @@ export class StudentTrainer {
     let epochEnd: EpochRecord | undefined;
     if (finite && this.cursor >= this.batches.length) epochEnd = yield* this.finishEpoch();
     const secs = Math.max(1e-9, (now() - t0) / 1000);
+    this.microProgress = null;
     return {
       step: this.steps,
       epoch: epochOfStep,
@@ -685,6 +466,18 @@ export class StudentTrainer {
       epochEnd,
       done: this.done,
     };
+  }
+
+  /** Adds the time since `t0` to a phase of the step; returns now. */
+  private phase(name: string, t0: number): number {
+    const t = now();
+    this.phaseMs[name] = (this.phaseMs[name] ?? 0) + (t - t0);
+    return t;
+  }
+
+  /** Milliseconds spent so far in each phase of step() (host-side breakdown for profiling). */
+  phaseTimes(): Record<string, number> {
+    return { ...this.phaseMs };
   }
 
   private idleMetrics(): StudentStepMetrics {
@@ -799,65 +592,7 @@ export class StudentTrainer {
     // Validation scores whole trips (no cropping), in length order so batches pad little.
     const whole = (): PreparedTrip[] => prepareWholeTrips(this.ctx, trips).sort((a, b) => a.steps - b.steps);
     const prepared = trips === this.valTrips ? (this.valPrepared ??= whole()) : whole();
-    const ctx = { ...this.ctx, maxLen: Number.MAX_SAFE_INTEGER };
-    let correct = 0;
-    let steps = 0;
-    let chance = 0;
-    let ceSum = 0;
-    let decCorrect = 0;
-    let decSteps = 0;
-    let decChance = 0;
-    let decNll = 0;
-    const cached = this.student.encodedIsCached;
-    const enc = cached ? this.student.encodeNetwork() : tf.tidy(() => this.student.encodeNetwork());
-    try {
-      for (let i = 0; i < prepared.length; i += batchTrips) {
-        const trips = prepared.slice(i, i + batchTrips);
-        const batch = buildBatch(ctx, trips);
-        const [pred, nll] = tf.tidy(() => {
-          const { logits } = this.student.forward(batch, enc);
-          const lp = tf.logSoftmax(logits);
-          const oh = tf.oneHot(tf.tensor1d(batch.label, 'int32'), batch.C).toFloat();
-          return [tf.argMax(logits, 1), tf.neg(tf.sum(tf.mul(lp, oh), 1))];
-        });
-        let pv: ArrayLike<number>;
-        let nv: ArrayLike<number>;
-        try {
-          [pv, nv] = yield* readValues([pred, nll]);
-        } finally {
-          tf.dispose([pred, nll]);
-        }
-        for (let n = 0; n < batch.N; n++) {
-          if (batch.labelMask[n] === 0) continue;
-          steps++;
-          if (pv[n] === batch.label[n]) correct++;
-          ceSum += nv[n];
-          let m = 0;
-          for (let c = 0; c < batch.C; c++) m += batch.candMask[n * batch.C + c];
-          chance += 1 / m;
-          if (m >= 2) {
-            decSteps++;
-            decChance += 1 / m;
-            decNll += nv[n];
-            if (pv[n] === batch.label[n]) decCorrect++;
-          }
-        }
-      }
-    } finally {
-      if (!cached) tf.dispose([enc.road, enc.zone]);
-    }
-    const d = Math.max(1, steps);
-    const dd = Math.max(1, decSteps);
-    return {
-      valAcc: correct / d,
-      valChanceAcc: chance / d,
-      valCe: ceSum / d,
-      valSteps: steps,
-      valAccDecision: decCorrect / dd,
-      valChanceAccDecision: decChance / dd,
-      valNllDecision: decSteps > 0 ? decNll / decSteps : NaN,
-      decisionSteps: decSteps,
-    };
+    return yield* evaluateTask(this.student, this.ctx, prepared, batchTrips);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -893,8 +628,16 @@ export class StudentTrainer {
   dispose(): void {
     this.optimizer.dispose();
     this.student.dispose();
-    this.teacherCache.clear();
+    this.teacherProbs.clear();
   }
+}
+
+/** Every road id the batch reads from the road encodings (positions and candidates, padding included). */
+function batchRoads(batch: StudentBatch): Int32Array {
+  const out = new Int32Array(batch.roadIds.length + batch.candIds.length);
+  out.set(batch.roadIds);
+  out.set(batch.candIds, batch.roadIds.length);
+  return out;
 }
 
 function freshRunning(): Running {

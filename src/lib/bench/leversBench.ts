@@ -1,0 +1,81 @@
+// Training speed levers (issue 11 item 3): one trainer at the shipped recipe (small student,
+// batch 32, maxLen 64, vanilla) steps the same batch under every lever setting, side by side in
+// interleaved rounds: all levers off (the baseline), all on, and all on but one (what that lever
+// is worth). One trainer for all settings: the levers change how a step is computed, not what,
+// so the work per step is the same whatever the weights are at that moment.
+import type { Derived } from '../data/derivedTypes';
+import type { Dataset } from '../data/types';
+import { STUDENT_PRESETS, type StudentConfig } from '../models/student';
+import { StudentTrainer } from '../train/studentTrainer';
+import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../train/trainingLevers';
+import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';
+import { compare, ratioOf, throughput, type TimingOptions } from './timing';
+
+export interface LeversBenchOptions {
+  dataset: Dataset;
+  derived: Derived;
+  batch: number;
+  maxLen?: number;
+  studentConfig?: Partial<StudentConfig>;
+  seed?: number;
+  timing?: TimingOptions;
+}
+
+export interface LeversBenchResult {
+  batch: number;
+  maxLen: number;
+  /** Mean prediction steps per trip of the batch (after cropping at maxLen), and the padded length T. */
+  meanStepsPerTrip: number;
+  stepMs: Record<string, TimingReport>;
+  tripsPerSec: Record<string, number>;
+  /** Paired per-round ratio allOff / allOn step time: the speed-up. */
+  speedup: RatioReport;
+  /** Per lever: paired ratio (all on but this lever) / (all on) step time; 1 = worth nothing. */
+  leverWorth: Record<string, RatioReport>;
+}
+
+export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchResult> {
+  const maxLen = o.maxLen ?? 64;
+  const trips = sampleTrips(o.dataset.splits.train, o.batch, o.seed ?? 7);
+  const trainer = new StudentTrainer({
+    network: o.dataset.network,
+    derived: o.derived,
+    train: trips,
+    options: { mode: 'vanilla', batchSize: o.batch, microBatch: o.batch, maxLen, epochs: 1_000_000, seed: 42, ...TRAINING_LEVERS_OFF },
+    studentConfig: { ...STUDENT_PRESETS.small, ...o.studentConfig },
+  });
+  const settings: Record<string, TrainingLevers> = { allOff: TRAINING_LEVERS_OFF, allOn: TRAINING_LEVERS_ON };
+  for (const name of TRAINING_LEVER_NAMES) settings[`allOnBut_${name}`] = { ...TRAINING_LEVERS_ON, [name]: false };
+  const stepWith = (l: TrainingLevers) => (): void => {
+    trainer.setLevers(l);
+    trainer.step();
+  };
+  try {
+    // Warm-up: every code path once (kernels, JIT, the batch's prepared trips).
+    stepWith(TRAINING_LEVERS_OFF)();
+    stepWith(TRAINING_LEVERS_ON)();
+    const cmp = await compare(
+      Object.fromEntries(Object.entries(settings).map(([k, l]) => [k, stepWith(l)])) as Record<string, () => void>,
+      { ...o.timing, warmup: 0 },
+    );
+    const stepMs: Record<string, TimingReport> = {};
+    const tripsPerSec: Record<string, number> = {};
+    for (const k of Object.keys(settings)) {
+      stepMs[k] = timingReport(cmp.timings[k]);
+      tripsPerSec[k] = throughput(cmp.timings[k], trips.length).median;
+    }
+    const leverWorth: Record<string, RatioReport> = {};
+    for (const name of TRAINING_LEVER_NAMES) leverWorth[name] = ratioReport(ratioOf(cmp, `allOnBut_${name}`, 'allOn'));
+    return {
+      batch: trips.length,
+      maxLen,
+      meanStepsPerTrip: trips.reduce((a, t) => a + Math.min(t.roads.length, maxLen + 1) - 1, 0) / trips.length,
+      stepMs,
+      tripsPerSec,
+      speedup: ratioReport(ratioOf(cmp, 'allOff', 'allOn')),
+      leverWorth,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}

@@ -1,0 +1,245 @@
+// A GATv2 layer (layers.ts applyGatV2) as one fused JS kernel for the cpu and wasm backends, with
+// its gradient as a second fused kernel (issue 11 item 3, training lever `fusedGat`).
+//
+// Why. Profiled on a batch-32 training step of the shipped small student, the road graph's GATv2
+// (13,478 nodes, 98,514 edges with self loops, width 64) was most of the step: every op of the
+// composed layer (two [E, 64] gathers, the edge projection, adds, LeakyReLU, the score matmul, the
+// edge softmax, the message product, the segment sum) materialises an [E, 64] tensor, and its
+// backward does the same again (Greater/Select for LeakyReLU, segment sums for the gathers,
+// transposes for the [E, 2]·[2, 64] edge projection). Here one pass over the edges computes the
+// scores, one the softmax, one the messages; the backward needs three passes and keeps nothing
+// per edge but α. Same maths as applyGatV2 (float32 values, float64 softmax sums), so losses agree
+// to ~1e-6 (tests/train/trainingLevers.test.ts).
+//
+// Inputs: xl = lin_l(x) and xr = lin_r(x) [N, F] (their dense layers stay tfjs ops), the raw edge
+// attributes ea [E, A] with lin_edge's weight we [A, F] (no bias), att [F], src/dst [E] int32.
+// Output [N, F] = Σ_{e: s→d} α_e xl[s] (the layer's bias is added outside). webgpu/webgl have no
+// such kernel: fusedGatAvailable() says so and applyGatV2 then uses the composed ops.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+
+const FWD = 'TrajDistillGatV2';
+const BWD = 'TrajDistillGatV2Grad';
+
+interface KernelBackend {
+  readSync(dataId: object): ArrayLike<number> | unknown;
+  makeOutput?(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+  makeTensorInfo?(shape: number[], dtype: 'float32', values?: Float32Array): TensorInfo;
+}
+
+function output(backendName: 'cpu' | 'wasm', b: KernelBackend, shape: number[], values: Float32Array): TensorInfo {
+  if (backendName === 'wasm' && b.makeOutput) return b.makeOutput(shape, 'float32', undefined, values);
+  if (backendName === 'cpu' && b.makeTensorInfo) return b.makeTensorInfo(shape, 'float32', values);
+  throw new Error(`fused GATv2: unsupported backend ${backendName}`);
+}
+
+interface GatArrays {
+  xl: Float32Array;
+  xr: Float32Array;
+  ea: Float32Array;
+  we: Float32Array;
+  att: Float32Array;
+  src: Int32Array;
+  dst: Int32Array;
+  N: number;
+  F: number;
+  A: number;
+  E: number;
+  slope: number;
+}
+
+/** ea·we [E, F]: the edge projection (lin_edge without bias), computed once per call. */
+function edgeProjection(g: GatArrays): Float32Array {
+  const { ea, we, E, F, A } = g;
+  const out = new Float32Array(E * F);
+  for (let e = 0; e < E; e++) {
+    const o = e * F;
+    for (let a = 0; a < A; a++) {
+      const v = ea[e * A + a];
+      if (v === 0) continue;
+      const w = a * F;
+      for (let f = 0; f < F; f++) out[o + f] += v * we[w + f];
+    }
+  }
+  return out;
+}
+
+/** Forward values: out [N, F] and α [E]. Exported for tests. */
+export function gatV2Forward(g: GatArrays): { out: Float32Array; alpha: Float32Array } {
+  const { xl, xr, att, src, dst, N, F, E, slope } = g;
+  const ew = edgeProjection(g);
+  const score = new Float64Array(E);
+  const nodeMax = new Float64Array(N).fill(-Infinity);
+  for (let e = 0; e < E; e++) {
+    const s = src[e] * F;
+    const d = dst[e] * F;
+    const o = e * F;
+    let sc = 0;
+    for (let f = 0; f < F; f++) {
+      const p = xl[s + f] + xr[d + f] + ew[o + f];
+      sc += att[f] * (p > 0 ? p : p * slope);
+    }
+    score[e] = sc;
+    const n = dst[e];
+    if (sc > nodeMax[n]) nodeMax[n] = sc;
+  }
+  const denom = new Float64Array(N);
+  for (let e = 0; e < E; e++) {
+    const ex = Math.exp(score[e] - nodeMax[dst[e]]);
+    score[e] = ex;
+    denom[dst[e]] += ex;
+  }
+  const alpha = new Float32Array(E);
+  const out = new Float32Array(N * F);
+  for (let e = 0; e < E; e++) {
+    const a = score[e] / denom[dst[e]];
+    alpha[e] = a;
+    const s = src[e] * F;
+    const d = dst[e] * F;
+    for (let f = 0; f < F; f++) out[d + f] += a * xl[s + f];
+  }
+  return { out, alpha };
+}
+
+/** Gradients of Σ dy·out with respect to xl, xr, we and att. Exported for tests. */
+export function gatV2Backward(g: GatArrays, alpha: Float32Array, dy: Float32Array): { dxl: Float32Array; dxr: Float32Array; dwe: Float32Array; datt: Float32Array } {
+  const { xl, xr, ea, att, src, dst, N, F, A, E, slope } = g;
+  const ew = edgeProjection(g);
+  const dxl = new Float32Array(N * F);
+  const dxr = new Float32Array(N * F);
+  const dwe = new Float64Array(A * F);
+  const datt = new Float64Array(F);
+  // dα_e = dy[d]·xl[s]; the message path adds α_e dy[d] to xl[s].
+  const dAlpha = new Float64Array(E);
+  const weighted = new Float64Array(N); // Σ_{e into d} α_e dα_e
+  for (let e = 0; e < E; e++) {
+    const s = src[e] * F;
+    const d = dst[e] * F;
+    const a = alpha[e];
+    let dot = 0;
+    for (let f = 0; f < F; f++) {
+      const y = dy[d + f];
+      dot += y * xl[s + f];
+      dxl[s + f] += a * y;
+    }
+    dAlpha[e] = dot;
+    weighted[dst[e]] += a * dot;
+  }
+  const dpre = new Float32Array(F);
+  for (let e = 0; e < E; e++) {
+    const ds = alpha[e] * (dAlpha[e] - weighted[dst[e]]); // softmax backward
+    if (ds === 0) continue;
+    const s = src[e] * F;
+    const d = dst[e] * F;
+    const o = e * F;
+    for (let f = 0; f < F; f++) {
+      const p = xl[s + f] + xr[d + f] + ew[o + f];
+      const pos = p > 0;
+      datt[f] += ds * (pos ? p : p * slope);
+      const dp = ds * att[f] * (pos ? 1 : slope);
+      dpre[f] = dp;
+      dxl[s + f] += dp;
+      dxr[d + f] += dp;
+    }
+    for (let k = 0; k < A; k++) {
+      const v = ea[e * A + k];
+      if (v === 0) continue;
+      const w = k * F;
+      for (let f = 0; f < F; f++) dwe[w + f] += v * dpre[f];
+    }
+  }
+  return { dxl, dxr, dwe: Float32Array.from(dwe), datt: Float32Array.from(datt) };
+}
+
+function asF32(v: unknown): Float32Array {
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+}
+
+function asI32(v: unknown): Int32Array {
+  return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+}
+
+function arraysOf(b: KernelBackend, inputs: Record<string, TensorInfo>, slope: number): GatArrays {
+  const read = (t: TensorInfo): Float32Array => asF32(b.readSync(t.dataId));
+  const readInt = (t: TensorInfo): Int32Array => asI32(b.readSync(t.dataId));
+  const [N, F] = inputs.xl.shape;
+  const [E, A] = inputs.ea.shape;
+  return { xl: read(inputs.xl), xr: read(inputs.xr), ea: read(inputs.ea), we: read(inputs.we), att: read(inputs.att), src: readInt(inputs.src), dst: readInt(inputs.dst), N, F, A, E, slope };
+}
+
+function forwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
+  return {
+    kernelName: FWD,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as KernelBackend;
+      const g = arraysOf(b, inputs as Record<string, TensorInfo>, (attrs as { slope: number }).slope);
+      const { out, alpha } = gatV2Forward(g);
+      return [output(backendName, b, [g.N, g.F], out), output(backendName, b, [g.E], alpha)];
+    },
+  };
+}
+
+function backwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
+  return {
+    kernelName: BWD,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as KernelBackend;
+      const ins = inputs as Record<string, TensorInfo>;
+      const g = arraysOf(b, ins, (attrs as { slope: number }).slope);
+      const r = gatV2Backward(g, asF32(b.readSync(ins.alpha.dataId)), asF32(b.readSync(ins.dy.dataId)));
+      return [
+        output(backendName, b, [g.N, g.F], r.dxl),
+        output(backendName, b, [g.N, g.F], r.dxr),
+        output(backendName, b, [g.A, g.F], r.dwe),
+        output(backendName, b, [g.F], r.datt),
+      ];
+    },
+  };
+}
+
+let installed = false;
+
+/** Registers the two kernels for cpu and wasm (idempotent). */
+export function installFusedGatKernels(): void {
+  if (installed) return;
+  installed = true;
+  for (const name of ['cpu', 'wasm'] as const) {
+    tf.registerKernel(forwardKernel(name));
+    tf.registerKernel(backwardKernel(name));
+  }
+}
+
+/** True when the active backend has the fused kernels (cpu, wasm). */
+export function fusedGatAvailable(): boolean {
+  installFusedGatKernels();
+  return tf.getKernel(FWD, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Σ_{e: s→d} softmax_d(att·LeakyReLU(xl[s] + xr[d] + ea_e·we)) · xl[s], as one kernel with a fused
+ * gradient for xl, xr, we and att (src, dst and ea are constants of the graph).
+ */
+export function fusedGatV2(xl: tf.Tensor2D, xr: tf.Tensor2D, we: tf.Tensor2D, att: tf.Tensor, ea: tf.Tensor2D, src: tf.Tensor1D, dst: tf.Tensor1D, slope: number): tf.Tensor2D {
+  installFusedGatKernels();
+  const attFlat = tf.reshape(att, [-1]);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [l, r, w, a] = args as tf.Tensor[];
+    const save = args[4] as tf.GradSaveFunc;
+    const [out, alpha] = tf.engine().runKernel(FWD, { xl: l, xr: r, ea, we: w, att: a, src, dst }, { slope }) as unknown as tf.Tensor[];
+    // The graph's tensors are saved too: a caller's per-step subgraph (receptive-field lever) is
+    // freed with the forward scope, before the backward pass runs.
+    save([l, r, w, a, alpha, ea, src, dst]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sl, sr, sw, sa, sAlpha, sEa, sSrc, sDst] = saved;
+        const grads = tf.engine().runKernel(BWD, { xl: sl, xr: sr, ea: sEa, we: sw, att: sa, src: sSrc, dst: sDst, alpha: sAlpha, dy }, { slope }) as unknown as tf.Tensor[];
+        return grads;
+      },
+    };
+  });
+  const out = op(xl, xr, we, attFlat) as tf.Tensor2D;
+  return out;
+}

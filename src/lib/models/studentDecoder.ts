@@ -1,0 +1,556 @@
+// Fast incremental decoding of the Student for route search (issue 11). Same mathematics as
+// Student.stepTrajectories + Student.navigate, arranged for many small queries per step:
+// - every per-road quantity is computed once per network and kept in host memory: the fused
+//   road/zone embedding, the navigator's key part of each candidate road (its embedding through
+//   nav/k plus the constant part of the metric embeddings) and the time head's candidate branch
+//   (a scalar per road, since timeOut is linear after the GELU);
+// - the dense layers (qkv, proj, MLP) run as one device matmul per layer for all rows of a step;
+// - attention runs on the host over the cached key/value rows of each prefix's chain of ancestors
+//   (no [B, H, L, dh] assembly, no padding to the longest prefix);
+// - the navigator's additive attention and the time head run on the host over the real candidates
+//   only.
+// Prefixes longer than the window W (the checkpoint's maxLen) see only their last W roads, as the
+// model was trained and as the full re-encoding path does. The window moves with every step and
+// the encoder has two or more layers, so the deeper layers' keys and values change when the window
+// moves: a sliding cache would change the answers. Instead the window is recomputed exactly from
+// cached per-position inputs and pair features, once per distinct (position, window start) of the
+// step, so beams that share their history share that work.
+import * as tf from '@tensorflow/tfjs';
+import type { Derived } from '../data/derivedTypes';
+import { haversineM } from '../geo';
+import type { StepScores } from '../generate/search';
+import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../train/studentBatch';
+import { applyLayerNorm, gelu } from './layers';
+// Types only: student.ts imports this module (its StudentScorer drives the decoder).
+import type { EncodedNetwork, Student } from './student';
+
+/** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
+export interface DecodeNode {
+  readonly parent: DecodeNode | null;
+  readonly road: number;
+  /** Roads in the prefix (origin = 1). */
+  readonly depth: number;
+  /** Entry time of this node's road and of the trip's first road, unix seconds. */
+  readonly time: number;
+  readonly start: number;
+  /**
+   * Pair features between this position and the previous min(depth, W) − 1 positions, itself last
+   * (0): clipped, normalised centroid distance and entry-time gap (the encoder's relative bias).
+   */
+  readonly dist: Float32Array;
+  readonly gap: Float32Array;
+  /** Keys and values of every block for this position, [layer][k, v][D]; set when scored with depth ≤ W. */
+  kv: Float32Array | null;
+  /** Candidates and predicted seconds to each (the children's entry times); set when scored. */
+  cands: number[] | null;
+  sec: Float64Array | null;
+  /**
+   * First-block attention scores of this position against the n − 1 positions before it and
+   * itself, [head][distance back], as a window computed them. They do not depend on where the
+   * window starts (the first block's queries and keys are per-position), so the windows of later
+   * steps, which start later, reuse them; only the softmax over the shorter key range is redone.
+   */
+  raw0: { raw: Float64Array; n: number } | null;
+}
+
+interface RelParams {
+  kw0: Float32Array;
+  kw1: Float32Array;
+  kb: Float32Array;
+  vw0: Float32Array;
+  vw1: Float32Array;
+  vb: Float32Array;
+}
+
+interface HostTables {
+  /** [nRoads, roadDim] fused road/zone embedding (the spatial half of the encoder input). */
+  spatial: Float32Array;
+  freqs: Float32Array;
+  rel: RelParams[];
+  /** [nRoads, navDim] candidate key without the metric terms; uDis/uAng multiply the metrics. */
+  navKey: Float32Array;
+  uDis: Float32Array;
+  uAng: Float32Array;
+  /** [nZones, navDim] destination-zone part of the navigator query. */
+  zoneQ: Float32Array;
+  navV: Float32Array;
+  /** [nRoads] candidate-branch contribution of the time head. */
+  timeCand: Float32Array;
+}
+
+/** Where a query's keys come from: `n` key rows at kArr[t][kOff[t]…], values at vOff[t]. */
+interface KeySet {
+  n: number;
+  kArr: Float32Array[];
+  kOff: Int32Array;
+  vOff: Int32Array;
+  /** Pair features of key t at feat[fOff + t]. */
+  dist: Float32Array;
+  gap: Float32Array;
+  fOff: number;
+}
+
+/** Rows of one window computation: distinct (node, window start) pairs. */
+interface WindowRows {
+  nodes: DecodeNode[];
+  s0: number[];
+  /** Row index of each node's window ancestors (window start first), per row. */
+  keys: Int32Array[];
+}
+
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  const v = (await t.data()) as Float32Array;
+  t.dispose();
+  return v;
+}
+
+export class StudentDecoder {
+  readonly window: number;
+  private tables: HostTables | null = null;
+  /** Scratch: one head's attention output and query, and the key sources of one row. */
+  private readonly acc: Float64Array;
+  private readonly qh: Float64Array;
+  private readonly keys: KeySet;
+  private readonly D: number;
+  private readonly roadDim: number;
+  private readonly H: number;
+  private readonly dh: number;
+  private readonly nL: number;
+  /** Wall ms per phase, accumulated (the generation profile reads it). */
+  readonly phaseMs: Record<string, number>;
+  /** Positions encoded: one per incremental query; the distinct window positions of window queries. */
+  readonly rows = { incremental: 0, window: 0 };
+
+  constructor(
+    private readonly student: Student,
+    private readonly ctx: BatchContext,
+    private readonly derived: Derived,
+    private readonly timeScale: number,
+    phaseMs: Record<string, number>,
+    dims: { roadDim: number; trajDim: number },
+  ) {
+    const c = student.config;
+    this.window = ctx.maxLen;
+    this.D = dims.trajDim;
+    this.roadDim = dims.roadDim;
+    this.H = c.heads;
+    this.dh = this.D / this.H;
+    this.nL = c.layers;
+    this.phaseMs = phaseMs;
+    this.acc = new Float64Array(this.dh);
+    this.qh = new Float64Array(this.dh);
+    const W = this.window;
+    this.keys = { n: 0, kArr: new Array<Float32Array>(W), kOff: new Int32Array(W), vOff: new Int32Array(W), dist: new Float32Array(0), gap: new Float32Array(0), fOff: 0 };
+  }
+
+  private tick(phase: string, t0: number): number {
+    const t = performance.now();
+    this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + (t - t0);
+    return t;
+  }
+
+  /** Drops the host tables (after the weights or the network encodings change). */
+  reset(): void {
+    this.tables = null;
+  }
+
+  /** Computes the per-network host tables from the cached road/zone encodings (once). */
+  async prepare(enc: EncodedNetwork): Promise<void> {
+    if (this.tables) return;
+    const p = this.student.p;
+    const c = this.student.config;
+    const rd = this.roadDim;
+    const roadZone = this.derived.zones.roadZone;
+    const [spatialT, navKeyT, uT, zoneQT, timeCandT] = tf.tidy(() => {
+      const z = tf.gather(enc.zone, tf.tensor1d(roadZone, 'int32'));
+      const spatial = this.student.spatialEmbedding(enc.road, z as tf.Tensor2D);
+      const wk = p.navK.w as tf.Tensor2D; // [roadDim + 2·metricDim, navDim]
+      const m = c.metricDim;
+      const wkC = wk.slice([0, 0], [rd, c.navDim]);
+      const wkD = wk.slice([rd, 0], [m, c.navDim]);
+      const wkA = wk.slice([rd + m, 0], [m, c.navDim]);
+      const constant = tf.add(tf.matMul(tf.reshape(p.metricDis.b as tf.Tensor, [1, m]), wkD), tf.matMul(tf.reshape(p.metricAngle.b as tf.Tensor, [1, m]), wkA));
+      const navKey = tf.add(tf.matMul(enc.road, wkC), constant);
+      const u = tf.concat([tf.matMul(p.metricDis.w, wkD), tf.matMul(p.metricAngle.w, wkA)], 0); // [2, navDim]
+      const wq = p.navQ.w as tf.Tensor2D; // [D + roadDim, navDim]
+      const zoneQ = tf.matMul(enc.zone, wq.slice([this.D, 0], [rd, c.navDim]));
+      const wo = p.timeOut.w as tf.Tensor2D; // [2·timeHidden, 1]
+      const tc = gelu(tf.add(tf.matMul(enc.road, p.timeCand.w), p.timeCand.b as tf.Tensor));
+      const timeCand = tf.matMul(tc, wo.slice([c.timeHidden, 0], [c.timeHidden, 1]));
+      return [spatial, navKey, u, zoneQ, timeCand];
+    });
+    const u = await read(uT);
+    const rel: RelParams[] = [];
+    for (const blk of p.blocks) {
+      const [kw, kb, vw, vb] = await Promise.all([blk.relK.w, blk.relK.b as tf.Tensor, blk.relV.w, blk.relV.b as tf.Tensor].map((t) => t.data() as Promise<Float32Array>));
+      const dh = this.dh;
+      rel.push({ kw0: kw.slice(0, dh), kw1: kw.slice(dh, 2 * dh), kb: kb.slice(), vw0: vw.slice(0, dh), vw1: vw.slice(dh, 2 * dh), vb: vb.slice() });
+    }
+    this.tables = {
+      spatial: await read(spatialT),
+      freqs: ((await p.freqs.data()) as Float32Array).slice(),
+      rel,
+      navKey: await read(navKeyT),
+      uDis: u.slice(0, c.navDim),
+      uAng: u.slice(c.navDim),
+      zoneQ: await read(zoneQT),
+      navV: ((await p.navV.w.data()) as Float32Array).slice(),
+      timeCand: await read(timeCandT),
+    };
+  }
+
+  /** A new prefix node: `parent` extended by `road` entered at `time` (pair features computed here). */
+  makeNode(parent: DecodeNode | null, road: number, time: number, start: number): DecodeNode {
+    const depth = parent ? parent.depth + 1 : 1;
+    const m = Math.min(depth, this.window);
+    const dist = new Float32Array(m);
+    const gap = new Float32Array(m);
+    const cen = this.derived.features.centroid;
+    const { distClipM, gapClipMin } = this.ctx;
+    const pi: [number, number] = [cen[2 * road], cen[2 * road + 1]];
+    let a = parent;
+    for (let t = m - 2; t >= 0 && a; t--, a = a.parent) {
+      const r = a.road;
+      dist[t] = Math.min(haversineM(pi, [cen[2 * r], cen[2 * r + 1]]), distClipM) / distClipM;
+      gap[t] = Math.min(Math.abs(time - a.time) / 60, gapClipMin) / gapClipMin;
+    }
+    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null };
+  }
+
+  /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
+  private inputRow(node: DecodeNode, out: Float32Array, off: number): void {
+    const t = this.tables!;
+    const rd = this.roadDim;
+    out.set(t.spatial.subarray(node.road * rd, (node.road + 1) * rd), off);
+    const tf32 = Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)));
+    const half = t.freqs.length;
+    const scale = Math.fround(Math.sqrt(1 / (2 * this.student.config.timeDim)));
+    for (let f = 0; f < half; f++) {
+      const x = Math.fround(tf32 * t.freqs[f]);
+      out[off + rd + f] = Math.fround(Math.fround(Math.cos(x)) * scale);
+      out[off + rd + half + f] = Math.fround(Math.fround(Math.sin(x)) * scale);
+    }
+  }
+
+  /** LayerNorm + qkv projection of block l for rows x [R, D] → [R, 3D] (device). */
+  private qkv(x: tf.Tensor2D, l: number): tf.Tensor2D {
+    const blk = this.student.p.blocks[l];
+    return tf.tidy(() => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b }) as tf.Tensor2D);
+  }
+
+  /** Rest of block l after attention: x[sel] + proj(y), then the MLP with its residual (device). */
+  private post(x: tf.Tensor2D, y: Float32Array, l: number, sel: Int32Array | null): tf.Tensor2D {
+    const blk = this.student.p.blocks[l];
+    return tf.tidy(() => {
+      const xs = sel ? (tf.gather(x, tf.tensor1d(sel, 'int32')) as tf.Tensor2D) : x;
+      const yt = tf.tensor2d(y, [xs.shape[0], this.D]);
+      const x1 = tf.add(xs, tf.fused.matMul({ a: yt, b: blk.proj.w as tf.Tensor2D, bias: blk.proj.b }));
+      const h = gelu(tf.fused.matMul({ a: applyLayerNorm(blk.ln2, x1) as tf.Tensor2D, b: blk.fc.w as tf.Tensor2D, bias: blk.fc.b }));
+      return tf.add(x1, tf.fused.matMul({ a: h as tf.Tensor2D, b: blk.out.w as tf.Tensor2D, bias: blk.out.b })) as tf.Tensor2D;
+    });
+  }
+
+  /** Final states [R, D] → per row: the state's part of the navigator query and of the time head [R, navDim + 1]. */
+  private head(x: tf.Tensor2D): tf.Tensor2D {
+    const p = this.student.p;
+    const c = this.student.config;
+    return tf.tidy(() => {
+      const wq = (p.navQ.w as tf.Tensor2D).slice([0, 0], [this.D, c.navDim]);
+      const wo = (p.timeOut.w as tf.Tensor2D).slice([0, 0], [c.timeHidden, 1]);
+      const tt = gelu(tf.fused.matMul({ a: x, b: p.timeTraj.w as tf.Tensor2D, bias: p.timeTraj.b }));
+      const a = tf.fused.matMul({ a: tt as tf.Tensor2D, b: wo, bias: p.timeOut.b });
+      return tf.concat([tf.matMul(x, wq), a], 1) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Attention of block l for one query row: q at q[qOff…], keys/values from `keys`, output (all
+   * heads, in order) written to out[outOff…]. Same formula as Student.stepTrajectories.
+   */
+  private attend(
+    l: number,
+    q: Float32Array,
+    qOff: number,
+    keys: KeySet,
+    scores: Float64Array,
+    out: Float32Array,
+    outOff: number,
+    cache: { raw: Float64Array; n: number } | null = null,
+  ): void {
+    const { H, dh } = this;
+    const W = this.window;
+    const rel = this.tables!.rel[l];
+    const scale = 1 / Math.sqrt(dh);
+    const { n, kArr, kOff, vOff, dist, gap, fOff } = keys;
+    const cached = cache !== null && cache.n >= n;
+    for (let h = 0; h < H; h++) {
+      if (cached) {
+        let max = -Infinity;
+        for (let t = 0; t < n; t++) {
+          const sc = cache.raw[h * W + (n - 1 - t)];
+          scores[t] = sc;
+          if (sc > max) max = sc;
+        }
+        this.mix(l, h, keys, scores, max, out, outOff);
+        continue;
+      }
+      const qo = qOff + h * dh;
+      const qh = this.qh;
+      let qd = 0;
+      let qg = 0;
+      let qb = 0;
+      for (let i = 0; i < dh; i++) {
+        const qi = q[qo + i];
+        qh[i] = qi;
+        qd += qi * rel.kw0[i];
+        qg += qi * rel.kw1[i];
+        qb += qi * rel.kb[i];
+      }
+      let max = -Infinity;
+      for (let t = 0; t < n; t++) {
+        const k = kArr[t];
+        const ko = kOff[t] + h * dh;
+        let s = 0;
+        for (let i = 0; i < dh; i++) s += qh[i] * k[ko + i];
+        s = (s + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
+        scores[t] = s;
+        if (cache) cache.raw[h * W + (n - 1 - t)] = s;
+        if (s > max) max = s;
+      }
+      this.mix(l, h, keys, scores, max, out, outOff);
+    }
+    if (cache && !cached) cache.n = n;
+  }
+
+  /** Softmax of one head's scores (max given) and the attention output with the relative term. */
+  private mix(l: number, h: number, keys: KeySet, scores: Float64Array, max: number, out: Float32Array, outOff: number): void {
+    const { dh } = this;
+    const rel = this.tables!.rel[l];
+    const { n, kArr, vOff, dist, gap, fOff } = keys;
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      const e = Math.exp(scores[t] - max);
+      scores[t] = e;
+      sum += e;
+    }
+    const oo = outOff + h * dh;
+    let ad = 0;
+    let ag = 0;
+    const acc = this.acc;
+    acc.fill(0);
+    for (let t = 0; t < n; t++) {
+      const a = scores[t] / sum;
+      ad += a * dist[fOff + t];
+      ag += a * gap[fOff + t];
+      const v = kArr[t];
+      const vo = vOff[t] + h * dh;
+      for (let i = 0; i < dh; i++) acc[i] += a * v[vo + i];
+    }
+    for (let i = 0; i < dh; i++) out[oo + i] = acc[i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
+  }
+
+  /**
+   * Scores new nodes (every node's parent chain already scored). Returns, per item, the candidates
+   * of the node's last road with their log-probs and predicted seconds, and stores them (and the
+   * node's keys/values when depth ≤ W) on the node.
+   */
+  async score(items: Array<{ node: DecodeNode; dest: number }>): Promise<StepScores[]> {
+    if (!this.tables) throw new Error('StudentDecoder: prepare() first');
+    const out = new Array<StepScores>(items.length);
+    const inc: number[] = [];
+    const win: number[] = [];
+    items.forEach((it, i) => (it.node.depth <= this.window ? inc : win).push(i));
+    if (inc.length > 0) await this.scoreIncremental(items, inc, out);
+    if (win.length > 0) await this.scoreWindow(items, win, out);
+    return out;
+  }
+
+  /** Depth ≤ W: one new position per item on top of its ancestors' cached keys/values. */
+  private async scoreIncremental(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], out: StepScores[]): Promise<void> {
+    const { D, nL } = this;
+    const R = idx.length;
+    this.rows.incremental += R;
+    let t = performance.now();
+    const x0 = new Float32Array(R * D);
+    const chains: DecodeNode[][] = idx.map((i, r) => {
+      const node = items[i].node;
+      this.inputRow(node, x0, r * D);
+      const chain = new Array<DecodeNode>(node.depth - 1);
+      let a = node.parent;
+      for (let j = node.depth - 2; j >= 0; j--, a = a!.parent) chain[j] = a!;
+      node.kv = new Float32Array(2 * nL * D);
+      return chain;
+    });
+    t = this.tick('inc.build', t);
+    let x = tf.tensor2d(x0, [R, D]);
+    const y = new Float32Array(R * D);
+    const scores = new Float64Array(this.window);
+    for (let l = 0; l < nL; l++) {
+      const qkv = await read(this.qkv(x, l));
+      t = this.tick('inc.device', t);
+      for (let r = 0; r < R; r++) {
+        const node = items[idx[r]].node;
+        const chain = chains[r];
+        const n = node.depth;
+        const keys = this.keys;
+        const { kArr, kOff, vOff } = keys;
+        for (let j = 0; j < n - 1; j++) {
+          kArr[j] = chain[j].kv!;
+          kOff[j] = 2 * l * D;
+          vOff[j] = (2 * l + 1) * D;
+        }
+        kArr[n - 1] = qkv;
+        kOff[n - 1] = r * 3 * D + D;
+        vOff[n - 1] = r * 3 * D + 2 * D;
+        node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+        keys.n = n;
+        keys.dist = node.dist;
+        keys.gap = node.gap;
+        keys.fOff = 0;
+        this.attend(l, qkv, r * 3 * D, keys, scores, y, r * D);
+      }
+      t = this.tick('inc.attention', t);
+      const next = this.post(x, y, l, null);
+      x.dispose();
+      x = next;
+      t = this.tick('inc.device', t);
+    }
+    const head = await read(this.head(x));
+    x.dispose();
+    t = this.tick('inc.device', t);
+    this.navigate(items, idx, head, out);
+    this.tick('inc.navigate', t);
+  }
+
+  /** Depth > W: the window of the last W positions, recomputed exactly (see the file comment). */
+  private async scoreWindow(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], out: StepScores[]): Promise<void> {
+    const { D, nL } = this;
+    const W = this.window;
+    // Bound the rows of one device pass (≈ W rows per OD pair whose beams share their history).
+    const perChunk = Math.max(1, Math.floor(16384 / W));
+    for (let s = 0; s < idx.length; s += perChunk) {
+      const part = idx.slice(s, s + perChunk);
+      let t = performance.now();
+      const rows = this.windowRows(part.map((i) => items[i].node));
+      const U = rows.nodes.length;
+      this.rows.window += U;
+      const x0 = new Float32Array(U * D);
+      rows.nodes.forEach((node, r) => this.inputRow(node, x0, r * D));
+      // Rows of the queried nodes (the last layer runs only for them).
+      const rowOf = new Map<DecodeNode, number>();
+      rows.nodes.forEach((node, r) => {
+        if (rows.s0[r] === node.depth - W) rowOf.set(node, r);
+      });
+      const last = Int32Array.from(part.map((i) => rowOf.get(items[i].node)!));
+      t = this.tick('win.build', t);
+      let x = tf.tensor2d(x0, [U, D]);
+      const scores = new Float64Array(W);
+      for (let l = 0; l < nL; l++) {
+        const qkv = await read(this.qkv(x, l));
+        t = this.tick('win.device', t);
+        const sel = l === nL - 1 ? last : null;
+        const outRows = sel ?? Int32Array.from({ length: U }, (_, r) => r);
+        const y = new Float32Array(outRows.length * D);
+        outRows.forEach((r, o) => {
+          const node = rows.nodes[r];
+          const keys = rows.keys[r];
+          const n = keys.length;
+          const ks = this.keys;
+          for (let j = 0; j < n; j++) {
+            ks.kArr[j] = qkv;
+            ks.kOff[j] = keys[j] * 3 * D + D;
+            ks.vOff[j] = keys[j] * 3 * D + 2 * D;
+          }
+          ks.n = n;
+          ks.dist = node.dist;
+          ks.gap = node.gap;
+          ks.fOff = node.dist.length - n;
+          if (l === 0 && !node.raw0) node.raw0 = { raw: new Float64Array(this.H * W), n: 0 };
+          this.attend(l, qkv, r * 3 * D, ks, scores, y, o * D, l === 0 ? node.raw0 : null);
+        });
+        t = this.tick('win.attention', t);
+        const next = this.post(x, y, l, sel);
+        x.dispose();
+        x = next;
+        t = this.tick('win.device', t);
+      }
+      const head = await read(this.head(x));
+      x.dispose();
+      t = this.tick('win.device', t);
+      this.navigate(items, part, head, out);
+      this.tick('win.navigate', t);
+    }
+  }
+
+  /** Distinct (node, window start) rows of the windows of `nodes`, with each row's key rows. */
+  private windowRows(nodes: DecodeNode[]): WindowRows {
+    const W = this.window;
+    const rows: WindowRows = { nodes: [], s0: [], keys: [] };
+    const byStart = new Map<number, Map<DecodeNode, number>>();
+    for (const q of nodes) {
+      const s0 = q.depth - W; // 0-based position of the window's first road
+      let seen = byStart.get(s0);
+      if (!seen) byStart.set(s0, (seen = new Map()));
+      const chain: DecodeNode[] = new Array<DecodeNode>(W);
+      let a: DecodeNode | null = q;
+      for (let j = W - 1; j >= 0; j--, a = a!.parent) chain[j] = a!;
+      const ids = new Int32Array(W);
+      for (let j = 0; j < W; j++) {
+        const r = seen.get(chain[j]);
+        if (r !== undefined) {
+          ids[j] = r;
+          continue;
+        }
+        ids[j] = rows.nodes.length;
+        seen.set(chain[j], ids[j]);
+        rows.nodes.push(chain[j]);
+        rows.s0.push(s0);
+        rows.keys.push(ids.slice(0, j + 1));
+      }
+    }
+    return rows;
+  }
+
+  /** Host navigator and time head over each item's real candidates; stores cands/sec on the node. */
+  private navigate(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], head: Float32Array, out: StepScores[]): void {
+    const tb = this.tables!;
+    const c = this.student.config;
+    const nd = c.navDim;
+    const stride = nd + 1;
+    const { timeMean, timeStd } = this.derived;
+    const roadZone = this.derived.zones.roadZone;
+    const qv = new Float64Array(nd);
+    idx.forEach((i, r) => {
+      const { node, dest } = items[i];
+      const st = stepCandidates(this.ctx, node.road, dest);
+      const m = st.cands.length;
+      const zo = roadZone[dest] * nd;
+      for (let j = 0; j < nd; j++) qv[j] = head[r * stride + j] + tb.zoneQ[zo + j];
+      const a = head[r * stride + nd];
+      const raw = new Float64Array(m);
+      let max = -Infinity;
+      for (let k = 0; k < m; k++) {
+        const ko = st.cands[k] * nd;
+        const dis = st.dis[k];
+        const ang = st.ang[k];
+        let s = 0;
+        for (let j = 0; j < nd; j++) s += tb.navV[j] * Math.tanh(tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j] + qv[j]);
+        raw[k] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let k = 0; k < m; k++) sum += Math.exp(raw[k] - max);
+      const lse = max + Math.log(sum);
+      const logProbs = new Float64Array(m);
+      const timeSec = new Float64Array(m);
+      for (let k = 0; k < m; k++) {
+        logProbs[k] = Math.fround(raw[k] - lse);
+        const pred = Math.fround(a + tb.timeCand[st.cands[k]]);
+        timeSec[k] = this.timeScale * Math.max(0, Math.expm1(pred * timeStd + timeMean));
+      }
+      node.cands = st.cands;
+      node.sec = timeSec;
+      out[i] = { candidates: st.cands, logProbs, timeSec };
+    });
+  }
+}

@@ -1,0 +1,13 @@
+// Training speed levers (issue 11 item 3). Each one leaves the recipe and the maths unchanged
+// (losses agree to 1e-5 with it on or off: tests/train/trainingLevers.test.ts) and can be switched
+// off, so the benchmark times all-off against all-on in one run and each lever alone.
+import type { StudentKernelLevers } from '../models/student';
+
+export interface TrainingLevers extends StudentKernelLevers {
+  /** The AdamW update as one JS kernel per variable on cpu/wasm instead of ~12 ops (train/fusedAdamW.ts). */
+  fusedAdamW: boolean;
+}
+
+export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, receptiveField: true, fusedAdamW: true };
+export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, receptiveField: false, fusedAdamW: false };
+export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;

@@ -1,0 +1,53 @@
+// Issue 11 item 4: the PyTorch peer (bench/peer/peer.py) agrees with ours before anything is timed:
+// the same loss parts and gradient norm on a training batch of the shipped checkpoint, the same
+// log-probs on a search step's batch, and the same beam-search selections and routes (it replays
+// our recorded search, choosing every step's beams itself). Needs python3 with Debian's torch
+// (bench/peer/install.sh); without it the test is skipped and says so.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadDatasetWithDerived } from '../../src/cli/fsDataset';
+import { buildPeerExport } from '../../src/lib/bench/peerExport';
+import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../src/cli/peerBench';
+
+const python = findTorchPython();
+if (!python) console.warn('SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run bench/peer/install.sh, or set PEER_PYTHON)');
+
+describe.skipIf(!python)('PyTorch peer', () => {
+  beforeAll(async () => {
+    await initNodeBackend('wasm');
+  });
+
+  it('agrees with ours on the loss, the gradient norm, the scores and the chosen routes', async () => {
+    const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
+    const ckPath = 'public/checkpoints/porto/vanilla.safetensors';
+    const ex = await buildPeerExport({
+      dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath,
+      trainBatch: 8, genBatch: 16, searchOds: 4, maxSteps: 40,
+    });
+    const dir = await writePeerExport(ex);
+    try {
+      const r = spawnSync(python as string, [PEER_SCRIPT, dir, 'check'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      expect(r.status, r.stderr).toBe(0);
+      const c = JSON.parse(r.stdout.trim().split('\n').pop() as string) as {
+        total: number; ce: number; time: number; gradNorm: number; genMaxAbsLogProbDiff: number;
+        ours: { total: number; ce: number; time: number; gradNorm: number };
+        search: { agree: boolean; steps: number; reached: number; ods: number };
+      };
+      expect(c.ours.total).toBeGreaterThan(0);
+      expect(Math.abs(c.total - c.ours.total)).toBeLessThan(1e-5 * c.ours.total);
+      expect(Math.abs(c.ce - c.ours.ce)).toBeLessThan(1e-5 * Math.max(1, c.ours.ce));
+      expect(Math.abs(c.time - c.ours.time)).toBeLessThan(1e-5 * Math.max(1, c.ours.time));
+      expect(Math.abs(c.gradNorm - c.ours.gradNorm)).toBeLessThan(1e-4 * c.ours.gradNorm);
+      expect(c.genMaxAbsLogProbDiff).toBeLessThan(1e-4);
+      expect(c.search.steps).toBeGreaterThan(5);
+      expect(c.search.reached).toBeGreaterThan(0);
+      expect(c.search.agree).toBe(true);
+      // Every recorded route is one the peer chose too (agree covers each OD pair); sanity: ours exist.
+      expect(ex.manifest.search.routes.length).toBe(4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
