@@ -14,7 +14,7 @@ import type { Derived } from '../data/derivedTypes';
 import type { Dataset, SplitName, Trajectory } from '../data/types';
 import { centroidDistance, generateRoutes, type GeneratedTrip, type GenOD } from '../generate/generator';
 import type { AbortFlag, BatchScorer } from '../generate/search';
-import { makeRng } from '../random';
+import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
 import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
 import { generatedToEvalTrip, realToEvalTrip } from './protocol';
@@ -154,14 +154,9 @@ export interface PairedProtocolOptions {
 export function pairedOdTrips(trips: Trajectory[], max: number, seed: number): Trajectory[] {
   const usable = trips.filter((t) => t.roads.length >= 2);
   if (usable.length <= max) return usable;
-  const idx = usable.map((_, i) => i);
-  const rng = makeRng(seed);
-  // Partial Fisher–Yates: the first `max` entries are a uniform sample without replacement.
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(rng() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx
+  // One seeded shuffle, its first `max` kept in their original order: a sample without replacement.
+  const order = shuffleInPlace(usable.map((_, i) => i), makeRng(seed));
+  return order
     .slice(0, max)
     .sort((a, b) => a - b)
     .map((i) => usable[i]);
