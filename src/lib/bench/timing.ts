@@ -3,10 +3,9 @@
 // code here: a workload is any (a)sync function; it must itself wait for its results (read back).
 import { pairedRatio, summarize, type Summary } from './stats';
 
-export type Clock = () => number;
+import { defaultClock, type Clock } from '../runtime/clock';
 
-/** performance.now() where available (Node ≥ 16, browsers, workers), else Date.now(). */
-export const defaultClock: Clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+export { defaultClock, type Clock };
 
 export interface TimingOptions {
   /** Untimed calls before measuring (JIT, kernel set-up, caches). Default 1. */

@@ -10,15 +10,15 @@
 //    reachedRate with an exact McNemar test over (seed, OD) pairs.
 // Each JSD stands next to its oracle floor: the JSD of N real trips of the split resampled with
 // replacement (a perfect generator of the real distribution, limited only by N).
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset, SplitName, Trajectory } from '../data/types';
+import type { SplitName, Trajectory } from '../data/types';
 import { centroidDistance, generateRoutes, type GeneratedTrip, type GenOD } from '../generate/generator';
-import type { AbortFlag, BatchScorer } from '../generate/search';
+import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
 import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
-import { generatedToEvalTrip, realToEvalTrip } from './protocol';
+import { generatedToEvalTrip, realToEvalTrip, type SearchProtocolOptions } from './protocol';
 import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+import { defaultClock as defaultNow } from '../runtime/clock';
 
 export interface SeedPair {
   seed: number;
@@ -124,9 +124,7 @@ export interface PairedProgress {
   runs: number;
 }
 
-export interface PairedProtocolOptions {
-  dataset: Dataset;
-  derived: Derived;
+export interface PairedProtocolOptions extends SearchProtocolOptions {
   pairs: SeedPair[];
   /** Train trips whose OD pairs are generated (default 500; all of them when fewer). */
   trainOd?: number;
@@ -134,20 +132,10 @@ export interface PairedProtocolOptions {
   testOd?: number;
   /** Seed of the train-trip sample (default 1). */
   odSeed?: number;
-  beam?: number;
-  method?: 'beam' | 'bestFirst';
-  batchSize?: number;
-  maxSteps?: number;
-  maxExpansions?: number;
-  evalOptions?: EvalOptions;
   /** Bootstrap resamples for the OD intervals (default 2000) and oracle floors (default 50). */
   bootstrap?: number;
   oracleResamples?: number;
-  createdWith?: string;
-  machine?: Record<string, unknown>;
   onProgress?: (p: PairedProgress) => void;
-  signal?: AbortFlag;
-  now?: () => number;
 }
 
 /** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
@@ -214,9 +202,6 @@ function meanOf(xs: readonly number[]): number {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }
 
-function defaultNow(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
 
 /** Runs the paired protocol over the train and test splits. */
 export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<PairedReport> {

@@ -19,6 +19,7 @@ import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint 
 import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../train/studentBatch';
 import { dtw, hausdorff } from './metrics';
 import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+import { defaultClock as defaultNow } from '../runtime/clock';
 
 // ---------------------------------------------------------------------------------------------
 // Trips as the metrics see them
@@ -165,16 +166,10 @@ export interface ProtocolProgress {
   runs: number;
 }
 
-export interface ProtocolOptions {
+/** What every generation protocol takes: the dataset, the search and what to record. */
+export interface SearchProtocolOptions {
   dataset: Dataset;
   derived: Derived;
-  models: ProtocolModel[];
-  /** Default ['train', 'test']. */
-  splits?: SplitName[];
-  /** OD pairs per split and seed: min(n, usable trips in the split); default 5000 (thesis). */
-  n?: number;
-  /** Default [1, 2, 3]. */
-  seeds?: number[];
   beam?: number;
   method?: 'beam' | 'bestFirst';
   /** OD pairs per search call (default 256). */
@@ -182,17 +177,27 @@ export interface ProtocolOptions {
   /** Beam search step cap (default 200: longer than 99.5 % of the Porto trips, 164 roads). */
   maxSteps?: number;
   maxExpansions?: number;
-  /** OD route samples per split for the comparison view (first seed; default 150). */
-  routeSamples?: number;
   evalOptions?: EvalOptions;
   /** Free text recorded in the output (tool, version). */
   createdWith?: string;
   /** Machine / backend description recorded in the protocol block. */
   machine?: Record<string, unknown>;
-  onProgress?: (p: ProtocolProgress) => void;
   signal?: AbortFlag;
   /** Clock in milliseconds (default performance.now / Date.now). */
   now?: () => number;
+}
+
+export interface ProtocolOptions extends SearchProtocolOptions {
+  models: ProtocolModel[];
+  /** Default ['train', 'test']. */
+  splits?: SplitName[];
+  /** OD pairs per split and seed: min(n, usable trips in the split); default 5000 (thesis). */
+  n?: number;
+  /** Default [1, 2, 3]. */
+  seeds?: number[];
+  /** OD route samples per split for the comparison view (first seed; default 150). */
+  routeSamples?: number;
+  onProgress?: (p: ProtocolProgress) => void;
 }
 
 export type MetricStat = { mean: number; std: number };
@@ -254,9 +259,6 @@ export interface ProtocolReport {
   routes: RouteSample[];
 }
 
-function defaultNow(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
 
 const round = (x: number, digits: number): number | null => (Number.isFinite(x) ? +x.toFixed(digits) : null);
 

@@ -36,6 +36,7 @@ import {
 import type { OptimState } from './optim';
 import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
+import { defaultClock as defaultNow } from '../runtime/clock';
 
 export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../runtime/deviceMemory';
 
@@ -556,9 +557,6 @@ function canonicalKey(name: string): string {
   return name.replace(/#\d+$/, '');
 }
 
-function defaultNow(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
 
 
 // ---------------------------------------------------------------------------------------------

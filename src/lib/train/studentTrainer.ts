@@ -22,6 +22,7 @@ import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, lossParts, type Counts } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
+import { defaultClock as now } from '../runtime/clock';
 
 // Moved out of this module; re-exported for its importers.
 export { runTaskAsync, runTaskSync, type DeviceAnswer, type DeviceIo, type DeviceTask } from './deviceTask';
@@ -644,6 +645,3 @@ function freshRunning(): Running {
   return { ce: 0, kl: 0, time: 0, total: 0, acc: 0, n: 0, t0: now() };
 }
 
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}

@@ -12,6 +12,7 @@ import { trimGpuBufferPool } from '../runtime/deviceMemory';
 import { assertCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
 import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
 import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
+import { defaultClock as defaultNow } from '../runtime/clock';
 
 // ---------------------------------------------------------------------------------------------
 // Hyperparameters
@@ -340,6 +341,3 @@ export function teacherHyperOf(ck: Checkpoint): Partial<TeacherHyper> {
   return out;
 }
 
-function defaultNow(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}

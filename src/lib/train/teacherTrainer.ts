@@ -14,6 +14,7 @@ import { AdamW, DEFAULT_OPTIM, type OptimConfig } from './optim';
 import { loadIntoVariables, weightsFromVariables, type Checkpoint } from './checkpoint';
 import { downloadVariables } from '../runtime/deviceMemory';
 import { canonicalName } from './variableNames';
+import { defaultClock as nowMs } from '../runtime/clock';
 
 export interface TeacherTrainConfig {
   batchSize: number;
@@ -354,6 +355,3 @@ function countTargets(batch: number[][], model: TeacherModel): number {
   return n;
 }
 
-function nowMs(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
