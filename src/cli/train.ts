@@ -304,9 +304,11 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   };
   await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
   log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB): best epoch ${t.bestEpoch + 1}, val acc ${best?.valAcc?.toFixed(4)} vs chance ${best?.valChanceAcc?.toFixed(4)}; ${wall.toFixed(0)} s`);
+  // Read before dispose(), which moves the session to its own final state.
+  const finished = session.state === 'done';
   session.dispose();
   teacher?.dispose();
-  return session.state === 'done' ? 0 : 1;
+  return finished ? 0 : 1;
 }
 
 function mean(xs: number[]): number {
