@@ -5,6 +5,7 @@
 # test (eval paired-steps). Long: run it in the background and poll the log.
 #
 #   scripts/distill-seeds.sh <out dir> <teacher ckpt> <train frac> <lambda> <tau> <window> [seeds]
+#   env: EPOCHS (12), PATIENCE (2), MAX_LEN (512), BATCH (16), MICRO (16)
 #   e.g. nohup scripts/distill-seeds.sh runs/full teacher.safetensors 1 0.5 2 7 "1 2 3 4 5" > runs/full.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,12 @@ seeds=${7:-1 2 3 4 5}
 epochs=${EPOCHS:-12}
 patience=${PATIENCE:-2}
 maxlen=${MAX_LEN:-512}
+# Batch 16 in micro-batches of 16: whole trips (up to 512 roads) in batches of 64 overran wasm's memory.
+batch=${BATCH:-16}
+micro=${MICRO:-16}
 mkdir -p "$out"
 
-common=(--dataset public/data/porto --train-frac "$frac" --epochs "$epochs" --patience "$patience" --max-len "$maxlen" --quiet)
+common=(--dataset public/data/porto --train-frac "$frac" --epochs "$epochs" --patience "$patience" --max-len "$maxlen" --batch "$batch" --micro "$micro" --quiet)
 for seed in $seeds; do
   for mode in vanilla distilled; do
     ck="$out/$mode-s$seed.safetensors"
