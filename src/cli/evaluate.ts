@@ -28,7 +28,9 @@ const USAGE = `usage:
   eval paired-steps --vanilla <ckpts> --distilled <ckpts> [--split test] [--out <json>]
       seed-paired effect of distillation on those steps, t-interval across seeds
   eval paired-report --vanilla <ckpts> --distilled <ckpts> [--out <json>] [--train-od 500]
-      seed-paired generation report: every test OD once, per-OD and per-seed paired effects`;
+      seed-paired generation report: every test OD once, per-OD and per-seed paired effects
+  eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/porto-distillation.json]
+      one file of every regime's paired effects, for the Compare view`;
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -170,6 +172,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'steps') return (await import('./evalSteps')).run(args.slice(1));
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
+  if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);
     return args.length ? 0 : 2;

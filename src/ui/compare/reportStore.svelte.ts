@@ -2,9 +2,12 @@
 // so it shows results before anything is trained. A missing route sample still leaves the table.
 import type { EvalReportFile, OdRoute } from './reportTypes';
 import { parseEvalReport, parseRoutes } from './reportTypes';
+import { parseDistillationSummary, type DistillationSummary } from '../../lib/eval/distillationSummary';
 
 export const REPORT_FILE = 'porto-eval.json';
 export const ROUTES_FILE = 'porto-routes.json';
+/** The seed-paired effects (eval distillation-summary): shown above the one-pair report. */
+export const DISTILLATION_FILE = 'porto-distillation.json';
 
 export type ReportSource = 'committed' | 'rerun';
 
@@ -24,6 +27,9 @@ class ReportStore {
   /** Why the report (or the routes) could not be shown; null when all is well. */
   reportError = $state<string | null>(null);
   routesError = $state<string | null>(null);
+  /** Seed-paired effects per regime; null when the file is absent or unreadable (see distillationError). */
+  distillation = $state.raw<DistillationSummary | null>(null);
+  distillationError = $state<string | null>(null);
   private started = false;
 
   /** Loads once per page; later calls are no-ops (switching views keeps the data). */
@@ -37,7 +43,16 @@ class ReportStore {
     const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
     this.loading = true;
     try {
-      const [rep, rts] = await Promise.allSettled([fetchJson(base + REPORT_FILE), fetchJson(base + ROUTES_FILE)]);
+      const [rep, rts, dis] = await Promise.allSettled([fetchJson(base + REPORT_FILE), fetchJson(base + ROUTES_FILE), fetchJson(base + DISTILLATION_FILE)]);
+      if (dis.status === 'rejected') this.distillationError = `Could not read reports/${DISTILLATION_FILE}: ${String(dis.reason)}`;
+      else if (dis.value !== null) {
+        try {
+          this.distillation = parseDistillationSummary(dis.value);
+          this.distillationError = null;
+        } catch (e) {
+          this.distillationError = `reports/${DISTILLATION_FILE}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
       if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
       else if (rep.value === null) this.reportError = `No committed report at public/reports/${REPORT_FILE} yet.`;
       else {

@@ -1,0 +1,48 @@
+// `eval distillation-summary`: gathers each regime's seed-paired outputs (paired-steps on val and
+// test, and the generation paired-report when it was run) into public/reports/porto-distillation.json,
+// the file behind the Compare view's "across training seeds" table (src/lib/eval/distillationSummary.ts).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { flagString, parseArgs } from './args';
+import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
+import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
+
+const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/porto-distillation.json]
+  Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/distill-seeds.sh writes
+  them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out).`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help || typeof p.flags.regimes !== 'string') {
+    console.log(USAGE);
+    return p.flags.help ? 0 : 2;
+  }
+  const out = flagString(p, 'out', 'public/reports/porto-distillation.json');
+  const lower = Object.fromEntries(PAIRED_REPORT_METRICS.map((m) => [m.key, m.lowerIsBetter]));
+  const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(f, 'utf8')) as unknown;
+  try {
+    const regimes = [];
+    for (const part of flagString(p, 'regimes').split(';').filter((s) => s.trim())) {
+      const eq = part.lastIndexOf('=');
+      if (eq <= 0) throw new Error(`"${part}": expected <label>=<dir>`);
+      const label = part.slice(0, eq).trim();
+      const dir = part.slice(eq + 1).trim();
+      const steps = [];
+      for (const split of ['val', 'test']) {
+        const f = join(dir, `paired-steps-${split}.json`);
+        if (existsSync(f)) steps.push(await read(f));
+      }
+      const reportFile = join(dir, 'paired-report.json');
+      regimes.push(regimeSummary(label, steps, existsSync(reportFile) ? await read(reportFile) : null, lower));
+    }
+    const summary: DistillationSummary = { schema: DISTILLATION_SCHEMA, created: new Date().toISOString(), command: `npm run cli -- eval distillation-summary ${args.map((a) => (/[\s;=%]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, regimes };
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(summary, null, 2) + '\n');
+    console.log(`wrote ${out}: ${regimes.map((r) => `${r.label} (${r.trainingSeeds.length} seeds, steps ${Object.keys(r.steps).join('+')}${Object.keys(r.generation).length ? ', generation' : ''})`).join('; ')}`);
+    return 0;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+}

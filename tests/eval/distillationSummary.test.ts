@@ -1,0 +1,66 @@
+// The distillation summary gathers paired-steps and paired-report outputs per regime; it must keep
+// each effect's sign and interval, refuse outputs that pair different seeds, and read back.
+import { describe, expect, it } from 'vitest';
+import { parseDistillationSummary, regimeSummary, DISTILLATION_SCHEMA } from '../../src/lib/eval/distillationSummary';
+
+const recipe = { lambda: 0.3, tau: 4.4, window: 6, trainFrac: 0.1, epochs: 12, patience: 2, maxLen: 512 };
+const row = (seed: number, nll: number, acc: number) => ({ seed, checkpoint: `x-s${seed}`, decisionNll: nll, decisionAcc: acc, decisionSteps: 100 });
+
+function steps(split: 'val' | 'test', seeds = [1, 2, 3]) {
+  return {
+    split,
+    trainingSeeds: seeds,
+    recipe,
+    vanilla: seeds.map((s) => row(s, 0.5, 0.8)),
+    distilled: seeds.map((s) => row(s, 0.48, 0.81)),
+    effects: {
+      decisionNll: { n: 3, mean: -0.02, sd: 0.001, ci95: [-0.023, -0.017], diffs: [], verdict: 'helps' },
+      decisionAcc: { n: 3, mean: 0.01, sd: 0.01, ci95: [-0.01, 0.03], diffs: [], verdict: 'no detectable effect' },
+    },
+    verdict: 'no detectable effect',
+  };
+}
+
+const report = {
+  trainingSeeds: [3, 1, 2],
+  splits: {
+    test: {
+      nOd: 40,
+      arms: { vanilla: [{ metrics: { odEdr: 0.4 } }, { metrics: { odEdr: 0.5 } }], distilled: [{ metrics: { odEdr: 0.45 } }, { metrics: { odEdr: 0.55 } }] },
+      effects: { odEdr: { mean: 0.05, ci95: [0.01, 0.09], verdict: 'hurts' }, reachedRate: { mean: 0, ci95: [null, null], verdict: 'no detectable effect' } },
+      oracleFloor: { distanceJSD: 0.1, durationJSD: 0.05, radiusJSD: 0.08, resamples: 50 },
+      verdict: 'no detectable effect',
+    },
+  },
+};
+
+describe('distillation summary', () => {
+  it('keeps each effect with its interval, arms and verdict, and the recipe', () => {
+    const r = regimeSummary('10 %', [steps('val'), steps('test')], report, { odEdr: true, reachedRate: false });
+    expect(r.trainingSeeds).toEqual([1, 2, 3]);
+    expect(r.trainFrac).toBe(0.1);
+    expect(r.recipe.window).toBe(6);
+    expect(r.steps.test?.effects.decisionNll).toMatchObject({ mean: -0.02, ci95: [-0.023, -0.017], verdict: 'helps', lowerIsBetter: true, vanilla: 0.5, distilled: 0.48 });
+    expect(r.steps.val?.effects.decisionAcc.verdict).toBe('no detectable effect');
+    const g = r.generation.test!;
+    expect(g.nOd).toBe(40);
+    expect(g.effects.odEdr).toMatchObject({ verdict: 'hurts', vanilla: 0.45, distilled: 0.5 });
+    expect(g.effects.reachedRate.ci95.every(Number.isNaN)).toBe(true);
+    expect(g.oracleFloor).toEqual({ distanceJSD: 0.1, durationJSD: 0.05, radiusJSD: 0.08 });
+    expect(r.generation.train).toBeUndefined();
+  });
+
+  it('refuses outputs that pair different seeds', () => {
+    expect(() => regimeSummary('x', [steps('val'), steps('test', [1, 2, 4])], null, {})).toThrow(/different seeds/);
+    expect(() => regimeSummary('x', [steps('test', [1, 2])], report, {})).toThrow(/paired report's seeds/);
+    expect(() => regimeSummary('x', [], null, {})).toThrow(/no paired-steps/);
+    expect(() => regimeSummary('x', [{ split: 'test' }], null, {})).toThrow(/not an eval paired-steps output/);
+  });
+
+  it('reads a written summary back and rejects other files', () => {
+    const s = { schema: DISTILLATION_SCHEMA, created: 'now', command: 'c', regimes: [regimeSummary('full', [steps('test')], null, {})] };
+    expect(parseDistillationSummary(JSON.parse(JSON.stringify(s))).regimes[0].label).toBe('full');
+    expect(() => parseDistillationSummary({ schema: 'other' })).toThrow(/not a distillation summary/);
+    expect(() => parseDistillationSummary({ schema: DISTILLATION_SCHEMA, regimes: [] })).toThrow(/no regimes/);
+  });
+});
