@@ -108,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
         effects,
         verdict: majorityVerdict([effects.decisionNll.verdict, effects.decisionAcc.verdict]),
         seconds: (performance.now() - t0) / 1000,
-        command: `npm run cli -- eval ${args.join(' ')}`,
+        command: `npm run cli -- eval paired-steps ${args.join(' ')}`,
       },
       5,
     );
