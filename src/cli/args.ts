@@ -39,3 +39,8 @@ export function flagNumber(p: ParsedArgs, key: string, fallback: number): number
   if (typeof v !== 'string' || !Number.isFinite(n)) throw new Error(`--${key} expects a number, got "${String(v)}"`);
   return n;
 }
+
+/** The command line that reproduces a run, with arguments that hold spaces or shell characters quoted. */
+export function commandLine(command: string, args: readonly string[]): string {
+  return [`npm run cli -- ${command}`, ...args.map((a) => (/[\s;'"$&|<>()*?!%]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a))].join(' ');
+}

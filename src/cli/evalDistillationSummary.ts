@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { flagString, parseArgs } from './args';
+import { flagString, parseArgs, commandLine } from './args';
 import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
 
@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
       const reportFile = join(dir, 'paired-report.json');
       regimes.push(regimeSummary(label, steps, existsSync(reportFile) ? await read(reportFile) : null, lower));
     }
-    const summary: DistillationSummary = { schema: DISTILLATION_SCHEMA, created: new Date().toISOString(), command: `npm run cli -- eval distillation-summary ${args.map((a) => (/[\s;=%]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, regimes };
+    const summary: DistillationSummary = { schema: DISTILLATION_SCHEMA, created: new Date().toISOString(), command: commandLine('eval distillation-summary', args), regimes };
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(summary, null, 2) + '\n');
     console.log(`wrote ${out}: ${regimes.map((r) => `${r.label} (${r.trainingSeeds.length} seeds, steps ${Object.keys(r.steps).join('+')}${Object.keys(r.generation).length ? ', generation' : ''})`).join('; ')}`);

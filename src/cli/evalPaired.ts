@@ -2,7 +2,7 @@
 // distilled checkpoint is paired with the vanilla one of the same training seed; the effect of
 // distillation on decision NLL and accuracy is the mean per-seed difference with a t-interval.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flagString, parseArgs } from './args';
+import { flagString, parseArgs, commandLine } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { scorerFor } from './evalSteps';
@@ -108,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
         effects,
         verdict: majorityVerdict([effects.decisionNll.verdict, effects.decisionAcc.verdict]),
         seconds: (performance.now() - t0) / 1000,
-        command: `npm run cli -- eval paired-steps ${args.join(' ')}`,
+        command: commandLine('eval paired-steps', args),
       },
       5,
     );

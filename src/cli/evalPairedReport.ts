@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { arch, cpus, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { version as nodeVersion } from 'node:process';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
 import { pairBySeed } from './evalPaired';
@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
       batchSize: flagNumber(p, 'batch', 256),
       bootstrap: flagNumber(p, 'bootstrap', 2000),
       oracleResamples: flagNumber(p, 'oracle', 50),
-      createdWith: `npm run cli -- eval paired-report ${args.join(' ')}`,
+      createdWith: commandLine('eval paired-report', args),
       machine: { backend: backend.name, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${arch()}`, node: nodeVersion },
       onProgress: (pr) => {
         const now = performance.now();

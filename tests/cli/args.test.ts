@@ -1,0 +1,19 @@
+// The command lines written into reports must run again as they are: arguments with spaces or shell
+// characters are quoted, plain ones are left alone.
+import { describe, expect, it } from 'vitest';
+import { commandLine, parseArgs } from '../../src/cli/args';
+
+describe('commandLine', () => {
+  it('quotes what the shell would split or expand, and only that', () => {
+    expect(commandLine('eval paired-steps', ['--vanilla', 'a.safetensors,b.safetensors', '--label', 'frac 0.1, λ 0.3'])).toBe(
+      "npm run cli -- eval paired-steps --vanilla a.safetensors,b.safetensors --label 'frac 0.1, λ 0.3'",
+    );
+    expect(commandLine('x', ["it's", '10 %;rm'])).toBe(`npm run cli -- x 'it'\\''s' '10 %;rm'`);
+  });
+
+  it('round-trips through parseArgs for a quoted value', () => {
+    const args = ['--regimes', 'full data=/r/full;10 %=/r/frac10', '--out', 'o.json'];
+    expect(parseArgs(args).flags.regimes).toBe('full data=/r/full;10 %=/r/frac10');
+    expect(commandLine('eval distillation-summary', args)).toContain("'full data=/r/full;10 %=/r/frac10'");
+  });
+});
