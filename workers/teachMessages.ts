@@ -16,6 +16,8 @@ export interface TeachModelInfo {
   note?: string;
   /** Hyperparameters stored in the checkpoint (λ, τ, w …), when any. */
   hyper?: Record<string, unknown>;
+  /** The teacher's tokenisation: ψ anchor and whether the destination cell comes first. */
+  teacher?: { anchor: 'centroid' | 'end'; destination: boolean };
 }
 
 export interface TripListEntry {

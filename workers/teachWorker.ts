@@ -40,7 +40,8 @@ async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherMod
     try {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const model = teacherFromCheckpoint(bytes, d);
-      return { model, info: { source: 'checkpoint', params: model.paramCount, hyper: decodeCheckpoint(bytes).hyper } };
+      const teacher = { anchor: model.cfg.anchor ?? 'centroid', destination: model.cfg.destination ?? false };
+      return { model, info: { source: 'checkpoint', params: model.paramCount, hyper: decodeCheckpoint(bytes).hyper, teacher } };
     } catch (e) {
       note = `teacher checkpoint refused (${(e as Error).message}): a random teacher stands in`;
     }

@@ -86,7 +86,7 @@ export const TOUR: TourStep[] = [
     id: 'lambda',
     title: 'λ: how loud the teacher is',
     body:
-      'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (0.0014): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar.',
+      'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (0.0014): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.',
     highlight: 'lambda',
     action: { lambda: 0.0014 },
   },

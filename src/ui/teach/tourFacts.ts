@@ -17,6 +17,10 @@ export interface FactInputs {
   lambda: number;
   cmp: ReturnType<typeof compareStudents> | null;
   detour: DetourResult | null;
+  /** The loaded teacher's tokenisation (absent for a stand-in). */
+  teacher?: { anchor: 'centroid' | 'end'; destination: boolean };
+  /** The recipe the distilled student was trained with (from its checkpoint). */
+  distilledHyper?: Record<string, unknown>;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${fmtNum(x * 100, x < 0.1 ? 2 : 1)}%` : '—');
@@ -29,8 +33,15 @@ export function tourFacts(id: string, f: FactInputs): string | null {
   switch (id) {
     case 'decision':
       return `${C} candidates here. The ${model} student gives the true road ${step.label >= 0 ? L(step.label) : '—'} ${step.label >= 0 ? pct(losses.p1[step.label]) : ''}.`;
-    case 'teacher':
-      return `Input: last ${step.window.length} cells. Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.`;
+    case 'teacher': {
+      const t = f.teacher;
+      const variant = !t
+        ? ''
+        : t.anchor === 'end' || t.destination
+          ? ` This teacher goes beyond LM-TAD: ${[t.anchor === 'end' ? 'ψ takes the cell at each road’s far end' : '', t.destination ? 'the destination’s cell comes first' : ''].filter(Boolean).join(', and ')}.`
+          : ' This teacher is LM-TAD as published (ψ at each road’s centre).';
+      return `Input: last ${step.window.length} cells. Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.${variant}`;
+    }
     case 'psi':
       return `q̃: ${step.teacherRaw.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}  →  renormalised: ${stepLosses({ teacherRaw: step.teacherRaw, logits: step.teacherRaw, label: -1 }, 1, 0).q.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}`;
     case 'compare': {
@@ -49,8 +60,11 @@ export function tourFacts(id: string, f: FactInputs): string | null {
       return `τ = ${fmtNum(tau, 2)}: H(teacher) = ${fmtNum(losses.entropyQ, 3)}, H(student) = ${fmtNum(losses.entropyP, 3)}, max ln ${C} = ${fmtNum(losses.maxEntropy, 3)} nats`;
     case 'kl':
       return `KL = ${fmtNum(losses.kl, 4)}, τ²·KL = ${fmtNum(losses.klScaled, 4)}. Push: ${losses.push.map((v, i) => `${L(i)} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v), 2)}`).join(' ')}`;
-    case 'lambda':
-      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}`;
+    case 'lambda': {
+      const h = f.distilledHyper;
+      const trained = h && typeof h.lambda === 'number' ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}.` : '';
+      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}.${trained}`;
+    }
     case 'result':
       return cmp ? `KL to teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}` : null;
     case 'anomaly':
