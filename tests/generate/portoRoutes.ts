@@ -1,5 +1,5 @@
 // The pinned generation workload of tests/generate/portoRoutes.test.ts and the script that wrote
-// its reference (scripts/make-route-fixture.ts): the shipped vanilla checkpoint on the first test OD
+// its reference (scripts/make-route-fixture.ts): a maxLen-64 vanilla student on the first test OD
 // pairs of the benchmark's sample, beam search and best-first, Node wasm.
 import { readFile } from 'node:fs/promises';
 import { loadDatasetWithDerived } from '../../src/cli/fsDataset';
@@ -11,7 +11,9 @@ import { centroidDistance, generateRoutes, type GenerateOptions } from '../../sr
 export const FIXTURE_PATH = 'tests/generate/fixtures/porto-vanilla-routes.json';
 export const ROUTE_WORKLOAD = {
   dataset: 'public/data/porto',
-  checkpoint: 'public/checkpoints/porto/vanilla.safetensors',
+  // The student shipped before issue 10 (maxLen 64), kept as a fixture so that the cropped-window
+  // path stays covered; the same blob as public/checkpoints/porto/vanilla.safetensors at 199eb8a.
+  checkpoint: 'tests/generate/fixtures/porto-vanilla-maxlen64.safetensors',
   nOd: 16,
   odSeed: 11,
   beam: 4,
