@@ -27,6 +27,10 @@ await shot('data-view');
 if (!only || only === 'compare') {
 await page.goto(`${base}/?view=compare`);
 await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
+// The view opens on the seed-paired effects, with the first differing OD pair on the map.
+await page.getByTestId('seed-paired').waitFor({ timeout: 30_000 });
+await page.waitForTimeout(6_000);
+await shot('compare-seed-paired');
 await page.getByTestId('od-row').nth(1).click();
 await page.waitForTimeout(8_000);
 await shot('compare-view');
