@@ -100,6 +100,9 @@ export const DEFAULT_HYPER: SessionHyper = {
 export const HYPER_PRESETS = {
   thesis: { label: 'Thesis optimum', lambda: 0.0014, tau: 4.37, window: 7 },
   portoCode: { label: 'Porto (thesis code)', lambda: 0.00644, tau: 2.8, window: 4 },
+  // `tune` on val at 10 % of the Porto train trips (public/reports/porto-tuning.json); the shipped
+  // distilled student's recipe.
+  tuned: { label: 'Tuned here (shipped)', lambda: 0.304, tau: 4.41, window: 6 },
 } as const;
 
 /** Fills defaults and clamps values the trainer would reject. */
