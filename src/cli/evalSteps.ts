@@ -2,7 +2,7 @@
 // trips (issue 10, item 1), and with `--teacher` next to a student checkpoint, the gate: the
 // val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
 import { readFile } from 'node:fs/promises';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { decodeCheckpoint } from '../lib/train/checkpoint';
@@ -125,7 +125,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (p.flags['per-trip']) out.perTrip = per.map((t) => ({ tripId: t.tripId, decisionSteps: t.decisionSteps, decisionNllSum: t.decisionNllSum, decisionCorrect: t.decisionCorrect }));
     out.seconds = (performance.now() - t0) / 1000;
-    out.command = `npm run cli -- eval steps ${args.join(' ')}`;
+    out.command = commandLine('eval steps', args);
     const res = rounded(out);
     if (p.flags.json) console.log(JSON.stringify(res));
     else console.log(JSON.stringify(res, null, 2));

@@ -5,7 +5,7 @@ import { cpus, platform, arch } from 'node:os';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { version as nodeVersion } from 'node:process';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import { parseMethod, parseSplit } from './generate';
 import { buildRoadFeatures } from '../lib/data/roadFeatures';
@@ -102,7 +102,7 @@ async function report(args: string[]): Promise<number> {
       batchSize: flagNumber(p, 'batch', 256),
       maxSteps: flagNumber(p, 'max-steps', 200),
       routeSamples: flagNumber(p, 'route-samples', 150),
-      createdWith: `npm run cli -- eval report ${args.join(' ')}`.trim(),
+      createdWith: commandLine('eval report', args),
       machine: {
         backend: backend.name,
         cpu: cpus()[0]?.model ?? 'unknown',

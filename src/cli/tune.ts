@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { loadDataset } from './fsDataset';
 import { hyperFromFlags } from './train';
 import { initNodeBackend } from '../lib/runtime/node';
@@ -113,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
   const env = { backend: backend.name, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', tfjs: tf.version.tfjs };
   const report = (summaries: TrialSummary[]) => ({
     schema: SCHEMA,
-    command: `npm run cli -- tune ${args.join(' ')}`,
+    command: commandLine('tune', args),
     created: new Date().toISOString(),
     complete: summaries.length >= trials && summaries.every((s) => s.done),
     dataset: { name: ds.name, dir: datasetDir, fingerprint: derived.fingerprint, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length },
