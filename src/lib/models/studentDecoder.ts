@@ -20,6 +20,7 @@ import type { Derived } from '../data/derivedTypes';
 import { haversineM } from '../geo';
 import type { StepScores } from '../generate/search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../train/studentBatch';
+import { dotScores, weightedValues, type KeyRows } from './hostAttention';
 import { applyLayerNorm, gelu } from './layers';
 // Types only: student.ts imports this module (its StudentScorer drives the decoder).
 import type { EncodedNetwork, Student } from './student';
@@ -79,11 +80,7 @@ interface HostTables {
 }
 
 /** Where a query's keys come from: `n` key rows at kArr[t][kOff[t]…], values at vOff[t]. */
-interface KeySet {
-  n: number;
-  kArr: Float32Array[];
-  kOff: Int32Array;
-  vOff: Int32Array;
+interface KeySet extends KeyRows {
   /** Pair features of key t at feat[fOff + t]. */
   dist: Float32Array;
   gap: Float32Array;
@@ -281,7 +278,7 @@ export class StudentDecoder {
     const W = this.window;
     const rel = this.tables!.rel[l];
     const scale = 1 / Math.sqrt(dh);
-    const { n, kArr, kOff, vOff, dist, gap, fOff } = keys;
+    const { n, dist, gap, fOff } = keys;
     const cached = cache !== null && cache.n >= n;
     for (let h = 0; h < H; h++) {
       if (cached) {
@@ -306,13 +303,10 @@ export class StudentDecoder {
         qg += qi * rel.kw1[i];
         qb += qi * rel.kb[i];
       }
+      dotScores(qh, dh, keys, h * dh, scores);
       let max = -Infinity;
       for (let t = 0; t < n; t++) {
-        const k = kArr[t];
-        const ko = kOff[t] + h * dh;
-        let s = 0;
-        for (let i = 0; i < dh; i++) s += qh[i] * k[ko + i];
-        s = (s + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
+        const s = (scores[t] + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
         scores[t] = s;
         if (cache) cache.raw[h * W + (n - 1 - t)] = s;
         if (s > max) max = s;
@@ -326,26 +320,23 @@ export class StudentDecoder {
   private mix(l: number, h: number, keys: KeySet, scores: Float64Array, max: number, out: Float32Array, outOff: number): void {
     const { dh } = this;
     const rel = this.tables!.rel[l];
-    const { n, kArr, vOff, dist, gap, fOff } = keys;
+    const { n, dist, gap, fOff } = keys;
     let sum = 0;
     for (let t = 0; t < n; t++) {
       const e = Math.exp(scores[t] - max);
       scores[t] = e;
       sum += e;
     }
-    const oo = outOff + h * dh;
     let ad = 0;
     let ag = 0;
-    const acc = this.acc;
-    acc.fill(0);
     for (let t = 0; t < n; t++) {
       const a = scores[t] / sum;
       ad += a * dist[fOff + t];
       ag += a * gap[fOff + t];
-      const v = kArr[t];
-      const vo = vOff[t] + h * dh;
-      for (let i = 0; i < dh; i++) acc[i] += a * v[vo + i];
     }
+    const acc = this.acc;
+    weightedValues(scores, sum, dh, keys, h * dh, acc);
+    const oo = outOff + h * dh;
     for (let i = 0; i < dh; i++) out[oo + i] = acc[i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
   }
 
