@@ -1,6 +1,6 @@
 // Where generation time goes (issue 11 item 1), Node wasm:
 //   npx tsx scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
-//        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500]
+//        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and
 // the scorer (StudentScorer.phaseMs: key building, batch building, key/value assembly, the tfjs
 // forward, reads). With --kernels, a second run under tf.profile gives each tfjs kernel's share of
@@ -44,11 +44,53 @@ class TimedScorer implements BatchScorer, StartTimeAware {
   }
 }
 
+/**
+ * The work the run did, as a floor on its time: dense multiply-adds of the incremental rows (every
+ * block's qkv, proj, MLP and the head; window rows not counted) and the host attention's.
+ */
+function computeCost(
+  inner: { decodedRows?: Record<string, number>; denseMacsPerRow?: number },
+  phases: Array<[string, number]>,
+): Record<string, number> {
+  const rows = inner.decodedRows;
+  if (!rows || inner.denseMacsPerRow === undefined) return {};
+  const denseGflop = (2 * rows.incremental * inner.denseMacsPerRow) / 1e9;
+  const deviceMs = phases.filter(([k]) => k.endsWith('.device')).reduce((a, [, v]) => a + v, 0);
+  const attMs = phases.filter(([k]) => k.endsWith('.attention')).reduce((a, [, v]) => a + v, 0);
+  const attentionGflop = (2 * rows.attentionMacs) / 1e9;
+  return {
+    denseGflop: +denseGflop.toFixed(2),
+    deviceGflopPerSec: +(denseGflop / (deviceMs / 1000)).toFixed(2),
+    attentionGflop: +attentionGflop.toFixed(2),
+    attentionGflopPerSec: +(attentionGflop / (attMs / 1000)).toFixed(2),
+  };
+}
+
+/** The machine's tfjs matmul rate at the decoder's shapes and at 512² (GFLOP/s, best of 5). */
+async function matmulPeak(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [m, k, n] of [[32, 128, 512], [256, 128, 512], [512, 512, 512]] as const) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    const reps = Math.max(4, Math.round(2e8 / (m * k * n)));
+    let best = Infinity;
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) await tf.matMul(a, b).data();
+      const ms = (performance.now() - t0) / reps;
+      if (i > 0) best = Math.min(best, ms);
+    }
+    out[`${m}x${k}x${n}`] = +((2 * m * k * n) / (best / 1000) / 1e9).toFixed(2);
+    tf.dispose([a, b]);
+  }
+  return out;
+}
+
 const report: Record<string, unknown> = { ckpt: ckPath, nOd: ods.length, loadAvg: (await import('node:os')).loadavg() };
 for (const method of methods) {
   const run = async (kernels: boolean) => {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
-    const inner = (loaded.scorer as unknown as { inner: { phaseMs: Record<string, number>; counts: Record<string, number>; decodedRows?: Record<string, number> } }).inner;
+    const inner = (loaded.scorer as unknown as { inner: { phaseMs: Record<string, number>; counts: Record<string, number>; decodedRows?: Record<string, number>; denseMacsPerRow?: number } }).inner;
     const scorer = new TimedScorer(loaded.scorer);
     const opts = {
       method,
@@ -101,6 +143,7 @@ for (const method of methods) {
       scorerQueries: scorer.queries,
       counts: { ...inner.counts },
       decodedRows: inner.decodedRows ? { ...inner.decodedRows } : undefined,
+      ...computeCost(inner, phases),
       shares: {
         searchHost: +((wall - scorer.ms) / wall).toFixed(3),
         ...Object.fromEntries(phases.map(([k, v]) => [`scorer.${k}`, +(v / wall).toFixed(3)])),
@@ -122,5 +165,6 @@ for (const method of methods) {
     process.stderr.write(`${method} kernels: ${JSON.stringify(report[`${method}Kernels`])}\n`);
   }
 }
+if (p.flags.peak === true) report.matmulGflopPerSec = await matmulPeak();
 report.loadAvgEnd = (await import('node:os')).loadavg();
 console.log(JSON.stringify(report, null, 2));

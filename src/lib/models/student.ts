@@ -709,9 +709,14 @@ export class StudentScorer implements BatchScorer {
     this.forgetPrefixes();
   }
 
-  /** Positions the decoder encoded (incremental queries, distinct window positions). */
-  get decodedRows(): { incremental: number; window: number } {
+  /** Positions the decoder encoded (incremental queries, distinct window positions) and the host attention's multiply-adds. */
+  get decodedRows(): { incremental: number; window: number; attentionMacs: number } {
     return this.decoder.rows;
+  }
+
+  /** Dense multiply-adds per decoded row (for the generation profile's compute bound). */
+  get denseMacsPerRow(): number {
+    return this.decoder.denseMacsPerRow;
   }
 
   /** Drops every scored prefix (their times depend on the start times; the weights are unchanged). */

@@ -115,8 +115,11 @@ export class StudentDecoder {
   private readonly nL: number;
   /** Wall ms per phase, accumulated (the generation profile reads it). */
   readonly phaseMs: Record<string, number>;
-  /** Positions encoded: one per incremental query; the distinct window positions of window queries. */
-  readonly rows = { incremental: 0, window: 0 };
+  /**
+   * Positions encoded: one per incremental query; the distinct window positions of window queries.
+   * `attentionMacs`: multiply-adds of the host attention (a score and a value row per key, head and layer).
+   */
+  readonly rows = { incremental: 0, window: 0, attentionMacs: 0 };
 
   constructor(
     private readonly student: Student,
@@ -138,6 +141,13 @@ export class StudentDecoder {
     this.qh = new Float64Array(this.dh);
     const W = this.window;
     this.keys = { n: 0, kArr: new Array<Float32Array>(W), kOff: new Int32Array(W), vOff: new Int32Array(W), dist: new Float32Array(0), gap: new Float32Array(0), fOff: 0 };
+  }
+
+  /** Multiply-adds of the dense layers per decoded row: every block's qkv, proj and MLP, and the head. */
+  get denseMacsPerRow(): number {
+    const c = this.student.config;
+    const D = this.D;
+    return this.nL * (4 * D * D + 2 * D * c.mlpRatio * D) + D * (c.timeHidden + c.navDim);
   }
 
   private tick(phase: string, t0: number): number {
@@ -280,6 +290,7 @@ export class StudentDecoder {
     const scale = 1 / Math.sqrt(dh);
     const { n, dist, gap, fOff } = keys;
     const cached = cache !== null && cache.n >= n;
+    this.rows.attentionMacs += 2 * n * this.D;
     for (let h = 0; h < H; h++) {
       if (cached) {
         let max = -Infinity;
