@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeCity, TINY_STUDENT } from '../models/studentFixture';
 import { Student } from '../../src/lib/models/student';
 import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/train/studentBatch';
-import { bestStep, explainTrip, stepExplanation } from '../../src/lib/teach/explain';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, type BatchContext } from '../../src/lib/train/studentBatch';
+import { bestStep, explainTrip, stepExplanation, studentLogits } from '../../src/lib/teach/explain';
 import { tripSurprisal } from '../../src/lib/teach/anomaly';
 import { stepLosses } from '../../src/lib/teach/stepMath';
 import { cellPolygon } from '../../src/lib/teach/cells';
@@ -22,7 +22,7 @@ describe('explainTrip', () => {
     const vanilla = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 1);
     const distilled = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 2);
     const trip = city.ds.splits.val.reduce((a, b) => (b.roads.length > a.roads.length ? b : a));
-    await explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3 }); // warm the encoder cache
+    await explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3 }); // warm up (kernels, prepared graph)
     const before = tf.memory().numTensors;
     const exp = await explainTrip(ctx, { teacher, vanilla, distilled }, trip, { window: 3, topK: 5 });
     expect(tf.memory().numTensors).toBe(before);
@@ -57,6 +57,27 @@ describe('explainTrip', () => {
     teacher.dispose();
     vanilla.dispose();
     distilled.dispose();
+  });
+});
+
+describe('studentLogits', () => {
+  it('reads the trip from its receptive field: the same logits as the whole network, nothing cached or leaked', async () => {
+    const city = makeCity(6, 20, 12, 4);
+    const ctx: BatchContext = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+    const trip = city.ds.splits.val.reduce((a, b) => (b.roads.length > a.roads.length ? b : a));
+    for (const freezeEncoders of [true, false]) {
+      const student = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders }, 3);
+      const before = tf.memory().numTensors;
+      const got = await studentLogits(student, ctx, trip);
+      expect(tf.memory().numTensors).toBe(before);
+      const batch = buildBatch(ctx, [prepareTrip(ctx, trip, 0)]);
+      const full = tf.tidy(() => student.forward(batch, student.encodeNetwork()).logits);
+      const v = full.dataSync();
+      full.dispose();
+      expect(got.length).toBe(trip.roads.length - 1);
+      got.forEach((row, i) => row.forEach((x, k) => expect(x).toBeCloseTo(v[i * batch.C + k], 5)));
+      student.dispose();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import type { GridSpec } from '../data/derivedTypes';
 import type { Trajectory } from '../data/types';
 import { teacherRoadCells, tripToCells, type TeacherModel } from '../models/teacher';
 import type { Student } from '../models/student';
-import { buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../train/studentBatch';
+import { batchRoads, buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../train/studentBatch';
 import { softenedStudent, softenedTeacher, klDivergence } from '../train/distill';
 import { tripSurprisal } from './anomaly';
 
@@ -72,10 +72,10 @@ export async function studentLogits(student: Student, ctx: BatchContext, trip: T
   const p = prepareTrip(ctx, trip, 0);
   if (p.steps === 0) return [];
   const batch = buildBatch(ctx, [p]);
-  // A student in training has no cached encoders: the encoding's intermediates must not leak.
-  const enc = student.encodedIsCached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
+  // Only the trip's roads and candidates are read: their receptive field, unless cached already.
+  const { enc, owned } = student.encodeFor(batchRoads(batch));
   const logits = tf.tidy(() => student.forward(batch, enc).logits);
-  if (!student.encodedIsCached) {
+  if (owned) {
     enc.road.dispose();
     enc.zone.dispose();
   }

@@ -162,6 +162,14 @@ export interface StudentBatch {
   nValid: number;
 }
 
+/** Every road id the batch reads from the road encodings (positions and candidates, padding included). */
+export function batchRoads(batch: StudentBatch): Int32Array {
+  const out = new Int32Array(batch.roadIds.length + batch.candIds.length);
+  out.set(batch.roadIds);
+  out.set(batch.candIds, batch.roadIds.length);
+  return out;
+}
+
 /** Symmetric pairwise features of one prefix into the [T, T] block at offset `o`. */
 function fillPairwise(
   ctx: BatchContext,

@@ -17,7 +17,7 @@ import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/s
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from './studentBatch';
+import { DEFAULT_BATCH_OPTIONS, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from './studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, lossParts, type Counts } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
@@ -631,14 +631,6 @@ export class StudentTrainer {
     this.student.dispose();
     this.teacherProbs.clear();
   }
-}
-
-/** Every road id the batch reads from the road encodings (positions and candidates, padding included). */
-function batchRoads(batch: StudentBatch): Int32Array {
-  const out = new Int32Array(batch.roadIds.length + batch.candIds.length);
-  out.set(batch.roadIds);
-  out.set(batch.candIds, batch.roadIds.length);
-  return out;
 }
 
 function freshRunning(): Running {
