@@ -32,11 +32,15 @@ class ReportStore {
   distillationError = $state<string | null>(null);
   private started = false;
 
-  /** Loads once per page; later calls are no-ops (switching views keeps the data). */
+  /**
+   * Loads once per page; later calls are no-ops (switching views keeps the data). An in-app run
+   * made before Compare first opened (on another network, say) stays: the committed report would
+   * replace it, and on another network it would not even be shown. "Back to committed" reloads.
+   */
   loadCommitted(): void {
     if (this.started) return;
     this.started = true;
-    void this.reload();
+    if (this.source !== 'rerun') void this.reload();
   }
 
   async reload(): Promise<void> {
