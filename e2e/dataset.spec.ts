@@ -36,6 +36,10 @@ test('an opened dataset of another network is the one every view uses', async ({
   await page.getByTestId('train-pause').click();
   await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 60_000 });
   const stepped = await count.textContent();
+  // The λ/τ/w search distils from the shipped teacher, made for Porto's roads: it says why it
+  // cannot run on grid-town instead of tuning on Porto behind the user's back.
+  await expect(page.getByTestId('tune-other-network')).toContainText('grid-town is another road network');
+  await expect(page.getByTestId('tune-start')).toBeDisabled();
 
   // Teach: no checkpoint fits this network; it says so and offers training.
   await page.getByTestId('tab-teach').click();

@@ -144,6 +144,8 @@ export interface TrainWorkerApi {
   clearSaved(kind: TrainKind): Promise<void>;
   /** Distillation from now on uses the teacher of the current teacher run (its best epoch). */
   useTrainedTeacher(): Promise<TeacherInfo>;
+  /** The checkpoint of the teacher trained in this session once it drives distillation, else null. */
+  sessionTeacher(): Promise<ArrayBuffer | null>;
   /** The device-loss drill: destroys the WebGPU device (false when not on webgpu). */
   loseGpuDevice(): Promise<boolean>;
 }

@@ -52,6 +52,8 @@ let dataset: Dataset | null = null;
 let derived: Derived | null = null;
 let teacher: TeacherModel | null = null;
 let teacherInfo: TeacherInfo = { loaded: false };
+/** Checkpoint bytes of the teacher trained in this session, once it drives distillation (for the tuning worker). */
+let sessionTeacherBytes: Uint8Array | null = null;
 let backendName = '';
 let kind: TrainKind = 'student';
 let session: Session | null = null;
@@ -123,6 +125,7 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   const t = await loadTeacher(opts.teacherUrl, derived);
   teacher = t.model;
   teacherInfo = { loaded: teacher !== null, params: teacher?.paramCount, note: t.note, source: teacher ? 'shipped' : undefined };
+  sessionTeacherBytes = null;
   const saved: SavedByKind = { student: await savedInfo('student'), teacher: await savedInfo('teacher') };
   state('idle');
   return {
@@ -398,6 +401,7 @@ const api: TrainWorkerApi = {
     if (session.state === 'running') await session.pause();
     const bytes = await session.checkpointBytes({ best: true, optimizer: false });
     const model = teacherFromCheckpoint(bytes, requireData().d);
+    sessionTeacherBytes = bytes;
     teacher?.dispose();
     teacher = model;
     const best = session.trainer.bestEpoch;
@@ -408,6 +412,11 @@ const api: TrainWorkerApi = {
       note: `teacher trained in this session (${best >= 0 ? `best epoch ${best + 1}` : `step ${session.steps}, no epoch finished`})`,
     };
     return teacherInfo;
+  }),
+  sessionTeacher: serial(async (): Promise<ArrayBuffer | null> => {
+    if (!sessionTeacherBytes || teacherInfo.source !== 'session') return null;
+    const copy = sessionTeacherBytes.slice().buffer;
+    return Comlink.transfer(copy, [copy]);
   }),
   // Not queued: the drill must hit a run in progress.
   loseGpuDevice: async () => destroyGpuDevice(),

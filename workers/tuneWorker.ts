@@ -19,7 +19,8 @@ import type { DatasetSource } from './trainMessages';
 export interface TuneInit {
   backend: string | null;
   dataset: DatasetSource;
-  teacherUrl: string;
+  /** The shipped teacher's address, or the bytes of a teacher trained in this session (Train view). */
+  teacher: { kind: 'url'; url: string } | { kind: 'bytes'; bytes: ArrayBuffer };
   wasmPaths: Record<string, string>;
 }
 
@@ -48,9 +49,14 @@ const api = {
     const ds = readHoserDataset(await readDatasetSource(o.dataset, ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv']), o.dataset.name);
     const { derived } = await cachedDerived(ds);
     onStep('teacher');
-    const res = await fetchAsset(o.teacherUrl);
-    if (!res) throw new Error(`teacher checkpoint not found (${o.teacherUrl})`);
-    const teacher = teacherFromCheckpoint(new Uint8Array(await res.arrayBuffer()), derived);
+    let bytes: Uint8Array;
+    if (o.teacher.kind === 'bytes') bytes = new Uint8Array(o.teacher.bytes);
+    else {
+      const res = await fetchAsset(o.teacher.url);
+      if (!res) throw new Error(`teacher checkpoint not found (${o.teacher.url})`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+    }
+    const teacher = teacherFromCheckpoint(bytes, derived);
     data = { ds, derived, teacher };
     return { backend, dataset: ds.name, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length };
   },

@@ -365,6 +365,12 @@ export class TrainClient {
   }
 
   /** Distillation uses the teacher of the current teacher run from now on. */
+  /** Bytes of the teacher trained in this session when distillation uses it (for the tuning panel), else null. */
+  async sessionTeacher(): Promise<ArrayBuffer | null> {
+    if (this.dataset?.teacher.source !== 'session') return null;
+    return (await this.call((api) => api.sessionTeacher())) ?? null;
+  }
+
   async useTrainedTeacher(): Promise<void> {
     const info = await this.call((api) => api.useTrainedTeacher());
     if (info && this.dataset) {
