@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { makeVerdict, runProtocol, type ProtocolReport } from '../../src/lib/eval/protocol';
+import { makeVerdict, roundReport, runProtocol, type ProtocolReport } from '../../src/lib/eval/protocol';
 import type { Dataset } from '../../src/lib/data/types';
 import { makeCity, makeTrips } from '../models/studentFixture';
 import { SteerScorer } from '../generate/toyScorers';
@@ -159,5 +159,12 @@ describe('loadStudentScorer (a tiny real student)', () => {
       expect(t.timesFromModel).toBe(true);
       for (let k = 1; k < t.times.length; k++) expect(t.times[k]).toBeGreaterThanOrEqual(t.times[k - 1]);
     }
+  });
+});
+
+describe('roundReport', () => {
+  it('rounds to 6 decimals but keeps tiny values (a McNemar p) as 3 significant digits', () => {
+    const r = roundReport({ a: 0.123456789, p: 2.1534e-24, q: -4.56789e-5, n: 12, z: 0, nested: [{ v: 1.0000004 }] });
+    expect(r).toEqual({ a: 0.123457, p: 2.15e-24, q: -4.57e-5, n: 12, z: 0, nested: [{ v: 1 }] });
   });
 });

@@ -517,7 +517,13 @@ export function makeVerdict(models: Record<string, Record<string, Partial<Record
   return [head, ...parts].join(' ');
 }
 
-/** A compact JSON-friendly copy of a report: numbers rounded, per-seed reports kept. */
+/**
+ * A compact JSON-friendly copy of a report: numbers rounded to `digits` decimals, per-seed reports
+ * kept. Values too small for that (a McNemar p of 2e-24) keep 3 significant digits instead of
+ * becoming 0.
+ */
 export function roundReport<T>(x: T, digits = 6): T {
-  return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? round(v, digits) : v))) as T;
+  const tiny = 10 ** (3 - digits);
+  const compact = (v: number): number => (v !== 0 && Math.abs(v) < tiny ? Number(v.toPrecision(3)) : round(v, digits));
+  return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? compact(v) : v))) as T;
 }
