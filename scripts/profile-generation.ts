@@ -55,8 +55,9 @@ function computeCost(
   const rows = inner.decodedRows;
   if (!rows || inner.denseMacsPerRow === undefined) return {};
   const denseGflop = (2 * rows.incremental * inner.denseMacsPerRow) / 1e9;
-  const deviceMs = phases.filter(([k]) => k.endsWith('.device')).reduce((a, [, v]) => a + v, 0);
-  const attMs = phases.filter(([k]) => k.endsWith('.attention')).reduce((a, [, v]) => a + v, 0);
+  const msOf = (suffix: string) => phases.filter(([k]) => k.endsWith(suffix)).reduce((a, [, v]) => a + v, 0);
+  const deviceMs = msOf('.device');
+  const attMs = msOf('.attention');
   const attentionGflop = (2 * rows.attentionMacs) / 1e9;
   return {
     denseGflop: +denseGflop.toFixed(2),

@@ -524,6 +524,6 @@ export function makeVerdict(models: Record<string, Record<string, Partial<Record
  */
 export function roundReport<T>(x: T, digits = 6): T {
   const tiny = 10 ** (3 - digits);
-  const compact = (v: number): number => (v !== 0 && Math.abs(v) < tiny ? Number(v.toPrecision(3)) : round(v, digits));
+  const compact = (v: number): number | null => (v !== 0 && Math.abs(v) < tiny ? Number(v.toPrecision(3)) : round(v, digits));
   return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? compact(v) : v))) as T;
 }

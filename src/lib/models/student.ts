@@ -318,7 +318,7 @@ export class Student {
    * Encodings to read the roads `needed` from: the frozen cache when it exists (not owned), else
    * the receptive-field encoding, exact for those roads (owned: the caller disposes both tensors).
    * One trip reaches a few thousand of the network's roads, so showing a trip no longer waits for
-   * the whole network (43 s per student on a software WebGPU adapter, against < 1 s for a trip).
+   * the whole network (41–44 s per student on a software WebGPU adapter).
    */
   encodeFor(needed: ArrayLike<number>): { enc: EncodedNetwork; owned: boolean } {
     if (this.frozen) return { enc: this.frozen, owned: false };

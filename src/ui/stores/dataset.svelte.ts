@@ -163,7 +163,8 @@ export class DatasetStore {
     return new URL(`${import.meta.env.BASE_URL}data/porto/`, location.href).href;
   }
 
-  private embeddedBase(): BaseDataset {
+  /** The embedded Porto set as the workers load it (for a view that needs it before any dataset is on screen). */
+  embeddedBase(): BaseDataset {
     return { source: { kind: 'url', baseUrl: this.embeddedUrl(), name: EMBEDDED_NAME }, name: EMBEDDED_NAME };
   }
 

@@ -364,13 +364,13 @@ export class TrainClient {
     void this.call((api) => api.clearSaved(kind));
   }
 
-  /** Distillation uses the teacher of the current teacher run from now on. */
   /** Bytes of the teacher trained in this session when distillation uses it (for the tuning panel), else null. */
   async sessionTeacher(): Promise<ArrayBuffer | null> {
     if (this.dataset?.teacher.source !== 'session') return null;
     return (await this.call((api) => api.sessionTeacher())) ?? null;
   }
 
+  /** Distillation uses the teacher of the current teacher run from now on. */
   async useTrainedTeacher(): Promise<void> {
     const info = await this.call((api) => api.useTrainedTeacher());
     if (info && this.dataset) {
