@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { decodeCheckpoint } from '../src/lib/train/checkpoint';
-import { encodeLegacyCheckpoint } from '../src/lib/train/legacyCheckpoint';
+import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
+import { encodeLegacyCheckpoint } from '../src/lib/checkpoint/legacyCheckpoint';
 
 // Issue 12 item 6: the Train view downloads safetensors (torch names, Adam moments included) and
 // still accepts a checkpoint in the older .ckpt format.

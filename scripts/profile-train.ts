@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { flagString, parseArgs } from '../src/cli/args';
 import { loadDatasetWithDerived } from '../src/cli/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
-import { decodeCheckpoint, loadIntoVariables } from '../src/lib/train/checkpoint';
+import { decodeCheckpoint, loadIntoVariables } from '../src/lib/checkpoint/checkpoint';
 import { StudentTrainer } from '../src/lib/train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON } from '../src/lib/train/trainingLevers';
 import { sampleTrips } from '../src/lib/bench/suites';

@@ -5,7 +5,7 @@
     python3 scripts/read_checkpoint.py FILE --logits 5,9,9  # + an LM-TAD teacher's next-cell logits
 
 Tensors carry the original PyTorch state_dict names and torch's layout (nn.Linear weights are
-[out, in]); src/lib/train/torchNames.ts has the table. The forward pass below is a plain numpy
+[out, in]); src/lib/checkpoint/torchNames.ts has the table. The forward pass below is a plain numpy
 LM-TAD (pre-LN GPT, no biases, exact GELU, head tied to wte); tests/train/safetensors.test.ts
 compares it with the tfjs model to show that names and layouts mean what they say.
 """

@@ -18,7 +18,7 @@ import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
-import { decodeCheckpoint } from '../src/lib/train/checkpoint';
+import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
 import { installFastKernels } from '../src/lib/models/layers';
 import { TrainingSession, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
 import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherHyper } from '../src/lib/train/teacherSession';

@@ -17,7 +17,7 @@ import { memoryInfo } from '../lib/runtime/backend';
 import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
 import { Student, STUDENT_PRESETS } from '../lib/models/student';
 import { teacherFromCheckpoint } from '../lib/train/session';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/features/studentBatch';
 import { StudentGenScorer, loadStudentScorer } from '../lib/eval/protocol';
 import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../lib/bench/suites';
 import { leversBench } from '../lib/bench/leversBench';

@@ -6,8 +6,8 @@ import { flagString, parseArgs } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { fitTimeScale } from '../lib/generate/timeCalibration';
-import { prepareTrips } from '../lib/train/studentBatch';
-import { encodeCheckpoint } from '../lib/train/checkpoint';
+import { prepareTrips } from '../lib/features/studentBatch';
+import { encodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = 'usage: calibrate-time --checkpoint <student.safetensors> [--dataset public/data/porto] [--out <ckpt, default: in place>]';

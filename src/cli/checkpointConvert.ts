@@ -3,7 +3,7 @@
 // with the .safetensors extension; the input is left as it was.
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs } from './args';
-import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint';
+import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint } from '../lib/checkpoint/checkpoint';
 
 const USAGE = 'usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]';
 

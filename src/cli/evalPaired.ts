@@ -6,7 +6,7 @@ import { flagString, parseArgs, commandLine } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { scorerFor } from './evalSteps';
-import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { summariseSteps, tripStepStats } from '../lib/eval/steps';
 import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict } from '../lib/eval/paired';
 import { initNodeBackend } from '../lib/runtime/node';

@@ -12,7 +12,7 @@ import { parseMethod } from './generate';
 import { pairBySeed } from './evalPaired';
 import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
 import { PAIRED_REPORT_METRICS, runPairedProtocol } from '../lib/eval/pairedProtocol';
-import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)

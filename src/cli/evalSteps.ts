@@ -5,10 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
-import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { teacherFromCheckpoint } from '../lib/train/session';
 import { teacherRoadCells } from '../lib/models/teacher';
-import { DEFAULT_BATCH_OPTIONS, prepareWholeTrips, type BatchContext } from '../lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, prepareWholeTrips, type BatchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import {
   studentStepLogProbs,

@@ -11,7 +11,7 @@ import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { buildPeerExport, type PeerExportResult } from '../lib/bench/peerExport';
 import { Student } from '../lib/models/student';
-import { decodeCheckpoint, loadIntoVariables } from '../lib/train/checkpoint';
+import { decodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
 import { StudentTrainer } from '../lib/train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../lib/train/trainingLevers';
 import { summarize } from '../lib/bench/stats';

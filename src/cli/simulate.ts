@@ -19,8 +19,8 @@ import type { PackedTrips } from '../lib/sim/packedTrips';
 import { unpackTrips } from '../lib/sim/packedTrips';
 import { packedStats } from '../lib/sim/packedDerived';
 import { simulatedCard, simulatedName, splitSimulated } from '../lib/sim/simDataset';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, prepareTrips } from '../lib/train/studentBatch';
-import type { BatchContext } from '../lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, prepareTrips } from '../lib/features/studentBatch';
+import type { BatchContext } from '../lib/features/studentBatch';
 import { makeRng, shuffleInPlace } from '../lib/random';
 
 const USAGE = `usage:

@@ -16,9 +16,9 @@ import type { Derived } from '../lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
 import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
-import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/train/checkpoint';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
-import { DEFAULT_BATCH_OPTIONS } from '../lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { nestedSubset } from '../lib/random';
 import {

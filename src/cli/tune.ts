@@ -15,7 +15,7 @@ import { hyperFromFlags } from './train';
 import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
-import { decodeCheckpoint } from '../lib/train/checkpoint';
+import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { teacherFromCheckpoint, type SessionHyper } from '../lib/train/session';
 import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';

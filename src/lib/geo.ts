@@ -1,5 +1,7 @@
 // Small geodesy helpers used across data, models and metrics. One implementation of each.
-import type { LonLat } from './data/types';
+
+/** A point as [longitude, latitude] in degrees (WGS84), the order used by GeoJSON and HOSER. */
+export type LonLat = [number, number];
 
 const EARTH_RADIUS_KM = 6371.0088;
 const DEG = Math.PI / 180;

@@ -122,7 +122,7 @@ describe('loadStudentScorer (a tiny real student)', () => {
     await tf.setBackend('cpu');
     const { Student } = await import('../../src/lib/models/student');
     const { TINY_STUDENT } = await import('../models/studentFixture');
-    const { encodeCheckpoint, weightsFromVariables } = await import('../../src/lib/train/checkpoint');
+    const { encodeCheckpoint, weightsFromVariables } = await import('../../src/lib/checkpoint/checkpoint');
     const { loadStudentScorer } = await import('../../src/lib/eval/protocol');
     const { centroidDistance, generateRoutes, sampleOdPairs } = await import('../../src/lib/generate/generator');
     const { makeRng } = await import('../../src/lib/random');

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
-import { prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/train/studentBatch';
+import { prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/features/studentBatch';
 import {
   clusteredBootstrap,
   studentStepLogProbs,

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Student, StudentScorer } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/features/studentBatch';
 import { beamSearch, bestFirstSearchMany, type StepQuery, type StepScores } from '../../src/lib/generate/search';
 import { centroidDistance } from '../../src/lib/generate/generator';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';

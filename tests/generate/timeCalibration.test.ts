@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { prepareTrips } from '../../src/lib/train/studentBatch';
+import { prepareTrips } from '../../src/lib/features/studentBatch';
 import { fitTimeScale } from '../../src/lib/generate/timeCalibration';
 import { StudentScorer } from '../../src/lib/models/student';
 import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';

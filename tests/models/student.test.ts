@@ -18,7 +18,7 @@ import {
   SMALL_STUDENT_CONFIG,
   isEncoderParam,
 } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/features/studentBatch';
 import { makeCity, TINY_STUDENT, type SynthCity } from './studentFixture';
 
 let city: SynthCity;

@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherModel, teacherRoadCells, teacherWindow, tripToTokens, type TeacherConfig } from '../../src/lib/models/teacher';
 import { cellOf } from '../../src/lib/data/grid';
-import { prepareTrips, tripTeacherWindows, windowChunks } from '../../src/lib/train/studentBatch';
+import { prepareTrips, tripTeacherWindows, windowChunks } from '../../src/lib/features/studentBatch';
 import { nestedSubset } from '../../src/lib/random';
 import { makeCity } from './studentFixture';
 

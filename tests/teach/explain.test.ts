@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeCity, TINY_STUDENT } from '../models/studentFixture';
 import { Student } from '../../src/lib/models/student';
 import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, type BatchContext } from '../../src/lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, type BatchContext } from '../../src/lib/features/studentBatch';
 import { bestStep, explainTrip, stepExplanation, studentLogits } from '../../src/lib/teach/explain';
 import { tripSurprisal } from '../../src/lib/teach/anomaly';
 import { stepLosses } from '../../src/lib/teach/stepMath';

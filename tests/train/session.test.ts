@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { MetricThrottle, TrainingSession, normaliseHyper, type SessionMetrics, type SessionState, type SessionEpochRecord } from '../../src/lib/train/session';
 import { TeacherModel } from '../../src/lib/models/teacher';
-import { encodeCheckpoint, decodeCheckpoint } from '../../src/lib/train/checkpoint';
+import { encodeCheckpoint, decodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 
 const sample = (step: number, ce: number) => ({ step, epoch: 0, ce, kl: 0, time: 1, total: ce + 1, trainAcc: 0.5, lr: 1e-3, gradNorm: 1, trips: 4 });

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { StudentTrainer, type NextCellTeacher, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, tripTeacherWindows } from '../../src/lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, tripTeacherWindows } from '../../src/lib/features/studentBatch';
 import { makeRng } from '../../src/lib/random';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherSessionEpoch, type TeacherSessionMetrics } from '../../src/lib/train/teacherSession';
 import type { SessionState } from '../../src/lib/train/runLoop';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/train/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { teacherFromCheckpoint } from '../../src/lib/train/session';
 import { makeCity, type SynthCity } from '../models/studentFixture';
 

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherModel, type TeacherConfig } from '../../src/lib/models/teacher';
 import { TeacherTrainer } from '../../src/lib/train/teacherTrainer';
-import { assertCompatible, decodeCheckpoint, encodeCheckpoint } from '../../src/lib/train/checkpoint';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { makeRng } from '../../src/lib/random';
 
 beforeAll(async () => {

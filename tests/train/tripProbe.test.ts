@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { makeCity, TINY_STUDENT } from '../models/studentFixture';
 import { Student } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/train/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/features/studentBatch';
 import { studentLogits } from '../../src/lib/teach/explain';
 import { pickProbeTrip, probeTrip } from '../../src/lib/train/tripProbe';
 import type { Trajectory } from '../../src/lib/data/types';

@@ -14,7 +14,7 @@ import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
 import type { Student } from '../models/student';
 import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../models/teacher';
-import type { BatchContext } from '../train/studentBatch';
+import type { BatchContext } from '../features/studentBatch';
 import { latencyBench, type LatencyRow, type TimingReport } from './suites';
 import type { TimingOptions } from './timing';
 

@@ -16,8 +16,8 @@ import { beamSearch, type BatchScorer, type StepQuery, type StepScores } from '.
 import { centroidDistance } from '../generate/generator';
 import { prepareGatGraph, prepareGcnGraph } from '../models/layers';
 import { Student, StudentScorer, type StudentConfig } from '../models/student';
-import { decodeCheckpoint, loadIntoVariables } from '../train/checkpoint';
-import { buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../train/studentBatch';
+import { decodeCheckpoint, loadIntoVariables } from '../checkpoint/checkpoint';
+import { buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../features/studentBatch';
 import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../train/trainingLevers';
 import { samplePrefixes, sampleTrips, testOdPairs } from './suites';

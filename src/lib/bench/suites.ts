@@ -11,7 +11,7 @@ import type { TeacherModel } from '../models/teacher';
 import { teacherRoadCells, teacherWindow } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { StudentTrainer, type NextCellTeacher } from '../train/studentTrainer';
-import { stepCandidates, type BatchContext } from '../train/studentBatch';
+import { stepCandidates, type BatchContext } from '../features/studentBatch';
 import { summarize, type Summary } from './stats';
 import { compare, ratioOf, throughput, type Timing, type TimingOptions } from './timing';
 

@@ -1,8 +1,8 @@
 // Core in-memory data model shared by the parser, the build pipeline, the models and the UI.
 // Framework-free: used in workers, in Node (CLI) and in tests.
 
-/** A point as [longitude, latitude] in degrees (WGS84), the order used by GeoJSON and HOSER. */
-export type LonLat = [number, number];
+import type { LonLat } from '../geo';
+export type { LonLat };
 
 export interface Road {
   /** Row index in roadmap.geo (= geo_id). Roads are always dense 0..N-1. */

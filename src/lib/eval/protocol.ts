@@ -15,8 +15,8 @@ import {
 import type { AbortFlag, BatchScorer, StepQuery, StepScores } from '../generate/search';
 import { Student, StudentScorer, type StudentConfig } from '../models/student';
 import { makeRng } from '../random';
-import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint } from '../train/checkpoint';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../train/studentBatch';
+import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint } from '../checkpoint/checkpoint';
+import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../features/studentBatch';
 import { dtw, hausdorff } from './metrics';
 import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 import { defaultClock as defaultNow } from '../runtime/clock';

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { Student } from '../models/student';
-import { buildBatch, prepareWholeTrips, tripTeacherWindows, windowChunks, type BatchContext, type PreparedTrip } from '../train/studentBatch';
+import { buildBatch, prepareWholeTrips, tripTeacherWindows, windowChunks, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 import { teacherRoadCells } from '../models/teacher';
 import type { NextCellTeacher } from '../train/studentTrainer';
 import { makeRng } from '../random';

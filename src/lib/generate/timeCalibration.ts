@@ -7,7 +7,7 @@
 // log model), makes generated durations right on average without touching the model.
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
-import { buildBatch, type BatchContext, type PreparedTrip } from '../train/studentBatch';
+import { buildBatch, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 
 export interface TimeCalibration {
   /** Multiply the model's predicted hop seconds by this. */

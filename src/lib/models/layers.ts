@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
-import { uniqueVariableName } from '../train/variableNames';
+import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput, type StudentBatch } from '../train/studentBatch';
-import { StudentDecoder, type DecodeNode } from './studentDecoder';
+import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput, type StudentBatch } from '../features/studentBatch';
+import { StudentDecoder, type DecodeNode } from '../generate/studentDecoder';
 import { haversineM } from '../geo';
 import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
 import {

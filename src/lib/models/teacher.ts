@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GridVocab } from '../data/derivedTypes';
 import { makeRng, normalArray } from '../random';
-import { uniqueVariableName } from '../train/variableNames';
+import { uniqueVariableName } from '../features/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
 // registers linear-time JS kernels for both (installFastKernels).
 import { gelu, installFastKernels, matMulFast, transposeLast2 } from './layers';

@@ -5,7 +5,7 @@ import type { GridSpec } from '../data/derivedTypes';
 import type { Trajectory } from '../data/types';
 import { teacherRoadCells, tripToCells, type TeacherModel } from '../models/teacher';
 import type { Student } from '../models/student';
-import { batchRoads, buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../train/studentBatch';
+import { batchRoads, buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../features/studentBatch';
 import { softenedStudent, softenedTeacher, klDivergence } from '../train/distill';
 import { tripSurprisal } from './anomaly';
 

@@ -5,8 +5,10 @@
 // tf.Variables owned by the optimiser; everything else is created inside tf.tidy, so the tensor
 // count stays flat across steps.
 import * as tf from '@tensorflow/tfjs';
-import { canonicalName } from './variableNames';
+import { canonicalName } from '../features/variableNames';
 import { fusedAdamWAvailable, fusedAdamWUpdate } from './fusedAdamW';
+import type { OptimState } from '../checkpoint/checkpointTypes';
+export type { OptimState };
 
 export interface OptimConfig {
   lr: number;
@@ -59,12 +61,6 @@ export function lrAt(step: number, cfg: OptimConfig): number {
   return lr * (minLrRatio + (1 - minLrRatio) * cosine);
 }
 
-export interface OptimState {
-  step: number;
-  /** First / second moments keyed by canonical variable name (see variableNames.canonicalName). */
-  m: Record<string, Float32Array>;
-  v: Record<string, Float32Array>;
-}
 
 export interface StepResult {
   lr: number;

@@ -32,7 +32,7 @@ import {
   loadIntoVariables,
   weightsFromVariables,
   type Checkpoint,
-} from './checkpoint';
+} from '../checkpoint/checkpoint';
 import type { OptimState } from './optim';
 import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
 import { readValues, type DeviceTask } from './deviceTask';
-import { buildBatch, type BatchContext, type PreparedTrip } from './studentBatch';
+import { buildBatch, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 
 export interface EvalResult {
   valAcc: number;

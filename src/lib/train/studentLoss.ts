@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { EncodedNetwork, Student } from '../models/student';
 import { distillationLoss } from './distill';
-import type { StudentBatch } from './studentBatch';
+import type { StudentBatch } from '../features/studentBatch';
 
 /** Counts over the whole batch that every micro-batch's sums are divided by. */
 export interface Counts {

@@ -5,7 +5,7 @@
 import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
 import { studentStepLogProbs } from '../eval/steps';
-import { prepareTrips, type BatchContext } from './studentBatch';
+import { prepareTrips, type BatchContext } from '../features/studentBatch';
 
 /**
  * Per train trip id, the teacher student's probabilities over the candidates the trainee will see

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import { teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { readValues, type DeviceTask } from './deviceTask';
-import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from './studentBatch';
+import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
 
 
 /** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */

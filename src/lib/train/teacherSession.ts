@@ -9,7 +9,7 @@ import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../models/teacher';
 import { trimGpuBufferPool } from '../runtime/deviceMemory';
-import { assertCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
+import { assertCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
 import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
 import { defaultClock as defaultNow } from '../runtime/clock';

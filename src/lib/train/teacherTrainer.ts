@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { TeacherConfig, TeacherModel } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { AdamW, DEFAULT_OPTIM, type OptimConfig } from './optim';
-import { loadIntoVariables, weightsFromVariables, type Checkpoint } from './checkpoint';
+import { loadIntoVariables, weightsFromVariables, type Checkpoint } from '../checkpoint/checkpoint';
 import { downloadVariables } from '../runtime/deviceMemory';
-import { canonicalName } from './variableNames';
+import { canonicalName } from '../features/variableNames';
 import { defaultClock as nowMs } from '../runtime/clock';
 
 export interface TeacherTrainConfig {

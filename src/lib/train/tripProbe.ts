@@ -4,7 +4,7 @@
 import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
 import { studentLogits } from '../teach/explain';
-import { prepareTrip, type BatchContext } from './studentBatch';
+import { prepareTrip, type BatchContext } from '../features/studentBatch';
 
 /** Step k: at road `from`, the true next road is `next`; the student would take `choice`. */
 export interface ProbeStep {

@@ -11,7 +11,7 @@
 // Resumable: every rung and every trial end is appended to a log. Re-running with the log replays
 // CMA-ES and the halving decisions (both deterministic) and carries on where the log stops; the
 // runner picks up a trial it was training from its own saved state.
-import { configDiff } from '../train/checkpoint';
+import { configDiff } from '../checkpoint/checkpoint';
 import { CmaEs, type CmaCandidate } from './cmaes';
 import { decodeParams, windowToJson, type DistillParams } from './space';
 import { SuccessiveHalving, type HalvingOptions } from './successiveHalving';

@@ -5,10 +5,10 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../../src/lib/train/checkpoint';
-import { decodeLegacyCheckpoint, encodeLegacyCheckpoint } from '../../src/lib/train/legacyCheckpoint';
-import { decodeSafetensors, encodeSafetensors } from '../../src/lib/train/safetensors';
-import { localNameOf, torchRules, torchSpecOf } from '../../src/lib/train/torchNames';
+import { decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../../src/lib/checkpoint/checkpoint';
+import { decodeLegacyCheckpoint, encodeLegacyCheckpoint } from '../../src/lib/checkpoint/legacyCheckpoint';
+import { decodeSafetensors, encodeSafetensors } from '../../src/lib/checkpoint/safetensors';
+import { localNameOf, torchRules, torchSpecOf } from '../../src/lib/checkpoint/torchNames';
 import { TeacherModel, type TeacherConfig } from '../../src/lib/models/teacher';
 
 const DIR = 'public/checkpoints/porto';

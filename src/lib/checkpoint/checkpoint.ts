@@ -11,10 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Checkpoint, CheckpointKind, NamedWeights } from './checkpointTypes';
 import { crc32 } from './crc32';
 import { decodeLegacyCheckpoint, isLegacyCheckpoint } from './legacyCheckpoint';
-import type { OptimState } from './optim';
+import type { OptimState } from './checkpointTypes';
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type StTensor } from './safetensors';
 import { localNameOf, ourShape, storedShape, torchSpecOf, transpose2d, type TorchLayout } from './torchNames';
-import { canonicalName } from './variableNames';
+import { canonicalName } from '../features/variableNames';
 
 export type { Checkpoint, CheckpointKind, NamedWeights, TrainingState } from './checkpointTypes';
 

@@ -1,6 +1,5 @@
 // Types shared by the checkpoint codecs (checkpoint.ts writes safetensors, legacyCheckpoint.ts
 // reads the older .ckpt files); their own module so that neither codec imports the other's code.
-import type { OptimState } from './optim';
 
 export type CheckpointKind = 'teacher' | 'student';
 
@@ -27,4 +26,12 @@ export interface Checkpoint<C extends object = object> {
   /** ISO timestamp. */
   created: string;
   weights: NamedWeights;
+}
+
+/** AdamW state saved with a run. */
+export interface OptimState {
+  step: number;
+  /** First / second moments keyed by canonical variable name (see variableNames.canonicalName). */
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
 }

@@ -11,7 +11,7 @@
 // CRC-32 of the data, so truncated or corrupted files are refused with a clear message.
 import type { Checkpoint, CheckpointKind, NamedWeights } from './checkpointTypes';
 import { crc32 } from './crc32';
-import type { OptimState } from './optim';
+import type { OptimState } from './checkpointTypes';
 
 export const CHECKPOINT_MAGIC = 'TRJDCKPT';
 export const CHECKPOINT_VERSION = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dotScores, weightedValues } from '../../src/lib/models/hostAttention';
+import { dotScores, weightedValues } from '../../src/lib/generate/hostAttention';
 import { makeRng } from '../../src/lib/random';
 
 // The blocked kernels must give the plain loops' results bit for bit (the search's routes depend on it).

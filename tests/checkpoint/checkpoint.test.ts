@@ -7,8 +7,8 @@ import {
   loadIntoVariables,
   weightsFromVariables,
   type Checkpoint,
-} from '../../src/lib/train/checkpoint';
-import { canonicalName } from '../../src/lib/train/variableNames';
+} from '../../src/lib/checkpoint/checkpoint';
+import { canonicalName } from '../../src/lib/features/variableNames';
 import { AdamW, DEFAULT_OPTIM } from '../../src/lib/train/optim';
 import { TeacherModel, type TeacherConfig } from '../../src/lib/models/teacher';
 

@@ -18,12 +18,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import { haversineM } from '../geo';
-import type { StepScores } from '../generate/search';
-import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../train/studentBatch';
+import type { StepScores } from './search';
+import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
 import { dotScores, weightedValues, type KeyRows } from './hostAttention';
-import { applyLayerNorm, gelu } from './layers';
+import { applyLayerNorm, gelu } from '../models/layers';
 // Types only: student.ts imports this module (its StudentScorer drives the decoder).
-import type { EncodedNetwork, Student } from './student';
+import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
 export interface DecodeNode {
