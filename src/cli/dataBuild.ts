@@ -269,7 +269,7 @@ export async function run(args: string[]): Promise<number> {
       leakage: leak.report,
       matchSeconds: r2((performance.now() - tr) / 1000),
     };
-    log(`routes: ${recovery.routesMatched}/${recovery.routesIn} matched → ${matchedRoutes.length} pieces; leakage drops ${leak.report.droppedOdPair} OD + ${leak.report.droppedOverlap} overlap; ${routes.length} kept (${corpus.matchSeconds}s)`);
+    log(`routes: ${recovery.routesMatched}/${recovery.routesIn} matched → ${matchedRoutes.length} pieces; leakage drops ${leak.report.droppedOdPair} OD + ${leak.report.droppedNearCopy} near copies (the one-sided rule would drop ${leak.report.oneSidedOverlap}); ${routes.length} kept (${corpus.matchSeconds}s)`);
   }
 
   // 6. Output.
@@ -351,10 +351,11 @@ dbxminer/sigspatial2025 \`porto_roads.csv\` (commit c2e306a807f76ca057f37f0432f3
   this network cannot follow (a turn or a road it lacks) into ${n(v.piecesKept)} pieces of ≥ 5 roads (${n(v.piecesDroppedShort)} shorter pieces dropped).
   ${pct(v.pointsWithin15m)} of the resampled points lie within 15 m of their matched road (median ${v.pointDistMedianM} m, 95th percentile ${v.pointDistP95M} m);
   matched length / polyline length: median ${v.lengthRatioMedian}, within ±10 % for ${pct(v.lengthWithin10pc)} of the routes.
-- Leakage guard: dropped ${n(c.leakage.droppedOdPair)} pieces whose (first road, last road) is a val or test OD pair, and ${n(c.leakage.droppedOverlap)} that share
-  ≥ 80 % of their distinct roads with a single val or test trip. Kept: **${n(c.leakage.kept)}**. Taxi routes in central Porto share
-  their main corridors, so the overlap rule removes about half the corpus; a same-size set of *train* trips in place of
-  val+test would remove as many, so most of these drops are shared corridors rather than copies of held-out trips.
+- Leakage guard: dropped ${n(c.leakage.droppedOdPair)} pieces whose (first road, last road) is a val or test OD pair, and ${n(c.leakage.droppedNearCopy)} near copies
+  of a val or test trip (≥ 80 % of the piece's distinct roads lie on one held-out trip and ≥ 80 % of that trip's roads lie on the piece).
+  Kept: **${n(c.leakage.kept)}**. The earlier one-sided rule (≥ 80 % of the piece on one held-out trip, whatever share of the trip) would
+  have dropped ${n(c.leakage.oneSidedOverlap)}: taxi routes in central Porto share their main corridors, and a short piece along a long
+  held-out trip shares a corridor without giving the trip away.
 - Matching time: ${c.matchSeconds} s.`;
 }
 

@@ -84,15 +84,19 @@ describe('route corpus', () => {
     expect(r.skipped).toEqual({ 'outside the box': 1, 'fewer than two points': 1 });
   });
 
-  it('drops routes that share an OD pair or ≥ 80 % of their roads with a held-out trip', () => {
-    const held = [{ id: 'v', roads: [1, 2, 3, 4, 5], times: [0, 1, 2, 3, 4] }];
+  it('drops routes that share an OD pair with a held-out trip or are a near copy of one, and keeps shared corridors', () => {
+    const held = [
+      { id: 'v', roads: [1, 2, 3, 4, 5], times: [0, 1, 2, 3, 4] },
+      { id: 'long', roads: [20, 21, 22, 23, 24, 25, 26, 27, 28, 29], times: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    ];
     const routes = [
       { id: 'od', roads: [1, 9, 5], source: 's' }, // same OD pair as v
-      { id: 'overlap', roads: [2, 3, 4, 5, 7], source: 's' }, // 4/5 = 80 % on v
+      { id: 'copy', roads: [2, 3, 4, 5, 7], source: 's' }, // 4/5 of it on v, 4/5 of v on it
       { id: 'ok', roads: [2, 3, 7, 8, 9], source: 's' }, // 2/5
+      { id: 'corridor', roads: [21, 22, 23, 24, 30], source: 's' }, // 4/5 of it on long, but only 4/10 of long
     ];
     const r = dropLeakingRoutes(routes, held);
-    expect(r.routes.map((x) => x.id)).toEqual(['ok']);
-    expect(r.report).toEqual({ droppedOdPair: 1, droppedOverlap: 1, kept: 1 });
+    expect(r.routes.map((x) => x.id)).toEqual(['ok', 'corridor']);
+    expect(r.report).toEqual({ droppedOdPair: 1, droppedNearCopy: 1, oneSidedOverlap: 2, kept: 2 });
   });
 });

@@ -158,17 +158,26 @@ export function matchRoutePolylines(
 export interface LeakageReport {
   /** Dropped: (first road, last road) is a val or test OD pair. */
   droppedOdPair: number;
-  /** Dropped: ≥ `overlap` of the route's distinct roads lie on one val or test trip. */
-  droppedOverlap: number;
+  /** Dropped as a near copy: ≥ `overlap` of the route's distinct roads lie on one val or test trip and ≥ `overlap` of that trip's distinct roads lie on the route. */
+  droppedNearCopy: number;
+  /**
+   * For the record, not applied: routes (after the OD guard) with ≥ `overlap` of their roads on one
+   * held-out trip, whatever share of the trip they cover. This one-sided rule was the guard before;
+   * central Porto's shared corridors made it drop about half the corpus.
+   */
+  oneSidedOverlap: number;
   kept: number;
 }
 
 /**
  * Removes routes that could leak evaluation trips into training: same OD pair as a val/test trip,
- * or sharing ≥ `overlap` (default 80 %) of its distinct roads with a single val/test trip.
+ * or a near copy of one: the route and a single val/test trip each have ≥ `overlap` (default 80 %)
+ * of their distinct roads on the other. A short route along part of a long held-out trip is kept:
+ * it shares a corridor, it does not give the trip away.
  */
 export function dropLeakingRoutes(routes: Route[], heldOut: Trajectory[], overlap = 0.8): { routes: Route[]; report: LeakageReport } {
   const heldOd = new Set(heldOut.map(odKey));
+  const tripSize = heldOut.map((t) => new Set(t.roads).size);
   // Inverted index: road → held-out trips that use it.
   const tripsOfRoad = new Map<number, number[]>();
   heldOut.forEach((t, i) => {
@@ -180,7 +189,8 @@ export function dropLeakingRoutes(routes: Route[], heldOut: Trajectory[], overla
   });
   const kept: Route[] = [];
   let droppedOdPair = 0;
-  let droppedOverlap = 0;
+  let droppedNearCopy = 0;
+  let oneSidedOverlap = 0;
   const shared = new Map<number, number>();
   for (const route of routes) {
     if (heldOd.has(`${route.roads[0]}>${route.roads[route.roads.length - 1]}`)) {
@@ -189,19 +199,22 @@ export function dropLeakingRoutes(routes: Route[], heldOut: Trajectory[], overla
     }
     const distinct = new Set(route.roads);
     shared.clear();
-    let best = 0;
     for (const r of distinct) {
-      for (const t of tripsOfRoad.get(r) ?? []) {
-        const c = (shared.get(t) ?? 0) + 1;
-        shared.set(t, c);
-        if (c > best) best = c;
-      }
+      for (const t of tripsOfRoad.get(r) ?? []) shared.set(t, (shared.get(t) ?? 0) + 1);
     }
-    if (best >= overlap * distinct.size) {
-      droppedOverlap++;
+    let oneSided = false;
+    let nearCopy = false;
+    for (const [t, c] of shared) {
+      if (c < overlap * distinct.size) continue;
+      oneSided = true;
+      if (c >= overlap * tripSize[t]) nearCopy = true;
+    }
+    if (oneSided) oneSidedOverlap++;
+    if (nearCopy) {
+      droppedNearCopy++;
       continue;
     }
     kept.push(route);
   }
-  return { routes: kept, report: { droppedOdPair, droppedOverlap, kept: kept.length } };
+  return { routes: kept, report: { droppedOdPair, droppedNearCopy, oneSidedOverlap, kept: kept.length } };
 }
