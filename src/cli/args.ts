@@ -1,4 +1,6 @@
 // Minimal flag parser shared by every CLI command: `--key value`, `--flag`, positionals.
+import { cliBase, portableArg, type PathBase } from './repoPath';
+
 export interface ParsedArgs {
   positional: string[];
   flags: Record<string, string | true>;
@@ -40,7 +42,11 @@ export function flagNumber(p: ParsedArgs, key: string, fallback: number): number
   return n;
 }
 
-/** The command line that reproduces a run, with arguments that hold spaces or shell characters quoted. */
-export function commandLine(command: string, args: readonly string[]): string {
-  return [`npm run cli -- ${command}`, ...args.map((a) => (/[\s;'"$&|<>()*?!%]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a))].join(' ');
+/**
+ * The command line that reproduces a run: paths relative to the repository root (where npm runs
+ * it), and arguments that hold spaces or shell characters quoted.
+ */
+export function commandLine(command: string, args: readonly string[], base: PathBase = cliBase()): string {
+  const quote = (a: string): string => (/[\s;'"$&|<>()*?!%]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
+  return [`npm run cli -- ${command}`, ...args.map((a) => quote(portableArg(a, base)))].join(' ');
 }

@@ -3,6 +3,7 @@
 // distillation on decision NLL and accuracy is the mean per-seed difference with a t-interval.
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs, commandLine } from './args';
+import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { scorerFor } from './evalSteps';
@@ -74,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
       try {
         const { ids, lp } = await s.score(split);
         const sum = summariseSteps(tripStepStats(ids, lp, s.roadCell), 0);
-        rows.push({ seed: meta.seed, checkpoint: path, decisionNll: sum.decisionNll, decisionAcc: sum.decisionAcc, decisionSteps: sum.decisionSteps });
+        rows.push({ seed: meta.seed, checkpoint: repoPath(path), decisionNll: sum.decisionNll, decisionAcc: sum.decisionAcc, decisionSteps: sum.decisionSteps });
         hyper.push(meta.hyper);
       } finally {
         s.dispose();

@@ -7,6 +7,7 @@ import { arch, cpus, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { version as nodeVersion } from 'node:process';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
 import { pairBySeed } from './evalPaired';
@@ -83,8 +84,8 @@ export async function run(args: string[]): Promise<number> {
       },
     });
     const checkpoints = {
-      vanilla: order.map(([a]) => ({ seed: v[a].seed, file: v[a].path, hyper: v[a].m.checkpoint.hyper })),
-      distilled: order.map(([, b]) => ({ seed: d[b].seed, file: d[b].path, hyper: d[b].m.checkpoint.hyper })),
+      vanilla: order.map(([a]) => ({ seed: v[a].seed, file: repoPath(v[a].path), hyper: v[a].m.checkpoint.hyper })),
+      distilled: order.map(([, b]) => ({ seed: d[b].seed, file: repoPath(d[b].path), hyper: d[b].m.checkpoint.hyper })),
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
     await writeFile(out, JSON.stringify(roundReport({ ...rep, checkpoints }, 6), null, 1) + '\n');

@@ -6,6 +6,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { version as nodeVersion } from 'node:process';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { repoPath } from './repoPath';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import { parseMethod, parseSplit } from './generate';
 import { buildRoadFeatures } from '../lib/data/roadFeatures';
@@ -121,7 +122,7 @@ async function report(args: string[]): Promise<number> {
     const checkpoints = Object.fromEntries(
       loaded.map((l) => [
         l.name,
-        { file: l.file, created: l.m.checkpoint.created, epoch: l.m.checkpoint.training.epoch, hyper: l.m.checkpoint.hyper, config: l.m.checkpoint.config },
+        { file: repoPath(l.file), created: l.m.checkpoint.created, epoch: l.m.checkpoint.training.epoch, hyper: l.m.checkpoint.hyper, config: l.m.checkpoint.config },
       ]),
     );
     const { routes, ...body } = rep;

@@ -7,6 +7,7 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
+import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
 import { datasetFileRole, readTrajectories } from '../lib/data/hoserReader';
 import { writeTrajectories } from '../lib/data/hoserWriter';
@@ -19,8 +20,7 @@ import type { PackedTrips } from '../lib/sim/packedTrips';
 import { unpackTrips } from '../lib/sim/packedTrips';
 import { packedStats } from '../lib/sim/packedDerived';
 import { simulatedCard, simulatedName, splitSimulated } from '../lib/sim/simDataset';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, prepareTrips } from '../lib/features/studentBatch';
-import type { BatchContext } from '../lib/features/studentBatch';
+import { batchContext, buildBatch, prepareTrip, prepareTrips } from '../lib/features/studentBatch';
 import { makeRng, shuffleInPlace } from '../lib/random';
 
 const USAGE = `usage:
@@ -90,11 +90,11 @@ async function runSimulate(args: string[]): Promise<number> {
     await writeSplitCsv(join(outDir, `${s}.csv`), splits[s]);
   }
   const stats = packedStats(ds.network, splits);
-  const command = `npm run cli -- simulate --dataset ${src} --n ${n} --seed ${seed} --share ${share} --zones ${nZones} --out <dir>`;
-  await writeFile(join(outDir, 'SIMULATED.md'), simulatedCard(src, sim.info, stats, command));
+  const command = `npm run cli -- simulate --dataset ${repoPath(src)} --n ${n} --seed ${seed} --share ${share} --zones ${nZones} --out <dir>`;
+  await writeFile(join(outDir, 'SIMULATED.md'), simulatedCard(repoPath(src), sim.info, stats, command));
   await writeFile(
     join(outDir, 'simulation.json'),
-    JSON.stringify({ simulated: true, name: simulatedName(ds.name, n), source: src, info: sim.info, stats }, null, 2) + '\n',
+    JSON.stringify({ simulated: true, name: simulatedName(ds.name, n), source: repoPath(src), info: sim.info, stats }, null, 2) + '\n',
   );
   console.log(JSON.stringify({ out: outDir, name: simulatedName(ds.name, n), tripsPerSec: Math.round(sim.info.tripsPerSec), stats }));
   return 0;
@@ -180,7 +180,7 @@ async function runTimings(args: string[]): Promise<number> {
     const derived = buildDerived(ds);
     const derivedMs = performance.now() - tDer;
     sample();
-    const ctx: BatchContext = { network: base.network, derived, ...DEFAULT_BATCH_OPTIONS };
+    const ctx = batchContext(base.network, derived);
     const train = parsed.train;
     let prepareAllMs: number | null = null;
     let prepareAllHeapMB: number | null = null;
@@ -234,7 +234,7 @@ async function runTimings(args: string[]): Promise<number> {
   const report = {
     what: 'Preprocessing time vs number of SIMULATED trips on the real Porto network (Node, this machine)',
     node: process.version,
-    dataset: src,
+    dataset: repoPath(src),
     seed,
     sizes: results,
   };

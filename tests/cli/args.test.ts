@@ -12,8 +12,8 @@ describe('commandLine', () => {
   });
 
   it('round-trips through parseArgs for a quoted value', () => {
-    const args = ['--regimes', 'full data=/r/full;10 %=/r/frac10', '--out', 'o.json'];
-    expect(parseArgs(args).flags.regimes).toBe('full data=/r/full;10 %=/r/frac10');
-    expect(commandLine('eval distillation-summary', args)).toContain("'full data=/r/full;10 %=/r/frac10'");
+    const args = ['--regimes', 'full data=../runs/full;10 %=../runs/frac10', '--out', 'o.json'];
+    expect(parseArgs(args).flags.regimes).toBe('full data=../runs/full;10 %=../runs/frac10');
+    expect(commandLine('eval distillation-summary', args)).toContain("'full data=../runs/full;10 %=../runs/frac10'");
   });
 });
