@@ -91,7 +91,7 @@ const report: Record<string, unknown> = { ckpt: ckPath, nOd: ods.length, loadAvg
 for (const method of methods) {
   const run = async (kernels: boolean) => {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
-    const inner = (loaded.scorer as unknown as { inner: { phaseMs: Record<string, number>; counts: Record<string, number>; decodedRows?: Record<string, number>; denseMacsPerRow?: number } }).inner;
+    const inner = loaded.scorer;
     const scorer = new TimedScorer(loaded.scorer);
     const opts = {
       method,

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { flagString, parseArgs } from '../src/cli/args';
 import { loadDatasetWithDerived } from '../src/cli/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
-import { decodeCheckpoint, loadIntoVariables } from '../src/lib/checkpoint/checkpoint';
+import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../src/lib/train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON } from '../src/lib/train/trainingLevers';
 import { sampleTrips } from '../src/lib/bench/suites';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const levers = flagString(p, 'levers', 'on') === 'on' ? TRAINING_LEVERS_ON : TRAINING_LEVERS_OFF;
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
-  const ck = decodeCheckpoint(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')));
+  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')), { kind: 'student', fingerprint: derived.fingerprint });
   const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
   const trips = sampleTrips(dataset.splits.train, batch * 8, 7); // same trips and batches for every lever setting
   if (steps > 7) throw new Error("--steps must be ≤ 7 (8 batches, one for warm-up)");
@@ -35,9 +35,9 @@ async function main(): Promise<void> {
     derived,
     train: trips,
     options: { mode: 'vanilla', batchSize: batch, microBatch: batch, maxLen, epochs: 1000, seed: 42, ...levers },
-    studentConfig: ck.config as StudentConfig,
+    studentConfig: ck.config,
   });
-  loadIntoVariables(trainer.student.store.variables(), ck.weights);
+  loadStudentWeights(trainer.student, ck);
   trainer.step(); // warm-up (kernels, JIT, prepared-trip cache of this batch)
   const byKernel = new Map<string, { ms: number; calls: number }>();
   let wall = 0;

@@ -19,6 +19,12 @@ export async function fetchAsset(url: string): Promise<Response | null> {
   return res;
 }
 
+/** The bytes of an asset of the app (a checkpoint); null when it is absent. */
+export async function fetchAssetBytes(url: string): Promise<Uint8Array | null> {
+  const res = await fetchAsset(url);
+  return res ? new Uint8Array(await res.arrayBuffer()) : null;
+}
+
 /**
  * The dataset files of `src`: user-picked files as they are, or the HOSER files under a base URL.
  * Throws when one of `required` is missing; `onFile` counts finished downloads.

@@ -46,8 +46,6 @@ export interface EvalInit {
   backend?: string | null;
   preferWasmOverFallbackGpu?: boolean;
   dataset: DatasetSource;
-  /** File name → URL of the tfjs-backend-wasm binaries. */
-  wasmPaths: Record<string, string>;
 }
 
 export interface EvalReady {

@@ -3,15 +3,11 @@
 // Called through comlink (EvalWorkerApi); progress goes back through proxied callbacks.
 import * as Comlink from 'comlink';
 import { serial } from './serial';
-import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { cachedDerived } from './derivedCache';
-import { fetchAsset, readDatasetSource } from './datasetFiles';
+import { bootWorker } from './boot';
+import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { selectBackend } from '../src/lib/runtime/backend';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
-import type { StartTimeAware } from '../src/lib/generate/generator';
-import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
 import type { CheckpointSource, EvalInit, EvalModelInput, EvalOutcome, EvalProgress, EvalReady, EvalRunOptions, EvalWorkerApi } from './evalMessages';
 
 let dataset: Dataset | null = null;
@@ -22,21 +18,9 @@ let active: AbortController | null = null;
 
 async function checkpointBytes(src: CheckpointSource): Promise<Uint8Array> {
   if (src.kind === 'bytes') return new Uint8Array(src.bytes);
-  const res = await fetchAsset(src.url);
-  if (!res) throw new Error(`checkpoint not found: ${src.url}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-/** Lets queued messages (cancel) in between search steps: the student scores synchronously. */
-class YieldingScorer implements BatchScorer, StartTimeAware {
-  constructor(private readonly inner: BatchScorer & StartTimeAware) {}
-  setStartTimes(startOf: (q: StepQuery) => number): void {
-    this.inner.setStartTimes(startOf);
-  }
-  async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    return this.inner.scoreBatch(queries);
-  }
+  const bytes = await fetchAssetBytes(src.url);
+  if (!bytes) throw new Error(`checkpoint not found: ${src.url}`);
+  return bytes;
 }
 
 /** At most ~10 progress messages a second, plus every finished run. */
@@ -53,13 +37,11 @@ function progressReporter(onProgress: (p: EvalProgress) => void): (p: EvalProgre
 }
 
 async function init(msg: EvalInit, onStep: (step: string) => void): Promise<EvalReady> {
-  void onStep('backend');
-  const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: msg.preferWasmOverFallbackGpu ?? true });
+  const boot = await bootWorker({ ...msg, progress: (step) => void onStep(step) });
+  const backend = boot.backend;
   backendName = backend.name;
-  void onStep('dataset');
-  dataset = readHoserDataset(await readDatasetSource(msg.dataset), msg.dataset.name);
-  void onStep('derived');
-  derived = (await cachedDerived(dataset)).derived;
+  dataset = boot.dataset;
+  derived = boot.derived;
   const trips: Record<string, number> = {};
   for (const [k, v] of Object.entries(dataset.splits)) trips[k] = v.length;
   return { backend, dataset: { name: dataset.name, fingerprint: derived.fingerprint, roads: dataset.network.roads.length, trips } };
@@ -77,12 +59,13 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
   try {
     for (const m of models) {
       report({ phase: 'load', model: m.name, done: 0, total: 0, run: 0, runs: 0 });
-      loaded.push({ name: m.name, m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d) });
+      // Yielding before each search step lets a queued cancel in (scoring is synchronous).
+      loaded.push({ name: m.name, m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d, { yieldBetweenBatches: true }) });
     }
     const result = await runProtocol({
       dataset: ds,
       derived: d,
-      models: loaded.map((l) => ({ name: l.name, scorer: new YieldingScorer(l.m.scorer) })),
+      models: loaded.map((l) => ({ name: l.name, scorer: l.m.scorer })),
       splits: o.splits,
       n: o.n,
       seeds: o.seeds,

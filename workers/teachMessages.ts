@@ -31,7 +31,6 @@ export interface TeachInit {
   /** Base URL of the HOSER folder (…/data/porto/). */
   dataBaseUrl: string;
   checkpoints: Record<TeachModelName, string>;
-  wasmPaths: Record<string, string>;
   /**
    * The trip the page opens on (a shared link). Then init resolves before the search for the
    * telling example, which follows through `telling`: the first screen does not wait.

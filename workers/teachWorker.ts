@@ -3,24 +3,21 @@
 // (every step, all models, once) and scores normal vs detoured trips for the anomaly panel.
 // Called through comlink (TeachWorkerApi); background results go back through TeachEvents.
 import * as Comlink from 'comlink';
-import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { cachedDerived } from './derivedCache';
-import { fetchAsset, readDatasetSource } from './datasetFiles';
+import { bootWorker } from './boot';
+import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset, LonLat, SplitName, Trajectory } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { selectBackend } from '../src/lib/runtime/backend';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells } from '../src/lib/models/teacher';
-import { SMALL_STUDENT_CONFIG, Student, type StudentConfig } from '../src/lib/models/student';
-import { assertCompatible, decodeCheckpoint, loadIntoVariables } from '../src/lib/checkpoint/checkpoint';
-import { teacherFromCheckpoint } from '../src/lib/train/session';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../src/lib/features/studentBatch';
+import { SMALL_STUDENT_CONFIG, Student } from '../src/lib/models/student';
+import { loadStudent, loadTeacher } from '../src/lib/checkpoint/loadModel';
+import { THESIS_RECIPE } from '../src/lib/train/recipe';
+import { batchContext, type BatchContext } from '../src/lib/features/studentBatch';
 import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explain';
 import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
 import { DEFAULT_DETOUR, syntheticDetour } from '../src/lib/teach/detour';
 import { makeRng } from '../src/lib/random';
 import type { TeachDetour, TeachEvents, TeachInit, TeachModelInfo, TeachModelName, TeachReady, TeachTrip, TeachWorkerApi, TripListEntry } from './teachMessages';
 
-const DEFAULT_WINDOW = 7;
 /** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
 const TELLING_SCAN = 20;
 const SCORE_TRIPS = 160;
@@ -29,19 +26,18 @@ let dataset: Dataset | null = null;
 let derived: Derived | null = null;
 let models: TeachModels | null = null;
 let batchCtx: BatchContext | null = null;
-let window = DEFAULT_WINDOW;
+let window = THESIS_RECIPE.window;
 const tripById = new Map<string, { trip: Trajectory; split: SplitName }>();
 let events: TeachEvents | null = null;
 
-async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
-  const res = await fetchAsset(url).catch(() => null);
+async function teacherFrom(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
+  const bytes = await fetchAssetBytes(url).catch(() => null);
   let note = 'teacher checkpoint not found: a randomly initialised teacher stands in';
-  if (res) {
+  if (bytes) {
     try {
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const model = teacherFromCheckpoint(bytes, d);
+      const { checkpoint, model } = loadTeacher(bytes, d);
       const teacher = { anchor: model.cfg.anchor ?? 'centroid', destination: model.cfg.destination ?? false };
-      return { model, info: { source: 'checkpoint', params: model.paramCount, hyper: decodeCheckpoint(bytes).hyper, teacher } };
+      return { model, info: { source: 'checkpoint', params: model.paramCount, hyper: checkpoint.hyper, teacher } };
     } catch (e) {
       note = `teacher checkpoint refused (${(e as Error).message}): a random teacher stands in`;
     }
@@ -51,24 +47,13 @@ async function loadTeacher(url: string, d: Derived): Promise<{ model: TeacherMod
   return { model, info: { source: 'fresh', params: model.paramCount, note } };
 }
 
-async function loadStudent(url: string, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
-  const res = await fetchAsset(url).catch(() => null);
+async function studentFrom(url: string, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
+  const bytes = await fetchAssetBytes(url).catch(() => null);
   let note = 'student checkpoint not found: a randomly initialised student stands in';
-  if (res) {
+  if (bytes) {
     try {
-      const ck = decodeCheckpoint(new Uint8Array(await res.arrayBuffer()));
-      const config = ck.config as StudentConfig;
-      assertCompatible(ck, { kind: 'student', fingerprint: d.fingerprint, config });
-      // Weights are fixed here: cache the road/zone encoders once (frozen-encoder path).
-      const model = new Student(d, { ...config, freezeEncoders: true }, 0);
-      try {
-        loadIntoVariables(model.store.variables(), ck.weights);
-        model.invalidateCache();
-      } catch (e) {
-        model.dispose();
-        throw e;
-      }
-      return { model, info: { source: 'checkpoint', params: model.paramCount(), hyper: ck.hyper } };
+      const { checkpoint, model } = loadStudent(bytes, d);
+      return { model, info: { source: 'checkpoint', params: model.paramCount(), hyper: checkpoint.hyper } };
     } catch (e) {
       note = `student checkpoint refused (${(e as Error).message}): a random student stands in`;
     }
@@ -92,19 +77,17 @@ function geometryFor(roads: Iterable<number>): Record<number, LonLat[]> {
 async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
   events = ev;
   const post = (phase: string) => void ev.progress(phase);
-  post('choosing a backend');
-  const backend = await selectBackend({ preferred: msg.backend, wasmPaths: msg.wasmPaths, preferWasmOverFallbackGpu: true });
-  post('loading Porto');
-  dataset = readHoserDataset(await readDatasetSource({ kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' }), 'Porto');
-  post('deriving the grid and zones');
-  derived = (await cachedDerived(dataset)).derived;
+  const boot = await bootWorker({ backend: msg.backend, dataset: { kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' }, progress: post });
+  const backend = boot.backend;
+  dataset = boot.dataset;
+  derived = boot.derived;
   post('loading the models');
-  const t = await loadTeacher(msg.checkpoints.teacher, derived);
-  const v = await loadStudent(msg.checkpoints.vanilla, derived, 11);
-  const ds = await loadStudent(msg.checkpoints.distilled, derived, 12);
+  const t = await teacherFrom(msg.checkpoints.teacher, derived);
+  const v = await studentFrom(msg.checkpoints.vanilla, derived, 11);
+  const ds = await studentFrom(msg.checkpoints.distilled, derived, 12);
   models = { teacher: t.model, vanilla: v.model, distilled: ds.model };
-  window = windowFrom(ds.info.hyper) ?? windowFrom(v.info.hyper) ?? DEFAULT_WINDOW;
-  batchCtx = { network: dataset.network, derived, ...DEFAULT_BATCH_OPTIONS };
+  window = windowFrom(ds.info.hyper) ?? windowFrom(v.info.hyper) ?? THESIS_RECIPE.window;
+  batchCtx = batchContext(dataset.network, derived);
   const trips: TripListEntry[] = [];
   for (const split of ['val', 'test'] as SplitName[]) {
     for (const trip of dataset.splits[split]) {

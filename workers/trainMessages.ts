@@ -33,8 +33,6 @@ export interface TrainInit {
   dataset: DatasetSource;
   /** URL of the teacher checkpoint (distilled mode); absent → vanilla only. */
   teacherUrl?: string;
-  /** File name → URL of the tfjs-backend-wasm binaries. */
-  wasmPaths: Record<string, string>;
 }
 
 export type TrainState = 'loading' | 'idle' | 'running' | 'paused' | 'stopped' | 'done';

@@ -11,16 +11,14 @@
 import * as Comlink from 'comlink';
 import { serial } from './serial';
 import { get, set, del } from 'idb-keyval';
-import { readHoserDataset } from '../src/lib/data/hoserReader';
-import { cachedDerived } from './derivedCache';
-import { fetchAsset, readDatasetSource } from './datasetFiles';
+import { bootWorker } from './boot';
+import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { selectBackend } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
-import { installFastKernels } from '../src/lib/models/layers';
-import { TrainingSession, normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { loadTeacher } from '../src/lib/checkpoint/loadModel';
+import { TrainingSession, normaliseHyper, type SessionHyper } from '../src/lib/train/session';
 import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherHyper } from '../src/lib/train/teacherSession';
 import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
@@ -91,12 +89,12 @@ function usable(): void {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-async function loadTeacher(url: string | undefined, d: Derived): Promise<{ model: TeacherModel | null; note?: string }> {
+async function shippedTeacher(url: string | undefined, d: Derived): Promise<{ model: TeacherModel | null; note?: string }> {
   if (!url) return { model: null, note: 'no teacher checkpoint given: vanilla training only' };
-  const res = await fetchAsset(url);
-  if (!res) return { model: null, note: `teacher checkpoint not found (${url}): vanilla training only` };
+  const bytes = await fetchAssetBytes(url);
+  if (!bytes) return { model: null, note: `teacher checkpoint not found (${url}): vanilla training only` };
   try {
-    return { model: teacherFromCheckpoint(new Uint8Array(await res.arrayBuffer()), d) };
+    return { model: loadTeacher(bytes, d).model };
   } catch (e) {
     return { model: null, note: `teacher checkpoint refused: ${(e as Error).message}` };
   }
@@ -106,23 +104,22 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   events = ev;
   state('loading');
   const progress = (phase: string, loaded = 0, total: number | null = null) => void ev.progress(phase, loaded, total);
-  progress('backend');
-  const backend = await selectBackend({
-    preferred: opts.backend,
-    wasmPaths: opts.wasmPaths,
-    preferWasmOverFallbackGpu: opts.preferWasmOverFallbackGpu ?? true,
+  const boot = await bootWorker({
+    backend: opts.backend,
+    preferWasmOverFallbackGpu: opts.preferWasmOverFallbackGpu,
+    dataset: opts.dataset,
+    required: REQUIRED,
+    onBackend: (b) => {
+      if (b.name === 'webgpu') watchGpuDevice(onDeviceFailure);
+    },
+    progress,
   });
+  const backend = boot.backend;
   backendName = backend.name;
-  if (backend.name === 'webgpu') watchGpuDevice(onDeviceFailure);
-  // The wasm package registers its kernels when loaded, i.e. after layers.ts was imported.
-  installFastKernels();
-  const files = await readDatasetSource(opts.dataset, REQUIRED, (loaded, total) => progress('download', loaded, total));
-  progress('parse');
-  dataset = readHoserDataset(files, opts.dataset.name);
-  progress('derive');
-  derived = (await cachedDerived(dataset)).derived;
-  progress('teacher');
-  const t = await loadTeacher(opts.teacherUrl, derived);
+  dataset = boot.dataset;
+  derived = boot.derived;
+  progress('loading the teacher');
+  const t = await shippedTeacher(opts.teacherUrl, derived);
   teacher = t.model;
   teacherInfo = { loaded: teacher !== null, params: teacher?.paramCount, note: t.note, source: teacher ? 'shipped' : undefined };
   sessionTeacherBytes = null;
@@ -160,15 +157,13 @@ function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): 
   session = null;
   kind = k;
   const onState = (st: TrainState, reason?: string) => state(st, reason);
+  const common = { dataset: ds, derived: d, backendName, minEmitMs: 100 };
   let s: Session;
   if (k === 'teacher') {
     teacherHyper = normaliseTeacherHyper(h as Partial<TeacherHyper>);
     const ts: TeacherSession = new TeacherSession({
-      dataset: ds,
-      derived: d,
+      ...common,
       hyper: teacherHyper,
-      backendName,
-      minEmitMs: 100,
       betweenSteps: () => autosaveIfDue(ts),
       events: {
         metrics: (m) => void emit().teacherMetrics(m),
@@ -185,12 +180,9 @@ function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): 
     if (next.mode === 'distilled' && !teacher) throw new Error('distilled mode needs a teacher checkpoint, which is not loaded');
     studentHyper = next;
     const ss: TrainingSession = new TrainingSession({
-      dataset: ds,
-      derived: d,
+      ...common,
       teacher: teacher ?? undefined,
       hyper: next,
-      backendName,
-      minEmitMs: 100,
       betweenSteps: () => autosaveIfDue(ss),
       events: {
         metrics: (m) => void emit().metrics(m),
@@ -267,19 +259,12 @@ function bufferOf(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-async function sessionBytes(s: Session, opts: { best?: boolean; optimizer?: boolean }): Promise<Uint8Array> {
-  return s instanceof TeacherSession ? s.checkpointBytes(opts) : s.checkpointBytesAsync(opts);
-}
-
 async function autosave(s: Session): Promise<void> {
   if (deviceFailure) return; // the device's values cannot be read any more: keep the last save
   try {
-    const k: TrainKind = s instanceof TeacherSession ? 'teacher' : 'student';
-    const bytes = await sessionBytes(s, { optimizer: true });
-    const ck = decodeCheckpoint(bytes);
-    const extra = (ck.training.extra ?? {}) as { bestValAcc?: number | null; bestValLoss?: number | null };
-    const best = k === 'teacher' ? (typeof extra.bestValLoss === 'number' ? Math.exp(extra.bestValLoss) : null) : (extra.bestValAcc ?? null);
-    const info: SavedInfo = { kind: k, key: savedKey(k), epoch: ck.training.epoch, step: ck.training.step, created: ck.created, hyper: s.hyper, best, bytes: bytes.byteLength };
+    const { bytes, summary } = await s.save({ optimizer: true });
+    const k: TrainKind = summary.kind;
+    const info: SavedInfo = { ...summary, key: savedKey(k), hyper: s.hyper, bytes: bytes.byteLength };
     await set(info.key, { info, bytes: bufferOf(bytes) } satisfies SavedRecord);
     lastSave = performance.now();
     void emit().saved(k, info);
@@ -306,7 +291,7 @@ async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): Pr
     const saved = ck.hyper as Partial<SessionHyper> | undefined;
     s = build('student', saved ? { ...studentHyper, ...saved } : studentHyper);
   }
-  const loaded = s.loadCheckpoint(bytes);
+  const loaded = s.loadCheckpoint(ck);
   const st: TrainState = s.state === 'done' ? 'done' : 'paused';
   state(st);
   // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
@@ -379,7 +364,7 @@ const api: TrainWorkerApi = {
     const s = current();
     const wasRunning = s.state === 'running';
     if (wasRunning) await s.pause();
-    const bytes = bufferOf(await sessionBytes(s, { best, optimizer: !best }));
+    const bytes = bufferOf((await s.save({ best, optimizer: !best })).bytes);
     const k = s instanceof TeacherSession ? 'teacher' : `student-${s.hyper.mode}`;
     const name = `${k}-${requireData().d.fingerprint.slice(0, 8)}-s${s.steps}${best ? '-best' : ''}.safetensors`;
     if (wasRunning) runInBackground(s);
@@ -399,8 +384,8 @@ const api: TrainWorkerApi = {
     usable();
     if (!(session instanceof TeacherSession)) throw new Error('no teacher run in this session: train or load a teacher first');
     if (session.state === 'running') await session.pause();
-    const bytes = await session.checkpointBytes({ best: true, optimizer: false });
-    const model = teacherFromCheckpoint(bytes, requireData().d);
+    const { bytes } = await session.save({ best: true, optimizer: false });
+    const model = loadTeacher(bytes, requireData().d).model;
     sessionTeacherBytes = bytes;
     teacher?.dispose();
     teacher = model;

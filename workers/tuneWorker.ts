@@ -3,17 +3,16 @@
 // takes effect between rungs. The trial log and half-trained trials live in memory: a reload
 // starts the search afresh (the CLI's search is the resumable one).
 import * as Comlink from 'comlink';
-import { readHoserDataset } from '../src/lib/data/hoserReader';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { selectBackend, type BackendInfo } from '../src/lib/runtime/backend';
-import { installFastKernels } from '../src/lib/models/layers';
+import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
-import { normaliseHyper, teacherFromCheckpoint, type SessionHyper } from '../src/lib/train/session';
+import { loadTeacher } from '../src/lib/checkpoint/loadModel';
+import { normaliseHyper, type SessionHyper } from '../src/lib/train/session';
 import { DEFAULT_SEARCH, TuningSearch, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../src/lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../src/lib/tune/sessionRunner';
-import { cachedDerived } from './derivedCache';
-import { fetchAsset, readDatasetSource } from './datasetFiles';
+import { bootWorker } from './boot';
+import { fetchAssetBytes } from './datasetFiles';
 import type { DatasetSource } from './trainMessages';
 
 export interface TuneInit {
@@ -21,7 +20,6 @@ export interface TuneInit {
   dataset: DatasetSource;
   /** The shipped teacher's address, or the bytes of a teacher trained in this session (Train view). */
   teacher: { kind: 'url'; url: string } | { kind: 'bytes'; bytes: ArrayBuffer };
-  wasmPaths: Record<string, string>;
 }
 
 export interface TuneReady {
@@ -42,21 +40,20 @@ let stopRequested = false;
 
 const api = {
   async init(o: TuneInit, onStep: (step: string) => void): Promise<TuneReady> {
-    onStep('backend');
-    const backend = await selectBackend({ preferred: o.backend, wasmPaths: o.wasmPaths, preferWasmOverFallbackGpu: true });
-    installFastKernels(); // after the wasm package registered its kernels
-    onStep('dataset');
-    const ds = readHoserDataset(await readDatasetSource(o.dataset, ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv']), o.dataset.name);
-    const { derived } = await cachedDerived(ds);
-    onStep('teacher');
-    let bytes: Uint8Array;
+    const { backend, dataset: ds, derived } = await bootWorker({
+      backend: o.backend,
+      dataset: o.dataset,
+      required: ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv'],
+      progress: (step) => onStep(step),
+    });
+    onStep('loading the teacher');
+    let bytes: Uint8Array | null;
     if (o.teacher.kind === 'bytes') bytes = new Uint8Array(o.teacher.bytes);
     else {
-      const res = await fetchAsset(o.teacher.url);
-      if (!res) throw new Error(`teacher checkpoint not found (${o.teacher.url})`);
-      bytes = new Uint8Array(await res.arrayBuffer());
+      bytes = await fetchAssetBytes(o.teacher.url);
+      if (!bytes) throw new Error(`teacher checkpoint not found (${o.teacher.url})`);
     }
-    const teacher = teacherFromCheckpoint(bytes, derived);
+    const teacher = loadTeacher(bytes, derived).model;
     data = { ds, derived, teacher };
     return { backend, dataset: ds.name, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length };
   },

@@ -9,7 +9,7 @@ import { readHoserDataset } from '../lib/data/hoserReader';
 import { buildDerived } from '../lib/data/derived';
 import type { TextFile } from '../lib/data/types';
 import { selectBackend } from '../lib/runtime/backend';
-import { teacherFromCheckpoint } from '../lib/train/session';
+import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { trainingBench } from '../lib/bench/suites';
 import { roundDeep } from '../lib/bench/stats';
 
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
       backends[name] = { available: false, error: info.error };
       continue;
     }
-    const teacher = teacherFromCheckpoint(teacherBytes, derived);
-    teacher.setTrainable(false);
+    const teacher = loadTeacher(teacherBytes, derived).model;
     try {
       backends[name] = { available: true, running: true, adapter: info.adapter ?? null };
       // Software GPU adapters are slow: one timed step each, no warm-up beyond the first.

@@ -14,11 +14,12 @@ import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { initNodeBackend } from '../lib/runtime/node';
 import { memoryInfo } from '../lib/runtime/backend';
-import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
+import { TeacherModel, defaultTeacherConfig } from '../lib/models/teacher';
 import { Student, STUDENT_PRESETS } from '../lib/models/student';
-import { teacherFromCheckpoint } from '../lib/train/session';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../lib/features/studentBatch';
-import { StudentGenScorer, loadStudentScorer } from '../lib/eval/protocol';
+import { loadTeacher } from '../lib/checkpoint/loadModel';
+import { batchContext, type BatchContext } from '../lib/features/studentBatch';
+import { loadStudentScorer } from '../lib/eval/protocol';
+import { StudentScorer } from '../lib/generate/studentScorer';
 import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../lib/bench/suites';
 import { leversBench } from '../lib/bench/leversBench';
 import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
@@ -201,7 +202,7 @@ interface Models {
   teacherSource: string;
   student: Student;
   studentSource: string;
-  scorer: StudentGenScorer;
+  scorer: StudentScorer;
   ctx: BatchContext;
   dispose(): void;
 }
@@ -212,7 +213,7 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
   let teacher: TeacherModel;
   let teacherSource: string;
   if (existsSync(tPath)) {
-    teacher = teacherFromCheckpoint(new Uint8Array(await readFile(tPath)), derived);
+    teacher = loadTeacher(new Uint8Array(await readFile(tPath)), derived).model;
     teacherSource = tPath;
   } else {
     teacher = new TeacherModel(defaultTeacherConfig(derived.grid.vocabSize), 1);
@@ -222,9 +223,8 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
   const sPath = ['distilled.safetensors', 'vanilla.safetensors'].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (sPath) {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(sPath)), dataset.network, derived);
-    const mh = loaded.checkpoint.hyper as Record<string, unknown>;
-    const maxLen = typeof mh.maxLen === 'number' ? mh.maxLen : DEFAULT_BATCH_OPTIONS.maxLen;
-    const ctx: BatchContext = { network: dataset.network, derived, k: DEFAULT_BATCH_OPTIONS.k, maxLen, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin };
+    const maxLen = loaded.checkpoint.hyper.maxLen;
+    const ctx = batchContext(dataset.network, derived, { maxLen: typeof maxLen === 'number' ? maxLen : undefined });
     return {
       teacher, teacherSource, student: loaded.student, studentSource: sPath, scorer: loaded.scorer, ctx,
       dispose: () => {
@@ -234,8 +234,8 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
     };
   }
   const student = new Student(derived, { ...STUDENT_PRESETS.small, freezeEncoders: true }, 3);
-  const ctx: BatchContext = { network: dataset.network, derived, ...DEFAULT_BATCH_OPTIONS, maxLen: 128 };
-  const scorer = new StudentGenScorer(student, ctx, derived, 1024);
+  const ctx = batchContext(dataset.network, derived, { maxLen: 128 });
+  const scorer = new StudentScorer(student, ctx, derived, { maxBatch: 1024 });
   return {
     teacher, teacherSource: teacherSource, student, studentSource: 'random weights (no student checkpoint), small size', scorer, ctx,
     dispose: () => {

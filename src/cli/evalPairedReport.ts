@@ -43,10 +43,10 @@ export async function run(args: string[]): Promise<number> {
   const backend = await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const load = async (path: string): Promise<{ path: string; seed: number; m: LoadedStudent }> => {
-    const bytes = new Uint8Array(await readFile(path));
-    const seed = decodeCheckpoint(bytes).hyper.seed;
+    const ck = decodeCheckpoint(new Uint8Array(await readFile(path)));
+    const seed = ck.hyper.seed;
     if (typeof seed !== 'number') throw new Error(`${path}: the checkpoint records no training seed (hyper.seed)`);
-    return { path, seed, m: loadStudentScorer(bytes, dataset.network, derived) };
+    return { path, seed, m: loadStudentScorer(ck, dataset.network, derived) };
   };
   const loaded: { path: string; seed: number; m: LoadedStudent }[] = [];
   try {

@@ -3,21 +3,16 @@
 // val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
 import { readFile } from 'node:fs/promises';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
-import { teacherFromCheckpoint } from '../lib/train/session';
+import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { teacherRoadCells } from '../lib/models/teacher';
-import { DEFAULT_BATCH_OPTIONS, prepareWholeTrips, type BatchContext } from '../lib/features/studentBatch';
+import { batchContext, prepareWholeTrips } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
-import {
-  studentStepLogProbs,
-  summariseSteps,
-  teacherGate,
-  teacherStepLogProbs,
-  tripStepStats,
-  type StepLogProbs,
-} from '../lib/eval/steps';
+import { summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
+import { studentStepLogProbs, type StepLogProbs } from '../lib/models/studentSteps';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { initNodeBackend } from '../lib/runtime/node';
@@ -37,10 +32,11 @@ type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: 
 
 /** The scorer of a checkpoint, and its ψ (the student's: the grid's centroid cells). */
 export function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
-  const kind = decodeCheckpoint(bytes).kind;
+  const ck = decodeCheckpoint(bytes);
+  const kind = ck.kind;
   if (kind === 'teacher') {
-    const teacher = teacherFromCheckpoint(bytes, derived);
-    const ctx: BatchContext = { network: ds.network, derived, ...DEFAULT_BATCH_OPTIONS };
+    const teacher = loadTeacher(ck, derived).model;
+    const ctx = batchContext(ds.network, derived);
     return {
       kind,
       roadCell: teacherRoadCells(teacher.cfg, derived.grid),
@@ -51,7 +47,7 @@ export function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, wind
       dispose: () => teacher.dispose(),
     };
   }
-  const loaded = loadStudentScorer(bytes, ds.network, derived);
+  const loaded = loadStudentScorer(ck, ds.network, derived);
   return {
     kind,
     roadCell: derived.grid.roadCell,
@@ -103,7 +99,7 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     const { ids, lp } = await main.score(split);
     const per = tripStepStats(ids, lp, main.roadCell);
-    const out: Record<string, unknown> = { checkpoint: ckPath, kind: main.kind, split, ...summariseSteps(per, resamples) };
+    const out: Record<string, unknown> = { checkpoint: repoPath(ckPath), kind: main.kind, split, ...summariseSteps(per, resamples) };
     const windowLabel = Number.isFinite(window) ? window : 'all';
     if (main.kind === 'teacher') out.window = windowLabel;
     if (teacherPath) {
@@ -115,7 +111,7 @@ export async function run(args: string[]): Promise<number> {
         const valT = await teacher.score('val');
         const testT = await teacher.score(split);
         out.gate = {
-          teacher: teacherPath,
+          teacher: repoPath(teacherPath),
           window: windowLabel,
           ...teacherGate({ ids: val.ids, student: val.lp, teacher: valT.lp }, { ids, student: lp, teacher: testT.lp }, teacher.roadCell, undefined, resamples),
         };

@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { buildPeerExport, type PeerExportResult } from '../lib/bench/peerExport';
-import { Student } from '../lib/models/student';
-import { decodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
+import { loadStudent, loadStudentWeights } from '../lib/checkpoint/loadModel';
 import { StudentTrainer } from '../lib/train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../lib/train/trainingLevers';
 import { summarize } from '../lib/bench/stats';
@@ -102,17 +101,14 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
   });
   const dir = await writePeerExport(ex);
   const peer = new PeerProcess(python, dir, o.threads);
-  const ck = decodeCheckpoint(o.checkpointBytes);
   const { trainTrips, genBatch, config, maxLen } = ex.inputs;
   const trainer = new StudentTrainer({
     network: o.dataset.network, derived: o.derived, train: trainTrips, studentConfig: { ...config, freezeEncoders: false },
     options: { mode: 'vanilla', batchSize: trainTrips.length, microBatch: trainTrips.length, maxLen, epochs: 1_000_000, seed: 42, ...TRAINING_LEVERS_ON },
   });
-  const scorer = new Student(o.derived, { ...config, freezeEncoders: true }, 0);
+  const { checkpoint: ck, model: scorer } = loadStudent(o.checkpointBytes, o.derived);
   try {
-    loadIntoVariables(trainer.student.store.variables(), ck.weights);
-    loadIntoVariables(scorer.store.variables(), ck.weights);
-    scorer.invalidateCache();
+    loadStudentWeights(trainer.student, ck);
     const enc = scorer.encodeNetwork();
     const oursGen = async (): Promise<void> => {
       const [lp, tp] = tf.tidy(() => {

@@ -16,16 +16,16 @@ import type { Derived } from '../lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
 import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
-import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
+import { encodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
+import { loadTeacher, readCheckpoint } from '../lib/checkpoint/loadModel';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
-import { DEFAULT_BATCH_OPTIONS } from '../lib/features/studentBatch';
+import { batchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { nestedSubset } from '../lib/random';
 import {
   DEFAULT_HYPER,
   TrainingSession,
   normaliseHyper,
-  teacherFromCheckpoint,
   type SessionEpochRecord,
   type SessionHyper,
   type StudentSize,
@@ -40,7 +40,7 @@ const USAGE = `usage:
                 destination cell after SOT (beyond LM-TAD); --resume continues from <out>.partial
                 (saved after every epoch).
   train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
-                [--epochs 8] [--batch 64] [--micro 64] [--lambda 0.0014] [--tau 4.37] [--window 7|all]
+                [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
@@ -124,8 +124,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
       log(`--resume: no ${partial}; starting from scratch`);
     }
     if (bytes) {
-      const ck = decodeCheckpoint(bytes);
-      assertCompatible(ck, { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint });
+      const ck = readCheckpoint(bytes, { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint });
       trainer.resumeFrom(ck);
       resumedAt = trainer.currentEpoch;
       log(`resumed from ${partial}: epoch ${trainer.currentEpoch}, step ${ck.training.step}`);
@@ -148,7 +147,7 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   const wall = (Date.now() - start) / 1000;
   // A resumed trainer holds the best weights only from epochs it ran itself; earlier best weights
   // are in <out>, written when that epoch ended.
-  if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, decodeCheckpoint(new Uint8Array(await readFile(out))).weights);
+  if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, readCheckpoint(new Uint8Array(await readFile(out)), { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint }).weights);
   else trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
   const bytes = encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
@@ -222,7 +221,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     teacherPath = p.flags['teacher-student'];
     const loaded = loadStudentScorer(new Uint8Array(await readFile(teacherPath)), ds.network, derived);
     try {
-      const traineeCtx = { ...loaded.ctx, k: DEFAULT_BATCH_OPTIONS.k, maxLen: hyper.maxLen };
+      const traineeCtx = batchContext(ds.network, derived, { maxLen: hyper.maxLen });
       candidateTeacher = await studentCandidateTeacher(loaded.student, loaded.ctx, traineeCtx, nestedSubset(ds.splits.train, hyper.trainFrac, hyper.seed));
     } finally {
       loaded.dispose();
@@ -230,7 +229,7 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
   } else if (hyper.mode === 'distilled') {
     teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.safetensors'));
-    teacher = teacherFromCheckpoint(new Uint8Array(await readFile(teacherPath)), derived);
+    teacher = loadTeacher(new Uint8Array(await readFile(teacherPath)), derived).model;
   }
   const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];
   const start = Date.now();

@@ -10,13 +10,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
 import { hyperFromFlags } from './train';
 import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
-import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
-import { teacherFromCheckpoint, type SessionHyper } from '../lib/train/session';
+import { loadTeacher } from '../lib/checkpoint/loadModel';
+import type { SessionHyper } from '../lib/train/session';
 import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';
 import { rungBudgets } from '../lib/tune/successiveHalving';
@@ -79,9 +80,7 @@ export async function run(args: string[]): Promise<number> {
   installFastKernels();
   const ds = await loadDataset(datasetDir);
   const derived = buildDerived(ds);
-  const teacherBytes = new Uint8Array(await readFile(teacherPath));
-  const teacherCk = decodeCheckpoint(teacherBytes);
-  const teacher = teacherFromCheckpoint(teacherBytes, derived);
+  const { checkpoint: teacherCk, model: teacher } = loadTeacher(new Uint8Array(await readFile(teacherPath)), derived);
 
   // What must not change between a search and its resumption.
   const fixedHyper: Partial<SessionHyper> = { ...base };
@@ -116,8 +115,8 @@ export async function run(args: string[]): Promise<number> {
     command: commandLine('tune', args),
     created: new Date().toISOString(),
     complete: summaries.length >= trials && summaries.every((s) => s.done),
-    dataset: { name: ds.name, dir: datasetDir, fingerprint: derived.fingerprint, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length },
-    teacher: { file: teacherPath, created: teacherCk.created, config: teacherCk.config },
+    dataset: { name: ds.name, dir: repoPath(datasetDir), fingerprint: derived.fingerprint, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length },
+    teacher: { file: repoPath(teacherPath), created: teacherCk.created, config: teacherCk.config },
     objective: 'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
     sampler: 'CMA-ES, own implementation (src/lib/tune/cmaes.ts) over the unit cube (log10 λ, τ, w index)',
     pruner: 'successive halving, asynchronous (ASHA), own implementation (src/lib/tune/successiveHalving.ts); trial 0 is never pruned',
@@ -126,7 +125,7 @@ export async function run(args: string[]): Promise<number> {
     seeds: { training: base.seed, search: settings.searchSeed },
     sigma0: settings.sigma0,
     baseHyper: fixedHyper,
-    log: logPath,
+    log: repoPath(logPath),
     trials: summaries,
     best: bestOf(summaries, settings.maxBudget),
     env,

@@ -1,16 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
-import { prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/features/studentBatch';
-import {
-  clusteredBootstrap,
-  studentStepLogProbs,
-  summariseSteps,
-  teacherGate,
-  teacherStepLogProbs,
-  tripStepStats,
-  type StepLogProbs,
-} from '../../src/lib/eval/steps';
+import { batchContext, prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/features/studentBatch';
+import { clusteredBootstrap, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../../src/lib/eval/steps';
+import { studentStepLogProbs, type StepLogProbs } from '../../src/lib/models/studentSteps';
 import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;
@@ -104,7 +97,7 @@ describe('eval steps on models', () => {
       cfg: { collapse: false },
       nextCellProbs: (w) => tf.tidy(() => tf.div(tf.tile(tf.tensor2d(probs, [1, vocab]), [w.length, 1]), tf.sum(probs)) as tf.Tensor2D),
     };
-    const ctx = { network: city.net, derived: city.derived, k: 64, maxLen: 512, distClipM: 1000, gapClipMin: 5 };
+    const ctx = batchContext(city.net, city.derived);
     const prepared = prepareTrips(ctx, city.ds.splits.val.slice(0, 3));
     const lp = await teacherStepLogProbs(teacher, city.derived, prepared, 7, 5);
     const p = prepared[0];

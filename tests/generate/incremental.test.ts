@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Student, StudentScorer } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/features/studentBatch';
+import { Student } from '../../src/lib/models/student';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import { batchContext, type BatchContext } from '../../src/lib/features/studentBatch';
 import { beamSearch, bestFirstSearchMany, type StepQuery, type StepScores } from '../../src/lib/generate/search';
 import { centroidDistance } from '../../src/lib/generate/generator';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
@@ -16,7 +17,7 @@ const START = 1_380_000_000;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   city = makeCity(7, 30, 6, 4);
-  ctx = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+  ctx = batchContext(city.net, city.derived);
 });
 
 function expectSameScores(a: StepScores[], b: StepScores[]): void {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { prepareTrips } from '../../src/lib/features/studentBatch';
 import { fitTimeScale } from '../../src/lib/generate/timeCalibration';
-import { StudentScorer } from '../../src/lib/models/student';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;

@@ -13,12 +13,12 @@ import {
 } from '../../src/lib/models/layers';
 import {
   Student,
-  StudentScorer,
   DEFAULT_STUDENT_CONFIG,
   SMALL_STUDENT_CONFIG,
   isEncoderParam,
 } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/features/studentBatch';
+import { batchContext, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/features/studentBatch';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { makeCity, TINY_STUDENT, type SynthCity } from './studentFixture';
 
 let city: SynthCity;
@@ -27,7 +27,7 @@ let ctx: BatchContext;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   city = makeCity(5, 20, 6, 4);
-  ctx = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+  ctx = batchContext(city.net, city.derived);
 });
 
 describe('JS kernels (cpu/wasm)', () => {

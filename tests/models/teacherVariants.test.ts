@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherModel, teacherRoadCells, teacherWindow, tripToTokens, type TeacherConfig } from '../../src/lib/models/teacher';
 import { cellOf } from '../../src/lib/data/grid';
-import { prepareTrips, tripTeacherWindows, windowChunks } from '../../src/lib/features/studentBatch';
+import { batchContext, prepareTrips, tripTeacherWindows, windowChunks } from '../../src/lib/features/studentBatch';
 import { nestedSubset } from '../../src/lib/random';
 import { makeCity } from './studentFixture';
 
@@ -46,7 +46,7 @@ describe('destination-conditioned teacher', () => {
     expect(tripToTokens([0, 1, 3], roadCell, false, sp)).toEqual([22, 3, 4, 6, 21]);
     expect(teacherWindow([1, 2, 3, 4], 2, false, 9)).toEqual([9, 3, 4]);
     const city = makeCity();
-    const [p] = prepareTrips({ network: city.net, derived: city.derived, k: 64, maxLen: 100, distClipM: 1000, gapClipMin: 5 }, city.ds.splits.train.slice(0, 1));
+    const [p] = prepareTrips(batchContext(city.net, city.derived, { maxLen: 100 }), city.ds.splits.train.slice(0, 1));
     const cells = city.derived.grid.roadCell;
     const dest = cells[p.roads[p.roads.length - 1]];
     const windows = tripTeacherWindows(p, cells, 3, false, true);

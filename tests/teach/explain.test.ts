@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { makeCity, TINY_STUDENT } from '../models/studentFixture';
 import { Student } from '../../src/lib/models/student';
 import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrip, type BatchContext } from '../../src/lib/features/studentBatch';
-import { bestStep, explainTrip, stepExplanation, studentLogits } from '../../src/lib/teach/explain';
+import { batchContext, buildBatch, prepareTrip } from '../../src/lib/features/studentBatch';
+import { bestStep, explainTrip, stepExplanation } from '../../src/lib/teach/explain';
+import { studentLogits } from '../../src/lib/models/studentSteps';
 import { tripSurprisal } from '../../src/lib/teach/anomaly';
 import { stepLosses } from '../../src/lib/teach/stepMath';
 import { cellPolygon } from '../../src/lib/teach/cells';
@@ -17,7 +18,7 @@ beforeAll(async () => {
 describe('explainTrip', () => {
   it('collects per-step raw numbers that match a direct model call, without leaking tensors', async () => {
     const city = makeCity(6, 20, 12, 4);
-    const ctx: BatchContext = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+    const ctx = batchContext(city.net, city.derived);
     const teacher = new TeacherModel({ ...defaultTeacherConfig(city.derived.grid.vocabSize, 64), nLayer: 1, nEmbd: 16, nHead: 2 }, 1);
     const vanilla = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 1);
     const distilled = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders: true }, 2);
@@ -63,7 +64,7 @@ describe('explainTrip', () => {
 describe('studentLogits', () => {
   it('reads the trip from its receptive field: the same logits as the whole network, nothing cached or leaked', async () => {
     const city = makeCity(6, 20, 12, 4);
-    const ctx: BatchContext = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+    const ctx = batchContext(city.net, city.derived);
     const trip = city.ds.splits.val.reduce((a, b) => (b.roads.length > a.roads.length ? b : a));
     for (const freezeEncoders of [true, false]) {
       const student = new Student(city.derived, { ...TINY_STUDENT, freezeEncoders }, 3);

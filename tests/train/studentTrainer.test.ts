@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { StudentTrainer, type NextCellTeacher, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
-import { DEFAULT_BATCH_OPTIONS, buildBatch, prepareTrips, tripTeacherWindows } from '../../src/lib/features/studentBatch';
+import { batchContext, buildBatch, prepareTrips, tripTeacherWindows } from '../../src/lib/features/studentBatch';
 import { makeRng } from '../../src/lib/random';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 
@@ -58,7 +58,7 @@ function trainer(opts: Partial<StudentTrainerOptions>, teacher?: NextCellTeacher
 
 describe('studentBatch', () => {
   it('labels the next road among the candidates and windows the prefix cells', () => {
-    const ctx = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS };
+    const ctx = batchContext(city.net, city.derived);
     const trip = city.ds.splits.train.find((t) => t.roads.length >= 6)!;
     const [p] = prepareTrips(ctx, [trip]);
     expect(p.steps).toBe(trip.roads.length - 1);

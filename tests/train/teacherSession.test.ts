@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherSessionEpoch, type TeacherSessionMetrics } from '../../src/lib/train/teacherSession';
 import type { SessionState } from '../../src/lib/train/runLoop';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
-import { teacherFromCheckpoint } from '../../src/lib/train/session';
+import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
 import { makeCity, type SynthCity } from '../models/studentFixture';
 
 const TINY = { layers: 1, heads: 2, embd: 8, block: 32, dropout: 0, batch: 8, epochs: 2, seed: 3, lr: 5e-3 };
@@ -73,7 +73,7 @@ describe('TeacherSession', () => {
     expect(() => b.loadCheckpoint(encodeCheckpoint(foreign))).toThrow(/different road network/);
 
     // The trained teacher is usable for distillation (frozen, same vocabulary).
-    const frozen = teacherFromCheckpoint(await a.checkpointBytes({ best: true, optimizer: false }), city.derived);
+    const frozen = loadTeacher(await a.checkpointBytes({ best: true, optimizer: false }), city.derived).model;
     expect(frozen.paramCount).toBe(a.model.paramCount);
     frozen.dispose();
     for (const s of [a, b, bigger]) s.dispose();

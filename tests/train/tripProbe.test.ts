@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { makeCity, TINY_STUDENT } from '../models/studentFixture';
 import { Student } from '../../src/lib/models/student';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../../src/lib/features/studentBatch';
-import { studentLogits } from '../../src/lib/teach/explain';
+import { batchContext } from '../../src/lib/features/studentBatch';
+import { studentLogits } from '../../src/lib/models/studentSteps';
 import { pickProbeTrip, probeTrip } from '../../src/lib/train/tripProbe';
 import type { Trajectory } from '../../src/lib/data/types';
 
@@ -27,7 +27,7 @@ describe('probeTrip', () => {
   it('reports the student’s choice and p(true next) at every step of the whole trip, without leaking tensors', async () => {
     const city = makeCity(6, 20, 12, 4);
     // A small prefix cap: the probe must still cover the whole trip.
-    const ctx: BatchContext = { network: city.net, derived: city.derived, ...DEFAULT_BATCH_OPTIONS, maxLen: 2 };
+    const ctx = batchContext(city.net, city.derived, { maxLen: 2 });
     const student = new Student(city.derived, TINY_STUDENT, 3);
     const trip = city.ds.splits.val.reduce((a, b) => (b.roads.length > a.roads.length ? b : a));
     await probeTrip(student, ctx, trip); // first call builds lazily created state

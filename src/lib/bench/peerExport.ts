@@ -15,9 +15,10 @@ import type { Dataset, Trajectory } from '../data/types';
 import { beamSearch, type BatchScorer, type StepQuery, type StepScores } from '../generate/search';
 import { centroidDistance } from '../generate/generator';
 import { prepareGatGraph, prepareGcnGraph } from '../models/layers';
-import { Student, StudentScorer, type StudentConfig } from '../models/student';
-import { decodeCheckpoint, loadIntoVariables } from '../checkpoint/checkpoint';
-import { buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../features/studentBatch';
+import type { StudentConfig } from '../models/student';
+import { StudentScorer } from '../generate/studentScorer';
+import { loadStudent, loadStudentWeights } from '../checkpoint/loadModel';
+import { batchContext, buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../features/studentBatch';
 import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../train/trainingLevers';
 import { samplePrefixes, sampleTrips, testOdPairs } from './suites';
@@ -146,22 +147,17 @@ export interface PeerExportResult {
 }
 
 export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportResult> {
-  const ck = decodeCheckpoint(o.checkpointBytes);
-  if (ck.kind !== 'student') throw new Error(`peer export: ${o.checkpointName} is a ${ck.kind} checkpoint, not a student`);
-  const config = ck.config as StudentConfig;
-  const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
   const { dataset, derived } = o;
+  // Weights by model-local name, through our checkpoint loader and a Student of the same config.
+  const { checkpoint: ck, model: student } = loadStudent(o.checkpointBytes, derived);
+  const config = ck.config;
+  const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
   const w = new Writer();
   const arrays: Record<string, ArrayEntry> = {};
-
-  // Weights by model-local name, through our checkpoint decoder and a Student of the same config.
-  const student = new Student(derived, { ...config, freezeEncoders: true }, 0);
   const weights: Record<string, ArrayEntry> = {};
   let manifest: PeerManifest;
   let inputs: PeerExportResult['inputs'];
   try {
-    loadIntoVariables(student.store.variables(), ck.weights);
-    student.invalidateCache();
     for (const p of student.store.list()) weights[p.name] = w.add(Float32Array.from(await p.variable.data()), p.variable.shape);
 
     // Encoder inputs and graphs (self loops and GCN normalisation applied, as the model uses them).
@@ -189,7 +185,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
 
     // Training batch and our loss / gradient norm on it at the checkpoint weights (the first step's
     // metrics are computed before its update).
-    const ctx: BatchContext = { network: dataset.network, derived, k: 64, maxLen, distClipM: 1000, gapClipMin: 5 };
+    const ctx = batchContext(dataset.network, derived, { maxLen });
     const trips = sampleTrips(dataset.splits.train, o.trainBatch, 7);
     const trainBatch = buildBatch(ctx, prepareTrips(ctx, trips));
     const trainer = new StudentTrainer({
@@ -198,7 +194,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
     });
     let ours: PeerManifest['train']['ours'];
     try {
-      loadIntoVariables(trainer.student.store.variables(), ck.weights);
+      loadStudentWeights(trainer.student, ck);
       const m = trainer.step();
       ours = { ce: m.ce, time: m.time, total: m.total, gradNorm: m.gradNorm };
     } finally {

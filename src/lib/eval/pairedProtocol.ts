@@ -11,14 +11,13 @@
 // Each JSD stands next to its oracle floor: the JSD of N real trips of the split resampled with
 // replacement (a perfect generator of the real distribution, limited only by N).
 import type { SplitName, Trajectory } from '../data/types';
-import { centroidDistance, generateRoutes, type GeneratedTrip, type GenOD } from '../generate/generator';
+import type { GenOD } from '../generate/generator';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
 import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
-import { generatedToEvalTrip, realToEvalTrip, type SearchProtocolOptions } from './protocol';
+import { generatedToEvalTrip, generateTimed, realToEvalTrip, searchSettings, withDirection, type SearchProtocolOptions } from './protocol';
 import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
-import { defaultClock as defaultNow } from '../runtime/clock';
 
 export interface SeedPair {
   seed: number;
@@ -37,16 +36,8 @@ export interface OdScore {
   reached: boolean;
 }
 
-/** The distribution metrics compared across seeds, and whether lower is better. */
-export const PAIRED_REPORT_METRICS: readonly { key: PairedMetric; lowerIsBetter: boolean }[] = [
-  { key: 'distanceJSD', lowerIsBetter: true },
-  { key: 'durationJSD', lowerIsBetter: true },
-  { key: 'radiusJSD', lowerIsBetter: true },
-  { key: 'odDtwKm', lowerIsBetter: true },
-  { key: 'odEdr', lowerIsBetter: true },
-  { key: 'odDistanceLogErr', lowerIsBetter: true },
-  { key: 'reachedRate', lowerIsBetter: false },
-];
+/** The distribution metrics compared across seeds, each with its direction. */
+export const PAIRED_REPORT_METRICS = withDirection<PairedMetric>(['distanceJSD', 'durationJSD', 'radiusJSD', 'odDtwKm', 'odEdr', 'odDistanceLogErr', 'reachedRate']);
 
 export type PairedMetric = 'distanceJSD' | 'durationJSD' | 'radiusJSD' | 'odDtwKm' | 'odEdr' | 'odDistanceLogErr' | 'reachedRate';
 
@@ -209,18 +200,13 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   if (pairs.length === 0) throw new Error('runPairedProtocol: no seed pairs');
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
-  const beam = opts.beam ?? 4;
-  const method = opts.method ?? 'beam';
-  const maxSteps = opts.maxSteps ?? 200;
-  const maxExpansions = opts.maxExpansions ?? 5000;
+  const { beam, method, maxSteps, maxExpansions } = searchSettings(opts);
   const trainOd = opts.trainOd ?? 500;
   const testOd = opts.testOd ?? Infinity;
   const odSeed = opts.odSeed ?? 1;
   const bootstrap = opts.bootstrap ?? 2000;
   const oracleResamples = opts.oracleResamples ?? 50;
-  const now = opts.now ?? defaultNow;
   const centroid = derived.features.centroid;
-  const distanceToDest = centroidDistance(derived.features);
   const splitNames: SplitName[] = ['train', 'test'];
   const runs = splitNames.length * pairs.length * 2;
   let run = 0;
@@ -237,21 +223,9 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
     for (const pair of pairs) {
       for (const arm of ['vanilla', 'distilled'] as const) {
-        const t0 = now();
-        const trips: GeneratedTrip[] = await generateRoutes(pair[arm], ods, {
-          method,
-          beam,
-          batchSize: opts.batchSize,
-          maxSteps,
-          maxExpansions,
-          distanceToDest,
-          timeMean: derived.timeMean,
-          timeStd: derived.timeStd,
-          signal: opts.signal,
-          idPrefix: `${arm}-s${pair.seed}-${split}-`,
-          onProgress: (p) => opts.onProgress?.({ split, seed: pair.seed, arm, done: p.done, total: ods.length, run, runs }),
-        });
-        const genSeconds = (now() - t0) / 1000;
+        const { trips, seconds: genSeconds } = await generateTimed(pair[arm], ods, opts, `${arm}-s${pair.seed}-${split}-`, (done) =>
+          opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
+        );
         const gen = trips.map((t) => generatedToEvalTrip(t, centroid));
         const scores = gen.map((g, i) => scoreAgainstReal(g, odReal[i]));
         const suite = evaluateTrips(realAll, gen, opts.evalOptions);

@@ -10,13 +10,14 @@ import {
   sampleOdPairs,
   type GeneratedTrip,
   type GenOD,
-  type StartTimeAware,
 } from '../generate/generator';
-import type { AbortFlag, BatchScorer, StepQuery, StepScores } from '../generate/search';
-import { Student, StudentScorer, type StudentConfig } from '../models/student';
+import type { AbortFlag, BatchScorer } from '../generate/search';
+import { StudentScorer, type StudentScorerOptions } from '../generate/studentScorer';
+import type { Student } from '../models/student';
 import { makeRng } from '../random';
-import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint } from '../checkpoint/checkpoint';
-import { DEFAULT_BATCH_OPTIONS, type BatchContext } from '../features/studentBatch';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import { loadStudent, type CheckpointInput } from '../checkpoint/loadModel';
+import { batchContext, type BatchContext } from '../features/studentBatch';
 import { dtw, hausdorff } from './metrics';
 import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 import { defaultClock as defaultNow } from '../runtime/clock';
@@ -41,99 +42,39 @@ export function generatedToEvalTrip(t: GeneratedTrip, centroid: Float64Array): E
 // ---------------------------------------------------------------------------------------------
 // Student checkpoint → generation scorer
 
-/**
- * StudentScorer for the generator. The student's predictions depend on the trip's start time, and
- * StudentScorer caches prefix entry times keyed by the road prefix alone, so a cached prefix must
- * never be reused under another start time: when a new chunk gives an origin road a start time
- * different from the one cached, the cache is dropped (refresh()) before scoring.
- */
-export class StudentGenScorer implements BatchScorer, StartTimeAware {
-  private readonly inner: StudentScorer;
-  private startOf: (q: StepQuery) => number = () => 0;
-  private readonly cachedStart = new Map<number, number>();
-  /** How often the prefix cache was dropped because of a start-time conflict. */
-  refreshes = 0;
-
-  constructor(
-    readonly student: Student,
-    ctx: BatchContext,
-    derived: Derived,
-    maxBatch = 512,
-    timeScale = 1,
-  ) {
-    this.inner = new StudentScorer(student, ctx, derived, { startTime: (q) => this.startOf(q), maxBatch, timeScale });
-  }
-
-  setStartTimes(startOf: (q: StepQuery) => number): void {
-    this.startOf = startOf;
-  }
-
-  scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
-    let conflict = false;
-    for (const q of queries) {
-      const s = this.cachedStart.get(q.prefix[0]);
-      if (s !== undefined && s !== this.startOf(q)) conflict = true;
-    }
-    if (conflict) {
-      this.inner.forgetPrefixes();
-      this.cachedStart.clear();
-      this.refreshes++;
-    }
-    for (const q of queries) this.cachedStart.set(q.prefix[0], this.startOf(q));
-    return this.inner.scoreBatch(queries);
-  }
-
-  dispose(): void {
-    this.inner.dispose();
-  }
-}
-
 export interface LoadedStudent {
   checkpoint: Checkpoint;
   student: Student;
   /** The batch context the checkpoint was trained with (candidate cap, prefix cap, clips). */
   ctx: BatchContext;
-  scorer: StudentGenScorer;
+  scorer: StudentScorer;
   /** Frees the scorer's cached embeddings and the model's variables. */
   dispose(): void;
 }
 
-/** Reads an optional positive integer from a checkpoint's hyper block. */
-function hyperInt(hyper: Record<string, unknown>, key: string, fallback: number): number {
+/** An optional positive integer of a checkpoint's hyper block (undefined when absent or invalid). */
+function hyperInt(hyper: Record<string, unknown>, key: string): number | undefined {
   const v = hyper[key];
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 /**
- * Builds a student from checkpoint bytes for generation. Refuses (with the checkpoint module's
- * message) a teacher checkpoint or one made for another road network.
+ * Builds a student from a checkpoint (bytes or decoded) for generation. Refuses (with the
+ * checkpoint module's message) a teacher checkpoint or one made for another road network.
  */
-export function loadStudentScorer(bytes: Uint8Array, network: RoadNetwork, derived: Derived, opts: { maxBatch?: number } = {}): LoadedStudent {
-  const ck = decodeCheckpoint(bytes);
-  const config = ck.config as StudentConfig;
-  assertCompatible(ck, { kind: 'student', fingerprint: derived.fingerprint, config });
-  // Weights never change during generation, so the road/zone embeddings are computed once and kept
-  // by the Student (its frozen-encoder cache); StudentGenScorer's cache refreshes then cost nothing.
-  const student = new Student(derived, { ...config, freezeEncoders: true }, 0);
-  try {
-    loadIntoVariables(student.store.variables(), ck.weights);
-    student.invalidateCache();
-  } catch (e) {
-    student.dispose();
-    throw e;
-  }
-  const ctx: BatchContext = {
-    network,
-    derived,
-    k: hyperInt(ck.hyper, 'k', DEFAULT_BATCH_OPTIONS.k),
-    maxLen: hyperInt(ck.hyper, 'maxLen', DEFAULT_BATCH_OPTIONS.maxLen),
-    distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
-    gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
-  };
+export function loadStudentScorer(
+  src: CheckpointInput,
+  network: RoadNetwork,
+  derived: Derived,
+  opts: Pick<StudentScorerOptions, 'maxBatch' | 'yieldBetweenBatches'> = {},
+): LoadedStudent {
+  // Frozen encoders (loadStudent): the scorer's cache refreshes then cost nothing.
+  const { checkpoint: ck, model: student } = loadStudent(src, derived);
+  const ctx = batchContext(network, derived, { k: hyperInt(ck.hyper, 'k'), maxLen: hyperInt(ck.hyper, 'maxLen') });
   // Hop-time calibration fitted on val (`calibrate-time`); older checkpoints have none.
   const ts = ck.hyper.timeScale;
   const timeScale = typeof ts === 'number' && Number.isFinite(ts) && ts > 0 ? ts : 1;
-  const scorer = new StudentGenScorer(student, ctx, derived, opts.maxBatch, timeScale);
+  const scorer = new StudentScorer(student, ctx, derived, { ...opts, timeScale });
   return {
     checkpoint: ck,
     student,
@@ -185,6 +126,34 @@ export interface SearchProtocolOptions {
   signal?: AbortFlag;
   /** Clock in milliseconds (default performance.now / Date.now). */
   now?: () => number;
+}
+
+/** The search settings of a protocol run, defaults filled in (what its report records). */
+export function searchSettings(opts: SearchProtocolOptions): { beam: number; method: 'beam' | 'bestFirst'; batchSize: number; maxSteps: number; maxExpansions: number } {
+  return { beam: opts.beam ?? 4, method: opts.method ?? 'beam', batchSize: opts.batchSize ?? 256, maxSteps: opts.maxSteps ?? 200, maxExpansions: opts.maxExpansions ?? 5000 };
+}
+
+/** One model's routes for `ods` under the run's search settings, and the wall seconds they took. */
+export async function generateTimed(
+  scorer: BatchScorer,
+  ods: GenOD[],
+  opts: SearchProtocolOptions,
+  idPrefix: string,
+  onDone: (done: number) => void,
+): Promise<{ trips: GeneratedTrip[]; seconds: number }> {
+  const now = opts.now ?? defaultNow;
+  const { derived } = opts;
+  const t0 = now();
+  const trips = await generateRoutes(scorer, ods, {
+    ...searchSettings(opts),
+    distanceToDest: centroidDistance(derived.features),
+    timeMean: derived.timeMean,
+    timeStd: derived.timeStd,
+    signal: opts.signal,
+    idPrefix,
+    onProgress: (p) => onDone(p.done),
+  });
+  return { trips, seconds: (now() - t0) / 1000 };
 }
 
 export interface ProtocolOptions extends SearchProtocolOptions {
@@ -280,14 +249,8 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
   const seeds = opts.seeds ?? [1, 2, 3];
   if (seeds.length === 0) throw new Error('runProtocol: no seeds');
   const nCap = opts.n ?? 5000;
-  const beam = opts.beam ?? 4;
-  const method = opts.method ?? 'beam';
-  const batchSize = opts.batchSize ?? 256;
-  const maxSteps = opts.maxSteps ?? 200;
-  const maxExpansions = opts.maxExpansions ?? 5000;
+  const { beam, method, batchSize, maxSteps, maxExpansions } = searchSettings(opts);
   const routeSamples = opts.routeSamples ?? 150;
-  const now = opts.now ?? defaultNow;
-  const distanceToDest = centroidDistance(derived.features);
 
   const nPerSplit: Record<string, number> = {};
   for (const s of splits) {
@@ -313,21 +276,9 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
       const generated: Record<string, GeneratedTrip[]> = {};
       for (const m of models) {
         const total = ods.length;
-        const t0 = now();
-        const trips = await generateRoutes(m.scorer, ods, {
-          method,
-          beam,
-          batchSize,
-          maxSteps,
-          maxExpansions,
-          distanceToDest,
-          timeMean: derived.timeMean,
-          timeStd: derived.timeStd,
-          signal: opts.signal,
-          idPrefix: `${m.name}-${s}-${seed}-`,
-          onProgress: (p) => opts.onProgress?.({ seed, split: s, model: m.name, done: p.done, total, run, runs }),
-        });
-        const seconds = (now() - t0) / 1000;
+        const { trips, seconds } = await generateTimed(m.scorer, ods, opts, `${m.name}-${s}-${seed}-`, (done) =>
+          opts.onProgress?.({ seed, split: s, model: m.name, done, total, run, runs }),
+        );
         const gen = trips.map((t) => generatedToEvalTrip(t, derived.features.centroid));
         const cell = reports[m.name][s];
         cell.reports.push(evaluateTrips(real, gen, opts.evalOptions));
@@ -437,17 +388,30 @@ export function pickRouteSamples(
 // ---------------------------------------------------------------------------------------------
 // Verdict
 
-/** The headline metrics and whether higher is better. */
-export const HEADLINE_METRICS: readonly { key: Exclude<EvalKey, 'n'>; higherBetter: boolean }[] = [
-  { key: 'distanceJSD', higherBetter: false },
-  { key: 'radiusJSD', higherBetter: false },
-  { key: 'durationJSD', higherBetter: false },
-  { key: 'hausdorffKm', higherBetter: false },
-  { key: 'dtwKm', higherBetter: false },
-  { key: 'edr', higherBetter: false },
-  { key: 'odMatchRate', higherBetter: true },
-  { key: 'reachedRate', higherBetter: true },
-];
+/** Direction of every metric a verdict compares: lower is better except for the rates. */
+const LOWER_IS_BETTER = {
+  distanceJSD: true,
+  radiusJSD: true,
+  durationJSD: true,
+  hausdorffKm: true,
+  dtwKm: true,
+  edr: true,
+  odDtwKm: true,
+  odEdr: true,
+  odDistanceLogErr: true,
+  odMatchRate: false,
+  reachedRate: false,
+} as const;
+
+export type VerdictMetric = keyof typeof LOWER_IS_BETTER;
+
+/** The metrics `keys`, in order, each with its direction. */
+export function withDirection<K extends VerdictMetric>(keys: readonly K[]): readonly { key: K; lowerIsBetter: boolean }[] {
+  return keys.map((key) => ({ key, lowerIsBetter: LOWER_IS_BETTER[key] }));
+}
+
+/** The headline metrics of the verdict. */
+export const HEADLINE_METRICS = withDirection(['distanceJSD', 'radiusJSD', 'durationJSD', 'hausdorffKm', 'dtwKm', 'edr', 'odMatchRate', 'reachedRate']);
 
 type StatLike = { mean: number; std: number };
 
@@ -474,12 +438,12 @@ export function makeVerdict(models: Record<string, Record<string, Partial<Record
     let compared = 0;
     const betterNames: string[] = [];
     const worseNames: string[] = [];
-    for (const { key, higherBetter } of HEADLINE_METRICS) {
+    for (const { key, lowerIsBetter } of HEADLINE_METRICS) {
       const x = a[key] as StatLike | undefined;
       const y = b[key] as StatLike | undefined;
       if (!x || !y || !Number.isFinite(x.mean) || !Number.isFinite(y.mean)) continue;
       compared++;
-      const gain = higherBetter ? y.mean - x.mean : x.mean - y.mean;
+      const gain = lowerIsBetter ? x.mean - y.mean : y.mean - x.mean;
       const spread = Math.max(Number.isFinite(x.std) ? x.std : 0, Number.isFinite(y.std) ? y.std : 0);
       if (gain > 0) {
         better++;

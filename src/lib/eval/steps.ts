@@ -1,6 +1,6 @@
 // Teacher-forced step evaluation (issue 10, item 1): at every step of every real trip, how much
 // probability does a model put on the road actually taken, among the candidate roads? The student
-// answers directly (log-softmax over its candidates); the teacher answers through ψ exactly as the
+// answers directly (log-softmax over its candidates, models/studentSteps.ts); the teacher answers through ψ exactly as the
 // distillation loss sees it: its next-cell probability at each candidate's cell, renormalised over
 // the candidates (eq. 3). Whole trips are evaluated (no cropping). Decision steps (≥ 2 candidates)
 // are where a model can be right or wrong; the rest have one way on.
@@ -10,58 +10,11 @@
 // lacks: log p_mix ∝ log p_student + β·log q_teacher, β chosen on val, gain measured on test.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import type { Student } from '../models/student';
-import { buildBatch, prepareWholeTrips, tripTeacherWindows, windowChunks, type BatchContext, type PreparedTrip } from '../features/studentBatch';
+import type { StepLogProbs } from '../models/studentSteps';
+import { tripTeacherWindows, windowChunks, type PreparedTrip } from '../features/studentBatch';
 import { teacherRoadCells } from '../models/teacher';
 import type { NextCellTeacher } from '../train/studentTrainer';
 import { makeRng } from '../random';
-
-/** Per trip and step: log-probabilities over that step's candidates, aligned with PreparedTrip.cands. */
-export interface StepLogProbs {
-  trips: PreparedTrip[];
-  /** One Float32Array per trip, length trips[i].candOffset[steps]. */
-  logProbs: Float32Array[];
-}
-
-
-/** Student log-probabilities at every step, batched by trips of similar length to limit padding. */
-export async function studentStepLogProbs(student: Student, ctx: BatchContext, prepared: PreparedTrip[], maxTokens = 8192): Promise<StepLogProbs> {
-  const order = prepared.map((_, i) => i).sort((a, b) => prepared[a].steps - prepared[b].steps);
-  const logProbs: Float32Array[] = new Array(prepared.length);
-  const cached = student.encodedIsCached;
-  const enc = cached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
-  try {
-    let s = 0;
-    while (s < order.length) {
-      // Grow the batch while padded tokens stay under the budget (attention is [B, H, T, T]).
-      let e = s + 1;
-      while (e < order.length && (e + 1 - s) * prepared[order[e]].steps <= maxTokens) e++;
-      const chunk = order.slice(s, e).map((i) => prepared[i]);
-      const batch = buildBatch({ ...ctx, maxLen: Number.MAX_SAFE_INTEGER }, chunk);
-      const lp = tf.tidy(() => tf.logSoftmax(student.forward(batch, enc).logits));
-      let vals: Float32Array;
-      try {
-        vals = (await lp.data()) as Float32Array;
-      } finally {
-        lp.dispose();
-      }
-      // Rows are all steps of all trips, row-major by trip; columns the padded candidates.
-      let row = 0;
-      chunk.forEach((p, k) => {
-        const out = new Float32Array(p.candOffset[p.steps]);
-        for (let st = 0; st < p.steps; st++, row++) {
-          const m = p.candOffset[st + 1] - p.candOffset[st];
-          for (let c = 0; c < m; c++) out[p.candOffset[st] + c] = vals[row * batch.C + c];
-        }
-        logProbs[order[s + k]] = out;
-      });
-      s = e;
-    }
-  } finally {
-    if (!cached) tf.dispose([enc.road, enc.zone]);
-  }
-  return { trips: prepared, logProbs };
-}
 
 /**
  * Teacher log-probabilities over each step's candidates: q at the candidate's ψ cell from the last

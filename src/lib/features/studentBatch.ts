@@ -26,7 +26,23 @@ export interface BatchContext {
   gapClipMin: number;
 }
 
-export const DEFAULT_BATCH_OPTIONS = { k: 64, maxLen: 512, distClipM: 1000, gapClipMin: 5 };
+/** The caps and clips of a BatchContext (everything but the network and its derived data). */
+export type BatchOptions = Omit<BatchContext, 'network' | 'derived'>;
+
+export const DEFAULT_BATCH_OPTIONS: BatchOptions = { k: 64, maxLen: 512, distClipM: 1000, gapClipMin: 5 };
+
+/** A BatchContext for `network`: DEFAULT_BATCH_OPTIONS where `options` leaves a value unset. */
+export function batchContext(network: RoadNetwork, derived: Derived, options: Partial<BatchOptions> = {}): BatchContext {
+  const d = DEFAULT_BATCH_OPTIONS;
+  return {
+    network,
+    derived,
+    k: options.k ?? d.k,
+    maxLen: options.maxLen ?? d.maxLen,
+    distClipM: options.distClipM ?? d.distClipM,
+    gapClipMin: options.gapClipMin ?? d.gapClipMin,
+  };
+}
 
 /** One trip's per-step data, computed once and reused every epoch. Ragged arrays use candOffset. */
 export interface PreparedTrip {

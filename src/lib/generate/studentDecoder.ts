@@ -22,7 +22,6 @@ import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
 import { dotScores, weightedValues, type KeyRows } from './hostAttention';
 import { applyLayerNorm, gelu } from '../models/layers';
-// Types only: student.ts imports this module (its StudentScorer drives the decoder).
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -272,7 +271,8 @@ export class StudentDecoder {
 
   /**
    * Attention of block l for one query row: q at q[qOff…], keys/values from `keys`, output (all
-   * heads, in order) written to out[outOff…]. Same formula as Student.stepTrajectories.
+   * heads, in order) written to out[outOff…]. The host twin of models/relativeAttention.ts, held to
+   * it by tests/generate/incremental.test.ts.
    */
   private attend(
     l: number,

@@ -3,10 +3,7 @@
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput, type StudentBatch } from '../features/studentBatch';
-import { StudentDecoder, type DecodeNode } from '../generate/studentDecoder';
-import { haversineM } from '../geo';
-import type { BatchScorer, StepQuery, StepScores } from '../generate/search';
+import type { StudentBatch } from '../features/studentBatch';
 import {
   ParamStore,
   installFastKernels,
@@ -22,9 +19,7 @@ import {
   gcnParams,
   gelu,
   layerNormParams,
-  matMulFast,
   prepareGatGraph,
-  transposeLast2,
   prepareGcnGraph,
   type DenseParams,
   type GatV2Params,
@@ -32,6 +27,7 @@ import {
   type GraphTensors,
   type LayerNormParams,
 } from './layers';
+import { relativeAttention } from './relativeAttention';
 
 export interface StudentConfig {
   /** Road id embedding width (HOSER 64). */
@@ -486,7 +482,6 @@ export class Student {
     const keyValid = tf.cast(tf.less(tf.range(0, T, 1, 'int32').expandDims(0), tf.tensor1d(batch.lengths, 'int32').expandDims(1)), 'float32');
     const allowed = tf.mul(causal.expandDims(0), keyValid.expandDims(1)); // [B, T, T]
     const maskAdd = tf.mul(tf.sub(1, allowed), NEG).expandDims(1); // [B, 1, T, T]
-    const scale = 1 / Math.sqrt(dh);
 
     for (const blk of p.blocks) {
       const h = applyLayerNorm(blk.ln1, x);
@@ -496,19 +491,7 @@ export class Student {
         kv.k.push(k);
         kv.v.push(v);
       }
-      const content = matMulFast(q, transposeLast2(k)); // [B, H, T, T]
-      // q·Linear(2,dh)(f_ij) = f_ij0 (q·Wk0) + f_ij1 (q·Wk1) + q·bk: never build [B,T,T,dh].
-      const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0); // [3, dh]
-      const qk = matMulFast(tf.reshape(q, [-1, dh]), tf.transpose(kw)).reshape([B, H, T, 3]);
-      const [qd, qg, qb] = tf.split(qk, 3, 3); // [B, H, T, 1] each
-      const rel = tf.add(tf.add(tf.mul(qd, dist), tf.mul(qg, gap)), qb);
-      const att = tf.softmax(tf.add(tf.mul(tf.add(content, rel), scale), maskAdd)); // [B, H, T, T]
-      // Σ_j a_ij Linear(2,dh)(f_ij) = (Σ a d) Wv0 + (Σ a g) Wv1 + bv, since Σ_j a_ij = 1.
-      const ad = tf.sum(tf.mul(att, dist), 3, true);
-      const ag = tf.sum(tf.mul(att, gap), 3, true);
-      const vw = blk.relV.w as tf.Tensor2D; // [2, dh]
-      const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
-      const y = tf.add(matMulFast(att, v), relOut); // [B, H, T, dh]
+      const y = relativeAttention(blk, q, k, v, dist, gap, maskAdd); // [B, H, T, dh]
       const merged = toRows(tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, D]));
       x = tf.add(x, applyDense(blk.proj, merged));
       const m = applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x))));
@@ -562,28 +545,17 @@ export class Student {
     let x: tf.Tensor = this.embedPositions(inp.roadIds, inp.zoneIds, inp.timeFeat, enc); // [B, D]
     const dist = tf.reshape(tf.tensor1d(inp.distRow), [B, 1, 1, L1]);
     const gap = tf.reshape(tf.tensor1d(inp.gapRow), [B, 1, 1, L1]);
-    const scale = 1 / Math.sqrt(dh);
     p.blocks.forEach((blk, l) => {
       const qkv = applyDense(blk.qkv, applyLayerNorm(blk.ln1, x)); // [B, 3D]
       const [q, kNew, vNew] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [B, H, 1, dh])) as tf.Tensor4D[];
-      const k = tf.concat([past.k[l], kNew], 2); // [B, H, L+1, dh]
-      const v = tf.concat([past.v[l], vNew], 2);
+      const k = tf.concat([past.k[l], kNew], 2) as tf.Tensor4D; // [B, H, L+1, dh]
+      const v = tf.concat([past.v[l], vNew], 2) as tf.Tensor4D;
       if (next) {
         next.k.push(kNew);
         next.v.push(vNew);
       }
-      const content = matMulFast(q, transposeLast2(k)); // [B, H, 1, L+1]
-      const kw = tf.concat([blk.relK.w, tf.reshape(blk.relK.b as tf.Tensor, [1, dh])], 0);
-      const qk = matMulFast(tf.reshape(q, [-1, dh]), tf.transpose(kw)).reshape([B, H, 1, 3]);
-      const [qd, qg, qb] = tf.split(qk, 3, 3);
-      const rel = tf.add(tf.add(tf.mul(qd, dist), tf.mul(qg, gap)), qb);
       // Every key is valid and at or before the new position: no mask needed.
-      const att = tf.softmax(tf.mul(tf.add(content, rel), scale));
-      const ad = tf.sum(tf.mul(att, dist), 3, true);
-      const ag = tf.sum(tf.mul(att, gap), 3, true);
-      const vw = blk.relV.w as tf.Tensor2D;
-      const relOut = tf.add(tf.add(tf.mul(ad, tf.reshape(vw.slice([0, 0], [1, dh]), [1, 1, 1, dh])), tf.mul(ag, tf.reshape(vw.slice([1, 0], [1, dh]), [1, 1, 1, dh]))), blk.relV.b as tf.Tensor);
-      const y = tf.reshape(tf.add(matMulFast(att, v), relOut), [B, D]); // heads in order, as the full path's transpose
+      const y = tf.reshape(relativeAttention(blk, q, k, v, dist, gap), [B, D]); // heads in order, as the full path's transpose
       x = tf.add(x, applyDense(blk.proj, y));
       x = tf.add(x, applyDense(blk.out, gelu(applyDense(blk.fc, applyLayerNorm(blk.ln2, x)))));
     });
@@ -645,240 +617,5 @@ export class Student {
     const ri = this.roadInputs;
     for (const t of [ri.ids, ri.len, ri.type, ri.lon, ri.lat]) t.dispose();
     this.store.dispose();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generation scorer
-
-export interface StudentScorerOptions {
-  /** Unix start time of a query's trip (its first road's entry); default 0. */
-  startTime?: number | ((q: StepQuery) => number);
-  /** Queries per forward pass of the full re-encoding path (bounds memory); default 512. */
-  maxBatch?: number;
-  /**
-   * Incremental decoding (default true): a prefix whose parent (all but the last road) was scored
-   * before is decoded from the parent's cached keys/values (StudentDecoder). Same routes as
-   * re-encoding every prefix in full (tests/generate/incremental.test.ts, portoRoutes.test.ts).
-   * False: every prefix is re-encoded in full (the reference path).
-   */
-  incremental?: boolean;
-  /** Prefixes kept by their roads for callers that hand in fresh arrays (cleared beyond it; default 100,000). */
-  maxKeyed?: number;
-  /** Multiplies the predicted hop seconds (generate/timeCalibration.ts; default 1). */
-  timeScale?: number;
-}
-
-/**
- * BatchScorer over a trained Student for beam / best-first search. The road and zone embeddings are
- * computed once (call refresh() after the weights change). Each scored prefix is a DecodeNode
- * chained to its parent: its entry time (the parent's entry time plus the parent's predicted hop
- * to this road; the trip's start time for the origin), its pair features, keys and values. A
- * prefix whose parent is unknown gets the start time for every road (zero gaps) and is re-encoded
- * in full, as are window crops whose first road falls on another (weekend) day than the trip start.
- * Parents are found through the query's `parent` array (what the searches pass), else by roads.
- */
-export class StudentScorer implements BatchScorer {
-  private enc: EncodedNetwork | null = null;
-  private readonly maxBatch: number;
-  private readonly incremental: boolean;
-  private readonly maxKeyed: number;
-  private readonly decoder: StudentDecoder;
-  private byArray = new WeakMap<readonly number[], DecodeNode>();
-  private readonly byKey = new Map<string, DecodeNode>();
-  /** Queries answered per path: incremental decoding, exact window recomputation, full re-encoding. */
-  readonly counts = { incremental: 0, window: 0, full: 0 };
-  /** Wall ms per phase of scoreBatch, accumulated (scripts/profile-generation.ts reads it). */
-  readonly phaseMs: Record<string, number> = {};
-
-  constructor(
-    private readonly student: Student,
-    private readonly ctx: BatchContext,
-    private readonly derived: Derived,
-    private readonly opts: StudentScorerOptions = {},
-  ) {
-    this.maxBatch = opts.maxBatch ?? 512;
-    this.incremental = opts.incremental ?? true;
-    this.maxKeyed = opts.maxKeyed ?? 100_000;
-    const dims = { roadDim: roadDimOf(student.config), trajDim: trajDimOf(student.config) };
-    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims);
-  }
-
-  private tick(phase: string, t0: number): number {
-    const t = performance.now();
-    this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + (t - t0);
-    return t;
-  }
-
-  refresh(): void {
-    if (this.enc && !this.student.encodedIsCached) {
-      this.enc.road.dispose();
-      this.enc.zone.dispose();
-    }
-    this.enc = null;
-    this.decoder.reset();
-    this.forgetPrefixes();
-  }
-
-  /** Positions the decoder encoded (incremental queries, distinct window positions) and the host attention's multiply-adds. */
-  get decodedRows(): { incremental: number; window: number; attentionMacs: number } {
-    return this.decoder.rows;
-  }
-
-  /** Dense multiply-adds per decoded row (for the generation profile's compute bound). */
-  get denseMacsPerRow(): number {
-    return this.decoder.denseMacsPerRow;
-  }
-
-  /** Drops every scored prefix (their times depend on the start times; the weights are unchanged). */
-  forgetPrefixes(): void {
-    this.byArray = new WeakMap();
-    this.byKey.clear();
-  }
-
-  private encoded(): EncodedNetwork {
-    if (!this.enc) {
-      const s = this.student;
-      if (s.encodedIsCached) this.enc = s.encodeNetwork();
-      else {
-        const e = tf.tidy(() => s.encodeNetwork());
-        this.enc = { road: tf.keep(e.road), zone: tf.keep(e.zone) };
-      }
-    }
-    return this.enc;
-  }
-
-  private startOf(q: StepQuery): number {
-    const st = this.opts.startTime;
-    return typeof st === 'function' ? st(q) : (st ?? 0);
-  }
-
-  /** The query's prefix as a node (new, unscored), chained to its parent's node when known. */
-  private nodeOf(q: StepQuery): DecodeNode {
-    const L = q.prefix.length;
-    const road = q.prefix[L - 1];
-    if (L === 1) {
-      const start = this.startOf(q);
-      return this.decoder.makeNode(null, road, start, start);
-    }
-    let parent = q.parent ? this.byArray.get(q.parent) : undefined;
-    if (!parent) parent = this.byKey.get(q.prefix.slice(0, -1).join(','));
-    if (parent?.cands && parent.sec) {
-      const idx = parent.cands.indexOf(road);
-      return this.decoder.makeNode(parent, road, parent.time + (idx >= 0 ? parent.sec[idx] : 0), parent.start);
-    }
-    // Unknown parent: every road entered at the start time (zero gaps).
-    const start = this.startOf(q);
-    let node: DecodeNode | null = null;
-    for (const r of q.prefix) node = this.decoder.makeNode(node, r, start, start);
-    return node!;
-  }
-
-  async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
-    if (this.byKey.size > this.maxKeyed) this.byKey.clear();
-    let t = performance.now();
-    const out: StepScores[] = new Array<StepScores>(queries.length);
-    const nodes = queries.map((q) => this.nodeOf(q));
-    queries.forEach((q, i) => {
-      this.byArray.set(q.prefix, nodes[i]);
-      if (!q.parent) this.byKey.set(q.prefix.join(','), nodes[i]);
-    });
-    const W = this.ctx.maxLen;
-    const fast: number[] = [];
-    const full: number[] = [];
-    nodes.forEach((n, i) => {
-      let ok = this.incremental;
-      if (ok && n.depth <= W) ok = n.parent === null || n.parent.kv !== null;
-      else if (ok) {
-        let first: DecodeNode = n;
-        for (let j = 1; j < W; j++) first = first.parent!;
-        ok = isWeekendUtc(first.time) === isWeekendUtc(n.start);
-      }
-      (ok ? fast : full).push(i);
-    });
-    t = this.tick('nodes', t);
-    if (fast.length > 0) {
-      await this.decoder.prepare(this.encoded());
-      t = this.tick('prepare', t);
-      const items = fast.map((i) => ({ node: nodes[i], dest: queries[i].dest }));
-      const res = await this.decoder.score(items);
-      fast.forEach((i, j) => (out[i] = res[j]));
-      for (const i of fast) this.counts[nodes[i].depth <= W ? 'incremental' : 'window']++;
-    }
-    for (let s = 0; s < full.length; s += this.maxBatch) await this.scoreFull(full.slice(s, s + this.maxBatch), queries, nodes, out);
-    this.counts.full += full.length;
-    return out;
-  }
-
-  /** Re-encodes whole prefixes (buildQueryBatch + forward); fills the keys/values of uncropped chains. */
-  private async scoreFull(idx: number[], queries: StepQuery[], nodes: DecodeNode[], out: StepScores[]): Promise<void> {
-    let t = performance.now();
-    const chains = idx.map((i) => {
-      const chain: DecodeNode[] = [];
-      for (let a: DecodeNode | null = nodes[i]; a; a = a.parent) chain.push(a);
-      return chain.reverse();
-    });
-    const inputs: QueryInput[] = idx.map((i, b) => ({ prefix: queries[i].prefix, dest: queries[i].dest, times: chains[b].map((n) => n.time) }));
-    const { batch, cands } = buildQueryBatch(this.ctx, inputs);
-    t = this.tick('full.build', t);
-    const enc = this.encoded();
-    const nL = this.student.config.layers;
-    const keep = this.incremental;
-    const res = tf.tidy(() => {
-      const kv: KvCache = { k: [], v: [] };
-      const o = this.student.forward(batch, enc, keep ? kv : undefined);
-      return [tf.logSoftmax(o.logits), o.timePred, ...kv.k, ...kv.v];
-    });
-    const vals = await Promise.all(res.map((r) => r.data() as Promise<Float32Array>));
-    tf.dispose(res);
-    t = this.tick('full.forward', t);
-    if (keep) {
-      // Keys/values for every position of each uncropped prefix (children then extend it incrementally).
-      const T = batch.T;
-      const H = this.student.config.heads;
-      const D = trajDimOf(this.student.config);
-      const dh = D / H;
-      idx.forEach((_, b) => {
-        const chain = chains[b];
-        if (chain.length > this.ctx.maxLen) return; // cropped: positions shifted
-        chain.forEach((node, j) => {
-          if (node.kv) return;
-          const kv = new Float32Array(2 * nL * D);
-          for (let tIdx = 0; tIdx < 2 * nL; tIdx++) {
-            // tIdx < nL: keys of layer tIdx; tIdx ≥ nL: values of layer tIdx − nL. Layout [layer][k, v][D].
-            const layer = tIdx % nL;
-            const kind = tIdx < nL ? 0 : 1;
-            const src = vals[2 + tIdx];
-            for (let h = 0; h < H; h++) {
-              const o = ((b * H + h) * T + j) * dh;
-              kv.set(src.subarray(o, o + dh), (layer * 2 + kind) * D + h * dh);
-            }
-          }
-          node.kv = kv;
-        });
-      });
-    }
-    const lpv = vals[0];
-    const tpv = vals[1];
-    const { timeMean, timeStd } = this.derived;
-    const timeScale = this.opts.timeScale ?? 1;
-    const C = batch.C;
-    idx.forEach((i, b) => {
-      const m = cands[b].length;
-      const logProbs = new Float64Array(m);
-      const timeSec = new Float64Array(m);
-      for (let c = 0; c < m; c++) {
-        logProbs[c] = lpv[b * C + c];
-        timeSec[c] = timeScale * Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
-      }
-      nodes[i].cands = cands[b];
-      nodes[i].sec = timeSec;
-      out[i] = { candidates: cands[b], logProbs, timeSec };
-    });
-    this.tick('full.readOut', t);
-  }
-
-  dispose(): void {
-    this.refresh();
   }
 }

@@ -1,11 +1,11 @@
 // Runs the teacher and the students once over every step of one trip and keeps the raw numbers
 // the teaching view needs (stepMath.ts turns them into losses for any τ, λ without a model call).
-import * as tf from '@tensorflow/tfjs';
 import type { GridSpec } from '../data/derivedTypes';
 import type { Trajectory } from '../data/types';
 import { teacherRoadCells, tripToCells, type TeacherModel } from '../models/teacher';
 import type { Student } from '../models/student';
-import { batchRoads, buildBatch, prepareTrip, tripTeacherWindows, type BatchContext } from '../features/studentBatch';
+import { studentLogits } from '../models/studentSteps';
+import { prepareTrip, tripTeacherWindows, type BatchContext } from '../features/studentBatch';
 import { softenedStudent, softenedTeacher, klDivergence } from '../train/distill';
 import { tripSurprisal } from './anomaly';
 
@@ -62,35 +62,6 @@ export interface ExplainOptions {
   window: number;
   /** How many of the teacher's top cells to keep per step. */
   topK?: number;
-}
-
-/**
- * Logits [steps][C_k] of one student over every step of a prepared trip (also the Train view's
- * probe trip, src/lib/train/tripProbe.ts).
- */
-export async function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): Promise<number[][]> {
-  const p = prepareTrip(ctx, trip, 0);
-  if (p.steps === 0) return [];
-  const batch = buildBatch(ctx, [p]);
-  // Only the trip's roads and candidates are read: their receptive field, unless cached already.
-  const { enc, owned } = student.encodeFor(batchRoads(batch));
-  const logits = tf.tidy(() => student.forward(batch, enc).logits);
-  if (owned) {
-    enc.road.dispose();
-    enc.zone.dispose();
-  }
-  let v: Float32Array;
-  try {
-    v = (await logits.data()) as Float32Array;
-  } finally {
-    logits.dispose();
-  }
-  const out: number[][] = [];
-  for (let i = 0; i < p.steps; i++) {
-    const m = p.candOffset[i + 1] - p.candOffset[i];
-    out.push(Array.from(v.subarray(i * batch.C, i * batch.C + m)));
-  }
-  return out;
 }
 
 export async function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajectory, opts: ExplainOptions): Promise<TripExplanation> {

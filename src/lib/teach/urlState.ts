@@ -1,6 +1,7 @@
 // The teaching view's shareable state: `?view=teach&trip=<id>&step=<n>&tau=<τ>&lambda=<λ>&model=…`.
 // `step` in the URL is 1-based, as the screen shows it ("Step 10" is step=10); the state is 0-based.
 // Parsing is forgiving (bad values fall back to defaults) so a hand-edited link still opens.
+import { THESIS_RECIPE } from '../train/recipe';
 
 export type StudentChoice = 'vanilla' | 'distilled';
 
@@ -15,9 +16,9 @@ export interface TeachUrlState {
   tour: number | null;
 }
 
-/** Thesis optimum (DESIGN §4.3). */
-export const DEFAULT_TAU = 4.37;
-export const DEFAULT_LAMBDA = 0.0014;
+/** The view opens on the thesis optimum. */
+export const DEFAULT_TAU = THESIS_RECIPE.tau;
+export const DEFAULT_LAMBDA = THESIS_RECIPE.lambda;
 export const TAU_RANGE: [number, number] = [0.25, 12];
 export const LAMBDA_RANGE: [number, number] = [1e-4, 10];
 

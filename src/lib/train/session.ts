@@ -9,13 +9,9 @@
 //
 // Framework-free: no DOM, no worker globals. Time and yielding are injectable for tests.
 //
-// All device reads here are asynchronous (trainer.stepAsync, checkpointBytesAsync): on webgpu a
+// All device reads here are asynchronous (trainer.stepAsync, save()): on webgpu a
 // synchronous read (dataSync) returns zeros in a worker and breaks the device.
-import * as tf from '@tensorflow/tfjs';
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
-import { Student, STUDENT_PRESETS, type StudentConfig } from '../models/student';
-import { TeacherModel, type TeacherConfig } from '../models/teacher';
+import { type Student, STUDENT_PRESETS, type StudentConfig } from '../models/student';
 import { nestedSubset } from '../random';
 import {
   StudentTrainer,
@@ -25,18 +21,15 @@ import {
   type StudentStepMetrics,
   type TrainMode,
 } from './studentTrainer';
-import {
-  assertCompatible,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  loadIntoVariables,
-  weightsFromVariables,
-  type Checkpoint,
-} from '../checkpoint/checkpoint';
+import { encodeCheckpoint, weightsFromVariables, type Checkpoint } from '../checkpoint/checkpoint';
+import { loadStudentWeights, readCheckpoint, type CheckpointInput } from '../checkpoint/loadModel';
+import { canonicalName } from '../features/variableNames';
 import type { OptimState } from './optim';
-import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
+import type { SessionState } from './runLoop';
+import { SteppedSession, normaliseRun, posInt, type RunHyper, type RuntimeStats, type SaveOptions, type SessionInit } from './steppedSession';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
 import { defaultClock as defaultNow } from '../runtime/clock';
+import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 
 export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../runtime/deviceMemory';
 
@@ -45,7 +38,7 @@ export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../r
 
 export type StudentSize = keyof typeof STUDENT_PRESETS;
 
-export interface SessionHyper {
+export interface SessionHyper extends RunHyper {
   mode: TrainMode;
   /** Distillation weight, temperature and teacher window (eq. 9, 4, Alg. 1); w = Infinity: whole prefix. */
   lambda: number;
@@ -78,13 +71,11 @@ export interface SessionHyper {
 
 export const DEFAULT_HYPER: SessionHyper = {
   mode: 'distilled',
-  lambda: 0.0014,
-  tau: 4.37,
-  window: 7,
+  ...THESIS_RECIPE,
   alpha: 1,
   lr: 1e-3,
-  batch: 64,
-  microBatch: 64,
+  batch: DEFAULT_BATCH,
+  microBatch: DEFAULT_MICRO_BATCH,
   epochs: 8,
   seed: 42,
   lastStepOnly: false,
@@ -96,37 +87,17 @@ export const DEFAULT_HYPER: SessionHyper = {
   trainFrac: 1,
 };
 
-/** λ/τ/w presets: the thesis's Beijing optimum (DESIGN §4.3) and the Porto run of the thesis code. */
-export const HYPER_PRESETS = {
-  thesis: { label: 'Thesis optimum', lambda: 0.0014, tau: 4.37, window: 7 },
-  portoCode: { label: 'Porto (thesis code)', lambda: 0.00644, tau: 2.8, window: 4 },
-  // `tune` on val at 10 % of the Porto train trips (public/reports/porto-tuning.json); the shipped
-  // distilled student's recipe.
-  tuned: { label: 'Tuned here (shipped)', lambda: 0.304, tau: 4.41, window: 6 },
-} as const;
-
 /** Fills defaults and clamps values the trainer would reject. */
 export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
-  // Only the known keys: a checkpoint's hyper also records e.g. `weights: "best epoch 3"`, which
-  // must not make a resumed run look like different settings.
-  const o = { ...DEFAULT_HYPER };
-  for (const k of Object.keys(DEFAULT_HYPER) as (keyof SessionHyper)[]) {
-    if (h[k] !== undefined) (o as Record<string, unknown>)[k] = h[k];
-  }
-  const posInt = (v: number, d: number): number => (Number.isFinite(v) && v >= 1 ? Math.floor(v) : d);
-  o.batch = posInt(o.batch, DEFAULT_HYPER.batch);
+  const o = normaliseRun(DEFAULT_HYPER, h);
   o.microBatch = Math.min(posInt(o.microBatch, o.batch), o.batch);
-  o.epochs = posInt(o.epochs, DEFAULT_HYPER.epochs);
   // Infinity is the whole prefix (checkpoint JSON writes it as "all").
   const w = o.window as number | string;
   o.window = w === 'all' || w === Infinity ? Infinity : posInt(o.window, DEFAULT_HYPER.window);
   o.maxLen = posInt(o.maxLen, DEFAULT_HYPER.maxLen);
-  o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_HYPER.seed;
-  o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
   if (!(o.trainFrac > 0 && o.trainFrac <= 1)) o.trainFrac = 1;
   if (!(o.tau > 0)) o.tau = DEFAULT_HYPER.tau;
   if (!(o.lambda >= 0)) o.lambda = 0;
-  if (!(o.lr > 0)) o.lr = DEFAULT_HYPER.lr;
   if (!(o.size in STUDENT_PRESETS)) o.size = DEFAULT_HYPER.size;
   return o;
 }
@@ -241,15 +212,12 @@ export class MetricThrottle {
 
 export type { SessionState } from './runLoop';
 
-export interface SessionMetrics extends MetricAggregate {
+export interface SessionMetrics extends MetricAggregate, RuntimeStats {
   stepsPerEpoch: number;
   epochs: number;
   /** Latest validation accuracy (from the last finished epoch), when there is one. */
   valAcc?: number;
   valChanceAcc?: number;
-  numTensors: number;
-  numBytes: number;
-  backend: string;
 }
 
 export interface SessionEpochRecord extends EpochRecord {
@@ -266,27 +234,13 @@ export interface SessionEvents {
   state?(s: SessionState, reason?: string): void;
 }
 
-export interface TrainingSessionInit {
-  dataset: Dataset;
-  derived: Derived;
+export interface TrainingSessionInit extends SessionInit<SessionHyper, SessionEvents> {
   /** Needed for mode 'distilled' with λ > 0 (or candidateTeacher). */
   teacher?: NextCellTeacher;
   /** A road-level teacher (StudentTrainerInit.candidateTeacher), keyed by train trip id. */
   candidateTeacher?: ReadonlyMap<string, Float32Array>;
-  hyper?: Partial<SessionHyper>;
   /** Overrides of the size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
-  events?: SessionEvents;
-  /** Rate bound of metrics records (default 100 ms → ≤ 10 / s). */
-  minEmitMs?: number;
-  /** Clock in ms (default performance.now). */
-  now?: () => number;
-  /** Yields to the event loop between steps (default: a macrotask). */
-  /** Awaited between the steps of a run (the worker's periodic autosave). */
-  betweenSteps?: () => Promise<void>;
-  yieldFn?: () => Promise<void>;
-  /** Name reported in metrics (default tf.getBackend()). */
-  backendName?: string;
 }
 
 /** Resume data a student checkpoint carries in training.extra. */
@@ -297,24 +251,17 @@ interface StudentExtra {
   history: EpochRecord[];
 }
 
-export class TrainingSession implements Steppable<StudentStepMetrics> {
+export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionEvents> {
   readonly hyper: SessionHyper;
   readonly trainer: StudentTrainer;
-  readonly derived: Derived;
-  private readonly run: RunLoop<StudentStepMetrics>;
   private readonly throttle: MetricThrottle;
-  private readonly events: SessionEvents;
-  private readonly backendName?: string;
   private lastVal: { valAcc: number; valChanceAcc: number } | null = null;
 
   constructor(init: TrainingSessionInit) {
+    super(init);
     this.hyper = normaliseHyper(init.hyper ?? {});
     const h = this.hyper;
-    this.derived = init.derived;
-    this.events = init.events ?? {};
-    this.backendName = init.backendName;
-    this.throttle = new MetricThrottle(init.minEmitMs ?? 100, init.now ?? defaultNow);
-    this.run = new RunLoop<StudentStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
+    this.throttle = new MetricThrottle(this.minEmitMs, this.now);
     if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher) throw new Error('distilled training needs a teacher checkpoint');
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
@@ -345,18 +292,9 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
     });
   }
 
-  get state(): SessionState {
-    return this.run.state;
-  }
-
-  /** When the step in progress began (Date.now()), or null between steps. */
   /** Micro-batches of the step in progress done so far, or null between steps. */
   get microProgress(): { done: number; total: number } | null {
     return this.trainer.microProgress;
-  }
-
-  get stepSince(): number | null {
-    return this.run.stepSince;
   }
 
   get student(): Student {
@@ -371,28 +309,8 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
     return this.trainer.history;
   }
 
-  /** Starts (or resumes) the run loop; resolves when it stops running (pause, stop, done). */
-  start(): Promise<void> {
-    return this.run.start();
-  }
-
   resume(): Promise<void> {
-    return this.run.start();
-  }
-
-  /** Pauses after the step in progress; the returned promise resolves once the loop has halted. */
-  pause(): Promise<void> {
-    return this.run.pause();
-  }
-
-  /** Ends the run for good (weights stay usable for checkpoints and evaluation). */
-  stop(): Promise<void> {
-    return this.run.stop();
-  }
-
-  /** One optimiser step while not running (idle or paused); always emits its metrics. */
-  step(): Promise<StudentStepMetrics | null> {
-    return this.run.step();
+    return this.start();
   }
 
   // Steppable (driven by this.run) -------------------------------------------------------------
@@ -438,16 +356,13 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
 
   private emitMetrics(a: MetricAggregate): void {
     if (!this.events.metrics) return;
-    const mem = tf.memory();
     this.events.metrics({
       ...a,
       stepsPerEpoch: this.trainer.stepsInEpoch,
       epochs: this.hyper.epochs,
       valAcc: this.lastVal?.valAcc,
       valChanceAcc: this.lastVal?.valChanceAcc,
-      numTensors: mem.numTensors,
-      numBytes: mem.numBytes,
-      backend: this.backendName ?? tf.getBackend(),
+      ...this.runtimeStats(),
     });
   }
 
@@ -463,7 +378,7 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
    * A checkpoint of the current weights (or the best epoch's, with `best`), the model config, the
    * dataset fingerprint and — unless `optimizer` is false — the optimiser state for resuming.
    */
-  checkpoint(opts: { best?: boolean; optimizer?: boolean } = {}): Checkpoint<StudentConfig> {
+  checkpoint(opts: SaveOptions = {}): Checkpoint<StudentConfig> {
     const t = this.trainer;
     const vars = t.student.store.variables();
     const weights = weightsFromVariables(vars);
@@ -472,7 +387,7 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
       const snap = t.bestSnapshot;
       const local = t.student.store.list();
       for (const p of local) {
-        const w = weights[canonicalKey(p.variable.name)];
+        const w = weights[canonicalName(p.variable.name)];
         const v = snap[p.name];
         if (w && v && v.length === w.data.length) w.data = v;
       }
@@ -504,37 +419,35 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
     };
   }
 
-  checkpointBytes(opts: { best?: boolean; optimizer?: boolean } = {}): Uint8Array {
+  /** Synchronous reads: for cpu/wasm (the CLI); save() works on every backend. */
+  checkpointBytes(opts: SaveOptions = {}): Uint8Array {
     return encodeCheckpoint(this.checkpoint(opts));
   }
 
   /**
-   * checkpointBytes() for webgpu: every live variable (weights and optimiser moments) is first
-   * downloaded asynchronously; backends cache what they downloaded, so the synchronous reads that
-   * build the checkpoint then never touch the device.
+   * Every live variable (weights and optimiser moments) is first downloaded asynchronously;
+   * backends cache what they downloaded, so the synchronous reads that build the checkpoint then
+   * never touch the device (on webgpu they would return zeros in a worker).
    */
-  async checkpointBytesAsync(opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Uint8Array> {
+  protected async snapshot(opts: SaveOptions): Promise<Checkpoint> {
     await downloadVariables();
-    return this.checkpointBytes(opts);
+    return this.checkpoint(opts);
   }
 
-  /**
-   * Loads weights (and, when present, optimiser state and position) from checkpoint bytes.
-   * Refuses, with assertCompatible's message, a checkpoint for another road network or size.
-   * Only while not running.
-   */
-  loadCheckpoint(bytes: Uint8Array): Checkpoint {
-    if (this.run.state === 'running') throw new Error('pause training before loading a checkpoint');
-    const ck = decodeCheckpoint(bytes);
-    assertCompatible(ck, {
+  protected get bestScore(): number | null {
+    return Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null;
+  }
+
+  /** Weights and, when present, optimiser state and position; the size must match, dropout and freezing may differ. */
+  protected restore(src: CheckpointInput): Checkpoint {
+    const ck = readCheckpoint(src, {
       kind: 'student',
       fingerprint: this.derived.fingerprint,
       config: this.modelConfig,
       ignoreKeys: ['dropout', 'freezeEncoders'],
     });
     const t = this.trainer;
-    loadIntoVariables(t.student.store.variables(), ck.weights);
-    t.student.invalidateCache();
+    loadStudentWeights(t.student, ck);
     const extra = (ck.training.extra ?? {}) as Partial<StudentExtra>;
     t.restoreTrainingState({
       epoch: ck.training.epoch,
@@ -546,43 +459,11 @@ export class TrainingSession implements Steppable<StudentStepMetrics> {
     });
     const last = t.history[t.history.length - 1];
     this.lastVal = last?.valAcc !== undefined ? { valAcc: last.valAcc, valChanceAcc: last.valChanceAcc ?? NaN } : null;
-    this.run.reopen();
     return ck;
   }
 
   dispose(): void {
-    this.run.close();
+    super.dispose();
     this.trainer.dispose();
   }
-}
-
-function canonicalKey(name: string): string {
-  return name.replace(/#\d+$/, '');
-}
-
-
-
-// ---------------------------------------------------------------------------------------------
-// Teacher loading (shared by the worker and the CLI)
-
-/**
- * Builds a frozen teacher from checkpoint bytes. Refuses a checkpoint of another kind, made for
- * another road network, or whose vocabulary does not match this dataset's grid.
- */
-export function teacherFromCheckpoint(bytes: Uint8Array, derived: Derived): TeacherModel {
-  const ck = decodeCheckpoint(bytes);
-  const cfg = ck.config as TeacherConfig;
-  assertCompatible(ck, { kind: 'teacher', fingerprint: derived.fingerprint, config: cfg });
-  if (cfg.vocabSize !== derived.grid.vocabSize) {
-    throw new Error(`teacher vocabulary has ${cfg.vocabSize} tokens, this dataset's grid needs ${derived.grid.vocabSize}`);
-  }
-  const model = new TeacherModel(cfg, 0);
-  try {
-    loadIntoVariables(model.variables, ck.weights);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.setTrainable(false);
-  return model;
 }

@@ -4,7 +4,7 @@
 // what falls short.
 import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
-import { studentStepLogProbs } from '../eval/steps';
+import { studentStepLogProbs } from '../models/studentSteps';
 import { prepareTrips, type BatchContext } from '../features/studentBatch';
 
 /**

@@ -17,12 +17,13 @@ import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/s
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
-import { DEFAULT_BATCH_OPTIONS, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, batchContext, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, lossParts, type Counts } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { defaultClock as now } from '../runtime/clock';
+import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 
 // Moved out of this module; re-exported for its importers.
 export { runTaskAsync, runTaskSync, type DeviceAnswer, type DeviceIo, type DeviceTask } from './deviceTask';
@@ -33,7 +34,7 @@ export type TrainMode = 'vanilla' | 'distilled';
 
 export interface StudentTrainerOptions extends TrainingLevers {
   mode: TrainMode;
-  /** Distillation weight λ, temperature τ and teacher window w (thesis optimum 0.0014, 4.37, 7). */
+  /** Distillation weight λ, temperature τ and teacher window w (default: THESIS_RECIPE). */
   lambda: number;
   tau: number;
   window: number;
@@ -76,9 +77,7 @@ export interface StudentTrainerOptions extends TrainingLevers {
 
 export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   mode: 'vanilla',
-  lambda: 0.0014,
-  tau: 4.37,
-  window: 7,
+  ...THESIS_RECIPE,
   alpha: 1,
   lastStepOnly: false,
   noTauSquared: false,
@@ -87,8 +86,8 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   weightDecay: DEFAULT_OPTIM.weightDecay,
   warmupRatio: 0.1,
   clipNorm: DEFAULT_OPTIM.clipNorm,
-  batchSize: 256,
-  microBatch: 64,
+  batchSize: DEFAULT_BATCH,
+  microBatch: DEFAULT_MICRO_BATCH,
   epochs: 25,
   seed: 42,
   k: DEFAULT_BATCH_OPTIONS.k,
@@ -215,14 +214,7 @@ export class StudentTrainer {
     this.derived = init.derived;
     this.trainIds = init.train.map((t) => t.id);
     this.teacherProbs = new TeacherProbs(init.derived, this.trainIds, () => this.opts, init.teacher, init.candidateTeacher);
-    this.ctx = {
-      network: init.network,
-      derived: init.derived,
-      k: o.k,
-      maxLen: o.maxLen,
-      distClipM: DEFAULT_BATCH_OPTIONS.distClipM,
-      gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin,
-    };
+    this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen });
     const kept: number[] = [];
     init.train.forEach((t, i) => {
       if (t.roads.length >= 2) kept.push(i);

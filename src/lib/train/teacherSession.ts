@@ -4,25 +4,18 @@
 // the training worker (teacher mode) and the CLI (`train teacher`).
 //
 // Framework-free: no DOM, no worker globals. All device reads are asynchronous (TeacherTrainer).
-import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, type TeacherConfig } from '../models/teacher';
 import { trimGpuBufferPool } from '../runtime/deviceMemory';
-import { assertCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
-import { RunLoop, macrotask, type SessionState, type Steppable } from './runLoop';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import { readCheckpoint, type CheckpointInput } from '../checkpoint/loadModel';
+import { SteppedSession, normaliseRun, posInt, type RunHyper, type RuntimeStats, type SaveOptions, type SessionInit, type StateEvents } from './steppedSession';
 import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
-import { defaultClock as defaultNow } from '../runtime/clock';
 
 // ---------------------------------------------------------------------------------------------
 // Hyperparameters
 
-export interface TeacherHyper {
-  epochs: number;
-  /** Sequences per optimiser step. */
-  batch: number;
-  lr: number;
-  seed: number;
+export interface TeacherHyper extends RunHyper {
   /** Architecture (LM-TAD defaults scaled for the browser: 2 × 4 × 64). */
   layers: number;
   heads: number;
@@ -32,8 +25,6 @@ export interface TeacherHyper {
   dropout: number;
   /** ψ: a road's centroid cell (LM-TAD) or its far end's. */
   anchor: 'centroid' | 'end';
-  /** Early stopping after this many epochs without a better val loss (0: run all epochs). */
-  patience: number;
 }
 
 /** The settings of the shipped Porto teacher (public/checkpoints/porto/teacher.log.json). */
@@ -53,22 +44,13 @@ export const DEFAULT_TEACHER_HYPER: TeacherHyper = {
 
 /** Fills defaults and clamps values the trainer would reject; unknown keys are dropped. */
 export function normaliseTeacherHyper(h: Partial<TeacherHyper>): TeacherHyper {
-  const o = { ...DEFAULT_TEACHER_HYPER };
-  for (const k of Object.keys(DEFAULT_TEACHER_HYPER) as (keyof TeacherHyper)[]) {
-    if (h[k] !== undefined) (o as Record<string, unknown>)[k] = h[k];
-  }
-  const posInt = (v: number, d: number): number => (Number.isFinite(v) && v >= 1 ? Math.floor(v) : d);
-  o.epochs = posInt(o.epochs, DEFAULT_TEACHER_HYPER.epochs);
-  o.batch = posInt(o.batch, DEFAULT_TEACHER_HYPER.batch);
+  const o = normaliseRun(DEFAULT_TEACHER_HYPER, h);
   o.layers = posInt(o.layers, DEFAULT_TEACHER_HYPER.layers);
   o.heads = posInt(o.heads, DEFAULT_TEACHER_HYPER.heads);
   o.embd = posInt(o.embd, DEFAULT_TEACHER_HYPER.embd);
   o.block = Math.max(4, posInt(o.block, DEFAULT_TEACHER_HYPER.block));
   // Heads split the embedding: round it up to a multiple of the head count.
   if (o.embd % o.heads !== 0) o.embd = Math.ceil(o.embd / o.heads) * o.heads;
-  o.seed = Number.isFinite(o.seed) ? Math.floor(o.seed) : DEFAULT_TEACHER_HYPER.seed;
-  o.patience = Number.isFinite(o.patience) && o.patience > 0 ? Math.floor(o.patience) : 0;
-  if (!(o.lr > 0)) o.lr = DEFAULT_TEACHER_HYPER.lr;
   if (!(o.dropout >= 0 && o.dropout < 1)) o.dropout = DEFAULT_TEACHER_HYPER.dropout;
   if (o.anchor !== 'end') o.anchor = 'centroid';
   return o;
@@ -96,7 +78,7 @@ export function teacherSequences(trips: readonly { roads: readonly number[] }[],
 // Session
 
 /** One metrics record: means over the steps since the previous record. */
-export interface TeacherSessionMetrics {
+export interface TeacherSessionMetrics extends RuntimeStats {
   step: number;
   epoch: number;
   stepsPerEpoch: number;
@@ -108,9 +90,6 @@ export interface TeacherSessionMetrics {
   samples: number;
   stepsPerSec: number;
   tokensPerSec: number;
-  numTensors: number;
-  numBytes: number;
-  backend: string;
 }
 
 export interface TeacherSessionEpoch extends TeacherEpochLog {
@@ -121,50 +100,27 @@ export interface TeacherSessionEpoch extends TeacherEpochLog {
   bestValPerplexity: number | null;
 }
 
-export interface TeacherSessionEvents {
+export interface TeacherSessionEvents extends StateEvents {
   metrics?(m: TeacherSessionMetrics): void;
   epoch?(rec: TeacherSessionEpoch): void | Promise<void>;
-  state?(s: SessionState, reason?: string): void;
 }
 
-export interface TeacherSessionInit {
-  dataset: Dataset;
-  derived: Derived;
-  hyper?: Partial<TeacherHyper>;
-  events?: TeacherSessionEvents;
-  minEmitMs?: number;
-  now?: () => number;
-  /** Awaited between the steps of a run (the worker's periodic autosave). */
-  betweenSteps?: () => Promise<void>;
-  yieldFn?: () => Promise<void>;
-  backendName?: string;
-}
+export type TeacherSessionInit = SessionInit<TeacherHyper, TeacherSessionEvents>;
 
-export class TeacherSession implements Steppable<TeacherStepMetrics> {
+export class TeacherSession extends SteppedSession<TeacherStepMetrics, TeacherSessionEvents> {
   readonly hyper: TeacherHyper;
   readonly model: TeacherModel;
   readonly trainer: TeacherTrainer;
-  readonly derived: Derived;
-  private readonly run: RunLoop<TeacherStepMetrics>;
-  private readonly events: TeacherSessionEvents;
-  private readonly minEmitMs: number;
-  private readonly now: () => number;
-  private readonly backendName?: string;
   private acc = { loss: 0, tokens: 0, gradNorm: 0, n: 0 };
   private last: TeacherStepMetrics | null = null;
   private windowStart: number;
   private lastEmit = -Infinity;
 
   constructor(init: TeacherSessionInit) {
+    super(init);
     this.hyper = normaliseTeacherHyper(init.hyper ?? {});
     const h = this.hyper;
-    this.derived = init.derived;
-    this.events = init.events ?? {};
-    this.minEmitMs = init.minEmitMs ?? 100;
-    this.now = init.now ?? defaultNow;
     this.windowStart = this.now();
-    this.backendName = init.backendName;
-    this.run = new RunLoop<TeacherStepMetrics>(this, (st, reason) => this.events.state?.(st, reason), init.yieldFn ?? macrotask, init.betweenSteps);
     const cfg = teacherConfigFor(h, init.derived.grid.vocabSize);
     const train = teacherSequences(init.dataset.splits.train, cfg, init.derived);
     const val = teacherSequences(init.dataset.splits.val, cfg, init.derived);
@@ -183,15 +139,6 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
     }
   }
 
-  get state(): SessionState {
-    return this.run.state;
-  }
-
-  /** When the step in progress began (Date.now()), or null between steps. */
-  get stepSince(): number | null {
-    return this.run.stepSince;
-  }
-
   get steps(): number {
     return this.trainer.optimizer.stepCount;
   }
@@ -202,22 +149,6 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
 
   get history(): TeacherSessionEpoch[] {
     return this.trainer.history.map((h, i) => this.epochRecord(h, i));
-  }
-
-  start(): Promise<void> {
-    return this.run.start();
-  }
-
-  pause(): Promise<void> {
-    return this.run.pause();
-  }
-
-  stop(): Promise<void> {
-    return this.run.stop();
-  }
-
-  step(): Promise<TeacherStepMetrics | null> {
-    return this.run.step();
   }
 
   // Steppable ------------------------------------------------------------------------------------
@@ -239,7 +170,6 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
     const t = this.now();
     const secs = Math.max(1e-6, (t - this.windowStart) / 1000);
     const loss = this.acc.tokens > 0 ? this.acc.loss / this.acc.tokens : NaN;
-    const mem = tf.memory();
     this.events.metrics?.({
       step: this.last.step,
       epoch: this.last.epoch,
@@ -252,9 +182,7 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
       samples: this.acc.n,
       stepsPerSec: this.acc.n / secs,
       tokensPerSec: this.acc.tokens / secs,
-      numTensors: mem.numTensors,
-      numBytes: mem.numBytes,
-      backend: this.backendName ?? tf.getBackend(),
+      ...this.runtimeStats(),
     });
     this.acc = { loss: 0, tokens: 0, gradNorm: 0, n: 0 };
     this.last = null;
@@ -295,26 +223,26 @@ export class TeacherSession implements Steppable<TeacherStepMetrics> {
   // Checkpoints ------------------------------------------------------------------------------------
 
   /** Checkpoint bytes: current weights with optimiser state (resumable), or the best epoch's. */
-  async checkpointBytes(opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Uint8Array> {
-    const ck = await this.trainer.toCheckpoint(this.derived.fingerprint, { ...this.hyper }, opts);
-    return encodeCheckpoint(ck);
+  async checkpointBytes(opts: SaveOptions = {}): Promise<Uint8Array> {
+    return (await this.save(opts)).bytes;
   }
 
-  /**
-   * Resumes from teacher checkpoint bytes. Refuses, with the reason, a checkpoint of another kind,
-   * another road network or another architecture. Only while not running.
-   */
-  loadCheckpoint(bytes: Uint8Array): Checkpoint {
-    if (this.run.state === 'running') throw new Error('pause training before loading a checkpoint');
-    const ck = decodeCheckpoint(bytes);
-    assertCompatible(ck, { kind: 'teacher', fingerprint: this.derived.fingerprint, config: this.model.cfg });
+  protected snapshot(opts: SaveOptions): Promise<Checkpoint> {
+    return this.trainer.toCheckpoint(this.derived.fingerprint, { ...this.hyper }, opts);
+  }
+
+  protected get bestScore(): number | null {
+    return Number.isFinite(this.trainer.bestValLoss) ? Math.exp(this.trainer.bestValLoss) : null;
+  }
+
+  protected restore(src: CheckpointInput): Checkpoint {
+    const ck = readCheckpoint(src, { kind: 'teacher', fingerprint: this.derived.fingerprint, config: this.model.cfg });
     this.trainer.resumeFrom(ck);
-    this.run.reopen();
     return ck;
   }
 
   dispose(): void {
-    this.run.close();
+    super.dispose();
     this.trainer.dispose();
     this.model.dispose();
   }

@@ -3,7 +3,7 @@
 // training worker runs it and sends the numbers, the page only draws them.
 import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
-import { studentLogits } from '../teach/explain';
+import { studentLogits } from '../models/studentSteps';
 import { prepareTrip, type BatchContext } from '../features/studentBatch';
 
 /** Step k: at road `from`, the true next road is `next`; the student would take `choice`. */

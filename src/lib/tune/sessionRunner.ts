@@ -59,7 +59,7 @@ export class SessionTrialRunner implements TrialRunner {
       .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     const value = nll.length ? Math.min(...nll) : NaN;
     const stopped = reached < budget ? (t.stopReason ?? (t.earlyStopped ? `early stopping after epoch ${reached}` : 'stopped')) : undefined;
-    if (!t.done && reached < this.init.maxBudget) await this.init.store.save(trial, await session.checkpointBytesAsync({ optimizer: true }));
+    if (!t.done && reached < this.init.maxBudget) await this.init.store.save(trial, (await session.save({ optimizer: true })).bytes);
     return { value, budget: reached, stopped };
   }
 

@@ -2,9 +2,6 @@
 // protocol for two student checkpoints (shipped URLs or picked files) with progress and cancel,
 // and hands the result to the report store so the view shows this session's numbers.
 import * as Comlink from 'comlink';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
 import { sameSource } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
@@ -57,11 +54,6 @@ export class EvalClient {
       {
         backend: new URLSearchParams(location.search).get('backend'),
         dataset: src,
-        wasmPaths: {
-          'tfjs-backend-wasm.wasm': wasmPlain,
-          'tfjs-backend-wasm-simd.wasm': wasmSimd,
-          'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-        },
       },
       Comlink.proxy((step: string) => {
         this.step = step;

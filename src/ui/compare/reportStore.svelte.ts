@@ -19,6 +19,16 @@ async function fetchJson(url: string): Promise<unknown | null> {
   return await res.json();
 }
 
+/** Runs `read` (a parse and the assignment of its result); a throw becomes a message naming `where`. */
+function readError(where: string, read: () => void): string | null {
+  try {
+    read();
+    return null;
+  } catch (e) {
+    return `${where}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 class ReportStore {
   report = $state.raw<EvalReportFile | null>(null);
   routes = $state.raw<OdRoute[]>([]);
@@ -49,45 +59,19 @@ class ReportStore {
     try {
       const [rep, rts, dis] = await Promise.allSettled([fetchJson(base + REPORT_FILE), fetchJson(base + ROUTES_FILE), fetchJson(base + DISTILLATION_FILE)]);
       if (dis.status === 'rejected') this.distillationError = `Could not read reports/${DISTILLATION_FILE}: ${String(dis.reason)}`;
-      else if (dis.value !== null) {
-        try {
-          this.distillation = parseDistillationSummary(dis.value);
-          this.distillationError = null;
-        } catch (e) {
-          this.distillationError = `reports/${DISTILLATION_FILE}: ${e instanceof Error ? e.message : String(e)}`;
-        }
-      }
+      else if (dis.value !== null)
+        this.distillationError = readError(`reports/${DISTILLATION_FILE}`, () => (this.distillation = parseDistillationSummary(dis.value)));
       if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
       else if (rep.value === null) this.reportError = `No committed report at public/reports/${REPORT_FILE} yet.`;
-      else {
-        try {
-          this.report = parseEvalReport(rep.value);
-          this.reportError = null;
-        } catch (e) {
-          this.reportError = `reports/${REPORT_FILE}: ${e instanceof Error ? e.message : String(e)}`;
-        }
-      }
+      else this.reportError = readError(`reports/${REPORT_FILE}`, () => (this.report = parseEvalReport(rep.value)));
       if (rts.status === 'rejected') this.routesError = `Could not read reports/${ROUTES_FILE}: ${String(rts.reason)}`;
       else if (rts.value === null) {
         // The protocol report may carry its route sample inline.
         const inline = rep.status === 'fulfilled' && rep.value && typeof rep.value === 'object' ? (rep.value as { routes?: unknown }).routes : undefined;
-        if (Array.isArray(inline)) {
-          try {
-            this.routes = parseRoutes(inline);
-            this.routesError = null;
-          } catch (e) {
-            this.routesError = `routes inside reports/${REPORT_FILE}: ${e instanceof Error ? e.message : String(e)}`;
-          }
-        } else this.routesError = `No route sample at public/reports/${ROUTES_FILE} yet.`;
-      }
-      else {
-        try {
-          this.routes = parseRoutes(rts.value);
-          this.routesError = null;
-        } catch (e) {
-          this.routesError = `reports/${ROUTES_FILE}: ${e instanceof Error ? e.message : String(e)}`;
-        }
-      }
+        if (Array.isArray(inline))
+          this.routesError = readError(`routes inside reports/${REPORT_FILE}`, () => (this.routes = parseRoutes(inline)));
+        else this.routesError = `No route sample at public/reports/${ROUTES_FILE} yet.`;
+      } else this.routesError = readError(`reports/${ROUTES_FILE}`, () => (this.routes = parseRoutes(rts.value)));
       this.source = 'committed';
     } finally {
       this.loading = false;

@@ -1,4 +1,6 @@
 // Hover explanations of every term the teaching view shows (plain words first, then the formula).
+import { THESIS_RECIPE } from '../../lib/train/recipe';
+
 export const GLOSSARY = {
   teacher: 'The teacher is LM-TAD: a small GPT that reads a trip as a sentence of grid cells and predicts the next cell. It was trained to spot unusual trips, not to plan routes — but it knows where cars usually go next.',
   student: 'The student is HOSER: a route model that, at every road, scores the few roads you can turn onto next (the candidates) knowing the destination. Distillation trains it with the teacher’s opinion as extra advice.',
@@ -10,8 +12,8 @@ export const GLOSSARY = {
   qraw: 'q̃(c): the teacher’s raw probability of cell ψ(c) as the next cell, out of ~8,000 cells. Usually tiny numbers, because most of its mass sits on other cells.',
   qtau: 'q^τ(c) ∝ exp(log q̃(c) / τ): the teacher’s probabilities kept only for the candidates, renormalised to sum to 1 and softened by the temperature τ.',
   ptau: 'p^τ(c) = softmax(z/τ): the student’s probabilities over the candidates from its scores (logits) z, softened by the same temperature.',
-  tau: 'Temperature τ divides the log-probabilities before renormalising. τ = 1 keeps them; τ > 1 flattens them so the runners-up become visible (“dark knowledge”); τ < 1 sharpens them. Thesis optimum τ = 4.37.',
-  lambda: 'λ weighs the teacher’s term in the training loss L = CE + λ·τ²·KL. λ = 0 is plain training. The thesis optimum λ = 0.0014 is small because τ²·KL is summed differently from CE; what matters is the teacher’s share of the total.',
+  tau: `Temperature τ divides the log-probabilities before renormalising. τ = 1 keeps them; τ > 1 flattens them so the runners-up become visible (“dark knowledge”); τ < 1 sharpens them. Thesis optimum τ = ${THESIS_RECIPE.tau}.`,
+  lambda: `λ weighs the teacher’s term in the training loss L = CE + λ·τ²·KL. λ = 0 is plain training. The thesis optimum λ = ${THESIS_RECIPE.lambda} is small because τ²·KL is summed differently from CE; what matters is the teacher’s share of the total.`,
   entropy: 'Entropy H(p) = −Σ p log p, in nats: 0 when one road gets everything, ln C when all C candidates are equally likely. Higher = softer, less certain.',
   kl: 'KL(q^τ ‖ p^τ) = Σ q^τ log(q^τ / p^τ): how much the student’s distribution differs from the teacher’s, weighted by where the teacher puts its mass. 0 when they agree.',
   klScaled: 'τ²·KL: the distillation term of the loss. Softening shrinks gradients by about 1/τ², so the τ² keeps the teacher’s influence comparable across temperatures (Hinton et al.).',

@@ -2,9 +2,6 @@
 // explained trip, anomaly scores, the last detour) as reactive state. Raw numbers only: the view
 // computes every τ/λ effect itself with src/lib/teach/stepMath.ts.
 import * as Comlink from 'comlink';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi } from '../../../workers/teachMessages';
 
 export type LoadedTrip = TeachTrip;
@@ -42,11 +39,6 @@ export class TeachClient {
           dataBaseUrl: new URL('data/porto/', root).href,
           checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
           pinnedTrip,
-          wasmPaths: {
-            'tfjs-backend-wasm.wasm': wasmPlain,
-            'tfjs-backend-wasm-simd.wasm': wasmSimd,
-            'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-          },
         },
         Comlink.proxy({
           progress: (phase: string) => {

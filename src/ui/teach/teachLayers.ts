@@ -106,19 +106,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     layers.push(cellLayer('teach-detour', moved));
   }
 
-  layers.push(
-    new PathLayer<PathDatum>({
-      id: 'teach-trip',
-      data: trip,
-      getPath: (d) => d.path,
-      getColor: (d) => [...d.color, d.alpha] as [number, number, number, number],
-      getWidth: (d) => d.width,
-      widthUnits: 'pixels',
-      capRounded: true,
-      jointRounded: true,
-      pickable: true,
-    }),
-  );
+  layers.push(pathLayer('teach-trip', trip));
 
   // ψ(c): each candidate's grid cell, outlined.
   const cands = step.cands;
@@ -158,20 +146,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
         `<b>Candidate ${CAND_LETTERS[i]}</b>${i === step.label ? ' · <b>the true next road</b>' : ''}<br>` +
         `${escapeHtml(inp.colorByLabel)}: <b>${fmtNum((inp.colorBy[i] ?? 0) * 100, 1)}%</b>`,
     }));
-    layers.push(
-      new PathLayer<PathDatum>({
-        id: 'teach-cands',
-        data: candPaths,
-        getPath: (d) => d.path,
-        getColor: (d) => [...d.color, d.alpha] as [number, number, number, number],
-        getWidth: (d) => d.width,
-        widthUnits: 'pixels',
-        capRounded: true,
-        jointRounded: true,
-        pickable: true,
-        updateTriggers: { getColor: [inp.colorBy.join(',')] },
-      }),
-    );
+    layers.push(pathLayer('teach-cands', candPaths, inp.colorBy.join(',')));
     const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: LETTER_RGB }));
     layers.push(
       new TextLayer<LabelDatum>({
@@ -214,6 +189,22 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     }),
   );
   return layers;
+}
+
+/** `colorKey` changes when the colours change without the data: deck.gl then recolours. */
+function pathLayer(id: string, data: PathDatum[], colorKey = ''): PathLayer<PathDatum> {
+  return new PathLayer<PathDatum>({
+    id,
+    data,
+    getPath: (d) => d.path,
+    getColor: (d) => [...d.color, d.alpha] as [number, number, number, number],
+    getWidth: (d) => d.width,
+    widthUnits: 'pixels',
+    capRounded: true,
+    jointRounded: true,
+    pickable: true,
+    updateTriggers: { getColor: [colorKey] },
+  });
 }
 
 function cellLayer(id: string, data: CellDatum[]): PolygonLayer<CellDatum> {

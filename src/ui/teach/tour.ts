@@ -1,6 +1,7 @@
 // The guided tour: each step says one idea and sets the view to show it (which layers, τ, λ,
 // which student, which panel glows). TeachView applies `action` when a step opens.
 import type { StudentChoice } from '../../lib/teach/urlState';
+import { THESIS_RECIPE } from '../../lib/train/recipe';
 
 export type Highlight = 'map' | 'window' | 'psi' | 'bars' | 'tau' | 'kl' | 'lambda' | 'result' | 'anomaly';
 
@@ -72,7 +73,7 @@ export const TOUR: TourStep[] = [
     body:
       'Divide the log-probabilities by τ > 1 and both distributions flatten: runner-up roads get visible mass — the “dark knowledge” the student can learn from. Watch the entropy H climb toward its maximum ln C. Drag τ yourself.',
     highlight: 'tau',
-    action: { animateTau: [1, 4.37] },
+    action: { animateTau: [1, THESIS_RECIPE.tau] },
   },
   {
     id: 'kl',
@@ -86,9 +87,9 @@ export const TOUR: TourStep[] = [
     id: 'lambda',
     title: 'λ: how loud the teacher is',
     body:
-      'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (0.0014): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.',
+      `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (${THESIS_RECIPE.lambda}): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.`,
     highlight: 'lambda',
-    action: { lambda: 0.0014 },
+    action: { lambda: THESIS_RECIPE.lambda },
   },
   {
     id: 'result',

@@ -9,6 +9,19 @@ export const MAX_POINTS = 3000;
 
 type Col = (number | null)[];
 
+/**
+ * The indices a series keeps once it passes MAX_POINTS: every other point, every epoch point
+ * (`isEpoch`) and the last; null while it is shorter.
+ */
+function thinned(length: number, isEpoch: (i: number) => boolean): number[] | null {
+  if (length <= MAX_POINTS) return null;
+  const keep: number[] = [];
+  for (let i = 0; i < length; i++) if (i % 2 === 0 || isEpoch(i) || i === length - 1) keep.push(i);
+  return keep;
+}
+
+const pick = <T>(a: T[], keep: number[]): T[] => keep.map((i) => a[i]);
+
 export class MetricSeries {
   step: number[] = [];
   ce: Col = [];
@@ -75,18 +88,16 @@ export class MetricSeries {
   }
 
   private trim(): void {
-    if (this.step.length <= MAX_POINTS) return;
-    const keep: number[] = [];
-    for (let i = 0; i < this.step.length; i++) if (i % 2 === 0 || this.valAcc[i] !== null || i === this.step.length - 1) keep.push(i);
-    const pick = <T>(a: T[]): T[] => keep.map((i) => a[i]);
-    this.step = pick(this.step);
-    this.ce = pick(this.ce);
-    this.kl = pick(this.kl);
-    this.time = pick(this.time);
-    this.total = pick(this.total);
-    this.trainAcc = pick(this.trainAcc);
-    this.valAcc = pick(this.valAcc);
-    this.chance = pick(this.chance);
+    const keep = thinned(this.step.length, (i) => this.valAcc[i] !== null);
+    if (!keep) return;
+    this.step = pick(this.step, keep);
+    this.ce = pick(this.ce, keep);
+    this.kl = pick(this.kl, keep);
+    this.time = pick(this.time, keep);
+    this.total = pick(this.total, keep);
+    this.trainAcc = pick(this.trainAcc, keep);
+    this.valAcc = pick(this.valAcc, keep);
+    this.chance = pick(this.chance, keep);
   }
 
   lossData(): [number[], Col, Col, Col, Col] {
@@ -132,13 +143,11 @@ export class TeacherSeries {
   }
 
   private trim(): void {
-    if (this.step.length <= MAX_POINTS) return;
-    const keep: number[] = [];
-    for (let i = 0; i < this.step.length; i++) if (i % 2 === 0 || this.val[i] !== null || i === this.step.length - 1) keep.push(i);
-    const pick = <T>(a: T[]): T[] => keep.map((i) => a[i]);
-    this.step = pick(this.step);
-    this.train = pick(this.train);
-    this.val = pick(this.val);
+    const keep = thinned(this.step.length, (i) => this.val[i] !== null);
+    if (!keep) return;
+    this.step = pick(this.step, keep);
+    this.train = pick(this.train, keep);
+    this.val = pick(this.val, keep);
   }
 
   data(): [number[], Col, Col] {

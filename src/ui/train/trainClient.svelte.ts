@@ -2,9 +2,6 @@
 // the reactive state the training panel renders (backend, run state, metric series, epochs,
 // checkpoints) for the student and the teacher. No tensor math here: the worker does all of it.
 import * as Comlink from 'comlink';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendInfo } from '../../lib/runtime/backend';
 import type { SessionEpochRecord, SessionMetrics } from '../../lib/train/session';
 import type { EpochRecord } from '../../lib/train/studentTrainer';
@@ -187,11 +184,6 @@ export class TrainClient {
           dataset,
           // The shipped teacher is Porto's; on another network the worker refuses it and says why.
           teacherUrl: new URL('checkpoints/porto/teacher.safetensors', root).href,
-          wasmPaths: {
-            'tfjs-backend-wasm.wasm': wasmPlain,
-            'tfjs-backend-wasm-simd.wasm': wasmSimd,
-            'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-          },
         },
         Comlink.proxy(this.events()),
       );

@@ -1,0 +1,55 @@
+// The start of every model worker (training, tuning, evaluation, teaching): pick the tfjs backend,
+// load the dataset and its derived structures. The wasm binaries' URLs are resolved here, in the
+// worker bundle, so pages do not pass them in.
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { readHoserDataset } from '../src/lib/data/hoserReader';
+import type { Dataset } from '../src/lib/data/types';
+import type { Derived } from '../src/lib/data/derivedTypes';
+import { selectBackend, type BackendInfo } from '../src/lib/runtime/backend';
+import { installFastKernels } from '../src/lib/models/layers';
+import { cachedDerived } from './derivedCache';
+import { readDatasetSource } from './datasetFiles';
+import type { DatasetSource } from './trainMessages';
+
+const WASM_PATHS: Record<string, string> = {
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+};
+
+export interface BootOptions {
+  /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
+  backend?: string | null;
+  /** On a software WebGPU adapter try wasm first (default true; ignored when `backend` is given). */
+  preferWasmOverFallbackGpu?: boolean;
+  dataset: DatasetSource;
+  /** Dataset files the worker cannot do without (default: the road map). */
+  required?: readonly string[];
+  /** Called as soon as the backend runs, before the dataset loads (e.g. to watch the GPU). */
+  onBackend?(backend: BackendInfo): void;
+  /** Each boot step as it starts; the download also after every file, with counts. */
+  progress?(step: string, done?: number, total?: number): void;
+}
+
+export interface Booted {
+  backend: BackendInfo;
+  dataset: Dataset;
+  derived: Derived;
+}
+
+export async function bootWorker(o: BootOptions): Promise<Booted> {
+  o.progress?.('choosing a backend');
+  const backend = await selectBackend({ preferred: o.backend, wasmPaths: WASM_PATHS, preferWasmOverFallbackGpu: o.preferWasmOverFallbackGpu ?? true });
+  o.onBackend?.(backend);
+  // The wasm package registers its own kernels when it loads, after layers.ts installed ours.
+  installFastKernels();
+  o.progress?.('downloading the dataset');
+  const files = await readDatasetSource(o.dataset, o.required, (done, total) => o.progress?.('downloading the dataset', done, total));
+  o.progress?.('reading the dataset');
+  const dataset = readHoserDataset(files, o.dataset.name);
+  o.progress?.('deriving the grid and zones');
+  const { derived } = await cachedDerived(dataset);
+  return { backend, dataset, derived };
+}
