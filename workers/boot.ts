@@ -1,9 +1,6 @@
 // The start of every model worker (training, tuning, evaluation, teaching): pick the tfjs backend,
-// load the dataset and its derived structures. The wasm binaries' URLs are resolved here, in the
-// worker bundle, so pages do not pass them in.
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+// load the dataset and its derived structures. The wasm binaries' URLs are resolved in the worker
+// bundle (wasmPaths.ts), so pages do not pass them in.
 import { readHoserDataset } from '../src/lib/data/hoserReader';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
@@ -11,13 +8,8 @@ import { selectBackend, type BackendInfo } from '../src/lib/runtime/backend';
 import { installFastKernels } from '../src/lib/models/layers';
 import { cachedDerived } from './derivedCache';
 import { readDatasetSource } from './datasetFiles';
+import { WASM_PATHS } from './wasmPaths';
 import type { DatasetSource } from './trainMessages';
-
-const WASM_PATHS: Record<string, string> = {
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-};
 
 export interface BootOptions {
   /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */

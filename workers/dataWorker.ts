@@ -9,7 +9,6 @@ import { DatasetError } from '../src/lib/data/types';
 import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
-import type { SimulatedSet } from '../src/lib/sim/simulatePipeline';
 import type { DataProgress, DataResult, DataWorkerApi, LoadPhase, RenderData, SimulatePhase, SimulateRequest } from './dataMessages';
 import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
@@ -114,12 +113,6 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
 let embedded: { baseUrl: string; ds: Dataset } | null = null;
 /** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */
 let lastLoaded: Dataset | null = null;
-/**
- * The last simulated set, kept whole here (packed, ≈ 8 bytes per road visit) so the page only ever
- * holds a sample; the next simulation replaces it.
- */
-let simulated: SimulatedSet | null = null;
-
 /** Chromium's non-standard heap counter (also exposed in dedicated workers); null elsewhere. */
 function heapBytes(): number | null {
   const mem = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
@@ -145,10 +138,8 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
     }
     const base = embedded.ds;
     const t1 = performance.now();
-    // Drop the previous set before building the next one: peak memory stays one set.
-    simulated = null;
+    // Nothing keeps the set past this call: the page gets a sample, so peak memory is one set.
     const set = simulateDataset(base, { n: req.n, seed: req.seed }, progress);
-    simulated = set;
     progress('render', 0, 1);
     const t2 = performance.now();
     const trips = buildSampleTrips(set.splits, base.network.roads, req.sample);

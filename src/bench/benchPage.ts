@@ -2,13 +2,11 @@
 // on every backend the page can start (webgpu → webgl → wasm → cpu), with adapter info and peak
 // memory. Results go to window.__benchResult and the page; scripts/bench-browser.ts drives it.
 import * as tf from '@tensorflow/tfjs';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { readHoserDataset } from '../lib/data/hoserReader';
 import { buildDerived } from '../lib/data/derived';
 import type { TextFile } from '../lib/data/types';
 import { selectBackend } from '../lib/runtime/backend';
+import { WASM_PATHS } from '../../workers/wasmPaths';
 import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { trainingBench } from '../lib/bench/suites';
 import { roundDeep } from '../lib/bench/stats';
@@ -56,7 +54,7 @@ async function main(): Promise<void> {
     const info = await selectBackend({
       preferred: name,
       order: [name],
-      wasmPaths: { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded },
+      wasmPaths: WASM_PATHS,
     }).catch((e: unknown) => ({ error: String(e) }));
     if ('error' in info) {
       backends[name] = { available: false, error: info.error };

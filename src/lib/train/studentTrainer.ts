@@ -17,7 +17,7 @@ import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/s
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
-import { DEFAULT_BATCH_OPTIONS, batchContext, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
+import { DEFAULT_BATCH_OPTIONS, batchContext, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, lossParts, type Counts } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
