@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
 import { encodeLegacyCheckpoint } from '../src/lib/checkpoint/legacyCheckpoint';
 
-// Issue 12 item 6: the Train view downloads safetensors (torch names, Adam moments included) and
+// The Train view downloads safetensors (torch names, Adam moments included) and
 // still accepts a checkpoint in the older .ckpt format.
 test('download is safetensors; an old .ckpt upload still loads', async ({ page }) => {
   test.setTimeout(240_000);

@@ -7,7 +7,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
 
-  // Issue 10: the seed-paired effects (public/reports/porto-distillation.json) head the view, each
+  // The seed-paired effects (public/reports/porto-distillation.json) head the view, each
   // regime with its test decision-step rows and a verdict.
   await expect(page.getByTestId('seed-paired')).toBeVisible();
   const regimes = page.getByTestId('seed-regime');
@@ -15,7 +15,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(regimes.first().locator('tr[data-metric="decisionNll"]')).toHaveCount(1);
   await expect(regimes.first().getByTestId('seed-verdict')).toContainText(/Teacher-forced: (helps|hurts|no detectable effect)/);
 
-  // Issue 13, item 5: one verdict (from the report's CIs), and no second count that could contradict it.
+  // One verdict (from the report's CIs), and no second count that could contradict it.
   await expect(page.getByTestId('verdict')).toHaveCount(1);
   await expect(page.getByText(/Distilled better on \d+ of \d+ metrics/)).toHaveCount(0);
   // The view opens on an OD pair and says how many pairs' routes differ.

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 
-// Issue 13, item 3: one dataset is current everywhere. A small dataset of another road network
+// One dataset is current everywhere. A small dataset of another road network
 // (e2e/fixtures/grid-town, made by scripts/make-grid-fixture.ts) is opened in the Data view; Train
 // trains on it, Teach and Compare say why they cannot show it and offer what they can, and
 // "Back to Porto" brings every view back to the embedded set.
@@ -30,7 +30,7 @@ test('an opened dataset of another network is the one every view uses', async ({
   const probe = page.getByTestId('probe-legend');
   await expect(probe).toContainText(/val trip g1\d\d/);
   await expect.poll(async () => Number(await probe.getAttribute('data-drawn'))).toBeGreaterThan(2);
-  // Issue 13, item 9: the choices are recomputed by the worker after each epoch.
+  // The choices are recomputed by the worker after each epoch.
   await page.getByTestId('train-play').click();
   await expect.poll(async () => Number(await probe.getAttribute('data-epoch')), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
   await page.getByTestId('train-pause').click();

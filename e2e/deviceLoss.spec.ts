@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 
-// Issue 12, item 7: a lost GPU device during training pauses the run, says why, and offers to
+// A lost GPU device during training pauses the run, says why, and offers to
 // resume on wasm from the last autosave; nothing saved is lost. The drill destroys the worker's
 // WebGPU device (GPUDevice.destroy() on SwiftShader's adapter) while the run goes on. On the small
 // grid-town network (e2e/fixtures/grid-town): SwiftShader encodes Porto's whole graph in ≈ 45 s.

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 
-// Issue 13, item 10: a trip's hover highlight must not stay on the map after the pointer leaves it
+// A trip's hover highlight must not stay on the map after the pointer leaves it
 // (deck.gl only cleared it on a hover over empty map). The map, once the pointer is back on the
 // side panel, is pixel for pixel what it was before the hover.
 test('a hover highlight goes when the pointer leaves the map', async ({ page }) => {

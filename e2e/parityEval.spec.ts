@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Backend parity of the evaluation worker (issue 12): the Compare view's in-browser re-run, the
+// Backend parity of the evaluation worker: the Compare view's in-browser re-run, the
 // same few OD pairs generated and scored by two students on wasm and on WebGPU (Chromium's
 // software adapter here), must fill the metrics table and the OD list with the same numbers.
 // Generation scores every search step on the backend, so a wrong WebGPU read would change the

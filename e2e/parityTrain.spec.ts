@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 
-// Backend parity of the training and tuning workers (issue 12, item 2): the same two optimiser
+// Backend parity of the training and tuning workers: the same two optimiser
 // steps on wasm and on WebGPU (Chromium's software adapter here), from the same seeded weights and
 // batches, give the same losses to 1e-3: a tiny teacher, then a distilled student taught by it
 // (teacher inference, KL, encoders frozen). The second loss of each comes after an update, so it

@@ -1,6 +1,6 @@
 import { test, expect, type Locator, type Page } from '@playwright/test';
 
-// Issue 13, item 8: at phone width (390×844) every view keeps a map of at least half the screen,
+// At phone width (390×844) every view keeps a map of at least half the screen,
 // its main controls can be reached (the panel is a bottom sheet under the map that scrolls and
 // can be pulled up), and Teach's distribution card no longer covers the view's title.
 test.use({ viewport: { width: 390, height: 844 } });

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 
-// Issue 13, item 1: a reload mid-run must not lose the run. Two single steps on wasm (each is
+// A reload mid-run must not lose the run. Two single steps on wasm (each is
 // auto-saved), a reload, Resume: the counter shows the saved step, the settings are the saved
 // run's (no "Settings changed"), and the next step continues from there.
 test('resume after a reload, and trips to another view (paused and mid-run), continue the step count', async ({ page }) => {
@@ -23,7 +23,7 @@ test('resume after a reload, and trips to another view (paused and mid-run), con
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('3', { timeout: 60_000 });
 
-  // Issue 13, item 2: another view and back keeps the run (the worker outlives the view).
+  // Another view and back keeps the run (the worker outlives the view).
   await page.getByTestId('tab-data').click();
   await expect(count).toHaveCount(0);
   await page.getByTestId('tab-train').click();

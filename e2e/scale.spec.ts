@@ -1,4 +1,4 @@
-// Beijing-scale check (issue 6, "Scale"): simulating a large set of SIMULATED trips on the real
+// Beijing-scale check: simulating a large set of SIMULATED trips on the real
 // Porto network runs in the data worker with a progress bar, the page stays responsive (no
 // main-thread task over 200 ms, by the Long Tasks API and a requestAnimationFrame gap monitor) and
 // only a sample of the trips reaches the page. SCALE_N overrides the trip count (default 100,000

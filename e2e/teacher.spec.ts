@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 
-// Issue 12, item 3: the teacher (LM-TAD) trains in the app, on the student's session/worker
+// The teacher (LM-TAD) trains in the app, on the student's session/worker
 // pattern. A tiny teacher on wasm (1 layer, width 16, 32-token windows, batch 16: about 110 steps an
 // epoch): a checkpoint of the wrong kind is refused with the reason, step / play / pause work, the
 // perplexity chart gets train and val points, the run is auto-saved, a downloaded checkpoint loads

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 
-// Issue 10 item 4: the Train view runs the λ/τ/w search in a worker (comlink) and fills a live
+// The Train view runs the λ/τ/w search in a worker (comlink) and fills a live
 // trials table and a λ–τ scatter. Tiny: 2 trials of 1 epoch on 1 % of Porto's train trips, on wasm.
 // The same search on WebGPU is checked against wasm in parityTrain.spec.ts (on the small grid-town
 // network, with a teacher trained there).

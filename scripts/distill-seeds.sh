@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seed-paired distillation runs (issue 10): vanilla and distilled students share each training
+# Seed-paired distillation runs: vanilla and distilled students share each training
 # seed, at one train fraction, with one recipe. Resumable: a run whose checkpoint exists is skipped,
 # so the script can be stopped and started again. Then scores every pair teacher-forced on val and
 # test (eval paired-steps). Long: run it in the background and poll the log.

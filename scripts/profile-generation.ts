@@ -1,4 +1,4 @@
-// Where generation time goes (issue 11 item 1), Node wasm:
+// Where generation time goes, Node wasm:
 //   npx tsx scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and

@@ -1,4 +1,4 @@
-// Profiles student training steps (issue 11 item 1): tfjs kernel time per kernel (tf.profile),
+// Profiles student training steps: tfjs kernel time per kernel (tf.profile),
 // host time outside the kernels, and batch building, for the shipped "small" student at batch 32
 // on real Porto train trips. Weights come from the shipped vanilla checkpoint.
 //

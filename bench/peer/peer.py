@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU) peer of our student (HOSER, models/student.ts) for issue 11 item 4.
+"""PyTorch (CPU) peer of our student (HOSER, models/student.ts) for the side-by-side benchmark (`npm run bench -- --peer`).
 
 Reads the export written by `npx tsx scripts/peer-export.ts DIR` (src/lib/bench/peerExport.ts
 documents the format: manifest.json + data.bin) and offers:

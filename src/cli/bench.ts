@@ -1,4 +1,4 @@
-// `bench`: the Node benchmark (issue 6). Every comparison runs side by side in this one process:
+// `bench`: the Node benchmark. Every comparison runs side by side in this one process:
 // training throughput vanilla vs distilled (cached / uncached teacher outputs), per-step latency
 // teacher vs student at several batch sizes, generation throughput (beam batched vs one OD at a
 // time, best-first vs beam) and the training step per backend (wasm, cpu). Prints ONE JSON object

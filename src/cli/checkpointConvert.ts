@@ -1,5 +1,5 @@
 // `checkpoint convert <in> [--out <file.safetensors>]`: rewrites a checkpoint (either format) as
-// safetensors with torch module names (issue 12 item 6). The default output sits beside the input
+// safetensors with torch module names. The default output sits beside the input
 // with the .safetensors extension; the input is left as it was.
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs } from './args';

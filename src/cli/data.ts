@@ -1,4 +1,4 @@
-// `data stats|validate|build`: dataset commands of the CLI (issue 2, item 7).
+// `data stats|validate|build`: dataset commands of the CLI.
 import { basename, resolve } from 'node:path';
 import { parseArgs } from './args';
 import { readDatasetDir } from './fsDataset';

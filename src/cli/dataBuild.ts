@@ -1,4 +1,4 @@
-// `data build --src <dir> --out <dir>`: raw Porto inputs → the embedded HOSER dataset (issue 2, item 6).
+// `data build --src <dir> --out <dir>`: raw Porto inputs → the embedded HOSER dataset.
 // OSM Overpass JSON (<src>/osm/*.tgz) → road network cropped to the LM-TAD box; ECML/PKDD GPS
 // traces (<src>/gps/*.csv) fully inside the box → HMM map matching → OD-disjoint 7:1:2 split →
 // roadmap.geo/.rel + train/val/test.csv, DATA_CARD.md and build-report.json in <out>.

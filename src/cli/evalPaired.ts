@@ -1,4 +1,4 @@
-// `eval paired-steps`: the seed-paired protocol on teacher-forced steps (issue 10, item 3). Each
+// `eval paired-steps`: the seed-paired protocol on teacher-forced steps. Each
 // distilled checkpoint is paired with the vanilla one of the same training seed; the effect of
 // distillation on decision NLL and accuracy is the mean per-seed difference with a t-interval.
 import { readFile, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// `eval paired-report`: the seed-paired generation protocol (issue 10, item 3) over vanilla and
+// `eval paired-report`: the seed-paired generation protocol over vanilla and
 // distilled student checkpoints paired by training seed. Every test OD pair once and a fixed sample
 // of train OD pairs; effects with t-intervals across seeds, per-OD bootstrap intervals, McNemar on
 // reachedRate and oracle JSD floors (src/lib/eval/pairedProtocol.ts).

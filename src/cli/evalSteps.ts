@@ -1,5 +1,5 @@
 // `eval steps`: teacher-forced step evaluation of a student or teacher checkpoint on a split's real
-// trips (issue 10, item 1), and with `--teacher` next to a student checkpoint, the gate: the
+// trips, and with `--teacher` next to a student checkpoint, the gate: the
 // val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
 import { readFile } from 'node:fs/promises';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';

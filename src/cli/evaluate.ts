@@ -1,6 +1,6 @@
 // `eval`: the thesis's metric suite over a generated-trajectory CSV, and `eval report`, which runs
-// the whole protocol (seed 000 §6.1) for the shipped vanilla and distilled checkpoints and writes
-// the committed report plus the comparison view's route sample (issue 4, items 3–4).
+// the whole protocol (thesis §6.1) for the shipped vanilla and distilled checkpoints and writes
+// the committed report plus the comparison view's route sample.
 import { cpus, platform, arch } from 'node:os';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';

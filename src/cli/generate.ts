@@ -1,5 +1,5 @@
 // `generate`: routes for OD pairs sampled from a split, from a student checkpoint, written as a
-// HOSER-style generated-trajectory CSV (issue 4, item 3).
+// HOSER-style generated-trajectory CSV.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';

@@ -1,5 +1,5 @@
 // `bench --peer`: our student against its PyTorch peer (bench/peer/peer.py, Debian python3-torch),
-// on the same inputs in one run (issue 11 item 4). Node-only: it writes the peer export to a
+// on the same inputs in one run. Node-only: it writes the peer export to a
 // temporary folder and drives the peer as a child process (one JSON line per command).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// `simulate`: a Beijing-scale set of simulated trips on a real road network (issue 6, "Scale"),
+// `simulate`: a Beijing-scale set of simulated trips on a real road network,
 // and `simulate timings`: how preprocessing grows from 10k to 600k trips.
 //
 //   simulate --dataset public/data/porto --n 600000 --seed 1 --out .cache/porto-sim-600k [--share 16]

@@ -1,7 +1,7 @@
 // `train teacher|student`: trains LM-TAD or HOSER in Node on the wasm backend from the same
 // src/lib code the browser worker runs, and writes the checkpoint plus a JSON training log next to
 // it (<name>.log.json: per-epoch losses and validation numbers, hyperparameters, seed, wall time,
-// backend). These runs build the shipped public/checkpoints/porto/*.safetensors (issue 3 item 10).
+// backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';

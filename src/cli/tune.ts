@@ -1,4 +1,4 @@
-// `tune`: the λ/τ/w search of issue 10 item 4 (thesis §4.3) in Node on the wasm backend.
+// `tune`: the λ/τ/w search (thesis §4.3) in Node on the wasm backend.
 // CMA-ES (src/lib/tune/cmaes.ts) proposes λ (log, 1e-3…10), τ (1…5) and w (2…8 or the whole
 // prefix); successive halving (src/lib/tune/successiveHalving.ts) prunes on the val decision NLL
 // after each rung of epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL

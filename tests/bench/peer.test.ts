@@ -1,4 +1,4 @@
-// Issue 11 item 4: the PyTorch peer (bench/peer/peer.py) agrees with ours before anything is timed:
+// The PyTorch peer (bench/peer/peer.py) agrees with ours before anything is timed:
 // the same loss parts and gradient norm on a training batch of the shipped checkpoint, the same
 // log-probs on a search step's batch, and the same beam-search selections and routes (it replays
 // our recorded search, choosing every step's beams itself). Needs python3 with Debian's torch

@@ -1,4 +1,4 @@
-// Shipped checkpoints are safetensors with torch module names (issue 12 item 6): plain Python
+// Shipped checkpoints are safetensors with torch module names: plain Python
 // (struct + json + numpy, scripts/read_checkpoint.py) reads them, and its numpy LM-TAD forward pass
 // agrees with the tfjs teacher, which shows that names and layouts mean what they say.
 import { describe, it, expect, beforeAll } from 'vitest';

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { ROUTE_WORKLOAD, generatePinnedRoutes, readRouteFixture, type PinnedRoute } from './portoRoutes';
 
 // Speed work on generation must not change a single route: the vanilla student shipped before
-// issue 10 (tests/generate/fixtures/porto-vanilla-maxlen64.safetensors) on 16 test OD pairs (8 of the beam routes run past the checkpoint's maxLen of 64 roads, so the cropped
+// the whole-trip students (tests/generate/fixtures/porto-vanilla-maxlen64.safetensors) on 16 test OD pairs (8 of the beam routes run past the checkpoint's maxLen of 64 roads, so the cropped
 // window path is covered too), beam 4 and best-first, against the reference written by the search
 // as it was before the speed work (scripts/make-route-fixture.ts, committed first).
 

@@ -11,7 +11,7 @@ import { centroidDistance, generateRoutes, type GenerateOptions } from '../../sr
 export const FIXTURE_PATH = 'tests/generate/fixtures/porto-vanilla-routes.json';
 export const ROUTE_WORKLOAD = {
   dataset: 'public/data/porto',
-  // The student shipped before issue 10 (maxLen 64), kept as a fixture so that the cropped-window
+  // The student shipped before the whole-trip students (maxLen 64), kept as a fixture so that the cropped-window
   // path stays covered; the same blob as public/checkpoints/porto/vanilla.safetensors at 199eb8a.
   checkpoint: 'tests/generate/fixtures/porto-vanilla-maxlen64.safetensors',
   nOd: 16,

@@ -1,4 +1,4 @@
-// Teacher variants of issue 10 item 2: ψ on a road's far end, and the destination-conditioned
+// Teacher variants: ψ on a road's far end, and the destination-conditioned
 // teacher (beyond LM-TAD), plus the helpers that keep long windows and subsets in bounds.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';

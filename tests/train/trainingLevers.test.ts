@@ -1,4 +1,4 @@
-// Issue 11 item 3: every training speed lever leaves the recipe and the maths unchanged. The same
+// Every training speed lever leaves the recipe and the maths unchanged. The same
 // trainer settings with all levers off, all on, and each alone give the same losses (1e-5) and
 // gradient norms step after step; the fused GATv2 kernel matches the composed ops in value and
 // gradient, on cpu and on wasm.

@@ -1,4 +1,4 @@
-// Training speed levers (issue 11 item 3): one trainer at the shipped recipe (small student,
+// Training speed levers: one trainer at the shipped recipe (small student,
 // batch 32, maxLen 64, vanilla) steps the same batch under every lever setting, side by side in
 // interleaved rounds: all levers off (the baseline), all on, and all on but one (what that lever
 // is worth). One trainer for all settings: the levers change how a step is computed, not what,

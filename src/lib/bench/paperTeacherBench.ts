@@ -1,4 +1,4 @@
-// The teacher the thesis used (issue 11 item 5): LM-TAD at 8 layers × 12 heads × 768 (≈ 63 M
+// The teacher the thesis used: LM-TAD at 8 layers × 12 heads × 768 (≈ 63 M
 // parameters, random weights: latency does not depend on the values) against the shipped student,
 // with the same "one next-step prediction for B prefixes" definition as the `latency` suite.
 //

@@ -1,5 +1,5 @@
-// Checkpoints shared by the teacher and the student (DESIGN §6), in the safetensors layout
-// (issue 12 item 6; the container is in safetensors.ts):
+// Checkpoints shared by the teacher and the student, in the safetensors layout
+// (the container is in safetensors.ts):
 // - Tensors are float32, named after the original PyTorch modules and stored in torch's layout
 //   where a counterpart exists (torchNames.ts has the table; nn.Linear weights are [out, in]).
 // - Adam moments, when the trainer keeps them, are tensors "optimizer.exp_avg.<name>" and

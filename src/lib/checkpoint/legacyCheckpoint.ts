@@ -1,4 +1,4 @@
-// The checkpoint format before safetensors (".ckpt", DESIGN §6, issue 3 item 9). New files are
+// The checkpoint format before safetensors (".ckpt"). New files are
 // safetensors (checkpoint.ts); this codec stays so that files saved by older builds still load.
 //
 // Layout (little-endian):

@@ -1,4 +1,4 @@
-// Tensor names and layouts in our safetensors checkpoints (issue 12 item 6).
+// Tensor names and layouts in our safetensors checkpoints.
 //
 // Each of our variables that has a counterpart in the original PyTorch code is stored under that
 // module's state_dict key and in torch's layout, so that official LM-TAD / HOSER weights can be
@@ -40,7 +40,7 @@
 //   time/traj|cand|out      N.time_estimator_linear_1|_2|_3       Linear
 //
 // The correspondence is by role and shape; our sizes are smaller than the papers' and a few
-// computations differ (see DESIGN.md), so loading official weights still needs configs that match.
+// computations differ, so loading official weights still needs configs that match.
 // A variable with no entry here is stored under its own name ("student/…") in our layout.
 // Our internal names carry the model prefix ("teacher/", "student/"); torch names do not, so the
 // prefix travels in the file's metadata.

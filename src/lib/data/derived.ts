@@ -1,4 +1,4 @@
-// Builds every derived structure of a dataset in one call (DESIGN §3.3). The result holds only
+// Builds every derived structure of a dataset in one call. The result holds only
 // typed arrays and plain objects, so a worker can post it and IndexedDB can store it as is.
 import type { Derived, GridSpec } from './derivedTypes';
 import type { Dataset, Trajectory } from './types';

@@ -1,4 +1,4 @@
-// Contracts for the structures derived from a dataset (DESIGN §3.3). Computed in a worker (or the
+// Contracts for the structures derived from a dataset. Computed in a worker (or the
 // CLI) by derived.ts, consumed by the models, the trainer, generation and the teaching view.
 
 /** Per-road model inputs (HOSER road features). Arrays are indexed by road id. */

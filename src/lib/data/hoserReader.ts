@@ -1,4 +1,4 @@
-// Reads and validates a dataset in the HOSER/LibCity text format (DESIGN §3.1).
+// Reads and validates a dataset in the HOSER/LibCity text format.
 // Validation happens while parsing: every problem becomes a ValidationIssue naming the file, the
 // 1-based physical line (header = line 1), the field and the reason, and all of them are thrown
 // together as one DatasetError so a user can fix a file in one pass.

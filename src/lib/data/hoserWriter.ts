@@ -1,4 +1,4 @@
-// Writes a Dataset in the HOSER/LibCity text format (DESIGN §3.1). The reader in hoserReader.ts
+// Writes a Dataset in the HOSER/LibCity text format. The reader in hoserReader.ts
 // accepts everything written here; a round-trip test guards that.
 import Papa from 'papaparse';
 import type { Dataset, RoadNetwork, Route, Trajectory, TextFile } from './types';

@@ -1,4 +1,4 @@
-// HOSER road features (DESIGN §3.3): z-scored log-length, label-encoded highway class and the
+// HOSER road features: z-scored log-length, label-encoded highway class and the
 // z-scored length-weighted centroid, plus raw geometry the other derived structures reuse.
 import { polylineCentroid } from '../geo';
 import type { RoadFeatures } from './derivedTypes';

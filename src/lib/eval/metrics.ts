@@ -1,4 +1,4 @@
-// Elementary trajectory metrics (seed 000 App. A.2, HOSER's evaluation notebook). Points are
+// Elementary trajectory metrics (thesis App. A.2, HOSER's evaluation notebook). Points are
 // [lon, lat]; every distance is great-circle km unless the name says otherwise.
 import type { LonLat } from '../data/types';
 import { haversineKm } from '../geo';
@@ -59,8 +59,8 @@ export function histogram(values: ArrayLike<number>, max: number, bins: number):
 
 /**
  * JSD between the histograms of real and generated values: `bins` equal bins on [0, max(real)]
- * plus one overflow bin, the same bins for both (seed 000 eq. 11–17). HOSER's notebook uses
- * linspace(0, max, 100) + inf, i.e. 99 regular bins; we follow the thesis/DESIGN text (100).
+ * plus one overflow bin, the same bins for both (thesis eq. 11–17). HOSER's notebook uses
+ * linspace(0, max, 100) + inf, i.e. 99 regular bins; we follow the thesis text (100).
  * `upperQuantile` < 1 ends the regular bins at that quantile of the real values instead of their
  * maximum (the rest overflows): one long outlier then no longer squeezes every value into bin 0.
  */

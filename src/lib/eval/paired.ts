@@ -1,4 +1,4 @@
-// Seed-paired effects (issue 10, item 3). Vanilla and distilled students trained with the same
+// Seed-paired effects. Vanilla and distilled students trained with the same
 // seed (same initialisation, same batch order, same train subset) form a pair; the effect is the
 // mean of the per-seed differences, with a Student-t interval across seeds. Seeds are the unit of
 // replication here: trips inside one evaluation are not independent replications of training.

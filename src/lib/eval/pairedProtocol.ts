@@ -1,4 +1,4 @@
-// Seed-paired generation protocol (issue 10, item 3). Vanilla and distilled students trained with
+// Seed-paired generation protocol. Vanilla and distilled students trained with
 // the same seed form a pair. Every test OD pair is generated once (each test trip's own origin,
 // destination and start time), and a fixed sample of train trips likewise; every model sees the
 // same OD list. Each generated route is compared with the real trip it came from (DTW, EDR and the

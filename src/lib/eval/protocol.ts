@@ -1,4 +1,4 @@
-// The thesis's evaluation protocol (seed 000 §6.1; DESIGN §4.4, §5): for each seed, sample OD
+// The thesis's evaluation protocol (thesis §6.1): for each seed, sample OD
 // pairs and start times from a split, generate one route per pair with every model, evaluate
 // against the real trips of the same split, and aggregate mean ± std over seeds. Also loads a
 // student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.

@@ -1,4 +1,4 @@
-// Teacher-forced step evaluation (issue 10, item 1): at every step of every real trip, how much
+// Teacher-forced step evaluation: at every step of every real trip, how much
 // probability does a model put on the road actually taken, among the candidate roads? The student
 // answers directly (log-softmax over its candidates, models/studentSteps.ts); the teacher answers through ψ exactly as the
 // distillation loss sees it: its next-cell probability at each candidate's cell, renormalised over

@@ -1,4 +1,4 @@
-// Trip-level evaluation suite (seed 000 §6.2 + App. A.2, seed 001 App. A.4, DESIGN §5): compares
+// Trip-level evaluation suite (thesis §6.2 + App. A.2, HTP App. A.4): compares
 // a set of generated trips with the real trips of the same split.
 import type { LonLat } from '../data/types';
 import { haversineKm, makeLocalProjection, type BBox } from '../geo';
@@ -222,7 +222,7 @@ function topK<K extends number | string>(counts: Map<K, number>, k: number): Set
   return new Set(entries.slice(0, k).map((e) => e[0]));
 }
 
-/** F1 of the generated top-k against the real top-k (seed 001's "pattern"); NaN when either is empty. */
+/** F1 of the generated top-k against the real top-k (HTP's "pattern"); NaN when either is empty. */
 export function topKF1<K extends number | string>(real: Map<K, number>, gen: Map<K, number>, k: number): number {
   const tr = topK(real, k);
   const tg = topK(gen, k);

@@ -1,4 +1,4 @@
-// Route generation for many OD pairs (seed 000 §6.1, Alg. 4; HOSER gene.py): OD pairs and start
+// Route generation for many OD pairs (thesis §6.1, Alg. 4; HOSER gene.py): OD pairs and start
 // times sampled from a split, searched in chunks with beam or best-first search, timestamps from
 // the scorer's time predictions. Model-agnostic: any BatchScorer works; a scorer whose predictions
 // depend on the trip's start time implements StartTimeAware.

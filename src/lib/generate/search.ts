@@ -1,4 +1,4 @@
-// Model-agnostic route search over a directed road graph (seed 000 Alg. 4; HOSER gene.py).
+// Model-agnostic route search over a directed road graph (thesis Alg. 4; HOSER gene.py).
 // The searches know nothing about the model: a BatchScorer says, for a prefix and a destination,
 // which roads may come next and with what log-probability (and optionally how long the hop takes).
 
@@ -136,7 +136,7 @@ function extend(h: Hyp, road: number, lp: number, dt: number | undefined): Hyp {
 }
 
 /**
- * Beam search for many OD pairs at once (seed 000 Alg. 4). Every step sends all live beams of all
+ * Beam search for many OD pairs at once (thesis Alg. 4). Every step sends all live beams of all
  * OD pairs to the scorer in one call. A beam's children are its candidates minus roads already on
  * its own path (no loops); the b best children by cumulative log-prob form the next beam. As in the
  * thesis code, an OD pair finishes as soon as a beam of the new set ends on the destination (the

@@ -1,4 +1,4 @@
-// Fast incremental decoding of the Student for route search (issue 11). Same mathematics as
+// Fast incremental decoding of the Student for route search. Same mathematics as
 // Student.stepTrajectories + Student.navigate, arranged for many small queries per step:
 // - every per-road quantity is computed once per network and kept in host memory: the fused
 //   road/zone embedding, the navigator's key part of each candidate road (its embedding through

@@ -1,5 +1,5 @@
 // A GATv2 layer (layers.ts applyGatV2) as one fused JS kernel for the cpu and wasm backends, with
-// its gradient as a second fused kernel (issue 11 item 3, training lever `fusedGat`).
+// its gradient as a second fused kernel.
 //
 // Why. Profiled on a batch-32 training step of the shipped small student, the road graph's GATv2
 // (13,478 nodes, 98,514 edges with self loops, width 64) was most of the step: every op of the

@@ -1,4 +1,4 @@
-// HOSER, the student (DESIGN §4.2; facts in reference/hoser.md): road encoder (features + GATv2),
+// HOSER, the student (facts in github.com/caoji2001/HOSER): road encoder (features + GATv2),
 // zone encoder (GCN), trajectory encoder (causal transformer with a relative spatio-temporal
 // bias), navigator (additive attention over candidate roads) and a per-candidate time head.
 import * as tf from '@tensorflow/tfjs';
@@ -187,7 +187,7 @@ export class Student {
   private readonly zoneGraph: GraphTensors;
   private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
   private frozen: EncodedNetwork | null = null;
-  /** Speed levers that leave the maths unchanged (issue 11; StudentTrainerOptions sets them). */
+  /** Speed levers that leave the maths unchanged (StudentTrainerOptions sets them). */
   levers: StudentKernelLevers = { fusedGat: false, packRows: false, receptiveField: false };
   /** Incoming edges of each road in the road graph (CSR over roadGraph.host), built on first use. */
   private inEdges: { start: Int32Array; edges: Int32Array } | null = null;

@@ -1,4 +1,4 @@
-// Teacher: LM-TAD, a GPT-2-style decoder over grid-cell tokens (DESIGN §4.1, reference/lmtad.md).
+// Teacher: LM-TAD, a GPT-2-style decoder over grid-cell tokens (github.com/jonathankabala/LMTAD).
 //
 // Architecture: token + learned absolute position embeddings; pre-LN blocks
 //   x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))

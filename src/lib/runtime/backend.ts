@@ -1,4 +1,4 @@
-// Runtime backend selection (DESIGN §6): webgpu → webgl → wasm → cpu, trusting only the boolean
+// Runtime backend selection: webgpu → webgl → wasm → cpu, trusting only the boolean
 // that tf.setBackend resolves to. A software (fallback) WebGPU adapter is detected and reported;
 // on one, wasm is about 10× faster (reference/webgpu-testing.md), so the automatic choice can
 // prefer it. The webgpu and wasm backends are imported lazily so Node never loads webgpu.

@@ -1,4 +1,4 @@
-// Seeded trip simulator on a real road network (issue 6, "Scale"). The network is real; the trips
+// Seeded trip simulator on a real road network. The network is real; the trips
 // are simulated:
 //   1. OD pairs from the real trips' zone-to-zone flows (odModel.ts), departures from the real
 //      minute-of-day × weekday/weekend distribution (departures.ts);

@@ -1,4 +1,4 @@
-// Synthetic detours, as LM-TAD evaluates anomaly detection (reference/lmtad.md): a contiguous run
+// Synthetic detours, as LM-TAD evaluates anomaly detection (github.com/jonathankabala/LMTAD): a contiguous run
 // of (len − 2)·prob interior cells is shifted by `level` grid cells in one of the 8 compass
 // directions. The endpoints stay, so the trip still goes from the same origin to the same
 // destination, only through cells a driver would not take.

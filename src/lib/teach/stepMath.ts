@@ -1,4 +1,4 @@
-// The distillation loss of one prediction step, on plain numbers, for any τ and λ (seed 000
+// The distillation loss of one prediction step, on plain numbers, for any τ and λ (thesis
 // eq. 3–9). The teaching view keeps the raw model outputs of a step (teacher probabilities at the
 // candidates' cells, student logits) and calls these functions on every slider move: no model runs.
 //

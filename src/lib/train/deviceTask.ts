@@ -1,4 +1,4 @@
-// Device reads as generators (issue 12 item 1): every routine that needs values back from the
+// Device reads as generators: every routine that needs values back from the
 // device (losses, teacher outputs, the optimiser's norm check, weight snapshots, validation) is
 // written once as a generator that yields its reads (DeviceTask) and is driven either synchronously
 // (runTaskSync: dataSync on cpu/wasm) or asynchronously (runTaskAsync: await data(), any backend).

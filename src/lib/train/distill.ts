@@ -1,4 +1,4 @@
-// Distillation loss of the thesis (seed 000 §3.2–3.3, eq. 3–5 and 7), plus plain-number helpers
+// Distillation loss of the thesis (thesis §3.2–3.3, eq. 3–5 and 7), plus plain-number helpers
 // for the teaching view.
 //
 //   q̃(c)  = q(ψ(c) | window)                        raw teacher prob at the candidate's cell (eq. 3)

@@ -1,5 +1,5 @@
 // The AdamW update of one variable as one JS kernel for the cpu and wasm backends (training lever
-// `fusedAdamW`, issue 11 item 3). The composed update (optim.ts AdamW.prepare) is ~12 tfjs ops per
+// `fusedAdamW`). The composed update (optim.ts AdamW.prepare) is ~12 tfjs ops per
 // variable, ~700 kernel dispatches per step for the student's ~60 variables; their elementwise work
 // is small, so dispatch and tensor allocation dominate. Same formula, evaluated per element in
 // float64 and stored as float32 (the composed ops round after every op): differences ~1e-7.

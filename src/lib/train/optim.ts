@@ -1,5 +1,5 @@
 // AdamW with linear warm-up + cosine decay, global-norm clipping, a NaN/Inf guard and gradient
-// accumulation (DESIGN §4.2 "Training"; LM-TAD and HOSER both use this recipe).
+// accumulation (LM-TAD and HOSER both use this recipe).
 //
 // Gradients are passed keyed by tf variable name (what tf.variableGrads returns). Moments live in
 // tf.Variables owned by the optimiser; everything else is created inside tf.tidy, so the tensor

@@ -1,4 +1,4 @@
-// A training session: the orchestration shared by the training worker and the CLI (issue 3 item 7).
+// A training session: the orchestration shared by the training worker and the CLI.
 //
 // It owns one StudentTrainer (vanilla or distilled), runs it step by step in an async loop that
 // yields to the event loop between steps (so pause / stop / single-step messages are handled while
@@ -52,7 +52,7 @@ export interface SessionHyper extends RunHyper {
   microBatch: number;
   epochs: number;
   seed: number;
-  /** Thesis-code variants (DESIGN §4.3). */
+  /** Thesis-code variants. */
   lastStepOnly: boolean;
   noTauSquared: boolean;
   freezeEncoders: boolean;

@@ -1,4 +1,4 @@
-// The student's loss (seed 000 Alg. 1, eq. 9; DESIGN §4.2–4.3) on one micro-batch:
+// The student's loss (thesis Alg. 1, eq. 9) on one micro-batch:
 //   L = CE(navigator logits, next road)            mean over steps whose next road is a candidate
 //     + α · mean |pred − true| / max(true, 1)       time head at the true candidate, de-normalised
 //                                                   log1p-seconds (HOSER), mean over timed steps

@@ -1,4 +1,4 @@
-// The positive control of issue 10 (item 5): distil a trained student into another one. The
+// The positive control: distil a trained student into another one. The
 // teacher is then road-level: its softmax over each train trip's candidates, computed once. If this
 // helps a low-data student and the LM-TAD teacher does not, the pipeline works and the teacher is
 // what falls short.

@@ -1,11 +1,11 @@
-// Student (HOSER) training loop, vanilla or distilled (seed 000 Alg. 1, eq. 9; DESIGN §4.2–4.3):
+// Student (HOSER) training loop, vanilla or distilled (thesis Alg. 1, eq. 9):
 // options, batches per epoch, the optimiser step, epochs, early stopping, the NaN guard and the
 // state for checkpoints. Its parts live beside it:
 //   studentLoss.ts   the loss (CE + α·time + λ·KL) of one micro-batch
 //   teacherProbs.ts  the teacher's candidate probabilities per trip, cached (the teacher is frozen)
 //   studentEval.ts   validation (accuracy, chance level, decision-step NLL)
 //   deviceTask.ts    device reads as generators, run with sync (cpu/wasm) or async reads (webgpu)
-//   trainingLevers.ts  speed levers that leave the maths unchanged (issue 11)
+//   trainingLevers.ts  speed levers that leave the maths unchanged
 //
 // One call to step() = one optimiser update over `batchSize` trips, split into micro-batches whose
 // gradients are accumulated; the loss parts are full-batch fractions, so accumulation gives exactly
@@ -147,7 +147,7 @@ export interface StudentTrainerInit {
   /**
    * A road-level teacher instead of the cell-level one: per train trip id, probabilities over that
    * trip's candidates, aligned with prepareTrip on this trainer's context (e.g. a stronger student's
-   * softmax: the positive control of issue 10). Renormalised by the loss like q̃.
+   * softmax: the positive control). Renormalised by the loss like q̃.
    */
   candidateTeacher?: ReadonlyMap<string, Float32Array>;
   options?: Partial<StudentTrainerOptions>;

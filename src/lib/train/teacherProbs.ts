@@ -1,4 +1,4 @@
-// The teacher's side of distillation (DESIGN §4.3): the probability the frozen teacher gives each
+// The teacher's side of distillation: the probability the frozen teacher gives each
 // candidate's cell, per training trip, aligned with PreparedTrip.cands, or a road-level teacher's
 // given probabilities. The teacher is frozen and deterministic, so by default each trip's answer is
 // computed once and cached (cacheTeacher: false recomputes it every time; the loss is the same).

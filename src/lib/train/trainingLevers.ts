@@ -1,4 +1,4 @@
-// Training speed levers (issue 11 item 3). Each one leaves the recipe and the maths unchanged
+// Training speed levers. Each one leaves the recipe and the maths unchanged
 // (losses agree to 1e-5 with it on or off: tests/train/trainingLevers.test.ts) and can be switched
 // off, so the benchmark times all-off against all-on in one run and each lever alone.
 import type { StudentKernelLevers } from '../models/student';

@@ -1,6 +1,6 @@
 // A small CMA-ES (Hansen, "The CMA Evolution Strategy: A Tutorial", 2016): (μ/μ_w, λ) selection,
 // cumulative step-size adaptation and rank-one + rank-μ covariance updates with positive weights.
-// Written for the λ/τ/w search (issue 10 item 4): a few dimensions, tens of evaluations, so the
+// Written for the λ/τ/w search: a few dimensions, tens of evaluations, so the
 // eigendecomposition is a plain Jacobi sweep each generation.
 //
 // Ask/tell, one candidate at a time, for sequential trials: a generation's λ candidates are drawn

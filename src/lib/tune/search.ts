@@ -1,4 +1,4 @@
-// The λ/τ/w search of issue 10 item 4 (thesis §4.3): CMA-ES proposes, successive halving prunes,
+// The λ/τ/w search (thesis §4.3): CMA-ES proposes, successive halving prunes,
 // the objective is the val decision NLL (lower is better). Framework-free: the caller supplies
 // the trial runner (the CLI trains in Node; a worker could train in the browser) and stores the log.
 //

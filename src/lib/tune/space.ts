@@ -1,4 +1,4 @@
-// The distillation search space of issue 10 item 4 (thesis §4.3) and its encoding in the unit
+// The distillation search space (thesis §4.3) and its encoding in the unit
 // cube that CMA-ES searches: λ on a log scale in [1e-3, 10], τ in [1, 5], w ∈ {2, …, 8, whole
 // prefix}. w is an ordered choice: the unit interval is cut into 8 equal parts, one per value.
 

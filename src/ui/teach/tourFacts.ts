@@ -1,5 +1,5 @@
 // The live numbers under each tour step's text, computed from what the Teach view shows: every
-// sentence that states a fact is built from the numbers on screen (issue 13, item 6).
+// sentence that states a fact is built from the numbers on screen.
 import { fmtNum } from '../format';
 import { compareStudents, stepLosses } from '../../lib/teach/stepMath';
 import type { StepView } from '../../lib/teach/explain';

@@ -422,7 +422,7 @@ export class TrainClient {
  */
 export const trainClient = new TrainClient();
 
-// `?drill=1` exposes the device-loss drill to tests (issue 12, item 7): nothing else reaches the
+// `?drill=1` exposes the device-loss drill to tests: nothing else reaches the
 // worker's GPU device from the page.
 if (typeof location !== 'undefined' && new URLSearchParams(location.search).has('drill')) {
   (globalThis as { trajdistillDrill?: { loseGpuDevice(): Promise<boolean | undefined> } }).trajdistillDrill = {
