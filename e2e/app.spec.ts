@@ -76,9 +76,7 @@ test('the app loads the embedded dataset and shows ≥ 1,000 trips', async () =>
 
 test('the map shows the road network and the trips (non-blank pixels)', async () => {
   // Wait for a frame with trips: deck.gl draws them a few seconds after the roads on SwiftShader.
-  await expect
-    .poll(async () => (await mapPixels(page)).coloured, { timeout: 60_000, intervals: [1000, 2000, 4000] })
-    .toBeGreaterThan(500);
+  await expect.poll(async () => (await mapPixels(page)).coloured, { timeout: 60_000, intervals: [1000, 2000, 4000] }).toBeGreaterThan(500);
   const px = await mapPixels(page);
   expect(px.nonBackground / px.total).toBeGreaterThan(0.02);
   expect(foreignRequests).toEqual([]);
@@ -111,7 +109,7 @@ test('Match GPS traces… matches raw GPS onto the network on screen and draws t
   const summary = page.getByTestId('match-summary');
   await expect(summary).toBeVisible({ timeout: 60_000 });
   await expect(summary).toContainText('5 trips read, 3 inside the network, 3 kept');
-  await expect(summary).toContainText('1 not inside the network\'s area, 1 unreadable (single point)');
+  await expect(summary).toContainText("1 not inside the network's area, 1 unreadable (single point)");
   await expect(page.getByTestId('dataset-name')).toHaveText('gps-synthetic.csv matched on Porto');
   await expect(page.getByTestId('trip-count')).toHaveText('3');
 });

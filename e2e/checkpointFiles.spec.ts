@@ -27,7 +27,9 @@ test('download is safetensors; an old .ckpt upload still loads', async ({ page }
 
   // The same run, written in the older format, loads through the upload button.
   const legacy = encodeLegacyCheckpoint(decodeCheckpoint(bytes));
-  await page.getByTestId('checkpoint-upload').setInputFiles({ name: 'older-run.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.from(legacy) });
+  await page
+    .getByTestId('checkpoint-upload')
+    .setInputFiles({ name: 'older-run.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.from(legacy) });
   await expect(page.getByText(/Loaded older-run\.ckpt: epoch 0, step 1/)).toBeVisible({ timeout: 60_000 });
   await expect(count).toHaveText('1');
 });

@@ -27,7 +27,11 @@ test('a lost WebGPU device pauses training and the run resumes on wasm from its 
 
   await page.getByTestId('train-play').click();
   await expect(page.locator('.state')).toHaveText('running');
-  expect(await page.evaluate(() => (globalThis as unknown as { trajdistillDrill: { loseGpuDevice(): Promise<boolean> } }).trajdistillDrill.loseGpuDevice())).toBe(true);
+  expect(
+    await page.evaluate(() =>
+      (globalThis as unknown as { trajdistillDrill: { loseGpuDevice(): Promise<boolean> } }).trajdistillDrill.loseGpuDevice(),
+    ),
+  ).toBe(true);
 
   const failure = page.getByTestId('gpu-failure');
   await expect(failure).toContainText('GPU device was lost', { timeout: 60_000 });

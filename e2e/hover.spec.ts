@@ -13,12 +13,17 @@ test('a hover highlight goes when the pointer leaves the map', async ({ page }) 
   await page.waitForFunction(() => performance.getEntriesByName('trajdistill:roads-drawn').length > 0, null, { timeout: 90_000 });
   await page.mouse.move(100, 400);
   let before = await page.screenshot({ clip });
-  await expect.poll(async () => {
-    const now = await page.screenshot({ clip });
-    const same = now.equals(before);
-    before = now;
-    return same;
-  }, { timeout: 60_000, intervals: [1500] }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const now = await page.screenshot({ clip });
+        const same = now.equals(before);
+        before = now;
+        return same;
+      },
+      { timeout: 60_000, intervals: [1500] },
+    )
+    .toBe(true);
 
   // Sweep the middle of the map until a trip's tooltip shows: a trip is highlighted.
   const tooltip = page.locator('.map-tooltip');

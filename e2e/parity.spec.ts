@@ -16,7 +16,9 @@ async function shown(page: Page, backend: string, query: string): Promise<Shown>
   await expect(page.getByTestId('teach-backend')).toBeVisible({ timeout: 400_000 });
   const tReady = Date.now();
   await expect(page.getByTestId('teacher-dist')).toBeVisible({ timeout: 400_000 });
-  console.log(`parity ${backend}: ready after ${((tReady - t0) / 1000).toFixed(1)} s, trip after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `parity ${backend}: ready after ${((tReady - t0) / 1000).toFixed(1)} s, trip after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const cands = page.getByTestId('teacher-dist').getByTestId('cand-prob');
   const n = await cands.count();
   const teacher: number[] = [];

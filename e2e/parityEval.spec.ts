@@ -17,9 +17,29 @@ const ckpt: Record<'vanilla' | 'distilled', string> = { vanilla: '', distilled: 
 
 test.beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'parity-eval-'));
-  for (const [slot, seed] of [['vanilla', 1], ['distilled', 2]] as const) {
+  for (const [slot, seed] of [
+    ['vanilla', 1],
+    ['distilled', 2],
+  ] as const) {
     ckpt[slot] = join(dir, `${slot}.safetensors`);
-    const args = ['tsx', 'src/cli/main.ts', 'train', 'student', '--dataset', GRID, '--mode', 'vanilla', '--size', 'small', '--epochs', '1', '--seed', String(seed), '--out', ckpt[slot]];
+    const args = [
+      'tsx',
+      'src/cli/main.ts',
+      'train',
+      'student',
+      '--dataset',
+      GRID,
+      '--mode',
+      'vanilla',
+      '--size',
+      'small',
+      '--epochs',
+      '1',
+      '--seed',
+      String(seed),
+      '--out',
+      ckpt[slot],
+    ];
     execFileSync('npx', args, { stdio: 'ignore' });
   }
 });
@@ -44,7 +64,10 @@ async function rerunTable(page: Page, backend: string): Promise<{ table: string[
   // The report is of grid-town now: Compare shows it. Each generated pair's route errors are in
   // the OD list: identical routes, identical rows.
   await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 60_000 });
-  return { table: await page.getByTestId('metrics-table').locator('tbody tr.row').allInnerTexts(), ods: await page.getByTestId('od-list').innerText() };
+  return {
+    table: await page.getByTestId('metrics-table').locator('tbody tr.row').allInnerTexts(),
+    ods: await page.getByTestId('od-list').innerText(),
+  };
 }
 
 test('eval worker: generating and scoring on WebGPU fills the same metrics table as on wasm', async ({ page }) => {

@@ -55,7 +55,9 @@ async function losses(page: Page, backend: string): Promise<{ student: number[];
   return { student, teacher, tune };
 }
 
-test('train and tune workers: a teacher, a distilled student and two tuning trials give the same losses on WebGPU as on wasm', async ({ page }) => {
+test('train and tune workers: a teacher, a distilled student and two tuning trials give the same losses on WebGPU as on wasm', async ({
+  page,
+}) => {
   test.setTimeout(600_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -61,7 +61,8 @@ test('phone width: Teach keeps half the screen for the map and its card clear of
   await mapHalfScreen(page);
   const title = (await page.getByRole('heading', { name: 'Distillation, step by step' }).boundingBox())!;
   const card = (await page.getByTestId('dist-card').boundingBox())!;
-  const overlap = title.x < card.x + card.width && card.x < title.x + title.width && title.y < card.y + card.height && card.y < title.y + title.height;
+  const overlap =
+    title.x < card.x + card.width && card.x < title.x + title.width && title.y < card.y + card.height && card.y < title.y + title.height;
   expect(overlap).toBe(false);
   await reachable(page.getByTestId('step-slider'));
   await reachable(page.getByTestId('tour-start'));

@@ -60,7 +60,10 @@ test('simulating a large trip set keeps the page responsive and memory bounded',
   await expect(bar).toBeVisible();
   // The bar moves while the worker routes trips.
   await expect
-    .poll(async () => Number(await bar.getAttribute('aria-valuenow').catch(() => '100')), { timeout: Math.max(60_000, N), intervals: [250] })
+    .poll(async () => Number(await bar.getAttribute('aria-valuenow').catch(() => '100')), {
+      timeout: Math.max(60_000, N),
+      intervals: [250],
+    })
     .toBeGreaterThan(30);
   await expect(page.getByTestId('sim-total')).toHaveText(N.toLocaleString('en-US'), { timeout: Math.max(240_000, N) });
   const tDone = await page.evaluate(() => performance.now());
@@ -77,7 +80,8 @@ test('simulating a large trip set keeps the page responsive and memory bounded',
 
   const m = await page.evaluate(() => window.__scale);
   const t1 = await page.evaluate(() => performance.now());
-  const inRun = <T extends { start?: number; at?: number }>(x: T): boolean => ((x.start ?? x.at) as number) >= t0 && ((x.start ?? x.at) as number) <= t1;
+  const inRun = <T extends { start?: number; at?: number }>(x: T): boolean =>
+    ((x.start ?? x.at) as number) >= t0 && ((x.start ?? x.at) as number) <= t1;
   const tasks = m.longTasks.filter(inRun);
   // Tasks while the worker simulated, before the page drew the sample (drawing is the map's cost).
   const simTasks = m.longTasks.filter((x) => x.start >= t0 && x.start <= tDone);

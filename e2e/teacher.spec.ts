@@ -43,11 +43,16 @@ test('a teacher trains in the app and is then used for distillation', async ({ p
   await expect(page.getByTestId('resume-offer')).toContainText(`step ${steps}`, { timeout: 30_000 });
 
   // Download (weights + optimiser state), then load it back: the counters continue from it.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download', exact: true }).click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/^teacher-.*\.safetensors$/);
   const path = await download.path();
   expect((await readFile(path)).byteLength).toBeGreaterThan(10_000);
-  await page.getByTestId('checkpoint-upload').setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: await readFile(path) });
+  await page
+    .getByTestId('checkpoint-upload')
+    .setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: await readFile(path) });
   await expect(page.getByTestId('train-notice')).toContainText(`Loaded mine.safetensors: epoch 1, step ${steps}`);
   await expect(count).toHaveText(String(steps));
 

@@ -16,7 +16,14 @@ function flag(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+];
 
 async function main(): Promise<void> {
   const port = Number(flag('port', '5290'));
@@ -67,7 +74,10 @@ async function main(): Promise<void> {
     // can keep busy for minutes.
     const finished = page
       .waitForFunction(`window.__benchResult !== undefined || window.__benchError !== undefined`, null, { timeout: 0, polling: 1000 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     const outcome = await Promise.race([finished, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), budgetMs))]);
     if (outcome !== true) result.timedOut = true;
     if (result.timedOut) {

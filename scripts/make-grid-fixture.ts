@@ -29,7 +29,10 @@ interface Edge {
 const edges: Edge[] = [];
 for (let i = 0; i < N; i++) {
   for (let j = 0; j < N; j++) {
-    for (const [di, dj] of [[1, 0], [0, 1]] as const) {
+    for (const [di, dj] of [
+      [1, 0],
+      [0, 1],
+    ] as const) {
       const i2 = i + di;
       const j2 = j + dj;
       if (i2 >= N || j2 >= N) continue;
@@ -42,7 +45,9 @@ for (let i = 0; i < N; i++) {
 }
 
 const geo = ['geo_id,type,coordinates,highway,length'];
-edges.forEach((e, id) => geo.push(`${id},LineString,"[[${e.a[0]},${e.a[1]}],[${e.b[0]},${e.b[1]}]]",${e.highway},${metres(e.a, e.b).toFixed(1)}`));
+edges.forEach((e, id) =>
+  geo.push(`${id},LineString,"[[${e.a[0]},${e.a[1]}],[${e.b[0]},${e.b[1]}]]",${e.highway},${metres(e.a, e.b).toFixed(1)}`),
+);
 
 // Road r continues into road s when s starts where r ends (no U-turns).
 const next: number[][] = edges.map((r) => edges.flatMap((s, id) => (s.from === r.to && s.to !== r.from ? [id] : [])));
@@ -69,7 +74,10 @@ function trip(k: number, t0: number): string {
   return `g${k},"${roads.join(',')}","${times.join(',')}"`;
 }
 const header = 'traj_id,rid_list,time_list';
-const split = (from: number, n: number) => [header, ...Array.from({ length: n }, (_, i) => trip(from + i, 1_700_000_000 + (from + i) * 977))];
+const split = (from: number, n: number) => [
+  header,
+  ...Array.from({ length: n }, (_, i) => trip(from + i, 1_700_000_000 + (from + i) * 977)),
+];
 
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'roadmap.geo'), geo.join('\n') + '\n');

@@ -16,13 +16,20 @@ async function main(): Promise<void> {
   const ckPath = flagString(p, 'checkpoint', 'public/checkpoints/porto/vanilla.safetensors');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const { manifest, data } = await buildPeerExport({
-    dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath,
-    trainBatch: Number(flagString(p, 'train-batch', '32')), genBatch: Number(flagString(p, 'gen-batch', '256')), searchOds: Number(flagString(p, 'search-ods', '4')),
+    dataset,
+    derived,
+    checkpointBytes: new Uint8Array(await readFile(ckPath)),
+    checkpointName: ckPath,
+    trainBatch: Number(flagString(p, 'train-batch', '32')),
+    genBatch: Number(flagString(p, 'gen-batch', '256')),
+    searchOds: Number(flagString(p, 'search-ods', '4')),
   });
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
   await writeFile(join(out, 'data.bin'), data);
-  console.log(`wrote ${out}/manifest.json and data.bin (${(data.length / 2 ** 20).toFixed(1)} MiB): ${Object.keys(manifest.weights).length} weights, ${manifest.search.steps.length} search steps`);
+  console.log(
+    `wrote ${out}/manifest.json and data.bin (${(data.length / 2 ** 20).toFixed(1)} MiB): ${Object.keys(manifest.weights).length} weights, ${manifest.search.steps.length} search steps`,
+  );
 }
 
 main().catch((e) => {

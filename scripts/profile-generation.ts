@@ -18,7 +18,8 @@ import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/sea
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));
 const n = num('n', 64);
-const methods = flagString(p, 'method', 'both') === 'both' ? (['beam', 'bestFirst'] as const) : ([flagString(p, 'method', 'beam')] as const);
+const methods =
+  flagString(p, 'method', 'both') === 'both' ? (['beam', 'bestFirst'] as const) : ([flagString(p, 'method', 'beam')] as const);
 
 await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
@@ -70,7 +71,11 @@ function computeCost(
 /** The machine's tfjs matmul rate at the decoder's shapes and at 512² (GFLOP/s, best of 5). */
 async function matmulPeak(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const [m, k, n] of [[32, 128, 512], [256, 128, 512], [512, 512, 512]] as const) {
+  for (const [m, k, n] of [
+    [32, 128, 512],
+    [256, 128, 512],
+    [512, 512, 512],
+  ] as const) {
     const a = tf.randomNormal([m, k]);
     const b = tf.randomNormal([k, n]);
     const reps = Math.max(4, Math.round(2e8 / (m * k * n)));
@@ -154,7 +159,9 @@ for (const method of methods) {
     if (kernels) {
       out.kernelMsTotal = Math.round(kernelTotal);
       out.kernelCalls = kernelRows.reduce((a, r) => a + r.calls, 0);
-      out.topKernels = kernelRows.slice(0, 15).map((r) => ({ kernel: r.kernel, share: +(r.ms / kernelTotal).toFixed(3), ms: Math.round(r.ms), calls: r.calls }));
+      out.topKernels = kernelRows
+        .slice(0, 15)
+        .map((r) => ({ kernel: r.kernel, share: +(r.ms / kernelTotal).toFixed(3), ms: Math.round(r.ms), calls: r.calls }));
     }
     loaded.dispose();
     return out;

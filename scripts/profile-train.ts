@@ -26,10 +26,13 @@ async function main(): Promise<void> {
   const levers = flagString(p, 'levers', 'on') === 'on' ? TRAINING_LEVERS_ON : TRAINING_LEVERS_OFF;
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
-  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')), { kind: 'student', fingerprint: derived.fingerprint });
+  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')), {
+    kind: 'student',
+    fingerprint: derived.fingerprint,
+  });
   const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
   const trips = sampleTrips(dataset.splits.train, batch * 8, 7); // same trips and batches for every lever setting
-  if (steps > 7) throw new Error("--steps must be ≤ 7 (8 batches, one for warm-up)");
+  if (steps > 7) throw new Error('--steps must be ≤ 7 (8 batches, one for warm-up)');
   const trainer = new StudentTrainer({
     network: dataset.network,
     derived,
@@ -66,11 +69,18 @@ async function main(): Promise<void> {
   const perStep = (ms: number): number => ms / steps;
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
   console.log(`levers ${JSON.stringify(levers)}; batch ${batch}, ${steps} profiled steps, maxLen ${maxLen}`);
-  console.log(`step wall ${perStep(wall).toFixed(0)} ms (under tf.profile); kernels ${perStep(kernelMs).toFixed(0)} ms (${((100 * kernelMs) / wall).toFixed(1)} %); host ${perStep(wall - kernelMs).toFixed(0)} ms`);
-  console.log(`phases (ms per step, incl. warm-up step): ${Object.entries(phases).map(([k, v]) => `${k} ${(v / (steps + 1)).toFixed(0)}`).join(', ')}`);
+  console.log(
+    `step wall ${perStep(wall).toFixed(0)} ms (under tf.profile); kernels ${perStep(kernelMs).toFixed(0)} ms (${((100 * kernelMs) / wall).toFixed(1)} %); host ${perStep(wall - kernelMs).toFixed(0)} ms`,
+  );
+  console.log(
+    `phases (ms per step, incl. warm-up step): ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${(v / (steps + 1)).toFixed(0)}`)
+      .join(', ')}`,
+  );
   console.log('| kernel | ms / step | calls / step | share of step |');
   console.log('|---|---|---|---|');
-  for (const [name, e] of rows) console.log(`| ${name} | ${perStep(e.ms).toFixed(0)} | ${(e.calls / steps).toFixed(0)} | ${((100 * e.ms) / wall).toFixed(1)} % |`);
+  for (const [name, e] of rows)
+    console.log(`| ${name} | ${perStep(e.ms).toFixed(0)} | ${(e.calls / steps).toFixed(0)} | ${((100 * e.ms) / wall).toFixed(1)} % |`);
   trainer.dispose();
 }
 

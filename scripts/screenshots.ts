@@ -12,41 +12,48 @@ const out = 'docs/screenshots';
 mkdirSync(out, { recursive: true });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 880 } });
 const shot = (name: string) => page.screenshot({ path: `${out}/${name}.png`, type: 'png' });
 
 if (!only || only === 'data') {
-await page.goto(`${base}/?view=data`);
-await page.getByTestId('trip-count').waitFor({ timeout: 90_000 });
-await page.waitForTimeout(12_000);
-await shot('data-view');
+  await page.goto(`${base}/?view=data`);
+  await page.getByTestId('trip-count').waitFor({ timeout: 90_000 });
+  await page.waitForTimeout(12_000);
+  await shot('data-view');
 }
 
 if (!only || only === 'compare') {
-await page.goto(`${base}/?view=compare`);
-await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
-// The view opens on the seed-paired effects, with the first differing OD pair on the map.
-await page.getByTestId('seed-paired').waitFor({ timeout: 30_000 });
-await page.waitForTimeout(6_000);
-await shot('compare-seed-paired');
-await page.getByTestId('od-row').nth(1).click();
-await page.waitForTimeout(8_000);
-await shot('compare-view');
+  await page.goto(`${base}/?view=compare`);
+  await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
+  // The view opens on the seed-paired effects, with the first differing OD pair on the map.
+  await page.getByTestId('seed-paired').waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(6_000);
+  await shot('compare-seed-paired');
+  await page.getByTestId('od-row').nth(1).click();
+  await page.waitForTimeout(8_000);
+  await shot('compare-view');
 }
 
 if (!only || only === 'teach') {
-await page.goto(`${base}/?view=teach&backend=wasm`);
-await page.getByTestId('teacher-dist').waitFor({ timeout: 240_000 });
-await page.getByTestId('tour-start').click();
-for (let i = 1; i <= 12; i++) {
-  await page.waitForTimeout(3_500);
-  await shot(`teach-tour-${i}`);
-  const next = page.getByTestId('tour-next');
-  if ((await next.count()) === 0) break;
-  await next.click();
-}
+  await page.goto(`${base}/?view=teach&backend=wasm`);
+  await page.getByTestId('teacher-dist').waitFor({ timeout: 240_000 });
+  await page.getByTestId('tour-start').click();
+  for (let i = 1; i <= 12; i++) {
+    await page.waitForTimeout(3_500);
+    await shot(`teach-tour-${i}`);
+    const next = page.getByTestId('tour-next');
+    if ((await next.count()) === 0) break;
+    await next.click();
+  }
 }
 if (!only || only === 'train') {
   // The shipped distilled student, uploaded as a checkpoint: the map shows a trained student's

@@ -33,7 +33,11 @@ export interface Booted {
 
 export async function bootWorker(o: BootOptions): Promise<Booted> {
   o.progress?.('choosing a backend');
-  const backend = await selectBackend({ preferred: o.backend, wasmPaths: WASM_PATHS, preferWasmOverFallbackGpu: o.preferWasmOverFallbackGpu ?? true });
+  const backend = await selectBackend({
+    preferred: o.backend,
+    wasmPaths: WASM_PATHS,
+    preferWasmOverFallbackGpu: o.preferWasmOverFallbackGpu ?? true,
+  });
   o.onBackend?.(backend);
   // The wasm package registers its own kernels when it loads, after layers.ts installed ours.
   installFastKernels();

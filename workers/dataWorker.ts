@@ -57,7 +57,6 @@ async function streamText(body: ReadableStream<Uint8Array>, gzip: boolean, onByt
   return await new Response(plain).text();
 }
 
-
 async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
   report('download', 0, null);
   // Start all downloads at once so the total size is known from the headers before bodies arrive.
@@ -199,7 +198,11 @@ async function matchGps(file: File, name: string, cb: DataProgress): Promise<Dat
 }
 
 /** A real dataset from a URL (`baseUrl`) or from picked files. */
-async function load(src: { baseUrl: string } | { files: { file: File; path: string }[] }, name: string, cb: DataProgress): Promise<DataResult> {
+async function load(
+  src: { baseUrl: string } | { files: { file: File; path: string }[] },
+  name: string,
+  cb: DataProgress,
+): Promise<DataResult> {
   const report = progressReporter(cb);
   try {
     const t0 = performance.now();

@@ -8,7 +8,16 @@ import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
-import type { CheckpointSource, EvalInit, EvalModelInput, EvalOutcome, EvalProgress, EvalReady, EvalRunOptions, EvalWorkerApi } from './evalMessages';
+import type {
+  CheckpointSource,
+  EvalInit,
+  EvalModelInput,
+  EvalOutcome,
+  EvalProgress,
+  EvalReady,
+  EvalRunOptions,
+  EvalWorkerApi,
+} from './evalMessages';
 
 let dataset: Dataset | null = null;
 let derived: Derived | null = null;
@@ -60,7 +69,10 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
     for (const m of models) {
       report({ phase: 'load', model: m.name, done: 0, total: 0, run: 0, runs: 0 });
       // Yielding before each search step lets a queued cancel in (scoring is synchronous).
-      loaded.push({ name: m.name, m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d, { yieldBetweenBatches: true }) });
+      loaded.push({
+        name: m.name,
+        m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d, { yieldBetweenBatches: true }),
+      });
     }
     const result = await runProtocol({
       dataset: ds,

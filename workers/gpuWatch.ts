@@ -9,7 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 interface WatchedDevice {
   destroy(): void;
   lost: Promise<{ reason?: string; message?: string }>;
-  addEventListener(type: 'uncapturederror', fn: (ev: Event & { error?: { message?: string; constructor: { name: string } } }) => void): void;
+  addEventListener(
+    type: 'uncapturederror',
+    fn: (ev: Event & { error?: { message?: string; constructor: { name: string } } }) => void,
+  ): void;
 }
 
 /** The GPUDevice of the active tfjs-webgpu backend, or null on any other backend. */
@@ -29,7 +32,9 @@ export function watchGpuDevice(onFailure: (reason: string) => void): boolean {
     fired = true;
     onFailure(reason);
   };
-  void dev.lost.then((info) => fire(`the GPU device was lost${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`));
+  void dev.lost.then((info) =>
+    fire(`the GPU device was lost${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`),
+  );
   dev.addEventListener('uncapturederror', (ev) => {
     const err = ev.error;
     if (err && err.constructor.name === 'GPUOutOfMemoryError') fire(`the GPU ran out of memory${err.message ? `: ${err.message}` : ''}`);

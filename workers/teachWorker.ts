@@ -16,7 +16,17 @@ import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explai
 import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
 import { DEFAULT_DETOUR, syntheticDetour } from '../src/lib/teach/detour';
 import { makeRng } from '../src/lib/random';
-import type { TeachDetour, TeachEvents, TeachInit, TeachModelInfo, TeachModelName, TeachReady, TeachTrip, TeachWorkerApi, TripListEntry } from './teachMessages';
+import type {
+  TeachDetour,
+  TeachEvents,
+  TeachInit,
+  TeachModelInfo,
+  TeachModelName,
+  TeachReady,
+  TeachTrip,
+  TeachWorkerApi,
+  TripListEntry,
+} from './teachMessages';
 
 /** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
 const TELLING_SCAN = 20;
@@ -77,7 +87,11 @@ function geometryFor(roads: Iterable<number>): Record<number, LonLat[]> {
 async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
   events = ev;
   const post = (phase: string) => void ev.progress(phase);
-  const boot = await bootWorker({ backend: msg.backend, dataset: { kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' }, progress: post });
+  const boot = await bootWorker({
+    backend: msg.backend,
+    dataset: { kind: 'url', baseUrl: msg.dataBaseUrl, name: 'Porto' },
+    progress: post,
+  });
   const backend = boot.backend;
   dataset = boot.dataset;
   derived = boot.derived;

@@ -144,9 +144,21 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
 
 function configured(s: Session): Configured {
   if (s instanceof TeacherSession) {
-    return { kind: 'teacher', hyper: s.hyper, params: s.model.paramCount, stepsPerEpoch: s.stepsPerEpoch, trainTrips: requireData().ds.splits.train.length };
+    return {
+      kind: 'teacher',
+      hyper: s.hyper,
+      params: s.model.paramCount,
+      stepsPerEpoch: s.stepsPerEpoch,
+      trainTrips: requireData().ds.splits.train.length,
+    };
   }
-  return { kind: 'student', hyper: s.hyper, params: s.student.paramCount(), stepsPerEpoch: s.trainer.stepsInEpoch, trainTrips: s.trainer.trainTripCount };
+  return {
+    kind: 'student',
+    hyper: s.hyper,
+    params: s.student.paramCount(),
+    stepsPerEpoch: s.trainer.stepsInEpoch,
+    trainTrips: s.trainer.trainTripCount,
+  };
 }
 
 function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): Session {
@@ -323,7 +335,6 @@ function onDeviceFailure(reason: string): void {
 // The API. Calls run one after another (the run loop itself is not awaited, so pause / stop /
 // step get through while it runs: it yields between steps).
 
-
 const api: TrainWorkerApi = {
   init: serial(async (opts: TrainInit, ev: TrainEvents) => {
     try {
@@ -417,4 +428,3 @@ setInterval(() => {
   const parts = session instanceof TeacherSession ? null : session.microProgress;
   void events.stepProgress({ step: session.steps + 1, done: parts?.done ?? 0, total: parts?.total ?? 1, elapsedMs: Date.now() - since });
 }, 1_000);
-

@@ -40,7 +40,11 @@ let stopRequested = false;
 
 const api = {
   async init(o: TuneInit, onStep: (step: string) => void): Promise<TuneReady> {
-    const { backend, dataset: ds, derived } = await bootWorker({
+    const {
+      backend,
+      dataset: ds,
+      derived,
+    } = await bootWorker({
       backend: o.backend,
       dataset: o.dataset,
       required: ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv'],

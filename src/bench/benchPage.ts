@@ -65,7 +65,14 @@ async function main(): Promise<void> {
       backends[name] = { available: true, running: true, adapter: info.adapter ?? null };
       // Software GPU adapters are slow: one timed step each, no warm-up beyond the first.
       const gpu = name === 'webgpu' || name === 'webgl';
-      const r = await trainingBench({ dataset, derived, teacher, batch, variants: ['vanilla', 'distilled'], timing: gpu ? { warmup: 1, repeats: 1 } : { warmup: 1, repeats } });
+      const r = await trainingBench({
+        dataset,
+        derived,
+        teacher,
+        batch,
+        variants: ['vanilla', 'distilled'],
+        timing: gpu ? { warmup: 1, repeats: 1 } : { warmup: 1, repeats },
+      });
       peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
       peakHeap = Math.max(peakHeap, jsHeap() ?? 0);
       backends[name] = {

@@ -57,8 +57,42 @@ interface Plan {
   paperRepeats: number;
 }
 
-const QUICK: Plan = { trainBatch: 4, fullUpTo: 64, maxExpansions: 500, trainRepeats: 2, latencyBatches: [1, 64, 1024], latencyRepeats: 3, genOd: 64, genRepeats: 1, backendBatch: 1, backendRepeats: 1, leverBatch: 32, leverRepeats: 2, paperMeasured: [1, 64], paperExtrapolated: [1024], paperChunk: 64, paperRepeats: 2 };
-const FULL: Plan = { trainBatch: 64, fullUpTo: 1024, maxExpansions: 5000, trainRepeats: 7, latencyBatches: [1, 64, 1024], latencyRepeats: 7, genOd: 200, genRepeats: 3, backendBatch: 8, backendRepeats: 3, leverBatch: 32, leverRepeats: 5, paperMeasured: [1, 64, 1024], paperExtrapolated: [], paperChunk: 64, paperRepeats: 1 };
+const QUICK: Plan = {
+  trainBatch: 4,
+  fullUpTo: 64,
+  maxExpansions: 500,
+  trainRepeats: 2,
+  latencyBatches: [1, 64, 1024],
+  latencyRepeats: 3,
+  genOd: 64,
+  genRepeats: 1,
+  backendBatch: 1,
+  backendRepeats: 1,
+  leverBatch: 32,
+  leverRepeats: 2,
+  paperMeasured: [1, 64],
+  paperExtrapolated: [1024],
+  paperChunk: 64,
+  paperRepeats: 2,
+};
+const FULL: Plan = {
+  trainBatch: 64,
+  fullUpTo: 1024,
+  maxExpansions: 5000,
+  trainRepeats: 7,
+  latencyBatches: [1, 64, 1024],
+  latencyRepeats: 7,
+  genOd: 200,
+  genRepeats: 3,
+  backendBatch: 8,
+  backendRepeats: 3,
+  leverBatch: 32,
+  leverRepeats: 5,
+  paperMeasured: [1, 64, 1024],
+  paperExtrapolated: [],
+  paperChunk: 64,
+  paperRepeats: 1,
+};
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -70,7 +104,11 @@ export async function run(args: string[]): Promise<number> {
   const jsonOnly = p.flags.json === true;
   const plan = quick ? QUICK : FULL;
   const peer = p.flags.peer === true;
-  const only = new Set(flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends').split(',').map((s) => s.trim()));
+  const only = new Set(
+    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends')
+      .split(',')
+      .map((s) => s.trim()),
+  );
   if (peer) only.add('peer');
   const log = (s: string): void => {
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
@@ -82,7 +120,9 @@ export async function run(args: string[]): Promise<number> {
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const ckDir = flagString(p, 'checkpoints', 'public/checkpoints/porto');
   const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
-  log(`dataset ${dataset.name}: ${dataset.network.roads.length} roads, ${dataset.splits.train.length}/${dataset.splits.test.length} train/test trips; backend ${backend.name}`);
+  log(
+    `dataset ${dataset.name}: ${dataset.network.roads.length} roads, ${dataset.splits.train.length}/${dataset.splits.test.length} train/test trips; backend ${backend.name}`,
+  );
 
   const models = await loadModels(ckDir, dataset, derived);
   log(`teacher ${models.teacherSource}, student ${models.studentSource}`);
@@ -111,7 +151,13 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (only.has('training')) {
       log(`training: vanilla vs distilled, batch ${plan.trainBatch}`);
-      const tr = await trainingBench({ dataset, derived, teacher: models.teacher, batch: plan.trainBatch, timing: { warmup: 1, repeats: plan.trainRepeats } });
+      const tr = await trainingBench({
+        dataset,
+        derived,
+        teacher: models.teacher,
+        batch: plan.trainBatch,
+        timing: { warmup: 1, repeats: plan.trainRepeats },
+      });
       out.training = tr;
       out.distilledOverVanillaStepTime = tr.distilledOverVanilla?.median ?? null;
       out.distilledNoCacheOverVanillaStepTime = tr.distilledNoCacheOverVanilla?.median ?? null;
@@ -127,20 +173,38 @@ export async function run(args: string[]): Promise<number> {
     if (only.has('latency')) {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);
       const rows = await latencyBench({
-        dataset, derived, teacher: models.teacher, student: models.student, ctx: models.ctx, batches: plan.latencyBatches,
-        timing: { warmup: 1, repeats: plan.latencyRepeats }, fullUpTo: plan.fullUpTo,
+        dataset,
+        derived,
+        teacher: models.teacher,
+        student: models.student,
+        ctx: models.ctx,
+        batches: plan.latencyBatches,
+        timing: { warmup: 1, repeats: plan.latencyRepeats },
+        fullUpTo: plan.fullUpTo,
       });
       out.latency = { prefixLen: 16, window: 7, maxLen: models.ctx.maxLen, rows };
-      out.teacherOverStudentFullStepLatency = Object.fromEntries(rows.filter((r) => r.teacherOverStudentFull).map((r) => [String(r.batch), r.teacherOverStudentFull?.median]));
+      out.teacherOverStudentFullStepLatency = Object.fromEntries(
+        rows.filter((r) => r.teacherOverStudentFull).map((r) => [String(r.batch), r.teacherOverStudentFull?.median]),
+      );
       out.teacherOverStudentStepLatency = Object.fromEntries(rows.map((r) => [String(r.batch), r.teacherOverStudent.median]));
       latencyRows = rows;
     }
     if (only.has('paperTeacher')) {
-      log(`latency: thesis-size teacher (random weights) vs student at B = ${[...plan.paperMeasured, ...plan.paperExtrapolated].join(', ')}`);
-      if (plan.paperExtrapolated.length > 0 && !latencyRows) throw new Error('paperTeacher in quick mode needs the latency suite (its student timings at B = 1024)');
+      log(
+        `latency: thesis-size teacher (random weights) vs student at B = ${[...plan.paperMeasured, ...plan.paperExtrapolated].join(', ')}`,
+      );
+      if (plan.paperExtrapolated.length > 0 && !latencyRows)
+        throw new Error('paperTeacher in quick mode needs the latency suite (its student timings at B = 1024)');
       const pt = await paperTeacherBench({
-        dataset, derived, student: models.student, ctx: models.ctx, measured: plan.paperMeasured, extrapolated: plan.paperExtrapolated,
-        chunkOf: plan.paperChunk, studentRows: latencyRows ?? [], timing: { warmup: 0, repeats: plan.paperRepeats },
+        dataset,
+        derived,
+        student: models.student,
+        ctx: models.ctx,
+        measured: plan.paperMeasured,
+        extrapolated: plan.paperExtrapolated,
+        chunkOf: plan.paperChunk,
+        studentRows: latencyRows ?? [],
+        timing: { warmup: 0, repeats: plan.paperRepeats },
       });
       out.latencyPaperTeacher = pt;
       out.teacherPaperOverStudentStepLatency = Object.fromEntries(pt.rows.map((r) => [String(r.batch), r.teacherOverStudent]));
@@ -149,8 +213,15 @@ export async function run(args: string[]): Promise<number> {
       const ckPath = ['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)).find((f) => existsSync(f));
       if (!ckPath) throw new Error(`--peer needs a student checkpoint in ${ckDir}`);
       const pr = await peerBench({
-        dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath, trainBatch: plan.leverBatch, genBatch: 256,
-        rounds: quick ? 3 : 7, threads: Number(flagString(p, 'peer-threads', '1')), log,
+        dataset,
+        derived,
+        checkpointBytes: new Uint8Array(await readFile(ckPath)),
+        checkpointName: ckPath,
+        trainBatch: plan.leverBatch,
+        genBatch: 256,
+        rounds: quick ? 3 : 7,
+        threads: Number(flagString(p, 'peer-threads', '1')),
+        log,
       });
       out.peer = pr;
       out.peerTorchOverOursTraining = (pr.training as { peerOverOurs: { median: number } }).peerOverOurs.median;
@@ -159,8 +230,18 @@ export async function run(args: string[]): Promise<number> {
     if (only.has('generation')) {
       log(`generation: ${plan.genOd} test OD pairs, beam 4 and best-first, one batched call each`);
       // Quick: no one-OD-at-a-time variant (64 sequential searches would not fit in the budget).
-      const variants = quick ? (['beamBatched', 'bestFirstBatched'] as const) : (['beamBatched', 'beamOneByOne', 'bestFirstBatched'] as const);
-      const g = await generationBench({ dataset, derived, scorer: models.scorer, nOd: plan.genOd, maxExpansions: plan.maxExpansions, timing: { warmup: 1, repeats: plan.genRepeats }, variants: [...variants] });
+      const variants = quick
+        ? (['beamBatched', 'bestFirstBatched'] as const)
+        : (['beamBatched', 'beamOneByOne', 'bestFirstBatched'] as const);
+      const g = await generationBench({
+        dataset,
+        derived,
+        scorer: models.scorer,
+        nOd: plan.genOd,
+        maxExpansions: plan.maxExpansions,
+        timing: { warmup: 1, repeats: plan.genRepeats },
+        variants: [...variants],
+      });
       out.generation = g;
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
       out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
@@ -172,7 +253,11 @@ export async function run(args: string[]): Promise<number> {
         log(`backend ${name}: vanilla training step, batch ${plan.backendBatch}`);
         await initNodeBackend(name);
         const r: TrainingBenchResult = await trainingBench({
-          dataset, derived, teacher: models.teacher, batch: plan.backendBatch, variants: ['vanilla'],
+          dataset,
+          derived,
+          teacher: models.teacher,
+          batch: plan.backendBatch,
+          variants: ['vanilla'],
           timing: { warmup: 1, repeats: plan.backendRepeats },
         });
         backends[name] = { tripsPerSec: r.tripsPerSec.vanilla, stepMs: r.stepMs.vanilla, batch: r.batch };
@@ -183,7 +268,11 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     models.dispose();
   }
-  out.memory = { ...memoryInfo(), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
+  out.memory = {
+    ...memoryInfo(),
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
   (out.env as Record<string, unknown>).loadAvgEnd = loadavg();
   out.wallSeconds = (performance.now() - t0) / 1000;
   const json = JSON.stringify(roundDeep(out, 4), null, jsonOnly ? 0 : 2);
@@ -226,7 +315,12 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
     const maxLen = loaded.checkpoint.hyper.maxLen;
     const ctx = batchContext(dataset.network, derived, { maxLen: typeof maxLen === 'number' ? maxLen : undefined });
     return {
-      teacher, teacherSource, student: loaded.student, studentSource: sPath, scorer: loaded.scorer, ctx,
+      teacher,
+      teacherSource,
+      student: loaded.student,
+      studentSource: sPath,
+      scorer: loaded.scorer,
+      ctx,
       dispose: () => {
         loaded.dispose();
         teacher.dispose();
@@ -237,7 +331,12 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
   const ctx = batchContext(dataset.network, derived, { maxLen: 128 });
   const scorer = new StudentScorer(student, ctx, derived, { maxBatch: 1024 });
   return {
-    teacher, teacherSource: teacherSource, student, studentSource: 'random weights (no student checkpoint), small size', scorer, ctx,
+    teacher,
+    teacherSource: teacherSource,
+    student,
+    studentSource: 'random weights (no student checkpoint), small size',
+    scorer,
+    ctx,
     dispose: () => {
       scorer.dispose();
       student.dispose();

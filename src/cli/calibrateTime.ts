@@ -36,7 +36,15 @@ export async function run(args: string[]): Promise<number> {
     const ck = loaded.checkpoint;
     const scale = Math.round(cal.scale * 1e4) / 1e4;
     await writeFile(out, encodeCheckpoint({ ...ck, hyper: { ...ck.hyper, timeScale: scale } }));
-    console.log(JSON.stringify({ checkpoint: out, timeScale: scale, valHops: cal.hops, predictedMinutes: +(cal.predictedSeconds / 60).toFixed(1), realMinutes: +(cal.realSeconds / 60).toFixed(1) }));
+    console.log(
+      JSON.stringify({
+        checkpoint: out,
+        timeScale: scale,
+        valHops: cal.hops,
+        predictedMinutes: +(cal.predictedSeconds / 60).toFixed(1),
+        realMinutes: +(cal.realSeconds / 60).toFixed(1),
+      }),
+    );
   } finally {
     loaded.dispose();
   }

@@ -50,15 +50,69 @@ const ROUTE_MATCH: Partial<MatchOptions> = { sigmaM: 5, radiusM: 40, maxCandidat
 
 /** Provenance of every trip source, for the data card (from gps/README.md and gps-extra/README.md). */
 const SOURCE_INFO: Record<string, { repo: string; path: string; commit: string; licence: string; note: string }> = {
-  'gps/ecml-train-first1000.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, first 1,000 rows', commit: '–', licence: 'CC BY 4.0', note: '2013-07-01' },
-  'gps/ecml-train-2014-05-04-subset.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, 2014-05-04 subset', commit: '–', licence: 'CC BY 4.0', note: '' },
-  'gps/ecml-train-2014-05-06-subset.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'train.csv, 2014-05-06 subset', commit: '–', licence: 'CC BY 4.0', note: '' },
-  'gps/ecml-test-318-linestring.csv': { repo: 'ECML/PKDD 2015 (UCI / Kaggle)', path: 'test.csv (WKT + timestamps)', commit: '–', licence: 'CC BY 4.0', note: 'the competition test trips' },
-  'slzhou-xy/GREEN': { repo: 'slzhou-xy/GREEN', path: 'data/porto/traj_1000_sample.csv', commit: 'ed042c9f418d2e2ce045d8537cc9d3ae947111e1', licence: 'no licence file; data ECML CC BY 4.0', note: 'times stored +8 h, corrected' },
-  'slzhou-xy/BLUE': { repo: 'slzhou-xy/BLUE', path: 'data/porto/sample_traj.parquet', commit: '5b6104057ae53c4bc1ae90485785242018816ce9', licence: 'no licence file; data ECML CC BY 4.0', note: 'across the year; times +8 h, corrected' },
-  'lucavenir/DataMiningProject_PortoTaxiClustering': { repo: 'lucavenir/DataMiningProject_PortoTaxiClustering', path: 'data/data_sample.csv', commit: 'ccd45ab831305be2d1fcb0c6e10b62fff533d639', licence: 'no licence file; data ECML CC BY 4.0', note: '' },
-  'chenyuqi990215/RNTrajRec': { repo: 'chenyuqi990215/RNTrajRec', path: 'data/Porto/{valid,test}/*', commit: '64d9d64f5bf62bcfa4bafc4125fe8a6497fb2cb8', licence: 'MIT; data ECML CC BY 4.0', note: 'sparse test inputs replaced by the dense matched output' },
-  'christophertull/taxi-trajectory-prediction': { repo: 'christophertull/taxi-trajectory-prediction', path: 'validation.csv', commit: 'a9cfded9e321003f91197ba52e9bcb89e99bc4d2', licence: 'no licence file; data ECML CC BY 4.0', note: 'partial trips (cut part-way), kept as real driven paths' },
+  'gps/ecml-train-first1000.csv': {
+    repo: 'ECML/PKDD 2015 (UCI / Kaggle)',
+    path: 'train.csv, first 1,000 rows',
+    commit: '–',
+    licence: 'CC BY 4.0',
+    note: '2013-07-01',
+  },
+  'gps/ecml-train-2014-05-04-subset.csv': {
+    repo: 'ECML/PKDD 2015 (UCI / Kaggle)',
+    path: 'train.csv, 2014-05-04 subset',
+    commit: '–',
+    licence: 'CC BY 4.0',
+    note: '',
+  },
+  'gps/ecml-train-2014-05-06-subset.csv': {
+    repo: 'ECML/PKDD 2015 (UCI / Kaggle)',
+    path: 'train.csv, 2014-05-06 subset',
+    commit: '–',
+    licence: 'CC BY 4.0',
+    note: '',
+  },
+  'gps/ecml-test-318-linestring.csv': {
+    repo: 'ECML/PKDD 2015 (UCI / Kaggle)',
+    path: 'test.csv (WKT + timestamps)',
+    commit: '–',
+    licence: 'CC BY 4.0',
+    note: 'the competition test trips',
+  },
+  'slzhou-xy/GREEN': {
+    repo: 'slzhou-xy/GREEN',
+    path: 'data/porto/traj_1000_sample.csv',
+    commit: 'ed042c9f418d2e2ce045d8537cc9d3ae947111e1',
+    licence: 'no licence file; data ECML CC BY 4.0',
+    note: 'times stored +8 h, corrected',
+  },
+  'slzhou-xy/BLUE': {
+    repo: 'slzhou-xy/BLUE',
+    path: 'data/porto/sample_traj.parquet',
+    commit: '5b6104057ae53c4bc1ae90485785242018816ce9',
+    licence: 'no licence file; data ECML CC BY 4.0',
+    note: 'across the year; times +8 h, corrected',
+  },
+  'lucavenir/DataMiningProject_PortoTaxiClustering': {
+    repo: 'lucavenir/DataMiningProject_PortoTaxiClustering',
+    path: 'data/data_sample.csv',
+    commit: 'ccd45ab831305be2d1fcb0c6e10b62fff533d639',
+    licence: 'no licence file; data ECML CC BY 4.0',
+    note: '',
+  },
+  'chenyuqi990215/RNTrajRec': {
+    repo: 'chenyuqi990215/RNTrajRec',
+    path: 'data/Porto/{valid,test}/*',
+    commit: '64d9d64f5bf62bcfa4bafc4125fe8a6497fb2cb8',
+    licence: 'MIT; data ECML CC BY 4.0',
+    note: 'sparse test inputs replaced by the dense matched output',
+  },
+  'christophertull/taxi-trajectory-prediction': {
+    repo: 'christophertull/taxi-trajectory-prediction',
+    path: 'validation.csv',
+    commit: 'a9cfded9e321003f91197ba52e9bcb89e99bc4d2',
+    licence: 'no licence file; data ECML CC BY 4.0',
+    note: 'partial trips (cut part-way), kept as real driven paths',
+  },
 };
 
 function countBy(keys: string[]): Record<string, number> {
@@ -219,7 +273,9 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const { network, report: osm } = importOsm(responses, { box: PORTO_BOX });
-  log(`OSM: ${responses.length} responses, ${osm.waysRead} ways, ${osm.drivableWays} drivable → ${osm.roads} roads, ${osm.rels} rels (dropped ${osm.roadsDropped} outside the largest SCC)`);
+  log(
+    `OSM: ${responses.length} responses, ${osm.waysRead} ways, ${osm.drivableWays} drivable → ${osm.roads} roads, ${osm.rels} rels (dropped ${osm.roadsDropped} outside the largest SCC)`,
+  );
 
   // 2. GPS traces: gps/ first, then the extra sources (gps-extra/), deduplicated across all of them.
   const gpsDir = join(src, 'gps');
@@ -235,7 +291,9 @@ export async function run(args: string[]): Promise<number> {
   const gps = mergeGpsResults(parsedFiles);
   const dedupe = dedupeTraces(gps.traces);
   const inside = dedupe.kept.filter((t) => t.points.every((q) => inBox(q, PORTO_BOX)));
-  log(`GPS: ${gps.rows} rows, ${gps.traces.length} traces, ${dedupe.dropped.length} duplicates across sources, ${inside.length} distinct fully inside the box`);
+  log(
+    `GPS: ${gps.rows} rows, ${gps.traces.length} traces, ${dedupe.dropped.length} duplicates across sources, ${inside.length} distinct fully inside the box`,
+  );
 
   // 3. Map matching.
   const matched = matchTraces(network, inside, { minRoads });
@@ -269,7 +327,9 @@ export async function run(args: string[]): Promise<number> {
       leakage: leak.report,
       matchSeconds: r2((performance.now() - tr) / 1000),
     };
-    log(`routes: ${recovery.routesMatched}/${recovery.routesIn} matched → ${matchedRoutes.length} pieces; leakage drops ${leak.report.droppedOdPair} OD + ${leak.report.droppedNearCopy} near copies (the one-sided rule would drop ${leak.report.oneSidedOverlap}); ${routes.length} kept (${corpus.matchSeconds}s)`);
+    log(
+      `routes: ${recovery.routesMatched}/${recovery.routesIn} matched → ${matchedRoutes.length} pieces; leakage drops ${leak.report.droppedOdPair} OD + ${leak.report.droppedNearCopy} near copies (the one-sided rule would drop ${leak.report.oneSidedOverlap}); ${routes.length} kept (${corpus.matchSeconds}s)`,
+    );
   }
 
   // 6. Output.
@@ -344,7 +404,11 @@ Source: ucdrubinet/MobilityGPT \`TS-TrajGen_Porto.txt\` (commit 0d368dd775ee1eed
 map-matched by the TS-TrajGen / LibCity authors onto the LibCity Porto network), decoded to polylines with
 dbxminer/sigspatial2025 \`porto_roads.csv\` (commit c2e306a807f76ca057f37f0432f368ebe2b7a51d; OSM, ODbL). No timestamps.
 
-- Read: ${n(c.rows)} routes; skipped ${Object.entries(c.skipped).map(([k, x]) => `${k}: ${n(x)}`).join('; ') || 'none'}.
+- Read: ${n(c.rows)} routes; skipped ${
+    Object.entries(c.skipped)
+      .map(([k, x]) => `${k}: ${n(x)}`)
+      .join('; ') || 'none'
+  }.
 - Re-matched onto this network: each polyline resampled every ${c.options.stepM} m, HMM with σ = ${c.options.sigmaM} m, radius ${c.options.radiusM} m,
   at most ${c.options.maxCandidates} candidates, detours ≤ ${c.options.maxDetourM} m, synthetic constant-speed times (so only distances matter).
 - Recovery: ${n(v.routesMatched)} of ${n(v.routesIn)} routes matched, ${n(v.routesWhole)} (${pct(v.routesWhole / Math.max(1, v.routesIn))}) as one piece; the others break where
@@ -366,7 +430,11 @@ function dataCard(r: BuildReport): string {
   const m = r.matching;
   const c = m.counters;
   const kv = (o: Record<string, number>): string =>
-    Object.keys(o).length === 0 ? 'none' : Object.entries(o).map(([k, v]) => `${k}: ${n(v)}`).join('; ');
+    Object.keys(o).length === 0
+      ? 'none'
+      : Object.entries(o)
+          .map(([k, v]) => `${k}: ${n(v)}`)
+          .join('; ');
   return `# Porto — embedded default dataset
 
 Built by \`npm run data:build\` (\`src/cli/dataBuild.ts\`) from the raw inputs in \`../shared/data/porto/\`.

@@ -23,7 +23,9 @@ export async function run(args: string[]): Promise<number> {
   const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(f, 'utf8')) as unknown;
   try {
     const regimes = [];
-    for (const part of flagString(p, 'regimes').split(';').filter((s) => s.trim())) {
+    for (const part of flagString(p, 'regimes')
+      .split(';')
+      .filter((s) => s.trim())) {
       const eq = part.lastIndexOf('=');
       if (eq <= 0) throw new Error(`"${part}": expected <label>=<dir>`);
       const label = part.slice(0, eq).trim();
@@ -36,10 +38,17 @@ export async function run(args: string[]): Promise<number> {
       const reportFile = join(dir, 'paired-report.json');
       regimes.push(regimeSummary(label, steps, existsSync(reportFile) ? await read(reportFile) : null, lower));
     }
-    const summary: DistillationSummary = { schema: DISTILLATION_SCHEMA, created: new Date().toISOString(), command: commandLine('eval distillation-summary', args), regimes };
+    const summary: DistillationSummary = {
+      schema: DISTILLATION_SCHEMA,
+      created: new Date().toISOString(),
+      command: commandLine('eval distillation-summary', args),
+      regimes,
+    };
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(summary, null, 2) + '\n');
-    console.log(`wrote ${out}: ${regimes.map((r) => `${r.label} (${r.trainingSeeds.length} seeds, steps ${Object.keys(r.steps).join('+')}${Object.keys(r.generation).length ? ', generation' : ''})`).join('; ')}`);
+    console.log(
+      `wrote ${out}: ${regimes.map((r) => `${r.label} (${r.trainingSeeds.length} seeds, steps ${Object.keys(r.steps).join('+')}${Object.keys(r.generation).length ? ', generation' : ''})`).join('; ')}`,
+    );
     return 0;
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);

@@ -75,7 +75,13 @@ export async function run(args: string[]): Promise<number> {
       try {
         const { ids, lp } = await s.score(split);
         const sum = summariseSteps(tripStepStats(ids, lp, s.roadCell), 0);
-        rows.push({ seed: meta.seed, checkpoint: repoPath(path), decisionNll: sum.decisionNll, decisionAcc: sum.decisionAcc, decisionSteps: sum.decisionSteps });
+        rows.push({
+          seed: meta.seed,
+          checkpoint: repoPath(path),
+          decisionNll: sum.decisionNll,
+          decisionAcc: sum.decisionAcc,
+          decisionSteps: sum.decisionSteps,
+        });
         hyper.push(meta.hyper);
       } finally {
         s.dispose();
@@ -86,7 +92,10 @@ export async function run(args: string[]): Promise<number> {
   try {
     const v = await score(vanilla);
     const d = await score(distilled);
-    const order = pairBySeed(v.rows.map((r) => r.seed), d.rows.map((r) => r.seed));
+    const order = pairBySeed(
+      v.rows.map((r) => r.seed),
+      d.rows.map((r) => r.seed),
+    );
     const seeds = order.map(([a]) => v.rows[a].seed);
     const pairs = order.map(([a, b]) => [v.rows[a], d.rows[b]] as const);
     const effect = (k: 'decisionNll' | 'decisionAcc', lowerIsBetter: boolean) => {
@@ -103,7 +112,15 @@ export async function run(args: string[]): Promise<number> {
         label: typeof p.flags.label === 'string' ? p.flags.label : null,
         split,
         trainingSeeds: seeds,
-        recipe: { lambda: h.lambda, tau: h.tau, window: h.window, trainFrac: h.trainFrac ?? 1, epochs: h.epochs, patience: h.patience ?? 0, maxLen: h.maxLen },
+        recipe: {
+          lambda: h.lambda,
+          tau: h.tau,
+          window: h.window,
+          trainFrac: h.trainFrac ?? 1,
+          epochs: h.epochs,
+          patience: h.patience ?? 0,
+          maxLen: h.maxLen,
+        },
         vanilla: v.rows,
         distilled: pairs.map(([, b]) => b),
         effects,

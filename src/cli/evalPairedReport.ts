@@ -52,14 +52,20 @@ export async function run(args: string[]): Promise<number> {
   try {
     const v: typeof loaded = [];
     const d: typeof loaded = [];
-    for (const [paths, arm] of [[vanilla, v], [distilled, d]] as const) {
+    for (const [paths, arm] of [
+      [vanilla, v],
+      [distilled, d],
+    ] as const) {
       for (const f of paths) {
         const x = await load(f);
         loaded.push(x);
         arm.push(x);
       }
     }
-    const order = pairBySeed(v.map((x) => x.seed), d.map((x) => x.seed));
+    const order = pairBySeed(
+      v.map((x) => x.seed),
+      d.map((x) => x.seed),
+    );
     let last = 0;
     const rep = await runPairedProtocol({
       dataset,
@@ -74,7 +80,13 @@ export async function run(args: string[]): Promise<number> {
       bootstrap: flagNumber(p, 'bootstrap', 2000),
       oracleResamples: flagNumber(p, 'oracle', 50),
       createdWith: commandLine('eval paired-report', args),
-      machine: { backend: backend.name, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${arch()}`, node: nodeVersion },
+      machine: {
+        backend: backend.name,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        platform: `${platform()} ${arch()}`,
+        node: nodeVersion,
+      },
       onProgress: (pr) => {
         const now = performance.now();
         if (now - last > 5000) {

@@ -31,7 +31,12 @@ const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/port
 type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
 
 /** The scorer of a checkpoint, and its ψ (the student's: the grid's centroid cells). */
-export function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, window: number): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
+export function scorerFor(
+  bytes: Uint8Array,
+  ds: Dataset,
+  derived: Derived,
+  window: number,
+): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
   const ck = decodeCheckpoint(bytes);
   const kind = ck.kind;
   if (kind === 'teacher') {
@@ -53,7 +58,10 @@ export function scorerFor(bytes: Uint8Array, ds: Dataset, derived: Derived, wind
     roadCell: derived.grid.roadCell,
     score: async (split) => {
       const trips = ds.splits[split];
-      return { ids: trips.map((t) => t.id), lp: await studentStepLogProbs(loaded.student, loaded.ctx, prepareWholeTrips(loaded.ctx, trips)) };
+      return {
+        ids: trips.map((t) => t.id),
+        lp: await studentStepLogProbs(loaded.student, loaded.ctx, prepareWholeTrips(loaded.ctx, trips)),
+      };
     },
     dispose: () => loaded.dispose(),
   };
@@ -113,13 +121,25 @@ export async function run(args: string[]): Promise<number> {
         out.gate = {
           teacher: repoPath(teacherPath),
           window: windowLabel,
-          ...teacherGate({ ids: val.ids, student: val.lp, teacher: valT.lp }, { ids, student: lp, teacher: testT.lp }, teacher.roadCell, undefined, resamples),
+          ...teacherGate(
+            { ids: val.ids, student: val.lp, teacher: valT.lp },
+            { ids, student: lp, teacher: testT.lp },
+            teacher.roadCell,
+            undefined,
+            resamples,
+          ),
         };
       } finally {
         teacher.dispose();
       }
     }
-    if (p.flags['per-trip']) out.perTrip = per.map((t) => ({ tripId: t.tripId, decisionSteps: t.decisionSteps, decisionNllSum: t.decisionNllSum, decisionCorrect: t.decisionCorrect }));
+    if (p.flags['per-trip'])
+      out.perTrip = per.map((t) => ({
+        tripId: t.tripId,
+        decisionSteps: t.decisionSteps,
+        decisionNllSum: t.decisionNllSum,
+        decisionCorrect: t.decisionCorrect,
+      }));
     out.seconds = (performance.now() - t0) / 1000;
     out.command = commandLine('eval steps', args);
     const res = rounded(out);

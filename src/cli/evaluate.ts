@@ -52,7 +52,10 @@ async function evalGenerated(args: string[]): Promise<number> {
   const outside = gen.find((t) => t.roads.some((r) => r >= nRoads));
   if (outside) throw new Error(`${csv}: trip ${outside.id} uses a road id ≥ ${nRoads}; was it generated on another network?`);
   const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
-  const report = evaluateTrips(real, gen.map((t) => generatedToEvalTrip(t, centroid)));
+  const report = evaluateTrips(
+    real,
+    gen.map((t) => generatedToEvalTrip(t, centroid)),
+  );
   if (p.flags.json !== undefined) {
     console.log(JSON.stringify({ dataset: ds.name, split, generated: csv, ...report }));
   } else {
@@ -122,7 +125,13 @@ async function report(args: string[]): Promise<number> {
     const checkpoints = Object.fromEntries(
       loaded.map((l) => [
         l.name,
-        { file: repoPath(l.file), created: l.m.checkpoint.created, epoch: l.m.checkpoint.training.epoch, hyper: l.m.checkpoint.hyper, config: l.m.checkpoint.config },
+        {
+          file: repoPath(l.file),
+          created: l.m.checkpoint.created,
+          epoch: l.m.checkpoint.training.epoch,
+          hyper: l.m.checkpoint.hyper,
+          config: l.m.checkpoint.config,
+        },
       ]),
     );
     const { routes, ...body } = rep;
@@ -132,7 +141,9 @@ async function report(args: string[]): Promise<number> {
     const routesJson = fitRoutes(roundReport(routes, 4), ROUTES_BUDGET_BYTES);
     await writeFile(routesOut, routesJson.json + '\n');
     printHeadline(rep.models);
-    console.log(`\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routesJson.kept} OD route samples${routesJson.kept < routes.length ? `, cut from ${routes.length} to stay under ${ROUTES_BUDGET_BYTES / 1000} kB` : ''})`);
+    console.log(
+      `\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routesJson.kept} OD route samples${routesJson.kept < routes.length ? `, cut from ${routes.length} to stay under ${ROUTES_BUDGET_BYTES / 1000} kB` : ''})`,
+    );
   } finally {
     for (const l of loaded) l.m.dispose();
   }

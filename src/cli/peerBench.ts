@@ -96,15 +96,31 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
   if (!python) throw new Error('--peer needs python3 with torch and numpy: run bench/peer/install.sh (Debian python3-torch)');
   o.log('peer: exporting weights and inputs');
   const ex = await buildPeerExport({
-    dataset: o.dataset, derived: o.derived, checkpointBytes: o.checkpointBytes, checkpointName: o.checkpointName,
-    trainBatch: o.trainBatch, genBatch: o.genBatch, searchOds: 4,
+    dataset: o.dataset,
+    derived: o.derived,
+    checkpointBytes: o.checkpointBytes,
+    checkpointName: o.checkpointName,
+    trainBatch: o.trainBatch,
+    genBatch: o.genBatch,
+    searchOds: 4,
   });
   const dir = await writePeerExport(ex);
   const peer = new PeerProcess(python, dir, o.threads);
   const { trainTrips, genBatch, config, maxLen } = ex.inputs;
   const trainer = new StudentTrainer({
-    network: o.dataset.network, derived: o.derived, train: trainTrips, studentConfig: { ...config, freezeEncoders: false },
-    options: { mode: 'vanilla', batchSize: trainTrips.length, microBatch: trainTrips.length, maxLen, epochs: 1_000_000, seed: 42, ...TRAINING_LEVERS_ON },
+    network: o.dataset.network,
+    derived: o.derived,
+    train: trainTrips,
+    studentConfig: { ...config, freezeEncoders: false },
+    options: {
+      mode: 'vanilla',
+      batchSize: trainTrips.length,
+      microBatch: trainTrips.length,
+      maxLen,
+      epochs: 1_000_000,
+      seed: 42,
+      ...TRAINING_LEVERS_ON,
+    },
   });
   const { checkpoint: ck, model: scorer } = loadStudent(o.checkpointBytes, o.derived);
   try {
@@ -132,7 +148,12 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
     await peer.ask('train');
     await oursGen();
     await peer.ask('gen');
-    const t: Record<'oursTrain' | 'peerTrain' | 'oursGen' | 'peerGen', number[]> = { oursTrain: [], peerTrain: [], oursGen: [], peerGen: [] };
+    const t: Record<'oursTrain' | 'peerTrain' | 'oursGen' | 'peerGen', number[]> = {
+      oursTrain: [],
+      peerTrain: [],
+      oursGen: [],
+      peerGen: [],
+    };
     for (let r = 0; r < o.rounds; r++) {
       o.log(`peer: round ${r + 1}/${o.rounds}`);
       let t0 = performance.now();
@@ -155,9 +176,29 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
       python,
       torch: info.torch,
       torchThreads: info.threads,
-      check: { lossOurs: ours.total, lossPeer: check.total, lossRelDiff: lossRel, gradNormOurs: ours.gradNorm, gradNormPeer: check.gradNorm, gradNormRelDiff: normRel, genMaxAbsLogProbDiff: check.genMaxAbsLogProbDiff, search: check.search },
-      training: { batch: trainTrips.length, ours: ms(t.oursTrain), peer: ms(t.peerTrain), peerOverOurs: { median: train.median, q1: train.q1, q3: train.q3, n: train.n } },
-      generation: { batch: genBatch.N, prefixLen: 16, ours: ms(t.oursGen), peer: ms(t.peerGen), peerOverOurs: { median: gen.median, q1: gen.q1, q3: gen.q3, n: gen.n } },
+      check: {
+        lossOurs: ours.total,
+        lossPeer: check.total,
+        lossRelDiff: lossRel,
+        gradNormOurs: ours.gradNorm,
+        gradNormPeer: check.gradNorm,
+        gradNormRelDiff: normRel,
+        genMaxAbsLogProbDiff: check.genMaxAbsLogProbDiff,
+        search: check.search,
+      },
+      training: {
+        batch: trainTrips.length,
+        ours: ms(t.oursTrain),
+        peer: ms(t.peerTrain),
+        peerOverOurs: { median: train.median, q1: train.q1, q3: train.q3, n: train.n },
+      },
+      generation: {
+        batch: genBatch.N,
+        prefixLen: 16,
+        ours: ms(t.oursGen),
+        peer: ms(t.peerGen),
+        peerOverOurs: { median: gen.median, q1: gen.q1, q3: gen.q3, n: gen.n },
+      },
     };
   } finally {
     peer.close();

@@ -75,7 +75,9 @@ async function runSimulate(args: string[]): Promise<number> {
   const nZones = flagNumber(p, 'zones', 300);
   const log = (s: string): void => console.error(s);
   const ds = await loadDataset(src);
-  log(`simulating ${n.toLocaleString('en-US')} trips on ${ds.name} (${ds.network.roads.length} roads, seed ${seed}) — SIMULATED trips, real network`);
+  log(
+    `simulating ${n.toLocaleString('en-US')} trips on ${ds.name} (${ds.network.roads.length} roads, seed ${seed}) — SIMULATED trips, real network`,
+  );
   const sim = simulate(ds, n, seed, share, nZones, log);
   log(`  ${Math.round(sim.info.tripsPerSec)} trips/s, ${(sim.info.ms / 1000).toFixed(1)} s`);
   await mkdir(outDir, { recursive: true });
@@ -199,7 +201,10 @@ async function runTimings(args: string[]): Promise<number> {
     const tIdx = performance.now();
     const steps = new Int32Array(train.length);
     for (let i = 0; i < train.length; i++) steps[i] = Math.min(train[i].roads.length, ctx.maxLen + 1) - 1;
-    const order = shuffleInPlace(Array.from({ length: train.length }, (_, i) => i), makeRng(seed));
+    const order = shuffleInPlace(
+      Array.from({ length: train.length }, (_, i) => i),
+      makeRng(seed),
+    );
     const bs = 256;
     const batches: number[][] = [];
     for (let i = 0; i < order.length; i += bs) batches.push(order.slice(i, i + bs));

@@ -70,9 +70,17 @@ export async function run(args: string[]): Promise<number> {
   const t0 = Date.now();
   const ds = await loadDataset(datasetDir);
   const derived = buildDerived(ds);
-  log(`dataset ${ds.name}: ${ds.network.roads.length} roads, ${ds.splits.train.length}/${ds.splits.val.length} train/val trips, fingerprint ${derived.fingerprint}; derived in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend ${backend.name}`);
+  log(
+    `dataset ${ds.name}: ${ds.network.roads.length} roads, ${ds.splits.train.length}/${ds.splits.val.length} train/val trips, fingerprint ${derived.fingerprint}; derived in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend ${backend.name}`,
+  );
   await mkdir(dirname(out), { recursive: true });
-  const env = { backend: backend.name, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', tfjs: tf.version.tfjs };
+  const env = {
+    backend: backend.name,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+    tfjs: tf.version.tfjs,
+  };
   return what === 'teacher' ? trainTeacher(p, ds, derived, out, env, log) : trainStudent(p, ds, derived, out, env, log);
 }
 
@@ -82,7 +90,14 @@ function logPath(ckpt: string): string {
   return ckpt.replace(/\.(ckpt|safetensors)$/, '') + '.log.json';
 }
 
-async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
+async function trainTeacher(
+  p: ParsedArgs,
+  ds: Dataset,
+  derived: Derived,
+  out: string,
+  env: Env,
+  log: (s: string) => void,
+): Promise<number> {
   const grid = derived.grid;
   const cfg: TeacherConfig = {
     ...defaultTeacherConfig(grid.vocabSize, flagNumber(p, 'block', 256)),
@@ -130,16 +145,22 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
       log(`resumed from ${partial}: epoch ${trainer.currentEpoch}, step ${ck.training.step}`);
     }
   }
-  log(`teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`);
+  log(
+    `teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`,
+  );
   const start = Date.now();
   while (!trainer.done) {
     const m = await trainer.step();
     if (m.epochEnd) {
       const e = m.epochEnd;
-      log(`epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`);
-      if (!trainer.done) await writeFile(partial, encodeCheckpoint(await trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
+      log(
+        `epoch ${e.epoch + 1}/${train.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, val perplexity ${e.valPerplexity.toFixed(2)} (${e.seconds.toFixed(1)} s)`,
+      );
+      if (!trainer.done)
+        await writeFile(partial, encodeCheckpoint(await trainer.toCheckpoint(derived.fingerprint, { seed, dataset: ds.name })));
       // The best weights so far also go to <out> at once: a stopped run leaves a usable teacher.
-      if (trainer.bestEpoch === e.epoch) await writeFile(out, encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
+      if (trainer.bestEpoch === e.epoch)
+        await writeFile(out, encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name)));
     }
   }
   if (trainer.status === 'diverged') console.error(`training stopped: ${trainer.message}`);
@@ -147,7 +168,11 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   const wall = (Date.now() - start) / 1000;
   // A resumed trainer holds the best weights only from epochs it ran itself; earlier best weights
   // are in <out>, written when that epoch ended.
-  if (trainer.bestEpoch < resumedAt) loadIntoVariables(model.variables, readCheckpoint(new Uint8Array(await readFile(out)), { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint }).weights);
+  if (trainer.bestEpoch < resumedAt)
+    loadIntoVariables(
+      model.variables,
+      readCheckpoint(new Uint8Array(await readFile(out)), { kind: 'teacher', config: cfg, fingerprint: derived.fingerprint }).weights,
+    );
   else trainer.restoreBest();
   const best = trainer.history[trainer.bestEpoch];
   const bytes = encodeCheckpoint(await bestTeacherCheckpoint(trainer, derived.fingerprint, seed, ds.name));
@@ -174,14 +199,21 @@ async function trainTeacher(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
   };
   await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
   await rm(partial, { force: true });
-  log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB), best epoch ${trainer.bestEpoch + 1} (val perplexity ${best?.valPerplexity.toFixed(2)}), ${wall.toFixed(0)} s`);
+  log(
+    `wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB), best epoch ${trainer.bestEpoch + 1} (val perplexity ${best?.valPerplexity.toFixed(2)}), ${wall.toFixed(0)} s`,
+  );
   trainer.dispose();
   model.dispose();
   return trainer.status === 'diverged' ? 1 : 0;
 }
 
 /** The model's current weights without optimiser moments (3× smaller), as shipped. */
-function bestTeacherCheckpoint(trainer: TeacherTrainer, fingerprint: string, seed: number, dataset: string): ReturnType<TeacherTrainer['toCheckpoint']> {
+function bestTeacherCheckpoint(
+  trainer: TeacherTrainer,
+  fingerprint: string,
+  seed: number,
+  dataset: string,
+): ReturnType<TeacherTrainer['toCheckpoint']> {
   return trainer.toCheckpoint(fingerprint, { seed, dataset }, { optimizer: false });
 }
 
@@ -211,7 +243,14 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
   });
 }
 
-async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: string, env: Env, log: (s: string) => void): Promise<number> {
+async function trainStudent(
+  p: ParsedArgs,
+  ds: Dataset,
+  derived: Derived,
+  out: string,
+  env: Env,
+  log: (s: string) => void,
+): Promise<number> {
   const hyper = hyperFromFlags(p);
   let teacher: TeacherModel | undefined;
   let teacherPath: string | null = null;
@@ -222,7 +261,12 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     const loaded = loadStudentScorer(new Uint8Array(await readFile(teacherPath)), ds.network, derived);
     try {
       const traineeCtx = batchContext(ds.network, derived, { maxLen: hyper.maxLen });
-      candidateTeacher = await studentCandidateTeacher(loaded.student, loaded.ctx, traineeCtx, nestedSubset(ds.splits.train, hyper.trainFrac, hyper.seed));
+      candidateTeacher = await studentCandidateTeacher(
+        loaded.student,
+        loaded.ctx,
+        traineeCtx,
+        nestedSubset(ds.splits.train, hyper.trainFrac, hyper.seed),
+      );
     } finally {
       loaded.dispose();
     }
@@ -245,10 +289,14 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     yieldFn: () => Promise.resolve(),
     events: {
       metrics: (m) =>
-        log(`  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`),
+        log(
+          `  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`,
+        ),
       epoch: (r) => {
         epochs.push({ ...r, wallSeconds: (Date.now() - start) / 1000 });
-        log(`epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, ${r.seconds.toFixed(1)} s`);
+        log(
+          `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
+        );
       },
       state: (s, reason) => {
         if (reason) log(`state ${s}: ${reason}`);
@@ -256,7 +304,9 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     },
   });
   const model = session.student;
-  log(`student (${hyper.size}): ${model.paramCount()} parameters; mode ${hyper.mode}; ${session.trainer.trainTripCount} trips, ${session.trainer.stepsInEpoch} steps/epoch × ${hyper.epochs}`);
+  log(
+    `student (${hyper.size}): ${model.paramCount()} parameters; mode ${hyper.mode}; ${session.trainer.trainTripCount} trips, ${session.trainer.stepsInEpoch} steps/epoch × ${hyper.epochs}`,
+  );
   if (teacher) {
     // Teacher outputs are fixed: fill the cache up front so epoch times measure training only.
     const tp = Date.now();
@@ -302,7 +352,9 @@ async function trainStudent(p: ParsedArgs, ds: Dataset, derived: Derived, out: s
     created: new Date().toISOString(),
   };
   await writeFile(logPath(out), JSON.stringify(record, null, 2) + '\n');
-  log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB): best epoch ${t.bestEpoch + 1}, val acc ${best?.valAcc?.toFixed(4)} vs chance ${best?.valChanceAcc?.toFixed(4)}; ${wall.toFixed(0)} s`);
+  log(
+    `wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB): best epoch ${t.bestEpoch + 1}, val acc ${best?.valAcc?.toFixed(4)} vs chance ${best?.valChanceAcc?.toFixed(4)}; ${wall.toFixed(0)} s`,
+  );
   // Read before dispose(), which moves the session to its own final state.
   const finished = session.state === 'done';
   session.dispose();

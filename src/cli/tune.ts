@@ -108,16 +108,38 @@ export async function run(args: string[]): Promise<number> {
     },
     remove: async (trial) => rm(join(stateDir, `trial-${trial}.safetensors`), { force: true }),
   };
-  const runner = new SessionTrialRunner({ dataset: ds, derived, teacher, base, maxBudget: settings.maxBudget, store, precomputeTeacher: true, log });
-  const env = { backend: backend.name, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', tfjs: tf.version.tfjs };
+  const runner = new SessionTrialRunner({
+    dataset: ds,
+    derived,
+    teacher,
+    base,
+    maxBudget: settings.maxBudget,
+    store,
+    precomputeTeacher: true,
+    log,
+  });
+  const env = {
+    backend: backend.name,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+    tfjs: tf.version.tfjs,
+  };
   const report = (summaries: TrialSummary[]) => ({
     schema: SCHEMA,
     command: commandLine('tune', args),
     created: new Date().toISOString(),
     complete: summaries.length >= trials && summaries.every((s) => s.done),
-    dataset: { name: ds.name, dir: repoPath(datasetDir), fingerprint: derived.fingerprint, trainTrips: ds.splits.train.length, valTrips: ds.splits.val.length },
+    dataset: {
+      name: ds.name,
+      dir: repoPath(datasetDir),
+      fingerprint: derived.fingerprint,
+      trainTrips: ds.splits.train.length,
+      valTrips: ds.splits.val.length,
+    },
     teacher: { file: repoPath(teacherPath), created: teacherCk.created, config: teacherCk.config },
-    objective: 'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
+    objective:
+      'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
     sampler: 'CMA-ES, own implementation (src/lib/tune/cmaes.ts) over the unit cube (log10 λ, τ, w index)',
     pruner: 'successive halving, asynchronous (ASHA), own implementation (src/lib/tune/successiveHalving.ts); trial 0 is never pruned',
     space: { lambda: { range: LAMBDA_RANGE, scale: 'log' }, tau: { range: TAU_RANGE }, window: WINDOWS.map(windowToJson) },
@@ -134,12 +156,16 @@ export async function run(args: string[]): Promise<number> {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(report(summaries), null, 2) + '\n');
   };
-  log(`tune: ${trials} trials on ${ds.name} (${ds.splits.train.length} train trips × ${base.trainFrac}), rungs ${rungBudgets(settings).join(', ')} epochs, teacher ${basename(teacherPath)}; log ${logPath}${entries.length ? ` (resuming: ${entries.length} entries)` : ''}`);
+  log(
+    `tune: ${trials} trials on ${ds.name} (${ds.splits.train.length} train trips × ${base.trainFrac}), rungs ${rungBudgets(settings).join(', ')} epochs, teacher ${basename(teacherPath)}; log ${logPath}${entries.length ? ` (resuming: ${entries.length} entries)` : ''}`,
+  );
   let final: TrialSummary[];
   try {
     final = await search.run(trials, runner, {
       onTrial: async (s) => {
-        log(`trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → val decision NLL ${s.valNllDecision?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`);
+        log(
+          `trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → val decision NLL ${s.valNllDecision?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`,
+        );
         await writeReport(search.summaries());
       },
     });
@@ -150,7 +176,9 @@ export async function run(args: string[]): Promise<number> {
   await writeReport(final);
   const r = report(final);
   if (p.flags.json === true) console.log(JSON.stringify(r));
-  log(`wrote ${out}; best: ${r.best ? `trial ${r.best.trial} (λ ${r.best.lambda.toPrecision(3)}, τ ${r.best.tau?.toFixed(2) ?? '–'}, w ${r.best.window ?? '–'}) val decision NLL ${r.best.valNllDecision?.toFixed(4)}` : 'none yet'}`);
+  log(
+    `wrote ${out}; best: ${r.best ? `trial ${r.best.trial} (λ ${r.best.lambda.toPrecision(3)}, τ ${r.best.tau?.toFixed(2) ?? '–'}, w ${r.best.window ?? '–'}) val decision NLL ${r.best.valNllDecision?.toFixed(4)}` : 'none yet'}`,
+  );
   return 0;
 }
 

@@ -10,8 +10,7 @@ const DEG = Math.PI / 180;
 export function haversineKm(a: LonLat, b: LonLat): number {
   const dLat = (b[1] - a[1]) * DEG;
   const dLon = (b[0] - a[0]) * DEG;
-  const s =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * DEG) * Math.cos(b[1] * DEG) * Math.sin(dLon / 2) ** 2;
+  const s = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * DEG) * Math.cos(b[1] * DEG) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 
@@ -37,8 +36,8 @@ export function polylineCentroid(coords: LonLat[]): LonLat {
     const b = coords[i];
     const l = haversineM(a, b);
     w += l;
-    x += l * (a[0] + b[0]) / 2;
-    y += l * (a[1] + b[1]) / 2;
+    x += (l * (a[0] + b[0])) / 2;
+    y += (l * (a[1] + b[1])) / 2;
   }
   if (w === 0) return [coords[0][0], coords[0][1]];
   return [x / w, y / w];

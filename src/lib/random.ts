@@ -50,7 +50,10 @@ export function normalArray(rng: () => number, n: number, std: number): Float32A
  */
 export function nestedSubset<T>(items: readonly T[], frac: number, seed: number): T[] {
   if (frac >= 1) return items.slice();
-  const order = shuffleInPlace(items.map((_, i) => i), makeRng((seed * 2_654_435_761 + 17) >>> 0));
+  const order = shuffleInPlace(
+    items.map((_, i) => i),
+    makeRng((seed * 2_654_435_761 + 17) >>> 0),
+  );
   const kept = order.slice(0, Math.max(1, Math.ceil(frac * items.length))).sort((a, b) => a - b);
   return kept.map((i) => items[i]);
 }

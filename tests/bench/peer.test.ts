@@ -12,7 +12,8 @@ import { buildPeerExport } from '../../src/lib/bench/peerExport';
 import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../src/cli/peerBench';
 
 const python = findTorchPython();
-if (!python) console.warn('SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run bench/peer/install.sh, or set PEER_PYTHON)');
+if (!python)
+  console.warn('SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run bench/peer/install.sh, or set PEER_PYTHON)');
 
 describe.skipIf(!python)('PyTorch peer', () => {
   beforeAll(async () => {
@@ -23,15 +24,25 @@ describe.skipIf(!python)('PyTorch peer', () => {
     const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
     const ckPath = 'public/checkpoints/porto/vanilla.safetensors';
     const ex = await buildPeerExport({
-      dataset, derived, checkpointBytes: new Uint8Array(await readFile(ckPath)), checkpointName: ckPath,
-      trainBatch: 8, genBatch: 16, searchOds: 4, maxSteps: 40,
+      dataset,
+      derived,
+      checkpointBytes: new Uint8Array(await readFile(ckPath)),
+      checkpointName: ckPath,
+      trainBatch: 8,
+      genBatch: 16,
+      searchOds: 4,
+      maxSteps: 40,
     });
     const dir = await writePeerExport(ex);
     try {
       const r = spawnSync(python as string, [PEER_SCRIPT, dir, 'check'], { encoding: 'utf8', maxBuffer: 1 << 24 });
       expect(r.status, r.stderr).toBe(0);
       const c = JSON.parse(r.stdout.trim().split('\n').pop() as string) as {
-        total: number; ce: number; time: number; gradNorm: number; genMaxAbsLogProbDiff: number;
+        total: number;
+        ce: number;
+        time: number;
+        gradNorm: number;
+        genMaxAbsLogProbDiff: number;
         ours: { total: number; ce: number; time: number; gradNorm: number };
         search: { agree: boolean; steps: number; reached: number; ods: number };
       };

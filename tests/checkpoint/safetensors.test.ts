@@ -38,12 +38,11 @@ describe('shipped safetensors checkpoints', () => {
     const model = new TeacherModel(cfg, 0);
     loadIntoVariables(model.variables, ck.weights);
     const tokens = [cfg.vocabSize - 1, 100, 101, 101, 250, 3000];
-    const py = python(
-      'from read_checkpoint import main; main(sys.argv)',
-      file,
-      '--logits',
-      tokens.join(','),
-    ) as { metadata: { kind: string; config: TeacherConfig; fingerprint: string }; tensors: Record<string, number[]>; lastLogits: number[] };
+    const py = python('from read_checkpoint import main; main(sys.argv)', file, '--logits', tokens.join(',')) as {
+      metadata: { kind: string; config: TeacherConfig; fingerprint: string };
+      tensors: Record<string, number[]>;
+      lastLogits: number[];
+    };
     expect(py.metadata.kind).toBe('teacher');
     expect(py.metadata.config).toEqual(cfg);
     expect(py.metadata.fingerprint).toBe(ck.fingerprint);
@@ -53,7 +52,12 @@ describe('shipped safetensors checkpoints', () => {
     expect(py.tensors['transformer.h.1.mlp.c_proj.weight']).toEqual([D, 4 * D]);
     expect(Object.keys(py.tensors).every((n) => n.startsWith('transformer.'))).toBe(true);
 
-    const tf32 = tf.tidy(() => model.logits(tf.tensor2d([tokens], [1, tokens.length], 'int32')).slice([0, tokens.length - 1, 0], [1, 1, cfg.vocabSize]).reshape([cfg.vocabSize]));
+    const tf32 = tf.tidy(() =>
+      model
+        .logits(tf.tensor2d([tokens], [1, tokens.length], 'int32'))
+        .slice([0, tokens.length - 1, 0], [1, 1, cfg.vocabSize])
+        .reshape([cfg.vocabSize]),
+    );
     const ours = tf32.dataSync();
     tf32.dispose();
     expect(py.lastLogits.length).toBe(cfg.vocabSize);
@@ -102,7 +106,10 @@ describe('shipped safetensors checkpoints', () => {
     expect(py.rows['trajectory_encoder.transformer.h.0.attn.c_attn.bias'][0]).toBeCloseTo(bias.data[3], 6);
     const emb = ck.weights['student/road/id/table'];
     expect(py.shapes['road_network_encoder.road_id_emb.weight']).toEqual(emb.shape);
-    for (const [n, ours] of [['navigator.q_proj.weight', q], ['road_network_encoder.road_id_emb.weight', emb]] as const) {
+    for (const [n, ours] of [
+      ['navigator.q_proj.weight', q],
+      ['road_network_encoder.road_id_emb.weight', emb],
+    ] as const) {
       const s = tf.tidy(() => tf.sum(tf.tensor(ours.data)).dataSync()[0]);
       expect(py.sums[n]).toBeCloseTo(s, 2);
     }
@@ -146,7 +153,15 @@ describe('torch naming table', () => {
       kind: 'student' as const,
       config: { a: 1 },
       fingerprint: 'fp',
-      training: { epoch: 1, step: 5, optimizer: { step: 5, m: { 'student/nav/q/w': w.data.map((x) => x * 10), 'student/extra/w': Float32Array.from([7]) }, v: { 'student/nav/q/w': w.data.map((x) => x * 100) } } },
+      training: {
+        epoch: 1,
+        step: 5,
+        optimizer: {
+          step: 5,
+          m: { 'student/nav/q/w': w.data.map((x) => x * 10), 'student/extra/w': Float32Array.from([7]) },
+          v: { 'student/nav/q/w': w.data.map((x) => x * 100) },
+        },
+      },
       hyper: { lambda: 0.5 },
       created: '2026-01-01T00:00:00.000Z',
       weights: { 'student/nav/q/w': w, 'student/extra/w': { shape: [1], data: Float32Array.from([9]) } },
@@ -188,7 +203,15 @@ describe('safetensors container', () => {
     const extra = new Uint8Array(bytes.length + 4);
     extra.set(bytes);
     expect(() => decodeSafetensors(extra)).toThrow(/no tensor uses/);
-    const ck = encodeCheckpoint({ kind: 'teacher', config: {}, fingerprint: 'f', training: { epoch: 0, step: 0 }, hyper: {}, created: '', weights: { 'teacher/wte': { shape: [1], data: Float32Array.from([1]) } } });
+    const ck = encodeCheckpoint({
+      kind: 'teacher',
+      config: {},
+      fingerprint: 'f',
+      training: { epoch: 0, step: 0 },
+      hyper: {},
+      created: '',
+      weights: { 'teacher/wte': { shape: [1], data: Float32Array.from([1]) } },
+    });
     const corrupt = ck.slice();
     corrupt[corrupt.length - 1] ^= 0xff;
     expect(() => decodeCheckpoint(corrupt)).toThrow(/checksum/);

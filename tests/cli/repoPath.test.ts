@@ -56,7 +56,18 @@ describe('portableArg', () => {
 
   it('leaves arguments that are not paths alone', () => {
     for (const base of [atRoot, inDocs]) {
-      for (const a of ['--label', 'frac 0.1, λ 0.3', 'test', '1e-3', '0.5', '1,2,3', '-1', 'beam', 'training,levers', 'https://example.org/tmp/x']) {
+      for (const a of [
+        '--label',
+        'frac 0.1, λ 0.3',
+        'test',
+        '1e-3',
+        '0.5',
+        '1,2,3',
+        '-1',
+        'beam',
+        'training,levers',
+        'https://example.org/tmp/x',
+      ]) {
         expect(portableArg(a, base)).toBe(a);
       }
     }
@@ -73,12 +84,25 @@ describe('portableArg', () => {
 
 describe('commandLine with paths', () => {
   it('records root-relative paths and still quotes what the shell would split', () => {
-    const args = ['--vanilla', '/build/runs/full/v1.safetensors', '--dataset', '/build/trajdistill/public/data/porto', '--label', 'full data', '--split', 'test'];
+    const args = [
+      '--vanilla',
+      '/build/runs/full/v1.safetensors',
+      '--dataset',
+      '/build/trajdistill/public/data/porto',
+      '--label',
+      'full data',
+      '--split',
+      'test',
+    ];
     expect(commandLine('eval paired-steps', args, atRoot)).toBe(
       "npm run cli -- eval paired-steps --vanilla ../runs/full/v1.safetensors --dataset public/data/porto --label 'full data' --split test",
     );
-    expect(commandLine('eval steps', ['--checkpoint', '../public/checkpoints/porto/vanilla.safetensors', '--out', 'run.json', '--label', "it's"], inDocs)).toBe(
-      "npm run cli -- eval steps --checkpoint public/checkpoints/porto/vanilla.safetensors --out docs/run.json --label 'it'\\''s'",
-    );
+    expect(
+      commandLine(
+        'eval steps',
+        ['--checkpoint', '../public/checkpoints/porto/vanilla.safetensors', '--out', 'run.json', '--label', "it's"],
+        inDocs,
+      ),
+    ).toBe("npm run cli -- eval steps --checkpoint public/checkpoints/porto/vanilla.safetensors --out docs/run.json --label 'it'\\''s'");
   });
 });

@@ -8,7 +8,9 @@ import { haversineM } from '../../src/lib/geo';
 // road network does); road 0 has a middle vertex.
 const joined: PathBundle = {
   count: 3,
-  positions: new Float32Array([-8.61, 41.15, -8.605, 41.15, -8.6, 41.15, /* r1 */ -8.6, 41.15, -8.59, 41.15, /* r2 */ -8.59, 41.15, -8.58, 41.15]),
+  positions: new Float32Array([
+    -8.61, 41.15, -8.605, 41.15, -8.6, 41.15, /* r1 */ -8.6, 41.15, -8.59, 41.15, /* r2 */ -8.59, 41.15, -8.58, 41.15,
+  ]),
   starts: new Uint32Array([0, 3, 5, 7]),
 };
 
@@ -108,7 +110,11 @@ describe('histograms', () => {
 
 describe('identical routes side by side', () => {
   it('offsetPath shifts a path to the right of travel by the given metres', () => {
-    const east: [number, number][] = [[-8.61, 41.15], [-8.6, 41.15], [-8.59, 41.15]];
+    const east: [number, number][] = [
+      [-8.61, 41.15],
+      [-8.6, 41.15],
+      [-8.59, 41.15],
+    ];
     const o = offsetPath(east, 10);
     // Travelling east, right is south: same longitudes, latitudes 10 m lower.
     o.forEach((p, i) => {

@@ -37,7 +37,10 @@ describe('data match', () => {
   it('matches an ECML CSV onto the network and keeps the roadmap bytes', async () => {
     const dir = tmp();
     const poly = JSON.stringify(loopPoints());
-    const far = JSON.stringify([[-8.7, 41.3], [-8.701, 41.301]]);
+    const far = JSON.stringify([
+      [-8.7, 41.3],
+      [-8.701, 41.301],
+    ]);
     const csv = [
       'TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE',
       `T1,1372636858,False,"${poly}"`,
@@ -53,7 +56,9 @@ describe('data match', () => {
     const ds = readHoserDataset(files);
     expect(ds.splits.test).toHaveLength(1);
     expect(ds.splits.test[0].roads).toEqual([0, 1, 2]);
-    expect(logs[0]).toMatch(/^data match: 3 trips read, 1 inside the network, 1 kept .* 2 dropped \(1 not inside the network's area, 1 unreadable \(single point\)\)/);
+    expect(logs[0]).toMatch(
+      /^data match: 3 trips read, 1 inside the network, 1 kept .* 2 dropped \(1 not inside the network's area, 1 unreadable \(single point\)\)/,
+    );
   });
 
   it('exits 1 with file:line: field: reason when no row is readable', async () => {

@@ -35,7 +35,13 @@ const D: LonLat = [-8.599, 41.152];
 const E: LonLat = [-8.61, 41.16];
 const F: LonLat = [-8.611, 41.16];
 const small = makeNet(
-  [[A, B], [B, [-8.5995, 41.1512], C], [B, A], [C, D], [E, F]],
+  [
+    [A, B],
+    [B, [-8.5995, 41.1512], C],
+    [B, A],
+    [C, D],
+    [E, F],
+  ],
   [
     [0, 1],
     [0, 2],
@@ -150,9 +156,15 @@ describe('candidates', () => {
   const O: LonLat = [-8.6, 41.15];
   const coords: LonLat[][] = [[[-8.601, 41.15], O]];
   for (let i = 1; i <= 70; i++) coords.push([O, [-8.6 + i * 0.0005, 41.15 + (i % 2 ? 0.0003 : -0.0003)]]);
-  coords.push([[-8.5, 41.15], [-8.499, 41.15]]);
+  coords.push([
+    [-8.5, 41.15],
+    [-8.499, 41.15],
+  ]);
   const perm = Array.from({ length: 70 }, (_, i) => ((i * 37) % 70) + 1);
-  const net = makeNet(coords, perm.map((d) => [0, d] as [number, number]));
+  const net = makeNet(
+    coords,
+    perm.map((d) => [0, d] as [number, number]),
+  );
   const f = buildRoadFeatures(net);
   it('caps at the k nearest to the destination, keeping file order', () => {
     const c = candidatesFor(net, f, 0, 71, 64);
@@ -178,7 +190,17 @@ describe('candidates', () => {
     expect(metricAngle[1]).toBeCloseTo(0.214, 2);
     expect(metricAngle[0]).toBeCloseTo(0.004, 2);
     // A candidate pointing west is opposite the destination.
-    const west = makeNet([[[-8.601, 41.15], O], [O, [-8.61, 41.15]], [[-8.5, 41.15], [-8.499, 41.15]]], [[0, 1]]);
+    const west = makeNet(
+      [
+        [[-8.601, 41.15], O],
+        [O, [-8.61, 41.15]],
+        [
+          [-8.5, 41.15],
+          [-8.499, 41.15],
+        ],
+      ],
+      [[0, 1]],
+    );
     const fw = buildRoadFeatures(west);
     expect(candidateFeatures(fw, 0, 2, [1]).metricAngle[0]).toBeCloseTo(1, 3);
   });
@@ -235,10 +257,19 @@ describe('zones', () => {
   it('attaches components too small for a zone to the nearest zone, counted as disconnected', () => {
     const base = lattice(8);
     const far: LonLat[][] = [
-      [[-8.66, 41.14], [-8.661, 41.14]],
-      [[-8.7, 41.2], [-8.701, 41.2]],
+      [
+        [-8.66, 41.14],
+        [-8.661, 41.14],
+      ],
+      [
+        [-8.7, 41.2],
+        [-8.701, 41.2],
+      ],
     ];
-    const withCrumbs = makeNet([...base.roads.map((r) => r.coords), ...far], [...base.relOrigin].map((o, e) => [o, base.relDest[e]] as [number, number]));
+    const withCrumbs = makeNet(
+      [...base.roads.map((r) => r.coords), ...far],
+      [...base.relOrigin].map((o, e) => [o, base.relDest[e]] as [number, number]),
+    );
     const gc = buildRoadGraph(withCrumbs, buildRoadFeatures(withCrumbs));
     const zc = partitionZones(withCrumbs, gc, 4, 1);
     expect(zc.nZones).toBe(4);
@@ -247,7 +278,8 @@ describe('zones', () => {
     // The crumb near the lattice's south-west corner joins the zone of the road nearest to it.
     const fc = buildRoadFeatures(withCrumbs);
     let nearest = 0;
-    const d2 = (r: number): number => (fc.centroid[2 * r] - fc.centroid[2 * (n - 2)]) ** 2 + (fc.centroid[2 * r + 1] - fc.centroid[2 * (n - 2) + 1]) ** 2;
+    const d2 = (r: number): number =>
+      (fc.centroid[2 * r] - fc.centroid[2 * (n - 2)]) ** 2 + (fc.centroid[2 * r + 1] - fc.centroid[2 * (n - 2) + 1]) ** 2;
     for (let r = 0; r < base.roads.length; r++) if (d2(r) < d2(nearest)) nearest = r;
     expect(zc.roadZone[n - 2]).toBe(zc.roadZone[nearest]);
     expect(zc.disconnected).toBeGreaterThanOrEqual(1);

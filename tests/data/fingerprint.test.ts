@@ -8,7 +8,10 @@ import type { RoadNetwork } from '../../src/lib/data/types';
 
 function readTiny() {
   const dir = join(__dirname, '..', 'fixtures', 'tiny');
-  return readHoserDataset(readdirSync(dir).map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })), 'tiny');
+  return readHoserDataset(
+    readdirSync(dir).map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })),
+    'tiny',
+  );
 }
 
 function clone(net: RoadNetwork): RoadNetwork {
@@ -44,7 +47,15 @@ describe('networkFingerprint', () => {
     const moved = clone(net);
     moved.roads[3].coords[1][1] += 1e-5;
     const added = clone(net);
-    added.roads.push({ id: 5, coords: [[-8.6, 41.15], [-8.61, 41.15]], highway: 'x', lengthM: 1 });
+    added.roads.push({
+      id: 5,
+      coords: [
+        [-8.6, 41.15],
+        [-8.61, 41.15],
+      ],
+      highway: 'x',
+      lengthM: 1,
+    });
     const relinked = clone(net);
     relinked.relDest[5] = 4;
     const extraLink = clone(net);

@@ -29,7 +29,11 @@ describe('parseGpsCsv', () => {
     expect(r.rows).toBe(8);
     expect(r.traces.map((t) => t.id)).toEqual(['A1', 'A2']);
     const a1 = r.traces[0];
-    expect(a1.points).toEqual([[-8.618643, 41.141412], [-8.618499, 41.141376], [-8.620326, 41.14251]]);
+    expect(a1.points).toEqual([
+      [-8.618643, 41.141412],
+      [-8.618499, 41.141376],
+      [-8.620326, 41.14251],
+    ]);
     expect(a1.times).toEqual([1372636858, 1372636873, 1372636888]);
     expect(a1.missingData).toBe(false);
     expect(r.traces[1].missingData).toBe(true);

@@ -43,7 +43,11 @@ describe('tiny valid dataset', () => {
     expect(Array.from(ds.network.relOrigin)).toEqual([0, 1, 2, 3, 4, 1]);
     expect(Array.from(ds.network.relDest)).toEqual([1, 2, 3, 4, 0, 3]);
     expect(ds.network.out[1]).toEqual([2, 3]);
-    expect(ds.network.roads[4].coords).toEqual([[-8.609, 41.151], [-8.6095, 41.1505], [-8.61, 41.15]]);
+    expect(ds.network.roads[4].coords).toEqual([
+      [-8.609, 41.151],
+      [-8.6095, 41.1505],
+      [-8.61, 41.15],
+    ]);
     expect(ds.network.roads[2].lengthM).toBe(111.2);
     expect(ds.splits.train.map((t) => t.id)).toEqual(['t0', 't1', 't2']);
     expect(ds.splits.train[2]).toEqual({
@@ -175,7 +179,12 @@ const BAD: Record<string, { file: string; line: number; field: string; reason: s
     field: 'coordinates',
     reason: 'required column "coordinates" missing; columns found: geo_id, type, coords, highway, lanes, length, maxspeed',
   },
-  'geo-coords-not-json': { file: 'roadmap.geo', line: 4, field: 'coordinates', reason: 'not valid JSON: "[[-8.608 41.15], [-8.608, 41.151]]"' },
+  'geo-coords-not-json': {
+    file: 'roadmap.geo',
+    line: 4,
+    field: 'coordinates',
+    reason: 'not valid JSON: "[[-8.608 41.15], [-8.608, 41.151]]"',
+  },
   'geo-coords-flat': { file: 'roadmap.geo', line: 3, field: 'coordinates', reason: 'point 0 is not a [lon, lat] pair: "-8.609"' },
   'geo-coords-swapped': {
     file: 'roadmap.geo',
@@ -183,18 +192,38 @@ const BAD: Record<string, { file: string; line: number; field: string; reason: s
     field: 'coordinates',
     reason: 'point 0: latitude 116.39 is outside [-90, 90]; the pair looks swapped: HOSER expects [lon, lat]',
   },
-  'geo-coords-non-finite': { file: 'roadmap.geo', line: 2, field: 'coordinates', reason: 'point 1 is not a pair of finite numbers: "[-8.609, Infinity]"' },
+  'geo-coords-non-finite': {
+    file: 'roadmap.geo',
+    line: 2,
+    field: 'coordinates',
+    reason: 'point 1 is not a pair of finite numbers: "[-8.609, Infinity]"',
+  },
   'geo-coords-one-point': { file: 'roadmap.geo', line: 6, field: 'coordinates', reason: 'a road needs at least 2 points, found 1' },
-  'geo-coords-unquoted': { file: 'roadmap.geo', line: 4, field: '(row)', reason: 'row has 10 fields but the header has 7: is a field that contains commas left unquoted?' },
+  'geo-coords-unquoted': {
+    file: 'roadmap.geo',
+    line: 4,
+    field: '(row)',
+    reason: 'row has 10 fields but the header has 7: is a field that contains commas left unquoted?',
+  },
   'geo-highway-empty': { file: 'roadmap.geo', line: 6, field: 'highway', reason: 'empty or malformed highway ""' },
-  'geo-length-not-number': { file: 'roadmap.geo', line: 4, field: 'length', reason: 'length must be a finite non-negative number of metres, got "111.2m"' },
+  'geo-length-not-number': {
+    file: 'roadmap.geo',
+    line: 4,
+    field: 'length',
+    reason: 'length must be a finite non-negative number of metres, got "111.2m"',
+  },
   'geo-id-not-row-index': {
     file: 'roadmap.geo',
     line: 4,
     field: 'geo_id',
     reason: 'geo_id is "7" but this is data row 2 (0-based): road ids must be the row index, dense from 0',
   },
-  'geo-crlf-bad-coords': { file: 'roadmap.geo', line: 5, field: 'coordinates', reason: 'not valid JSON: "[[-8.608, 41.151], [-8.609, NaN]]"' },
+  'geo-crlf-bad-coords': {
+    file: 'roadmap.geo',
+    line: 5,
+    field: 'coordinates',
+    reason: 'not valid JSON: "[[-8.608, 41.151], [-8.609, NaN]]"',
+  },
   'rel-empty': { file: 'roadmap.rel', line: 1, field: '(file)', reason: 'file is empty' },
   'rel-column-renamed': {
     file: 'roadmap.rel',
@@ -202,11 +231,31 @@ const BAD: Record<string, { file: string; line: number; field: string; reason: s
     field: 'destination_id',
     reason: 'required column "destination_id" missing; columns found: rel_id, type, origin_id, dest_id',
   },
-  'rel-id-out-of-range': { file: 'roadmap.rel', line: 5, field: 'destination_id', reason: 'road 5 is out of range: roadmap.geo has 5 roads (ids 0..4)' },
+  'rel-id-out-of-range': {
+    file: 'roadmap.rel',
+    line: 5,
+    field: 'destination_id',
+    reason: 'road 5 is out of range: roadmap.geo has 5 roads (ids 0..4)',
+  },
   'rel-id-not-integer': { file: 'roadmap.rel', line: 3, field: 'origin_id', reason: '"r1" is not a road id (a non-negative integer)' },
-  'traj-rid-out-of-range': { file: 'train.csv', line: 3, field: 'rid_list', reason: 'index 2: road 40 is out of range: roadmap.geo has 5 roads (ids 0..4)' },
-  'traj-not-connected': { file: 'train.csv', line: 4, field: 'rid_list', reason: 'index 1→2: road 0 → road 2 is not connected in roadmap.rel' },
-  'traj-rid-not-integer': { file: 'val.csv', line: 2, field: 'rid_list', reason: 'index 1: "three" is not a road id (a non-negative integer)' },
+  'traj-rid-out-of-range': {
+    file: 'train.csv',
+    line: 3,
+    field: 'rid_list',
+    reason: 'index 2: road 40 is out of range: roadmap.geo has 5 roads (ids 0..4)',
+  },
+  'traj-not-connected': {
+    file: 'train.csv',
+    line: 4,
+    field: 'rid_list',
+    reason: 'index 1→2: road 0 → road 2 is not connected in roadmap.rel',
+  },
+  'traj-rid-not-integer': {
+    file: 'val.csv',
+    line: 2,
+    field: 'rid_list',
+    reason: 'index 1: "three" is not a road id (a non-negative integer)',
+  },
   'traj-rid-empty': { file: 'test.csv', line: 2, field: 'rid_list', reason: 'rid_list is empty: a trajectory needs at least one road' },
   'traj-time-count': { file: 'train.csv', line: 3, field: 'time_list', reason: 'time_list has 2 timestamps but rid_list has 3 roads' },
   'traj-time-unparseable': { file: 'val.csv', line: 2, field: 'time_list', reason: 'index 1: "yesterday" is not a timestamp' },
@@ -216,12 +265,27 @@ const BAD: Record<string, { file: string; line: number; field: string; reason: s
     field: 'time_list',
     reason: 'index 1: 2013-07-03T17:59:00Z is earlier than index 0 (2013-07-03T18:00:00Z): timestamps must not decrease',
   },
-  'traj-time-impossible-date': { file: 'train.csv', line: 4, field: 'time_list', reason: 'index 1: "2013-02-30T12:00:15Z" is not a timestamp' },
-  'traj-column-renamed': { file: 'train.csv', line: 1, field: 'time_list', reason: 'required column "time_list" missing; columns found: traj_id, rid_list, timestamps' },
+  'traj-time-impossible-date': {
+    file: 'train.csv',
+    line: 4,
+    field: 'time_list',
+    reason: 'index 1: "2013-02-30T12:00:15Z" is not a timestamp',
+  },
+  'traj-column-renamed': {
+    file: 'train.csv',
+    line: 1,
+    field: 'time_list',
+    reason: 'required column "time_list" missing; columns found: traj_id, rid_list, timestamps',
+  },
   // Row t0 has a quoted rid_list spanning two physical lines, so row t1 starts on line 4.
   'traj-multiline-field': { file: 'train.csv', line: 4, field: 'rid_list', reason: 'index 2: road 9 is out of range' },
   'traj-unterminated-quote': { file: 'test.csv', line: 2, field: '(csv)', reason: 'check the quotes on this line' },
-  'routes-not-connected': { file: 'routes.csv', line: 3, field: 'rid_list', reason: 'index 1→2: road 3 → road 0 is not connected in roadmap.rel' },
+  'routes-not-connected': {
+    file: 'routes.csv',
+    line: 3,
+    field: 'rid_list',
+    reason: 'index 1→2: road 3 → road 0 is not connected in roadmap.rel',
+  },
   'routes-rid-not-integer': { file: 'routes.csv', line: 2, field: 'rid_list', reason: 'index 2: "x" is not a road id' },
 };
 
@@ -276,7 +340,13 @@ describe('round trip through hoserWriter', () => {
   it('keeps routes.csv (untimed routes) through a round trip; it is optional', () => {
     const ds = readHoserDataset(asFiles(tiny()), 'tiny');
     expect(ds.routes).toBeUndefined();
-    const withRoutes = { ...ds, routes: [{ id: 'r0', roads: [0, 1, 3], source: 'corpus' }, { id: 'r1', roads: [3, 4, 0, 1], source: 'corpus' }] };
+    const withRoutes = {
+      ...ds,
+      routes: [
+        { id: 'r0', roads: [0, 1, 3], source: 'corpus' },
+        { id: 'r1', roads: [3, 4, 0, 1], source: 'corpus' },
+      ],
+    };
     const files = writeHoserDataset(withRoutes);
     expect(files.map((f) => f.name)).toContain('routes.csv');
     expect(readHoserDataset(files, 'tiny').routes).toEqual(withRoutes.routes);
@@ -292,7 +362,10 @@ describe.skipIf(!existsSync(LIBCITY))('porto-libcity (a network written by other
     expect(ds.network.relOrigin.length).toBe(26161);
     expect(ds.network.roads[0]).toEqual({
       id: 0,
-      coords: [[-8.6406364, 41.1660713], [-8.6409114, 41.1662762]],
+      coords: [
+        [-8.6406364, 41.1660713],
+        [-8.6409114, 41.1662762],
+      ],
       highway: '7',
       lengthM: 32.388000000000005,
     });

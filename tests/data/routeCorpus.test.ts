@@ -58,10 +58,23 @@ describe('GPS layouts of the extra sources', () => {
   });
 
   it('reads RNTrajRec text files (trip k ends at the line -(k+1))', () => {
-    const txt = ['10 41.15 -8.6 5', '25 41.151 -8.601 5', '-1', '40 41.2 -8.7 9', '-2', '50 41.2 -8.7 9', '65 41.21 -8.71 9', '-3', ''].join('\n');
+    const txt = [
+      '10 41.15 -8.6 5',
+      '25 41.151 -8.601 5',
+      '-1',
+      '40 41.2 -8.7 9',
+      '-2',
+      '50 41.2 -8.7 9',
+      '65 41.21 -8.71 9',
+      '-3',
+      '',
+    ].join('\n');
     const r = parseRnTrajRec(txt, 'test', 'RNTrajRec');
     expect(r.traces.map((t) => t.id)).toEqual(['test#0', 'test#2']);
-    expect(r.traces[0].points).toEqual([[-8.6, 41.15], [-8.601, 41.151]]);
+    expect(r.traces[0].points).toEqual([
+      [-8.6, 41.15],
+      [-8.601, 41.151],
+    ]);
     expect(r.skipped).toEqual({ 'single point': 1 });
     expect(() => parseRnTrajRec('10 x -8.6 5\n', 'test', 'R')).toThrow(/^test:1: point:/);
   });
@@ -69,7 +82,10 @@ describe('GPS layouts of the extra sources', () => {
 
 describe('route corpus', () => {
   it('resamples a polyline at a fixed step and keeps both ends', () => {
-    const pl: [number, number][] = [[-8.6, 41.15], [-8.59, 41.15]]; // ≈ 838 m
+    const pl: [number, number][] = [
+      [-8.6, 41.15],
+      [-8.59, 41.15],
+    ]; // ≈ 838 m
     const r = resamplePolyline(pl, 100);
     expect(r[0]).toEqual(pl[0]);
     expect(r[r.length - 1]).toEqual(pl[1]);
@@ -78,7 +94,8 @@ describe('route corpus', () => {
   });
 
   it('parses decoded route polylines and skips routes outside the box', () => {
-    const csv = 'ROUTE_INDEX,N_ROADS,ROAD_IDS,CONNECTED_IN_REL,IN_BOX,LENGTH_M,POLYLINE\n0,2,"1,2",1,1,10,"[[-8.6,41.15],[-8.61,41.15]]"\n1,2,"1,2",1,0,10,"[[-8.6,41.15],[-8.61,41.15]]"\n2,1,"1",1,1,10,"[[-8.6,41.15]]"\n';
+    const csv =
+      'ROUTE_INDEX,N_ROADS,ROAD_IDS,CONNECTED_IN_REL,IN_BOX,LENGTH_M,POLYLINE\n0,2,"1,2",1,1,10,"[[-8.6,41.15],[-8.61,41.15]]"\n1,2,"1,2",1,0,10,"[[-8.6,41.15],[-8.61,41.15]]"\n2,1,"1",1,1,10,"[[-8.6,41.15]]"\n';
     const r = parseRoutePolylines(csv, 'routes.csv.gz');
     expect(r.routes.map((x) => x.id)).toEqual(['0']);
     expect(r.skipped).toEqual({ 'outside the box': 1, 'fewer than two points': 1 });

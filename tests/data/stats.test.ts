@@ -61,7 +61,13 @@ describe('datasetStats', () => {
         train: [trip('a', [0, 1, 2], 0, 1), trip('b', [3, 4], 0, 1), trip('c', [0, 1, 2], 5, 1)],
         val: [trip('v', [5, 6], 0, 1)],
         // (0,2) twice → counted once; (3,4) also in train; (5,6) only in val; (7,8) nowhere
-        test: [trip('d', [0, 1, 2], 0, 1), trip('e', [0, 1, 2], 9, 1), trip('f', [3, 4], 0, 1), trip('g', [5, 6], 0, 1), trip('h', [7, 8], 0, 1)],
+        test: [
+          trip('d', [0, 1, 2], 0, 1),
+          trip('e', [0, 1, 2], 9, 1),
+          trip('f', [3, 4], 0, 1),
+          trip('g', [5, 6], 0, 1),
+          trip('h', [7, 8], 0, 1),
+        ],
       },
     };
     expect(datasetStats(ds).odOverlapTrainTest).toBe(2);

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { parseDistillationSummary, regimeSummary, DISTILLATION_SCHEMA } from '../../src/lib/eval/distillationSummary';
 
 const recipe = { lambda: 0.3, tau: 4.4, window: 6, trainFrac: 0.1, epochs: 12, patience: 2, maxLen: 512 };
-const row = (seed: number, nll: number, acc: number) => ({ seed, checkpoint: `x-s${seed}`, decisionNll: nll, decisionAcc: acc, decisionSteps: 100 });
+const row = (seed: number, nll: number, acc: number) => ({
+  seed,
+  checkpoint: `x-s${seed}`,
+  decisionNll: nll,
+  decisionAcc: acc,
+  decisionSteps: 100,
+});
 
 function steps(split: 'val' | 'test', seeds = [1, 2, 3]) {
   return {
@@ -26,8 +32,14 @@ const report = {
   splits: {
     test: {
       nOd: 40,
-      arms: { vanilla: [{ metrics: { odEdr: 0.4 } }, { metrics: { odEdr: 0.5 } }], distilled: [{ metrics: { odEdr: 0.45 } }, { metrics: { odEdr: 0.55 } }] },
-      effects: { odEdr: { mean: 0.05, ci95: [0.01, 0.09], verdict: 'hurts' }, reachedRate: { mean: 0, ci95: [null, null], verdict: 'no detectable effect' } },
+      arms: {
+        vanilla: [{ metrics: { odEdr: 0.4 } }, { metrics: { odEdr: 0.5 } }],
+        distilled: [{ metrics: { odEdr: 0.45 } }, { metrics: { odEdr: 0.55 } }],
+      },
+      effects: {
+        odEdr: { mean: 0.05, ci95: [0.01, 0.09], verdict: 'hurts' },
+        reachedRate: { mean: 0, ci95: [null, null], verdict: 'no detectable effect' },
+      },
       oracleFloor: { distanceJSD: 0.1, durationJSD: 0.05, radiusJSD: 0.08, resamples: 50 },
       verdict: 'no detectable effect',
     },
@@ -40,7 +52,14 @@ describe('distillation summary', () => {
     expect(r.trainingSeeds).toEqual([1, 2, 3]);
     expect(r.trainFrac).toBe(0.1);
     expect(r.recipe.window).toBe(6);
-    expect(r.steps.test?.effects.decisionNll).toMatchObject({ mean: -0.02, ci95: [-0.023, -0.017], verdict: 'helps', lowerIsBetter: true, vanilla: 0.5, distilled: 0.48 });
+    expect(r.steps.test?.effects.decisionNll).toMatchObject({
+      mean: -0.02,
+      ci95: [-0.023, -0.017],
+      verdict: 'helps',
+      lowerIsBetter: true,
+      vanilla: 0.5,
+      distilled: 0.48,
+    });
     expect(r.steps.val?.effects.decisionAcc.verdict).toBe('no detectable effect');
     const g = r.generation.test!;
     expect(g.nOd).toBe(40);

@@ -68,7 +68,7 @@ describe('histogram / histogramJSD', () => {
 
   it('matches a hand-computed value with 2 bins', () => {
     // real [0,5,10] on max 10, 2 bins: [1, 2, 0]; generated [1, 11]: [1, 0, 1]
-    const kp = (1 / 3) * Math.log((1 / 3) / (5 / 12)) + (2 / 3) * Math.log((2 / 3) / (1 / 3));
+    const kp = (1 / 3) * Math.log(1 / 3 / (5 / 12)) + (2 / 3) * Math.log(2 / 3 / (1 / 3));
     const kq = 0.5 * Math.log(0.5 / (5 / 12)) + 0.5 * Math.log(0.5 / 0.25);
     expect(histogramJSD([0, 5, 10], [1, 11], 2)).toBeCloseTo(0.5 * kp + 0.5 * kq, 12);
   });
@@ -131,8 +131,15 @@ describe('dtw', () => {
   });
 
   it('is symmetric', () => {
-    const a: LonLat[] = [[-8.61, 41.15], [-8.6, 41.16], [-8.59, 41.155]];
-    const b: LonLat[] = [[-8.612, 41.151], [-8.595, 41.158]];
+    const a: LonLat[] = [
+      [-8.61, 41.15],
+      [-8.6, 41.16],
+      [-8.59, 41.155],
+    ];
+    const b: LonLat[] = [
+      [-8.612, 41.151],
+      [-8.595, 41.158],
+    ];
     expect(dtw(a, b)).toBeCloseTo(dtw(b, a), 12);
   });
 
@@ -172,7 +179,12 @@ describe('edr', () => {
 describe('radiusOfGyration', () => {
   it('is 0 for a one-point trip and for repeated points', () => {
     expect(radiusOfGyration([[-8.6, 41.15]])).toBe(0);
-    expect(radiusOfGyration([[-8.6, 41.15], [-8.6, 41.15]])).toBe(0);
+    expect(
+      radiusOfGyration([
+        [-8.6, 41.15],
+        [-8.6, 41.15],
+      ]),
+    ).toBe(0);
   });
 
   it('is the mean distance to the mean point', () => {

@@ -25,7 +25,7 @@ describe('seed-paired effects', () => {
     expect(pairedEffect([1], [2]).ci95[0]).toBeNaN();
   });
 
-  it('claims an effect only when the interval excludes zero, in the metric\'s direction', () => {
+  it("claims an effect only when the interval excludes zero, in the metric's direction", () => {
     expect(effectVerdict({ ci95: [-0.3, -0.1] }, true)).toBe('helps');
     expect(effectVerdict({ ci95: [-0.3, -0.1] }, false)).toBe('hurts');
     expect(effectVerdict({ ci95: [0.1, 0.3] }, false)).toBe('helps');

@@ -24,7 +24,11 @@ describe('paired protocol helpers', () => {
     expect(small.mean).toBe(3);
     expect(small.ci95[0]).toBeLessThan(3);
     expect(small.ci95[1]).toBeGreaterThan(3);
-    const big = bootstrapMean(Array.from({ length: 500 }, (_, i) => (i % 5) + 1), 2000, 1);
+    const big = bootstrapMean(
+      Array.from({ length: 500 }, (_, i) => (i % 5) + 1),
+      2000,
+      1,
+    );
     expect(big.ci95[1] - big.ci95[0]).toBeLessThan(small.ci95[1] - small.ci95[0]);
   });
 
@@ -61,7 +65,16 @@ describe('runPairedProtocol', () => {
       vanilla: new SteerScorer(net, derived.features, -2 - seed),
       distilled: new SteerScorer(net, derived.features, 6 + seed),
     }));
-    const rep = await runPairedProtocol({ dataset: ds, derived, pairs, trainOd: 12, maxSteps: 25, evalOptions, bootstrap: 500, oracleResamples: 5 });
+    const rep = await runPairedProtocol({
+      dataset: ds,
+      derived,
+      pairs,
+      trainOd: 12,
+      maxSteps: 25,
+      evalOptions,
+      bootstrap: 500,
+      oracleResamples: 5,
+    });
     expect(rep.trainingSeeds).toEqual([1, 2, 3]);
     const test = rep.splits.test;
     expect(test.nOd).toBe(ds.splits.test.filter((t) => t.roads.length >= 2).length);
@@ -86,8 +99,21 @@ describe('runPairedProtocol', () => {
   });
 
   it('claims nothing when both arms are the same model', async () => {
-    const pairs = [1, 2, 3].map((seed) => ({ seed, vanilla: new SteerScorer(net, derived.features, 4), distilled: new SteerScorer(net, derived.features, 4) }));
-    const rep = await runPairedProtocol({ dataset: ds, derived, pairs, trainOd: 8, maxSteps: 25, evalOptions, bootstrap: 200, oracleResamples: 2 });
+    const pairs = [1, 2, 3].map((seed) => ({
+      seed,
+      vanilla: new SteerScorer(net, derived.features, 4),
+      distilled: new SteerScorer(net, derived.features, 4),
+    }));
+    const rep = await runPairedProtocol({
+      dataset: ds,
+      derived,
+      pairs,
+      trainOd: 8,
+      maxSteps: 25,
+      evalOptions,
+      bootstrap: 200,
+      oracleResamples: 2,
+    });
     for (const s of ['train', 'test']) {
       expect(rep.splits[s].verdict).toBe('no detectable effect');
       expect(rep.splits[s].reachedMcNemar.p).toBe(1);
@@ -98,6 +124,15 @@ describe('runPairedProtocol', () => {
 
   it('refuses a training seed used twice', async () => {
     const s = new SteerScorer(net, derived.features, 4);
-    await expect(runPairedProtocol({ dataset: ds, derived, pairs: [{ seed: 1, vanilla: s, distilled: s }, { seed: 1, vanilla: s, distilled: s }] })).rejects.toThrow(/seed appears twice/);
+    await expect(
+      runPairedProtocol({
+        dataset: ds,
+        derived,
+        pairs: [
+          { seed: 1, vanilla: s, distilled: s },
+          { seed: 1, vanilla: s, distilled: s },
+        ],
+      }),
+    ).rejects.toThrow(/seed appears twice/);
   });
 });

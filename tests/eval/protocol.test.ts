@@ -10,7 +10,11 @@ const { net, derived } = city;
 const good = () => new SteerScorer(net, derived.features, 8);
 const bad = () => new SteerScorer(net, derived.features, -3);
 
-async function run(vanilla: SteerScorer, distilled: SteerScorer, extra: Partial<Parameters<typeof runProtocol>[0]> = {}): Promise<ProtocolReport> {
+async function run(
+  vanilla: SteerScorer,
+  distilled: SteerScorer,
+  extra: Partial<Parameters<typeof runProtocol>[0]> = {},
+): Promise<ProtocolReport> {
   return runProtocol({
     dataset: ds,
     derived,
@@ -96,11 +100,23 @@ describe('runProtocol', () => {
 
 describe('makeVerdict', () => {
   const cell = (v: Record<string, number>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, { mean: x, std: 0.01 }]));
-  const van = { distanceJSD: 0.2, radiusJSD: 0.2, durationJSD: 0.1, hausdorffKm: 1, dtwKm: 10, edr: 0.6, odMatchRate: 0.3, reachedRate: 0.5 };
+  const van = {
+    distanceJSD: 0.2,
+    radiusJSD: 0.2,
+    durationJSD: 0.1,
+    hausdorffKm: 1,
+    dtwKm: 10,
+    edr: 0.6,
+    odMatchRate: 0.3,
+    reachedRate: 0.5,
+  };
 
   it('counts improvements per split and respects the direction of each metric', () => {
     const dis = { ...van, distanceJSD: 0.1, radiusJSD: 0.1, odMatchRate: 0.6, reachedRate: 0.9, dtwKm: 9 };
-    const v = makeVerdict({ vanilla: { train: cell(van), test: cell(van) }, distilled: { train: cell(dis), test: cell(van) } }, ['train', 'test']);
+    const v = makeVerdict({ vanilla: { train: cell(van), test: cell(van) }, distilled: { train: cell(dis), test: cell(van) } }, [
+      'train',
+      'test',
+    ]);
     expect(v).toMatch(/^Distillation helped on some splits only\./);
     expect(v).toMatch(/train-OD: distillation helped — distilled better on 5\/8 headline metrics \(5 beyond the seed spread\), worse on 0/);
     expect(v).toMatch(/test-OD: distillation had no clear effect — distilled better on 0\/8/);
@@ -128,7 +144,15 @@ describe('loadStudentScorer (a tiny real student)', () => {
     const { makeRng } = await import('../../src/lib/random');
 
     const s = new Student(derived, TINY_STUDENT, 5);
-    const ck = { kind: 'student' as const, config: s.config, fingerprint: derived.fingerprint, training: { epoch: 1, step: 1 }, hyper: {}, created: 'now', weights: weightsFromVariables(s.store.variables()) };
+    const ck = {
+      kind: 'student' as const,
+      config: s.config,
+      fingerprint: derived.fingerprint,
+      training: { epoch: 1, step: 1 },
+      hyper: {},
+      created: 'now',
+      weights: weightsFromVariables(s.store.variables()),
+    };
     const bytes = encodeCheckpoint(ck);
     s.dispose();
     expect(() => loadStudentScorer(encodeCheckpoint({ ...ck, fingerprint: 'other' }), net, derived)).toThrow(/different road network/);
@@ -136,8 +160,18 @@ describe('loadStudentScorer (a tiny real student)', () => {
 
     // Repeated origins with different start times exercise the cache-refresh path.
     const base = sampleOdPairs(ds.splits.train, 4, makeRng(2));
-    const ods = [...base, { ...base[0], startTime: base[0].startTime + 3600 * 12 }, { ...base[1], startTime: base[1].startTime + 3600 * 30 }];
-    const opts = { distanceToDest: centroidDistance(derived.features), timeMean: derived.timeMean, timeStd: derived.timeStd, maxSteps: 8, beam: 2 };
+    const ods = [
+      ...base,
+      { ...base[0], startTime: base[0].startTime + 3600 * 12 },
+      { ...base[1], startTime: base[1].startTime + 3600 * 30 },
+    ];
+    const opts = {
+      distanceToDest: centroidDistance(derived.features),
+      timeMean: derived.timeMean,
+      timeStd: derived.timeStd,
+      maxSteps: 8,
+      beam: 2,
+    };
     const a = loadStudentScorer(bytes, net, derived);
     const before = tf.memory().numTensors;
     const all = await generateRoutes(a.scorer, ods, { ...opts, batchSize: 64 });

@@ -63,7 +63,21 @@ describe('clusteredBootstrap', () => {
     const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ num: i % 3 === 0 ? 1 : 0, den: 1 }));
     const width = (n: number) => {
       const t = mk(n);
-      const [ci] = clusteredBootstrap(n, [(idx) => { let a = 0, b = 0; for (const k of idx) { a += t[k].num; b += t[k].den; } return a / b; }], 400);
+      const [ci] = clusteredBootstrap(
+        n,
+        [
+          (idx) => {
+            let a = 0,
+              b = 0;
+            for (const k of idx) {
+              a += t[k].num;
+              b += t[k].den;
+            }
+            return a / b;
+          },
+        ],
+        400,
+      );
       expect(ci[0]).toBeLessThan(1 / 3 + 1e-9);
       expect(ci[1]).toBeGreaterThan(1 / 3 - 0.05);
       return ci[1] - ci[0];
@@ -80,7 +94,14 @@ describe('eval steps on models', () => {
       const trips = city.ds.splits.val;
       const lp = await studentStepLogProbs(t.student, t.ctx, prepareWholeTrips(t.ctx, trips), 64);
       expect(tf.memory().numTensors).toBe(before);
-      const sum = summariseSteps(tripStepStats(trips.map((x) => x.id), lp, city.derived.grid.roadCell), 50);
+      const sum = summariseSteps(
+        tripStepStats(
+          trips.map((x) => x.id),
+          lp,
+          city.derived.grid.roadCell,
+        ),
+        50,
+      );
       const ev = t.evaluate(trips);
       expect(sum.decisionSteps).toBe(ev.decisionSteps);
       expect(sum.decisionAcc).toBeCloseTo(ev.valAccDecision, 10);
@@ -113,8 +134,14 @@ describe('eval steps on models', () => {
 
   it('the gate picks β = 0 and reports no gain for an uninformative teacher', () => {
     const trip = toyTrip();
-    const student: StepLogProbs = { trips: [trip], logProbs: [Float32Array.from([Math.log(0.7), Math.log(0.3), 0, Math.log(0.5), Math.log(0.3), Math.log(0.2)])] };
-    const flat: StepLogProbs = { trips: [trip], logProbs: [Float32Array.from([Math.log(0.5), Math.log(0.5), 0, -Math.log(3), -Math.log(3), -Math.log(3)])] };
+    const student: StepLogProbs = {
+      trips: [trip],
+      logProbs: [Float32Array.from([Math.log(0.7), Math.log(0.3), 0, Math.log(0.5), Math.log(0.3), Math.log(0.2)])],
+    };
+    const flat: StepLogProbs = {
+      trips: [trip],
+      logProbs: [Float32Array.from([Math.log(0.5), Math.log(0.5), 0, -Math.log(3), -Math.log(3), -Math.log(3)])],
+    };
     const roadCell = new Int32Array(9);
     const g = teacherGate({ ids: ['v'], student, teacher: flat }, { ids: ['t'], student, teacher: flat }, roadCell, [0, 0.5, 1], 20);
     expect(g.beta).toBe(0);

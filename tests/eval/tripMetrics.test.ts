@@ -118,15 +118,44 @@ describe('evaluateTrips', () => {
     expect(second.pairedN).toBe(1);
     expect(second.hausdorffKm).toBeGreaterThan(1);
     // two generated trips: g1 pairs with a, g2 with b
-    const both = evaluateTrips([a, b], [{ ...a, id: 'g1' }, { ...b, id: 'g2' }]);
+    const both = evaluateTrips(
+      [a, b],
+      [
+        { ...a, id: 'g1' },
+        { ...b, id: 'g2' },
+      ],
+    );
     expect(both.pairedN).toBe(2);
     expect(both.hausdorffKm).toBe(0);
   });
 
   it('counts OD matches on 0.001° bins of the actual endpoints', () => {
-    const real: EvalTrip[] = [{ id: 'r', points: [[-8.6101, 41.1501], [-8.6001, 41.1601]], times: [0, 60] }];
-    const inBin: EvalTrip = { id: 'g1', points: [[-8.61095, 41.15095], [-8.60005, 41.16005]], times: [0, 60] };
-    const outBin: EvalTrip = { id: 'g2', points: [[-8.6101, 41.1501], [-8.5989, 41.1601]], times: [0, 60] };
+    const real: EvalTrip[] = [
+      {
+        id: 'r',
+        points: [
+          [-8.6101, 41.1501],
+          [-8.6001, 41.1601],
+        ],
+        times: [0, 60],
+      },
+    ];
+    const inBin: EvalTrip = {
+      id: 'g1',
+      points: [
+        [-8.61095, 41.15095],
+        [-8.60005, 41.16005],
+      ],
+      times: [0, 60],
+    };
+    const outBin: EvalTrip = {
+      id: 'g2',
+      points: [
+        [-8.6101, 41.1501],
+        [-8.5989, 41.1601],
+      ],
+      times: [0, 60],
+    };
     expect(evaluateTrips(real, [inBin]).odMatchRate).toBe(1);
     expect(evaluateTrips(real, [outBin]).odMatchRate).toBe(0);
     expect(evaluateTrips(real, [inBin, outBin]).odMatchRate).toBe(0.5);
@@ -166,14 +195,46 @@ describe('evaluateTrips', () => {
 describe('density and pattern helpers', () => {
   it('cosine of count vectors', () => {
     expect(cosineCounts(new Map([['a', 1]]), new Map([['b', 1]]))).toBe(0);
-    expect(cosineCounts(new Map([['a', 2], ['b', 2]]), new Map([['a', 1], ['b', 1]]))).toBeCloseTo(1, 12);
+    expect(
+      cosineCounts(
+        new Map([
+          ['a', 2],
+          ['b', 2],
+        ]),
+        new Map([
+          ['a', 1],
+          ['b', 1],
+        ]),
+      ),
+    ).toBeCloseTo(1, 12);
     // (3,4)·(4,3) / 25
-    expect(cosineCounts(new Map([['a', 3], ['b', 4]]), new Map([['a', 4], ['b', 3]]))).toBeCloseTo(24 / 25, 12);
+    expect(
+      cosineCounts(
+        new Map([
+          ['a', 3],
+          ['b', 4],
+        ]),
+        new Map([
+          ['a', 4],
+          ['b', 3],
+        ]),
+      ),
+    ).toBeCloseTo(24 / 25, 12);
   });
 
   it('top-k F1', () => {
-    const real = new Map([[1, 10], [2, 9], [3, 8], [4, 1]]);
-    const gen = new Map([[1, 5], [3, 5], [9, 4], [2, 1]]);
+    const real = new Map([
+      [1, 10],
+      [2, 9],
+      [3, 8],
+      [4, 1],
+    ]);
+    const gen = new Map([
+      [1, 5],
+      [3, 5],
+      [9, 4],
+      [2, 1],
+    ]);
     // top-3 real {1,2,3}, top-3 gen {1,3,9}: 2 common -> F1 = 2/3
     expect(topKF1(real, gen, 3)).toBeCloseTo(2 / 3, 12);
     expect(topKF1(real, new Map([[7, 1]]), 3)).toBe(0);

@@ -3,7 +3,16 @@ import { readGeneratedCsv, writeGeneratedCsv } from '../../src/lib/generate/gene
 import type { GeneratedTrip } from '../../src/lib/generate/generator';
 
 const trips: GeneratedTrip[] = [
-  { id: 'g-0', origin: 3, dest: 9, roads: [3, 4, 9], times: [1372636858, 1372636870, 1372636901], reached: true, logProb: -1.25, timesFromModel: true },
+  {
+    id: 'g-0',
+    origin: 3,
+    dest: 9,
+    roads: [3, 4, 9],
+    times: [1372636858, 1372636870, 1372636901],
+    reached: true,
+    logProb: -1.25,
+    timesFromModel: true,
+  },
   { id: 'g-1', origin: 5, dest: 12, roads: [5, 6], times: [1372640000, 1372640000], reached: false, logProb: -0.5, timesFromModel: true },
   { id: 'g-2', origin: 7, dest: 7, roads: [7], times: [1372650000], reached: true, logProb: 0, timesFromModel: true },
 ];
@@ -23,7 +32,10 @@ describe('generated-trajectory CSV', () => {
       `5,12,"[5, 6]","['2013-07-01T01:00:00Z', '2013-07-01T01:00:00Z']"`,
     ].join('\n');
     const got = readGeneratedCsv(text);
-    expect(got.map((t) => t.roads)).toEqual([[3, 4, 9], [5, 6]]);
+    expect(got.map((t) => t.roads)).toEqual([
+      [3, 4, 9],
+      [5, 6],
+    ]);
     expect(got[0].times).toEqual(trips[0].times);
     // Without a reached column: reached means "ends at the destination".
     expect(got.map((t) => t.reached)).toEqual([true, false]);
@@ -38,7 +50,9 @@ describe('generated-trajectory CSV', () => {
       'c,1,2,"1,2","2013-07-01T00:00:58Z",1',
       'd,1,2,"1,2","2013-07-01T00:00:58Z,yesterday",1',
     ].join('\n');
-    expect(() => readGeneratedCsv(bad, 'g.csv')).toThrow(/3 problems[\s\S]*g\.csv:3: rid_list[\s\S]*g\.csv:4: 2 roads but 1 timestamps[\s\S]*g\.csv:5: time_list: bad timestamp/);
+    expect(() => readGeneratedCsv(bad, 'g.csv')).toThrow(
+      /3 problems[\s\S]*g\.csv:3: rid_list[\s\S]*g\.csv:4: 2 roads but 1 timestamps[\s\S]*g\.csv:5: time_list: bad timestamp/,
+    );
     expect(() => readGeneratedCsv('a,b\n1,2\n')).toThrow(/rid_list and a time_list/);
   });
 });

@@ -108,7 +108,10 @@ describe('generateRoutes', () => {
     ];
     const chunks = planChunks(twins, 256, true);
     expect(chunks).toEqual([[0, 2, 3], [1]]);
-    expect(planChunks(twins, 2, false)).toEqual([[0, 1], [2, 3]]);
+    expect(planChunks(twins, 2, false)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     const trips = await generateRoutes(new StartAwareScorer(net, derived.features), twins, base);
     trips.forEach((t, i) => {
       const hop = 5 + (twins[i].startTime % 1000);
@@ -118,7 +121,11 @@ describe('generateRoutes', () => {
 
   it('reports progress and can be cancelled', async () => {
     const seen: number[] = [];
-    await generateRoutes(new SteerScorer(net, derived.features), ods, { ...base, batchSize: 10, onProgress: (p) => p.step < 0 && seen.push(p.done) });
+    await generateRoutes(new SteerScorer(net, derived.features), ods, {
+      ...base,
+      batchSize: 10,
+      onProgress: (p) => p.step < 0 && seen.push(p.done),
+    });
     expect(seen).toEqual([10, 20, 30]);
 
     const ac = new AbortController();
@@ -133,6 +140,8 @@ describe('generateRoutes', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     const pre = new AbortController();
     pre.abort();
-    await expect(generateRoutes(new SteerScorer(net, derived.features), ods, { ...base, signal: pre.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(generateRoutes(new SteerScorer(net, derived.features), ods, { ...base, signal: pre.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });

@@ -46,8 +46,14 @@ const dist = (g: ToyGraph) => (road: number, dest: number) => Math.abs(g.x[road]
 // the most probable path is 0-2-5-6 (p 0.4). Road 7 is isolated (unreachable).
 const diamond: ToyGraph = {
   adj: [
-    [[1, 0.6], [2, 0.4]],
-    [[3, 0.5], [4, 0.5]],
+    [
+      [1, 0.6],
+      [2, 0.4],
+    ],
+    [
+      [3, 0.5],
+      [4, 0.5],
+    ],
     [[5, 1]],
     [[6, 1]],
     [[6, 1]],
@@ -181,7 +187,7 @@ describe('beamSearch', () => {
     // a line 0 → 1 → … → 49 with a side branch at every road
     const n = 50;
     const g: ToyGraph = {
-      adj: Array.from({ length: n }, (_, u) => (u + 1 < n ? [[u + 1, 0.9]] as [number, number][] : [])),
+      adj: Array.from({ length: n }, (_, u) => (u + 1 < n ? ([[u + 1, 0.9]] as [number, number][]) : [])),
       x: Array.from({ length: n }, (_, u) => u),
     };
     const scorer = new ToyScorer(g);
@@ -197,7 +203,16 @@ describe('beamSearch', () => {
   it('never revisits a road on its own path', async () => {
     // a ring 0→1→2→3→0 whose most probable move from 3 is back to 0; destination 4 hangs off 3
     const g: ToyGraph = {
-      adj: [[[1, 1]], [[2, 1]], [[3, 1]], [[0, 0.9], [4, 0.1]], []],
+      adj: [
+        [[1, 1]],
+        [[2, 1]],
+        [[3, 1]],
+        [
+          [0, 0.9],
+          [4, 0.1],
+        ],
+        [],
+      ],
       x: [0, 1, 2, 3, 4],
     };
     const [r] = await beamSearch(new ToyScorer(g), [{ origin: 0, dest: 4 }], { beam: 1, distanceToDest: dist(g) });
@@ -244,7 +259,24 @@ describe('beamSearch', () => {
   it('keeps one beam per end road unless told otherwise', async () => {
     // two routes meet at road 3; road 9 (x = 100) is out of reach so the search runs until beams die
     const g: ToyGraph = {
-      adj: [[[1, 0.5], [2, 0.5]], [[3, 1]], [[3, 1]], [[4, 0.5], [5, 0.5]], [], [], [], [], [], []],
+      adj: [
+        [
+          [1, 0.5],
+          [2, 0.5],
+        ],
+        [[3, 1]],
+        [[3, 1]],
+        [
+          [4, 0.5],
+          [5, 0.5],
+        ],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ],
       x: [0, 1, 1, 2, 3, 3, 0, 0, 0, 100],
     };
     const unique = new ToyScorer(g);
@@ -252,14 +284,17 @@ describe('beamSearch', () => {
     expect(unique.calls[2].map((q) => q.prefix)).toEqual([[0, 1, 3]]);
     const dup = new ToyScorer(g);
     await beamSearch(dup, [{ origin: 0, dest: 9 }], { beam: 2, uniqueEnds: false, distanceToDest: dist(g) });
-    expect(dup.calls[2].map((q) => q.prefix)).toEqual([[0, 1, 3], [0, 2, 3]]);
+    expect(dup.calls[2].map((q) => q.prefix)).toEqual([
+      [0, 1, 3],
+      [0, 2, 3],
+    ]);
   });
 
   it('stops when aborted', async () => {
     const signal = { aborted: true };
-    await expect(
-      beamSearch(new ToyScorer(diamond), [{ origin: 0, dest: 6 }], { distanceToDest: dist(diamond), signal }),
-    ).rejects.toThrow(/aborted/);
+    await expect(beamSearch(new ToyScorer(diamond), [{ origin: 0, dest: 6 }], { distanceToDest: dist(diamond), signal })).rejects.toThrow(
+      /aborted/,
+    );
   });
 });
 

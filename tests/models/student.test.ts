@@ -11,12 +11,7 @@ import {
   prepareGatGraph,
   prepareGcnGraph,
 } from '../../src/lib/models/layers';
-import {
-  Student,
-  DEFAULT_STUDENT_CONFIG,
-  SMALL_STUDENT_CONFIG,
-  isEncoderParam,
-} from '../../src/lib/models/student';
+import { Student, DEFAULT_STUDENT_CONFIG, SMALL_STUDENT_CONFIG, isEncoderParam } from '../../src/lib/models/student';
 import { batchContext, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/features/studentBatch';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { makeCity, TINY_STUDENT, type SynthCity } from './studentFixture';
@@ -34,15 +29,36 @@ describe('JS kernels (cpu/wasm)', () => {
   it('gather and unsorted segment sum give the reference results', () => {
     installFastKernels();
     const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-    expect(tf.gather(x, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32')).arraySync()).toEqual([[[5, 6], [1, 2]], [[3, 4], [3, 4]]]);
+    expect(tf.gather(x, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32')).arraySync()).toEqual([
+      [
+        [5, 6],
+        [1, 2],
+      ],
+      [
+        [3, 4],
+        [3, 4],
+      ],
+    ]);
     expect(tf.gather(tf.tensor1d([7, 8, 9], 'int32'), [2, 2, 0]).arraySync()).toEqual([9, 9, 7]);
-    expect(tf.gather(x, [1, 0], 1).arraySync()).toEqual([[2, 1], [4, 3], [6, 5]]); // axis 1: backend's kernel
+    expect(tf.gather(x, [1, 0], 1).arraySync()).toEqual([
+      [2, 1],
+      [4, 3],
+      [6, 5],
+    ]); // axis 1: backend's kernel
     expect(() => tf.gather(x, [3])).toThrow();
     const seg = tf.unsortedSegmentSum(x, tf.tensor1d([1, -1, 1], 'int32'), 3).arraySync();
-    expect(seg).toEqual([[0, 0], [6, 8], [0, 0]]); // negative ids are dropped
+    expect(seg).toEqual([
+      [0, 0],
+      [6, 8],
+      [0, 0],
+    ]); // negative ids are dropped
     // Gradient of gather = segment sum of dy.
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, [0, 0, 2])))(x);
-    expect(g.arraySync()).toEqual([[2, 2], [0, 0], [1, 1]]);
+    expect(g.arraySync()).toEqual([
+      [2, 2],
+      [0, 0],
+      [1, 1],
+    ]);
     tf.dispose([x, g]);
   });
 });
@@ -209,7 +225,10 @@ describe('Student', () => {
     const vars = student.trainableVariables();
     const { value, grads } = tf.variableGrads(() => {
       const out = student.forward(batch, student.encodeNetwork());
-      return tf.add(tf.sum(tf.logSoftmax(out.logits).mul(tf.tensor2d(batch.candMask, [batch.N, batch.C]))), tf.sum(out.timePred)) as tf.Scalar;
+      return tf.add(
+        tf.sum(tf.logSoftmax(out.logits).mul(tf.tensor2d(batch.candMask, [batch.N, batch.C]))),
+        tf.sum(out.timePred),
+      ) as tf.Scalar;
     }, vars);
     const norms: Record<string, number> = {};
     for (const v of vars) {
@@ -225,7 +244,15 @@ describe('Student', () => {
 
   it('trains the GATv2 and GCN encoders by default', () => {
     const norms = encoderGrads(false);
-    for (const name of ['road/gat0/lin_l/w', 'road/gat0/att', 'road/gat1/lin_edge/w', 'road/id/table', 'zone/gcn0/w', 'zone/gcn1/w', 'zone/id/table']) {
+    for (const name of [
+      'road/gat0/lin_l/w',
+      'road/gat0/att',
+      'road/gat1/lin_edge/w',
+      'road/id/table',
+      'zone/gcn0/w',
+      'zone/gcn1/w',
+      'zone/id/table',
+    ]) {
       expect(norms[name], name).toBeGreaterThan(0);
     }
   });
@@ -276,8 +303,14 @@ describe('on the wasm backend', () => {
     expect(info.name).toBe('wasm');
     installFastKernels();
     const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-    expect(tf.gather(x, [2, 0]).arraySync()).toEqual([[5, 6], [1, 2]]);
-    expect(tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1], 'int32'), 2).arraySync()).toEqual([[3, 4], [6, 8]]);
+    expect(tf.gather(x, [2, 0]).arraySync()).toEqual([
+      [5, 6],
+      [1, 2],
+    ]);
+    expect(tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1], 'int32'), 2).arraySync()).toEqual([
+      [3, 4],
+      [6, 8],
+    ]);
     const g = prepareGatGraph(3, Int32Array.from([0, 1, 2]), Int32Array.from([1, 2, 0]), Float32Array.from([0.1, 1, 0.5, 0, 0.9, 1]), 2);
     const store = new ParamStore(1, 'test-wasm');
     const p = gatV2Params(store, 'gat', 2, 2, 2);

@@ -48,7 +48,14 @@ describe('TeacherModel', () => {
     const D = 16;
     expect(m.paramCount).toBe(23 * D + 16 * D + 2 * (12 * D * D + 2 * D) + D);
     expect(m.variables.map((v) => v.name)).toContain('teacher/h1/attn/c_attn');
-    const tokens = tf.tensor2d([[22, 1, 2, 3], [22, 4, 20, 20]], undefined, 'int32');
+    const tokens = tf.tensor2d(
+      [
+        [22, 1, 2, 3],
+        [22, 4, 20, 20],
+      ],
+      undefined,
+      'int32',
+    );
     const logits = m.logits(tokens);
     expect(logits.shape).toEqual([2, 4, 23]);
     // Tied head: logits = ln_f(h) · wteᵀ, so changing wte changes logits through the head too.

@@ -53,7 +53,13 @@ describe('destination-conditioned teacher', () => {
     expect(windows).toHaveLength(p.steps);
     windows.forEach((w, i) => {
       expect(w[0]).toBe(dest);
-      expect(w.slice(1)).toEqual(teacherWindow(Array.from(p.roads.subarray(0, i + 1), (r) => cells[r]), 3, false));
+      expect(w.slice(1)).toEqual(
+        teacherWindow(
+          Array.from(p.roads.subarray(0, i + 1), (r) => cells[r]),
+          3,
+          false,
+        ),
+      );
     });
   });
 

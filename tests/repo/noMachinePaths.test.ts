@@ -9,14 +9,18 @@ import { describe, expect, it } from 'vitest';
 // A path that starts at a boundary (not inside a URL or a relative path such as ../tmp/x) under
 // /work, /root or /tmp with a name after it (so .gitignore's `/tmp/` is fine), a home folder with its
 // user, or a Windows user folder.
-const MACHINE_PATH = /(?:(?<![\w.~/$})\]-])|(?<=file:\/\/))(?:\/(?:work|root|tmp)\/[\w.-]|\/(?:home|Users)\/[^/\s"'`]+\/)|\b[A-Za-z]:(?:\\{1,2}|\/)Users(?:\\{1,2}|\/)/g;
+const MACHINE_PATH =
+  /(?:(?<![\w.~/$})\]-])|(?<=file:\/\/))(?:\/(?:work|root|tmp)\/[\w.-]|\/(?:home|Users)\/[^/\s"'`]+\/)|\b[A-Za-z]:(?:\\{1,2}|\/)Users(?:\\{1,2}|\/)/g;
 
 const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|ckpt|bin|wasm|gz|tgz|zip|woff2?|ttf|pdf)$/i;
 
 /** Files git would commit: tracked ones and new ones not ignored. Null outside a git checkout. */
 function repoFiles(): string[] | null {
   try {
-    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     return [...new Set(out.split('\0').filter(Boolean))];
   } catch {
     return null;
@@ -34,9 +38,27 @@ const join = (...parts: string[]): string => parts.join('/');
 
 describe('machine paths', () => {
   it('the pattern flags machine folders and nothing else', () => {
-    const flagged = [join('', 'work', 'main', 'x'), `"${join('', 'root', '.cache')}"`, `--out=${join('', 'tmp', 'peer')}`, join('', 'home', 'ana', 'r'), `file://${join('', 'work', 'x')}`, 'C:\\\\Users\\\\ana\\\\r'];
+    const flagged = [
+      join('', 'work', 'main', 'x'),
+      `"${join('', 'root', '.cache')}"`,
+      `--out=${join('', 'tmp', 'peer')}`,
+      join('', 'home', 'ana', 'r'),
+      `file://${join('', 'work', 'x')}`,
+      'C:\\\\Users\\\\ana\\\\r',
+    ];
     for (const s of flagged) expect(machinePaths(s), s).toHaveLength(1);
-    const fine = ['/usr/bin/chromium', '/usr/bin/python3', '/dev/null', 'https://example.org/tmp/x', '../runs/full/v.safetensors', '../tmp/x', '/tmp/', 'src/lib/work/x', '${dir}/tmp/x', 'public/reports/porto-tuning.json'];
+    const fine = [
+      '/usr/bin/chromium',
+      '/usr/bin/python3',
+      '/dev/null',
+      'https://example.org/tmp/x',
+      '../runs/full/v.safetensors',
+      '../tmp/x',
+      '/tmp/',
+      'src/lib/work/x',
+      '${dir}/tmp/x',
+      'public/reports/porto-tuning.json',
+    ];
     for (const s of fine) expect(machinePaths(s), s).toEqual([]);
   });
 

@@ -39,7 +39,15 @@ describe('selectBackend in Node', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(nodeWasmDir().endsWith('/')).toBe(true);
     const before = memoryInfo().numTensors;
-    const out = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])));
+    const out = tf.tidy(() =>
+      tf.matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([[5], [6]]),
+      ),
+    );
     expect(Array.from(await out.data())).toEqual([17, 39]);
     out.dispose();
     expect(memoryInfo().numTensors).toBe(before);

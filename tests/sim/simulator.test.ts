@@ -168,7 +168,15 @@ describe('routing pieces', () => {
 
   it('keeps only the largest strongly connected component', () => {
     // A chain 0→1→2→0 (a cycle) plus a dead-end road 3 reachable from 2.
-    const roads = [0, 1, 2, 3].map((id) => ({ id, coords: [[0, 0], [0, 1]] as [number, number][], highway: 'residential', lengthM: 100 }));
+    const roads = [0, 1, 2, 3].map((id) => ({
+      id,
+      coords: [
+        [0, 0],
+        [0, 1],
+      ] as [number, number][],
+      highway: 'residential',
+      lengthM: 100,
+    }));
     const relOrigin = Int32Array.of(0, 1, 2, 2);
     const relDest = Int32Array.of(1, 2, 0, 3);
     const net: RoadNetwork = { roads, relOrigin, relDest, out: buildOut(4, relOrigin, relDest) };

@@ -85,7 +85,13 @@ describe('studentLogits', () => {
 describe('cells and URL state', () => {
   it('draws a cell as a closed ring around its centre', () => {
     const spec = { minLon: 0, minLat: 0, lonStep: 1, latStep: 2, nRows: 3, nCols: 4 };
-    expect(cellPolygon(spec, 6)).toEqual([[2, 2], [3, 2], [3, 4], [2, 4], [2, 2]]);
+    expect(cellPolygon(spec, 6)).toEqual([
+      [2, 2],
+      [3, 2],
+      [3, 4],
+      [2, 4],
+      [2, 2],
+    ]);
   });
 
   it('round-trips the shareable state and falls back on bad values', () => {

@@ -11,10 +11,33 @@ const GRID_TOWN = join(__dirname, '../../e2e/fixtures/grid-town');
 describe('train student (CLI)', () => {
   it('exits 0 after a finished run and writes the checkpoint and its log', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-train-')), 'v.safetensors');
-    const code = await run(['student', '--mode', 'vanilla', '--dataset', GRID_TOWN, '--out', out, '--epochs', '1', '--batch', '16', '--max-len', '32', '--seed', '3', '--backend', 'cpu', '--quiet']);
+    const code = await run([
+      'student',
+      '--mode',
+      'vanilla',
+      '--dataset',
+      GRID_TOWN,
+      '--out',
+      out,
+      '--epochs',
+      '1',
+      '--batch',
+      '16',
+      '--max-len',
+      '32',
+      '--seed',
+      '3',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(code).toBe(0);
     expect(existsSync(out)).toBe(true);
-    const log = JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as { state: string; seed: number; epochs: unknown[] };
+    const log = JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as {
+      state: string;
+      seed: number;
+      epochs: unknown[];
+    };
     expect(log.state).toBe('done');
     expect(log.seed).toBe(3);
     expect(log.epochs).toHaveLength(1);

@@ -67,9 +67,7 @@ function run(cs: Case, opts: Partial<DistillationInput> & { tau: number }): { va
   const teacherProbs = tf.tensor2d(cs.teacher);
   const candidateMask = tf.tensor2d(cs.mask);
   const logits = tf.tensor2d(cs.logits);
-  const g = tf.valueAndGrad((x: tf.Tensor) =>
-    distillationLoss({ ...opts, teacherProbs, candidateMask, studentLogits: x as tf.Tensor2D }),
-  );
+  const g = tf.valueAndGrad((x: tf.Tensor) => distillationLoss({ ...opts, teacherProbs, candidateMask, studentLogits: x as tf.Tensor2D }));
   const { value, grad } = g(logits);
   const out = { value: value.dataSync()[0], grad: grad.arraySync() as number[][] };
   tf.dispose([teacherProbs, candidateMask, logits, value, grad]);
@@ -78,7 +76,12 @@ function run(cs: Case, opts: Partial<DistillationInput> & { tau: number }): { va
 
 describe('distillationLoss', () => {
   it('value and gradient match the closed form τ(p^τ − q^τ)/N on random inputs', () => {
-    for (const [seed, tau] of [[1, 1], [2, 4.37], [3, 0.5], [4, 2.8]] as const) {
+    for (const [seed, tau] of [
+      [1, 1],
+      [2, 4.37],
+      [3, 0.5],
+      [4, 2.8],
+    ] as const) {
       const cs = randomCase(seed);
       const ref = reference(cs, tau);
       const got = run(cs, { tau });
@@ -91,13 +94,25 @@ describe('distillationLoss', () => {
   it('padding candidates get zero gradient and zero teacher mass; a fully padded row is excluded', () => {
     const cs = randomCase(7);
     const got = run(cs, { tau: 3 });
-    for (let r = 0; r < cs.n; r++)
-      for (let j = 0; j < cs.c; j++) if (cs.mask[r][j] === 0) expect(Math.abs(got.grad[r][j])).toBe(0);
+    for (let r = 0; r < cs.n; r++) for (let j = 0; j < cs.c; j++) if (cs.mask[r][j] === 0) expect(Math.abs(got.grad[r][j])).toBe(0);
     expect(Number.isFinite(got.value)).toBe(true);
     // Zero mass: gather-renormalise by hand through teacherCandidateProbs + mask.
-    const dist = tf.tensor2d([[0.1, 0.2, 0.3, 0.4], [0.5, 0.1, 0.15, 0.25]]);
-    const cells = tf.tensor2d([[3, 1, -1], [0, 3, 2]], undefined, 'int32');
-    const mask = tf.tensor2d([[1, 1, 0], [1, 1, 0]]);
+    const dist = tf.tensor2d([
+      [0.1, 0.2, 0.3, 0.4],
+      [0.5, 0.1, 0.15, 0.25],
+    ]);
+    const cells = tf.tensor2d(
+      [
+        [3, 1, -1],
+        [0, 3, 2],
+      ],
+      undefined,
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 1, 0],
+    ]);
     const gathered = teacherCandidateProbs(dist, cells, mask);
     expect(gathered.shape).toEqual([2, 3]);
     const vals = Array.from(gathered.dataSync());
@@ -156,7 +171,11 @@ describe('distillationLoss', () => {
     const got = run(cs, { tau });
     const h = 1e-2;
     const f = (l: number[][]): number => run({ ...cs, logits: l }, { tau }).value;
-    for (const [r, j] of [[0, 0], [1, 0], [2, 1]] as const) {
+    for (const [r, j] of [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+    ] as const) {
       if (!cs.mask[r][j]) continue;
       const up = cs.logits.map((row) => row.slice());
       const dn = cs.logits.map((row) => row.slice());

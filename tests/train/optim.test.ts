@@ -29,7 +29,10 @@ describe('lrAt', () => {
 
 describe('AdamW', () => {
   it('converges on a quadratic and keeps the tensor count flat', () => {
-    const target = tf.tensor2d([[1, -2], [3, 0.5]]);
+    const target = tf.tensor2d([
+      [1, -2],
+      [3, 0.5],
+    ]);
     const w = tf.variable(tf.zeros([2, 2]), true, 'optim_test/quad_w');
     const opt = new AdamW([w], cfg({ lr: 0.1, weightDecay: 0, warmupSteps: 0, totalSteps: 400, minLrRatio: 0.01, clipNorm: 0 }));
     const f = (): tf.Scalar => tf.sum(tf.square(tf.sub(w, target)));
@@ -100,7 +103,15 @@ describe('AdamW', () => {
   });
 
   it('state round trip reproduces the same next update', () => {
-    const mk = (name: string): tf.Variable => tf.variable(tf.tensor2d([[0.5, -0.5], [1, 2]]), true, name);
+    const mk = (name: string): tf.Variable =>
+      tf.variable(
+        tf.tensor2d([
+          [0.5, -0.5],
+          [1, 2],
+        ]),
+        true,
+        name,
+      );
     const c = cfg({ warmupSteps: 2, totalSteps: 20 });
     const a = mk('optim_test/rt_a');
     const optA = new AdamW([a], c);

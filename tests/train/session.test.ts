@@ -1,11 +1,29 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { MetricThrottle, TrainingSession, normaliseHyper, type SessionMetrics, type SessionState, type SessionEpochRecord } from '../../src/lib/train/session';
+import {
+  MetricThrottle,
+  TrainingSession,
+  normaliseHyper,
+  type SessionMetrics,
+  type SessionState,
+  type SessionEpochRecord,
+} from '../../src/lib/train/session';
 import { TeacherModel } from '../../src/lib/models/teacher';
 import { encodeCheckpoint, decodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 
-const sample = (step: number, ce: number) => ({ step, epoch: 0, ce, kl: 0, time: 1, total: ce + 1, trainAcc: 0.5, lr: 1e-3, gradNorm: 1, trips: 4 });
+const sample = (step: number, ce: number) => ({
+  step,
+  epoch: 0,
+  ce,
+  kl: 0,
+  time: 1,
+  total: ce + 1,
+  trainAcc: 0.5,
+  lr: 1e-3,
+  gradNorm: 1,
+  trips: 4,
+});
 
 describe('MetricThrottle', () => {
   it('emits at a bounded rate and aggregates the steps in between', () => {
@@ -159,7 +177,12 @@ describe('TrainingSession', () => {
     const wb = b.student.getWeights();
     for (const k of Object.keys(wa)) expect(Array.from(wb[k])).toEqual(Array.from(wa[k]));
 
-    const bigger = new TrainingSession({ dataset: city.ds, derived: city.derived, hyper: { mode: 'vanilla' }, studentConfig: { ...TINY_STUDENT, navDim: 32 } });
+    const bigger = new TrainingSession({
+      dataset: city.ds,
+      derived: city.derived,
+      hyper: { mode: 'vanilla' },
+      studentConfig: { ...TINY_STUDENT, navDim: 32 },
+    });
     expect(() => bigger.loadCheckpoint(bytes)).toThrow(/different model size\/config: navDim/);
 
     const foreign = decodeCheckpoint(bytes);

@@ -42,7 +42,11 @@ function dummyTeacher(seed = 9): NextCellTeacher & { calls: number } {
   };
 }
 
-function trainer(opts: Partial<StudentTrainerOptions>, teacher?: NextCellTeacher, candidateTeacher?: ReadonlyMap<string, Float32Array>): StudentTrainer {
+function trainer(
+  opts: Partial<StudentTrainerOptions>,
+  teacher?: NextCellTeacher,
+  candidateTeacher?: ReadonlyMap<string, Float32Array>,
+): StudentTrainer {
   return new StudentTrainer({
     network: city.net,
     derived: city.derived,

@@ -89,7 +89,8 @@ describe('training levers', () => {
     expect(on.some((k) => k.name === 'TrajDistillAdamW')).toBe(true);
     // The qkv matmul ([rows, D]·[D, 3D]) runs on fewer rows when padding is skipped.
     const D = TINY_STUDENT.roadIdDim + 4 * TINY_STUDENT.roadFeatDim + TINY_STUDENT.timeDim;
-    const qkvRows = (ks: typeof on) => ks.filter((k) => k.name === 'BatchMatMul' && k.inputShapes[1]?.join() === `${D},${3 * D}`).map((k) => k.inputShapes[0]?.[0] ?? 0);
+    const qkvRows = (ks: typeof on) =>
+      ks.filter((k) => k.name === 'BatchMatMul' && k.inputShapes[1]?.join() === `${D},${3 * D}`).map((k) => k.inputShapes[0]?.[0] ?? 0);
     expect(Math.max(...qkvRows(on))).toBeLessThan(Math.min(...qkvRows(off)));
   });
 
@@ -111,13 +112,22 @@ describe('training levers', () => {
       const g = prepareGatGraph(nNodes, src, dst, attr, 2);
       const store = new ParamStore(11, `fusedGatTest-${backend}`);
       const p = gatV2Params(store, 'gat', 6, 5, 2);
-      const x = tf.tensor2d(Float32Array.from({ length: nNodes * 6 }, () => rng() * 2 - 1), [nNodes, 6]);
-      const probe = tf.tensor2d(Float32Array.from({ length: nNodes * 5 }, () => rng() * 2 - 1), [nNodes, 5]);
+      const x = tf.tensor2d(
+        Float32Array.from({ length: nNodes * 6 }, () => rng() * 2 - 1),
+        [nNodes, 6],
+      );
+      const probe = tf.tensor2d(
+        Float32Array.from({ length: nNodes * 5 }, () => rng() * 2 - 1),
+        [nNodes, 5],
+      );
       try {
         const vars = store.variables();
         const result = (fused: boolean) => {
           const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(applyGatV2(p, x, g, fused), probe)) as tf.Scalar, vars);
-          const out = { value: value.dataSync()[0], grads: Object.fromEntries(Object.entries(grads).map(([k, v]) => [k, Array.from(v.dataSync())])) };
+          const out = {
+            value: value.dataSync()[0],
+            grads: Object.fromEntries(Object.entries(grads).map(([k, v]) => [k, Array.from(v.dataSync())])),
+          };
           tf.dispose([value, ...Object.values(grads)]);
           return out;
         };

@@ -12,7 +12,11 @@ beforeAll(async () => {
 });
 
 describe('pickProbeTrip', () => {
-  const trip = (id: string, n: number): Trajectory => ({ id, roads: Array.from({ length: n }, (_, i) => i), times: Array.from({ length: n }, (_, i) => i) });
+  const trip = (id: string, n: number): Trajectory => ({
+    id,
+    roads: Array.from({ length: n }, (_, i) => i),
+    times: Array.from({ length: n }, (_, i) => i),
+  });
 
   it('takes the 75th-percentile length among 3–60-road trips, whatever the input order', () => {
     const trips = [trip('a', 2), trip('b', 10), trip('c', 5), trip('d', 80), trip('e', 20), trip('f', 7), trip('g', 12)];

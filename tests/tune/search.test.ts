@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { TuningSearch, DEFAULT_SEARCH, parseTrialLog, type TrialRunner, type TuneLogEntry, type TrainResult } from '../../src/lib/tune/search';
+import {
+  TuningSearch,
+  DEFAULT_SEARCH,
+  parseTrialLog,
+  type TrialRunner,
+  type TuneLogEntry,
+  type TrainResult,
+} from '../../src/lib/tune/search';
 import type { DistillParams } from '../../src/lib/tune/space';
 
 /**

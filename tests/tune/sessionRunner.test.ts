@@ -29,7 +29,10 @@ describe('SessionTrialRunner', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     city = makeCity(5, 16, 6, 4);
-    teacher = new TeacherModel({ vocabSize: city.derived.grid.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0, collapse: false }, 1);
+    teacher = new TeacherModel(
+      { vocabSize: city.derived.grid.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0, collapse: false },
+      1,
+    );
     teacher.setTrainable(false);
   });
 
@@ -80,7 +83,12 @@ describe('SessionTrialRunner', () => {
     const log: TuneLogEntry[] = [];
     const before = tf.memory().numTensors;
     const r = runner(new MemoryStore());
-    const trials = await new TuningSearch({ ...DEFAULT_SEARCH, minBudget: 1, maxBudget: 2, eta: 2 }, { test: 1 }, [], async (e) => void log.push(e)).run(3, r);
+    const trials = await new TuningSearch(
+      { ...DEFAULT_SEARCH, minBudget: 1, maxBudget: 2, eta: 2 },
+      { test: 1 },
+      [],
+      async (e) => void log.push(e),
+    ).run(3, r);
     r.dispose();
     expect(trials.map((t) => t.trial)).toEqual([0, 1, 2]);
     expect(trials[0].budget).toBe(2);

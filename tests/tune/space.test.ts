@@ -28,7 +28,11 @@ describe('search space encoding', () => {
   });
 
   it('round-trips parameters through the unit cube and refuses values outside the space', () => {
-    for (const p of [{ lambda: 0.0014, tau: 4.37, window: 7 }, { lambda: 3, tau: 1, window: Infinity }, { lambda: 1e-3, tau: 5, window: 2 }]) {
+    for (const p of [
+      { lambda: 0.0014, tau: 4.37, window: 7 },
+      { lambda: 3, tau: 1, window: Infinity },
+      { lambda: 1e-3, tau: 5, window: 2 },
+    ]) {
       const back = decodeParams(encodeParams(p));
       expect(back.lambda).toBeCloseTo(p.lambda, 10);
       expect(back.tau).toBeCloseTo(p.tau, 10);

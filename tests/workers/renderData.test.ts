@@ -6,9 +6,34 @@ import type { RenderData } from '../../workers/dataMessages';
 
 // Three roads in a row along a parallel, then one turning north; ~85 m per 0.001° of lon here.
 const roads: Road[] = [
-  { id: 0, coords: [[-8.61, 41.15], [-8.6095, 41.15], [-8.609, 41.15]], highway: 'primary', lengthM: 170 },
-  { id: 1, coords: [[-8.609, 41.15], [-8.608, 41.15]], highway: "['unclassified', 'residential']", lengthM: 85 },
-  { id: 2, coords: [[-8.608, 41.15], [-8.608, 41.151]], highway: '7', lengthM: 111 },
+  {
+    id: 0,
+    coords: [
+      [-8.61, 41.15],
+      [-8.6095, 41.15],
+      [-8.609, 41.15],
+    ],
+    highway: 'primary',
+    lengthM: 170,
+  },
+  {
+    id: 1,
+    coords: [
+      [-8.609, 41.15],
+      [-8.608, 41.15],
+    ],
+    highway: "['unclassified', 'residential']",
+    lengthM: 85,
+  },
+  {
+    id: 2,
+    coords: [
+      [-8.608, 41.15],
+      [-8.608, 41.151],
+    ],
+    highway: '7',
+    lengthM: 111,
+  },
 ];
 
 describe('highwayRank', () => {

@@ -59,7 +59,14 @@ export async function paperTeacherBench(o: PaperTeacherOptions): Promise<PaperTe
     teacher.nextCellLogProbs([[0, 1, 2]]).dispose();
     const sizes = [...new Set([...o.measured, ...(o.extrapolated.length ? [o.chunkOf] : [])])].sort((a, b) => a - b);
     const measured = await latencyBench({
-      dataset: o.dataset, derived: o.derived, teacher, student: o.student, ctx: o.ctx, batches: sizes, timing: o.timing, fullUpTo: 0,
+      dataset: o.dataset,
+      derived: o.derived,
+      teacher,
+      student: o.student,
+      ctx: o.ctx,
+      batches: sizes,
+      timing: o.timing,
+      fullUpTo: 0,
     });
     const rows: PaperTeacherRow[] = measured
       .filter((r) => o.measured.includes(r.batch))

@@ -41,7 +41,16 @@ export interface PeerManifest {
   weights: Record<string, ArrayEntry>;
   arrays: Record<string, ArrayEntry>;
   /** Training batch "train/*" (StudentBatch fields) and our values on it at the checkpoint weights. */
-  train: { B: number; T: number; N: number; C: number; ours: { ce: number; time: number; total: number; gradNorm: number }; lr: number; weightDecay: number; clipNorm: number };
+  train: {
+    B: number;
+    T: number;
+    N: number;
+    C: number;
+    ours: { ce: number; time: number; total: number; gradNorm: number };
+    lr: number;
+    weightDecay: number;
+    clipNorm: number;
+  };
   /** Timed search step "gen/*": one scoring batch (B prefixes); our log-probs in "gen/oursLogProbs". */
   gen: { B: number; T: number; N: number; C: number };
   /** Recorded beam search: per step the queries (OD index, prefix) and the batch "search/<i>/*". */
@@ -53,7 +62,23 @@ export interface PeerManifest {
   };
 }
 
-const BATCH_FIELDS = ['lengths', 'roadIds', 'zoneIds', 'timeFeat', 'distMat', 'gapMat', 'stepPos', 'destZone', 'candIds', 'candMask', 'candFeat', 'label', 'labelMask', 'timeLabel', 'timeMask'] as const;
+const BATCH_FIELDS = [
+  'lengths',
+  'roadIds',
+  'zoneIds',
+  'timeFeat',
+  'distMat',
+  'gapMat',
+  'stepPos',
+  'destZone',
+  'candIds',
+  'candMask',
+  'candFeat',
+  'label',
+  'labelMask',
+  'timeLabel',
+  'timeMask',
+] as const;
 
 class Writer {
   private readonly chunks: Uint8Array[] = [];
@@ -79,11 +104,28 @@ class Writer {
   }
 }
 
-function addBatch(w: Writer, arrays: Record<string, ArrayEntry>, prefix: string, b: StudentBatch): { B: number; T: number; N: number; C: number } {
+function addBatch(
+  w: Writer,
+  arrays: Record<string, ArrayEntry>,
+  prefix: string,
+  b: StudentBatch,
+): { B: number; T: number; N: number; C: number } {
   const shapes: Record<(typeof BATCH_FIELDS)[number], number[]> = {
-    lengths: [b.B], roadIds: [b.B, b.T], zoneIds: [b.B, b.T], timeFeat: [b.B, b.T], distMat: [b.B, b.T, b.T], gapMat: [b.B, b.T, b.T],
-    stepPos: [b.N], destZone: [b.N], candIds: [b.N, b.C], candMask: [b.N, b.C], candFeat: [b.N, b.C, 2], label: [b.N], labelMask: [b.N],
-    timeLabel: [b.N], timeMask: [b.N],
+    lengths: [b.B],
+    roadIds: [b.B, b.T],
+    zoneIds: [b.B, b.T],
+    timeFeat: [b.B, b.T],
+    distMat: [b.B, b.T, b.T],
+    gapMat: [b.B, b.T, b.T],
+    stepPos: [b.N],
+    destZone: [b.N],
+    candIds: [b.N, b.C],
+    candMask: [b.N, b.C],
+    candFeat: [b.N, b.C, 2],
+    label: [b.N],
+    labelMask: [b.N],
+    timeLabel: [b.N],
+    timeMask: [b.N],
   };
   for (const f of BATCH_FIELDS) arrays[`${prefix}/${f}`] = w.add(b[f], shapes[f]);
   return { B: b.B, T: b.T, N: b.N, C: b.C };
@@ -117,7 +159,10 @@ class RecordingScorer implements BatchScorer {
 
   async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
     const times = queries.map((q) => this.timesOf(q));
-    const { batch } = buildQueryBatch(this.ctx, queries.map((q, i) => ({ prefix: q.prefix, dest: q.dest, times: times[i] })));
+    const { batch } = buildQueryBatch(
+      this.ctx,
+      queries.map((q, i) => ({ prefix: q.prefix, dest: q.dest, times: times[i] })),
+    );
     this.steps.push({ queries, batch });
     const scores = await this.inner.scoreBatch(queries);
     scores.forEach((s, i) => this.known.set(queries[i].prefix.join(','), { times: times[i], cands: s.candidates, sec: s.timeSec ?? [] }));
@@ -189,8 +234,20 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
     const trips = sampleTrips(dataset.splits.train, o.trainBatch, 7);
     const trainBatch = buildBatch(ctx, prepareTrips(ctx, trips));
     const trainer = new StudentTrainer({
-      network: dataset.network, derived, train: trips, studentConfig: { ...config, freezeEncoders: false },
-      options: { mode: 'vanilla', batchSize: trips.length, microBatch: trips.length, maxLen, epochs: 1, warmupRatio: 0, seed: 42, ...TRAINING_LEVERS_ON },
+      network: dataset.network,
+      derived,
+      train: trips,
+      studentConfig: { ...config, freezeEncoders: false },
+      options: {
+        mode: 'vanilla',
+        batchSize: trips.length,
+        microBatch: trips.length,
+        maxLen,
+        epochs: 1,
+        warmupRatio: 0,
+        seed: 42,
+        ...TRAINING_LEVERS_ON,
+      },
     });
     let ours: PeerManifest['train']['ours'];
     try {
@@ -205,7 +262,10 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
     // The timed search step: B prefixes of 16 roads, scored on cached encodings.
     const prefixes = samplePrefixes(dataset.splits.test.concat(dataset.splits.train), o.genBatch, 16, 3 + o.genBatch);
     const start = 1_400_000_000;
-    const { batch: genBatch } = buildQueryBatch(ctx, prefixes.map((q) => ({ prefix: q.prefix, dest: q.dest, times: new Float64Array(q.prefix.length).fill(start) })));
+    const { batch: genBatch } = buildQueryBatch(
+      ctx,
+      prefixes.map((q) => ({ prefix: q.prefix, dest: q.dest, times: new Float64Array(q.prefix.length).fill(start) })),
+    );
     const genDims = addBatch(w, arrays, 'gen', genBatch);
     const enc = student.encodeNetwork();
     const lp = tf.tidy(() => tf.logSoftmax(student.forward(genBatch, enc).logits));

@@ -118,7 +118,8 @@ export async function trainingBench(o: TrainingBenchOptions): Promise<TrainingBe
       teacherPrecomputeMs,
     };
     if (trainers.distilled && trainers.vanilla) res.distilledOverVanilla = ratioReport(ratioOf(cmp, 'distilled', 'vanilla'));
-    if (trainers.distilledNoCache && trainers.vanilla) res.distilledNoCacheOverVanilla = ratioReport(ratioOf(cmp, 'distilledNoCache', 'vanilla'));
+    if (trainers.distilledNoCache && trainers.vanilla)
+      res.distilledNoCacheOverVanilla = ratioReport(ratioOf(cmp, 'distilledNoCache', 'vanilla'));
     return res;
   } finally {
     for (const t of Object.values(trainers)) t.dispose();
@@ -188,7 +189,14 @@ export async function latencyBench(o: LatencyBenchOptions): Promise<LatencyRow[]
       const cands = queries.map((q) => stepCandidates(o.ctx, q.prefix[q.prefix.length - 1], q.dest).cands);
       const C = Math.max(1, ...cands.map((c) => c.length));
       const destCell = (q: StepQuery): number => (o.teacher.cfg.destination ? roadCell[q.dest] : -1);
-      const windows = queries.map((q) => teacherWindow(q.prefix.map((r) => roadCell[r]), w, o.teacher.cfg.collapse, destCell(q)));
+      const windows = queries.map((q) =>
+        teacherWindow(
+          q.prefix.map((r) => roadCell[r]),
+          w,
+          o.teacher.cfg.collapse,
+          destCell(q),
+        ),
+      );
       const flat = new Int32Array(B * C);
       cands.forEach((cs, b) => cs.forEach((c, j) => (flat[b * C + j] = b * o.teacher.cfg.vocabSize + roadCell[c])));
       const picked = tf.tidy(() => tf.gather(tf.reshape(o.teacher.nextCellLogProbs(windows), [-1]), tf.tensor1d(flat, 'int32')));
@@ -257,7 +265,11 @@ export interface GenerationBenchResult {
 }
 
 export function testOdPairs(ds: Dataset, n: number, seed: number): GenOD[] {
-  return sampleTrips(ds.splits.test, n, seed).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
+  return sampleTrips(ds.splits.test, n, seed).map((t) => ({
+    origin: t.roads[0],
+    dest: t.roads[t.roads.length - 1],
+    startTime: t.times[0],
+  }));
 }
 
 export async function generationBench(o: GenerationBenchOptions): Promise<GenerationBenchResult> {
@@ -275,7 +287,10 @@ export async function generationBench(o: GenerationBenchOptions): Promise<Genera
   const last: Record<string, { reached: number; roads: number }> = {};
   const run = (name: string, method: 'beam' | 'bestFirst', batchSize: number) => async () => {
     const gen = await generateRoutes(o.scorer, ods, { ...base, method, batchSize });
-    last[name] = { reached: gen.filter((g) => g.reached).length / gen.length, roads: gen.reduce((a, g) => a + g.roads.length, 0) / gen.length };
+    last[name] = {
+      reached: gen.filter((g) => g.reached).length / gen.length,
+      roads: gen.reduce((a, g) => a + g.roads.length, 0) / gen.length,
+    };
   };
   const fns: Record<string, () => Promise<void>> = {};
   if (variants.includes('beamBatched')) fns.beamBatched = run('beamBatched', 'beam', 256);
@@ -284,7 +299,16 @@ export async function generationBench(o: GenerationBenchOptions): Promise<Genera
   // Warm-up on a few OD pairs (kernels, JIT), so that the timed runs need no warm-up of their own.
   await generateRoutes(o.scorer, ods.slice(0, 2), { ...base, method: 'beam', batchSize: 256 });
   const cmp = await compare(fns, { ...o.timing, warmup: 0 });
-  const res: GenerationBenchResult = { nOd: ods.length, beam, maxSteps: base.maxSteps, maxExpansions: o.maxExpansions ?? 5000, ms: {}, tripsPerSec: {}, reachedRate: {}, meanRoads: {} };
+  const res: GenerationBenchResult = {
+    nOd: ods.length,
+    beam,
+    maxSteps: base.maxSteps,
+    maxExpansions: o.maxExpansions ?? 5000,
+    ms: {},
+    tripsPerSec: {},
+    reachedRate: {},
+    meanRoads: {},
+  };
   for (const k of Object.keys(fns)) {
     res.ms[k] = timingReport(cmp.timings[k]);
     res.tripsPerSec[k] = throughput(cmp.timings[k], ods.length).median;

@@ -52,7 +52,10 @@ export function loadIntoVariables(vars: tf.Variable[], weights: NamedWeights, st
     else if (w.data.length !== v.size) problems.push(`${key}: ${w.data.length} values for shape [${v.shape}]`);
   }
   if (strict) for (const key of Object.keys(weights)) if (!seen.has(key)) problems.push(`unexpected weight ${key}`);
-  if (problems.length) throw new Error(`checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`);
+  if (problems.length)
+    throw new Error(
+      `checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`,
+    );
   for (const v of vars) {
     const w = weights[canonicalName(v.name)];
     tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
@@ -62,7 +65,6 @@ export function loadIntoVariables(vars: tf.Variable[], weights: NamedWeights, st
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 
@@ -125,7 +127,8 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
       for (const name of Object.keys(moments)) {
         const l = layouts.get(name);
         const data = moments[name];
-        if (l && data.length === l.shape.reduce((a, b) => a * b, 1)) add(tag + l.placement.stored, toStored(l.shape, data, l.placement.layout));
+        if (l && data.length === l.shape.reduce((a, b) => a * b, 1))
+          add(tag + l.placement.stored, toStored(l.shape, data, l.placement.layout));
         else add(tag + name, { shape: [data.length], data });
       }
     };
@@ -164,7 +167,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
   if (meta.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`not a TrajDistill checkpoint: a safetensors file whose metadata format is ${JSON.stringify(meta.format ?? null)}, expected ${CHECKPOINT_FORMAT}`);
+    throw new Error(
+      `not a TrajDistill checkpoint: a safetensors file whose metadata format is ${JSON.stringify(meta.format ?? null)}, expected ${CHECKPOINT_FORMAT}`,
+    );
   }
   if (meta.kind !== 'teacher' && meta.kind !== 'student') throw new Error('checkpoint metadata is corrupt: missing kind');
   const kind: CheckpointKind = meta.kind;

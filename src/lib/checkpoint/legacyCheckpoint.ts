@@ -44,7 +44,6 @@ interface Header {
   crc32: number;
 }
 
-
 /** Writes the legacy format; kept so tests can make the files older builds wrote. */
 export function encodeLegacyCheckpoint(ck: Checkpoint): Uint8Array {
   const weightEntries: TensorEntry[] = [];

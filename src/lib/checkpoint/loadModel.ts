@@ -20,7 +20,10 @@ export interface LoadedModel<M, C extends object> {
  * `expected`. Without `expected.config` only kind and road network are checked: a model built
  * from the file takes its architecture from the file.
  */
-export function readCheckpoint<C extends object>(src: CheckpointInput, expected: Omit<Expected, 'config'> & { config?: object }): Checkpoint<C> {
+export function readCheckpoint<C extends object>(
+  src: CheckpointInput,
+  expected: Omit<Expected, 'config'> & { config?: object },
+): Checkpoint<C> {
   const ck = src instanceof Uint8Array ? decodeCheckpoint(src) : src;
   assertCompatible(ck, { ...expected, config: expected.config ?? ck.config });
   return ck as Checkpoint<C>;

@@ -105,7 +105,8 @@ export function decodeSafetensors(bytes: Uint8Array): StFile {
     const [begin, end] = entry.data_offsets;
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (end - begin !== 4 * size) throw new Error(`safetensors tensor ${name}: ${end - begin} bytes for shape [${entry.shape}]`);
-    if (begin < 0 || end > dataLen) throw new Error(`safetensors file is truncated: tensor ${name} ends at ${end}, data holds ${dataLen} bytes`);
+    if (begin < 0 || end > dataLen)
+      throw new Error(`safetensors file is truncated: tensor ${name} ends at ${end}, data holds ${dataLen} bytes`);
     entries.push([name, entry]);
   }
   const covered = entries.reduce((a, [, e]) => Math.max(a, e.data_offsets[1]), 0);

@@ -62,7 +62,10 @@ interface Rule {
 
 const rule = (ours: string, torch: string, layout: TorchLayout = 'same'): Rule => ({ ours, torch, layout });
 /** Our dense layer `ours/{w,b}` ↔ torch nn.Linear `torch.{weight,bias}`. */
-const linear = (ours: string, torch: string): Rule[] => [rule(`${ours}/w`, `${torch}.weight`, 'transpose'), rule(`${ours}/b`, `${torch}.bias`)];
+const linear = (ours: string, torch: string): Rule[] => [
+  rule(`${ours}/w`, `${torch}.weight`, 'transpose'),
+  rule(`${ours}/b`, `${torch}.bias`),
+];
 
 const TEACHER_RULES: Rule[] = [
   rule('wte', 'transformer.wte.weight'),

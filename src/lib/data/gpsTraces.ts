@@ -100,9 +100,7 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
   const derived = fields.includes('POLYLINE') && fields.includes('TIMESTAMPS');
   const ecml = !derived && fields.includes('POLYLINE') && fields.includes('TIMESTAMP');
   if (!wkt && !ecml && !derived) {
-    throw new Error(
-      `${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps)`,
-    );
+    throw new Error(`${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps)`);
   }
   parsed.data.forEach((row, i) => {
     res.rows++;
@@ -131,7 +129,10 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
       const pl = parseLinestring(row.shape ?? '');
       if (typeof pl === 'string') return reject(i, 'shape', pl);
       points = pl;
-      const ts = (row.timestamps ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const ts = (row.timestamps ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
       times = ts.map(Number);
       if (times.some((t) => !Number.isFinite(t))) return reject(i, 'timestamps', 'bad timestamps');
       if (times.length !== points.length) return reject(i, 'timestamps', 'timestamps/points length mismatch');

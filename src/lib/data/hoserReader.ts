@@ -55,7 +55,6 @@ function baseName(name: string): string {
   return i >= 0 ? name.slice(i + 1) : name;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // CSV layer: papaparse in step mode, with physical line numbers derived from its cursor.
 
@@ -205,10 +204,18 @@ function parseCoordinates(raw: string, report: (reason: string) => void): LonLat
  */
 export function normaliseHighway(raw: string): string | null {
   const s = raw.trim();
-  const unquote = (x: string): string => x.trim().replace(/^['"]|['"]$/g, '').trim();
+  const unquote = (x: string): string =>
+    x
+      .trim()
+      .replace(/^['"]|['"]$/g, '')
+      .trim();
   if (s.startsWith('[')) {
     if (!s.endsWith(']')) return null;
-    const items = s.slice(1, -1).split(',').map(unquote).filter((x) => x !== '');
+    const items = s
+      .slice(1, -1)
+      .split(',')
+      .map(unquote)
+      .filter((x) => x !== '');
     if (items.length === 0) return null;
     return items[0] === 'unclassified' && items.length > 1 ? items[1] : items[0];
   }
@@ -237,7 +244,12 @@ function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number }
         if (id === index) shift = 0;
         else if (id !== index + shift) {
           const broken = earlierIssues > 0 ? ' (a broken row above merged or split lines)' : '';
-          log.add(name, line, 'geo_id', `geo_id is ${show(g)} but this is data row ${index} (0-based)${broken}: road ids must be the row index, dense from 0`);
+          log.add(
+            name,
+            line,
+            'geo_id',
+            `geo_id is ${show(g)} but this is data row ${index} (0-based)${broken}: road ids must be the row index, dense from 0`,
+          );
           ok = false;
           // After a broken row, re-synchronise on this id: one merged or split row is then one
           // problem, not thousands of knock-on "row N" mismatches after it.
@@ -249,7 +261,12 @@ function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number }
       if (!coords) ok = false;
       const highway = normaliseHighway(cells[cHighway]);
       if (highway === null) {
-        log.add(name, line, 'highway', `empty or malformed highway ${show(cells[cHighway])}; expected a name, a list like ['primary'] or an integer code`);
+        log.add(
+          name,
+          line,
+          'highway',
+          `empty or malformed highway ${show(cells[cHighway])}; expected a name, a list like ['primary'] or an integer code`,
+        );
         ok = false;
       }
       let lengthM = NaN;
@@ -423,16 +440,31 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
       const timeItems = splitList(cells[cTime]);
       const times: number[] = new Array<number>(timeItems.length);
       if (timeItems.length !== ridItems.length) {
-        log.add(name, line, 'time_list', `time_list has ${timeItems.length} timestamps but rid_list has ${ridItems.length} roads: one entry time per road`);
+        log.add(
+          name,
+          line,
+          'time_list',
+          `time_list has ${timeItems.length} timestamps but rid_list has ${ridItems.length} roads: one entry time per road`,
+        );
       }
       for (let k = 0; k < timeItems.length; k++) {
         const t = parseHoserTime(timeItems[k]);
         if (t === null) {
-          log.add(name, line, 'time_list', `index ${k}: ${show(timeItems[k])} is not a timestamp (expected ISO 8601 like 2013-07-01T00:00:58Z, or unix seconds)`);
+          log.add(
+            name,
+            line,
+            'time_list',
+            `index ${k}: ${show(timeItems[k])} is not a timestamp (expected ISO 8601 like 2013-07-01T00:00:58Z, or unix seconds)`,
+          );
           break;
         }
         if (k > 0 && t < times[k - 1]) {
-          log.add(name, line, 'time_list', `index ${k}: ${timeItems[k]} is earlier than index ${k - 1} (${timeItems[k - 1]}): timestamps must not decrease`);
+          log.add(
+            name,
+            line,
+            'time_list',
+            `index ${k}: ${timeItems[k]} is earlier than index ${k - 1} (${timeItems[k - 1]}): timestamps must not decrease`,
+          );
           break;
         }
         times[k] = t;
@@ -458,7 +490,8 @@ function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Ro
     return (cells, line, index) => {
       const before = log.count;
       const items = splitList(cells[cRid]);
-      if (items.length < 2) log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
+      if (items.length < 2)
+        log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
       const roads = parseRoadList(items, net, (reason) => log.add(name, line, 'rid_list', reason));
       if (log.count === before) {
         const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `route-${index}`;
@@ -493,7 +526,10 @@ type Role = 'geo' | 'rel' | 'routes' | SplitName;
 
 /** Which dataset file a name denotes: directories, case, `.gz` and a `.csv` suffix are ignored. */
 export function datasetFileRole(fileName: string): Role | null {
-  const b = baseName(fileName).toLowerCase().replace(/\.gz$/, '').replace(/\.csv$/, '');
+  const b = baseName(fileName)
+    .toLowerCase()
+    .replace(/\.gz$/, '')
+    .replace(/\.csv$/, '');
   if (b === 'roadmap.geo') return 'geo';
   if (b === 'roadmap.rel') return 'rel';
   if (b === 'routes') return 'routes';

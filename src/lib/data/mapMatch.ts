@@ -168,10 +168,11 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
   // Local metric projection around the network's mean latitude.
   let latSum = 0;
   let latN = 0;
-  for (const r of net.roads) for (const c of r.coords) {
-    latSum += c[1];
-    latN++;
-  }
+  for (const r of net.roads)
+    for (const c of r.coords) {
+      latSum += c[1];
+      latN++;
+    }
   const proj = makeLocalProjection(latN > 0 ? latSum / latN : 0);
 
   // Road pieces (consecutive coordinate pairs) with their road and cumulative offset.
@@ -197,7 +198,10 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     const a = xy[r];
     let cum = 0;
     for (let i = 0; i + 1 < a.length / 2; i++) {
-      const x0 = a[2 * i], y0 = a[2 * i + 1], x1 = a[2 * i + 2], y1 = a[2 * i + 3];
+      const x0 = a[2 * i],
+        y0 = a[2 * i + 1],
+        x1 = a[2 * i + 2],
+        y1 = a[2 * i + 3];
       pieceRoad[k] = r;
       pieceIdx[k] = i;
       pieceStart[k] = cum;
@@ -219,7 +223,10 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       const r = pieceRoad[h];
       const a = xy[r];
       const i = pieceIdx[h];
-      const x0 = a[2 * i], y0 = a[2 * i + 1], dx = a[2 * i + 2] - x0, dy = a[2 * i + 3] - y0;
+      const x0 = a[2 * i],
+        y0 = a[2 * i + 1],
+        dx = a[2 * i + 2] - x0,
+        dy = a[2 * i + 3] - y0;
       const l2 = dx * dx + dy * dy;
       const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
       const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));

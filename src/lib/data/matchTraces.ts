@@ -46,10 +46,11 @@ export function matchTraces(
   const t0 = performance.now();
   const probe = createMapMatcher(network);
   const nearest: number[] = [];
-  for (const t of traces) for (const q of t.points) {
-    const d = probe.nearestRoadDistM(q);
-    if (d < Infinity) nearest.push(d);
-  }
+  for (const t of traces)
+    for (const q of t.points) {
+      const d = probe.nearestRoadDistM(q);
+      if (d < Infinity) nearest.push(d);
+    }
   nearest.sort((a, b) => a - b);
   const sigmaEstimateM = nearest.length > 0 ? 1.4826 * quantile(nearest, 0.5) : DEFAULT_MATCH_OPTIONS.sigmaM;
   const options: MatchOptions = { ...DEFAULT_MATCH_OPTIONS, sigmaM: r2(Math.min(10, Math.max(4, sigmaEstimateM))), ...opts.options };
@@ -107,13 +108,17 @@ export function matchTraces(
 
 /** Bounding box [minLon, minLat, maxLon, maxLat] of a network's road geometry. */
 export function networkBox(network: RoadNetwork): [number, number, number, number] {
-  let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
-  for (const r of network.roads) for (const [lon, lat] of r.coords) {
-    if (lon < minLon) minLon = lon;
-    if (lon > maxLon) maxLon = lon;
-    if (lat < minLat) minLat = lat;
-    if (lat > maxLat) maxLat = lat;
-  }
+  let minLon = Infinity,
+    minLat = Infinity,
+    maxLon = -Infinity,
+    maxLat = -Infinity;
+  for (const r of network.roads)
+    for (const [lon, lat] of r.coords) {
+      if (lon < minLon) minLon = lon;
+      if (lon > maxLon) maxLon = lon;
+      if (lat < minLat) minLat = lat;
+      if (lat > maxLat) maxLat = lat;
+    }
   return [minLon, minLat, maxLon, maxLat];
 }
 

@@ -16,10 +16,7 @@ export function odKey(t: Trajectory): string {
   return `${t.roads[0]}>${t.roads[t.roads.length - 1]}`;
 }
 
-export function odSplit(
-  trips: Trajectory[],
-  opts: OdSplitOptions = {},
-): Record<SplitName, Trajectory[]> {
+export function odSplit(trips: Trajectory[], opts: OdSplitOptions = {}): Record<SplitName, Trajectory[]> {
   const seed = opts.seed ?? 42;
   const ratios = opts.ratios ?? [0.7, 0.1, 0.2];
   const sum = ratios[0] + ratios[1] + ratios[2];

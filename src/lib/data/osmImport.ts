@@ -41,9 +41,20 @@ export interface OverpassResponse {
 }
 
 export const DRIVABLE_HIGHWAYS: ReadonlySet<string> = new Set([
-  'motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link',
-  'secondary', 'secondary_link', 'tertiary', 'tertiary_link', 'unclassified', 'residential',
-  'living_street', 'road',
+  'motorway',
+  'motorway_link',
+  'trunk',
+  'trunk_link',
+  'primary',
+  'primary_link',
+  'secondary',
+  'secondary_link',
+  'tertiary',
+  'tertiary_link',
+  'unclassified',
+  'residential',
+  'living_street',
+  'road',
 ]);
 
 const NO_ACCESS = new Set(['no', 'private']);
@@ -179,10 +190,7 @@ export function stronglyConnectedComponents(n: number, out: number[][]): { comp:
   return { comp, count };
 }
 
-export function importOsm(
-  responses: OverpassResponse[],
-  opts: OsmImportOptions = {},
-): { network: RoadNetwork; report: OsmImportReport } {
+export function importOsm(responses: OverpassResponse[], opts: OsmImportOptions = {}): { network: RoadNetwork; report: OsmImportReport } {
   const { nodes, ways } = mergeElements(responses);
   const wayIds = [...ways.keys()].sort((a, b) => a - b);
 
@@ -259,9 +267,7 @@ export function importOsm(
     else byStart.set(d.startNode, [i]);
   });
   const isTwin = (a: DraftRoad, b: DraftRoad): boolean => a.wayId === b.wayId && a.seg === b.seg;
-  const draftOut: number[][] = drafts.map((a) =>
-    (byStart.get(a.endNode) ?? []).filter((bi) => !isTwin(a, drafts[bi])),
-  );
+  const draftOut: number[][] = drafts.map((a) => (byStart.get(a.endNode) ?? []).filter((bi) => !isTwin(a, drafts[bi])));
   const relsBeforeScc = draftOut.reduce((s, l) => s + l.length, 0);
 
   // 5. Keep the largest strongly connected component (ties: the one holding the lowest road).
@@ -284,7 +290,10 @@ export function importOsm(
   const rd: number[] = [];
   for (let i = 0; i < drafts.length; i++) {
     if (newId[i] < 0) continue;
-    const targets = draftOut[i].filter((j) => newId[j] >= 0).map((j) => newId[j]).sort((a, b) => a - b);
+    const targets = draftOut[i]
+      .filter((j) => newId[j] >= 0)
+      .map((j) => newId[j])
+      .sort((a, b) => a - b);
     for (const t of targets) {
       ro.push(newId[i]);
       rd.push(t);

@@ -17,7 +17,10 @@ export interface RoutePolyline {
 }
 
 /** Parses the decoded corpus (ROUTE_INDEX, …, POLYLINE = JSON [[lon,lat],…]). */
-export function parseRoutePolylines(text: string, label: string): { routes: RoutePolyline[]; rows: number; skipped: Record<string, number> } {
+export function parseRoutePolylines(
+  text: string,
+  label: string,
+): { routes: RoutePolyline[]; rows: number; skipped: Record<string, number> } {
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: true });
   const fields = parsed.meta.fields ?? [];
   if (!fields.includes('POLYLINE')) throw new Error(`${label}:1: header: POLYLINE column missing; columns found: ${fields.join(', ')}`);

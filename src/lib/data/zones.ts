@@ -375,9 +375,19 @@ export function partitionZones(net: RoadNetwork, graph: RoadGraph, k = 300, seed
   const target = n / kEff;
   let big = members.map((m, i) => i).filter((i) => members[i].length >= target / 2);
   if (big.length === 0) big = [members.reduce((b, m, i) => (m.length > members[b].length ? i : b), 0)];
-  if (big.length > kEff) big = big.sort((a, b) => members[b].length - members[a].length || a - b).slice(0, kEff).sort((a, b) => a - b);
+  if (big.length > kEff)
+    big = big
+      .sort((a, b) => members[b].length - members[a].length || a - b)
+      .slice(0, kEff)
+      .sort((a, b) => a - b);
   const bigSizes = big.map((c) => members[c].length);
-  const quota = allocate(bigSizes, Math.min(kEff, bigSizes.reduce((a, b) => a + b, 0)));
+  const quota = allocate(
+    bigSizes,
+    Math.min(
+      kEff,
+      bigSizes.reduce((a, b) => a + b, 0),
+    ),
+  );
 
   const zone = new Int32Array(n).fill(-1);
   let nextId = 0;

@@ -63,14 +63,25 @@ function effectOf(v: unknown, lowerIsBetter: boolean, where: string): SummaryEff
 }
 
 /** One `eval paired-steps` output → its block (with each arm's mean over seeds). */
-export function stepsBlock(json: unknown, where = 'paired-steps'): { block: SummaryBlock; split: 'val' | 'test'; seeds: number[]; recipe: Obj } {
+export function stepsBlock(
+  json: unknown,
+  where = 'paired-steps',
+): { block: SummaryBlock; split: 'val' | 'test'; seeds: number[]; recipe: Obj } {
   if (!isObj(json) || !isObj(json.effects)) throw new Error(`${where}: not an eval paired-steps output (no effects)`);
   const split = json.split === 'val' ? 'val' : json.split === 'test' ? 'test' : null;
   if (!split) throw new Error(`${where}: split must be val or test`);
-  const arm = (k: 'vanilla' | 'distilled', m: string): number => mean((Array.isArray(json[k]) ? (json[k] as Obj[]) : []).map((r) => num(r[m])));
+  const arm = (k: 'vanilla' | 'distilled', m: string): number =>
+    mean((Array.isArray(json[k]) ? (json[k] as Obj[]) : []).map((r) => num(r[m])));
   const effects: Record<string, SummaryEffect> = {};
-  for (const [m, lower] of [['decisionNll', true], ['decisionAcc', false]] as const) {
-    effects[m] = { ...effectOf(json.effects[m], lower, `${where}: effects.${m}`), vanilla: arm('vanilla', m), distilled: arm('distilled', m) };
+  for (const [m, lower] of [
+    ['decisionNll', true],
+    ['decisionAcc', false],
+  ] as const) {
+    effects[m] = {
+      ...effectOf(json.effects[m], lower, `${where}: effects.${m}`),
+      vanilla: arm('vanilla', m),
+      distilled: arm('distilled', m),
+    };
   }
   return {
     block: { what: `${split} decision steps`, effects, verdict: verdictOf(json.verdict) },
@@ -81,7 +92,11 @@ export function stepsBlock(json: unknown, where = 'paired-steps'): { block: Summ
 }
 
 /** One `eval paired-report` output → a block per OD split. */
-export function generationBlocks(json: unknown, lowerIsBetter: Record<string, boolean>, where = 'paired-report'): RegimeSummary['generation'] {
+export function generationBlocks(
+  json: unknown,
+  lowerIsBetter: Record<string, boolean>,
+  where = 'paired-report',
+): RegimeSummary['generation'] {
   if (!isObj(json) || !isObj(json.splits)) throw new Error(`${where}: not an eval paired-report output (no splits)`);
   const out: RegimeSummary['generation'] = {};
   for (const split of ['train', 'test'] as const) {
@@ -89,10 +104,15 @@ export function generationBlocks(json: unknown, lowerIsBetter: Record<string, bo
     if (!isObj(s) || !isObj(s.effects)) continue;
     const effects: Record<string, SummaryEffect> = {};
     const arms = isObj(s.arms) ? s.arms : {};
-    const armMean = (k: string, m: string): number => mean((Array.isArray(arms[k]) ? (arms[k] as Obj[]) : []).map((r) => (isObj(r.metrics) ? num(r.metrics[m]) : NaN)));
+    const armMean = (k: string, m: string): number =>
+      mean((Array.isArray(arms[k]) ? (arms[k] as Obj[]) : []).map((r) => (isObj(r.metrics) ? num(r.metrics[m]) : NaN)));
     for (const [m, lower] of Object.entries(lowerIsBetter)) {
       if (!(m in s.effects)) continue;
-      effects[m] = { ...effectOf(s.effects[m], lower, `${where}: ${split}.effects.${m}`), vanilla: armMean('vanilla', m), distilled: armMean('distilled', m) };
+      effects[m] = {
+        ...effectOf(s.effects[m], lower, `${where}: ${split}.effects.${m}`),
+        vanilla: armMean('vanilla', m),
+        distilled: armMean('distilled', m),
+      };
     }
     const floor: Record<string, number> = {};
     if (isObj(s.oracleFloor)) for (const [k, v] of Object.entries(s.oracleFloor)) if (k !== 'resamples') floor[k] = num(v);
@@ -102,12 +122,18 @@ export function generationBlocks(json: unknown, lowerIsBetter: Record<string, bo
 }
 
 /** A regime from its paired-steps outputs (val and/or test) and, when run, its paired report. */
-export function regimeSummary(label: string, steps: unknown[], report: unknown | null, lowerIsBetter: Record<string, boolean>): RegimeSummary {
+export function regimeSummary(
+  label: string,
+  steps: unknown[],
+  report: unknown | null,
+  lowerIsBetter: Record<string, boolean>,
+): RegimeSummary {
   if (!steps.length) throw new Error(`${label}: no paired-steps output`);
   const parsed = steps.map((s, i) => stepsBlock(s, `${label}: paired-steps #${i + 1}`));
   const seeds = parsed[0].seeds;
   for (const p of parsed) {
-    if (p.seeds.join(',') !== seeds.join(',')) throw new Error(`${label}: the paired-steps outputs pair different seeds (${seeds.join(',')} vs ${p.seeds.join(',')})`);
+    if (p.seeds.join(',') !== seeds.join(','))
+      throw new Error(`${label}: the paired-steps outputs pair different seeds (${seeds.join(',')} vs ${p.seeds.join(',')})`);
   }
   const r = parsed[0].recipe;
   const window = r.window === 'all' || r.window === null ? 'all' : num(r.window);
@@ -115,13 +141,21 @@ export function regimeSummary(label: string, steps: unknown[], report: unknown |
     label,
     trainFrac: num(r.trainFrac ?? 1),
     trainingSeeds: seeds,
-    recipe: { lambda: num(r.lambda), tau: num(r.tau), window, epochs: num(r.epochs), patience: num(r.patience ?? 0), maxLen: num(r.maxLen) },
+    recipe: {
+      lambda: num(r.lambda),
+      tau: num(r.tau),
+      window,
+      epochs: num(r.epochs),
+      patience: num(r.patience ?? 0),
+      maxLen: num(r.maxLen),
+    },
     steps: {},
     generation: report === null ? {} : generationBlocks(report, lowerIsBetter, `${label}: paired-report`),
   };
   if (report !== null && isObj(report) && Array.isArray(report.trainingSeeds)) {
     const rs = report.trainingSeeds.map(num).sort((a, b) => a - b);
-    if (rs.join(',') !== [...seeds].sort((a, b) => a - b).join(',')) throw new Error(`${label}: the paired report's seeds (${rs.join(',')}) differ from the paired-steps seeds (${seeds.join(',')})`);
+    if (rs.join(',') !== [...seeds].sort((a, b) => a - b).join(','))
+      throw new Error(`${label}: the paired report's seeds (${rs.join(',')}) differ from the paired-steps seeds (${seeds.join(',')})`);
   }
   for (const p of parsed) summary.steps[p.split] = p.block;
   return summary;
@@ -132,7 +166,8 @@ export function parseDistillationSummary(json: unknown): DistillationSummary {
   if (!isObj(json) || json.schema !== DISTILLATION_SCHEMA) throw new Error(`not a distillation summary (schema ${DISTILLATION_SCHEMA})`);
   if (!Array.isArray(json.regimes) || json.regimes.length === 0) throw new Error('the summary lists no regimes');
   for (const r of json.regimes) {
-    if (!isObj(r) || typeof r.label !== 'string' || !isObj(r.steps) || !Array.isArray(r.trainingSeeds)) throw new Error('a regime lacks its label, seeds or steps');
+    if (!isObj(r) || typeof r.label !== 'string' || !isObj(r.steps) || !Array.isArray(r.trainingSeeds))
+      throw new Error('a regime lacks its label, seeds or steps');
   }
   return json as unknown as DistillationSummary;
 }

@@ -37,7 +37,15 @@ export interface OdScore {
 }
 
 /** The distribution metrics compared across seeds, each with its direction. */
-export const PAIRED_REPORT_METRICS = withDirection<PairedMetric>(['distanceJSD', 'durationJSD', 'radiusJSD', 'odDtwKm', 'odEdr', 'odDistanceLogErr', 'reachedRate']);
+export const PAIRED_REPORT_METRICS = withDirection<PairedMetric>([
+  'distanceJSD',
+  'durationJSD',
+  'radiusJSD',
+  'odDtwKm',
+  'odEdr',
+  'odDistanceLogErr',
+  'reachedRate',
+]);
 
 export type PairedMetric = 'distanceJSD' | 'durationJSD' | 'radiusJSD' | 'odDtwKm' | 'odEdr' | 'odDistanceLogErr' | 'reachedRate';
 
@@ -134,7 +142,10 @@ export function pairedOdTrips(trips: Trajectory[], max: number, seed: number): T
   const usable = trips.filter((t) => t.roads.length >= 2);
   if (usable.length <= max) return usable;
   // One seeded shuffle, its first `max` kept in their original order: a sample without replacement.
-  const order = shuffleInPlace(usable.map((_, i) => i), makeRng(seed));
+  const order = shuffleInPlace(
+    usable.map((_, i) => i),
+    makeRng(seed),
+  );
   return order
     .slice(0, max)
     .sort((a, b) => a - b)
@@ -193,7 +204,6 @@ function meanOf(xs: readonly number[]): number {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }
 
-
 /** Runs the paired protocol over the train and test splits. */
 export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<PairedReport> {
   const { dataset, derived, pairs } = opts;
@@ -214,7 +224,8 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
     const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
-    const odTrips = split === 'test' ? pairedOdTrips(dataset.splits.test, testOd, odSeed) : pairedOdTrips(dataset.splits.train, trainOd, odSeed);
+    const odTrips =
+      split === 'test' ? pairedOdTrips(dataset.splits.test, testOd, odSeed) : pairedOdTrips(dataset.splits.train, trainOd, odSeed);
     if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
     const ods: GenOD[] = odTrips.map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
     const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));

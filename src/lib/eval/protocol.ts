@@ -4,13 +4,7 @@
 // student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset, LonLat, RoadNetwork, SplitName, Trajectory } from '../data/types';
-import {
-  centroidDistance,
-  generateRoutes,
-  sampleOdPairs,
-  type GeneratedTrip,
-  type GenOD,
-} from '../generate/generator';
+import { centroidDistance, generateRoutes, sampleOdPairs, type GeneratedTrip, type GenOD } from '../generate/generator';
 import type { AbortFlag, BatchScorer } from '../generate/search';
 import { StudentScorer, type StudentScorerOptions } from '../generate/studentScorer';
 import type { Student } from '../models/student';
@@ -129,8 +123,20 @@ export interface SearchProtocolOptions {
 }
 
 /** The search settings of a protocol run, defaults filled in (what its report records). */
-export function searchSettings(opts: SearchProtocolOptions): { beam: number; method: 'beam' | 'bestFirst'; batchSize: number; maxSteps: number; maxExpansions: number } {
-  return { beam: opts.beam ?? 4, method: opts.method ?? 'beam', batchSize: opts.batchSize ?? 256, maxSteps: opts.maxSteps ?? 200, maxExpansions: opts.maxExpansions ?? 5000 };
+export function searchSettings(opts: SearchProtocolOptions): {
+  beam: number;
+  method: 'beam' | 'bestFirst';
+  batchSize: number;
+  maxSteps: number;
+  maxExpansions: number;
+} {
+  return {
+    beam: opts.beam ?? 4,
+    method: opts.method ?? 'beam',
+    batchSize: opts.batchSize ?? 256,
+    maxSteps: opts.maxSteps ?? 200,
+    maxExpansions: opts.maxExpansions ?? 5000,
+  };
 }
 
 /** One model's routes for `ods` under the run's search settings, and the wall seconds they took. */
@@ -227,7 +233,6 @@ export interface ProtocolReport {
   verdict: string;
   routes: RouteSample[];
 }
-
 
 const round = (x: number, digits: number): number | null => (Number.isFinite(x) ? +x.toFixed(digits) : null);
 
@@ -411,7 +416,16 @@ export function withDirection<K extends VerdictMetric>(keys: readonly K[]): read
 }
 
 /** The headline metrics of the verdict. */
-export const HEADLINE_METRICS = withDirection(['distanceJSD', 'radiusJSD', 'durationJSD', 'hausdorffKm', 'dtwKm', 'edr', 'odMatchRate', 'reachedRate']);
+export const HEADLINE_METRICS = withDirection([
+  'distanceJSD',
+  'radiusJSD',
+  'durationJSD',
+  'hausdorffKm',
+  'dtwKm',
+  'edr',
+  'odMatchRate',
+  'reachedRate',
+]);
 
 type StatLike = { mean: number; std: number };
 
@@ -461,7 +475,12 @@ export function makeVerdict(models: Record<string, Record<string, Partial<Record
     }
     const outcome = better * 2 > compared ? 'helped' : worse * 2 > compared ? 'hurt' : 'no clear effect';
     outcomes.push(outcome);
-    const label = outcome === 'helped' ? 'distillation helped' : outcome === 'hurt' ? 'distillation did not help (vanilla is better)' : 'distillation had no clear effect';
+    const label =
+      outcome === 'helped'
+        ? 'distillation helped'
+        : outcome === 'hurt'
+          ? 'distillation did not help (vanilla is better)'
+          : 'distillation had no clear effect';
     parts.push(
       `${s}-OD: ${label} — distilled better on ${better}/${compared} headline metrics (${clearBetter} beyond the seed spread)` +
         `, worse on ${worse} (${clearWorse} beyond the spread)` +

@@ -32,9 +32,14 @@ export async function teacherStepLogProbs(
   const raw: Float32Array[] = prepared.map((p) => new Float32Array(p.candOffset[p.steps]));
   const rows: { trip: number; step: number; window: number[] }[] = [];
   prepared.forEach((p, i) =>
-    tripTeacherWindows(p, roadCell, window, collapse, teacher.cfg?.destination).forEach((w, s) => rows.push({ trip: i, step: s, window: w })),
+    tripTeacherWindows(p, roadCell, window, collapse, teacher.cfg?.destination).forEach((w, s) =>
+      rows.push({ trip: i, step: s, window: w }),
+    ),
   );
-  for (const [r0, r1] of windowChunks(rows.map((r) => r.window), chunkRows)) {
+  for (const [r0, r1] of windowChunks(
+    rows.map((r) => r.window),
+    chunkRows,
+  )) {
     const part = rows.slice(r0, r1);
     const flat: number[] = [];
     const picked = tf.tidy(() => {
@@ -185,12 +190,7 @@ function percentile(sorted: Float64Array, q: number): number {
  * Trip-clustered bootstrap of ratio statistics: resample trips with replacement, recompute each
  * ratio (Σ numerator / Σ denominator over the resample), take the 2.5th and 97.5th percentiles.
  */
-export function clusteredBootstrap(
-  n: number,
-  stats: ((idx: Int32Array) => number)[],
-  resamples = 1000,
-  seed = 7,
-): [number, number][] {
+export function clusteredBootstrap(n: number, stats: ((idx: Int32Array) => number)[], resamples = 1000, seed = 7): [number, number][] {
   const rng = makeRng(seed);
   const draws = stats.map(() => new Float64Array(resamples));
   const idx = new Int32Array(n);
@@ -211,10 +211,14 @@ export function summariseSteps(per: TripStepStats[], resamples = 1000): StepSumm
     else for (const t of per) s += t[k];
     return s;
   };
-  const [accCi, nllCi] = clusteredBootstrap(per.length, [
-    (idx) => ratio(sum('decisionCorrect', idx), sum('decisionSteps', idx)),
-    (idx) => ratio(sum('decisionNllSum', idx), sum('decisionSteps', idx)),
-  ], resamples);
+  const [accCi, nllCi] = clusteredBootstrap(
+    per.length,
+    [
+      (idx) => ratio(sum('decisionCorrect', idx), sum('decisionSteps', idx)),
+      (idx) => ratio(sum('decisionNllSum', idx), sum('decisionSteps', idx)),
+    ],
+    resamples,
+  );
   const dec = sum('decisionSteps');
   return {
     trips: per.length,
@@ -272,7 +276,9 @@ export function teacherGate(
   const s = tripStepStats(test.ids, test.student, roadCell);
   const m = tripStepStats(test.ids, test.student, roadCell, test.teacher, beta);
   const agg = (per: TripStepStats[], idx?: Int32Array) => {
-    let nll = 0, acc = 0, den = 0;
+    let nll = 0,
+      acc = 0,
+      den = 0;
     const at = (j: number) => per[idx ? idx[j] : j];
     const n = idx ? idx.length : per.length;
     for (let j = 0; j < n; j++) {
@@ -285,15 +291,20 @@ export function teacherGate(
   };
   const sa = agg(s);
   const ma = agg(m);
-  const [nllCi, accCi] = clusteredBootstrap(s.length, [
-    (idx) => agg(s, idx).decisionNll - agg(m, idx).decisionNll,
-    (idx) => agg(m, idx).decisionAcc - agg(s, idx).decisionAcc,
-  ], resamples);
+  const [nllCi, accCi] = clusteredBootstrap(
+    s.length,
+    [(idx) => agg(s, idx).decisionNll - agg(m, idx).decisionNll, (idx) => agg(m, idx).decisionAcc - agg(s, idx).decisionAcc],
+    resamples,
+  );
   return {
     betas,
     valDecisionNll: valNll,
     beta,
     test: { student: sa, mix: ma },
-    gain: { decisionNll: sa.decisionNll - ma.decisionNll, decisionAcc: ma.decisionAcc - sa.decisionAcc, ci95: { decisionNll: nllCi, decisionAcc: accCi } },
+    gain: {
+      decisionNll: sa.decisionNll - ma.decisionNll,
+      decisionAcc: ma.decisionAcc - sa.decisionAcc,
+      ci95: { decisionNll: nllCi, decisionAcc: accCi },
+    },
   };
 }

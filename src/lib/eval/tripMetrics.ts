@@ -175,9 +175,7 @@ function pairedLocal(
     e += edr(r.points, g.points, epsM);
     n++;
   }
-  return n === 0
-    ? { hausdorffKm: NaN, dtwKm: NaN, edr: NaN, pairedN: 0 }
-    : { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n };
+  return n === 0 ? { hausdorffKm: NaN, dtwKm: NaN, edr: NaN, pairedN: 0 } : { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n };
 }
 
 function odBinKey(p: LonLat, q: LonLat, deg: number): string {
@@ -253,7 +251,11 @@ function* mapIter<T, U>(it: Iterable<T>, f: (x: T) => U): Generator<U> {
 }
 
 /** The thesis's three distribution JSDs: trip distance, per-hop duration and radius of gyration. */
-export function distributionJSDs(real: EvalTrip[], generated: EvalTrip[], bins = 100): { distanceJSD: number; durationJSD: number; radiusJSD: number } {
+export function distributionJSDs(
+  real: EvalTrip[],
+  generated: EvalTrip[],
+  bins = 100,
+): { distanceJSD: number; durationJSD: number; radiusJSD: number } {
   const dist = (ts: EvalTrip[]) => ts.map((t) => tripDistanceKm(t.points));
   const radius = (ts: EvalTrip[]) => ts.map((t) => radiusOfGyration(t.points));
   return {

@@ -285,9 +285,30 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
     }
   }
   return {
-    B, T, N, C, tripIndex, lengths, roadIds, zoneIds, timeFeat, distMat, gapMat, stepPos, stepTrip,
-    stepIndex, lastStep, destZone, candIds, candMask, candFeat, label, labelMask, timeLabel,
-    timeMask, nValid,
+    B,
+    T,
+    N,
+    C,
+    tripIndex,
+    lengths,
+    roadIds,
+    zoneIds,
+    timeFeat,
+    distMat,
+    gapMat,
+    stepPos,
+    stepTrip,
+    stepIndex,
+    lastStep,
+    destZone,
+    candIds,
+    candMask,
+    candFeat,
+    label,
+    labelMask,
+    timeLabel,
+    timeMask,
+    nValid,
   };
 }
 
@@ -350,7 +371,10 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
   const N = B;
   const { zones } = ctx.derived;
   const batch: StudentBatch = {
-    B, T, N, C,
+    B,
+    T,
+    N,
+    C,
     tripIndex: Int32Array.from(queries.map((_, b) => b)),
     lengths: Int32Array.from(lens),
     roadIds: new Int32Array(B * T),

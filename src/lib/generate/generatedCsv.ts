@@ -50,7 +50,8 @@ export function readGeneratedCsv(text: string, fileName = 'generated.csv'): Gene
   const col = (key: string): string | undefined => ALIASES[key].find((c) => fields.includes(c));
   const roadsCol = col('roads');
   const timesCol = col('times');
-  if (!roadsCol || !timesCol) throw new Error(`${fileName}: needs a rid_list and a time_list column (found: ${fields.join(', ') || 'none'})`);
+  if (!roadsCol || !timesCol)
+    throw new Error(`${fileName}: needs a rid_list and a time_list column (found: ${fields.join(', ') || 'none'})`);
   const idCol = col('id');
   const originCol = col('origin');
   const destCol = col('dest');
@@ -91,7 +92,9 @@ export function readGeneratedCsv(text: string, fileName = 'generated.csv'): Gene
   for (const e of parsed.errors.slice(0, 5)) problems.push(`${fileName}:${(e.row ?? 0) + 2}: ${e.message}`);
   if (problems.length) {
     const more = problems.length > 8 ? `\n… and ${problems.length - 8} more` : '';
-    throw new Error(`invalid generated-trips file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.slice(0, 8).join('\n')}${more}`);
+    throw new Error(
+      `invalid generated-trips file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.slice(0, 8).join('\n')}${more}`,
+    );
   }
   return trips;
 }

@@ -176,8 +176,19 @@ export async function generateRoutes(scorer: BatchScorer, ods: GenOD[], opts: Ge
     const onStep = (step: number, live: number) => opts.onProgress?.({ done, total: ods.length, step, live });
     const res =
       method === 'beam'
-        ? await beamSearch(scorer, part, { beam: opts.beam ?? 4, maxSteps: opts.maxSteps, distanceToDest: opts.distanceToDest, signal: opts.signal, onStep })
-        : await bestFirstSearchMany(scorer, part, { maxExpansions: opts.maxExpansions, distanceToDest: opts.distanceToDest, signal: opts.signal, onStep });
+        ? await beamSearch(scorer, part, {
+            beam: opts.beam ?? 4,
+            maxSteps: opts.maxSteps,
+            distanceToDest: opts.distanceToDest,
+            signal: opts.signal,
+            onStep,
+          })
+        : await bestFirstSearchMany(scorer, part, {
+            maxExpansions: opts.maxExpansions,
+            distanceToDest: opts.distanceToDest,
+            signal: opts.signal,
+            onStep,
+          });
     chunk.forEach((i, j) => (results[i] = res[j]));
     done += chunk.length;
     opts.onProgress?.({ done, total: ods.length, step: -1, live: 0 });

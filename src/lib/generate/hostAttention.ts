@@ -14,13 +14,7 @@ export interface KeyRows {
 }
 
 /** scores[t] = q · k_t for t < n (q = qh[0…dh), key t at kOff[t] + hOff). */
-export function dotScores(
-  qh: Float64Array,
-  dh: number,
-  rows: KeyRows,
-  hOff: number,
-  scores: Float64Array,
-): void {
+export function dotScores(qh: Float64Array, dh: number, rows: KeyRows, hOff: number, scores: Float64Array): void {
   const { n, kArr, kOff } = rows;
   let t = 0;
   for (; t + 3 < n; t += 4) {
@@ -61,14 +55,7 @@ export function dotScores(
  * acc[i] = Σ_t w[t] · v_t[i] over t < n in order (values at vOff[t] + hOff), where
  * w[t] = weights[t] / sum, the softmax weights given unnormalised with their sum.
  */
-export function weightedValues(
-  weights: Float64Array,
-  sum: number,
-  dh: number,
-  rows: KeyRows,
-  hOff: number,
-  acc: Float64Array,
-): void {
+export function weightedValues(weights: Float64Array, sum: number, dh: number, rows: KeyRows, hOff: number, acc: Float64Array): void {
   const { n, kArr, vOff } = rows;
   acc.fill(0, 0, dh);
   let t = 0;

@@ -173,7 +173,9 @@ export async function beamSearch(scorer: BatchScorer, ods: OD[], opts: BeamSearc
     if (live.length === 0) break;
     checkAbort(opts.signal);
     const queries: StepQuery[] = [];
-    for (const s of live) for (const b of s.beams) queries.push(b.from ? { prefix: b.roads, dest: s.od.dest, parent: b.from } : { prefix: b.roads, dest: s.od.dest });
+    for (const s of live)
+      for (const b of s.beams)
+        queries.push(b.from ? { prefix: b.roads, dest: s.od.dest, parent: b.from } : { prefix: b.roads, dest: s.od.dest });
     const scores = await scoreAll(scorer, queries);
     checkAbort(opts.signal);
 
@@ -214,7 +216,10 @@ export async function beamSearch(scorer: BatchScorer, ods: OD[], opts: BeamSearc
       }
       if (next.length === 0) s.result = toResult(s.nearest, false);
     }
-    opts.onStep?.(step, states.reduce((n, s) => n + (s.result === null ? 1 : 0), 0));
+    opts.onStep?.(
+      step,
+      states.reduce((n, s) => n + (s.result === null ? 1 : 0), 0),
+    );
   }
   return states.map((s) => s.result ?? toResult(s.nearest, false));
 }
@@ -275,11 +280,7 @@ class MaxHeap<T> {
  * search stops when the destination is popped. After maxExpansions expansions (or an empty queue)
  * the popped path ending nearest the destination is returned with reached = false.
  */
-export async function bestFirstSearchMany(
-  scorer: BatchScorer,
-  ods: OD[],
-  opts: BestFirstOptions,
-): Promise<SearchResult[]> {
+export async function bestFirstSearchMany(scorer: BatchScorer, ods: OD[], opts: BestFirstOptions): Promise<SearchResult[]> {
   const maxExpansions = opts.maxExpansions ?? 5000;
   interface State {
     od: OD;
@@ -338,7 +339,9 @@ export async function bestFirstSearchMany(
     if (batch.length === 0) break;
     const scores = await scoreAll(
       scorer,
-      batch.map(({ s, node }) => (node.from ? { prefix: node.roads, dest: s.od.dest, parent: node.from } : { prefix: node.roads, dest: s.od.dest })),
+      batch.map(({ s, node }) =>
+        node.from ? { prefix: node.roads, dest: s.od.dest, parent: node.from } : { prefix: node.roads, dest: s.od.dest },
+      ),
     );
     for (let i = 0; i < batch.length; i++) {
       const { s, node } = batch[i];
@@ -353,7 +356,10 @@ export async function bestFirstSearchMany(
         s.heap.push(lp, extend(node, road, lp, sc.timeSec?.[j]));
       }
     }
-    opts.onStep?.(round, states.reduce((n, s) => n + (s.result === null ? 1 : 0), 0));
+    opts.onStep?.(
+      round,
+      states.reduce((n, s) => n + (s.result === null ? 1 : 0), 0),
+    );
   }
   return states.map((s) => s.result!);
 }

@@ -139,7 +139,15 @@ export class StudentDecoder {
     this.acc = new Float64Array(this.dh);
     this.qh = new Float64Array(this.dh);
     const W = this.window;
-    this.keys = { n: 0, kArr: new Array<Float32Array>(W), kOff: new Int32Array(W), vOff: new Int32Array(W), dist: new Float32Array(0), gap: new Float32Array(0), fOff: 0 };
+    this.keys = {
+      n: 0,
+      kArr: new Array<Float32Array>(W),
+      kOff: new Int32Array(W),
+      vOff: new Int32Array(W),
+      dist: new Float32Array(0),
+      gap: new Float32Array(0),
+      fOff: 0,
+    };
   }
 
   /** Multiply-adds of the dense layers per decoded row: every block's qkv, proj and MLP, and the head. */
@@ -175,7 +183,10 @@ export class StudentDecoder {
       const wkC = wk.slice([0, 0], [rd, c.navDim]);
       const wkD = wk.slice([rd, 0], [m, c.navDim]);
       const wkA = wk.slice([rd + m, 0], [m, c.navDim]);
-      const constant = tf.add(tf.matMul(tf.reshape(p.metricDis.b as tf.Tensor, [1, m]), wkD), tf.matMul(tf.reshape(p.metricAngle.b as tf.Tensor, [1, m]), wkA));
+      const constant = tf.add(
+        tf.matMul(tf.reshape(p.metricDis.b as tf.Tensor, [1, m]), wkD),
+        tf.matMul(tf.reshape(p.metricAngle.b as tf.Tensor, [1, m]), wkA),
+      );
       const navKey = tf.add(tf.matMul(enc.road, wkC), constant);
       const u = tf.concat([tf.matMul(p.metricDis.w, wkD), tf.matMul(p.metricAngle.w, wkA)], 0); // [2, navDim]
       const wq = p.navQ.w as tf.Tensor2D; // [D + roadDim, navDim]
@@ -188,9 +199,18 @@ export class StudentDecoder {
     const u = await read(uT);
     const rel: RelParams[] = [];
     for (const blk of p.blocks) {
-      const [kw, kb, vw, vb] = await Promise.all([blk.relK.w, blk.relK.b as tf.Tensor, blk.relV.w, blk.relV.b as tf.Tensor].map((t) => t.data() as Promise<Float32Array>));
+      const [kw, kb, vw, vb] = await Promise.all(
+        [blk.relK.w, blk.relK.b as tf.Tensor, blk.relV.w, blk.relV.b as tf.Tensor].map((t) => t.data() as Promise<Float32Array>),
+      );
       const dh = this.dh;
-      rel.push({ kw0: kw.slice(0, dh), kw1: kw.slice(dh, 2 * dh), kb: kb.slice(), vw0: vw.slice(0, dh), vw1: vw.slice(dh, 2 * dh), vb: vb.slice() });
+      rel.push({
+        kw0: kw.slice(0, dh),
+        kw1: kw.slice(dh, 2 * dh),
+        kb: kb.slice(),
+        vw0: vw.slice(0, dh),
+        vw1: vw.slice(dh, 2 * dh),
+        vb: vb.slice(),
+      });
     }
     this.tables = {
       spatial: await read(spatialT),
@@ -241,7 +261,9 @@ export class StudentDecoder {
   /** LayerNorm + qkv projection of block l for rows x [R, D] → [R, 3D] (device). */
   private qkv(x: tf.Tensor2D, l: number): tf.Tensor2D {
     const blk = this.student.p.blocks[l];
-    return tf.tidy(() => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b }) as tf.Tensor2D);
+    return tf.tidy(
+      () => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b }) as tf.Tensor2D,
+    );
   }
 
   /** Rest of block l after attention: x[sel] + proj(y), then the MLP with its residual (device). */

@@ -201,7 +201,11 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
       for (let a: DecodeNode | null = nodes[i]; a; a = a.parent) chain.push(a);
       return chain.reverse();
     });
-    const inputs: QueryInput[] = idx.map((i, b) => ({ prefix: queries[i].prefix, dest: queries[i].dest, times: chains[b].map((n) => n.time) }));
+    const inputs: QueryInput[] = idx.map((i, b) => ({
+      prefix: queries[i].prefix,
+      dest: queries[i].dest,
+      times: chains[b].map((n) => n.time),
+    }));
     const { batch, cands } = buildQueryBatch(this.ctx, inputs);
     t = this.tick('full.build', t);
     const enc = this.encoded();

@@ -21,7 +21,12 @@ export interface TimeCalibration {
  * Teacher-forced: the model's predicted seconds for the road actually taken next, against the real
  * hop, over every step of `prepared` with a known time. Returns Σ real / Σ predicted.
  */
-export async function fitTimeScale(student: Student, ctx: BatchContext, prepared: PreparedTrip[], batchTrips = 32): Promise<TimeCalibration> {
+export async function fitTimeScale(
+  student: Student,
+  ctx: BatchContext,
+  prepared: PreparedTrip[],
+  batchTrips = 32,
+): Promise<TimeCalibration> {
   const { timeMean, timeStd } = ctx.derived;
   let pred = 0;
   let real = 0;

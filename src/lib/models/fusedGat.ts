@@ -102,7 +102,11 @@ export function gatV2Forward(g: GatArrays): { out: Float32Array; alpha: Float32A
 }
 
 /** Gradients of Σ dy·out with respect to xl, xr, we and att. Exported for tests. */
-export function gatV2Backward(g: GatArrays, alpha: Float32Array, dy: Float32Array): { dxl: Float32Array; dxr: Float32Array; dwe: Float32Array; datt: Float32Array } {
+export function gatV2Backward(
+  g: GatArrays,
+  alpha: Float32Array,
+  dy: Float32Array,
+): { dxl: Float32Array; dxr: Float32Array; dwe: Float32Array; datt: Float32Array } {
   const { xl, xr, ea, att, src, dst, N, F, A, E, slope } = g;
   const ew = edgeProjection(g);
   const dxl = new Float32Array(N * F);
@@ -164,7 +168,20 @@ function arraysOf(b: KernelBackend, inputs: Record<string, TensorInfo>, slope: n
   const readInt = (t: TensorInfo): Int32Array => asI32(b.readSync(t.dataId));
   const [N, F] = inputs.xl.shape;
   const [E, A] = inputs.ea.shape;
-  return { xl: read(inputs.xl), xr: read(inputs.xr), ea: read(inputs.ea), we: read(inputs.we), att: read(inputs.att), src: readInt(inputs.src), dst: readInt(inputs.dst), N, F, A, E, slope };
+  return {
+    xl: read(inputs.xl),
+    xr: read(inputs.xr),
+    ea: read(inputs.ea),
+    we: read(inputs.we),
+    att: read(inputs.att),
+    src: readInt(inputs.src),
+    dst: readInt(inputs.dst),
+    N,
+    F,
+    A,
+    E,
+    slope,
+  };
 }
 
 function forwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
@@ -221,7 +238,16 @@ export function fusedGatAvailable(): boolean {
  * Σ_{e: s→d} softmax_d(att·LeakyReLU(xl[s] + xr[d] + ea_e·we)) · xl[s], as one kernel with a fused
  * gradient for xl, xr, we and att (src, dst and ea are constants of the graph).
  */
-export function fusedGatV2(xl: tf.Tensor2D, xr: tf.Tensor2D, we: tf.Tensor2D, att: tf.Tensor, ea: tf.Tensor2D, src: tf.Tensor1D, dst: tf.Tensor1D, slope: number): tf.Tensor2D {
+export function fusedGatV2(
+  xl: tf.Tensor2D,
+  xr: tf.Tensor2D,
+  we: tf.Tensor2D,
+  att: tf.Tensor,
+  ea: tf.Tensor2D,
+  src: tf.Tensor1D,
+  dst: tf.Tensor1D,
+  slope: number,
+): tf.Tensor2D {
   installFusedGatKernels();
   const attFlat = tf.reshape(att, [-1]);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -235,7 +261,13 @@ export function fusedGatV2(xl: tf.Tensor2D, xr: tf.Tensor2D, we: tf.Tensor2D, at
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sl, sr, sw, sa, sAlpha, sEa, sSrc, sDst] = saved;
-        const grads = tf.engine().runKernel(BWD, { xl: sl, xr: sr, ea: sEa, we: sw, att: sa, src: sSrc, dst: sDst, alpha: sAlpha, dy }, { slope }) as unknown as tf.Tensor[];
+        const grads = tf
+          .engine()
+          .runKernel(
+            BWD,
+            { xl: sl, xr: sr, ea: sEa, we: sw, att: sa, src: sSrc, dst: sDst, alpha: sAlpha, dy },
+            { slope },
+          ) as unknown as tf.Tensor[];
         return grads;
       },
     };

@@ -329,10 +329,7 @@ export const matMulFast: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGr
   save([a, b]);
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy, transposeLast2(saved[1])),
-      tf.matMul(transposeLast2(saved[0]), dy),
-    ],
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, transposeLast2(saved[1])), tf.matMul(transposeLast2(saved[0]), dy)],
   };
 });
 
@@ -413,13 +410,7 @@ export interface GraphTensors {
  * attributes (PyG fill_value='mean'; zeros for a node with no incoming edge). Existing self loops
  * are dropped first, as PyG does.
  */
-export function prepareGatGraph(
-  nNodes: number,
-  src: Int32Array,
-  dst: Int32Array,
-  edgeAttr: Float32Array,
-  edgeDim: number,
-): GraphTensors {
+export function prepareGatGraph(nNodes: number, src: Int32Array, dst: Int32Array, edgeAttr: Float32Array, edgeDim: number): GraphTensors {
   const keep: number[] = [];
   for (let e = 0; e < src.length; e++) if (src[e] !== dst[e]) keep.push(e);
   const E = keep.length + nNodes;

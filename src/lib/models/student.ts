@@ -170,7 +170,13 @@ function packLayout(batch: StudentBatch): { positions: Int32Array; positionsT: t
 function unpackRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const R = x.shape[0];
   const padded = tf.concat([x, tf.zeros([1, x.shape[1]])], 0);
-  return tf.gather(padded, tf.tensor1d(rows.map((r) => (r < 0 ? R : r)), 'int32')) as tf.Tensor2D;
+  return tf.gather(
+    padded,
+    tf.tensor1d(
+      rows.map((r) => (r < 0 ? R : r)),
+      'int32',
+    ),
+  ) as tf.Tensor2D;
 }
 
 /** Names of parameters that belong to the road/zone encoders. */
@@ -479,7 +485,10 @@ export class Student {
     const gap = tf.reshape(tf.tensor1d(batch.gapMat), [B, 1, T, T]);
     // Additive mask: causal and key < length (HOSER masks both).
     const causal = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
-    const keyValid = tf.cast(tf.less(tf.range(0, T, 1, 'int32').expandDims(0), tf.tensor1d(batch.lengths, 'int32').expandDims(1)), 'float32');
+    const keyValid = tf.cast(
+      tf.less(tf.range(0, T, 1, 'int32').expandDims(0), tf.tensor1d(batch.lengths, 'int32').expandDims(1)),
+      'float32',
+    );
     const allowed = tf.mul(causal.expandDims(0), keyValid.expandDims(1)); // [B, T, T]
     const maskAdd = tf.mul(tf.sub(1, allowed), NEG).expandDims(1); // [B, 1, T, T]
 

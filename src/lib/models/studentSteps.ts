@@ -39,7 +39,12 @@ function perTripCandidates(vals: Float32Array, C: number, trips: PreparedTrip[])
 }
 
 /** Student log-probabilities at every step of whole trips, batched by trips of similar length to limit padding. */
-export async function studentStepLogProbs(student: Student, ctx: BatchContext, prepared: PreparedTrip[], maxTokens = 8192): Promise<StepLogProbs> {
+export async function studentStepLogProbs(
+  student: Student,
+  ctx: BatchContext,
+  prepared: PreparedTrip[],
+  maxTokens = 8192,
+): Promise<StepLogProbs> {
   const order = prepared.map((_, i) => i).sort((a, b) => prepared[a].steps - prepared[b].steps);
   const logProbs: Float32Array[] = new Array(prepared.length);
   const cached = student.encodedIsCached;

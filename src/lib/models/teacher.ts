@@ -246,7 +246,11 @@ export class TeacherModel {
       }
     });
     const logp = tf.tidy(() => {
-      const input = tf.tensor2d(batch.map((row) => row.slice(0, Tin)), [tokens.length, Tin], 'int32');
+      const input = tf.tensor2d(
+        batch.map((row) => row.slice(0, Tin)),
+        [tokens.length, Tin],
+        'int32',
+      );
       const h = this.hidden(input, training);
       const flat = tf.reshape(h, [tokens.length * Tin, this.cfg.nEmbd]);
       const picked = tf.gather(flat, tf.tensor1d(flatIdx, 'int32')); // [M,D]
@@ -363,8 +367,7 @@ export const logSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args
   save([x, value]);
   return {
     value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.mul(tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))), tf.expandDims(dy, 1)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))), tf.expandDims(dy, 1)),
   };
 });
 

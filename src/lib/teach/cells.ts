@@ -11,5 +11,11 @@ export function cellPolygon(spec: GridSpec, cell: number): Ring {
   const s = spec.minLat + row * spec.latStep;
   const e = w + spec.lonStep;
   const n = s + spec.latStep;
-  return [[w, s], [e, s], [e, n], [w, n], [w, s]];
+  return [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s],
+  ];
 }

@@ -24,7 +24,14 @@ export interface Detour {
 }
 
 const DIRECTIONS: [number, number][] = [
-  [-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 1], [1, -1], [1, 0], [1, 1],
+  [-1, -1],
+  [-1, 0],
+  [-1, 1],
+  [0, -1],
+  [0, 1],
+  [1, -1],
+  [1, 0],
+  [1, 1],
 ];
 
 /** Moves one cell by (dRow, dCol) cells, clamped into the grid. */

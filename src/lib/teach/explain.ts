@@ -64,7 +64,12 @@ export interface ExplainOptions {
   topK?: number;
 }
 
-export async function explainTrip(ctx: BatchContext, models: TeachModels, trip: Trajectory, opts: ExplainOptions): Promise<TripExplanation> {
+export async function explainTrip(
+  ctx: BatchContext,
+  models: TeachModels,
+  trip: Trajectory,
+  opts: ExplainOptions,
+): Promise<TripExplanation> {
   const { teacher } = models;
   const grid = ctx.derived.grid;
   const roadCell = teacherRoadCells(teacher.cfg, grid);

@@ -112,7 +112,13 @@ export interface StudentComparison {
   helped: -1 | 0 | 1;
 }
 
-export function compareStudents(teacherRaw: number[], vanilla: number[], distilled: number[], label: number, tau: number): StudentComparison {
+export function compareStudents(
+  teacherRaw: number[],
+  vanilla: number[],
+  distilled: number[],
+  label: number,
+  tau: number,
+): StudentComparison {
   const q = softenedTeacher(teacherRaw, tau);
   const klVanilla = klDivergence(q, softenedStudent(vanilla, tau));
   const klDistilled = klDivergence(q, softenedStudent(distilled, tau));
@@ -124,7 +130,8 @@ export function compareStudents(teacherRaw: number[], vanilla: number[], distill
     klDistilled,
     truthVanilla,
     truthDistilled,
-    towardTeacher: Math.abs(klDistilled - klVanilla) <= 0.02 * Math.max(klVanilla, klDistilled, 1e-9) ? 0 : klDistilled < klVanilla ? 1 : -1,
+    towardTeacher:
+      Math.abs(klDistilled - klVanilla) <= 0.02 * Math.max(klVanilla, klDistilled, 1e-9) ? 0 : klDistilled < klVanilla ? 1 : -1,
     helped: !(Math.abs(diff) > 0.005) ? 0 : diff > 0 ? 1 : -1,
   };
 }

@@ -85,12 +85,7 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
  * function of them, e.g. log-probs) at each candidate's cell id ([N, C] int32) → [N, C].
  * Entries where `candidateMask` is 0 (or the cell id is negative) are set to `fill` (default 0).
  */
-export function teacherCandidateProbs(
-  dist: tf.Tensor2D,
-  candidateCells: tf.Tensor2D,
-  candidateMask?: tf.Tensor2D,
-  fill = 0,
-): tf.Tensor2D {
+export function teacherCandidateProbs(dist: tf.Tensor2D, candidateCells: tf.Tensor2D, candidateMask?: tf.Tensor2D, fill = 0): tf.Tensor2D {
   return tf.tidy(() => {
     const ids = tf.cast(candidateCells, 'int32');
     const inRange = tf.greaterEqual(ids, 0);

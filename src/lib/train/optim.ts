@@ -61,7 +61,6 @@ export function lrAt(step: number, cfg: OptimConfig): number {
   return lr * (minLrRatio + (1 - minLrRatio) * cosine);
 }
 
-
 export interface StepResult {
   lr: number;
   /** Values of the `guards` passed to stepAsync, read with the norm (one device read per step). */
@@ -150,7 +149,10 @@ export class AdamW {
   }
 
   /** The update's tensors: [stats, w0, m0, v0, w1, …] (or the result when there is nothing to do). */
-  private prepare(grads: tf.NamedTensorMap, guards: tf.Scalar[] = []): { result: StepResult } | { kept: tf.Tensor[]; names: string[]; lr: number; t: number; guards: number } {
+  private prepare(
+    grads: tf.NamedTensorMap,
+    guards: tf.Scalar[] = [],
+  ): { result: StepResult } | { kept: tf.Tensor[]; names: string[]; lr: number; t: number; guards: number } {
     const names = Object.keys(grads);
     for (const name of names) {
       if (!this.slots.has(name)) throw new Error(`AdamW: gradient for unknown variable ${name}`);
@@ -181,7 +183,15 @@ export class AdamW {
         const slot = this.slots.get(name) as Slot;
         if (clipT) {
           const decayFactor = slot.decay && weightDecay > 0 ? 1 - lr * weightDecay : 1;
-          const [w, m, v, bad] = fusedAdamWUpdate(slot.variable, slot.m, slot.v, grads[name], clipT, { beta1, beta2, bc1, bc2, eps, lr, decayFactor });
+          const [w, m, v, bad] = fusedAdamWUpdate(slot.variable, slot.m, slot.v, grads[name], clipT, {
+            beta1,
+            beta2,
+            bc1,
+            bc2,
+            eps,
+            lr,
+            decayFactor,
+          });
           flags.push(bad);
           out.push(w, m, v);
           continue;

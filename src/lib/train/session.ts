@@ -26,7 +26,15 @@ import { loadStudentWeights, readCheckpoint, type CheckpointInput } from '../che
 import { canonicalName } from '../features/variableNames';
 import type { OptimState } from './optim';
 import type { SessionState } from './runLoop';
-import { SteppedSession, normaliseRun, posInt, type RunHyper, type RuntimeStats, type SaveOptions, type SessionInit } from './steppedSession';
+import {
+  SteppedSession,
+  normaliseRun,
+  posInt,
+  type RunHyper,
+  type RuntimeStats,
+  type SaveOptions,
+  type SessionInit,
+} from './steppedSession';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
 import { defaultClock as defaultNow } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
@@ -262,7 +270,8 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
     this.hyper = normaliseHyper(init.hyper ?? {});
     const h = this.hyper;
     this.throttle = new MetricThrottle(this.minEmitMs, this.now);
-    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher) throw new Error('distilled training needs a teacher checkpoint');
+    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher)
+      throw new Error('distilled training needs a teacher checkpoint');
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
       network: init.dataset.network,

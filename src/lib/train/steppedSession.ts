@@ -158,7 +158,13 @@ export abstract class SteppedSession<M, E extends StateEvents> implements Steppa
   /** Checkpoint bytes with their summary. */
   async save(opts: SaveOptions = {}): Promise<SavedCheckpoint> {
     const ck = await this.snapshot(opts);
-    const summary: SaveSummary = { kind: ck.kind, epoch: ck.training.epoch, step: ck.training.step, created: ck.created, best: this.bestScore };
+    const summary: SaveSummary = {
+      kind: ck.kind,
+      epoch: ck.training.epoch,
+      step: ck.training.step,
+      created: ck.created,
+      best: this.bestScore,
+    };
     return { bytes: encodeCheckpoint(ck), summary };
   }
 

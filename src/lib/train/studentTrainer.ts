@@ -17,7 +17,16 @@ import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/s
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
-import { DEFAULT_BATCH_OPTIONS, batchContext, batchRoads, buildBatch, prepareTrip, prepareWholeTrips, type BatchContext, type PreparedTrip } from '../features/studentBatch';
+import {
+  DEFAULT_BATCH_OPTIONS,
+  batchContext,
+  batchRoads,
+  buildBatch,
+  prepareTrip,
+  prepareWholeTrips,
+  type BatchContext,
+  type PreparedTrip,
+} from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, lossParts, type Counts } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
@@ -130,13 +139,11 @@ export interface StudentStepMetrics extends StepCore {
   done: boolean;
 }
 
-
 export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   epoch: number;
   steps: number;
   seconds: number;
 }
-
 
 export interface StudentTrainerInit {
   network: RoadNetwork;
@@ -289,7 +296,10 @@ export class StudentTrainer {
   /** The epoch's batches (trip indices). Same seed → same batches; each epoch its own shuffle. */
   private epochBatches(epoch: number): number[][] {
     const rng = makeRng((this.opts.seed * 1_000_003 + epoch * 7919 + 1) >>> 0);
-    const idx = shuffleInPlace(Array.from(this.trainSteps, (_, i) => i), rng);
+    const idx = shuffleInPlace(
+      Array.from(this.trainSteps, (_, i) => i),
+      rng,
+    );
     const bs = this.opts.batchSize;
     const win = Math.max(1, Math.floor(this.opts.bucketWindow)) * bs;
     const out: number[][] = [];
@@ -325,7 +335,6 @@ export class StudentTrainer {
   get teacherCacheSize(): number {
     return this.teacherProbs.size;
   }
-
 
   // -------------------------------------------------------------------------------------------
   // Training
@@ -475,8 +484,19 @@ export class StudentTrainer {
 
   private idleMetrics(): StudentStepMetrics {
     return {
-      step: this.steps, epoch: this.epoch, ce: NaN, kl: NaN, time: NaN, total: NaN, trainAcc: NaN,
-      lr: this.optimizer.nextLr, gradNorm: NaN, stepsPerSec: 0, tripsPerSec: 0, finite: this.stopReason === null, done: true,
+      step: this.steps,
+      epoch: this.epoch,
+      ce: NaN,
+      kl: NaN,
+      time: NaN,
+      total: NaN,
+      trainAcc: NaN,
+      lr: this.optimizer.nextLr,
+      gradNorm: NaN,
+      stepsPerSec: 0,
+      tripsPerSec: 0,
+      finite: this.stopReason === null,
+      done: true,
     };
   }
 
@@ -603,7 +623,14 @@ export class StudentTrainer {
   }
 
   /** Resumes at a saved position (weights are loaded separately into `student`). */
-  restoreTrainingState(s: { epoch: number; cursor: number; optimizer?: OptimState; bestEpoch?: number; bestValAcc?: number; history?: EpochRecord[] }): void {
+  restoreTrainingState(s: {
+    epoch: number;
+    cursor: number;
+    optimizer?: OptimState;
+    bestEpoch?: number;
+    bestValAcc?: number;
+    history?: EpochRecord[];
+  }): void {
     this.epoch = s.epoch;
     this.batches = this.epochBatches(s.epoch);
     this.cursor = Math.min(s.cursor, this.batches.length);
@@ -628,4 +655,3 @@ export class StudentTrainer {
 function freshRunning(): Running {
   return { ce: 0, kl: 0, time: 0, total: 0, acc: 0, n: 0, t0: now() };
 }
-

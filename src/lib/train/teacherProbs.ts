@@ -8,7 +8,6 @@ import { teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { readValues, type DeviceTask } from './deviceTask';
 import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
 
-
 /** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
 export interface NextCellTeacher {
   /** [rows, vocab] next-cell probabilities given the last w cells of each prefix. */

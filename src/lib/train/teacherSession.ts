@@ -9,7 +9,16 @@ import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, typ
 import { trimGpuBufferPool } from '../runtime/deviceMemory';
 import type { Checkpoint } from '../checkpoint/checkpoint';
 import { readCheckpoint, type CheckpointInput } from '../checkpoint/loadModel';
-import { SteppedSession, normaliseRun, posInt, type RunHyper, type RuntimeStats, type SaveOptions, type SessionInit, type StateEvents } from './steppedSession';
+import {
+  SteppedSession,
+  normaliseRun,
+  posInt,
+  type RunHyper,
+  type RuntimeStats,
+  type SaveOptions,
+  type SessionInit,
+  type StateEvents,
+} from './steppedSession';
 import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +67,13 @@ export function normaliseTeacherHyper(h: Partial<TeacherHyper>): TeacherHyper {
 
 /** The architecture a teacher session builds for this dataset's grid. */
 export function teacherConfigFor(h: TeacherHyper, vocabSize: number): TeacherConfig {
-  const cfg: TeacherConfig = { ...defaultTeacherConfig(vocabSize, h.block), nLayer: h.layers, nHead: h.heads, nEmbd: h.embd, dropout: h.dropout };
+  const cfg: TeacherConfig = {
+    ...defaultTeacherConfig(vocabSize, h.block),
+    nLayer: h.layers,
+    nHead: h.heads,
+    nEmbd: h.embd,
+    dropout: h.dropout,
+  };
   // Only the variant is written down: a default teacher's config stays as the CLI writes it.
   if (h.anchor === 'end') cfg.anchor = 'end';
   return cfg;
@@ -268,4 +283,3 @@ export function teacherHyperOf(ck: Checkpoint): Partial<TeacherHyper> {
   out.anchor = cfg.anchor === 'end' ? 'end' : 'centroid';
   return out;
 }
-

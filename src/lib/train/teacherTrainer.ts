@@ -155,11 +155,17 @@ export class TeacherTrainer {
       // The current weights produced a non-finite loss (the guard blocked this update): go back
       // to the ones before the last update.
       this.restoreSnapshot();
-      return this.diverge(base, `non-finite training loss (${loss}) at step ${this.optimizer.stepCount + 1}; weights restored to the last good step`);
+      return this.diverge(
+        base,
+        `non-finite training loss (${loss}) at step ${this.optimizer.stepCount + 1}; weights restored to the last good step`,
+      );
     }
     if (!r.finite) {
       tf.dispose(before);
-      return this.diverge({ ...base, lr: r.lr, gradNorm: r.gradNorm }, `non-finite gradient norm (${r.gradNorm}) at step ${this.optimizer.stepCount + 1}; update skipped`);
+      return this.diverge(
+        { ...base, lr: r.lr, gradNorm: r.gradNorm },
+        `non-finite gradient norm (${r.gradNorm}) at step ${this.optimizer.stepCount + 1}; update skipped`,
+      );
     }
     if (this.snapshot) tf.dispose(this.snapshot);
     this.snapshot = before;
@@ -210,7 +216,11 @@ export class TeacherTrainer {
    * A checkpoint of the current weights (or the best epoch's, with `best`) and training state.
    * Downloads every variable first, so that encoding reads CPU copies only (webgpu).
    */
-  async toCheckpoint(fingerprint: string, hyper: Record<string, unknown> = {}, opts: { best?: boolean; optimizer?: boolean } = {}): Promise<Checkpoint<TeacherConfig>> {
+  async toCheckpoint(
+    fingerprint: string,
+    hyper: Record<string, unknown> = {},
+    opts: { best?: boolean; optimizer?: boolean } = {},
+  ): Promise<Checkpoint<TeacherConfig>> {
     const useBest = opts.best === true && this.best !== null;
     await downloadVariables();
     const weights = weightsFromVariables(this.model.variables);
@@ -331,7 +341,10 @@ export class TeacherTrainer {
     this.model.variables.forEach((v, i) => v.assign(snap[i]));
   }
 
-  private diverge(base: Omit<TeacherStepMetrics, 'step' | 'lr' | 'gradNorm' | 'status'> & { lr?: number; gradNorm?: number }, message: string): TeacherStepMetrics {
+  private diverge(
+    base: Omit<TeacherStepMetrics, 'step' | 'lr' | 'gradNorm' | 'status'> & { lr?: number; gradNorm?: number },
+    message: string,
+  ): TeacherStepMetrics {
     this.status = 'diverged';
     this.message = message;
     return {
@@ -354,4 +367,3 @@ function countTargets(batch: number[][], model: TeacherModel): number {
   }
   return n;
 }
-

@@ -69,7 +69,8 @@ export class CmaEs {
     this.upper = o.upper ?? new Array<number>(n).fill(Infinity);
     if (this.lower.length !== n || this.upper.length !== n) throw new Error('CMA-ES bounds must have the dimension of the mean');
     for (let i = 0; i < n; i++) {
-      if (!(this.lower[i] < this.upper[i])) throw new Error(`CMA-ES bound ${i}: lower ${this.lower[i]} is not below upper ${this.upper[i]}`);
+      if (!(this.lower[i] < this.upper[i]))
+        throw new Error(`CMA-ES bound ${i}: lower ${this.lower[i]} is not below upper ${this.upper[i]}`);
     }
     this.popSize = o.popSize ?? 4 + Math.floor(3 * Math.log(n));
     if (this.popSize < 2) throw new Error('CMA-ES population must be at least 2');
@@ -117,7 +118,8 @@ export class CmaEs {
 
   /** The value of an asked candidate; the last one of a generation updates the distribution. */
   tell(c: CmaCandidate, value: number): void {
-    if (c.generation !== this.gen || c.id >= this.nextAsk) throw new Error(`CMA-ES: candidate ${c.generation}/${c.id} was not asked in this generation`);
+    if (c.generation !== this.gen || c.id >= this.nextAsk)
+      throw new Error(`CMA-ES: candidate ${c.generation}/${c.id} was not asked in this generation`);
     if (this.told.has(c.id)) throw new Error(`CMA-ES: candidate ${c.generation}/${c.id} was already told`);
     // A failed evaluation ranks last rather than poisoning the update.
     this.told.set(c.id, { x: this.pending[c.id], f: Number.isFinite(value) ? value : Infinity });

@@ -34,7 +34,16 @@ export interface TrialParamsJson {
 
 export type TuneLogEntry =
   | { type: 'start'; settings: SearchSettings; context: Record<string, unknown>; created: string }
-  | { type: 'rung'; trial: number; u: number[] | null; params: TrialParamsJson; rung: number; budget: number; value: number; seconds: number }
+  | {
+      type: 'rung';
+      trial: number;
+      u: number[] | null;
+      params: TrialParamsJson;
+      rung: number;
+      budget: number;
+      value: number;
+      seconds: number;
+    }
   | { type: 'end'; trial: number; pruned: boolean; budget: number; value: number; stopped?: string };
 
 export interface TrainResult {
@@ -103,7 +112,10 @@ export class TuningSearch {
         ...configDiff(start.settings, this.settings).map((d) => `setting ${d}`),
         ...configDiff(start.context, context).map((d) => `context ${d}`),
       ];
-      if (diffs.length) throw new Error(`the trial log was started with other settings: ${diffs.join('; ')} (log vs now); use another --log or the same flags`);
+      if (diffs.length)
+        throw new Error(
+          `the trial log was started with other settings: ${diffs.join('; ')} (log vs now); use another --log or the same flags`,
+        );
     }
   }
 
@@ -144,7 +156,11 @@ export class TuningSearch {
    * Runs trials 0…trials−1, skipping what the log already holds. `shouldStop` is checked between
    * rungs (the log stays resumable); `onTrial` hears each finished trial.
    */
-  async run(trials: number, runner: TrialRunner, hooks: { onTrial?(s: TrialSummary): void | Promise<void>; shouldStop?(): boolean } = {}): Promise<TrialSummary[]> {
+  async run(
+    trials: number,
+    runner: TrialRunner,
+    hooks: { onTrial?(s: TrialSummary): void | Promise<void>; shouldStop?(): boolean } = {},
+  ): Promise<TrialSummary[]> {
     if (!(Number.isInteger(trials) && trials >= 1)) throw new Error(`--trials must be a whole number ≥ 1, got ${trials}`);
     const st = this.settings;
     if (this.log.length === 0) await this.append({ type: 'start', settings: st, context: this.context, created: new Date().toISOString() });
@@ -164,7 +180,9 @@ export class TuningSearch {
       const { rungs, end } = logged(trial);
       for (const r of rungs) {
         if (cand && (!r.u || r.u.some((v, i) => Math.abs(v - cand.x[i]) > 1e-9))) {
-          throw new Error(`trial ${trial} in the log was proposed differently (logged u ${JSON.stringify(r.u)}, now ${JSON.stringify(cand.x)}): the log comes from another version of the search`);
+          throw new Error(
+            `trial ${trial} in the log was proposed differently (logged u ${JSON.stringify(r.u)}, now ${JSON.stringify(cand.x)}): the log comes from another version of the search`,
+          );
         }
         sh.record(trial, r.rung, r.value);
       }
@@ -185,11 +203,21 @@ export class TuningSearch {
         const budget = sh.budgets[rung];
         const t0 = Date.now();
         const res = await runner.train(trial, params, budget);
-        const entry: TuneLogEntry = { type: 'rung', trial, u: cand ? cand.x : null, params: paramsJson(params), rung, budget: res.budget, value: res.value, seconds: (Date.now() - t0) / 1000 };
+        const entry: TuneLogEntry = {
+          type: 'rung',
+          trial,
+          u: cand ? cand.x : null,
+          params: paramsJson(params),
+          rung,
+          budget: res.budget,
+          value: res.value,
+          seconds: (Date.now() - t0) / 1000,
+        };
         await this.append(entry);
         sh.record(trial, rung, res.value);
         last = entry;
-        if (res.budget < budget || rung >= sh.lastRung) finished = { pruned: false, budget: res.budget, value: res.value, stopped: res.stopped };
+        if (res.budget < budget || rung >= sh.lastRung)
+          finished = { pruned: false, budget: res.budget, value: res.value, stopped: res.stopped };
         else if (trial > 0 && !sh.promotes(trial, rung)) finished = { pruned: true, budget: res.budget, value: res.value };
         else rung++;
       }

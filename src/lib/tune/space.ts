@@ -29,11 +29,16 @@ export function decodeParams(u: readonly number[]): DistillParams {
 
 /** Parameters → the unit-cube point (a window's point is the middle of its part). */
 export function encodeParams(p: DistillParams): number[] {
-  if (!(p.lambda >= LAMBDA_RANGE[0] && p.lambda <= LAMBDA_RANGE[1])) throw new Error(`λ ${p.lambda} is outside [${LAMBDA_RANGE.join(', ')}]`);
+  if (!(p.lambda >= LAMBDA_RANGE[0] && p.lambda <= LAMBDA_RANGE[1]))
+    throw new Error(`λ ${p.lambda} is outside [${LAMBDA_RANGE.join(', ')}]`);
   if (!(p.tau >= TAU_RANGE[0] && p.tau <= TAU_RANGE[1])) throw new Error(`τ ${p.tau} is outside [${TAU_RANGE.join(', ')}]`);
   const k = WINDOWS.indexOf(p.window);
   if (k < 0) throw new Error(`w ${p.window} is not one of 2…8 or the whole prefix`);
-  return [(Math.log10(p.lambda) - LOG_LO) / (LOG_HI - LOG_LO), (p.tau - TAU_RANGE[0]) / (TAU_RANGE[1] - TAU_RANGE[0]), (k + 0.5) / WINDOWS.length];
+  return [
+    (Math.log10(p.lambda) - LOG_LO) / (LOG_HI - LOG_LO),
+    (p.tau - TAU_RANGE[0]) / (TAU_RANGE[1] - TAU_RANGE[0]),
+    (k + 0.5) / WINDOWS.length,
+  ];
 }
 
 /** JSON form of a window ("all" for the whole prefix; JSON has no Infinity). */

@@ -20,7 +20,8 @@ export interface HalvingOptions {
  */
 export function rungBudgets(o: HalvingOptions): number[] {
   if (!(Number.isInteger(o.minBudget) && o.minBudget >= 1)) throw new Error(`min budget must be a whole number ≥ 1, got ${o.minBudget}`);
-  if (!(Number.isInteger(o.maxBudget) && o.maxBudget >= o.minBudget)) throw new Error(`max budget must be a whole number ≥ the min budget ${o.minBudget}, got ${o.maxBudget}`);
+  if (!(Number.isInteger(o.maxBudget) && o.maxBudget >= o.minBudget))
+    throw new Error(`max budget must be a whole number ≥ the min budget ${o.minBudget}, got ${o.maxBudget}`);
   if (!(o.eta > 1)) throw new Error(`the halving rate η must be above 1, got ${o.eta}`);
   const out = new Set<number>();
   for (let b = o.maxBudget; Math.round(b) >= o.minBudget; b /= o.eta) out.add(Math.round(b));

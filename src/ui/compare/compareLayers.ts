@@ -118,7 +118,9 @@ export function compareTooltip(info: PickingInfo): TooltipContent | null {
   const obj = info.object as DrawnPath | OdMarker | undefined;
   if (!obj) return null;
   if ('role' in obj) {
-    return { html: `<div class="tt-head"><span class="tt-id">${obj.role === 'origin' ? 'Origin' : 'Destination'}</span><span class="tt-split">road ${obj.road}</span></div>` };
+    return {
+      html: `<div class="tt-head"><span class="tt-id">${obj.role === 'origin' ? 'Origin' : 'Destination'}</span><span class="tt-split">road ${obj.road}</span></div>`,
+    };
   }
   const [r, g, b] = ROUTE_RGB[obj.kind];
   const minutes = (obj.timestamps[obj.timestamps.length - 1] ?? 0) / 60;

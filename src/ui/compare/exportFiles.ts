@@ -22,4 +22,3 @@ export function routesAsGenerated(routes: OdRoute[], model: ModelName): Generate
 export function generatedTripsCsv(routes: OdRoute[], model: ModelName): string {
   return writeGeneratedCsv(routesAsGenerated(routes, model));
 }
-

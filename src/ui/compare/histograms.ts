@@ -90,7 +90,12 @@ export function compareHistograms(real: number[], generated: { name: string; val
   const series: HistSeries[] = [{ name: 'real', shares: shares(realCounts, real.length), n: real.length, jsd: null }];
   for (const g of generated) {
     const counts = histogram(g.values, max, bins);
-    series.push({ name: g.name, shares: shares(counts, g.values.length), n: g.values.length, jsd: g.values.length ? jsd(realCounts, counts) : null });
+    series.push({
+      name: g.name,
+      shares: shares(counts, g.values.length),
+      n: g.values.length,
+      jsd: g.values.length ? jsd(realCounts, counts) : null,
+    });
   }
   return { max, bins, series };
 }

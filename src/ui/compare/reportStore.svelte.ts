@@ -57,7 +57,11 @@ class ReportStore {
     const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
     this.loading = true;
     try {
-      const [rep, rts, dis] = await Promise.allSettled([fetchJson(base + REPORT_FILE), fetchJson(base + ROUTES_FILE), fetchJson(base + DISTILLATION_FILE)]);
+      const [rep, rts, dis] = await Promise.allSettled([
+        fetchJson(base + REPORT_FILE),
+        fetchJson(base + ROUTES_FILE),
+        fetchJson(base + DISTILLATION_FILE),
+      ]);
       if (dis.status === 'rejected') this.distillationError = `Could not read reports/${DISTILLATION_FILE}: ${String(dis.reason)}`;
       else if (dis.value !== null)
         this.distillationError = readError(`reports/${DISTILLATION_FILE}`, () => (this.distillation = parseDistillationSummary(dis.value)));
@@ -67,7 +71,8 @@ class ReportStore {
       if (rts.status === 'rejected') this.routesError = `Could not read reports/${ROUTES_FILE}: ${String(rts.reason)}`;
       else if (rts.value === null) {
         // The protocol report may carry its route sample inline.
-        const inline = rep.status === 'fulfilled' && rep.value && typeof rep.value === 'object' ? (rep.value as { routes?: unknown }).routes : undefined;
+        const inline =
+          rep.status === 'fulfilled' && rep.value && typeof rep.value === 'object' ? (rep.value as { routes?: unknown }).routes : undefined;
         if (Array.isArray(inline))
           this.routesError = readError(`routes inside reports/${REPORT_FILE}`, () => (this.routes = parseRoutes(inline)));
         else this.routesError = `No route sample at public/reports/${ROUTES_FILE} yet.`;

@@ -18,7 +18,8 @@ function vertex(b: PathBundle, v: number): LonLat {
 }
 
 export function roadCoords(roads: PathBundle, rid: number): LonLat[] {
-  if (!Number.isInteger(rid) || rid < 0 || rid >= roads.count) throw new RangeError(`road ${rid} is not in the loaded network (${roads.count} roads)`);
+  if (!Number.isInteger(rid) || rid < 0 || rid >= roads.count)
+    throw new RangeError(`road ${rid} is not in the loaded network (${roads.count} roads)`);
   const out: LonLat[] = [];
   for (let v = roads.starts[rid]; v < roads.starts[rid + 1]; v++) out.push(vertex(roads, v));
   return out;

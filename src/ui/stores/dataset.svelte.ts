@@ -2,7 +2,15 @@
 // A failed load never replaces `current`, so the map keeps showing the previous dataset.
 import * as Comlink from 'comlink';
 import type { ValidationIssue } from '../../lib/data/types';
-import type { DataProgress, DataResult, DataWorkerApi, LoadPhase, RenderData, RoadRender, SimulatePhase } from '../../../workers/dataMessages';
+import type {
+  DataProgress,
+  DataResult,
+  DataWorkerApi,
+  LoadPhase,
+  RenderData,
+  RoadRender,
+  SimulatePhase,
+} from '../../../workers/dataMessages';
 import type { DatasetSource } from '../../../workers/trainMessages';
 
 export interface LoadProgress {
@@ -152,7 +160,8 @@ export class DatasetStore {
     const prev = this.current?.data.roads;
     // A simulated set runs on the network already on screen: keeping the same roads object lets
     // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
-    const data = prev && (source === 'simulated' || source === 'matched') && sameRoads(prev, res.data.roads) ? { ...res.data, roads: prev } : res.data;
+    const data =
+      prev && (source === 'simulated' || source === 'matched') && sameRoads(prev, res.data.roads) ? { ...res.data, roads: prev } : res.data;
     this.current = { data, loadMs: performance.now() - started, source, base };
     if (source === 'embedded' || source === 'files') this.lastReal = base;
     // Marks let a test or a demo read the time to data from the Performance API.
@@ -195,7 +204,9 @@ export class DatasetStore {
   simulate(n: number, seed: number, sample = 2000): void {
     const baseUrl = this.embeddedUrl();
     const name = `${EMBEDDED_NAME} (simulated trips)`;
-    void this.request(name, 'simulated', this.embeddedBase(), { n, seed }, (api, p) => api.simulate({ baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, p));
+    void this.request(name, 'simulated', this.embeddedBase(), { n, seed }, (api, p) =>
+      api.simulate({ baseUrl, baseName: EMBEDDED_NAME, n, seed, sample, name }, p),
+    );
   }
 
   /** Map-matches a raw GPS file onto the network of the dataset on screen (in the data worker). */

@@ -10,7 +10,18 @@ import type { StepView } from '../../lib/teach/explain';
 import { polylineCentroid } from '../../lib/geo';
 import { escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
-import { CAND_LETTERS, DEST_RGB, LETTER_RGB, PREFIX_RGB, TEACHER_RGB, WINDOW_RGB, hex, probColor, surprisalColor, type RGB } from './palette';
+import {
+  CAND_LETTERS,
+  DEST_RGB,
+  LETTER_RGB,
+  PREFIX_RGB,
+  TEACHER_RGB,
+  WINDOW_RGB,
+  hex,
+  probColor,
+  surprisalColor,
+  type RGB,
+} from './palette';
 
 export interface TeachLayerInput {
   grid: GridSpec;
@@ -60,7 +71,13 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
   const trip: PathDatum[] = inp.roads.map((r, i) => {
     if (inp.surprisal) {
       const s = inp.surprisal[i];
-      return { path: geo(r), color: surprisalColor(s), alpha: 235, width: 6, tip: `Road ${i + 1}: teacher surprisal <b>${fmtNum(s, 2)}</b> nats (−ln p of its cell)` };
+      return {
+        path: geo(r),
+        color: surprisalColor(s),
+        alpha: 235,
+        width: 6,
+        tip: `Road ${i + 1}: teacher surprisal <b>${fmtNum(s, 2)}</b> nats (−ln p of its cell)`,
+      };
     }
     const inPrefix = i <= k;
     return {
@@ -100,8 +117,20 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     const d = inp.detour;
     const moved: CellDatum[] = [];
     for (let i = d.start; i < d.end; i++) {
-      moved.push({ polygon: cellPolygon(grid, d.original[i]), fill: [255, 255, 255, 10], line: [200, 210, 225, 160], lineWidth: 1, tip: 'Original cell (before the detour)' });
-      moved.push({ polygon: cellPolygon(grid, d.cells[i]), fill: [239, 80, 90, 120], line: [239, 80, 90, 240], lineWidth: 2, tip: 'Detour: this cell was shifted to make the trip anomalous' });
+      moved.push({
+        polygon: cellPolygon(grid, d.original[i]),
+        fill: [255, 255, 255, 10],
+        line: [200, 210, 225, 160],
+        lineWidth: 1,
+        tip: 'Original cell (before the detour)',
+      });
+      moved.push({
+        polygon: cellPolygon(grid, d.cells[i]),
+        fill: [239, 80, 90, 120],
+        line: [239, 80, 90, 240],
+        lineWidth: 2,
+        tip: 'Detour: this cell was shifted to make the trip anomalous',
+      });
     }
     layers.push(cellLayer('teach-detour', moved));
   }
@@ -171,7 +200,8 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
   const cur = geo(step.current);
   const dest = geo(step.destination);
   const markers: { position: LonLat; color: RGB; radius: number; tip: string }[] = [];
-  if (cur.length) markers.push({ position: cur[cur.length - 1], color: PREFIX_RGB, radius: 7, tip: `The car, after ${k + 1} road${k ? 's' : ''}` });
+  if (cur.length)
+    markers.push({ position: cur[cur.length - 1], color: PREFIX_RGB, radius: 7, tip: `The car, after ${k + 1} road${k ? 's' : ''}` });
   if (dest.length) markers.push({ position: dest[dest.length - 1], color: DEST_RGB, radius: 9, tip: 'Destination (given to the student)' });
   layers.push(
     new ScatterplotLayer<(typeof markers)[number]>({
@@ -234,12 +264,13 @@ export function boundsOf(paths: LonLat[][]): [number, number, number, number] | 
   let s = Infinity;
   let e = -Infinity;
   let n = -Infinity;
-  for (const p of paths) for (const [x, y] of p) {
-    w = Math.min(w, x);
-    s = Math.min(s, y);
-    e = Math.max(e, x);
-    n = Math.max(n, y);
-  }
+  for (const p of paths)
+    for (const [x, y] of p) {
+      w = Math.min(w, x);
+      s = Math.min(s, y);
+      e = Math.max(e, x);
+      n = Math.max(n, y);
+    }
   return Number.isFinite(w) ? [w, s, e, n] : null;
 }
 

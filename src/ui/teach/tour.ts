@@ -38,72 +38,72 @@ export const TOUR: TourStep[] = [
   {
     id: 'decision',
     title: 'One decision at a time',
-    body:
-      'A real Porto taxi trip. Blue: where the car has been. Red dot: where it is going. At every road the student model (HOSER) must pick the next road among the few that connect — the lettered candidates, coloured by probability. The white halo is the road the driver really took.',
+    body: 'A real Porto taxi trip. Blue: where the car has been. Red dot: where it is going. At every road the student model (HOSER) must pick the next road among the few that connect — the lettered candidates, coloured by probability. The white halo is the road the driver really took.',
     highlight: 'map',
-    action: { telling: true, tau: 1, model: 'vanilla', colorBy: 'teacher', show: ALL_OFF, surprisal: false, detour: false, frame: 'step-dest' },
+    action: {
+      telling: true,
+      tau: 1,
+      model: 'vanilla',
+      colorBy: 'teacher',
+      show: ALL_OFF,
+      surprisal: false,
+      detour: false,
+      frame: 'step-dest',
+    },
   },
   {
     id: 'teacher',
     title: 'The teacher thinks in grid cells',
-    body:
-      'The teacher (LM-TAD) never saw a road. It reads the trip as a sentence of ~100 m grid cells — the last w cells, in amber — and predicts the next cell, the way a language model predicts the next word. Violet cells: where it expects the car to be next.',
+    body: 'The teacher (LM-TAD) never saw a road. It reads the trip as a sentence of ~100 m grid cells — the last w cells, in amber — and predicts the next cell, the way a language model predicts the next word. Violet cells: where it expects the car to be next.',
     highlight: 'window',
     action: { show: { window: true, psi: false, belief: true, candidates: true } },
   },
   {
     id: 'psi',
     title: 'ψ: asking the teacher about a road',
-    body:
-      'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the card shows how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
+    body: 'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the card shows how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
     highlight: 'psi',
     action: { show: { window: false, psi: true, belief: true, candidates: true } },
   },
   {
     id: 'compare',
     title: 'Teacher vs student',
-    body:
-      'The card compares both opinions on the same roads: violet = teacher q, orange = student p. Ordinary training (cross-entropy, CE) only rewards the ★ true road. The teacher adds what CE cannot: how reasonable the other roads were.',
+    body: 'The card compares both opinions on the same roads: violet = teacher q, orange = student p. Ordinary training (cross-entropy, CE) only rewards the ★ true road. The teacher adds what CE cannot: how reasonable the other roads were.',
     highlight: 'bars',
     action: { tau: 1, show: { window: false, psi: true, belief: false, candidates: true } },
   },
   {
     id: 'temperature',
     title: 'Temperature τ softens',
-    body:
-      'Divide the log-probabilities by τ > 1 and both distributions flatten: runner-up roads get visible mass — the “dark knowledge” the student can learn from. Watch the entropy H climb toward its maximum ln C. Drag τ yourself.',
+    body: 'Divide the log-probabilities by τ > 1 and both distributions flatten: runner-up roads get visible mass — the “dark knowledge” the student can learn from. Watch the entropy H climb toward its maximum ln C. Drag τ yourself.',
     highlight: 'tau',
     action: { animateTau: [1, THESIS_RECIPE.tau] },
   },
   {
     id: 'kl',
     title: 'KL: how far apart, and which way to push',
-    body:
-      'KL(q‖p) measures the gap between the two bars. Its gradient tells training what to do: push τ·(q − p). Green raises a road’s score, red lowers it, and the pushes sum to zero. The loss uses τ²·KL so the push does not fade as τ grows.',
+    body: 'KL(q‖p) measures the gap between the two bars. Its gradient tells training what to do: push τ·(q − p). Green raises a road’s score, red lowers it, and the pushes sum to zero. The loss uses τ²·KL so the push does not fade as τ grows.',
     highlight: 'kl',
     action: {},
   },
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body:
-      `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (${THESIS_RECIPE.lambda}): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.`,
+    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (${THESIS_RECIPE.lambda}): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.`,
     highlight: 'lambda',
     action: { lambda: THESIS_RECIPE.lambda },
   },
   {
     id: 'result',
     title: 'Did it work? Before and after',
-    body:
-      'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip.',
+    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip.',
     highlight: 'result',
     action: { model: 'distilled', colorBy: 'student' },
   },
   {
     id: 'anomaly',
     title: 'What the teacher knows on its own',
-    body:
-      'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation hands to the student.',
+    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation hands to the student.',
     highlight: 'anomaly',
     action: { surprisal: true, detour: true, frame: 'trip', show: { window: false, psi: false, belief: false, candidates: false } },
   },

@@ -43,7 +43,13 @@ export function tourFacts(id: string, f: FactInputs): string | null {
       return `Input: last ${step.window.length} cells. Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.${variant}`;
     }
     case 'psi':
-      return `q̃: ${step.teacherRaw.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}  →  renormalised: ${stepLosses({ teacherRaw: step.teacherRaw, logits: step.teacherRaw, label: -1 }, 1, 0).q.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}`;
+      return `q̃: ${step.teacherRaw.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}  →  renormalised: ${stepLosses(
+        { teacherRaw: step.teacherRaw, logits: step.teacherRaw, label: -1 },
+        1,
+        0,
+      )
+        .q.map((v, i) => `${L(i)} ${pct(v)}`)
+        .join(' · ')}`;
     case 'compare': {
       const q = losses.q;
       const top = q.reduce((b, v, i) => (v > q[b] ? i : b), 0);
@@ -62,13 +68,20 @@ export function tourFacts(id: string, f: FactInputs): string | null {
       return `KL = ${fmtNum(losses.kl, 4)}, τ²·KL = ${fmtNum(losses.klScaled, 4)}. Push: ${losses.push.map((v, i) => `${L(i)} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v), 2)}`).join(' ')}`;
     case 'lambda': {
       const h = f.distilledHyper;
-      const trained = h && typeof h.lambda === 'number' ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}.` : '';
+      const trained =
+        h && typeof h.lambda === 'number'
+          ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}.`
+          : '';
       return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}.${trained}`;
     }
     case 'result':
-      return cmp ? `KL to teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}` : null;
+      return cmp
+        ? `KL to teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}`
+        : null;
     case 'anomaly':
-      return detour ? `Anomaly score: as driven ${fmtNum(detour.original, 2)} → with detour ${fmtNum(detour.score, 2)} nats` : `Anomaly score of this trip: ${fmtNum(f.tripScore, 2)} nats`;
+      return detour
+        ? `Anomaly score: as driven ${fmtNum(detour.original, 2)} → with detour ${fmtNum(detour.score, 2)} nats`
+        : `Anomaly score of this trip: ${fmtNum(f.tripScore, 2)} nats`;
   }
   return null;
 }

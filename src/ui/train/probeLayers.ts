@@ -66,7 +66,13 @@ export function probeBounds(paths: ProbePath[]): Bounds {
 }
 
 export function probeLayers(paths: ProbePath[]): Layer[] {
-  const ends = [paths[0].path[0], paths.filter((p) => !p.wrong).at(-1)!.path.at(-1)!];
+  const ends = [
+    paths[0].path[0],
+    paths
+      .filter((p) => !p.wrong)
+      .at(-1)!
+      .path.at(-1)!,
+  ];
   return [
     new PathLayer<ProbePath>({
       id: WRONG_LAYER,
@@ -113,6 +119,9 @@ export function probeTooltip(info: PickingInfo, probe: TripProbe): TooltipConten
   if (d.step < 0) return { html: `<div class="tt-row">Start of trip <b>${escapeHtml(probe.trip)}</b></div>` };
   const s = probe.steps[d.step];
   const head = `<div class="tt-row">Step ${d.step + 1} of ${probe.steps.length} · ${s.nCands} candidate${s.nCands === 1 ? '' : 's'}</div>`;
-  if (d.wrong) return { html: `${head}<div class="tt-row">The student would turn onto road ${s.choice} here; the trip took road ${s.next}.</div>` };
-  return { html: `${head}<div class="tt-row">Road ${s.next}: the student gives it <b>${fmtNum(100 * s.pNext, 1)} %</b>${s.choice === s.next ? ' (its top choice)' : ''}.</div>` };
+  if (d.wrong)
+    return { html: `${head}<div class="tt-row">The student would turn onto road ${s.choice} here; the trip took road ${s.next}.</div>` };
+  return {
+    html: `${head}<div class="tt-row">Road ${s.next}: the student gives it <b>${fmtNum(100 * s.pNext, 1)} %</b>${s.choice === s.next ? ' (its top choice)' : ''}.</div>`,
+  };
 }

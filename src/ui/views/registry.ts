@@ -18,8 +18,19 @@ export interface ViewDef {
 
 export const VIEWS: ViewDef[] = [
   { id: 'data', label: 'Data', description: 'Road network, real trips and dataset statistics', component: DataView },
-  { id: 'train', label: 'Train', description: 'Train the student (vanilla or distilled) in a Web Worker, live', component: TrainView, overlay: TrainDock },
-  { id: 'compare', label: 'Compare', description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair', component: CompareGate },
+  {
+    id: 'train',
+    label: 'Train',
+    description: 'Train the student (vanilla or distilled) in a Web Worker, live',
+    component: TrainView,
+    overlay: TrainDock,
+  },
+  {
+    id: 'compare',
+    label: 'Compare',
+    description: 'Vanilla vs distilled student: metrics, distributions and routes per OD pair',
+    component: CompareGate,
+  },
   { id: 'teach', label: 'Teach', description: 'See distillation: teacher vs student on one step of a real trip', component: TeachGate },
 ];
 
