@@ -3,10 +3,9 @@
 // of train OD pairs; effects with t-intervals across seeds, per-OD bootstrap intervals, McNemar on
 // reachedRate and oracle JSD floors (src/lib/eval/pairedProtocol.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { arch, cpus, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { version as nodeVersion } from 'node:process';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
@@ -66,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
       v.map((x) => x.seed),
       d.map((x) => x.seed),
     );
-    let last = 0;
+    const progress = throttledLog(5000);
     const rep = await runPairedProtocol({
       dataset,
       derived,
@@ -80,20 +79,9 @@ export async function run(args: string[]): Promise<number> {
       bootstrap: flagNumber(p, 'bootstrap', 2000),
       oracleResamples: flagNumber(p, 'oracle', 50),
       createdWith: commandLine('eval paired-report', args),
-      machine: {
-        backend: backend.name,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        platform: `${platform()} ${arch()}`,
-        node: nodeVersion,
-      },
-      onProgress: (pr) => {
-        const now = performance.now();
-        if (now - last > 5000) {
-          last = now;
-          console.error(`  run ${pr.run + 1}/${pr.runs}: ${pr.split}-OD, seed ${pr.seed}, ${pr.arm}: ${pr.done}/${pr.total}`);
-        }
-      },
+      machine: runEnvironment(backend.name),
+      onProgress: (pr) =>
+        progress(() => `  run ${pr.run + 1}/${pr.runs}: ${pr.split}-OD, seed ${pr.seed}, ${pr.arm}: ${pr.done}/${pr.total}`),
     });
     const checkpoints = {
       vanilla: order.map(([a]) => ({ seed: v[a].seed, file: repoPath(v[a].path), hyper: v[a].m.checkpoint.hyper })),

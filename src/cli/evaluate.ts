@@ -1,11 +1,10 @@
 // `eval`: the thesis's metric suite over a generated-trajectory CSV, and `eval report`, which runs
 // the whole protocol (thesis §6.1) for the shipped vanilla and distilled checkpoints and writes
 // the committed report plus the comparison view's route sample.
-import { cpus, platform, arch } from 'node:os';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { version as nodeVersion } from 'node:process';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import { parseMethod, parseSplit } from './generate';
@@ -93,7 +92,7 @@ async function report(args: string[]): Promise<number> {
       });
       loaded.push({ name, file, m: loadStudentScorer(new Uint8Array(bytes), dataset.network, derived) });
     }
-    let last = 0;
+    const progress = throttledLog(5000);
     const rep = await runProtocol({
       dataset,
       derived,
@@ -107,20 +106,9 @@ async function report(args: string[]): Promise<number> {
       maxSteps: flagNumber(p, 'max-steps', 200),
       routeSamples: flagNumber(p, 'route-samples', 150),
       createdWith: commandLine('eval report', args),
-      machine: {
-        backend: backend.name,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        platform: `${platform()} ${arch()}`,
-        node: nodeVersion,
-      },
-      onProgress: (pr) => {
-        const now = performance.now();
-        if (now - last > 5000) {
-          last = now;
-          console.error(`  run ${pr.run + 1}/${pr.runs}: seed ${pr.seed}, ${pr.split}-OD, ${pr.model}: ${pr.done}/${pr.total}`);
-        }
-      },
+      machine: runEnvironment(backend.name),
+      onProgress: (pr) =>
+        progress(() => `  run ${pr.run + 1}/${pr.runs}: seed ${pr.seed}, ${pr.split}-OD, ${pr.model}: ${pr.done}/${pr.total}`),
     });
     const checkpoints = Object.fromEntries(
       loaded.map((l) => [
@@ -142,7 +130,7 @@ async function report(args: string[]): Promise<number> {
     await writeFile(routesOut, routesJson.json + '\n');
     printHeadline(rep.models);
     console.log(
-      `\n${rep.verdict}\n\nwrote ${out} and ${routesOut} (${routesJson.kept} OD route samples${routesJson.kept < routes.length ? `, cut from ${routes.length} to stay under ${ROUTES_BUDGET_BYTES / 1000} kB` : ''})`,
+      `\n${rep.pairNote}\n\nwrote ${out} and ${routesOut} (${routesJson.kept} OD route samples${routesJson.kept < routes.length ? `, cut from ${routes.length} to stay under ${ROUTES_BUDGET_BYTES / 1000} kB` : ''})`,
     );
   } finally {
     for (const l of loaded) l.m.dispose();

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../lib/data/types';
-import type { Derived } from '../lib/data/derivedTypes';
-import { buildPeerExport, type PeerExportResult } from '../lib/bench/peerExport';
+import { buildPeerExport, type PeerExportOptions, type PeerExportResult } from '../lib/bench/peerExport';
 import { loadStudent, loadStudentWeights } from '../lib/checkpoint/loadModel';
 import { StudentTrainer } from '../lib/train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../lib/train/trainingLevers';
@@ -79,13 +77,11 @@ class PeerProcess {
   }
 }
 
-export interface PeerBenchOptions {
-  dataset: Dataset;
-  derived: Derived;
-  checkpointBytes: Uint8Array;
-  checkpointName: string;
-  trainBatch: number;
-  genBatch: number;
+/** The export's inputs (the bench picks the search size itself), plus how long and wide to time. */
+export interface PeerBenchOptions extends Pick<
+  PeerExportOptions,
+  'dataset' | 'derived' | 'checkpointBytes' | 'checkpointName' | 'trainBatch' | 'genBatch'
+> {
   rounds: number;
   threads: number;
   log: (s: string) => void;

@@ -4,9 +4,8 @@
 // backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { cpus } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import { flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
+import { runEnvironment } from './runEnvironment';
 import { loadDataset } from './fsDataset';
 import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
@@ -74,30 +73,28 @@ export async function run(args: string[]): Promise<number> {
     `dataset ${ds.name}: ${ds.network.roads.length} roads, ${ds.splits.train.length}/${ds.splits.val.length} train/val trips, fingerprint ${derived.fingerprint}; derived in ${((Date.now() - t0) / 1000).toFixed(1)} s; backend ${backend.name}`,
   );
   await mkdir(dirname(out), { recursive: true });
-  const env = {
-    backend: backend.name,
-    node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? '',
-    tfjs: tf.version.tfjs,
-  };
-  return what === 'teacher' ? trainTeacher(p, ds, derived, out, env, log) : trainStudent(p, ds, derived, out, env, log);
+  const env = runEnvironment(backend.name);
+  const run: TrainRun = { p, ds, derived, out, env, log };
+  return what === 'teacher' ? trainTeacher(run) : trainStudent(run);
 }
 
 type Env = Record<string, string | number>;
+
+/** What both trainers get: the flags, the dataset and its derived structures, where to write, how to log. */
+interface TrainRun {
+  p: ParsedArgs;
+  ds: Dataset;
+  derived: Derived;
+  out: string;
+  env: Env;
+  log: (s: string) => void;
+}
 
 function logPath(ckpt: string): string {
   return ckpt.replace(/\.(ckpt|safetensors)$/, '') + '.log.json';
 }
 
-async function trainTeacher(
-  p: ParsedArgs,
-  ds: Dataset,
-  derived: Derived,
-  out: string,
-  env: Env,
-  log: (s: string) => void,
-): Promise<number> {
+async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promise<number> {
   const grid = derived.grid;
   const cfg: TeacherConfig = {
     ...defaultTeacherConfig(grid.vocabSize, flagNumber(p, 'block', 256)),
@@ -243,14 +240,7 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
   });
 }
 
-async function trainStudent(
-  p: ParsedArgs,
-  ds: Dataset,
-  derived: Derived,
-  out: string,
-  env: Env,
-  log: (s: string) => void,
-): Promise<number> {
+async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promise<number> {
   const hyper = hyperFromFlags(p);
   let teacher: TeacherModel | undefined;
   let teacherPath: string | null = null;

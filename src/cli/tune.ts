@@ -7,9 +7,8 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { cpus } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { runEnvironment } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
 import { hyperFromFlags } from './train';
@@ -118,13 +117,7 @@ export async function run(args: string[]): Promise<number> {
     precomputeTeacher: true,
     log,
   });
-  const env = {
-    backend: backend.name,
-    node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? '',
-    tfjs: tf.version.tfjs,
-  };
+  const env = runEnvironment(backend.name);
   const report = (summaries: TrialSummary[]) => ({
     schema: SCHEMA,
     command: commandLine('tune', args),

@@ -26,15 +26,8 @@ import { loadStudentWeights, readCheckpoint, type CheckpointInput } from '../che
 import { canonicalName } from '../features/variableNames';
 import type { OptimState } from './optim';
 import type { SessionState } from './runLoop';
-import {
-  SteppedSession,
-  normaliseRun,
-  posInt,
-  type RunHyper,
-  type RuntimeStats,
-  type SaveOptions,
-  type SessionInit,
-} from './steppedSession';
+import { SteppedSession, normaliseRun, posInt } from './steppedSession';
+import type { RunHyper, RuntimeStats, SaveOptions, SessionInit } from './steppedSession';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
 import { defaultClock as defaultNow } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';

@@ -9,16 +9,8 @@ import { TeacherModel, defaultTeacherConfig, teacherRoadCells, tripToTokens, typ
 import { trimGpuBufferPool } from '../runtime/deviceMemory';
 import type { Checkpoint } from '../checkpoint/checkpoint';
 import { readCheckpoint, type CheckpointInput } from '../checkpoint/loadModel';
-import {
-  SteppedSession,
-  normaliseRun,
-  posInt,
-  type RunHyper,
-  type RuntimeStats,
-  type SaveOptions,
-  type SessionInit,
-  type StateEvents,
-} from './steppedSession';
+import { SteppedSession, normaliseRun, posInt } from './steppedSession';
+import type { RunHyper, RuntimeStats, SaveOptions, SessionInit, StateEvents } from './steppedSession';
 import { DEFAULT_TEACHER_TRAIN, TeacherTrainer, type TeacherEpochLog, type TeacherStepMetrics } from './teacherTrainer';
 
 // ---------------------------------------------------------------------------------------------
