@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 
-// The comparison view opens on the committed report (public/reports/), and a click on an OD pair
-// draws the real trip and both students' routes.
+// The comparison view opens on the committed report (public/reports/): the seed-paired verdicts
+// under one rule, the single pair's table with none, and a click on an OD pair draws the real trip
+// and both students' routes.
 test('compare view: metrics table, then an OD pair draws real, vanilla and distilled routes', async ({ page }) => {
   await page.goto('/?view=compare');
   await expect(page.getByTestId('metrics-table')).toBeVisible();
@@ -15,8 +16,39 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(regimes.first().locator('tr[data-metric="decisionNll"]')).toHaveCount(1);
   await expect(regimes.first().getByTestId('seed-verdict')).toContainText(/Teacher-forced: (helps|hurts|no detectable effect)/);
 
-  // One verdict (from the report's CIs), and no second count that could contradict it.
-  await expect(page.getByTestId('verdict')).toHaveCount(1);
+  // One rule. Every metric row carries exactly one label, from its interval.
+  for (const regime of await regimes.all()) {
+    const n = await regime.locator('tr[data-metric]').count();
+    expect(n).toBeGreaterThanOrEqual(2);
+    const labels = await regime.getByTestId('metric-verdict').allInnerTexts();
+    expect(labels).toHaveLength(n);
+    for (const l of labels) expect(l.trim()).toMatch(/^(helps|hurts|no detectable effect)$/);
+  }
+  // A group never votes: it names the metrics that help and those that hurt, "mixed" when both
+  // occur, primary generation metrics (reached, DTW) first. Full data: accuracy helps, routes hurt.
+  const full = page.locator('[data-testid="seed-regime"][data-label="full data"]');
+  const overall = full.locator('[data-testid="group-summary"][data-group="regime"]');
+  await expect(overall).toHaveAttribute('data-verdict', 'mixed');
+  await expect(overall).toContainText('All test metrics: mixed — helps: accuracy · hurts: reached, DTW, EDR');
+  await expect(full.locator('[data-testid="group-summary"][data-group="steps"]')).toHaveText(/Teacher-forced: helps — helps: accuracy$/);
+  await expect(full.locator('[data-testid="group-summary"][data-group="generation"]')).toContainText(
+    'Generation: hurts — hurts: reached, DTW, EDR',
+  );
+  await expect(full.locator('tr[data-primary="true"]')).toHaveCount(2);
+  for (const g of await page.getByTestId('group-summary').all()) {
+    const text = await g.innerText();
+    const v = await g.getAttribute('data-verdict');
+    if (/helps: /.test(text) && /hurts: /.test(text)) expect(v).toBe('mixed');
+    if (v === 'no detectable effect') expect(text).not.toMatch(/helps: |hurts: /);
+  }
+
+  // The single pair's table is labelled as one pair, with no verdict of its own (no headline and
+  // no count of metrics won); the better value of each row is still marked.
+  const onePair = page.getByTestId('one-pair');
+  await expect(onePair).toContainText('one vanilla and one distilled checkpoint, spread over OD-sampling seeds, not training seeds');
+  await expect(onePair).toContainText('No verdict on distillation here');
+  await expect(page.getByTestId('verdict')).toHaveCount(0);
+  await expect(page.getByText(/distillation (helped|did not help|had no clear effect)|better on \d+\/\d+/i)).toHaveCount(0);
   await expect(page.getByText(/Distilled better on \d+ of \d+ metrics/)).toHaveCount(0);
   // The view opens on an OD pair and says how many pairs' routes differ.
   await expect(page.getByTestId('route-card')).toBeVisible({ timeout: 90_000 });
@@ -27,6 +59,15 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await rows.first().click();
 
   await expect(page.getByTestId('route-legend')).toBeVisible();
+  // Coinciding routes stay visible: widths step down in drawing order (real, vanilla, distilled),
+  // and the legend's swatches show the same steps.
+  const swatches = await page
+    .getByTestId('route-legend')
+    .locator('.sw')
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  expect(swatches).toHaveLength(3);
+  expect(swatches[0]).toBeGreaterThan(swatches[1]);
+  expect(swatches[1]).toBeGreaterThan(swatches[2]);
   const drawn = page.getByTestId('drawn-routes');
   // Counters appear once the road network has loaded and the paths are built.
   await expect.poll(async () => Number(await drawn.getAttribute('data-vanilla'))).toBeGreaterThanOrEqual(1);

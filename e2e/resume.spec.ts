@@ -20,6 +20,12 @@ test('resume after a reload, and trips to another view (paused and mid-run), con
   await offer.getByRole('button', { name: 'Resume' }).click();
   await expect(count).toHaveText('2', { timeout: 60_000 });
   await expect(page.getByText('Settings changed')).toHaveCount(0);
+  // It was paused when saved: it stays paused, with its readouts and both steps' chart points back.
+  await expect(page.locator('.state')).toHaveText('paused');
+  await expect(page.getByTestId('train-epoch')).toHaveText('1/3');
+  await expect(page.getByTestId('train-loss')).not.toHaveText('–');
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '2');
+  await expect(page.getByTestId('acc-chart')).toHaveAttribute('data-points', '2');
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('3', { timeout: 60_000 });
 

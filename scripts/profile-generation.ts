@@ -1,6 +1,7 @@
 // Where generation time goes, Node wasm:
 //   npx tsx scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
+//        [--host-attention simd|simd32|scalar]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and
 // the scorer (StudentScorer.phaseMs: key building, batch building, key/value assembly, the tfjs
 // forward, reads). With --kernels, a second run under tf.profile gives each tfjs kernel's share of
@@ -11,9 +12,11 @@ import { parseArgs, flagString } from '../src/cli/args';
 import { loadDatasetWithDerived } from '../src/cli/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
 import { loadStudentScorer } from '../src/lib/eval/protocol';
-import { testOdPairs } from '../src/lib/bench/suites';
-import { centroidDistance, generateRoutes, type StartTimeAware } from '../src/lib/generate/generator';
+import { generationSearch, testOdPairs } from '../src/lib/bench/suites';
+import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters } from '../src/lib/bench/computeBound';
+import { generateRoutes, type StartTimeAware } from '../src/lib/generate/generator';
 import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
+import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));
@@ -25,6 +28,7 @@ await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
 const ckPath = flagString(p, 'ckpt', 'public/checkpoints/porto/vanilla.safetensors');
 const ods = testOdPairs(dataset, n, 11);
+const hostAttention = flagString(p, 'host-attention', 'simd') as HostAttentionKind;
 
 /** Times the scorer's calls (the rest of generateRoutes is the search's own host work). */
 class TimedScorer implements BatchScorer, StartTimeAware {
@@ -45,74 +49,40 @@ class TimedScorer implements BatchScorer, StartTimeAware {
   }
 }
 
-/**
- * The work the run did, as a floor on its time: dense multiply-adds of the incremental rows (every
- * block's qkv, proj, MLP and the head; window rows not counted) and the host attention's.
- */
+/** The run's work (computeBound.ts) and the rates it ran at in the device and host-attention phases. */
 function computeCost(
-  inner: { decodedRows?: Record<string, number>; denseMacsPerRow?: number },
+  inner: unknown,
+  before: { incremental: number; attentionMacs: number } | null,
   phases: Array<[string, number]>,
 ): Record<string, number> {
-  const rows = inner.decodedRows;
-  if (!rows || inner.denseMacsPerRow === undefined) return {};
-  const denseGflop = (2 * rows.incremental * inner.denseMacsPerRow) / 1e9;
+  if (!isCountingScorer(inner) || !before) return {};
+  const w = searchWork(inner, before);
   const msOf = (suffix: string) => phases.filter(([k]) => k.endsWith(suffix)).reduce((a, [, v]) => a + v, 0);
-  const deviceMs = msOf('.device');
-  const attMs = msOf('.attention');
-  const attentionGflop = (2 * rows.attentionMacs) / 1e9;
   return {
-    denseGflop: +denseGflop.toFixed(2),
-    deviceGflopPerSec: +(denseGflop / (deviceMs / 1000)).toFixed(2),
-    attentionGflop: +attentionGflop.toFixed(2),
-    attentionGflopPerSec: +(attentionGflop / (attMs / 1000)).toFixed(2),
+    denseGflop: +w.denseGflop.toFixed(2),
+    deviceGflopPerSec: +(w.denseGflop / (msOf('.device') / 1000)).toFixed(2),
+    attentionGflop: +w.attentionGflop.toFixed(2),
+    attentionGflopPerSec: +(w.attentionGflop / (msOf('.attention') / 1000)).toFixed(2),
   };
 }
 
-/** The machine's tfjs matmul rate at the decoder's shapes and at 512² (GFLOP/s, best of 5). */
-async function matmulPeak(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [m, k, n] of [
-    [32, 128, 512],
-    [256, 128, 512],
-    [512, 512, 512],
-  ] as const) {
-    const a = tf.randomNormal([m, k]);
-    const b = tf.randomNormal([k, n]);
-    const reps = Math.max(4, Math.round(2e8 / (m * k * n)));
-    let best = Infinity;
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      for (let r = 0; r < reps; r++) await tf.matMul(a, b).data();
-      const ms = (performance.now() - t0) / reps;
-      if (i > 0) best = Math.min(best, ms);
-    }
-    out[`${m}x${k}x${n}`] = +((2 * m * k * n) / (best / 1000) / 1e9).toFixed(2);
-    tf.dispose([a, b]);
-  }
-  return out;
-}
-
+/** The decoder's widths (for the matmul shapes of --peak), from the scorer. */
+let widths = { D: 128, hidden: 512 };
 const report: Record<string, unknown> = { ckpt: ckPath, nOd: ods.length, loadAvg: (await import('node:os')).loadavg() };
 for (const method of methods) {
   const run = async (kernels: boolean) => {
-    const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
+    const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived, { hostAttention });
     const inner = loaded.scorer;
     const scorer = new TimedScorer(loaded.scorer);
-    const opts = {
-      method,
-      beam: 4,
-      maxSteps: num('max-steps', 200),
-      maxExpansions: num('max-expansions', 500),
-      distanceToDest: centroidDistance(derived.features),
-      timeMean: derived.timeMean,
-      timeStd: derived.timeStd,
-    };
+    const opts = { ...generationSearch(derived, { maxSteps: num('max-steps', 200), maxExpansions: num('max-expansions', 500) }), method };
     // Warm-up (kernels, JIT) on two pairs, then reset the counters.
     await generateRoutes(scorer, ods.slice(0, 2), opts);
     for (const k of Object.keys(inner.phaseMs)) delete inner.phaseMs[k];
     scorer.ms = 0;
     scorer.calls = 0;
     scorer.queries = 0;
+    const before = isCountingScorer(inner) ? workCounters(inner) : null;
+    if (isCountingScorer(inner)) widths = inner.decoderWidths;
     const t0 = performance.now();
     let kernelRows: Array<{ kernel: string; ms: number; calls: number }> = [];
     let kernelTotal = 0;
@@ -149,7 +119,7 @@ for (const method of methods) {
       scorerQueries: scorer.queries,
       counts: { ...inner.counts },
       decodedRows: inner.decodedRows ? { ...inner.decodedRows } : undefined,
-      ...computeCost(inner, phases),
+      ...computeCost(inner, before, phases),
       shares: {
         searchHost: +((wall - scorer.ms) / wall).toFixed(3),
         ...Object.fromEntries(phases.map(([k, v]) => [`scorer.${k}`, +(v / wall).toFixed(3)])),
@@ -173,6 +143,6 @@ for (const method of methods) {
     process.stderr.write(`${method} kernels: ${JSON.stringify(report[`${method}Kernels`])}\n`);
   }
 }
-if (p.flags.peak === true) report.matmulGflopPerSec = await matmulPeak();
+if (p.flags.peak === true) report.matmulGflopPerSec = await matmulRate([...decoderShapes(widths), [512, 512, 512]]);
 report.loadAvgEnd = (await import('node:os')).loadavg();
 console.log(JSON.stringify(report, null, 2));

@@ -7,7 +7,7 @@ import type { Derived } from '../src/lib/data/derivedTypes';
 import { selectBackend, type BackendInfo } from '../src/lib/runtime/backend';
 import { installFastKernels } from '../src/lib/models/layers';
 import { cachedDerived } from './derivedCache';
-import { readDatasetSource } from './datasetFiles';
+import { noTrainTrips, readDatasetSource } from './datasetFiles';
 import { WASM_PATHS } from './wasmPaths';
 import type { DatasetSource } from './trainMessages';
 
@@ -33,19 +33,26 @@ export interface Booted {
 
 export async function bootWorker(o: BootOptions): Promise<Booted> {
   o.progress?.('choosing a backend');
-  const backend = await selectBackend({
+  // The files download while the backend starts, so a dataset the worker cannot use (no
+  // train.csv …) fails at once instead of after the backend.
+  const files = readDatasetSource(o.dataset, o.required, (done, total) => o.progress?.('downloading the dataset', done, total));
+  const backend = selectBackend({
     preferred: o.backend,
     wasmPaths: WASM_PATHS,
     preferWasmOverFallbackGpu: o.preferWasmOverFallbackGpu ?? true,
+  }).then((b) => {
+    o.onBackend?.(b);
+    // The wasm package registers its own kernels when it loads, after layers.ts installed ours.
+    installFastKernels();
+    o.progress?.('downloading the dataset');
+    return b;
   });
-  o.onBackend?.(backend);
-  // The wasm package registers its own kernels when it loads, after layers.ts installed ours.
-  installFastKernels();
-  o.progress?.('downloading the dataset');
-  const files = await readDatasetSource(o.dataset, o.required, (done, total) => o.progress?.('downloading the dataset', done, total));
+  await Promise.all([backend, files]);
   o.progress?.('reading the dataset');
-  const dataset = readHoserDataset(files, o.dataset.name);
+  const dataset = readHoserDataset(await files, o.dataset.name);
+  // A train.csv with a header only: fail before the derived structures, with what to do.
+  if (o.required?.includes('train.csv') && dataset.splits.train.length === 0) throw new Error(noTrainTrips(o.dataset.name));
   o.progress?.('deriving the grid and zones');
   const { derived } = await cachedDerived(dataset);
-  return { backend, dataset, derived };
+  return { backend: await backend, dataset, derived };
 }

@@ -31,11 +31,33 @@ export interface TripRender extends PathBundle {
    * segments, which is what software WebGL (SwiftShader) pays for per frame. `positions` stays exact.
    */
   display: PathBundle;
+  /** `display` as the triangles the map draws (see TripMesh). */
+  mesh: TripMesh;
   ids: string[];
   /** Per trip: number of roads, length in km (sum of road lengths), duration in minutes. */
   roadCounts: Uint32Array;
   km: Float32Array;
   minutes: Float32Array;
+}
+
+/**
+ * Paths as one indexed triangle mesh, built in the data worker: each path vertex becomes two mesh
+ * vertices (one per side of the line), each segment two triangles. Software WebGL (SwiftShader)
+ * pays per instance for deck.gl's instanced PathLayer (several seconds of frozen page for the
+ * Porto trips); one non-instanced draw of this mesh costs a fraction of that (docs/architecture.md).
+ */
+export interface TripMesh {
+  /** Per mesh vertex: lon,lat of its path vertex. */
+  positions: Float32Array;
+  /** Per mesh vertex: the lon,lat step to the path vertex before it and to the one after (0,0 at the path's ends). */
+  toPrev: Float32Array;
+  toNext: Float32Array;
+  /** Per mesh vertex: −1 or 1, the side of the line it is pushed to. */
+  sides: Float32Array;
+  /** Per mesh vertex: its path's index, which picking reports. */
+  rows: Float32Array;
+  /** Three per triangle, two triangles per segment. */
+  indices: Uint32Array;
 }
 
 export interface RenderData {
@@ -50,13 +72,27 @@ export interface RenderData {
   timingsMs: { read: number; parse: number; prepare: number };
   /** Present for a simulated set: the map shows only a sample of its trips. */
   simulated?: SimulatedSummary;
-  /** Present for GPS traces matched onto the current network (the matched trips are the test split). */
+  /** Present for GPS traces matched onto the current network (their trips are split into train/val/test). */
   matched?: MatchSummary;
 }
 
-/** "Match GPS traces…": the `data match` summary plus the network's name. */
+/**
+ * What matched GPS trips become: a training set of their own (`own`), or extra trips of the
+ * dataset whose network they were matched onto (`add`). Either way they are split OD-disjointly
+ * 7:1:2, when added against that dataset's splits (src/lib/data/odSplit.ts).
+ */
+export type MatchUse = 'own' | 'add';
+
+/** "Match GPS traces…": the `data match` summary, the network's name, and the set made of the trips. */
 export interface MatchSummary extends GpsMatchSummary {
   network: string;
+  use: MatchUse;
+  /** Matched trips per split. */
+  added: Record<SplitName, number>;
+  /** Trips of the dataset itself beside them (0 for `own`). */
+  ownTrips: number;
+  /** train/val/test.csv of the set on screen, for the model workers (DatasetSource.splits). */
+  splits: File[];
 }
 
 /**
@@ -130,8 +166,13 @@ export interface DataWorkerApi {
   loadFiles(files: { file: File; path: string }[], name: string, progress: DataProgress): Promise<DataResult>;
   /** Simulate trips (seeded) on the real dataset and preprocess them here; the map gets a sample. */
   simulate(req: SimulateRequest, progress: DataProgress): Promise<DataResult>;
-  /** Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded network. */
-  matchGps(file: File, name: string, progress: DataProgress): Promise<DataResult>;
+  /**
+   * Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded network;
+   * its trips become a set as `use` says.
+   */
+  matchGps(file: File, name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
+  /** The last matched trips made into a set again, as `use` now says (no new matching). */
+  useMatched(name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
 }
 
 /** The buffers of a RenderData, to transfer (comlink.transfer) instead of copying. */
@@ -143,6 +184,8 @@ export function renderTransferables(d: RenderData): ArrayBuffer[] {
   for (const t of Object.values(d.trips)) {
     add(t);
     add(t.display);
+    const m = t.mesh;
+    for (const a of [m.positions, m.toPrev, m.toNext, m.sides, m.rows, m.indices]) out.push(a.buffer as ArrayBuffer);
     out.push(t.roadCounts.buffer as ArrayBuffer, t.km.buffer as ArrayBuffer, t.minutes.buffer as ArrayBuffer);
   }
   return out;

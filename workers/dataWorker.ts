@@ -3,17 +3,26 @@
 // Called through comlink (DataWorkerApi); progress goes back through the page's proxied callbacks.
 import * as Comlink from 'comlink';
 import { serial } from './serial';
-import { readHoserDataset } from '../src/lib/data/hoserReader';
+import { datasetFileRole, readHoserDataset } from '../src/lib/data/hoserReader';
 import { datasetStats } from '../src/lib/data/stats';
 import { DatasetError } from '../src/lib/data/types';
 import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
-import type { DataProgress, DataResult, DataWorkerApi, LoadPhase, RenderData, SimulatePhase, SimulateRequest } from './dataMessages';
+import type {
+  DataProgress,
+  DataResult,
+  DataWorkerApi,
+  LoadPhase,
+  MatchUse,
+  RenderData,
+  SimulatePhase,
+  SimulateRequest,
+} from './dataMessages';
 import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
-import { matchGpsFile } from './matchGps';
+import { matchGpsFile, matchedDataset, type MatchedTrips } from './matchGps';
 import { networkFingerprint } from '../src/lib/data/fingerprint';
 
 /** Extensions worth reading from a picked folder (it may also hold a data card, images …). */
@@ -94,6 +103,13 @@ async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progress
 async function readPicked(files: { file: File; path: string }[], report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
   // Other files (a data card, images …) are skipped; a missing roadmap is reported by the reader.
   const wanted = files.filter((f) => DATA_FILE.test(f.file.name));
+  if (!files.some((f) => datasetFileRole(f.file.name))) {
+    const names = files.slice(0, 3).map((f) => f.file.name);
+    const more = files.length > 3 ? ` and ${files.length - 3} more` : '';
+    throw new Error(
+      `No HOSER dataset file among ${names.join(', ')}${more}: pick roadmap.geo and roadmap.rel (and optionally train/val/test.csv), or their folder.`,
+    );
+  }
   const total = wanted.reduce((s, f) => s + f.file.size, 0);
   let loaded = 0;
   const out: TextFile[] = [];
@@ -112,6 +128,8 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
 let embedded: { baseUrl: string; ds: Dataset } | null = null;
 /** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */
 let lastLoaded: Dataset | null = null;
+/** The trips of the last "Match GPS traces…" onto `lastLoaded`, kept to be used another way. */
+let lastMatched: MatchedTrips | null = null;
 /** Chromium's non-standard heap counter (also exposed in dedicated workers); null elsewhere. */
 function heapBytes(): number | null {
   const mem = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
@@ -169,7 +187,7 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   }
 }
 
-async function matchGps(file: File, name: string, cb: DataProgress): Promise<DataResult> {
+async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
   const report = progressReporter(cb);
   try {
     if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
@@ -178,23 +196,43 @@ async function matchGps(file: File, name: string, cb: DataProgress): Promise<Dat
     const text = await streamText(file.stream(), /\.gz$/i.test(file.name), (n) => report('read', (read += n), file.size, file.name));
     const t1 = performance.now();
     report('match', 0, null);
-    const { dataset: ds, summary } = matchGpsFile(lastLoaded, file.name, text, (done, total) => report('match', done, total));
-    const t2 = performance.now();
-    report('prepare');
-    const data: RenderData = {
-      name,
-      fingerprint: networkFingerprint(ds.network),
-      roads: buildRoadRender(ds.network.roads),
-      trips: buildAllTrips(ds),
-      stats: datasetStats(ds),
-      bytes: text.length,
-      timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
-      matched: summary,
-    };
-    return answer(data);
+    lastMatched = matchGpsFile(lastLoaded, file.name, text, (done, total) => report('match', done, total));
+    return matchedAnswer(lastMatched, use, name, report, { read: t1 - t0, parse: performance.now() - t1 });
   } catch (e) {
     return failure(e);
   }
+}
+
+async function useMatched(name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
+  try {
+    if (!lastMatched) throw new Error('Match GPS traces first.');
+    return matchedAnswer(lastMatched, use, name, progressReporter(cb), { read: 0, parse: 0 });
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+function matchedAnswer(
+  m: MatchedTrips,
+  use: MatchUse,
+  name: string,
+  report: ReturnType<typeof progressReporter>,
+  timings: { read: number; parse: number },
+): DataResult {
+  const t0 = performance.now();
+  report('prepare');
+  const { dataset: ds, summary } = matchedDataset(m, use, name);
+  const data: RenderData = {
+    name,
+    fingerprint: networkFingerprint(ds.network),
+    roads: buildRoadRender(ds.network.roads),
+    trips: buildAllTrips(ds),
+    stats: datasetStats(ds),
+    bytes: m.bytes,
+    timingsMs: { ...timings, prepare: performance.now() - t0 },
+    matched: summary,
+  };
+  return answer(data);
 }
 
 /** A real dataset from a URL (`baseUrl`) or from picked files. */
@@ -213,6 +251,7 @@ async function load(
     const ds = readHoserDataset(files, name);
     if ('baseUrl' in src) embedded = { baseUrl: src.baseUrl, ds };
     lastLoaded = ds;
+    lastMatched = null;
     const t2 = performance.now();
     report('stats');
     const stats = datasetStats(ds);
@@ -239,6 +278,7 @@ const api: DataWorkerApi = {
   loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress) => load({ files }, name, cb)),
   simulate: serial(simulate),
   matchGps: serial(matchGps),
+  useMatched: serial(useMatched),
 };
 
 Comlink.expose(api);

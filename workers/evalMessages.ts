@@ -9,7 +9,7 @@ export type { DatasetSource };
 
 export type CheckpointSource = { kind: 'bytes'; bytes: ArrayBuffer } | { kind: 'url'; url: string };
 
-/** A model to evaluate; the verdict compares models named "vanilla" and "distilled". */
+/** A model to evaluate; the report compares models named "vanilla" and "distilled". */
 export interface EvalModelInput {
   name: string;
   checkpoint: CheckpointSource;

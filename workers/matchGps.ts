@@ -1,19 +1,48 @@
 // "Match GPS traces…" in the data worker: the same parsing and matching as `data match`, onto the
-// network of the dataset on screen. The matched trips become the test split of a dataset on that
-// network, so the map draws them like any other trips.
+// network of the dataset on screen. The user chooses what the matched trips become (MatchUse): a
+// training set of their own, or extra trips of that dataset; either way they are split
+// OD-disjointly, and the set's train/val/test.csv go with it to the model workers.
 import { matchGpsText } from '../src/lib/data/matchTraces';
-import type { Dataset } from '../src/lib/data/types';
-import type { MatchSummary } from './dataMessages';
+import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
+import { addOdDisjoint } from '../src/lib/data/odSplit';
+import { writeTrajectories } from '../src/lib/data/hoserWriter';
+import { SPLITS } from '../src/lib/data/types';
+import type { Dataset, SplitName, Trajectory } from '../src/lib/data/types';
+import type { MatchSummary, MatchUse } from './dataMessages';
+
+/** Trips matched from one GPS file, and the dataset whose network they are on. */
+export interface MatchedTrips {
+  onto: Dataset;
+  trips: Trajectory[];
+  summary: GpsMatchSummary;
+  /** Characters of GPS text read. */
+  bytes: number;
+}
 
 export function matchGpsFile(
-  base: Dataset,
+  onto: Dataset,
   fileName: string,
   text: string,
   onProgress: (done: number, total: number) => void,
-): { dataset: Dataset; summary: MatchSummary } {
-  const { trips, summary } = matchGpsText(base.network, fileName, text, { onProgress });
+): MatchedTrips {
+  const { trips, summary } = matchGpsText(onto.network, fileName, text, { onProgress });
+  return { onto, trips, summary, bytes: text.length };
+}
+
+/** The matched trips made into a dataset as `use` says, with its split files. */
+export function matchedDataset(m: MatchedTrips, use: MatchUse, name: string): { dataset: Dataset; summary: MatchSummary } {
+  const own: Record<SplitName, Trajectory[]> = use === 'add' ? m.onto.splits : { train: [], val: [], test: [] };
+  const { splits, added } = addOdDisjoint(own, m.trips);
+  const files = SPLITS.map((s) => new File([writeTrajectories(splits[s])], `${s}.csv`, { type: 'text/csv' }));
   return {
-    dataset: { name: `${fileName} on ${base.name}`, network: base.network, splits: { train: [], val: [], test: trips } },
-    summary: { ...summary, network: base.name },
+    dataset: { name, network: m.onto.network, splits },
+    summary: {
+      ...m.summary,
+      network: m.onto.name,
+      use,
+      added,
+      ownTrips: SPLITS.reduce((n, s) => n + own[s].length, 0),
+      splits: files,
+    },
   };
 }

@@ -4,7 +4,7 @@ import type { Dataset, Road, SplitName, Trajectory } from '../src/lib/data/types
 import { SPLITS } from '../src/lib/data/types';
 import type { PackedTrips } from '../src/lib/sim/packedTrips';
 import { unpackTrips } from '../src/lib/sim/packedTrips';
-import type { Bounds, PathBundle, RoadRender, TripRender } from './dataMessages';
+import type { Bounds, PathBundle, RoadRender, TripMesh, TripRender } from './dataMessages';
 
 const RANKS: Record<string, number> = {
   motorway: 5,
@@ -92,9 +92,11 @@ export function buildTripRender(trips: Trajectory[], roads: Road[]): TripRender 
   starts[trips.length] = v;
   // Trim the unused tail (skipped joints) so the transfer carries only real vertices.
   const exact: PathBundle = { count: trips.length, positions: positions.slice(0, 2 * v), starts };
+  const display = simplifyPaths(exact, DISPLAY_TOLERANCE_M);
   return {
     ...exact,
-    display: simplifyPaths(exact, DISPLAY_TOLERANCE_M),
+    display,
+    mesh: buildTripMesh(display),
     ids: trips.map((t) => t.id),
     roadCounts,
     km,
@@ -163,6 +165,59 @@ export function simplifyPaths(b: PathBundle, toleranceM: number): PathBundle {
   }
   outStarts[count] = w;
   return { count, positions: out.slice(0, 2 * w), starts: outStarts };
+}
+
+/**
+ * The triangle mesh of some paths (see TripMesh): two mesh vertices per path vertex, two
+ * triangles per segment. A path of fewer than two vertices draws nothing and gets none.
+ */
+export function buildTripMesh(b: PathBundle): TripMesh {
+  const { positions: p, starts, count } = b;
+  let verts = 0;
+  let segs = 0;
+  for (let i = 0; i < count; i++) {
+    const n = starts[i + 1] - starts[i];
+    if (n < 2) continue;
+    verts += 2 * n;
+    segs += n - 1;
+  }
+  const mesh: TripMesh = {
+    positions: new Float32Array(2 * verts),
+    toPrev: new Float32Array(2 * verts),
+    toNext: new Float32Array(2 * verts),
+    sides: new Float32Array(verts),
+    rows: new Float32Array(verts),
+    indices: new Uint32Array(6 * segs),
+  };
+  let w = 0;
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    const a = starts[i];
+    const e = starts[i + 1];
+    if (e - a < 2) continue;
+    for (let v = a; v < e; v++) {
+      const before = Math.max(a, v - 1);
+      const after = Math.min(e - 1, v + 1);
+      for (const side of [-1, 1]) {
+        mesh.positions[2 * w] = p[2 * v];
+        mesh.positions[2 * w + 1] = p[2 * v + 1];
+        // Steps are differences of nearby vertices: small, so float32 keeps them precise.
+        mesh.toPrev[2 * w] = p[2 * before] - p[2 * v];
+        mesh.toPrev[2 * w + 1] = p[2 * before + 1] - p[2 * v + 1];
+        mesh.toNext[2 * w] = p[2 * after] - p[2 * v];
+        mesh.toNext[2 * w + 1] = p[2 * after + 1] - p[2 * v + 1];
+        mesh.sides[w] = side;
+        mesh.rows[w] = i;
+        w++;
+      }
+      if (v + 1 < e) {
+        // This vertex's pair (w-2, w-1) and the next one's (w, w+1).
+        mesh.indices.set([w - 2, w - 1, w, w - 1, w + 1, w], t);
+        t += 6;
+      }
+    }
+  }
+  return mesh;
 }
 
 export function buildAllTrips(ds: Dataset): Record<(typeof SPLITS)[number], TripRender> {

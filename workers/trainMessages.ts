@@ -4,6 +4,7 @@
 // callbacks the page passes once, at init, as a comlink.proxy. Checkpoint bytes travel as
 // transferred ArrayBuffers (comlink.transfer) in both directions.
 import type { BackendInfo } from '../src/lib/runtime/backend';
+import type { RunChart, SavedRunInfo } from '../src/lib/train/savedRuns';
 import type { SessionEpochRecord, SessionHyper, SessionMetrics } from '../src/lib/train/session';
 import type { EpochRecord } from '../src/lib/train/studentTrainer';
 import type { TeacherHyper, TeacherSessionEpoch, TeacherSessionMetrics } from '../src/lib/train/teacherSession';
@@ -21,9 +22,12 @@ export type TrainJob = { kind: 'student'; hyper: Partial<TrainHyper> } | { kind:
 /** Where the worker gets its data from. */
 export type DatasetSource =
   /** Base URL of a HOSER folder (…/data/porto/): roadmap.geo, roadmap.rel, train/val/test.csv. */
-  | { kind: 'url'; baseUrl: string; name: string }
+  | { kind: 'url'; baseUrl: string; name: string; splits?: File[] }
   /** Files the user picked (read as text by the worker). */
-  | { kind: 'files'; files: File[]; name: string };
+  | { kind: 'files'; files: File[]; name: string; splits?: File[] };
+// `splits`: train/val/test.csv written by the data worker (GPS trips matched onto this network,
+// alone or added to the dataset's own). They replace the source's splits and its routes.csv, which
+// could hold routes of the new val/test trips.
 
 export interface TrainInit {
   /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
@@ -37,20 +41,12 @@ export interface TrainInit {
 
 export type TrainState = 'loading' | 'idle' | 'running' | 'paused' | 'stopped' | 'done';
 
-/** Summary of an auto-saved checkpoint, so the page can offer to resume. */
-export interface SavedInfo {
-  kind: TrainKind;
-  key: string;
-  epoch: number;
-  step: number;
-  created: string;
-  hyper: Partial<TrainHyper> | Partial<TeacherHyper>;
-  /** Student: best val accuracy; teacher: best val perplexity. */
-  best: number | null;
-  bytes: number;
-}
+/** An auto-saved run, as listed (src/lib/train/savedRuns.ts), so the page can offer to resume it. */
+export type SavedInfo = SavedRunInfo;
+export type { RunChart };
 
-export type SavedByKind = Record<TrainKind, SavedInfo | null>;
+/** The saved runs of each kind on the worker's road network, newest first. */
+export type SavedLists = Record<TrainKind, SavedInfo[]>;
 
 /** The teacher distillation uses (shipped, or trained in this session). */
 export interface TeacherInfo {
@@ -73,7 +69,7 @@ export interface DatasetSummary {
 export interface ReadyInfo {
   backend: BackendInfo;
   dataset: DatasetSummary;
-  saved: SavedByKind;
+  saved: SavedLists;
 }
 
 export type Configured =
@@ -88,7 +84,13 @@ export interface LoadedInfo {
   /** Epoch records of the run loaded (student runs fill `history`, teacher runs `teacherHistory`). */
   history: EpochRecord[];
   teacherHistory: TeacherSessionEpoch[];
+  /** The charts and last metrics of the run (saved with it, or rebuilt from its epochs). */
+  chart: RunChart;
   state: TrainState;
+  /** The saved run's slot, which autosaves now write to; null for an uploaded file (a new slot). */
+  runId: string | null;
+  /** The saved run was training when saved: the page continues it. */
+  running: boolean;
 }
 
 export interface CheckpointFile {
@@ -114,7 +116,8 @@ export interface TrainEvents {
   teacherMetrics(m: TeacherSessionMetrics): void;
   teacherEpoch(r: TeacherSessionEpoch): void;
   stepProgress(p: StepProgress): void;
-  saved(kind: TrainKind, info: SavedInfo | null): void;
+  /** The saved runs of `kind` changed; `current`: the slot of the worker's run (when of `kind`). */
+  saved(kind: TrainKind, runs: SavedInfo[], current: string | null): void;
   /** The student's next-road choices on the fixed probe trip, at `epoch` (finished) and `step`. */
   probe(probe: TripProbe, epoch: number, step: number): void;
   /** A failure outside any call (the run loop, an autosave). */
@@ -137,9 +140,12 @@ export interface TrainWorkerApi {
    * road network's, is refused with the reason); the run continues where the file's stopped.
    */
   loadCheckpoint(bytes: ArrayBuffer, name: string, kind: TrainKind): Promise<LoadedInfo>;
-  /** Resumes the run auto-saved in IndexedDB for this dataset and kind. */
-  resumeSaved(kind: TrainKind): Promise<LoadedInfo>;
-  clearSaved(kind: TrainKind): Promise<void>;
+  /** Resumes a run auto-saved in IndexedDB for this dataset (`id`, default the newest of `kind`), paused. */
+  resumeSaved(kind: TrainKind, id?: string): Promise<LoadedInfo>;
+  /** A saved run's checkpoint file (weights + optimiser state), as it was last saved. */
+  savedCheckpoint(kind: TrainKind, id: string): Promise<CheckpointFile>;
+  renameSaved(kind: TrainKind, id: string, name: string): Promise<void>;
+  deleteSaved(kind: TrainKind, id: string): Promise<void>;
   /** Distillation from now on uses the teacher of the current teacher run (its best epoch). */
   useTrainedTeacher(): Promise<TeacherInfo>;
   /** The checkpoint of the teacher trained in this session once it drives distillation, else null. */

@@ -2,15 +2,17 @@
 // (TrainingSession, vanilla or distilled) and the teacher (TeacherSession). It picks the tfjs
 // backend, loads the dataset and the shipped teacher, builds a session on `configure`, and runs it
 // while the page calls start / pause / step / stop. Metrics, epochs and state changes go back
-// through the TrainEvents proxy the page passed to init. Runs are auto-saved to IndexedDB (key:
-// kind + dataset fingerprint) at every epoch end, pause, single step and, while running, once a
-// minute; checkpoints leave as transferred ArrayBuffers because `downloads://` cannot work here.
+// through the TrainEvents proxy the page passed to init. Runs are auto-saved to IndexedDB after
+// their first step, at every epoch end, pause, stop and single step and, while running, once a
+// minute, each run into its own slot (src/lib/train/savedRuns.ts: per kind and dataset
+// fingerprint) with its chart history; checkpoints leave as transferred ArrayBuffers because
+// `downloads://` cannot work here.
 //
 // On WebGPU a lost device or an out-of-memory error pauses the run with the reason (gpuWatch.ts);
 // the page then offers to resume from the last autosave in a fresh worker on wasm.
 import * as Comlink from 'comlink';
-import { serial } from './serial';
-import { get, set, del } from 'idb-keyval';
+import { serial, serialQueue } from './serial';
+import { get, set, del, update } from 'idb-keyval';
 import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset } from '../src/lib/data/types';
@@ -18,8 +20,16 @@ import type { Derived } from '../src/lib/data/derivedTypes';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
 import { loadTeacher } from '../src/lib/checkpoint/loadModel';
-import { TrainingSession, normaliseHyper, type SessionHyper } from '../src/lib/train/session';
-import { TeacherSession, normaliseTeacherHyper, teacherHyperOf, type TeacherHyper } from '../src/lib/train/teacherSession';
+import { TrainingSession, normaliseHyper, type SessionHyper, type SessionMetrics } from '../src/lib/train/session';
+import {
+  TeacherSession,
+  normaliseTeacherHyper,
+  teacherHyperOf,
+  type TeacherHyper,
+  type TeacherSessionMetrics,
+} from '../src/lib/train/teacherSession';
+import { MetricSeries, TeacherSeries } from '../src/lib/train/chartSeries';
+import { SavedRuns, type RunChart } from '../src/lib/train/savedRuns';
 import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import type {
@@ -27,8 +37,8 @@ import type {
   Configured,
   LoadedInfo,
   ReadyInfo,
-  SavedByKind,
   SavedInfo,
+  SavedLists,
   TeacherInfo,
   TrainEvents,
   TrainInit,
@@ -58,6 +68,22 @@ let session: Session | null = null;
 let studentHyper: SessionHyper = normaliseHyper({});
 let teacherHyper: TeacherHyper = normaliseTeacherHyper({});
 let lastSave = 0;
+/** The saved runs of the dataset's network (set by init). */
+let runs: SavedRuns | null = null;
+/** The current run's slot among the saved runs; null until its first save (a new slot then). */
+let runId: string | null = null;
+/** The name a new slot gets (an uploaded file's), else the default name. */
+let slotName: string | undefined;
+/** The current run has been saved, or a save was tried (an unusable IndexedDB is not retried each step). */
+let saveTried = false;
+/** The current run's charts and last metrics, as the page has them: saved with every autosave. */
+const chart = new MetricSeries();
+const teacherChart = new TeacherSeries();
+let latest: SessionMetrics | null = null;
+let teacherLatest: TeacherSessionMetrics | null = null;
+/** IndexedDB writes of the runs, one after another (autosaves come from the loop and from calls). */
+const storeQueue = serialQueue();
+const inStore = <R>(fn: () => Promise<R>): Promise<R> => storeQueue(fn)();
 /** Set when the GPU failed: nothing more runs on this worker's device. */
 let deviceFailure: string | null = null;
 
@@ -123,7 +149,8 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   teacher = t.model;
   teacherInfo = { loaded: teacher !== null, params: teacher?.paramCount, note: t.note, source: teacher ? 'shipped' : undefined };
   sessionTeacherBytes = null;
-  const saved: SavedByKind = { student: await savedInfo('student'), teacher: await savedInfo('teacher') };
+  runs = new SavedRuns({ get, set, del, update }, derived.fingerprint);
+  const saved: SavedLists = { student: await listRuns('student', true), teacher: await listRuns('teacher', true) };
   state('idle');
   return {
     backend,
@@ -168,7 +195,18 @@ function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): 
   session?.dispose();
   session = null;
   kind = k;
-  const onState = (st: TrainState, reason?: string) => state(st, reason);
+  // A new run: its first save opens a slot of its own.
+  runId = null;
+  slotName = undefined;
+  saveTried = false;
+  chart.clear();
+  teacherChart.clear();
+  latest = null;
+  teacherLatest = null;
+  const onState = (st: TrainState, reason?: string) => {
+    state(st, reason);
+    if (st === 'running' || st === 'stopped' || st === 'done') markRunning(st === 'running');
+  };
   const common = { dataset: ds, derived: d, backendName, minEmitMs: 100 };
   let s: Session;
   if (k === 'teacher') {
@@ -178,8 +216,13 @@ function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): 
       hyper: teacherHyper,
       betweenSteps: () => autosaveIfDue(ts),
       events: {
-        metrics: (m) => void emit().teacherMetrics(m),
+        metrics: (m) => {
+          teacherChart.pushMetrics(m);
+          teacherLatest = m;
+          void emit().teacherMetrics(m);
+        },
         epoch: async (r) => {
+          teacherChart.pushEpoch(r);
           void emit().teacherEpoch(r);
           await autosave(ts);
         },
@@ -197,8 +240,13 @@ function build(k: TrainKind, h: Partial<SessionHyper> | Partial<TeacherHyper>): 
       hyper: next,
       betweenSteps: () => autosaveIfDue(ss),
       events: {
-        metrics: (m) => void emit().metrics(m),
+        metrics: (m) => {
+          chart.pushMetrics(m);
+          latest = m;
+          void emit().metrics(m);
+        },
         epoch: async (r) => {
+          chart.pushEpoch(r);
           void emit().epoch(r);
           await postProbe(ss);
           await autosave(ss);
@@ -242,56 +290,110 @@ function runInBackground(s: Session): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// IndexedDB checkpoints
+// IndexedDB checkpoints: the saved runs (src/lib/train/savedRuns.ts)
 
-interface SavedRecord {
-  info: SavedInfo;
-  bytes: ArrayBuffer;
+function requireRuns(): SavedRuns {
+  if (!runs) throw new Error('the worker is not initialised yet');
+  return runs;
 }
 
-function savedKey(k: TrainKind): string {
-  const { d } = requireData();
-  // The student key is the one earlier versions wrote: their saved runs stay resumable.
-  return `trajdistill:ckpt:${k}:${d.fingerprint}`;
-}
-
-async function savedInfo(k: TrainKind): Promise<SavedInfo | null> {
+/** The saved runs of `k`, newest first (after moving an earlier version's single autosave in). */
+async function listRuns(k: TrainKind, migrate = false): Promise<SavedInfo[]> {
   try {
-    const rec = await get<SavedRecord>(savedKey(k));
-    if (!rec) return null;
-    // Records of earlier versions lack kind/best.
-    const legacy = rec.info as SavedInfo & { bestValAcc?: number | null };
-    return { ...rec.info, kind: k, best: rec.info.best ?? legacy.bestValAcc ?? null };
+    const store = requireRuns();
+    if (migrate) await inStore(() => store.migrate(k));
+    return await store.list(k);
   } catch {
-    return null; // IndexedDB unavailable (private mode …): saving is best-effort.
+    return []; // IndexedDB unavailable (private mode …): saving is best-effort.
   }
+}
+
+/** Tells the page the runs of `k` and which one the current run saves into. */
+async function postList(k: TrainKind): Promise<void> {
+  void emit().saved(k, await listRuns(k), k === kind ? runId : null);
 }
 
 function bufferOf(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
+/** What the page's charts and readouts of the current run show, for its save. */
+function chartOf(k: TrainKind): RunChart {
+  return k === 'teacher'
+    ? { kind: 'teacher', series: teacherChart.columns(), latest: teacherLatest }
+    : { kind: 'student', series: chart.columns(), latest };
+}
+
+/** After a load: the saved charts, or (a file, a run saved by an earlier version) its epochs. */
+function restoreChart(s: Session, saved: RunChart | null): RunChart {
+  if (s instanceof TeacherSession) {
+    if (saved?.kind !== 'teacher' || !teacherChart.restore(saved.series)) for (const h of s.history) teacherChart.pushEpoch(h, true);
+    teacherLatest = saved?.kind === 'teacher' ? saved.latest : null;
+    return chartOf('teacher');
+  }
+  if (saved?.kind !== 'student' || !chart.restore(saved.series)) for (const h of s.history) chart.pushEpoch(h, true);
+  latest = saved?.kind === 'student' ? saved.latest : null;
+  return chartOf('student');
+}
+
+/** Saves the current run into its own slot (a new one on its first save); never into another run's. */
 async function autosave(s: Session): Promise<void> {
-  if (deviceFailure) return; // the device's values cannot be read any more: keep the last save
+  if (deviceFailure || !runs) return; // after a GPU failure the device's values cannot be read: keep the last save
+  const store = runs;
+  saveTried = true;
   try {
     const { bytes, summary } = await s.save({ optimizer: true });
     const k: TrainKind = summary.kind;
-    const info: SavedInfo = { ...summary, key: savedKey(k), hyper: s.hyper, bytes: bytes.byteLength };
-    await set(info.key, { info, bytes: bufferOf(bytes) } satisfies SavedRecord);
+    const running = s.state === 'running';
+    const wrote = await inStore(async () => {
+      // Replaced meanwhile by a new run: this snapshot must not land in the new run's slot.
+      if (session !== s) return false;
+      const info = await store.save(k, runId, {
+        bytes: bufferOf(bytes),
+        summary,
+        hyper: s.hyper,
+        running,
+        chart: chartOf(k),
+        name: slotName,
+      });
+      runId = info.id;
+      return true;
+    });
+    if (!wrote) return;
     lastSave = performance.now();
-    void emit().saved(k, info);
+    await postList(k);
   } catch (e) {
     fail(e, 'auto-save to IndexedDB');
   }
 }
 
-/** While a run goes on: an autosave once a minute, between two steps (one consistent state). */
+/** While a run goes on: a save after its first step (the run is then listed), then once a minute, between two steps. */
 async function autosaveIfDue(s: Session): Promise<void> {
-  if (performance.now() - lastSave >= AUTOSAVE_EVERY_MS) await autosave(s);
+  if (!saveTried || performance.now() - lastSave >= AUTOSAVE_EVERY_MS) await autosave(s);
 }
 
-/** Rebuilds the session from a checkpoint's own settings, then loads it (either kind). */
-async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): Promise<LoadedInfo> {
+/** Records in the current run's slot whether it trains, so that a reload resumes it as it was. */
+function markRunning(running: boolean): void {
+  const store = runs;
+  const id = runId;
+  const k = kind;
+  if (!store || !id || deviceFailure) return;
+  inStore(() => store.setRunning(k, id, running))
+    .then(() => postList(k))
+    .catch(() => undefined); // best-effort, like every save
+}
+
+/** A checkpoint's file name: kind (and mode), network, step. */
+function checkpointName(k: TrainKind, hyper: Partial<SessionHyper> | Partial<TeacherHyper>, step: number, best = false): string {
+  const what = k === 'teacher' ? 'teacher' : `student-${(hyper as Partial<SessionHyper>).mode ?? 'vanilla'}`;
+  return `${what}-${requireData().d.fingerprint.slice(0, 8)}-s${step}${best ? '-best' : ''}.safetensors`;
+}
+
+/**
+ * Rebuilds the session from a checkpoint's own settings, then loads it (either kind), with the
+ * saved run's charts when it has them. The run gets a new slot unless the caller names its own.
+ */
+async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind, savedChart: RunChart | null = null): Promise<LoadedInfo> {
   const ck = decodeCheckpoint(bytes);
   if (ck.kind !== expect) throw new Error(`${name} holds a ${ck.kind} model; ${expect} mode needs a ${expect} checkpoint`);
   let s: Session;
@@ -304,6 +406,7 @@ async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): Pr
     s = build('student', saved ? { ...studentHyper, ...saved } : studentHyper);
   }
   const loaded = s.loadCheckpoint(ck);
+  const runChart = restoreChart(s, savedChart);
   const st: TrainState = s.state === 'done' ? 'done' : 'paused';
   state(st);
   // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
@@ -315,7 +418,10 @@ async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind): Pr
     step: loaded.training.step,
     history: s instanceof TrainingSession ? s.history.map((h) => ({ ...h })) : [],
     teacherHistory: s instanceof TeacherSession ? s.history : [],
+    chart: runChart,
     state: st,
+    runId: null,
+    running: false,
   };
 }
 
@@ -369,6 +475,8 @@ const api: TrainWorkerApi = {
   }),
   stop: serial(async () => {
     await session?.stop();
+    // Saved as stopped: a reload then offers it paused, not running.
+    if (session && session.steps > 0) await autosave(session);
   }),
   exportCheckpoint: serial(async (best: boolean): Promise<CheckpointFile> => {
     usable();
@@ -376,20 +484,44 @@ const api: TrainWorkerApi = {
     const wasRunning = s.state === 'running';
     if (wasRunning) await s.pause();
     const bytes = bufferOf((await s.save({ best, optimizer: !best })).bytes);
-    const k = s instanceof TeacherSession ? 'teacher' : `student-${s.hyper.mode}`;
-    const name = `${k}-${requireData().d.fingerprint.slice(0, 8)}-s${s.steps}${best ? '-best' : ''}.safetensors`;
+    const name = checkpointName(s instanceof TeacherSession ? 'teacher' : 'student', s.hyper, s.steps, best);
     if (wasRunning) runInBackground(s);
     return Comlink.transfer({ bytes, name }, [bytes]);
   }),
-  loadCheckpoint: serial((bytes: ArrayBuffer, name: string, k: TrainKind) => loadBytes(new Uint8Array(bytes), name, k)),
-  resumeSaved: serial(async (k: TrainKind) => {
-    const rec = await get<SavedRecord>(savedKey(k));
-    if (!rec) throw new Error(`no saved ${k} run for this dataset`);
-    return loadBytes(new Uint8Array(rec.bytes), `saved ${k} run`, k);
+  loadCheckpoint: serial(async (bytes: ArrayBuffer, name: string, k: TrainKind) => {
+    const loaded = await loadBytes(new Uint8Array(bytes), name, k);
+    // Training it further saves into a new slot named after the file.
+    slotName = name.replace(/\.(safetensors|ckpt)$/i, '');
+    await postList(k);
+    return loaded;
   }),
-  clearSaved: serial(async (k: TrainKind) => {
-    await del(savedKey(k));
-    void emit().saved(k, null);
+  resumeSaved: serial(async (k: TrainKind, id?: string): Promise<LoadedInfo> => {
+    const store = requireRuns();
+    const pick = id ?? (await store.list(k))[0]?.id;
+    if (!pick) throw new Error(`no saved ${k} run for this dataset`);
+    const rec = await store.load(k, pick);
+    const loaded = await loadBytes(rec.bytes, `saved ${k} run`, k, rec.chart);
+    // Its autosaves go on into its own slot.
+    runId = rec.info.id;
+    saveTried = true;
+    lastSave = performance.now();
+    await postList(k);
+    return { ...loaded, runId, running: rec.info.running };
+  }),
+  savedCheckpoint: serial(async (k: TrainKind, id: string): Promise<CheckpointFile> => {
+    const rec = await requireRuns().load(k, id);
+    const bytes = bufferOf(rec.bytes);
+    return Comlink.transfer({ bytes, name: checkpointName(k, rec.info.hyper, rec.info.step) }, [bytes]);
+  }),
+  renameSaved: serial(async (k: TrainKind, id: string, name: string) => {
+    const store = requireRuns();
+    await inStore(() => store.rename(k, id, name));
+    await postList(k);
+  }),
+  deleteSaved: serial(async (k: TrainKind, id: string) => {
+    const store = requireRuns();
+    await inStore(() => store.remove(k, id));
+    await postList(k);
   }),
   useTrainedTeacher: serial(async () => {
     usable();

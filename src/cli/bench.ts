@@ -245,6 +245,7 @@ export async function run(args: string[]): Promise<number> {
       out.generation = g;
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
       out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
+      if (g.boundShare !== undefined) out.generationBoundShare = g.boundShare;
     }
     if (only.has('backends')) {
       const backends: Record<string, unknown> = {};

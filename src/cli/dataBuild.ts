@@ -3,11 +3,12 @@
 // traces (<src>/gps/*.csv) fully inside the box → HMM map matching → OD-disjoint 7:1:2 split →
 // roadmap.geo/.rel + train/val/test.csv, DATA_CARD.md and build-report.json in <out>.
 // The CSVs are deterministic (same bytes on every run); only the card and report carry the build time.
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { flagNumber, flagString, parseArgs } from './args';
+import { writeDatasetFiles } from './fsDataset';
+import { contentsTable, countBy, countList, type BuildFacts, type MatchingFacts } from './dataCard';
 import { importOsm } from '../lib/data/osmImport';
 import type { OsmImportReport, OverpassResponse } from '../lib/data/osmImport';
 import { mergeGpsResults, parseGpsCsv, parseRnTrajRec } from '../lib/data/gpsTraces';
@@ -23,12 +24,10 @@ import {
 } from '../lib/data/routeCorpus';
 import type { GpsParseResult } from '../lib/data/gpsTraces';
 import { createMapMatcher } from '../lib/data/mapMatch';
-import type { MatchCounters, MatchOptions } from '../lib/data/mapMatch';
+import type { MatchOptions } from '../lib/data/mapMatch';
 import { matchTraces, type TraceMatchReport } from '../lib/data/matchTraces';
 import { odSplit } from '../lib/data/odSplit';
-import { writeHoserDataset } from '../lib/data/hoserWriter';
 import { datasetStats } from '../lib/data/stats';
-import type { DatasetStats } from '../lib/data/stats';
 import type { Dataset, Route } from '../lib/data/types';
 import { SPLITS } from '../lib/data/types';
 import { PORTO_BOX, inBox } from '../lib/geo';
@@ -115,12 +114,6 @@ const SOURCE_INFO: Record<string, { repo: string; path: string; commit: string; 
   },
 };
 
-function countBy(keys: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of [...keys].sort()) out[k] = (out[k] ?? 0) + 1;
-  return out;
-}
-
 /**
  * The derived multi-source GPS file, with RNTrajRec's sparse test inputs swapped for the dense
  * map-matched points of the same trips (their README: use the dense output). Null when absent.
@@ -145,9 +138,13 @@ async function readExtraGps(dir: string): Promise<{ file: string; parsed: GpsPar
   return { file: `gps-extra/${file}`, parsed, sparseReplaced };
 }
 
-const USAGE = `usage: data build --src <dir> --out <dir> [--seed 42] [--min-roads ${MIN_ROADS}]
-  <src>/osm/*.tgz   Overpass JSON responses (tar.gz)
-  <src>/gps/*.csv   ECML/PKDD Porto CSV (POLYLINE) or WKT (shape + timestamps)`;
+const USAGE = `usage: data build --src <dir> --out <dir> [--city porto|sf] [--seed 42] [--min-roads ${MIN_ROADS}]
+  porto (default, npm run data:build):
+    <src>/osm/*.tgz   Overpass JSON responses (tar.gz)
+    <src>/gps/*.csv   ECML/PKDD Porto CSV (POLYLINE) or WKT (shape + timestamps)
+  sf (npm run data:build:sf; the output holds CRAWDAD trips: never commit it):
+    <src>/osm/SanFranciscoFiltered.osm      OSM XML
+    <src>/gps/*/new_<cab>.txt               cabspotting taxi files (every 8th taxi held out)`;
 
 /** Regular files of a .tar.gz as (name, bytes), in archive order. Handles ustar prefix, pax and GNU long names. */
 export function readTarGz(buf: Buffer): { name: string; data: Buffer }[] {
@@ -186,7 +183,7 @@ export function readTarGz(buf: Buffer): { name: string; data: Buffer }[] {
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
-export interface BuildReport {
+export interface BuildReport extends BuildFacts {
   inputs: { osmFiles: string[]; overpassResponses: number; otherJson: number; gpsFiles: string[] };
   osm: OsmImportReport;
   gps: {
@@ -214,25 +211,7 @@ export interface BuildReport {
     leakage: LeakageReport;
     matchSeconds: number;
   } | null;
-  matching: {
-    options: MatchOptions;
-    sigmaEstimateM: number;
-    counters: MatchCounters;
-    tripsMatched: number;
-    tripsSplit: number;
-    dropped: Record<string, number>;
-    piecesDroppedShort: number;
-    shareKeptOfInsideBox: number;
-    shareKeptOfRows: number;
-    pointDistMedianM: number;
-    pointDistP95M: number;
-    matchSeconds: number;
-  };
-  split: { seed: number; odPairs: number };
-  stats: DatasetStats;
-  avgPathKm: number;
-  files: Record<string, { bytes: number; sha256: string }>;
-  buildSeconds: number;
+  matching: MatchingFacts & { shareKeptOfRows: number };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -252,6 +231,12 @@ export async function run(args: string[]): Promise<number> {
   }
   const seed = flagNumber(p, 'seed', 42);
   const minRoads = flagNumber(p, 'min-roads', MIN_ROADS);
+  const city = flagString(p, 'city', 'porto');
+  if (city === 'sf') return (await import('./dataBuildSf')).buildSf({ src, out, seed, minRoads });
+  if (city !== 'porto') {
+    console.error(`--city must be porto or sf, got "${city}"\n\n${USAGE}`);
+    return 2;
+  }
   const t0 = performance.now();
   const log = (s: string): void => console.error(`[data build ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
@@ -334,16 +319,7 @@ export async function run(args: string[]): Promise<number> {
 
   // 6. Output.
   const ds: Dataset = { name: 'porto', network, splits, routes };
-  const files = writeHoserDataset(ds);
-  await mkdir(out, { recursive: true });
-  const fileInfo: Record<string, { bytes: number; sha256: string }> = {};
-  for (const f of files) {
-    await writeFile(join(out, f.name), f.text);
-    fileInfo[f.name] = {
-      bytes: Buffer.byteLength(f.text),
-      sha256: createHash('sha256').update(f.text).digest('hex'),
-    };
-  }
+  const fileInfo = await writeDatasetFiles(out, ds);
   const stats = datasetStats(ds);
   const sourceOfId = new Map(gps.traces.map((t) => [t.id, t.source ?? '?']));
   let pathM = 0;
@@ -388,7 +364,7 @@ export async function run(args: string[]): Promise<number> {
   };
   await writeFile(join(out, 'build-report.json'), JSON.stringify(report, null, 2) + '\n');
   await writeFile(join(out, 'DATA_CARD.md'), dataCard(report));
-  log(`wrote ${files.map((f) => f.name).join(', ')}, DATA_CARD.md, build-report.json to ${out} (${report.buildSeconds}s)`);
+  log(`wrote ${Object.keys(fileInfo).join(', ')}, DATA_CARD.md, build-report.json to ${out} (${report.buildSeconds}s)`);
   return 0;
 }
 
@@ -429,12 +405,7 @@ function dataCard(r: BuildReport): string {
   const s = r.stats;
   const m = r.matching;
   const c = m.counters;
-  const kv = (o: Record<string, number>): string =>
-    Object.keys(o).length === 0
-      ? 'none'
-      : Object.entries(o)
-          .map(([k, v]) => `${k}: ${n(v)}`)
-          .join('; ');
+  const kv = countList;
   return `# Porto — embedded default dataset
 
 Built by \`npm run data:build\` (\`src/cli/dataBuild.ts\`) from the raw inputs in \`../shared/data/porto/\`.
@@ -442,14 +413,7 @@ The CSV files are deterministic: a re-run writes the same bytes (sha256 in \`bui
 
 ## Contents (HOSER format)
 
-| file | rows |
-|---|---|
-| roadmap.geo | ${n(s.roads)} directed roads |
-| roadmap.rel | ${n(s.relations)} road → road links |
-| train.csv | ${n(s.trajectories.train)} trips |
-| val.csv | ${n(s.trajectories.val)} trips |
-| test.csv | ${n(s.trajectories.test)} trips |
-| routes.csv | ${n(s.routes)} untimed routes (training only) |
+${contentsTable(s, true)}
 
 - Trips: ${n(s.trajectories.train + s.trajectories.val + s.trajectories.test)} in all, ${s.avgRoadsPerTrip.toFixed(1)} roads per trip on average,
   ${s.avgDistanceKm.toFixed(2)} km (sum of great-circle steps between road centroids; ${r.avgPathKm.toFixed(2)} km along the roads),

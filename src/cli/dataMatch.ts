@@ -9,13 +9,19 @@ import { flagNumber, flagString, parseArgs } from './args';
 import { readDatasetDir } from './fsDataset';
 import { readHoserDataset, datasetFileRole } from '../lib/data/hoserReader';
 import { writeTrajectories } from '../lib/data/hoserWriter';
-import { formatMatchSummary, matchGpsText } from '../lib/data/matchTraces';
+import { formatMatchSummary, matchGpsFiles } from '../lib/data/matchTraces';
+import type { GpsFormat } from '../lib/data/matchTraces';
 import { networkFingerprint } from '../lib/data/fingerprint';
 import { DatasetError, formatIssue } from '../lib/data/types';
 
-const USAGE = `usage: data match --network <dataset dir> --gps <file> --out <dir> [--min-roads 5] [--json]
-  <file>  ECML/PKDD 2015 CSV (POLYLINE + TIMESTAMP), the WKT variant (shape + timestamps), or the
-          derived multi-source CSV (POLYLINE + TIMESTAMPS); .gz is read as gzip`;
+const USAGE = `usage: data match --network <dataset dir> --gps <file> [<file> …] --out <dir> [--format auto|csv|cabspotting] [--min-roads 5] [--json]
+  <file>  ECML/PKDD 2015 CSV (POLYLINE + TIMESTAMP), the WKT variant (shape + timestamps), the
+          derived multi-source CSV (POLYLINE + TIMESTAMPS), or a cabspotting taxi file
+          (new_<cab>.txt: "lat lon occupied unix_time" per line, cut into occupied trips);
+          .gz is read as gzip. Several files (--gps a,b or --gps a b …) are matched together.
+  --format  auto (default) reads a file as cabspotting when its first line is "lat lon 0|1 time"`;
+
+const FORMATS: readonly GpsFormat[] = ['auto', 'csv', 'cabspotting'];
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -23,11 +29,14 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let netDir: string, gpsFile: string, out: string;
+  let netDir: string, gpsFiles: string[], out: string, format: GpsFormat;
   try {
     netDir = flagString(p, 'network');
-    gpsFile = flagString(p, 'gps');
+    // Extra positionals are more GPS files, so a shell glob after --gps works.
+    gpsFiles = [...flagString(p, 'gps').split(','), ...p.positional].filter((f) => f !== '');
     out = flagString(p, 'out');
+    format = flagString(p, 'format', 'auto') as GpsFormat;
+    if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
   } catch (e) {
     console.error(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -49,22 +58,26 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
 
-  let text: string;
-  try {
-    const buf = await readFile(gpsFile);
-    text = (gpsFile.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
-  } catch (e) {
-    console.error(`${gpsFile}:0: (file): cannot read: ${(e as Error).message}`);
-    return 1;
+  const texts: { name: string; text: string }[] = [];
+  for (const gpsFile of gpsFiles) {
+    try {
+      const buf = await readFile(gpsFile);
+      texts.push({ name: basename(gpsFile), text: (gpsFile.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8') });
+    } catch (e) {
+      console.error(`${gpsFile}:0: (file): cannot read: ${(e as Error).message}`);
+      return 1;
+    }
   }
   let trips, summary;
   try {
-    ({ trips, summary } = matchGpsText(network, basename(gpsFile), text, { minRoads }));
+    ({ trips, summary } = matchGpsFiles(network, texts, { minRoads, format }));
   } catch (e) {
     if (e instanceof DatasetError) for (const i of e.issues) console.error(formatIssue(i));
     else console.error((e as Error).message);
     return 1;
   }
+  // Lines that could not be read were skipped (each ends the trip it fell in): list them.
+  for (const i of summary.problems ?? []) console.error(formatIssue(i));
 
   await mkdir(out, { recursive: true });
   for (const f of roadmapFiles) {

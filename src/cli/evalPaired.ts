@@ -9,7 +9,7 @@ import { parseSplit } from './generate';
 import { scorerFor } from './evalSteps';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { summariseSteps, tripStepStats } from '../lib/eval/steps';
-import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict } from '../lib/eval/paired';
+import { effectVerdict, groupSummary, pairedEffect, type EffectVerdict } from '../lib/eval/paired';
 import { initNodeBackend } from '../lib/runtime/node';
 import { roundDeep } from '../lib/bench/stats';
 
@@ -18,7 +18,8 @@ const USAGE = `usage: eval paired-steps --vanilla <a.safetensors,b.safetensors,â
   Pairs vanilla and distilled student checkpoints by their training seed (each seed once in each
   arm), scores every one teacher-forced on the split's whole trips, and reports per seed and as
   paired effects (distilled âˆ’ vanilla) with a 95 % t-interval across seeds. A verdict per metric
-  claims an effect only when its interval excludes 0; the overall verdict is the majority.`;
+  claims an effect only when its interval excludes 0; the overall one is no vote: mixed when one metric
+  helps and the other hurts (src/lib/eval/paired.ts, groupSummary).`;
 
 interface ArmRow {
   seed: number;
@@ -124,7 +125,10 @@ export async function run(args: string[]): Promise<number> {
         vanilla: v.rows,
         distilled: pairs.map(([, b]) => b),
         effects,
-        verdict: majorityVerdict([effects.decisionNll.verdict, effects.decisionAcc.verdict]),
+        verdict: groupSummary([
+          { key: 'decisionNll', verdict: effects.decisionNll.verdict },
+          { key: 'decisionAcc', verdict: effects.decisionAcc.verdict },
+        ]).verdict,
         seconds: (performance.now() - t0) / 1000,
         command: commandLine('eval paired-steps', args),
       },

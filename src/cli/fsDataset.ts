@@ -1,10 +1,12 @@
 // Loads the files of a HOSER-format dataset folder from disk for the Node CLI.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Dataset, TextFile } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { datasetFileRole, readHoserDataset } from '../lib/data/hoserReader';
+import { writeHoserDataset } from '../lib/data/hoserWriter';
 import { buildDerived } from '../lib/data/derived';
 
 /**
@@ -41,4 +43,15 @@ export async function loadDataset(dir: string): Promise<Dataset> {
 export async function loadDatasetWithDerived(dir: string): Promise<{ dataset: Dataset; derived: Derived }> {
   const dataset = await loadDataset(dir);
   return { dataset, derived: buildDerived(dataset) };
+}
+
+/** Writes the HOSER files of `ds` into `out`; returns each file's size and sha256 (the determinism check). */
+export async function writeDatasetFiles(out: string, ds: Dataset): Promise<Record<string, { bytes: number; sha256: string }>> {
+  await mkdir(out, { recursive: true });
+  const fileInfo: Record<string, { bytes: number; sha256: string }> = {};
+  for (const f of writeHoserDataset(ds)) {
+    await writeFile(join(out, f.name), f.text);
+    fileInfo[f.name] = { bytes: Buffer.byteLength(f.text), sha256: createHash('sha256').update(f.text).digest('hex') };
+  }
+  return fileInfo;
 }

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   'calibrate-time': async () => (await import('./calibrateTime')).run,
   checkpoint: async () => (await import('./checkpointConvert')).run,
   tune: async () => (await import('./tune')).run,
+  export: async () => (await import('./exportTorch')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -33,7 +34,9 @@ commands:
   eval …                        evaluate generated routes
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>
-                                simulate trips on a real road network (labelled simulated)`;
+                                simulate trips on a real road network (labelled simulated)
+  export torch --dataset <dir> --out <dir>
+                                arrays + manifest for the PyTorch trainer (pytorch/README.md)`;
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = argv.slice(2);

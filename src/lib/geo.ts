@@ -82,6 +82,9 @@ export type BBox = [number, number, number, number];
 /** The LM-TAD Porto box (lat 41.140092–41.185969, lon −8.690261 to −8.549155). */
 export const PORTO_BOX: BBox = [-8.690261, 41.140092, -8.549155, 41.185969];
 
+/** Northern San Francisco, the bounds of the cabspotting build's OSM extract (lat 37.7805–37.811, lon −122.485 to −122.3942). */
+export const SF_BOX: BBox = [-122.485, 37.7805, -122.3942, 37.811];
+
 export function inBox(p: LonLat, b: BBox): boolean {
   return p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
 }

@@ -9,6 +9,16 @@ export function fmtNum(n: number, digits = 1): string {
   return n.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** The noun for `n` things: "1 candidate", "2 candidates" (`many` for irregular plurals). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}
+
+/** `n` and its noun: "1 candidate", "1,204 trips". */
+export function countNoun(n: number, one: string, many = `${one}s`): string {
+  return `${fmtInt(n)} ${plural(n, one, many)}`;
+}
+
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${fmtNum(n / 1024, 0)} KB`;

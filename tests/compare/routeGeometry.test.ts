@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { offsetPath, pathsBounds, realTripPath, roadMidpoint, routePath, sameRoute, tripIndex } from '../../src/ui/compare/routeGeometry';
 import { compareHistograms, pathStats, quantile, realSplitStats } from '../../src/ui/compare/histograms';
 import type { PathBundle, TripRender } from '../../workers/dataMessages';
+import { buildTripMesh } from '../../workers/renderData';
 import { haversineM } from '../../src/lib/geo';
 
 // Three roads along a parallel, 0 → 1 → 2, each repeating the previous road's end vertex (as the
@@ -61,6 +62,7 @@ const tripBundle: PathBundle = {
 const tripRender: TripRender = {
   ...tripBundle,
   display: tripBundle,
+  mesh: buildTripMesh(tripBundle),
   ids: ['t1', 't2'],
   roadCounts: new Uint32Array([3, 2]),
   km: new Float32Array([2.5, 1.1]),

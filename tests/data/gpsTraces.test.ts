@@ -74,3 +74,21 @@ describe('parseGpsCsv', () => {
     expect(m.skipped['empty trace']).toBe(2);
   });
 });
+
+describe('parseGpsCsv on binary input', () => {
+  it('a random file is named binary, without echoing its bytes', () => {
+    const b = new Uint8Array(2048);
+    let x = 11;
+    for (let i = 0; i < b.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      b[i] = x >>> 24;
+    }
+    expect(() => parseGpsCsv(new TextDecoder().decode(b), 'noise.csv')).toThrow(
+      /^noise\.csv:1: \(file\): this is not a text CSV file \(looks binary\)$/,
+    );
+  });
+
+  it('an unknown layout lists the columns it found, escaped', () => {
+    expect(() => parseGpsCsv('lat\u0002,lon\n1,2\n', 'x.csv')).toThrow(/columns found: lat\\u0002, lon$/);
+  });
+});

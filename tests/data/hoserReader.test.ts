@@ -373,3 +373,53 @@ describe.skipIf(!existsSync(LIBCITY))('porto-libcity (a network written by other
     expect(ds.splits).toEqual({ train: [], val: [], test: [] });
   });
 });
+
+describe('binary input', () => {
+  /** 2 KB of seeded random bytes, decoded as the browser decodes a picked file. */
+  const randomText = (seed: number): string => {
+    const b = new Uint8Array(2048);
+    let x = seed;
+    for (let i = 0; i < b.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      b[i] = x >>> 24;
+    }
+    return new TextDecoder().decode(b);
+  };
+
+  it('a random file as a CSV is named binary, and no byte of it is echoed', () => {
+    const text = randomText(7);
+    for (const name of ['roadmap.geo', 'train.csv']) {
+      const issues = issuesOf(() => readHoserDataset([{ name, text }]));
+      const mine = issues.filter((i) => i.file === name);
+      expect(mine).toEqual([{ file: name, line: 1, field: '(file)', reason: 'this is not a text CSV file (looks binary)' }]);
+    }
+  });
+
+  it('a gzip file without its .gz name is told to get one', () => {
+    const text = '\u001f\ufffd\u0008\u0000' + randomText(3);
+    const issues = issuesOf(() => readRoadmap({ name: 'roadmap.geo', text }, get(tiny(), 'roadmap.rel')));
+    expect(issues[0].reason).toMatch(/looks binary.*gzip-compressed, so give it a \.gz name/);
+  });
+
+  it('a text header with stray control bytes is quoted escaped and shortened', () => {
+    const header = `a\u0001b,${'x'.repeat(300)}\ufffd,c`;
+    const issues = issuesOf(() =>
+      readTrajectories({ name: 'train.csv', text: `${header}\n1,2,3\n` }, readHoserDataset(asFiles(tiny())).network),
+    );
+    const reason = issues[0].reason;
+    expect(reason).toContain('columns found: a\\u0001b, xxx');
+    expect([...reason].filter((c) => c < '\t' || c === '\ufffd')).toEqual([]);
+    expect(reason.length).toBeLessThan(300);
+  });
+
+  it('a binary-looking cell in a text file is escaped where it is quoted', () => {
+    const m = tiny();
+    const lines = m.get('train.csv')!.split('\n');
+    const cells = lines[1].split(',');
+    lines[1] = `${cells[0]},"1\u0085\ufffd,2","x"`;
+    const issues = issuesOf(() => readHoserDataset(asFiles(new Map([...m, ['train.csv', lines.slice(0, 2).join('\n')]]))));
+    const rid = issues.find((i) => i.field === 'rid_list')!;
+    expect(rid.reason).toContain('\\u0085\\ufffd');
+    expect(rid.reason).not.toMatch(/[\u0085\ufffd]/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { odKey, odSplit } from '../../src/lib/data/odSplit';
+import { addOdDisjoint, odKey, odSplit } from '../../src/lib/data/odSplit';
 import type { Trajectory } from '../../src/lib/data/types';
 import { makeRng, shuffleInPlace } from '../../src/lib/random';
 
@@ -44,5 +44,45 @@ describe('odSplit', () => {
     expect(again.train.map((t) => t.id)).toEqual(s.train.map((t) => t.id));
     const other = odSplit(all, { seed: 7 });
     expect(other.test.map((t) => t.id)).not.toEqual(s.test.map((t) => t.id));
+  });
+});
+
+describe('addOdDisjoint', () => {
+  const all = trips();
+  const base = odSplit(all.slice(0, 600));
+  const extra = all.slice(600);
+  const { splits, added } = addOdDisjoint(base, extra);
+
+  it('keeps the existing splits and adds every extra trip once', () => {
+    for (const s of ['train', 'val', 'test'] as const) {
+      expect(splits[s].slice(0, base[s].length)).toEqual(base[s]);
+      expect(splits[s].length).toBe(base[s].length + added[s]);
+    }
+    const ids = [...splits.train, ...splits.val, ...splits.test].map((t) => t.id).sort();
+    expect(ids).toEqual(all.map((t) => t.id).sort());
+  });
+
+  it('a pair of an existing split stays in it; no pair ends up in two splits', () => {
+    const trainOd = new Set(base.train.map(odKey));
+    const joined = extra.filter((t) => trainOd.has(odKey(t)));
+    expect(joined.length).toBeGreaterThan(0); // meaningful: some extra trips repeat a train pair
+    const train = new Set(splits.train.map(odKey));
+    for (const t of joined) expect(splits.train).toContain(t);
+    expect(splits.val.filter((t) => train.has(odKey(t)))).toEqual([]);
+    expect(splits.test.filter((t) => train.has(odKey(t)))).toEqual([]);
+    const val = new Set(splits.val.map(odKey));
+    expect(splits.test.filter((t) => val.has(odKey(t)))).toEqual([]);
+  });
+
+  it('onto empty splits it is odSplit', () => {
+    const r = addOdDisjoint({ train: [], val: [], test: [] }, extra);
+    expect(r.splits).toEqual(odSplit(extra));
+    expect(r.added).toEqual({ train: r.splits.train.length, val: r.splits.val.length, test: r.splits.test.length });
+  });
+
+  it('a pair held in test and in train of non-disjoint files joins test', () => {
+    const t = (id: string): Trajectory => ({ id, roads: [1, 2, 3], times: [0, 1, 2] });
+    const r = addOdDisjoint({ train: [t('a')], val: [], test: [t('b')] }, [t('c')]);
+    expect(r.added).toEqual({ train: 0, val: 0, test: 1 });
   });
 });

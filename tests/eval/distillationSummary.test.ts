@@ -1,7 +1,13 @@
 // The distillation summary gathers paired-steps and paired-report outputs per regime; it must keep
 // each effect's sign and interval, refuse outputs that pair different seeds, and read back.
 import { describe, expect, it } from 'vitest';
-import { parseDistillationSummary, regimeSummary, DISTILLATION_SCHEMA } from '../../src/lib/eval/distillationSummary';
+import {
+  orderedEffects,
+  parseDistillationSummary,
+  regimeSummary,
+  regimeTestSummary,
+  DISTILLATION_SCHEMA,
+} from '../../src/lib/eval/distillationSummary';
 
 const recipe = { lambda: 0.3, tau: 4.4, window: 6, trainFrac: 0.1, epochs: 12, patience: 2, maxLen: 512 };
 const row = (seed: number, nll: number, acc: number) => ({
@@ -81,5 +87,32 @@ describe('distillation summary', () => {
     expect(parseDistillationSummary(JSON.parse(JSON.stringify(s))).regimes[0].label).toBe('full');
     expect(() => parseDistillationSummary({ schema: 'other' })).toThrow(/not a distillation summary/);
     expect(() => parseDistillationSummary({ schema: DISTILLATION_SCHEMA, regimes: [] })).toThrow(/no regimes/);
+  });
+
+  it('labels every group by the one rule, from the intervals, whatever an older file says', () => {
+    const r = regimeSummary('full', [steps('test')], report, { odEdr: true, reachedRate: false });
+    // Teacher-forced: NLL helps, accuracy no detectable effect → helps; generation: EDR hurts → hurts.
+    expect(r.steps.test?.verdict).toBe('helps');
+    expect(r.generation.test?.verdict).toBe('hurts');
+    expect(regimeTestSummary(r)).toEqual({ verdict: 'mixed', helps: ['decisionNll'], hurts: ['odEdr'] });
+
+    // An older file: a majority vote over two metrics ("no detectable effect" on a tie) and a stale metric label.
+    const old = JSON.parse(JSON.stringify({ schema: DISTILLATION_SCHEMA, created: 'then', command: 'c', regimes: [r] })) as {
+      regimes: { steps: { test: { verdict: string; effects: Record<string, { verdict: string }> } } }[];
+    };
+    old.regimes[0].steps.test.verdict = 'no detectable effect';
+    old.regimes[0].steps.test.effects.decisionAcc.verdict = 'helps';
+    const back = parseDistillationSummary(old).regimes[0];
+    expect(back.steps.test?.verdict).toBe('helps');
+    expect(back.steps.test?.effects.decisionAcc.verdict).toBe('no detectable effect');
+    expect(back.steps.test?.effects.decisionNll).toMatchObject({ verdict: 'helps', vanilla: 0.5, distilled: 0.48 });
+    expect(back.generation.test?.nOd).toBe(40);
+    expect(regimeTestSummary(back).verdict).toBe('mixed');
+  });
+
+  it('orders a block: teacher-forced, then the primary generation metrics, then the rest', () => {
+    const e = { mean: 0, ci95: [0, 0] as [number, number], verdict: 'no detectable effect' as const, lowerIsBetter: true };
+    const keys = orderedEffects({ odEdr: e, distanceJSD: e, custom: e, odDtwKm: e, reachedRate: e }).map(([k]) => k);
+    expect(keys).toEqual(['reachedRate', 'odDtwKm', 'odEdr', 'distanceJSD', 'custom']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { effectVerdict, majorityVerdict, pairedEffect, tCritical975 } from '../../src/lib/eval/paired';
+import { combineVerdicts, effectVerdict, groupSummary, pairedEffect, tCritical975 } from '../../src/lib/eval/paired';
 
 describe('seed-paired effects', () => {
   it('uses Student-t critical values that approach the normal one', () => {
@@ -31,8 +31,39 @@ describe('seed-paired effects', () => {
     expect(effectVerdict({ ci95: [0.1, 0.3] }, false)).toBe('helps');
     expect(effectVerdict({ ci95: [-0.1, 0.3] }, false)).toBe('no detectable effect');
     expect(effectVerdict({ ci95: [NaN, NaN] }, false)).toBe('no detectable effect');
-    expect(majorityVerdict(['helps', 'helps', 'no detectable effect'])).toBe('helps');
-    expect(majorityVerdict(['helps', 'hurts'])).toBe('no detectable effect');
-    expect(majorityVerdict(['hurts', 'hurts', 'helps'])).toBe('hurts');
+  });
+
+  it('sums a group up without a vote: helps, hurts, mixed, or no detectable effect only when no metric shows one', () => {
+    expect(combineVerdicts(['helps', 'helps', 'no detectable effect'])).toBe('helps');
+    // "No detectable effect" counts for neither side: one metric that hurts makes the group hurt.
+    expect(combineVerdicts(['no detectable effect', 'no detectable effect', 'hurts'])).toBe('hurts');
+    // Some help and others hurt: "mixed", never a tie broken to "no detectable effect" nor a majority.
+    expect(combineVerdicts(['helps', 'hurts'])).toBe('mixed');
+    expect(combineVerdicts(['hurts', 'hurts', 'helps'])).toBe('mixed');
+    expect(combineVerdicts(['no detectable effect', 'no detectable effect'])).toBe('no detectable effect');
+    expect(combineVerdicts([])).toBe('no detectable effect');
+    // A mixed member (a group of groups) counts for both sides.
+    expect(combineVerdicts(['mixed', 'no detectable effect'])).toBe('mixed');
+    expect(combineVerdicts(['helps', 'mixed'])).toBe('mixed');
+  });
+
+  it('names the metrics that help and hurt, primary generation metrics (reached, DTW) first', () => {
+    const g = groupSummary([
+      { key: 'decisionAcc', verdict: 'helps' },
+      { key: 'decisionNll', verdict: 'no detectable effect' },
+      { key: 'odEdr', verdict: 'hurts' },
+      { key: 'distanceJSD', verdict: 'hurts' },
+      { key: 'odDtwKm', verdict: 'hurts' },
+      { key: 'durationJSD', verdict: 'no detectable effect' },
+      { key: 'reachedRate', verdict: 'hurts' },
+    ]);
+    expect(g.verdict).toBe('mixed');
+    expect(g.helps).toEqual(['decisionAcc']);
+    expect(g.hurts).toEqual(['reachedRate', 'odDtwKm', 'odEdr', 'distanceJSD']);
+    expect(groupSummary([{ key: 'decisionNll', verdict: 'no detectable effect' }])).toEqual({
+      verdict: 'no detectable effect',
+      helps: [],
+      hurts: [],
+    });
   });
 });

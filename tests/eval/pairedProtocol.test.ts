@@ -89,13 +89,25 @@ describe('runPairedProtocol', () => {
       expect(r.odEffects.odDtwKm.pairedN).toBe(r.nOd);
       expect(r.odEffects.odDtwKm.ci95[1]).toBeLessThan(0);
       expect(r.reachedMcNemar.distilledOnly).toBeGreaterThan(r.reachedMcNemar.vanillaOnly);
-      expect(r.verdict).toBe('helps');
+      // No vote: every route metric helps here; the toy scorer's fixed hop times may worsen the
+      // duration JSD, and then the split is "mixed", not "helps".
+      const hurting = Object.entries(r.effects).filter(([, e]) => e.verdict === 'hurts');
+      expect(hurting.every(([k]) => k === 'durationJSD')).toBe(true);
+      expect(r.verdict).toBe(hurting.length ? 'mixed' : 'helps');
       for (const k of ['distanceJSD', 'durationJSD', 'radiusJSD'] as const) {
         expect(r.oracleFloor[k]).toBeGreaterThanOrEqual(0);
         expect(r.oracleFloor[k]).toBeLessThan(Math.LN2);
       }
     }
-    expect(rep.verdict).toMatch(/^Distillation helped route generation on both splits\./);
+    // Each split's line names the helping metrics, the primary ones (reached, DTW) first.
+    for (const s of ['train', 'test'])
+      expect(rep.verdict).toMatch(new RegExp(`${s}-OD \\(\\d+ OD pairs × 3 seeds\\): \\w+ \\(helps: reachedRate, odDtwKm, `));
+    const both = ['train', 'test'].every((s) => rep.splits[s].verdict === 'helps');
+    expect(rep.verdict).toMatch(
+      both
+        ? /^Distillation helped route generation on both splits\./
+        : /^Distillation helped some metrics of route generation and hurt others\./,
+    );
   });
 
   it('claims nothing when both arms are the same model', async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { makeVerdict, roundReport, runProtocol, type ProtocolReport } from '../../src/lib/eval/protocol';
+import { describePair, ONE_PAIR_SCOPE, roundReport, runProtocol, type ProtocolReport } from '../../src/lib/eval/protocol';
 import type { Dataset } from '../../src/lib/data/types';
 import { makeCity, makeTrips } from '../models/studentFixture';
 import { SteerScorer } from '../generate/toyScorers';
@@ -83,12 +83,13 @@ describe('runProtocol', () => {
     expect(new Set(rep.routes.map((r) => `${r.split}:${r.origin}>${r.dest}`)).size).toBe(rep.routes.length);
   });
 
-  it('states plainly whether distillation helped', async () => {
+  it('describes one trained pair without a verdict of its own', async () => {
     const helped = await run(bad(), good(), { seeds: [1] });
-    expect(helped.verdict).toMatch(/^Distillation helped on every split\./);
+    expect(helped.pairNote.startsWith(ONE_PAIR_SCOPE)).toBe(true);
+    expect(helped.pairNote).toMatch(/train-OD, the better mean: distilled on [^;]*reachedRate/);
     const hurt = await run(good(), bad(), { seeds: [1] });
-    expect(hurt.verdict).toMatch(/^Distillation did not help on this data\./);
-    expect(hurt.verdict).toMatch(/train-OD: distillation did not help \(vanilla is better\)/);
+    expect(hurt.pairNote).toMatch(/train-OD, the better mean: .*vanilla on [^;]*reachedRate/);
+    for (const note of [helped.pairNote, hurt.pairNote]) expect(note).not.toMatch(/helped|hurt|did not help|\d+\/\d+/i);
   });
 
   it('can be cancelled', async () => {
@@ -98,7 +99,7 @@ describe('runProtocol', () => {
   });
 });
 
-describe('makeVerdict', () => {
+describe('describePair', () => {
   const cell = (v: Record<string, number>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, { mean: x, std: 0.01 }]));
   const van = {
     distanceJSD: 0.2,
@@ -111,24 +112,29 @@ describe('makeVerdict', () => {
     reachedRate: 0.5,
   };
 
-  it('counts improvements per split and respects the direction of each metric', () => {
-    const dis = { ...van, distanceJSD: 0.1, radiusJSD: 0.1, odMatchRate: 0.6, reachedRate: 0.9, dtwKm: 9 };
-    const v = makeVerdict({ vanilla: { train: cell(van), test: cell(van) }, distilled: { train: cell(dis), test: cell(van) } }, [
+  it('names the better mean per metric and split, in the direction of each metric, without a count or a verdict', () => {
+    const dis = { ...van, distanceJSD: 0.1, radiusJSD: 0.1, odMatchRate: 0.6, reachedRate: 0.9, dtwKm: 11 };
+    const v = describePair({ vanilla: { train: cell(van), test: cell(van) }, distilled: { train: cell(dis), test: cell(van) } }, [
       'train',
       'test',
     ]);
-    expect(v).toMatch(/^Distillation helped on some splits only\./);
-    expect(v).toMatch(/train-OD: distillation helped — distilled better on 5\/8 headline metrics \(5 beyond the seed spread\), worse on 0/);
-    expect(v).toMatch(/test-OD: distillation had no clear effect — distilled better on 0\/8/);
+    expect(v.startsWith(ONE_PAIR_SCOPE)).toBe(true);
+    expect(v).toContain(
+      'train-OD, the better mean: distilled on distanceJSD, radiusJSD, odMatchRate, reachedRate; vanilla on dtwKm; equal on durationJSD, hausdorffKm, edr.',
+    );
+    expect(v).toContain('test-OD, the better mean: equal on distanceJSD');
+    expect(v).not.toMatch(/helped|hurt|\d+\/\d+/);
   });
 
   it('skips undefined metrics and needs both models', () => {
     const dis = { ...van, odMatchRate: 0.1, hausdorffKm: NaN };
-    const v = makeVerdict({ vanilla: { test: cell(van) }, distilled: { test: cell(dis) } }, ['test']);
-    expect(v).toMatch(/test-OD: distillation had no clear effect — distilled better on 0\/7/);
-    expect(makeVerdict({ vanilla: {} }, ['train'])).toMatch(/^No verdict/);
-    const same = makeVerdict({ vanilla: { train: cell(van) }, distilled: { train: cell(van) } }, ['train']);
-    expect(same).toMatch(/^Distillation did not help on this data: no clear difference from vanilla\./);
+    const v = describePair({ vanilla: { test: cell(van) }, distilled: { test: cell(dis) } }, ['test']);
+    expect(v).toContain(
+      'test-OD, the better mean: vanilla on odMatchRate; equal on distanceJSD, radiusJSD, durationJSD, dtwKm, edr, reachedRate.',
+    );
+    expect(v).not.toContain('hausdorffKm');
+    expect(describePair({ vanilla: {} }, ['train'])).toMatch(/^No comparison/);
+    expect(describePair({ vanilla: { train: cell(van) }, distilled: {} }, ['train'])).toMatch(/^No comparison: no split/);
   });
 });
 

@@ -48,6 +48,7 @@ describe('StudentScorer incremental decoding', () => {
     expect(tf.memory().numTensors).toBe(before + 4);
     inc.dispose();
     full.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     student.dispose();
   });
 
@@ -106,6 +107,46 @@ describe('StudentScorer incremental decoding', () => {
     expect(c.map((r) => r.roads)).toEqual(d.map((r) => r.roads));
     inc.dispose();
     full.dispose();
+    student.dispose();
+  });
+
+  it('scores with the WebAssembly SIMD host attention as with the scalar one (f64 lanes: same bits; f32 lanes: within 1e-5)', async () => {
+    // Head width 16 (the tiny student's 12 is no multiple of 8, so it runs the scalar kernel).
+    const student = new Student(city.derived, { ...TINY_STUDENT, timeDim: 16 }, 15);
+    const short: BatchContext = { ...ctx, maxLen: 4 };
+    const ods = city.ds.splits.train.slice(0, 5).map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1] }));
+    const dist = centroidDistance(city.derived.features);
+    const runs = await Promise.all(
+      (['scalar', 'simd', 'simd32'] as const).map(async (kind) => {
+        const inner = new StudentScorer(student, short, city.derived, { startTime: START, hostAttention: kind });
+        const steps: StepScores[] = [];
+        const rec = {
+          scoreBatch: async (qs: StepQuery[]) => {
+            const r = await inner.scoreBatch(qs);
+            steps.push(...r);
+            return r;
+          },
+        };
+        const beam = await beamSearch(rec, ods, { beam: 3, maxSteps: 12, distanceToDest: dist });
+        const bestFirst = await bestFirstSearchMany(rec, ods, { maxExpansions: 30, distanceToDest: dist });
+        const out = { kind: inner.hostAttention, steps, counts: { ...inner.counts }, routes: [...beam, ...bestFirst].map((r) => r.roads) };
+        inner.dispose();
+        return out;
+      }),
+    );
+    const [scalar, simd, simd32] = runs;
+    expect(runs.map((r) => r.kind)).toEqual(['scalar', 'simd', 'simd32']);
+    expect(scalar.counts.window).toBeGreaterThan(0);
+    expect(simd.routes).toEqual(scalar.routes);
+    expect(simd32.routes).toEqual(scalar.routes);
+    expect(simd.steps.length).toBe(scalar.steps.length);
+    simd.steps.forEach((s, i) => {
+      expect(Array.from(s.logProbs)).toEqual(Array.from(scalar.steps[i].logProbs));
+      expect(Array.from(s.timeSec!)).toEqual(Array.from(scalar.steps[i].timeSec!));
+    });
+    simd32.steps.forEach((s, i) =>
+      Array.from(s.logProbs).forEach((v, j) => expect(Math.abs(v - scalar.steps[i].logProbs[j])).toBeLessThan(1e-5)),
+    );
     student.dispose();
   });
 });

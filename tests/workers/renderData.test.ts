@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Road, Trajectory } from '../../src/lib/data/types';
-import { buildRoadRender, buildTripRender, highwayRank, simplifyPaths } from '../../workers/renderData';
+import { buildRoadRender, buildTripMesh, buildTripRender, highwayRank, simplifyPaths } from '../../workers/renderData';
 import { renderTransferables } from '../../workers/dataMessages';
 import type { RenderData } from '../../workers/dataMessages';
 
@@ -117,6 +117,38 @@ describe('renderTransferables', () => {
     } as unknown as RenderData;
     const list = renderTransferables(data);
     expect(new Set(list).size).toBe(list.length);
-    expect(list.length).toBe(3 + 3 * 7);
+    // Per split: exact and display paths (2 + 2), the drawn mesh (6), per-trip figures (3).
+    expect(list.length).toBe(3 + 3 * (7 + 6));
+  });
+});
+
+describe('buildTripMesh', () => {
+  // Path 0: three vertices (two segments); path 1: a single vertex (draws nothing); path 2: two.
+  const bundle = {
+    count: 3,
+    positions: new Float32Array([-8.61, 41.15, -8.6, 41.15, -8.6, 41.16, -8.5, 41.1, -8.62, 41.14, -8.61, 41.14]),
+    starts: new Uint32Array([0, 3, 4, 6]),
+  };
+  const m = buildTripMesh(bundle);
+
+  it('gives each path vertex a pair of mesh vertices, one per side, and skips paths that draw nothing', () => {
+    expect(m.sides.length).toBe(2 * (3 + 2));
+    expect(Array.from(m.sides)).toEqual([-1, 1, -1, 1, -1, 1, -1, 1, -1, 1]);
+    expect(Array.from(m.rows)).toEqual([0, 0, 0, 0, 0, 0, 2, 2, 2, 2]);
+    expect(Array.from(m.positions.subarray(0, 4))).toEqual([-8.61, 41.15, -8.61, 41.15].map(Math.fround));
+    expect(Array.from(m.positions.subarray(12, 14))).toEqual([-8.62, 41.14].map(Math.fround));
+  });
+
+  it('joins consecutive vertex pairs of the same path with two triangles per segment', () => {
+    expect(Array.from(m.indices)).toEqual([0, 1, 2, 1, 3, 2, 2, 3, 4, 3, 5, 4, 6, 7, 8, 7, 9, 8]);
+  });
+
+  it('stores the steps to the neighbouring vertices, zero past the ends', () => {
+    const step = (a: number, b: number) => Math.fround(Math.fround(b) - Math.fround(a));
+    // Middle vertex of path 0 (mesh vertices 2 and 3): back west, then north.
+    expect(Array.from(m.toPrev.subarray(4, 6))).toEqual([step(-8.6, -8.61), 0]);
+    expect(Array.from(m.toNext.subarray(4, 6))).toEqual([0, step(41.15, 41.16)]);
+    expect(Array.from(m.toPrev.subarray(0, 2))).toEqual([0, 0]);
+    expect(Array.from(m.toNext.subarray(8, 10))).toEqual([0, 0]);
   });
 });

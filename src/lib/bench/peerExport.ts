@@ -5,8 +5,9 @@
 //
 // Format (documented for readers in other languages): `manifest.json` + `data.bin`. Every array is
 // little-endian raw data in data.bin at `offset` bytes, `dtype` f32 or i32, row-major `shape`.
-// manifest.weights: the student's parameters by model-local name (models/student.ts, e.g.
-// "road/gat0/lin_l/w", dense weights stored [in, out] as y = x·W + b). manifest.arrays: everything
+// manifest.weights: the student's parameters under their torch state_dict names in torch's layout
+// (checkpoint/torchNames.ts), as checkpoints store them, so the peer is the PyTorch package's
+// Student (pytorch/trajdistill_torch) loading a state_dict. manifest.arrays: everything
 // else, named below. Host-side work (candidate sets and their features, prefix entry times) is ours:
 // the peer replicates the model, the loss and the beam selection, not the candidate generator.
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,7 @@ import { prepareGatGraph, prepareGcnGraph } from '../models/layers';
 import type { StudentConfig } from '../models/student';
 import { StudentScorer } from '../generate/studentScorer';
 import { loadStudent, loadStudentWeights } from '../checkpoint/loadModel';
+import { storedShape, torchSpecOf, transpose2d } from '../checkpoint/torchNames';
 import { batchContext, buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../features/studentBatch';
 import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_ON } from '../train/trainingLevers';
@@ -30,7 +32,7 @@ export interface ArrayEntry {
 }
 
 export interface PeerManifest {
-  schema: 'trajdistill-peer/1';
+  schema: 'trajdistill-peer/2';
   checkpoint: string;
   config: StudentConfig;
   timeMean: number;
@@ -203,7 +205,16 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
   let manifest: PeerManifest;
   let inputs: PeerExportResult['inputs'];
   try {
-    for (const p of student.store.list()) weights[p.name] = w.add(Float32Array.from(await p.variable.data()), p.variable.shape);
+    for (const p of student.store.list()) {
+      const spec = torchSpecOf('student', p.name);
+      if (!spec) throw new Error(`peer export: student parameter ${p.name} has no torch name`);
+      const data = Float32Array.from(await p.variable.data());
+      const [rows, cols] = p.variable.shape;
+      weights[spec.name] = w.add(
+        spec.layout === 'transpose' ? transpose2d(data, rows, cols) : data,
+        storedShape(p.variable.shape, spec.layout),
+      );
+    }
 
     // Encoder inputs and graphs (self loops and GCN normalisation applied, as the model uses them).
     const f = derived.features;
@@ -290,7 +301,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
       queries: s.queries.map((q) => ({ od: odIndex.get(`${q.prefix[0]}>${q.dest}`) ?? -1, prefix: [...q.prefix] })),
     }));
     manifest = {
-      schema: 'trajdistill-peer/1',
+      schema: 'trajdistill-peer/2',
       checkpoint: o.checkpointName,
       config,
       timeMean: derived.timeMean,

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset, Trajectory } from '../data/types';
-import { centroidDistance, generateRoutes, type GenOD } from '../generate/generator';
+import { centroidDistance, generateRoutes, type GenerateOptions, type GenOD } from '../generate/generator';
 import type { BatchScorer, StepQuery } from '../generate/search';
 import { STUDENT_PRESETS, Student, type StudentConfig } from '../models/student';
 import { StudentScorer } from '../generate/studentScorer';
@@ -15,6 +15,7 @@ import { StudentTrainer, type NextCellTeacher } from '../train/studentTrainer';
 import { stepCandidates, type BatchContext } from '../features/studentBatch';
 import { summarize, type Summary } from './stats';
 import { compare, ratioOf, throughput, type Timing, type TimingOptions } from './timing';
+import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters, type SearchWork } from './computeBound';
 
 /** A compact, JSON-friendly view of a timing (ms per call). */
 export interface TimingReport {
@@ -262,6 +263,14 @@ export interface GenerationBenchResult {
   meanRoads: Record<string, number>;
   batchedSpeedup?: RatioReport;
   bestFirstTimeOverBeam?: RatioReport;
+  /**
+   * How close beamBatched runs to the machine's compute bound: its decoder work (dense + host
+   * attention, computeBound.ts) / (its median wall time × the best tfjs matmul rate measured in
+   * this run at the decoder's shapes). 1 would be every FLOP at matmul speed, nothing else.
+   * Absent for scorers that do not count their work.
+   */
+  boundShare?: number;
+  bound?: SearchWork & { matmulGflopPerSec: Record<string, number>; rateGflopPerSec: number; achievedGflopPerSec: number };
 }
 
 export function testOdPairs(ds: Dataset, n: number, seed: number): GenOD[] {
@@ -272,21 +281,31 @@ export function testOdPairs(ds: Dataset, n: number, seed: number): GenOD[] {
   }));
 }
 
+/** The generation workload's search settings (beam 4, at most 200 steps) on `derived`; the method is the caller's. */
+export function generationSearch(derived: Derived, o: { beam?: number; maxSteps?: number; maxExpansions?: number } = {}): GenerateOptions {
+  return {
+    beam: o.beam ?? 4,
+    maxSteps: o.maxSteps ?? 200,
+    maxExpansions: o.maxExpansions,
+    distanceToDest: centroidDistance(derived.features),
+    timeMean: derived.timeMean,
+    timeStd: derived.timeStd,
+  };
+}
+
 export async function generationBench(o: GenerationBenchOptions): Promise<GenerationBenchResult> {
   const ods = testOdPairs(o.dataset, o.nOd, o.seed ?? 11);
   const beam = o.beam ?? 4;
-  const base = {
-    beam,
-    maxSteps: o.maxSteps ?? 200,
-    maxExpansions: o.maxExpansions,
-    distanceToDest: centroidDistance(o.derived.features),
-    timeMean: o.derived.timeMean,
-    timeStd: o.derived.timeStd,
-  };
+  const maxSteps = o.maxSteps ?? 200;
+  const base = generationSearch(o.derived, { beam, maxSteps, maxExpansions: o.maxExpansions });
   const variants = o.variants ?? ['beamBatched', 'beamOneByOne', 'bestFirstBatched'];
   const last: Record<string, { reached: number; roads: number }> = {};
+  const counting = isCountingScorer(o.scorer) ? o.scorer : null;
+  const measured: { work: SearchWork | null } = { work: null };
   const run = (name: string, method: 'beam' | 'bestFirst', batchSize: number) => async () => {
+    const before = counting ? workCounters(counting) : null;
     const gen = await generateRoutes(o.scorer, ods, { ...base, method, batchSize });
+    if (counting && before && name === 'beamBatched') measured.work = searchWork(counting, before);
     last[name] = {
       reached: gen.filter((g) => g.reached).length / gen.length,
       roads: gen.reduce((a, g) => a + g.roads.length, 0) / gen.length,
@@ -302,7 +321,7 @@ export async function generationBench(o: GenerationBenchOptions): Promise<Genera
   const res: GenerationBenchResult = {
     nOd: ods.length,
     beam,
-    maxSteps: base.maxSteps,
+    maxSteps,
     maxExpansions: o.maxExpansions ?? 5000,
     ms: {},
     tripsPerSec: {},
@@ -317,6 +336,14 @@ export async function generationBench(o: GenerationBenchOptions): Promise<Genera
   }
   if (fns.beamBatched && fns.beamOneByOne) res.batchedSpeedup = ratioReport(ratioOf(cmp, 'beamOneByOne', 'beamBatched'));
   if (fns.beamBatched && fns.bestFirstBatched) res.bestFirstTimeOverBeam = ratioReport(ratioOf(cmp, 'bestFirstBatched', 'beamBatched'));
+  const w = measured.work;
+  if (counting && w) {
+    const rates = await matmulRate(decoderShapes(counting.decoderWidths));
+    const rate = Math.max(...Object.values(rates));
+    const achieved = (w.denseGflop + w.attentionGflop) / (res.ms.beamBatched.medianMs / 1000);
+    res.boundShare = achieved / rate;
+    res.bound = { ...w, matmulGflopPerSec: rates, rateGflopPerSec: rate, achievedGflopPerSec: achieved };
+  }
   return res;
 }
 

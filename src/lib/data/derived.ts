@@ -5,12 +5,13 @@ import type { Dataset, Trajectory } from './types';
 import { networkFingerprint } from './fingerprint';
 import { buildRoadFeatures } from './roadFeatures';
 import { buildRoadGraph } from './roadGraph';
-import { buildGridVocab, defaultPortoGrid } from './grid';
+import { buildGridVocab, gridForBox } from './grid';
+import { networkBox } from './matchTraces';
 import { partitionZones } from './zones';
 import { buildZoneGraph } from './zoneTransitions';
 
 export interface DerivedOptions {
-  /** Teacher grid; defaults to the LM-TAD Porto grid. */
+  /** Teacher grid; defaults to LM-TAD's grid over the network's city (gridForBox). */
   grid?: GridSpec;
   /** Number of zones (HOSER: 300). */
   nZones?: number;
@@ -52,7 +53,7 @@ export function buildDerived(ds: Dataset, opts: DerivedOptions = {}): Derived {
   const net = ds.network;
   const features = buildRoadFeatures(net);
   const graph = buildRoadGraph(net, features);
-  const grid = buildGridVocab(opts.grid ?? defaultPortoGrid(), features);
+  const grid = buildGridVocab(opts.grid ?? gridForBox(networkBox(net)), features);
   const zones = partitionZones(net, graph, opts.nZones ?? 300, opts.seed ?? 1);
   const train = ds.splits.train;
   const zoneGraph = buildZoneGraph(zones, train);

@@ -8,6 +8,7 @@
 //   parseRnTrajRec.
 import Papa from 'papaparse';
 import type { LonLat, ValidationIssue } from './types';
+import { binaryReason, printable } from './textInput';
 
 export interface GpsTrace {
   id: string;
@@ -85,6 +86,8 @@ function parseLinestring(s: string): LonLat[] | string {
 /** Parses one CSV text in either layout (detected from the header). */
 export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
   const res: GpsParseResult = { traces: [], rows: 0, skipped: {}, problems: [] };
+  const binary = binaryReason(text);
+  if (binary) throw new Error(`${fileLabel}:1: (file): ${binary}`);
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
     header: true,
     skipEmptyLines: true,
@@ -100,7 +103,10 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
   const derived = fields.includes('POLYLINE') && fields.includes('TIMESTAMPS');
   const ecml = !derived && fields.includes('POLYLINE') && fields.includes('TIMESTAMP');
   if (!wkt && !ecml && !derived) {
-    throw new Error(`${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps)`);
+    const found = fields.length ? printable(fields.join(', '), 160) : '(none)';
+    throw new Error(
+      `${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps); columns found: ${found}`,
+    );
   }
   parsed.data.forEach((row, i) => {
     res.rows++;
@@ -185,7 +191,7 @@ export function parseRnTrajRec(text: string, label: string, source: string): Gps
     }
     const f = line.split(/\s+/).map(Number);
     if (f.length < 3 || f.slice(0, 3).some((x) => !Number.isFinite(x))) {
-      throw new Error(`${label}:${i + 1}: point: expected "unix_time lat lon road_id", got "${line.slice(0, 60)}"`);
+      throw new Error(`${label}:${i + 1}: point: expected "unix_time lat lon road_id", got "${printable(line)}"`);
     }
     points.push([f[2], f[1]]);
     times.push(f[0]);

@@ -1,6 +1,7 @@
 // Grid vocabulary ψ of the teacher (thesis Def. 3, LM-TAD tokenisation): a road maps to the grid
 // cell of its centroid; special tokens follow the cells.
 import type { BBox } from '../geo';
+import { PORTO_BOX, SF_BOX } from '../geo';
 import type { GridSpec, GridVocab, RoadFeatures } from './derivedTypes';
 import type { LonLat } from './types';
 
@@ -9,16 +10,42 @@ const KM_PER_DEG_LAT = 110.574;
 const KM_PER_DEG_LON = 111.32;
 const LMTAD_LON_FACTOR = 0.99974;
 
+/**
+ * LM-TAD's grid over `box` ([minLon, minLat, maxLon, maxLat]): its constant steps from the box's
+ * south-west corner, as many rows and columns as cover the box.
+ */
+export function lmtadGrid(box: BBox): GridSpec {
+  return gridOver(box, 0.1 / KM_PER_DEG_LON / LMTAD_LON_FACTOR, 0.1 / KM_PER_DEG_LAT);
+}
+
+/** As many cells of the given steps (degrees) as cover `box`, from its south-west corner. */
+function gridOver(box: BBox, lonStep: number, latStep: number): GridSpec {
+  return {
+    minLon: box[0],
+    minLat: box[1],
+    lonStep,
+    latStep,
+    nRows: Math.max(1, Math.ceil((box[3] - box[1]) / latStep)),
+    nCols: Math.max(1, Math.ceil((box[2] - box[0]) / lonStep)),
+  };
+}
+
 /** The LM-TAD Porto grid: 51 rows × 158 cols of ≈100 m × 75 m. */
 export function defaultPortoGrid(): GridSpec {
-  return {
-    minLon: -8.690261,
-    minLat: 41.140092,
-    lonStep: 0.1 / KM_PER_DEG_LON / LMTAD_LON_FACTOR,
-    latStep: 0.1 / KM_PER_DEG_LAT,
-    nRows: 51,
-    nCols: 158,
-  };
+  return lmtadGrid(PORTO_BOX);
+}
+
+/** The city boxes a grid is anchored to; a network elsewhere gets a grid over its own box. */
+const CITY_BOXES: readonly BBox[] = [PORTO_BOX, SF_BOX];
+
+/**
+ * The teacher grid of a network whose roads span `networkBox`: LM-TAD's grid over the city box
+ * holding it (Porto: 51 × 158; San Francisco: 34 × 102 of ≈100 m × 79 m), so every dataset of one
+ * city shares one vocabulary; otherwise LM-TAD's grid over the network's own box.
+ */
+export function gridForBox(networkBox: BBox): GridSpec {
+  const city = CITY_BOXES.find((b) => networkBox[0] >= b[0] && networkBox[1] >= b[1] && networkBox[2] <= b[2] && networkBox[3] <= b[3]);
+  return lmtadGrid(city ?? networkBox);
 }
 
 /**
@@ -29,15 +56,7 @@ export function gridFromBox(box: BBox, cellMeters = 100): GridSpec {
   const km = cellMeters / 1000;
   const latStep = km / KM_PER_DEG_LAT;
   const midLat = (box[1] + box[3]) / 2;
-  const lonStep = km / (KM_PER_DEG_LON * Math.cos((midLat * Math.PI) / 180));
-  return {
-    minLon: box[0],
-    minLat: box[1],
-    lonStep,
-    latStep,
-    nRows: Math.max(1, Math.ceil((box[3] - box[1]) / latStep)),
-    nCols: Math.max(1, Math.ceil((box[2] - box[0]) / lonStep)),
-  };
+  return gridOver(box, km / (KM_PER_DEG_LON * Math.cos((midLat * Math.PI) / 180)), latStep);
 }
 
 function clampIndex(x: number, n: number): number {

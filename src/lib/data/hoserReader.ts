@@ -7,6 +7,7 @@ import type { Dataset, LonLat, Road, RoadNetwork, Route, SplitName, TextFile, Tr
 import { DatasetError, SPLITS } from './types';
 import { buildOut } from './hoserWriter';
 import { polylineLengthM } from '../geo';
+import { binaryReason, printable } from './textInput';
 
 /** Issues kept in full; beyond this they are only counted (a wrong network can yield thousands). */
 export const MAX_ISSUES = 200;
@@ -46,7 +47,8 @@ class IssueLog {
 /** Quotes a user value for a message, shortened so one bad cell cannot flood the output. */
 function show(v: string): string {
   const s = v.length > 60 ? v.slice(0, 57) + '…' : v;
-  return JSON.stringify(s);
+  // JSON escapes C0 controls; printable() the rest (C1, undecodable bytes).
+  return printable(JSON.stringify(s), Infinity);
 }
 
 /** File name without directories (a browser folder pick gives "porto/roadmap.geo"). */
@@ -74,6 +76,11 @@ function parseCsv(file: TextFile, required: string[], log: IssueLog, onHeader: (
   const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
   if (text.trim() === '') {
     log.add(name, 1, '(file)', 'file is empty');
+    return null;
+  }
+  const binary = binaryReason(text);
+  if (binary) {
+    log.add(name, 1, '(file)', binary);
     return null;
   }
 
@@ -123,7 +130,7 @@ function parseCsv(file: TextFile, required: string[], log: IssueLog, onHeader: (
             name,
             1,
             missing.join(', '),
-            `required column${plural} ${missing.map((m) => `"${m}"`).join(', ')} missing; columns found: ${found.length ? found.join(', ') : '(none)'}`,
+            `required column${plural} ${missing.map((m) => `"${m}"`).join(', ')} missing; columns found: ${found.length ? printable(found.join(', '), 160) : '(none)'}`,
           );
           failed = true;
           parser.abort();
@@ -552,6 +559,9 @@ export function readHoserDataset(files: TextFile[], name = 'dataset'): Dataset {
   if (!geo) log.add('roadmap.geo', 0, '(file)', 'file is missing: a HOSER dataset needs roadmap.geo and roadmap.rel');
   if (!rel) log.add('roadmap.rel', 0, '(file)', 'file is missing: a HOSER dataset needs roadmap.geo and roadmap.rel');
   const net = geo && rel ? parseRoadmap(geo, rel, log) : null;
+  // One roadmap file alone still has its own problems reported, not only the missing one.
+  if (geo && !rel) parseGeo(geo, log);
+  if (rel && !geo) parseRel(rel, null, log);
   const splits = { train: [], val: [], test: [] } as Record<SplitName, Trajectory[]>;
   for (const s of SPLITS) {
     const f = byRole.get(s);

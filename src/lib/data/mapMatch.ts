@@ -68,6 +68,13 @@ export interface MatchedPiece {
   times: number[];
   /** Distance (m) from each matched GPS point to its matched road. */
   pointDistM: number[];
+  /**
+   * |route distance − great-circle distance| (m) between each two consecutive matched points: the
+   * quantity the transition model scores, whose median sets β (Newson & Krumm: median / ln 2).
+   */
+  routeGapM: number[];
+  /** Distance along the matched path from the first matched point to the last (m). */
+  pathM: number;
 }
 
 export interface MatchResult {
@@ -350,6 +357,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     const roads: number[] = [chosen[0].road];
     const startPos: number[] = [0];
     const pos: number[] = [chosen[0].offset];
+    const routeGap: number[] = [];
     for (let i = 1; i < chosen.length; i++) {
       const a = chosen[i - 1];
       const b = chosen[i];
@@ -361,6 +369,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       }
       const p = startPos[startPos.length - 1] + b.offset;
       pos.push(Math.max(p, pos[pos.length - 1]));
+      routeGap.push(Math.abs(pos[i] - pos[i - 1] - gc));
     }
     // Entry time of each road: interpolate the GPS times along the path distance.
     const times: number[] = [];
@@ -377,7 +386,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       }
       times.push(Math.max(t, times.length > 0 ? times[times.length - 1] : -Infinity));
     }
-    return { roads, times, pointDistM: chosen.map((c) => c.dist) };
+    return { roads, times, pointDistM: chosen.map((c) => c.dist), routeGapM: routeGap, pathM: pos[pos.length - 1] - pos[0] };
   }
 
   function haversineLocal(a: LonLat, b: LonLat): number {

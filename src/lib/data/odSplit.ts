@@ -54,3 +54,36 @@ export function odSplit(trips: Trajectory[], opts: OdSplitOptions = {}): Record<
   for (const s of SPLITS) out[s].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return out;
 }
+
+/**
+ * Adds `extra` trips to splits that already exist (GPS trips matched onto a dataset's network)
+ * without breaking OD-disjointness: a trip whose OD pair a split already holds joins that split,
+ * the other OD pairs are split as odSplit does. Returns the merged splits and how many of `extra`
+ * went to each.
+ */
+export function addOdDisjoint(
+  existing: Record<SplitName, Trajectory[]>,
+  extra: Trajectory[],
+  opts: OdSplitOptions = {},
+): { splits: Record<SplitName, Trajectory[]>; added: Record<SplitName, number> } {
+  // Should the existing splits share a pair (files not built OD-disjoint), the later split wins:
+  // a trip added to test or val then cannot join a pair the model trains on.
+  const owner = new Map<string, SplitName>();
+  for (const s of SPLITS) for (const t of existing[s]) owner.set(odKey(t), s);
+  const joined: Record<SplitName, Trajectory[]> = { train: [], val: [], test: [] };
+  const fresh: Trajectory[] = [];
+  for (const t of extra) {
+    const s = owner.get(odKey(t));
+    if (s) joined[s].push(t);
+    else fresh.push(t);
+  }
+  const split = odSplit(fresh, opts);
+  const splits: Record<SplitName, Trajectory[]> = { train: [], val: [], test: [] };
+  const added: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
+  for (const s of SPLITS) {
+    const add = [...joined[s], ...split[s]];
+    splits[s] = [...existing[s], ...add];
+    added[s] = add.length;
+  }
+  return { splits, added };
+}

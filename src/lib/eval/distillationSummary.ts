@@ -3,8 +3,10 @@
 // `eval paired-report` (generation) into one small file that the Compare view reads
 // (public/reports/porto-distillation.json). Every effect is distilled − vanilla, the mean over
 // training seeds with its 95 % t-interval, and a verdict that claims an effect only when the
-// interval excludes 0. The parser is tolerant of missing parts: a regime may lack generation.
-import type { EffectVerdict } from './paired';
+// interval excludes 0. A group of metrics never votes (groupSummary). Verdicts are computed from
+// the intervals whenever a file is read, so an older file's labels cannot disagree with its numbers.
+// The parser is tolerant of missing parts: a regime may lack generation.
+import { effectVerdict, groupSummary, type EffectVerdict, type GroupSummary, type GroupVerdict } from './paired';
 
 export const DISTILLATION_SCHEMA = 'trajdistill-distillation/1';
 
@@ -23,7 +25,7 @@ export interface SummaryBlock {
   /** What the block scores: "test decision steps", "test OD pairs" … */
   what: string;
   effects: Record<string, SummaryEffect>;
-  verdict: EffectVerdict;
+  verdict: GroupVerdict;
 }
 
 export interface RegimeSummary {
@@ -48,8 +50,6 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
-const VERDICTS: readonly EffectVerdict[] = ['helps', 'hurts', 'no detectable effect'];
-const verdictOf = (v: unknown): EffectVerdict => (VERDICTS.includes(v as EffectVerdict) ? (v as EffectVerdict) : 'no detectable effect');
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 function ciOf(v: unknown, where: string): [number, number] {
@@ -59,7 +59,40 @@ function ciOf(v: unknown, where: string): [number, number] {
 
 function effectOf(v: unknown, lowerIsBetter: boolean, where: string): SummaryEffect {
   if (!isObj(v)) throw new Error(`${where}: missing`);
-  return { mean: num(v.mean), ci95: ciOf(v.ci95, where), verdict: verdictOf(v.verdict), lowerIsBetter };
+  const ci95 = ciOf(v.ci95, where);
+  return { mean: num(v.mean), ci95, verdict: effectVerdict({ ci95 }, lowerIsBetter), lowerIsBetter };
+}
+
+/** The order of the metrics in summaries and tables: teacher-forced, then the primary generation metrics, then the rest. */
+export const SUMMARY_METRIC_ORDER: readonly string[] = [
+  'decisionNll',
+  'decisionAcc',
+  'reachedRate',
+  'odDtwKm',
+  'odEdr',
+  'odDistanceLogErr',
+  'distanceJSD',
+  'durationJSD',
+  'radiusJSD',
+];
+
+/** A block's effects in SUMMARY_METRIC_ORDER (unknown metrics last, in file order). */
+export function orderedEffects(effects: Record<string, SummaryEffect>): [string, SummaryEffect][] {
+  const rank = (k: string): number => {
+    const i = SUMMARY_METRIC_ORDER.indexOf(k);
+    return i >= 0 ? i : SUMMARY_METRIC_ORDER.length;
+  };
+  return Object.entries(effects).sort(([a], [b]) => rank(a) - rank(b));
+}
+
+/** The metrics of several blocks under the one group rule: which help, which hurt, and the label. */
+export function blocksSummary(blocks: readonly (Pick<SummaryBlock, 'effects'> | undefined)[]): GroupSummary {
+  return groupSummary(blocks.flatMap((b) => (b ? orderedEffects(b.effects).map(([key, e]) => ({ key, verdict: e.verdict })) : [])));
+}
+
+/** A regime as the Compare view sums it up: its test decision steps and its test OD routes together. */
+export function regimeTestSummary(r: RegimeSummary): GroupSummary {
+  return blocksSummary([r.steps.test, r.generation.test]);
 }
 
 /** One `eval paired-steps` output → its block (with each arm's mean over seeds). */
@@ -84,7 +117,7 @@ export function stepsBlock(
     };
   }
   return {
-    block: { what: `${split} decision steps`, effects, verdict: verdictOf(json.verdict) },
+    block: { what: `${split} decision steps`, effects, verdict: blocksSummary([{ effects }]).verdict },
     split,
     seeds: Array.isArray(json.trainingSeeds) ? json.trainingSeeds.map(num) : [],
     recipe: isObj(json.recipe) ? json.recipe : {},
@@ -116,7 +149,7 @@ export function generationBlocks(
     }
     const floor: Record<string, number> = {};
     if (isObj(s.oracleFloor)) for (const [k, v] of Object.entries(s.oracleFloor)) if (k !== 'resamples') floor[k] = num(v);
-    out[split] = { what: `${split} OD pairs`, effects, verdict: verdictOf(s.verdict), nOd: num(s.nOd), oracleFloor: floor };
+    out[split] = { what: `${split} OD pairs`, effects, verdict: blocksSummary([{ effects }]).verdict, nOd: num(s.nOd), oracleFloor: floor };
   }
   return out;
 }
@@ -161,13 +194,34 @@ export function regimeSummary(
   return summary;
 }
 
+/** A block read from a file, its verdicts recomputed from the intervals (the file's own are not trusted). */
+function relabel(v: unknown, where: string): SummaryBlock {
+  if (!isObj(v) || !isObj(v.effects)) throw new Error(`${where}: no effects`);
+  const effects: Record<string, SummaryEffect> = {};
+  for (const [k, e] of Object.entries(v.effects)) {
+    if (!isObj(e) || typeof e.lowerIsBetter !== 'boolean') throw new Error(`${where}: effects.${k} lacks its direction (lowerIsBetter)`);
+    effects[k] = { ...(e as unknown as SummaryEffect), ...effectOf(e, e.lowerIsBetter, `${where}: effects.${k}`) };
+  }
+  return { ...(v as unknown as SummaryBlock), effects, verdict: blocksSummary([{ effects }]).verdict };
+}
+
 /** Reads a summary file; throws with the reason when it is not one. */
 export function parseDistillationSummary(json: unknown): DistillationSummary {
   if (!isObj(json) || json.schema !== DISTILLATION_SCHEMA) throw new Error(`not a distillation summary (schema ${DISTILLATION_SCHEMA})`);
   if (!Array.isArray(json.regimes) || json.regimes.length === 0) throw new Error('the summary lists no regimes');
-  for (const r of json.regimes) {
+  const regimes = json.regimes.map((r: unknown): RegimeSummary => {
     if (!isObj(r) || typeof r.label !== 'string' || !isObj(r.steps) || !Array.isArray(r.trainingSeeds))
       throw new Error('a regime lacks its label, seeds or steps');
-  }
-  return json as unknown as DistillationSummary;
+    const blocks = (o: unknown, where: string): Record<string, SummaryBlock> => {
+      const out: Record<string, SummaryBlock> = {};
+      if (isObj(o)) for (const [k, b] of Object.entries(o)) out[k] = relabel(b, `${r.label}: ${where}.${k}`);
+      return out;
+    };
+    return {
+      ...(r as unknown as RegimeSummary),
+      steps: blocks(r.steps, 'steps') as RegimeSummary['steps'],
+      generation: blocks(r.generation, 'generation') as RegimeSummary['generation'],
+    };
+  });
+  return { ...(json as unknown as DistillationSummary), regimes };
 }

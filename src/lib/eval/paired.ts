@@ -53,13 +53,45 @@ export function effectVerdict(e: Pick<PairedEffect, 'ci95'>, lowerIsBetter: bool
   return better ? 'helps' : worse ? 'hurts' : 'no detectable effect';
 }
 
-/** The most common verdict; a tie goes to "no detectable effect" (no claim without a majority). */
-export function majorityVerdict(verdicts: readonly EffectVerdict[]): EffectVerdict {
-  const count = (v: EffectVerdict): number => verdicts.filter((x) => x === v).length;
-  const helps = count('helps');
-  const hurts = count('hurts');
-  const none = count('no detectable effect');
-  if (helps > hurts && helps > none) return 'helps';
-  if (hurts > helps && hurts > none) return 'hurts';
-  return 'no detectable effect';
+/** A group of metrics (teacher-forced, generation, a regime): "mixed" when some help and others hurt. */
+export type GroupVerdict = EffectVerdict | 'mixed';
+
+/**
+ * The primary generation metrics: did the route arrive, and how far does it stray from the real
+ * trip. The others are secondary: a route that fails to arrive moves DTW, EDR, length and reached
+ * together, so they are not independent evidence. Summaries name the primary ones first.
+ */
+export const PRIMARY_METRICS: readonly string[] = ['reachedRate', 'odDtwKm'];
+
+export interface GroupSummary {
+  verdict: GroupVerdict;
+  /** Metrics whose own verdict is "helps" / "hurts", primary metrics first, then in the given order. */
+  helps: string[];
+  hurts: string[];
+}
+
+/**
+ * The one rule over several verdicts: no vote. "No detectable effect" counts for neither side; a
+ * "mixed" member counts for both. Helps when something helps and nothing hurts, hurts likewise,
+ * "mixed" when both, and "no detectable effect" only when every member is.
+ */
+export function combineVerdicts(verdicts: readonly GroupVerdict[]): GroupVerdict {
+  const helps = verdicts.some((v) => v === 'helps' || v === 'mixed');
+  const hurts = verdicts.some((v) => v === 'hurts' || v === 'mixed');
+  return helps && hurts ? 'mixed' : helps ? 'helps' : hurts ? 'hurts' : 'no detectable effect';
+}
+
+/** A group's verdict and the metrics that help and hurt (each metric's verdict from its own interval). */
+export function groupSummary(metrics: readonly { key: string; verdict: EffectVerdict }[]): GroupSummary {
+  const rank = (k: string): number => {
+    const i = PRIMARY_METRICS.indexOf(k);
+    return i >= 0 ? i : PRIMARY_METRICS.length;
+  };
+  // Array.prototype.sort is stable: the non-primary metrics keep the caller's order.
+  const sorted = [...metrics].sort((a, b) => rank(a.key) - rank(b.key));
+  return {
+    verdict: combineVerdicts(metrics.map((m) => m.verdict)),
+    helps: sorted.filter((m) => m.verdict === 'helps').map((m) => m.key),
+    hurts: sorted.filter((m) => m.verdict === 'hurts').map((m) => m.key),
+  };
 }

@@ -15,7 +15,15 @@ import type { GenOD } from '../generate/generator';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
-import { effectVerdict, majorityVerdict, pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
+import {
+  combineVerdicts,
+  effectVerdict,
+  groupSummary,
+  pairedEffect,
+  type EffectVerdict,
+  type GroupVerdict,
+  type PairedEffect,
+} from './paired';
 import { generatedToEvalTrip, generateTimed, realToEvalTrip, searchSettings, withDirection, type SearchProtocolOptions } from './protocol';
 import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 
@@ -92,7 +100,8 @@ export interface PairedSplitResult {
   reachedMcNemar: McNemar;
   /** JSD of N resampled real trips against the split: the floor a perfect generator reaches at this N. */
   oracleFloor: { distanceJSD: number; durationJSD: number; radiusJSD: number; resamples: number };
-  verdict: EffectVerdict;
+  /** The split's metrics under the one group rule (groupSummary): never a vote. */
+  verdict: GroupVerdict;
 }
 
 export interface PairedReport {
@@ -295,25 +304,27 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       odEffects,
       reachedMcNemar: { pairedN: ods.length * pairs.length, vanillaOnly, distilledOnly, p: mcNemarExact(vanillaOnly, distilledOnly) },
       oracleFloor: oracleFloor(realAll, ods.length, oracleResamples, opts.evalOptions),
-      verdict: majorityVerdict(PAIRED_REPORT_METRICS.map(({ key }) => effects[key].verdict)),
+      verdict: groupSummary(PAIRED_REPORT_METRICS.map(({ key }) => ({ key, verdict: effects[key].verdict }))).verdict,
     };
   }
 
   const verdictLines = splitNames.map((s) => {
     const r = splits[s];
-    const per = PAIRED_REPORT_METRICS.map(({ key }) => `${key} ${r.effects[key].verdict}`).join(', ');
-    return `${s}-OD (${r.nOd} OD pairs × ${pairs.length} seeds): ${r.verdict} (${per}).`;
+    const g = groupSummary(PAIRED_REPORT_METRICS.map(({ key }) => ({ key, verdict: r.effects[key].verdict })));
+    const named = [g.helps.length ? `helps: ${g.helps.join(', ')}` : '', g.hurts.length ? `hurts: ${g.hurts.join(', ')}` : ''];
+    const detail = named.filter(Boolean).join('; ');
+    return `${s}-OD (${r.nOd} OD pairs × ${pairs.length} seeds): ${r.verdict}${detail ? ` (${detail})` : ''}.`;
   });
   const overall = splitNames.map((s) => splits[s].verdict);
   const head = overall.every((v) => v === 'helps')
     ? 'Distillation helped route generation on both splits.'
-    : overall.some((v) => v === 'hurts')
-      ? overall.some((v) => v === 'helps')
-        ? 'Distillation helped on one split and hurt on the other.'
-        : 'Distillation hurt route generation.'
-      : overall.some((v) => v === 'helps')
-        ? 'Distillation helped route generation on one split only.'
-        : 'No detectable effect of distillation on route generation.';
+    : combineVerdicts(overall) === 'mixed'
+      ? 'Distillation helped some metrics of route generation and hurt others.'
+      : overall.some((v) => v === 'hurts')
+        ? 'Distillation hurt route generation.'
+        : overall.some((v) => v === 'helps')
+          ? 'Distillation helped route generation on one split only.'
+          : 'No detectable effect of distillation on route generation.';
 
   return {
     dataset: dataset.name,
@@ -332,7 +343,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
         train: `${trainOd} train trips sampled without replacement (seed ${odSeed}): their first road, last road and start time`,
       },
       verdictRule:
-        'per metric, the 95 % t-interval of the per-seed differences (distilled − vanilla) across training seeds: an effect only when it excludes 0; per split the majority of the metric verdicts',
+        'per metric, the 95 % t-interval of the per-seed differences (distilled − vanilla) across training seeds: an effect only when it excludes 0; per split no vote: helps when some metric helps and none hurts, hurts likewise, mixed when some help and others hurt, no detectable effect only when no metric shows one',
       machine: opts.machine ?? {},
     },
     splits,

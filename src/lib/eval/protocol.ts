@@ -60,7 +60,7 @@ export function loadStudentScorer(
   src: CheckpointInput,
   network: RoadNetwork,
   derived: Derived,
-  opts: Pick<StudentScorerOptions, 'maxBatch' | 'yieldBetweenBatches'> = {},
+  opts: Pick<StudentScorerOptions, 'maxBatch' | 'yieldBetweenBatches' | 'hostAttention'> = {},
 ): LoadedStudent {
   // Frozen encoders (loadStudent): the scorer's cache refreshes then cost nothing.
   const { checkpoint: ck, model: student } = loadStudent(src, derived);
@@ -230,7 +230,8 @@ export interface ProtocolReport {
     machine: Record<string, unknown>;
   };
   models: Record<string, Record<string, SplitResult>>;
-  verdict: string;
+  /** Per split, which model has the better mean on each headline metric; no verdict (describePair). */
+  pairNote: string;
   routes: RouteSample[];
 }
 
@@ -338,7 +339,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
       machine: opts.machine ?? {},
     },
     models: out,
-    verdict: makeVerdict(out, splits),
+    pairNote: describePair(out, splits),
     routes,
   };
 }
@@ -391,7 +392,7 @@ export function pickRouteSamples(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verdict
+// Metric directions and the one-pair description
 
 /** Direction of every metric a verdict compares: lower is better except for the rates. */
 const LOWER_IS_BETTER = {
@@ -415,7 +416,7 @@ export function withDirection<K extends VerdictMetric>(keys: readonly K[]): read
   return keys.map((key) => ({ key, lowerIsBetter: LOWER_IS_BETTER[key] }));
 }
 
-/** The headline metrics of the verdict. */
+/** The headline metrics of a report (describePair). */
 export const HEADLINE_METRICS = withDirection([
   'distanceJSD',
   'radiusJSD',
@@ -429,75 +430,38 @@ export const HEADLINE_METRICS = withDirection([
 
 type StatLike = { mean: number; std: number };
 
+/** Why one report gives no verdict on distillation: it holds one trained pair, not several. */
+export const ONE_PAIR_SCOPE =
+  'One vanilla and one distilled checkpoint, spread over OD-sampling seeds (not training seeds): no verdict on distillation, which needs several training seeds (eval paired-report).';
+
 /**
- * A plain-language verdict on distillation: per split, how many headline metrics the distilled
- * model improves over vanilla (and how many by more than the seeds' spread, i.e. by more than the
- * larger of the two stds). "Helped" needs a strict majority of the comparable metrics better;
- * "hurt" a strict majority worse; anything else is "no clear effect".
+ * What a report of one vanilla and one distilled checkpoint says: per split, which model has the
+ * better mean on each headline metric. No count and no verdict: the spread is over OD samples,
+ * so it cannot tell distillation from the luck of one training run.
  */
-export function makeVerdict(models: Record<string, Record<string, Partial<Record<string, unknown>>>>, splits: string[]): string {
+export function describePair(models: Record<string, Record<string, Partial<Record<string, unknown>>>>, splits: string[]): string {
   const van = models.vanilla;
   const dis = models.distilled;
-  if (!van || !dis) return 'No verdict: the report needs both a "vanilla" and a "distilled" model.';
-  const parts: string[] = [];
-  const outcomes: string[] = [];
+  if (!van || !dis) return 'No comparison: the report needs both a "vanilla" and a "distilled" model.';
+  const parts = [ONE_PAIR_SCOPE];
   for (const s of splits) {
     const a = van[s];
     const b = dis[s];
     if (!a || !b) continue;
-    let better = 0;
-    let worse = 0;
-    let clearBetter = 0;
-    let clearWorse = 0;
-    let compared = 0;
-    const betterNames: string[] = [];
-    const worseNames: string[] = [];
+    const better: Record<'vanilla' | 'distilled' | 'equal', string[]> = { vanilla: [], distilled: [], equal: [] };
     for (const { key, lowerIsBetter } of HEADLINE_METRICS) {
       const x = a[key] as StatLike | undefined;
       const y = b[key] as StatLike | undefined;
       if (!x || !y || !Number.isFinite(x.mean) || !Number.isFinite(y.mean)) continue;
-      compared++;
       const gain = lowerIsBetter ? x.mean - y.mean : y.mean - x.mean;
-      const spread = Math.max(Number.isFinite(x.std) ? x.std : 0, Number.isFinite(y.std) ? y.std : 0);
-      if (gain > 0) {
-        better++;
-        betterNames.push(key);
-        if (gain > spread) clearBetter++;
-      } else if (gain < 0) {
-        worse++;
-        worseNames.push(key);
-        if (-gain > spread) clearWorse++;
-      }
+      better[gain > 0 ? 'distilled' : gain < 0 ? 'vanilla' : 'equal'].push(key);
     }
-    if (compared === 0) {
-      parts.push(`${s}-OD: no comparable metrics.`);
-      continue;
-    }
-    const outcome = better * 2 > compared ? 'helped' : worse * 2 > compared ? 'hurt' : 'no clear effect';
-    outcomes.push(outcome);
-    const label =
-      outcome === 'helped'
-        ? 'distillation helped'
-        : outcome === 'hurt'
-          ? 'distillation did not help (vanilla is better)'
-          : 'distillation had no clear effect';
-    parts.push(
-      `${s}-OD: ${label} — distilled better on ${better}/${compared} headline metrics (${clearBetter} beyond the seed spread)` +
-        `, worse on ${worse} (${clearWorse} beyond the spread)` +
-        (betterNames.length ? `; better: ${betterNames.join(', ')}` : '') +
-        (worseNames.length ? `; worse: ${worseNames.join(', ')}` : '') +
-        '.',
-    );
+    const named = (['distilled', 'vanilla'] as const).filter((m) => better[m].length).map((m) => `${m} on ${better[m].join(', ')}`);
+    if (better.equal.length) named.push(`equal on ${better.equal.join(', ')}`);
+    parts.push(named.length ? `${s}-OD, the better mean: ${named.join('; ')}.` : `${s}-OD: no comparable metrics.`);
   }
-  if (outcomes.length === 0) return 'No verdict: no split has results for both models.';
-  const head = outcomes.every((o) => o === 'helped')
-    ? 'Distillation helped on every split.'
-    : outcomes.some((o) => o === 'helped')
-      ? 'Distillation helped on some splits only.'
-      : outcomes.some((o) => o === 'hurt')
-        ? 'Distillation did not help on this data.'
-        : 'Distillation did not help on this data: no clear difference from vanilla.';
-  return [head, ...parts].join(' ');
+  if (parts.length === 1) return 'No comparison: no split has results for both models.';
+  return parts.join(' ');
 }
 
 /**

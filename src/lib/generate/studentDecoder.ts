@@ -20,12 +20,12 @@ import type { Derived } from '../data/derivedTypes';
 import { haversineM } from '../geo';
 import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
-import { dotScores, weightedValues, type KeyRows } from './hostAttention';
+import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
-export interface DecodeNode {
+export interface DecodeNode extends CachedKv {
   readonly parent: DecodeNode | null;
   readonly road: number;
   /** Roads in the prefix (origin = 1). */
@@ -78,14 +78,6 @@ interface HostTables {
   timeCand: Float32Array;
 }
 
-/** Where a query's keys come from: `n` key rows at kArr[t][kOff[t]…], values at vOff[t]. */
-interface KeySet extends KeyRows {
-  /** Pair features of key t at feat[fOff + t]. */
-  dist: Float32Array;
-  gap: Float32Array;
-  fOff: number;
-}
-
 /** Rows of one window computation: distinct (node, window start) pairs. */
 interface WindowRows {
   nodes: DecodeNode[];
@@ -103,10 +95,9 @@ async function read(t: tf.Tensor): Promise<Float32Array> {
 export class StudentDecoder {
   readonly window: number;
   private tables: HostTables | null = null;
-  /** Scratch: one head's attention output and query, and the key sources of one row. */
-  private readonly acc: Float64Array;
-  private readonly qh: Float64Array;
-  private readonly keys: KeySet;
+  /** The host attention's kernel (WebAssembly SIMD where it runs) and the heads' relative-value weights of one row. */
+  private readonly kernel: AttentionKernel;
+  private readonly adg: Float64Array;
   private readonly D: number;
   private readonly roadDim: number;
   private readonly H: number;
@@ -127,6 +118,7 @@ export class StudentDecoder {
     private readonly timeScale: number,
     phaseMs: Record<string, number>,
     dims: { roadDim: number; trajDim: number },
+    hostAttention: HostAttentionKind = 'simd',
   ) {
     const c = student.config;
     this.window = ctx.maxLen;
@@ -136,18 +128,13 @@ export class StudentDecoder {
     this.dh = this.D / this.H;
     this.nL = c.layers;
     this.phaseMs = phaseMs;
-    this.acc = new Float64Array(this.dh);
-    this.qh = new Float64Array(this.dh);
-    const W = this.window;
-    this.keys = {
-      n: 0,
-      kArr: new Array<Float32Array>(W),
-      kOff: new Int32Array(W),
-      vOff: new Int32Array(W),
-      dist: new Float32Array(0),
-      gap: new Float32Array(0),
-      fOff: 0,
-    };
+    this.kernel = attentionKernel({ D: this.D, H: this.H, layers: this.nL, maxKeys: this.window }, hostAttention);
+    this.adg = new Float64Array(2 * this.H);
+  }
+
+  /** The host attention kernel in use ('scalar' where WebAssembly SIMD is unavailable). */
+  get hostAttention(): HostAttentionKind {
+    return this.kernel.kind;
   }
 
   /** Multiply-adds of the dense layers per decoded row: every block's qkv, proj and MLP, and the head. */
@@ -166,6 +153,7 @@ export class StudentDecoder {
   /** Drops the host tables (after the weights or the network encodings change). */
   reset(): void {
     this.tables = null;
+    this.kernel.flush();
   }
 
   /** Computes the per-network host tables from the cached road/zone encodings (once). */
@@ -240,7 +228,7 @@ export class StudentDecoder {
       dist[t] = Math.min(haversineM(pi, [cen[2 * r], cen[2 * r + 1]]), distClipM) / distClipM;
       gap[t] = Math.min(Math.abs(time - a.time) / 60, gapClipMin) / gapClipMin;
     }
-    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null };
+    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null, slot: -1, slotGen: -1 };
   }
 
   /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
@@ -292,85 +280,84 @@ export class StudentDecoder {
   }
 
   /**
-   * Attention of block l for one query row: q at q[qOff…], keys/values from `keys`, output (all
-   * heads, in order) written to out[outOff…]. The host twin of models/relativeAttention.ts, held to
-   * it by tests/generate/incremental.test.ts.
+   * Attention of block l for one query row: the query is row `row` of the layer's qkv (`q`, also
+   * loaded into the kernel), its n keys set on the kernel, the pair features of key t at
+   * dist/gap[fOff + t]; output (all heads, in order) written to out[outOff…]. The host twin of
+   * models/relativeAttention.ts, held to it by tests/generate/incremental.test.ts.
    */
   private attend(
     l: number,
     q: Float32Array,
-    qOff: number,
-    keys: KeySet,
-    scores: Float64Array,
+    row: number,
+    n: number,
+    feat: { dist: Float32Array; gap: Float32Array; fOff: number },
     out: Float32Array,
     outOff: number,
     cache: { raw: Float64Array; n: number } | null = null,
   ): void {
-    const { H, dh } = this;
+    const { H, dh, D, adg } = this;
     const W = this.window;
     const rel = this.tables!.rel[l];
     const scale = 1 / Math.sqrt(dh);
-    const { n, dist, gap, fOff } = keys;
+    const { dist, gap, fOff } = feat;
     const cached = cache !== null && cache.n >= n;
-    this.rows.attentionMacs += 2 * n * this.D;
+    this.rows.attentionMacs += 2 * n * D;
+    const kern = this.kernel;
+    const scores = cached ? kern.scores : kern.dots(row, n);
+    const sums = kern.sums;
     for (let h = 0; h < H; h++) {
+      const so = h * n;
+      let max = -Infinity;
       if (cached) {
-        let max = -Infinity;
         for (let t = 0; t < n; t++) {
           const sc = cache.raw[h * W + (n - 1 - t)];
-          scores[t] = sc;
+          scores[so + t] = sc;
           if (sc > max) max = sc;
         }
-        this.mix(l, h, keys, scores, max, out, outOff);
-        continue;
+      } else {
+        const qo = row * 3 * D + h * dh;
+        let qd = 0;
+        let qg = 0;
+        let qb = 0;
+        for (let i = 0; i < dh; i++) {
+          const qi = q[qo + i];
+          qd += qi * rel.kw0[i];
+          qg += qi * rel.kw1[i];
+          qb += qi * rel.kb[i];
+        }
+        for (let t = 0; t < n; t++) {
+          const s = (scores[so + t] + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
+          scores[so + t] = s;
+          if (cache) cache.raw[h * W + (n - 1 - t)] = s;
+          if (s > max) max = s;
+        }
       }
-      const qo = qOff + h * dh;
-      const qh = this.qh;
-      let qd = 0;
-      let qg = 0;
-      let qb = 0;
-      for (let i = 0; i < dh; i++) {
-        const qi = q[qo + i];
-        qh[i] = qi;
-        qd += qi * rel.kw0[i];
-        qg += qi * rel.kw1[i];
-        qb += qi * rel.kb[i];
-      }
-      dotScores(qh, dh, keys, h * dh, scores);
-      let max = -Infinity;
+      // Softmax weights in place (unnormalised, with their sum) and the relative term's weights.
+      let sum = 0;
       for (let t = 0; t < n; t++) {
-        const s = (scores[t] + (qd * dist[fOff + t] + qg * gap[fOff + t] + qb)) * scale;
-        scores[t] = s;
-        if (cache) cache.raw[h * W + (n - 1 - t)] = s;
-        if (s > max) max = s;
+        const e = Math.exp(scores[so + t] - max);
+        scores[so + t] = e;
+        sum += e;
       }
-      this.mix(l, h, keys, scores, max, out, outOff);
+      let ad = 0;
+      let ag = 0;
+      for (let t = 0; t < n; t++) {
+        const a = scores[so + t] / sum;
+        ad += a * dist[fOff + t];
+        ag += a * gap[fOff + t];
+      }
+      sums[h] = sum;
+      adg[2 * h] = ad;
+      adg[2 * h + 1] = ag;
     }
     if (cache && !cached) cache.n = n;
-  }
-
-  /** Softmax of one head's scores (max given) and the attention output with the relative term. */
-  private mix(l: number, h: number, keys: KeySet, scores: Float64Array, max: number, out: Float32Array, outOff: number): void {
-    const { dh } = this;
-    const rel = this.tables!.rel[l];
-    const { n, dist, gap, fOff } = keys;
-    let sum = 0;
-    for (let t = 0; t < n; t++) {
-      const e = Math.exp(scores[t] - max);
-      scores[t] = e;
-      sum += e;
+    const acc = kern.values(n);
+    for (let h = 0; h < H; h++) {
+      const oo = outOff + h * dh;
+      const ad = adg[2 * h];
+      const ag = adg[2 * h + 1];
+      for (let i = 0; i < dh; i++) out[oo + i] = acc[h * dh + i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
     }
-    let ad = 0;
-    let ag = 0;
-    for (let t = 0; t < n; t++) {
-      const a = scores[t] / sum;
-      ad += a * dist[fOff + t];
-      ag += a * gap[fOff + t];
-    }
-    const acc = this.acc;
-    weightedValues(scores, sum, dh, keys, h * dh, acc);
-    const oo = outOff + h * dh;
-    for (let i = 0; i < dh; i++) out[oo + i] = acc[i] + ad * rel.vw0[i] + ag * rel.vw1[i] + rel.vb[i];
   }
 
   /**
@@ -384,6 +371,7 @@ export class StudentDecoder {
     const inc: number[] = [];
     const win: number[] = [];
     items.forEach((it, i) => (it.node.depth <= this.window ? inc : win).push(i));
+    this.kernel.beginStep();
     if (inc.length > 0) await this.scoreIncremental(items, inc, out);
     if (win.length > 0) await this.scoreWindow(items, win, out);
     return out;
@@ -408,30 +396,19 @@ export class StudentDecoder {
     t = this.tick('inc.build', t);
     let x = tf.tensor2d(x0, [R, D]);
     const y = new Float32Array(R * D);
-    const scores = new Float64Array(this.window);
+    const kern = this.kernel;
     for (let l = 0; l < nL; l++) {
       const qkv = await read(this.qkv(x, l));
       t = this.tick('inc.device', t);
+      kern.loadQkv(qkv);
       for (let r = 0; r < R; r++) {
         const node = items[idx[r]].node;
         const chain = chains[r];
         const n = node.depth;
-        const keys = this.keys;
-        const { kArr, kOff, vOff } = keys;
-        for (let j = 0; j < n - 1; j++) {
-          kArr[j] = chain[j].kv!;
-          kOff[j] = 2 * l * D;
-          vOff[j] = (2 * l + 1) * D;
-        }
-        kArr[n - 1] = qkv;
-        kOff[n - 1] = r * 3 * D + D;
-        vOff[n - 1] = r * 3 * D + 2 * D;
+        for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
+        kern.keyFromQkv(n - 1, r);
         node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
-        keys.n = n;
-        keys.dist = node.dist;
-        keys.gap = node.gap;
-        keys.fOff = 0;
-        this.attend(l, qkv, r * 3 * D, keys, scores, y, r * D);
+        this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
       }
       t = this.tick('inc.attention', t);
       const next = this.post(x, y, l, null);
@@ -468,10 +445,11 @@ export class StudentDecoder {
       const last = Int32Array.from(part.map((i) => rowOf.get(items[i].node)!));
       t = this.tick('win.build', t);
       let x = tf.tensor2d(x0, [U, D]);
-      const scores = new Float64Array(W);
+      const kern = this.kernel;
       for (let l = 0; l < nL; l++) {
         const qkv = await read(this.qkv(x, l));
         t = this.tick('win.device', t);
+        kern.loadQkv(qkv);
         const sel = l === nL - 1 ? last : null;
         const outRows = sel ?? Int32Array.from({ length: U }, (_, r) => r);
         const y = new Float32Array(outRows.length * D);
@@ -479,18 +457,10 @@ export class StudentDecoder {
           const node = rows.nodes[r];
           const keys = rows.keys[r];
           const n = keys.length;
-          const ks = this.keys;
-          for (let j = 0; j < n; j++) {
-            ks.kArr[j] = qkv;
-            ks.kOff[j] = keys[j] * 3 * D + D;
-            ks.vOff[j] = keys[j] * 3 * D + 2 * D;
-          }
-          ks.n = n;
-          ks.dist = node.dist;
-          ks.gap = node.gap;
-          ks.fOff = node.dist.length - n;
+          for (let j = 0; j < n; j++) kern.keyFromQkv(j, keys[j]);
           if (l === 0 && !node.raw0) node.raw0 = { raw: new Float64Array(this.H * W), n: 0 };
-          this.attend(l, qkv, r * 3 * D, ks, scores, y, o * D, l === 0 ? node.raw0 : null);
+          const feat = { dist: node.dist, gap: node.gap, fOff: node.dist.length - n };
+          this.attend(l, qkv, r, n, feat, y, o * D, l === 0 ? node.raw0 : null);
         });
         t = this.tick('win.attention', t);
         const next = this.post(x, y, l, sel);

@@ -7,6 +7,7 @@ import { roadDimOf, trajDimOf, type EncodedNetwork, type KvCache, type Student }
 import type { StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
 import { StudentDecoder, type DecodeNode } from './studentDecoder';
+import type { HostAttentionKind } from './attentionKernel';
 
 export interface StudentScorerOptions {
   /** Unix start time of every query's trip (its first road's entry) until setStartTimes; default 0. */
@@ -29,6 +30,11 @@ export interface StudentScorerOptions {
    * worker sets this to let queued messages (a cancel) in between search steps.
    */
   yieldBetweenBatches?: boolean;
+  /**
+   * Kernel of the decoder's host attention (default 'simd': WebAssembly SIMD with f64 lanes, the
+   * scalar kernel's results bit for bit; 'scalar' where WebAssembly SIMD is unavailable).
+   */
+  hostAttention?: HostAttentionKind;
 }
 
 /**
@@ -72,7 +78,7 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
     const start = opts.startTime ?? 0;
     this.startOf = () => start;
     const dims = { roadDim: roadDimOf(student.config), trajDim: trajDimOf(student.config) };
-    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims);
+    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims, opts.hostAttention);
   }
 
   private tick(phase: string, t0: number): number {
@@ -94,6 +100,17 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   /** Positions the decoder encoded (incremental queries, distinct window positions) and the host attention's multiply-adds. */
   get decodedRows(): { incremental: number; window: number; attentionMacs: number } {
     return this.decoder.rows;
+  }
+
+  /** The decoder's model width and MLP width (the shapes of its largest matmuls). */
+  get decoderWidths(): { D: number; hidden: number } {
+    const D = trajDimOf(this.student.config);
+    return { D, hidden: D * this.student.config.mlpRatio };
+  }
+
+  /** The host attention kernel in use. */
+  get hostAttention(): HostAttentionKind {
+    return this.decoder.hostAttention;
   }
 
   /** Dense multiply-adds per decoded row (for the generation profile's compute bound). */

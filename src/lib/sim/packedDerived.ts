@@ -10,7 +10,8 @@ import { SPLITS } from '../data/types';
 import { networkFingerprint } from '../data/fingerprint';
 import { buildRoadFeatures } from '../data/roadFeatures';
 import { buildRoadGraph } from '../data/roadGraph';
-import { buildGridVocab, defaultPortoGrid } from '../data/grid';
+import { buildGridVocab, gridForBox } from '../data/grid';
+import { networkBox } from '../data/matchTraces';
 import { partitionZones } from '../data/zones';
 import { haversineKm, polylineCentroid } from '../geo';
 import type { PackedTrips } from './packedTrips';
@@ -37,7 +38,7 @@ export function packedZoneGraph(zones: Zones, p: PackedTrips): ZoneGraph {
 export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: DerivedOptions = {}, zones?: Zones): Derived {
   const features = buildRoadFeatures(net);
   const graph = buildRoadGraph(net, features);
-  const grid = buildGridVocab(opts.grid ?? defaultPortoGrid(), features);
+  const grid = buildGridVocab(opts.grid ?? gridForBox(networkBox(net)), features);
   const z = zones ?? partitionZones(net, graph, opts.nZones ?? 300, opts.seed ?? 1);
   const { mean, std } = packedHopTimeStats(train);
   return {

@@ -24,9 +24,15 @@ export const ROUTE_LABEL: Record<RouteKind, string> = {
   distilled: 'Distilled student',
 };
 
-/** Real trips drawn wide and translucent underneath, so a model route lying on one stays visible. */
-const WIDTH: Record<RouteKind, number> = { real: 9, vanilla: 4, distilled: 4 };
-const ALPHA: Record<RouteKind, number> = { real: 140, vanilla: 235, distilled: 235 };
+/**
+ * Widths stepped in drawing order, so routes that share roads all stay visible: the real trip
+ * widest and translucent underneath, vanilla as a band on it, distilled as a thin line on top.
+ * Where the three coincide they read as nested stripes rather than the top one hiding the others.
+ */
+export const ROUTE_WIDTH: Record<RouteKind, number> = { real: 14, vanilla: 8, distilled: 3 };
+const ALPHA: Record<RouteKind, number> = { real: 130, vanilla: 235, distilled: 255 };
+/** The animation's heads, stepped the same way. */
+const TRIP_WIDTH: Record<RouteKind, number> = { real: 11, vanilla: 7, distilled: 3 };
 
 export interface DrawnPath extends TimedPath {
   kind: RouteKind;
@@ -67,7 +73,7 @@ export function compareLayers(
         data: paths[kind],
         getPath: (d) => d.path,
         getColor: [...ROUTE_RGB[kind], anim.time === null ? ALPHA[kind] : Math.round(ALPHA[kind] * 0.35)],
-        getWidth: WIDTH[kind],
+        getWidth: ROUTE_WIDTH[kind],
         widthUnits: 'pixels',
         jointRounded: true,
         capRounded: true,
@@ -101,7 +107,7 @@ export function compareLayers(
         getPath: (d) => d.path,
         getTimestamps: (d) => d.timestamps,
         getColor: (d) => [...ROUTE_RGB[d.kind], 255],
-        getWidth: (d) => (d.kind === 'real' ? 7 : 5),
+        getWidth: (d) => TRIP_WIDTH[d.kind],
         widthUnits: 'pixels',
         jointRounded: true,
         capRounded: true,

@@ -31,7 +31,6 @@ export interface EvalReportFile {
   fingerprint: string | null;
   protocol: EvalProtocol;
   models: Record<ModelName, Record<OdSplit, MetricCell>>;
-  verdict: string;
   /** The file as read, for the JSON export (exported unchanged). */
   raw: unknown;
 }
@@ -114,7 +113,6 @@ export function parseEvalReport(json: unknown): EvalReportFile {
       extra,
     },
     models,
-    verdict: typeof json.verdict === 'string' ? json.verdict : '',
     raw: json,
   };
 }

@@ -10,8 +10,13 @@ export const SPLIT_RGB: Record<SplitName, [number, number, number]> = {
   test: [227, 102, 125],
 };
 
-/** Train has ~7× the trips of val, so it is drawn fainter to keep the others readable. */
-export const SPLIT_ALPHA: Record<SplitName, number> = { train: 70, val: 150, test: 120 };
+/**
+ * Train (~70 % of the trips) is the base: drawn first, wide and fairly opaque, so the city reads as
+ * train. Val and test are drawn over it as thin lines, so each shows as a coloured core inside the
+ * train stroke on the roads they share, and the train colour stays visible around them.
+ */
+export const SPLIT_ALPHA: Record<SplitName, number> = { train: 150, val: 210, test: 190 };
+export const SPLIT_WIDTH: Record<SplitName, number> = { train: 3, val: 1.2, test: 1.2 };
 
 export function rgbHex([r, g, b]: [number, number, number]): string {
   return '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');

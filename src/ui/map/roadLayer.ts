@@ -16,6 +16,9 @@ export const BASE_STYLE: StyleSpecification = {
   layers: [{ id: 'background', type: 'background', paint: { 'background-color': MAP_BACKGROUND } }],
 };
 
+/** Where the map opens, before a network is framed: Porto. */
+export const MAP_START: { center: [number, number]; zoom: number } = { center: [-8.62, 41.163], zoom: 12 };
+
 /** Width grows with zoom and with the road's rank (0 service … 5 motorway). */
 export const ROAD_LAYER: LayerSpecification = {
   id: 'roads',

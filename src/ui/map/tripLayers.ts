@@ -1,45 +1,28 @@
-// deck.gl layers for real trips: one binary PathLayer per split, toggled with `visible` so a
-// filter change never re-tessellates the paths.
-import { PathLayer } from '@deck.gl/layers';
+// deck.gl layers for real trips: one trip-mesh layer per split (TripLinesLayer), toggled with
+// `visible` so a filter change never re-uploads the geometry.
 import type { PickingInfo } from '@deck.gl/core';
 import type { SplitName } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import type { TripRender } from '../../../workers/dataMessages';
 import { escapeHtml, fmtInt, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
-import { SPLIT_ALPHA, SPLIT_LABEL, SPLIT_RGB, rgbHex } from './palette';
-
-/** deck.gl's binary path input; built once per dataset and reused across re-renders. */
-export interface BinaryPaths {
-  length: number;
-  startIndices: Uint32Array;
-  attributes: { getPath: { value: Float32Array; size: 2 } };
-}
-
-/** The simplified display geometry (see TripRender.display); picking indices stay trip indices. */
-export function binaryPaths(t: TripRender): BinaryPaths {
-  const d = t.display;
-  return { length: d.count, startIndices: d.starts, attributes: { getPath: { value: d.positions, size: 2 } } };
-}
+import { SPLIT_ALPHA, SPLIT_LABEL, SPLIT_RGB, SPLIT_WIDTH, rgbHex } from './palette';
+import { TripLinesLayer } from './tripLinesLayer';
 
 export function tripLayerId(split: SplitName): string {
   return `trips-${split}`;
 }
 
-export function tripLayers(data: Record<SplitName, BinaryPaths>, visible: Record<SplitName, boolean>): PathLayer[] {
+/** Draws each split's simplified geometry (TripRender.display, as its mesh); picking indices are trip indices. */
+export function tripLayers(trips: Record<SplitName, TripRender>, visible: Record<SplitName, boolean>): TripLinesLayer[] {
   return SPLITS.map(
     (split) =>
-      new PathLayer({
+      new TripLinesLayer({
         id: tripLayerId(split),
-        data: data[split],
-        // Paths are already flat lon,lat runs: skip deck's per-path normalisation.
-        _pathType: 'open',
-        getColor: [...SPLIT_RGB[split], SPLIT_ALPHA[split]],
-        getWidth: 2,
-        widthUnits: 'pixels',
-        widthMinPixels: 1,
-        jointRounded: true,
-        capRounded: true,
+        mesh: trips[split].mesh,
+        color: [...SPLIT_RGB[split], SPLIT_ALPHA[split]],
+        // PathLayer's widthMinPixels was 1.
+        widthPixels: Math.max(1, SPLIT_WIDTH[split]),
         visible: visible[split],
         pickable: true,
         autoHighlight: true,

@@ -7,11 +7,13 @@ import type {
   DataResult,
   DataWorkerApi,
   LoadPhase,
+  MatchUse,
   RenderData,
   RoadRender,
   SimulatePhase,
 } from '../../../workers/dataMessages';
 import type { DatasetSource } from '../../../workers/trainMessages';
+import { cityUrl, type City } from './cities';
 
 export interface LoadProgress {
   /** What is being loaded (dataset name). */
@@ -45,8 +47,8 @@ export interface LoadedDataset {
   source: 'embedded' | 'files' | 'simulated' | 'matched';
   /**
    * The real dataset whose road network is on screen, as the training and evaluation workers load
-   * it. Its trips are the ones on screen except for simulated or matched trips, which exist only
-   * in the data worker.
+   * it. Its trips are the ones on screen except for simulated trips, which exist only in the data
+   * worker (matched trips come with their split files: DatasetSource.splits).
    */
   base: BaseDataset;
 }
@@ -56,19 +58,27 @@ export interface BaseDataset {
   name: string;
 }
 
-/** Same dataset for the worker: the same URL, or the very same picked files. */
+const sameFiles = (a: File[] = [], b: File[] = []): boolean => a.length === b.length && a.every((f, i) => f === b[i]);
+
+/** Same dataset for the worker: the same URL, or the very same picked files; the same matched splits. */
 export function sameSource(a: DatasetSource, b: DatasetSource): boolean {
+  if (!sameFiles(a.splits, b.splits)) return false;
   if (a.kind === 'url' && b.kind === 'url') return a.baseUrl === b.baseUrl;
-  if (a.kind === 'files' && b.kind === 'files') return a.files.length === b.files.length && a.files.every((f, i) => f === b.files[i]);
+  if (a.kind === 'files' && b.kind === 'files') return sameFiles(a.files, b.files);
   return false;
 }
 
 /** Whether the workers' copy of the dataset has the trips on screen (see LoadedDataset.base). */
 export function tripsOnScreenAreBase(d: LoadedDataset): boolean {
-  return d.source === 'embedded' || d.source === 'files';
+  return d.source !== 'simulated';
 }
 
 export const EMBEDDED_NAME = 'Porto';
+
+/** A matched set's name: the GPS file's trips alone, or added to the dataset's own. */
+function matchedName(file: string, onto: string, use: MatchUse): string {
+  return use === 'own' ? `${file} matched on ${onto}` : `${onto} + ${file}`;
+}
 
 /** Same road geometry (vertex for vertex): then the map's road layer can stay as it is. */
 function sameRoads(a: RoadRender, b: RoadRender): boolean {
@@ -92,7 +102,12 @@ export class DatasetStore {
   /** Only the newest request's answers (and progress) are applied. */
   private latest = 0;
   /** The last real dataset loaded (URL or files): the data worker matches GPS onto its network. */
-  private lastReal: BaseDataset | null = null;
+  private lastReal = $state.raw<BaseDataset | null>(null);
+
+  /** The name of the dataset GPS traces are matched onto (and matched trips are added to). */
+  get matchOnto(): string {
+    return (this.lastReal ?? this.embeddedBase()).name;
+  }
 
   private getApi(): Comlink.Remote<DataWorkerApi> {
     if (!this.api) {
@@ -116,7 +131,7 @@ export class DatasetStore {
   private async request(
     name: string,
     source: LoadedDataset['source'],
-    base: BaseDataset,
+    base: BaseDataset | ((data: RenderData) => BaseDataset),
     sim: { n: number; seed: number } | null,
     call: (api: Comlink.Remote<DataWorkerApi>, progress: DataProgress) => Promise<DataResult>,
   ): Promise<void> {
@@ -132,15 +147,18 @@ export class DatasetStore {
       this.progress = { name, phase: source === 'embedded' ? 'download' : 'read', loaded: 0, total: null };
     }
     performance.mark(`trajdistill:load-start:${id}`);
+    // Progress travels on its own message port, so a last event can arrive after the answer: once
+    // answered, a request's progress is ignored (else a failed load would stay "busy" for good).
+    let answered = false;
     const progress: DataProgress = {
       load: (p) => {
         // A simulation may download the real set first: its bar shows that as the 'base' phase.
-        if (id !== this.latest || this.simProgress) return;
+        if (answered || id !== this.latest || this.simProgress) return;
         this.progress = { name, ...p };
       },
       sim: (p) => {
         const sp = this.simProgress;
-        if (id === this.latest && sp) this.simProgress = { ...sp, ...p };
+        if (!answered && id === this.latest && sp) this.simProgress = { ...sp, ...p };
       },
     };
     let res: DataResult;
@@ -149,6 +167,7 @@ export class DatasetStore {
     } catch (e) {
       res = { ok: false, issues: [], message: e instanceof Error ? e.message : String(e) };
     }
+    answered = true;
     if (id !== this.latest) return;
     this.progress = null;
     this.simProgress = null;
@@ -162,8 +181,9 @@ export class DatasetStore {
     // the map skip re-uploading and re-fitting 13k roads (a multi-second main-thread task).
     const data =
       prev && (source === 'simulated' || source === 'matched') && sameRoads(prev, res.data.roads) ? { ...res.data, roads: prev } : res.data;
-    this.current = { data, loadMs: performance.now() - started, source, base };
-    if (source === 'embedded' || source === 'files') this.lastReal = base;
+    const b = typeof base === 'function' ? base(res.data) : base;
+    this.current = { data, loadMs: performance.now() - started, source, base: b };
+    if (source === 'embedded' || source === 'files') this.lastReal = b;
     // Marks let a test or a demo read the time to data from the Performance API.
     performance.mark(`trajdistill:data-ready:${id}`);
   }
@@ -181,6 +201,14 @@ export class DatasetStore {
   loadEmbedded(): void {
     const baseUrl = this.embeddedUrl();
     void this.request(EMBEDDED_NAME, 'embedded', this.embeddedBase(), null, (api, p) => api.loadUrl(baseUrl, EMBEDDED_NAME, p));
+  }
+
+  /** A city the app serves (cities.ts): Porto, or a locally built one such as San Francisco. */
+  loadCity(city: City): void {
+    if (city.name === EMBEDDED_NAME) return this.loadEmbedded();
+    const baseUrl = cityUrl(city);
+    const base: BaseDataset = { source: { kind: 'url', baseUrl, name: city.name }, name: city.name };
+    void this.request(city.name, 'embedded', base, null, (api, p) => api.loadUrl(baseUrl, city.name, p));
   }
 
   /** Files from an <input type=file> (single files or a whole folder). */
@@ -209,12 +237,31 @@ export class DatasetStore {
     );
   }
 
-  /** Map-matches a raw GPS file onto the network of the dataset on screen (in the data worker). */
-  matchGps(file: File): void {
-    const onto = this.current?.data.name ?? EMBEDDED_NAME;
-    const name = `${file.name} matched on ${onto}`;
-    const base = this.lastReal ?? this.embeddedBase();
-    void this.request(name, 'matched', base, null, (api, p) => api.matchGps(file, name, p));
+  /**
+   * Map-matches a raw GPS file onto the network of the last real dataset (in the data worker); its
+   * trips become a training set of their own or extra trips of that dataset, as `use` says.
+   */
+  matchGps(file: File, use: MatchUse): void {
+    this.lastMatchedFile = file.name;
+    this.requestMatched(use, (api, name, p) => api.matchGps(file, name, use, p));
+  }
+
+  /** The trips of the last match used the other way (no new matching). */
+  useMatched(use: MatchUse): void {
+    this.requestMatched(use, (api, name, p) => api.useMatched(name, use, p));
+  }
+
+  private lastMatchedFile = 'GPS traces';
+
+  private requestMatched(
+    use: MatchUse,
+    call: (api: Comlink.Remote<DataWorkerApi>, name: string, progress: DataProgress) => Promise<DataResult>,
+  ): void {
+    const real = this.lastReal ?? this.embeddedBase();
+    const name = matchedName(this.lastMatchedFile, real.name, use);
+    // The model workers load the real dataset with the matched set's split files.
+    const base = (d: RenderData): BaseDataset => ({ source: { ...real.source, name, splits: d.matched?.splits }, name });
+    void this.request(name, 'matched', base, null, (api, p) => call(api, name, p));
   }
 
   dismissFailure(): void {

@@ -2,6 +2,8 @@
 // e.g. Teach's "train a student on this network" button opening the Train view.
 class NavStore {
   view = $state('');
+  /** Set by the start path's "Take the tour": Teach opens its tour once a trip is on screen. */
+  tourRequested = $state(false);
 
   go(id: string): void {
     this.view = id;

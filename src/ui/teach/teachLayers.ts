@@ -8,7 +8,7 @@ import type { LonLat } from '../../lib/data/types';
 import { cellPolygon, type Ring } from '../../lib/teach/cells';
 import type { StepView } from '../../lib/teach/explain';
 import { polylineCentroid } from '../../lib/geo';
-import { escapeHtml, fmtNum } from '../format';
+import { countNoun, escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
 import {
   CAND_LETTERS,
@@ -201,7 +201,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
   const dest = geo(step.destination);
   const markers: { position: LonLat; color: RGB; radius: number; tip: string }[] = [];
   if (cur.length)
-    markers.push({ position: cur[cur.length - 1], color: PREFIX_RGB, radius: 7, tip: `The car, after ${k + 1} road${k ? 's' : ''}` });
+    markers.push({ position: cur[cur.length - 1], color: PREFIX_RGB, radius: 7, tip: `The car, after ${countNoun(k + 1, 'road')}` });
   if (dest.length) markers.push({ position: dest[dest.length - 1], color: DEST_RGB, radius: 9, tip: 'Destination (given to the student)' });
   layers.push(
     new ScatterplotLayer<(typeof markers)[number]>({

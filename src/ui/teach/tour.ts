@@ -54,7 +54,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'teacher',
     title: 'The teacher thinks in grid cells',
-    body: 'The teacher (LM-TAD) never saw a road. It reads the trip as a sentence of ~100 m grid cells — the last w cells, in amber — and predicts the next cell, the way a language model predicts the next word. Violet cells: where it expects the car to be next.',
+    body: 'The teacher (LM-TAD) never saw a road. It reads the trip as a sentence of grid cells — the last w cells, in amber — and predicts the next cell, the way a language model predicts the next word. Violet cells: where it expects the car to be next.',
     highlight: 'window',
     action: { show: { window: true, psi: false, belief: true, candidates: true } },
   },
@@ -89,7 +89,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total. The thesis’s best λ is tiny (${THESIS_RECIPE.lambda}): the teacher is a gentle nudge next to the true road, not the main signal. Drag λ and watch the share bar; the line below gives the λ that the distilled student here was trained with.`,
+    body: 'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour starts λ at the thesis’s best value (the “thesis” preset). Whether the teacher only nudges or leads depends on the step: the line below says which, at this step. Drag λ and watch the share bar; the line also gives the λ that the distilled student here was trained with.',
     highlight: 'lambda',
     action: { lambda: THESIS_RECIPE.lambda },
   },

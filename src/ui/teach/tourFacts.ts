@@ -1,6 +1,8 @@
 // The live numbers under each tour step's text, computed from what the Teach view shows: every
 // sentence that states a fact is built from the numbers on screen.
-import { fmtNum } from '../format';
+import { countNoun, fmtNum } from '../format';
+import { haversineM } from '../../lib/geo';
+import type { GridSpec } from '../../lib/data/derivedTypes';
 import { compareStudents, stepLosses } from '../../lib/teach/stepMath';
 import type { StepView } from '../../lib/teach/explain';
 import type { StudentChoice } from '../../lib/teach/urlState';
@@ -17,6 +19,10 @@ export interface FactInputs {
   lambda: number;
   cmp: ReturnType<typeof compareStudents> | null;
   detour: DetourResult | null;
+  /** The teacher window w the panel shows (the explained trip's). */
+  window: number;
+  /** The teacher's grid, for the cell size. */
+  grid?: GridSpec;
   /** The loaded teacher's tokenisation (absent for a stand-in). */
   teacher?: { anchor: 'centroid' | 'end'; destination: boolean };
   /** The recipe the distilled student was trained with (from its checkpoint). */
@@ -25,6 +31,35 @@ export interface FactInputs {
 
 const pct = (x: number) => (Number.isFinite(x) ? `${fmtNum(x * 100, x < 0.1 ? 2 : 1)}%` : '—');
 
+/** Below this teacher share of the step's loss the teacher only nudges; above one half it leads. */
+export const NUDGE_SHARE = 0.25;
+
+/** What the teacher's share of this step's loss means, so the sentence cannot contradict the number. */
+export function shareVerdict(share: number): string {
+  if (!Number.isFinite(share)) return '';
+  if (share < NUDGE_SHARE) return 'Here the teacher is a gentle nudge next to the true road, not the main signal.';
+  if (share <= 0.5) return 'Here the teacher’s term is a sizeable part of the loss, though CE on the true road still leads.';
+  return 'Here the teacher’s term dominates this step’s loss: it outweighs CE on the true road.';
+}
+
+/** Ground size of one grid cell (at the grid's middle), e.g. "≈ 100 m × 75 m". */
+export function cellSize(g: GridSpec): string {
+  const lat = g.minLat + (g.nRows * g.latStep) / 2;
+  const lon = g.minLon + (g.nCols * g.lonStep) / 2;
+  const ns = haversineM([lon, lat], [lon, lat + g.latStep]);
+  const ew = haversineM([lon, lat], [lon + g.lonStep, lat]);
+  // To 5 m: the spherical distance is itself only ~1 % off the grid's own constants.
+  const m = (x: number) => fmtNum(Math.round(x / 5) * 5, 0);
+  return `≈ ${m(ns)} m × ${m(ew)} m`;
+}
+
+/** The teacher's input at this step, with the w the panel shows (a destination token comes on top). */
+export function windowFact(cells: number, w: number, destination: boolean): string {
+  const past = destination ? cells - 1 : cells;
+  const short = past < w ? `: fewer than w = ${w} so far this trip` : ` (w = ${w})`;
+  return `Input: the last ${countNoun(past, 'cell')}${short}${destination ? ', after the destination’s cell' : ''}.`;
+}
+
 /** The facts line of tour step `id`, or null when it has none. */
 export function tourFacts(id: string, f: FactInputs): string | null {
   const { step, losses, model, tau, lambda, cmp, detour } = f;
@@ -32,7 +67,7 @@ export function tourFacts(id: string, f: FactInputs): string | null {
   const C = step.cands.length;
   switch (id) {
     case 'decision':
-      return `${C} candidates here. The ${model} student gives the true road ${step.label >= 0 ? L(step.label) : '—'} ${step.label >= 0 ? pct(losses.p1[step.label]) : ''}.`;
+      return `${countNoun(C, 'candidate')} here. The ${model} student gives the true road ${step.label >= 0 ? L(step.label) : '—'} ${step.label >= 0 ? pct(losses.p1[step.label]) : ''}.`;
     case 'teacher': {
       const t = f.teacher;
       const variant = !t
@@ -40,7 +75,8 @@ export function tourFacts(id: string, f: FactInputs): string | null {
         : t.anchor === 'end' || t.destination
           ? ` This teacher goes beyond LM-TAD: ${[t.anchor === 'end' ? 'ψ takes the cell at each road’s far end' : '', t.destination ? 'the destination’s cell comes first' : ''].filter(Boolean).join(', and ')}.`
           : ' This teacher is LM-TAD as published (ψ at each road’s centre).';
-      return `Input: last ${step.window.length} cells. Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.${variant}`;
+      const size = f.grid ? ` Cells here are ${cellSize(f.grid)}.` : '';
+      return `${windowFact(step.window.length, f.window, t?.destination ?? false)}${size} Top next cell: ${pct(step.topCells[0]?.p ?? NaN)}; all candidate cells together: ${pct(step.candMass)}.${variant}`;
     }
     case 'psi':
       return `q̃: ${step.teacherRaw.map((v, i) => `${L(i)} ${pct(v)}`).join(' · ')}  →  renormalised: ${stepLosses(
@@ -72,7 +108,7 @@ export function tourFacts(id: string, f: FactInputs): string | null {
         h && typeof h.lambda === 'number'
           ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}.`
           : '';
-      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}.${trained}`;
+      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}. ${shareVerdict(losses.teacherShare)}${trained}`;
     }
     case 'result':
       return cmp

@@ -12,7 +12,7 @@ import type {
   DatasetSource,
   DatasetSummary,
   LoadedInfo,
-  SavedByKind,
+  SavedLists,
   StepProgress,
   TeacherHyper,
   TrainEvents,
@@ -21,7 +21,7 @@ import type {
   TrainState,
   TrainWorkerApi,
 } from '../../../workers/trainMessages';
-import { MetricSeries, TeacherSeries } from './series';
+import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { downloadFile } from '../download';
 import { sameSource } from '../stores/dataset.svelte';
 
@@ -91,6 +91,8 @@ export class TrainClient {
   state = $state<TrainState>('loading');
   stateReason = $state<string | null>(null);
   progress = $state<string | null>('starting the training worker');
+  /** Why the worker could not start (no training trips, unreadable files …): shown instead of progress. */
+  startError = $state<string | null>(null);
   /** The kind of the current run (what play/step/stop act on). */
   kind = $state<TrainKind>('student');
   hyper = $state.raw<TrainHyper | null>(null);
@@ -102,7 +104,10 @@ export class TrainClient {
   teacherLatest = $state.raw<TeacherSessionMetrics | null>(null);
   epochs = $state.raw<(SessionEpochRecord | EpochRecord)[]>([]);
   teacherEpochs = $state.raw<TeacherSessionEpoch[]>([]);
-  saved = $state.raw<SavedByKind>({ student: null, teacher: null });
+  /** The runs auto-saved in this browser for the worker's network, per kind, newest first. */
+  saved = $state.raw<SavedLists>({ student: [], teacher: [] });
+  /** The saved run the current run autosaves into (its slot); null before its first save. */
+  runId = $state<string | null>(null);
   notice = $state.raw<Notice | null>(null);
   /** The step in progress on a slow backend (null between steps); `lastStepMs` once one finished. */
   stepClock = $state.raw<StepClock | null>(null);
@@ -155,12 +160,13 @@ export class TrainClient {
     this.state = 'loading';
     this.stateReason = null;
     this.progress = 'starting the training worker';
+    this.startError = null;
     this.hyper = null;
     this.teacherHyper = null;
     this.studentParams = 0;
     this.teacherParams = 0;
     this.stepsPerEpoch = 0;
-    this.saved = { student: null, teacher: null };
+    this.saved = { student: [], teacher: [] };
     this.notice = null;
     this.stepClock = null;
     this.gpuFailure = null;
@@ -195,7 +201,10 @@ export class TrainClient {
       this.progress = null;
       return true;
     } catch (e) {
-      if (this.api === api) this.error(e);
+      if (this.api === api) {
+        this.progress = null;
+        this.startError = e instanceof Error ? e.message : String(e);
+      }
       return false;
     }
   }
@@ -243,9 +252,14 @@ export class TrainClient {
         // Only a step that keeps the page waiting is worth a line (a fast backend never shows it).
         this.stepClock = p.elapsedMs >= 2_000 ? { ...p, slow: gpu && p.elapsedMs > SLOW_STEP_MS } : null;
       },
-      saved: (kind, info) => {
-        this.saved = { ...this.saved, [kind]: info };
-        if (info) this.unsaved = false;
+      saved: (kind, runs, current) => {
+        this.saved = { ...this.saved, [kind]: runs };
+        if (kind !== this.kind || current === null) return;
+        this.runId = current;
+        // Saved up to the last step shown: nothing is lost if the worker goes now.
+        const mine = runs.find((r) => r.id === current);
+        const shown = (kind === 'teacher' ? this.teacherLatest?.step : this.latest?.step) ?? 0;
+        if (mine && mine.step >= shown) this.unsaved = false;
       },
       probe: (probe, epoch, step) => {
         this.probe = { probe, epoch, step };
@@ -277,6 +291,7 @@ export class TrainClient {
 
   private clearRun(): void {
     this.resumedAt = null;
+    this.runId = null;
     this.series.clear();
     this.teacherSeries.clear();
     this.epochs = [];
@@ -347,13 +362,29 @@ export class TrainClient {
     if (loaded) this.applyLoaded(loaded);
   }
 
-  async resumeSaved(kind: TrainKind): Promise<void> {
-    const loaded = await this.call((api) => api.resumeSaved(kind));
-    if (loaded) this.applyLoaded(loaded);
+  /**
+   * Resumes saved run `id` (default: the newest of `kind`) where it was saved: training again when
+   * it was training then (unless `paused`), else paused.
+   */
+  async resumeSaved(kind: TrainKind, id?: string, paused = false): Promise<void> {
+    const loaded = await this.call((api) => api.resumeSaved(kind, id));
+    if (!loaded) return;
+    this.applyLoaded(loaded);
+    if (loaded.running && !paused && loaded.state !== 'done') this.play();
   }
 
-  clearSaved(kind: TrainKind): void {
-    void this.call((api) => api.clearSaved(kind));
+  /** Downloads a saved run's checkpoint as it was last saved. */
+  async downloadSaved(kind: TrainKind, id: string): Promise<void> {
+    const file = await this.call((api) => api.savedCheckpoint(kind, id));
+    if (file) downloadFile(file.name, file.bytes, 'application/octet-stream');
+  }
+
+  renameSaved(kind: TrainKind, id: string, name: string): void {
+    void this.call((api) => api.renameSaved(kind, id, name));
+  }
+
+  deleteSaved(kind: TrainKind, id: string): void {
+    void this.call((api) => api.deleteSaved(kind, id));
   }
 
   /** Bytes of the teacher trained in this session when distillation uses it (for the tuning panel), else null. */
@@ -377,15 +408,19 @@ export class TrainClient {
    */
   async resumeOnWasm(): Promise<void> {
     const kind = this.kind;
+    const runId = this.runId;
     this.dispose();
     this.gpuFailure = null;
     this.notice = null;
+    this.startError = null;
     this.state = 'loading';
     this.progress = 'restarting the training worker on wasm';
     this.backend = null;
     this.stepClock = null;
     if (!(await this.boot('wasm'))) return;
-    if (this.saved[kind]) await this.resumeSaved(kind);
+    // The failure paused the run: it resumes paused, from the current run's slot.
+    const mine = this.saved[kind].find((r) => r.id === runId) ?? this.saved[kind][0];
+    if (mine) await this.resumeSaved(kind, mine.id, true);
     else this.notice = { kind: 'info', text: `Now on wasm. There was no saved ${kind} run to resume: Train starts a new one.` };
   }
 
@@ -398,14 +433,23 @@ export class TrainClient {
     const seq = (this.resumedAt?.seq ?? 0) + 1;
     this.clearRun();
     this.applyConfigured(m.configured);
-    for (const h of m.history) this.series.pushEpoch(h, true);
-    for (const h of m.teacherHistory) this.teacherSeries.pushEpoch(h, true);
+    // The charts and readouts as they were when the run was saved (the worker rebuilt them from
+    // the epochs when the run had none saved).
+    if (m.chart.kind === 'teacher') {
+      this.teacherSeries.restore(m.chart.series);
+      this.teacherLatest = m.chart.latest;
+    } else {
+      this.series.restore(m.chart.series);
+      this.latest = m.chart.latest;
+    }
     this.epochs = m.history;
     this.teacherEpochs = m.teacherHistory;
+    this.runId = m.runId;
     this.resumedAt = { epoch: m.epoch, step: m.step, seq };
     this.unsaved = false;
     this.version++;
-    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}.` };
+    const run = m.runId === null ? undefined : this.saved[m.configured.kind].find((r) => r.id === m.runId);
+    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}${run ? ` (${run.name})` : ''}.` };
   }
 
   dispose(): void {

@@ -1,13 +1,41 @@
 // Column arrays for the live charts (uPlot's aligned-data layout), fed by metrics and epoch
 // records. Bounded: past MAX_POINTS every other plain point is dropped (epoch points are kept), so
-// a long run never slows the page down.
-import type { SessionMetrics } from '../../lib/train/session';
-import type { EpochRecord } from '../../lib/train/studentTrainer';
-import type { TeacherSessionEpoch, TeacherSessionMetrics } from '../../lib/train/teacherSession';
+// a long run never slows the page down. The training worker keeps the same series as the page and
+// saves their columns with each autosave, so a resumed run gets its charts back.
+import type { SessionMetrics } from './session';
+import type { EpochRecord } from './studentTrainer';
+import type { TeacherSessionEpoch, TeacherSessionMetrics } from './teacherSession';
 
 export const MAX_POINTS = 3000;
 
-type Col = (number | null)[];
+export type Col = (number | null)[];
+
+/** A MetricSeries as plain arrays (structured-clonable: stored in IndexedDB, posted to the page). */
+export interface MetricColumns {
+  step: number[];
+  ce: Col;
+  kl: Col;
+  time: Col;
+  total: Col;
+  trainAcc: Col;
+  valAcc: Col;
+  chance: Col;
+  chanceLevel: number | null;
+}
+
+/** A TeacherSeries as plain arrays. */
+export interface TeacherColumns {
+  step: number[];
+  train: Col;
+  val: Col;
+}
+
+/** Columns read back from storage: each one present and as long as `step`. */
+function wellFormed(c: object, names: readonly string[]): boolean {
+  const rec = c as Record<string, unknown>;
+  const step = rec.step;
+  return Array.isArray(step) && names.every((n) => Array.isArray(rec[n]) && (rec[n] as unknown[]).length === step.length);
+}
 
 /**
  * The indices a series keeps once it passes MAX_POINTS: every other point, every epoch point
@@ -42,6 +70,37 @@ export class MetricSeries {
 
   get length(): number {
     return this.step.length;
+  }
+
+  /** Copies of the columns (the series goes on changing). */
+  columns(): MetricColumns {
+    return {
+      step: [...this.step],
+      ce: [...this.ce],
+      kl: [...this.kl],
+      time: [...this.time],
+      total: [...this.total],
+      trainAcc: [...this.trainAcc],
+      valAcc: [...this.valAcc],
+      chance: [...this.chance],
+      chanceLevel: this.chanceLevel,
+    };
+  }
+
+  /** Replaces the series with saved columns; false (series unchanged) when they are malformed. */
+  restore(c: MetricColumns): boolean {
+    if (!wellFormed(c, ['ce', 'kl', 'time', 'total', 'trainAcc', 'valAcc', 'chance'])) return false;
+    this.step = [...c.step];
+    this.ce = [...c.ce];
+    this.kl = [...c.kl];
+    this.time = [...c.time];
+    this.total = [...c.total];
+    this.trainAcc = [...c.trainAcc];
+    this.valAcc = [...c.valAcc];
+    this.chance = [...c.chance];
+    this.chanceLevel = typeof c.chanceLevel === 'number' ? c.chanceLevel : null;
+    this.lastStep = this.step.at(-1) ?? 0;
+    return true;
   }
 
   pushMetrics(m: SessionMetrics): void {
@@ -120,6 +179,19 @@ export class TeacherSeries {
 
   clear(): void {
     for (const c of [this.step, this.train, this.val]) c.length = 0;
+  }
+
+  columns(): TeacherColumns {
+    return { step: [...this.step], train: [...this.train], val: [...this.val] };
+  }
+
+  /** Replaces the series with saved columns; false (series unchanged) when they are malformed. */
+  restore(c: TeacherColumns): boolean {
+    if (!wellFormed(c, ['train', 'val'])) return false;
+    this.step = [...c.step];
+    this.train = [...c.train];
+    this.val = [...c.val];
+    return true;
   }
 
   pushMetrics(m: TeacherSessionMetrics): void {

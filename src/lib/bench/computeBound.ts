@@ -1,0 +1,78 @@
+// How close route generation runs to this machine's compute bound: the floating-point work the
+// search made the decoder do (dense layers of every decoded row, host attention), against the
+// tfjs matmul rate measured at the decoder's shapes. One definition for the bench (suites.ts,
+// generation.boundShare) and the profile (scripts/profile-generation.ts).
+import * as tf from '@tensorflow/tfjs';
+import { time } from './timing';
+
+/**
+ * What StudentScorer counts: decoded rows, the host attention's multiply-adds, dense multiply-adds
+ * per row, and the decoder's widths (for the matmul shapes of the bound).
+ */
+export interface CountingScorer {
+  readonly decodedRows: { incremental: number; window: number; attentionMacs: number };
+  readonly denseMacsPerRow: number;
+  readonly decoderWidths: { D: number; hidden: number };
+}
+
+export function isCountingScorer(s: unknown): s is CountingScorer {
+  const c = s as Partial<CountingScorer> | null;
+  return !!c && typeof c.denseMacsPerRow === 'number' && typeof c.decodedRows === 'object';
+}
+
+export interface SearchWork {
+  /** Dense layers (every block's qkv, proj, MLP and the head) of the incremental rows; window rows not counted. */
+  denseGflop: number;
+  attentionGflop: number;
+}
+
+/** A snapshot of the counters, to difference around a run. */
+export function workCounters(s: CountingScorer): { incremental: number; attentionMacs: number } {
+  return { incremental: s.decodedRows.incremental, attentionMacs: s.decodedRows.attentionMacs };
+}
+
+/** The work done between two snapshots of `s`'s counters (2 FLOPs per multiply-add). */
+export function searchWork(
+  s: CountingScorer,
+  before: { incremental: number; attentionMacs: number },
+  after: { incremental: number; attentionMacs: number } = workCounters(s),
+): SearchWork {
+  return {
+    denseGflop: (2 * (after.incremental - before.incremental) * s.denseMacsPerRow) / 1e9,
+    attentionGflop: (2 * (after.attentionMacs - before.attentionMacs)) / 1e9,
+  };
+}
+
+/**
+ * tfjs matmul rate (GFLOP/s, best of 5 samples after one warm-up) at each [m, k]·[k, n] shape,
+ * results read back; each sample runs ≈ 2·10⁸ multiply-adds.
+ */
+export async function matmulRate(shapes: ReadonlyArray<readonly [number, number, number]>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [m, k, n] of shapes) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    const reps = Math.max(4, Math.round(2e8 / (m * k * n)));
+    const t = await time(
+      async () => {
+        for (let r = 0; r < reps; r++) {
+          const c = tf.matMul(a, b);
+          await c.data();
+          c.dispose();
+        }
+      },
+      { warmup: 1, repeats: 5 },
+    );
+    out[`${m}x${k}x${n}`] = (2 * m * k * n * reps) / (t.min / 1000) / 1e9;
+    tf.dispose([a, b]);
+  }
+  return out;
+}
+
+/** The decoder's matmul shapes: a small and a full step's rows (32, 256) through the MLP's first layer [D, hidden]. */
+export function decoderShapes(w: { D: number; hidden: number }): Array<[number, number, number]> {
+  return [
+    [32, w.D, w.hidden],
+    [256, w.D, w.hidden],
+  ];
+}

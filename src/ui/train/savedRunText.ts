@@ -1,0 +1,15 @@
+// How a saved run reads in the Train view: in its main controls (the run offered for resuming, or
+// the one the current run saves into) and in the list under Checkpoints.
+import type { SavedInfo } from '../../../workers/trainMessages';
+
+/** Where the run stands: "epoch 6, step 168 · best val acc 90.4%". */
+export function runPosition(r: SavedInfo): string {
+  const at = `epoch ${r.epoch}, step ${r.step}`;
+  if (r.best === null) return at;
+  return r.kind === 'teacher' ? `${at} · best val perplexity ${r.best.toFixed(2)}` : `${at} · best val acc ${(r.best * 100).toFixed(1)}%`;
+}
+
+/** When it was last saved, in the browser's own date format. */
+export function savedWhen(r: SavedInfo): string {
+  return new Date(r.created).toLocaleString();
+}

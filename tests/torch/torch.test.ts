@@ -1,0 +1,401 @@
+// The PyTorch trainer (pytorch/trajdistill_torch) against ours, on the grid-town fixture with tiny
+// models: the same forward, loss and gradients as tfjs on one batch; two gloo processes equal to
+// one process on the joined batch; a torch-trained checkpoint scored by the CLI's own code path;
+// an app checkpoint continued in PyTorch; one-line refusals; the official-checkpoint converter.
+// All Python work runs in three processes started at once (one `checks` runner, two torchrun jobs).
+// Needs Debian's python3-torch (bench/peer/install.sh); without it the tests are skipped.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadDataset } from '../../src/cli/fsDataset';
+import { findTorchPython } from '../../src/cli/peerBench';
+import { writeTorchExport } from '../../src/cli/exportTorch';
+import { scorerFor } from '../../src/cli/evalSteps';
+import { buildDerived } from '../../src/lib/data/derived';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset } from '../../src/lib/data/types';
+import { Student } from '../../src/lib/models/student';
+import { TeacherModel, type TeacherConfig } from '../../src/lib/models/teacher';
+import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables, type Checkpoint } from '../../src/lib/checkpoint/checkpoint';
+import { loadStudent, loadTeacher } from '../../src/lib/checkpoint/loadModel';
+import { canonicalName } from '../../src/lib/features/variableNames';
+import { batchContext, buildBatch, prepareTrips } from '../../src/lib/features/studentBatch';
+import { klRowCount, lossParts } from '../../src/lib/train/studentLoss';
+import { TeacherProbs } from '../../src/lib/train/teacherProbs';
+import { runTaskSync } from '../../src/lib/train/deviceTask';
+import { teacherSequences } from '../../src/lib/train/teacherSession';
+import { TrainingSession } from '../../src/lib/train/session';
+import { TINY_STUDENT } from '../models/studentFixture';
+
+const python = findTorchPython();
+if (!python) console.warn('SKIPPED tests/torch/torch.test.ts: no python3 imports torch and numpy (run bench/peer/install.sh)');
+
+const ENV = { ...process.env, PYTHONPATH: resolve('pytorch'), PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1' };
+const TEACHER_CFG = { blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, collapse: false };
+const LOSS = { alpha: 1, lambda: 0.5, tau: 2, lastStepOnly: false, noTauSquared: false };
+const TRIPS = [0, 1, 2, 3, 4, 5];
+
+function runPython(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(python as string, args, { env: ENV });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+/** A TCP port free right now (two torchrun jobs at once must not share the default 29500). */
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+type Task = Record<string, unknown> & { task: string; error?: string };
+
+interface Shared {
+  dir: string;
+  ds: Dataset;
+  derived: Derived;
+  checks: Task[];
+  ddp: { student: number | null; teacher: number | null; log: string };
+  tsWeightsAfterResume: Record<string, Float32Array>;
+}
+
+let s: Shared;
+
+function ck(kind: 'student' | 'teacher', config: object, fingerprint: string, weights: Checkpoint['weights']): Uint8Array {
+  return encodeCheckpoint({ kind, config, fingerprint, training: { epoch: 0, step: 0 }, hyper: {}, created: '', weights });
+}
+
+function gradWeights(grads: tf.NamedTensorMap): Checkpoint['weights'] {
+  const out: Checkpoint['weights'] = {};
+  for (const [name, g] of Object.entries(grads)) out[canonicalName(name)] = { shape: g.shape.slice(), data: g.dataSync() as Float32Array };
+  return out;
+}
+
+function maxAbsDiff(a: Checkpoint['weights'], b: Checkpoint['weights']): number {
+  let m = 0;
+  for (const k of Object.keys(a)) for (let i = 0; i < a[k].data.length; i++) m = Math.max(m, Math.abs(a[k].data[i] - b[k].data[i]));
+  return m;
+}
+
+describe.skipIf(!python)('PyTorch trainer', () => {
+  beforeAll(async () => {
+    await initNodeBackend('wasm');
+    const dir = await mkdtemp(join(tmpdir(), 'trajdistill-torch-'));
+    const ds = await loadDataset('e2e/fixtures/grid-town');
+    const derived = buildDerived(ds);
+    const exp = join(dir, 'export');
+    await writeTorchExport(exp, ds, derived);
+    const fp = derived.fingerprint;
+    const f = (name: string) => join(dir, name);
+
+    // Tiny models, their checkpoints, and the loss / gradients of one distilled batch in tfjs.
+    const student = new Student(derived, TINY_STUDENT, 7);
+    const tcfg: TeacherConfig = { vocabSize: derived.grid.vocabSize, ...TEACHER_CFG };
+    const teacher = new TeacherModel(tcfg, 3);
+    const studentCk = ck('student', student.config, fp, weightsFromVariables(student.store.variables()));
+    await writeFile(f('student.st'), studentCk);
+    await writeFile(f('teacher.st'), ck('teacher', tcfg, fp, weightsFromVariables(teacher.variables)));
+    const ctx = batchContext(ds.network, derived, { maxLen: 128 });
+    const prepared = prepareTrips(
+      ctx,
+      TRIPS.map((i) => ds.splits.train[i]),
+    );
+    const batch = buildBatch(ctx, prepared);
+    const opts = () => ({ cacheTeacher: false, window: 4, teacherChunk: 512 });
+    const probs = runTaskSync(
+      new TeacherProbs(
+        derived,
+        ds.splits.train.map((t) => t.id),
+        opts,
+        teacher,
+      ).batchTask(batch, prepared),
+    );
+    const totals = { ce: batch.nValid, time: batch.timeMask.reduce((a, b) => a + b, 0), kl: klRowCount(batch, false) };
+    const sg = tf.variableGrads(
+      () => lossParts(student, derived, LOSS, batch, student.encodeNetwork(), probs, totals).total,
+      student.store.variables(),
+    );
+    await writeFile(f('student-grads.st'), ck('student', student.config, fp, gradWeights(sg.grads)));
+    const [fwdLogits, fwdTime] = tf.tidy(() => {
+      const o = student.forward(batch, student.encodeNetwork());
+      return [o.logits, o.timePred];
+    });
+    const seqs = teacherSequences(
+      TRIPS.map((i) => ds.splits.train[i]),
+      tcfg,
+      derived,
+    );
+    const tg = tf.variableGrads(() => teacher.loss(seqs, false), teacher.variables);
+    await writeFile(f('teacher-grads.st'), ck('teacher', tcfg, fp, gradWeights(tg.grads)));
+    const ts = {
+      logits: Array.from(fwdLogits.dataSync()),
+      timePred: Array.from(fwdTime.dataSync()),
+      teacherProbs: Array.from(probs),
+      total: sg.value.dataSync()[0],
+      teacherLoss: tg.value.dataSync()[0],
+    };
+    tf.dispose([sg.value, tg.value, fwdLogits, fwdTime, ...Object.values(sg.grads), ...Object.values(tg.grads)]);
+    student.dispose();
+    teacher.dispose();
+
+    // An app training session: two steps, a checkpoint with optimiser moments, then two more steps.
+    const session = new TrainingSession({
+      dataset: ds,
+      derived,
+      hyper: { mode: 'vanilla', batch: 8, microBatch: 8, epochs: 2, seed: 5, maxLen: 128 },
+      studentConfig: TINY_STUDENT,
+      yieldFn: () => Promise.resolve(),
+    });
+    await session.step();
+    await session.step();
+    await writeFile(f('app.st'), session.checkpointBytes());
+    await session.step();
+    await session.step();
+    const tsWeightsAfterResume: Record<string, Float32Array> = {};
+    for (const [k, w] of Object.entries(decodeCheckpoint(session.checkpointBytes({ optimizer: false })).weights))
+      tsWeightsAfterResume[k] = w.data;
+    session.dispose();
+
+    // Inputs that must be refused: a folder without a manifest, a truncated array, a corrupt
+    // checkpoint, one for another network.
+    await mkdir(f('no-manifest'));
+    await cp(exp, f('truncated'), { recursive: true });
+    await truncate(join(f('truncated'), 'train.cands.npy'), 200);
+    const corrupt = studentCk.slice();
+    corrupt[corrupt.length - 5] ^= 0xff;
+    await writeFile(f('corrupt.st'), corrupt);
+    const other = decodeCheckpoint(studentCk);
+    await writeFile(f('other-network.st'), encodeCheckpoint({ ...other, fingerprint: '0123456789abcdef' }));
+
+    const common = ['--export', exp, '--batch', '8', '--epochs', '2', '--max-steps', '3', '--quiet', '--dtype', 'float64'];
+    const studentArgs = ['student', ...common, '--mode', 'distilled', '--teacher', f('teacher.st'), '--init', f('student.st')];
+    const studentDistArgs = [...studentArgs, '--lambda', '0.5', '--tau', '2', '--window', '4'];
+    const teacherArgs = ['teacher', ...common, '--init', f('teacher.st'), '--layers', '1', '--heads', '2', '--embd', '16'];
+    const teacherDistArgs = [...teacherArgs, '--block', '64', '--dropout', '0'];
+    const err = (argv: string[]) => ({ task: 'train', argv: [...argv, '--out', f('never.st'), '--quiet'] });
+    const spec = {
+      tasks: [
+        {
+          task: 'agree',
+          export: exp,
+          student: f('student.st'),
+          teacher: f('teacher.st'),
+          studentGrads: f('student-grads.st'),
+          teacherGrads: f('teacher-grads.st'),
+          trips: TRIPS,
+          options: { ...LOSS, window: 4 },
+          ts,
+        },
+        { task: 'train', argv: [...studentDistArgs, '--out', f('one-student.st')] },
+        { task: 'train', argv: [...teacherDistArgs, '--out', f('one-teacher.st')] },
+        { task: 'logits', export: exp, checkpoint: f('one-student.st'), out: f('logits-student.json') },
+        { task: 'logits', export: exp, checkpoint: f('one-teacher.st'), out: f('logits-teacher.json'), window: 4 },
+        {
+          task: 'train',
+          argv: ['student', '--export', exp, '--resume', f('app.st'), '--out', f('resumed.st')].concat([
+            '--mode',
+            'vanilla',
+            '--batch',
+            '8',
+            '--epochs',
+            '2',
+            '--seed',
+            '5',
+            '--max-steps',
+            '2',
+            '--quiet',
+          ]),
+        },
+        err(['student', '--export', f('no-manifest'), '--mode', 'vanilla']),
+        err(['student', '--export', f('truncated'), '--mode', 'vanilla']),
+        err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('corrupt.st')]),
+        err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('other-network.st')]),
+        err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('student.st'), '--size', 'small']),
+        { task: 'official', dir, export: exp, teacher: f('teacher.st'), student: f('student.st') },
+      ],
+    };
+    await writeFile(f('spec.json'), JSON.stringify(spec));
+    const launcher = async () =>
+      ['-m', 'trajdistill_torch.torchrun', '--master_port', String(await freePort())].concat([
+        '--nproc_per_node',
+        '2',
+        '-m',
+        'trajdistill_torch.train',
+      ]);
+    const [checks, ddpStudent, ddpTeacher] = await Promise.all([
+      runPython(['-m', 'trajdistill_torch.checks', f('spec.json')]),
+      runPython([...(await launcher()), ...studentDistArgs, '--out', f('two-student.st')]),
+      runPython([...(await launcher()), ...teacherDistArgs, '--out', f('two-teacher.st')]),
+    ]);
+    if (checks.code !== 0) throw new Error(`checks failed: ${checks.stderr.slice(-3000)}`);
+    s = {
+      dir,
+      ds,
+      derived,
+      checks: JSON.parse(checks.stdout.trim().split('\n').pop() as string) as Task[],
+      ddp: { student: ddpStudent.code, teacher: ddpTeacher.code, log: ddpStudent.stderr.slice(-2000) + ddpTeacher.stderr.slice(-2000) },
+      tsWeightsAfterResume,
+    };
+  }, 600_000);
+
+  afterAll(async () => {
+    if (s) await rm(s.dir, { recursive: true, force: true });
+  });
+
+  /** The i-th task's result (an error the runner caught fails the test that reads it). */
+  const task = <T = Task>(i: number): T => {
+    const t = s.checks[i];
+    if (t.error) throw new Error(`${t.task}: ${t.error}`);
+    return t as unknown as T;
+  };
+
+  it('agrees with tfjs on the forward pass, the loss parts and every gradient of one batch (1e-5)', () => {
+    const a = task<Record<string, number> & { parts: Record<string, number> }>(0);
+    expect(a.logitsMaxAbsDiff).toBeLessThan(1e-5);
+    expect(a.timeMaxAbsDiff).toBeLessThan(1e-5);
+    expect(a.teacherProbsMaxAbsDiff).toBeLessThan(1e-5);
+    expect(a.parts.kl).toBeGreaterThan(0);
+    expect(a.totalAbsDiff).toBeLessThan(1e-5 * a.parts.total);
+    expect(a.teacherLossAbsDiff).toBeLessThan(1e-5 * a.teacherLoss);
+    expect(a.gradScale).toBeGreaterThan(1e-3);
+    expect(a.gradMaxAbsDiff, String(a.gradWorst)).toBeLessThan(1e-5);
+    expect(a.teacherGradMaxAbsDiff, String(a.teacherGradWorst)).toBeLessThan(1e-5);
+  });
+
+  it('two gloo processes reach the weights of one process on the joined batch (1e-5)', async () => {
+    expect(s.ddp.student, s.ddp.log).toBe(0);
+    expect(s.ddp.teacher, s.ddp.log).toBe(0);
+    for (const kind of ['student', 'teacher']) {
+      expect(task<{ code: number }>(kind === 'student' ? 1 : 2).code).toBe(0);
+      const one = decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, `one-${kind}.st`))));
+      const two = decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, `two-${kind}.st`))));
+      expect(one.training.step).toBe(3);
+      expect(two.training.step).toBe(3);
+      const start = decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, `${kind}.st`))));
+      expect(maxAbsDiff(one.weights, start.weights)).toBeGreaterThan(1e-3); // it did train
+      expect(maxAbsDiff(one.weights, two.weights)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('loads a torch-trained checkpoint unchanged: same logits in tfjs (1e-4), through the CLI scorer too', async () => {
+    const bytes = new Uint8Array(await readFile(join(s.dir, 'one-student.st')));
+    const py = JSON.parse(await readFile(join(s.dir, 'logits-student.json'), 'utf8')) as {
+      trips: number[];
+      N: number;
+      C: number;
+      logits: number[];
+    };
+    const { model, checkpoint } = loadStudent(bytes, s.derived);
+    expect(checkpoint.hyper.trainedWith).toMatchObject({ framework: 'pytorch' });
+    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000 });
+    const batch = buildBatch(
+      ctx,
+      prepareTrips(
+        ctx,
+        py.trips.map((i) => s.ds.splits.val[i]),
+      ),
+    );
+    const logits = tf.tidy(() => model.forward(batch, model.encodeNetwork()).logits.dataSync());
+    model.dispose();
+    expect([batch.N, batch.C]).toEqual([py.N, py.C]);
+    let d = 0;
+    for (let i = 0; i < logits.length; i++) if (batch.candMask[i] > 0) d = Math.max(d, Math.abs(logits[i] - py.logits[i]));
+    expect(d).toBeLessThan(1e-4);
+
+    const tBytes = new Uint8Array(await readFile(join(s.dir, 'one-teacher.st')));
+    const pt = JSON.parse(await readFile(join(s.dir, 'logits-teacher.json'), 'utf8')) as { windows: number[][]; logProbs: number[] };
+    const teacher = loadTeacher(tBytes, s.derived).model;
+    const lp = tf.tidy(() => teacher.nextCellLogProbs(pt.windows).dataSync());
+    teacher.dispose();
+    let dt = 0;
+    for (let i = 0; i < lp.length; i++) dt = Math.max(dt, Math.abs(lp[i] - pt.logProbs[i]));
+    expect(dt).toBeLessThan(1e-4);
+
+    // `eval steps` builds its scorer from the file as is.
+    const scorer = scorerFor(bytes, s.ds, s.derived, 4);
+    try {
+      const { lp: steps } = await scorer.score('val');
+      expect(steps.trips.length).toBe(py.trips.length);
+    } finally {
+      scorer.dispose();
+    }
+  });
+
+  it('continues an app checkpoint in PyTorch where the app would have gone', async () => {
+    const r = task<{ code: number; stderr: string }>(5);
+    expect(r.code, r.stderr).toBe(0);
+    const py = decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, 'resumed.st'))));
+    expect(py.training.step).toBe(4);
+    let d = 0;
+    for (const [k, w] of Object.entries(py.weights))
+      for (let i = 0; i < w.data.length; i++) d = Math.max(d, Math.abs(w.data[i] - s.tsWeightsAfterResume[k][i]));
+    expect(d).toBeLessThan(1e-4);
+  });
+
+  it('refuses a broken export or checkpoint with one line that says why, on both sides', async () => {
+    const why = [
+      /manifest\.json: missing/,
+      /train\.cands\.npy/,
+      /checksum mismatch/,
+      /different road network/,
+      /different model size\/config: roadIdDim: 8 vs 32/,
+    ];
+    why.forEach((re, i) => {
+      const r = task<{ code: number; stderr: string }>(6 + i);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    });
+    // tfjs refuses a torch checkpoint for another network or of another size.
+    const bytes = new Uint8Array(await readFile(join(s.dir, 'one-student.st')));
+    const tiny = await loadDataset('tests/fixtures/tiny');
+    expect(() => loadStudent(bytes, buildDerived(tiny))).toThrow(/different road network/);
+    const session = new TrainingSession({ dataset: s.ds, derived: s.derived, hyper: { mode: 'vanilla', size: 'small' } });
+    try {
+      expect(() => session.loadCheckpoint(bytes)).toThrow(/different model size\/config/);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('converts official LM-TAD and HOSER files when they match, and lists what differs when not', async () => {
+    const r = task<Record<string, { code: number; stderr: string; written: boolean; path: string }>>(11);
+    expect(r['lmtad.pt'].code, r['lmtad.pt'].stderr).toBe(0);
+    expect(r['hoser.pth'].code, r['hoser.pth'].stderr).toBe(0);
+    const teacher = loadTeacher(new Uint8Array(await readFile(r['lmtad.pt'].path)), s.derived);
+    const original = decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, 'teacher.st'))));
+    expect(maxAbsDiff(teacher.checkpoint.weights, original.weights)).toBe(0);
+    expect(teacher.checkpoint.hyper).toMatchObject({ convertedFrom: 'LM-TAD', iter_num: 1234 });
+    teacher.model.dispose();
+    const student = loadStudent(new Uint8Array(await readFile(r['hoser.pth'].path)), s.derived);
+    expect(
+      maxAbsDiff(student.checkpoint.weights, decodeCheckpoint(new Uint8Array(await readFile(join(s.dir, 'student.st')))).weights),
+    ).toBe(0);
+    student.model.dispose();
+    const bad = r['lmtad-bad.pt'];
+    expect([bad.code, bad.written]).toEqual([1, false]);
+    expect(bad.stderr).toMatch(/bias is True/);
+    expect(bad.stderr).toMatch(/vocab_size/);
+    expect(bad.stderr).toMatch(/mlp\.c_fc\.bias/);
+    const badH = r['hoser-bad.pth'];
+    expect([badH.code, badH.written]).toEqual([1, false]);
+    expect(badH.stderr).toMatch(/intersection_emb/);
+    expect(badH.stderr).toMatch(/navigator\.q_proj\.weight: \[3, 3\] in the file/);
+  });
+});
