@@ -1,8 +1,9 @@
 // Takes the README/issue screenshots of the built app (run `npx vite build && npx vite preview
 // --port 4173` first): each tour step of the Teach view, the Compare view with an OD pair selected,
 // the Data view, the Train view with the shipped distilled student's choices on the map, Teach on
-// another road network, and every view at phone width (390×844). Writes PNGs to docs/screenshots/.
-// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|phone]`
+// another road network, the start path of a first visit, and at phone width (390×844) every view,
+// the start path and the tour. Writes PNGs to docs/screenshots/.
+// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone]`
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
@@ -77,8 +78,33 @@ if (!only || only === 'other') {
   await shot('teach-other-network');
 }
 
+if (!only || only === 'start') {
+  // A fresh context: the start path shows only until it is dismissed (localStorage).
+  const first = await browser.newPage({ viewport: { width: 1400, height: 880 } });
+  await first.goto(`${base}/`);
+  await first.getByTestId('start-path').waitFor({ timeout: 90_000 });
+  await first.getByTestId('dataset-name').filter({ hasText: 'Porto' }).waitFor({ timeout: 90_000 });
+  await first.waitForTimeout(8_000);
+  await first.screenshot({ path: `${out}/start-path.png`, type: 'png' });
+  await first.close();
+}
+
 if (!only || only === 'phone') {
-  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await phoneContext.newPage();
+  await phone.goto(`${base}/?backend=wasm`);
+  await phone.getByTestId('start-path').waitFor({ timeout: 90_000 });
+  await phone.waitForTimeout(8_000);
+  await phone.screenshot({ path: `${out}/phone-start.png`, type: 'png' });
+  await phone.getByTestId('start-tour').click();
+  await phone.getByTestId('tour-step').waitFor({ timeout: 240_000 });
+  for (let i = 1; i <= 12; i++) {
+    await phone.waitForTimeout(3_500);
+    await phone.screenshot({ path: `${out}/phone-tour-${i}.png`, type: 'png' });
+    const next = phone.getByTestId('tour-next');
+    if ((await next.count()) === 0 || (await next.isDisabled())) break;
+    await next.click();
+  }
   const views: [string, string, number][] = [
     ['data', 'trip-count', 12_000],
     ['train', 'probe-legend', 15_000],

@@ -71,14 +71,15 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const SOFTWARE_RE = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
+/** Names of CPU implementations of WebGPU and WebGL (adapter info, WebGL's unmasked renderer). */
+export const SOFTWARE_RENDERER_RE = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
 
 /** Whether an adapter is a CPU (software) implementation of WebGPU. */
 export function isSoftwareAdapter(a: AdapterInfo): boolean {
   if (a.isFallbackAdapter) return true;
   if (a.architecture.toLowerCase() === 'swiftshader') return true;
   const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
-  return SOFTWARE_RE.test(text);
+  return SOFTWARE_RENDERER_RE.test(text);
 }
 
 /**
