@@ -1,3 +1,4 @@
+import { CHROMIUM_LAUNCH } from './e2e/chromium';
 import { defineConfig } from '@playwright/test';
 
 // e2e runs against the built app (vite build + vite preview) in Debian's Chromium.
@@ -16,17 +17,7 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1280, height: 800 },
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--enable-unsafe-webgpu',
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
   webServer: {
     command: `npx vite build && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,

@@ -10,20 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_LAUNCH } from '../e2e/chromium';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-];
 
 async function main(): Promise<void> {
   const port = Number(flag('port', '5290'));
@@ -32,9 +24,8 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'trajdistill-bench-'));
   const ctx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    ...CHROMIUM_LAUNCH,
     headless: true,
-    args: ARGS,
   });
   const result: Record<string, unknown> = { schema: 'trajdistill-bench-browser/1' };
   try {

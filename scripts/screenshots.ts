@@ -6,22 +6,13 @@
 // `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone]`
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import { CHROMIUM_LAUNCH } from '../e2e/chromium';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:4173';
 const only = process.argv[3];
 const out = 'docs/screenshots';
 mkdirSync(out, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
-  ],
-});
+const browser = await chromium.launch(CHROMIUM_LAUNCH);
 const page = await browser.newPage({ viewport: { width: 1400, height: 880 } });
 const shot = (name: string) => page.screenshot({ path: `${out}/${name}.png`, type: 'png' });
 
