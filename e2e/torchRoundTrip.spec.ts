@@ -1,0 +1,79 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findTorchPython } from '../src/cli/peerBench';
+
+// The round trip of the README's "When a browser is not enough": the embedded Porto set exported
+// by the CLI, two small students trained by PyTorch under torchrun with two gloo processes, and
+// the files opened unchanged in the app: the Train view continues one, the Compare view generates
+// and scores with both, and the Teach view explains a trip with one served as the shipped vanilla.
+// Each student trains one epoch on a tenth of the train trips (3 updates), so the run is short.
+const python = findTorchPython();
+const ckpt = { vanilla: '', distilled: '' };
+
+test.beforeAll(() => {
+  test.skip(!python, 'no python3 imports torch and numpy (scripts/ensure-system-deps.sh installs Debian python3-torch)');
+  test.setTimeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'torch-round-trip-'));
+  const exportDir = join(dir, 'export');
+  execFileSync('npx', ['tsx', 'src/cli/main.ts', 'export', 'torch', '--dataset', 'public/data/porto', '--out', exportDir], {
+    stdio: 'ignore',
+  });
+  const env = { ...process.env, PYTHONPATH: resolve('pytorch'), PYTHONDONTWRITEBYTECODE: '1' };
+  for (const [slot, seed, port] of [
+    ['vanilla', 1, 29561],
+    ['distilled', 2, 29562],
+  ] as const) {
+    ckpt[slot] = join(dir, `${slot}.safetensors`);
+    // The two slots are both vanilla students: a distilled one would add a teacher pass, and the
+    // round trip is about the file, not the loss.
+    const args = ['-m', 'trajdistill_torch.torchrun', '--nproc_per_node', '2', '--master_port', String(port)];
+    args.push('-m', 'trajdistill_torch.train', 'student', '--export', exportDir, '--out', ckpt[slot], '--mode', 'vanilla');
+    args.push('--size', 'small', '--epochs', '1', '--train-frac', '0.1', '--seed', String(seed), '--quiet');
+    execFileSync(python as string, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+});
+
+test('a student trained by PyTorch under torchrun loads unchanged in Train, Compare and Teach', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  // Train: the file continues where PyTorch stopped (one epoch done).
+  await page.goto('/?view=train&backend=wasm');
+  await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
+  await page
+    .getByTestId('checkpoint-upload')
+    .setInputFiles({ name: 'torch.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(ckpt.vanilla) });
+  await expect(page.getByTestId('train-notice')).toContainText(/Loaded torch\.safetensors: epoch 1, step 3\b/, { timeout: 60_000 });
+
+  // Compare: both torch-trained students generate and score two OD pairs in the browser.
+  await page.getByTestId('tab-compare').click();
+  await page.getByText('Re-run the evaluation in this browser').click();
+  await page.getByTestId('rerun-file-vanilla').setInputFiles(ckpt.vanilla);
+  await page.getByTestId('rerun-file-distilled').setInputFiles(ckpt.distilled);
+  await page.getByTestId('rerun-n').fill('2');
+  await page.getByTestId('rerun-beam').fill('2');
+  await page.getByTestId('rerun-eval').click();
+  const status = page.getByTestId('rerun-status');
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 60_000 });
+  // N is per split (test and train OD pairs).
+  await expect(page.getByTestId('od-list').getByTestId('od-row')).toHaveCount(4);
+
+  // Teach: the torch file served in place of the shipped vanilla student is used, not refused.
+  // (The context's route also sees the worker's fetch; the count shows the file was served.)
+  const bytes = readFileSync(ckpt.vanilla);
+  let served = 0;
+  await page.context().route('**/checkpoints/porto/vanilla.safetensors', (route) => {
+    served++;
+    return route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bytes });
+  });
+  await page.goto('/?view=teach&backend=wasm');
+  await expect(page.getByTestId('step-slider')).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId('teach-fresh')).toHaveCount(0);
+  expect(served).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});
