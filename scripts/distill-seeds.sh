@@ -19,7 +19,9 @@ seeds=${7:-1 2 3 4 5}
 epochs=${EPOCHS:-12}
 patience=${PATIENCE:-2}
 maxlen=${MAX_LEN:-512}
-# Batch 16 in micro-batches of 16: whole trips (up to 512 roads) in batches of 64 overran wasm's memory.
+# Batch 16 is what the committed reports trained with, when 64 whole trips in one pass overran wasm's
+# memory. BATCH=64 now fits: the trainer splits a step into passes of at most 16 × 512 padded
+# positions (src/lib/train/microBatches.ts; scripts/whole-trip-batch.ts measures it).
 batch=${BATCH:-16}
 micro=${MICRO:-16}
 mkdir -p "$out"

@@ -33,6 +33,7 @@ import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { defaultClock as now } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
+import { DEFAULT_MICRO_TOKENS, microBatches } from './microBatches';
 
 // Moved out of this module; re-exported for its importers.
 export { runTaskAsync, runTaskSync, type DeviceAnswer, type DeviceIo, type DeviceTask } from './deviceTask';
@@ -61,6 +62,8 @@ export interface StudentTrainerOptions extends TrainingLevers {
   /** Trips per optimiser step, and per micro-batch (gradient accumulation when smaller). */
   batchSize: number;
   microBatch: number;
+  /** Padded prefix positions per micro-batch (0: no cap): long trips go in smaller passes (microBatches.ts). */
+  microTokens: number;
   epochs: number;
   seed: number;
   /** Candidate cap and longest prefix (trips are cropped, see studentBatch.ts). */
@@ -97,6 +100,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   clipNorm: DEFAULT_OPTIM.clipNorm,
   batchSize: DEFAULT_BATCH,
   microBatch: DEFAULT_MICRO_BATCH,
+  microTokens: DEFAULT_MICRO_TOKENS,
   epochs: 25,
   seed: 42,
   k: DEFAULT_BATCH_OPTIONS.k,
@@ -364,8 +368,7 @@ export class StudentTrainer {
     const trips = idx.map((i) => this.preparedTrain(i));
     tp = this.phase('prepareTrips', tp);
 
-    const micro: PreparedTrip[][] = [];
-    for (let i = 0; i < trips.length; i += o.microBatch) micro.push(trips.slice(i, i + o.microBatch));
+    const micro = microBatches(trips, o.microBatch, o.microTokens);
     const batches = micro.map((m) => buildBatch(this.ctx, m));
     tp = this.phase('buildBatch', tp);
     const totals: Counts = { ce: 0, time: 0, kl: 0 };
