@@ -169,6 +169,7 @@ export async function run(args: string[]): Promise<number> {
       const lv = await leversBench({ dataset, derived, batch: plan.leverBatch, maxLen: 64, timing: { repeats: plan.leverRepeats } });
       out.trainingLevers = lv;
       out.trainingSpeedupOverBaseline = lv.speedup.median;
+      out.trainingBoundShare = lv.boundShare;
     }
     if (only.has('latency')) {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);

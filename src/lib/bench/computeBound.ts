@@ -76,3 +76,59 @@ export function decoderShapes(w: { D: number; hidden: number }): Array<[number, 
     [256, w.D, w.hidden],
   ];
 }
+
+const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul']);
+
+export interface MatmulWork {
+  gflop: number;
+  /** GFLOP per [m, k, n] shape (batch dimensions folded into m), largest first. */
+  byShape: Array<{ shape: [number, number, number]; gflop: number }>;
+}
+
+/**
+ * The matmul work of one run of `fn`, read from tf.profile's kernel list: 2·m·k·n per matmul
+ * (the forward and backward passes alike). The contracted size k is the first operand's dimension
+ * that is not the output's rows, which holds with or without a transpose. Profiling slows the run,
+ * so time it separately.
+ */
+export async function matmulWork(fn: () => unknown): Promise<MatmulWork> {
+  const info = await tf.profile(fn as () => tf.TensorContainer);
+  const byKey = new Map<string, { shape: [number, number, number]; gflop: number }>();
+  let gflop = 0;
+  for (const k of info.kernels) {
+    if (!MATMUL_KERNELS.has(k.name)) continue;
+    const a = k.inputShapes[0];
+    const out = k.outputShapes[0];
+    if (!a || !out || a.length < 2 || out.length < 2) continue;
+    const rows = out[out.length - 2];
+    const n = out[out.length - 1];
+    const [r1, c1] = [a[a.length - 2], a[a.length - 1]];
+    const inner = r1 === rows ? c1 : r1;
+    const m = out.slice(0, -1).reduce((x, y) => x * y, 1);
+    const g = (2 * m * inner * n) / 1e9;
+    gflop += g;
+    const key = `${m}x${inner}x${n}`;
+    const e = byKey.get(key) ?? { shape: [m, inner, n], gflop: 0 };
+    e.gflop += g;
+    byKey.set(key, e);
+  }
+  return { gflop, byShape: [...byKey.values()].sort((x, y) => y.gflop - x.gflop) };
+}
+
+/**
+ * The time `work` would take at the tfjs matmul rate of its own shapes: the `top` largest shapes
+ * are measured (matmulRate); the rest run at those shapes' overall rate.
+ */
+export async function matmulBoundSeconds(work: MatmulWork, top = 6): Promise<{ seconds: number; rates: Record<string, number> }> {
+  const measured = work.byShape.slice(0, top);
+  const rates = await matmulRate(measured.map((s) => s.shape));
+  let seconds = 0;
+  let coveredGflop = 0;
+  for (const s of measured) {
+    seconds += s.gflop / rates[s.shape.join('x')];
+    coveredGflop += s.gflop;
+  }
+  const rest = work.gflop - coveredGflop;
+  if (rest > 0 && coveredGflop > 0) seconds += rest / (coveredGflop / seconds);
+  return { seconds, rates };
+}

@@ -10,6 +10,7 @@ import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../train/trainingLevers';
 import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';
 import { compare, ratioOf, throughput, type TimingOptions } from './timing';
+import { matmulBoundSeconds, matmulWork } from './computeBound';
 
 export interface LeversBenchOptions {
   dataset: Dataset;
@@ -32,6 +33,13 @@ export interface LeversBenchResult {
   speedup: RatioReport;
   /** Per lever: paired ratio (all on but this lever) / (all on) step time; 1 = worth nothing. */
   leverWorth: Record<string, RatioReport>;
+  /**
+   * How close the all-on step runs to the machine's matmul bound: the time its matmuls (forward and
+   * backward, counted from one profiled step) would take at tfjs's rate for their own shapes,
+   * over its median step time. 1 would be nothing but matmuls at full speed.
+   */
+  boundShare: number;
+  bound: { matmulGflop: number; boundSeconds: number; achievedGflopPerSec: number; matmulGflopPerSec: Record<string, number> };
 }
 
 export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchResult> {
@@ -66,6 +74,9 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     }
     const leverWorth: Record<string, RatioReport> = {};
     for (const name of TRAINING_LEVER_NAMES) leverWorth[name] = ratioReport(ratioOf(cmp, `allOnBut_${name}`, 'allOn'));
+    const work = await matmulWork(stepWith(TRAINING_LEVERS_ON));
+    const bound = await matmulBoundSeconds(work);
+    const stepSeconds = stepMs.allOn.medianMs / 1000;
     return {
       batch: trips.length,
       maxLen,
@@ -74,6 +85,13 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
       tripsPerSec,
       speedup: ratioReport(ratioOf(cmp, 'allOff', 'allOn')),
       leverWorth,
+      boundShare: bound.seconds / stepSeconds,
+      bound: {
+        matmulGflop: work.gflop,
+        boundSeconds: bound.seconds,
+        achievedGflopPerSec: work.gflop / stepSeconds,
+        matmulGflopPerSec: bound.rates,
+      },
     };
   } finally {
     trainer.dispose();
