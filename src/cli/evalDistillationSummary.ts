@@ -9,7 +9,7 @@ import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
 
 const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/porto-distillation.json]
-  Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/distill-seeds.sh writes
+  Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
   them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out).`;
 
 export async function run(args: string[]): Promise<number> {

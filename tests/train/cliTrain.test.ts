@@ -1,5 +1,5 @@
 // `train student` end to end on the 120-road grid-town fixture: a finished run exits 0 (scripts
-// such as scripts/distill-seeds.sh stop on any other code) and writes the checkpoint and its log.
+// such as scripts/paired-arm.sh stop on any other code) and writes the checkpoint and its log.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

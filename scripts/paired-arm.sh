@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# One seed-paired arm end to end: vanilla and distilled students for every seed (early stopping on
+# val), then the teacher-forced effects on val and test (eval paired-steps) and the generation
+# effects on test and train OD pairs (eval paired-report). Several trainings run at once (JOBS, one
+# per core by default: the wasm backend uses one core per process). Vanilla runs live in their own
+# folder, so every arm trained with the same budget reuses them. Resumable: a finished run or report
+# is kept and skipped (a report only while it is newer than its checkpoints); a run stopped
+# part-way starts again. Long: run it in the background.
+#
+#   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
+#   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
+#        MAX_LEN (512), BATCH (16), MICRO (16), DATASET (public/data/porto), TRAIN_OD (500),
+#        TEST_OD (all), BOOTSTRAP (2000), DISTILL_FLAGS (more flags for the distilled runs)
+#   e.g. nohup scripts/paired-arm.sh runs/arm-a runs/vanilla runs/teacher.safetensors 0.0014 4.37 7 > runs/arm-a.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arm=${1:?arm dir}
+van=${2:?vanilla dir}
+teacher=${3:?teacher checkpoint}
+lambda=${4:?lambda}
+tau=${5:?tau}
+window=${6:?window}
+seeds=${7:-1 2 3 4 5}
+jobs=${JOBS:-$(nproc)}
+dataset=${DATASET:-public/data/porto}
+mkdir -p "$arm" "$van"
+t0=$(date +%s)
+stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
+
+# One training, into a temporary name: a stopped run leaves nothing to skip next time.
+train_one() { # mode seed out
+  local mode=$1 seed=$2 ck=$3 dir base
+  dir=$(dirname "$ck")
+  base=$(basename "$ck" .safetensors)
+  local extra=()
+  if [ "$mode" = distilled ]; then
+    extra=(--teacher "$teacher" --lambda "$lambda" --tau "$tau" --window "$window")
+    # shellcheck disable=SC2206
+    [ -n "${DISTILL_FLAGS:-}" ] && extra+=($DISTILL_FLAGS)
+  fi
+  npm run --silent cli -- train student --dataset "$dataset" --mode "$mode" --seed "$seed" --train-frac "${FRAC:-1}" \
+    --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
+    --micro "${MICRO:-16}" --quiet "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
+  mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json"
+  mv "$dir/.tmp-$base.safetensors" "$ck"
+}
+export -f train_one
+export dataset teacher lambda tau window
+
+todo=()
+for seed in $seeds; do
+  for mode in vanilla distilled; do
+    if [ "$mode" = vanilla ]; then ck="$van/vanilla-s$seed.safetensors"; else ck="$arm/distilled-s$seed.safetensors"; fi
+    if [ -f "$ck" ]; then stamp skip "$ck exists"; else todo+=("$mode $seed $ck"); fi
+  done
+done
+if [ ${#todo[@]} -gt 0 ]; then
+  stamp train "${#todo[@]} runs, $jobs at a time"
+  # shellcheck disable=SC2016 # $0… expand in the child bash
+  printf '%s\n' "${todo[@]}" | xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2" && echo "[trained] $2"'
+fi
+stamp train "all trained"
+
+vans=$(for s in $seeds; do printf '%s,' "$van/vanilla-s$s.safetensors"; done)
+diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
+# A report is kept only when it is newer than every checkpoint it scores.
+fresh() { # file
+  [ -f "$1" ] || return 1
+  local ck
+  for ck in ${vans//,/ } ${diss//,/ }; do [ "$1" -nt "$ck" ] || return 1; done
+}
+label="lambda $lambda, tau $tau, w $window${DISTILL_FLAGS:+, $DISTILL_FLAGS}"
+# The two teacher-forced scorings share nothing, so they run side by side; generation comes after.
+pids=()
+for split in val test; do
+  f="$arm/paired-steps-$split.json"
+  if fresh "$f"; then stamp skip "$f is up to date"; continue; fi
+  stamp eval "paired-steps on $split"
+  (npm run --silent cli -- eval paired-steps --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" --split "$split" \
+    --label "$label" --out "$arm/.tmp-paired-steps-$split.json" > /dev/null && mv "$arm/.tmp-paired-steps-$split.json" "$f") &
+  pids+=($!)
+  [ "$jobs" -gt 1 ] || wait "${pids[-1]}"
+done
+for p in "${pids[@]}"; do wait "$p"; done
+f="$arm/paired-report.json"
+if fresh "$f"; then
+  stamp skip "$f is up to date"
+else
+  stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-500})"
+  npm run --silent cli -- eval paired-report --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" \
+    --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}" --bootstrap "${BOOTSTRAP:-2000}" --out "$arm/.tmp-paired-report.json" > /dev/null
+  mv "$arm/.tmp-paired-report.json" "$f"
+fi
+stamp "done" "arm $arm in $(($(date +%s) - t0)) s"
