@@ -11,7 +11,7 @@ import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { teacherRoadCells } from '../lib/models/teacher';
 import { batchContext, prepareWholeTrips } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
-import { summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
+import { byStepsToEnd, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
 import { studentStepLogProbs, type StepLogProbs } from '../lib/models/studentSteps';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
@@ -107,7 +107,13 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     const { ids, lp } = await main.score(split);
     const per = tripStepStats(ids, lp, main.roadCell);
-    const out: Record<string, unknown> = { checkpoint: repoPath(ckPath), kind: main.kind, split, ...summariseSteps(per, resamples) };
+    const out: Record<string, unknown> = {
+      checkpoint: repoPath(ckPath),
+      kind: main.kind,
+      split,
+      ...summariseSteps(per, resamples),
+      byStepsToEnd: byStepsToEnd(lp),
+    };
     const windowLabel = Number.isFinite(window) ? window : 'all';
     if (main.kind === 'teacher') out.window = windowLabel;
     if (teacherPath) {

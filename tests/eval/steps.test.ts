@@ -2,7 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
 import { batchContext, prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/features/studentBatch';
-import { clusteredBootstrap, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../../src/lib/eval/steps';
+import {
+  byStepsToEnd,
+  clusteredBootstrap,
+  summariseSteps,
+  teacherGate,
+  teacherStepLogProbs,
+  tripStepStats,
+} from '../../src/lib/eval/steps';
 import { studentStepLogProbs, type StepLogProbs } from '../../src/lib/models/studentSteps';
 import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
@@ -35,6 +42,21 @@ describe('step statistics', () => {
     trips: [toyTrip()],
     logProbs: [Float32Array.from([Math.log(0.7), Math.log(0.3), 0, Math.log(0.5), Math.log(0.3), Math.log(0.2)])],
   };
+
+  it('splits decision steps by steps left to the trip end, next to the uniform guess', () => {
+    // Step 0 (2 candidates, 3 left) and step 2 (3 candidates, the last); step 1 has one candidate.
+    const rows = byStepsToEnd(lp);
+    expect(rows.map((r) => r.band)).toEqual(['1', '2–3', '4–10', '11–30', '> 30']);
+    expect(rows.map((r) => r.decisionSteps)).toEqual([1, 1, 0, 0, 0]);
+    const [last, early] = rows;
+    expect(last.decisionAcc).toBe(0); // argmax is candidate 0 (p 0.5), the truth is candidate 2
+    expect(last.decisionNll).toBeCloseTo(-Math.log(0.2), 6);
+    expect(last.uniform.decisionNll).toBeCloseTo(Math.log(3), 6);
+    expect(early.decisionAcc).toBe(1);
+    expect(early.decisionNll).toBeCloseTo(-Math.log(0.7), 6);
+    expect(early.uniform.decisionAcc).toBeCloseTo(0.5, 9);
+    expect(rows[2].decisionAcc).toBeNaN();
+  });
 
   it('counts accuracy, NLL, the uniform guess and shared-cell steps on decision steps', () => {
     const [s] = tripStepStats(['t'], lp, roadCell);

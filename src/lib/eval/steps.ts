@@ -166,6 +166,61 @@ export function tripStepStats(
   });
 }
 
+/** Bands of "decision steps left to the trip's end" (1 = the last step), [from, to] inclusive. */
+export const STEPS_TO_END_BANDS: ReadonlyArray<readonly [number, number]> = [
+  [1, 1],
+  [2, 3],
+  [4, 10],
+  [11, 30],
+  [31, Infinity],
+];
+
+export interface StepsToEndRow {
+  /** Steps left to the trip's end, this one included: "1" is the final step. */
+  band: string;
+  decisionSteps: number;
+  decisionAcc: number;
+  decisionNll: number;
+  uniform: { decisionAcc: number; decisionNll: number };
+}
+
+/**
+ * Decision-step accuracy and NLL by how far the step is from the trip's end (in steps), next to the
+ * uniform guess: a model that ignores the destination can be good mid-trip and worse than a guess
+ * on the last turns, which the overall average hides.
+ */
+export function byStepsToEnd(lp: StepLogProbs, bands = STEPS_TO_END_BANDS): StepsToEndRow[] {
+  const acc = bands.map(() => ({ n: 0, correct: 0, nll: 0, uCorrect: 0, uNll: 0 }));
+  lp.trips.forEach((p, i) => {
+    for (let st = 0; st < p.steps; st++) {
+      const a = p.candOffset[st];
+      const b = p.candOffset[st + 1];
+      const label = p.label[st];
+      const m = b - a;
+      if (label < 0 || m < 2) continue;
+      const left = p.steps - st;
+      const k = bands.findIndex(([lo, hi]) => left >= lo && left <= hi);
+      if (k < 0) continue;
+      const v = mixedLogProbs(lp.logProbs[i], null, 0, a, b);
+      let arg = 0;
+      for (let c = 1; c < m; c++) if (v[c] > v[arg]) arg = c;
+      const r = acc[k];
+      r.n++;
+      r.correct += arg === label ? 1 : 0;
+      r.nll -= v[label];
+      r.uCorrect += 1 / m;
+      r.uNll += Math.log(m);
+    }
+  });
+  return bands.map(([lo, hi], k) => ({
+    band: lo === hi ? `${lo}` : Number.isFinite(hi) ? `${lo}–${hi}` : `> ${lo - 1}`,
+    decisionSteps: acc[k].n,
+    decisionAcc: ratio(acc[k].correct, acc[k].n),
+    decisionNll: ratio(acc[k].nll, acc[k].n),
+    uniform: { decisionAcc: ratio(acc[k].uCorrect, acc[k].n), decisionNll: ratio(acc[k].uNll, acc[k].n) },
+  }));
+}
+
 export interface StepSummary {
   trips: number;
   steps: number;
