@@ -11,14 +11,14 @@ import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { teacherRoadCells } from '../lib/models/teacher';
 import { batchContext, prepareWholeTrips } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
-import { byStepsToEnd, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
+import { byStepsToEnd, summariseSteps, swappedDestinations, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
 import { studentStepLogProbs, type StepLogProbs } from '../lib/models/studentSteps';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/porto] [--split test] [--json] [--per-trip]
-                  [--teacher <teacher ckpt>] [--window 7|all] [--resamples 1000]
+                  [--teacher <teacher ckpt>] [--window 7|all] [--resamples 1000] [--swap-destination]
   Teacher-forced scores at every step of every real trip of the split (whole trips, no cropping):
   accuracy and NLL over the candidate roads, on all steps and on decision steps (≥ 2 candidates),
   with trip-clustered bootstrap 95 % CIs, the uniform guess, and the share of decision steps whose
@@ -26,7 +26,9 @@ const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/port
   the candidates, as the distillation loss sees it (window = the last --window cells, or the whole
   prefix with --window all).
   --teacher with a student --checkpoint adds the gate: β chosen on val for log p + β·log q, and the
-  gain on --split with paired bootstrap CIs.`;
+  gain on --split with paired bootstrap CIs. byStepsToEnd splits the decision steps by steps left to
+  the trip end. --swap-destination (a destination-conditioned teacher) gives each trip another
+  trip's destination: the swap test of whether the teacher uses it.`;
 
 type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
 
@@ -36,6 +38,7 @@ export function scorerFor(
   ds: Dataset,
   derived: Derived,
   window: number,
+  swapDestinations = false,
 ): { kind: string; score: Scorer; roadCell: Int32Array; dispose: () => void } {
   const ck = decodeCheckpoint(bytes);
   const kind = ck.kind;
@@ -47,7 +50,9 @@ export function scorerFor(
       roadCell: teacherRoadCells(teacher.cfg, derived.grid),
       score: async (split) => {
         const trips = ds.splits[split];
-        return { ids: trips.map((t) => t.id), lp: await teacherStepLogProbs(teacher, derived, prepareWholeTrips(ctx, trips), window) };
+        const prepared = prepareWholeTrips(ctx, trips);
+        const destOf = swapDestinations ? swappedDestinations(prepared) : undefined;
+        return { ids: trips.map((t) => t.id), lp: await teacherStepLogProbs(teacher, derived, prepared, window, 1024, destOf) };
       },
       dispose: () => teacher.dispose(),
     };
@@ -88,6 +93,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const window = p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', 7);
   const resamples = flagNumber(p, 'resamples', 1000);
+  const swap = p.flags['swap-destination'] === true;
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') {
     console.error(`error: --backend must be wasm or cpu, got "${backendName}"`);
@@ -97,7 +103,7 @@ export async function run(args: string[]): Promise<number> {
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   let main;
   try {
-    main = scorerFor(new Uint8Array(await readFile(ckPath)), dataset, derived, window);
+    main = scorerFor(new Uint8Array(await readFile(ckPath)), dataset, derived, window, swap);
   } catch (e) {
     console.error(`error: ${ckPath}: ${(e as Error).message}`);
     return 1;
@@ -116,6 +122,10 @@ export async function run(args: string[]): Promise<number> {
     };
     const windowLabel = Number.isFinite(window) ? window : 'all';
     if (main.kind === 'teacher') out.window = windowLabel;
+    if (swap) {
+      if (main.kind !== 'teacher') throw new Error('--swap-destination scores a teacher checkpoint');
+      out.destinationSwapped = 'each trip scored with the destination of the trip n/2 places on';
+    }
     if (teacherPath) {
       if (main.kind !== 'student') throw new Error('--teacher needs a student --checkpoint');
       const teacher = scorerFor(new Uint8Array(await readFile(teacherPath)), dataset, derived, window);

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
-import { batchContext, prepareTrips, prepareWholeTrips, type PreparedTrip } from '../../src/lib/features/studentBatch';
+import { batchContext, prepareTrips, prepareWholeTrips, tripTeacherWindows, type PreparedTrip } from '../../src/lib/features/studentBatch';
 import {
   byStepsToEnd,
+  swappedDestinations,
   clusteredBootstrap,
   summariseSteps,
   teacherGate,
@@ -56,6 +57,15 @@ describe('step statistics', () => {
     expect(early.decisionNll).toBeCloseTo(-Math.log(0.7), 6);
     expect(early.uniform.decisionAcc).toBeCloseTo(0.5, 9);
     expect(rows[2].decisionAcc).toBeNaN();
+  });
+
+  it('swaps destinations so that no trip keeps its own, and the teacher window leads with the new one', () => {
+    const trips = [0, 1, 2, 3, 4].map((k) => ({ ...toyTrip(), index: k, roads: new Int32Array([k, 10 + k, 20 + k]), steps: 2 }));
+    const destOf = swappedDestinations(trips);
+    expect(trips.map((_, i) => destOf(i))).toEqual([22, 23, 24, 20, 21]);
+    const cell = Int32Array.from({ length: 30 }, (_, r) => r);
+    expect(tripTeacherWindows(trips[0], cell, 7, false, true)[0]).toEqual([20, 0]);
+    expect(tripTeacherWindows(trips[0], cell, 7, false, true, destOf(0))[0]).toEqual([22, 0]);
   });
 
   it('counts accuracy, NLL, the uniform guess and shared-cell steps on decision steps', () => {

@@ -19,6 +19,8 @@ import { makeRng } from '../random';
 /**
  * Teacher log-probabilities over each step's candidates: q at the candidate's ψ cell from the last
  * `window` cells of the prefix, renormalised over the candidates (the distillation loss's q̃).
+ * `destOf` gives a destination-conditioned teacher another road as trip i's destination (the
+ * swap test: does the teacher use it?).
  */
 export async function teacherStepLogProbs(
   teacher: NextCellTeacher,
@@ -26,13 +28,14 @@ export async function teacherStepLogProbs(
   prepared: PreparedTrip[],
   window: number,
   chunkRows = 1024,
+  destOf?: (trip: number) => number,
 ): Promise<StepLogProbs> {
   const roadCell = teacherRoadCells(teacher.cfg, derived.grid);
   const collapse = teacher.cfg?.collapse ?? false;
   const raw: Float32Array[] = prepared.map((p) => new Float32Array(p.candOffset[p.steps]));
   const rows: { trip: number; step: number; window: number[] }[] = [];
   prepared.forEach((p, i) =>
-    tripTeacherWindows(p, roadCell, window, collapse, teacher.cfg?.destination).forEach((w, s) =>
+    tripTeacherWindows(p, roadCell, window, collapse, teacher.cfg?.destination, destOf?.(i)).forEach((w, s) =>
       rows.push({ trip: i, step: s, window: w }),
     ),
   );
@@ -75,6 +78,19 @@ export async function teacherStepLogProbs(
     return out;
   });
   return { trips: prepared, logProbs };
+}
+
+/**
+ * For the swap test: trip i takes the destination of trip (i + ⌊n/2⌋) mod n, a fixed pairing in
+ * which no trip keeps its own (n ≥ 2) and every destination is used once.
+ */
+export function swappedDestinations(prepared: readonly PreparedTrip[]): (trip: number) => number {
+  const n = prepared.length;
+  const shift = Math.max(1, Math.floor(n / 2));
+  return (i) => {
+    const o = prepared[(i + shift) % n];
+    return o.roads[o.roads.length - 1];
+  };
 }
 
 /** Per-trip sums: what the bootstrap resamples. */

@@ -318,10 +318,17 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
  * models/teacher.ts teacherWindow does (same result, built incrementally in O(steps·w)). With
  * `destination`, each window starts with the cell of the trip's last road, the student's destination.
  */
-export function tripTeacherWindows(p: PreparedTrip, roadCell: Int32Array, w: number, collapse: boolean, destination = false): number[][] {
+export function tripTeacherWindows(
+  p: PreparedTrip,
+  roadCell: Int32Array,
+  w: number,
+  collapse: boolean,
+  destination = false,
+  destRoad = p.roads[p.roads.length - 1],
+): number[][] {
   const out: number[][] = [];
   const seq: number[] = [];
-  const head = destination && p.roads.length > 0 ? [roadCell[p.roads[p.roads.length - 1]]] : [];
+  const head = destination && p.roads.length > 0 ? [roadCell[destRoad]] : [];
   for (let i = 0; i < p.steps; i++) {
     const c = roadCell[p.roads[i]];
     if (!collapse || seq.length === 0 || seq[seq.length - 1] !== c) seq.push(c);
