@@ -10,7 +10,9 @@
 #   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
 #        MAX_LEN (512), BATCH (16), MICRO (16), DATASET (public/data/porto), TRAIN_OD (500),
-#        TEST_OD (all), BOOTSTRAP (2000), DISTILL_FLAGS (more flags for the distilled runs)
+#        TEST_OD (all), BOOTSTRAP (2000), DISTILL_FLAGS (more flags for the distilled runs),
+#        MODES ("vanilla distilled"; "vanilla" trains the shared vanilla runs only, e.g. before the
+#        teacher is ready, and stops there)
 #   e.g. nohup scripts/paired-arm.sh runs/arm-a runs/vanilla runs/teacher.safetensors 0.0014 4.37 7 > runs/arm-a.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +51,7 @@ export dataset teacher lambda tau window
 
 todo=()
 for seed in $seeds; do
-  for mode in vanilla distilled; do
+  for mode in ${MODES:-vanilla distilled}; do
     if [ "$mode" = vanilla ]; then ck="$van/vanilla-s$seed.safetensors"; else ck="$arm/distilled-s$seed.safetensors"; fi
     if [ -f "$ck" ]; then stamp skip "$ck exists"; else todo+=("$mode $seed $ck"); fi
   done
@@ -60,6 +62,10 @@ if [ ${#todo[@]} -gt 0 ]; then
   printf '%s\n' "${todo[@]}" | xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2" && echo "[trained] $2"'
 fi
 stamp train "all trained"
+if [ "${MODES:-vanilla distilled}" != "vanilla distilled" ]; then
+  stamp "done" "MODES=${MODES}: no paired scoring"
+  exit 0
+fi
 
 vans=$(for s in $seeds; do printf '%s,' "$van/vanilla-s$s.safetensors"; done)
 diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
