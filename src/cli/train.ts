@@ -15,7 +15,8 @@ import type { Derived } from '../lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../lib/models/teacher';
 import { teacherSequences } from '../lib/train/teacherSession';
 import { TeacherTrainer, DEFAULT_TEACHER_TRAIN } from '../lib/train/teacherTrainer';
-import { encodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, loadIntoVariables } from '../lib/checkpoint/checkpoint';
+import { transferStudentWeights } from '../lib/checkpoint/transfer';
 import { loadTeacher, readCheckpoint } from '../lib/checkpoint/loadModel';
 import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { batchContext } from '../lib/features/studentBatch';
@@ -43,6 +44,8 @@ const USAGE = `usage:
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
+                [--transfer-from <student ckpt>]   (region transfer: a student of another road network
+                starts this one; its road, zone and road-type tables are re-initialised)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
@@ -294,6 +297,14 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
     },
   });
   const model = session.student;
+  let transfer: { from: string; message: string } | undefined;
+  if (typeof p.flags['transfer-from'] === 'string') {
+    // Region transfer: a student of another road network starts this one (its id tables stay fresh).
+    const from = p.flags['transfer-from'];
+    const report = transferStudentWeights(model, decodeCheckpoint(new Uint8Array(await readFile(from))));
+    transfer = { from: basename(from), message: report.message };
+    log(`transfer from ${basename(from)}: ${report.message}`);
+  }
   log(
     `student (${hyper.size}): ${model.paramCount()} parameters; mode ${hyper.mode}; ${session.trainer.trainTripCount} trips, ${session.trainer.stepsInEpoch} steps/epoch × ${hyper.epochs}`,
   );
@@ -323,6 +334,7 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
     seed: hyper.seed,
     teacher: teacherPath ? basename(teacherPath) : null,
     teacherKind: candidateTeacher ? 'student (positive control)' : teacher ? 'LM-TAD' : null,
+    transfer,
     teacherCached: teacher ? true : undefined,
     teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,
     epochs,

@@ -1,0 +1,69 @@
+// Region transfer (TransferTraj's question): a student trained on one road network starts a
+// student on another. The tables indexed by a network's own ids (roads, zones, road types) mean
+// nothing on the new network and keep their fresh initialisation; every other tensor (the road
+// feature encoders, the graph layers, the trajectory encoder, the navigator, the time head) is
+// carried over. Any other mismatch (kind, model size) is refused with its reason.
+import * as tf from '@tensorflow/tfjs';
+import type { Student } from '../models/student';
+import { canonicalName } from '../features/variableNames';
+import { configDiff, type Checkpoint, type NamedWeights } from './checkpoint';
+
+/**
+ * The network-indexed tables, by canonical variable name (torch: road_network_encoder.road_id_emb,
+ * .zone_id_emb, .type_emb), with what they index.
+ */
+export const NETWORK_TABLES: Readonly<Record<string, string>> = {
+  'student/road/id/table': 'road ids',
+  'student/zone/id/table': 'zone ids',
+  'student/road/type/table': 'road types',
+};
+
+export interface TransferReport {
+  carried: number;
+  total: number;
+  /** What the re-initialised tables index ("road ids", …). */
+  reinitialised: string[];
+  /** "tables re-initialised (road ids, zone ids, road types): 58 of 61 tensors carried over" */
+  message: string;
+}
+
+/**
+ * Puts a student checkpoint made for another road network into `student` (built for this one),
+ * all but the network tables. Throws, changing nothing, unless every other tensor fits by name and
+ * shape and the configs agree (dropout and frozen encoders aside).
+ */
+export function transferStudentWeights(student: Student, ck: Checkpoint): TransferReport {
+  if (ck.kind !== 'student') throw new Error(`wrong checkpoint kind: this file holds a ${ck.kind} model, a transfer needs a student`);
+  const diffs = configDiff(ck.config, student.config, ['dropout', 'freezeEncoders']);
+  if (diffs.length) throw new Error(`checkpoint has a different model size/config: ${diffs.join(', ')} (file vs current)`);
+  const vars = student.store.variables();
+  const problems: string[] = [];
+  const carry: Array<[tf.Variable, NamedWeights[string]]> = [];
+  const seen = new Set<string>();
+  for (const v of vars) {
+    const key = canonicalName(v.name);
+    seen.add(key);
+    if (key in NETWORK_TABLES) continue;
+    const w = ck.weights[key];
+    if (!w) problems.push(`missing weight ${key}`);
+    else if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i]))
+      problems.push(`${key}: shape [${w.shape}] in file, [${v.shape}] in model`);
+    else carry.push([v, w]);
+  }
+  const reinitialised = Object.keys(NETWORK_TABLES)
+    .filter((k) => seen.has(k))
+    .map((k) => NETWORK_TABLES[k]);
+  for (const key of Object.keys(ck.weights)) if (!seen.has(key)) problems.push(`unexpected weight ${key}`);
+  if (problems.length)
+    throw new Error(
+      `checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`,
+    );
+  for (const [v, w] of carry) tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
+  student.invalidateCache();
+  return {
+    carried: carry.length,
+    total: vars.length,
+    reinitialised,
+    message: `tables re-initialised (${reinitialised.join(', ')}): ${carry.length} of ${vars.length} tensors carried over`,
+  };
+}
