@@ -76,6 +76,12 @@ export type Configured =
   | { kind: 'student'; hyper: TrainHyper; params: number; stepsPerEpoch: number; trainTrips: number }
   | { kind: 'teacher'; hyper: TeacherHyper; params: number; stepsPerEpoch: number; trainTrips: number };
 
+export interface TransferInfo {
+  configured: Configured;
+  /** "Transfer from x.safetensors: tables re-initialised (…): N of M tensors carried over." */
+  message: string;
+}
+
 export interface LoadedInfo {
   configured: Configured;
   name: string;
@@ -140,6 +146,11 @@ export interface TrainWorkerApi {
    * road network's, is refused with the reason); the run continues where the file's stopped.
    */
   loadCheckpoint(bytes: ArrayBuffer, name: string, kind: TrainKind): Promise<LoadedInfo>;
+  /**
+   * Region transfer: a new student run of this dataset started from a student checkpoint of
+   * another road network (its id tables re-initialised); anything else that does not fit is refused.
+   */
+  transferFrom(bytes: ArrayBuffer, name: string): Promise<TransferInfo>;
   /** Resumes a run auto-saved in IndexedDB for this dataset (`id`, default the newest of `kind`), paused. */
   resumeSaved(kind: TrainKind, id?: string): Promise<LoadedInfo>;
   /** A saved run's checkpoint file (weights + optimiser state), as it was last saved. */

@@ -20,6 +20,7 @@ import type { Derived } from '../src/lib/data/derivedTypes';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
 import { loadTeacher } from '../src/lib/checkpoint/loadModel';
+import { transferStudentWeights } from '../src/lib/checkpoint/transfer';
 import { TrainingSession, normaliseHyper, type SessionHyper, type SessionMetrics } from '../src/lib/train/session';
 import {
   TeacherSession,
@@ -46,6 +47,7 @@ import type {
   TrainKind,
   TrainState,
   TrainWorkerApi,
+  TransferInfo,
 } from './trainMessages';
 
 /** Training needs a train split; val and test are optional. */
@@ -494,6 +496,18 @@ const api: TrainWorkerApi = {
     slotName = name.replace(/\.(safetensors|ckpt)$/i, '');
     await postList(k);
     return loaded;
+  }),
+  transferFrom: serial(async (bytes: ArrayBuffer, name: string): Promise<TransferInfo> => {
+    const ck = decodeCheckpoint(new Uint8Array(bytes));
+    if (ck.kind !== 'student') throw new Error(`${name} holds a ${ck.kind} model; a transfer starts from a student checkpoint`);
+    // The file's model size, this run's other settings; a fresh run (new slot, step 0).
+    const size = (ck.hyper as Partial<SessionHyper> | undefined)?.size;
+    const s = build('student', size ? { ...studentHyper, size } : studentHyper);
+    if (!(s instanceof TrainingSession)) throw new Error('a transfer needs a student run');
+    const report = transferStudentWeights(s.student, ck);
+    slotName = `transfer from ${name.replace(/\.(safetensors|ckpt)$/i, '')}`;
+    await postProbe(s);
+    return { configured: configured(s), message: `Transfer from ${name}: ${report.message}.` };
   }),
   resumeSaved: serial(async (k: TrainKind, id?: string): Promise<LoadedInfo> => {
     const store = requireRuns();

@@ -74,6 +74,8 @@ export function optionsFromUrl(search: string): UrlOptions {
 export interface Notice {
   kind: 'error' | 'info';
   text: string;
+  /** A button the notice offers (e.g. a transfer from a checkpoint of another network). */
+  action?: { label: string; run: () => void };
 }
 
 /** A step on a slow backend: how long it has run, and whether that is too long to wait for. */
@@ -358,8 +360,28 @@ export class TrainClient {
   /** Loads a checkpoint file of `kind` (the mode the panel is in); another kind is refused. */
   async upload(file: File, kind: TrainKind): Promise<void> {
     const bytes = await file.arrayBuffer();
+    const copy = bytes.slice(0); // the first is handed to the worker
     const loaded = await this.call((api) => api.loadCheckpoint(Comlink.transfer(bytes, [bytes]), file.name, kind));
     if (loaded) this.applyLoaded(loaded);
+    // A student of another road network cannot continue here, but it can start a run here: offer
+    // that explicitly, next to the reason it was refused.
+    else if (kind === 'student' && this.notice?.kind === 'error' && /different road network/.test(this.notice.text))
+      this.notice = {
+        ...this.notice,
+        action: { label: 'Start a transfer from it', run: () => void this.transfer(copy, file.name) },
+      };
+  }
+
+  /** A new student run started from a student checkpoint of another road network (region transfer). */
+  async transfer(bytes: ArrayBuffer, name: string): Promise<void> {
+    this.clearRun();
+    this.probe = null;
+    this.kind = 'student';
+    this.notice = null;
+    const info = await this.call((api) => api.transferFrom(Comlink.transfer(bytes, [bytes]), name));
+    if (!info) return;
+    this.applyConfigured(info.configured);
+    this.notice = { kind: 'info', text: info.message };
   }
 
   /**
