@@ -22,7 +22,8 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
-  intervals, reachedRate with an exact McNemar test, and each JSD next to its oracle floor.`;
+  intervals, reached by OD with a sign-flip permutation test clustered by OD, and each JSD next to
+  its oracle floor.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -96,8 +97,10 @@ export async function run(args: string[]): Promise<number> {
         const floor = key in r.oracleFloor ? ` (oracle floor ${(r.oracleFloor as unknown as Record<string, number>)[key].toFixed(4)})` : '';
         console.log(`  ${key.padEnd(17)} Δ ${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}] ${e.verdict}${floor}`);
       }
-      const mc = r.reachedMcNemar;
-      console.log(`  reached: vanilla only ${mc.vanillaOnly}, distilled only ${mc.distilledOnly}, McNemar p ${mc.p.toPrecision(3)}`);
+      const rb = r.reachedByOd;
+      console.log(
+        `  reached by OD: Δ ${rb.mean.toFixed(4)} [${rb.ci95[0].toFixed(4)}, ${rb.ci95[1].toFixed(4)}], sign-flip p ${rb.p.toPrecision(3)} (vanilla only ${rb.vanillaOnly}, distilled only ${rb.distilledOnly} of the (seed, OD) pairs)`,
+      );
     }
     console.log(`\n${rep.verdict}\nwrote ${out}`);
   } catch (e) {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { bootstrapMean, mcNemarExact, pairedOdTrips, runPairedProtocol, scoreAgainstReal } from '../../src/lib/eval/pairedProtocol';
+import { bootstrapMean, signFlipP, pairedOdTrips, runPairedProtocol, scoreAgainstReal } from '../../src/lib/eval/pairedProtocol';
 import type { Dataset } from '../../src/lib/data/types';
 import { makeCity, makeTrips } from '../models/studentFixture';
 import { SteerScorer } from '../generate/toyScorers';
@@ -10,13 +10,15 @@ const { net, derived } = city;
 const evalOptions = { odBox: [-8.652, 41.149, -8.637, 41.16] as [number, number, number, number] };
 
 describe('paired protocol helpers', () => {
-  it('McNemar exact p: symmetric, 1 without discordant pairs, small for a lopsided split', () => {
-    expect(mcNemarExact(0, 0)).toBe(1);
-    expect(mcNemarExact(3, 5)).toBeCloseTo(mcNemarExact(5, 3), 12);
-    // 0 vs 10: 2 · 0.5^10.
-    expect(mcNemarExact(0, 10)).toBeCloseTo(2 / 1024, 12);
-    // 1 vs 4: 2 · (1 + 5) / 32.
-    expect(mcNemarExact(1, 4)).toBeCloseTo(0.375, 12);
+  it('sign-flip p: 1 for no difference, near the exact value for a one-sided set, large for a balanced one', () => {
+    expect(signFlipP([0, 0, 0], 1000, 1)).toBe(1);
+    // Ten equal positive values: only the two all-same flips are as extreme, exact p = 2 / 1024.
+    const p = signFlipP(Array(10).fill(0.4), 20_000, 1);
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(0.005);
+    expect(signFlipP([1, -1, 1, -1, 0.5, -0.5], 2000, 1)).toBe(1);
+    // A few flips: never 0, never above 1.
+    expect(signFlipP([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5], 10, 2)).toBeCloseTo(1 / 11, 12);
   });
 
   it('bootstrapMean: the interval holds the mean and shrinks with more data', () => {
@@ -88,7 +90,10 @@ describe('runPairedProtocol', () => {
       expect(r.effects.odDtwKm.mean).toBeLessThan(0);
       expect(r.odEffects.odDtwKm.pairedN).toBe(r.nOd);
       expect(r.odEffects.odDtwKm.ci95[1]).toBeLessThan(0);
-      expect(r.reachedMcNemar.distilledOnly).toBeGreaterThan(r.reachedMcNemar.vanillaOnly);
+      expect(r.reachedByOd.distilledOnly).toBeGreaterThan(r.reachedByOd.vanillaOnly);
+      expect(r.reachedByOd.pairedN).toBe(r.nOd);
+      expect(r.reachedByOd.mean).toBeGreaterThan(0);
+      expect(r.reachedByOd.mean).toBeCloseTo(r.effects.reachedRate.mean, 9); // both average every (seed, OD) pair
       // No vote: every route metric helps here; the toy scorer's fixed hop times may worsen the
       // duration JSD, and then the split is "mixed", not "helps".
       const hurting = Object.entries(r.effects).filter(([, e]) => e.verdict === 'hurts');
@@ -128,7 +133,7 @@ describe('runPairedProtocol', () => {
     });
     for (const s of ['train', 'test']) {
       expect(rep.splits[s].verdict).toBe('no detectable effect');
-      expect(rep.splits[s].reachedMcNemar.p).toBe(1);
+      expect(rep.splits[s].reachedByOd.p).toBe(1);
       expect(rep.splits[s].effects.odDtwKm.mean).toBe(0);
     }
     expect(rep.verdict).toMatch(/^No detectable effect/);

@@ -203,7 +203,7 @@ describe('loadStudentScorer (a tiny real student)', () => {
 });
 
 describe('roundReport', () => {
-  it('rounds to 6 decimals but keeps tiny values (a McNemar p) as 3 significant digits', () => {
+  it('rounds to 6 decimals but keeps tiny values (a tiny p) as 3 significant digits', () => {
     const r = roundReport({ a: 0.123456789, p: 2.1534e-24, q: -4.56789e-5, n: 12, z: 0, nested: [{ v: 1.0000004 }] });
     expect(r).toEqual({ a: 0.123457, p: 2.15e-24, q: -4.57e-5, n: 12, z: 0, nested: [{ v: 1 }] });
   });

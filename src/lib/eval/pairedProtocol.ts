@@ -6,8 +6,9 @@
 // dropped. Effects are stated twice:
 //  - across training seeds: the per-seed difference of each metric, with a t-interval (the unit of
 //    replication is the training run), which is what the verdicts use;
-//  - across OD pairs: each OD's difference averaged over seeds, with a bootstrap interval, and
-//    reachedRate with an exact McNemar test over (seed, OD) pairs.
+//  - across OD pairs: each OD's difference averaged over seeds, with a bootstrap interval; reached
+//    likewise, with a sign-flip permutation test clustered by OD (the seeds of one OD share its
+//    difficulty, so (seed, OD) pairs are not independent and a McNemar test over them is not valid).
 // Each JSD stands next to its oracle floor: the JSD of N real trips of the split resampled with
 // replacement (a perfect generator of the real distribution, limited only by N).
 import type { SplitName, Trajectory } from '../data/types';
@@ -77,13 +78,16 @@ export interface OdEffect {
   ci95: [number, number];
 }
 
-export interface McNemar {
-  /** (seed, OD) pairs compared. */
+export interface ReachedByOd {
+  /** OD pairs: the unit the test resamples (each OD's seeds stay together). */
   pairedN: number;
-  /** Reached by vanilla only / by distilled only. */
+  /** (seed, OD) pairs reached by vanilla only / by distilled only (counts, not the test). */
   vanillaOnly: number;
   distilledOnly: number;
-  /** Exact two-sided binomial p on the discordant pairs (1 when there are none). */
+  /** Mean over OD pairs of each OD's share of seeds reached, distilled − vanilla, with a bootstrap interval over OD pairs. */
+  mean: number;
+  ci95: [number, number];
+  /** Two-sided sign-flip permutation p over OD pairs (each OD's difference flipped as a whole). */
   p: number;
 }
 
@@ -97,7 +101,7 @@ export interface PairedSplitResult {
   effects: Record<PairedMetric, SeedEffect>;
   /** Per-OD paired differences (bootstrap over OD pairs). */
   odEffects: Record<'odDtwKm' | 'odEdr' | 'odDistanceLogErr', OdEffect>;
-  reachedMcNemar: McNemar;
+  reachedByOd: ReachedByOd;
   /** JSD of N resampled real trips against the split: the floor a perfect generator reaches at this N. */
   oracleFloor: { distanceJSD: number; durationJSD: number; radiusJSD: number; resamples: number };
   /** The split's metrics under the one group rule (groupSummary): never a vote. */
@@ -176,19 +180,24 @@ export function scoreAgainstReal(gen: EvalTrip, real: EvalTrip): OdScore {
   };
 }
 
-/** Exact two-sided binomial test of b vs c discordant pairs (p = 0.5). */
-export function mcNemarExact(b: number, c: number): number {
-  const n = b + c;
-  if (n === 0) return 1;
-  const k = Math.min(b, c);
-  // log C(n, i) summed stably.
-  let logC = 0;
-  let tail = 0;
-  for (let i = 0; i <= k; i++) {
-    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
-    tail += Math.exp(logC - n * Math.LN2);
+/**
+ * Two-sided sign-flip permutation test that the values' mean is 0: under the null each value
+ * (one OD pair's distilled − vanilla, averaged over its seeds) is as likely negated. Random flips,
+ * seeded; p = (1 + flips at least as extreme) / (1 + flips), so never 0. All zeros give 1.
+ */
+export function signFlipP(values: readonly number[], flips: number, seed: number): number {
+  const n = values.length;
+  const observed = Math.abs(values.reduce((a, b) => a + b, 0));
+  if (n === 0 || observed === 0) return 1;
+  const rng = makeRng(seed);
+  let extreme = 0;
+  for (let f = 0; f < flips; f++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rng() < 0.5 ? -values[i] : values[i];
+    // A relative tolerance: a flip that only reorders the same sum counts as extreme.
+    if (Math.abs(s) >= observed * (1 - 1e-12)) extreme++;
   }
-  return Math.min(1, 2 * tail);
+  return (1 + extreme) / (1 + flips);
 }
 
 /** Mean with a percentile bootstrap interval over the values (seeded). */
@@ -287,14 +296,17 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     }
     let vanillaOnly = 0;
     let distilledOnly = 0;
+    const reachedDiff = ods.map(() => 0);
     for (let s = 0; s < pairs.length; s++) {
       for (let o = 0; o < ods.length; o++) {
         const v = perOd.vanilla[s][o].reached;
         const d = perOd.distilled[s][o].reached;
         if (v && !d) vanillaOnly++;
         else if (d && !v) distilledOnly++;
+        reachedDiff[o] += (Number(d) - Number(v)) / pairs.length;
       }
     }
+    const reachedBoot = bootstrapMean(reachedDiff, bootstrap, 104_729);
     splits[split] = {
       split,
       nOd: ods.length,
@@ -302,7 +314,14 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       arms,
       effects,
       odEffects,
-      reachedMcNemar: { pairedN: ods.length * pairs.length, vanillaOnly, distilledOnly, p: mcNemarExact(vanillaOnly, distilledOnly) },
+      reachedByOd: {
+        pairedN: ods.length,
+        vanillaOnly,
+        distilledOnly,
+        mean: reachedBoot.mean,
+        ci95: reachedBoot.ci95,
+        p: signFlipP(reachedDiff, Math.max(bootstrap, 2000), 15_485_863),
+      },
       oracleFloor: oracleFloor(realAll, ods.length, oracleResamples, opts.evalOptions),
       verdict: groupSummary(PAIRED_REPORT_METRICS.map(({ key }) => ({ key, verdict: effects[key].verdict }))).verdict,
     };

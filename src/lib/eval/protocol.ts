@@ -466,7 +466,7 @@ export function describePair(models: Record<string, Record<string, Partial<Recor
 
 /**
  * A compact JSON-friendly copy of a report: numbers rounded to `digits` decimals, per-seed reports
- * kept. Values too small for that (a McNemar p of 2e-24) keep 3 significant digits instead of
+ * kept. Values too small for that (a p of 2e-24) keep 3 significant digits instead of
  * becoming 0.
  */
 export function roundReport<T>(x: T, digits = 6): T {
