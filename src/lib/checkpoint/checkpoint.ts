@@ -52,17 +52,20 @@ export function loadIntoVariables(vars: tf.Variable[], weights: NamedWeights, st
     else if (w.data.length !== v.size) problems.push(`${key}: ${w.data.length} values for shape [${v.shape}]`);
   }
   if (strict) for (const key of Object.keys(weights)) if (!seen.has(key)) problems.push(`unexpected weight ${key}`);
-  if (problems.length)
-    throw new Error(
-      `checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`,
-    );
+  if (problems.length) throw weightsDoNotFit(problems);
   for (const v of vars) {
     const w = weights[canonicalName(v.name)];
     tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** The error for weights that do not fit a model: the first eight problems, and how many more. */
+export function weightsDoNotFit(problems: string[]): Error {
+  const more = problems.length > 8 ? ` (+${problems.length - 8} more)` : '';
+  return new Error(`checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${more}`);
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
 import { canonicalName } from '../features/variableNames';
-import { configDiff, type Checkpoint, type NamedWeights } from './checkpoint';
+import { assertCompatible, sameShape, weightsDoNotFit, type Checkpoint, type NamedWeights } from './checkpoint';
 
 /**
  * The network-indexed tables, by canonical variable name (torch: road_network_encoder.road_id_emb,
@@ -33,9 +33,8 @@ export interface TransferReport {
  * shape and the configs agree (dropout and frozen encoders aside).
  */
 export function transferStudentWeights(student: Student, ck: Checkpoint): TransferReport {
-  if (ck.kind !== 'student') throw new Error(`wrong checkpoint kind: this file holds a ${ck.kind} model, a transfer needs a student`);
-  const diffs = configDiff(ck.config, student.config, ['dropout', 'freezeEncoders']);
-  if (diffs.length) throw new Error(`checkpoint has a different model size/config: ${diffs.join(', ')} (file vs current)`);
+  // Kind and model size as for any load; the road network is the one thing allowed to differ.
+  assertCompatible(ck, { kind: 'student', fingerprint: ck.fingerprint, config: student.config, ignoreKeys: ['dropout', 'freezeEncoders'] });
   const vars = student.store.variables();
   const problems: string[] = [];
   const carry: Array<[tf.Variable, NamedWeights[string]]> = [];
@@ -46,18 +45,14 @@ export function transferStudentWeights(student: Student, ck: Checkpoint): Transf
     if (key in NETWORK_TABLES) continue;
     const w = ck.weights[key];
     if (!w) problems.push(`missing weight ${key}`);
-    else if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i]))
-      problems.push(`${key}: shape [${w.shape}] in file, [${v.shape}] in model`);
+    else if (!sameShape(w.shape, v.shape)) problems.push(`${key}: shape [${w.shape}] in file, [${v.shape}] in model`);
     else carry.push([v, w]);
   }
   const reinitialised = Object.keys(NETWORK_TABLES)
     .filter((k) => seen.has(k))
     .map((k) => NETWORK_TABLES[k]);
   for (const key of Object.keys(ck.weights)) if (!seen.has(key)) problems.push(`unexpected weight ${key}`);
-  if (problems.length)
-    throw new Error(
-      `checkpoint weights do not fit the model: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`,
-    );
+  if (problems.length) throw weightsDoNotFit(problems);
   for (const [v, w] of carry) tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
   student.invalidateCache();
   return {
