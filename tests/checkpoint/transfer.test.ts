@@ -63,7 +63,9 @@ describe('region transfer of a student', () => {
     const before = values(to);
     const ck = checkpointOf(from, porto);
     expect(() => transferStudentWeights(to, ck)).toThrow(/different model size\/config: heads: 1 vs 2/);
-    expect(() => transferStudentWeights(to, { ...ck, kind: 'teacher' })).toThrow(/wrong checkpoint kind: this file holds a teacher model, a student is needed/);
+    expect(() => transferStudentWeights(to, { ...ck, kind: 'teacher' })).toThrow(
+      /wrong checkpoint kind: this file holds a teacher model, a student is needed/,
+    );
     const cut = { ...ck, config: to.config, weights: { ...ck.weights } };
     const dropped = Object.keys(cut.weights).find((k) => !(k in NETWORK_TABLES))!;
     delete cut.weights[dropped];
