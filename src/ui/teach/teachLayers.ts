@@ -177,48 +177,77 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     }));
     layers.push(pathLayer('teach-cands', candPaths, inp.colorBy.join(',')));
     const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: LETTER_RGB }));
-    layers.push(
-      new TextLayer<LabelDatum>({
-        id: 'teach-cand-labels',
-        data: labels,
-        getPosition: (d) => d.position,
-        getText: (d) => d.text,
-        getColor: [15, 18, 24, 255],
-        getSize: 15,
-        fontWeight: 700,
-        background: true,
-        getBackgroundColor: (d) => [...d.color, 255] as [number, number, number, number],
-        backgroundPadding: [4, 2],
-        getPixelOffset: [0, -16],
-        characterSet: CAND_LETTERS.slice(0, 26),
-        updateTriggers: { getBackgroundColor: [inp.colorBy.join(',')] },
-      }),
-    );
+    layers.push(labelLayer('teach-cand-labels', labels, inp.colorBy.join(',')));
   }
 
   // Where the car is (end of the current road) and where it is going.
   const cur = geo(step.current);
   const dest = geo(step.destination);
-  const markers: { position: LonLat; color: RGB; radius: number; tip: string }[] = [];
+  const markers: MarkerDatum[] = [];
   if (cur.length)
     markers.push({ position: cur[cur.length - 1], color: PREFIX_RGB, radius: 7, tip: `The car, after ${countNoun(k + 1, 'road')}` });
   if (dest.length) markers.push({ position: dest[dest.length - 1], color: DEST_RGB, radius: 9, tip: 'Destination (given to the student)' });
-  layers.push(
-    new ScatterplotLayer<(typeof markers)[number]>({
-      id: 'teach-markers',
-      data: markers,
-      getPosition: (d) => d.position,
-      getFillColor: (d) => [...d.color, 255] as [number, number, number, number],
-      getLineColor: [11, 15, 20, 255],
-      getRadius: (d) => d.radius,
-      radiusUnits: 'pixels',
-      stroked: true,
-      lineWidthUnits: 'pixels',
-      getLineWidth: 2,
-      pickable: true,
-    }),
-  );
+  layers.push(markerLayer('teach-markers', markers));
   return layers;
+}
+
+interface MarkerDatum {
+  position: LonLat;
+  color: RGB;
+  radius: number;
+  tip: string;
+}
+
+function labelLayer(id: string, data: LabelDatum[], colorKey: string): TextLayer<LabelDatum> {
+  return new TextLayer<LabelDatum>({
+    id,
+    data,
+    getPosition: (d) => d.position,
+    getText: (d) => d.text,
+    getColor: [15, 18, 24, 255],
+    getSize: 15,
+    fontWeight: 700,
+    background: true,
+    getBackgroundColor: (d) => [...d.color, 255] as [number, number, number, number],
+    backgroundPadding: [4, 2],
+    getPixelOffset: [0, -16],
+    characterSet: CAND_LETTERS.slice(0, 26),
+    updateTriggers: { getBackgroundColor: [colorKey] },
+  });
+}
+
+function markerLayer(id: string, data: MarkerDatum[]): ScatterplotLayer<MarkerDatum> {
+  return new ScatterplotLayer<MarkerDatum>({
+    id,
+    data,
+    getPosition: (d) => d.position,
+    getFillColor: (d) => [...d.color, 255] as [number, number, number, number],
+    getLineColor: [11, 15, 20, 255],
+    getRadius: (d) => d.radius,
+    radiusUnits: 'pixels',
+    stroked: true,
+    lineWidthUnits: 'pixels',
+    getLineWidth: 2,
+    pickable: true,
+  });
+}
+
+/**
+ * One hidden layer of every kind the view draws, with one datum each, to show while the teaching
+ * worker loads. deck.gl builds a hidden layer's shader programs without drawing it; on a software
+ * renderer (SwiftShader) the driver then prepares each pipeline on its own threads, which
+ * otherwise happens inside the first frame that draws the class and freezes the page for seconds.
+ */
+export function teachWarmUpLayers(at: LonLat): Layer[] {
+  const [x, y] = at;
+  const path: LonLat[] = [at, [x + 0.001, y]];
+  const square: Ring = [at, [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], at];
+  return [
+    cellLayer('teach-warm-cells', [{ polygon: square, fill: [0, 0, 0, 0], line: [0, 0, 0, 0], lineWidth: 1, tip: '' }]),
+    pathLayer('teach-warm-paths', [{ path, color: [0, 0, 0], alpha: 0, width: 1, tip: '' }]),
+    labelLayer('teach-warm-labels', [{ position: at, text: 'A', color: [0, 0, 0] }], ''),
+    markerLayer('teach-warm-markers', [{ position: at, color: [0, 0, 0], radius: 1, tip: '' }]),
+  ].map((l) => l.clone({ visible: false }));
 }
 
 /** `colorKey` changes when the colours change without the data: deck.gl then recolours. */
