@@ -5,7 +5,7 @@
 # per core by default: the wasm backend uses one core per process). Vanilla runs live in their own
 # folder, so every arm trained with the same budget reuses them. Resumable: a finished run or report
 # is kept and skipped (a report only while it is newer than its checkpoints); a run stopped
-# part-way starts again. Long: run it in the background.
+# part-way continues from its last finished epoch (train student --resume). Long: run it in the background.
 #
 #   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
@@ -29,7 +29,8 @@ mkdir -p "$arm" "$van"
 t0=$(date +%s)
 stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
 
-# One training, into a temporary name: a stopped run leaves nothing to skip next time.
+# One training, into a temporary name: a stopped run leaves nothing to skip next time, and its
+# <name>.partial (the whole state after each epoch) lets the next start continue it.
 train_one() { # mode seed out
   local mode=$1 seed=$2 ck=$3 dir base
   dir=$(dirname "$ck")
@@ -42,7 +43,7 @@ train_one() { # mode seed out
   fi
   npm run --silent cli -- train student --dataset "$dataset" --mode "$mode" --seed "$seed" --train-frac "${FRAC:-1}" \
     --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
-    --micro "${MICRO:-16}" --quiet "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
+    --micro "${MICRO:-16}" --quiet --resume "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
   mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json"
   mv "$dir/.tmp-$base.safetensors" "$ck"
 }

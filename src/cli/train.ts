@@ -43,13 +43,14 @@ const USAGE = `usage:
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
-                [--teacher-student <student ckpt>]   (positive control: a student as the teacher)
+                [--teacher-student <student ckpt>]   (positive control: a student as the teacher) [--resume]
                 [--transfer-from <student ckpt>]   (region transfer: a student of another road network
                 starts this one; its road, zone and road-type tables are re-initialised)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
-Writes <file.safetensors> (weights only, the best epoch by validation) and <file>.log.json.`;
+Writes <file.safetensors> (weights only, the best epoch by validation; also after every best epoch)
+and <file>.log.json; <file>.partial holds the whole state after every epoch, which --resume continues.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -271,6 +272,7 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
   const epochs: Array<SessionEpochRecord & { wallSeconds: number }> = [];
   const start = Date.now();
   let precomputeSeconds = 0;
+  const partial = `${out}.partial`;
   const session = new TrainingSession({
     dataset: ds,
     derived,
@@ -285,8 +287,12 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
         log(
           `  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`,
         ),
-      epoch: (r) => {
+      epoch: async (r) => {
         epochs.push({ ...r, wallSeconds: (Date.now() - start) / 1000 });
+        // The whole state after every epoch (a stopped run goes on with --resume), and the best
+        // weights at once (a stopped run leaves a usable student).
+        await writeFile(partial, session.checkpointBytes());
+        if (r.bestEpoch === r.epoch) await writeFile(out, session.checkpointBytes({ best: true, optimizer: false }));
         log(
           `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
         );
@@ -305,6 +311,17 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
     transfer = { from: basename(from), message: report.message };
     log(`transfer from ${basename(from)}: ${report.message}`);
   }
+  let resumedAt = -1;
+  if (p.flags.resume === true) {
+    const bytes = await readFile(partial).catch(() => null);
+    if (!bytes) log(`--resume: no ${partial}; starting from scratch`);
+    else {
+      const ck = session.loadCheckpoint(new Uint8Array(bytes));
+      resumedAt = ck.training.epoch;
+      for (const h of session.history) epochs.push({ ...h, step: 0, bestEpoch: -1, bestValAcc: null, wallSeconds: NaN });
+      log(`resumed from ${partial}: epoch ${ck.training.epoch}, step ${ck.training.step}`);
+    }
+  }
   log(
     `student (${hyper.size}): ${model.paramCount()} parameters; mode ${hyper.mode}; ${session.trainer.trainTripCount} trips, ${session.trainer.stepsInEpoch} steps/epoch × ${hyper.epochs}`,
   );
@@ -318,8 +335,12 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
   await session.start();
   const wall = (Date.now() - start) / 1000;
   const t = session.trainer;
-  const bytes = session.checkpointBytes({ best: true, optimizer: false });
-  await writeFile(out, bytes);
+  // A resumed run holds best weights only from the epochs it ran itself; an earlier best epoch's
+  // weights are in <out>, written when that epoch ended.
+  const keepOut = t.bestSnapshot === null && t.bestEpoch >= 0 && t.bestEpoch < resumedAt;
+  const bytes = keepOut ? new Uint8Array(await readFile(out)) : session.checkpointBytes({ best: true, optimizer: false });
+  if (!keepOut) await writeFile(out, bytes);
+  await rm(partial, { force: true });
   const best = t.history[t.bestEpoch];
   // Optimiser steps from the cumulative counter (EpochRecord.steps restarts on a resumed run).
   const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.at(-1)?.step ?? 0);
