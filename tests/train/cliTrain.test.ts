@@ -1,10 +1,13 @@
 // `train student` end to end on the 120-road grid-town fixture: a finished run exits 0 (scripts
 // such as scripts/paired-arm.sh stop on any other code) and writes the checkpoint and its log.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/train';
+import { loadDataset } from '../../src/cli/fsDataset';
+import { buildDerived } from '../../src/lib/data/derived';
+import { TrainingSession, normaliseHyper } from '../../src/lib/train/session';
 
 const GRID_TOWN = join(__dirname, '../../e2e/fixtures/grid-town');
 
@@ -42,4 +45,57 @@ describe('train student (CLI)', () => {
     expect(log.seed).toBe(3);
     expect(log.epochs).toHaveLength(1);
   }, 120_000);
+
+  it('--resume continues a run stopped after an epoch exactly as if it had not stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
+    const flags = (out: string, ...more: string[]) => [
+      'student',
+      '--mode',
+      'vanilla',
+      '--dataset',
+      GRID_TOWN,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--batch',
+      '16',
+      '--max-len',
+      '32',
+      '--seed',
+      '5',
+      '--backend',
+      'cpu',
+      '--quiet',
+      ...more,
+    ];
+    type Log = { epochs: Array<{ epoch: number; valNllDecision: number }>; bestEpoch: number };
+    const readLog = (out: string) => JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as Log;
+    const whole = join(dir, 'whole.safetensors');
+    expect(await run(flags(whole))).toBe(0);
+    expect(existsSync(`${whole}.partial`)).toBe(false); // removed once the run is done
+
+    // The state a run stopped after its first epoch leaves behind (what the CLI writes then).
+    const ds = await loadDataset(GRID_TOWN);
+    const session = new TrainingSession({
+      dataset: ds,
+      derived: buildDerived(ds),
+      hyper: normaliseHyper({ mode: 'vanilla', epochs: 2, batch: 16, microBatch: 16, maxLen: 32, seed: 5 }),
+      backendName: 'cpu',
+      minEmitMs: 5000,
+      yieldFn: () => Promise.resolve(),
+      events: {},
+    });
+    while (session.history.length < 1) await session.step();
+    const cut = join(dir, 'cut.safetensors');
+    writeFileSync(`${cut}.partial`, session.checkpointBytes());
+    session.dispose();
+    expect(await run(flags(cut, '--resume'))).toBe(0);
+
+    const a = readLog(whole);
+    const b = readLog(cut);
+    expect(b.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    expect(b.epochs[1].valNllDecision).toBeCloseTo(a.epochs[1].valNllDecision, 6);
+    expect(b.bestEpoch).toBe(a.bestEpoch);
+  }, 240_000);
 });
