@@ -11,29 +11,16 @@ import { TrainingSession, normaliseHyper } from '../../src/lib/train/session';
 
 const GRID_TOWN = join(__dirname, '../../e2e/fixtures/grid-town');
 
+/** A small vanilla run on grid-town, on the cpu backend. */
+function studentFlags(out: string, epochs: number, seed: number): string[] {
+  const opts = { mode: 'vanilla', dataset: GRID_TOWN, out, epochs, batch: 16, 'max-len': 32, seed, backend: 'cpu' };
+  return ['student', ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, String(v)]), '--quiet'];
+}
+
 describe('train student (CLI)', () => {
   it('exits 0 after a finished run and writes the checkpoint and its log', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-train-')), 'v.safetensors');
-    const code = await run([
-      'student',
-      '--mode',
-      'vanilla',
-      '--dataset',
-      GRID_TOWN,
-      '--out',
-      out,
-      '--epochs',
-      '1',
-      '--batch',
-      '16',
-      '--max-len',
-      '32',
-      '--seed',
-      '3',
-      '--backend',
-      'cpu',
-      '--quiet',
-    ]);
+    const code = await run(studentFlags(out, 1, 3));
     expect(code).toBe(0);
     expect(existsSync(out)).toBe(true);
     const log = JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as {
@@ -48,27 +35,7 @@ describe('train student (CLI)', () => {
 
   it('--resume continues a run stopped after an epoch exactly as if it had not stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
-    const flags = (out: string, ...more: string[]) => [
-      'student',
-      '--mode',
-      'vanilla',
-      '--dataset',
-      GRID_TOWN,
-      '--out',
-      out,
-      '--epochs',
-      '2',
-      '--batch',
-      '16',
-      '--max-len',
-      '32',
-      '--seed',
-      '5',
-      '--backend',
-      'cpu',
-      '--quiet',
-      ...more,
-    ];
+    const flags = (out: string, ...more: string[]) => [...studentFlags(out, 2, 5), ...more];
     type Log = { epochs: Array<{ epoch: number; valNllDecision: number }>; bestEpoch: number };
     const readLog = (out: string) => JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as Log;
     const whole = join(dir, 'whole.safetensors');
