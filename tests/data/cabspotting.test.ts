@@ -3,7 +3,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from './consoleCapture';
 import { cabName, looksLikeCabspotting, parseCabspotting } from '../../src/lib/data/cabspotting';
 import { medianInterval, parseGpsText, samplingOptions, SPARSE_MATCH_OPTIONS } from '../../src/lib/data/matchTraces';
 import type { GpsTrace } from '../../src/lib/data/gpsTraces';
@@ -96,17 +97,10 @@ describe('matching options by sampling interval', () => {
 
 describe('data match on cabspotting files', () => {
   const TINY = join(__dirname, '../fixtures/tiny');
-  const logs: string[] = [];
-  const errs: string[] = [];
-  afterEach(() => {
-    vi.restoreAllMocks();
-    logs.length = 0;
-    errs.length = 0;
-  });
+  const { logs, errs, start: capture } = captureConsole();
 
   it('reads taxi files (auto-detected), matches their trips and lists the bad lines', async () => {
-    vi.spyOn(console, 'log').mockImplementation((s: string) => void logs.push(s));
-    vi.spyOn(console, 'error').mockImplementation((s: string) => void errs.push(s));
+    capture();
     const dir = mkdtempSync(join(tmpdir(), 'cab-'));
     // Every 20 m along roads 0 → 1 → 2 of the tiny network, 20 s apart: one occupied trip.
     const pts: [number, number][] = [];

@@ -3,7 +3,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from './consoleCapture';
 import { run } from '../../src/cli/dataMatch';
 import { readHoserDataset } from '../../src/lib/data/hoserReader';
 
@@ -22,17 +23,7 @@ function loopPoints(): [number, number][] {
 }
 
 describe('data match', () => {
-  const logs: string[] = [];
-  const errs: string[] = [];
-  afterEach(() => {
-    vi.restoreAllMocks();
-    logs.length = 0;
-    errs.length = 0;
-  });
-  const capture = (): void => {
-    vi.spyOn(console, 'log').mockImplementation((s: string) => void logs.push(s));
-    vi.spyOn(console, 'error').mockImplementation((s: string) => void errs.push(s));
-  };
+  const { logs, errs, start: capture } = captureConsole();
 
   it('matches an ECML CSV onto the network and keeps the roadmap bytes', async () => {
     const dir = tmp();
