@@ -127,6 +127,29 @@ function mixedLogProbs(p: Float32Array, q: Float32Array | null, beta: number, a:
   return out;
 }
 
+/**
+ * Step `st` of trip `i` under log p + β·log q: its candidate count m, whether the argmax is the
+ * true next road (1/0) and the NLL of that road; null when the next road is not a candidate.
+ */
+function scoreStep(
+  lp: StepLogProbs,
+  mix: StepLogProbs | null,
+  beta: number,
+  i: number,
+  st: number,
+): { m: number; correct: number; nll: number } | null {
+  const p = lp.trips[i];
+  const a = p.candOffset[st];
+  const b = p.candOffset[st + 1];
+  const label = p.label[st];
+  if (label < 0 || b === a) return null;
+  const m = b - a;
+  const v = mixedLogProbs(lp.logProbs[i], mix ? mix.logProbs[i] : null, beta, a, b);
+  let arg = 0;
+  for (let k = 1; k < m; k++) if (v[k] > v[arg]) arg = k;
+  return { m, correct: arg === label ? 1 : 0, nll: -v[label] };
+}
+
 /** Per-trip statistics of `lp` (optionally mixed with β·`mix`). */
 export function tripStepStats(
   ids: string[],
@@ -150,19 +173,14 @@ export function tripStepStats(
       unscorable: 0,
     };
     for (let st = 0; st < p.steps; st++) {
-      const a = p.candOffset[st];
-      const b = p.candOffset[st + 1];
-      const label = p.label[st];
-      if (label < 0 || b === a) {
+      const scored = scoreStep(lp, mix, beta, i, st);
+      if (!scored) {
         s.unscorable++;
         continue;
       }
-      const m = b - a;
-      const v = mixedLogProbs(lp.logProbs[i], mix ? mix.logProbs[i] : null, beta, a, b);
-      let arg = 0;
-      for (let k = 1; k < m; k++) if (v[k] > v[arg]) arg = k;
-      const nll = -v[label];
-      const ok = arg === label ? 1 : 0;
+      const { m, correct: ok, nll } = scored;
+      const a = p.candOffset[st];
+      const b = p.candOffset[st + 1];
       s.steps++;
       s.nllSum += nll;
       s.correct += ok;
@@ -209,23 +227,16 @@ export function byStepsToEnd(lp: StepLogProbs, bands = STEPS_TO_END_BANDS): Step
   const acc = bands.map(() => ({ n: 0, correct: 0, nll: 0, uCorrect: 0, uNll: 0 }));
   lp.trips.forEach((p, i) => {
     for (let st = 0; st < p.steps; st++) {
-      const a = p.candOffset[st];
-      const b = p.candOffset[st + 1];
-      const label = p.label[st];
-      const m = b - a;
-      if (label < 0 || m < 2) continue;
       const left = p.steps - st;
       const k = bands.findIndex(([lo, hi]) => left >= lo && left <= hi);
-      if (k < 0) continue;
-      const v = mixedLogProbs(lp.logProbs[i], null, 0, a, b);
-      let arg = 0;
-      for (let c = 1; c < m; c++) if (v[c] > v[arg]) arg = c;
+      const scored = k < 0 ? null : scoreStep(lp, null, 0, i, st);
+      if (!scored || scored.m < 2) continue;
       const r = acc[k];
       r.n++;
-      r.correct += arg === label ? 1 : 0;
-      r.nll -= v[label];
-      r.uCorrect += 1 / m;
-      r.uNll += Math.log(m);
+      r.correct += scored.correct;
+      r.nll += scored.nll;
+      r.uCorrect += 1 / scored.m;
+      r.uNll += Math.log(scored.m);
     }
   });
   return bands.map(([lo, hi], k) => ({
