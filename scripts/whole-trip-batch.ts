@@ -45,18 +45,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const m = trainer.step();
   const seconds = (performance.now() - t0) / 1000;
-  const passes = microBatches(
-    steps.map((s) => ({ steps: s })),
-    n,
-    microTokens,
-  ).map((b) => ({ trips: b.length, longest: Math.max(...b.map((t) => t.steps)) }));
+  // The passes the trainer made: its one batch holds every trip, sorted by length (its length
+  // buckets), then cut by microBatches.
+  const inBatchOrder = [...steps].sort((a, b) => a - b).map((s) => ({ steps: s }));
+  const passes = microBatches(inBatchOrder, n, microTokens).map((b) => ({ trips: b.length, longest: Math.max(...b.map((t) => t.steps)) }));
   console.log(
     JSON.stringify({
       trips: n,
       maxLen: MAX_LEN,
       tripSteps: { min: Math.min(...steps), max: Math.max(...steps), total: steps.reduce((a, b) => a + b, 0) },
       microTokens,
-      passesIfSortedLikeTheBatch: passes.length,
+      passes,
       loss: Number(m.total.toFixed(4)),
       finite: m.finite,
       stepSeconds: Number(seconds.toFixed(1)),
