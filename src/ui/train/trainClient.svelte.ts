@@ -360,7 +360,6 @@ export class TrainClient {
   /** Loads a checkpoint file of `kind` (the mode the panel is in); another kind is refused. */
   async upload(file: File, kind: TrainKind): Promise<void> {
     const bytes = await file.arrayBuffer();
-    const copy = bytes.slice(0); // the first is handed to the worker
     const loaded = await this.call((api) => api.loadCheckpoint(Comlink.transfer(bytes, [bytes]), file.name, kind));
     if (loaded) this.applyLoaded(loaded);
     // A student of another road network cannot continue here, but it can start a run here: offer
@@ -368,12 +367,14 @@ export class TrainClient {
     else if (kind === 'student' && this.notice?.kind === 'error' && /different road network/.test(this.notice.text))
       this.notice = {
         ...this.notice,
-        action: { label: 'Start a transfer from it', run: () => void this.transfer(copy, file.name) },
+        action: { label: 'Start a transfer from it', run: () => void this.transfer(file) },
       };
   }
 
   /** A new student run started from a student checkpoint of another road network (region transfer). */
-  async transfer(bytes: ArrayBuffer, name: string): Promise<void> {
+  async transfer(file: File): Promise<void> {
+    const bytes = await file.arrayBuffer();
+    const name = file.name;
     this.clearRun();
     this.probe = null;
     this.kind = 'student';
