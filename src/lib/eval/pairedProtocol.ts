@@ -286,26 +286,28 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       );
       effects[key] = { ...e, verdict: effectVerdict(e, lowerIsBetter) };
     }
+    // Each OD's distilled − vanilla, averaged over the seeds.
+    const odDiffs = (value: (x: OdScore) => number): number[] =>
+      ods.map((_, o) => meanOf(pairs.map((_, s) => value(perOd.distilled[s][o]) - value(perOd.vanilla[s][o]))));
     const odEffects = {} as PairedSplitResult['odEffects'];
     for (const [i, key] of (['odDtwKm', 'odEdr', 'odDistanceLogErr'] as const).entries()) {
       const field = key === 'odDtwKm' ? 'dtwKm' : key === 'odEdr' ? 'edr' : 'distanceLogErr';
-      const diffs = ods.map((_, o) => meanOf(pairs.map((_, s) => perOd.distilled[s][o][field] - perOd.vanilla[s][o][field])));
+      const diffs = odDiffs((x) => x[field]);
       const finite = diffs.filter((d) => Number.isFinite(d));
       const b = bootstrapMean(finite, bootstrap, 7919 * (i + 1));
       odEffects[key] = { pairedN: finite.length, mean: b.mean, ci95: b.ci95 };
     }
     let vanillaOnly = 0;
     let distilledOnly = 0;
-    const reachedDiff = ods.map(() => 0);
     for (let s = 0; s < pairs.length; s++) {
       for (let o = 0; o < ods.length; o++) {
         const v = perOd.vanilla[s][o].reached;
         const d = perOd.distilled[s][o].reached;
         if (v && !d) vanillaOnly++;
         else if (d && !v) distilledOnly++;
-        reachedDiff[o] += (Number(d) - Number(v)) / pairs.length;
       }
     }
+    const reachedDiff = odDiffs((x) => Number(x.reached));
     const reachedBoot = bootstrapMean(reachedDiff, bootstrap, 104_729);
     splits[split] = {
       split,
