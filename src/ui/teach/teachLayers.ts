@@ -1,7 +1,8 @@
 // deck.gl layers of the teaching view: the trip so far, the destination, the candidate next roads
 // coloured by probability, ψ(c) of each candidate, the teacher's window and its belief over cells,
 // the surprisal colouring and a synthetic detour. Pure: state in, layers out.
-import { PathLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import { ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import { StyledPathsLayer } from '../map/styledPathsLayer';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { GridSpec } from '../../lib/data/derivedTypes';
 import type { LonLat } from '../../lib/data/types';
@@ -99,7 +100,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
       lineWidth: 1,
       tip: `Grid cell ${c.cell}: the teacher gives it <b>${fmtNum(c.p * 100, 1)}%</b> as the next cell`,
     }));
-    layers.push(cellLayer('teach-belief', belief));
+    layers.push(...cellLayers('teach-belief', belief));
   }
   // The teacher's context window: the last w cells, older ones fainter.
   if (inp.show.window) {
@@ -111,7 +112,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
       lineWidth: 2,
       tip: `Teacher input token ${i + 1} of ${w}: cell ${cell}`,
     }));
-    layers.push(cellLayer('teach-window', win));
+    layers.push(...cellLayers('teach-window', win));
   }
   if (inp.detour) {
     const d = inp.detour;
@@ -132,7 +133,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
         tip: 'Detour: this cell was shifted to make the trip anomalous',
       });
     }
-    layers.push(cellLayer('teach-detour', moved));
+    layers.push(...cellLayers('teach-detour', moved));
   }
 
   layers.push(pathLayer('teach-trip', trip));
@@ -149,23 +150,17 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
       lineWidth: 2.5,
       tip: `ψ(${letters.join(', ')}) = cell ${cell}: the teacher's probability for ${letters.length > 1 ? 'these roads is shared by' : 'this road is'} the probability of this cell`,
     }));
-    layers.push(cellLayer('teach-psi', psi));
+    layers.push(...cellLayers('teach-psi', psi));
   }
 
   if (inp.show.candidates) {
-    const truth = step.label >= 0 ? [geo(cands[step.label])] : [];
-    layers.push(
-      new PathLayer<LonLat[]>({
-        id: 'teach-truth',
-        data: truth,
-        getPath: (d) => d,
-        getColor: [255, 255, 255, 240],
-        getWidth: 15,
-        widthUnits: 'pixels',
-        capRounded: true,
-        jointRounded: true,
-      }),
-    );
+    // A white casing under the true next road. Made like every other path (per-datum colour and
+    // width), so all of them share one GPU pipeline: a software renderer builds each in ~0.5 s.
+    const truth: PathDatum[] =
+      step.label >= 0
+        ? [{ path: geo(cands[step.label]), color: [255, 255, 255], alpha: 240, width: 15, tip: 'The true next road' }]
+        : [];
+    layers.push(pathLayer('teach-truth', truth));
     const candPaths: PathDatum[] = cands.map((c, i) => ({
       path: geo(c),
       color: probColor(inp.colorBy[i] ?? 0),
@@ -176,8 +171,10 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
         `${escapeHtml(inp.colorByLabel)}: <b>${fmtNum((inp.colorBy[i] ?? 0) * 100, 1)}%</b>`,
     }));
     layers.push(pathLayer('teach-cands', candPaths, inp.colorBy.join(',')));
+    // Each candidate's letter on a badge (a marker disc, so no extra GPU pipeline for backgrounds).
     const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: LETTER_RGB }));
-    layers.push(labelLayer('teach-cand-labels', labels, inp.colorBy.join(',')));
+    const badges: MarkerDatum[] = labels.map((l, i) => ({ position: l.position, color: l.color, radius: 10, tip: `Candidate ${CAND_LETTERS[i]}` }));
+    layers.push(markerLayer('teach-cand-badges', badges), labelLayer('teach-cand-labels', labels));
   }
 
   // Where the car is (end of the current road) and where it is going.
@@ -198,21 +195,16 @@ interface MarkerDatum {
   tip: string;
 }
 
-function labelLayer(id: string, data: LabelDatum[], colorKey: string): TextLayer<LabelDatum> {
+function labelLayer(id: string, data: LabelDatum[]): TextLayer<LabelDatum> {
   return new TextLayer<LabelDatum>({
     id,
     data,
     getPosition: (d) => d.position,
     getText: (d) => d.text,
     getColor: [15, 18, 24, 255],
-    getSize: 15,
+    getSize: 14,
     fontWeight: 700,
-    background: true,
-    getBackgroundColor: (d) => [...d.color, 255] as [number, number, number, number],
-    backgroundPadding: [4, 2],
-    getPixelOffset: [0, -16],
     characterSet: CAND_LETTERS.slice(0, 26),
-    updateTriggers: { getBackgroundColor: [colorKey] },
   });
 }
 
@@ -233,52 +225,84 @@ function markerLayer(id: string, data: MarkerDatum[]): ScatterplotLayer<MarkerDa
 }
 
 /**
- * One hidden layer of every kind the view draws, with one datum each, to show while the teaching
- * worker loads. deck.gl builds a hidden layer's shader programs without drawing it; on a software
- * renderer (SwiftShader) the driver then prepares each pipeline on its own threads, which
- * otherwise happens inside the first frame that draws the class and freezes the page for seconds.
+ * The view's own layers (teachLayers, every option on) for a made-up three-road trip at `at`, drawn
+ * invisible (opacity 0) while the teaching worker loads. On a software renderer (SwiftShader) the
+ * first draw of each pipeline, a shader program with its vertex layout (a constant colour and a
+ * per-datum one differ), freezes the page for 0.4–2 s; the map admits one new layer kind per frame
+ * (MapView), so these frames fall inside loading, and the trip's first frame finds every pipeline
+ * built. Being made by teachLayers itself, they cannot drift from what the view draws.
  */
 export function teachWarmUpLayers(at: LonLat): Layer[] {
   const [x, y] = at;
-  const path: LonLat[] = [at, [x + 0.001, y]];
-  const square: Ring = [at, [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], at];
-  return [
-    cellLayer('teach-warm-cells', [{ polygon: square, fill: [0, 0, 0, 0], line: [0, 0, 0, 0], lineWidth: 1, tip: '' }]),
-    pathLayer('teach-warm-paths', [{ path, color: [0, 0, 0], alpha: 0, width: 1, tip: '' }]),
-    labelLayer('teach-warm-labels', [{ position: at, text: 'A', color: [0, 0, 0] }], ''),
-    markerLayer('teach-warm-markers', [{ position: at, color: [0, 0, 0], radius: 1, tip: '' }]),
-  ].map((l) => l.clone({ visible: false }));
+  const d = 0.001;
+  const grid: GridSpec = { minLon: x, minLat: y, lonStep: d, latStep: d, nRows: 2, nCols: 2 };
+  const geometry: Record<number, LonLat[]> = {
+    0: [at, [x + d, y]],
+    1: [[x + d, y], [x + d, y + d]],
+    2: [[x + d, y], [x + 2 * d, y]],
+  };
+  const step: StepView = {
+    k: 0,
+    current: 0,
+    cands: [1, 2],
+    candCells: [1, 2],
+    label: 0,
+    window: [0],
+    teacherRaw: [0.5, 0.5],
+    candMass: 1,
+    topCells: [{ cell: 1, p: 0.5 }],
+    vanilla: null,
+    distilled: null,
+    prefix: [0],
+    destination: 2,
+    trueNext: 1,
+  };
+  const layers = teachLayers({
+    grid,
+    geometry,
+    roads: [0, 1, 2],
+    step,
+    colorBy: [0.5, 0.5],
+    colorByLabel: '',
+    surprisal: null,
+    show: { window: true, psi: true, belief: true, candidates: true },
+    detour: { cells: [1], start: 0, end: 1, original: [0] },
+  });
+  return layers.map((l) => l.clone({ id: `warm-${l.id}`, opacity: 0 }));
 }
 
-/** `colorKey` changes when the colours change without the data: deck.gl then recolours. */
-function pathLayer(id: string, data: PathDatum[], colorKey = ''): PathLayer<PathDatum> {
-  return new PathLayer<PathDatum>({
+/** `colorKey` changes when the colours change without the data: the layer then recolours. */
+function pathLayer(id: string, data: PathDatum[], colorKey = ''): StyledPathsLayer<PathDatum> {
+  return new StyledPathsLayer<PathDatum>({
     id,
     data,
     getPath: (d) => d.path,
-    getColor: (d) => [...d.color, d.alpha] as [number, number, number, number],
+    getColor: (d) => [...d.color, d.alpha] as const,
     getWidth: (d) => d.width,
-    widthUnits: 'pixels',
-    capRounded: true,
-    jointRounded: true,
     pickable: true,
     updateTriggers: { getColor: [colorKey] },
   });
 }
 
-function cellLayer(id: string, data: CellDatum[]): PolygonLayer<CellDatum> {
-  return new PolygonLayer<CellDatum>({
-    id,
-    data,
-    getPolygon: (d) => d.polygon,
-    getFillColor: (d) => d.fill,
-    getLineColor: (d) => d.line,
-    getLineWidth: (d) => d.lineWidth,
-    lineWidthUnits: 'pixels',
-    stroked: true,
-    filled: true,
-    pickable: true,
-  });
+/** Grid cells: the fills, then their outlines as closed paths. */
+function cellLayers(id: string, data: CellDatum[]): [SolidPolygonLayer<CellDatum>, StyledPathsLayer<CellDatum>] {
+  return [
+    new SolidPolygonLayer<CellDatum>({
+      id: `${id}-fill`,
+      data,
+      getPolygon: (d) => d.polygon,
+      getFillColor: (d) => d.fill,
+      pickable: true,
+    }),
+    new StyledPathsLayer<CellDatum>({
+      id: `${id}-outline`,
+      data,
+      getPath: (d) => d.polygon,
+      getColor: (d) => d.line,
+      getWidth: (d) => d.lineWidth,
+      pickable: true,
+    }),
+  ];
 }
 
 /** Every teach layer carries its hover text in the datum's `tip`. */
