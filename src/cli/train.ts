@@ -43,6 +43,9 @@ const USAGE = `usage:
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
+                [--kl-mask-last N] [--kl-mask-indistinct] [--kl-mask-random P]   (no KL on each trip's
+                last N steps, on steps whose candidates the teacher cannot tell apart, on a random
+                share P of steps: the control)
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher) [--resume]
                 [--transfer-from <student ckpt>]   (region transfer: a student of another road network
                 starts this one; its road, zone and road-type tables are re-initialised)
@@ -237,6 +240,9 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     lastStepOnly: p.flags['last-step-only'] === true,
     noTauSquared: p.flags['no-tau2'] === true,
     freezeEncoders: p.flags['freeze-encoders'] === true,
+    klMaskLastSteps: flagNumber(p, 'kl-mask-last', 0),
+    klMaskIndistinct: p.flags['kl-mask-indistinct'] === true,
+    klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
@@ -294,7 +300,7 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
         await writeFile(partial, session.checkpointBytes());
         if (r.bestEpoch === r.epoch) await writeFile(out, session.checkpointBytes({ best: true, optimizer: false }));
         log(
-          `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
+          `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}${r.klKeptShare !== undefined && r.klKeptShare < 1 ? `, KL kept on ${(100 * r.klKeptShare).toFixed(1)} % of steps` : ''}, ${r.seconds.toFixed(1)} s`,
         );
       },
       state: (s, reason) => {

@@ -25,7 +25,7 @@ import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables, type Checkpoi
 import { loadStudent, loadTeacher } from '../../src/lib/checkpoint/loadModel';
 import { canonicalName } from '../../src/lib/features/variableNames';
 import { batchContext, buildBatch, prepareTrips } from '../../src/lib/features/studentBatch';
-import { klRowCount, lossParts } from '../../src/lib/train/studentLoss';
+import { klRowCount, klRowWeights, lossParts, NO_KL_MASK } from '../../src/lib/train/studentLoss';
 import { TeacherProbs } from '../../src/lib/train/teacherProbs';
 import { runTaskSync } from '../../src/lib/train/deviceTask';
 import { teacherSequences } from '../../src/lib/train/teacherSession';
@@ -126,9 +126,10 @@ describe.skipIf(!python)('PyTorch trainer', () => {
         teacher,
       ).batchTask(batch, prepared),
     );
-    const totals = { ce: batch.nValid, time: batch.timeMask.reduce((a, b) => a + b, 0), kl: klRowCount(batch, false) };
+    const rowWeights = klRowWeights(batch, probs, { ...NO_KL_MASK, lastStepOnly: false });
+    const totals = { ce: batch.nValid, time: batch.timeMask.reduce((a, b) => a + b, 0), kl: klRowCount(rowWeights) };
     const sg = tf.variableGrads(
-      () => lossParts(student, derived, LOSS, batch, student.encodeNetwork(), probs, totals).total,
+      () => lossParts(student, derived, LOSS, batch, student.encodeNetwork(), { probs, rowWeights }, totals).total,
       student.store.variables(),
     );
     await writeFile(f('student-grads.st'), ck('student', student.config, fp, gradWeights(sg.grads)));

@@ -57,6 +57,10 @@ export interface SessionHyper extends RunHyper {
   lastStepOnly: boolean;
   noTauSquared: boolean;
   freezeEncoders: boolean;
+  /** KL rows dropped (studentLoss.ts KlMaskOptions): the last steps, indistinct candidates, a random share. */
+  klMaskLastSteps: number;
+  klMaskIndistinct: boolean;
+  klMaskRandom: number;
   /** Student size preset. */
   size: StudentSize;
   /**
@@ -82,6 +86,9 @@ export const DEFAULT_HYPER: SessionHyper = {
   lastStepOnly: false,
   noTauSquared: false,
   freezeEncoders: false,
+  klMaskLastSteps: 0,
+  klMaskIndistinct: false,
+  klMaskRandom: 0,
   size: 'small',
   maxLen: 128,
   patience: 0,
@@ -100,6 +107,9 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   if (!(o.tau > 0)) o.tau = DEFAULT_HYPER.tau;
   if (!(o.lambda >= 0)) o.lambda = 0;
   if (!(o.size in STUDENT_PRESETS)) o.size = DEFAULT_HYPER.size;
+  o.klMaskLastSteps = Number.isFinite(o.klMaskLastSteps) && o.klMaskLastSteps > 0 ? Math.floor(o.klMaskLastSteps) : 0;
+  o.klMaskIndistinct = o.klMaskIndistinct === true;
+  if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   return o;
 }
 
@@ -283,6 +293,9 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
         lastStepOnly: h.lastStepOnly,
         noTauSquared: h.noTauSquared,
         freezeEncoders: h.freezeEncoders,
+        klMaskLastSteps: h.klMaskLastSteps,
+        klMaskIndistinct: h.klMaskIndistinct,
+        klMaskRandom: h.klMaskRandom,
         lr: h.lr,
         batchSize: h.batch,
         microBatch: h.microBatch,

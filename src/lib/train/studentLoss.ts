@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { EncodedNetwork, Student } from '../models/student';
 import { distillationLoss } from './distill';
+import { makeRng } from '../random';
 import type { StudentBatch } from '../features/studentBatch';
 
 /** Counts over the whole batch that every micro-batch's sums are divided by. */
@@ -17,6 +18,25 @@ export interface Counts {
   time: number;
   kl: number;
 }
+
+/**
+ * Rows whose KL term is dropped (the distillation issue's arm b and its control). Each keeps the
+ * row's cross-entropy; only the teacher's pull goes.
+ */
+export interface KlMaskOptions {
+  /** Drop the KL on each trip's last this-many decision steps (0: none). */
+  klMaskLastSteps: number;
+  /**
+   * Drop it where the teacher cannot tell the candidates apart: all their teacher probabilities are
+   * equal (one shared cell, or all at the floor), so q^τ is uniform and would pull the student there.
+   */
+  klMaskIndistinct: boolean;
+  /** Drop it on this share of rows at random (the control), fixed per (seed, trip, step). */
+  klMaskRandom: number;
+  seed: number;
+}
+
+export const NO_KL_MASK: KlMaskOptions = { klMaskLastSteps: 0, klMaskIndistinct: false, klMaskRandom: 0, seed: 0 };
 
 /** The trainer options the loss reads. */
 export interface LossOptions {
@@ -27,13 +47,47 @@ export interface LossOptions {
   noTauSquared: boolean;
 }
 
-/** Rows that carry a KL term: steps with candidates (only each trip's last step when lastStepOnly). */
-export function klRowCount(batch: StudentBatch, lastStepOnly: boolean): number {
-  let rows = 0;
-  for (let n = 0; n < batch.N; n++) {
-    if (lastStepOnly && batch.lastStep[n] === 0) continue;
-    if (batch.candMask[n * batch.C] > 0) rows++;
+/** A fixed uniform draw in [0, 1) per (seed, trip, step): the same rows are masked every epoch. */
+function rowDraw(seed: number, trip: number, step: number): number {
+  return makeRng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(trip + 1, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0)();
+}
+
+/**
+ * Per row, 1 where the KL term applies: steps with candidates (only each trip's last step when
+ * lastStepOnly), less the rows `mask` drops. `teacherProbs` is [N*C] as the loss takes it.
+ */
+export function klRowWeights(
+  batch: StudentBatch,
+  teacherProbs: Float32Array,
+  o: Pick<LossOptions, 'lastStepOnly'> & KlMaskOptions,
+): Float32Array {
+  const { N, C } = batch;
+  // Steps left to the end of each row's trip: 1 at its last decision step.
+  const lastIndex = new Int32Array(batch.B).fill(-1);
+  for (let n = 0; n < N; n++) lastIndex[batch.stepTrip[n]] = Math.max(lastIndex[batch.stepTrip[n]], batch.stepIndex[n]);
+  const w = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    if (!(batch.candMask[n * C] > 0)) continue;
+    if (o.lastStepOnly && batch.lastStep[n] === 0) continue;
+    const b = batch.stepTrip[n];
+    const i = batch.stepIndex[n];
+    if (lastIndex[b] - i + 1 <= o.klMaskLastSteps) continue;
+    if (o.klMaskIndistinct) {
+      let distinct = false;
+      const q0 = teacherProbs[n * C];
+      for (let c = 1; c < C && batch.candMask[n * C + c] > 0; c++) if (teacherProbs[n * C + c] !== q0) distinct = true;
+      if (!distinct) continue;
+    }
+    if (o.klMaskRandom > 0 && rowDraw(o.seed, batch.tripIndex[b], i) < o.klMaskRandom) continue;
+    w[n] = 1;
   }
+  return w;
+}
+
+/** Σ of a row-weight vector: the KL rows a batch contributes to the full batch's count. */
+export function klRowCount(weights: Float32Array): number {
+  let rows = 0;
+  for (const v of weights) rows += v;
   return rows;
 }
 
@@ -47,7 +101,7 @@ export function lossParts(
   o: LossOptions,
   batch: StudentBatch,
   enc: EncodedNetwork,
-  teacherProbs: Float32Array | null,
+  teacher: { probs: Float32Array; rowWeights: Float32Array } | null,
   totals: Counts,
 ): { total: tf.Scalar; ce: tf.Scalar; time: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } {
   const { N, C } = batch;
@@ -66,23 +120,23 @@ export function lossParts(
   const time = tf.div(tf.sum(tf.mul(ape, tf.tensor1d(batch.timeMask))), Math.max(1, totals.time)) as tf.Scalar;
 
   let kl: tf.Scalar = tf.scalar(0);
-  if (teacherProbs && totals.kl > 0) {
-    const rows = klRowCount(batch, o.lastStepOnly);
+  if (teacher && totals.kl > 0) {
+    const rows = klRowCount(teacher.rowWeights);
     if (rows > 0) {
+      // The row weights already hold lastStepOnly and the mask.
       const mean = distillationLoss({
-        teacherProbs: tf.tensor2d(teacherProbs, [N, C]),
+        teacherProbs: tf.tensor2d(teacher.probs, [N, C]),
         studentLogits: logits,
         candidateMask: tf.tensor2d(batch.candMask, [N, C]),
         tau: o.tau,
-        lastStepOnly: o.lastStepOnly,
-        rowIsLast: tf.tensor1d(batch.lastStep),
+        rowWeight: tf.tensor1d(teacher.rowWeights),
         scaleTauSquared: !o.noTauSquared,
       });
       kl = tf.mul(mean, rows / totals.kl) as tf.Scalar;
     }
   }
   let total = tf.add(ce, tf.mul(time, o.alpha));
-  if (teacherProbs) total = tf.add(total, tf.mul(kl, o.lambda));
+  if (teacher) total = tf.add(total, tf.mul(kl, o.lambda));
   const hit = tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32');
   const correct = tf.sum(tf.mul(hit, labelMask)) as tf.Scalar;
   return { total: total as tf.Scalar, ce, time, kl, correct };

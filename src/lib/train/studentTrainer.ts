@@ -28,7 +28,7 @@ import {
   type PreparedTrip,
 } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
-import { klRowCount, lossParts, type Counts } from './studentLoss';
+import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMaskOptions } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { defaultClock as now } from '../runtime/clock';
@@ -42,7 +42,7 @@ export type { NextCellTeacher } from './teacherProbs';
 
 export type TrainMode = 'vanilla' | 'distilled';
 
-export interface StudentTrainerOptions extends TrainingLevers {
+export interface StudentTrainerOptions extends TrainingLevers, KlMaskOptions {
   mode: TrainMode;
   /** Distillation weight λ, temperature τ and teacher window w (default: THESIS_RECIPE). */
   lambda: number;
@@ -91,6 +91,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   mode: 'vanilla',
   ...THESIS_RECIPE,
   alpha: 1,
+  ...NO_KL_MASK,
   lastStepOnly: false,
   noTauSquared: false,
   freezeEncoders: false,
@@ -147,6 +148,8 @@ export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   epoch: number;
   steps: number;
   seconds: number;
+  /** Distilled runs: the share of decision steps whose KL term was kept (below 1 under a KL mask). */
+  klKeptShare?: number;
 }
 
 export interface StudentTrainerInit {
@@ -172,6 +175,9 @@ interface Running {
   total: number;
   acc: number;
   n: number;
+  /** Decision steps with candidates, and those whose KL term was kept (KlMaskOptions). */
+  klKept: number;
+  klRows: number;
   t0: number;
 }
 
@@ -371,17 +377,22 @@ export class StudentTrainer {
     const micro = microBatches(trips, o.microBatch, o.microTokens);
     const batches = micro.map((m) => buildBatch(this.ctx, m));
     tp = this.phase('buildBatch', tp);
-    const totals: Counts = { ce: 0, time: 0, kl: 0 };
-    for (const b of batches) {
-      totals.ce += b.nValid;
-      for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
-      totals.kl += this.distilling ? klRowCount(b, o.lastStepOnly) : 0;
-    }
-    const teacherProbs: Array<Float32Array | null> = [];
+    const teacher: Array<{ probs: Float32Array; rowWeights: Float32Array } | null> = [];
     for (let i = 0; i < batches.length; i++) {
-      teacherProbs.push(this.distilling ? yield* this.teacherProbs.batchTask(batches[i], micro[i]) : null);
+      if (!this.distilling) {
+        teacher.push(null);
+        continue;
+      }
+      const probs = yield* this.teacherProbs.batchTask(batches[i], micro[i]);
+      teacher.push({ probs, rowWeights: klRowWeights(batches[i], probs, o) });
     }
     tp = this.phase('teacher', tp);
+    const totals: Counts = { ce: 0, time: 0, kl: 0 };
+    for (const [i, b] of batches.entries()) {
+      totals.ce += b.nValid;
+      for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
+      totals.kl += teacher[i] ? klRowCount(teacher[i].rowWeights) : 0;
+    }
 
     const acc = new GradAccumulator();
     const sums = { ce: 0, time: 0, kl: 0, total: 0, correct: 0 };
@@ -396,7 +407,7 @@ export class StudentTrainer {
         let parts: tf.Scalar[] = [];
         const { value, grads: g } = tf.variableGrads(() => {
           const enc = this.student.encodeNetwork(batchRoads(batch));
-          const r = lossParts(this.student, this.derived, o, batch, enc, teacherProbs[i], totals);
+          const r = lossParts(this.student, this.derived, o, batch, enc, teacher[i], totals);
           parts = [r.ce, r.time, r.kl, r.correct].map((t) => tf.keep(t));
           return tf.mul(r.total, scale) as tf.Scalar;
         }, this.vars);
@@ -449,6 +460,11 @@ export class StudentTrainer {
       r.total += sums.total;
       r.acc += trainAcc;
       r.n += 1;
+      for (const [i, b] of batches.entries()) {
+        if (!teacher[i]) continue;
+        r.klKept += klRowCount(teacher[i].rowWeights);
+        for (let n = 0; n < b.N; n++) if (b.candMask[n * b.C] > 0) r.klRows += 1;
+      }
     }
     const epochOfStep = this.epoch;
     let epochEnd: EpochRecord | undefined;
@@ -547,6 +563,7 @@ export class StudentTrainer {
       steps: r.n,
       seconds: (now() - r.t0) / 1000,
     };
+    if (r.klRows > 0) rec.klKeptShare = r.klKept / r.klRows;
     const weights = yield* this.weightsTask();
     if (this.valTrips.length > 0) {
       Object.assign(rec, yield* this.evaluateTask(this.valTrips, 64));
@@ -656,5 +673,5 @@ export class StudentTrainer {
 }
 
 function freshRunning(): Running {
-  return { ce: 0, kl: 0, time: 0, total: 0, acc: 0, n: 0, t0: now() };
+  return { ce: 0, kl: 0, time: 0, total: 0, acc: 0, n: 0, klKept: 0, klRows: 0, t0: now() };
 }
