@@ -5,7 +5,9 @@
 # per core by default: the wasm backend uses one core per process). Vanilla runs live in their own
 # folder, so every arm trained with the same budget reuses them. Resumable: a finished run or report
 # is kept and skipped (a report only while it is newer than its checkpoints); a run stopped
-# part-way continues from its last finished epoch (train student --resume). Long: run it in the background.
+# part-way continues from its last finished epoch (train student --resume). Generated routes are
+# cached per checkpoint in <vanilla dir>/.routes, so the vanilla runs' routes are generated once for
+# all arms (eval paired-report --route-cache). Long: run it in the background.
 #
 #   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
@@ -95,7 +97,8 @@ if fresh "$f"; then
 else
   stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-500})"
   npm run --silent cli -- eval paired-report --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" \
-    --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}" --bootstrap "${BOOTSTRAP:-2000}" --out "$arm/.tmp-paired-report.json" > /dev/null
+    --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}" --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" \
+    --out "$arm/.tmp-paired-report.json" > /dev/null
   mv "$arm/.tmp-paired-report.json" "$f"
 fi
 stamp "done" "arm $arm in $(($(date +%s) - t0)) s"

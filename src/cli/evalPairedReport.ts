@@ -3,7 +3,8 @@
 // of train OD pairs; effects with t-intervals across seeds, per-OD bootstrap intervals, McNemar on
 // reachedRate and oracle JSD floors (src/lib/eval/pairedProtocol.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
@@ -11,19 +12,53 @@ import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
 import { pairBySeed } from './evalPaired';
 import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
-import { PAIRED_REPORT_METRICS, runPairedProtocol } from '../lib/eval/pairedProtocol';
+import { PAIRED_REPORT_METRICS, runPairedProtocol, type GeneratedRoutes, type RouteCache } from '../lib/eval/pairedProtocol';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
-                           [--batch 256] [--bootstrap 2000] [--oracle 50]
+                           [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
   intervals, reached by OD with a sign-flip permutation test clustered by OD, and each JSD next to
-  its oracle floor.`;
+  its oracle floor. --route-cache keeps each checkpoint's routes in <dir>, keyed by a hash of the
+  checkpoint file, the OD list and the search settings, so arms that share vanilla runs generate
+  their routes once.`;
+
+interface Loaded {
+  path: string;
+  seed: number;
+  /** sha256 of the checkpoint file. */
+  id: string;
+  m: LoadedStudent;
+}
+
+/** A route cache of JSON files in `dir`, one per key (named by the key's sha256). */
+export function fileRouteCache(dir: string): RouteCache {
+  const file = (key: string) => join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+  return {
+    async get(key) {
+      let text: string;
+      try {
+        text = await readFile(file(key), 'utf8');
+      } catch {
+        return null;
+      }
+      const stored = JSON.parse(text) as { key: string; routes: GeneratedRoutes };
+      if (stored.key !== key) return null;
+      // JSON writes NaN (an unknown log-probability) as null.
+      for (const t of stored.routes.trips) t.logProb = typeof t.logProb === 'number' ? t.logProb : NaN;
+      return stored.routes;
+    },
+    async set(key, routes) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file(key), JSON.stringify({ key, routes }));
+    },
+  };
+}
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -42,13 +77,15 @@ export async function run(args: string[]): Promise<number> {
   const out = flagString(p, 'out', 'public/reports/porto-eval-paired.json');
   const backend = await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
-  const load = async (path: string): Promise<{ path: string; seed: number; m: LoadedStudent }> => {
-    const ck = decodeCheckpoint(new Uint8Array(await readFile(path)));
+  const load = async (path: string): Promise<Loaded> => {
+    const bytes = new Uint8Array(await readFile(path));
+    const ck = decodeCheckpoint(bytes);
     const seed = ck.hyper.seed;
     if (typeof seed !== 'number') throw new Error(`${path}: the checkpoint records no training seed (hyper.seed)`);
-    return { path, seed, m: loadStudentScorer(ck, dataset.network, derived) };
+    return { path, seed, id: createHash('sha256').update(bytes).digest('hex'), m: loadStudentScorer(ck, dataset.network, derived) };
   };
-  const loaded: { path: string; seed: number; m: LoadedStudent }[] = [];
+  const cacheDir = typeof p.flags['route-cache'] === 'string' ? p.flags['route-cache'] : null;
+  const loaded: Loaded[] = [];
   try {
     const v: typeof loaded = [];
     const d: typeof loaded = [];
@@ -70,7 +107,14 @@ export async function run(args: string[]): Promise<number> {
     const rep = await runPairedProtocol({
       dataset,
       derived,
-      pairs: order.map(([a, b]) => ({ seed: v[a].seed, vanilla: v[a].m.scorer, distilled: d[b].m.scorer })),
+      pairs: order.map(([a, b]) => ({
+        seed: v[a].seed,
+        vanilla: v[a].m.scorer,
+        distilled: d[b].m.scorer,
+        vanillaId: v[a].id,
+        distilledId: d[b].id,
+      })),
+      routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
       trainOd: flagNumber(p, 'train-od', 500),
       testOd: typeof p.flags['test-od'] === 'string' ? flagNumber(p, 'test-od', 0) : undefined,
       beam: flagNumber(p, 'beam', 4),

@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { bootstrapMean, signFlipP, pairedOdTrips, runPairedProtocol, scoreAgainstReal } from '../../src/lib/eval/pairedProtocol';
+import {
+  bootstrapMean,
+  signFlipP,
+  pairedOdTrips,
+  runPairedProtocol,
+  scoreAgainstReal,
+  type GeneratedRoutes,
+  type RouteCache,
+} from '../../src/lib/eval/pairedProtocol';
 import type { Dataset } from '../../src/lib/data/types';
 import { makeCity, makeTrips } from '../models/studentFixture';
 import { SteerScorer } from '../generate/toyScorers';
@@ -151,5 +159,49 @@ describe('runPairedProtocol', () => {
         ],
       }),
     ).rejects.toThrow(/seed appears twice/);
+  });
+});
+
+describe('runPairedProtocol with a route cache', () => {
+  it('generates a shared vanilla run once across arms, with the same report as without the cache', async () => {
+    const store = new Map<string, GeneratedRoutes>();
+    const cache: RouteCache = {
+      get: async (k) => store.get(k) ?? null,
+      set: async (k, r) => void store.set(k, r),
+    };
+    const vanilla = [1, 2].map((seed) => new SteerScorer(net, derived.features, -2 - seed));
+    const arm = (beta: number, withCache: boolean) =>
+      runPairedProtocol({
+        dataset: ds,
+        derived,
+        pairs: [1, 2].map((seed, i) => ({
+          seed,
+          vanilla: vanilla[i],
+          distilled: new SteerScorer(net, derived.features, beta + seed),
+          vanillaId: `vanilla-${seed}`,
+          distilledId: `arm-${beta}-${seed}`,
+        })),
+        trainOd: 6,
+        maxSteps: 25,
+        evalOptions,
+        bootstrap: 100,
+        oracleResamples: 2,
+        routeCache: withCache ? cache : undefined,
+      });
+    const first = await arm(6, true);
+    const callsAfterFirst = vanilla.map((v) => v.calls);
+    expect(callsAfterFirst.every((c) => c > 0)).toBe(true);
+    // A second arm (other distilled runs) finds the vanilla routes in the cache: no vanilla search.
+    const second = await arm(3, true);
+    expect(vanilla.map((v) => v.calls)).toEqual(callsAfterFirst);
+    // 2 vanilla + 2 + 2 distilled runs, on two splits each.
+    expect(store.size).toBe(12);
+    // The cache changes nothing but the work: the same arm without it reports the same effects.
+    const fresh = await arm(3, false);
+    for (const s of ['train', 'test']) {
+      expect(second.splits[s].effects).toEqual(fresh.splits[s].effects);
+      expect(second.splits[s].odEffects).toEqual(fresh.splits[s].odEffects);
+    }
+    expect(first.splits.test.arms.vanilla[0].metrics).toEqual(second.splits.test.arms.vanilla[0].metrics);
   });
 });

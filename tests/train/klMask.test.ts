@@ -75,7 +75,11 @@ describe('klRowWeights', () => {
     // A row's draw depends on its trip and step, not on the batch it sits in.
     const ctx = batchContext(city.net, city.derived);
     const alone = buildBatch(ctx, prepareTrips(ctx, city.ds.splits.train.slice(0, 12)).slice(5, 6));
-    const wAlone = klRowWeights(alone, new Float32Array(alone.N * alone.C).map((_, i) => i), mask({ klMaskRandom: 0.3, seed: 1 }));
+    const wAlone = klRowWeights(
+      alone,
+      new Float32Array(alone.N * alone.C).map((_, i) => i),
+      mask({ klMaskRandom: 0.3, seed: 1 }),
+    );
     const rows = Array.from({ length: batch.N }, (_, n) => n).filter((n) => batch.tripIndex[batch.stepTrip[n]] === alone.tripIndex[0]);
     expect(Array.from(wAlone)).toEqual(rows.map((n) => a[n]));
   });
@@ -85,7 +89,8 @@ describe('StudentTrainer with a KL mask', () => {
   it('reports the share of steps that kept the KL, and a full mask leaves the vanilla loss', () => {
     const teacher = {
       cfg: { collapse: false },
-      nextCellProbs: (windows: number[][]) => tf.tidy(() => tf.softmax(tf.randomNormal([windows.length, city.derived.grid.vocabSize], 0, 1, 'float32', 5))) as tf.Tensor2D,
+      nextCellProbs: (windows: number[][]) =>
+        tf.tidy(() => tf.softmax(tf.randomNormal([windows.length, city.derived.grid.vocabSize], 0, 1, 'float32', 5))) as tf.Tensor2D,
     };
     const make = (o: Partial<KlMaskOptions>) =>
       new StudentTrainer({
@@ -95,7 +100,18 @@ describe('StudentTrainer with a KL mask', () => {
         val: city.ds.splits.val,
         teacher,
         studentConfig: { ...TINY_STUDENT, layers: 1 },
-        options: { mode: 'distilled', lambda: 1, tau: 2, batchSize: 20, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, seed: 7, ...o },
+        options: {
+          mode: 'distilled',
+          lambda: 1,
+          tau: 2,
+          batchSize: 20,
+          microBatch: 10,
+          epochs: 1,
+          lr: 5e-3,
+          warmupRatio: 0,
+          seed: 7,
+          ...o,
+        },
       });
     const half = make({ klMaskRandom: 0.5 });
     const rec = half.runEpoch();

@@ -12,7 +12,7 @@
 // Each JSD stands next to its oracle floor: the JSD of N real trips of the split resampled with
 // replacement (a perfect generator of the real distribution, limited only by N).
 import type { SplitName, Trajectory } from '../data/types';
-import type { GenOD } from '../generate/generator';
+import type { GenOD, GeneratedTrip } from '../generate/generator';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
@@ -32,6 +32,37 @@ export interface SeedPair {
   seed: number;
   vanilla: BatchScorer;
   distilled: BatchScorer;
+  /** What identifies each model's weights (e.g. a hash of its file), for the route cache. */
+  vanillaId?: string;
+  distilledId?: string;
+}
+
+/** One model's routes for one OD list, and the seconds their generation took. */
+export interface GeneratedRoutes {
+  trips: GeneratedTrip[];
+  seconds: number;
+}
+
+/**
+ * Keeps generated routes between runs of the protocol. Every arm of the distillation study pairs
+ * its distilled runs with the same vanilla runs, so with a cache their routes are generated once.
+ * The search is deterministic: a cached route is the route the same weights would generate again.
+ */
+export interface RouteCache {
+  get(key: string): Promise<GeneratedRoutes | null>;
+  set(key: string, routes: GeneratedRoutes): Promise<void>;
+}
+
+/** Part of every route cache key: bump it when a change to the search or the scorer changes routes. */
+export const ROUTE_CACHE_VERSION = 1;
+
+/**
+ * The cache key of one model's routes: its weights (a checkpoint also pins its road network's
+ * fingerprint), the OD list and the search settings.
+ */
+export function routeCacheKey(modelId: string, ods: readonly GenOD[], settings: Record<string, unknown>): string {
+  const odText = ods.map((o) => `${o.origin}>${o.dest}@${o.startTime}`).join(',');
+  return JSON.stringify({ v: ROUTE_CACHE_VERSION, modelId, settings, ods: odText });
 }
 
 /** Per-OD comparison of a generated route with the real trip of its OD pair. */
@@ -148,6 +179,8 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
   bootstrap?: number;
   oracleResamples?: number;
   onProgress?: (p: PairedProgress) => void;
+  /** Reuses the routes of models with an id (SeedPair.vanillaId / distilledId) across runs. */
+  routeCache?: RouteCache;
 }
 
 /** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
@@ -228,7 +261,8 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   if (pairs.length === 0) throw new Error('runPairedProtocol: no seed pairs');
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
-  const { beam, method, maxSteps, maxExpansions } = searchSettings(opts);
+  const settings = searchSettings(opts);
+  const { beam, method, maxSteps, maxExpansions } = settings;
   const trainOd = opts.trainOd ?? 500;
   const testOd = opts.testOd ?? Infinity;
   const odSeed = opts.odSeed ?? 1;
@@ -252,9 +286,16 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
     for (const pair of pairs) {
       for (const arm of ['vanilla', 'distilled'] as const) {
-        const { trips, seconds: genSeconds } = await generateTimed(pair[arm], ods, opts, `${arm}-s${pair.seed}-${split}-`, (done) =>
-          opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
-        );
+        const modelId = arm === 'vanilla' ? pair.vanillaId : pair.distilledId;
+        const key = modelId && opts.routeCache ? routeCacheKey(modelId, ods, settings) : null;
+        let routes = key ? await opts.routeCache?.get(key) : null;
+        if (!routes) {
+          routes = await generateTimed(pair[arm], ods, opts, `${arm}-s${pair.seed}-${split}-`, (done) =>
+            opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
+          );
+          if (key) await opts.routeCache?.set(key, routes);
+        }
+        const { trips, seconds: genSeconds } = routes;
         const gen = trips.map((t) => generatedToEvalTrip(t, centroid));
         const scores = gen.map((g, i) => scoreAgainstReal(g, odReal[i]));
         const suite = evaluateTrips(realAll, gen, opts.evalOptions);

@@ -157,9 +157,7 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     // A white casing under the true next road. Made like every other path (per-datum colour and
     // width), so all of them share one GPU pipeline: a software renderer builds each in ~0.5 s.
     const truth: PathDatum[] =
-      step.label >= 0
-        ? [{ path: geo(cands[step.label]), color: [255, 255, 255], alpha: 240, width: 15, tip: 'The true next road' }]
-        : [];
+      step.label >= 0 ? [{ path: geo(cands[step.label]), color: [255, 255, 255], alpha: 240, width: 15, tip: 'The true next road' }] : [];
     layers.push(pathLayer('teach-truth', truth));
     const candPaths: PathDatum[] = cands.map((c, i) => ({
       path: geo(c),
@@ -173,7 +171,12 @@ export function teachLayers(inp: TeachLayerInput): Layer[] {
     layers.push(pathLayer('teach-cands', candPaths, inp.colorBy.join(',')));
     // Each candidate's letter on a badge (a marker disc, so no extra GPU pipeline for backgrounds).
     const labels: LabelDatum[] = cands.map((c, i) => ({ position: polylineCentroid(geo(c)), text: CAND_LETTERS[i], color: LETTER_RGB }));
-    const badges: MarkerDatum[] = labels.map((l, i) => ({ position: l.position, color: l.color, radius: 10, tip: `Candidate ${CAND_LETTERS[i]}` }));
+    const badges: MarkerDatum[] = labels.map((l, i) => ({
+      position: l.position,
+      color: l.color,
+      radius: 10,
+      tip: `Candidate ${CAND_LETTERS[i]}`,
+    }));
     layers.push(markerLayer('teach-cand-badges', badges), labelLayer('teach-cand-labels', labels));
   }
 
@@ -238,8 +241,14 @@ export function teachWarmUpLayers(at: LonLat): Layer[] {
   const grid: GridSpec = { minLon: x, minLat: y, lonStep: d, latStep: d, nRows: 2, nCols: 2 };
   const geometry: Record<number, LonLat[]> = {
     0: [at, [x + d, y]],
-    1: [[x + d, y], [x + d, y + d]],
-    2: [[x + d, y], [x + 2 * d, y]],
+    1: [
+      [x + d, y],
+      [x + d, y + d],
+    ],
+    2: [
+      [x + d, y],
+      [x + 2 * d, y],
+    ],
   };
   const step: StepView = {
     k: 0,

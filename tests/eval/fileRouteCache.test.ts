@@ -1,0 +1,24 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileRouteCache } from '../../src/cli/evalPairedReport';
+
+describe('eval paired-report --route-cache', () => {
+  it('keeps routes per key in files, an unknown log-probability included, and misses on another key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'routes-'));
+    const cache = fileRouteCache(join(dir, 'nested'));
+    expect(await cache.get('a')).toBeNull();
+    const trip = { id: 't', origin: 1, dest: 3, roads: [1, 2, 3], times: [0, 10, 20], reached: true, logProb: NaN, timesFromModel: false };
+    await cache.set('a', { trips: [trip, { ...trip, id: 'u', logProb: -1.5 }], seconds: 2.5 });
+    const back = await cache.get('a');
+    expect(back?.seconds).toBe(2.5);
+    expect(back?.trips[0].logProb).toBeNaN();
+    expect(back?.trips[1]).toEqual({ ...trip, id: 'u', logProb: -1.5 });
+    expect(await cache.get('b')).toBeNull();
+    // A file that holds another key (a truncated-hash clash) is not taken for this one.
+    const [name] = await readdir(join(dir, 'nested'));
+    await writeFile(join(dir, 'nested', name), JSON.stringify({ key: 'other', routes: { trips: [], seconds: 0 } }));
+    expect(await cache.get('a')).toBeNull();
+  });
+});
