@@ -1,7 +1,9 @@
-// deck.gl layers of the comparison on the shared map: one PathLayer per route kind (real trips,
-// vanilla, distilled), OD markers, and a TripsLayer for the animation. Visibility goes through
+// deck.gl layers of the comparison on the shared map: one line mesh per route kind (real trips,
+// vanilla, distilled; StyledPathsLayer, which a software renderer draws far sooner than a
+// PathLayer), OD markers, and a TripsLayer for the animation. Visibility goes through
 // `visible`, so a toggle never rebuilds the paths.
-import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { ScatterplotLayer } from '@deck.gl/layers';
+import { StyledPathsLayer } from '../map/styledPathsLayer';
 import { TripsLayer } from '@deck.gl/geo-layers';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { LonLat } from '../../lib/data/types';
@@ -66,24 +68,21 @@ export function compareLayers(
   markers: OdMarker[],
   anim: AnimationState,
 ): Layer[] {
-  const layers: Layer[] = ROUTE_KINDS.map(
-    (kind) =>
-      new PathLayer<DrawnPath>({
-        id: layerId(kind),
-        data: paths[kind],
-        getPath: (d) => d.path,
-        getColor: [...ROUTE_RGB[kind], anim.time === null ? ALPHA[kind] : Math.round(ALPHA[kind] * 0.35)],
-        getWidth: ROUTE_WIDTH[kind],
-        widthUnits: 'pixels',
-        jointRounded: true,
-        capRounded: true,
-        visible: visible[kind],
-        pickable: true,
-        autoHighlight: true,
-        highlightColor: [255, 255, 255, 200],
-        updateTriggers: { getColor: anim.time === null },
-      }),
-  );
+  const layers: Layer[] = ROUTE_KINDS.map((kind) => {
+    const color = [...ROUTE_RGB[kind], anim.time === null ? ALPHA[kind] : Math.round(ALPHA[kind] * 0.35)] as const;
+    return new StyledPathsLayer<DrawnPath>({
+      id: layerId(kind),
+      data: paths[kind],
+      getPath: (d) => d.path,
+      getColor: () => color,
+      getWidth: () => ROUTE_WIDTH[kind],
+      visible: visible[kind],
+      pickable: true,
+      autoHighlight: true,
+      highlightColor: [255, 255, 255, 200],
+      updateTriggers: { getColor: anim.time === null },
+    });
+  });
   layers.push(
     new ScatterplotLayer<OdMarker>({
       id: 'compare-od',
