@@ -13,6 +13,7 @@
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
 #        MAX_LEN (512), BATCH (16), MICRO (16), DATASET (public/data/porto), TRAIN_OD (500),
 #        TEST_OD (all), BOOTSTRAP (2000), DISTILL_FLAGS (more flags for the distilled runs),
+#        METHOD (bestFirst: HOSER's search, chosen over beam 4 on val, docs/experiments/README.md),
 #        MODES ("vanilla distilled"; "vanilla" trains the shared vanilla runs only, e.g. before the
 #        teacher is ready, and stops there)
 #   e.g. nohup scripts/paired-arm.sh runs/arm-a runs/vanilla runs/teacher.safetensors 0.0014 4.37 7 > runs/arm-a.log 2>&1 &
@@ -98,6 +99,7 @@ else
   stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-500})"
   npm run --silent cli -- eval paired-report --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" \
     --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}" --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" \
+    --method "${METHOD:-bestFirst}" \
     --out "$arm/.tmp-paired-report.json" > /dev/null
   mv "$arm/.tmp-paired-report.json" "$f"
 fi

@@ -15,6 +15,8 @@ import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/
 import { PAIRED_REPORT_METRICS, runPairedProtocol, type GeneratedRoutes, type RouteCache } from '../lib/eval/pairedProtocol';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
+import type { RoadNetwork } from '../lib/data/types';
+import type { Derived } from '../lib/data/derivedTypes';
 
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
@@ -28,12 +30,21 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   checkpoint file, the OD list and the search settings, so arms that share vanilla runs generate
   their routes once.`;
 
-interface Loaded {
+export interface Loaded {
   path: string;
   seed: number;
   /** sha256 of the checkpoint file. */
   id: string;
   m: LoadedStudent;
+}
+
+/** A student checkpoint as the paired protocols take it: its training seed, a content id and its scorer. */
+export async function loadForPairing(path: string, network: RoadNetwork, derived: Derived): Promise<Loaded> {
+  const bytes = new Uint8Array(await readFile(path));
+  const ck = decodeCheckpoint(bytes);
+  const seed = ck.hyper.seed;
+  if (typeof seed !== 'number') throw new Error(`${path}: the checkpoint records no training seed (hyper.seed)`);
+  return { path, seed, id: createHash('sha256').update(bytes).digest('hex'), m: loadStudentScorer(ck, network, derived) };
 }
 
 /** A route cache of JSON files in `dir`, one per key (named by the key's sha256). */
@@ -77,13 +88,7 @@ export async function run(args: string[]): Promise<number> {
   const out = flagString(p, 'out', 'public/reports/porto-eval-paired.json');
   const backend = await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
-  const load = async (path: string): Promise<Loaded> => {
-    const bytes = new Uint8Array(await readFile(path));
-    const ck = decodeCheckpoint(bytes);
-    const seed = ck.hyper.seed;
-    if (typeof seed !== 'number') throw new Error(`${path}: the checkpoint records no training seed (hyper.seed)`);
-    return { path, seed, id: createHash('sha256').update(bytes).digest('hex'), m: loadStudentScorer(ck, dataset.network, derived) };
-  };
+  const load = (path: string) => loadForPairing(path, dataset.network, derived);
   const cacheDir = typeof p.flags['route-cache'] === 'string' ? p.flags['route-cache'] : null;
   const loaded: Loaded[] = [];
   try {

@@ -29,6 +29,8 @@ const USAGE = `usage:
       seed-paired effect of distillation on those steps, t-interval across seeds
   eval paired-report --vanilla <ckpts> --distilled <ckpts> [--out <json>] [--train-od 500]
       seed-paired generation report: every test OD once, per-OD and per-seed paired effects
+  eval paired-search --checkpoints <ckpts> --a <search> --b <search> [--split val]
+      two route searches on the same checkpoints, paired by checkpoint and by OD pair
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/porto-distillation.json]
       one file of every regime's paired effects, for the Compare view`;
 
@@ -172,6 +174,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'steps') return (await import('./evalSteps')).run(args.slice(1));
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
+  if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);

@@ -205,3 +205,28 @@ describe('runPairedProtocol with a route cache', () => {
     expect(first.splits.test.arms.vanilla[0].metrics).toEqual(second.splits.test.arms.vanilla[0].metrics);
   });
 });
+
+describe('runPairedProtocol with a search per arm (eval paired-search)', () => {
+  it('searches each arm with its own settings on the chosen split only', async () => {
+    // One model in both arms; arm "vanilla" may append a single road, so it reaches less.
+    const pairs = [1, 2].map((seed) => {
+      const m = new SteerScorer(net, derived.features, 6 + seed);
+      return { seed, vanilla: m, distilled: m };
+    });
+    const rep = await runPairedProtocol({
+      dataset: ds,
+      derived,
+      pairs,
+      splits: ['test'],
+      armSearch: { vanilla: { maxSteps: 1 }, distilled: { method: 'bestFirst' } },
+      maxSteps: 25,
+      evalOptions,
+      bootstrap: 100,
+      oracleResamples: 1,
+    });
+    expect(Object.keys(rep.splits)).toEqual(['test']);
+    const r = rep.splits.test;
+    expect(r.arms.vanilla.every((a) => a.metrics.reachedRate < 1)).toBe(true);
+    expect(r.effects.reachedRate.mean).toBeGreaterThan(0);
+  });
+});

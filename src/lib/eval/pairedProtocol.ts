@@ -181,6 +181,13 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
   onProgress?: (p: PairedProgress) => void;
   /** Reuses the routes of models with an id (SeedPair.vanillaId / distilledId) across runs. */
   routeCache?: RouteCache;
+  /** Splits to generate (default train and test). Val and test use every OD pair, train a sample. */
+  splits?: SplitName[];
+  /**
+   * Search settings of one arm that differ from the shared ones: comparing two searches on the
+   * same checkpoints (eval paired-search) puts each search in an arm.
+   */
+  armSearch?: Partial<Record<'vanilla' | 'distilled', Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions'>>>;
 }
 
 /** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
@@ -269,15 +276,14 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const bootstrap = opts.bootstrap ?? 2000;
   const oracleResamples = opts.oracleResamples ?? 50;
   const centroid = derived.features.centroid;
-  const splitNames: SplitName[] = ['train', 'test'];
+  const splitNames: SplitName[] = opts.splits ?? ['train', 'test'];
   const runs = splitNames.length * pairs.length * 2;
   let run = 0;
 
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
     const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
-    const odTrips =
-      split === 'test' ? pairedOdTrips(dataset.splits.test, testOd, odSeed) : pairedOdTrips(dataset.splits.train, trainOd, odSeed);
+    const odTrips = pairedOdTrips(dataset.splits[split], split === 'train' ? trainOd : testOd, odSeed);
     if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
     const ods: GenOD[] = odTrips.map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
     const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
@@ -287,10 +293,11 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     for (const pair of pairs) {
       for (const arm of ['vanilla', 'distilled'] as const) {
         const modelId = arm === 'vanilla' ? pair.vanillaId : pair.distilledId;
-        const key = modelId && opts.routeCache ? routeCacheKey(modelId, ods, settings) : null;
+        const armOpts = { ...opts, ...opts.armSearch?.[arm] };
+        const key = modelId && opts.routeCache ? routeCacheKey(modelId, ods, searchSettings(armOpts)) : null;
         let routes = key ? await opts.routeCache?.get(key) : null;
         if (!routes) {
-          routes = await generateTimed(pair[arm], ods, opts, `${arm}-s${pair.seed}-${split}-`, (done) =>
+          routes = await generateTimed(pair[arm], ods, armOpts, `${arm}-s${pair.seed}-${split}-`, (done) =>
             opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
           );
           if (key) await opts.routeCache?.set(key, routes);
