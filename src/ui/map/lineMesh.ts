@@ -13,7 +13,7 @@ import type { TripMesh } from '../../../workers/dataMessages';
 // itself is projected: a segment's direction is its lon/lat step scaled as Web Mercator scales it
 // at this latitude (1/cos φ north–south; exact to first order over one segment) and mapped to the
 // screen by the view matrix, which halves the vertex cost on a software renderer.
-export const LINE_OFFSET_GLSL = /* glsl */ `\
+export const LINE_MESH_GLSL = /* glsl */ `\
 vec2 screenDirection(vec2 lngLatStep, float cosLat) {
   vec2 d = (project.viewProjectionMatrix * vec4(lngLatStep.x, lngLatStep.y / cosLat, 0.0, 0.0)).xy * project.viewportSize;
   float len = length(d);
@@ -33,6 +33,18 @@ vec2 lineOffsetPixels(vec2 lngLat, vec2 toPrev, vec2 toNext, float side, float w
   miter = miterLen > 1e-6 ? miter / miterLen : normalOut;
   float cosHalf = max(dot(miter, normalOut), 0.5);
   return miter * side * widthPixels * 0.5 / cosHalf;
+}
+
+// A mesh vertex's clip-space position, with deck.gl's geometry (picking colour) and filters.
+vec4 lineMeshPosition(vec2 lngLat, vec2 toPrev, vec2 toNext, float side, float widthPixels, float rowIndex) {
+  vec3 here = vec3(lngLat, 0.0);
+  geometry.worldPosition = here;
+  geometry.pickingColor = picking_getPickingColorFromIndex(rowIndex);
+  vec4 cur = project_position_to_clipspace(here, vec3(0.0), vec3(0.0), geometry.position);
+  vec3 offset = vec3(lineOffsetPixels(lngLat, toPrev, toNext, side, widthPixels), 0.0);
+  DECKGL_FILTER_SIZE(offset, geometry);
+  DECKGL_FILTER_GL_POSITION(cur, geometry);
+  return cur + vec4(project_pixel_size_to_clipspace(offset.xy), 0.0, 0.0);
 }
 `;
 

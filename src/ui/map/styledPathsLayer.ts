@@ -7,7 +7,7 @@ import { Layer, picking, project32 } from '@deck.gl/core';
 import type { DefaultProps, LayerContext, LayerProps, UpdateParameters } from '@deck.gl/core';
 import type { LonLat } from '../../lib/data/types';
 import { buildTripMesh } from '../../../workers/renderData';
-import { LINE_FS, LINE_OFFSET_GLSL, LineMeshModel } from './lineMesh';
+import { LINE_FS, LINE_MESH_GLSL, LineMeshModel } from './lineMesh';
 
 const vs = /* glsl */ `\
 #version 300 es
@@ -20,16 +20,9 @@ in float rowIndexes;
 in vec4 colors;
 in float widths;
 out vec4 vColor;
-${LINE_OFFSET_GLSL}
+${LINE_MESH_GLSL}
 void main(void) {
-  vec3 here = vec3(positions, 0.0);
-  geometry.worldPosition = here;
-  geometry.pickingColor = picking_getPickingColorFromIndex(rowIndexes);
-  vec4 cur = project_position_to_clipspace(here, vec3(0.0), vec3(0.0), geometry.position);
-  vec3 offset = vec3(lineOffsetPixels(positions, toPrev, toNext, sides, widths), 0.0);
-  DECKGL_FILTER_SIZE(offset, geometry);
-  DECKGL_FILTER_GL_POSITION(cur, geometry);
-  gl_Position = cur + vec4(project_pixel_size_to_clipspace(offset.xy), 0.0, 0.0);
+  gl_Position = lineMeshPosition(positions, toPrev, toNext, sides, widths, rowIndexes);
   vColor = vec4(colors.rgb, colors.a * layer.opacity);
   DECKGL_FILTER_COLOR(vColor, geometry);
 }

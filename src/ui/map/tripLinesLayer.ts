@@ -9,7 +9,7 @@ import type { Color, DefaultProps, LayerContext, LayerProps, UpdateParameters } 
 import type { TripMesh } from '../../../workers/dataMessages';
 import { buildTripMesh } from '../../../workers/renderData';
 import { MAP_START } from './roadLayer';
-import { LINE_FS, LINE_OFFSET_GLSL, LineMeshModel } from './lineMesh';
+import { LINE_FS, LINE_MESH_GLSL, LineMeshModel } from './lineMesh';
 
 const uniformBlock = /* glsl */ `\
 layout(std140) uniform tripLinesUniforms {
@@ -34,16 +34,9 @@ in vec2 toNext;
 in float sides;
 in float rowIndexes;
 out vec4 vColor;
-${LINE_OFFSET_GLSL}
+${LINE_MESH_GLSL}
 void main(void) {
-  vec3 here = vec3(positions, 0.0);
-  geometry.worldPosition = here;
-  geometry.pickingColor = picking_getPickingColorFromIndex(rowIndexes);
-  vec4 cur = project_position_to_clipspace(here, vec3(0.0), vec3(0.0), geometry.position);
-  vec3 offset = vec3(lineOffsetPixels(positions, toPrev, toNext, sides, tripLines.widthPixels), 0.0);
-  DECKGL_FILTER_SIZE(offset, geometry);
-  DECKGL_FILTER_GL_POSITION(cur, geometry);
-  gl_Position = cur + vec4(project_pixel_size_to_clipspace(offset.xy), 0.0, 0.0);
+  gl_Position = lineMeshPosition(positions, toPrev, toNext, sides, tripLines.widthPixels, rowIndexes);
   vColor = vec4(tripLines.color.rgb, tripLines.color.a * layer.opacity);
   DECKGL_FILTER_COLOR(vColor, geometry);
 }
