@@ -70,6 +70,9 @@ class Teacher(nn.Module):
         c = self.config = dict(config)
         if c["nEmbd"] % c["nHead"]:
             raise ValueError(f"nEmbd {c['nEmbd']} is not divisible by nHead {c['nHead']}")
+        if c.get("destRelative"):
+            raise ValueError("this teacher gives every position its offset to the destination (destRelative), "
+                             "which the PyTorch peer does not implement; train or score it in the app or the CLI")
         V = c["vocabSize"]
         self.pad, self.eot, self.sot = V - 3, V - 2, V - 1
         self.transformer = nn.ModuleDict(dict(

@@ -34,10 +34,11 @@ import {
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
-                [--routes] [--anchor centroid|end] [--destination] [--resume]
+                [--routes] [--anchor centroid|end] [--destination] [--dest-relative] [--resume]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
-                destination cell after SOT (beyond LM-TAD); --resume continues from <out>.partial
+                destination cell after SOT (beyond LM-TAD); --dest-relative also gives every
+                position the destination's offset and distance from its cell; --resume continues from <out>.partial
                 (saved after every epoch).
   train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
@@ -116,6 +117,10 @@ async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promis
   // Only the variants are written down: a default teacher's config stays as before.
   if (anchor === 'end') cfg.anchor = 'end';
   if (p.flags.destination === true) cfg.destination = true;
+  if (p.flags['dest-relative'] === true) {
+    if (!cfg.destination) throw new Error('--dest-relative needs --destination');
+    cfg.destRelative = { ...grid.spec };
+  }
   const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
   if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
   const trainSeqs = teacherSequences([...ds.splits.train, ...routes], cfg, derived);
@@ -150,7 +155,7 @@ async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promis
     }
   }
   log(
-    `teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`,
+    `teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}${cfg.destRelative ? ' (+ offsets to it)' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`,
   );
   const start = Date.now();
   while (!trainer.done) {

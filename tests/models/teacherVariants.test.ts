@@ -6,6 +6,7 @@ import { TeacherModel, teacherRoadCells, teacherWindow, tripToTokens, type Teach
 import { cellOf } from '../../src/lib/data/grid';
 import { batchContext, prepareTrips, tripTeacherWindows, windowChunks } from '../../src/lib/features/studentBatch';
 import { nestedSubset } from '../../src/lib/random';
+import { decodeCheckpoint, encodeCheckpoint, loadIntoVariables, weightsFromVariables } from '../../src/lib/checkpoint/checkpoint';
 import { makeCity } from './studentFixture';
 
 beforeAll(async () => {
@@ -111,5 +112,93 @@ describe('window chunks and nested subsets', () => {
     expect(nestedSubset(items, 0.25, 7)).toEqual(s25);
     expect(nestedSubset(items, 0.25, 8)).not.toEqual(s25);
     expect(nestedSubset(items, 1, 7)).toEqual(items);
+  });
+});
+
+describe('teacher with offsets to the destination (destRelative)', () => {
+  // vocab 23 = 20 cells + 3 special tokens on a 5 × 4 grid of 1 km × 1 km-ish cells.
+  const grid = { minLon: -8.6, minLat: 41.1, lonStep: 0.012, latStep: 0.009, nRows: 4, nCols: 5 };
+
+  it('needs the destination token, and adds one [3, D] map that training reaches', () => {
+    expect(() => new TeacherModel(tiny({ destRelative: grid }), 1)).toThrow('destRelative needs a destination-conditioned teacher');
+    const m = new TeacherModel(tiny({ destination: true, destRelative: grid }), 1);
+    try {
+      const plain = new TeacherModel(tiny({ destination: true }), 1);
+      expect(m.paramCount - plain.paramCount).toBe(3 * 8);
+      plain.dispose();
+      const seqs = [m.scoredTokens([1, 2, 7, 12]), m.scoredTokens([19, 14, 9])];
+      const { grads } = tf.variableGrads(() => {
+        const { logp } = m.targetLogProbs(seqs, false);
+        return tf.neg(tf.mean(logp)) as tf.Scalar;
+      }, m.variables);
+      const g = Object.entries(grads).find(([k]) => k.includes('dest_rel'))?.[1];
+      expect(g).toBeDefined();
+      expect(tf.sum(tf.abs(g!)).dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose(grads);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('with the map at zero it is the destination-only teacher; a far destination moves every position', () => {
+    const m = new TeacherModel(tiny({ destination: true, destRelative: grid }), 4);
+    const plain = new TeacherModel(tiny({ destination: true }), 4);
+    try {
+      // Same seed: the shared weights are drawn first, in the same order.
+      plain.variables.forEach((v, i) => expect(Array.from(m.variables[i].dataSync())).toEqual(Array.from(v.dataSync())));
+      const dr = m.variables.find((v) => v.name.includes('dest_rel'))!;
+      const w = [
+        [0, 1, 2],
+        [5, 6, 7],
+      ];
+      const saved = dr.clone();
+      dr.assign(tf.zerosLike(dr));
+      const a = m.nextCellLogProbs(w);
+      const b = plain.nextCellLogProbs(w);
+      const av = a.dataSync();
+      const bv = b.dataSync();
+      for (let i = 0; i < av.length; i++) expect(av[i]).toBeCloseTo(bv[i], 5);
+      dr.assign(saved);
+      // Moving the destination from cell 1 to cell 19 (opposite corners) changes both models through
+      // its token; only the map makes the change differ between them.
+      const shift = (t: TeacherModel) => tf.sub(t.nextCellLogProbs([[19, 2, 3]]), t.nextCellLogProbs([[1, 2, 3]]));
+      const gap = tf.abs(tf.sub(shift(m), shift(plain)));
+      expect(Math.max(...Array.from(gap.dataSync()))).toBeGreaterThan(1e-6);
+      tf.dispose([a, b, gap, saved]);
+    } finally {
+      m.dispose();
+      plain.dispose();
+    }
+  });
+});
+
+describe('destRelative checkpoints', () => {
+  it('save and load to the same next-cell distribution', () => {
+    const grid = { minLon: -8.6, minLat: 41.1, lonStep: 0.012, latStep: 0.009, nRows: 4, nCols: 5 };
+    const cfg = tiny({ destination: true, destRelative: grid });
+    const a = new TeacherModel(cfg, 2);
+    const ck = decodeCheckpoint(
+      encodeCheckpoint({
+        kind: 'teacher',
+        config: cfg,
+        fingerprint: 'f',
+        training: { epoch: 0, step: 0 },
+        hyper: {},
+        created: '',
+        weights: weightsFromVariables(a.variables),
+      }),
+    );
+    expect(ck.config).toEqual(cfg);
+    const b = new TeacherModel(ck.config as TeacherConfig, 9);
+    try {
+      loadIntoVariables(b.variables, ck.weights);
+      const pa = a.nextCellLogProbs([[3, 1, 2]]);
+      const pb = b.nextCellLogProbs([[3, 1, 2]]);
+      expect(Array.from(pb.dataSync())).toEqual(Array.from(pa.dataSync()));
+      tf.dispose([pa, pb]);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
   });
 });

@@ -77,6 +77,7 @@ const TEACHER_RULES: Rule[] = [
   rule('h{l}/mlp/c_fc', 'transformer.h.{l}.mlp.c_fc.weight', 'transpose'),
   rule('h{l}/mlp/c_proj', 'transformer.h.{l}.mlp.c_proj.weight', 'transpose'),
   rule('ln_f', 'transformer.ln_f.weight'),
+  rule('dest_rel', 'transformer.dest_rel.weight', 'transpose'),
 ];
 
 const R = 'road_network_encoder';

@@ -28,7 +28,7 @@
 // attention is causal, so the padding after position k never influences position k, and we read
 // each row's distribution at its own last position — no attention across padding, one pass.
 import * as tf from '@tensorflow/tfjs';
-import type { GridVocab } from '../data/derivedTypes';
+import type { GridSpec, GridVocab } from '../data/derivedTypes';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
@@ -58,7 +58,18 @@ export interface TeacherConfig {
    * trip goes, as the student does. Windows then carry the destination cell first (see teacherWindow).
    */
   destination?: boolean;
+  /**
+   * Beyond LM-TAD, with `destination`: every position also gets where the destination lies from
+   * its own cell, [Δx, Δy, distance] in units of 5 km, through one learned [3, nEmbd] map added to
+   * the embeddings (zero at special tokens). The destination token alone did not make the teacher
+   * beat a uniform guess over the candidates at a trip's last step; this hands it the geometry.
+   * Holds the grid the cell ids refer to.
+   */
+  destRelative?: GridSpec;
 }
+
+/** The distance unit of destRelative's features (km). */
+const DEST_REL_KM = 5;
 
 /** ψ as this teacher sees roads: the grid cell of each road's centroid or of its far end. */
 export function teacherRoadCells(cfg: Pick<TeacherConfig, 'anchor'> | undefined, grid: GridVocab): Int32Array {
@@ -138,6 +149,9 @@ export class TeacherModel {
   readonly wpe: tf.Variable;
   readonly blocks: Block[] = [];
   readonly lnF: tf.Variable;
+  /** destRelative: the [3, D] map of the destination features, and each token's cell centre in km. */
+  readonly destRel: tf.Variable | null = null;
+  private readonly cellKm: tf.Tensor2D | null = null;
   /** All variables, in a stable order (checkpoints, optimiser). */
   readonly variables: tf.Variable[] = [];
   private dropoutSeed: number;
@@ -173,6 +187,11 @@ export class TeacherModel {
       });
     }
     this.lnF = make('ln_f', [D], 'ones');
+    if (cfg.destRelative) {
+      if (!cfg.destination) throw new Error('destRelative needs a destination-conditioned teacher (destination: true)');
+      this.destRel = make('dest_rel', [3, D], std);
+      this.cellKm = tf.keep(cellCentresKm(cfg.destRelative, cfg.vocabSize - 3, cfg.vocabSize));
+    }
   }
 
   /** Number of scalar parameters (the tied head counted once). */
@@ -195,9 +214,12 @@ export class TeacherModel {
     const drop = training && this.cfg.dropout > 0 ? this.cfg.dropout : 0;
     const dropout = (x: tf.Tensor): tf.Tensor => (drop > 0 ? tf.dropout(x, drop, undefined, this.nextSeed()) : x);
     return tf.tidy(() => {
-      const tok = tf.gather(this.wte, tf.cast(tokens, 'int32')); // [B,T,D]
+      const ids = tf.cast(tokens, 'int32');
+      const tok = tf.gather(this.wte, ids); // [B,T,D]
       const pos = tf.slice(this.wpe, [0, 0], [T, D]); // [T,D]
-      let x: tf.Tensor = dropout(tf.add(tok, pos));
+      let x0: tf.Tensor = tf.add(tok, pos);
+      if (this.destRel && this.cellKm && T > 1) x0 = tf.add(x0, dense(destFeatures(ids, this.cellKm), this.destRel));
+      let x: tf.Tensor = dropout(x0);
       // Additive causal mask [T,T]: 0 on and below the diagonal, MASKED above.
       const lower = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
       const causal = tf.mul(tf.sub(1, lower), MASKED);
@@ -335,6 +357,7 @@ export class TeacherModel {
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    this.cellKm?.dispose();
     this.variables.length = 0;
   }
 
@@ -382,4 +405,32 @@ function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
 function layerNorm(x: tf.Tensor, g: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g);
+}
+
+/**
+ * Centre of every token's cell in km from the grid's corner ([V, 2]; special tokens at NaN, which
+ * destFeatures turns into zero features). East–west km use the grid's middle latitude.
+ */
+function cellCentresKm(g: GridSpec, nCells: number, vocab: number): tf.Tensor2D {
+  const kmLat = 110.574 * g.latStep;
+  const kmLon = 111.32 * g.lonStep * Math.cos(((g.minLat + (g.nRows * g.latStep) / 2) * Math.PI) / 180);
+  const xy = new Float32Array(2 * vocab).fill(NaN);
+  for (let c = 0; c < nCells; c++) {
+    xy[2 * c] = ((c % g.nCols) + 0.5) * kmLon;
+    xy[2 * c + 1] = (Math.floor(c / g.nCols) + 0.5) * kmLat;
+  }
+  return tf.tensor2d(xy, [vocab, 2]);
+}
+
+/** [B, T, 3]: (destination − position) in DEST_REL_KM units and its length; 0 where either is special. */
+function destFeatures(ids: tf.Tensor, cellKm: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    const at = tf.gather(cellKm, ids) as unknown as tf.Tensor3D; // [B,T,2]
+    const dest = tf.slice(at, [0, 1, 0], [B, 1, 2]); // the destination token follows SOT
+    const d = tf.div(tf.sub(dest, at), DEST_REL_KM);
+    const len = tf.sqrt(tf.sum(tf.square(d), 2, true));
+    const f = tf.concat([d, len], 2);
+    return tf.where(tf.isNaN(f), tf.zerosLike(f), f).reshape([B, T, 3]) as tf.Tensor3D;
+  });
 }
