@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The distillation study of the distillation issue, in order, resumable: run it in the background
+# and run it again after a stop; every stage skips what is finished and continues what was stopped
+# (train … --resume, scripts/paired-arm.sh). Folders under runs/ (git-ignored):
+#   1. the teacher on the near-copy route corpus, to its plateau (patience 2)     runs/teacher-rde2/
+#   2. arm a: the thesis's optimum λ 0.0014, τ 4.37, w 7 (and the shared vanilla runs) runs/arm-a/, runs/vanilla/
+#   3. arm b: arm a's recipe without the KL on each trip's last 10 steps and where the teacher
+#      cannot tell the candidates apart                                            runs/arm-b/
+#   4. arm b's control: the KL dropped on a random share of steps as large as arm b's, read from
+#      arm b's seed-1 log                                                          runs/arm-b-control/
+#   5. arm c's teacher: destination token plus the offset to it at every position runs/teacher-dr/
+#      (distilled only if its val last-step NLL beats uniform: eval steps --swap-destination)
+# Each arm ends with eval paired-steps (val, test) and eval paired-report (best-first search).
+#
+#   nohup nice -n 10 scripts/distill-study.sh > runs/distill-study.log 2>&1 &
+#   env: JOBS (trainings at once, default 1: the teacher and the students then take turns)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JOBS=${JOBS:-1}
+stamp() { echo "[study] $1 ($(date -u +%H:%M:%S))"; }
+recipe=(0.0014 4.37 7)
+
+teacher() { # out, extra flags…
+  local out=$1
+  shift
+  # train teacher writes <out minus .safetensors>.log.json once it has stopped (cap or early stopping).
+  if [ -f "${out%.safetensors}.log.json" ]; then stamp "skip teacher $out: finished"; return; fi
+  stamp "teacher $out"
+  local resume=()
+  [ -f "$out.partial" ] && resume=(--resume)
+  npm run --silent cli -- train teacher --dataset public/data/porto --out "$out" --routes --anchor end --destination \
+    --layers 2 --heads 4 --embd 96 --epochs 40 --patience 2 --batch 32 "$@" "${resume[@]}" >> "${out%.safetensors}.train.log" 2>&1
+}
+
+teacher runs/teacher-rde2/teacher.safetensors
+scripts/paired-arm.sh runs/arm-a runs/vanilla runs/teacher-rde2/teacher.safetensors "${recipe[@]}"
+DISTILL_FLAGS="--kl-mask-last 10 --kl-mask-indistinct" scripts/paired-arm.sh runs/arm-b runs/vanilla runs/teacher-rde2/teacher.safetensors "${recipe[@]}"
+
+# The control drops as many KL rows as arm b did, at random: 1 − arm b's kept share (seed 1, first epoch).
+kept=$(node -e 'const l = require("./runs/arm-b/distilled-s1.log.json"); console.log(l.epochs[0].klKeptShare)')
+share=$(node -e "console.log((1 - $kept).toFixed(4))")
+stamp "arm b kept the KL on a share $kept of steps: the control drops $share at random"
+DISTILL_FLAGS="--kl-mask-random $share" scripts/paired-arm.sh runs/arm-b-control runs/vanilla runs/teacher-rde2/teacher.safetensors "${recipe[@]}"
+
+mkdir -p runs/teacher-dr
+teacher runs/teacher-dr/teacher.safetensors --dest-relative
+for swap in "" --swap-destination; do
+  npm run --silent cli -- eval steps --checkpoint runs/teacher-dr/teacher.safetensors --dataset public/data/porto --split val \
+    --window 7 --resamples 200 --json $swap > "runs/teacher-dr/steps-val${swap:+-swapped}.json"
+done
+stamp "arm c's teacher gate (last-step NLL against uniform, val) is in runs/teacher-dr/steps-val*.json; distil from it only if it beats uniform"
+stamp "done"
