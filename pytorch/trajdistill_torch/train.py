@@ -23,6 +23,7 @@ import os
 import resource
 import sys
 import time
+from datetime import timedelta
 
 import numpy as np
 import torch
@@ -64,7 +65,10 @@ class Comm:
         else:
             self.device = torch.device("cpu")
         if self.world > 1:
-            dist.init_process_group("nccl" if cuda else "gloo")
+            # A rank that never arrives (a lost process, a port clash) fails the job within minutes
+            # instead of torch's default half hour. TRAJDISTILL_INIT_TIMEOUT_S overrides.
+            wait = timedelta(seconds=float(os.environ.get("TRAJDISTILL_INIT_TIMEOUT_S", "180")))
+            dist.init_process_group("nccl" if cuda else "gloo", timeout=wait)
 
     def sum(self, values):
         """Element-wise sum of a list of floats over all ranks (float64)."""

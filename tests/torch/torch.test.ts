@@ -6,7 +6,7 @@
 // Needs Debian's python3-torch (bench/peer/install.sh); without it the tests are skipped.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,16 +52,26 @@ function runPython(args: string[]): Promise<{ code: number | null; stdout: strin
   });
 }
 
-/** A TCP port free right now (two torchrun jobs at once must not share the default 29500). */
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
+/**
+ * `n` distinct TCP ports free right now: two torchrun jobs at once must not share a rendezvous
+ * port (the default 29500, or one port handed out twice), or a rank joins the other job and its own
+ * waits for it. The listeners stay open until all ports are known, so no port comes back twice.
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((res, rej) => {
+          const srv = createServer();
+          srv.on('error', rej);
+          srv.listen(0, '127.0.0.1', () => res(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
+  return ports;
 }
 
 type Task = Record<string, unknown> & { task: string; error?: string };
@@ -232,17 +242,21 @@ describe.skipIf(!python)('PyTorch trainer', () => {
       ],
     };
     await writeFile(f('spec.json'), JSON.stringify(spec));
-    const launcher = async () =>
-      ['-m', 'trajdistill_torch.torchrun', '--master_port', String(await freePort())].concat([
-        '--nproc_per_node',
-        '2',
-        '-m',
-        'trajdistill_torch.train',
-      ]);
+    const [studentPort, teacherPort] = await freePorts(2);
+    const launcher = (port: number) => [
+      '-m',
+      'trajdistill_torch.torchrun',
+      '--master_port',
+      String(port),
+      '--nproc_per_node',
+      '2',
+      '-m',
+      'trajdistill_torch.train',
+    ];
     const [checks, ddpStudent, ddpTeacher] = await Promise.all([
       runPython(['-m', 'trajdistill_torch.checks', f('spec.json')]),
-      runPython([...(await launcher()), ...studentDistArgs, '--out', f('two-student.st')]),
-      runPython([...(await launcher()), ...teacherDistArgs, '--out', f('two-teacher.st')]),
+      runPython([...launcher(studentPort), ...studentDistArgs, '--out', f('two-student.st')]),
+      runPython([...launcher(teacherPort), ...teacherDistArgs, '--out', f('two-teacher.st')]),
     ]);
     if (checks.code !== 0) throw new Error(`checks failed: ${checks.stderr.slice(-3000)}`);
     s = {
