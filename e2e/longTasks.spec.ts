@@ -12,6 +12,11 @@ import { mapPixels } from './mapPixels';
 
 const LONG_TASK_MS = Number(process.env.LONG_TASK_MS ?? 1000);
 
+// A timing on a shared machine: one retry, so a single frame slowed by another process does not
+// fail the suite (calm runs sit at 0.3–0.55 s; two trainings beside it pushed Teach to 1.0–1.1 s
+// in one run of four). A view that is slow every time still fails.
+test.describe.configure({ retries: 1 });
+
 declare global {
   interface Window {
     __longTasks: { start: number; duration: number }[];
