@@ -66,7 +66,8 @@ class Comm:
             self.device = torch.device("cpu")
         if self.world > 1:
             # A rank that never arrives (a lost process, a port clash) fails the job within minutes
-            # instead of torch's default half hour. TRAJDISTILL_INIT_TIMEOUT_S overrides.
+            # instead of torch's default half hour. The same bound holds for every collective, so a
+            # step slower than it would fail too: TRAJDISTILL_INIT_TIMEOUT_S overrides.
             wait = timedelta(seconds=float(os.environ.get("TRAJDISTILL_INIT_TIMEOUT_S", "180")))
             dist.init_process_group("nccl" if cuda else "gloo", timeout=wait)
 

@@ -425,12 +425,12 @@ function cellCentresKm(g: GridSpec, nCells: number, vocab: number): tf.Tensor2D 
 /** [B, T, 3]: (destination − position) in DEST_REL_KM units and its length; 0 where either is special. */
 function destFeatures(ids: tf.Tensor, cellKm: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
-    const [B, T] = ids.shape;
+    const [B] = ids.shape;
     const at = tf.gather(cellKm, ids) as unknown as tf.Tensor3D; // [B,T,2]
     const dest = tf.slice(at, [0, 1, 0], [B, 1, 2]); // the destination token follows SOT
     const d = tf.div(tf.sub(dest, at), DEST_REL_KM);
     const len = tf.sqrt(tf.sum(tf.square(d), 2, true));
-    const f = tf.concat([d, len], 2);
-    return tf.where(tf.isNaN(f), tf.zerosLike(f), f).reshape([B, T, 3]) as tf.Tensor3D;
+    const f = tf.concat([d, len], 2); // [B,T,3]
+    return tf.where(tf.isNaN(f), tf.zerosLike(f), f) as tf.Tensor3D;
   });
 }
