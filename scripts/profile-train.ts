@@ -1,8 +1,9 @@
 // Profiles student training steps: tfjs kernel time per kernel (tf.profile),
 // host time outside the kernels, and batch building, for the shipped "small" student at batch 32
-// on real Porto train trips. Weights come from the shipped vanilla checkpoint.
+// on real Porto train trips. Weights come from the shipped vanilla checkpoint;
+// maxLen is its own unless --max-len (the bench's levers suite uses 64).
 //
-//   npx tsx scripts/profile-train.ts [--batch 32] [--steps 3] [--levers on|off] [--top 20] [--shapes]
+//   npx tsx scripts/profile-train.ts [--batch 32] [--steps 3] [--levers on|off] [--top 20] [--shapes] [--max-len N]
 //
 // Prints a table (kernel, ms per step, share of the step) to stdout. Times are wall-clock on a
 // shared machine: read shares, not digits.
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
     kind: 'student',
     fingerprint: derived.fingerprint,
   });
-  const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
+  const ckMaxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
+  const maxLen = Number(flagString(p, 'max-len', String(ckMaxLen)));
   const trips = sampleTrips(dataset.splits.train, batch * 8, 7); // same trips and batches for every lever setting
   if (steps > 7) throw new Error('--steps must be ≤ 7 (8 batches, one for warm-up)');
   const trainer = new StudentTrainer({

@@ -21,7 +21,7 @@ import { batchContext, type BatchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { StudentScorer } from '../lib/generate/studentScorer';
 import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../lib/bench/suites';
-import { leversBench } from '../lib/bench/leversBench';
+import { leversBench, teacherLeverBench } from '../lib/bench/leversBench';
 import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
 import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
@@ -170,6 +170,8 @@ export async function run(args: string[]): Promise<number> {
       out.trainingLevers = lv;
       out.trainingSpeedupOverBaseline = lv.speedup.median;
       out.trainingBoundShare = lv.boundShare;
+      log(`levers: the teacher's forward + backward, batch ${plan.leverBatch}, attention matmuls on the SIMD kernel vs tfjs's`);
+      out.teacherLever = await teacherLeverBench({ dataset, derived, batch: plan.leverBatch, timing: { repeats: plan.leverRepeats } });
     }
     if (only.has('latency')) {
       log(`latency: teacher vs student at B = ${plan.latencyBatches.join(', ')}`);

@@ -11,6 +11,10 @@ import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type Tra
 import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';
 import { compare, ratioOf, throughput, type TimingOptions } from './timing';
 import { matmulBoundSeconds, matmulWork } from './computeBound';
+import * as tf from '@tensorflow/tfjs';
+import { TeacherModel, defaultTeacherConfig } from '../models/teacher';
+import { teacherSequences } from '../train/teacherSession';
+import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 
 export interface LeversBenchOptions {
   dataset: Dataset;
@@ -95,5 +99,59 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     };
   } finally {
     trainer.dispose();
+  }
+}
+
+export interface TeacherLeverResult {
+  batch: number;
+  /** Mean tokens per sequence of the batch. */
+  meanTokens: number;
+  stepMs: { fast: TimingReport; tfjs: TimingReport };
+  /** Paired per-round ratio tfjs kernel / SIMD kernel of the teacher's forward + backward. */
+  fastBatchMatMulWorth: RatioReport;
+}
+
+/**
+ * The one lever that also reaches the teacher (the study's LM-TAD: 2 layers × 4 heads × 96, ψ
+ * anchor end, destination-conditioned, on grid tokens of real train trips): its forward and
+ * backward with attention's batched matmuls on the SIMD kernel and on tfjs's own, in interleaved
+ * rounds. The optimiser update is left out: the lever does not touch it.
+ */
+export async function teacherLeverBench(o: {
+  dataset: Dataset;
+  derived: Derived;
+  batch: number;
+  seed?: number;
+  timing?: TimingOptions;
+}): Promise<TeacherLeverResult> {
+  const cfg = {
+    ...defaultTeacherConfig(o.derived.grid.vocabSize, 256),
+    nLayer: 2,
+    nHead: 4,
+    nEmbd: 96,
+    anchor: 'end' as const,
+    destination: true,
+  };
+  const model = new TeacherModel(cfg, 1);
+  const seqs = teacherSequences(sampleTrips(o.dataset.splits.train, o.batch, o.seed ?? 7), cfg, o.derived).filter((s) => s.length >= 2);
+  const stepWith = (fast: boolean) => (): void => {
+    setFastBatchMatMul(fast);
+    const { value, grads } = tf.variableGrads(() => model.loss(seqs, true), model.variables);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  try {
+    stepWith(false)();
+    stepWith(true)();
+    const cmp = await compare({ fast: stepWith(true), tfjs: stepWith(false) }, { ...o.timing, warmup: 0 });
+    return {
+      batch: seqs.length,
+      meanTokens: seqs.reduce((a, s) => a + s.length, 0) / seqs.length,
+      stepMs: { fast: timingReport(cmp.timings.fast), tfjs: timingReport(cmp.timings.tfjs) },
+      fastBatchMatMulWorth: ratioReport(ratioOf(cmp, 'tfjs', 'fast')),
+    };
+  } finally {
+    setFastBatchMatMul(true);
+    model.dispose();
   }
 }

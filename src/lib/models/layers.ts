@@ -21,6 +21,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
+import { installFastBatchMatMul } from './batchMatMulKernel';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -131,7 +132,8 @@ function install(config: KernelConfig): void {
 }
 
 /**
- * Registers the JS UnsortedSegmentSum and GatherV2 kernels for cpu and wasm. Idempotent and cheap:
+ * Registers the JS UnsortedSegmentSum and GatherV2 kernels for cpu and wasm, and the SIMD
+ * BatchMatMul for wasm (batchMatMulKernel.ts). Idempotent and cheap:
  * call it again after a backend package was loaded (the wasm package registers its kernels on
  * import, which may come after this module); the Student and its trainer call it on construction.
  */
@@ -148,6 +150,7 @@ export function installFastKernels(): void {
       install(fastGatherKernel(name, gather));
     }
   }
+  installFastBatchMatMul();
 }
 
 installFastKernels();

@@ -31,6 +31,7 @@ import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMaskOptions } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
+import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { defaultClock as now } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 import { DEFAULT_MICRO_TOKENS, microBatches } from './microBatches';
@@ -364,6 +365,7 @@ export class StudentTrainer {
 
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
+    setFastBatchMatMul(o.fastBatchMatMul);
     const t0 = now();
     if (this.done) return this.idleMetrics();
     // The NaN guard's fallback; read before the first update changes the weights.

@@ -6,8 +6,26 @@ import type { StudentKernelLevers } from '../models/student';
 export interface TrainingLevers extends StudentKernelLevers {
   /** The AdamW update as one JS kernel per variable on cpu/wasm instead of ~12 ops (train/fusedAdamW.ts). */
   fusedAdamW: boolean;
+  /**
+   * Batched and transposed matmuls (attention, forward and backward) on a WebAssembly SIMD kernel on
+   * wasm instead of tfjs-wasm's scalar loop (models/batchMatMulKernel.ts). Process-wide: the trainer
+   * applies its setting at the start of each step.
+   */
+  fastBatchMatMul: boolean;
 }
 
-export const TRAINING_LEVERS_ON: TrainingLevers = { fusedGat: true, packRows: true, receptiveField: true, fusedAdamW: true };
-export const TRAINING_LEVERS_OFF: TrainingLevers = { fusedGat: false, packRows: false, receptiveField: false, fusedAdamW: false };
+export const TRAINING_LEVERS_ON: TrainingLevers = {
+  fusedGat: true,
+  packRows: true,
+  receptiveField: true,
+  fusedAdamW: true,
+  fastBatchMatMul: true,
+};
+export const TRAINING_LEVERS_OFF: TrainingLevers = {
+  fusedGat: false,
+  packRows: false,
+  receptiveField: false,
+  fusedAdamW: false,
+  fastBatchMatMul: false,
+};
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;

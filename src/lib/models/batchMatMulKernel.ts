@@ -1,0 +1,205 @@
+// tfjs-wasm's BatchMatMul runs XNNPACK only for one plain product (batch 1, no transposes); every
+// batched or transposed product falls to a scalar loop at about 2 GFLOP/s, against 20–30 for
+// XNNPACK at the same work (measured: [64, 56, 56]·[64, 56, 64] took 13.5 ms batched, 1.2 ms as one
+// 2-D product of the same FLOPs). Attention is made of exactly those products: q·kᵀ and weights·v
+// per head, and their gradients. This module replaces the wasm backend's BatchMatMul kernel with
+// one that sends those cases to a WebAssembly SIMD kernel (batchMatMul.wat) and every plain product
+// to the backend's own kernel. The sums run in k order in f32, so results differ from tfjs's by
+// rounding only (tests/models/batchMatMulKernel.test.ts). Process-wide switch: setFastBatchMatMul
+// (the training lever `fastBatchMatMul` flips it so the bench can time both).
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { BATCH_MATMUL_WASM_BASE64 } from './batchMatMulWasm';
+
+interface MmExports {
+  memory: WebAssembly.Memory;
+  mm(
+    a: number,
+    b: number,
+    c: number,
+    M: number,
+    K: number,
+    N: number,
+    sai: number,
+    sak: number,
+    ldb: number,
+    ldc: number,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function mmModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly === 'undefined') return compiled;
+  const bytes = Uint8Array.from(atob(BATCH_MATMUL_WASM_BASE64), (c) => c.charCodeAt(0));
+  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+/** True where the SIMD kernel can run (WebAssembly with SIMD). */
+export function batchMatMulSimdAvailable(): boolean {
+  return mmModule() !== null;
+}
+
+const PAGE = 65536;
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+/** Bytes read past B's end by the last column block of its last row. */
+const B_SLACK = 32;
+
+/** Operand shapes as [batch, rows, cols] of the stored arrays (before any transpose). */
+export interface MatMulOperands {
+  a: Float32Array;
+  aShape: readonly [number, number, number];
+  b: Float32Array;
+  bShape: readonly [number, number, number];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+let instance: MmExports | null = null;
+
+function engine(): MmExports {
+  if (instance) return instance;
+  const m = mmModule();
+  if (!m) throw new Error('batchMatMul: WebAssembly SIMD is not available');
+  instance = new WebAssembly.Instance(m).exports as unknown as MmExports;
+  return instance;
+}
+
+/**
+ * out[batch, M, N] = op(A)·op(B) per batch entry (a batch of 1 on either side is broadcast).
+ * Returns `out`, which must hold batch·M·N values.
+ */
+export function batchMatMulInto(o: MatMulOperands, out: Float32Array): Float32Array {
+  const x = engine();
+  const [batchA, ra, ca] = o.aShape;
+  const [batchB, rb, cb] = o.bShape;
+  const M = o.transposeA ? ca : ra;
+  const K = o.transposeA ? ra : ca;
+  const N = o.transposeB ? rb : cb;
+  if ((o.transposeB ? cb : rb) !== K) throw new Error(`batchMatMul: inner sizes ${K} and ${o.transposeB ? cb : rb} differ`);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`batchMatMul: batches ${batchA} and ${batchB} do not broadcast`);
+  const batch = Math.max(batchA, batchB);
+  const ldcF = Math.ceil(N / 8) * 8;
+  const aBytes = align16(4 * batchA * M * K);
+  const bBytes = align16(4 * batchB * K * N + B_SLACK);
+  const cBytes = 4 * batch * M * ldcF;
+  const aAt = 0;
+  const bAt = aBytes;
+  const cAt = bAt + bBytes;
+  const need = cAt + cBytes;
+  if (x.memory.buffer.byteLength < need) x.memory.grow(Math.ceil((need - x.memory.buffer.byteLength) / PAGE));
+  const f32 = new Float32Array(x.memory.buffer);
+  f32.set(o.a.subarray(0, batchA * M * K), aAt / 4);
+  if (!o.transposeB) f32.set(o.b.subarray(0, batchB * K * N), bAt / 4);
+  else {
+    // B stored [N, K] per entry: write it [K, N].
+    const b = o.b;
+    for (let e = 0; e < batchB; e++) {
+      const src = e * N * K;
+      const dst = bAt / 4 + e * K * N;
+      for (let j = 0; j < N; j++) {
+        const s = src + j * K;
+        for (let k = 0; k < K; k++) f32[dst + k * N + j] = b[s + k];
+      }
+    }
+  }
+  const sai = o.transposeA ? 4 : 4 * K;
+  const sak = o.transposeA ? 4 * M : 4;
+  const strideA = batchA === 1 ? 0 : 4 * M * K;
+  const strideB = batchB === 1 ? 0 : 4 * K * N;
+  x.mm(aAt, bAt, cAt, M, K, N, sai, sak, 4 * N, 4 * ldcF, batch, strideA, strideB, 4 * M * ldcF);
+  const c = new Float32Array(x.memory.buffer, cAt, batch * M * ldcF);
+  if (ldcF === N) out.set(c);
+  else for (let r = 0; r < batch * M; r++) out.set(c.subarray(r * ldcF, r * ldcF + N), r * N);
+  return out;
+}
+
+let enabled = true;
+let calls = 0;
+
+/** Products the SIMD kernel has computed in this process (tests check that it ran). */
+export function fastBatchMatMulCalls(): number {
+  return calls;
+}
+
+/** Process-wide: send batched and transposed products to the SIMD kernel (true) or to tfjs's own. */
+export function setFastBatchMatMul(on: boolean): void {
+  enabled = on;
+}
+
+export function fastBatchMatMulEnabled(): boolean {
+  return enabled;
+}
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+const size = (s: readonly number[]): number => s.reduce((a, c) => a * c, 1);
+
+/** The wasm backend's BatchMatMul with batched and transposed products on the SIMD kernel. */
+export function fastBatchMatMulKernel(fallback: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: fallback.setupFunc,
+    disposeFunc: fallback.disposeFunc,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      const a = inputs.a as TensorInfo;
+      const b = inputs.b as TensorInfo;
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const outerA = a.shape.slice(0, -2);
+      const outerB = b.shape.slice(0, -2);
+      const batchA = size(outerA);
+      const batchB = size(outerB);
+      const plain = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
+      // Broadcasting only where one side is a single matrix (the other cases go to tfjs).
+      const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+      const supported = a.dtype === 'float32' && b.dtype === 'float32' && (sameOuter || batchA === 1 || batchB === 1);
+      if (!enabled || plain || !supported || !batchMatMulSimdAvailable()) return fallback.kernelFunc(args);
+      const wb = backend as unknown as WasmHeapBackend;
+      const ra = a.shape[a.shape.length - 2];
+      const ca = a.shape[a.shape.length - 1];
+      const rb = b.shape[b.shape.length - 2];
+      const cb = b.shape[b.shape.length - 1];
+      const M = transposeA ? ca : ra;
+      const N = transposeB ? rb : cb;
+      const outer = batchA >= batchB ? outerA : outerB;
+      const out = wb.makeOutput([...outer, M, N], 'float32');
+      calls++;
+      batchMatMulInto(
+        {
+          a: wb.typedArrayFromHeap(a),
+          aShape: [batchA, ra, ca],
+          b: wb.typedArrayFromHeap(b),
+          bShape: [batchB, rb, cb],
+          transposeA,
+          transposeB,
+        },
+        wb.typedArrayFromHeap(out), // every view is taken after makeOutput, which may grow the heap
+      );
+      return out;
+    },
+  };
+}
+
+const ours = new WeakSet<KernelConfig>();
+
+/** Installs the kernel on the wasm backend once (idempotent; call after the wasm package loaded). */
+export function installFastBatchMatMul(): void {
+  const current = tf.getKernel('BatchMatMul', 'wasm');
+  if (!current || ours.has(current)) return;
+  const config = fastBatchMatMulKernel(current);
+  ours.add(config);
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel(config);
+}
