@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { matmulWork } from '../../src/lib/bench/computeBound';
+import { bestRates, matmulWork } from '../../src/lib/bench/computeBound';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -37,5 +37,15 @@ describe('matmulWork', () => {
     // Forward 2·8·16·4 plus the weight gradient xᵀ·dy (2·16·8·4); the input needs no gradient.
     expect(work.gflop * 1e9).toBeGreaterThanOrEqual(2 * (2 * 8 * 16 * 4) - 1e-6);
     tf.dispose([x, w]);
+  });
+});
+
+describe('bestRates', () => {
+  it('keeps the larger rate of each shape from two measurements, and shapes measured once', () => {
+    expect(bestRates({ '32x128x512': 12, '256x128x512': 31 }, { '32x128x512': 28, '256x128x512': 30, '1x1x1': 1 })).toEqual({
+      '32x128x512': 28,
+      '256x128x512': 31,
+      '1x1x1': 1,
+    });
   });
 });

@@ -10,7 +10,7 @@ import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../train/trainingLevers';
 import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';
 import { compare, ratioOf, throughput, type TimingOptions } from './timing';
-import { matmulBoundSeconds, matmulWork } from './computeBound';
+import { matmulBoundSeconds, matmulRate, matmulWork } from './computeBound';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherModel, defaultTeacherConfig } from '../models/teacher';
 import { teacherSequences } from '../train/teacherSession';
@@ -66,6 +66,9 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     // Warm-up: every code path once (kernels, JIT, the batch's prepared trips).
     stepWith(TRAINING_LEVERS_OFF)();
     stepWith(TRAINING_LEVERS_ON)();
+    // The step's matmul work and their rates before the timed rounds; the rates again after.
+    const work = await matmulWork(stepWith(TRAINING_LEVERS_ON));
+    const ratesBefore = await matmulRate(work.byShape.slice(0, 6).map((s) => s.shape));
     const cmp = await compare(
       Object.fromEntries(Object.entries(settings).map(([k, l]) => [k, stepWith(l)])) as Record<string, () => void>,
       { ...o.timing, warmup: 0 },
@@ -78,8 +81,7 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     }
     const leverWorth: Record<string, RatioReport> = {};
     for (const name of TRAINING_LEVER_NAMES) leverWorth[name] = ratioReport(ratioOf(cmp, `allOnBut_${name}`, 'allOn'));
-    const work = await matmulWork(stepWith(TRAINING_LEVERS_ON));
-    const bound = await matmulBoundSeconds(work);
+    const bound = await matmulBoundSeconds(work, 6, ratesBefore);
     const stepSeconds = stepMs.allOn.medianMs / 1000;
     return {
       batch: trips.length,
