@@ -3,8 +3,8 @@
 //   npx tsx scripts/ab-generation.ts [--ckpt public/checkpoints/porto/distilled.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--rounds 4] [--variants scalar,simd]
 // A variant is a host attention kernel: scalar (the JS reference), simd (WebAssembly SIMD, f64
-// lanes, the default) or simd32 (f32 lanes), with `+tfjs-mm` to run the decoder's matmuls on
-// tfjs-wasm's own kernel instead of ours (models/batchMatMulKernel.ts), e.g. simd+tfjs-mm,simd. Ratios are first / variant per round (> 1: the variant
+// lanes, the default) or simd32 (f32 lanes), with `+device` to run the decoder's dense layers as
+// tfjs ops instead of the host's SIMD kernels (generate/hostDense.ts), e.g. simd+device,simd. Ratios are first / variant per round (> 1: the variant
 // is faster), of wall time and of the process's CPU time (which moves less with the load of a shared
 // machine); load averages are printed with them.
 import { readFile } from 'node:fs/promises';
@@ -19,7 +19,6 @@ import { pairedRatio, roundDeep } from '../src/lib/bench/stats';
 import { generateRoutes, type GeneratedTrip } from '../src/lib/generate/generator';
 import type { StudentScorerOptions } from '../src/lib/generate/studentScorer';
 import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
-import { setFastBatchMatMul } from '../src/lib/models/batchMatMulKernel';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));
@@ -29,12 +28,11 @@ const methodFlag = flagString(p, 'method', 'beam');
 const methods = methodFlag === 'both' ? (['beam', 'bestFirst'] as const) : ([methodFlag as 'beam' | 'bestFirst'] as const);
 const variants = flagString(p, 'variants', 'scalar,simd').split(',');
 
-function optionsOf(v: string): Pick<StudentScorerOptions, 'hostAttention'> {
-  const [kind, mm] = v.split('+');
-  if (!['scalar', 'simd', 'simd32'].includes(kind) || (mm !== undefined && mm !== 'tfjs-mm')) throw new Error(`unknown variant ${v}`);
-  return { hostAttention: kind as HostAttentionKind };
+function optionsOf(v: string): Pick<StudentScorerOptions, 'hostAttention' | 'denseOn'> {
+  const [kind, on] = v.split('+');
+  if (!['scalar', 'simd', 'simd32'].includes(kind) || (on !== undefined && on !== 'device')) throw new Error(`unknown variant ${v}`);
+  return { hostAttention: kind as HostAttentionKind, denseOn: on === 'device' ? 'device' : 'host' };
 }
-const ourMatMul = (v: string): boolean => !v.endsWith('+tfjs-mm');
 
 await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
@@ -50,15 +48,11 @@ for (const method of methods) {
   // CPU time of each call besides its wall time: on a shared machine it moves less with the load.
   const cpuMs: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
   // Warm-up (kernels, JIT) on two pairs per variant.
-  for (const [i, l] of loaded.entries()) {
-    setFastBatchMatMul(ourMatMul(variants[i]));
-    await generateRoutes(l.scorer, ods.slice(0, 2), opts);
-  }
+  for (const l of loaded) await generateRoutes(l.scorer, ods.slice(0, 2), opts);
   const fns = Object.fromEntries(
     variants.map((v, i) => [
       v,
       async () => {
-        setFastBatchMatMul(ourMatMul(v));
         const c0 = process.cpuUsage();
         routes[v] = await generateRoutes(loaded[i].scorer, ods, opts);
         const c = process.cpuUsage(c0);
@@ -78,6 +72,7 @@ for (const method of methods) {
     const rc = pairedRatio(cpuMs[ref], cpuMs[v]);
     out[v] = {
       kernel: loaded[i].scorer.hostAttention,
+      denseOn: loaded[i].scorer.denseOn,
       medianMs: t.median,
       samplesMs: t.samples,
       tripsPerSec: (ods.length * 1000) / t.median,

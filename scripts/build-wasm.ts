@@ -1,5 +1,5 @@
-// Compiles the project's hand-written WebAssembly text (the decoder's host attention, the batched
-// matmul of attention in training) with wabt and writes each module's bytes, base64, into a
+// Compiles the project's hand-written WebAssembly text (the decoder's host attention; f32 matmul,
+// LayerNorm and GELU kernels) with wabt and writes each module's bytes, base64, into a
 // TypeScript module, so that Node (CLI, tests) and Vite (the workers) load the same bytes by a plain
 // import, with no fetch and no build step of their own. The generated modules are committed;
 // tests/scripts/wasmModules.test.ts fails when one is not what this script makes from its .wat.
@@ -18,7 +18,7 @@ export interface WasmModuleSource {
 
 export const WASM_MODULES: readonly WasmModuleSource[] = [
   { wat: 'src/lib/generate/hostAttention.wat', module: 'src/lib/generate/hostAttentionWasm.ts', constant: 'HOST_ATTENTION_WASM_BASE64' },
-  { wat: 'src/lib/models/batchMatMul.wat', module: 'src/lib/models/batchMatMulWasm.ts', constant: 'BATCH_MATMUL_WASM_BASE64' },
+  { wat: 'src/lib/models/f32Kernels.wat', module: 'src/lib/models/f32KernelsWasm.ts', constant: 'F32_KERNELS_WASM_BASE64' },
 ];
 
 /** The generated module's text for one .wat. */

@@ -1,10 +1,10 @@
 // Where generation time goes, Node wasm:
 //   npx tsx scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
-//        [--host-attention simd|simd32|scalar]
+//        [--host-attention simd|simd32|scalar] [--dense-on host|device]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and
-// the scorer (StudentScorer.phaseMs: key building, batch building, key/value assembly, the tfjs
-// forward, reads). With --kernels, a second run under tf.profile gives each tfjs kernel's share of
+// the scorer (StudentScorer.phaseMs: key building, batch building, the dense layers (host SIMD
+// kernels or tfjs), the host attention, the navigator). With --kernels, a second run under tf.profile gives each tfjs kernel's share of
 // kernel time (tf.profile adds its own overhead, so that run's wall time is not quoted).
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters }
 import { generateRoutes, type StartTimeAware } from '../src/lib/generate/generator';
 import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
 import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
+import type { DenseOn } from '../src/lib/generate/studentDecoder';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));
@@ -29,6 +30,7 @@ const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset
 const ckPath = flagString(p, 'ckpt', 'public/checkpoints/porto/vanilla.safetensors');
 const ods = testOdPairs(dataset, n, 11);
 const hostAttention = flagString(p, 'host-attention', 'simd') as HostAttentionKind;
+const denseOn = flagString(p, 'dense-on', 'host') as DenseOn;
 
 /** Times the scorer's calls (the rest of generateRoutes is the search's own host work). */
 class TimedScorer implements BatchScorer, StartTimeAware {
@@ -49,7 +51,7 @@ class TimedScorer implements BatchScorer, StartTimeAware {
   }
 }
 
-/** The run's work (computeBound.ts) and the rates it ran at in the device and host-attention phases. */
+/** The run's work (computeBound.ts) and the rates it ran at in the dense and host-attention phases. */
 function computeCost(
   inner: unknown,
   before: { incremental: number; attentionMacs: number } | null,
@@ -60,7 +62,7 @@ function computeCost(
   const msOf = (suffix: string) => phases.filter(([k]) => k.endsWith(suffix)).reduce((a, [, v]) => a + v, 0);
   return {
     denseGflop: +w.denseGflop.toFixed(2),
-    deviceGflopPerSec: +(w.denseGflop / (msOf('.device') / 1000)).toFixed(2),
+    denseGflopPerSec: +(w.denseGflop / (msOf('.dense') / 1000)).toFixed(2),
     attentionGflop: +w.attentionGflop.toFixed(2),
     attentionGflopPerSec: +(w.attentionGflop / (msOf('.attention') / 1000)).toFixed(2),
   };
@@ -71,7 +73,7 @@ let widths = { D: 128, hidden: 512 };
 const report: Record<string, unknown> = { ckpt: ckPath, nOd: ods.length, loadAvg: (await import('node:os')).loadavg() };
 for (const method of methods) {
   const run = async (kernels: boolean) => {
-    const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived, { hostAttention });
+    const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived, { hostAttention, denseOn });
     const inner = loaded.scorer;
     const scorer = new TimedScorer(loaded.scorer);
     const opts = { ...generationSearch(derived, { maxSteps: num('max-steps', 200), maxExpansions: num('max-expansions', 500) }), method };

@@ -22,6 +22,8 @@ import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
+import { f32KernelsAvailable } from '../models/f32Kernels';
+import { HostDense, type HostRows } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -92,9 +94,96 @@ async function read(t: tf.Tensor): Promise<Float32Array> {
   return v;
 }
 
+/** Where the decoder's dense layers run; rows X stay there from one layer to the next. */
+interface DenseRunner<X> {
+  input(x0: Float32Array, R: number): X;
+  /** LayerNorm + qkv projection of block l → [R, 3D]. */
+  qkv(x: X, l: number): Float32Array | Promise<Float32Array>;
+  /** Rest of block l after attention y: x[sel] + proj(y), then the MLP with its residual. */
+  post(x: X, y: Float32Array, l: number, sel: Int32Array | null): X;
+  /** Final states → per row: the state's part of the navigator query and of the time head [R, navDim + 1]. */
+  head(x: X): Float32Array | Promise<Float32Array>;
+  release(x: X): void;
+}
+
+/** The dense layers as tfjs ops on the active backend (the device). */
+class TfjsDense implements DenseRunner<tf.Tensor2D> {
+  constructor(
+    private readonly student: Student,
+    private readonly D: number,
+  ) {}
+
+  input(x0: Float32Array, R: number): tf.Tensor2D {
+    return tf.tensor2d(x0, [R, this.D]);
+  }
+
+  qkv(x: tf.Tensor2D, l: number): Promise<Float32Array> {
+    const blk = this.student.p.blocks[l];
+    return read(
+      tf.tidy(() => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b })),
+    );
+  }
+
+  post(x: tf.Tensor2D, y: Float32Array, l: number, sel: Int32Array | null): tf.Tensor2D {
+    const blk = this.student.p.blocks[l];
+    return tf.tidy(() => {
+      const xs = sel ? (tf.gather(x, tf.tensor1d(sel, 'int32')) as tf.Tensor2D) : x;
+      const yt = tf.tensor2d(y, [xs.shape[0], this.D]);
+      const x1 = tf.add(xs, tf.fused.matMul({ a: yt, b: blk.proj.w as tf.Tensor2D, bias: blk.proj.b }));
+      const h = gelu(tf.fused.matMul({ a: applyLayerNorm(blk.ln2, x1) as tf.Tensor2D, b: blk.fc.w as tf.Tensor2D, bias: blk.fc.b }));
+      return tf.add(x1, tf.fused.matMul({ a: h as tf.Tensor2D, b: blk.out.w as tf.Tensor2D, bias: blk.out.b })) as tf.Tensor2D;
+    });
+  }
+
+  head(x: tf.Tensor2D): Promise<Float32Array> {
+    const p = this.student.p;
+    const c = this.student.config;
+    return read(
+      tf.tidy(() => {
+        const wq = (p.navQ.w as tf.Tensor2D).slice([0, 0], [this.D, c.navDim]);
+        const wo = (p.timeOut.w as tf.Tensor2D).slice([0, 0], [c.timeHidden, 1]);
+        const tt = gelu(tf.fused.matMul({ a: x, b: p.timeTraj.w as tf.Tensor2D, bias: p.timeTraj.b }));
+        const a = tf.fused.matMul({ a: tt as tf.Tensor2D, b: wo, bias: p.timeOut.b });
+        return tf.concat([tf.matMul(x, wq), a], 1);
+      }),
+    );
+  }
+
+  release(x: tf.Tensor2D): void {
+    x.dispose();
+  }
+}
+
+/** The host runner's rows need no release. */
+class HostDenseRunner implements DenseRunner<HostRows> {
+  constructor(private readonly h: HostDense) {}
+  input(x0: Float32Array, R: number): HostRows {
+    return this.h.input(x0, R);
+  }
+  qkv(x: HostRows, l: number): Float32Array {
+    return this.h.qkv(x, l);
+  }
+  post(x: HostRows, y: Float32Array, l: number, sel: Int32Array | null): HostRows {
+    return this.h.post(x, y, l, sel);
+  }
+  head(x: HostRows): Float32Array {
+    return this.h.head(x);
+  }
+  release(): void {}
+}
+
+/**
+ * 'host': the f32 SIMD kernels (generate/hostDense.ts; the default where WebAssembly SIMD runs);
+ * 'device': tfjs ops on the active backend.
+ */
+export type DenseOn = 'host' | 'device';
+
 export class StudentDecoder {
   readonly window: number;
   private tables: HostTables | null = null;
+  /** The dense layers' runner, made with the tables (it holds a copy of the weights on the host). */
+  private dense: DenseRunner<unknown> | null = null;
+  private readonly denseOn: DenseOn;
   /** The host attention's kernel (WebAssembly SIMD where it runs) and the heads' relative-value weights of one row. */
   private readonly kernel: AttentionKernel;
   private readonly adg: Float64Array;
@@ -119,7 +208,9 @@ export class StudentDecoder {
     phaseMs: Record<string, number>,
     dims: { roadDim: number; trajDim: number },
     hostAttention: HostAttentionKind = 'simd',
+    denseOn: DenseOn = 'host',
   ) {
+    this.denseOn = denseOn === 'host' && f32KernelsAvailable() ? 'host' : 'device';
     const c = student.config;
     this.window = ctx.maxLen;
     this.D = dims.trajDim;
@@ -130,6 +221,16 @@ export class StudentDecoder {
     this.phaseMs = phaseMs;
     this.kernel = attentionKernel({ D: this.D, H: this.H, layers: this.nL, maxKeys: this.window }, hostAttention);
     this.adg = new Float64Array(2 * this.H);
+  }
+
+  private denseRunner(): DenseRunner<unknown> {
+    if (!this.dense) throw new Error('StudentDecoder: prepare() first');
+    return this.dense;
+  }
+
+  /** Where the dense layers run ('device' where WebAssembly SIMD is unavailable). */
+  get denseLayersOn(): DenseOn {
+    return this.denseOn;
   }
 
   /** The host attention kernel in use ('scalar' where WebAssembly SIMD is unavailable). */
@@ -153,6 +254,7 @@ export class StudentDecoder {
   /** Drops the host tables (after the weights or the network encodings change). */
   reset(): void {
     this.tables = null;
+    this.dense = null;
     this.kernel.flush();
   }
 
@@ -200,6 +302,7 @@ export class StudentDecoder {
         vb: vb.slice(),
       });
     }
+    this.dense = this.denseOn === 'host' ? new HostDenseRunner(await HostDense.create(this.student)) : new TfjsDense(this.student, this.D);
     this.tables = {
       spatial: await read(spatialT),
       freqs: ((await p.freqs.data()) as Float32Array).slice(),
@@ -244,39 +347,6 @@ export class StudentDecoder {
       out[off + rd + f] = Math.fround(Math.fround(Math.cos(x)) * scale);
       out[off + rd + half + f] = Math.fround(Math.fround(Math.sin(x)) * scale);
     }
-  }
-
-  /** LayerNorm + qkv projection of block l for rows x [R, D] → [R, 3D] (device). */
-  private qkv(x: tf.Tensor2D, l: number): tf.Tensor2D {
-    const blk = this.student.p.blocks[l];
-    return tf.tidy(
-      () => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b }) as tf.Tensor2D,
-    );
-  }
-
-  /** Rest of block l after attention: x[sel] + proj(y), then the MLP with its residual (device). */
-  private post(x: tf.Tensor2D, y: Float32Array, l: number, sel: Int32Array | null): tf.Tensor2D {
-    const blk = this.student.p.blocks[l];
-    return tf.tidy(() => {
-      const xs = sel ? (tf.gather(x, tf.tensor1d(sel, 'int32')) as tf.Tensor2D) : x;
-      const yt = tf.tensor2d(y, [xs.shape[0], this.D]);
-      const x1 = tf.add(xs, tf.fused.matMul({ a: yt, b: blk.proj.w as tf.Tensor2D, bias: blk.proj.b }));
-      const h = gelu(tf.fused.matMul({ a: applyLayerNorm(blk.ln2, x1) as tf.Tensor2D, b: blk.fc.w as tf.Tensor2D, bias: blk.fc.b }));
-      return tf.add(x1, tf.fused.matMul({ a: h as tf.Tensor2D, b: blk.out.w as tf.Tensor2D, bias: blk.out.b })) as tf.Tensor2D;
-    });
-  }
-
-  /** Final states [R, D] → per row: the state's part of the navigator query and of the time head [R, navDim + 1]. */
-  private head(x: tf.Tensor2D): tf.Tensor2D {
-    const p = this.student.p;
-    const c = this.student.config;
-    return tf.tidy(() => {
-      const wq = (p.navQ.w as tf.Tensor2D).slice([0, 0], [this.D, c.navDim]);
-      const wo = (p.timeOut.w as tf.Tensor2D).slice([0, 0], [c.timeHidden, 1]);
-      const tt = gelu(tf.fused.matMul({ a: x, b: p.timeTraj.w as tf.Tensor2D, bias: p.timeTraj.b }));
-      const a = tf.fused.matMul({ a: tt as tf.Tensor2D, b: wo, bias: p.timeOut.b });
-      return tf.concat([tf.matMul(x, wq), a], 1) as tf.Tensor2D;
-    });
   }
 
   /**
@@ -394,12 +464,13 @@ export class StudentDecoder {
       return chain;
     });
     t = this.tick('inc.build', t);
-    let x = tf.tensor2d(x0, [R, D]);
+    const dense = this.denseRunner();
+    let x = dense.input(x0, R);
     const y = new Float32Array(R * D);
     const kern = this.kernel;
     for (let l = 0; l < nL; l++) {
-      const qkv = await read(this.qkv(x, l));
-      t = this.tick('inc.device', t);
+      const qkv = await dense.qkv(x, l);
+      t = this.tick('inc.dense', t);
       kern.loadQkv(qkv);
       for (let r = 0; r < R; r++) {
         const node = items[idx[r]].node;
@@ -411,14 +482,14 @@ export class StudentDecoder {
         this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
       }
       t = this.tick('inc.attention', t);
-      const next = this.post(x, y, l, null);
-      x.dispose();
+      const next = dense.post(x, y, l, null);
+      dense.release(x);
       x = next;
-      t = this.tick('inc.device', t);
+      t = this.tick('inc.dense', t);
     }
-    const head = await read(this.head(x));
-    x.dispose();
-    t = this.tick('inc.device', t);
+    const head = await dense.head(x);
+    dense.release(x);
+    t = this.tick('inc.dense', t);
     this.navigate(items, idx, head, out);
     this.tick('inc.navigate', t);
   }
@@ -444,11 +515,12 @@ export class StudentDecoder {
       });
       const last = Int32Array.from(part.map((i) => rowOf.get(items[i].node)!));
       t = this.tick('win.build', t);
-      let x = tf.tensor2d(x0, [U, D]);
+      const dense = this.denseRunner();
+      let x = dense.input(x0, U);
       const kern = this.kernel;
       for (let l = 0; l < nL; l++) {
-        const qkv = await read(this.qkv(x, l));
-        t = this.tick('win.device', t);
+        const qkv = await dense.qkv(x, l);
+        t = this.tick('win.dense', t);
         kern.loadQkv(qkv);
         const sel = l === nL - 1 ? last : null;
         const outRows = sel ?? Int32Array.from({ length: U }, (_, r) => r);
@@ -463,14 +535,14 @@ export class StudentDecoder {
           this.attend(l, qkv, r, n, feat, y, o * D, l === 0 ? node.raw0 : null);
         });
         t = this.tick('win.attention', t);
-        const next = this.post(x, y, l, sel);
-        x.dispose();
+        const next = dense.post(x, y, l, sel);
+        dense.release(x);
         x = next;
-        t = this.tick('win.device', t);
+        t = this.tick('win.dense', t);
       }
-      const head = await read(this.head(x));
-      x.dispose();
-      t = this.tick('win.device', t);
+      const head = await dense.head(x);
+      dense.release(x);
+      t = this.tick('win.dense', t);
       this.navigate(items, part, head, out);
       this.tick('win.navigate', t);
     }

@@ -6,7 +6,7 @@ import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput } fro
 import { roadDimOf, trajDimOf, type EncodedNetwork, type KvCache, type Student } from '../models/student';
 import type { StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
-import { StudentDecoder, type DecodeNode } from './studentDecoder';
+import { StudentDecoder, type DecodeNode, type DenseOn } from './studentDecoder';
 import type { HostAttentionKind } from './attentionKernel';
 
 export interface StudentScorerOptions {
@@ -35,6 +35,11 @@ export interface StudentScorerOptions {
    * scalar kernel's results bit for bit; 'scalar' where WebAssembly SIMD is unavailable).
    */
   hostAttention?: HostAttentionKind;
+  /**
+   * Where the decoder's dense layers run (default 'host': the f32 SIMD kernels, generate/hostDense.ts;
+   * 'device' where WebAssembly SIMD is unavailable, or on request: tfjs ops on the active backend).
+   */
+  denseOn?: DenseOn;
 }
 
 /**
@@ -78,7 +83,7 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
     const start = opts.startTime ?? 0;
     this.startOf = () => start;
     const dims = { roadDim: roadDimOf(student.config), trajDim: trajDimOf(student.config) };
-    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims, opts.hostAttention);
+    this.decoder = new StudentDecoder(student, ctx, derived, opts.timeScale ?? 1, this.phaseMs, dims, opts.hostAttention, opts.denseOn);
   }
 
   private tick(phase: string, t0: number): number {
@@ -111,6 +116,11 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   /** The host attention kernel in use. */
   get hostAttention(): HostAttentionKind {
     return this.decoder.hostAttention;
+  }
+
+  /** Where the decoder's dense layers run. */
+  get denseOn(): DenseOn {
+    return this.decoder.denseLayersOn;
   }
 
   /** Dense multiply-adds per decoded row (for the generation profile's compute bound). */

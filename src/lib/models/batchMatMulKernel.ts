@@ -3,51 +3,17 @@
 // XNNPACK at the same work (measured: [64, 56, 56]·[64, 56, 64] took 13.5 ms batched, 1.2 ms as one
 // 2-D product of the same FLOPs). Attention is made of exactly those products: q·kᵀ and weights·v
 // per head, and their gradients. This module replaces the wasm backend's BatchMatMul kernel with
-// one that sends those cases to a WebAssembly SIMD kernel (batchMatMul.wat) and every plain product
+// one that sends those cases to a WebAssembly SIMD kernel (f32Kernels.wat `mm`) and every plain product
 // to the backend's own kernel. The sums run in k order in f32, so results differ from tfjs's by
 // rounding only (tests/models/batchMatMulKernel.test.ts). Process-wide switch: setFastBatchMatMul
 // (the training lever `fastBatchMatMul` flips it so the bench can time both).
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { BATCH_MATMUL_WASM_BASE64 } from './batchMatMulWasm';
-
-interface MmExports {
-  memory: WebAssembly.Memory;
-  mm(
-    a: number,
-    b: number,
-    c: number,
-    M: number,
-    K: number,
-    N: number,
-    sai: number,
-    sak: number,
-    ldb: number,
-    ldc: number,
-    batch: number,
-    strideA: number,
-    strideB: number,
-    strideC: number,
-  ): void;
-}
-
-let compiled: WebAssembly.Module | null | undefined;
-
-function mmModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (typeof WebAssembly === 'undefined') return compiled;
-  const bytes = Uint8Array.from(atob(BATCH_MATMUL_WASM_BASE64), (c) => c.charCodeAt(0));
-  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-  return compiled;
-}
+import { ensureMemory, f32KernelsAvailable, newF32Kernels, type F32Kernels } from './f32Kernels';
 
 /** True where the SIMD kernel can run (WebAssembly with SIMD). */
-export function batchMatMulSimdAvailable(): boolean {
-  return mmModule() !== null;
-}
+export const batchMatMulSimdAvailable = f32KernelsAvailable;
 
-const PAGE = 65536;
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Bytes read past B's end by the last column block of its last row. */
 const B_SLACK = 32;
@@ -62,14 +28,10 @@ export interface MatMulOperands {
   transposeB: boolean;
 }
 
-let instance: MmExports | null = null;
+let instance: F32Kernels | null = null;
 
-function engine(): MmExports {
-  if (instance) return instance;
-  const m = mmModule();
-  if (!m) throw new Error('batchMatMul: WebAssembly SIMD is not available');
-  instance = new WebAssembly.Instance(m).exports as unknown as MmExports;
-  return instance;
+function engine(): F32Kernels {
+  return (instance ??= newF32Kernels());
 }
 
 /**
@@ -94,7 +56,7 @@ export function batchMatMulInto(o: MatMulOperands, out: Float32Array): Float32Ar
   const bAt = aBytes;
   const cAt = bAt + bBytes;
   const need = cAt + cBytes;
-  if (x.memory.buffer.byteLength < need) x.memory.grow(Math.ceil((need - x.memory.buffer.byteLength) / PAGE));
+  ensureMemory(x, need);
   const f32 = new Float32Array(x.memory.buffer);
   f32.set(o.a.subarray(0, batchA * M * K), aAt / 4);
   if (!o.transposeB) f32.set(o.b.subarray(0, batchB * K * N), bAt / 4);

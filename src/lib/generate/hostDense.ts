@@ -1,0 +1,241 @@
+// The route decoder's dense layers on the host, in the f32 SIMD kernels of models/f32Kernels.wat:
+// per block a LayerNorm, the qkv product, then proj + residual, LayerNorm, the MLP with GELU and its
+// residual; then the head's query and time parts. Run through tfjs, each step of a search was about
+// sixty small ops (a few dozen rows each), and the ops' fixed cost, not the arithmetic, took most of
+// the decoder's device time; here a block is six kernel calls on rows that stay in one memory.
+// Same mathematics as StudentDecoder's tfjs path (sums in another order, erf by a 3e-7
+// approximation): tests/generate/hostDense.test.ts holds the two within 1e-5 and the routes equal.
+import type { Student } from '../models/student';
+import type { DenseParams, LayerNormParams } from '../models/layers';
+import { ensureMemory, newF32Kernels, type F32Kernels } from '../models/f32Kernels';
+
+/** Rows in the kernels' memory: `at` (bytes), R rows of stride ld. */
+export interface HostRows {
+  readonly at: number;
+  readonly R: number;
+}
+
+interface Mat {
+  w: number;
+  /** 0: no bias. */
+  b: number;
+  /** Rows K8 (inputs are read with that stride) and columns N, padded to N8. */
+  K8: number;
+  N: number;
+  N8: number;
+}
+
+interface Norm {
+  gamma: number;
+  beta: number;
+  eps: number;
+}
+
+interface Block {
+  ln1: Norm;
+  qkv: Mat;
+  proj: Mat;
+  ln2: Norm;
+  fc: Mat;
+  out: Mat;
+}
+
+const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** Scratch regions per row, in floats (all padded to 8). */
+interface Scratch {
+  xa: number;
+  xb: number;
+  xs: number;
+  ln: number;
+  qkv: number;
+  y: number;
+  x1: number;
+  h: number;
+  tt: number;
+  a: number;
+  q: number;
+}
+
+export class HostDense {
+  private readonly k: F32Kernels;
+  private readonly blocks: Block[] = [];
+  private readonly timeTraj: Mat;
+  private readonly timeOut: Mat;
+  private readonly navQ: Mat;
+  private readonly D: number;
+  private readonly D8: number;
+  private top = 0;
+  private scratchAt = 0;
+  private cap = 0;
+  private s: Scratch = { xa: 0, xb: 0, xs: 0, ln: 0, qkv: 0, y: 0, x1: 0, h: 0, tt: 0, a: 0, q: 0 };
+  private f32 = new Float32Array(0);
+
+  private constructor(student: Student, weights: Map<string, Float32Array>) {
+    this.k = newF32Kernels();
+    const c = student.config;
+    const p = student.p;
+    const D = p.blocks[0]?.qkv.w.shape[0] ?? 0;
+    this.D = D;
+    this.D8 = pad8(D);
+    const w = (v: { name: string }): Float32Array => {
+      const a = weights.get(v.name);
+      if (!a) throw new Error(`host dense: no weights for ${v.name}`);
+      return a;
+    };
+    const norm = (n: LayerNormParams): Norm => ({ gamma: this.put(w(n.gamma), this.D8), beta: this.put(w(n.beta), this.D8), eps: n.eps });
+    // rows: the first `rows` rows of the weight matrix (navQ and timeOut use a part of theirs)
+    const mat = (d: DenseParams, rows = d.w.shape[0] as number): Mat => {
+      const N = d.w.shape[1] as number;
+      const K8 = pad8(rows);
+      const N8 = pad8(N);
+      const wv = w(d.w);
+      const at = this.alloc(K8 * N8);
+      const f = this.view();
+      for (let r = 0; r < rows; r++) f.set(wv.subarray(r * N, (r + 1) * N), at / 4 + r * N8);
+      return { w: at, b: d.b ? this.put(w(d.b), N8) : 0, K8, N, N8 };
+    };
+    for (const blk of p.blocks)
+      this.blocks.push({
+        ln1: norm(blk.ln1),
+        qkv: mat(blk.qkv),
+        proj: mat(blk.proj),
+        ln2: norm(blk.ln2),
+        fc: mat(blk.fc),
+        out: mat(blk.out),
+      });
+    this.timeTraj = mat(p.timeTraj);
+    this.timeOut = mat(p.timeOut, c.timeHidden); // the trajectory half; the candidate half is a host table
+    this.navQ = mat(p.navQ, D); // the trajectory part of the query; the destination zone's part is a host table
+    this.scratchAt = this.top;
+  }
+
+  /** Reads the student's weights and lays them out (once per set of weights). */
+  static async create(student: Student): Promise<HostDense> {
+    const vars = student.store.variables();
+    const weights = new Map<string, Float32Array>();
+    await Promise.all(vars.map(async (v) => weights.set(v.name, (await v.data()) as Float32Array)));
+    return new HostDense(student, weights);
+  }
+
+  private view(): Float32Array {
+    if (this.f32.buffer !== this.k.memory.buffer) this.f32 = new Float32Array(this.k.memory.buffer);
+    return this.f32;
+  }
+
+  /** `floats` zeroed floats at a 32-byte boundary; returns the byte offset. */
+  private alloc(floats: number): number {
+    const at = Math.ceil(this.top / 32) * 32;
+    this.top = at + 4 * floats;
+    ensureMemory(this.k, this.top);
+    return at;
+  }
+
+  /** A vector, zero-padded to `padded` floats. */
+  private put(values: Float32Array, padded: number): number {
+    const at = this.alloc(padded);
+    this.view().set(values, at / 4);
+    return at;
+  }
+
+  /** Room for R rows in every scratch region (regions move, so only at the start of a pass). */
+  private ensureRows(R: number): void {
+    if (R <= this.cap) return;
+    const cap = Math.max(R, 2 * this.cap, 64);
+    const D8 = this.D8;
+    const widths: Scratch = {
+      xa: D8,
+      xb: D8,
+      xs: D8,
+      ln: D8,
+      qkv: Math.max(...this.blocks.map((b) => b.qkv.N8)),
+      y: D8,
+      x1: D8,
+      h: Math.max(...this.blocks.map((b) => b.fc.N8)),
+      tt: this.timeTraj.N8,
+      a: this.timeOut.N8,
+      q: this.navQ.N8,
+    };
+    this.top = this.scratchAt;
+    const s = { ...widths };
+    for (const k of Object.keys(widths) as Array<keyof Scratch>) s[k] = this.alloc(cap * widths[k]);
+    // Padding columns must read as zeros: fresh memory is, but a reused region may hold old rows.
+    this.view().fill(0, this.scratchAt / 4, this.top / 4);
+    this.s = s;
+    this.cap = cap;
+  }
+
+  /** The first pass's rows x0 [R, D]. */
+  input(x0: Float32Array, R: number): HostRows {
+    this.ensureRows(R);
+    this.copyIn(x0, R, this.D, this.s.xa, this.D8);
+    return { at: this.s.xa, R };
+  }
+
+  private copyIn(src: Float32Array, R: number, n: number, at: number, ld: number): void {
+    const f = this.view();
+    if (n === ld) f.set(src.subarray(0, R * n), at / 4);
+    else for (let r = 0; r < R; r++) f.set(src.subarray(r * n, (r + 1) * n), at / 4 + r * ld);
+  }
+
+  private copyOut(at: number, R: number, n: number, ld: number): Float32Array {
+    const f = this.view();
+    if (n === ld) return f.slice(at / 4, at / 4 + R * n);
+    const out = new Float32Array(R * n);
+    for (let r = 0; r < R; r++) out.set(f.subarray(at / 4 + r * ld, at / 4 + r * ld + n), r * n);
+    return out;
+  }
+
+  private dense(m: Mat, a: number, res: number, c: number, R: number): void {
+    this.k.dense(a, m.w, m.b, res, c, R, m.K8, m.N, 4 * m.N8);
+  }
+
+  /** LayerNorm + qkv projection of block l → [R, 3D]. */
+  qkv(x: HostRows, l: number): Float32Array {
+    const b = this.blocks[l];
+    const { D, D8, s } = this;
+    this.k.layerNorm(x.at, b.ln1.gamma, b.ln1.beta, s.ln, x.R, D, 4 * D8, b.ln1.eps);
+    this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
+    return this.copyOut(s.qkv, x.R, b.qkv.N, b.qkv.N8);
+  }
+
+  /** Block l after attention: x[sel] + proj(y), then the MLP with its residual. */
+  post(x: HostRows, y: Float32Array, l: number, sel: Int32Array | null): HostRows {
+    const b = this.blocks[l];
+    const { D, D8, s } = this;
+    let xs = x.at;
+    let R = x.R;
+    if (sel) {
+      const f = this.view();
+      for (let i = 0; i < sel.length; i++) f.copyWithin(s.xs / 4 + i * D8, x.at / 4 + sel[i] * D8, x.at / 4 + (sel[i] + 1) * D8);
+      xs = s.xs;
+      R = sel.length;
+    }
+    this.copyIn(y, R, D, s.y, D8);
+    this.dense(b.proj, s.y, xs, s.x1, R);
+    this.k.layerNorm(s.x1, b.ln2.gamma, b.ln2.beta, s.ln, R, D, 4 * D8, b.ln2.eps);
+    this.dense(b.fc, s.ln, 0, s.h, R);
+    this.k.gelu(s.h, R * b.fc.N8);
+    const next = x.at === s.xa ? s.xb : s.xa;
+    this.dense(b.out, s.h, s.x1, next, R);
+    return { at: next, R };
+  }
+
+  /** The head: navigator query part [nav] then the time head's trajectory part [1], per row. */
+  head(x: HostRows): Float32Array {
+    const { s } = this;
+    const R = x.R;
+    this.dense(this.timeTraj, x.at, 0, s.tt, R);
+    this.k.gelu(s.tt, R * this.timeTraj.N8);
+    this.dense(this.timeOut, s.tt, 0, s.a, R);
+    this.dense(this.navQ, x.at, 0, s.q, R);
+    const nd = this.navQ.N;
+    const f = this.view();
+    const out = new Float32Array(R * (nd + 1));
+    for (let r = 0; r < R; r++) {
+      out.set(f.subarray(s.q / 4 + r * this.navQ.N8, s.q / 4 + r * this.navQ.N8 + nd), r * (nd + 1));
+      out[r * (nd + 1) + nd] = f[s.a / 4 + r * this.timeOut.N8];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+// The f32 SIMD kernels of f32Kernels.wat: compiled once per process, one instance per user (each
+// with its own memory). Null where WebAssembly SIMD does not validate; callers fall back to tfjs.
+import { F32_KERNELS_WASM_BASE64 } from './f32KernelsWasm';
+
+export interface F32Kernels {
+  memory: WebAssembly.Memory;
+  /** Batched C = op(A)·B; see f32Kernels.wat for the strides. */
+  mm(
+    a: number,
+    b: number,
+    c: number,
+    M: number,
+    K: number,
+    N: number,
+    sai: number,
+    sak: number,
+    ldb: number,
+    ldc: number,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+  /** C = A·W + bias (+ res), W and C with row stride ldc bytes; bias/res 0 for none. */
+  dense(a: number, w: number, bias: number, res: number, c: number, M: number, K: number, N: number, ldc: number): void;
+  layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
+  /** In place over n values, n a multiple of 4. */
+  gelu(x: number, n: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function f32Module(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly === 'undefined') return compiled;
+  const bytes = Uint8Array.from(atob(F32_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+  // Synchronous compile: the module is a few kB, far below the main thread's limit for it.
+  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+/** True where the kernels can run (WebAssembly with SIMD). */
+export function f32KernelsAvailable(): boolean {
+  return f32Module() !== null;
+}
+
+/** A new instance with its own memory; throws where WebAssembly SIMD is unavailable. */
+export function newF32Kernels(): F32Kernels {
+  const m = f32Module();
+  if (!m) throw new Error('f32 kernels: WebAssembly SIMD is not available');
+  return new WebAssembly.Instance(m).exports as unknown as F32Kernels;
+}
+
+const PAGE = 65536;
+
+/** Grows `k`'s memory to at least `bytes`. */
+export function ensureMemory(k: F32Kernels, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / PAGE));
+}

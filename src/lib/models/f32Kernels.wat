@@ -1,0 +1,246 @@
+;; f32 kernels in WebAssembly SIMD for small dense work that tfjs runs op by op:
+;; - mm: a batched matrix product, for the per-head products of attention in training (scores q·kᵀ
+;;   and weights·v, forward and backward), which tfjs-wasm computes in a scalar loop at about
+;;   2 GFLOP/s (driver: batchMatMulKernel.ts, a tfjs kernel);
+;; - dense, layerNorm, gelu: the route decoder's dense layers on the host (driver:
+;;   generate/hostDense.ts), one call per layer instead of a dozen tfjs ops.
+;; Compiled by `npm run build:wasm` (wabt) into f32KernelsWasm.ts; loaded by f32Kernels.ts.
+;;
+;; C[i, j] = Σ_k A[i, k] · B[k, j], k ascending, in f32 (no fused multiply-add in wasm SIMD).
+;; A element (i, k) is at a + i·sai + k·sak bytes, so A may be stored either way round (row-major:
+;; sai = 4K, sak = 4; transposed: sai = 4, sak = 4M). B is row-major [K, N] with row stride ldb
+;; bytes; C is row-major [M, ldc/4]. Columns are computed eight at a time: past N they read the
+;; next row of B (or 32 bytes of slack after it) and land in C's padding, which is never read.
+;; `dense` adds a bias row (then a residual row), in that order, to each finished sum: tfjs's order
+;; for x + (a·W + b).
+(module
+  (memory (export "memory") 1)
+
+  ;; One product per batch entry b: A at a + b·strideA, B at b0 + b·strideB, C at c + b·strideC.
+  (func (export "mm")
+    (param $a i32) (param $b0 i32) (param $c i32)
+    (param $M i32) (param $K i32) (param $N i32)
+    (param $sai i32) (param $sak i32) (param $ldb i32) (param $ldc i32)
+    (param $batch i32) (param $strideA i32) (param $strideB i32) (param $strideC i32)
+    (local $bi i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $bi) (local.get $batch)))
+        (call $mm1
+          (i32.add (local.get $a) (i32.mul (local.get $bi) (local.get $strideA)))
+          (i32.add (local.get $b0) (i32.mul (local.get $bi) (local.get $strideB)))
+          (i32.add (local.get $c) (i32.mul (local.get $bi) (local.get $strideC)))
+          (local.get $M) (local.get $K) (local.get $N)
+          (local.get $sai) (local.get $sak) (local.get $ldb) (local.get $ldc)
+          (i32.const 0) (i32.const 0))
+        (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+        (br $next))))
+
+;; C = A·W + bias (+ R): A row-major [M, K], W row-major [K, ldc/4 ≥ N] (its padding columns
+  ;; zero), bias [ldc/4] (0: none), R row-major like C (0: none).
+  (func (export "dense")
+    (param $a i32) (param $w i32) (param $bias i32) (param $res i32) (param $c i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $ldc i32)
+    (call $mm1 (local.get $a) (local.get $w) (local.get $c) (local.get $M) (local.get $K) (local.get $N)
+      (i32.shl (local.get $K) (i32.const 2)) (i32.const 4) (local.get $ldc) (local.get $ldc)
+      (local.get $bias) (local.get $res)))
+
+  ;; Blocks of 4 rows × 8 columns, eight f32x4 accumulators. A last block of fewer than 4 rows
+  ;; repeats row M−1 in the missing rows and does not store them.
+  (func $mm1
+    (param $a i32) (param $b i32) (param $c i32)
+    (param $M i32) (param $K i32) (param $N i32)
+    (param $sai i32) (param $sak i32) (param $ldb i32) (param $ldc i32)
+    (param $bias i32) (param $res i32)
+    (local $pr i32) (local $b0 v128) (local $b1 v128)
+    (local $i i32) (local $j i32) (local $k i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32) (local $pc i32)
+    (local $x v128) (local $y v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (block $idone
+      (loop $inext
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $j (i32.const 0))
+        (block $jdone
+          (loop $jnext
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $N)))
+            ;; row pointers at k = 0 (rows past M−1 repeat it)
+            (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sai))))
+            (local.set $p1 (local.get $p0))
+            (local.set $p2 (local.get $p0))
+            (local.set $p3 (local.get $p0))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M))
+              (then (local.set $p1 (i32.add (local.get $p0) (local.get $sai)))))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M))
+              (then (local.set $p2 (i32.add (local.get $p1) (local.get $sai)))))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M))
+              (then (local.set $p3 (i32.add (local.get $p2) (local.get $sai)))))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $c00 (v128.const i64x2 0 0))
+            (local.set $c01 (v128.const i64x2 0 0))
+            (local.set $c10 (v128.const i64x2 0 0))
+            (local.set $c11 (v128.const i64x2 0 0))
+            (local.set $c20 (v128.const i64x2 0 0))
+            (local.set $c21 (v128.const i64x2 0 0))
+            (local.set $c30 (v128.const i64x2 0 0))
+            (local.set $c31 (v128.const i64x2 0 0))
+            (local.set $k (i32.const 0))
+            (block $kdone
+              (loop $knext
+                (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+                (local.set $x (v128.load (local.get $pb)))
+                (local.set $y (v128.load offset=16 (local.get $pb)))
+                (local.set $s (v128.load32_splat (local.get $p0)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $x))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $y))))
+                (local.set $s (v128.load32_splat (local.get $p1)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $x))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $y))))
+                (local.set $s (v128.load32_splat (local.get $p2)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $x))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $y))))
+                (local.set $s (v128.load32_splat (local.get $p3)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $x))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $y))))
+                (local.set $p0 (i32.add (local.get $p0) (local.get $sak)))
+                (local.set $p1 (i32.add (local.get $p1) (local.get $sak)))
+                (local.set $p2 (i32.add (local.get $p2) (local.get $sak)))
+                (local.set $p3 (i32.add (local.get $p3) (local.get $sak)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $knext)))
+            ;; bias, then residual, then store the block's rows that exist
+            (if (local.get $bias)
+              (then
+                (local.set $b0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $b1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $c00 (f32x4.add (local.get $c00) (local.get $b0)))
+                (local.set $c01 (f32x4.add (local.get $c01) (local.get $b1)))
+                (local.set $c10 (f32x4.add (local.get $c10) (local.get $b0)))
+                (local.set $c11 (f32x4.add (local.get $c11) (local.get $b1)))
+                (local.set $c20 (f32x4.add (local.get $c20) (local.get $b0)))
+                (local.set $c21 (f32x4.add (local.get $c21) (local.get $b1)))
+                (local.set $c30 (f32x4.add (local.get $c30) (local.get $b0)))
+                (local.set $c31 (f32x4.add (local.get $c31) (local.get $b1)))))
+            (if (local.get $res)
+              (then
+                ;; rows past M−1 read row i's residual (never stored)
+                (local.set $pr
+                  (i32.add (local.get $res)
+                    (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $c00 (f32x4.add (v128.load (local.get $pr)) (local.get $c00)))
+                (local.set $c01 (f32x4.add (v128.load offset=16 (local.get $pr)) (local.get $c01)))
+                (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M))
+                  (then (local.set $pr (i32.add (local.get $pr) (local.get $ldc)))))
+                (local.set $c10 (f32x4.add (v128.load (local.get $pr)) (local.get $c10)))
+                (local.set $c11 (f32x4.add (v128.load offset=16 (local.get $pr)) (local.get $c11)))
+                (if (i32.lt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M))
+                  (then (local.set $pr (i32.add (local.get $pr) (local.get $ldc)))))
+                (local.set $c20 (f32x4.add (v128.load (local.get $pr)) (local.get $c20)))
+                (local.set $c21 (f32x4.add (v128.load offset=16 (local.get $pr)) (local.get $c21)))
+                (if (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M))
+                  (then (local.set $pr (i32.add (local.get $pr) (local.get $ldc)))))
+                (local.set $c30 (f32x4.add (v128.load (local.get $pr)) (local.get $c30)))
+                (local.set $c31 (f32x4.add (v128.load offset=16 (local.get $pr)) (local.get $c31)))))
+            (local.set $pc
+              (i32.add (local.get $c)
+                (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (v128.store (local.get $pc) (local.get $c00))
+            (v128.store offset=16 (local.get $pc) (local.get $c01))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M))
+              (then
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (v128.store (local.get $pc) (local.get $c10))
+                (v128.store offset=16 (local.get $pc) (local.get $c11))))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M))
+              (then
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (v128.store (local.get $pc) (local.get $c20))
+                (v128.store offset=16 (local.get $pc) (local.get $c21))))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M))
+              (then
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (v128.store (local.get $pc) (local.get $c30))
+                (v128.store offset=16 (local.get $pc) (local.get $c31))))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $jnext)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $inext))))
+;; out = (x − mean) / sqrt(var + eps) · gamma + beta per row of x [R, D] (row stride ld bytes),
+  ;; as tfjs's LayerNorm ops: mean, the mean of squared deviations, rsqrt, in f32, scalar.
+  (func (export "layerNorm")
+    (param $x i32) (param $gamma i32) (param $beta i32) (param $out i32)
+    (param $R i32) (param $D i32) (param $ld i32) (param $eps f32)
+    (local $r i32) (local $k i32) (local $px i32) (local $po i32)
+    (local $mean f32) (local $var f32) (local $d f32) (local $inv f32) (local $fd f32)
+    (local.set $fd (f32.convert_i32_u (local.get $D)))
+    (block $rdone
+      (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+        (local.set $px (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $ld))))
+        (local.set $po (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ld))))
+        (local.set $mean (f32.const 0))
+        (local.set $k (i32.const 0))
+        (block $d1 (loop $n1
+          (br_if $d1 (i32.ge_u (local.get $k) (local.get $D)))
+          (local.set $mean (f32.add (local.get $mean) (f32.load (i32.add (local.get $px) (i32.shl (local.get $k) (i32.const 2))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $n1)))
+        (local.set $mean (f32.div (local.get $mean) (local.get $fd)))
+        (local.set $var (f32.const 0))
+        (local.set $k (i32.const 0))
+        (block $d2 (loop $n2
+          (br_if $d2 (i32.ge_u (local.get $k) (local.get $D)))
+          (local.set $d (f32.sub (f32.load (i32.add (local.get $px) (i32.shl (local.get $k) (i32.const 2)))) (local.get $mean)))
+          (local.set $var (f32.add (local.get $var) (f32.mul (local.get $d) (local.get $d))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $n2)))
+        (local.set $inv (f32.div (f32.const 1) (f32.sqrt (f32.add (f32.div (local.get $var) (local.get $fd)) (local.get $eps)))))
+        (local.set $k (i32.const 0))
+        (block $d3 (loop $n3
+          (br_if $d3 (i32.ge_u (local.get $k) (local.get $D)))
+          (f32.store (i32.add (local.get $po) (i32.shl (local.get $k) (i32.const 2)))
+            (f32.add
+              (f32.mul
+                (f32.mul (f32.sub (f32.load (i32.add (local.get $px) (i32.shl (local.get $k) (i32.const 2)))) (local.get $mean)) (local.get $inv))
+                (f32.load (i32.add (local.get $gamma) (i32.shl (local.get $k) (i32.const 2)))))
+              (f32.load (i32.add (local.get $beta) (i32.shl (local.get $k) (i32.const 2))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $n3)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rnext))))
+
+  ;; x ← x · ½(1 + erf(x/√2)) in place over n values (n a multiple of 4), four at a time. erf by
+  ;; Abramowitz & Stegun 7.1.28 (absolute error ≤ 3e-7, no exp needed): for z = |x|/√2,
+  ;; erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16, odd in x.
+  (func (export "gelu") (param $x i32) (param $n i32)
+    (local $p i32) (local $end i32) (local $v v128) (local $z v128) (local $t v128) (local $e v128)
+    (local.set $p (local.get $x))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (f32x4.splat (f32.const 0.70710678118654752))))
+        ;; Horner: ((((((a6 z + a5) z + a4) z + a3) z + a2) z + a1) z + 1)
+        (local.set $t (f32x4.splat (f32.const 0.0000430638)))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0002765672))))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0001520143))))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0092705272))))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0422820123))))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0705230784))))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 1))))
+        ;; t^16 by four squarings; erf(z) = 1 − 1/t^16
+        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+        (local.set $e (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.splat (f32.const 1)) (local.get $t))))
+        ;; sign of x: erf(x/√2) = sign(x) · erf(|x|/√2)
+        (local.set $e (v128.or (local.get $e) (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+        (v128.store (local.get $p)
+          (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5))) (f32x4.add (local.get $e) (f32x4.splat (f32.const 1)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next))))
+)

@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Student } from '../../src/lib/models/student';
+import { batchContext, type BatchContext } from '../../src/lib/features/studentBatch';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import type { StepQuery, StepScores } from '../../src/lib/generate/search';
+import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+
+// The decoder's dense layers on the host's SIMD kernels (generate/hostDense.ts) against the same
+// layers as tfjs ops: the same candidates, log-probs within 1e-5 and times within 1e-5 relative,
+// step by step through incremental and cropped-window prefixes. The tiny student's widths are not
+// multiples of 8, so the kernels' padded rows and columns are exercised too.
+
+const START = 1_380_000_000;
+let city: SynthCity;
+let ctx: BatchContext;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  city = makeCity(7, 30, 6, 4);
+  ctx = batchContext(city.net, city.derived);
+});
+
+function expectClose(a: StepScores[], b: StepScores[]): number {
+  let worst = 0;
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    expect(Array.from(x.candidates)).toEqual(Array.from(b[i].candidates));
+    Array.from(x.logProbs).forEach((v, j) => {
+      const d = Math.abs(v - b[i].logProbs[j]);
+      worst = Math.max(worst, d);
+      expect(d, `query ${i} candidate ${j}`).toBeLessThan(1e-5);
+    });
+    Array.from(x.timeSec!).forEach((v, j) => expect(Math.abs(v - b[i].timeSec![j])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+  });
+  return worst;
+}
+
+describe('host dense layers of the route decoder', () => {
+  for (const maxLen of [64, 3]) {
+    it(`score like the tfjs layers, prefixes of 1–6 roads, maxLen ${maxLen}`, async () => {
+      const student = new Student(city.derived, { ...TINY_STUDENT, timeDim: 12, navDim: 12 }, 31);
+      const c: BatchContext = { ...ctx, maxLen };
+      const host = new StudentScorer(student, c, city.derived, { startTime: START, denseOn: 'host' });
+      const device = new StudentScorer(student, c, city.derived, { startTime: START, denseOn: 'device' });
+      expect([host.denseOn, device.denseOn]).toEqual(['host', 'device']);
+      const trips = city.ds.splits.train.filter((t) => t.roads.length >= 6).slice(0, 4);
+      expect(trips.length).toBeGreaterThan(1);
+      let worst = 0;
+      for (let L = 1; L <= 6; L++) {
+        const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
+        worst = Math.max(worst, expectClose(await host.scoreBatch(qs), await device.scoreBatch(qs)));
+      }
+      // Not bit-identical (other summation order, erf approximated): the comparison is not vacuous.
+      expect(worst).toBeGreaterThan(0);
+      if (maxLen === 3) expect(host.counts.window).toBeGreaterThan(0);
+      host.dispose();
+      device.dispose();
+      student.dispose();
+    });
+  }
+});
