@@ -1,7 +1,7 @@
 // `tune`: the λ/τ/w search (thesis §4.3) in Node on the wasm backend.
 // CMA-ES (src/lib/tune/cmaes.ts) proposes λ (log, 1e-3…10), τ (1…5) and w (2…8 or the whole
-// prefix); successive halving (src/lib/tune/successiveHalving.ts) prunes on the val decision NLL
-// after each rung of epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL
+// prefix); successive halving (src/lib/tune/successiveHalving.ts) prunes on the objective (val
+// decision NLL, or with --objective generation the routes on val OD pairs) after each rung of epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL
 // log and a half-trained trial's state is saved, so an interrupted search resumes when the same
 // command runs again. The report (one entry per trial) is rewritten after every trial.
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,11 +16,13 @@ import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
 import { loadTeacher } from '../lib/checkpoint/loadModel';
-import type { SessionHyper } from '../lib/train/session';
 import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';
 import { rungBudgets } from '../lib/tune/successiveHalving';
 import { LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
+import { odObjective, odObjectiveSet } from '../lib/eval/odObjective';
+import { StudentScorer } from '../lib/generate/studentScorer';
+import type { SessionHyper, TrainingSession } from '../lib/train/session';
 
 const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tuning.json]
             [--dataset public/data/porto] [--teacher public/checkpoints/porto/teacher.safetensors]
@@ -29,13 +31,19 @@ const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tunin
             [--log <out>.trials.jsonl] [--state .cache/tuning/<name>-state/]   (resume: run the same command again)
             [--batch 64] [--micro 64] [--lr 1e-3] [--size small] [--max-len 128] [--alpha 1] …
             (the other \`train student\` flags pass through to every trial)
+            [--objective nll|generation] [--objective-od 200] [--objective-od-seed 7]
+            [--objective-method bestFirst|beam] [--objective-beam 4]
             [--backend wasm|cpu] [--quiet]
-  Trial 0 is vanilla (λ = 0, never pruned); trials 1… are CMA-ES proposals. The objective is
-  the val decision NLL (whole val trips, steps with ≥ 2 candidates), the lowest over the epochs
-  trained so far. --seed is the training seed of every trial (paired comparisons); --search-seed
-  drives CMA-ES. With --json the report also goes to stdout.`;
+  Trial 0 is vanilla (λ = 0, never pruned); trials 1… are CMA-ES proposals. The objective
+  (lower is better) is the val decision NLL (whole val trips, steps with ≥ 2 candidates), the
+  lowest over the epochs trained so far; or, with --objective generation, the routes the trial's
+  weights generate after each rung for a fixed sample of val OD pairs (their real start times):
+  1000 · (1 − reached rate) + mean DTW to the real trip in km (reached rate first, DTW breaks
+  ties). --seed is the training seed of every trial (paired comparisons); --search-seed drives
+  CMA-ES. With --json the report also goes to stdout.`;
 
-const SCHEMA = 'trajdistill-tuning/1';
+// 2: trials carry `value` (the objective) instead of `valNllDecision`; `objective` is an object.
+const SCHEMA = 'trajdistill-tuning/2';
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -72,6 +80,17 @@ export async function run(args: string[]): Promise<number> {
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const teacherPath = resolve(flagString(p, 'teacher', 'public/checkpoints/porto/teacher.safetensors'));
   const base: SessionHyper = hyperFromFlags(p);
+  const objectiveKind = flagString(p, 'objective', 'nll');
+  if (objectiveKind !== 'nll' && objectiveKind !== 'generation') throw new Error('--objective must be nll or generation');
+  const objectiveMethod = flagString(p, 'objective-method', 'bestFirst');
+  if (objectiveMethod !== 'bestFirst' && objectiveMethod !== 'beam') throw new Error('--objective-method must be bestFirst or beam');
+  const objectiveSearch = {
+    method: objectiveMethod as 'bestFirst' | 'beam',
+    beam: flagNumber(p, 'objective-beam', 4),
+    maxSteps: 200,
+    maxExpansions: 5000,
+  };
+  const objectiveOd = { max: flagNumber(p, 'objective-od', 200), seed: flagNumber(p, 'objective-od-seed', 7) };
 
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error('--backend must be wasm or cpu');
@@ -90,7 +109,24 @@ export async function run(args: string[]): Promise<number> {
     teacher: basename(teacherPath),
     teacherCreated: teacherCk.created,
     hyper: fixedHyper,
+    // Only a generation objective is written down: a log started before objectives existed resumes.
+    ...(objectiveKind === 'generation' ? { objective: { kind: objectiveKind, od: objectiveOd, search: objectiveSearch } } : {}),
   };
+  const objectiveSet = objectiveKind === 'generation' ? odObjectiveSet(ds.splits.val, derived, objectiveOd.max, objectiveOd.seed) : null;
+  const rungValue = objectiveSet
+    ? async (session: TrainingSession): Promise<number> => {
+        const scorer = new StudentScorer(session.student, session.trainer.ctx, derived);
+        try {
+          const o = await odObjective(scorer, objectiveSet, { dataset: ds, derived, ...objectiveSearch });
+          log(
+            `  val OD objective: reached ${(100 * o.reachedRate).toFixed(1)} %, mean DTW ${o.meanDtwKm.toFixed(2)} km → ${o.value.toFixed(3)} (${objectiveSet.ods.length} OD pairs, ${o.seconds.toFixed(1)} s)`,
+          );
+          return o.value;
+        } finally {
+          scorer.dispose();
+        }
+      }
+    : undefined;
   const entries = await readLog(logPath);
   const search = new TuningSearch(settings, context, entries, async (e) => {
     await mkdir(dirname(logPath), { recursive: true });
@@ -115,8 +151,10 @@ export async function run(args: string[]): Promise<number> {
     maxBudget: settings.maxBudget,
     store,
     precomputeTeacher: true,
+    rungValue,
     log,
   });
+  const objectiveName = objectiveSet ? 'val OD objective' : 'val decision NLL';
   const env = runEnvironment(backend.name);
   const report = (summaries: TrialSummary[]) => ({
     schema: SCHEMA,
@@ -131,8 +169,17 @@ export async function run(args: string[]): Promise<number> {
       valTrips: ds.splits.val.length,
     },
     teacher: { file: repoPath(teacherPath), created: teacherCk.created, config: teacherCk.config },
-    objective:
-      'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
+    objective: objectiveSet
+      ? {
+          kind: 'generation',
+          text: `1000 · (1 − reached rate) + mean DTW (km) of the routes the trial's weights generate after each rung (${objectiveSearch.method}${objectiveSearch.method === 'beam' ? ` ${objectiveSearch.beam}` : ''}) for ${objectiveSet.ods.length} val OD pairs with their real start times, against the real trips; lower is better`,
+          od: objectiveOd,
+          search: objectiveSearch,
+        }
+      : {
+          kind: 'nll',
+          text: 'val decision NLL: mean −log p(next road) over val steps with ≥ 2 candidates, whole trips; the lowest over the epochs trained so far',
+        },
     sampler: 'CMA-ES, own implementation (src/lib/tune/cmaes.ts) over the unit cube (log10 λ, τ, w index)',
     pruner: 'successive halving, asynchronous (ASHA), own implementation (src/lib/tune/successiveHalving.ts); trial 0 is never pruned',
     space: { lambda: { range: LAMBDA_RANGE, scale: 'log' }, tau: { range: TAU_RANGE }, window: WINDOWS.map(windowToJson) },
@@ -157,7 +204,7 @@ export async function run(args: string[]): Promise<number> {
     final = await search.run(trials, runner, {
       onTrial: async (s) => {
         log(
-          `trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → val decision NLL ${s.valNllDecision?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`,
+          `trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → ${objectiveName} ${s.value?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`,
         );
         await writeReport(search.summaries());
       },
@@ -170,15 +217,15 @@ export async function run(args: string[]): Promise<number> {
   const r = report(final);
   if (p.flags.json === true) console.log(JSON.stringify(r));
   log(
-    `wrote ${out}; best: ${r.best ? `trial ${r.best.trial} (λ ${r.best.lambda.toPrecision(3)}, τ ${r.best.tau?.toFixed(2) ?? '–'}, w ${r.best.window ?? '–'}) val decision NLL ${r.best.valNllDecision?.toFixed(4)}` : 'none yet'}`,
+    `wrote ${out}; best: ${r.best ? `trial ${r.best.trial} (λ ${r.best.lambda.toPrecision(3)}, τ ${r.best.tau?.toFixed(2) ?? '–'}, w ${r.best.window ?? '–'}) ${objectiveName} ${r.best.value?.toFixed(4)}` : 'none yet'}`,
   );
   return 0;
 }
 
-/** The lowest val decision NLL among trials that reached the full budget. */
+/** The lowest objective among trials that reached the full budget. */
 function bestOf(s: TrialSummary[], maxBudget: number): TrialSummary | null {
-  const full = s.filter((t) => !t.pruned && t.budget >= maxBudget && t.valNllDecision !== null);
-  return full.reduce<TrialSummary | null>((b, t) => (!b || (t.valNllDecision as number) < (b.valNllDecision as number) ? t : b), null);
+  const full = s.filter((t) => !t.pruned && t.budget >= maxBudget && t.value !== null);
+  return full.reduce<TrialSummary | null>((b, t) => (!b || (t.value as number) < (b.value as number) ? t : b), null);
 }
 
 /** The log's entries. A last line cut short by a crash is dropped from the file too (it is redone). */

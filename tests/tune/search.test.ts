@@ -62,7 +62,7 @@ describe('tuning search (CMA-ES + successive halving)', () => {
     expect(log[0].type).toBe('start');
     expect(log.filter((e) => e.type === 'end')).toHaveLength(14);
     // Some distilled trial beats vanilla's floor at the full budget (the fake optimum is 0.4 + 1/9).
-    const full = trials.filter((t) => t.budget === 9 && t.trial > 0).map((t) => t.valNllDecision!);
+    const full = trials.filter((t) => t.budget === 9 && t.trial > 0).map((t) => t.value!);
     expect(Math.min(...full)).toBeLessThan(0.5 + 1 / 9);
   });
 

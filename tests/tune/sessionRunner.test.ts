@@ -9,6 +9,8 @@ import { decodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { SessionTrialRunner, trialHyper, type TrialStateStore } from '../../src/lib/tune/sessionRunner';
 import { TuningSearch, DEFAULT_SEARCH, type TuneLogEntry } from '../../src/lib/tune/search';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import { objectiveValue, odObjective, odObjectiveSet } from '../../src/lib/eval/odObjective';
 
 class MemoryStore implements TrialStateStore {
   readonly files = new Map<number, Uint8Array>();
@@ -92,7 +94,56 @@ describe('SessionTrialRunner', () => {
     r.dispose();
     expect(trials.map((t) => t.trial)).toEqual([0, 1, 2]);
     expect(trials[0].budget).toBe(2);
-    for (const t of trials) expect(t.valNllDecision).toBeGreaterThan(0);
+    for (const t of trials) expect(t.value).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before); // every trial's session is disposed
+  });
+
+  it('takes a rung value from the weights after the rung: a generation objective on val OD pairs', async () => {
+    const set = odObjectiveSet(city.ds.splits.val, city.derived, 4, 7);
+    expect(set.ods.length).toBe(4);
+    const seen: Array<{ epoch: number; value: number; reachedRate: number; meanDtwKm: number }> = [];
+    const r = new SessionTrialRunner({
+      dataset: city.ds,
+      derived: city.derived,
+      teacher,
+      base,
+      maxBudget: 2,
+      store: new MemoryStore(),
+      studentConfig: TINY_STUDENT,
+      rungValue: async (session) => {
+        const scorer = new StudentScorer(session.student, session.trainer.ctx, city.derived);
+        try {
+          const o = await odObjective(scorer, set, {
+            dataset: city.ds,
+            derived: city.derived,
+            method: 'bestFirst',
+            maxExpansions: 200,
+            maxSteps: 30,
+          });
+          seen.push({ epoch: session.trainer.currentEpoch, ...o });
+          return o.value;
+        } finally {
+          scorer.dispose();
+        }
+      },
+    });
+    const one = await r.train(0, null, 1);
+    const two = await r.train(0, null, 2);
+    r.dispose();
+    // Called after each rung, on the weights of that rung; its value is the rung's value.
+    expect(seen.map((s) => s.epoch)).toEqual([1, 2]);
+    expect([one.value, two.value]).toEqual(seen.map((s) => s.value));
+    for (const s of seen) {
+      expect(s.reachedRate).toBeGreaterThanOrEqual(0);
+      expect(s.reachedRate).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(s.meanDtwKm)).toBe(true);
+      expect(s.value).toBe(objectiveValue(s.reachedRate, s.meanDtwKm));
+    }
+  });
+
+  it('orders the generation objective by reached rate first, then DTW', () => {
+    // One more route reached out of 200 outweighs 4 km of mean DTW; at the same rate, DTW decides.
+    expect(objectiveValue(0.905, 30)).toBeLessThan(objectiveValue(0.9, 26));
+    expect(objectiveValue(0.9, 25)).toBeLessThan(objectiveValue(0.9, 26));
   });
 });

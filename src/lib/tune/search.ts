@@ -1,12 +1,13 @@
-// The λ/τ/w search (thesis §4.3): CMA-ES proposes, successive halving prunes,
-// the objective is the val decision NLL (lower is better). Framework-free: the caller supplies
+// The λ/τ/w search (thesis §4.3): CMA-ES proposes, successive halving prunes, on an objective
+// to minimise: the val decision NLL (the thesis's choice) or a generation objective on val OD pairs
+// (eval/odObjective.ts; the caller's runner computes it). Framework-free: the caller supplies
 // the trial runner (the CLI trains in Node; a worker could train in the browser) and stores the log.
 //
 // Trial 0 is vanilla (λ = 0): the reference, never pruned. Trials 1… come from CMA-ES over the
 // unit cube of space.ts. A trial trains rung by rung (budgets from successiveHalving.ts); after each
 // rung it continues only if successive halving promotes it. A finished or pruned trial is told to
-// CMA-ES with the NLL it reached (a pruned trial's, reached on a smaller budget, is higher, so it
-// ranks below the trials that went on).
+// CMA-ES with the value it reached (a pruned trial's NLL, reached on a smaller budget, is higher,
+// so it ranks below the trials that went on; a generation objective need not fall with epochs).
 //
 // Resumable: every rung and every trial end is appended to a log. Re-running with the log replays
 // CMA-ES and the halving decisions (both deterministic) and carries on where the log stops; the
@@ -47,7 +48,7 @@ export type TuneLogEntry =
   | { type: 'end'; trial: number; pruned: boolean; budget: number; value: number; stopped?: string };
 
 export interface TrainResult {
-  /** Best val decision NLL over the epochs trained so far. */
+  /** The objective (lower is better): the best val decision NLL over the epochs trained so far, or the runner's own. */
   value: number;
   /** Epochs trained (below the asked budget when training stopped early). */
   budget: number;
@@ -72,10 +73,11 @@ export interface TrialSummary {
   window: number | 'all' | null;
   /** Epochs reached. */
   budget: number;
-  valNllDecision: number | null;
+  /** The objective at the last rung (lower is better); null where it was not finite. */
+  value: number | null;
   pruned: boolean;
   done: boolean;
-  rungs: { budget: number; valNllDecision: number | null }[];
+  rungs: { budget: number; value: number | null }[];
   seconds: number;
   stopped?: string;
 }
@@ -128,15 +130,15 @@ export class TuningSearch {
           trial: e.trial,
           ...e.params,
           budget: 0,
-          valNllDecision: null,
+          value: null,
           pruned: false,
           done: false,
           rungs: [],
           seconds: 0,
         };
-        s.rungs.push({ budget: e.budget, valNllDecision: jsonNumber(e.value) });
+        s.rungs.push({ budget: e.budget, value: jsonNumber(e.value) });
         s.budget = e.budget;
-        s.valNllDecision = jsonNumber(e.value);
+        s.value = jsonNumber(e.value);
         s.seconds += e.seconds;
         byTrial.set(e.trial, s);
       } else if (e.type === 'end') {
@@ -145,7 +147,7 @@ export class TuningSearch {
         s.done = true;
         s.pruned = e.pruned;
         s.budget = e.budget;
-        s.valNllDecision = jsonNumber(e.value);
+        s.value = jsonNumber(e.value);
         if (e.stopped) s.stopped = e.stopped;
       }
     }

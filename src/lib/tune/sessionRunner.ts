@@ -1,5 +1,6 @@
 // Trains tuning trials with the ordinary TrainingSession (the same trainer, val decision NLL and
-// checkpoints as `train student` and the Train view). One trial is kept live between its rungs;
+// checkpoints as `train student` and the Train view); a rung's value is the val decision NLL or a
+// caller's objective (rungValue). One trial is kept live between its rungs;
 // after each rung its state (weights, optimiser, position, history) goes to a store, so that a
 // resumed search continues a half-trained trial instead of starting it again.
 import type { Derived } from '../data/derivedTypes';
@@ -31,6 +32,12 @@ export interface SessionRunnerInit {
   precomputeTeacher?: boolean;
   /** Overrides of the size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
+  /**
+   * The rung's value from the trial's weights as they are after the rung (lower is better), e.g.
+   * a generation objective on val OD pairs (eval/odObjective.ts). Without it, the value is the
+   * lowest val decision NLL over the epochs trained so far.
+   */
+  rungValue?: (session: TrainingSession) => Promise<number>;
   log?: (s: string) => void;
 }
 
@@ -57,7 +64,7 @@ export class SessionTrialRunner implements TrialRunner {
       .filter((h) => h.epoch < budget)
       .map((h) => h.valNllDecision)
       .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const value = nll.length ? Math.min(...nll) : NaN;
+    const value = this.init.rungValue ? await this.init.rungValue(session) : nll.length ? Math.min(...nll) : NaN;
     const stopped = reached < budget ? (t.stopReason ?? (t.earlyStopped ? `early stopping after epoch ${reached}` : 'stopped')) : undefined;
     if (!t.done && reached < this.init.maxBudget) await this.init.store.save(trial, (await session.save({ optimizer: true })).bytes);
     return { value, budget: reached, stopped };
