@@ -19,7 +19,7 @@ import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { DEFAULT_SEARCH, TuningSearch, parseTrialLog, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../lib/tune/sessionRunner';
 import { rungBudgets } from '../lib/tune/successiveHalving';
-import { LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
+import { KL_MASKS, LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
 import { odObjective, odObjectiveSet } from '../lib/eval/odObjective';
 import { StudentScorer } from '../lib/generate/studentScorer';
 import type { SessionHyper, TrainingSession } from '../lib/train/session';
@@ -31,6 +31,7 @@ const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tunin
             [--log <out>.trials.jsonl] [--state .cache/tuning/<name>-state/]   (resume: run the same command again)
             [--batch 64] [--micro 64] [--lr 1e-3] [--size small] [--max-len 128] [--alpha 1] …
             (the other \`train student\` flags pass through to every trial)
+            [--tune-mask]   also search where the KL is dropped (none, indistinct steps, the last 10 steps, both)
             [--objective nll|generation] [--objective-od 200] [--objective-od-seed 7]
             [--objective-method bestFirst|beam] [--objective-beam 4]
             [--backend wasm|cpu] [--quiet]
@@ -62,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
       minBudget: flagNumber(p, 'min-budget', DEFAULT_SEARCH.minBudget),
       maxBudget: flagNumber(p, 'max-budget', DEFAULT_SEARCH.maxBudget),
       eta: flagNumber(p, 'eta', DEFAULT_SEARCH.eta),
+      ...(p.flags['tune-mask'] === true ? { tuneMask: true } : {}),
     };
     rungBudgets(settings);
   } catch (e) {
@@ -182,7 +184,12 @@ export async function run(args: string[]): Promise<number> {
         },
     sampler: 'CMA-ES, own implementation (src/lib/tune/cmaes.ts) over the unit cube (log10 λ, τ, w index)',
     pruner: 'successive halving, asynchronous (ASHA), own implementation (src/lib/tune/successiveHalving.ts); trial 0 is never pruned',
-    space: { lambda: { range: LAMBDA_RANGE, scale: 'log' }, tau: { range: TAU_RANGE }, window: WINDOWS.map(windowToJson) },
+    space: {
+      lambda: { range: LAMBDA_RANGE, scale: 'log' },
+      tau: { range: TAU_RANGE },
+      window: WINDOWS.map(windowToJson),
+      ...(settings.tuneMask ? { klMask: KL_MASKS } : {}),
+    },
     budget: { unit: 'epochs', rungs: rungBudgets(settings), min: settings.minBudget, max: settings.maxBudget, eta: settings.eta },
     seeds: { training: base.seed, search: settings.searchSeed },
     sigma0: settings.sigma0,
@@ -204,7 +211,7 @@ export async function run(args: string[]): Promise<number> {
     final = await search.run(trials, runner, {
       onTrial: async (s) => {
         log(
-          `trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'} → ${objectiveName} ${s.value?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`,
+          `trial ${s.trial}: λ ${s.lambda.toPrecision(3)} τ ${s.tau?.toFixed(2) ?? '–'} w ${s.window ?? '–'}${s.mask ? ` KL mask last ${s.mask.lastSteps}${s.mask.indistinct ? ' + indistinct' : ''}` : ''} → ${objectiveName} ${s.value?.toFixed(4)} at ${s.budget} epochs${s.pruned ? ' (pruned)' : ''}${s.stopped ? ` (${s.stopped})` : ''}`,
         );
         await writeReport(search.summaries());
       },

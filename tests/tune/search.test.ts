@@ -66,6 +66,24 @@ describe('tuning search (CMA-ES + successive halving)', () => {
     expect(Math.min(...full)).toBeLessThan(0.5 + 1 / 9);
   });
 
+  it('searches the KL mask as a fourth dimension when asked, logs it, and resumes such a search', async () => {
+    const log: TuneLogEntry[] = [];
+    const masked = { ...settings, tuneMask: true };
+    const runner = new FakeRunner();
+    const trials = await new TuningSearch(masked, ctx, [], async (e) => void log.push(e)).run(6, runner);
+    expect(trials[0].mask).toBeNull(); // vanilla has no KL to mask
+    for (const t of trials.slice(1)) expect(t.mask).toMatchObject({ lastSteps: expect.any(Number), indistinct: expect.any(Boolean) });
+    const u = log.filter((e) => e.type === 'rung' && e.trial > 0).map((e) => (e.type === 'rung' ? e.u : null));
+    for (const x of u) expect(x).toHaveLength(4);
+    // Replayed from its own log: nothing is trained again.
+    const again = new FakeRunner();
+    await new TuningSearch(masked, ctx, log, async (e) => void log.push(e)).run(6, again);
+    expect(again.calls).toHaveLength(0);
+    // A search without the mask has none in its trials.
+    const plain = await new TuningSearch(settings, ctx, [], async () => undefined).run(2, new FakeRunner());
+    expect(plain.every((t) => t.mask === undefined)).toBe(true);
+  });
+
   it('resumes from its log: the same trials, without redoing finished work', async () => {
     const whole: TuneLogEntry[] = [];
     const all = await new TuningSearch(settings, ctx, [], async (e) => void whole.push(e)).run(10, new FakeRunner());

@@ -77,6 +77,10 @@ describe('SessionTrialRunner', () => {
     const h = trialHyper(base, { lambda: 0.01, tau: 3, window: 5 }, 9);
     expect(h).toMatchObject({ mode: 'distilled', lambda: 0.01, tau: 3, window: 5, epochs: 9, batch: 8, seed: 3 });
     expect(trialHyper(base, null, 9)).toMatchObject({ mode: 'vanilla', lambda: 0, epochs: 9 });
+    // A tuned KL mask becomes the session's mask flags; without one the base's stay.
+    const masked = trialHyper(base, { lambda: 0.01, tau: 3, window: 5, mask: { lastSteps: 10, indistinct: true } }, 9);
+    expect(masked).toMatchObject({ klMaskLastSteps: 10, klMaskIndistinct: true });
+    expect(h).toMatchObject({ klMaskLastSteps: base.klMaskLastSteps, klMaskIndistinct: base.klMaskIndistinct });
     expect(normaliseHyper({ window: Infinity }).window).toBe(Infinity);
     expect(normaliseHyper({ window: 'all' as unknown as number }).window).toBe(Infinity);
   });

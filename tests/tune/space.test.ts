@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decodeParams, encodeParams, windowFromJson, windowToJson, WINDOWS } from '../../src/lib/tune/space';
+import { decodeParams, encodeParams, KL_MASKS, windowFromJson, windowToJson, WINDOWS } from '../../src/lib/tune/space';
 import { rungBudgets, SuccessiveHalving } from '../../src/lib/tune/successiveHalving';
 
 describe('search space encoding', () => {
@@ -40,6 +40,21 @@ describe('search space encoding', () => {
     }
     expect(() => encodeParams({ lambda: 0, tau: 2, window: 3 })).toThrow(/λ 0/);
     expect(() => encodeParams({ lambda: 1, tau: 2, window: 9 })).toThrow(/w 9/);
+  });
+
+  it('adds the KL mask as an ordered fourth choice, round-trips it, and leaves 3-dimensional points without one', () => {
+    expect(decodeParams([0, 0, 0]).mask).toBeUndefined();
+    expect(decodeParams([0, 0, 0, 0]).mask).toEqual({ lastSteps: 0, indistinct: false });
+    expect(decodeParams([0, 0, 0, 0.3]).mask).toEqual({ lastSteps: 0, indistinct: true });
+    expect(decodeParams([0, 0, 0, 0.6]).mask).toEqual({ lastSteps: 10, indistinct: false });
+    expect(decodeParams([0, 0, 0, 1]).mask).toEqual({ lastSteps: 10, indistinct: true });
+    for (const mask of KL_MASKS) {
+      const p = { lambda: 0.0014, tau: 4.37, window: 7, mask };
+      expect(encodeParams(p)).toHaveLength(4);
+      expect(decodeParams(encodeParams(p)).mask).toEqual(mask);
+    }
+    expect(() => encodeParams({ lambda: 1, tau: 2, window: 3, mask: { lastSteps: 5, indistinct: false } })).toThrow(/KL mask/);
+    expect(() => decodeParams([0, 0])).toThrow(/3 or 4 dimensions/);
   });
 });
 

@@ -14,7 +14,7 @@
 // runner picks up a trial it was training from its own saved state.
 import { configDiff } from '../checkpoint/checkpoint';
 import { CmaEs, type CmaCandidate } from './cmaes';
-import { decodeParams, windowToJson, type DistillParams } from './space';
+import { decodeParams, windowToJson, type DistillParams, type KlMaskChoice } from './space';
 import { SuccessiveHalving, type HalvingOptions } from './successiveHalving';
 
 export interface SearchSettings extends HalvingOptions {
@@ -22,6 +22,8 @@ export interface SearchSettings extends HalvingOptions {
   searchSeed: number;
   /** CMA-ES initial step size in the unit cube. */
   sigma0: number;
+  /** Also search the KL mask (a fourth dimension, space.ts KL_MASKS); absent in searches without it. */
+  tuneMask?: boolean;
 }
 
 export const DEFAULT_SEARCH: SearchSettings = { searchSeed: 1, sigma0: 0.25, minBudget: 1, maxBudget: 9, eta: 3 };
@@ -31,6 +33,8 @@ export interface TrialParamsJson {
   lambda: number;
   tau: number | null;
   window: number | 'all' | null;
+  /** Only in searches that tune the KL mask (null for vanilla there). */
+  mask?: KlMaskChoice | null;
 }
 
 export type TuneLogEntry =
@@ -71,6 +75,7 @@ export interface TrialSummary {
   lambda: number;
   tau: number | null;
   window: number | 'all' | null;
+  mask?: KlMaskChoice | null;
   /** Epochs reached. */
   budget: number;
   /** The objective at the last rung (lower is better); null where it was not finite. */
@@ -82,8 +87,10 @@ export interface TrialSummary {
   stopped?: string;
 }
 
-function paramsJson(p: DistillParams | null): TrialParamsJson {
-  return p ? { lambda: p.lambda, tau: p.tau, window: windowToJson(p.window) } : { lambda: 0, tau: null, window: null };
+function paramsJson(p: DistillParams | null, tuneMask: boolean): TrialParamsJson {
+  const j: TrialParamsJson = p ? { lambda: p.lambda, tau: p.tau, window: windowToJson(p.window) } : { lambda: 0, tau: null, window: null };
+  if (tuneMask) j.mask = p?.mask ?? null;
+  return j;
 }
 
 const jsonNumber = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -166,7 +173,14 @@ export class TuningSearch {
     if (!(Number.isInteger(trials) && trials >= 1)) throw new Error(`--trials must be a whole number ≥ 1, got ${trials}`);
     const st = this.settings;
     if (this.log.length === 0) await this.append({ type: 'start', settings: st, context: this.context, created: new Date().toISOString() });
-    const cma = new CmaEs({ mean: [0.5, 0.5, 0.5], sigma: st.sigma0, seed: st.searchSeed, lower: [0, 0, 0], upper: [1, 1, 1] });
+    const dims = st.tuneMask ? 4 : 3;
+    const cma = new CmaEs({
+      mean: new Array<number>(dims).fill(0.5),
+      sigma: st.sigma0,
+      seed: st.searchSeed,
+      lower: new Array<number>(dims).fill(0),
+      upper: new Array<number>(dims).fill(1),
+    });
     const sh = new SuccessiveHalving(st);
     const logged = (trial: number) => ({
       rungs: this.log.filter((e): e is Extract<TuneLogEntry, { type: 'rung' }> => e.type === 'rung' && e.trial === trial),
@@ -209,7 +223,7 @@ export class TuningSearch {
           type: 'rung',
           trial,
           u: cand ? cand.x : null,
-          params: paramsJson(params),
+          params: paramsJson(params, st.tuneMask === true),
           rung,
           budget: res.budget,
           value: res.value,

@@ -43,9 +43,10 @@ export interface SessionRunnerInit {
 
 /** The session hyperparameters of one trial (params null: vanilla). */
 export function trialHyper(base: SessionHyper, params: DistillParams | null, maxBudget: number): SessionHyper {
-  return params
-    ? { ...base, mode: 'distilled', lambda: params.lambda, tau: params.tau, window: params.window, epochs: maxBudget }
-    : { ...base, mode: 'vanilla', lambda: 0, epochs: maxBudget };
+  if (!params) return { ...base, mode: 'vanilla', lambda: 0, epochs: maxBudget };
+  const h: SessionHyper = { ...base, mode: 'distilled', lambda: params.lambda, tau: params.tau, window: params.window, epochs: maxBudget };
+  if (params.mask) Object.assign(h, { klMaskLastSteps: params.mask.lastSteps, klMaskIndistinct: params.mask.indistinct });
+  return h;
 }
 
 export class SessionTrialRunner implements TrialRunner {
