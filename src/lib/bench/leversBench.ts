@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TeacherModel, defaultTeacherConfig } from '../models/teacher';
 import { teacherSequences } from '../train/teacherSession';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
+import { setFastLogSumExp } from '../models/softmaxKernel';
 
 export interface LeversBenchOptions {
   dataset: Dataset;
@@ -108,16 +109,20 @@ export interface TeacherLeverResult {
   batch: number;
   /** Mean tokens per sequence of the batch. */
   meanTokens: number;
-  stepMs: { fast: TimingReport; tfjs: TimingReport };
-  /** Paired per-round ratio tfjs kernel / SIMD kernel of the teacher's forward + backward. */
-  fastBatchMatMulWorth: RatioReport;
+  /** all: both kernels on; none: tfjs's own; allBut_X: all on but X. */
+  stepMs: Record<string, TimingReport>;
+  /** Paired per-round ratio none / all: what the two kernels give the teacher together. */
+  speedup: RatioReport;
+  /** Per kernel: (all on but it) / (all on). */
+  worth: { fastBatchMatMul: RatioReport; fastLogSumExp: RatioReport };
 }
 
 /**
- * The one lever that also reaches the teacher (the study's LM-TAD: 2 layers × 4 heads × 96, ψ
- * anchor end, destination-conditioned, on grid tokens of real train trips): its forward and
- * backward with attention's batched matmuls on the SIMD kernel and on tfjs's own, in interleaved
- * rounds. The optimiser update is left out: the lever does not touch it.
+ * The levers that also reach the teacher (the study's LM-TAD: 2 layers × 4 heads × 96, ψ anchor end,
+ * destination-conditioned, on grid tokens of real train trips): its forward and backward with
+ * attention's batched matmuls (batchMatMulKernel.ts) and the vocabulary's log-sum-exp
+ * (softmaxKernel.ts) on our SIMD kernels or on tfjs's ops, in interleaved rounds. The optimiser
+ * update is left out: neither lever touches it.
  */
 export async function teacherLeverBench(o: {
   dataset: Dataset;
@@ -136,24 +141,35 @@ export async function teacherLeverBench(o: {
   };
   const model = new TeacherModel(cfg, 1);
   const seqs = teacherSequences(sampleTrips(o.dataset.splits.train, o.batch, o.seed ?? 7), cfg, o.derived).filter((s) => s.length >= 2);
-  const stepWith = (fast: boolean) => (): void => {
-    setFastBatchMatMul(fast);
+  const stepWith = (matMul: boolean, lse: boolean) => (): void => {
+    setFastBatchMatMul(matMul);
+    setFastLogSumExp(lse);
     const { value, grads } = tf.variableGrads(() => model.loss(seqs, true), model.variables);
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
+  const settings = {
+    all: stepWith(true, true),
+    none: stepWith(false, false),
+    allBut_fastBatchMatMul: stepWith(false, true),
+    allBut_fastLogSumExp: stepWith(true, false),
+  };
   try {
-    stepWith(false)();
-    stepWith(true)();
-    const cmp = await compare({ fast: stepWith(true), tfjs: stepWith(false) }, { ...o.timing, warmup: 0 });
+    for (const f of Object.values(settings)) f();
+    const cmp = await compare(settings, { ...o.timing, warmup: 0 });
     return {
       batch: seqs.length,
       meanTokens: seqs.reduce((a, s) => a + s.length, 0) / seqs.length,
-      stepMs: { fast: timingReport(cmp.timings.fast), tfjs: timingReport(cmp.timings.tfjs) },
-      fastBatchMatMulWorth: ratioReport(ratioOf(cmp, 'tfjs', 'fast')),
+      stepMs: Object.fromEntries((Object.keys(settings) as Array<keyof typeof settings>).map((k) => [k, timingReport(cmp.timings[k])])),
+      speedup: ratioReport(ratioOf(cmp, 'none', 'all')),
+      worth: {
+        fastBatchMatMul: ratioReport(ratioOf(cmp, 'allBut_fastBatchMatMul', 'all')),
+        fastLogSumExp: ratioReport(ratioOf(cmp, 'allBut_fastLogSumExp', 'all')),
+      },
     };
   } finally {
     setFastBatchMatMul(true);
+    setFastLogSumExp(true);
     model.dispose();
   }
 }

@@ -1,6 +1,6 @@
 // The f32 SIMD kernels of f32Kernels.wat: compiled once per process, one instance per user (each
 // with its own memory). Null where WebAssembly SIMD does not validate; callers fall back to tfjs.
-import { F32_KERNELS_WASM_BASE64 } from './f32KernelsWasm';
+import { F32_KERNELS_IMPORTED_MEMORY_WASM_BASE64, F32_KERNELS_WASM_BASE64 } from './f32KernelsWasm';
 
 export interface F32Kernels {
   memory: WebAssembly.Memory;
@@ -26,18 +26,23 @@ export interface F32Kernels {
   layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
   /** In place over n values, n a multiple of 4. */
   gelu(x: number, n: number): void;
+  /** out[2r] = max of row r of x [M, N], out[2r + 1] = Σ e^(x − max) over it. */
+  rowMaxSumExp(x: number, M: number, N: number, out: number): void;
+  /** out[r, j] = e^(x[r, j] − lse[r]) · dy[r]. */
+  softmaxRowsGrad(x: number, lse: number, dy: number, out: number, M: number, N: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: Record<'own' | 'imported', WebAssembly.Module | null | undefined> = { own: undefined, imported: undefined };
 
-function f32Module(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (typeof WebAssembly === 'undefined') return compiled;
-  const bytes = Uint8Array.from(atob(F32_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+function f32Module(memory: 'own' | 'imported' = 'own'): WebAssembly.Module | null {
+  if (compiled[memory] !== undefined) return compiled[memory];
+  compiled[memory] = null;
+  if (typeof WebAssembly === 'undefined') return null;
+  const b64 = memory === 'own' ? F32_KERNELS_WASM_BASE64 : F32_KERNELS_IMPORTED_MEMORY_WASM_BASE64;
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   // Synchronous compile: the module is a few kB, far below the main thread's limit for it.
-  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-  return compiled;
+  if (WebAssembly.validate(bytes)) compiled[memory] = new WebAssembly.Module(bytes);
+  return compiled[memory];
 }
 
 /** True where the kernels can run (WebAssembly with SIMD). */
@@ -50,6 +55,16 @@ export function newF32Kernels(): F32Kernels {
   const m = f32Module();
   if (!m) throw new Error('f32 kernels: WebAssembly SIMD is not available');
   return new WebAssembly.Instance(m).exports as unknown as F32Kernels;
+}
+
+/**
+ * An instance that works in `memory` (another module's: tfjs-wasm's heap), so its kernels read and
+ * write tensors where they are; pointers are byte offsets into that memory. It allocates nothing.
+ */
+export function f32KernelsIn(memory: WebAssembly.Memory): Omit<F32Kernels, 'memory'> {
+  const m = f32Module('imported');
+  if (!m) throw new Error('f32 kernels: WebAssembly SIMD is not available');
+  return new WebAssembly.Instance(m, { env: { memory } }).exports as unknown as Omit<F32Kernels, 'memory'>;
 }
 
 const PAGE = 65536;

@@ -3,7 +3,10 @@
 ;;   and weights·v, forward and backward), which tfjs-wasm computes in a scalar loop at about
 ;;   2 GFLOP/s (driver: batchMatMulKernel.ts, a tfjs kernel);
 ;; - dense, layerNorm, gelu: the route decoder's dense layers on the host (driver:
-;;   generate/hostDense.ts), one call per layer instead of a dozen tfjs ops.
+;;   generate/hostDense.ts), one call per layer instead of a dozen tfjs ops;
+;; - rowMaxSumExp, softmaxRowsGrad: log-sum-exp over rows and its gradient, for the teacher's
+;;   softmax over its whole vocabulary (driver: models/softmaxKernel.ts, in tfjs's own memory: the
+;;   build also makes this module with the memory imported, so the kernels run on tensors in place).
 ;; Compiled by `npm run build:wasm` (wabt) into f32KernelsWasm.ts; loaded by f32Kernels.ts.
 ;;
 ;; C[i, j] = Σ_k A[i, k] · B[k, j], k ascending, in f32 (no fused multiply-add in wasm SIMD).
@@ -243,4 +246,111 @@
           (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5))) (f32x4.add (local.get $e) (f32x4.splat (f32.const 1)))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next))))
+;; e^x in four lanes (Cephes expf: 2^n · e^r with r = x − n·ln2 in two parts and a degree-6
+  ;; polynomial; relative error about 1e-7). x is clamped to [−87.3, 88]: below, e^x ≈ 1e-38.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $y v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.33654))) (f32x4.splat (f32.const 88))))
+    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341))) (f32x4.splat (f32.const 0.5)))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+        (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $y (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $y
+      (f32x4.add
+        (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+        (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $y)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; Per row r of x [M, N] (row-major, f32): out[2r] = max_j x[r, j], out[2r + 1] = Σ_j e^(x[r, j] − max).
+  ;; The caller takes log-sum-exp = max + log(sum).
+  (func (export "rowMaxSumExp") (param $x i32) (param $M i32) (param $N i32) (param $out i32)
+    (local $r i32) (local $p i32) (local $j i32) (local $n4 i32)
+    (local $vm v128) (local $vs v128) (local $m f32) (local $s f32) (local $v f32)
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (block $rdone
+      (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $M)))
+        (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $N)) (i32.const 2))))
+        ;; max
+        (local.set $vm (f32x4.splat (f32.const -inf)))
+        (local.set $j (i32.const 0))
+        (block $d1 (loop $n1
+          (br_if $d1 (i32.ge_u (local.get $j) (local.get $n4)))
+          (local.set $vm (f32x4.max (local.get $vm) (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $n1)))
+        (local.set $m
+          (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vm)) (f32x4.extract_lane 1 (local.get $vm)))
+            (f32.max (f32x4.extract_lane 2 (local.get $vm)) (f32x4.extract_lane 3 (local.get $vm)))))
+        (block $d2 (loop $n2
+          (br_if $d2 (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $n2)))
+        ;; Σ e^(x − max)
+        (local.set $vs (f32x4.splat (f32.const 0)))
+        (local.set $vm (f32x4.splat (local.get $m)))
+        (local.set $j (i32.const 0))
+        (block $d3 (loop $n3
+          (br_if $d3 (i32.ge_u (local.get $j) (local.get $n4)))
+          (local.set $vs
+            (f32x4.add (local.get $vs)
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vm)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $n3)))
+        (local.set $s
+          (f32.add (f32.add (f32x4.extract_lane 0 (local.get $vs)) (f32x4.extract_lane 1 (local.get $vs)))
+            (f32.add (f32x4.extract_lane 2 (local.get $vs)) (f32x4.extract_lane 3 (local.get $vs)))))
+        (block $d4 (loop $n4l
+          (br_if $d4 (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $v (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $m)))
+          (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (local.get $v))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $n4l)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $m))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rnext))))
+
+  ;; out[r, j] = e^(x[r, j] − lse[r]) · dy[r]: the gradient of log-sum-exp over rows.
+  (func (export "softmaxRowsGrad") (param $x i32) (param $lse i32) (param $dy i32) (param $out i32) (param $M i32) (param $N i32)
+    (local $r i32) (local $p i32) (local $q i32) (local $j i32) (local $n4 i32)
+    (local $vl v128) (local $vd v128) (local $o i32)
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (block $rdone
+      (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $M)))
+        (local.set $o (i32.shl (i32.mul (local.get $r) (local.get $N)) (i32.const 2)))
+        (local.set $p (i32.add (local.get $x) (local.get $o)))
+        (local.set $q (i32.add (local.get $out) (local.get $o)))
+        (local.set $vl (v128.load32_splat (i32.add (local.get $lse) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $vd (v128.load32_splat (i32.add (local.get $dy) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (block $d1 (loop $n1
+          (br_if $d1 (i32.ge_u (local.get $j) (local.get $n4)))
+          (v128.store (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))
+            (f32x4.mul
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vl)))
+              (local.get $vd)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $n1)))
+        (block $d2 (loop $n2
+          (br_if $d2 (i32.ge_u (local.get $j) (local.get $N)))
+          (f32.store (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))
+            (f32x4.extract_lane 0
+              (f32x4.mul
+                (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vl)))
+                (local.get $vd))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $n2)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rnext))))
 )

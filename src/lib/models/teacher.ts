@@ -34,6 +34,7 @@ import { uniqueVariableName } from '../features/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
 // registers linear-time JS kernels for both (installFastKernels).
 import { gelu, installFastKernels, matMulFast, transposeLast2 } from './layers';
+import { fastLogSumExpActive, fastLogSumExpRows } from './softmaxKernel';
 
 export interface TeacherConfig {
   /** Grid cells + 3 special tokens (PAD, EOT, SOT, in that order at the end). */
@@ -380,11 +381,18 @@ export class TeacherModel {
 }
 
 /**
- * Row-wise log-sum-exp of a [M, V] tensor with the direct gradient softmax(x)·dy. tf.logSumExp
- * also back-propagates through its max shift (an [M, V] Equal mask that cancels out), which took
- * most of a training step on wasm.
+ * Row-wise log-sum-exp of a [M, V] tensor with the direct gradient softmax(x)·dy: on wasm the SIMD
+ * kernels of softmaxKernel.ts, elsewhere composed of tfjs ops.
  */
-export const logSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+export function logSumExpRows(x: tf.Tensor): tf.Tensor {
+  return x.rank === 2 && x.dtype === 'float32' && fastLogSumExpActive() ? fastLogSumExpRows(x) : composedLogSumExpRows(x);
+}
+
+/**
+ * tfjs ops with the direct gradient: tf.logSumExp also back-propagates through its max shift (an
+ * [M, V] Equal mask that cancels out), which took most of a training step on wasm.
+ */
+const composedLogSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   const value = tf.logSumExp(x, 1);
   save([x, value]);

@@ -1,0 +1,99 @@
+// Log-sum-exp over the rows of a wide matrix and its gradient, as two kernels on the wasm backend.
+// The teacher's loss takes log-sum-exp over its whole vocabulary (≈ 8,000 cells) for every
+// predicted token; tfjs composes it from max, subtract, exp, sum and log, and its gradient from
+// subtract, exp and multiply, each a pass over [tokens, vocab], with a scalar exp (one training step
+// spent ≈ 200 ms in Exp alone). Here each is one pass of SIMD code (f32Kernels.wat: rowMaxSumExp,
+// softmaxRowsGrad, with a vectorised exp), run in tfjs's own memory on the tensors in place.
+// Results differ from tfjs's by rounding (exp to about 1e-7): tests/models/softmaxKernel.test.ts.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { f32KernelsAvailable, f32KernelsIn, type F32Kernels } from './f32Kernels';
+
+const LSE = 'TrajDistillRowLogSumExp';
+const GRAD = 'TrajDistillSoftmaxRowsGrad';
+
+interface WasmBackendInternals {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+let kernels: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> } | null = null;
+
+function kernelsFor(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> {
+  const memory = b.wasm.asm?.memory;
+  if (!memory) throw new Error('log-sum-exp kernel: the wasm backend does not expose its memory');
+  if (kernels?.memory !== memory) kernels = { memory, k: f32KernelsIn(memory) };
+  return kernels.k;
+}
+
+const ptr = (b: WasmBackendInternals, t: TensorInfo): number => {
+  const e = b.dataIdMap.get(t.dataId);
+  if (!e) throw new Error('log-sum-exp kernel: a tensor is not on the wasm backend');
+  return e.memoryOffset;
+};
+
+const lseKernel: KernelConfig = {
+  kernelName: LSE,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const x = inputs.x as TensorInfo;
+    const [M, N] = x.shape;
+    const out = b.makeOutput([M], 'float32');
+    const stats = b.wasm._malloc(8 * M);
+    try {
+      kernelsFor(b).rowMaxSumExp(ptr(b, x), M, N, stats);
+      // HEAPF32 is read after the calls: the malloc may have grown the heap.
+      const heap = b.wasm.HEAPF32;
+      const o = ptr(b, out) / 4;
+      for (let r = 0; r < M; r++) heap[o + r] = heap[stats / 4 + 2 * r] + Math.log(heap[stats / 4 + 2 * r + 1]);
+    } finally {
+      b.wasm._free(stats);
+    }
+    return out;
+  },
+};
+
+const gradKernel: KernelConfig = {
+  kernelName: GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const x = inputs.x as TensorInfo;
+    const [M, N] = x.shape;
+    const out = b.makeOutput([M, N], 'float32');
+    kernelsFor(b).softmaxRowsGrad(ptr(b, x), ptr(b, inputs.lse as TensorInfo), ptr(b, inputs.dy as TensorInfo), ptr(b, out), M, N);
+    return out;
+  },
+};
+
+let installed = false;
+let enabled = true;
+
+/** Process-wide switch (the bench times the teacher with and without). */
+export function setFastLogSumExp(on: boolean): void {
+  enabled = on;
+}
+
+/** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD). */
+export function fastLogSumExpActive(): boolean {
+  if (!enabled || tf.getBackend() !== 'wasm' || !f32KernelsAvailable()) return false;
+  if (!installed) {
+    tf.registerKernel(lseKernel);
+    tf.registerKernel(gradKernel);
+    installed = true;
+  }
+  return true;
+}
+
+/** log Σ_j e^x[r, j] for x [M, N] float32 → [M], with its gradient, on the SIMD kernels. */
+export const fastLogSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const value = tf.engine().runKernel(LSE, { x }) as tf.Tensor;
+  save([x, value]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GRAD, { x: saved[0], lse: saved[1], dy }) as tf.Tensor,
+  };
+});
