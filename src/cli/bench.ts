@@ -170,7 +170,9 @@ export async function run(args: string[]): Promise<number> {
       out.trainingLevers = lv;
       out.trainingSpeedupOverBaseline = lv.speedup.median;
       out.trainingBoundShare = lv.boundShare;
-      log(`levers: the teacher's forward + backward, batch ${plan.leverBatch}, our SIMD kernels (attention's matmuls, log-sum-exp) vs tfjs's`);
+      log(
+        `levers: the teacher's forward + backward, batch ${plan.leverBatch}, our SIMD kernels (attention's matmuls, log-sum-exp) vs tfjs's`,
+      );
       out.teacherLever = await teacherLeverBench({ dataset, derived, batch: plan.leverBatch, timing: { repeats: plan.leverRepeats } });
     }
     if (only.has('latency')) {
