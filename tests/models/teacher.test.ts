@@ -127,6 +127,54 @@ describe('TeacherModel', () => {
     tf.dispose([a, b, w, q, k, ...g1, ...g2, ...h1, ...h2]);
   });
 
+  it('packRows: the same log-probs and gradients on ragged rows, with the padding skipped', async () => {
+    const grid = { minLon: -8.6, minLat: 41.1, lonStep: 0.012, latStep: 0.009, nRows: 4, nCols: 5 };
+    for (const cfg of [tiny(), tiny({ destination: true, destRelative: grid })]) {
+      const m = new TeacherModel(cfg, 6);
+      // Ragged rows (one longer than the block, cropped), one inner PAD target that is skipped.
+      const seqs = [
+        [22, 1, 2, 3, 4, 5, 21],
+        [22, 19, 18],
+        [22, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 1, 2, 3, 4, 5, 6, 21],
+        [22, 4, 20, 6, 21],
+      ];
+      const run = (pack: boolean) => {
+        m.packRows = pack;
+        const { value, grads } = tf.variableGrads(() => {
+          const { logp } = m.targetLogProbs(seqs, false);
+          return tf.neg(tf.mean(logp)) as tf.Scalar;
+        }, m.variables);
+        const { logp, rows } = m.targetLogProbs(seqs, false);
+        const out = {
+          loss: value.dataSync()[0],
+          logp: Array.from(logp.dataSync()),
+          rows: Array.from(rows),
+          grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())])),
+        };
+        tf.dispose([value, logp, ...Object.values(grads)]);
+        return out;
+      };
+      const packed = run(true);
+      const full = run(false);
+      expect(packed.rows).toEqual(full.rows);
+      expect(Math.abs(packed.loss - full.loss)).toBeLessThan(1e-5);
+      packed.logp.forEach((v, i) => expect(Math.abs(v - full.logp[i])).toBeLessThan(1e-5));
+      for (const [k, g] of Object.entries(full.grads)) {
+        const scale = Math.max(1e-3, ...g.map(Math.abs));
+        packed.grads[k].forEach((v, i) => expect(Math.abs(v - g[i]), `${k}[${i}]`).toBeLessThan(1e-5 * scale));
+      }
+      // The position-wise layers saw fewer rows: the qkv product's input is smaller packed.
+      const rowsOfQkv = async (pack: boolean) => {
+        m.packRows = pack;
+        const info = await tf.profile(() => tf.tidy(() => m.targetLogProbs(seqs, false).logp));
+        return info.kernels.filter((k) => k.name === 'BatchMatMul' && k.inputShapes[1]?.join() === `${cfg.nEmbd},${3 * cfg.nEmbd}`)[0]
+          ?.inputShapes[0]?.[0];
+      };
+      expect(await rowsOfQkv(true)).toBeLessThan((await rowsOfQkv(false)) as number);
+      m.dispose();
+    }
+  });
+
   it('exact GELU matches 0.5x(1+erf(x/√2))', () => {
     const x = tf.tensor1d([-3, -1, 0, 0.5, 2]);
     const y = gelu(x).arraySync() as number[];

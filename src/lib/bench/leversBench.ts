@@ -109,19 +109,20 @@ export interface TeacherLeverResult {
   batch: number;
   /** Mean tokens per sequence of the batch. */
   meanTokens: number;
-  /** all: both kernels on; none: tfjs's own; allBut_X: all on but X. */
+  /** all: every lever on; none: all off (tfjs's own ops, padded rows); allBut_X: all on but X. */
   stepMs: Record<string, TimingReport>;
-  /** Paired per-round ratio none / all: what the two kernels give the teacher together. */
+  /** Paired per-round ratio none / all: what the three levers give the teacher together. */
   speedup: RatioReport;
   /** Per kernel: (all on but it) / (all on). */
-  worth: { fastBatchMatMul: RatioReport; fastLogSumExp: RatioReport };
+  worth: { fastBatchMatMul: RatioReport; fastLogSumExp: RatioReport; packRows: RatioReport };
 }
 
 /**
  * The levers that also reach the teacher (the study's LM-TAD: 2 layers × 4 heads × 96, ψ anchor end,
  * destination-conditioned, on grid tokens of real train trips): its forward and backward with
  * attention's batched matmuls (batchMatMulKernel.ts) and the vocabulary's log-sum-exp
- * (softmaxKernel.ts) on our SIMD kernels or on tfjs's ops, in interleaved rounds. The optimiser
+ * (softmaxKernel.ts) on our SIMD kernels or on tfjs's ops, and the position-wise layers on the
+ * real rows only or on the padded batch (TeacherModel.packRows), in interleaved rounds. The optimiser
  * update is left out: neither lever touches it.
  */
 export async function teacherLeverBench(o: {
@@ -141,18 +142,20 @@ export async function teacherLeverBench(o: {
   };
   const model = new TeacherModel(cfg, 1);
   const seqs = teacherSequences(sampleTrips(o.dataset.splits.train, o.batch, o.seed ?? 7), cfg, o.derived).filter((s) => s.length >= 2);
-  const stepWith = (matMul: boolean, lse: boolean) => (): void => {
+  const stepWith = (matMul: boolean, lse: boolean, pack: boolean) => (): void => {
     setFastBatchMatMul(matMul);
     setFastLogSumExp(lse);
+    model.packRows = pack;
     const { value, grads } = tf.variableGrads(() => model.loss(seqs, true), model.variables);
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
   const settings = {
-    all: stepWith(true, true),
-    none: stepWith(false, false),
-    allBut_fastBatchMatMul: stepWith(false, true),
-    allBut_fastLogSumExp: stepWith(true, false),
+    all: stepWith(true, true, true),
+    none: stepWith(false, false, false),
+    allBut_fastBatchMatMul: stepWith(false, true, true),
+    allBut_fastLogSumExp: stepWith(true, false, true),
+    allBut_packRows: stepWith(true, true, false),
   };
   try {
     for (const f of Object.values(settings)) f();
@@ -165,11 +168,13 @@ export async function teacherLeverBench(o: {
       worth: {
         fastBatchMatMul: ratioReport(ratioOf(cmp, 'allBut_fastBatchMatMul', 'all')),
         fastLogSumExp: ratioReport(ratioOf(cmp, 'allBut_fastLogSumExp', 'all')),
+        packRows: ratioReport(ratioOf(cmp, 'allBut_packRows', 'all')),
       },
     };
   } finally {
     setFastBatchMatMul(true);
     setFastLogSumExp(true);
+    model.packRows = true;
     model.dispose();
   }
 }

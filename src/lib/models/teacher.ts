@@ -208,6 +208,24 @@ export class TeacherModel {
   /** Final hidden states [B, T, D] (after ln_f). `training` enables dropout. */
   hidden(tokens: tf.Tensor2D, training = false): tf.Tensor3D {
     const [B, T] = tokens.shape;
+    return tf.tidy(() => tf.reshape(this.encode(tokens, training, null), [B, T, this.cfg.nEmbd]) as tf.Tensor3D);
+  }
+
+  /**
+   * Speed lever: in targetLogProbs, the position-wise layers (LayerNorm, the qkv, projection and MLP
+   * products, residuals) run only on the positions some target needs, not on the padding of the
+   * batch's longest row; attention still sees the [B, T] layout (its padded rows are zeros, after
+   * every real position, so the causal mask keeps them out of every real row). Same values up to
+   * rounding; dropout draws its masks over the packed rows instead.
+   */
+  packRows = true;
+
+  /**
+   * Final hidden states after ln_f as rows [N, D]: every position of the [B, T] batch (N = B·T), or,
+   * with `lengths`, only each row's first lengths[r] positions, row after row (N = Σ lengths).
+   */
+  private encode(tokens: tf.Tensor2D, training: boolean, lengths: readonly number[] | null): tf.Tensor2D {
+    const [B, T] = tokens.shape;
     if (T > this.cfg.blockSize) throw new Error(`sequence length ${T} exceeds blockSize ${this.cfg.blockSize}`);
     const D = this.cfg.nEmbd;
     const H = this.cfg.nHead;
@@ -220,22 +238,42 @@ export class TeacherModel {
       const pos = tf.slice(this.wpe, [0, 0], [T, D]); // [T,D]
       let x0: tf.Tensor = tf.add(tok, pos);
       if (this.destRel && this.cellKm && T > 1) x0 = tf.add(x0, dense(destFeatures(ids, this.cellKm), this.destRel));
-      let x: tf.Tensor = dropout(x0);
+      // Packed rows: keep[i] is the flat [B·T] position of packed row i; spread[j] the packed row of
+      // flat position j, or N (a zero row) for padding.
+      let keep: tf.Tensor1D | null = null;
+      let spread: tf.Tensor1D | null = null;
+      if (lengths) {
+        const k: number[] = [];
+        const sp = new Int32Array(B * T);
+        for (let r = 0; r < B; r++)
+          for (let t = 0; t < T; t++) {
+            if (t < lengths[r]) k.push(r * T + t);
+            sp[r * T + t] = t < lengths[r] ? k.length - 1 : -1;
+          }
+        for (let j = 0; j < sp.length; j++) if (sp[j] < 0) sp[j] = k.length;
+        keep = tf.tensor1d(k, 'int32');
+        spread = tf.tensor1d(sp, 'int32');
+      }
+      const flat = tf.reshape(x0, [B * T, D]);
+      let x: tf.Tensor = dropout(keep ? tf.gather(flat, keep) : flat); // [N, D]
+      const toGrid = (rows: tf.Tensor, width: number): tf.Tensor =>
+        spread ? tf.gather(tf.concat([rows, tf.zeros([1, width])], 0), spread) : rows; // [B·T, width]
+      const fromGrid = (rows: tf.Tensor): tf.Tensor => (keep ? tf.gather(rows, keep) : rows);
       // Additive causal mask [T,T]: 0 on and below the diagonal, MASKED above.
       const lower = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
       const causal = tf.mul(tf.sub(1, lower), MASKED);
       const scale = 1 / Math.sqrt(hd);
       for (const b of this.blocks) {
         const h1 = layerNorm(x, b.ln1);
-        const qkv = dense(h1, b.cAttn); // [B,T,3D]
+        const qkv = tf.reshape(toGrid(dense(h1, b.cAttn), 3 * D), [B, T, 3 * D]);
         const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]));
         const att = tf.softmax(tf.add(tf.mul(matMulFast(q, transposeLast2(k)), scale), causal)); // [B,H,T,T]
-        const y = tf.reshape(tf.transpose(matMulFast(dropout(att), v), [0, 2, 1, 3]), [B, T, D]);
+        const y = fromGrid(tf.reshape(tf.transpose(matMulFast(dropout(att), v), [0, 2, 1, 3]), [B * T, D]));
         x = tf.add(x, dropout(dense(y, b.attnProj)));
         const h2 = layerNorm(x, b.ln2);
         x = tf.add(x, dropout(dense(gelu(dense(h2, b.cFc)), b.mlpProj)));
       }
-      return layerNorm(x, this.lnF) as tf.Tensor3D;
+      return layerNorm(x, this.lnF) as tf.Tensor2D;
     });
   }
 
@@ -268,15 +306,19 @@ export class TeacherModel {
         rows.push(r);
       }
     });
+    // Input positions some target needs: i + 1 < min(length, T) (a row's later inputs are padding).
+    const lengths = this.packRows ? tokens.map((seq) => Math.max(0, Math.min(seq.length, T) - 1)) : null;
+    const offsets: number[] = [];
+    if (lengths) lengths.reduce((o, n) => (offsets.push(o), o + n), 0);
+    const rowIdx = lengths ? flatIdx.map((f) => offsets[Math.floor(f / Tin)] + (f % Tin)) : flatIdx;
     const logp = tf.tidy(() => {
       const input = tf.tensor2d(
         batch.map((row) => row.slice(0, Tin)),
         [tokens.length, Tin],
         'int32',
       );
-      const h = this.hidden(input, training);
-      const flat = tf.reshape(h, [tokens.length * Tin, this.cfg.nEmbd]);
-      const picked = tf.gather(flat, tf.tensor1d(flatIdx, 'int32')); // [M,D]
+      const h = this.encode(input, training, lengths); // [B·Tin or Σ lengths, D]
+      const picked = tf.gather(h, tf.tensor1d(rowIdx, 'int32')); // [M,D]
       // log p(target) = h·e_target − logsumexp(h·Wᵀ). Avoids a batched gather on [M,V], whose
       // gradient tfjs computes with one segment-sum per row.
       const lse = logSumExpRows(matMulFast(picked, tf.transpose(this.wte))); // [M]
