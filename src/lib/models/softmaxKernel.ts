@@ -18,13 +18,31 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
 
-let kernels: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> } | null = null;
+let kernels: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> | null } | null = null;
 
-function kernelsFor(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> {
+/**
+ * The kernels in this backend's memory, or null where they cannot run there (no exposed memory, or
+ * a shared one, as the threaded tfjs-wasm build has: our module imports a plain memory).
+ */
+function kernelsFor(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> | null {
   const memory = b.wasm.asm?.memory;
-  if (!memory) throw new Error('log-sum-exp kernel: the wasm backend does not expose its memory');
-  if (kernels?.memory !== memory) kernels = { memory, k: f32KernelsIn(memory) };
+  if (!memory) return null;
+  if (kernels?.memory !== memory) {
+    let k: Omit<F32Kernels, 'memory'> | null = null;
+    try {
+      k = f32KernelsIn(memory);
+    } catch {
+      k = null;
+    }
+    kernels = { memory, k };
+  }
   return kernels.k;
+}
+
+function mustKernels(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> {
+  const k = kernelsFor(b);
+  if (!k) throw new Error('log-sum-exp kernel: cannot run in this wasm backend’s memory');
+  return k;
 }
 
 const ptr = (b: WasmBackendInternals, t: TensorInfo): number => {
@@ -43,7 +61,7 @@ const lseKernel: KernelConfig = {
     const out = b.makeOutput([M], 'float32');
     const stats = b.wasm._malloc(8 * M);
     try {
-      kernelsFor(b).rowMaxSumExp(ptr(b, x), M, N, stats);
+      mustKernels(b).rowMaxSumExp(ptr(b, x), M, N, stats);
       // HEAPF32 is read after the calls: the malloc may have grown the heap.
       const heap = b.wasm.HEAPF32;
       const o = ptr(b, out) / 4;
@@ -63,7 +81,7 @@ const gradKernel: KernelConfig = {
     const x = inputs.x as TensorInfo;
     const [M, N] = x.shape;
     const out = b.makeOutput([M, N], 'float32');
-    kernelsFor(b).softmaxRowsGrad(ptr(b, x), ptr(b, inputs.lse as TensorInfo), ptr(b, inputs.dy as TensorInfo), ptr(b, out), M, N);
+    mustKernels(b).softmaxRowsGrad(ptr(b, x), ptr(b, inputs.lse as TensorInfo), ptr(b, inputs.dy as TensorInfo), ptr(b, out), M, N);
     return out;
   },
 };
@@ -76,9 +94,10 @@ export function setFastLogSumExp(on: boolean): void {
   enabled = on;
 }
 
-/** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD). */
+/** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD, its memory importable). */
 export function fastLogSumExpActive(): boolean {
   if (!enabled || tf.getBackend() !== 'wasm' || !f32KernelsAvailable()) return false;
+  if (!kernelsFor(tf.backend() as unknown as WasmBackendInternals)) return false;
   if (!installed) {
     tf.registerKernel(lseKernel);
     tf.registerKernel(gradKernel);
