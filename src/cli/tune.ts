@@ -1,7 +1,8 @@
 // `tune`: the λ/τ/w search (thesis §4.3) in Node on the wasm backend.
 // CMA-ES (src/lib/tune/cmaes.ts) proposes λ (log, 1e-3…10), τ (1…5) and w (2…8 or the whole
 // prefix); successive halving (src/lib/tune/successiveHalving.ts) prunes on the objective (val
-// decision NLL, or with --objective generation the routes on val OD pairs) after each rung of epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL
+// decision NLL, or with --objective generation the routes on val OD pairs) after each rung of
+// epochs; trial 0 is vanilla. Each rung and trial end is appended to a JSONL
 // log and a half-trained trial's state is saved, so an interrupted search resumes when the same
 // command runs again. The report (one entry per trial) is rewritten after every trial.
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -17,6 +17,9 @@ import { teacherSequences } from '../train/teacherSession';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { setFastLogSumExp } from '../models/softmaxKernel';
 
+/** The largest matmul shapes of a step whose rates are measured for the bound. */
+const BOUND_SHAPES = 6;
+
 export interface LeversBenchOptions {
   dataset: Dataset;
   derived: Derived;
@@ -69,7 +72,7 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     stepWith(TRAINING_LEVERS_ON)();
     // The step's matmul work and their rates before the timed rounds; the rates again after.
     const work = await matmulWork(stepWith(TRAINING_LEVERS_ON));
-    const ratesBefore = await matmulRate(work.byShape.slice(0, 6).map((s) => s.shape));
+    const ratesBefore = await matmulRate(work.byShape.slice(0, BOUND_SHAPES).map((s) => s.shape));
     const cmp = await compare(
       Object.fromEntries(Object.entries(settings).map(([k, l]) => [k, stepWith(l)])) as Record<string, () => void>,
       { ...o.timing, warmup: 0 },
@@ -82,7 +85,7 @@ export async function leversBench(o: LeversBenchOptions): Promise<LeversBenchRes
     }
     const leverWorth: Record<string, RatioReport> = {};
     for (const name of TRAINING_LEVER_NAMES) leverWorth[name] = ratioReport(ratioOf(cmp, `allOnBut_${name}`, 'allOn'));
-    const bound = await matmulBoundSeconds(work, 6, ratesBefore);
+    const bound = await matmulBoundSeconds(work, BOUND_SHAPES, ratesBefore);
     const stepSeconds = stepMs.allOn.medianMs / 1000;
     return {
       batch: trips.length,
@@ -113,7 +116,7 @@ export interface TeacherLeverResult {
   stepMs: Record<string, TimingReport>;
   /** Paired per-round ratio none / all: what the three levers give the teacher together. */
   speedup: RatioReport;
-  /** Per kernel: (all on but it) / (all on). */
+  /** Per lever: (all on but it) / (all on). */
   worth: { fastBatchMatMul: RatioReport; fastLogSumExp: RatioReport; packRows: RatioReport };
 }
 
@@ -123,7 +126,7 @@ export interface TeacherLeverResult {
  * attention's batched matmuls (batchMatMulKernel.ts) and the vocabulary's log-sum-exp
  * (softmaxKernel.ts) on our SIMD kernels or on tfjs's ops, and the position-wise layers on the
  * real rows only or on the padded batch (TeacherModel.packRows), in interleaved rounds. The optimiser
- * update is left out: neither lever touches it.
+ * update is left out: none of the levers touches it.
  */
 export async function teacherLeverBench(o: {
   dataset: Dataset;

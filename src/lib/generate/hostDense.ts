@@ -110,9 +110,25 @@ export class HostDense {
     this.scratchAt = this.top;
   }
 
-  /** Reads the student's weights and lays them out (once per set of weights). */
+  /** Reads the decoder's weights from the student and lays them out (once per set of weights). */
   static async create(student: Student): Promise<HostDense> {
-    const vars = student.store.variables();
+    const p = student.p;
+    const dense = (d: DenseParams) => (d.b ? [d.w, d.b] : [d.w]);
+    const vars = [
+      ...p.blocks.flatMap((b) => [
+        b.ln1.gamma,
+        b.ln1.beta,
+        ...dense(b.qkv),
+        ...dense(b.proj),
+        b.ln2.gamma,
+        b.ln2.beta,
+        ...dense(b.fc),
+        ...dense(b.out),
+      ]),
+      ...dense(p.timeTraj),
+      ...dense(p.timeOut),
+      ...dense(p.navQ),
+    ];
     const weights = new Map<string, Float32Array>();
     await Promise.all(vars.map(async (v) => weights.set(v.name, (await v.data()) as Float32Array)));
     return new HostDense(student, weights);
@@ -220,6 +236,9 @@ export class HostDense {
     this.dense(b.out, s.h, s.x1, next, R);
     return { at: next, R };
   }
+
+  /** Rows live in the kernels' memory until the next pass: nothing to free. */
+  release(): void {}
 
   /** The head: navigator query part [nav] then the time head's trajectory part [1], per row. */
   head(x: HostRows): Float32Array {

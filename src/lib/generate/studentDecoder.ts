@@ -23,7 +23,7 @@ import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } fro
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
-import { HostDense, type HostRows } from './hostDense';
+import { HostDense } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -152,24 +152,6 @@ class TfjsDense implements DenseRunner<tf.Tensor2D> {
   release(x: tf.Tensor2D): void {
     x.dispose();
   }
-}
-
-/** The host runner's rows need no release. */
-class HostDenseRunner implements DenseRunner<HostRows> {
-  constructor(private readonly h: HostDense) {}
-  input(x0: Float32Array, R: number): HostRows {
-    return this.h.input(x0, R);
-  }
-  qkv(x: HostRows, l: number): Float32Array {
-    return this.h.qkv(x, l);
-  }
-  post(x: HostRows, y: Float32Array, l: number, sel: Int32Array | null): HostRows {
-    return this.h.post(x, y, l, sel);
-  }
-  head(x: HostRows): Float32Array {
-    return this.h.head(x);
-  }
-  release(): void {}
 }
 
 /**
@@ -302,7 +284,7 @@ export class StudentDecoder {
         vb: vb.slice(),
       });
     }
-    this.dense = this.denseOn === 'host' ? new HostDenseRunner(await HostDense.create(this.student)) : new TfjsDense(this.student, this.D);
+    this.dense = this.denseOn === 'host' ? await HostDense.create(this.student) : new TfjsDense(this.student, this.D);
     this.tables = {
       spatial: await read(spatialT),
       freqs: ((await p.freqs.data()) as Float32Array).slice(),

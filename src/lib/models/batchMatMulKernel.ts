@@ -11,9 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { ensureMemory, f32KernelsAvailable, newF32Kernels, type F32Kernels } from './f32Kernels';
 
-/** True where the SIMD kernel can run (WebAssembly with SIMD). */
-export const batchMatMulSimdAvailable = f32KernelsAvailable;
-
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Bytes read past B's end by the last column block of its last row. */
 const B_SLACK = 32;
@@ -96,10 +93,6 @@ export function setFastBatchMatMul(on: boolean): void {
   enabled = on;
 }
 
-export function fastBatchMatMulEnabled(): boolean {
-  return enabled;
-}
-
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -129,7 +122,7 @@ export function fastBatchMatMulKernel(fallback: KernelConfig): KernelConfig {
       // Broadcasting only where one side is a single matrix (the other cases go to tfjs).
       const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
       const supported = a.dtype === 'float32' && b.dtype === 'float32' && (sameOuter || batchA === 1 || batchB === 1);
-      if (!enabled || plain || !supported || !batchMatMulSimdAvailable()) return fallback.kernelFunc(args);
+      if (!enabled || plain || !supported || !f32KernelsAvailable()) return fallback.kernelFunc(args);
       const wb = backend as unknown as WasmHeapBackend;
       const ra = a.shape[a.shape.length - 2];
       const ca = a.shape[a.shape.length - 1];

@@ -308,9 +308,10 @@ export class TeacherModel {
     });
     // Input positions some target needs: i + 1 < min(length, T) (a row's later inputs are padding).
     const lengths = this.packRows ? tokens.map((seq) => Math.max(0, Math.min(seq.length, T) - 1)) : null;
-    const offsets: number[] = [];
-    if (lengths) lengths.reduce((o, n) => (offsets.push(o), o + n), 0);
-    const rowIdx = lengths ? flatIdx.map((f) => offsets[Math.floor(f / Tin)] + (f % Tin)) : flatIdx;
+    // Packed, row r's positions start at the sum of the lengths before it.
+    const start = new Int32Array(tokens.length);
+    if (lengths) for (let r = 1; r < tokens.length; r++) start[r] = start[r - 1] + lengths[r - 1];
+    const rowIdx = lengths ? flatIdx.map((f) => start[Math.floor(f / Tin)] + (f % Tin)) : flatIdx;
     const logp = tf.tidy(() => {
       const input = tf.tensor2d(
         batch.map((row) => row.slice(0, Tin)),
