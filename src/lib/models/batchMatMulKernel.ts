@@ -2,12 +2,11 @@
 // batched or transposed product falls to a scalar loop at about 2 GFLOP/s, against 20–30 for
 // XNNPACK at the same work (measured: [64, 56, 56]·[64, 56, 64] took 13.5 ms batched, 1.2 ms as one
 // 2-D product of the same FLOPs). Attention is made of exactly those products: q·kᵀ and weights·v
-// per head, and their gradients. This module replaces the wasm backend's BatchMatMul kernel with
-// one that sends those cases to a WebAssembly SIMD kernel (f32Kernels.wat `mm`) and every plain product
-// to the backend's own kernel. The sums run in k order in f32, so results differ from tfjs's by
+// per head, and their gradients. This module gives the wasm backend a BatchMatMul kernel (layers.ts
+// installFastKernels installs it) that sends those cases to a WebAssembly SIMD kernel
+// (f32Kernels.wat `mm`) and every plain product to the backend's own kernel. The sums run in k order in f32, so results differ from tfjs's by
 // rounding only (tests/models/batchMatMulKernel.test.ts). Process-wide switch: setFastBatchMatMul
 // (the training lever `fastBatchMatMul` flips it so the bench can time both).
-import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { ensureMemory, f32KernelsAvailable, newF32Kernels, type F32Kernels } from './f32Kernels';
 
@@ -147,16 +146,4 @@ export function fastBatchMatMulKernel(fallback: KernelConfig): KernelConfig {
       return out;
     },
   };
-}
-
-const ours = new WeakSet<KernelConfig>();
-
-/** Installs the kernel on the wasm backend once (idempotent; call after the wasm package loaded). */
-export function installFastBatchMatMul(): void {
-  const current = tf.getKernel('BatchMatMul', 'wasm');
-  if (!current || ours.has(current)) return;
-  const config = fastBatchMatMulKernel(current);
-  ours.add(config);
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(config);
 }

@@ -21,7 +21,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
-import { installFastBatchMatMul } from './batchMatMulKernel';
+import { fastBatchMatMulKernel } from './batchMatMulKernel';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -150,7 +150,11 @@ export function installFastKernels(): void {
       install(fastGatherKernel(name, gather));
     }
   }
-  installFastBatchMatMul();
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (matMul && !ours.has(matMul)) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    install(fastBatchMatMulKernel(matMul));
+  }
 }
 
 installFastKernels();
