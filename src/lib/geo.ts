@@ -8,9 +8,19 @@ const DEG = Math.PI / 180;
 
 /** Great-circle distance in kilometres between two [lon, lat] points. */
 export function haversineKm(a: LonLat, b: LonLat): number {
-  const dLat = (b[1] - a[1]) * DEG;
-  const dLon = (b[0] - a[0]) * DEG;
-  const s = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * DEG) * Math.cos(b[1] * DEG) * Math.sin(dLon / 2) ** 2;
+  return haversineKmCos(a[0], a[1], cosLat(a[1]), b[0], b[1], cosLat(b[1]));
+}
+
+/** cos of a latitude in degrees, as haversineKmCos takes it (cache it for points used often). */
+export function cosLat(lat: number): number {
+  return Math.cos(lat * DEG);
+}
+
+/** haversineKm of (lon1, lat1) and (lon2, lat2) given the cosines of their latitudes (cosLat), bit for bit. */
+export function haversineKmCos(lon1: number, lat1: number, cos1: number, lon2: number, lat2: number, cos2: number): number {
+  const dLat = (lat2 - lat1) * DEG;
+  const dLon = (lon2 - lon1) * DEG;
+  const s = Math.sin(dLat / 2) ** 2 + cos1 * cos2 * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 

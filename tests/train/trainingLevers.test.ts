@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../../src/lib/train/trainingLevers';
 import { applyGatV2, gatV2Params, ParamStore, prepareGatGraph } from '../../src/lib/models/layers';
-import { fusedGatAvailable } from '../../src/lib/models/fusedGat';
+import { fusedGatAvailable, fusedGatSimdCalls } from '../../src/lib/models/fusedGat';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { makeRng } from '../../src/lib/random';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
@@ -98,8 +98,13 @@ describe('training levers', () => {
     expectSame(run(TRAINING_LEVERS_OFF, 3, 5), run(TRAINING_LEVERS_ON, 3, 5));
   });
 
-  for (const backend of ['cpu', 'wasm'] as const) {
-    it(`fused GATv2 matches the composed layer in value and gradient (${backend})`, async () => {
+  // Width 5: the JS passes; width 8 on wasm: the SIMD kernels (widths that are multiples of 4).
+  for (const [backend, width] of [
+    ['cpu', 5],
+    ['wasm', 5],
+    ['wasm', 8],
+  ] as const) {
+    it(`fused GATv2 matches the composed layer in value and gradient (${backend}, width ${width})`, async () => {
       if (backend === 'wasm') expect((await initNodeBackend('wasm')).name).toBe('wasm');
       else await tf.setBackend('cpu');
       expect(fusedGatAvailable()).toBe(true);
@@ -110,16 +115,17 @@ describe('training levers', () => {
       const dst = Int32Array.from({ length: nEdges }, () => Math.floor(rng() * nNodes));
       const attr = Float32Array.from({ length: nEdges * 2 }, () => rng() * 2 - 1);
       const g = prepareGatGraph(nNodes, src, dst, attr, 2);
-      const store = new ParamStore(11, `fusedGatTest-${backend}`);
-      const p = gatV2Params(store, 'gat', 6, 5, 2);
+      const store = new ParamStore(11, `fusedGatTest-${backend}-${width}`);
+      const p = gatV2Params(store, 'gat', 6, width, 2);
       const x = tf.tensor2d(
         Float32Array.from({ length: nNodes * 6 }, () => rng() * 2 - 1),
         [nNodes, 6],
       );
       const probe = tf.tensor2d(
-        Float32Array.from({ length: nNodes * 5 }, () => rng() * 2 - 1),
-        [nNodes, 5],
+        Float32Array.from({ length: nNodes * width }, () => rng() * 2 - 1),
+        [nNodes, width],
       );
+      const simdBefore = fusedGatSimdCalls();
       try {
         const vars = store.variables();
         const result = (fused: boolean) => {
@@ -141,6 +147,7 @@ describe('training levers', () => {
         }
         // The gradients are not all zero (the test would pass trivially otherwise).
         expect(Object.values(b.grads).some((v) => v.some((e) => Math.abs(e) > 1e-3))).toBe(true);
+        expect(fusedGatSimdCalls() - simdBefore).toBe(backend === 'wasm' && width % 4 === 0 ? 2 : 0);
       } finally {
         tf.dispose([x, probe]);
         g.dispose();

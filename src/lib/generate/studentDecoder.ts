@@ -17,7 +17,7 @@
 // step, so beams that share their history share that work.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { haversineM } from '../geo';
+import { cosLat, haversineKmCos } from '../geo';
 import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
@@ -174,6 +174,8 @@ export class StudentDecoder {
   private readonly H: number;
   private readonly dh: number;
   private readonly nL: number;
+  /** cosLat of every road's centroid (makeNode's distances to the ancestors). */
+  private readonly cosLat: Float64Array;
   /** Wall ms per phase, accumulated (the generation profile reads it). */
   readonly phaseMs: Record<string, number>;
   /**
@@ -203,6 +205,8 @@ export class StudentDecoder {
     this.phaseMs = phaseMs;
     this.kernel = attentionKernel({ D: this.D, H: this.H, layers: this.nL, maxKeys: this.window }, hostAttention);
     this.adg = new Float64Array(2 * this.H);
+    const cen = derived.features.centroid;
+    this.cosLat = Float64Array.from({ length: cen.length / 2 }, (_, r) => cosLat(cen[2 * r + 1]));
   }
 
   private denseRunner(): DenseRunner<unknown> {
@@ -305,12 +309,16 @@ export class StudentDecoder {
     const dist = new Float32Array(m);
     const gap = new Float32Array(m);
     const cen = this.derived.features.centroid;
+    const cos = this.cosLat;
     const { distClipM, gapClipMin } = this.ctx;
-    const pi: [number, number] = [cen[2 * road], cen[2 * road + 1]];
+    const lon = cen[2 * road];
+    const lat = cen[2 * road + 1];
     let a = parent;
     for (let t = m - 2; t >= 0 && a; t--, a = a.parent) {
       const r = a.road;
-      dist[t] = Math.min(haversineM(pi, [cen[2 * r], cen[2 * r + 1]]), distClipM) / distClipM;
+      // haversineM, with the latitudes' cosines read from a table.
+      const dM = haversineKmCos(lon, lat, cos[road], cen[2 * r], cen[2 * r + 1], cos[r]) * 1000;
+      dist[t] = Math.min(dM, distClipM) / distClipM;
       gap[t] = Math.min(Math.abs(time - a.time) / 60, gapClipMin) / gapClipMin;
     }
     return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null, slot: -1, slotGen: -1 };

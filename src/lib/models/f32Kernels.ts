@@ -1,5 +1,6 @@
 // The f32 SIMD kernels of f32Kernels.wat: compiled once per process, one instance per user (each
 // with its own memory). Null where WebAssembly SIMD does not validate; callers fall back to tfjs.
+import type { TensorInfo } from '@tensorflow/tfjs';
 import { F32_KERNELS_IMPORTED_MEMORY_WASM_BASE64, F32_KERNELS_WASM_BASE64 } from './f32KernelsWasm';
 
 export interface F32Kernels {
@@ -30,6 +31,43 @@ export interface F32Kernels {
   rowMaxSumExp(x: number, M: number, N: number, out: number): void;
   /** out[r, j] = e^(x[r, j] − lse[r]) · dy[r]. */
   softmaxRowsGrad(x: number, lse: number, dy: number, out: number, M: number, N: number): void;
+  /** out[j] = Σ_i x[i, j] for x [R, C], i ascending (f32). */
+  colSum(x: number, R: number, C: number, out: number): void;
+  /** GATv2 per-edge passes (f32Kernels.wat; driver models/fusedGat.ts). */
+  gatScores(
+    xl: number,
+    xr: number,
+    ea: number,
+    we: number,
+    att: number,
+    src: number,
+    dst: number,
+    F: number,
+    A: number,
+    E: number,
+    slope: number,
+    score: number,
+  ): void;
+  gatMessages(xl: number, alpha: number, src: number, dst: number, F: number, E: number, out: number): void;
+  gatBackMessages(xl: number, dy: number, alpha: number, src: number, dst: number, F: number, E: number, dxl: number, dAlpha: number): void;
+  gatBackScores(
+    xl: number,
+    xr: number,
+    ea: number,
+    we: number,
+    att: number,
+    src: number,
+    dst: number,
+    ds: number,
+    F: number,
+    A: number,
+    E: number,
+    slope: number,
+    dxl: number,
+    dxr: number,
+    dwe64: number,
+    datt64: number,
+  ): void;
 }
 
 const compiled: Record<'own' | 'imported', WebAssembly.Module | null | undefined> = { own: undefined, imported: undefined };
@@ -73,4 +111,39 @@ const PAGE = 65536;
 export function ensureMemory(k: F32Kernels, bytes: number): void {
   const have = k.memory.buffer.byteLength;
   if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / PAGE));
+}
+
+/** What the in-place kernels use of tfjs-wasm's backend (its heap, its tensors' offsets, its outputs). */
+export interface WasmBackendInternals {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+let inBackend: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> | null } | null = null;
+
+/**
+ * The kernels in a tfjs-wasm backend's memory, or null where they cannot run there (no exposed
+ * memory, or a shared one, as the threaded tfjs-wasm build has: our module imports a plain memory).
+ */
+export function f32KernelsInBackend(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> | null {
+  const memory = b.wasm.asm?.memory;
+  if (!memory) return null;
+  if (inBackend?.memory !== memory) {
+    let k: Omit<F32Kernels, 'memory'> | null = null;
+    try {
+      k = f32KernelsIn(memory);
+    } catch {
+      k = null;
+    }
+    inBackend = { memory, k };
+  }
+  return inBackend.k;
+}
+
+/** Byte offset of a tensor's data in the wasm backend's heap. */
+export function heapOffset(b: WasmBackendInternals, t: TensorInfo, who: string): number {
+  const e = b.dataIdMap.get(t.dataId);
+  if (!e) throw new Error(`${who}: a tensor is not on the wasm backend`);
+  return e.memoryOffset;
 }

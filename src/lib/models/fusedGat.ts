@@ -15,8 +15,14 @@
 // attributes ea [E, A] with lin_edge's weight we [A, F] (no bias), att [F], src/dst [E] int32.
 // Output [N, F] = Σ_{e: s→d} α_e xl[s] (the layer's bias is added outside). webgpu/webgl have no
 // such kernel: fusedGatAvailable() says so and applyGatV2 then uses the composed ops.
+//
+// On wasm with WebAssembly SIMD the F-wide passes over the edges run on f32Kernels.wat's gat*
+// kernels, in tfjs's memory on the tensors in place (their sums in f32 lanes, so values move by
+// rounding, ~1e-7); the softmax over each node's edges stays here, in float64. Elsewhere the JS
+// passes below (gatV2Forward, gatV2Backward) run.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type F32Kernels, type WasmBackendInternals } from './f32Kernels';
 
 const FWD = 'TrajDistillGatV2';
 const BWD = 'TrajDistillGatV2Grad';
@@ -68,8 +74,7 @@ function edgeProjection(g: GatArrays): Float32Array {
 export function gatV2Forward(g: GatArrays): { out: Float32Array; alpha: Float32Array } {
   const { xl, xr, att, src, dst, N, F, E, slope } = g;
   const ew = edgeProjection(g);
-  const score = new Float64Array(E);
-  const nodeMax = new Float64Array(N).fill(-Infinity);
+  const alpha = new Float32Array(E);
   for (let e = 0; e < E; e++) {
     const s = src[e] * F;
     const d = dst[e] * F;
@@ -79,21 +84,12 @@ export function gatV2Forward(g: GatArrays): { out: Float32Array; alpha: Float32A
       const p = xl[s + f] + xr[d + f] + ew[o + f];
       sc += att[f] * (p > 0 ? p : p * slope);
     }
-    score[e] = sc;
-    const n = dst[e];
-    if (sc > nodeMax[n]) nodeMax[n] = sc;
+    alpha[e] = sc;
   }
-  const denom = new Float64Array(N);
-  for (let e = 0; e < E; e++) {
-    const ex = Math.exp(score[e] - nodeMax[dst[e]]);
-    score[e] = ex;
-    denom[dst[e]] += ex;
-  }
-  const alpha = new Float32Array(E);
+  edgeSoftmax(alpha, dst, N);
   const out = new Float32Array(N * F);
   for (let e = 0; e < E; e++) {
-    const a = score[e] / denom[dst[e]];
-    alpha[e] = a;
+    const a = alpha[e];
     const s = src[e] * F;
     const d = dst[e] * F;
     for (let f = 0; f < F; f++) out[d + f] += a * xl[s + f];
@@ -184,13 +180,106 @@ function arraysOf(b: KernelBackend, inputs: Record<string, TensorInfo>, slope: n
   };
 }
 
+type InHeapKernels = Omit<F32Kernels, 'memory'>;
+
+/** The SIMD kernels in this backend's heap, where they can run on these shapes (else null: the JS passes). */
+function simdKernels(backendName: 'cpu' | 'wasm', backend: unknown, F: number): InHeapKernels | null {
+  if (backendName !== 'wasm' || F % 4 !== 0 || !f32KernelsAvailable()) return null;
+  return f32KernelsInBackend(backend as WasmBackendInternals);
+}
+
+/** Row softmax of the edge scores over each destination's incoming edges, in float64, in place. */
+function edgeSoftmax(score: Float32Array, dst: Int32Array, N: number): void {
+  const E = score.length;
+  const nodeMax = new Float64Array(N).fill(-Infinity);
+  for (let e = 0; e < E; e++) if (score[e] > nodeMax[dst[e]]) nodeMax[dst[e]] = score[e];
+  const ex = new Float64Array(E);
+  const denom = new Float64Array(N);
+  for (let e = 0; e < E; e++) {
+    ex[e] = Math.exp(score[e] - nodeMax[dst[e]]);
+    denom[dst[e]] += ex[e];
+  }
+  for (let e = 0; e < E; e++) score[e] = ex[e] / denom[dst[e]];
+}
+
+const WHO = 'fused GATv2';
+let simdCalls = 0;
+
+/** Forward and backward calls that ran on the SIMD kernels in this process (tests check that they ran). */
+export function fusedGatSimdCalls(): number {
+  return simdCalls;
+}
+
+function simdForward(k: InHeapKernels, backend: unknown, ins: Record<string, TensorInfo>, slope: number): TensorInfo[] {
+  const b = backend as WasmBackendInternals;
+  const [N, F] = ins.xl.shape;
+  const [E, A] = ins.ea.shape;
+  simdCalls++;
+  const out = b.makeOutput([N, F], 'float32');
+  const alpha = b.makeOutput([E], 'float32');
+  const at = (t: TensorInfo): number => heapOffset(b, t, WHO);
+  const [xl, xr, ea, we, att, src, dst] = [ins.xl, ins.xr, ins.ea, ins.we, ins.att, ins.src, ins.dst].map(at);
+  k.gatScores(xl, xr, ea, we, att, src, dst, F, A, E, slope, at(alpha));
+  // Views after every allocation (an allocation may grow the heap and replace its buffer).
+  const heap = b.wasm.HEAPF32;
+  edgeSoftmax(heap.subarray(at(alpha) / 4, at(alpha) / 4 + E), new Int32Array(heap.buffer, dst, E), N);
+  heap.fill(0, at(out) / 4, at(out) / 4 + N * F);
+  k.gatMessages(xl, at(alpha), src, dst, F, E, at(out));
+  return [out, alpha];
+}
+
+function simdBackward(k: InHeapKernels, backend: unknown, ins: Record<string, TensorInfo>, slope: number): TensorInfo[] {
+  const b = backend as WasmBackendInternals;
+  const [N, F] = ins.xl.shape;
+  const [E, A] = ins.ea.shape;
+  simdCalls++;
+  const dxl = b.makeOutput([N, F], 'float32');
+  const dxr = b.makeOutput([N, F], 'float32');
+  const dwe = b.makeOutput([A, F], 'float32');
+  const datt = b.makeOutput([F], 'float32');
+  const dAlpha = b.wasm._malloc(4 * E);
+  const sums = b.wasm._malloc(8 * (A + 1) * F); // dwe [A, F] then datt [F], float64
+  try {
+    const at = (t: TensorInfo): number => heapOffset(b, t, WHO);
+    const [xl, xr, ea, we, att, src, dst, alpha, dy] = [ins.xl, ins.xr, ins.ea, ins.we, ins.att, ins.src, ins.dst, ins.alpha, ins.dy].map(
+      at,
+    );
+    let heap = b.wasm.HEAPF32;
+    heap.fill(0, at(dxl) / 4, at(dxl) / 4 + N * F);
+    heap.fill(0, at(dxr) / 4, at(dxr) / 4 + N * F);
+    new Float64Array(heap.buffer, sums, (A + 1) * F).fill(0);
+    k.gatBackMessages(xl, dy, alpha, src, dst, F, E, at(dxl), dAlpha);
+    heap = b.wasm.HEAPF32;
+    // Softmax backward: ds_e = α_e (dα_e − Σ_{e' into d} α_e' dα_e'), into dAlpha's place.
+    const a = heap.subarray(alpha / 4, alpha / 4 + E);
+    const d = new Int32Array(heap.buffer, dst, E);
+    const da = heap.subarray(dAlpha / 4, dAlpha / 4 + E);
+    const weighted = new Float64Array(N);
+    for (let e = 0; e < E; e++) weighted[d[e]] += a[e] * da[e];
+    for (let e = 0; e < E; e++) da[e] = a[e] * (da[e] - weighted[d[e]]);
+    k.gatBackScores(xl, xr, ea, we, att, src, dst, dAlpha, F, A, E, slope, at(dxl), at(dxr), sums, sums + 8 * A * F);
+    heap = b.wasm.HEAPF32;
+    const s64 = new Float64Array(heap.buffer, sums, (A + 1) * F);
+    heap.set(s64.subarray(0, A * F), at(dwe) / 4);
+    heap.set(s64.subarray(A * F), at(datt) / 4);
+  } finally {
+    b.wasm._free(dAlpha);
+    b.wasm._free(sums);
+  }
+  return [dxl, dxr, dwe, datt];
+}
+
 function forwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
   return {
     kernelName: FWD,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
+      const ins = inputs as Record<string, TensorInfo>;
+      const slope = (attrs as { slope: number }).slope;
+      const simd = simdKernels(backendName, backend, ins.xl.shape[1]);
+      if (simd) return simdForward(simd, backend, ins, slope);
       const b = backend as unknown as KernelBackend;
-      const g = arraysOf(b, inputs as Record<string, TensorInfo>, (attrs as { slope: number }).slope);
+      const g = arraysOf(b, ins, slope);
       const { out, alpha } = gatV2Forward(g);
       return [output(backendName, b, [g.N, g.F], out), output(backendName, b, [g.E], alpha)];
     },
@@ -202,9 +291,12 @@ function backwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
     kernelName: BWD,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as KernelBackend;
       const ins = inputs as Record<string, TensorInfo>;
-      const g = arraysOf(b, ins, (attrs as { slope: number }).slope);
+      const slope = (attrs as { slope: number }).slope;
+      const simd = simdKernels(backendName, backend, ins.xl.shape[1]);
+      if (simd) return simdBackward(simd, backend, ins, slope);
+      const b = backend as unknown as KernelBackend;
+      const g = arraysOf(b, ins, slope);
       const r = gatV2Backward(g, asF32(b.readSync(ins.alpha.dataId)), asF32(b.readSync(ins.dy.dataId)));
       return [
         output(backendName, b, [g.N, g.F], r.dxl),

@@ -22,6 +22,8 @@ import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
+import { aliasKernel } from './aliasKernels';
+import { fastSumKernel } from './sumKernel';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -133,7 +135,8 @@ function install(config: KernelConfig): void {
 
 /**
  * Registers the JS UnsortedSegmentSum and GatherV2 kernels for cpu and wasm, and the SIMD
- * BatchMatMul for wasm (batchMatMulKernel.ts). Idempotent and cheap:
+ * BatchMatMul (batchMatMulKernel.ts), the leading-axes Sum (sumKernel.ts) and the copy-free
+ * Identity and Cast (aliasKernels.ts) for wasm. Idempotent and cheap:
  * call it again after a backend package was loaded (the wasm package registers its kernels on
  * import, which may come after this module); the Student and its trainer call it on construction.
  */
@@ -154,6 +157,18 @@ export function installFastKernels(): void {
   if (matMul && !ours.has(matMul)) {
     tf.unregisterKernel('BatchMatMul', 'wasm');
     install(fastBatchMatMulKernel(matMul));
+  }
+  const sum = tf.getKernel('Sum', 'wasm');
+  if (sum && !ours.has(sum)) {
+    tf.unregisterKernel('Sum', 'wasm');
+    install(fastSumKernel(sum));
+  }
+  for (const name of ['Identity', 'Cast']) {
+    const k = tf.getKernel(name, 'wasm');
+    if (k && !ours.has(k)) {
+      tf.unregisterKernel(name, 'wasm');
+      install(aliasKernel(k));
+    }
   }
 }
 

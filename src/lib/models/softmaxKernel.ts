@@ -7,49 +7,18 @@
 // Results differ from tfjs's by rounding (exp to about 1e-7): tests/models/softmaxKernel.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsIn, type F32Kernels } from './f32Kernels';
+import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type F32Kernels, type WasmBackendInternals } from './f32Kernels';
 
 const LSE = 'TrajDistillRowLogSumExp';
 const GRAD = 'TrajDistillSoftmaxRowsGrad';
 
-interface WasmBackendInternals {
-  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-let kernels: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> | null } | null = null;
-
-/**
- * The kernels in this backend's memory, or null where they cannot run there (no exposed memory, or
- * a shared one, as the threaded tfjs-wasm build has: our module imports a plain memory).
- */
-function kernelsFor(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> | null {
-  const memory = b.wasm.asm?.memory;
-  if (!memory) return null;
-  if (kernels?.memory !== memory) {
-    let k: Omit<F32Kernels, 'memory'> | null = null;
-    try {
-      k = f32KernelsIn(memory);
-    } catch {
-      k = null;
-    }
-    kernels = { memory, k };
-  }
-  return kernels.k;
-}
-
 function mustKernels(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> {
-  const k = kernelsFor(b);
+  const k = f32KernelsInBackend(b);
   if (!k) throw new Error('log-sum-exp kernel: cannot run in this wasm backend’s memory');
   return k;
 }
 
-const ptr = (b: WasmBackendInternals, t: TensorInfo): number => {
-  const e = b.dataIdMap.get(t.dataId);
-  if (!e) throw new Error('log-sum-exp kernel: a tensor is not on the wasm backend');
-  return e.memoryOffset;
-};
+const ptr = (b: WasmBackendInternals, t: TensorInfo): number => heapOffset(b, t, 'log-sum-exp kernel');
 
 const lseKernel: KernelConfig = {
   kernelName: LSE,
@@ -97,7 +66,7 @@ export function setFastLogSumExp(on: boolean): void {
 /** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD, its memory importable). */
 export function fastLogSumExpActive(): boolean {
   if (!enabled || tf.getBackend() !== 'wasm' || !f32KernelsAvailable()) return false;
-  if (!kernelsFor(tf.backend() as unknown as WasmBackendInternals)) return false;
+  if (!f32KernelsInBackend(tf.backend() as unknown as WasmBackendInternals)) return false;
   if (!installed) {
     tf.registerKernel(lseKernel);
     tf.registerKernel(gradKernel);

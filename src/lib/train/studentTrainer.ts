@@ -32,6 +32,8 @@ import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMa
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
+import { setAliasCopies } from '../models/aliasKernels';
+import { setFastSum } from '../models/sumKernel';
 import { defaultClock as now } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 import { DEFAULT_MICRO_TOKENS, microBatches } from './microBatches';
@@ -366,6 +368,8 @@ export class StudentTrainer {
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     setFastBatchMatMul(o.fastBatchMatMul);
+    setAliasCopies(o.aliasCopies);
+    setFastSum(o.fastSum);
     const t0 = now();
     if (this.done) return this.idleMetrics();
     // The NaN guard's fallback; read before the first update changes the weights.

@@ -12,6 +12,14 @@ export interface TrainingLevers extends StudentKernelLevers {
    * applies its setting at the start of each step.
    */
   fastBatchMatMul: boolean;
+  /**
+   * Identity and same-dtype Cast share their input's buffer on wasm instead of copying it (the
+   * engine's clones of what the backward pass keeps; models/aliasKernels.ts). Process-wide, applied
+   * like fastBatchMatMul.
+   */
+  aliasCopies: boolean;
+  /** Sums over leading axes (bias gradients) on a SIMD column sum on wasm, not transpose + sum (models/sumKernel.ts). Process-wide. */
+  fastSum: boolean;
 }
 
 export const TRAINING_LEVERS_ON: TrainingLevers = {
@@ -20,6 +28,8 @@ export const TRAINING_LEVERS_ON: TrainingLevers = {
   receptiveField: true,
   fusedAdamW: true,
   fastBatchMatMul: true,
+  aliasCopies: true,
+  fastSum: true,
 };
 export const TRAINING_LEVERS_OFF: TrainingLevers = {
   fusedGat: false,
@@ -27,5 +37,7 @@ export const TRAINING_LEVERS_OFF: TrainingLevers = {
   receptiveField: false,
   fusedAdamW: false,
   fastBatchMatMul: false,
+  aliasCopies: false,
+  fastSum: false,
 };
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;
