@@ -10,6 +10,10 @@
 #   3. region transfer Porto → SF against scratch, seeds 1–5, at 5 %, 25 % and 100 % of SF's train
 #      trips (the Porto students of runs/vanilla/ start the transfer runs; at 100 % the scratch runs
 #      are SF's vanilla runs)                                             transfer-0.05/, -0.25/, -1/
+#   4. zero-shot: id-free students (train student --id-free) trained on all of Porto, seeds 1–5,
+#      moved to SF as they are (checkpoint transfer) and scored there against SF's vanilla runs
+#      (paired-steps and paired-report on SF's test; "vanilla" = SF-trained, "distilled" = zero-shot)
+#                                                                                     zero-shot/
 #
 #   nohup nice -n 10 scripts/sf-study.sh > runs/sf-study.log 2>&1 &
 #   env: JOBS (trainings at once, default 1)
@@ -41,4 +45,36 @@ for frac in 0.05 0.25; do
   scripts/transfer-arm.sh "runs/sf/transfer-$frac" "runs/sf/transfer-$frac" runs/vanilla "$frac"
 done
 scripts/transfer-arm.sh runs/sf/transfer-1 runs/sf/vanilla runs/vanilla 1
+
+zs=runs/sf/zero-shot
+mkdir -p "$zs"
+seeds="1 2 3 4 5"
+for seed in $seeds; do
+  ck="$zs/porto-idfree-s$seed.safetensors"
+  if [ ! -f "$ck" ]; then
+    stamp "id-free Porto student, seed $seed"
+    npm run --silent cli -- train student --dataset public/data/porto --mode vanilla --id-free --seed "$seed" \
+      --epochs 40 --patience 3 --max-len 512 --batch 16 --micro 16 --quiet --resume \
+      --out "$zs/.tmp-porto-idfree-s$seed.safetensors" > "$zs/porto-idfree-s$seed.train.log" 2>&1
+    mv "$zs/.tmp-porto-idfree-s$seed.log.json" "$zs/porto-idfree-s$seed.log.json"
+    mv "$zs/.tmp-porto-idfree-s$seed.safetensors" "$ck"
+  fi
+  if [ ! "$zs/sf-s$seed.safetensors" -nt "$ck" ]; then
+    npm run --silent cli -- checkpoint transfer "$ck" --dataset "$sf" --out "$zs/sf-s$seed.safetensors" > /dev/null
+  fi
+done
+vans=$(for s in $seeds; do printf '%s,' "runs/sf/vanilla/vanilla-s$s.safetensors"; done)
+zss=$(for s in $seeds; do printf '%s,' "$zs/sf-s$s.safetensors"; done)
+if [ ! -f "$zs/paired-steps-test.json" ]; then
+  stamp "zero-shot: paired-steps on SF test"
+  npm run --silent cli -- eval paired-steps --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --split test \
+    --label "zero-shot (Porto, id-free) − SF-trained vanilla" --out "$zs/.tmp-paired-steps-test.json" > /dev/null
+  mv "$zs/.tmp-paired-steps-test.json" "$zs/paired-steps-test.json"
+fi
+if [ ! -f "$zs/paired-report.json" ]; then
+  stamp "zero-shot: paired-report on SF test OD"
+  npm run --silent cli -- eval paired-report --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --test-od all \
+    --train-od 100 --bootstrap 2000 --method bestFirst --route-cache runs/sf/vanilla/.routes --out "$zs/.tmp-paired-report.json" > /dev/null
+  mv "$zs/.tmp-paired-report.json" "$zs/paired-report.json"
+fi
 stamp "done"

@@ -1,15 +1,54 @@
 // `checkpoint convert <in> [--out <file.safetensors>]`: rewrites a checkpoint (either format) as
 // safetensors with torch module names. The default output sits beside the input
 // with the .safetensors extension; the input is left as it was.
+// `checkpoint transfer <student> --dataset <dir> --out <file>`: the student, made for another road
+// network, as a checkpoint for this one (checkpoint/transfer.ts: an id-free student carries every
+// tensor, so this is zero-shot transfer; another student gets fresh id tables). Every eval command
+// then scores it on this network as it would a student trained here.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flagString, parseArgs } from './args';
-import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint } from '../lib/checkpoint/checkpoint';
+import { basename } from 'node:path';
+import { flagNumber, flagString, parseArgs } from './args';
+import { loadDatasetWithDerived } from './fsDataset';
+import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../lib/checkpoint/checkpoint';
+import { transferStudentWeights } from '../lib/checkpoint/transfer';
+import { Student, type StudentConfig } from '../lib/models/student';
+import { initNodeBackend } from '../lib/runtime/node';
 
-const USAGE = 'usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]';
+const USAGE = `usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]
+       checkpoint transfer <student.safetensors> --dataset <dir> --out <file.safetensors> [--seed 1]
+         (a student of another road network as a checkpoint of this one; --seed initialises the
+         id tables a student that is not id-free gets afresh)`;
+
+async function transfer(input: string, p: ReturnType<typeof parseArgs>): Promise<number> {
+  const out = flagString(p, 'out');
+  await initNodeBackend('wasm');
+  const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset'));
+  const ck = decodeCheckpoint(new Uint8Array(await readFile(input)));
+  if (ck.kind !== 'student') throw new Error(`${input}: a ${ck.kind} checkpoint; only a student transfers`);
+  const student = new Student(derived, { ...(ck.config as StudentConfig), freezeEncoders: false }, flagNumber(p, 'seed', 1));
+  try {
+    const report = transferStudentWeights(student, ck);
+    const bytes = encodeCheckpoint({
+      kind: 'student',
+      config: student.config,
+      fingerprint: derived.fingerprint,
+      training: { epoch: ck.training.epoch, step: ck.training.step },
+      hyper: { ...ck.hyper, transferredFrom: { file: basename(input), fingerprint: ck.fingerprint, message: report.message } },
+      created: new Date().toISOString(),
+      weights: weightsFromVariables(student.store.variables()),
+    });
+    await writeFile(out, bytes);
+    console.log(JSON.stringify({ in: input, out, dataset: dataset.name, transfer: report.message, bytes: bytes.length }));
+  } finally {
+    student.dispose();
+  }
+  return 0;
+}
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
   const [sub, input] = p.positional;
+  if (sub === 'transfer' && input) return transfer(input, p);
   if (sub !== 'convert' || !input) {
     console.error(USAGE);
     return 2;

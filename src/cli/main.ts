@@ -31,6 +31,8 @@ commands:
                                 fit the hop-time scale on val and store it in the checkpoint
   checkpoint convert <in> [--out <file.safetensors>]
                                 rewrite a checkpoint (.ckpt or .safetensors) as safetensors
+  checkpoint transfer <student> --dataset <dir> --out <file>
+                                a student of another road network as a checkpoint of this one
   eval …                        evaluate generated routes
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>

@@ -50,6 +50,8 @@ const USAGE = `usage:
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher) [--resume]
                 [--transfer-from <student ckpt>]   (region transfer: a student of another road network
                 starts this one; its road, zone and road-type tables are re-initialised)
+                [--id-free]   (no road/zone id tables: degree features, OSM classes, zone = mean of its
+                roads; such a student runs on another network as it is: eval … --transfer)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
@@ -249,6 +251,7 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     klMaskIndistinct: p.flags['kl-mask-indistinct'] === true,
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
+    idFree: p.flags['id-free'] === true,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
     trainFrac: flagNumber(p, 'train-frac', d.trainFrac),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Student } from '../../src/lib/models/student';
+import { OSM_HIGHWAY_CLASSES, Student } from '../../src/lib/models/student';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { canonicalName } from '../../src/lib/features/variableNames';
 import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables, type Checkpoint } from '../../src/lib/checkpoint/checkpoint';
 import { NETWORK_TABLES, transferStudentWeights } from '../../src/lib/checkpoint/transfer';
@@ -73,5 +74,51 @@ describe('region transfer of a student', () => {
     expect(values(to)).toEqual(before);
     from.dispose();
     to.dispose();
+  });
+
+  it('an id-free student has no network table: every tensor carries over, and it runs on the new network', () => {
+    const cfg = { ...TINY_STUDENT, idFree: true };
+    const from = new Student(porto.derived, cfg, 1);
+    const to = new Student(sf.derived, cfg, 2);
+    const names = to.store.variables().map((v) => canonicalName(v.name));
+    expect(names).not.toContain('student/road/id/table');
+    expect(names).not.toContain('student/zone/id/table');
+    expect(names).toContain('student/road/degree/w');
+    // The class table is the fixed OSM list (+ one for other classes) on both networks.
+    const typeRows = (s: Student) => s.store.variables().find((v) => canonicalName(v.name) === 'student/road/type/table')!.shape[0];
+    expect(typeRows(from)).toBe(OSM_HIGHWAY_CLASSES.length + 1);
+    expect(typeRows(to)).toBe(typeRows(from));
+    const report = transferStudentWeights(to, checkpointOf(from, porto));
+    const total = to.store.variables().length;
+    expect(report.carried).toBe(total);
+    expect(report.reinitialised).toEqual([]);
+    expect(report.message).toBe(`id-free: ${total} of ${total} tensors carried over, none re-initialised`);
+    expect(values(to)).toEqual(values(from));
+    const enc = tf.tidy(() => {
+      const e = to.encodeNetwork();
+      return { road: e.road.shape[0], zone: e.zone.shape[0], finite: tf.all(tf.isFinite(e.road)).dataSync()[0] };
+    });
+    expect(enc).toEqual({ road: sf.net.roads.length, zone: sf.derived.zones.nZones, finite: 1 });
+    from.dispose();
+    to.dispose();
+  });
+
+  it('an id-free student trains (finite losses, no tensor left behind)', () => {
+    const t = new StudentTrainer({
+      network: sf.net,
+      derived: sf.derived,
+      train: sf.ds.splits.train,
+      studentConfig: { ...TINY_STUDENT, idFree: true },
+      options: { mode: 'vanilla', batchSize: 5, microBatch: 5, epochs: 2, lr: 5e-3, warmupRatio: 0, seed: 3 },
+    });
+    try {
+      t.step();
+      const tensors = tf.memory().numTensors;
+      const losses = [0, 1, 2].map(() => t.step().total);
+      expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+      expect(tf.memory().numTensors).toBe(tensors);
+    } finally {
+      t.dispose();
+    }
   });
 });

@@ -2,7 +2,9 @@
 // student on another. The tables indexed by a network's own ids (roads, zones, road types) mean
 // nothing on the new network and keep their fresh initialisation; every other tensor (the road
 // feature encoders, the graph layers, the trajectory encoder, the navigator, the time head) is
-// carried over. Any other mismatch (kind, model size) is refused with its reason.
+// carried over. An id-free student (StudentConfig.idFree) has no such table (its highway classes
+// are read through one fixed list), so everything is carried over: zero-shot transfer. Any other
+// mismatch (kind, model size) is refused with its reason.
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
 import { canonicalName } from '../features/variableNames';
@@ -39,18 +41,19 @@ export function transferStudentWeights(student: Student, ck: Checkpoint): Transf
   const problems: string[] = [];
   const carry: Array<[tf.Variable, NamedWeights[string]]> = [];
   const seen = new Set<string>();
+  const tables: Readonly<Record<string, string>> = student.config.idFree ? {} : NETWORK_TABLES;
   for (const v of vars) {
     const key = canonicalName(v.name);
     seen.add(key);
-    if (key in NETWORK_TABLES) continue;
+    if (key in tables) continue;
     const w = ck.weights[key];
     if (!w) problems.push(`missing weight ${key}`);
     else if (!sameShape(w.shape, v.shape)) problems.push(`${key}: shape [${w.shape}] in file, [${v.shape}] in model`);
     else carry.push([v, w]);
   }
-  const reinitialised = Object.keys(NETWORK_TABLES)
+  const reinitialised = Object.keys(tables)
     .filter((k) => seen.has(k))
-    .map((k) => NETWORK_TABLES[k]);
+    .map((k) => tables[k]);
   for (const key of Object.keys(ck.weights)) if (!seen.has(key)) problems.push(`unexpected weight ${key}`);
   if (problems.length) throw weightsDoNotFit(problems);
   for (const [v, w] of carry) tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
@@ -59,6 +62,8 @@ export function transferStudentWeights(student: Student, ck: Checkpoint): Transf
     carried: carry.length,
     total: vars.length,
     reinitialised,
-    message: `tables re-initialised (${reinitialised.join(', ')}): ${carry.length} of ${vars.length} tensors carried over`,
+    message: reinitialised.length
+      ? `tables re-initialised (${reinitialised.join(', ')}): ${carry.length} of ${vars.length} tensors carried over`
+      : `id-free: ${carry.length} of ${vars.length} tensors carried over, none re-initialised`,
   };
 }

@@ -56,6 +56,39 @@ export interface StudentConfig {
    * no gradient. Default false: both encoders are trained every batch, as in HOSER.
    */
   freezeEncoders: boolean;
+  /**
+   * No table indexed by a network's own ids, so that a model trained on one road network runs on
+   * another as it is (zero-shot region transfer, as TransferTraj's relative encodings): the road id
+   * embedding is replaced by a dense layer of the road's in- and out-degree, the highway class is
+   * read through one fixed list of OSM classes (OSM_HIGHWAY_CLASSES) instead of the network's own
+   * label encoding, and a zone's input is the mean of its roads' inputs instead of a zone id
+   * embedding. Absent (not false) in the presets, so checkpoints from before it still load.
+   */
+  idFree?: boolean;
+}
+
+/** The OSM highway classes an id-free student knows, in a fixed order; any other class is read as one more. */
+export const OSM_HIGHWAY_CLASSES = [
+  'motorway',
+  'motorway_link',
+  'trunk',
+  'trunk_link',
+  'primary',
+  'primary_link',
+  'secondary',
+  'secondary_link',
+  'tertiary',
+  'tertiary_link',
+  'unclassified',
+  'residential',
+  'living_street',
+] as const;
+
+/** Each road's class as an index into OSM_HIGHWAY_CLASSES (its length for a class not in it). */
+function canonicalTypes(typeId: Int32Array, typeNames: readonly string[]): Int32Array {
+  const known: readonly string[] = OSM_HIGHWAY_CLASSES;
+  const of = typeNames.map((t) => (known.includes(t) ? known.indexOf(t) : known.length));
+  return typeId.map((t) => of[t] ?? known.length);
 }
 
 export const DEFAULT_STUDENT_CONFIG: StudentConfig = {
@@ -191,7 +224,16 @@ export class Student {
   readonly nZones: number;
   private readonly roadGraph: GraphTensors;
   private readonly zoneGraph: GraphTensors;
-  private readonly roadInputs: { ids: tf.Tensor1D; len: tf.Tensor2D; type: tf.Tensor1D; lon: tf.Tensor2D; lat: tf.Tensor2D };
+  /** Per-road inputs: ids (or, id-free, log(1 + in/out-degree) [n, 2]), length, class, lon, lat; the road → zone map. */
+  private readonly roadInputs: {
+    ids: tf.Tensor1D;
+    degree: tf.Tensor2D | null;
+    len: tf.Tensor2D;
+    type: tf.Tensor1D;
+    lon: tf.Tensor2D;
+    lat: tf.Tensor2D;
+    zone: tf.Tensor1D;
+  };
   private frozen: EncodedNetwork | null = null;
   /** Speed levers that leave the maths unchanged (StudentTrainerOptions sets them). */
   levers: StudentKernelLevers = { fusedGat: false, packRows: false, receptiveField: false };
@@ -200,13 +242,15 @@ export class Student {
 
   /** Parameters (read-only outside; the generation decoder, studentDecoder.ts, reads them). */
   readonly p: {
-    roadId: tf.Variable;
+    /** Id-free students have roadDegree and no roadId / zoneEmb (StudentConfig.idFree). */
+    roadId: tf.Variable | null;
+    roadDegree: DenseParams | null;
     roadLen: DenseParams;
     roadType: tf.Variable;
     roadLon: DenseParams;
     roadLat: DenseParams;
     gat: GatV2Params[];
-    zoneEmb: tf.Variable;
+    zoneEmb: tf.Variable | null;
     gcn: GcnParams[];
     fuse1: DenseParams;
     fuse2: DenseParams;
@@ -254,14 +298,16 @@ export class Student {
         out: denseParams(s, `${n}/out`, D * c.mlpRatio, D),
       });
     }
+    const idFree = c.idFree === true;
     this.p = {
-      roadId: embeddingParams(s, 'road/id', f.n, c.roadIdDim),
+      roadId: idFree ? null : embeddingParams(s, 'road/id', f.n, c.roadIdDim),
+      roadDegree: idFree ? denseParams(s, 'road/degree', 2, c.roadIdDim) : null,
       roadLen: denseParams(s, 'road/len', 1, c.roadFeatDim),
-      roadType: embeddingParams(s, 'road/type', Math.max(1, f.nTypes), c.roadFeatDim),
+      roadType: embeddingParams(s, 'road/type', idFree ? OSM_HIGHWAY_CLASSES.length + 1 : Math.max(1, f.nTypes), c.roadFeatDim),
       roadLon: denseParams(s, 'road/lon', 1, c.roadFeatDim),
       roadLat: denseParams(s, 'road/lat', 1, c.roadFeatDim),
       gat,
-      zoneEmb: embeddingParams(s, 'zone/id', Math.max(1, this.nZones), roadDim),
+      zoneEmb: idFree ? null : embeddingParams(s, 'zone/id', Math.max(1, this.nZones), roadDim),
       gcn,
       fuse1: denseParams(s, 'traj/fuse1', 2 * roadDim, c.fusionHidden),
       fuse2: denseParams(s, 'traj/fuse2', c.fusionHidden, 1),
@@ -281,13 +327,26 @@ export class Student {
     this.roadGraph = prepareGatGraph(f.n, g.src, g.dst, g.edgeAttr, 2);
     const zg = derived.zoneGraph;
     this.zoneGraph = prepareGcnGraph(Math.max(1, this.nZones), zg.src, zg.dst, zg.weight);
-    this.roadInputs = tf.tidy(() => ({
+    let degree: Float32Array | null = null;
+    if (idFree) {
+      degree = new Float32Array(2 * f.n);
+      for (let e = 0; e < g.src.length; e++) {
+        if (g.src[e] === g.dst[e]) continue; // self loops (GATv2's) are no roads
+        degree[2 * g.dst[e]]++;
+        degree[2 * g.src[e] + 1]++;
+      }
+      degree = degree.map((d) => Math.log1p(d));
+    }
+    // Made directly (no intermediates to tidy), kept until dispose().
+    this.roadInputs = {
       ids: tf.range(0, f.n, 1, 'int32') as tf.Tensor1D,
+      degree: degree ? tf.tensor2d(degree, [f.n, 2]) : null,
       len: tf.tensor2d(f.lenZ, [f.n, 1]),
-      type: tf.tensor1d(f.typeId, 'int32'),
+      type: tf.tensor1d(idFree ? canonicalTypes(f.typeId, f.typeNames) : f.typeId, 'int32'),
       lon: tf.tensor2d(f.lonZ, [f.n, 1]),
       lat: tf.tensor2d(f.latZ, [f.n, 1]),
-    }));
+      zone: tf.tensor1d(derived.zones.roadZone, 'int32'),
+    };
   }
 
   /** Variables the optimiser updates (encoders excluded when frozen). */
@@ -392,16 +451,7 @@ export class Student {
     const local = new Int32Array(this.nRoads).fill(-1);
     nodes.forEach((v, i) => (local[v] = i));
     const ids = tf.tensor1d(Int32Array.from(nodes), 'int32');
-    let x = tf.concat(
-      [
-        embed(p.roadId, ids),
-        applyDense(p.roadLen, tf.gather(ri.len, ids)),
-        embed(p.roadType, tf.gather(ri.type, ids)),
-        applyDense(p.roadLon, tf.gather(ri.lon, ids)),
-        applyDense(p.roadLat, tf.gather(ri.lat, ids)),
-      ],
-      1,
-    ) as tf.Tensor2D;
+    let x = this.roadInputRows(ids);
     p.gat.forEach((layer, l) => {
       const g = subgraphTensors(this.roadGraph, layerEdges[l], local, nodes.length);
       x = applyGatV2(layer, x, g, this.levers.fusedGat);
@@ -412,37 +462,57 @@ export class Student {
     const rows = new Int32Array(this.nRoads).fill(nodes.length); // the zero row
     for (const v of outNodes) rows[v] = local[v];
     const road = tf.gather(tf.concat([x, tf.zeros([1, x.shape[1]])], 0), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
-    let z = p.zoneEmb as tf.Tensor2D;
+    return { road, zone: this.encodeZones() };
+  }
+
+  /**
+   * The road encoder's input rows [n, roadDim] of the roads `ids` (all roads when null): the road's
+   * id embedding (id-free: its degree through a dense layer) ⊕ length ⊕ class ⊕ lon ⊕ lat.
+   */
+  private roadInputRows(ids: tf.Tensor1D | null): tf.Tensor2D {
+    const p = this.p;
+    const ri = this.roadInputs;
+    const pick = <T extends tf.Tensor>(t: T): T => (ids ? (tf.gather(t, ids) as T) : t);
+    const idPart = p.roadDegree ? applyDense(p.roadDegree, pick(ri.degree!)) : embed(p.roadId!, ids ?? ri.ids);
+    return tf.concat(
+      [
+        idPart,
+        applyDense(p.roadLen, pick(ri.len)),
+        embed(p.roadType, pick(ri.type)),
+        applyDense(p.roadLon, pick(ri.lon)),
+        applyDense(p.roadLat, pick(ri.lat)),
+      ],
+      1,
+    ) as tf.Tensor2D;
+  }
+
+  /** The zone encoder: the zone id table (id-free: the mean input row of each zone's roads) through the GCN. */
+  private encodeZones(): tf.Tensor2D {
+    const p = this.p;
+    let z: tf.Tensor2D;
+    if (p.zoneEmb) z = p.zoneEmb as tf.Tensor2D;
+    else {
+      const n = Math.max(1, this.nZones);
+      const zone = this.roadInputs.zone;
+      const sums = tf.unsortedSegmentSum(this.roadInputRows(null), zone, n);
+      const counts = tf.unsortedSegmentSum(tf.onesLike(zone).asType('float32'), zone, n);
+      z = tf.div(sums, tf.reshape(tf.maximum(counts, 1), [n, 1])) as tf.Tensor2D;
+    }
     p.gcn.forEach((layer, l) => {
       z = applyGcn(layer, z, this.zoneGraph);
       if (l < p.gcn.length - 1) z = tf.relu(z);
     });
-    return { road, zone: z };
+    return z;
   }
 
   private computeEncoders(): EncodedNetwork {
     const p = this.p;
-    const ri = this.roadInputs;
-    let x = tf.concat(
-      [
-        embed(p.roadId, ri.ids),
-        applyDense(p.roadLen, ri.len),
-        embed(p.roadType, ri.type),
-        applyDense(p.roadLon, ri.lon),
-        applyDense(p.roadLat, ri.lat),
-      ],
-      1,
-    ) as tf.Tensor2D;
+    let x = this.roadInputRows(null);
     p.gat.forEach((layer, l) => {
       x = applyGatV2(layer, x, this.roadGraph, this.levers.fusedGat);
       if (l < p.gat.length - 1) x = tf.relu(x);
     });
-    let z = p.zoneEmb as tf.Tensor2D;
-    p.gcn.forEach((layer, l) => {
-      z = applyGcn(layer, z, this.zoneGraph);
-      if (l < p.gcn.length - 1) z = tf.relu(z);
-    });
-    return { road: x, zone: z };
+    return { road: x, zone: this.encodeZones() };
   }
 
   /**
@@ -624,7 +694,7 @@ export class Student {
     this.roadGraph.dispose();
     this.zoneGraph.dispose();
     const ri = this.roadInputs;
-    for (const t of [ri.ids, ri.len, ri.type, ri.lon, ri.lat]) t.dispose();
+    for (const t of [ri.ids, ri.degree, ri.len, ri.type, ri.lon, ri.lat, ri.zone]) t?.dispose();
     this.store.dispose();
   }
 }

@@ -63,6 +63,8 @@ export interface SessionHyper extends RunHyper {
   klMaskRandom: number;
   /** Student size preset. */
   size: StudentSize;
+  /** The id-free student (StudentConfig.idFree): runs on another road network as it is (zero-shot transfer). */
+  idFree: boolean;
   /**
    * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
@@ -90,6 +92,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   klMaskIndistinct: false,
   klMaskRandom: 0,
   size: 'small',
+  idFree: false,
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
@@ -109,13 +112,14 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   if (!(o.size in STUDENT_PRESETS)) o.size = DEFAULT_HYPER.size;
   o.klMaskLastSteps = Number.isFinite(o.klMaskLastSteps) && o.klMaskLastSteps > 0 ? Math.floor(o.klMaskLastSteps) : 0;
   o.klMaskIndistinct = o.klMaskIndistinct === true;
+  o.idFree = o.idFree === true;
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   return o;
 }
 
 /** The student architecture a session builds (freezeEncoders is a training option, not a size). */
 export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfig> = {}): StudentConfig {
-  return { ...STUDENT_PRESETS[h.size], ...override, freezeEncoders: h.freezeEncoders };
+  return { ...STUDENT_PRESETS[h.size], ...(h.idFree ? { idFree: true } : {}), ...override, freezeEncoders: h.freezeEncoders };
 }
 
 // ---------------------------------------------------------------------------------------------
