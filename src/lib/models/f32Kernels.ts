@@ -27,6 +27,8 @@ export interface F32Kernels {
   layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
   /** In place over n values, n a multiple of 4. */
   gelu(x: number, n: number): void;
+  /** out = dy · GELU'(x) over n values, n a multiple of 4. */
+  geluGrad(x: number, dy: number, out: number, n: number): void;
   /** out[2r] = max of row r of x [M, N], out[2r + 1] = Σ e^(x − max) over it. */
   rowMaxSumExp(x: number, M: number, N: number, out: number): void;
   /** out[r, j] = e^(x[r, j] − lse[r]) · dy[r]. */

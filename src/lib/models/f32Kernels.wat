@@ -10,7 +10,9 @@
 ;; - gatScores, gatMessages, gatBackMessages, gatBackScores: the per-edge passes of the road
 ;;   graph's GATv2 layer and its gradient (driver: models/fusedGat.ts, in tfjs's memory too);
 ;; - colSum: sums over the leading axes (bias gradients), which tfjs-wasm's Sum does by transposing
-;;   first (driver: models/sumKernel.ts, in tfjs's memory).
+;;   first (driver: models/sumKernel.ts, in tfjs's memory);
+;; - gelu (also above) and geluGrad: GELU and its gradient as one op each in training, instead of
+;;   tfjs's erf chain and its gradient's exp chain (driver: models/geluKernel.ts, in tfjs's memory).
 ;; Compiled by `npm run build:wasm` (wabt) into f32KernelsWasm.ts; loaded by f32Kernels.ts.
 ;;
 ;; C[i, j] = Σ_k A[i, k] · B[k, j], k ascending, in f32 (no fused multiply-add in wasm SIMD).
@@ -222,35 +224,58 @@
   ;; Abramowitz & Stegun 7.1.28 (absolute error ≤ 3e-7, no exp needed): for z = |x|/√2,
   ;; erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16, odd in x.
   (func (export "gelu") (param $x i32) (param $n i32)
-    (local $p i32) (local $end i32) (local $v v128) (local $z v128) (local $t v128) (local $e v128)
+    (local $p i32) (local $end i32) (local $v v128)
     (local.set $p (local.get $x))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $v (v128.load (local.get $p)))
-        (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (f32x4.splat (f32.const 0.70710678118654752))))
-        ;; Horner: ((((((a6 z + a5) z + a4) z + a3) z + a2) z + a1) z + 1)
-        (local.set $t (f32x4.splat (f32.const 0.0000430638)))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0002765672))))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0001520143))))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0092705272))))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0422820123))))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0705230784))))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 1))))
-        ;; t^16 by four squarings; erf(z) = 1 − 1/t^16
-        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-        (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-        (local.set $e (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.splat (f32.const 1)) (local.get $t))))
-        ;; sign of x: erf(x/√2) = sign(x) · erf(|x|/√2)
-        (local.set $e (v128.or (local.get $e) (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-        (v128.store (local.get $p)
-          (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5))) (f32x4.add (local.get $e) (f32x4.splat (f32.const 1)))))
+        (v128.store (local.get $p) (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5))) (call $twoPhi4 (local.get $v))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next))))
-;; e^x in four lanes (Cephes expf: 2^n · e^r with r = x − n·ln2 in two parts and a degree-6
+
+  ;; 2Φ(x) = 1 + erf(x/√2) in four lanes. erf by Abramowitz & Stegun 7.1.28 (absolute error
+  ;; ≤ 3e-7, no exp needed): for z = |x|/√2, erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16, odd in x.
+  (func $twoPhi4 (param $v v128) (result v128)
+    (local $z v128) (local $t v128) (local $e v128)
+    (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (f32x4.splat (f32.const 0.70710678118654752))))
+    ;; Horner: ((((((a6 z + a5) z + a4) z + a3) z + a2) z + a1) z + 1)
+    (local.set $t (f32x4.splat (f32.const 0.0000430638)))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0002765672))))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0001520143))))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0092705272))))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0422820123))))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0705230784))))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 1))))
+    ;; t^16 by four squarings; erf(z) = 1 − 1/t^16
+    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
+    (local.set $e (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.splat (f32.const 1)) (local.get $t))))
+    ;; sign of x: erf(x/√2) = sign(x) · erf(|x|/√2)
+    (local.set $e (v128.or (local.get $e) (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (f32x4.add (local.get $e) (f32x4.splat (f32.const 1))))
+
+  ;; out = dy · (Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π): GELU's gradient, over n values (n a multiple of 4).
+  (func (export "geluGrad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+            (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.5)) (call $twoPhi4 (local.get $v)))
+              (f32x4.mul (local.get $v)
+                (f32x4.mul (f32x4.splat (f32.const 0.3989422804014327))
+                  (call $exp4 (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) (f32x4.splat (f32.const -0.5)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; e^x in four lanes (Cephes expf: 2^n · e^r with r = x − n·ln2 in two parts and a degree-6
   ;; polynomial; relative error about 1e-7). x is clamped to [−87.3, 88]: below, e^x ≈ 1e-38.
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128) (local $y v128)

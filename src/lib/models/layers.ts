@@ -24,6 +24,7 @@ import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
 import { aliasKernel } from './aliasKernels';
 import { fastSumKernel } from './sumKernel';
+import { fastGelu, fastGeluActive } from './geluKernel';
 
 // ---------------------------------------------------------------------------------------------
 // Fast UnsortedSegmentSum for the cpu and wasm backends
@@ -391,8 +392,9 @@ export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return tf.reshape(flat, [...ids.shape, table.shape[1] as number]);
 }
 
-/** Exact GELU (PyTorch nn.GELU default): x·Φ(x). */
+/** Exact GELU (PyTorch nn.GELU default): x·Φ(x). On wasm one fused kernel each way (geluKernel.ts). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fastGeluActive()) return fastGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

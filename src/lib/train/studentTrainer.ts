@@ -34,6 +34,7 @@ import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { setAliasCopies } from '../models/aliasKernels';
 import { setFastSum } from '../models/sumKernel';
+import { setFastGelu } from '../models/geluKernel';
 import { defaultClock as now } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 import { DEFAULT_MICRO_TOKENS, microBatches } from './microBatches';
@@ -370,6 +371,7 @@ export class StudentTrainer {
     setFastBatchMatMul(o.fastBatchMatMul);
     setAliasCopies(o.aliasCopies);
     setFastSum(o.fastSum);
+    setFastGelu(o.fusedGelu);
     const t0 = now();
     if (this.done) return this.idleMetrics();
     // The NaN guard's fallback; read before the first update changes the weights.

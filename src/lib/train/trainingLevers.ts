@@ -20,6 +20,8 @@ export interface TrainingLevers extends StudentKernelLevers {
   aliasCopies: boolean;
   /** Sums over leading axes (bias gradients) on a SIMD column sum on wasm, not transpose + sum (models/sumKernel.ts). Process-wide. */
   fastSum: boolean;
+  /** GELU and its gradient as one SIMD kernel each on wasm, not tfjs's erf/exp op chains (models/geluKernel.ts). Process-wide. */
+  fusedGelu: boolean;
 }
 
 export const TRAINING_LEVERS_ON: TrainingLevers = {
@@ -30,6 +32,7 @@ export const TRAINING_LEVERS_ON: TrainingLevers = {
   fastBatchMatMul: true,
   aliasCopies: true,
   fastSum: true,
+  fusedGelu: true,
 };
 export const TRAINING_LEVERS_OFF: TrainingLevers = {
   fusedGat: false,
@@ -39,5 +42,6 @@ export const TRAINING_LEVERS_OFF: TrainingLevers = {
   fastBatchMatMul: false,
   aliasCopies: false,
   fastSum: false,
+  fusedGelu: false,
 };
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;
