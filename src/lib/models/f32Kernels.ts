@@ -27,6 +27,26 @@ export interface F32Kernels {
   layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
   /** In place over n values, n a multiple of 4. */
   gelu(x: number, n: number): void;
+  /** One variable's AdamW update over n values (n a multiple of 4) into w2, m2, v2; returns the count of non-finite new weights. */
+  adamW(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    clip: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    bc2: number,
+    eps: number,
+    step: number,
+    decay: number,
+    w2: number,
+    m2: number,
+    v2: number,
+  ): number;
   /** out = dy · GELU'(x) over n values, n a multiple of 4. */
   geluGrad(x: number, dy: number, out: number, n: number): void;
   /** out[2r] = max of row r of x [M, N], out[2r + 1] = Σ e^(x − max) over it. */

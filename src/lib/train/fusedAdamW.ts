@@ -2,9 +2,11 @@
 // `fusedAdamW`). The composed update (optim.ts AdamW.prepare) is ~12 tfjs ops per
 // variable, ~700 kernel dispatches per step for the student's ~60 variables; their elementwise work
 // is small, so dispatch and tensor allocation dominate. Same formula, evaluated per element in
-// float64 and stored as float32 (the composed ops round after every op): differences ~1e-7.
+// float64 and stored as float32 (the composed ops round after every op): differences ~1e-7. On wasm
+// with WebAssembly SIMD the update runs in f32 lanes in tfjs's memory (f32Kernels.wat adamW).
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from '../models/f32Kernels';
 
 const KERNEL = 'TrajDistillAdamW';
 
@@ -26,6 +28,67 @@ interface KernelBackend {
   makeTensorInfo?(shape: number[], dtype: 'float32', values?: Float32Array): TensorInfo;
 }
 
+interface Moments {
+  w: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  g: Float32Array;
+}
+
+/** The update of elements [from, to) into w2, m2, v2 (float64 per element); returns the count of non-finite new weights. */
+function updateRange(x: Moments, clip: number, a: AdamWAttrs, out: Omit<Moments, 'g'>, from: number, to: number): number {
+  const step = a.lr / a.bc1;
+  let bad = 0;
+  for (let i = from; i < to; i++) {
+    const gi = x.g[i] * clip;
+    const mi = x.m[i] * a.beta1 + gi * (1 - a.beta1);
+    const vi = x.v[i] * a.beta2 + gi * gi * (1 - a.beta2);
+    const wi = x.w[i] * a.decayFactor - (mi / (Math.sqrt(vi / a.bc2) + a.eps)) * step;
+    out.m[i] = mi;
+    out.v[i] = vi;
+    out.w[i] = wi;
+    if (!Number.isFinite(out.w[i])) bad++;
+  }
+  return bad;
+}
+
+/**
+ * On wasm with WebAssembly SIMD: f32Kernels.wat's adamW in tfjs's memory, on the tensors in place
+ * (float32 per element, so new values differ from the float64 ones by rounding, ~1e-7 relative);
+ * the n mod 4 elements after its last vector by updateRange.
+ */
+let simdCalls = 0;
+
+/** Updates that ran on the SIMD kernel in this process (tests check that it ran). */
+export function fusedAdamWSimdCalls(): number {
+  return simdCalls;
+}
+
+function simdUpdate(b: WasmBackendInternals, ins: Record<string, TensorInfo>, a: AdamWAttrs): TensorInfo[] | null {
+  const k = f32KernelsAvailable() ? f32KernelsInBackend(b) : null;
+  if (!k) return null;
+  simdCalls++;
+  const shape = ins.w.shape;
+  const n = shape.reduce((p, c) => p * c, 1);
+  const [w2, m2, v2] = [0, 1, 2].map(() => b.makeOutput(shape, 'float32'));
+  const bad = b.makeOutput([], 'float32');
+  const at = (t: TensorInfo): number => heapOffset(b, t, 'fused AdamW');
+  const clip = b.wasm.HEAPF32[at(ins.clip) / 4];
+  const n4 = n - (n % 4);
+  const [w, m, v, g] = [ins.w, ins.m, ins.v, ins.g].map(at);
+  const hyper = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.bc2, a.eps, a.lr / a.bc1, a.decayFactor] as const;
+  let nBad = k.adamW(w, m, v, g, n4, clip, ...hyper, at(w2), at(m2), at(v2));
+  // Views after every allocation (one may have grown the heap).
+  const heap = b.wasm.HEAPF32;
+  const view = (t: TensorInfo): Float32Array => heap.subarray(at(t) / 4, at(t) / 4 + n);
+  if (n4 < n) {
+    const x = { w: view(ins.w), m: view(ins.m), v: view(ins.v), g: view(ins.g) };
+    nBad += updateRange(x, clip, a, { w: view(w2), m: view(m2), v: view(v2) }, n4, n);
+  }
+  heap[at(bad) / 4] = nBad;
+  return [w2, m2, v2, bad];
+}
+
 function kernel(backendName: 'cpu' | 'wasm'): KernelConfig {
   const output = (b: KernelBackend, shape: number[], values: Float32Array): TensorInfo => {
     if (backendName === 'wasm' && b.makeOutput) return b.makeOutput(shape, 'float32', undefined, values);
@@ -36,33 +99,20 @@ function kernel(backendName: 'cpu' | 'wasm'): KernelConfig {
     kernelName: KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as KernelBackend;
       const ins = inputs as Record<string, TensorInfo>;
-      const read = (t: TensorInfo) => b.readSync(t.dataId) as Float32Array;
-      const w = read(ins.w);
-      const m = read(ins.m);
-      const v = read(ins.v);
-      const g = read(ins.g);
-      const clip = read(ins.clip)[0];
       const a = attrs as unknown as AdamWAttrs;
-      const n = w.length;
-      const w2 = new Float32Array(n);
-      const m2 = new Float32Array(n);
-      const v2 = new Float32Array(n);
-      const step = a.lr / a.bc1;
-      let bad = 0;
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] * clip;
-        const mi = m[i] * a.beta1 + gi * (1 - a.beta1);
-        const vi = v[i] * a.beta2 + gi * gi * (1 - a.beta2);
-        const wi = w[i] * a.decayFactor - (mi / (Math.sqrt(vi / a.bc2) + a.eps)) * step;
-        m2[i] = mi;
-        v2[i] = vi;
-        w2[i] = wi;
-        if (!Number.isFinite(w2[i])) bad++;
+      if (backendName === 'wasm') {
+        const simd = simdUpdate(backend as unknown as WasmBackendInternals, ins, a);
+        if (simd) return simd;
       }
+      const b = backend as unknown as KernelBackend;
+      const read = (t: TensorInfo) => b.readSync(t.dataId) as Float32Array;
+      const x = { w: read(ins.w), m: read(ins.m), v: read(ins.v), g: read(ins.g) };
+      const n = x.w.length;
+      const out = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+      const bad = updateRange(x, read(ins.clip)[0], a, out, 0, n);
       const shape = ins.w.shape;
-      return [output(b, shape, w2), output(b, shape, m2), output(b, shape, v2), output(b, [], Float32Array.of(bad))];
+      return [output(b, shape, out.w), output(b, shape, out.m), output(b, shape, out.v), output(b, [], Float32Array.of(bad))];
     },
   };
 }
