@@ -11,7 +11,15 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const attrs: AdamWAttrs = { beta1: 0.9, beta2: 0.999, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3, eps: 1e-8, lr: 1e-3, decayFactor: 1 - 1e-3 * 0.01 };
+const attrs: AdamWAttrs = {
+  beta1: 0.9,
+  beta2: 0.999,
+  bc1: 1 - 0.9 ** 3,
+  bc2: 1 - 0.999 ** 3,
+  eps: 1e-8,
+  lr: 1e-3,
+  decayFactor: 1 - 1e-3 * 0.01,
+};
 
 describe('fused AdamW', () => {
   for (const backend of ['cpu', 'wasm'] as const) {
