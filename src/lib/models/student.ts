@@ -415,7 +415,6 @@ export class Student {
    */
   private encodeReceptiveField(needed: ArrayLike<number>): EncodedNetwork {
     const p = this.p;
-    const ri = this.roadInputs;
     const { start, edges } = this.incoming();
     const src = this.roadGraph.host.src;
     const L = p.gat.length;
