@@ -40,7 +40,11 @@ export interface OverpassResponse {
   elements?: OsmElement[];
 }
 
-export const DRIVABLE_HIGHWAYS: ReadonlySet<string> = new Set([
+/**
+ * The OSM highway classes the import keeps, in a fixed order: the id-free student (models/student.ts)
+ * reads a road's class as its index here, so appending is safe and reordering is not.
+ */
+export const DRIVABLE_HIGHWAY_CLASSES = [
   'motorway',
   'motorway_link',
   'trunk',
@@ -55,7 +59,9 @@ export const DRIVABLE_HIGHWAYS: ReadonlySet<string> = new Set([
   'residential',
   'living_street',
   'road',
-]);
+] as const;
+
+export const DRIVABLE_HIGHWAYS: ReadonlySet<string> = new Set(DRIVABLE_HIGHWAY_CLASSES);
 
 const NO_ACCESS = new Set(['no', 'private']);
 

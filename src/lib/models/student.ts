@@ -27,6 +27,7 @@ import {
   type GraphTensors,
   type LayerNormParams,
 } from './layers';
+import { DRIVABLE_HIGHWAY_CLASSES } from '../data/osmImport';
 import { relativeAttention } from './relativeAttention';
 
 export interface StudentConfig {
@@ -68,25 +69,11 @@ export interface StudentConfig {
 }
 
 /** The OSM highway classes an id-free student knows, in a fixed order; any other class is read as one more. */
-export const OSM_HIGHWAY_CLASSES = [
-  'motorway',
-  'motorway_link',
-  'trunk',
-  'trunk_link',
-  'primary',
-  'primary_link',
-  'secondary',
-  'secondary_link',
-  'tertiary',
-  'tertiary_link',
-  'unclassified',
-  'residential',
-  'living_street',
-] as const;
+export const OSM_HIGHWAY_CLASSES: readonly string[] = DRIVABLE_HIGHWAY_CLASSES;
 
 /** Each road's class as an index into OSM_HIGHWAY_CLASSES (its length for a class not in it). */
 function canonicalTypes(typeId: Int32Array, typeNames: readonly string[]): Int32Array {
-  const known: readonly string[] = OSM_HIGHWAY_CLASSES;
+  const known = OSM_HIGHWAY_CLASSES;
   const of = typeNames.map((t) => (known.includes(t) ? known.indexOf(t) : known.length));
   return typeId.map((t) => of[t] ?? known.length);
 }
