@@ -74,7 +74,8 @@ fi
 if [ ! -f "$zs/paired-report.json" ]; then
   stamp "zero-shot: paired-report on SF test OD"
   npm run --silent cli -- eval paired-report --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --test-od all \
-    --train-od 100 --bootstrap 2000 --method bestFirst --route-cache runs/sf/vanilla/.routes --out "$zs/.tmp-paired-report.json" > /dev/null
+    --train-od 100 --bootstrap 2000 --method bestFirst --route-cache runs/sf/vanilla/.routes \
+    --label "zero-shot (Porto, id-free) − SF-trained vanilla" --out "$zs/.tmp-paired-report.json" > /dev/null
   mv "$zs/.tmp-paired-report.json" "$zs/paired-report.json"
 fi
 stamp "done"

@@ -66,7 +66,7 @@ f="$dir/paired-steps-test.json"
 if fresh "$f"; then stamp skip "$f is up to date"; else
   stamp eval "paired-steps on test"
   npm run --silent cli -- eval paired-steps --dataset "$dataset" --vanilla "${bases%,}" --distilled "${treats%,}" --split test \
-    --label "transfer from $(basename "$source") − scratch, train share $frac" --out "$dir/.tmp-paired-steps-test.json" > /dev/null
+    --label "transfer from $source − scratch, train share $frac" --out "$dir/.tmp-paired-steps-test.json" > /dev/null
   mv "$dir/.tmp-paired-steps-test.json" "$f"
 fi
 f="$dir/paired-report.json"
@@ -74,7 +74,8 @@ if fresh "$f"; then stamp skip "$f is up to date"; else
   stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-100})"
   npm run --silent cli -- eval paired-report --dataset "$dataset" --vanilla "${bases%,}" --distilled "${treats%,}" \
     --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-100}" --bootstrap "${BOOTSTRAP:-2000}" --method "${METHOD:-bestFirst}" \
-    --route-cache "$scratch/.routes" --out "$dir/.tmp-paired-report.json" > /dev/null
+    --route-cache "$scratch/.routes" --label "transfer from $source − scratch, train share $frac" \
+    --out "$dir/.tmp-paired-report.json" > /dev/null
   mv "$dir/.tmp-paired-report.json" "$f"
 fi
 stamp "done" "transfer arm $dir (share $frac) in $(($(date +%s) - t0)) s"

@@ -21,14 +21,15 @@ import type { Derived } from '../lib/data/derivedTypes';
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
-                           [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>]
+                           [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>] [--label <text>]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
   intervals, reached by OD with a sign-flip permutation test clustered by OD, and each JSD next to
   its oracle floor. --route-cache keeps each checkpoint's routes in <dir>, keyed by a hash of the
   checkpoint file, the OD list and the search settings, so arms that share vanilla runs generate
-  their routes once.`;
+  their routes once. --label says what the two sides are when they are not a vanilla and a distilled
+  arm (e.g. scratch and transfer); it is written into the report.`;
 
 export interface Loaded {
   path: string;
@@ -138,7 +139,8 @@ export async function run(args: string[]): Promise<number> {
       distilled: order.map(([, b]) => ({ seed: d[b].seed, file: repoPath(d[b].path), hyper: d[b].m.checkpoint.hyper })),
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
-    await writeFile(out, JSON.stringify(roundReport({ ...rep, checkpoints }, 6), null, 1) + '\n');
+    const label = typeof p.flags.label === 'string' ? { label: p.flags.label } : {};
+    await writeFile(out, JSON.stringify(roundReport({ ...label, ...rep, checkpoints }, 6), null, 1) + '\n');
     for (const [name, r] of Object.entries(rep.splits)) {
       console.log(`\n${name}-OD: ${r.nOd} OD pairs × ${rep.trainingSeeds.length} seeds (pairedN ${r.pairedN})`);
       for (const { key } of PAIRED_REPORT_METRICS) {

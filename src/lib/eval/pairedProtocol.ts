@@ -321,8 +321,8 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
             reachedRate: scores.filter((s) => s.reached).length / scores.length,
           },
         });
-        run++;
         opts.onProgress?.({ split, seed: pair.seed, arm, done: ods.length, total: ods.length, run, runs });
+        run++;
       }
     }
 
