@@ -62,8 +62,9 @@ function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
       const b = backend as unknown as JsKernelBackend;
       const innerShape = x.shape.slice(segIds.shape.length);
       const inner = innerShape.reduce((a, c) => a * c, 1);
-      const xv = b.readSync(x.dataId) as ArrayLike<number>;
-      const iv = b.readSync(segIds.dataId) as ArrayLike<number>;
+      // wasm: views of the heap (readSync copies); nothing allocates before the sums are done.
+      const xv = read(backendName, b, x);
+      const iv = read(backendName, b, segIds);
       const values = segmentSumValues(xv, iv, inner, numSegments);
       const shape = [numSegments, ...innerShape];
       const out = x.dtype === 'int32' ? Int32Array.from(values) : values;
@@ -79,6 +80,15 @@ function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
 
 interface GatherKernelBackend extends JsKernelBackend {
   typedArrayFromHeap?(t: TensorInfo): Float32Array | Int32Array;
+}
+
+/**
+ * A tensor's values: on wasm a view of the heap (valid until the next allocation, which may grow
+ * the heap), elsewhere readSync's array. tfjs-wasm's readSync copies the whole tensor.
+ */
+function read(backendName: 'cpu' | 'wasm', b: GatherKernelBackend, t: TensorInfo): Float32Array | Int32Array {
+  if (backendName === 'wasm' && b.typedArrayFromHeap) return b.typedArrayFromHeap(t);
+  return b.readSync(t.dataId) as Float32Array | Int32Array;
 }
 
 /** GatherV2 along axis 0 as a JS row copy; other cases go to the backend's own kernel. */
@@ -99,8 +109,6 @@ function fastGatherKernel(backendName: 'cpu' | 'wasm', fallback: KernelConfig): 
       const b = backend as unknown as GatherKernelBackend;
       const rows = x.shape[0];
       const inner = x.shape.slice(1).reduce((a, c) => a * c, 1);
-      const xv = b.readSync(x.dataId) as Float32Array | Int32Array;
-      const iv = b.readSync(indices.dataId) as ArrayLike<number>;
       const shape = [...indices.shape, ...x.shape.slice(1)];
       const dtype = x.dtype as 'float32' | 'int32';
       let out: TensorInfo;
@@ -109,9 +117,13 @@ function fastGatherKernel(backendName: 'cpu' | 'wasm', fallback: KernelConfig): 
         out = b.makeOutput(shape, dtype);
         view = b.typedArrayFromHeap(out);
       } else {
-        view = dtype === 'int32' ? new Int32Array(iv.length * inner) : new Float32Array(iv.length * inner);
+        const n = indices.shape.reduce((a, c) => a * c, 1) * inner;
+        view = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
         out = { dataId: {}, shape, dtype };
       }
+      // Read after the output is allocated (on wasm: views of the heap as it is now).
+      const xv = read(backendName, b, x);
+      const iv = read(backendName, b, indices);
       for (let i = 0; i < iv.length; i++) {
         const r = iv[i];
         if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
