@@ -53,6 +53,8 @@ export interface F32Kernels {
   rowMaxSumExp(x: number, M: number, N: number, out: number): void;
   /** out[r, j] = e^(x[r, j] − lse[r]) · dy[r]. */
   softmaxRowsGrad(x: number, lse: number, dy: number, out: number, M: number, N: number): void;
+  /** out[ids[e], :] += x[e, :] over rows e ascending, rows of `inner` f32 (ids outside [0, segments) skipped). */
+  segmentSum(x: number, ids: number, n: number, inner: number, segments: number, out: number): void;
   /** out[j] = Σ_i x[i, j] for x [R, C], i ascending (f32). */
   colSum(x: number, R: number, C: number, out: number): void;
   /** GATv2 per-edge passes (f32Kernels.wat; driver models/fusedGat.ts). */

@@ -21,6 +21,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
+import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
 import { aliasKernel } from './aliasKernels';
 import { fastSumKernel } from './sumKernel';
@@ -62,11 +63,25 @@ function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
       const b = backend as unknown as JsKernelBackend;
       const innerShape = x.shape.slice(segIds.shape.length);
       const inner = innerShape.reduce((a, c) => a * c, 1);
+      const shape = [numSegments, ...innerShape];
+      const k =
+        backendName === 'wasm' && x.dtype === 'float32' && f32KernelsAvailable()
+          ? f32KernelsInBackend(b as unknown as WasmBackendInternals)
+          : null;
+      if (k) {
+        // In tfjs's memory on the tensors in place (f32Kernels.wat segmentSum: the same bits).
+        const wb = b as unknown as WasmBackendInternals;
+        const out = wb.makeOutput(shape, 'float32');
+        const o = heapOffset(wb, out, 'UnsortedSegmentSum');
+        wb.wasm.HEAPF32.fill(0, o / 4, o / 4 + numSegments * inner);
+        const n = segIds.shape.reduce((a, c) => a * c, 1);
+        k.segmentSum(heapOffset(wb, x, 'UnsortedSegmentSum'), heapOffset(wb, segIds, 'UnsortedSegmentSum'), n, inner, numSegments, o);
+        return out;
+      }
       // wasm: views of the heap (readSync copies); nothing allocates before the sums are done.
       const xv = read(backendName, b, x);
       const iv = read(backendName, b, segIds);
       const values = segmentSumValues(xv, iv, inner, numSegments);
-      const shape = [numSegments, ...innerShape];
       const out = x.dtype === 'int32' ? Int32Array.from(values) : values;
       const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
       // Called as methods (both use `this`). The cpu backend also has a makeOutput, with another
