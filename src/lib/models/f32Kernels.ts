@@ -147,8 +147,9 @@ export interface WasmBackendInternals {
 let inBackend: { memory: WebAssembly.Memory; k: Omit<F32Kernels, 'memory'> | null } | null = null;
 
 /**
- * The kernels in a tfjs-wasm backend's memory, or null where they cannot run there (no exposed
- * memory, or a shared one, as the threaded tfjs-wasm build has: our module imports a plain memory).
+ * The kernels in a tfjs-wasm backend's memory, or null where they cannot run there (no WebAssembly
+ * SIMD, no exposed memory, or a shared one, as the threaded tfjs-wasm build has: our module imports
+ * a plain memory).
  */
 export function f32KernelsInBackend(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> | null {
   const memory = b.wasm.asm?.memory;
@@ -163,6 +164,13 @@ export function f32KernelsInBackend(b: WasmBackendInternals): Omit<F32Kernels, '
     inBackend = { memory, k };
   }
   return inBackend.k;
+}
+
+/** f32KernelsInBackend for a kernel already chosen to run there: an error naming `who` where they cannot. */
+export function mustF32KernelsInBackend(b: WasmBackendInternals, who: string): Omit<F32Kernels, 'memory'> {
+  const k = f32KernelsInBackend(b);
+  if (!k) throw new Error(`${who}: cannot run in this wasm backend’s memory`);
+  return k;
 }
 
 /** Byte offset of a tensor's data in the wasm backend's heap. */

@@ -22,7 +22,7 @@
 // passes below (gatV2Forward, gatV2Backward) run.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type F32Kernels, type WasmBackendInternals } from './f32Kernels';
+import { f32KernelsInBackend, heapOffset, type F32Kernels, type WasmBackendInternals } from './f32Kernels';
 
 const FWD = 'TrajDistillGatV2';
 const BWD = 'TrajDistillGatV2Grad';
@@ -184,7 +184,7 @@ type InHeapKernels = Omit<F32Kernels, 'memory'>;
 
 /** The SIMD kernels in this backend's heap, where they can run on these shapes (else null: the JS passes). */
 function simdKernels(backendName: 'cpu' | 'wasm', backend: unknown, F: number): InHeapKernels | null {
-  if (backendName !== 'wasm' || F % 4 !== 0 || !f32KernelsAvailable()) return null;
+  if (backendName !== 'wasm' || F % 4 !== 0) return null;
   return f32KernelsInBackend(backend as WasmBackendInternals);
 }
 

@@ -7,7 +7,7 @@
 // the student trainer at each step like fastBatchMatMul.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
+import { f32KernelsInBackend, heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
 
 const FWD = 'TrajDistillGelu';
 const BWD = 'TrajDistillGeluGrad';
@@ -30,12 +30,6 @@ function geluGradScalar(x: number, dy: number): number {
   return dy * (0.5 * (1 + erfAS(x * Math.SQRT1_2)) + x * 0.3989422804014327 * Math.exp(-0.5 * x * x));
 }
 
-const kernels = (b: WasmBackendInternals) => {
-  const k = f32KernelsInBackend(b);
-  if (!k) throw new Error(`${WHO}: cannot run in this wasm backend’s memory`);
-  return k;
-};
-
 const forwardKernel: KernelConfig = {
   kernelName: FWD,
   backendName: 'wasm',
@@ -49,7 +43,7 @@ const forwardKernel: KernelConfig = {
     const heap = b.wasm.HEAPF32;
     heap.copyWithin(oi, xi, xi + n);
     const n4 = n - (n % 4);
-    kernels(b).gelu(oi * 4, n4);
+    mustF32KernelsInBackend(b, WHO).gelu(oi * 4, n4);
     for (let i = n4; i < n; i++) heap[oi + i] = geluScalar(heap[xi + i]);
     return out;
   },
@@ -65,7 +59,7 @@ const backwardKernel: KernelConfig = {
     const out = b.makeOutput(x.shape, 'float32');
     const at = (t: TensorInfo): number => heapOffset(b, t, WHO);
     const n4 = n - (n % 4);
-    kernels(b).geluGrad(at(x), at(inputs.dy as TensorInfo), at(out), n4);
+    mustF32KernelsInBackend(b, WHO).geluGrad(at(x), at(inputs.dy as TensorInfo), at(out), n4);
     const heap = b.wasm.HEAPF32;
     const [xi, di, oi] = [at(x), at(inputs.dy as TensorInfo), at(out)].map((o) => o / 4);
     for (let i = n4; i < n; i++) heap[oi + i] = geluGradScalar(heap[xi + i], heap[di + i]);
@@ -83,7 +77,7 @@ export function setFastGelu(on: boolean): void {
 
 /** True when the next gelu runs on these kernels (wasm with WebAssembly SIMD, its memory importable). */
 export function fastGeluActive(): boolean {
-  if (!enabled || tf.getBackend() !== 'wasm' || !f32KernelsAvailable()) return false;
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
   if (!f32KernelsInBackend(tf.backend() as unknown as WasmBackendInternals)) return false;
   if (!installed) {
     tf.registerKernel(forwardKernel);

@@ -21,7 +21,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
+import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
 import { aliasKernel } from './aliasKernels';
 import { fastSumKernel } from './sumKernel';
@@ -64,10 +64,7 @@ function fastSegmentSumKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
       const innerShape = x.shape.slice(segIds.shape.length);
       const inner = innerShape.reduce((a, c) => a * c, 1);
       const shape = [numSegments, ...innerShape];
-      const k =
-        backendName === 'wasm' && x.dtype === 'float32' && f32KernelsAvailable()
-          ? f32KernelsInBackend(b as unknown as WasmBackendInternals)
-          : null;
+      const k = backendName === 'wasm' && x.dtype === 'float32' ? f32KernelsInBackend(b as unknown as WasmBackendInternals) : null;
       if (k) {
         // In tfjs's memory on the tensors in place (f32Kernels.wat segmentSum: the same bits).
         const wb = b as unknown as WasmBackendInternals;

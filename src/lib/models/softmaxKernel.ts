@@ -7,18 +7,13 @@
 // Results differ from tfjs's by rounding (exp to about 1e-7): tests/models/softmaxKernel.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type F32Kernels, type WasmBackendInternals } from './f32Kernels';
+import { f32KernelsInBackend, heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
 
 const LSE = 'TrajDistillRowLogSumExp';
 const GRAD = 'TrajDistillSoftmaxRowsGrad';
 
-function mustKernels(b: WasmBackendInternals): Omit<F32Kernels, 'memory'> {
-  const k = f32KernelsInBackend(b);
-  if (!k) throw new Error('log-sum-exp kernel: cannot run in this wasm backend’s memory');
-  return k;
-}
-
-const ptr = (b: WasmBackendInternals, t: TensorInfo): number => heapOffset(b, t, 'log-sum-exp kernel');
+const WHO = 'log-sum-exp kernel';
+const ptr = (b: WasmBackendInternals, t: TensorInfo): number => heapOffset(b, t, WHO);
 
 const lseKernel: KernelConfig = {
   kernelName: LSE,
@@ -30,7 +25,7 @@ const lseKernel: KernelConfig = {
     const out = b.makeOutput([M], 'float32');
     const stats = b.wasm._malloc(8 * M);
     try {
-      mustKernels(b).rowMaxSumExp(ptr(b, x), M, N, stats);
+      mustF32KernelsInBackend(b, WHO).rowMaxSumExp(ptr(b, x), M, N, stats);
       // HEAPF32 is read after the calls: the malloc may have grown the heap.
       const heap = b.wasm.HEAPF32;
       const o = ptr(b, out) / 4;
@@ -50,7 +45,14 @@ const gradKernel: KernelConfig = {
     const x = inputs.x as TensorInfo;
     const [M, N] = x.shape;
     const out = b.makeOutput([M, N], 'float32');
-    mustKernels(b).softmaxRowsGrad(ptr(b, x), ptr(b, inputs.lse as TensorInfo), ptr(b, inputs.dy as TensorInfo), ptr(b, out), M, N);
+    mustF32KernelsInBackend(b, WHO).softmaxRowsGrad(
+      ptr(b, x),
+      ptr(b, inputs.lse as TensorInfo),
+      ptr(b, inputs.dy as TensorInfo),
+      ptr(b, out),
+      M,
+      N,
+    );
     return out;
   },
 };
@@ -65,7 +67,7 @@ export function setFastLogSumExp(on: boolean): void {
 
 /** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD, its memory importable). */
 export function fastLogSumExpActive(): boolean {
-  if (!enabled || tf.getBackend() !== 'wasm' || !f32KernelsAvailable()) return false;
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
   if (!f32KernelsInBackend(tf.backend() as unknown as WasmBackendInternals)) return false;
   if (!installed) {
     tf.registerKernel(lseKernel);

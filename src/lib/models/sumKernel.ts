@@ -5,7 +5,7 @@
 // reductions go to tfjs's kernel. Process-wide switch, applied by the trainer like fastBatchMatMul.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
+import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
 
 let enabled = true;
 let calls = 0;
@@ -36,7 +36,7 @@ export function fastSumKernel(fallback: KernelConfig): KernelConfig {
       // In the order given: tfjs sums axes [1, 0] in another order than [0, 1] (not the same bits).
       const axes = tf.util.parseAxisParam(axis, x.shape);
       const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-      if (!enabled || !leading || x.dtype !== 'float32' || !f32KernelsAvailable()) return fallback.kernelFunc(args);
+      if (!enabled || !leading || x.dtype !== 'float32') return fallback.kernelFunc(args);
       const b = args.backend as unknown as WasmBackendInternals;
       const k = f32KernelsInBackend(b);
       if (!k) return fallback.kernelFunc(args);

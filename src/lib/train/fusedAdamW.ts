@@ -6,7 +6,7 @@
 // with WebAssembly SIMD the update runs in f32 lanes in tfjs's memory (f32Kernels.wat adamW).
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsAvailable, f32KernelsInBackend, heapOffset, type WasmBackendInternals } from '../models/f32Kernels';
+import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from '../models/f32Kernels';
 
 const KERNEL = 'TrajDistillAdamW';
 
@@ -65,7 +65,7 @@ export function fusedAdamWSimdCalls(): number {
 }
 
 function simdUpdate(b: WasmBackendInternals, ins: Record<string, TensorInfo>, a: AdamWAttrs): TensorInfo[] | null {
-  const k = f32KernelsAvailable() ? f32KernelsInBackend(b) : null;
+  const k = f32KernelsInBackend(b);
   if (!k) return null;
   simdCalls++;
   const shape = ins.w.shape;
