@@ -211,7 +211,11 @@ export class Student {
   readonly nZones: number;
   private readonly roadGraph: GraphTensors;
   private readonly zoneGraph: GraphTensors;
-  /** Per-road inputs: ids (or, id-free, log(1 + in/out-degree) [n, 2]), length, class, lon, lat; the road → zone map. */
+  /**
+   * Per-road inputs: ids (or, id-free, log(1 + in/out-degree) [n, 2]), length, class, lon, lat; for
+   * an id-free student also each road's zone and 1 / (roads in each zone) [nZones, 1], constants of
+   * the network for the zones' mean rows.
+   */
   private readonly roadInputs: {
     ids: tf.Tensor1D;
     degree: tf.Tensor2D | null;
@@ -219,7 +223,7 @@ export class Student {
     type: tf.Tensor1D;
     lon: tf.Tensor2D;
     lat: tf.Tensor2D;
-    zone: tf.Tensor1D;
+    zoneMean: { zone: tf.Tensor1D; inv: tf.Tensor2D } | null;
   };
   private frozen: EncodedNetwork | null = null;
   /** Speed levers that leave the maths unchanged (StudentTrainerOptions sets them). */
@@ -315,7 +319,12 @@ export class Student {
     const zg = derived.zoneGraph;
     this.zoneGraph = prepareGcnGraph(Math.max(1, this.nZones), zg.src, zg.dst, zg.weight);
     let degree: Float32Array | null = null;
+    let zoneInv: Float32Array | null = null;
     if (idFree) {
+      const nz = Math.max(1, this.nZones);
+      zoneInv = new Float32Array(nz);
+      for (const z of derived.zones.roadZone) zoneInv[z]++;
+      zoneInv = zoneInv.map((c) => 1 / Math.max(c, 1));
       degree = new Float32Array(2 * f.n);
       for (let e = 0; e < g.src.length; e++) {
         if (g.src[e] === g.dst[e]) continue; // self loops (GATv2's) are no roads
@@ -332,7 +341,7 @@ export class Student {
       type: tf.tensor1d(idFree ? canonicalTypes(f.typeId, f.typeNames) : f.typeId, 'int32'),
       lon: tf.tensor2d(f.lonZ, [f.n, 1]),
       lat: tf.tensor2d(f.latZ, [f.n, 1]),
-      zone: tf.tensor1d(derived.zones.roadZone, 'int32'),
+      zoneMean: zoneInv ? { zone: tf.tensor1d(derived.zones.roadZone, 'int32'), inv: tf.tensor2d(zoneInv, [zoneInv.length, 1]) } : null,
     };
   }
 
@@ -472,18 +481,16 @@ export class Student {
     ) as tf.Tensor2D;
   }
 
-  /** The zone encoder: the zone id table (id-free: the mean input row of each zone's roads) through the GCN. */
-  private encodeZones(): tf.Tensor2D {
+  /**
+   * The zone encoder: the zone id table (id-free: the mean input row of each zone's roads; `allRows`,
+   * roadInputRows(null), when the caller has it) through the GCN.
+   */
+  private encodeZones(allRows?: tf.Tensor2D): tf.Tensor2D {
     const p = this.p;
+    const zm = this.roadInputs.zoneMean;
     let z: tf.Tensor2D;
-    if (p.zoneEmb) z = p.zoneEmb as tf.Tensor2D;
-    else {
-      const n = Math.max(1, this.nZones);
-      const zone = this.roadInputs.zone;
-      const sums = tf.unsortedSegmentSum(this.roadInputRows(null), zone, n);
-      const counts = tf.unsortedSegmentSum(tf.onesLike(zone).asType('float32'), zone, n);
-      z = tf.div(sums, tf.reshape(tf.maximum(counts, 1), [n, 1])) as tf.Tensor2D;
-    }
+    if (p.zoneEmb || !zm) z = p.zoneEmb as tf.Tensor2D;
+    else z = tf.mul(tf.unsortedSegmentSum(allRows ?? this.roadInputRows(null), zm.zone, zm.inv.shape[0]), zm.inv) as tf.Tensor2D;
     p.gcn.forEach((layer, l) => {
       z = applyGcn(layer, z, this.zoneGraph);
       if (l < p.gcn.length - 1) z = tf.relu(z);
@@ -493,12 +500,13 @@ export class Student {
 
   private computeEncoders(): EncodedNetwork {
     const p = this.p;
-    let x = this.roadInputRows(null);
+    const x0 = this.roadInputRows(null);
+    let x = x0;
     p.gat.forEach((layer, l) => {
       x = applyGatV2(layer, x, this.roadGraph, this.levers.fusedGat);
       if (l < p.gat.length - 1) x = tf.relu(x);
     });
-    return { road: x, zone: this.encodeZones() };
+    return { road: x, zone: this.encodeZones(x0) };
   }
 
   /**
@@ -680,7 +688,7 @@ export class Student {
     this.roadGraph.dispose();
     this.zoneGraph.dispose();
     const ri = this.roadInputs;
-    for (const t of [ri.ids, ri.degree, ri.len, ri.type, ri.lon, ri.lat, ri.zone]) t?.dispose();
+    for (const t of [ri.ids, ri.degree, ri.len, ri.type, ri.lon, ri.lat, ri.zoneMean?.zone, ri.zoneMean?.inv]) t?.dispose();
     this.store.dispose();
   }
 }
