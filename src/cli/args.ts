@@ -42,6 +42,11 @@ export function flagNumber(p: ParsedArgs, key: string, fallback: number): number
   return n;
 }
 
+/** A number flag that may also say "all" (→ Infinity), as --window and --test-od do. */
+export function flagNumberOrAll(p: ParsedArgs, key: string, fallback: number): number {
+  return p.flags[key] === 'all' ? Infinity : flagNumber(p, key, fallback);
+}
+
 /**
  * The command line that reproduces a run: paths relative to the repository root (where npm runs
  * it), and arguments that hold spaces or shell characters quoted.

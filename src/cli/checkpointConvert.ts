@@ -4,27 +4,35 @@
 // `checkpoint transfer <student> --dataset <dir> --out <file>`: the student, made for another road
 // network, as a checkpoint for this one (checkpoint/transfer.ts: an id-free student carries every
 // tensor, so this is zero-shot transfer; another student gets fresh id tables). Every eval command
-// then scores it on this network as it would a student trained here.
+// then scores it on this network as it would a student trained here. A moves teacher (train teacher
+// --moves) transfers too, whole; a cell-token teacher is refused.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../lib/checkpoint/checkpoint';
-import { transferStudentWeights } from '../lib/checkpoint/transfer';
+import { transferStudentWeights, transferTeacherCheckpoint } from '../lib/checkpoint/transfer';
 import { Student, type StudentConfig } from '../lib/models/student';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]
-       checkpoint transfer <student.safetensors> --dataset <dir> --out <file.safetensors> [--seed 1]
+       checkpoint transfer <student|teacher.safetensors> --dataset <dir> --out <file.safetensors> [--seed 1]
          (a student of another road network as a checkpoint of this one; --seed initialises the
-         id tables a student that is not id-free gets afresh)`;
+         id tables a student that is not id-free gets afresh; a teacher must be a moves teacher)`;
 
 async function transfer(input: string, p: ReturnType<typeof parseArgs>): Promise<number> {
   const out = flagString(p, 'out');
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset'));
   const ck = decodeCheckpoint(new Uint8Array(await readFile(input)));
-  if (ck.kind !== 'student') throw new Error(`${input}: a ${ck.kind} checkpoint; only a student transfers`);
+  if (ck.kind === 'teacher') {
+    const moved = transferTeacherCheckpoint(ck, derived.grid, derived.fingerprint);
+    const bytes = encodeCheckpoint({ ...moved, created: new Date().toISOString() });
+    await writeFile(out, bytes);
+    const { message } = moved.hyper.transferredFrom as { message: string };
+    console.log(JSON.stringify({ in: input, out, dataset: dataset.name, transfer: message, bytes: bytes.length }));
+    return 0;
+  }
   const student = new Student(derived, { ...(ck.config as StudentConfig), freezeEncoders: false }, flagNumber(p, 'seed', 1));
   try {
     const report = transferStudentWeights(student, ck);

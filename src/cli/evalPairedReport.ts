@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { flagNumber, flagNumberOrAll, flagString, parseArgs, commandLine } from './args';
 import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
@@ -91,6 +91,8 @@ export async function run(args: string[]): Promise<number> {
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const load = (path: string) => loadForPairing(path, dataset.network, derived);
   const cacheDir = typeof p.flags['route-cache'] === 'string' ? p.flags['route-cache'] : null;
+  // "all" (the default) generates every test OD pair; a number, a sample of that many.
+  const testOd = flagNumberOrAll(p, 'test-od', Infinity);
   const loaded: Loaded[] = [];
   try {
     const v: typeof loaded = [];
@@ -122,7 +124,7 @@ export async function run(args: string[]): Promise<number> {
       })),
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
       trainOd: flagNumber(p, 'train-od', 500),
-      testOd: typeof p.flags['test-od'] === 'string' ? flagNumber(p, 'test-od', 0) : undefined,
+      testOd: testOd === Infinity ? undefined : testOd,
       beam: flagNumber(p, 'beam', 4),
       method: parseMethod(flagString(p, 'method', 'beam')),
       maxSteps: flagNumber(p, 'max-steps', 200),

@@ -2,7 +2,7 @@
 // trips, and with `--teacher` next to a student checkpoint, the gate: the
 // val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
 import { readFile } from 'node:fs/promises';
-import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { flagNumber, flagNumberOrAll, flagString, parseArgs, commandLine } from './args';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
@@ -91,7 +91,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const window = p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', 7);
+  const window = flagNumberOrAll(p, 'window', 7);
   const resamples = flagNumber(p, 'resamples', 1000);
   const swap = p.flags['swap-destination'] === true;
   const backendName = flagString(p, 'backend', 'wasm');

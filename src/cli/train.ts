@@ -4,7 +4,7 @@
 // backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
+import { flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from './args';
 import { runEnvironment } from './runEnvironment';
 import { loadDataset } from './fsDataset';
 import { initNodeBackend } from '../lib/runtime/node';
@@ -34,12 +34,14 @@ import {
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
                 [--layers 2] [--heads 4] [--embd 64] [--block 256] [--collapse] [--patience N]
-                [--routes] [--anchor centroid|end] [--destination] [--dest-relative] [--resume]
+                [--routes] [--anchor centroid|end] [--destination] [--dest-relative] [--moves R] [--resume]
                 --routes adds the dataset's routes.csv (untimed real routes) to the training set;
                 --anchor end maps a road to the cell of its far end; --destination puts the
                 destination cell after SOT (beyond LM-TAD); --dest-relative also gives every
-                position the destination's offset and distance from its cell; --resume continues from <out>.partial
-                (saved after every epoch).
+                position the destination's offset and distance from its cell; --moves R (with
+                --dest-relative) reads and predicts moves of up to R cells instead of cell ids, a
+                teacher that other networks can use (checkpoint transfer); --resume continues from
+                <out>.partial (saved after every epoch).
   train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
@@ -123,6 +125,11 @@ async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promis
     if (!cfg.destination) throw new Error('--dest-relative needs --destination');
     cfg.destRelative = { ...grid.spec };
   }
+  if (p.flags.moves !== undefined) {
+    if (!cfg.destRelative)
+      throw new Error('--moves needs --destination --dest-relative (a moves teacher knows where it is only from the offsets)');
+    cfg.moves = { radius: flagNumber(p, 'moves', 4) };
+  }
   const routes = p.flags.routes === true ? (ds.routes ?? []) : [];
   if (p.flags.routes === true && routes.length === 0) throw new Error(`--routes: ${ds.name} has no routes.csv`);
   const trainSeqs = teacherSequences([...ds.splits.train, ...routes], cfg, derived);
@@ -157,7 +164,7 @@ async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promis
     }
   }
   log(
-    `teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}${cfg.destRelative ? ' (+ offsets to it)' : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`,
+    `teacher: ${cfg.nLayer} layers × ${cfg.nHead} heads × ${cfg.nEmbd}, vocab ${cfg.vocabSize}, ψ anchor ${anchor}${cfg.destination ? ', destination-conditioned' : ''}${cfg.destRelative ? ' (+ offsets to it)' : ''}${cfg.moves ? `, moves within ${cfg.moves.radius} cells` : ''}, ${model.paramCount} parameters; ${ds.splits.train.length} trips + ${routes.length} routes, ${trainer.batchesPerEpoch} batches/epoch × ${train.epochs} epochs`,
   );
   const start = Date.now();
   while (!trainer.done) {
@@ -237,7 +244,7 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     mode,
     lambda: flagNumber(p, 'lambda', d.lambda),
     tau: flagNumber(p, 'tau', d.tau),
-    window: p.flags.window === 'all' ? Infinity : flagNumber(p, 'window', d.window),
+    window: flagNumberOrAll(p, 'window', d.window),
     alpha: flagNumber(p, 'alpha', d.alpha),
     lr: flagNumber(p, 'lr', d.lr),
     batch: flagNumber(p, 'batch', d.batch),

@@ -1,7 +1,7 @@
 // The command lines written into reports must run again as they are: arguments with spaces or shell
-// characters are quoted, plain ones are left alone.
+// characters are quoted, plain ones are left alone. Number flags that also take "all".
 import { describe, expect, it } from 'vitest';
-import { commandLine, parseArgs } from '../../src/cli/args';
+import { commandLine, flagNumberOrAll, parseArgs } from '../../src/cli/args';
 
 describe('commandLine', () => {
   it('quotes what the shell would split or expand, and only that', () => {
@@ -15,5 +15,15 @@ describe('commandLine', () => {
     const args = ['--regimes', 'full data=../runs/full;10 %=../runs/frac10', '--out', 'o.json'];
     expect(parseArgs(args).flags.regimes).toBe('full data=../runs/full;10 %=../runs/frac10');
     expect(commandLine('eval distillation-summary', args)).toContain("'full data=../runs/full;10 %=../runs/frac10'");
+  });
+});
+
+describe('flagNumberOrAll', () => {
+  it('reads "all" as Infinity, a number as itself, and refuses anything else', () => {
+    const p = parseArgs(['--test-od', 'all', '--window', '7', '--n', 'some']);
+    expect(flagNumberOrAll(p, 'test-od', 5)).toBe(Infinity);
+    expect(flagNumberOrAll(p, 'window', 5)).toBe(7);
+    expect(flagNumberOrAll(p, 'absent', 5)).toBe(5);
+    expect(() => flagNumberOrAll(p, 'n', 5)).toThrow('--n expects a number, got "some"');
   });
 });

@@ -6,7 +6,10 @@
 // are read through one fixed list), so everything is carried over: zero-shot transfer. Any other
 // mismatch (kind, model size) is refused with its reason.
 import * as tf from '@tensorflow/tfjs';
+import type { GridSpec, GridVocab } from '../data/derivedTypes';
+import { cellSizeKm } from '../data/grid';
 import type { Student } from '../models/student';
+import type { TeacherConfig } from '../models/teacher';
 import { canonicalName } from '../features/variableNames';
 import { assertCompatible, sameShape, weightsDoNotFit, type Checkpoint, type NamedWeights } from './checkpoint';
 
@@ -65,5 +68,41 @@ export function transferStudentWeights(student: Student, ck: Checkpoint): Transf
     message: reinitialised.length
       ? `tables re-initialised (${reinitialised.join(', ')}): ${carry.length} of ${vars.length} tensors carried over`
       : `id-free: ${carry.length} of ${vars.length} tensors carried over, none re-initialised`,
+  };
+}
+
+/**
+ * A moves teacher (TeacherConfig.moves) of another network as a teacher of this one: its weights
+ * name no cell, so they carry over as they are; the config takes this network's grid (vocabulary
+ * size and the grid the destination offsets are measured on). A cell-token teacher's embedding rows
+ * are its own city's cells, and it is refused.
+ */
+export function transferTeacherCheckpoint(ck: Checkpoint, grid: GridVocab, fingerprint: string): Checkpoint<TeacherConfig> {
+  if (ck.kind !== 'teacher') throw new Error(`a ${ck.kind} checkpoint, not a teacher`);
+  const cfg = ck.config as TeacherConfig;
+  if (!cfg.moves)
+    throw new Error(
+      `this teacher's tokens are the ${cfg.vocabSize - 3} cells of its own city's grid; only a moves teacher (train teacher --moves) transfers to another network`,
+    );
+  const src = cfg.destRelative;
+  if (!src) throw new Error('a moves teacher without its grid (destRelative): the checkpoint is corrupt');
+  const cellSize = (g: GridSpec): string => {
+    const { ns, ew } = cellSizeKm(g);
+    return `${Math.round(ns * 1000)} m × ${Math.round(ew * 1000)} m`;
+  };
+  const config: TeacherConfig = { ...cfg, vocabSize: grid.vocabSize, destRelative: { ...grid.spec } };
+  return {
+    ...ck,
+    config,
+    fingerprint,
+    hyper: {
+      ...ck.hyper,
+      transferredFrom: {
+        fingerprint: ck.fingerprint,
+        message: `moves teacher: all ${Object.keys(ck.weights).length} tensors carried over; cells ${cellSize(src)} there, ${cellSize(grid.spec)} here`,
+      },
+    },
+    // An optimiser state belongs to the run that made it, not to the transferred teacher.
+    training: { epoch: ck.training.epoch, step: ck.training.step },
   };
 }

@@ -59,6 +59,12 @@ export function gridFromBox(box: BBox, cellMeters = 100): GridSpec {
   return gridOver(box, km / (KM_PER_DEG_LON * Math.cos((midLat * Math.PI) / 180)), latStep);
 }
 
+/** A cell's size on the ground in km: north–south, and east–west at the grid's middle latitude. */
+export function cellSizeKm(g: GridSpec): { ns: number; ew: number } {
+  const midLat = g.minLat + (g.nRows * g.latStep) / 2;
+  return { ns: KM_PER_DEG_LAT * g.latStep, ew: KM_PER_DEG_LON * g.lonStep * Math.cos((midLat * Math.PI) / 180) };
+}
+
 function clampIndex(x: number, n: number): number {
   if (!(x >= 0)) return 0; // also catches NaN
   return x >= n ? n - 1 : x;

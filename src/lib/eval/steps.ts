@@ -8,12 +8,11 @@
 // Uncertainty comes from a trip-clustered bootstrap: steps of one trip are not independent, so
 // whole trips are resampled. The gate asks whether the teacher carries information the student
 // lacks: log p_mix ∝ log p_student + β·log q_teacher, β chosen on val, gain measured on test.
-import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { StepLogProbs } from '../models/studentSteps';
 import { tripTeacherWindows, windowChunks, type PreparedTrip } from '../features/studentBatch';
 import { teacherRoadCells } from '../models/teacher';
-import type { NextCellTeacher } from '../train/studentTrainer';
+import { teacherProbsAt, type NextCellTeacher } from '../train/teacherProbs';
 import { makeRng } from '../random';
 
 /**
@@ -44,16 +43,14 @@ export async function teacherStepLogProbs(
     chunkRows,
   )) {
     const part = rows.slice(r0, r1);
-    const flat: number[] = [];
-    const picked = tf.tidy(() => {
-      const probs = teacher.nextCellProbs(part.map((r) => r.window));
-      const V = probs.shape[1];
-      part.forEach((r, k) => {
+    const picked = teacherProbsAt(
+      teacher,
+      part.map((r) => r.window),
+      part.map((r) => {
         const p = prepared[r.trip];
-        for (let c = p.candOffset[r.step]; c < p.candOffset[r.step + 1]; c++) flat.push(k * V + roadCell[p.cands[c]]);
-      });
-      return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flat, 'int32'));
-    });
+        return Array.from(p.cands.subarray(p.candOffset[r.step], p.candOffset[r.step + 1]), (road) => roadCell[road]);
+      }),
+    );
     let vals: Float32Array;
     try {
       vals = (await picked.data()) as Float32Array;

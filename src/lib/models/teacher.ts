@@ -29,12 +29,14 @@
 // each row's distribution at its own last position — no attention across padding, one pass.
 import * as tf from '@tensorflow/tfjs';
 import type { GridSpec, GridVocab } from '../data/derivedTypes';
+import { cellSizeKm } from '../data/grid';
 import { makeRng, normalArray } from '../random';
 import { uniqueVariableName } from '../features/variableNames';
 // Gather gradients need UnsortedSegmentSum: wasm has no kernel and cpu's is quadratic; layers.ts
 // registers linear-time JS kernels for both (installFastKernels).
 import { gelu, installFastKernels, matMulFast, transposeLast2 } from './layers';
 import { fastLogSumExpActive, fastLogSumExpRows } from './softmaxKernel';
+import { cellsWithin, moveColumnOf, moveColumns, moveVocab, toMoveTokens, type CellTokens, type MoveVocab } from './teacherMoves';
 
 export interface TeacherConfig {
   /** Grid cells + 3 special tokens (PAD, EOT, SOT, in that order at the end). */
@@ -67,6 +69,13 @@ export interface TeacherConfig {
    * Holds the grid the cell ids refer to.
    */
   destRelative?: GridSpec;
+  /**
+   * Beyond LM-TAD, with `destRelative`: the teacher reads and predicts moves between cells
+   * (Δrow, Δcol within `radius`, else FAR; models/teacherMoves.ts) instead of cell ids, so none of
+   * its weights belongs to one city's grid and it can teach a student on another network
+   * (checkpoint transfer). Its inputs and outputs are still cells of `destRelative`'s grid.
+   */
+  moves?: { radius: number };
 }
 
 /** The distance unit of destRelative's features (km). */
@@ -153,6 +162,8 @@ export class TeacherModel {
   /** destRelative: the [3, D] map of the destination features, and each token's cell centre in km. */
   readonly destRel: tf.Variable | null = null;
   private readonly cellKm: tf.Tensor2D | null = null;
+  /** moves: the move vocabulary and the cell layout it is read from. */
+  private readonly moves: { mv: MoveVocab; cells: CellTokens } | null = null;
   /** All variables, in a stable order (checkpoints, optimiser). */
   readonly variables: tf.Variable[] = [];
   private dropoutSeed: number;
@@ -175,7 +186,14 @@ export class TeacherModel {
       this.variables.push(v);
       return v;
     };
-    this.wte = make('wte', [cfg.vocabSize, D], std);
+    if (cfg.moves) {
+      if (!cfg.destRelative)
+        throw new Error('a moves teacher needs destRelative (the destination offsets are all it knows of where it is)');
+      const nCells = cfg.destRelative.nRows * cfg.destRelative.nCols;
+      if (nCells + 3 !== cfg.vocabSize) throw new Error(`vocabSize ${cfg.vocabSize} is not the grid's ${nCells} cells + 3`);
+      this.moves = { mv: moveVocab(cfg.moves.radius), cells: { grid: cfg.destRelative, nCells, destination: true } };
+    }
+    this.wte = make('wte', [this.moves ? this.moves.mv.size : cfg.vocabSize, D], std);
     this.wpe = make('wpe', [cfg.blockSize, D], std);
     for (let l = 0; l < cfg.nLayer; l++) {
       this.blocks.push({
@@ -207,6 +225,7 @@ export class TeacherModel {
 
   /** Final hidden states [B, T, D] (after ln_f). `training` enables dropout. */
   hidden(tokens: tf.Tensor2D, training = false): tf.Tensor3D {
+    if (this.moves) throw new Error('a moves teacher takes cell rows (targetLogProbs, nextCellLogProbs), not a token tensor');
     const [B, T] = tokens.shape;
     return tf.tidy(() => tf.reshape(this.encode(tokens, training, null), [B, T, this.cfg.nEmbd]) as tf.Tensor3D);
   }
@@ -223,8 +242,10 @@ export class TeacherModel {
   /**
    * Final hidden states after ln_f as rows [N, D]: every position of the [B, T] batch (N = B·T), or,
    * with `lengths`, only each row's first lengths[r] positions, row after row (N = Σ lengths).
+   * `cells` holds the batch's cell tokens where `tokens` are a moves teacher's moves (the
+   * destination offsets are computed from cells).
    */
-  private encode(tokens: tf.Tensor2D, training: boolean, lengths: readonly number[] | null): tf.Tensor2D {
+  private encode(tokens: tf.Tensor2D, training: boolean, lengths: readonly number[] | null, cells?: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
     if (T > this.cfg.blockSize) throw new Error(`sequence length ${T} exceeds blockSize ${this.cfg.blockSize}`);
     const D = this.cfg.nEmbd;
@@ -237,7 +258,8 @@ export class TeacherModel {
       const tok = tf.gather(this.wte, ids); // [B,T,D]
       const pos = tf.slice(this.wpe, [0, 0], [T, D]); // [T,D]
       let x0: tf.Tensor = tf.add(tok, pos);
-      if (this.destRel && this.cellKm && T > 1) x0 = tf.add(x0, dense(destFeatures(ids, this.cellKm), this.destRel));
+      if (this.destRel && this.cellKm && T > 1)
+        x0 = tf.add(x0, dense(destFeatures(cells ? tf.cast(cells, 'int32') : ids, this.cellKm), this.destRel));
       // Packed rows: keep[i] is the flat [B·T] position of packed row i; spread[j] the packed row of
       // flat position j, or N (a zero row) for padding.
       let keep: tf.Tensor1D | null = null;
@@ -293,6 +315,9 @@ export class TeacherModel {
    */
   targetLogProbs(tokens: number[][], training = false): { logp: tf.Tensor1D; rows: Int32Array } {
     const { batch, T } = this.padBatch(tokens);
+    // A moves teacher embeds and predicts moves; its destination offsets still read the cells.
+    const moves = this.moves;
+    const ids = moves ? batch.map((row) => toMoveTokens(row, moves.cells, moves.mv)) : batch;
     const Tin = T - 1;
     const flatIdx: number[] = [];
     const targets: number[] = [];
@@ -302,7 +327,7 @@ export class TeacherModel {
       for (let i = 0; i + 1 < n; i++) {
         if (seq[i + 1] === this.special.pad) continue;
         flatIdx.push(r * Tin + i);
-        targets.push(seq[i + 1]);
+        targets.push(ids[r][i + 1]);
         rows.push(r);
       }
     });
@@ -313,12 +338,13 @@ export class TeacherModel {
     if (lengths) for (let r = 1; r < tokens.length; r++) start[r] = start[r - 1] + lengths[r - 1];
     const rowIdx = lengths ? flatIdx.map((f) => start[Math.floor(f / Tin)] + (f % Tin)) : flatIdx;
     const logp = tf.tidy(() => {
-      const input = tf.tensor2d(
-        batch.map((row) => row.slice(0, Tin)),
-        [tokens.length, Tin],
-        'int32',
-      );
-      const h = this.encode(input, training, lengths); // [B·Tin or Σ lengths, D]
+      const inputRows = (rows: number[][]): tf.Tensor2D =>
+        tf.tensor2d(
+          rows.map((row) => row.slice(0, Tin)),
+          [tokens.length, Tin],
+          'int32',
+        );
+      const h = this.encode(inputRows(ids), training, lengths, moves ? inputRows(batch) : undefined); // [B·Tin or Σ lengths, D]
       const picked = tf.gather(h, tf.tensor1d(rowIdx, 'int32')); // [M,D]
       // log p(target) = h·e_target − logsumexp(h·Wᵀ). Avoids a batched gather on [M,V], whose
       // gradient tfjs computes with one segment-sum per row.
@@ -346,6 +372,71 @@ export class TeacherModel {
   }
 
   nextCellLogProbs(windows: number[][]): tf.Tensor2D {
+    if (this.moves) {
+      // Every cell token of the vocabulary for every window (the Teach view's whole distribution).
+      const all = Array.from({ length: this.cfg.vocabSize }, (_, i) => i);
+      return tf.tidy(
+        () =>
+          tf.reshape(
+            this.cellLogProbsAt(
+              windows,
+              windows.map(() => all),
+            ),
+            [windows.length, this.cfg.vocabSize],
+          ) as tf.Tensor2D,
+      );
+    }
+    return tf.tidy(() => tf.logSoftmax(matMulFast(this.lastHidden(windows).h, tf.transpose(this.wte))) as tf.Tensor2D);
+  }
+
+  /**
+   * log q(cell | window) for the cells `cells[r]` of each window r, flat in row order (Σ cells[r].length):
+   * what distillation and the step evaluations read, one candidate cell at a time. A cell-token
+   * teacher gathers them from its [N, V] distribution; a moves teacher computes only its move
+   * vocabulary and hands each cell its move's log-probability (FAR's mass shared evenly by the cells
+   * beyond the radius).
+   */
+  cellLogProbsAt(windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D {
+    if (cells.length !== windows.length) throw new Error(`${windows.length} windows but cells for ${cells.length}`);
+    const moves = this.moves;
+    if (!moves) {
+      const V = this.cfg.vocabSize;
+      const flat: number[] = [];
+      cells.forEach((cs, r) => {
+        for (let k = 0; k < cs.length; k++) flat.push(r * V + cs[k]);
+      });
+      return tf.tidy(() => tf.gather(tf.reshape(this.nextCellLogProbs(windows), [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D);
+    }
+    const { mv, cells: layout } = moves;
+    const cols = moveColumns(mv);
+    const { seqs, h } = this.lastHidden(windows);
+    const flat: number[] = [];
+    const lnFar = new Float32Array(seqs.length);
+    seqs.forEach((s, r) => {
+      const last = s[s.length - 1];
+      // The window's last token is a trip cell unless it is SOT or the destination right after it.
+      const tripCell = last < layout.nCells && !(s.length === 2 && s[0] === this.special.sot);
+      const nFar = layout.nCells - (tripCell ? cellsWithin(layout.grid, last, mv.radius) : 0);
+      lnFar[r] = Math.log(Math.max(1, nFar));
+      for (let k = 0; k < cells[r].length; k++) flat.push(r * cols.width + moveColumnOf(mv, cols, layout, last, tripCell, cells[r][k]));
+    });
+    return tf.tidy(() => {
+      const logp = tf.logSoftmax(matMulFast(h, tf.transpose(this.wte))); // [N, moves]
+      const n = seqs.length;
+      const far = tf.sub(tf.slice(logp, [0, mv.far], [n, 1]), tf.tensor2d(lnFar, [n, 1]));
+      const start = tf.sub(tf.slice(logp, [0, mv.start], [n, 1]), Math.log(layout.nCells));
+      const wide = tf.concat([logp, far, start, tf.fill([n, 1], MASKED)], 1); // [N, cols.width]
+      return tf.gather(tf.reshape(wide, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
+    });
+  }
+
+  /** Probabilities of cellLogProbsAt. */
+  cellProbsAt(windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D {
+    return tf.tidy(() => tf.exp(this.cellLogProbsAt(windows, cells)) as tf.Tensor1D);
+  }
+
+  /** Each window as [SOT, …window] (cut to the block), and its last position's hidden state [N, D]. */
+  private lastHidden(windows: number[][]): { seqs: number[][]; h: tf.Tensor2D } {
     const maxCells = this.cfg.blockSize - 1;
     // A destination-conditioned window keeps its first token (the destination) when cut.
     const cut = (w: number[]): number[] =>
@@ -353,12 +444,24 @@ export class TeacherModel {
     const seqs = windows.map((w) => [this.special.sot, ...cut(w)]);
     const { batch, T } = this.padBatch(seqs);
     const last = seqs.map((s, r) => r * T + s.length - 1);
-    return tf.tidy(() => {
-      const input = tf.tensor2d(batch, [seqs.length, T], 'int32');
-      const h = tf.reshape(this.hidden(input, false), [seqs.length * T, this.cfg.nEmbd]);
-      const picked = tf.gather(h, tf.tensor1d(last, 'int32'));
-      return tf.logSoftmax(matMulFast(picked, tf.transpose(this.wte))) as tf.Tensor2D;
+    const moves = this.moves;
+    const h = tf.tidy(() => {
+      const cellsIn = tf.tensor2d(batch, [seqs.length, T], 'int32');
+      const hidden = moves
+        ? this.encode(
+            tf.tensor2d(
+              batch.map((row) => toMoveTokens(row, moves.cells, moves.mv)),
+              [seqs.length, T],
+              'int32',
+            ),
+            false,
+            null,
+            cellsIn,
+          )
+        : this.encode(cellsIn, false, null);
+      return tf.gather(hidden, tf.tensor1d(last, 'int32')) as tf.Tensor2D;
     });
+    return { seqs, h };
   }
 
   /**
@@ -463,8 +566,7 @@ function layerNorm(x: tf.Tensor, g: tf.Tensor): tf.Tensor {
  * destFeatures turns into zero features). East–west km use the grid's middle latitude.
  */
 function cellCentresKm(g: GridSpec, nCells: number, vocab: number): tf.Tensor2D {
-  const kmLat = 110.574 * g.latStep;
-  const kmLon = 111.32 * g.lonStep * Math.cos(((g.minLat + (g.nRows * g.latStep) / 2) * Math.PI) / 180);
+  const { ns: kmLat, ew: kmLon } = cellSizeKm(g);
   const xy = new Float32Array(2 * vocab).fill(NaN);
   for (let c = 0; c < nCells; c++) {
     xy[2 * c] = ((c % g.nCols) + 0.5) * kmLon;

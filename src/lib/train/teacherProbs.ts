@@ -12,8 +12,27 @@ import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch 
 export interface NextCellTeacher {
   /** [rows, vocab] next-cell probabilities given the last w cells of each prefix. */
   nextCellProbs(windows: number[][]): tf.Tensor2D;
+  /**
+   * The same probabilities at the cells `cells[r]` of each window only, flat in row order; a teacher
+   * that has it need not build a whole vocabulary row per window (TeacherModel's moves teacher).
+   */
+  cellProbsAt?(windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D;
   /** Teacher tokenisation (TeacherModel.cfg): collapsed repeats, ψ anchor, destination first. */
   cfg?: Pick<TeacherConfig, 'collapse' | 'anchor' | 'destination'>;
+}
+
+/** q(cell | window) at `cells[r]` for every window r, flat in row order. */
+export function teacherProbsAt(teacher: NextCellTeacher, windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D {
+  if (teacher.cellProbsAt) return teacher.cellProbsAt(windows, cells);
+  return tf.tidy(() => {
+    const probs = teacher.nextCellProbs(windows);
+    const V = probs.shape[1];
+    const flat: number[] = [];
+    cells.forEach((cs, r) => {
+      for (let k = 0; k < cs.length; k++) flat.push(r * V + cs[k]);
+    });
+    return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
+  });
 }
 
 /** The options TeacherProbs reads (the trainer's, read at each call). */
@@ -87,22 +106,19 @@ export class TeacherProbs {
       });
     }
     for (const [r0, r1] of windowChunks(windows, Math.max(1, this.opts().teacherChunk))) {
-      const flatIdx: number[] = [];
       const dest: Array<[number, number]> = [];
-      let V = 0;
-      const picked = tf.tidy(() => {
-        const probs = teacher.nextCellProbs(windows.slice(r0, r1));
-        V = probs.shape[1];
-        for (let r = r0; r < r1; r++) {
-          const p = trips[rowTrip[r]];
-          const s = rowStep[r];
-          for (let c = p.candOffset[s]; c < p.candOffset[s + 1]; c++) {
-            flatIdx.push((r - r0) * V + roadCell[p.cands[c]]);
-            dest.push([rowTrip[r], c]);
-          }
+      const cells: number[][] = [];
+      for (let r = r0; r < r1; r++) {
+        const p = trips[rowTrip[r]];
+        const s = rowStep[r];
+        const cs: number[] = [];
+        for (let c = p.candOffset[s]; c < p.candOffset[s + 1]; c++) {
+          cs.push(roadCell[p.cands[c]]);
+          dest.push([rowTrip[r], c]);
         }
-        return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flatIdx, 'int32'));
-      });
+        cells.push(cs);
+      }
+      const picked = teacherProbsAt(teacher, windows.slice(r0, r1), cells);
       let vals: ArrayLike<number>;
       try {
         [vals] = yield* readValues([picked]);
