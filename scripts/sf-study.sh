@@ -14,6 +14,8 @@
 #      moved to SF as they are (checkpoint transfer) and scored there against SF's vanilla runs
 #      (paired-steps and paired-report on SF's test; "vanilla" = SF-trained, "distilled" = zero-shot)
 #                                                                                     zero-shot/
+#   5. the teacher across cities: scripts/cross-teacher.sh (a Porto moves teacher distilled into SF
+#      students)                                                         ../teacher-moves/, arm-cross/
 #
 #   nohup nice -n 10 scripts/sf-study.sh > runs/sf-study.log 2>&1 &
 #   env: JOBS (trainings at once, default 1)
@@ -78,4 +80,5 @@ if [ ! -f "$zs/paired-report.json" ]; then
     --label "zero-shot (Porto, id-free) − SF-trained vanilla" --out "$zs/.tmp-paired-report.json" > /dev/null
   mv "$zs/.tmp-paired-report.json" "$zs/paired-report.json"
 fi
+scripts/cross-teacher.sh
 stamp "done"
