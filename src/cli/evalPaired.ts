@@ -8,7 +8,7 @@ import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
 import { scorerFor } from './evalSteps';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
-import { summariseSteps, tripStepStats } from '../lib/eval/steps';
+import { byStepsToEnd, summariseSteps, tripStepStats } from '../lib/eval/steps';
 import { effectVerdict, groupSummary, pairedEffect, type EffectVerdict } from '../lib/eval/paired';
 import { initNodeBackend } from '../lib/runtime/node';
 import { roundDeep } from '../lib/bench/stats';
@@ -17,7 +17,8 @@ const USAGE = `usage: eval paired-steps --vanilla <a.safetensors,b.safetensors,�
                           [--dataset public/data/porto] [--split test] [--label <text>] [--out <file.json>]
   Pairs vanilla and distilled student checkpoints by their training seed (each seed once in each
   arm), scores every one teacher-forced on the split's whole trips, and reports per seed and as
-  paired effects (distilled − vanilla) with a 95 % t-interval across seeds. A verdict per metric
+  paired effects (distilled − vanilla) with a 95 % t-interval across seeds, overall and by decision
+  steps left to the trip's end (1, 2–3, 4–10, 11–30, > 30). A verdict per metric
   claims an effect only when its interval excludes 0; the overall one is no vote: mixed when one metric
   helps and the other hurts (src/lib/eval/paired.ts, groupSummary).`;
 
@@ -27,6 +28,8 @@ interface ArmRow {
   decisionNll: number;
   decisionAcc: number;
   decisionSteps: number;
+  /** The same by decision steps left to the trip's end (the last turns against mid-trip). */
+  byStepsToEnd: { band: string; decisionSteps: number; decisionNll: number; decisionAcc: number }[];
 }
 
 async function seedOf(path: string): Promise<{ seed: number; hyper: Record<string, unknown> }> {
@@ -82,6 +85,12 @@ export async function run(args: string[]): Promise<number> {
           decisionNll: sum.decisionNll,
           decisionAcc: sum.decisionAcc,
           decisionSteps: sum.decisionSteps,
+          byStepsToEnd: byStepsToEnd(lp).map(({ band, decisionSteps, decisionNll, decisionAcc }) => ({
+            band,
+            decisionSteps,
+            decisionNll,
+            decisionAcc,
+          })),
         });
         hyper.push(meta.hyper);
       } finally {
@@ -99,14 +108,25 @@ export async function run(args: string[]): Promise<number> {
     );
     const seeds = order.map(([a]) => v.rows[a].seed);
     const pairs = order.map(([a, b]) => [v.rows[a], d.rows[b]] as const);
-    const effect = (k: 'decisionNll' | 'decisionAcc', lowerIsBetter: boolean) => {
+    type Metric = 'decisionNll' | 'decisionAcc';
+    const effectOf = (of: (row: ArmRow) => Pick<ArmRow, Metric>, k: Metric) => {
       const e = pairedEffect(
-        pairs.map(([a]) => a[k]),
-        pairs.map(([, b]) => b[k]),
+        pairs.map(([a]) => of(a)[k]),
+        pairs.map(([, b]) => of(b)[k]),
       );
-      return { ...e, verdict: effectVerdict(e, lowerIsBetter) as EffectVerdict };
+      return { ...e, verdict: effectVerdict(e, k === 'decisionNll') as EffectVerdict };
     };
-    const effects = { decisionNll: effect('decisionNll', true), decisionAcc: effect('decisionAcc', false) };
+    const effect = (k: Metric) => effectOf((r) => r, k);
+    // Per band of steps left: where along a trip the teacher helps or hurts (informational: the
+    // verdict stays with the two whole-split metrics).
+    const bands = v.rows[0]?.byStepsToEnd.map((b) => b.band) ?? [];
+    const byBand = bands.map((band, i) => ({
+      band,
+      decisionSteps: v.rows[0].byStepsToEnd[i].decisionSteps,
+      decisionNll: effectOf((r) => r.byStepsToEnd[i], 'decisionNll'),
+      decisionAcc: effectOf((r) => r.byStepsToEnd[i], 'decisionAcc'),
+    }));
+    const effects = { decisionNll: effect('decisionNll'), decisionAcc: effect('decisionAcc'), byStepsToEnd: byBand };
     const h = d.hyper[0] ?? {};
     const out = roundDeep(
       {
