@@ -1,9 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
 // Backend parity of the evaluation worker: the Compare view's in-browser re-run, the
 // same few OD pairs generated and scored by two students on wasm and on WebGPU (Chromium's
@@ -15,8 +14,10 @@ import { fileURLToPath } from 'node:url';
 const GRID = fileURLToPath(new URL('./fixtures/grid-town', import.meta.url));
 const ckpt: Record<'vanilla' | 'distilled', string> = { vanilla: '', distilled: '' };
 
+test.afterAll(removeTempDirs);
+
 test.beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'parity-eval-'));
+  const dir = tempDir('parity-eval-');
   for (const [slot, seed] of [
     ['vanilla', 1],
     ['distilled', 2],

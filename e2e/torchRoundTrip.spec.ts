@@ -1,9 +1,9 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findTorchPython } from '../src/cli/peerBench';
+import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
 // The round trip of the README's "When a browser is not enough": the embedded Porto set exported
 // by the CLI, two small students trained by PyTorch under torchrun with two gloo processes, and
@@ -13,10 +13,12 @@ import { findTorchPython } from '../src/cli/peerBench';
 const python = findTorchPython();
 const ckpt = { vanilla: '', distilled: '' };
 
+test.afterAll(removeTempDirs);
+
 test.beforeAll(() => {
   test.skip(!python, 'no python3 imports torch and numpy (scripts/ensure-system-deps.sh installs Debian python3-torch)');
   test.setTimeout(300_000);
-  const dir = mkdtempSync(join(tmpdir(), 'torch-round-trip-'));
+  const dir = tempDir('torch-round-trip-');
   const exportDir = join(dir, 'export');
   execFileSync('npx', ['tsx', 'src/cli/main.ts', 'export', 'torch', '--dataset', 'public/data/porto', '--out', exportDir], {
     stdio: 'ignore',

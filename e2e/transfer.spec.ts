@@ -1,9 +1,8 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
 // Region transfer in the Train view: a student trained on another road network (the grid-town
 // fixture, one epoch by the CLI) is refused as a checkpoint to continue, with the reason, and the
@@ -12,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 const GRID = fileURLToPath(new URL('./fixtures/grid-town', import.meta.url));
 let ckpt = '';
 
+test.afterAll(removeTempDirs);
+
 test.beforeAll(() => {
-  ckpt = join(mkdtempSync(join(tmpdir(), 'transfer-')), 'grid-town.safetensors');
+  ckpt = join(tempDir('transfer-'), 'grid-town.safetensors');
   const args = ['tsx', 'src/cli/main.ts', 'train', 'student', '--dataset', GRID, '--mode', 'vanilla', '--size', 'small'];
   execFileSync('npx', [...args, '--epochs', '1', '--seed', '1', '--quiet', '--out', ckpt], { stdio: 'ignore' });
 });

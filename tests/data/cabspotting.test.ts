@@ -1,9 +1,8 @@
 // The cabspotting per-taxi reader and `data match` on it. Every line here is made up (coordinates
 // near the tiny Porto fixture, invented times): no real cabspotting data may enter the repository.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { captureConsole } from './consoleCapture';
 import { cabName, looksLikeCabspotting, parseCabspotting } from '../../src/lib/data/cabspotting';
 import { medianInterval, parseGpsText, samplingOptions, SPARSE_MATCH_OPTIONS } from '../../src/lib/data/matchTraces';
@@ -11,6 +10,9 @@ import type { GpsTrace } from '../../src/lib/data/gpsTraces';
 import { formatIssue } from '../../src/lib/data/types';
 import { run } from '../../src/cli/dataMatch';
 import { readHoserDataset } from '../../src/lib/data/hoserReader';
+import { removeTempDirs, tempDir } from '../tempDirs';
+
+afterAll(removeTempDirs);
 
 const T0 = 1_000_000_000;
 /** A fix line at made-up position k and time T0 + s. */
@@ -101,7 +103,7 @@ describe('data match on cabspotting files', () => {
 
   it('reads taxi files (auto-detected), matches their trips and lists the bad lines', async () => {
     capture();
-    const dir = mkdtempSync(join(tmpdir(), 'cab-'));
+    const dir = tempDir('cab-');
     // Every 20 m along roads 0 → 1 → 2 of the tiny network, 20 s apart: one occupied trip.
     const pts: [number, number][] = [];
     for (let k = 0; k < 20; k += 2) pts.push([-8.61 + 0.0001 * k, 41.15]);

@@ -1,17 +1,19 @@
 // `data match` end to end on the tiny fixture network: a readable file gives a HOSER folder with the
 // same roadmap bytes and the matched trips in test.csv; an unreadable one exits 1 with file:line.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { captureConsole } from './consoleCapture';
 import { run } from '../../src/cli/dataMatch';
 import { readHoserDataset } from '../../src/lib/data/hoserReader';
+import { removeTempDirs, tempDir } from '../tempDirs';
+
+afterAll(removeTempDirs);
 
 const TINY = join(__dirname, '../fixtures/tiny');
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'match-'));
+  return tempDir('match-');
 }
 
 /** Points every ~10 m along roads 0 → 1 → 2 of the tiny network (west to east, then north). */

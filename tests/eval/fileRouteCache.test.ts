@@ -1,12 +1,14 @@
-import { describe, it, expect } from 'vitest';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, it, expect } from 'vitest';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileRouteCache } from '../../src/cli/evalPairedReport';
+import { removeTempDirs, tempDir } from '../tempDirs';
+
+afterAll(removeTempDirs);
 
 describe('eval paired-report --route-cache', () => {
   it('keeps routes per key in files, an unknown log-probability included, and misses on another key', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'routes-'));
+    const dir = tempDir('routes-');
     const cache = fileRouteCache(join(dir, 'nested'));
     expect(await cache.get('a')).toBeNull();
     const trip = { id: 't', origin: 1, dest: 3, roads: [1, 2, 3], times: [0, 10, 20], reached: true, logProb: NaN, timesFromModel: false };

@@ -1,13 +1,15 @@
 // `train student` end to end on the 120-road grid-town fixture: a finished run exits 0 (scripts
 // such as scripts/paired-arm.sh stop on any other code) and writes the checkpoint and its log.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/train';
 import { loadDataset } from '../../src/cli/fsDataset';
 import { buildDerived } from '../../src/lib/data/derived';
 import { TrainingSession, normaliseHyper } from '../../src/lib/train/session';
+import { removeTempDirs, tempDir } from '../tempDirs';
+
+afterAll(removeTempDirs);
 
 const GRID_TOWN = join(__dirname, '../../e2e/fixtures/grid-town');
 
@@ -19,7 +21,7 @@ function studentFlags(out: string, epochs: number, seed: number): string[] {
 
 describe('train student (CLI)', () => {
   it('exits 0 after a finished run and writes the checkpoint and its log', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cli-train-')), 'v.safetensors');
+    const out = join(tempDir('cli-train-'), 'v.safetensors');
     const code = await run(studentFlags(out, 1, 3));
     expect(code).toBe(0);
     expect(existsSync(out)).toBe(true);
@@ -34,7 +36,7 @@ describe('train student (CLI)', () => {
   }, 120_000);
 
   it('--resume continues a run stopped after an epoch exactly as if it had not stopped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
+    const dir = tempDir('cli-resume-');
     const flags = (out: string, ...more: string[]) => [...studentFlags(out, 2, 5), ...more];
     type Log = { epochs: Array<{ epoch: number; valNllDecision: number }>; bestEpoch: number };
     const readLog = (out: string) => JSON.parse(readFileSync(out.replace(/\.safetensors$/, '.log.json'), 'utf8')) as Log;
