@@ -9,7 +9,8 @@
 #   4. arm b's control: the KL dropped on a random share of steps as large as arm b's, read from
 #      arm b's seed-1 log                                                          runs/arm-b-control/
 #   5. arm c's teacher: destination token plus the offset to it at every position runs/teacher-dr/
-#      (distilled only if its val last-step NLL beats uniform: eval steps --swap-destination)
+#      (distilled only if its val last-step NLL beats uniform: eval steps --swap-destination) runs/arm-c/
+#   6. arm d: the recipe tuned for generation on val (scripts/arm-d.sh)           runs/arm-d/
 # Each arm ends with eval paired-steps (val, test) and eval paired-report (best-first search).
 #
 #   nohup nice -n 10 scripts/distill-study.sh > runs/distill-study.log 2>&1 &
@@ -48,5 +49,17 @@ for swap in "" --swap-destination; do
   npm run --silent cli -- eval steps --checkpoint runs/teacher-dr/teacher.safetensors --dataset public/data/porto --split val \
     --window 7 --resamples 200 --json $swap > "runs/teacher-dr/steps-val${swap:+-swapped}.json"
 done
-stamp "arm c's teacher gate (last-step NLL against uniform, val) is in runs/teacher-dr/steps-val*.json; distil from it only if it beats uniform"
+# The gate: arm c distils from this teacher only if its last-step NLL on val beats a uniform guess.
+gate=$(node -e '
+  const s = require("./runs/teacher-dr/steps-val.json");
+  const last = s.byStepsToEnd.find((b) => b.band === "1");
+  console.log(last && last.decisionNll < last.uniform.decisionNll ? "pass" : "fail");
+')
+stamp "arm c's teacher gate (val last-step NLL against uniform, runs/teacher-dr/steps-val*.json): $gate"
+if [ "$gate" = pass ]; then
+  scripts/paired-arm.sh runs/arm-c runs/vanilla runs/teacher-dr/teacher.safetensors "${recipe[@]}"
+fi
+
+# Arm d: the recipe tuned on val generation, from the study's teacher.
+scripts/arm-d.sh runs/teacher-rde2/teacher.safetensors
 stamp "done"
