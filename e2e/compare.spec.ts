@@ -25,8 +25,11 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
     for (const l of labels) expect(l.trim()).toMatch(/^(helps|hurts|no detectable effect)$/);
   }
   // A group never votes: it names the metrics that help and those that hurt, "mixed" when both
-  // occur, primary generation metrics (reached, DTW) first. Full data: accuracy helps, routes hurt.
-  const full = page.locator('[data-testid="seed-regime"][data-label="full data"]');
+  // occur, primary generation metrics (reached, DTW) first. Trained to the end (arm a): nothing
+  // either way. The earlier capped full-data runs: accuracy helps, routes hurt.
+  const armA = page.locator('[data-testid="seed-regime"][data-label^="Arm a"]');
+  await expect(armA.locator('[data-testid="group-summary"][data-group="regime"]')).toHaveAttribute('data-verdict', 'no detectable effect');
+  const full = page.locator('[data-testid="seed-regime"][data-label="Earlier: full data, 4-epoch cap, beam 4"]');
   const overall = full.locator('[data-testid="group-summary"][data-group="regime"]');
   await expect(overall).toHaveAttribute('data-verdict', 'mixed');
   await expect(overall).toContainText('All test metrics: mixed — helps: accuracy · hurts: reached, DTW, EDR');
