@@ -18,6 +18,7 @@ import {
   gatV2Params,
   gcnParams,
   gelu,
+  matMulFast,
   layerNormParams,
   prepareGatGraph,
   prepareGcnGraph,
@@ -661,10 +662,16 @@ export class Student {
     const mask = tf.tensor2d(batch.candMask, [N, C]);
     const logits = tf.add(tf.mul(raw, mask), tf.mul(tf.sub(1, mask), NEG)) as tf.Tensor2D;
 
-    const tTraj = applyDense(p.timeTraj, h).reshape([N, 1, c.timeHidden]).tile([1, C, 1]);
-    const tCand = applyDense(p.timeCand, candEmb).reshape([N, C, c.timeHidden]);
-    const timePred = applyDense(p.timeOut, gelu(tf.concat([tTraj, tCand], 2))).reshape([N, C]) as tf.Tensor2D;
-    return { logits, timePred };
+    // timeOut is linear after a GELU that acts per element, so timeOut(gelu([traj, cand])) splits into
+    // a trajectory term, the same for every candidate of a step and computed once per step, plus a
+    // candidate term: no [N, C, 2·timeHidden] tile and concat (as generate/studentDecoder.ts does).
+    const tH = c.timeHidden;
+    const wo = p.timeOut.w as tf.Tensor2D; // [2·timeHidden, 1]
+    const tTraj = matMulFast(gelu(applyDense(p.timeTraj, h)), wo.slice([0, 0], [tH, 1])); // [N, 1]
+    const tCand = matMulFast(gelu(applyDense(p.timeCand, candEmb)), wo.slice([tH, 0], [tH, 1])).reshape([N, C]);
+    let timePred = tf.add(tCand, tTraj);
+    if (p.timeOut.b) timePred = tf.add(timePred, p.timeOut.b);
+    return { logits, timePred: timePred as tf.Tensor2D };
   }
 
   /** Drops the cached frozen-encoder output (after loading weights). */
