@@ -89,9 +89,11 @@ describe('moves teacher', () => {
       const row = Array.from(full.dataSync());
       full.dispose();
       const cells = Array.from({ length: 23 }, (_, i) => i);
+      const before = tf.memory().numTensors;
       const at = model.cellLogProbsAt([window], [cells]);
       expect(Array.from(at.dataSync())).toEqual(row);
       at.dispose();
+      expect(tf.memory().numTensors).toBe(before);
       // After cell 6 (row 1, col 2) the cells within one step are rows 0–2 × cols 1–3: 9 of them.
       const near = new Set([1, 2, 3, 5, 6, 7, 9, 10, 11]);
       const far = cells.filter((c) => c < 20 && !near.has(c));

@@ -410,6 +410,7 @@ export class TeacherModel {
     const { mv, cells: layout } = moves;
     const cols = moveColumns(mv);
     const { seqs, h } = this.lastHidden(windows);
+    // h is made outside any tidy of the caller's: it is disposed here once the log-probs exist.
     const flat: number[] = [];
     const lnFar = new Float32Array(seqs.length);
     seqs.forEach((s, r) => {
@@ -426,7 +427,9 @@ export class TeacherModel {
       const far = tf.sub(tf.slice(logp, [0, mv.far], [n, 1]), tf.tensor2d(lnFar, [n, 1]));
       const start = tf.sub(tf.slice(logp, [0, mv.start], [n, 1]), Math.log(layout.nCells));
       const wide = tf.concat([logp, far, start, tf.fill([n, 1], MASKED)], 1); // [N, cols.width]
-      return tf.gather(tf.reshape(wide, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
+      const out = tf.gather(tf.reshape(wide, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
+      h.dispose();
+      return out;
     });
   }
 
