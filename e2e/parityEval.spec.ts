@@ -55,6 +55,7 @@ async function rerunTable(page: Page, backend: string): Promise<{ table: string[
   await page.getByTestId('rerun-file-vanilla').setInputFiles(ckpt.vanilla);
   await page.getByTestId('rerun-file-distilled').setInputFiles(ckpt.distilled);
   await page.getByTestId('rerun-n').fill('2');
+  await page.getByTestId('rerun-method').selectOption('beam');
   await page.getByTestId('rerun-beam').fill('2');
   const t0 = Date.now();
   await page.getByTestId('rerun-eval').click();

@@ -57,6 +57,7 @@ test('a student trained by PyTorch under torchrun loads unchanged in Train, Comp
   await page.getByTestId('rerun-file-vanilla').setInputFiles(ckpt.vanilla);
   await page.getByTestId('rerun-file-distilled').setInputFiles(ckpt.distilled);
   await page.getByTestId('rerun-n').fill('2');
+  await page.getByTestId('rerun-method').selectOption('beam');
   await page.getByTestId('rerun-beam').fill('2');
   await page.getByTestId('rerun-eval').click();
   const status = page.getByTestId('rerun-status');
