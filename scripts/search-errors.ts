@@ -13,8 +13,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs } from '../src/cli/args';
 import { loadDatasetWithDerived } from '../src/cli/fsDataset';
-import { parseMethod } from '../src/cli/generate';
-import { repoPath } from '../src/cli/repoPath';
 import { loadStudentScorer } from '../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, planChunks, type GenOD } from '../src/lib/generate/generator';
 import type { StepQuery } from '../src/lib/generate/search';
@@ -54,7 +52,8 @@ async function main(): Promise<void> {
   const p = parseArgs(process.argv.slice(2));
   const paths = flagString(p, 'checkpoints').split(',').filter(Boolean);
   const split = flagString(p, 'split', 'val') as SplitName;
-  const method = parseMethod(flagString(p, 'method', 'bestFirst'));
+  const method = flagString(p, 'method', 'bestFirst');
+  if (method !== 'bestFirst' && method !== 'beam') throw new Error(`--method must be bestFirst or beam, got "${method}"`);
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const trips = dataset.splits[split].filter((t) => t.roads.length >= 2);
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
       });
       const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
       results.push({
-        checkpoint: repoPath(path),
+        checkpoint: path,
         seed: m.checkpoint.hyper.seed,
         odPairs: ods.length,
         identical,
