@@ -28,8 +28,9 @@ export interface TripListEntry {
 
 export interface TeachInit {
   backend?: string | null;
-  /** Base URL of the HOSER folder (…/data/porto/). */
+  /** Base URL of the HOSER folder (…/data/porto/) and the dataset's name (the city's). */
   dataBaseUrl: string;
+  datasetName: string;
   checkpoints: Record<TeachModelName, string>;
   /**
    * The trip the page opens on (a shared link). Then init resolves before the search for the

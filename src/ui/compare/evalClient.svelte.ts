@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
 import { sameSource } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
+import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
 
@@ -76,7 +77,13 @@ export class EvalClient {
   }
 
   /** Evaluates on `source` (default Porto); a null choice means the shipped checkpoint. */
-  async run(choices: Record<ModelName, CheckpointChoice>, options: EvalRunOptions, source?: DatasetSource): Promise<void> {
+  /** A model with no file chosen is `city`'s checkpoint (default Porto's, shipped). */
+  async run(
+    choices: Record<ModelName, CheckpointChoice>,
+    options: EvalRunOptions,
+    source?: DatasetSource,
+    city: City = CITIES[0],
+  ): Promise<void> {
     if (this.phase === 'starting' || this.phase === 'running' || this.phase === 'cancelling') return;
     this.phase = 'starting';
     this.message = null;
@@ -97,7 +104,7 @@ export class EvalClient {
         transfer.push(bytes);
         models.push({ name, checkpoint: { kind: 'bytes', bytes } });
       } else {
-        models.push({ name, checkpoint: { kind: 'url', url: new URL(`checkpoints/porto/${name}.safetensors`, this.root()).href } });
+        models.push({ name, checkpoint: { kind: 'url', url: cityCheckpointUrl(city, name) } });
       }
     }
     const runId = ++this.runId;

@@ -11,6 +11,12 @@ export interface City {
   name: string;
   /** Folder under the app's base URL. */
   path: string;
+  /**
+   * Folder of the city's trained teacher and students (teacher, vanilla, distilled .safetensors with
+   * their .log.json), under the app's base URL: shipped for Porto; for a local city, there when the
+   * user put them there (Teach and Compare then work on that city).
+   */
+  checkpoints: string;
   /** Ships with the app (else built locally, and maybe absent). */
   shipped: boolean;
   /** Map attribution while the city's data is on screen. */
@@ -20,11 +26,19 @@ export interface City {
 }
 
 export const CITIES: readonly City[] = [
-  { id: 'porto', name: 'Porto', path: 'data/porto/', shipped: true, credit: `${OSM_CREDIT} · Porto taxi data: ECML/PKDD 2015` },
+  {
+    id: 'porto',
+    name: 'Porto',
+    path: 'data/porto/',
+    checkpoints: 'checkpoints/porto/',
+    shipped: true,
+    credit: `${OSM_CREDIT} · Porto taxi data: ECML/PKDD 2015`,
+  },
   {
     id: 'sf',
     name: 'San Francisco',
     path: 'data/sf/',
+    checkpoints: 'checkpoints/sf/',
     shipped: false,
     credit: `${OSM_CREDIT} · taxi data: M. Piorkowski, N. Sarafijanovic-Djukic, M. Grossglauser, CRAWDAD dataset epfl/mobility (v. 2009-02-24)`,
     build: { command: 'npm run data:build:sf', needs: '../shared/data/sf' },
@@ -38,6 +52,11 @@ export function cityNamed(name: string): City | undefined {
 /** The city folder's URL under the app's base. */
 export function cityUrl(city: City): string {
   return new URL(`${import.meta.env.BASE_URL}${city.path}`, location.href).href;
+}
+
+/** The URL of one of the city's checkpoints ('teacher', 'vanilla', 'distilled'), or of its log (ext '.log.json'). */
+export function cityCheckpointUrl(city: City, name: string, ext = '.safetensors'): string {
+  return new URL(`${import.meta.env.BASE_URL}${city.checkpoints}${name}${ext}`, location.href).href;
 }
 
 /**

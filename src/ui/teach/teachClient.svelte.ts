@@ -3,6 +3,7 @@
 // computes every τ/λ effect itself with src/lib/teach/stepMath.ts.
 import * as Comlink from 'comlink';
 import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi } from '../../../workers/teachMessages';
+import { CITIES, cityCheckpointUrl, cityUrl, type City } from '../stores/cities';
 
 export type LoadedTrip = TeachTrip;
 export type DetourResult = TeachDetour;
@@ -22,7 +23,8 @@ export class TeachClient {
   private latestDetour = 0;
   private nextId = 1;
 
-  start(backend: string | null, pinnedTrip: string | null = null): void {
+  /** Starts the worker on `city`'s data and checkpoints (cities.ts; default Porto's, shipped). */
+  start(backend: string | null, pinnedTrip: string | null = null, city: City = CITIES[0]): void {
     if (this.worker) return;
     this.worker = new Worker(new URL('../../../workers/teachWorker.ts', import.meta.url), { type: 'module' });
     this.worker.onerror = (ev) => {
@@ -30,13 +32,13 @@ export class TeachClient {
     };
     const api = Comlink.wrap<TeachWorkerApi>(this.worker);
     this.api = api;
-    const root = new URL(import.meta.env.BASE_URL, location.href);
-    const ck = (name: string) => new URL(`checkpoints/porto/${name}.safetensors`, root).href;
+    const ck = (name: string) => cityCheckpointUrl(city, name);
     api
       .init(
         {
           backend,
-          dataBaseUrl: new URL('data/porto/', root).href,
+          dataBaseUrl: cityUrl(city),
+          datasetName: city.name,
           checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
           pinnedTrip,
         },
