@@ -2,7 +2,8 @@
 # One seed-paired arm end to end: vanilla and distilled students for every seed (early stopping on
 # val), then the teacher-forced effects on val and test (eval paired-steps) and the generation
 # effects on test and train OD pairs (eval paired-report). Several trainings run at once (JOBS, one
-# per core by default: the wasm backend uses one core per process). Vanilla runs live in their own
+# per core by default: the wasm backend uses one core per process), and so do the report's route
+# generations (eval paired-report --prefill). Vanilla runs live in their own
 # folder, so every arm trained with the same budget reuses them. Resumable: a finished run or report
 # is kept and skipped (a report only while it is newer than its checkpoints); a run stopped
 # part-way continues from its last finished epoch (train student --resume). Generated routes are
@@ -97,10 +98,19 @@ if fresh "$f"; then
   stamp skip "$f is up to date"
 else
   stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-500})"
-  npm run --silent cli -- eval paired-report --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" \
-    --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}" --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" \
-    --method "${METHOD:-bestFirst}" \
-    --out "$arm/.tmp-paired-report.json" > /dev/null
+  report=(--dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}"
+    --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" --method "${METHOD:-bestFirst}")
+  if [ "$jobs" -gt 1 ]; then
+    # The report's generation runs, split between the cores by (split, seed) (eval paired-report
+    # --prefill: each part fills the route cache); the report below then finds every run there.
+    pids=()
+    for ((k = 0; k < jobs; k++)); do
+      npm run --silent cli -- eval paired-report "${report[@]}" --prefill "$k/$jobs" > /dev/null &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p"; done
+  fi
+  npm run --silent cli -- eval paired-report "${report[@]}" --out "$arm/.tmp-paired-report.json" > /dev/null
   mv "$arm/.tmp-paired-report.json" "$f"
 fi
 stamp "done" "arm $arm in $(($(date +%s) - t0)) s"

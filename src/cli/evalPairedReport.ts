@@ -12,7 +12,14 @@ import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
 import { pairBySeed } from './evalPaired';
 import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
-import { PAIRED_REPORT_METRICS, runPairedProtocol, type GeneratedRoutes, type RouteCache } from '../lib/eval/pairedProtocol';
+import {
+  PAIRED_REPORT_METRICS,
+  prefillRouteCache,
+  runPairedProtocol,
+  type GeneratedRoutes,
+  type PairedProtocolOptions,
+  type RouteCache,
+} from '../lib/eval/pairedProtocol';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 import type { RoadNetwork } from '../lib/data/types';
@@ -22,6 +29,7 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
                            [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>] [--label <text>]
+                           [--prefill K/N]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
@@ -29,7 +37,9 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   its oracle floor. --route-cache keeps each checkpoint's routes in <dir>, keyed by a hash of the
   checkpoint file, the OD list and the search settings, so arms that share vanilla runs generate
   their routes once. --label says what the two sides are when they are not a vanilla and a distilled
-  arm (e.g. scratch and transfer); it is written into the report.`;
+  arm (e.g. scratch and transfer); it is written into the report. --prefill K/N (with --route-cache)
+  only generates and caches every N-th generation run from the K-th (K = 0 … N−1) and writes no
+  report: N processes side by side fill the cache, then the report finds every run there.`;
 
 export interface Loaded {
   path: string;
@@ -72,6 +82,16 @@ export function fileRouteCache(dir: string): RouteCache {
   };
 }
 
+/** "K/N" → part K of N (0 ≤ K < N); absent → null. */
+export function parsePrefill(v: string | boolean | undefined): { part: number; of: number } | null {
+  if (v === undefined) return null;
+  const m = typeof v === 'string' ? /^(\d+)\/(\d+)$/.exec(v) : null;
+  const part = m ? Number(m[1]) : NaN;
+  const of = m ? Number(m[2]) : NaN;
+  if (!(part >= 0 && part < of)) throw new Error(`--prefill expects K/N with 0 ≤ K < N, got "${String(v)}"`);
+  return { part, of };
+}
+
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
   if (p.flags.help) {
@@ -93,6 +113,8 @@ export async function run(args: string[]): Promise<number> {
   const cacheDir = typeof p.flags['route-cache'] === 'string' ? p.flags['route-cache'] : null;
   // "all" (the default) generates every test OD pair; a number, a sample of that many.
   const testOd = flagNumberOrAll(p, 'test-od', Infinity);
+  const prefill = parsePrefill(p.flags.prefill);
+  if (prefill && !cacheDir) throw new Error('--prefill fills the route cache: give --route-cache <dir>');
   const loaded: Loaded[] = [];
   try {
     const v: typeof loaded = [];
@@ -112,7 +134,7 @@ export async function run(args: string[]): Promise<number> {
       d.map((x) => x.seed),
     );
     const progress = throttledLog(5000);
-    const rep = await runPairedProtocol({
+    const protocol: PairedProtocolOptions = {
       dataset,
       derived,
       pairs: order.map(([a, b]) => ({
@@ -135,7 +157,13 @@ export async function run(args: string[]): Promise<number> {
       machine: runEnvironment(backend.name),
       onProgress: (pr) =>
         progress(() => `  run ${pr.run + 1}/${pr.runs}: ${pr.split}-OD, seed ${pr.seed}, ${pr.arm}: ${pr.done}/${pr.total}`),
-    });
+    };
+    if (prefill) {
+      const made = await prefillRouteCache(protocol, prefill.part, prefill.of);
+      console.log(`prefill ${prefill.part}/${prefill.of}: generated ${made} runs into ${cacheDir}`);
+      return 0;
+    }
+    const rep = await runPairedProtocol(protocol);
     const checkpoints = {
       vanilla: order.map(([a]) => ({ seed: v[a].seed, file: repoPath(v[a].path), hyper: v[a].m.checkpoint.hyper })),
       distilled: order.map(([, b]) => ({ seed: d[b].seed, file: repoPath(d[b].path), hyper: d[b].m.checkpoint.hyper })),

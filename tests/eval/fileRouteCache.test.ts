@@ -1,7 +1,7 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileRouteCache } from '../../src/cli/evalPairedReport';
+import { fileRouteCache, parsePrefill } from '../../src/cli/evalPairedReport';
 import { removeTempDirs, tempDir } from '../tempDirs';
 
 afterAll(removeTempDirs);
@@ -22,5 +22,13 @@ describe('eval paired-report --route-cache', () => {
     const [name] = await readdir(join(dir, 'nested'));
     await writeFile(join(dir, 'nested', name), JSON.stringify({ key: 'other', routes: { trips: [], seconds: 0 } }));
     expect(await cache.get('a')).toBeNull();
+  });
+});
+
+describe('eval paired-report --prefill', () => {
+  it('reads K/N with 0 ≤ K < N, and refuses anything else by name', () => {
+    expect(parsePrefill(undefined)).toBeNull();
+    expect(parsePrefill('1/2')).toEqual({ part: 1, of: 2 });
+    for (const bad of ['2/2', '1', 'a/b', true]) expect(() => parsePrefill(bad)).toThrow(/--prefill expects K\/N/);
   });
 });

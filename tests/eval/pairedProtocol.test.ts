@@ -3,6 +3,7 @@ import {
   bootstrapMean,
   signFlipP,
   pairedOdTrips,
+  prefillRouteCache,
   runPairedProtocol,
   scoreAgainstReal,
   type GeneratedRoutes,
@@ -203,6 +204,52 @@ describe('runPairedProtocol with a route cache', () => {
       expect(second.splits[s].odEffects).toEqual(fresh.splits[s].odEffects);
     }
     expect(first.splits.test.arms.vanilla[0].metrics).toEqual(second.splits.test.arms.vanilla[0].metrics);
+  });
+});
+
+describe('prefillRouteCache (eval paired-report --prefill)', () => {
+  it('splits the generation runs between parts, and the report then generates nothing and says the same', async () => {
+    const store = new Map<string, GeneratedRoutes>();
+    const cache: RouteCache = {
+      get: async (k) => store.get(k) ?? null,
+      set: async (k, r) => void store.set(k, r),
+    };
+    const scorers = [1, 2].map((seed) => ({
+      v: new SteerScorer(net, derived.features, -2 - seed),
+      d: new SteerScorer(net, derived.features, 4 + seed),
+    }));
+    const opts = (withCache: boolean) => ({
+      dataset: ds,
+      derived,
+      pairs: [1, 2].map((seed, i) => ({
+        seed,
+        vanilla: scorers[i].v,
+        distilled: scorers[i].d,
+        vanillaId: `v-${seed}`,
+        distilledId: `d-${seed}`,
+      })),
+      trainOd: 6,
+      maxSteps: 25,
+      evalOptions,
+      bootstrap: 100,
+      oracleResamples: 2,
+      routeCache: withCache ? cache : undefined,
+    });
+    // 2 splits × 2 seeds = 4 units of two runs (vanilla, distilled): part 0 of 3 takes units 0 and 3,
+    // part 1 unit 1, part 2 unit 2.
+    expect(await prefillRouteCache(opts(true), 0, 3)).toBe(4);
+    expect(store.size).toBe(4);
+    expect(await prefillRouteCache(opts(true), 1, 3)).toBe(2);
+    expect(await prefillRouteCache(opts(true), 2, 3)).toBe(2);
+    expect(await prefillRouteCache(opts(true), 2, 3)).toBe(0); // already there
+    expect(store.size).toBe(8);
+    const calls = scorers.map((s) => [s.v.calls, s.d.calls]);
+    const report = await runPairedProtocol(opts(true));
+    expect(scorers.map((s) => [s.v.calls, s.d.calls])).toEqual(calls);
+    const direct = await runPairedProtocol(opts(false));
+    for (const sp of ['train', 'test']) expect(report.splits[sp].effects).toEqual(direct.splits[sp].effects);
+    await expect(prefillRouteCache(opts(false), 0, 2)).rejects.toThrow(/no route cache/);
+    await expect(prefillRouteCache(opts(true), 2, 2)).rejects.toThrow(/part 2 of 2/);
   });
 });
 

@@ -263,6 +263,62 @@ function meanOf(xs: readonly number[]): number {
 }
 
 /** Runs the paired protocol over the train and test splits. */
+/** One split's OD pairs as the protocol generates them, with the trips they come from. */
+function splitOds(opts: PairedProtocolOptions, split: SplitName): { odTrips: Trajectory[]; ods: GenOD[] } {
+  const odTrips = pairedOdTrips(
+    opts.dataset.splits[split],
+    split === 'train' ? (opts.trainOd ?? 500) : (opts.testOd ?? Infinity),
+    opts.odSeed ?? 1,
+  );
+  if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
+  return { odTrips, ods: odTrips.map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] })) };
+}
+
+/** One arm's routes for one split: from the route cache when it holds them, else generated (and cached). */
+async function armRoutes(
+  opts: PairedProtocolOptions,
+  pair: SeedPair,
+  arm: 'vanilla' | 'distilled',
+  split: SplitName,
+  ods: GenOD[],
+  onDone: (done: number) => void,
+): Promise<{ routes: GeneratedRoutes; generated: boolean }> {
+  const modelId = arm === 'vanilla' ? pair.vanillaId : pair.distilledId;
+  const armOpts = { ...opts, ...opts.armSearch?.[arm] };
+  const key = modelId && opts.routeCache ? routeCacheKey(modelId, ods, searchSettings(armOpts)) : null;
+  const cached = key ? await opts.routeCache?.get(key) : null;
+  if (cached) return { routes: cached, generated: false };
+  const routes = await generateTimed(pair[arm], ods, armOpts, `${arm}-s${pair.seed}-${split}-`, onDone);
+  if (key) await opts.routeCache?.set(key, routes);
+  return { routes, generated: true };
+}
+
+/**
+ * Fills the route cache with part `part` of `of` of the protocol's generation runs, so that several
+ * processes can generate one report's routes side by side; the report itself then finds every run
+ * cached. The unit is a (split, training seed): both arms of every of-th one, from the part-th, so
+ * the parts stay even when one arm's routes are cached already (an arm after the first). Returns
+ * the runs it generated.
+ */
+export async function prefillRouteCache(opts: PairedProtocolOptions, part: number, of: number): Promise<number> {
+  if (!opts.routeCache) throw new Error('prefillRouteCache: no route cache to fill');
+  if (!(Number.isInteger(part) && Number.isInteger(of) && part >= 0 && part < of))
+    throw new Error(`prefillRouteCache: part ${part} of ${of}`);
+  let unit = 0;
+  let made = 0;
+  for (const split of opts.splits ?? (['train', 'test'] as SplitName[])) {
+    const { ods } = splitOds(opts, split);
+    for (const pair of opts.pairs) {
+      if (unit++ % of !== part) continue;
+      for (const arm of ['vanilla', 'distilled'] as const) {
+        if (!(arm === 'vanilla' ? pair.vanillaId : pair.distilledId)) continue;
+        if ((await armRoutes(opts, pair, arm, split, ods, () => {})).generated) made++;
+      }
+    }
+  }
+  return made;
+}
+
 export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<PairedReport> {
   const { dataset, derived, pairs } = opts;
   if (pairs.length === 0) throw new Error('runPairedProtocol: no seed pairs');
@@ -283,25 +339,16 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
     const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
-    const odTrips = pairedOdTrips(dataset.splits[split], split === 'train' ? trainOd : testOd, odSeed);
-    if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
-    const ods: GenOD[] = odTrips.map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
+    const { odTrips, ods } = splitOds(opts, split);
     const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
 
     const arms: PairedSplitResult['arms'] = { vanilla: [], distilled: [] };
     const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
     for (const pair of pairs) {
       for (const arm of ['vanilla', 'distilled'] as const) {
-        const modelId = arm === 'vanilla' ? pair.vanillaId : pair.distilledId;
-        const armOpts = { ...opts, ...opts.armSearch?.[arm] };
-        const key = modelId && opts.routeCache ? routeCacheKey(modelId, ods, searchSettings(armOpts)) : null;
-        let routes = key ? await opts.routeCache?.get(key) : null;
-        if (!routes) {
-          routes = await generateTimed(pair[arm], ods, armOpts, `${arm}-s${pair.seed}-${split}-`, (done) =>
-            opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
-          );
-          if (key) await opts.routeCache?.set(key, routes);
-        }
+        const { routes } = await armRoutes(opts, pair, arm, split, ods, (done) =>
+          opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
+        );
         const { trips, seconds: genSeconds } = routes;
         const gen = trips.map((t) => generatedToEvalTrip(t, centroid));
         const scores = gen.map((g, i) => scoreAgainstReal(g, odReal[i]));
