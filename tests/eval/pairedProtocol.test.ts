@@ -163,13 +163,15 @@ describe('runPairedProtocol', () => {
   });
 });
 
+/** A route cache in memory, and the map behind it. */
+function memoryCache(): { store: Map<string, GeneratedRoutes>; cache: RouteCache } {
+  const store = new Map<string, GeneratedRoutes>();
+  return { store, cache: { get: async (k) => store.get(k) ?? null, set: async (k, r) => void store.set(k, r) } };
+}
+
 describe('runPairedProtocol with a route cache', () => {
   it('generates a shared vanilla run once across arms, with the same report as without the cache', async () => {
-    const store = new Map<string, GeneratedRoutes>();
-    const cache: RouteCache = {
-      get: async (k) => store.get(k) ?? null,
-      set: async (k, r) => void store.set(k, r),
-    };
+    const { store, cache } = memoryCache();
     const vanilla = [1, 2].map((seed) => new SteerScorer(net, derived.features, -2 - seed));
     const arm = (beta: number, withCache: boolean) =>
       runPairedProtocol({
@@ -209,11 +211,7 @@ describe('runPairedProtocol with a route cache', () => {
 
 describe('prefillRouteCache (eval paired-report --prefill)', () => {
   it('splits the generation runs between parts, and the report then generates nothing and says the same', async () => {
-    const store = new Map<string, GeneratedRoutes>();
-    const cache: RouteCache = {
-      get: async (k) => store.get(k) ?? null,
-      set: async (k, r) => void store.set(k, r),
-    };
+    const { store, cache } = memoryCache();
     const scorers = [1, 2].map((seed) => ({
       v: new SteerScorer(net, derived.features, -2 - seed),
       d: new SteerScorer(net, derived.features, 4 + seed),
