@@ -399,14 +399,7 @@ export class TeacherModel {
   cellLogProbsAt(windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D {
     if (cells.length !== windows.length) throw new Error(`${windows.length} windows but cells for ${cells.length}`);
     const moves = this.moves;
-    if (!moves) {
-      const V = this.cfg.vocabSize;
-      const flat: number[] = [];
-      cells.forEach((cs, r) => {
-        for (let k = 0; k < cs.length; k++) flat.push(r * V + cs[k]);
-      });
-      return tf.tidy(() => tf.gather(tf.reshape(this.nextCellLogProbs(windows), [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D);
-    }
+    if (!moves) return tf.tidy(() => rowCells(this.nextCellLogProbs(windows), cells));
     const { mv, cells: layout } = moves;
     const cols = moveColumns(mv);
     const { seqs, h } = this.lastHidden(windows);
@@ -527,6 +520,16 @@ export class TeacherModel {
     this.dropoutSeed = (this.dropoutSeed + 0x9e3779b9) >>> 0;
     return this.dropoutSeed;
   }
+}
+
+/** Row r's entries at the columns cells[r] of a [N, V] tensor, flat in row order (Σ cells[r].length). */
+export function rowCells(dist: tf.Tensor2D, cells: ArrayLike<number>[]): tf.Tensor1D {
+  const V = dist.shape[1];
+  const flat: number[] = [];
+  cells.forEach((cs, r) => {
+    for (let k = 0; k < cs.length; k++) flat.push(r * V + cs[k]);
+  });
+  return tf.tidy(() => tf.gather(tf.reshape(dist, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D);
 }
 
 /**

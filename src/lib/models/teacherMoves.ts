@@ -101,7 +101,10 @@ export function moveColumns(mv: MoveVocab): MoveColumns {
   return { farShare: mv.size, startShare: mv.size + 1, never: mv.size + 2, width: mv.size + 3 };
 }
 
-/** The extended-row column of cell token `target` after a sequence whose last move token is `lastMove`. */
+/**
+ * The extended-row column of cell token `target` after a sequence ending in cell `lastCell`
+ * (`lastIsTripCell` false: the sequence has no trip cell yet, so every cell shares START's mass).
+ */
 export function moveColumnOf(
   mv: MoveVocab,
   cols: MoveColumns,

@@ -4,7 +4,7 @@
 // computed once and cached (cacheTeacher: false recomputes it every time; the loss is the same).
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { teacherRoadCells, type TeacherConfig } from '../models/teacher';
+import { rowCells, teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { readValues, type DeviceTask } from './deviceTask';
 import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
 
@@ -24,15 +24,7 @@ export interface NextCellTeacher {
 /** q(cell | window) at `cells[r]` for every window r, flat in row order. */
 export function teacherProbsAt(teacher: NextCellTeacher, windows: number[][], cells: ArrayLike<number>[]): tf.Tensor1D {
   if (teacher.cellProbsAt) return teacher.cellProbsAt(windows, cells);
-  return tf.tidy(() => {
-    const probs = teacher.nextCellProbs(windows);
-    const V = probs.shape[1];
-    const flat: number[] = [];
-    cells.forEach((cs, r) => {
-      for (let k = 0; k < cs.length; k++) flat.push(r * V + cs[k]);
-    });
-    return tf.gather(tf.reshape(probs, [-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
-  });
+  return tf.tidy(() => rowCells(teacher.nextCellProbs(windows), cells));
 }
 
 /** The options TeacherProbs reads (the trainer's, read at each call). */
