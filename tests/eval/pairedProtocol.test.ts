@@ -163,6 +163,9 @@ describe('runPairedProtocol', () => {
   });
 });
 
+/** The route-cache tests' small protocol: 6 train OD pairs, short searches, few resamples. */
+const SMALL_RUN = { trainOd: 6, maxSteps: 25, evalOptions, bootstrap: 100, oracleResamples: 2 };
+
 /** A route cache in memory, and the map behind it. */
 function memoryCache(): { store: Map<string, GeneratedRoutes>; cache: RouteCache } {
   const store = new Map<string, GeneratedRoutes>();
@@ -184,11 +187,7 @@ describe('runPairedProtocol with a route cache', () => {
           vanillaId: `vanilla-${seed}`,
           distilledId: `arm-${beta}-${seed}`,
         })),
-        trainOd: 6,
-        maxSteps: 25,
-        evalOptions,
-        bootstrap: 100,
-        oracleResamples: 2,
+        ...SMALL_RUN,
         routeCache: withCache ? cache : undefined,
       });
     const first = await arm(6, true);
@@ -226,11 +225,7 @@ describe('prefillRouteCache (eval paired-report --prefill)', () => {
         vanillaId: `v-${seed}`,
         distilledId: `d-${seed}`,
       })),
-      trainOd: 6,
-      maxSteps: 25,
-      evalOptions,
-      bootstrap: 100,
-      oracleResamples: 2,
+      ...SMALL_RUN,
       routeCache: withCache ? cache : undefined,
     });
     // 2 splits × 2 seeds = 4 units of two runs (vanilla, distilled): part 0 of 3 takes units 0 and 3,
