@@ -24,6 +24,7 @@ import type {
 import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { downloadFile } from '../download';
 import { sameSource } from '../stores/dataset.svelte';
+import { CITIES, cityNamed, type City } from '../stores/cities';
 
 export interface UrlOptions {
   backend: string | null;
@@ -86,6 +87,11 @@ export interface StepClock extends StepProgress {
 
 /** A first step longer than this on a GPU backend is "too slow": the page offers wasm. */
 export const SLOW_STEP_MS = 60_000;
+
+/** The city whose checkpoints folder holds the teacher for `source`: a city served by name, else Porto. */
+function teacherCity(source: DatasetSource): City {
+  return (source.kind === 'url' ? cityNamed(source.name) : undefined) ?? CITIES[0];
+}
 
 export class TrainClient {
   backend = $state.raw<BackendInfo | null>(null);
@@ -190,8 +196,9 @@ export class TrainClient {
         {
           backend,
           dataset,
-          // The shipped teacher is Porto's; on another network the worker refuses it and says why.
-          teacherUrl: new URL('checkpoints/porto/teacher.safetensors', root).href,
+          // The city's own teacher (Porto's ships; a local city's is there when the user put it
+          // there); on another network the worker refuses Porto's and says why.
+          teacherUrl: new URL(`${teacherCity(dataset).checkpoints}teacher.safetensors`, root).href,
         },
         Comlink.proxy(this.events()),
       );
