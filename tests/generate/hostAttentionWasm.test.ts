@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   attentionKernel,
+  hostAttentionExp,
   simdAvailable,
+  type QueryRow,
   type AttentionShape,
   type CachedKv,
   type HostAttentionKind,
@@ -28,6 +30,7 @@ function makeCase(shape: AttentionShape, n: number, seed: number): Case {
   const R = 5;
   const qkv = Float32Array.from({ length: R * 3 * D }, () => rand() * 2 - 1);
   const nodes: CachedKv[] = Array.from({ length: n }, () => ({
+    parent: null,
     kv: Float32Array.from({ length: 2 * layers * D }, () => rand() * 2 - 1),
     slot: -1,
     slotGen: -1,
@@ -107,5 +110,80 @@ describe('host attention, WebAssembly SIMD kernels', () => {
     const small = run('simd', c, 64 << 10);
     expect(small.scores).toEqual(ref.scores);
     expect(small.acc).toEqual(ref.acc);
+  });
+
+  it("exp is Math.exp's fdlibm, bit for bit (Node's V8), edge cases included", () => {
+    const exp = hostAttentionExp()!;
+    const rand = makeRng(3);
+    const xs = [
+      0,
+      -0,
+      1e-300,
+      -1e-300,
+      5e-9,
+      -5e-9,
+      0.3,
+      -0.3,
+      0.7,
+      -0.7,
+      1,
+      -1,
+      40,
+      -40,
+      709.78,
+      709.8,
+      -745.1,
+      -745.2,
+      -1000,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
+    for (let i = 0; i < 200_000; i++) xs.push(-rand() * [1, 4, 40, 800][i % 4], rand() * [1, 4, 40, 700][i % 4]);
+    const bad = xs.filter((x) => !Object.is(exp(x), Math.exp(x)));
+    expect(bad).toEqual([]);
+  });
+
+  it('batched rows: the same outputs when the slot cap forces drops and re-copies mid-search', () => {
+    const shape: AttentionShape = { D: 64, H: 2, layers: 2, maxKeys: 40 };
+    const rand = makeRng(9);
+    type Node = QueryRow & CachedKv & { kv: Float32Array };
+    const kvOf = (): Float32Array => Float32Array.from({ length: 2 * shape.layers * shape.D }, () => rand() * 2 - 1);
+    const feats = (n: number): Float32Array => Float32Array.from({ length: n }, () => rand());
+    // A tree of prefixes grown step by step: each step extends 6 of the previous step's nodes.
+    const steps: Node[][] = [];
+    let prev: Node[] = [];
+    for (let step = 0; step < 30; step++) {
+      const rows: Node[] = Array.from({ length: 6 }, (_, i) => {
+        const parent = prev.length ? prev[(i * 5 + step) % prev.length] : null;
+        const depth = parent ? parent.depth + 1 : 1;
+        return { parent, depth, dist: feats(depth), gap: feats(depth), kv: kvOf(), slot: -1, slotGen: -1 };
+      });
+      steps.push(rows);
+      prev = rows;
+    }
+    const qkvs = steps.map(() =>
+      Array.from({ length: shape.layers }, () => Float32Array.from({ length: 6 * 3 * shape.D }, () => rand() * 2 - 1)),
+    );
+    const rel = () => Float32Array.from({ length: shape.D / shape.H }, () => rand() - 0.5);
+    const rels = Array.from({ length: shape.layers }, () => ({ kw0: rel(), kw1: rel(), kb: rel(), vw0: rel(), vw1: rel(), vb: rel() }));
+    const run = (slotCap: number): Float32Array[] => {
+      const k = attentionKernel(shape, 'simd', slotCap);
+      const b = k.batch!;
+      rels.forEach((r, l) => b.setRelative(l, r));
+      for (const rows of steps) for (const n of rows) n.slotGen = -1;
+      const out: Float32Array[] = [];
+      steps.forEach((rows, s) => {
+        k.beginStep();
+        b.setRows(rows);
+        qkvs[s].forEach((qkv, l) => out.push(b.attend(l, qkv).slice()));
+      });
+      return out;
+    };
+    const roomy = run(32 << 20);
+    // 16 kB holds a handful of prefixes: most steps drop every slot and copy whole chains back.
+    const tight = run(16 << 10);
+    expect(tight).toEqual(roomy);
+    expect(roomy.every((o) => o.every(Number.isFinite))).toBe(true);
   });
 });

@@ -2,6 +2,9 @@
 // the reference and the fallback) and their WebAssembly SIMD twins (hostAttention.wat). The wasm
 // kernels read keys from their own linear memory, so the cached keys/values of scored prefixes are
 // copied there once per prefix (a slot), not per use; the step's fresh qkv rows once per layer.
+// The wasm kernel also runs a block's whole attention for all rows of a step in one call (`batch`):
+// each slot's header names its parent's slot, so the kernel walks a row's chain of ancestors itself
+// and no key pointer is set from JS.
 import { dotScores, weightedValues, type KeyRows } from './hostAttention';
 import { HOST_ATTENTION_WASM_BASE64 } from './hostAttentionWasm';
 
@@ -13,6 +16,8 @@ export type HostAttentionKind = 'simd' | 'simd32' | 'scalar';
 
 /** A scored prefix's keys/values ([layer][k, v][D]) and where the wasm kernel keeps its copy. */
 export interface CachedKv {
+  /** The prefix without its last road (null for the origin). */
+  readonly parent: CachedKv | null;
   readonly kv: Float32Array | null;
   /** Byte offset of the copy in the kernel's memory; valid while slotGen is the kernel's generation. */
   slot: number;
@@ -49,6 +54,39 @@ export interface AttentionKernel {
   values(n: number): Float64Array;
   readonly scores: Float64Array;
   readonly sums: Float64Array;
+  /** The whole block's attention for many rows in one call, where the kernel has it (f64 wasm lanes). */
+  readonly batch?: RowAttention;
+}
+
+/** The relative-position terms of one block's attention, per head width dh (relK: w0, w1, b; relV likewise). */
+export interface RelativeTerms {
+  kw0: Float32Array;
+  kw1: Float32Array;
+  kb: Float32Array;
+  vw0: Float32Array;
+  vw1: Float32Array;
+  vb: Float32Array;
+}
+
+/** A query row of a step: its own position is new (its key/value come from the step's qkv), its n − 1 earlier ones are its parent's chain. */
+export interface QueryRow {
+  readonly parent: CachedKv | null;
+  readonly depth: number;
+  /** Pair features against its n keys (oldest first, itself last). */
+  readonly dist: Float32Array;
+  readonly gap: Float32Array;
+}
+
+/**
+ * StudentDecoder.attend for all rows of a step at once, the same bits: relative terms set once per
+ * checkpoint, the rows once per step (their parents' chains copied in where needed), then per
+ * block the step's qkv rows and one call.
+ */
+export interface RowAttention {
+  setRelative(layer: number, rel: RelativeTerms): void;
+  setRows(rows: readonly QueryRow[]): void;
+  /** Block `layer`'s attention output [R, D] for the rows set, given their qkv [R, 3D] (a view: read it before the next call). */
+  attend(layer: number, qkv: Float32Array): Float32Array;
 }
 
 class ScalarKernel implements AttentionKernel {
@@ -119,7 +157,28 @@ interface WasmExports {
   values64(w: number, sums: number, bases: number, n: number, heads: number, dh: number, vAdd: number, out: number): void;
   dots32(q: number, bases: number, n: number, heads: number, dh: number, out: number): void;
   values32(w: number, sums: number, bases: number, n: number, heads: number, dh: number, vAdd: number, out: number): void;
+  attendRows(
+    R: number,
+    layer: number,
+    D: number,
+    H: number,
+    qkv: number,
+    rows: number,
+    rel: number,
+    bases: number,
+    q64: number,
+    scores: number,
+    sums: number,
+    adg: number,
+    acc: number,
+    y: number,
+    scale: number,
+    lanes32: number,
+  ): void;
 }
+
+/** Bytes before a slot's keys/values: the address of its parent's slot (i32), padded to 16. */
+const SLOT_HEADER = 16;
 
 const PAGE = 65536;
 /** Bytes of slot copies kept before the first drop; after a drop the cap is 4 × what the next step needed. */
@@ -143,10 +202,13 @@ function wasmModule(): WebAssembly.Module | null {
 
 /**
  * Memory layout (bytes): key pointers [maxKeys + 4] i32 | q in f64 [D] | scores [H·maxKeys] f64 |
- * sums [H] f64 | acc [D] f64 | the step's qkv rows | slots (copies of cached keys/values, bump
- * allocated; all dropped at once by bumping the generation when they pass the cap).
+ * sums [H] f64 | acc [D] f64 | relative terms [layers][6][dh] f32 | adg [2H] f64 | the step's qkv
+ * rows | query rows (n, parent slot, feature addresses: 4 i32 each) | their pair features [2][maxKeys]
+ * f32 each | their outputs [D] f32 each | slots (copies of cached keys/values behind a header with
+ * the parent's slot, bump allocated; all dropped at once by bumping the generation when they pass
+ * the cap).
  */
-class WasmKernel implements AttentionKernel {
+class WasmKernel implements AttentionKernel, RowAttention {
   readonly kind: 'simd' | 'simd32';
   private readonly x: WasmExports;
   private readonly basesAt: number;
@@ -154,8 +216,15 @@ class WasmKernel implements AttentionKernel {
   private readonly scoresAt: number;
   private readonly sumsAt: number;
   private readonly accAt: number;
+  private readonly relAt: number;
+  private readonly adgAt: number;
   private readonly qkvAt: number;
   private qkvCap = 0;
+  private rowCap = 0;
+  private rowsAt = 0;
+  private featAt = 0;
+  private yAt = 0;
+  private nRows = 0;
   private slotsAt = 0;
   private top = 0;
   private cap: number;
@@ -184,15 +253,22 @@ class WasmKernel implements AttentionKernel {
     this.scoresAt = this.q64At + 8 * D;
     this.sumsAt = this.scoresAt + align16(8 * H * maxKeys);
     this.accAt = this.sumsAt + align16(8 * H);
-    this.qkvAt = this.accAt + 8 * D;
-    this.slotBytes = align16(4 * 2 * layers * D);
-    this.placeSlots(64 * 3 * D * 4);
+    this.relAt = this.accAt + 8 * D;
+    this.adgAt = this.relAt + align16(4 * 6 * layers * (D / H));
+    this.qkvAt = this.adgAt + align16(16 * H);
+    this.slotBytes = SLOT_HEADER + align16(4 * 2 * layers * D);
+    this.placeSlots(64 * 3 * D * 4, 64);
   }
 
-  /** Puts the slots after a qkv region of `qkvBytes`, dropping every slot. */
-  private placeSlots(qkvBytes: number): void {
+  /** Lays out the step regions for `qkvBytes` of qkv rows and `rowCap` query rows, slots after them, dropping every slot. */
+  private placeSlots(qkvBytes: number, rowCap: number): void {
+    const { D, maxKeys } = this.shape;
     this.qkvCap = align16(qkvBytes);
-    this.slotsAt = this.qkvAt + this.qkvCap;
+    this.rowCap = rowCap;
+    this.rowsAt = this.qkvAt + this.qkvCap;
+    this.featAt = this.rowsAt + 16 * rowCap;
+    this.yAt = this.featAt + 8 * maxKeys * rowCap;
+    this.slotsAt = this.yAt + 4 * D * rowCap;
     this.flush();
     this.ensure(this.slotsAt);
   }
@@ -241,7 +317,7 @@ class WasmKernel implements AttentionKernel {
   }
 
   loadQkv(qkv: Float32Array): void {
-    if (4 * qkv.length > this.qkvCap) this.placeSlots(Math.ceil(4 * qkv.length * 1.25));
+    if (4 * qkv.length > this.qkvCap) this.placeSlots(Math.ceil(4 * qkv.length * 1.25), this.rowCap);
     this.f32.set(qkv, this.qkvAt >> 2);
   }
 
@@ -251,15 +327,88 @@ class WasmKernel implements AttentionKernel {
   }
 
   keyFromCache(t: number, node: CachedKv, layer: number): void {
-    if (node.slotGen !== this.gen) {
+    this.copyIn(node);
+    this.i32[(this.basesAt >> 2) + t] = node.slot + SLOT_HEADER + 4 * 2 * layer * this.shape.D;
+  }
+
+  /** Gives `node` and its ancestors slots of this generation (oldest first, each header naming its parent's slot). */
+  private copyIn(node: CachedKv): void {
+    if (node.slotGen === this.gen) return;
+    const missing: CachedKv[] = [];
+    for (let a: CachedKv | null = node; a && a.slotGen !== this.gen; a = a.parent) missing.push(a);
+    for (let j = missing.length - 1; j >= 0; j--) {
+      const a = missing[j];
       const at = this.top;
       this.ensure(at + this.slotBytes);
-      this.f32.set(node.kv!, at >> 2);
-      node.slot = at;
-      node.slotGen = this.gen;
+      this.i32[at >> 2] = a.parent ? a.parent.slot : 0;
+      this.f32.set(a.kv!, (at + SLOT_HEADER) >> 2);
+      a.slot = at;
+      a.slotGen = this.gen;
       this.top = at + this.slotBytes;
     }
-    this.i32[(this.basesAt >> 2) + t] = node.slot + 4 * 2 * layer * this.shape.D;
+  }
+
+  get batch(): RowAttention {
+    return this;
+  }
+
+  setRelative(layer: number, rel: RelativeTerms): void {
+    const dh = this.shape.D / this.shape.H;
+    const at = (this.relAt >> 2) + layer * 6 * dh;
+    [rel.kw0, rel.kw1, rel.kb, rel.vw0, rel.vw1, rel.vb].forEach((w, j) => this.f32.set(w.subarray(0, dh), at + j * dh));
+  }
+
+  setRows(rows: readonly QueryRow[]): void {
+    const R = rows.length;
+    const { D, maxKeys } = this.shape;
+    if (R > this.rowCap || 4 * 3 * D * R > this.qkvCap) {
+      // Room for a quarter more rows than asked, so that a growing search re-lays the regions (dropping the slots) rarely.
+      const cap = Math.ceil(R * 1.25);
+      this.placeSlots(Math.max(this.qkvCap, 4 * 3 * D * cap), Math.max(this.rowCap, cap));
+    }
+    for (const row of rows) if (row.parent) this.copyIn(row.parent);
+    const i32 = this.i32;
+    const f32 = this.f32;
+    for (let r = 0; r < R; r++) {
+      const row = rows[r];
+      const n = row.depth;
+      const o = (this.rowsAt >> 2) + 4 * r;
+      const dist = this.featAt + 8 * maxKeys * r;
+      const gap = dist + 4 * maxKeys;
+      i32[o] = n;
+      i32[o + 1] = row.parent ? row.parent.slot : 0;
+      i32[o + 2] = dist;
+      i32[o + 3] = gap;
+      f32.set(row.dist.subarray(0, n), dist >> 2);
+      f32.set(row.gap.subarray(0, n), gap >> 2);
+    }
+    this.nRows = R;
+  }
+
+  attend(layer: number, qkv: Float32Array): Float32Array {
+    const { D, H } = this.shape;
+    const R = this.nRows;
+    if (qkv.length !== R * 3 * D) throw new Error(`attend: qkv holds ${qkv.length / (3 * D)} rows, ${R} were set`);
+    this.f32.set(qkv, this.qkvAt >> 2);
+    this.x.attendRows(
+      R,
+      layer,
+      D,
+      H,
+      this.qkvAt,
+      this.rowsAt,
+      this.relAt + 4 * layer * 6 * (D / H),
+      this.basesAt,
+      this.q64At,
+      this.scoresAt,
+      this.sumsAt,
+      this.adgAt,
+      this.accAt,
+      this.yAt,
+      1 / Math.sqrt(D / H),
+      this.kind === 'simd32' ? 1 : 0,
+    );
+    return this.f32.subarray(this.yAt >> 2, (this.yAt >> 2) + R * D);
   }
 
   dots(row: number, n: number): Float64Array {
@@ -276,6 +425,15 @@ class WasmKernel implements AttentionKernel {
     f(this.scoresAt, this.sumsAt, this.basesAt, n, H, D / H, 4 * D, this.accAt);
     return this.accView;
   }
+}
+
+/**
+ * The module's exp (fdlibm's, which the batched softmax uses), for tests; null without WebAssembly
+ * SIMD. It equals Math.exp in Node's V8; Chrome's Math.exp rounds some results differently.
+ */
+export function hostAttentionExp(): ((x: number) => number) | null {
+  const m = wasmModule();
+  return m ? (new WebAssembly.Instance(m).exports as unknown as { exp(x: number): number }).exp : null;
 }
 
 /** WebAssembly SIMD kernels where the shape allows them (head width a multiple of 8, or 16 for f32 lanes). */

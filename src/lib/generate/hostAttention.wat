@@ -6,14 +6,16 @@
 ;; is an f64 product of the same operands and every sum runs in the scalar loop's order (over i for
 ;; a score, over t for an output element). The lanes hold different keys (dots) or different output
 ;; elements (values), never parts of one sum. wasm has no fused multiply-add, so nothing contracts.
-;; The f32 kernels (dots32, values32) sum in f32 lanes: faster, not bit-identical.
+;; The f32 kernels (dots32, values32) sum in f32 lanes: faster, not bit-identical. attendRows runs
+;; the decoder's whole attention of a block for a step's rows (scores, relative terms, softmax with
+;; fdlibm's exp, weighted values) in one call.
 (module
   (memory (export "memory") 1)
 
   ;; out[h·n + t] = Σ_i q[h·dh + i] · key_t[h·dh + i], in f64, i ascending; q is f32 at $q,
   ;; promoted to f64 at $q64 (heads·dh values). Key t's row at bases[t] (i32). Four keys per pass:
   ;; lanes (t, t+1) and (t+2, t+3); past n the last key is repeated and its lanes not stored.
-  (func (export "dots64") (param $q i32) (param $q64 i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $out i32)
+  (func $dots64 (export "dots64") (param $q i32) (param $q64 i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $out i32)
     (local $i i32) (local $h i32) (local $t i32) (local $hk i32) (local $qp i32) (local $o i32)
     (local $k0 i32) (local $k1 i32) (local $k2 i32) (local $k3 i32)
     (local $a v128) (local $b v128) (local $lo v128) (local $hi v128)
@@ -111,7 +113,7 @@
   ;; out[h·dh + i] = Σ_t (w[h·n + t] / sums[h]) · value_t[h·dh + i], in f64, t ascending; value t's
   ;; row at bases[t] + vAdd. w is divided in place first (the scalar kernel's weights[t] / sum).
   ;; Eight output elements per pass (four f64x2 accumulators); dh must be a multiple of 8.
-  (func (export "values64") (param $w i32) (param $sums i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
+  (func $values64 (export "values64") (param $w i32) (param $sums i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
     (local $h i32) (local $t i32) (local $i i32) (local $p i32) (local $s f64) (local $wp i32) (local $vp i32)
     (local $a v128) (local $v0 v128) (local $v1 v128)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
@@ -169,7 +171,7 @@
 
   ;; dots64 in f32 lanes: each score is four f32 partial sums (i mod 16 in blocks of four) added
   ;; pairwise, then widened. dh must be a multiple of 16.
-  (func (export "dots32") (param $q i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $out i32)
+  (func $dots32 (export "dots32") (param $q i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $out i32)
     (local $h i32) (local $t i32) (local $i i32) (local $hk i32) (local $kp i32) (local $qp i32)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
     (block $hdone
@@ -211,7 +213,7 @@
         (br $hnext))))
 
   ;; values64 in f32 lanes: weights rounded to f32, sums in f32, widened on the way out.
-  (func (export "values32") (param $w i32) (param $sums i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
+  (func $values32 (export "values32") (param $w i32) (param $sums i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
     (local $h i32) (local $t i32) (local $i i32) (local $p i32) (local $s f64) (local $wp i32) (local $vp i32)
     (local $a v128) (local $acc0 v128) (local $acc1 v128)
     (block $hdone
@@ -247,4 +249,241 @@
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $inext)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
-        (br $hnext)))))
+        (br $hnext))))
+
+  ;; exp(x) in f64, fdlibm's e_exp.c: the same bits as V8's Math.exp in Node (ieee754::exp), so the
+  ;; softmax below gives what the decoder's JS softmax gives there. (Chrome's newer V8 rounds some
+  ;; exps differently; this kernel gives the same bits in both.)
+  (func $exp (param $x f64) (result f64)
+    (local $hx i32) (local $xsb i32) (local $k i32) (local $hi f64) (local $lo f64) (local $t f64) (local $c f64) (local $y f64) (local $twopk f64)
+    ;; V8 returns Math.E for exp(1) (fdlibm's polynomial gives one ulp more)
+    (if (f64.eq (local.get $x) (f64.const 1)) (then (return (f64.const 2.718281828459045))))
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $xsb (i32.shr_u (local.get $hx) (i32.const 31)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff)))
+    ;; |x| ≥ 709.78: NaN, ±inf, overflow, underflow
+    (if (i32.ge_u (local.get $hx) (i32.const 0x40862E42))
+      (then
+        (if (i32.ge_u (local.get $hx) (i32.const 0x7ff00000))
+          (then
+            (if (f64.ne (local.get $x) (local.get $x)) (then (return (f64.add (local.get $x) (local.get $x)))))
+            (if (local.get $xsb) (then (return (f64.const 0))))
+            (return (local.get $x))))
+        (if (f64.gt (local.get $x) (f64.const 7.09782712893383973096e+02)) (then (return (f64.const inf))))
+        (if (f64.lt (local.get $x) (f64.const -7.45133219101941108420e+02)) (then (return (f64.const 0))))))
+    ;; argument reduction: x = k·ln2 + r, |r| ≤ ln2 / 2, r as hi − lo
+    (if (i32.gt_u (local.get $hx) (i32.const 0x3fd62e42))
+      (then
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3FF0A2B2))
+          (then
+            (if (local.get $xsb)
+              (then
+                (local.set $hi (f64.add (local.get $x) (f64.const 6.93147180369123816490e-01)))
+                (local.set $lo (f64.const -1.90821492927058770002e-10))
+                (local.set $k (i32.const -1)))
+              (else
+                (local.set $hi (f64.sub (local.get $x) (f64.const 6.93147180369123816490e-01)))
+                (local.set $lo (f64.const 1.90821492927058770002e-10))
+                (local.set $k (i32.const 1)))))
+          (else
+            (local.set $k
+              (i32.trunc_f64_s
+                (f64.add (f64.mul (f64.const 1.44269504088896338700e+00) (local.get $x))
+                  (select (f64.const -0.5) (f64.const 0.5) (local.get $xsb)))))
+            (local.set $t (f64.convert_i32_s (local.get $k)))
+            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.const 6.93147180369123816490e-01))))
+            (local.set $lo (f64.mul (local.get $t) (f64.const 1.90821492927058770002e-10)))))
+        (local.set $x (f64.sub (local.get $hi) (local.get $lo))))
+      (else
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3e300000))
+          (then (return (f64.add (f64.const 1) (local.get $x)))))))
+    (local.set $t (f64.mul (local.get $x) (local.get $x)))
+    (local.set $c
+      (f64.sub (local.get $x)
+        (f64.mul (local.get $t)
+          (f64.add (f64.const 1.66666666666666019037e-01)
+            (f64.mul (local.get $t)
+              (f64.add (f64.const -2.77777777770155933842e-03)
+                (f64.mul (local.get $t)
+                  (f64.add (f64.const 6.61375632143793436117e-05)
+                    (f64.mul (local.get $t)
+                      (f64.add (f64.const -1.65339022054652515390e-06)
+                        (f64.mul (local.get $t) (f64.const 4.13813679705723846039e-08))))))))))))
+    (if (i32.eqz (local.get $k))
+      (then
+        (return
+          (f64.sub (f64.const 1)
+            (f64.sub (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (local.get $c) (f64.const 2))) (local.get $x))))))
+    (local.set $y
+      (f64.sub (f64.const 1)
+        (f64.sub
+          (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (f64.const 2) (local.get $c))))
+          (local.get $hi))))
+    (if (i32.ge_s (local.get $k) (i32.const -1021))
+      (then
+        (if (i32.eq (local.get $k) (i32.const 1024))
+          (then (return (f64.mul (f64.mul (local.get $y) (f64.const 2)) (f64.const 8.98846567431158e+307)))))
+        (return
+          (f64.mul (local.get $y)
+            (f64.reinterpret_i64
+              (i64.shl (i64.extend_i32_u (i32.add (i32.const 0x3ff00000) (i32.shl (local.get $k) (i32.const 20)))) (i64.const 32)))))))
+    (f64.mul
+      (f64.mul (local.get $y)
+        (f64.reinterpret_i64
+          (i64.shl (i64.extend_i32_u (i32.add (i32.const 0x3ff00000) (i32.shl (i32.add (local.get $k) (i32.const 1000)) (i32.const 20)))) (i64.const 32))))
+      (f64.const 9.33263618503218878990e-302)))
+
+  (func (export "exp") (param $x f64) (result f64) (call $exp (local.get $x)))
+
+  ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
+  ;; same bits. Row r: its query, key and value are row r of the qkv rows at $qkv ([R, 3D] f32); its
+  ;; earlier keys are its ancestors' slots, reached from the row's parent slot through each slot's
+  ;; header (the slot of its own parent, i32 at +0; keys/values [layer][k, v][D] f32 from +16).
+  ;; $rows: per row four i32: n (keys), parent slot, and the addresses of its n pair features
+  ;; (distance, gap; f32). $rel: this layer's relative terms, six f32 rows of dh (kw0, kw1, kb, vw0,
+  ;; vw1, vb). Scratch at $bases (n + 4 i32), $q64 (D f64), $scores (H·n f64), $sums (H f64),
+  ;; $adg (2H f64), $acc (D f64). Output: row r's D values at $y + 4·r·D (f32). $lanes32: the scores
+  ;; and weighted values by dots32/values32 (f32 lanes, not the same bits) instead of the f64 kernels.
+  (func (export "attendRows")
+    (param $R i32) (param $layer i32) (param $D i32) (param $H i32) (param $qkv i32) (param $rows i32) (param $rel i32)
+    (param $bases i32) (param $q64 i32) (param $scores i32) (param $sums i32) (param $adg i32) (param $acc i32)
+    (param $y i32) (param $scale f64) (param $lanes32 i32)
+    (local $r i32) (local $n i32) (local $p i32) (local $t i32) (local $h i32) (local $i i32) (local $dh i32)
+    (local $row i32) (local $dist i32) (local $gap i32) (local $q i32) (local $kOff i32) (local $so i32) (local $o i32)
+    (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $s f64) (local $max f64) (local $sum f64)
+    (local $a f64) (local $ad f64) (local $ag f64) (local $dt f64) (local $gt f64)
+    (local.set $dh (i32.div_u (local.get $D) (local.get $H)))
+    (local.set $kOff (i32.add (i32.const 16) (i32.shl (i32.mul (local.get $layer) (local.get $D)) (i32.const 3))))
+    (block $rdone
+      (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+        (local.set $row (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 4))))
+        (local.set $n (i32.load (local.get $row)))
+        (local.set $dist (i32.load offset=8 (local.get $row)))
+        (local.set $gap (i32.load offset=12 (local.get $row)))
+        (local.set $q (i32.add (local.get $qkv) (i32.mul (i32.mul (local.get $r) (i32.const 12)) (local.get $D))))
+        ;; key pointers: this row's own key, then its ancestors' up the chain
+        (i32.store
+          (i32.add (local.get $bases) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))
+          (i32.add (local.get $q) (i32.shl (local.get $D) (i32.const 2))))
+        (local.set $p (i32.load offset=4 (local.get $row)))
+        (local.set $t (i32.sub (local.get $n) (i32.const 2)))
+        (block $cdone
+          (loop $cnext
+            (br_if $cdone (i32.lt_s (local.get $t) (i32.const 0)))
+            (i32.store (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2))) (i32.add (local.get $p) (local.get $kOff)))
+            (local.set $p (i32.load (local.get $p)))
+            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+            (br $cnext)))
+        (if (local.get $lanes32)
+          (then (call $dots32 (local.get $q) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)))
+          (else (call $dots64 (local.get $q) (local.get $q64) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores))))
+        (local.set $h (i32.const 0))
+        (block $hdone
+          (loop $hnext
+            (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+            ;; the query against the relative-key weights
+            (local.set $qd (f64.const 0))
+            (local.set $qg (f64.const 0))
+            (local.set $qb (f64.const 0))
+            (local.set $i (i32.const 0))
+            (block $idone
+              (loop $inext
+                (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+                (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+                (local.set $qi
+                  (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))))
+                (local.set $qd (f64.add (local.get $qd) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+                (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+                (local.set $qg (f64.add (local.get $qg) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+                (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+                (local.set $qb (f64.add (local.get $qb) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $inext)))
+            ;; scores with the relative term, their max
+            (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
+            (local.set $max (f64.const -inf))
+            (local.set $t (i32.const 0))
+            (block $tdone
+              (loop $tnext
+                (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+                (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
+                (local.set $dt (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))
+                (local.set $gt (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))
+                (local.set $s
+                  (f64.mul
+                    (f64.add (f64.load (local.get $o))
+                      (f64.add (f64.add (f64.mul (local.get $qd) (local.get $dt)) (f64.mul (local.get $qg) (local.get $gt))) (local.get $qb)))
+                    (local.get $scale)))
+                (f64.store (local.get $o) (local.get $s))
+                (if (f64.gt (local.get $s) (local.get $max)) (then (local.set $max (local.get $s))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tnext)))
+            ;; softmax weights in place (unnormalised) and their sum
+            (local.set $sum (f64.const 0))
+            (local.set $t (i32.const 0))
+            (block $edone
+              (loop $enext
+                (br_if $edone (i32.ge_u (local.get $t) (local.get $n)))
+                (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
+                (local.set $s (call $exp (f64.sub (f64.load (local.get $o)) (local.get $max))))
+                (f64.store (local.get $o) (local.get $s))
+                (local.set $sum (f64.add (local.get $sum) (local.get $s)))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $enext)))
+            ;; the relative value term's weights
+            (local.set $ad (f64.const 0))
+            (local.set $ag (f64.const 0))
+            (local.set $t (i32.const 0))
+            (block $wdone
+              (loop $wnext
+                (br_if $wdone (i32.ge_u (local.get $t) (local.get $n)))
+                (local.set $a (f64.div (f64.load (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3)))) (local.get $sum)))
+                (local.set $ad
+                  (f64.add (local.get $ad) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))))
+                (local.set $ag
+                  (f64.add (local.get $ag) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $wnext)))
+            (f64.store (i32.add (local.get $sums) (i32.shl (local.get $h) (i32.const 3))) (local.get $sum))
+            (f64.store (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ad))
+            (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ag))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hnext)))
+        (if (local.get $lanes32)
+          (then
+            (call $values32
+              (local.get $scores) (local.get $sums) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh)
+              (i32.shl (local.get $D) (i32.const 2)) (local.get $acc)))
+          (else
+            (call $values64
+              (local.get $scores) (local.get $sums) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh)
+              (i32.shl (local.get $D) (i32.const 2)) (local.get $acc))))
+        ;; out = acc + ad · vw0 + ag · vw1 + vb, left to right, rounded to f32
+        (local.set $h (i32.const 0))
+        (block $odone
+          (loop $onext
+            (br_if $odone (i32.ge_u (local.get $h) (local.get $H)))
+            (local.set $ad (f64.load (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))))
+            (local.set $ag (f64.load offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))))
+            (local.set $i (i32.const 0))
+            (block $idone2
+              (loop $inext2
+                (br_if $idone2 (i32.ge_u (local.get $i) (local.get $dh)))
+                (local.set $o (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)))
+                (local.set $p (i32.add (local.get $rel) (i32.shl (i32.add (i32.mul (local.get $dh) (i32.const 3)) (local.get $i)) (i32.const 2))))
+                (f32.store
+                  (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $D)) (local.get $o)) (i32.const 2)))
+                  (f32.demote_f64
+                    (f64.add
+                      (f64.add
+                        (f64.add (f64.load (i32.add (local.get $acc) (i32.shl (local.get $o) (i32.const 3))))
+                          (f64.mul (local.get $ad) (f64.promote_f32 (f32.load (local.get $p)))))
+                        (f64.mul (local.get $ag) (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $dh) (i32.const 2)))))))
+                      (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $dh) (i32.const 3))))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $inext2)))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $onext)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rnext)))))

@@ -287,6 +287,7 @@ export class StudentDecoder {
         vw1: vw.slice(dh, 2 * dh),
         vb: vb.slice(),
       });
+      this.kernel.batch?.setRelative(rel.length - 1, rel[rel.length - 1]);
     }
     this.dense = this.denseOn === 'host' ? await HostDense.create(this.student) : new TfjsDense(this.student, this.D);
     this.tables = {
@@ -444,32 +445,45 @@ export class StudentDecoder {
     this.rows.incremental += R;
     let t = performance.now();
     const x0 = new Float32Array(R * D);
-    const chains: DecodeNode[][] = idx.map((i, r) => {
+    // The per-row kernel path reads each ancestor by position; the batched one walks the chains itself.
+    const chains: DecodeNode[][] | null = this.kernel.batch ? null : [];
+    idx.forEach((i, r) => {
       const node = items[i].node;
       this.inputRow(node, x0, r * D);
+      node.kv = new Float32Array(2 * nL * D);
+      if (!chains) return;
       const chain = new Array<DecodeNode>(node.depth - 1);
       let a = node.parent;
       for (let j = node.depth - 2; j >= 0; j--, a = a!.parent) chain[j] = a!;
-      node.kv = new Float32Array(2 * nL * D);
-      return chain;
+      chains.push(chain);
     });
     t = this.tick('inc.build', t);
+    const kern = this.kernel;
+    const batch = kern.batch;
+    if (batch) {
+      batch.setRows(idx.map((i) => items[i].node));
+      t = this.tick('inc.attention', t);
+    }
     const dense = this.denseRunner();
     let x = dense.input(x0, R);
-    const y = new Float32Array(R * D);
-    const kern = this.kernel;
+    let y: Float32Array = new Float32Array(R * D);
     for (let l = 0; l < nL; l++) {
       const qkv = await dense.qkv(x, l);
       t = this.tick('inc.dense', t);
-      kern.loadQkv(qkv);
-      for (let r = 0; r < R; r++) {
-        const node = items[idx[r]].node;
-        const chain = chains[r];
-        const n = node.depth;
-        for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
-        kern.keyFromQkv(n - 1, r);
-        node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
-        this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
+      for (let r = 0; r < R; r++) items[idx[r]].node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+      if (batch) {
+        for (let r = 0; r < R; r++) this.rows.attentionMacs += 2 * items[idx[r]].node.depth * D;
+        y = batch.attend(l, qkv);
+      } else {
+        kern.loadQkv(qkv);
+        for (let r = 0; r < R; r++) {
+          const node = items[idx[r]].node;
+          const chain = chains![r];
+          const n = node.depth;
+          for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
+          kern.keyFromQkv(n - 1, r);
+          this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
+        }
       }
       t = this.tick('inc.attention', t);
       const next = dense.post(x, y, l, null);
