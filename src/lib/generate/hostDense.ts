@@ -2,7 +2,9 @@
 // per block a LayerNorm, the qkv product, then proj + residual, LayerNorm, the MLP with GELU and its
 // residual; then the head's query and time parts. Run through tfjs, each step of a search was about
 // sixty small ops (a few dozen rows each), and the ops' fixed cost, not the arithmetic, took most of
-// the decoder's device time; here a block is six kernel calls on rows that stay in one memory.
+// the decoder's device time; here a block is six kernel calls on rows that stay in one memory. The
+// navigator's candidate scores (a tanh per candidate and query element) run here too, on the head's
+// query rows where they are.
 // Same mathematics as StudentDecoder's tfjs path (sums in another order, erf by a 3e-7
 // approximation): tests/generate/hostDense.test.ts holds the two within 1e-5 and the routes equal.
 import type { Student } from '../models/student';
@@ -42,6 +44,24 @@ interface Block {
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
+/** The navigator's per-network tables (StudentDecoder.prepare computes them): [roads, nd], [zones, nd], and three [nd] rows. */
+export interface NavigatorTables {
+  navKey: Float32Array;
+  zoneQ: Float32Array;
+  uDis: Float32Array;
+  uAng: Float32Array;
+  navV: Float32Array;
+}
+
+/** A step's candidates, flat over its rows: road, the row it belongs to, its distance and angle features. */
+export interface NavCandidates {
+  n: number;
+  road: Int32Array;
+  row: Int32Array;
+  dis: Float32Array;
+  ang: Float32Array;
+}
+
 /** Scratch regions per row, in floats (all padded to 8). */
 interface Scratch {
   xa: number;
@@ -70,8 +90,10 @@ export class HostDense {
   private cap = 0;
   private s: Scratch = { xa: 0, xb: 0, xs: 0, ln: 0, qkv: 0, y: 0, x1: 0, h: 0, tt: 0, a: 0, q: 0 };
   private f32 = new Float32Array(0);
+  /** The navigator's tables in the kernels' memory; null where the kernel cannot run (nd no multiple of 4, or none given). */
+  private readonly nav: { navKey: number; zoneQ: number; uDis: number; uAng: number; navV: number; nd: number } | null = null;
 
-  private constructor(student: Student, weights: Map<string, Float32Array>) {
+  private constructor(student: Student, weights: Map<string, Float32Array>, nav: NavigatorTables | null) {
     this.k = newF32Kernels();
     const c = student.config;
     const p = student.p;
@@ -107,11 +129,21 @@ export class HostDense {
     this.timeTraj = mat(p.timeTraj);
     this.timeOut = mat(p.timeOut, c.timeHidden); // the trajectory half; the candidate half is a host table
     this.navQ = mat(p.navQ, D); // the trajectory part of the query; the destination zone's part is a host table
+    const nd = this.navQ.N;
+    if (nav && nd % 4 === 0)
+      this.nav = {
+        navKey: this.put(nav.navKey, nav.navKey.length),
+        zoneQ: this.put(nav.zoneQ, nav.zoneQ.length),
+        uDis: this.put(nav.uDis, nd),
+        uAng: this.put(nav.uAng, nd),
+        navV: this.put(nav.navV, nd),
+        nd,
+      };
     this.scratchAt = this.top;
   }
 
   /** Reads the decoder's weights from the student and lays them out (once per set of weights). */
-  static async create(student: Student): Promise<HostDense> {
+  static async create(student: Student, nav: NavigatorTables | null = null): Promise<HostDense> {
     const p = student.p;
     const dense = (d: DenseParams) => (d.b ? [d.w, d.b] : [d.w]);
     const vars = [
@@ -131,7 +163,7 @@ export class HostDense {
     ];
     const weights = new Map<string, Float32Array>();
     await Promise.all(vars.map(async (v) => weights.set(v.name, (await v.data()) as Float32Array)));
-    return new HostDense(student, weights);
+    return new HostDense(student, weights, nav);
   }
 
   private view(): Float32Array {
@@ -239,6 +271,38 @@ export class HostDense {
 
   /** Rows live in the kernels' memory until the next pass: nothing to free. */
   release(): void {}
+
+  /** Whether navScores runs (the navigator's tables were given and its width allows the kernel). */
+  get navigates(): boolean {
+    return this.nav !== null;
+  }
+
+  /**
+   * The navigator's raw score of every candidate, from the query rows the last head() left in memory
+   * and each row's destination zone (f32 lanes, tanh to ≈ 1e-7; StudentDecoder.navigate is the
+   * reference).
+   */
+  navScores(c: NavCandidates, zones: Int32Array): Float32Array {
+    const nav = this.nav;
+    if (!nav) throw new Error('host dense: no navigator tables');
+    // Buffers after the scratch rows (they move only in ensureRows, which the next pass calls first).
+    const zonesAt = Math.ceil(this.top / 32) * 32;
+    const candsAt = zonesAt + Math.ceil((4 * zones.length) / 32) * 32;
+    const outAt = candsAt + 16 * c.n;
+    ensureMemory(this.k, outAt + 4 * c.n);
+    const buf = this.k.memory.buffer;
+    new Int32Array(buf, zonesAt, zones.length).set(zones);
+    const i32 = new Int32Array(buf, candsAt, 4 * c.n);
+    const f32 = new Float32Array(buf, candsAt, 4 * c.n);
+    for (let i = 0; i < c.n; i++) {
+      i32[4 * i] = c.road[i];
+      i32[4 * i + 1] = c.row[i];
+      f32[4 * i + 2] = c.dis[i];
+      f32[4 * i + 3] = c.ang[i];
+    }
+    this.k.navScores(this.s.q, 4 * this.navQ.N8, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nav.nd, candsAt, c.n, outAt);
+    return new Float32Array(buf, outAt, c.n).slice();
+  }
 
   /** The head: navigator query part [nav] then the time head's trajectory part [1], per row. */
   head(x: HostRows): Float32Array {

@@ -23,7 +23,7 @@ import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } fro
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
-import { HostDense } from './hostDense';
+import { HostDense, type NavCandidates } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -289,7 +289,6 @@ export class StudentDecoder {
       });
       this.kernel.batch?.setRelative(rel.length - 1, rel[rel.length - 1]);
     }
-    this.dense = this.denseOn === 'host' ? await HostDense.create(this.student) : new TfjsDense(this.student, this.D);
     this.tables = {
       spatial: await read(spatialT),
       freqs: ((await p.freqs.data()) as Float32Array).slice(),
@@ -301,6 +300,7 @@ export class StudentDecoder {
       navV: ((await p.navV.w.data()) as Float32Array).slice(),
       timeCand: await read(timeCandT),
     };
+    this.dense = this.denseOn === 'host' ? await HostDense.create(this.student, this.tables) : new TfjsDense(this.student, this.D);
   }
 
   /** A new prefix node: `parent` extended by `road` entered at `time` (pair features computed here). */
@@ -584,43 +584,89 @@ export class StudentDecoder {
   /** Host navigator and time head over each item's real candidates; stores cands/sec on the node. */
   private navigate(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], head: Float32Array, out: StepScores[]): void {
     const tb = this.tables!;
-    const c = this.student.config;
-    const nd = c.navDim;
-    const stride = nd + 1;
+    const nd = this.student.config.navDim;
     const { timeMean, timeStd } = this.derived;
-    const roadZone = this.derived.zones.roadZone;
-    const qv = new Float64Array(nd);
+    const steps = idx.map((i) => stepCandidates(this.ctx, items[i].node.road, items[i].dest));
+    const raw = this.navigatorScores(items, idx, head, steps);
+    let o = 0;
     idx.forEach((i, r) => {
-      const { node, dest } = items[i];
-      const st = stepCandidates(this.ctx, node.road, dest);
+      const { node } = items[i];
+      const st = steps[r];
       const m = st.cands.length;
-      const zo = roadZone[dest] * nd;
-      for (let j = 0; j < nd; j++) qv[j] = head[r * stride + j] + tb.zoneQ[zo + j];
-      const a = head[r * stride + nd];
-      const raw = new Float64Array(m);
+      const a = head[r * (nd + 1) + nd];
       let max = -Infinity;
+      for (let k = 0; k < m; k++) if (raw[o + k] > max) max = raw[o + k];
+      let sum = 0;
+      for (let k = 0; k < m; k++) sum += Math.exp(raw[o + k] - max);
+      const lse = max + Math.log(sum);
+      const logProbs = new Float64Array(m);
+      const timeSec = new Float64Array(m);
       for (let k = 0; k < m; k++) {
+        logProbs[k] = Math.fround(raw[o + k] - lse);
+        const pred = Math.fround(a + tb.timeCand[st.cands[k]]);
+        timeSec[k] = this.timeScale * Math.max(0, Math.expm1(pred * timeStd + timeMean));
+      }
+      o += m;
+      node.cands = st.cands;
+      node.sec = timeSec;
+      out[i] = { candidates: st.cands, logProbs, timeSec };
+    });
+  }
+
+  /**
+   * The navigator's raw score of every candidate of every item, flat in item order: in the host
+   * dense kernels' f32 lanes where they run (after their head()), else here in float64 (the
+   * reference; the two agree to ≈ 1e-6, tests/generate/hostDense.test.ts).
+   */
+  private navigatorScores(
+    items: Array<{ node: DecodeNode; dest: number }>,
+    idx: number[],
+    head: Float32Array,
+    steps: Array<{ cands: number[]; dis: Float32Array; ang: Float32Array }>,
+  ): Float32Array | Float64Array {
+    const tb = this.tables!;
+    const nd = this.student.config.navDim;
+    const roadZone = this.derived.zones.roadZone;
+    const total = steps.reduce((a, st) => a + st.cands.length, 0);
+    const dense = this.dense;
+    if (dense instanceof HostDense && dense.navigates) {
+      const c: NavCandidates = {
+        n: total,
+        road: new Int32Array(total),
+        row: new Int32Array(total),
+        dis: new Float32Array(total),
+        ang: new Float32Array(total),
+      };
+      let o = 0;
+      steps.forEach((st, r) => {
+        c.road.set(st.cands, o);
+        c.row.fill(r, o, o + st.cands.length);
+        c.dis.set(st.dis, o);
+        c.ang.set(st.ang, o);
+        o += st.cands.length;
+      });
+      return dense.navScores(
+        c,
+        Int32Array.from(idx, (i) => roadZone[items[i].dest]),
+      );
+    }
+    const raw = new Float64Array(total);
+    const qv = new Float64Array(nd);
+    let o = 0;
+    idx.forEach((i, r) => {
+      const st = steps[r];
+      const zo = roadZone[items[i].dest] * nd;
+      for (let j = 0; j < nd; j++) qv[j] = head[r * (nd + 1) + j] + tb.zoneQ[zo + j];
+      for (let k = 0; k < st.cands.length; k++) {
         const ko = st.cands[k] * nd;
         const dis = st.dis[k];
         const ang = st.ang[k];
         let s = 0;
         for (let j = 0; j < nd; j++) s += tb.navV[j] * Math.tanh(tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j] + qv[j]);
-        raw[k] = s;
-        if (s > max) max = s;
+        raw[o + k] = s;
       }
-      let sum = 0;
-      for (let k = 0; k < m; k++) sum += Math.exp(raw[k] - max);
-      const lse = max + Math.log(sum);
-      const logProbs = new Float64Array(m);
-      const timeSec = new Float64Array(m);
-      for (let k = 0; k < m; k++) {
-        logProbs[k] = Math.fround(raw[k] - lse);
-        const pred = Math.fround(a + tb.timeCand[st.cands[k]]);
-        timeSec[k] = this.timeScale * Math.max(0, Math.expm1(pred * timeStd + timeMean));
-      }
-      node.cands = st.cands;
-      node.sec = timeSec;
-      out[i] = { candidates: st.cands, logProbs, timeSec };
+      o += st.cands.length;
     });
+    return raw;
   }
 }

@@ -27,6 +27,21 @@ export interface F32Kernels {
   layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
   /** In place over n values, n a multiple of 4. */
   gelu(x: number, n: number): void;
+  /** The decoder navigator's score of each candidate; see f32Kernels.wat for the layout. */
+  navScores(
+    q: number,
+    ldq: number,
+    zones: number,
+    zoneQ: number,
+    navKey: number,
+    uDis: number,
+    uAng: number,
+    navV: number,
+    nd: number,
+    cands: number,
+    nC: number,
+    out: number,
+  ): void;
   /** One variable's AdamW update over n values (n a multiple of 4) into w2, m2, v2; returns the count of non-finite new weights. */
   adamW(
     w: number,
