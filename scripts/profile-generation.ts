@@ -29,7 +29,7 @@ await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
 const ckPath = flagString(p, 'ckpt', 'public/checkpoints/porto/vanilla.safetensors');
 const ods = testOdPairs(dataset, n, 11);
-const hostAttention = flagString(p, 'host-attention', 'simd') as HostAttentionKind;
+const hostAttention = (flagString(p, 'host-attention', '') || undefined) as HostAttentionKind | undefined;
 const denseOn = flagString(p, 'dense-on', 'host') as DenseOn;
 
 /** Times the scorer's calls (the rest of generateRoutes is the search's own host work). */

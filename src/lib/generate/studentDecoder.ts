@@ -191,7 +191,7 @@ export class StudentDecoder {
     private readonly timeScale: number,
     phaseMs: Record<string, number>,
     dims: { roadDim: number; trajDim: number },
-    hostAttention: HostAttentionKind = 'simd',
+    hostAttention?: HostAttentionKind,
     denseOn: DenseOn = 'host',
   ) {
     this.denseOn = denseOn === 'host' && f32KernelsAvailable() ? 'host' : 'device';

@@ -31,8 +31,9 @@ export interface StudentScorerOptions {
    */
   yieldBetweenBatches?: boolean;
   /**
-   * Kernel of the decoder's host attention (default 'simd': WebAssembly SIMD with f64 lanes, the
-   * scalar kernel's results bit for bit; 'scalar' where WebAssembly SIMD is unavailable).
+   * Kernel of the decoder's host attention (default: the fastest that runs, WebAssembly SIMD with
+   * f32 lanes where the head width allows, else f64 lanes, the scalar kernel's results bit for bit;
+   * 'scalar' where WebAssembly SIMD is unavailable).
    */
   hostAttention?: HostAttentionKind;
   /**
