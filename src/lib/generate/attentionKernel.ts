@@ -175,10 +175,16 @@ interface WasmExports {
     y: number,
     scale: number,
     lanes32: number,
+    tmp: number,
+    chainOff: number,
   ): void;
 }
 
-/** Bytes before a slot's keys/values: the address of its parent's slot (i32), padded to 16. */
+/**
+ * A slot: a header (the parent's slot and the chain's length, i32 each, padded to 16 bytes), the
+ * keys/values, then the chain: the slots of the prefix's positions, origin first, itself last (i32),
+ * so that a query's key pointers are its parent's chain, read in order, not a walk from slot to slot.
+ */
 const SLOT_HEADER = 16;
 
 const PAGE = 65536;
@@ -203,7 +209,8 @@ function wasmModule(): WebAssembly.Module | null {
 
 /**
  * Memory layout (bytes): key pointers [maxKeys + 4] i32 | q in f64 [D] | scores [H·maxKeys] f64 |
- * sums [H] f64 | acc [D] f64 | relative terms [layers][6][dh] f32 | adg [2H] f64 | the step's qkv
+ * sums [H] f64 | acc [D] f64 | relative terms [layers][6][dh] f32 | adg [2H] f64 | f32 softmax
+ * scratch [maxKeys + 4] | the step's qkv
  * rows | query rows (n, parent slot, feature addresses: 4 i32 each) | their pair features [2][maxKeys]
  * f32 each | their outputs [D] f32 each | slots (copies of cached keys/values behind a header with
  * the parent's slot, bump allocated; all dropped at once by bumping the generation when they pass
@@ -219,6 +226,7 @@ class WasmKernel implements AttentionKernel, RowAttention {
   private readonly accAt: number;
   private readonly relAt: number;
   private readonly adgAt: number;
+  private readonly tmpAt: number;
   private readonly qkvAt: number;
   private qkvCap = 0;
   private rowCap = 0;
@@ -231,7 +239,8 @@ class WasmKernel implements AttentionKernel, RowAttention {
   private cap: number;
   private measureLive = false;
   private gen = 0;
-  private readonly slotBytes: number;
+  /** Bytes from a slot's start to its chain (header and keys/values). */
+  private readonly chainOff: number;
   private buffer: ArrayBuffer | null = null;
   private f32: Float32Array = new Float32Array(0);
   private i32: Int32Array = new Int32Array(0);
@@ -256,8 +265,9 @@ class WasmKernel implements AttentionKernel, RowAttention {
     this.accAt = this.sumsAt + align16(8 * H);
     this.relAt = this.accAt + 8 * D;
     this.adgAt = this.relAt + align16(4 * 6 * layers * (D / H));
-    this.qkvAt = this.adgAt + align16(16 * H);
-    this.slotBytes = SLOT_HEADER + align16(4 * 2 * layers * D);
+    this.tmpAt = this.adgAt + align16(16 * H);
+    this.qkvAt = this.tmpAt + align16(4 * (maxKeys + 4));
+    this.chainOff = SLOT_HEADER + align16(4 * 2 * layers * D);
     this.placeSlots(64 * 3 * D * 4, 64);
   }
 
@@ -332,20 +342,28 @@ class WasmKernel implements AttentionKernel, RowAttention {
     this.i32[(this.basesAt >> 2) + t] = node.slot + SLOT_HEADER + 4 * 2 * layer * this.shape.D;
   }
 
-  /** Gives `node` and its ancestors slots of this generation (oldest first, each header naming its parent's slot). */
+  /** Gives `node` and its ancestors slots of this generation (oldest first: each chain extends its parent's). */
   private copyIn(node: CachedKv): void {
     if (node.slotGen === this.gen) return;
     const missing: CachedKv[] = [];
     for (let a: CachedKv | null = node; a && a.slotGen !== this.gen; a = a.parent) missing.push(a);
     for (let j = missing.length - 1; j >= 0; j--) {
       const a = missing[j];
+      const p = a.parent;
+      const parentLen = p ? this.i32[(p.slot >> 2) + 1] : 0;
       const at = this.top;
-      this.ensure(at + this.slotBytes);
-      this.i32[at >> 2] = a.parent ? a.parent.slot : 0;
+      const size = this.chainOff + align16(4 * (parentLen + 1));
+      this.ensure(at + size);
+      const i32 = this.i32;
+      i32[at >> 2] = p ? p.slot : 0;
+      i32[(at >> 2) + 1] = parentLen + 1;
       this.f32.set(a.kv!, (at + SLOT_HEADER) >> 2);
+      const chain = (at + this.chainOff) >> 2;
+      if (p) i32.copyWithin(chain, (p.slot + this.chainOff) >> 2, ((p.slot + this.chainOff) >> 2) + parentLen);
+      i32[chain + parentLen] = at;
       a.slot = at;
       a.slotGen = this.gen;
-      this.top = at + this.slotBytes;
+      this.top = at + size;
     }
   }
 
@@ -408,6 +426,8 @@ class WasmKernel implements AttentionKernel, RowAttention {
       this.yAt,
       1 / Math.sqrt(D / H),
       this.kind === 'simd32' ? 1 : 0,
+      this.tmpAt,
+      this.chainOff,
     );
     return this.f32.subarray(this.yAt >> 2, (this.yAt >> 2) + R * D);
   }

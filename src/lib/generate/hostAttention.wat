@@ -335,19 +335,132 @@
 
   (func (export "exp") (param $x f64) (result f64) (call $exp (local.get $x)))
 
-  ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
+  ;; @include exp4.wat
+
+  ;; attendRows' relative terms and softmax in f32 lanes (lanes32), four keys at a time, for one
+  ;; row's H heads: scores (f64, from dots32) get the relative term and the scale, the weights are
+  ;; e^(s − max) by $exp4, their sums and the relative value weights (Σ e·dist / Σ e, likewise gap)
+  ;; go to $sums and $adg, and the weights back to $scores (f64) for values32. Lanes past n are
+  ;; masked out; $tmp holds a head's n + 3 shifted scores (f32).
+  (func $softmax32
+    (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32) (param $scores i32)
+    (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f32) (param $tmp i32)
+    (local $h i32) (local $i i32) (local $t i32) (local $o i32) (local $so i32)
+    (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
+    (local $vqd v128) (local $vqg v128) (local $vqb v128) (local $s v128) (local $vmax v128) (local $e v128)
+    (local $vsum v128) (local $vad v128) (local $vag v128) (local $d4 v128) (local $g4 v128) (local $valid v128)
+    (block $hdone
+      (loop $hnext
+        (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+        ;; the query against the relative-key weights (f64, as the f64 path, then rounded)
+        (local.set $qd (f64.const 0))
+        (local.set $qg (f64.const 0))
+        (local.set $qb (f64.const 0))
+        (local.set $i (i32.const 0))
+        (block $idone
+          (loop $inext
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+            (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $qi
+              (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))))
+            (local.set $qd (f64.add (local.get $qd) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+            (local.set $qg (f64.add (local.get $qg) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+            (local.set $qb (f64.add (local.get $qb) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $inext)))
+        (local.set $vqd (f32x4.splat (f32.demote_f64 (local.get $qd))))
+        (local.set $vqg (f32x4.splat (f32.demote_f64 (local.get $qg))))
+        (local.set $vqb (f32x4.splat (f32.demote_f64 (local.get $qb))))
+        (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
+        ;; s = (score + qd·dist + qg·gap + qb) · scale, masked past n; its max
+        (local.set $vmax (f32x4.splat (f32.const -inf)))
+        (local.set $t (i32.const 0))
+        (block $tdone
+          (loop $tnext
+            (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
+            (local.set $s
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (v128.load (local.get $o)))
+                (f32x4.demote_f64x2_zero (v128.load offset=16 (local.get $o)))))
+            (local.set $d4 (v128.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2)))))
+            (local.set $g4 (v128.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2)))))
+            (local.set $s
+              (f32x4.mul
+                (f32x4.add (local.get $s)
+                  (f32x4.add (f32x4.add (f32x4.mul (local.get $vqd) (local.get $d4)) (f32x4.mul (local.get $vqg) (local.get $g4))) (local.get $vqb)))
+                (f32x4.splat (local.get $scale))))
+            (local.set $valid
+              (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
+            (local.set $s (v128.bitselect (local.get $s) (f32x4.splat (f32.const -inf)) (local.get $valid)))
+            (v128.store (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
+            (local.set $vmax (f32x4.max (local.get $vmax) (local.get $s)))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $tnext)))
+        (local.set $vmax
+          (f32x4.splat
+            (f32.max
+              (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax)))
+              (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax))))))
+        ;; weights e^(s − max), their sum and the relative value weights
+        (local.set $vsum (v128.const i32x4 0 0 0 0))
+        (local.set $vad (v128.const i32x4 0 0 0 0))
+        (local.set $vag (v128.const i32x4 0 0 0 0))
+        (local.set $t (i32.const 0))
+        (block $edone
+          (loop $enext
+            (br_if $edone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $valid
+              (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
+            (local.set $e
+              (v128.and
+                (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2)))) (local.get $vmax)))
+                (local.get $valid)))
+            (v128.store (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))) (local.get $e))
+            (local.set $vsum (f32x4.add (local.get $vsum) (local.get $e)))
+            (local.set $vad (f32x4.add (local.get $vad) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2)))))))
+            (local.set $vag (f32x4.add (local.get $vag) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $enext)))
+        (local.set $sum (call $hsum4 (local.get $vsum)))
+        (f64.store (i32.add (local.get $sums) (i32.shl (local.get $h) (i32.const 3))) (f64.promote_f32 (local.get $sum)))
+        (f64.store (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))
+          (f64.promote_f32 (f32.div (call $hsum4 (local.get $vad)) (local.get $sum))))
+        (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))
+          (f64.promote_f32 (f32.div (call $hsum4 (local.get $vag)) (local.get $sum))))
+        ;; the weights, unnormalised, back to $scores for values32
+        (local.set $t (i32.const 0))
+        (block $wdone
+          (loop $wnext
+            (br_if $wdone (i32.ge_u (local.get $t) (local.get $n)))
+            (f64.store (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3)))
+              (f64.promote_f32 (f32.load (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $wnext)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $hnext))))
+
+  (func $hsum4 (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+    ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
   ;; same bits. Row r: its query, key and value are row r of the qkv rows at $qkv ([R, 3D] f32); its
-  ;; earlier keys are its ancestors' slots, reached from the row's parent slot through each slot's
-  ;; header (the slot of its own parent, i32 at +0; keys/values [layer][k, v][D] f32 from +16).
+  ;; earlier keys are in its ancestors' slots (keys/values [layer][k, v][D] f32 from +16), whose
+  ;; addresses the parent's slot lists at +$chainOff (origin first).
   ;; $rows: per row four i32: n (keys), parent slot, and the addresses of its n pair features
   ;; (distance, gap; f32). $rel: this layer's relative terms, six f32 rows of dh (kw0, kw1, kb, vw0,
   ;; vw1, vb). Scratch at $bases (n + 4 i32), $q64 (D f64), $scores (H·n f64), $sums (H f64),
-  ;; $adg (2H f64), $acc (D f64). Output: row r's D values at $y + 4·r·D (f32). $lanes32: the scores
-  ;; and weighted values by dots32/values32 (f32 lanes, not the same bits) instead of the f64 kernels.
+  ;; $adg (2H f64), $acc (D f64). Output: row r's D values at $y + 4·r·D (f32). $lanes32: the scores,
+  ;; softmax and weighted values in f32 lanes (dots32, $softmax32 with scratch at $tmp, values32; not
+  ;; the same bits) instead of f64.
   (func (export "attendRows")
     (param $R i32) (param $layer i32) (param $D i32) (param $H i32) (param $qkv i32) (param $rows i32) (param $rel i32)
     (param $bases i32) (param $q64 i32) (param $scores i32) (param $sums i32) (param $adg i32) (param $acc i32)
-    (param $y i32) (param $scale f64) (param $lanes32 i32)
+    (param $y i32) (param $scale f64) (param $lanes32 i32) (param $tmp i32) (param $chainOff i32)
     (local $r i32) (local $n i32) (local $p i32) (local $t i32) (local $h i32) (local $i i32) (local $dh i32)
     (local $row i32) (local $dist i32) (local $gap i32) (local $q i32) (local $kOff i32) (local $so i32) (local $o i32)
     (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $s f64) (local $max f64) (local $sum f64)
@@ -362,23 +475,28 @@
         (local.set $dist (i32.load offset=8 (local.get $row)))
         (local.set $gap (i32.load offset=12 (local.get $row)))
         (local.set $q (i32.add (local.get $qkv) (i32.mul (i32.mul (local.get $r) (i32.const 12)) (local.get $D))))
-        ;; key pointers: this row's own key, then its ancestors' up the chain
+        ;; key pointers: the parent's chain (its n − 1 positions' slots, in order), then this row's own key
+        (local.set $p (i32.add (i32.load offset=4 (local.get $row)) (local.get $chainOff)))
+        (local.set $t (i32.const 0))
+        (block $cdone
+          (loop $cnext
+            (br_if $cdone (i32.ge_s (local.get $t) (i32.sub (local.get $n) (i32.const 1))))
+            (i32.store (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))
+              (i32.add (i32.load (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 2)))) (local.get $kOff)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $cnext)))
         (i32.store
           (i32.add (local.get $bases) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))
           (i32.add (local.get $q) (i32.shl (local.get $D) (i32.const 2))))
-        (local.set $p (i32.load offset=4 (local.get $row)))
-        (local.set $t (i32.sub (local.get $n) (i32.const 2)))
-        (block $cdone
-          (loop $cnext
-            (br_if $cdone (i32.lt_s (local.get $t) (i32.const 0)))
-            (i32.store (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2))) (i32.add (local.get $p) (local.get $kOff)))
-            (local.set $p (i32.load (local.get $p)))
-            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-            (br $cnext)))
         (if (local.get $lanes32)
           (then (call $dots32 (local.get $q) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)))
           (else (call $dots64 (local.get $q) (local.get $q64) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores))))
-        (local.set $h (i32.const 0))
+        (if (local.get $lanes32)
+          (then
+            (call $softmax32 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)
+              (local.get $sums) (local.get $adg) (local.get $dist) (local.get $gap) (f32.demote_f64 (local.get $scale)) (local.get $tmp))))
+        ;; f64 lanes: the same arithmetic as attend(), in its order (with lanes32 the loop is skipped)
+        (local.set $h (select (local.get $H) (i32.const 0) (local.get $lanes32)))
         (block $hdone
           (loop $hnext
             (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))

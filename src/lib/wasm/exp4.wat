@@ -1,0 +1,24 @@
+;; e^x in four f32 lanes (Cephes expf: 2^n · e^r with r = x − n·ln2 in two parts and a degree-6
+;; polynomial; relative error about 1e-7). x is clamped to [−87.3, 88]: below, e^x ≈ 1e-38.
+;; A fragment, not a module: scripts/build-wasm.ts puts it where a module's text says
+;; `;; @include exp4.wat` (the f32 kernels and the decoder's host attention both use it).
+(func $exp4 (param $x v128) (result v128)
+  (local $n v128) (local $r v128) (local $y v128)
+  (local.set $x (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.33654))) (f32x4.splat (f32.const 88))))
+  (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341))) (f32x4.splat (f32.const 0.5)))))
+  (local.set $r
+    (f32x4.sub
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+  (local.set $y (f32x4.splat (f32.const 1.9875691500e-4)))
+  (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+  (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+  (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+  (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+  (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+  (local.set $y
+    (f32x4.add
+      (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (f32x4.splat (f32.const 1))))
+  (f32x4.mul (local.get $y)
+    (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
