@@ -238,12 +238,16 @@ export class HostDense {
     this.k.dense(a, m.w, m.b, res, c, R, m.K8, m.N, 4 * m.N8);
   }
 
-  /** LayerNorm + qkv projection of block l → [R, 3D]. */
+  /**
+   * LayerNorm + qkv projection of block l → [R, 3D]: a view of the kernels' memory where 3D is a
+   * multiple of 8 (a copy otherwise), valid until this runner's next call.
+   */
   qkv(x: HostRows, l: number): Float32Array {
     const b = this.blocks[l];
     const { D, D8, s } = this;
     this.k.layerNorm(x.at, b.ln1.gamma, b.ln1.beta, s.ln, x.R, D, 4 * D8, b.ln1.eps);
     this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
+    if (b.qkv.N === b.qkv.N8) return this.view().subarray(s.qkv / 4, s.qkv / 4 + x.R * b.qkv.N);
     return this.copyOut(s.qkv, x.R, b.qkv.N, b.qkv.N8);
   }
 

@@ -97,7 +97,7 @@ async function read(t: tf.Tensor): Promise<Float32Array> {
 /** Where the decoder's dense layers run; rows X stay there from one layer to the next. */
 interface DenseRunner<X> {
   input(x0: Float32Array, R: number): X;
-  /** LayerNorm + qkv projection of block l → [R, 3D]. */
+  /** LayerNorm + qkv projection of block l → [R, 3D]; read it before the runner's next call (it may be a view). */
   qkv(x: X, l: number): Float32Array | Promise<Float32Array>;
   /** Rest of block l after attention y: x[sel] + proj(y), then the MLP with its residual. */
   post(x: X, y: Float32Array, l: number, sel: Int32Array | null): X;
@@ -183,6 +183,7 @@ export class StudentDecoder {
    * `attentionMacs`: multiply-adds of the host attention (a score and a value row per key, head and layer).
    */
   readonly rows = { incremental: 0, window: 0, attentionMacs: 0 };
+  private x0 = new Float32Array(0);
 
   constructor(
     private readonly student: Student,
@@ -235,6 +236,17 @@ export class StudentDecoder {
     const t = performance.now();
     this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + (t - t0);
     return t;
+  }
+
+  /**
+   * A step's input rows, reused from step to step (the dense runner copies them in at once): a
+   * fresh [R, D] array per step was hundreds of kB of garbage a step.
+   */
+  private scratchRows(n: number): Float32Array {
+    if (this.x0.length < n) this.x0 = new Float32Array(Math.ceil(n * 1.25));
+    const x = this.x0.subarray(0, n);
+    x.fill(0);
+    return x;
   }
 
   /** Drops the host tables (after the weights or the network encodings change). */
@@ -444,7 +456,7 @@ export class StudentDecoder {
     const R = idx.length;
     this.rows.incremental += R;
     let t = performance.now();
-    const x0 = new Float32Array(R * D);
+    const x0 = this.scratchRows(R * D);
     // The per-row kernel path reads each ancestor by position; the batched one walks the chains itself.
     const chains: DecodeNode[][] | null = this.kernel.batch ? null : [];
     idx.forEach((i, r) => {
@@ -466,7 +478,8 @@ export class StudentDecoder {
     }
     const dense = this.denseRunner();
     let x = dense.input(x0, R);
-    let y: Float32Array = new Float32Array(R * D);
+    // The batched kernel returns its output rows; the per-row path writes them here.
+    let y: Float32Array = batch ? new Float32Array(0) : new Float32Array(R * D);
     for (let l = 0; l < nL; l++) {
       const qkv = await dense.qkv(x, l);
       t = this.tick('inc.dense', t);
