@@ -55,7 +55,7 @@ export interface AttentionKernel {
   values(n: number): Float64Array;
   readonly scores: Float64Array;
   readonly sums: Float64Array;
-  /** The whole block's attention for many rows in one call, where the kernel has it (f64 wasm lanes). */
+  /** The whole block's attention for many rows in one call, where the kernel has it (the wasm kernels). */
   readonly batch?: RowAttention;
 }
 

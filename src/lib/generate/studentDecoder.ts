@@ -20,7 +20,7 @@ import type { Derived } from '../data/derivedTypes';
 import { cosLat, haversineKmCos } from '../geo';
 import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
-import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind } from './attentionKernel';
+import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind, type RelativeTerms } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
 import { HostDense, type NavCandidates } from './hostDense';
@@ -55,20 +55,11 @@ export interface DecodeNode extends CachedKv {
   raw0: { raw: Float64Array; n: number } | null;
 }
 
-interface RelParams {
-  kw0: Float32Array;
-  kw1: Float32Array;
-  kb: Float32Array;
-  vw0: Float32Array;
-  vw1: Float32Array;
-  vb: Float32Array;
-}
-
 interface HostTables {
   /** [nRoads, roadDim] fused road/zone embedding (the spatial half of the encoder input). */
   spatial: Float32Array;
   freqs: Float32Array;
-  rel: RelParams[];
+  rel: RelativeTerms[];
   /** [nRoads, navDim] candidate key without the metric terms; uDis/uAng multiply the metrics. */
   navKey: Float32Array;
   uDis: Float32Array;
@@ -285,7 +276,7 @@ export class StudentDecoder {
       return [spatial, navKey, u, zoneQ, timeCand];
     });
     const u = await read(uT);
-    const rel: RelParams[] = [];
+    const rel: RelativeTerms[] = [];
     for (const blk of p.blocks) {
       const [kw, kb, vw, vb] = await Promise.all(
         [blk.relK.w, blk.relK.b as tf.Tensor, blk.relV.w, blk.relV.b as tf.Tensor].map((t) => t.data() as Promise<Float32Array>),
