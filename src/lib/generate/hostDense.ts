@@ -18,6 +18,7 @@ export interface HostRows {
 }
 
 interface Mat {
+  /** The weights in panels of eight columns ([N8 / 8][K8][8]; the kernels' dense). */
   w: number;
   /** 0: no bias. */
   b: number;
@@ -114,7 +115,12 @@ export class HostDense {
       const wv = w(d.w);
       const at = this.alloc(K8 * N8);
       const f = this.view();
-      for (let r = 0; r < rows; r++) f.set(wv.subarray(r * N, (r + 1) * N), at / 4 + r * N8);
+      // Panels of eight columns, each K8 rows of 8 (f32Kernels.wat, dense): the k loop reads them in order.
+      for (let p = 0; p < N8 / 8; p++)
+        for (let r = 0; r < rows; r++) {
+          const o = at / 4 + (p * K8 + r) * 8;
+          for (let c = 0; c < 8 && 8 * p + c < N; c++) f[o + c] = wv[r * N + 8 * p + c];
+        }
       return { w: at, b: d.b ? this.put(w(d.b), N8) : 0, K8, N, N8 };
     };
     for (const blk of p.blocks)

@@ -46,26 +46,29 @@
           (i32.add (local.get $c) (i32.mul (local.get $bi) (local.get $strideC)))
           (local.get $M) (local.get $K) (local.get $N)
           (local.get $sai) (local.get $sak) (local.get $ldb) (local.get $ldc)
-          (i32.const 0) (i32.const 0))
+          (i32.const 0) (i32.const 0) (i32.const 32))
         (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
         (br $next))))
 
-;; C = A·W + bias (+ R): A row-major [M, K], W row-major [K, ldc/4 ≥ N] (its padding columns
-  ;; zero), bias [ldc/4] (0: none), R row-major like C (0: none).
+;; C = A·W + bias (+ R): A row-major [M, K], W packed in panels of eight columns (panel p holds
+  ;; columns 8p…8p+7 of every row k, row after row: K·8 floats, padding columns zero), bias [ldc/4]
+  ;; (0: none), R row-major like C (0: none). The panels make the k loop read W in order, 32 bytes
+  ;; after 32 bytes, instead of 32 bytes out of every row of a row-major W.
   (func (export "dense")
     (param $a i32) (param $w i32) (param $bias i32) (param $res i32) (param $c i32)
     (param $M i32) (param $K i32) (param $N i32) (param $ldc i32)
     (call $mm1 (local.get $a) (local.get $w) (local.get $c) (local.get $M) (local.get $K) (local.get $N)
-      (i32.shl (local.get $K) (i32.const 2)) (i32.const 4) (local.get $ldc) (local.get $ldc)
-      (local.get $bias) (local.get $res)))
+      (i32.shl (local.get $K) (i32.const 2)) (i32.const 4) (i32.const 32) (local.get $ldc)
+      (local.get $bias) (local.get $res) (i32.shl (local.get $K) (i32.const 5))))
 
   ;; Blocks of 4 rows × 8 columns, eight f32x4 accumulators. A last block of fewer than 4 rows
-  ;; repeats row M−1 in the missing rows and does not store them.
+  ;; repeats row M−1 in the missing rows and does not store them. B's eight columns j…j+7 start at
+  ;; b + (j / 8)·$panel (32 for a row-major B, K·32 for panels) and step $ldb bytes per k.
   (func $mm1
     (param $a i32) (param $b i32) (param $c i32)
     (param $M i32) (param $K i32) (param $N i32)
     (param $sai i32) (param $sak i32) (param $ldb i32) (param $ldc i32)
-    (param $bias i32) (param $res i32)
+    (param $bias i32) (param $res i32) (param $panel i32)
     (local $pr i32) (local $b0 v128) (local $b1 v128)
     (local $i i32) (local $j i32) (local $k i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32) (local $pc i32)
@@ -90,7 +93,7 @@
               (then (local.set $p2 (i32.add (local.get $p1) (local.get $sai)))))
             (if (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M))
               (then (local.set $p3 (i32.add (local.get $p2) (local.get $sai)))))
-            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $panel))))
             (local.set $c00 (v128.const i64x2 0 0))
             (local.set $c01 (v128.const i64x2 0 0))
             (local.set $c10 (v128.const i64x2 0 0))
