@@ -26,6 +26,9 @@ import { f32KernelsAvailable } from '../models/f32Kernels';
 import { HostDense, type NavCandidates } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
+/** Bytes of each shared buffer that nodes' arrays are views of (StudentDecoder.floats). */
+const SLAB_BYTES = 4 << 20;
+
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
 export interface DecodeNode extends CachedKv {
   readonly parent: DecodeNode | null;
@@ -175,6 +178,8 @@ export class StudentDecoder {
    */
   readonly rows = { incremental: 0, window: 0, attentionMacs: 0 };
   private x0 = new Float32Array(0);
+  private slab = new ArrayBuffer(0);
+  private slabTop = 0;
 
   constructor(
     private readonly student: Student,
@@ -227,6 +232,24 @@ export class StudentDecoder {
     const t = performance.now();
     this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + (t - t0);
     return t;
+  }
+
+  /**
+   * `n` zeroed floats of a node (its pair features, its keys/values): a view of a shared 4 MiB
+   * buffer, which costs a tenth of a new array's allocation (ArrayBuffers of their own, thousands a
+   * search, were a large part of node building and garbage collection). A buffer is never reused, so
+   * views stay valid while their nodes live. Origins (`pooled` false) get arrays of their own: the
+   * scorer keeps them across searches (by key), and a view would keep its whole buffer alive.
+   */
+  private floats(n: number, pooled: boolean): Float32Array {
+    if (!pooled) return new Float32Array(n);
+    if (this.slabTop + 4 * n > this.slab.byteLength) {
+      this.slab = new ArrayBuffer(Math.max(SLAB_BYTES, 4 * n));
+      this.slabTop = 0;
+    }
+    const v = new Float32Array(this.slab, this.slabTop, n);
+    this.slabTop += 4 * n;
+    return v;
   }
 
   /**
@@ -310,8 +333,8 @@ export class StudentDecoder {
   makeNode(parent: DecodeNode | null, road: number, time: number, start: number): DecodeNode {
     const depth = parent ? parent.depth + 1 : 1;
     const m = Math.min(depth, this.window);
-    const dist = new Float32Array(m);
-    const gap = new Float32Array(m);
+    const dist = this.floats(m, parent !== null);
+    const gap = this.floats(m, parent !== null);
     const cen = this.derived.features.centroid;
     const cos = this.cosLat;
     const { distClipM, gapClipMin } = this.ctx;
@@ -453,7 +476,7 @@ export class StudentDecoder {
     idx.forEach((i, r) => {
       const node = items[i].node;
       this.inputRow(node, x0, r * D);
-      node.kv = new Float32Array(2 * nL * D);
+      node.kv = this.floats(2 * nL * D, node.parent !== null);
       if (!chains) return;
       const chain = new Array<DecodeNode>(node.depth - 1);
       let a = node.parent;
