@@ -210,7 +210,7 @@ function wasmModule(): WebAssembly.Module | null {
 /**
  * Memory layout (bytes): key pointers [maxKeys + 4] i32 | q in f64 [D] | scores [H·maxKeys] f64 |
  * sums [H] f64 | acc [D] f64 | relative terms [layers][6][dh] f32 | adg [2H] f64 | f32 softmax
- * scratch [maxKeys + 4] | the step's qkv
+ * weights [H][maxKeys + 4] | the step's qkv
  * rows | query rows (n, parent slot, feature addresses: 4 i32 each) | their pair features [2][maxKeys]
  * f32 each | their outputs [D] f32 each | slots (copies of cached keys/values behind a header with
  * the parent's slot, bump allocated; all dropped at once by bumping the generation when they pass
@@ -266,7 +266,7 @@ class WasmKernel implements AttentionKernel, RowAttention {
     this.relAt = this.accAt + 8 * D;
     this.adgAt = this.relAt + align16(4 * 6 * layers * (D / H));
     this.tmpAt = this.adgAt + align16(16 * H);
-    this.qkvAt = this.tmpAt + align16(4 * (maxKeys + 4));
+    this.qkvAt = this.tmpAt + align16(4 * H * (maxKeys + 4));
     this.chainOff = SLOT_HEADER + align16(4 * 2 * layers * D);
     this.placeSlots(64 * 3 * D * 4, 64);
   }

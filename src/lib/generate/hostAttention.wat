@@ -339,13 +339,13 @@
 
   ;; attendRows' relative terms and softmax in f32 lanes (lanes32), four keys at a time, for one
   ;; row's H heads: scores (f64, from dots32) get the relative term and the scale, the weights are
-  ;; e^(s − max) by $exp4, their sums and the relative value weights (Σ e·dist / Σ e, likewise gap)
-  ;; go to $sums and $adg, and the weights back to $scores (f64) for values32. Lanes past n are
-  ;; masked out; $tmp holds a head's n + 3 shifted scores (f32).
+  ;; e^(s − max) by $exp4 over their sum, kept at $tmp for $values32n (head h's n weights at
+  ;; $tmp + 4·h·n4, n4 = n rounded up to four, zero past n); the relative value weights
+  ;; (Σ e·dist / Σ e, likewise gap) go to $adg. Lanes past n are masked out.
   (func $softmax32
     (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32) (param $scores i32)
     (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f32) (param $tmp i32)
-    (local $h i32) (local $i i32) (local $t i32) (local $o i32) (local $so i32)
+    (local $h i32) (local $i i32) (local $t i32) (local $o i32) (local $so i32) (local $th i32)
     (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
     (local $vqd v128) (local $vqg v128) (local $vqb v128) (local $s v128) (local $vmax v128) (local $e v128)
     (local $vsum v128) (local $vad v128) (local $vag v128) (local $d4 v128) (local $g4 v128) (local $valid v128)
@@ -374,6 +374,8 @@
         (local.set $vqg (f32x4.splat (f32.demote_f64 (local.get $qg))))
         (local.set $vqb (f32x4.splat (f32.demote_f64 (local.get $qb))))
         (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
+        (local.set $th
+          (i32.add (local.get $tmp) (i32.shl (i32.mul (local.get $h) (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4))) (i32.const 2))))
         ;; s = (score + qd·dist + qg·gap + qb) · scale, masked past n; its max
         (local.set $vmax (f32x4.splat (f32.const -inf)))
         (local.set $t (i32.const 0))
@@ -395,7 +397,7 @@
             (local.set $valid
               (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
             (local.set $s (v128.bitselect (local.get $s) (f32x4.splat (f32.const -inf)) (local.get $valid)))
-            (v128.store (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
+            (v128.store (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
             (local.set $vmax (f32x4.max (local.get $vmax) (local.get $s)))
             (local.set $t (i32.add (local.get $t) (i32.const 4)))
             (br $tnext)))
@@ -416,9 +418,9 @@
               (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
             (local.set $e
               (v128.and
-                (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2)))) (local.get $vmax)))
+                (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2)))) (local.get $vmax)))
                 (local.get $valid)))
-            (v128.store (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))) (local.get $e))
+            (v128.store (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2))) (local.get $e))
             (local.set $vsum (f32x4.add (local.get $vsum) (local.get $e)))
             (local.set $vad (f32x4.add (local.get $vad) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2)))))))
             (local.set $vag (f32x4.add (local.get $vag) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2)))))))
@@ -430,14 +432,15 @@
           (f64.promote_f32 (f32.div (call $hsum4 (local.get $vad)) (local.get $sum))))
         (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))
           (f64.promote_f32 (f32.div (call $hsum4 (local.get $vag)) (local.get $sum))))
-        ;; the weights, unnormalised, back to $scores for values32
+        ;; the weights over their sum, in place
+        (local.set $e (f32x4.splat (local.get $sum)))
         (local.set $t (i32.const 0))
         (block $wdone
           (loop $wnext
             (br_if $wdone (i32.ge_u (local.get $t) (local.get $n)))
-            (f64.store (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3)))
-              (f64.promote_f32 (f32.load (i32.add (local.get $tmp) (i32.shl (local.get $t) (i32.const 2))))))
-            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (local.set $o (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2))))
+            (v128.store (local.get $o) (f32x4.div (v128.load (local.get $o)) (local.get $e)))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
             (br $wnext)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $hnext))))
@@ -447,6 +450,56 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
+  ;; out[h·dh + i] = Σ_t w_h[t] · value_t[h·dh + i] in f32 lanes, sixteen elements a pass, from the
+  ;; normalised f32 weights $softmax32 leaves at $w (head h at $w + 4·h·n4); widened to f64 on the
+  ;; way out. dh must be a multiple of 16.
+  (func $values32n (param $w i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
+    (local $h i32) (local $t i32) (local $i i32) (local $p i32) (local $wp i32) (local $vp i32)
+    (local $a v128) (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (block $hdone
+      (loop $hnext
+        (br_if $hdone (i32.ge_u (local.get $h) (local.get $heads)))
+        (local.set $wp
+          (i32.add (local.get $w) (i32.shl (i32.mul (local.get $h) (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4))) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $idone
+          (loop $inext
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+            (local.set $acc0 (v128.const i64x2 0 0))
+            (local.set $acc1 (v128.const i64x2 0 0))
+            (local.set $acc2 (v128.const i64x2 0 0))
+            (local.set $acc3 (v128.const i64x2 0 0))
+            (local.set $p (i32.add (local.get $vAdd) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))
+            (local.set $t (i32.const 0))
+            (block $tdone
+              (loop $tnext
+                (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+                (local.set $a (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2)))))
+                (local.set $vp (i32.add (i32.load (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))) (local.get $p)))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $a) (v128.load (local.get $vp)))))
+                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $vp)))))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $vp)))))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $vp)))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tnext)))
+            (local.set $vp (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 3))))
+            (v128.store (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc0)))
+            (v128.store offset=16 (local.get $vp)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc0) (local.get $acc0))))
+            (v128.store offset=32 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc1)))
+            (v128.store offset=48 (local.get $vp)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc1) (local.get $acc1))))
+            (v128.store offset=64 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc2)))
+            (v128.store offset=80 (local.get $vp)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc2) (local.get $acc2))))
+            (v128.store offset=96 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc3)))
+            (v128.store offset=112 (local.get $vp)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc3) (local.get $acc3))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $inext)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $hnext))))
+
     ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
   ;; same bits. Row r: its query, key and value are row r of the qkv rows at $qkv ([R, 3D] f32); its
   ;; earlier keys are in its ancestors' slots (keys/values [layer][k, v][D] f32 from +16), whose
@@ -455,7 +508,7 @@
   ;; (distance, gap; f32). $rel: this layer's relative terms, six f32 rows of dh (kw0, kw1, kb, vw0,
   ;; vw1, vb). Scratch at $bases (n + 4 i32), $q64 (D f64), $scores (H·n f64), $sums (H f64),
   ;; $adg (2H f64), $acc (D f64). Output: row r's D values at $y + 4·r·D (f32). $lanes32: the scores,
-  ;; softmax and weighted values in f32 lanes (dots32, $softmax32 with scratch at $tmp, values32; not
+  ;; softmax and weighted values in f32 lanes (dots32, $softmax32 with its weights at $tmp, $values32n; not
   ;; the same bits) instead of f64.
   (func (export "attendRows")
     (param $R i32) (param $layer i32) (param $D i32) (param $H i32) (param $qkv i32) (param $rows i32) (param $rel i32)
@@ -570,8 +623,8 @@
             (br $hnext)))
         (if (local.get $lanes32)
           (then
-            (call $values32
-              (local.get $scores) (local.get $sums) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh)
+            (call $values32n
+              (local.get $tmp) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh)
               (i32.shl (local.get $D) (i32.const 2)) (local.get $acc)))
           (else
             (call $values64
