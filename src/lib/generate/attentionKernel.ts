@@ -3,8 +3,8 @@
 // kernels read keys from their own linear memory, so the cached keys/values of scored prefixes are
 // copied there once per prefix (a slot), not per use; the step's fresh qkv rows once per layer.
 // The wasm kernel also runs a block's whole attention for all rows of a step in one call (`batch`):
-// each slot's header names its parent's slot, so the kernel walks a row's chain of ancestors itself
-// and no key pointer is set from JS.
+// each slot lists the slots of its prefix's positions, so the kernel reads a row's key pointers from
+// its parent's slot and none is set from JS.
 import { dotScores, weightedValues, type KeyRows } from './hostAttention';
 import { HOST_ATTENTION_WASM_BASE64 } from './hostAttentionWasm';
 
@@ -181,9 +181,9 @@ interface WasmExports {
 }
 
 /**
- * A slot: a header (the parent's slot and the chain's length, i32 each, padded to 16 bytes), the
- * keys/values, then the chain: the slots of the prefix's positions, origin first, itself last (i32),
- * so that a query's key pointers are its parent's chain, read in order, not a walk from slot to slot.
+ * A slot: a header (the chain's length, i32, padded to 16 bytes), the keys/values, then the chain:
+ * the slots of the prefix's positions, origin first, itself last (i32), so that a query's key
+ * pointers are its parent's chain, read in order, not a walk from slot to slot.
  */
 const SLOT_HEADER = 16;
 
@@ -212,9 +212,8 @@ function wasmModule(): WebAssembly.Module | null {
  * sums [H] f64 | acc [D] f64 | relative terms [layers][6][dh] f32 | adg [2H] f64 | f32 softmax
  * weights [H][maxKeys + 4] | the step's qkv
  * rows | query rows (n, parent slot, feature addresses: 4 i32 each) | their pair features [2][maxKeys]
- * f32 each | their outputs [D] f32 each | slots (copies of cached keys/values behind a header with
- * the parent's slot, bump allocated; all dropped at once by bumping the generation when they pass
- * the cap).
+ * f32 each | their outputs [D] f32 each | slots (copies of cached keys/values with their chains,
+ * SLOT_HEADER, bump allocated; all dropped at once by bumping the generation when they pass the cap).
  */
 class WasmKernel implements AttentionKernel, RowAttention {
   readonly kind: 'simd' | 'simd32';
@@ -350,13 +349,12 @@ class WasmKernel implements AttentionKernel, RowAttention {
     for (let j = missing.length - 1; j >= 0; j--) {
       const a = missing[j];
       const p = a.parent;
-      const parentLen = p ? this.i32[(p.slot >> 2) + 1] : 0;
+      const parentLen = p ? this.i32[p.slot >> 2] : 0;
       const at = this.top;
       const size = this.chainOff + align16(4 * (parentLen + 1));
       this.ensure(at + size);
       const i32 = this.i32;
-      i32[at >> 2] = p ? p.slot : 0;
-      i32[(at >> 2) + 1] = parentLen + 1;
+      i32[at >> 2] = parentLen + 1;
       this.f32.set(a.kv!, (at + SLOT_HEADER) >> 2);
       const chain = (at + this.chainOff) >> 2;
       if (p) i32.copyWithin(chain, (p.slot + this.chainOff) >> 2, ((p.slot + this.chainOff) >> 2) + parentLen);

@@ -255,7 +255,7 @@
   ;; softmax below gives what the decoder's JS softmax gives there. (Chrome's newer V8 rounds some
   ;; exps differently; this kernel gives the same bits in both.)
   (func $exp (param $x f64) (result f64)
-    (local $hx i32) (local $xsb i32) (local $k i32) (local $hi f64) (local $lo f64) (local $t f64) (local $c f64) (local $y f64) (local $twopk f64)
+    (local $hx i32) (local $xsb i32) (local $k i32) (local $hi f64) (local $lo f64) (local $t f64) (local $c f64) (local $y f64)
     ;; V8 returns Math.E for exp(1) (fdlibm's polynomial gives one ulp more)
     (if (f64.eq (local.get $x) (f64.const 1)) (then (return (f64.const 2.718281828459045))))
     (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
@@ -337,6 +337,96 @@
 
   ;; @include exp4.wat
 
+  ;; The query's head h against the relative-key weights, in f64, i ascending: q·kw0, q·kw1, q·kb.
+  (func $relQuery (param $q i32) (param $rel i32) (param $h i32) (param $dh i32) (result f64 f64 f64)
+    (local $i i32) (local $o i32) (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64)
+    (local.set $qd (f64.const 0))
+    (local.set $qg (f64.const 0))
+    (local.set $qb (f64.const 0))
+    (local.set $i (i32.const 0))
+    (block $idone
+      (loop $inext
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $qi
+          (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))))
+        (local.set $qd (f64.add (local.get $qd) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+        (local.set $qg (f64.add (local.get $qg) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
+        (local.set $qb (f64.add (local.get $qb) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $inext)))
+    (local.get $qd) (local.get $qg) (local.get $qb))
+
+  ;; attendRows' relative terms and softmax in f64 lanes, for one row's H heads: the arithmetic of the
+  ;; decoder's attend() in its order, so the same bits. Scores at $scores become unnormalised weights
+  ;; in place, their sums go to $sums, the relative value weights to $adg.
+  (func $softmax64
+    (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32) (param $scores i32)
+    (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f64)
+    (local $h i32) (local $t i32) (local $so i32) (local $o i32)
+    (local $qd f64) (local $qg f64) (local $qb f64) (local $s f64) (local $max f64) (local $sum f64)
+    (local $a f64) (local $ad f64) (local $ag f64) (local $dt f64) (local $gt f64)
+    (block $hdone
+      (loop $hnext
+        (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+        ;; the query against the relative-key weights
+        (call $relQuery (local.get $q) (local.get $rel) (local.get $h) (local.get $dh))
+        (local.set $qb)
+        (local.set $qg)
+        (local.set $qd)
+        ;; scores with the relative term, their max
+        (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
+        (local.set $max (f64.const -inf))
+        (local.set $t (i32.const 0))
+        (block $tdone
+          (loop $tnext
+            (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
+            (local.set $dt (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))
+            (local.set $gt (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))
+            (local.set $s
+              (f64.mul
+                (f64.add (f64.load (local.get $o))
+                  (f64.add (f64.add (f64.mul (local.get $qd) (local.get $dt)) (f64.mul (local.get $qg) (local.get $gt))) (local.get $qb)))
+                (local.get $scale)))
+            (f64.store (local.get $o) (local.get $s))
+            (if (f64.gt (local.get $s) (local.get $max)) (then (local.set $max (local.get $s))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $tnext)))
+        ;; softmax weights in place (unnormalised) and their sum
+        (local.set $sum (f64.const 0))
+        (local.set $t (i32.const 0))
+        (block $edone
+          (loop $enext
+            (br_if $edone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
+            (local.set $s (call $exp (f64.sub (f64.load (local.get $o)) (local.get $max))))
+            (f64.store (local.get $o) (local.get $s))
+            (local.set $sum (f64.add (local.get $sum) (local.get $s)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $enext)))
+        ;; the relative value term's weights
+        (local.set $ad (f64.const 0))
+        (local.set $ag (f64.const 0))
+        (local.set $t (i32.const 0))
+        (block $wdone
+          (loop $wnext
+            (br_if $wdone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $a (f64.div (f64.load (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3)))) (local.get $sum)))
+            (local.set $ad
+              (f64.add (local.get $ad) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))))
+            (local.set $ag
+              (f64.add (local.get $ag) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $wnext)))
+        (f64.store (i32.add (local.get $sums) (i32.shl (local.get $h) (i32.const 3))) (local.get $sum))
+        (f64.store (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ad))
+        (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ag))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $hnext))))
+
   ;; attendRows' relative terms and softmax in f32 lanes (lanes32), four keys at a time, for one
   ;; row's H heads: scores (f64, from dots32) get the relative term and the scale, the weights are
   ;; e^(s − max) by $exp4 over their sum, kept at $tmp for $values32n (head h's n weights at
@@ -345,31 +435,18 @@
   (func $softmax32
     (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32) (param $scores i32)
     (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f32) (param $tmp i32)
-    (local $h i32) (local $i i32) (local $t i32) (local $o i32) (local $so i32) (local $th i32)
-    (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
+    (local $h i32) (local $t i32) (local $o i32) (local $so i32) (local $th i32)
+    (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
     (local $vqd v128) (local $vqg v128) (local $vqb v128) (local $s v128) (local $vmax v128) (local $e v128)
     (local $vsum v128) (local $vad v128) (local $vag v128) (local $d4 v128) (local $g4 v128) (local $valid v128)
     (block $hdone
       (loop $hnext
         (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
         ;; the query against the relative-key weights (f64, as the f64 path, then rounded)
-        (local.set $qd (f64.const 0))
-        (local.set $qg (f64.const 0))
-        (local.set $qb (f64.const 0))
-        (local.set $i (i32.const 0))
-        (block $idone
-          (loop $inext
-            (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
-            (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-            (local.set $qi
-              (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))))
-            (local.set $qd (f64.add (local.get $qd) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
-            (local.set $qg (f64.add (local.get $qg) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
-            (local.set $qb (f64.add (local.get $qb) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $inext)))
+        (call $relQuery (local.get $q) (local.get $rel) (local.get $h) (local.get $dh))
+        (local.set $qb)
+        (local.set $qg)
+        (local.set $qd)
         (local.set $vqd (f32x4.splat (f32.demote_f64 (local.get $qd))))
         (local.set $vqg (f32x4.splat (f32.demote_f64 (local.get $qg))))
         (local.set $vqb (f32x4.splat (f32.demote_f64 (local.get $qb))))
@@ -515,9 +592,8 @@
     (param $bases i32) (param $q64 i32) (param $scores i32) (param $sums i32) (param $adg i32) (param $acc i32)
     (param $y i32) (param $scale f64) (param $lanes32 i32) (param $tmp i32) (param $chainOff i32)
     (local $r i32) (local $n i32) (local $p i32) (local $t i32) (local $h i32) (local $i i32) (local $dh i32)
-    (local $row i32) (local $dist i32) (local $gap i32) (local $q i32) (local $kOff i32) (local $so i32) (local $o i32)
-    (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64) (local $s f64) (local $max f64) (local $sum f64)
-    (local $a f64) (local $ad f64) (local $ag f64) (local $dt f64) (local $gt f64)
+    (local $row i32) (local $dist i32) (local $gap i32) (local $q i32) (local $kOff i32) (local $o i32)
+    (local $ad f64) (local $ag f64)
     (local.set $dh (i32.div_u (local.get $D) (local.get $H)))
     (local.set $kOff (i32.add (i32.const 16) (i32.shl (i32.mul (local.get $layer) (local.get $D)) (i32.const 3))))
     (block $rdone
@@ -547,80 +623,10 @@
         (if (local.get $lanes32)
           (then
             (call $softmax32 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)
-              (local.get $sums) (local.get $adg) (local.get $dist) (local.get $gap) (f32.demote_f64 (local.get $scale)) (local.get $tmp))))
-        ;; f64 lanes: the same arithmetic as attend(), in its order (with lanes32 the loop is skipped)
-        (local.set $h (select (local.get $H) (i32.const 0) (local.get $lanes32)))
-        (block $hdone
-          (loop $hnext
-            (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
-            ;; the query against the relative-key weights
-            (local.set $qd (f64.const 0))
-            (local.set $qg (f64.const 0))
-            (local.set $qb (f64.const 0))
-            (local.set $i (i32.const 0))
-            (block $idone
-              (loop $inext
-                (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
-                (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-                (local.set $qi
-                  (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))))
-                (local.set $qd (f64.add (local.get $qd) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-                (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
-                (local.set $qg (f64.add (local.get $qg) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-                (local.set $o (i32.add (local.get $o) (i32.shl (local.get $dh) (i32.const 2))))
-                (local.set $qb (f64.add (local.get $qb) (f64.mul (local.get $qi) (f64.promote_f32 (f32.load (i32.add (local.get $rel) (local.get $o)))))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $inext)))
-            ;; scores with the relative term, their max
-            (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
-            (local.set $max (f64.const -inf))
-            (local.set $t (i32.const 0))
-            (block $tdone
-              (loop $tnext
-                (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
-                (local.set $dt (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))
-                (local.set $gt (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))
-                (local.set $s
-                  (f64.mul
-                    (f64.add (f64.load (local.get $o))
-                      (f64.add (f64.add (f64.mul (local.get $qd) (local.get $dt)) (f64.mul (local.get $qg) (local.get $gt))) (local.get $qb)))
-                    (local.get $scale)))
-                (f64.store (local.get $o) (local.get $s))
-                (if (f64.gt (local.get $s) (local.get $max)) (then (local.set $max (local.get $s))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $tnext)))
-            ;; softmax weights in place (unnormalised) and their sum
-            (local.set $sum (f64.const 0))
-            (local.set $t (i32.const 0))
-            (block $edone
-              (loop $enext
-                (br_if $edone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
-                (local.set $s (call $exp (f64.sub (f64.load (local.get $o)) (local.get $max))))
-                (f64.store (local.get $o) (local.get $s))
-                (local.set $sum (f64.add (local.get $sum) (local.get $s)))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $enext)))
-            ;; the relative value term's weights
-            (local.set $ad (f64.const 0))
-            (local.set $ag (f64.const 0))
-            (local.set $t (i32.const 0))
-            (block $wdone
-              (loop $wnext
-                (br_if $wdone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $a (f64.div (f64.load (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3)))) (local.get $sum)))
-                (local.set $ad
-                  (f64.add (local.get $ad) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2))))))))
-                (local.set $ag
-                  (f64.add (local.get $ag) (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2))))))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $wnext)))
-            (f64.store (i32.add (local.get $sums) (i32.shl (local.get $h) (i32.const 3))) (local.get $sum))
-            (f64.store (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ad))
-            (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4))) (local.get $ag))
-            (local.set $h (i32.add (local.get $h) (i32.const 1)))
-            (br $hnext)))
+              (local.get $sums) (local.get $adg) (local.get $dist) (local.get $gap) (f32.demote_f64 (local.get $scale)) (local.get $tmp)))
+          (else
+            (call $softmax64 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)
+              (local.get $sums) (local.get $adg) (local.get $dist) (local.get $gap) (local.get $scale))))
         (if (local.get $lanes32)
           (then
             (call $values32n

@@ -54,13 +54,11 @@ export interface NavigatorTables {
   navV: Float32Array;
 }
 
-/** A step's candidates, flat over its rows: road, the row it belongs to, its distance and angle features. */
-export interface NavCandidates {
-  n: number;
-  road: Int32Array;
-  row: Int32Array;
-  dis: Float32Array;
-  ang: Float32Array;
+/** One query row's candidate roads with their distance and angle features (stepCandidates). */
+export interface RowCandidates {
+  readonly cands: readonly number[];
+  readonly dis: Float32Array;
+  readonly ang: Float32Array;
 }
 
 /** Scratch regions per row, in floats (all padded to 8). */
@@ -288,30 +286,35 @@ export class HostDense {
   }
 
   /**
-   * The navigator's raw score of every candidate, from the query rows the last head() left in memory
-   * and each row's destination zone (f32 lanes, tanh to ≈ 1e-7; StudentDecoder.navigate is the
-   * reference).
+   * The navigator's raw score of every candidate of every row, flat in row order, from the query
+   * rows the last head() left in memory and each row's destination zone (f32 lanes, tanh to ≈ 1e-7;
+   * StudentDecoder.navigate is the reference).
    */
-  navScores(c: NavCandidates, zones: Int32Array): Float32Array {
+  navScores(rows: readonly RowCandidates[], zones: Int32Array): Float32Array {
     const nav = this.nav;
     if (!nav) throw new Error('host dense: no navigator tables');
+    const n = rows.reduce((a, r) => a + r.cands.length, 0);
     // Buffers after the scratch rows (they move only in ensureRows, which the next pass calls first).
     const zonesAt = Math.ceil(this.top / 32) * 32;
     const candsAt = zonesAt + Math.ceil((4 * zones.length) / 32) * 32;
-    const outAt = candsAt + 16 * c.n;
-    ensureMemory(this.k, outAt + 4 * c.n);
+    const outAt = candsAt + 16 * n;
+    ensureMemory(this.k, outAt + 4 * n);
     const buf = this.k.memory.buffer;
     new Int32Array(buf, zonesAt, zones.length).set(zones);
-    const i32 = new Int32Array(buf, candsAt, 4 * c.n);
-    const f32 = new Float32Array(buf, candsAt, 4 * c.n);
-    for (let i = 0; i < c.n; i++) {
-      i32[4 * i] = c.road[i];
-      i32[4 * i + 1] = c.row[i];
-      f32[4 * i + 2] = c.dis[i];
-      f32[4 * i + 3] = c.ang[i];
-    }
-    this.k.navScores(this.s.q, 4 * this.navQ.N8, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nav.nd, candsAt, c.n, outAt);
-    return new Float32Array(buf, outAt, c.n).slice();
+    // One record per candidate: road, row (i32), distance, angle (f32).
+    const i32 = new Int32Array(buf, candsAt, 4 * n);
+    const f32 = new Float32Array(buf, candsAt, 4 * n);
+    let o = 0;
+    rows.forEach((r, row) => {
+      for (let k = 0; k < r.cands.length; k++, o += 4) {
+        i32[o] = r.cands[k];
+        i32[o + 1] = row;
+        f32[o + 2] = r.dis[k];
+        f32[o + 3] = r.ang[k];
+      }
+    });
+    this.k.navScores(this.s.q, 4 * this.navQ.N8, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nav.nd, candsAt, n, outAt);
+    return new Float32Array(buf, outAt, n).slice();
   }
 
   /** The head: navigator query part [nav] then the time head's trajectory part [1], per row. */

@@ -23,7 +23,7 @@ import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } fro
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind, type RelativeTerms } from './attentionKernel';
 import { applyLayerNorm, gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
-import { HostDense, type NavCandidates } from './hostDense';
+import { HostDense, type RowCandidates } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** Bytes of each shared buffer that nodes' arrays are views of (StudentDecoder.floats). */
@@ -649,35 +649,18 @@ export class StudentDecoder {
     items: Array<{ node: DecodeNode; dest: number }>,
     idx: number[],
     head: Float32Array,
-    steps: Array<{ cands: number[]; dis: Float32Array; ang: Float32Array }>,
+    steps: readonly RowCandidates[],
   ): Float32Array | Float64Array {
     const tb = this.tables!;
     const nd = this.student.config.navDim;
     const roadZone = this.derived.zones.roadZone;
-    const total = steps.reduce((a, st) => a + st.cands.length, 0);
     const dense = this.dense;
-    if (dense instanceof HostDense && dense.navigates) {
-      const c: NavCandidates = {
-        n: total,
-        road: new Int32Array(total),
-        row: new Int32Array(total),
-        dis: new Float32Array(total),
-        ang: new Float32Array(total),
-      };
-      let o = 0;
-      steps.forEach((st, r) => {
-        c.road.set(st.cands, o);
-        c.row.fill(r, o, o + st.cands.length);
-        c.dis.set(st.dis, o);
-        c.ang.set(st.ang, o);
-        o += st.cands.length;
-      });
+    if (dense instanceof HostDense && dense.navigates)
       return dense.navScores(
-        c,
+        steps,
         Int32Array.from(idx, (i) => roadZone[items[i].dest]),
       );
-    }
-    const raw = new Float64Array(total);
+    const raw = new Float64Array(steps.reduce((a, st) => a + st.cands.length, 0));
     const qv = new Float64Array(nd);
     let o = 0;
     idx.forEach((i, r) => {
