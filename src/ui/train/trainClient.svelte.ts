@@ -24,7 +24,7 @@ import type {
 import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { downloadFile } from '../download';
 import { sameSource } from '../stores/dataset.svelte';
-import { CITIES, cityNamed, type City } from '../stores/cities';
+import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
 
 export interface UrlOptions {
   backend: string | null;
@@ -198,7 +198,7 @@ export class TrainClient {
           dataset,
           // The city's own teacher (Porto's ships; a local city's is there when the user put it
           // there); on another network the worker refuses Porto's and says why.
-          teacherUrl: new URL(`${teacherCity(dataset).checkpoints}teacher.safetensors`, root).href,
+          teacherUrl: cityCheckpointUrl(teacherCity(dataset), 'teacher'),
         },
         Comlink.proxy(this.events()),
       );
