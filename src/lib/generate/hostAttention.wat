@@ -503,12 +503,12 @@
             (local.set $vag (f32x4.add (local.get $vag) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2)))))))
             (local.set $t (i32.add (local.get $t) (i32.const 4)))
             (br $enext)))
-        (local.set $sum (call $hsum4 (local.get $vsum)))
+        (local.set $sum (call $hsum (local.get $vsum)))
         (f64.store (i32.add (local.get $sums) (i32.shl (local.get $h) (i32.const 3))) (f64.promote_f32 (local.get $sum)))
         (f64.store (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))
-          (f64.promote_f32 (f32.div (call $hsum4 (local.get $vad)) (local.get $sum))))
+          (f64.promote_f32 (f32.div (call $hsum (local.get $vad)) (local.get $sum))))
         (f64.store offset=8 (i32.add (local.get $adg) (i32.shl (local.get $h) (i32.const 4)))
-          (f64.promote_f32 (f32.div (call $hsum4 (local.get $vag)) (local.get $sum))))
+          (f64.promote_f32 (f32.div (call $hsum (local.get $vag)) (local.get $sum))))
         ;; the weights over their sum, in place
         (local.set $e (f32x4.splat (local.get $sum)))
         (local.set $t (i32.const 0))
@@ -522,10 +522,7 @@
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $hnext))))
 
-  (func $hsum4 (param $v v128) (result f32)
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+  ;; @include hsum.wat
 
   ;; out[h·dh + i] = Σ_t w_h[t] · value_t[h·dh + i] in f32 lanes, sixteen elements a pass, from the
   ;; normalised f32 weights $softmax32 leaves at $w (head h at $w + 4·h·n4); widened to f64 on the

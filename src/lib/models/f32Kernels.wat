@@ -389,10 +389,7 @@
         (br $anext)))
     (local.get $p))
 
-  (func $hsum (param $v v128) (result f32)
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+  ;; @include hsum.wat
 
   ;; score[e] = att · LeakyReLU(p_e) (slope below 0).
   (func (export "gatScores")
@@ -672,6 +669,7 @@
                 (br $tnext)))))
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $enext))))
+
   ;; tanh in f32 lanes: sign(x) · (1 − e^(−2|x|)) / (1 + e^(−2|x|)), e by $exp4 (absolute error ≈ 1e-7).
   (func $tanh4 (param $x v128) (result v128)
     (local $t v128)
