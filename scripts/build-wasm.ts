@@ -34,7 +34,7 @@ export const WASM_MODULES: readonly WasmModuleSource[] = [
   },
 ];
 
-async function compile(name: string, text: string): Promise<Uint8Array> {
+export async function compile(name: string, text: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
   const mod = wabt.parseWat(name, text, { simd: true });
   try {
@@ -48,7 +48,7 @@ async function compile(name: string, text: string): Promise<Uint8Array> {
 /** Shared kernel fragments (src/lib/wasm/), put in a module where it says `;; @include <file>`. */
 const FRAGMENTS = 'src/lib/wasm';
 
-async function withIncludes(text: string): Promise<string> {
+export async function withIncludes(text: string): Promise<string> {
   const parts = await Promise.all(
     text.split('\n').map(async (line) => {
       const m = /^(\s*);; @include (\S+)$/.exec(line);

@@ -156,6 +156,7 @@ interface WasmExports {
   memory: WebAssembly.Memory;
   dots64(q: number, q64: number, bases: number, n: number, heads: number, dh: number, out: number): void;
   values64(w: number, sums: number, bases: number, n: number, heads: number, dh: number, vAdd: number, out: number): void;
+  /** f32 scores, head h's at out + 4·h·n4 (n4 = n rounded up to four); pads bases to n4. */
   dots32(q: number, bases: number, n: number, heads: number, dh: number, out: number): void;
   values32(w: number, sums: number, bases: number, n: number, heads: number, dh: number, vAdd: number, out: number): void;
   attendRows(
@@ -433,8 +434,17 @@ class WasmKernel implements AttentionKernel, RowAttention {
   dots(row: number, n: number): Float64Array {
     const { D, H } = this.shape;
     const q = this.qkvAt + 4 * row * 3 * D;
-    if (this.kind === 'simd') this.x.dots64(q, this.q64At, this.basesAt, n, H, D / H, this.scoresAt);
-    else this.x.dots32(q, this.basesAt, n, H, D / H, this.scoresAt);
+    if (this.kind === 'simd') {
+      this.x.dots64(q, this.q64At, this.basesAt, n, H, D / H, this.scoresAt);
+      return this.scoresView;
+    }
+    // dots32 leaves f32 scores, head h's n at tmp + 4·h·n4 (n4 = n rounded up to four)
+    this.x.dots32(q, this.basesAt, n, H, D / H, this.tmpAt);
+    const n4 = (n + 3) & ~3;
+    for (let h = 0; h < H; h++) {
+      const from = (this.tmpAt >> 2) + h * n4;
+      for (let t = 0; t < n; t++) this.scoresView[h * n + t] = this.f32[from + t];
+    }
     return this.scoresView;
   }
 

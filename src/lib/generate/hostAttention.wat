@@ -170,47 +170,90 @@
         (br $hnext))))
 
   ;; dots64 in f32 lanes: each score is four f32 partial sums (i mod 16 in blocks of four) added
-  ;; pairwise, then widened. dh must be a multiple of 16.
+  ;; pairwise, (l0 + l1) + (l2 + l3). Scores go out in f32, head h's at $out + 4·h·n4 (n4 = n
+  ;; rounded up to four; lanes past n hold the last key's score again). Four keys a pass: two at a
+  ;; time share each load of the query, and one transpose adds the four keys' lanes in the order of
+  ;; a single key's sum. dh must be a multiple of 16; bases must have room for n4 pointers.
   (func $dots32 (export "dots32") (param $q i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $out i32)
-    (local $h i32) (local $t i32) (local $i i32) (local $hk i32) (local $kp i32) (local $qp i32)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (block $hdone
-      (loop $hnext
-        (br_if $hdone (i32.ge_u (local.get $h) (local.get $heads)))
-        (local.set $hk (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
-        (local.set $t (i32.const 0))
-        (block $tdone
-          (loop $tnext
-            (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
-            (local.set $kp (i32.add (i32.load (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))) (local.get $hk)))
-            (local.set $qp (i32.add (local.get $q) (local.get $hk)))
-            (local.set $acc0 (v128.const i64x2 0 0))
-            (local.set $acc1 (v128.const i64x2 0 0))
-            (local.set $acc2 (v128.const i64x2 0 0))
-            (local.set $acc3 (v128.const i64x2 0 0))
-            (local.set $i (i32.const 0))
-            (block $idone
-              (loop $inext
-                (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
-                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load (local.get $qp)) (v128.load (local.get $kp)))))
-                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (v128.load offset=16 (local.get $qp)) (v128.load offset=16 (local.get $kp)))))
-                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (v128.load offset=32 (local.get $qp)) (v128.load offset=32 (local.get $kp)))))
-                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (v128.load offset=48 (local.get $qp)) (v128.load offset=48 (local.get $kp)))))
-                (local.set $qp (i32.add (local.get $qp) (i32.const 64)))
-                (local.set $kp (i32.add (local.get $kp) (i32.const 64)))
-                (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                (br $inext)))
-            (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
-            (f64.store
-              (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $n)) (local.get $t)) (i32.const 3)))
-              (f64.promote_f32
-                (f32.add
-                  (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
-                  (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0))))))
-            (local.set $t (i32.add (local.get $t) (i32.const 1)))
-            (br $tnext)))
-        (local.set $h (i32.add (local.get $h) (i32.const 1)))
-        (br $hnext))))
+    (local $h i32) (local $t i32) (local $kh i32) (local $bp i32) (local $n4 i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    ;; pad the key pointers to a multiple of four with the last key
+    (local.set $t (local.get $n))
+    (block $pdone
+      (loop $pnext
+        (br_if $pdone (i32.eqz (i32.and (local.get $t) (i32.const 3))))
+        (i32.store (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))
+          (i32.load (i32.add (local.get $bases) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $pnext)))
+    (local.set $n4 (i32.shl (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 2)))
+    (local.set $t (i32.const 0))
+    (block $tdone
+      (loop $tnext
+        (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $bp (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2))))
+        ;; every head of these four keys, so that each key row is read once, in order
+        (local.set $h (i32.const 0))
+        (block $hdone
+          (loop $hnext
+            (br_if $hdone (i32.ge_u (local.get $h) (local.get $heads)))
+            (local.set $kh (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
+            (call $dot2 (i32.add (local.get $q) (local.get $kh)) (local.get $dh)
+              (i32.add (i32.load (local.get $bp)) (local.get $kh))
+              (i32.add (i32.load offset=4 (local.get $bp)) (local.get $kh)))
+            (local.set $b)
+            (local.set $a)
+            (call $dot2 (i32.add (local.get $q) (local.get $kh)) (local.get $dh)
+              (i32.add (i32.load offset=8 (local.get $bp)) (local.get $kh))
+              (i32.add (i32.load offset=12 (local.get $bp)) (local.get $kh)))
+            (local.set $d)
+            (local.set $c)
+            ;; [a0+a1, a2+a3, b0+b1, b2+b3], likewise c, d; then [A, B, C, D]
+            (local.set $a
+              (f32x4.add
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b))))
+            (local.set $c
+              (f32x4.add
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c) (local.get $d))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c) (local.get $d))))
+            (v128.store (i32.add (i32.add (local.get $out) (i32.mul (local.get $h) (local.get $n4))) (i32.shl (local.get $t) (i32.const 2)))
+              (f32x4.add
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $c))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $c))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hnext)))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $tnext))))
+
+  ;; Two keys (rows at $ka, $kb) against one query head (dh f32 at $q): each key's four partial sums
+  ;; (i mod 16 in blocks of four), added as (acc0 + acc1) + (acc2 + acc3).
+  (func $dot2 (param $q i32) (param $dh i32) (param $ka i32) (param $kb i32) (result v128 v128)
+    (local $i i32) (local $x v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (block $idone
+      (loop $inext
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+        (local.set $x (v128.load (local.get $q)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (local.get $ka)))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $x) (v128.load (local.get $kb)))))
+        (local.set $x (v128.load offset=16 (local.get $q)))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $ka)))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $kb)))))
+        (local.set $x (v128.load offset=32 (local.get $q)))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $ka)))))
+        (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $kb)))))
+        (local.set $x (v128.load offset=48 (local.get $q)))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $ka)))))
+        (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $kb)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 64)))
+        (local.set $ka (i32.add (local.get $ka) (i32.const 64)))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 64)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $inext)))
+    (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))
+    (f32x4.add (f32x4.add (local.get $b0) (local.get $b1)) (f32x4.add (local.get $b2) (local.get $b3))))
 
   ;; values64 in f32 lanes: weights rounded to f32, sums in f32, widened on the way out.
   (func $values32 (export "values32") (param $w i32) (param $sums i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
@@ -428,14 +471,14 @@
         (br $hnext))))
 
   ;; attendRows' relative terms and softmax in f32 lanes (lanes32), four keys at a time, for one
-  ;; row's H heads: scores (f64, from dots32) get the relative term and the scale, the weights are
+  ;; row's H heads: the f32 scores dots32 left at $tmp get the relative term and the scale, the weights are
   ;; e^(s − max) by $exp4 over their sum, kept at $tmp for $values32n (head h's n weights at
   ;; $tmp + 4·h·n4, n4 = n rounded up to four, zero past n); the relative value weights
   ;; (Σ e·dist / Σ e, likewise gap) go to $adg. Lanes past n are masked out.
   (func $softmax32
-    (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32) (param $scores i32)
+    (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32)
     (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f32) (param $tmp i32)
-    (local $h i32) (local $t i32) (local $o i32) (local $so i32) (local $th i32)
+    (local $h i32) (local $t i32) (local $o i32) (local $th i32)
     (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
     (local $vqd v128) (local $vqg v128) (local $vqb v128) (local $s v128) (local $vmax v128) (local $e v128)
     (local $vsum v128) (local $vad v128) (local $vag v128) (local $d4 v128) (local $g4 v128) (local $valid v128)
@@ -450,7 +493,6 @@
         (local.set $vqd (f32x4.splat (f32.demote_f64 (local.get $qd))))
         (local.set $vqg (f32x4.splat (f32.demote_f64 (local.get $qg))))
         (local.set $vqb (f32x4.splat (f32.demote_f64 (local.get $qb))))
-        (local.set $so (i32.add (local.get $scores) (i32.shl (i32.mul (local.get $h) (local.get $n)) (i32.const 3))))
         (local.set $th
           (i32.add (local.get $tmp) (i32.shl (i32.mul (local.get $h) (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4))) (i32.const 2))))
         ;; s = (score + qd·dist + qg·gap + qb) · scale, masked past n; its max
@@ -459,11 +501,7 @@
         (block $tdone
           (loop $tnext
             (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
-            (local.set $o (i32.add (local.get $so) (i32.shl (local.get $t) (i32.const 3))))
-            (local.set $s
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero (v128.load (local.get $o)))
-                (f32x4.demote_f64x2_zero (v128.load offset=16 (local.get $o)))))
+            (local.set $s (v128.load (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2)))))
             (local.set $d4 (v128.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2)))))
             (local.set $g4 (v128.load (i32.add (local.get $gap) (i32.shl (local.get $t) (i32.const 2)))))
             (local.set $s
@@ -475,7 +513,7 @@
               (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
             (local.set $s (v128.bitselect (local.get $s) (f32x4.splat (f32.const -inf)) (local.get $valid)))
             (v128.store (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
-            (local.set $vmax (f32x4.max (local.get $vmax) (local.get $s)))
+            (local.set $vmax (f32x4.pmax (local.get $vmax) (local.get $s)))
             (local.set $t (i32.add (local.get $t) (i32.const 4)))
             (br $tnext)))
         (local.set $vmax
@@ -524,12 +562,14 @@
 
   ;; @include hsum.wat
 
-  ;; out[h·dh + i] = Σ_t w_h[t] · value_t[h·dh + i] in f32 lanes, sixteen elements a pass, from the
-  ;; normalised f32 weights $softmax32 leaves at $w (head h at $w + 4·h·n4); widened to f64 on the
-  ;; way out. dh must be a multiple of 16.
+  ;; out[h·dh + i] = Σ_t w_h[t] · value_t[h·dh + i] in f32 lanes, t ascending, from the normalised
+  ;; f32 weights $softmax32 leaves at $w (head h at $w + 4·h·n4); widened to f64 on the way out.
+  ;; Thirty-two elements a pass (eight accumulators), sixteen for the last pass where dh mod 32 is
+  ;; 16: each key's weight and pointer are read once for every 32 outputs. dh must be a multiple of 16.
   (func $values32n (param $w i32) (param $bases i32) (param $n i32) (param $heads i32) (param $dh i32) (param $vAdd i32) (param $out i32)
-    (local $h i32) (local $t i32) (local $i i32) (local $p i32) (local $wp i32) (local $vp i32)
+    (local $h i32) (local $t i32) (local $i i32) (local $p i32) (local $wp i32) (local $vp i32) (local $op i32)
     (local $a v128) (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
     (block $hdone
       (loop $hnext
         (br_if $hdone (i32.ge_u (local.get $h) (local.get $heads)))
@@ -539,42 +579,66 @@
         (block $idone
           (loop $inext
             (br_if $idone (i32.ge_u (local.get $i) (local.get $dh)))
+            (local.set $p (i32.add (local.get $vAdd) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))
+            (local.set $op (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 3))))
             (local.set $acc0 (v128.const i64x2 0 0))
             (local.set $acc1 (v128.const i64x2 0 0))
             (local.set $acc2 (v128.const i64x2 0 0))
             (local.set $acc3 (v128.const i64x2 0 0))
-            (local.set $p (i32.add (local.get $vAdd) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 2))))
             (local.set $t (i32.const 0))
-            (block $tdone
-              (loop $tnext
-                (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $a (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2)))))
-                (local.set $vp (i32.add (i32.load (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))) (local.get $p)))
-                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $a) (v128.load (local.get $vp)))))
-                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $vp)))))
-                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $vp)))))
-                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $vp)))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $tnext)))
-            (local.set $vp (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $i)) (i32.const 3))))
-            (v128.store (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc0)))
-            (v128.store offset=16 (local.get $vp)
-              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc0) (local.get $acc0))))
-            (v128.store offset=32 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc1)))
-            (v128.store offset=48 (local.get $vp)
-              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc1) (local.get $acc1))))
-            (v128.store offset=64 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc2)))
-            (v128.store offset=80 (local.get $vp)
-              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc2) (local.get $acc2))))
-            (v128.store offset=96 (local.get $vp) (f64x2.promote_low_f32x4 (local.get $acc3)))
-            (v128.store offset=112 (local.get $vp)
-              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc3) (local.get $acc3))))
+            (if (i32.ge_u (i32.sub (local.get $dh) (local.get $i)) (i32.const 32))
+              (then
+                (local.set $acc4 (v128.const i64x2 0 0))
+                (local.set $acc5 (v128.const i64x2 0 0))
+                (local.set $acc6 (v128.const i64x2 0 0))
+                (local.set $acc7 (v128.const i64x2 0 0))
+                (block $tdone
+                  (loop $tnext
+                    (br_if $tdone (i32.ge_u (local.get $t) (local.get $n)))
+                    (local.set $a (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2)))))
+                    (local.set $vp (i32.add (i32.load (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))) (local.get $p)))
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $a) (v128.load (local.get $vp)))))
+                    (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $vp)))))
+                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $vp)))))
+                    (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $vp)))))
+                    (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $a) (v128.load offset=64 (local.get $vp)))))
+                    (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $a) (v128.load offset=80 (local.get $vp)))))
+                    (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $a) (v128.load offset=96 (local.get $vp)))))
+                    (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $a) (v128.load offset=112 (local.get $vp)))))
+                    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                    (br $tnext)))
+                (call $widen16 (i32.add (local.get $op) (i32.const 128)) (local.get $acc4) (local.get $acc5) (local.get $acc6) (local.get $acc7))
+                (local.set $i (i32.add (local.get $i) (i32.const 16))))
+              (else
+                (block $t16done
+                  (loop $t16next
+                    (br_if $t16done (i32.ge_u (local.get $t) (local.get $n)))
+                    (local.set $a (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2)))))
+                    (local.set $vp (i32.add (i32.load (i32.add (local.get $bases) (i32.shl (local.get $t) (i32.const 2)))) (local.get $p)))
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $a) (v128.load (local.get $vp)))))
+                    (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $vp)))))
+                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $vp)))))
+                    (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $vp)))))
+                    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                    (br $t16next)))))
+            (call $widen16 (local.get $op) (local.get $acc0) (local.get $acc1) (local.get $acc2) (local.get $acc3))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $inext)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $hnext))))
 
-    ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
+  ;; Sixteen f32 (four vectors) widened to f64 at $p.
+  (func $widen16 (param $p i32) (param $x0 v128) (param $x1 v128) (param $x2 v128) (param $x3 v128)
+    (v128.store (local.get $p) (f64x2.promote_low_f32x4 (local.get $x0)))
+    (v128.store offset=16 (local.get $p) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x0) (local.get $x0))))
+    (v128.store offset=32 (local.get $p) (f64x2.promote_low_f32x4 (local.get $x1)))
+    (v128.store offset=48 (local.get $p) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x1) (local.get $x1))))
+    (v128.store offset=64 (local.get $p) (f64x2.promote_low_f32x4 (local.get $x2)))
+    (v128.store offset=80 (local.get $p) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x2) (local.get $x2))))
+    (v128.store offset=96 (local.get $p) (f64x2.promote_low_f32x4 (local.get $x3)))
+    (v128.store offset=112 (local.get $p) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x3) (local.get $x3)))))
+
+  ;; The whole attention of one block for R query rows, the decoder's attend() in one call, with the
   ;; same bits. Row r: its query, key and value are row r of the qkv rows at $qkv ([R, 3D] f32); its
   ;; earlier keys are in its ancestors' slots (keys/values [layer][k, v][D] f32 from +16), whose
   ;; addresses the parent's slot lists at +$chainOff (origin first).
@@ -615,11 +679,11 @@
           (i32.add (local.get $bases) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))
           (i32.add (local.get $q) (i32.shl (local.get $D) (i32.const 2))))
         (if (local.get $lanes32)
-          (then (call $dots32 (local.get $q) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)))
+          (then (call $dots32 (local.get $q) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $tmp)))
           (else (call $dots64 (local.get $q) (local.get $q64) (local.get $bases) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores))))
         (if (local.get $lanes32)
           (then
-            (call $softmax32 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)
+            (call $softmax32 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh)
               (local.get $sums) (local.get $adg) (local.get $dist) (local.get $gap) (f32.demote_f64 (local.get $scale)) (local.get $tmp)))
           (else
             (call $softmax64 (local.get $q) (local.get $rel) (local.get $n) (local.get $H) (local.get $dh) (local.get $scores)
