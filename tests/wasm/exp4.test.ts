@@ -12,7 +12,7 @@ async function exp4(): Promise<(xs: number[]) => Float32Array> {
     (v128.store (i32.add (i32.const 32768) (local.get $i)) (call $exp4 (v128.load (local.get $i))))
     (local.set $i (i32.add (local.get $i) (i32.const 16)))
     (br $next)))))`);
-  const x = new WebAssembly.Instance(new WebAssembly.Module(await compile('exp4-test', text)), {}).exports as {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(await compile('exp4-test', text))), {}).exports as {
     memory: WebAssembly.Memory;
     run(bytes: number): void;
   };
