@@ -38,6 +38,9 @@ export interface DecodeNode extends CachedKv {
   /** Entry time of this node's road and of the trip's first road, unix seconds. */
   readonly time: number;
   readonly start: number;
+  /** The prefix's roads and their entry times, origin first, this node's last (length depth). */
+  readonly roads: Int32Array;
+  readonly times: Float64Array;
   /**
    * Pair features between this position and the previous min(depth, W) − 1 positions, itself last
    * (0): clipped, normalised centroid distance and entry-time gap (the encoder's relative bias).
@@ -243,13 +246,32 @@ export class StudentDecoder {
    */
   private floats(n: number, pooled: boolean): Float32Array {
     if (!pooled) return new Float32Array(n);
-    if (this.slabTop + 4 * n > this.slab.byteLength) {
-      this.slab = new ArrayBuffer(Math.max(SLAB_BYTES, 4 * n));
-      this.slabTop = 0;
+    const at = this.slabBytes(4 * n); // first: it may start a new slab
+    return new Float32Array(this.slab, at, n);
+  }
+
+  private ints(n: number, pooled: boolean): Int32Array {
+    if (!pooled) return new Int32Array(n);
+    const at = this.slabBytes(4 * n); // first: it may start a new slab
+    return new Int32Array(this.slab, at, n);
+  }
+
+  private doubles(n: number, pooled: boolean): Float64Array {
+    if (!pooled) return new Float64Array(n);
+    const at = this.slabBytes(8 * n); // first: it may start a new slab
+    return new Float64Array(this.slab, at, n);
+  }
+
+  /** The offset of `bytes` fresh bytes in the current slab (8-byte aligned), starting a new slab when it is full. */
+  private slabBytes(bytes: number): number {
+    const at = (this.slabTop + 7) & ~7;
+    if (at + bytes > this.slab.byteLength) {
+      this.slab = new ArrayBuffer(Math.max(SLAB_BYTES, bytes));
+      this.slabTop = bytes;
+      return 0;
     }
-    const v = new Float32Array(this.slab, this.slabTop, n);
-    this.slabTop += 4 * n;
-    return v;
+    this.slabTop = at + bytes;
+    return at;
   }
 
   /**
@@ -333,22 +355,32 @@ export class StudentDecoder {
   makeNode(parent: DecodeNode | null, road: number, time: number, start: number): DecodeNode {
     const depth = parent ? parent.depth + 1 : 1;
     const m = Math.min(depth, this.window);
-    const dist = this.floats(m, parent !== null);
-    const gap = this.floats(m, parent !== null);
+    const pooled = parent !== null;
+    const dist = this.floats(m, pooled);
+    const gap = this.floats(m, pooled);
+    // The prefix's roads and times in order: the loop below reads them from two arrays instead of
+    // following parent pointers (a dependent load per ancestor, the slow part of building a node).
+    const roads = this.ints(depth, pooled);
+    const times = this.doubles(depth, pooled);
+    if (parent) {
+      roads.set(parent.roads);
+      times.set(parent.times);
+    }
+    roads[depth - 1] = road;
+    times[depth - 1] = time;
     const cen = this.derived.features.centroid;
     const cos = this.cosLat;
     const { distClipM, gapClipMin } = this.ctx;
     const lon = cen[2 * road];
     const lat = cen[2 * road + 1];
-    let a = parent;
-    for (let t = m - 2; t >= 0 && a; t--, a = a.parent) {
-      const r = a.road;
+    for (let t = m - 2, j = depth - 2; t >= 0; t--, j--) {
+      const r = roads[j];
       // haversineM, with the latitudes' cosines read from a table.
       const dM = haversineKmCos(lon, lat, cos[road], cen[2 * r], cen[2 * r + 1], cos[r]) * 1000;
       dist[t] = Math.min(dM, distClipM) / distClipM;
-      gap[t] = Math.min(Math.abs(time - a.time) / 60, gapClipMin) / gapClipMin;
+      gap[t] = Math.min(Math.abs(time - times[j]) / 60, gapClipMin) / gapClipMin;
     }
-    return { parent, road, depth, time, start, dist, gap, kv: null, cands: null, sec: null, raw0: null, slot: -1, slotGen: -1 };
+    return { parent, road, depth, time, start, roads, times, dist, gap, kv: null, cands: null, sec: null, raw0: null, slot: -1, slotGen: -1 };
   }
 
   /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
