@@ -380,7 +380,23 @@ export class StudentDecoder {
       dist[t] = Math.min(dM, distClipM) / distClipM;
       gap[t] = Math.min(Math.abs(time - times[j]) / 60, gapClipMin) / gapClipMin;
     }
-    return { parent, road, depth, time, start, roads, times, dist, gap, kv: null, cands: null, sec: null, raw0: null, slot: -1, slotGen: -1 };
+    return {
+      parent,
+      road,
+      depth,
+      time,
+      start,
+      roads,
+      times,
+      dist,
+      gap,
+      kv: null,
+      cands: null,
+      sec: null,
+      raw0: null,
+      slot: -1,
+      slotGen: -1,
+    };
   }
 
   /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
