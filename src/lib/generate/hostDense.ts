@@ -74,6 +74,8 @@ interface Scratch {
   tt: number;
   a: number;
   q: number;
+  /** A dense layer's input packed in blocks of four rows (the kernel's own scratch). */
+  ap: number;
 }
 
 export class HostDense {
@@ -87,7 +89,7 @@ export class HostDense {
   private top = 0;
   private scratchAt = 0;
   private cap = 0;
-  private s: Scratch = { xa: 0, xb: 0, xs: 0, ln: 0, qkv: 0, y: 0, x1: 0, h: 0, tt: 0, a: 0, q: 0 };
+  private s: Scratch = { xa: 0, xb: 0, xs: 0, ln: 0, qkv: 0, y: 0, x1: 0, h: 0, tt: 0, a: 0, q: 0, ap: 0 };
   private f32 = new Float32Array(0);
   /** The navigator's tables in the kernels' memory; null where the kernel cannot run (nd no multiple of 4, or none given). */
   private readonly nav: { navKey: number; zoneQ: number; uDis: number; uAng: number; navV: number; nd: number } | null = null;
@@ -207,10 +209,12 @@ export class HostDense {
       tt: this.timeTraj.N8,
       a: this.timeOut.N8,
       q: this.navQ.N8,
+      ap: Math.max(...this.blocks.flatMap((b) => [b.qkv.K8, b.proj.K8, b.fc.K8, b.out.K8]), this.timeTraj.K8, this.timeOut.K8, this.navQ.K8),
     };
     this.top = this.scratchAt;
     const s = { ...widths };
-    for (const k of Object.keys(widths) as Array<keyof Scratch>) s[k] = this.alloc(cap * widths[k]);
+    // Packed inputs are whole blocks of four rows.
+    for (const k of Object.keys(widths) as Array<keyof Scratch>) s[k] = this.alloc((k === 'ap' ? cap + 3 : cap) * widths[k]);
     // Padding columns must read as zeros: fresh memory is, but a reused region may hold old rows.
     this.view().fill(0, this.scratchAt / 4, this.top / 4);
     this.s = s;
@@ -239,7 +243,7 @@ export class HostDense {
   }
 
   private dense(m: Mat, a: number, res: number, c: number, R: number): void {
-    this.k.dense(a, m.w, m.b, res, c, R, m.K8, m.N, 4 * m.N8);
+    this.k.dense(a, m.w, m.b, res, c, R, m.K8, m.N, 4 * m.N8, this.s.ap);
   }
 
   /**

@@ -22,8 +22,8 @@ export interface F32Kernels {
     strideB: number,
     strideC: number,
   ): void;
-  /** C = A·W + bias (+ res), W and C with row stride ldc bytes; bias/res 0 for none. */
-  dense(a: number, w: number, bias: number, res: number, c: number, M: number, K: number, N: number, ldc: number): void;
+  /** C = A·W + bias (+ res), W and C with row stride ldc bytes; bias/res 0 for none; A is packed at `ap` first. */
+  dense(a: number, w: number, bias: number, res: number, c: number, M: number, K: number, N: number, ldc: number, ap: number): void;
   layerNorm(x: number, gamma: number, beta: number, out: number, R: number, D: number, ld: number, eps: number): void;
   /** In place over n values, n a multiple of 4. */
   gelu(x: number, n: number): void;
