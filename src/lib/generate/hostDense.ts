@@ -209,7 +209,12 @@ export class HostDense {
       tt: this.timeTraj.N8,
       a: this.timeOut.N8,
       q: this.navQ.N8,
-      ap: Math.max(...this.blocks.flatMap((b) => [b.qkv.K8, b.proj.K8, b.fc.K8, b.out.K8]), this.timeTraj.K8, this.timeOut.K8, this.navQ.K8),
+      ap: Math.max(
+        ...this.blocks.flatMap((b) => [b.qkv.K8, b.proj.K8, b.fc.K8, b.out.K8]),
+        this.timeTraj.K8,
+        this.timeOut.K8,
+        this.navQ.K8,
+      ),
     };
     this.top = this.scratchAt;
     const s = { ...widths };
