@@ -397,8 +397,9 @@ class WasmKernel implements AttentionKernel, RowAttention {
       i32[o + 1] = row.parent ? row.parent.slot : 0;
       i32[o + 2] = dist;
       i32[o + 3] = gap;
-      f32.set(row.dist.subarray(0, n), dist >> 2);
-      f32.set(row.gap.subarray(0, n), gap >> 2);
+      // A node's features are n long: set them whole (a view per row was a fifth of this loop).
+      f32.set(row.dist.length === n ? row.dist : row.dist.subarray(0, n), dist >> 2);
+      f32.set(row.gap.length === n ? row.gap : row.gap.subarray(0, n), gap >> 2);
     }
     this.nRows = R;
   }

@@ -183,6 +183,7 @@ export class StudentDecoder {
   private x0 = new Float32Array(0);
   private slab = new ArrayBuffer(0);
   private slabTop = 0;
+  private timeRows = new Map<number, Float32Array>();
 
   constructor(
     private readonly student: Student,
@@ -288,6 +289,7 @@ export class StudentDecoder {
   /** Drops the host tables (after the weights or the network encodings change). */
   reset(): void {
     this.tables = null;
+    this.timeRows.clear();
     this.dense = null;
     this.kernel.flush();
   }
@@ -404,14 +406,28 @@ export class StudentDecoder {
     const t = this.tables!;
     const rd = this.roadDim;
     out.set(t.spatial.subarray(node.road * rd, (node.road + 1) * rd), off);
-    const tf32 = Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)));
-    const half = t.freqs.length;
+    out.set(this.timeRow(Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)))), off + rd);
+  }
+
+  /**
+   * The time embedding (cosines, then sines) of a time-of-day feature. The feature takes at most
+   * 2 × 1440 values (a minute of the day, signed by weekend), so each row is computed once and
+   * kept: a search needs tens of thousands of rows, each 64 trigonometric calls.
+   */
+  private timeRow(tf32: number): Float32Array {
+    let row = this.timeRows.get(tf32);
+    if (row) return row;
+    const freqs = this.tables!.freqs;
+    const half = freqs.length;
     const scale = Math.fround(Math.sqrt(1 / (2 * this.student.config.timeDim)));
+    row = new Float32Array(2 * half);
     for (let f = 0; f < half; f++) {
-      const x = Math.fround(tf32 * t.freqs[f]);
-      out[off + rd + f] = Math.fround(Math.fround(Math.cos(x)) * scale);
-      out[off + rd + half + f] = Math.fround(Math.fround(Math.sin(x)) * scale);
+      const x = Math.fround(tf32 * freqs[f]);
+      row[f] = Math.fround(Math.fround(Math.cos(x)) * scale);
+      row[half + f] = Math.fround(Math.fround(Math.sin(x)) * scale);
     }
+    this.timeRows.set(tf32, row);
+    return row;
   }
 
   /**
