@@ -45,15 +45,26 @@ export async function compile(name: string, text: string): Promise<Uint8Array> {
   }
 }
 
-/** Shared kernel fragments (src/lib/wasm/), put in a module where it says `;; @include <file>`. */
+/**
+ * Shared kernel fragments (src/lib/wasm/), put in a module where it says `;; @include <file>`.
+ * A fragment whose first line is `;; @vars $a $b …` is a run of instructions on those locals:
+ * `;; @include <file> <suffix>` renames them ($a → $a<suffix>), so that one loop can run the same
+ * body twice, inline, on locals of its own. Fragments may include fragments.
+ */
 const FRAGMENTS = 'src/lib/wasm';
 
 export async function withIncludes(text: string): Promise<string> {
   const parts = await Promise.all(
     text.split('\n').map(async (line) => {
-      const m = /^(\s*);; @include (\S+)$/.exec(line);
+      const m = /^(\s*);; @include (\S+)(?: (\w+))?$/.exec(line);
       if (!m) return line;
-      const frag = await readFile(`${FRAGMENTS}/${m[2]}`, 'utf8');
+      let frag = await withIncludes(await readFile(`${FRAGMENTS}/${m[2]}`, 'utf8'));
+      const vars = /^;; @vars ((?:\$\w+ ?)+)\n/.exec(frag);
+      if (vars) {
+        frag = frag.slice(vars[0].length);
+        const suffix = m[3] ?? '';
+        for (const v of vars[1].trim().split(' ')) frag = frag.replace(new RegExp(`\\${v}(?![\\w.$])`, 'g'), `${v}${suffix}`);
+      } else if (m[3]) throw new Error(`${m[2]} has no @vars line to rename with ${m[3]}`);
       return frag
         .trimEnd()
         .split('\n')

@@ -482,6 +482,7 @@
     (local $qd f64) (local $qg f64) (local $qb f64) (local $sum f32)
     (local $vqd v128) (local $vqg v128) (local $vqb v128) (local $s v128) (local $vmax v128) (local $e v128)
     (local $vsum v128) (local $vad v128) (local $vag v128) (local $d4 v128) (local $g4 v128) (local $valid v128)
+    (local $xe v128) (local $ne v128) (local $re v128) (local $ye v128)
     (block $hdone
       (loop $hnext
         (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
@@ -531,10 +532,10 @@
             (br_if $edone (i32.ge_u (local.get $t) (local.get $n)))
             (local.set $valid
               (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $t)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $n))))
-            (local.set $e
-              (v128.and
-                (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2)))) (local.get $vmax)))
-                (local.get $valid)))
+            ;; e^(s − max), exp4 inline (a call per four keys cost more than its arithmetic)
+            (local.set $xe (f32x4.sub (v128.load (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2)))) (local.get $vmax)))
+            ;; @include exp4.body.wat e
+            (local.set $e (v128.and (local.get $ye) (local.get $valid)))
             (v128.store (i32.add (local.get $th) (i32.shl (local.get $t) (i32.const 2))) (local.get $e))
             (local.set $vsum (f32x4.add (local.get $vsum) (local.get $e)))
             (local.set $vad (f32x4.add (local.get $vad) (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $dist) (i32.shl (local.get $t) (i32.const 2)))))))

@@ -322,43 +322,37 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rnext))))
 
-  ;; x ← x · ½(1 + erf(x/√2)) in place over n values (n a multiple of 4), four at a time. erf by
+  ;; x ← x · ½(1 + erf(x/√2)) in place over n values (n a multiple of 4), eight at a time. erf by
   ;; Abramowitz & Stegun 7.1.28 (absolute error ≤ 3e-7, no exp needed): for z = |x|/√2,
   ;; erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16, odd in x.
   (func (export "gelu") (param $x i32) (param $n i32)
-    (local $p i32) (local $end i32) (local $v v128)
+    (local $p i32) (local $end i32)
+    (local $va v128) (local $za v128) (local $ta v128) (local $ea v128) (local $ya v128)
+    (local $vb v128) (local $zb v128) (local $tb v128) (local $eb v128) (local $yb v128)
     (local.set $p (local.get $x))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    ;; eight values a pass, two bodies inline (the calls were half the time); a last four alone
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $v (v128.load (local.get $p)))
-        (v128.store (local.get $p) (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5))) (call $twoPhi4 (local.get $v))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $next))))
+        (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 32)) (local.get $end)))
+        (local.set $va (v128.load (local.get $p)))
+        (local.set $vb (v128.load offset=16 (local.get $p)))
+        ;; @include twoPhi4.body.wat a
+        ;; @include twoPhi4.body.wat b
+        (v128.store (local.get $p) (f32x4.mul (f32x4.mul (local.get $va) (f32x4.splat (f32.const 0.5))) (local.get $ya)))
+        (v128.store offset=16 (local.get $p) (f32x4.mul (f32x4.mul (local.get $vb) (f32x4.splat (f32.const 0.5))) (local.get $yb)))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $next)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then
+        (local.set $va (v128.load (local.get $p)))
+        (v128.store (local.get $p) (f32x4.mul (f32x4.mul (local.get $va) (f32x4.splat (f32.const 0.5))) (call $twoPhi4 (local.get $va)))))))
 
-  ;; 2Φ(x) = 1 + erf(x/√2) in four lanes. erf by Abramowitz & Stegun 7.1.28 (absolute error
-  ;; ≤ 3e-7, no exp needed): for z = |x|/√2, erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16, odd in x.
+  ;; 2Φ(x) = 1 + erf(x/√2) in four lanes (src/lib/wasm/twoPhi4.body.wat).
   (func $twoPhi4 (param $v v128) (result v128)
-    (local $z v128) (local $t v128) (local $e v128)
-    (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (f32x4.splat (f32.const 0.70710678118654752))))
-    ;; Horner: ((((((a6 z + a5) z + a4) z + a3) z + a2) z + a1) z + 1)
-    (local.set $t (f32x4.splat (f32.const 0.0000430638)))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0002765672))))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0001520143))))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0092705272))))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0422820123))))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 0.0705230784))))
-    (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $z)) (f32x4.splat (f32.const 1))))
-    ;; t^16 by four squarings; erf(z) = 1 − 1/t^16
-    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-    (local.set $t (f32x4.mul (local.get $t) (local.get $t)))
-    (local.set $e (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.splat (f32.const 1)) (local.get $t))))
-    ;; sign of x: erf(x/√2) = sign(x) · erf(|x|/√2)
-    (local.set $e (v128.or (local.get $e) (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-    (f32x4.add (local.get $e) (f32x4.splat (f32.const 1))))
+    (local $z v128) (local $t v128) (local $e v128) (local $y v128)
+    ;; @include twoPhi4.body.wat
+    (local.get $y))
 
   ;; out = dy · (Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π): GELU's gradient, over n values (n a multiple of 4).
   (func (export "geluGrad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
@@ -764,14 +758,6 @@
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $enext))))
 
-  ;; tanh in f32 lanes: sign(x) · (1 − e^(−2|x|)) / (1 + e^(−2|x|)), e by $exp4 (absolute error ≈ 1e-7).
-  (func $tanh4 (param $x v128) (result v128)
-    (local $t v128)
-    (local.set $t (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const -2)))))
-    (v128.or
-      (f32x4.div (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $t)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $t)))
-      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-
   ;; The navigator's score of each candidate c < nC (StudentDecoder.navigate):
   ;;   out[c] = Σ_j navV[j] · tanh(navKey[road_c, j] + dis_c · uDis[j] + ang_c · uAng[j] + q[row_c, j] + zoneQ[zone of row_c, j])
   ;; in f32 lanes, j in blocks of four (nd a multiple of 4). Per candidate at $cands: road, row (i32),
@@ -781,6 +767,7 @@
     (param $uAng i32) (param $navV i32) (param $nd i32) (param $cands i32) (param $nC i32) (param $out i32)
     (local $c i32) (local $j i32) (local $p i32) (local $row i32) (local $kp i32) (local $qp i32) (local $zp i32)
     (local $dis v128) (local $ang v128) (local $acc v128) (local $x v128)
+    (local $xe v128) (local $ne v128) (local $re v128) (local $ye v128)
     (block $cdone
       (loop $cnext
         (br_if $cdone (i32.ge_u (local.get $c) (local.get $nC)))
@@ -804,8 +791,16 @@
                   (f32x4.add (v128.load (local.get $kp)) (f32x4.mul (local.get $dis) (v128.load (i32.add (local.get $uDis) (i32.shl (local.get $j) (i32.const 2))))))
                   (f32x4.mul (local.get $ang) (v128.load (i32.add (local.get $uAng) (i32.shl (local.get $j) (i32.const 2))))))
                 (f32x4.add (v128.load (local.get $qp)) (v128.load (local.get $zp)))))
+            ;; tanh in f32 lanes: sign(x) · (1 − e^(−2|x|)) / (1 + e^(−2|x|)), e by exp4 inline
+            ;; (absolute error ≈ 1e-7; the calls had cost more than their arithmetic)
+            (local.set $xe (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const -2))))
+            ;; @include exp4.body.wat e
+            (local.set $x
+              (v128.or
+                (f32x4.div (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $ye)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $ye)))
+                (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
             (local.set $acc
-              (f32x4.add (local.get $acc) (f32x4.mul (v128.load (i32.add (local.get $navV) (i32.shl (local.get $j) (i32.const 2)))) (call $tanh4 (local.get $x)))))
+              (f32x4.add (local.get $acc) (f32x4.mul (v128.load (i32.add (local.get $navV) (i32.shl (local.get $j) (i32.const 2)))) (local.get $x))))
             (local.set $kp (i32.add (local.get $kp) (i32.const 16)))
             (local.set $qp (i32.add (local.get $qp) (i32.const 16)))
             (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
