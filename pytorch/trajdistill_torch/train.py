@@ -796,6 +796,10 @@ def parser():
     return p
 
 
+# Jobs of multi-process runs, kept alive to the end: see the note at the bottom of this file.
+_KEEP = []
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     if args.what == "student" and args.seed is None:
@@ -803,6 +807,8 @@ def main(argv=None):
     job = None
     try:
         job = StudentJob(args) if args.what == "student" else TeacherJob(args)
+        if job.comm.world > 1:
+            _KEEP.append(job)
         return job.run()
     except TDError as e:
         if int(os.environ.get("RANK", "0")) == 0:
@@ -816,10 +822,11 @@ def main(argv=None):
 if __name__ == "__main__":
     code = main()
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        # torch 1.13 can deadlock tearing DDP down at interpreter exit: the Reducer's destructor
-        # joins gloo's worker thread, which waits for the GIL to free a tensor (seen in gdb; twice in
-        # about ten test runs here). Every output is written and the process group destroyed by
-        # now, so a rank leaves without running destructors.
+        # torch 1.13 can deadlock tearing DDP down: the Reducer's destructor joins gloo's worker
+        # thread, which waits for the GIL to free a tensor (seen in gdb at interpreter exit, and
+        # again when main()'s frame dropped the last reference to the job: so _KEEP holds it).
+        # Every output is written and the process group destroyed by now, so a rank leaves
+        # without running destructors.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
