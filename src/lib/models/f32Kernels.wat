@@ -357,7 +357,33 @@
   ;; out = dy · (Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π): GELU's gradient, over n values (n a multiple of 4).
   (func (export "geluGrad") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
     (local $i i32) (local $end i32) (local $v v128)
+    (local $va v128) (local $za v128) (local $ta v128) (local $ea v128) (local $ya v128)
+    (local $vb v128) (local $zb v128) (local $tb v128) (local $eb v128) (local $yb v128)
+    (local $xc v128) (local $nc v128) (local $rc v128) (local $yc v128)
+    (local $xd v128) (local $nd v128) (local $rd v128) (local $yd v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    ;; eight values a pass, 2Φ and exp4 in line for each half; then four at a time
+    (block $done8
+      (loop $next8
+        (br_if $done8 (i32.gt_u (i32.add (local.get $i) (i32.const 32)) (local.get $end)))
+        (local.set $va (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $vb (v128.load offset=16 (i32.add (local.get $x) (local.get $i))))
+        ;; @include twoPhi4.body.wat a
+        ;; @include twoPhi4.body.wat b
+        (local.set $xc (f32x4.mul (f32x4.mul (local.get $va) (local.get $va)) (f32x4.splat (f32.const -0.5))))
+        (local.set $xd (f32x4.mul (f32x4.mul (local.get $vb) (local.get $vb)) (f32x4.splat (f32.const -0.5))))
+        ;; @include exp4.body.wat c
+        ;; @include exp4.body.wat d
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+            (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.5)) (local.get $ya))
+              (f32x4.mul (local.get $va) (f32x4.mul (f32x4.splat (f32.const 0.3989422804014327)) (local.get $yc))))))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load offset=16 (i32.add (local.get $dy) (local.get $i)))
+            (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.5)) (local.get $yb))
+              (f32x4.mul (local.get $vb) (f32x4.mul (f32x4.splat (f32.const 0.3989422804014327)) (local.get $yd))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $next8)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
@@ -378,6 +404,7 @@
   (func (export "rowMaxSumExp") (param $x i32) (param $M i32) (param $N i32) (param $out i32)
     (local $r i32) (local $p i32) (local $j i32) (local $n4 i32)
     (local $vm v128) (local $vs v128) (local $m f32) (local $s f32) (local $v f32)
+    (local $xe v128) (local $ne v128) (local $re v128) (local $ye v128)
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (block $rdone
       (loop $rnext
@@ -405,9 +432,10 @@
         (local.set $j (i32.const 0))
         (block $d3 (loop $n3
           (br_if $d3 (i32.ge_u (local.get $j) (local.get $n4)))
-          (local.set $vs
-            (f32x4.add (local.get $vs)
-              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vm)))))
+          ;; exp4 in line (a call per four values cost as much as its arithmetic)
+          (local.set $xe (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vm)))
+          ;; @include exp4.body.wat e
+          (local.set $vs (f32x4.add (local.get $vs) (local.get $ye)))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br $n3)))
         (local.set $s
@@ -428,6 +456,8 @@
   (func (export "softmaxRowsGrad") (param $x i32) (param $lse i32) (param $dy i32) (param $out i32) (param $M i32) (param $N i32)
     (local $r i32) (local $p i32) (local $q i32) (local $j i32) (local $n4 i32)
     (local $vl v128) (local $vd v128) (local $o i32)
+    (local $xa v128) (local $na v128) (local $ra v128) (local $ya v128)
+    (local $xb v128) (local $nb v128) (local $rb v128) (local $yb v128)
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (block $rdone
       (loop $rnext
@@ -438,6 +468,17 @@
         (local.set $vl (v128.load32_splat (i32.add (local.get $lse) (i32.shl (local.get $r) (i32.const 2)))))
         (local.set $vd (v128.load32_splat (i32.add (local.get $dy) (i32.shl (local.get $r) (i32.const 2)))))
         (local.set $j (i32.const 0))
+        ;; eight values a pass, two exp4 bodies in line; then four at a time
+        (block $d0 (loop $n0
+          (br_if $d0 (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $n4)))
+          (local.set $xa (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vl)))
+          (local.set $xb (f32x4.sub (v128.load offset=16 (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vl)))
+          ;; @include exp4.body.wat a
+          ;; @include exp4.body.wat b
+          (v128.store (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2))) (f32x4.mul (local.get $ya) (local.get $vd)))
+          (v128.store offset=16 (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2))) (f32x4.mul (local.get $yb) (local.get $vd)))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $n0)))
         (block $d1 (loop $n1
           (br_if $d1 (i32.ge_u (local.get $j) (local.get $n4)))
           (v128.store (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))
