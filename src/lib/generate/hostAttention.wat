@@ -378,8 +378,6 @@
 
   (func (export "exp") (param $x f64) (result f64) (call $exp (local.get $x)))
 
-  ;; @include exp4.wat
-
   ;; The query's head h against the relative-key weights, in f64, i ascending: q·kw0, q·kw1, q·kb.
   (func $relQuery (param $q i32) (param $rel i32) (param $h i32) (param $dh i32) (result f64 f64 f64)
     (local $i i32) (local $o i32) (local $qi f64) (local $qd f64) (local $qg f64) (local $qb f64)
@@ -471,10 +469,10 @@
         (br $hnext))))
 
   ;; attendRows' relative terms and softmax in f32 lanes (lanes32), four keys at a time, for one
-  ;; row's H heads: the f32 scores dots32 left at $tmp get the relative term and the scale, the weights are
-  ;; e^(s − max) by $exp4 over their sum, kept at $tmp for $values32n (head h's n weights at
-  ;; $tmp + 4·h·n4, n4 = n rounded up to four, zero past n); the relative value weights
-  ;; (Σ e·dist / Σ e, likewise gap) go to $adg. Lanes past n are masked out.
+  ;; row's H heads: the f32 scores dots32 left at $tmp get the relative term and the scale, the
+  ;; weights are e^(s − max) by exp4 (exp4.body.wat, in line) over their sum, kept at $tmp for
+  ;; $values32n (head h's n weights at $tmp + 4·h·n4, n4 = n rounded up to four, zero past n); the
+  ;; relative value weights (Σ e·dist / Σ e, likewise gap) go to $adg. Lanes past n are masked out.
   (func $softmax32
     (param $q i32) (param $rel i32) (param $n i32) (param $H i32) (param $dh i32)
     (param $sums i32) (param $adg i32) (param $dist i32) (param $gap i32) (param $scale f32) (param $tmp i32)
