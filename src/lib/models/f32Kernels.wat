@@ -45,8 +45,7 @@
           (i32.add (local.get $b0) (i32.mul (local.get $bi) (local.get $strideB)))
           (i32.add (local.get $c) (i32.mul (local.get $bi) (local.get $strideC)))
           (local.get $M) (local.get $K) (local.get $N)
-          (local.get $sai) (local.get $sak) (local.get $ldb) (local.get $ldc)
-          (i32.const 0) (i32.const 0) (i32.const 32))
+          (local.get $sai) (local.get $sak) (local.get $ldb) (local.get $ldc))
         (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
         (br $next))))
 
@@ -62,14 +61,13 @@
     (call $mm4p (local.get $ap) (local.get $w) (local.get $c) (local.get $M) (local.get $K) (local.get $N)
       (local.get $ldc) (local.get $bias) (local.get $res)))
 
-  ;; Blocks of 4 rows × 8 columns, eight f32x4 accumulators. A last block of fewer than 4 rows
-  ;; repeats row M−1 in the missing rows and does not store them. B's eight columns j…j+7 start at
-  ;; b + (j / 8)·$panel (32 for a row-major B, K·32 for panels) and step $ldb bytes per k.
+  ;; mm's product: blocks of 4 rows × 8 columns, eight f32x4 accumulators. A last block of fewer
+  ;; than 4 rows repeats row M−1 in the missing rows and does not store them. B is row-major: its
+  ;; eight columns j…j+7 start at b + 4j and step $ldb bytes per k.
   (func $mm1
     (param $a i32) (param $b i32) (param $c i32)
     (param $M i32) (param $K i32) (param $N i32)
     (param $sai i32) (param $sak i32) (param $ldb i32) (param $ldc i32)
-    (param $bias i32) (param $res i32) (param $panel i32)
     (local $i i32) (local $j i32) (local $k i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32)
     (local $x v128) (local $y v128) (local $s v128)
@@ -93,7 +91,7 @@
               (then (local.set $p2 (i32.add (local.get $p1) (local.get $sai)))))
             (if (i32.lt_u (i32.add (local.get $i) (i32.const 3)) (local.get $M))
               (then (local.set $p3 (i32.add (local.get $p2) (local.get $sai)))))
-            (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $panel))))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $c00 (v128.const i64x2 0 0))
             (local.set $c01 (v128.const i64x2 0 0))
             (local.set $c10 (v128.const i64x2 0 0))
@@ -127,15 +125,16 @@
                 (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $knext)))
-            (call $finish (local.get $c) (local.get $i) (local.get $j) (local.get $M) (local.get $ldc) (local.get $bias) (local.get $res)
+            (call $finish (local.get $c) (local.get $i) (local.get $j) (local.get $M) (local.get $ldc) (i32.const 0) (i32.const 0)
               (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)
               (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $jnext)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $inext))))
-;; The end of a 4 × 8 block (rows i…i+3, columns j…j+7): bias, then residual, then the rows that
-  ;; exist (i + r < M) stored in C.
+
+  ;; The end of a 4 × 8 block (rows i…i+3, columns j…j+7): bias, then residual (0: none), then the
+  ;; rows that exist (i + r < M) stored in C.
   (func $finish
     (param $c i32) (param $i i32) (param $j i32) (param $M i32) (param $ldc i32) (param $bias i32) (param $res i32)
     (param $c00 v128) (param $c01 v128) (param $c10 v128) (param $c11 v128)
