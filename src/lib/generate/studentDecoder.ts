@@ -26,8 +26,15 @@ import { f32KernelsAvailable } from '../models/f32Kernels';
 import { HostDense, type RowCandidates } from './hostDense';
 import type { EncodedNetwork, Student } from '../models/student';
 
-/** Bytes of each shared buffer that nodes' arrays are views of (StudentDecoder.floats). */
+/** Bytes of each shared buffer that nodes' arrays are views of (StudentDecoder.slabArray). */
 const SLAB_BYTES = 4 << 20;
+
+/** A typed array's constructor, as slabArray makes one: of a length, or a view of a buffer. */
+interface SlabArrayKind<A> {
+  new (length: number): A;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): A;
+  readonly BYTES_PER_ELEMENT: number;
+}
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
 export interface DecodeNode extends CachedKv {
@@ -239,28 +246,17 @@ export class StudentDecoder {
   }
 
   /**
-   * `n` zeroed floats of a node (its pair features, its keys/values): a view of a shared 4 MiB
-   * buffer, which costs a tenth of a new array's allocation (ArrayBuffers of their own, thousands a
-   * search, were a large part of node building and garbage collection). A buffer is never reused, so
-   * views stay valid while their nodes live. Origins (`pooled` false) get arrays of their own: the
-   * scorer keeps them across searches (by key), and a view would keep its whole buffer alive.
+   * `n` zeroed numbers of a node (its pair features, its prefix's roads and times, its keys/values):
+   * a view of a shared 4 MiB buffer, which costs a tenth of a new array's allocation (ArrayBuffers of
+   * their own, thousands a search, were a large part of node building and garbage collection). A
+   * buffer is never reused, so views stay valid while their nodes live. Origins (`pooled` false) get
+   * arrays of their own: the scorer keeps them across searches (by key), and a view would keep its
+   * whole buffer alive.
    */
-  private floats(n: number, pooled: boolean): Float32Array {
-    if (!pooled) return new Float32Array(n);
-    const at = this.slabBytes(4 * n); // first: it may start a new slab
-    return new Float32Array(this.slab, at, n);
-  }
-
-  private ints(n: number, pooled: boolean): Int32Array {
-    if (!pooled) return new Int32Array(n);
-    const at = this.slabBytes(4 * n); // first: it may start a new slab
-    return new Int32Array(this.slab, at, n);
-  }
-
-  private doubles(n: number, pooled: boolean): Float64Array {
-    if (!pooled) return new Float64Array(n);
-    const at = this.slabBytes(8 * n); // first: it may start a new slab
-    return new Float64Array(this.slab, at, n);
+  private slabArray<A>(kind: SlabArrayKind<A>, n: number, pooled: boolean): A {
+    if (!pooled) return new kind(n);
+    const at = this.slabBytes(kind.BYTES_PER_ELEMENT * n); // first: it may start a new slab
+    return new kind(this.slab, at, n);
   }
 
   /** The offset of `bytes` fresh bytes in the current slab (8-byte aligned), starting a new slab when it is full. */
@@ -358,12 +354,12 @@ export class StudentDecoder {
     const depth = parent ? parent.depth + 1 : 1;
     const m = Math.min(depth, this.window);
     const pooled = parent !== null;
-    const dist = this.floats(m, pooled);
-    const gap = this.floats(m, pooled);
+    const dist = this.slabArray(Float32Array, m, pooled);
+    const gap = this.slabArray(Float32Array, m, pooled);
     // The prefix's roads and times in order: the loop below reads them from two arrays instead of
     // following parent pointers (a dependent load per ancestor, the slow part of building a node).
-    const roads = this.ints(depth, pooled);
-    const times = this.doubles(depth, pooled);
+    const roads = this.slabArray(Int32Array, depth, pooled);
+    const times = this.slabArray(Float64Array, depth, pooled);
     if (parent) {
       roads.set(parent.roads);
       times.set(parent.times);
@@ -540,7 +536,7 @@ export class StudentDecoder {
     idx.forEach((i, r) => {
       const node = items[i].node;
       this.inputRow(node, x0, r * D);
-      node.kv = this.floats(2 * nL * D, node.parent !== null);
+      node.kv = this.slabArray(Float32Array, 2 * nL * D, node.parent !== null);
       if (!chains) return;
       const chain = new Array<DecodeNode>(node.depth - 1);
       let a = node.parent;
