@@ -10,7 +10,8 @@
 #      arm b's seed-1 log                                                          runs/arm-b-control/
 #   5. arm c's teacher: destination token plus the offset to it at every position runs/teacher-dr/
 #      (distilled only if its val last-step NLL beats uniform: eval steps --swap-destination) runs/arm-c/
-#   6. arm d: the recipe tuned for generation on val (scripts/arm-d.sh)           runs/arm-d/
+#   6. the shipped teacher and recipe, trained to the end (the diagnosis, 5 seeds) runs/arm-shipped/
+#   7. arm d: the recipe tuned for generation on val (scripts/arm-d.sh)           runs/arm-d/
 # Each arm ends with eval paired-steps (val, test) and eval paired-report (best-first search).
 #
 #   nohup nice -n 10 scripts/distill-study.sh > runs/distill-study.log 2>&1 &
@@ -59,6 +60,12 @@ stamp "arm c's teacher gate (val last-step NLL against uniform, runs/teacher-dr/
 if [ "$gate" = pass ]; then
   scripts/paired-arm.sh runs/arm-c runs/vanilla runs/teacher-dr/teacher.safetensors "${recipe[@]}"
 fi
+
+# The diagnosis on five seeds: the shipped teacher (rde, 3 epochs on the old route corpus) and the
+# shipped recipe (λ 0.304, τ 4.41, w 6), now under the study's budget and stopping rule, against the
+# same vanilla runs. Its seed-1 review (4-epoch cap) found distilled students better mid-trip and
+# worse on the last steps; this arm tells whether that holds on every seed, trained to the end.
+scripts/paired-arm.sh runs/arm-shipped runs/vanilla public/checkpoints/porto/teacher.safetensors 0.304 4.41 6
 
 # Arm d: the recipe tuned on val generation, from the study's teacher.
 scripts/arm-d.sh runs/teacher-rde2/teacher.safetensors
