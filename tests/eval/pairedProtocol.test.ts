@@ -103,6 +103,10 @@ describe('runPairedProtocol', () => {
       expect(r.reachedByOd.pairedN).toBe(r.nOd);
       expect(r.reachedByOd.mean).toBeGreaterThan(0);
       expect(r.reachedByOd.mean).toBeCloseTo(r.effects.reachedRate.mean, 9); // both average every (seed, OD) pair
+      // Each run's misses are the routes its reached rate leaves out.
+      for (const a of [...r.arms.vanilla, ...r.arms.distilled])
+        expect(a.misses.missed).toBe(Math.round((1 - a.metrics.reachedRate) * r.nOd));
+      expect(r.arms.vanilla.some((a) => a.misses.missed > 0 && a.misses.realKmMedian.missed !== null)).toBe(true);
       // No vote: every route metric helps here; the toy scorer's fixed hop times may worsen the
       // duration JSD, and then the split is "mixed", not "helps".
       const hurting = Object.entries(r.effects).filter(([, e]) => e.verdict === 'hurts');

@@ -26,6 +26,7 @@ import {
   type PairedEffect,
 } from './paired';
 import { generatedToEvalTrip, generateTimed, realToEvalTrip, searchSettings, withDirection, type SearchProtocolOptions } from './protocol';
+import { summarizeMisses, type MissSummary } from './missedRoutes';
 import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 
 export interface SeedPair {
@@ -95,6 +96,8 @@ export interface ArmSplitRun {
   /** The whole thesis suite against the split's real trips (OD-cell pairing for its local metrics). */
   suite: EvalReport;
   genSeconds: number;
+  /** Where the routes that did not reach their destination stopped (missedRoutes.ts). */
+  misses: MissSummary;
 }
 
 export interface SeedEffect extends PairedEffect {
@@ -341,6 +344,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
     const { odTrips, ods } = splitOds(opts, split);
     const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
+    const odRealKm = odReal.map((t) => tripDistanceKm(t.points));
 
     const arms: PairedSplitResult['arms'] = { vanilla: [], distilled: [] };
     const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
@@ -358,6 +362,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
           seed: pair.seed,
           genSeconds,
           suite,
+          misses: summarizeMisses(dataset.network, trips, odRealKm),
           metrics: {
             distanceJSD: suite.distanceJSD,
             durationJSD: suite.durationJSD,
