@@ -75,11 +75,7 @@ function median(xs: number[]): number | null {
 }
 
 /** The misses among one model's routes for one OD list; `realKm[i]` is OD i's real trip length. */
-export function summarizeMisses(
-  net: RoadNetwork,
-  trips: readonly GeneratedTrip[],
-  realKm: readonly number[],
-): MissSummary {
+export function summarizeMisses(net: RoadNetwork, trips: readonly GeneratedTrip[], realKm: readonly number[]): MissSummary {
   const missed: MissedRoute[] = [];
   const missedKm: number[] = [];
   trips.forEach((t, i) => {
