@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # One seed-paired arm end to end: vanilla and distilled students for every seed (early stopping on
 # val), then the teacher-forced effects on val and test (eval paired-steps) and the generation
-# effects on test and train OD pairs (eval paired-report). Several trainings run at once (JOBS, one
-# per core by default: the wasm backend uses one core per process), and so do the report's route
-# generations (eval paired-report --prefill). Vanilla runs live in their own
-# folder, so every arm trained with the same budget reuses them. Resumable: a finished run or report
-# is kept and skipped (a report only while it is newer than its checkpoints); a run stopped
-# part-way continues from its last finished epoch (train student --resume). Generated routes are
-# cached per checkpoint in <vanilla dir>/.routes, so the vanilla runs' routes are generated once for
-# all arms (eval paired-report --route-cache). Long: run it in the background.
+# effects on test and train OD pairs (eval paired-report), and on val OD pairs for choosing an
+# arm. Several trainings run at once (JOBS, one per core by default: the wasm backend uses one core
+# per process), and so do the report's route generations (eval paired-report --prefill). Vanilla
+# runs live in their own folder, so every arm trained with the same budget reuses them. Resumable: a
+# finished run or report is kept and skipped (a report only while it is newer than its
+# checkpoints); a run stopped part-way continues from its last finished epoch (train student
+# --resume). Generated routes are cached per checkpoint in <vanilla dir>/.routes, so the vanilla
+# runs' routes are generated once for all arms (eval paired-report --route-cache). Long: run it in
+# the background.
 #
 #   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),
@@ -94,12 +95,12 @@ for split in val test; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 f="$arm/paired-report.json"
+report=(--dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}"
+  --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" --method "${METHOD:-bestFirst}")
 if fresh "$f"; then
   stamp skip "$f is up to date"
 else
   stamp eval "paired-report (test OD ${TEST_OD:-all}, train OD ${TRAIN_OD:-500})"
-  report=(--dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" --test-od "${TEST_OD:-all}" --train-od "${TRAIN_OD:-500}"
-    --bootstrap "${BOOTSTRAP:-2000}" --route-cache "$van/.routes" --method "${METHOD:-bestFirst}")
   if [ "$jobs" -gt 1 ]; then
     # The report's generation runs, split between the cores by (split, seed) (eval paired-report
     # --prefill: each part fills the route cache); the report below then finds every run there.
@@ -112,5 +113,14 @@ else
   fi
   npm run --silent cli -- eval paired-report "${report[@]}" --out "$arm/.tmp-paired-report.json" > /dev/null
   mv "$arm/.tmp-paired-report.json" "$f"
+fi
+# Generation on every val OD pair: the split the arm to ship is chosen on (test is for the report).
+f="$arm/paired-report-val.json"
+if fresh "$f"; then
+  stamp skip "$f is up to date"
+else
+  stamp eval "paired-report on val OD"
+  npm run --silent cli -- eval paired-report "${report[@]}" --splits val --out "$arm/.tmp-paired-report-val.json" > /dev/null
+  mv "$arm/.tmp-paired-report-val.json" "$f"
 fi
 stamp "done" "arm $arm in $(($(date +%s) - t0)) s"

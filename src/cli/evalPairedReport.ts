@@ -22,14 +22,14 @@ import {
 } from '../lib/eval/pairedProtocol';
 import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
-import type { RoadNetwork } from '../lib/data/types';
+import { SPLITS, type RoadNetwork, type SplitName } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
                            [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>] [--label <text>]
-                           [--prefill K/N]
+                           [--prefill K/N] [--splits train,test]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
@@ -39,7 +39,8 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   their routes once. --label says what the two sides are when they are not a vanilla and a distilled
   arm (e.g. scratch and transfer); it is written into the report. --prefill K/N (with --route-cache)
   only generates and caches every N-th generation run from the K-th (K = 0 … N−1) and writes no
-  report: N processes side by side fill the cache, then the report finds every run there.`;
+  report: N processes side by side fill the cache, then the report finds every run there.
+  --splits val scores every val OD pair instead: the split to choose an arm on.`;
 
 export interface Loaded {
   path: string;
@@ -80,6 +81,15 @@ export function fileRouteCache(dir: string): RouteCache {
       await writeFile(file(key), JSON.stringify({ key, routes }));
     },
   };
+}
+
+/** "train,test" → the splits to generate, each named once. */
+export function parseSplits(v: string): SplitName[] {
+  const names = v.split(',').filter(Boolean);
+  for (const n of names)
+    if (!(SPLITS as readonly string[]).includes(n)) throw new Error(`--splits: unknown split "${n}" (expected ${SPLITS.join(', ')})`);
+  if (names.length === 0 || new Set(names).size !== names.length) throw new Error(`--splits expects distinct split names, got "${v}"`);
+  return names as SplitName[];
 }
 
 /** "K/N" → part K of N (0 ≤ K < N); absent → null. */
@@ -145,6 +155,7 @@ export async function run(args: string[]): Promise<number> {
         distilledId: d[b].id,
       })),
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
+      splits: parseSplits(flagString(p, 'splits', 'train,test')),
       trainOd: flagNumber(p, 'train-od', 500),
       testOd: testOd === Infinity ? undefined : testOd,
       beam: flagNumber(p, 'beam', 4),

@@ -1,7 +1,7 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileRouteCache, parsePrefill } from '../../src/cli/evalPairedReport';
+import { fileRouteCache, parsePrefill, parseSplits } from '../../src/cli/evalPairedReport';
 import { removeTempDirs, tempDir } from '../tempDirs';
 
 afterAll(removeTempDirs);
@@ -30,5 +30,14 @@ describe('eval paired-report --prefill', () => {
     expect(parsePrefill(undefined)).toBeNull();
     expect(parsePrefill('1/2')).toEqual({ part: 1, of: 2 });
     for (const bad of ['2/2', '1', 'a/b', true]) expect(() => parsePrefill(bad)).toThrow(/--prefill expects K\/N/);
+  });
+});
+
+describe('eval paired-report --splits', () => {
+  it('reads known split names once each, and refuses anything else by name', () => {
+    expect(parseSplits('train,test')).toEqual(['train', 'test']);
+    expect(parseSplits('val')).toEqual(['val']);
+    expect(() => parseSplits('train,dev')).toThrow(/unknown split "dev"/);
+    for (const bad of ['', 'val,val']) expect(() => parseSplits(bad)).toThrow(/distinct split names/);
   });
 });

@@ -212,6 +212,22 @@ describe('runPairedProtocol with a route cache', () => {
   });
 });
 
+describe('runPairedProtocol on val (the split arms are chosen on)', () => {
+  it('generates every val OD pair and nothing else', async () => {
+    const pairs = [1, 2].map((seed) => ({
+      seed,
+      vanilla: new SteerScorer(net, derived.features, -2),
+      distilled: new SteerScorer(net, derived.features, 6 + seed),
+    }));
+    const rep = await runPairedProtocol({ dataset: ds, derived, pairs, ...SMALL_RUN, splits: ['val'] });
+    expect(Object.keys(rep.splits)).toEqual(['val']);
+    expect(rep.splits.val.nOd).toBe(ds.splits.val.filter((t) => t.roads.length >= 2).length);
+    expect(Object.keys(rep.protocol.odSelection)).toEqual(['val']);
+    expect(rep.protocol.odSelection.val).toMatch(/^every val trip once/);
+    expect(rep.verdict).toMatch(/val-OD \(\d+ OD pairs × 2 seeds\)/);
+  });
+});
+
 describe('prefillRouteCache (eval paired-report --prefill)', () => {
   it('splits the generation runs between parts, and the report then generates nothing and says the same', async () => {
     const { store, cache } = memoryCache();

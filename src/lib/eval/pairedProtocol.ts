@@ -265,12 +265,11 @@ function meanOf(xs: readonly number[]): number {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }
 
-/** Runs the paired protocol over the train and test splits. */
 /** One split's OD pairs as the protocol generates them, with the trips they come from. */
 function splitOds(opts: PairedProtocolOptions, split: SplitName): { odTrips: Trajectory[]; ods: GenOD[] } {
   const odTrips = pairedOdTrips(
     opts.dataset.splits[split],
-    split === 'train' ? (opts.trainOd ?? 500) : (opts.testOd ?? Infinity),
+    split === 'train' ? (opts.trainOd ?? 500) : (opts.testOd ?? Infinity), // val: every trip, as test
     opts.odSeed ?? 1,
   );
   if (odTrips.length === 0) throw new Error(`runPairedProtocol: split ${split} has no trip with two roads`);
@@ -457,12 +456,16 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       method,
       maxSteps,
       maxExpansions,
-      odSelection: {
-        test: Number.isFinite(testOd)
-          ? `${testOd} test trips sampled without replacement (seed ${odSeed}; a smoke run, not the protocol)`
-          : 'every test trip once: its first road, last road and start time',
-        train: `${trainOd} train trips sampled without replacement (seed ${odSeed}): their first road, last road and start time`,
-      },
+      odSelection: Object.fromEntries(
+        splitNames.map((split) => [
+          split,
+          split === 'train'
+            ? `${trainOd} train trips sampled without replacement (seed ${odSeed}): their first road, last road and start time`
+            : Number.isFinite(testOd)
+              ? `${testOd} ${split} trips sampled without replacement (seed ${odSeed}; a smoke run, not the protocol)`
+              : `every ${split} trip once: its first road, last road and start time`,
+        ]),
+      ),
       verdictRule:
         'per metric, the 95 % t-interval of the per-seed differences (distilled − vanilla) across training seeds: an effect only when it excludes 0; per split no vote: helps when some metric helps and none hurts, hurts likewise, mixed when some help and others hurt, no detectable effect only when no metric shows one',
       machine: opts.machine ?? {},
