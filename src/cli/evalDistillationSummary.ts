@@ -10,7 +10,8 @@ import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '..
 
 const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/porto-distillation.json]
   Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
-  them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out).`;
+  them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out)
+  and paired-report-val.json (the same on val OD pairs, --splits val).`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -35,8 +36,8 @@ export async function run(args: string[]): Promise<number> {
         const f = join(dir, `paired-steps-${split}.json`);
         if (existsSync(f)) steps.push(await read(f));
       }
-      const reportFile = join(dir, 'paired-report.json');
-      regimes.push(regimeSummary(label, steps, existsSync(reportFile) ? await read(reportFile) : null, lower));
+      const report = async (name: string) => (existsSync(join(dir, name)) ? await read(join(dir, name)) : null);
+      regimes.push(regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json')));
     }
     const summary: DistillationSummary = {
       schema: DISTILLATION_SCHEMA,

@@ -75,9 +75,19 @@ describe('distillation summary', () => {
     expect(r.generation.train).toBeUndefined();
   });
 
+  it('adds the val OD report, the split an arm is chosen on, beside train and test', () => {
+    const val = { trainingSeeds: [1, 2, 3], splits: { val: { ...report.splits.test, nOd: 25 } } };
+    const r = regimeSummary('full', [steps('test')], report, { odEdr: true }, val);
+    expect(r.generation.val?.nOd).toBe(25);
+    expect(r.generation.val?.effects.odEdr.verdict).toBe('hurts');
+    expect(r.generation.test?.nOd).toBe(40);
+    const wrong = { ...val, trainingSeeds: [1, 2, 4] };
+    expect(() => regimeSummary('x', [steps('test')], null, {}, wrong)).toThrow(/the val paired-report's seeds/);
+  });
+
   it('refuses outputs that pair different seeds', () => {
     expect(() => regimeSummary('x', [steps('val'), steps('test', [1, 2, 4])], null, {})).toThrow(/different seeds/);
-    expect(() => regimeSummary('x', [steps('test', [1, 2])], report, {})).toThrow(/paired report's seeds/);
+    expect(() => regimeSummary('x', [steps('test', [1, 2])], report, {})).toThrow(/the paired-report's seeds/);
     expect(() => regimeSummary('x', [], null, {})).toThrow(/no paired-steps/);
     expect(() => regimeSummary('x', [{ split: 'test' }], null, {})).toThrow(/not an eval paired-steps output/);
   });

@@ -36,7 +36,7 @@ export interface RegimeSummary {
   /** Teacher-forced decision steps (≥ 2 candidates), by split. */
   steps: Partial<Record<'val' | 'test', SummaryBlock>>;
   /** Generated routes, by OD split; absent when the generation protocol was not run. */
-  generation: Partial<Record<'train' | 'test', SummaryBlock & { nOd: number; oracleFloor: Record<string, number> }>>;
+  generation: Partial<Record<'train' | 'val' | 'test', SummaryBlock & { nOd: number; oracleFloor: Record<string, number> }>>;
 }
 
 export interface DistillationSummary {
@@ -132,7 +132,7 @@ export function generationBlocks(
 ): RegimeSummary['generation'] {
   if (!isObj(json) || !isObj(json.splits)) throw new Error(`${where}: not an eval paired-report output (no splits)`);
   const out: RegimeSummary['generation'] = {};
-  for (const split of ['train', 'test'] as const) {
+  for (const split of ['train', 'val', 'test'] as const) {
     const s = json.splits[split];
     if (!isObj(s) || !isObj(s.effects)) continue;
     const effects: Record<string, SummaryEffect> = {};
@@ -154,12 +154,16 @@ export function generationBlocks(
   return out;
 }
 
-/** A regime from its paired-steps outputs (val and/or test) and, when run, its paired report. */
+/**
+ * A regime from its paired-steps outputs (val and/or test) and, when run, its paired reports: the
+ * train and test OD report, and the val OD report the arm to ship is chosen on.
+ */
 export function regimeSummary(
   label: string,
   steps: unknown[],
   report: unknown | null,
   lowerIsBetter: Record<string, boolean>,
+  valReport: unknown | null = null,
 ): RegimeSummary {
   if (!steps.length) throw new Error(`${label}: no paired-steps output`);
   const parsed = steps.map((s, i) => stepsBlock(s, `${label}: paired-steps #${i + 1}`));
@@ -183,12 +187,19 @@ export function regimeSummary(
       maxLen: num(r.maxLen),
     },
     steps: {},
-    generation: report === null ? {} : generationBlocks(report, lowerIsBetter, `${label}: paired-report`),
+    generation: {},
   };
-  if (report !== null && isObj(report) && Array.isArray(report.trainingSeeds)) {
-    const rs = report.trainingSeeds.map(num).sort((a, b) => a - b);
-    if (rs.join(',') !== [...seeds].sort((a, b) => a - b).join(','))
-      throw new Error(`${label}: the paired report's seeds (${rs.join(',')}) differ from the paired-steps seeds (${seeds.join(',')})`);
+  for (const [rep, name] of [
+    [report, 'paired-report'],
+    [valReport, 'val paired-report'],
+  ] as const) {
+    if (rep === null) continue;
+    Object.assign(summary.generation, generationBlocks(rep, lowerIsBetter, `${label}: ${name}`));
+    if (isObj(rep) && Array.isArray(rep.trainingSeeds)) {
+      const rs = rep.trainingSeeds.map(num).sort((a, b) => a - b);
+      if (rs.join(',') !== [...seeds].sort((a, b) => a - b).join(','))
+        throw new Error(`${label}: the ${name}'s seeds (${rs.join(',')}) differ from the paired-steps seeds (${seeds.join(',')})`);
+    }
   }
   for (const p of parsed) summary.steps[p.split] = p.block;
   return summary;
