@@ -73,7 +73,13 @@ fi
 # shipped recipe (λ 0.304, τ 4.41, w 6), now under the study's budget and stopping rule, against the
 # same vanilla runs. Its seed-1 review (4-epoch cap) found distilled students better mid-trip and
 # worse on the last steps; this arm tells whether that holds on every seed, trained to the end.
-scripts/paired-arm.sh runs/arm-shipped runs/vanilla public/checkpoints/porto/teacher.safetensors 0.304 4.41 6
+# The teacher as shipped before the study, from git: public/checkpoints/porto/ may hold a newer one.
+shipped=runs/teacher-shipped/teacher.safetensors
+if [ ! -f "$shipped" ]; then
+  mkdir -p runs/teacher-shipped
+  git show 48e4354:public/checkpoints/porto/teacher.safetensors > "$shipped.tmp" && mv "$shipped.tmp" "$shipped"
+fi
+scripts/paired-arm.sh runs/arm-shipped runs/vanilla "$shipped" 0.304 4.41 6
 
 # The review's search too (beam 4, where it found distilled routes missing the last turn), for the
 # shipped teacher's arm and arm a's fixed teacher: reached and where the misses stopped (each run's
