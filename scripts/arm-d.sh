@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 teacher=${1:?teacher checkpoint}
 export JOBS=${JOBS:-1}
 mkdir -p runs/arm-d
+# One arm d at a time: a second start (e.g. distill-study.sh reaching arm d while an arm-d.sh started
+# by hand still runs) waits here, then finds the tuning and the runs done and skips them.
+exec 9> runs/arm-d/.lock
+flock 9
 echo "[arm d] tuning on val ($(date -u +%H:%M:%S))"
 npm run --silent cli -- tune --trials "${TRIALS:-12}" --teacher "$teacher" --objective generation --objective-od 200 --tune-mask \
   --min-budget 4 --max-budget 12 --eta 3 --max-len 512 --batch 16 --micro 16 --patience 3 \
