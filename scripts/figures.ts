@@ -27,7 +27,11 @@ interface TeacherSteps {
   byStepsToEnd: BandSteps[];
 }
 interface PairedSteps {
-  effects: { byStepsToEnd: { band: string; decisionNll: Effect; decisionAcc: Effect }[] };
+  effects: {
+    decisionNll: Effect;
+    decisionAcc: Effect;
+    byStepsToEnd: { band: string; decisionNll: Effect; decisionAcc: Effect }[];
+  };
 }
 interface PairedReport {
   splits: Record<string, { effects: Record<string, Effect> }>;
@@ -63,6 +67,20 @@ export function generationRows(arm: string, report: PairedReport): EffectRow[] {
   });
 }
 
+/**
+ * One regime of the region-transfer study (transfer − scratch, or zero-shot − SF-trained): every
+ * decision step of the test trips, and the primary generation metrics on test OD pairs.
+ */
+export function transferRows(regime: string, steps?: PairedSteps, report?: PairedReport): EffectRow[] {
+  const out: EffectRow[] = [];
+  if (steps) {
+    out.push(row('transfer', 'Δ decision NLL (nats)', regime, steps.effects.decisionNll, 1));
+    out.push(row('transfer', 'Δ decision accuracy (points)', regime, steps.effects.decisionAcc, 100));
+  }
+  for (const r of report ? generationRows('transfer', report) : []) if (r.x === 'test OD') out.push({ ...r, x: regime });
+  return out;
+}
+
 function row(arm: string, panel: string, x: string, e: Effect, scale: number): EffectRow {
   return { arm, panel, x, mean: e.mean * scale, lo: e.ci95[0] * scale, hi: e.ci95[1] * scale };
 }
@@ -78,7 +96,9 @@ function intervalSpec(title: string, rows: EffectRow[], xTitle: string, xOrder: 
   const panels = [...new Set(rows.map((r) => r.panel))];
   const x = { field: 'x', type: 'ordinal', sort: xOrder, title: xTitle, axis: { labelAngle: 0 } } as const;
   const xOffset = { field: 'arm', type: 'nominal', sort: arms } as const;
-  const color = { field: 'arm', type: 'nominal', title: 'arm', scale: { domain: arms }, legend: { labelLimit: 320 } } as const;
+  // One arm needs no legend (the transfer figure).
+  const legend = arms.length > 1 ? { labelLimit: 320 } : null;
+  const color = { field: 'arm', type: 'nominal', title: 'arm', scale: { domain: arms }, legend } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle: 'points: mean over seed pairs; bars: 95 % t-interval; dashed: no effect', anchor: 'start' },
@@ -181,6 +201,14 @@ const ARMS: Record<string, [dir: string, label: string][]> = {
   sf: [['sf-arm-a', 'a: thesis optimum']],
 };
 
+/** The region-transfer regimes, in order: the committed folder under runs/, and the x label. */
+const TRANSFER: [dir: string, label: string][] = [
+  ['sf-transfer-5', '5 %'],
+  ['sf-transfer-25', '25 %'],
+  ['sf-transfer-100', '100 %'],
+  ['sf-zero-shot', 'zero-shot'],
+];
+
 const UNIFORM = 'uniform guess';
 
 /** Fixed colours, so that a teacher keeps its colour when another one's outputs land. */
@@ -249,6 +277,25 @@ export async function drawFigures(exp: string, out: string): Promise<string[]> {
         ),
       );
     }
+  }
+  const transfer = TRANSFER.flatMap(([dir, label]) =>
+    transferRows(
+      label,
+      read<PairedSteps>(join(exp, 'runs', dir, 'paired-steps-test.json')),
+      read<PairedReport>(join(exp, 'runs', dir, 'paired-report.json')),
+    ),
+  );
+  if (transfer.length > 0) {
+    await write(
+      'sf-transfer.svg',
+      intervalSpec(
+        'Porto → San Francisco: transfer − scratch on a share of SF’s train trips; zero-shot − SF-trained (test, 5 seed pairs)',
+        transfer,
+        'SF train trips used',
+        TRANSFER.map(([, label]) => label),
+        ['transfer'],
+      ),
+    );
   }
   return written;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BANDS, drawFigures, generationRows, stepsRows } from '../../scripts/figures';
+import { BANDS, drawFigures, generationRows, stepsRows, transferRows } from '../../scripts/figures';
 import { removeTempDirs, tempDir } from '../tempDirs';
 
 // Arm a's committed outputs: the figures must draw what the experiment log's tables say.
@@ -31,6 +31,19 @@ describe('experiment figures', () => {
     ]);
     const dtw = rows.find((r) => r.panel.startsWith('Δ DTW') && r.x === 'test OD');
     expect(dtw?.mean).toBe(report.splits.test.effects.odDtwKm.mean);
+  });
+
+  it('takes a transfer regime’s whole-test effects and its test OD generation, at the regime', () => {
+    const rows = transferRows('25 %', steps, report);
+    expect(rows.map((r) => `${r.panel}|${r.x}`)).toEqual([
+      'Δ decision NLL (nats)|25 %',
+      'Δ decision accuracy (points)|25 %',
+      'Δ reached (points)|25 %',
+      'Δ DTW to the real trip (km)|25 %',
+    ]);
+    expect(rows[0].mean).toBe(steps.effects.decisionNll.mean);
+    expect(rows[3].lo).toBe(report.splits.test.effects.odDtwKm.ci95[0]);
+    expect(transferRows('5 %')).toEqual([]);
   });
 
   it('draws an SVG per figure whose inputs exist, naming the arms found', async () => {
