@@ -213,15 +213,15 @@ const UNIFORM = 'uniform guess';
 
 /** Fixed colours, so that a teacher keeps its colour when another one's outputs land. */
 const COLORS: Record<string, string> = {
-  'shipped (3 epochs, old corpus)': '#d62728',
-  'retrained (epoch 35)': '#1f77b4',
+  'shipped until the study (3 epochs, old corpus)': '#d62728',
+  'study teacher, shipped now (epoch 35)': '#1f77b4',
   'destination offsets (arm c)': '#2ca02c',
 };
 
 /** Teachers of the near-destination figure: label, then the `eval steps` outputs (own, swapped). */
 const TEACHERS: [label: string, own: string, swapped: string][] = [
-  ['shipped (3 epochs, old corpus)', 'teacher-shipped-val-steps.json', 'teacher-shipped-val-steps-swapped.json'],
-  ['retrained (epoch 35)', 'teacher-rde2-epoch35-val-steps.json', 'teacher-rde2-epoch35-val-steps-swapped.json'],
+  ['shipped until the study (3 epochs, old corpus)', 'teacher-shipped-val-steps.json', 'teacher-shipped-val-steps-swapped.json'],
+  ['study teacher, shipped now (epoch 35)', 'teacher-rde2-epoch35-val-steps.json', 'teacher-rde2-epoch35-val-steps-swapped.json'],
   ['destination offsets (arm c)', 'teacher-dr-val-steps.json', 'teacher-dr-val-steps-swapped.json'],
 ];
 
