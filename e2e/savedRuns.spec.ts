@@ -99,8 +99,8 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
   await page.goto(URL);
   await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
   // The network's fingerprint is in the derived-structure cache's keys; the shipped vanilla
-  // student (4 epochs, 444 steps) stands in for the earlier version's autosave.
-  await page.evaluate(async () => {
+  // student stands in for the earlier version's autosave, at the epoch and step its log records.
+  const run = await page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((ok, no) => {
       const r = indexedDB.open('keyval-store');
       r.onsuccess = () => ok(r.result);
@@ -116,11 +116,17 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
       .find(Boolean);
     if (!fp) throw new Error(`no fingerprint among ${keys.join(', ')}`);
     const bytes = await (await fetch('checkpoints/porto/vanilla.safetensors')).arrayBuffer();
+    const log = (await (await fetch('checkpoints/porto/vanilla.log.json')).json()) as {
+      epochs: { step: number }[];
+      hyper: { epochs: number };
+    };
+    const epoch = log.epochs.length;
+    const step = log.epochs[epoch - 1].step;
     const key = `trajdistill:ckpt:student:${fp}`;
     const info = {
       key,
-      epoch: 4,
-      step: 444,
+      epoch,
+      step,
       created: '2026-11-20T08:00:00.000Z',
       hyper: { mode: 'vanilla' },
       bestValAcc: 0.909,
@@ -132,17 +138,22 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
       tx.oncomplete = () => ok();
       tx.onerror = () => no(tx.error);
     });
+    return { epoch, step, epochs: log.hyper.epochs };
   });
   await page.reload();
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText('Saved student run: epoch 4, step 444 · best val acc 90.9%', { timeout: 120_000 });
+  await expect(offer).toContainText(`Saved student run: epoch ${run.epoch}, step ${run.step} · best val acc 90.9%`, {
+    timeout: 120_000,
+  });
   await expect(page.getByTestId('offer-name')).toHaveText(/^Vanilla student · 2026-11-2\d /);
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
   await offer.getByRole('button', { name: 'Resume' }).click();
-  await expect(page.getByTestId('train-notice')).toContainText('Loaded saved student run: epoch 4, step 444', { timeout: 60_000 });
+  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: epoch ${run.epoch}, step ${run.step}`, {
+    timeout: 60_000,
+  });
   // No chart history was saved with it: the charts show its epochs, the readouts its position.
-  await expect(page.getByTestId('train-step-count')).toHaveText('444');
-  await expect(page.getByTestId('train-epoch')).toHaveText('4/4');
-  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '4');
+  await expect(page.getByTestId('train-step-count')).toHaveText(String(run.step));
+  await expect(page.getByTestId('train-epoch')).toHaveText(`${run.epoch}/${run.epochs}`);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(run.epoch));
   await expect(page.getByTestId('train-loss')).not.toHaveText('–');
 });
