@@ -5,12 +5,15 @@
 #      the Porto study teacher's recipe, to its plateau (patience 2)          runs/teacher-moves/
 #   2. moved to San Francisco whole (checkpoint transfer) and scored there on val, as it is and with
 #      swapped destinations (eval steps: last-step NLL against a uniform guess) runs/sf/teacher-moves/
-#   3. distilled into SF students, seeds 1–5, paired with SF's vanilla runs at the thesis's optimum
+#   3. distilled into SF students, seeds 1–5, paired with SF's vanilla runs, with SF's own
+#      teacher's recipe (RECIPE_* from scripts/sf-study.sh; by default the thesis's optimum)
 #      (scripts/paired-arm.sh)                                               runs/sf/arm-cross/
 # The paired effect is reported whatever the gate says: the question is what a teacher from another
 # city gives, even nothing.
 #
 #   nohup nice -n 10 scripts/cross-teacher.sh > runs/cross-teacher.log 2>&1 &
+#   env: STAGE=teacher stops after step 1 (it needs no SF run); JOBS (paired-arm.sh's);
+#        RECIPE_LAMBDA, RECIPE_TAU, RECIPE_WINDOW, RECIPE_FLAGS (the distilled runs' recipe)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sf=public/data/sf
@@ -34,6 +37,11 @@ else
     >> runs/teacher-moves/teacher.train.log 2>&1
 fi
 
+if [ "${STAGE:-}" = teacher ]; then
+  stamp "STAGE=teacher: done"
+  exit 0
+fi
+
 moved=runs/sf/teacher-moves/teacher-from-porto.safetensors
 if [ ! "$moved" -nt "$porto" ]; then
   npm run --silent cli -- checkpoint transfer "$porto" --dataset "$sf" --out "$moved" | tee runs/sf/teacher-moves/transfer.json
@@ -46,5 +54,6 @@ for swap in "" --swap-destination; do
 done
 stamp "the moved teacher on SF val (last-step NLL against uniform): runs/sf/teacher-moves/steps-val*.json"
 
-DATASET=$sf scripts/paired-arm.sh runs/sf/arm-cross runs/sf/vanilla "$moved" 0.0014 4.37 7
+DATASET=$sf DISTILL_FLAGS="${RECIPE_FLAGS:-}" scripts/paired-arm.sh runs/sf/arm-cross runs/sf/vanilla "$moved" \
+  "${RECIPE_LAMBDA:-0.0014}" "${RECIPE_TAU:-4.37}" "${RECIPE_WINDOW:-7}"
 stamp "done"

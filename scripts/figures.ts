@@ -198,7 +198,10 @@ const ARMS: Record<string, [dir: string, label: string][]> = {
     ['arm-c', 'c: destination-aware teacher'],
     ['arm-d', 'd: tuned for generation'],
   ],
-  sf: [['sf-arm-a', 'a: thesis optimum']],
+  sf: [
+    ['sf-arm-d', 'd: Porto’s tuned recipe'],
+    ['sf-arm-cross', 'Porto moves teacher'],
+  ],
 };
 
 /** The region-transfer regimes, in order: the committed folder under runs/, and the x label. */

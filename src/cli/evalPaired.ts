@@ -131,6 +131,7 @@ export async function run(args: string[]): Promise<number> {
     const out = roundDeep(
       {
         label: typeof p.flags.label === 'string' ? p.flags.label : null,
+        dataset: dataset.name,
         split,
         trainingSeeds: seeds,
         recipe: {

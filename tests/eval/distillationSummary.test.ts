@@ -92,6 +92,16 @@ describe('distillation summary', () => {
     expect(() => regimeSummary('x', [{ split: 'test' }], null, {})).toThrow(/not an eval paired-steps output/);
   });
 
+  it('names the city the outputs come from, and refuses outputs from two cities', () => {
+    const sf = (split: 'val' | 'test') => ({ ...steps(split), dataset: 'sf' });
+    expect(regimeSummary('SF', [sf('val'), sf('test')], { ...report, dataset: 'sf' }, {}).dataset).toBe('sf');
+    expect(regimeSummary('old', [steps('test')], null, {}).dataset).toBeUndefined();
+    expect(() => regimeSummary('x', [sf('val'), { ...steps('test'), dataset: 'porto' }], null, {})).toThrow(
+      /different datasets \(sf, porto\)/,
+    );
+    expect(() => regimeSummary('x', [sf('test')], { ...report, dataset: 'porto' }, {})).toThrow(/different datasets/);
+  });
+
   it('reads a written summary back and rejects other files', () => {
     const s = { schema: DISTILLATION_SCHEMA, created: 'now', command: 'c', regimes: [regimeSummary('full', [steps('test')], null, {})] };
     expect(parseDistillationSummary(JSON.parse(JSON.stringify(s))).regimes[0].label).toBe('full');

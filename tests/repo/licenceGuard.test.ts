@@ -1,9 +1,10 @@
 // The San Francisco trips (cabspotting, CRAWDAD terms: citation required, no redistribution) must
 // never be committed, raw or map-matched. `npm run data:build:sf` writes them to public/data/sf/,
 // which .gitignore keeps out. This test fails when a file git would commit under public/, tests/,
-// e2e/ or docs/ looks like SF trip data: a path under public/data/sf, cabspotting fix lines, timed
-// coordinates in the SF box, or trip CSVs (rid_list/time_list) on a road network in the SF box.
-// The SF road network alone (ODbL) and aggregate figures are allowed.
+// e2e/, docs/ or runs/ (the studies' kept checkpoints and reports, scripts/keep-runs.sh) looks like
+// SF trip data: a path under public/data/sf, cabspotting fix lines, timed coordinates in the SF box,
+// or trip CSVs (rid_list/time_list) on a road network in the SF box. The SF road network alone
+// (ODbL) and aggregate figures are allowed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 const SF: [number, number, number, number] = [-122.53, 37.7, -122.35, 37.84];
 const inSf = (lon: number, lat: number): boolean => lon >= SF[0] && lon <= SF[2] && lat >= SF[1] && lat <= SF[3];
 
-const ROOTS = ['public/', 'tests/', 'e2e/', 'docs/'];
+const ROOTS = ['public/', 'tests/', 'e2e/', 'docs/', 'runs/'];
 const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|ckpt|bin|wasm|tgz|zip|woff2?|ttf|pdf)$/i;
 /** Larger files are only checked by path (none of the repository's text files comes close). */
 const MAX_BYTES = 32 << 20;
@@ -122,7 +123,7 @@ describe('licence guard: no San Francisco trip data in the repository', () => {
     for (const f of local) expect(contentReason(f), f).not.toBeNull();
   });
 
-  it('no committed file under public/, tests/, e2e/ or docs/ looks like SF trip data', () => {
+  it('no committed file under public/, tests/, e2e/, docs/ or runs/ looks like SF trip data', () => {
     const files = repoFiles();
     if (files === null) return; // not a git checkout (a source tarball): nothing can be committed
     expect(files.length).toBeGreaterThan(10);

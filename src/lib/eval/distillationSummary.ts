@@ -30,6 +30,8 @@ export interface SummaryBlock {
 
 export interface RegimeSummary {
   label: string;
+  /** The city (dataset name) the regime was trained and scored in; absent in files older than the second city. */
+  dataset?: string;
   trainFrac: number;
   trainingSeeds: number[];
   recipe: { lambda: number; tau: number; window: number | 'all'; epochs: number; patience: number; maxLen: number };
@@ -99,7 +101,7 @@ export function regimeTestSummary(r: RegimeSummary): GroupSummary {
 export function stepsBlock(
   json: unknown,
   where = 'paired-steps',
-): { block: SummaryBlock; split: 'val' | 'test'; seeds: number[]; recipe: Obj } {
+): { block: SummaryBlock; split: 'val' | 'test'; seeds: number[]; recipe: Obj; dataset: string | null } {
   if (!isObj(json) || !isObj(json.effects)) throw new Error(`${where}: not an eval paired-steps output (no effects)`);
   const split = json.split === 'val' ? 'val' : json.split === 'test' ? 'test' : null;
   if (!split) throw new Error(`${where}: split must be val or test`);
@@ -121,6 +123,7 @@ export function stepsBlock(
     split,
     seeds: Array.isArray(json.trainingSeeds) ? json.trainingSeeds.map(num) : [],
     recipe: isObj(json.recipe) ? json.recipe : {},
+    dataset: typeof json.dataset === 'string' ? json.dataset : null,
   };
 }
 
@@ -172,10 +175,18 @@ export function regimeSummary(
     if (p.seeds.join(',') !== seeds.join(','))
       throw new Error(`${label}: the paired-steps outputs pair different seeds (${seeds.join(',')} vs ${p.seeds.join(',')})`);
   }
+  const datasets = new Set(
+    [
+      ...parsed.map((p) => p.dataset),
+      ...[report, valReport].map((x) => (isObj(x) && typeof x.dataset === 'string' ? x.dataset : null)),
+    ].filter((d): d is string => d !== null),
+  );
+  if (datasets.size > 1) throw new Error(`${label}: the outputs come from different datasets (${[...datasets].join(', ')})`);
   const r = parsed[0].recipe;
   const window = r.window === 'all' || r.window === null ? 'all' : num(r.window);
   const summary: RegimeSummary = {
     label,
+    ...(datasets.size ? { dataset: [...datasets][0] } : {}),
     trainFrac: num(r.trainFrac ?? 1),
     trainingSeeds: seeds,
     recipe: {
