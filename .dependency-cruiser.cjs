@@ -15,7 +15,7 @@ const LAYERS = [
   { models: '^src/lib/models/' },
   { features: '^src/lib/features/' },
   { data: '^src/lib/data/' },
-  { geo: '^src/lib/geo\\.ts$', random: '^src/lib/random\\.ts$', runtime: '^src/lib/runtime/' },
+  { geo: '^src/lib/geo\\.ts$', random: '^src/lib/random\\.ts$', stats: '^src/lib/stats\\.ts$', runtime: '^src/lib/runtime/' },
 ];
 
 // Imports the map would forbid but that are by design: the profiling and export scripts reuse the

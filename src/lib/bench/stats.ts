@@ -1,5 +1,6 @@
 // Summary statistics for benchmark samples: medians and inter-quartile ranges rather than means,
 // because a shared 2-core machine produces one-sided outliers (another process steals the CPU).
+import { median, quantile, quantileSorted } from '../stats';
 
 export interface Summary {
   n: number;
@@ -13,27 +14,7 @@ export interface Summary {
   mean: number;
 }
 
-/** p-quantile (0 ≤ p ≤ 1) of already sorted values, linear interpolation; NaN when empty. */
-export function quantileSorted(sorted: readonly number[], p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  if (!(p >= 0 && p <= 1)) throw new Error(`quantile: p must lie in [0, 1], got ${p}`);
-  const pos = p * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-export function quantile(values: readonly number[], p: number): number {
-  return quantileSorted(
-    [...values].sort((a, b) => a - b),
-    p,
-  );
-}
-
-export function median(values: readonly number[]): number {
-  return quantile(values, 0.5);
-}
+export { median, quantile, quantileSorted };
 
 /** Median, quartiles, extremes and mean of the finite values (non-finite ones are dropped). */
 export function summarize(values: readonly number[]): Summary {

@@ -6,6 +6,7 @@
 import type { RoadNetwork } from '../data/types';
 import type { GeneratedTrip } from '../generate/generator';
 import { haversineM } from '../geo';
+import { median } from '../stats';
 
 export interface MissedRoute {
   /** Closest approach of the route's road geometry to the destination road's, in metres. */
@@ -67,12 +68,7 @@ export function missedRoute(net: RoadNetwork, roads: readonly number[], dest: nu
   return { closestM, roadsAway: roadsBetween(net, closestRoad, dest), roads: roads.length };
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
+const medianOrNull = (xs: readonly number[]): number | null => (xs.length ? median(xs) : null);
 
 /** The misses among one model's routes for one OD list; `realKm[i]` is OD i's real trip length. */
 export function summarizeMisses(net: RoadNetwork, trips: readonly GeneratedTrip[], realKm: readonly number[]): MissSummary {
@@ -87,7 +83,7 @@ export function summarizeMisses(net: RoadNetwork, trips: readonly GeneratedTrip[
   return {
     missed: missed.length,
     within100m: missed.filter((m) => m.closestM <= 100).length,
-    roadsAway: away.length > 0 ? { median: median(away) ?? 0, min: Math.min(...away), max: Math.max(...away) } : null,
-    realKmMedian: { missed: median(missedKm), all: median([...realKm]) ?? 0 },
+    roadsAway: away.length > 0 ? { median: median(away), min: Math.min(...away), max: Math.max(...away) } : null,
+    realKmMedian: { missed: medianOrNull(missedKm), all: realKm.length ? median(realKm) : 0 },
   };
 }

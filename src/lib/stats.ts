@@ -1,0 +1,28 @@
+// Order statistics shared by the evaluation and the benchmarks: quantiles with linear
+// interpolation between order statistics (numpy's default), so a median of an even count is the
+// mean of the middle two. The data build keeps its own lower-order-statistic quantile
+// (data/matchTraces.ts): changing it would change every built dataset.
+
+/** p-quantile (0 ≤ p ≤ 1) of already sorted values, linear interpolation; NaN when empty. */
+export function quantileSorted(sorted: readonly number[], p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  if (!(p >= 0 && p <= 1)) throw new Error(`quantile: p must lie in [0, 1], got ${p}`);
+  const pos = p * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** p-quantile of unsorted values (sorts a copy); NaN when empty. */
+export function quantile(values: readonly number[], p: number): number {
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
+/** Median (the mean of the middle two for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
