@@ -21,6 +21,8 @@
 #   e.g. nohup scripts/paired-arm.sh runs/arm-a runs/vanilla runs/teacher.safetensors 0.0014 4.37 7 > runs/arm-a.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/run-lock.sh
+source scripts/run-lock.sh
 arm=${1:?arm dir}
 van=${2:?vanilla dir}
 teacher=${3:?teacher checkpoint}
@@ -35,11 +37,17 @@ t0=$(date +%s)
 stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
 
 # One training, into a temporary name: a stopped run leaves nothing to skip next time, and its
-# <name>.partial (the whole state after each epoch) lets the next start continue it.
+# <name>.partial (the whole state after each epoch) lets the next start continue it. A run another
+# process trains (a second study lane on the same arm) is left to it.
 train_one() { # mode seed out
   local mode=$1 seed=$2 ck=$3 dir base
   dir=$(dirname "$ck")
   base=$(basename "$ck" .safetensors)
+  if ! claim_run "$ck"; then
+    echo "[busy] $ck: another process trains it"
+    return 0
+  fi
+  [ -f "$ck" ] && return 0
   local extra=()
   if [ "$mode" = distilled ]; then
     extra=(--teacher "$teacher" --lambda "$lambda" --tau "$tau" --window "$window")
@@ -48,11 +56,13 @@ train_one() { # mode seed out
   fi
   npm run --silent cli -- train student --dataset "$dataset" --mode "$mode" --seed "$seed" --train-frac "${FRAC:-1}" \
     --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
-    --micro "${MICRO:-16}" --quiet --resume "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
-  mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json"
-  mv "$dir/.tmp-$base.safetensors" "$ck"
+    --micro "${MICRO:-16}" --quiet --resume "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1 &&
+    mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json" && mv "$dir/.tmp-$base.safetensors" "$ck"
+  local rc=$?
+  release_run
+  return $rc
 }
-export -f train_one
+export -f train_one claim_run release_run
 export dataset teacher lambda tau window
 
 todo=()
@@ -65,7 +75,10 @@ done
 if [ ${#todo[@]} -gt 0 ]; then
   stamp train "${#todo[@]} runs, $jobs at a time"
   # shellcheck disable=SC2016 # $0… expand in the child bash
-  printf '%s\n' "${todo[@]}" | xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2" && echo "[trained] $2"'
+  printf '%s\n' "${todo[@]}" | xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2" || exit
+    [ -f "$2" ] && echo "[trained] $2"; exit 0'
+  # Runs another process took: wait for them.
+  await_runs "${todo[@]##* }"
 fi
 stamp train "all trained"
 if [ "${MODES:-vanilla distilled}" != "vanilla distilled" ]; then
@@ -73,6 +86,7 @@ if [ "${MODES:-vanilla distilled}" != "vanilla distilled" ]; then
   exit 0
 fi
 
+hold_reports "$arm"
 vans=$(for s in $seeds; do printf '%s,' "$van/vanilla-s$s.safetensors"; done)
 diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
 # A report is kept only when it is newer than every checkpoint it scores.

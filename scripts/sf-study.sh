@@ -17,11 +17,12 @@
 #     5. region transfer Porto → SF against scratch at 5 % and 25 % of SF's train trips
 #        (scripts/transfer-arm.sh)                                   runs/sf/transfer-0.05/, -0.25/
 #     6. the Porto moves teacher of scripts/cross-teacher.sh (STAGE=teacher)    runs/teacher-moves/
+#     7. then it joins the SF lane: the SF arm's runs that nobody trains yet (scripts/run-lock.sh)
 #   then, on both cores
-#     7. transfer at 100 %: the scratch runs are SF's vanilla runs                runs/sf/transfer-1/
-#     8. zero-shot: the id-free Porto students moved to SF as they are (checkpoint transfer) and
+#     8. transfer at 100 %: the scratch runs are SF's vanilla runs                runs/sf/transfer-1/
+#     9. zero-shot: the id-free Porto students moved to SF as they are (checkpoint transfer) and
 #        scored there against SF's vanilla runs ("vanilla" = SF-trained, "distilled" = zero-shot)
-#     9. the teacher across cities: scripts/cross-teacher.sh                      runs/sf/arm-cross/
+#    10. the teacher across cities: scripts/cross-teacher.sh                      runs/sf/arm-cross/
 # Finished checkpoints that a later stage reads are committed with scripts/keep-runs.sh (model weights
 # and aggregate reports only), so that a new machine continues the study where this one stopped.
 #
@@ -42,6 +43,11 @@ export RECIPE_LAMBDA=0.10385718648105681 RECIPE_TAU=3.3508482790284706 RECIPE_WI
 teacher=runs/sf/teacher/teacher.safetensors
 zs=runs/sf/zero-shot
 
+sf_arm() {
+  DATASET=$sf JOBS=1 DISTILL_FLAGS="$RECIPE_FLAGS" \
+    scripts/paired-arm.sh runs/sf/arm-d runs/sf/vanilla "$teacher" "$RECIPE_LAMBDA" "$RECIPE_TAU" "$RECIPE_WINDOW"
+}
+
 sf_lane() {
   mkdir -p runs/sf/teacher
   if [ -f "${teacher%.safetensors}.log.json" ]; then
@@ -53,8 +59,7 @@ sf_lane() {
     npm run --silent cli -- train teacher --dataset "$sf" --out "$teacher" --anchor end --destination \
       --layers 2 --heads 4 --embd 96 --epochs 40 --patience 2 --batch 32 "${resume[@]}" >> runs/sf/teacher/teacher.train.log 2>&1
   fi
-  DATASET=$sf JOBS=1 DISTILL_FLAGS="$RECIPE_FLAGS" \
-    scripts/paired-arm.sh runs/sf/arm-d runs/sf/vanilla "$teacher" "$RECIPE_LAMBDA" "$RECIPE_TAU" "$RECIPE_WINDOW"
+  sf_arm
 }
 
 porto_lane() {
@@ -76,6 +81,11 @@ porto_lane() {
     scripts/transfer-arm.sh "runs/sf/transfer-$frac" "runs/sf/transfer-$frac" runs/vanilla "$frac"
   done
   STAGE=teacher scripts/cross-teacher.sh
+  if [ "$jobs" -gt 1 ]; then
+    while [ ! -f "${teacher%.safetensors}.log.json" ]; do sleep 60; done
+    stamp "joining the SF arm"
+    sf_arm
+  fi
 }
 
 if [ "$jobs" -gt 1 ]; then
@@ -91,7 +101,14 @@ else
 fi
 stamp "both lanes done"
 
-scripts/transfer-arm.sh runs/sf/transfer-1 runs/sf/vanilla runs/vanilla 1
+# Two processes share the five transfer runs (each takes the runs nobody trains).
+pids=()
+for ((k = 0; k < jobs; k++)); do
+  scripts/transfer-arm.sh runs/sf/transfer-1 runs/sf/vanilla runs/vanilla 1 &
+  pids+=($!)
+  sleep 5
+done
+for p in "${pids[@]}"; do wait "$p"; done
 
 for seed in $seeds; do
   ck="$zs/porto-idfree-s$seed.safetensors"

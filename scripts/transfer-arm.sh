@@ -7,7 +7,8 @@
 # teacher-forced effects (eval paired-steps, test) and the generation effects (eval paired-report,
 # test OD) of transfer − scratch: the reports' "vanilla" is scratch, their "distilled" is transfer.
 # Resumable like paired-arm.sh: finished runs and up-to-date reports are skipped, a stopped run
-# continues from its .partial. Long: run it in the background.
+# continues from its .partial. Two processes on the same folder share its runs (scripts/run-lock.sh):
+# each trains the runs nobody trains, and the reports are made once. Long: run it in the background.
 #
 #   scripts/transfer-arm.sh <dir> <scratch dir> <source dir> <train share> [seeds]
 #     <scratch dir>: where the scratch runs live (at share 1 these are the target's vanilla runs,
@@ -18,6 +19,8 @@
 #   e.g. scripts/transfer-arm.sh runs/sf/transfer-0.05 runs/sf/transfer-0.05 runs/vanilla 0.05
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/run-lock.sh
+source scripts/run-lock.sh
 dir=${1:?dir}
 scratch=${2:?scratch dir}
 source=${3:?source dir}
@@ -28,17 +31,27 @@ mkdir -p "$dir" "$scratch"
 t0=$(date +%s)
 stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
 
-# One training into a temporary name (a stopped run leaves nothing to skip; its .partial resumes).
+# One training into a temporary name (a stopped run leaves nothing to skip; its .partial resumes);
+# a run another process trains is left to it.
 train_one() { # out, extra flags…
   local ck=$1 dir base
   shift
   dir=$(dirname "$ck")
   base=$(basename "$ck" .safetensors)
+  if ! claim_run "$ck"; then
+    stamp busy "$ck: another process trains it"
+    return 0
+  fi
+  if [ -f "$ck" ]; then
+    release_run
+    return 0
+  fi
   npm run --silent cli -- train student --dataset "$dataset" --mode vanilla --train-frac "$frac" \
     --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
     --micro "${MICRO:-16}" --quiet --resume "$@" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
   mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json"
   mv "$dir/.tmp-$base.safetensors" "$ck"
+  release_run
   stamp trained "$ck"
 }
 
@@ -55,6 +68,9 @@ for seed in $seeds; do
   if [ -f "$ck" ]; then stamp skip "$ck exists"; else train_one "$ck" --seed "$seed" --transfer-from "$src"; fi
 done
 
+# Runs another process took: wait for them; then one process at a time scores.
+for seed in $seeds; do await_runs "$(scratchOf "$seed")" "$dir/transfer-s$seed.safetensors"; done
+hold_reports "$dir"
 bases=$(for s in $seeds; do printf '%s,' "$(scratchOf "$s")"; done)
 treats=$(for s in $seeds; do printf '%s,' "$dir/transfer-s$s.safetensors"; done)
 fresh() { # file: newer than every checkpoint it scores
