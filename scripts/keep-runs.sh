@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Stages the long studies' finished artefacts under runs/ (git-ignored) for the next commit, so that
 # a study continues on a new machine where this one stopped: a new checkout holds only what git
-# holds, and the SF study needs several sessions. Staged: finished checkpoints (*.safetensors, model
-# weights) and their logs (*.log.json), and the aggregate reports (paired-*.json, steps-*.json,
-# transfer.json); with --partial also the state of runs stopped part-way (*.partial, each about 3×
-# its checkpoint), to be committed when a session ends. Never staged: training console logs, route
+# holds, and the SF study needs several sessions. Staged: finished checkpoints (*.safetensors with
+# their *.log.json, model weights) and the aggregate reports (paired-*.json, steps-*.json,
+# transfer.json); with --partial also the runs stopped part-way (*.partial, each about 3× its
+# checkpoint, and a teacher's best weights so far), to be committed when a session ends. Never staged: training console logs, route
 # caches (.routes/), anything under public/data (SF trips are never committed: tests/repo/licenceGuard
 # scans runs/ too). Files a finished run removed (its .partial) leave git with the next commit.
 #
@@ -16,11 +16,23 @@ names=(-name '*.safetensors' -o -name '*.log.json' -o -name 'paired-*.json' -o -
 [ "${1:-}" = --partial ] && names+=(-o -name '*.safetensors.partial')
 mapfile -d '' files < <(find runs -path '*/.routes' -prune -o -type f \( "${names[@]}" \) \
   ! -name '.tmp-*.safetensors' ! -name '.tmp-*.log.json' ! -name '.tmp-*.json' -print0)
-# A stopped run's state lives at .tmp-<name>.safetensors.partial: kept only with --partial (above).
+# A checkpoint is finished when its log is written beside it (a teacher writes its best weights
+# under the final name while it trains); an unfinished one is useless without its .partial, so it is
+# kept only with --partial, as is a stopped run's state (.tmp-<name>.safetensors.partial).
 if [ "${1:-}" != --partial ]; then
-  mapfile -d '' files < <(printf '%s\0' "${files[@]}" | grep -zv '\.partial$' || true)
+  kept=()
+  for f in "${files[@]}"; do
+    case $f in
+      *.partial) continue ;;
+      *.safetensors) [ -f "${f%.safetensors}.log.json" ] || continue ;;
+    esac
+    kept+=("$f")
+  done
+  files=("${kept[@]}")
 fi
 [ ${#files[@]} -gt 0 ] && git add -f -- "${files[@]}"
-# Tracked files a run has since replaced or removed (a .partial at the end of its run).
-git add -u -- runs
+# Tracked files a run has since removed (a .partial at the end of its run). A tracked .partial that
+# changed is staged above only with --partial.
+mapfile -d '' gone < <(git ls-files -z --deleted -- runs)
+[ ${#gone[@]} -gt 0 ] && git rm -q --cached -- "${gone[@]}"
 git diff --cached --stat -- runs | tail -1

@@ -19,6 +19,8 @@ const FILES = [
   'runs/sf/arm-d/paired-steps-test.json',
   'runs/sf/vanilla/.routes/abc.json',
   'runs/sf/teacher-moves/steps-val.json',
+  'runs/teacher-moves/teacher.safetensors',
+  'runs/teacher-moves/teacher.safetensors.partial',
 ];
 
 let dir = '';
@@ -45,7 +47,7 @@ const staged = (git: (args: string[]) => string): string[] =>
   git(['diff', '--cached', '--name-only']).trim().split('\n').filter(Boolean).sort();
 
 describe('keep-runs.sh', () => {
-  it('stages finished checkpoints, logs and reports, and nothing a run is still writing', () => {
+  it('stages finished checkpoints (those with a log), logs and reports, and nothing a run is still writing', () => {
     const git = repo();
     execFileSync('bash', ['scripts/keep-runs.sh'], { cwd: dir });
     expect(staged(git)).toEqual(
@@ -60,12 +62,19 @@ describe('keep-runs.sh', () => {
     );
   });
 
-  it('adds a stopped run’s state with --partial, and stages its removal once the run is done', () => {
+  it('adds a stopped run’s state with --partial, stages its removal once the run is done, and not its later epochs', () => {
     const git = repo();
     execFileSync('bash', ['scripts/keep-runs.sh', '--partial'], { cwd: dir });
-    expect(staged(git)).toContain('runs/sf/arm-d/.tmp-distilled-s2.safetensors.partial');
+    expect(staged(git)).toEqual(
+      expect.arrayContaining([
+        'runs/sf/arm-d/.tmp-distilled-s2.safetensors.partial',
+        'runs/teacher-moves/teacher.safetensors',
+        'runs/teacher-moves/teacher.safetensors.partial',
+      ]),
+    );
     git(['commit', '-qm', 'kept']);
     rmSync(join(dir, 'runs/sf/arm-d/.tmp-distilled-s2.safetensors.partial'));
+    writeFileSync(join(dir, 'runs/teacher-moves/teacher.safetensors.partial'), 'a later epoch');
     execFileSync('bash', ['scripts/keep-runs.sh'], { cwd: dir });
     expect(git(['diff', '--cached', '--name-status']).trim()).toBe('D\truns/sf/arm-d/.tmp-distilled-s2.safetensors.partial');
   });
