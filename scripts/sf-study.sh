@@ -125,6 +125,13 @@ if [ ! -f "$zs/paired-steps-test.json" ]; then
     --label "$label" --out "$zs/.tmp-paired-steps-test.json" > /dev/null
   mv "$zs/.tmp-paired-steps-test.json" "$zs/paired-steps-test.json"
 fi
+# Each zero-shot student against the uniform guess over the candidate roads (eval steps gives both).
+for seed in $seeds; do
+  f="$zs/steps-test-s$seed.json"
+  [ "$f" -nt "$zs/sf-s$seed.safetensors" ] && continue
+  npm run --silent cli -- eval steps --checkpoint "$zs/sf-s$seed.safetensors" --dataset "$sf" --split test --resamples 200 --json > "$f.tmp"
+  mv "$f.tmp" "$f"
+done
 if [ ! -f "$zs/paired-report.json" ]; then
   stamp "zero-shot: paired-report on SF test OD"
   npm run --silent cli -- eval paired-report --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --test-od all \
