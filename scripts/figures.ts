@@ -91,7 +91,14 @@ export function teacherRows(teacher: string, destination: string, steps: Teacher
 }
 
 /** Interval plots side by side, one per panel, arms in the given order, a rule at no effect. */
-function intervalSpec(title: string, rows: EffectRow[], xTitle: string, xOrder: string[], armOrder: string[]): TopLevelSpec {
+function intervalSpec(
+  title: string,
+  rows: EffectRow[],
+  xTitle: string,
+  xOrder: string[],
+  armOrder: string[],
+  yTitle = 'distilled − vanilla',
+): TopLevelSpec {
   const arms = armOrder.filter((a) => rows.some((r) => r.arm === a));
   const panels = [...new Set(rows.map((r) => r.panel))];
   const x = { field: 'x', type: 'ordinal', sort: xOrder, title: xTitle, axis: { labelAngle: 0 } } as const;
@@ -122,7 +129,7 @@ function intervalSpec(title: string, rows: EffectRow[], xTitle: string, xOrder: 
               y: {
                 field: 'lo',
                 type: 'quantitative',
-                title: 'distilled − vanilla',
+                title: yTitle,
                 scale: flat ? { domain: [-1, 1] } : {},
               },
               y2: { field: 'hi' },
@@ -297,6 +304,7 @@ export async function drawFigures(exp: string, out: string): Promise<string[]> {
         'SF train trips used',
         TRANSFER.map(([, label]) => label),
         ['transfer'],
+        'transfer (zero-shot) − scratch (SF-trained)',
       ),
     );
   }

@@ -16,7 +16,7 @@ const SF: [number, number, number, number] = [-122.53, 37.7, -122.35, 37.84];
 const inSf = (lon: number, lat: number): boolean => lon >= SF[0] && lon <= SF[2] && lat >= SF[1] && lat <= SF[3];
 
 const ROOTS = ['public/', 'tests/', 'e2e/', 'docs/', 'runs/'];
-const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|ckpt|bin|wasm|tgz|zip|woff2?|ttf|pdf)$/i;
+const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|partial|ckpt|bin|wasm|tgz|zip|woff2?|ttf|pdf)$/i;
 /** Larger files are only checked by path (none of the repository's text files comes close). */
 const MAX_BYTES = 32 << 20;
 /** This many SF points with times make a file trip-like; a few stray points (a map centre) do not. */

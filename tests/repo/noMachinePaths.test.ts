@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const MACHINE_PATH =
   /(?:(?<![\w.~/$})\]-])|(?<=file:\/\/))(?:\/(?:work|root|tmp)\/[\w.-]|\/(?:home|Users)\/[^/\s"'`]+\/)|\b[A-Za-z]:(?:\\{1,2}|\/)Users(?:\\{1,2}|\/)/g;
 
-const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|ckpt|bin|wasm|gz|tgz|zip|woff2?|ttf|pdf)$/i;
+const BINARY = /\.(?:png|jpe?g|gif|webp|ico|safetensors|partial|ckpt|bin|wasm|gz|tgz|zip|woff2?|ttf|pdf)$/i;
 
 /** Files git would commit: tracked ones and new ones not ignored. Null outside a git checkout. */
 function repoFiles(): string[] | null {
