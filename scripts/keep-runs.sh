@@ -4,7 +4,7 @@
 # holds, and the SF study needs several sessions. Staged: finished checkpoints (*.safetensors with
 # their *.log.json, model weights) and the aggregate reports (paired-*.json, steps-*.json,
 # transfer.json); with --partial also the runs stopped part-way (*.partial, each about 3× its
-# checkpoint, and a teacher's best weights so far), to be committed when a session ends. Never staged: training console logs, route
+# checkpoint, with the best weights so far beside it), to be committed when a session ends. Never staged: training console logs, route
 # caches (.routes/), anything under public/data (SF trips are never committed: tests/repo/licenceGuard
 # scans runs/ too). Files a finished run removed (its .partial) leave git with the next commit.
 #
@@ -29,6 +29,14 @@ if [ "${1:-}" != --partial ]; then
     kept+=("$f")
   done
   files=("${kept[@]}")
+else
+  # A stopped run's best weights so far (<out> beside its .partial): a resumed run whose best epoch
+  # came before the stop keeps them (src/cli/train.ts), so they travel with the .partial.
+  for f in "${files[@]}"; do
+    case $f in
+      *.safetensors.partial) [ -f "${f%.partial}" ] && files+=("${f%.partial}") ;;
+    esac
+  done
 fi
 [ ${#files[@]} -gt 0 ] && git add -f -- "${files[@]}"
 # Tracked files a run has since removed (a .partial at the end of its run). A tracked .partial that

@@ -68,6 +68,7 @@ describe('keep-runs.sh', () => {
     expect(staged(git)).toEqual(
       expect.arrayContaining([
         'runs/sf/arm-d/.tmp-distilled-s2.safetensors.partial',
+        'runs/sf/arm-d/.tmp-distilled-s2.safetensors',
         'runs/teacher-moves/teacher.safetensors',
         'runs/teacher-moves/teacher.safetensors.partial',
       ]),
