@@ -4,9 +4,10 @@
 # holds, and the SF study needs several sessions. Staged: finished checkpoints (*.safetensors with
 # their *.log.json, model weights) and the aggregate reports (paired-*.json, steps-*.json,
 # transfer.json); with --partial also the runs stopped part-way (*.partial, each about 3× its
-# checkpoint, with the best weights so far beside it), to be committed when a session ends. Never staged: training console logs, route
-# caches (.routes/), anything under public/data (SF trips are never committed: tests/repo/licenceGuard
-# scans runs/ too). Files a finished run removed (its .partial) leave git with the next commit.
+# checkpoint, with the best weights so far beside it), to be committed when a session ends. Never
+# staged: training console logs, route caches (.routes/), anything under public/data (SF trips are
+# never committed: tests/repo/licenceGuard scans runs/ too). Files a finished run removed (its
+# .partial) leave git with the next commit.
 #
 #   scripts/keep-runs.sh [--partial] && git commit -m "…"
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 names=(-name '*.safetensors' -o -name '*.log.json' -o -name 'paired-*.json' -o -name 'steps-*.json' -o -name 'transfer.json')
 [ "${1:-}" = --partial ] && names+=(-o -name '*.safetensors.partial')
 mapfile -d '' files < <(find runs -path '*/.routes' -prune -o -type f \( "${names[@]}" \) \
-  ! -name '.tmp-*.safetensors' ! -name '.tmp-*.log.json' ! -name '.tmp-*.json' -print0)
+  ! -name '.tmp-*.safetensors' ! -name '.tmp-*.json' -print0)
 # A checkpoint is finished when its log is written beside it (a teacher writes its best weights
 # under the final name while it trains); an unfinished one is useless without its .partial, so it is
 # kept only with --partial, as is a stopped run's state (.tmp-<name>.safetensors.partial).

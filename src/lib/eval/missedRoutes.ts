@@ -84,6 +84,6 @@ export function summarizeMisses(net: RoadNetwork, trips: readonly GeneratedTrip[
     missed: missed.length,
     within100m: missed.filter((m) => m.closestM <= 100).length,
     roadsAway: away.length > 0 ? { median: median(away), min: Math.min(...away), max: Math.max(...away) } : null,
-    realKmMedian: { missed: medianOrNull(missedKm), all: realKm.length ? median(realKm) : 0 },
+    realKmMedian: { missed: medianOrNull(missedKm), all: medianOrNull(realKm) ?? 0 },
   };
 }
