@@ -16,6 +16,8 @@
 #        RECIPE_LAMBDA, RECIPE_TAU, RECIPE_WINDOW, RECIPE_FLAGS (the distilled runs' recipe)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/made-from.sh
+source scripts/made-from.sh
 sf=public/data/sf
 if [ ! -f "$sf/train.csv" ]; then
   echo "cross-teacher: no $sf; build it first: npm run data:build:sf (reads ../shared/data/sf)" >&2
@@ -43,14 +45,16 @@ if [ "${STAGE:-}" = teacher ]; then
 fi
 
 moved=runs/sf/teacher-moves/teacher-from-porto.safetensors
-if [ ! "$moved" -nt "$porto" ]; then
+if ! up_to_date "$moved" "$porto"; then
   npm run --silent cli -- checkpoint transfer "$porto" --dataset "$sf" --out "$moved" | tee runs/sf/teacher-moves/transfer.json
+  made_from "$moved" "$porto"
 fi
 for swap in "" --swap-destination; do
   f="runs/sf/teacher-moves/steps-val${swap:+-swapped}.json"
-  [ "$f" -nt "$moved" ] && continue
+  up_to_date "$f" "$moved" && continue
   npm run --silent cli -- eval steps --checkpoint "$moved" --dataset "$sf" --split val --window 7 --resamples 200 --json $swap > "$f.tmp"
   mv "$f.tmp" "$f"
+  made_from "$f" "$moved"
 done
 stamp "the moved teacher on SF val (last-step NLL against uniform): runs/sf/teacher-moves/steps-val*.json"
 

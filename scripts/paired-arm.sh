@@ -23,6 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/run-lock.sh
 source scripts/run-lock.sh
+# shellcheck source=scripts/made-from.sh
+source scripts/made-from.sh
 arm=${1:?arm dir}
 van=${2:?vanilla dir}
 teacher=${3:?teacher checkpoint}
@@ -89,12 +91,9 @@ fi
 hold_reports "$arm"
 vans=$(for s in $seeds; do printf '%s,' "$van/vanilla-s$s.safetensors"; done)
 diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
-# A report is kept only when it is newer than every checkpoint it scores.
-fresh() { # file
-  [ -f "$1" ] || return 1
-  local ck
-  for ck in ${vans//,/ } ${diss//,/ }; do [ "$1" -nt "$ck" ] || return 1; done
-}
+# A report is kept only when it was made from the checkpoints as they are now.
+scored=(${vans//,/ } ${diss//,/ })
+fresh() { up_to_date "$1" "${scored[@]}"; }
 label="lambda $lambda, tau $tau, w $window${DISTILL_FLAGS:+, $DISTILL_FLAGS}"
 # The two teacher-forced scorings share nothing, so they run side by side; generation comes after.
 pids=()
@@ -103,7 +102,7 @@ for split in val test; do
   if fresh "$f"; then stamp skip "$f is up to date"; continue; fi
   stamp eval "paired-steps on $split"
   (npm run --silent cli -- eval paired-steps --dataset "$dataset" --vanilla "${vans%,}" --distilled "${diss%,}" --split "$split" \
-    --label "$label" --out "$arm/.tmp-paired-steps-$split.json" > /dev/null && mv "$arm/.tmp-paired-steps-$split.json" "$f") &
+    --label "$label" --out "$arm/.tmp-paired-steps-$split.json" > /dev/null && mv "$arm/.tmp-paired-steps-$split.json" "$f" && made_from "$f" "${scored[@]}") &
   pids+=($!)
   [ "$jobs" -gt 1 ] || wait "${pids[-1]}"
 done
@@ -127,6 +126,7 @@ else
   fi
   npm run --silent cli -- eval paired-report "${report[@]}" --out "$arm/.tmp-paired-report.json" > /dev/null
   mv "$arm/.tmp-paired-report.json" "$f"
+  made_from "$f" "${scored[@]}"
 fi
 # Generation on every val OD pair: the split the arm to ship is chosen on (test is for the report).
 f="$arm/paired-report-val.json"
@@ -136,5 +136,6 @@ else
   stamp eval "paired-report on val OD"
   npm run --silent cli -- eval paired-report "${report[@]}" --splits val --out "$arm/.tmp-paired-report-val.json" > /dev/null
   mv "$arm/.tmp-paired-report-val.json" "$f"
+  made_from "$f" "${scored[@]}"
 fi
 stamp "done" "arm $arm in $(($(date +%s) - t0)) s"

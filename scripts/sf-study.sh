@@ -29,6 +29,8 @@
 #   JOBS=2 nohup nice -n 10 scripts/sf-study.sh >> runs/sf-study.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/made-from.sh
+source scripts/made-from.sh
 sf=public/data/sf
 porto=public/data/porto
 if [ ! -f "$sf/train.csv" ]; then
@@ -112,32 +114,37 @@ for p in "${pids[@]}"; do wait "$p"; done
 
 for seed in $seeds; do
   ck="$zs/porto-idfree-s$seed.safetensors"
-  if [ ! "$zs/sf-s$seed.safetensors" -nt "$ck" ]; then
+  if ! up_to_date "$zs/sf-s$seed.safetensors" "$ck"; then
     npm run --silent cli -- checkpoint transfer "$ck" --dataset "$sf" --out "$zs/sf-s$seed.safetensors" > /dev/null
+    made_from "$zs/sf-s$seed.safetensors" "$ck"
   fi
 done
 vans=$(for s in $seeds; do printf '%s,' "runs/sf/vanilla/vanilla-s$s.safetensors"; done)
 zss=$(for s in $seeds; do printf '%s,' "$zs/sf-s$s.safetensors"; done)
 label="zero-shot (Porto, id-free) − SF-trained vanilla"
-if [ ! -f "$zs/paired-steps-test.json" ]; then
+scored=(${vans//,/ } ${zss//,/ })
+if ! up_to_date "$zs/paired-steps-test.json" "${scored[@]}"; then
   stamp "zero-shot: paired-steps on SF test"
   npm run --silent cli -- eval paired-steps --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --split test \
     --label "$label" --out "$zs/.tmp-paired-steps-test.json" > /dev/null
   mv "$zs/.tmp-paired-steps-test.json" "$zs/paired-steps-test.json"
+  made_from "$zs/paired-steps-test.json" "${scored[@]}"
 fi
 # Each zero-shot student against the uniform guess over the candidate roads (eval steps gives both).
 for seed in $seeds; do
   f="$zs/steps-test-s$seed.json"
-  [ "$f" -nt "$zs/sf-s$seed.safetensors" ] && continue
+  up_to_date "$f" "$zs/sf-s$seed.safetensors" && continue
   npm run --silent cli -- eval steps --checkpoint "$zs/sf-s$seed.safetensors" --dataset "$sf" --split test --resamples 200 --json > "$f.tmp"
   mv "$f.tmp" "$f"
+  made_from "$f" "$zs/sf-s$seed.safetensors"
 done
-if [ ! -f "$zs/paired-report.json" ]; then
+if ! up_to_date "$zs/paired-report.json" "${scored[@]}"; then
   stamp "zero-shot: paired-report on SF test OD"
   npm run --silent cli -- eval paired-report --dataset "$sf" --vanilla "${vans%,}" --distilled "${zss%,}" --test-od all \
     --train-od 100 --bootstrap 2000 --method bestFirst --route-cache runs/sf/vanilla/.routes \
     --label "$label" --out "$zs/.tmp-paired-report.json" > /dev/null
   mv "$zs/.tmp-paired-report.json" "$zs/paired-report.json"
+  made_from "$zs/paired-report.json" "${scored[@]}"
 fi
 JOBS=$jobs scripts/cross-teacher.sh
 stamp "done"

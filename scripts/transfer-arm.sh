@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/run-lock.sh
 source scripts/run-lock.sh
+# shellcheck source=scripts/made-from.sh
+source scripts/made-from.sh
 dir=${1:?dir}
 scratch=${2:?scratch dir}
 source=${3:?source dir}
@@ -73,17 +75,15 @@ for seed in $seeds; do await_runs "$(scratchOf "$seed")" "$dir/transfer-s$seed.s
 hold_reports "$dir"
 bases=$(for s in $seeds; do printf '%s,' "$(scratchOf "$s")"; done)
 treats=$(for s in $seeds; do printf '%s,' "$dir/transfer-s$s.safetensors"; done)
-fresh() { # file: newer than every checkpoint it scores
-  [ -f "$1" ] || return 1
-  local ck
-  for ck in ${bases//,/ } ${treats//,/ }; do [ "$1" -nt "$ck" ] || return 1; done
-}
+scored=(${bases//,/ } ${treats//,/ })
+fresh() { up_to_date "$1" "${scored[@]}"; } # made from the checkpoints as they are now
 f="$dir/paired-steps-test.json"
 if fresh "$f"; then stamp skip "$f is up to date"; else
   stamp eval "paired-steps on test"
   npm run --silent cli -- eval paired-steps --dataset "$dataset" --vanilla "${bases%,}" --distilled "${treats%,}" --split test \
     --label "transfer from $source − scratch, train share $frac" --out "$dir/.tmp-paired-steps-test.json" > /dev/null
   mv "$dir/.tmp-paired-steps-test.json" "$f"
+  made_from "$f" "${scored[@]}"
 fi
 f="$dir/paired-report.json"
 if fresh "$f"; then stamp skip "$f is up to date"; else
@@ -93,5 +93,6 @@ if fresh "$f"; then stamp skip "$f is up to date"; else
     --route-cache "$scratch/.routes" --label "transfer from $source − scratch, train share $frac" \
     --out "$dir/.tmp-paired-report.json" > /dev/null
   mv "$dir/.tmp-paired-report.json" "$f"
+  made_from "$f" "${scored[@]}"
 fi
 stamp "done" "transfer arm $dir (share $frac) in $(($(date +%s) - t0)) s"

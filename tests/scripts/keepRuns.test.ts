@@ -19,6 +19,10 @@ const FILES = [
   'runs/sf/arm-d/paired-steps-test.json',
   'runs/sf/vanilla/.routes/abc.json',
   'runs/sf/teacher-moves/steps-val.json',
+  'runs/sf/teacher-moves/steps-val.json.inputs',
+  'runs/sf/teacher-moves/steps-val.json.inputs.tmp',
+  'runs/sf/teacher-moves/teacher-from-porto.safetensors',
+  'runs/sf/teacher-moves/teacher-from-porto.safetensors.inputs',
   'runs/teacher-moves/teacher.safetensors',
   'runs/teacher-moves/teacher.safetensors.partial',
 ];
@@ -47,7 +51,7 @@ const staged = (git: (args: string[]) => string): string[] =>
   git(['diff', '--cached', '--name-only']).trim().split('\n').filter(Boolean).sort();
 
 describe('keep-runs.sh', () => {
-  it('stages finished checkpoints (those with a log), logs and reports, and nothing a run is still writing', () => {
+  it('stages finished checkpoints (those with a log, or moved ones with their inputs), logs, reports and their inputs, and nothing a run is still writing', () => {
     const git = repo();
     execFileSync('bash', ['scripts/keep-runs.sh'], { cwd: dir });
     expect(staged(git)).toEqual(
@@ -56,6 +60,9 @@ describe('keep-runs.sh', () => {
         'runs/sf/arm-d/distilled-s1.safetensors',
         'runs/sf/arm-d/paired-steps-test.json',
         'runs/sf/teacher-moves/steps-val.json',
+        'runs/sf/teacher-moves/steps-val.json.inputs',
+        'runs/sf/teacher-moves/teacher-from-porto.safetensors',
+        'runs/sf/teacher-moves/teacher-from-porto.safetensors.inputs',
         'runs/sf/teacher/teacher.log.json',
         'runs/sf/teacher/teacher.safetensors',
       ].sort(),
