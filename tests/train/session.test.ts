@@ -191,6 +191,26 @@ describe('TrainingSession', () => {
     for (const s of [a, b, bigger]) s.dispose();
   });
 
+  it('a run resumed from its state after an epoch ends with the same weights as one never stopped', async () => {
+    const straight = makeSession({ hyper: { epochs: 3 } });
+    await straight.session.start();
+    const whole = straight.session.student.getWeights();
+
+    // The CLI saves the whole state when an epoch ends (<out>.partial) and a new process loads it.
+    const first = makeSession({ hyper: { epochs: 3 } });
+    let bytes: Uint8Array | null = null;
+    while (first.epochs.length < 1) await first.session.step();
+    bytes = first.session.checkpointBytes();
+    const resumed = makeSession({ hyper: { epochs: 3 } });
+    resumed.session.loadCheckpoint(bytes);
+    await resumed.session.start();
+    expect(resumed.session.steps).toBe(straight.session.steps);
+    const after = resumed.session.student.getWeights();
+    for (const k of Object.keys(whole)) expect(Array.from(after[k]), k).toEqual(Array.from(whole[k]));
+    expect(resumed.epochs.map((e) => e.valNllDecision)).toEqual(straight.epochs.slice(1).map((e) => e.valNllDecision));
+    for (const s of [straight, first, resumed]) s.session.dispose();
+  });
+
   it('distilled mode needs a teacher and reports a KL term', async () => {
     expect(() => makeSession({ hyper: { mode: 'distilled' } })).toThrow(/teacher/);
     const V = city.derived.grid.vocabSize;
