@@ -8,7 +8,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
 
-  // The seed-paired effects (public/reports/porto-distillation.json) head the view, each
+  // The seed-paired effects (public/reports/distillation.json) head the view, each
   // regime with its test decision-step rows and a verdict.
   await expect(page.getByTestId('seed-paired')).toBeVisible();
   const regimes = page.getByTestId('seed-regime');

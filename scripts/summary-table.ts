@@ -4,7 +4,7 @@
 // every number in a table comes from the committed file and its command. The rows read "treated −
 // baseline": distilled − vanilla for a distillation summary, transfer − scratch for a transfer one.
 //
-//   npx tsx scripts/summary-table.ts public/reports/porto-distillation.json
+//   npx tsx scripts/summary-table.ts public/reports/distillation.json
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { blocksSummary, parseDistillationSummary, type DistillationSummary, type SummaryEffect } from '../src/lib/eval/distillationSummary';

@@ -1,5 +1,5 @@
 // `eval distillation-summary`: gathers each regime's seed-paired outputs (paired-steps on val and
-// test, and the generation paired-report when it was run) into public/reports/porto-distillation.json,
+// test, and the generation paired-report when it was run) into public/reports/distillation.json,
 // the file behind the Compare view's "across training seeds" table (src/lib/eval/distillationSummary.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { flagString, parseArgs, commandLine } from './args';
 import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
 
-const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/porto-distillation.json]
+const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/distillation.json]
   Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
   them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out)
   and paired-report-val.json (the same on val OD pairs, --splits val).`;
@@ -19,7 +19,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return p.flags.help ? 0 : 2;
   }
-  const out = flagString(p, 'out', 'public/reports/porto-distillation.json');
+  const out = flagString(p, 'out', 'public/reports/distillation.json');
   const lower = Object.fromEntries(PAIRED_REPORT_METRICS.map((m) => [m.key, m.lowerIsBetter]));
   const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(f, 'utf8')) as unknown;
   try {

@@ -31,7 +31,7 @@ const USAGE = `usage:
       seed-paired generation report: every test OD once, per-OD and per-seed paired effects
   eval paired-search --checkpoints <ckpts> --a <search> --b <search> [--split val]
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
-  eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/porto-distillation.json]
+  eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
       one file of every regime's paired effects, for the Compare view`;
 
 async function evalGenerated(args: string[]): Promise<number> {

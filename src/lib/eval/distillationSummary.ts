@@ -1,7 +1,7 @@
 // The seed-paired answer to "does distillation help?", per training regime (full data, 10 % …),
 // gathered from the outputs of `eval paired-steps` (teacher-forced, val and test) and
 // `eval paired-report` (generation) into one small file that the Compare view reads
-// (public/reports/porto-distillation.json). Every effect is distilled − vanilla, the mean over
+// (public/reports/distillation.json). Every effect is distilled − vanilla, the mean over
 // training seeds with its 95 % t-interval, and a verdict that claims an effect only when the
 // interval excludes 0. A group of metrics never votes (groupSummary). Verdicts are computed from
 // the intervals whenever a file is read, so an older file's labels cannot disagree with its numbers.

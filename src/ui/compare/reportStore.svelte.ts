@@ -7,7 +7,7 @@ import { parseDistillationSummary, type DistillationSummary } from '../../lib/ev
 export const REPORT_FILE = 'porto-eval.json';
 export const ROUTES_FILE = 'porto-routes.json';
 /** The seed-paired effects (eval distillation-summary): shown above the one-pair report. */
-export const DISTILLATION_FILE = 'porto-distillation.json';
+export const DISTILLATION_FILE = 'distillation.json';
 
 export type ReportSource = 'committed' | 'rerun';
 
