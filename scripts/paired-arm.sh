@@ -5,8 +5,8 @@
 # arm. Several trainings run at once (JOBS, one per core by default: the wasm backend uses one core
 # per process), and so do the report's route generations (eval paired-report --prefill). Vanilla
 # runs live in their own folder, so every arm trained with the same budget reuses them. Resumable: a
-# finished run or report is kept and skipped (a report only while it is newer than its
-# checkpoints); a run stopped part-way continues from its last finished epoch (train student
+# finished run or report is kept and skipped (a report only while it was made from its checkpoints
+# as they are: scripts/made-from.sh); a run stopped part-way continues from its last finished epoch (train student
 # --resume). Generated routes are cached per checkpoint in <vanilla dir>/.routes, so the vanilla
 # runs' routes are generated once for all arms (eval paired-report --route-cache). Long: run it in
 # the background.
@@ -38,33 +38,18 @@ mkdir -p "$arm" "$van"
 t0=$(date +%s)
 stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
 
-# One training, into a temporary name: a stopped run leaves nothing to skip next time, and its
-# <name>.partial (the whole state after each epoch) lets the next start continue it. A run another
-# process trains (a second study lane on the same arm) is left to it.
+# One training (scripts/run-lock.sh train_claimed: a run another process trains, e.g. a second
+# study lane on the same arm, is left to it).
 train_one() { # mode seed out
-  local mode=$1 seed=$2 ck=$3 dir base
-  dir=$(dirname "$ck")
-  base=$(basename "$ck" .safetensors)
-  if ! claim_run "$ck"; then
-    echo "[busy] $ck: another process trains it"
-    return 0
-  fi
-  [ -f "$ck" ] && return 0
-  local extra=()
+  local mode=$1 seed=$2 ck=$3 extra=()
   if [ "$mode" = distilled ]; then
     extra=(--teacher "$teacher" --lambda "$lambda" --tau "$tau" --window "$window")
     # shellcheck disable=SC2206
     [ -n "${DISTILL_FLAGS:-}" ] && extra+=($DISTILL_FLAGS)
   fi
-  npm run --silent cli -- train student --dataset "$dataset" --mode "$mode" --seed "$seed" --train-frac "${FRAC:-1}" \
-    --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
-    --micro "${MICRO:-16}" --quiet --resume "${extra[@]}" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1 &&
-    mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json" && mv "$dir/.tmp-$base.safetensors" "$ck"
-  local rc=$?
-  release_run
-  return $rc
+  train_claimed "$ck" --mode "$mode" --seed "$seed" --train-frac "${FRAC:-1}" "${extra[@]}"
 }
-export -f train_one claim_run release_run
+export -f train_one train_claimed claim_run release_run
 export dataset teacher lambda tau window
 
 todo=()

@@ -25,6 +25,30 @@ await_runs() {
   done
 }
 
+# train_claimed <checkpoint> <train student flags…>: trains one student run unless it exists or
+# another process trains it. It trains into a temporary name (a stopped run leaves nothing to skip
+# next time; its <name>.partial, the whole state after each epoch, lets the next start continue
+# it) and moves the student and its log in place when done. Reads $dataset and the env EPOCHS (40:
+# a cap early stopping should reach first), PATIENCE (3), MAX_LEN (512), BATCH (16), MICRO (16).
+train_claimed() {
+  local ck=$1 dir base rc=0
+  shift
+  dir=$(dirname "$ck")
+  base=$(basename "$ck" .safetensors)
+  if ! claim_run "$ck"; then
+    echo "[busy] $ck: another process trains it"
+    return 0
+  fi
+  if [ ! -f "$ck" ]; then
+    npm run --silent cli -- train student --dataset "$dataset" --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" \
+      --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" --micro "${MICRO:-16}" --quiet --resume "$@" \
+      --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1 &&
+      mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json" && mv "$dir/.tmp-$base.safetensors" "$ck" || rc=$?
+  fi
+  release_run
+  return $rc
+}
+
 # hold_reports <dir>: one process scores a study folder at a time (fd 7, blocking); the next one then
 # finds the reports up to date and skips them.
 hold_reports() {

@@ -33,28 +33,13 @@ mkdir -p "$dir" "$scratch"
 t0=$(date +%s)
 stamp() { echo "[$1] $2 ($(date -u +%H:%M:%S), +$(($(date +%s) - t0)) s)"; }
 
-# One training into a temporary name (a stopped run leaves nothing to skip; its .partial resumes);
-# a run another process trains is left to it.
+# One training (scripts/run-lock.sh train_claimed: a run another process trains is left to it).
 train_one() { # out, extra flags…
-  local ck=$1 dir base
+  local ck=$1
   shift
-  dir=$(dirname "$ck")
-  base=$(basename "$ck" .safetensors)
-  if ! claim_run "$ck"; then
-    stamp busy "$ck: another process trains it"
-    return 0
-  fi
-  if [ -f "$ck" ]; then
-    release_run
-    return 0
-  fi
-  npm run --silent cli -- train student --dataset "$dataset" --mode vanilla --train-frac "$frac" \
-    --epochs "${EPOCHS:-40}" --patience "${PATIENCE:-3}" --max-len "${MAX_LEN:-512}" --batch "${BATCH:-16}" \
-    --micro "${MICRO:-16}" --quiet --resume "$@" --out "$dir/.tmp-$base.safetensors" > "$dir/$base.train.log" 2>&1
-  mv "$dir/.tmp-$base.log.json" "$dir/$base.log.json"
-  mv "$dir/.tmp-$base.safetensors" "$ck"
-  release_run
-  stamp trained "$ck"
+  train_claimed "$ck" --mode vanilla --train-frac "$frac" "$@"
+  [ -f "$ck" ] && stamp trained "$ck"
+  return 0
 }
 
 scratchOf() { # seed → the scratch checkpoint (the target's vanilla run where the scratch dir holds one)

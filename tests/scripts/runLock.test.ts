@@ -1,7 +1,7 @@
 // scripts/run-lock.sh lets two study lanes work through one list of runs: a run is trained by one
 // process only, and a lane that skipped a busy run waits for it before scoring.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,36 @@ describe('run-lock.sh', () => {
     // Released: the run can be claimed again (it exists, so a script would skip it).
     expect(sh(`claim_run ${ck}`).status).toBe(0);
     trainer.kill();
+  });
+
+  it('trains a run into a temporary name and moves the student and its log in place; skips one that exists', () => {
+    dir = mkdtempSync(join(tmpdir(), 'run-lock-'));
+    // A stand-in npm: records its arguments and writes what `train student --out X` leaves behind.
+    mkdirSync(join(dir, 'bin'));
+    const npm = join(dir, 'bin/npm');
+    writeFileSync(
+      npm,
+      `#!/usr/bin/env bash\necho "$*" >> ${dir}/calls\nwhile [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done\necho w > "$out"; echo '{}' > "\${out%.safetensors}.log.json"\n`,
+    );
+    chmodSync(npm, 0o755);
+    const ck = join(dir, 'scratch-s2.safetensors');
+    const train = () =>
+      spawnSync('bash', ['-c', `source ${LIB}; dataset=public/data/sf; EPOCHS=7 train_claimed ${ck} --seed 2 --train-frac 0.25`], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` },
+      });
+    expect(train().status).toBe(0);
+    expect(readFileSync(ck, 'utf8').trim()).toBe('w');
+    expect(existsSync(join(dir, 'scratch-s2.log.json'))).toBe(true);
+    expect(existsSync(join(dir, '.tmp-scratch-s2.safetensors'))).toBe(false);
+    const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain('train student --dataset public/data/sf --epochs 7');
+    expect(calls[0]).toContain('--resume --seed 2 --train-frac 0.25 --out');
+    // Trained: a second call leaves it alone, and its lock is free again.
+    expect(train().status).toBe(0);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(sh(`claim_run ${ck}`).status).toBe(0);
   });
 
   it('fails, naming the log, when a run nobody trains is missing', () => {
