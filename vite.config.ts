@@ -7,7 +7,8 @@ import type { Plugin } from 'vite';
 
 /**
  * Leaves the locally built San Francisco set (public/data/sf/, CRAWDAD trips that may not be
- * redistributed) out of dist/, so a deployed build never carries it; the dev server still serves it.
+ * redistributed) out of dist/, so a deployed build never carries it, and SF's models with it (of no
+ * use without the trips); the dev server still serves both.
  */
 function withoutLocalOnlyData(): Plugin {
   let outDir = 'dist';
@@ -19,6 +20,7 @@ function withoutLocalOnlyData(): Plugin {
     },
     closeBundle() {
       rmSync(resolve(outDir, 'data/sf'), { recursive: true, force: true });
+      rmSync(resolve(outDir, 'checkpoints/sf'), { recursive: true, force: true });
     },
   };
 }

@@ -13,8 +13,9 @@ export interface City {
   path: string;
   /**
    * Folder of the city's trained teacher and students (teacher, vanilla, distilled .safetensors with
-   * their .log.json), under the app's base URL: shipped for Porto; for a local city, there when the
-   * user put them there (Teach and Compare then work on that city).
+   * their .log.json), under the app's base URL. Porto's ship with the app; SF's study models are in
+   * the repository too, but of use only with a local build of SF's trips (Teach and Compare then
+   * work on that city), so the dev server alone serves them.
    */
   checkpoints: string;
   /** Ships with the app (else built locally, and maybe absent). */
