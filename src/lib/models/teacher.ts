@@ -516,6 +516,15 @@ export class TeacherModel {
     return { batch, T };
   }
 
+  /** Where the dropout masks' seed sequence stands: a resumed run continues it (TeacherTrainer). */
+  get dropoutState(): number {
+    return this.dropoutSeed;
+  }
+
+  set dropoutState(s: number) {
+    this.dropoutSeed = s >>> 0;
+  }
+
   private nextSeed(): number {
     this.dropoutSeed = (this.dropoutSeed + 0x9e3779b9) >>> 0;
     return this.dropoutSeed;

@@ -243,6 +243,7 @@ export class TeacherTrainer {
           bestEpoch: this.bestEpoch,
           bestValLoss: Number.isFinite(this.bestValLoss) ? this.bestValLoss : null,
           history: this.history,
+          dropoutState: this.model.dropoutState,
         },
       },
       hyper: { ...hyper, train: this.cfg, weights: useBest ? `best epoch ${this.bestEpoch}` : 'current' },
@@ -264,6 +265,8 @@ export class TeacherTrainer {
     if (Array.isArray(extra.history)) this.history.push(...(extra.history as TeacherEpochLog[]));
     this.bestEpoch = typeof extra.bestEpoch === 'number' ? extra.bestEpoch : -1;
     this.bestValLoss = typeof extra.bestValLoss === 'number' ? extra.bestValLoss : Infinity;
+    // Older checkpoints kept no dropout state: their run goes on with the model's fresh sequence.
+    if (typeof extra.dropoutState === 'number') this.model.dropoutState = extra.dropoutState;
     this.keepBest();
     if (this.bestEpoch < 0) this.dropBest();
     this.status = this.epoch >= this.cfg.epochs ? 'done' : 'running';
