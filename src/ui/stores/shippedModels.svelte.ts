@@ -1,7 +1,7 @@
 // The network fingerprints of each city's trained checkpoints (read from their .log.json): Porto's
-// ship with the app; a locally built city has them when the user put them in its checkpoints folder
-// (cities.ts). A view can tell, before loading any weights, which city's models fit the dataset on
-// screen.
+// ship with the app; San Francisco's are in the repository and served by the dev server only, beside
+// the local build of its trips (cities.ts). A view can tell, before loading any weights, which city's
+// models fit the dataset on screen.
 import { CITIES, cityCheckpointUrl, type City } from './cities';
 
 export type ShippedName = 'teacher' | 'vanilla' | 'distilled';
