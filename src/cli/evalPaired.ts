@@ -134,10 +134,11 @@ export async function run(args: string[]): Promise<number> {
         dataset: dataset.name,
         split,
         trainingSeeds: seeds,
+        // The treated runs' training: λ, τ and w only when a teacher taught them (a transfer or
+        // zero-shot comparison sets two teacherless students side by side).
         recipe: {
-          lambda: h.lambda,
-          tau: h.tau,
-          window: h.window,
+          mode: h.mode,
+          ...(h.mode === 'vanilla' ? {} : { lambda: h.lambda, tau: h.tau, window: h.window }),
           trainFrac: h.trainFrac ?? 1,
           epochs: h.epochs,
           patience: h.patience ?? 0,

@@ -102,6 +102,16 @@ describe('distillation summary', () => {
     expect(() => regimeSummary('x', [sf('test')], { ...report, dataset: 'porto' }, {})).toThrow(/different datasets/);
   });
 
+  it('keeps a teacherless comparison (transfer, zero-shot) free of a distillation recipe', () => {
+    const { lambda: _l, tau: _t, window: _w, ...budget } = recipe;
+    const transfer = (split: 'val' | 'test') => ({ ...steps(split), recipe: { mode: 'vanilla', ...budget } });
+    const r = regimeSummary('25 %', [transfer('test')], null, {});
+    expect(r.recipe.mode).toBe('vanilla');
+    expect(r.recipe.lambda).toBeNaN();
+    expect(r.recipe.epochs).toBe(12);
+    expect(regimeSummary('old', [steps('test')], null, {}).recipe.mode).toBeUndefined();
+  });
+
   it('reads a written summary back and rejects other files', () => {
     const s = { schema: DISTILLATION_SCHEMA, created: 'now', command: 'c', regimes: [regimeSummary('full', [steps('test')], null, {})] };
     expect(parseDistillationSummary(JSON.parse(JSON.stringify(s))).regimes[0].label).toBe('full');

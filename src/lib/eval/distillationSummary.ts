@@ -34,7 +34,19 @@ export interface RegimeSummary {
   dataset?: string;
   trainFrac: number;
   trainingSeeds: number[];
-  recipe: { lambda: number; tau: number; window: number | 'all'; epochs: number; patience: number; maxLen: number };
+  /**
+   * The treated runs' training. `mode` 'vanilla' (a transfer or zero-shot comparison: no teacher)
+   * leaves λ, τ and w NaN; files older than transfer have no mode and are distilled.
+   */
+  recipe: {
+    mode?: 'vanilla' | 'distilled';
+    lambda: number;
+    tau: number;
+    window: number | 'all';
+    epochs: number;
+    patience: number;
+    maxLen: number;
+  };
   /** Teacher-forced decision steps (≥ 2 candidates), by split. */
   steps: Partial<Record<'val' | 'test', SummaryBlock>>;
   /** Generated routes, by OD split; absent when the generation protocol was not run. */
@@ -190,6 +202,7 @@ export function regimeSummary(
     trainFrac: num(r.trainFrac ?? 1),
     trainingSeeds: seeds,
     recipe: {
+      ...(r.mode === 'vanilla' || r.mode === 'distilled' ? { mode: r.mode } : {}),
       lambda: num(r.lambda),
       tau: num(r.tau),
       window,
