@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { median, pairedRatio, quantile, roundDeep, summarize } from '../../src/lib/bench/stats';
+import { pairedRatio, roundDeep, summarize } from '../../src/lib/bench/stats';
+import { median, quantile } from '../../src/lib/stats';
 import { compare, ratioOf, throughput, time } from '../../src/lib/bench/timing';
 
 /** A fake clock advanced by the workloads themselves: deterministic "durations", no real timing. */

@@ -1,6 +1,6 @@
 // Summary statistics for benchmark samples: medians and inter-quartile ranges rather than means,
 // because a shared 2-core machine produces one-sided outliers (another process steals the CPU).
-import { median, quantile, quantileSorted } from '../stats';
+import { quantileSorted } from '../stats';
 
 export interface Summary {
   n: number;
@@ -13,8 +13,6 @@ export interface Summary {
   max: number;
   mean: number;
 }
-
-export { median, quantile, quantileSorted };
 
 /** Median, quartiles, extremes and mean of the finite values (non-finite ones are dropped). */
 export function summarize(values: readonly number[]): Summary {
