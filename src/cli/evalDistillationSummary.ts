@@ -9,9 +9,12 @@ import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
 
 const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/distillation.json]
+                                 [--untagged <dataset>]
   Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
   them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out)
-  and paired-report-val.json (the same on val OD pairs, --splits val).`;
+  and paired-report-val.json (the same on val OD pairs, --splits val). Outputs written before the
+  second city name no dataset; --untagged says which city those regimes ran in (e.g. porto), so that
+  a summary of two cities tags every regime.`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -20,6 +23,7 @@ export async function run(args: string[]): Promise<number> {
     return p.flags.help ? 0 : 2;
   }
   const out = flagString(p, 'out', 'public/reports/distillation.json');
+  const untagged = typeof p.flags.untagged === 'string' ? p.flags.untagged : null;
   const lower = Object.fromEntries(PAIRED_REPORT_METRICS.map((m) => [m.key, m.lowerIsBetter]));
   const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(f, 'utf8')) as unknown;
   try {
@@ -37,7 +41,8 @@ export async function run(args: string[]): Promise<number> {
         if (existsSync(f)) steps.push(await read(f));
       }
       const report = async (name: string) => (existsSync(join(dir, name)) ? await read(join(dir, name)) : null);
-      regimes.push(regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json')));
+      const r = regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json'));
+      regimes.push(r.dataset === undefined && untagged ? { label: r.label, dataset: untagged, ...r } : r);
     }
     const summary: DistillationSummary = {
       schema: DISTILLATION_SCHEMA,
