@@ -42,7 +42,10 @@ export async function run(args: string[]): Promise<number> {
       }
       const report = async (name: string) => (existsSync(join(dir, name)) ? await read(join(dir, name)) : null);
       const r = regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json'));
-      regimes.push(r.dataset === undefined && untagged ? { label: r.label, dataset: untagged, ...r } : r);
+      if (r.dataset === undefined && untagged) {
+        const { label: l, ...rest } = r;
+        regimes.push({ label: l, dataset: untagged, ...rest }); // the city next to the label, as in newer outputs
+      } else regimes.push(r);
     }
     const summary: DistillationSummary = {
       schema: DISTILLATION_SCHEMA,
