@@ -13,6 +13,9 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('seed-paired')).toBeVisible();
   const regimes = page.getByTestId('seed-regime');
   expect(await regimes.count()).toBeGreaterThanOrEqual(1);
+  // Every regime names its city (the summary holds Porto's and, as they finish, San Francisco's).
+  await expect(page.getByTestId('regime-city')).toHaveCount(await regimes.count());
+  await expect(regimes.first().getByTestId('regime-city')).toHaveText('Porto');
   await expect(regimes.first().locator('tr[data-metric="decisionNll"]')).toHaveCount(1);
   await expect(regimes.first().getByTestId('seed-verdict')).toContainText(/Teacher-forced: (helps|hurts|no detectable effect)/);
 
