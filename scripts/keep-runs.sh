@@ -19,7 +19,8 @@ names=(-name '*.safetensors' -o -name '*.log.json' -o -name 'paired-*.json' -o -
 mapfile -d '' files < <(find runs -path '*/.routes' -prune -o -type f \( "${names[@]}" \) \
   ! -name '.tmp-*.safetensors' ! -name '.tmp-*.json' -print0)
 # A checkpoint is finished when its log is written beside it (a teacher writes its best weights
-# under the final name while it trains), or its record of inputs (a moved checkpoint); an unfinished one is useless without its .partial, so it is
+# under the final name while it trains), or its record of inputs (a moved checkpoint); an
+# unfinished one is useless without its .partial, so it is
 # kept only with --partial, as is a stopped run's state (.tmp-<name>.safetensors.partial).
 if [ "${1:-}" != --partial ]; then
   kept=()

@@ -6,10 +6,10 @@
 # per process), and so do the report's route generations (eval paired-report --prefill). Vanilla
 # runs live in their own folder, so every arm trained with the same budget reuses them. Resumable: a
 # finished run or report is kept and skipped (a report only while it was made from its checkpoints
-# as they are: scripts/made-from.sh); a run stopped part-way continues from its last finished epoch (train student
-# --resume). Generated routes are cached per checkpoint in <vanilla dir>/.routes, so the vanilla
-# runs' routes are generated once for all arms (eval paired-report --route-cache). Long: run it in
-# the background.
+# as they are: scripts/made-from.sh); a run stopped part-way continues from its last finished
+# epoch (train student --resume). Generated routes are cached per checkpoint in
+# <vanilla dir>/.routes, so the vanilla runs' routes are generated once for all arms (eval
+# paired-report --route-cache). Long: run it in the background.
 #
 #   scripts/paired-arm.sh <arm dir> <vanilla dir> <teacher ckpt> <lambda> <tau> <window> [seeds]
 #   env: JOBS (cores), FRAC (1), EPOCHS (40: a cap early stopping should reach first), PATIENCE (3),

@@ -41,11 +41,9 @@ export async function run(args: string[]): Promise<number> {
         if (existsSync(f)) steps.push(await read(f));
       }
       const report = async (name: string) => (existsSync(join(dir, name)) ? await read(join(dir, name)) : null);
-      const r = regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json'));
-      if (r.dataset === undefined && untagged) {
-        const { label: l, ...rest } = r;
-        regimes.push({ label: l, dataset: untagged, ...rest }); // the city next to the label, as in newer outputs
-      } else regimes.push(r);
+      regimes.push(
+        regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json'), untagged),
+      );
     }
     const summary: DistillationSummary = {
       schema: DISTILLATION_SCHEMA,

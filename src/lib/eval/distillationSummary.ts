@@ -171,7 +171,8 @@ export function generationBlocks(
 
 /**
  * A regime from its paired-steps outputs (val and/or test) and, when run, its paired reports: the
- * train and test OD report, and the val OD report the arm to ship is chosen on.
+ * train and test OD report, and the val OD report the arm to ship is chosen on. `untagged` is the
+ * city of outputs that name none (written before the second city).
  */
 export function regimeSummary(
   label: string,
@@ -179,6 +180,7 @@ export function regimeSummary(
   report: unknown | null,
   lowerIsBetter: Record<string, boolean>,
   valReport: unknown | null = null,
+  untagged: string | null = null,
 ): RegimeSummary {
   if (!steps.length) throw new Error(`${label}: no paired-steps output`);
   const parsed = steps.map((s, i) => stepsBlock(s, `${label}: paired-steps #${i + 1}`));
@@ -198,7 +200,7 @@ export function regimeSummary(
   const window = r.window === 'all' || r.window === null ? 'all' : num(r.window);
   const summary: RegimeSummary = {
     label,
-    ...(datasets.size ? { dataset: [...datasets][0] } : {}),
+    ...(datasets.size ? { dataset: [...datasets][0] } : untagged ? { dataset: untagged } : {}),
     trainFrac: num(r.trainFrac ?? 1),
     trainingSeeds: seeds,
     recipe: {
