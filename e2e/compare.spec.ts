@@ -10,7 +10,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
 
   // The seed-paired effects (public/reports/distillation.json) head the view, each
   // regime with its test decision-step rows and a verdict.
-  await expect(page.getByTestId('seed-paired')).toBeVisible();
+  await expect(page.getByTestId('seed-paired').first()).toBeVisible();
   const regimes = page.getByTestId('seed-regime');
   expect(await regimes.count()).toBeGreaterThanOrEqual(1);
   // Every regime names its city (the summary holds Porto's and, as they finish, San Francisco's).
@@ -47,6 +47,18 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
     if (/helps: /.test(text) && /hurts: /.test(text)) expect(v).toBe('mixed');
     if (v === 'no detectable effect') expect(text).not.toMatch(/helps: |hurts: /);
   }
+
+  // The distillation card's columns are vanilla and distilled; the region-transfer card
+  // (public/reports/sf-transfer.json) names its own arms and its city.
+  await expect(page.getByTestId('seed-paired').first().getByTestId('arm-base').first()).toHaveText('vanilla');
+  const transfer = page.getByTestId('transfer-summary');
+  await expect(transfer).toBeVisible();
+  const shares = transfer.getByTestId('seed-regime');
+  expect(await shares.count()).toBeGreaterThanOrEqual(2);
+  await expect(shares.first().getByTestId('regime-city')).toHaveText('San Francisco');
+  await expect(shares.first().getByTestId('arm-base')).toHaveText('scratch');
+  await expect(shares.first().getByTestId('arm-treated')).toHaveText('transfer');
+  await expect(transfer).toContainText('Each difference is the mean over training seeds of transfer − scratch');
 
   // The single pair's table is labelled as one pair, with no verdict of its own (no headline and
   // no count of metrics won); the better value of each row is still marked.

@@ -60,10 +60,11 @@ regimes+=";Earlier positive control: a full-data vanilla student as the teacher,
 npm run --silent cli -- eval distillation-summary --regimes "$regimes" --untagged porto --out public/reports/distillation.json
 
 transfer=""
-has sf-transfer-5 && transfer+=";Transfer − scratch, 5 % of SF's train trips (621)=$p/sf-transfer-5"
-has sf-transfer-25 && transfer+=";Transfer − scratch, 25 % (3,103 trips)=$p/sf-transfer-25"
-has sf-transfer-100 && transfer+=";Transfer − scratch, 100 % (12,410 trips)=$p/sf-transfer-100"
-has sf-zero-shot && transfer+=";Zero-shot (a Porto id-free student, no SF training) − SF-trained vanilla=$p/sf-zero-shot"
+# The outputs' vanilla runs are the base arm (scratch; SF-trained), their distilled runs the treated one.
+has sf-transfer-5 && transfer+=";Transfer − scratch, 5 % of SF's train trips (621)=$p/sf-transfer-5|scratch|transfer"
+has sf-transfer-25 && transfer+=";Transfer − scratch, 25 % (3,103 trips)=$p/sf-transfer-25|scratch|transfer"
+has sf-transfer-100 && transfer+=";Transfer − scratch, 100 % (12,410 trips)=$p/sf-transfer-100|scratch|transfer"
+has sf-zero-shot && transfer+=";Zero-shot (a Porto id-free student, no SF training) − SF-trained vanilla=$p/sf-zero-shot|SF-trained|zero-shot"
 if [ -n "$transfer" ]; then
   npm run --silent cli -- eval distillation-summary --regimes "${transfer#;}" --out public/reports/sf-transfer.json
 fi

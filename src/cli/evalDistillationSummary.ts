@@ -8,13 +8,26 @@ import { flagString, parseArgs, commandLine } from './args';
 import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
 
-const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>;<label>=<dir>…" [--out public/reports/distillation.json]
+const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>[|<base>|<treated>];…" [--out public/reports/distillation.json]
                                  [--untagged <dataset>]
   Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
   them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out)
   and paired-report-val.json (the same on val OD pairs, --splits val). Outputs written before the
   second city name no dataset; --untagged says which city those regimes ran in (e.g. porto), so that
-  a summary of two cities tags every regime.`;
+  a summary of two cities tags every regime. |<base>|<treated> names the two arms where they are not
+  vanilla and distilled, e.g. "25 %=runs/sf/transfer-0.25|scratch|transfer": the outputs' vanilla runs
+  are then the base arm and their distilled runs the treated one.`;
+
+/** "label=dir|base|treated" → its parts (the label may hold "=", the directory may not). */
+export function regimeSpec(part: string): { label: string; dir: string; arms?: { base: string; treated: string } } {
+  const [head, ...names] = part.split('|').map((s) => s.trim());
+  const eq = head.lastIndexOf('=');
+  if (eq <= 0 || eq === head.length - 1) throw new Error(`"${part}": expected <label>=<dir>`);
+  if (names.length !== 0 && (names.length !== 2 || !names[0] || !names[1]))
+    throw new Error(`"${part}": arms are named as <label>=<dir>|<base>|<treated>`);
+  const spec = { label: head.slice(0, eq).trim(), dir: head.slice(eq + 1).trim() };
+  return names.length ? { ...spec, arms: { base: names[0], treated: names[1] } } : spec;
+}
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
@@ -31,10 +44,7 @@ export async function run(args: string[]): Promise<number> {
     for (const part of flagString(p, 'regimes')
       .split(';')
       .filter((s) => s.trim())) {
-      const eq = part.lastIndexOf('=');
-      if (eq <= 0) throw new Error(`"${part}": expected <label>=<dir>`);
-      const label = part.slice(0, eq).trim();
-      const dir = part.slice(eq + 1).trim();
+      const { label, dir, arms } = regimeSpec(part);
       const steps = [];
       for (const split of ['val', 'test']) {
         const f = join(dir, `paired-steps-${split}.json`);
@@ -42,7 +52,11 @@ export async function run(args: string[]): Promise<number> {
       }
       const report = async (name: string) => (existsSync(join(dir, name)) ? await read(join(dir, name)) : null);
       regimes.push(
-        regimeSummary(label, steps, await report('paired-report.json'), lower, await report('paired-report-val.json'), untagged),
+        regimeSummary(label, steps, await report('paired-report.json'), lower, {
+          valReport: await report('paired-report-val.json'),
+          untagged,
+          arms,
+        }),
       );
     }
     const summary: DistillationSummary = {

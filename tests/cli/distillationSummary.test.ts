@@ -3,8 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/evalDistillationSummary';
-import { parseDistillationSummary } from '../../src/lib/eval/distillationSummary';
+import { regimeSpec, run } from '../../src/cli/evalDistillationSummary';
+import { armNames, parseDistillationSummary } from '../../src/lib/eval/distillationSummary';
 import { tempDir } from '../tempDirs';
 
 const effect = (mean: number) => ({ n: 2, mean, sd: 0.001, ci95: [mean - 0.01, mean + 0.01], diffs: [], verdict: 'no detectable effect' });
@@ -40,5 +40,31 @@ describe('eval distillation-summary', () => {
     const tagged = parseDistillationSummary(JSON.parse(readFileSync(out, 'utf8')));
     expect(tagged.regimes.map((r) => r.dataset)).toEqual(['porto', 'sf']);
     expect(tagged.command).toContain('--untagged porto');
+  });
+
+  it('names the arms of a comparison that is not vanilla against distilled', async () => {
+    const dir = tempDir('summary-');
+    mkdirSync(join(dir, 'transfer'));
+    writeFileSync(join(dir, 'transfer', 'paired-steps-test.json'), JSON.stringify(pairedSteps('sf')));
+    const out = join(dir, 'summary.json');
+    const regimes = `25 % = a=b=${join(dir, 'transfer')}|scratch|transfer;Plain=${join(dir, 'transfer')}`;
+    expect(await run(['--regimes', regimes, '--out', out])).toBe(0);
+    const [named, plain] = parseDistillationSummary(JSON.parse(readFileSync(out, 'utf8'))).regimes;
+    expect(named.label).toBe('25 % = a=b');
+    expect(armNames(named)).toEqual({ base: 'scratch', treated: 'transfer' });
+    expect(plain.arms).toBeUndefined();
+    expect(armNames(plain)).toEqual({ base: 'vanilla', treated: 'distilled' });
+  });
+
+  it('refuses a regime spec it cannot read, saying which', () => {
+    expect(() => regimeSpec('no-dir')).toThrow(/"no-dir": expected <label>=<dir>/);
+    expect(() => regimeSpec('x=')).toThrow(/expected <label>=<dir>/);
+    expect(() => regimeSpec('x=d|scratch')).toThrow(/<label>=<dir>\|<base>\|<treated>/);
+    expect(() => regimeSpec('x=d|scratch|')).toThrow(/<base>\|<treated>/);
+    expect(regimeSpec(' x = d | SF-trained | zero-shot ')).toEqual({
+      label: 'x',
+      dir: 'd',
+      arms: { base: 'SF-trained', treated: 'zero-shot' },
+    });
   });
 });

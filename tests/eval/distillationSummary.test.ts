@@ -77,12 +77,12 @@ describe('distillation summary', () => {
 
   it('adds the val OD report, the split an arm is chosen on, beside train and test', () => {
     const val = { trainingSeeds: [1, 2, 3], splits: { val: { ...report.splits.test, nOd: 25 } } };
-    const r = regimeSummary('full', [steps('test')], report, { odEdr: true }, val);
+    const r = regimeSummary('full', [steps('test')], report, { odEdr: true }, { valReport: val });
     expect(r.generation.val?.nOd).toBe(25);
     expect(r.generation.val?.effects.odEdr.verdict).toBe('hurts');
     expect(r.generation.test?.nOd).toBe(40);
     const wrong = { ...val, trainingSeeds: [1, 2, 4] };
-    expect(() => regimeSummary('x', [steps('test')], null, {}, wrong)).toThrow(/the val paired-report's seeds/);
+    expect(() => regimeSummary('x', [steps('test')], null, {}, { valReport: wrong })).toThrow(/the val paired-report's seeds/);
   });
 
   it('refuses outputs that pair different seeds', () => {
@@ -110,6 +110,15 @@ describe('distillation summary', () => {
     expect(r.recipe.lambda).toBeNaN();
     expect(r.recipe.epochs).toBe(12);
     expect(regimeSummary('old', [steps('test')], null, {}).recipe.mode).toBeUndefined();
+  });
+
+  it('names the arms when asked, and refuses a file whose arms are unnamed', () => {
+    const r = regimeSummary('25 %', [steps('test')], null, {}, { arms: { base: 'scratch', treated: 'transfer' } });
+    const file = { schema: DISTILLATION_SCHEMA, created: 'now', command: 'c', regimes: [r] };
+    expect(parseDistillationSummary(JSON.parse(JSON.stringify(file))).regimes[0].arms).toEqual({ base: 'scratch', treated: 'transfer' });
+    expect(() => parseDistillationSummary({ ...file, regimes: [{ ...r, arms: { base: 'scratch' } }] })).toThrow(
+      /25 %: arms must name a base and a treated arm/,
+    );
   });
 
   it('reads a written summary back and rejects other files', () => {

@@ -51,6 +51,22 @@ export interface RegimeSummary {
   steps: Partial<Record<'val' | 'test', SummaryBlock>>;
   /** Generated routes, by OD split; absent when the generation protocol was not run. */
   generation: Partial<Record<'train' | 'val' | 'test', SummaryBlock & { nOd: number; oracleFloor: Record<string, number> }>>;
+  /**
+   * What the two arms are, when not vanilla and distilled: a transfer comparison's "vanilla" runs
+   * are trained from scratch and its "distilled" runs start from another city's student. The
+   * effects are always treated − base (the files' `distilled` − `vanilla`).
+   */
+  arms?: ArmNames;
+}
+
+export interface ArmNames {
+  base: string;
+  treated: string;
+}
+
+/** The arms' names of a regime: its own, else vanilla and distilled. */
+export function armNames(r: Pick<RegimeSummary, 'arms'>): ArmNames {
+  return r.arms ?? { base: 'vanilla', treated: 'distilled' };
 }
 
 export interface DistillationSummary {
@@ -169,19 +185,28 @@ export function generationBlocks(
   return out;
 }
 
+export interface RegimeOptions {
+  /** The same protocol on val OD pairs, which the arm to ship is chosen on. */
+  valReport?: unknown;
+  /** The city of outputs that name none (written before the second city). */
+  untagged?: string | null;
+  /** The arms' names when they are not vanilla and distilled. */
+  arms?: ArmNames;
+}
+
 /**
- * A regime from its paired-steps outputs (val and/or test) and, when run, its paired reports: the
- * train and test OD report, and the val OD report the arm to ship is chosen on. `untagged` is the
- * city of outputs that name none (written before the second city).
+ * A regime from its paired-steps outputs (val and/or test) and, when run, its paired report on
+ * train and test OD pairs (and, in `opts`, on val OD pairs).
  */
 export function regimeSummary(
   label: string,
   steps: unknown[],
   report: unknown | null,
   lowerIsBetter: Record<string, boolean>,
-  valReport: unknown | null = null,
-  untagged: string | null = null,
+  opts: RegimeOptions = {},
 ): RegimeSummary {
+  const valReport = opts.valReport ?? null;
+  const untagged = opts.untagged ?? null;
   if (!steps.length) throw new Error(`${label}: no paired-steps output`);
   const parsed = steps.map((s, i) => stepsBlock(s, `${label}: paired-steps #${i + 1}`));
   const seeds = parsed[0].seeds;
@@ -214,6 +239,7 @@ export function regimeSummary(
     },
     steps: {},
     generation: {},
+    ...(opts.arms ? { arms: opts.arms } : {}),
   };
   for (const [rep, name] of [
     [report, 'paired-report'],
@@ -249,6 +275,8 @@ export function parseDistillationSummary(json: unknown): DistillationSummary {
   const regimes = json.regimes.map((r: unknown): RegimeSummary => {
     if (!isObj(r) || typeof r.label !== 'string' || !isObj(r.steps) || !Array.isArray(r.trainingSeeds))
       throw new Error('a regime lacks its label, seeds or steps');
+    if (r.arms !== undefined && !(isObj(r.arms) && typeof r.arms.base === 'string' && typeof r.arms.treated === 'string'))
+      throw new Error(`${r.label}: arms must name a base and a treated arm`);
     const blocks = (o: unknown, where: string): Record<string, SummaryBlock> => {
       const out: Record<string, SummaryBlock> = {};
       if (isObj(o)) for (const [k, b] of Object.entries(o)) out[k] = relabel(b, `${r.label}: ${where}.${k}`);

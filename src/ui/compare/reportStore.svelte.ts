@@ -8,6 +8,8 @@ export const REPORT_FILE = 'porto-eval.json';
 export const ROUTES_FILE = 'porto-routes.json';
 /** The seed-paired effects (eval distillation-summary): shown above the one-pair report. */
 export const DISTILLATION_FILE = 'distillation.json';
+/** Region transfer Porto → San Francisco against scratch, and zero-shot, in the same form. */
+export const TRANSFER_FILE = 'sf-transfer.json';
 
 export type ReportSource = 'committed' | 'rerun';
 
@@ -29,6 +31,14 @@ function readError(where: string, read: () => void): string | null {
   }
 }
 
+/** A fetched summary file → `set` (an absent file sets nothing); the error to show, or null. */
+function readSummary(file: string, got: PromiseSettledResult<unknown>, set: (s: DistillationSummary) => void): string | null {
+  if (got.status === 'rejected') return `Could not read reports/${file}: ${String(got.reason)}`;
+  if (got.value === null) return null;
+  const value = got.value;
+  return readError(`reports/${file}`, () => set(parseDistillationSummary(value)));
+}
+
 class ReportStore {
   report = $state.raw<EvalReportFile | null>(null);
   routes = $state.raw<OdRoute[]>([]);
@@ -40,6 +50,9 @@ class ReportStore {
   /** Seed-paired effects per regime; null when the file is absent or unreadable (see distillationError). */
   distillation = $state.raw<DistillationSummary | null>(null);
   distillationError = $state<string | null>(null);
+  /** Transfer − scratch per train share (and zero-shot); null when absent or unreadable (see transferError). */
+  transfer = $state.raw<DistillationSummary | null>(null);
+  transferError = $state<string | null>(null);
   private started = false;
 
   /**
@@ -57,14 +70,14 @@ class ReportStore {
     const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
     this.loading = true;
     try {
-      const [rep, rts, dis] = await Promise.allSettled([
+      const [rep, rts, dis, tra] = await Promise.allSettled([
         fetchJson(base + REPORT_FILE),
         fetchJson(base + ROUTES_FILE),
         fetchJson(base + DISTILLATION_FILE),
+        fetchJson(base + TRANSFER_FILE),
       ]);
-      if (dis.status === 'rejected') this.distillationError = `Could not read reports/${DISTILLATION_FILE}: ${String(dis.reason)}`;
-      else if (dis.value !== null)
-        this.distillationError = readError(`reports/${DISTILLATION_FILE}`, () => (this.distillation = parseDistillationSummary(dis.value)));
+      this.distillationError = readSummary(DISTILLATION_FILE, dis, (s) => (this.distillation = s));
+      this.transferError = readSummary(TRANSFER_FILE, tra, (s) => (this.transfer = s));
       if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
       else if (rep.value === null) this.reportError = `No committed report at public/reports/${REPORT_FILE} yet.`;
       else this.reportError = readError(`reports/${REPORT_FILE}`, () => (this.report = parseEvalReport(rep.value)));
