@@ -1,7 +1,10 @@
 // `data match --network <dir> --gps <file> --out <dir>`: map-matches raw GPS traces onto the road
 // network of an existing dataset. The output folder is a HOSER dataset with the same roadmap files
-// (byte for byte, so the same network fingerprint) and every matched trip in test.csv, ready for
-// `eval steps`, `generate` or the app.
+// (byte for byte, so the same network fingerprint), every matched trip in test.csv, and the network
+// folder's own train and val trips: a student's zone-transition graph and hop-time statistics are
+// built from the train split (src/lib/data/derived.ts), so without them `eval steps` on the
+// output would score the model with inputs it was never trained with. Ready for `eval steps`,
+// `generate` or the app.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -43,11 +46,13 @@ export async function run(args: string[]): Promise<number> {
   }
   const minRoads = flagNumber(p, 'min-roads', 5);
 
-  // The network: only the roadmap files of the folder are read (its trips do not matter here).
+  // The network: only the roadmap files of the folder are parsed (its trips are copied as they are).
+  let dirFiles;
   let roadmapFiles;
   let network;
   try {
-    roadmapFiles = (await readDatasetDir(netDir)).filter((f) => {
+    dirFiles = await readDatasetDir(netDir);
+    roadmapFiles = dirFiles.filter((f) => {
       const role = datasetFileRole(f.name);
       return role === 'geo' || role === 'rel';
     });
@@ -88,8 +93,22 @@ export async function run(args: string[]): Promise<number> {
     else await copyFile(join(netDir, f.name), join(out, target));
   }
   await writeFile(join(out, 'test.csv'), writeTrajectories(trips));
+  // The network's train and val trips (when it has them), as they are: see the header.
+  const kept: string[] = [];
+  for (const f of dirFiles) {
+    const role = datasetFileRole(f.name);
+    if (role !== 'train' && role !== 'val') continue;
+    const target = `${role}.csv`;
+    if (f.name.endsWith('.gz')) await writeFile(join(out, target), f.text);
+    else await copyFile(join(netDir, f.name), join(out, target));
+    kept.push(target);
+  }
 
-  if (p.flags.json) console.log(JSON.stringify({ ...summary, networkFingerprint: networkFingerprint(network), out }));
-  else console.log(`data match: ${formatMatchSummary(summary)} → ${join(out, 'test.csv')}`);
+  if (p.flags.json) console.log(JSON.stringify({ ...summary, networkFingerprint: networkFingerprint(network), out, copied: kept }));
+  else
+    console.log(
+      `data match: ${formatMatchSummary(summary)} → ${join(out, 'test.csv')}` +
+        (kept.length ? ` (with ${kept.join(' and ')} of ${netDir}, which the models' derived inputs are built from)` : ''),
+    );
   return 0;
 }

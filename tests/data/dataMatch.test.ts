@@ -1,5 +1,6 @@
 // `data match` end to end on the tiny fixture network: a readable file gives a HOSER folder with the
-// same roadmap bytes and the matched trips in test.csv; an unreadable one exits 1 with file:line.
+// same roadmap bytes, the matched trips in test.csv and the network's own train and val trips (the
+// models' derived inputs are built from train); an unreadable one exits 1 with file:line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,11 @@ describe('data match', () => {
     expect(logs[0]).toMatch(
       /^data match: 3 trips read, 1 inside the network, 1 kept .* 2 dropped \(1 not inside the network's area, 1 unreadable \(single point\)\)/,
     );
+    // The derived inputs (zone transitions, hop-time statistics) are those of the network's dataset.
+    for (const split of ['train', 'val']) {
+      expect(readFileSync(join(dir, 'out', `${split}.csv`), 'utf8')).toBe(readFileSync(join(TINY, `${split}.csv`), 'utf8'));
+    }
+    expect(logs[0]).toContain(`(with train.csv and val.csv of ${TINY}, which the models' derived inputs are built from)`);
   });
 
   it('exits 1 with file:line: field: reason when no row is readable', async () => {
