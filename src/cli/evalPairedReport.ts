@@ -2,7 +2,7 @@
 // distilled student checkpoints paired by training seed. Every test OD pair once and a fixed sample
 // of train OD pairs; effects with t-intervals across seeds, per-OD bootstrap intervals, McNemar on
 // reachedRate and oracle JSD floors (src/lib/eval/pairedProtocol.ts).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { flagNumber, flagNumberOrAll, flagString, parseArgs, commandLine } from './args';
@@ -78,7 +78,11 @@ export function fileRouteCache(dir: string): RouteCache {
     },
     async set(key, routes) {
       await mkdir(dir, { recursive: true });
-      await writeFile(file(key), JSON.stringify({ key, routes }));
+      // Written aside and renamed into place: two reports sharing a cache (the study's lanes) never
+      // read a half-written file.
+      const tmp = `${file(key)}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ key, routes }));
+      await rename(tmp, file(key));
     },
   };
 }

@@ -18,8 +18,12 @@ describe('eval paired-report --route-cache', () => {
     expect(back?.trips[0].logProb).toBeNaN();
     expect(back?.trips[1]).toEqual({ ...trip, id: 'u', logProb: -1.5 });
     expect(await cache.get('b')).toBeNull();
+    // One file a key, written aside and renamed into place (nothing half-written is left).
+    const names = await readdir(join(dir, 'nested'));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^[0-9a-f]{32}\.json$/);
     // A file that holds another key (a truncated-hash clash) is not taken for this one.
-    const [name] = await readdir(join(dir, 'nested'));
+    const [name] = names;
     await writeFile(join(dir, 'nested', name), JSON.stringify({ key: 'other', routes: { trips: [], seconds: 0 } }));
     expect(await cache.get('a')).toBeNull();
   });
