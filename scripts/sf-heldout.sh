@@ -2,8 +2,9 @@
 # San Francisco's models on real trips the build never saw: the build holds out every 8th taxi file
 # (8 of 64 taxis, build-report.json's heldOutTaxis), so their trips are in no split. This matches
 # them onto SF's network (data match, the build's matcher) into public/data/sf-heldout/ (git-ignored:
-# CRAWDAD trips are never committed), with SF's val trips beside them so that the teacher gate's β
-# is chosen on val as on SF's test, and scores them teacher-forced:
+# CRAWDAD trips are never committed; data match puts SF's train and val trips beside them, so the
+# students' derived inputs are SF's and the teacher gate's β is chosen on val as on SF's test), and
+# scores them teacher-forced:
 #   - the shipped SF models (public/checkpoints/sf: teacher, vanilla, distilled, vanilla + β·teacher)
 #     → docs/experiments/sf/heldout/<model>-steps.json
 #   - with a finished SF arm (runs/sf/arm-d: 5 seed pairs), its paired effect on these trips
@@ -28,7 +29,6 @@ for t in "${taxis[@]}"; do
 done
 mkdir -p "$docs"
 npm run --silent cli -- data match --network "$sf" --gps "${files[@]}" --out "$out" --json > "$docs/match.json"
-cp "$sf/val.csv" "$out/val.csv"
 node -e 'const m = require(process.argv[1]); console.log(`sf-heldout: ${JSON.stringify(m)}`.slice(0, 400))' "./$docs/match.json"
 
 ck=public/checkpoints/sf
@@ -47,8 +47,7 @@ steps vanilla-with-teacher --checkpoint "$ck/vanilla.safetensors" --teacher "$ck
 arm=runs/sf/arm-d
 seeds="1 2 3 4 5"
 missing=0
-for s in $seeds; do [ -f "runs/sf/vanilla/vanilla-s$s.safetensors" ] || missing=1; done
-for s in $seeds; do [ -f "$arm/distilled-s$s.safetensors" ] || missing=1; done
+for s in $seeds; do [ -f "runs/sf/vanilla/vanilla-s$s.safetensors" ] && [ -f "$arm/distilled-s$s.safetensors" ] || missing=1; done
 if [ "$missing" = 1 ]; then
   echo "sf-heldout: $arm is not finished; its paired effect on these trips is left out"
   exit 0

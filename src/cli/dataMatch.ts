@@ -48,11 +48,10 @@ export async function run(args: string[]): Promise<number> {
 
   // The network: only the roadmap files of the folder are parsed (its trips are copied as they are).
   let dirFiles;
-  let roadmapFiles;
   let network;
   try {
     dirFiles = await readDatasetDir(netDir);
-    roadmapFiles = dirFiles.filter((f) => {
+    const roadmapFiles = dirFiles.filter((f) => {
       const role = datasetFileRole(f.name);
       return role === 'geo' || role === 'rel';
     });
@@ -85,24 +84,18 @@ export async function run(args: string[]): Promise<number> {
   for (const i of summary.problems ?? []) console.error(formatIssue(i));
 
   await mkdir(out, { recursive: true });
-  for (const f of roadmapFiles) {
-    const role = datasetFileRole(f.name);
-    const target = role === 'geo' ? 'roadmap.geo' : 'roadmap.rel';
-    // Same bytes as the source network (a .gz source is written out plain).
-    if (f.name.endsWith('.gz')) await writeFile(join(out, target), f.text);
-    else await copyFile(join(netDir, f.name), join(out, target));
-  }
-  await writeFile(join(out, 'test.csv'), writeTrajectories(trips));
-  // The network's train and val trips (when it has them), as they are: see the header.
+  // Carried over from the network folder: its roadmap and its train and val trips (see the header).
   const kept: string[] = [];
   for (const f of dirFiles) {
     const role = datasetFileRole(f.name);
-    if (role !== 'train' && role !== 'val') continue;
-    const target = `${role}.csv`;
+    const target = role === 'geo' || role === 'rel' ? `roadmap.${role}` : role === 'train' || role === 'val' ? `${role}.csv` : null;
+    if (target === null) continue;
+    // Same bytes as the source (a .gz source is written out plain).
     if (f.name.endsWith('.gz')) await writeFile(join(out, target), f.text);
     else await copyFile(join(netDir, f.name), join(out, target));
-    kept.push(target);
+    if (role === 'train' || role === 'val') kept.push(target);
   }
+  await writeFile(join(out, 'test.csv'), writeTrajectories(trips));
 
   if (p.flags.json) console.log(JSON.stringify({ ...summary, networkFingerprint: networkFingerprint(network), out, copied: kept }));
   else

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { flagString, parseArgs, commandLine } from './args';
 import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
-import { DISTILLATION_SCHEMA, regimeSummary, type DistillationSummary } from '../lib/eval/distillationSummary';
+import { DISTILLATION_SCHEMA, regimeSummary, type ArmNames, type DistillationSummary } from '../lib/eval/distillationSummary';
 
 const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>[|<base>|<treated>];…" [--out public/reports/distillation.json]
                                  [--untagged <dataset>]
@@ -19,7 +19,7 @@ const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>[|<base>
   are then the base arm and their distilled runs the treated one.`;
 
 /** "label=dir|base|treated" → its parts (the label may hold "=", the directory may not). */
-export function regimeSpec(part: string): { label: string; dir: string; arms?: { base: string; treated: string } } {
+export function regimeSpec(part: string): { label: string; dir: string; arms?: ArmNames } {
   const [head, ...names] = part.split('|').map((s) => s.trim());
   const eq = head.lastIndexOf('=');
   if (eq <= 0 || eq === head.length - 1) throw new Error(`"${part}": expected <label>=<dir>`);
