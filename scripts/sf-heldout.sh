@@ -7,8 +7,9 @@
 # scores them teacher-forced:
 #   - the shipped SF models (public/checkpoints/sf: teacher, vanilla, distilled, vanilla + β·teacher)
 #     → docs/experiments/sf/heldout/<model>-steps.json
-#   - with a finished SF arm (runs/sf/arm-d: 5 seed pairs), its paired effect on these trips
-#     (eval paired-steps) → docs/experiments/sf/heldout/arm-d-paired-steps.json
+#   - for each finished SF arm (runs/sf/arm-d, SF's own teacher; runs/sf/arm-cross, the Porto moves
+#     teacher: 5 seed pairs each), its paired effect on these trips (eval paired-steps)
+#     → docs/experiments/sf/heldout/<arm>-paired-steps.json
 # Aggregates only. About a minute a model on two cores.
 #
 #   scripts/sf-heldout.sh
@@ -44,17 +45,20 @@ steps vanilla --checkpoint "$ck/vanilla.safetensors"
 steps distilled --checkpoint "$ck/distilled.safetensors"
 steps vanilla-with-teacher --checkpoint "$ck/vanilla.safetensors" --teacher "$ck/teacher.safetensors"
 
-arm=runs/sf/arm-d
 seeds="1 2 3 4 5"
-missing=0
-for s in $seeds; do [ -f "runs/sf/vanilla/vanilla-s$s.safetensors" ] && [ -f "$arm/distilled-s$s.safetensors" ] || missing=1; done
-if [ "$missing" = 1 ]; then
-  echo "sf-heldout: $arm is not finished; its paired effect on these trips is left out"
-  exit 0
-fi
 vans=$(for s in $seeds; do printf '%s,' "runs/sf/vanilla/vanilla-s$s.safetensors"; done)
-diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
-npm run --silent cli -- eval paired-steps --dataset "$out" --vanilla "${vans%,}" --distilled "${diss%,}" --split test \
-  --label "SF arm d on the held-out taxis' trips" --out "$docs/arm-d-paired-steps.json.tmp" > /dev/null
-mv "$docs/arm-d-paired-steps.json.tmp" "$docs/arm-d-paired-steps.json"
-echo "sf-heldout: $docs/arm-d-paired-steps.json"
+for spec in "arm-d|SF arm d" "arm-cross|SF arm d's recipe with the Porto moves teacher"; do
+  name=${spec%%|*}
+  arm=runs/sf/$name
+  missing=0
+  for s in $seeds; do [ -f "runs/sf/vanilla/vanilla-s$s.safetensors" ] && [ -f "$arm/distilled-s$s.safetensors" ] || missing=1; done
+  if [ "$missing" = 1 ]; then
+    echo "sf-heldout: $arm is not finished; its paired effect on these trips is left out"
+    continue
+  fi
+  diss=$(for s in $seeds; do printf '%s,' "$arm/distilled-s$s.safetensors"; done)
+  npm run --silent cli -- eval paired-steps --dataset "$out" --vanilla "${vans%,}" --distilled "${diss%,}" --split test \
+    --label "${spec#*|} on the held-out taxis' trips" --out "$docs/$name-paired-steps.json.tmp" > /dev/null
+  mv "$docs/$name-paired-steps.json.tmp" "$docs/$name-paired-steps.json"
+  echo "sf-heldout: $docs/$name-paired-steps.json"
+done
