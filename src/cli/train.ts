@@ -22,6 +22,7 @@ import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { batchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { nestedSubset } from '../lib/random';
+import { TEACHER_TARGETS, type TeacherTarget } from '../lib/train/teacherProbs';
 import {
   DEFAULT_HYPER,
   TrainingSession,
@@ -50,6 +51,9 @@ const USAGE = `usage:
                 last N steps, on steps whose candidates the teacher cannot tell apart, on a random
                 share P of steps: the control)
                 [--teacher-student <student ckpt>]   (positive control: a student as the teacher) [--resume]
+                [--teacher-target teacher|uniform|swapped]   (controls: the same KL towards a uniform
+                distribution over the candidates, or the teacher given another train trip's destination)
+                [--routes]   (the dataset's untimed routes.csv as more training trips, time loss masked)
                 [--transfer-from <student ckpt>]   (region transfer: a student of another road network
                 starts this one; its road, zone and road-type tables are re-initialised)
                 [--id-free]   (no road/zone id tables: degree features, OSM classes, zone = mean of its
@@ -262,7 +266,15 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
     trainFrac: flagNumber(p, 'train-frac', d.trainFrac),
+    teacherTarget: teacherTargetFlag(flagString(p, 'teacher-target', d.teacherTarget)),
+    routes: p.flags.routes === true,
   });
+}
+
+function teacherTargetFlag(v: string): TeacherTarget {
+  const t = TEACHER_TARGETS.find((x) => x === v);
+  if (!t) throw new Error(`--teacher-target must be one of ${TEACHER_TARGETS.join(', ')} (got ${v})`);
+  return t;
 }
 
 async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promise<number> {
@@ -286,7 +298,7 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
       loaded.dispose();
     }
     log(`teacher: the student ${basename(teacherPath)}, scored on ${candidateTeacher.size} train trips`);
-  } else if (hyper.mode === 'distilled') {
+  } else if (hyper.mode === 'distilled' && hyper.teacherTarget !== 'uniform') {
     teacherPath = flagString(p, 'teacher', resolve(dirname(out), 'teacher.safetensors'));
     teacher = loadTeacher(new Uint8Array(await readFile(teacherPath)), derived).model;
   }
@@ -375,7 +387,15 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
     hyper,
     seed: hyper.seed,
     teacher: teacherPath ? basename(teacherPath) : null,
-    teacherKind: candidateTeacher ? 'student (positive control)' : teacher ? 'LM-TAD' : null,
+    teacherKind: candidateTeacher
+      ? 'student (positive control)'
+      : hyper.mode === 'distilled' && hyper.teacherTarget === 'uniform'
+        ? 'uniform over the candidates (control)'
+        : teacher
+          ? hyper.teacherTarget === 'swapped'
+            ? "LM-TAD given another trip's destination (control)"
+            : 'LM-TAD'
+          : null,
     transfer,
     teacherCached: teacher ? true : undefined,
     teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,

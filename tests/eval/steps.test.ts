@@ -1,10 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { NextCellTeacher } from '../../src/lib/train/studentTrainer';
-import { batchContext, prepareTrips, prepareWholeTrips, tripTeacherWindows, type PreparedTrip } from '../../src/lib/features/studentBatch';
+import {
+  batchContext,
+  prepareTrips,
+  prepareWholeTrips,
+  swappedDestinations,
+  tripTeacherWindows,
+  type PreparedTrip,
+} from '../../src/lib/features/studentBatch';
 import {
   byStepsToEnd,
-  swappedDestinations,
   clusteredBootstrap,
   summariseSteps,
   teacherGate,

@@ -169,7 +169,7 @@ describe.skipIf(!python)('PyTorch trainer', () => {
       TRIPS.map((i) => ds.splits.train[i]),
     );
     const batch = buildBatch(ctx, prepared);
-    const opts = () => ({ cacheTeacher: false, window: 4, teacherChunk: 512 });
+    const opts = () => ({ cacheTeacher: false, window: 4, teacherChunk: 512, teacherTarget: 'teacher' as const });
     const probs = runTaskSync(
       new TeacherProbs(
         derived,

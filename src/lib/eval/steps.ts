@@ -77,19 +77,6 @@ export async function teacherStepLogProbs(
   return { trips: prepared, logProbs };
 }
 
-/**
- * For the swap test: trip i takes the destination of trip (i + ⌊n/2⌋) mod n, a fixed pairing in
- * which no trip keeps its own (n ≥ 2) and every destination is used once.
- */
-export function swappedDestinations(prepared: readonly PreparedTrip[]): (trip: number) => number {
-  const n = prepared.length;
-  const shift = Math.max(1, Math.floor(n / 2));
-  return (i) => {
-    const o = prepared[(i + shift) % n];
-    return o.roads[o.roads.length - 1];
-  };
-}
-
 /** Per-trip sums: what the bootstrap resamples. */
 export interface TripStepStats {
   tripId: string;

@@ -337,6 +337,20 @@ export function tripTeacherWindows(
   return out;
 }
 
+/**
+ * The swap test and the swapped-destination control: trip i takes the destination of trip
+ * (i + ⌊n/2⌋) mod n, a fixed pairing in which no trip keeps its own (n ≥ 2) and every destination
+ * is used once. Works on prepared trips and on raw trajectories alike.
+ */
+export function swappedDestinations(trips: ReadonlyArray<{ roads: ArrayLike<number> }>): (trip: number) => number {
+  const n = trips.length;
+  const shift = Math.max(1, Math.floor(n / 2));
+  return (i) => {
+    const o = trips[(i + shift) % n];
+    return o.roads[o.roads.length - 1];
+  };
+}
+
 /** Consecutive row ranges [start, end) whose windows hold at most `maxTokens` tokens together. */
 export function windowChunks(windows: readonly number[][], maxRows: number, maxTokens = 65536): Array<[number, number]> {
   const out: Array<[number, number]> = [];

@@ -31,6 +31,8 @@ import type { RunHyper, RuntimeStats, SaveOptions, SessionInit } from './stepped
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
 import { defaultClock as defaultNow } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
+import { TEACHER_TARGETS, type TeacherTarget } from './teacherProbs';
+import { routesAsTrips } from './routeTrips';
 
 export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../runtime/deviceMemory';
 
@@ -74,6 +76,10 @@ export interface SessionHyper extends RunHyper {
   patience: number;
   /** Share of the train trips used: a seeded prefix of one shuffle, so smaller shares nest. */
   trainFrac: number;
+  /** What the KL pulls towards: the teacher, or a control (teacherProbs.ts). */
+  teacherTarget: TeacherTarget;
+  /** Train on the dataset's untimed route corpus too (routeTrips.ts): the data control. */
+  routes: boolean;
 }
 
 export const DEFAULT_HYPER: SessionHyper = {
@@ -96,6 +102,8 @@ export const DEFAULT_HYPER: SessionHyper = {
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
+  teacherTarget: 'teacher',
+  routes: false,
 };
 
 /** Fills defaults and clamps values the trainer would reject. */
@@ -114,6 +122,8 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.klMaskIndistinct = o.klMaskIndistinct === true;
   o.idFree = o.idFree === true;
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
+  if (!TEACHER_TARGETS.includes(o.teacherTarget)) o.teacherTarget = 'teacher';
+  o.routes = o.routes === true;
   return o;
 }
 
@@ -277,13 +287,16 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
     this.hyper = normaliseHyper(init.hyper ?? {});
     const h = this.hyper;
     this.throttle = new MetricThrottle(this.minEmitMs, this.now);
-    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher)
+    if (h.mode === 'distilled' && h.lambda > 0 && !init.teacher && !init.candidateTeacher && h.teacherTarget !== 'uniform')
       throw new Error('distilled training needs a teacher checkpoint');
+    const trips = nestedSubset(init.dataset.splits.train, h.trainFrac, h.seed);
+    const routes = h.routes ? (init.dataset.routes ?? []) : [];
+    if (h.routes && routes.length === 0) throw new Error(`training on routes: ${init.dataset.name} has no routes.csv`);
     const cfg = studentConfigFor(h, init.studentConfig);
     this.trainer = new StudentTrainer({
       network: init.dataset.network,
       derived: init.derived,
-      train: nestedSubset(init.dataset.splits.train, h.trainFrac, h.seed),
+      train: [...trips, ...routesAsTrips(routes, trips, h.seed)],
       val: init.dataset.splits.val,
       teacher: h.mode === 'distilled' ? init.teacher : undefined,
       candidateTeacher: h.mode === 'distilled' ? init.candidateTeacher : undefined,
@@ -307,6 +320,7 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
         seed: h.seed,
         maxLen: h.maxLen,
         patience: h.patience,
+        teacherTarget: h.teacherTarget,
       },
     });
   }

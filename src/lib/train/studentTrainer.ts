@@ -24,12 +24,13 @@ import {
   buildBatch,
   prepareTrip,
   prepareWholeTrips,
+  swappedDestinations,
   type BatchContext,
   type PreparedTrip,
 } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMaskOptions } from './studentLoss';
-import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
+import { TeacherProbs, type NextCellTeacher, type TeacherTarget } from './teacherProbs';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { setAliasCopies } from '../models/aliasKernels';
@@ -78,6 +79,8 @@ export interface StudentTrainerOptions extends TrainingLevers, KlMaskOptions {
   teacherChunk: number;
   /** Early stopping: stop after this many epochs without a lower val decision NLL (0: never). */
   patience: number;
+  /** What the KL pulls towards: the teacher, or a control (teacherProbs.ts). */
+  teacherTarget: TeacherTarget;
   /**
    * Group trips of similar length into the same batch (within windows of 8 batches of a shuffled
    * epoch; batch order shuffled again). Padding to the longest trip otherwise makes the trajectory
@@ -113,6 +116,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   cacheTeacher: true,
   teacherChunk: 512,
   patience: 0,
+  teacherTarget: 'teacher',
   bucketWindow: 8,
   preparedCacheTrips: 20_000,
   ...TRAINING_LEVERS_ON,
@@ -230,11 +234,19 @@ export class StudentTrainer {
   constructor(init: StudentTrainerInit) {
     this.opts = { ...DEFAULT_TRAINER_OPTIONS, ...init.options };
     const o = this.opts;
-    if (o.mode === 'distilled' && !init.teacher && !init.candidateTeacher) throw new Error('distilled mode needs a teacher');
+    if (o.mode === 'distilled' && !init.teacher && !init.candidateTeacher && o.teacherTarget !== 'uniform')
+      throw new Error('distilled mode needs a teacher');
     if (!(o.batchSize >= 1) || !(o.microBatch >= 1)) throw new Error('batchSize and microBatch must be ≥ 1');
     this.derived = init.derived;
     this.trainIds = init.train.map((t) => t.id);
-    this.teacherProbs = new TeacherProbs(init.derived, this.trainIds, () => this.opts, init.teacher, init.candidateTeacher);
+    this.teacherProbs = new TeacherProbs(
+      init.derived,
+      this.trainIds,
+      () => this.opts,
+      init.teacher,
+      init.candidateTeacher,
+      swappedDestinations(init.train),
+    );
     this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen });
     const kept: number[] = [];
     init.train.forEach((t, i) => {

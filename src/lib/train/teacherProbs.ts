@@ -2,11 +2,18 @@
 // candidate's cell, per training trip, aligned with PreparedTrip.cands, or a road-level teacher's
 // given probabilities. The teacher is frozen and deterministic, so by default each trip's answer is
 // computed once and cached (cacheTeacher: false recomputes it every time; the loss is the same).
+// Two controls keep the loss and take away what the teacher knows: 'uniform' (the same KL towards a
+// uniform distribution over the candidates: label smoothing) and 'swapped' (the teacher is given
+// another train trip's destination: the right map, the wrong goal).
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import { rowCells, teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { readValues, type DeviceTask } from './deviceTask';
 import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
+
+/** What the KL pulls the student towards: the teacher, or one of its two controls (see above). */
+export type TeacherTarget = 'teacher' | 'uniform' | 'swapped';
+export const TEACHER_TARGETS: readonly TeacherTarget[] = ['teacher', 'uniform', 'swapped'];
 
 /** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
 export interface NextCellTeacher {
@@ -34,6 +41,7 @@ export interface TeacherProbOptions {
   window: number;
   /** Teacher rows per forward pass. */
   teacherChunk: number;
+  teacherTarget: TeacherTarget;
 }
 
 export class TeacherProbs {
@@ -46,10 +54,12 @@ export class TeacherProbs {
     private readonly opts: () => TeacherProbOptions,
     private readonly teacher?: NextCellTeacher,
     private readonly candidateTeacher?: ReadonlyMap<string, Float32Array>,
+    /** For the 'swapped' target: the destination road the teacher is given, by PreparedTrip.index. */
+    private readonly swappedDestination?: (index: number) => number,
   ) {}
 
   get available(): boolean {
-    return this.teacher !== undefined || this.candidateTeacher !== undefined;
+    return this.opts().teacherTarget === 'uniform' || this.teacher !== undefined || this.candidateTeacher !== undefined;
   }
 
   get size(): number {
@@ -72,7 +82,12 @@ export class TeacherProbs {
 
   /** Teacher probability at every candidate's cell, per trip, aligned with PreparedTrip.cands. */
   *tripsTask(trips: PreparedTrip[]): DeviceTask<Float32Array[]> {
+    const target = this.opts().teacherTarget;
+    // Equal values: the loss renormalises them over the candidates (any τ keeps them uniform).
+    if (target === 'uniform') return trips.map((p) => new Float32Array(p.candOffset[p.steps]).fill(1));
     if (this.candidateTeacher) return trips.map((p) => this.candidateProbs(p));
+    if (target === 'swapped' && (!this.swappedDestination || !this.teacher?.cfg?.destination))
+      throw new Error('the swapped-destination control needs a destination-conditioned teacher (train teacher --destination)');
     const out: Float32Array[] = new Array(trips.length);
     const missing: number[] = [];
     trips.forEach((p, i) => {
@@ -91,7 +106,8 @@ export class TeacherProbs {
     for (const i of missing) {
       const p = trips[i];
       out[i] = new Float32Array(p.candOffset[p.steps]);
-      tripTeacherWindows(p, roadCell, this.opts().window, collapse, teacher.cfg?.destination).forEach((w, s) => {
+      const dest = target === 'swapped' ? this.swappedDestination?.(p.index) : undefined;
+      tripTeacherWindows(p, roadCell, this.opts().window, collapse, teacher.cfg?.destination, dest).forEach((w, s) => {
         windows.push(w);
         rowTrip.push(i);
         rowStep.push(s);
