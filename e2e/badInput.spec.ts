@@ -74,6 +74,30 @@ test('a random file as a dataset or as GPS traces: a specific error, and every c
   expect(errors).toEqual([]);
 });
 
+test('GPS rows cut short lose only themselves: 20 rows, 2 truncated, every intact row kept and the two named by line', async ({ page }) => {
+  await page.goto('/?view=data&backend=wasm');
+  await expect(page.getByTestId('dataset-name')).toHaveText('Porto', { timeout: 90_000 });
+  // The fixture's three traces inside Porto's network, as 20 rows with their own ids; rows 5 and 12
+  // (lines 7 and 14) cut short inside their quoted POLYLINE, as an interrupted download leaves them.
+  const [header, ...rows] = readFileSync(GPS_SAMPLE, 'utf8').trim().split('\n');
+  const inside = rows.filter((r) => r.startsWith('SYN-1372'));
+  const lines = Array.from({ length: 20 }, (_, k) => inside[k % inside.length].replace(/^SYN-[^,]+/, `ROW-${k}`));
+  lines[5] = lines[5].slice(0, 120);
+  lines[12] = lines[12].slice(0, 200);
+  const buffer = Buffer.from([header, ...lines].join('\n') + '\n');
+  await page.getByTestId('match-use-own').click();
+  await page.getByTestId('match-gps-file').setInputFiles({ name: 'cut.csv', mimeType: 'text/csv', buffer });
+  const summary = page.getByTestId('match-summary');
+  await expect(summary).toContainText('20 trips read, 18 inside the network, 18 kept', { timeout: 90_000 });
+  await expect(summary).toContainText('2 unreadable (row cut short (a quote is never closed))');
+  const problems = page.getByTestId('match-problems');
+  await problems.locator('summary').click();
+  await expect(problems.locator('li')).toHaveText([
+    'cut.csv:7: (row): row cut short (a quote is never closed)',
+    'cut.csv:14: (row): row cut short (a quote is never closed)',
+  ]);
+});
+
 test('a truncated checkpoint upload shows its error in view', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/?view=train&backend=wasm');

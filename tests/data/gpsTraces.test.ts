@@ -92,3 +92,42 @@ describe('parseGpsCsv on binary input', () => {
     expect(() => parseGpsCsv('lat\u0002,lon\n1,2\n', 'x.csv')).toThrow(/columns found: lat\\u0002, lon$/);
   });
 });
+
+describe('parseGpsCsv loses no good row', () => {
+  const header = '"TRIP_ID","TIMESTAMP","MISSING_DATA","POLYLINE"';
+  const row = (k: number) => `"T${k}","${1372636858 + k}","False","[[-8.61${k % 10},41.14],[-8.612,41.141],[-8.613,41.142]]"`;
+
+  it('a row cut inside its quoted POLYLINE is dropped alone, with its line; the next row is kept', () => {
+    const lines = [header, ...Array.from({ length: 20 }, (_, k) => row(k))];
+    // Rows 5 and 12 cut short inside the polyline (lines 7 and 14).
+    lines[6] = lines[6].slice(0, 40);
+    lines[13] = lines[13].slice(0, 60);
+    const r = parseGpsCsv(lines.join('\n'), 'cut.csv');
+    expect(r.rows).toBe(20);
+    expect(r.traces.map((t) => t.id)).toEqual(Array.from({ length: 20 }, (_, k) => `T${k}`).filter((id) => id !== 'T5' && id !== 'T12'));
+    expect(r.problems).toEqual([
+      { file: 'cut.csv', line: 7, field: '(row)', reason: 'row cut short (a quote is never closed)' },
+      { file: 'cut.csv', line: 14, field: '(row)', reason: 'row cut short (a quote is never closed)' },
+    ]);
+    expect(r.skipped).toEqual({ 'row cut short (a quote is never closed)': 2 });
+  });
+
+  it('a line of random bytes is named unreadable, and a row with missing fields is named too', () => {
+    const noise = new TextDecoder().decode(Uint8Array.from({ length: 80 }, (_, i) => (i * 97 + 13) % 256));
+    const lines = [header, row(1), noise.replace(/[\r\n]/g, ' '), row(2), '"T9","1372636858"', row(3)];
+    const r = parseGpsCsv(lines.join('\n'), 'mixed.csv');
+    expect(r.traces.map((t) => t.id)).toEqual(['T1', 'T2', 'T3']);
+    expect(r.rows).toBe(5);
+    expect(r.problems?.map((p) => [p.line, p.reason])).toEqual([
+      [3, 'unreadable row (not text)'],
+      [5, 'wrong number of fields (the header has 4)'],
+    ]);
+  });
+
+  it('line numbers count blank lines and CRLF ends', () => {
+    const text = [header, row(1), '', row(2), '"T3","x","False","[[-8.6,41.15],[-8.601,41.151]]"'].join('\r\n');
+    const r = parseGpsCsv(text, 'blank.csv');
+    expect(r.traces).toHaveLength(2);
+    expect(r.problems).toEqual([{ file: 'blank.csv', line: 5, field: 'TIMESTAMP', reason: 'bad TIMESTAMP' }]);
+  });
+});

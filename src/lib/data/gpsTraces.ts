@@ -8,7 +8,7 @@
 //   parseRnTrajRec.
 import Papa from 'papaparse';
 import type { LonLat, ValidationIssue } from './types';
-import { binaryReason, printable } from './textInput';
+import { binaryReason, hasNonText, printable } from './textInput';
 
 export interface GpsTrace {
   id: string;
@@ -35,7 +35,7 @@ export interface GpsParseResult {
 }
 
 /** Skipped rows listed with their line; beyond this they are only counted. */
-const MAX_PROBLEMS = 20;
+const MAX_PROBLEMS = 200;
 
 /** ECML/PKDD sampling step. */
 export const ECML_STEP_S = 15;
@@ -83,21 +83,49 @@ function parseLinestring(s: string): LonLat[] | string {
   return pts;
 }
 
-/** Parses one CSV text in either layout (detected from the header). */
+/**
+ * Why a line cannot be one whole row, or null: bytes that are not text, or a quote that is never
+ * closed (the row was cut short). No field of these layouts holds a line break, so a row is one
+ * line, and a broken one is dropped alone instead of swallowing the lines after it.
+ */
+function brokenLine(line: string): string | null {
+  if (hasNonText(line)) return 'unreadable row (not text)';
+  let quotes = 0;
+  for (let k = line.indexOf('"'); k !== -1; k = line.indexOf('"', k + 1)) quotes++;
+  return quotes % 2 === 1 ? 'row cut short (a quote is never closed)' : null;
+}
+
+/**
+ * Parses one CSV text in either layout (detected from the header). Every data line is read: it
+ * becomes a trace, or it is dropped with its line number and reason (`problems`, the first
+ * MAX_PROBLEMS of them; `skipped` counts them all by reason).
+ */
 export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
   const res: GpsParseResult = { traces: [], rows: 0, skipped: {}, problems: [] };
-  const binary = binaryReason(text);
+  const allLines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const headerAt = allLines.findIndex((l) => l.trim() !== '');
+  // A binary file shows in its first line; a text file with one line of random bytes loses that line only.
+  const binary = headerAt < 0 || hasNonText(allLines[headerAt]) ? binaryReason(text) : null;
   if (binary) throw new Error(`${fileLabel}:1: (file): ${binary}`);
-  const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
-    header: true,
-    skipEmptyLines: true,
-  });
-  // Rows never span lines in these layouts, so data row i sits on line i + 2 (blank lines skipped
-  // before it would put it later, never earlier).
-  const reject = (i: number, col: string, reason: string): void => {
+  const reject = (line: number, col: string, reason: string): void => {
     skip(res, reason);
-    if (res.problems!.length < MAX_PROBLEMS) res.problems!.push({ file: fileLabel, line: i + 2, field: col, reason });
+    if (res.problems!.length < MAX_PROBLEMS) res.problems!.push({ file: fileLabel, line, field: col, reason });
   };
+  // Whole lines go to the CSV parser; broken ones are dropped here with their line. lineOf[i] is the
+  // 1-based line of the parser's data row i.
+  const good: string[] = headerAt >= 0 ? [allLines[headerAt]] : [];
+  const lineOf: number[] = [];
+  for (let k = headerAt + 1; headerAt >= 0 && k < allLines.length; k++) {
+    if (allLines[k].trim() === '') continue;
+    res.rows++;
+    const why = brokenLine(allLines[k]);
+    if (why) reject(k + 1, '(row)', why);
+    else {
+      good.push(allLines[k]);
+      lineOf.push(k + 1);
+    }
+  }
+  const parsed = Papa.parse<Record<string, string>>(good.join('\n'), { header: true, skipEmptyLines: true });
   const fields = parsed.meta.fields ?? [];
   const wkt = fields.includes('shape') && fields.includes('timestamps');
   const derived = fields.includes('POLYLINE') && fields.includes('TIMESTAMPS');
@@ -108,8 +136,12 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
       `${fileLabel}:1: header: unknown GPS CSV layout (need POLYLINE+TIMESTAMP, POLYLINE+TIMESTAMPS or shape+timestamps); columns found: ${found}`,
     );
   }
+  // A row with more or fewer fields than the header (e.g. cut short outside any quote).
+  const fieldCount = new Map<number, string>();
+  for (const e of parsed.errors) if (e.code === 'TooFewFields' || e.code === 'TooManyFields') fieldCount.set(e.row ?? -1, e.message);
   parsed.data.forEach((row, i) => {
-    res.rows++;
+    const line = lineOf[i];
+    if (fieldCount.has(i)) return reject(line, '(row)', `wrong number of fields (the header has ${fields.length})`);
     const sourceId = (row.SOURCE_ID ?? '').trim();
     const repo = (row.SOURCE_REPO ?? '').trim();
     const id = (row.TRIP_ID ?? '').trim() || (repo && sourceId ? `${repo.split('/').pop()}:${sourceId}` : `${fileLabel}-${i + 1}`);
@@ -118,34 +150,34 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
     let times: number[];
     if (derived) {
       const pl = parsePolyline(row.POLYLINE ?? '');
-      if (typeof pl === 'string') return reject(i, 'POLYLINE', pl);
+      if (typeof pl === 'string') return reject(line, 'POLYLINE', pl);
       points = pl;
       const ts = parseTimeList(row.TIMESTAMPS ?? '');
-      if (typeof ts === 'string') return reject(i, 'TIMESTAMPS', ts);
+      if (typeof ts === 'string') return reject(line, 'TIMESTAMPS', ts);
       times = ts;
-      if (times.length !== points.length) return reject(i, 'TIMESTAMPS', 'timestamps/points length mismatch');
+      if (times.length !== points.length) return reject(line, 'TIMESTAMPS', 'timestamps/points length mismatch');
     } else if (ecml) {
       const start = Number(row.TIMESTAMP);
-      if (!row.TIMESTAMP || !Number.isFinite(start)) return reject(i, 'TIMESTAMP', 'bad TIMESTAMP');
+      if (!row.TIMESTAMP || !Number.isFinite(start)) return reject(line, 'TIMESTAMP', 'bad TIMESTAMP');
       const pl = parsePolyline(row.POLYLINE ?? '');
-      if (typeof pl === 'string') return reject(i, 'POLYLINE', pl);
+      if (typeof pl === 'string') return reject(line, 'POLYLINE', pl);
       points = pl;
       times = points.map((_, k) => start + k * ECML_STEP_S);
     } else {
       const pl = parseLinestring(row.shape ?? '');
-      if (typeof pl === 'string') return reject(i, 'shape', pl);
+      if (typeof pl === 'string') return reject(line, 'shape', pl);
       points = pl;
       const ts = (row.timestamps ?? '')
         .split(',')
         .map((t) => t.trim())
         .filter((t) => t !== '');
       times = ts.map(Number);
-      if (times.some((t) => !Number.isFinite(t))) return reject(i, 'timestamps', 'bad timestamps');
-      if (times.length !== points.length) return reject(i, 'timestamps', 'timestamps/points length mismatch');
-      for (let k = 1; k < times.length; k++) if (times[k] < times[k - 1]) return reject(i, 'timestamps', 'timestamps go backwards');
+      if (times.some((t) => !Number.isFinite(t))) return reject(line, 'timestamps', 'bad timestamps');
+      if (times.length !== points.length) return reject(line, 'timestamps', 'timestamps/points length mismatch');
+      for (let k = 1; k < times.length; k++) if (times[k] < times[k - 1]) return reject(line, 'timestamps', 'timestamps go backwards');
     }
-    if (points.length === 0) return reject(i, derived || ecml ? 'POLYLINE' : 'shape', 'empty trace');
-    if (points.length < 2) return reject(i, derived || ecml ? 'POLYLINE' : 'shape', 'single point');
+    if (points.length === 0) return reject(line, derived || ecml ? 'POLYLINE' : 'shape', 'empty trace');
+    if (points.length < 2) return reject(line, derived || ecml ? 'POLYLINE' : 'shape', 'single point');
     const trace: GpsTrace = { id, points, times, missingData, source: repo || fileLabel };
     if ((row.PARTIAL ?? '').trim() === '1') trace.partial = true;
     if ((row.SPARSE ?? '').trim() === '1') trace.sparse = true;

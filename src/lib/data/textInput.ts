@@ -12,6 +12,12 @@ function nonText(c: number): boolean {
   return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f) || c === 0xfffd;
 }
 
+/** Whether `s` holds a character no text line holds (a control byte, or bytes that are not UTF-8). */
+export function hasNonText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (nonText(s.charCodeAt(i))) return true;
+  return false;
+}
+
 /**
  * Why `text` (decoded as UTF-8) cannot be a text CSV file, or null when it looks like text. A NUL
  * never occurs in a text CSV; otherwise a high share of control characters and decoding failures
