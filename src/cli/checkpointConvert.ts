@@ -18,7 +18,10 @@ import { initNodeBackend } from '../lib/runtime/node';
 const USAGE = `usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]
        checkpoint transfer <student|teacher.safetensors> --dataset <dir> --out <file.safetensors> [--seed 1]
          (a student of another road network as a checkpoint of this one; --seed initialises the
-         id tables a student that is not id-free gets afresh; a teacher must be a moves teacher)`;
+         id tables a student that is not id-free gets afresh; a teacher must be a moves teacher)
+       checkpoint manifest [--out checkpoints.json] [--check]
+         (every checkpoint a report or the app reads, with its sha256, its weights' sha256 and the
+         command that trains it again; --check compares the files here with the manifest)`;
 
 async function transfer(input: string, p: ReturnType<typeof parseArgs>): Promise<number> {
   const out = flagString(p, 'out');
@@ -57,6 +60,10 @@ export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
   const [sub, input] = p.positional;
   if (sub === 'transfer' && input) return transfer(input, p);
+  if (sub === 'manifest') {
+    const { run: manifest } = await import('./checkpointManifest');
+    return manifest(flagString(p, 'out', 'checkpoints.json'), p.flags.check === true);
+  }
   if (sub !== 'convert' || !input) {
     console.error(USAGE);
     return 2;

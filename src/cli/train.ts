@@ -4,7 +4,8 @@
 // backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from './args';
+import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from './args';
+import { repoPath } from './repoPath';
 import { runEnvironment } from './runEnvironment';
 import { loadDataset } from './fsDataset';
 import { initNodeBackend } from '../lib/runtime/node';
@@ -90,7 +91,7 @@ export async function run(args: string[]): Promise<number> {
   );
   await mkdir(dirname(out), { recursive: true });
   const env = runEnvironment(backend.name);
-  const run: TrainRun = { p, ds, derived, out, env, log };
+  const run: TrainRun = { p, ds, derived, out, env, log, command: commandLine('train', args) };
   return what === 'teacher' ? trainTeacher(run) : trainStudent(run);
 }
 
@@ -104,6 +105,8 @@ interface TrainRun {
   out: string;
   env: Env;
   log: (s: string) => void;
+  /** This invocation, paths relative to the repository root: what trains the run again. */
+  command: string;
 }
 
 function logPath(ckpt: string): string {
@@ -277,7 +280,7 @@ function teacherTargetFlag(v: string): TeacherTarget {
   return t;
 }
 
-async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promise<number> {
+async function trainStudent({ p, ds, derived, out, env, log, command }: TrainRun): Promise<number> {
   const hyper = hyperFromFlags(p);
   let teacher: TeacherModel | undefined;
   let teacherPath: string | null = null;
@@ -387,6 +390,8 @@ async function trainStudent({ p, ds, derived, out, env, log }: TrainRun): Promis
     hyper,
     seed: hyper.seed,
     teacher: teacherPath ? basename(teacherPath) : null,
+    teacherPath: teacherPath ? repoPath(teacherPath) : null,
+    command,
     teacherKind: candidateTeacher
       ? 'student (positive control)'
       : hyper.mode === 'distilled' && hyper.teacherTarget === 'uniform'

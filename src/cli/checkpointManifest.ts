@@ -1,0 +1,124 @@
+// `checkpoint manifest [--out checkpoints.json] [--check]`: the one list of checkpoints a report or
+// the app needs (src/lib/checkpoint/manifest.ts). It walks public/checkpoints/ and runs/, keeps a
+// checkpoint only where something reads it (the app's embedded models, or a report whose
+// `.inputs` record names its sha256 or whose text names its path), and writes each with both
+// digests, whether git holds it, and the command that trains it again. --check compares the files
+// here with the manifest instead of writing it: a committed file must match its sha256, a file
+// made here by its command must match its weights digest (a bit-identical retrain).
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { repoRoot } from './repoPath';
+import { checkpointFacts, fileSha256, studentTrainCommand, weightsSha256, type ManifestEntry } from '../lib/checkpoint/manifest';
+
+const ROOTS = ['public/checkpoints', 'runs'];
+const REPORT_ROOTS = ['docs/experiments', 'public/reports', 'runs'];
+
+async function walk(dir: string, keep: (name: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== '.routes') out.push(...(await walk(p, keep)));
+    } else if (keep(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The training log beside a checkpoint (<name>.log.json), when there is one. */
+async function logOf(path: string): Promise<Record<string, unknown> | null> {
+  try {
+    return JSON.parse(await readFile(path.replace(/\.safetensors$/, '.log.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+export async function buildManifest(root: string): Promise<ManifestEntry[]> {
+  const tracked = new Set(
+    execFileSync('git', ['ls-files', '--', ...ROOTS], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean),
+  );
+  const ckpts = (await Promise.all(ROOTS.map((r) => walk(join(root, r), (n) => n.endsWith('.safetensors') && !n.startsWith('.tmp-')))))
+    .flat()
+    .map((p) => relative(root, p))
+    .sort();
+  // What reads a checkpoint: a report's text naming its path, or an .inputs record naming its sha256.
+  const reports = (
+    await Promise.all(REPORT_ROOTS.map((r) => walk(join(root, r), (n) => n.endsWith('.json') || n.endsWith('.inputs'))))
+  ).flat();
+  const texts = await Promise.all(reports.map(async (p) => ({ path: relative(root, p), text: await readFile(p, 'utf8') })));
+  const out: ManifestEntry[] = [];
+  for (const path of ckpts) {
+    const bytes = new Uint8Array(await readFile(join(root, path)));
+    const sha256 = await fileSha256(bytes);
+    const usedBy = texts
+      .filter((t) => t.path !== path.replace(/\.safetensors$/, '.log.json') && (t.text.includes(path) || t.text.includes(sha256)))
+      .map((t) => t.path.replace(/\.inputs$/, ''));
+    if (path.startsWith('public/checkpoints/')) usedBy.unshift('the app (embedded models)');
+    if (usedBy.length === 0) continue;
+    const facts = checkpointFacts(bytes);
+    const log = await logOf(join(root, path));
+    const dataset = typeof log?.dataset === 'string' ? log.dataset : null;
+    // A log written by this version records the command itself; older ones are rebuilt from metadata.
+    const recorded = typeof log?.command === 'string' ? log.command : null;
+    const teacher = typeof log?.teacherPath === 'string' ? log.teacherPath : null;
+    const command = recorded ?? (dataset ? studentTrainCommand(facts, { dataset: `public/data/${dataset}`, out: path, teacher }) : null);
+    out.push({
+      path,
+      bytes: bytes.length,
+      sha256,
+      weightsSha256: await weightsSha256(bytes),
+      kind: facts.kind,
+      dataset,
+      fingerprint: facts.fingerprint,
+      committed: tracked.has(path),
+      usedBy: [...new Set(usedBy)].sort(),
+      command,
+      commandSource: recorded ? 'recorded' : command ? 'rebuilt' : null,
+    });
+  }
+  return out;
+}
+
+export async function run(out: string, check: boolean): Promise<number> {
+  const root = repoRoot();
+  const entries = await buildManifest(root);
+  if (!check) {
+    await writeFile(resolve(root, out), JSON.stringify({ note: MANIFEST_NOTE, checkpoints: entries }, null, 2) + '\n');
+    const committed = entries.filter((e) => e.committed);
+    console.log(
+      JSON.stringify({
+        out,
+        checkpoints: entries.length,
+        committed: committed.length,
+        committedBytes: committed.reduce((a, e) => a + e.bytes, 0),
+      }),
+    );
+    return 0;
+  }
+  const listed = JSON.parse(await readFile(resolve(root, out), 'utf8')) as { checkpoints: ManifestEntry[] };
+  const here = new Map(entries.map((e) => [e.path, e]));
+  let bad = 0;
+  for (const want of listed.checkpoints) {
+    const got = here.get(want.path);
+    if (!got) continue; // not made on this machine
+    const ok = want.committed ? got.sha256 === want.sha256 : got.weightsSha256 === want.weightsSha256;
+    if (!ok) {
+      bad++;
+      console.error(`${want.path}: ${want.committed ? 'sha256' : 'weights sha256'} differs from ${out}`);
+    }
+  }
+  console.log(JSON.stringify({ checked: listed.checkpoints.filter((w) => here.has(w.path)).length, mismatches: bad }));
+  return bad ? 1 : 0;
+}
+
+const MANIFEST_NOTE =
+  'Every checkpoint a report or the app reads (npm run cli -- checkpoint manifest). committed: false means git does not hold it: run its command to make it; the result must match weightsSha256 (training is bit-reproducible; the file sha256 differs by its creation time).';
