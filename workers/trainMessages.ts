@@ -60,6 +60,8 @@ export interface TeacherInfo {
 export interface DatasetSummary {
   name: string;
   fingerprint: string;
+  /** The train trips' fingerprint: saved runs are resumed only on the trips they trained on. */
+  trips: string;
   roads: number;
   train: number;
   val: number;

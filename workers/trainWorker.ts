@@ -30,7 +30,8 @@ import {
   type TeacherSessionMetrics,
 } from '../src/lib/train/teacherSession';
 import { MetricSeries, TeacherSeries } from '../src/lib/train/chartSeries';
-import { SavedRuns, type RunChart } from '../src/lib/train/savedRuns';
+import { SavedRuns, trainedOn, type RunChart } from '../src/lib/train/savedRuns';
+import { tripsFingerprint } from '../src/lib/data/fingerprint';
 import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import type {
@@ -151,7 +152,8 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   teacher = t.model;
   teacherInfo = { loaded: teacher !== null, params: teacher?.paramCount, note: t.note, source: teacher ? 'shipped' : undefined };
   sessionTeacherBytes = null;
-  runs = new SavedRuns({ get, set, del, update }, derived.fingerprint);
+  const data = { name: dataset.name, trips: tripsFingerprint(dataset.splits.train) };
+  runs = new SavedRuns({ get, set, del, update }, derived.fingerprint, undefined, data);
   const saved: SavedLists = { student: await listRuns('student', true), teacher: await listRuns('teacher', true) };
   state('idle');
   return {
@@ -159,6 +161,7 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
     dataset: {
       name: dataset.name,
       fingerprint: derived.fingerprint,
+      trips: data.trips,
       roads: dataset.network.roads.length,
       train: dataset.splits.train.length,
       val: dataset.splits.val.length,
@@ -511,9 +514,13 @@ const api: TrainWorkerApi = {
   }),
   resumeSaved: serial(async (k: TrainKind, id?: string): Promise<LoadedInfo> => {
     const store = requireRuns();
-    const pick = id ?? (await store.list(k))[0]?.id;
+    const here = { name: requireData().ds.name, trips: tripsFingerprint(requireData().ds.splits.train) };
+    const pick = id ?? (await store.list(k)).find((r) => trainedOn(r, here) !== false)?.id;
     if (!pick) throw new Error(`no saved ${k} run for this dataset`);
     const rec = await store.load(k, pick);
+    // Datasets can share a network: a run continues only on the trips it trained on.
+    if (trainedOn(rec.info, here) === false)
+      throw new Error(`“${rec.info.name}” trained on ${rec.info.dataset?.name}; open that dataset to resume it`);
     const loaded = await loadBytes(rec.bytes, `saved ${k} run`, k, rec.chart);
     // Its autosaves go on into its own slot.
     runId = rec.info.id;

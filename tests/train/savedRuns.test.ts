@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SavedRuns, LEGACY_RUN_ID, defaultRunName, type KeyValueStore, type RunChart } from '../../src/lib/train/savedRuns';
+import { SavedRuns, LEGACY_RUN_ID, defaultRunName, trainedOn, type KeyValueStore, type RunChart } from '../../src/lib/train/savedRuns';
+import { tripsFingerprint } from '../../src/lib/data/fingerprint';
 import { MetricSeries, TeacherSeries } from '../../src/lib/train/chartSeries';
 import type { SaveSummary } from '../../src/lib/train/steppedSession';
 import type { SessionMetrics } from '../../src/lib/train/session';
@@ -191,5 +192,30 @@ describe('chart series columns', () => {
     const s = new MetricSeries();
     expect(s.restore({ step: [1] } as unknown as ReturnType<MetricSeries['columns']>)).toBe(false);
     expect(s.length).toBe(0);
+  });
+});
+
+describe('saved runs name their dataset', () => {
+  it('two datasets on one network share the list, and each run says which trips it trained on', async () => {
+    const store = memoryStore();
+    const trip = (t: number) => ({ id: `t${t}`, roads: [1, 2, 3], times: [t, t + 10, t + 20] });
+    const porto = { name: 'Porto', trips: tripsFingerprint([trip(0), trip(100)]) };
+    const matched = { name: 'gps.csv matched on Porto', trips: tripsFingerprint([trip(0), trip(101)]) };
+    expect(porto.trips).not.toBe(matched.trips);
+    const save = {
+      bytes: bytes(3),
+      summary: summary(5, '2026-11-25T09:00:00.000Z'),
+      hyper: { mode: 'vanilla' as const },
+      running: false,
+      chart: null,
+    };
+    await new SavedRuns(store, 'net', ids(), matched).save('student', null, save);
+    const onPorto = new SavedRuns(store, 'net', ids(), porto);
+    const [r] = await onPorto.list('student');
+    expect(r.dataset).toEqual(matched);
+    expect(trainedOn(r, porto)).toBe(false);
+    expect(trainedOn(r, matched)).toBe(true);
+    // A run saved before datasets were recorded is unknown, not another dataset's.
+    expect(trainedOn({ dataset: undefined }, porto)).toBeNull();
   });
 });

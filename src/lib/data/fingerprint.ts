@@ -1,7 +1,7 @@
 // A short, stable identity for a road network, stored with checkpoints and derived caches so a
 // model trained on one network is never silently applied to another (road ids would mean other
 // roads). Covers what ids depend on: road count, geometry and rel connectivity.
-import type { RoadNetwork } from './types';
+import type { RoadNetwork, Trajectory } from './types';
 
 // Coordinates rounded to 1e-6° (~0.1 m): survives a write/read round trip at 7 decimals.
 const COORD_SCALE = 1e6;
@@ -53,4 +53,24 @@ export function networkFingerprint(net: RoadNetwork): string {
     h.int(net.relDest[i]);
   }
   return h.hex();
+}
+
+/**
+ * Identity of a set of trips (their count, road ids and entry times): what a run was trained on
+ * and what the derived caches were built from. `count-hash`, e.g. `1775-3fa2c0de`.
+ */
+export function tripsFingerprint(trips: readonly Trajectory[]): string {
+  let h = 0x811c9dc5;
+  const mix = (x: number): void => {
+    h ^= x & 0xffff;
+    h = Math.imul(h, 0x01000193);
+    h ^= x >>> 16;
+    h = Math.imul(h, 0x01000193);
+  };
+  for (const t of trips) {
+    mix(t.roads.length);
+    for (const r of t.roads) mix(r);
+    for (const s of t.times) mix(s | 0);
+  }
+  return `${trips.length}-${(h >>> 0).toString(16)}`;
 }

@@ -29,6 +29,23 @@ export interface SavedRunInfo {
   bytes: number;
   /** It was training (not paused) when last saved or last seen: resuming continues the run. */
   running: boolean;
+  /**
+   * The dataset it trained on. Datasets can share a road network (GPS traces matched onto Porto's
+   * roads), so runs are listed per network and resumed only on their own trips. Absent in runs saved
+   * before this was recorded.
+   */
+  dataset?: RunDataset;
+}
+
+/** A run's training data: the dataset's name and its train trips' fingerprint (data/fingerprint.ts). */
+export interface RunDataset {
+  name: string;
+  trips: string;
+}
+
+/** Whether run `r` trained on `d`'s trips: true, false, or null when the run did not record it. */
+export function trainedOn(r: Pick<SavedRunInfo, 'dataset'>, d: RunDataset): boolean | null {
+  return r.dataset ? r.dataset.trips === d.trips : null;
 }
 
 /** A run's charts and its last metrics record (the view's readouts), saved next to its bytes. */
@@ -108,6 +125,8 @@ export class SavedRuns {
     /** The road network's fingerprint: runs for another network are neither listed nor loaded. */
     private readonly fingerprint: string,
     private readonly newId: () => string = randomId,
+    /** The dataset the worker trains on: recorded with every save. */
+    private readonly dataset?: RunDataset,
   ) {}
 
   private indexKey(kind: CheckpointKind): string {
@@ -180,6 +199,7 @@ export class SavedRuns {
         best: s.summary.best,
         bytes: s.bytes.byteLength,
         running: s.running,
+        ...((this.dataset ?? prev?.dataset) ? { dataset: this.dataset ?? prev?.dataset } : {}),
       };
       written.info = entry;
       return [entry, ...runs.filter((r) => r.id !== runId)];
