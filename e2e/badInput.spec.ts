@@ -62,7 +62,7 @@ test('a random file as a dataset or as GPS traces: a specific error, and every c
   await page.getByTestId('match-gps-file').setInputFiles(GPS_SAMPLE);
   const set = page.getByTestId('match-set');
   await expect(set).toHaveText(
-    /^Training set: Porto’s [\d,]+ trips \+ 3 matched trips \(\d+\/\d+\/\d+\), split OD-disjointly against Porto’s splits\.$/,
+    /^Training set: the [\d,]+ trips of Porto \+ 3 matched trips \(\d+\/\d+\/\d+\), split OD-disjointly against the splits of Porto\.$/,
     { timeout: 60_000 },
   );
   await expect(page.getByTestId('dataset-name')).toHaveText('Porto + gps-synthetic.csv');
@@ -126,6 +126,9 @@ test('a network without trips: Train says so; matched GPS traces become its trai
   await expect(why).toContainText('2 local files has no training trips: match GPS traces onto it', { timeout: 60_000 });
   await expect(page.getByTestId('train-dock')).toContainText('has no training trips');
   await expect(page.getByText('Starting the training worker…')).toHaveCount(0);
+  // No stale runtime line and no bare toast beside the reason.
+  await expect(page.getByTestId('train-progress')).toHaveCount(0);
+  await expect(page.getByText('initialisation failed')).toHaveCount(0);
   await expect(page.getByTestId('train-play')).toBeDisabled();
 
   await page.getByTestId('tab-data').click();

@@ -87,6 +87,9 @@ export interface TransferInfo {
 export interface LoadedInfo {
   configured: Configured;
   name: string;
+  /** The epoch (from 1) whose weights the file holds when they are its best on val, else null. */
+  bestEpoch: number | null;
+  /** Epochs trained, and optimiser steps. */
   epoch: number;
   step: number;
   /** Epoch records of the run loaded (student runs fill `history`, teacher runs `teacherHistory`). */

@@ -416,9 +416,12 @@ async function loadBytes(bytes: Uint8Array, name: string, expect: TrainKind, sav
   state(st);
   // Where the loaded run stopped (a weights-only checkpoint leaves the session's own count at 0).
   await postProbe(s, { epoch: loaded.training.epoch, step: loaded.training.step });
+  // A file holding its best epoch's weights says so ("best epoch k", k from 0): the page names it.
+  const best = /^best epoch (\d+)$/.exec(String((ck.hyper as { weights?: unknown } | undefined)?.weights ?? ''));
   return {
     configured: configured(s),
     name,
+    bestEpoch: best ? Number(best[1]) + 1 : null,
     epoch: loaded.training.epoch,
     step: loaded.training.step,
     history: s instanceof TrainingSession ? s.history.map((h) => ({ ...h })) : [],
@@ -451,7 +454,8 @@ const api: TrainWorkerApi = {
     try {
       return await init(opts, ev);
     } catch (e) {
-      state('stopped', 'initialisation failed');
+      // No reason here: the page shows the rejection's own message where the runtime line was.
+      state('stopped');
       throw e;
     }
   }),

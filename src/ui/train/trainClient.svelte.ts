@@ -222,6 +222,8 @@ export class TrainClient {
   private events(): TrainEvents {
     return {
       progress: (phase, loaded, total) => {
+        // A progress message can arrive after the worker gave up starting: the error stands.
+        if (this.startError) return;
         this.progress = `${phase}${total ? ` ${loaded}/${total}` : ''}`;
       },
       state: (state, reason) => {
@@ -479,7 +481,8 @@ export class TrainClient {
     this.unsaved = false;
     this.version++;
     const run = m.runId === null ? undefined : this.saved[m.configured.kind].find((r) => r.id === m.runId);
-    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}${run ? ` (${run.name})` : ''}.` };
+    const weights = m.bestEpoch !== null && m.bestEpoch !== m.epoch ? ` (weights of epoch ${m.bestEpoch}, its best on val)` : '';
+    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}${weights}${run ? ` (${run.name})` : ''}.` };
   }
 
   dispose(): void {
