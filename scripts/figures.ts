@@ -61,8 +61,11 @@ export function generationRows(arm: string, report: PairedReport): EffectRow[] {
     const out: EffectRow[] = [];
     const reached = s.effects.reachedRate;
     const dtw = s.effects.odDtwKm;
+    // Reports written before the length-normalised DTW have no odDtwPerKm: no row then.
+    const dtwPerKm = s.effects.odDtwPerKm;
     if (reached) out.push(row(arm, 'Δ reached (points)', `${split} OD`, reached, 100));
     if (dtw) out.push(row(arm, 'Δ DTW to the real trip (km)', `${split} OD`, dtw, 1));
+    if (dtwPerKm) out.push(row(arm, 'Δ DTW per km of the real trip', `${split} OD`, dtwPerKm, 1));
     return out;
   });
 }

@@ -1,6 +1,6 @@
 // The README's seed-paired tables, printed as Markdown from a summary file (`eval
 // distillation-summary`): one row per regime with the test decision NLL and accuracy, the reached
-// rate of each arm, DTW on test and val OD pairs, and the verdicts (teacher-forced; routes), so that
+// rate of each arm, DTW on test and val OD pairs (and on test per km of the real trip), and the verdicts (teacher-forced; routes), so that
 // every number in a table comes from the committed file and its command. The rows read "treated −
 // baseline": distilled − vanilla for a distillation summary, transfer − scratch for a transfer one.
 //
@@ -36,6 +36,7 @@ export function summaryTable(s: DistillationSummary): string {
     'decision accuracy',
     'reached, baseline / treated',
     'DTW km',
+    'DTW per km',
     'val DTW km',
     'baseline DTW km, test / val',
     'verdict: teacher-forced; routes',
@@ -52,6 +53,7 @@ export function summaryTable(s: DistillationSummary): string {
       effectCell(steps?.decisionAcc, 4),
       reachedCell(gen?.reachedRate),
       effectCell(gen?.odDtwKm, 2),
+      effectCell(gen?.odDtwPerKm, 3),
       effectCell(val?.odDtwKm, 2),
       `${km(gen?.odDtwKm)} / ${km(val?.odDtwKm)}`,
       `${verdict(r.steps.test)}; ${verdict(r.generation.test)}`,

@@ -10,6 +10,7 @@ import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
+import { parseBaselineMethods } from '../lib/generate/baselines';
 import { pairBySeed } from './evalPaired';
 import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
 import {
@@ -29,7 +30,7 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
                            [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>] [--label <text>]
-                           [--prefill K/N] [--splits train,test]
+                           [--prefill K/N] [--splits train,test] [--baselines shortest,fastest,markov]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
@@ -40,7 +41,9 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   arm (e.g. scratch and transfer); it is written into the report. --prefill K/N (with --route-cache)
   only generates and caches every N-th generation run from the K-th (K = 0 … N−1) and writes no
   report: N processes side by side fill the cache, then the report finds every run there.
-  --splits val scores every val OD pair instead: the split to choose an arm on.`;
+  --splits val scores every val OD pair instead: the split to choose an arm on. --baselines adds
+  route baselines without a model on the same OD pairs and start times (src/lib/generate/baselines.ts),
+  each with its metrics and its effect against the vanilla seeds (baseline − vanilla).`;
 
 export interface Loaded {
   path: string;
@@ -129,6 +132,8 @@ export async function run(args: string[]): Promise<number> {
   const testOd = flagNumberOrAll(p, 'test-od', Infinity);
   const prefill = parsePrefill(p.flags.prefill);
   if (prefill && !cacheDir) throw new Error('--prefill fills the route cache: give --route-cache <dir>');
+  if (p.flags.baselines === true) throw new Error('--baselines expects a list, e.g. shortest,fastest,markov');
+  const baselines = typeof p.flags.baselines === 'string' ? parseBaselineMethods(p.flags.baselines) : undefined;
   const loaded: Loaded[] = [];
   try {
     const v: typeof loaded = [];
@@ -149,6 +154,7 @@ export async function run(args: string[]): Promise<number> {
     );
     const progress = throttledLog(5000);
     const protocol: PairedProtocolOptions = {
+      ...(baselines ? { baselines } : {}),
       dataset,
       derived,
       pairs: order.map(([a, b]) => ({
@@ -192,6 +198,16 @@ export async function run(args: string[]): Promise<number> {
         const e = r.effects[key];
         const floor = key in r.oracleFloor ? ` (oracle floor ${(r.oracleFloor as unknown as Record<string, number>)[key].toFixed(4)})` : '';
         console.log(`  ${key.padEnd(17)} Δ ${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}] ${e.verdict}${floor}`);
+      }
+      for (const [m, b] of Object.entries(r.baselines ?? {})) {
+        if (!b) continue;
+        console.log(`  baseline ${m} − vanilla:`);
+        for (const { key } of PAIRED_REPORT_METRICS) {
+          const e = b.vsVanilla[key];
+          console.log(
+            `    ${key.padEnd(17)} ${b.metrics[key].toFixed(4)}; Δ ${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}] ${e.verdict === 'helps' ? 'baseline better' : e.verdict === 'hurts' ? 'baseline worse' : e.verdict}`,
+          );
+        }
       }
       const rb = r.reachedByOd;
       console.log(

@@ -31,6 +31,8 @@ const USAGE = `usage:
       seed-paired generation report: every test OD once, per-OD and per-seed paired effects
   eval paired-search --checkpoints <ckpts> --a <search> --b <search> [--split val]
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
+  eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,markov] [--out <json>]
+      route baselines without a model on the split's OD pairs, scored as paired-report scores students
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
       one file of every regime's paired effects, for the Compare view`;
 
@@ -175,6 +177,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
+  if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);

@@ -1,22 +1,36 @@
-// `generate`: routes for OD pairs sampled from a split, from a student checkpoint, written as a
-// HOSER-style generated-trajectory CSV.
+// `generate`: routes for OD pairs sampled from a split, from a student checkpoint (beam or
+// best-first search) or from a baseline without a model (shortest, fastest, markov:
+// src/lib/generate/baselines.ts), written as a HOSER-style generated-trajectory CSV.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
-import { loadDatasetWithDerived } from './fsDataset';
+import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
 import { centroidDistance, generateRoutes, sampleOdPairs } from '../lib/generate/generator';
 import { writeGeneratedCsv } from '../lib/generate/generatedCsv';
 import { loadStudentScorer } from '../lib/eval/protocol';
+import {
+  baselineRouter,
+  BASELINE_DESCRIPTIONS,
+  BASELINE_TIMES_NOTE,
+  generateBaselineRoutes,
+  isBaselineMethod,
+  type BaselineMethod,
+} from '../lib/generate/baselines';
 import { makeRng } from '../lib/random';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test --n <N> --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
                 [--batch 256] [--max-steps 200] [--backend wasm|cpu]
+       generate --method shortest|fastest|markov --od train|test --n <N> --out <file.csv>
+                [--seed s] [--dataset public/data/porto]
 
   Samples N OD pairs (and start times) from the split's real trips, generates one route per pair
-  with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob.`;
+  with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob.
+  The baselines need no checkpoint: shortest (road length), fastest (free-flow time by highway
+  class) and markov (most probable path of a road-to-road Markov chain counted on the train trips,
+  add-0.1 smoothing); their times are free-flow times.`;
 
 export function parseSplit(v: string): SplitName {
   if (v !== 'train' && v !== 'test' && v !== 'val') throw new Error(`--od/--split must be train, test or val, got "${v}"`);
@@ -28,24 +42,64 @@ export function parseMethod(v: string): 'beam' | 'bestFirst' {
   return v;
 }
 
+/** generate's --method: a search over a student checkpoint or a baseline. */
+export function parseGenerateMethod(v: string): 'beam' | 'bestFirst' | BaselineMethod {
+  if (isBaselineMethod(v)) return v;
+  if (v !== 'beam' && v !== 'bestFirst') throw new Error(`--method must be beam, bestFirst, shortest, fastest or markov, got "${v}"`);
+  return v;
+}
+
+/** Baseline routes for `n` OD pairs of `split`, written as CSV (no checkpoint, no tfjs). */
+async function runBaseline(
+  method: BaselineMethod,
+  datasetDir: string,
+  split: SplitName,
+  nFlag: number | null,
+  seed: number,
+  out: string,
+): Promise<number> {
+  const dataset = await loadDataset(datasetDir);
+  const trips = dataset.splits[split];
+  const usable = trips.filter((t) => t.roads.length >= 2).length;
+  const n = nFlag ?? Math.min(5000, usable);
+  const ods = sampleOdPairs(trips, n, makeRng(seed));
+  const t0 = performance.now();
+  const router = baselineRouter(method, dataset.network, dataset.splits.train);
+  const gen = generateBaselineRoutes(router, ods, 'gen-');
+  const sec = (performance.now() - t0) / 1000;
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  await writeFile(out, writeGeneratedCsv(gen));
+  const reached = gen.filter((t) => t.reached).length;
+  console.log(
+    `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method} (${BASELINE_DESCRIPTIONS[method]}), seed ${seed}; ` +
+      `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s`,
+  );
+  if (router.markov)
+    console.log(`markov: ${router.markov.counted} train transitions counted, ${router.markov.skipped} not on a link skipped`);
+  console.log(`note: ${BASELINE_TIMES_NOTE}`);
+  return 0;
+}
+
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args);
   if (p.flags.help || p.flags.h) {
     console.log(USAGE);
     return 0;
   }
-  let ckPath: string, out: string, split: SplitName, method: 'beam' | 'bestFirst';
+  let ckPath: string, out: string, split: SplitName, method: 'beam' | 'bestFirst' | BaselineMethod;
   try {
-    ckPath = flagString(p, 'checkpoint');
+    method = parseGenerateMethod(flagString(p, 'method', 'beam'));
+    ckPath = isBaselineMethod(method) ? '' : flagString(p, 'checkpoint');
     out = flagString(p, 'out');
     split = parseSplit(flagString(p, 'od', 'test'));
-    method = parseMethod(flagString(p, 'method', 'beam'));
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const seed = flagNumber(p, 'seed', 1);
+  if (isBaselineMethod(method))
+    return runBaseline(method, datasetDir, split, p.flags.n === undefined ? null : flagNumber(p, 'n', 0), seed, out);
   const beam = flagNumber(p, 'beam', 4);
   const batchSize = flagNumber(p, 'batch', 256);
   const maxSteps = flagNumber(p, 'max-steps', 200);

@@ -6,12 +6,16 @@ import {
   prefillRouteCache,
   runPairedProtocol,
   scoreAgainstReal,
+  meanOf,
+  PAIRED_REPORT_METRICS,
   type GeneratedRoutes,
   type RouteCache,
 } from '../../src/lib/eval/pairedProtocol';
 import type { Dataset } from '../../src/lib/data/types';
 import { makeCity, makeTrips } from '../models/studentFixture';
 import { SteerScorer } from '../generate/toyScorers';
+import { runBaselineReport } from '../../src/lib/eval/baselineReport';
+import { tripDistanceKm } from '../../src/lib/eval/tripMetrics';
 
 const city = makeCity(6, 40, 10, 6);
 const ds: Dataset = { ...city.ds, splits: { ...city.ds.splits, test: makeTrips(6, city.roadOf, 15, 3, 'test') } };
@@ -65,6 +69,28 @@ describe('paired protocol helpers', () => {
     expect(s.distanceRatio).toBeCloseTo(1, 12);
     expect(s.distanceLogErr).toBeCloseTo(0, 12);
     expect(s.reached).toBe(true);
+    expect(s.dtwPerKm).toBe(0);
+  });
+
+  it('scoreAgainstReal: DTW per km is DTW over the real trip’s length, NaN for a real trip of length 0', () => {
+    const real: [number, number][] = [
+      [-8.64, 41.15],
+      [-8.64, 41.16],
+    ];
+    const gen: [number, number][] = [
+      [-8.64, 41.15],
+      [-8.63, 41.155],
+      [-8.64, 41.16],
+    ];
+    const s = scoreAgainstReal({ id: 'g', points: gen, times: [0, 1, 2] }, { id: 'r', points: real, times: [0, 1] });
+    expect(s.dtwKm).toBeGreaterThan(0);
+    expect(s.dtwPerKm).toBeCloseTo(s.dtwKm / tripDistanceKm(real), 12);
+    const still = scoreAgainstReal({ id: 'g', points: gen, times: [0, 1, 2] }, { id: 'r', points: [real[0], real[0]], times: [0, 1] });
+    expect(still.dtwKm).toBeGreaterThan(0);
+    expect(still.dtwPerKm).toBeNaN();
+    // The means leave it out, as every other non-finite value.
+    expect(meanOf([s.dtwPerKm, still.dtwPerKm])).toBe(s.dtwPerKm);
+    expect(meanOf([NaN])).toBeNaN();
   });
 });
 
@@ -126,6 +152,52 @@ describe('runPairedProtocol', () => {
         ? /^Distillation helped route generation on both splits\./
         : /^Distillation helped some metrics of route generation and hurt others\./,
     );
+  });
+
+  it('scores baselines on the same OD list, each against every vanilla seed, and only when asked', async () => {
+    const pairs = [1, 2, 3].map((seed) => ({
+      seed,
+      vanilla: new SteerScorer(net, derived.features, -2 - seed),
+      distilled: new SteerScorer(net, derived.features, 6 + seed),
+    }));
+    const base = { dataset: ds, derived, pairs, trainOd: 8, maxSteps: 25, evalOptions, bootstrap: 200, oracleResamples: 2 };
+    const rep = await runPairedProtocol({ ...base, baselines: ['shortest', 'markov'] });
+    const plain = await runPairedProtocol(base);
+    expect(plain.splits.test.baselines).toBeUndefined();
+    expect(plain.protocol.baselines).toBeUndefined();
+    expect(Object.keys(rep.protocol.baselines?.methods ?? {})).toEqual(['shortest', 'markov']);
+    const alone = runBaselineReport({
+      dataset: ds,
+      derived,
+      methods: ['shortest', 'markov'],
+      splits: ['train', 'test'],
+      trainOd: 8,
+      evalOptions,
+    });
+    for (const s of ['train', 'test'] as const) {
+      const r = rep.splits[s];
+      // The students' numbers do not move when baselines are added.
+      expect(r.effects).toEqual(plain.splits[s].effects);
+      expect(r.effects.odDtwPerKm.n).toBe(3);
+      expect(r.odEffects.odDtwPerKm.pairedN).toBeGreaterThan(0);
+      for (const m of ['shortest', 'markov'] as const) {
+        const b = r.baselines?.[m];
+        expect(b?.method).toBe(m);
+        // The grid is strongly connected: every baseline route arrives.
+        expect(b?.metrics.reachedRate).toBe(1);
+        for (const { key } of PAIRED_REPORT_METRICS) {
+          const e = b!.vsVanilla[key];
+          expect(e.diffs).toEqual(r.arms.vanilla.map((a) => b!.metrics[key] - a.metrics[key]));
+        }
+        // Vanilla steers away from the destination: the baseline arrives more often.
+        expect(b?.vsVanilla.reachedRate.verdict).toBe('helps');
+        expect(b?.odVsVanilla.odDtwKm.pairedN).toBe(r.nOd);
+        // `eval baselines` scores the same OD list the same way.
+        expect(alone.splits[s]?.nOd).toBe(r.nOd);
+        expect(alone.splits[s]?.methods[m]?.metrics).toEqual(b?.metrics);
+      }
+    }
+    expect(rep.splits.train.baselines?.markov?.markov?.counted).toBeGreaterThan(0);
   });
 
   it('claims nothing when both arms are the same model', async () => {

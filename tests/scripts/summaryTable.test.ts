@@ -58,7 +58,7 @@ describe('summary-table', () => {
     const lines = summaryTable(s).split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe(
-      '| SF, arm d | **−0.0200 [−0.0300, −0.0100]** | +0.0010 [−0.0100, +0.0120] | 100 / 99.60 % | **+0.50 [+0.10, +0.90]** | – | 3.25 / – | helps; hurts |',
+      '| SF, arm d | **−0.0200 [−0.0300, −0.0100]** | +0.0010 [−0.0100, +0.0120] | 100 / 99.60 % | **+0.50 [+0.10, +0.90]** | – | – | 3.25 / – | helps; hurts |',
     );
   });
 });

@@ -3,9 +3,9 @@
 import type { LonLat, Road, RoadNetwork, Trajectory } from '../../src/lib/data/types';
 import { buildOut } from '../../src/lib/data/hoserWriter';
 import { polylineLengthM } from '../../src/lib/geo';
-import { forwardCsr } from '../../src/lib/sim/routingGraph';
-import { RouteSearch } from '../../src/lib/sim/dijkstra';
-import { freeFlowSeconds } from '../../src/lib/sim/speeds';
+import { forwardCsr } from '../../src/lib/data/routingGraph';
+import { RouteSearch } from '../../src/lib/data/routeSearch';
+import { freeFlowSeconds } from '../../src/lib/data/speeds';
 
 const STEP = 0.002; // ≈ 170 m of longitude, 220 m of latitude
 

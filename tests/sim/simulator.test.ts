@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { makeRng } from '../../src/lib/random';
 import { simulateTrips, calibrate, congestionFactor } from '../../src/lib/sim/simulator';
-import { forwardCsr, largestSccMask } from '../../src/lib/sim/routingGraph';
-import { RouteSearch } from '../../src/lib/sim/dijkstra';
-import { freeFlowSeconds, speedKmh } from '../../src/lib/sim/speeds';
+import { forwardCsr, largestSccMask } from '../../src/lib/data/routingGraph';
+import { RouteSearch } from '../../src/lib/data/routeSearch';
+import { freeFlowSeconds, speedKmh } from '../../src/lib/data/speeds';
 import { buildDepartureModel, isWeekendDay, sampleDeparture } from '../../src/lib/sim/departures';
 import { packTrajectories, sliceTrips, unpackTrips } from '../../src/lib/sim/packedTrips';
 import { packedHopTimeStats, packedStats, packedZoneGraph } from '../../src/lib/sim/packedDerived';

@@ -99,6 +99,7 @@ export const SUMMARY_METRIC_ORDER: readonly string[] = [
   'decisionAcc',
   'reachedRate',
   'odDtwKm',
+  'odDtwPerKm',
   'odEdr',
   'odDistanceLogErr',
   'distanceJSD',

@@ -13,6 +13,13 @@
 // replacement (a perfect generator of the real distribution, limited only by N).
 import type { SplitName, Trajectory } from '../data/types';
 import type { GenOD, GeneratedTrip } from '../generate/generator';
+import {
+  BASELINE_DESCRIPTIONS,
+  BASELINE_TIMES_NOTE,
+  baselineRouter,
+  generateBaselineRoutes,
+  type BaselineMethod,
+} from '../generate/baselines';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { dtw, edr } from './metrics';
@@ -26,6 +33,7 @@ import {
   type PairedEffect,
 } from './paired';
 import { generatedToEvalTrip, generateTimed, realToEvalTrip, searchSettings, withDirection, type SearchProtocolOptions } from './protocol';
+import { defaultClock as defaultNow } from '../runtime/clock';
 import { summarizeMisses, type MissSummary } from './missedRoutes';
 import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 
@@ -69,6 +77,12 @@ export function routeCacheKey(modelId: string, ods: readonly GenOD[], settings: 
 /** Per-OD comparison of a generated route with the real trip of its OD pair. */
 export interface OdScore {
   dtwKm: number;
+  /**
+   * dtwKm / the real trip's length (km): DTW sums a distance per aligned point, so it grows with
+   * the trip; this puts short and long trips on one scale. NaN when the real trip has length 0
+   * (one road, or roads with one centroid), and then left out of every mean like any non-finite value.
+   */
+  dtwPerKm: number;
   edr: number;
   /** Generated distance / real distance. */
   distanceRatio: number;
@@ -83,15 +97,29 @@ export const PAIRED_REPORT_METRICS = withDirection<PairedMetric>([
   'durationJSD',
   'radiusJSD',
   'odDtwKm',
+  'odDtwPerKm',
   'odEdr',
   'odDistanceLogErr',
   'reachedRate',
 ]);
 
-export type PairedMetric = 'distanceJSD' | 'durationJSD' | 'radiusJSD' | 'odDtwKm' | 'odEdr' | 'odDistanceLogErr' | 'reachedRate';
+export type PairedMetric =
+  'distanceJSD' | 'durationJSD' | 'radiusJSD' | 'odDtwKm' | 'odDtwPerKm' | 'odEdr' | 'odDistanceLogErr' | 'reachedRate';
+
+/** The per-OD scores behind the per-OD effects, by their per-seed metric's name. */
+export const OD_EFFECT_FIELDS = {
+  // In this order: each key's bootstrap seed follows its position, so the first three keep theirs.
+  odDtwKm: 'dtwKm',
+  odEdr: 'edr',
+  odDistanceLogErr: 'distanceLogErr',
+  odDtwPerKm: 'dtwPerKm',
+} as const satisfies Record<string, keyof OdScore>;
+
+export type OdEffectMetric = keyof typeof OD_EFFECT_FIELDS;
 
 export interface ArmSplitRun {
   seed: number;
+  /** Reports written before odDtwPerKm lack it. */
   metrics: Record<PairedMetric, number>;
   /** The whole thesis suite against the split's real trips (OD-cell pairing for its local metrics). */
   suite: EvalReport;
@@ -133,13 +161,37 @@ export interface PairedSplitResult {
   arms: { vanilla: ArmSplitRun[]; distilled: ArmSplitRun[] };
   /** Per metric: distilled − vanilla across training seeds (t-interval) and its verdict. */
   effects: Record<PairedMetric, SeedEffect>;
-  /** Per-OD paired differences (bootstrap over OD pairs). */
-  odEffects: Record<'odDtwKm' | 'odEdr' | 'odDistanceLogErr', OdEffect>;
+  /** Per-OD paired differences (bootstrap over OD pairs); reports written before odDtwPerKm lack it. */
+  odEffects: Record<OdEffectMetric, OdEffect>;
   reachedByOd: ReachedByOd;
   /** JSD of N resampled real trips against the split: the floor a perfect generator reaches at this N. */
   oracleFloor: { distanceJSD: number; durationJSD: number; radiusJSD: number; resamples: number };
   /** The split's metrics under the one group rule (groupSummary): never a vote. */
   verdict: GroupVerdict;
+  /**
+   * Route baselines without a model (generate/baselines.ts) on the same OD pairs and start times,
+   * each against the vanilla seeds; only when asked for (absent from older reports).
+   */
+  baselines?: Partial<Record<BaselineMethod, BaselineSplitRun>>;
+}
+
+/** One baseline on one split: its own metrics (it is deterministic: one run) and its effect against vanilla. */
+export interface BaselineSplitRun {
+  method: BaselineMethod;
+  description: string;
+  metrics: Record<PairedMetric, number>;
+  suite: EvalReport;
+  genSeconds: number;
+  misses: MissSummary;
+  /**
+   * Per metric: baseline − vanilla across the vanilla training seeds (the baseline's one value
+   * against each seed's), t-interval; verdict 'helps' means the baseline is better than vanilla.
+   */
+  vsVanilla: Record<PairedMetric, SeedEffect>;
+  /** Per OD: baseline − vanilla (vanilla averaged over its seeds), bootstrap over OD pairs. */
+  odVsVanilla: Record<OdEffectMetric, OdEffect>;
+  /** Markov only: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number };
 }
 
 export interface PairedReport {
@@ -155,6 +207,8 @@ export interface PairedReport {
     odSelection: Record<string, string>;
     verdictRule: string;
     machine: Record<string, unknown>;
+    /** When baselines were scored: what each minimises and where their times come from. */
+    baselines?: { methods: Partial<Record<BaselineMethod, string>>; times: string; effects: string };
   };
   splits: Record<string, PairedSplitResult>;
   verdict: string;
@@ -191,6 +245,8 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
    * same checkpoints (eval paired-search) puts each search in an arm.
    */
   armSearch?: Partial<Record<'vanilla' | 'distilled', Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions'>>>;
+  /** Route baselines scored on every split's OD list beside the students (PairedSplitResult.baselines). */
+  baselines?: BaselineMethod[];
 }
 
 /** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
@@ -213,8 +269,10 @@ export function scoreAgainstReal(gen: EvalTrip, real: EvalTrip): OdScore {
   const realKm = tripDistanceKm(real.points);
   const genKm = tripDistanceKm(gen.points);
   const ratio = realKm > 0 ? genKm / realKm : NaN;
+  const dtwKm = dtw(gen.points, real.points);
   return {
-    dtwKm: dtw(gen.points, real.points),
+    dtwKm,
+    dtwPerKm: realKm > 0 ? dtwKm / realKm : NaN,
     edr: edr(gen.points, real.points),
     distanceRatio: ratio,
     // A one-road route has length 0: its log error is capped like a 100× miss, not infinite.
@@ -260,13 +318,100 @@ export function bootstrapMean(values: readonly number[], resamples: number, seed
   return { mean, ci95: [at(0.025), at(0.975)] };
 }
 
-function meanOf(xs: readonly number[]): number {
+/** Mean of the finite values (NaN, e.g. dtwPerKm of a zero-length real trip, and ±Infinity are left out); NaN when none is. */
+export function meanOf(xs: readonly number[]): number {
   const f = xs.filter((x) => Number.isFinite(x));
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }
 
+/** The per-seed metrics of one set of routes: the suite's JSDs and the means of the per-OD scores. */
+export function routeMetrics(scores: readonly OdScore[], suite: EvalReport): Record<PairedMetric, number> {
+  return {
+    distanceJSD: suite.distanceJSD,
+    durationJSD: suite.durationJSD,
+    radiusJSD: suite.radiusJSD,
+    odDtwKm: meanOf(scores.map((s) => s.dtwKm)),
+    odDtwPerKm: meanOf(scores.map((s) => s.dtwPerKm)),
+    odEdr: meanOf(scores.map((s) => s.edr)),
+    odDistanceLogErr: meanOf(scores.map((s) => s.distanceLogErr)),
+    reachedRate: scores.filter((s) => s.reached).length / scores.length,
+  };
+}
+
+/** A split's OD list and real trips as every scored model sees them. */
+export interface SplitTargets {
+  odTrips: Trajectory[];
+  ods: GenOD[];
+  /** The OD trips as EvalTrips, and their lengths (km). */
+  odReal: EvalTrip[];
+  odRealKm: number[];
+  /** Every trip of the split (the suite's reference). */
+  realAll: EvalTrip[];
+}
+
+export function splitTargets(opts: OdListOptions, split: SplitName, centroid: Float64Array): SplitTargets {
+  const { odTrips, ods } = splitOds(opts, split);
+  const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
+  return {
+    odTrips,
+    ods,
+    odReal,
+    odRealKm: odReal.map((t) => tripDistanceKm(t.points)),
+    realAll: opts.dataset.splits[split].map((t) => realToEvalTrip(t, centroid)),
+  };
+}
+
+/** One baseline's routes on a split's OD list, scored as an arm's are. */
+export interface BaselineScored {
+  method: BaselineMethod;
+  description: string;
+  trips: GeneratedTrip[];
+  scores: OdScore[];
+  metrics: Record<PairedMetric, number>;
+  suite: EvalReport;
+  genSeconds: number;
+  misses: MissSummary;
+  /** Markov only: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number };
+}
+
+/**
+ * Routes of baseline `method` for the split's OD list (the markov chain counted on the dataset's
+ * train split only), scored against the real trips exactly as the students' routes are.
+ */
+export function scoreBaseline(
+  method: BaselineMethod,
+  opts: Pick<SearchProtocolOptions, 'dataset' | 'derived' | 'evalOptions' | 'now'>,
+  split: SplitName,
+  t: SplitTargets,
+): BaselineScored {
+  const now = opts.now ?? defaultNow;
+  const centroid = opts.derived.features.centroid;
+  const t0 = now();
+  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train);
+  const trips = generateBaselineRoutes(router, t.ods, `${method}-${split}-`);
+  const genSeconds = (now() - t0) / 1000;
+  const gen = trips.map((g) => generatedToEvalTrip(g, centroid));
+  const scores = gen.map((g, i) => scoreAgainstReal(g, t.odReal[i]));
+  const suite = evaluateTrips(t.realAll, gen, opts.evalOptions);
+  return {
+    method,
+    description: BASELINE_DESCRIPTIONS[method],
+    trips,
+    scores,
+    metrics: routeMetrics(scores, suite),
+    suite,
+    genSeconds,
+    misses: summarizeMisses(opts.dataset.network, trips, t.odRealKm),
+    ...(router.markov ? { markov: router.markov } : {}),
+  };
+}
+
+/** What picks a split's OD list. */
+export type OdListOptions = Pick<PairedProtocolOptions, 'dataset' | 'trainOd' | 'testOd' | 'odSeed'>;
+
 /** One split's OD pairs as the protocol generates them, with the trips they come from. */
-function splitOds(opts: PairedProtocolOptions, split: SplitName): { odTrips: Trajectory[]; ods: GenOD[] } {
+function splitOds(opts: OdListOptions, split: SplitName): { odTrips: Trajectory[]; ods: GenOD[] } {
   const odTrips = pairedOdTrips(
     opts.dataset.splits[split],
     split === 'train' ? (opts.trainOd ?? 500) : (opts.testOd ?? Infinity), // val: every trip, as test
@@ -340,10 +485,8 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
 
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
-    const realAll = dataset.splits[split].map((t) => realToEvalTrip(t, centroid));
-    const { odTrips, ods } = splitOds(opts, split);
-    const odReal = odTrips.map((t) => realToEvalTrip(t, centroid));
-    const odRealKm = odReal.map((t) => tripDistanceKm(t.points));
+    const targets = splitTargets(opts, split, centroid);
+    const { ods, odReal, odRealKm, realAll } = targets;
 
     const arms: PairedSplitResult['arms'] = { vanilla: [], distilled: [] };
     const perOd: Record<'vanilla' | 'distilled', OdScore[][]> = { vanilla: [], distilled: [] };
@@ -362,15 +505,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
           genSeconds,
           suite,
           misses: summarizeMisses(dataset.network, trips, odRealKm),
-          metrics: {
-            distanceJSD: suite.distanceJSD,
-            durationJSD: suite.durationJSD,
-            radiusJSD: suite.radiusJSD,
-            odDtwKm: meanOf(scores.map((s) => s.dtwKm)),
-            odEdr: meanOf(scores.map((s) => s.edr)),
-            odDistanceLogErr: meanOf(scores.map((s) => s.distanceLogErr)),
-            reachedRate: scores.filter((s) => s.reached).length / scores.length,
-          },
+          metrics: routeMetrics(scores, suite),
         });
         opts.onProgress?.({ split, seed: pair.seed, arm, done: ods.length, total: ods.length, run, runs });
         run++;
@@ -388,14 +523,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     // Each OD's distilled − vanilla, averaged over the seeds.
     const odDiffs = (value: (x: OdScore) => number): number[] =>
       ods.map((_, o) => meanOf(pairs.map((_, s) => value(perOd.distilled[s][o]) - value(perOd.vanilla[s][o]))));
-    const odEffects = {} as PairedSplitResult['odEffects'];
-    for (const [i, key] of (['odDtwKm', 'odEdr', 'odDistanceLogErr'] as const).entries()) {
-      const field = key === 'odDtwKm' ? 'dtwKm' : key === 'odEdr' ? 'edr' : 'distanceLogErr';
-      const diffs = odDiffs((x) => x[field]);
-      const finite = diffs.filter((d) => Number.isFinite(d));
-      const b = bootstrapMean(finite, bootstrap, 7919 * (i + 1));
-      odEffects[key] = { pairedN: finite.length, mean: b.mean, ci95: b.ci95 };
-    }
+    const odEffects = odEffectsOf(odDiffs, bootstrap);
     let vanillaOnly = 0;
     let distilledOnly = 0;
     for (let s = 0; s < pairs.length; s++) {
@@ -426,6 +554,35 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       oracleFloor: oracleFloor(realAll, ods.length, oracleResamples, opts.evalOptions),
       verdict: groupSummary(PAIRED_REPORT_METRICS.map(({ key }) => ({ key, verdict: effects[key].verdict }))).verdict,
     };
+    if (opts.baselines?.length) {
+      const baselines: NonNullable<PairedSplitResult['baselines']> = {};
+      for (const method of opts.baselines) {
+        const b = scoreBaseline(method, opts, split, targets);
+        const vsVanilla = {} as Record<PairedMetric, SeedEffect>;
+        for (const { key, lowerIsBetter } of PAIRED_REPORT_METRICS) {
+          const e = pairedEffect(
+            arms.vanilla.map((r) => r.metrics[key]),
+            arms.vanilla.map(() => b.metrics[key]),
+          );
+          vsVanilla[key] = { ...e, verdict: effectVerdict(e, lowerIsBetter) };
+        }
+        // Each OD's baseline − vanilla, vanilla averaged over its seeds.
+        const vsVanillaByOd = (value: (x: OdScore) => number): number[] =>
+          ods.map((_, o) => meanOf(pairs.map((_, s) => value(b.scores[o]) - value(perOd.vanilla[s][o]))));
+        baselines[method] = {
+          method,
+          description: b.description,
+          metrics: b.metrics,
+          suite: b.suite,
+          genSeconds: b.genSeconds,
+          misses: b.misses,
+          vsVanilla,
+          odVsVanilla: odEffectsOf(vsVanillaByOd, bootstrap),
+          ...(b.markov ? { markov: b.markov } : {}),
+        };
+      }
+      splits[split].baselines = baselines;
+    }
   }
 
   const verdictLines = splitNames.map((s) => {
@@ -469,10 +626,31 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       verdictRule:
         'per metric, the 95 % t-interval of the per-seed differences (distilled − vanilla) across training seeds: an effect only when it excludes 0; per split no vote: helps when some metric helps and none hurts, hurts likewise, mixed when some help and others hurt, no detectable effect only when no metric shows one',
       machine: opts.machine ?? {},
+      ...(opts.baselines?.length
+        ? {
+            baselines: {
+              methods: Object.fromEntries(opts.baselines.map((m) => [m, BASELINE_DESCRIPTIONS[m]])),
+              times: BASELINE_TIMES_NOTE,
+              effects:
+                'vsVanilla: baseline − vanilla per vanilla seed (the baseline is deterministic: one value), 95 % t-interval across the seeds, verdict helps = the baseline is better than vanilla; odVsVanilla: each OD’s baseline − vanilla (vanilla averaged over its seeds), bootstrap over OD pairs',
+            },
+          }
+        : {}),
     },
     splits,
     verdict: [head, ...verdictLines].join(' '),
   };
+}
+
+/** Per-OD effects from each OD's difference (`diffs` of a score), bootstrap over the finite ones. */
+function odEffectsOf(diffs: (value: (x: OdScore) => number) => number[], bootstrap: number): Record<OdEffectMetric, OdEffect> {
+  const out = {} as Record<OdEffectMetric, OdEffect>;
+  for (const [i, [key, field]] of Object.entries(OD_EFFECT_FIELDS).entries()) {
+    const finite = diffs((x) => x[field]).filter((d) => Number.isFinite(d));
+    const b = bootstrapMean(finite, bootstrap, 7919 * (i + 1));
+    out[key as OdEffectMetric] = { pairedN: finite.length, mean: b.mean, ci95: b.ci95 };
+  }
+  return out;
 }
 
 /** Mean JSDs of `n` real trips resampled with replacement against all of them. */

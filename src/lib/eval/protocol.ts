@@ -403,6 +403,7 @@ const LOWER_IS_BETTER = {
   dtwKm: true,
   edr: true,
   odDtwKm: true,
+  odDtwPerKm: true,
   odEdr: true,
   odDistanceLogErr: true,
   odMatchRate: false,

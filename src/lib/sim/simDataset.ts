@@ -6,7 +6,7 @@ import type { DatasetStats } from '../data/stats';
 import type { PackedTrips } from './packedTrips';
 import { sliceTrips } from './packedTrips';
 import type { SimInfo } from './simulator';
-import { SPEED_KMH, DEFAULT_SPEED_KMH } from './speeds';
+import { SPEED_KMH, DEFAULT_SPEED_KMH } from '../data/speeds';
 
 export const SIMULATED_LABEL = '(simulated trips)';
 

@@ -3,7 +3,7 @@
 //   1. OD pairs from the real trips' zone-to-zone flows (odModel.ts), departures from the real
 //      minute-of-day × weekday/weekend distribution (departures.ts);
 //   2. routes by stochastic route choice: least travel time where every road's free-flow time
-//      (speeds.ts) is multiplied by lognormal noise, so two trips between the same roads can differ;
+//      (data/speeds.ts) is multiplied by lognormal noise, so two trips between the same roads can differ;
 //   3. timestamps from travel times: free-flow time × a calibration factor fitted on the real trips
 //      × a time-of-day congestion factor × a per-trip speed factor × per-road jitter.
 // Speed: OD pairs are drawn first, then trips are grouped by origin road and one Dijkstra serves up
@@ -12,9 +12,9 @@
 // OD distribution. Same seed, same inputs → identical trips.
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { makeRng, randNormal } from '../random';
-import { freeFlowSeconds, SPEED_KMH } from './speeds';
-import { forwardCsr, largestSccMask } from './routingGraph';
-import { RouteSearch } from './dijkstra';
+import { freeFlowSeconds, SPEED_KMH } from '../data/speeds';
+import { forwardCsr, largestSccMask } from '../data/routingGraph';
+import { RouteSearch } from '../data/routeSearch';
 import { buildOdModel, sampleOd } from './odModel';
 import { buildDepartureModel, sampleDeparture } from './departures';
 import type { PackedTrips } from './packedTrips';

@@ -1,7 +1,17 @@
 // One-to-many Dijkstra on the road graph with all buffers allocated once and reused: an indexed
 // binary heap on typed arrays, and generation stamps instead of clearing O(n) arrays per search.
-// Node = road; entering road v costs base[v]·noise[noiseOffset + v] (travel time of v, perturbed).
+// Node = road. `run`: entering road v costs base[v]·noise[noiseOffset + v] (the simulator's travel
+// time of v, perturbed). `runEdgeCosts`: taking link e (adj[e]) costs edgeCost[e] (the route
+// baselines: a road's length or free-flow time, or a Markov chain's −log p). Costs must be ≥ 0.
+// Ties are broken by road id: of two roads at the same cost the lower id is settled first, and a
+// road keeps the predecessor that reached it first (strictly cheaper paths only replace it), so
+// equal inputs give equal routes.
 import type { RoutingGraph } from './routingGraph';
+
+/** Heap order: lower cost first, then lower road id. */
+function before(dist: Float64Array, a: number, b: number): boolean {
+  return dist[a] < dist[b] || (dist[a] === dist[b] && a < b);
+}
 
 export class RouteSearch {
   private readonly g: RoutingGraph;
@@ -36,6 +46,33 @@ export class RouteSearch {
    * yields many cheap, different perturbations. Returns how many targets were reached.
    */
   run(origin: number, targets: Int32Array, nTargets: number, base: Float64Array, noise: Float32Array, noiseOffset: number): number {
+    return this.search(origin, targets, nTargets, base, noise, noiseOffset, null);
+  }
+
+  /**
+   * Least-cost tree from `origin` where taking link e of the graph (from v to adj[e], for
+   * off[v] ≤ e < off[v + 1]) costs edgeCost[e], until every target is settled. Returns how many
+   * targets were reached; `cost` then gives each reached road's least cost.
+   */
+  runEdgeCosts(origin: number, targets: Int32Array, nTargets: number, edgeCost: Float64Array): number {
+    if (edgeCost.length !== this.g.adj.length) throw new Error(`runEdgeCosts: ${edgeCost.length} costs for ${this.g.adj.length} links`);
+    return this.search(origin, targets, nTargets, null, null, 0, edgeCost);
+  }
+
+  /** Least cost from the last run's origin to a settled road `v` (Infinity when not settled). */
+  cost(v: number): number {
+    return this.done[v] === this.gen ? this.dist[v] : Infinity;
+  }
+
+  private search(
+    origin: number,
+    targets: Int32Array,
+    nTargets: number,
+    base: Float64Array | null,
+    noise: Float32Array | null,
+    noiseOffset: number,
+    edgeCost: Float64Array | null,
+  ): number {
     const gen = ++this.gen;
     const { off, adj } = this.g;
     const { dist, pred, seen, done, isTarget, pos } = this;
@@ -63,7 +100,7 @@ export class RouteSearch {
       for (let e = off[u], end = off[u + 1]; e < end; e++) {
         const v = adj[e];
         if (done[v] === gen) continue;
-        const nd = du + base[v] * noise[noiseOffset + v];
+        const nd = du + (edgeCost !== null ? edgeCost[e] : base![v] * noise![noiseOffset + v]);
         if (seen[v] !== gen) {
           seen[v] = gen;
           dist[v] = nd;
@@ -122,7 +159,7 @@ export class RouteSearch {
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pv = heap[p];
-      if (dist[pv] <= d) break;
+      if (dist[pv] < d || (dist[pv] === d && pv < v)) break;
       heap[i] = pv;
       pos[pv] = i;
       i = p;
@@ -135,12 +172,11 @@ export class RouteSearch {
     const { heap, pos, dist } = this;
     const n = this.size;
     const v = heap[i];
-    const d = dist[v];
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && dist[heap[c + 1]] < dist[heap[c]]) c++;
-      if (dist[heap[c]] >= d) break;
+      if (c + 1 < n && before(dist, heap[c + 1], heap[c])) c++;
+      if (!before(dist, heap[c], v)) break;
       heap[i] = heap[c];
       pos[heap[i]] = i;
       i = c;

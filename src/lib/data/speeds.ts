@@ -1,7 +1,7 @@
 // Free-flow travel times for the simulator. The road network carries only the OSM highway class
 // (no maxspeed column survives the HOSER format), so speeds come from a class table: typical
 // urban Porto speeds, below the legal limits because of junctions and traffic lights.
-import type { RoadNetwork } from '../data/types';
+import type { RoadNetwork } from './types';
 
 /** Typical urban driving speed per highway class, km/h. */
 export const SPEED_KMH: Readonly<Record<string, number>> = {

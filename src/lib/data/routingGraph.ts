@@ -1,8 +1,8 @@
 // The directed road→road graph of roadmap.rel in compressed form, and its largest strongly
 // connected component: the simulator only draws origins and destinations inside it, so every
 // sampled OD pair has a route (cropping a city leaves dead ends and one-way fringes).
-import type { RoadNetwork } from '../data/types';
-import { stronglyConnectedComponents } from '../data/osmImport';
+import type { RoadNetwork } from './types';
+import { stronglyConnectedComponents } from './osmImport';
 
 /** Out-neighbours of road v are adj[off[v] .. off[v+1]). */
 export interface RoutingGraph {

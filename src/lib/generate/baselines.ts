@@ -1,0 +1,199 @@
+// Route baselines without a learned model, to set the students' numbers beside: for each OD pair,
+// one least-cost route from the origin road to the destination road over the roadmap.rel links
+// (Dijkstra: data/routeSearch.ts), under one of three costs:
+//   shortest  the roads' lengths (m);
+//   fastest   the roads' free-flow times: length / the typical speed of the road's OSM highway class
+//             (data/speeds.ts SPEED_KMH, the simulator's table: motorway 80, trunk 65, primary 45,
+//             secondary 40, tertiary 35, unclassified 30, residential 25, service 15,
+//             living_street 12 km/h, links a little slower, any other class 30 km/h). The HOSER
+//             files carry no maxspeed column, so the class is all there is;
+//   markov    the most probable path of a first-order Markov chain over road → road transitions
+//             counted on the train trips only, with add-0.1 smoothing over each road's successors
+//             in the network: p(next | cur) = (count(cur → next) + 0.1) / (total(cur) + 0.1 · outdeg(cur)),
+//             total(cur) counting only transitions along links of the network; cost −log p.
+// Entering the origin costs nothing; every route starts at its origin. Ties go to the lower road id
+// (RouteSearch). The baselines have no time model: each road's entry time is the OD's start time
+// plus the free-flow times (the fastest table) of the roads before it. An unreachable destination
+// gives the origin alone, reached false. The routes come out as the students' GeneratedTrip, so
+// every metric and writer takes them unchanged.
+import { freeFlowSeconds } from '../data/speeds';
+import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
+import { RouteSearch } from '../data/routeSearch';
+import type { RoadNetwork, Trajectory } from '../data/types';
+import type { GenOD, GeneratedTrip } from './generator';
+import { assignTimes } from './search';
+
+export const BASELINE_METHODS = ['shortest', 'fastest', 'markov'] as const;
+export type BaselineMethod = (typeof BASELINE_METHODS)[number];
+
+/** The Markov baseline's add-α smoothing over each road's network successors. */
+export const MARKOV_SMOOTHING = 0.1;
+
+/** What each baseline minimises, in words (written into reports). */
+export const BASELINE_DESCRIPTIONS: Record<BaselineMethod, string> = {
+  shortest: 'Dijkstra on road length (m) over the roadmap.rel links',
+  fastest:
+    'Dijkstra on free-flow time: length / the typical speed of the road\u2019s OSM highway class (data/speeds.ts SPEED_KMH, 30 km/h for other classes; the data has no maxspeed)',
+  markov: `most probable path (Dijkstra on −log p) of a first-order Markov chain over road → road transitions counted on the train trips, p(next | cur) = (count + ${MARKOV_SMOOTHING}) / (total + ${MARKOV_SMOOTHING} · outdeg) over cur's successors in the network`,
+};
+
+export const BASELINE_TIMES_NOTE =
+  'baselines have no time model: each road is entered at the OD start time plus the free-flow times (SPEED_KMH) of the roads before it';
+
+export function isBaselineMethod(v: string): v is BaselineMethod {
+  return (BASELINE_METHODS as readonly string[]).includes(v);
+}
+
+/** "shortest,markov" → the baselines, each once; throws on an unknown name. */
+export function parseBaselineMethods(v: string): BaselineMethod[] {
+  const names = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const n of names) if (!isBaselineMethod(n)) throw new Error(`unknown baseline "${n}" (expected ${BASELINE_METHODS.join(', ')})`);
+  if (names.length === 0 || new Set(names).size !== names.length) throw new Error(`expected distinct baseline names, got "${v}"`);
+  return names as BaselineMethod[];
+}
+
+export interface MarkovCounts {
+  /** Transitions per link of the routing graph (CSR order; a duplicated link gets the pair's count on each copy). */
+  edgeCount: Float64Array;
+  /** Train transitions counted (consecutive roads joined by a network link). */
+  counted: number;
+  /** Consecutive road pairs of the trips that no link joins (not counted). */
+  skipped: number;
+}
+
+/** Counts road → road transitions of `trips` on the links of `g`. */
+export function countTransitions(g: RoutingGraph, trips: readonly Trajectory[]): MarkovCounts {
+  const { off, adj } = g;
+  const edgeCount = new Float64Array(adj.length);
+  let counted = 0;
+  let skipped = 0;
+  for (const t of trips) {
+    for (let i = 0; i + 1 < t.roads.length; i++) {
+      const a = t.roads[i];
+      const b = t.roads[i + 1];
+      let hit = false;
+      if (a >= 0 && a < g.n) {
+        for (let e = off[a]; e < off[a + 1]; e++) {
+          if (adj[e] === b) {
+            edgeCount[e]++;
+            hit = true;
+          }
+        }
+      }
+      if (hit) counted++;
+      else skipped++;
+    }
+  }
+  return { edgeCount, counted, skipped };
+}
+
+/**
+ * −log p(adj[e] | v) for every link e of v: add-α smoothing over v's distinct successors. Each
+ * distinct successor's count enters the total once, even when roadmap.rel lists the link twice.
+ */
+export function markovEdgeCosts(g: RoutingGraph, counts: MarkovCounts, alpha = MARKOV_SMOOTHING): Float64Array {
+  const { off, adj } = g;
+  const cost = new Float64Array(adj.length);
+  const seen = new Set<number>();
+  for (let v = 0; v < g.n; v++) {
+    seen.clear();
+    let total = 0;
+    for (let e = off[v]; e < off[v + 1]; e++) {
+      if (seen.has(adj[e])) continue;
+      seen.add(adj[e]);
+      total += counts.edgeCount[e];
+    }
+    const denom = total + alpha * seen.size;
+    for (let e = off[v]; e < off[v + 1]; e++) cost[e] = -Math.log((counts.edgeCount[e] + alpha) / denom);
+  }
+  return cost;
+}
+
+/** Per link e, the cost of entering road adj[e] under a per-road cost. */
+function entryCosts(g: RoutingGraph, roadCost: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(g.adj.length);
+  for (let e = 0; e < g.adj.length; e++) out[e] = roadCost[g.adj[e]];
+  return out;
+}
+
+export interface BaselineRoute {
+  roads: number[];
+  reached: boolean;
+  /** Sum of log p along the route for markov; NaN for shortest and fastest (no probabilities). */
+  logProb: number;
+}
+
+export interface BaselineRouter {
+  method: BaselineMethod;
+  /** Seconds to drive each road at its class's free-flow speed (the baselines' hop times). */
+  hopSeconds: Float64Array;
+  /** Markov only: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number };
+  route(origin: number, dest: number): BaselineRoute;
+}
+
+/**
+ * A router for one baseline on `net`. `trainTrips` (markov only, required there) are the trips the
+ * transitions are counted on: pass the train split and nothing else.
+ */
+export function baselineRouter(method: BaselineMethod, net: RoadNetwork, trainTrips?: readonly Trajectory[]): BaselineRouter {
+  const g = forwardCsr(net);
+  const hopSeconds = freeFlowSeconds(net);
+  let edgeCost: Float64Array;
+  let markov: BaselineRouter['markov'];
+  if (method === 'shortest') {
+    // Length as stored, at least 0 (a zero-length road is free, which Dijkstra allows).
+    edgeCost = entryCosts(
+      g,
+      net.roads.map((r) => Math.max(0, r.lengthM)),
+    );
+  } else if (method === 'fastest') {
+    edgeCost = entryCosts(g, hopSeconds);
+  } else {
+    if (!trainTrips) throw new Error('baselineRouter: the markov baseline needs the train trips');
+    const counts = countTransitions(g, trainTrips);
+    edgeCost = markovEdgeCosts(g, counts);
+    markov = { counted: counts.counted, skipped: counts.skipped, smoothing: MARKOV_SMOOTHING };
+  }
+  const search = new RouteSearch(g);
+  const target = new Int32Array(1);
+  const buf = new Int32Array(g.n);
+  return {
+    method,
+    hopSeconds,
+    ...(markov ? { markov } : {}),
+    route(origin, dest) {
+      if (!(origin >= 0 && origin < g.n && dest >= 0 && dest < g.n))
+        throw new Error(`baseline route: road out of range (${origin} → ${dest})`);
+      target[0] = dest;
+      const hit = search.runEdgeCosts(origin, target, 1, edgeCost) === 1;
+      if (!hit) return { roads: [origin], reached: false, logProb: method === 'markov' ? 0 : NaN };
+      const len = search.route(dest, buf);
+      return { roads: Array.from(buf.subarray(0, len)), reached: true, logProb: method === 'markov' ? -search.cost(dest) : NaN };
+    },
+  };
+}
+
+/**
+ * One route per OD pair, in input order, as GeneratedTrip: ids `${idPrefix}${i}`, entry times from
+ * the start time plus free-flow hop times (timesFromModel false).
+ */
+export function generateBaselineRoutes(router: BaselineRouter, ods: readonly GenOD[], idPrefix = `${router.method}-`): GeneratedTrip[] {
+  return ods.map((od, i) => {
+    const r = router.route(od.origin, od.dest);
+    const steps = r.roads.slice(0, -1).map((road) => router.hopSeconds[road]);
+    return {
+      id: `${idPrefix}${i}`,
+      origin: od.origin,
+      dest: od.dest,
+      roads: r.roads,
+      times: assignTimes(od.startTime, steps),
+      reached: r.reached,
+      logProb: r.logProb,
+      timesFromModel: false,
+    };
+  });
+}

@@ -1,0 +1,145 @@
+import { describe, it, expect } from 'vitest';
+import type { Road, RoadNetwork, Trajectory } from '../../src/lib/data/types';
+import { buildOut } from '../../src/lib/data/hoserWriter';
+import { forwardCsr } from '../../src/lib/data/routingGraph';
+import { freeFlowSeconds } from '../../src/lib/data/speeds';
+import {
+  baselineRouter,
+  countTransitions,
+  generateBaselineRoutes,
+  markovEdgeCosts,
+  MARKOV_SMOOTHING,
+  parseBaselineMethods,
+} from '../../src/lib/generate/baselines';
+
+/**
+ * Roads (id: class, length) and links:
+ *   0 → 1 (residential, 300 m) → 5          the short way
+ *   0 → 2 (motorway, 800 m)    → 5          the fast way: 36 s against 43 s at 25 km/h
+ *   0 → 3 (residential, 400 m) → 4 (residential, 400 m) → 5   the way the train trips go
+ *   6 has no way in; 5 (the destination) is 100 m of residential.
+ */
+function network(): RoadNetwork {
+  const spec: [string, number][] = [
+    ['residential', 100],
+    ['residential', 300],
+    ['motorway', 800],
+    ['residential', 400],
+    ['residential', 400],
+    ['residential', 100],
+    ['residential', 100],
+  ];
+  const roads: Road[] = spec.map(([highway, lengthM], id) => ({
+    id,
+    highway,
+    lengthM,
+    coords: [
+      [-8.6 + id * 0.001, 41.15],
+      [-8.6 + id * 0.001, 41.151],
+    ],
+  }));
+  const links: [number, number][] = [
+    [0, 2],
+    [0, 1],
+    [0, 3],
+    [1, 5],
+    [2, 5],
+    [3, 4],
+    [4, 5],
+    [6, 5],
+  ];
+  const relOrigin = Int32Array.from(links.map((l) => l[0]));
+  const relDest = Int32Array.from(links.map((l) => l[1]));
+  return { roads, relOrigin, relDest, out: buildOut(roads.length, relOrigin, relDest) };
+}
+
+const trip = (id: string, roads: number[]): Trajectory => ({ id, roads, times: roads.map((_, i) => 1000 + 10 * i) });
+
+describe('route baselines', () => {
+  const net = network();
+  const train = [trip('a', [0, 3, 4, 5]), trip('b', [0, 3, 4, 5]), trip('c', [0, 3, 4]), trip('d', [0, 1, 5])];
+
+  it('shortest takes the shorter way, fastest the faster one', () => {
+    expect(baselineRouter('shortest', net).route(0, 5)).toEqual({ roads: [0, 1, 5], reached: true, logProb: NaN });
+    expect(baselineRouter('fastest', net).route(0, 5).roads).toEqual([0, 2, 5]);
+  });
+
+  it('markov follows the counted turns, and its log-probability is the smoothed chain’s', () => {
+    const r = baselineRouter('markov', net, train).route(0, 5);
+    expect(r.roads).toEqual([0, 3, 4, 5]);
+    expect(r.reached).toBe(true);
+    // Road 0: counts 3 (→3), 1 (→1), 0 (→2) over 3 successors; 3: 3 (→4) of 1; 4: 2 (→5) of 1.
+    const a = MARKOV_SMOOTHING;
+    const p = ((3 + a) / (4 + 3 * a)) * ((3 + a) / (3 + a)) * ((2 + a) / (2 + a));
+    expect(r.logProb).toBeCloseTo(Math.log(p), 12);
+    // Without the train trips it refuses rather than guess.
+    expect(() => baselineRouter('markov', net)).toThrow(/train trips/);
+  });
+
+  it('markov with no counts is uniform per road: the fewest turns, then the lower road id', () => {
+    // 0 → 1 → 5 and 0 → 2 → 5 are both p = 1/3; 1 < 2.
+    expect(baselineRouter('markov', net, []).route(0, 5).roads).toEqual([0, 1, 5]);
+  });
+
+  it('smoothing: add-0.1 over each road’s distinct successors, probabilities summing to 1', () => {
+    const g = forwardCsr(net);
+    const counts = countTransitions(g, [...train, trip('e', [0, 6])]);
+    expect(counts.counted).toBe(3 + 3 + 2 + 2);
+    expect(counts.skipped).toBe(1); // 0 → 6 is no link
+    const cost = markovEdgeCosts(g, counts);
+    for (let v = 0; v < g.n; v++) {
+      if (g.off[v + 1] === g.off[v]) continue;
+      let s = 0;
+      for (let e = g.off[v]; e < g.off[v + 1]; e++) s += Math.exp(-cost[e]);
+      expect(s).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('breaks ties by road id, whatever the link order', () => {
+    // Two equal ways 0 → {1, 2} → 3, roadmap.rel listing the higher id first.
+    const roads: Road[] = [0, 1, 2, 3].map((id) => ({
+      id,
+      highway: 'residential',
+      lengthM: 100,
+      coords: [
+        [-8.6, 41.15 + id * 0.001],
+        [-8.6, 41.151 + id * 0.001],
+      ],
+    }));
+    const relOrigin = Int32Array.from([0, 0, 2, 1]);
+    const relDest = Int32Array.from([2, 1, 3, 3]);
+    const tie: RoadNetwork = { roads, relOrigin, relDest, out: buildOut(4, relOrigin, relDest) };
+    for (const m of ['shortest', 'fastest', 'markov'] as const) expect(baselineRouter(m, tie, []).route(0, 3).roads).toEqual([0, 1, 3]);
+  });
+
+  it('an unreachable destination gives the origin alone, not reached; origin = destination is reached at once', () => {
+    for (const m of ['shortest', 'fastest', 'markov'] as const) {
+      const router = baselineRouter(m, net, train);
+      expect(router.route(0, 6)).toMatchObject({ roads: [0], reached: false });
+      expect(router.route(5, 0)).toMatchObject({ roads: [5], reached: false });
+      expect(router.route(4, 4)).toMatchObject({ roads: [4], reached: true });
+    }
+  });
+
+  it('generates GeneratedTrips with free-flow entry times from each OD’s start time', () => {
+    const router = baselineRouter('shortest', net);
+    const ff = freeFlowSeconds(net);
+    const gen = generateBaselineRoutes(router, [
+      { origin: 0, dest: 5, startTime: 1_372_636_800 },
+      { origin: 0, dest: 6, startTime: 1_372_640_000 },
+    ]);
+    expect(gen[0]).toMatchObject({ id: 'shortest-0', origin: 0, dest: 5, roads: [0, 1, 5], reached: true, timesFromModel: false });
+    const t0 = 1_372_636_800;
+    expect(gen[0].times).toEqual([t0, t0 + Math.round(ff[0]), t0 + Math.round(ff[0]) + Math.round(ff[1])]);
+    // 100 m at 25 km/h is 14.4 s; 300 m is 43.2 s.
+    expect(gen[0].times[1] - t0).toBe(14);
+    expect(gen[0].times[2] - gen[0].times[1]).toBe(43);
+    expect(gen[1]).toMatchObject({ id: 'shortest-1', roads: [0], times: [1_372_640_000], reached: false });
+  });
+
+  it('parses method lists and refuses unknown or repeated names', () => {
+    expect(parseBaselineMethods('shortest, markov')).toEqual(['shortest', 'markov']);
+    expect(() => parseBaselineMethods('shortest,dijkstra')).toThrow(/unknown baseline "dijkstra"/);
+    expect(() => parseBaselineMethods('markov,markov')).toThrow(/distinct/);
+  });
+});
