@@ -1,0 +1,213 @@
+// The results table that opens the README and the Compare view: per city, the route baselines, the
+// vanilla students and every distilled arm or control, on the primary route metric (DTW per km of
+// the real trip) under both searches, EDR, reached under beam 4, and teacher-forced decision NLL.
+// Every comparison with vanilla is a paired effect over training seeds (a baseline's one value
+// against each vanilla seed), tested with a paired t-test; the verdicts use Holm-adjusted p over
+// every comparison in the table, all cities together (docs/experiments/registration.md).
+import { pairedP, holmAdjust } from './multiplicity';
+import type { EffectVerdict, PairedEffect } from './paired';
+
+/** One column: which report it reads, which metric, and its direction. */
+export interface ResultsColumn {
+  key: string;
+  label: string;
+  source: 'beam' | 'bestFirst' | 'steps';
+  metric: string;
+  lowerIsBetter: boolean;
+  digits: number;
+}
+
+export const RESULTS_COLUMNS: readonly ResultsColumn[] = [
+  { key: 'dtwPerKmBeam', label: 'DTW per km, beam 4', source: 'beam', metric: 'odDtwPerKm', lowerIsBetter: true, digits: 3 },
+  { key: 'dtwPerKmBest', label: 'DTW per km, best-first', source: 'bestFirst', metric: 'odDtwPerKm', lowerIsBetter: true, digits: 3 },
+  { key: 'edrBeam', label: 'EDR, beam 4', source: 'beam', metric: 'odEdr', lowerIsBetter: true, digits: 3 },
+  { key: 'edrBest', label: 'EDR, best-first', source: 'bestFirst', metric: 'odEdr', lowerIsBetter: true, digits: 3 },
+  { key: 'reachedBeam', label: 'reached, beam 4', source: 'beam', metric: 'reachedRate', lowerIsBetter: false, digits: 3 },
+  { key: 'decisionNll', label: 'decision NLL', source: 'steps', metric: 'decisionNll', lowerIsBetter: true, digits: 4 },
+];
+
+/** The parts of `eval paired-report` output read here (one split). */
+export interface ReportSplit {
+  arms: {
+    vanilla: Array<{ seed: number; metrics: Record<string, number> }>;
+    distilled: Array<{ seed: number; metrics: Record<string, number> }>;
+  };
+  effects: Record<string, PairedEffect>;
+  baselines?: Record<string, { metrics: Record<string, number>; vsVanilla: Record<string, PairedEffect> }>;
+}
+
+/** The parts of `eval paired-steps` output read here. */
+export interface StepsFile {
+  vanilla: Array<{ seed: number; decisionNll: number }>;
+  distilled: Array<{ seed: number; decisionNll: number }>;
+  effects: Record<string, PairedEffect>;
+}
+
+/** One arm or control against its vanilla runs: its reports on the table's split. */
+export interface ArmSources {
+  label: string;
+  /** Where the recipe comes from, in a few words (the thesis optimum, tuned on val generation, a control …). */
+  source: string;
+  beam?: ReportSplit;
+  bestFirst?: ReportSplit;
+  steps?: StepsFile;
+}
+
+export interface CitySources {
+  city: string;
+  split: string;
+  arms: ArmSources[];
+}
+
+export interface ResultsCell {
+  /** The row's own value: a baseline's, or the mean over seeds of the arm's (vanilla's for its row). */
+  value: number | null;
+  /** Against vanilla: treated − vanilla over seeds (absent on vanilla's row and where not measured). */
+  effect?: { mean: number; ci95: [number, number]; n: number; p: number; pHolm: number; verdict: EffectVerdict };
+}
+
+export interface ResultsRow {
+  label: string;
+  kind: 'baseline' | 'vanilla' | 'arm';
+  source: string;
+  seeds: number;
+  cells: Record<string, ResultsCell>;
+}
+
+export interface CityTable {
+  city: string;
+  split: string;
+  rows: ResultsRow[];
+}
+
+export interface ResultsTables {
+  schema: 'trajdistill-results/1';
+  alpha: number;
+  adjustment: string;
+  columns: readonly ResultsColumn[];
+  /** How many comparisons the Holm adjustment ran over. */
+  comparisons: number;
+  cities: CityTable[];
+}
+
+const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+const BASELINE_LABELS: Record<string, string> = {
+  shortest: 'shortest path (length)',
+  fastest: 'fastest path (free-flow time)',
+  markov: 'Markov chain (train transitions)',
+};
+
+/** The seeds behind a row: every report of one arm must pair the same vanilla seeds. */
+function vanillaSeeds(a: ArmSources): number[] | null {
+  const s = a.bestFirst?.arms.vanilla ?? a.beam?.arms.vanilla ?? a.steps?.vanilla;
+  return s ? s.map((x) => x.seed) : null;
+}
+
+/**
+ * Builds the tables. Vanilla's row and the baselines come from the first arm's reports; every arm of a
+ * city must pair the same vanilla seeds (checked), so that one vanilla row stands for all of them.
+ */
+export function resultsTables(cities: readonly CitySources[], alpha = 0.05): ResultsTables {
+  const tables: CityTable[] = [];
+  const pending: Array<{ cell: ResultsCell; lowerIsBetter: boolean }> = [];
+  const withEffect = (value: number | null, e: PairedEffect | undefined, lowerIsBetter: boolean): ResultsCell => {
+    if (!e || !(e.n >= 2)) return { value };
+    const cell: ResultsCell = {
+      value,
+      effect: { mean: e.mean, ci95: e.ci95, n: e.n, p: pairedP(e), pHolm: NaN, verdict: 'no detectable effect' },
+    };
+    pending.push({ cell, lowerIsBetter });
+    return cell;
+  };
+  for (const c of cities) {
+    const first = c.arms[0];
+    if (!first) continue;
+    const seeds = vanillaSeeds(first);
+    for (const a of c.arms) {
+      const s = vanillaSeeds(a);
+      if (seeds && s && s.join(',') !== seeds.join(','))
+        throw new Error(`${c.city}: ${a.label} pairs vanilla seeds ${s.join(',')}, not ${seeds.join(',')} like ${first.label}`);
+    }
+    const rows: ResultsRow[] = [];
+    // Baselines: deterministic, one value each, against every vanilla seed.
+    const methods = Object.keys(first.bestFirst?.baselines ?? first.beam?.baselines ?? {});
+    for (const m of methods) {
+      const cells: Record<string, ResultsCell> = {};
+      for (const col of RESULTS_COLUMNS) {
+        if (col.source === 'steps') continue;
+        const b = first[col.source]?.baselines?.[m];
+        if (!b) continue;
+        cells[col.key] = withEffect(b.metrics[col.metric] ?? null, b.vsVanilla[col.metric], col.lowerIsBetter);
+      }
+      rows.push({ label: BASELINE_LABELS[m] ?? m, kind: 'baseline', source: 'no model', seeds: 1, cells });
+    }
+    const vanillaCells: Record<string, ResultsCell> = {};
+    for (const col of RESULTS_COLUMNS) {
+      const values =
+        col.source === 'steps'
+          ? first.steps?.vanilla.map((v) => v.decisionNll)
+          : first[col.source]?.arms.vanilla.map((v) => v.metrics[col.metric]);
+      if (values) vanillaCells[col.key] = { value: mean(values) };
+    }
+    rows.push({ label: 'vanilla student', kind: 'vanilla', source: 'no teacher', seeds: seeds?.length ?? 0, cells: vanillaCells });
+    for (const a of c.arms) {
+      const cells: Record<string, ResultsCell> = {};
+      for (const col of RESULTS_COLUMNS) {
+        if (col.source === 'steps') {
+          if (a.steps)
+            cells[col.key] = withEffect(mean(a.steps.distilled.map((d) => d.decisionNll)), a.steps.effects[col.metric], col.lowerIsBetter);
+          continue;
+        }
+        const r = a[col.source];
+        if (r)
+          cells[col.key] = withEffect(mean(r.arms.distilled.map((d) => d.metrics[col.metric])), r.effects[col.metric], col.lowerIsBetter);
+      }
+      rows.push({ label: a.label, kind: 'arm', source: a.source, seeds: vanillaSeeds(a)?.length ?? 0, cells });
+    }
+    tables.push({ city: c.city, split: c.split, rows });
+  }
+  const adjusted = holmAdjust(pending.map((x) => x.cell.effect!.p));
+  pending.forEach(({ cell, lowerIsBetter }, i) => {
+    const e = cell.effect!;
+    e.pHolm = adjusted[i];
+    const better = lowerIsBetter ? e.mean < 0 : e.mean > 0;
+    e.verdict = e.pHolm < alpha ? (better ? 'helps' : 'hurts') : 'no detectable effect';
+  });
+  return {
+    schema: 'trajdistill-results/1',
+    alpha,
+    adjustment: 'Holm over every comparison with vanilla in these tables (all cities together); paired t-test over training seeds',
+    columns: RESULTS_COLUMNS,
+    comparisons: pending.length,
+    cities: tables,
+  };
+}
+
+const fmt = (x: number | null | undefined, digits: number): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+
+/**
+ * A city's table as Markdown: vanilla's row gives values; every other row its value and, beneath it,
+ * its difference from vanilla with the 95 % interval, marked with the Holm verdict (▲ helps, ▼ hurts).
+ */
+export function resultsMarkdown(t: ResultsTables, city: string): string {
+  const table = t.cities.find((c) => c.city === city);
+  if (!table) throw new Error(`no table for ${city}`);
+  const head = `| ${table.split} | seeds | ${t.columns.map((c) => c.label).join(' | ')} |`;
+  const rule = `|---|---|${t.columns.map(() => '---').join('|')}|`;
+  const lines = table.rows.map((r) => {
+    const cells = t.columns.map((col) => {
+      const c = r.cells[col.key];
+      if (!c) return '–';
+      const v = fmt(c.value, col.digits);
+      if (!c.effect) return r.kind === 'vanilla' ? `**${v}**` : v;
+      const e = c.effect;
+      const mark = e.verdict === 'helps' ? ' ▲' : e.verdict === 'hurts' ? ' ▼' : '';
+      return `${v}<br>${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
+    });
+    return `| ${r.label}${r.kind === 'arm' ? ` (${r.source})` : ''} | ${r.seeds} | ${cells.join(' | ')} |`;
+  });
+  return [head, rule, ...lines].join('\n');
+}

@@ -1,0 +1,88 @@
+import { describe, it, expect } from 'vitest';
+import { resultsMarkdown, resultsTables, type ArmSources, type ReportSplit } from '../../src/lib/eval/resultsTable';
+import { pairedEffect } from '../../src/lib/eval/paired';
+
+const seeds = [1, 2, 3, 4, 5];
+function report(van: number[], dis: number[], baseline?: number): ReportSplit {
+  const m = (v: number) => ({ odDtwPerKm: v, odEdr: v / 10, reachedRate: 1 });
+  const eff = (f: (x: ReturnType<typeof m>) => number) =>
+    pairedEffect(
+      van.map((v) => f(m(v))),
+      dis.map((v) => f(m(v))),
+    );
+  return {
+    arms: {
+      vanilla: van.map((v, i) => ({ seed: seeds[i], metrics: m(v) })),
+      distilled: dis.map((v, i) => ({ seed: seeds[i], metrics: m(v) })),
+    },
+    effects: { odDtwPerKm: eff((x) => x.odDtwPerKm), odEdr: eff((x) => x.odEdr), reachedRate: eff((x) => x.reachedRate) },
+    ...(baseline === undefined
+      ? {}
+      : {
+          baselines: {
+            shortest: {
+              metrics: m(baseline),
+              vsVanilla: {
+                odDtwPerKm: pairedEffect(
+                  van,
+                  van.map(() => baseline),
+                ),
+                odEdr: pairedEffect(
+                  van.map((v) => v / 10),
+                  van.map(() => baseline / 10),
+                ),
+              },
+            },
+          },
+        }),
+  };
+}
+
+describe('results tables', () => {
+  const van = [2.0, 2.1, 1.9, 2.05, 1.95];
+  const arm = (label: string, dis: number[], base?: number): ArmSources => ({
+    label,
+    source: 'test',
+    bestFirst: report(van, dis, base),
+    beam: report(van, dis, base),
+  });
+
+  it('rows: baselines, vanilla, arms; a clear effect survives Holm, a tiny one does not', () => {
+    const t = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        arms: [
+          arm(
+            'clear',
+            van.map((v) => v - 0.5),
+            2.5,
+          ),
+          arm(
+            'tiny',
+            van.map((v, i) => v + (i % 2 ? 0.01 : -0.012)),
+          ),
+        ],
+      },
+    ]);
+    const rows = t.cities[0].rows;
+    expect(rows.map((r) => r.kind)).toEqual(['baseline', 'vanilla', 'arm', 'arm']);
+    expect(rows[1].cells.dtwPerKmBest.value).toBeCloseTo(2.0, 10);
+    expect(rows[2].cells.dtwPerKmBest.effect?.verdict).toBe('helps');
+    expect(rows[3].cells.dtwPerKmBest.effect?.verdict).toBe('no detectable effect');
+    // The baseline (2.5 against ~2.0) is worse than vanilla.
+    expect(rows[0].cells.dtwPerKmBeam.effect?.verdict).toBe('hurts');
+    // Holm-adjusted p is never below the raw p.
+    for (const r of rows) for (const c of Object.values(r.cells)) if (c.effect) expect(c.effect.pHolm).toBeGreaterThanOrEqual(c.effect.p);
+    expect(t.comparisons).toBeGreaterThan(0);
+    const md = resultsMarkdown(t, 'porto');
+    expect(md.split('\n')).toHaveLength(2 + rows.length);
+    expect(md).toContain('▲');
+  });
+
+  it('refuses arms that pair different vanilla seeds', () => {
+    const other = arm('other', van);
+    other.bestFirst!.arms.vanilla = other.bestFirst!.arms.vanilla.map((v) => ({ ...v, seed: v.seed + 5 }));
+    expect(() => resultsTables([{ city: 'porto', split: 'test', arms: [arm('a', van), other] }])).toThrow(/pairs vanilla seeds/);
+  });
+});
