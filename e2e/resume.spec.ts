@@ -26,6 +26,9 @@ test('resume after a reload, and trips to another view (paused and mid-run), con
   await expect(page.getByTestId('train-loss')).not.toHaveText('–');
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '2');
   await expect(page.getByTestId('acc-chart')).toHaveAttribute('data-points', '2');
+  // One accuracy everywhere: decision accuracy, beside the shipped models' as reference lines.
+  await expect(page.getByTestId('acc-chart')).toContainText('Decision accuracy on val');
+  await expect(page.getByTestId('acc-chart')).toContainText('shipped vanilla');
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('3', { timeout: 60_000 });
 

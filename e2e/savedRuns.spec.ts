@@ -142,7 +142,7 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
   });
   await page.reload();
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText(`Saved student run: epoch ${run.epoch}, step ${run.step} · best val acc 90.9%`, {
+  await expect(offer).toContainText(`Saved student run: epoch ${run.epoch}, step ${run.step} · best val acc 90.9% (all steps)`, {
     timeout: 120_000,
   });
   await expect(page.getByTestId('offer-name')).toHaveText(/^Vanilla student · 2026-11-2\d /);

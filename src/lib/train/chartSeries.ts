@@ -21,6 +21,13 @@ export interface MetricColumns {
   valAcc: Col;
   chance: Col;
   chanceLevel: number | null;
+  /**
+   * Val accuracy on decision steps (≥ 2 candidates) and its chance level: the accuracy the README and
+   * the reports give. Absent in charts saved before it was kept (restored as empty points).
+   */
+  valDecAcc?: Col;
+  decChance?: Col;
+  decChanceLevel?: number | null;
 }
 
 /** A TeacherSeries as plain arrays. */
@@ -59,12 +66,28 @@ export class MetricSeries {
   trainAcc: Col = [];
   valAcc: Col = [];
   chance: Col = [];
+  valDecAcc: Col = [];
+  decChance: Col = [];
   private chanceLevel: number | null = null;
+  private decChanceLevel: number | null = null;
   private lastStep = 0;
 
   clear(): void {
-    for (const c of [this.step, this.ce, this.kl, this.time, this.total, this.trainAcc, this.valAcc, this.chance]) c.length = 0;
+    for (const c of [
+      this.step,
+      this.ce,
+      this.kl,
+      this.time,
+      this.total,
+      this.trainAcc,
+      this.valAcc,
+      this.chance,
+      this.valDecAcc,
+      this.decChance,
+    ])
+      c.length = 0;
     this.chanceLevel = null;
+    this.decChanceLevel = null;
     this.lastStep = 0;
   }
 
@@ -84,6 +107,9 @@ export class MetricSeries {
       valAcc: [...this.valAcc],
       chance: [...this.chance],
       chanceLevel: this.chanceLevel,
+      valDecAcc: [...this.valDecAcc],
+      decChance: [...this.decChance],
+      decChanceLevel: this.decChanceLevel,
     };
   }
 
@@ -99,6 +125,10 @@ export class MetricSeries {
     this.valAcc = [...c.valAcc];
     this.chance = [...c.chance];
     this.chanceLevel = typeof c.chanceLevel === 'number' ? c.chanceLevel : null;
+    const sameLength = (col: Col | undefined): Col => (col && col.length === c.step.length ? [...col] : c.step.map(() => null));
+    this.valDecAcc = sameLength(c.valDecAcc);
+    this.decChance = sameLength(c.decChance);
+    this.decChanceLevel = typeof c.decChanceLevel === 'number' ? c.decChanceLevel : null;
     this.lastStep = this.step.at(-1) ?? 0;
     return true;
   }
@@ -112,8 +142,10 @@ export class MetricSeries {
     this.total.push(fin(m.total));
     this.trainAcc.push(fin(m.trainAcc));
     this.valAcc.push(null);
+    this.valDecAcc.push(null);
     if (m.valChanceAcc !== undefined && Number.isFinite(m.valChanceAcc)) this.chanceLevel = m.valChanceAcc;
     this.chance.push(this.chanceLevel);
+    this.decChance.push(this.decChanceLevel);
     this.lastStep = m.step;
     this.trim();
   }
@@ -129,10 +161,16 @@ export class MetricSeries {
       // Earlier points had no chance level yet: the line spans the whole chart.
       for (let i = 0; i < this.chance.length; i++) this.chance[i] = this.chanceLevel;
     }
+    if (rec.valChanceAccDecision !== undefined && Number.isFinite(rec.valChanceAccDecision)) {
+      this.decChanceLevel = rec.valChanceAccDecision;
+      for (let i = 0; i < this.decChance.length; i++) this.decChance[i] = this.decChanceLevel;
+    }
     const n = this.step.length;
     if (!replay && n > 0 && this.step[n - 1] === step) {
       this.valAcc[n - 1] = rec.valAcc ?? null;
       this.chance[n - 1] = this.chanceLevel;
+      this.valDecAcc[n - 1] = rec.valAccDecision ?? null;
+      this.decChance[n - 1] = this.decChanceLevel;
     } else {
       this.step.push(step);
       this.ce.push(replay ? rec.ce : null);
@@ -142,6 +180,8 @@ export class MetricSeries {
       this.trainAcc.push(replay ? rec.trainAcc : null);
       this.valAcc.push(rec.valAcc ?? null);
       this.chance.push(this.chanceLevel);
+      this.valDecAcc.push(rec.valAccDecision ?? null);
+      this.decChance.push(this.decChanceLevel);
     }
     this.lastStep = step;
   }
@@ -157,14 +197,21 @@ export class MetricSeries {
     this.trainAcc = pick(this.trainAcc, keep);
     this.valAcc = pick(this.valAcc, keep);
     this.chance = pick(this.chance, keep);
+    this.valDecAcc = pick(this.valDecAcc, keep);
+    this.decChance = pick(this.decChance, keep);
   }
 
   lossData(): [number[], Col, Col, Col, Col] {
     return [this.step, this.total, this.ce, this.time, this.kl];
   }
 
-  accData(): [number[], Col, Col, Col] {
-    return [this.step, this.trainAcc, this.valAcc, this.chance];
+  /**
+   * Decision accuracy on val (the reports' accuracy) and its chance level, then the all-step train
+   * and val accuracy as secondaries, then `refs`: constant lines (the shipped models' val decision
+   * accuracy) across the chart.
+   */
+  accData(refs: readonly (number | null)[] = []): [number[], ...Col[]] {
+    return [this.step, this.valDecAcc, this.decChance, this.trainAcc, this.valAcc, ...refs.map((r) => this.step.map(() => r))];
   }
 }
 

@@ -6,7 +6,9 @@ import type { SavedInfo } from '../../../workers/trainMessages';
 export function runPosition(r: SavedInfo): string {
   const at = `epoch ${r.epoch}, step ${r.step}`;
   if (r.best === null) return at;
-  return r.kind === 'teacher' ? `${at} · best val perplexity ${r.best.toFixed(2)}` : `${at} · best val acc ${(r.best * 100).toFixed(1)}%`;
+  return r.kind === 'teacher'
+    ? `${at} · best val perplexity ${r.best.toFixed(2)}`
+    : `${at} · best val acc ${(r.best * 100).toFixed(1)}% (all steps)`;
 }
 
 /** When it was last saved, in the browser's own date format. */

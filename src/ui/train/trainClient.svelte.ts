@@ -117,6 +117,12 @@ export class TrainClient {
   /** The saved run the current run autosaves into (its slot); null before its first save. */
   runId = $state<string | null>(null);
   notice = $state.raw<Notice | null>(null);
+  /**
+   * The shipped students' val decision accuracy (best epoch, from their training logs), drawn as
+   * reference lines in the accuracy chart: the number a run here can be set beside. Null where the
+   * dataset on screen is not the city they were trained on.
+   */
+  shippedAcc = $state.raw<{ vanilla: number | null; distilled: number | null }>({ vanilla: null, distilled: null });
   /** The step in progress on a slow backend (null between steps); `lastStepMs` once one finished. */
   stepClock = $state.raw<StepClock | null>(null);
   lastStepMs = $state<number | null>(null);
@@ -208,6 +214,7 @@ export class TrainClient {
       this.dataset = ready.dataset;
       this.saved = ready.saved;
       this.progress = null;
+      if (dataset.kind === 'url') void this.loadShippedAcc(teacherCity(dataset), ready.dataset.fingerprint);
       return true;
     } catch (e) {
       if (this.api === api) {
@@ -216,6 +223,22 @@ export class TrainClient {
       }
       return false;
     }
+  }
+
+  private async loadShippedAcc(city: City, fingerprint: string): Promise<void> {
+    const one = async (name: string): Promise<number | null> => {
+      try {
+        const res = await fetch(cityCheckpointUrl(city, name, '.log.json'));
+        if (!res.ok) return null;
+        const log = (await res.json()) as { fingerprint?: string; bestEpoch?: number; epochs?: Array<{ valAccDecision?: number }> };
+        if (log.fingerprint !== fingerprint || log.bestEpoch === undefined) return null;
+        const v = log.epochs?.[log.bestEpoch]?.valAccDecision;
+        return typeof v === 'number' && Number.isFinite(v) ? v : null;
+      } catch {
+        return null; // no log shipped: no reference line
+      }
+    };
+    this.shippedAcc = { vanilla: await one('vanilla'), distilled: await one('distilled') };
   }
 
   /** The callbacks the worker reports through (runs on this thread). */
