@@ -178,6 +178,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
   if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
+  if (args[0] === 'results-table') return (await import('./evalResultsTable')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     console.log(USAGE);

@@ -86,3 +86,50 @@ describe('results tables', () => {
     expect(() => resultsTables([{ city: 'porto', split: 'test', arms: [arm('a', van), other] }])).toThrow(/pairs vanilla seeds/);
   });
 });
+
+describe('the ship rule', () => {
+  it('ships an arm better on one val measure and worse on none; else vanilla alone', async () => {
+    const { shipDecision } = await import('../../src/lib/eval/resultsTable');
+    const van = [2.0, 2.1, 1.9, 2.05, 1.95];
+    const mk = (label: string, dis: number[]): ArmSources => ({
+      label,
+      source: 'test',
+      bestFirst: report(van, dis),
+      beam: report(van, dis),
+    });
+    const better = mk(
+      'better',
+      van.map((v) => v - 0.3),
+    );
+    const worse = mk(
+      'worse',
+      van.map((v) => v + 0.3),
+    );
+    const same = mk(
+      'same',
+      van.map((v, i) => v + (i % 2 ? 0.01 : -0.012)),
+    );
+    // No steps file: decision NLL not scored, so nothing qualifies.
+    let t = resultsTables([{ city: 'porto', split: 'val', arms: [better, worse, same] }]);
+    expect(shipDecision(t.cities[0]).chosen).toBeNull();
+    const steps = (d: number[]) => ({
+      vanilla: van.map((v, i) => ({ seed: i + 1, decisionNll: v / 10 })),
+      distilled: d.map((v, i) => ({ seed: i + 1, decisionNll: v / 10 })),
+      effects: {
+        decisionNll: pairedEffect(
+          van.map((v) => v / 10),
+          d.map((v) => v / 10),
+        ),
+      },
+    });
+    better.steps = steps(van);
+    worse.steps = steps(van.map((v) => v - 0.3));
+    same.steps = steps(van);
+    t = resultsTables([{ city: 'porto', split: 'val', arms: [better, worse, same] }]);
+    const d = shipDecision(t.cities[0]);
+    expect(d.candidates.map((c) => c.qualifies)).toEqual([true, false, false]);
+    expect(d.chosen).toBe('better');
+    t = resultsTables([{ city: 'porto', split: 'val', arms: [worse, same] }]);
+    expect(shipDecision(t.cities[0]).sentence).toBe('no distilled recipe beat vanilla on val');
+  });
+});

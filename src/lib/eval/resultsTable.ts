@@ -190,7 +190,8 @@ const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${
 
 /**
  * A city's table as Markdown: vanilla's row gives values; every other row its value and, beneath it,
- * its difference from vanilla with the 95 % interval, marked with the Holm verdict (▲ helps, ▼ hurts).
+ * its difference from vanilla with the 95 % interval, marked with the Holm verdict: ▲ better than
+ * vanilla, ▼ worse (a baseline's row too: ▼ means the baseline is worse than the vanilla student).
  */
 export function resultsMarkdown(t: ResultsTables, city: string): string {
   const table = t.cities.find((c) => c.city === city);
@@ -207,7 +208,61 @@ export function resultsMarkdown(t: ResultsTables, city: string): string {
       const mark = e.verdict === 'helps' ? ' ▲' : e.verdict === 'hurts' ? ' ▼' : '';
       return `${v}<br>${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
     });
-    return `| ${r.label}${r.kind === 'arm' ? ` (${r.source})` : ''} | ${r.seeds} | ${cells.join(' | ')} |`;
+    return `| ${r.label}${r.kind === 'arm' ? ` (${r.source})` : ''} | ${r.kind === 'baseline' ? '–' : r.seeds} | ${cells.join(' | ')} |`;
   });
   return [head, rule, ...lines].join('\n');
+}
+
+/** The ship rule's reading of one arm on val (docs/experiments/registration.md, "Ship rule"). */
+export interface ShipCandidate {
+  label: string;
+  source: string;
+  /** distilled − vanilla on val, mean and 95 % interval. */
+  decisionNll: { mean: number; ci95: [number, number] } | null;
+  dtwPerKm: { mean: number; ci95: [number, number] } | null;
+  qualifies: boolean;
+  why: string;
+}
+
+export interface ShipDecision {
+  city: string;
+  rule: string;
+  candidates: ShipCandidate[];
+  /** The arm that ships with its vanilla partner, or null: vanilla ships alone. */
+  chosen: string | null;
+  sentence: string;
+}
+
+export const SHIP_RULE =
+  'On val, neither decision NLL nor DTW per km (best-first) worse than vanilla (the 95 % interval of the paired difference not wholly above 0), and at least one better (wholly below 0); among those, the lowest val decision NLL ships. None: vanilla ships alone.';
+
+/** The ship rule over a city's val table: which distilled recipe, if any, may ship. */
+export function shipDecision(valTable: CityTable): ShipDecision {
+  const candidates: ShipCandidate[] = valTable.rows
+    .filter((r) => r.kind === 'arm')
+    .map((r) => {
+      const pick = (key: string) => {
+        const e = r.cells[key]?.effect;
+        return e ? { mean: e.mean, ci95: e.ci95 } : null;
+      };
+      const nll = pick('decisionNll');
+      const dtw = pick('dtwPerKmBest');
+      if (!nll || !dtw)
+        return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: false, why: 'not scored on val' };
+      const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
+      const better = [nll, dtw].some((e) => e.ci95[1] < 0);
+      const why = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
+      return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: !worse && better, why };
+    });
+  const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
+  const chosen = ok[0]?.label ?? null;
+  return {
+    city: valTable.city,
+    rule: SHIP_RULE,
+    candidates,
+    chosen,
+    sentence: chosen
+      ? `${chosen} ships with its vanilla partner: it beat vanilla on val and was worse on nothing.`
+      : 'no distilled recipe beat vanilla on val',
+  };
 }

@@ -1,0 +1,76 @@
+// `eval results-table --spec <file.json> [--split test] [--out public/reports/results.json] [--markdown <file.md>]`:
+// the README's and Compare's results tables (src/lib/eval/resultsTable.ts) from the committed reports
+// of every arm the spec lists. Each arm's folder holds, by convention, paired-steps-<split>.json
+// (eval paired-steps) and paired-report-<split>-bestFirst.json / paired-report-<split>-beam.json
+// (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's).
+// With --split val the output also carries each city's ship decision (the registered rule).
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { commandLine, flagString, parseArgs } from './args';
+import { resultsMarkdown, resultsTables, shipDecision, type ArmSources, type ReportSplit, type StepsFile } from '../lib/eval/resultsTable';
+
+const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
+  spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
+
+interface Spec {
+  cities: Array<{ city: string; title?: string; arms: Array<{ label: string; source: string; dir: string }> }>;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.flags.help || typeof p.flags.spec !== 'string') {
+    console.log(USAGE);
+    return p.flags.help ? 0 : 2;
+  }
+  const split = flagString(p, 'split', 'test');
+  const spec = (await readJson<Spec>(flagString(p, 'spec'))) ?? { cities: [] };
+  const missing: string[] = [];
+  const cities = await Promise.all(
+    spec.cities.map(async (c) => ({
+      city: c.title ?? c.city,
+      split,
+      arms: await Promise.all(
+        c.arms.map(async (a): Promise<ArmSources> => {
+          const report = async (method: string) => {
+            const f = join(a.dir, `paired-report-${split}-${method}.json`);
+            const r = await readJson<{ splits: Record<string, ReportSplit> }>(f);
+            if (!r) missing.push(f);
+            return r?.splits[split];
+          };
+          const stepsFile = join(a.dir, `paired-steps-${split}.json`);
+          const steps = await readJson<StepsFile>(stepsFile);
+          if (!steps) missing.push(stepsFile);
+          return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
+        }),
+      ),
+    })),
+  );
+  const tables = resultsTables(cities);
+  const out = {
+    ...tables,
+    split,
+    command: commandLine('eval results-table', args),
+    created: new Date().toISOString(),
+    missing,
+    ...(split === 'val' ? { ship: tables.cities.map(shipDecision) } : {}),
+  };
+  if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
+  const text = JSON.stringify(out, null, 2) + '\n';
+  if (typeof p.flags.out === 'string') await writeFile(p.flags.out, text);
+  else console.log(text);
+  if (typeof p.flags.markdown === 'string')
+    await writeFile(
+      p.flags.markdown,
+      tables.cities.map((c) => `### ${c.city} (${split})\n\n${resultsMarkdown(tables, c.city)}\n`).join('\n'),
+    );
+  return 0;
+}
