@@ -8,8 +8,21 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await expect(page.getByTestId('metrics-table').locator('td[data-better="true"]').first()).toBeVisible();
 
-  // The seed-paired effects (public/reports/distillation.json) head the view, each
-  // regime with its test decision-step rows and a verdict.
+  // It opens on the answer (public/reports/results.json): per city, what ships under the val rule,
+  // the two questions with the registered arm's verdicts, and the baselines beside vanilla; every
+  // arm and control below, collapsed.
+  const answer = page.getByTestId('results-card');
+  await expect(answer).toBeVisible();
+  const porto = answer.locator('[data-testid="results-city"][data-city="Porto"]');
+  await expect(porto.getByTestId('results-shipped')).toContainText(/^Ships: /);
+  await expect(porto.getByTestId('answer-next-road')).toContainText(/yes|no|mixed|not measured/);
+  await expect(porto.getByTestId('answer-routes')).toContainText(/yes|no|mixed|not measured/);
+  await expect(porto.locator('[data-testid="results-row"][data-kind="baseline"]')).toHaveCount(3);
+  await expect(porto.locator('[data-testid="results-row"][data-kind="vanilla"]')).toHaveCount(1);
+
+  // The earlier studies' seed-paired effects (public/reports/distillation.json) follow, collapsed,
+  // each regime with its test decision-step rows and a verdict.
+  await page.getByText('Earlier studies, arm by arm').click();
   await expect(page.getByTestId('seed-paired').first()).toBeVisible();
   const regimes = page.getByTestId('seed-regime');
   expect(await regimes.count()).toBeGreaterThanOrEqual(1);

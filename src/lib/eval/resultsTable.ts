@@ -57,6 +57,8 @@ export interface CitySources {
   city: string;
   split: string;
   arms: ArmSources[];
+  /** What the table shows, in a sentence or two, written from its numbers (shown above it). */
+  note?: string;
 }
 
 export interface ResultsCell {
@@ -78,6 +80,7 @@ export interface CityTable {
   city: string;
   split: string;
   rows: ResultsRow[];
+  note?: string;
 }
 
 export interface ResultsTables {
@@ -165,7 +168,7 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       }
       rows.push({ label: a.label, kind: 'arm', source: a.source, seeds: vanillaSeeds(a)?.length ?? 0, cells });
     }
-    tables.push({ city: c.city, split: c.split, rows });
+    tables.push({ city: c.city, split: c.split, rows, ...(c.note ? { note: c.note } : {}) });
   }
   const adjusted = holmAdjust(pending.map((x) => x.cell.effect!.p));
   pending.forEach(({ cell, lowerIsBetter }, i) => {
@@ -265,4 +268,22 @@ export function shipDecision(valTable: CityTable): ShipDecision {
       ? `${chosen} ships with its vanilla partner: it beat vanilla on val and was worse on nothing.`
       : 'no distilled recipe beat vanilla on val',
   };
+}
+
+/** What `eval results-table` writes: the tables, and on val each city's ship decision. */
+export interface ResultsFile extends ResultsTables {
+  split: string;
+  command?: string;
+  ship?: ShipDecision[];
+}
+
+/** A results file as fetched: checked enough that the view can draw it, or an error saying what is wrong. */
+export function parseResultsFile(value: unknown): ResultsFile {
+  const v = value as Partial<ResultsFile> | null;
+  if (!v || typeof v !== 'object' || v.schema !== 'trajdistill-results/1')
+    throw new Error('not a results file (schema trajdistill-results/1)');
+  if (!Array.isArray(v.cities) || !Array.isArray(v.columns)) throw new Error('a results file needs cities and columns');
+  for (const c of v.cities)
+    if (!c || typeof c.city !== 'string' || !Array.isArray(c.rows)) throw new Error('a results table needs a city and rows');
+  return v as ResultsFile;
 }

@@ -3,6 +3,7 @@
 import type { EvalReportFile, OdRoute } from './reportTypes';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import { parseDistillationSummary, type DistillationSummary } from '../../lib/eval/distillationSummary';
+import { parseResultsFile, type ResultsFile } from '../../lib/eval/resultsTable';
 
 export const REPORT_FILE = 'porto-eval.json';
 export const ROUTES_FILE = 'porto-routes.json';
@@ -10,6 +11,9 @@ export const ROUTES_FILE = 'porto-routes.json';
 export const DISTILLATION_FILE = 'distillation.json';
 /** Region transfer Porto → San Francisco against scratch, and zero-shot, in the same form. */
 export const TRANSFER_FILE = 'sf-transfer.json';
+/** The answer Compare opens on (eval results-table): test tables, and val with the ship decisions. */
+export const RESULTS_FILE = 'results.json';
+export const RESULTS_VAL_FILE = 'results-val.json';
 
 export type ReportSource = 'committed' | 'rerun';
 
@@ -53,6 +57,10 @@ class ReportStore {
   /** Transfer − scratch per train share (and zero-shot); null when absent or unreadable (see transferError). */
   transfer = $state.raw<DistillationSummary | null>(null);
   transferError = $state<string | null>(null);
+  /** The results tables (test) and the val ones with the ship decisions; null when absent or unreadable. */
+  results = $state.raw<ResultsFile | null>(null);
+  resultsVal = $state.raw<ResultsFile | null>(null);
+  resultsError = $state<string | null>(null);
   private started = false;
 
   /**
@@ -70,12 +78,21 @@ class ReportStore {
     const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
     this.loading = true;
     try {
-      const [rep, rts, dis, tra] = await Promise.allSettled([
+      const [rep, rts, dis, tra, res, resVal] = await Promise.allSettled([
         fetchJson(base + REPORT_FILE),
         fetchJson(base + ROUTES_FILE),
         fetchJson(base + DISTILLATION_FILE),
         fetchJson(base + TRANSFER_FILE),
+        fetchJson(base + RESULTS_FILE),
+        fetchJson(base + RESULTS_VAL_FILE),
       ]);
+      const readResults = (file: string, got: PromiseSettledResult<unknown>, set: (r: ResultsFile) => void): string | null => {
+        if (got.status === 'rejected') return `Could not read reports/${file}: ${String(got.reason)}`;
+        const value = got.value;
+        return value === null ? null : readError(`reports/${file}`, () => set(parseResultsFile(value)));
+      };
+      this.resultsError =
+        readResults(RESULTS_FILE, res, (r) => (this.results = r)) ?? readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r));
       this.distillationError = readSummary(DISTILLATION_FILE, dis, (s) => (this.distillation = s));
       this.transferError = readSummary(TRANSFER_FILE, tra, (s) => (this.transfer = s));
       if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
