@@ -11,7 +11,8 @@ export interface TourAction {
   tau?: number;
   /** Animate τ from the first to the second value. */
   animateTau?: [number, number];
-  lambda?: number;
+  /** A value, or 'trained': the λ the distilled student on screen was trained with. */
+  lambda?: number | 'trained';
   model?: StudentChoice;
   colorBy?: 'teacher' | 'student';
   show?: { window: boolean; psi: boolean; belief: boolean; candidates: boolean };
@@ -89,9 +90,9 @@ export const TOUR: TourStep[] = [
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body: 'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour starts λ at the thesis’s best value (the “thesis” preset). Whether the teacher only nudges or leads depends on the step: the line below says which, at this step. Drag λ and watch the share bar; the line also gives the λ that the distilled student here was trained with.',
+    body: 'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. The student’s bars do not move: they come from a model already trained, and λ here only weighs this step’s loss. To see what λ does to a student, train one in the Train view.',
     highlight: 'lambda',
-    action: { lambda: THESIS_RECIPE.lambda },
+    action: { lambda: 'trained' },
   },
   {
     id: 'result',
