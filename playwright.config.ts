@@ -20,7 +20,9 @@ export default defineConfig({
     launchOptions: CHROMIUM_LAUNCH,
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,
+    // After the build, scripts/check-bundle.ts fails the run when the page's own chunks hold tfjs
+    // (only worker chunks may); its JSON (page chunks and sizes) is not shown unless it fails.
+    command: `npx vite build && npx tsx scripts/check-bundle.ts && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,

@@ -16,7 +16,7 @@ import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadMo
 import { StudentTrainer } from '../src/lib/train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON } from '../src/lib/train/trainingLevers';
 import { sampleTrips } from '../src/lib/bench/suites';
-import type { StudentConfig } from '../src/lib/models/student';
+import type { StudentConfig } from '../src/lib/models/studentConfig';
 
 async function main(): Promise<void> {
   const p = parseArgs(process.argv.slice(2));

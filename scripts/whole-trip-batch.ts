@@ -12,7 +12,7 @@ import { initNodeBackend } from '../src/lib/runtime/node';
 import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../src/lib/train/studentTrainer';
 import { DEFAULT_MICRO_TOKENS, microBatches } from '../src/lib/train/microBatches';
-import type { StudentConfig } from '../src/lib/models/student';
+import type { StudentConfig } from '../src/lib/models/studentConfig';
 
 const MAX_LEN = 512;
 

@@ -5,7 +5,7 @@ import type { LonLat, SplitName } from '../src/lib/data/types';
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { Detour } from '../src/lib/teach/detour';
 import type { ScoreDistribution } from '../src/lib/teach/anomaly';
-import type { TripExplanation } from '../src/lib/teach/explain';
+import type { TripExplanation } from '../src/lib/teach/stepView';
 
 export type TeachModelName = 'teacher' | 'vanilla' | 'distilled';
 

@@ -8,13 +8,15 @@ import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset, LonLat, SplitName, Trajectory } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { TeacherModel, defaultTeacherConfig, teacherRoadCells } from '../src/lib/models/teacher';
-import { SMALL_STUDENT_CONFIG, Student } from '../src/lib/models/student';
+import { Student } from '../src/lib/models/student';
+import { SMALL_STUDENT_CONFIG } from '../src/lib/models/studentConfig';
 import { loadStudent, loadTeacher } from '../src/lib/checkpoint/loadModel';
 import { THESIS_RECIPE } from '../src/lib/train/recipe';
 import { batchContext, type BatchContext } from '../src/lib/features/studentBatch';
 import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explain';
 import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
-import { DEFAULT_DETOUR, syntheticDetour } from '../src/lib/teach/detour';
+import { syntheticDetour } from '../src/lib/teach/detour';
+import { DEFAULT_DETOUR } from '../src/lib/teach/detourOptions';
 import { makeRng } from '../src/lib/random';
 import type {
   TeachDetour,

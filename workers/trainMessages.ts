@@ -5,9 +5,11 @@
 // transferred ArrayBuffers (comlink.transfer) in both directions.
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { RunChart, SavedRunInfo } from '../src/lib/train/savedRuns';
-import type { SessionEpochRecord, SessionHyper, SessionMetrics } from '../src/lib/train/session';
+import type { SessionEpochRecord, SessionMetrics } from '../src/lib/train/session';
+import type { SessionHyper } from '../src/lib/train/sessionHyper';
 import type { EpochRecord } from '../src/lib/train/studentTrainer';
-import type { TeacherHyper, TeacherSessionEpoch, TeacherSessionMetrics } from '../src/lib/train/teacherSession';
+import type { TeacherSessionEpoch, TeacherSessionMetrics } from '../src/lib/train/teacherSession';
+import type { TeacherHyper } from '../src/lib/train/teacherHyper';
 import type { TripProbe } from '../src/lib/train/tripProbe';
 
 export type TrainHyper = SessionHyper;

@@ -21,14 +21,10 @@ import type { TeacherModel } from '../src/lib/models/teacher';
 import { decodeCheckpoint } from '../src/lib/checkpoint/checkpoint';
 import { loadTeacher } from '../src/lib/checkpoint/loadModel';
 import { transferStudentWeights } from '../src/lib/checkpoint/transfer';
-import { TrainingSession, normaliseHyper, type SessionHyper, type SessionMetrics } from '../src/lib/train/session';
-import {
-  TeacherSession,
-  normaliseTeacherHyper,
-  teacherHyperOf,
-  type TeacherHyper,
-  type TeacherSessionMetrics,
-} from '../src/lib/train/teacherSession';
+import { TrainingSession, type SessionMetrics } from '../src/lib/train/session';
+import { normaliseHyper, type SessionHyper } from '../src/lib/train/sessionHyper';
+import { TeacherSession, teacherHyperOf, type TeacherSessionMetrics } from '../src/lib/train/teacherSession';
+import { normaliseTeacherHyper, type TeacherHyper } from '../src/lib/train/teacherHyper';
 import { MetricSeries, TeacherSeries } from '../src/lib/train/chartSeries';
 import { SavedRuns, trainedOn, type RunChart } from '../src/lib/train/savedRuns';
 import { tripsFingerprint } from '../src/lib/data/fingerprint';

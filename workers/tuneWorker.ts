@@ -8,7 +8,7 @@ import type { Derived } from '../src/lib/data/derivedTypes';
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { TeacherModel } from '../src/lib/models/teacher';
 import { loadTeacher } from '../src/lib/checkpoint/loadModel';
-import { normaliseHyper, type SessionHyper } from '../src/lib/train/session';
+import { normaliseHyper, type SessionHyper } from '../src/lib/train/sessionHyper';
 import { DEFAULT_SEARCH, TuningSearch, type SearchSettings, type TrialSummary, type TuneLogEntry } from '../src/lib/tune/search';
 import { SessionTrialRunner, type TrialStateStore } from '../src/lib/tune/sessionRunner';
 import { bootWorker } from './boot';

@@ -12,7 +12,8 @@ import { flagNumber, flagString, parseArgs } from './args';
 import { loadDatasetWithDerived } from './fsDataset';
 import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../lib/checkpoint/checkpoint';
 import { transferStudentWeights, transferTeacherCheckpoint } from '../lib/checkpoint/transfer';
-import { Student, type StudentConfig } from '../lib/models/student';
+import { Student } from '../lib/models/student';
+import type { StudentConfig } from '../lib/models/studentConfig';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: checkpoint convert <in.ckpt|in.safetensors> [--out <file.safetensors>]

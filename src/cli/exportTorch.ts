@@ -15,7 +15,7 @@ import type { Dataset, SplitName, Trajectory } from '../lib/data/types';
 import { SPLITS } from '../lib/data/types';
 import { prepareGatGraph, prepareGcnGraph } from '../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../lib/features/studentBatch';
-import { DEFAULT_HYPER } from '../lib/train/session';
+import { DEFAULT_HYPER } from '../lib/train/sessionHyper';
 
 export const TORCH_EXPORT_SCHEMA = 'trajdistill-torch-export/1';
 

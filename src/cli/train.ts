@@ -23,15 +23,9 @@ import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { batchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { nestedSubset } from '../lib/random';
-import { TEACHER_TARGETS, type TeacherTarget } from '../lib/train/teacherProbs';
-import {
-  DEFAULT_HYPER,
-  TrainingSession,
-  normaliseHyper,
-  type SessionEpochRecord,
-  type SessionHyper,
-  type StudentSize,
-} from '../lib/train/session';
+import { TEACHER_TARGETS, type TeacherTarget } from '../lib/train/teacherTargets';
+import { TrainingSession, type SessionEpochRecord } from '../lib/train/session';
+import { DEFAULT_HYPER, normaliseHyper, type SessionHyper, type StudentSize } from '../lib/train/sessionHyper';
 
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]

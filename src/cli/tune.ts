@@ -23,7 +23,8 @@ import { rungBudgets } from '../lib/tune/successiveHalving';
 import { KL_MASKS, LAMBDA_RANGE, TAU_RANGE, WINDOWS, windowToJson } from '../lib/tune/space';
 import { odObjective, odObjectiveSet } from '../lib/eval/odObjective';
 import { StudentScorer } from '../lib/generate/studentScorer';
-import type { SessionHyper, TrainingSession } from '../lib/train/session';
+import type { TrainingSession } from '../lib/train/session';
+import type { SessionHyper } from '../lib/train/sessionHyper';
 
 const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tuning.json]
             [--dataset public/data/porto] [--teacher public/checkpoints/porto/teacher.safetensors]

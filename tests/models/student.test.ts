@@ -11,7 +11,8 @@ import {
   prepareGatGraph,
   prepareGcnGraph,
 } from '../../src/lib/models/layers';
-import { Student, DEFAULT_STUDENT_CONFIG, SMALL_STUDENT_CONFIG, isEncoderParam } from '../../src/lib/models/student';
+import { Student, isEncoderParam } from '../../src/lib/models/student';
+import { DEFAULT_STUDENT_CONFIG, SMALL_STUDENT_CONFIG } from '../../src/lib/models/studentConfig';
 import { batchContext, buildBatch, prepareTrips, type BatchContext } from '../../src/lib/features/studentBatch';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { makeCity, TINY_STUDENT, type SynthCity } from './studentFixture';

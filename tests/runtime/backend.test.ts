@@ -1,6 +1,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { isSoftwareAdapter, memoryInfo, selectBackend } from '../../src/lib/runtime/backend';
+import { memoryInfo, selectBackend } from '../../src/lib/runtime/backend';
+import { isSoftwareAdapter } from '../../src/lib/runtime/softwareAdapter';
 import { initNodeBackend, nodeWasmDir } from '../../src/lib/runtime/node';
 
 afterEach(() => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { shiftCell, syntheticDetour } from '../../src/lib/teach/detour';
-import { anomalyScoreDistribution, histogram, rankAuc, type CellSequenceScorer } from '../../src/lib/teach/anomaly';
+import { anomalyScoreDistribution, rankAuc, type CellSequenceScorer } from '../../src/lib/teach/anomaly';
+import { histogram } from '../../src/lib/teach/histogram';
 import { makeRng } from '../../src/lib/random';
 
 const grid = { nRows: 40, nCols: 50 };

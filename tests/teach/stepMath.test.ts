@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { compareStudents, crossEntropy, entropyCurve, pushDirection, stepLosses, summariseTrip } from '../../src/lib/teach/stepMath';
-import { softenedStudent, softenedTeacher } from '../../src/lib/train/distill';
+import { softenedStudent, softenedTeacher } from '../../src/lib/train/distillMath';
 
 const raw = { teacherRaw: [0.02, 0.3, 0.001, 0.05], logits: [1.5, -0.3, 0.2, 0.9], label: 1 };
 

@@ -3,7 +3,7 @@ import { NUDGE_SHARE, cellSize, shareVerdict, tourFacts, windowFact, type FactIn
 import { TOUR } from '../../src/ui/teach/tour';
 import { countNoun, plural } from '../../src/ui/format';
 import { stepLosses } from '../../src/lib/teach/stepMath';
-import type { StepView } from '../../src/lib/teach/explain';
+import type { StepView } from '../../src/lib/teach/stepView';
 import { defaultPortoGrid } from '../../src/lib/data/grid';
 
 /** One step of a trip with w = 6 and a destination-first teacher: 7 tokens in the window. */

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/train';
 import { loadDataset } from '../../src/cli/fsDataset';
 import { buildDerived } from '../../src/lib/data/derived';
-import { TrainingSession, normaliseHyper } from '../../src/lib/train/session';
+import { TrainingSession } from '../../src/lib/train/session';
+import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 import { removeTempDirs, tempDir } from '../tempDirs';
 
 afterAll(removeTempDirs);

@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchContext, prepareTrips, swappedDestinations } from '../../src/lib/features/studentBatch';
-import { TeacherProbs, type NextCellTeacher, type TeacherProbOptions, type TeacherTarget } from '../../src/lib/train/teacherProbs';
+import { TeacherProbs, type NextCellTeacher, type TeacherProbOptions } from '../../src/lib/train/teacherProbs';
+import type { TeacherTarget } from '../../src/lib/train/teacherTargets';
 import { runTaskSync } from '../../src/lib/train/deviceTask';
 import { routesAsTrips } from '../../src/lib/train/routeTrips';
 import { TrainingSession } from '../../src/lib/train/session';

@@ -1,14 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import {
-  distillationLoss,
-  entropy,
-  klDivergence,
-  softenedStudent,
-  softenedTeacher,
-  teacherCandidateProbs,
-  type DistillationInput,
-} from '../../src/lib/train/distill';
+import { distillationLoss, teacherCandidateProbs, type DistillationInput } from '../../src/lib/train/distill';
+import { entropy, klDivergence, softenedStudent, softenedTeacher } from '../../src/lib/train/distillMath';
 import { makeRng } from '../../src/lib/random';
 
 beforeAll(async () => {

@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import {
   MetricThrottle,
   TrainingSession,
-  normaliseHyper,
   type SessionMetrics,
   type SessionState,
   type SessionEpochRecord,
 } from '../../src/lib/train/session';
+import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 import { TeacherModel } from '../../src/lib/models/teacher';
 import { encodeCheckpoint, decodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';

@@ -1,12 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import {
-  TeacherSession,
-  normaliseTeacherHyper,
-  teacherHyperOf,
-  type TeacherSessionEpoch,
-  type TeacherSessionMetrics,
-} from '../../src/lib/train/teacherSession';
+import { TeacherSession, teacherHyperOf, type TeacherSessionEpoch, type TeacherSessionMetrics } from '../../src/lib/train/teacherSession';
+import { normaliseTeacherHyper } from '../../src/lib/train/teacherHyper';
 import type { SessionState } from '../../src/lib/train/runLoop';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { loadTeacher } from '../../src/lib/checkpoint/loadModel';

@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { TeacherModel } from '../../src/lib/models/teacher';
-import { normaliseHyper } from '../../src/lib/train/session';
+import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 import { decodeCheckpoint } from '../../src/lib/checkpoint/checkpoint';
 import { SessionTrialRunner, trialHyper, type TrialStateStore } from '../../src/lib/tune/sessionRunner';
 import { TuningSearch, DEFAULT_SEARCH, type TuneLogEntry } from '../../src/lib/tune/search';

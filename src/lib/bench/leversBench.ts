@@ -5,7 +5,7 @@
 // so the work per step is the same whatever the weights are at that moment.
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
-import { STUDENT_PRESETS, type StudentConfig } from '../models/student';
+import { STUDENT_PRESETS, type StudentConfig } from '../models/studentConfig';
 import { StudentTrainer } from '../train/studentTrainer';
 import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../train/trainingLevers';
 import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';

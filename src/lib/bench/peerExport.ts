@@ -16,7 +16,7 @@ import type { Dataset, Trajectory } from '../data/types';
 import { beamSearch, type BatchScorer, type StepQuery, type StepScores } from '../generate/search';
 import { centroidDistance } from '../generate/generator';
 import { prepareGatGraph, prepareGcnGraph } from '../models/layers';
-import type { StudentConfig } from '../models/student';
+import type { StudentConfig } from '../models/studentConfig';
 import { StudentScorer } from '../generate/studentScorer';
 import { loadStudent, loadStudentWeights } from '../checkpoint/loadModel';
 import { storedShape, torchSpecOf, transpose2d } from '../checkpoint/torchNames';

@@ -2,7 +2,8 @@
 // CLI, sessions, benchmarks). Every path decodes once, checks kind / road network / config with
 // assertCompatible, and frees a half-built model when its weights do not fit.
 import type { Derived } from '../data/derivedTypes';
-import { Student, type StudentConfig } from '../models/student';
+import { Student } from '../models/student';
+import type { StudentConfig } from '../models/studentConfig';
 import { TeacherModel, type TeacherConfig } from '../models/teacher';
 import { assertCompatible, decodeCheckpoint, loadIntoVariables, type Checkpoint, type Expected } from './checkpoint';
 

@@ -3,16 +3,9 @@
 // on one, wasm is about 10× faster (reference/webgpu-testing.md), so the automatic choice can
 // prefer it. The webgpu and wasm backends are imported lazily so Node never loads webgpu.
 import * as tf from '@tensorflow/tfjs';
+import { isSoftwareAdapter, type AdapterInfo } from './softwareAdapter';
 
 export const DEFAULT_BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-
-export interface AdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallbackAdapter: boolean;
-}
 
 export interface BackendTry {
   name: string;
@@ -69,17 +62,6 @@ function gpuApi(): GpuLike | undefined {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Names of CPU implementations of WebGPU and WebGL (adapter info, WebGL's unmasked renderer). */
-export const SOFTWARE_RENDERER_RE = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
-
-/** Whether an adapter is a CPU (software) implementation of WebGPU. */
-export function isSoftwareAdapter(a: AdapterInfo): boolean {
-  if (a.isFallbackAdapter) return true;
-  if (a.architecture.toLowerCase() === 'swiftshader') return true;
-  const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
-  return SOFTWARE_RENDERER_RE.test(text);
 }
 
 /**

@@ -3,7 +3,8 @@
 // surprisal of one trip, and the score distributions of normal vs synthetically detoured trips.
 import type { GridSpec } from '../data/derivedTypes';
 import type { TeacherModel } from '../models/teacher';
-import { syntheticDetour, type DetourOptions } from './detour';
+import { syntheticDetour } from './detour';
+import type { DetourOptions } from './detourOptions';
 
 /**
  * −ln p of every token after SOT for one cell sequence: entry i is the surprisal of cells[i] given
@@ -82,21 +83,4 @@ export function rankAuc(neg: readonly number[], pos: readonly number[]): number 
   let s = 0;
   for (const p of pos) for (const n of neg) s += p > n ? 1 : p === n ? 0.5 : 0;
   return s / (neg.length * pos.length);
-}
-
-export interface Histogram {
-  lo: number;
-  hi: number;
-  counts: number[];
-}
-
-/** Equal-width histogram over [lo, hi]; values outside go to the end bins. */
-export function histogram(values: readonly number[], lo: number, hi: number, bins: number): Histogram {
-  const counts = new Array<number>(bins).fill(0);
-  const w = (hi - lo) / bins || 1;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / w)))]++;
-  }
-  return { lo, hi, counts };
 }

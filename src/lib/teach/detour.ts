@@ -4,15 +4,7 @@
 // destination, only through cells a driver would not take.
 import type { GridSpec } from '../data/derivedTypes';
 import { tripToCells } from '../models/teacher';
-
-export interface DetourOptions {
-  /** Shift in cells (paper: 3 or 5). */
-  level: number;
-  /** Share of the interior that is shifted (paper: 0.1 or 0.3). */
-  prob: number;
-}
-
-export const DEFAULT_DETOUR: DetourOptions = { level: 3, prob: 0.3 };
+import { DEFAULT_DETOUR, type DetourOptions } from './detourOptions';
 
 export interface Detour {
   cells: number[];

@@ -1,60 +1,18 @@
 // Runs the teacher and the students once over every step of one trip and keeps the raw numbers
 // the teaching view needs (stepMath.ts turns them into losses for any τ, λ without a model call).
-import type { GridSpec } from '../data/derivedTypes';
 import type { Trajectory } from '../data/types';
 import { teacherRoadCells, tripToCells, type TeacherModel } from '../models/teacher';
 import type { Student } from '../models/student';
 import { studentLogits } from '../models/studentSteps';
 import { prepareTrip, tripTeacherWindows, type BatchContext } from '../features/studentBatch';
-import { softenedStudent, softenedTeacher, klDivergence } from '../train/distill';
+import { softenedStudent, softenedTeacher, klDivergence } from '../train/distillMath';
 import { tripSurprisal } from './anomaly';
+import type { CellProb, TeachStep, TripExplanation } from './stepView';
 
 export interface TeachModels {
   teacher: TeacherModel;
   vanilla: Student | null;
   distilled: Student | null;
-}
-
-export interface CellProb {
-  cell: number;
-  p: number;
-}
-
-/** Step k predicts roads[k + 1] from the prefix roads[0..k]. */
-export interface TeachStep {
-  k: number;
-  /** The last prefix road (where the car is). */
-  current: number;
-  cands: number[];
-  /** ψ(c) of each candidate. */
-  candCells: number[];
-  /** Index of the true next road among cands, −1 when it is not one of them. */
-  label: number;
-  /** The teacher's input: the last w cells of the prefix. */
-  window: number[];
-  /** q̃: the teacher's raw next-cell probability at each candidate's cell. */
-  teacherRaw: number[];
-  /** Teacher mass on the distinct candidate cells (what renormalisation scales up to 1). */
-  candMass: number;
-  /** The teacher's most likely next cells over the whole grid, best first. */
-  topCells: CellProb[];
-  /** Navigator logits of each student (null when that model is absent). */
-  vanilla: number[] | null;
-  distilled: number[] | null;
-}
-
-export interface TripExplanation {
-  id: string;
-  roads: number[];
-  /** ψ of each road (uncollapsed). */
-  cells: number[];
-  steps: TeachStep[];
-  /** Teacher surprisal −ln p of each road's cell given the cells before it, then of EOT. */
-  surprisal: number[];
-  /** LM-TAD anomaly score: mean of `surprisal`. */
-  score: number;
-  window: number;
-  grid: GridSpec;
 }
 
 export interface ExplainOptions {
@@ -127,19 +85,6 @@ export async function explainTrip(
     window: opts.window,
     grid: grid.spec,
   };
-}
-
-/** Everything the view shows for step k of an explained trip. */
-export interface StepView extends TeachStep {
-  prefix: number[];
-  destination: number;
-  trueNext: number;
-}
-
-export function stepExplanation(exp: TripExplanation, k: number): StepView {
-  const s = exp.steps[Math.max(0, Math.min(exp.steps.length - 1, k))];
-  if (!s) throw new Error(`trip ${exp.id} has no prediction steps`);
-  return { ...s, prefix: exp.roads.slice(0, s.k + 1), destination: exp.roads[exp.roads.length - 1], trueNext: exp.roads[s.k + 1] };
 }
 
 function topCellsOf(row: ArrayLike<number>, nCells: number, k: number): CellProb[] {

@@ -10,7 +10,7 @@
 //   L   = CE + λ·τ²·KL                          (eq. 9 without the time loss)
 //   −∂(τ²·KL)/∂z_c = τ·(q^τ_c − p^τ_c)          where the teacher pushes each logit
 //   −∂CE/∂z_c      = [c = y] − p¹_c              where the label pushes it
-import { entropy, klDivergence, softenedStudent, softenedTeacher } from '../train/distill';
+import { entropy, klDivergence, softenedStudent, softenedTeacher } from '../train/distillMath';
 
 /** The cached raw numbers of one step: enough to recompute everything for any τ, λ. */
 export interface StepRaw {

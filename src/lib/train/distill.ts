@@ -1,5 +1,5 @@
-// Distillation loss of the thesis (thesis §3.2–3.3, eq. 3–5 and 7), plus plain-number helpers
-// for the teaching view.
+// Distillation loss of the thesis (thesis §3.2–3.3, eq. 3–5 and 7), with the plain-number versions
+// for the teaching view in distillMath.ts.
 //
 //   q̃(c)  = q(ψ(c) | window)                        raw teacher prob at the candidate's cell (eq. 3)
 //   q^τ(c) ∝ exp(log q̃(c) / τ)  over valid c         renormalised + softened teacher (eq. 4)
@@ -14,9 +14,8 @@
 // no preference there). The renormalisation makes the loss invariant to scaling a row of
 // teacherProbs by any constant, as long as the values stay above the floor.
 import * as tf from '@tensorflow/tfjs';
+import { TEACHER_FLOOR } from './distillMath';
 
-/** Smallest teacher probability taken into account (well above float32's denormals). */
-export const TEACHER_FLOOR = 1e-30;
 /** Used instead of −Inf for padding logits: −Inf would give NaN gradients (0·∞). */
 const MASKED = -1e9;
 
@@ -97,39 +96,4 @@ export function teacherCandidateProbs(dist: tf.Tensor2D, candidateCells: tf.Tens
     const keep = candidateMask ? tf.logicalAnd(inRange, tf.greater(candidateMask, 0)) : inRange;
     return tf.where(keep, gathered, tf.fill(gathered.shape, fill)) as tf.Tensor2D;
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plain-number versions (teaching view, tests). Arrays hold only the valid candidates.
-
-/** q^τ from raw teacher probabilities at the candidates' cells (eq. 3–4), floor as above. */
-export function softenedTeacher(probs: number[], tau: number): number[] {
-  return softmaxPlain(probs.map((p) => Math.log(Math.max(p, TEACHER_FLOOR)) / tau));
-}
-
-/** p^τ = softmax(logits / τ) (eq. 7). */
-export function softenedStudent(logits: number[], tau: number): number[] {
-  return softmaxPlain(logits.map((l) => l / tau));
-}
-
-/** KL(q ‖ p) = Σ q log(q/p), natural log; terms with q = 0 contribute 0. */
-export function klDivergence(q: number[], p: number[]): number {
-  let s = 0;
-  for (let i = 0; i < q.length; i++) if (q[i] > 0) s += q[i] * (Math.log(q[i]) - Math.log(p[i]));
-  return s;
-}
-
-/** Shannon entropy in nats. */
-export function entropy(p: number[]): number {
-  let s = 0;
-  for (const x of p) if (x > 0) s -= x * Math.log(x);
-  return s;
-}
-
-function softmaxPlain(x: number[]): number[] {
-  if (x.length === 0) return [];
-  const m = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / z);
 }

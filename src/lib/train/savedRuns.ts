@@ -8,9 +8,11 @@
 import type { CheckpointKind } from '../checkpoint/checkpoint';
 import type { MetricColumns, TeacherColumns } from './chartSeries';
 import { HYPER_PRESETS } from './recipe';
-import type { SessionHyper, SessionMetrics } from './session';
+import type { SessionMetrics } from './session';
+import type { SessionHyper } from './sessionHyper';
 import type { SaveSummary } from './steppedSession';
-import type { TeacherHyper, TeacherSessionMetrics } from './teacherSession';
+import type { TeacherSessionMetrics } from './teacherSession';
+import type { TeacherHyper } from './teacherHyper';
 
 /** One saved run as listed; its bytes are stored apart, under `key`. */
 export interface SavedRunInfo {

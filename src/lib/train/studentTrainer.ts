@@ -13,7 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
-import { Student, type StudentConfig, DEFAULT_STUDENT_CONFIG } from '../models/student';
+import { Student } from '../models/student';
+import { DEFAULT_STUDENT_CONFIG, type StudentConfig } from '../models/studentConfig';
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
@@ -30,7 +31,8 @@ import {
 } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
 import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMaskOptions } from './studentLoss';
-import { TeacherProbs, type NextCellTeacher, type TeacherTarget } from './teacherProbs';
+import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
+import type { TeacherTarget } from './teacherTargets';
 import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { setAliasCopies } from '../models/aliasKernels';

@@ -6,14 +6,11 @@
 // uniform distribution over the candidates: label smoothing) and 'swapped' (the teacher is given
 // another train trip's destination: the right map, the wrong goal).
 import * as tf from '@tensorflow/tfjs';
+import type { TeacherTarget } from './teacherTargets';
 import type { Derived } from '../data/derivedTypes';
 import { rowCells, teacherRoadCells, type TeacherConfig } from '../models/teacher';
 import { readValues, type DeviceTask } from './deviceTask';
 import { tripTeacherWindows, windowChunks, type PreparedTrip, type StudentBatch } from '../features/studentBatch';
-
-/** What the KL pulls the student towards: the teacher, or one of its two controls (see above). */
-export type TeacherTarget = 'teacher' | 'uniform' | 'swapped';
-export const TEACHER_TARGETS: readonly TeacherTarget[] = ['teacher', 'uniform', 'swapped'];
 
 /** What the trainer needs from a teacher (models/teacher.ts TeacherModel fits). */
 export interface NextCellTeacher {

@@ -5,8 +5,9 @@
 // resumed search continues a half-trained trial instead of starting it again.
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset } from '../data/types';
-import type { StudentConfig } from '../models/student';
-import { TrainingSession, type SessionHyper } from '../train/session';
+import type { StudentConfig } from '../models/studentConfig';
+import { TrainingSession } from '../train/session';
+import type { SessionHyper } from '../train/sessionHyper';
 import type { NextCellTeacher } from '../train/studentTrainer';
 import type { TrainResult, TrialRunner } from './search';
 import type { DistillParams } from './space';

@@ -1,6 +1,6 @@
 // Whether this browser draws WebGL in software (SwiftShader, llvmpipe: no GPU). There the page waits
 // for every frame's GL work, so the map keeps frames few (docs/architecture.md, "From a file to the map").
-import { SOFTWARE_RENDERER_RE } from '../../lib/runtime/backend';
+import { SOFTWARE_RENDERER_RE } from '../../lib/runtime/softwareAdapter';
 
 let software: boolean | null = null;
 

@@ -7,7 +7,7 @@ import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { GridSpec } from '../../lib/data/derivedTypes';
 import type { LonLat } from '../../lib/data/types';
 import { cellPolygon, type Ring } from '../../lib/teach/cells';
-import type { StepView } from '../../lib/teach/explain';
+import type { StepView } from '../../lib/teach/stepView';
 import { polylineCentroid } from '../../lib/geo';
 import { countNoun, escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';

@@ -4,7 +4,7 @@ import { countNoun, fmtNum } from '../format';
 import { haversineM } from '../../lib/geo';
 import type { GridSpec } from '../../lib/data/derivedTypes';
 import { compareStudents, stepLosses } from '../../lib/teach/stepMath';
-import type { StepView } from '../../lib/teach/explain';
+import type { StepView } from '../../lib/teach/stepView';
 import type { StudentChoice } from '../../lib/teach/urlState';
 import type { DetourResult } from './teachClient.svelte';
 import { CAND_LETTERS } from './palette';
