@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
 
 // A saved run is never overwritten without a word. A run saved while training is offered, by name,
 // in the main controls after a reload; Resume brings back its step, epoch readout and charts and
@@ -156,4 +157,37 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
   await expect(page.getByTestId('train-epoch')).toHaveText(`${run.epoch}/${run.epochs}`);
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(run.epoch));
   await expect(page.getByTestId('train-loss')).not.toHaveText('–');
+});
+
+// Datasets can share a road network (GPS traces matched onto Porto's roads): a run trained on the
+// matched trips is listed on Porto with its dataset, and Porto's Train view does not offer it.
+test('a run of another dataset on the same network is listed with its dataset, never offered for resuming', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+  await page.goto('/?view=data&backend=wasm');
+  await expect(page.getByTestId('dataset-name')).toHaveText('Porto', { timeout: 90_000 });
+  await page.getByTestId('match-use-own').click();
+  await page
+    .getByTestId('match-gps-file')
+    .setInputFiles(fileURLToPath(new globalThis.URL('./fixtures/gps-synthetic.csv', import.meta.url)));
+  await expect(page.getByTestId('dataset-name')).toHaveText('gps-synthetic.csv matched on Porto', { timeout: 90_000 });
+  await page.getByTestId('tab-train').click();
+  await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
+  await page.getByTestId('train-step').click();
+  await expect(page.getByTestId('resume-offer')).toContainText('Saved student run', { timeout: 60_000 });
+
+  // Back on Porto (a fresh page opens on it): the matched run is listed with its dataset, not offered.
+  await page.goto('/?view=train&backend=wasm');
+  await expect(page.getByTestId('train-play')).toBeEnabled({ timeout: 120_000 });
+  const rows = page.getByTestId('saved-run');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('gps-synthetic.csv matched on Porto');
+  await expect(rows.first().getByTestId('saved-other-dataset')).toHaveText(
+    'trained on gps-synthetic.csv matched on Porto: open it to resume',
+  );
+  await expect(rows.first().getByTestId('saved-resume')).toHaveCount(0);
+  await expect(page.getByTestId('offer-resume')).toHaveCount(0);
+  expect(errors).toEqual([]);
 });
