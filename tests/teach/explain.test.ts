@@ -11,6 +11,7 @@ import { tripSurprisal } from '../../src/lib/teach/anomaly';
 import { stepLosses } from '../../src/lib/teach/stepMath';
 import { cellPolygon } from '../../src/lib/teach/cells';
 import { parseTeachUrl, teachUrl } from '../../src/lib/teach/urlState';
+import { HYPER_PRESETS, START_RECIPE } from '../../src/lib/train/recipe';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -106,8 +107,9 @@ describe('cells and URL state', () => {
     expect(parseTeachUrl('?step=10').step).toBe(9);
     expect(parseTeachUrl('?step=0').step).toBeNull();
     const bad = parseTeachUrl('?tau=-1&lambda=x&step=-3&model=foo');
-    expect(bad.tau).toBe(4.37);
-    expect(bad.lambda).toBe(0.0014);
+    // Bad values fall back on the recipe the app starts from.
+    expect(bad.tau).toBe(HYPER_PRESETS[START_RECIPE].tau);
+    expect(bad.lambda).toBe(HYPER_PRESETS[START_RECIPE].lambda);
     expect(bad.step).toBeNull();
     expect(bad.model).toBe('vanilla');
   });

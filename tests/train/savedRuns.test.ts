@@ -58,7 +58,7 @@ describe('SavedRuns', () => {
       ['run2', 14, true],
       ['run1', 168, false],
     ]);
-    expect(list[1].name).toMatch(/^Distilled student · Tuned here \(shipped\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(list[1].name).toMatch(/^Distilled student · Tuned at 10 % \(shipped before\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(list[1].best).toBe(0.904);
     const old = await runs.load('student', 'run1');
     expect(Array.from(old.bytes)).toEqual([3, 3, 3]);

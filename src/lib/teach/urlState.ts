@@ -1,7 +1,7 @@
 // The teaching view's shareable state: `?view=teach&trip=<id>&step=<n>&tau=<τ>&lambda=<λ>&model=…`.
 // `step` in the URL is 1-based, as the screen shows it ("Step 10" is step=10); the state is 0-based.
 // Parsing is forgiving (bad values fall back to defaults) so a hand-edited link still opens.
-import { THESIS_RECIPE } from '../train/recipe';
+import { HYPER_PRESETS, START_RECIPE } from '../train/recipe';
 
 export type StudentChoice = 'vanilla' | 'distilled';
 
@@ -17,8 +17,9 @@ export interface TeachUrlState {
 }
 
 /** The view opens on the thesis optimum. */
-export const DEFAULT_TAU = THESIS_RECIPE.tau;
-export const DEFAULT_LAMBDA = THESIS_RECIPE.lambda;
+/** Teach starts from the recipe the app starts from (recipe.ts START_RECIPE). */
+export const DEFAULT_TAU = HYPER_PRESETS[START_RECIPE].tau;
+export const DEFAULT_LAMBDA = HYPER_PRESETS[START_RECIPE].lambda;
 export const TAU_RANGE: [number, number] = [0.25, 12];
 export const LAMBDA_RANGE: [number, number] = [1e-4, 10];
 

@@ -6,19 +6,84 @@ export interface Recipe {
   lambda: number;
   tau: number;
   window: number;
+  /** No KL on each trip's last this-many steps (0 or absent: the KL everywhere). */
+  klMaskLastSteps?: number;
+  /** What the KL pulls towards: the teacher (absent), or a control (train/teacherTargets.ts). */
+  teacherTarget?: 'teacher' | 'uniform' | 'swapped';
+}
+
+/** A recipe as the app, the reports and the CLI name it: where it comes from, in one sentence. */
+export interface NamedRecipe extends Recipe {
+  label: string;
+  sentence: string;
 }
 
 /** The thesis's optimum (found on Beijing). */
 export const THESIS_RECIPE: Recipe = { lambda: 0.0014, tau: 4.37, window: 7 };
 
-/** λ/τ/w presets of the Train view, in the order shown. */
+/**
+ * Tuned here on Porto's val routes (`tune --objective generation`, docs/experiments/runs/arm-d/
+ * tuning.json): the study's arm d, and the arm of the registered confirmation.
+ */
+export const TUNED_VAL_RECIPE: Recipe = { lambda: 0.10385718648105681, tau: 3.3508482790284706, window: 8, klMaskLastSteps: 10 };
+
+/** Every named recipe, in the order the Train view shows them. */
 export const HYPER_PRESETS = {
-  thesis: { label: 'Thesis optimum', ...THESIS_RECIPE },
-  portoCode: { label: 'Porto (thesis code)', lambda: 0.00644, tau: 2.8, window: 4 },
-  // `tune` on val at 10 % of the Porto train trips (public/reports/porto-tuning.json); the shipped
-  // distilled student's recipe.
-  tuned: { label: 'Tuned here (shipped)', lambda: 0.304, tau: 4.41, window: 6 },
-} as const satisfies Record<string, Recipe & { label: string }>;
+  tunedVal: {
+    label: 'Tuned on val routes',
+    ...TUNED_VAL_RECIPE,
+    sentence: "Tuned here on Porto val routes (arm d, the registered confirmation's arm); no KL on each trip's last 10 steps.",
+  },
+  thesis: {
+    label: 'Thesis optimum',
+    ...THESIS_RECIPE,
+    sentence: "The thesis's best λ, τ, w, tuned on Beijing; on Porto, trained to the end, it changed nothing detectable.",
+  },
+  portoCode: {
+    label: 'Thesis code, Porto',
+    lambda: 0.00644,
+    tau: 2.8,
+    window: 4,
+    sentence: "The setting in the thesis code's Porto configuration (its repository), never tuned here.",
+  },
+  tenPercent: {
+    label: 'Tuned at 10 % (shipped before)',
+    lambda: 0.304,
+    tau: 4.41,
+    window: 6,
+    sentence: 'Tuned on val at 10 % of the train trips; its pair shipped until 2026-11-25 and was worse than vanilla on val NLL.',
+  },
+  uniform: {
+    label: 'Control: uniform target',
+    ...TUNED_VAL_RECIPE,
+    teacherTarget: 'uniform',
+    sentence:
+      "The tuned recipe's loss with the teacher replaced by a uniform distribution over the candidates: label smoothing, no teacher.",
+  },
+  swapped: {
+    label: 'Control: swapped destination',
+    ...TUNED_VAL_RECIPE,
+    teacherTarget: 'swapped',
+    sentence: "The tuned recipe with the teacher told another train trip's destination: the right map, the wrong goal.",
+  },
+} as const satisfies Record<string, NamedRecipe>;
+
+export type RecipeName = keyof typeof HYPER_PRESETS;
+
+/** The recipe Train, Teach and the tour start from. */
+export const START_RECIPE: RecipeName = 'tunedVal';
+
+/** The named recipe with these settings, if any (λ, τ, w, the KL mask and the target all equal). */
+export function recipeNamed(h: Partial<Recipe>): NamedRecipe | undefined {
+  return Object.values(HYPER_PRESETS).find(
+    (p: NamedRecipe) =>
+      p.lambda === h.lambda &&
+      p.tau === h.tau &&
+      p.window === h.window &&
+      (p.klMaskLastSteps ?? 0) === (h.klMaskLastSteps ?? 0) &&
+      (p.teacherTarget ?? 'teacher') === (h.teacherTarget ?? 'teacher'),
+  );
+}
 
 /** Trips per optimiser step when a caller does not choose. */
 export const DEFAULT_BATCH = 64;

@@ -7,7 +7,7 @@
 // Framework-free: the worker hands in IndexedDB (idb-keyval); tests hand in a Map.
 import type { CheckpointKind } from '../checkpoint/checkpoint';
 import type { MetricColumns, TeacherColumns } from './chartSeries';
-import { HYPER_PRESETS } from './recipe';
+import { recipeNamed } from './recipe';
 import type { SessionMetrics } from './session';
 import type { SessionHyper } from './sessionHyper';
 import type { SaveSummary } from './steppedSession';
@@ -105,7 +105,7 @@ function stamp(d: Date): string {
 
 /** λ/τ/w of a distilled run: the preset's label when they are one of the view's presets. */
 function recipeLabel(h: Partial<SessionHyper>): string {
-  const preset = Object.values(HYPER_PRESETS).find((p) => p.lambda === h.lambda && p.tau === h.tau && p.window === h.window);
+  const preset = recipeNamed(h);
   if (preset) return preset.label;
   const w = h.window === undefined || Number.isFinite(h.window) ? h.window : 'all';
   return `λ ${h.lambda} τ ${h.tau} w ${w}`;
