@@ -9,14 +9,18 @@ import { repoPath } from './repoPath';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import { parseMethod, parseSplit } from './generate';
 import { buildRoadFeatures } from '../lib/data/roadFeatures';
-import { readGeneratedCsv } from '../lib/generate/generatedCsv';
+import { generatedCsvFormat, readGeneratedCsv } from '../lib/generate/generatedCsv';
 import { generatedToEvalTrip, loadStudentScorer, realToEvalTrip, roundReport, runProtocol, type LoadedStudent } from '../lib/eval/protocol';
 import { evaluateTrips } from '../lib/eval/tripMetrics';
+import { hoserDistributionJSDs, shapelyCentroids } from '../lib/eval/hoserMetrics';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage:
-  eval --dataset <dir> --generated <file.csv> --split train|test [--json]
-      every metric of generated trips against the split's real trips (--json: one JSON object)
+  eval --dataset <dir> --generated <file.csv> --split train|test [--metrics ours|hoser] [--json]
+      every metric of generated trips against the split's real trips (--json: one JSON object);
+      the file is ours (generate --out) or HOSER gene.py's (generate --format hoser), told by its header
+      --metrics hoser: distanceJSD, radiusJSD, durationJSD as HOSER's evaluation notebook computes them
+      (shapely road centroids, linspace(0, max real, 100) + inf bins; README "Our metrics and HOSER's notebook")
   eval report [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
               [--out public/reports/porto-eval.json] [--routes-out <dir of out>/porto-routes.json]
               [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
@@ -38,29 +42,40 @@ const USAGE = `usage:
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args);
-  let dir: string, csv: string, split: 'train' | 'val' | 'test';
+  let dir: string, csv: string, split: 'train' | 'val' | 'test', metrics: string;
   try {
     dir = flagString(p, 'dataset');
     csv = flagString(p, 'generated');
     split = parseSplit(flagString(p, 'split', 'test'));
+    metrics = flagString(p, 'metrics', 'ours');
+    if (metrics !== 'ours' && metrics !== 'hoser') throw new Error(`--metrics must be ours or hoser, got "${metrics}"`);
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const ds = await loadDataset(dir);
-  // Only centroids are needed: the cheap road features, not the full derived build.
-  const centroid = buildRoadFeatures(ds.network).centroid;
-  const gen = readGeneratedCsv(await readFile(csv, 'utf8'), basename(csv));
+  const text = await readFile(csv, 'utf8');
+  const gen = readGeneratedCsv(text, basename(csv));
   const nRoads = ds.network.roads.length;
   const outside = gen.find((t) => t.roads.some((r) => r >= nRoads));
   if (outside) throw new Error(`${csv}: trip ${outside.id} uses a road id ≥ ${nRoads}; was it generated on another network?`);
-  const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
-  const report = evaluateTrips(
-    real,
-    gen.map((t) => generatedToEvalTrip(t, centroid)),
-  );
+  const format = generatedCsvFormat(text);
+  let report: Record<string, number>;
+  if (metrics === 'hoser') {
+    const points = shapelyCentroids(ds.network);
+    const real = ds.splits[split].map((t) => realToEvalTrip(t, points));
+    const generated = gen.map((t) => generatedToEvalTrip(t, points));
+    report = { ...hoserDistributionJSDs(real, generated), n: gen.length };
+  } else {
+    // Only centroids are needed: the cheap road features, not the full derived build.
+    const centroid = buildRoadFeatures(ds.network).centroid;
+    if (!format.hasOd) console.error(`note: ${csv} names no OD pair; every route counts as reaching its own last road`);
+    const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
+    const generated = gen.map((t) => generatedToEvalTrip(t, centroid));
+    report = { ...evaluateTrips(real, generated) };
+  }
   if (p.flags.json !== undefined) {
-    console.log(JSON.stringify({ dataset: ds.name, split, generated: csv, ...report }));
+    console.log(JSON.stringify({ dataset: ds.name, split, generated: csv, format: format.name, metrics, ...report }));
   } else {
     const w = Math.max(...Object.keys(report).map((k) => k.length));
     for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(w)}  ${Number.isInteger(v) ? v : v.toFixed(4)}`);

@@ -6,8 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
-import { centroidDistance, generateRoutes, sampleOdPairs } from '../lib/generate/generator';
-import { writeGeneratedCsv } from '../lib/generate/generatedCsv';
+import { centroidDistance, generateRoutes, sampleOdPairs, type GeneratedTrip } from '../lib/generate/generator';
+import { writeGeneratedCsv, writeHoserGeneCsv } from '../lib/generate/generatedCsv';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import {
   baselineRouter,
@@ -22,12 +22,13 @@ import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test --n <N> --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
-                [--batch 256] [--max-steps 200] [--backend wasm|cpu]
+                [--batch 256] [--max-steps 200] [--backend wasm|cpu] [--format ours|hoser]
        generate --method shortest|fastest|markov --od train|test --n <N> --out <file.csv>
-                [--seed s] [--dataset public/data/porto]
+                [--seed s] [--dataset public/data/porto] [--format ours|hoser]
 
   Samples N OD pairs (and start times) from the split's real trips, generates one route per pair
-  with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob.
+  with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob
+  (--format hoser: HOSER gene.py's gene_trace_road_id,gene_trace_datetime, no OD pair or score).
   The baselines need no checkpoint: shortest (road length), fastest (free-flow time by highway
   class) and markov (most probable path of a road-to-road Markov chain counted on the train trips,
   add-0.1 smoothing); their times are free-flow times.`;
@@ -35,6 +36,13 @@ const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test -
 export function parseSplit(v: string): SplitName {
   if (v !== 'train' && v !== 'test' && v !== 'val') throw new Error(`--od/--split must be train, test or val, got "${v}"`);
   return v;
+}
+
+/** generate's --format: our CSV or HOSER gene.py's. */
+function csvWriter(v: string): (trips: GeneratedTrip[]) => string {
+  if (v === 'ours') return writeGeneratedCsv;
+  if (v === 'hoser') return writeHoserGeneCsv;
+  throw new Error(`--format must be ours or hoser, got "${v}"`);
 }
 
 export function parseMethod(v: string): 'beam' | 'bestFirst' {
@@ -57,6 +65,7 @@ async function runBaseline(
   nFlag: number | null,
   seed: number,
   out: string,
+  write: (trips: GeneratedTrip[]) => string,
 ): Promise<number> {
   const dataset = await loadDataset(datasetDir);
   const trips = dataset.splits[split];
@@ -68,7 +77,7 @@ async function runBaseline(
   const gen = generateBaselineRoutes(router, ods, 'gen-');
   const sec = (performance.now() - t0) / 1000;
   await mkdir(dirname(resolve(out)), { recursive: true });
-  await writeFile(out, writeGeneratedCsv(gen));
+  await writeFile(out, write(gen));
   const reached = gen.filter((t) => t.reached).length;
   console.log(
     `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method} (${BASELINE_DESCRIPTIONS[method]}), seed ${seed}; ` +
@@ -87,7 +96,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   let ckPath: string, out: string, split: SplitName, method: 'beam' | 'bestFirst' | BaselineMethod;
+  let write: (trips: GeneratedTrip[]) => string;
   try {
+    write = csvWriter(flagString(p, 'format', 'ours'));
     method = parseGenerateMethod(flagString(p, 'method', 'beam'));
     ckPath = isBaselineMethod(method) ? '' : flagString(p, 'checkpoint');
     out = flagString(p, 'out');
@@ -99,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const seed = flagNumber(p, 'seed', 1);
   if (isBaselineMethod(method))
-    return runBaseline(method, datasetDir, split, p.flags.n === undefined ? null : flagNumber(p, 'n', 0), seed, out);
+    return runBaseline(method, datasetDir, split, p.flags.n === undefined ? null : flagNumber(p, 'n', 0), seed, out, write);
   const beam = flagNumber(p, 'beam', 4);
   const batchSize = flagNumber(p, 'batch', 256);
   const maxSteps = flagNumber(p, 'max-steps', 200);
@@ -134,7 +145,7 @@ export async function run(args: string[]): Promise<number> {
     });
     const sec = (performance.now() - t0) / 1000;
     await mkdir(dirname(resolve(out)), { recursive: true });
-    await writeFile(out, writeGeneratedCsv(gen));
+    await writeFile(out, write(gen));
     const reached = gen.filter((t) => t.reached).length;
     console.log(
       `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method}${method === 'beam' ? ` b=${beam}` : ''}, seed ${seed}; ` +

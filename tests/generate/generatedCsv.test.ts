@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readGeneratedCsv, writeGeneratedCsv } from '../../src/lib/generate/generatedCsv';
+import { generatedCsvFormat, readGeneratedCsv, writeGeneratedCsv, writeHoserGeneCsv } from '../../src/lib/generate/generatedCsv';
 import type { GeneratedTrip } from '../../src/lib/generate/generator';
 
 const trips: GeneratedTrip[] = [
@@ -54,5 +54,34 @@ describe('generated-trajectory CSV', () => {
       /3 problems[\s\S]*g\.csv:3: rid_list[\s\S]*g\.csv:4: 2 roads but 1 timestamps[\s\S]*g\.csv:5: time_list: bad timestamp/,
     );
     expect(() => readGeneratedCsv('a,b\n1,2\n')).toThrow(/rid_list and a time_list/);
+  });
+});
+
+describe("HOSER gene.py's generated-trajectory CSV", () => {
+  it('writes the columns and Python list strings gene.py writes, quoted as pandas quotes them', () => {
+    const text = writeHoserGeneCsv(trips);
+    expect(text.split('\n')).toEqual([
+      'gene_trace_road_id,gene_trace_datetime',
+      `"[3, 4, 9]","['2013-07-01T00:00:58Z', '2013-07-01T00:01:10Z', '2013-07-01T00:01:41Z']"`,
+      `"[5, 6]","['2013-07-01T00:53:20Z', '2013-07-01T00:53:20Z']"`,
+      `[7],['2013-07-01T03:40:00Z']`,
+      '',
+    ]);
+  });
+
+  it('reads it back (the header tells the format); without an OD pair the ends stand for it', () => {
+    const text = writeHoserGeneCsv(trips);
+    expect(generatedCsvFormat(text)).toEqual({ name: 'hoser', hasOd: false });
+    expect(generatedCsvFormat(writeGeneratedCsv(trips))).toEqual({ name: 'ours', hasOd: true });
+    const got = readGeneratedCsv(text);
+    expect(got.map((t) => t.roads)).toEqual(trips.map((t) => t.roads));
+    expect(got.map((t) => t.times)).toEqual(trips.map((t) => t.times));
+    expect(got.map((t) => [t.origin, t.dest])).toEqual([
+      [3, 9],
+      [5, 6],
+      [7, 7],
+    ]);
+    // g-1 did not reach road 12, but the file cannot say so.
+    expect(got.map((t) => t.reached)).toEqual([true, true, true]);
   });
 });

@@ -60,7 +60,8 @@ export function histogram(values: ArrayLike<number>, max: number, bins: number):
 /**
  * JSD between the histograms of real and generated values: `bins` equal bins on [0, max(real)]
  * plus one overflow bin, the same bins for both (thesis eq. 11–17). HOSER's notebook uses
- * linspace(0, max, 100) + inf, i.e. 99 regular bins; we follow the thesis text (100).
+ * linspace(0, max, 100) + inf, i.e. 99 regular bins; we follow the thesis text (100). The
+ * notebook's own binning is in hoserMetrics.ts (`eval --metrics hoser`).
  * `upperQuantile` < 1 ends the regular bins at that quantile of the real values instead of their
  * maximum (the rest overflows): one long outlier then no longer squeezes every value into bin 0.
  */

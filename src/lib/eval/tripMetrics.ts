@@ -92,7 +92,8 @@ function hopKm(trips: EvalTrip[]): number[] {
   return out;
 }
 
-function hopMinutes(trips: EvalTrip[]): number[] {
+/** Every hop's duration in minutes, pooled over the trips. */
+export function hopMinutes(trips: EvalTrip[]): number[] {
   const out: number[] = [];
   for (const t of trips) for (let i = 1; i < t.times.length; i++) out.push((t.times[i] - t.times[i - 1]) / 60);
   return out;

@@ -1,7 +1,8 @@
 // HOSER-style generated-trajectory CSV: one row per generated trip with its OD pair, the road list
 // and one ISO timestamp per road (the same rid_list/time_list encoding as the dataset files, so a
-// generated file reads like a trajectory split). The reader also accepts HOSER gene.py's column
-// names and its Python list strings ("[1, 2, 3]", "['2013-…Z', …]").
+// generated file reads like a trajectory split). writeHoserGeneCsv writes HOSER gene.py's file
+// instead, and the reader accepts its column names and Python list strings ("[1, 2, 3]",
+// "['2013-…Z', …]").
 import Papa from 'papaparse';
 import { formatHoserTime } from '../data/hoserWriter';
 import { parseHoserTime } from '../data/hoserReader';
@@ -22,6 +23,33 @@ export function writeGeneratedCsv(trips: GeneratedTrip[]): string {
   // Header written by hand: papaparse would apply the per-column quoting to it as well.
   const body = Papa.unparse(rows, { newline: '\n', quotes: [false, false, false, true, true, false, false] });
   return GENERATED_COLUMNS.join(',') + '\n' + (body ? body + '\n' : '');
+}
+
+/** HOSER gene.py's columns: it writes no OD pair, reached flag or score. */
+export const HOSER_GENE_COLUMNS = ['gene_trace_road_id', 'gene_trace_datetime'] as const;
+
+/** A CSV field as pandas' to_csv quotes it (csv.QUOTE_MINIMAL). */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The file HOSER's gene.py writes (pandas to_csv, index=False): the Python str() of each trip's
+ * road-id list and of its timestamp list, "[3, 4, 9]" and "['2013-07-01T00:00:58Z', …]", with
+ * '%Y-%m-%dT%H:%M:%SZ' times. HOSER's evaluation notebook reads it as is.
+ */
+export function writeHoserGeneCsv(trips: GeneratedTrip[]): string {
+  const rows = trips.map(
+    (t) => `${csvField(`[${t.roads.join(', ')}]`)},${csvField(`[${t.times.map((x) => `'${formatHoserTime(x)}'`).join(', ')}]`)}\n`,
+  );
+  return HOSER_GENE_COLUMNS.join(',') + '\n' + rows.join('');
+}
+
+/** Which writer a generated file's header comes from, and whether it names each trip's OD pair. */
+export function generatedCsvFormat(text: string): { name: 'ours' | 'hoser'; hasOd: boolean } {
+  const fields = (Papa.parse<string[]>(text, { preview: 1 }).data[0] ?? []).map((f) => f.trim());
+  const has = (key: string) => ALIASES[key].some((c) => fields.includes(c));
+  return { name: fields.includes('rid_list') ? 'ours' : 'hoser', hasOd: has('origin') && has('dest') };
 }
 
 /** Column aliases: ours first, then HOSER gene.py's. */
