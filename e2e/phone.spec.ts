@@ -51,6 +51,14 @@ test('phone width: Data, Train and Compare keep half the screen for the map and 
   await reachable(page.getByTestId('metrics-table'));
   await expect(page.getByTestId('route-card')).toBeAttached({ timeout: 90_000 });
   await reachable(page.getByTestId('route-card'));
+  // The route card sits in the panel here: the map keeps its own key to the route colours.
+  const key = page.getByTestId('phone-route-legend');
+  await expect(key).toBeVisible();
+  await expect(key).toContainText('Real trip');
+  const keyBox = (await key.boundingBox())!;
+  const mapBox = (await page.getByTestId('map').boundingBox())!;
+  expect(keyBox.y).toBeGreaterThanOrEqual(mapBox.y - 1);
+  expect(keyBox.y + keyBox.height).toBeLessThanOrEqual(mapBox.y + mapBox.height + 1);
   await reachable(page.getByTestId('od-list').getByTestId('od-row').first());
 });
 
@@ -67,4 +75,21 @@ test('phone width: Teach keeps half the screen for the map and its card clear of
   await reachable(page.getByTestId('step-slider'));
   await reachable(page.getByTestId('tour-start'));
   await reachable(page.getByTestId('dist-card'));
+
+  // The tour's sheet is opaque, and the step that asks for the λ slider leaves it in view, clear of the sheet.
+  await page.getByTestId('tour-start').click();
+  const tour = page.getByTestId('tour');
+  await expect(tour).toBeVisible();
+  expect(await tour.evaluate((el) => getComputedStyle(el).backgroundColor)).toMatch(/^rgb\(/);
+  for (let i = 1; i < 7; i++) await page.getByTestId('tour-next').click();
+  await expect(page.getByTestId('tour-step')).toHaveAttribute('data-index', '7');
+  const slider = page.getByTestId('lambda-slider');
+  await expect
+    .poll(async () => {
+      const s = (await slider.boundingBox())!;
+      const t = (await tour.boundingBox())!;
+      const clear = s.y + s.height <= t.y || t.y + t.height <= s.y;
+      return clear && s.y >= 0 && s.y + s.height <= 844;
+    })
+    .toBe(true);
 });

@@ -62,14 +62,14 @@ export const TOUR: TourStep[] = [
   {
     id: 'psi',
     title: 'ψ: asking the teacher about a road',
-    body: 'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the card shows how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
+    body: 'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the bars of the teacher and the student (the card over the map; below the panels on a phone) show how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
     highlight: 'psi',
     action: { show: { window: false, psi: true, belief: true, candidates: true } },
   },
   {
     id: 'compare',
     title: 'Teacher vs student',
-    body: 'The card compares both opinions on the same roads: violet = teacher q, orange = student p. Ordinary training (cross-entropy, CE) only rewards the ★ true road. The teacher adds what CE cannot: how reasonable the other roads were.',
+    body: 'The bars compare both opinions on the same roads: violet = teacher q, orange = student p. Ordinary training (cross-entropy, CE) only rewards the ★ true road. The teacher adds what CE cannot: how reasonable the other roads were.',
     highlight: 'bars',
     action: { tau: 1, show: { window: false, psi: true, belief: false, candidates: true } },
   },
