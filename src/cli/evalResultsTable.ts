@@ -13,7 +13,13 @@ const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [
   spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
 
 interface Spec {
-  cities: Array<{ city: string; title?: string; note?: string; arms: Array<{ label: string; source: string; dir: string }> }>;
+  cities: Array<{
+    city: string;
+    title?: string;
+    note?: string;
+    arms: Array<{ label: string; source: string; dir: string }>;
+    contrasts?: Array<{ label: string; treated: string; control: string }>;
+  }>;
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -39,6 +45,7 @@ export async function run(args: string[]): Promise<number> {
       city: c.title ?? c.city,
       split,
       note: c.note,
+      contrasts: c.contrasts,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {
           const report = async (method: string) => {

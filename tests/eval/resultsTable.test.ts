@@ -133,3 +133,27 @@ describe('the ship rule', () => {
     expect(shipDecision(t.cities[0]).sentence).toBe('no distilled recipe beat vanilla on val');
   });
 });
+
+describe('contrasts between arms', () => {
+  it('arm − arm on the same seeds, in the Holm family', () => {
+    const van = [2.0, 2.1, 1.9, 2.05, 1.95];
+    const mk = (label: string, dis: number[]): ArmSources => ({ label, source: 't', bestFirst: report(van, dis), beam: report(van, dis) });
+    const a = mk(
+      'teacher',
+      van.map((v) => v - 0.5),
+    );
+    const b = mk(
+      'uniform',
+      van.map((v, i) => v - 0.5 + (i % 2 ? 0.001 : -0.001)),
+    );
+    const t = resultsTables([
+      { city: 'porto', split: 'test', arms: [a, b], contrasts: [{ label: 'teacher − uniform', treated: 'teacher', control: 'uniform' }] },
+    ]);
+    const row = t.cities[0].rows.find((r) => r.kind === 'contrast')!;
+    expect(row.cells.dtwPerKmBest.effect?.mean).toBeCloseTo(0.0002, 10);
+    expect(row.cells.dtwPerKmBest.effect?.verdict).toBe('no detectable effect');
+    expect(() =>
+      resultsTables([{ city: 'porto', split: 'test', arms: [a], contrasts: [{ label: 'x', treated: 'teacher', control: 'nope' }] }]),
+    ).toThrow(/names an arm/);
+  });
+});

@@ -5,7 +5,7 @@
 // against each vanilla seed), tested with a paired t-test; the verdicts use Holm-adjusted p over
 // every comparison in the table, all cities together (docs/experiments/registration.md).
 import { pairedP, holmAdjust } from './multiplicity';
-import type { EffectVerdict, PairedEffect } from './paired';
+import { pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
 
 /** One column: which report it reads, which metric, and its direction. */
 export interface ResultsColumn {
@@ -59,6 +59,11 @@ export interface CitySources {
   arms: ArmSources[];
   /** What the table shows, in a sentence or two, written from its numbers (shown above it). */
   note?: string;
+  /**
+   * Arm against arm on the same seeds (e.g. the teacher against the uniform control): treated −
+   * control per seed, from each arm's own per-seed values. Their tests join the Holm family.
+   */
+  contrasts?: Array<{ label: string; treated: string; control: string }>;
 }
 
 export interface ResultsCell {
@@ -70,7 +75,7 @@ export interface ResultsCell {
 
 export interface ResultsRow {
   label: string;
-  kind: 'baseline' | 'vanilla' | 'arm';
+  kind: 'baseline' | 'vanilla' | 'arm' | 'contrast';
   source: string;
   seeds: number;
   cells: Record<string, ResultsCell>;
@@ -168,6 +173,28 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       }
       rows.push({ label: a.label, kind: 'arm', source: a.source, seeds: vanillaSeeds(a)?.length ?? 0, cells });
     }
+    for (const k of c.contrasts ?? []) {
+      const t = c.arms.find((a) => a.label === k.treated);
+      const b = c.arms.find((a) => a.label === k.control);
+      if (!t || !b) throw new Error(`${c.city}: contrast ${k.label} names an arm the table lacks`);
+      const cells: Record<string, ResultsCell> = {};
+      for (const col of RESULTS_COLUMNS) {
+        const bySeed = (a: ArmSources): Map<number, number> | undefined =>
+          col.source === 'steps'
+            ? a.steps && new Map(a.steps.distilled.map((d) => [d.seed, d.decisionNll]))
+            : a[col.source] && new Map(a[col.source]!.arms.distilled.map((d) => [d.seed, d.metrics[col.metric]]));
+        const tv = bySeed(t);
+        const bv = bySeed(b);
+        if (!tv || !bv) continue;
+        const seedsBoth = [...tv.keys()].filter((sd) => bv.has(sd)).sort((x, y) => x - y);
+        const e = pairedEffect(
+          seedsBoth.map((sd) => bv.get(sd)!),
+          seedsBoth.map((sd) => tv.get(sd)!),
+        );
+        cells[col.key] = withEffect(e.mean, e, col.lowerIsBetter);
+      }
+      rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
+    }
     tables.push({ city: c.city, split: c.split, rows, ...(c.note ? { note: c.note } : {}) });
   }
   const adjusted = holmAdjust(pending.map((x) => x.cell.effect!.p));
@@ -209,9 +236,12 @@ export function resultsMarkdown(t: ResultsTables, city: string): string {
       if (!c.effect) return r.kind === 'vanilla' ? `**${v}**` : v;
       const e = c.effect;
       const mark = e.verdict === 'helps' ? ' ▲' : e.verdict === 'hurts' ? ' ▼' : '';
+      if (r.kind === 'contrast')
+        return `${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
       return `${v}<br>${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
     });
-    return `| ${r.label}${r.kind === 'arm' ? ` (${r.source})` : ''} | ${r.kind === 'baseline' ? '–' : r.seeds} | ${cells.join(' | ')} |`;
+    const seeds = r.kind === 'baseline' ? '–' : r.kind === 'contrast' ? String(Object.values(r.cells)[0]?.effect?.n ?? '') : r.seeds;
+    return `| ${r.label}${r.kind === 'arm' || r.kind === 'contrast' ? ` (${r.source})` : ''} | ${seeds} | ${cells.join(' | ')} |`;
   });
   return [head, rule, ...lines].join('\n');
 }
