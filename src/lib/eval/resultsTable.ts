@@ -129,10 +129,12 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
     return cell;
   };
   for (const c of cities) {
-    const first = c.arms[0];
+    // Vanilla's row and the baselines come from the first arm scored so far (every arm pairs the same vanilla).
+    const scored = c.arms.filter((a) => a.steps || a.bestFirst || a.beam);
+    const first = scored[0];
     if (!first) continue;
     const seeds = vanillaSeeds(first);
-    for (const a of c.arms) {
+    for (const a of scored) {
       const s = vanillaSeeds(a);
       if (seeds && s && s.join(',') !== seeds.join(','))
         throw new Error(`${c.city}: ${a.label} pairs vanilla seeds ${s.join(',')}, not ${seeds.join(',')} like ${first.label}`);
@@ -159,7 +161,7 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       if (values) vanillaCells[col.key] = { value: mean(values) };
     }
     rows.push({ label: 'vanilla student', kind: 'vanilla', source: 'no teacher', seeds: seeds?.length ?? 0, cells: vanillaCells });
-    for (const a of c.arms) {
+    for (const a of scored) {
       const cells: Record<string, ResultsCell> = {};
       for (const col of RESULTS_COLUMNS) {
         if (col.source === 'steps') {
@@ -174,9 +176,11 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       rows.push({ label: a.label, kind: 'arm', source: a.source, seeds: vanillaSeeds(a)?.length ?? 0, cells });
     }
     for (const k of c.contrasts ?? []) {
-      const t = c.arms.find((a) => a.label === k.treated);
-      const b = c.arms.find((a) => a.label === k.control);
-      if (!t || !b) throw new Error(`${c.city}: contrast ${k.label} names an arm the table lacks`);
+      if (!c.arms.some((a) => a.label === k.treated) || !c.arms.some((a) => a.label === k.control))
+        throw new Error(`${c.city}: contrast ${k.label} names an arm the table lacks`);
+      const t = scored.find((a) => a.label === k.treated);
+      const b = scored.find((a) => a.label === k.control);
+      if (!t || !b) continue; // one side not scored yet
       const cells: Record<string, ResultsCell> = {};
       for (const col of RESULTS_COLUMNS) {
         const bySeed = (a: ArmSources): Map<number, number> | undefined =>
