@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import type { Dataset } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
@@ -96,7 +97,7 @@ const FULL: Plan = {
 };
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('bench', USAGE));
   if (p.flags.help || p.flags.h) {
     console.log(USAGE);
     return 0;

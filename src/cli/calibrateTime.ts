@@ -3,6 +3,7 @@
 // generation then applies. Val only: test stays for the report.
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { fitTimeScale } from '../lib/generate/timeCalibration';
@@ -13,7 +14,7 @@ import { initNodeBackend } from '../lib/runtime/node';
 const USAGE = 'usage: calibrate-time --checkpoint <student.safetensors> [--dataset public/data/porto] [--out <ckpt, default: in place>]';
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('calibrate-time', USAGE));
   let ckPath: string;
   try {
     ckPath = flagString(p, 'checkpoint');

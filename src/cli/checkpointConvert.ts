@@ -9,6 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import { CHECKPOINT_EXT, decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../lib/checkpoint/checkpoint';
 import { transferStudentWeights, transferTeacherCheckpoint } from '../lib/checkpoint/transfer';
@@ -58,7 +59,7 @@ async function transfer(input: string, p: ReturnType<typeof parseArgs>): Promise
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('checkpoint', USAGE));
   const [sub, input] = p.positional;
   if (sub === 'transfer' && input) return transfer(input, p);
   if (sub === 'manifest') {

@@ -1,6 +1,7 @@
 // `data stats|validate|build`: dataset commands of the CLI.
 import { basename, resolve } from 'node:path';
 import { parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { readDatasetDir } from './fsDataset';
 import { readHoserDataset } from '../lib/data/hoserReader';
 import { datasetStats } from '../lib/data/stats';
@@ -58,9 +59,7 @@ function table(name: string, s: DatasetStats): string {
 }
 
 async function stats(args: string[]): Promise<number> {
-  const p = parseArgs(args);
-  // `--json <dir>` would be read as --json=<dir> by the generic parser: take it back.
-  if (typeof p.flags.json === 'string') p.positional.unshift(p.flags.json);
+  const p = parseArgs(args, commandDecl('data stats', USAGE));
   const json = p.flags.json !== undefined;
   const r = await load(p.positional[0], (lines) => console.error(lines.join('\n')));
   if (!r.ok) return r.code;
@@ -70,7 +69,7 @@ async function stats(args: string[]): Promise<number> {
 }
 
 async function validate(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('data validate', USAGE));
   const r = await load(p.positional[0], (lines) => console.log(lines.join('\n')));
   if (!r.ok) return r.code;
   const t = r.ds.splits;

@@ -7,6 +7,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { flagNumber, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { writeDatasetFiles } from './fsDataset';
 import { contentsTable, countBy, countList, type BuildFacts, type MatchingFacts } from './dataCard';
 import { importOsm } from '../lib/data/osmImport';
@@ -215,7 +216,7 @@ export interface BuildReport extends BuildFacts {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('data build', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

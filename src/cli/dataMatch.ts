@@ -9,6 +9,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { flagNumber, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { readDatasetDir } from './fsDataset';
 import { readHoserDataset, datasetFileRole } from '../lib/data/hoserReader';
 import { writeTrajectories } from '../lib/data/hoserWriter';
@@ -27,7 +28,7 @@ const USAGE = `usage: data match --network <dataset dir> --gps <file> [<file> â€
 const FORMATS: readonly GpsFormat[] = ['auto', 'csv', 'cabspotting'];
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('data match', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

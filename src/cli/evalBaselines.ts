@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplits } from './evalPairedReport';
 import { BASELINE_METHODS, parseBaselineMethods } from '../lib/generate/baselines';
@@ -19,7 +20,7 @@ const USAGE = `usage: eval baselines [--dataset public/data/porto] [--split test
   --split takes a comma list (val,test). The markov chain is counted on the train trips only.`;
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval baselines', USAGE));
   if (p.flags.help || p.flags.h) {
     console.log(USAGE);
     return 0;

@@ -3,6 +3,7 @@
 // distillation on decision NLL and accuracy is the mean per-seed difference with a t-interval.
 import { readFile, writeFile } from 'node:fs/promises';
 import { flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
@@ -53,7 +54,7 @@ export function pairBySeed(vanilla: readonly number[], distilled: readonly numbe
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval paired-steps', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { flagNumber, flagNumberOrAll, flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
@@ -110,7 +111,7 @@ export function parsePrefill(v: string | boolean | undefined): { part: number; o
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval paired-report', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

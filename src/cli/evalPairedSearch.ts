@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
@@ -42,7 +43,7 @@ export function parseSearch(text: string, flag: string): Search {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval paired-search', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

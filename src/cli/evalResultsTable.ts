@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { resultsMarkdown, resultsTables, shipDecision, type ArmSources, type ReportSplit, type StepsFile } from '../lib/eval/resultsTable';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
@@ -32,7 +33,7 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval results-table', USAGE));
   if (p.flags.help || typeof p.flags.spec !== 'string') {
     console.log(USAGE);
     return p.flags.help ? 0 : 2;

@@ -3,6 +3,7 @@
 // val-chosen β of the log-linear mix student + β·teacher and its gain on the chosen split.
 import { readFile } from 'node:fs/promises';
 import { flagNumber, flagNumberOrAll, flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplit } from './generate';
@@ -79,7 +80,7 @@ function rounded<T>(v: T): T {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval steps', USAGE));
   if (p.flags.help) {
     console.log(USAGE);
     return 0;

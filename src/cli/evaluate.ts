@@ -4,6 +4,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { runEnvironment, throttledLog } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
@@ -41,7 +42,7 @@ const USAGE = `usage:
       one file of every regime's paired effects, for the Compare view`;
 
 async function evalGenerated(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval', USAGE));
   let dir: string, csv: string, split: 'train' | 'val' | 'test', metrics: string;
   try {
     dir = flagString(p, 'dataset');
@@ -90,7 +91,7 @@ function parseSeeds(v: string): number[] {
 }
 
 async function report(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('eval report', USAGE));
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
   const ckDir = flagString(p, 'checkpoints', 'public/checkpoints/porto');
   const out = flagString(p, 'out', 'public/reports/porto-eval.json');

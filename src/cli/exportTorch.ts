@@ -7,6 +7,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, flagNumber, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
 import { buildDerived } from '../lib/data/derived';
@@ -305,7 +306,7 @@ export async function writeTorchExport(
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('export torch', USAGE));
   if (p.positional[0] !== 'torch' || p.flags.help) {
     console.log(USAGE);
     return p.flags.help ? 0 : 2;

@@ -4,6 +4,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
 import { centroidDistance, generateRoutes, sampleOdPairs, type GeneratedTrip } from '../lib/generate/generator';
@@ -90,7 +91,7 @@ async function runBaseline(
 }
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('generate', USAGE));
   if (p.flags.help || p.flags.h) {
     console.log(USAGE);
     return 0;

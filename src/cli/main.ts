@@ -1,5 +1,6 @@
 // `npm run cli -- <command> …`: Node entry point over src/lib. Each command lives in its own module.
 import { argv, exit } from 'node:process';
+import { HelpRequested, UsageError } from './args';
 
 type Handler = (args: string[]) => Promise<number>;
 
@@ -64,7 +65,12 @@ async function main(): Promise<number> {
 main().then(
   (code) => exit(code),
   (e: unknown) => {
+    if (e instanceof HelpRequested) {
+      console.log(e.message);
+      exit(0);
+    }
     console.error(e instanceof Error ? e.message : String(e));
-    exit(1);
+    // A flag the command does not know stops it before any work: a usage error, exit 2.
+    exit(e instanceof UsageError ? 2 : 1);
   },
 );

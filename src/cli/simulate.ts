@@ -6,7 +6,8 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, HelpRequested, UsageError } from './args';
+import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
 import { datasetFileRole, readTrajectories } from '../lib/data/hoserReader';
@@ -66,7 +67,7 @@ async function writeSplitCsv(path: string, p: PackedTrips): Promise<void> {
 }
 
 async function runSimulate(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('simulate', USAGE));
   const src = flagString(p, 'dataset', 'public/data/porto');
   const outDir = flagString(p, 'out');
   const n = flagNumber(p, 'n', 600_000);
@@ -132,7 +133,7 @@ function heapMB(): number {
 }
 
 async function runTimings(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('simulate timings', USAGE));
   const src = flagString(p, 'dataset', 'public/data/porto');
   const sizes = flagString(p, 'sizes', '10000,100000,600000').split(',').map(Number);
   const seed = flagNumber(p, 'seed', 1);
@@ -258,6 +259,7 @@ export async function run(args: string[]): Promise<number> {
     if (args[0] === 'timings') return await runTimings(args.slice(1));
     return await runSimulate(args);
   } catch (e) {
+    if (e instanceof HelpRequested || e instanceof UsageError) throw e;
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 1;
   }

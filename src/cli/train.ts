@@ -5,6 +5,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from './args';
+import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { runEnvironment } from './runEnvironment';
 import { loadDataset } from './fsDataset';
@@ -60,7 +61,8 @@ Writes <file.safetensors> (weights only, the best epoch by validation; also afte
 and <file>.log.json; <file>.partial holds the whole state after every epoch, which --resume continues.`;
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const kind = args[0];
+  const p = parseArgs(args, kind === 'teacher' || kind === 'student' ? commandDecl(`train ${kind}`, USAGE) : undefined);
   const what = p.positional[0];
   if (!what || p.flags.help || (what !== 'teacher' && what !== 'student')) {
     console.log(USAGE);

@@ -9,6 +9,7 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { commandDecl } from './commandFlags';
 import { runEnvironment } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
@@ -49,7 +50,7 @@ const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tunin
 const SCHEMA = 'trajdistill-tuning/2';
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseArgs(args);
+  const p = parseArgs(args, commandDecl('tune', USAGE));
   if (p.flags.help || p.positional.length) {
     console.log(USAGE);
     return p.flags.help ? 0 : 2;
