@@ -48,6 +48,16 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   await expect(page).toHaveURL(new RegExp(`step=${k0 + 1}(&|$)`));
   await expect(page).toHaveURL(/trip=/);
 
+  // "Telling example" goes through several telling steps: two clicks, two different places.
+  const telling = page.getByRole('button', { name: 'Telling example' });
+  await expect(telling).toBeEnabled({ timeout: 120_000 });
+  const where = async () => `${new URL(page.url()).searchParams.get('trip')}#${new URL(page.url()).searchParams.get('step')}`;
+  await telling.click();
+  await expect.poll(where).not.toBe('null#null');
+  const first = await where();
+  await telling.click();
+  await expect.poll(where).not.toBe(first);
+
   // The guided tour, start to end.
   await page.getByTestId('tour-start').click();
   const marker = page.getByTestId('tour-step');

@@ -47,10 +47,17 @@ export interface TeachReady {
   trips: TripListEntry[];
   /**
    * The telling example: a trip and step where the teacher and the vanilla student disagree; null
-   * until found when the page opened on a pinned trip.
+   * until found when the page opened on a pinned trip. `others`: the next most telling steps of
+   * other trips, most telling first, which "Telling example" goes through in turn.
    */
-  telling: { trip: string; step: number } | null;
+  telling: TellingExample | null;
   grid: GridSpec;
+}
+
+export interface TellingExample {
+  trip: string;
+  step: number;
+  others: Array<{ trip: string; step: number }>;
 }
 
 export interface TeachTrip {
@@ -81,7 +88,7 @@ export interface TeachScores {
 export interface TeachEvents {
   progress(phase: string): void;
   /** The telling example, when init resolved without it (pinned trip). */
-  telling(t: { trip: string; step: number }): void;
+  telling(t: TellingExample): void;
   /** Score distribution of normal vs detoured val/test trips (once, after the first trip). */
   scores(s: TeachScores): void;
   /** A failure of that background work. */

@@ -27,6 +27,7 @@ import type {
   TeachReady,
   TeachTrip,
   TeachWorkerApi,
+  TellingExample,
   TripListEntry,
 } from './teachMessages';
 
@@ -141,16 +142,22 @@ function startBackground(): void {
   })().catch((e: unknown) => void events?.error(`background work: ${(e as Error).message}`));
 }
 
-/** Deterministic: the most telling step among the first validation trips of a useful length. */
-async function findTelling(trips: TripListEntry[]): Promise<{ trip: string; step: number }> {
+/** How many telling examples the button goes through. */
+const TELLING_KEPT = 6;
+
+/** Deterministic: the most telling steps (one per trip) among the first validation trips of a useful length. */
+async function findTelling(trips: TripListEntry[]): Promise<TellingExample> {
   const pool = trips.filter((t) => t.roads >= 12 && t.roads <= 80).slice(0, TELLING_SCAN);
-  let best = { trip: trips[0].id, step: 0, score: -Infinity };
+  const found: Array<{ trip: string; step: number; score: number }> = [];
   for (const entry of pool.length ? pool : trips.slice(0, 1)) {
     const exp = await explainTrip(batchCtx!, models!, tripById.get(entry.id)!.trip, { window });
     const b = bestStep(exp);
-    if (b.score > best.score) best = { trip: entry.id, step: b.k, score: b.score };
+    found.push({ trip: entry.id, step: b.k, score: b.score });
   }
-  return { trip: best.trip, step: best.step };
+  // Stable: equal scores keep the trips' order.
+  found.sort((a, b) => b.score - a.score);
+  const [best, ...rest] = found.length ? found : [{ trip: trips[0].id, step: 0, score: 0 }];
+  return { trip: best.trip, step: best.step, others: rest.slice(0, TELLING_KEPT - 1).map(({ trip, step }) => ({ trip, step })) };
 }
 
 /** ψ of the loaded teacher (centroid or far-end cells). */

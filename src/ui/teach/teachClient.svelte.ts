@@ -2,7 +2,7 @@
 // explained trip, anomaly scores, the last detour) as reactive state. Raw numbers only: the view
 // computes every τ/λ effect itself with src/lib/teach/stepMath.ts.
 import * as Comlink from 'comlink';
-import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi } from '../../../workers/teachMessages';
+import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi, TellingExample } from '../../../workers/teachMessages';
 import { CITIES, cityCheckpointUrl, cityUrl, type City } from '../stores/cities';
 
 export type LoadedTrip = TeachTrip;
@@ -46,7 +46,7 @@ export class TeachClient {
           progress: (phase: string) => {
             this.progress = phase;
           },
-          telling: (telling: { trip: string; step: number }) => {
+          telling: (telling: TellingExample) => {
             if (this.ready) this.ready = { ...this.ready, telling };
           },
           scores: (s: TeachScores) => {
