@@ -20,8 +20,7 @@ import { freeFlowSeconds } from '../data/speeds';
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import { RouteSearch } from '../data/routeSearch';
 import type { RoadNetwork, Trajectory } from '../data/types';
-import type { GenOD, GeneratedTrip } from './generator';
-import { assignTimes } from './search';
+import { generatedTrip, type GenOD, type GeneratedTrip } from './generator';
 
 export const BASELINE_METHODS = ['shortest', 'fastest', 'markov'] as const;
 export type BaselineMethod = (typeof BASELINE_METHODS)[number];
@@ -185,15 +184,6 @@ export function generateBaselineRoutes(router: BaselineRouter, ods: readonly Gen
   return ods.map((od, i) => {
     const r = router.route(od.origin, od.dest);
     const steps = r.roads.slice(0, -1).map((road) => router.hopSeconds[road]);
-    return {
-      id: `${idPrefix}${i}`,
-      origin: od.origin,
-      dest: od.dest,
-      roads: r.roads,
-      times: assignTimes(od.startTime, steps),
-      reached: r.reached,
-      logProb: r.logProb,
-      timesFromModel: false,
-    };
+    return generatedTrip(`${idPrefix}${i}`, od, r, steps, false);
   });
 }

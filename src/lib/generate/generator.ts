@@ -199,15 +199,26 @@ export async function generateRoutes(scorer: BatchScorer, ods: GenOD[], opts: Ge
     const hops = r.roads.length - 1;
     const fromModel = r.stepTimes !== undefined && r.stepTimes.length === hops;
     const steps = fromModel ? r.stepTimes! : new Array<number>(hops).fill(fallbackHop);
-    return {
-      id: `${idPrefix}${i}`,
-      origin: od.origin,
-      dest: od.dest,
-      roads: r.roads,
-      times: assignTimes(od.startTime, steps),
-      reached: r.reached,
-      logProb: r.logProb,
-      timesFromModel: fromModel,
-    };
+    return generatedTrip(`${idPrefix}${i}`, od, r, steps, fromModel);
   });
+}
+
+/** A route for an OD pair as the generators return it: entry times from the start time and the hop seconds. */
+export function generatedTrip(
+  id: string,
+  od: GenOD,
+  r: { roads: number[]; reached: boolean; logProb: number },
+  hopSeconds: number[],
+  timesFromModel: boolean,
+): GeneratedTrip {
+  return {
+    id,
+    origin: od.origin,
+    dest: od.dest,
+    roads: r.roads,
+    times: assignTimes(od.startTime, hopSeconds),
+    reached: r.reached,
+    logProb: r.logProb,
+    timesFromModel,
+  };
 }
