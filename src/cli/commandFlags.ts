@@ -209,6 +209,7 @@ export const COMMAND_FLAGS = {
   'simulate timings': { dataset: str(), out: str(), sizes: str('comma-separated'), seed: num(), 'prepare-limit': num() },
   'calibrate-time': { checkpoint: str(), dataset: str(), out: str() },
   checkpoint: { out: str(), dataset: str(), seed: num(), check: bool('compare the files here with the manifest') },
+  'study run': { jobs: num('trainings and reports at once (default: one per core)'), 'dry-run': bool('print the plan and why'), only: str('one arm') },
   'export torch': { dataset: str(), out: str(), k: num(), 'max-len': num() },
 } satisfies Record<string, Flags>;
 

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   checkpoint: async () => (await import('./checkpointConvert')).run,
   tune: async () => (await import('./tune')).run,
   export: async () => (await import('./exportTorch')).run,
+  study: async () => (await import('./study')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -38,6 +39,8 @@ commands:
   bench …                       benchmarks (JSON)
   simulate --dataset <dir> --n <N> --seed <s> --out <dir>
                                 simulate trips on a real road network (labelled simulated)
+  study run <studies/x.json> [--jobs N] [--dry-run]
+                                a study (runs, then paired reports), resumable and parallel
   export torch --dataset <dir> --out <dir>
                                 arrays + manifest for the PyTorch trainer (pytorch/README.md)`;
 

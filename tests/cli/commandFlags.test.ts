@@ -29,6 +29,7 @@ const MODULES: Record<string, CommandName[]> = {
   'calibrateTime.ts': ['calibrate-time'],
   'checkpointConvert.ts': ['checkpoint'],
   'exportTorch.ts': ['export torch'],
+  'study.ts': ['study run'],
 };
 
 describe('CLI flags', () => {

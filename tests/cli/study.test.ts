@@ -1,0 +1,115 @@
+import { describe, it, expect, beforeEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study';
+import { armFlags, checkStudy, planStudy, type StudyFile } from '../../src/cli/studyPlan';
+
+// The study runner with a fake CLI: a training writes its checkpoint and log under the temporary
+// names, a report writes its --out file.
+let dir: string;
+const study = (): StudyFile =>
+  checkStudy({
+    dataset: 'public/data/porto',
+    budget: { epochs: 40, patience: 3, maxLen: 512, batch: 16, micro: 16 },
+    vanilla: { dir: `${dir}/vanilla` },
+    arms: [
+      { name: 'u', dir: `${dir}/u`, recipe: 'uniform', seeds: [1, 2] },
+      { name: 'd', dir: `${dir}/d`, recipe: 'tunedVal', teacher: 't.safetensors', seeds: [1, 2] },
+    ],
+    scoring: { steps: ['test'], reports: [{ split: 'test', method: 'bestFirst' }] },
+  });
+
+function fake(calls: string[][], opts: { failOn?: string; concurrent?: { now: number; max: number } } = {}): Spawner {
+  return async (args) => {
+    calls.push(args);
+    const c = opts.concurrent;
+    if (c) c.max = Math.max(c.max, ++c.now);
+    await new Promise((r) => setTimeout(r, 5));
+    if (c) c.now--;
+    const out = args[args.indexOf('--out') + 1];
+    if (opts.failOn && out.includes(opts.failOn)) return 1;
+    writeFileSync(out, `made by ${args[0]}`);
+    if (args[0] === 'train') writeFileSync(out.replace(/\.safetensors$/, '.log.json'), '{}');
+    return 0;
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'study-'));
+  for (const d of ['vanilla', 'u', 'd']) mkdirSync(`${dir}/${d}`);
+});
+
+describe('study runner', () => {
+  it('plans each run once (vanilla partners shared by both arms), with the recipe by name', () => {
+    const plan = planStudy(study());
+    expect(plan.filter((j) => j.kind === 'train').map((j) => j.out.slice(dir.length + 1))).toEqual([
+      'vanilla/vanilla-s1.safetensors',
+      'u/distilled-s1.safetensors',
+      'vanilla/vanilla-s2.safetensors',
+      'u/distilled-s2.safetensors',
+      'd/distilled-s1.safetensors',
+      'd/distilled-s2.safetensors',
+    ]);
+    expect(armFlags(study().arms[0])).toEqual([
+      '--mode',
+      'distilled',
+      '--lambda',
+      '0.10385718648105681',
+      '--tau',
+      '3.3508482790284706',
+      '--window',
+      '8',
+      '--kl-mask-last',
+      '10',
+      '--teacher-target',
+      'uniform',
+    ]);
+    expect(armFlags(study().arms[1])).toContain('--teacher');
+    expect(() => checkStudy({ ...study(), arms: [{ name: 'x', dir: 'x', recipe: 'tunedVal', seeds: [1] }] })).toThrow(/needs a teacher/);
+  });
+
+  it('trains what is missing, moves runs in place, then reports; a second run does nothing', async () => {
+    const calls: string[][] = [];
+    const conc = { now: 0, max: 0 };
+    const failed = await runPlan(planStudy(study()), 2, fake(calls, { concurrent: conc }), () => {});
+    expect(failed).toEqual([]);
+    expect(conc.max).toBe(2);
+    expect(calls.filter((c) => c[0] === 'train')).toHaveLength(6);
+    expect(calls.filter((c) => c[0] === 'eval')).toHaveLength(4);
+    expect(existsSync(`${dir}/u/distilled-s1.safetensors`) && existsSync(`${dir}/u/distilled-s1.log.json`)).toBe(true);
+    const again: string[][] = [];
+    await runPlan(planStudy(study()), 2, fake(again), () => {});
+    expect(again).toEqual([]);
+  });
+
+  it('remakes a report whose checkpoints changed, and honours a record written by sha256sum', async () => {
+    await runPlan(planStudy(study()), 2, fake([]), () => {});
+    const rep = planStudy(study()).find((j) => j.out.endsWith('u/paired-steps-test.json'))!;
+    // The bash studies' record: `sha256sum -- inputs | cut -d' ' -f1`, one digest a line.
+    const bash = execFileSync('bash', ['-c', `sha256sum -- ${rep.inputs.join(' ')} | cut -d' ' -f1`], { encoding: 'utf8' });
+    expect(bash).toBe(await inputsRecord(rep.inputs));
+    expect((await jobState(rep)).state).toBe('done');
+    writeFileSync(`${dir}/u/distilled-s2.safetensors`, 'retrained');
+    expect(await jobState(rep)).toEqual({ state: 'todo', why: 'its inputs changed' });
+    const calls: string[][] = [];
+    await runPlan(planStudy(study()), 1, fake(calls), () => {});
+    expect(calls.map((c) => c[1])).toEqual(['paired-steps', 'paired-report']);
+    expect(readFileSync(`${rep.out}.inputs`, 'utf8')).toBe(await inputsRecord(rep.inputs));
+  });
+
+  it('a failed training fails the reports that read it, and says so', async () => {
+    const log: string[] = [];
+    const failed = await runPlan(planStudy(study()), 2, fake([], { failOn: 'd/.tmp-distilled-s2' }), (s) => log.push(s));
+    expect(failed.sort()).toEqual(
+      [
+        `train ${dir}/d/distilled-s2.safetensors`,
+        `report ${dir}/d/paired-steps-test.json`,
+        `report ${dir}/d/paired-report-test-bestFirst.json`,
+      ].sort(),
+    );
+    expect(log.some((l) => l.includes('failed') && l.includes('distilled-s2.train.log'))).toBe(true);
+    expect(existsSync(`${dir}/u/paired-steps-test.json`)).toBe(true);
+  });
+});
