@@ -3,6 +3,8 @@
 // training worker, IndexedDB or an upload (transferred ArrayBuffers).
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { ProtocolReport } from '../src/lib/eval/protocol';
+import type { GeneratedTrip, GenOD } from '../src/lib/generate/generator';
+import type { PieceSearch } from '../src/lib/generate/shards';
 import type { DatasetSource } from './trainMessages';
 
 export type { DatasetSource };
@@ -63,4 +65,16 @@ export interface EvalWorkerApi {
   run(models: EvalModelInput[], options: EvalRunOptions, onProgress: (p: EvalProgress) => void): Promise<EvalOutcome>;
   /** Stops the run in progress at its next search step (not queued behind it). */
   cancel(): void;
+  /**
+   * Pool: the page gives the worker that runs the protocol one port per helper worker (a worker of
+   * the same kind, started on the same dataset, serving on that port with serve()); each run then
+   * shards every generation over itself and its helpers (src/lib/generate/shards.ts). None: alone.
+   */
+  useHelpers(ports: MessagePort[]): void;
+  /** Helper side: answers the helper methods below on `port` as well. */
+  serve(port: MessagePort): void;
+  /** Helper: loads the run's checkpoints (replacing the previous run's). */
+  loadModels(models: EvalModelInput[]): Promise<void>;
+  /** Helper: one piece of OD pairs with model `model` (index into loadModels' list); trips in input order. */
+  generatePiece(model: number, ods: GenOD[], search: PieceSearch, onDone: (done: number) => void): Promise<GeneratedTrip[]>;
 }

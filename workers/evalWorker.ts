@@ -8,6 +8,9 @@ import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
+import { centroidDistance, generateRoutes, type GeneratedTrip, type GenerateOptions, type GenOD } from '../src/lib/generate/generator';
+import { generateInPieces, type PieceSearch } from '../src/lib/generate/shards';
+import type { BatchScorer } from '../src/lib/generate/search';
 import type {
   CheckpointSource,
   EvalInit,
@@ -24,6 +27,10 @@ let derived: Derived | null = null;
 let backendName = '';
 /** The cancel switch of the run in progress. */
 let active: AbortController | null = null;
+/** Pool: the helper workers this one shards generation over (useHelpers). */
+let helpers: Comlink.Remote<EvalWorkerApi>[] = [];
+/** Helper side: the run's checkpoints (loadModels). */
+let helperModels: LoadedStudent[] = [];
 
 async function checkpointBytes(src: CheckpointSource): Promise<Uint8Array> {
   if (src.kind === 'bytes') return new Uint8Array(src.bytes);
@@ -74,6 +81,16 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
         m: loadStudentScorer(await checkpointBytes(m.checkpoint), ds.network, d, { yieldBetweenBatches: true }),
       });
     }
+    // With helpers: each loads the run's checkpoints (bytes are copied, not moved: this worker keeps
+    // them), and every generation is cut into pieces for this worker and its helpers.
+    await Promise.all(helpers.map((h) => h.loadModels(models)));
+    const indexOf = new Map<BatchScorer, number>(loaded.map((l, i) => [l.m.scorer, i]));
+    const pooled = (scorer: BatchScorer, ods: GenOD[], g: GenerateOptions): Promise<GeneratedTrip[]> =>
+      generateInPieces(ods, g, 1 + helpers.length, (lane, piece, search, onDone) =>
+        lane === 0
+          ? generateRoutes(scorer, piece, { ...g, ...search, onProgress: (pr) => onDone(pr.done) })
+          : helpers[lane - 1].generatePiece(indexOf.get(scorer)!, piece, search, Comlink.proxy(onDone)),
+      );
     const result = await runProtocol({
       dataset: ds,
       derived: d,
@@ -90,10 +107,12 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
       machine: { backend: backendName, userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'unknown' },
       signal: abort.signal,
       onProgress: (p) => report({ phase: 'generate', ...p }),
+      ...(helpers.length > 0 ? { generate: pooled } : {}),
     });
     return { kind: 'result', report: result, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     if (abort.signal.aborted) return { kind: 'cancelled' };
+    for (const h of helpers) void h.cancel();
     throw e;
   } finally {
     for (const l of loaded) l.m.dispose();
@@ -104,10 +123,47 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
 // init and runs go one after another; cancel bypasses the queue (the run it stops is what the
 // queue waits for).
 
+async function loadModels(models: EvalModelInput[]): Promise<void> {
+  if (!dataset || !derived) throw new Error('the evaluation helper has no dataset yet (send init first)');
+  for (const m of helperModels) m.dispose();
+  helperModels = [];
+  for (const m of models)
+    helperModels.push(loadStudentScorer(await checkpointBytes(m.checkpoint), dataset.network, derived, { yieldBetweenBatches: true }));
+}
+
+async function generatePiece(model: number, ods: GenOD[], search: PieceSearch, onDone: (done: number) => void): Promise<GeneratedTrip[]> {
+  const m = helperModels[model];
+  if (!m || !derived) throw new Error(`the evaluation helper has no model ${model} (send loadModels first)`);
+  const abort = new AbortController();
+  active = abort;
+  try {
+    return await generateRoutes(m.scorer, ods, {
+      ...search,
+      distanceToDest: centroidDistance(derived.features),
+      timeMean: derived.timeMean,
+      timeStd: derived.timeStd,
+      signal: abort.signal,
+      onProgress: (p) => void onDone(p.done),
+    });
+  } finally {
+    if (active === abort) active = null;
+  }
+}
+
 const api: EvalWorkerApi = {
   init: serial(init),
   run: serial(runEval),
-  cancel: () => active?.abort(),
+  cancel: () => {
+    active?.abort();
+    for (const h of helpers) void h.cancel();
+  },
+  useHelpers: (ports) => {
+    for (const h of helpers) h[Comlink.releaseProxy]();
+    helpers = ports.map((port) => Comlink.wrap<EvalWorkerApi>(port));
+  },
+  serve: (port) => Comlink.expose(api, port),
+  loadModels: serial(loadModels),
+  generatePiece,
 };
 
 Comlink.expose(api);

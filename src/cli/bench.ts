@@ -5,7 +5,7 @@
 // on stdout (progress goes to stderr). `--quick` keeps the run under a minute on a 2-core machine.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { flagString, parseArgs } from './args';
@@ -27,13 +27,16 @@ import { leversBench, teacherLeverBench } from '../lib/bench/leversBench';
 import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
 import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
+import { scalingBench } from './benchScaling';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
-             [--out file.json] [--only training,levers,latency,paperTeacher,generation,backends]
+             [--out file.json] [--only training,levers,latency,paperTeacher,generation,backends,scaling]
   --quick          small batches and few repeats (< 90 s on 2 cores)
   --json           print only the JSON object on stdout
   levers           training speed levers all off vs all on (and each left out), batch 32
   paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
+  scaling          generation and the paired evaluation on 1 vs 2 worker threads, paired rounds,
+                   with an Amdahl projection to 8 and 16 cores (needs vanilla and distilled checkpoints)
   --peer           our student vs its PyTorch peer (bench/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
                    unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
@@ -48,6 +51,9 @@ interface Plan {
   latencyRepeats: number;
   genOd: number;
   genRepeats: number;
+  /** Scaling section: OD pairs per run and paired rounds of 1 vs 2 threads. */
+  scaleOd: number;
+  scaleRounds: number;
   backendBatch: number;
   backendRepeats: number;
   leverBatch: number;
@@ -68,6 +74,8 @@ const QUICK: Plan = {
   latencyRepeats: 3,
   genOd: 64,
   genRepeats: 1,
+  scaleOd: 64,
+  scaleRounds: 3,
   backendBatch: 1,
   backendRepeats: 1,
   leverBatch: 32,
@@ -86,6 +94,8 @@ const FULL: Plan = {
   latencyRepeats: 7,
   genOd: 200,
   genRepeats: 3,
+  scaleOd: 256,
+  scaleRounds: 5,
   backendBatch: 8,
   backendRepeats: 3,
   leverBatch: 32,
@@ -107,7 +117,7 @@ export async function run(args: string[]): Promise<number> {
   const plan = quick ? QUICK : FULL;
   const peer = p.flags.peer === true;
   const only = new Set(
-    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends')
+    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends,scaling')
       .split(',')
       .map((s) => s.trim()),
   );
@@ -139,6 +149,7 @@ export async function run(args: string[]): Promise<number> {
       wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
       wasmThreads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
       cpus: cpus().length,
+      hardwareConcurrency: availableParallelism(),
       cpuModel: cpus()[0]?.model ?? '',
       memGiB: Math.round(totalmem() / 2 ** 30),
       loadAvgStart: load0,
@@ -272,6 +283,26 @@ export async function run(args: string[]): Promise<number> {
       }
       await initNodeBackend('wasm');
       out.backends = backends;
+    }
+    if (only.has('scaling')) {
+      const [vanilla, distilled] = ['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f));
+      if (!existsSync(vanilla) || !existsSync(distilled)) out.scaling = { skipped: `needs vanilla and distilled checkpoints in ${ckDir}` };
+      else {
+        const sc = await scalingBench({
+          datasetDir,
+          dataset,
+          derived,
+          vanilla,
+          distilled,
+          nOd: plan.scaleOd,
+          rounds: plan.scaleRounds,
+          log,
+        });
+        out.hardwareConcurrency = sc.hardwareConcurrency;
+        out.scaling = sc;
+        out.generationSpeedup2 = sc.generation.speedup2;
+        out.evaluationSpeedup2 = sc.evaluation.speedup2;
+      }
     }
   } finally {
     models.dispose();

@@ -106,6 +106,7 @@ export const COMMAND_FLAGS = {
     batch: num(),
     'max-steps': num(),
     format: str('ours or hoser'),
+    workers: str('1 (default), N or auto: generation threads; routes are identical'),
     backend,
   },
   eval: {
@@ -167,6 +168,7 @@ export const COMMAND_FLAGS = {
     prefill: str('K/N: fill the route cache with every N-th run from the K-th, no report'),
     splits: str('comma-separated'),
     baselines: str('comma-separated: shortest, fastest, markov'),
+    workers: str('1 (default), N or auto: generation threads; the report is identical'),
   },
   'eval paired-search': {
     checkpoints: str(),
@@ -209,7 +211,11 @@ export const COMMAND_FLAGS = {
   'simulate timings': { dataset: str(), out: str(), sizes: str('comma-separated'), seed: num(), 'prepare-limit': num() },
   'calibrate-time': { checkpoint: str(), dataset: str(), out: str() },
   checkpoint: { out: str(), dataset: str(), seed: num(), check: bool('compare the files here with the manifest') },
-  'study run': { jobs: num('trainings and reports at once (default: one per core)'), 'dry-run': bool('print the plan and why'), only: str('one arm') },
+  'study run': {
+    jobs: num('trainings and reports at once (default: one per core)'),
+    'dry-run': bool('print the plan and why'),
+    only: str('one arm'),
+  },
   'export torch': { dataset: str(), out: str(), k: num(), 'max-len': num() },
 } satisfies Record<string, Flags>;
 

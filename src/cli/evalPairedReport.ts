@@ -26,12 +26,13 @@ import { decodeCheckpoint } from '../lib/checkpoint/checkpoint';
 import { initNodeBackend } from '../lib/runtime/node';
 import { SPLITS, type RoadNetwork, type SplitName } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
+import { GenerationPool, parseWorkers } from './generatePool';
 
 const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,…> (checkpoint files)
                            [--dataset public/data/porto] [--out public/reports/porto-eval-paired.json]
                            [--train-od 500] [--test-od all] [--beam 4] [--method beam|bestFirst] [--max-steps 200]
                            [--batch 256] [--bootstrap 2000] [--oracle 50] [--route-cache <dir>] [--label <text>]
-                           [--prefill K/N] [--splits train,test] [--baselines shortest,fastest,markov]
+                           [--prefill K/N] [--splits train,test] [--baselines shortest,fastest,markov] [--workers 1|N|auto]
   Generates every test OD pair once (each test trip's own OD and start time) and --train-od train OD
   pairs with every checkpoint, pairs vanilla and distilled by training seed, and reports each metric
   as per-seed paired differences with a 95 % t-interval, per-OD paired differences with bootstrap
@@ -44,7 +45,8 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   report: N processes side by side fill the cache, then the report finds every run there.
   --splits val scores every val OD pair instead: the split to choose an arm on. --baselines adds
   route baselines without a model on the same OD pairs and start times (src/lib/generate/baselines.ts),
-  each with its metrics and its effect against the vanilla seeds (baseline − vanilla).`;
+  each with its metrics and its effect against the vanilla seeds (baseline − vanilla). --workers N
+  generates each run's OD pairs on N threads (auto: one per core); routes and metrics are the same.`;
 
 export interface Loaded {
   path: string;
@@ -125,8 +127,10 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const out = flagString(p, 'out', 'public/reports/porto-eval-paired.json');
+  const workers = parseWorkers(p.flags.workers);
   const backend = await initNodeBackend('wasm');
-  const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
+  const datasetDir = flagString(p, 'dataset', 'public/data/porto');
+  const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
   const load = (path: string) => loadForPairing(path, dataset.network, derived);
   const cacheDir = typeof p.flags['route-cache'] === 'string' ? p.flags['route-cache'] : null;
   // "all" (the default) generates every test OD pair; a number, a sample of that many.
@@ -136,6 +140,7 @@ export async function run(args: string[]): Promise<number> {
   if (p.flags.baselines === true) throw new Error('--baselines expects a list, e.g. shortest,fastest,markov');
   const baselines = typeof p.flags.baselines === 'string' ? parseBaselineMethods(p.flags.baselines) : undefined;
   const loaded: Loaded[] = [];
+  let pool: GenerationPool | null = null;
   try {
     const v: typeof loaded = [];
     const d: typeof loaded = [];
@@ -154,6 +159,11 @@ export async function run(args: string[]): Promise<number> {
       d.map((x) => x.seed),
     );
     const progress = throttledLog(5000);
+    // More than one worker: each run's OD pairs are generated on a pool of threads that load the
+    // checkpoints themselves; the scorers here are then only the checkpoints' names.
+    if (workers > 1) pool = await GenerationPool.start(workers, datasetDir);
+    const pathOf = new Map(loaded.map((l) => [l.m.scorer as unknown, l.path]));
+    const threads = pool;
     const protocol: PairedProtocolOptions = {
       ...(baselines ? { baselines } : {}),
       dataset,
@@ -166,6 +176,7 @@ export async function run(args: string[]): Promise<number> {
         distilledId: d[b].id,
       })),
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
+      ...(threads ? { generate: (scorer, ods, o) => threads.generate(pathOf.get(scorer)!, ods, o) } : {}),
       splits: parseSplits(flagString(p, 'splits', 'train,test')),
       trainOd: flagNumber(p, 'train-od', 500),
       testOd: testOd === Infinity ? undefined : testOd,
@@ -221,6 +232,7 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   } finally {
     for (const l of loaded) l.m.dispose();
+    await pool?.close();
   }
   return 0;
 }

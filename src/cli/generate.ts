@@ -7,7 +7,7 @@ import { flagNumber, flagString, parseArgs } from './args';
 import { commandDecl } from './commandFlags';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
-import { centroidDistance, generateRoutes, sampleOdPairs, type GeneratedTrip } from '../lib/generate/generator';
+import { centroidDistance, generateRoutes, sampleOdPairs, type GenerateOptions, type GeneratedTrip } from '../lib/generate/generator';
 import { writeGeneratedCsv, writeHoserGeneCsv } from '../lib/generate/generatedCsv';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import {
@@ -20,10 +20,11 @@ import {
 } from '../lib/generate/baselines';
 import { makeRng } from '../lib/random';
 import { initNodeBackend } from '../lib/runtime/node';
+import { GenerationPool, parseWorkers } from './generatePool';
 
 const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test --n <N> --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
-                [--batch 256] [--max-steps 200] [--backend wasm|cpu] [--format ours|hoser]
+                [--batch 256] [--max-steps 200] [--backend wasm|cpu] [--format ours|hoser] [--workers 1|N|auto]
        generate --method shortest|fastest|markov --od train|test --n <N> --out <file.csv>
                 [--seed s] [--dataset public/data/porto] [--format ours|hoser]
 
@@ -32,7 +33,8 @@ const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test -
   (--format hoser: HOSER gene.py's gene_trace_road_id,gene_trace_datetime, no OD pair or score).
   The baselines need no checkpoint: shortest (road length), fastest (free-flow time by highway
   class) and markov (most probable path of a road-to-road Markov chain counted on the train trips,
-  add-0.1 smoothing); their times are free-flow times.`;
+  add-0.1 smoothing); their times are free-flow times. --workers N generates on N threads (each
+  loads the dataset and the checkpoint; auto: one per core); the routes are the same bit for bit.`;
 
 export function parseSplit(v: string): SplitName {
   if (v !== 'train' && v !== 'test' && v !== 'val') throw new Error(`--od/--split must be train, test or val, got "${v}"`);
@@ -117,18 +119,21 @@ export async function run(args: string[]): Promise<number> {
   const maxSteps = flagNumber(p, 'max-steps', 200);
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error(`--backend must be wasm or cpu, got "${backendName}"`);
+  const workers = parseWorkers(p.flags.workers);
 
   const backend = await initNodeBackend(backendName);
   const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
   const trips = dataset.splits[split];
   const usable = trips.filter((t) => t.roads.length >= 2).length;
   const n = flagNumber(p, 'n', Math.min(5000, usable));
-  const loaded = loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
+  // One thread: the scorer here; more: a pool whose threads load the checkpoint themselves.
+  const pool = workers > 1 ? await GenerationPool.start(workers, datasetDir, backendName) : null;
+  const loaded = pool ? null : loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
   try {
     const ods = sampleOdPairs(trips, n, makeRng(seed));
     let last = 0;
     const t0 = performance.now();
-    const gen = await generateRoutes(loaded.scorer, ods, {
+    const opts: GenerateOptions = {
       method,
       beam,
       batchSize,
@@ -143,18 +148,20 @@ export async function run(args: string[]): Promise<number> {
           console.error(`  ${pr.done}/${pr.total} trips (step ${pr.step}, ${pr.live} searching)`);
         }
       },
-    });
+    };
+    const gen = pool ? await pool.generate(ckPath, ods, opts) : await generateRoutes(loaded!.scorer, ods, opts);
     const sec = (performance.now() - t0) / 1000;
     await mkdir(dirname(resolve(out)), { recursive: true });
     await writeFile(out, write(gen));
     const reached = gen.filter((t) => t.reached).length;
     console.log(
       `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method}${method === 'beam' ? ` b=${beam}` : ''}, seed ${seed}; ` +
-        `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s (${(gen.length / sec).toFixed(2)} trips/s, backend ${backend.name})`,
+        `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s (${(gen.length / sec).toFixed(2)} trips/s, backend ${backend.name}, ${workers} thread${workers > 1 ? 's' : ''})`,
     );
     if (!gen.every((t) => t.timesFromModel)) console.log('note: the checkpoint gave no time predictions; hop times use the train mean');
   } finally {
-    loaded.dispose();
+    loaded?.dispose();
+    await pool?.close();
   }
   return 0;
 }

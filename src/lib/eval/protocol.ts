@@ -4,7 +4,14 @@
 // student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset, LonLat, RoadNetwork, SplitName, Trajectory } from '../data/types';
-import { centroidDistance, generateRoutes, sampleOdPairs, type GeneratedTrip, type GenOD } from '../generate/generator';
+import {
+  centroidDistance,
+  generateRoutes,
+  sampleOdPairs,
+  type GeneratedTrip,
+  type GenerateOptions,
+  type GenOD,
+} from '../generate/generator';
 import type { AbortFlag, BatchScorer } from '../generate/search';
 import { StudentScorer, type StudentScorerOptions } from '../generate/studentScorer';
 import type { Student } from '../models/student';
@@ -120,6 +127,11 @@ export interface SearchProtocolOptions {
   signal?: AbortFlag;
   /** Clock in milliseconds (default performance.now / Date.now). */
   now?: () => number;
+  /**
+   * Generates in place of generateRoutes in this thread, e.g. sharded over a pool of workers
+   * (generate/shards.ts); it must return what generateRoutes(scorer, ods, opts) returns.
+   */
+  generate?: (scorer: BatchScorer, ods: GenOD[], opts: GenerateOptions) => Promise<GeneratedTrip[]>;
 }
 
 /** The search settings of a protocol run, defaults filled in (what its report records). */
@@ -150,7 +162,7 @@ export async function generateTimed(
   const now = opts.now ?? defaultNow;
   const { derived } = opts;
   const t0 = now();
-  const trips = await generateRoutes(scorer, ods, {
+  const trips = await (opts.generate ?? generateRoutes)(scorer, ods, {
     ...searchSettings(opts),
     distanceToDest: centroidDistance(derived.features),
     timeMean: derived.timeMean,

@@ -1,6 +1,9 @@
 // Page side of the evaluation worker (workers/evalWorker.ts): starts it on first use, runs the
 // protocol for two student checkpoints (shipped URLs or picked files) with progress and cancel,
-// and hands the result to the report store so the view shows this session's numbers.
+// and hands the result to the report store so the view shows this session's numbers. A pool: the
+// worker that runs the protocol shards each generation over itself and helper workers of the same
+// kind, one per core (poolSize), connected to it by MessageChannels; the results are those of one
+// worker (src/lib/generate/shards.ts).
 import * as Comlink from 'comlink';
 import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
 import { sameSource } from '../stores/dataset.svelte';
@@ -8,6 +11,16 @@ import { compareReport } from './reportStore.svelte';
 import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
+
+/** Most workers a re-run starts by default: each holds the dataset and both students. */
+export const MAX_EVAL_WORKERS = 4;
+
+/** Workers for a re-run: `?workers=N` (1–16), else navigator.hardwareConcurrency capped at MAX_EVAL_WORKERS. */
+export function poolSize(search: string, hardwareConcurrency: number | undefined): number {
+  const asked = Number(new URLSearchParams(search).get('workers'));
+  if (Number.isInteger(asked) && asked >= 1) return Math.min(16, asked);
+  return Math.max(1, Math.min(MAX_EVAL_WORKERS, hardwareConcurrency ?? 1));
+}
 
 export type EvalPhase = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 
@@ -22,8 +35,11 @@ export class EvalClient {
   backend = $state<string | null>(null);
   message = $state<string | null>(null);
   seconds = $state<number | null>(null);
+  /** Workers generating in the current pool (1: the protocol worker alone). */
+  workers = $state(1);
 
   private worker: Worker | null = null;
+  private helpers: Worker[] = [];
   private api: Comlink.Remote<EvalWorkerApi> | null = null;
   private ready: Promise<Comlink.Remote<EvalWorkerApi>> | null = null;
   private runId = 0;
@@ -51,16 +67,37 @@ export class EvalClient {
     this.worker.onerror = (ev) => this.fail(`Evaluation worker failed: ${ev.message || 'unknown error'}`);
     const api = Comlink.wrap<EvalWorkerApi>(this.worker);
     this.api = api;
+    const initMsg = { backend: new URLSearchParams(location.search).get('backend'), dataset: src };
     const init = api.init(
-      {
-        backend: new URLSearchParams(location.search).get('backend'),
-        dataset: src,
-      },
+      initMsg,
       Comlink.proxy((step: string) => {
         this.step = step;
       }),
     );
-    this.ready = init.then((r) => {
+    // Helpers start beside it; one that fails to start is left out (fewer workers, same results).
+    const helpers = Array.from(
+      { length: poolSize(location.search, navigator.hardwareConcurrency) - 1 },
+      () => new Worker(new URL('../../../workers/evalWorker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.helpers = helpers;
+    const joined = helpers.map(async (w) => {
+      const h = Comlink.wrap<EvalWorkerApi>(w);
+      await h.init(
+        initMsg,
+        Comlink.proxy(() => undefined),
+      );
+      const ch = new MessageChannel();
+      await h.serve(Comlink.transfer(ch.port1, [ch.port1]));
+      return ch.port2;
+    });
+    this.ready = Promise.all([init, Promise.allSettled(joined)]).then(async ([r, settled]) => {
+      const ports: MessagePort[] = [];
+      settled.forEach((x, i) => {
+        if (x.status === 'fulfilled') ports.push(x.value);
+        else helpers[i].terminate();
+      });
+      await api.useHelpers(Comlink.transfer(ports, ports));
+      this.workers = 1 + ports.length;
       this.backend = r.backend.name;
       this.step = null;
       return api;
@@ -145,6 +182,9 @@ export class EvalClient {
     this.api = null;
     this.worker?.terminate();
     this.worker = null;
+    for (const h of this.helpers) h.terminate();
+    this.helpers = [];
+    this.workers = 1;
     this.ready = null;
   }
 }
