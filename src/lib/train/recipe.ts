@@ -32,7 +32,8 @@ export const HYPER_PRESETS = {
   tunedVal: {
     label: 'Tuned on val routes',
     ...TUNED_VAL_RECIPE,
-    sentence: "Tuned here on Porto val routes (arm d, the registered confirmation's arm); no KL on each trip's last 10 steps.",
+    sentence:
+      "Tuned here on Porto val routes (arm d): the shipped student's recipe and the registered confirmation's; no KL on each trip's last 10 steps.",
   },
   thesis: {
     label: 'Thesis optimum',
@@ -55,6 +56,7 @@ export const HYPER_PRESETS = {
   },
   uniform: {
     label: 'Control: uniform target',
+    // On Porto this control beat the teacher on test decision NLL (README, "Is it the teacher?").
     ...TUNED_VAL_RECIPE,
     teacherTarget: 'uniform',
     sentence:
