@@ -85,6 +85,11 @@ export async function buildManifest(root: string): Promise<ManifestEntry[]> {
       commandSource: recorded ? 'recorded' : command ? 'rebuilt' : null,
     });
   }
+  // An uncommitted file whose bytes git holds elsewhere (a teacher copied into public/checkpoints).
+  for (const e of out) {
+    const twin = e.committed ? undefined : out.find((o) => o.committed && o.sha256 === e.sha256);
+    if (twin) e.sameAs = twin.path;
+  }
   return out;
 }
 

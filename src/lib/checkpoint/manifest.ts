@@ -29,6 +29,8 @@ export interface ManifestEntry {
    * hyper-parameters (runs older than the recorded command; code has changed since some of them).
    */
   commandSource: 'recorded' | 'rebuilt' | null;
+  /** A committed checkpoint with the same bytes, when this one is not committed itself. */
+  sameAs?: string;
 }
 
 async function sha256Hex(data: Uint8Array): Promise<string> {
