@@ -136,45 +136,17 @@ export function planStudy(study: StudyFile, only?: string): Job[] {
     const treated = a.seeds.map((s) => runName(a.dir, a.mode ?? 'distilled', s));
     const inputs = [...partners, ...treated];
     const label = `${a.name}: ${armFlags(a).join(' ')}`;
-    for (const split of study.scoring.steps) {
-      const out = `${a.dir}/paired-steps-${split}.json`;
-      jobs.set(`report ${out}`, {
-        id: `report ${out}`,
-        kind: 'report',
-        out,
-        inputs,
-        args: [
-          'eval',
-          'paired-steps',
-          '--dataset',
-          study.dataset,
-          '--vanilla',
-          partners.join(','),
-          '--distilled',
-          treated.join(','),
-          '--split',
-          split,
-          '--label',
-          label,
-        ],
-      });
-    }
-    for (const r of study.scoring.reports) {
-      const out = `${a.dir}/paired-report-${r.split}-${r.method}.json`;
-      jobs.set(`report ${out}`, {
-        id: `report ${out}`,
-        kind: 'report',
-        out,
-        inputs,
-        args: [
-          'eval',
-          'paired-report',
-          '--dataset',
-          study.dataset,
-          '--vanilla',
-          partners.join(','),
-          '--distilled',
-          treated.join(','),
+    // Both kinds of report read the same pairs: vanilla partners and the arm's runs, by seed.
+    const report = (out: string, command: string[], extra: string[]): void => {
+      const args = [...command, '--dataset', study.dataset, '--vanilla', partners.join(','), '--distilled', treated.join(','), ...extra];
+      jobs.set(`report ${out}`, { id: `report ${out}`, kind: 'report', out, inputs, args: [...args, '--label', label] });
+    };
+    for (const split of study.scoring.steps) report(`${a.dir}/paired-steps-${split}.json`, ['eval', 'paired-steps'], ['--split', split]);
+    for (const r of study.scoring.reports)
+      report(
+        `${a.dir}/paired-report-${r.split}-${r.method}.json`,
+        ['eval', 'paired-report'],
+        [
           '--splits',
           r.split,
           '--test-od',
@@ -183,13 +155,10 @@ export function planStudy(study: StudyFile, only?: string): Job[] {
           String(study.scoring.bootstrap ?? 2000),
           '--method',
           r.method,
-          '--label',
-          label,
           ...(study.scoring.routeCache ? ['--route-cache', study.scoring.routeCache] : []),
           ...(study.scoring.baselines ? ['--baselines', study.scoring.baselines] : []),
         ],
-      });
-    }
+      );
   }
   return [...jobs.values()].sort((x, y) => (x.kind === y.kind ? 0 : x.kind === 'train' ? -1 : 1));
 }
