@@ -41,6 +41,10 @@ async function rerun(page: Page, workers: number): Promise<{ table: string[]; od
   await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 100_000 });
   await expect(status).toContainText(`on wasm, ${workers} worker${workers === 1 ? '' : 's'}`);
   await expect(page.getByTestId('metrics-table')).toBeVisible();
+  // One OD-sampling seed: no interval is shown, and N says how many of its OD pairs the list holds.
+  await expect(page.getByTestId('one-seed')).toContainText('one seed: no interval');
+  await expect(page.getByTestId('metrics-table')).not.toContainText('±');
+  await expect(page.getByTestId('metrics-caption')).toContainText('the list below holds');
   return {
     table: await page.getByTestId('metrics-table').locator('tbody tr.row').allInnerTexts(),
     ods: await page.getByTestId('od-list').innerText(),
