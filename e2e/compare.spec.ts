@@ -17,6 +17,8 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(porto.getByTestId('results-shipped')).toContainText(/^Ships: /);
   await expect(porto.getByTestId('answer-next-road')).toContainText(/yes|no|mixed|not measured/);
   await expect(porto.getByTestId('answer-routes')).toContainText(/yes|no|mixed|not measured/);
+  // What the controls showed stands beside the answer: the teacher against its uniform control.
+  await expect(porto.getByTestId('answer-contrast').first()).toContainText('teacher − uniform');
   await expect(porto.locator('[data-testid="results-row"][data-kind="baseline"]')).toHaveCount(3);
   await expect(porto.locator('[data-testid="results-row"][data-kind="vanilla"]')).toHaveCount(1);
 

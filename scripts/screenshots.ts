@@ -26,9 +26,14 @@ if (!only || only === 'data') {
 if (!only || only === 'compare') {
   await page.goto(`${base}/?view=compare`);
   await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
-  // The view opens on the seed-paired effects, with the first differing OD pair on the map.
-  await page.getByTestId('seed-paired').waitFor({ timeout: 30_000 });
+  // The view opens on the answer (what ships, the two questions, the baselines), with the first
+  // differing OD pair on the map; the earlier studies' seed-paired cards follow, collapsed.
+  await page.getByTestId('results-card').waitFor({ timeout: 30_000 });
   await page.waitForTimeout(6_000);
+  await shot('compare-answer');
+  await page.getByText('Earlier studies, arm by arm').click();
+  await page.getByTestId('seed-paired').first().waitFor({ timeout: 30_000 });
+  await page.getByTestId('seed-paired').first().scrollIntoViewIfNeeded();
   await shot('compare-seed-paired');
   await page.getByTestId('od-row').nth(1).click();
   await page.waitForTimeout(8_000);
