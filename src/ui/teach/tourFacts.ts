@@ -103,10 +103,17 @@ export function tourFacts(id: string, f: FactInputs): string | null {
     case 'kl':
       return `KL = ${fmtNum(losses.kl, 4)}, τ²·KL = ${fmtNum(losses.klScaled, 4)}. Push: ${losses.push.map((v, i) => `${L(i)} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v), 2)}`).join(' ')}`;
     case 'lambda': {
+      // A control's student (the val rule can ship one): say what its KL pulled towards.
+      const targetNote = (t: unknown): string =>
+        t === 'swapped'
+          ? ", its teacher told other trips' destinations (a control)"
+          : t === 'uniform'
+            ? ', towards a uniform target instead of the teacher (a control)'
+            : '';
       const h = f.distilledHyper;
       const trained =
         h && typeof h.lambda === 'number'
-          ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}.`
+          ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}${targetNote(h.teacherTarget)}.`
           : '';
       return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}. ${shareVerdict(losses.teacherShare)}${trained}`;
     }
