@@ -26,7 +26,7 @@ import { normaliseHyper, type SessionHyper } from '../src/lib/train/sessionHyper
 import { TeacherSession, teacherHyperOf, type TeacherSessionMetrics } from '../src/lib/train/teacherSession';
 import { normaliseTeacherHyper, type TeacherHyper } from '../src/lib/train/teacherHyper';
 import { MetricSeries, TeacherSeries } from '../src/lib/train/chartSeries';
-import { SavedRuns, trainedOn, type RunChart } from '../src/lib/train/savedRuns';
+import { SavedRuns, type RunChart } from '../src/lib/train/savedRuns';
 import { tripsFingerprint } from '../src/lib/data/fingerprint';
 import { pickProbeTrip, probeTrip } from '../src/lib/train/tripProbe';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
@@ -514,13 +514,10 @@ const api: TrainWorkerApi = {
   }),
   resumeSaved: serial(async (k: TrainKind, id?: string): Promise<LoadedInfo> => {
     const store = requireRuns();
-    const here = { name: requireData().ds.name, trips: tripsFingerprint(requireData().ds.splits.train) };
-    const pick = id ?? (await store.list(k)).find((r) => trainedOn(r, here) !== false)?.id;
+    const pick = id ?? (await store.newestResumable(k))?.id;
     if (!pick) throw new Error(`no saved ${k} run for this dataset`);
+    // load refuses a run trained on another dataset's trips (datasets can share a network).
     const rec = await store.load(k, pick);
-    // Datasets can share a network: a run continues only on the trips it trained on.
-    if (trainedOn(rec.info, here) === false)
-      throw new Error(`“${rec.info.name}” trained on ${rec.info.dataset?.name}; open that dataset to resume it`);
     const loaded = await loadBytes(rec.bytes, `saved ${k} run`, k, rec.chart);
     // Its autosaves go on into its own slot.
     runId = rec.info.id;

@@ -215,6 +215,12 @@ describe('saved runs name their dataset', () => {
     expect(r.dataset).toEqual(matched);
     expect(trainedOn(r, porto)).toBe(false);
     expect(trainedOn(r, matched)).toBe(true);
+    // Porto's store neither offers nor loads it; the matched dataset's store does both.
+    expect(await onPorto.newestResumable('student')).toBeUndefined();
+    await expect(onPorto.load('student', r.id)).rejects.toThrow(/trained on gps\.csv matched on Porto; open that dataset/);
+    const onMatched = new SavedRuns(store, 'net', ids(), matched);
+    expect((await onMatched.newestResumable('student'))?.id).toBe(r.id);
+    expect((await onMatched.load('student', r.id)).info.id).toBe(r.id);
     // A run saved before datasets were recorded is unknown, not another dataset's.
     expect(trainedOn({ dataset: undefined }, porto)).toBeNull();
   });

@@ -210,10 +210,21 @@ export class SavedRuns {
     return written.info;
   }
 
-  /** A run's entry, checkpoint bytes and chart history. */
+  /** The newest run of `kind` that may resume here: one not recorded as trained on other trips. */
+  async newestResumable(kind: CheckpointKind): Promise<SavedRunInfo | undefined> {
+    const here = this.dataset;
+    return (await this.list(kind)).find((r) => !here || trainedOn(r, here) !== false);
+  }
+
+  /**
+   * A run's entry, checkpoint bytes and chart history. Datasets can share a network: a run recorded
+   * as trained on other trips than this store's dataset is refused (it continues only on its own).
+   */
   async load(kind: CheckpointKind, id: string): Promise<{ info: SavedRunInfo; bytes: Uint8Array; chart: RunChart | null }> {
     const info = (await this.list(kind)).find((r) => r.id === id);
     if (!info) throw new Error(`no saved ${kind} run ${id} for this road network`);
+    if (this.dataset && trainedOn(info, this.dataset) === false)
+      throw new Error(`“${info.name}” trained on ${info.dataset?.name}; open that dataset to resume it`);
     const data = await this.store.get<RunData>(info.key);
     if (!data?.bytes) throw new Error(`the saved run “${info.name}” has lost its checkpoint bytes`);
     return { info, bytes: new Uint8Array(data.bytes), chart: data.chart ?? null };
