@@ -3,12 +3,14 @@
 // of every arm the spec lists. Each arm's folder holds, by convention, paired-steps-<split>.json
 // (eval paired-steps) and paired-report-<split>-bestFirst.json / paired-report-<split>-beam.json
 // (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's).
-// With --split val the output also carries each city's ship decision (the registered rule).
+// With --split val the output also carries each city's ship decision (the registered rule); with
+// --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, flagString, parseArgs } from './args';
 import { commandDecl } from './commandFlags';
 import { resultsMarkdown, resultsTables, shipDecision, type ArmSources, type ReportSplit, type StepsFile } from '../lib/eval/resultsTable';
+import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../lib/eval/registeredConfirmation';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
   spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
@@ -21,6 +23,8 @@ interface Spec {
     arms: Array<{ label: string; source: string; dir: string }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
   }>;
+  /** The registered confirmation: read on test once its arm is scored. */
+  registered?: RegisteredSpec;
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -64,6 +68,11 @@ export async function run(args: string[]): Promise<number> {
     })),
   );
   const tables = resultsTables(cities);
+  const reg = spec.registered;
+  const registered =
+    split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
+      ? registeredResult(tables, reg)
+      : undefined;
   const out = {
     ...tables,
     split,
@@ -71,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
     created: new Date().toISOString(),
     missing,
     ...(split === 'val' ? { ship: tables.cities.map(shipDecision) } : {}),
+    ...(registered ? { registered } : {}),
   };
   if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
   const text = JSON.stringify(out, null, 2) + '\n';
@@ -79,7 +89,8 @@ export async function run(args: string[]): Promise<number> {
   if (typeof p.flags.markdown === 'string')
     await writeFile(
       p.flags.markdown,
-      tables.cities.map((c) => `### ${c.city} (${split})\n\n${resultsMarkdown(tables, c.city)}\n`).join('\n'),
+      tables.cities.map((c) => `### ${c.city} (${split})\n\n${resultsMarkdown(tables, c.city)}\n`).join('\n') +
+        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
     );
   return 0;
 }
