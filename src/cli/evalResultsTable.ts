@@ -22,6 +22,8 @@ interface Spec {
     note?: string;
     arms: Array<{ label: string; source: string; dir: string }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
+    /** false: a table that decides nothing about shipping (a confirmation, students on a share of the trips). */
+    ships?: boolean;
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
@@ -68,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
     })),
   );
   const tables = resultsTables(cities);
+  const shipping = new Set(spec.cities.filter((c) => c.ships !== false).map((c) => c.title ?? c.city));
   const reg = spec.registered;
   const registered =
     split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
@@ -79,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
     command: commandLine('eval results-table', args),
     created: new Date().toISOString(),
     missing,
-    ...(split === 'val' ? { ship: tables.cities.map(shipDecision) } : {}),
+    ...(split === 'val' ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map(shipDecision) } : {}),
     ...(registered ? { registered } : {}),
   };
   if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
