@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { commandDecl } from './commandFlags';
 import { flagNumber, parseArgs } from './args';
@@ -76,41 +77,50 @@ function lockHeld(lock: string): boolean {
   }
 }
 
-/** Takes the run's lock (a file holding this pid); false when a live process holds it. */
+/**
+ * Takes the run's lock (a file holding this pid); false when a live process holds it. The arm's
+ * folder is made first: a new arm has none, and a lock that cannot be written is not someone else's.
+ */
 async function takeLock(lock: string): Promise<boolean> {
   if (lockHeld(lock)) return false;
+  await mkdir(dirname(lock), { recursive: true });
   await rm(lock, { force: true }); // a dead process's lock
   try {
     const f = await open(lock, 'wx');
     await f.writeFile(String(process.pid));
     await f.close();
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false; // taken between the two looks
+    throw e;
   }
 }
 
-async function runJob(j: Job, spawner: Spawner): Promise<boolean> {
+/** 'busy': another process took the run first; it stays unfinished until that process ends. */
+type JobEnd = 'ok' | 'failed' | 'busy';
+
+async function runJob(j: Job, spawner: Spawner): Promise<JobEnd> {
   if (j.kind === 'train') {
     const lock = lockOf(j.out);
-    if (!(await takeLock(lock))) return true; // someone else's now
+    if (!(await takeLock(lock))) return 'busy';
     try {
       const code = await spawner(j.args, j.out.replace(/\.safetensors$/, '.train.log'));
-      if (code !== 0) return false;
+      if (code !== 0) return 'failed';
       await rename(j.tmp!.replace(/\.safetensors$/, '.log.json'), j.out.replace(/\.safetensors$/, '.log.json'));
       await rename(j.tmp!, j.out);
-      return true;
+      return 'ok';
     } finally {
       await rm(lock, { force: true });
     }
   }
+  await mkdir(dirname(j.out), { recursive: true });
   const slash = j.out.lastIndexOf('/');
   const tmp = `${j.out.slice(0, slash)}/.tmp-${j.out.slice(slash + 1)}`;
   const code = await spawner([...j.args, '--out', tmp], null);
-  if (code !== 0) return false;
+  if (code !== 0) return 'failed';
   await rename(tmp, j.out);
   await writeFile(`${j.out}.inputs`, await inputsRecord(j.inputs));
-  return true;
+  return 'ok';
 }
 
 /**
@@ -143,13 +153,12 @@ export async function runPlan(plan: Job[], jobs: number, spawner: Spawner, log: 
       started = true;
       running.set(
         j.id,
-        runJob(j, spawner).then((ok) => {
+        runJob(j, spawner).then((end) => {
           running.delete(j.id);
-          if (ok) finished.add(j.id);
-          else failed.add(j.id);
-          log(
-            `[${ok ? 'done' : 'failed'} ${stamp()}] ${j.id}${ok || j.kind !== 'train' ? '' : ` (see ${j.out.replace(/\.safetensors$/, '.train.log')})`}`,
-          );
+          if (end === 'ok') finished.add(j.id);
+          if (end === 'failed') failed.add(j.id);
+          const see = end === 'failed' && j.kind === 'train' ? ` (see ${j.out.replace(/\.safetensors$/, '.train.log')})` : '';
+          log(`[${end === 'ok' ? 'done' : end === 'busy' ? 'left to another process' : 'failed'} ${stamp()}] ${j.id}${see}`);
         }),
       );
     }

@@ -84,6 +84,22 @@ describe('study runner', () => {
     expect(again).toEqual([]);
   });
 
+  it("makes a new arm's folder itself rather than counting its trainings as another process's", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'study-fresh-'));
+    const plan = planStudy(
+      checkStudy({
+        ...study(),
+        vanilla: { dir: `${fresh}/vanilla` },
+        arms: [{ name: 'u', dir: `${fresh}/u`, recipe: 'uniform', seeds: [1] }],
+      }),
+    );
+    const calls: string[][] = [];
+    const failed = await runPlan(plan, 2, fake(calls), () => {});
+    expect(failed).toEqual([]);
+    expect(calls.filter((c) => c[0] === 'train')).toHaveLength(2);
+    expect(existsSync(`${fresh}/u/distilled-s1.safetensors`) && existsSync(`${fresh}/u/paired-steps-test.json`)).toBe(true);
+  });
+
   it('remakes a report whose checkpoints changed, and honours a record written by sha256sum', async () => {
     await runPlan(planStudy(study()), 2, fake([]), () => {});
     const rep = planStudy(study()).find((j) => j.out.endsWith('u/paired-steps-test.json'))!;
