@@ -92,6 +92,41 @@ export function recipeNamed(h: Partial<Recipe>): NamedRecipe | undefined {
   );
 }
 
+/** Whether two numbers agree to `rel` relative tolerance (a report rounds λ and τ to 6 digits). */
+const near = (a: number | undefined, b: number | undefined, rel: number): boolean =>
+  a !== undefined && b !== undefined && Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
+
+/** The named recipe with these settings up to rounding (λ and τ within 1e-4 relative; w, the mask and the target equal). */
+export function recipeNear(h: Partial<Recipe>, rel = 1e-4): NamedRecipe | undefined {
+  return Object.values(HYPER_PRESETS).find(
+    (p: NamedRecipe) =>
+      near(p.lambda, h.lambda, rel) &&
+      near(p.tau, h.tau, rel) &&
+      p.window === h.window &&
+      (p.klMaskLastSteps ?? 0) === (h.klMaskLastSteps ?? 0) &&
+      (p.teacherTarget ?? 'teacher') === (h.teacherTarget ?? 'teacher'),
+  );
+}
+
+/** What a KL target means, in words. */
+export const TARGET_WORDS: Record<NonNullable<Recipe['teacherTarget']>, string> = {
+  teacher: 'the teacher',
+  uniform: 'a uniform distribution (no teacher)',
+  swapped: "the teacher told another trip's destination",
+};
+
+/** "λ 0.1039, τ 3.35, w 8, no KL on the last 10 steps, KL target: …", from a checkpoint's hyper. */
+export function recipeText(h: Partial<Recipe>): string {
+  const parts = [
+    `λ ${h.lambda === undefined ? '?' : Number(h.lambda.toPrecision(4))}`,
+    `τ ${h.tau === undefined ? '?' : Number(h.tau.toPrecision(3))}`,
+    `w ${h.window ?? '?'}`,
+  ];
+  if (h.klMaskLastSteps) parts.push(`no KL on the last ${h.klMaskLastSteps} steps`);
+  parts.push(`KL target: ${TARGET_WORDS[h.teacherTarget ?? 'teacher']}`);
+  return parts.join(', ');
+}
+
 /** Trips per optimiser step when a caller does not choose. */
 export const DEFAULT_BATCH = 64;
 /** Trips per forward/backward pass: larger steps accumulate gradients over micro-batches of this size. */

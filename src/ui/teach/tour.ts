@@ -2,6 +2,7 @@
 // which student, which panel glows). TeachView applies `action` when a step opens.
 import type { StudentChoice } from '../../lib/teach/urlState';
 import { THESIS_RECIPE } from '../../lib/train/recipe';
+import { LAMBDA_BARS_FIXED } from './lambdaNote';
 
 export type Highlight = 'map' | 'window' | 'psi' | 'bars' | 'tau' | 'kl' | 'lambda' | 'result' | 'anomaly';
 
@@ -90,7 +91,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body: 'Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. The student’s bars do not move: they come from a model already trained, and λ here only weighs this step’s loss. To see what λ does to a student, train one in the Train view.',
+    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view.`,
     highlight: 'lambda',
     action: { lambda: 'trained' },
   },

@@ -1,0 +1,67 @@
+// The shipped pair in words, from its checkpoints' logs (*.log.json): which teacher, which recipe and
+// where the recipe comes from. Compare names the pair from these, so no view hard-codes a λ.
+import { recipeNear, recipeText, type Recipe } from './recipe';
+
+export interface ShippedPairText {
+  /** "the converged LM-TAD teacher, 37 epochs, best 35"; null when the teacher's log is unreadable. */
+  teacher: string | null;
+  /** "λ 0.1039, τ 3.35, w 8, no KL on the last 10 steps, KL target: …". */
+  recipe: string;
+  /** The named recipe's label and source sentence (src/lib/train/recipe.ts), when the settings match one. */
+  recipeLabel: string | null;
+  sentence: string | null;
+  /** The distilled student's training seed. */
+  seed: number | null;
+  /** "the vanilla student trained 2026-11-23, seed 1"; null when its log is unreadable. */
+  vanilla: string | null;
+}
+
+/** A vanilla student's log in words: when it was trained and its seed. */
+export function vanillaText(log: unknown): string | null {
+  const l = obj(log);
+  if (!l || obj(l.hyper)?.mode !== 'vanilla') return null;
+  const day = typeof l.created === 'string' ? l.created.slice(0, 10) : null;
+  const seed = num(l.seed);
+  return ['the vanilla student', day && `trained ${day}`, seed !== undefined && `seed ${seed}`].filter(Boolean).join(', ');
+}
+
+const obj = (x: unknown): Record<string, unknown> | null => (x && typeof x === 'object' ? (x as Record<string, unknown>) : null);
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+
+/** A teacher's log in words: converged when it stopped early; epochs counted from 1. */
+export function teacherText(log: unknown): string | null {
+  const l = obj(log);
+  if (!l || l.kind !== 'teacher' || !Array.isArray(l.epochs)) return null;
+  const best = num(l.bestEpoch);
+  const converged = typeof l.message === 'string' && l.message.startsWith('early stop');
+  return `the ${converged ? 'converged ' : ''}LM-TAD teacher, ${l.epochs.length} epochs${best === undefined ? '' : `, best ${best + 1}`}`;
+}
+
+/** A distilled student's recipe, from its log's `hyper`. */
+export function recipeOf(log: unknown): Partial<Recipe> | null {
+  const h = obj(obj(log)?.hyper);
+  if (!h || h.mode !== 'distilled') return null;
+  const target = h.teacherTarget;
+  return {
+    lambda: num(h.lambda),
+    tau: num(h.tau),
+    window: num(h.window),
+    klMaskLastSteps: num(h.klMaskLastSteps),
+    teacherTarget: target === 'uniform' || target === 'swapped' || target === 'teacher' ? target : undefined,
+  };
+}
+
+/** The pair named from the distilled student's log and its teacher's; null when the student's log has no distilled recipe. */
+export function shippedPairText(distilledLog: unknown, teacherLog: unknown, vanillaLog: unknown): ShippedPairText | null {
+  const r = recipeOf(distilledLog);
+  if (!r) return null;
+  const named = recipeNear(r);
+  return {
+    teacher: teacherText(teacherLog),
+    recipe: recipeText(r),
+    recipeLabel: named?.label ?? null,
+    sentence: named?.sentence ?? null,
+    seed: num(obj(distilledLog)?.seed) ?? null,
+    vanilla: vanillaText(vanillaLog),
+  };
+}

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HYPER_PRESETS, recipeNear, recipeText } from '../../src/lib/train/recipe';
+import { shippedPairText, teacherText } from '../../src/lib/train/shippedPair';
+
+const log = (name: string): unknown => JSON.parse(readFileSync(`public/checkpoints/porto/${name}.log.json`, 'utf8'));
+
+describe('the shipped pair in words', () => {
+  it('matches a recipe up to the rounding a report applies', () => {
+    expect(recipeNear({ lambda: 0.103857, tau: 3.350848, window: 8, klMaskLastSteps: 10, teacherTarget: 'swapped' })).toBe(
+      HYPER_PRESETS.swapped,
+    );
+    expect(recipeNear({ lambda: 0.103857, tau: 3.350848, window: 8, klMaskLastSteps: 10 })).toBe(HYPER_PRESETS.tunedVal);
+    expect(recipeNear({ lambda: 0.2, tau: 3.350848, window: 8 })).toBeUndefined();
+  });
+
+  it('writes λ, τ, w, the mask and the target', () => {
+    expect(
+      recipeText({ lambda: 0.10385718648105681, tau: 3.3508482790284706, window: 8, klMaskLastSteps: 10, teacherTarget: 'swapped' }),
+    ).toBe("λ 0.1039, τ 3.35, w 8, no KL on the last 10 steps, KL target: the teacher told another trip's destination");
+  });
+
+  it("names Porto's shipped pair from its checkpoints' logs", () => {
+    const t = shippedPairText(log('distilled'), log('teacher'), log('vanilla'));
+    expect(t).not.toBeNull();
+    expect(t!.recipe).toMatch(/^λ 0\.1039, τ 3\.35, w 8/);
+    expect(t!.sentence).toBe(HYPER_PRESETS.swapped.sentence);
+    expect(t!.teacher).toMatch(/^the converged LM-TAD teacher, \d+ epochs, best \d+$/);
+    expect(t!.vanilla).toMatch(/^the vanilla student, trained \d{4}-\d\d-\d\d, seed \d+$/);
+    expect(teacherText({ kind: 'teacher', epochs: [{}, {}], bestEpoch: 0 })).toBe('the LM-TAD teacher, 2 epochs, best 1');
+    expect(shippedPairText(log('vanilla'), log('teacher'), null)).toBeNull();
+  });
+});
