@@ -80,6 +80,16 @@ describe('metrics table', () => {
     expect(rows[1].verdict.train.winner).toBeNull(); // vanilla undefined
   });
 
+  it('adds a computed row (DTW per km) where the report lacks it, never clear', () => {
+    const v = (mean: number) => ({ mean, std: 0.01 });
+    const perKm = { train: { vanilla: v(2), distilled: v(1) }, test: { vanilla: null, distilled: v(1) } };
+    const rows = tableRows(parseEvalReport(report), { dtwPerKm: perKm, distanceJSD: perKm });
+    expect(rows.map((r) => r.info.key)).toEqual(['distanceJSD', 'dtwKm', 'dtwPerKm', 'odMatchRate']);
+    expect(rows[2].verdict.train).toEqual({ winner: 'distilled', clear: false });
+    // The report's own values win over a computed one.
+    expect(rows[0].cells.train).not.toEqual(perKm.train);
+  });
+
   it('formats by kind and knows a direction for every metric', () => {
     expect(formatMetric(0.08123, 'jsd')).toBe('0.0812');
     expect(formatMetric(0.931, 'rate')).toBe('93.1%');

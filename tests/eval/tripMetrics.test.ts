@@ -3,8 +3,10 @@ import type { LonLat } from '../../src/lib/data/types';
 import {
   aggregateReports,
   cosineCounts,
+  dtwPerKm,
   EVAL_KEYS,
   evaluateTrips,
+  meanDtwPerKm,
   meanStd,
   topKF1,
   tripDistanceKm,
@@ -261,5 +263,22 @@ describe('meanStd / aggregateReports', () => {
     expect(agg.hausdorffKm).toEqual({ mean: 2, std: 0 });
     expect(agg.n).toEqual({ mean: 10, std: 0 });
     expect(() => aggregateReports([])).toThrow(/no reports/);
+  });
+});
+
+describe('DTW per km', () => {
+  it('divides by the real trip, leaving out what it cannot divide', () => {
+    expect(dtwPerKm(204, 6.5)).toBeCloseTo(31.38, 2);
+    expect(dtwPerKm(1, 0)).toBeNaN();
+    expect(
+      meanDtwPerKm([
+        { dtwKm: 2, realKm: 1 },
+        { dtwKm: 4, realKm: 1 },
+        { dtwKm: null, realKm: 1 },
+        { dtwKm: 3, realKm: null },
+        { dtwKm: 3, realKm: 0 },
+      ]),
+    ).toEqual({ mean: 3, std: 1, n: 2 });
+    expect(meanDtwPerKm([{ dtwKm: null, realKm: 2 }])).toBeNull();
   });
 });

@@ -35,7 +35,7 @@ import {
 import { generatedToEvalTrip, generateTimed, realToEvalTrip, searchSettings, withDirection, type SearchProtocolOptions } from './protocol';
 import { defaultClock as defaultNow } from '../runtime/clock';
 import { summarizeMisses, type MissSummary } from './missedRoutes';
-import { distributionJSDs, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+import { distributionJSDs, dtwPerKm, evaluateTrips, tripDistanceKm, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
 
 export interface SeedPair {
   seed: number;
@@ -272,7 +272,7 @@ export function scoreAgainstReal(gen: EvalTrip, real: EvalTrip): OdScore {
   const dtwKm = dtw(gen.points, real.points);
   return {
     dtwKm,
-    dtwPerKm: realKm > 0 ? dtwKm / realKm : NaN,
+    dtwPerKm: dtwPerKm(dtwKm, realKm),
     edr: edr(gen.points, real.points),
     distanceRatio: ratio,
     // A one-road route has length 0: its log error is capped like a 100× miss, not infinite.

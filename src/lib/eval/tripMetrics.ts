@@ -86,6 +86,23 @@ export function tripDistanceKm(points: LonLat[]): number {
   return s;
 }
 
+/**
+ * DTW per km of the real trip: DTW sums a distance per aligned point, so it grows with the trip's
+ * length; divided by the real trip's km, long trips do not dominate a mean. NaN for a zero-length real trip.
+ */
+export function dtwPerKm(dtwKm: number, realKm: number): number {
+  return realKm > 0 ? dtwKm / realKm : NaN;
+}
+
+/** Mean and std of dtwPerKm over pairs, leaving out those without a DTW or a real length; null when none is left. */
+export function meanDtwPerKm(pairs: { dtwKm: number | null; realKm: number | null }[]): { mean: number; std: number; n: number } | null {
+  const v = pairs.map((p) => (p.dtwKm === null || p.realKm === null ? NaN : dtwPerKm(p.dtwKm, p.realKm))).filter((x) => Number.isFinite(x));
+  if (v.length === 0) return null;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return { mean, std, n: v.length };
+}
+
 function hopKm(trips: EvalTrip[]): number[] {
   const out: number[] = [];
   for (const t of trips) for (let i = 1; i < t.points.length; i++) out.push(haversineKm(t.points[i - 1], t.points[i]));

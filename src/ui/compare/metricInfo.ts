@@ -73,7 +73,17 @@ export const METRICS: readonly MetricInfo[] = [
     better: 'lower',
     format: 'km',
     explain:
-      'Dynamic time warping distance (km, summed over the aligned points) between OD-paired real and generated trips, averaged over the pairs: how far the whole route strays.',
+      'Dynamic time warping distance (km, summed over the aligned points) between OD-paired real and generated trips, averaged over the pairs: how far the whole route strays. A sum, so it grows with the trip: tens of km for a few-km route is normal; DTW per km divides it by the real trip’s length.',
+    headline: true,
+  },
+  {
+    key: 'dtwPerKm',
+    label: 'DTW per km',
+    group: 'OD-paired (local)',
+    better: 'lower',
+    format: 'ratio',
+    explain:
+      'DTW divided by the real trip’s length (km), so long trips do not dominate the mean: km strayed per km driven. Computed in the page over the OD pairs listed below (the real length from the dataset’s trips), ± its spread over those pairs.',
     headline: true,
   },
   {

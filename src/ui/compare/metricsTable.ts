@@ -3,6 +3,7 @@
 import type { Better, MetricInfo } from './metricInfo';
 import { METRICS } from './metricInfo';
 import type { EvalReportFile, MetricValue, ModelName, OdSplit } from './reportTypes';
+import { MODELS, OD_SPLITS } from './reportTypes';
 
 export interface PairVerdict {
   /** null when either side is missing or both are equal. */
@@ -24,11 +25,19 @@ export function compareValues(a: MetricValue | null, b: MetricValue | null, bett
   return { winner: aWins ? 'vanilla' : 'distilled', clear: Math.abs(a.mean - b.mean) > spread };
 }
 
-/** Rows for every known metric that at least one cell of the report defines. */
-export function tableRows(report: EvalReportFile): TableRow[] {
+/** Cells a view computed itself (e.g. DTW per km from the route sample), per metric key. */
+export type ExtraCells = Partial<Record<string, Record<OdSplit, Record<ModelName, MetricValue | null>>>>;
+
+/**
+ * Rows for every known metric that at least one cell of the report (or of `extra`, where the report
+ * lacks the metric) defines. A computed row's spread is over OD pairs, not seeds: never "clear".
+ */
+export function tableRows(report: EvalReportFile, extra: ExtraCells = {}): TableRow[] {
   const rows: TableRow[] = [];
   for (const info of METRICS) {
-    const get = (m: ModelName, s: OdSplit) => report.models[m][s][info.key] ?? null;
+    const inReport = MODELS.some((m) => OD_SPLITS.some((s) => report.models[m][s][info.key]));
+    const own = inReport ? undefined : extra[info.key];
+    const get = (m: ModelName, s: OdSplit) => (own ? own[s][m] : (report.models[m][s][info.key] ?? null));
     const cells = {
       train: { vanilla: get('vanilla', 'train'), distilled: get('distilled', 'train') },
       test: { vanilla: get('vanilla', 'test'), distilled: get('distilled', 'test') },
@@ -38,8 +47,8 @@ export function tableRows(report: EvalReportFile): TableRow[] {
       info,
       cells,
       verdict: {
-        train: compareValues(cells.train.vanilla, cells.train.distilled, info.better),
-        test: compareValues(cells.test.vanilla, cells.test.distilled, info.better),
+        train: { ...compareValues(cells.train.vanilla, cells.train.distilled, info.better), ...(own ? { clear: false } : {}) },
+        test: { ...compareValues(cells.test.vanilla, cells.test.distilled, info.better), ...(own ? { clear: false } : {}) },
       },
     });
   }
