@@ -15,6 +15,17 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(answer).toBeVisible();
   const porto = answer.locator('[data-testid="results-city"][data-city="Porto"]');
   await expect(porto.getByTestId('results-shipped')).toContainText(/^Ships: /);
+  // The shipped pair is named from its checkpoints' logs: teacher, λ, τ, w, target, the recipe's
+  // source, and the vanilla it ships beside (not the arm's own partner).
+  const pair = porto.getByTestId('shipped-pair');
+  await expect(pair).toContainText(/LM-TAD teacher, \d+ epochs, best \d+/);
+  await expect(pair).toContainText(/λ 0\.\d+, τ \d(\.\d+)?, w \d+/);
+  await expect(pair).toContainText('KL target: ');
+  await expect(pair).toContainText(/the shipped student's recipe|Tuned here on Porto val routes/);
+  await expect(pair).toContainText("not the arm's own vanilla partner");
+  await expect(answer.locator('[data-testid="results-city"][data-city="San Francisco"]').getByTestId('results-shipped')).toContainText(
+    'vanilla alone',
+  );
   await expect(porto.getByTestId('answer-next-road')).toContainText(/yes|no|mixed|not measured/);
   await expect(porto.getByTestId('answer-routes')).toContainText(/yes|no|mixed|not measured/);
   // What the controls showed stands beside the answer: the teacher against its uniform control.
@@ -80,6 +91,12 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   const onePair = page.getByTestId('one-pair');
   await expect(onePair).toContainText('one vanilla and one distilled checkpoint, spread over OD-sampling seeds, not training seeds');
   await expect(onePair).toContainText('No verdict on distillation here');
+  // The pair names its recipe and teacher; DTW per km stands beside summed DTW.
+  await expect(page.getByTestId('one-pair-recipe')).toContainText(/Distilled with λ 0\.\d+, τ [\d.]+, w \d+/);
+  await expect(page.getByTestId('one-pair-recipe')).toContainText(/teacher: the (converged )?LM-TAD teacher/);
+  const table = page.getByTestId('metrics-table');
+  await expect(table.locator('tr[data-metric="dtwKm"]')).toHaveCount(1);
+  await expect(table.locator('tr[data-metric="dtwPerKm"]')).toContainText(/DTW per km[\s\S]*\d\.\d{3}/);
   await expect(page.getByTestId('verdict')).toHaveCount(0);
   await expect(page.getByText(/distillation (helped|did not help|had no clear effect)|better on \d+\/\d+/i)).toHaveCount(0);
   await expect(page.getByText(/Distilled better on \d+ of \d+ metrics/)).toHaveCount(0);
@@ -90,6 +107,8 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   const rows = page.getByTestId('od-list').getByTestId('od-row');
   await expect(rows.first()).toBeVisible();
   await rows.first().click();
+  await expect(page.getByTestId('od-dtw-per-km').first()).toHaveText(/^\d+\.\d\d\/km$/);
+  await expect(page.getByTestId('route-legend')).toContainText(/per km/);
 
   await expect(page.getByTestId('route-legend')).toBeVisible();
   // Coinciding routes stay visible: widths step down in drawing order (real, vanilla, distilled),

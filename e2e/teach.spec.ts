@@ -26,6 +26,8 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   expect(sq).toBeCloseTo(1, 5);
   expect(sp).toBeCloseTo(1, 5);
   await expect(page.getByTestId('kl-value')).toHaveText(/\d/);
+  // The λ panel says why moving λ leaves the student's bars alone.
+  await expect(page.getByTestId('lambda-fixed')).toContainText('trained with a fixed λ');
 
   // Raising τ softens the teacher: its entropy rises, instantly (no model call).
   const h1 = await entropy(page);
