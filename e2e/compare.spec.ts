@@ -22,7 +22,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(pair).toContainText(/λ 0\.\d+, τ \d(\.\d+)?, w \d+/);
   await expect(pair).toContainText('KL target: ');
   await expect(pair).toContainText(/the shipped student's recipe|Tuned here on Porto val routes/);
-  await expect(pair).toContainText("not the arm's own vanilla partner");
+  await expect(pair).toContainText("not the arm's own vanilla partner of the same seed");
   await expect(answer.locator('[data-testid="results-city"][data-city="San Francisco"]').getByTestId('results-shipped')).toContainText(
     'vanilla alone',
   );
