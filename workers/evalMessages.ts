@@ -5,6 +5,8 @@ import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { ProtocolReport } from '../src/lib/eval/protocol';
 import type { GeneratedTrip, GenOD } from '../src/lib/generate/generator';
 import type { PieceSearch } from '../src/lib/generate/shards';
+import type { RouteFileScore } from '../src/lib/eval/routeFile';
+import type { SplitName } from '../src/lib/data/types';
 import type { DatasetSource } from './trainMessages';
 
 export type { DatasetSource };
@@ -77,4 +79,9 @@ export interface EvalWorkerApi {
   loadModels(models: EvalModelInput[]): Promise<void>;
   /** Helper: one piece of OD pairs with model `model` (index into loadModels' list); trips in input order. */
   generatePiece(model: number, ods: GenOD[], search: PieceSearch, onDone: (done: number) => void): Promise<GeneratedTrip[]>;
+  /**
+   * Routes from a file (our generated CSV or HOSER gene.py's), scored against `split`'s real trips
+   * of their OD pairs (src/lib/eval/routeFile.ts); rejects with `file:line: reason` problems.
+   */
+  scoreRoutes(text: string, fileName: string, split: SplitName): Promise<RouteFileScore>;
 }

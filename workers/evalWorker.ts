@@ -5,7 +5,8 @@ import * as Comlink from 'comlink';
 import { serial } from './serial';
 import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
-import type { Dataset } from '../src/lib/data/types';
+import type { Dataset, SplitName } from '../src/lib/data/types';
+import { scoreRouteFile, type RouteFileScore } from '../src/lib/eval/routeFile';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, type GeneratedTrip, type GenerateOptions, type GenOD } from '../src/lib/generate/generator';
@@ -150,6 +151,11 @@ async function generatePiece(model: number, ods: GenOD[], search: PieceSearch, o
   }
 }
 
+async function scoreRoutes(text: string, fileName: string, split: SplitName): Promise<RouteFileScore> {
+  if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
+  return scoreRouteFile(text, fileName, dataset.network, dataset.splits, split, derived.features.centroid);
+}
+
 const api: EvalWorkerApi = {
   init: serial(init),
   run: serial(runEval),
@@ -164,6 +170,7 @@ const api: EvalWorkerApi = {
   serve: (port) => Comlink.expose(api, port),
   loadModels: serial(loadModels),
   generatePiece,
+  scoreRoutes: serial(scoreRoutes),
 };
 
 Comlink.expose(api);

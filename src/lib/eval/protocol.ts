@@ -3,7 +3,7 @@
 // against the real trips of the same split, and aggregate mean ± std over seeds. Also loads a
 // student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.
 import type { Derived } from '../data/derivedTypes';
-import type { Dataset, LonLat, RoadNetwork, SplitName, Trajectory } from '../data/types';
+import type { Dataset, RoadNetwork, SplitName, Trajectory } from '../data/types';
 import {
   centroidDistance,
   generateRoutes,
@@ -20,25 +20,14 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { loadStudent, type CheckpointInput } from '../checkpoint/loadModel';
 import { batchContext, type BatchContext } from '../features/studentBatch';
 import { dtw, hausdorff } from './metrics';
-import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport, type EvalTrip } from './tripMetrics';
+import { centroidOf, generatedToEvalTrip, realToEvalTrip } from './evalTrips';
+import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport } from './tripMetrics';
 import { defaultClock as defaultNow } from '../runtime/clock';
 
 // ---------------------------------------------------------------------------------------------
 // Trips as the metrics see them
 
-/** Road centroid from RoadFeatures.centroid (interleaved lon, lat). */
-function centroidOf(centroid: Float64Array, road: number): LonLat {
-  return [centroid[2 * road], centroid[2 * road + 1]];
-}
-
-/** A real trip as an EvalTrip: road centroids and entry times. */
-export function realToEvalTrip(t: Trajectory, centroid: Float64Array): EvalTrip {
-  return { id: t.id, points: t.roads.map((r) => centroidOf(centroid, r)), times: t.times.slice(), roads: t.roads.slice() };
-}
-
-export function generatedToEvalTrip(t: GeneratedTrip, centroid: Float64Array): EvalTrip {
-  return { id: t.id, points: t.roads.map((r) => centroidOf(centroid, r)), times: t.times, roads: t.roads, reached: t.reached };
-}
+export { realToEvalTrip, generatedToEvalTrip } from './evalTrips';
 
 // ---------------------------------------------------------------------------------------------
 // Student checkpoint → generation scorer

@@ -1,5 +1,5 @@
 // deck.gl layers of the comparison on the shared map: one line mesh per route kind (real trips,
-// vanilla, distilled; StyledPathsLayer, which a software renderer draws far sooner than a
+// routes loaded from a file, vanilla, distilled; StyledPathsLayer, which a software renderer draws far sooner than a
 // PathLayer), OD markers, and a TripsLayer for the animation. Visibility goes through
 // `visible`, so a toggle never rebuilds the paths.
 import { ScatterplotLayer } from '@deck.gl/layers';
@@ -11,17 +11,22 @@ import { escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
 import type { TimedPath } from './routeGeometry';
 
-export type RouteKind = 'real' | 'vanilla' | 'distilled';
-export const ROUTE_KINDS: readonly RouteKind[] = ['real', 'vanilla', 'distilled'];
+export type RouteKind = 'real' | 'file' | 'vanilla' | 'distilled';
+/** In drawing order: 'file' is the routes loaded from a file (any generator's), drawn when one is loaded. */
+export const ROUTE_KINDS: readonly RouteKind[] = ['real', 'file', 'vanilla', 'distilled'];
+/** The kinds always listed in the legend (the committed or re-run report's). */
+export const REPORT_ROUTE_KINDS: readonly RouteKind[] = ['real', 'vanilla', 'distilled'];
 
 export const ROUTE_RGB: Record<RouteKind, [number, number, number]> = {
   real: [236, 240, 245],
+  file: [186, 130, 255],
   vanilla: [245, 152, 66],
   distilled: [64, 214, 164],
 };
 
 export const ROUTE_LABEL: Record<RouteKind, string> = {
   real: 'Real trip',
+  file: 'Routes from file',
   vanilla: 'Vanilla student',
   distilled: 'Distilled student',
 };
@@ -31,14 +36,14 @@ export const ROUTE_LABEL: Record<RouteKind, string> = {
  * widest and translucent underneath, vanilla as a band on it, distilled as a thin line on top.
  * Where the three coincide they read as nested stripes rather than the top one hiding the others.
  */
-export const ROUTE_WIDTH: Record<RouteKind, number> = { real: 14, vanilla: 8, distilled: 3 };
-const ALPHA: Record<RouteKind, number> = { real: 130, vanilla: 235, distilled: 255 };
+export const ROUTE_WIDTH: Record<RouteKind, number> = { real: 14, file: 11, vanilla: 8, distilled: 3 };
+const ALPHA: Record<RouteKind, number> = { real: 130, file: 220, vanilla: 235, distilled: 255 };
 /** The animation's heads, stepped the same way. */
-const TRIP_WIDTH: Record<RouteKind, number> = { real: 11, vanilla: 7, distilled: 3 };
+const TRIP_WIDTH: Record<RouteKind, number> = { real: 11, file: 9, vanilla: 7, distilled: 3 };
 
 export interface DrawnPath extends TimedPath {
   kind: RouteKind;
-  /** Tooltip title: the real trip id or the model name. */
+  /** Tooltip title: the real trip id, the model name or the loaded route's id. */
   title: string;
   /** Tooltip detail line. */
   detail: string;

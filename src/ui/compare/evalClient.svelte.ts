@@ -11,6 +11,8 @@ import { compareReport } from './reportStore.svelte';
 import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
+import type { SplitName } from '../../lib/data/types';
+import type { RouteFileScore } from '../../lib/eval/routeFile';
 
 /** Most workers a re-run starts by default: each holds the dataset and both students. */
 export const MAX_EVAL_WORKERS = 4;
@@ -169,6 +171,16 @@ export class EvalClient {
       this.phase = 'error';
       this.message = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  /**
+   * Routes from a file scored against `split`'s real trips by the worker on `source` (started if
+   * needed); rejects with the worker's `file:line: reason` problems.
+   */
+  async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileScore> {
+    const text = await file.text();
+    const api = await this.start(source);
+    return api.scoreRoutes(text, file.name, split);
   }
 
   cancel(): void {

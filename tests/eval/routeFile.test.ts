@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest';
+import { scoreRouteFile } from '../../src/lib/eval/routeFile';
+import { generatedToEvalTrip, realToEvalTrip } from '../../src/lib/eval/evalTrips';
+import { evaluateTrips } from '../../src/lib/eval/tripMetrics';
+import { readGeneratedCsv, writeGeneratedCsv, writeHoserGeneCsv } from '../../src/lib/generate/generatedCsv';
+import type { GeneratedTrip } from '../../src/lib/generate/generator';
+import type { Road, SplitName, Trajectory } from '../../src/lib/data/types';
+
+// 12 roads on a line through Porto's evaluation box, ~110 m apart.
+const N_ROADS = 12;
+const centroid = new Float64Array(N_ROADS * 2);
+for (let r = 0; r < N_ROADS; r++) {
+  centroid[2 * r] = -8.65 + r * 0.0013;
+  centroid[2 * r + 1] = 41.16;
+}
+const network = { roads: Array.from({ length: N_ROADS }, () => ({}) as Road) };
+const t0 = 1372636800;
+const trip = (id: string, roads: number[]): Trajectory => ({ id, roads, times: roads.map((_, i) => t0 + 30 * i) });
+const splits: Record<SplitName, Trajectory[]> = {
+  train: [trip('tr-0', [0, 1, 2, 3])],
+  val: [],
+  test: [trip('te-0', [1, 2, 3, 4, 5]), trip('te-1', [1, 6, 5]), trip('te-2', [7, 8, 9]), trip('te-3', [10, 11])],
+};
+const gen = (id: string, roads: number[]): GeneratedTrip => ({
+  id,
+  origin: roads[0],
+  dest: roads[roads.length - 1],
+  roads,
+  times: roads.map((_, i) => t0 + 40 * i),
+  reached: true,
+  logProb: NaN,
+  timesFromModel: true,
+});
+const routes = [gen('g-0', [1, 2, 5]), gen('g-1', [7, 9])];
+
+describe('scoreRouteFile', () => {
+  it('pairs each route with the split’s real trips of its OD pair and scores them with evaluateTrips', () => {
+    const got = scoreRouteFile(writeGeneratedCsv(routes), 'ours.csv', network, splits, 'test', centroid);
+    expect(got.format).toBe('ours');
+    expect(got.routes.map((r) => [r.id, r.realTripIds])).toEqual([
+      ['g-0', ['te-0', 'te-1']],
+      ['g-1', ['te-2']],
+    ]);
+    // The real side is the paired trips only (te-3's OD pair has no route), scored by the protocol's own code.
+    expect(got.realN).toBe(3);
+    const real = [splits.test[0], splits.test[1], splits.test[2]].map((t) => realToEvalTrip(t, centroid));
+    const expected = evaluateTrips(
+      real,
+      routes.map((t) => generatedToEvalTrip(t, centroid)),
+    );
+    expect(got.report).toEqual(expected);
+    expect(got.report.n).toBe(2);
+    expect(got.report.pairedN).toBeGreaterThan(0);
+    expect(got.report.reachedRate).toBe(1);
+  });
+
+  it('reads HOSER gene.py’s format (no OD columns: first and last road) to the same scores', () => {
+    const text = writeHoserGeneCsv(routes);
+    expect(text.split('\n')[0]).toBe('gene_trace_road_id,gene_trace_datetime');
+    const hoser = scoreRouteFile(text, 'gene.csv', network, splits, 'test', centroid);
+    const ours = scoreRouteFile(writeGeneratedCsv(routes), 'ours.csv', network, splits, 'test', centroid);
+    expect(hoser.format).toBe('hoser');
+    expect(hoser.routes.map((r) => r.roads)).toEqual(readGeneratedCsv(text).map((t) => t.roads));
+    expect(hoser.report).toEqual(ours.report);
+  });
+
+  it('names the file, line and reason for road ids outside the network and OD pairs not in the split', () => {
+    const text = writeHoserGeneCsv([gen('a', [1, 2, 5]), gen('b', [1, 40, 5]), gen('c', [0, 1, 3])]);
+    expect(() => scoreRouteFile(text, 'gene.csv', network, splits, 'test', centroid)).toThrow(
+      /gene\.csv: 2 routes cannot be scored here:\ngene\.csv:3: road id 40 is not in this network \(12 roads, ids 0–11\)[^\n]*\ngene\.csv:4: OD pair 0 → 3 is not the OD pair of any test trip/,
+    );
+    // The same route is fine on the split it came from.
+    expect(scoreRouteFile(writeHoserGeneCsv([gen('c', [0, 1, 3])]), 'g.csv', network, splits, 'train', centroid).realN).toBe(1);
+  });
+
+  it('rejects a malformed file with the parser’s file:line reasons, and empty or header-only files', () => {
+    const bad = 'gene_trace_road_id,gene_trace_datetime\n"[1, 2]","[\'2013-07-01T00:00:00Z\']"\n';
+    expect(() => scoreRouteFile(bad, 'bad.csv', network, splits, 'test', centroid)).toThrow(/bad\.csv:2: 2 roads but 1 timestamps/);
+    expect(() => scoreRouteFile('a,b\n1,2\n', 'x.csv', network, splits, 'test', centroid)).toThrow(
+      /x\.csv: needs a rid_list and a time_list column/,
+    );
+    expect(() => scoreRouteFile('', 'e.csv', network, splits, 'test', centroid)).toThrow('e.csv: the file is empty');
+    expect(() => scoreRouteFile('gene_trace_road_id,gene_trace_datetime\n', 'h.csv', network, splits, 'test', centroid)).toThrow(
+      'h.csv: no routes (only a header)',
+    );
+  });
+});
