@@ -4,17 +4,12 @@
 // Framework-free and tfjs-free: the eval worker runs it for the Compare view, tests run it in Node.
 import type { RoadNetwork, SplitName, Trajectory } from '../data/types';
 import { generatedCsvFormat, readGeneratedCsv } from '../generate/generatedCsv';
+import type { GeneratedTrip } from '../generate/generator';
 import { generatedToEvalTrip, realToEvalTrip } from './evalTrips';
 import { evaluateTrips, type EvalOptions, type EvalReport } from './tripMetrics';
 
-/** One loaded route with the ids of the real trips of its OD pair in the split. */
-export interface LoadedRoute {
-  id: string;
-  origin: number;
-  dest: number;
-  roads: number[];
-  times: number[];
-  reached: boolean;
+/** One loaded route (a generated trip without a log-probability) and the ids of the real trips of its OD pair in the split. */
+export interface LoadedRoute extends Omit<GeneratedTrip, 'logProb' | 'timesFromModel'> {
   realTripIds: string[];
 }
 
