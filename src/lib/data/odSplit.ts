@@ -12,8 +12,13 @@ export interface OdSplitOptions {
   ratios?: [number, number, number];
 }
 
+/** The key of an OD pair (origin road, destination road), as odKey writes it for a trip. */
+export function odPairKey(origin: number, dest: number): string {
+  return `${origin}>${dest}`;
+}
+
 export function odKey(t: Trajectory): string {
-  return `${t.roads[0]}>${t.roads[t.roads.length - 1]}`;
+  return odPairKey(t.roads[0], t.roads[t.roads.length - 1]);
 }
 
 export function odSplit(trips: Trajectory[], opts: OdSplitOptions = {}): Record<SplitName, Trajectory[]> {

@@ -2,6 +2,7 @@
 // against the real trips of one split with the protocol's own metrics (evaluateTrips): each route is
 // paired by its OD pair (origin road, destination road) with the split's real trips of that pair.
 // Framework-free and tfjs-free: the eval worker runs it for the Compare view, tests run it in Node.
+import { odKey, odPairKey } from '../data/odSplit';
 import type { RoadNetwork, SplitName, Trajectory } from '../data/types';
 import { generatedCsvFormat, readGeneratedCsv } from '../generate/generatedCsv';
 import type { GeneratedTrip } from '../generate/generator';
@@ -33,8 +34,6 @@ function listed(fileName: string, problems: string[]): Error {
   );
 }
 
-const odKey = (o: number, d: number) => `${o}>${d}`;
-
 /**
  * Parses `text` and scores its routes against `split`'s real trips. Throws one Error naming every
  * problem as `file:line: reason`: a malformed file, a road id outside `network`, a route whose
@@ -58,7 +57,7 @@ export function scoreRouteFile(
   const byOd = new Map<string, Trajectory[]>();
   for (const t of splits[split]) {
     if (t.roads.length === 0) continue;
-    const k = odKey(t.roads[0], t.roads[t.roads.length - 1]);
+    const k = odKey(t);
     const list = byOd.get(k);
     if (list) list.push(t);
     else byOd.set(k, [t]);
@@ -75,7 +74,7 @@ export function scoreRouteFile(
       );
       return;
     }
-    const real = byOd.get(odKey(g.origin, g.dest));
+    const real = byOd.get(odPairKey(g.origin, g.dest));
     if (!real) {
       problems.push(`${where}: OD pair ${g.origin} → ${g.dest} is not the OD pair of any ${split} trip`);
       return;
@@ -95,7 +94,7 @@ export function scoreRouteFile(
   const seen = new Set<string>();
   const realTrips: Trajectory[] = [];
   for (const r of routes) {
-    const k = odKey(r.origin, r.dest);
+    const k = odPairKey(r.origin, r.dest);
     if (seen.has(k)) continue;
     seen.add(k);
     realTrips.push(...(byOd.get(k) ?? []));
