@@ -16,7 +16,7 @@ const study = (): StudyFile =>
     vanilla: { dir: `${dir}/vanilla` },
     arms: [
       { name: 'u', dir: `${dir}/u`, recipe: 'uniform', seeds: [1, 2] },
-      { name: 'd', dir: `${dir}/d`, recipe: 'tunedVal', teacher: 't.safetensors', seeds: [1, 2] },
+      { name: 'd', dir: `${dir}/d`, recipe: 'tunedVal', teacher: `${dir}/t.safetensors`, seeds: [1, 2] },
     ],
     scoring: { steps: ['test'], reports: [{ split: 'test', method: 'bestFirst' }] },
   });
@@ -39,6 +39,7 @@ function fake(calls: string[][], opts: { failOn?: string; concurrent?: { now: nu
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'study-'));
   for (const d of ['vanilla', 'u', 'd']) mkdirSync(`${dir}/${d}`);
+  writeFileSync(`${dir}/t.safetensors`, 'a teacher');
 });
 
 describe('study runner', () => {
@@ -127,5 +128,15 @@ describe('study runner', () => {
     );
     expect(log.some((l) => l.includes('failed') && l.includes('distilled-s2.train.log'))).toBe(true);
     expect(existsSync(`${dir}/u/paired-steps-test.json`)).toBe(true);
+  });
+
+  it('a run whose input nothing makes is reported, not left silently', async () => {
+    writeFileSync(`${dir}/t.safetensors`, '');
+    const { rmSync } = await import('node:fs');
+    rmSync(`${dir}/t.safetensors`);
+    const log: string[] = [];
+    const failed = await runPlan(planStudy(study()), 2, fake([]), (s) => log.push(s));
+    expect(failed).toContain(`train ${dir}/d/distilled-s1.safetensors`);
+    expect(log.some((l) => l.startsWith('[not run]') && l.includes('t.safetensors'))).toBe(true);
   });
 });

@@ -10,6 +10,10 @@ export interface Recipe {
   klMaskLastSteps?: number;
   /** What the KL pulls towards: the teacher (absent), or a control (train/teacherTargets.ts). */
   teacherTarget?: 'teacher' | 'uniform' | 'swapped';
+  /** No KL where the teacher cannot tell the candidates apart (a study arm's mask; absent: false). */
+  klMaskIndistinct?: boolean;
+  /** No KL on a random share of steps (the control of the masks above; absent: 0). */
+  klMaskRandom?: number;
 }
 
 /** A recipe as the app, the reports and the CLI name it: where it comes from, in one sentence. */
@@ -71,14 +75,46 @@ export const HYPER_PRESETS = {
   },
 } as const satisfies Record<string, NamedRecipe>;
 
-export type RecipeName = keyof typeof HYPER_PRESETS;
+/**
+ * Recipes the studies ran that the app does not offer (studies/*.json name them): the first Porto
+ * study's arms b, its control and c (README, "Distillation trained to the end").
+ */
+export const STUDY_RECIPES = {
+  armB: {
+    label: 'Arm b: thesis optimum, masked',
+    ...THESIS_RECIPE,
+    klMaskLastSteps: 10,
+    klMaskIndistinct: true,
+    sentence: "The thesis's optimum with no KL on each trip's last 10 steps or where the teacher cannot tell the candidates apart.",
+  },
+  armBControl: {
+    label: "Arm b's control: a random mask",
+    ...THESIS_RECIPE,
+    // 1 − the share of steps arm b kept the KL on (its seed-1 log, first epoch), as the study read it.
+    klMaskRandom: 0.663,
+    sentence: "The thesis's optimum with the KL dropped on a random 66.3 % of steps, as many as arm b's masks dropped.",
+  },
+  armC: {
+    label: 'Arm c: thesis optimum, last step masked',
+    ...THESIS_RECIPE,
+    klMaskLastSteps: 1,
+    sentence:
+      "The thesis's optimum from a teacher given the destination offset, with no KL on each trip's last step (its gate failed there).",
+  },
+} as const satisfies Record<string, NamedRecipe>;
+
+/** Every recipe a study may name: the app's presets and the studies' own. */
+export const RECIPES = { ...HYPER_PRESETS, ...STUDY_RECIPES } as const;
+
+export type RecipeName = keyof typeof RECIPES;
+export type PresetName = keyof typeof HYPER_PRESETS;
 
 /**
  * The recipe Train, Teach and the tour start from: the shipped student's λ, τ, w and KL mask with the
  * teacher as the target. The shipped student's own target, a swapped destination, is a control (the
  * val rule picked it by 0.0001 nats over this recipe); it stays one preset away.
  */
-export const START_RECIPE: RecipeName = 'tunedVal';
+export const START_RECIPE: PresetName = 'tunedVal';
 
 /** The named recipe with these settings, if any (λ, τ, w, the KL mask and the target all equal). */
 export function recipeNamed(h: Partial<Recipe>): NamedRecipe | undefined {

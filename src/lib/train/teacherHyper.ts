@@ -44,3 +44,20 @@ export function normaliseTeacherHyper(h: Partial<TeacherHyper>): TeacherHyper {
   if (o.anchor !== 'end') o.anchor = 'centroid';
   return o;
 }
+
+/** A teacher's architecture by name: the one place a size is written out (studies name them). */
+export const TEACHER_SIZES = {
+  /** The browser's default (DEFAULT_TEACHER_HYPER). */
+  browser: { layers: DEFAULT_TEACHER_HYPER.layers, heads: DEFAULT_TEACHER_HYPER.heads, embd: DEFAULT_TEACHER_HYPER.embd },
+  /** The studies' teachers (Porto's rde2, dr and moves teachers, SF's teacher). */
+  study: { layers: 2, heads: 4, embd: 96 },
+} as const satisfies Record<string, Pick<TeacherHyper, 'layers' | 'heads' | 'embd'>>;
+
+/** A teacher's training budget by name. */
+export const TEACHER_BUDGETS = {
+  /** The studies' teachers: to their plateau (patience 2) under a 40-epoch cap, 32 trips a step. */
+  study: { epochs: 40, patience: 2, batch: 32 },
+} as const satisfies Record<string, Pick<TeacherHyper, 'epochs' | 'patience' | 'batch'>>;
+
+export type TeacherSize = keyof typeof TEACHER_SIZES;
+export type TeacherBudget = keyof typeof TEACHER_BUDGETS;

@@ -1,0 +1,176 @@
+import { describe, it, expect, beforeEach } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planStates, runPlan, type Spawner } from '../../src/cli/study';
+import { checkStudy, planStudy, teacherFlags, type StudyFile } from '../../src/cli/studyPlan';
+import { TEACHER_BUDGETS, TEACHER_SIZES } from '../../src/lib/train/teacherHyper';
+
+// The studies as data: every file in studies/ plans, names its recipes, teachers and sizes by name,
+// and the new kinds of job (teachers, committed copies, moved checkpoints, single-checkpoint scores)
+// run in order with a fake CLI.
+const load = (f: string): StudyFile => checkStudy(JSON.parse(readFileSync(`studies/${f}`, 'utf8')) as StudyFile);
+const files = readdirSync('studies').filter((f) => f !== 'results.json' && f.endsWith('.json'));
+
+describe('study files', () => {
+  it('every study file checks and plans, each job once', () => {
+    expect(files.sort()).toEqual(['porto-controls.json', 'porto-distill.json', 'sf-deconfounded.json', 'sf-heldout.json', 'sf.json']);
+    for (const f of files) {
+      const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
+      expect(plan.length).toBeGreaterThan(0);
+      expect(new Set(plan.map((j) => j.id)).size).toBe(plan.length);
+    }
+  });
+
+  it('a teacher is trained with its named size and budget, and Porto names its committed copy', () => {
+    const pc = load('porto-controls.json');
+    const t = pc.teachers![0];
+    const f = teacherFlags(pc, t);
+    const s = TEACHER_SIZES.study;
+    const b = TEACHER_BUDGETS.study;
+    expect(f.join(' ')).toBe(
+      `--dataset public/data/porto --out runs/teacher-rde2/teacher.safetensors --routes --anchor end --destination --layers ${s.layers} --heads ${s.heads} --embd ${s.embd} --epochs ${b.epochs} --patience ${b.patience} --batch ${b.batch}`,
+    );
+    // The study's teacher is the committed Porto teacher, byte for byte.
+    const sha = createHash('sha256').update(readFileSync(t.committed!.path)).digest('hex');
+    expect(sha).toBe(t.committed!.sha256);
+    // Arms name the teacher; their trainings read its path and wait for it.
+    const d = planStudy(pc, 'arm-d').find((j) => j.id === 'train runs/arm-d/distilled-s1.safetensors')!;
+    expect(d.args.slice(d.args.indexOf('--teacher'), d.args.indexOf('--teacher') + 2)).toEqual(['--teacher', t.out]);
+    expect(d.inputs).toEqual([t.out]);
+    const sf = load('sf-deconfounded.json');
+    expect(createHash('sha256').update(readFileSync(sf.teachers![0].committed!.path)).digest('hex')).toBe(
+      sf.teachers![0].committed!.sha256,
+    );
+  });
+
+  it("SF's study holds the teacher, the moves, transfer, zero-shot and the cross-city arm, each as the bash study made it", () => {
+    const plan = planStudy(load('sf.json'));
+    const byId = new Map(plan.map((j) => [j.id, j]));
+    const t = byId.get('train runs/sf/transfer-0.05/transfer-s3.safetensors')!;
+    expect(t.args).toEqual(expect.arrayContaining(['--transfer-from', 'runs/vanilla/vanilla-s3.safetensors', '--train-frac', '0.05']));
+    expect(t.inputs).toEqual(['runs/vanilla/vanilla-s3.safetensors']);
+    expect(byId.get('train runs/sf/transfer-0.05/scratch-s3.safetensors')!.args).toEqual(expect.arrayContaining(['--train-frac', '0.05']));
+    const rep = byId.get('report runs/sf/transfer-1/paired-report.json')!;
+    expect(rep.inputs.slice(0, 1)).toEqual(['runs/sf/vanilla/vanilla-s1.safetensors']);
+    expect(rep.args).toEqual(expect.arrayContaining(['--train-od', '100', '--route-cache', 'runs/sf/vanilla/.routes']));
+    const mv = byId.get('move runs/sf/zero-shot/sf-s2.safetensors')!;
+    expect(mv.args).toEqual([
+      'checkpoint',
+      'transfer',
+      'runs/sf/zero-shot/porto-idfree-s2.safetensors',
+      '--dataset',
+      'public/data/sf',
+      '--out',
+      '{tmp}',
+    ]);
+    expect(byId.get('train runs/sf/zero-shot/porto-idfree-s2.safetensors')!.args).toEqual(
+      expect.arrayContaining(['--dataset', 'public/data/porto', '--id-free']),
+    );
+    expect(byId.has('train runs/sf/zero-shot/sf-s2.safetensors')).toBe(false);
+    expect(byId.get('train runs/sf/arm-cross/distilled-s1.safetensors')!.inputs).toEqual([
+      'runs/sf/teacher-moves/teacher-from-porto.safetensors',
+    ]);
+    expect(byId.get('report runs/sf/zero-shot/steps-test-s4.json')!.args).toEqual([
+      'eval',
+      'steps',
+      '--checkpoint',
+      'runs/sf/zero-shot/sf-s4.safetensors',
+      '--dataset',
+      'public/data/sf',
+      '--split',
+      'test',
+      '--resamples',
+      '200',
+      '--json',
+    ]);
+    expect(byId.get('teacher runs/teacher-moves/teacher.safetensors')!.args).toEqual(
+      expect.arrayContaining(['--moves', '4', '--dest-relative']),
+    );
+  });
+
+  it('the held-out study matches the taxis of the build report, then scores on them', () => {
+    const plan = planStudy(load('sf-heldout.json'), undefined, { heldOutTaxis: ['a', 'b'] });
+    const m = plan.find((j) => j.id.startsWith('match'))!;
+    expect(m.args).toEqual(expect.arrayContaining(['--gps', '../shared/data/sf/gps/ynskoroglu_pmi_interview/new_a.txt']));
+    expect(plan.filter((j) => j.kind === 'train')).toEqual([]);
+    expect(plan.find((j) => j.out.endsWith('arm-d-paired-steps.json'))!.needs).toEqual([m.out]);
+  });
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'study-jobs-'));
+});
+
+function fake(calls: string[][]): Spawner {
+  return async (args, log) => {
+    calls.push(args);
+    await new Promise((r) => setTimeout(r, 2));
+    if (args[0] === 'train' && args[1] === 'teacher') {
+      const out = args[args.indexOf('--out') + 1];
+      writeFileSync(out, 'teacher');
+      writeFileSync(out.replace(/\.safetensors$/, '.log.json'), '{}');
+      return 0;
+    }
+    const i = args.indexOf('--out');
+    if (i >= 0) {
+      writeFileSync(args[i + 1], `made by ${args.join(' ')}`);
+      if (args[0] === 'train') writeFileSync(args[i + 1].replace(/\.safetensors$/, '.log.json'), '{}');
+    }
+    if (log && args[0] !== 'train') writeFileSync(log, `stdout of ${args[1]}`);
+    return 0;
+  };
+}
+
+describe('study jobs', () => {
+  const study = (committed?: { path: string; sha256: string }): StudyFile =>
+    checkStudy({
+      dataset: 'ds',
+      budget: { epochs: 1, patience: 0, maxLen: 512, batch: 16, micro: 16 },
+      vanilla: { dir: `${dir}/van` },
+      teachers: [{ name: 't', out: `${dir}/t/teacher.safetensors`, size: 'study', budget: 'study', committed }],
+      moves: [{ from: `${dir}/t/teacher.safetensors`, out: `${dir}/moved/t.safetensors`, json: `${dir}/moved/transfer.json` }],
+      steps: [{ out: `${dir}/moved/steps-val.json`, checkpoint: `${dir}/moved/t.safetensors`, split: 'val' }],
+      arms: [{ name: 'x', dir: `${dir}/x`, recipe: 'thesis', teacher: `${dir}/moved/t.safetensors`, seeds: [1] }],
+      scoring: { steps: ['test'], reports: [] },
+    });
+
+  it('trains the teacher, moves it, scores it, then distils from it: each after what it reads', async () => {
+    mkdirSync(`${dir}/t`);
+    const plan = planStudy(study());
+    const before = await planStates(plan);
+    expect(before.find((s) => s.job.id === `train ${dir}/x/distilled-s1.safetensors`)!.state).toBe('waiting');
+    const calls: string[][] = [];
+    expect(await runPlan(plan, 2, fake(calls), () => {})).toEqual([]);
+    const order = calls.map((c) => `${c[0]} ${c[1]}`);
+    expect(order.indexOf('train teacher')).toBeLessThan(order.indexOf('checkpoint transfer'));
+    expect(order.indexOf('checkpoint transfer')).toBeLessThan(order.indexOf('eval steps'));
+    expect(order.indexOf('checkpoint transfer')).toBeLessThan(calls.findIndex((c) => c.includes('distilled')));
+    expect(readFileSync(`${dir}/moved/steps-val.json`, 'utf8')).toBe('stdout of steps');
+    expect(readFileSync(`${dir}/moved/transfer.json`, 'utf8')).toBe('stdout of transfer');
+    expect(existsSync(`${dir}/moved/t.safetensors.inputs`)).toBe(true);
+    expect((await planStates(plan)).every((s) => s.state === 'done')).toBe(true);
+  });
+
+  it('copies a committed teacher whose bytes match instead of training it', async () => {
+    mkdirSync(`${dir}/c`);
+    writeFileSync(`${dir}/c/teacher.safetensors`, 'the committed bytes');
+    writeFileSync(`${dir}/c/teacher.log.json`, '{"epochs":[]}');
+    const sha256 = createHash('sha256').update('the committed bytes').digest('hex');
+    const plan = planStudy(study({ path: `${dir}/c/teacher.safetensors`, sha256 }));
+    expect((await planStates(plan))[0].why).toMatch(/^copies /);
+    const calls: string[][] = [];
+    expect(await runPlan(plan, 1, fake(calls), () => {})).toEqual([]);
+    expect(calls.some((c) => c[1] === 'teacher')).toBe(false);
+    expect(readFileSync(`${dir}/t/teacher.safetensors`, 'utf8')).toBe('the committed bytes');
+    expect(readFileSync(`${dir}/t/teacher.log.json`, 'utf8')).toBe('{"epochs":[]}');
+    // Other bytes than the study names: trained instead.
+    const other = mkdtempSync(join(tmpdir(), 'study-jobs-'));
+    dir = other;
+    const calls2: string[][] = [];
+    await runPlan(planStudy(study({ path: `${dir}/none.safetensors`, sha256 })), 1, fake(calls2), () => {});
+    expect(calls2.some((c) => c[1] === 'teacher')).toBe(true);
+  });
+});
