@@ -4,7 +4,7 @@
 # holds, and the SF study needs several sessions. Staged: finished checkpoints (*.safetensors with
 # their *.log.json, model weights; checkpoints moved to another city, with their *.inputs), the
 # aggregate reports (paired-*.json, steps-*.json, transfer.json) and the records of what each was
-# made from (*.inputs, scripts/made-from.sh); with --partial also the runs stopped part-way
+# made from (*.inputs, written by study run); with --partial also the runs stopped part-way
 # (*.partial, each about 3× its checkpoint, with the best weights so far beside it), to be committed
 # when a session ends. Never staged: training console logs, route caches (.routes/), anything under
 # public/data (SF trips are never committed: tests/repo/licenceGuard scans runs/ too). Files a

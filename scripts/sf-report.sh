@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gathers the finished parts of the SF study (scripts/sf-study.sh) into what the repository keeps:
+# Gathers the finished parts of the SF study (studies/sf.json) into what the repository keeps:
 # aggregates and training logs only, never trips (tests/repo/licenceGuard checks). For each finished
 # comparison (its paired-steps and paired-report written): the outputs and logs under
 # docs/experiments/runs/<name>/, the paired outputs under public/reports/paired/<name>/; then the

@@ -11,7 +11,7 @@ import { DISTILLATION_SCHEMA, regimeSummary, type ArmNames, type DistillationSum
 
 const USAGE = `usage: eval distillation-summary --regimes "<label>=<dir>[|<base>|<treated>];…" [--out public/reports/distillation.json]
                                  [--untagged <dataset>]
-  Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (scripts/paired-arm.sh writes
+  Each <dir> holds paired-steps-val.json and/or paired-steps-test.json (study run writes
   them) and, when the generation protocol was run there, paired-report.json (eval paired-report --out)
   and paired-report-val.json (the same on val OD pairs, --splits val). Outputs written before the
   second city name no dataset; --untagged says which city those regimes ran in (e.g. porto), so that

@@ -1,5 +1,5 @@
 // `train student` end to end on the 120-road grid-town fixture: a finished run exits 0 (scripts
-// such as scripts/paired-arm.sh stop on any other code) and writes the checkpoint and its log.
+// such as study run stop on any other code) and writes the checkpoint and its log.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
