@@ -3,6 +3,7 @@
 // teacher vs student at several batch sizes, generation throughput (beam batched vs one OD at a
 // time, best-first vs beam) and the training step per backend (wasm, cpu). Prints ONE JSON object
 // on stdout (progress goes to stderr). `--quick` keeps the run under a minute on a 2-core machine.
+import { runHyper } from '../lib/train/sessionHyper';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -351,8 +352,7 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
   const sPath = ['distilled.safetensors', 'vanilla.safetensors'].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (sPath) {
     const loaded = loadStudentScorer(new Uint8Array(await readFile(sPath)), dataset.network, derived);
-    const maxLen = loaded.checkpoint.hyper.maxLen;
-    const ctx = batchContext(dataset.network, derived, { maxLen: typeof maxLen === 'number' ? maxLen : undefined });
+    const ctx = batchContext(dataset.network, derived, { maxLen: runHyper(loaded.checkpoint.hyper).maxLen });
     return {
       teacher,
       teacherSource,

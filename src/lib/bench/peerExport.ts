@@ -10,6 +10,7 @@
 // Student (pytorch/trajdistill_torch) loading a state_dict. manifest.arrays: everything
 // else, named below. Host-side work (candidate sets and their features, prefix entry times) is ours:
 // the peer replicates the model, the loss and the beam selection, not the candidate generator.
+import { runHyper } from '../train/sessionHyper';
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset, Trajectory } from '../data/types';
@@ -198,7 +199,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
   // Weights by model-local name, through our checkpoint loader and a Student of the same config.
   const { checkpoint: ck, model: student } = loadStudent(o.checkpointBytes, derived);
   const config = ck.config;
-  const maxLen = typeof ck.hyper.maxLen === 'number' ? ck.hyper.maxLen : 64;
+  const maxLen = runHyper(ck.hyper).maxLen;
   const w = new Writer();
   const arrays: Record<string, ArrayEntry> = {};
   const weights: Record<string, ArrayEntry> = {};

@@ -2,6 +2,7 @@
 // pairs and start times from a split, generate one route per pair with every model, evaluate
 // against the real trips of the same split, and aggregate mean ± std over seeds. Also loads a
 // student checkpoint as a generation scorer, and picks per-OD route samples for the comparison view.
+import { runHyper } from '../train/sessionHyper';
 import type { Derived } from '../data/derivedTypes';
 import type { Dataset, RoadNetwork, SplitName, Trajectory } from '../data/types';
 import {
@@ -60,7 +61,7 @@ export function loadStudentScorer(
 ): LoadedStudent {
   // Frozen encoders (loadStudent): the scorer's cache refreshes then cost nothing.
   const { checkpoint: ck, model: student } = loadStudent(src, derived);
-  const ctx = batchContext(network, derived, { k: hyperInt(ck.hyper, 'k'), maxLen: hyperInt(ck.hyper, 'maxLen') });
+  const ctx = batchContext(network, derived, { k: hyperInt(ck.hyper, 'k'), maxLen: runHyper(ck.hyper).maxLen });
   // Hop-time calibration fitted on val (`calibrate-time`); older checkpoints have none.
   const ts = ck.hyper.timeScale;
   const timeScale = typeof ts === 'number' && Number.isFinite(ts) && ts > 0 ? ts : 1;

@@ -29,6 +29,11 @@ export interface BatchContext {
 /** The caps and clips of a BatchContext (everything but the network and its derived data). */
 export type BatchOptions = Omit<BatchContext, 'network' | 'derived'>;
 
+/**
+ * Batch building's defaults where no run is involved (a teacher's or the Teach view's whole trips,
+ * the simulator's timing). A student run's maxLen is its own, read with runHyper
+ * (train/sessionHyper.ts); a context for a run's checkpoint takes it from there.
+ */
 export const DEFAULT_BATCH_OPTIONS: BatchOptions = { k: 64, maxLen: 512, distClipM: 1000, gapClipMin: 5 };
 
 /** A BatchContext for `network`: DEFAULT_BATCH_OPTIONS where `options` leaves a value unset. */

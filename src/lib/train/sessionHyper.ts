@@ -94,3 +94,13 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.routes = o.routes === true;
   return o;
 }
+
+/**
+ * A student run's settings as its checkpoint or log records them (`hyper`), with the defaults for
+ * what it leaves out: the one place a reader finds e.g. a run's maxLen. A recorded value always wins;
+ * a missing one reads as DEFAULT_HYPER's, which is what the session and `train student` ran with
+ * when it was not given (every Porto and SF run records its maxLen; the studies' is 512).
+ */
+export function runHyper(hyper: Record<string, unknown> | undefined): SessionHyper {
+  return normaliseHyper((hyper ?? {}) as Partial<SessionHyper>);
+}
