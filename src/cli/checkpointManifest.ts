@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import * as prettier from 'prettier';
 import { repoRoot } from './repoPath';
+import { checkStudy, planStudy, type StudyFile } from './studyPlan';
 import { checkpointFacts, fileSha256, studentTrainCommand, weightsSha256, type ManifestEntry } from '../lib/checkpoint/manifest';
 
 const ROOTS = ['public/checkpoints', 'runs'];
@@ -93,11 +95,57 @@ export async function buildManifest(root: string): Promise<ManifestEntry[]> {
   return out;
 }
 
+/** The command of each file a study makes (studies/*.json), as `npm run cli -- …` writing it in place. */
+export async function studyCommands(root: string): Promise<Map<string, string>> {
+  const byOut = new Map<string, string>();
+  const files = (await readdir(join(root, 'studies'))).filter((f) => f.endsWith('.json') && f !== 'results.json').sort();
+  for (const f of files) {
+    const study = checkStudy(JSON.parse(await readFile(join(root, 'studies', f), 'utf8')) as StudyFile);
+    for (const j of planStudy(study)) {
+      if (byOut.has(j.out)) continue;
+      const args = j.args.map((a) => (a === j.tmp || a === '{tmp}' ? j.out : a));
+      byOut.set(j.out, `npm run cli -- ${args.join(' ')}`);
+    }
+  }
+  return byOut;
+}
+
+/**
+ * Fills the command of entries whose log records none: another entry's with the same bytes (a
+ * shipped copy of a run), else the study job that makes the file.
+ */
+export function fillCommands(entries: ManifestEntry[], fromStudies: Map<string, string>): ManifestEntry[] {
+  for (const e of entries) {
+    if (e.command) continue;
+    const study = fromStudies.get(e.path);
+    if (study) {
+      e.command = study;
+      e.commandSource = 'study';
+    }
+  }
+  for (const e of entries) {
+    if (e.command) continue;
+    const twin = entries.find((o) => o !== e && o.sha256 === e.sha256 && o.command);
+    if (twin) {
+      e.command = twin.command;
+      e.commandSource = 'same bytes';
+    }
+  }
+  return entries;
+}
+
+/** The manifest as prettier lays it out (the repository's own config), so `prettier --check` passes. */
+export async function manifestText(root: string, entries: ManifestEntry[]): Promise<string> {
+  const path = resolve(root, 'checkpoints.json');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  return prettier.format(JSON.stringify({ note: MANIFEST_NOTE, checkpoints: entries }), { ...options, plugins: [], filepath: path });
+}
+
 export async function run(out: string, check: boolean): Promise<number> {
   const root = repoRoot();
-  const entries = await buildManifest(root);
+  const entries = fillCommands(await buildManifest(root), await studyCommands(root));
   if (!check) {
-    await writeFile(resolve(root, out), JSON.stringify({ note: MANIFEST_NOTE, checkpoints: entries }, null, 2) + '\n');
+    await writeFile(resolve(root, out), await manifestText(root, entries));
     const committed = entries.filter((e) => e.committed);
     console.log(
       JSON.stringify({

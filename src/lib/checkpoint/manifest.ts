@@ -26,9 +26,11 @@ export interface ManifestEntry {
   command: string | null;
   /**
    * 'recorded': the training log holds the command as it ran; 'rebuilt': made from the checkpoint's
-   * hyper-parameters (runs older than the recorded command; code has changed since some of them).
+   * hyper-parameters (runs older than the recorded command; code has changed since some of them);
+   * 'study': the job of a study file (studies/*.json) that makes it (teachers, moved checkpoints and
+   * runs whose log records no command); 'same bytes': the command of another entry with the same sha256.
    */
-  commandSource: 'recorded' | 'rebuilt' | null;
+  commandSource: 'recorded' | 'rebuilt' | 'study' | 'same bytes' | null;
   /** A committed checkpoint with the same bytes, when this one is not committed itself. */
   sameAs?: string;
 }

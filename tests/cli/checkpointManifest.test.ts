@@ -1,0 +1,52 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as prettier from 'prettier';
+import { fillCommands, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
+import type { ManifestEntry } from '../../src/lib/checkpoint/manifest';
+
+// checkpoint manifest writes checkpoints.json in prettier's layout, and every entry has a command:
+// recorded in its log, rebuilt, from the study file that makes it, or that of the same bytes.
+const entry = (path: string, sha256: string, command: string | null = null): ManifestEntry => ({
+  path,
+  bytes: 1,
+  sha256,
+  weightsSha256: sha256,
+  kind: 'teacher',
+  dataset: 'porto',
+  fingerprint: 'f',
+  committed: true,
+  usedBy: ['a report with a long name that makes the line longer than the print width of the repository'],
+  command,
+  commandSource: command ? 'recorded' : null,
+});
+
+describe('checkpoint manifest', () => {
+  it("writes prettier's layout", async () => {
+    const text = await manifestText('.', [entry('runs/x.safetensors', 'a'.repeat(64), 'npm run cli -- train teacher')]);
+    expect(await prettier.check(text, { ...(await prettier.resolveConfig('checkpoints.json')), filepath: 'checkpoints.json' })).toBe(true);
+    expect(text).not.toBe(JSON.stringify(JSON.parse(text), null, 2) + '\n');
+  });
+
+  it('fills a missing command from the study that makes the file, else from an entry with the same bytes', async () => {
+    const cmds = await studyCommands('.');
+    const rde2 = cmds.get('runs/teacher-rde2/teacher.safetensors')!;
+    expect(rde2).toMatch(/^npm run cli -- train teacher --dataset public\/data\/porto --out runs\/teacher-rde2\/teacher.safetensors /);
+    expect(cmds.get('runs/sf/zero-shot/sf-s2.safetensors')).toBe(
+      'npm run cli -- checkpoint transfer runs/sf/zero-shot/porto-idfree-s2.safetensors --dataset public/data/sf --out runs/sf/zero-shot/sf-s2.safetensors',
+    );
+    expect(cmds.get('runs/arm-d/distilled-s1.safetensors')).toContain('--out runs/arm-d/distilled-s1.safetensors');
+    const filled = fillCommands(
+      [entry('runs/teacher-rde2/teacher.safetensors', 'b'), entry('public/checkpoints/porto/teacher.safetensors', 'b')],
+      cmds,
+    );
+    expect(filled.map((e) => [e.command, e.commandSource])).toEqual([
+      [rde2, 'study'],
+      [rde2, 'same bytes'],
+    ]);
+  });
+
+  it('every committed manifest entry has its command', () => {
+    const m = JSON.parse(readFileSync('checkpoints.json', 'utf8')) as { checkpoints: ManifestEntry[] };
+    expect(m.checkpoints.filter((e) => !e.command).map((e) => e.path)).toEqual([]);
+  });
+});
