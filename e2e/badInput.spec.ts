@@ -74,7 +74,9 @@ test('a random file as a dataset or as GPS traces: a specific error, and every c
   expect(errors).toEqual([]);
 });
 
-test('GPS rows cut short lose only themselves: 20 rows, 2 truncated, every intact row kept and the two named by line', async ({ page }) => {
+test('GPS rows cut short lose only themselves: 20 rows, 2 truncated, every intact row kept and the two named by line; rows dropped at matching are listed by line too', async ({
+  page,
+}) => {
   await page.goto('/?view=data&backend=wasm');
   await expect(page.getByTestId('dataset-name')).toHaveText('Porto', { timeout: 90_000 });
   // The fixture's three traces inside Porto's network, as 20 rows with their own ids; rows 5 and 12
@@ -84,17 +86,32 @@ test('GPS rows cut short lose only themselves: 20 rows, 2 truncated, every intac
   const lines = Array.from({ length: 20 }, (_, k) => inside[k % inside.length].replace(/^SYN-[^,]+/, `ROW-${k}`));
   lines[5] = lines[5].slice(0, 120);
   lines[12] = lines[12].slice(0, 200);
-  const buffer = Buffer.from([header, ...lines].join('\n') + '\n');
+  // Two rows read but dropped at matching (lines 22 and 23): a trace outside Porto, and the first
+  // two fixes of a trip, too few roads.
+  const far = rows.find((r) => r.startsWith('SYN-far'))!.replace(/^SYN-far/, 'ROW-far');
+  const [id, start, missing] = inside[0].split(',');
+  const firstTwo = (JSON.parse(/"(\[\[.*\]\])"/.exec(inside[0])![1]) as number[][]).slice(0, 2);
+  const short = [id.replace(/^SYN-[^,]+/, 'ROW-short'), start, missing, `"${JSON.stringify(firstTwo)}"`].join(',');
+  const buffer = Buffer.from([header, ...lines, far, short].join('\n') + '\n');
   await page.getByTestId('match-use-own').click();
   await page.getByTestId('match-gps-file').setInputFiles({ name: 'cut.csv', mimeType: 'text/csv', buffer });
   const summary = page.getByTestId('match-summary');
-  await expect(summary).toContainText('20 trips read, 18 inside the network, 18 kept', { timeout: 90_000 });
-  await expect(summary).toContainText('2 unreadable (row cut short (a quote is never closed))');
+  await expect(summary).toContainText('22 trips read, 19 inside the network, 18 kept', { timeout: 90_000 });
+  await expect(summary).toContainText(
+    "1 not inside the network's area, 1 fewer than 5 roads matched, 2 unreadable (row cut short (a quote is never closed))",
+  );
   const problems = page.getByTestId('match-problems');
   await problems.locator('summary').click();
   await expect(problems.locator('li')).toHaveText([
     'cut.csv:7: (row): row cut short (a quote is never closed)',
     'cut.csv:14: (row): row cut short (a quote is never closed)',
+  ]);
+  // The traces dropped at matching are listed too, each at its line with its reason, as data match prints them.
+  const dropped = page.getByTestId('match-dropped');
+  await dropped.locator('summary').click();
+  await expect(dropped.locator('li')).toHaveText([
+    "cut.csv:22: trace ROW-far: not inside the network's area",
+    'cut.csv:23: trace ROW-short: fewer than 5 roads matched',
   ]);
 });
 

@@ -117,10 +117,9 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
       .find(Boolean);
     if (!fp) throw new Error(`no fingerprint among ${keys.join(', ')}`);
     const bytes = await (await fetch('checkpoints/porto/vanilla.safetensors')).arrayBuffer();
-    const log = (await (await fetch('checkpoints/porto/vanilla.log.json')).json()) as {
-      epochs: { step: number }[];
-      hyper: { epochs: number };
-    };
+    type Log = { epochs: { step: number; valNllDecision: number }[]; hyper: { epochs: number }; bestEpoch: number };
+    const log = (await (await fetch('checkpoints/porto/vanilla.log.json')).json()) as Log;
+    const distilledLog = (await (await fetch('checkpoints/porto/distilled.log.json')).json()) as Log;
     const epoch = log.epochs.length;
     const step = log.epochs[epoch - 1].step;
     const key = `trajdistill:ckpt:student:${fp}`;
@@ -139,7 +138,13 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
       tx.oncomplete = () => ok();
       tx.onerror = () => no(tx.error);
     });
-    return { epoch, step, epochs: log.hyper.epochs };
+    return {
+      epoch,
+      step,
+      epochs: log.hyper.epochs,
+      lastNll: log.epochs[epoch - 1].valNllDecision,
+      shippedNll: [log.epochs[log.bestEpoch].valNllDecision, distilledLog.epochs[distilledLog.bestEpoch].valNllDecision],
+    };
   });
   await page.reload();
   const offer = page.getByTestId('resume-offer');
@@ -157,6 +162,16 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
   await expect(page.getByTestId('train-epoch')).toHaveText(`${run.epoch}/${run.epochs}`);
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(run.epoch));
   await expect(page.getByTestId('train-loss')).not.toHaveText('–');
+  // The decision NLL chart: the run's val decision NLL at every epoch (its legend at the last),
+  // beside the shipped vanilla and distilled students' (their logs' best epochs) as reference lines.
+  const nll = page.getByTestId('nll-chart');
+  await expect(nll).toHaveAttribute('data-points', String(run.epoch));
+  await expect(nll).toHaveAttribute('data-nonzero', String(run.epoch));
+  await expect(nll).toContainText('Decision NLL on val');
+  await expect(nll).toContainText('shipped vanilla');
+  await expect(nll).toContainText('shipped distilled');
+  await expect(nll.locator('.u-legend')).toContainText(run.lastNll.toFixed(4));
+  for (const v of run.shippedNll) await expect(nll.locator('.u-legend')).toContainText(v.toFixed(4));
 });
 
 // Datasets can share a road network (GPS traces matched onto Porto's roads): a run trained on the

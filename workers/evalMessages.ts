@@ -2,14 +2,14 @@
 // (src/lib/eval/protocol.ts) for student checkpoints: the shipped ones (by URL), or bytes from the
 // training worker, IndexedDB or an upload (transferred ArrayBuffers).
 import type { BackendInfo } from '../src/lib/runtime/backend';
-import type { ProtocolReport } from '../src/lib/eval/protocol';
+import type { KeptOd, ProtocolReport } from '../src/lib/eval/protocol';
 import type { GeneratedTrip, GenOD } from '../src/lib/generate/generator';
 import type { PieceSearch } from '../src/lib/generate/shards';
 import type { RouteFileScore } from '../src/lib/eval/routeFile';
 import type { SplitName } from '../src/lib/data/types';
 import type { DatasetSource } from './trainMessages';
 
-export type { DatasetSource };
+export type { DatasetSource, KeptOd };
 
 export type CheckpointSource = { kind: 'bytes'; bytes: ArrayBuffer } | { kind: 'url'; url: string };
 
@@ -29,6 +29,8 @@ export interface EvalRunOptions {
   batchSize?: number;
   maxSteps?: number;
   routeSamples?: number;
+  /** OD pairs whose routes the report must hold (the view's selected pair), generated on their own if the sample lacks them. */
+  keepRoutes?: KeptOd[];
 }
 
 export interface EvalProgress {

@@ -104,6 +104,7 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
       batchSize: o.batchSize,
       maxSteps: o.maxSteps,
       routeSamples: o.routeSamples,
+      keepRoutes: o.keepRoutes,
       createdWith: 'trajdistill evaluation worker',
       machine: { backend: backendName, userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'unknown' },
       signal: abort.signal,

@@ -3,6 +3,7 @@
 // load tfjs and datasets, so that a test can check every declaration cheaply, and that every flag a
 // command reads is declared here (tests/cli/commandFlags.test.ts).
 import type { CommandDecl, FlagDecl } from './args';
+import { RECIPE_NAMES } from '../lib/train/recipe';
 
 type Flags = Record<string, FlagDecl>;
 
@@ -19,6 +20,9 @@ const STUDENT: Flags = {
   out: str('the checkpoint to write (<name>.log.json and <name>.partial beside it)'),
   mode: str('vanilla or distilled'),
   teacher: str('the teacher checkpoint (distilled)'),
+  recipe: str(
+    `a named recipe (${RECIPE_NAMES.join(', ')}; src/lib/train/recipe.ts): its λ, τ, w, KL mask and target; --lambda, --tau, --window, --kl-mask-last and --teacher-target override it`,
+  ),
   'teacher-target': str('teacher (default), uniform or swapped: the KL pulls towards the teacher or a control'),
   'teacher-student': str('a student checkpoint as the teacher (the positive control)'),
   'transfer-from': str('a student of another network starts this one (its id tables re-initialised)'),

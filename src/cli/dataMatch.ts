@@ -81,8 +81,10 @@ export async function run(args: string[]): Promise<number> {
     else console.error((e as Error).message);
     return 1;
   }
-  // Lines that could not be read were skipped (each ends the trip it fell in): list them.
+  // Lines that could not be read were skipped (each ends the trip it fell in): list them, and the
+  // traces read but dropped at matching, each at the line it starts on.
   for (const i of summary.problems ?? []) console.error(formatIssue(i));
+  for (const i of summary.unmatched ?? []) console.error(formatIssue(i));
 
   await mkdir(out, { recursive: true });
   // Carried over from the network folder: its roadmap and its train and val trips (see the header).

@@ -4,7 +4,8 @@
 // backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from './args';
+import { commandLine, flagNumber, flagString, parseArgs, type ParsedArgs } from './args';
+import { hyperFromFlags } from './studentFlags';
 import { commandDecl } from './commandFlags';
 import { repoPath } from './repoPath';
 import { runEnvironment } from './runEnvironment';
@@ -24,9 +25,9 @@ import { studentCandidateTeacher } from '../lib/train/studentTeacher';
 import { batchContext } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import { nestedSubset } from '../lib/random';
-import { TEACHER_TARGETS, type TeacherTarget } from '../lib/train/teacherTargets';
 import { TrainingSession, type SessionEpochRecord } from '../lib/train/session';
-import { DEFAULT_HYPER, normaliseHyper, type SessionHyper, type StudentSize } from '../lib/train/sessionHyper';
+import { DEFAULT_HYPER } from '../lib/train/sessionHyper';
+import { RECIPE_NAMES } from '../lib/train/recipe';
 
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
@@ -40,6 +41,8 @@ const USAGE = `usage:
                 teacher that other networks can use (checkpoint transfer); --resume continues from
                 <out>.partial (saved after every epoch).
   train student --dataset <dir> --out <file.safetensors> [--mode vanilla|distilled] [--teacher <ckpt>]
+                [--recipe ${RECIPE_NAMES.join('|')}]   (λ, τ, w, the KL mask and target of a named recipe,
+                src/lib/train/recipe.ts; --lambda, --tau, --window, --kl-mask-last, --teacher-target override it)
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
@@ -68,6 +71,8 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return what || p.flags.help ? (p.flags.help ? 0 : 2) : 2;
   }
+  // The student's settings are checked before any work: an unknown --recipe stops here.
+  if (what === 'student') hyperFromFlags(p);
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error('--backend must be wasm or cpu');
   const backend = await initNodeBackend(backendName);
@@ -236,44 +241,6 @@ function bestTeacherCheckpoint(
   dataset: string,
 ): ReturnType<TeacherTrainer['toCheckpoint']> {
   return trainer.toCheckpoint(fingerprint, { seed, dataset }, { optimizer: false });
-}
-
-/** Student hyperparameters from `train student` flags (shared with `tune`). */
-export function hyperFromFlags(p: ParsedArgs): SessionHyper {
-  const mode = flagString(p, 'mode', 'distilled');
-  if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
-  const d = DEFAULT_HYPER;
-  return normaliseHyper({
-    mode,
-    lambda: flagNumber(p, 'lambda', d.lambda),
-    tau: flagNumber(p, 'tau', d.tau),
-    window: flagNumberOrAll(p, 'window', d.window),
-    alpha: flagNumber(p, 'alpha', d.alpha),
-    lr: flagNumber(p, 'lr', d.lr),
-    batch: flagNumber(p, 'batch', d.batch),
-    microBatch: flagNumber(p, 'micro', flagNumber(p, 'batch', d.batch)),
-    epochs: flagNumber(p, 'epochs', d.epochs),
-    seed: flagNumber(p, 'seed', d.seed),
-    lastStepOnly: p.flags['last-step-only'] === true,
-    noTauSquared: p.flags['no-tau2'] === true,
-    freezeEncoders: p.flags['freeze-encoders'] === true,
-    klMaskLastSteps: flagNumber(p, 'kl-mask-last', 0),
-    klMaskIndistinct: p.flags['kl-mask-indistinct'] === true,
-    klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
-    size: flagString(p, 'size', d.size) as StudentSize,
-    idFree: p.flags['id-free'] === true,
-    maxLen: flagNumber(p, 'max-len', d.maxLen),
-    patience: flagNumber(p, 'patience', d.patience),
-    trainFrac: flagNumber(p, 'train-frac', d.trainFrac),
-    teacherTarget: teacherTargetFlag(flagString(p, 'teacher-target', d.teacherTarget)),
-    routes: p.flags.routes === true,
-  });
-}
-
-function teacherTargetFlag(v: string): TeacherTarget {
-  const t = TEACHER_TARGETS.find((x) => x === v);
-  if (!t) throw new Error(`--teacher-target must be one of ${TEACHER_TARGETS.join(', ')} (got ${v})`);
-  return t;
 }
 
 async function trainStudent({ p, ds, derived, out, env, log, command }: TrainRun): Promise<number> {

@@ -13,7 +13,7 @@ import { commandDecl } from './commandFlags';
 import { runEnvironment } from './runEnvironment';
 import { repoPath } from './repoPath';
 import { loadDataset } from './fsDataset';
-import { hyperFromFlags } from './train';
+import { hyperFromFlags } from './studentFlags';
 import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
 import { buildDerived } from '../lib/data/derived';
@@ -34,6 +34,7 @@ const USAGE = `usage: tune --trials N [--json] [--out public/reports/porto-tunin
             [--log <out>.trials.jsonl] [--state .cache/tuning/<name>-state/]   (resume: run the same command again)
             [--batch 64] [--micro 64] [--lr 1e-3] [--size small] [--max-len 128] [--alpha 1] …
             (the other \`train student\` flags pass through to every trial)
+            [--recipe <name>]   a named recipe's KL mask and target for every trial (λ, τ, w are searched)
             [--tune-mask]   also search where the KL is dropped (none, indistinct steps, the last 10 steps, both)
             [--objective nll|generation] [--objective-od 200] [--objective-od-seed 7]
             [--objective-method bestFirst|beam] [--objective-beam 4]

@@ -12,6 +12,7 @@ const NAMES = Object.keys(COMMAND_FLAGS) as CommandName[];
 const MODULES: Record<string, CommandName[]> = {
   'train.ts': ['train teacher', 'train student'],
   'tune.ts': ['tune'],
+  'studentFlags.ts': ['train student', 'tune'],
   'generate.ts': ['generate'],
   'evaluate.ts': ['eval', 'eval report'],
   'evalSteps.ts': ['eval steps'],

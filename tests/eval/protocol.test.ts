@@ -83,6 +83,37 @@ describe('runProtocol', () => {
     expect(new Set(rep.routes.map((r) => `${r.split}:${r.origin}>${r.dest}`)).size).toBe(rep.routes.length);
   });
 
+  it('keeps a given OD pair in the route samples (a re-run keeps the selected route), the metrics unchanged', async () => {
+    const plain = await run(bad(), good(), { seeds: [1] });
+    const inSample = new Set(plain.routes.map((r) => `${r.split}:${r.origin}>${r.dest}`));
+    // A test OD pair the 5 route samples lack, with a start time of its own.
+    const t = ds.splits.test.find((x) => !inSample.has(`test:${x.roads[0]}>${x.roads[x.roads.length - 1]}`))!;
+    const keep = { split: 'test' as const, origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: 1234567 };
+    const rep = await run(bad(), good(), { seeds: [1], keepRoutes: [keep, { ...keep, origin: 1e9 }] });
+    const kept = rep.routes.filter((r) => r.split === 'test' && r.origin === keep.origin && r.dest === keep.dest);
+    expect(kept).toHaveLength(1);
+    expect(kept[0].startTime).toBe(keep.startTime);
+    expect(kept[0].realTripIds).toContain(t.id);
+    for (const m of ['vanilla', 'distilled']) {
+      const g = kept[0][m] as { roads: number[]; times: number[]; dtwKm: number | null };
+      expect(g.roads[0]).toBe(keep.origin);
+      expect(g.times[0]).toBe(keep.startTime);
+      expect(g.dtwKm).not.toBeNull();
+    }
+    // Added once, after the sample's routes (an unknown road is skipped); the metrics are the sample's.
+    expect(rep.routes).toHaveLength(plain.routes.length + 1);
+    expect(rep.routes.slice(0, -1)).toEqual(plain.routes);
+    for (const m of ['vanilla', 'distilled'])
+      for (const sp of ['train', 'test']) expect(rep.models[m][sp].perSeed).toEqual(plain.models[m][sp].perSeed);
+    // A pair the sample already holds is not added again.
+    const held = plain.routes[0];
+    const again = await run(bad(), good(), {
+      seeds: [1],
+      keepRoutes: [{ split: 'train', origin: held.origin, dest: held.dest, startTime: 0 }],
+    });
+    expect(again.routes.map((r) => [r.origin, r.dest])).toEqual(plain.routes.map((r) => [r.origin, r.dest]));
+  });
+
   it('describes one trained pair without a verdict of its own', async () => {
     const helped = await run(bad(), good(), { seeds: [1] });
     expect(helped.pairNote.startsWith(ONE_PAIR_SCOPE)).toBe(true);

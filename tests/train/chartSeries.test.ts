@@ -36,6 +36,25 @@ describe('the accuracy chart', () => {
     expect(distilledRef).toEqual([null, null]);
   });
 
+  it("plots val decision NLL at epoch ends, then the shipped models' NLL as reference lines; kept across save and restore", () => {
+    const s = new MetricSeries();
+    s.pushEpoch({ ...epoch(0, 0.81), valNllDecision: 0.41 });
+    s.pushEpoch({ ...epoch(1, 0.86), valNllDecision: 0.37 });
+    s.pushEpoch({ ...epoch(2, 0.86), valNllDecision: NaN });
+    const [step, nll, vanillaRef, distilledRef] = s.nllData([0.3218, 0.3152]);
+    expect(step).toEqual([10, 20, 30]);
+    expect(nll).toEqual([0.41, 0.37, null]);
+    expect(vanillaRef).toEqual([0.3218, 0.3218, 0.3218]);
+    expect(distilledRef).toEqual([0.3152, 0.3152, 0.3152]);
+    const back = new MetricSeries();
+    expect(back.restore(s.columns())).toBe(true);
+    expect(back.nllData()[1]).toEqual([0.41, 0.37, null]);
+    // Replayed epochs (a checkpoint's history) bring their NLL too; a metrics point has none.
+    const replay = new MetricSeries();
+    replay.pushEpoch({ ...epoch(0, 0.81), valNllDecision: 0.5 }, true);
+    expect(replay.nllData()[1]).toEqual([0.5]);
+  });
+
   it('restores a chart saved before decision accuracy was kept, with empty points for it', () => {
     const old: MetricColumns = {
       step: [5],
@@ -52,5 +71,6 @@ describe('the accuracy chart', () => {
     expect(s.restore(old)).toBe(true);
     expect(s.accData()[1]).toEqual([null]);
     expect(s.columns().valDecAcc).toEqual([null]);
+    expect(s.nllData()[1]).toEqual([null]);
   });
 });

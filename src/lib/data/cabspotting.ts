@@ -60,10 +60,19 @@ export function parseCabspotting(text: string, fileLabel = 'cab', opts: Partial<
   const res: CabspottingResult = { traces: [], rows: 0, skipped: {}, problems, fixes: 0, shortRuns: 0 };
   let points: LonLat[] = [];
   let times: number[] = [];
+  /** The line of the run's first fix. */
+  let firstLine = 0;
   let lastTime = -Infinity;
   const endRun = (): void => {
     if (points.length >= minFixes) {
-      const t: GpsTrace = { id: `${cab}_${times[0]}`, points, times, missingData: false, source: fileLabel };
+      const t: GpsTrace = {
+        id: `${cab}_${times[0]}`,
+        points,
+        times,
+        missingData: false,
+        source: fileLabel,
+        at: { file: fileLabel, line: firstLine },
+      };
       res.traces.push(t);
       res.rows++;
     } else if (points.length > 0) res.shortRuns++;
@@ -115,6 +124,7 @@ export function parseCabspotting(text: string, fileLabel = 'cab', opts: Partial<
       continue;
     }
     if (times.length > 0 && t - times[times.length - 1] > maxGapS) endRun();
+    if (points.length === 0) firstLine = i + 1;
     points.push([lon, lat]);
     times.push(t);
   }

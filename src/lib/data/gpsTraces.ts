@@ -23,6 +23,8 @@ export interface GpsTrace {
   partial?: boolean;
   /** The source's points are a sparse subsample (RNTrajRec test inputs). */
   sparse?: boolean;
+  /** Where the trace starts in its file (1-based line): a trace dropped later is listed with it. */
+  at?: { file: string; line: number };
 }
 
 export interface GpsParseResult {
@@ -178,7 +180,7 @@ export function parseGpsCsv(text: string, fileLabel = 'gps'): GpsParseResult {
     }
     if (points.length === 0) return reject(line, derived || ecml ? 'POLYLINE' : 'shape', 'empty trace');
     if (points.length < 2) return reject(line, derived || ecml ? 'POLYLINE' : 'shape', 'single point');
-    const trace: GpsTrace = { id, points, times, missingData, source: repo || fileLabel };
+    const trace: GpsTrace = { id, points, times, missingData, source: repo || fileLabel, at: { file: fileLabel, line } };
     if ((row.PARTIAL ?? '').trim() === '1') trace.partial = true;
     if ((row.SPARSE ?? '').trim() === '1') trace.sparse = true;
     res.traces.push(trace);

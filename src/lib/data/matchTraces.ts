@@ -41,6 +41,20 @@ export interface TraceMatchReport {
   matchSeconds: number;
 }
 
+/** A trace that gave no trajectory, and why (one of TraceMatchReport.dropped's reasons). */
+export interface DroppedTrace {
+  trace: GpsTrace;
+  reason: string;
+}
+
+/** Traces dropped while matching listed with their line; beyond this they are only counted (as parsing lists its rows). */
+export const MAX_LISTED_DROPS = 200;
+
+/** A dropped trace as `file:line: trace <id>: reason` (line 0 when its reader did not say where it starts). */
+export function droppedTraceIssue(d: DroppedTrace, fallbackFile: string): ValidationIssue {
+  return { file: d.trace.at?.file ?? fallbackFile, line: d.trace.at?.line ?? 0, field: `trace ${d.trace.id}`, reason: d.reason };
+}
+
 /** The q-quantile of sorted values (the lower one: no interpolation); NaN when empty. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -97,7 +111,7 @@ export function matchTraces(
   network: RoadNetwork,
   traces: GpsTrace[],
   opts: { minRoads: number; options?: Partial<MatchOptions>; onProgress?: (done: number, total: number) => void },
-): { trips: Trajectory[]; report: TraceMatchReport } {
+): { trips: Trajectory[]; report: TraceMatchReport; droppedTraces: DroppedTrace[] } {
   const t0 = performance.now();
   const probe = createMapMatcher(network);
   const nearest: number[] = [];
@@ -119,6 +133,7 @@ export function matchTraces(
 
   const counters = emptyCounters();
   const dropped: Record<string, number> = {};
+  const droppedTraces: DroppedTrace[] = [];
   const perSource: TraceMatchReport['perSource'] = {};
   const trips: Trajectory[] = [];
   const dists: number[] = [];
@@ -137,6 +152,7 @@ export function matchTraces(
     if (good.length === 0) {
       const why = res.pieces.length === 0 ? 'no road near any point' : `fewer than ${opts.minRoads} roads matched`;
       dropped[why] = (dropped[why] ?? 0) + 1;
+      droppedTraces.push({ trace: t, reason: why });
     } else {
       tripsMatched++;
       if (good.length > 1) tripsSplit++;
@@ -159,6 +175,7 @@ export function matchTraces(
   const routeGapMedianM = quantile(sortedGaps, 0.5);
   return {
     trips,
+    droppedTraces,
     report: {
       options,
       sigmaEstimateM: r2(sigmaEstimateM),
@@ -217,6 +234,11 @@ export interface GpsMatchSummary {
   sigmaM: number;
   /** Lines or rows that could not be read (the first ones of each file), to list for the user. */
   problems?: ValidationIssue[];
+  /**
+   * Traces read but dropped at matching (outside the network's area, no road near, too few roads),
+   * each with the line it starts on; the first MAX_LISTED_DROPS, in file order.
+   */
+  unmatched?: ValidationIssue[];
 }
 
 /** How a GPS file is laid out: a CSV layout parseGpsCsv knows, or cabspotting per-taxi text. */
@@ -259,8 +281,16 @@ export function matchGpsFiles(
     throw new Error(`${fileName}: no usable trace in ${parsed.rows} rows`);
   }
   const box = networkBox(network);
-  const inside = parsed.traces.filter((t) => t.points.every((q) => inBox(q, box)));
-  const { trips, report } = matchTraces(network, inside, { minRoads: opts.minRoads ?? 5, onProgress: opts.onProgress });
+  const isInside = (t: GpsTrace): boolean => t.points.every((q) => inBox(q, box));
+  const inside = parsed.traces.filter(isInside);
+  const { trips, report, droppedTraces } = matchTraces(network, inside, { minRoads: opts.minRoads ?? 5, onProgress: opts.onProgress });
+  // Every trace dropped after reading, in the order of the input (by file, then line).
+  const why = new Map<GpsTrace, string>(droppedTraces.map((d) => [d.trace, d.reason]));
+  for (const t of parsed.traces) if (!isInside(t)) why.set(t, "not inside the network's area");
+  const unmatched = parsed.traces
+    .filter((t) => why.has(t))
+    .slice(0, MAX_LISTED_DROPS)
+    .map((t) => droppedTraceIssue({ trace: t, reason: why.get(t)! }, fileName));
   const droppedWhy = [
     ...(parsed.traces.length > inside.length ? [`${parsed.traces.length - inside.length} not inside the network's area`] : []),
     ...Object.entries(report.dropped).map(([why, n]) => `${n} ${why}`),
@@ -280,6 +310,7 @@ export function matchGpsFiles(
       pointDistP95M: report.pointDistP95M,
       sigmaM: report.options.sigmaM,
       problems,
+      unmatched,
     },
   };
 }

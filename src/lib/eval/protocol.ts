@@ -174,7 +174,18 @@ export interface ProtocolOptions extends SearchProtocolOptions {
   seeds?: number[];
   /** OD route samples per split for the comparison view (first seed; default 150). */
   routeSamples?: number;
+  /**
+   * OD pairs (with their start times) whose routes the comparison view keeps, e.g. its selected
+   * pair across a re-run: each one the first seed's route samples of its split lack is generated on
+   * its own by every model and added to them. Routes only: the metrics stay the sample's.
+   */
+  keepRoutes?: KeptOd[];
   onProgress?: (p: ProtocolProgress) => void;
+}
+
+/** An OD pair of a split the comparison view keeps drawn (ProtocolOptions.keepRoutes). */
+export interface KeptOd extends GenOD {
+  split: SplitName;
 }
 
 export type MetricStat = { mean: number; std: number };
@@ -296,7 +307,10 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
         run++;
         opts.onProgress?.({ seed, split: s, model: m.name, done: total, total, run, runs });
       }
-      if (si === 0 && routeSamples > 0) routes.push(...pickRouteSamples(s, ods, generated, realTrips, derived, routeSamples));
+      if (si === 0) {
+        const picked = routeSamples > 0 ? pickRouteSamples(s, ods, generated, realTrips, derived, routeSamples) : [];
+        routes.push(...picked, ...(await keptRouteSamples(s, picked, opts)));
+      }
     }
   }
 
@@ -344,6 +358,23 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
     pairNote: describePair(out, splits),
     routes,
   };
+}
+
+/** Route samples of the kept OD pairs of `split` that `picked` lacks: each generated alone by every model. */
+async function keptRouteSamples(split: SplitName, picked: RouteSample[], opts: ProtocolOptions): Promise<RouteSample[]> {
+  const roads = opts.dataset.network.roads.length;
+  const valid = (r: number): boolean => Number.isInteger(r) && r >= 0 && r < roads;
+  const out: RouteSample[] = [];
+  for (const keep of opts.keepRoutes ?? []) {
+    if (keep.split !== split || !valid(keep.origin) || !valid(keep.dest)) continue;
+    if ([...picked, ...out].some((r) => r.origin === keep.origin && r.dest === keep.dest)) continue;
+    const od: GenOD = { origin: keep.origin, dest: keep.dest, startTime: keep.startTime };
+    const generated: Record<string, GeneratedTrip[]> = {};
+    for (const m of opts.models)
+      generated[m.name] = (await generateTimed(m.scorer, [od], opts, `${m.name}-${split}-kept-`, () => undefined)).trips;
+    out.push(...pickRouteSamples(split, [od], generated, opts.dataset.splits[split], opts.derived, 1));
+  }
+  return out;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface MetricColumns {
   valDecAcc?: Col;
   decChance?: Col;
   decChanceLevel?: number | null;
+  /** Val decision NLL (the reports' NLL, the early-stopping metric). Absent in charts saved before it was kept. */
+  valDecNll?: Col;
 }
 
 /** A TeacherSeries as plain arrays. */
@@ -55,6 +57,8 @@ function thinned(length: number, isEpoch: (i: number) => boolean): number[] | nu
   return keep;
 }
 
+const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+
 const pick = <T>(a: T[], keep: number[]): T[] => keep.map((i) => a[i]);
 
 export class MetricSeries {
@@ -68,6 +72,7 @@ export class MetricSeries {
   chance: Col = [];
   valDecAcc: Col = [];
   decChance: Col = [];
+  valDecNll: Col = [];
   private chanceLevel: number | null = null;
   private decChanceLevel: number | null = null;
   private lastStep = 0;
@@ -84,6 +89,7 @@ export class MetricSeries {
       this.chance,
       this.valDecAcc,
       this.decChance,
+      this.valDecNll,
     ])
       c.length = 0;
     this.chanceLevel = null;
@@ -110,6 +116,7 @@ export class MetricSeries {
       valDecAcc: [...this.valDecAcc],
       decChance: [...this.decChance],
       decChanceLevel: this.decChanceLevel,
+      valDecNll: [...this.valDecNll],
     };
   }
 
@@ -128,6 +135,7 @@ export class MetricSeries {
     const sameLength = (col: Col | undefined): Col => (col && col.length === c.step.length ? [...col] : c.step.map(() => null));
     this.valDecAcc = sameLength(c.valDecAcc);
     this.decChance = sameLength(c.decChance);
+    this.valDecNll = sameLength(c.valDecNll);
     this.decChanceLevel = typeof c.decChanceLevel === 'number' ? c.decChanceLevel : null;
     this.lastStep = this.step.at(-1) ?? 0;
     return true;
@@ -143,6 +151,7 @@ export class MetricSeries {
     this.trainAcc.push(fin(m.trainAcc));
     this.valAcc.push(null);
     this.valDecAcc.push(null);
+    this.valDecNll.push(null);
     if (m.valChanceAcc !== undefined && Number.isFinite(m.valChanceAcc)) this.chanceLevel = m.valChanceAcc;
     this.chance.push(this.chanceLevel);
     this.decChance.push(this.decChanceLevel);
@@ -171,6 +180,7 @@ export class MetricSeries {
       this.chance[n - 1] = this.chanceLevel;
       this.valDecAcc[n - 1] = rec.valAccDecision ?? null;
       this.decChance[n - 1] = this.decChanceLevel;
+      this.valDecNll[n - 1] = finiteOrNull(rec.valNllDecision);
     } else {
       this.step.push(step);
       this.ce.push(replay ? rec.ce : null);
@@ -182,6 +192,7 @@ export class MetricSeries {
       this.chance.push(this.chanceLevel);
       this.valDecAcc.push(rec.valAccDecision ?? null);
       this.decChance.push(this.decChanceLevel);
+      this.valDecNll.push(finiteOrNull(rec.valNllDecision));
     }
     this.lastStep = step;
   }
@@ -199,6 +210,7 @@ export class MetricSeries {
     this.chance = pick(this.chance, keep);
     this.valDecAcc = pick(this.valDecAcc, keep);
     this.decChance = pick(this.decChance, keep);
+    this.valDecNll = pick(this.valDecNll, keep);
   }
 
   lossData(): [number[], Col, Col, Col, Col] {
@@ -212,6 +224,14 @@ export class MetricSeries {
    */
   accData(refs: readonly (number | null)[] = []): [number[], ...Col[]] {
     return [this.step, this.valDecAcc, this.decChance, this.trainAcc, this.valAcc, ...refs.map((r) => this.step.map(() => r))];
+  }
+
+  /**
+   * Decision NLL on val (the reports' NLL; the best epoch is its lowest), then `refs`: constant lines
+   * (the shipped models' val decision NLL) across the chart.
+   */
+  nllData(refs: readonly (number | null)[] = []): [number[], ...Col[]] {
+    return [this.step, this.valDecNll, ...refs.map((r) => this.step.map(() => r))];
   }
 }
 

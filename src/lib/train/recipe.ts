@@ -109,6 +109,21 @@ export const RECIPES = { ...HYPER_PRESETS, ...STUDY_RECIPES } as const;
 export type RecipeName = keyof typeof RECIPES;
 export type PresetName = keyof typeof HYPER_PRESETS;
 
+/** Every recipe name, in the order the Train view shows them. */
+export const RECIPE_NAMES = Object.keys(HYPER_PRESETS) as RecipeName[];
+
+/** Whether `name` names a recipe (exactly as spelt here). */
+export function isRecipeName(name: string): name is RecipeName {
+  return Object.hasOwn(HYPER_PRESETS, name);
+}
+
+/** The named recipe; an unknown name throws an error that lists the known ones with their settings. */
+export function recipeByName(name: string): NamedRecipe {
+  if (isRecipeName(name)) return HYPER_PRESETS[name];
+  const known = RECIPE_NAMES.map((n) => `${n} (${recipeText(HYPER_PRESETS[n])})`).join('; ');
+  throw new Error(`unknown recipe "${name}"; known recipes: ${known}`);
+}
+
 /**
  * The recipe Train, Teach and the tour start from: the shipped student's λ, τ, w and KL mask with the
  * teacher as the target. The shipped student's own target, a swapped destination, is a control (the

@@ -123,6 +123,8 @@ export class TrainClient {
    * dataset on screen is not the city they were trained on.
    */
   shippedAcc = $state.raw<{ vanilla: number | null; distilled: number | null }>({ vanilla: null, distilled: null });
+  /** The shipped students' val decision NLL (best epoch, same logs): the reference lines of the NLL chart. */
+  shippedNll = $state.raw<{ vanilla: number | null; distilled: number | null }>({ vanilla: null, distilled: null });
   /** The step in progress on a slow backend (null between steps); `lastStepMs` once one finished. */
   stepClock = $state.raw<StepClock | null>(null);
   lastStepMs = $state<number | null>(null);
@@ -226,19 +228,22 @@ export class TrainClient {
   }
 
   private async loadShippedAcc(city: City, fingerprint: string): Promise<void> {
-    const one = async (name: string): Promise<number | null> => {
+    type Best = { valAccDecision?: number; valNllDecision?: number };
+    const one = async (name: string): Promise<Best | null> => {
       try {
         const res = await fetch(cityCheckpointUrl(city, name, '.log.json'));
         if (!res.ok) return null;
-        const log = (await res.json()) as { fingerprint?: string; bestEpoch?: number; epochs?: Array<{ valAccDecision?: number }> };
+        const log = (await res.json()) as { fingerprint?: string; bestEpoch?: number; epochs?: Best[] };
         if (log.fingerprint !== fingerprint || log.bestEpoch === undefined) return null;
-        const v = log.epochs?.[log.bestEpoch]?.valAccDecision;
-        return typeof v === 'number' && Number.isFinite(v) ? v : null;
+        return log.epochs?.[log.bestEpoch] ?? null;
       } catch {
         return null; // no log shipped: no reference line
       }
     };
-    this.shippedAcc = { vanilla: await one('vanilla'), distilled: await one('distilled') };
+    const finite = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const [vanilla, distilled] = [await one('vanilla'), await one('distilled')];
+    this.shippedAcc = { vanilla: finite(vanilla?.valAccDecision), distilled: finite(distilled?.valAccDecision) };
+    this.shippedNll = { vanilla: finite(vanilla?.valNllDecision), distilled: finite(distilled?.valNllDecision) };
   }
 
   /** The callbacks the worker reports through (runs on this thread). */
