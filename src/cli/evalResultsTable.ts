@@ -9,7 +9,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, flagString, parseArgs } from './args';
 import { commandDecl } from './commandFlags';
-import { resultsMarkdown, resultsTables, shipDecision, type ArmSources, type ReportSplit, type StepsFile } from '../lib/eval/resultsTable';
+import {
+  poolArmSources,
+  resultsMarkdown,
+  resultsTables,
+  shipDecision,
+  type ArmSources,
+  type ReportSplit,
+  type StepsFile,
+} from '../lib/eval/resultsTable';
 import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../lib/eval/registeredConfirmation';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
@@ -20,10 +28,13 @@ interface Spec {
     city: string;
     title?: string;
     note?: string;
-    arms: Array<{ label: string; source: string; dir: string }>;
+    /** dir: one arm's folder, or several whose seeds are pooled into one arm (e.g. a study's and its confirmation's). */
+    arms: Array<{ label: string; source: string; dir: string | string[] }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
     /** false: a table that decides nothing about shipping (a confirmation, students on a share of the trips). */
     ships?: boolean;
+    /** Tested outside the Holm family, verdicts on unadjusted p (pooled seeds, any after-the-fact look). */
+    exploratory?: boolean;
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
@@ -53,18 +64,22 @@ export async function run(args: string[]): Promise<number> {
       split,
       note: c.note,
       contrasts: c.contrasts,
+      exploratory: c.exploratory,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {
-          const report = async (method: string) => {
-            const f = join(a.dir, `paired-report-${split}-${method}.json`);
-            const r = await readJson<{ splits: Record<string, ReportSplit> }>(f);
-            if (!r) missing.push(f);
-            return r?.splits[split];
+          const read = async (dir: string): Promise<ArmSources> => {
+            const report = async (method: string) => {
+              const f = join(dir, `paired-report-${split}-${method}.json`);
+              const r = await readJson<{ splits: Record<string, ReportSplit> }>(f);
+              if (!r) missing.push(f);
+              return r?.splits[split];
+            };
+            const stepsFile = join(dir, `paired-steps-${split}.json`);
+            const steps = await readJson<StepsFile>(stepsFile);
+            if (!steps) missing.push(stepsFile);
+            return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
           };
-          const stepsFile = join(a.dir, `paired-steps-${split}.json`);
-          const steps = await readJson<StepsFile>(stepsFile);
-          if (!steps) missing.push(stepsFile);
-          return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
+          return Array.isArray(a.dir) ? poolArmSources(a.label, a.source, await Promise.all(a.dir.map(read))) : read(a.dir);
         }),
       ),
     })),
@@ -92,8 +107,12 @@ export async function run(args: string[]): Promise<number> {
   if (typeof p.flags.markdown === 'string')
     await writeFile(
       p.flags.markdown,
-      tables.cities.map((c) => `### ${c.city} (${split})\n\n${resultsMarkdown(tables, c.city)}\n`).join('\n') +
-        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
+      tables.cities
+        .map(
+          (c) =>
+            `### ${c.city} (${split})\n\n${c.exploratory ? 'Exploratory: outside the Holm family; △ ▽ mark an unadjusted p < 0.05.\n\n' : ''}${resultsMarkdown(tables, c.city)}\n`,
+        )
+        .join('\n') + (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
     );
   return 0;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { resultsMarkdown, resultsTables, type ArmSources, type ReportSplit } from '../../src/lib/eval/resultsTable';
+import { poolArmSources, resultsMarkdown, resultsTables, type ArmSources, type ReportSplit } from '../../src/lib/eval/resultsTable';
 import { pairedEffect } from '../../src/lib/eval/paired';
 
 const seeds = [1, 2, 3, 4, 5];
@@ -155,5 +155,52 @@ describe('contrasts between arms', () => {
     expect(() =>
       resultsTables([{ city: 'porto', split: 'test', arms: [a], contrasts: [{ label: 'x', treated: 'teacher', control: 'nope' }] }]),
     ).toThrow(/names an arm/);
+  });
+});
+
+describe('pooled seeds, outside the Holm family', () => {
+  // Two studies of one recipe on disjoint seeds, each pairing its own vanilla runs.
+  const part = (seedList: number[], van: number[], dis: number[]): ArmSources => {
+    const m = (v: number) => ({ odDtwPerKm: v, odEdr: v / 10, reachedRate: 1 });
+    const eff = pairedEffect(van, dis);
+    const r: ReportSplit = {
+      arms: {
+        vanilla: van.map((v, i) => ({ seed: seedList[i], metrics: m(v) })),
+        // Listed in another order than vanilla: pooling pairs by seed, not by position.
+        distilled: dis.map((v, i) => ({ seed: seedList[i], metrics: m(v) })).reverse(),
+      },
+      effects: { odDtwPerKm: eff, odEdr: eff, reachedRate: eff },
+    };
+    return { label: 'part', source: 'test', bestFirst: r };
+  };
+
+  it('pools by seed: the effect is the t-interval over every seed pair', () => {
+    const a = part([1, 2, 3], [2.0, 2.2, 2.1], [1.9, 2.0, 2.05]);
+    const b = part([6, 7], [2.3, 1.8], [2.1, 1.75]);
+    const pooled = poolArmSources('pooled', 'a and b', [a, b]);
+    const want = pairedEffect([2.0, 2.2, 2.1, 2.3, 1.8], [1.9, 2.0, 2.05, 2.1, 1.75]);
+    expect(pooled.bestFirst!.effects.odDtwPerKm.n).toBe(5);
+    expect(pooled.bestFirst!.effects.odDtwPerKm.mean).toBeCloseTo(want.mean, 12);
+    expect(pooled.bestFirst!.effects.odDtwPerKm.ci95[1]).toBeCloseTo(want.ci95[1], 12);
+    expect(pooled.beam).toBeUndefined(); // neither part has one
+  });
+
+  it('refuses a seed in two parts', () => {
+    const a = part([1, 2], [2, 2], [1, 1]);
+    expect(() => poolArmSources('pooled', 'x', [a, a])).toThrow(/seed 1 is in more than one/);
+  });
+
+  it('an exploratory table leaves the family, and its verdicts read the raw p', () => {
+    const clear = part([1, 2, 3, 4, 5], [2.0, 2.1, 1.9, 2.05, 1.95], [1.5, 1.58, 1.42, 1.55, 1.44]);
+    const city = (exploratory: boolean) => ({ city: exploratory ? 'pooled' : 'main', split: 'test', arms: [clear], exploratory });
+    const alone = resultsTables([city(false)]);
+    const both = resultsTables([city(false), city(true)]);
+    expect(both.comparisons).toBe(alone.comparisons);
+    const cell = both.cities[1].rows.find((r) => r.kind === 'arm')!.cells.dtwPerKmBest.effect!;
+    expect(Number.isNaN(cell.pHolm)).toBe(true);
+    expect(cell.verdict).toBe('helps');
+    expect(both.cities[1].exploratory).toBe(true);
+    expect(resultsMarkdown(both, 'pooled')).toContain('△');
+    expect(resultsMarkdown(both, 'pooled')).not.toContain('▲');
   });
 });

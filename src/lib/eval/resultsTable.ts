@@ -64,6 +64,12 @@ export interface CitySources {
    * control per seed, from each arm's own per-seed values. Their tests join the Holm family.
    */
   contrasts?: Array<{ label: string; treated: string; control: string }>;
+  /**
+   * An exploratory table (e.g. seeds of several studies pooled after the fact): its comparisons are
+   * tested but kept out of the Holm family, so adding it changes no registered or reported verdict;
+   * its verdicts read the unadjusted p and say so.
+   */
+  exploratory?: boolean;
 }
 
 export interface ResultsCell {
@@ -86,6 +92,8 @@ export interface CityTable {
   split: string;
   rows: ResultsRow[];
   note?: string;
+  /** Tested without the Holm adjustment, outside the family (CitySources.exploratory). */
+  exploratory?: boolean;
 }
 
 export interface ResultsTables {
@@ -106,6 +114,70 @@ const BASELINE_LABELS: Record<string, string> = {
   markov: 'Markov chain (train transitions)',
 };
 
+/** The vanilla run of a seed, or an error naming the seed that has no partner. */
+function bySeed<T extends { seed: number }>(runs: readonly T[], what: string): (seed: number) => T {
+  const m = new Map(runs.map((r) => [r.seed, r]));
+  return (seed) => {
+    const r = m.get(seed);
+    if (!r) throw new Error(`pooled ${what}: seed ${seed} has no vanilla partner`);
+    return r;
+  };
+}
+
+/** One report split of several runs' reports joined: their seeds side by side, effects over all of them. */
+function poolReports(parts: readonly ReportSplit[]): ReportSplit {
+  const vanilla = parts.flatMap((r) => r.arms.vanilla);
+  const distilled = parts.flatMap((r) => r.arms.distilled);
+  const partner = bySeed(vanilla, 'report');
+  const effects: Record<string, PairedEffect> = {};
+  for (const m of Object.keys(parts[0].effects))
+    effects[m] = pairedEffect(
+      distilled.map((d) => partner(d.seed).metrics[m]),
+      distilled.map((d) => d.metrics[m]),
+    );
+  // A baseline's effect against the pooled vanilla seeds is not recomputed here: pooled tables leave baselines out.
+  return { arms: { vanilla, distilled }, effects };
+}
+
+function poolSteps(parts: readonly StepsFile[]): StepsFile {
+  const vanilla = parts.flatMap((s) => s.vanilla);
+  const distilled = parts.flatMap((s) => s.distilled);
+  const partner = bySeed(vanilla, 'steps file');
+  const decisionNll = pairedEffect(
+    distilled.map((d) => partner(d.seed).decisionNll),
+    distilled.map((d) => d.decisionNll),
+  );
+  return { vanilla, distilled, effects: { decisionNll } };
+}
+
+/**
+ * Several arms' reports as one arm over all their seeds (e.g. a study's seeds 1–5 with a
+ * confirmation's 6–15). Each part must pair its own vanilla runs seed by seed, and no seed may
+ * appear twice; a part missing a report leaves that report out of the pool altogether.
+ */
+export function poolArmSources(label: string, source: string, parts: readonly ArmSources[]): ArmSources {
+  const seen = new Set<number>();
+  for (const p of parts)
+    for (const s of vanillaSeeds(p) ?? []) {
+      if (seen.has(s)) throw new Error(`${label}: seed ${s} is in more than one of the pooled arms`);
+      seen.add(s);
+    }
+  const all = <T>(pick: (a: ArmSources) => T | undefined): T[] | undefined => {
+    const xs = parts.map(pick);
+    return xs.every((x): x is T => x !== undefined) ? xs : undefined;
+  };
+  const beam = all((a) => a.beam);
+  const bestFirst = all((a) => a.bestFirst);
+  const steps = all((a) => a.steps);
+  return {
+    label,
+    source,
+    ...(beam ? { beam: poolReports(beam) } : {}),
+    ...(bestFirst ? { bestFirst: poolReports(bestFirst) } : {}),
+    ...(steps ? { steps: poolSteps(steps) } : {}),
+  };
+}
+
 /** The seeds behind a row: every report of one arm must pair the same vanilla seeds. */
 function vanillaSeeds(a: ArmSources): number[] | null {
   const s = a.bestFirst?.arms.vanilla ?? a.beam?.arms.vanilla ?? a.steps?.vanilla;
@@ -119,16 +191,19 @@ function vanillaSeeds(a: ArmSources): number[] | null {
 export function resultsTables(cities: readonly CitySources[], alpha = 0.05): ResultsTables {
   const tables: CityTable[] = [];
   const pending: Array<{ cell: ResultsCell; lowerIsBetter: boolean }> = [];
+  const unadjusted: Array<{ cell: ResultsCell; lowerIsBetter: boolean }> = [];
+  let family = pending;
   const withEffect = (value: number | null, e: PairedEffect | undefined, lowerIsBetter: boolean): ResultsCell => {
     if (!e || !(e.n >= 2)) return { value };
     const cell: ResultsCell = {
       value,
       effect: { mean: e.mean, ci95: e.ci95, n: e.n, p: pairedP(e), pHolm: NaN, verdict: 'no detectable effect' },
     };
-    pending.push({ cell, lowerIsBetter });
+    family.push({ cell, lowerIsBetter });
     return cell;
   };
   for (const c of cities) {
+    family = c.exploratory ? unadjusted : pending;
     // Vanilla's row and the baselines come from the first arm scored so far (every arm pairs the same vanilla).
     const scored = c.arms.filter((a) => a.steps || a.bestFirst || a.beam);
     const first = scored[0];
@@ -199,15 +274,20 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
-    tables.push({ city: c.city, split: c.split, rows, ...(c.note ? { note: c.note } : {}) });
+    tables.push({ city: c.city, split: c.split, rows, ...(c.note ? { note: c.note } : {}), ...(c.exploratory ? { exploratory: true } : {}) });
   }
+  const decide = (cell: ResultsCell, lowerIsBetter: boolean, p: number) => {
+    const e = cell.effect!;
+    const better = lowerIsBetter ? e.mean < 0 : e.mean > 0;
+    e.verdict = p < alpha ? (better ? 'helps' : 'hurts') : 'no detectable effect';
+  };
   const adjusted = holmAdjust(pending.map((x) => x.cell.effect!.p));
   pending.forEach(({ cell, lowerIsBetter }, i) => {
-    const e = cell.effect!;
-    e.pHolm = adjusted[i];
-    const better = lowerIsBetter ? e.mean < 0 : e.mean > 0;
-    e.verdict = e.pHolm < alpha ? (better ? 'helps' : 'hurts') : 'no detectable effect';
+    cell.effect!.pHolm = adjusted[i];
+    decide(cell, lowerIsBetter, adjusted[i]);
   });
+  // Outside the family: pHolm stays NaN and the verdict reads the raw p.
+  for (const { cell, lowerIsBetter } of unadjusted) decide(cell, lowerIsBetter, cell.effect!.p);
   return {
     schema: 'trajdistill-results/1',
     alpha,
@@ -239,7 +319,9 @@ export function resultsMarkdown(t: ResultsTables, city: string): string {
       const v = fmt(c.value, col.digits);
       if (!c.effect) return r.kind === 'vanilla' ? `**${v}**` : v;
       const e = c.effect;
-      const mark = e.verdict === 'helps' ? ' ▲' : e.verdict === 'hurts' ? ' ▼' : '';
+      // Outside the Holm family an unadjusted p < α is marked △ / ▽, never ▲ / ▼.
+      const [up, down] = table.exploratory ? [' △', ' ▽'] : [' ▲', ' ▼'];
+      const mark = e.verdict === 'helps' ? up : e.verdict === 'hurts' ? down : '';
       if (r.kind === 'contrast')
         return `${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
       return `${v}<br>${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
