@@ -4,6 +4,7 @@
 // callbacks the page passes once, at init, as a comlink.proxy. Checkpoint bytes travel as
 // transferred ArrayBuffers (comlink.transfer) in both directions. The run's answers and events are
 // src/lib/train/trainRunTypes.ts's (the worker's TrainRun gives them), re-exported here.
+import type { PackedDataset } from '../src/lib/data/packedDataset';
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { RunChart, SavedRunInfo } from '../src/lib/train/savedRuns';
 import type { SessionHyper } from '../src/lib/train/sessionHyper';
@@ -29,22 +30,15 @@ export type { TeacherHyper };
 /** A run to configure: its kind and settings. */
 export type TrainJob = { kind: 'student'; hyper: Partial<TrainHyper> } | { kind: 'teacher'; hyper: Partial<TeacherHyper> };
 
-/** Where the worker gets its data from. */
-export type DatasetSource =
-  /** Base URL of a HOSER folder (…/data/porto/): roadmap.geo, roadmap.rel, train/val/test.csv. */
-  | { kind: 'url'; baseUrl: string; name: string; splits?: File[] }
-  /** Files the user picked (read as text by the worker). */
-  | { kind: 'files'; files: File[]; name: string; splits?: File[] };
-// `splits`: train/val/test.csv written by the data worker (GPS trips matched onto this network,
-// alone or added to the dataset's own). They replace the source's splits and its routes.csv, which
-// could hold routes of the new val/test trips.
+export type { DatasetSource } from './dataMessages';
 
 export interface TrainInit {
   /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
   backend?: string | null;
   /** On a software WebGPU adapter try wasm first (ignored when `backend` is given). */
   preferWasmOverFallbackGpu?: boolean;
-  dataset: DatasetSource;
+  /** The dataset, parsed by the data worker (DataWorkerApi.packed), transferred. */
+  dataset: PackedDataset;
   /** URL of the teacher checkpoint (distilled mode); absent → vanilla only. */
   teacherUrl?: string;
 }

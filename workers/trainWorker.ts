@@ -16,9 +16,6 @@ import { TrainRun } from '../src/lib/train/trainRun';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import type { CheckpointFile, ReadyInfo, TrainEvents, TrainInit, TrainJob, TrainKind, TrainWorkerApi } from './trainMessages';
 
-/** Training needs a train split; val and test are optional. */
-const REQUIRED = ['roadmap.geo', 'roadmap.rel', 'train.csv'];
-
 /** The worker's one piece of state: the run, from init on. */
 let run: TrainRun | null = null;
 
@@ -39,7 +36,8 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
       backend: opts.backend,
       preferWasmOverFallbackGpu: opts.preferWasmOverFallbackGpu,
       dataset: opts.dataset,
-      required: REQUIRED,
+      // Training needs a train split; val and test are optional.
+      needs: ['train'],
       onBackend: (b) => {
         if (b.name === 'webgpu') watchGpuDevice((reason) => r.deviceFailed(reason));
       },
