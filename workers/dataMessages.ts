@@ -5,6 +5,17 @@ import type { SplitName, ValidationIssue } from '../src/lib/data/types';
 import type { DatasetStats } from '../src/lib/data/stats';
 import type { SimPhase } from '../src/lib/sim/simulatePipeline';
 import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
+import type { PackedDataset } from '../src/lib/data/packedDataset';
+
+/**
+ * A dataset as the model workers get it: the page asks the data worker for it (`packed`) and hands
+ * the packed typed arrays on (src/lib/data/packedDataset.ts); no model worker reads CSV.
+ */
+export type DatasetSource =
+  /** A HOSER folder the app serves (…/data/porto/): the data worker loads it unless it holds it. */
+  | { kind: 'url'; baseUrl: string; name: string }
+  /** A set only the data worker holds (picked files, GPS trips matched onto a network): RenderData.source. */
+  | { kind: 'held'; id: number; name: string };
 
 /** [minLon, minLat, maxLon, maxLat] */
 export type Bounds = [number, number, number, number];
@@ -74,6 +85,8 @@ export interface RenderData {
   simulated?: SimulatedSummary;
   /** Present for GPS traces matched onto the current network (their trips are split into train/val/test). */
   matched?: MatchSummary;
+  /** How the model workers get this set's trips (for a simulated set: the real set it was drawn from). */
+  source: DatasetSource;
 }
 
 /**
@@ -91,8 +104,6 @@ export interface MatchSummary extends GpsMatchSummary {
   added: Record<SplitName, number>;
   /** Trips of the dataset itself beside them (0 for `own`). */
   ownTrips: number;
-  /** train/val/test.csv of the set on screen, for the model workers (DatasetSource.splits). */
-  splits: File[];
 }
 
 /**
@@ -173,6 +184,11 @@ export interface DataWorkerApi {
   matchGps(file: File, name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
   /** The last matched trips made into a set again, as `use` now says (no new matching). */
   useMatched(name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
+  /**
+   * The dataset of `source`, parsed once here, as transferred typed arrays for a model worker
+   * (a URL this worker has not loaded yet is loaded first).
+   */
+  packed(source: DatasetSource): Promise<PackedDataset>;
 }
 
 /** The buffers of a RenderData, to transfer (comlink.transfer) instead of copying. */

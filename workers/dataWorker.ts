@@ -1,5 +1,7 @@
 // Data worker: downloads or reads the HOSER files, parses and validates them with src/lib, computes
-// the statistics and answers with render-ready typed arrays. The page does no parsing at all.
+// the statistics and answers with render-ready typed arrays. The page does no parsing at all, and
+// neither do the model workers: they get the dataset parsed here, packed into typed arrays
+// (`packed`, src/lib/data/packedDataset.ts), through the page.
 // Called through comlink (DataWorkerApi); progress goes back through the page's proxied callbacks.
 import * as Comlink from 'comlink';
 import { serial } from './serial';
@@ -10,6 +12,7 @@ import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type {
+  DatasetSource,
   DataProgress,
   DataResult,
   DataWorkerApi,
@@ -24,6 +27,7 @@ import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
 import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
 import { matchGpsFile, matchedDataset, type MatchedTrips } from './matchGps';
 import { networkFingerprint } from '../src/lib/data/fingerprint';
+import { packDataset, packedDatasetTransferables, type PackedDataset } from '../src/lib/data/packedDataset';
 
 /** Extensions worth reading from a picked folder (it may also hold a data card, images …). */
 const DATA_FILE = /\.(geo|rel|csv)(\.gz)?$/i;
@@ -124,8 +128,40 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
   return out;
 }
 
-/** The last dataset loaded from a URL: the simulator's source of network, flows and departures. */
-let embedded: { baseUrl: string; ds: Dataset } | null = null;
+/**
+ * The datasets the page may hand to model workers (DatasetSource), newest last: every URL set
+ * loaded (also the simulator's source of network, flows and departures) and every set held here
+ * alone (picked files, matched trips); the oldest beyond KEEP are dropped.
+ */
+const kept: { key: string; ds: Dataset }[] = [];
+const KEEP = 4;
+let nextHeld = 1;
+
+const keyOf = (src: DatasetSource): string => (src.kind === 'url' ? `url:${src.baseUrl}` : `held:${src.id}`);
+
+function keep(src: DatasetSource, ds: Dataset): void {
+  const key = keyOf(src);
+  const at = kept.findIndex((k) => k.key === key);
+  if (at >= 0) kept.splice(at, 1);
+  kept.push({ key, ds });
+  while (kept.length > KEEP) kept.shift();
+}
+
+/** A new id for a set held here alone. */
+function held(name: string, ds: Dataset): DatasetSource {
+  const src: DatasetSource = { kind: 'held', id: nextHeld++, name };
+  keep(src, ds);
+  return src;
+}
+
+/** The dataset of a URL: kept, or downloaded and parsed now (and kept). */
+async function urlDataset(baseUrl: string, name: string, report: ReturnType<typeof progressReporter>): Promise<Dataset> {
+  const hit = kept.find((k) => k.key === `url:${baseUrl}`);
+  if (hit) return hit.ds;
+  const ds = readHoserDataset(await fetchEmbedded(baseUrl, report), name);
+  keep({ kind: 'url', baseUrl, name }, ds);
+  return ds;
+}
 /** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */
 let lastLoaded: Dataset | null = null;
 /** The trips of the last "Match GPS traces…" onto `lastLoaded`, kept to be used another way. */
@@ -149,11 +185,7 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   try {
     const t0 = performance.now();
     progress('base', 0, 1);
-    if (!embedded || embedded.baseUrl !== req.baseUrl) {
-      const files = await fetchEmbedded(req.baseUrl, progressReporter(cb));
-      embedded = { baseUrl: req.baseUrl, ds: readHoserDataset(files, req.baseName) };
-    }
-    const base = embedded.ds;
+    const base = await urlDataset(req.baseUrl, req.baseName, progressReporter(cb));
     const t1 = performance.now();
     // Nothing keeps the set past this call: the page gets a sample, so peak memory is one set.
     const set = simulateDataset(base, { n: req.n, seed: req.seed }, progress);
@@ -180,6 +212,8 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
         packedBytes: packedBytes(set.splits.train),
         workerHeapBytes: heapBytes(),
       },
+      // The model workers train on the real set the simulation drew from.
+      source: { kind: 'url', baseUrl: req.baseUrl, name: req.baseName },
     };
     return answer(data);
   } catch (e) {
@@ -231,6 +265,7 @@ function matchedAnswer(
     bytes: m.bytes,
     timingsMs: { ...timings, prepare: performance.now() - t0 },
     matched: summary,
+    source: held(name, ds),
   };
   return answer(data);
 }
@@ -249,7 +284,8 @@ async function load(
     const t1 = performance.now();
     report('parse');
     const ds = readHoserDataset(files, name);
-    if ('baseUrl' in src) embedded = { baseUrl: src.baseUrl, ds };
+    const source: DatasetSource = 'baseUrl' in src ? { kind: 'url', baseUrl: src.baseUrl, name } : held(name, ds);
+    if (source.kind === 'url') keep(source, ds);
     lastLoaded = ds;
     lastMatched = null;
     const t2 = performance.now();
@@ -264,11 +300,20 @@ async function load(
       stats,
       bytes,
       timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
+      source,
     };
     return answer(data);
   } catch (e) {
     return failure(e);
   }
+}
+
+/** The dataset of `src` for a model worker, packed (a copy: this worker keeps its own), transferred. */
+async function packed(src: DatasetSource): Promise<PackedDataset> {
+  const ds = src.kind === 'url' ? await urlDataset(src.baseUrl, src.name, () => undefined) : kept.find((k) => k.key === keyOf(src))?.ds;
+  if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
+  const p = packDataset(ds);
+  return Comlink.transfer(p, packedDatasetTransferables(p));
 }
 
 // Calls run one after another; the page ignores answers to calls it has superseded.
@@ -279,6 +324,7 @@ const api: DataWorkerApi = {
   simulate: serial(simulate),
   matchGps: serial(matchGps),
   useMatched: serial(useMatched),
+  packed: serial(packed),
 };
 
 Comlink.expose(api);

@@ -7,7 +7,8 @@ import type { GeneratedTrip, GenOD } from '../src/lib/generate/generator';
 import type { PieceSearch } from '../src/lib/generate/shards';
 import type { RouteFileScore } from '../src/lib/eval/routeFile';
 import type { SplitName } from '../src/lib/data/types';
-import type { DatasetSource } from './trainMessages';
+import type { DatasetSource } from './dataMessages';
+import type { PackedDataset } from '../src/lib/data/packedDataset';
 
 export type { DatasetSource, KeptOd };
 
@@ -51,7 +52,8 @@ export interface EvalInit {
   /** `?backend=` override; default order webgpu → webgl → wasm → cpu. */
   backend?: string | null;
   preferWasmOverFallbackGpu?: boolean;
-  dataset: DatasetSource;
+  /** The dataset, parsed by the data worker (DataWorkerApi.packed), transferred. */
+  dataset: PackedDataset;
 }
 
 export interface EvalReady {

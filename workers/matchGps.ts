@@ -1,11 +1,10 @@
 // "Match GPS traces…" in the data worker: the same parsing and matching as `data match`, onto the
 // network of the dataset on screen. The user chooses what the matched trips become (MatchUse): a
 // training set of their own, or extra trips of that dataset; either way they are split
-// OD-disjointly, and the set's train/val/test.csv go with it to the model workers.
+// OD-disjointly, and the data worker keeps the set for the model workers (DatasetSource 'held').
 import { matchGpsText } from '../src/lib/data/matchTraces';
 import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
 import { addOdDisjoint } from '../src/lib/data/odSplit';
-import { writeTrajectories } from '../src/lib/data/hoserWriter';
 import { SPLITS } from '../src/lib/data/types';
 import type { Dataset, SplitName, Trajectory } from '../src/lib/data/types';
 import type { MatchSummary, MatchUse } from './dataMessages';
@@ -29,11 +28,10 @@ export function matchGpsFile(
   return { onto, trips, summary, bytes: text.length };
 }
 
-/** The matched trips made into a dataset as `use` says, with its split files. */
+/** The matched trips made into a dataset as `use` says. */
 export function matchedDataset(m: MatchedTrips, use: MatchUse, name: string): { dataset: Dataset; summary: MatchSummary } {
   const own: Record<SplitName, Trajectory[]> = use === 'add' ? m.onto.splits : { train: [], val: [], test: [] };
   const { splits, added } = addOdDisjoint(own, m.trips);
-  const files = SPLITS.map((s) => new File([writeTrajectories(splits[s])], `${s}.csv`, { type: 'text/csv' }));
   return {
     dataset: { name, network: m.onto.network, splits },
     summary: {
@@ -42,7 +40,6 @@ export function matchedDataset(m: MatchedTrips, use: MatchUse, name: string): { 
       use,
       added,
       ownTrips: SPLITS.reduce((n, s) => n + own[s].length, 0),
-      splits: files,
     },
   };
 }

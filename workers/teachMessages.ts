@@ -1,6 +1,7 @@
 // The interface of workers/teachWorker.ts, called through comlink. The worker runs the models
 // once per trip and answers with raw numbers; the page recomputes every τ/λ effect itself (src/lib/teach).
 import type { GridSpec } from '../src/lib/data/derivedTypes';
+import type { PackedDataset } from '../src/lib/data/packedDataset';
 import type { LonLat, SplitName } from '../src/lib/data/types';
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { Detour } from '../src/lib/teach/detour';
@@ -28,9 +29,8 @@ export interface TripListEntry {
 
 export interface TeachInit {
   backend?: string | null;
-  /** Base URL of the HOSER folder (…/data/porto/) and the dataset's name (the city's). */
-  dataBaseUrl: string;
-  datasetName: string;
+  /** The city's dataset, parsed by the data worker (DataWorkerApi.packed), transferred. */
+  dataset: PackedDataset;
   checkpoints: Record<TeachModelName, string>;
   /**
    * The trip the page opens on (a shared link). Then init resolves before the search for the

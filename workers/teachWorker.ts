@@ -92,7 +92,7 @@ async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
   const post = (phase: string) => void ev.progress(phase);
   const boot = await bootWorker({
     backend: msg.backend,
-    dataset: { kind: 'url', baseUrl: msg.dataBaseUrl, name: msg.datasetName },
+    dataset: msg.dataset,
     progress: post,
   });
   const backend = boot.backend;

@@ -13,11 +13,12 @@ import { DEFAULT_SEARCH, TuningSearch, type SearchSettings, type TrialSummary, t
 import { SessionTrialRunner, type TrialStateStore } from '../src/lib/tune/sessionRunner';
 import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
-import type { DatasetSource } from './trainMessages';
+import type { PackedDataset } from '../src/lib/data/packedDataset';
 
 export interface TuneInit {
   backend: string | null;
-  dataset: DatasetSource;
+  /** The dataset, parsed by the data worker (DataWorkerApi.packed), transferred. */
+  dataset: PackedDataset;
   /** The shipped teacher's address, or the bytes of a teacher trained in this session (Train view). */
   teacher: { kind: 'url'; url: string } | { kind: 'bytes'; bytes: ArrayBuffer };
 }
@@ -47,7 +48,7 @@ const api = {
     } = await bootWorker({
       backend: o.backend,
       dataset: o.dataset,
-      required: ['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv'],
+      needs: ['train', 'val'],
       progress: (step) => onStep(step),
     });
     onStep('loading the teacher');

@@ -5,6 +5,7 @@ import { odKey } from '../../src/lib/data/odSplit';
 import { SPLITS } from '../../src/lib/data/types';
 import type { Dataset, TextFile } from '../../src/lib/data/types';
 import { matchGpsFile, matchedDataset } from '../../workers/matchGps';
+import { packDataset, unpackDataset } from '../../src/lib/data/packedDataset';
 import { gridTownGps } from '../../e2e/fixtures/gridTownGps';
 
 // "Match GPS traces…" on grid-town: the traces of its first 30 train trips, matched onto its
@@ -15,10 +16,9 @@ const roadsOnly = readHoserDataset(read(['roadmap.geo', 'roadmap.rel']), 'roads'
 const full = readHoserDataset(read(['roadmap.geo', 'roadmap.rel', 'train.csv', 'val.csv', 'test.csv']), 'grid-town');
 const gps = gridTownGps(30);
 
-/** The set as a model worker reads it: the roadmap plus the split files the set carries. */
-async function asWorkerReads(ds: Dataset, files: File[]): Promise<Dataset> {
-  const splits = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text() })));
-  return readHoserDataset([...read(['roadmap.geo', 'roadmap.rel']), ...splits], ds.name);
+/** The set as a model worker gets it: packed by the data worker, unpacked by the model worker. */
+function asWorkerGets(ds: Dataset): Dataset {
+  return unpackDataset(packDataset(ds));
 }
 
 function disjoint(ds: Dataset): void {
@@ -29,7 +29,7 @@ function disjoint(ds: Dataset): void {
 }
 
 describe('matched GPS trips as a set', () => {
-  it('on a network without trips they become a training set, split 7:1:2 OD-disjointly', async () => {
+  it('on a network without trips they become a training set, split 7:1:2 OD-disjointly', () => {
     const m = matchGpsFile(roadsOnly, 'gps.csv', gps, () => {});
     expect(m.trips).toHaveLength(30);
     const { dataset, summary } = matchedDataset(m, 'own', 'gps.csv on roads');
@@ -37,11 +37,11 @@ describe('matched GPS trips as a set', () => {
     expect(summary.added.train).toBeGreaterThanOrEqual(19);
     expect(summary.ownTrips).toBe(0);
     disjoint(dataset);
-    const back = await asWorkerReads(dataset, summary.splits);
-    for (const s of SPLITS) expect(back.splits[s]).toEqual(dataset.splits[s]);
+    const back = asWorkerGets(dataset);
+    expect(back).toEqual(dataset);
   });
 
-  it('added to a dataset they keep its trips and join its splits OD-disjointly', async () => {
+  it('added to a dataset they keep its trips and join its splits OD-disjointly', () => {
     const m = matchGpsFile(full, 'gps.csv', gps, () => {});
     const { dataset, summary } = matchedDataset(m, 'add', 'grid-town + gps.csv');
     expect(summary.ownTrips).toBe(48 + 8 + 8);
@@ -53,7 +53,7 @@ describe('matched GPS trips as a set', () => {
     for (const t of onTrainPairs) expect(dataset.splits.train).toContain(t);
     for (const s of SPLITS) expect(dataset.splits[s].slice(0, full.splits[s].length)).toEqual(full.splits[s]);
     disjoint(dataset);
-    const back = await asWorkerReads(dataset, summary.splits);
+    const back = asWorkerGets(dataset);
     for (const s of SPLITS) expect(back.splits[s]).toEqual(dataset.splits[s]);
     expect(back.splits.train).toHaveLength(48 + summary.added.train);
   });

@@ -6,7 +6,7 @@
 // worker (src/lib/generate/shards.ts).
 import * as Comlink from 'comlink';
 import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
-import { sameSource } from '../stores/dataset.svelte';
+import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
 import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
@@ -69,12 +69,15 @@ export class EvalClient {
     this.worker.onerror = (ev) => this.fail(`Evaluation worker failed: ${ev.message || 'unknown error'}`);
     const api = Comlink.wrap<EvalWorkerApi>(this.worker);
     this.api = api;
-    const initMsg = { backend: new URLSearchParams(location.search).get('backend'), dataset: src };
-    const init = api.init(
-      initMsg,
-      Comlink.proxy((step: string) => {
-        this.step = step;
-      }),
+    const initMsg = { backend: new URLSearchParams(location.search).get('backend') };
+    // Each worker gets its own copy of the dataset the data worker parsed (transferred, not shared).
+    const init = withDataset(initMsg, src).then((msg) =>
+      api.init(
+        msg,
+        Comlink.proxy((step: string) => {
+          this.step = step;
+        }),
+      ),
     );
     // Helpers start beside it; one that fails to start is left out (fewer workers, same results).
     const helpers = Array.from(
@@ -85,7 +88,7 @@ export class EvalClient {
     const joined = helpers.map(async (w) => {
       const h = Comlink.wrap<EvalWorkerApi>(w);
       await h.init(
-        initMsg,
+        await withDataset(initMsg, src),
         Comlink.proxy(() => undefined),
       );
       const ch = new MessageChannel();

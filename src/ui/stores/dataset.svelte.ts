@@ -3,6 +3,7 @@
 import * as Comlink from 'comlink';
 import type { ValidationIssue } from '../../lib/data/types';
 import type {
+  DatasetSource,
   DataProgress,
   DataResult,
   DataWorkerApi,
@@ -12,7 +13,7 @@ import type {
   RoadRender,
   SimulatePhase,
 } from '../../../workers/dataMessages';
-import type { DatasetSource } from '../../../workers/trainMessages';
+import { packedDatasetTransferables, type PackedDataset } from '../../lib/data/packedDataset';
 import { cityUrl, type City } from './cities';
 
 export interface LoadProgress {
@@ -46,9 +47,9 @@ export interface LoadedDataset {
   loadMs: number;
   source: 'embedded' | 'files' | 'simulated' | 'matched';
   /**
-   * The real dataset whose road network is on screen, as the training and evaluation workers load
-   * it. Its trips are the ones on screen except for simulated trips, which exist only in the data
-   * worker (matched trips come with their split files: DatasetSource.splits).
+   * The real dataset whose road network is on screen, as the model workers get it from the data
+   * worker (`packed`). Its trips are the ones on screen except for simulated trips, which exist only
+   * in the data worker: the model workers get the real set they were drawn from.
    */
   base: BaseDataset;
 }
@@ -58,13 +59,10 @@ export interface BaseDataset {
   name: string;
 }
 
-const sameFiles = (a: File[] = [], b: File[] = []): boolean => a.length === b.length && a.every((f, i) => f === b[i]);
-
-/** Same dataset for the worker: the same URL, or the very same picked files; the same matched splits. */
+/** Same dataset for the worker: the same URL, or the same set held by the data worker. */
 export function sameSource(a: DatasetSource, b: DatasetSource): boolean {
-  if (!sameFiles(a.splits, b.splits)) return false;
   if (a.kind === 'url' && b.kind === 'url') return a.baseUrl === b.baseUrl;
-  if (a.kind === 'files' && b.kind === 'files') return sameFiles(a.files, b.files);
+  if (a.kind === 'held' && b.kind === 'held') return a.id === b.id;
   return false;
 }
 
@@ -221,7 +219,8 @@ export class DatasetStore {
     if (files.length === 0) return;
     const folder = files[0].path.includes('/') ? files[0].path.split('/')[0] : '';
     const name = folder || (files.length === 1 ? files[0].file.name : `${files.length} local files`);
-    const base: BaseDataset = { source: { kind: 'files', files: files.map((f) => f.file), name }, name };
+    // The data worker holds the parsed files: its answer names them (RenderData.source).
+    const base = (d: RenderData): BaseDataset => ({ source: d.source, name });
     void this.request(name, 'files', base, null, (api, p) => api.loadFiles(files, name, p));
   }
 
@@ -259,9 +258,17 @@ export class DatasetStore {
   ): void {
     const real = this.lastReal ?? this.embeddedBase();
     const name = matchedName(this.lastMatchedFile, real.name, use);
-    // The model workers load the real dataset with the matched set's split files.
-    const base = (d: RenderData): BaseDataset => ({ source: { ...real.source, name, splits: d.matched?.splits }, name });
+    // The data worker holds the matched set: its answer names it (RenderData.source).
+    const base = (d: RenderData): BaseDataset => ({ source: d.source, name });
     void this.request(name, 'matched', base, null, (api, p) => call(api, name, p));
+  }
+
+  /**
+   * The dataset of `source` for a model worker: parsed once, in the data worker, and handed over as
+   * transferred typed arrays (pass them on with comlink.transfer and packedDatasetTransferables).
+   */
+  packed(source: DatasetSource): Promise<PackedDataset> {
+    return this.getApi().packed(source);
   }
 
   dismissFailure(): void {
@@ -270,3 +277,16 @@ export class DatasetStore {
 }
 
 export const dataset = new DatasetStore();
+
+/**
+ * A model worker's init message with the dataset of `source` (parsed once, by the data worker),
+ * marked for transfer with its buffers and `transfer`'s (pass it as the call's argument).
+ */
+export async function withDataset<T extends object>(
+  msg: T,
+  source: DatasetSource,
+  transfer: Transferable[] = [],
+): Promise<T & { dataset: PackedDataset }> {
+  const packed = await dataset.packed(source);
+  return Comlink.transfer({ ...msg, dataset: packed }, [...packedDatasetTransferables(packed), ...transfer]);
+}

@@ -4,6 +4,7 @@
 import * as Comlink from 'comlink';
 import type { TeachDetour, TeachReady, TeachScores, TeachTrip, TeachWorkerApi, TellingExample } from '../../../workers/teachMessages';
 import { CITIES, cityCheckpointUrl, cityUrl, type City } from '../stores/cities';
+import { withDataset } from '../stores/dataset.svelte';
 
 export type LoadedTrip = TeachTrip;
 export type DetourResult = TeachDetour;
@@ -33,29 +34,30 @@ export class TeachClient {
     const api = Comlink.wrap<TeachWorkerApi>(this.worker);
     this.api = api;
     const ck = (name: string) => cityCheckpointUrl(city, name);
-    api
-      .init(
-        {
-          backend,
-          dataBaseUrl: cityUrl(city),
-          datasetName: city.name,
-          checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
-          pinnedTrip,
-        },
-        Comlink.proxy({
-          progress: (phase: string) => {
-            this.progress = phase;
-          },
-          telling: (telling: TellingExample) => {
-            if (this.ready) this.ready = { ...this.ready, telling };
-          },
-          scores: (s: TeachScores) => {
-            this.scores = s;
-          },
-          error: (message: string) => {
-            this.error = message;
-          },
-        }),
+    const msg = {
+      backend,
+      checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
+      pinnedTrip,
+    };
+    withDataset(msg, { kind: 'url', baseUrl: cityUrl(city), name: city.name })
+      .then((init) =>
+        api.init(
+          init,
+          Comlink.proxy({
+            progress: (phase: string) => {
+              this.progress = phase;
+            },
+            telling: (telling: TellingExample) => {
+              if (this.ready) this.ready = { ...this.ready, telling };
+            },
+            scores: (s: TeachScores) => {
+              this.scores = s;
+            },
+            error: (message: string) => {
+              this.error = message;
+            },
+          }),
+        ),
       )
       .then((ready) => {
         this.ready = ready;

@@ -23,7 +23,7 @@ import type {
 } from '../../../workers/trainMessages';
 import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { downloadFile } from '../download';
-import { sameSource } from '../stores/dataset.svelte';
+import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
 
 export interface UrlOptions {
@@ -198,18 +198,18 @@ export class TrainClient {
     const api = Comlink.wrap<TrainWorkerApi>(this.worker);
     this.api = api;
     const root = new URL(this.baseUrl, location.href);
-    const dataset = this.source ?? { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' };
+    const dataset: DatasetSource = this.source ?? { kind: 'url', baseUrl: new URL('data/porto/', root).href, name: 'Porto' };
     try {
-      const ready = await api.init(
+      const msg = await withDataset(
         {
           backend,
-          dataset,
           // The city's own teacher (Porto's ships; a local city's is there when the user put it
           // there); on another network the worker refuses Porto's and says why.
           teacherUrl: cityCheckpointUrl(teacherCity(dataset), 'teacher'),
         },
-        Comlink.proxy(this.events()),
+        dataset,
       );
+      const ready = await api.init(msg, Comlink.proxy(this.events()));
       // Replaced meanwhile (another dataset on screen): this worker's answer is stale.
       if (this.api !== api) return false;
       this.backend = ready.backend;
