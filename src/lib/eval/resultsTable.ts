@@ -274,7 +274,13 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
-    tables.push({ city: c.city, split: c.split, rows, ...(c.note ? { note: c.note } : {}), ...(c.exploratory ? { exploratory: true } : {}) });
+    tables.push({
+      city: c.city,
+      split: c.split,
+      rows,
+      ...(c.note ? { note: c.note } : {}),
+      ...(c.exploratory ? { exploratory: true } : {}),
+    });
   }
   const decide = (cell: ResultsCell, lowerIsBetter: boolean, p: number) => {
     const e = cell.effect!;
