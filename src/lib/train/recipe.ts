@@ -109,18 +109,18 @@ export const RECIPES = { ...HYPER_PRESETS, ...STUDY_RECIPES } as const;
 export type RecipeName = keyof typeof RECIPES;
 export type PresetName = keyof typeof HYPER_PRESETS;
 
-/** Every recipe name, in the order the Train view shows them. */
-export const RECIPE_NAMES = Object.keys(HYPER_PRESETS) as RecipeName[];
+/** Every recipe name: the Train view's presets in their order, then the studies' own. */
+export const RECIPE_NAMES = Object.keys(RECIPES) as RecipeName[];
 
 /** Whether `name` names a recipe (exactly as spelt here). */
 export function isRecipeName(name: string): name is RecipeName {
-  return Object.hasOwn(HYPER_PRESETS, name);
+  return Object.hasOwn(RECIPES, name);
 }
 
-/** The named recipe; an unknown name throws an error that lists the known ones with their settings. */
+/** The named recipe (a preset or a study's); an unknown name throws an error that lists the known ones with their settings. */
 export function recipeByName(name: string): NamedRecipe {
-  if (isRecipeName(name)) return HYPER_PRESETS[name];
-  const known = RECIPE_NAMES.map((n) => `${n} (${recipeText(HYPER_PRESETS[n])})`).join('; ');
+  if (isRecipeName(name)) return RECIPES[name];
+  const known = RECIPE_NAMES.map((n) => `${n} (${recipeText(RECIPES[n])})`).join('; ');
   throw new Error(`unknown recipe "${name}"; known recipes: ${known}`);
 }
 
