@@ -95,7 +95,11 @@ export async function buildManifest(root: string): Promise<ManifestEntry[]> {
   return out;
 }
 
-/** The command of each file a study makes (studies/*.json), as `npm run cli -- …` writing it in place. */
+/**
+ * The command of each file a study makes (studies/*.json), as `npm run cli -- …` writing it in place;
+ * and, under `sha256:<digest>`, that of a teacher's committed copy (its `committed` file: trained,
+ * then copied there).
+ */
 export async function studyCommands(root: string): Promise<Map<string, string>> {
   const byOut = new Map<string, string>();
   const files = (await readdir(join(root, 'studies'))).filter((f) => f.endsWith('.json') && f !== 'results.json').sort();
@@ -104,20 +108,47 @@ export async function studyCommands(root: string): Promise<Map<string, string>> 
     for (const j of planStudy(study)) {
       if (byOut.has(j.out)) continue;
       const args = j.args.map((a) => (a === j.tmp || a === '{tmp}' ? j.out : a));
-      byOut.set(j.out, `npm run cli -- ${args.join(' ')}`);
+      const command = `npm run cli -- ${args.join(' ')}`;
+      byOut.set(j.out, command);
+      const c = j.committed;
+      if (c && !c.commit && !byOut.has(`sha256:${c.sha256}`)) byOut.set(`sha256:${c.sha256}`, `${command} && cp ${j.out} ${c.path}`);
     }
   }
   return byOut;
 }
 
+/** What the manifest compares a checkpoint's training by: its log's text, and whether its hop-time scale was fitted. */
+export interface LogFacts {
+  log: string;
+  calibrated: boolean;
+}
+
+/** The training log beside each entry's checkpoint (entries without one are left out). */
+export async function logFacts(root: string, entries: readonly ManifestEntry[]): Promise<Map<string, LogFacts>> {
+  const out = new Map<string, LogFacts>();
+  for (const e of entries) {
+    const log = await readFile(join(root, e.path.replace(/\.safetensors$/, '.log.json')), 'utf8').catch(() => null);
+    if (log === null) continue;
+    const facts = checkpointFacts(new Uint8Array(await readFile(join(root, e.path))));
+    out.set(e.path, { log, calibrated: facts.hyper?.timeScale !== undefined });
+  }
+  return out;
+}
+
 /**
- * Fills the command of entries whose log records none: another entry's with the same bytes (a
- * shipped copy of a run), else the study job that makes the file.
+ * Fills the command of entries whose log records none: the study job that makes the file (or the
+ * study teacher whose committed copy it is), else another entry's with the same bytes, else a run's
+ * whose training log and weights are the same (a shipped copy of a run: copied, then its hop-time
+ * scale fitted when the copy has one and the run has not).
  */
-export function fillCommands(entries: ManifestEntry[], fromStudies: Map<string, string>): ManifestEntry[] {
+export function fillCommands(
+  entries: ManifestEntry[],
+  fromStudies: Map<string, string>,
+  logs: Map<string, LogFacts> = new Map(),
+): ManifestEntry[] {
   for (const e of entries) {
     if (e.command) continue;
-    const study = fromStudies.get(e.path);
+    const study = fromStudies.get(e.path) ?? fromStudies.get(`sha256:${e.sha256}`);
     if (study) {
       e.command = study;
       e.commandSource = 'study';
@@ -131,6 +162,21 @@ export function fillCommands(entries: ManifestEntry[], fromStudies: Map<string, 
       e.commandSource = 'same bytes';
     }
   }
+  for (const e of entries) {
+    const mine = logs.get(e.path);
+    if (e.command || !mine) continue;
+    const run = entries.find(
+      (o) =>
+        o !== e && o.command && o.commandSource !== 'same log' && o.weightsSha256 === e.weightsSha256 && logs.get(o.path)?.log === mine.log,
+    );
+    if (!run) continue;
+    const calibrate =
+      mine.calibrated && !logs.get(run.path)!.calibrated
+        ? ` && npm run cli -- calibrate-time --checkpoint ${e.path}${e.dataset ? ` --dataset public/data/${e.dataset}` : ''}`
+        : '';
+    e.command = `${run.command} && cp ${run.path} ${e.path}${calibrate}`;
+    e.commandSource = 'same log';
+  }
   return entries;
 }
 
@@ -143,7 +189,8 @@ export async function manifestText(root: string, entries: ManifestEntry[]): Prom
 
 export async function run(out: string, check: boolean): Promise<number> {
   const root = repoRoot();
-  const entries = fillCommands(await buildManifest(root), await studyCommands(root));
+  const built = await buildManifest(root);
+  const entries = fillCommands(built, await studyCommands(root), await logFacts(root, built));
   if (!check) {
     await writeFile(resolve(root, out), await manifestText(root, entries));
     const committed = entries.filter((e) => e.committed);

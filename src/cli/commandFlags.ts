@@ -220,6 +220,17 @@ export const COMMAND_FLAGS = {
     'dry-run': bool('print the plan and why'),
     only: str('one arm'),
   },
+  'study keep': {
+    weights: bool('the finished checkpoints too (default: their logs, the reports and their .inputs)'),
+  },
+  'study publish': {},
+  ship: {
+    city: str('porto (default) or sf: public/checkpoints/<city>/ and public/data/<city>'),
+    teacher: str('the teacher checkpoint'),
+    vanilla: str('the vanilla student'),
+    distilled: str('the distilled student, of the same seed'),
+    'dry-run': bool('print the copies and commands'),
+  },
   'export torch': { dataset: str(), out: str(), k: num(), 'max-len': num() },
 } satisfies Record<string, Flags>;
 

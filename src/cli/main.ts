@@ -15,7 +15,14 @@ const commands: Record<string, () => Promise<Handler>> = {
   checkpoint: async () => (await import('./checkpointConvert')).run,
   tune: async () => (await import('./tune')).run,
   export: async () => (await import('./exportTorch')).run,
-  study: async () => (await import('./study')).run,
+  // study run, study keep and study publish: one module each.
+  study: async () => async (args) =>
+    args[0] === 'keep'
+      ? (await import('./studyKeep')).run(args)
+      : args[0] === 'publish'
+        ? (await import('./studyPublish')).run(args)
+        : (await import('./study')).run(args),
+  ship: async () => (await import('./ship')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -41,6 +48,12 @@ commands:
                                 simulate trips on a real road network (labelled simulated)
   study run <studies/x.json> [--jobs N] [--dry-run]
                                 a study (runs, then paired reports), resumable and parallel
+  study keep [<studies/x.json> …] [--weights]
+                                stage a study's finished runs' logs and reports for git (runs/ is ignored)
+  study publish <studies/x.json>
+                                a study's finished comparisons → docs/experiments/runs, public/reports
+  ship [--city sf] --teacher <ckpt> --vanilla <ckpt> --distilled <ckpt>
+                                ship a teacher and a seed pair as the app's models of a city
   export torch --dataset <dir> --out <dir>
                                 arrays + manifest for the PyTorch trainer (pytorch/README.md)`;
 

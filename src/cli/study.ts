@@ -19,7 +19,9 @@ const USAGE = `usage: study run <studies/<name>.json> [--jobs N] [--dry-run] [--
   core; a teacher with a committed copy of the same bytes is copied), moves checkpoints to another
   network, then makes the scores and each arm's paired reports whose inputs changed, each after what
   it reads. --dry-run prints the plan and why each job
-  would run or not. Run it again after a stop: it continues where it stopped.`;
+  would run or not. Run it again after a stop: it continues where it stopped.
+  See also: study keep (stage what a study finished for git), study publish (its finished
+  comparisons into docs/experiments/runs and public/reports).`;
 
 /**
  * Runs one CLI command; resolves with its exit code. Its output goes to `log` (stdout and stderr),

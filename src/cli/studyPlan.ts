@@ -116,6 +116,33 @@ export interface StudyArm {
   label?: string;
 }
 
+/** A regime of a summary (`eval distillation-summary`): a folder of paired outputs, or an arm of `publish.arms` once it has finished. */
+export interface StudyRegime {
+  label: string;
+  dir?: string;
+  /** A published arm's name: its public/reports/paired/<name>/ folder, included once the arm has finished. */
+  arm?: string;
+  /** The two arms' names where they are not vanilla and distilled (e.g. scratch and transfer). */
+  base?: string;
+  treated?: string;
+}
+
+/**
+ * What `study publish` gathers of the finished comparisons into what the repository keeps:
+ * aggregates and training logs only, never trips.
+ */
+export interface StudyPublish {
+  /** The files in an arm's report folder that say its comparison has finished. */
+  finished: string[];
+  /** Arms by name, each under its published name: docs/experiments/runs/<name>/ (its paired-*.json,
+   * steps-*.json and *.log.json) and public/reports/paired/<name>/ (its paired-*.json). */
+  arms: Array<{ arm: string; name: string }>;
+  /** Files the comparisons share, copied where present: a path, or a folder/pattern with * in the file name. */
+  copy?: Array<{ from: string; to: string }>;
+  /** Summaries (`eval distillation-summary`), each written when at least one of its regimes is there. */
+  summaries?: Array<{ out: string; untagged?: string; regimes: StudyRegime[] }>;
+}
+
 export interface StudyFile {
   /** What the study is for, in words (read by people, not by the planner). */
   note?: string;
@@ -129,6 +156,7 @@ export interface StudyFile {
   match?: StudyMatch;
   arms: StudyArm[];
   scoring: StudyScoring;
+  publish?: StudyPublish;
 }
 
 export interface Job {
@@ -185,6 +213,23 @@ export function checkStudy(s: StudyFile): StudyFile {
       if (a.teacher && !teachers.has(a.teacher) && !a.teacher.endsWith('.safetensors'))
         throw new Error(`arm ${a.name}: teacher ${a.teacher} is neither a teacher of the study nor a checkpoint`);
     }
+  }
+  const pub = s.publish;
+  if (pub) {
+    if (!Array.isArray(pub.finished) || !Array.isArray(pub.arms)) throw new Error('publish needs finished and arms');
+    const names = new Set(s.arms.map((a) => a.name));
+    for (const a of pub.arms)
+      if (!names.has(a.arm) || !/^[\w.-]+$/.test(a.name))
+        throw new Error(`publish: ${a.arm} is not an arm of the study, or ${a.name} no folder name`);
+    const published = new Set(pub.arms.map((a) => a.name));
+    for (const sum of pub.summaries ?? [])
+      for (const r of sum.regimes) {
+        if ((r.dir === undefined) === (r.arm === undefined)) throw new Error(`publish: regime "${r.label}" needs a dir or an arm`);
+        if (r.arm !== undefined && !published.has(r.arm))
+          throw new Error(`publish: regime "${r.label}" names ${r.arm}, not a published arm`);
+        if (/[;|]/.test(r.label) || (r.base === undefined) !== (r.treated === undefined))
+          throw new Error(`publish: regime "${r.label}": no ; or | in a label, and base and treated together`);
+      }
   }
   return s;
 }

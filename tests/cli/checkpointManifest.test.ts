@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as prettier from 'prettier';
-import { fillCommands, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
+import { fillCommands, logFacts, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
 import type { ManifestEntry } from '../../src/lib/checkpoint/manifest';
 
 // checkpoint manifest writes checkpoints.json in prettier's layout, and every entry has a command:
@@ -43,6 +43,43 @@ describe('checkpoint manifest', () => {
       [rde2, 'study'],
       [rde2, 'same bytes'],
     ]);
+  });
+
+  it("a teacher's committed copy gets the study's command, then the copy", async () => {
+    const cmds = await studyCommands('.');
+    const [copy] = fillCommands(
+      [entry('public/checkpoints/sf/teacher.safetensors', '28c696405a98590117db636eb5b97a8c59a864323af5af22f235120167eaadae')],
+      cmds,
+    );
+    expect(copy.commandSource).toBe('study');
+    expect(copy.command).toBe(
+      `${cmds.get('runs/sf/teacher/teacher.safetensors')!} && cp runs/sf/teacher/teacher.safetensors public/checkpoints/sf/teacher.safetensors`,
+    );
+  });
+
+  it("a shipped copy whose bytes changed (calibrated) gets its run's command by the same training log and weights", async () => {
+    const m = JSON.parse(readFileSync('checkpoints.json', 'utf8')) as { checkpoints: ManifestEntry[] };
+    const pick = (path: string): ManifestEntry => ({ ...m.checkpoints.find((e) => e.path === path)! });
+    const shipped = { ...pick('public/checkpoints/sf/distilled.safetensors'), command: null, commandSource: null };
+    const run = pick('runs/sf/arm-d/distilled-s1.safetensors');
+    const other = pick('runs/sf/arm-d/distilled-s2.safetensors');
+    expect(shipped.sha256).not.toBe(run.sha256);
+    const entries = [shipped, other, run];
+    const logs = await logFacts('.', entries);
+    expect(logs.get(shipped.path)!.calibrated).toBe(true);
+    expect(logs.get(run.path)!.calibrated).toBe(false);
+    fillCommands(entries, new Map(), logs);
+    expect(shipped.commandSource).toBe('same log');
+    expect(shipped.command).toBe(
+      `${run.command!} && cp runs/sf/arm-d/distilled-s1.safetensors public/checkpoints/sf/distilled.safetensors && npm run cli -- calibrate-time --checkpoint public/checkpoints/sf/distilled.safetensors --dataset public/data/sf`,
+    );
+    expect(run.command).toMatch(/--seed 1 --out runs\/sf\/arm-d\/distilled-s1\.safetensors$/);
+    // What checkpoints.json holds is what a re-run of the manifest gives.
+    expect(pick(shipped.path).command).toBe(shipped.command);
+    // The same log with other weights is not the same run.
+    const forged = { ...shipped, command: null, commandSource: null, weightsSha256: 'other' };
+    fillCommands([forged, run], new Map(), logs);
+    expect(forged.command).toBeNull();
   });
 
   it('every committed manifest entry has its command', () => {

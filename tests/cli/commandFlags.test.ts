@@ -31,6 +31,9 @@ const MODULES: Record<string, CommandName[]> = {
   'checkpointConvert.ts': ['checkpoint'],
   'exportTorch.ts': ['export torch'],
   'study.ts': ['study run'],
+  'studyKeep.ts': ['study keep'],
+  'studyPublish.ts': ['study publish'],
+  'ship.ts': ['ship'],
 };
 
 describe('CLI flags', () => {

@@ -1,7 +1,7 @@
 // The San Francisco trips (cabspotting, CRAWDAD terms: citation required, no redistribution) must
 // never be committed, raw or map-matched. `npm run data:build:sf` writes them to public/data/sf/,
 // which .gitignore keeps out. This test fails when a file git would commit under public/, tests/,
-// e2e/, docs/ or runs/ (the studies' kept checkpoints and reports, scripts/keep-runs.sh) looks like
+// e2e/, docs/ or runs/ (the studies' kept checkpoints and reports, `study keep`) looks like
 // SF trip data: a path under public/data/sf, cabspotting fix lines, timed coordinates in the SF box,
 // or trip CSVs (rid_list/time_list) on a road network in the SF box. The SF road network alone
 // (ODbL) and aggregate figures are allowed.

@@ -28,9 +28,12 @@ export interface ManifestEntry {
    * 'recorded': the training log holds the command as it ran; 'rebuilt': made from the checkpoint's
    * hyper-parameters (runs older than the recorded command; code has changed since some of them);
    * 'study': the job of a study file (studies/*.json) that makes it (teachers, moved checkpoints and
-   * runs whose log records no command); 'same bytes': the command of another entry with the same sha256.
+   * runs whose log records no command, and a study teacher's committed copy); 'same bytes': the
+   * command of another entry with the same sha256; 'same log': a copy of another entry's run (the
+   * same training log and weights), its command then the copy (and calibrate-time where the copy's
+   * hop-time scale was fitted after it was shipped).
    */
-  commandSource: 'recorded' | 'rebuilt' | 'study' | 'same bytes' | null;
+  commandSource: 'recorded' | 'rebuilt' | 'study' | 'same bytes' | 'same log' | null;
   /** A committed checkpoint with the same bytes, when this one is not committed itself. */
   sameAs?: string;
 }
