@@ -1,5 +1,5 @@
 // The decoder's host attention kernels behind one interface: the scalar JS kernels (hostAttention.ts,
-// the reference and the fallback) and their WebAssembly SIMD twins (hostAttention.wat). The wasm
+// the reference and the fallback) and their WebAssembly SIMD twins (wasm/hostAttention.wat). The wasm
 // kernels read keys from their own linear memory, so the cached keys/values of scored prefixes are
 // copied there once per prefix (a slot), not per use; the step's fresh qkv rows once per layer.
 // The wasm kernel also runs a block's whole attention for all rows of a step in one call (`batch`):

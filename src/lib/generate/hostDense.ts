@@ -1,4 +1,4 @@
-// The route decoder's dense layers on the host, in the f32 SIMD kernels of models/f32Kernels.wat:
+// The route decoder's dense layers on the host, in the f32 SIMD kernels of wasm/f32Kernels.wat:
 // per block a LayerNorm, the qkv product, then proj + residual, LayerNorm, the MLP with GELU and its
 // residual; then the head's query and time parts. Run through tfjs, each step of a search was about
 // sixty small ops (a few dozen rows each), and the ops' fixed cost, not the arithmetic, took most of
