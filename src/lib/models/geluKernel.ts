@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
-import { KernelLever, wasmKernel } from './kernelLever';
+import { kernelOp, KernelLever, wasmKernel } from './kernelLever';
 
 const FWD = 'TrajDistillGelu';
 const BWD = 'TrajDistillGeluGrad';
@@ -73,11 +73,4 @@ export function fastGeluActive(): boolean {
 }
 
 /** GELU(x) (exact form, x·Φ(x)) with its gradient, on the SIMD kernels; float32 x of any shape. */
-export const fastGelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return {
-    value: tf.engine().runKernel(FWD, { x }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(BWD, { x: saved[0], dy }) as tf.Tensor,
-  };
-});
+export const fastGelu = kernelOp(FWD, BWD);

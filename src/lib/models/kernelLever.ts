@@ -4,7 +4,7 @@
 // student trainer sets it at the start of each step from train/trainingLevers.ts, the bench flips it
 // to time both), a count of the calls ours answered (tests check that it ran), and either a backend
 // kernel wrapped so that ours answers what it can (`over`) or kernels of our own registered on first
-// use (`active`).
+// use (`active`) and called through kernelOp.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { f32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
@@ -28,6 +28,23 @@ export function kernelOver(fallback: KernelConfig, backendName: string, fast: (a
 /** A kernel of our own on the wasm backend: `run` gets the inputs and the backend's internals (its heap). */
 export function wasmKernel(kernelName: string, run: (inputs: NamedTensorInfoMap, b: WasmBackendInternals) => TensorInfo): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: ({ inputs, backend }) => run(inputs, backend as unknown as WasmBackendInternals) };
+}
+
+/**
+ * x ↦ our kernel `forward` on x, with our kernel `backward` for its gradient, which gets x and dy,
+ * and the forward's output as input `outputAs` where one is named.
+ */
+export function kernelOp(forward: string, backward: string, outputAs?: string): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...args) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const value = tf.engine().runKernel(forward, { x }) as tf.Tensor;
+    save(outputAs ? [x, value] : [x]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(backward, outputAs ? { x: saved[0], [outputAs]: saved[1], dy } : { x: saved[0], dy }) as tf.Tensor,
+    };
+  });
 }
 
 export class KernelLever {

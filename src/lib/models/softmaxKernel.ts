@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
-import { KernelLever, wasmKernel } from './kernelLever';
+import { kernelOp, KernelLever, wasmKernel } from './kernelLever';
 
 const LSE = 'TrajDistillRowLogSumExp';
 const GRAD = 'TrajDistillSoftmaxRowsGrad';
@@ -53,12 +53,4 @@ export function fastLogSumExpActive(): boolean {
 }
 
 /** log Σ_j e^x[r, j] for x [M, N] float32 → [M], with its gradient, on the SIMD kernels. */
-export const fastLogSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  const value = tf.engine().runKernel(LSE, { x }) as tf.Tensor;
-  save([x, value]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GRAD, { x: saved[0], lse: saved[1], dy }) as tf.Tensor,
-  };
-});
+export const fastLogSumExpRows = kernelOp(LSE, GRAD, 'lse');
