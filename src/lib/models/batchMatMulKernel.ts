@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { KernelLever } from './kernelLever';
+import { regions } from './wasmRegions';
 import { ensureMemory, f32KernelsAvailable, newF32Kernels, type F32Kernels } from './f32Kernels';
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Bytes read past B's end by the last column block of its last row. */
 const B_SLACK = 32;
 
@@ -47,14 +47,9 @@ export function batchMatMulInto(o: MatMulOperands, out: Float32Array): Float32Ar
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`batchMatMul: batches ${batchA} and ${batchB} do not broadcast`);
   const batch = Math.max(batchA, batchB);
   const ldcF = Math.ceil(N / 8) * 8;
-  const aBytes = align16(4 * batchA * M * K);
-  const bBytes = align16(4 * batchB * K * N + B_SLACK);
-  const cBytes = 4 * batch * M * ldcF;
-  const aAt = 0;
-  const bAt = aBytes;
-  const cAt = bAt + bBytes;
-  const need = cAt + cBytes;
-  ensureMemory(x, need);
+  const { at, end } = regions(0, { a: 4 * batchA * M * K, b: 4 * batchB * K * N + B_SLACK, c: 4 * batch * M * ldcF });
+  const { a: aAt, b: bAt, c: cAt } = at;
+  ensureMemory(x, end);
   const f32 = new Float32Array(x.memory.buffer);
   f32.set(o.a.subarray(0, batchA * M * K), aAt / 4);
   if (!o.transposeB) f32.set(o.b.subarray(0, batchB * K * N), bAt / 4);

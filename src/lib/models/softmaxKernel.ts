@@ -5,7 +5,6 @@
 // spent ≈ 200 ms in Exp alone). Here each is one pass of SIMD code (f32Kernels.wat: rowMaxSumExp,
 // softmaxRowsGrad, with a vectorised exp), run in tfjs's own memory on the tensors in place.
 // Results differ from tfjs's by rounding (exp to about 1e-7): tests/models/softmaxKernel.test.ts.
-import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
 import { kernelOp, KernelLever, wasmKernel } from './kernelLever';
