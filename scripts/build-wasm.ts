@@ -1,5 +1,5 @@
-// Compiles the project's hand-written WebAssembly text (the decoder's host attention; f32 matmul,
-// LayerNorm and GELU kernels) with wabt and writes each module's bytes, base64, into a
+// Compiles the project's hand-written WebAssembly text (src/lib/wasm/: the decoder's host attention;
+// the f32 kernels, a module put together from its parts) with wabt and writes each module's bytes, base64, into a
 // TypeScript module, so that Node (CLI, tests) and Vite (the workers) load the same bytes by a plain
 // import, with no fetch and no build step of their own. The generated modules are committed;
 // tests/scripts/wasmModules.test.ts fails when one is not what this script makes from its .wat.
@@ -25,9 +25,9 @@ const OWN_MEMORY = '(memory (export "memory") 1)';
 const IMPORTED_MEMORY = '(import "env" "memory" (memory 1))';
 
 export const WASM_MODULES: readonly WasmModuleSource[] = [
-  { wat: 'src/lib/generate/hostAttention.wat', module: 'src/lib/generate/hostAttentionWasm.ts', constant: 'HOST_ATTENTION_WASM_BASE64' },
+  { wat: 'src/lib/wasm/hostAttention.wat', module: 'src/lib/generate/hostAttentionWasm.ts', constant: 'HOST_ATTENTION_WASM_BASE64' },
   {
-    wat: 'src/lib/models/f32Kernels.wat',
+    wat: 'src/lib/wasm/f32Kernels.wat',
     module: 'src/lib/models/f32KernelsWasm.ts',
     constant: 'F32_KERNELS_WASM_BASE64',
     importedMemoryConstant: 'F32_KERNELS_IMPORTED_MEMORY_WASM_BASE64',
@@ -46,7 +46,8 @@ export async function compile(name: string, text: string): Promise<Uint8Array> {
 }
 
 /**
- * Shared kernel fragments (src/lib/wasm/), put in a module where it says `;; @include <file>`.
+ * Kernel fragments (src/lib/wasm/, beside the modules): shared helpers, and the parts a module is
+ * split into (f32Kernels.*.wat), put in a module where it says `;; @include <file>`.
  * A fragment whose first line is `;; @vars $a $b …` is a run of instructions on those locals:
  * `;; @include <file> <suffix>` renames them ($a → $a<suffix>), so that one loop can run the same
  * body twice, inline, on locals of its own. Fragments may include fragments.

@@ -17,7 +17,7 @@ import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters }
 import { generateRoutes, type StartTimeAware } from '../src/lib/generate/generator';
 import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
 import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
-import type { DenseOn } from '../src/lib/generate/studentDecoder';
+import type { DenseOn } from '../src/lib/generate/denseRunner';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));

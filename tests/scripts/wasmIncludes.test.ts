@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
 import { withIncludes } from '../../scripts/build-wasm';
 
 describe('build-wasm fragments', () => {
@@ -19,5 +20,12 @@ describe('build-wasm fragments', () => {
 
   it('refuses a suffix for a fragment without @vars', async () => {
     await expect(withIncludes(';; @include hsum.wat z')).rejects.toThrow(/no @vars line/);
+  });
+
+  it('f32Kernels.wat puts in each of its parts (f32Kernels.*.wat) once', async () => {
+    const parts = (await readdir('src/lib/wasm')).filter((f) => /^f32Kernels\.\w+\.wat$/.test(f));
+    expect(parts.length).toBeGreaterThan(0);
+    const module = await readFile('src/lib/wasm/f32Kernels.wat', 'utf8');
+    for (const part of parts) expect(module.split(`;; @include ${part}\n`).length - 1, part).toBe(1);
   });
 });

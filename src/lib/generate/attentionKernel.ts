@@ -1,5 +1,5 @@
 // The decoder's host attention kernels behind one interface: the scalar JS kernels (hostAttention.ts,
-// the reference and the fallback) and their WebAssembly SIMD twins (hostAttention.wat). The wasm
+// the reference and the fallback) and their WebAssembly SIMD twins (wasm/hostAttention.wat). The wasm
 // kernels read keys from their own linear memory, so the cached keys/values of scored prefixes are
 // copied there once per prefix (a slot), not per use; the step's fresh qkv rows once per layer.
 // The wasm kernel also runs a block's whole attention for all rows of a step in one call (`batch`):
@@ -7,6 +7,7 @@
 // its parent's slot and none is set from JS.
 import { dotScores, weightedValues, type KeyRows } from './hostAttention';
 import { HOST_ATTENTION_WASM_BASE64 } from './hostAttentionWasm';
+import { regions } from '../models/wasmRegions';
 
 /**
  * 'simd32': f32 lanes, sums rounded differently (log-probs within ≈ 1e-6 of 'scalar', routes the
@@ -219,26 +220,13 @@ function wasmModule(): WebAssembly.Module | null {
 class WasmKernel implements AttentionKernel, RowAttention {
   readonly kind: 'simd' | 'simd32';
   private readonly x: WasmExports;
-  private readonly basesAt: number;
-  private readonly q64At: number;
-  private readonly scoresAt: number;
-  private readonly sumsAt: number;
-  private readonly accAt: number;
-  private readonly relAt: number;
-  private readonly adgAt: number;
-  private readonly tmpAt: number;
+  /** The fixed regions (bytes), then where the step regions start. */
+  private readonly at: Record<'bases' | 'q64' | 'scores' | 'sums' | 'acc' | 'rel' | 'adg' | 'tmp', number>;
   private readonly qkvAt: number;
-  private qkvCap = 0;
-  private rowCap = 0;
-  private rowsAt = 0;
-  private featAt = 0;
-  private yAt = 0;
-  private nRows = 0;
-  private slotsAt = 0;
-  private top = 0;
-  private cap: number;
-  private measureLive = false;
-  private gen = 0;
+  /** The step regions after the qkv rows (placeSlots), their room, and the rows set. */
+  private step = { rows: 0, feat: 0, y: 0, qkvCap: 0, rowCap: 0, nRows: 0 };
+  /** Slots from `at` on, bump allocated up to `top`, all dropped (a new generation) past `cap` bytes. */
+  private readonly slots: { at: number; top: number; cap: number; measureLive: boolean; gen: number };
   /** Bytes from a slot's start to its chain (header and keys/values). */
   private readonly chainOff: number;
   private buffer: ArrayBuffer | null = null;
@@ -255,18 +243,21 @@ class WasmKernel implements AttentionKernel, RowAttention {
     slotCap: number,
   ) {
     this.kind = lanes === 64 ? 'simd' : 'simd32';
-    this.cap = slotCap;
+    this.slots = { at: 0, top: 0, cap: slotCap, measureLive: false, gen: 0 };
     this.x = new WebAssembly.Instance(module).exports as unknown as WasmExports;
     const { D, H, layers, maxKeys } = shape;
-    this.basesAt = 0;
-    this.q64At = align16(4 * (maxKeys + 4));
-    this.scoresAt = this.q64At + 8 * D;
-    this.sumsAt = this.scoresAt + align16(8 * H * maxKeys);
-    this.accAt = this.sumsAt + align16(8 * H);
-    this.relAt = this.accAt + 8 * D;
-    this.adgAt = this.relAt + align16(4 * 6 * layers * (D / H));
-    this.tmpAt = this.adgAt + align16(16 * H);
-    this.qkvAt = this.tmpAt + align16(4 * H * (maxKeys + 4));
+    const fixed = regions(0, {
+      bases: 4 * (maxKeys + 4),
+      q64: 8 * D,
+      scores: 8 * H * maxKeys,
+      sums: 8 * H,
+      acc: 8 * D,
+      rel: 4 * 6 * layers * (D / H),
+      adg: 16 * H,
+      tmp: 4 * H * (maxKeys + 4),
+    });
+    this.at = fixed.at;
+    this.qkvAt = align16(fixed.end);
     this.chainOff = SLOT_HEADER + align16(4 * 2 * layers * D);
     this.placeSlots(64 * 3 * D * 4, 64);
   }
@@ -274,14 +265,11 @@ class WasmKernel implements AttentionKernel, RowAttention {
   /** Lays out the step regions for `qkvBytes` of qkv rows and `rowCap` query rows, slots after them, dropping every slot. */
   private placeSlots(qkvBytes: number, rowCap: number): void {
     const { D, maxKeys } = this.shape;
-    this.qkvCap = align16(qkvBytes);
-    this.rowCap = rowCap;
-    this.rowsAt = this.qkvAt + this.qkvCap;
-    this.featAt = this.rowsAt + 16 * rowCap;
-    this.yAt = this.featAt + 8 * maxKeys * rowCap;
-    this.slotsAt = this.yAt + 4 * D * rowCap;
+    const r = regions(this.qkvAt, { qkv: qkvBytes, rows: 16 * rowCap, feat: 8 * maxKeys * rowCap, y: 4 * D * rowCap });
+    this.step = { rows: r.at.rows, feat: r.at.feat, y: r.at.y, qkvCap: align16(qkvBytes), rowCap, nRows: this.step.nRows };
+    this.slots.at = align16(r.end);
     this.flush();
-    this.ensure(this.slotsAt);
+    this.ensure(this.slots.at);
   }
 
   private ensure(end: number): void {
@@ -295,9 +283,9 @@ class WasmKernel implements AttentionKernel, RowAttention {
       const { D, H, maxKeys } = this.shape;
       this.f32 = new Float32Array(b);
       this.i32 = new Int32Array(b);
-      this.scoresView = new Float64Array(b, this.scoresAt, H * maxKeys);
-      this.sumsView = new Float64Array(b, this.sumsAt, H);
-      this.accView = new Float64Array(b, this.accAt, D);
+      this.scoresView = new Float64Array(b, this.at.scores, H * maxKeys);
+      this.sumsView = new Float64Array(b, this.at.sums, H);
+      this.accView = new Float64Array(b, this.at.acc, D);
     }
   }
 
@@ -310,48 +298,50 @@ class WasmKernel implements AttentionKernel, RowAttention {
   }
 
   beginStep(): void {
-    const used = this.top - this.slotsAt;
-    if (this.measureLive) {
+    const s = this.slots;
+    const used = s.top - s.at;
+    if (s.measureLive) {
       // What the first step after a drop copied back is what the search keeps using: leave room for it.
-      this.cap = Math.max(this.cap, 4 * used);
-      this.measureLive = false;
+      s.cap = Math.max(s.cap, 4 * used);
+      s.measureLive = false;
     }
-    if (used > this.cap) {
+    if (used > s.cap) {
       this.flush();
-      this.measureLive = true;
+      s.measureLive = true;
     }
   }
 
   flush(): void {
-    this.gen = ++lastGen;
-    this.top = this.slotsAt;
+    this.slots.gen = ++lastGen;
+    this.slots.top = this.slots.at;
   }
 
   loadQkv(qkv: Float32Array): void {
-    if (4 * qkv.length > this.qkvCap) this.placeSlots(Math.ceil(4 * qkv.length * 1.25), this.rowCap);
+    if (4 * qkv.length > this.step.qkvCap) this.placeSlots(Math.ceil(4 * qkv.length * 1.25), this.step.rowCap);
     this.f32.set(qkv, this.qkvAt >> 2);
   }
 
   keyFromQkv(t: number, row: number): void {
     const D = this.shape.D;
-    this.i32[(this.basesAt >> 2) + t] = this.qkvAt + 4 * (row * 3 * D + D);
+    this.i32[(this.at.bases >> 2) + t] = this.qkvAt + 4 * (row * 3 * D + D);
   }
 
   keyFromCache(t: number, node: CachedKv, layer: number): void {
     this.copyIn(node);
-    this.i32[(this.basesAt >> 2) + t] = node.slot + SLOT_HEADER + 4 * 2 * layer * this.shape.D;
+    this.i32[(this.at.bases >> 2) + t] = node.slot + SLOT_HEADER + 4 * 2 * layer * this.shape.D;
   }
 
   /** Gives `node` and its ancestors slots of this generation (oldest first: each chain extends its parent's). */
   private copyIn(node: CachedKv): void {
-    if (node.slotGen === this.gen) return;
+    const gen = this.slots.gen;
+    if (node.slotGen === gen) return;
     const missing: CachedKv[] = [];
-    for (let a: CachedKv | null = node; a && a.slotGen !== this.gen; a = a.parent) missing.push(a);
+    for (let a: CachedKv | null = node; a && a.slotGen !== gen; a = a.parent) missing.push(a);
     for (let j = missing.length - 1; j >= 0; j--) {
       const a = missing[j];
       const p = a.parent;
       const parentLen = p ? this.i32[p.slot >> 2] : 0;
-      const at = this.top;
+      const at = this.slots.top;
       const size = this.chainOff + align16(4 * (parentLen + 1));
       this.ensure(at + size);
       const i32 = this.i32;
@@ -361,8 +351,8 @@ class WasmKernel implements AttentionKernel, RowAttention {
       if (p) i32.copyWithin(chain, (p.slot + this.chainOff) >> 2, ((p.slot + this.chainOff) >> 2) + parentLen);
       i32[chain + parentLen] = at;
       a.slot = at;
-      a.slotGen = this.gen;
-      this.top = at + size;
+      a.slotGen = gen;
+      this.slots.top = at + size;
     }
   }
 
@@ -372,17 +362,17 @@ class WasmKernel implements AttentionKernel, RowAttention {
 
   setRelative(layer: number, rel: RelativeTerms): void {
     const dh = this.shape.D / this.shape.H;
-    const at = (this.relAt >> 2) + layer * 6 * dh;
+    const at = (this.at.rel >> 2) + layer * 6 * dh;
     [rel.kw0, rel.kw1, rel.kb, rel.vw0, rel.vw1, rel.vb].forEach((w, j) => this.f32.set(w.subarray(0, dh), at + j * dh));
   }
 
   setRows(rows: readonly QueryRow[]): void {
     const R = rows.length;
     const { D, maxKeys } = this.shape;
-    if (R > this.rowCap || 4 * 3 * D * R > this.qkvCap) {
+    if (R > this.step.rowCap || 4 * 3 * D * R > this.step.qkvCap) {
       // Room for a quarter more rows than asked, so that a growing search re-lays the regions (dropping the slots) rarely.
       const cap = Math.ceil(R * 1.25);
-      this.placeSlots(Math.max(this.qkvCap, 4 * 3 * D * cap), Math.max(this.rowCap, cap));
+      this.placeSlots(Math.max(this.step.qkvCap, 4 * 3 * D * cap), Math.max(this.step.rowCap, cap));
     }
     for (const row of rows) if (row.parent) this.copyIn(row.parent);
     const i32 = this.i32;
@@ -390,8 +380,8 @@ class WasmKernel implements AttentionKernel, RowAttention {
     for (let r = 0; r < R; r++) {
       const row = rows[r];
       const n = row.depth;
-      const o = (this.rowsAt >> 2) + 4 * r;
-      const dist = this.featAt + 8 * maxKeys * r;
+      const o = (this.step.rows >> 2) + 4 * r;
+      const dist = this.step.feat + 8 * maxKeys * r;
       const gap = dist + 4 * maxKeys;
       i32[o] = n;
       i32[o + 1] = row.parent ? row.parent.slot : 0;
@@ -401,12 +391,13 @@ class WasmKernel implements AttentionKernel, RowAttention {
       f32.set(row.dist.length === n ? row.dist : row.dist.subarray(0, n), dist >> 2);
       f32.set(row.gap.length === n ? row.gap : row.gap.subarray(0, n), gap >> 2);
     }
-    this.nRows = R;
+    this.step.nRows = R;
   }
 
   attend(layer: number, qkv: Float32Array): Float32Array {
     const { D, H } = this.shape;
-    const R = this.nRows;
+    const R = this.step.nRows;
+    const { at, step } = this;
     if (qkv.length !== R * 3 * D) throw new Error(`attend: qkv holds ${qkv.length / (3 * D)} rows, ${R} were set`);
     this.f32.set(qkv, this.qkvAt >> 2);
     this.x.attendRows(
@@ -415,35 +406,36 @@ class WasmKernel implements AttentionKernel, RowAttention {
       D,
       H,
       this.qkvAt,
-      this.rowsAt,
-      this.relAt + 4 * layer * 6 * (D / H),
-      this.basesAt,
-      this.q64At,
-      this.scoresAt,
-      this.sumsAt,
-      this.adgAt,
-      this.accAt,
-      this.yAt,
+      step.rows,
+      at.rel + 4 * layer * 6 * (D / H),
+      at.bases,
+      at.q64,
+      at.scores,
+      at.sums,
+      at.adg,
+      at.acc,
+      step.y,
       1 / Math.sqrt(D / H),
       this.kind === 'simd32' ? 1 : 0,
-      this.tmpAt,
+      at.tmp,
       this.chainOff,
     );
-    return this.f32.subarray(this.yAt >> 2, (this.yAt >> 2) + R * D);
+    return this.f32.subarray(step.y >> 2, (step.y >> 2) + R * D);
   }
 
   dots(row: number, n: number): Float64Array {
     const { D, H } = this.shape;
     const q = this.qkvAt + 4 * row * 3 * D;
+    const at = this.at;
     if (this.kind === 'simd') {
-      this.x.dots64(q, this.q64At, this.basesAt, n, H, D / H, this.scoresAt);
+      this.x.dots64(q, at.q64, at.bases, n, H, D / H, at.scores);
       return this.scoresView;
     }
     // dots32 leaves f32 scores, head h's n at tmp + 4·h·n4 (n4 = n rounded up to four)
-    this.x.dots32(q, this.basesAt, n, H, D / H, this.tmpAt);
+    this.x.dots32(q, at.bases, n, H, D / H, at.tmp);
     const n4 = (n + 3) & ~3;
     for (let h = 0; h < H; h++) {
-      const from = (this.tmpAt >> 2) + h * n4;
+      const from = (at.tmp >> 2) + h * n4;
       for (let t = 0; t < n; t++) this.scoresView[h * n + t] = this.f32[from + t];
     }
     return this.scoresView;
@@ -452,7 +444,7 @@ class WasmKernel implements AttentionKernel, RowAttention {
   values(n: number): Float64Array {
     const { D, H } = this.shape;
     const f = this.kind === 'simd' ? this.x.values64 : this.x.values32;
-    f(this.scoresAt, this.sumsAt, this.basesAt, n, H, D / H, 4 * D, this.accAt);
+    f(this.at.scores, this.at.sums, this.at.bases, n, H, D / H, 4 * D, this.at.acc);
     return this.accView;
   }
 }

@@ -1,4 +1,4 @@
-// The route decoder's dense layers on the host, in the f32 SIMD kernels of models/f32Kernels.wat:
+// The route decoder's dense layers on the host, in the f32 SIMD kernels of wasm/f32Kernels.wat:
 // per block a LayerNorm, the qkv product, then proj + residual, LayerNorm, the MLP with GELU and its
 // residual; then the head's query and time parts. Run through tfjs, each step of a search was about
 // sixty small ops (a few dozen rows each), and the ops' fixed cost, not the arithmetic, took most of
@@ -10,6 +10,7 @@
 import type { Student } from '../models/student';
 import type { DenseParams, LayerNormParams } from '../models/layers';
 import { ensureMemory, newF32Kernels, type F32Kernels } from '../models/f32Kernels';
+import { regions } from '../models/wasmRegions';
 
 /** Rows in the kernels' memory: `at` (bytes), R rows of stride ld. */
 export interface HostRows {
@@ -216,13 +217,15 @@ export class HostDense {
         this.navQ.K8,
       ),
     };
-    this.top = this.scratchAt;
-    const s = { ...widths };
+    const bytes = { ...widths };
     // Packed inputs are whole blocks of four rows.
-    for (const k of Object.keys(widths) as Array<keyof Scratch>) s[k] = this.alloc((k === 'ap' ? cap + 3 : cap) * widths[k]);
+    for (const k of Object.keys(widths) as Array<keyof Scratch>) bytes[k] = 4 * (k === 'ap' ? cap + 3 : cap) * widths[k];
+    const r = regions(this.scratchAt, bytes, 32);
+    this.top = r.end;
+    ensureMemory(this.k, this.top);
     // Padding columns must read as zeros: fresh memory is, but a reused region may hold old rows.
     this.view().fill(0, this.scratchAt / 4, this.top / 4);
-    this.s = s;
+    this.s = r.at;
     this.cap = cap;
   }
 

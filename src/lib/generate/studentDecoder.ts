@@ -21,20 +21,13 @@ import { cosLat, haversineKmCos } from '../geo';
 import type { StepScores } from './search';
 import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind, type RelativeTerms } from './attentionKernel';
-import { applyLayerNorm, gelu } from '../models/layers';
+import { gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
 import { HostDense, type RowCandidates } from './hostDense';
+import { TfjsDense, type DenseOn, type DenseRunner } from './denseRunner';
+import { readAndDispose } from '../runtime/deviceMemory';
+import { NodeSlab } from './nodeSlab';
 import type { EncodedNetwork, Student } from '../models/student';
-
-/** Bytes of each shared buffer that nodes' arrays are views of (StudentDecoder.slabArray). */
-const SLAB_BYTES = 4 << 20;
-
-/** A typed array's constructor, as slabArray makes one: of a length, or a view of a buffer. */
-interface SlabArrayKind<A> {
-  new (length: number): A;
-  new (buffer: ArrayBuffer, byteOffset: number, length: number): A;
-  readonly BYTES_PER_ELEMENT: number;
-}
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
 export interface DecodeNode extends CachedKv {
@@ -84,6 +77,15 @@ interface HostTables {
   timeCand: Float32Array;
 }
 
+/** The profile's phase names of one kind of step (StudentDecoder.phaseMs). */
+interface DecodePhases {
+  dense: string;
+  attention: string;
+  navigate: string;
+}
+const INC_PHASES: DecodePhases = { dense: 'inc.dense', attention: 'inc.attention', navigate: 'inc.navigate' };
+const WIN_PHASES: DecodePhases = { dense: 'win.dense', attention: 'win.attention', navigate: 'win.navigate' };
+
 /** Rows of one window computation: distinct (node, window start) pairs. */
 interface WindowRows {
   nodes: DecodeNode[];
@@ -91,78 +93,6 @@ interface WindowRows {
   /** Row index of each node's window ancestors (window start first), per row. */
   keys: Int32Array[];
 }
-
-async function read(t: tf.Tensor): Promise<Float32Array> {
-  const v = (await t.data()) as Float32Array;
-  t.dispose();
-  return v;
-}
-
-/** Where the decoder's dense layers run; rows X stay there from one layer to the next. */
-interface DenseRunner<X> {
-  input(x0: Float32Array, R: number): X;
-  /** LayerNorm + qkv projection of block l → [R, 3D]; read it before the runner's next call (it may be a view). */
-  qkv(x: X, l: number): Float32Array | Promise<Float32Array>;
-  /** Rest of block l after attention y: x[sel] + proj(y), then the MLP with its residual. */
-  post(x: X, y: Float32Array, l: number, sel: Int32Array | null): X;
-  /** Final states → per row: the state's part of the navigator query and of the time head [R, navDim + 1]. */
-  head(x: X): Float32Array | Promise<Float32Array>;
-  release(x: X): void;
-}
-
-/** The dense layers as tfjs ops on the active backend (the device). */
-class TfjsDense implements DenseRunner<tf.Tensor2D> {
-  constructor(
-    private readonly student: Student,
-    private readonly D: number,
-  ) {}
-
-  input(x0: Float32Array, R: number): tf.Tensor2D {
-    return tf.tensor2d(x0, [R, this.D]);
-  }
-
-  qkv(x: tf.Tensor2D, l: number): Promise<Float32Array> {
-    const blk = this.student.p.blocks[l];
-    return read(
-      tf.tidy(() => tf.fused.matMul({ a: applyLayerNorm(blk.ln1, x) as tf.Tensor2D, b: blk.qkv.w as tf.Tensor2D, bias: blk.qkv.b })),
-    );
-  }
-
-  post(x: tf.Tensor2D, y: Float32Array, l: number, sel: Int32Array | null): tf.Tensor2D {
-    const blk = this.student.p.blocks[l];
-    return tf.tidy(() => {
-      const xs = sel ? (tf.gather(x, tf.tensor1d(sel, 'int32')) as tf.Tensor2D) : x;
-      const yt = tf.tensor2d(y, [xs.shape[0], this.D]);
-      const x1 = tf.add(xs, tf.fused.matMul({ a: yt, b: blk.proj.w as tf.Tensor2D, bias: blk.proj.b }));
-      const h = gelu(tf.fused.matMul({ a: applyLayerNorm(blk.ln2, x1) as tf.Tensor2D, b: blk.fc.w as tf.Tensor2D, bias: blk.fc.b }));
-      return tf.add(x1, tf.fused.matMul({ a: h as tf.Tensor2D, b: blk.out.w as tf.Tensor2D, bias: blk.out.b })) as tf.Tensor2D;
-    });
-  }
-
-  head(x: tf.Tensor2D): Promise<Float32Array> {
-    const p = this.student.p;
-    const c = this.student.config;
-    return read(
-      tf.tidy(() => {
-        const wq = (p.navQ.w as tf.Tensor2D).slice([0, 0], [this.D, c.navDim]);
-        const wo = (p.timeOut.w as tf.Tensor2D).slice([0, 0], [c.timeHidden, 1]);
-        const tt = gelu(tf.fused.matMul({ a: x, b: p.timeTraj.w as tf.Tensor2D, bias: p.timeTraj.b }));
-        const a = tf.fused.matMul({ a: tt as tf.Tensor2D, b: wo, bias: p.timeOut.b });
-        return tf.concat([tf.matMul(x, wq), a], 1);
-      }),
-    );
-  }
-
-  release(x: tf.Tensor2D): void {
-    x.dispose();
-  }
-}
-
-/**
- * 'host': the f32 SIMD kernels (generate/hostDense.ts; the default where WebAssembly SIMD runs);
- * 'device': tfjs ops on the active backend.
- */
-export type DenseOn = 'host' | 'device';
 
 export class StudentDecoder {
   readonly window: number;
@@ -188,8 +118,8 @@ export class StudentDecoder {
    */
   readonly rows = { incremental: 0, window: 0, attentionMacs: 0 };
   private x0 = new Float32Array(0);
-  private slab = new ArrayBuffer(0);
-  private slabTop = 0;
+  /** Nodes' arrays (pair features, roads and times, keys/values): views of shared buffers. */
+  private readonly slab = new NodeSlab();
   private timeRows = new Map<number, Float32Array>();
 
   constructor(
@@ -246,32 +176,6 @@ export class StudentDecoder {
   }
 
   /**
-   * `n` zeroed numbers of a node (its pair features, its prefix's roads and times, its keys/values):
-   * a view of a shared 4 MiB buffer, which costs a tenth of a new array's allocation (ArrayBuffers of
-   * their own, thousands a search, were a large part of node building and garbage collection). A
-   * buffer is never reused, so views stay valid while their nodes live. Origins (`pooled` false) get
-   * arrays of their own: the scorer keeps them across searches (by key), and a view would keep its
-   * whole buffer alive.
-   */
-  private slabArray<A>(kind: SlabArrayKind<A>, n: number, pooled: boolean): A {
-    if (!pooled) return new kind(n);
-    const at = this.slabBytes(kind.BYTES_PER_ELEMENT * n); // first: it may start a new slab
-    return new kind(this.slab, at, n);
-  }
-
-  /** The offset of `bytes` fresh bytes in the current slab (8-byte aligned), starting a new slab when it is full. */
-  private slabBytes(bytes: number): number {
-    const at = (this.slabTop + 7) & ~7;
-    if (at + bytes > this.slab.byteLength) {
-      this.slab = new ArrayBuffer(Math.max(SLAB_BYTES, bytes));
-      this.slabTop = bytes;
-      return 0;
-    }
-    this.slabTop = at + bytes;
-    return at;
-  }
-
-  /**
    * A step's input rows, reused from step to step (the dense runner copies them in at once): a
    * fresh [R, D] array per step was hundreds of kB of garbage a step.
    */
@@ -318,7 +222,7 @@ export class StudentDecoder {
       const timeCand = tf.matMul(tc, wo.slice([c.timeHidden, 0], [c.timeHidden, 1]));
       return [spatial, navKey, u, zoneQ, timeCand];
     });
-    const u = await read(uT);
+    const u = await readAndDispose(uT);
     const rel: RelativeTerms[] = [];
     for (const blk of p.blocks) {
       const [kw, kb, vw, vb] = await Promise.all(
@@ -336,15 +240,15 @@ export class StudentDecoder {
       this.kernel.batch?.setRelative(rel.length - 1, rel[rel.length - 1]);
     }
     this.tables = {
-      spatial: await read(spatialT),
+      spatial: await readAndDispose(spatialT),
       freqs: ((await p.freqs.data()) as Float32Array).slice(),
       rel,
-      navKey: await read(navKeyT),
+      navKey: await readAndDispose(navKeyT),
       uDis: u.slice(0, c.navDim),
       uAng: u.slice(c.navDim),
-      zoneQ: await read(zoneQT),
+      zoneQ: await readAndDispose(zoneQT),
       navV: ((await p.navV.w.data()) as Float32Array).slice(),
-      timeCand: await read(timeCandT),
+      timeCand: await readAndDispose(timeCandT),
     };
     this.dense = this.denseOn === 'host' ? await HostDense.create(this.student, this.tables) : new TfjsDense(this.student, this.D);
   }
@@ -354,12 +258,12 @@ export class StudentDecoder {
     const depth = parent ? parent.depth + 1 : 1;
     const m = Math.min(depth, this.window);
     const pooled = parent !== null;
-    const dist = this.slabArray(Float32Array, m, pooled);
-    const gap = this.slabArray(Float32Array, m, pooled);
+    const dist = this.slab.array(Float32Array, m, pooled);
+    const gap = this.slab.array(Float32Array, m, pooled);
     // The prefix's roads and times in order: the loop below reads them from two arrays instead of
     // following parent pointers (a dependent load per ancestor, the slow part of building a node).
-    const roads = this.slabArray(Int32Array, depth, pooled);
-    const times = this.slabArray(Float64Array, depth, pooled);
+    const roads = this.slab.array(Int32Array, depth, pooled);
+    const times = this.slab.array(Float64Array, depth, pooled);
     if (parent) {
       roads.set(parent.roads);
       times.set(parent.times);
@@ -536,7 +440,7 @@ export class StudentDecoder {
     idx.forEach((i, r) => {
       const node = items[i].node;
       this.inputRow(node, x0, r * D);
-      node.kv = this.slabArray(Float32Array, 2 * nL * D, node.parent !== null);
+      node.kv = this.slab.array(Float32Array, 2 * nL * D, node.parent !== null);
       if (!chains) return;
       const chain = new Array<DecodeNode>(node.depth - 1);
       let a = node.parent;
@@ -550,39 +454,61 @@ export class StudentDecoder {
       batch.setRows(idx.map((i) => items[i].node));
       t = this.tick('inc.attention', t);
     }
+    // The batched kernel returns its output rows; the per-row path writes them here.
+    const y = batch ? null : new Float32Array(R * D);
+    const attention = (l: number, qkv: Float32Array): Float32Array => {
+      for (let r = 0; r < R; r++) items[idx[r]].node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+      if (!y) {
+        for (let r = 0; r < R; r++) this.rows.attentionMacs += 2 * items[idx[r]].node.depth * D;
+        return batch!.attend(l, qkv);
+      }
+      kern.loadQkv(qkv);
+      for (let r = 0; r < R; r++) {
+        const node = items[idx[r]].node;
+        const chain = chains![r];
+        const n = node.depth;
+        for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
+        kern.keyFromQkv(n - 1, r);
+        this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
+      }
+      return y;
+    };
+    await this.decodeRows(INC_PHASES, t, x0, R, attention, () => null, items, idx, out);
+  }
+
+  /**
+   * One step's passes over R rows x0: per block the dense layers around `attention` (block l's
+   * output rows, given its qkv rows), keeping the rows `sel(l)` (null: all) after it; then the head
+   * and the navigator for `idx` into `out`. Phase times from `t` on go to `phases`.
+   */
+  private async decodeRows(
+    phases: DecodePhases,
+    t: number,
+    x0: Float32Array,
+    R: number,
+    attention: (l: number, qkv: Float32Array) => Float32Array,
+    sel: (l: number) => Int32Array | null,
+    items: Array<{ node: DecodeNode; dest: number }>,
+    idx: number[],
+    out: StepScores[],
+  ): Promise<void> {
     const dense = this.denseRunner();
     let x = dense.input(x0, R);
-    // The batched kernel returns its output rows; the per-row path writes them here.
-    let y: Float32Array = batch ? new Float32Array(0) : new Float32Array(R * D);
-    for (let l = 0; l < nL; l++) {
+    for (let l = 0; l < this.nL; l++) {
       const qkv = await dense.qkv(x, l);
-      t = this.tick('inc.dense', t);
-      for (let r = 0; r < R; r++) items[idx[r]].node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
-      if (batch) {
-        for (let r = 0; r < R; r++) this.rows.attentionMacs += 2 * items[idx[r]].node.depth * D;
-        y = batch.attend(l, qkv);
-      } else {
-        kern.loadQkv(qkv);
-        for (let r = 0; r < R; r++) {
-          const node = items[idx[r]].node;
-          const chain = chains![r];
-          const n = node.depth;
-          for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
-          kern.keyFromQkv(n - 1, r);
-          this.attend(l, qkv, r, n, { dist: node.dist, gap: node.gap, fOff: 0 }, y, r * D);
-        }
-      }
-      t = this.tick('inc.attention', t);
-      const next = dense.post(x, y, l, null);
+      t = this.tick(phases.dense, t);
+      const y = attention(l, qkv);
+      t = this.tick(phases.attention, t);
+      const next = dense.post(x, y, l, sel(l));
       dense.release(x);
       x = next;
-      t = this.tick('inc.dense', t);
+      t = this.tick(phases.dense, t);
     }
     const head = await dense.head(x);
     dense.release(x);
-    t = this.tick('inc.dense', t);
+    t = this.tick(phases.dense, t);
     this.navigate(items, idx, head, out);
-    this.tick('inc.navigate', t);
+    this.tick(phases.navigate, t);
   }
 
   /** Depth > W: the window of the last W positions, recomputed exactly (see the file comment). */
@@ -606,15 +532,11 @@ export class StudentDecoder {
       });
       const last = Int32Array.from(part.map((i) => rowOf.get(items[i].node)!));
       t = this.tick('win.build', t);
-      const dense = this.denseRunner();
-      let x = dense.input(x0, U);
       const kern = this.kernel;
-      for (let l = 0; l < nL; l++) {
-        const qkv = await dense.qkv(x, l);
-        t = this.tick('win.dense', t);
+      const sel = (l: number): Int32Array | null => (l === nL - 1 ? last : null);
+      const attention = (l: number, qkv: Float32Array): Float32Array => {
         kern.loadQkv(qkv);
-        const sel = l === nL - 1 ? last : null;
-        const outRows = sel ?? Int32Array.from({ length: U }, (_, r) => r);
+        const outRows = sel(l) ?? Int32Array.from({ length: U }, (_, r) => r);
         const y = new Float32Array(outRows.length * D);
         outRows.forEach((r, o) => {
           const node = rows.nodes[r];
@@ -625,17 +547,9 @@ export class StudentDecoder {
           const feat = { dist: node.dist, gap: node.gap, fOff: node.dist.length - n };
           this.attend(l, qkv, r, n, feat, y, o * D, l === 0 ? node.raw0 : null);
         });
-        t = this.tick('win.attention', t);
-        const next = dense.post(x, y, l, sel);
-        dense.release(x);
-        x = next;
-        t = this.tick('win.dense', t);
-      }
-      const head = await dense.head(x);
-      dense.release(x);
-      t = this.tick('win.dense', t);
-      this.navigate(items, part, head, out);
-      this.tick('win.navigate', t);
+        return y;
+      };
+      await this.decodeRows(WIN_PHASES, t, x0, U, attention, sel, items, part, out);
     }
   }
 

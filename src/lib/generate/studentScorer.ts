@@ -6,7 +6,8 @@ import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput } fro
 import { roadDimOf, trajDimOf, type EncodedNetwork, type KvCache, type Student } from '../models/student';
 import type { StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
-import { StudentDecoder, type DecodeNode, type DenseOn } from './studentDecoder';
+import { StudentDecoder, type DecodeNode } from './studentDecoder';
+import type { DenseOn } from './denseRunner';
 import type { HostAttentionKind } from './attentionKernel';
 
 export interface StudentScorerOptions {

@@ -7,6 +7,7 @@
 // log model), makes generated durations right on average without touching the model.
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
+import { readAndDispose } from '../runtime/deviceMemory';
 import { buildBatch, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 
 export interface TimeCalibration {
@@ -31,18 +32,11 @@ export async function fitTimeScale(
   let pred = 0;
   let real = 0;
   let hops = 0;
-  const cached = student.encodedIsCached;
-  const enc = cached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
+  const { enc, release } = student.encodeWhole();
   try {
     for (let s = 0; s < prepared.length; s += batchTrips) {
       const batch = buildBatch(ctx, prepared.slice(s, s + batchTrips));
-      const t = tf.tidy(() => student.forward(batch, enc).timePred);
-      let tp: Float32Array;
-      try {
-        tp = (await t.data()) as Float32Array;
-      } finally {
-        t.dispose();
-      }
+      const tp = await readAndDispose(tf.tidy(() => student.forward(batch, enc).timePred));
       for (let n = 0; n < batch.N; n++) {
         if (batch.labelMask[n] === 0 || batch.timeMask[n] === 0) continue;
         const p = Math.max(0, Math.expm1(tp[n * batch.C + batch.label[n]] * timeStd + timeMean));
@@ -53,7 +47,7 @@ export async function fitTimeScale(
       }
     }
   } finally {
-    if (!cached) tf.dispose([enc.road, enc.zone]);
+    release();
   }
   return { scale: pred > 0 ? real / pred : 1, hops, predictedSeconds: pred, realSeconds: real };
 }

@@ -7,19 +7,15 @@
 // gives the same values. Process-wide switch: setAliasCopies (the trainer applies its setting at
 // the start of each step, so the bench can time both).
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { KernelLever } from './kernelLever';
 
-let enabled = true;
-let aliased = 0;
+const lever = new KernelLever();
 
 /** Process-wide: share the buffer (true) or copy it as tfjs-wasm does (false). */
-export function setAliasCopies(on: boolean): void {
-  enabled = on;
-}
+export const setAliasCopies = lever.set;
 
 /** Identity/Cast calls answered by sharing the buffer in this process (tests check that it ran). */
-export function aliasedCopies(): number {
-  return aliased;
-}
+export const aliasedCopies = lever.calls;
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
@@ -27,18 +23,11 @@ interface RefCountingBackend {
 
 /** tfjs-wasm's Identity or Cast kernel (`fallback`), sharing the input's buffer where the dtype stays. */
 export function aliasKernel(fallback: KernelConfig): KernelConfig {
-  return {
-    kernelName: fallback.kernelName,
-    backendName: 'wasm',
-    setupFunc: fallback.setupFunc,
-    disposeFunc: fallback.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as TensorInfo;
-      const dtype = (args.attrs as { dtype?: string } | undefined)?.dtype ?? x.dtype;
-      if (!enabled || dtype !== x.dtype || x.dtype === 'string') return fallback.kernelFunc(args);
-      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
-      aliased++;
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  };
+  return lever.over(fallback, (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const dtype = (args.attrs as { dtype?: string } | undefined)?.dtype ?? x.dtype;
+    if (dtype !== x.dtype || x.dtype === 'string') return null;
+    (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
 }

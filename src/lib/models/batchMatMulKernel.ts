@@ -7,10 +7,12 @@
 // (f32Kernels.wat `mm`) and every plain product to the backend's own kernel. The sums run in k order in f32, so results differ from tfjs's by
 // rounding only (tests/models/batchMatMulKernel.test.ts). Process-wide switch: setFastBatchMatMul
 // (the training lever `fastBatchMatMul` flips it so the bench can time both).
+import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { KernelLever } from './kernelLever';
+import { regions } from './wasmRegions';
 import { ensureMemory, f32KernelsAvailable, newF32Kernels, type F32Kernels } from './f32Kernels';
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Bytes read past B's end by the last column block of its last row. */
 const B_SLACK = 32;
 
@@ -45,14 +47,9 @@ export function batchMatMulInto(o: MatMulOperands, out: Float32Array): Float32Ar
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`batchMatMul: batches ${batchA} and ${batchB} do not broadcast`);
   const batch = Math.max(batchA, batchB);
   const ldcF = Math.ceil(N / 8) * 8;
-  const aBytes = align16(4 * batchA * M * K);
-  const bBytes = align16(4 * batchB * K * N + B_SLACK);
-  const cBytes = 4 * batch * M * ldcF;
-  const aAt = 0;
-  const bAt = aBytes;
-  const cAt = bAt + bBytes;
-  const need = cAt + cBytes;
-  ensureMemory(x, need);
+  const { at, end } = regions(0, { a: 4 * batchA * M * K, b: 4 * batchB * K * N + B_SLACK, c: 4 * batch * M * ldcF });
+  const { a: aAt, b: bAt, c: cAt } = at;
+  ensureMemory(x, end);
   const f32 = new Float32Array(x.memory.buffer);
   f32.set(o.a.subarray(0, batchA * M * K), aAt / 4);
   if (!o.transposeB) f32.set(o.b.subarray(0, batchB * K * N), bAt / 4);
@@ -79,71 +76,51 @@ export function batchMatMulInto(o: MatMulOperands, out: Float32Array): Float32Ar
   return out;
 }
 
-let enabled = true;
-let calls = 0;
+const lever = new KernelLever();
 
 /** Products the SIMD kernel has computed in this process (tests check that it ran). */
-export function fastBatchMatMulCalls(): number {
-  return calls;
-}
+export const fastBatchMatMulCalls = lever.calls;
 
 /** Process-wide: send batched and transposed products to the SIMD kernel (true) or to tfjs's own. */
-export function setFastBatchMatMul(on: boolean): void {
-  enabled = on;
-}
+export const setFastBatchMatMul = lever.set;
 
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
 
-const size = (s: readonly number[]): number => s.reduce((a, c) => a * c, 1);
-
 /** The wasm backend's BatchMatMul with batched and transposed products on the SIMD kernel. */
 export function fastBatchMatMulKernel(fallback: KernelConfig): KernelConfig {
-  return {
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: fallback.setupFunc,
-    disposeFunc: fallback.disposeFunc,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const a = inputs.a as TensorInfo;
-      const b = inputs.b as TensorInfo;
-      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-      const outerA = a.shape.slice(0, -2);
-      const outerB = b.shape.slice(0, -2);
-      const batchA = size(outerA);
-      const batchB = size(outerB);
-      // Plain products stay on XNNPACK: ours was no faster there in a training step (paired ratio
-      // 1.04, IQR 1.00–1.08) nor in the teacher's forward + backward (0.99, 0.97–1.02).
-      const plain = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
-      // Broadcasting only where one side is a single matrix (the other cases go to tfjs).
-      const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
-      const supported = a.dtype === 'float32' && b.dtype === 'float32' && (sameOuter || batchA === 1 || batchB === 1);
-      if (!enabled || plain || !supported || !f32KernelsAvailable()) return fallback.kernelFunc(args);
-      const wb = backend as unknown as WasmHeapBackend;
-      const ra = a.shape[a.shape.length - 2];
-      const ca = a.shape[a.shape.length - 1];
-      const rb = b.shape[b.shape.length - 2];
-      const cb = b.shape[b.shape.length - 1];
-      const M = transposeA ? ca : ra;
-      const N = transposeB ? rb : cb;
-      const outer = batchA >= batchB ? outerA : outerB;
-      const out = wb.makeOutput([...outer, M, N], 'float32');
-      calls++;
-      batchMatMulInto(
-        {
-          a: wb.typedArrayFromHeap(a),
-          aShape: [batchA, ra, ca],
-          b: wb.typedArrayFromHeap(b),
-          bShape: [batchB, rb, cb],
-          transposeA,
-          transposeB,
-        },
-        wb.typedArrayFromHeap(out), // every view is taken after makeOutput, which may grow the heap
-      );
-      return out;
-    },
-  };
+  return lever.over(fallback, ({ inputs, backend, attrs }) => {
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = tf.util.sizeFromShape(outerA);
+    const batchB = tf.util.sizeFromShape(outerB);
+    // Plain products stay on XNNPACK: ours was no faster there in a training step (paired ratio
+    // 1.04, IQR 1.00–1.08) nor in the teacher's forward + backward (0.99, 0.97–1.02).
+    const plain = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
+    // Broadcasting only where one side is a single matrix (the other cases go to tfjs).
+    const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+    const supported = a.dtype === 'float32' && b.dtype === 'float32' && (sameOuter || batchA === 1 || batchB === 1);
+    if (plain || !supported || !f32KernelsAvailable()) return null;
+    const wb = backend as unknown as WasmHeapBackend;
+    const [ra, ca] = a.shape.slice(-2);
+    const [rb, cb] = b.shape.slice(-2);
+    const M = transposeA ? ca : ra;
+    const N = transposeB ? rb : cb;
+    const outer = batchA >= batchB ? outerA : outerB;
+    const out = wb.makeOutput([...outer, M, N], 'float32');
+    // every view is taken after makeOutput, which may grow the heap
+    const operands = {
+      a: wb.typedArrayFromHeap(a),
+      aShape: [batchA, ra, ca],
+      b: wb.typedArrayFromHeap(b),
+      bShape: [batchB, rb, cb],
+    } as const;
+    batchMatMulInto({ ...operands, transposeA, transposeB }, wb.typedArrayFromHeap(out));
+    return out;
+  });
 }

@@ -1,5 +1,6 @@
-// The f32 SIMD kernels of f32Kernels.wat: compiled once per process, one instance per user (each
-// with its own memory). Null where WebAssembly SIMD does not validate; callers fall back to tfjs.
+// The f32 SIMD kernels of wasm/f32Kernels.wat (its parts by driver: wasm/f32Kernels.*.wat): compiled
+// once per process, one instance per user (each with its own memory). Null where WebAssembly SIMD
+// does not validate; callers fall back to tfjs.
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { F32_KERNELS_IMPORTED_MEMORY_WASM_BASE64, F32_KERNELS_WASM_BASE64 } from './f32KernelsWasm';
 

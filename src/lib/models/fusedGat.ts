@@ -210,11 +210,20 @@ export function fusedGatSimdCalls(): number {
   return simdCalls;
 }
 
-function simdForward(k: InHeapKernels, backend: unknown, ins: Record<string, TensorInfo>, slope: number): TensorInfo[] {
-  const b = backend as WasmBackendInternals;
-  const [N, F] = ins.xl.shape;
-  const [E, A] = ins.ea.shape;
-  simdCalls++;
+/** One call of the SIMD passes: the kernels in the backend's heap, the inputs and their sizes. */
+interface SimdPass {
+  k: InHeapKernels;
+  b: WasmBackendInternals;
+  ins: Record<string, TensorInfo>;
+  slope: number;
+  /** Nodes N of F features, edges E with A attributes. */
+  N: number;
+  F: number;
+  E: number;
+  A: number;
+}
+
+function simdForward({ k, b, ins, slope, N, F, E, A }: SimdPass): TensorInfo[] {
   const out = b.makeOutput([N, F], 'float32');
   const alpha = b.makeOutput([E], 'float32');
   const at = (t: TensorInfo): number => heapOffset(b, t, WHO);
@@ -228,11 +237,7 @@ function simdForward(k: InHeapKernels, backend: unknown, ins: Record<string, Ten
   return [out, alpha];
 }
 
-function simdBackward(k: InHeapKernels, backend: unknown, ins: Record<string, TensorInfo>, slope: number): TensorInfo[] {
-  const b = backend as WasmBackendInternals;
-  const [N, F] = ins.xl.shape;
-  const [E, A] = ins.ea.shape;
-  simdCalls++;
+function simdBackward({ k, b, ins, slope, N, F, E, A }: SimdPass): TensorInfo[] {
   const dxl = b.makeOutput([N, F], 'float32');
   const dxr = b.makeOutput([N, F], 'float32');
   const dwe = b.makeOutput([A, F], 'float32');
@@ -269,43 +274,52 @@ function simdBackward(k: InHeapKernels, backend: unknown, ins: Record<string, Te
   return [dxl, dxr, dwe, datt];
 }
 
-function forwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
+/** One of the two kernels on `backendName`: the SIMD passes where they run there (`simd`), else the JS passes over the inputs' arrays (`js`). */
+function gatKernel(
+  kernelName: string,
+  backendName: 'cpu' | 'wasm',
+  simd: typeof simdForward,
+  js: (b: KernelBackend, ins: Record<string, TensorInfo>, g: GatArrays) => Array<[number[], Float32Array]>,
+): KernelConfig {
   return {
-    kernelName: FWD,
+    kernelName,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const ins = inputs as Record<string, TensorInfo>;
       const slope = (attrs as { slope: number }).slope;
-      const simd = simdKernels(backendName, backend, ins.xl.shape[1]);
-      if (simd) return simdForward(simd, backend, ins, slope);
+      const k = simdKernels(backendName, backend, ins.xl.shape[1]);
+      if (k) {
+        simdCalls++;
+        const [N, F] = ins.xl.shape;
+        const [E, A] = ins.ea.shape;
+        return simd({ k, b: backend as WasmBackendInternals, ins, slope, N, F, E, A });
+      }
       const b = backend as unknown as KernelBackend;
-      const g = arraysOf(b, ins, slope);
-      const { out, alpha } = gatV2Forward(g);
-      return [output(backendName, b, [g.N, g.F], out), output(backendName, b, [g.E], alpha)];
+      return js(b, ins, arraysOf(b, ins, slope)).map(([shape, values]) => output(backendName, b, shape, values));
     },
   };
 }
 
+function forwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
+  return gatKernel(FWD, backendName, simdForward, (_b, _ins, g) => {
+    const { out, alpha } = gatV2Forward(g);
+    return [
+      [[g.N, g.F], out],
+      [[g.E], alpha],
+    ];
+  });
+}
+
 function backwardKernel(backendName: 'cpu' | 'wasm'): KernelConfig {
-  return {
-    kernelName: BWD,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const ins = inputs as Record<string, TensorInfo>;
-      const slope = (attrs as { slope: number }).slope;
-      const simd = simdKernels(backendName, backend, ins.xl.shape[1]);
-      if (simd) return simdBackward(simd, backend, ins, slope);
-      const b = backend as unknown as KernelBackend;
-      const g = arraysOf(b, ins, slope);
-      const r = gatV2Backward(g, asF32(b.readSync(ins.alpha.dataId)), asF32(b.readSync(ins.dy.dataId)));
-      return [
-        output(backendName, b, [g.N, g.F], r.dxl),
-        output(backendName, b, [g.N, g.F], r.dxr),
-        output(backendName, b, [g.A, g.F], r.dwe),
-        output(backendName, b, [g.F], r.datt),
-      ];
-    },
-  };
+  return gatKernel(BWD, backendName, simdBackward, (b, ins, g) => {
+    const r = gatV2Backward(g, asF32(b.readSync(ins.alpha.dataId)), asF32(b.readSync(ins.dy.dataId)));
+    return [
+      [[g.N, g.F], r.dxl],
+      [[g.N, g.F], r.dxr],
+      [[g.A, g.F], r.dwe],
+      [[g.F], r.datt],
+    ];
+  });
 }
 
 let installed = false;

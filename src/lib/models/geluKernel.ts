@@ -7,7 +7,8 @@
 // the student trainer at each step like fastBatchMatMul.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsInBackend, heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
+import { heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
+import { kernelOp, KernelLever, wasmKernel } from './kernelLever';
 
 const FWD = 'TrajDistillGelu';
 const BWD = 'TrajDistillGeluGrad';
@@ -30,69 +31,46 @@ function geluGradScalar(x: number, dy: number): number {
   return dy * (0.5 * (1 + erfAS(x * Math.SQRT1_2)) + x * 0.3989422804014327 * Math.exp(-0.5 * x * x));
 }
 
-const forwardKernel: KernelConfig = {
-  kernelName: FWD,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const b = backend as unknown as WasmBackendInternals;
+/**
+ * Both kernels: the output float32 [x's shape] (`n` values, the first n4 = n − n mod 4 for the SIMD
+ * kernel), heap offsets in floats of x, dy (the backward's) and the output.
+ */
+function elementwise(
+  name: string,
+  run: (b: WasmBackendInternals, io: { n: number; n4: number; xi: number; di: number; oi: number }) => void,
+): KernelConfig {
+  return wasmKernel(name, (inputs, b) => {
     const x = inputs.x as TensorInfo;
-    const n = x.shape.reduce((a, c) => a * c, 1);
     const out = b.makeOutput(x.shape, 'float32');
-    const xi = heapOffset(b, x, WHO) / 4;
-    const oi = heapOffset(b, out, WHO) / 4;
-    const heap = b.wasm.HEAPF32;
-    heap.copyWithin(oi, xi, xi + n);
-    const n4 = n - (n % 4);
-    mustF32KernelsInBackend(b, WHO).gelu(oi * 4, n4);
-    for (let i = n4; i < n; i++) heap[oi + i] = geluScalar(heap[xi + i]);
+    const n = tf.util.sizeFromShape(x.shape);
+    const at = (t: TensorInfo | undefined): number => (t ? heapOffset(b, t, WHO) / 4 : 0);
+    run(b, { n, n4: n - (n % 4), xi: at(x), di: at(inputs.dy), oi: at(out) });
     return out;
-  },
-};
+  });
+}
 
-const backwardKernel: KernelConfig = {
-  kernelName: BWD,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const b = backend as unknown as WasmBackendInternals;
-    const x = inputs.x as TensorInfo;
-    const n = x.shape.reduce((a, c) => a * c, 1);
-    const out = b.makeOutput(x.shape, 'float32');
-    const at = (t: TensorInfo): number => heapOffset(b, t, WHO);
-    const n4 = n - (n % 4);
-    mustF32KernelsInBackend(b, WHO).geluGrad(at(x), at(inputs.dy as TensorInfo), at(out), n4);
-    const heap = b.wasm.HEAPF32;
-    const [xi, di, oi] = [at(x), at(inputs.dy as TensorInfo), at(out)].map((o) => o / 4);
-    for (let i = n4; i < n; i++) heap[oi + i] = geluGradScalar(heap[xi + i], heap[di + i]);
-    return out;
-  },
-};
+const forwardKernel = elementwise(FWD, (b, { n, n4, xi, oi }) => {
+  const heap = b.wasm.HEAPF32;
+  heap.copyWithin(oi, xi, xi + n);
+  mustF32KernelsInBackend(b, WHO).gelu(oi * 4, n4);
+  for (let i = n4; i < n; i++) heap[oi + i] = geluScalar(heap[xi + i]);
+});
 
-let installed = false;
-let enabled = true;
+const backwardKernel = elementwise(BWD, (b, { n, n4, xi, di, oi }) => {
+  mustF32KernelsInBackend(b, WHO).geluGrad(xi * 4, di * 4, oi * 4, n4);
+  const heap = b.wasm.HEAPF32;
+  for (let i = n4; i < n; i++) heap[oi + i] = geluGradScalar(heap[xi + i], heap[di + i]);
+});
+
+const lever = new KernelLever();
 
 /** Process-wide switch (the trainer applies its `fusedGelu` lever; the bench times both). */
-export function setFastGelu(on: boolean): void {
-  enabled = on;
-}
+export const setFastGelu = lever.set;
 
 /** True when the next gelu runs on these kernels (wasm with WebAssembly SIMD, its memory importable). */
 export function fastGeluActive(): boolean {
-  if (!enabled || tf.getBackend() !== 'wasm') return false;
-  if (!f32KernelsInBackend(tf.backend() as unknown as WasmBackendInternals)) return false;
-  if (!installed) {
-    tf.registerKernel(forwardKernel);
-    tf.registerKernel(backwardKernel);
-    installed = true;
-  }
-  return true;
+  return lever.active([forwardKernel, backwardKernel]);
 }
 
 /** GELU(x) (exact form, x·Φ(x)) with its gradient, on the SIMD kernels; float32 x of any shape. */
-export const fastGelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return {
-    value: tf.engine().runKernel(FWD, { x }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(BWD, { x: saved[0], dy }) as tf.Tensor,
-  };
-});
+export const fastGelu = kernelOp(FWD, BWD);

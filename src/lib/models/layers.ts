@@ -23,6 +23,7 @@ import { uniqueVariableName } from '../features/variableNames';
 import { fusedGatAvailable, fusedGatV2 } from './fusedGat';
 import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
+import { kernelOver } from './kernelLever';
 import { aliasKernel } from './aliasKernels';
 import { fastSumKernel } from './sumKernel';
 import { fastGelu, fastGeluActive } from './geluKernel';
@@ -105,50 +106,43 @@ function read(backendName: 'cpu' | 'wasm', b: GatherKernelBackend, t: TensorInfo
 
 /** GatherV2 along axis 0 as a JS row copy; other cases go to the backend's own kernel. */
 function fastGatherKernel(backendName: 'cpu' | 'wasm', fallback: KernelConfig): KernelConfig {
-  return {
-    kernelName: 'GatherV2',
-    backendName,
-    setupFunc: fallback.setupFunc,
-    disposeFunc: fallback.disposeFunc,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const x = inputs.x as TensorInfo;
-      const indices = inputs.indices as TensorInfo;
-      const { axis, batchDims } = attrs as { axis: number; batchDims?: number };
-      const ax = axis < 0 ? axis + x.shape.length : axis;
-      const fast = ax === 0 && !batchDims && (x.dtype === 'float32' || x.dtype === 'int32') && x.shape.length >= 1;
-      if (!fast) return fallback.kernelFunc(args);
-      const b = backend as unknown as GatherKernelBackend;
-      const rows = x.shape[0];
-      const inner = x.shape.slice(1).reduce((a, c) => a * c, 1);
-      const shape = [...indices.shape, ...x.shape.slice(1)];
-      const dtype = x.dtype as 'float32' | 'int32';
-      let out: TensorInfo;
-      let view: Float32Array | Int32Array;
-      if (backendName === 'wasm' && b.makeOutput && b.typedArrayFromHeap) {
-        out = b.makeOutput(shape, dtype);
-        view = b.typedArrayFromHeap(out);
-      } else {
-        const n = indices.shape.reduce((a, c) => a * c, 1) * inner;
-        view = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-        out = { dataId: {}, shape, dtype };
-      }
-      // Read after the output is allocated (on wasm: views of the heap as it is now).
-      const xv = read(backendName, b, x);
-      const iv = read(backendName, b, indices);
-      for (let i = 0; i < iv.length; i++) {
-        const r = iv[i];
-        if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
-        if (inner === 1) view[i] = xv[r];
-        else view.set(xv.subarray(r * inner, (r + 1) * inner), i * inner);
-      }
-      if (backendName === 'cpu') {
-        if (!b.makeTensorInfo) throw new Error('GatherV2: cpu backend without makeTensorInfo');
-        return b.makeTensorInfo(shape, dtype, view);
-      }
-      return out;
-    },
-  };
+  return kernelOver(fallback, backendName, ({ inputs, backend, attrs }) => {
+    const x = inputs.x as TensorInfo;
+    const indices = inputs.indices as TensorInfo;
+    const { axis, batchDims } = attrs as { axis: number; batchDims?: number };
+    const ax = axis < 0 ? axis + x.shape.length : axis;
+    const fast = ax === 0 && !batchDims && (x.dtype === 'float32' || x.dtype === 'int32') && x.shape.length >= 1;
+    if (!fast) return null;
+    const b = backend as unknown as GatherKernelBackend;
+    const rows = x.shape[0];
+    const inner = x.shape.slice(1).reduce((a, c) => a * c, 1);
+    const shape = [...indices.shape, ...x.shape.slice(1)];
+    const dtype = x.dtype as 'float32' | 'int32';
+    let out: TensorInfo;
+    let view: Float32Array | Int32Array;
+    if (backendName === 'wasm' && b.makeOutput && b.typedArrayFromHeap) {
+      out = b.makeOutput(shape, dtype);
+      view = b.typedArrayFromHeap(out);
+    } else {
+      const n = indices.shape.reduce((a, c) => a * c, 1) * inner;
+      view = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+      out = { dataId: {}, shape, dtype };
+    }
+    // Read after the output is allocated (on wasm: views of the heap as it is now).
+    const xv = read(backendName, b, x);
+    const iv = read(backendName, b, indices);
+    for (let i = 0; i < iv.length; i++) {
+      const r = iv[i];
+      if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+      if (inner === 1) view[i] = xv[r];
+      else view.set(xv.subarray(r * inner, (r + 1) * inner), i * inner);
+    }
+    if (backendName === 'cpu') {
+      if (!b.makeTensorInfo) throw new Error('GatherV2: cpu backend without makeTensorInfo');
+      return b.makeTensorInfo(shape, dtype, view);
+    }
+    return out;
+  });
 }
 
 const ours = new WeakSet<KernelConfig>();
@@ -156,6 +150,14 @@ const ours = new WeakSet<KernelConfig>();
 function install(config: KernelConfig): void {
   ours.add(config);
   tf.registerKernel(config);
+}
+
+/** `make(k)` in place of the backend's own kernel `k` (once: never over one of ours). */
+function installOver(kernelName: string, backendName: string, make: (k: KernelConfig) => KernelConfig): void {
+  const k = tf.getKernel(kernelName, backendName);
+  if (!k || ours.has(k)) return;
+  tf.unregisterKernel(kernelName, backendName);
+  install(make(k));
 }
 
 /**
@@ -172,29 +174,12 @@ export function installFastKernels(): void {
       if (seg) tf.unregisterKernel('UnsortedSegmentSum', name);
       install(fastSegmentSumKernel(name));
     }
-    const gather = tf.getKernel('GatherV2', name);
-    if (gather && !ours.has(gather)) {
-      tf.unregisterKernel('GatherV2', name);
-      install(fastGatherKernel(name, gather));
-    }
+    installOver('GatherV2', name, (k) => fastGatherKernel(name, k));
   }
-  const matMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (matMul && !ours.has(matMul)) {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    install(fastBatchMatMulKernel(matMul));
-  }
-  const sum = tf.getKernel('Sum', 'wasm');
-  if (sum && !ours.has(sum)) {
-    tf.unregisterKernel('Sum', 'wasm');
-    install(fastSumKernel(sum));
-  }
-  for (const name of ['Identity', 'Cast']) {
-    const k = tf.getKernel(name, 'wasm');
-    if (k && !ours.has(k)) {
-      tf.unregisterKernel(name, 'wasm');
-      install(aliasKernel(k));
-    }
-  }
+  installOver('BatchMatMul', 'wasm', fastBatchMatMulKernel);
+  installOver('Sum', 'wasm', fastSumKernel);
+  installOver('Identity', 'wasm', aliasKernel);
+  installOver('Cast', 'wasm', aliasKernel);
 }
 
 installFastKernels();

@@ -5,9 +5,9 @@
 // spent ≈ 200 ms in Exp alone). Here each is one pass of SIMD code (f32Kernels.wat: rowMaxSumExp,
 // softmaxRowsGrad, with a vectorised exp), run in tfjs's own memory on the tensors in place.
 // Results differ from tfjs's by rounding (exp to about 1e-7): tests/models/softmaxKernel.test.ts.
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { f32KernelsInBackend, heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { heapOffset, mustF32KernelsInBackend, type WasmBackendInternals } from './f32Kernels';
+import { kernelOp, KernelLever, wasmKernel } from './kernelLever';
 
 const LSE = 'TrajDistillRowLogSumExp';
 const GRAD = 'TrajDistillSoftmaxRowsGrad';
@@ -15,75 +15,41 @@ const GRAD = 'TrajDistillSoftmaxRowsGrad';
 const WHO = 'log-sum-exp kernel';
 const ptr = (b: WasmBackendInternals, t: TensorInfo): number => heapOffset(b, t, WHO);
 
-const lseKernel: KernelConfig = {
-  kernelName: LSE,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const b = backend as unknown as WasmBackendInternals;
-    const x = inputs.x as TensorInfo;
-    const [M, N] = x.shape;
-    const out = b.makeOutput([M], 'float32');
-    const stats = b.wasm._malloc(8 * M);
-    try {
-      mustF32KernelsInBackend(b, WHO).rowMaxSumExp(ptr(b, x), M, N, stats);
-      // HEAPF32 is read after the calls: the malloc may have grown the heap.
-      const heap = b.wasm.HEAPF32;
-      const o = ptr(b, out) / 4;
-      for (let r = 0; r < M; r++) heap[o + r] = heap[stats / 4 + 2 * r] + Math.log(heap[stats / 4 + 2 * r + 1]);
-    } finally {
-      b.wasm._free(stats);
-    }
-    return out;
-  },
-};
+const lseKernel = wasmKernel(LSE, (inputs, b) => {
+  const x = inputs.x as TensorInfo;
+  const [M, N] = x.shape;
+  const out = b.makeOutput([M], 'float32');
+  const stats = b.wasm._malloc(8 * M);
+  try {
+    mustF32KernelsInBackend(b, WHO).rowMaxSumExp(ptr(b, x), M, N, stats);
+    // HEAPF32 is read after the calls: the malloc may have grown the heap.
+    const heap = b.wasm.HEAPF32;
+    const o = ptr(b, out) / 4;
+    for (let r = 0; r < M; r++) heap[o + r] = heap[stats / 4 + 2 * r] + Math.log(heap[stats / 4 + 2 * r + 1]);
+  } finally {
+    b.wasm._free(stats);
+  }
+  return out;
+});
 
-const gradKernel: KernelConfig = {
-  kernelName: GRAD,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const b = backend as unknown as WasmBackendInternals;
-    const x = inputs.x as TensorInfo;
-    const [M, N] = x.shape;
-    const out = b.makeOutput([M, N], 'float32');
-    mustF32KernelsInBackend(b, WHO).softmaxRowsGrad(
-      ptr(b, x),
-      ptr(b, inputs.lse as TensorInfo),
-      ptr(b, inputs.dy as TensorInfo),
-      ptr(b, out),
-      M,
-      N,
-    );
-    return out;
-  },
-};
+const gradKernel = wasmKernel(GRAD, (inputs, b) => {
+  const x = inputs.x as TensorInfo;
+  const [M, N] = x.shape;
+  const out = b.makeOutput([M, N], 'float32');
+  const [xp, lse, dy, o] = [x, inputs.lse, inputs.dy, out].map((t) => ptr(b, t as TensorInfo));
+  mustF32KernelsInBackend(b, WHO).softmaxRowsGrad(xp, lse, dy, o, M, N);
+  return out;
+});
 
-let installed = false;
-let enabled = true;
+const lever = new KernelLever();
 
 /** Process-wide switch (the bench times the teacher with and without). */
-export function setFastLogSumExp(on: boolean): void {
-  enabled = on;
-}
+export const setFastLogSumExp = lever.set;
 
 /** True when the next logSumExpRows runs on these kernels (wasm backend with WebAssembly SIMD, its memory importable). */
 export function fastLogSumExpActive(): boolean {
-  if (!enabled || tf.getBackend() !== 'wasm') return false;
-  if (!f32KernelsInBackend(tf.backend() as unknown as WasmBackendInternals)) return false;
-  if (!installed) {
-    tf.registerKernel(lseKernel);
-    tf.registerKernel(gradKernel);
-    installed = true;
-  }
-  return true;
+  return lever.active([lseKernel, gradKernel]);
 }
 
 /** log Σ_j e^x[r, j] for x [M, N] float32 → [M], with its gradient, on the SIMD kernels. */
-export const fastLogSumExpRows: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  const value = tf.engine().runKernel(LSE, { x }) as tf.Tensor;
-  save([x, value]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GRAD, { x: saved[0], lse: saved[1], dy }) as tf.Tensor,
-  };
-});
+export const fastLogSumExpRows = kernelOp(LSE, GRAD, 'lse');

@@ -313,6 +313,16 @@ export class Student {
     return { enc: tf.tidy(() => this.encodeReceptiveField(needed)), owned: true };
   }
 
+  /**
+   * The whole network's encodings for a pass over many batches: the frozen cache where it exists,
+   * else computed here; `release` disposes what was computed (never the cache).
+   */
+  encodeWhole(): { enc: EncodedNetwork; release(): void } {
+    if (this.encodedIsCached) return { enc: this.encodeNetwork(), release: () => {} };
+    const enc = tf.tidy(() => this.encodeNetwork());
+    return { enc, release: () => tf.dispose([enc.road, enc.zone]) };
+  }
+
   /** True when encodeNetwork returns a cached object the caller must not dispose. */
   get encodedIsCached(): boolean {
     return this.config.freezeEncoders;

@@ -5,21 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { Trajectory } from '../data/types';
 import { batchRoads, buildBatch, prepareTrip, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 import type { Student } from './student';
+import { readAndDispose } from '../runtime/deviceMemory';
 
 /** Per trip and step: log-probabilities over that step's candidates, aligned with PreparedTrip.cands. */
 export interface StepLogProbs {
   trips: PreparedTrip[];
   /** One Float32Array per trip, length trips[i].candOffset[steps]. */
   logProbs: Float32Array[];
-}
-
-/** Reads a [steps, C] output and disposes it. */
-async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
-  try {
-    return (await t.data()) as Float32Array;
-  } finally {
-    t.dispose();
-  }
 }
 
 /**
@@ -47,8 +39,7 @@ export async function studentStepLogProbs(
 ): Promise<StepLogProbs> {
   const order = prepared.map((_, i) => i).sort((a, b) => prepared[a].steps - prepared[b].steps);
   const logProbs: Float32Array[] = new Array(prepared.length);
-  const cached = student.encodedIsCached;
-  const enc = cached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
+  const { enc, release } = student.encodeWhole();
   try {
     let s = 0;
     while (s < order.length) {
@@ -62,7 +53,7 @@ export async function studentStepLogProbs(
       s = e;
     }
   } finally {
-    if (!cached) tf.dispose([enc.road, enc.zone]);
+    release();
   }
   return { trips: prepared, logProbs };
 }

@@ -6,45 +6,31 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f32Kernels';
+import { KernelLever } from './kernelLever';
 
-let enabled = true;
-let calls = 0;
+const lever = new KernelLever();
 
 /** Process-wide: leading-axes sums on colSum (true) or on tfjs's own kernel. */
-export function setFastSum(on: boolean): void {
-  enabled = on;
-}
+export const setFastSum = lever.set;
 
 /** Sums colSum has computed in this process (tests check that it ran). */
-export function fastSumCalls(): number {
-  return calls;
-}
-
-const size = (s: readonly number[]): number => s.reduce((a, c) => a * c, 1);
+export const fastSumCalls = lever.calls;
 
 /** tfjs-wasm's Sum (`fallback`) with sums over leading axes of float32 tensors on colSum. */
 export function fastSumKernel(fallback: KernelConfig): KernelConfig {
-  return {
-    kernelName: 'Sum',
-    backendName: 'wasm',
-    setupFunc: fallback.setupFunc,
-    disposeFunc: fallback.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as TensorInfo;
-      const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-      const rank = x.shape.length;
-      // In the order given: tfjs sums axes [1, 0] in another order than [0, 1] (not the same bits).
-      const axes = tf.util.parseAxisParam(axis, x.shape);
-      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-      if (!enabled || !leading || x.dtype !== 'float32') return fallback.kernelFunc(args);
-      const b = args.backend as unknown as WasmBackendInternals;
-      const k = f32KernelsInBackend(b);
-      if (!k) return fallback.kernelFunc(args);
-      const rest = x.shape.slice(axes.length);
-      const out = b.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
-      k.colSum(heapOffset(b, x, 'Sum'), size(x.shape.slice(0, axes.length)), size(rest), heapOffset(b, out, 'Sum'));
-      calls++;
-      return out;
-    },
-  };
+  return lever.over(fallback, (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    // In the order given: tfjs sums axes [1, 0] in another order than [0, 1] (not the same bits).
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    const b = args.backend as unknown as WasmBackendInternals;
+    const k = leading && x.dtype === 'float32' ? f32KernelsInBackend(b) : null;
+    if (!k) return null;
+    const rest = x.shape.slice(axes.length);
+    const out = b.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
+    const size = tf.util.sizeFromShape;
+    k.colSum(heapOffset(b, x, 'Sum'), size(x.shape.slice(0, axes.length)), size(rest), heapOffset(b, out, 'Sum'));
+    return out;
+  });
 }

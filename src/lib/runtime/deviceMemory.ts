@@ -1,6 +1,7 @@
 // Device memory on webgpu: what tfjs-webgpu does not manage for a long training run (its buffer
 // pool), and the asynchronous download that lets later synchronous reads (checkpoint encoding)
-// answer from a CPU copy instead of touching the device. Used by every trainer session.
+// answer from a CPU copy instead of touching the device. Used by every trainer session. And reading
+// a tensor back once (readAndDispose).
 import * as tf from '@tensorflow/tfjs';
 
 /** The parts of tfjs-webgpu's BufferManager that trimGpuBufferPool touches. */
@@ -45,4 +46,13 @@ export function trimGpuBufferPool(limitBytes = GPU_POOL_LIMIT_BYTES): number {
 /** Awaits the values of every registered variable (webgpu then answers dataSync from its CPU copy). */
 export async function downloadVariables(): Promise<void> {
   await Promise.all(Object.values(tf.engine().registeredVariables).map((v) => v.data()));
+}
+
+/** A tensor's values read back (float32), the tensor disposed (also when the read fails). */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }

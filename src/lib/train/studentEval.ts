@@ -27,18 +27,27 @@ export interface EvalResult {
  * batches of `batchTrips` trips. Next-road accuracy over the steps whose next road is a candidate,
  * the chance level (mean 1/|candidates|), the mean CE, and the same on decision steps.
  */
+/** Sums over scored steps: how many, how many right, Σ 1/|candidates| and Σ NLL. */
+interface StepSums {
+  steps: number;
+  correct: number;
+  chance: number;
+  nll: number;
+}
+
+function addStep(s: StepSums, correct: boolean, candidates: number, nll: number): void {
+  s.steps++;
+  if (correct) s.correct++;
+  s.chance += 1 / candidates;
+  s.nll += nll;
+}
+
 export function* evaluateTask(student: Student, ctx: BatchContext, prepared: PreparedTrip[], batchTrips: number): DeviceTask<EvalResult> {
   const whole = { ...ctx, maxLen: Number.MAX_SAFE_INTEGER };
-  let correct = 0;
-  let steps = 0;
-  let chance = 0;
-  let ceSum = 0;
-  let decCorrect = 0;
-  let decSteps = 0;
-  let decChance = 0;
-  let decNll = 0;
-  const cached = student.encodedIsCached;
-  const enc = cached ? student.encodeNetwork() : tf.tidy(() => student.encodeNetwork());
+  // every step with its next road labelled, and the decision steps (≥ 2 candidates) among them
+  const all: StepSums = { steps: 0, correct: 0, chance: 0, nll: 0 };
+  const dec: StepSums = { ...all };
+  const { enc, release } = student.encodeWhole();
   try {
     for (let i = 0; i < prepared.length; i += batchTrips) {
       const trips = prepared.slice(i, i + batchTrips);
@@ -58,33 +67,26 @@ export function* evaluateTask(student: Student, ctx: BatchContext, prepared: Pre
       }
       for (let n = 0; n < batch.N; n++) {
         if (batch.labelMask[n] === 0) continue;
-        steps++;
-        if (pv[n] === batch.label[n]) correct++;
-        ceSum += nv[n];
         let m = 0;
         for (let c = 0; c < batch.C; c++) m += batch.candMask[n * batch.C + c];
-        chance += 1 / m;
-        if (m >= 2) {
-          decSteps++;
-          decChance += 1 / m;
-          decNll += nv[n];
-          if (pv[n] === batch.label[n]) decCorrect++;
-        }
+        const hit = pv[n] === batch.label[n];
+        addStep(all, hit, m, nv[n]);
+        if (m >= 2) addStep(dec, hit, m, nv[n]);
       }
     }
   } finally {
-    if (!cached) tf.dispose([enc.road, enc.zone]);
+    release();
   }
-  const d = Math.max(1, steps);
-  const dd = Math.max(1, decSteps);
+  const d = Math.max(1, all.steps);
+  const dd = Math.max(1, dec.steps);
   return {
-    valAcc: correct / d,
-    valChanceAcc: chance / d,
-    valCe: ceSum / d,
-    valSteps: steps,
-    valAccDecision: decCorrect / dd,
-    valChanceAccDecision: decChance / dd,
-    valNllDecision: decSteps > 0 ? decNll / decSteps : NaN,
-    decisionSteps: decSteps,
+    valAcc: all.correct / d,
+    valChanceAcc: all.chance / d,
+    valCe: all.nll / d,
+    valSteps: all.steps,
+    valAccDecision: dec.correct / dd,
+    valChanceAccDecision: dec.chance / dd,
+    valNllDecision: dec.steps > 0 ? dec.nll / dec.steps : NaN,
+    decisionSteps: dec.steps,
   };
 }
