@@ -1,4 +1,4 @@
-// Order statistics shared by the evaluation and the benchmarks: quantiles with linear
+// Order statistics shared by the evaluation and the benchmarks, and grouping by a key: quantiles with linear
 // interpolation between order statistics (numpy's default), so a median of an even count is the
 // mean of the middle two. The data build keeps its own lower-order-statistic quantile
 // (data/matchTraces.ts): changing it would change every built dataset.
@@ -25,4 +25,16 @@ export function quantile(values: readonly number[], p: number): number {
 /** Median (the mean of the middle two for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
+}
+
+/** The items grouped by a key, each group in input order; groups in the order their keys first appear. */
+export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

@@ -5,6 +5,7 @@
 import type { SplitName, Trajectory } from './types';
 import { SPLITS } from './types';
 import { makeRng, shuffleInPlace } from '../random';
+import { groupBy } from '../stats';
 
 export interface OdSplitOptions {
   seed?: number;
@@ -21,19 +22,21 @@ export function odKey(t: Trajectory): string {
   return odPairKey(t.roads[0], t.roads[t.roads.length - 1]);
 }
 
+/** The trips with at least one road, grouped by OD pair (odKey), in input order. */
+export function tripsByOd(trips: Iterable<Trajectory>): Map<string, Trajectory[]> {
+  return groupBy(
+    [...trips].filter((t) => t.roads.length > 0),
+    odKey,
+  );
+}
+
 export function odSplit(trips: Trajectory[], opts: OdSplitOptions = {}): Record<SplitName, Trajectory[]> {
   const seed = opts.seed ?? 42;
   const ratios = opts.ratios ?? [0.7, 0.1, 0.2];
   const sum = ratios[0] + ratios[1] + ratios[2];
   const share = ratios.map((r) => r / sum);
 
-  const groups = new Map<string, Trajectory[]>();
-  for (const t of trips) {
-    const k = odKey(t);
-    const g = groups.get(k);
-    if (g) g.push(t);
-    else groups.set(k, [t]);
-  }
+  const groups = groupBy(trips, odKey);
   // Sorted keys first, so the result does not depend on the input order of the groups.
   const keys = shuffleInPlace([...groups.keys()].sort(), makeRng(seed));
 

@@ -24,6 +24,7 @@ import { dtw, hausdorff } from './metrics';
 import { centroidOf, generatedToEvalTrip, realToEvalTrip } from './evalTrips';
 import { aggregateReports, evaluateTrips, EVAL_KEYS, type EvalKey, type EvalOptions, type EvalReport } from './tripMetrics';
 import { defaultClock as defaultNow } from '../runtime/clock';
+import { odPairKey, tripsByOd } from '../data/odSplit';
 
 // ---------------------------------------------------------------------------------------------
 // Trips as the metrics see them
@@ -390,19 +391,12 @@ export function pickRouteSamples(
   derived: Derived,
   max: number,
 ): RouteSample[] {
-  const realByOd = new Map<string, Trajectory[]>();
-  for (const t of realTrips) {
-    if (t.roads.length === 0) continue;
-    const k = `${t.roads[0]}>${t.roads[t.roads.length - 1]}`;
-    const list = realByOd.get(k);
-    if (list) list.push(t);
-    else realByOd.set(k, [t]);
-  }
+  const realByOd = tripsByOd(realTrips);
   const seen = new Set<string>();
   const out: RouteSample[] = [];
   for (let i = 0; i < ods.length && out.length < max; i++) {
     const od = ods[i];
-    const k = `${od.origin}>${od.dest}`;
+    const k = odPairKey(od.origin, od.dest);
     if (seen.has(k)) continue;
     seen.add(k);
     const reals = realByOd.get(k) ?? [];

@@ -2,7 +2,7 @@
 // against the real trips of one split with the protocol's own metrics (evaluateTrips): each route is
 // paired by its OD pair (origin road, destination road) with the split's real trips of that pair.
 // Framework-free and tfjs-free: the eval worker runs it for the Compare view, tests run it in Node.
-import { odKey, odPairKey } from '../data/odSplit';
+import { odPairKey, tripsByOd } from '../data/odSplit';
 import type { RoadNetwork, SplitName, Trajectory } from '../data/types';
 import { generatedCsvFormat, readGeneratedCsv } from '../generate/generatedCsv';
 import type { GeneratedTrip } from '../generate/generator';
@@ -54,14 +54,7 @@ export function scoreRouteFile(
   if (gen.length === 0) throw new Error(`${fileName}: no routes (only a header)`);
   const nRoads = network.roads.length;
 
-  const byOd = new Map<string, Trajectory[]>();
-  for (const t of splits[split]) {
-    if (t.roads.length === 0) continue;
-    const k = odKey(t);
-    const list = byOd.get(k);
-    if (list) list.push(t);
-    else byOd.set(k, [t]);
-  }
+  const byOd = tripsByOd(splits[split]);
 
   const problems: string[] = [];
   const routes: LoadedRoute[] = [];

@@ -3,6 +3,7 @@
 import type { LonLat } from '../data/types';
 import { haversineKm, makeLocalProjection, type BBox } from '../geo';
 import { dtw, edr, hausdorff, histogramJSD, radiusOfGyration } from './metrics';
+import { groupBy } from '../stats';
 
 /** One trip as the metrics see it: road centroids in order, with their unix-second times. */
 export interface EvalTrip {
@@ -168,13 +169,7 @@ function pairedLocal(
 ): { hausdorffKm: number; dtwKm: number; edr: number; pairedN: number } {
   const cell = makeBoxGrid(box, cellM);
   const key = (t: EvalTrip) => `${cell(t.points[0])}:${cell(t.points[t.points.length - 1])}`;
-  const realBy = new Map<string, EvalTrip[]>();
-  for (const t of real) {
-    const k = key(t);
-    const list = realBy.get(k);
-    if (list) list.push(t);
-    else realBy.set(k, [t]);
-  }
+  const realBy = groupBy(real, key);
   const used = new Map<string, number>();
   let h = 0;
   let d = 0;

@@ -13,25 +13,17 @@ import type { Dataset } from '../data/types';
 import type { StudentConfig } from '../models/studentConfig';
 import { TrainingSession, type SessionEvents } from './session';
 import type { SessionHyper } from './sessionHyper';
+import type { SessionInit, StateEvents } from './steppedSession';
 import type { NextCellTeacher } from './studentTrainer';
 import { TeacherSession, teacherHyperOf, type TeacherSessionEvents } from './teacherSession';
 import type { TeacherHyper } from './teacherHyper';
 
 export type AnySession = TrainingSession | TeacherSession;
 
-/** What every session of a run is built from, whichever way it is opened. */
-export interface SessionSetup {
-  dataset: Dataset;
-  derived: Derived;
+/** What every session of a run is built from, whichever way it is opened: SessionInit's data and driving, two kinds' events. */
+export interface SessionSetup extends Omit<SessionInit<SessionHyper, StateEvents>, 'hyper' | 'events'> {
   /** Distillation's teacher; a distilled student without one is refused. */
   teacher?: NextCellTeacher;
-  backendName?: string;
-  /** Rate bound of metrics records (default 100 ms). */
-  minEmitMs?: number;
-  now?: () => number;
-  yieldFn?: () => Promise<void>;
-  /** Awaited between the steps of a run (the periodic autosave). */
-  betweenSteps?: () => Promise<void>;
   studentEvents?: SessionEvents;
   teacherEvents?: TeacherSessionEvents;
   /** Overrides of the student's size preset (tests use a tiny model). */

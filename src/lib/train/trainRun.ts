@@ -21,9 +21,9 @@ import { defaultClock, type Clock } from '../runtime/clock';
 import { MetricSeries, TeacherSeries } from './chartSeries';
 import { openSession, type AnySession, type OpenedSession, type OpenSessionRequest, type SessionSetup } from './openSession';
 import { SavedRuns, type KeyValueStore, type RunChart, type SavedRunInfo } from './savedRuns';
-import { TrainingSession, type SessionMetrics } from './session';
+import { TrainingSession, type SessionEpochRecord, type SessionMetrics } from './session';
 import { normaliseHyper, type SessionHyper } from './sessionHyper';
-import { TeacherSession, type TeacherSessionMetrics } from './teacherSession';
+import { TeacherSession, type TeacherSessionEpoch, type TeacherSessionMetrics } from './teacherSession';
 import { normaliseTeacherHyper, type TeacherHyper } from './teacherHyper';
 import { pickProbeTrip, probeTrip } from './tripProbe';
 import type {
@@ -54,6 +54,30 @@ export interface TrainRunOptions {
   yieldFn?: () => Promise<void>;
   /** Overrides of the student's size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
+}
+
+/**
+ * A session's events as the run handles them: each record goes to its chart first (the chart is
+ * saved with the run), then to the page; after an epoch's record, `afterEpoch` (probe, autosave).
+ */
+function chartedEvents<M, R>(
+  chart: { pushMetrics(m: M): void; pushEpoch(r: R): void },
+  send: { metrics(m: M): void; epoch(r: R): void },
+  afterEpoch: () => Promise<void>,
+  state: (st: TrainState, reason?: string) => void,
+) {
+  return {
+    metrics: (m: M) => {
+      chart.pushMetrics(m);
+      send.metrics(m);
+    },
+    epoch: async (r: R) => {
+      chart.pushEpoch(r);
+      send.epoch(r);
+      await afterEpoch();
+    },
+    state,
+  };
 }
 
 /** What a run trains on, once the worker has booted. */
@@ -214,33 +238,27 @@ export class TrainRun {
       yieldFn: this.opts.yieldFn,
       studentConfig: this.opts.studentConfig,
       betweenSteps: () => this.autosaveIfDue(mine()),
-      studentEvents: {
-        metrics: (m) => {
-          this.chart.pushMetrics(m);
-          this.latest = m;
-          void this.events.metrics(m);
+      studentEvents: chartedEvents<SessionMetrics, SessionEpochRecord>(
+        this.chart,
+        {
+          metrics: (m) => void this.events.metrics((this.latest = m)),
+          epoch: (r) => void this.events.epoch(r),
         },
-        epoch: async (r) => {
-          this.chart.pushEpoch(r);
-          void this.events.epoch(r);
+        async () => {
           await this.postProbe(mine());
           await this.autosave(mine());
         },
-        state: onState,
-      },
-      teacherEvents: {
-        metrics: (m) => {
-          this.teacherChart.pushMetrics(m);
-          this.teacherLatest = m;
-          void this.events.teacherMetrics(m);
+        onState,
+      ),
+      teacherEvents: chartedEvents<TeacherSessionMetrics, TeacherSessionEpoch>(
+        this.teacherChart,
+        {
+          metrics: (m) => void this.events.teacherMetrics((this.teacherLatest = m)),
+          epoch: (r) => void this.events.teacherEpoch(r),
         },
-        epoch: async (r) => {
-          this.teacherChart.pushEpoch(r);
-          void this.events.teacherEpoch(r);
-          await this.autosave(mine());
-        },
-        state: onState,
-      },
+        () => this.autosave(mine()),
+        onState,
+      ),
     };
   }
 
