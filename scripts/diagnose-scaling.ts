@@ -115,6 +115,14 @@ const simd = (calls: number): string => `
   new Float32Array(k.memory.buffer).fill(0.01);
   for (let i = 0; i < ${calls}; i++) k.dense(a, w, 0, 0, c, M, Kd, N, N * 4, ap);`;
 
+// The same kernel on 4 MiB of weights per thread (K 512 × N 2048): past a core's L2, so the two
+// threads share the L3 and the memory bus.
+const simdBig = (calls: number): string => `
+  const k = K.newF32Kernels(); K.ensureMemory(k, 8 << 20);
+  const M = 32, Kd = 512, N = 2048, a = 0, w = 1 << 20, c = 6 << 20, ap = 7 << 20;
+  new Float32Array(k.memory.buffer).fill(0.01);
+  for (let i = 0; i < ${calls}; i++) k.dense(a, w, 0, 0, c, M, Kd, N, N * 4, ap);`;
+
 async function main(): Promise<void> {
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
@@ -146,6 +154,8 @@ async function main(): Promise<void> {
     'ctl-int-w2': () => controlThreads(2, spin(1e8)),
     'ctl-simd-w1': () => controlThreads(1, simd(8000)),
     'ctl-simd-w2': () => controlThreads(2, simd(4000)),
+    'ctl-big-w1': () => controlThreads(1, simdBig(256)),
+    'ctl-big-w2': () => controlThreads(2, simdBig(128)),
   };
   for (const k of Object.keys(controls)) if (!only || only.includes(k)) names.push(k);
   for (const k of names) res[k] = [];

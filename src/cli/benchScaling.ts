@@ -36,7 +36,16 @@ export interface ScalingSection {
    * in the same order, so their losses must agree: maxLossRelDiff is the largest relative
    * difference of the reported loss over all timed calls.
    */
-  training: ScalingResult & { stepsPerCall: number; maxLossRelDiff: number };
+  training: ScalingResult & {
+    stepsPerCall: number;
+    maxLossRelDiff: number;
+    /**
+     * On 2 threads, the share of a rank's step time spent reading its gradient back and waiting for
+     * the summed one (phases readGradients + exchange, mean over ranks): the data-parallel overhead,
+     * which includes waiting for the slower rank.
+     */
+    exchangeShare: number;
+  };
   /** Paired protocol on the test split (one vanilla and one distilled checkpoint): generation in the pool, scoring and statistics here. */
   evaluation: ScalingResult & { serialShare: number };
   /**
@@ -218,7 +227,13 @@ async function trainingScaling(o: {
     let maxLossRelDiff = 0;
     for (let i = 0; i < n; i++)
       maxLossRelDiff = Math.max(maxLossRelDiff, Math.abs(losses[1][i] - losses[2][i]) / Math.max(1e-12, Math.abs(losses[1][i])));
-    return { result: { ...r, stepsPerCall, maxLossRelDiff }, startSeconds: { w1: t1.seconds, w2: t2.seconds } };
+    const phases = (await pools[2].steps(0)).map((x) => x.phases);
+    const share = (p: Record<string, number>): number => {
+      const all = Object.values(p).reduce((a, b) => a + b, 0);
+      return all > 0 ? ((p.readGradients ?? 0) + (p.exchange ?? 0)) / all : NaN;
+    };
+    const exchangeShare = phases.reduce((a, p) => a + share(p), 0) / phases.length;
+    return { result: { ...r, stepsPerCall, maxLossRelDiff, exchangeShare }, startSeconds: { w1: t1.seconds, w2: t2.seconds } };
   } finally {
     await Promise.all([t1.pool.close(), t2.pool.close()]);
   }

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
               total = m.total;
               done += 1;
             }
-            post({ kind: 'stepped', id: req.id, steps: done, total, done: trainer.done });
+            post({ kind: 'stepped', id: req.id, steps: done, total, done: trainer.done, phases: trainer.phaseTimes() });
           } catch (e) {
             post({ kind: 'error', message: (e as Error).stack ?? String(e) });
           }

@@ -33,10 +33,18 @@ export type GradRequest =
 
 export type GradReply =
   | { kind: 'ready' }
-  | { kind: 'stepped'; id: number; steps: number; total: number; done: boolean }
+  | { kind: 'stepped'; id: number; steps: number; total: number; done: boolean; phases: Record<string, number> }
   | { kind: 'counts'; local: Counts }
   | { kind: 'contribute'; local: ShardContribution }
   | { kind: 'error'; message: string };
+
+/** What a thread answers to `steps(n)`: steps done, the last one's loss, and its trainer's cumulative ms per phase of a step. */
+export interface StepsReport {
+  steps: number;
+  total: number;
+  done: boolean;
+  phases: Record<string, number>;
+}
 
 /** A worker thread of this module from TypeScript sources (tsx, vitest) or built JavaScript (generatePool.ts does the same). */
 function startThread(workerData: GradWorkerData): Worker {
@@ -53,7 +61,7 @@ function startThread(workerData: GradWorkerData): Worker {
 class GradThread {
   readonly ready: Promise<void>;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (r: { steps: number; total: number; done: boolean }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: StepsReport) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly worker: Worker,
@@ -95,7 +103,7 @@ class GradThread {
   }
 
   /** Runs up to `n` optimiser steps (fewer when training ends); resolves with the steps done and the last step's loss. */
-  steps(n: number): Promise<{ steps: number; total: number; done: boolean }> {
+  steps(n: number): Promise<StepsReport> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -169,7 +177,7 @@ export class TrainPool {
    * Every thread runs up to `n` steps (the main thread, when it is rank 0, must run the same steps
    * alongside: each step waits for every rank). Resolves with each thread's report.
    */
-  steps(n: number): Promise<{ steps: number; total: number; done: boolean }[]> {
+  steps(n: number): Promise<StepsReport[]> {
     return Promise.all(this.threads.map((t) => t.steps(n)));
   }
 
