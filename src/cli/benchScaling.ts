@@ -85,7 +85,7 @@ export async function scalingBench(o: {
     // Warm-up: each thread loads both checkpoints and runs the whole workload twice on each. A
     // thread's first full-size runs are still being compiled (V8's optimising JIT and wasm tier-up
     // on its helper threads: 0.7 s of helper CPU beside 1.3 s of generation in the first 64-pair
-    // run, 0.03-0.14 s beside 0.55-0.9 s from the third on; scripts/diagnose-scaling.ts, BENCHMARKS.md
+    // run, 0.03-0.14 s beside 0.55-0.9 s from the third on; src/cli/diagnoseScaling.ts, BENCHMARKS.md
     // "Every core"). On 1 thread that compilation runs on the idle second core; on 2 threads it is
     // paid twice (one per thread) on busy cores, so a short warm-up (it was 2 OD pairs) measures
     // the 2-thread side slower than it is.
@@ -216,7 +216,9 @@ async function trainingScaling(o: {
   const t2 = await start(2);
   const pools = { 1: t1.pool, 2: t2.pool };
   try {
-    o.log(`scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`);
+    o.log(
+      `scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`,
+    );
     const losses: Record<1 | 2, number[]> = { 1: [], 2: [] };
     const r = await pairedScaling(stepsPerCall * TRAIN_RECIPE.batch, o.rounds, async (w) => {
       const reports = await pools[w].steps(stepsPerCall);

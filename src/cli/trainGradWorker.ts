@@ -46,7 +46,14 @@ async function main(): Promise<void> {
     const dataset = await loadDataset(data.datasetDir);
     const derived = buildDerived(dataset);
     const teacher = data.teacherPath ? loadTeacher(new Uint8Array(await readFile(data.teacherPath)), derived).model : undefined;
-    const session = new TrainingSession({ dataset, derived, teacher, hyper: data.hyper, backendName: data.backend, yieldFn: () => Promise.resolve() });
+    const session = new TrainingSession({
+      dataset,
+      derived,
+      teacher,
+      hyper: data.hyper,
+      backendName: data.backend,
+      yieldFn: () => Promise.resolve(),
+    });
     if (data.checkpoint) session.loadCheckpoint(data.checkpoint);
     const trainer = session.trainer;
     if (teacher) trainer.precomputeTeacher();

@@ -8,17 +8,17 @@
 //   w2-whole    two threads, the whole list each (equal, large work per thread: 2× the trips)
 // with the process's CPU time beside each wall time (CPU / wall ≈ threads busy), and two
 // controls on 1 vs 2 threads: integer arithmetic and our f32 SIMD dense kernel.
-// Usage: npx tsx scripts/diagnose-scaling.ts [--n 64] [--rounds 3]
+// Usage: npx tsx src/cli/diagnoseScaling.ts [--n 64] [--rounds 3] [--only w1-one,w2-halves,ctl-int-w1,…] [--names]
 import { loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadDatasetWithDerived } from '../src/cli/fsDataset';
-import { GenerationPool } from '../src/cli/generatePool';
-import { testOdPairs, generationSearch } from '../src/lib/bench/suites';
-import { initNodeBackend } from '../src/lib/runtime/node';
+import { loadDatasetWithDerived } from './fsDataset';
+import { GenerationPool } from './generatePool';
+import { testOdPairs, generationSearch } from '../lib/bench/suites';
+import { initNodeBackend } from '../lib/runtime/node';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
