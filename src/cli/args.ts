@@ -150,6 +150,16 @@ export function flagNumberOrAll(p: ParsedArgs, key: string, fallback: number): n
 }
 
 /**
+ * --help (or -h): prints the usage and gives exit code 0; `missing` (a required argument absent):
+ * prints it and gives 2; otherwise null, and the command goes on.
+ */
+export function usageExit(p: ParsedArgs, usage: string, missing = false): number | null {
+  if (!p.flags.help && !p.flags.h && !missing) return null;
+  console.log(usage);
+  return p.flags.help || p.flags.h ? 0 : 2;
+}
+
+/**
  * The command line that reproduces a run: paths relative to the repository root (where npm runs
  * it), and arguments that hold spaces or shell characters quoted.
  */

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { flagString, parseArgs } from './args';
+import { flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import type { Dataset } from '../lib/data/types';
@@ -110,10 +110,8 @@ const FULL: Plan = {
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('bench', USAGE));
-  if (p.flags.help || p.flags.h) {
-    console.log(USAGE);
-    return 0;
-  }
+  const exit = usageExit(p, USAGE);
+  if (exit !== null) return exit;
   const quick = p.flags.quick === true;
   const jsonOnly = p.flags.json === true;
   const plan = quick ? QUICK : FULL;

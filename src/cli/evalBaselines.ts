@@ -3,7 +3,7 @@
 // students (src/lib/eval/baselineReport.ts), as one JSON file for the SF and Porto tables.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs } from './args';
+import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplits } from './evalPairedReport';
@@ -21,10 +21,8 @@ const USAGE = `usage: eval baselines [--dataset public/data/porto] [--split test
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval baselines', USAGE));
-  if (p.flags.help || p.flags.h) {
-    console.log(USAGE);
-    return 0;
-  }
+  const exit = usageExit(p, USAGE);
+  if (exit !== null) return exit;
   let splits, methods;
   try {
     splits = parseSplits(flagString(p, 'split', 'test'));

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { flagString, parseArgs, commandLine } from './args';
+import { flagString, parseArgs, commandLine, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { PAIRED_REPORT_METRICS } from '../lib/eval/pairedProtocol';
 import { DISTILLATION_SCHEMA, regimeSummary, type ArmNames, type DistillationSummary } from '../lib/eval/distillationSummary';
@@ -32,10 +32,8 @@ export function regimeSpec(part: string): { label: string; dir: string; arms?: A
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval distillation-summary', USAGE));
-  if (p.flags.help || typeof p.flags.regimes !== 'string') {
-    console.log(USAGE);
-    return p.flags.help ? 0 : 2;
-  }
+  const exit = usageExit(p, USAGE, typeof p.flags.regimes !== 'string');
+  if (exit !== null) return exit;
   const out = flagString(p, 'out', 'public/reports/distillation.json');
   const untagged = typeof p.flags.untagged === 'string' ? p.flags.untagged : null;
   const lower = Object.fromEntries(PAIRED_REPORT_METRICS.map((m) => [m.key, m.lowerIsBetter]));

@@ -7,7 +7,7 @@
 // --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { commandLine, flagString, parseArgs } from './args';
+import { commandLine, flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import {
   poolArmSources,
@@ -51,10 +51,8 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval results-table', USAGE));
-  if (p.flags.help || typeof p.flags.spec !== 'string') {
-    console.log(USAGE);
-    return p.flags.help ? 0 : 2;
-  }
+  const exit = usageExit(p, USAGE, typeof p.flags.spec !== 'string');
+  if (exit !== null) return exit;
   const split = flagString(p, 'split', 'test');
   const spec = (await readJson<Spec>(flagString(p, 'spec'))) ?? { cities: [] };
   const missing: string[] = [];

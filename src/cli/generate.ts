@@ -3,7 +3,7 @@
 // src/lib/generate/baselines.ts), written as a HOSER-style generated-trajectory CSV.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs } from './args';
+import { flagNumber, flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
@@ -94,10 +94,8 @@ async function runBaseline(
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('generate', USAGE));
-  if (p.flags.help || p.flags.h) {
-    console.log(USAGE);
-    return 0;
-  }
+  const exit = usageExit(p, USAGE);
+  if (exit !== null) return exit;
   let ckPath: string, out: string, split: SplitName, method: 'beam' | 'bestFirst' | BaselineMethod;
   let write: (trips: GeneratedTrip[]) => string;
   try {

@@ -3,11 +3,9 @@
 // checkpoints itself; the OD list is cut into contiguous pieces that free threads pull
 // (generate/shards.ts), and the trips come back in input order, equal bit for bit to one thread's
 // (tests/cli/generatePool.test.ts).
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startCliThread, whenReady } from './workerThread';
 import type { GeneratedTrip, GenerateOptions, GenOD } from '../lib/generate/generator';
 import { generateInPieces, type PieceSearch } from '../lib/generate/shards';
 
@@ -35,21 +33,6 @@ export function parseWorkers(v: string | true | undefined): number {
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
     throw new Error(`--workers expects a positive integer or auto, got "${String(v)}"`);
   return n;
-}
-
-/**
- * A thread running generateWorker. From TypeScript sources (tsx, vitest) a small bootstrap
- * registers tsx's loader in the thread first: a thread does not run .ts files by itself.
- */
-function startThread(workerData: PoolWorkerData): Worker {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./generateWorker${ts ? '.ts' : '.js'}`, import.meta.url);
-  if (!ts) return new Worker(url, { workerData });
-  // tsx's ESM entry (its exports map: "./esm/api" → import: dist/esm/api/index.mjs).
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
 }
 
 interface Pending {
@@ -105,15 +88,15 @@ export class GenerationPool {
 
   /** Starts `n` threads and waits until each has loaded the dataset. */
   static async start(n: number, datasetDir: string, backend: 'wasm' | 'cpu' = 'wasm'): Promise<GenerationPool> {
-    const threads = Array.from({ length: n }, () => new PoolThread(startThread({ datasetDir, backend })));
+    const threads = Array.from(
+      { length: n },
+      () => new PoolThread(startCliThread('generateWorker', { datasetDir, backend } satisfies PoolWorkerData)),
+    );
     const pool = new GenerationPool(threads);
-    try {
-      await Promise.all(threads.map((t) => t.ready));
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
-    return pool;
+    return whenReady(
+      pool,
+      threads.map((t) => t.ready),
+    );
   }
 
   get size(): number {

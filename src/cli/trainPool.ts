@@ -4,10 +4,8 @@
 // ExchangeHub (lib/train/dataParallel.ts) that sums the counts and gradients and sends every rank
 // the same sum, so every copy of the weights stays equal. The main thread may itself be rank 0 (the
 // CLI: its session logs and saves checkpoints) or only coordinate (the benchmark: every rank a thread).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startCliThread, whenReady } from './workerThread';
 import type { Counts } from '../lib/train/studentLoss';
 import { ExchangeHub, type GradientExchange, type ShardContribution } from '../lib/train/dataParallel';
 import type { SessionHyper } from '../lib/train/sessionHyper';
@@ -44,17 +42,6 @@ export interface StepsReport {
   total: number;
   done: boolean;
   phases: Record<string, number>;
-}
-
-/** A worker thread of this module from TypeScript sources (tsx, vitest) or built JavaScript (generatePool.ts does the same). */
-function startThread(workerData: GradWorkerData): Worker {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./trainGradWorker${ts ? '.ts' : '.js'}`, import.meta.url);
-  if (!ts) return new Worker(url, { workerData });
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
 }
 
 /** One rank in a thread, wired to the hub: its counts and contributions go in, the sums come back. */
@@ -157,16 +144,13 @@ export class TrainPool {
         rank,
         size: o.size,
       };
-      threads.push(new GradThread(startThread(data), rank, hub));
+      threads.push(new GradThread(startCliThread('trainGradWorker', data), rank, hub));
     }
     const pool = new TrainPool(threads, o.mainRank ? hub.endpoint(0) : null);
-    try {
-      await Promise.all(threads.map((t) => t.ready));
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
-    return pool;
+    return whenReady(
+      pool,
+      threads.map((t) => t.ready),
+    );
   }
 
   get threadCount(): number {

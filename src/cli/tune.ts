@@ -8,7 +8,7 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs, commandLine } from './args';
+import { flagNumber, flagString, parseArgs, commandLine, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { runEnvironment } from './runEnvironment';
 import { repoPath } from './repoPath';
@@ -52,10 +52,8 @@ const SCHEMA = 'trajdistill-tuning/2';
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('tune', USAGE));
-  if (p.flags.help || p.positional.length) {
-    console.log(USAGE);
-    return p.flags.help ? 0 : 2;
-  }
+  const exit = usageExit(p, USAGE, p.positional.length > 0);
+  if (exit !== null) return exit;
   let trials: number;
   let settings: SearchSettings;
   try {
