@@ -36,7 +36,8 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
   --json           print only the JSON object on stdout
   levers           training speed levers all off vs all on (and each left out), batch 32
   paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
-  scaling          generation and the paired evaluation on 1 vs 2 worker threads, paired rounds,
+  scaling          generation, the paired evaluation and a data-parallel training step on 1 vs 2
+                   worker threads, paired rounds,
                    with an Amdahl projection to 8 and 16 cores (needs vanilla and distilled checkpoints)
   --peer           our student vs its PyTorch peer (bench/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
@@ -303,6 +304,7 @@ export async function run(args: string[]): Promise<number> {
         out.scaling = sc;
         out.generationSpeedup2 = sc.generation.speedup2;
         out.evaluationSpeedup2 = sc.evaluation.speedup2;
+        out.trainingSpeedup2 = sc.training.speedup2;
       }
     }
   } finally {

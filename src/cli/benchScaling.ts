@@ -1,5 +1,6 @@
 // The benchmark's scaling section: generation and the paired evaluation on 1 and 2 worker threads
-// (generatePool.ts), paired rounds in one run, and a labelled Amdahl projection to 8 and 16 cores.
+// (generatePool.ts), a data-parallel training step on 1 and 2 (trainPool.ts), paired rounds in one
+// run, and a labelled Amdahl projection to 8 and 16 cores.
 // Both sides run on pools (1 thread, 2 threads), so the comparison holds the threads' transfer cost
 // on both sides and measures only what the second thread adds.
 import { availableParallelism } from 'node:os';
@@ -11,36 +12,51 @@ import { amdahlProjection, pairedScaling, type AmdahlProjection, type ScalingRes
 import { runPairedProtocol } from '../lib/eval/pairedProtocol';
 import type { BatchScorer } from '../lib/generate/search';
 import { GenerationPool } from './generatePool';
+import { TrainPool } from './trainPool';
+import { normaliseHyper } from '../lib/train/sessionHyper';
+import type { GeneratedTrip } from '../lib/generate/generator';
 
 export interface ScalingSection {
   hardwareConcurrency: number;
   settings: Record<string, unknown>;
   /** Seconds to start each pool (threads load the dataset) and to warm it (checkpoints, JIT): paid once per run. */
-  startSeconds: { w1: number; w2: number };
+  startSeconds: { w1: number; w2: number; training: { w1: number; w2: number } };
   /**
    * Control: a fixed amount of pure arithmetic (no memory traffic, no messages) on 1 thread or
    * split over 2, paired rounds. Its speedup2 is what this machine gives a second thread right now (a busy or shared
    * machine: below 2); the workloads' speedup2 reads against it.
    */
   cpuControl: ScalingResult;
-  generation: ScalingResult;
+  /** Also: whether the 2-thread run's trips equal the 1-thread run's bit for bit (every timed call compared). */
+  generation: ScalingResult & { identical: boolean };
+  /**
+   * One data-parallel optimiser step (the shipped recipe: small student, vanilla, batch 32, maxLen
+   * 64, from the seed's initialisation): every rank in a thread, 1 thread on the whole batch vs 2 on
+   * half each with the summed gradient; units = trips per timed call. Both pools take the same steps
+   * in the same order, so their losses must agree: maxLossRelDiff is the largest relative
+   * difference of the reported loss over all timed calls.
+   */
+  training: ScalingResult & { stepsPerCall: number; maxLossRelDiff: number };
   /** Paired protocol on the test split (one vanilla and one distilled checkpoint): generation in the pool, scoring and statistics here. */
   evaluation: ScalingResult & { serialShare: number };
   /**
    * Each workload's speedup2 over the control's: how much of what a second thread could get on this
    * machine at this moment the workload turned into speed-up (1 = all of it).
    */
-  vsControl: { generation: number; evaluation: number };
+  vsControl: { generation: number; evaluation: number; training: number };
   /**
    * PROJECTIONS (labelled inside). measured: from the per-core efficiency measured here, which a
    * busy machine caps (see cpuControl). coresFree: as if every core were free, taking the
    * workloads' share of the control's speed-up (vsControl) as their per-core efficiency.
    */
   projection: {
-    measured: { generation: AmdahlProjection; evaluation: AmdahlProjection };
-    coresFree: { generation: AmdahlProjection; evaluation: AmdahlProjection };
+    measured: { generation: AmdahlProjection; evaluation: AmdahlProjection; training: AmdahlProjection };
+    coresFree: { generation: AmdahlProjection; evaluation: AmdahlProjection; training: AmdahlProjection };
   };
 }
+
+/** Full-size warm-up runs per pool and checkpoint (generation) or steps per pool (training) before timing. */
+const WARM_PASSES = 2;
 
 export async function scalingBench(o: {
   datasetDir: string;
@@ -57,8 +73,14 @@ export async function scalingBench(o: {
   const startPool = async (n: number): Promise<{ pool: GenerationPool; seconds: number }> => {
     const t0 = performance.now();
     const pool = await GenerationPool.start(n, o.datasetDir);
-    // Warm-up: each thread loads both checkpoints and runs its kernels once.
-    for (const ck of [o.vanilla, o.distilled]) await pool.generate(ck, ods.slice(0, 2 * n), search);
+    // Warm-up: each thread loads both checkpoints and runs the whole workload twice on each. A
+    // thread's first full-size runs are still being compiled (V8's optimising JIT and wasm tier-up
+    // on its helper threads: 0.7 s of helper CPU beside 1.3 s of generation in the first 64-pair
+    // run, 0.03-0.14 s beside 0.55-0.9 s from the third on; scripts/diagnose-scaling.ts, BENCHMARKS.md
+    // "Every core"). On 1 thread that compilation runs on the idle second core; on 2 threads it is
+    // paid twice (one per thread) on busy cores, so a short warm-up (it was 2 OD pairs) measures
+    // the 2-thread side slower than it is.
+    for (let pass = 0; pass < WARM_PASSES; pass++) for (const ck of [o.vanilla, o.distilled]) await pool.generate(ck, ods, search);
     return { pool, seconds: (performance.now() - t0) / 1000 };
   };
   const p1 = await startPool(1);
@@ -68,7 +90,14 @@ export async function scalingBench(o: {
     o.log(`scaling: control, an arithmetic loop on 1 vs 2 threads, ${o.rounds} paired rounds`);
     const cpuControl = await pairedScaling(1, o.rounds, (w) => Promise.all(Array.from({ length: w }, () => spinThread(4e8 / w))));
     o.log(`scaling: generation, ${ods.length} test OD pairs, beam 4, 1 vs 2 threads, ${o.rounds} paired rounds`);
-    const generation = await pairedScaling(ods.length, o.rounds, (w) => pools[w].generate(o.distilled, ods, search));
+    const last: Partial<Record<1 | 2, GeneratedTrip[]>> = {};
+    let identical = true;
+    const generated = await pairedScaling(ods.length, o.rounds, async (w) => {
+      last[w] = await pools[w].generate(o.distilled, ods, search);
+      const other = last[w === 1 ? 2 : 1];
+      if (other && JSON.stringify(other) !== JSON.stringify(last[w])) identical = false;
+    });
+    const generation = { ...generated, identical };
 
     // The paired protocol's scorers are only names here: the pool's threads hold the models.
     const key = (path: string): BatchScorer => ({ scoreBatch: () => Promise.reject(new Error(`${path} scores in the pool`)) });
@@ -98,16 +127,30 @@ export async function scalingBench(o: {
     serial = [];
     const ev = await pairedScaling(2 * ods.length, o.rounds, evaluate);
     const serialShare = serial.sort((a, b) => a - b)[Math.floor(serial.length / 2)];
+    const training = await trainingScaling(o);
     const cores = [8, 16];
-    const vsControl = { generation: generation.speedup2 / cpuControl.speedup2, evaluation: ev.speedup2 / cpuControl.speedup2 };
+    const vsControl = {
+      generation: generation.speedup2 / cpuControl.speedup2,
+      evaluation: ev.speedup2 / cpuControl.speedup2,
+      training: training.result.speedup2 / cpuControl.speedup2,
+    };
     const free = Math.min(1, vsControl.generation);
     return {
       hardwareConcurrency: availableParallelism(),
-      settings: { nOd: ods.length, beam: 4, maxSteps: 200, batchSize: 256, evaluation: evalSettings, checkpoint: o.distilled },
-      startSeconds: { w1: p1.seconds, w2: p2.seconds },
+      settings: {
+        nOd: ods.length,
+        beam: 4,
+        maxSteps: 200,
+        batchSize: 256,
+        evaluation: evalSettings,
+        checkpoint: o.distilled,
+        training: { ...TRAIN_RECIPE, stepsPerCall: training.result.stepsPerCall },
+      },
+      startSeconds: { w1: p1.seconds, w2: p2.seconds, training: training.startSeconds },
       cpuControl,
       generation,
       evaluation: { ...ev, serialShare },
+      training: training.result,
       vsControl,
       // Generation's serial part (cutting, merging, posting trips) is not separated from its parallel
       // part: taken as 0, its cost is inside the efficiency.
@@ -115,10 +158,13 @@ export async function scalingBench(o: {
         measured: {
           generation: amdahlProjection(0, generation.efficiencyPerCore, cores),
           evaluation: amdahlProjection(serialShare, generation.efficiencyPerCore, cores),
+          // The exchange (reading, summing and re-uploading the gradient) is inside the efficiency.
+          training: amdahlProjection(0, training.result.efficiencyPerCore, cores),
         },
         coresFree: {
           generation: amdahlProjection(0, free, cores),
           evaluation: amdahlProjection(serialShare, free, cores),
+          training: amdahlProjection(0, Math.min(1, vsControl.training), cores),
         },
       },
     };
@@ -135,4 +181,45 @@ function spinThread(n: number): Promise<void> {
     w.once('message', () => void w.terminate().then(() => resolve()));
     w.once('error', reject);
   });
+}
+
+/** The training workload: the shipped recipe's step (trainingLevers' settings), vanilla, from the seed. */
+const TRAIN_RECIPE = { mode: 'vanilla', size: 'small', batch: 32, microBatch: 32, maxLen: 64, seed: 42 } as const;
+
+/**
+ * A data-parallel optimiser step on 1 vs 2 threads, paired rounds. Epochs are set high so that the
+ * timed steps stay inside the first epoch (no validation pass in a timed call).
+ */
+async function trainingScaling(o: {
+  datasetDir: string;
+  rounds: number;
+  log: (s: string) => void;
+}): Promise<{ result: ScalingSection['training']; startSeconds: { w1: number; w2: number } }> {
+  const hyper = normaliseHyper({ ...TRAIN_RECIPE, epochs: 100 });
+  const stepsPerCall = 2;
+  const start = async (size: number): Promise<{ pool: TrainPool; seconds: number }> => {
+    const t0 = performance.now();
+    const pool = await TrainPool.start({ datasetDir: o.datasetDir, hyper, size });
+    await pool.steps(WARM_PASSES + 1); // warm-up: compilation, kernels, the first batches' preparation
+    return { pool, seconds: (performance.now() - t0) / 1000 };
+  };
+  const t1 = await start(1);
+  const t2 = await start(2);
+  const pools = { 1: t1.pool, 2: t2.pool };
+  try {
+    o.log(`scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`);
+    const losses: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    const r = await pairedScaling(stepsPerCall * TRAIN_RECIPE.batch, o.rounds, async (w) => {
+      const reports = await pools[w].steps(stepsPerCall);
+      if (reports.some((x) => x.total !== reports[0].total)) throw new Error('training scaling: the ranks of one pool disagree');
+      losses[w].push(reports[0].total);
+    });
+    const n = Math.min(losses[1].length, losses[2].length);
+    let maxLossRelDiff = 0;
+    for (let i = 0; i < n; i++)
+      maxLossRelDiff = Math.max(maxLossRelDiff, Math.abs(losses[1][i] - losses[2][i]) / Math.max(1e-12, Math.abs(losses[1][i])));
+    return { result: { ...r, stepsPerCall, maxLossRelDiff }, startSeconds: { w1: t1.seconds, w2: t2.seconds } };
+  } finally {
+    await Promise.all([t1.pool.close(), t2.pool.close()]);
+  }
 }

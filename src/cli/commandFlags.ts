@@ -79,7 +79,10 @@ const TEACHER: Flags = {
 /** By command, as typed after `npm run cli --`. */
 export const COMMAND_FLAGS = {
   'train teacher': TEACHER,
-  'train student': STUDENT,
+  'train student': {
+    ...STUDENT,
+    workers: str('1 (default), N or auto: data-parallel training threads, each on a shard of every batch; the summed gradient equals the batch gradient to float tolerance'),
+  },
   tune: {
     ...STUDENT,
     trials: num('CMA-ES trials'),

@@ -28,6 +28,8 @@ import { nestedSubset } from '../lib/random';
 import { TrainingSession, type SessionEpochRecord } from '../lib/train/session';
 import { DEFAULT_HYPER } from '../lib/train/sessionHyper';
 import { RECIPE_NAMES } from '../lib/train/recipe';
+import { parseWorkers } from './generatePool';
+import { TrainPool } from './trainPool';
 
 const USAGE = `usage:
   train teacher --dataset <dir> --out <file.safetensors> [--epochs 12] [--batch 32] [--lr 1e-3] [--seed 1]
@@ -46,6 +48,7 @@ const USAGE = `usage:
                 [--epochs 8] [--batch ${DEFAULT_HYPER.batch}] [--micro ${DEFAULT_HYPER.microBatch}] [--lambda ${DEFAULT_HYPER.lambda}] [--tau ${DEFAULT_HYPER.tau}] [--window ${DEFAULT_HYPER.window}|all]
                 [--alpha 1] [--lr 1e-3] [--seed 42] [--size small|default] [--max-len 128]
                 [--last-step-only] [--no-tau2] [--freeze-encoders] [--patience N] [--train-frac 1]
+                [--workers 1|N|auto]   (data parallel: N threads, each on a shard of every batch)
                 [--kl-mask-last N] [--kl-mask-indistinct] [--kl-mask-random P]   (no KL on each trip's
                 last N steps, on steps whose candidates the teacher cannot tell apart, on a random
                 share P of steps: the control)
@@ -92,7 +95,7 @@ export async function run(args: string[]): Promise<number> {
   );
   await mkdir(dirname(out), { recursive: true });
   const env = runEnvironment(backend.name);
-  const run: TrainRun = { p, ds, derived, out, env, log, command: commandLine('train', args) };
+  const run: TrainRun = { p, ds, derived, out, env, log, command: commandLine('train', args), datasetDir, backendName };
   return what === 'teacher' ? trainTeacher(run) : trainStudent(run);
 }
 
@@ -108,6 +111,9 @@ interface TrainRun {
   log: (s: string) => void;
   /** This invocation, paths relative to the repository root: what trains the run again. */
   command: string;
+  /** Where the dataset came from and the backend: what data-parallel threads load again. */
+  datasetDir: string;
+  backendName: 'wasm' | 'cpu';
 }
 
 function logPath(ckpt: string): string {
@@ -243,8 +249,11 @@ function bestTeacherCheckpoint(
   return trainer.toCheckpoint(fingerprint, { seed, dataset }, { optimizer: false });
 }
 
-async function trainStudent({ p, ds, derived, out, env, log, command }: TrainRun): Promise<number> {
+async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir, backendName }: TrainRun): Promise<number> {
   const hyper = hyperFromFlags(p);
+  const workers = parseWorkers(p.flags.workers);
+  if (workers > 1 && typeof p.flags['teacher-student'] === 'string')
+    throw new Error('--workers above 1 does not take --teacher-student yet (the threads would each score the teacher student)');
   let teacher: TeacherModel | undefined;
   let teacherPath: string | null = null;
   let candidateTeacher: Map<string, Float32Array> | undefined;
@@ -331,7 +340,30 @@ async function trainStudent({ p, ds, derived, out, env, log, command }: TrainRun
     precomputeSeconds = (Date.now() - tp) / 1000;
     log(`teacher outputs cached for ${session.trainer.teacherCacheSize} trips in ${precomputeSeconds.toFixed(1)} s`);
   }
-  await session.start();
+  let pool: TrainPool | null = null;
+  if (workers > 1) {
+    // Data parallel: threads 1 … N − 1 start from this session's state and train on their shards
+    // of every batch alongside this one (rank 0), which logs and saves as usual.
+    const tw = Date.now();
+    pool = await TrainPool.start({
+      datasetDir,
+      backend: backendName,
+      hyper,
+      teacherPath: teacher ? teacherPath : null,
+      checkpoint: session.checkpointBytes(),
+      size: workers,
+      mainRank: true,
+    });
+    session.trainer.dataParallel = pool.mainExchange;
+    // A thread's failure reaches this session through the exchange (its step throws).
+    pool.steps(Number.MAX_SAFE_INTEGER).catch(() => undefined);
+    log(`data parallel: ${workers} workers (this thread and ${workers - 1} more), started in ${((Date.now() - tw) / 1000).toFixed(1)} s`);
+  }
+  try {
+    await session.start();
+  } finally {
+    await pool?.close();
+  }
   const wall = (Date.now() - start) / 1000;
   const t = session.trainer;
   // A resumed run holds best weights only from the epochs it ran itself; an earlier best epoch's
@@ -366,6 +398,7 @@ async function trainStudent({ p, ds, derived, out, env, log, command }: TrainRun
           : null,
     transfer,
     teacherCached: teacher ? true : undefined,
+    workers: workers > 1 ? workers : undefined,
     teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,
     epochs,
     bestEpoch: t.bestEpoch,

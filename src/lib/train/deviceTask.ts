@@ -7,10 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AdamW, StepResult } from './optim';
 
-/** A request from a DeviceTask: the values of some tensors, or one optimiser update. */
-export type DeviceIo = { read: tf.Tensor[] } | { update: tf.NamedTensorMap };
-/** Values of the tensors read (in order), or the optimiser's result. */
-export type DeviceAnswer = Array<ArrayLike<number>> | StepResult;
+/**
+ * A request from a DeviceTask: the values of some tensors, one optimiser update, or the result of
+ * a promise (other workers' gradients, dataParallel.ts: only the async driver can wait for it).
+ */
+export type DeviceIo = { read: tf.Tensor[] } | { update: tf.NamedTensorMap } | { wait: Promise<unknown> };
+/** Values of the tensors read (in order), the optimiser's result, or what a `wait` resolved to. */
+export type DeviceAnswer = Array<ArrayLike<number>> | StepResult | { waited: unknown };
 /** A routine that needs device values, written once for the sync and the async driver. */
 export type DeviceTask<T> = Generator<DeviceIo, T, DeviceAnswer>;
 
@@ -27,6 +30,7 @@ export function runTaskSync<T>(task: DeviceTask<T>, optimizer?: AdamW): T {
       const io = r.value;
       let answer: DeviceAnswer;
       if ('read' in io) answer = io.read.map((t) => t.dataSync());
+      else if ('wait' in io) throw new Error('this task waits for other workers: run it with runTaskAsync');
       else if (optimizer) answer = optimizer.step(io.update);
       else throw new Error('this task needs an optimiser');
       r = task.next(answer);
@@ -46,6 +50,7 @@ export async function runTaskAsync<T>(task: DeviceTask<T>, optimizer?: AdamW): P
       const io = r.value;
       let answer: DeviceAnswer;
       if ('read' in io) answer = await Promise.all(io.read.map((t) => t.data() as Promise<ArrayLike<number>>));
+      else if ('wait' in io) answer = { waited: await io.wait };
       else if (optimizer) {
         const o = optimizer as AdamW & AsyncStepOptimizer;
         answer = o.stepAsync ? await o.stepAsync(io.update) : o.step(io.update);
@@ -62,4 +67,10 @@ export async function runTaskAsync<T>(task: DeviceTask<T>, optimizer?: AdamW): P
 /** Yields one read request and returns the values (typed helper for `yield*`). */
 export function* readValues(tensors: tf.Tensor[]): DeviceTask<Array<ArrayLike<number>>> {
   return (yield { read: tensors }) as Array<ArrayLike<number>>;
+}
+
+/** Yields a promise for the async driver to wait on and returns its value (typed helper for `yield*`). */
+export function* waitFor<T>(p: Promise<T>): DeviceTask<T> {
+  const a = (yield { wait: p }) as { waited: unknown };
+  return a.waited as T;
 }

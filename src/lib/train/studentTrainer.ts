@@ -16,7 +16,8 @@ import type { RoadNetwork, Trajectory } from '../data/types';
 import { Student } from '../models/student';
 import { DEFAULT_STUDENT_CONFIG, type StudentConfig } from '../models/studentConfig';
 import { makeRng, shuffleInPlace } from '../random';
-import { readValues, runTaskAsync, runTaskSync, type DeviceTask } from './deviceTask';
+import { readValues, runTaskAsync, runTaskSync, waitFor, type DeviceTask } from './deviceTask';
+import { batchShard, type GradientExchange, type ShardContribution } from './dataParallel';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
 import {
   DEFAULT_BATCH_OPTIONS,
@@ -380,6 +381,13 @@ export class StudentTrainer {
   /** Micro-batches of the step in progress done so far (null between steps): progress on a slow backend. */
   microProgress: { done: number; total: number } | null = null;
 
+  /**
+   * Data-parallel training (dataParallel.ts): when set, each step trains on this worker's shard of
+   * the batch and applies the gradient summed over every worker's shard, so all workers' weights
+   * stay equal. Needs the async driver (stepAsync). Null: the whole batch here, as always.
+   */
+  dataParallel: GradientExchange | null = null;
+
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     setFastBatchMatMul(o.fastBatchMatMul);
@@ -392,8 +400,9 @@ export class StudentTrainer {
     if (!this.lastGood) this.lastGood = yield* this.weightsTask();
     const idx = this.batches[this.cursor];
     this.cursor += 1;
+    const dp = this.dataParallel;
     let tp = now();
-    const trips = idx.map((i) => this.preparedTrain(i));
+    const trips = (dp ? batchShard(idx, dp.size, dp.rank) : idx).map((i) => this.preparedTrain(i));
     tp = this.phase('prepareTrips', tp);
 
     const micro = microBatches(trips, o.microBatch, o.microTokens);
@@ -409,11 +418,21 @@ export class StudentTrainer {
       teacher.push({ probs, rowWeights: klRowWeights(batches[i], probs, o) });
     }
     tp = this.phase('teacher', tp);
-    const totals: Counts = { ce: 0, time: 0, kl: 0 };
+    let totals: Counts = { ce: 0, time: 0, kl: 0 };
     for (const [i, b] of batches.entries()) {
       totals.ce += b.nValid;
       for (let n = 0; n < b.N; n++) totals.time += b.timeMask[n];
       totals.kl += teacher[i] ? klRowCount(teacher[i].rowWeights) : 0;
+    }
+    // Data-parallel: every loss part is divided by the joined batch's counts (dataParallel.ts).
+    if (dp) totals = yield* waitFor(dp.counts(totals));
+    // The KL rows kept and their candidates' rows, for the epoch's klKeptShare.
+    let klKept = 0;
+    let klRows = 0;
+    for (const [i, b] of batches.entries()) {
+      if (!teacher[i]) continue;
+      klKept += klRowCount(teacher[i].rowWeights);
+      for (let n = 0; n < b.N; n++) if (b.candMask[n * b.C] > 0) klRows += 1;
     }
 
     const acc = new GradAccumulator();
@@ -461,6 +480,19 @@ export class StudentTrainer {
     let lr = this.optimizer.nextLr;
     let gradNorm = NaN;
     try {
+      if (dp) {
+        // Every worker sends its share and applies the same sum (a worker whose loss is not finite
+        // makes the summed loss NaN, so all of them skip the update together).
+        const local = yield* this.contributionTask(grads, [sums.total, sums.ce, sums.time, sums.kl, sums.correct, klKept, klRows]);
+        tp = this.phase('readGradients', tp);
+        const sum = yield* waitFor(dp.contribute(local));
+        tp = this.phase('exchange', tp);
+        tf.dispose(grads);
+        grads = {};
+        grads = this.gradientsOf(sum);
+        [sums.total, sums.ce, sums.time, sums.kl, sums.correct, klKept, klRows] = sum.stats;
+        finite = Number.isFinite(sums.total);
+      }
       if (finite) {
         const r = (yield { update: grads }) as StepResult;
         lr = r.lr;
@@ -482,11 +514,8 @@ export class StudentTrainer {
       r.total += sums.total;
       r.acc += trainAcc;
       r.n += 1;
-      for (const [i, b] of batches.entries()) {
-        if (!teacher[i]) continue;
-        r.klKept += klRowCount(teacher[i].rowWeights);
-        for (let n = 0; n < b.N; n++) if (b.candMask[n * b.C] > 0) r.klRows += 1;
-      }
+      r.klKept += klKept;
+      r.klRows += klRows;
     }
     const epochOfStep = this.epoch;
     let epochEnd: EpochRecord | undefined;
@@ -504,11 +533,37 @@ export class StudentTrainer {
       lr,
       gradNorm,
       stepsPerSec: 1 / secs,
-      tripsPerSec: trips.length / secs,
+      tripsPerSec: idx.length / secs,
       finite,
       epochEnd,
       done: this.done,
     };
+  }
+
+  /** This worker's gradients (summed over its micro-batches) and stats, as plain arrays for the exchange. */
+  private *contributionTask(grads: tf.NamedTensorMap, stats: number[]): DeviceTask<ShardContribution> {
+    const sizes = this.vars.map((v) => v.size);
+    const grad = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    const present = new Uint8Array(this.vars.length);
+    const have = this.vars.flatMap((v, i) => (grads[v.name] ? [i] : []));
+    const vals = yield* readValues(have.map((i) => grads[this.vars[i].name]));
+    const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    have.forEach((i, j) => {
+      grad.set(vals[j], offsets[i]);
+      present[i] = 1;
+    });
+    return { grad, present, stats: Float64Array.from(stats) };
+  }
+
+  /** The summed gradients as tensors, for the variables some worker's gradient reached. */
+  private gradientsOf(sum: ShardContribution): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = {};
+    let at = 0;
+    this.vars.forEach((v, i) => {
+      if (sum.present[i]) out[v.name] = tf.tensor(sum.grad.slice(at, at + v.size), v.shape, 'float32');
+      at += v.size;
+    });
+    return out;
   }
 
   /** Adds the time since `t0` to a phase of the step; returns now. */
