@@ -207,7 +207,9 @@ async function trainingScaling(o: {
   const t2 = await start(2);
   const pools = { 1: t1.pool, 2: t2.pool };
   try {
-    o.log(`scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`);
+    o.log(
+      `scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`,
+    );
     const losses: Record<1 | 2, number[]> = { 1: [], 2: [] };
     const r = await pairedScaling(stepsPerCall * TRAIN_RECIPE.batch, o.rounds, async (w) => {
       const reports = await pools[w].steps(stepsPerCall);

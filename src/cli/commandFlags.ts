@@ -81,7 +81,9 @@ export const COMMAND_FLAGS = {
   'train teacher': TEACHER,
   'train student': {
     ...STUDENT,
-    workers: str('1 (default), N or auto: data-parallel training threads, each on a shard of every batch; the summed gradient equals the batch gradient to float tolerance'),
+    workers: str(
+      '1 (default), N or auto: data-parallel training threads, each on a shard of every batch; the summed gradient equals the batch gradient to float tolerance',
+    ),
   },
   tune: {
     ...STUDENT,

@@ -21,27 +21,31 @@ beforeAll(async () => {
 afterAll(() => removeTempDirs());
 
 describe('TrainPool', () => {
-  it('2 threads on half batches each take one thread’s steps (float tolerance), and agree with each other exactly', { timeout: 120_000 }, async () => {
-    const run = async (size: number): Promise<{ total: number; steps: number }[]> => {
-      const pool = await TrainPool.start({ datasetDir, hyper, size });
-      try {
-        expect(pool.threadCount).toBe(size);
-        const first = await pool.steps(1);
-        const second = await pool.steps(2);
-        return [...first, ...second];
-      } finally {
-        await pool.close();
-      }
-    };
-    const [one, two] = [await run(1), await run(2)];
-    // [step 1 of rank 0, …, steps 2–3 of rank 0, …]: the last reported loss of each call.
-    expect(one).toHaveLength(2);
-    expect(two).toHaveLength(4);
-    expect(two[0].total).toBe(two[1].total);
-    expect(two[2].total).toBe(two[3].total);
-    expect(two[2].steps).toBe(2);
-    expect(two[0].total).toBeCloseTo(one[0].total, 5);
-    expect(two[2].total).toBeCloseTo(one[1].total, 5);
-    expect(Number.isFinite(one[1].total)).toBe(true);
-  });
+  it(
+    '2 threads on half batches each take one thread’s steps (float tolerance), and agree with each other exactly',
+    { timeout: 120_000 },
+    async () => {
+      const run = async (size: number): Promise<{ total: number; steps: number }[]> => {
+        const pool = await TrainPool.start({ datasetDir, hyper, size });
+        try {
+          expect(pool.threadCount).toBe(size);
+          const first = await pool.steps(1);
+          const second = await pool.steps(2);
+          return [...first, ...second];
+        } finally {
+          await pool.close();
+        }
+      };
+      const [one, two] = [await run(1), await run(2)];
+      // [step 1 of rank 0, …, steps 2–3 of rank 0, …]: the last reported loss of each call.
+      expect(one).toHaveLength(2);
+      expect(two).toHaveLength(4);
+      expect(two[0].total).toBe(two[1].total);
+      expect(two[2].total).toBe(two[3].total);
+      expect(two[2].steps).toBe(2);
+      expect(two[0].total).toBeCloseTo(one[0].total, 5);
+      expect(two[2].total).toBeCloseTo(one[1].total, 5);
+      expect(Number.isFinite(one[1].total)).toBe(true);
+    },
+  );
 });

@@ -70,7 +70,12 @@ describe('batchShard', () => {
 
 describe('sums', () => {
   it('adds counts, gradients and stats in rank order and ORs the variables reached', () => {
-    expect(sumCounts([{ ce: 3, time: 2, kl: 1 }, { ce: 4, time: 0, kl: 5 }])).toEqual({ ce: 7, time: 2, kl: 6 });
+    expect(
+      sumCounts([
+        { ce: 3, time: 2, kl: 1 },
+        { ce: 4, time: 0, kl: 5 },
+      ]),
+    ).toEqual({ ce: 7, time: 2, kl: 6 });
     const s = sumContributions([contribution([1, 2, 0], [1, 0], [0.5]), contribution([3, 0, 4], [0, 1], [1.5])]);
     expect(Array.from(s.grad)).toEqual([4, 2, 4]);
     expect(Array.from(s.present)).toEqual([1, 1]);
