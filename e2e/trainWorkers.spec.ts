@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 // one epoch, wasm) on 1 worker and on 2 (the train worker and one gradient helper, each on half of
 // every batch) ends with the same loss and val metrics, and the throughput line says 2 workers.
 const GRID = fileURLToPath(new URL('./fixtures/grid-town', import.meta.url));
-const QUERY = 'backend=wasm&mode=vanilla&size=small&batch=8&epochs=1&freeze=1&maxLen=16&seed=5';
+// TRAIN_WORKERS_BACKEND=webgpu runs it on WebGPU (here Chromium's software adapter: minutes), where
+// every worker opens its own device on the one GPU.
+const BACKEND = process.env.TRAIN_WORKERS_BACKEND ?? 'wasm';
+const QUERY = `backend=${BACKEND}&mode=vanilla&size=small&batch=8&epochs=1&freeze=1&maxLen=16&seed=5`;
 
 async function run(page: Page, workers: number): Promise<{ loss: number; nll: number; acc: number }> {
   await page.goto(`/?view=data&${QUERY}&trainWorkers=${workers}`);
@@ -14,6 +17,7 @@ async function run(page: Page, workers: number): Promise<{ loss: number; nll: nu
   await expect(page.getByTestId('dataset-name')).toHaveText('grid-town', { timeout: 60_000 });
   await page.getByTestId('tab-train').click();
   await expect(page.getByTestId('train-dataset')).toContainText('grid-town', { timeout: 120_000 });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', BACKEND, { timeout: 120_000 });
   await expect(page.getByTestId('train-play')).toBeEnabled({ timeout: 120_000 });
   await expect(page.getByTestId('train-workers-setting')).toHaveValue(String(workers));
   await page.getByTestId('train-play').click();
@@ -24,7 +28,7 @@ async function run(page: Page, workers: number): Promise<{ loss: number; nll: nu
     timeout: 60_000,
   });
   if (await confirm.isVisible()) await page.getByTestId('fresh-start').click();
-  await expect(state).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await expect(state).toHaveAttribute('data-state', 'done', { timeout: BACKEND === 'wasm' ? 240_000 : 540_000 });
   await expect(page.getByTestId('train-workers')).toHaveText(workers === 1 ? '1 worker' : `${workers} workers`);
   const line = page.getByTestId('epoch-line');
   await expect(line).toBeVisible();
@@ -36,7 +40,7 @@ async function run(page: Page, workers: number): Promise<{ loss: number; nll: nu
 }
 
 test('a run on 2 data-parallel workers matches the same run on 1', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(BACKEND === 'wasm' ? 600_000 : 1_500_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const one = await run(page, 1);

@@ -366,7 +366,7 @@ export class TrainRun {
     const size = this.workersAsked;
     const start = this.opts.gradHelpers;
     if (!(s instanceof TrainingSession) || size <= 1 || !start || s.trainer.done || s.state === 'running') {
-      if (!(s.state === 'running')) void this.events.workers(1);
+      if (s.state !== 'running') void this.events.workers(1);
       return null;
     }
     const { bytes } = await s.save({ optimizer: true });
