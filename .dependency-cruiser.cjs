@@ -19,9 +19,10 @@ const LAYERS = [
 ];
 
 // Imports the map would forbid but that are by design: the profiling and export scripts reuse the
-// CLI's Node helpers (argument parsing, reading a dataset folder) instead of copying them.
+// CLI's Node helpers (argument parsing, reading a dataset folder) instead of copying them, and the
+// scaling diagnosis (scripts/diagnose-scaling.ts) drives the CLI's own generation pool.
 const ALLOWED = {
-  scripts: ['^src/cli/(args|fsDataset)\\.ts$'],
+  scripts: ['^src/cli/(args|fsDataset|generatePool)\\.ts$'],
 };
 
 const layerRules = LAYERS.flatMap((layer, depth) =>

@@ -60,12 +60,38 @@ export interface TrainEvents extends TrainRunEvents {
   progress(phase: string, loaded: number, total: number | null): void;
 }
 
+/** How a run trains (sent with start). */
+export interface StartOptions {
+  /** Data-parallel workers (the train worker and workers − 1 gradient helpers); student runs only, default 1. */
+  workers?: number;
+}
+
+/** The one message a gradient helper (trainGradWorker.ts) gets from the train worker (gradHelpers.ts). */
+export interface GradHelperInit {
+  dataset: PackedDataset;
+  /** The backend rank 0 runs on (the helper runs on the same one). */
+  backend: string;
+  hyper: SessionHyper;
+  /** Rank 0's checkpoint when the loop starts. */
+  checkpoint: Uint8Array;
+  /** The distilling teacher's checkpoint (distilled runs). */
+  teacher: Uint8Array | null;
+  rank: number;
+  size: number;
+  /** The helper's end of its MessageChannel to rank 0 (exchange messages, src/lib/train/exchangeProtocol.ts). */
+  port: MessagePort;
+}
+
+/** What a gradient helper reports on its own channel: loaded and stepping, or why it stopped. */
+export type GradHelperReply = { kind: 'ready' } | { kind: 'failed'; message: string };
+
 /** The worker's methods (comlink.wrap<TrainWorkerApi>). */
 export interface TrainWorkerApi {
   init(opts: TrainInit, events: TrainEvents): Promise<ReadyInfo>;
   /** A new run of `kind` with these settings (replaces the current run). */
   configure(job: TrainJob): Promise<Configured>;
-  start(): Promise<void>;
+  /** Starts (or resumes) the run; its workers are (re)started from its state now. */
+  start(opts?: StartOptions): Promise<void>;
   pause(): Promise<void>;
   step(): Promise<void>;
   stop(): Promise<void>;

@@ -14,7 +14,8 @@ import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
 import { TrainRun } from '../src/lib/train/trainRun';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
-import type { CheckpointFile, ReadyInfo, TrainEvents, TrainInit, TrainJob, TrainKind, TrainWorkerApi } from './trainMessages';
+import { gradHelperStarter } from './gradHelpers';
+import type { CheckpointFile, ReadyInfo, StartOptions, TrainEvents, TrainInit, TrainJob, TrainKind, TrainWorkerApi } from './trainMessages';
 
 /** The worker's one piece of state: the run, from init on. */
 let run: TrainRun | null = null;
@@ -27,7 +28,8 @@ function current(): TrainRun {
 const sendFile = (f: CheckpointFile): CheckpointFile => Comlink.transfer(f, [f.bytes]);
 
 async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
-  const r = new TrainRun({ events: ev, store: { get, set, del, update } });
+  // Data-parallel helpers get copies of the dataset as it came (gradHelpers.ts).
+  const r = new TrainRun({ events: ev, store: { get, set, del, update }, gradHelpers: gradHelperStarter(opts.dataset) });
   run = r;
   r.setState('loading');
   const progress = (phase: string, loaded = 0, total: number | null = null) => void ev.progress(phase, loaded, total);
@@ -64,7 +66,7 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
 const api: TrainWorkerApi = {
   init: serial(init),
   configure: serial((job: TrainJob) => current().configure(job.kind, job.hyper)),
-  start: serial(() => current().start()),
+  start: serial((opts?: StartOptions) => current().start(opts?.workers ?? 1)),
   pause: serial(() => current().pause()),
   step: serial(() => current().step()),
   stop: serial(() => current().stop()),

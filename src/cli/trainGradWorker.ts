@@ -10,8 +10,7 @@ import { initNodeBackend } from '../lib/runtime/node';
 import { installFastKernels } from '../lib/models/layers';
 import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { TrainingSession } from '../lib/train/session';
-import type { Counts } from '../lib/train/studentLoss';
-import type { GradientExchange, ShardContribution } from '../lib/train/dataParallel';
+import { PortExchange, isExchangeDown } from '../lib/train/exchangeProtocol';
 import type { GradReply, GradRequest, GradWorkerData } from './trainPool';
 
 async function main(): Promise<void> {
@@ -19,27 +18,8 @@ async function main(): Promise<void> {
   if (!port) throw new Error('trainGradWorker runs as a worker thread');
   const data = workerData as GradWorkerData;
   const post = (m: GradReply): void => port.postMessage(m);
-  // The exchange's answers arrive as messages, in the order the requests went out (one of each kind at a time).
-  let onCounts: ((c: Counts) => void) | null = null;
-  let onContribute: ((c: ShardContribution) => void) | null = null;
-  let onError: ((e: Error) => void) | null = null;
-  const exchange: GradientExchange = {
-    rank: data.rank,
-    size: data.size,
-    counts: (local) =>
-      new Promise((resolve, reject) => {
-        onCounts = resolve;
-        onError = reject;
-        post({ kind: 'counts', local });
-      }),
-    contribute: (local) =>
-      new Promise((resolve, reject) => {
-        onContribute = resolve;
-        onError = reject;
-        // The gradient's buffer moves to the main thread (it is not used here after the send).
-        port.postMessage({ kind: 'contribute', local } satisfies GradReply, [local.grad.buffer as ArrayBuffer]);
-      }),
-  };
+  // The exchange's requests and answers: lib/train/exchangeProtocol.ts (the browser's helpers speak it too).
+  const exchange = new PortExchange(data.rank, data.size, (m, transfer) => port.postMessage(m satisfies GradReply, transfer));
   try {
     await initNodeBackend(data.backend);
     installFastKernels();
@@ -60,9 +40,7 @@ async function main(): Promise<void> {
     trainer.dataParallel = exchange;
     let queue = Promise.resolve();
     port.on('message', (req: GradRequest) => {
-      if (req.kind === 'counts') onCounts?.(req.sum);
-      else if (req.kind === 'contribute') onContribute?.(req.sum);
-      else if (req.kind === 'error') onError?.(new Error(req.message));
+      if (isExchangeDown(req)) exchange.receive(req);
       else if (req.kind === 'close') {
         session.dispose();
         teacher?.dispose();
@@ -79,13 +57,13 @@ async function main(): Promise<void> {
             }
             post({ kind: 'stepped', id: req.id, steps: done, total, done: trainer.done, phases: trainer.phaseTimes() });
           } catch (e) {
-            post({ kind: 'error', message: (e as Error).stack ?? String(e) });
+            post({ kind: 'failed', message: (e as Error).stack ?? String(e) });
           }
         });
     });
     post({ kind: 'ready' });
   } catch (e) {
-    post({ kind: 'error', message: (e as Error).stack ?? String(e) });
+    post({ kind: 'failed', message: (e as Error).stack ?? String(e) });
   }
 }
 

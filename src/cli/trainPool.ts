@@ -6,8 +6,8 @@
 // CLI: its session logs and saves checkpoints) or only coordinate (the benchmark: every rank a thread).
 import type { Worker } from 'node:worker_threads';
 import { startCliThread, whenReady } from './workerThread';
-import type { Counts } from '../lib/train/studentLoss';
-import { ExchangeHub, type GradientExchange, type ShardContribution } from '../lib/train/dataParallel';
+import { ExchangeHub, type GradientExchange } from '../lib/train/dataParallel';
+import { isExchangeUp, serveExchange, type ExchangeDown, type ExchangeUp } from '../lib/train/exchangeProtocol';
 import type { SessionHyper } from '../lib/train/sessionHyper';
 
 export interface GradWorkerData {
@@ -22,19 +22,15 @@ export interface GradWorkerData {
   size: number;
 }
 
-export type GradRequest =
-  | { kind: 'steps'; id: number; n: number }
-  | { kind: 'counts'; sum: Counts }
-  | { kind: 'contribute'; sum: ShardContribution }
-  | { kind: 'error'; message: string }
-  | { kind: 'close' };
+/** To a thread: the exchange's answers (lib/train/exchangeProtocol.ts, shared with the browser's helpers) and the pool's own requests. */
+export type GradRequest = ExchangeDown | { kind: 'steps'; id: number; n: number } | { kind: 'close' };
 
+/** From a thread: its exchange requests (exchangeProtocol.ts) and its own reports; `failed`: the thread gave up. */
 export type GradReply =
+  | ExchangeUp
   | { kind: 'ready' }
   | { kind: 'stepped'; id: number; steps: number; total: number; done: boolean; phases: Record<string, number> }
-  | { kind: 'counts'; local: Counts }
-  | { kind: 'contribute'; local: ShardContribution }
-  | { kind: 'error'; message: string };
+  | { kind: 'failed'; message: string };
 
 /** What a thread answers to `steps(n)`: steps done, the last one's loss, and its trainer's cumulative ms per phase of a step. */
 export interface StepsReport {
@@ -63,16 +59,7 @@ class GradThread {
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: GradReply) => {
         if (m.kind === 'ready') resolve();
-        else if (m.kind === 'counts')
-          hub.counts(rank, m.local).then(
-            (sum) => worker.postMessage({ kind: 'counts', sum } satisfies GradRequest),
-            (e: Error) => worker.postMessage({ kind: 'error', message: e.message } satisfies GradRequest),
-          );
-        else if (m.kind === 'contribute')
-          hub.contribute(rank, m.local).then(
-            (sum) => worker.postMessage({ kind: 'contribute', sum } satisfies GradRequest),
-            (e: Error) => worker.postMessage({ kind: 'error', message: e.message } satisfies GradRequest),
-          );
+        else if (isExchangeUp(m)) serveExchange(hub, rank, m, (down, transfer) => worker.postMessage(down satisfies GradRequest, transfer));
         else if (m.kind === 'stepped') {
           this.pending.get(m.id)?.resolve(m);
           this.pending.delete(m.id);

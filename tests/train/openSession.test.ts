@@ -167,6 +167,7 @@ describe('TrainRun', () => {
       probe: () => {},
       error: (m) => void errors.push(m),
       stepProgress: () => {},
+      workers: () => {},
     };
     const run = new TrainRun({ events, store, studentConfig: TINY_STUDENT, minEmitMs: 0 });
     return { run, states, saved, errors };

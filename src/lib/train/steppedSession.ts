@@ -145,6 +145,11 @@ export abstract class SteppedSession<M, E extends StateEvents> implements Steppa
     return ck;
   }
 
+  /** A stopped run becomes paused (resumable) again, without an event (a data-parallel helper failed, not the run). */
+  reopen(): void {
+    this.run.reopen();
+  }
+
   dispose(): void {
     this.run.close();
   }

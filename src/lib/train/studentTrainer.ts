@@ -388,6 +388,18 @@ export class StudentTrainer {
    */
   dataParallel: GradientExchange | null = null;
 
+  /**
+   * An exchange call whose failure (another worker died) gives this step's batch back: nothing has
+   * been updated yet, so the run can go on (on one worker) from the same batch.
+   */
+  private exchanged<T>(p: Promise<T>): Promise<T> {
+    const cursor = this.cursor;
+    return p.catch((e: unknown) => {
+      this.cursor = cursor - 1;
+      throw e;
+    });
+  }
+
   private *stepTask(): DeviceTask<StudentStepMetrics> {
     const o = this.opts;
     setFastBatchMatMul(o.fastBatchMatMul);
@@ -425,7 +437,7 @@ export class StudentTrainer {
       totals.kl += teacher[i] ? klRowCount(teacher[i].rowWeights) : 0;
     }
     // Data-parallel: every loss part is divided by the joined batch's counts (dataParallel.ts).
-    if (dp) totals = yield* waitFor(dp.counts(totals));
+    if (dp) totals = yield* waitFor(this.exchanged(dp.counts(totals)));
     // The KL rows kept and their candidates' rows, for the epoch's klKeptShare.
     let klKept = 0;
     let klRows = 0;
@@ -485,7 +497,7 @@ export class StudentTrainer {
         // makes the summed loss NaN, so all of them skip the update together).
         const local = yield* this.contributionTask(grads, [sums.total, sums.ce, sums.time, sums.kl, sums.correct, klKept, klRows]);
         tp = this.phase('readGradients', tp);
-        const sum = yield* waitFor(dp.contribute(local));
+        const sum = yield* waitFor(this.exchanged(dp.contribute(local)));
         tp = this.phase('exchange', tp);
         tf.dispose(grads);
         grads = {};

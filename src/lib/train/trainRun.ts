@@ -26,6 +26,7 @@ import { normaliseHyper, type SessionHyper } from './sessionHyper';
 import { TeacherSession, type TeacherSessionEpoch, type TeacherSessionMetrics } from './teacherSession';
 import { normaliseTeacherHyper, type TeacherHyper } from './teacherHyper';
 import { pickProbeTrip, probeTrip } from './tripProbe';
+import type { GradHelperPool, StartGradHelpers } from './gradHelpers';
 import type {
   CheckpointOut,
   Configured,
@@ -54,6 +55,17 @@ export interface TrainRunOptions {
   yieldFn?: () => Promise<void>;
   /** Overrides of the student's size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
+  /** Starts data-parallel gradient helpers (the worker's Web Workers); absent: one worker only. */
+  gradHelpers?: StartGradHelpers;
+}
+
+/** The helpers of one run of the loop: started with it, ended when it ends. */
+interface Helpers {
+  pool: GradHelperPool;
+  session: TrainingSession;
+  size: number;
+  /** Set when a helper failed (before the exchange rejects rank 0's step). */
+  failure: { error: Error | null };
 }
 
 /**
@@ -133,6 +145,11 @@ export class TrainRun {
   private storeQueue: Promise<unknown> = Promise.resolve();
   /** Set when the GPU failed: nothing more runs on this device. */
   private deviceFailure: string | null = null;
+  /** Workers asked for (start's argument); student runs only, the teacher trains on one. */
+  private workersAsked = 1;
+  private helpers: Helpers | null = null;
+  /** The distilling teacher's checkpoint bytes (shipped or trained here), for the helpers. */
+  private teacherBytes: Uint8Array | null = null;
 
   constructor(opts: TrainRunOptions) {
     this.opts = opts;
@@ -177,6 +194,7 @@ export class TrainRun {
     this.data = { dataset: d.dataset, derived: d.derived, backendName: d.backendName, runs };
     const t = shippedTeacher(d.shippedTeacher, d.derived);
     this.teacher = t.model;
+    this.teacherBytes = t.model ? d.shippedTeacher.bytes : null;
     this.teacherInfo = { loaded: t.model !== null, params: t.model?.paramCount, note: t.note, source: t.model ? 'shipped' : undefined };
     this.sessionTeacherBytes = null;
     const saved: SavedLists = { student: await this.listRuns('student', true), teacher: await this.listRuns('teacher', true) };
@@ -270,6 +288,7 @@ export class TrainRun {
     this.ready();
     this.usable();
     if (this.session?.state === 'running') throw new Error('pause training before changing its settings');
+    this.closeHelpers();
     let opened: AnySession | null = null;
     const old = this.session;
     let disposed = false;
@@ -338,10 +357,83 @@ export class TrainRun {
     }
   }
 
-  /** Runs the loop in the background (calls return at once, so pause/stop/step get through). */
-  private runInBackground(s: AnySession): void {
+  /**
+   * Runs the loop in the background (calls return at once, so pause/stop/step get through), with
+   * the workers asked for: helpers are started from the run's state now and ended with the loop.
+   */
+  private async runInBackground(s: AnySession): Promise<void> {
+    const h = await this.startHelpers(s);
     this.lastSave = this.now();
-    s.start().catch((e) => (this.deviceFailure ? undefined : this.fail(e, 'training')));
+    s.start().then(
+      () => this.closeHelpers(h),
+      (e: unknown) => {
+        this.closeHelpers(h);
+        if (h?.failure.error) this.helperFailed(h.session, h.failure.error);
+        else if (!this.deviceFailure) this.fail(e, 'training');
+      },
+    );
+  }
+
+  /**
+   * Data parallel (dataParallel.ts): workersAsked − 1 helpers start from this run's state and train
+   * on their shards of every batch beside it. Student runs only; a teacher run trains on one worker.
+   * Helpers that cannot start leave the run on one worker, with the reason.
+   */
+  private async startHelpers(s: AnySession): Promise<Helpers | null> {
+    this.closeHelpers();
+    const size = this.workersAsked;
+    const start = this.opts.gradHelpers;
+    if (!(s instanceof TrainingSession) || size <= 1 || !start || s.trainer.done || s.state === 'running') {
+      if (s.state !== 'running') void this.events.workers(1);
+      return null;
+    }
+    const { bytes } = await s.save({ optimizer: true });
+    const failure: Helpers['failure'] = { error: null };
+    let pool: GradHelperPool;
+    try {
+      pool = await start({
+        size,
+        backendName: this.ready().backendName,
+        hyper: s.hyper,
+        checkpoint: bytes,
+        teacher: s.hyper.mode === 'distilled' ? this.teacherBytes : null,
+        onFailure: (e) => {
+          failure.error ??= e;
+        },
+      });
+    } catch (e) {
+      this.workersAsked = 1;
+      const reason = `the ${size - 1} gradient helper worker${size > 2 ? 's' : ''} did not start (${(e as Error).message}): training on 1 worker`;
+      void this.events.workers(1, reason);
+      this.fail(reason, 'workers');
+      return null;
+    }
+    const h: Helpers = { pool, session: s, size, failure };
+    s.trainer.dataParallel = pool.exchange;
+    this.helpers = h;
+    void this.events.workers(size);
+    return h;
+  }
+
+  /** Ends the helpers (`only`: those of one loop, if still current); the trainer goes back to its whole batches. */
+  private closeHelpers(only?: Helpers | null): void {
+    const h = this.helpers;
+    if (!h || (only !== undefined && only !== h)) return;
+    this.helpers = null;
+    h.session.trainer.dataParallel = null;
+    h.pool.close();
+  }
+
+  /** A helper failed: the run is paused, not lost (the failed step's batch comes again), and goes on with 1 worker. */
+  private helperFailed(s: TrainingSession, e: Error): void {
+    this.workersAsked = 1;
+    if (this.session !== s) return;
+    s.reopen();
+    const reason = `a gradient helper worker failed (${e.message}): training paused at step ${s.steps}; it goes on with 1 worker`;
+    this.setState(s.state === 'done' ? 'done' : 'paused', reason);
+    void this.events.workers(1, reason);
+    void this.events.error(reason, 'workers');
+    void this.autosave(s);
   }
 
   /** A new run of `kind` with these settings (replaces the current run). */
@@ -351,9 +443,11 @@ export class TrainRun {
     return this.configured(session);
   }
 
-  start(): void {
+  /** Starts (or resumes) the run on `workers` workers (data parallel; student runs only). */
+  async start(workers = 1): Promise<void> {
     this.usable();
-    this.runInBackground(this.current());
+    this.workersAsked = Number.isInteger(workers) && workers >= 1 ? workers : 1;
+    await this.runInBackground(this.current());
   }
 
   /** Saved on every pause, not only at epoch ends: a reload or a closed tab then loses nothing. */
@@ -366,8 +460,10 @@ export class TrainRun {
     }
   }
 
+  /** One step on this worker alone (helpers would cost more to start than the step). */
   async step(): Promise<void> {
     this.usable();
+    this.closeHelpers();
     const s = this.current();
     await s.step();
     await this.autosave(s);
@@ -388,7 +484,7 @@ export class TrainRun {
     if (wasRunning) await s.pause();
     const bytes = bufferOf((await s.save({ best, optimizer: !best })).bytes);
     const name = this.checkpointName(s instanceof TeacherSession ? 'teacher' : 'student', s.hyper, s.steps, best);
-    if (wasRunning) this.runInBackground(s);
+    if (wasRunning) await this.runInBackground(s);
     return { bytes, name };
   }
 
@@ -450,6 +546,7 @@ export class TrainRun {
     const { bytes } = await s.save({ best: true, optimizer: false });
     const model = loadTeacher(bytes, this.ready().derived).model;
     this.sessionTeacherBytes = bytes;
+    this.teacherBytes = bytes;
     this.teacher?.dispose();
     this.teacher = model;
     const best = s.trainer.bestEpoch;

@@ -100,4 +100,6 @@ export interface TrainRunEvents {
   error(message: string, during?: string): void;
   /** Once a second while a step runs (a slow backend's clock). */
   stepProgress(p: StepProgress): void;
+  /** Workers training the run from now on (data-parallel; 1: the train worker alone), and why when it fell back to 1. */
+  workers(n: number, reason?: string): void;
 }

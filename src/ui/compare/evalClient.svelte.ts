@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
+import { poolSize } from '../workerPool';
 import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
@@ -18,11 +19,8 @@ import type { RouteFileScore } from '../../lib/eval/routeFile';
 export const MAX_EVAL_WORKERS = 4;
 
 /** Workers for a re-run: `?workers=N` (1–16), else navigator.hardwareConcurrency capped at MAX_EVAL_WORKERS. */
-export function poolSize(search: string, hardwareConcurrency: number | undefined): number {
-  const asked = Number(new URLSearchParams(search).get('workers'));
-  if (Number.isInteger(asked) && asked >= 1) return Math.min(16, asked);
-  return Math.max(1, Math.min(MAX_EVAL_WORKERS, hardwareConcurrency ?? 1));
-}
+export const evalPoolSize = (search: string, hardwareConcurrency: number | undefined): number =>
+  poolSize(search, hardwareConcurrency, 'workers', MAX_EVAL_WORKERS);
 
 export type EvalPhase = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'error';
 
@@ -81,7 +79,7 @@ export class EvalClient {
     );
     // Helpers start beside it; one that fails to start is left out (fewer workers, same results).
     const helpers = Array.from(
-      { length: poolSize(location.search, navigator.hardwareConcurrency) - 1 },
+      { length: evalPoolSize(location.search, navigator.hardwareConcurrency) - 1 },
       () => new Worker(new URL('../../../workers/evalWorker.ts', import.meta.url), { type: 'module' }),
     );
     this.helpers = helpers;

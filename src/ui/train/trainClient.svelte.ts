@@ -25,6 +25,24 @@ import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { downloadFile } from '../download';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
+import { poolSize } from '../workerPool';
+
+/**
+ * Data-parallel training workers by default: 1. Each helper holds its own copy of the dataset,
+ * the model, its optimiser state and the teacher, and every step waits for the slowest worker and
+ * the gradient exchange, so more workers pay off only for batches large enough per worker (and on
+ * WebGPU the workers share one device). The user raises it (1 … navigator.hardwareConcurrency) or
+ * the URL does (`?trainWorkers=N`).
+ */
+export const DEFAULT_TRAIN_WORKERS = 1;
+
+/** The Train view's starting workers setting: `?trainWorkers=N` (1–16), else DEFAULT_TRAIN_WORKERS. */
+export const trainWorkersFromUrl = (search: string): number =>
+  poolSize(search, DEFAULT_TRAIN_WORKERS, 'trainWorkers', DEFAULT_TRAIN_WORKERS);
+
+/** The most workers the setting offers: every core the browser reports (at least the URL's number). */
+export const maxTrainWorkers = (search: string, hardwareConcurrency: number | undefined): number =>
+  Math.max(trainWorkersFromUrl(search), hardwareConcurrency ?? 1);
 
 export interface UrlOptions {
   backend: string | null;
@@ -128,6 +146,10 @@ export class TrainClient {
   /** The step in progress on a slow backend (null between steps); `lastStepMs` once one finished. */
   stepClock = $state.raw<StepClock | null>(null);
   lastStepMs = $state<number | null>(null);
+  /** Data-parallel workers asked for (the Train view's setting; student runs only). */
+  workers = $state(typeof location === 'undefined' ? DEFAULT_TRAIN_WORKERS : trainWorkersFromUrl(location.search));
+  /** Workers training the run as the worker last said (1 until a start with more). */
+  workersInUse = $state(1);
   /** Set when the GPU failed (lost device, out of memory): the run is paused, wasm is offered. */
   gpuFailure = $state<string | null>(null);
   /**
@@ -303,6 +325,11 @@ export class TrainClient {
       probe: (probe, epoch, step) => {
         this.probe = { probe, epoch, step };
       },
+      workers: (n, reason) => {
+        this.workersInUse = n;
+        // Fell back to one worker (a helper failed or did not start): the setting follows.
+        if (reason) this.workers = 1;
+      },
       error: (message, during) => {
         if (during === 'gpu') this.gpuFailure = message;
         this.notice = { kind: 'error', text: message };
@@ -373,7 +400,7 @@ export class TrainClient {
   }
 
   play(): void {
-    void this.call((api) => api.start());
+    void this.call((api) => api.start({ workers: this.kind === 'teacher' ? 1 : this.workers }));
   }
 
   pause(): void {
