@@ -8,8 +8,6 @@
 // Framework-free: no DOM, no worker globals.
 import { decodeCheckpoint, type Checkpoint, type CheckpointKind } from '../checkpoint/checkpoint';
 import { transferStudentWeights, type TransferReport } from '../checkpoint/transfer';
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
 import type { StudentConfig } from '../models/studentConfig';
 import { TrainingSession, type SessionEvents } from './session';
 import type { SessionHyper } from './sessionHyper';
