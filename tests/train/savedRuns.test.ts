@@ -4,6 +4,7 @@ import { tripsFingerprint } from '../../src/lib/data/fingerprint';
 import { MetricSeries, TeacherSeries } from '../../src/lib/train/chartSeries';
 import type { SaveSummary } from '../../src/lib/train/steppedSession';
 import type { SessionMetrics } from '../../src/lib/train/session';
+import { runPosition } from '../../src/ui/train/savedRunText';
 
 /** IndexedDB stand-in: a Map, with structuredClone like the real store. */
 function memoryStore(): KeyValueStore & { map: Map<string, unknown> } {
@@ -52,6 +53,17 @@ describe('SavedRuns', () => {
     });
     expect(a.id).toBe('run1');
     expect(b.id).toBe('run2');
+    const c = await runs.save('student', null, {
+      bytes: bytes(5),
+      summary: { ...summary(222, '2026-11-23T11:00:00.000Z', 0.91), bestDecisionAcc: 0.803 },
+      hyper: { mode: 'vanilla' },
+      running: false,
+      chart: null,
+    });
+    // The list leads with the decision accuracy where the run recorded it, and labels an older run's all-step figure.
+    expect(runPosition(c)).toBe('epoch 0, step 222 · val decision acc 80.3% (best epoch)');
+    expect(runPosition(a)).toBe('epoch 0, step 168 · best val acc 90.4% (all steps)');
+    await runs.remove('student', c.id);
     // Newest first; the older run is still there with its own bytes.
     const list = await runs.list('student');
     expect(list.map((r) => [r.id, r.step, r.running])).toEqual([

@@ -143,6 +143,11 @@ describe('TrainingSession', () => {
     }
     expect(metrics.at(-1)?.step).toBe(2 * per);
     expect(metrics.at(-1)?.valAcc).toBe(epochs[1].valAcc);
+    // A save names the best epoch's val decision accuracy, the charts' and reports' accuracy.
+    const { summary } = await session.save();
+    const best = epochs.find((e) => e.epoch === session.trainer.bestEpoch);
+    expect(best?.valAccDecision).toBeGreaterThan(0);
+    expect(summary.bestDecisionAcc).toBe(best?.valAccDecision);
     expect(states).toEqual(['paused', 'running', 'paused', 'running', 'done']);
     expect(await session.step()).toBeNull(); // done: no more steps
     expect(tf.memory().numTensors).toBe(tensorsAfterFirst);

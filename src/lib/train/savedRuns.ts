@@ -26,8 +26,10 @@ export interface SavedRunInfo {
   /** When its last save was made (ISO 8601): the list is ordered by it, newest first. */
   created: string;
   hyper: Partial<SessionHyper> | Partial<TeacherHyper>;
-  /** Student: best val accuracy; teacher: best val perplexity; null before the first epoch. */
+  /** Student: best epoch's val accuracy over all steps; teacher: best val perplexity; null before the first epoch. */
   best: number | null;
+  /** Student: the best epoch's val decision accuracy (absent in runs saved before it was recorded). */
+  bestDecisionAcc?: number;
   bytes: number;
   /** It was training (not paused) when last saved or last seen: resuming continues the run. */
   running: boolean;
@@ -199,6 +201,7 @@ export class SavedRuns {
         created: s.summary.created,
         hyper: s.hyper,
         best: s.summary.best,
+        ...(s.summary.bestDecisionAcc !== undefined ? { bestDecisionAcc: s.summary.bestDecisionAcc } : {}),
         bytes: s.bytes.byteLength,
         running: s.running,
         ...((this.dataset ?? prev?.dataset) ? { dataset: this.dataset ?? prev?.dataset } : {}),

@@ -376,6 +376,12 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
     return Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null;
   }
 
+  protected override get bestDecisionAcc(): number | undefined {
+    const t = this.trainer;
+    const acc = t.history.find((h) => h.epoch === t.bestEpoch)?.valAccDecision;
+    return typeof acc === 'number' && Number.isFinite(acc) ? acc : undefined;
+  }
+
   /** Weights and, when present, optimiser state and position; the size must match, dropout and freezing may differ. */
   protected restore(src: CheckpointInput): Checkpoint {
     const ck = readCheckpoint(src, {

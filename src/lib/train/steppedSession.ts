@@ -46,8 +46,10 @@ export interface SaveSummary {
   epoch: number;
   step: number;
   created: string;
-  /** Best validation score so far (student: accuracy; teacher: perplexity), null before the first. */
+  /** Best validation score so far (student: all-step accuracy; teacher: perplexity), null before the first. */
   best: number | null;
+  /** Student: val decision accuracy (steps with a real choice) at the best epoch, the reports' accuracy; absent for a teacher or before the first epoch. */
+  bestDecisionAcc?: number;
 }
 
 export interface SavedCheckpoint {
@@ -88,6 +90,10 @@ export abstract class SteppedSession<M, E extends StateEvents> implements Steppa
   protected abstract snapshot(opts: SaveOptions): Promise<Checkpoint>;
   /** SaveSummary.best of the run as it is now. */
   protected abstract get bestScore(): number | null;
+  /** SaveSummary.bestDecisionAcc of the run as it is now (students only). */
+  protected get bestDecisionAcc(): number | undefined {
+    return undefined;
+  }
   /** Checks `src` against this session's model and takes over its weights and training state. */
   protected abstract restore(src: CheckpointInput): Checkpoint;
 
@@ -130,6 +136,8 @@ export abstract class SteppedSession<M, E extends StateEvents> implements Steppa
       created: ck.created,
       best: this.bestScore,
     };
+    const decision = this.bestDecisionAcc;
+    if (decision !== undefined) summary.bestDecisionAcc = decision;
     return { bytes: encodeCheckpoint(ck), summary };
   }
 
