@@ -26,8 +26,23 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(answer.locator('[data-testid="results-city"][data-city="San Francisco"]').getByTestId('results-shipped')).toContainText(
     'vanilla alone',
   );
-  await expect(porto.getByTestId('answer-next-road')).toContainText(/yes|no|mixed|not measured/);
-  await expect(porto.getByTestId('answer-routes')).toContainText(/yes|no|mixed|not measured/);
+  const verdict = /^\s*(yes|yes, under one search only|no: worse|mixed|no detectable difference|not measured)\s*\(/;
+  await expect(porto.getByTestId('answer-next-road')).toHaveText(verdict);
+  await expect(porto.getByTestId('answer-routes')).toHaveText(verdict);
+  // In that order: the shipped pair, the two answers, the baselines' table, then the arms.
+  const order = await porto.evaluate((city) =>
+    ['results-shipped', 'answer-next-road', 'answer-routes', 'results-table'].map((id) => {
+      const el = city.querySelector(`[data-testid="${id}"]`);
+      return el ? Array.from(city.querySelectorAll('*')).indexOf(el) : -1;
+    }),
+  );
+  expect(order.every((x, i) => x >= 0 && (i === 0 || x > order[i - 1]))).toBe(true);
+  // Every arm and control is collapsed until asked for, each with its verdicts in words.
+  const arms = porto.locator('details.arms');
+  await expect(arms.locator('[data-testid="arm-verdict"]').first()).toBeHidden();
+  await arms.locator('summary').click();
+  await expect(arms.locator('[data-testid="arm-verdict"]').first()).toHaveText(/^next road: .+; routes: .+$/);
+  expect(await arms.locator('[data-testid="arm-verdict"]').count()).toBe(await arms.locator('[data-kind="arm"]').count());
   // What the controls showed stands beside the answer: the teacher against its uniform control.
   await expect(porto.getByTestId('answer-contrast').first()).toContainText('teacher − uniform');
   await expect(porto.locator('[data-testid="results-row"][data-kind="baseline"]')).toHaveCount(3);
