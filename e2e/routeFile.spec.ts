@@ -35,6 +35,7 @@ test('compare view: a routes file gets its own metrics column, a route list, and
   await expect(table.getByTestId('file-column')).toContainText('test OD');
   await expect(table.locator('td[data-file-metric="reachedRate"]')).toHaveText(/^100(\.0)?\s*%$/);
   await expect(table.locator('td[data-file-metric="dtwKm"]')).toHaveText(/^\d+\.\d{3}$/);
+  await expect(table.locator('td[data-file-metric="dtwPerKm"]')).toHaveText(/^\d+\.\d+$/);
   const distance = await table.locator('td[data-file-metric="distanceJSD"]').innerText();
   expect(distance.trim()).toMatch(/^\d/);
 

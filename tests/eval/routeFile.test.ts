@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { scoreRouteFile } from '../../src/lib/eval/routeFile';
 import { generatedToEvalTrip, realToEvalTrip } from '../../src/lib/eval/evalTrips';
-import { evaluateTrips } from '../../src/lib/eval/tripMetrics';
+import { evaluateTrips, tripDistanceKm } from '../../src/lib/eval/tripMetrics';
+import { dtw } from '../../src/lib/eval/metrics';
 import { readGeneratedCsv, writeGeneratedCsv, writeHoserGeneCsv } from '../../src/lib/generate/generatedCsv';
 import type { GeneratedTrip } from '../../src/lib/generate/generator';
 import type { Road, SplitName, Trajectory } from '../../src/lib/data/types';
@@ -52,6 +53,21 @@ describe('scoreRouteFile', () => {
     expect(got.report.n).toBe(2);
     expect(got.report.pairedN).toBeGreaterThan(0);
     expect(got.report.reachedRate).toBe(1);
+  });
+
+  it('gives DTW per km of the real trip over the same pairs as the summed DTW (the file column of Compare)', () => {
+    const got = scoreRouteFile(writeGeneratedCsv(routes), 'ours.csv', network, splits, 'test', centroid);
+    // g-0 pairs with te-0 (the first real trip of its OD pair), g-1 with te-2.
+    const pts = (roads: number[]) => realToEvalTrip(trip('x', roads), centroid).points;
+    const want = [
+      [routes[0].roads, splits.test[0].roads],
+      [routes[1].roads, splits.test[2].roads],
+    ].map(([g, r]) => dtw(pts(g), pts(r)) / tripDistanceKm(pts(r)));
+    expect(got.dtwPerKm).toBeCloseTo((want[0] + want[1]) / 2, 12);
+    expect(got.dtwPerKm).toBeGreaterThan(0);
+    // Routes that are their real trips: no distance at all.
+    const same = [gen('s-0', splits.test[0].roads), gen('s-2', splits.test[2].roads)];
+    expect(scoreRouteFile(writeGeneratedCsv(same), 'same.csv', network, splits, 'test', centroid).dtwPerKm).toBe(0);
   });
 
   it('reads HOSER gene.py’s format (no OD columns: first and last road) to the same scores', () => {

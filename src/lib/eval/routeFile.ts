@@ -7,7 +7,7 @@ import type { RoadNetwork, SplitName, Trajectory } from '../data/types';
 import { generatedCsvFormat, readGeneratedCsv } from '../generate/generatedCsv';
 import type { GeneratedTrip } from '../generate/generator';
 import { generatedToEvalTrip, realToEvalTrip } from './evalTrips';
-import { evaluateTrips, type EvalOptions, type EvalReport } from './tripMetrics';
+import { evaluateTrips, pairedDtwPerKm, type EvalOptions, type EvalReport } from './tripMetrics';
 
 /** One loaded route (a generated trip without a log-probability) and the ids of the real trips of its OD pair in the split. */
 export interface LoadedRoute extends Omit<GeneratedTrip, 'logProb' | 'timesFromModel'> {
@@ -21,6 +21,8 @@ export interface RouteFileScore {
   routes: LoadedRoute[];
   /** The metrics of the routes against the real trips of their OD pairs (evaluateTrips). */
   report: EvalReport;
+  /** DTW per km of the real trip over the same pairs as report.dtwKm (NaN when none is paired). */
+  dtwPerKm: number;
   /** Real trips the routes were scored against. */
   realN: number;
 }
@@ -94,5 +96,6 @@ export function scoreRouteFile(
   }
   const real = realTrips.map((t) => realToEvalTrip(t, centroid));
   const generated = gen.map((t) => generatedToEvalTrip(t, centroid));
-  return { fileName, format, split, routes, report: evaluateTrips(real, generated, opts), realN: real.length };
+  const report = evaluateTrips(real, generated, opts);
+  return { fileName, format, split, routes, report, dtwPerKm: pairedDtwPerKm(real, generated, opts), realN: real.length };
 }

@@ -166,7 +166,7 @@ function pairedLocal(
   box: BBox,
   cellM: number,
   epsM: number,
-): { hausdorffKm: number; dtwKm: number; edr: number; pairedN: number } {
+): { hausdorffKm: number; dtwKm: number; edr: number; pairedN: number; dtwPerKm: number } {
   const cell = makeBoxGrid(box, cellM);
   const key = (t: EvalTrip) => `${cell(t.points[0])}:${cell(t.points[t.points.length - 1])}`;
   const realBy = groupBy(real, key);
@@ -175,6 +175,8 @@ function pairedLocal(
   let d = 0;
   let e = 0;
   let n = 0;
+  let perKm = 0;
+  let perKmN = 0;
   for (const g of gen) {
     const k = key(g);
     const list = realBy.get(k);
@@ -184,11 +186,26 @@ function pairedLocal(
     used.set(k, i + 1);
     const r = list[i];
     h += hausdorff(g.points, r.points);
-    d += dtw(g.points, r.points);
+    const pairDtw = dtw(g.points, r.points);
+    d += pairDtw;
     e += edr(r.points, g.points, epsM);
     n++;
+    const ratio = dtwPerKm(pairDtw, tripDistanceKm(r.points));
+    if (Number.isFinite(ratio)) {
+      perKm += ratio;
+      perKmN++;
+    }
   }
-  return n === 0 ? { hausdorffKm: NaN, dtwKm: NaN, edr: NaN, pairedN: 0 } : { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n };
+  if (n === 0) return { hausdorffKm: NaN, dtwKm: NaN, edr: NaN, pairedN: 0, dtwPerKm: NaN };
+  return { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n, dtwPerKm: perKmN ? perKm / perKmN : NaN };
+}
+
+/**
+ * DTW per km of the real trip, averaged over the (real, generated) pairs that evaluateTrips scores
+ * (the same pairing as its dtwKm): for a set of routes without per-route records, such as a loaded file.
+ */
+export function pairedDtwPerKm(real: EvalTrip[], generated: EvalTrip[], opts: EvalOptions = {}): number {
+  return pairedLocal(real, generated, opts.odBox ?? PORTO_EVAL_BOX, opts.odCellM ?? 200, opts.edrEpsM ?? 100).dtwPerKm;
 }
 
 function odBinKey(p: LonLat, q: LonLat, deg: number): string {

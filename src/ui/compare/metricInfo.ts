@@ -83,7 +83,7 @@ export const METRICS: readonly MetricInfo[] = [
     better: 'lower',
     format: 'ratio',
     explain:
-      'DTW divided by the real trip’s length (km), so long trips do not dominate the mean: km strayed per km driven. Computed in the page over the OD pairs listed below (the real length from the dataset’s trips), ± its spread over those pairs.',
+      'DTW divided by the real trip’s length (km), so long trips do not dominate the mean: km strayed per km driven. Computed in the page over the OD pairs listed below (the real length from the dataset’s trips), ± its spread over those pairs; the File column over every route of the loaded file.',
     headline: true,
   },
   {
