@@ -45,6 +45,12 @@ export interface ScalingSection {
      * which includes waiting for the slower rank.
      */
     exchangeShare: number;
+    /**
+     * Milliseconds per timed step in each phase of the trainer (rank 0; studentTrainer's phases:
+     * prepareTrips, buildBatch, forwardBackward, readGradients, exchange, optimizer, …), on 1 and
+     * on 2 threads: a phase that does not halve on 2 threads is what the speed-up loses to.
+     */
+    phaseMsPerStep: { w1: Record<string, number>; w2: Record<string, number> };
   };
   /** Paired protocol on the test split (one vanilla and one distilled checkpoint): generation in the pool, scoring and statistics here. */
   evaluation: ScalingResult & { serialShare: number };
@@ -225,6 +231,8 @@ async function trainingScaling(o: {
       `scaling: training, ${stepsPerCall} data-parallel steps of ${TRAIN_RECIPE.batch} trips, 1 vs 2 threads, ${o.rounds} paired rounds`,
     );
     const losses: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    const rank0Phases = async (w: 1 | 2): Promise<Record<string, number>> => (await pools[w].steps(0))[0].phases;
+    const before = { 1: await rank0Phases(1), 2: await rank0Phases(2) };
     const r = await pairedScaling(stepsPerCall * TRAIN_RECIPE.batch, o.rounds, async (w) => {
       const reports = await pools[w].steps(stepsPerCall);
       if (reports.some((x) => x.total !== reports[0].total)) throw new Error('training scaling: the ranks of one pool disagree');
@@ -235,12 +243,21 @@ async function trainingScaling(o: {
     for (let i = 0; i < n; i++)
       maxLossRelDiff = Math.max(maxLossRelDiff, Math.abs(losses[1][i] - losses[2][i]) / Math.max(1e-12, Math.abs(losses[1][i])));
     const phases = (await pools[2].steps(0)).map((x) => x.phases);
+    const perStep = async (w: 1 | 2): Promise<Record<string, number>> => {
+      const after = await rank0Phases(w);
+      const steps = r.rounds * stepsPerCall;
+      return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, +((v - (before[w][k] ?? 0)) / steps).toFixed(2)]));
+    };
+    const phaseMsPerStep = { w1: await perStep(1), w2: await perStep(2) };
     const share = (p: Record<string, number>): number => {
       const all = Object.values(p).reduce((a, b) => a + b, 0);
       return all > 0 ? ((p.readGradients ?? 0) + (p.exchange ?? 0)) / all : NaN;
     };
     const exchangeShare = phases.reduce((a, p) => a + share(p), 0) / phases.length;
-    return { result: { ...r, stepsPerCall, maxLossRelDiff, exchangeShare }, startSeconds: { w1: t1.seconds, w2: t2.seconds } };
+    return {
+      result: { ...r, stepsPerCall, maxLossRelDiff, exchangeShare, phaseMsPerStep },
+      startSeconds: { w1: t1.seconds, w2: t2.seconds },
+    };
   } finally {
     await Promise.all([t1.pool.close(), t2.pool.close()]);
   }
