@@ -25,19 +25,52 @@ function withoutLocalOnlyData(): Plugin {
   };
 }
 
+/**
+ * Lets tfjs-wasm's threaded build start in a minified bundle (only `?wasmThreads=N` on a
+ * cross-origin-isolated page uses it). tfjs hands its pthread workers the Emscripten factory as
+ * source (`factory.toString()` in a Blob); the factory's one check of the enclosing closure's
+ * `_scriptDir`, `typeof _scriptDir !== "undefined" && _scriptDir`, is minified to `e!==void 0&&e`,
+ * which throws "e is not defined" in every pthread worker, so the backend never initialises. The
+ * check only matters for classic scripts loaded by a <script> tag (our workers have no
+ * document.currentScript, and tfjs is given the .wasm URLs), so it is dropped.
+ */
+function threadedWasmInBlob(): Plugin {
+  const check = 'if(typeof _scriptDir !== "undefined" && _scriptDir){scriptDirectory=_scriptDir}';
+  return {
+    name: 'threaded-wasm-in-blob',
+    apply: 'build',
+    transform(code, id) {
+      if (!id.endsWith('tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!code.includes(check)) {
+        this.warn('tfjs-backend-wasm-threaded-simd.js changed: its _scriptDir check was not found');
+        return null;
+      }
+      return { code: code.replace(check, ''), map: null };
+    },
+  };
+}
+
+// Opt-in cross-origin isolation (`TRAJDISTILL_ISOLATE=1 npm start`): with these two headers the
+// page gets SharedArrayBuffer, so `?wasmThreads=N` can load tfjs-wasm's threaded build. Without
+// them (the default, and any static host that does not send them) the app runs single-threaded.
+const ISOLATION_HEADERS =
+  process.env.TRAJDISTILL_ISOLATE === '1'
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+    : undefined;
+
 // The app is a static SPA: `vite build` writes dist/, `vite preview` serves it.
 // Workers are ES modules so they can import src/lib directly.
 export default defineConfig({
-  plugins: [svelte(), withoutLocalOnlyData()],
-  worker: { format: 'es' },
+  plugins: [svelte(), withoutLocalOnlyData(), threadedWasmInBlob()],
+  worker: { format: 'es', plugins: () => [threadedWasmInBlob()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
     // The app and the browser benchmark page (scripts/bench-browser.ts drives it).
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },
-  server: { port: 5173 },
-  preview: { port: 4173 },
+  server: { port: 5173, headers: ISOLATION_HEADERS },
+  preview: { port: 4173, headers: ISOLATION_HEADERS },
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',

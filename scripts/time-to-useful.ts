@@ -9,9 +9,13 @@
 // target. Rounds alternate the order of the worker counts (1,2 then 2,1) so drift hits both.
 // `--before-run` / `--after-run` name executables run just before the click and right after each
 // timed run (also on failure), e.g. to pause the machine's other jobs. Prints ONE JSON object.
+// tfjs-wasm threads (BENCHMARKS.md "tfjs-wasm threads against data-parallel workers"): `--isolate`
+// serves the page cross-origin isolated (TRAJDISTILL_ISOLATE=1, vite.config.ts), `--configs 1x1,1x2,2x1`
+// runs workers × `?wasmThreads=` pairs instead of `--workers`, and `--max-epochs K` stops each run
+// after K epochs (for seconds per epoch rather than time to the target).
 //   npx tsx scripts/time-to-useful.ts [--workers 1,2] [--backend wasm: "default" sends no ?backend=] [--rounds 1] [--timeout-min 20]
 //     [--query batch=16&epochs=40: Train view settings beside mode=vanilla] [--before-run f] [--after-run f]
-//     [--no-build] [--port 5294] [--out f.json]
+//     [--isolate] [--configs WxT,…] [--max-epochs K] [--no-build] [--port 5294] [--out f.json]
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -43,7 +47,15 @@ interface EpochSeen {
 }
 
 interface Run {
+  /** `workers` alone, or `${workers}x${wasmThreads}` with --configs. */
+  label: string;
   workers: number;
+  /** `?wasmThreads=` sent (null: none). */
+  wasmThreads: number | null;
+  /** The page's self.crossOriginIsolated. */
+  crossOriginIsolated: boolean;
+  /** What the backend badge said tfjs-wasm runs (`wasm-threads`: running threads, threaded build). */
+  backendThreads: { running: number; threadedBuild: boolean } | null;
   round: number;
   reached: boolean;
   /** Click on Train → first poll at or above the target; null if not reached. */
@@ -91,7 +103,14 @@ function hook(file: string): void {
   if (file) execFileSync(file, { stdio: ['ignore', process.stderr, process.stderr] });
 }
 
-async function timedRun(browser: Browser, base: string, url: string, workers: number, round: number, target: number): Promise<Run> {
+interface Config {
+  label: string;
+  workers: number;
+  wasmThreads: number | null;
+}
+
+async function timedRun(browser: Browser, base: string, url: string, c: Config, round: number, target: number): Promise<Run> {
+  const workers = c.workers;
   const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
   const pageErrors: string[] = [];
   try {
@@ -105,6 +124,18 @@ async function timedRun(browser: Browser, base: string, url: string, workers: nu
     const setting = await page.getByTestId('train-workers-setting').inputValue();
     if (Number(setting) !== workers) throw new Error(`workers setting shows ${setting}, not ${workers}`);
     const hardwareConcurrency = Number(await page.evaluate('navigator.hardwareConcurrency'));
+    const crossOriginIsolated = Boolean(await page.evaluate('self.crossOriginIsolated'));
+    let backendThreads: Run['backendThreads'] = null;
+    if (c.wasmThreads !== null) {
+      const badge = page.getByTestId('wasm-threads');
+      await badge.waitFor({ timeout: 60_000 });
+      backendThreads = {
+        running: Number(await badge.getAttribute('data-value')),
+        threadedBuild: (await badge.getAttribute('data-threaded')) === 'true',
+      };
+      log(`${c.label}: crossOriginIsolated ${crossOriginIsolated}, tfjs-wasm ${JSON.stringify(backendThreads)}`);
+    }
+    const maxEpochs = Number(flag('max-epochs', '0'));
     const timeoutMs = Number(flag('timeout-min', '20')) * 60_000;
     const epochs: EpochSeen[] = [];
     let last: Read | null = null;
@@ -130,9 +161,15 @@ async function timedRun(browser: Browser, base: string, url: string, workers: nu
             atS: +atS.toFixed(1),
             trainSeconds: secs ? Number(secs[1]) : null,
           });
-          log(`workers ${workers}: epoch ${m[1]} val decision acc ${Number(last.acc).toFixed(4)} at ${atS.toFixed(1)} s`);
+          log(
+            `${c.label}: epoch ${m[1]} val decision acc ${Number(last.acc).toFixed(4)} at ${atS.toFixed(1)} s (training ${secs?.[1] ?? '?'} s)`,
+          );
           if (Number(last.acc) >= target) {
             end = 'target';
+            break;
+          }
+          if (maxEpochs > 0 && epochs.length >= maxEpochs) {
+            end = 'max-epochs';
             break;
           }
         }
@@ -149,7 +186,11 @@ async function timedRun(browser: Browser, base: string, url: string, workers: nu
     }
     const hit = end === 'target' ? epochs.at(-1) : undefined;
     return {
+      label: c.label,
       workers,
+      wasmThreads: c.wasmThreads,
+      crossOriginIsolated,
+      backendThreads,
       round,
       reached: hit !== undefined,
       secondsToTarget: hit ? hit.atS : null,
@@ -177,6 +218,17 @@ async function main(): Promise<void> {
   const workerCounts = flag('workers', '1,2').split(',').map(Number);
   const rounds = Number(flag('rounds', '1'));
   const query = flag('query', '');
+  // `WxT`: W data-parallel workers, ?wasmThreads=T; without --configs, --workers and no threads.
+  const configs: Config[] = flag('configs', '')
+    ? flag('configs', '')
+        .split(',')
+        .map((x) => {
+          const [w, t] = x.split('x').map(Number);
+          return { label: x, workers: w, wasmThreads: Number.isFinite(t) ? t : null };
+        })
+    : workerCounts.map((w) => ({ label: String(w), workers: w, wasmThreads: null }));
+  // vite.config.ts reads it when preview() loads the config: COOP/COEP on every response.
+  if (process.argv.includes('--isolate')) process.env.TRAJDISTILL_ISOLATE = '1';
   if (!process.argv.includes('--no-build')) {
     log('vite build');
     await build({ logLevel: 'error' });
@@ -193,11 +245,12 @@ async function main(): Promise<void> {
     const target = shipped - 0.01;
     log(`shipped vanilla val decision accuracy ${shipped.toFixed(4)}: target ${target.toFixed(4)}`);
     for (let round = 0; round < rounds; round++) {
-      for (const workers of round % 2 ? [...workerCounts].reverse() : workerCounts) {
+      for (const c of round % 2 ? [...configs].reverse() : configs) {
         const backendParam = backend === 'default' ? '' : `backend=${backend}&`;
-        const url = `/?view=train&${backendParam}mode=vanilla&trainWorkers=${workers}${query ? `&${query}` : ''}`;
-        log(`round ${round + 1}, ${workers} worker(s): ${url}`);
-        const run = await timedRun(browser, base, url, workers, round + 1, target);
+        const threads = c.wasmThreads !== null ? `&wasmThreads=${c.wasmThreads}` : '';
+        const url = `/?view=train&${backendParam}mode=vanilla&trainWorkers=${c.workers}${threads}${query ? `&${query}` : ''}`;
+        log(`round ${round + 1}, ${c.label}: ${url}`);
+        const run = await timedRun(browser, base, url, c, round + 1, target);
         log(`→ ${run.reached ? `${run.secondsToTarget} s, epoch ${run.epochsToTarget}` : `not reached (${run.end})`}`);
         runs.push(run);
       }
@@ -207,14 +260,16 @@ async function main(): Promise<void> {
     await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);
   }
   // Seconds to target per worker count (median over rounds), and most workers over one worker.
-  const secondsBy = (w: number) => runs.filter((r) => r.workers === w && r.reached).map((r) => r.secondsToTarget as number);
-  // Training time per epoch (validation excluded), median over every epoch of every run with w workers.
-  const epochBy = (w: number) => runs.filter((r) => r.workers === w).flatMap((r) => r.epochs.map((e) => e.trainSeconds ?? NaN));
-  const most = Math.max(...workerCounts);
-  const ratio = (f: (w: number) => number[]) => {
-    const [a, b] = [median(f(most)), median(f(1))];
+  const secondsBy = (l: string) => runs.filter((r) => r.label === l && r.reached).map((r) => r.secondsToTarget as number);
+  // Training time per epoch (validation excluded), median over every epoch of every run of a config.
+  const epochBy = (l: string) => runs.filter((r) => r.label === l).flatMap((r) => r.epochs.map((e) => e.trainSeconds ?? NaN));
+  const labels = configs.map((c) => c.label);
+  const most = String(Math.max(...workerCounts));
+  const ratio = (f: (l: string) => number[], a0 = most, b0 = '1') => {
+    const [a, b] = [median(f(a0)), median(f(b0))];
     return a !== null && b !== null ? +(a / b).toFixed(3) : null;
   };
+  const withConfigs = flag('configs', '') !== '';
   // The Train view's defaults (sessionHyper.ts DEFAULT_HYPER) for what the query leaves out.
   const settings = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, Number.isFinite(Number(v)) ? Number(v) : v]));
   const result = {
@@ -223,6 +278,8 @@ async function main(): Promise<void> {
     target: shipped - 0.01,
     backend,
     query,
+    isolate: process.argv.includes('--isolate'),
+    maxEpochs: Number(flag('max-epochs', '0')) || null,
     settings: {
       mode: 'vanilla',
       ...Object.fromEntries(
@@ -234,10 +291,14 @@ async function main(): Promise<void> {
       ...settings,
     },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null },
-    medianSeconds: Object.fromEntries(workerCounts.map((w) => [w, median(secondsBy(w))])),
-    medianEpochTrainSeconds: Object.fromEntries(workerCounts.map((w) => [w, median(epochBy(w))])),
-    ratioSecondsMostOverOne: ratio(secondsBy),
-    ratioEpochTrainSecondsMostOverOne: ratio(epochBy),
+    medianSeconds: Object.fromEntries(labels.map((l) => [l, median(secondsBy(l))])),
+    medianEpochTrainSeconds: Object.fromEntries(labels.map((l) => [l, median(epochBy(l))])),
+    ratioSecondsMostOverOne: withConfigs ? null : ratio(secondsBy),
+    ratioEpochTrainSecondsMostOverOne: withConfigs ? null : ratio(epochBy),
+    // With --configs: each config's median epoch training time over the first config's, and each
+    // one's val decision accuracy after epoch 1 (the same seed: threads must not change it much).
+    ratioEpochTrainSecondsOverFirst: withConfigs ? Object.fromEntries(labels.map((l) => [l, ratio(epochBy, l, labels[0])])) : null,
+    epoch1ValAcc: Object.fromEntries(labels.map((l) => [l, runs.find((r) => r.label === l)?.epochs[0]?.acc ?? null])),
     runs,
   };
   const json = JSON.stringify(result, null, 2);

@@ -16,6 +16,8 @@ export interface BootOptions {
   backend?: string | null;
   /** On a software WebGPU adapter try wasm first (default true; ignored when `backend` is given). */
   preferWasmOverFallbackGpu?: boolean;
+  /** `?wasmThreads=N`: tfjs-wasm threads (SelectBackendOptions.wasmThreads); absent: none. */
+  wasmThreads?: number;
   /** The dataset as the data worker parsed it (DataWorkerApi.packed), transferred to this worker. */
   dataset: PackedDataset;
   /** Splits the worker cannot do without (training: train; tuning: train and val). */
@@ -44,6 +46,7 @@ export async function bootWorker(o: BootOptions): Promise<Booted> {
     preferred: o.backend,
     wasmPaths: WASM_PATHS,
     preferWasmOverFallbackGpu: o.preferWasmOverFallbackGpu ?? true,
+    wasmThreads: o.wasmThreads,
   });
   o.onBackend?.(backend);
   // The wasm package registers its own kernels when it loads, after layers.ts installed ours.

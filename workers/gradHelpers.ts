@@ -11,7 +11,7 @@ import type { StartGradHelpers } from '../src/lib/train/gradHelpers';
 import type { PackedDataset } from '../src/lib/data/packedDataset';
 import type { GradHelperInit, GradHelperReply } from './trainMessages';
 
-export function gradHelperStarter(dataset: PackedDataset): StartGradHelpers {
+export function gradHelperStarter(dataset: PackedDataset, wasmThreads?: number): StartGradHelpers {
   return async (r) => {
     const hub = new ExchangeHub(r.size);
     const workers: Worker[] = [];
@@ -53,6 +53,7 @@ export function gradHelperStarter(dataset: PackedDataset): StartGradHelpers {
       const init: GradHelperInit = {
         dataset,
         backend: r.backendName,
+        wasmThreads,
         hyper: r.hyper,
         checkpoint: r.checkpoint,
         teacher: r.teacher,

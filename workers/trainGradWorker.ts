@@ -14,7 +14,7 @@ import type { GradHelperInit, GradHelperReply } from './trainMessages';
 const post = (m: GradHelperReply): void => self.postMessage(m);
 
 async function run(m: GradHelperInit): Promise<void> {
-  const boot = await bootWorker({ backend: m.backend, dataset: m.dataset, needs: ['train'] });
+  const boot = await bootWorker({ backend: m.backend, wasmThreads: m.wasmThreads, dataset: m.dataset, needs: ['train'] });
   const teacher = m.teacher ? loadTeacher(m.teacher, boot.derived).model : undefined;
   const { session } = openSession(
     { dataset: boot.dataset, derived: boot.derived, teacher, backendName: boot.backend.name },

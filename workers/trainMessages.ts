@@ -37,6 +37,8 @@ export interface TrainInit {
   backend?: string | null;
   /** On a software WebGPU adapter try wasm first (ignored when `backend` is given). */
   preferWasmOverFallbackGpu?: boolean;
+  /** `?wasmThreads=N`: tfjs-wasm threads, for this worker and its gradient helpers; absent: none. */
+  wasmThreads?: number;
   /** The dataset, parsed by the data worker (DataWorkerApi.packed), transferred. */
   dataset: PackedDataset;
   /** URL of the teacher checkpoint (distilled mode); absent → vanilla only. */
@@ -71,6 +73,8 @@ export interface GradHelperInit {
   dataset: PackedDataset;
   /** The backend rank 0 runs on (the helper runs on the same one). */
   backend: string;
+  /** Rank 0's `wasmThreads` (TrainInit). */
+  wasmThreads?: number;
   hyper: SessionHyper;
   /** Rank 0's checkpoint when the loop starts. */
   checkpoint: Uint8Array;

@@ -29,7 +29,7 @@ const sendFile = (f: CheckpointFile): CheckpointFile => Comlink.transfer(f, [f.b
 
 async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   // Data-parallel helpers get copies of the dataset as it came (gradHelpers.ts).
-  const r = new TrainRun({ events: ev, store: { get, set, del, update }, gradHelpers: gradHelperStarter(opts.dataset) });
+  const r = new TrainRun({ events: ev, store: { get, set, del, update }, gradHelpers: gradHelperStarter(opts.dataset, opts.wasmThreads) });
   run = r;
   r.setState('loading');
   const progress = (phase: string, loaded = 0, total: number | null = null) => void ev.progress(phase, loaded, total);
@@ -37,6 +37,7 @@ async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
     const boot = await bootWorker({
       backend: opts.backend,
       preferWasmOverFallbackGpu: opts.preferWasmOverFallbackGpu,
+      wasmThreads: opts.wasmThreads,
       dataset: opts.dataset,
       // Training needs a train split; val and test are optional.
       needs: ['train'],

@@ -23,6 +23,12 @@ export interface BackendInfo {
   /** True when that WebGPU adapter is a software/fallback one (SwiftShader, llvmpipe, …). */
   software: boolean;
   note?: string;
+  /**
+   * Only when `wasmThreads` was asked for and wasm runs: the threads tfjs-wasm's pool reports
+   * (getThreadsCount), and whether tfjs loaded its threaded build (it needs SharedArrayBuffer, i.e. a
+   * cross-origin-isolated page; without one it falls back to the single-threaded SIMD build).
+   */
+  wasmThreads?: { asked: number; running: number; threadedBuild: boolean };
 }
 
 export type WasmPaths = string | Record<string, string>;
@@ -36,6 +42,11 @@ export interface SelectBackendOptions {
   preferWasmOverFallbackGpu?: boolean;
   /** Where the tfjs-backend-wasm .wasm files live (directory prefix with trailing slash, or map). */
   wasmPaths?: WasmPaths;
+  /**
+   * tfjs-wasm threads (`?wasmThreads=N`): above 1, tfjs may load its threaded build and run N
+   * threads (setThreadsCount); absent or 1, the single-threaded build as always.
+   */
+  wasmThreads?: number;
 }
 
 // Minimal local view of the WebGPU API: src/lib must not depend on DOM types at runtime.
@@ -93,6 +104,7 @@ export async function probeWebGpuAdapter(): Promise<AdapterInfo | null | undefin
 
 let webgpuLoaded = false;
 let wasmLoaded = false;
+let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm') | null = null;
 
 /** Registers a lazily loaded backend; throws with a reason when it cannot be used here. */
 async function prepare(name: string, opts: SelectBackendOptions): Promise<void> {
@@ -104,16 +116,41 @@ async function prepare(name: string, opts: SelectBackendOptions): Promise<void> 
     }
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasmModule = wasm;
     if (!wasmLoaded) {
-      // Threaded wasm hangs in minified builds and gains nothing on 2 cores.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      const threads = opts.wasmThreads ?? 1;
+      // By default no threads: threaded wasm hung in minified builds and gained nothing on 2 cores
+      // (BENCHMARKS.md "tfjs-wasm threads"). Asked for, tfjs picks its threaded build where the
+      // page allows SharedArrayBuffer (cross-origin isolated), else the single-threaded one.
+      if (threads > 1) wasm.setThreadsCount(threads);
+      else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (opts.wasmPaths !== undefined) wasm.setWasmPaths(opts.wasmPaths);
       wasmLoaded = true;
     }
   }
 }
 
+/**
+ * tfjs-wasm (4.22, src/cc/backend.cc) caps its thread pool at navigator.hardwareConcurrency / 2
+ * ("2 threads per core"), read once when the module starts: on a 2-core machine that is 1 thread
+ * whatever setThreadsCount asks. While the backend starts with `wasmThreads` N > 1, the worker's
+ * navigator reports at least 2·N, so the cap lets N through; it is put back right after.
+ */
+function shadowHardwareConcurrency(threads: number): () => void {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (!nav || threads <= 1 || (nav.hardwareConcurrency ?? 0) >= 2 * threads) return () => {};
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  } catch {
+    return () => {};
+  }
+  return () => {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
+}
+
 async function attempt(name: string, opts: SelectBackendOptions): Promise<BackendTry> {
+  const restore = name === 'wasm' && !wasmLoaded ? shadowHardwareConcurrency(opts.wasmThreads ?? 1) : () => {};
   try {
     await prepare(name, opts);
     const ok = await tf.setBackend(name);
@@ -122,6 +159,19 @@ async function attempt(name: string, opts: SelectBackendOptions): Promise<Backen
     return { name, ok: true };
   } catch (e) {
     return { name, ok: false, error: message(e) };
+  } finally {
+    restore();
+  }
+}
+
+/** BackendInfo.wasmThreads: what tfjs-wasm runs, when threads were asked for and wasm runs. */
+async function wasmThreadsInfo(name: string, opts: SelectBackendOptions): Promise<Pick<BackendInfo, 'wasmThreads'>> {
+  if (name !== 'wasm' || opts.wasmThreads === undefined || !wasmModule) return {};
+  try {
+    const threadedBuild = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    return { wasmThreads: { asked: opts.wasmThreads, running: wasmModule.getThreadsCount(), threadedBuild } };
+  } catch {
+    return {};
   }
 }
 
@@ -143,7 +193,8 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
     tried.push(t);
     if (t.ok) {
       const slow = software && (preferred === 'webgpu' || preferred === 'webgl') ? ' (software adapter: expect it to be slow)' : '';
-      return { name: preferred, tried, adapter, software, note: `requested backend '${preferred}'${slow}` };
+      const threads = await wasmThreadsInfo(preferred, opts);
+      return { name: preferred, tried, adapter, software, note: `requested backend '${preferred}'${slow}`, ...threads };
     }
     notes.push(`requested backend '${preferred}' failed (${t.error ?? 'unknown'})`);
   }
@@ -160,7 +211,8 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
   for (const name of order) {
     const t = await attempt(name, opts);
     tried.push(t);
-    if (t.ok) return { name, tried, adapter, software, note: notes.length ? notes.join('; ') : undefined };
+    if (t.ok)
+      return { name, tried, adapter, software, note: notes.length ? notes.join('; ') : undefined, ...(await wasmThreadsInfo(name, opts)) };
   }
   throw new Error(`No tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error ?? 'failed'}`).join('; ')}`);
 }

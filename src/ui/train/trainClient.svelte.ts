@@ -44,6 +44,12 @@ export const trainWorkersFromUrl = (search: string): number =>
 export const maxTrainWorkers = (search: string, hardwareConcurrency: number | undefined): number =>
   Math.max(trainWorkersFromUrl(search), hardwareConcurrency ?? 1);
 
+/** `?wasmThreads=N` (1–16): tfjs-wasm threads for the training workers (1: the single-threaded build, as without it); else undefined. */
+export function wasmThreadsFromUrl(search: string): number | undefined {
+  const n = Number(new URLSearchParams(search).get('wasmThreads'));
+  return Number.isInteger(n) && n >= 1 ? Math.min(16, n) : undefined;
+}
+
 export interface UrlOptions {
   backend: string | null;
   /** `?mode=teacher` opens the teacher mode. */
@@ -225,6 +231,7 @@ export class TrainClient {
       const msg = await withDataset(
         {
           backend,
+          wasmThreads: wasmThreadsFromUrl(location.search),
           // The city's own teacher (Porto's ships; a local city's is there when the user put it
           // there); on another network the worker refuses Porto's and says why.
           teacherUrl: cityCheckpointUrl(teacherCity(dataset), 'teacher'),
