@@ -175,8 +175,7 @@ function pairedLocal(
   let d = 0;
   let e = 0;
   let n = 0;
-  let perKm = 0;
-  let perKmN = 0;
+  const perKm: { dtwKm: number; realKm: number }[] = [];
   for (const g of gen) {
     const k = key(g);
     const list = realBy.get(k);
@@ -190,14 +189,10 @@ function pairedLocal(
     d += pairDtw;
     e += edr(r.points, g.points, epsM);
     n++;
-    const ratio = dtwPerKm(pairDtw, tripDistanceKm(r.points));
-    if (Number.isFinite(ratio)) {
-      perKm += ratio;
-      perKmN++;
-    }
+    perKm.push({ dtwKm: pairDtw, realKm: tripDistanceKm(r.points) });
   }
   if (n === 0) return { hausdorffKm: NaN, dtwKm: NaN, edr: NaN, pairedN: 0, dtwPerKm: NaN };
-  return { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n, dtwPerKm: perKmN ? perKm / perKmN : NaN };
+  return { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n, dtwPerKm: meanDtwPerKm(perKm)?.mean ?? NaN };
 }
 
 /**
