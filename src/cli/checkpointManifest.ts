@@ -6,6 +6,7 @@
 // here with the manifest instead of writing it: a committed file must match its sha256, a file
 // made here by its command must match its weights digest (a bit-identical retrain).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import * as prettier from 'prettier';
@@ -181,6 +182,21 @@ export function fillCommands(
 }
 
 /** The manifest as prettier lays it out (the repository's own config), so `prettier --check` passes. */
+/**
+ * The entries made here, with the previous manifest's entries for checkpoints this machine does not
+ * have: a run that is not committed (made by its command elsewhere) stays listed, not dropped because
+ * this checkout never trained it. An absent committed file, or one made here, takes this machine's entry.
+ */
+export function keepAbsent(
+  built: readonly ManifestEntry[],
+  previous: readonly ManifestEntry[],
+  exists: (path: string) => boolean,
+): ManifestEntry[] {
+  const here = new Set(built.map((e) => e.path));
+  const kept = previous.filter((e) => !e.committed && !here.has(e.path) && !exists(e.path));
+  return [...built, ...kept].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 export async function manifestText(root: string, entries: ManifestEntry[]): Promise<string> {
   const path = resolve(root, 'checkpoints.json');
   const options = (await prettier.resolveConfig(path)) ?? {};
@@ -192,12 +208,17 @@ export async function run(out: string, check: boolean): Promise<number> {
   const built = await buildManifest(root);
   const entries = fillCommands(built, await studyCommands(root), await logFacts(root, built));
   if (!check) {
-    await writeFile(resolve(root, out), await manifestText(root, entries));
-    const committed = entries.filter((e) => e.committed);
+    const previous = existsSync(resolve(root, out))
+      ? (JSON.parse(await readFile(resolve(root, out), 'utf8')) as { checkpoints: ManifestEntry[] }).checkpoints
+      : [];
+    const all = keepAbsent(entries, previous, (p) => existsSync(join(root, p)));
+    await writeFile(resolve(root, out), await manifestText(root, all));
+    const committed = all.filter((e) => e.committed);
     console.log(
       JSON.stringify({
         out,
-        checkpoints: entries.length,
+        checkpoints: all.length,
+        keptFromBefore: all.length - entries.length,
         committed: committed.length,
         committedBytes: committed.reduce((a, e) => a + e.bytes, 0),
       }),

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as prettier from 'prettier';
-import { fillCommands, logFacts, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
+import { fillCommands, keepAbsent, logFacts, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
 import type { ManifestEntry } from '../../src/lib/checkpoint/manifest';
 
 // checkpoint manifest writes checkpoints.json in prettier's layout, and every entry has a command:
@@ -21,6 +21,23 @@ const entry = (path: string, sha256: string, command: string | null = null): Man
 });
 
 describe('checkpoint manifest', () => {
+  it('keeps the entries of uncommitted runs this machine does not have, and takes its own entry for what it has', () => {
+    const uncommitted = (path: string, sha: string) => ({ ...entry(path, sha, 'cmd'), committed: false });
+    const previous = [
+      uncommitted('runs/a/s1.safetensors', 'old-a'), // trained elsewhere, absent here: kept
+      uncommitted('runs/b/s1.safetensors', 'old-b'), // made here again: this machine's entry
+      entry('public/checkpoints/x.safetensors', 'old-x'), // committed: only what is here counts
+      uncommitted('runs/c/s1.safetensors', 'old-c'), // present here but no longer read by a report: dropped
+    ];
+    const built = [uncommitted('runs/b/s1.safetensors', 'new-b'), entry('public/checkpoints/y.safetensors', 'y')];
+    const exists = (p: string) => p === 'runs/b/s1.safetensors' || p === 'runs/c/s1.safetensors';
+    expect(keepAbsent(built, previous, exists).map((e) => [e.path, e.sha256])).toEqual([
+      ['public/checkpoints/y.safetensors', 'y'],
+      ['runs/a/s1.safetensors', 'old-a'],
+      ['runs/b/s1.safetensors', 'new-b'],
+    ]);
+  });
+
   it("writes prettier's layout", async () => {
     const text = await manifestText('.', [entry('runs/x.safetensors', 'a'.repeat(64), 'npm run cli -- train teacher')]);
     expect(await prettier.check(text, { ...(await prettier.resolveConfig('checkpoints.json')), filepath: 'checkpoints.json' })).toBe(true);
