@@ -77,6 +77,7 @@ export async function jobState(j: Job): Promise<{ state: JobState; why: string }
   const missing = j.inputs.filter((i) => !existsSync(i));
   if (missing.length || needs.length)
     return { state: 'waiting', why: missing.length ? `waits for ${missing.length} checkpoint(s)` : `waits for ${needs.join(', ')}` };
+  if (lockHeld(lockOf(j.out))) return { state: 'busy', why: 'another process makes it' };
   if (!existsSync(j.out)) return { state: 'todo', why: 'not made yet' };
   const rec = await readFile(`${j.out}.inputs`, 'utf8').catch(() => null);
   if (rec === null) return { state: 'todo', why: 'no record of its inputs' };
@@ -109,7 +110,8 @@ export async function planStates(plan: readonly Job[]): Promise<Array<{ job: Job
   });
 }
 
-const lockOf = (ck: string): string => ck.replace(/([^/]+)\.safetensors$/, '.lock-$1');
+/** The lock beside a job's output: `.lock-<run>` for a checkpoint, `.lock-<report file>` for a report. */
+const lockOf = (out: string): string => out.replace(/[^/]+$/, (name) => `.lock-${name.replace(/\.safetensors$/, '')}`);
 
 function lockHeld(lock: string): boolean {
   try {
@@ -181,6 +183,17 @@ async function runJob(j: Job, spawner: Spawner): Promise<JobEnd> {
       await rm(lock, { force: true });
     }
   }
+  // Two processes on one study would write the same temporary file: a report is made by one at a time.
+  const lock = lockOf(j.out);
+  if (!(await takeLock(lock))) return 'busy';
+  try {
+    return await makeReport(j, spawner);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function makeReport(j: Job, spawner: Spawner): Promise<JobEnd> {
   await mkdir(dirname(j.out), { recursive: true });
   const slash = j.out.lastIndexOf('/');
   const tmp = `${j.out.slice(0, slash)}/.tmp-${j.out.slice(slash + 1)}`;

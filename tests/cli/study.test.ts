@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study';
@@ -114,6 +114,17 @@ describe('study runner', () => {
     await runPlan(planStudy(study()), 1, fake(calls), () => {});
     expect(calls.map((c) => c[1])).toEqual(['paired-steps', 'paired-report']);
     expect(readFileSync(`${rep.out}.inputs`, 'utf8')).toBe(await inputsRecord(rep.inputs));
+  });
+
+  it('a report another live process is making is left to it (its lock), and no lock stays behind', async () => {
+    await runPlan(planStudy(study()), 2, fake([]), () => {});
+    expect(readdirSync(`${dir}/u`).filter((f) => f.startsWith('.lock-'))).toEqual([]);
+    const rep = planStudy(study()).find((j) => j.out.endsWith('u/paired-steps-test.json'))!;
+    writeFileSync(`${dir}/u/distilled-s2.safetensors`, 'retrained');
+    writeFileSync(`${dir}/u/.lock-paired-steps-test.json`, String(process.pid)); // held by a live process
+    expect(await jobState(rep)).toEqual({ state: 'busy', why: 'another process makes it' });
+    writeFileSync(`${dir}/u/.lock-paired-steps-test.json`, '999999999'); // a dead process's lock counts for nothing
+    expect(await jobState(rep)).toEqual({ state: 'todo', why: 'its inputs changed' });
   });
 
   it('a failed training fails the reports that read it, and says so', async () => {
