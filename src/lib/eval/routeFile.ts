@@ -7,7 +7,7 @@ import type { RoadNetwork, SplitName, Trajectory } from '../data/types';
 import { generatedCsvFormat, readGeneratedCsv } from '../generate/generatedCsv';
 import type { GeneratedTrip } from '../generate/generator';
 import { generatedToEvalTrip, realToEvalTrip } from './evalTrips';
-import { evaluateTrips, pairedDtwPerKm, type EvalOptions, type EvalReport } from './tripMetrics';
+import { evaluateTripsPerKm, type EvalOptions, type EvalReport } from './tripMetrics';
 
 /** One loaded route (a generated trip without a log-probability) and the ids of the real trips of its OD pair in the split. */
 export interface LoadedRoute extends Omit<GeneratedTrip, 'logProb' | 'timesFromModel'> {
@@ -96,6 +96,6 @@ export function scoreRouteFile(
   }
   const real = realTrips.map((t) => realToEvalTrip(t, centroid));
   const generated = gen.map((t) => generatedToEvalTrip(t, centroid));
-  const report = evaluateTrips(real, generated, opts);
-  return { fileName, format, split, routes, report, dtwPerKm: pairedDtwPerKm(real, generated, opts), realN: real.length };
+  const { report, dtwPerKm } = evaluateTripsPerKm(real, generated, opts);
+  return { fileName, format, split, routes, report, dtwPerKm, realN: real.length };
 }

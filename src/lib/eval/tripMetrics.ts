@@ -195,14 +195,6 @@ function pairedLocal(
   return { hausdorffKm: h / n, dtwKm: d / n, edr: e / n, pairedN: n, dtwPerKm: meanDtwPerKm(perKm)?.mean ?? NaN };
 }
 
-/**
- * DTW per km of the real trip, averaged over the (real, generated) pairs that evaluateTrips scores
- * (the same pairing as its dtwKm): for a set of routes without per-route records, such as a loaded file.
- */
-export function pairedDtwPerKm(real: EvalTrip[], generated: EvalTrip[], opts: EvalOptions = {}): number {
-  return pairedLocal(real, generated, opts.odBox ?? PORTO_EVAL_BOX, opts.odCellM ?? 200, opts.edrEpsM ?? 100).dtwPerKm;
-}
-
 function odBinKey(p: LonLat, q: LonLat, deg: number): string {
   const b = (x: number) => Math.floor(x / deg);
   return `${b(p[0])},${b(p[1])},${b(q[0])},${b(q[1])}`;
@@ -292,6 +284,19 @@ export function distributionJSDs(
 
 /** Evaluates generated trips against real trips of the same split. Throws on malformed trips. */
 export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: EvalOptions = {}): EvalReport {
+  return evaluateTripsPerKm(real, generated, opts).report;
+}
+
+/**
+ * evaluateTrips, with the DTW per km of the real trip averaged over the same (real, generated) pairs
+ * as its summed DTW, from the same DTW computations: for a set of routes without per-route records,
+ * such as a loaded file (NaN when no pair is scored).
+ */
+export function evaluateTripsPerKm(
+  real: EvalTrip[],
+  generated: EvalTrip[],
+  opts: EvalOptions = {},
+): { report: EvalReport; dtwPerKm: number } {
   if (real.length === 0) throw new Error('evaluateTrips: no real trips');
   if (generated.length === 0) throw new Error('evaluateTrips: no generated trips');
   validate(real, 'real');
@@ -319,7 +324,7 @@ export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: Eva
   let reached = 0;
   for (const t of generated) if (t.reached !== false) reached++;
 
-  return {
+  const report: EvalReport = {
     ...distributionJSDs(real, generated, bins),
     hausdorffKm: local.hausdorffKm,
     dtwKm: local.dtwKm,
@@ -334,6 +339,7 @@ export function evaluateTrips(real: EvalTrip[], generated: EvalTrip[], opts: Eva
     roadPatternF1,
     pairedN: local.pairedN,
   };
+  return { report, dtwPerKm: local.dtwPerKm };
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for a single value). Throws on an empty list. */
