@@ -9,6 +9,7 @@ import { TrainRun } from '../../src/lib/train/trainRun';
 import type { KeyValueStore } from '../../src/lib/train/savedRuns';
 import type { TrainRunEvents, TrainState } from '../../src/lib/train/trainRunTypes';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { memoryStore } from './memoryStore';
 
 // Every decode of a checkpoint goes through this spy (the session and the loaders import it too).
 vi.mock('../../src/lib/checkpoint/checkpoint', async (importOriginal) => {
@@ -133,18 +134,6 @@ describe('openSession', () => {
     expect(() => readRunCheckpoint(new Uint8Array(4), 'a', 'student')).toThrow('not a checkpoint: only 4 bytes');
   });
 });
-
-/** IndexedDB stand-in: a Map, with structuredClone like the real store. */
-function memoryStore(): KeyValueStore {
-  const map = new Map<string, unknown>();
-  return {
-    get: <T>(k: string) => Promise.resolve(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined),
-    set: (k, v) => Promise.resolve(void map.set(k, structuredClone(v))),
-    del: (k) => Promise.resolve(void map.delete(k)),
-    update: <T>(k: string, fn: (old: T | undefined) => T) =>
-      Promise.resolve(void map.set(k, structuredClone(fn(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined)))),
-  };
-}
 
 describe('TrainRun', () => {
   let city: SynthCity;

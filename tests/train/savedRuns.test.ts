@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SavedRuns, LEGACY_RUN_ID, defaultRunName, trainedOn, type KeyValueStore, type RunChart } from '../../src/lib/train/savedRuns';
+import { SavedRuns, LEGACY_RUN_ID, defaultRunName, trainedOn, type RunChart } from '../../src/lib/train/savedRuns';
 import { tripsFingerprint } from '../../src/lib/data/fingerprint';
 import { MetricSeries, TeacherSeries } from '../../src/lib/train/chartSeries';
 import type { SaveSummary } from '../../src/lib/train/steppedSession';
 import type { SessionMetrics } from '../../src/lib/train/session';
 import { runPosition } from '../../src/ui/train/savedRunText';
-
-/** IndexedDB stand-in: a Map, with structuredClone like the real store. */
-function memoryStore(): KeyValueStore & { map: Map<string, unknown> } {
-  const map = new Map<string, unknown>();
-  return {
-    map,
-    get: <T>(k: string) => Promise.resolve(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined),
-    set: (k, v) => Promise.resolve(void map.set(k, structuredClone(v))),
-    del: (k) => Promise.resolve(void map.delete(k)),
-    update: <T>(k: string, fn: (old: T | undefined) => T) =>
-      Promise.resolve(void map.set(k, structuredClone(fn(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined)))),
-  };
-}
+import { memoryStore } from './memoryStore';
 
 const summary = (step: number, created: string, best: number | null = null): SaveSummary => ({
   kind: 'student',

@@ -5,10 +5,10 @@ import type { StartGradHelpers } from '../../src/lib/train/gradHelpers';
 import { openSession } from '../../src/lib/train/openSession';
 import type { SessionEpochRecord } from '../../src/lib/train/session';
 import { TrainingSession } from '../../src/lib/train/session';
-import type { KeyValueStore } from '../../src/lib/train/savedRuns';
 import { TrainRun } from '../../src/lib/train/trainRun';
 import type { TrainRunEvents, TrainState } from '../../src/lib/train/trainRunTypes';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { memoryStore } from './memoryStore';
 
 // TrainRun's data-parallel workers, with in-process helpers standing in for the browser's Web
 // Workers (workers/gradHelpers.ts): each opens the run from rank 0's checkpoint bytes and steps on
@@ -16,17 +16,6 @@ import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture
 // that fails pauses the run, which goes on with 1 worker without losing a batch.
 
 const STUDENT = { mode: 'vanilla' as const, batch: 16, microBatch: 8, epochs: 1, seed: 3, lr: 2e-3 };
-
-function memoryStore(): KeyValueStore {
-  const map = new Map<string, unknown>();
-  return {
-    get: <T>(k: string) => Promise.resolve(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined),
-    set: (k, v) => Promise.resolve(void map.set(k, structuredClone(v))),
-    del: (k) => Promise.resolve(void map.delete(k)),
-    update: <T>(k: string, fn: (old: T | undefined) => T) =>
-      Promise.resolve(void map.set(k, structuredClone(fn(map.has(k) ? (structuredClone(map.get(k)) as T) : undefined)))),
-  };
-}
 
 describe('TrainRun on several workers', () => {
   let city: SynthCity;
