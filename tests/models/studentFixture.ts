@@ -7,7 +7,7 @@ import { gridFromBox } from '../../src/lib/data/grid';
 import type { Dataset, LonLat, Road, RoadNetwork, Trajectory } from '../../src/lib/data/types';
 import { polylineLengthM } from '../../src/lib/geo';
 import { makeRng } from '../../src/lib/random';
-import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { StudentTrainer, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
 
 export interface SynthCity {
   ds: Dataset;
@@ -125,14 +125,14 @@ export const TINY_STUDENT = {
   freezeEncoders: false,
 };
 
-/** An untrained one-block student trainer on a synthetic city (for tests that need a model and its context). */
-export function tinyTrainer(city: SynthCity, seed: number): StudentTrainer {
+/** An untrained one-block student trainer on a synthetic city (for tests that need a model and its context); `options` override its training settings. */
+export function tinyTrainer(city: SynthCity, seed: number, options: Partial<StudentTrainerOptions> = {}): StudentTrainer {
   return new StudentTrainer({
     network: city.net,
     derived: city.derived,
     train: city.ds.splits.train,
     val: city.ds.splits.val,
     studentConfig: { ...TINY_STUDENT, layers: 1 },
-    options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed },
+    options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed, ...options },
   });
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchShard, ExchangeHub, sumContributions, sumCounts, type ShardContribution } from '../../src/lib/train/dataParallel';
 import { StudentTrainer, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
-import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { makeCity, tinyTrainer, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;
 
@@ -12,15 +12,8 @@ beforeAll(async () => {
 });
 
 function trainer(opts: Partial<StudentTrainerOptions> = {}): StudentTrainer {
-  return new StudentTrainer({
-    network: city.net,
-    derived: city.derived,
-    train: city.ds.splits.train,
-    val: city.ds.splits.val,
-    studentConfig: { ...TINY_STUDENT, layers: 1 },
-    // Micro-batches of 4: each shard accumulates several, as the joined batch does.
-    options: { batchSize: 20, microBatch: 4, epochs: 2, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 7, ...opts },
-  });
+  // Micro-batches of 4: each shard accumulates several, as the joined batch does.
+  return tinyTrainer(city, 7, { batchSize: 20, microBatch: 4, epochs: 2, ...opts });
 }
 
 /** Trainable weights in the student's variable order (tf names differ between models). */
