@@ -178,6 +178,7 @@ export const COMMAND_FLAGS = {
     splits: str('comma-separated'),
     baselines: str('comma-separated: shortest, fastest, markov'),
     workers: str('1 (default), N or auto: generation threads; the report is identical'),
+    'distilled-prior': str('markov:<β>: add β · log p of the Markov chain to the distilled side at generation'),
   },
   'eval paired-search': {
     checkpoints: str(),

@@ -12,6 +12,7 @@ import { repoPath } from './repoPath';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseMethod } from './generate';
 import { parseBaselineMethods } from '../lib/generate/baselines';
+import { markovTransitionPrior, parsePriorSpec, withTransitionPrior } from '../lib/generate/transitionPrior';
 import { pairBySeed } from './evalPaired';
 import { loadStudentScorer, roundReport, type LoadedStudent } from '../lib/eval/protocol';
 import {
@@ -46,7 +47,11 @@ const USAGE = `usage: eval paired-report --vanilla <a,b,…> --distilled <c,d,�
   --splits val scores every val OD pair instead: the split to choose an arm on. --baselines adds
   route baselines without a model on the same OD pairs and start times (src/lib/generate/baselines.ts),
   each with its metrics and its effect against the vanilla seeds (baseline − vanilla). --workers N
-  generates each run's OD pairs on N threads (auto: one per core); routes and metrics are the same.`;
+  generates each run's OD pairs on N threads (auto: one per core); routes and metrics are the same.
+  --distilled-prior markov:<β> adds β · log p of the Markov baseline's chain (counted on the train
+  trips) to the distilled side's next-road log-probabilities at generation and renormalises
+  (src/lib/generate/transitionPrior.ts); with --distilled set to the vanilla checkpoints it measures
+  (vanilla + prior) − vanilla on the same seeds. One worker only.`;
 
 export interface Loaded {
   path: string;
@@ -139,6 +144,9 @@ export async function run(args: string[]): Promise<number> {
   if (prefill && !cacheDir) throw new Error('--prefill fills the route cache: give --route-cache <dir>');
   if (p.flags.baselines === true) throw new Error('--baselines expects a list, e.g. shortest,fastest,markov');
   const baselines = typeof p.flags.baselines === 'string' ? parseBaselineMethods(p.flags.baselines) : undefined;
+  const priorSpec = typeof p.flags['distilled-prior'] === 'string' ? parsePriorSpec(p.flags['distilled-prior']) : null;
+  if (priorSpec && workers > 1) throw new Error('--distilled-prior generates on this thread: leave out --workers');
+  const prior = priorSpec ? markovTransitionPrior(dataset.network, dataset.splits.train) : null;
   const loaded: Loaded[] = [];
   let pool: GenerationPool | null = null;
   try {
@@ -171,9 +179,10 @@ export async function run(args: string[]): Promise<number> {
       pairs: order.map(([a, b]) => ({
         seed: v[a].seed,
         vanilla: v[a].m.scorer,
-        distilled: d[b].m.scorer,
+        // The prior is part of the distilled side's identity: its routes are cached apart.
+        distilled: prior && priorSpec ? withTransitionPrior(d[b].m.scorer, prior, priorSpec.beta) : d[b].m.scorer,
         vanillaId: v[a].id,
-        distilledId: d[b].id,
+        distilledId: priorSpec && priorSpec.beta > 0 ? `${d[b].id}+markov:${priorSpec.beta}` : d[b].id,
       })),
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
       ...(threads ? { generate: (scorer, ods, o) => threads.generate(pathOf.get(scorer)!, ods, o) } : {}),
@@ -203,7 +212,8 @@ export async function run(args: string[]): Promise<number> {
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
     const label = typeof p.flags.label === 'string' ? { label: p.flags.label } : {};
-    await writeFile(out, JSON.stringify(roundReport({ ...label, ...rep, checkpoints }, 6), null, 1) + '\n');
+    const priorNote = prior && priorSpec ? { distilledPrior: { ...priorSpec, description: prior.description } } : {};
+    await writeFile(out, JSON.stringify(roundReport({ ...label, ...priorNote, ...rep, checkpoints }, 6), null, 1) + '\n');
     for (const [name, r] of Object.entries(rep.splits)) {
       console.log(`\n${name}-OD: ${r.nOd} OD pairs × ${rep.trainingSeeds.length} seeds (pairedN ${r.pairedN})`);
       for (const { key } of PAIRED_REPORT_METRICS) {

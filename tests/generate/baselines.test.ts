@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import type { Road, RoadNetwork, Trajectory } from '../../src/lib/data/types';
+import type { Road, RoadNetwork } from '../../src/lib/data/types';
 import { buildOut } from '../../src/lib/data/hoserWriter';
+import { network, trip } from './baselineNetwork';
 import { forwardCsr } from '../../src/lib/data/routingGraph';
 import { freeFlowSeconds } from '../../src/lib/data/speeds';
 import {
@@ -11,49 +12,6 @@ import {
   MARKOV_SMOOTHING,
   parseBaselineMethods,
 } from '../../src/lib/generate/baselines';
-
-/**
- * Roads (id: class, length) and links:
- *   0 → 1 (residential, 300 m) → 5          the short way
- *   0 → 2 (motorway, 800 m)    → 5          the fast way: 36 s against 43 s at 25 km/h
- *   0 → 3 (residential, 400 m) → 4 (residential, 400 m) → 5   the way the train trips go
- *   6 has no way in; 5 (the destination) is 100 m of residential.
- */
-function network(): RoadNetwork {
-  const spec: [string, number][] = [
-    ['residential', 100],
-    ['residential', 300],
-    ['motorway', 800],
-    ['residential', 400],
-    ['residential', 400],
-    ['residential', 100],
-    ['residential', 100],
-  ];
-  const roads: Road[] = spec.map(([highway, lengthM], id) => ({
-    id,
-    highway,
-    lengthM,
-    coords: [
-      [-8.6 + id * 0.001, 41.15],
-      [-8.6 + id * 0.001, 41.151],
-    ],
-  }));
-  const links: [number, number][] = [
-    [0, 2],
-    [0, 1],
-    [0, 3],
-    [1, 5],
-    [2, 5],
-    [3, 4],
-    [4, 5],
-    [6, 5],
-  ];
-  const relOrigin = Int32Array.from(links.map((l) => l[0]));
-  const relDest = Int32Array.from(links.map((l) => l[1]));
-  return { roads, relOrigin, relDest, out: buildOut(roads.length, relOrigin, relDest) };
-}
-
-const trip = (id: string, roads: number[]): Trajectory => ({ id, roads, times: roads.map((_, i) => 1000 + 10 * i) });
 
 describe('route baselines', () => {
   const net = network();
