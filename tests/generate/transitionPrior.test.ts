@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { network, trip } from './baselineNetwork';
 import { MARKOV_SMOOTHING } from '../../src/lib/generate/baselines';
+import { isStartTimeAware } from '../../src/lib/generate/generator';
 import { bestFirstSearch, type BatchScorer, type StepQuery } from '../../src/lib/generate/search';
 import { markovTransitionPrior, parsePriorSpec, withTransitionPrior } from '../../src/lib/generate/transitionPrior';
 
@@ -52,6 +53,16 @@ describe('transition prior', () => {
     expect(own.roads).toEqual([0, 1, 5]);
     const led = await bestFirstSearch(withTransitionPrior(likesShort, prior, 20), { origin: 0, dest: 5 }, { distanceToDest });
     expect(led.roads).toEqual([0, 3, 4, 5]);
+  });
+
+  it('passes the trips’ start times on to a start-time-aware scorer', () => {
+    const seen: number[] = [];
+    const aware = { ...likesShort, setStartTimes: (f: (q: StepQuery) => number) => seen.push(f({ prefix: [0], dest: 5 })) };
+    const wrapped = withTransitionPrior(aware, prior, 0.5);
+    expect(isStartTimeAware(wrapped)).toBe(true);
+    if (isStartTimeAware(wrapped)) wrapped.setStartTimes(() => 1234);
+    expect(seen).toEqual([1234]);
+    expect(isStartTimeAware(withTransitionPrior(likesShort, prior, 0.5))).toBe(false);
   });
 
   it('masked candidates stay impossible, and a bad spec is refused', async () => {

@@ -7,6 +7,7 @@
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { countTransitions, markovEdgeCosts, MARKOV_SMOOTHING } from './baselines';
+import { isStartTimeAware, type StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
 
 /** log p(next | cur) for a road and one of its candidates. */
@@ -75,10 +76,15 @@ export function withTransitionPrior(scorer: BatchScorer, prior: TransitionPrior,
     logSoftmaxInPlace(out);
     return { ...s, logProbs: out };
   };
-  return {
+  const wrapped: BatchScorer = {
     async scoreBatch(queries) {
       const scores = await scorer.scoreBatch(queries);
       return scores.map((s, i) => mix(queries[i], s));
     },
   };
+  // A student's scores depend on each trip's start time: the generator sets it through the
+  // wrapper, which must pass it on (without it the student scores every trip at a default time).
+  if (isStartTimeAware(scorer))
+    return { ...wrapped, setStartTimes: (startOf) => scorer.setStartTimes(startOf) } as BatchScorer & StartTimeAware;
+  return wrapped;
 }
