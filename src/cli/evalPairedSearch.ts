@@ -20,12 +20,13 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
                            [--split val|test|train] [--dataset public/data/porto] [--out <json>]
                            [--batch 256] [--bootstrap 2000] [--route-cache <dir>]
   <search>: comma-separated settings, e.g. "method=beam,beam=4,maxSteps=200" or
-  "method=bestFirst,maxExpansions=5000"; unset ones take the protocol defaults (beam 4, max steps
-  200, 5000 expansions). Every checkpoint generates every OD pair of the split with both searches;
+  "method=bestFirst,maxExpansions=5000,guide=0.5"; unset ones take the protocol defaults (beam 4, max
+  steps 200, 5000 expansions, no guide). guide=γ (best-first only) orders the queue by log-prob
+  − γ · km to the destination, A*-style (src/lib/generate/search.ts). Every checkpoint generates every OD pair of the split with both searches;
   the effects are b − a per checkpoint (t-interval across checkpoints, which need distinct
   training seeds) and per OD pair (bootstrap, sign-flip for reached).`;
 
-type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number };
+type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number };
 
 /** "method=bestFirst,maxExpansions=5000" → search settings; anything else is refused by name. */
 export function parseSearch(text: string, flag: string): Search {
@@ -37,8 +38,13 @@ export function parseSearch(text: string, flag: string): Search {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: ${k} must be a positive integer, got "${v}"`);
       out[k] = n;
-    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions)`);
+    } else if (k === 'guide') {
+      const g = Number(v);
+      if (!(g >= 0) || v === undefined || v === '') throw new Error(`--${flag}: guide must be a number ≥ 0, got "${v}"`);
+      out.guide = g;
+    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions, guide)`);
   }
+  if (out.guide && out.method !== 'bestFirst') throw new Error(`--${flag}: guide applies to method=bestFirst only`);
   return out;
 }
 

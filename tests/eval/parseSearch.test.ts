@@ -7,5 +7,8 @@ describe('eval paired-search --a/--b', () => {
     expect(parseSearch('method=beam,beam=8,maxSteps=300', 'a')).toEqual({ method: 'beam', beam: 8, maxSteps: 300 });
     expect(() => parseSearch('beam=0', 'a')).toThrow('--a: beam must be a positive integer, got "0"');
     expect(() => parseSearch('width=4', 'b')).toThrow('--b: unknown setting "width"');
+    expect(parseSearch('method=bestFirst,guide=0.5', 'b')).toEqual({ method: 'bestFirst', guide: 0.5 });
+    expect(() => parseSearch('method=beam,guide=0.5', 'b')).toThrow('--b: guide applies to method=bestFirst only');
+    expect(() => parseSearch('method=bestFirst,guide=-1', 'a')).toThrow('--a: guide must be a number ≥ 0, got "-1"');
   });
 });

@@ -339,6 +339,31 @@ describe('bestFirstSearch', () => {
     expect(r.roads).toEqual([0, 1]);
   });
 
+  it('a guide expands what lies towards the destination first; the route keeps its own log-prob', async () => {
+    // 0 → 1 (0.9) heads away from the destination 3, 0 → 2 (0.1) towards it; both go on to 3.
+    const g: ToyGraph = {
+      adj: [
+        [
+          [1, 0.9],
+          [2, 0.1],
+        ],
+        [[3, 1]],
+        [[3, 1]],
+        [],
+      ],
+      x: [0, -5, 5, 6],
+    };
+    const od = { origin: 0, dest: 3 };
+    const plain = await bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g) });
+    expect(plain.roads).toEqual([0, 1, 3]);
+    expect(await bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g), guide: 0 })).toEqual(plain);
+    // Road 1's place: log 0.9 − 1 · 11; road 2's: log 0.1 − 1 · 1, so 2 and then 3 are popped first.
+    const guided = await bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g), guide: 1 });
+    expect(guided.roads).toEqual([0, 2, 3]);
+    expect(guided.logProb).toBeCloseTo(Math.log(0.1), 6);
+    await expect(bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g), guide: -1 })).rejects.toThrow(/guide/);
+  });
+
   it('lockstep batching over many OD pairs equals one-at-a-time search', async () => {
     const g = randomGraph(50, 5);
     const ods = Array.from({ length: 20 }, (_, i) => ({ origin: (i * 3) % 50, dest: (i * 17 + 1) % 50 }));

@@ -204,6 +204,8 @@ export interface PairedReport {
     method: 'beam' | 'bestFirst';
     maxSteps: number;
     maxExpansions: number;
+    /** Best-first search's A*-style guide, when one was set. */
+    guide?: number;
     odSelection: Record<string, string>;
     verdictRule: string;
     machine: Record<string, unknown>;
@@ -244,7 +246,9 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
    * Search settings of one arm that differ from the shared ones: comparing two searches on the
    * same checkpoints (eval paired-search) puts each search in an arm.
    */
-  armSearch?: Partial<Record<'vanilla' | 'distilled', Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions'>>>;
+  armSearch?: Partial<
+    Record<'vanilla' | 'distilled', Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions' | 'guide'>>
+  >;
   /** Route baselines scored on every split's OD list beside the students (PairedSplitResult.baselines). */
   baselines?: BaselineMethod[];
 }
@@ -472,7 +476,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
   const settings = searchSettings(opts);
-  const { beam, method, maxSteps, maxExpansions } = settings;
+  const { beam, method, maxSteps, maxExpansions, guide } = settings;
   const trainOd = opts.trainOd ?? 500;
   const testOd = opts.testOd ?? Infinity;
   const odSeed = opts.odSeed ?? 1;
@@ -613,6 +617,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       method,
       maxSteps,
       maxExpansions,
+      ...(guide ? { guide } : {}),
       odSelection: Object.fromEntries(
         splitNames.map((split) => [
           split,

@@ -110,6 +110,8 @@ export interface SearchProtocolOptions {
   /** Beam search step cap (default 200: longer than 99.5 % of the Porto trips, 164 roads). */
   maxSteps?: number;
   maxExpansions?: number;
+  /** Best-first search's A*-style guide (generate/search.ts; default none). */
+  guide?: number;
   evalOptions?: EvalOptions;
   /** Free text recorded in the output (tool, version). */
   createdWith?: string;
@@ -132,6 +134,7 @@ export function searchSettings(opts: SearchProtocolOptions): {
   batchSize: number;
   maxSteps: number;
   maxExpansions: number;
+  guide?: number;
 } {
   return {
     beam: opts.beam ?? 4,
@@ -139,6 +142,8 @@ export function searchSettings(opts: SearchProtocolOptions): {
     batchSize: opts.batchSize ?? 256,
     maxSteps: opts.maxSteps ?? 200,
     maxExpansions: opts.maxExpansions ?? 5000,
+    // Only when set, so that unguided runs keep their route-cache keys and reports.
+    ...(opts.guide ? { guide: opts.guide } : {}),
   };
 }
 

@@ -94,6 +94,8 @@ export interface GenerateOptions {
   maxSteps?: number;
   /** Best-first search: expansions per OD pair (default 5000, as HOSER). */
   maxExpansions?: number;
+  /** Best-first search: the A*-style guide (search.ts BestFirstOptions.guide; default 0, none). */
+  guide?: number;
   distanceToDest: (road: number, dest: number) => number;
   /**
    * Train statistics of log1p(seconds per hop). Used only when the scorer gives no time
@@ -185,6 +187,7 @@ export async function generateRoutes(scorer: BatchScorer, ods: GenOD[], opts: Ge
           })
         : await bestFirstSearchMany(scorer, part, {
             maxExpansions: opts.maxExpansions,
+            guide: opts.guide,
             distanceToDest: opts.distanceToDest,
             signal: opts.signal,
             onStep,

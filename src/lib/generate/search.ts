@@ -77,6 +77,13 @@ export interface BestFirstOptions {
   /** Scorer calls (node expansions) allowed per OD pair (default 5000, as HOSER). */
   maxExpansions?: number;
   distanceToDest: (road: number, dest: number) => number;
+  /**
+   * A*-style guide, in nats per unit of distanceToDest (km for the generator's centroid distance):
+   * a node's place in the queue is its log-prob minus guide · its distance to the destination, so
+   * nodes nearer the destination are expanded sooner. The route's log-prob is not changed. 0 or
+   * absent: HOSER's uniform-cost search on −log p.
+   */
+  guide?: number;
   signal?: AbortFlag;
   /** Called after every round with the round index and the number of OD pairs still searching. */
   onStep?: (step: number, live: number) => void;
@@ -282,6 +289,9 @@ class MaxHeap<T> {
  */
 export async function bestFirstSearchMany(scorer: BatchScorer, ods: OD[], opts: BestFirstOptions): Promise<SearchResult[]> {
   const maxExpansions = opts.maxExpansions ?? 5000;
+  const guide = opts.guide ?? 0;
+  if (!(guide >= 0)) throw new Error(`bestFirstSearch: guide must be ≥ 0, got ${guide}`);
+  const priority = (lp: number, road: number, dest: number) => (guide > 0 ? lp - guide * opts.distanceToDest(road, dest) : lp);
   interface State {
     od: OD;
     heap: MaxHeap<Hyp>;
@@ -353,7 +363,7 @@ export async function bestFirstSearchMany(scorer: BatchScorer, ods: OD[], opts: 
         const prev = s.best.get(road);
         if (prev !== undefined && lp <= prev) continue;
         s.best.set(road, lp);
-        s.heap.push(lp, extend(node, road, lp, sc.timeSec?.[j]));
+        s.heap.push(priority(lp, road, s.od.dest), extend(node, road, lp, sc.timeSec?.[j]));
       }
     }
     opts.onStep?.(

@@ -114,6 +114,7 @@ export interface PieceSearch {
   batchSize: number;
   maxSteps?: number;
   maxExpansions?: number;
+  guide?: number;
 }
 
 /** The plain-data search settings of `opts` (what crosses to a worker; the distance function is rebuilt there). */
@@ -124,6 +125,7 @@ export function pieceSearch(opts: GenerateOptions): PieceSearch {
     batchSize: opts.batchSize ?? 256,
     ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
     ...(opts.maxExpansions !== undefined ? { maxExpansions: opts.maxExpansions } : {}),
+    ...(opts.guide ? { guide: opts.guide } : {}),
   };
 }
 
