@@ -146,7 +146,7 @@ export async function run(args: string[]): Promise<number> {
   const baselines = typeof p.flags.baselines === 'string' ? parseBaselineMethods(p.flags.baselines) : undefined;
   const priorSpec = typeof p.flags['distilled-prior'] === 'string' ? parsePriorSpec(p.flags['distilled-prior']) : null;
   if (priorSpec && workers > 1) throw new Error('--distilled-prior generates on this thread: leave out --workers');
-  const prior = priorSpec ? markovTransitionPrior(dataset.network, dataset.splits.train) : null;
+  const prior = priorSpec ? { ...priorSpec, chain: markovTransitionPrior(dataset.network, dataset.splits.train) } : null;
   const loaded: Loaded[] = [];
   let pool: GenerationPool | null = null;
   try {
@@ -180,9 +180,9 @@ export async function run(args: string[]): Promise<number> {
         seed: v[a].seed,
         vanilla: v[a].m.scorer,
         // The prior is part of the distilled side's identity: its routes are cached apart.
-        distilled: prior && priorSpec ? withTransitionPrior(d[b].m.scorer, prior, priorSpec.beta) : d[b].m.scorer,
+        distilled: prior ? withTransitionPrior(d[b].m.scorer, prior.chain, prior.beta) : d[b].m.scorer,
         vanillaId: v[a].id,
-        distilledId: priorSpec && priorSpec.beta > 0 ? `${d[b].id}+markov:${priorSpec.beta}` : d[b].id,
+        distilledId: prior && prior.beta > 0 ? `${d[b].id}+markov:${prior.beta}` : d[b].id,
       })),
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
       ...(threads ? { generate: (scorer, ods, o) => threads.generate(pathOf.get(scorer)!, ods, o) } : {}),
@@ -212,7 +212,7 @@ export async function run(args: string[]): Promise<number> {
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
     const label = typeof p.flags.label === 'string' ? { label: p.flags.label } : {};
-    const priorNote = prior && priorSpec ? { distilledPrior: { ...priorSpec, description: prior.description } } : {};
+    const priorNote = prior ? { distilledPrior: { kind: prior.kind, beta: prior.beta, description: prior.chain.description } } : {};
     await writeFile(out, JSON.stringify(roundReport({ ...label, ...priorNote, ...rep, checkpoints }, 6), null, 1) + '\n');
     for (const [name, r] of Object.entries(rep.splits)) {
       console.log(`\n${name}-OD: ${r.nOd} OD pairs × ${rep.trainingSeeds.length} seeds (pairedN ${r.pairedN})`);

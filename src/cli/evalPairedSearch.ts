@@ -22,8 +22,8 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   <search>: comma-separated settings, e.g. "method=beam,beam=4,maxSteps=200" or
   "method=bestFirst,maxExpansions=5000,guide=0.5"; unset ones take the protocol defaults (beam 4, max
   steps 200, 5000 expansions, no guide). guide=γ (best-first only) orders the queue by log-prob
-  − γ · km to the destination, A*-style (src/lib/generate/search.ts). Every checkpoint generates every OD pair of the split with both searches;
-  the effects are b − a per checkpoint (t-interval across checkpoints, which need distinct
+  − γ · km to the destination, A*-style (src/lib/generate/search.ts). Every checkpoint generates
+  every OD pair of the split with both searches; the effects are b − a per checkpoint (t-interval across checkpoints, which need distinct
   training seeds) and per OD pair (bootstrap, sign-flip for reached).`;
 
 type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number };

@@ -1,4 +1,5 @@
-// Order statistics shared by the evaluation and the benchmarks, and grouping by a key: quantiles with linear
+// Order statistics shared by the evaluation and the benchmarks, grouping by a key, and renormalising
+// log-probabilities over a candidate set. Quantiles with linear
 // interpolation between order statistics (numpy's default), so a median of an even count is the
 // mean of the middle two. The data build keeps its own lower-order-statistic quantile
 // (data/matchTraces.ts): changing it would change every built dataset.
@@ -37,4 +38,18 @@ export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<st
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/**
+ * Renormalises scores over one candidate set into log-probabilities, in place: x − log Σ exp(x),
+ * with the maximum taken out first. A −∞ entry stays −∞ (a candidate that cannot be taken) as long
+ * as one entry is finite.
+ */
+export function logSoftmaxInPlace(x: Float64Array): void {
+  let max = -Infinity;
+  for (const v of x) if (v > max) max = v;
+  let z = 0;
+  for (const v of x) z += Math.exp(v - max);
+  const lz = max + Math.log(z);
+  for (let k = 0; k < x.length; k++) x[k] -= lz;
 }

@@ -14,6 +14,7 @@ import { tripTeacherWindows, windowChunks, type PreparedTrip } from '../features
 import { teacherRoadCells } from '../models/teacher';
 import { teacherProbsAt, type NextCellTeacher } from '../train/teacherProbs';
 import { makeRng } from '../random';
+import { logSoftmaxInPlace } from '../stats';
 
 /**
  * Teacher log-probabilities over each step's candidates: q at the candidate's ψ cell from the last
@@ -98,16 +99,8 @@ export interface TripStepStats {
 /** log-probabilities of a mixture log p + β·log q renormalised over the candidates; β = 0 gives p. */
 function mixedLogProbs(p: Float32Array, q: Float32Array | null, beta: number, a: number, b: number): Float64Array {
   const out = new Float64Array(b - a);
-  let max = -Infinity;
-  for (let c = a; c < b; c++) {
-    const v = p[c] + (q && beta !== 0 ? beta * q[c] : 0);
-    out[c - a] = v;
-    if (v > max) max = v;
-  }
-  let z = 0;
-  for (let k = 0; k < out.length; k++) z += Math.exp(out[k] - max);
-  const lz = max + Math.log(z);
-  for (let k = 0; k < out.length; k++) out[k] -= lz;
+  for (let c = a; c < b; c++) out[c - a] = p[c] + (q && beta !== 0 ? beta * q[c] : 0);
+  logSoftmaxInPlace(out);
   return out;
 }
 

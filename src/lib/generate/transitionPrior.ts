@@ -6,6 +6,7 @@
 // the count table. Nothing is trained: β is a knob chosen on val (README, "A Markov prior").
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import type { RoadNetwork, Trajectory } from '../data/types';
+import { logSoftmaxInPlace } from '../stats';
 import { countTransitions, markovEdgeCosts, MARKOV_SMOOTHING } from './baselines';
 import { isStartTimeAware, type StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
@@ -41,21 +42,10 @@ export function markovTransitionPrior(net: RoadNetwork, trainTrips: readonly Tra
 
 /** "markov:0.5" → { kind, beta }; throws on anything else. */
 export function parsePriorSpec(v: string): { kind: 'markov'; beta: number } {
+  // The pattern admits only non-negative decimals, so Number() of it is a finite β ≥ 0.
   const m = /^markov:([0-9]*\.?[0-9]+)$/.exec(v.trim());
-  const beta = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isFinite(beta) || beta < 0) throw new Error(`expected a prior as markov:<β ≥ 0>, e.g. markov:0.5, got "${v}"`);
-  return { kind: 'markov', beta };
-}
-
-/** Renormalises `logits` into log-probabilities in place; −∞ entries stay −∞. */
-function logSoftmaxInPlace(logits: Float64Array): void {
-  let max = -Infinity;
-  for (const x of logits) if (x > max) max = x;
-  if (!Number.isFinite(max)) return;
-  let sum = 0;
-  for (const x of logits) sum += Math.exp(x - max);
-  const lse = max + Math.log(sum);
-  for (let i = 0; i < logits.length; i++) logits[i] -= lse;
+  if (!m) throw new Error(`expected a prior as markov:<β ≥ 0>, e.g. markov:0.5, got "${v}"`);
+  return { kind: 'markov', beta: Number(m[1]) };
 }
 
 /**
