@@ -196,6 +196,12 @@ export async function run(args: string[]): Promise<number> {
       bootstrap: flagNumber(p, 'bootstrap', 2000),
       oracleResamples: flagNumber(p, 'oracle', 50),
       createdWith: commandLine('eval paired-report', args),
+      // The verdict names the second side by what it is when it is not a distilled arm.
+      ...(prior
+        ? { treated: `the Markov prior (β ${prior.beta})` }
+        : typeof p.flags.label === 'string'
+          ? { treated: `the second side (${p.flags.label})` }
+          : {}),
       machine: runEnvironment(backend.name),
       onProgress: (pr) =>
         progress(() => `  run ${pr.run + 1}/${pr.runs}: ${pr.split}-OD, seed ${pr.seed}, ${pr.arm}: ${pr.done}/${pr.total}`),

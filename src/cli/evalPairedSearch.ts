@@ -86,6 +86,7 @@ export async function run(args: string[]): Promise<number> {
       oracleResamples: 1,
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
       createdWith: commandLine('eval paired-search', args),
+      treated: 'search b',
       machine: runEnvironment(backend.name),
       onProgress: (pr) =>
         progress(() => `  run ${pr.run + 1}/${pr.runs}: seed ${pr.seed}, ${pr.arm === 'vanilla' ? 'a' : 'b'}: ${pr.done}/${pr.total}`),

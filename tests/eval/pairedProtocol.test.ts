@@ -162,7 +162,11 @@ describe('runPairedProtocol', () => {
     }));
     const base = { dataset: ds, derived, pairs, trainOd: 8, maxSteps: 25, evalOptions, bootstrap: 200, oracleResamples: 2 };
     const rep = await runPairedProtocol({ ...base, baselines: ['shortest', 'markov'] });
-    const plain = await runPairedProtocol(base);
+    // `treated` names the second side in the verdict (this one is no distillation).
+    const plain = await runPairedProtocol({ ...base, treated: 'a uniform target' });
+    expect(plain.verdict).toMatch(/^(A uniform target (helped|hurt)|No detectable effect of a uniform target)/);
+    expect(plain.verdict).not.toMatch(/distillation/i);
+    expect(rep.verdict).toMatch(/^(Distillation (helped|hurt)|No detectable effect of distillation)/);
     expect(plain.splits.test.baselines).toBeUndefined();
     expect(plain.protocol.baselines).toBeUndefined();
     expect(Object.keys(rep.protocol.baselines?.methods ?? {})).toEqual(['shortest', 'markov']);

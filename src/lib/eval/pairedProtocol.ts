@@ -251,6 +251,11 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
   >;
   /** Route baselines scored on every split's OD list beside the students (PairedSplitResult.baselines). */
   baselines?: BaselineMethod[];
+  /**
+   * What the second ("distilled") side is, for the verdict's first sentence, in lower case (default
+   * "distillation"): a control, a prior or a search is not distillation.
+   */
+  treated?: string;
 }
 
 /** The trips whose OD pairs a split contributes: every test trip; a seeded sample of train trips. */
@@ -597,15 +602,17 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
     return `${s}-OD (${r.nOd} OD pairs × ${pairs.length} seeds): ${r.verdict}${detail ? ` (${detail})` : ''}.`;
   });
   const overall = splitNames.map((s) => splits[s].verdict);
+  const what = opts.treated ?? 'distillation';
+  const What = what.charAt(0).toUpperCase() + what.slice(1);
   const head = overall.every((v) => v === 'helps')
-    ? 'Distillation helped route generation on both splits.'
+    ? `${What} helped route generation on both splits.`
     : combineVerdicts(overall) === 'mixed'
-      ? 'Distillation helped some metrics of route generation and hurt others.'
+      ? `${What} helped some metrics of route generation and hurt others.`
       : overall.some((v) => v === 'hurts')
-        ? 'Distillation hurt route generation.'
+        ? `${What} hurt route generation.`
         : overall.some((v) => v === 'helps')
-          ? 'Distillation helped route generation on one split only.'
-          : 'No detectable effect of distillation on route generation.';
+          ? `${What} helped route generation on one split only.`
+          : `No detectable effect of ${what} on route generation.`;
 
   return {
     dataset: dataset.name,
