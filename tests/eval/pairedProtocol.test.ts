@@ -167,6 +167,12 @@ describe('runPairedProtocol', () => {
     expect(plain.verdict).toMatch(/^(A uniform target (helped|hurt)|No detectable effect of a uniform target)/);
     expect(plain.verdict).not.toMatch(/distillation/i);
     expect(rep.verdict).toMatch(/^(Distillation (helped|hurt)|No detectable effect of distillation)/);
+    // One split: the sentence names it instead of "both splits".
+    const one = await runPairedProtocol({ ...base, splits: ['test'] });
+    expect(one.verdict).toMatch(
+      /^(Distillation (helped|hurt) route generation on test OD pairs|Distillation helped some metrics of route generation on test OD pairs|No detectable effect of distillation on route generation on test OD pairs)/,
+    );
+    expect(one.verdict).not.toMatch(/both splits/);
     expect(plain.splits.test.baselines).toBeUndefined();
     expect(plain.protocol.baselines).toBeUndefined();
     expect(Object.keys(rep.protocol.baselines?.methods ?? {})).toEqual(['shortest', 'markov']);

@@ -604,15 +604,17 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const overall = splitNames.map((s) => splits[s].verdict);
   const what = opts.treated ?? 'distillation';
   const What = what.charAt(0).toUpperCase() + what.slice(1);
+  // A report of one split (val or test alone) has no "both" to speak of.
+  const where = splitNames.length === 1 ? ` on ${splitNames[0]} OD pairs` : '';
   const head = overall.every((v) => v === 'helps')
-    ? `${What} helped route generation on both splits.`
+    ? `${What} helped route generation${where || ' on both splits'}.`
     : combineVerdicts(overall) === 'mixed'
-      ? `${What} helped some metrics of route generation and hurt others.`
+      ? `${What} helped some metrics of route generation${where} and hurt others.`
       : overall.some((v) => v === 'hurts')
-        ? `${What} hurt route generation.`
+        ? `${What} hurt route generation${where}.`
         : overall.some((v) => v === 'helps')
           ? `${What} helped route generation on one split only.`
-          : `No detectable effect of ${what} on route generation.`;
+          : `No detectable effect of ${what} on route generation${where}.`;
 
   return {
     dataset: dataset.name,

@@ -98,14 +98,14 @@ export const TOUR: TourStep[] = [
   {
     id: 'result',
     title: 'Did it work? Before and after',
-    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip. A caution from the controls: on Porto a student trained with the same loss but a uniform target in place of the teacher did as well on routes and better on next-road probability, so much of the gain is label smoothing, not the teacher (Compare, “The answer”).',
+    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip. A caution from the controls: on Porto a student trained with the same loss but a uniform target in place of the teacher did as well on routes and better on next-road probability, so much of the gain is label smoothing, not the teacher. And a student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one on next-road probability and on beam-search routes (Compare, “The answer”).',
     highlight: 'result',
     action: { model: 'distilled', colorBy: 'student' },
   },
   {
     id: 'anomaly',
     title: 'What the teacher knows on its own',
-    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student; mixed in at inference it helps a little, but on Porto distilling it through the KL did no better than a uniform target.',
+    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student; mixed in at inference it helps a little, but on Porto distilling it through the KL did no better than a uniform target, and less than giving the student the routes the teacher learned from.',
     highlight: 'anomaly',
     action: { surprisal: true, detour: true, frame: 'trip', show: { window: false, psi: false, belief: false, candidates: false } },
   },
