@@ -98,7 +98,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'result',
     title: 'Did it work? Before and after',
-    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip. A caution from the controls: on Porto a student trained with the same loss but a uniform target in place of the teacher did as well on routes and better on next-road probability, so much of the gain is label smoothing, not the teacher. And a student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one on next-road probability and on beam-search routes (Compare, “The answer”).',
+    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip. A caution from the controls: on Porto a student trained with the same loss but a uniform target in place of the teacher did as well on routes and better on next-road probability, so much of the gain is label smoothing, not the teacher. And a student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one on next-road probability and on beam-search routes. In San Francisco, with a teacher that had read four times the student’s trips, the teacher did give a small next-road gain that a uniform target did not (Compare, “The answer”).',
     highlight: 'result',
     action: { model: 'distilled', colorBy: 'student' },
   },
