@@ -29,7 +29,8 @@ interface Spec {
     title?: string;
     note?: string;
     /** dir: one arm's folder, or several whose seeds are pooled into one arm (e.g. a study's and its confirmation's). */
-    arms: Array<{ label: string; source: string; dir: string | string[] }>;
+    /** distilled false: not a distilled recipe (the routes control): tabled, never chosen by the ship rule. */
+    arms: Array<{ label: string; source: string; dir: string | string[]; distilled?: boolean }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
     /** false: a table that decides nothing about shipping (a confirmation, students on a share of the trips). */
     ships?: boolean;
@@ -77,7 +78,8 @@ export async function run(args: string[]): Promise<number> {
             if (!steps) missing.push(stepsFile);
             return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
           };
-          return Array.isArray(a.dir) ? poolArmSources(a.label, a.source, await Promise.all(a.dir.map(read))) : read(a.dir);
+          const arm = Array.isArray(a.dir) ? poolArmSources(a.label, a.source, await Promise.all(a.dir.map(read))) : await read(a.dir);
+          return a.distilled === false ? { ...arm, distilled: false } : arm;
         }),
       ),
     })),

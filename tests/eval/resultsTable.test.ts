@@ -131,6 +131,17 @@ describe('the ship rule', () => {
     expect(d.chosen).toBe('better');
     t = resultsTables([{ city: 'porto', split: 'val', arms: [worse, same] }]);
     expect(shipDecision(t.cities[0]).sentence).toBe('no distilled recipe beat vanilla on val');
+    // An arm that is not a distilled recipe (vanilla on more data) is read but never chosen, even
+    // when it is the best on val.
+    const data: ArmSources = { ...better, label: 'more data', distilled: false };
+    data.steps = steps(van.map((v) => v - 0.5));
+    t = resultsTables([{ city: 'porto', split: 'val', arms: [data, better] }]);
+    const withData = shipDecision(t.cities[0]);
+    expect(withData.chosen).toBe('better');
+    expect(withData.candidates[0]).toMatchObject({ label: 'more data', qualifies: false });
+    expect(withData.candidates[0].why).toMatch(/not a distilled recipe/);
+    t = resultsTables([{ city: 'porto', split: 'val', arms: [data] }]);
+    expect(shipDecision(t.cities[0]).chosen).toBeNull();
   });
 });
 

@@ -51,6 +51,11 @@ export interface ArmSources {
   beam?: ReportSplit;
   bestFirst?: ReportSplit;
   steps?: StepsFile;
+  /**
+   * false: not a distilled recipe (vanilla on other data, say): tabled and tested like any arm, but
+   * the ship rule, which picks a distilled student to ship beside vanilla, does not choose it.
+   */
+  distilled?: false;
 }
 
 export interface CitySources {
@@ -85,6 +90,8 @@ export interface ResultsRow {
   source: string;
   seeds: number;
   cells: Record<string, ResultsCell>;
+  /** An arm that is not a distilled recipe (ArmSources.distilled). */
+  distilled?: false;
 }
 
 export interface CityTable {
@@ -248,7 +255,14 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
         if (r)
           cells[col.key] = withEffect(mean(r.arms.distilled.map((d) => d.metrics[col.metric])), r.effects[col.metric], col.lowerIsBetter);
       }
-      rows.push({ label: a.label, kind: 'arm', source: a.source, seeds: vanillaSeeds(a)?.length ?? 0, cells });
+      rows.push({
+        label: a.label,
+        kind: 'arm',
+        source: a.source,
+        seeds: vanillaSeeds(a)?.length ?? 0,
+        cells,
+        ...(a.distilled === false ? { distilled: false as const } : {}),
+      });
     }
     for (const k of c.contrasts ?? []) {
       if (!c.arms.some((a) => a.label === k.treated) || !c.arms.some((a) => a.label === k.control))
@@ -377,6 +391,15 @@ export function shipDecision(valTable: CityTable): ShipDecision {
       const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
       const better = [nll, dtw].some((e) => e.ci95[1] < 0);
       const why = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
+      if (r.distilled === false)
+        return {
+          label: r.label,
+          source: r.source,
+          decisionNll: nll,
+          dtwPerKm: dtw,
+          qualifies: false,
+          why: `${why}; not a distilled recipe, so the rule does not choose it`,
+        };
       return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: !worse && better, why };
     });
   const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
