@@ -1,0 +1,38 @@
+// The shipped distilled student is the one the ship rule chose: the rule's pick in the committed val
+// table (public/reports/results-val.json) names an arm of studies/results.json, and that arm's run of
+// the shipped seed has the shipped checkpoint's exact settings. Catches a table whose rule picks one
+// arm while the app ships another (as when a vanilla-on-more-data control was briefly picked).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+interface Spec {
+  cities: Array<{ city: string; title?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
+}
+interface ValFile {
+  ship?: Array<{ city: string; chosen: string | null }>;
+}
+const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+describe('the shipped pair follows the ship rule', () => {
+  const spec = json<Spec>('studies/results.json');
+  const val = json<ValFile>('public/reports/results-val.json');
+  const decisions = val.ship ?? [];
+
+  it('the val table decides for every shipping city', () => {
+    expect(decisions.map((d) => d.city)).toEqual(expect.arrayContaining(['Porto', 'San Francisco']));
+  });
+
+  for (const d of decisions.filter((x) => x.chosen !== null)) {
+    it(`${d.city}: the shipped distilled student is a run of "${d.chosen}"`, () => {
+      const city = spec.cities.find((c) => (c.title ?? c.city) === d.city);
+      expect(city, d.city).toBeDefined();
+      const arm = city!.arms.find((a) => a.label === d.chosen);
+      expect(arm, `${d.chosen} in studies/results.json`).toBeDefined();
+      const shipped = json<{ seed: number; hyper: Record<string, unknown> }>(`public/checkpoints/${city!.city}/distilled.log.json`);
+      const dir = Array.isArray(arm!.dir) ? arm!.dir[0] : arm!.dir;
+      // A vanilla-mode arm has no distilled run of that seed: reading it fails, as it should.
+      const run = json<{ seed: number; hyper: Record<string, unknown> }>(`${dir}/distilled-s${shipped.seed}.log.json`);
+      expect(run.hyper).toEqual(shipped.hyper);
+    });
+  }
+});
