@@ -390,17 +390,11 @@ export function shipDecision(valTable: CityTable): ShipDecision {
         return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: false, why: 'not scored on val' };
       const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
       const better = [nll, dtw].some((e) => e.ci95[1] < 0);
-      const why = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
-      if (r.distilled === false)
-        return {
-          label: r.label,
-          source: r.source,
-          decisionNll: nll,
-          dtwPerKm: dtw,
-          qualifies: false,
-          why: `${why}; not a distilled recipe, so the rule does not choose it`,
-        };
-      return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: !worse && better, why };
+      const reading = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
+      // The rule picks a distilled student to ship beside vanilla: another kind of arm is read, never chosen.
+      const eligible = r.distilled !== false;
+      const why = eligible ? reading : `${reading}; not a distilled recipe, so the rule does not choose it`;
+      return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: eligible && !worse && better, why };
     });
   const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
   const chosen = ok[0]?.label ?? null;
