@@ -5,6 +5,7 @@
 //   npx tsx scripts/receptive-field-sizes.ts [--dataset public/data/porto] [--batches 40]
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/cli/fsDataset';
+import { makeRng, randInt } from '../src/lib/random';
 
 const { values } = parseArgs({
   options: { dataset: { type: 'string', default: 'public/data/porto' }, batches: { type: 'string', default: '40' } },
@@ -23,14 +24,13 @@ function receptiveField(trips: number[][]): number {
 }
 
 const train = ds.splits.train.map((t) => t.roads.slice(0, 512));
-let state = 1;
-const rand = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+const rand = makeRng(1);
 const lon = (t: number[]) => t.reduce((a, r) => a + net.roads[r].coords[0][0], 0) / t.length;
 const rows = [16, 32, 64].map((batch) => {
   const sum = { whole: 0, strided: 0, byLongitude: 0 };
   const n = Number(values.batches);
   for (let i = 0; i < n; i++) {
-    const b = Array.from({ length: batch }, () => train[Math.floor(rand() * train.length)]).sort((x, y) => x.length - y.length);
+    const b = Array.from({ length: batch }, () => train[randInt(rand, train.length)]).sort((x, y) => x.length - y.length);
     sum.whole += receptiveField(b);
     sum.strided += (receptiveField(b.filter((_, j) => j % 2 === 0)) + receptiveField(b.filter((_, j) => j % 2 === 1))) / 2;
     const west = [...b].sort((x, y) => lon(x) - lon(y));
