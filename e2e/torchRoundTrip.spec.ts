@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { findTorchPython } from '../src/cli/peerBench';
 import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
-// The round trip of the README's "When a browser is not enough": the embedded Porto set exported
+// The round trip of docs/pytorch.md ("When a browser is not enough"): the embedded Porto set exported
 // by the CLI, two small students trained by PyTorch under torchrun with two gloo processes, and
 // the files opened unchanged in the app: the Train view continues one, the Compare view generates
 // and scores with both, and the Teach view explains a trip with one served as the shipped vanilla.

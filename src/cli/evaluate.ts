@@ -21,7 +21,7 @@ const USAGE = `usage:
       every metric of generated trips against the split's real trips (--json: one JSON object);
       the file is ours (generate --out) or HOSER gene.py's (generate --format hoser), told by its header
       --metrics hoser: distanceJSD, radiusJSD, durationJSD as HOSER's evaluation notebook computes them
-      (shapely road centroids, linspace(0, max real, 100) + inf bins; README "Our metrics and HOSER's notebook")
+      (shapely road centroids, linspace(0, max real, 100) + inf bins; docs/metrics.md)
   eval report [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
               [--out public/reports/porto-eval.json] [--routes-out <dir of out>/porto-routes.json]
               [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
