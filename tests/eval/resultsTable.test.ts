@@ -111,6 +111,43 @@ describe('results tables', () => {
     expect(resultsMarkdown(t, 'porto')).toContain('▲');
   });
 
+  it('every model against the best baseline: model − baseline over seeds, exploratory words', () => {
+    const t = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        arms: [
+          arm(
+            'clear',
+            van.map((v) => v - 0.5),
+            2.5,
+          ),
+        ],
+      },
+    ]);
+    const b = t.cities[0].vsBestBaseline!;
+    expect(b.baseline).toBe('shortest path (length)');
+    expect(b.value).toBe(2.5);
+    expect(b.models.map((m) => m.label)).toEqual(['vanilla student', 'clear']);
+    expect(b.models[1].effect.mean).toBeCloseTo(1.5 - 2.5, 10);
+    expect(b.models[1].effect.words).toBe('lower (better; interval excludes 0), exploratory');
+    expect(b.models[0].spread).toEqual({});
+    expect(t.comparisons).toBe(
+      resultsTables([
+        {
+          city: 'porto',
+          split: 'test',
+          arms: [
+            arm(
+              'clear',
+              van.map((v) => v - 0.5),
+            ),
+          ],
+        },
+      ]).comparisons + 4, // the baseline row's four cells; the answer joins no family
+    );
+  });
+
   it('refuses arms that pair different vanilla seeds', () => {
     const other = arm('other', van);
     other.bestFirst!.arms.vanilla = other.bestFirst!.arms.vanilla.map((v) => ({ ...v, seed: v.seed + 5 }));

@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { comparisonText, contradiction, intervalReading, pText, policyVerdict, type Comparison } from '../../src/lib/eval/statsPolicy';
+import {
+  comparisonText,
+  shortComparisonText,
+  contradiction,
+  intervalReading,
+  pText,
+  policyVerdict,
+  type Comparison,
+} from '../../src/lib/eval/statsPolicy';
 import { makeRng } from '../../src/lib/random';
 
 describe('the statistics policy', () => {
@@ -17,6 +25,7 @@ describe('the statistics policy', () => {
       quality: 'better',
     });
     expect(policyVerdict({ mean: 1, ci95: [NaN, NaN], p: NaN }).reading).toBeNull();
+    expect(shortComparisonText(c, 4)).toBe('better: lower, interval excludes 0 · exploratory: −0.0146 [−0.0224, −0.0068], p 0.003');
   });
 
   it('confirmatory verdicts come from the Holm p within the registered family, and say when the interval disagrees', () => {
@@ -40,6 +49,8 @@ describe('the statistics policy', () => {
       confirmatory: { pHolm: 0.00035, family: 3 },
     });
     expect(e1.verdict).toBe('helps');
+    expect(v.short).toBe('not confirmed, though its interval excludes 0 (lower)');
+    expect(e1.short).toBe('helps, confirmed');
     expect(e1.words).toMatch(/^helps, confirmed \(Holm p 0.00035 within the 3 registered endpoints\); lower/);
     const hurts = policyVerdict({ mean: 0.2, ci95: [0.1, 0.3], p: 0.001, lowerIsBetter: true, confirmatory: { pHolm: 0.003, family: 3 } });
     expect(hurts.verdict).toBe('hurts');
@@ -65,8 +76,7 @@ describe('the statistics policy', () => {
       const c: Comparison = { mean, ci95, p, lowerIsBetter: dir, confirmatory };
       for (const digits of [2, 3, 4, 6]) {
         // Rounded as printed, yet read on the same side of 0 as the words (more digits where needed).
-        const text = comparisonText(c, digits);
-        expect(contradiction(text), text).toBeNull();
+        for (const text of [comparisonText(c, digits), shortComparisonText(c, digits)]) expect(contradiction(text), text).toBeNull();
       }
       if (intervalReading(ci95) === 'no clear difference') across++;
       else excluded++;

@@ -15,6 +15,7 @@ import {
   policyVerdict,
   POLICY_ALPHA,
   POLICY_DOC,
+  type Comparison,
   type ConfirmatoryVerdict,
   type IntervalReading,
 } from './statsPolicy';
@@ -45,7 +46,14 @@ export interface ReportSplit {
     distilled: Array<{ seed: number; metrics: Record<string, number> }>;
   };
   effects: Record<string, PairedEffect>;
-  baselines?: Record<string, { metrics: Record<string, number>; vsVanilla: Record<string, PairedEffect> }>;
+  baselines?: Record<
+    string,
+    {
+      metrics: Record<string, number>;
+      vsVanilla: Record<string, PairedEffect>;
+      odVsVanilla?: Record<string, { mean: number; ci95: [number, number] }>;
+    }
+  >;
 }
 
 /** The parts of `eval paired-steps` output read here. */
@@ -148,6 +156,37 @@ export interface CityTable {
   note?: string;
   /** Outside the registration's whole-table Holm family (CitySources.exploratory). */
   exploratory?: boolean;
+  /** Each model against the route baseline closest to the drivers (absent without baselines). */
+  vsBestBaseline?: BaselineAnswer;
+}
+
+/** Spread of DTW per km over OD pairs, where a report carries it (absent in older reports). */
+export interface DtwSpread {
+  median?: number;
+  p90?: number;
+}
+
+/**
+ * "Is it better than the best baseline?": the baseline with the lowest mean DTW per km (a baseline is
+ * one deterministic route per OD pair, so best-first's and beam's columns hold the same value), and
+ * every model of the table (vanilla's row, each arm) against it: model − baseline over training seeds,
+ * exploratory (outside every Holm family). Median, p90 and per-OD wins/ties/losses are read when the
+ * reports carry them (metrics odDtwPerKmMedian, odDtwPerKmP90; odVsVanilla.odDtwPerKm.{wins,ties,losses}).
+ */
+export interface BaselineAnswer {
+  baseline: string;
+  value: number;
+  spread: DtwSpread;
+  models: Array<{
+    label: string;
+    kind: 'vanilla' | 'arm';
+    value: number;
+    spread: DtwSpread;
+    /** model − baseline, DTW per km under best-first search. */
+    effect: CellEffect;
+    /** OD pairs where the model's route is closer than the baseline's, level, farther (vanilla: from the report's per-OD comparison). */
+    perOd?: { wins: number; ties: number; losses: number };
+  }>;
 }
 
 export interface ResultsTables {
@@ -258,7 +297,7 @@ export function resultsTables(
   const withEffect = (value: number | null, e: PairedEffect | undefined, lowerIsBetter: boolean): ResultsCell => {
     if (!e || !(e.n >= 2)) return { value };
     const p = pairedP(e);
-    const v = policyVerdict({ mean: e.mean, ci95: e.ci95, p, lowerIsBetter }, alpha);
+    const v = policyVerdict(cellComparison({ mean: e.mean, ci95: e.ci95, p }, lowerIsBetter), alpha);
     const cell: ResultsCell = {
       value,
       effect: { mean: e.mean, ci95: e.ci95, n: e.n, p, pHolm: NaN, words: v.words, reading: v.reading, quality: v.quality, verdict: null },
@@ -353,10 +392,12 @@ export function resultsTables(
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
+    const vsBestBaseline = bestBaselineAnswer(first, scored, alpha);
     tables.push({
       city: c.city,
       split: c.split,
       rows,
+      ...(vsBestBaseline ? { vsBestBaseline } : {}),
       ...(c.note ? { note: c.note } : {}),
       ...(c.exploratory ? { exploratory: true } : {}),
     });
@@ -379,6 +420,62 @@ export function resultsTables(
   };
 }
 
+/** A cell's difference as the statistics policy reads it: the one input both `eval results-table` and the app hand to `policyVerdict`. */
+export function cellComparison(e: Pick<CellEffect, 'mean' | 'ci95' | 'p' | 'confirmatory'>, lowerIsBetter: boolean): Comparison {
+  return { mean: e.mean, ci95: e.ci95, p: e.p, lowerIsBetter, ...(e.confirmatory ? { confirmatory: e.confirmatory } : {}) };
+}
+
+const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const spreadOf = (ms: ReadonlyArray<Record<string, number>>): DtwSpread => {
+  const med = ms.map((m) => finite(m.odDtwPerKmMedian));
+  const p90 = ms.map((m) => finite(m.odDtwPerKmP90));
+  const avg = (xs: Array<number | undefined>) => (xs.length && xs.every((x) => x !== undefined) ? mean(xs as number[])! : undefined);
+  const out: DtwSpread = {};
+  const a = avg(med);
+  const b = avg(p90);
+  if (a !== undefined) out.median = a;
+  if (b !== undefined) out.p90 = b;
+  return out;
+};
+
+function bestBaselineAnswer(first: ArmSources, scored: readonly ArmSources[], alpha: number): BaselineAnswer | undefined {
+  const report = first.bestFirst;
+  const entries = Object.entries(report?.baselines ?? {}).filter(([, b]) => finite(b.metrics.odDtwPerKm) !== undefined);
+  if (!report || entries.length === 0) return undefined;
+  const [method, best] = entries.reduce((a, b) => (b[1].metrics.odDtwPerKm < a[1].metrics.odDtwPerKm ? b : a));
+  const value = best.metrics.odDtwPerKm;
+  const against = (label: string, kind: 'vanilla' | 'arm', runs: ReadonlyArray<{ metrics: Record<string, number> }>) => {
+    const xs = runs.map((r) => r.metrics.odDtwPerKm);
+    const e = pairedEffect(
+      xs.map(() => value),
+      xs,
+    );
+    const p = pairedP(e);
+    const v = policyVerdict(cellComparison({ mean: e.mean, ci95: e.ci95, p }, true), alpha);
+    const effect: CellEffect = {
+      mean: e.mean,
+      ci95: e.ci95,
+      n: e.n,
+      p,
+      pHolm: NaN,
+      words: v.words,
+      reading: v.reading,
+      quality: v.quality,
+      verdict: null,
+    };
+    return { label, kind, value: mean(xs)!, spread: spreadOf(runs.map((r) => r.metrics)), effect };
+  };
+  const od = best.odVsVanilla?.odDtwPerKm as { wins?: unknown; ties?: unknown; losses?: unknown } | undefined;
+  const [w, t, l] = [finite(od?.wins), finite(od?.ties), finite(od?.losses)];
+  // The report counts baseline − vanilla per OD: the baseline's losses are vanilla's wins.
+  const perOd = w !== undefined && t !== undefined && l !== undefined ? { wins: l, ties: t, losses: w } : undefined;
+  const models = [
+    { ...against('vanilla student', 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
+    ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled)] : [])),
+  ];
+  return { baseline: BASELINE_LABELS[method] ?? method, value, spread: spreadOf([best.metrics]), models };
+}
+
 /** The registered endpoints' cells become confirmatory: Holm within them decides their verdicts. */
 function confirm(tables: readonly CityTable[], reg: RegisteredCells, alpha: number): void {
   const row = tables.find((t) => t.city === reg.table)?.rows.find((r) => r.label === reg.arm);
@@ -393,7 +490,7 @@ function confirm(tables: readonly CityTable[], reg: RegisteredCells, alpha: numb
   const within = holmAdjust(cells.map((c) => c.e.p));
   cells.forEach(({ e, col }, i) => {
     e.confirmatory = { pHolm: within[i], family: cells.length };
-    const v = policyVerdict({ mean: e.mean, ci95: e.ci95, p: e.p, lowerIsBetter: col.lowerIsBetter, confirmatory: e.confirmatory }, alpha);
+    const v = policyVerdict(cellComparison(e, col.lowerIsBetter), alpha);
     Object.assign(e, { words: v.words, reading: v.reading, quality: v.quality, verdict: v.verdict });
   });
 }

@@ -41,6 +41,8 @@ export interface PolicyVerdict {
   verdict: ConfirmatoryVerdict | null;
   /** The words, without numbers: "lower (better; interval excludes 0), exploratory". */
   words: string;
+  /** The same, shorter, for a one-line answer: "better: lower, interval excludes 0 · exploratory". */
+  short: string;
 }
 
 /** The interval's reading; null when it is not a finite, ordered interval. */
@@ -79,6 +81,7 @@ export function policyVerdict(c: Comparison, alpha = POLICY_ALPHA): PolicyVerdic
       quality,
       verdict: null,
       words: reading === null ? 'not measured (fewer than two seeds)' : `${readingWords(reading, quality)}, exploratory`,
+      short: reading === null ? 'not measured' : `${shortReading(reading, quality)} · exploratory`,
     };
   }
   const { pHolm, family } = c.confirmatory;
@@ -93,7 +96,20 @@ export function policyVerdict(c: Comparison, alpha = POLICY_ALPHA): PolicyVerdic
   else if (significant) words = `${verdict}, confirmed (${holm}); ${readingWords(reading, quality)}`;
   else if (reading === 'no clear difference') words = `${verdict}, not confirmed (${holm}); ${readingWords(reading, quality)}`;
   else words = `${verdict}, not confirmed (${holm} ≥ ${alpha}), though its own interval excludes 0: ${readingWords(reading, quality)}`;
-  return { kind: 'confirmatory', reading, quality, verdict, words };
+  const short =
+    reading === null
+      ? 'not measured'
+      : significant
+        ? `${verdict}, confirmed`
+        : reading === 'no clear difference'
+          ? `${verdict}, interval includes 0`
+          : `not confirmed, though its interval excludes 0 (${reading})`;
+  return { kind: 'confirmatory', reading, quality, verdict, words, short };
+}
+
+function shortReading(reading: IntervalReading, quality: 'better' | 'worse' | null): string {
+  if (reading === 'no clear difference') return 'no clear difference, interval includes 0';
+  return `${quality ? `${quality}: ` : ''}${reading}, interval excludes 0`;
 }
 
 const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
@@ -101,6 +117,13 @@ const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${
 /** "−0.0146 [−0.0224, −0.0068]": a difference and its 95 % interval, signs always shown. */
 export function intervalText(mean: number, ci95: readonly [number, number], digits: number): string {
   return `${signed(mean, digits)} [${signed(ci95[0], digits)}, ${signed(ci95[1], digits)}]`;
+}
+
+/** The one-line answer's form: short words, the interval, raw p ("better: lower, interval excludes 0 · exploratory: −0.0146 [−0.0224, −0.0068], p 0.003"). */
+export function shortComparisonText(c: Comparison, digits: number, alpha = POLICY_ALPHA): string {
+  const v = policyVerdict(c, alpha);
+  if (v.reading === null) return v.short;
+  return `${v.short}: ${intervalText(c.mean, c.ci95, digitsKeepingSide(c.ci95, digits))}, p ${pText(c.p)}`;
 }
 
 /**
@@ -145,7 +168,7 @@ export function contradiction(text: string): string | null {
   if (!across && /no detectable/.test(words) && !/excludes 0/.test(words))
     return `says "no detectable …" without saying that [${lo}, ${hi}] excludes 0`;
   if (across && /\b(helps|hurts)\b/.test(words)) return `says helps/hurts but [${lo}, ${hi}] includes 0`;
-  if (/\blower \(/.test(words) && !(hi < 0)) return `says "lower" but [${lo}, ${hi}] is not below 0`;
-  if (/\bhigher \(/.test(words) && !(lo > 0)) return `says "higher" but [${lo}, ${hi}] is not above 0`;
+  if (/\blower\b/.test(words) && !(hi < 0)) return `says "lower" but [${lo}, ${hi}] is not below 0`;
+  if (/\bhigher\b/.test(words) && !(lo > 0)) return `says "higher" but [${lo}, ${hi}] is not above 0`;
   return null;
 }
