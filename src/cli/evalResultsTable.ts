@@ -11,6 +11,7 @@ import { commandLine, flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import {
   poolArmSources,
+  MARKDOWN_MARKS,
   resultsMarkdown,
   resultsTables,
   shipDecision,
@@ -29,8 +30,10 @@ interface Spec {
     title?: string;
     note?: string;
     /** dir: one arm's folder, or several whose seeds are pooled into one arm (e.g. a study's and its confirmation's). */
-    /** distilled false: not a distilled recipe (the routes control): tabled, never chosen by the ship rule. */
-    arms: Array<{ label: string; source: string; dir: string | string[]; distilled?: boolean }>;
+    /** The vanilla students' recipe in plain words (the app names the shipped vanilla with it). */
+    vanillaRecipe?: string;
+    /** control: tabled, called a control, never shipped; recipe: the arm in plain words. */
+    arms: Array<{ label: string; source: string; dir: string | string[]; control?: boolean; recipe?: string }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
     /** false: a table that decides nothing about shipping (a confirmation, students on a share of the trips). */
     ships?: boolean;
@@ -64,6 +67,7 @@ export async function run(args: string[]): Promise<number> {
       note: c.note,
       contrasts: c.contrasts,
       exploratory: c.exploratory,
+      vanillaRecipe: c.vanillaRecipe,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {
           const read = async (dir: string): Promise<ArmSources> => {
@@ -79,14 +83,15 @@ export async function run(args: string[]): Promise<number> {
             return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
           };
           const arm = Array.isArray(a.dir) ? poolArmSources(a.label, a.source, await Promise.all(a.dir.map(read))) : await read(a.dir);
-          return a.distilled === false ? { ...arm, distilled: false } : arm;
+          return { ...arm, ...(a.control ? { control: true as const } : {}), ...(a.recipe ? { recipe: a.recipe } : {}) };
         }),
       ),
     })),
   );
-  const tables = resultsTables(cities);
-  const shipping = new Set(spec.cities.filter((c) => c.ships !== false).map((c) => c.title ?? c.city));
   const reg = spec.registered;
+  // The registered endpoints are test endpoints: on val every cell is exploratory.
+  const tables = resultsTables(cities, reg && split === 'test' ? { registered: reg } : {});
+  const shipping = new Set(spec.cities.filter((c) => c.ships !== false).map((c) => c.title ?? c.city));
   const registered =
     split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
       ? registeredResult(tables, reg)
@@ -110,9 +115,11 @@ export async function run(args: string[]): Promise<number> {
       tables.cities
         .map(
           (c) =>
-            `### ${c.city} (${split})\n\n${c.exploratory ? 'Exploratory: outside the Holm family; △ ▽ mark an unadjusted p < 0.05.\n\n' : ''}${resultsMarkdown(tables, c.city)}\n`,
+            `### ${c.city} (${split})\n\n${c.exploratory ? "Pooled after the fact: outside the registration's whole-table Holm family.\n\n" : ''}${resultsMarkdown(tables, c.city)}\n`,
         )
-        .join('\n') + (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
+        .join('\n') +
+        `\n${MARKDOWN_MARKS}\n` +
+        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
     );
   return 0;
 }

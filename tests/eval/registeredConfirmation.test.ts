@@ -56,7 +56,7 @@ describe('the registered confirmation', () => {
     expect(r.verdict).toBe('confirms arm d');
     // Holm among three endpoints is never stricter than over the whole family.
     for (const e of r.results) expect(e.pHolmWithin).toBeLessThanOrEqual(e.pHolm + 1e-12);
-    expect(registeredMarkdown(r)).toContain('Registered verdict (registration.md): **confirms arm d**');
+    expect(registeredMarkdown(r)).toContain('Registered verdict (registration.md, Holm over all 3 as registered): **confirms arm d**');
   });
 
   it('a route endpoint that hurts sinks the confirmation', () => {

@@ -47,7 +47,7 @@ describe('results tables', () => {
     beam: report(van, dis, base),
   });
 
-  it('rows: baselines, vanilla, arms; a clear effect survives Holm, a tiny one does not', () => {
+  it('rows: baselines, vanilla, arms; every cell exploratory, its words read from its own interval', () => {
     const t = resultsTables([
       {
         city: 'porto',
@@ -68,16 +68,84 @@ describe('results tables', () => {
     const rows = t.cities[0].rows;
     expect(rows.map((r) => r.kind)).toEqual(['baseline', 'vanilla', 'arm', 'arm']);
     expect(rows[1].cells.dtwPerKmBest.value).toBeCloseTo(2.0, 10);
-    expect(rows[2].cells.dtwPerKmBest.effect?.verdict).toBe('helps');
-    expect(rows[3].cells.dtwPerKmBest.effect?.verdict).toBe('no detectable effect');
+    expect(rows[2].cells.dtwPerKmBest.effect).toMatchObject({ verdict: null, reading: 'lower', quality: 'better' });
+    expect(rows[2].cells.dtwPerKmBest.effect?.words).toBe('lower (better; interval excludes 0), exploratory');
+    expect(rows[3].cells.dtwPerKmBest.effect?.words).toBe('no clear difference (interval includes 0), exploratory');
     // The baseline (2.5 against ~2.0) is worse than vanilla.
-    expect(rows[0].cells.dtwPerKmBeam.effect?.verdict).toBe('hurts');
+    expect(rows[0].cells.dtwPerKmBeam.effect).toMatchObject({ reading: 'higher', quality: 'worse' });
     // Holm-adjusted p is never below the raw p.
     for (const r of rows) for (const c of Object.values(r.cells)) if (c.effect) expect(c.effect.pHolm).toBeGreaterThanOrEqual(c.effect.p);
     expect(t.comparisons).toBeGreaterThan(0);
     const md = resultsMarkdown(t, 'porto');
     expect(md.split('\n')).toHaveLength(2 + rows.length);
-    expect(md).toContain('▲');
+    expect(md).toContain('△');
+    expect(md).not.toContain('▲');
+  });
+
+  it('the registered endpoints alone are confirmatory, from Holm within them, however large the family', () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      arm(
+        `noise ${i}`,
+        van.map((v, j) => v + ((i + j) % 3) * 0.01 - 0.01),
+      ),
+    );
+    // A moderate effect: raw p well under 0.05, but not under 0.05 / (the ~160 comparisons of the table).
+    const moderate = arm(
+      'registered',
+      van.map((v, j) => v - 0.05 + [0.03, -0.02, 0.01, -0.03, 0.02][j]),
+    );
+    const t = resultsTables([{ city: 'porto', split: 'test', arms: [moderate, ...many] }], {
+      registered: { table: 'porto', arm: 'registered', endpoints: ['dtwPerKmBeam', 'dtwPerKmBest'] },
+    });
+    const row = t.cities[0].rows.find((r) => r.label === 'registered')!;
+    const e = row.cells.dtwPerKmBest.effect!;
+    expect(e.confirmatory?.family).toBe(2);
+    expect(e.pHolm).toBeGreaterThan(0.05); // the old whole-table adjustment would have said nothing
+    expect(e.confirmatory!.pHolm).toBeLessThan(0.05);
+    expect(e.verdict).toBe('helps');
+    expect(e.words).toMatch(/^helps, confirmed \(Holm p [\d.]+ within the 2 registered endpoints\)/);
+    // Not registered: the same row's EDR stays exploratory.
+    expect(row.cells.edrBest.effect?.verdict).toBeNull();
+    expect(row.cells.edrBest.effect?.words).toMatch(/exploratory$/);
+    expect(t.registeredCells?.arm).toBe('registered');
+    expect(resultsMarkdown(t, 'porto')).toContain('▲');
+  });
+
+  it('every model against the best baseline: model − baseline over seeds, exploratory words', () => {
+    const t = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        arms: [
+          arm(
+            'clear',
+            van.map((v) => v - 0.5),
+            2.5,
+          ),
+        ],
+      },
+    ]);
+    const b = t.cities[0].vsBestBaseline!;
+    expect(b.baseline).toBe('shortest path (length)');
+    expect(b.value).toBe(2.5);
+    expect(b.models.map((m) => m.label)).toEqual(['vanilla student', 'clear']);
+    expect(b.models[1].effect.mean).toBeCloseTo(1.5 - 2.5, 10);
+    expect(b.models[1].effect.words).toBe('lower (better; interval excludes 0), exploratory');
+    expect(b.models[0].spread).toEqual({});
+    expect(t.comparisons).toBe(
+      resultsTables([
+        {
+          city: 'porto',
+          split: 'test',
+          arms: [
+            arm(
+              'clear',
+              van.map((v) => v - 0.5),
+            ),
+          ],
+        },
+      ]).comparisons + 4, // the baseline row's four cells; the answer joins no family
+    );
   });
 
   it('refuses arms that pair different vanilla seeds', () => {
@@ -131,17 +199,24 @@ describe('the ship rule', () => {
     expect(d.chosen).toBe('better');
     t = resultsTables([{ city: 'porto', split: 'val', arms: [worse, same] }]);
     expect(shipDecision(t.cities[0]).sentence).toBe('no distilled recipe beat vanilla on val');
-    // An arm that is not a distilled recipe (vanilla on more data) is read but never chosen, even
-    // when it is the best on val.
-    const data: ArmSources = { ...better, label: 'more data', distilled: false };
+    // A control is read but never chosen, even when it is the best on val, and says why.
+    const data: ArmSources = { ...better, label: 'routes control', control: true };
     data.steps = steps(van.map((v) => v - 0.5));
-    t = resultsTables([{ city: 'porto', split: 'val', arms: [data, better] }]);
+    const recipe = 'the same training plus the teacher';
+    t = resultsTables([{ city: 'porto', split: 'val', vanillaRecipe: 'trips alone', arms: [data, { ...better, recipe }] }]);
     const withData = shipDecision(t.cities[0]);
     expect(withData.chosen).toBe('better');
-    expect(withData.candidates[0]).toMatchObject({ label: 'more data', qualifies: false });
-    expect(withData.candidates[0].why).toMatch(/not a distilled recipe/);
+    expect(withData.candidates[0]).toMatchObject({
+      label: 'routes control',
+      qualifies: false,
+      why: 'a control, not a recipe',
+      control: true,
+    });
+    expect(withData.vanilla).toEqual({ label: 'vanilla student', recipe: 'trips alone' });
+    expect(withData.distilled).toEqual({ label: 'better', recipe });
+    expect(resultsMarkdown(t, 'porto')).toContain('routes control (a control: test)');
     t = resultsTables([{ city: 'porto', split: 'val', arms: [data] }]);
-    expect(shipDecision(t.cities[0]).chosen).toBeNull();
+    expect(shipDecision(t.cities[0])).toMatchObject({ chosen: null, distilled: null, sentence: 'no distilled recipe beat vanilla on val' });
   });
 });
 
@@ -162,7 +237,7 @@ describe('contrasts between arms', () => {
     ]);
     const row = t.cities[0].rows.find((r) => r.kind === 'contrast')!;
     expect(row.cells.dtwPerKmBest.effect?.mean).toBeCloseTo(0.0002, 10);
-    expect(row.cells.dtwPerKmBest.effect?.verdict).toBe('no detectable effect');
+    expect(row.cells.dtwPerKmBest.effect?.reading).toBe('no clear difference');
     expect(() =>
       resultsTables([{ city: 'porto', split: 'test', arms: [a], contrasts: [{ label: 'x', treated: 'teacher', control: 'nope' }] }]),
     ).toThrow(/names an arm/);
@@ -201,7 +276,7 @@ describe('pooled seeds, outside the Holm family', () => {
     expect(() => poolArmSources('pooled', 'x', [a, a])).toThrow(/seed 1 is in more than one/);
   });
 
-  it('an exploratory table leaves the family, and its verdicts read the raw p', () => {
+  it("an exploratory table leaves the whole-table family; its words, like every cell's, read its interval", () => {
     const clear = part([1, 2, 3, 4, 5], [2.0, 2.1, 1.9, 2.05, 1.95], [1.5, 1.58, 1.42, 1.55, 1.44]);
     const city = (exploratory: boolean) => ({ city: exploratory ? 'pooled' : 'main', split: 'test', arms: [clear], exploratory });
     const alone = resultsTables([city(false)]);
@@ -209,7 +284,7 @@ describe('pooled seeds, outside the Holm family', () => {
     expect(both.comparisons).toBe(alone.comparisons);
     const cell = both.cities[1].rows.find((r) => r.kind === 'arm')!.cells.dtwPerKmBest.effect!;
     expect(Number.isNaN(cell.pHolm)).toBe(true);
-    expect(cell.verdict).toBe('helps');
+    expect(cell).toMatchObject({ verdict: null, quality: 'better' });
     expect(both.cities[1].exploratory).toBe(true);
     expect(resultsMarkdown(both, 'pooled')).toContain('△');
     expect(resultsMarkdown(both, 'pooled')).not.toContain('▲');

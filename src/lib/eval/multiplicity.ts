@@ -1,6 +1,6 @@
-// p-values of seed-paired effects and the Holm step-down adjustment: the registered confirmation
-// and the README's results tables claim an effect only where the Holm-adjusted p stays below α over
-// every comparison they report (docs/experiments/registration.md).
+// p-values of seed-paired effects and the Holm step-down adjustment: the registered confirmation's
+// verdicts come from Holm within its endpoints (statsPolicy.ts), and its registered reading from Holm
+// over every comparison of the README's tables (docs/experiments/registration.md).
 import type { PairedEffect } from './paired';
 
 /** ln Γ(x), Lanczos (g = 7, 9 terms): ~1e-15 relative, ample for p-values. */

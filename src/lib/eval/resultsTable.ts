@@ -2,10 +2,23 @@
 // vanilla students and every distilled arm or control, on the primary route metric (DTW per km of
 // the real trip) under both searches, EDR, reached under beam 4, and teacher-forced decision NLL.
 // Every comparison with vanilla is a paired effect over training seeds (a baseline's one value
-// against each vanilla seed), tested with a paired t-test; the verdicts use Holm-adjusted p over
-// every comparison in the table, all cities together (docs/experiments/registration.md).
+// against each vanilla seed), tested with a paired t-test. Its words follow the statistics policy
+// (statsPolicy.ts, docs/experiments/statistics-policy.md): a verdict only for the registered
+// endpoints, from Holm within them; every other cell is exploratory, read from its own interval.
+// The Holm adjustment over every comparison of the tables, all cities together, is still computed:
+// it is the family the registration named (registeredConfirmation.ts reports it as registered).
 import { pairedP, holmAdjust } from './multiplicity';
-import { pairedEffect, type EffectVerdict, type PairedEffect } from './paired';
+import { pairedEffect, type PairedEffect } from './paired';
+import {
+  digitsKeepingSide,
+  intervalText,
+  policyVerdict,
+  POLICY_ALPHA,
+  POLICY_DOC,
+  type Comparison,
+  type ConfirmatoryVerdict,
+  type IntervalReading,
+} from './statsPolicy';
 
 /** One column: which report it reads, which metric, and its direction. */
 export interface ResultsColumn {
@@ -33,7 +46,14 @@ export interface ReportSplit {
     distilled: Array<{ seed: number; metrics: Record<string, number> }>;
   };
   effects: Record<string, PairedEffect>;
-  baselines?: Record<string, { metrics: Record<string, number>; vsVanilla: Record<string, PairedEffect> }>;
+  baselines?: Record<
+    string,
+    {
+      metrics: Record<string, number>;
+      vsVanilla: Record<string, PairedEffect>;
+      odVsVanilla?: Record<string, { mean: number; ci95: [number, number] }>;
+    }
+  >;
 }
 
 /** The parts of `eval paired-steps` output read here. */
@@ -52,10 +72,12 @@ export interface ArmSources {
   bestFirst?: ReportSplit;
   steps?: StepsFile;
   /**
-   * false: not a distilled recipe (vanilla on other data, say): tabled and tested like any arm, but
-   * the ship rule, which picks a distilled student to ship beside vanilla, does not choose it.
+   * A control (a uniform target, a swapped destination, the teacher's data without the teacher):
+   * tabled and tested like any arm, called a control wherever it appears, and never shipped.
    */
-  distilled?: false;
+  control?: true;
+  /** The recipe in plain words ("the same training plus the LM-TAD teacher's next-road distribution …"). */
+  recipe?: string;
 }
 
 export interface CitySources {
@@ -75,13 +97,44 @@ export interface CitySources {
    * its verdicts read the unadjusted p and say so.
    */
   exploratory?: boolean;
+  /** The vanilla students' recipe in plain words ("trained on the 1,775 taxi trips alone"). */
+  vanillaRecipe?: string;
+}
+
+/** The registered endpoints: which table and row, and the result columns in the registration's order. */
+export interface RegisteredCells {
+  table: string;
+  arm: string;
+  endpoints: readonly string[];
+}
+
+/** A cell's difference from vanilla, with the statistics policy's reading of it. */
+export interface CellEffect {
+  mean: number;
+  ci95: [number, number];
+  n: number;
+  /** Raw two-sided p of the paired t-test. */
+  p: number;
+  /**
+   * Holm over every comparison of the tables outside exploratory ones: the family the registration
+   * named (read by registeredConfirmation.ts); NaN in an exploratory table. Decides no words.
+   */
+  pHolm: number;
+  /** A registered endpoint only: Holm within the registered endpoints, the policy's confirmatory family. */
+  confirmatory?: { pHolm: number; family: number };
+  /** The policy's words (statsPolicy.ts), e.g. "lower (better; interval excludes 0), exploratory". */
+  words: string;
+  reading: IntervalReading | null;
+  quality: 'better' | 'worse' | null;
+  /** The registered verdict, confirmatory cells only. */
+  verdict: ConfirmatoryVerdict | null;
 }
 
 export interface ResultsCell {
   /** The row's own value: a baseline's, or the mean over seeds of the arm's (vanilla's for its row). */
   value: number | null;
   /** Against vanilla: treated − vanilla over seeds (absent on vanilla's row and where not measured). */
-  effect?: { mean: number; ci95: [number, number]; n: number; p: number; pHolm: number; verdict: EffectVerdict };
+  effect?: CellEffect;
 }
 
 export interface ResultsRow {
@@ -90,8 +143,10 @@ export interface ResultsRow {
   source: string;
   seeds: number;
   cells: Record<string, ResultsCell>;
-  /** An arm that is not a distilled recipe (ArmSources.distilled). */
-  distilled?: false;
+  /** A control (ArmSources.control): never shipped. */
+  control?: true;
+  /** The recipe in plain words (ArmSources.recipe; the city's vanillaRecipe on vanilla's row). */
+  recipe?: string;
 }
 
 export interface CityTable {
@@ -99,17 +154,52 @@ export interface CityTable {
   split: string;
   rows: ResultsRow[];
   note?: string;
-  /** Tested without the Holm adjustment, outside the family (CitySources.exploratory). */
+  /** Outside the registration's whole-table Holm family (CitySources.exploratory). */
   exploratory?: boolean;
+  /** Each model against the route baseline closest to the drivers (absent without baselines). */
+  vsBestBaseline?: BaselineAnswer;
+}
+
+/** Spread of DTW per km over OD pairs, where a report carries it (absent in older reports). */
+export interface DtwSpread {
+  median?: number;
+  p90?: number;
+}
+
+/**
+ * "Is it better than the best baseline?": the baseline with the lowest mean DTW per km (a baseline is
+ * one deterministic route per OD pair, so best-first's and beam's columns hold the same value), and
+ * every model of the table (vanilla's row, each arm) against it: model − baseline over training seeds,
+ * exploratory (outside every Holm family). Median, p90 and per-OD wins/ties/losses are read when the
+ * reports carry them (metrics odDtwPerKmMedian, odDtwPerKmP90; odVsVanilla.odDtwPerKm.{wins,ties,losses}).
+ */
+export interface BaselineAnswer {
+  baseline: string;
+  value: number;
+  spread: DtwSpread;
+  models: Array<{
+    label: string;
+    kind: 'vanilla' | 'arm';
+    value: number;
+    spread: DtwSpread;
+    /** model − baseline, DTW per km under best-first search. */
+    effect: CellEffect;
+    /** OD pairs where the model's route is closer than the baseline's, level, farther (vanilla: from the report's per-OD comparison). */
+    perOd?: { wins: number; ties: number; losses: number };
+  }>;
 }
 
 export interface ResultsTables {
-  schema: 'trajdistill-results/1';
+  schema: 'trajdistill-results/2';
   alpha: number;
+  /** The statistics policy in a sentence, and where it is written out. */
+  policy: string;
   adjustment: string;
   columns: readonly ResultsColumn[];
-  /** How many comparisons the Holm adjustment ran over. */
+  /** How many comparisons the whole-table Holm adjustment (the registration's family) ran over. */
   comparisons: number;
+  /** The registered endpoints, confirmatory under the policy; absent when the tables have none. */
+  registeredCells?: RegisteredCells;
   cities: CityTable[];
 }
 
@@ -195,16 +285,22 @@ function vanillaSeeds(a: ArmSources): number[] | null {
  * Builds the tables. Vanilla's row and the baselines come from the first arm's reports; every arm of a
  * city must pair the same vanilla seeds (checked), so that one vanilla row stands for all of them.
  */
-export function resultsTables(cities: readonly CitySources[], alpha = 0.05): ResultsTables {
+export function resultsTables(
+  cities: readonly CitySources[],
+  options: { alpha?: number; registered?: RegisteredCells } = {},
+): ResultsTables {
+  const alpha = options.alpha ?? POLICY_ALPHA;
   const tables: CityTable[] = [];
   const pending: Array<{ cell: ResultsCell; lowerIsBetter: boolean }> = [];
   const unadjusted: Array<{ cell: ResultsCell; lowerIsBetter: boolean }> = [];
   let family = pending;
   const withEffect = (value: number | null, e: PairedEffect | undefined, lowerIsBetter: boolean): ResultsCell => {
     if (!e || !(e.n >= 2)) return { value };
+    const p = pairedP(e);
+    const v = policyVerdict(cellComparison({ mean: e.mean, ci95: e.ci95, p }, lowerIsBetter), alpha);
     const cell: ResultsCell = {
       value,
-      effect: { mean: e.mean, ci95: e.ci95, n: e.n, p: pairedP(e), pHolm: NaN, verdict: 'no detectable effect' },
+      effect: { mean: e.mean, ci95: e.ci95, n: e.n, p, pHolm: NaN, words: v.words, reading: v.reading, quality: v.quality, verdict: null },
     };
     family.push({ cell, lowerIsBetter });
     return cell;
@@ -242,7 +338,14 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
           : first[col.source]?.arms.vanilla.map((v) => v.metrics[col.metric]);
       if (values) vanillaCells[col.key] = { value: mean(values) };
     }
-    rows.push({ label: 'vanilla student', kind: 'vanilla', source: 'no teacher', seeds: seeds?.length ?? 0, cells: vanillaCells });
+    rows.push({
+      label: 'vanilla student',
+      kind: 'vanilla',
+      source: 'no teacher',
+      seeds: seeds?.length ?? 0,
+      cells: vanillaCells,
+      ...(c.vanillaRecipe ? { recipe: c.vanillaRecipe } : {}),
+    });
     for (const a of scored) {
       const cells: Record<string, ResultsCell> = {};
       for (const col of RESULTS_COLUMNS) {
@@ -261,7 +364,8 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
         source: a.source,
         seeds: vanillaSeeds(a)?.length ?? 0,
         cells,
-        ...(a.distilled === false ? { distilled: false as const } : {}),
+        ...(a.control ? { control: true as const } : {}),
+        ...(a.recipe ? { recipe: a.recipe } : {}),
       });
     }
     for (const k of c.contrasts ?? []) {
@@ -288,44 +392,120 @@ export function resultsTables(cities: readonly CitySources[], alpha = 0.05): Res
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
+    const vsBestBaseline = bestBaselineAnswer(first, scored, alpha);
     tables.push({
       city: c.city,
       split: c.split,
       rows,
+      ...(vsBestBaseline ? { vsBestBaseline } : {}),
       ...(c.note ? { note: c.note } : {}),
       ...(c.exploratory ? { exploratory: true } : {}),
     });
   }
-  const decide = (cell: ResultsCell, lowerIsBetter: boolean, p: number) => {
-    const e = cell.effect!;
-    const better = lowerIsBetter ? e.mean < 0 : e.mean > 0;
-    e.verdict = p < alpha ? (better ? 'helps' : 'hurts') : 'no detectable effect';
-  };
+  // The registration's family: every comparison outside exploratory tables. Its p decides no words.
   const adjusted = holmAdjust(pending.map((x) => x.cell.effect!.p));
-  pending.forEach(({ cell, lowerIsBetter }, i) => {
-    cell.effect!.pHolm = adjusted[i];
-    decide(cell, lowerIsBetter, adjusted[i]);
-  });
-  // Outside the family: pHolm stays NaN and the verdict reads the raw p.
-  for (const { cell, lowerIsBetter } of unadjusted) decide(cell, lowerIsBetter, cell.effect!.p);
+  pending.forEach(({ cell }, i) => (cell.effect!.pHolm = adjusted[i]));
+  const reg = options.registered;
+  if (reg) confirm(tables, reg, alpha);
   return {
-    schema: 'trajdistill-results/1',
+    schema: 'trajdistill-results/2',
     alpha,
-    adjustment: 'Holm over every comparison with vanilla in these tables (all cities together); paired t-test over training seeds',
+    policy: `Confirmatory verdicts (helps, hurts, no detectable effect) only for the registered endpoints, from Holm within them (α ${alpha}); every other comparison is exploratory, its words read from its own 95 % interval, raw p beside (${POLICY_DOC}).`,
+    adjustment:
+      "paired t-test over training seeds; Holm within the registered endpoints for their verdicts; the registration's Holm over every comparison of the non-exploratory tables (all cities together) reported for the registered reading",
     columns: RESULTS_COLUMNS,
     comparisons: pending.length,
+    ...(reg ? { registeredCells: reg } : {}),
     cities: tables,
   };
 }
 
+/** A cell's difference as the statistics policy reads it: the one input both `eval results-table` and the app hand to `policyVerdict`. */
+export function cellComparison(e: Pick<CellEffect, 'mean' | 'ci95' | 'p' | 'confirmatory'>, lowerIsBetter: boolean): Comparison {
+  return { mean: e.mean, ci95: e.ci95, p: e.p, lowerIsBetter, ...(e.confirmatory ? { confirmatory: e.confirmatory } : {}) };
+}
+
+const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const spreadOf = (ms: ReadonlyArray<Record<string, number>>): DtwSpread => {
+  const med = ms.map((m) => finite(m.odDtwPerKmMedian));
+  const p90 = ms.map((m) => finite(m.odDtwPerKmP90));
+  const avg = (xs: Array<number | undefined>) => (xs.length && xs.every((x) => x !== undefined) ? mean(xs as number[])! : undefined);
+  const out: DtwSpread = {};
+  const a = avg(med);
+  const b = avg(p90);
+  if (a !== undefined) out.median = a;
+  if (b !== undefined) out.p90 = b;
+  return out;
+};
+
+function bestBaselineAnswer(first: ArmSources, scored: readonly ArmSources[], alpha: number): BaselineAnswer | undefined {
+  const report = first.bestFirst;
+  const entries = Object.entries(report?.baselines ?? {}).filter(([, b]) => finite(b.metrics.odDtwPerKm) !== undefined);
+  if (!report || entries.length === 0) return undefined;
+  const [method, best] = entries.reduce((a, b) => (b[1].metrics.odDtwPerKm < a[1].metrics.odDtwPerKm ? b : a));
+  const value = best.metrics.odDtwPerKm;
+  const against = (label: string, kind: 'vanilla' | 'arm', runs: ReadonlyArray<{ metrics: Record<string, number> }>) => {
+    const xs = runs.map((r) => r.metrics.odDtwPerKm);
+    const e = pairedEffect(
+      xs.map(() => value),
+      xs,
+    );
+    const p = pairedP(e);
+    const v = policyVerdict(cellComparison({ mean: e.mean, ci95: e.ci95, p }, true), alpha);
+    const effect: CellEffect = {
+      mean: e.mean,
+      ci95: e.ci95,
+      n: e.n,
+      p,
+      pHolm: NaN,
+      words: v.words,
+      reading: v.reading,
+      quality: v.quality,
+      verdict: null,
+    };
+    return { label, kind, value: mean(xs)!, spread: spreadOf(runs.map((r) => r.metrics)), effect };
+  };
+  const od = best.odVsVanilla?.odDtwPerKm as { wins?: unknown; ties?: unknown; losses?: unknown } | undefined;
+  const [w, t, l] = [finite(od?.wins), finite(od?.ties), finite(od?.losses)];
+  // The report counts baseline − vanilla per OD: the baseline's losses are vanilla's wins.
+  const perOd = w !== undefined && t !== undefined && l !== undefined ? { wins: l, ties: t, losses: w } : undefined;
+  const models = [
+    { ...against('vanilla student', 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
+    ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled)] : [])),
+  ];
+  return { baseline: BASELINE_LABELS[method] ?? method, value, spread: spreadOf([best.metrics]), models };
+}
+
+/** The registered endpoints' cells become confirmatory: Holm within them decides their verdicts. */
+function confirm(tables: readonly CityTable[], reg: RegisteredCells, alpha: number): void {
+  const row = tables.find((t) => t.city === reg.table)?.rows.find((r) => r.label === reg.arm);
+  if (!row) return; // not scored yet: the tables are all exploratory
+  const cells = reg.endpoints.map((key) => {
+    const col = RESULTS_COLUMNS.find((c) => c.key === key);
+    if (!col) throw new Error(`registered endpoint ${key} is not a results column`);
+    const e = row.cells[key]?.effect;
+    if (!e) throw new Error(`registered endpoint ${key} of ${reg.arm} is not measured yet`);
+    return { e, col };
+  });
+  const within = holmAdjust(cells.map((c) => c.e.p));
+  cells.forEach(({ e, col }, i) => {
+    e.confirmatory = { pHolm: within[i], family: cells.length };
+    const v = policyVerdict(cellComparison(e, col.lowerIsBetter), alpha);
+    Object.assign(e, { words: v.words, reading: v.reading, quality: v.quality, verdict: v.verdict });
+  });
+}
+
 const fmt = (x: number | null | undefined, digits: number): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+
+/** How the Markdown tables mark a difference, in a sentence (printed above them). */
+export const MARKDOWN_MARKS =
+  'Differences from vanilla with 95 % intervals over training seeds. ▲ ▼: a registered endpoint that helps or hurts (Holm within the registered endpoints); △ ▽: exploratory, its own interval excludes 0 on the better or worse side (docs/experiments/statistics-policy.md). A control is marked "a control".';
 
 /**
  * A city's table as Markdown: vanilla's row gives values; every other row its value and, beneath it,
- * its difference from vanilla with the 95 % interval, marked with the Holm verdict: ▲ better than
- * vanilla, ▼ worse (a baseline's row too: ▼ means the baseline is worse than the vanilla student).
+ * its difference from vanilla with the 95 % interval, marked by the statistics policy (MARKDOWN_MARKS;
+ * a baseline's row too: ▽ means the baseline is worse than the vanilla student).
  */
 export function resultsMarkdown(t: ResultsTables, city: string): string {
   const table = t.cities.find((c) => c.city === city);
@@ -339,15 +519,24 @@ export function resultsMarkdown(t: ResultsTables, city: string): string {
       const v = fmt(c.value, col.digits);
       if (!c.effect) return r.kind === 'vanilla' ? `**${v}**` : v;
       const e = c.effect;
-      // Outside the Holm family an unadjusted p < α is marked △ / ▽, never ▲ / ▼.
-      const [up, down] = table.exploratory ? [' △', ' ▽'] : [' ▲', ' ▼'];
-      const mark = e.verdict === 'helps' ? up : e.verdict === 'hurts' ? down : '';
-      if (r.kind === 'contrast')
-        return `${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
-      return `${v}<br>${signed(e.mean, col.digits)} [${signed(e.ci95[0], col.digits)}, ${signed(e.ci95[1], col.digits)}]${mark}`;
+      const mark = e.verdict
+        ? e.verdict === 'helps'
+          ? ' ▲'
+          : e.verdict === 'hurts'
+            ? ' ▼'
+            : ''
+        : e.quality === 'better'
+          ? ' △'
+          : e.quality === 'worse'
+            ? ' ▽'
+            : '';
+      const diff = intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, col.digits));
+      if (r.kind === 'contrast') return `${diff}${mark}`;
+      return `${v}<br>${diff}${mark}`;
     });
     const seeds = r.kind === 'baseline' ? '–' : r.kind === 'contrast' ? String(Object.values(r.cells)[0]?.effect?.n ?? '') : r.seeds;
-    return `| ${r.label}${r.kind === 'arm' || r.kind === 'contrast' ? ` (${r.source})` : ''} | ${seeds} | ${cells.join(' | ')} |`;
+    const source = r.kind === 'arm' || r.kind === 'contrast' ? ` (${r.control ? 'a control: ' : ''}${r.source})` : '';
+    return `| ${r.label}${source} | ${seeds} | ${cells.join(' | ')} |`;
   });
   return [head, rule, ...lines].join('\n');
 }
@@ -361,21 +550,35 @@ export interface ShipCandidate {
   dtwPerKm: { mean: number; ci95: [number, number] } | null;
   qualifies: boolean;
   why: string;
+  /** A control: read like any arm, never chosen. */
+  control?: true;
+}
+
+/** A shipped model: its row's label and its recipe in plain words. */
+export interface ShippedModel {
+  label: string;
+  recipe: string | null;
 }
 
 export interface ShipDecision {
   city: string;
   rule: string;
   candidates: ShipCandidate[];
-  /** The arm that ships with its vanilla partner, or null: vanilla ships alone. */
+  /** The arm that ships beside vanilla, or null: vanilla ships alone. */
   chosen: string | null;
+  /** The vanilla slot: the recipe that uses nothing of the teacher (plain vanilla). */
+  vanilla: ShippedModel;
+  /** The distilled slot: the chosen arm and its recipe; null when vanilla ships alone. */
+  distilled: ShippedModel | null;
   sentence: string;
 }
 
 export const SHIP_RULE =
-  'On val, neither decision NLL nor DTW per km (best-first) worse than vanilla (the 95 % interval of the paired difference not wholly above 0), and at least one better (wholly below 0); among those, the lowest val decision NLL ships. None: vanilla ships alone.';
+  "Controls never ship. The vanilla slot is the best recipe on val whose training uses nothing of the teacher (plain vanilla: the only such recipe that is not a control). The distilled slot: a recipe with the teacher's KL ships beside it only if, on val, neither decision NLL nor DTW per km (best-first) is worse than vanilla (the 95 % interval of the paired difference not wholly above 0) and at least one is better (wholly below 0); among those, the lowest val decision NLL ships. None: vanilla ships alone.";
 
-/** The ship rule over a city's val table: which distilled recipe, if any, may ship. */
+export const CONTROL_WHY = 'a control, not a recipe';
+
+/** The ship rule over a city's val table: which distilled recipe, if any, ships beside vanilla. */
 export function shipDecision(valTable: CityTable): ShipDecision {
   const candidates: ShipCandidate[] = valTable.rows
     .filter((r) => r.kind === 'arm')
@@ -386,25 +589,28 @@ export function shipDecision(valTable: CityTable): ShipDecision {
       };
       const nll = pick('decisionNll');
       const dtw = pick('dtwPerKmBest');
-      if (!nll || !dtw)
-        return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: false, why: 'not scored on val' };
+      const base = { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, ...(r.control ? { control: true as const } : {}) };
+      // A control answers what the teacher adds; it is read, never chosen.
+      if (r.control) return { ...base, qualifies: false, why: CONTROL_WHY };
+      if (!nll || !dtw) return { ...base, qualifies: false, why: 'not scored on val' };
       const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
       const better = [nll, dtw].some((e) => e.ci95[1] < 0);
-      const reading = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
-      // The rule picks a distilled student to ship beside vanilla: another kind of arm is read, never chosen.
-      const eligible = r.distilled !== false;
-      const why = eligible ? reading : `${reading}; not a distilled recipe, so the rule does not choose it`;
-      return { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, qualifies: eligible && !worse && better, why };
+      const why = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
+      return { ...base, qualifies: !worse && better, why };
     });
   const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
   const chosen = ok[0]?.label ?? null;
+  const vanillaRow = valTable.rows.find((r) => r.kind === 'vanilla');
+  const recipeOf = (label: string): string | null => valTable.rows.find((r) => r.label === label)?.recipe ?? null;
   return {
     city: valTable.city,
     rule: SHIP_RULE,
     candidates,
     chosen,
+    vanilla: { label: vanillaRow?.label ?? 'vanilla student', recipe: vanillaRow?.recipe ?? null },
+    distilled: chosen ? { label: chosen, recipe: recipeOf(chosen) } : null,
     sentence: chosen
-      ? `${chosen} ships with its vanilla partner: it beat vanilla on val and was worse on nothing.`
+      ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
       : 'no distilled recipe beat vanilla on val',
   };
 }
@@ -419,8 +625,8 @@ export interface ResultsFile extends ResultsTables {
 /** A results file as fetched: checked enough that the view can draw it, or an error saying what is wrong. */
 export function parseResultsFile(value: unknown): ResultsFile {
   const v = value as Partial<ResultsFile> | null;
-  if (!v || typeof v !== 'object' || v.schema !== 'trajdistill-results/1')
-    throw new Error('not a results file (schema trajdistill-results/1)');
+  if (!v || typeof v !== 'object' || v.schema !== 'trajdistill-results/2')
+    throw new Error('not a results file (schema trajdistill-results/2)');
   if (!Array.isArray(v.cities) || !Array.isArray(v.columns)) throw new Error('a results file needs cities and columns');
   for (const c of v.cities)
     if (!c || typeof c.city !== 'string' || !Array.isArray(c.rows)) throw new Error('a results table needs a city and rows');
