@@ -312,6 +312,10 @@ export class StudentTrainer {
     return p > 0 && this.bestEpoch >= 0 && this.epoch - 1 - this.bestEpoch >= p;
   }
 
+  get valTripCount(): number {
+    return this.valTrips.length;
+  }
+
   get trainTripCount(): number {
     return this.trainTrips.length;
   }
