@@ -49,7 +49,9 @@ test('a student trained by PyTorch under torchrun loads unchanged in Train, Comp
   await page
     .getByTestId('checkpoint-upload')
     .setInputFiles({ name: 'torch.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(ckpt.vanilla) });
-  await expect(page.getByTestId('train-notice')).toContainText(/Loaded torch\.safetensors: epoch 1, step 3\b/, { timeout: 60_000 });
+  await expect(page.getByTestId('train-notice')).toContainText(/Loaded torch\.safetensors: epoch 1 of 1, finished, step 3\b/, {
+    timeout: 60_000,
+  });
 
   // Compare: both torch-trained students generate and score two OD pairs in the browser.
   await page.getByTestId('tab-compare').click();

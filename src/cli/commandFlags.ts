@@ -26,6 +26,7 @@ const STUDENT: Flags = {
   'teacher-target': str('teacher (default), uniform or swapped: the KL pulls towards the teacher or a control'),
   'teacher-student': str('a student checkpoint as the teacher (the positive control)'),
   'transfer-from': str('a student of another network starts this one (its id tables re-initialised)'),
+  init: str('fine-tune: a student of this network and size starts this run, with a fresh optimiser'),
   routes: bool("the dataset's untimed routes.csv as more training trips (time loss masked)"),
   'id-free': bool('no road or zone id tables: runs on another network as it is'),
   epochs: num('epoch cap'),

@@ -49,8 +49,11 @@ describe('SavedRuns', () => {
       chart: null,
     });
     // The list leads with the decision accuracy where the run recorded it, and labels an older run's all-step figure.
-    expect(runPosition(c)).toBe('epoch 0, step 222 · val decision acc 80.3% (best epoch)');
-    expect(runPosition(a)).toBe('epoch 0, step 168 · best val acc 90.4% (all steps)');
+    // Epochs as the Train view's counter has them: the epoch the run is in, of its total when known.
+    expect(runPosition(c)).toBe('epoch 1, step 222 · val decision acc 80.3% (best epoch)');
+    expect(runPosition({ ...c, hyper: { epochs: 8 } })).toBe('epoch 1 of 8, step 222 · val decision acc 80.3% (best epoch)');
+    expect(runPosition({ ...c, epoch: 8, hyper: { epochs: 8 } })).toMatch(/^epoch 8 of 8, finished, step 222/);
+    expect(runPosition(a)).toBe('epoch 1, step 168 · best val acc 90.4% (all steps)');
     await runs.remove('student', c.id);
     // Newest first; the older run is still there with its own bytes.
     const list = await runs.list('student');
