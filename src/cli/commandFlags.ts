@@ -149,6 +149,7 @@ export const COMMAND_FLAGS = {
     resamples: num('bootstrap resamples'),
     'swap-destination': bool("give each trip another trip's destination (a destination teacher)"),
     'per-trip': bool(),
+    versus: str('a second student checkpoint, scored on the same trips (paired difference)'),
     json: bool(),
     backend,
   },
