@@ -38,6 +38,8 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   // The earlier studies' seed-paired effects (public/reports/distillation.json) follow, collapsed,
   // each regime with its test decision-step rows and a verdict.
   await page.getByText('Earlier studies, arm by arm').click();
+  // The region-transfer card is collapsed too.
+  await page.getByTestId('transfer-summary').locator('summary').first().click();
   await expect(page.getByTestId('seed-paired').first()).toBeVisible();
   const regimes = page.getByTestId('seed-regime');
   expect(await regimes.count()).toBeGreaterThanOrEqual(1);
@@ -81,7 +83,6 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(page.getByTestId('seed-paired').first().getByTestId('arm-base').first()).toHaveText('vanilla');
   const transfer = page.getByTestId('transfer-summary');
   await expect(transfer).toBeVisible();
-  await transfer.locator('summary').first().click();
   const shares = transfer.getByTestId('seed-regime');
   expect(await shares.count()).toBeGreaterThanOrEqual(2);
   await expect(shares.first().getByTestId('regime-city')).toHaveText('San Francisco');
