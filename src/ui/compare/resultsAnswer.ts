@@ -41,7 +41,7 @@ export interface CityAnswer {
   vsBaseline: {
     model: string;
     baseline: string;
-    /** "DTW per km, mean: 2.715 against 2.404", with median, p90 and per-OD wins/ties/losses when the reports carry them. */
+    /** "… against the fastest path …, DTW per km (best-first): mean 2.715 against 2.404", with median, p90 and per-OD wins/ties/losses when the reports carry them. */
     summary: string;
     line: VerdictLine;
   } | null;
@@ -96,8 +96,8 @@ function baselineAnswer(table: CityTable, rowLabel: string, name: string): CityA
   return {
     model: name,
     baseline: b.baseline,
-    summary: `DTW per km, ${parts.join('; ')}`,
-    line: cellLine(`${name} − ${b.baseline}`, m.effect, 'dtwPerKmBest'),
+    summary: `${name} against the ${b.baseline}, DTW per km (best-first): ${parts.join('; ')}`,
+    line: cellLine('difference', m.effect, 'dtwPerKmBest'),
   };
 }
 

@@ -1,0 +1,118 @@
+import { expect, test, type Page } from '@playwright/test';
+import { contradiction } from '../src/lib/eval/statsPolicy';
+
+// Compare opens on the answer: per city, three questions answered in one line each, inside the
+// first screen at 1440×900; no verdict on the page contradicts its interval; the tables behind the
+// answer are collapsed and fit their panel; at 390 px the answer and the OD list stay usable.
+
+/** Every verdict line on the page (answer and tables), read as a reader would: words, then "[lo, hi]". */
+async function verdictLines(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const answer = [...document.querySelectorAll('[data-testid="answer-verdict"]')].map((e) => (e as HTMLElement).innerText);
+    // A table's difference carries its words in its tooltip: words first, then the printed interval.
+    const diffs = [...document.querySelectorAll('[data-testid="results-difference"] td.diff')].map(
+      (e) => `${(e as HTMLElement).title.replace(/, p [\d.e−-]+$/, '')}: ${(e as HTMLElement).textContent ?? ''}`,
+    );
+    return [...answer, ...diffs];
+  });
+}
+
+/** Elements wider than their panel (their content clipped or spilling out), named for the failure message. */
+async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('[data-testid="panel"]')!.getBoundingClientRect();
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('[data-testid="panel"] table')) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0) continue; // collapsed
+      // A table inside a labelled scroll box may be wider than the panel: the box scrolls.
+      const scroller = el.closest('[role="region"]');
+      const frame = scroller ? scroller.getBoundingClientRect() : box;
+      if (frame.right > panel.right + 1 || frame.left < panel.left - 1)
+        out.push(
+          `${el.getAttribute('data-testid') ?? el.className}: ${Math.round(frame.left)}–${Math.round(frame.right)} outside ${Math.round(panel.left)}–${Math.round(panel.right)}`,
+        );
+    }
+    return out;
+  });
+}
+
+test.describe('desktop 1440×900', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test('the first screen holds the three answers, and no verdict contradicts its interval', async ({ page }) => {
+    await page.goto('/?view=compare');
+    const card = page.getByTestId('results-card');
+    await expect(card).toBeVisible({ timeout: 30_000 });
+    for (const city of ['Porto', 'San Francisco']) {
+      const c = card.locator(`[data-testid="results-city"][data-city="${city}"]`);
+      for (const id of ['answer-ships', 'answer-vs-vanilla', 'answer-vs-baseline'])
+        await expect(c.getByTestId(id)).toBeInViewport({ ratio: 1 });
+    }
+    const porto = card.locator('[data-testid="results-city"][data-city="Porto"]');
+    // Which model ships, in the names and plain words the map uses; a control never heads the answer.
+    await expect(porto.getByTestId('answer-ships')).toContainText('Vanilla student: trained on the 1,775 taxi trips alone');
+    await expect(porto.getByTestId('answer-ships')).toContainText(
+      "Distilled student: the same training plus the LM-TAD teacher's next-road distribution (KL, λ 0.10, τ 3.35)",
+    );
+    await expect(card).not.toContainText(/swapped control|uniform control|routes control/);
+    await expect(card.locator('[data-city="San Francisco"]').getByTestId('answer-ships')).toContainText(
+      'no distilled recipe beat vanilla on val',
+    );
+    // Porto's shipped recipe is the registered one: its next-road gain is confirmatory.
+    await expect(porto.getByTestId('answer-vs-vanilla').getByTestId('answer-verdict').first()).toHaveText(
+      /^Next road \(decision NLL\): helps, confirmed: −0\.0107 \[−0\.0144, −0\.0070\], p /,
+    );
+    await expect(porto.getByTestId('answer-vs-baseline')).toContainText(
+      /^Distilled student against the fastest path \(free-flow time\), DTW per km \(best-first\): mean \d\.\d{3} against \d\.\d{3}/,
+    );
+    // The policy is one click away.
+    await page.getByTestId('policy-link').click();
+    await expect(page.getByTestId('policy-doc')).toContainText('Confirmatory');
+
+    // The tables, collapsed, opened; controls called controls; values and differences apart.
+    await page.getByTestId('results-tables-block').locator('summary').click();
+    const portoTables = page.locator('[data-testid="results-table-city"][data-city="Porto"]');
+    await expect(portoTables.getByTestId('results-values')).toBeVisible();
+    await expect(portoTables.getByTestId('results-values').locator('[data-control="true"]')).toHaveCount(3);
+    await expect(portoTables.getByTestId('results-values').locator('[data-control="true"] [data-testid="control-badge"]')).toHaveCount(3);
+    expect(await portoTables.getByTestId('results-values').innerText()).not.toContain('['); // no difference among the values
+    await expect(
+      page
+        .locator('[data-testid="ship-decision"][data-city="Porto"] [data-testid="ship-candidate"]')
+        .filter({ hasText: 'a control, not a recipe' }),
+    ).toHaveCount(3);
+
+    const lines = await verdictLines(page);
+    expect(lines.length).toBeGreaterThan(100);
+    const bad = lines.map((l) => [l, contradiction(l)]).filter(([, why]) => why !== null);
+    expect(bad, bad.map(([l, why]) => `${l}\n  → ${why}`).join('\n')).toEqual([]);
+    // The checker is live: the sentence the issue found on main fails it.
+    expect(contradiction('no detectable difference (decision NLL −0.0146 [−0.0224, −0.0068])')).not.toBeNull();
+
+    // Nothing in the panel is wider than it (a wide table scrolls in its labelled box).
+    expect(await overflowing(page)).toEqual([]);
+  });
+});
+
+test.describe('phone 390×844', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the answer and the OD list are usable; no table is wider than the sheet', async ({ page }) => {
+    await page.goto('/?view=compare');
+    const card = page.getByTestId('results-card');
+    await expect(card).toBeVisible({ timeout: 30_000 });
+    const answer = card.locator('[data-testid="results-city"][data-city="Porto"]').getByTestId('answer-vs-vanilla');
+    await answer.scrollIntoViewIfNeeded();
+    await expect(answer).toBeInViewport();
+    const cardBox = (await card.boundingBox())!;
+    expect(cardBox.width).toBeLessThanOrEqual(390);
+    const row = page.getByTestId('od-list').getByTestId('od-row').first();
+    await row.scrollIntoViewIfNeeded();
+    await expect(row).toBeInViewport();
+    await row.click();
+    await expect(page.getByTestId('route-card')).toBeVisible({ timeout: 90_000 });
+    await page.getByTestId('results-tables-block').locator('summary').click();
+      expect(await overflowing(page)).toEqual([]);
+  });
+});
