@@ -206,7 +206,16 @@ export const COMMAND_FLAGS = {
   'data stats': { json: bool() },
   'data validate': {},
   'data build': { src: str(), out: str(), city: str('porto or sf'), seed: num(), 'min-roads': num() },
-  'data match': { network: str(), gps: str(), out: str(), format: str('auto, csv or cabspotting'), 'min-roads': num(), json: bool() },
+  'data match': {
+    network: str(),
+    gps: str(),
+    out: str(),
+    format: str('auto, csv or cabspotting'),
+    'min-roads': num(),
+    workers: str('N or auto (default: one per core): matching threads; the output is identical'),
+    resume: bool('continue a stopped run from <out>/.match-state.json'),
+    json: bool(),
+  },
   bench: {
     quick: bool(),
     json: bool(),
