@@ -335,12 +335,20 @@ export function matchGpsFiles(
   };
 }
 
-/** The one-line summary `data match` prints and the app shows. */
+/**
+ * The one-line summary `data match` prints and the app shows. One count per trace read: kept or
+ * dropped (with why); then what the kept ones became, since a trace cut at a GPS jump or pause
+ * gives one trajectory per piece, so there can be more trajectories than trips kept.
+ */
 export function formatMatchSummary(s: GpsMatchSummary): string {
   const share = s.inside > 0 ? ((100 * s.kept) / s.inside).toFixed(1) : '0.0';
   const dropped = s.read - s.kept;
+  const pieces =
+    s.split > 0
+      ? `; the ${s.kept} kept gave ${s.trajectories} trajectories, as ${s.split} ${s.split === 1 ? 'was' : 'were'} cut in pieces where the GPS jumps or pauses`
+      : '';
   return (
-    `${s.read} trips read, ${s.inside} inside the network, ${s.kept} kept (${share} % of those inside; ` +
-    `${s.trajectories} trajectories, ${s.split} split), ${dropped} dropped${s.droppedWhy.length ? ` (${s.droppedWhy.join(', ')})` : ''}`
+    `${s.read} trips read, ${s.inside} inside the network, ${s.kept} kept (${share} % of those inside), ` +
+    `${dropped} dropped${s.droppedWhy.length ? ` (${s.droppedWhy.join(', ')})` : ''}${pieces}`
   );
 }
