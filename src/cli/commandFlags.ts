@@ -225,6 +225,8 @@ export const COMMAND_FLAGS = {
     out: str(),
     peer: bool(),
     'peer-threads': str(),
+    'scale-dir': str('scale: the folder scripts/make-large-inputs.ts wrote (default tmp/large)'),
+    'match-rows': str('scale: ECML rows matched at 1 and 2 threads (default 3000)'),
   },
   simulate: { dataset: str(), out: str(), n: num(), seed: num(), share: num(), zones: num() },
   'simulate timings': { dataset: str(), out: str(), sizes: str('comma-separated'), seed: num(), 'prepare-limit': num() },
