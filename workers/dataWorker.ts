@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { serial } from './serial';
 import { datasetFileRole, readHoserDatasetStream } from '../src/lib/data/hoserReader';
-import { decodeUtf8, fileBytes, streamChunks, type StreamFile } from '../src/lib/data/textStream';
+import { streamChunks, type StreamFile } from '../src/lib/data/textStream';
 import { datasetStats } from '../src/lib/data/stats';
 import { DatasetError } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
@@ -225,22 +225,32 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   }
 }
 
+/** The match under way, so that `cancelMatch` (not queued behind it) can stop it. */
+let matching: AbortController | null = null;
+
 async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
   const report = progressReporter(cb);
+  const abort = new AbortController();
+  matching = abort;
   try {
     if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
     const t0 = performance.now();
-    let read = 0;
-    let text = '';
-    const gps = streamFile(file.name, file.stream(), /\.gz$/i.test(file.name), (n) => report('read', (read += n), file.size, file.name));
-    for await (const piece of decodeUtf8(fileBytes(gps))) text += piece;
-    const t1 = performance.now();
-    report('match', 0, null);
-    lastMatched = matchGpsFile(lastLoaded, file.name, text, (done, total) => report('match', done, total));
-    return matchedAnswer(lastMatched, use, name, report, { read: t1 - t0, parse: performance.now() - t1 });
+    // Read, parsed and matched in one pass over the file's stream: the bar shows the bytes matched.
+    const gps = streamFile(file.name, file.stream(), /\.gz$/i.test(file.name), () => undefined);
+    report('match', 0, file.size, file.name);
+    const m = await matchGpsFile(lastLoaded, gps, file.size, (bytes) => report('match', bytes, file.size, file.name), abort.signal);
+    lastMatched = m;
+    return matchedAnswer(m, use, name, report, { read: 0, parse: performance.now() - t0 });
   } catch (e) {
-    return failure(e);
+    return abort.signal.aborted ? { ok: false, issues: [], message: 'Matching cancelled.', cancelled: true } : failure(e);
+  } finally {
+    if (matching === abort) matching = null;
   }
+}
+
+/** Stops the match under way (between two batches); the dataset on screen stays as it was. */
+function cancelMatch(): void {
+  matching?.abort(new Error('cancelled'));
 }
 
 async function useMatched(name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
@@ -330,6 +340,8 @@ const api: DataWorkerApi = {
   loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress) => load({ files }, name, cb)),
   simulate: serial(simulate),
   matchGps: serial(matchGps),
+  // Not queued: it must reach the match it stops.
+  cancelMatch: async () => cancelMatch(),
   useMatched: serial(useMatched),
   packed: serial(packed),
 };

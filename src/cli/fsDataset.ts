@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { Dataset, TextFile } from '../lib/data/types';
+import type { Dataset, RoadNetwork, TextFile } from '../lib/data/types';
 import type { Derived } from '../lib/data/derivedTypes';
 import { datasetFileRole, readHoserDatasetStream } from '../lib/data/hoserReader';
 import { decodeUtf8, fileBytes, type StreamFile } from '../lib/data/textStream';
@@ -50,6 +50,15 @@ export async function readDatasetDir(dir: string): Promise<TextFile[]> {
     out.push({ name: f.name, text });
   }
   return out;
+}
+
+/** Reads and validates only the roadmap (roadmap.geo and .rel) of the dataset in `dir`. */
+export async function loadRoadmap(dir: string): Promise<RoadNetwork> {
+  const files = (await datasetDirFiles(dir)).filter((f) => {
+    const role = datasetFileRole(f.name);
+    return role === 'geo' || role === 'rel';
+  });
+  return (await readHoserDatasetStream(files, basename(resolve(dir)))).network;
 }
 
 /** Reads and validates the dataset in `dir`, named after the folder. */

@@ -8,7 +8,7 @@ import { DatasetError, SPLITS } from './types';
 import { buildOut } from './hoserWriter';
 import { polylineLengthM } from '../geo';
 import { binaryReason, printable } from './textInput';
-import { CsvPieces, pipeFile, type StreamFile } from './textStream';
+import { CsvPieces, ownString, pipeFile, type StreamFile } from './textStream';
 
 /** Issues kept in full; beyond this they are only counted (a wrong network can yield thousands). */
 export const MAX_ISSUES = 200;
@@ -518,7 +518,7 @@ function tripsJob(name: string, net: RoadNetwork | null, log: IssueLog): CsvJob<
       }
 
       if (log.count === before) {
-        const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `${split}-${index}`;
+        const id = cId >= 0 && cells[cId].trim() !== '' ? ownString(cells[cId].trim()) : `${split}-${index}`;
         trips.push({ id, roads, times });
       }
     };
@@ -540,8 +540,8 @@ function routesJob(name: string, net: RoadNetwork | null, log: IssueLog): CsvJob
         log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
       const roads = parseRoadList(items, net, (reason) => log.add(name, line, 'rid_list', reason));
       if (log.count === before) {
-        const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `route-${index}`;
-        const source = cSource >= 0 ? cells[cSource].trim() : '';
+        const id = cId >= 0 && cells[cId].trim() !== '' ? ownString(cells[cId].trim()) : `route-${index}`;
+        const source = cSource >= 0 ? ownString(cells[cSource].trim()) : '';
         routes.push({ id, roads, source });
       }
     };

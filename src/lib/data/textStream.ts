@@ -81,6 +81,15 @@ export async function* decodeUtf8(src: ByteChunks): AsyncIterable<string> {
   if (tail !== '') yield tail;
 }
 
+/**
+ * A copy of `s` that does not keep the text it was cut from alive. V8 makes a substring of 13 or
+ * more characters a view of its parent: a trip id kept from every piece would keep every piece,
+ * the whole file, in memory. JSON.parse builds a fresh string.
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /** Default size of a piece handed on (characters): big enough that a small file is one piece. */
 export const PIECE_CHARS = 4 << 20;
 
