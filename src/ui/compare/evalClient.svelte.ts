@@ -5,7 +5,16 @@
 // kind, one per core (poolSize), connected to it by MessageChannels; the results are those of one
 // worker (src/lib/generate/shards.ts).
 import * as Comlink from 'comlink';
-import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
+import type {
+  CheckpointSource,
+  DatasetSource,
+  EvalModelInput,
+  EvalProgress,
+  EvalRunOptions,
+  EvalWorkerApi,
+  KeptOd,
+  OdRoutesResult,
+} from '../../../workers/evalMessages';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
 import { poolSize } from '../workerPool';
@@ -13,7 +22,7 @@ import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
 import type { SplitName } from '../../lib/data/types';
-import type { RouteFileScore } from '../../lib/eval/routeFile';
+import type { RouteFileOutcome } from '../../lib/eval/routeFile';
 
 /** Most workers a re-run starts by default: each holds the dataset and both students. */
 export const MAX_EVAL_WORKERS = 4;
@@ -176,12 +185,31 @@ export class EvalClient {
 
   /**
    * Routes from a file scored against `split`'s real trips by the worker on `source` (started if
-   * needed); rejects with the worker's `file:line: reason` problems.
+   * needed). The worker reads the file as a stream of lines; bad rows come back dropped, each with
+   * its `file:line: reason`.
    */
-  async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileScore> {
-    const text = await file.text();
+  async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileOutcome> {
     const api = await this.start(source);
-    return api.scoreRoutes(text, file.name, split);
+    return api.scoreRoutes(file, file.name, split);
+  }
+
+  /**
+   * One OD pair's routes on demand: the route baselines, and `students`' routes when given (a pair
+   * the report's sample lacks; null choices are `city`'s checkpoints).
+   */
+  async odRoutes(
+    od: KeptOd,
+    students: { search: { method: 'beam' | 'bestFirst'; beam: number }; city: City } | null,
+    source?: DatasetSource,
+  ): Promise<OdRoutesResult> {
+    const api = await this.start(source);
+    const models: EvalModelInput[] = students
+      ? (['vanilla', 'distilled'] as const).map((name) => ({
+          name,
+          checkpoint: { kind: 'url', url: cityCheckpointUrl(students.city, name) },
+        }))
+      : [];
+    return api.odRoutes(od, students ? { models, ...students.search } : null);
   }
 
   cancel(): void {
