@@ -86,7 +86,27 @@ export class EvalClient {
         }),
       ),
     );
-    // Helpers start beside it; one that fails to start is left out (fewer workers, same results).
+    this.ready = init.then((r) => {
+      this.backend = r.backend.name;
+      this.step = null;
+      return api;
+    });
+    this.ready.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
+    return this.ready;
+  }
+
+  /** The helpers of the worker on `source`, started by the first re-run (scoring a file or one OD pair needs none). */
+  private pool: Promise<Comlink.Remote<EvalWorkerApi>> | null = null;
+
+  /**
+   * The worker on `source` with its helper pool: helpers start beside it, one per core
+   * (evalPoolSize); one that fails to start is left out (fewer workers, same results).
+   */
+  private startPool(source?: DatasetSource): Promise<Comlink.Remote<EvalWorkerApi>> {
+    const main = this.start(source);
+    if (this.pool) return this.pool;
+    const src = this.source!;
+    const initMsg = { backend: new URLSearchParams(location.search).get('backend') };
     const helpers = Array.from(
       { length: evalPoolSize(location.search, navigator.hardwareConcurrency) - 1 },
       () => new Worker(new URL('../../../workers/evalWorker.ts', import.meta.url), { type: 'module' }),
@@ -102,7 +122,7 @@ export class EvalClient {
       await h.serve(Comlink.transfer(ch.port1, [ch.port1]));
       return ch.port2;
     });
-    this.ready = Promise.all([init, Promise.allSettled(joined)]).then(async ([r, settled]) => {
+    const pool = Promise.all([main, Promise.allSettled(joined)]).then(async ([api, settled]) => {
       const ports: MessagePort[] = [];
       settled.forEach((x, i) => {
         if (x.status === 'fulfilled') ports.push(x.value);
@@ -110,12 +130,14 @@ export class EvalClient {
       });
       await api.useHelpers(Comlink.transfer(ports, ports));
       this.workers = 1 + ports.length;
-      this.backend = r.backend.name;
-      this.step = null;
       return api;
     });
-    this.ready.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
-    return this.ready;
+    // A failed start is retried next time (start() reports it).
+    pool.catch(() => {
+      if (this.pool === pool) this.pool = null;
+    });
+    this.pool = pool;
+    return pool;
   }
 
   private fail(text: string): void {
@@ -140,7 +162,7 @@ export class EvalClient {
     this.seconds = null;
     let api: Comlink.Remote<EvalWorkerApi>;
     try {
-      api = await this.start(source);
+      api = await this.startPool(source);
     } catch {
       return;
     }
@@ -227,6 +249,7 @@ export class EvalClient {
     this.helpers = [];
     this.workers = 1;
     this.ready = null;
+    this.pool = null;
   }
 }
 
