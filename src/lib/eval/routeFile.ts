@@ -11,6 +11,7 @@ import { GeneratedCsvError, MAX_LISTED_PROBLEMS, parseGeneratedLines, readGenera
 import type { GeneratedParse } from '../generate/generatedCsv';
 import type { GeneratedTrip } from '../generate/generator';
 import { generatedToEvalTrip, realToEvalTrip } from './evalTrips';
+import { dtw } from './metrics';
 import { evaluateTripsPerKm, type EvalOptions, type EvalReport } from './tripMetrics';
 
 /** One loaded route (a generated trip without a log-probability), its line, and the ids of the real trips of its OD pair in the split. */
@@ -19,6 +20,8 @@ export interface LoadedRoute extends Omit<GeneratedTrip, 'logProb' | 'timesFromM
   realTripIds: string[];
   /** Start time of the first real trip of its OD pair (unix s): where generated routes for the pair start. */
   realStart: number;
+  /** DTW (km) against the first real trip of its OD pair, as the report's route sample scores routes. */
+  dtwKm: number;
 }
 
 /** Rows of a file that were not scored: the first MAX_LISTED_PROBLEMS with line and reason, all counted. */
@@ -108,8 +111,11 @@ export function scoreParsedRoutes(
         `OD pair ${g.origin} → ${g.dest} is not the OD pair of any ${split} trip${other ? ` (it is a ${other.split} trip's)` : ''}`,
       );
     }
+    const genPts = generatedToEvalTrip(g, centroid).points;
+    const realPts = realToEvalTrip(real[0], centroid).points;
     routes.push({
       id: g.id,
+      dtwKm: dtw(genPts, realPts),
       line,
       origin: g.origin,
       dest: g.dest,

@@ -102,10 +102,10 @@ function roadIds(raw: string): number[] | string {
   return ids;
 }
 
-/** A road id of its own column (origin or destination): the id, or why not. */
+/** A road id of its own (non-empty) column, origin or destination: the id, or why not ("is -3: …"). */
 function roadIdField(raw: string): number | string {
   const ids = roadIds(raw.trim());
-  if (typeof ids === 'string') return raw.trim() === '' ? 'empty' : ids.replace(/^road 1 of 1 /, '');
+  if (typeof ids === 'string') return ids.replace(/^road 1 of 1 /, '');
   if (ids.length !== 1) return `${JSON.stringify(printable(raw, 24))} is not one road id`;
   return ids[0];
 }
