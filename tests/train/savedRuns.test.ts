@@ -61,7 +61,7 @@ describe('SavedRuns', () => {
       ['run2', 14, true],
       ['run1', 168, false],
     ]);
-    expect(list[1].name).toMatch(/^Distilled student · Tuned at 10 % \(shipped before\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(list[1].name).toMatch(/^Distilled student · An earlier pick \(tuned on a tenth of the trips\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(list[1].best).toBe(0.904);
     const old = await runs.load('student', 'run1');
     expect(Array.from(old.bytes)).toEqual([3, 3, 3]);
@@ -178,7 +178,7 @@ describe('SavedRuns', () => {
       'Distilled student · λ 0.1 τ 2 w all · 2026-11-23 10:04',
     );
     expect(defaultRunName('student', { mode: 'distilled', lambda: 0.0014, tau: 4.37, window: 7 }, when)).toBe(
-      'Distilled student · Thesis optimum · 2026-11-23 10:04',
+      'Distilled student · The thesis’s best (Beijing) · 2026-11-23 10:04',
     );
   });
 });
