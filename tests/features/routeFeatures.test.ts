@@ -175,7 +175,7 @@ describe('route features in batches, models and checkpoints', () => {
     const s = new Student(city.derived, { ...TINY_STUDENT, routeFeatures: ROUTE }, 5);
     expect(s.p.navK.w.shape[0]).toBe(TINY_STUDENT.roadIdDim + 4 * TINY_STUDENT.roadFeatDim + 3 * TINY_STUDENT.metricDim);
     const b = buildBatch(plain, [prepareTrip(plain, city.ds.splits.val[0], 0)]);
-    expect(() => tf.tidy(() => s.forward(b, s.encodeNetwork()))).toThrow(/reads route features, and its batch has none/);
+    expect(() => tf.tidy(() => void s.forward(b, s.encodeNetwork()))).toThrow(/reads route features, and its batch has none/);
     s.dispose();
     expect(() => new Student(city.derived, { ...TINY_STUDENT, routeFeatures: { speeds: 'fitted' as 'free-flow' } })).toThrow(
       /"fitted" speeds, which this build cannot compute/,

@@ -62,8 +62,12 @@ function reversedGraph(net: RoadNetwork, sec: Float64Array): { g: RoutingGraph; 
   return { g: { n, off, adj }, cost };
 }
 
-/** Destinations kept by default: ~54 kB each on Porto's 13.5k roads. */
-export const REMAINING_TIMES_LRU = 128;
+/**
+ * Memory the cache may fill by default: 4 bytes per road per destination, so ~1,200 destinations on
+ * Porto's 13.5k roads. A batched search keeps up to its batch of OD pairs (256) in flight, each
+ * step asking for all their destinations: fewer entries than that would search again every step.
+ */
+export const REMAINING_TIMES_BYTES = 64 * 2 ** 20;
 
 /**
  * Remaining seconds to a destination for every road, one reverse Dijkstra per destination, the
@@ -83,7 +87,7 @@ export class RemainingTimes {
   constructor(
     net: RoadNetwork,
     roadSeconds: Float64Array,
-    private readonly capacity = REMAINING_TIMES_LRU,
+    readonly capacity = Math.max(256, Math.floor(REMAINING_TIMES_BYTES / (4 * Math.max(1, net.roads.length)))),
   ) {
     if (roadSeconds.length !== net.roads.length)
       throw new Error(`remaining times: ${roadSeconds.length} road times for ${net.roads.length} roads`);
@@ -91,6 +95,11 @@ export class RemainingTimes {
     this.n = g.n;
     this.search = new RouteSearch(g);
     this.cost = cost;
+  }
+
+  /** Forgets every cached destination (benchmarks time the searches). */
+  clear(): void {
+    this.cache.clear();
   }
 
   /** Seconds from entering each road to entering `dest` (dest itself 0). */
