@@ -23,6 +23,10 @@ import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../../
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { writeTorchExport } from '../../src/cli/exportTorch';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ROUTE = { speeds: 'free-flow' as const };
 const START = 1_380_000_000;
@@ -228,6 +232,28 @@ describe('route features in batches, models and checkpoints', () => {
     inc.dispose();
     full.dispose();
     student.dispose();
+  });
+
+  it('exports the features for the PyTorch peer only when asked, as the training path makes them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'route-export-'));
+    try {
+      const plainM = await writeTorchExport(join(dir, 'plain'), city.ds, city.derived, { maxLen: 512 });
+      expect(plainM.routeFeatures).toBeUndefined();
+      expect(plainM.arrays['train/candRoute']).toBeUndefined();
+      const m = await writeTorchExport(join(dir, 'route'), city.ds, city.derived, { maxLen: 512, routeFeatures: ROUTE });
+      expect(m.routeFeatures).toEqual(ROUTE);
+      const e = m.arrays['val/candRoute'];
+      expect(e.shape).toEqual([m.splits.val.candidates, 2]);
+      // The .npy's data: the val trips' route features in order (after the 128-byte-aligned header).
+      const bytes = await readFile(join(dir, 'route', e.file));
+      const headerLen = 10 + bytes.readUInt16LE(8);
+      const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerLen, bytes.byteOffset + bytes.length));
+      const whole = { ...routed, maxLen: Math.max(...city.ds.splits.val.map((t) => t.roads.length)) };
+      const expected = city.ds.splits.val.flatMap((t, i) => Array.from(prepareTrip(whole, t, i).route));
+      expect(Array.from(data)).toEqual(expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the tensor count flat over 20 training steps with the feature on', () => {
