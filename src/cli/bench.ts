@@ -30,12 +30,16 @@ import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
 import { scalingBench } from './benchScaling';
 import { scaleBench } from './benchScale';
+import { routeFeaturesBench } from '../lib/bench/routeFeaturesBench';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
-             [--out file.json] [--only training,levers,latency,paperTeacher,generation,backends,scaling|scale]
+             [--out file.json] [--only training,levers,latency,paperTeacher,generation,routeFeatures,backends,scaling|scale]
   --quick          small batches and few repeats (< 90 s on 2 cores)
   --json           print only the JSON object on stdout
   levers           training speed levers all off vs all on (and each left out), batch 32
+  routeFeatures    generation (beam 4, batched) of the student against the same student with the
+                   route-aware candidate features on (StudentConfig.routeFeatures), reverse
+                   Dijkstras included (cache emptied before every run): trips/s and the ratio
   paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
   scaling          generation, the paired evaluation and a data-parallel training step on 1 vs 2
                    worker threads, paired rounds,
@@ -122,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
   const plan = quick ? QUICK : FULL;
   const peer = p.flags.peer === true;
   const only = new Set(
-    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends,scaling')
+    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,routeFeatures,backends,scaling')
       .split(',')
       .map((s) => s.trim()),
   );
@@ -294,6 +298,21 @@ export async function run(args: string[]): Promise<number> {
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
       out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
       if (g.boundShare !== undefined) out.generationBoundShare = g.boundShare;
+    }
+    if (only.has('routeFeatures')) {
+      log(`route features: ${plan.genOd} test OD pairs, beam 4 batched, the feature off vs on`);
+      const r = await routeFeaturesBench({
+        dataset,
+        derived,
+        base: models.student,
+        ctx: models.ctx,
+        nOd: plan.genOd,
+        maxExpansions: plan.maxExpansions,
+        timing: { warmup: 1, repeats: plan.genRepeats },
+      });
+      out.routeFeatures = r;
+      out.routeFeaturesTripsPerSec = r.tripsPerSec.on;
+      out.routeFeaturesOnOverOff = r.onOverOff.median;
     }
     if (only.has('backends')) {
       const backends: Record<string, unknown> = {};

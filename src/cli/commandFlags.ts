@@ -29,6 +29,7 @@ const STUDENT: Flags = {
   init: str('fine-tune: a student of this network and size starts this run, with a fresh optimiser'),
   routes: bool("the dataset's untimed routes.csv as more training trips (time loss masked)"),
   'id-free': bool('no road or zone id tables: runs on another network as it is'),
+  'route-features': bool("each candidate's remaining free-flow time to the destination, relative to the step's best, as a navigator input"),
   epochs: num('epoch cap'),
   batch: num('trips per optimiser step'),
   micro: num('trips per forward/backward pass'),
@@ -250,7 +251,13 @@ export const COMMAND_FLAGS = {
     distilled: str('the distilled student, of the same seed'),
     'dry-run': bool('print the copies and commands'),
   },
-  'export torch': { dataset: str(), out: str(), k: num(), 'max-len': num() },
+  'export torch': {
+    dataset: str(),
+    out: str(),
+    k: num(),
+    'max-len': num(),
+    'route-features': bool("also write every candidate's route features (candRoute)"),
+  },
 } satisfies Record<string, Flags>;
 
 export type CommandName = keyof typeof COMMAND_FLAGS;

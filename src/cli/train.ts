@@ -63,6 +63,8 @@ const USAGE = `usage:
                 starts this one; its road, zone and road-type tables are re-initialised)
                 [--id-free]   (no road/zone id tables: degree features, OSM classes, zone = mean of its
                 roads; such a student runs on another network as it is: eval … --transfer)
+                [--route-features]   (the navigator also reads each candidate's remaining free-flow
+                travel time to the destination, relative to the step's best candidate)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]

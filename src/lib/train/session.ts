@@ -35,7 +35,13 @@ export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../r
 
 /** The student architecture a session builds (freezeEncoders is a training option, not a size). */
 export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfig> = {}): StudentConfig {
-  return { ...STUDENT_PRESETS[h.size], ...(h.idFree ? { idFree: true } : {}), ...override, freezeEncoders: h.freezeEncoders };
+  return {
+    ...STUDENT_PRESETS[h.size],
+    ...(h.idFree ? { idFree: true } : {}),
+    ...(h.routeFeatures ? { routeFeatures: { speeds: 'free-flow' as const } } : {}),
+    ...override,
+    freezeEncoders: h.freezeEncoders,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

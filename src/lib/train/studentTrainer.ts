@@ -253,7 +253,7 @@ export class StudentTrainer {
       init.candidateTeacher,
       swappedDestinations(init.train),
     );
-    this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen });
+    this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen, routeFeatures: init.studentConfig?.routeFeatures });
     const kept: number[] = [];
     init.train.forEach((t, i) => {
       if (t.roads.length >= 2) kept.push(i);
