@@ -39,6 +39,7 @@ const ENV = { ...process.env, PYTHONPATH: resolve('pytorch'), PYTHONDONTWRITEBYT
 const TEACHER_CFG = { blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, collapse: false };
 const LOSS = { alpha: 1, lambda: 0.5, tau: 2, lastStepOnly: false, noTauSquared: false };
 const TRIPS = [0, 1, 2, 3, 4, 5];
+const ROUTE = { speeds: 'free-flow' as const };
 
 interface PythonRun {
   code: number | null;
@@ -235,6 +236,11 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     await writeFile(f('corrupt.st'), corrupt);
     const other = decodeCheckpoint(studentCk);
     await writeFile(f('other-network.st'), encodeCheckpoint({ ...other, fingerprint: '0123456789abcdef' }));
+    // A student with route-aware candidate features, and the export that carries them.
+    await writeTorchExport(f('route-export'), ds, derived, { routeFeatures: ROUTE });
+    const routeStudent = new Student(derived, { ...TINY_STUDENT, routeFeatures: ROUTE }, 8);
+    await writeFile(f('route-student.st'), ck('student', routeStudent.config, fp, weightsFromVariables(routeStudent.store.variables())));
+    routeStudent.dispose();
 
     const common = ['--export', exp, '--batch', '8', '--epochs', '2', '--max-steps', '3', '--quiet', '--dtype', 'float64'];
     const studentArgs = ['student', ...common, '--mode', 'distilled', '--teacher', f('teacher.st'), '--init', f('student.st')];
@@ -281,6 +287,8 @@ describe.skipIf(!python)('PyTorch trainer', () => {
         err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('other-network.st')]),
         err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('student.st'), '--size', 'small']),
         { task: 'official', dir, export: exp, teacher: f('teacher.st'), student: f('student.st') },
+        { task: 'logits', export: f('route-export'), checkpoint: f('route-student.st'), out: f('logits-route.json') },
+        err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('route-student.st')]),
       ],
     };
     await writeFile(f('spec.json'), JSON.stringify(spec));
@@ -392,6 +400,30 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     } finally {
       scorer.dispose();
     }
+  });
+
+  it('reads route-aware candidate features from the export as tfjs does (1e-4), and refuses an export without them', async () => {
+    const r = task<{ out: string }>(12);
+    const py = JSON.parse(await readFile(r.out, 'utf8')) as { trips: number[]; N: number; C: number; logits: number[] };
+    const model = loadStudent(new Uint8Array(await readFile(join(s.dir, 'route-student.st'))), s.derived).model;
+    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000, routeFeatures: ROUTE });
+    const batch = buildBatch(
+      ctx,
+      prepareTrips(
+        ctx,
+        py.trips.map((i) => s.ds.splits.val[i]),
+      ),
+    );
+    const logits = tf.tidy(() => model.forward(batch, model.encodeNetwork()).logits.dataSync());
+    model.dispose();
+    expect([batch.N, batch.C]).toEqual([py.N, py.C]);
+    let d = 0;
+    for (let i = 0; i < logits.length; i++) if (batch.candMask[i] > 0) d = Math.max(d, Math.abs(logits[i] - py.logits[i]));
+    expect(d).toBeLessThan(1e-4);
+    const refused = task<{ code: number; stderr: string }>(13);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/reads route features on .*the export has none/);
   });
 
   it('continues an app checkpoint in PyTorch where the app would have gone', async () => {
