@@ -41,7 +41,9 @@ test('a lost WebGPU device pauses training and the run resumes on wasm from its 
 
   await failure.getByTestId('resume-wasm').click();
   await expect(badge).toHaveAttribute('data-backend', 'wasm', { timeout: 120_000 });
-  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: epoch 0, step ${saved}`, { timeout: 60_000 });
+  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: epoch 1 of 1, step ${saved}`, {
+    timeout: 60_000,
+  });
   await expect(count).toHaveText(String(saved));
   await expect(page.getByTestId('train-dataset')).toContainText('grid-town');
   await expect(page.getByText('Settings changed')).toHaveCount(0);

@@ -24,13 +24,13 @@ test('saved runs: resumed as they were, from the main controls; a new run asks f
   // A run is saved after its first step, while it trains, under a name of its own.
   await page.getByTestId('train-play').click();
   const saved = page.getByTestId('resume-offer');
-  await expect(saved).toContainText('Saved student run: epoch 0, step', { timeout: 60_000 });
+  await expect(saved).toContainText('Saved student run: epoch 1 of 3, step', { timeout: 60_000 });
   await expect(page.getByTestId('current-run-name')).toHaveText(/^Vanilla student · \d{4}-\d\d-\d\d \d\d:\d\d$/);
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
 
   await page.reload();
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText('Saved student run: epoch 0, step', { timeout: 120_000 });
+  await expect(offer).toContainText('Saved student run: epoch 1 of 3, step', { timeout: 120_000 });
   await expect(offer).toContainText('it was training');
   await expect(page.getByTestId('offer-name')).toHaveText(/^Vanilla student · /);
   await expect(count).toHaveText('0');
@@ -147,19 +147,21 @@ test('the single autosave of earlier versions is kept as a saved run', async ({ 
     };
   });
   await page.reload();
+  // Epochs as the Train view counts them everywhere (savedRunText.ts epochLabel): the epoch the run is in, of its total.
+  const at = run.epoch >= run.epochs ? `epoch ${run.epochs} of ${run.epochs}, finished` : `epoch ${run.epoch + 1} of ${run.epochs}`;
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText(`Saved student run: epoch ${run.epoch}, step ${run.step} · best val acc 90.9% (all steps)`, {
+  await expect(offer).toContainText(`Saved student run: ${at}, step ${run.step} · best val acc 90.9% (all steps)`, {
     timeout: 120_000,
   });
   await expect(page.getByTestId('offer-name')).toHaveText(/^Vanilla student · 2026-11-2\d /);
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
   await offer.getByRole('button', { name: 'Resume' }).click();
-  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: epoch ${run.epoch}, step ${run.step}`, {
+  await expect(page.getByTestId('train-notice')).toContainText(`Loaded saved student run: ${at}, step ${run.step}`, {
     timeout: 60_000,
   });
   // No chart history was saved with it: the charts show its epochs, the readouts its position.
   await expect(page.getByTestId('train-step-count')).toHaveText(String(run.step));
-  await expect(page.getByTestId('train-epoch')).toHaveText(`${run.epoch}/${run.epochs}`);
+  await expect(page.getByTestId('train-epoch')).toHaveText(`${Math.min(run.epochs, run.epoch + 1)}/${run.epochs}`);
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(run.epoch));
   await expect(page.getByTestId('train-loss')).not.toHaveText('–');
   // The decision NLL chart: the run's val decision NLL at every epoch (its legend at the last),

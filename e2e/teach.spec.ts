@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 
 // Teaching view on the wasm backend (the models run in the teaching worker; SwiftShader WebGPU
@@ -12,6 +13,12 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   await page.goto('/?view=teach&backend=wasm&tau=1');
   const dist = page.getByTestId('teacher-dist');
   await expect(dist).toBeVisible({ timeout: 240_000 });
+  // The tour's examples were precomputed for the shipped checkpoints (public/checkpoints/porto/
+  // telling.json): the view opens on the committed trip, with no search at load.
+  const committed = JSON.parse(readFileSync('public/checkpoints/porto/telling.json', 'utf8')) as { telling: { trip: string } };
+  await expect(page.getByTestId('tour-start')).toHaveAttribute('data-telling', 'file');
+  await expect(page).toHaveURL(new RegExp(`trip=${committed.telling.trip}(&|$)`));
+  await expect(page.getByTestId('teach-loading')).toHaveCount(0);
 
   // One element per candidate; q^τ and p^τ are distributions over the candidates.
   const cands = dist.getByTestId('cand-prob');

@@ -27,7 +27,7 @@ test('a teacher trains in the app and is then used for distillation', async ({ p
   // An untrained teacher is close to uniform over the ~8k cells: a real number, not the zeros of
   // a failed read (perplexity 1) nor NaN.
   expect(ppl).toBeGreaterThan(1000);
-  await expect(page.getByTestId('resume-offer')).toContainText('Saved teacher run: epoch 0, step 1', { timeout: 30_000 });
+  await expect(page.getByTestId('resume-offer')).toContainText('Saved teacher run: epoch 1 of 2, step 1', { timeout: 30_000 });
 
   await page.getByTestId('train-play').click();
   await expect(page.getByTestId('teacher-epoch')).toContainText('val perplexity', { timeout: 180_000 });
@@ -53,7 +53,7 @@ test('a teacher trains in the app and is then used for distillation', async ({ p
   await page
     .getByTestId('checkpoint-upload')
     .setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: await readFile(path) });
-  await expect(page.getByTestId('train-notice')).toContainText(`Loaded mine.safetensors: epoch 1, step ${steps}`);
+  await expect(page.getByTestId('train-notice')).toContainText(`Loaded mine.safetensors: epoch 2 of 2, step ${steps}`);
   await expect(count).toHaveText(String(steps));
 
   // The teacher just trained drives distillation from now on.

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { findTorchPython } from '../src/cli/peerBench';
 import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
-// The round trip of the README's "When a browser is not enough": the embedded Porto set exported
+// The round trip of docs/pytorch.md ("When a browser is not enough"): the embedded Porto set exported
 // by the CLI, two small students trained by PyTorch under torchrun with two gloo processes, and
 // the files opened unchanged in the app: the Train view continues one, the Compare view generates
 // and scores with both, and the Teach view explains a trip with one served as the shipped vanilla.
@@ -49,7 +49,9 @@ test('a student trained by PyTorch under torchrun loads unchanged in Train, Comp
   await page
     .getByTestId('checkpoint-upload')
     .setInputFiles({ name: 'torch.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(ckpt.vanilla) });
-  await expect(page.getByTestId('train-notice')).toContainText(/Loaded torch\.safetensors: epoch 1, step 3\b/, { timeout: 60_000 });
+  await expect(page.getByTestId('train-notice')).toContainText(/Loaded torch\.safetensors: epoch 1 of 1, finished, step 3\b/, {
+    timeout: 60_000,
+  });
 
   // Compare: both torch-trained students generate and score two OD pairs in the browser.
   await page.getByTestId('tab-compare').click();

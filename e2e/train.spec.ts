@@ -41,3 +41,67 @@ test('distilled training runs in a worker and the loss chart updates', async ({ 
   await expect(page.getByTestId('train-notice')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+// The first minutes of a run (issue 51): the untrained student on the map before any step, a val
+// point (the fixed val subset) and an ETA long before the first epoch ends, and "pausing…" as soon
+// as Pause is pressed. Tiny settings: 2 trips a step, a val point every 2 steps on 8 val trips.
+test('a run shows its student before the first step, a val point and an ETA before its first epoch ends, and "pausing…" at once', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?view=train&backend=wasm&mode=vanilla&batch=2&epochs=2&freeze=1&maxLen=32&valEvery=2&valTrips=8');
+
+  const legend = page.getByTestId('probe-legend');
+  await expect(legend).toContainText('untrained (step 0)', { timeout: 180_000 });
+  expect(Number(await legend.getAttribute('data-drawn'))).toBeGreaterThan(0);
+  await expect(page.getByTestId('train-step-count')).toHaveText('0');
+
+  await page.getByTestId('train-play').click();
+  const val = page.getByTestId('val-point');
+  await expect(val).toBeVisible({ timeout: 180_000 });
+  expect(Number(await val.getAttribute('data-step')) % 2).toBe(0);
+  expect(Number.isFinite(Number(await val.getAttribute('data-nll')))).toBe(true);
+  await expect(val).toContainText('8 val trips');
+  await expect(page.getByTestId('train-eta')).toContainText('this epoch ends in');
+  // Still in the first epoch (hundreds of 2-trip steps): no epoch-end line yet.
+  await expect(page.getByTestId('epoch-line')).toHaveCount(0);
+  await expect(page.getByTestId('nll-chart')).toContainText('val subset');
+  await expect(page.getByTestId('acc-chart')).not.toContainText('all steps');
+
+  // Every text the state readout shows from now on, in order (the worker answers a pause only
+  // after the step in progress).
+  await page.evaluate(`(() => {
+    const el = document.querySelector('[data-testid=train-state]');
+    window.__states = [el.textContent];
+    new MutationObserver(() => window.__states.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  })()`);
+  await page.getByTestId('train-pause').click();
+  await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 120_000 });
+  const states = (await page.evaluate('window.__states')) as string[];
+  expect(states.indexOf('pausing…')).toBeGreaterThanOrEqual(0);
+  expect(states.indexOf('pausing…')).toBeLessThan(states.indexOf('paused'));
+  expect(errors).toEqual([]);
+});
+
+test('the fine-tune preset starts from the shipped vanilla student', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?view=train&backend=wasm&valEvery=1&valTrips=16');
+  const preset = page.getByTestId('preset-finetune');
+  await expect(preset).toBeEnabled({ timeout: 180_000 }); // the teacher is loaded
+  await preset.click();
+  await expect(page.getByTestId('finetune-note')).toContainText('shipped vanilla student');
+  await page.getByTestId('train-step').click();
+  await expect(page.getByTestId('train-notice')).toContainText('Fine-tune: starts from vanilla.safetensors', { timeout: 120_000 });
+  await expect(page.getByTestId('probe-legend')).toContainText(/shipped vanilla student|at step 1/);
+  // One step in, with the warm-up's small learning rate: the shipped student's val NLL (≈ 0.32 on
+  // all val trips), far below a fresh student's (≈ 1).
+  const val = page.getByTestId('val-point');
+  await expect(val).toBeVisible({ timeout: 240_000 });
+  expect(Number(await val.getAttribute('data-nll'))).toBeLessThan(0.6);
+  await expect(page.getByTestId('train-step-count')).toHaveText('1');
+  expect(errors).toEqual([]);
+});

@@ -7,14 +7,21 @@
 // `vite preview`, a fresh browser context per view; the longest main-thread task after first paint
 // until the view's layers are on screen, every task over 200 ms, first paint and the app's marks, by
 // the Long Tasks API: e2e/firstLoad.ts, which e2e/longTasks.spec.ts uses as a freeze guard).
+// `train` (built app, wasm, one training worker): the default run's first val point after Train
+// (`firstValSeconds`), and `timeToShippedNll.{fineTune,scratch}`: seconds from Train until the val
+// decision NLL on all val trips is within 0.01 of the shipped distilled student's (its log's best
+// epoch), fine-tuning the shipped vanilla student vs the same recipe from random weights, each
+// capped (`--train-cap` seconds; null when the cap came first, with the best NLL reached).
+// `teachTour` (built app): the Teach view's marks, the tour ready after the models loaded.
 //   npx tsx scripts/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
-//     [--only app,firstLoad,page] [--no-build: firstLoad measures the dist/ already built]
+//     [--only app,firstLoad,page,train,teachTour] [--no-build: firstLoad/train/teachTour use the dist/ already built]
+//     [--train-cap 600] [--val-every 10]
 import { writeFile } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, createServer, preview } from 'vite';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_LAUNCH } from '../e2e/chromium';
 import { FIRST_LOAD_VIEWS, describeFirstLoad, measureFirstLoad, type FirstLoad } from '../e2e/firstLoad';
 
@@ -52,9 +59,154 @@ async function firstLoadSection(port: number): Promise<Record<string, unknown>> 
   };
 }
 
+/** A built app served by `vite preview` on `port` (built first unless --no-build or already built in this run). */
+let built = false;
+async function withPreview<T>(port: number, fn: (base: string) => Promise<T>): Promise<T> {
+  if (!built && !process.argv.includes('--no-build')) {
+    process.stderr.write('vite build\n');
+    await build({ logLevel: 'error' });
+  }
+  built = true;
+  const server = await preview({ preview: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
+  try {
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);
+  }
+}
+
+/** A fresh browser (its own IndexedDB: no saved run is offered) for one measurement. */
+async function freshPage<T>(base: string, fn: (page: Page) => Promise<T>): Promise<T> {
+  const browser = await chromium.launch({ ...CHROMIUM_LAUNCH, headless: true });
+  try {
+    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
+    return await fn(await ctx.newPage());
+  } finally {
+    await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `get` every second until it returns a value or `capMs` passes (then null). */
+async function waitFor<T>(get: () => Promise<T | null>, capMs: number): Promise<T | null> {
+  const end = Date.now() + capMs;
+  while (Date.now() < end) {
+    const v = await get().catch(() => null);
+    if (v !== null) return v;
+    await sleep(1000);
+  }
+  return null;
+}
+
+/** The shipped distilled student's val decision NLL at its best epoch (its training log). */
+function shippedDistilledNll(city = 'porto'): { nll: number; log: string } {
+  const log = `public/checkpoints/${city}/distilled.log.json`;
+  const l = JSON.parse(readFileSync(log, 'utf8')) as { bestEpoch: number; epochs: Array<{ valNllDecision: number }> };
+  return { nll: l.epochs[l.bestEpoch].valNllDecision, log };
+}
+
+interface NllTrace {
+  /** Seconds from pressing Train until the val NLL was within `tolerance` of the target; null: capped first. */
+  seconds: number | null;
+  /** Every val point: seconds since Train, step, val decision NLL on all val trips. */
+  points: Array<{ s: number; step: number; nll: number }>;
+  best: number | null;
+}
+
+/** One run of the Train view from `query`: Train pressed, val points read until the target or the cap. */
+async function timeToNll(base: string, query: string, fineTune: boolean, target: number, capMs: number): Promise<NllTrace> {
+  return freshPage(base, async (page) => {
+    await page.goto(`/?view=train&backend=wasm&${query}`);
+    await page.getByTestId('train-play').waitFor({ state: 'visible', timeout: 240_000 });
+    await waitFor(async () => ((await page.getByTestId('train-play').isEnabled()) ? true : null), 240_000);
+    if (fineTune) {
+      await waitFor(async () => ((await page.getByTestId('preset-finetune').isEnabled()) ? true : null), 120_000);
+      await page.getByTestId('preset-finetune').click();
+    }
+    const t0 = Date.now();
+    await page.getByTestId('train-play').click();
+    const points: NllTrace['points'] = [];
+    const val = page.getByTestId('val-point');
+    const hit = await waitFor(async () => {
+      if ((await val.count()) === 0) return null;
+      const step = Number(await val.getAttribute('data-step'));
+      const nll = Number(await val.getAttribute('data-nll'));
+      if (points.at(-1)?.step !== step) {
+        points.push({ s: (Date.now() - t0) / 1000, step, nll });
+        process.stderr.write(`train ${fineTune ? 'fineTune' : 'scratch'}: ${JSON.stringify(points.at(-1))}\n`);
+      }
+      return nll <= target ? points.at(-1)!.s : null;
+    }, capMs);
+    const finite = points.map((p) => p.nll).filter(Number.isFinite);
+    return { seconds: hit, points, best: finite.length ? Math.min(...finite) : null };
+  });
+}
+
+/** The `train` section (see the header). */
+async function trainSection(port: number): Promise<Record<string, unknown>> {
+  const capMs = Number(flag('train-cap', '600')) * 1000;
+  const valEvery = Number(flag('val-every', '10'));
+  const shipped = shippedDistilledNll();
+  const tolerance = 0.01;
+  const loadAvgBefore = loadavg();
+  return withPreview(port, async (base) => {
+    // The default run (the view's own settings and val check), as a newcomer presses Train.
+    const firstVal = await freshPage(base, async (page) => {
+      await page.goto('/?view=train&backend=wasm');
+      await waitFor(async () => ((await page.getByTestId('train-play').isEnabled()) ? true : null), 240_000);
+      const t0 = Date.now();
+      await page.getByTestId('train-play').click();
+      const s = await waitFor(async () => ((await page.getByTestId('val-point').count()) > 0 ? (Date.now() - t0) / 1000 : null), capMs);
+      const step = s === null ? null : Number(await page.getByTestId('val-point').getAttribute('data-step'));
+      return { seconds: s, step };
+    });
+    process.stderr.write(`train firstVal: ${JSON.stringify(firstVal)}\n`);
+    // Fine-tune vs scratch: the same recipe (the shipped distilled student's), val on all val trips.
+    const q = `valEvery=${valEvery}&valTrips=all`;
+    const fineTune = await timeToNll(base, q, true, shipped.nll + tolerance, capMs);
+    const scratch = await timeToNll(base, `${q}&mode=distilled&batch=16&lr=0.001&epochs=40`, false, shipped.nll + tolerance, capMs);
+    return {
+      method:
+        'built app (vite preview), headless Chromium, ?backend=wasm, one training worker; seconds from pressing Train; val decision NLL on all val trips every val-every steps',
+      firstValSeconds: firstVal.seconds,
+      firstValStep: firstVal.step,
+      target: { shippedDistilledNll: shipped.nll, from: shipped.log, tolerance },
+      timeToShippedNll: { fineTune: fineTune.seconds, scratch: scratch.seconds },
+      capSeconds: capMs / 1000,
+      valEvery,
+      runs: {
+        fineTune: { settings: 'preset "Fine-tune the shipped student" (lib/train/fineTune.ts)', ...fineTune },
+        scratch: { settings: 'random weights, mode distilled, recipe tunedVal, batch 16, lr 1e-3, epochs 40', ...scratch },
+      },
+      loadAvg: { before: loadAvgBefore.map((x) => +x.toFixed(2)), after: loadavg().map((x) => +x.toFixed(2)) },
+    };
+  });
+}
+
+/** The `teachTour` section: the Teach view's marks (ms since navigation) on a fresh browser. */
+async function teachTourSection(port: number): Promise<Record<string, unknown>> {
+  return withPreview(port, (base) =>
+    freshPage(base, async (page) => {
+      await page.goto('/?view=teach&backend=wasm');
+      await waitFor(async () => ((await page.getByTestId('tour-start').isEnabled()) ? true : null), 300_000);
+      const marks = (await page.evaluate(`(() => {
+        const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : null; };
+        return { modelsReadyMs: at('trajdistill:teach-ready'), tourReadyMs: at('trajdistill:tour-ready') };
+      })()`)) as { modelsReadyMs: number | null; tourReadyMs: number | null };
+      const source = await page.getByTestId('tour-start').getAttribute('data-telling');
+      return {
+        ...marks,
+        tourAfterModelsMs: marks.tourReadyMs !== null && marks.modelsReadyMs !== null ? marks.tourReadyMs - marks.modelsReadyMs : null,
+        tellingSource: source,
+      };
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const port = Number(flag('port', '5290'));
-  const only = flag('only', 'app,firstLoad,page').split(',');
+  const only = flag('only', 'app,firstLoad,page,teachTour,train').split(',');
   const server = await createServer({ server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
   await server.listen();
   const base = `http://127.0.0.1:${port}`;
@@ -89,7 +241,13 @@ async function main(): Promise<void> {
       await app.close();
     }
     // 2. First load of the views, in the built app.
-    if (only.includes('firstLoad')) result.firstLoad = await firstLoadSection(port + 1);
+    if (only.includes('firstLoad')) {
+      result.firstLoad = await firstLoadSection(port + 1);
+      built = true;
+    }
+    // The Teach tour's readiness and the Train view's time to a useful model, in the built app.
+    if (only.includes('teachTour')) result.teachTour = await teachTourSection(port + 2);
+    if (only.includes('train')) result.train = await trainSection(port + 3);
     // 3. Training step per backend on the bench page.
     if (only.includes('page')) {
       const page = await ctx.newPage();

@@ -2,9 +2,11 @@
 // --port 4173` first): each tour step of the Teach view, the Compare view with an OD pair selected,
 // the Data view, the Train view with the shipped distilled student's choices on the map, Teach on
 // another road network, the start path of a first visit, and at phone width (390×844) every view,
-// the start path and the tour. Writes PNGs to docs/screenshots/.
-// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone|phone-compare]`
-// (phone-compare: Compare alone at phone width, the map with the sheet and the sheet pulled up on the answer).
+// the start path and the tour; `routes`: Compare's route baselines on the map and a loaded routes
+// file with one of its routes drawn (an OD pair outside the report's sample), at 1440×900 and 390×844;
+// `phone-compare`: Compare alone at phone width, the map with the sheet and the sheet pulled up on the answer.
+// Writes PNGs to docs/screenshots/.
+// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone|routes|phone-compare]`
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { CHROMIUM_LAUNCH } from '../e2e/chromium';
@@ -44,6 +46,31 @@ if (!only || only === 'compare') {
   await page.getByTestId('od-row').nth(1).click();
   await page.waitForTimeout(8_000);
   await shot('compare-view');
+}
+
+if (!only || only === 'routes') {
+  for (const [suffix, viewport] of [
+    ['', { width: 1440, height: 900 }],
+    ['-phone', { width: 390, height: 844 }],
+  ] as const) {
+    const p = await browser.newPage({ viewport });
+    await p.goto(`${base}/?view=compare`);
+    await p.getByTestId('route-card').waitFor({ timeout: 90_000 });
+    await p.getByTestId('toggle-baseline-markov').waitFor({ timeout: 90_000 });
+    await p.waitForTimeout(6_000);
+    await p.screenshot({ path: `${out}/compare-baselines${suffix}.png`, type: 'png' });
+    await p.getByTestId('route-file-input').setInputFiles('e2e/fixtures/route-file/porto-bad-rows-hoser.csv');
+    await p.getByTestId('route-file-summary').waitFor({ timeout: 90_000 });
+    await p.getByTestId('route-file-list').getByRole('button').first().click();
+    // The students' routes for a pair outside the sample are generated in the worker.
+    await p.waitForFunction(() => document.querySelector('[data-testid=drawn-routes]')?.getAttribute('data-vanilla') === '1', null, {
+      timeout: 240_000,
+    });
+    await p.waitForTimeout(6_000);
+    if (suffix) await p.getByTestId('route-file').scrollIntoViewIfNeeded();
+    await p.screenshot({ path: `${out}/compare-route-file${suffix}.png`, type: 'png' });
+    await p.close();
+  }
 }
 
 if (!only || only === 'teach') {

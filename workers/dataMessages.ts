@@ -153,7 +153,10 @@ export interface DataProgress {
 }
 
 /** A load's answer: render data, or validation problems (DatasetError) / another failure's message. */
-export type DataResult = { ok: true; data: RenderData } | { ok: false; issues: ValidationIssue[]; message: string };
+export type DataResult =
+  | { ok: true; data: RenderData }
+  /** `cancelled`: the user stopped it (the page keeps what it shows, and shows no error). */
+  | { ok: false; issues: ValidationIssue[]; message: string; cancelled?: boolean };
 
 export interface SimulateRequest {
   /** The real dataset whose network, flows and departures the simulation draws from. */
@@ -182,6 +185,8 @@ export interface DataWorkerApi {
    * its trips become a set as `use` says.
    */
   matchGps(file: File, name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
+  /** Stops the match under way between two batches: its call answers `cancelled`. */
+  cancelMatch(): Promise<void>;
   /** The last matched trips made into a set again, as `use` now says (no new matching). */
   useMatched(name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
   /**

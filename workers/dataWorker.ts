@@ -5,10 +5,10 @@
 // Called through comlink (DataWorkerApi); progress goes back through the page's proxied callbacks.
 import * as Comlink from 'comlink';
 import { serial } from './serial';
-import { datasetFileRole, readHoserDataset } from '../src/lib/data/hoserReader';
+import { datasetFileRole, readHoserDatasetStream } from '../src/lib/data/hoserReader';
+import { streamChunks, type StreamFile } from '../src/lib/data/textStream';
 import { datasetStats } from '../src/lib/data/stats';
 import { DatasetError } from '../src/lib/data/types';
-import type { TextFile } from '../src/lib/data/types';
 import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type {
@@ -56,21 +56,28 @@ function failure(e: unknown): DataResult {
   return { ok: false, issues: [], message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Reads a byte stream to text, gunzipping when asked, counting raw bytes as they arrive. */
-async function streamText(body: ReadableStream<Uint8Array>, gzip: boolean, onBytes: (n: number) => void): Promise<string> {
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
+/**
+ * A byte stream (a fetch body, a picked File's stream) as a file the streaming reader reads
+ * (src/lib/data/textStream.ts), counting raw bytes as they arrive. No file becomes one string: a
+ * file larger than V8's longest string is read too.
+ */
+function streamFile(name: string, body: ReadableStream<Uint8Array>, gzip: boolean, onBytes: (n: number) => void): StreamFile {
+  return {
+    name,
+    gzip,
+    open: async function* () {
+      for await (const chunk of streamChunks(body)) {
         onBytes(chunk.byteLength);
-        c.enqueue(chunk);
-      },
-    }),
-  );
-  const plain = gzip ? counted.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>) : counted;
-  return await new Response(plain).text();
+        yield chunk;
+      }
+    },
+  };
 }
 
-async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
+/** Bytes of the files read so far, for RenderData.bytes. */
+let bytesRead = 0;
+
+async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progressReporter>): Promise<StreamFile[]> {
   report('download', 0, null);
   // Start all downloads at once so the total size is known from the headers before bodies arrive.
   const found = await Promise.all(
@@ -93,18 +100,17 @@ async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progress
     else if (total !== null) total += len;
   }
   let loaded = 0;
-  return await Promise.all(
-    present.map(async (f) => ({
-      name: f.name,
-      text: await streamText(f.res.body!, f.gzip, (n) => {
-        loaded += n;
-        report('download', loaded, total, f.name);
-      }),
-    })),
+  bytesRead = 0;
+  return present.map((f) =>
+    streamFile(f.name, f.res.body!, f.gzip, (n) => {
+      loaded += n;
+      bytesRead += n;
+      report('download', loaded, total, f.name);
+    }),
   );
 }
 
-async function readPicked(files: { file: File; path: string }[], report: ReturnType<typeof progressReporter>): Promise<TextFile[]> {
+function readPicked(files: { file: File; path: string }[], report: ReturnType<typeof progressReporter>): StreamFile[] {
   // Other files (a data card, images …) are skipped; a missing roadmap is reported by the reader.
   const wanted = files.filter((f) => DATA_FILE.test(f.file.name));
   if (!files.some((f) => datasetFileRole(f.file.name))) {
@@ -116,16 +122,14 @@ async function readPicked(files: { file: File; path: string }[], report: ReturnT
   }
   const total = wanted.reduce((s, f) => s + f.file.size, 0);
   let loaded = 0;
-  const out: TextFile[] = [];
-  for (const { file, path } of wanted) {
-    const gzip = /\.gz$/i.test(file.name);
-    const text = await streamText(file.stream(), gzip, (n) => {
+  bytesRead = 0;
+  return wanted.map(({ file, path }) =>
+    streamFile((path || file.name).replace(/\.gz$/i, ''), file.stream(), /\.gz$/i.test(file.name), (n) => {
       loaded += n;
+      bytesRead += n;
       report('read', loaded, total, file.name);
-    });
-    out.push({ name: (path || file.name).replace(/\.gz$/i, ''), text });
-  }
-  return out;
+    }),
+  );
 }
 
 /**
@@ -158,7 +162,7 @@ function held(name: string, ds: Dataset): DatasetSource {
 async function urlDataset(baseUrl: string, name: string, report: ReturnType<typeof progressReporter>): Promise<Dataset> {
   const hit = kept.find((k) => k.key === `url:${baseUrl}`);
   if (hit) return hit.ds;
-  const ds = readHoserDataset(await fetchEmbedded(baseUrl, report), name);
+  const ds = await readHoserDatasetStream(await fetchEmbedded(baseUrl, report), name);
   keep({ kind: 'url', baseUrl, name }, ds);
   return ds;
 }
@@ -221,20 +225,32 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   }
 }
 
+/** The match under way, so that `cancelMatch` (not queued behind it) can stop it. */
+let matching: AbortController | null = null;
+
 async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
   const report = progressReporter(cb);
+  const abort = new AbortController();
+  matching = abort;
   try {
     if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
     const t0 = performance.now();
-    let read = 0;
-    const text = await streamText(file.stream(), /\.gz$/i.test(file.name), (n) => report('read', (read += n), file.size, file.name));
-    const t1 = performance.now();
-    report('match', 0, null);
-    lastMatched = matchGpsFile(lastLoaded, file.name, text, (done, total) => report('match', done, total));
-    return matchedAnswer(lastMatched, use, name, report, { read: t1 - t0, parse: performance.now() - t1 });
+    // Read, parsed and matched in one pass over the file's stream: the bar shows the bytes matched.
+    const gps = streamFile(file.name, file.stream(), /\.gz$/i.test(file.name), () => undefined);
+    report('match', 0, file.size, file.name);
+    const m = await matchGpsFile(lastLoaded, gps, file.size, (bytes) => report('match', bytes, file.size, file.name), abort.signal);
+    lastMatched = m;
+    return matchedAnswer(m, use, name, report, { read: 0, parse: performance.now() - t0 });
   } catch (e) {
-    return failure(e);
+    return abort.signal.aborted ? { ok: false, issues: [], message: 'Matching cancelled.', cancelled: true } : failure(e);
+  } finally {
+    if (matching === abort) matching = null;
   }
+}
+
+/** Stops the match under way (between two batches); the dataset on screen stays as it was. */
+function cancelMatch(): void {
+  matching?.abort(new Error('cancelled'));
 }
 
 async function useMatched(name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
@@ -279,11 +295,12 @@ async function load(
   const report = progressReporter(cb);
   try {
     const t0 = performance.now();
-    const files = 'baseUrl' in src ? await fetchEmbedded(src.baseUrl, report) : await readPicked(src.files, report);
-    const bytes = files.reduce((s, f) => s + f.text.length, 0);
+    const files = 'baseUrl' in src ? await fetchEmbedded(src.baseUrl, report) : readPicked(src.files, report);
+    // Read and parsed together, piece by piece (the progress is the bytes read).
+    const ds = await readHoserDatasetStream(files, name);
+    const bytes = bytesRead;
     const t1 = performance.now();
     report('parse');
-    const ds = readHoserDataset(files, name);
     const source: DatasetSource = 'baseUrl' in src ? { kind: 'url', baseUrl: src.baseUrl, name } : held(name, ds);
     if (source.kind === 'url') keep(source, ds);
     lastLoaded = ds;
@@ -323,6 +340,8 @@ const api: DataWorkerApi = {
   loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress) => load({ files }, name, cb)),
   simulate: serial(simulate),
   matchGps: serial(matchGps),
+  // Not queued: it must reach the match it stops.
+  cancelMatch: async () => cancelMatch(),
   useMatched: serial(useMatched),
   packed: serial(packed),
 };

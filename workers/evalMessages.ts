@@ -5,7 +5,7 @@ import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { KeptOd, ProtocolReport } from '../src/lib/eval/protocol';
 import type { GeneratedTrip, GenOD } from '../src/lib/generate/generator';
 import type { PieceSearch } from '../src/lib/generate/shards';
-import type { RouteFileScore } from '../src/lib/eval/routeFile';
+import type { RouteFileOutcome } from '../src/lib/eval/routeFile';
 import type { SplitName } from '../src/lib/data/types';
 import type { DatasetSource } from './dataMessages';
 import type { PackedDataset } from '../src/lib/data/packedDataset';
@@ -84,8 +84,41 @@ export interface EvalWorkerApi {
   /** Helper: one piece of OD pairs with model `model` (index into loadModels' list); trips in input order. */
   generatePiece(model: number, ods: GenOD[], search: PieceSearch, onDone: (done: number) => void): Promise<GeneratedTrip[]>;
   /**
-   * Routes from a file (our generated CSV or HOSER gene.py's), scored against `split`'s real trips
-   * of their OD pairs (src/lib/eval/routeFile.ts); rejects with `file:line: reason` problems.
+   * Routes from a file (our generated CSV or HOSER gene.py's), read line by line from the file's
+   * stream and scored against `split`'s real trips of their OD pairs (src/lib/eval/routeFile.ts):
+   * bad rows are dropped with their line and reason, the rest scored; 'failed' when none can be.
    */
-  scoreRoutes(text: string, fileName: string, split: SplitName): Promise<RouteFileScore>;
+  scoreRoutes(file: Blob, fileName: string, split: SplitName): Promise<RouteFileOutcome>;
+  /**
+   * Routes for one OD pair, on demand: every route baseline (generate/baselines.ts, all of
+   * BASELINE_METHODS) and, when `students` is given, those checkpoints' routes (a pair the report's
+   * sample lacks), each scored (DTW, Hausdorff) against the pair's first real trip in `od.split`.
+   */
+  odRoutes(od: KeptOd, students: OdStudents | null): Promise<OdRoutesResult>;
+}
+
+/** Student checkpoints to generate an OD pair's routes with, and the search (the report's). */
+export interface OdStudents {
+  models: EvalModelInput[];
+  method: 'beam' | 'bestFirst';
+  beam: number;
+}
+
+/** One route of an OD pair: a baseline's or a student's, scored against the pair's first real trip. */
+export interface OdGeneratedRoute {
+  name: string;
+  kind: 'baseline' | 'student';
+  roads: number[];
+  times: number[];
+  reached: boolean;
+  dtwKm: number | null;
+  hausdorffKm: number | null;
+}
+
+export interface OdRoutesResult {
+  od: KeptOd;
+  realTripIds: string[];
+  routes: OdGeneratedRoute[];
+  /** Students that could not be generated (no checkpoint at that address …): name and why. */
+  failed: { name: string; reason: string }[];
 }

@@ -6,9 +6,11 @@ import { serial } from './serial';
 import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset, SplitName } from '../src/lib/data/types';
-import { scoreRouteFile, type RouteFileScore } from '../src/lib/eval/routeFile';
+import { scoreRouteLines, type RouteFileOutcome } from '../src/lib/eval/routeFile';
+import { BASELINE_METHODS, baselineRouter, generateBaselineRoutes, type BaselineRouter } from '../src/lib/generate/baselines';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { loadStudentScorer, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
+import { generateTimed, loadStudentScorer, pickRouteSamples, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
+import type { RouteSampleModel } from '../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, type GeneratedTrip, type GenerateOptions, type GenOD } from '../src/lib/generate/generator';
 import { generateInPieces, type PieceSearch } from '../src/lib/generate/shards';
 import type { BatchScorer } from '../src/lib/generate/search';
@@ -21,6 +23,9 @@ import type {
   EvalReady,
   EvalRunOptions,
   EvalWorkerApi,
+  KeptOd,
+  OdRoutesResult,
+  OdStudents,
 } from './evalMessages';
 
 let dataset: Dataset | null = null;
@@ -152,9 +157,69 @@ async function generatePiece(model: number, ods: GenOD[], search: PieceSearch, o
   }
 }
 
-async function scoreRoutes(text: string, fileName: string, split: SplitName): Promise<RouteFileScore> {
+/** Lines of a text stream, without their line breaks (\n or \r\n), as they arrive. */
+async function* streamLines(stream: ReadableStream<string>): AsyncGenerator<string> {
+  const reader = stream.getReader();
+  let rest = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const parts = (rest + value).split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
+async function scoreRoutes(file: Blob, fileName: string, split: SplitName): Promise<RouteFileOutcome> {
   if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
-  return scoreRouteFile(text, fileName, dataset.network, dataset.splits, split, derived.features.centroid);
+  const lines = streamLines(file.stream().pipeThrough(new TextDecoderStream()));
+  return scoreRouteLines(lines, fileName, dataset.network, dataset.splits, split, derived.features.centroid);
+}
+
+/** The baseline routers, built on first use (the Markov chain counts the train trips once). */
+let routers: BaselineRouter[] | null = null;
+/** Students loaded for odRoutes, by checkpoint URL (picked files are loaded each time). */
+const odStudents = new Map<string, LoadedStudent>();
+
+async function odStudent(m: EvalModelInput): Promise<LoadedStudent> {
+  const key = m.checkpoint.kind === 'url' ? m.checkpoint.url : null;
+  const cached = key ? odStudents.get(key) : undefined;
+  if (cached) return cached;
+  const loaded = loadStudentScorer(await checkpointBytes(m.checkpoint), dataset!.network, derived!, { yieldBetweenBatches: true });
+  if (key) odStudents.set(key, loaded);
+  return loaded;
+}
+
+async function odRoutes(od: KeptOd, students: OdStudents | null): Promise<OdRoutesResult> {
+  if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
+  const ds = dataset;
+  routers ??= BASELINE_METHODS.map((m) => baselineRouter(m, ds.network, ds.splits.train));
+  const pair = [{ origin: od.origin, dest: od.dest, startTime: od.startTime }];
+  const generated: Record<string, GeneratedTrip[]> = {};
+  const kinds = new Map<string, 'baseline' | 'student'>();
+  for (const r of routers) {
+    generated[r.method] = generateBaselineRoutes(r, pair);
+    kinds.set(r.method, 'baseline');
+  }
+  const failed: OdRoutesResult['failed'] = [];
+  for (const m of students?.models ?? []) {
+    try {
+      const s = await odStudent(m);
+      const opts = { dataset: ds, derived, method: students!.method, beam: students!.beam };
+      generated[m.name] = (await generateTimed(s.scorer, pair, opts, `${m.name}-od-`, () => undefined)).trips;
+      kinds.set(m.name, 'student');
+      if (m.checkpoint.kind === 'bytes') s.dispose();
+    } catch (e) {
+      failed.push({ name: m.name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const [sample] = pickRouteSamples(od.split, pair, generated, ds.splits[od.split], derived, 1);
+  const routes = [...kinds].map(([name, kind]) => {
+    const r = sample[name] as RouteSampleModel;
+    return { name, kind, roads: r.roads, times: r.times, reached: r.reached, dtwKm: r.dtwKm, hausdorffKm: r.hausdorffKm };
+  });
+  return { od, realTripIds: sample.realTripIds, routes, failed };
 }
 
 const api: EvalWorkerApi = {
@@ -172,6 +237,7 @@ const api: EvalWorkerApi = {
   loadModels: serial(loadModels),
   generatePiece,
   scoreRoutes: serial(scoreRoutes),
+  odRoutes: serial(odRoutes),
 };
 
 Comlink.expose(api);

@@ -2,7 +2,8 @@
 // network of the dataset on screen. The user chooses what the matched trips become (MatchUse): a
 // training set of their own, or extra trips of that dataset; either way they are split
 // OD-disjointly, and the data worker keeps the set for the model workers (DatasetSource 'held').
-import { matchGpsText } from '../src/lib/data/matchTraces';
+import { matchBatch, matchGpsStream } from '../src/lib/data/matchStream';
+import type { StreamFile } from '../src/lib/data/textStream';
 import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
 import { addOdDisjoint } from '../src/lib/data/odSplit';
 import { SPLITS } from '../src/lib/data/types';
@@ -18,14 +19,34 @@ export interface MatchedTrips {
   bytes: number;
 }
 
-export function matchGpsFile(
+/** Lines per batch here: small, so that a Cancel (a message between batches) is answered within a second or so. */
+const BATCH_LINES = 100;
+
+/**
+ * Matches a GPS file read as a stream (src/lib/data/matchStream.ts, as `data match` does), one batch
+ * at a time in this worker, giving the event loop a turn between batches so that `signal` (Cancel)
+ * is seen. `onProgress` gets the bytes read.
+ */
+export async function matchGpsFile(
   onto: Dataset,
-  fileName: string,
-  text: string,
-  onProgress: (done: number, total: number) => void,
-): MatchedTrips {
-  const { trips, summary } = matchGpsText(onto.network, fileName, text, { onProgress });
-  return { onto, trips, summary, bytes: text.length };
+  file: StreamFile,
+  size: number,
+  onProgress: (bytesRead: number) => void,
+  signal: AbortSignal,
+): Promise<MatchedTrips> {
+  const trips: Trajectory[] = [];
+  const { summary } = await matchGpsStream(onto.network, [file], {
+    batchLines: BATCH_LINES,
+    signal,
+    runner: async (b, cal) => {
+      await new Promise((r) => setTimeout(r, 0));
+      signal.throwIfAborted();
+      return matchBatch(onto.network, b.traces, 5, cal, file.name);
+    },
+    onBatch: (t) => void trips.push(...t),
+    onProgress: (p) => onProgress(p.bytes),
+  });
+  return { onto, trips, summary, bytes: size };
 }
 
 /** The matched trips made into a dataset as `use` says. */

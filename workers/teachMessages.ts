@@ -7,6 +7,7 @@ import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { Detour } from '../src/lib/teach/detour';
 import type { ScoreDistribution } from '../src/lib/teach/anomaly';
 import type { TripExplanation } from '../src/lib/teach/stepView';
+import type { TellingExample } from '../src/lib/teach/tellingRules';
 
 export type TeachModelName = 'teacher' | 'vanilla' | 'distilled';
 
@@ -33,6 +34,11 @@ export interface TeachInit {
   dataset: PackedDataset;
   checkpoints: Record<TeachModelName, string>;
   /**
+   * The city's committed telling examples (public/checkpoints/<city>/telling.json, lib/teach/
+   * telling.ts): used when they were made from the checkpoints loaded; else the worker searches.
+   */
+  tellingUrl?: string;
+  /**
    * The trip the page opens on (a shared link). Then init resolves before the search for the
    * telling example, which follows through `telling`: the first screen does not wait.
    */
@@ -51,14 +57,12 @@ export interface TeachReady {
    * other trips, most telling first, which "Telling example" goes through in turn.
    */
   telling: TellingExample | null;
+  /** Where the telling examples came from: the committed file, or a search here (and why). */
+  tellingSource?: { kind: 'file' } | { kind: 'search'; reason: string };
   grid: GridSpec;
 }
 
-export interface TellingExample {
-  trip: string;
-  step: number;
-  others: Array<{ trip: string; step: number }>;
-}
+export type { TellingExample } from '../src/lib/teach/tellingRules';
 
 export interface TeachTrip {
   split: SplitName;

@@ -14,6 +14,7 @@ import { loadStudent, loadTeacher } from '../src/lib/checkpoint/loadModel';
 import { THESIS_RECIPE } from '../src/lib/train/recipe';
 import { batchContext, type BatchContext } from '../src/lib/features/studentBatch';
 import { bestStep, explainTrip, type TeachModels } from '../src/lib/teach/explain';
+import { findTelling, tellingFileMismatch, tellingPool, type TellingFile } from '../src/lib/teach/telling';
 import { anomalyScoreDistribution, tripSurprisal } from '../src/lib/teach/anomaly';
 import { syntheticDetour } from '../src/lib/teach/detour';
 import { DEFAULT_DETOUR } from '../src/lib/teach/detourOptions';
@@ -31,8 +32,7 @@ import type {
   TripListEntry,
 } from './teachMessages';
 
-/** Trips scanned for the telling example, and scored for the normal-vs-detour distribution. */
-const TELLING_SCAN = 20;
+/** Trips scored for the normal-vs-detour distribution. */
 const SCORE_TRIPS = 160;
 
 let dataset: Dataset | null = null;
@@ -43,8 +43,7 @@ let window = THESIS_RECIPE.window;
 const tripById = new Map<string, { trip: Trajectory; split: SplitName }>();
 let events: TeachEvents | null = null;
 
-async function teacherFrom(url: string, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
-  const bytes = await fetchAssetBytes(url).catch(() => null);
+async function teacherFrom(bytes: Uint8Array | null, d: Derived): Promise<{ model: TeacherModel; info: TeachModelInfo }> {
   let note = 'teacher checkpoint not found: a randomly initialised teacher stands in';
   if (bytes) {
     try {
@@ -60,8 +59,7 @@ async function teacherFrom(url: string, d: Derived): Promise<{ model: TeacherMod
   return { model, info: { source: 'fresh', params: model.paramCount, note } };
 }
 
-async function studentFrom(url: string, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
-  const bytes = await fetchAssetBytes(url).catch(() => null);
+async function studentFrom(bytes: Uint8Array | null, d: Derived, seed: number): Promise<{ model: Student; info: TeachModelInfo }> {
   let note = 'student checkpoint not found: a randomly initialised student stands in';
   if (bytes) {
     try {
@@ -99,9 +97,15 @@ async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
   dataset = boot.dataset;
   derived = boot.derived;
   post('loading the models');
-  const t = await teacherFrom(msg.checkpoints.teacher, derived);
-  const v = await studentFrom(msg.checkpoints.vanilla, derived, 11);
-  const ds = await studentFrom(msg.checkpoints.distilled, derived, 12);
+  const fetched = async (url: string) => fetchAssetBytes(url).catch(() => null);
+  const [tb, vb, db] = await Promise.all([
+    fetched(msg.checkpoints.teacher),
+    fetched(msg.checkpoints.vanilla),
+    fetched(msg.checkpoints.distilled),
+  ]);
+  const t = await teacherFrom(tb, derived);
+  const v = await studentFrom(vb, derived, 11);
+  const ds = await studentFrom(db, derived, 12);
   models = { teacher: t.model, vanilla: v.model, distilled: ds.model };
   window = windowFrom(ds.info.hyper) ?? windowFrom(v.info.hyper) ?? THESIS_RECIPE.window;
   batchCtx = batchContext(dataset.network, derived);
@@ -116,13 +120,50 @@ async function init(msg: TeachInit, ev: TeachEvents): Promise<TeachReady> {
   if (trips.length === 0) throw new Error('the dataset has no validation or test trips to explain');
   const info: Record<TeachModelName, TeachModelInfo> = { teacher: t.info, vanilla: v.info, distilled: ds.info };
   const ready = { backend, models: info, window, trips, grid: derived.grid.spec };
+  // The committed examples, when made from exactly these checkpoints: no search at load.
+  const committed = await committedTelling(msg.tellingUrl, derived.fingerprint, { teacher: tb, vanilla: vb, distilled: db });
+  if ('telling' in committed) return { ...ready, telling: committed.telling, tellingSource: { kind: 'file' } };
+  const tellingSource = { kind: 'search' as const, reason: committed.reason };
   if (msg.pinnedTrip && tripById.has(msg.pinnedTrip)) {
     // A shared link opens on its trip at once; the telling example follows the first trip.
     tellingLater = trips;
-    return { ...ready, telling: null };
+    return { ...ready, telling: null, tellingSource };
   }
   post('finding a telling example');
-  return { ...ready, telling: await findTelling(trips) };
+  return { ...ready, telling: await searchTelling(trips), tellingSource };
+}
+
+async function sha256Hex(bytes: Uint8Array | null): Promise<string | null> {
+  if (!bytes) return null;
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The committed telling examples if they were made from these checkpoints on this network; else why not. */
+async function committedTelling(
+  url: string | undefined,
+  fingerprint: string,
+  bytes: Record<TeachModelName, Uint8Array | null>,
+): Promise<{ telling: TellingExample } | { reason: string }> {
+  if (!url) return { reason: 'no committed telling examples for this city' };
+  let file: TellingFile;
+  try {
+    const res = await fetch(url);
+    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return { reason: `no ${url}` };
+    file = (await res.json()) as TellingFile;
+  } catch {
+    return { reason: `${url} could not be read` };
+  }
+  const digests = {
+    teacher: await sha256Hex(bytes.teacher),
+    vanilla: await sha256Hex(bytes.vanilla),
+    distilled: await sha256Hex(bytes.distilled),
+  };
+  const mismatch = tellingFileMismatch(file, fingerprint, digests);
+  if (mismatch) return { reason: mismatch };
+  // Only trips this worker explains (val/test of ≥ 3 roads) can be opened.
+  if (!tripById.has(file.telling.trip)) return { reason: `its trip ${file.telling.trip} is not among this dataset's val/test trips` };
+  return { telling: { ...file.telling, others: file.telling.others.filter((o) => tripById.has(o.trip)) } };
 }
 
 /** Trips to search for the telling example once the first trip is on screen (pinned start). */
@@ -137,27 +178,18 @@ function startBackground(): void {
   if (backgroundStarted) return;
   backgroundStarted = true;
   void (async () => {
-    if (tellingLater) void events?.telling(await findTelling(tellingLater));
+    if (tellingLater) void events?.telling(await searchTelling(tellingLater));
     await scoreDistribution();
   })().catch((e: unknown) => void events?.error(`background work: ${(e as Error).message}`));
 }
 
-/** How many telling examples the button goes through. */
-const TELLING_KEPT = 6;
-
-/** Deterministic: the most telling steps (one per trip) among the first validation trips of a useful length. */
-async function findTelling(trips: TripListEntry[]): Promise<TellingExample> {
-  const pool = trips.filter((t) => t.roads >= 12 && t.roads <= 80).slice(0, TELLING_SCAN);
-  const found: Array<{ trip: string; step: number; score: number }> = [];
-  for (const entry of pool.length ? pool : trips.slice(0, 1)) {
-    const exp = await explainTrip(batchCtx!, models!, tripById.get(entry.id)!.trip, { window });
-    const b = bestStep(exp);
-    found.push({ trip: entry.id, step: b.k, score: b.score });
-  }
-  // Stable: equal scores keep the trips' order.
-  found.sort((a, b) => b.score - a.score);
-  const [best, ...rest] = found.length ? found : [{ trip: trips[0].id, step: 0, score: 0 }];
-  return { trip: best.trip, step: best.step, others: rest.slice(0, TELLING_KEPT - 1).map(({ trip, step }) => ({ trip, step })) };
+/**
+ * The search the committed file stands in for (the same one `teach telling` runs, lib/teach/
+ * telling.ts): for checkpoints the file was not made from (a city without one, a changed checkpoint).
+ */
+async function searchTelling(trips: TripListEntry[]): Promise<TellingExample> {
+  const pool = tellingPool(trips).map((e) => tripById.get(e.id)!.trip);
+  return (await findTelling(batchCtx!, models!, pool, window)).telling;
 }
 
 /** ψ of the loaded teacher (centroid or far-end cells). */

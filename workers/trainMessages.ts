@@ -5,6 +5,7 @@
 // transferred ArrayBuffers (comlink.transfer) in both directions. The run's answers and events are
 // src/lib/train/trainRunTypes.ts's (the worker's TrainRun gives them), re-exported here.
 import type { PackedDataset } from '../src/lib/data/packedDataset';
+import type { ValCheckOptions } from '../src/lib/train/valCheck';
 import type { BackendInfo } from '../src/lib/runtime/backend';
 import type { RunChart, SavedRunInfo } from '../src/lib/train/savedRuns';
 import type { SessionHyper } from '../src/lib/train/sessionHyper';
@@ -43,6 +44,8 @@ export interface TrainInit {
   dataset: PackedDataset;
   /** URL of the teacher checkpoint (distilled mode); absent → vanilla only. */
   teacherUrl?: string;
+  /** Early val points of student runs (`?valEvery=&valTrips=`); absent: DEFAULT_VAL_CHECK. */
+  valCheck?: ValCheckOptions;
 }
 
 /** An auto-saved run, as listed (src/lib/train/savedRuns.ts), so the page can offer to resume it. */
@@ -111,6 +114,12 @@ export interface TrainWorkerApi {
    * another road network (its id tables re-initialised); anything else that does not fit is refused.
    */
   transferFrom(bytes: ArrayBuffer, name: string): Promise<TransferInfo>;
+  /**
+   * Fine-tune: a new student run with these settings that starts from the weights of the student
+   * checkpoint at `url` (the city's shipped student), with a fresh optimiser; a checkpoint of
+   * another network or size is refused with the reason.
+   */
+  fineTune(url: string, hyper: Partial<TrainHyper>): Promise<TransferInfo>;
   /** Resumes a run auto-saved in IndexedDB for this dataset (`id`, default the newest of `kind`), paused. */
   resumeSaved(kind: TrainKind, id?: string): Promise<LoadedInfo>;
   /** A saved run's checkpoint file (weights + optimiser state), as it was last saved. */

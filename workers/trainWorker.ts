@@ -15,7 +15,17 @@ import { fetchAssetBytes } from './datasetFiles';
 import { TrainRun } from '../src/lib/train/trainRun';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import { gradHelperStarter } from './gradHelpers';
-import type { CheckpointFile, ReadyInfo, StartOptions, TrainEvents, TrainInit, TrainJob, TrainKind, TrainWorkerApi } from './trainMessages';
+import type {
+  CheckpointFile,
+  ReadyInfo,
+  StartOptions,
+  TrainEvents,
+  TrainInit,
+  TrainHyper,
+  TrainJob,
+  TrainKind,
+  TrainWorkerApi,
+} from './trainMessages';
 
 /** The worker's one piece of state: the run, from init on. */
 let run: TrainRun | null = null;
@@ -29,7 +39,12 @@ const sendFile = (f: CheckpointFile): CheckpointFile => Comlink.transfer(f, [f.b
 
 async function init(opts: TrainInit, ev: TrainEvents): Promise<ReadyInfo> {
   // Data-parallel helpers get copies of the dataset as it came (gradHelpers.ts).
-  const r = new TrainRun({ events: ev, store: { get, set, del, update }, gradHelpers: gradHelperStarter(opts.dataset, opts.wasmThreads) });
+  const r = new TrainRun({
+    events: ev,
+    store: { get, set, del, update },
+    gradHelpers: gradHelperStarter(opts.dataset, opts.wasmThreads),
+    valCheck: opts.valCheck,
+  });
   run = r;
   r.setState('loading');
   const progress = (phase: string, loaded = 0, total: number | null = null) => void ev.progress(phase, loaded, total);
@@ -76,6 +91,11 @@ const api: TrainWorkerApi = {
     current().loadCheckpoint(new Uint8Array(bytes), name, kind),
   ),
   transferFrom: serial((bytes: ArrayBuffer, name: string) => current().transferFrom(new Uint8Array(bytes), name)),
+  fineTune: serial(async (url: string, hyper: Partial<TrainHyper>) => {
+    const bytes = await fetchAssetBytes(url);
+    if (!bytes) throw new Error(`the shipped student checkpoint was not found (${url})`);
+    return current().fineTune(bytes, url.split('/').pop() ?? url, hyper);
+  }),
   resumeSaved: serial((kind: TrainKind, id?: string) => current().resumeSaved(kind, id)),
   savedCheckpoint: serial(async (kind: TrainKind, id: string) => sendFile(await current().savedCheckpoint(kind, id))),
   renameSaved: serial((kind: TrainKind, id: string, name: string) => current().renameSaved(kind, id, name)),

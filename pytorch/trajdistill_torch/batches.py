@@ -51,6 +51,9 @@ class Batcher:
             "destZone": np.zeros(N, np.int64), "candIds": np.zeros((N, C), np.int64), "candMask": np.zeros((N, C), np.float32),
             "candFeat": np.zeros((N, C, 2), np.float32),
         }
+        routed = split.candRoute is not None
+        if routed:
+            b["candRoute"] = np.zeros((N, C, 2), np.float32)
         n = 0
         for r, (roads, L, s0) in enumerate(trips):
             b["lengths"][r] = L
@@ -77,6 +80,8 @@ class Batcher:
             b["candIds"][row, col] = np.asarray(split.cands)[src]
             b["candMask"][row, col] = 1
             b["candFeat"][row, col] = np.asarray(split.candFeat)[src]
+            if routed:
+                b["candRoute"][row, col] = np.asarray(split.candRoute)[src]
         label = np.asarray(split.label[step_ids]) if N else np.zeros(0, np.int32)
         tl = np.asarray(split.timeLabel[step_ids], dtype=np.float32) if N else np.zeros(0, np.float32)
         valid = label >= 0

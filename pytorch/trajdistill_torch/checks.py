@@ -26,11 +26,12 @@ from .batches import Batcher, to_tensors
 from .checkpoint import read_checkpoint
 from .export import Export
 from .losses import counts, student_parts
-from .student import Student
+from .student import Student, check_route_features
 from .teacher import Teacher, trip_tokens, trip_windows
 
 
 def _student(ck, ex):
+    check_route_features(ck.config, ex)
     m = Student(ck.config, ex.n_roads, ex.n_types, ex.n_zones)
     train.load_weights(m, ck)
     return m

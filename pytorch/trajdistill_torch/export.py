@@ -26,10 +26,12 @@ class Split:
     arrays with offsets: trip i owns roads[tripOffset[i]:tripOffset[i+1]] and steps
     stepOffset[i]:stepOffset[i+1]; step s owns candidates candOffset[s]:candOffset[s+1]."""
 
-    def __init__(self, name, get):
+    def __init__(self, name, get, has=lambda _: False):
         self.name = name
         for f in SPLIT_ARRAYS:
             setattr(self, f if f != "label" else "label", get(f"{name}/{f}"))
+        # Route-aware candidate features (`export torch --route-features`): [delay, unreachable] per candidate.
+        self.candRoute = get(f"{name}/candRoute") if has(f"{name}/candRoute") else None
         self.n = len(self.tripOffset) - 1
         self.steps = np.diff(self.stepOffset)
 
@@ -72,7 +74,9 @@ class Export:
         self.time_mean = float(self.m["timeMean"])
         self.time_std = float(self.m["timeStd"])
         self._check_shapes()
-        self.splits = {s: Split(s, self.array) for s in SPLITS}
+        # The speeds of the route features every split carries, or None (StudentConfig.routeFeatures).
+        self.route_features = self.m.get("routeFeatures")
+        self.splits = {s: Split(s, self.array, lambda n: n in self.m["arrays"]) for s in SPLITS}
 
     def array(self, name):
         """The array `name` (memory-mapped, read-only), checked against the manifest."""

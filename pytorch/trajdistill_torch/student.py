@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import TDError
+
 NEG = -1e9
 warnings.filterwarnings("ignore", message="scatter_reduce")
 
@@ -192,10 +194,14 @@ class Navigator(nn.Module):
         super().__init__()
         d, D, m, nav, th = road_dim(c), traj_dim(c), c["metricDim"], c["navDim"], c["timeHidden"]
         self.q_proj = nn.Linear(D + d, nav, bias=False)
-        self.k_proj = nn.Linear(d + 2 * m, nav, bias=False)
+        # Route-aware candidate features (StudentConfig.routeFeatures): [delay, unreachable] → m, a third key part.
+        self.route = bool(c.get("routeFeatures"))
+        self.k_proj = nn.Linear(d + (3 if self.route else 2) * m, nav, bias=False)
         self.v_proj = nn.Linear(nav, 1, bias=False)
         self.metric_distance_proj = nn.Linear(1, m)
         self.metric_angle_proj = nn.Linear(1, m)
+        if self.route:
+            self.metric_route_proj = nn.Linear(2, m)
         self.time_estimator_linear_1 = nn.Linear(D, th)
         self.time_estimator_linear_2 = nn.Linear(d, th)
         self.time_estimator_linear_3 = nn.Linear(2 * th, 1)
@@ -205,7 +211,13 @@ class Navigator(nn.Module):
         q = self.q_proj(torch.cat([h, zone[b["destZone"]]], 1))
         cand = road[b["candIds"].reshape(-1)]
         feat = b["candFeat"].reshape(N * C, 2)
-        k = self.k_proj(torch.cat([cand, self.metric_distance_proj(feat[:, 0:1]), self.metric_angle_proj(feat[:, 1:2])], 1))
+        parts = [cand, self.metric_distance_proj(feat[:, 0:1]), self.metric_angle_proj(feat[:, 1:2])]
+        if self.route:
+            if "candRoute" not in b:
+                raise TDError("this student reads route features, and the export has none "
+                              "(write it with `npm run cli -- export torch … --route-features`)")
+            parts.append(self.metric_route_proj(b["candRoute"].reshape(N * C, 2)))
+        k = self.k_proj(torch.cat(parts, 1))
         raw = self.v_proj(torch.tanh(k.reshape(N, C, -1) + q[:, None])).reshape(N, C)
         mask = b["candMask"]
         logits = raw * mask + (1 - mask) * NEG
@@ -214,6 +226,16 @@ class Navigator(nn.Module):
         t_cand = self.time_estimator_linear_2(cand).reshape(N, C, th)
         time_pred = self.time_estimator_linear_3(F.gelu(torch.cat([t_traj, t_cand], 2))).reshape(N, C)
         return logits, time_pred
+
+
+def check_route_features(config, export):
+    """Refuses, with the reason, a student that reads route features on an export without them
+    (or with other speeds): the features come from the export (`export torch --route-features`)."""
+    want = config.get("routeFeatures")
+    if want and export.route_features != want:
+        have = export.route_features or "none"
+        raise TDError(f"this student reads route features on {want}, and the export has {have} "
+                      f"(write it with `npm run cli -- export torch … --route-features`)")
 
 
 class Student(nn.Module):

@@ -36,7 +36,7 @@ from .export import Export
 from .losses import counts, student_parts
 from .optim import AdamW, schedule
 from .rng import make_rng, nested_subset, shuffle_in_place, u32
-from .student import PRESETS, Student
+from .student import PRESETS, Student, check_route_features
 from .teacher import Teacher, road_cells, trip_tokens, trip_windows
 
 # DEFAULT_HYPER (session.ts) and THESIS_RECIPE (recipe.ts).
@@ -289,6 +289,10 @@ class StudentJob(Job):
             h["size"] = self.start_ck.hyper.get("size", "custom")
         else:
             self.config = dict(PRESETS[h["size"]], freezeEncoders=h["freezeEncoders"])
+            if getattr(args, "route_features", False):
+                self.config["routeFeatures"] = {"speeds": "free-flow"}
+        h["routeFeatures"] = bool(self.config.get("routeFeatures"))
+        check_route_features(self.config, ex)
         self.batcher = Batcher(ex)
         train = ex.splits["train"]
         subset = nested_subset(train.n, h["trainFrac"], h["seed"])
@@ -772,6 +776,8 @@ def parser():
     s.add_argument("--epochs", type=int)
     s.add_argument("--seed", type=int)
     s.add_argument("--size", choices=list(PRESETS))
+    s.add_argument("--route-features", action="store_true",
+                   help="the navigator also reads each candidate's route features (an export written with --route-features)")
     s.add_argument("--max-len", type=int)
     s.add_argument("--patience", type=int)
     s.add_argument("--train-frac", type=float)

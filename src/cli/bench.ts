@@ -29,16 +29,25 @@ import { paperTeacherBench } from '../lib/bench/paperTeacherBench';
 import { peerBench } from './peerBench';
 import { roundDeep } from '../lib/bench/stats';
 import { scalingBench } from './benchScaling';
+import { scaleBench } from './benchScale';
+import { routeFeaturesBench } from '../lib/bench/routeFeaturesBench';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
-             [--out file.json] [--only training,levers,latency,paperTeacher,generation,backends,scaling]
+             [--out file.json] [--only training,levers,latency,paperTeacher,generation,routeFeatures,backends,scaling|scale]
   --quick          small batches and few repeats (< 90 s on 2 cores)
   --json           print only the JSON object on stdout
   levers           training speed levers all off vs all on (and each left out), batch 32
+  routeFeatures    generation (beam 4, batched) of the student against the same student with the
+                   route-aware candidate features on (StudentConfig.routeFeatures), reverse
+                   Dijkstras included (cache emptied before every run): trips/s and the ratio
   paperTeacher     a thesis-size teacher (8 layers × 12 heads × 768, random weights) vs the student
   scaling          generation, the paired evaluation and a data-parallel training step on 1 vs 2
                    worker threads, paired rounds,
                    with an Amdahl projection to 8 and 16 cores (needs vanilla and distilled checkpoints)
+  scale            alone (--only scale): issue 52's large inputs, each a child process with its
+                   peak RSS: data stats, a streamed ECML parse, data match at 1 and 2 threads on
+                   [--match-rows 3000] rows, export torch; [--scale-dir tmp/large] made by
+                   scripts/make-large-inputs.ts
   --peer           our student vs its PyTorch peer (bench/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
                    unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
@@ -117,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
   const plan = quick ? QUICK : FULL;
   const peer = p.flags.peer === true;
   const only = new Set(
-    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,backends,scaling')
+    flagString(p, 'only', peer ? 'peer' : 'training,levers,latency,paperTeacher,generation,routeFeatures,backends,scaling')
       .split(',')
       .map((s) => s.trim()),
   );
@@ -127,6 +136,31 @@ export async function run(args: string[]): Promise<number> {
   };
   const t0 = performance.now();
   const load0 = loadavg();
+  if (only.size === 1 && only.has('scale')) {
+    // Alone: child processes only, no models loaded here (each figure's peak RSS is its process's).
+    const sc = await scaleBench({
+      dir: flagString(p, 'scale-dir', 'tmp/large'),
+      matchRows: Number(flagString(p, 'match-rows', '3000')),
+      log,
+    });
+    const json = JSON.stringify(
+      roundDeep(
+        {
+          schema: 'trajdistill-bench/1',
+          scale: sc,
+          env: { cpus: availableParallelism(), loadAvgStart: load0, loadAvgEnd: loadavg() },
+          wallSeconds: (performance.now() - t0) / 1000,
+        },
+        4,
+      ),
+      null,
+      jsonOnly ? 0 : 2,
+    );
+    const outFile = flagString(p, 'out', '');
+    if (outFile) await writeFile(outFile, json + '\n');
+    console.log(json);
+    return 0;
+  }
 
   const backend = await initNodeBackend('wasm');
   const datasetDir = flagString(p, 'dataset', 'public/data/porto');
@@ -264,6 +298,21 @@ export async function run(args: string[]): Promise<number> {
       out.generationTripsPerSec = g.tripsPerSec.beamBatched;
       out.generationBestFirstTripsPerSec = g.tripsPerSec.bestFirstBatched;
       if (g.boundShare !== undefined) out.generationBoundShare = g.boundShare;
+    }
+    if (only.has('routeFeatures')) {
+      log(`route features: ${plan.genOd} test OD pairs, beam 4 batched, the feature off vs on`);
+      const r = await routeFeaturesBench({
+        dataset,
+        derived,
+        base: models.student,
+        ctx: models.ctx,
+        nOd: plan.genOd,
+        maxExpansions: plan.maxExpansions,
+        timing: { warmup: 1, repeats: plan.genRepeats },
+      });
+      out.routeFeatures = r;
+      out.routeFeaturesTripsPerSec = r.tripsPerSec.on;
+      out.routeFeaturesOnOverOff = r.onOverOff.median;
     }
     if (only.has('backends')) {
       const backends: Record<string, unknown> = {};

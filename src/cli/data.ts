@@ -2,8 +2,8 @@
 import { basename, resolve } from 'node:path';
 import { parseArgs } from './args';
 import { commandDecl } from './commandFlags';
-import { readDatasetDir } from './fsDataset';
-import { readHoserDataset } from '../lib/data/hoserReader';
+import { datasetDirFiles } from './fsDataset';
+import { readHoserDatasetStream } from '../lib/data/hoserReader';
 import { datasetStats } from '../lib/data/stats';
 import type { DatasetStats } from '../lib/data/stats';
 import { DatasetError, formatIssue } from '../lib/data/types';
@@ -26,13 +26,13 @@ async function load(dir: string | undefined, printIssues: (lines: string[]) => v
   }
   let files;
   try {
-    files = await readDatasetDir(dir);
+    files = await datasetDirFiles(dir);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return { ok: false, code: 1 };
   }
   try {
-    const ds = readHoserDataset(files, basename(resolve(dir)));
+    const ds = await readHoserDatasetStream(files, basename(resolve(dir)));
     return { ok: true, ds, files: files.map((f) => f.name) };
   } catch (e) {
     if (!(e instanceof DatasetError)) throw e;

@@ -12,7 +12,7 @@ import { loadTeacher } from '../lib/checkpoint/loadModel';
 import { teacherRoadCells } from '../lib/models/teacher';
 import { batchContext, prepareWholeTrips } from '../lib/features/studentBatch';
 import { loadStudentScorer } from '../lib/eval/protocol';
-import { byStepsToEnd, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
+import { byStepsToEnd, pairedTripGap, summariseSteps, teacherGate, teacherStepLogProbs, tripStepStats } from '../lib/eval/steps';
 import { swappedDestinations } from '../lib/features/studentBatch';
 import { studentStepLogProbs, type StepLogProbs } from '../lib/models/studentSteps';
 import type { Dataset } from '../lib/data/types';
@@ -21,6 +21,7 @@ import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/porto] [--split test] [--json] [--per-trip]
                   [--teacher <teacher ckpt>] [--window 7|all] [--resamples 1000] [--swap-destination]
+                  [--versus <student ckpt>]
   Teacher-forced scores at every step of every real trip of the split (whole trips, no cropping):
   accuracy and NLL over the candidate roads, on all steps and on decision steps (≥ 2 candidates),
   with trip-clustered bootstrap 95 % CIs, the uniform guess, and the share of decision steps whose
@@ -30,7 +31,10 @@ const USAGE = `usage: eval steps --checkpoint <ckpt> [--dataset public/data/port
   --teacher with a student --checkpoint adds the gate: β chosen on val for log p + β·log q, and the
   gain on --split with paired bootstrap CIs. byStepsToEnd splits the decision steps by steps left to
   the trip end. --swap-destination (a destination-conditioned teacher) gives each trip another
-  trip's destination: the swap test of whether the teacher uses it.`;
+  trip's destination: the swap test of whether the teacher uses it.
+  --versus scores a second student checkpoint on the same trips and adds the paired difference
+  (versus − checkpoint) of decision accuracy and NLL with a trip-clustered bootstrap 95 % CI: one
+  model against another on trips no seed pairing covers (e.g. real trips kept outside the repository).`;
 
 type Scorer = (split: 'train' | 'val' | 'test') => Promise<{ ids: string[]; lp: StepLogProbs }>;
 
@@ -149,6 +153,17 @@ export async function run(args: string[]): Promise<number> {
         };
       } finally {
         teacher.dispose();
+      }
+    }
+    const versusPath = typeof p.flags.versus === 'string' ? p.flags.versus : null;
+    if (versusPath) {
+      const other = scorerFor(new Uint8Array(await readFile(versusPath)), dataset, derived, window);
+      try {
+        if (main.kind !== 'student' || other.kind !== 'student') throw new Error('--versus compares two student checkpoints');
+        const o = await other.score(split);
+        out.versus = { checkpoint: repoPath(versusPath), ...pairedTripGap(per, tripStepStats(o.ids, o.lp, other.roadCell), resamples) };
+      } finally {
+        other.dispose();
       }
     }
     if (p.flags['per-trip'])

@@ -2,6 +2,8 @@
 // the whole protocol (thesis §6.1) for the shipped vanilla and distilled checkpoints and writes
 // the committed report plus the comparison view's route sample.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { basename, dirname, join, resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, commandLine } from './args';
 import { commandDecl } from './commandFlags';
@@ -10,7 +12,9 @@ import { repoPath } from './repoPath';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import { parseMethod, parseSplit } from './generate';
 import { buildRoadFeatures } from '../lib/data/roadFeatures';
-import { generatedCsvFormat, readGeneratedCsv } from '../lib/generate/generatedCsv';
+import { GeneratedCsvError, MAX_LISTED_PROBLEMS, readGeneratedLines, type GeneratedParse } from '../lib/generate/generatedCsv';
+import type { GeneratedTrip } from '../lib/generate/generator';
+import { formatIssue } from '../lib/data/types';
 import { generatedToEvalTrip, loadStudentScorer, realToEvalTrip, roundReport, runProtocol, type LoadedStudent } from '../lib/eval/protocol';
 import { evaluateTrips } from '../lib/eval/tripMetrics';
 import { hoserDistributionJSDs, shapelyCentroids } from '../lib/eval/hoserMetrics';
@@ -21,7 +25,7 @@ const USAGE = `usage:
       every metric of generated trips against the split's real trips (--json: one JSON object);
       the file is ours (generate --out) or HOSER gene.py's (generate --format hoser), told by its header
       --metrics hoser: distanceJSD, radiusJSD, durationJSD as HOSER's evaluation notebook computes them
-      (shapely road centroids, linspace(0, max real, 100) + inf bins; README "Our metrics and HOSER's notebook")
+      (shapely road centroids, linspace(0, max real, 100) + inf bins; docs/metrics.md)
   eval report [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
               [--out public/reports/porto-eval.json] [--routes-out <dir of out>/porto-routes.json]
               [--n 5000] [--seeds 1,2,3] [--beam 4] [--method beam|bestFirst] [--batch 256]
@@ -41,6 +45,45 @@ const USAGE = `usage:
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
       one file of every regime's paired effects, for the Compare view`;
 
+/**
+ * A generated-trips file read line by line, as Compare reads one: a bad row (or one with a road id
+ * outside the network) is dropped alone and printed as file:line: field: reason; the rest are
+ * scored. Null (after printing why) when nothing is left.
+ */
+async function readGeneratedRoutes(csv: string, nRoads: number): Promise<GeneratedParse | null> {
+  const lines = createInterface({ input: createReadStream(csv, 'utf8'), crlfDelay: Infinity });
+  let parsed: GeneratedParse;
+  try {
+    parsed = await readGeneratedLines(lines, basename(csv));
+  } catch (e) {
+    if (!(e instanceof GeneratedCsvError)) throw e;
+    console.error(`error: ${e.message}`);
+    return null;
+  }
+  const problems = [...parsed.problems];
+  const trips: GeneratedTrip[] = [];
+  parsed.trips.forEach((t, i) => {
+    const outside = [t.origin, t.dest, ...t.roads].find((r) => r >= nRoads);
+    if (outside === undefined) return void trips.push(t);
+    parsed.dropped++;
+    problems.push({
+      file: parsed.fileName,
+      line: parsed.lines[i],
+      field: '(route)',
+      reason: `road id ${outside} is not in this network (${nRoads} roads); was it generated on another network?`,
+    });
+  });
+  problems.sort((a, b) => a.line - b.line);
+  for (const p of problems.slice(0, MAX_LISTED_PROBLEMS)) console.error(formatIssue(p));
+  if (parsed.dropped > MAX_LISTED_PROBLEMS) console.error(`… and ${parsed.dropped - MAX_LISTED_PROBLEMS} more rows dropped`);
+  if (parsed.dropped > 0) console.error(`dropped ${parsed.dropped} of ${parsed.rows} rows; scoring the other ${trips.length}`);
+  if (trips.length === 0) {
+    console.error(`error: ${csv}: no route left to score`);
+    return null;
+  }
+  return { ...parsed, trips };
+}
+
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval', USAGE));
   let dir: string, csv: string, split: 'train' | 'val' | 'test', metrics: string;
@@ -55,28 +98,36 @@ async function evalGenerated(args: string[]): Promise<number> {
     return 2;
   }
   const ds = await loadDataset(dir);
-  const text = await readFile(csv, 'utf8');
-  const gen = readGeneratedCsv(text, basename(csv));
-  const nRoads = ds.network.roads.length;
-  const outside = gen.find((t) => t.roads.some((r) => r >= nRoads));
-  if (outside) throw new Error(`${csv}: trip ${outside.id} uses a road id ≥ ${nRoads}; was it generated on another network?`);
-  const format = generatedCsvFormat(text);
+  const gen = await readGeneratedRoutes(csv, ds.network.roads.length);
+  if (gen === null) return 1;
+  const format = { name: gen.format, hasOd: gen.hasOd };
   let report: Record<string, number>;
   if (metrics === 'hoser') {
     const points = shapelyCentroids(ds.network);
     const real = ds.splits[split].map((t) => realToEvalTrip(t, points));
-    const generated = gen.map((t) => generatedToEvalTrip(t, points));
-    report = { ...hoserDistributionJSDs(real, generated), n: gen.length };
+    const generated = gen.trips.map((t) => generatedToEvalTrip(t, points));
+    report = { ...hoserDistributionJSDs(real, generated), n: gen.trips.length };
   } else {
     // Only centroids are needed: the cheap road features, not the full derived build.
     const centroid = buildRoadFeatures(ds.network).centroid;
     if (!format.hasOd) console.error(`note: ${csv} names no OD pair; every route counts as reaching its own last road`);
     const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
-    const generated = gen.map((t) => generatedToEvalTrip(t, centroid));
+    const generated = gen.trips.map((t) => generatedToEvalTrip(t, centroid));
     report = { ...evaluateTrips(real, generated) };
   }
   if (p.flags.json !== undefined) {
-    console.log(JSON.stringify({ dataset: ds.name, split, generated: csv, format: format.name, metrics, ...report }));
+    console.log(
+      JSON.stringify({
+        dataset: ds.name,
+        split,
+        generated: csv,
+        format: format.name,
+        metrics,
+        rows: gen.rows,
+        dropped: gen.dropped,
+        ...report,
+      }),
+    );
   } else {
     const w = Math.max(...Object.keys(report).map((k) => k.length));
     for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(w)}  ${Number.isInteger(v) ? v : v.toFixed(4)}`);

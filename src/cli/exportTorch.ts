@@ -16,16 +16,20 @@ import type { Dataset, SplitName, Trajectory } from '../lib/data/types';
 import { SPLITS } from '../lib/data/types';
 import { prepareGatGraph, prepareGcnGraph } from '../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../lib/features/studentBatch';
+import type { RouteFeatureSpec } from '../lib/data/remainingTimes';
 import { DEFAULT_HYPER } from '../lib/train/sessionHyper';
 
 export const TORCH_EXPORT_SCHEMA = 'trajdistill-torch-export/1';
 
-const USAGE = `usage: export torch --dataset <dir> --out <dir> [--max-len ${DEFAULT_HYPER.maxLen}] [--k ${DEFAULT_BATCH_OPTIONS.k}]
+const USAGE = `usage: export torch --dataset <dir> --out <dir> [--max-len ${DEFAULT_HYPER.maxLen}] [--k ${DEFAULT_BATCH_OPTIONS.k}] [--route-features]
   Writes <out>/manifest.json and <out>/*.npy: road features, road and zone graphs, ψ, zones, every
   split's trips and every step's candidates (train trips cropped to --max-len prefix roads, as the
   trainer crops them), the network fingerprint. pytorch/README.md documents the layout; the
   PyTorch trainer reads it (python3 -m trajdistill_torch.train …). A simulated dataset
-  (npm run cli -- simulate) exports the same way and is marked simulated.`;
+  (npm run cli -- simulate) exports the same way and is marked simulated. --route-features also
+  writes every candidate's route features (<split>/candRoute: remaining free-flow time to the
+  destination relative to the step's best, and an unreachable flag), which a student trained with
+  \`train student --route-features\` reads.`;
 
 type Dtype = '<f4' | '<i4' | '<f8';
 type Typed = Float32Array | Int32Array | Float64Array;
@@ -62,6 +66,8 @@ export interface TorchExportManifest {
   batch: { k: number; maxLen: number; distClipM: number; gapClipMin: number };
   splits: Record<SplitName, SplitCounts>;
   routes: number;
+  /** Present when every split carries candRoute (the route-aware candidate features and their speeds). */
+  routeFeatures?: RouteFeatureSpec;
   arrays: Record<string, NpyEntry>;
 }
 
@@ -160,10 +166,11 @@ async function exportSplit(
   derived: Derived,
   k: number,
   maxLen: number,
+  routeFeatures: RouteFeatureSpec | undefined,
 ) {
   // Train trips are cropped as the trainer crops them; val/test are scored whole (studentEval).
   const cap = split === 'train' ? maxLen : trips.reduce((m, t) => Math.max(m, t.roads.length), 1);
-  const ctx = batchContext(ds.network, derived, { k, maxLen: cap });
+  const ctx = batchContext(ds.network, derived, { k, maxLen: cap, routeFeatures });
   const tripOffset = i32();
   const roads = i32();
   const times = f64();
@@ -175,6 +182,7 @@ async function exportSplit(
   const candOffset = i32();
   const cands = i32();
   const candFeat = f32();
+  const candRoute = f32();
   tripOffset.push(0);
   stepOffset.push(0);
   candOffset.push(0);
@@ -194,6 +202,7 @@ async function exportSplit(
       candFeat.push(p.metricDis[c]);
       candFeat.push(p.metricAngle[c]);
     }
+    if (routeFeatures) candRoute.pushAll(p.route);
     stepOffset.push(label.length);
     if (cands.length > limit || roads.length > limit) throw new Error(`export: split ${split} has more than 2^31 roads or candidates`);
   });
@@ -211,6 +220,7 @@ async function exportSplit(
   await w.add(`${split}/candOffset`, candOffset.parts(), [N + 1]);
   await w.add(`${split}/cands`, cands.parts());
   await w.add(`${split}/candFeat`, candFeat.parts(), [M, 2]);
+  if (routeFeatures) await w.add(`${split}/candRoute`, candRoute.parts(), [M, 2]);
   return { trips: n, roads: roads.length, steps: N, candidates: M };
 }
 
@@ -219,6 +229,8 @@ export interface TorchExportOptions {
   maxLen?: number;
   /** Candidate cap. */
   k?: number;
+  /** Also write every candidate's route features (`<split>/candRoute`). */
+  routeFeatures?: RouteFeatureSpec;
   /** The dataset folder, recorded in the manifest. */
   source?: string;
   command?: string;
@@ -269,7 +281,7 @@ export async function writeTorchExport(
   await w.add('psi/roadCell', derived.grid.roadCell);
   await w.add('psi/roadEndCell', derived.grid.roadEndCell);
   const splits = {} as Record<SplitName, SplitCounts>;
-  for (const s of SPLITS) splits[s] = await exportSplit(w, s, ds.splits[s], ds, derived, k, maxLen);
+  for (const s of SPLITS) splits[s] = await exportSplit(w, s, ds.splits[s], ds, derived, k, maxLen, o.routeFeatures);
   const routes = ds.routes ?? [];
   if (routes.length) {
     const offset = new Int32Array(routes.length + 1);
@@ -299,6 +311,7 @@ export async function writeTorchExport(
     batch: { k, maxLen, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin },
     splits,
     routes: routes.length,
+    ...(o.routeFeatures ? { routeFeatures: o.routeFeatures } : {}),
     arrays: w.arrays,
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
@@ -320,6 +333,7 @@ export async function run(args: string[]): Promise<number> {
     const m = await writeTorchExport(out, ds, derived, {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
+      ...(p.flags['route-features'] === true ? { routeFeatures: { speeds: 'free-flow' as const } } : {}),
       source: src,
       command: commandLine('export', args),
     });

@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Handler>> = {
         ? (await import('./studyPublish')).run(args)
         : (await import('./study')).run(args),
   ship: async () => (await import('./ship')).run,
+  teach: async () => (await import('./teachTelling')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -52,6 +53,9 @@ commands:
                                 stage a study's finished runs' logs and reports for git (runs/ is ignored)
   study publish <studies/x.json>
                                 a study's finished comparisons → docs/experiments/runs, public/reports
+  teach telling [--city porto|sf]
+                                the guided tour's telling examples for a city's shipped checkpoints
+                                (public/checkpoints/<city>/telling.json; re-run when they change)
   ship [--city sf] --teacher <ckpt> --vanilla <ckpt> --distilled <ckpt>
                                 ship a teacher and a seed pair as the app's models of a city
   export torch --dataset <dir> --out <dir>

@@ -35,6 +35,7 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     idFree: p.flags['id-free'] === true,
+    routeFeatures: p.flags['route-features'] === true,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
     trainFrac: flagNumber(p, 'train-frac', d.trainFrac),

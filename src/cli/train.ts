@@ -56,10 +56,15 @@ const USAGE = `usage:
                 [--teacher-target teacher|uniform|swapped]   (controls: the same KL towards a uniform
                 distribution over the candidates, or the teacher given another train trip's destination)
                 [--routes]   (the dataset's untimed routes.csv as more training trips, time loss masked)
+                [--init <student ckpt>]   (fine-tune: start from a student of this network and size,
+                e.g. public/checkpoints/porto/vanilla.safetensors, with a fresh optimiser; --resume
+                continues a stopped one; another network or size is refused with the reason)
                 [--transfer-from <student ckpt>]   (region transfer: a student of another road network
                 starts this one; its road, zone and road-type tables are re-initialised)
                 [--id-free]   (no road/zone id tables: degree features, OSM classes, zone = mean of its
                 roads; such a student runs on another network as it is: eval … --transfer)
+                [--route-features]   (the navigator also reads each candidate's remaining free-flow
+                travel time to the destination, relative to the step's best candidate)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
@@ -319,6 +324,24 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
     transfer = { from: basename(from), message: report.message };
     log(`transfer from ${basename(from)}: ${report.message}`);
   }
+  let init: { from: string } | undefined;
+  if (p.flags.init !== undefined) {
+    // Fine-tune: this run's settings from the weights of a student of this network and size, with a
+    // fresh optimiser and schedule (--resume below still continues a stopped fine-tune's whole state).
+    const from = p.flags.init;
+    if (typeof from !== 'string') throw new Error('--init needs a student checkpoint: --init <file.safetensors>');
+    if (transfer) throw new Error('--init and --transfer-from both start the run from a checkpoint: give one of them');
+    const bytes = await readFile(from).catch(() => {
+      throw new Error(`--init: cannot read ${from}`);
+    });
+    try {
+      session.initFrom(new Uint8Array(bytes));
+    } catch (e) {
+      throw new Error(`--init ${basename(from)}: ${(e as Error).message}`);
+    }
+    init = { from: repoPath(resolve(from)) };
+    log(`starts from the weights of ${basename(from)} (fresh optimiser)`);
+  }
   let resumedAt = -1;
   if (p.flags.resume === true) {
     const bytes = await readFile(partial).catch(() => null);
@@ -397,6 +420,7 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
             : 'LM-TAD'
           : null,
     transfer,
+    init,
     teacherCached: teacher ? true : undefined,
     workers: workers > 1 ? workers : undefined,
     teacherPrecomputeSeconds: teacher ? precomputeSeconds : undefined,

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { HelpRequested, UsageError, helpText, nearestFlag, parseArgs } from '../../src/cli/args';
 import { COMMAND_FLAGS, commandDecl, type CommandName } from '../../src/cli/commandFlags';
+import { projectDocs } from '../docs/markdownDocs';
 
 // Every command refuses what it does not know, before any work; its help comes from its declaration;
 // and the declarations cover every flag the commands read and every command line the repository
@@ -92,9 +93,7 @@ describe('CLI flags', () => {
 
   it('every command line the repository runs or documents parses', () => {
     const texts = [
-      'README.md',
-      'docs/architecture.md',
-      'BENCHMARKS.md',
+      ...projectDocs(),
       'package.json',
       ...readdirSync('scripts')
         .filter((f) => f.endsWith('.sh'))

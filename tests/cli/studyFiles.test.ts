@@ -15,7 +15,18 @@ const files = readdirSync('studies').filter((f) => f !== 'results.json' && f.end
 
 describe('study files', () => {
   it('every study file checks and plans, each job once', () => {
-    expect(files.sort()).toEqual(['porto-controls.json', 'porto-distill.json', 'sf-deconfounded.json', 'sf-heldout.json', 'sf.json']);
+    expect(files.sort()).toEqual([
+      'porto-controls.json',
+      'porto-distill.json',
+      'porto-route-features.json',
+      'porto-routes-kl.json',
+      'sf-deconfounded.json',
+      'sf-heldout.json',
+      'sf.json',
+    ]);
+    // The route-features screen trains with the feature and pairs with the routes control.
+    const rf = planStudy(load('porto-route-features.json')).find((j) => j.id === 'train runs/route-features/vanilla-s1.safetensors')!;
+    expect(rf.args).toEqual(expect.arrayContaining(['--mode', 'vanilla', '--routes', '--route-features']));
     for (const f of files) {
       const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
       expect(plan.length).toBeGreaterThan(0);

@@ -38,6 +38,7 @@ function toyTrip(): PreparedTrip {
     cands: new Int32Array([1, 5, 2, 3, 7, 8]),
     metricDis: new Float32Array(6),
     metricAngle: new Float32Array(6),
+    route: new Float32Array(0),
     label: new Int32Array([0, 0, 2]),
     timeLabel: new Float32Array(3),
   };

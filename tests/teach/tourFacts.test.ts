@@ -1,5 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { NUDGE_SHARE, cellSize, shareVerdict, tourFacts, windowFact, type FactInputs } from '../../src/ui/teach/tourFacts';
+import {
+  NUDGE_SHARE,
+  cellSize,
+  shareVerdict,
+  tourFacts,
+  trainedRecipeFull,
+  windowFact,
+  type FactInputs,
+} from '../../src/ui/teach/tourFacts';
+import { compareStudents } from '../../src/lib/teach/stepMath';
 import { TOUR } from '../../src/ui/teach/tour';
 import { countNoun, plural } from '../../src/ui/format';
 import { stepLosses } from '../../src/lib/teach/stepMath';
@@ -98,5 +107,34 @@ describe('the λ step agrees with the teacher share beside it', () => {
     const wrong = inputs({ vanilla: [-3, 3] });
     expect(wrong.losses.teacherShare).toBeLessThan(NUDGE_SHARE);
     expect(tourFacts('lambda', wrong)).toMatch(/nudge/);
+  });
+});
+
+describe('the tour says what distillation did at the step on screen, in rounded numbers', () => {
+  const withCmp = (f: FactInputs): FactInputs => ({
+    ...f,
+    cmp: compareStudents(f.step.teacherRaw, f.step.vanilla!, f.step.distilled!, f.step.label, f.tau),
+  });
+
+  it('says when distillation lowered p(true road) because the teacher favours another road', () => {
+    // The teacher favours B; the driver took A; the distilled student moved toward B.
+    const f = withCmp(inputs({ teacherRaw: [0.1, 0.6], vanilla: [6, -1], distilled: [1, 0] }));
+    expect(tourFacts('result', f)).toMatch(/lowered p\(true road\): the teacher favours another road/);
+    const helped = withCmp(inputs({ teacherRaw: [0.6, 0.1], vanilla: [0, 0], distilled: [2, 0] }));
+    expect(tourFacts('result', helped)).toMatch(/raised p\(true road\)/);
+  });
+
+  it('rounds the trained recipe for reading and keeps the full values for the tooltip', () => {
+    const h = { lambda: 0.10385718648105681, tau: 3.3508482790284706, window: 8 };
+    const text = tourFacts('lambda', { ...inputs(), distilledHyper: h }) ?? '';
+    expect(text).toContain('λ = 0.104, τ = 3.35, w = 8');
+    expect(text).not.toMatch(/\d\.\d{6,}/);
+    expect(trainedRecipeFull(h)).toBe('λ = 0.10385718648105681, τ = 3.3508482790284706, w = 8');
+  });
+
+  it('keeps every tour step body in short sentences (none over 40 words)', () => {
+    for (const s of TOUR)
+      for (const sentence of s.body.split(/(?<=[.!?])\s+/))
+        expect(sentence.split(/\s+/).length, `${s.id}: ${sentence}`).toBeLessThanOrEqual(40);
   });
 });

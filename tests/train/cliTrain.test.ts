@@ -68,4 +68,25 @@ describe('train student (CLI)', () => {
     expect(b.epochs[1].valNllDecision).toBeCloseTo(a.epochs[1].valNllDecision, 6);
     expect(b.bestEpoch).toBe(a.bestEpoch);
   }, 240_000);
+
+  it('--init starts from a checkpoint of this network (its weights, step 0, recorded in the log) and refuses another size with the reason', async () => {
+    const dir = tempDir('cli-init-');
+    const base = join(dir, 'base.safetensors');
+    expect(await run(studentFlags(base, 1, 3))).toBe(0);
+    const tuned = join(dir, 'tuned.safetensors');
+    expect(await run([...studentFlags(tuned, 1, 4), '--init', base])).toBe(0);
+    const log = JSON.parse(readFileSync(tuned.replace(/\.safetensors$/, '.log.json'), 'utf8')) as {
+      init?: { from: string };
+      epochs: Array<{ valNllDecision: number }>;
+    };
+    expect(log.init?.from).toMatch(/base\.safetensors$/);
+    // Started from a trained student: its first epoch is already better than a fresh run's.
+    const fresh = JSON.parse(readFileSync(base.replace(/\.safetensors$/, '.log.json'), 'utf8')) as {
+      epochs: Array<{ valNllDecision: number }>;
+    };
+    expect(log.epochs[0].valNllDecision).toBeLessThan(fresh.epochs[0].valNllDecision);
+    await expect(run([...studentFlags(join(dir, 'x.safetensors'), 1, 4), '--size', 'default', '--init', base])).rejects.toThrow(
+      /^--init base\.safetensors: .*(size|config|roadIdDim|timeDim)/,
+    );
+  }, 180_000);
 });

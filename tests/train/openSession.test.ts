@@ -10,6 +10,7 @@ import type { KeyValueStore } from '../../src/lib/train/savedRuns';
 import type { TrainRunEvents, TrainState } from '../../src/lib/train/trainRunTypes';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 import { memoryStore } from './memoryStore';
+import type { ValCheckOptions, ValPoint } from '../../src/lib/train/valCheck';
 
 // Every decode of a checkpoint goes through this spy (the session and the loaders import it too).
 vi.mock('../../src/lib/checkpoint/checkpoint', async (importOriginal) => {
@@ -129,6 +130,51 @@ describe('openSession', () => {
     expect(dispose).not.toHaveBeenCalled();
   });
 
+  it("starts a fresh run from a checkpoint's weights (fine-tune): its own settings, a fresh optimiser, step 0", async () => {
+    const o = openSession(setup, {
+      kind: 'student',
+      hyper: { ...STUDENT, lr: 9e-4, epochs: 3 },
+      from: { bytes: studentBytes, name: 's.safetensors', use: 'init' },
+    });
+    const s = o.session as TrainingSession;
+    expect(s.steps).toBe(0);
+    expect(s.hyper.lr).toBe(9e-4);
+    expect(s.hyper.epochs).toBe(3);
+    const file = decodeCheckpoint(studentBytes);
+    const mine = decodeCheckpoint((await s.save({ optimizer: true })).bytes);
+    for (const [name, w] of Object.entries(file.weights)) expect(Array.from(mine.weights[name].data)).toEqual(Array.from(w.data));
+    expect(mine.training.step).toBe(0);
+    expect(mine.training.epoch).toBe(0);
+    // Fresh moments: all zero (the file's are not).
+    const moments = Object.entries(mine.weights).filter(([n]) => n.startsWith('optimizer.exp_avg.'));
+    for (const [, m] of moments) expect(m.data.every((v) => v === 0)).toBe(true);
+    s.dispose();
+  });
+
+  it('refuses a fine-tune from a checkpoint of another size or network, or of a teacher, with the reason', () => {
+    const bigger = decodeCheckpoint(studentBytes);
+    bigger.config = { ...(bigger.config as object), timeDim: 16 };
+    expect(() =>
+      openSession(setup, {
+        kind: 'student',
+        hyper: STUDENT,
+        from: { bytes: encodeCheckpoint(bigger), name: 'b.safetensors', use: 'init' },
+      }),
+    ).toThrow(/timeDim/);
+    const foreign = decodeCheckpoint(studentBytes);
+    foreign.fingerprint = '0000000000000000';
+    expect(() =>
+      openSession(setup, {
+        kind: 'student',
+        hyper: STUDENT,
+        from: { bytes: encodeCheckpoint(foreign), name: 'f.safetensors', use: 'init' },
+      }),
+    ).toThrow(/different road network/);
+    expect(() =>
+      openSession(setup, { kind: 'student', hyper: STUDENT, from: { bytes: teacherBytes, name: 't.safetensors', use: 'init' } }),
+    ).toThrow(/^t\.safetensors holds a teacher model; a fine-tune starts from a student checkpoint$/);
+  });
+
   it('readRunCheckpoint decodes and checks the kind', () => {
     expect(readRunCheckpoint(studentBytes, 'a', 'student').kind).toBe('student');
     expect(() => readRunCheckpoint(new Uint8Array(4), 'a', 'student')).toThrow('not a checkpoint: only 4 bytes');
@@ -142,7 +188,7 @@ describe('TrainRun', () => {
     city = makeCity(5, 48, 16, 4);
   });
 
-  function makeRun(store: KeyValueStore = memoryStore()) {
+  function makeRun(store: KeyValueStore = memoryStore(), valCheck?: ValCheckOptions) {
     const states: TrainState[] = [];
     const saved: string[][] = [];
     const errors: string[] = [];
@@ -157,10 +203,29 @@ describe('TrainRun', () => {
       error: (m) => void errors.push(m),
       stepProgress: () => {},
       workers: () => {},
+      valPoint: (p) => void valPoints.push(p),
     };
-    const run = new TrainRun({ events, store, studentConfig: TINY_STUDENT, minEmitMs: 0 });
-    return { run, states, saved, errors };
+    const valPoints: ValPoint[] = [];
+    const run = new TrainRun({ events, store, studentConfig: TINY_STUDENT, minEmitMs: 0, valCheck });
+    return { run, states, saved, errors, valPoints };
   }
+
+  it('scores the fixed val subset every N steps before the first epoch ends, into the chart', async () => {
+    const { run, valPoints, errors } = makeRun(memoryStore(), { everySteps: 2, trips: 3 });
+    await run.attach({ dataset: city.ds, derived: city.derived, backendName: 'cpu', shippedTeacher: { bytes: null } });
+    const cfg = await run.configure('student', { ...STUDENT, batch: 4, microBatch: 4 });
+    expect(cfg.stepsPerEpoch).toBeGreaterThan(4);
+    for (let i = 0; i < 4; i++) await run.step();
+    expect(valPoints.map((p) => [p.step, p.epoch, p.trips, p.whole])).toEqual([
+      [2, 0, 3, false],
+      [4, 0, 3, false],
+    ]);
+    for (const p of valPoints) {
+      expect(Number.isFinite(p.valNllDecision)).toBe(true);
+      expect(p.valAccDecision).toBeGreaterThanOrEqual(0);
+    }
+    expect(errors).toEqual([]);
+  });
 
   it('configures, steps, autosaves into one slot, and resumes the saved run in a new TrainRun', async () => {
     const store = memoryStore();

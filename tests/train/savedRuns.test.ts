@@ -49,8 +49,11 @@ describe('SavedRuns', () => {
       chart: null,
     });
     // The list leads with the decision accuracy where the run recorded it, and labels an older run's all-step figure.
-    expect(runPosition(c)).toBe('epoch 0, step 222 · val decision acc 80.3% (best epoch)');
-    expect(runPosition(a)).toBe('epoch 0, step 168 · best val acc 90.4% (all steps)');
+    // Epochs as the Train view's counter has them: the epoch the run is in, of its total when known.
+    expect(runPosition(c)).toBe('epoch 1, step 222 · val decision acc 80.3% (best epoch)');
+    expect(runPosition({ ...c, hyper: { epochs: 8 } })).toBe('epoch 1 of 8, step 222 · val decision acc 80.3% (best epoch)');
+    expect(runPosition({ ...c, epoch: 8, hyper: { epochs: 8 } })).toMatch(/^epoch 8 of 8, finished, step 222/);
+    expect(runPosition(a)).toBe('epoch 1, step 168 · best val acc 90.4% (all steps)');
     await runs.remove('student', c.id);
     // Newest first; the older run is still there with its own bytes.
     const list = await runs.list('student');
@@ -58,7 +61,7 @@ describe('SavedRuns', () => {
       ['run2', 14, true],
       ['run1', 168, false],
     ]);
-    expect(list[1].name).toMatch(/^Distilled student · Tuned at 10 % \(shipped before\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(list[1].name).toMatch(/^Distilled student · An earlier pick \(tuned on a tenth of the trips\) · \d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(list[1].best).toBe(0.904);
     const old = await runs.load('student', 'run1');
     expect(Array.from(old.bytes)).toEqual([3, 3, 3]);
@@ -175,7 +178,7 @@ describe('SavedRuns', () => {
       'Distilled student · λ 0.1 τ 2 w all · 2026-11-23 10:04',
     );
     expect(defaultRunName('student', { mode: 'distilled', lambda: 0.0014, tau: 4.37, window: 7 }, when)).toBe(
-      'Distilled student · Thesis optimum · 2026-11-23 10:04',
+      'Distilled student · The thesis’s best (Beijing) · 2026-11-23 10:04',
     );
   });
 });

@@ -82,6 +82,7 @@ describe('TrainRun on several workers', () => {
       probe: () => {},
       error: (m) => void errors.push(m),
       stepProgress: () => {},
+      valPoint: () => {},
       workers: (n, reason) => void inUse.push({ n, reason }),
     };
     const run = new TrainRun({ events, store: memoryStore(), studentConfig: TINY_STUDENT, minEmitMs: 0, gradHelpers });

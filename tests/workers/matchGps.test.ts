@@ -7,6 +7,7 @@ import type { Dataset, TextFile } from '../../src/lib/data/types';
 import { matchGpsFile, matchedDataset } from '../../workers/matchGps';
 import { packDataset, unpackDataset } from '../../src/lib/data/packedDataset';
 import { gridTownGps } from '../../e2e/fixtures/gridTownGps';
+import { streamChunks, type StreamFile } from '../../src/lib/data/textStream';
 
 // "Match GPS traces…" on grid-town: the traces of its first 30 train trips, matched onto its
 // roads alone (a network without trips) or onto the whole dataset.
@@ -17,6 +18,13 @@ const full = readHoserDataset(read(['roadmap.geo', 'roadmap.rel', 'train.csv', '
 const gps = gridTownGps(30);
 
 /** The set as a model worker gets it: packed by the data worker, unpacked by the model worker. */
+/** The GPS text as the worker reads a picked File: a stream of its bytes. */
+const gpsFile = (): StreamFile => {
+  const file = new File([gps], 'gps.csv');
+  return { name: 'gps.csv', open: () => streamChunks(file.stream()) };
+};
+const never = new AbortController().signal;
+
 function asWorkerGets(ds: Dataset): Dataset {
   return unpackDataset(packDataset(ds));
 }
@@ -29,8 +37,8 @@ function disjoint(ds: Dataset): void {
 }
 
 describe('matched GPS trips as a set', () => {
-  it('on a network without trips they become a training set, split 7:1:2 OD-disjointly', () => {
-    const m = matchGpsFile(roadsOnly, 'gps.csv', gps, () => {});
+  it('on a network without trips they become a training set, split 7:1:2 OD-disjointly', async () => {
+    const m = await matchGpsFile(roadsOnly, gpsFile(), gps.length, () => {}, never);
     expect(m.trips).toHaveLength(30);
     const { dataset, summary } = matchedDataset(m, 'own', 'gps.csv on roads');
     expect(summary.added.train + summary.added.val + summary.added.test).toBe(30);
@@ -41,8 +49,8 @@ describe('matched GPS trips as a set', () => {
     expect(back).toEqual(dataset);
   });
 
-  it('added to a dataset they keep its trips and join its splits OD-disjointly', () => {
-    const m = matchGpsFile(full, 'gps.csv', gps, () => {});
+  it('added to a dataset they keep its trips and join its splits OD-disjointly', async () => {
+    const m = await matchGpsFile(full, gpsFile(), gps.length, () => {}, never);
     const { dataset, summary } = matchedDataset(m, 'add', 'grid-town + gps.csv');
     expect(summary.ownTrips).toBe(48 + 8 + 8);
     expect(summary.added.train + summary.added.val + summary.added.test).toBe(30);
@@ -56,5 +64,17 @@ describe('matched GPS trips as a set', () => {
     const back = asWorkerGets(dataset);
     for (const s of SPLITS) expect(back.splits[s]).toEqual(dataset.splits[s]);
     expect(back.splits.train).toHaveLength(48 + summary.added.train);
+  });
+});
+
+describe('matching in the data worker', () => {
+  it('reports the bytes read as it goes, and stops between batches when cancelled', async () => {
+    const seen: number[] = [];
+    const m = await matchGpsFile(roadsOnly, gpsFile(), gps.length, (b) => seen.push(b), never);
+    expect(m.trips).toHaveLength(30);
+    expect(seen.at(-1)).toBe(new TextEncoder().encode(gps).length);
+    const stop = new AbortController();
+    stop.abort(new Error('cancelled'));
+    await expect(matchGpsFile(roadsOnly, gpsFile(), gps.length, () => {}, stop.signal)).rejects.toThrow('cancelled');
   });
 });

@@ -136,6 +136,7 @@ export function studentTrainCommand(
   }
   push('routes', h.routes === true);
   push('id-free', h.idFree === true);
+  push('route-features', h.routeFeatures === true);
   push('last-step-only', h.lastStepOnly === true);
   push('no-tau2', h.noTauSquared === true);
   push('freeze-encoders', h.freezeEncoders === true);

@@ -115,6 +115,7 @@ const STUDENT_RULES: Rule[] = [
   rule('nav/v/w', `${N}.v_proj.weight`, 'transpose'),
   ...linear('nav/metricDis', `${N}.metric_distance_proj`),
   ...linear('nav/metricAngle', `${N}.metric_angle_proj`),
+  ...linear('nav/metricRoute', `${N}.metric_route_proj`),
   ...linear('time/traj', `${N}.time_estimator_linear_1`),
   ...linear('time/cand', `${N}.time_estimator_linear_2`),
   ...linear('time/out', `${N}.time_estimator_linear_3`),

@@ -51,3 +51,37 @@ export function candidateFeatures(features: RoadFeatures, cur: number, dest: num
   }
   return { metricDis, metricAngle };
 }
+
+/**
+ * The route feature's value of a candidate that cannot reach the destination (its flag is 1): as if
+ * it were an hour behind the best candidate, log1p(60). Also every candidate's value when none can.
+ */
+export const ROUTE_UNREACHABLE_DELAY = Math.log1p(60);
+
+export interface RouteCandidateFeatures {
+  /** log1p((t_c − min over candidates t) / 60): minutes behind the best candidate's remaining time. */
+  routeDelay: Float32Array;
+  /** 1 where the candidate cannot reach the destination (routeDelay then ROUTE_UNREACHABLE_DELAY). */
+  unreachable: Float32Array;
+}
+
+/**
+ * The route-aware features of a step's candidates (issue 49, lever 3a), from `remaining`, the
+ * seconds from entering each road to entering the destination (data/remainingTimes.ts), in the way
+ * HOSER gives distance: relative to the step's best candidate, log-compressed.
+ */
+export function routeCandidateFeatures(remaining: Float32Array, cands: readonly number[]): RouteCandidateFeatures {
+  const m = cands.length;
+  const routeDelay = new Float32Array(m);
+  const unreachable = new Float32Array(m);
+  let best = Infinity;
+  for (let i = 0; i < m; i++) best = Math.min(best, remaining[cands[i]]);
+  for (let i = 0; i < m; i++) {
+    const t = remaining[cands[i]];
+    if (t === Infinity) {
+      routeDelay[i] = ROUTE_UNREACHABLE_DELAY;
+      unreachable[i] = 1;
+    } else routeDelay[i] = Math.log1p((t - best) / 60);
+  }
+  return { routeDelay, unreachable };
+}

@@ -8,6 +8,7 @@ import { DatasetError, SPLITS } from './types';
 import { buildOut } from './hoserWriter';
 import { polylineLengthM } from '../geo';
 import { binaryReason, printable } from './textInput';
+import { CsvPieces, ownString, pipeFile, type StreamFile } from './textStream';
 
 /** Issues kept in full; beyond this they are only counted (a wrong network can yield thousands). */
 export const MAX_ISSUES = 200;
@@ -66,94 +67,142 @@ type Columns = Map<string, number>;
 type RowHandler = (cells: string[], line: number, index: number) => void;
 
 /**
- * Parses `file` as CSV. Checks the header for `required` columns, then calls the handler made by
- * `onHeader` for every non-empty data row. Returns the number of data rows, or null when the file
- * is empty or lacks a required column (both logged).
+ * One CSV file parsed piece by piece (pieces from `CsvPieces`, each holding whole records; a small
+ * file is one piece). Checks the header for `required` columns, then calls the handler made by
+ * `onHeader` for every non-empty data row. `end()` returns the number of data rows, or null when
+ * the file is empty or lacks a required column (both logged).
  */
-function parseCsv(file: TextFile, required: string[], log: IssueLog, onHeader: (columns: Columns) => RowHandler): number | null {
-  const name = file.name;
-  // A byte-order mark would otherwise glue itself to the first column name.
-  const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
-  if (text.trim() === '') {
-    log.add(name, 1, '(file)', 'file is empty');
-    return null;
-  }
-  const binary = binaryReason(text);
-  if (binary) {
-    log.add(name, 1, '(file)', binary);
-    return null;
-  }
+class CsvSink {
+  private handler: RowHandler | null = null;
+  private nFields = 0;
+  private index = 0;
+  private failed = false;
+  private started = false;
+  private sawText = false;
 
-  // Running newline count, so each row's start offset maps to its physical line in O(file size).
-  let scanPos = 0;
-  let scanLine = 1;
-  const lineAt = (offset: number): number => {
-    if (offset < scanPos) {
-      let l = 1;
-      for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) l++;
-      return l;
-    }
-    for (let i = text.indexOf('\n', scanPos); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) scanLine++;
-    scanPos = offset;
-    return scanLine;
-  };
+  constructor(
+    private readonly name: string,
+    private readonly required: string[],
+    private readonly log: IssueLog,
+    private readonly onHeader: (columns: Columns) => RowHandler,
+  ) {}
 
-  let handler: RowHandler | null = null;
-  let nFields = 0;
-  let rowStart = 0;
-  let index = 0;
-  let failed = false;
-
-  Papa.parse<string[]>(text, {
-    delimiter: ',',
-    skipEmptyLines: false,
-    step: (res, parser) => {
-      const start = rowStart;
-      rowStart = res.meta.cursor; // papaparse's cursor sits just past the row's line break
-      const cells = res.data;
-      const line = lineAt(start);
-      for (const e of res.errors) {
-        const at = typeof e.index === 'number' && e.index > start ? lineAt(e.index) : line;
-        log.add(name, at, '(csv)', `${e.message}: check the quotes on this line`);
+  /** Parses one piece whose first character sits on physical line `firstLine`. */
+  piece(raw: string, firstLine: number): void {
+    if (this.failed) return;
+    const { name, log } = this;
+    let text = raw;
+    if (!this.started) {
+      this.started = true;
+      // A byte-order mark would otherwise glue itself to the first column name.
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const binary = binaryReason(text);
+      if (binary && text.trim() !== '') {
+        log.add(name, 1, '(file)', binary);
+        this.failed = true;
+        return;
       }
-      if (handler === null) {
-        const columns: Columns = new Map();
-        cells.forEach((c, i) => {
-          const key = c.trim().toLowerCase();
-          if (!columns.has(key)) columns.set(key, i);
-        });
-        const missing = required.filter((r) => !columns.has(r));
-        if (missing.length > 0) {
-          const found = cells.map((c) => c.trim()).filter((c) => c !== '');
-          const plural = missing.length > 1 ? 's' : '';
-          log.add(
-            name,
-            1,
-            missing.join(', '),
-            `required column${plural} ${missing.map((m) => `"${m}"`).join(', ')} missing; columns found: ${found.length ? printable(found.join(', '), 160) : '(none)'}`,
-          );
-          failed = true;
-          parser.abort();
+    }
+    if (!this.sawText) {
+      if (text.trim() === '') return;
+      this.sawText = true;
+    }
+
+    // Running newline count, so each row's start offset maps to its physical line in O(piece size).
+    let scanPos = 0;
+    let scanLine = firstLine;
+    const lineAt = (offset: number): number => {
+      if (offset < scanPos) {
+        let l = firstLine;
+        for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) l++;
+        return l;
+      }
+      for (let i = text.indexOf('\n', scanPos); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) scanLine++;
+      scanPos = offset;
+      return scanLine;
+    };
+
+    let rowStart = 0;
+    Papa.parse<string[]>(text, {
+      delimiter: ',',
+      skipEmptyLines: false,
+      step: (res, parser) => {
+        const start = rowStart;
+        rowStart = res.meta.cursor; // papaparse's cursor sits just past the row's line break
+        const cells = res.data;
+        const line = lineAt(start);
+        for (const e of res.errors) {
+          const at = typeof e.index === 'number' && e.index > start ? lineAt(e.index) : line;
+          log.add(name, at, '(csv)', `${e.message}: check the quotes on this line`);
+        }
+        if (this.handler === null) {
+          const columns: Columns = new Map();
+          cells.forEach((c, i) => {
+            const key = c.trim().toLowerCase();
+            if (!columns.has(key)) columns.set(key, i);
+          });
+          const missing = this.required.filter((r) => !columns.has(r));
+          if (missing.length > 0) {
+            const found = cells.map((c) => c.trim()).filter((c) => c !== '');
+            const plural = missing.length > 1 ? 's' : '';
+            log.add(
+              name,
+              line,
+              missing.join(', '),
+              `required column${plural} ${missing.map((m) => `"${m}"`).join(', ')} missing; columns found: ${found.length ? printable(found.join(', '), 160) : '(none)'}`,
+            );
+            this.failed = true;
+            parser.abort();
+            return;
+          }
+          this.nFields = cells.length;
+          this.handler = this.onHeader(columns);
           return;
         }
-        nFields = cells.length;
-        handler = onHeader(columns);
-        return;
-      }
-      // Blank lines (including the usual trailing newline) are not rows.
-      if (cells.length === 1 && cells[0].trim() === '') return;
-      const i = index++;
-      if (cells.length !== nFields) {
-        // After a quoting error the field count is a consequence, not a second problem.
-        if (res.errors.length > 0) return;
-        const hint = cells.length > nFields ? ': is a field that contains commas left unquoted?' : '';
-        log.add(name, line, '(row)', `row has ${cells.length} fields but the header has ${nFields}${hint}`);
-        return;
-      }
-      handler(cells, line, i);
-    },
-  });
-  return failed || handler === null ? null : index;
+        // Blank lines (including the usual trailing newline) are not rows.
+        if (cells.length === 1 && cells[0].trim() === '') return;
+        const i = this.index++;
+        if (cells.length !== this.nFields) {
+          // After a quoting error the field count is a consequence, not a second problem.
+          if (res.errors.length > 0) return;
+          const hint = cells.length > this.nFields ? ': is a field that contains commas left unquoted?' : '';
+          log.add(name, line, '(row)', `row has ${cells.length} fields but the header has ${this.nFields}${hint}`);
+          return;
+        }
+        this.handler(cells, line, i);
+      },
+    });
+  }
+
+  end(): number | null {
+    if (!this.failed && !this.sawText) {
+      this.log.add(this.name, 1, '(file)', 'file is empty');
+      return null;
+    }
+    return this.failed || this.handler === null ? null : this.index;
+  }
+}
+
+/** A dataset file: its whole text (small files, tests), or a stream of its bytes. */
+export type DatasetInput = TextFile | StreamFile;
+
+/** A parse under way: its sink, and what its rows come to once the file has been read. */
+interface CsvJob<R> {
+  sink: CsvSink;
+  result: (rows: number | null) => R;
+}
+
+/** Runs a job over a whole text (one piece, as papaparse always saw a small file). */
+function runText<R>(file: TextFile, job: CsvJob<R>): R {
+  job.sink.piece(file.text, 1);
+  return job.result(job.sink.end());
+}
+
+/** Runs a job over a file read as a stream, in pieces of whole records. */
+async function runInput<R>(file: DatasetInput, job: CsvJob<R>, pieceChars?: number): Promise<R> {
+  if ('text' in file) return runText(file, job);
+  await pipeFile(file, new CsvPieces((text, line) => job.sink.piece(text, line), pieceChars));
+  return job.result(job.sink.end());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,14 +280,13 @@ export function normaliseHighway(raw: string): string | null {
 }
 
 /** Parses roadmap.geo. `roads` has holes where a row was invalid (then issues were logged). */
-function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number } | null {
-  const name = geo.name;
+function geoJob(name: string, log: IssueLog): CsvJob<{ roads: Road[]; rows: number } | null> {
   const roads: Road[] = [];
   let shift = 0;
   let maxId = -1;
   const issuesBefore = log.count;
   let earlierIssues = 0;
-  const rows = parseCsv(geo, ['coordinates', 'highway'], log, (columns) => {
+  const sink = new CsvSink(name, ['coordinates', 'highway'], log, (columns) => {
     const cGeoId = columns.get('geo_id') ?? -1;
     const cCoords = columns.get('coordinates')!;
     const cHighway = columns.get('highway')!;
@@ -292,19 +340,21 @@ function parseGeo(geo: TextFile, log: IssueLog): { roads: Road[]; rows: number }
       earlierIssues = log.count - issuesBefore;
     };
   });
-  if (rows === null) return null;
-  if (rows === 0) log.add(name, 2, '(file)', 'no roads: the file has a header but no data rows');
-  // After a re-synchronisation the ids, not the row count, say how many roads the file meant to
-  // hold: roadmap.rel is range-checked against that, so a broken geo row does not flag every link.
-  return { roads, rows: shift !== 0 ? Math.max(rows, maxId + 1) : rows };
+  const result = (rows: number | null): { roads: Road[]; rows: number } | null => {
+    if (rows === null) return null;
+    if (rows === 0) log.add(name, 2, '(file)', 'no roads: the file has a header but no data rows');
+    // After a re-synchronisation the ids, not the row count, say how many roads the file meant to
+    // hold: roadmap.rel is range-checked against that, so a broken geo row does not flag every link.
+    return { roads, rows: shift !== 0 ? Math.max(rows, maxId + 1) : rows };
+  };
+  return { sink, result };
 }
 
 /** Parses roadmap.rel against `nRoads` (null when roadmap.geo could not be read: no range check). */
-function parseRel(rel: TextFile, nRoads: number | null, log: IssueLog): { origin: Int32Array; dest: Int32Array } | null {
-  const name = rel.name;
+function relJob(name: string, nRoads: number | null, log: IssueLog): CsvJob<{ origin: Int32Array; dest: Int32Array } | null> {
   const origin: number[] = [];
   const dest: number[] = [];
-  const rows = parseCsv(rel, ['origin_id', 'destination_id'], log, (columns) => {
+  const sink = new CsvSink(name, ['origin_id', 'destination_id'], log, (columns) => {
     const cO = columns.get('origin_id')!;
     const cD = columns.get('destination_id')!;
     const id = (cells: string[], c: number, field: string, line: number): number => {
@@ -329,16 +379,7 @@ function parseRel(rel: TextFile, nRoads: number | null, log: IssueLog): { origin
       }
     };
   });
-  if (rows === null) return null;
-  return { origin: Int32Array.from(origin), dest: Int32Array.from(dest) };
-}
-
-function parseRoadmap(geo: TextFile, rel: TextFile, log: IssueLog): RoadNetwork | null {
-  const before = log.count;
-  const g = parseGeo(geo, log);
-  const r = parseRel(rel, g ? g.rows : null, log);
-  if (!g || !r || log.count > before) return null;
-  return { roads: g.roads, relOrigin: r.origin, relDest: r.dest, out: buildOut(g.roads.length, r.origin, r.dest) };
+  return { sink, result: (rows) => (rows === null ? null : { origin: Int32Array.from(origin), dest: Int32Array.from(dest) }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,11 +471,10 @@ function parseRoadList(items: string[], net: RoadNetwork | null, report: (reason
  * Parses one trajectory file. With `net` null (the roadmap itself was invalid) only the checks
  * that need no network run: the file is still reported in full.
  */
-function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLog): Trajectory[] {
-  const name = file.name;
+function tripsJob(name: string, net: RoadNetwork | null, log: IssueLog): CsvJob<Trajectory[]> {
   const split = splitOf(name);
   const trips: Trajectory[] = [];
-  parseCsv(file, ['rid_list', 'time_list'], log, (columns) => {
+  const sink = new CsvSink(name, ['rid_list', 'time_list'], log, (columns) => {
     const cRid = columns.get('rid_list')!;
     const cTime = columns.get('time_list')!;
     const cId = columns.get('traj_id') ?? columns.get('mm_id') ?? columns.get('id') ?? -1;
@@ -478,19 +518,18 @@ function parseTrajectories(file: TextFile, net: RoadNetwork | null, log: IssueLo
       }
 
       if (log.count === before) {
-        const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `${split}-${index}`;
+        const id = cId >= 0 && cells[cId].trim() !== '' ? ownString(cells[cId].trim()) : `${split}-${index}`;
         trips.push({ id, roads, times });
       }
     };
   });
-  return trips;
+  return { sink, result: () => trips };
 }
 
 /** Parses routes.csv (`route_id,rid_list,source`): untimed road sequences on the same network. */
-function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Route[] {
-  const name = file.name;
+function routesJob(name: string, net: RoadNetwork | null, log: IssueLog): CsvJob<Route[]> {
   const routes: Route[] = [];
-  parseCsv(file, ['rid_list'], log, (columns) => {
+  const sink = new CsvSink(name, ['rid_list'], log, (columns) => {
     const cRid = columns.get('rid_list')!;
     const cId = columns.get('route_id') ?? -1;
     const cSource = columns.get('source') ?? -1;
@@ -501,13 +540,13 @@ function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Ro
         log.add(name, line, 'rid_list', `rid_list has ${items.length} road${items.length === 1 ? '' : 's'}: a route needs at least two`);
       const roads = parseRoadList(items, net, (reason) => log.add(name, line, 'rid_list', reason));
       if (log.count === before) {
-        const id = cId >= 0 && cells[cId].trim() !== '' ? cells[cId].trim() : `route-${index}`;
-        const source = cSource >= 0 ? cells[cSource].trim() : '';
+        const id = cId >= 0 && cells[cId].trim() !== '' ? ownString(cells[cId].trim()) : `route-${index}`;
+        const source = cSource >= 0 ? ownString(cells[cSource].trim()) : '';
         routes.push({ id, roads, source });
       }
     };
   });
-  return routes;
+  return { sink, result: () => routes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,15 +555,16 @@ function parseRoutes(file: TextFile, net: RoadNetwork | null, log: IssueLog): Ro
 /** Reads roadmap.geo + roadmap.rel. Throws DatasetError listing every problem. */
 export function readRoadmap(geo: TextFile, rel: TextFile): RoadNetwork {
   const log = new IssueLog();
-  const net = parseRoadmap(geo, rel, log);
+  const g = runText(geo, geoJob(geo.name, log));
+  const r = runText(rel, relJob(rel.name, g ? g.rows : null, log));
   log.throwIfAny();
-  return net!;
+  return { roads: g!.roads, relOrigin: r!.origin, relDest: r!.dest, out: buildOut(g!.roads.length, r!.origin, r!.dest) };
 }
 
 /** Reads one trajectory file (train/val/test.csv) against `net`. Throws DatasetError on problems. */
 export function readTrajectories(file: TextFile, net: RoadNetwork): Trajectory[] {
   const log = new IssueLog();
-  const trips = parseTrajectories(file, net, log);
+  const trips = runText(file, tripsJob(file.name, net, log));
   log.throwIfAny();
   return trips;
 }
@@ -546,29 +586,71 @@ export function datasetFileRole(fileName: string): Role | null {
 /**
  * Reads a whole dataset from its files (other files are ignored). Trajectory files are optional:
  * a roadmap alone is a valid dataset. Throws one DatasetError with the problems of all files.
+ * Whole texts: small files and tests. A large dataset is read with readHoserDatasetStream.
  */
 export function readHoserDataset(files: TextFile[], name = 'dataset'): Dataset {
-  const byRole = new Map<Role, TextFile>();
+  const byRole = filesByRole(files);
+  const log = new IssueLog();
+  const geo = byRole.get('geo');
+  const rel = byRole.get('rel');
+  missingRoadmap(geo, rel, log);
+  const g = geo ? runText(geo, geoJob(geo.name, log)) : null;
+  // One roadmap file alone still has its own problems reported, not only the missing one.
+  const r = rel ? runText(rel, relJob(rel.name, g ? g.rows : null, log)) : null;
+  const net =
+    g && r && log.count === 0
+      ? { roads: g.roads, relOrigin: r.origin, relDest: r.dest, out: buildOut(g.roads.length, r.origin, r.dest) }
+      : null;
+  const splits = { train: [], val: [], test: [] } as Record<SplitName, Trajectory[]>;
+  for (const s of SPLITS) {
+    const f = byRole.get(s);
+    if (f) splits[s] = runText(f, tripsJob(f.name, net, log));
+  }
+  const routesFile = byRole.get('routes');
+  const routes = routesFile ? runText(routesFile, routesJob(routesFile.name, net, log)) : undefined;
+  log.throwIfAny();
+  return routes ? { name, network: net!, splits, routes } : { name, network: net!, splits };
+}
+
+/**
+ * readHoserDataset for files read as streams (or whole texts): no file is ever held as one string,
+ * so a dataset of any size is read in memory bounded by its parsed trips. Same checks, same issues.
+ * `pieceChars` (tests) sets how much text is parsed at a time.
+ */
+export async function readHoserDatasetStream(files: DatasetInput[], name = 'dataset', pieceChars?: number): Promise<Dataset> {
+  const byRole = filesByRole(files);
+  const log = new IssueLog();
+  const geo = byRole.get('geo');
+  const rel = byRole.get('rel');
+  missingRoadmap(geo, rel, log);
+  const g = geo ? await runInput(geo, geoJob(geo.name, log), pieceChars) : null;
+  const r = rel ? await runInput(rel, relJob(rel.name, g ? g.rows : null, log), pieceChars) : null;
+  const net =
+    g && r && log.count === 0
+      ? { roads: g.roads, relOrigin: r.origin, relDest: r.dest, out: buildOut(g.roads.length, r.origin, r.dest) }
+      : null;
+  const splits = { train: [], val: [], test: [] } as Record<SplitName, Trajectory[]>;
+  for (const s of SPLITS) {
+    const f = byRole.get(s);
+    if (f) splits[s] = await runInput(f, tripsJob(f.name, net, log), pieceChars);
+  }
+  const routesFile = byRole.get('routes');
+  const routes = routesFile ? await runInput(routesFile, routesJob(routesFile.name, net, log), pieceChars) : undefined;
+  log.throwIfAny();
+  return routes ? { name, network: net!, splits, routes } : { name, network: net!, splits };
+}
+
+/** The first file of each role (other files are ignored). */
+function filesByRole<F extends { name: string }>(files: F[]): Map<Role, F> {
+  const byRole = new Map<Role, F>();
   for (const f of files) {
     const role = datasetFileRole(f.name);
     if (role && !byRole.has(role)) byRole.set(role, f);
   }
-  const log = new IssueLog();
-  const geo = byRole.get('geo');
-  const rel = byRole.get('rel');
+  return byRole;
+}
+
+function missingRoadmap(geo: unknown, rel: unknown, log: IssueLog): void {
   if (!geo) log.add('roadmap.geo', 0, '(file)', 'file is missing: a HOSER dataset needs roadmap.geo and roadmap.rel');
   if (!rel) log.add('roadmap.rel', 0, '(file)', 'file is missing: a HOSER dataset needs roadmap.geo and roadmap.rel');
-  const net = geo && rel ? parseRoadmap(geo, rel, log) : null;
-  // One roadmap file alone still has its own problems reported, not only the missing one.
-  if (geo && !rel) parseGeo(geo, log);
-  if (rel && !geo) parseRel(rel, null, log);
-  const splits = { train: [], val: [], test: [] } as Record<SplitName, Trajectory[]>;
-  for (const s of SPLITS) {
-    const f = byRole.get(s);
-    if (f) splits[s] = parseTrajectories(f, net, log);
-  }
-  const routesFile = byRole.get('routes');
-  const routes = routesFile ? parseRoutes(routesFile, net, log) : undefined;
-  log.throwIfAny();
-  return routes ? { name, network: net!, splits, routes } : { name, network: net!, splits };
 }

@@ -103,16 +103,15 @@ export function samplingOptions(medianIntervalS: number): Partial<MatchOptions> 
   return medianIntervalS >= SPARSE_INTERVAL_S ? SPARSE_MATCH_OPTIONS : {};
 }
 
-/**
- * Matches every trace. A trace split at a jump, a gap or an HMM break gives `<id>-1`, `<id>-2`, …;
- * pieces shorter than `minRoads` are dropped. Deterministic for a given input order.
- */
-export function matchTraces(
-  network: RoadNetwork,
-  traces: GpsTrace[],
-  opts: { minRoads: number; options?: Partial<MatchOptions>; onProgress?: (done: number, total: number) => void },
-): { trips: Trajectory[]; report: TraceMatchReport; droppedTraces: DroppedTrace[] } {
-  const t0 = performance.now();
+/** The matcher's options as estimated from a set of traces (σ from their distances to the nearest road, the sampling profile from their intervals). */
+export interface MatchCalibration {
+  options: MatchOptions;
+  sigmaEstimateM: number;
+  medianIntervalS: number;
+}
+
+/** Estimates σ and the sampling profile from `traces`; `override` wins over both. */
+export function calibrateMatch(network: RoadNetwork, traces: GpsTrace[], override?: Partial<MatchOptions>): MatchCalibration {
   const probe = createMapMatcher(network);
   const nearest: number[] = [];
   for (const t of traces)
@@ -127,8 +126,28 @@ export function matchTraces(
     ...DEFAULT_MATCH_OPTIONS,
     sigmaM: r2(Math.min(10, Math.max(4, sigmaEstimateM))),
     ...samplingOptions(medianIntervalS),
-    ...opts.options,
+    ...override,
   };
+  return { options, sigmaEstimateM, medianIntervalS };
+}
+
+/**
+ * Matches every trace. A trace split at a jump, a gap or an HMM break gives `<id>-1`, `<id>-2`, …;
+ * pieces shorter than `minRoads` are dropped. Deterministic for a given input order.
+ */
+export function matchTraces(
+  network: RoadNetwork,
+  traces: GpsTrace[],
+  opts: {
+    minRoads: number;
+    options?: Partial<MatchOptions>;
+    /** Options already estimated (on a larger sample: `data match` streams): no estimate from these traces. */
+    calibrated?: MatchCalibration;
+    onProgress?: (done: number, total: number) => void;
+  },
+): { trips: Trajectory[]; report: TraceMatchReport; droppedTraces: DroppedTrace[]; pointDistsSorted: Float64Array } {
+  const t0 = performance.now();
+  const { options, sigmaEstimateM, medianIntervalS } = opts.calibrated ?? calibrateMatch(network, traces, opts.options);
   const matcher = createMapMatcher(network, options);
 
   const counters = emptyCounters();
@@ -176,6 +195,7 @@ export function matchTraces(
   return {
     trips,
     droppedTraces,
+    pointDistsSorted: sorted,
     report: {
       options,
       sigmaEstimateM: r2(sigmaEstimateM),
@@ -315,12 +335,20 @@ export function matchGpsFiles(
   };
 }
 
-/** The one-line summary `data match` prints and the app shows. */
+/**
+ * The one-line summary `data match` prints and the app shows. One count per trace read: kept or
+ * dropped (with why); then what the kept ones became, since a trace cut at a GPS jump or pause
+ * gives one trajectory per piece, so there can be more trajectories than trips kept.
+ */
 export function formatMatchSummary(s: GpsMatchSummary): string {
   const share = s.inside > 0 ? ((100 * s.kept) / s.inside).toFixed(1) : '0.0';
   const dropped = s.read - s.kept;
+  const pieces =
+    s.split > 0
+      ? `; the ${s.kept} kept gave ${s.trajectories} trajectories, as ${s.split} ${s.split === 1 ? 'was' : 'were'} cut in pieces where the GPS jumps or pauses`
+      : '';
   return (
-    `${s.read} trips read, ${s.inside} inside the network, ${s.kept} kept (${share} % of those inside; ` +
-    `${s.trajectories} trajectories, ${s.split} split), ${dropped} dropped${s.droppedWhy.length ? ` (${s.droppedWhy.join(', ')})` : ''}`
+    `${s.read} trips read, ${s.inside} inside the network, ${s.kept} kept (${share} % of those inside), ` +
+    `${dropped} dropped${s.droppedWhy.length ? ` (${s.droppedWhy.join(', ')})` : ''}${pieces}`
   );
 }

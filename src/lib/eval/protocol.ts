@@ -62,7 +62,11 @@ export function loadStudentScorer(
 ): LoadedStudent {
   // Frozen encoders (loadStudent): the scorer's cache refreshes then cost nothing.
   const { checkpoint: ck, model: student } = loadStudent(src, derived);
-  const ctx = batchContext(network, derived, { k: hyperInt(ck.hyper, 'k'), maxLen: runHyper(ck.hyper).maxLen });
+  const ctx = batchContext(network, derived, {
+    k: hyperInt(ck.hyper, 'k'),
+    maxLen: runHyper(ck.hyper).maxLen,
+    routeFeatures: student.config.routeFeatures,
+  });
   // Hop-time calibration fitted on val (`calibrate-time`); older checkpoints have none.
   const ts = ck.hyper.timeScale;
   const timeScale = typeof ts === 'number' && Number.isFinite(ts) && ts > 0 ? ts : 1;

@@ -263,6 +263,51 @@ export function clusteredBootstrap(n: number, stats: ((idx: Int32Array) => numbe
   });
 }
 
+/**
+ * Two models on the same trips: the difference (b − a) of decision accuracy and decision NLL, each a
+ * ratio over all decision steps, with a trip-clustered paired bootstrap (one resample of trips moves
+ * both models together, so the interval is of the paired difference).
+ */
+export function pairedTripGap(
+  a: readonly TripStepStats[],
+  b: readonly TripStepStats[],
+  resamples = 1000,
+): { trips: number; decisionSteps: number; decisionAcc: PairedGap; decisionNll: PairedGap } {
+  if (a.length !== b.length || a.some((t, i) => t.tripId !== b[i].tripId || t.decisionSteps !== b[i].decisionSteps))
+    throw new Error('the two models were not scored on the same trips and steps');
+  const sum = (per: readonly TripStepStats[], k: 'decisionCorrect' | 'decisionNllSum' | 'decisionSteps', idx?: Int32Array): number => {
+    let s = 0;
+    if (idx) for (let j = 0; j < idx.length; j++) s += per[idx[j]][k];
+    else for (const t of per) s += t[k];
+    return s;
+  };
+  const gap = (k: 'decisionCorrect' | 'decisionNllSum', idx?: Int32Array): number => {
+    const n = sum(a, 'decisionSteps', idx);
+    return ratio(sum(b, k, idx), n) - ratio(sum(a, k, idx), n);
+  };
+  const [accCi, nllCi] = clusteredBootstrap(
+    a.length,
+    [(idx) => gap('decisionCorrect', idx), (idx) => gap('decisionNllSum', idx)],
+    resamples,
+  );
+  const n = sum(a, 'decisionSteps');
+  const side = (k: 'decisionCorrect' | 'decisionNllSum', ci: [number, number]): PairedGap => ({
+    a: ratio(sum(a, k), n),
+    b: ratio(sum(b, k), n),
+    diff: gap(k),
+    ci95: ci,
+  });
+  return { trips: a.length, decisionSteps: n, decisionAcc: side('decisionCorrect', accCi), decisionNll: side('decisionNllSum', nllCi) };
+}
+
+/** One metric of two models on the same trips: each side's value, b − a, and its 95 % interval. */
+export interface PairedGap {
+  a: number;
+  b: number;
+  diff: number;
+  ci95: [number, number];
+}
+
 export function summariseSteps(per: TripStepStats[], resamples = 1000): StepSummary {
   const sum = (k: keyof Omit<TripStepStats, 'tripId'>, idx?: Int32Array): number => {
     let s = 0;

@@ -11,7 +11,8 @@
 // default maxLen this touches only a handful of Porto trips.
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
-import { candidateFeatures, candidatesFor } from '../data/candidates';
+import { candidateFeatures, candidatesFor, routeCandidateFeatures } from '../data/candidates';
+import { remainingTimesFor, type RouteFeatureSpec } from '../data/remainingTimes';
 import { haversineM } from '../geo';
 
 export interface BatchContext {
@@ -24,6 +25,12 @@ export interface BatchContext {
   /** Pairwise-feature clips of the trajectory encoder (HOSER: 1 km, 5 min). */
   distClipM: number;
   gapClipMin: number;
+  /**
+   * Route-aware candidate features (StudentConfig.routeFeatures): set, every step also carries each
+   * candidate's remaining-time features (candRoute). A context for a student takes its model's
+   * (withRouteFeatures); unset, batches are exactly what they were before the feature existed.
+   */
+  routeFeatures?: RouteFeatureSpec;
 }
 
 /** The caps and clips of a BatchContext (everything but the network and its derived data). */
@@ -46,7 +53,20 @@ export function batchContext(network: RoadNetwork, derived: Derived, options: Pa
     maxLen: options.maxLen ?? d.maxLen,
     distClipM: options.distClipM ?? d.distClipM,
     gapClipMin: options.gapClipMin ?? d.gapClipMin,
+    ...(options.routeFeatures ? { routeFeatures: options.routeFeatures } : {}),
   };
+}
+
+/**
+ * `ctx` for a student with config `config`: its route features on or off as the model reads them.
+ * Every batch a student sees comes from such a context (the navigator refuses a batch without
+ * the features it reads).
+ */
+export function withRouteFeatures(ctx: BatchContext, config: { routeFeatures?: RouteFeatureSpec }): BatchContext {
+  const spec = config.routeFeatures;
+  if (ctx.routeFeatures?.speeds === spec?.speeds) return ctx;
+  const { routeFeatures: _drop, ...rest } = ctx;
+  return spec ? { ...rest, routeFeatures: spec } : rest;
 }
 
 /** One trip's per-step data, computed once and reused every epoch. Ragged arrays use candOffset. */
@@ -64,6 +84,8 @@ export interface PreparedTrip {
   cands: Int32Array;
   metricDis: Float32Array;
   metricAngle: Float32Array;
+  /** Route features per candidate, [delay, unreachable] interleaved (empty without routeFeatures). */
+  route: Float32Array;
   /** Index of the next road among the step's candidates, −1 if absent. */
   label: Int32Array;
   /** Normalised log1p seconds to the next road; NaN when not usable. */
@@ -83,11 +105,31 @@ export function timeOfDayFeature(unixSec: number, weekend: boolean): number {
   return weekend ? -v : v;
 }
 
+/** One step's candidates and their features (stepCandidates). */
+export interface StepCandidates {
+  cands: number[];
+  dis: Float32Array;
+  ang: Float32Array;
+  /** [delay, unreachable] per candidate, interleaved; null without ctx.routeFeatures. */
+  route: Float32Array | null;
+}
+
+const NO_ROUTE = new Float32Array(0);
+
 /** Per-step candidate data for one road prefix (shared by training and generation). */
-export function stepCandidates(ctx: BatchContext, cur: number, dest: number): { cands: number[]; dis: Float32Array; ang: Float32Array } {
+export function stepCandidates(ctx: BatchContext, cur: number, dest: number): StepCandidates {
   const cands = candidatesFor(ctx.network, ctx.derived.features, cur, dest, ctx.k);
   const f = candidateFeatures(ctx.derived.features, cur, dest, cands);
-  return { cands, dis: f.metricDis, ang: f.metricAngle };
+  let route: Float32Array | null = null;
+  if (ctx.routeFeatures) {
+    const r = routeCandidateFeatures(remainingTimesFor(ctx.network, ctx.routeFeatures).to(dest), cands);
+    route = new Float32Array(2 * cands.length);
+    for (let i = 0; i < cands.length; i++) {
+      route[2 * i] = r.routeDelay[i];
+      route[2 * i + 1] = r.unreachable[i];
+    }
+  }
+  return { cands, dis: f.metricDis, ang: f.metricAngle, route };
 }
 
 export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number): PreparedTrip {
@@ -103,6 +145,7 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
   const candLists: number[][] = [];
   const dis: Float32Array[] = [];
   const ang: Float32Array[] = [];
+  const rte: Float32Array[] = [];
   const label = new Int32Array(steps);
   const timeLabel = new Float32Array(steps);
   const { timeMean, timeStd } = ctx.derived;
@@ -114,6 +157,7 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
     candLists.push(sc.cands);
     dis.push(sc.dis);
     ang.push(sc.ang);
+    if (sc.route) rte.push(sc.route);
     candOffset[i + 1] = candOffset[i] + sc.cands.length;
     label[i] = sc.cands.indexOf(roads[i + 1]);
     const dt = (trip.times[i + 1] ?? NaN) - t;
@@ -123,12 +167,14 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
   const cands = new Int32Array(total);
   const metricDis = new Float32Array(total);
   const metricAngle = new Float32Array(total);
+  const route = ctx.routeFeatures ? new Float32Array(2 * total) : NO_ROUTE;
   for (let i = 0; i < steps; i++) {
     cands.set(candLists[i], candOffset[i]);
     metricDis.set(dis[i], candOffset[i]);
     metricAngle.set(ang[i], candOffset[i]);
+    if (ctx.routeFeatures) route.set(rte[i], 2 * candOffset[i]);
   }
-  return { index, roads, steps, relTimes, timeFeat, candOffset, cands, metricDis, metricAngle, label, timeLabel };
+  return { index, roads, steps, relTimes, timeFeat, candOffset, cands, metricDis, metricAngle, route, label, timeLabel };
 }
 
 /** Prepares every trip with at least one step (trips of a single road are skipped). */
@@ -174,6 +220,8 @@ export interface StudentBatch {
   candIds: Int32Array; // [N*C]
   candMask: Float32Array; // [N*C]
   candFeat: Float32Array; // [N*C*2] (metric_dis, metric_angle)
+  /** Route features [N*C*2] (delay, unreachable) with ctx.routeFeatures; empty without. */
+  candRoute: Float32Array;
   /** ψ-cell of each candidate (teacher vocabulary). */
   label: Int32Array; // [N]
   labelMask: Float32Array; // [N]
@@ -244,6 +292,11 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
   const candIds = new Int32Array(N * C);
   const candMask = new Float32Array(N * C);
   const candFeat = new Float32Array(N * C * 2);
+  const routed = ctx.routeFeatures !== undefined;
+  const candRoute = routed ? new Float32Array(N * C * 2) : NO_ROUTE;
+  for (const p of trips)
+    if (routed && p.route.length !== 2 * p.cands.length)
+      throw new Error('route features: a trip was prepared without them for a context that has them (prepare it again)');
   const label = new Int32Array(N);
   const labelMask = new Float32Array(N);
   const timeLabel = new Float32Array(N);
@@ -277,6 +330,10 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
         candMask[n * C + c] = 1;
         candFeat[(n * C + c) * 2] = p.metricDis[s + c];
         candFeat[(n * C + c) * 2 + 1] = p.metricAngle[s + c];
+        if (routed) {
+          candRoute[(n * C + c) * 2] = p.route[2 * (s + c)];
+          candRoute[(n * C + c) * 2 + 1] = p.route[2 * (s + c) + 1];
+        }
       }
       if (p.label[i] >= 0) {
         label[n] = p.label[i];
@@ -309,6 +366,7 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
     candIds,
     candMask,
     candFeat,
+    candRoute,
     label,
     labelMask,
     timeLabel,
@@ -416,6 +474,7 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
     candIds: new Int32Array(N * C),
     candMask: new Float32Array(N * C),
     candFeat: new Float32Array(N * C * 2),
+    candRoute: ctx.routeFeatures ? new Float32Array(N * C * 2) : NO_ROUTE,
     label: new Int32Array(N),
     labelMask: new Float32Array(N),
     timeLabel: new Float32Array(N),
@@ -446,6 +505,10 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
       batch.candMask[b * C + c] = 1;
       batch.candFeat[(b * C + c) * 2] = st.dis[c];
       batch.candFeat[(b * C + c) * 2 + 1] = st.ang[c];
+      if (st.route) {
+        batch.candRoute[(b * C + c) * 2] = st.route[2 * c];
+        batch.candRoute[(b * C + c) * 2 + 1] = st.route[2 * c + 1];
+      }
     }
   }
   return { batch, cands: steps.map((s) => s.cands) };

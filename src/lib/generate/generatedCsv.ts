@@ -7,6 +7,8 @@ import Papa from 'papaparse';
 import { formatHoserTime } from '../data/hoserWriter';
 import { parseHoserTime } from '../data/hoserReader';
 import type { GeneratedTrip } from './generator';
+import { formatIssue, type ValidationIssue } from '../data/types';
+import { hasNonText, printable } from '../data/textInput';
 
 export const GENERATED_COLUMNS = ['gen_id', 'origin_road', 'dest_road', 'rid_list', 'time_list', 'reached', 'log_prob'] as const;
 
@@ -47,7 +49,11 @@ export function writeHoserGeneCsv(trips: GeneratedTrip[]): string {
 
 /** Which writer a generated file's header comes from, and whether it names each trip's OD pair. */
 export function generatedCsvFormat(text: string): { name: 'ours' | 'hoser'; hasOd: boolean } {
-  const fields = (Papa.parse<string[]>(text, { preview: 1 }).data[0] ?? []).map((f) => f.trim());
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  return formatOfFields(splitCsvLine(header) ?? []);
+}
+
+function formatOfFields(fields: string[]): { name: 'ours' | 'hoser'; hasOd: boolean } {
   const has = (key: string) => ALIASES[key].some((c) => fields.includes(c));
   return { name: fields.includes('rid_list') ? 'ours' : 'hoser', hasOd: has('origin') && has('dest') };
 }
@@ -71,58 +77,216 @@ function splitList(raw: string): string[] {
   return s.split(',').map((x) => x.trim().replace(/^['"]|['"]$/g, ''));
 }
 
-/** Parses a generated-trips CSV; throws one Error listing the first problems (with 1-based lines). */
-export function readGeneratedCsv(text: string, fileName = 'generated.csv'): GeneratedTrip[] {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
-  const fields = parsed.meta.fields ?? [];
-  const col = (key: string): string | undefined => ALIASES[key].find((c) => fields.includes(c));
-  const roadsCol = col('roads');
-  const timesCol = col('times');
-  if (!roadsCol || !timesCol)
-    throw new Error(`${fileName}: needs a rid_list and a time_list column (found: ${fields.join(', ') || 'none'})`);
-  const idCol = col('id');
-  const originCol = col('origin');
-  const destCol = col('dest');
-  const reachedCol = col('reached');
-  const lpCol = col('logProb');
+/** The fields of one CSV line, or null when it cannot be read alone (a quote never closed). */
+function splitCsvLine(line: string): string[] | null {
+  const parsed = Papa.parse<string[]>(line, { header: false, delimiter: ',' });
+  if (parsed.errors.some((e) => e.type === 'Quotes')) return null;
+  return (parsed.data[0] ?? []).map((f) => f.trim());
+}
 
-  const problems: string[] = [];
-  const trips: GeneratedTrip[] = [];
-  parsed.data.forEach((row, i) => {
-    const line = i + 2;
-    const bad = (msg: string) => problems.push(`${fileName}:${line}: ${msg}`);
-    const roads = splitList(row[roadsCol] ?? '').map(Number);
-    if (roads.length === 0 || roads.some((r) => !Number.isInteger(r) || r < 0)) return bad(`${roadsCol} is not a list of road ids`);
+/** Road ids of a list field: the ids, or why the field is not a list of road ids (the first bad item, 1-based). */
+function roadIds(raw: string): number[] | string {
+  const items = splitList(raw);
+  if (items.length === 0) return 'no road ids (an empty list)';
+  const ids: number[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k];
+    const at = `road ${k + 1} of ${items.length}`;
+    if (item === '') return `${at} is empty (a missing id between commas)`;
+    const v = Number(item);
+    if (!Number.isFinite(v) || !/^[+-]?[\d.eE+-]+$/.test(item)) return `${at} is ${JSON.stringify(printable(item, 24))}, not a number`;
+    if (!Number.isInteger(v)) return `${at} is ${item}, not an integer road id`;
+    if (v < 0) return `${at} is ${item}: a road id is never negative`;
+    ids.push(v);
+  }
+  return ids;
+}
+
+/** A road id of its own (non-empty) column, origin or destination: the id, or why not ("is -3: …"). */
+function roadIdField(raw: string): number | string {
+  const ids = roadIds(raw.trim());
+  if (typeof ids === 'string') return ids.replace(/^road 1 of 1 /, '');
+  if (ids.length !== 1) return `${JSON.stringify(printable(raw, 24))} is not one road id`;
+  return ids[0];
+}
+
+/** Rows listed with their line; beyond this they are only counted (as GPS import does). */
+export const MAX_LISTED_PROBLEMS = 200;
+
+/** A generated-trips file read row by row: the good rows, and every dropped one with its line and reason. */
+export interface GeneratedParse {
+  fileName: string;
+  format: 'ours' | 'hoser';
+  /** The file names each trip's OD pair (else a route's ends stand for it). */
+  hasOd: boolean;
+  trips: GeneratedTrip[];
+  /** The 1-based line of each trip in `trips` (the header is line 1). */
+  lines: number[];
+  /** Data rows read (blank lines not counted). */
+  rows: number;
+  /** Dropped rows, each once, in line order: the first MAX_LISTED_PROBLEMS of them. */
+  problems: ValidationIssue[];
+  /** Rows dropped, all of them (problems lists the first MAX_LISTED_PROBLEMS). */
+  dropped: number;
+}
+
+/** The file as a whole cannot be read (no header, not text, no route columns): nothing in it is used. */
+export class GeneratedCsvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GeneratedCsvError';
+  }
+}
+
+/**
+ * Reads a generated-trips CSV one line at a time (push each line without its line break, then
+ * finish). No field of these formats holds a line break, so each data line is one row: a bad row
+ * (cut short, wrong number of fields, a bad road id or timestamp) is dropped alone, named once with
+ * its true line, and the rows after it are read as usual.
+ */
+export class GeneratedCsvReader {
+  private line = 0;
+  private fields: string[] | null = null;
+  private cols: {
+    roads: string;
+    times: string;
+    idx: Record<'roads' | 'times' | 'id' | 'origin' | 'dest' | 'reached' | 'logProb', number>;
+  } | null = null;
+  private readonly out: GeneratedParse;
+
+  constructor(readonly fileName = 'generated.csv') {
+    this.out = { fileName, format: 'hoser', hasOd: false, trips: [], lines: [], rows: 0, problems: [], dropped: 0 };
+  }
+
+  private drop(field: string, reason: string): void {
+    this.out.dropped++;
+    if (this.out.problems.length < MAX_LISTED_PROBLEMS) this.out.problems.push({ file: this.fileName, line: this.line, field, reason });
+  }
+
+  push(raw: string): void {
+    this.line++;
+    const text = this.line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (text.trim() === '') return;
+    if (this.fields === null) return this.header(text);
+    this.out.rows++;
+    if (hasNonText(text)) return this.drop('(row)', 'unreadable row (not text)');
+    const f = splitCsvLine(text);
+    if (f === null) return this.drop('(row)', 'row cut short (a quote is never closed)');
+    if (f.length !== this.fields.length)
+      return this.drop('(row)', `${f.length} fields where the header has ${this.fields.length} (was the row cut short?)`);
+    this.row(f);
+  }
+
+  private header(text: string): void {
+    if (hasNonText(text)) throw new GeneratedCsvError(`${this.fileName}:${this.line}: this is not a text CSV file (looks binary)`);
+    const fields = splitCsvLine(text) ?? [];
+    const at = (key: string): number => {
+      const name = ALIASES[key].find((c) => fields.includes(c));
+      return name === undefined ? -1 : fields.indexOf(name);
+    };
+    const roads = at('roads');
+    const times = at('times');
+    if (roads < 0 || times < 0)
+      throw new GeneratedCsvError(
+        `${this.fileName}:${this.line}: needs a rid_list and a time_list column, or HOSER's gene_trace_road_id and gene_trace_datetime (found: ${printable(fields.join(', '), 160) || 'none'})`,
+      );
+    this.fields = fields;
+    const f = formatOfFields(fields);
+    this.out.format = f.name;
+    this.out.hasOd = f.hasOd;
+    this.cols = {
+      roads: fields[roads],
+      times: fields[times],
+      idx: { roads, times, id: at('id'), origin: at('origin'), dest: at('dest'), reached: at('reached'), logProb: at('logProb') },
+    };
+  }
+
+  private row(f: string[]): void {
+    const c = this.cols!;
+    const get = (i: number): string => (i < 0 ? '' : (f[i] ?? ''));
+    const roads = roadIds(get(c.idx.roads));
+    if (typeof roads === 'string') return this.drop(c.roads, roads);
     const times: number[] = [];
-    for (const t of splitList(row[timesCol] ?? '')) {
+    for (const t of splitList(get(c.idx.times))) {
       const v = parseHoserTime(t);
-      if (v === null) return bad(`${timesCol}: bad timestamp ${JSON.stringify(t.slice(0, 40))}`);
+      if (v === null) return this.drop(c.times, `bad timestamp ${JSON.stringify(printable(t, 40))}`);
       times.push(v);
     }
-    if (times.length !== roads.length) return bad(`${roads.length} roads but ${times.length} timestamps`);
-    const origin = originCol && row[originCol] !== '' ? Number(row[originCol]) : roads[0];
-    const dest = destCol && row[destCol] !== '' ? Number(row[destCol]) : roads[roads.length - 1];
-    if (!Number.isInteger(origin) || !Number.isInteger(dest)) return bad('origin/destination road is not an integer');
-    const rawReached = reachedCol ? (row[reachedCol] ?? '').trim().toLowerCase() : '';
+    if (times.length !== roads.length) return this.drop(c.times, `${roads.length} roads but ${times.length} timestamps`);
+    let origin = roads[0];
+    let dest = roads[roads.length - 1];
+    for (const [key, set] of [
+      ['origin', (v: number) => (origin = v)],
+      ['dest', (v: number) => (dest = v)],
+    ] as const) {
+      const raw = get(c.idx[key]);
+      if (raw === '') continue;
+      const v = roadIdField(raw);
+      if (typeof v === 'string') return this.drop(this.fields![c.idx[key]], `${key === 'origin' ? 'origin' : 'destination'} road ${v}`);
+      set(v);
+    }
+    const rawReached = get(c.idx.reached).toLowerCase();
     const reached = rawReached === '' ? roads[roads.length - 1] === dest : rawReached === '1' || rawReached === 'true';
-    const lp = lpCol && row[lpCol] !== '' ? Number(row[lpCol]) : NaN;
-    trips.push({
-      id: idCol && row[idCol] ? row[idCol] : `gen-${i}`,
+    const lpRaw = get(c.idx.logProb);
+    const id = get(c.idx.id);
+    this.out.trips.push({
+      id: id || `gen-${this.out.rows - 1}`,
       origin,
       dest,
       roads,
       times,
       reached,
-      logProb: lp,
+      logProb: lpRaw !== '' ? Number(lpRaw) : NaN,
       timesFromModel: true,
     });
-  });
-  for (const e of parsed.errors.slice(0, 5)) problems.push(`${fileName}:${(e.row ?? 0) + 2}: ${e.message}`);
-  if (problems.length) {
-    const more = problems.length > 8 ? `\n… and ${problems.length - 8} more` : '';
+    this.out.lines.push(this.line);
+  }
+
+  /** The rows read; throws GeneratedCsvError for a file with no header line. */
+  finish(): GeneratedParse {
+    if (this.fields === null) throw new GeneratedCsvError(`${this.fileName}: the file is empty`);
+    return this.out;
+  }
+}
+
+/** Lines of `text`, without their line breaks (\n or \r\n). */
+export function textLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+/**
+ * Reads generated trips from lines, one at a time (an array, a generator, or an async stream of
+ * lines: the whole file is never needed as one string). Bad rows are dropped with their line.
+ */
+export async function readGeneratedLines(
+  lines: Iterable<string> | AsyncIterable<string>,
+  fileName = 'generated.csv',
+): Promise<GeneratedParse> {
+  const reader = new GeneratedCsvReader(fileName);
+  for await (const line of lines) reader.push(line);
+  return reader.finish();
+}
+
+/** readGeneratedLines for lines at hand (synchronous). */
+export function parseGeneratedLines(lines: Iterable<string>, fileName = 'generated.csv'): GeneratedParse {
+  const reader = new GeneratedCsvReader(fileName);
+  for (const line of lines) reader.push(line);
+  return reader.finish();
+}
+
+/**
+ * Parses a generated-trips CSV that must be whole (round trips, the CLI's own files): throws one
+ * Error listing the first problems with their 1-based lines when any row is bad.
+ */
+export function readGeneratedCsv(text: string, fileName = 'generated.csv'): GeneratedTrip[] {
+  const parsed = parseGeneratedLines(textLines(text), fileName);
+  const problems = parsed.problems.map(formatIssue);
+  if (parsed.dropped > 0) {
+    const shown = problems.slice(0, 8);
+    const more = parsed.dropped > shown.length ? `\n… and ${parsed.dropped - shown.length} more` : '';
     throw new Error(
-      `invalid generated-trips file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.slice(0, 8).join('\n')}${more}`,
+      `invalid generated-trips file (${parsed.dropped} problem${parsed.dropped === 1 ? '' : 's'}):\n${shown.join('\n')}${more}`,
     );
   }
-  return trips;
+  return parsed.trips;
 }

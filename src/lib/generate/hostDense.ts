@@ -52,6 +52,8 @@ export interface NavigatorTables {
   zoneQ: Float32Array;
   uDis: Float32Array;
   uAng: Float32Array;
+  /** Route features' rows [2, nd] (delay, unreachable); null for a student without them. */
+  uRoute: Float32Array | null;
   navV: Float32Array;
 }
 
@@ -60,6 +62,8 @@ export interface RowCandidates {
   readonly cands: readonly number[];
   readonly dis: Float32Array;
   readonly ang: Float32Array;
+  /** [delay, unreachable] per candidate, interleaved (data/candidates.ts routeCandidateFeatures); null without. */
+  readonly route: Float32Array | null;
 }
 
 /** Scratch regions per row, in floats (all padded to 8). */
@@ -93,7 +97,15 @@ export class HostDense {
   private s: Scratch = { xa: 0, xb: 0, xs: 0, ln: 0, qkv: 0, y: 0, x1: 0, h: 0, tt: 0, a: 0, q: 0, ap: 0 };
   private f32 = new Float32Array(0);
   /** The navigator's tables in the kernels' memory; null where the kernel cannot run (nd no multiple of 4, or none given). */
-  private readonly nav: { navKey: number; zoneQ: number; uDis: number; uAng: number; navV: number; nd: number } | null = null;
+  private readonly nav: {
+    navKey: number;
+    zoneQ: number;
+    uDis: number;
+    uAng: number;
+    navV: number;
+    nd: number;
+    uRoute: Float32Array | null;
+  } | null = null;
 
   private constructor(student: Student, weights: Map<string, Float32Array>, nav: NavigatorTables | null) {
     this.k = newF32Kernels();
@@ -145,6 +157,7 @@ export class HostDense {
         uAng: this.put(nav.uAng, nd),
         navV: this.put(nav.navV, nd),
         nd,
+        uRoute: nav.uRoute,
       };
     this.scratchAt = this.top;
   }
@@ -306,26 +319,48 @@ export class HostDense {
     const nav = this.nav;
     if (!nav) throw new Error('host dense: no navigator tables');
     const n = rows.reduce((a, r) => a + r.cands.length, 0);
+    const ur = nav.uRoute;
+    // With route features every candidate gets a query row of its own, its row's query plus its
+    // route terms (r0·uRoute[0] + r1·uRoute[1]), so the kernel adds them as it adds the query.
+    const nq = ur ? n : zones.length;
     // Buffers after the scratch rows (they move only in ensureRows, which the next pass calls first).
     const zonesAt = Math.ceil(this.top / 32) * 32;
-    const candsAt = zonesAt + Math.ceil((4 * zones.length) / 32) * 32;
+    const candsAt = zonesAt + Math.ceil((4 * nq) / 32) * 32;
     const outAt = candsAt + 16 * n;
-    ensureMemory(this.k, outAt + 4 * n);
+    const qcAt = outAt + Math.ceil((4 * n) / 32) * 32;
+    const nd = nav.nd;
+    ensureMemory(this.k, ur ? qcAt + 4 * n * nd : outAt + 4 * n);
     const buf = this.k.memory.buffer;
-    new Int32Array(buf, zonesAt, zones.length).set(zones);
+    const zoneOf = new Int32Array(buf, zonesAt, nq);
+    if (!ur) zoneOf.set(zones);
     // One record per candidate: road, row (i32), distance, angle (f32).
     const i32 = new Int32Array(buf, candsAt, 4 * n);
     const f32 = new Float32Array(buf, candsAt, 4 * n);
+    const mem = ur ? new Float32Array(buf) : null;
+    const ldq = 4 * this.navQ.N8;
     let o = 0;
     rows.forEach((r, row) => {
+      if (ur && !r.route) throw new Error('host dense: this student reads route features, and a row has none');
       for (let k = 0; k < r.cands.length; k++, o += 4) {
         i32[o] = r.cands[k];
-        i32[o + 1] = row;
         f32[o + 2] = r.dis[k];
         f32[o + 3] = r.ang[k];
+        if (!ur || !mem) {
+          i32[o + 1] = row;
+          continue;
+        }
+        const c = o / 4;
+        i32[o + 1] = c;
+        zoneOf[c] = zones[row];
+        const r0 = r.route![2 * k];
+        const r1 = r.route![2 * k + 1];
+        const src = (this.s.q + row * ldq) / 4;
+        const dst = qcAt / 4 + c * nd;
+        for (let j = 0; j < nd; j++) mem[dst + j] = mem[src + j] + r0 * ur[j] + r1 * ur[nd + j];
       }
     });
-    this.k.navScores(this.s.q, 4 * this.navQ.N8, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nav.nd, candsAt, n, outAt);
+    if (ur) this.k.navScores(qcAt, 4 * nd, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nd, candsAt, n, outAt);
+    else this.k.navScores(this.s.q, ldq, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nd, candsAt, n, outAt);
     return new Float32Array(buf, outAt, n).slice();
   }
 

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
 import { cosLat, haversineKmCos } from '../geo';
 import type { StepScores } from './search';
-import { isWeekendUtc, stepCandidates, timeOfDayFeature, type BatchContext } from '../features/studentBatch';
+import { isWeekendUtc, stepCandidates, timeOfDayFeature, withRouteFeatures, type BatchContext } from '../features/studentBatch';
 import { attentionKernel, type AttentionKernel, type CachedKv, type HostAttentionKind, type RelativeTerms } from './attentionKernel';
 import { gelu } from '../models/layers';
 import { f32KernelsAvailable } from '../models/f32Kernels';
@@ -70,6 +70,8 @@ interface HostTables {
   navKey: Float32Array;
   uDis: Float32Array;
   uAng: Float32Array;
+  /** Route features' rows [2, navDim] (delay, unreachable); null for a student without them. */
+  uRoute: Float32Array | null;
   /** [nZones, navDim] destination-zone part of the navigator query. */
   zoneQ: Float32Array;
   navV: Float32Array;
@@ -121,10 +123,12 @@ export class StudentDecoder {
   /** Nodes' arrays (pair features, roads and times, keys/values): views of shared buffers. */
   private readonly slab = new NodeSlab();
   private timeRows = new Map<number, Float32Array>();
+  /** The candidates' context, with the route features the student reads (withRouteFeatures). */
+  private readonly ctx: BatchContext;
 
   constructor(
     private readonly student: Student,
-    private readonly ctx: BatchContext,
+    ctx: BatchContext,
     private readonly derived: Derived,
     private readonly timeScale: number,
     phaseMs: Record<string, number>,
@@ -134,6 +138,7 @@ export class StudentDecoder {
   ) {
     this.denseOn = denseOn === 'host' && f32KernelsAvailable() ? 'host' : 'device';
     const c = student.config;
+    this.ctx = withRouteFeatures(ctx, c);
     this.window = ctx.maxLen;
     this.D = dims.trajDim;
     this.roadDim = dims.roadDim;
@@ -201,18 +206,22 @@ export class StudentDecoder {
     const c = this.student.config;
     const rd = this.roadDim;
     const roadZone = this.derived.zones.roadZone;
+    // Route features (when the student reads them): their weights [2, navDim] multiply the features, their bias joins the constant.
+    const m = c.metricDim;
+    const wkR = (): tf.Tensor2D => (p.navK.w as tf.Tensor2D).slice([rd + 2 * m, 0], [m, c.navDim]);
+    const uRouteT = p.metricRoute ? tf.tidy(() => tf.matMul(p.metricRoute!.w, wkR())) : null;
     const [spatialT, navKeyT, uT, zoneQT, timeCandT] = tf.tidy(() => {
       const z = tf.gather(enc.zone, tf.tensor1d(roadZone, 'int32'));
       const spatial = this.student.spatialEmbedding(enc.road, z as tf.Tensor2D);
       const wk = p.navK.w as tf.Tensor2D; // [roadDim + 2·metricDim, navDim]
-      const m = c.metricDim;
       const wkC = wk.slice([0, 0], [rd, c.navDim]);
       const wkD = wk.slice([rd, 0], [m, c.navDim]);
       const wkA = wk.slice([rd + m, 0], [m, c.navDim]);
-      const constant = tf.add(
+      let constant = tf.add(
         tf.matMul(tf.reshape(p.metricDis.b as tf.Tensor, [1, m]), wkD),
         tf.matMul(tf.reshape(p.metricAngle.b as tf.Tensor, [1, m]), wkA),
       );
+      if (p.metricRoute) constant = tf.add(constant, tf.matMul(tf.reshape(p.metricRoute.b as tf.Tensor, [1, m]), wkR()));
       const navKey = tf.add(tf.matMul(enc.road, wkC), constant);
       const u = tf.concat([tf.matMul(p.metricDis.w, wkD), tf.matMul(p.metricAngle.w, wkA)], 0); // [2, navDim]
       const wq = p.navQ.w as tf.Tensor2D; // [D + roadDim, navDim]
@@ -223,6 +232,7 @@ export class StudentDecoder {
       return [spatial, navKey, u, zoneQ, timeCand];
     });
     const u = await readAndDispose(uT);
+    const uRoute = uRouteT ? await readAndDispose(uRouteT) : null;
     const rel: RelativeTerms[] = [];
     for (const blk of p.blocks) {
       const [kw, kb, vw, vb] = await Promise.all(
@@ -246,6 +256,7 @@ export class StudentDecoder {
       navKey: await readAndDispose(navKeyT),
       uDis: u.slice(0, c.navDim),
       uAng: u.slice(c.navDim),
+      uRoute,
       zoneQ: await readAndDispose(zoneQT),
       navV: ((await p.navV.w.data()) as Float32Array).slice(),
       timeCand: await readAndDispose(timeCandT),
@@ -646,7 +657,13 @@ export class StudentDecoder {
         const dis = st.dis[k];
         const ang = st.ang[k];
         let s = 0;
-        for (let j = 0; j < nd; j++) s += tb.navV[j] * Math.tanh(tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j] + qv[j]);
+        if (tb.uRoute) {
+          const ur = tb.uRoute;
+          const r0 = st.route![2 * k];
+          const r1 = st.route![2 * k + 1];
+          for (let j = 0; j < nd; j++)
+            s += tb.navV[j] * Math.tanh(tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j] + r0 * ur[j] + r1 * ur[nd + j] + qv[j]);
+        } else for (let j = 0; j < nd; j++) s += tb.navV[j] * Math.tanh(tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j] + qv[j]);
         raw[o + k] = s;
       }
       o += st.cands.length;

@@ -2,7 +2,7 @@
 // full re-encoding as the reference path and for prefixes the decoder cannot extend.
 import * as tf from '@tensorflow/tfjs';
 import type { Derived } from '../data/derivedTypes';
-import { buildQueryBatch, isWeekendUtc, type BatchContext, type QueryInput } from '../features/studentBatch';
+import { buildQueryBatch, isWeekendUtc, withRouteFeatures, type BatchContext, type QueryInput } from '../features/studentBatch';
 import { roadDimOf, trajDimOf, type EncodedNetwork, type KvCache, type Student } from '../models/student';
 import type { StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
@@ -73,12 +73,16 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   /** Wall ms per phase of scoreBatch, accumulated (scripts/profile-generation.ts reads it). */
   readonly phaseMs: Record<string, number> = {};
 
+  /** Candidates' context with the route features the student reads (withRouteFeatures). */
+  private readonly ctx: BatchContext;
+
   constructor(
     private readonly student: Student,
-    private readonly ctx: BatchContext,
+    ctx: BatchContext,
     private readonly derived: Derived,
     private readonly opts: StudentScorerOptions = {},
   ) {
+    this.ctx = withRouteFeatures(ctx, student.config);
     this.maxBatch = opts.maxBatch ?? 512;
     this.incremental = opts.incremental ?? true;
     this.maxKeyed = opts.maxKeyed ?? 100_000;

@@ -3,7 +3,7 @@
 // which road comes next. The combined scores are
 //   log q(c) = log p_student(c) + β · log p_markov(c | last road) − log Σ_c' exp(…)
 // over the scorer's own candidates, so β = 0 gives the scorer back unchanged and a large β follows
-// the count table. Nothing is trained: β is a knob chosen on val (README, "A Markov prior").
+// the count table. Nothing is trained: β is a knob chosen on val (docs/experiments/study-log.md, "A Markov prior").
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { logSoftmaxInPlace } from '../stats';

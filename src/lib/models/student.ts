@@ -31,6 +31,7 @@ import {
 import { DRIVABLE_HIGHWAY_CLASSES } from '../data/osmImport';
 import { relativeAttention } from './relativeAttention';
 import { DEFAULT_STUDENT_CONFIG, type StudentConfig } from './studentConfig';
+import { checkRouteFeatureSpec } from '../data/remainingTimes';
 
 /** The OSM highway classes an id-free student knows, in a fixed order; any other class is read as one more. */
 export const OSM_HIGHWAY_CLASSES: readonly string[] = DRIVABLE_HIGHWAY_CLASSES;
@@ -84,7 +85,7 @@ export interface KvCache {
 }
 
 /** What the navigator reads from a batch: the candidates of each step and the destination zone. */
-export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat'>;
+export type NavigatorInput = Pick<StudentBatch, 'N' | 'C' | 'destZone' | 'candIds' | 'candMask' | 'candFeat' | 'candRoute'>;
 
 /** Speed levers of the forward/backward pass (same outputs up to float rounding). */
 export interface StudentKernelLevers {
@@ -183,6 +184,8 @@ export class Student {
     navV: DenseParams;
     metricDis: DenseParams;
     metricAngle: DenseParams;
+    /** Route features [delay, unreachable] → metricDim (StudentConfig.routeFeatures); null without. */
+    metricRoute: DenseParams | null;
     timeTraj: DenseParams;
     timeCand: DenseParams;
     timeOut: DenseParams;
@@ -192,6 +195,9 @@ export class Student {
     installFastKernels();
     this.config = { ...DEFAULT_STUDENT_CONFIG, ...config };
     const c = this.config;
+    // A checkpoint whose route features this build cannot compute is refused here, with the reason.
+    if (c.routeFeatures !== undefined) c.routeFeatures = checkRouteFeatureSpec(c.routeFeatures);
+    const metrics = c.routeFeatures ? 3 : 2;
     const roadDim = roadDimOf(c);
     const D = trajDimOf(c);
     if (D % c.heads !== 0) throw new Error(`trajectory width ${D} is not divisible by ${c.heads} heads`);
@@ -236,10 +242,11 @@ export class Student {
       freqs: s.create('traj/freqs', [c.timeDim / 2], { kind: 'normal', std: 1 }, false),
       blocks,
       navQ: denseParams(s, 'nav/q', D + roadDim, c.navDim, { bias: false }),
-      navK: denseParams(s, 'nav/k', roadDim + 2 * c.metricDim, c.navDim, { bias: false }),
+      navK: denseParams(s, 'nav/k', roadDim + metrics * c.metricDim, c.navDim, { bias: false }),
       navV: denseParams(s, 'nav/v', c.navDim, 1, { bias: false }),
       metricDis: denseParams(s, 'nav/metricDis', 1, c.metricDim),
       metricAngle: denseParams(s, 'nav/metricAngle', 1, c.metricDim),
+      metricRoute: c.routeFeatures ? denseParams(s, 'nav/metricRoute', 2, c.metricDim) : null,
       timeTraj: denseParams(s, 'time/traj', D, c.timeHidden),
       timeCand: denseParams(s, 'time/cand', roadDim, c.timeHidden),
       timeOut: denseParams(s, 'time/out', 2 * c.timeHidden, 1),
@@ -596,7 +603,13 @@ export class Student {
     const feat = tf.tensor2d(batch.candFeat, [N * C, 2]);
     const dis = applyDense(p.metricDis, feat.slice([0, 0], [N * C, 1]));
     const ang = applyDense(p.metricAngle, feat.slice([0, 1], [N * C, 1]));
-    const k = applyDense(p.navK, tf.concat([candEmb, dis, ang], 1)).reshape([N, C, c.navDim]);
+    const keyParts = [candEmb, dis, ang];
+    if (p.metricRoute) {
+      if (batch.candRoute.length !== N * C * 2)
+        throw new Error('this student reads route features, and its batch has none (build it from withRouteFeatures(ctx, student.config))');
+      keyParts.push(applyDense(p.metricRoute, tf.tensor2d(batch.candRoute, [N * C, 2])));
+    }
+    const k = applyDense(p.navK, tf.concat(keyParts, 1)).reshape([N, C, c.navDim]);
     const e = tf.tanh(tf.add(k, q.reshape([N, 1, c.navDim])));
     const raw = applyDense(p.navV, e.reshape([N * C, c.navDim])).reshape([N, C]);
     const mask = tf.tensor2d(batch.candMask, [N, C]);

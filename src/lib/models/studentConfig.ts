@@ -1,5 +1,6 @@
 // The student's (HOSER's) architecture settings and its two size presets: plain data, tfjs-free, so
 // the page's training controls and the training code read the same presets (student.ts builds the model).
+import type { RouteFeatureSpec } from '../data/remainingTimes';
 
 export interface StudentConfig {
   /** Road id embedding width (HOSER 64). */
@@ -37,6 +38,14 @@ export interface StudentConfig {
    * embedding. Absent (not false) in the presets, so checkpoints from before it still load.
    */
   idFree?: boolean;
+  /**
+   * Route-aware candidate features (issue 49, lever 3a): the navigator also reads, per candidate,
+   * its remaining travel time to the destination relative to the step's best candidate, and a flag
+   * for a candidate that cannot reach it (data/remainingTimes.ts, data/candidates.ts
+   * routeCandidateFeatures), through one more Linear(2, metricDim) (`nav/metricRoute`) into nav/k.
+   * `speeds` names the per-road times. Absent in the presets and in every checkpoint from before it.
+   */
+  routeFeatures?: RouteFeatureSpec;
 }
 
 export const DEFAULT_STUDENT_CONFIG: StudentConfig = {

@@ -3,7 +3,7 @@
 // step evaluation and by the teaching view.
 import * as tf from '@tensorflow/tfjs';
 import type { Trajectory } from '../data/types';
-import { batchRoads, buildBatch, prepareTrip, type BatchContext, type PreparedTrip } from '../features/studentBatch';
+import { batchRoads, buildBatch, prepareTrip, withRouteFeatures, type BatchContext, type PreparedTrip } from '../features/studentBatch';
 import type { Student } from './student';
 import { readAndDispose } from '../runtime/deviceMemory';
 
@@ -59,7 +59,8 @@ export async function studentStepLogProbs(
 }
 
 /** Navigator logits [steps][C_k] of one student over every step of a trip (cropped to ctx.maxLen + 1 roads, as prepareTrip does). */
-export async function studentLogits(student: Student, ctx: BatchContext, trip: Trajectory): Promise<number[][]> {
+export async function studentLogits(student: Student, anyCtx: BatchContext, trip: Trajectory): Promise<number[][]> {
+  const ctx = withRouteFeatures(anyCtx, student.config);
   const p = prepareTrip(ctx, trip, 0);
   if (p.steps === 0) return [];
   const batch = buildBatch(ctx, [p]);

@@ -5,6 +5,7 @@
 import type { SessionMetrics } from './session';
 import type { EpochRecord } from './studentTrainer';
 import type { TeacherSessionEpoch, TeacherSessionMetrics } from './teacherSession';
+import type { ValPoint } from './valCheck';
 
 export const MAX_POINTS = 3000;
 
@@ -30,6 +31,9 @@ export interface MetricColumns {
   decChanceLevel?: number | null;
   /** Val decision NLL (the reports' NLL, the early-stopping metric). Absent in charts saved before it was kept. */
   valDecNll?: Col;
+  /** The early val points on the fixed val subset (valCheck.ts): decision accuracy and NLL. Absent in older charts. */
+  subDecAcc?: Col;
+  subDecNll?: Col;
 }
 
 /** A TeacherSeries as plain arrays. */
@@ -73,6 +77,8 @@ export class MetricSeries {
   valDecAcc: Col = [];
   decChance: Col = [];
   valDecNll: Col = [];
+  subDecAcc: Col = [];
+  subDecNll: Col = [];
   private chanceLevel: number | null = null;
   private decChanceLevel: number | null = null;
   private lastStep = 0;
@@ -90,6 +96,8 @@ export class MetricSeries {
       this.valDecAcc,
       this.decChance,
       this.valDecNll,
+      this.subDecAcc,
+      this.subDecNll,
     ])
       c.length = 0;
     this.chanceLevel = null;
@@ -117,6 +125,8 @@ export class MetricSeries {
       decChance: [...this.decChance],
       decChanceLevel: this.decChanceLevel,
       valDecNll: [...this.valDecNll],
+      subDecAcc: [...this.subDecAcc],
+      subDecNll: [...this.subDecNll],
     };
   }
 
@@ -136,6 +146,8 @@ export class MetricSeries {
     this.valDecAcc = sameLength(c.valDecAcc);
     this.decChance = sameLength(c.decChance);
     this.valDecNll = sameLength(c.valDecNll);
+    this.subDecAcc = sameLength(c.subDecAcc);
+    this.subDecNll = sameLength(c.subDecNll);
     this.decChanceLevel = typeof c.decChanceLevel === 'number' ? c.decChanceLevel : null;
     this.lastStep = this.step.at(-1) ?? 0;
     return true;
@@ -143,6 +155,16 @@ export class MetricSeries {
 
   pushMetrics(m: SessionMetrics): void {
     const fin = (v: number) => (Number.isFinite(v) ? v : null);
+    const n = this.step.length;
+    if (n > 0 && this.step[n - 1] === m.step && this.ce[n - 1] === null && this.total[n - 1] === null) {
+      // The step's val point came first (its metrics were still held by the throttle): one row.
+      this.ce[n - 1] = fin(m.ce);
+      this.kl[n - 1] = fin(m.kl);
+      this.time[n - 1] = fin(m.time);
+      this.total[n - 1] = fin(m.total);
+      this.trainAcc[n - 1] = fin(m.trainAcc);
+      return;
+    }
     this.step.push(m.step);
     this.ce.push(fin(m.ce));
     this.kl.push(fin(m.kl));
@@ -152,10 +174,34 @@ export class MetricSeries {
     this.valAcc.push(null);
     this.valDecAcc.push(null);
     this.valDecNll.push(null);
+    this.subDecAcc.push(null);
+    this.subDecNll.push(null);
     if (m.valChanceAcc !== undefined && Number.isFinite(m.valChanceAcc)) this.chanceLevel = m.valChanceAcc;
     this.chance.push(this.chanceLevel);
     this.decChance.push(this.decChanceLevel);
     this.lastStep = m.step;
+    this.trim();
+  }
+
+  /** An early val point (the fixed val subset, valCheck.ts) at its step. */
+  pushValPoint(p: ValPoint): void {
+    if (Number.isFinite(p.valChanceAccDecision) && this.decChanceLevel === null) {
+      this.decChanceLevel = p.valChanceAccDecision;
+      for (let i = 0; i < this.decChance.length; i++) this.decChance[i] = this.decChanceLevel;
+    }
+    const n = this.step.length;
+    if (n === 0 || this.step[n - 1] !== p.step) {
+      this.step.push(p.step);
+      for (const c of [this.ce, this.kl, this.time, this.total, this.trainAcc, this.valAcc, this.valDecAcc, this.valDecNll]) c.push(null);
+      this.chance.push(this.chanceLevel);
+      this.decChance.push(this.decChanceLevel);
+      this.subDecAcc.push(null);
+      this.subDecNll.push(null);
+    }
+    const i = this.step.length - 1;
+    this.subDecAcc[i] = finiteOrNull(p.valAccDecision);
+    this.subDecNll[i] = finiteOrNull(p.valNllDecision);
+    this.lastStep = p.step;
     this.trim();
   }
 
@@ -193,14 +239,18 @@ export class MetricSeries {
       this.valDecAcc.push(rec.valAccDecision ?? null);
       this.decChance.push(this.decChanceLevel);
       this.valDecNll.push(finiteOrNull(rec.valNllDecision));
+      this.subDecAcc.push(null);
+      this.subDecNll.push(null);
     }
     this.lastStep = step;
   }
 
   private trim(): void {
-    const keep = thinned(this.step.length, (i) => this.valAcc[i] !== null);
+    const keep = thinned(this.step.length, (i) => this.valAcc[i] !== null || this.subDecNll[i] !== null);
     if (!keep) return;
     this.step = pick(this.step, keep);
+    this.subDecAcc = pick(this.subDecAcc, keep);
+    this.subDecNll = pick(this.subDecNll, keep);
     this.ce = pick(this.ce, keep);
     this.kl = pick(this.kl, keep);
     this.time = pick(this.time, keep);
@@ -218,20 +268,21 @@ export class MetricSeries {
   }
 
   /**
-   * Decision accuracy on val (the reports' accuracy) and its chance level, then the all-step train
-   * and val accuracy as secondaries, then `refs`: constant lines (the shipped models' val decision
-   * accuracy) across the chart.
+   * Decision accuracy on val (the reports' accuracy) at epoch ends, on the val subset between them,
+   * its chance level, then `refs`: constant lines (the shipped models' val decision accuracy) across
+   * the chart. One metric throughout: the train accuracy over all steps (0.85–0.9 within a few steps,
+   * since most steps have one way on) would read as if the run had reached the shipped models.
    */
   accData(refs: readonly (number | null)[] = []): [number[], ...Col[]] {
-    return [this.step, this.valDecAcc, this.decChance, this.trainAcc, this.valAcc, ...refs.map((r) => this.step.map(() => r))];
+    return [this.step, this.valDecAcc, this.subDecAcc, this.decChance, ...refs.map((r) => this.step.map(() => r))];
   }
 
   /**
-   * Decision NLL on val (the reports' NLL; the best epoch is its lowest), then `refs`: constant lines
-   * (the shipped models' val decision NLL) across the chart.
+   * Decision NLL on val (the reports' NLL; the best epoch is its lowest) at epoch ends, on the val
+   * subset between them, then `refs`: constant lines (the shipped models' val decision NLL).
    */
   nllData(refs: readonly (number | null)[] = []): [number[], ...Col[]] {
-    return [this.step, this.valDecNll, ...refs.map((r) => this.step.map(() => r))];
+    return [this.step, this.valDecNll, this.subDecNll, ...refs.map((r) => this.step.map(() => r))];
   }
 }
 

@@ -15,6 +15,7 @@ import type { SessionInit, StateEvents } from './steppedSession';
 import type { NextCellTeacher } from './studentTrainer';
 import { TeacherSession, teacherHyperOf, type TeacherSessionEvents } from './teacherSession';
 import type { TeacherHyper } from './teacherHyper';
+import type { ValCheckOptions } from './valCheck';
 
 export type AnySession = TrainingSession | TeacherSession;
 
@@ -26,15 +27,23 @@ export interface SessionSetup extends Omit<SessionInit<SessionHyper, StateEvents
   teacherEvents?: TeacherSessionEvents;
   /** Overrides of the student's size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
+  /** Early val points of student runs (valCheck.ts). */
+  valCheck?: ValCheckOptions;
 }
 
-/** A checkpoint file to open a session from: continued (`resume`, default) or a region transfer's start. */
+/**
+ * A checkpoint file to open a session from: continued (`resume`, default), a region transfer's
+ * start, or the weights a fresh run of this network starts from (`init`: fine-tuning; fresh
+ * optimiser and counters, this run's settings, the file's size must be the run's).
+ */
 export interface CheckpointFileInput {
   bytes: Uint8Array;
   /** The file's name, for messages ("x.safetensors holds a teacher model; …"). */
   name: string;
-  use?: 'resume' | 'transfer';
+  use?: CheckpointUse;
 }
+
+export type CheckpointUse = 'resume' | 'transfer' | 'init';
 
 export interface OpenSessionRequest {
   kind: CheckpointKind;
@@ -61,15 +70,10 @@ export interface OpenedSession {
  * Decodes checkpoint bytes and checks their kind: a file that is not a checkpoint, or holds the
  * other kind of model, is refused with one message that says why.
  */
-export function readRunCheckpoint(
-  bytes: Uint8Array,
-  name: string,
-  kind: CheckpointKind,
-  use: 'resume' | 'transfer' = 'resume',
-): Checkpoint {
+export function readRunCheckpoint(bytes: Uint8Array, name: string, kind: CheckpointKind, use: CheckpointUse = 'resume'): Checkpoint {
   const ck = decodeCheckpoint(bytes);
-  if (use === 'transfer' && ck.kind !== 'student')
-    throw new Error(`${name} holds a ${ck.kind} model; a transfer starts from a student checkpoint`);
+  if (use !== 'resume' && ck.kind !== 'student')
+    throw new Error(`${name} holds a ${ck.kind} model; a ${use === 'init' ? 'fine-tune' : 'transfer'} starts from a student checkpoint`);
   if (ck.kind !== kind) throw new Error(`${name} holds a ${ck.kind} model; ${kind} mode needs a ${kind} checkpoint`);
   return ck;
 }
@@ -79,7 +83,7 @@ function settingsOf(
   kind: CheckpointKind,
   base: OpenSessionRequest['hyper'],
   ck: Checkpoint | null,
-  use: 'resume' | 'transfer',
+  use: CheckpointUse,
 ): OpenSessionRequest['hyper'] {
   if (!ck) return base;
   if (kind === 'teacher') return { ...base, ...teacherHyperOf(ck) };
@@ -88,6 +92,8 @@ function settingsOf(
   // a resumed run takes the file's settings (mode, λ, epochs, batch …): its schedule and counters
   // continue where it stopped, and the page's form shows what is running.
   if (use === 'transfer') return saved?.size ? { ...base, size: saved.size } : base;
+  // A fine-tune trains with this run's settings; the file's size must be the run's (checked on load).
+  if (use === 'init') return base;
   return saved ? { ...base, ...saved } : base;
 }
 
@@ -122,12 +128,18 @@ export function openSession(setup: SessionSetup, req: OpenSessionRequest): Opene
           teacher: setup.teacher,
           events: setup.studentEvents,
           studentConfig: setup.studentConfig,
+          valCheck: setup.valCheck,
         });
   if (!ck) return { session, checkpoint: null, transfer: null };
   try {
     if (use === 'transfer') {
       if (!(session instanceof TrainingSession)) throw new Error('a transfer needs a student run');
       return { session, checkpoint: ck, transfer: transferStudentWeights(session.student, ck) };
+    }
+    if (use === 'init') {
+      if (!(session instanceof TrainingSession)) throw new Error('a fine-tune needs a student run');
+      session.initFrom(ck);
+      return { session, checkpoint: ck, transfer: null };
     }
     session.loadCheckpoint(ck);
     return { session, checkpoint: ck, transfer: null };

@@ -34,24 +34,24 @@ export const TUNED_VAL_RECIPE: Recipe = { lambda: 0.10385718648105681, tau: 3.35
 /** Every named recipe, in the order the Train view shows them. */
 export const HYPER_PRESETS = {
   tunedVal: {
-    label: 'Tuned on val routes',
+    label: 'Tuned here on Porto',
     ...TUNED_VAL_RECIPE,
     sentence: "Tuned here on Porto val routes (arm d), the registered confirmation's recipe; no KL on each trip's last 10 steps.",
   },
   thesis: {
-    label: 'Thesis optimum',
+    label: 'The thesis’s best (Beijing)',
     ...THESIS_RECIPE,
     sentence: "The thesis's best λ, τ, w, tuned on Beijing; on Porto, trained to the end, it changed nothing detectable.",
   },
   portoCode: {
-    label: 'Thesis code, Porto',
+    label: 'The thesis code’s Porto setting',
     lambda: 0.00644,
     tau: 2.8,
     window: 4,
     sentence: "The setting in the thesis code's Porto configuration (its repository), never tuned here.",
   },
   tenPercent: {
-    label: 'Tuned at 10 % (shipped before)',
+    label: 'An earlier pick (tuned on a tenth of the trips)',
     lambda: 0.304,
     tau: 4.41,
     window: 6,

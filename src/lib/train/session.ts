@@ -26,6 +26,7 @@ import { normaliseHyper, type SessionHyper } from './sessionHyper';
 import { downloadVariables, trimGpuBufferPool } from '../runtime/deviceMemory';
 import { defaultClock as defaultNow } from '../runtime/clock';
 import { routesAsTrips } from './routeTrips';
+import { valCheckDue, type ValCheckOptions, type ValPoint } from './valCheck';
 
 export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../runtime/deviceMemory';
 
@@ -34,7 +35,13 @@ export { downloadVariables, trimGpuBufferPool, GPU_POOL_LIMIT_BYTES } from '../r
 
 /** The student architecture a session builds (freezeEncoders is a training option, not a size). */
 export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfig> = {}): StudentConfig {
-  return { ...STUDENT_PRESETS[h.size], ...(h.idFree ? { idFree: true } : {}), ...override, freezeEncoders: h.freezeEncoders };
+  return {
+    ...STUDENT_PRESETS[h.size],
+    ...(h.idFree ? { idFree: true } : {}),
+    ...(h.routeFeatures ? { routeFeatures: { speeds: 'free-flow' as const } } : {}),
+    ...override,
+    freezeEncoders: h.freezeEncoders,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +169,8 @@ export interface SessionEvents {
   /** Awaited: a slow consumer (e.g. an IndexedDB save) delays the next epoch, not this one. */
   epoch?(rec: SessionEpochRecord): void | Promise<void>;
   state?(s: SessionState, reason?: string): void;
+  /** An early val point (valCheck.ts), between epoch ends; awaited like `epoch`. */
+  valPoint?(p: ValPoint): void | Promise<void>;
 }
 
 export interface TrainingSessionInit extends SessionInit<SessionHyper, SessionEvents> {
@@ -171,6 +180,8 @@ export interface TrainingSessionInit extends SessionInit<SessionHyper, SessionEv
   candidateTeacher?: ReadonlyMap<string, Float32Array>;
   /** Overrides of the size preset (tests use a tiny model). */
   studentConfig?: Partial<StudentConfig>;
+  /** Early val points between epoch ends (valCheck.ts); absent: only the epoch ends' val. */
+  valCheck?: ValCheckOptions;
 }
 
 /** Resume data a student checkpoint carries in training.extra. */
@@ -186,9 +197,11 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
   readonly trainer: StudentTrainer;
   private readonly throttle: MetricThrottle;
   private lastVal: { valAcc: number; valChanceAcc: number } | null = null;
+  private readonly valCheck: ValCheckOptions | null;
 
   constructor(init: TrainingSessionInit) {
     super(init);
+    this.valCheck = init.valCheck && init.valCheck.everySteps > 0 && init.dataset.splits.val.length > 0 ? { ...init.valCheck } : null;
     this.hyper = normaliseHyper(init.hyper ?? {});
     const h = this.hyper;
     this.throttle = new MetricThrottle(this.minEmitMs, this.now);
@@ -286,10 +299,29 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
         bestValAcc: Number.isFinite(this.trainer.bestValAcc) ? this.trainer.bestValAcc : null,
       };
       await this.events.epoch?.(rec);
-    } else if (agg) {
-      this.emitMetrics(agg);
+    } else {
+      if (agg) this.emitMetrics(agg);
+      if (m.finite && this.valCheck && valCheckDue(this.trainer.steps, this.valCheck)) await this.checkVal(m.epoch);
     }
     return { metrics: m, halt: m.finite ? undefined : (this.trainer.stopReason ?? 'non-finite loss') };
+  }
+
+  /** An early val point on the fixed subset (not at an epoch's end: the whole val set is scored there). */
+  private async checkVal(epoch: number): Promise<void> {
+    const o = this.valCheck;
+    if (!o || !this.events.valPoint) return;
+    const t0 = this.now();
+    const r = await this.trainer.checkValAsync(o.trips);
+    await this.events.valPoint({
+      step: this.trainer.steps,
+      epoch,
+      trips: r.trips,
+      whole: r.trips >= this.trainer.valTripCount,
+      valAccDecision: r.valAccDecision,
+      valNllDecision: r.valNllDecision,
+      valChanceAccDecision: r.valChanceAccDecision,
+      seconds: (this.now() - t0) / 1000,
+    });
   }
 
   private emitMetrics(a: MetricAggregate): void {
@@ -380,6 +412,23 @@ export class TrainingSession extends SteppedSession<StudentStepMetrics, SessionE
     const t = this.trainer;
     const acc = t.history.find((h) => h.epoch === t.bestEpoch)?.valAccDecision;
     return typeof acc === 'number' && Number.isFinite(acc) ? acc : undefined;
+  }
+
+  /**
+   * Starts this fresh run from a student checkpoint's weights (fine-tuning): the optimiser, the
+   * schedule and the counters stay fresh. Refuses, with the reason, a checkpoint of another kind,
+   * road network or size. Only before the first step.
+   */
+  initFrom(src: CheckpointInput): Checkpoint {
+    if (this.steps > 0 || this.state === 'running') throw new Error('a run starts from a checkpoint only before its first step');
+    const ck = readCheckpoint(src, {
+      kind: 'student',
+      fingerprint: this.derived.fingerprint,
+      config: this.modelConfig,
+      ignoreKeys: ['dropout', 'freezeEncoders'],
+    });
+    loadStudentWeights(this.trainer.student, ck);
+    return ck;
   }
 
   /** Weights and, when present, optimiser state and position; the size must match, dropout and freezing may differ. */

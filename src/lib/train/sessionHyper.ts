@@ -36,6 +36,11 @@ export interface SessionHyper extends RunHyper {
   /** The id-free student (StudentConfig.idFree): runs on another road network as it is (zero-shot transfer). */
   idFree: boolean;
   /**
+   * Route-aware candidate features on free-flow speeds (StudentConfig.routeFeatures, issue 49 lever
+   * 3a): each candidate's remaining travel time to the destination, relative to the step's best.
+   */
+  routeFeatures: boolean;
+  /**
    * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
    */
@@ -67,6 +72,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   klMaskRandom: 0,
   size: 'small',
   idFree: false,
+  routeFeatures: false,
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
@@ -89,6 +95,7 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.klMaskLastSteps = Number.isFinite(o.klMaskLastSteps) && o.klMaskLastSteps > 0 ? Math.floor(o.klMaskLastSteps) : 0;
   o.klMaskIndistinct = o.klMaskIndistinct === true;
   o.idFree = o.idFree === true;
+  o.routeFeatures = o.routeFeatures === true;
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   if (!TEACHER_TARGETS.includes(o.teacherTarget)) o.teacherTarget = 'teacher';
   o.routes = o.routes === true;

@@ -5,7 +5,7 @@
 import type { Trajectory } from '../data/types';
 import type { Student } from '../models/student';
 import { studentStepLogProbs } from '../models/studentSteps';
-import { prepareTrips, type BatchContext } from '../features/studentBatch';
+import { prepareTrips, withRouteFeatures, type BatchContext } from '../features/studentBatch';
 
 /**
  * Per train trip id, the teacher student's probabilities over the candidates the trainee will see
@@ -17,7 +17,8 @@ export async function studentCandidateTeacher(
   traineeCtx: BatchContext,
   trips: Trajectory[],
 ): Promise<Map<string, Float32Array>> {
-  const prepared = prepareTrips(traineeCtx, trips);
+  // The same candidates either way; the teacher's route features, when it reads them, come with them.
+  const prepared = prepareTrips(withRouteFeatures(traineeCtx, teacher.config), trips);
   const { logProbs } = await studentStepLogProbs(teacher, teacherCtx, prepared);
   const out = new Map<string, Float32Array>();
   prepared.forEach((p, i) => out.set(trips[p.index].id, Float32Array.from(logProbs[i], Math.exp)));

@@ -31,6 +31,7 @@ import {
   type PreparedTrip,
 } from '../features/studentBatch';
 import { evaluateTask, type EvalResult } from './studentEval';
+import { valSubset } from './valCheck';
 import { klRowCount, klRowWeights, lossParts, NO_KL_MASK, type Counts, type KlMaskOptions } from './studentLoss';
 import { TeacherProbs, type NextCellTeacher } from './teacherProbs';
 import type { TeacherTarget } from './teacherTargets';
@@ -219,6 +220,8 @@ export class StudentTrainer {
   private readonly preparedCache: Map<number, PreparedTrip> | null;
   private readonly valTrips: Trajectory[];
   private valPrepared: PreparedTrip[] | null = null;
+  /** The fixed val subset of checkValAsync, prepared once (valCheck.ts). */
+  private valSubsetPrepared: { n: number; prepared: PreparedTrip[] } | null = null;
   /** Ids of init.train, by PreparedTrip.index. */
   private readonly trainIds: string[];
   private readonly teacherProbs: TeacherProbs;
@@ -250,7 +253,7 @@ export class StudentTrainer {
       init.candidateTeacher,
       swappedDestinations(init.train),
     );
-    this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen });
+    this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen, routeFeatures: init.studentConfig?.routeFeatures });
     const kept: number[] = [];
     init.train.forEach((t, i) => {
       if (t.roads.length >= 2) kept.push(i);
@@ -307,6 +310,10 @@ export class StudentTrainer {
   get earlyStopped(): boolean {
     const p = this.opts.patience;
     return p > 0 && this.bestEpoch >= 0 && this.epoch - 1 - this.bestEpoch >= p;
+  }
+
+  get valTripCount(): number {
+    return this.valTrips.length;
   }
 
   get trainTripCount(): number {
@@ -708,6 +715,26 @@ export class StudentTrainer {
   /** evaluate() with asynchronous device reads (webgpu). */
   evaluateAsync(trips: Trajectory[], batchTrips = 64): Promise<EvalResult> {
     return runTaskAsync(this.evaluateTask(trips, batchTrips));
+  }
+
+  /**
+   * Val metrics on the fixed subset of `n` val trips (valCheck.ts valSubset; 0 or ≥ the set: all of
+   * it), with asynchronous reads: the Train view's early points between epoch ends.
+   */
+  checkValAsync(n: number): Promise<EvalResult & { trips: number }> {
+    const whole = !(n > 0) || n >= this.valTrips.length;
+    let prepared: PreparedTrip[];
+    if (whole) prepared = this.valPrepared ??= this.prepareEval(this.valTrips);
+    else {
+      if (this.valSubsetPrepared?.n !== n) this.valSubsetPrepared = { n, prepared: this.prepareEval(valSubset(this.valTrips, n)) };
+      prepared = this.valSubsetPrepared.prepared;
+    }
+    return runTaskAsync(evaluateTask(this.student, this.ctx, prepared, 64)).then((r) => ({ ...r, trips: prepared.length }));
+  }
+
+  /** Whole trips (no cropping), in length order so batches pad little. */
+  private prepareEval(trips: Trajectory[]): PreparedTrip[] {
+    return prepareWholeTrips(this.ctx, trips).sort((a, b) => a.steps - b.steps);
   }
 
   private *evaluateTask(trips: Trajectory[], batchTrips: number): DeviceTask<EvalResult> {

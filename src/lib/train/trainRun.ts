@@ -26,6 +26,7 @@ import { normaliseHyper, type SessionHyper } from './sessionHyper';
 import { TeacherSession, type TeacherSessionEpoch, type TeacherSessionMetrics } from './teacherSession';
 import { normaliseTeacherHyper, type TeacherHyper } from './teacherHyper';
 import { pickProbeTrip, probeTrip } from './tripProbe';
+import { DEFAULT_VAL_CHECK, type ValCheckOptions, type ValPoint } from './valCheck';
 import type { GradHelperPool, StartGradHelpers } from './gradHelpers';
 import type {
   CheckpointOut,
@@ -57,6 +58,8 @@ export interface TrainRunOptions {
   studentConfig?: Partial<StudentConfig>;
   /** Starts data-parallel gradient helpers (the worker's Web Workers); absent: one worker only. */
   gradHelpers?: StartGradHelpers;
+  /** Early val points of student runs between epoch ends (valCheck.ts); default DEFAULT_VAL_CHECK. */
+  valCheck?: ValCheckOptions;
 }
 
 /** The helpers of one run of the loop: started with it, ended when it ends. */
@@ -256,18 +259,27 @@ export class TrainRun {
       yieldFn: this.opts.yieldFn,
       studentConfig: this.opts.studentConfig,
       betweenSteps: () => this.autosaveIfDue(mine()),
-      studentEvents: chartedEvents<SessionMetrics, SessionEpochRecord>(
-        this.chart,
-        {
-          metrics: (m) => void this.events.metrics((this.latest = m)),
-          epoch: (r) => void this.events.epoch(r),
-        },
-        async () => {
+      valCheck: this.opts.valCheck ?? DEFAULT_VAL_CHECK,
+      studentEvents: {
+        ...chartedEvents<SessionMetrics, SessionEpochRecord>(
+          this.chart,
+          {
+            metrics: (m) => void this.events.metrics((this.latest = m)),
+            epoch: (r) => void this.events.epoch(r),
+          },
+          async () => {
+            await this.postProbe(mine());
+            await this.autosave(mine());
+          },
+          onState,
+        ),
+        // An early val point goes to the chart (saved with the run) and the page; the map's probe follows it.
+        valPoint: async (p: ValPoint) => {
+          this.chart.pushValPoint(p);
+          void this.events.valPoint(p);
           await this.postProbe(mine());
-          await this.autosave(mine());
         },
-        onState,
-      ),
+      },
       teacherEvents: chartedEvents<TeacherSessionMetrics, TeacherSessionEpoch>(
         this.teacherChart,
         {
@@ -502,6 +514,17 @@ export class TrainRun {
     this.slotName = `transfer from ${stem(name)}`;
     await this.postProbe(session);
     return { configured: this.configured(session), message: `Transfer from ${name}: ${message}.` };
+  }
+
+  /**
+   * Fine-tune: a new student run with `hyper` that starts from a student checkpoint's weights (the
+   * city's shipped student) with a fresh optimiser; another network or size is refused with the reason.
+   */
+  async fineTune(bytes: Uint8Array, name: string, hyper: Partial<SessionHyper>): Promise<TransferInfo> {
+    const { session } = this.open({ kind: 'student', hyper, from: { bytes, name, use: 'init' } });
+    this.slotName = `fine-tune of ${stem(name)}`;
+    await this.postProbe(session);
+    return { configured: this.configured(session), message: `Fine-tune: starts from ${name}'s weights, with a fresh optimiser.` };
   }
 
   /** Resumes a saved run (`id`, default the newest of `kind`), paused; its autosaves go on into its own slot. */

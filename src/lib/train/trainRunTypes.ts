@@ -9,6 +9,7 @@ import type { EpochRecord } from './studentTrainer';
 import type { TeacherSessionEpoch, TeacherSessionMetrics } from './teacherSession';
 import type { TeacherHyper } from './teacherHyper';
 import type { TripProbe } from './tripProbe';
+import type { ValPoint } from './valCheck';
 
 /** What the Train view trains: the student (vanilla or distilled) or the teacher. */
 export type TrainKind = CheckpointKind;
@@ -94,6 +95,8 @@ export interface TrainRunEvents {
   teacherEpoch(r: TeacherSessionEpoch): void;
   /** The saved runs of `kind` changed; `current`: the slot of the run (when of `kind`). */
   saved(kind: TrainKind, runs: SavedRunInfo[], current: string | null): void;
+  /** An early val point on the fixed val subset (valCheck.ts), between epoch ends. */
+  valPoint(p: ValPoint): void;
   /** The student's next-road choices on the fixed probe trip, at `epoch` (finished) and `step`. */
   probe(probe: TripProbe, epoch: number, step: number): void;
   /** A failure outside any call (the run loop, an autosave). */

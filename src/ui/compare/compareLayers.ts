@@ -1,7 +1,8 @@
 // deck.gl layers of the comparison on the shared map: one line mesh per route kind (real trips,
 // routes loaded from a file, vanilla, distilled; StyledPathsLayer, which a software renderer draws far sooner than a
-// PathLayer), OD markers, and a TripsLayer for the animation. Visibility goes through
-// `visible`, so a toggle never rebuilds the paths.
+// PathLayer), one per route baseline (whichever the eval worker computes: generate/baselines.ts
+// BASELINE_METHODS, so a new baseline needs no change here), OD markers, and a TripsLayer for the
+// animation. Visibility goes through `visible`, so a toggle never rebuilds the paths.
 import { ScatterplotLayer } from '@deck.gl/layers';
 import { StyledPathsLayer } from '../map/styledPathsLayer';
 import { TripsLayer } from '@deck.gl/geo-layers';
@@ -41,8 +42,55 @@ const ALPHA: Record<RouteKind, number> = { real: 130, file: 220, vanilla: 235, d
 /** The animation's heads, stepped the same way. */
 const TRIP_WIDTH: Record<RouteKind, number> = { real: 11, file: 9, vanilla: 7, distilled: 3 };
 
+/** How a route baseline is drawn and named: the known ones by name, any other from the palette by its place. */
+export interface BaselineStyle {
+  name: string;
+  label: string;
+  rgb: [number, number, number];
+}
+
+const BASELINE_LABEL: Record<string, string> = {
+  shortest: 'Shortest path',
+  fastest: 'Fastest path',
+  markov: 'Markov chain',
+};
+/** Dashed-looking thin lines in colours apart from the students': sky, gold, rose, then more. */
+const BASELINE_PALETTE: [number, number, number][] = [
+  [96, 170, 255],
+  [238, 206, 70],
+  [250, 110, 160],
+  [150, 220, 90],
+  [160, 160, 175],
+  [255, 120, 70],
+];
+export const BASELINE_WIDTH = 4;
+
+export function baselineStyle(name: string, index: number): BaselineStyle {
+  return {
+    name,
+    label: BASELINE_LABEL[name] ?? `${name[0]?.toUpperCase() ?? ''}${name.slice(1)} baseline`,
+    rgb: BASELINE_PALETTE[index % BASELINE_PALETTE.length],
+  };
+}
+
+/** A baseline's legend row: its style, routes drawn and detail line. */
+export interface BaselineRow {
+  style: BaselineStyle;
+  count: number;
+  detail: string;
+}
+
+/** One baseline's drawn routes and whether its toggle is on. */
+export interface BaselineLayer {
+  style: BaselineStyle;
+  paths: DrawnPath[];
+  visible: boolean;
+}
+
 export interface DrawnPath extends TimedPath {
-  kind: RouteKind;
+  kind: RouteKind | 'baseline';
+  /** A baseline's route: its style (colour, label). */
+  baseline?: BaselineStyle;
   /** Tooltip title: the real trip id, the model name or the loaded route's id. */
   title: string;
   /** Tooltip detail line. */
@@ -72,6 +120,7 @@ export function compareLayers(
   visible: Record<RouteKind, boolean>,
   markers: OdMarker[],
   anim: AnimationState,
+  baselines: readonly BaselineLayer[] = [],
 ): Layer[] {
   const layers: Layer[] = ROUTE_KINDS.map((kind) => {
     const color = [...ROUTE_RGB[kind], anim.time === null ? ALPHA[kind] : Math.round(ALPHA[kind] * 0.35)] as const;
@@ -88,6 +137,26 @@ export function compareLayers(
       updateTriggers: { getColor: anim.time === null },
     });
   });
+  // Baselines under the students' lines (thin, opaque), over the real trip's band.
+  layers.splice(
+    1,
+    0,
+    ...baselines.map((b) => {
+      const color = [...b.style.rgb, anim.time === null ? 235 : 80] as const;
+      return new StyledPathsLayer<DrawnPath>({
+        id: `compare-baseline-${b.style.name}`,
+        data: b.paths,
+        getPath: (d) => d.path,
+        getColor: () => color,
+        getWidth: () => BASELINE_WIDTH,
+        visible: b.visible,
+        pickable: true,
+        autoHighlight: true,
+        highlightColor: [255, 255, 255, 200],
+        updateTriggers: { getColor: anim.time === null },
+      });
+    }),
+  );
   layers.push(
     new ScatterplotLayer<OdMarker>({
       id: 'compare-od',
@@ -103,15 +172,15 @@ export function compareLayers(
     }),
   );
   if (anim.time !== null) {
-    const all = ROUTE_KINDS.flatMap((k) => (visible[k] ? paths[k] : []));
+    const all = [...ROUTE_KINDS.flatMap((k) => (visible[k] ? paths[k] : [])), ...baselines.flatMap((b) => (b.visible ? b.paths : []))];
     layers.push(
       new TripsLayer<DrawnPath>({
         id: 'compare-anim',
         data: all,
         getPath: (d) => d.path,
         getTimestamps: (d) => d.timestamps,
-        getColor: (d) => [...ROUTE_RGB[d.kind], 255],
-        getWidth: (d) => TRIP_WIDTH[d.kind],
+        getColor: (d) => [...(d.baseline?.rgb ?? ROUTE_RGB[d.kind as RouteKind]), 255],
+        getWidth: (d) => (d.baseline ? BASELINE_WIDTH : TRIP_WIDTH[d.kind as RouteKind]),
         widthUnits: 'pixels',
         jointRounded: true,
         capRounded: true,
@@ -132,12 +201,12 @@ export function compareTooltip(info: PickingInfo): TooltipContent | null {
       html: `<div class="tt-head"><span class="tt-id">${obj.role === 'origin' ? 'Origin' : 'Destination'}</span><span class="tt-split">road ${obj.road}</span></div>`,
     };
   }
-  const [r, g, b] = ROUTE_RGB[obj.kind];
+  const [r, g, b] = obj.baseline?.rgb ?? ROUTE_RGB[obj.kind as RouteKind];
   const minutes = (obj.timestamps[obj.timestamps.length - 1] ?? 0) / 60;
   return {
     html:
       `<div class="tt-head"><span class="tt-dot" style="background:rgb(${r},${g},${b})"></span>` +
-      `<span class="tt-id">${escapeHtml(obj.title)}</span><span class="tt-split">${ROUTE_LABEL[obj.kind]}</span></div>` +
+      `<span class="tt-id">${escapeHtml(obj.title)}</span><span class="tt-split">${escapeHtml(obj.baseline?.label ?? ROUTE_LABEL[obj.kind as RouteKind])}</span></div>` +
       `<div class="tt-row">${escapeHtml(obj.detail)} · <b>${fmtNum(minutes, 1)}</b> min</div>`,
   };
 }

@@ -5,7 +5,16 @@
 // kind, one per core (poolSize), connected to it by MessageChannels; the results are those of one
 // worker (src/lib/generate/shards.ts).
 import * as Comlink from 'comlink';
-import type { CheckpointSource, DatasetSource, EvalProgress, EvalRunOptions, EvalWorkerApi } from '../../../workers/evalMessages';
+import type {
+  CheckpointSource,
+  DatasetSource,
+  EvalModelInput,
+  EvalProgress,
+  EvalRunOptions,
+  EvalWorkerApi,
+  KeptOd,
+  OdRoutesResult,
+} from '../../../workers/evalMessages';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
 import { poolSize } from '../workerPool';
@@ -13,7 +22,7 @@ import { CITIES, cityCheckpointUrl, type City } from '../stores/cities';
 import { parseEvalReport, parseRoutes } from './reportTypes';
 import type { ModelName } from './reportTypes';
 import type { SplitName } from '../../lib/data/types';
-import type { RouteFileScore } from '../../lib/eval/routeFile';
+import type { RouteFileOutcome } from '../../lib/eval/routeFile';
 
 /** Most workers a re-run starts by default: each holds the dataset and both students. */
 export const MAX_EVAL_WORKERS = 4;
@@ -77,7 +86,27 @@ export class EvalClient {
         }),
       ),
     );
-    // Helpers start beside it; one that fails to start is left out (fewer workers, same results).
+    this.ready = init.then((r) => {
+      this.backend = r.backend.name;
+      this.step = null;
+      return api;
+    });
+    this.ready.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
+    return this.ready;
+  }
+
+  /** The helpers of the worker on `source`, started by the first re-run (scoring a file or one OD pair needs none). */
+  private pool: Promise<Comlink.Remote<EvalWorkerApi>> | null = null;
+
+  /**
+   * The worker on `source` with its helper pool: helpers start beside it, one per core
+   * (evalPoolSize); one that fails to start is left out (fewer workers, same results).
+   */
+  private startPool(source?: DatasetSource): Promise<Comlink.Remote<EvalWorkerApi>> {
+    const main = this.start(source);
+    if (this.pool) return this.pool;
+    const src = this.source!;
+    const initMsg = { backend: new URLSearchParams(location.search).get('backend') };
     const helpers = Array.from(
       { length: evalPoolSize(location.search, navigator.hardwareConcurrency) - 1 },
       () => new Worker(new URL('../../../workers/evalWorker.ts', import.meta.url), { type: 'module' }),
@@ -93,7 +122,7 @@ export class EvalClient {
       await h.serve(Comlink.transfer(ch.port1, [ch.port1]));
       return ch.port2;
     });
-    this.ready = Promise.all([init, Promise.allSettled(joined)]).then(async ([r, settled]) => {
+    const pool = Promise.all([main, Promise.allSettled(joined)]).then(async ([api, settled]) => {
       const ports: MessagePort[] = [];
       settled.forEach((x, i) => {
         if (x.status === 'fulfilled') ports.push(x.value);
@@ -101,12 +130,14 @@ export class EvalClient {
       });
       await api.useHelpers(Comlink.transfer(ports, ports));
       this.workers = 1 + ports.length;
-      this.backend = r.backend.name;
-      this.step = null;
       return api;
     });
-    this.ready.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
-    return this.ready;
+    // A failed start is retried next time (start() reports it).
+    pool.catch(() => {
+      if (this.pool === pool) this.pool = null;
+    });
+    this.pool = pool;
+    return pool;
   }
 
   private fail(text: string): void {
@@ -131,7 +162,7 @@ export class EvalClient {
     this.seconds = null;
     let api: Comlink.Remote<EvalWorkerApi>;
     try {
-      api = await this.start(source);
+      api = await this.startPool(source);
     } catch {
       return;
     }
@@ -176,12 +207,31 @@ export class EvalClient {
 
   /**
    * Routes from a file scored against `split`'s real trips by the worker on `source` (started if
-   * needed); rejects with the worker's `file:line: reason` problems.
+   * needed). The worker reads the file as a stream of lines; bad rows come back dropped, each with
+   * its `file:line: reason`.
    */
-  async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileScore> {
-    const text = await file.text();
+  async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileOutcome> {
     const api = await this.start(source);
-    return api.scoreRoutes(text, file.name, split);
+    return api.scoreRoutes(file, file.name, split);
+  }
+
+  /**
+   * One OD pair's routes on demand: the route baselines, and `students`' routes when given (a pair
+   * the report's sample lacks; null choices are `city`'s checkpoints).
+   */
+  async odRoutes(
+    od: KeptOd,
+    students: { search: { method: 'beam' | 'bestFirst'; beam: number }; city: City } | null,
+    source?: DatasetSource,
+  ): Promise<OdRoutesResult> {
+    const api = await this.start(source);
+    const models: EvalModelInput[] = students
+      ? (['vanilla', 'distilled'] as const).map((name) => ({
+          name,
+          checkpoint: { kind: 'url', url: cityCheckpointUrl(students.city, name) },
+        }))
+      : [];
+    return api.odRoutes(od, students ? { models, ...students.search } : null);
   }
 
   cancel(): void {
@@ -199,6 +249,7 @@ export class EvalClient {
     this.helpers = [];
     this.workers = 1;
     this.ready = null;
+    this.pool = null;
   }
 }
 

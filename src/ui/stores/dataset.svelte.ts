@@ -170,7 +170,8 @@ export class DatasetStore {
     this.progress = null;
     this.simProgress = null;
     if (!res.ok) {
-      this.failure = { name, issues: res.issues, message: res.message };
+      // A cancelled match leaves the dataset on screen as it was, with no error.
+      if (!res.cancelled) this.failure = { name, issues: res.issues, message: res.message };
       return;
     }
     this.failure = null;
@@ -243,6 +244,11 @@ export class DatasetStore {
   matchGps(file: File, use: MatchUse): void {
     this.lastMatchedFile = file.name;
     this.requestMatched(use, (api, name, p) => api.matchGps(file, name, use, p));
+  }
+
+  /** Stops the GPS match under way; the dataset on screen stays. */
+  cancelMatch(): void {
+    void this.getApi().cancelMatch();
   }
 
   /** The trips of the last match used the other way (no new matching). */

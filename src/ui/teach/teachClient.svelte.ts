@@ -37,6 +37,7 @@ export class TeachClient {
     const msg = {
       backend,
       checkpoints: { teacher: ck('teacher'), vanilla: ck('vanilla'), distilled: ck('distilled') },
+      tellingUrl: cityCheckpointUrl(city, 'telling', '.json'),
       pinnedTrip,
     };
     withDataset(msg, { kind: 'url', baseUrl: cityUrl(city), name: city.name })

@@ -63,7 +63,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'psi',
     title: 'ψ: asking the teacher about a road',
-    body: 'To ask the teacher about a road c, look up its cell ψ(c) — the white squares. The teacher’s raw probabilities q̃ there are the share of its belief, spread over every cell of the city, that falls on those cells: the bars of the teacher and the student (the card over the map; below the panels on a phone) show how much. Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
+    body: 'To ask the teacher about a road c, look up its cell ψ(c): the white squares. The teacher spreads its belief over every cell of the city. Its raw probabilities q̃ are the share that falls on those cells. The bars of the teacher and the student show how much (the card over the map; below the panels on a phone). Keep only the candidates’ values and rescale them to sum to 1: that is the teacher’s opinion on this choice. Roads in one cell get the same value.',
     highlight: 'psi',
     action: { show: { window: false, psi: true, belief: true, candidates: true } },
   },
@@ -91,21 +91,21 @@ export const TOUR: TourStep[] = [
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view.`,
+    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view. Its “Fine-tune the shipped student” preset distils the vanilla student with this recipe: its val NLL starts at the vanilla student’s, so the teacher’s effect shows within minutes.`,
     highlight: 'lambda',
     action: { lambda: 'trained' },
   },
   {
     id: 'result',
     title: 'Did it work? Before and after',
-    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). On this step: which one sits closer to the teacher (lower KL), and which gives the true road more probability? The panel also sums it up over the whole trip. A caution from the controls: on Porto a student trained with the same loss but a uniform target in place of the teacher did as well on routes and better on next-road probability, so much of the gain is label smoothing, not the teacher. And a student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one on next-road probability and on beam-search routes. In San Francisco, with a teacher that had read four times the student’s trips, the teacher did give a small next-road gain that a uniform target did not (Compare, “The answer”).',
+    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). At this step, which one sits closer to the teacher (lower KL)? Which gives the true road more probability? The panel also sums it up over the whole trip. Now a caution from the controls. On Porto, the same loss with a uniform target in place of the teacher did as well on routes, and better on next-road probability. So much of the gain is label smoothing, not the teacher. A student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one. In San Francisco the teacher had read four times the student’s trips. There it gave a small next-road gain that a uniform target did not (Compare, “The answer”).',
     highlight: 'result',
     action: { model: 'distilled', colorBy: 'student' },
   },
   {
     id: 'anomaly',
     title: 'What the teacher knows on its own',
-    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student; mixed in at inference it helps a little, but on Porto distilling it through the KL did no better than a uniform target, and less than giving the student the routes the teacher learned from.',
+    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student. Mixed in at inference, it helps a little. On Porto, distilling it through the KL did no better than a uniform target. It did less than giving the student the routes the teacher learned from.',
     highlight: 'anomaly',
     action: { surprisal: true, detour: true, frame: 'trip', show: { window: false, psi: false, belief: false, candidates: false } },
   },

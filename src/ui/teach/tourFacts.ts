@@ -60,6 +60,23 @@ export function windowFact(cells: number, w: number, destination: boolean): stri
   return `Input: the last ${countNoun(past, 'cell')}${short}${destination ? ', after the destination’s cell' : ''}.`;
 }
 
+/** A number for reading: three significant digits ("0.104", "3.35"); the full value goes in a tooltip. */
+function round3(v: unknown): string {
+  return typeof v === 'number' && Number.isFinite(v) ? String(Number(v.toPrecision(3))) : String(v);
+}
+
+/** Whether the teacher's favourite candidate is the true road at this step (null without one). */
+export function teacherRight(f: Pick<FactInputs, 'step' | 'losses'>): boolean | null {
+  const q = f.losses.q;
+  if (f.step.label < 0 || q.length < 2) return null;
+  return q.reduce((b, v, i) => (v > q[b] ? i : b), 0) === f.step.label;
+}
+
+/** The distilled student's recipe at full precision, for the tooltip of the facts that round it. */
+export function trainedRecipeFull(h: Record<string, unknown> | undefined): string | null {
+  return h && typeof h.lambda === 'number' ? `λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}` : null;
+}
+
 /** The facts line of tour step `id`, or null when it has none. */
 export function tourFacts(id: string, f: FactInputs): string | null {
   const { step, losses, model, tau, lambda, cmp, detour } = f;
@@ -111,16 +128,22 @@ export function tourFacts(id: string, f: FactInputs): string | null {
             ? ', towards a uniform target instead of the teacher (a control)'
             : '';
       const h = f.distilledHyper;
+      // Rounded for reading; the card's tooltip has the full values (trainedRecipeFull).
       const trained =
         h && typeof h.lambda === 'number'
-          ? ` The distilled student here was trained with λ = ${h.lambda}, τ = ${String(h.tau)}, w = ${String(h.window)}${targetNote(h.teacherTarget)}.`
+          ? ` The distilled student here was trained with λ = ${round3(h.lambda)}, τ = ${round3(h.tau)}, w = ${String(h.window)}${targetNote(h.teacherTarget)}.`
           : '';
-      return `λ = ${fmtNum(lambda, 4)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}. ${shareVerdict(losses.teacherShare)}${trained}`;
+      return `λ = ${round3(lambda)}: λ·τ²·KL = ${fmtNum(losses.lambdaKl, 4)} vs CE = ${fmtNum(losses.ce, 3)} → teacher share ${pct(losses.teacherShare)}. ${shareVerdict(losses.teacherShare)}${trained}`;
     }
-    case 'result':
-      return cmp
-        ? `KL to teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}`
-        : null;
+    case 'result': {
+      if (!cmp) return null;
+      const base = `KL to the teacher: vanilla ${fmtNum(cmp.klVanilla, 3)} → distilled ${fmtNum(cmp.klDistilled, 3)}. p(true road): ${pct(cmp.truthVanilla)} → ${pct(cmp.truthDistilled)}.`;
+      // Say which way distillation moved the true road here, and why when the teacher misled it.
+      const d = cmp.truthDistilled - cmp.truthVanilla;
+      if (!Number.isFinite(d) || Math.abs(d) < 0.005) return `${base} Here distillation left p(true road) about where it was.`;
+      if (d > 0) return `${base} Here distillation raised p(true road).`;
+      return `${base} Here distillation lowered p(true road)${teacherRight(f) === false ? ': the teacher favours another road at this step, and the student followed it' : ''}.`;
+    }
     case 'anomaly':
       return detour
         ? `Anomaly score: as driven ${fmtNum(detour.original, 2)} → with detour ${fmtNum(detour.score, 2)} nats`

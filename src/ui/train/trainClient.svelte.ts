@@ -22,10 +22,13 @@ import type {
   TrainWorkerApi,
 } from '../../../workers/trainMessages';
 import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
+import { StepPace } from '../../lib/train/trainEta';
+import { valCheckFromUrl, type ValPoint } from '../../lib/train/valCheck';
 import { downloadFile } from '../download';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
 import { poolSize } from '../workerPool';
+import { epochLabel } from './savedRunText';
 
 /**
  * Data-parallel training workers by default: 1. Each helper holds its own copy of the dataset,
@@ -169,11 +172,20 @@ export class TrainClient {
   unsaved = $state(false);
   /** The dataset the worker trains on (null until started): compared with the one on screen. */
   source = $state.raw<DatasetSource | null>(null);
+  /** The early val points of the current student run (the fixed val subset, between epoch ends). */
+  valPoints = $state.raw<ValPoint[]>([]);
+  /** The current student run started from the shipped student (the fine-tune preset). */
+  fineTuned = $state(false);
+  /** Pause was pressed and the worker has not answered yet (it finishes the step in progress first). */
+  pausing = $state(false);
+  /** Steps per second, smoothed over the last few steps (StepPace); null before the first record. */
+  pace = $state<number | null>(null);
   /** Bumped whenever `series` or `teacherSeries` changes (the series objects are not reactive). */
   version = $state(0);
   readonly series = new MetricSeries();
   readonly teacherSeries = new TeacherSeries();
 
+  private readonly stepPace = new StepPace();
   private worker: Worker | null = null;
   private api: Comlink.Remote<TrainWorkerApi> | null = null;
   private opts: UrlOptions | null = null;
@@ -235,6 +247,7 @@ export class TrainClient {
           // The city's own teacher (Porto's ships; a local city's is there when the user put it
           // there); on another network the worker refuses Porto's and says why.
           teacherUrl: cityCheckpointUrl(teacherCity(dataset), 'teacher'),
+          valCheck: valCheckFromUrl(location.search),
         },
         dataset,
       );
@@ -286,6 +299,7 @@ export class TrainClient {
       state: (state, reason) => {
         this.state = state;
         this.stateReason = reason ?? null;
+        if (state !== 'running') this.pausing = false;
         if (state !== 'running') this.stepClock = null;
         // A "Loaded …" notice describes the run that just ended: it must not outlive Stop.
         if (state === 'stopped' && this.notice?.kind === 'info') this.notice = null;
@@ -295,7 +309,12 @@ export class TrainClient {
         this.unsaved = true;
         this.latest = m;
         this.series.pushMetrics(m);
-        this.stepDone(m.stepsPerSec);
+        this.stepDone(m.stepsPerSec, m.samples);
+        this.version++;
+      },
+      valPoint: (p) => {
+        this.valPoints = [...this.valPoints, p];
+        this.series.pushValPoint(p);
         this.version++;
       },
       epoch: (r) => {
@@ -307,7 +326,7 @@ export class TrainClient {
         this.unsaved = true;
         this.teacherLatest = m;
         this.teacherSeries.pushMetrics(m);
-        this.stepDone(m.stepsPerSec);
+        this.stepDone(m.stepsPerSec, m.samples);
         this.version++;
       },
       teacherEpoch: (r) => {
@@ -344,9 +363,12 @@ export class TrainClient {
     };
   }
 
-  private stepDone(stepsPerSec: number): void {
+  private stepDone(stepsPerSec: number, steps = 1): void {
     this.stepClock = null;
-    if (stepsPerSec > 0 && Number.isFinite(stepsPerSec)) this.lastStepMs = 1000 / stepsPerSec;
+    this.stepPace.add(stepsPerSec, steps);
+    this.pace = this.stepPace.stepsPerSec;
+    const s = this.stepPace.secondsPerStep;
+    if (s !== null) this.lastStepMs = 1000 * s;
   }
 
   private error(e: unknown): void {
@@ -364,6 +386,7 @@ export class TrainClient {
 
   private clearRun(): void {
     this.resumedAt = null;
+    this.fineTuned = false;
     this.runId = null;
     this.series.clear();
     this.teacherSeries.clear();
@@ -372,6 +395,9 @@ export class TrainClient {
     this.latest = null;
     this.teacherLatest = null;
     this.lastStepMs = null;
+    this.valPoints = [];
+    this.stepPace.reset();
+    this.pace = null;
     this.version++;
   }
 
@@ -398,6 +424,26 @@ export class TrainClient {
     return this.call<Configured>((api) => api.configure({ kind: 'student', hyper: plain })).then((c) => c && this.applyConfigured(c));
   }
 
+  /**
+   * Fine-tune: a new student run with these settings (the shipped recipe, distilled) that starts
+   * from the city's shipped vanilla student (its weights, a fresh optimiser).
+   */
+  async fineTune(hyper: Partial<TrainHyper>): Promise<boolean> {
+    const src = this.source;
+    if (!src) return false;
+    this.clearRun();
+    this.probe = null;
+    this.kind = 'student';
+    this.notice = null;
+    const plain = $state.snapshot(hyper) as Partial<TrainHyper>;
+    const info = await this.call((api) => api.fineTune(cityCheckpointUrl(teacherCity(src), 'vanilla'), plain));
+    if (!info) return false;
+    this.applyConfigured(info.configured);
+    this.fineTuned = true;
+    this.notice = { kind: 'info', text: info.message };
+    return true;
+  }
+
   /** A new teacher run with these settings. */
   configureTeacher(hyper: Partial<TeacherHyper>): Promise<unknown> {
     this.clearRun();
@@ -410,8 +456,12 @@ export class TrainClient {
     void this.call((api) => api.start({ workers: this.kind === 'teacher' ? 1 : this.workers }));
   }
 
+  /** Says "pausing…" at once: the worker answers after the step in progress, which can take seconds. */
   pause(): void {
-    void this.call((api) => api.pause());
+    if (this.state === 'running') this.pausing = true;
+    void this.call((api) => api.pause()).finally(() => {
+      if (this.state !== 'running') this.pausing = false;
+    });
   }
 
   step(): void {
@@ -544,7 +594,8 @@ export class TrainClient {
     this.version++;
     const run = m.runId === null ? undefined : this.saved[m.configured.kind].find((r) => r.id === m.runId);
     const weights = m.bestEpoch !== null && m.bestEpoch !== m.epoch ? ` (weights of epoch ${m.bestEpoch}, its best on val)` : '';
-    this.notice = { kind: 'info', text: `Loaded ${m.name}: epoch ${m.epoch}, step ${m.step}${weights}${run ? ` (${run.name})` : ''}.` };
+    const at = `${epochLabel(m.epoch, m.configured.hyper.epochs)}, step ${m.step}`;
+    this.notice = { kind: 'info', text: `Loaded ${m.name}: ${at}${weights}${run ? ` (${run.name})` : ''}.` };
   }
 
   dispose(): void {

@@ -1,0 +1,134 @@
+// Remaining travel time to a destination road, for the student's route-aware candidate features
+// (issue 49, lever 3a): one reverse Dijkstra per destination over the roadmap.rel links, on per-road
+// travel times, kept in a small LRU so that training, generation and evaluation share the work.
+//
+// D(v) = seconds from entering road v to entering the destination d: D(d) = 0 and
+// D(v) = sec(v) + min over v's successors w of D(w). The search runs from d over the reversed links,
+// where the reversed link w → v costs sec(v); roads that cannot reach d keep Infinity.
+//
+// Per-road seconds come from one place, roadSecondsFor(net, speeds): a name recorded in the
+// student's config (StudentConfig.routeFeatures), so a checkpoint says which speeds it was trained
+// on. 'free-flow' is freeFlowSeconds (data/speeds.ts, the fastest-path baseline's class table);
+// speeds fitted from the timed train trips are one more name and one more case there.
+import { RouteSearch } from './routeSearch';
+import type { RoutingGraph } from './routingGraph';
+import { freeFlowSeconds } from './speeds';
+import type { RoadNetwork } from './types';
+
+/** The speed tables route features can be computed on, by the name a checkpoint records. */
+export const ROUTE_SPEEDS = ['free-flow'] as const;
+export type RouteSpeeds = (typeof ROUTE_SPEEDS)[number];
+
+/** A student's route features (StudentConfig.routeFeatures): which per-road speeds the times use. */
+export interface RouteFeatureSpec {
+  speeds: RouteSpeeds;
+}
+
+/** A spec from a checkpoint's JSON (or anything else): checked, or a clear reason why it cannot be computed here. */
+export function checkRouteFeatureSpec(spec: unknown): RouteFeatureSpec {
+  const speeds = (spec as { speeds?: unknown } | null)?.speeds;
+  if (typeof spec !== 'object' || spec === null || typeof speeds !== 'string')
+    throw new Error(`route features: expected {"speeds": one of ${ROUTE_SPEEDS.join(', ')}}, got ${JSON.stringify(spec)}`);
+  if (!(ROUTE_SPEEDS as readonly string[]).includes(speeds))
+    throw new Error(
+      `this student reads route features on "${speeds}" speeds, which this build cannot compute (it knows ${ROUTE_SPEEDS.join(', ')})`,
+    );
+  return { speeds: speeds as RouteSpeeds };
+}
+
+/** Seconds to drive each road under the named speeds (the one function the route features read times from). */
+export function roadSecondsFor(net: RoadNetwork, speeds: RouteSpeeds): Float64Array {
+  switch (speeds) {
+    case 'free-flow':
+      return freeFlowSeconds(net);
+  }
+}
+
+/** The reversed roadmap.rel links (w → v for every link v → w) with each reversed link's cost sec(v). */
+function reversedGraph(net: RoadNetwork, sec: Float64Array): { g: RoutingGraph; cost: Float64Array } {
+  const n = net.roads.length;
+  const off = new Int32Array(n + 1);
+  const { relOrigin, relDest } = net;
+  for (let e = 0; e < relDest.length; e++) off[relDest[e] + 1]++;
+  for (let v = 0; v < n; v++) off[v + 1] += off[v];
+  const fill = off.slice(0, n);
+  const adj = new Int32Array(relDest.length);
+  const cost = new Float64Array(relDest.length);
+  for (let e = 0; e < relDest.length; e++) {
+    const at = fill[relDest[e]]++;
+    adj[at] = relOrigin[e];
+    cost[at] = sec[relOrigin[e]];
+  }
+  return { g: { n, off, adj }, cost };
+}
+
+/**
+ * Memory the cache may fill by default: 4 bytes per road per destination, so ~1,200 destinations on
+ * Porto's 13.5k roads. A batched search keeps up to its batch of OD pairs (256) in flight, each
+ * step asking for all their destinations: fewer entries than that would search again every step.
+ */
+export const REMAINING_TIMES_BYTES = 64 * 2 ** 20;
+
+/**
+ * Remaining seconds to a destination for every road, one reverse Dijkstra per destination, the
+ * last `capacity` destinations kept (least recently used dropped first). Arrays are float32 (what
+ * the features are made from, the same bits on every path); Infinity where the destination cannot
+ * be reached. The returned array must not be modified.
+ */
+export class RemainingTimes {
+  readonly n: number;
+  private readonly search: RouteSearch;
+  private readonly cost: Float64Array;
+  private readonly none = new Int32Array(0);
+  private readonly cache = new Map<number, Float32Array>();
+  /** Reverse searches run (one per destination not in the cache). */
+  searches = 0;
+
+  constructor(
+    net: RoadNetwork,
+    roadSeconds: Float64Array,
+    readonly capacity = Math.max(256, Math.floor(REMAINING_TIMES_BYTES / (4 * Math.max(1, net.roads.length)))),
+  ) {
+    if (roadSeconds.length !== net.roads.length)
+      throw new Error(`remaining times: ${roadSeconds.length} road times for ${net.roads.length} roads`);
+    const { g, cost } = reversedGraph(net, roadSeconds);
+    this.n = g.n;
+    this.search = new RouteSearch(g);
+    this.cost = cost;
+  }
+
+  /** Forgets every cached destination (benchmarks time the searches). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** Seconds from entering each road to entering `dest` (dest itself 0). */
+  to(dest: number): Float32Array {
+    const hit = this.cache.get(dest);
+    if (hit) {
+      // Map keeps insertion order: re-inserting marks it most recently used.
+      this.cache.delete(dest);
+      this.cache.set(dest, hit);
+      return hit;
+    }
+    if (!(dest >= 0 && dest < this.n)) throw new Error(`remaining times: destination ${dest} is not a road (0…${this.n - 1})`);
+    this.search.runEdgeCosts(dest, this.none, 0, this.cost);
+    this.searches++;
+    const out = new Float32Array(this.n);
+    for (let v = 0; v < this.n; v++) out[v] = this.search.cost(v);
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as number);
+    this.cache.set(dest, out);
+    return out;
+  }
+}
+
+/** One RemainingTimes per network and speeds, shared by every batch context and decoder on it. */
+const shared = new WeakMap<RoadNetwork, Map<RouteSpeeds, RemainingTimes>>();
+
+export function remainingTimesFor(net: RoadNetwork, spec: RouteFeatureSpec): RemainingTimes {
+  let bySpeeds = shared.get(net);
+  if (!bySpeeds) shared.set(net, (bySpeeds = new Map()));
+  let rt = bySpeeds.get(spec.speeds);
+  if (!rt) bySpeeds.set(spec.speeds, (rt = new RemainingTimes(net, roadSecondsFor(net, spec.speeds))));
+  return rt;
+}

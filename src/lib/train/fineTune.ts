@@ -1,0 +1,34 @@
+// The fine-tune preset: distil the city's shipped vanilla student (public/checkpoints/<city>/
+// vanilla.safetensors) with the shipped distilled student's recipe, instead of training from
+// random weights. It is the quickest way to watch distillation act on a good model: the run starts
+// at the shipped vanilla student's val NLL, beside the shipped distilled student's, and moves from
+// there. The Train view's preset, the CLI (`train student --init <ckpt> --recipe tunedVal …`) and
+// the browser bench (scripts/bench-browser.ts) use these settings. tfjs-free: the page imports it.
+import { HYPER_PRESETS, START_RECIPE, type NamedRecipe } from './recipe';
+import type { SessionHyper } from './sessionHyper';
+
+/** Which shipped checkpoint the fine-tune starts from (cities.ts cityCheckpointUrl's name). */
+export const FINE_TUNE_FROM = 'vanilla';
+
+/**
+ * The fine-tune's settings: the shipped recipe (λ, τ, w and KL mask of START_RECIPE, the teacher as
+ * the target) on the shipped student's size and batch. Its learning rate is lower than a fresh run's
+ * (3e-4 against 1e-3) and its schedule short (2 epochs, warm-up over the first tenth): the weights
+ * are already trained, and a fresh optimiser at the full rate would first undo some of that.
+ */
+export function fineTuneHyper(): Partial<SessionHyper> {
+  const r: NamedRecipe = HYPER_PRESETS[START_RECIPE];
+  return {
+    mode: 'distilled',
+    lambda: r.lambda,
+    tau: r.tau,
+    window: r.window,
+    klMaskLastSteps: r.klMaskLastSteps ?? 0,
+    teacherTarget: 'teacher',
+    size: 'small',
+    batch: 16,
+    microBatch: 16,
+    lr: 3e-4,
+    epochs: 2,
+  };
+}
