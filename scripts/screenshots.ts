@@ -3,9 +3,10 @@
 // the Data view, the Train view with the shipped distilled student's choices on the map, Teach on
 // another road network, the start path of a first visit, and at phone width (390×844) every view,
 // the start path and the tour; `routes`: Compare's route baselines on the map and a loaded routes
-// file with one of its routes drawn (an OD pair outside the report's sample), at 1440×900 and 390×844.
+// file with one of its routes drawn (an OD pair outside the report's sample), at 1440×900 and 390×844;
+// `phone-compare`: Compare alone at phone width, the map with the sheet and the sheet pulled up on the answer.
 // Writes PNGs to docs/screenshots/.
-// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone|routes]`
+// `npx tsx scripts/screenshots.ts [base URL] [data|compare|teach|train|other|start|phone|routes|phone-compare]`
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { CHROMIUM_LAUNCH } from '../e2e/chromium';
@@ -28,11 +29,16 @@ if (!only || only === 'data') {
 if (!only || only === 'compare') {
   await page.goto(`${base}/?view=compare`);
   await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
-  // The view opens on the answer (what ships, the two questions, the baselines), with the first
-  // differing OD pair on the map; the earlier studies' seed-paired cards follow, collapsed.
+  // The view opens on the answer (per city: what ships, better than vanilla, better than the best
+  // baseline), with the first differing OD pair on the map; the tables behind the answer and the
+  // earlier studies' seed-paired cards follow, collapsed.
   await page.getByTestId('results-card').waitFor({ timeout: 30_000 });
   await page.waitForTimeout(6_000);
   await shot('compare-answer');
+  await page.getByTestId('results-tables-block').locator('summary').click();
+  await page.getByTestId('results-tables-block').scrollIntoViewIfNeeded();
+  await shot('compare-tables');
+  await page.getByTestId('results-tables-block').locator('summary').click();
   await page.getByText('Earlier studies, arm by arm').click();
   await page.getByTestId('seed-paired').first().waitFor({ timeout: 30_000 });
   await page.getByTestId('seed-paired').first().scrollIntoViewIfNeeded();
@@ -110,6 +116,18 @@ if (!only || only === 'start') {
   await first.waitForTimeout(8_000);
   await first.screenshot({ path: `${out}/start-path.png`, type: 'png' });
   await first.close();
+}
+
+if (only === 'phone-compare') {
+  const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await phoneContext.newPage();
+  await phone.goto(`${base}/?view=compare&backend=wasm`);
+  await phone.getByTestId('route-card').waitFor({ timeout: 240_000 });
+  await phone.waitForTimeout(8_000);
+  await phone.screenshot({ path: `${out}/phone-compare.png`, type: 'png' });
+  await phone.getByTestId('sheet-toggle').click();
+  await phone.waitForTimeout(1_500);
+  await phone.screenshot({ path: `${out}/phone-compare-answer.png`, type: 'png' });
 }
 
 if (!only || only === 'phone') {
