@@ -15,7 +15,7 @@
 // `teachTour` (built app): the Teach view's marks, the tour ready after the models loaded.
 //   npx tsx scripts/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
 //     [--only app,firstLoad,page,train,teachTour] [--no-build: firstLoad/train/teachTour use the dist/ already built]
-//     [--train-cap 600] [--val-every 10]
+//     [--train-cap 600] [--val-every 10] [--train-parts firstVal,fineTune,scratch]
 import { writeFile } from 'node:fs/promises';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -150,22 +150,28 @@ async function trainSection(port: number): Promise<Record<string, unknown>> {
   const shipped = shippedDistilledNll();
   const tolerance = 0.01;
   const loadAvgBefore = loadavg();
+  const parts = flag('train-parts', 'firstVal,fineTune,scratch').split(',');
+  const skipped: NllTrace = { seconds: null, points: [], best: null };
   return withPreview(port, async (base) => {
     // The default run (the view's own settings and val check), as a newcomer presses Train.
-    const firstVal = await freshPage(base, async (page) => {
-      await page.goto('/?view=train&backend=wasm');
-      await waitFor(async () => ((await page.getByTestId('train-play').isEnabled()) ? true : null), 240_000);
-      const t0 = Date.now();
-      await page.getByTestId('train-play').click();
-      const s = await waitFor(async () => ((await page.getByTestId('val-point').count()) > 0 ? (Date.now() - t0) / 1000 : null), capMs);
-      const step = s === null ? null : Number(await page.getByTestId('val-point').getAttribute('data-step'));
-      return { seconds: s, step };
-    });
+    const firstVal = !parts.includes('firstVal')
+      ? { seconds: null, step: null }
+      : await freshPage(base, async (page) => {
+          await page.goto('/?view=train&backend=wasm');
+          await waitFor(async () => ((await page.getByTestId('train-play').isEnabled()) ? true : null), 240_000);
+          const t0 = Date.now();
+          await page.getByTestId('train-play').click();
+          const s = await waitFor(async () => ((await page.getByTestId('val-point').count()) > 0 ? (Date.now() - t0) / 1000 : null), capMs);
+          const step = s === null ? null : Number(await page.getByTestId('val-point').getAttribute('data-step'));
+          return { seconds: s, step };
+        });
     process.stderr.write(`train firstVal: ${JSON.stringify(firstVal)}\n`);
     // Fine-tune vs scratch: the same recipe (the shipped distilled student's), val on all val trips.
     const q = `valEvery=${valEvery}&valTrips=all`;
-    const fineTune = await timeToNll(base, q, true, shipped.nll + tolerance, capMs);
-    const scratch = await timeToNll(base, `${q}&mode=distilled&batch=16&lr=0.001&epochs=40`, false, shipped.nll + tolerance, capMs);
+    const fineTune = parts.includes('fineTune') ? await timeToNll(base, q, true, shipped.nll + tolerance, capMs) : skipped;
+    const scratch = parts.includes('scratch')
+      ? await timeToNll(base, `${q}&mode=distilled&batch=16&lr=0.001&epochs=40`, false, shipped.nll + tolerance, capMs)
+      : skipped;
     return {
       method:
         'built app (vite preview), headless Chromium, ?backend=wasm, one training worker; seconds from pressing Train; val decision NLL on all val trips every val-every steps',
@@ -175,6 +181,7 @@ async function trainSection(port: number): Promise<Record<string, unknown>> {
       timeToShippedNll: { fineTune: fineTune.seconds, scratch: scratch.seconds },
       capSeconds: capMs / 1000,
       valEvery,
+      parts,
       runs: {
         fineTune: { settings: 'preset "Fine-tune the shipped student" (lib/train/fineTune.ts)', ...fineTune },
         scratch: { settings: 'random weights, mode distilled, recipe tunedVal, batch 16, lr 1e-3, epochs 40', ...scratch },

@@ -217,6 +217,7 @@ describe('TrainRun', () => {
     expect(cfg.stepsPerEpoch).toBeGreaterThan(4);
     for (let i = 0; i < 4; i++) await run.step();
     expect(valPoints.map((p) => [p.step, p.epoch, p.trips, p.whole])).toEqual([
+      [1, 0, 3, false],
       [2, 0, 3, false],
       [4, 0, 3, false],
     ]);

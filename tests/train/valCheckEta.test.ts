@@ -12,9 +12,9 @@ describe('the val subset of early val points', () => {
     expect(valSubset(val, 50)).toEqual(val);
   });
 
-  it('is due every N steps, never at step 0, never when N is 0', () => {
+  it('is due after the first step and every N steps, never at step 0, never when N is 0', () => {
     const o = { everySteps: 5, trips: 64 };
-    expect([0, 1, 4, 5, 6, 10].map((s) => valCheckDue(s, o))).toEqual([false, false, false, true, false, true]);
+    expect([0, 1, 2, 4, 5, 6, 10].map((s) => valCheckDue(s, o))).toEqual([false, true, false, false, true, false, true]);
     expect(valCheckDue(5, { everySteps: 0, trips: 64 })).toBe(false);
   });
 

@@ -14,9 +14,10 @@ export interface ValCheckOptions {
 }
 
 /**
- * The Train view's default: a check every 5 steps on 64 val trips. At the default batch (64 trips a
- * step) on wasm a step takes 2–10 s, so the first point comes within the first minute; 64 whole
- * trips cost about one forward pass of a training batch.
+ * The Train view's default: a check after the first step and every 5 steps on 64 val trips. At the
+ * default batch (64 trips a step) on wasm a step takes 2–10 s (a check after step 5 came 112 s after
+ * Train on a busy machine, scripts/bench-browser.ts), so the first step's point comes within the
+ * first half-minute; 64 whole trips cost about one forward pass of a training batch.
  */
 export const DEFAULT_VAL_CHECK: ValCheckOptions = { everySteps: 5, trips: 64 };
 
@@ -47,9 +48,9 @@ export function valSubset<T>(val: readonly T[], n: number): T[] {
   return out;
 }
 
-/** Whether a check is due after optimiser step `step` (counted from 1). */
+/** Whether a check is due after optimiser step `step` (counted from 1): after the first step, then every N. */
 export function valCheckDue(step: number, o: ValCheckOptions): boolean {
-  return o.everySteps > 0 && step > 0 && step % o.everySteps === 0;
+  return o.everySteps > 0 && step > 0 && (step === 1 || step % o.everySteps === 0);
 }
 
 /** `?valEvery=N&valTrips=M` (M = 0 or "all": the whole val set) over the defaults. */
