@@ -77,6 +77,7 @@ test('a broken dataset shows its error and keeps the current trips', async () =>
 
 test('Match GPS traces… matches raw GPS onto the network on screen and draws the result', async () => {
   await page.getByTestId('match-gps-file').setInputFiles(GPS_SAMPLE);
+  await page.getByTestId('match-ask-own').click();
   const summary = page.getByTestId('match-summary');
   await expect(summary).toBeVisible({ timeout: 60_000 });
   await expect(summary).toContainText('5 trips read, 3 inside the network, 3 kept');

@@ -50,6 +50,7 @@ test('a random file as a dataset or as GPS traces: a specific error, and every c
   await expect(failure).toHaveCount(0);
 
   await page.getByTestId('match-gps-file').setInputFiles({ name: 'noise.csv', mimeType: 'text/csv', buffer: noise(11) });
+  await page.getByTestId('match-ask-own').click();
   await expect(failure).toContainText('noise.csv:1: (file): this is not a text CSV file (looks binary)', { timeout: 10_000 });
   await expectUsable(page);
   // No byte of the file reaches the screen: only the message's own text.
@@ -60,6 +61,7 @@ test('a random file as a dataset or as GPS traces: a specific error, and every c
   const before = Number(await count.textContent());
   await page.getByTestId('match-use-add').click();
   await page.getByTestId('match-gps-file').setInputFiles(GPS_SAMPLE);
+  await page.getByTestId('match-ask-add').click();
   const set = page.getByTestId('match-set');
   await expect(set).toHaveText(
     /^Training set: the [\d,]+ trips of Porto \+ 3 matched trips \(\d+\/\d+\/\d+\), split OD-disjointly against the splits of Porto\.$/,
@@ -95,6 +97,7 @@ test('GPS rows cut short lose only themselves: 20 rows, 2 truncated, every intac
   const buffer = Buffer.from([header, ...lines, far, short].join('\n') + '\n');
   await page.getByTestId('match-use-own').click();
   await page.getByTestId('match-gps-file').setInputFiles({ name: 'cut.csv', mimeType: 'text/csv', buffer });
+  await page.getByTestId('match-ask-own').click();
   const summary = page.getByTestId('match-summary');
   await expect(summary).toContainText('22 trips read, 19 inside the network, 18 kept', { timeout: 90_000 });
   await expect(summary).toContainText(
@@ -153,6 +156,7 @@ test('a network without trips: Train says so; matched GPS traces become its trai
   await page
     .getByTestId('match-gps-file')
     .setInputFiles({ name: 'grid-gps.csv', mimeType: 'text/csv', buffer: Buffer.from(gridTownGps(30)) });
+  await page.getByTestId('match-ask-own').click();
   const set = page.getByTestId('match-set');
   await expect(set).toHaveText(/^Training set: 30 matched trips \(\d+\/\d+\/\d+\), OD-disjoint split\.$/, { timeout: 60_000 });
   const [train] = (await set.textContent())!.match(/\((\d+)\//)!.slice(1);

@@ -189,6 +189,7 @@ test('a run of another dataset on the same network is listed with its dataset, n
   await page
     .getByTestId('match-gps-file')
     .setInputFiles(fileURLToPath(new globalThis.URL('./fixtures/gps-synthetic.csv', import.meta.url)));
+  await page.getByTestId('match-ask-own').click();
   await expect(page.getByTestId('dataset-name')).toHaveText('gps-synthetic.csv matched on Porto', { timeout: 90_000 });
   await page.getByTestId('tab-train').click();
   await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });

@@ -3,8 +3,8 @@
 // language. What is computed here rather than in Python is what the batches are made of: road
 // features, graphs (raw and as the layers consume them), ψ, zones, and every step's candidates,
 // their features and labels, from the same code the app trains with. Python only pads and stacks.
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, createReadStream, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, flagNumber, flagString, parseArgs } from './args';
 import { commandDecl } from './commandFlags';
@@ -71,18 +71,29 @@ export interface TorchExportManifest {
   arrays: Record<string, NpyEntry>;
 }
 
-/** A growable column of numbers kept as fixed-size chunks (no single huge allocation). */
+/**
+ * A growable column of numbers kept as fixed-size chunks (no single huge allocation). With a
+ * `spill` file, full chunks go to disk as they fill (the column's bytes in order), so a 500k-trip
+ * split's steps and candidates (gigabytes) never sit in memory at once.
+ */
 class Column {
   private readonly full: Typed[] = [];
   private cur: Typed;
   private used = 0;
   private total = 0;
+  private spilled = false;
 
   constructor(
     private readonly make: (n: number) => Typed,
     private readonly cap = 1 << 20,
+    readonly spill?: string,
   ) {
     this.cur = make(cap);
+  }
+
+  /** Whether chunks went to the spill file (then parts() holds only the ones after them). */
+  get onDisk(): boolean {
+    return this.spilled;
   }
 
   get length(): number {
@@ -104,15 +115,19 @@ class Column {
   }
 
   private roll(): void {
-    this.full.push(this.cur);
+    if (this.spill) {
+      // Appended in order; the chunk is not kept (the trip loop is synchronous, so is the write).
+      appendFileSync(this.spill, new Uint8Array(this.cur.buffer, this.cur.byteOffset, this.cur.byteLength));
+      this.spilled = true;
+    } else this.full.push(this.cur);
     this.cur = this.make(this.cap);
     this.used = 0;
   }
 }
 
-const f32 = (): Column => new Column((n) => new Float32Array(n));
-const i32 = (): Column => new Column((n) => new Int32Array(n));
-const f64 = (): Column => new Column((n) => new Float64Array(n));
+const f32 = (spill?: string): Column => new Column((n) => new Float32Array(n), undefined, spill);
+const i32 = (spill?: string): Column => new Column((n) => new Int32Array(n), undefined, spill);
+const f64 = (spill?: string): Column => new Column((n) => new Float64Array(n), undefined, spill);
 
 function dtypeOf(a: Typed): Dtype {
   return a instanceof Float32Array ? '<f4' : a instanceof Int32Array ? '<i4' : '<f8';
@@ -136,10 +151,18 @@ class ExportWriter {
 
   constructor(private readonly dir: string) {}
 
-  /** Writes `name` (e.g. "train/cands") as <dir>/train.cands.npy from one array or column parts. */
-  async add(name: string, data: Typed | Typed[], shape?: number[]): Promise<void> {
-    const parts = Array.isArray(data) ? data : [data];
-    const n = parts.reduce((a, p) => a + p.length, 0);
+  /** A spill file for a column of `name` (removed once the column is written). */
+  spillFile(name: string): string {
+    const path = join(this.dir, `.${name.replace(/\//g, '.')}.spill`);
+    rmSync(path, { force: true }); // a stopped export's leftovers are not this one's bytes
+    return path;
+  }
+
+  /** Writes `name` (e.g. "train/cands") as <dir>/train.cands.npy from one array, column parts, or a column. */
+  async add(name: string, data: Typed | Typed[] | Column, shape?: number[]): Promise<void> {
+    const col = data instanceof Column ? data : null;
+    const parts = col ? col.parts() : Array.isArray(data) ? data : [data as Typed];
+    const n = col ? col.length : parts.reduce((a, p) => a + p.length, 0);
     const dims = shape ?? [n];
     if (dims.reduce((a, b) => a * b, 1) !== n) throw new Error(`export ${name}: ${n} values for shape [${dims}]`);
     if (parts.length === 0) throw new Error(`export ${name}: no data`);
@@ -148,6 +171,10 @@ class ExportWriter {
     const fh = await open(join(this.dir, file), 'w');
     try {
       await fh.write(npyHeader(dtype, dims));
+      if (col?.onDisk && col.spill) {
+        for await (const chunk of createReadStream(col.spill, { highWaterMark: 1 << 22 })) await fh.write(chunk as Buffer);
+        await rm(col.spill);
+      }
       // Typed arrays are platform-endian; every platform Node runs this on is little-endian.
       for (const p of parts) if (p.length) await fh.write(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
     } finally {
@@ -171,18 +198,18 @@ async function exportSplit(
   // Train trips are cropped as the trainer crops them; val/test are scored whole (studentEval).
   const cap = split === 'train' ? maxLen : trips.reduce((m, t) => Math.max(m, t.roads.length), 1);
   const ctx = batchContext(ds.network, derived, { k, maxLen: cap, routeFeatures });
-  const tripOffset = i32();
-  const roads = i32();
-  const times = f64();
-  const stepOffset = i32();
-  const timeFeat = f32();
-  const relTimes = f64();
-  const label = i32();
-  const timeLabel = f32();
-  const candOffset = i32();
-  const cands = i32();
-  const candFeat = f32();
-  const candRoute = f32();
+  const tripOffset = i32(w.spillFile(`${split}/tripOffset`));
+  const roads = i32(w.spillFile(`${split}/roads`));
+  const times = f64(w.spillFile(`${split}/times`));
+  const stepOffset = i32(w.spillFile(`${split}/stepOffset`));
+  const timeFeat = f32(w.spillFile(`${split}/timeFeat`));
+  const relTimes = f64(w.spillFile(`${split}/relTimes`));
+  const label = i32(w.spillFile(`${split}/label`));
+  const timeLabel = f32(w.spillFile(`${split}/timeLabel`));
+  const candOffset = i32(w.spillFile(`${split}/candOffset`));
+  const cands = i32(w.spillFile(`${split}/cands`));
+  const candFeat = f32(w.spillFile(`${split}/candFeat`));
+  const candRoute = routeFeatures ? f32(w.spillFile(`${split}/candRoute`)) : f32();
   tripOffset.push(0);
   stepOffset.push(0);
   candOffset.push(0);
@@ -209,18 +236,18 @@ async function exportSplit(
   const n = trips.length;
   const N = label.length;
   const M = cands.length;
-  await w.add(`${split}/tripOffset`, tripOffset.parts(), [n + 1]);
-  await w.add(`${split}/roads`, roads.parts());
-  await w.add(`${split}/times`, times.parts());
-  await w.add(`${split}/stepOffset`, stepOffset.parts(), [n + 1]);
-  await w.add(`${split}/timeFeat`, timeFeat.parts());
-  await w.add(`${split}/relTimes`, relTimes.parts());
-  await w.add(`${split}/label`, label.parts());
-  await w.add(`${split}/timeLabel`, timeLabel.parts());
-  await w.add(`${split}/candOffset`, candOffset.parts(), [N + 1]);
-  await w.add(`${split}/cands`, cands.parts());
-  await w.add(`${split}/candFeat`, candFeat.parts(), [M, 2]);
-  if (routeFeatures) await w.add(`${split}/candRoute`, candRoute.parts(), [M, 2]);
+  await w.add(`${split}/tripOffset`, tripOffset, [n + 1]);
+  await w.add(`${split}/roads`, roads);
+  await w.add(`${split}/times`, times);
+  await w.add(`${split}/stepOffset`, stepOffset, [n + 1]);
+  await w.add(`${split}/timeFeat`, timeFeat);
+  await w.add(`${split}/relTimes`, relTimes);
+  await w.add(`${split}/label`, label);
+  await w.add(`${split}/timeLabel`, timeLabel);
+  await w.add(`${split}/candOffset`, candOffset, [N + 1]);
+  await w.add(`${split}/cands`, cands);
+  await w.add(`${split}/candFeat`, candFeat, [M, 2]);
+  if (routeFeatures) await w.add(`${split}/candRoute`, candRoute, [M, 2]);
   return { trips: n, roads: roads.length, steps: N, candidates: M };
 }
 
