@@ -7,17 +7,21 @@ import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, usageE
 import { commandDecl } from './commandFlags';
 import { loadDatasetWithDerived } from './fsDataset';
 import { parseSplits } from './evalPairedReport';
-import { BASELINE_METHODS, parseBaselineMethods } from '../lib/generate/baselines';
+import { BASELINE_DEFAULTS, BASELINE_METHODS, parseBaselineMethods } from '../lib/generate/baselines';
 import { runBaselineReport } from '../lib/eval/baselineReport';
 import { roundReport } from '../lib/eval/protocol';
 
 const USAGE = `usage: eval baselines [--dataset public/data/porto] [--split test] [--methods ${BASELINE_METHODS.join(',')}]
                       [--out <file.json>] [--train-od 500] [--test-od all] [--od-seed 1]
+                      [--markov-alpha α] [--markov-length-alpha α] [--length-per-km μ]
+                      [--min-road-passes 5] [--min-class-passes 20]
   Routes every OD pair of the split (val and test: each trip's own origin, destination and start
   time; train: --train-od trips sampled with --od-seed, as eval paired-report) with each baseline
   and prints (and with --out writes) JSON with the paired report's per-seed metrics (DTW km, DTW per
   real km, EDR, |log length ratio|, reached, distance/duration/radius JSD) and the thesis suite.
-  --split takes a comma list (val,test). The markov chain is counted on the train trips only.`;
+  --split takes a comma list (val,test). The markov chains are counted and the speeds of
+  fittedFastest fitted on the train trips only. Unset settings take the val choices
+  (src/lib/generate/baselines.ts BASELINE_DEFAULTS).`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval baselines', USAGE));
@@ -33,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const testOd = flagNumberOrAll(p, 'test-od', Infinity);
+  const optionalNumber = (k: string): number | undefined => (p.flags[k] === undefined ? undefined : flagNumber(p, k, NaN));
   const rep = roundReport(
     runBaselineReport({
       dataset,
@@ -42,6 +47,15 @@ export async function run(args: string[]): Promise<number> {
       trainOd: flagNumber(p, 'train-od', 500),
       testOd: testOd === Infinity ? undefined : testOd,
       odSeed: flagNumber(p, 'od-seed', 1),
+      params: {
+        markovAlpha: optionalNumber('markov-alpha'),
+        markovLengthAlpha: optionalNumber('markov-length-alpha'),
+        lengthPerKm: optionalNumber('length-per-km'),
+        speedRule: {
+          minRoadPasses: flagNumber(p, 'min-road-passes', BASELINE_DEFAULTS.speedRule.minRoadPasses),
+          minClassPasses: flagNumber(p, 'min-class-passes', BASELINE_DEFAULTS.speedRule.minClassPasses),
+        },
+      },
       createdWith: commandLine('eval baselines', args),
     }),
     6,
@@ -60,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
       const x = r.metrics;
       const f = (v: number | null, d: number): string => (typeof v === 'number' ? v.toFixed(d) : '–');
       console.error(
-        `  ${m.padEnd(8)} DTW ${f(x.odDtwKm, 2)} km, DTW/km ${f(x.odDtwPerKm, 3)}, EDR ${f(x.odEdr, 3)}, |log len| ${f(x.odDistanceLogErr, 3)}, ` +
+        `  ${m.padEnd(13)} DTW ${f(x.odDtwKm, 2)} km, DTW/km ${f(x.odDtwPerKm, 3)} (median ${f(r.spread.median, 3)}, p90 ${f(r.spread.p90, 3)}), EDR ${f(x.odEdr, 3)}, |log len| ${f(x.odDistanceLogErr, 3)}, ` +
           `reached ${f(x.reachedRate, 3)}, JSD dist ${f(x.distanceJSD, 4)} dur ${f(x.durationJSD, 4)} radius ${f(x.radiusJSD, 4)}`,
       );
     }

@@ -22,11 +22,14 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   <search>: comma-separated settings, e.g. "method=beam,beam=4,maxSteps=200" or
   "method=bestFirst,maxExpansions=5000,guide=0.5"; unset ones take the protocol defaults (beam 4, max
   steps 200, 5000 expansions, no guide). guide=γ (best-first only) orders the queue by log-prob
-  − γ · km to the destination, A*-style (src/lib/generate/search.ts). Every checkpoint generates
+  − γ · km to the destination, A*-style (src/lib/generate/search.ts). cap=c (c ≥ 1, beam or
+  best-first) is the tail guard (src/lib/generate/tailGuard.ts): a route over c × the OD's free-flow
+  fastest path's length, or one that does not reach, is replaced by that fastest path; the search's
+  own routes are cached without it, so a sweep over c searches once. Every checkpoint generates
   every OD pair of the split with both searches; the effects are b − a per checkpoint (t-interval across checkpoints, which need distinct
   training seeds) and per OD pair (bootstrap, sign-flip for reached).`;
 
-type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number };
+type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number; cap?: number };
 
 /** "method=bestFirst,maxExpansions=5000" → search settings; anything else is refused by name. */
 export function parseSearch(text: string, flag: string): Search {
@@ -42,7 +45,12 @@ export function parseSearch(text: string, flag: string): Search {
       const g = Number(v);
       if (!(g >= 0) || v === undefined || v === '') throw new Error(`--${flag}: guide must be a number ≥ 0, got "${v}"`);
       out.guide = g;
-    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions, guide)`);
+    } else if (k === 'cap') {
+      const c = Number(v);
+      if (!(c >= 1) || !Number.isFinite(c) || v === undefined || v === '')
+        throw new Error(`--${flag}: cap must be a number ≥ 1, got "${v}"`);
+      out.cap = c;
+    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions, guide, cap)`);
   }
   if (out.guide && out.method !== 'bestFirst') throw new Error(`--${flag}: guide applies to method=bestFirst only`);
   return out;
@@ -105,6 +113,9 @@ export async function run(args: string[]): Promise<number> {
       effects: r.effects,
       odEffects: r.odEffects,
       reachedByOd: r.reachedByOd,
+      // DTW per km per OD pair and checkpoint, b against a (src/lib/eval/robustScores.ts).
+      spread: { a: r.arms.vanilla.map((x) => x.spread), b: r.arms.distilled.map((x) => x.spread) },
+      odWinTieLoss: r.odWinTieLoss,
       machine: rep.protocol.machine,
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
@@ -119,6 +130,16 @@ export async function run(args: string[]): Promise<number> {
         `  ${key.padEnd(17)} a ${ma.toFixed(4)} b ${mb.toFixed(4)} Δ ${e.mean.toFixed(4)} [${e.ci95[0].toFixed(4)}, ${e.ci95[1].toFixed(4)}]`,
       );
     }
+    const sp = (arm: typeof r.arms.vanilla, k: 'mean' | 'median' | 'p90') => mean(arm.map((x) => x.spread?.[k] ?? NaN));
+    for (const k of ['mean', 'median', 'p90'] as const)
+      console.log(`  DTW/km ${k.padEnd(6)}     a ${sp(r.arms.vanilla, k).toFixed(4)} b ${sp(r.arms.distilled, k).toFixed(4)}`);
+    const w = r.odWinTieLoss;
+    if (w)
+      console.log(
+        `  b against a per OD: ${w.win} wins, ${w.tie} ties, ${w.loss} losses; win − loss share ${w.share.toFixed(4)} [${w.ci95[0].toFixed(4)}, ${w.ci95[1].toFixed(4)}]`,
+      );
+    const guarded = r.arms.distilled.map((x) => x.guard).filter((g) => g !== undefined);
+    if (guarded.length) console.log(`  guard: ${guarded.map((g) => `${g.overCap} over cap, ${g.unreached} unreached`).join('; ')}`);
     const rb = r.reachedByOd;
     console.log(
       `  reached by OD: Δ ${rb.mean.toFixed(4)} [${rb.ci95[0].toFixed(4)}, ${rb.ci95[1].toFixed(4)}], sign-flip p ${rb.p.toPrecision(3)}`,

@@ -16,13 +16,19 @@ import { GeneratedCsvError, MAX_LISTED_PROBLEMS, readGeneratedLines, type Genera
 import type { GeneratedTrip } from '../lib/generate/generator';
 import { formatIssue } from '../lib/data/types';
 import { generatedToEvalTrip, loadStudentScorer, realToEvalTrip, roundReport, runProtocol, type LoadedStudent } from '../lib/eval/protocol';
-import { evaluateTrips } from '../lib/eval/tripMetrics';
+import { evaluateTripsPerKm } from '../lib/eval/tripMetrics';
+import { scoreByTrip } from '../lib/eval/tripPairing';
 import { hoserDistributionJSDs, shapelyCentroids } from '../lib/eval/hoserMetrics';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage:
-  eval --dataset <dir> --generated <file.csv> --split train|test [--metrics ours|hoser] [--json]
+  eval --dataset <dir> --generated <file.csv> --split train|val|test [--metrics ours|hoser]
+       [--pairing grid|trip] [--json]
       every metric of generated trips against the split's real trips (--json: one JSON object);
+      DTW per km (per real km) with it: --pairing grid (default) pairs routes and real trips by
+      HOSER's 200 m OD cells, as the suite's local metrics; --pairing trip scores each route
+      against the split's trip with its origin, destination and start time (generate without --n
+      writes every trip once), with the median and p90 of DTW per km and EDR as the paired report;
       the file is ours (generate --out) or HOSER gene.py's (generate --format hoser), told by its header
       --metrics hoser: distanceJSD, radiusJSD, durationJSD as HOSER's evaluation notebook computes them
       (shapely road centroids, linspace(0, max real, 100) + inf bins; docs/metrics.md)
@@ -86,13 +92,16 @@ async function readGeneratedRoutes(csv: string, nRoads: number): Promise<Generat
 
 async function evalGenerated(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval', USAGE));
-  let dir: string, csv: string, split: 'train' | 'val' | 'test', metrics: string;
+  let dir: string, csv: string, split: 'train' | 'val' | 'test', metrics: string, pairing: string;
   try {
     dir = flagString(p, 'dataset');
     csv = flagString(p, 'generated');
     split = parseSplit(flagString(p, 'split', 'test'));
     metrics = flagString(p, 'metrics', 'ours');
     if (metrics !== 'ours' && metrics !== 'hoser') throw new Error(`--metrics must be ours or hoser, got "${metrics}"`);
+    pairing = flagString(p, 'pairing', 'grid');
+    if (pairing !== 'grid' && pairing !== 'trip') throw new Error(`--pairing must be grid or trip, got "${pairing}"`);
+    if (pairing === 'trip' && metrics === 'hoser') throw new Error('--pairing trip goes with --metrics ours');
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -113,7 +122,21 @@ async function evalGenerated(args: string[]): Promise<number> {
     if (!format.hasOd) console.error(`note: ${csv} names no OD pair; every route counts as reaching its own last road`);
     const real = ds.splits[split].map((t) => realToEvalTrip(t, centroid));
     const generated = gen.trips.map((t) => generatedToEvalTrip(t, centroid));
-    report = { ...evaluateTrips(real, generated) };
+    const suite = evaluateTripsPerKm(real, generated);
+    report = { ...suite.report, dtwPerKm: suite.dtwPerKm };
+    if (pairing === 'trip') {
+      if (!format.hasOd) throw new Error(`${csv} names no OD pair: --pairing trip needs our format (generate --format ours)`);
+      const byTrip = scoreByTrip(gen.trips, ds.splits[split], centroid);
+      report = {
+        ...report,
+        tripPairedN: byTrip.n,
+        tripDtwPerKmMean: byTrip.dtwPerKm.mean,
+        tripDtwPerKmMedian: byTrip.dtwPerKm.median,
+        tripDtwPerKmP90: byTrip.dtwPerKm.p90,
+        tripEdr: byTrip.edr,
+        tripReachedRate: byTrip.reachedRate,
+      };
+    }
   }
   if (p.flags.json !== undefined) {
     console.log(
@@ -123,6 +146,7 @@ async function evalGenerated(args: string[]): Promise<number> {
         generated: csv,
         format: format.name,
         metrics,
+        pairing,
         rows: gen.rows,
         dropped: gen.dropped,
         ...report,

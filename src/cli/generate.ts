@@ -7,7 +7,14 @@ import { flagNumber, flagString, parseArgs, usageExit } from './args';
 import { commandDecl } from './commandFlags';
 import { loadDataset, loadDatasetWithDerived } from './fsDataset';
 import type { SplitName } from '../lib/data/types';
-import { centroidDistance, generateRoutes, sampleOdPairs, type GenerateOptions, type GeneratedTrip } from '../lib/generate/generator';
+import {
+  centroidDistance,
+  everyTripOd,
+  generateRoutes,
+  sampleOdPairs,
+  type GenerateOptions,
+  type GeneratedTrip,
+} from '../lib/generate/generator';
 import { writeGeneratedCsv, writeHoserGeneCsv } from '../lib/generate/generatedCsv';
 import { loadStudentScorer } from '../lib/eval/protocol';
 import {
@@ -22,13 +29,16 @@ import { makeRng } from '../lib/random';
 import { initNodeBackend } from '../lib/runtime/node';
 import { GenerationPool, parseWorkers } from './generatePool';
 
-const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|test --n <N> --beam <b> --out <file.csv>
+const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|val|test [--n <N>] --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
                 [--batch 256] [--max-steps 200] [--backend wasm|cpu] [--format ours|hoser] [--workers 1|N|auto]
-       generate --method shortest|fastest|markov --od train|test --n <N> --out <file.csv>
+       generate --method shortest|fastest|fittedFastest|markov|markovLength --od train|val|test [--n <N>] --out <file.csv>
                 [--seed s] [--dataset public/data/porto] [--format ours|hoser]
 
-  Samples N OD pairs (and start times) from the split's real trips, generates one route per pair
+  Without --n: every trip of the split with two roads or more once, in file order, each with its
+  own origin, destination and start time (the paired report's OD list; eval --generated --pairing
+  trip scores each route against its trip). --n N: N OD pairs sampled with replacement from the
+  split's trips and, independently, N start times (HOSER's sampling). Generates one route per pair
   with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob
   (--format hoser: HOSER gene.py's gene_trace_road_id,gene_trace_datetime, no OD pair or score).
   The baselines need no checkpoint: shortest (road length), fastest (free-flow time by highway
@@ -72,9 +82,7 @@ async function runBaseline(
 ): Promise<number> {
   const dataset = await loadDataset(datasetDir);
   const trips = dataset.splits[split];
-  const usable = trips.filter((t) => t.roads.length >= 2).length;
-  const n = nFlag ?? Math.min(5000, usable);
-  const ods = sampleOdPairs(trips, n, makeRng(seed));
+  const ods = nFlag === null ? everyTripOd(trips) : sampleOdPairs(trips, nFlag, makeRng(seed));
   const t0 = performance.now();
   const router = baselineRouter(method, dataset.network, dataset.splits.train);
   const gen = generateBaselineRoutes(router, ods, 'gen-');
@@ -83,7 +91,7 @@ async function runBaseline(
   await writeFile(out, write(gen));
   const reached = gen.filter((t) => t.reached).length;
   console.log(
-    `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method} (${BASELINE_DESCRIPTIONS[method]}), seed ${seed}; ` +
+    `wrote ${gen.length} trips to ${out}: ${split}-OD (${nFlag === null ? 'every trip once' : `${nFlag} sampled, seed ${seed}`}), ${method} (${BASELINE_DESCRIPTIONS[method]}); ` +
       `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s`,
   );
   if (router.markov)
@@ -122,13 +130,11 @@ export async function run(args: string[]): Promise<number> {
   const backend = await initNodeBackend(backendName);
   const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
   const trips = dataset.splits[split];
-  const usable = trips.filter((t) => t.roads.length >= 2).length;
-  const n = flagNumber(p, 'n', Math.min(5000, usable));
   // One thread: the scorer here; more: a pool whose threads load the checkpoint themselves.
   const pool = workers > 1 ? await GenerationPool.start(workers, datasetDir, backendName) : null;
   const loaded = pool ? null : loadStudentScorer(new Uint8Array(await readFile(ckPath)), dataset.network, derived);
   try {
-    const ods = sampleOdPairs(trips, n, makeRng(seed));
+    const ods = p.flags.n === undefined ? everyTripOd(trips) : sampleOdPairs(trips, flagNumber(p, 'n', 0), makeRng(seed));
     let last = 0;
     const t0 = performance.now();
     const opts: GenerateOptions = {
@@ -153,7 +159,7 @@ export async function run(args: string[]): Promise<number> {
     await writeFile(out, write(gen));
     const reached = gen.filter((t) => t.reached).length;
     console.log(
-      `wrote ${gen.length} trips to ${out}: ${split}-OD, ${method}${method === 'beam' ? ` b=${beam}` : ''}, seed ${seed}; ` +
+      `wrote ${gen.length} trips to ${out}: ${split}-OD (${p.flags.n === undefined ? 'every trip once' : `${String(p.flags.n)} sampled, seed ${seed}`}), ${method}${method === 'beam' ? ` b=${beam}` : ''}; ` +
         `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s (${(gen.length / sec).toFixed(2)} trips/s, backend ${backend.name}, ${workers} thread${workers > 1 ? 's' : ''})`,
     );
     if (!gen.every((t) => t.timesFromModel)) console.log('note: the checkpoint gave no time predictions; hop times use the train mean');

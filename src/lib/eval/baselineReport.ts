@@ -5,11 +5,12 @@
 // split's real trips. The baselines are deterministic, so each is one run with no interval; set
 // its numbers beside the students' per-seed metrics of a paired report on the same split.
 import type { SplitName } from '../data/types';
-import { BASELINE_TIMES_NOTE, type BaselineMethod } from '../generate/baselines';
+import { BASELINE_TIMES_NOTE, type BaselineMethod, type BaselineParams, type BaselineRouter } from '../generate/baselines';
 import type { MissSummary } from './missedRoutes';
 import { PAIRED_REPORT_METRICS, scoreBaseline, splitTargets, type OdListOptions, type PairedMetric } from './pairedProtocol';
 import type { SearchProtocolOptions } from './protocol';
 import type { EvalReport } from './tripMetrics';
+import { scoreSpread, type ScoreSpread } from './robustScores';
 
 export const BASELINE_REPORT_SCHEMA = 'trajdistill-baselines/1';
 
@@ -23,7 +24,11 @@ export interface BaselineMethodResult {
   misses: MissSummary;
   /** Real trips of zero length, whose dtwPerKm is NaN and left out of odDtwPerKm. */
   zeroLengthReal: number;
-  markov?: { counted: number; skipped: number; smoothing: number };
+  /** Per-OD DTW per km: mean, median, p90 (robustScores.ts), and the values in OD order. */
+  spread: ScoreSpread;
+  odDtwPerKm: number[];
+  markov?: BaselineRouter['markov'];
+  fitted?: BaselineRouter['fitted'];
 }
 
 export interface BaselineSplitReport {
@@ -47,6 +52,8 @@ export interface BaselineReportOptions
   extends OdListOptions, Pick<SearchProtocolOptions, 'derived' | 'evalOptions' | 'now' | 'createdWith'> {
   methods: BaselineMethod[];
   splits: SplitName[];
+  /** The baselines' settings (default BASELINE_DEFAULTS). */
+  params?: BaselineParams;
 }
 
 export function runBaselineReport(opts: BaselineReportOptions): BaselineReport {
@@ -57,7 +64,7 @@ export function runBaselineReport(opts: BaselineReportOptions): BaselineReport {
     const t = splitTargets(opts, split, centroid);
     const methods: BaselineSplitReport['methods'] = {};
     for (const method of opts.methods) {
-      const b = scoreBaseline(method, opts, split, t);
+      const b = scoreBaseline(method, opts, split, t, opts.params);
       methods[method] = {
         description: b.description,
         metrics: b.metrics,
@@ -65,7 +72,10 @@ export function runBaselineReport(opts: BaselineReportOptions): BaselineReport {
         genSeconds: b.genSeconds,
         misses: b.misses,
         zeroLengthReal: t.odRealKm.filter((km) => !(km > 0)).length,
+        spread: scoreSpread(b.scores.map((x) => x.dtwPerKm)),
+        odDtwPerKm: b.scores.map((x) => x.dtwPerKm),
         ...(b.markov ? { markov: b.markov } : {}),
+        ...(b.fitted ? { fitted: b.fitted } : {}),
       };
     }
     const trainOd = opts.trainOd ?? 500;

@@ -14,14 +14,18 @@
 import type { SplitName, Trajectory } from '../data/types';
 import type { GenOD, GeneratedTrip } from '../generate/generator';
 import {
-  BASELINE_DESCRIPTIONS,
   BASELINE_TIMES_NOTE,
+  baselineDescription,
   baselineRouter,
   generateBaselineRoutes,
   type BaselineMethod,
+  type BaselineParams,
+  type BaselineRouter,
 } from '../generate/baselines';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
+import { bootstrapMean, scoreSpread, winTieLoss, type ScoreSpread, type WinTieLoss } from './robustScores';
+import { tailGuard, type GuardCounts, type TailGuard } from '../generate/tailGuard';
 import { dtw, edr } from './metrics';
 import {
   combineVerdicts,
@@ -126,6 +130,12 @@ export interface ArmSplitRun {
   genSeconds: number;
   /** Where the routes that did not reach their destination stopped (missedRoutes.ts). */
   misses: MissSummary;
+  /** Per-OD DTW per km: mean, median, p90 (robustScores.ts); absent from older reports. */
+  spread?: ScoreSpread;
+  /** Per-OD DTW per km in OD order (NaN, written null, for a zero-length real trip); absent from older reports. */
+  odDtwPerKm?: number[];
+  /** When the arm's search had a tail guard: how many routes it replaced (generate/tailGuard.ts). */
+  guard?: GuardCounts;
 }
 
 export interface SeedEffect extends PairedEffect {
@@ -168,6 +178,8 @@ export interface PairedSplitResult {
   oracleFloor: { distanceJSD: number; durationJSD: number; radiusJSD: number; resamples: number };
   /** The split's metrics under the one group rule (groupSummary): never a vote. */
   verdict: GroupVerdict;
+  /** Per OD pair and seed, distilled against vanilla on DTW per km (robustScores.ts); absent from older reports. */
+  odWinTieLoss?: WinTieLoss;
   /**
    * Route baselines without a model (generate/baselines.ts) on the same OD pairs and start times,
    * each against the vanilla seeds; only when asked for (absent from older reports).
@@ -190,8 +202,15 @@ export interface BaselineSplitRun {
   vsVanilla: Record<PairedMetric, SeedEffect>;
   /** Per OD: baseline − vanilla (vanilla averaged over its seeds), bootstrap over OD pairs. */
   odVsVanilla: Record<OdEffectMetric, OdEffect>;
-  /** Markov only: the train transitions behind the chain. */
-  markov?: { counted: number; skipped: number; smoothing: number };
+  /** Per-OD DTW per km: mean, median, p90; and its per-OD values in OD order (absent from older reports). */
+  spread?: ScoreSpread;
+  odDtwPerKm?: number[];
+  /** Per OD pair and seed on DTW per km: each arm against this baseline (win = the arm's route is better). */
+  vanillaVsBaseline?: WinTieLoss;
+  distilledVsBaseline?: WinTieLoss;
+  /** Markov chains only: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number; lengthPerKm?: number };
+  fitted?: BaselineRouter['fitted'];
 }
 
 export interface PairedReport {
@@ -247,10 +266,18 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
    * same checkpoints (eval paired-search) puts each search in an arm.
    */
   armSearch?: Partial<
-    Record<'vanilla' | 'distilled', Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions' | 'guide'>>
+    Record<
+      'vanilla' | 'distilled',
+      Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions' | 'guide'> & {
+        /** Tail guard after the search (generate/tailGuard.ts): routes over cap × the fastest path's length take the fastest path. */
+        cap?: number;
+      }
+    >
   >;
   /** Route baselines scored on every split's OD list beside the students (PairedSplitResult.baselines). */
   baselines?: BaselineMethod[];
+  /** The baselines' settings (default BASELINE_DEFAULTS: the val choices). */
+  baselineParams?: BaselineParams;
   /**
    * What the second ("distilled") side is, for the verdict's first sentence, in lower case (default
    * "distillation"): a control, a prior or a search is not distillation.
@@ -310,22 +337,8 @@ export function signFlipP(values: readonly number[], flips: number, seed: number
   return (1 + extreme) / (1 + flips);
 }
 
-/** Mean with a percentile bootstrap interval over the values (seeded). */
-export function bootstrapMean(values: readonly number[], resamples: number, seed: number): { mean: number; ci95: [number, number] } {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, ci95: [NaN, NaN] };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const rng = makeRng(seed);
-  const means = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(rng() * n)];
-    means[r] = s / n;
-  }
-  means.sort();
-  const at = (q: number): number => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
-  return { mean, ci95: [at(0.025), at(0.975)] };
-}
+// bootstrapMean lives with the other OD-resampling statistics (robustScores.ts); re-exported for its callers.
+export { bootstrapMean };
 
 /** Mean of the finite values (NaN, e.g. dtwPerKm of a zero-length real trip, and ±Infinity are left out); NaN when none is. */
 export function meanOf(xs: readonly number[]): number {
@@ -380,8 +393,10 @@ export interface BaselineScored {
   suite: EvalReport;
   genSeconds: number;
   misses: MissSummary;
-  /** Markov only: the train transitions behind the chain. */
-  markov?: { counted: number; skipped: number; smoothing: number };
+  /** Markov chains only: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number; lengthPerKm?: number };
+  /** fittedFastest only: where the roads' speeds came from. */
+  fitted?: BaselineRouter['fitted'];
 }
 
 /**
@@ -393,11 +408,12 @@ export function scoreBaseline(
   opts: Pick<SearchProtocolOptions, 'dataset' | 'derived' | 'evalOptions' | 'now'>,
   split: SplitName,
   t: SplitTargets,
+  params: BaselineParams = {},
 ): BaselineScored {
   const now = opts.now ?? defaultNow;
   const centroid = opts.derived.features.centroid;
   const t0 = now();
-  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train);
+  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train, params);
   const trips = generateBaselineRoutes(router, t.ods, `${method}-${split}-`);
   const genSeconds = (now() - t0) / 1000;
   const gen = trips.map((g) => generatedToEvalTrip(g, centroid));
@@ -405,7 +421,7 @@ export function scoreBaseline(
   const suite = evaluateTrips(t.realAll, gen, opts.evalOptions);
   return {
     method,
-    description: BASELINE_DESCRIPTIONS[method],
+    description: baselineDescription(method, params),
     trips,
     scores,
     metrics: routeMetrics(scores, suite),
@@ -413,6 +429,7 @@ export function scoreBaseline(
     genSeconds,
     misses: summarizeMisses(opts.dataset.network, trips, t.odRealKm),
     ...(router.markov ? { markov: router.markov } : {}),
+    ...(router.fitted ? { fitted: router.fitted } : {}),
   };
 }
 
@@ -492,6 +509,13 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const runs = splitNames.length * pairs.length * 2;
   let run = 0;
 
+  const guards = new Map<number, TailGuard>();
+  const guardOf = (cap: number | undefined): TailGuard | null => {
+    if (cap === undefined) return null;
+    let g = guards.get(cap);
+    if (!g) guards.set(cap, (g = tailGuard(dataset.network, cap)));
+    return g;
+  };
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
     const targets = splitTargets(opts, split, centroid);
@@ -504,7 +528,11 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
         const { routes } = await armRoutes(opts, pair, arm, split, ods, (done) =>
           opts.onProgress?.({ split, seed: pair.seed, arm, done, total: ods.length, run, runs }),
         );
-        const { trips, seconds: genSeconds } = routes;
+        const { seconds: genSeconds } = routes;
+        // The guard runs on the search's routes as cached, so the cache serves every cap.
+        const guard = guardOf(opts.armSearch?.[arm]?.cap);
+        const guarded = guard ? guard.apply(routes.trips, ods) : null;
+        const trips = guarded ? guarded.trips : routes.trips;
         const gen = trips.map((t) => generatedToEvalTrip(t, centroid));
         const scores = gen.map((g, i) => scoreAgainstReal(g, odReal[i]));
         const suite = evaluateTrips(realAll, gen, opts.evalOptions);
@@ -515,6 +543,9 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
           suite,
           misses: summarizeMisses(dataset.network, trips, odRealKm),
           metrics: routeMetrics(scores, suite),
+          spread: scoreSpread(scores.map((x) => x.dtwPerKm)),
+          odDtwPerKm: scores.map((x) => x.dtwPerKm),
+          ...(guarded ? { guard: guarded.counts } : {}),
         });
         opts.onProgress?.({ split, seed: pair.seed, arm, done: ods.length, total: ods.length, run, runs });
         run++;
@@ -543,6 +574,8 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
         else if (d && !v) distilledOnly++;
       }
     }
+    const perKm = (arm: 'vanilla' | 'distilled'): number[][] => perOd[arm].map((row) => row.map((x) => x.dtwPerKm));
+    const odWinTieLoss = winTieLoss(perKm('distilled'), perKm('vanilla'), { resamples: bootstrap, seed: 31_337 });
     const reachedDiff = odDiffs((x) => Number(x.reached));
     const reachedBoot = bootstrapMean(reachedDiff, bootstrap, 104_729);
     splits[split] = {
@@ -562,11 +595,12 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       },
       oracleFloor: oracleFloor(realAll, ods.length, oracleResamples, opts.evalOptions),
       verdict: groupSummary(PAIRED_REPORT_METRICS.map(({ key }) => ({ key, verdict: effects[key].verdict }))).verdict,
+      odWinTieLoss,
     };
     if (opts.baselines?.length) {
       const baselines: NonNullable<PairedSplitResult['baselines']> = {};
       for (const method of opts.baselines) {
-        const b = scoreBaseline(method, opts, split, targets);
+        const b = scoreBaseline(method, opts, split, targets, opts.baselineParams);
         const vsVanilla = {} as Record<PairedMetric, SeedEffect>;
         for (const { key, lowerIsBetter } of PAIRED_REPORT_METRICS) {
           const e = pairedEffect(
@@ -576,6 +610,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
           vsVanilla[key] = { ...e, verdict: effectVerdict(e, lowerIsBetter) };
         }
         // Each OD's baseline − vanilla, vanilla averaged over its seeds.
+        const baseRows = pairs.map(() => b.scores.map((x) => x.dtwPerKm));
         const vsVanillaByOd = (value: (x: OdScore) => number): number[] =>
           ods.map((_, o) => meanOf(pairs.map((_, s) => value(b.scores[o]) - value(perOd.vanilla[s][o]))));
         baselines[method] = {
@@ -587,7 +622,12 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
           misses: b.misses,
           vsVanilla,
           odVsVanilla: odEffectsOf(vsVanillaByOd, bootstrap),
+          spread: scoreSpread(b.scores.map((x) => x.dtwPerKm)),
+          odDtwPerKm: b.scores.map((x) => x.dtwPerKm),
+          vanillaVsBaseline: winTieLoss(perKm('vanilla'), baseRows, { resamples: bootstrap, seed: 31_337 }),
+          distilledVsBaseline: winTieLoss(perKm('distilled'), baseRows, { resamples: bootstrap, seed: 31_337 }),
           ...(b.markov ? { markov: b.markov } : {}),
+          ...(b.fitted ? { fitted: b.fitted } : {}),
         };
       }
       splits[split].baselines = baselines;
@@ -643,7 +683,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       ...(opts.baselines?.length
         ? {
             baselines: {
-              methods: Object.fromEntries(opts.baselines.map((m) => [m, BASELINE_DESCRIPTIONS[m]])),
+              methods: Object.fromEntries(opts.baselines.map((m) => [m, baselineDescription(m, opts.baselineParams)])),
               times: BASELINE_TIMES_NOTE,
               effects:
                 'vsVanilla: baseline − vanilla per vanilla seed (the baseline is deterministic: one value), 95 % t-interval across the seeds, verdict helps = the baseline is better than vanilla; odVsVanilla: each OD’s baseline − vanilla (vanilla averaged over its seeds), bootstrap over OD pairs',

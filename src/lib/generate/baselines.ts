@@ -1,40 +1,96 @@
 // Route baselines without a learned model, to set the students' numbers beside: for each OD pair,
 // one least-cost route from the origin road to the destination road over the roadmap.rel links
-// (Dijkstra: data/routeSearch.ts), under one of three costs:
-//   shortest  the roads' lengths (m);
-//   fastest   the roads' free-flow times: length / the typical speed of the road's OSM highway class
-//             (data/speeds.ts SPEED_KMH, the simulator's table: motorway 80, trunk 65, primary 45,
-//             secondary 40, tertiary 35, unclassified 30, residential 25, service 15,
-//             living_street 12 km/h, links a little slower, any other class 30 km/h). The HOSER
-//             files carry no maxspeed column, so the class is all there is;
-//   markov    the most probable path of a first-order Markov chain over road → road transitions
-//             counted on the train trips only, with add-0.1 smoothing over each road's successors
-//             in the network: p(next | cur) = (count(cur → next) + 0.1) / (total(cur) + 0.1 · outdeg(cur)),
-//             total(cur) counting only transitions along links of the network; cost −log p.
+// (Dijkstra: data/routeSearch.ts), under one of five costs:
+//   shortest       the roads' lengths (m);
+//   fastest        the roads' free-flow times: length / the typical speed of the road's OSM highway
+//                  class (data/speeds.ts SPEED_KMH, the simulator's table: motorway 80, trunk 65,
+//                  primary 45, secondary 40, tertiary 35, unclassified 30, residential 25, service
+//                  15, living_street 12 km/h, links a little slower, any other class 30 km/h). The
+//                  HOSER files carry no maxspeed column, so the class is all there is;
+//   fittedFastest  the roads' times at speeds fitted from the timed train trips (data/speeds.ts
+//                  fitRoadSpeeds: a road's median pass speed where at least minRoadPasses train
+//                  passes cross it, else its class's median where the class has minClassPasses,
+//                  else the fixed table above);
+//   markov         the most probable path of a first-order Markov chain over road → road
+//                  transitions counted on the train trips only, with add-α smoothing over each
+//                  road's successors in the network: p(next | cur) = (count(cur → next) + α) /
+//                  (total(cur) + α · outdeg(cur)), total(cur) counting only transitions along links
+//                  of the network; cost −log p;
+//   markovLength   the same chain with a length term: −log p + μ · km of the road entered. Without
+//                  it, the 44 % of Porto roads with one successor cost nothing to leave, so the most
+//                  probable path chains through them into detours.
+// α and μ are chosen on val (docs/experiments/baselines/); the defaults below are those choices.
 // Entering the origin costs nothing; every route starts at its origin. Ties go to the lower road id
 // (RouteSearch). The baselines have no time model: each road's entry time is the OD's start time
 // plus the free-flow times (the fastest table) of the roads before it. An unreachable destination
 // gives the origin alone, reached false. The routes come out as the students' GeneratedTrip, so
 // every metric and writer takes them unchanged.
-import { freeFlowSeconds } from '../data/speeds';
+import { DEFAULT_FITTED_SPEED_RULE, fitRoadSpeeds, freeFlowSeconds, secondsAtSpeeds, type FittedSpeedRule } from '../data/speeds';
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import { RouteSearch } from '../data/routeSearch';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { generatedTrip, type GenOD, type GeneratedTrip } from './generator';
 
-export const BASELINE_METHODS = ['shortest', 'fastest', 'markov'] as const;
+export const BASELINE_METHODS = ['shortest', 'fastest', 'fittedFastest', 'markov', 'markovLength'] as const;
 export type BaselineMethod = (typeof BASELINE_METHODS)[number];
 
-/** The Markov baseline's add-α smoothing over each road's network successors. */
+/** The Markov chain's add-α smoothing over each road's network successors (the transition prior's default). */
 export const MARKOV_SMOOTHING = 0.1;
 
-/** What each baseline minimises, in words (written into reports). */
-export const BASELINE_DESCRIPTIONS: Record<BaselineMethod, string> = {
-  shortest: 'Dijkstra on road length (m) over the roadmap.rel links',
-  fastest:
-    'Dijkstra on free-flow time: length / the typical speed of the road\u2019s OSM highway class (data/speeds.ts SPEED_KMH, 30 km/h for other classes; the data has no maxspeed)',
-  markov: `most probable path (Dijkstra on −log p) of a first-order Markov chain over road → road transitions counted on the train trips, p(next | cur) = (count + ${MARKOV_SMOOTHING}) / (total + ${MARKOV_SMOOTHING} · outdeg) over cur's successors in the network`,
+/** The settings of the baselines that have any; unset ones take BASELINE_DEFAULTS. */
+export interface BaselineParams {
+  /** α of the markov baseline. */
+  markovAlpha?: number;
+  /** α of the markovLength baseline. */
+  markovLengthAlpha?: number;
+  /** μ (nats per km) of the markovLength baseline. */
+  lengthPerKm?: number;
+  /** fittedFastest's rule for fitted speeds. */
+  speedRule?: FittedSpeedRule;
+}
+
+/**
+ * The baselines' settings as chosen on Porto's val OD pairs (mean DTW per km, ties by EDR; the
+ * sweeps are docs/experiments/baselines/porto-val-*.json, their commands inside).
+ */
+export const BASELINE_DEFAULTS: Required<BaselineParams> = {
+  markovAlpha: MARKOV_SMOOTHING,
+  markovLengthAlpha: MARKOV_SMOOTHING,
+  lengthPerKm: 1,
+  speedRule: DEFAULT_FITTED_SPEED_RULE,
 };
+
+function withDefaults(p: BaselineParams = {}): Required<BaselineParams> {
+  const out = { ...BASELINE_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) };
+  if (!(out.markovAlpha > 0) || !(out.markovLengthAlpha > 0))
+    throw new Error(`baselines: α must be > 0 (got ${out.markovAlpha}, ${out.markovLengthAlpha})`);
+  if (!(out.lengthPerKm >= 0)) throw new Error(`baselines: μ must be ≥ 0, got ${out.lengthPerKm}`);
+  return out;
+}
+
+/** What each baseline minimises under its settings, in words (written into reports). */
+export function baselineDescription(method: BaselineMethod, params: BaselineParams = {}): string {
+  const p = withDefaults(params);
+  const chain = (a: number) =>
+    `a first-order Markov chain over road → road transitions counted on the train trips, p(next | cur) = (count + ${a}) / (total + ${a} · outdeg) over cur's successors in the network`;
+  switch (method) {
+    case 'shortest':
+      return 'Dijkstra on road length (m) over the roadmap.rel links';
+    case 'fastest':
+      return 'Dijkstra on free-flow time: length / the typical speed of the road\u2019s OSM highway class (data/speeds.ts SPEED_KMH, 30 km/h for other classes; the data has no maxspeed)';
+    case 'fittedFastest':
+      return `Dijkstra on time at speeds fitted from the timed train trips: a road's median pass speed where ≥ ${p.speedRule.minRoadPasses} train passes cross it, else its highway class's median where the class has ≥ ${p.speedRule.minClassPasses} passes, else the fixed class table (passes outside 2–150 km/h dropped)`;
+    case 'markov':
+      return `most probable path (Dijkstra on −log p) of ${chain(p.markovAlpha)}`;
+    case 'markovLength':
+      return `Dijkstra on −log p + ${p.lengthPerKm} · km of the road entered, p from ${chain(p.markovLengthAlpha)}`;
+  }
+}
+
+/** Every baseline's description under the defaults. */
+export const BASELINE_DESCRIPTIONS: Record<BaselineMethod, string> = Object.fromEntries(
+  BASELINE_METHODS.map((m) => [m, baselineDescription(m)]),
+) as Record<BaselineMethod, string>;
 
 export const BASELINE_TIMES_NOTE =
   'baselines have no time model: each road is entered at the OD start time plus the free-flow times (SPEED_KMH) of the roads before it';
@@ -121,7 +177,7 @@ function entryCosts(g: RoutingGraph, roadCost: ArrayLike<number>): Float64Array 
 export interface BaselineRoute {
   roads: number[];
   reached: boolean;
-  /** Sum of log p along the route for markov; NaN for shortest and fastest (no probabilities). */
+  /** Sum of log p along the route for markov; NaN for the others (no probabilities, or a length term added). */
   logProb: number;
 }
 
@@ -129,20 +185,34 @@ export interface BaselineRouter {
   method: BaselineMethod;
   /** Seconds to drive each road at its class's free-flow speed (the baselines' hop times). */
   hopSeconds: Float64Array;
-  /** Markov only: the train transitions behind the chain. */
-  markov?: { counted: number; skipped: number; smoothing: number };
+  /** markov and markovLength: the train transitions behind the chain. */
+  markov?: { counted: number; skipped: number; smoothing: number; lengthPerKm?: number };
+  /** fittedFastest: how many roads took their speed from their own passes, their class's, the table. */
+  fitted?: { passes: number; roadsBySource: { road: number; roadClass: number; table: number }; rule: FittedSpeedRule };
   route(origin: number, dest: number): BaselineRoute;
 }
 
 /**
- * A router for one baseline on `net`. `trainTrips` (markov only, required there) are the trips the
- * transitions are counted on: pass the train split and nothing else.
+ * A router for one baseline on `net`. `trainTrips` (markov, markovLength and fittedFastest,
+ * required there) are the trips the transitions are counted and the speeds fitted on: pass the
+ * train split and nothing else.
  */
-export function baselineRouter(method: BaselineMethod, net: RoadNetwork, trainTrips?: readonly Trajectory[]): BaselineRouter {
+export function baselineRouter(
+  method: BaselineMethod,
+  net: RoadNetwork,
+  trainTrips?: readonly Trajectory[],
+  params: BaselineParams = {},
+): BaselineRouter {
+  const p = withDefaults(params);
   const g = forwardCsr(net);
   const hopSeconds = freeFlowSeconds(net);
   let edgeCost: Float64Array;
   let markov: BaselineRouter['markov'];
+  let fitted: BaselineRouter['fitted'];
+  const needTrips = (): readonly Trajectory[] => {
+    if (!trainTrips) throw new Error(`baselineRouter: the ${method} baseline needs the train trips`);
+    return trainTrips;
+  };
   if (method === 'shortest') {
     // Length as stored, at least 0 (a zero-length road is free, which Dijkstra allows).
     edgeCost = entryCosts(
@@ -151,27 +221,39 @@ export function baselineRouter(method: BaselineMethod, net: RoadNetwork, trainTr
     );
   } else if (method === 'fastest') {
     edgeCost = entryCosts(g, hopSeconds);
+  } else if (method === 'fittedFastest') {
+    const f = fitRoadSpeeds(net, needTrips(), p.speedRule);
+    edgeCost = entryCosts(g, secondsAtSpeeds(net, f.kmh));
+    const [road, roadClass, table] = f.roadsBySource;
+    fitted = { passes: f.passes, roadsBySource: { road, roadClass, table }, rule: f.rule };
   } else {
-    if (!trainTrips) throw new Error('baselineRouter: the markov baseline needs the train trips');
-    const counts = countTransitions(g, trainTrips);
-    edgeCost = markovEdgeCosts(g, counts);
-    markov = { counted: counts.counted, skipped: counts.skipped, smoothing: MARKOV_SMOOTHING };
+    const alpha = method === 'markov' ? p.markovAlpha : p.markovLengthAlpha;
+    const counts = countTransitions(g, needTrips());
+    edgeCost = markovEdgeCosts(g, counts, alpha);
+    markov = { counted: counts.counted, skipped: counts.skipped, smoothing: alpha };
+    if (method === 'markovLength') {
+      for (let e = 0; e < edgeCost.length; e++) edgeCost[e] += (p.lengthPerKm * Math.max(0, net.roads[g.adj[e]].lengthM)) / 1000;
+      markov.lengthPerKm = p.lengthPerKm;
+    }
   }
   const search = new RouteSearch(g);
   const target = new Int32Array(1);
   const buf = new Int32Array(g.n);
+  // logProb is the chain's only where the cost is −log p alone.
+  const hasLogProb = method === 'markov';
   return {
     method,
     hopSeconds,
     ...(markov ? { markov } : {}),
+    ...(fitted ? { fitted } : {}),
     route(origin, dest) {
       if (!(origin >= 0 && origin < g.n && dest >= 0 && dest < g.n))
         throw new Error(`baseline route: road out of range (${origin} → ${dest})`);
       target[0] = dest;
       const hit = search.runEdgeCosts(origin, target, 1, edgeCost) === 1;
-      if (!hit) return { roads: [origin], reached: false, logProb: method === 'markov' ? 0 : NaN };
+      if (!hit) return { roads: [origin], reached: false, logProb: hasLogProb ? 0 : NaN };
       const len = search.route(dest, buf);
-      return { roads: Array.from(buf.subarray(0, len)), reached: true, logProb: method === 'markov' ? -search.cost(dest) : NaN };
+      return { roads: Array.from(buf.subarray(0, len)), reached: true, logProb: hasLogProb ? -search.cost(dest) : NaN };
     },
   };
 }

@@ -57,6 +57,19 @@ export function sampleOdPairs(trips: Trajectory[], n: number, rng: () => number)
 }
 
 /**
+ * Every trip of `trips` with at least two roads once, in file order: its own first road, last road
+ * and start time (the seed-paired report's OD list for val and test), so that each route can be
+ * scored against the trip it was asked for (eval --generated --pairing trip).
+ */
+export function everyTripOd(trips: readonly Trajectory[]): GenOD[] {
+  const out = trips
+    .filter((t) => t.roads.length >= 2)
+    .map((t) => ({ origin: t.roads[0], dest: t.roads[t.roads.length - 1], startTime: t.times[0] }));
+  if (out.length === 0) throw new Error('everyTripOd: no trip with at least two roads');
+  return out;
+}
+
+/**
  * A scorer whose answers depend on each trip's start time (the student's time-of-day input and
  * its prefix entry times). Queries carry no OD index, so the generator guarantees that within one
  * chunk every origin road has one start time, and hands the lookup over before the chunk.
