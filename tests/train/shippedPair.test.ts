@@ -24,7 +24,7 @@ describe('the shipped pair in words', () => {
     const t = shippedPairText(log('distilled'), log('teacher'), log('vanilla'));
     expect(t).not.toBeNull();
     expect(t!.recipe).toMatch(/^λ 0\.1039, τ 3\.35, w 8/);
-    expect(t!.sentence).toBe(HYPER_PRESETS.swapped.sentence);
+    expect(t!.sentence).toBe(HYPER_PRESETS.tunedVal.sentence);
     expect(t!.teacher).toMatch(/^the converged LM-TAD teacher, \d+ epochs, best \d+$/);
     expect(t!.vanilla).toMatch(/^the vanilla student, trained \d{4}-\d\d-\d\d, seed \d+$/);
     expect(teacherText({ kind: 'teacher', epochs: [{}, {}], bestEpoch: 0 })).toBe('the LM-TAD teacher, 2 epochs, best 1');

@@ -36,7 +36,8 @@ export const HYPER_PRESETS = {
   tunedVal: {
     label: 'Tuned here on Porto',
     ...TUNED_VAL_RECIPE,
-    sentence: "Tuned here on Porto val routes (arm d), the registered confirmation's recipe; no KL on each trip's last 10 steps.",
+    sentence:
+      "Tuned here on Porto val routes (arm d), the registered confirmation's recipe and the shipped distilled student's; no KL on each trip's last 10 steps.",
   },
   thesis: {
     label: 'The thesis’s best (Beijing)',
@@ -69,9 +70,9 @@ export const HYPER_PRESETS = {
     label: 'Control: swapped destination',
     ...TUNED_VAL_RECIPE,
     teacherTarget: 'swapped',
-    // The val ship rule picked it (tied with arm d, 0.0001 nats lower val NLL): the shipped student.
+    // Shipped until amendment 1 of the registration (controls never ship), when the val rule had picked it over arm d by 0.0001 nats.
     sentence:
-      "The tuned recipe with the teacher told another train trip's destination (the right map, the wrong goal): the shipped student's recipe, which the val rule picked over arm d by 0.0001 nats.",
+      "The tuned recipe with the teacher told another train trip's destination (the right map, the wrong goal): a control, never shipped.",
   },
 } as const satisfies Record<string, NamedRecipe>;
 
@@ -125,9 +126,8 @@ export function recipeByName(name: string): NamedRecipe {
 }
 
 /**
- * The recipe Train, Teach and the tour start from: the shipped student's λ, τ, w and KL mask with the
- * teacher as the target. The shipped student's own target, a swapped destination, is a control (the
- * val rule picked it by 0.0001 nats over this recipe); it stays one preset away.
+ * The recipe Train, Teach and the tour start from: the shipped distilled student's (arm d's) λ, τ, w
+ * and KL mask, with the teacher as the target.
  */
 export const START_RECIPE: PresetName = 'tunedVal';
 
