@@ -120,7 +120,7 @@ export function tourFacts(id: string, f: FactInputs): string | null {
     case 'kl':
       return `KL = ${fmtNum(losses.kl, 4)}, τ²·KL = ${fmtNum(losses.klScaled, 4)}. Push: ${losses.push.map((v, i) => `${L(i)} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v), 2)}`).join(' ')}`;
     case 'lambda': {
-      // A control's student (the val rule can ship one): say what its KL pulled towards.
+      // A control's student (loaded by hand; controls never ship): say what its KL pulled towards.
       const targetNote = (t: unknown): string =>
         t === 'swapped'
           ? ", its teacher told other trips' destinations (a control)"
