@@ -61,12 +61,13 @@ function failure(e: unknown): DataResult {
  * (src/lib/data/textStream.ts), counting raw bytes as they arrive. No file becomes one string: a
  * file larger than V8's longest string is read too.
  */
-function streamFile(name: string, body: ReadableStream<Uint8Array>, gzip: boolean, onBytes: (n: number) => void): StreamFile {
+function streamFile(name: string, body: () => ReadableStream<Uint8Array>, gzip: boolean, onBytes: (n: number) => void): StreamFile {
   return {
     name,
     gzip,
+    // A new stream per read: GPS matching reads a file twice (its calibration pass, then the match).
     open: async function* () {
-      for await (const chunk of streamChunks(body)) {
+      for await (const chunk of streamChunks(body())) {
         onBytes(chunk.byteLength);
         yield chunk;
       }
@@ -102,11 +103,17 @@ async function fetchEmbedded(baseUrl: string, report: ReturnType<typeof progress
   let loaded = 0;
   bytesRead = 0;
   return present.map((f) =>
-    streamFile(f.name, f.res.body!, f.gzip, (n) => {
-      loaded += n;
-      bytesRead += n;
-      report('download', loaded, total, f.name);
-    }),
+    // A response body can be read once: the dataset reader reads each file once.
+    streamFile(
+      f.name,
+      () => f.res.body!,
+      f.gzip,
+      (n) => {
+        loaded += n;
+        bytesRead += n;
+        report('download', loaded, total, f.name);
+      },
+    ),
   );
 }
 
@@ -124,11 +131,16 @@ function readPicked(files: { file: File; path: string }[], report: ReturnType<ty
   let loaded = 0;
   bytesRead = 0;
   return wanted.map(({ file, path }) =>
-    streamFile((path || file.name).replace(/\.gz$/i, ''), file.stream(), /\.gz$/i.test(file.name), (n) => {
-      loaded += n;
-      bytesRead += n;
-      report('read', loaded, total, file.name);
-    }),
+    streamFile(
+      (path || file.name).replace(/\.gz$/i, ''),
+      () => file.stream(),
+      /\.gz$/i.test(file.name),
+      (n) => {
+        loaded += n;
+        bytesRead += n;
+        report('read', loaded, total, file.name);
+      },
+    ),
   );
 }
 
@@ -236,7 +248,12 @@ async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgres
     if (!lastLoaded) throw new Error('Load a dataset first: GPS traces are matched onto its road network.');
     const t0 = performance.now();
     // Read, parsed and matched in one pass over the file's stream: the bar shows the bytes matched.
-    const gps = streamFile(file.name, file.stream(), /\.gz$/i.test(file.name), () => undefined);
+    const gps = streamFile(
+      file.name,
+      () => file.stream(),
+      /\.gz$/i.test(file.name),
+      () => undefined,
+    );
     report('match', 0, file.size, file.name);
     const m = await matchGpsFile(lastLoaded, gps, file.size, (bytes) => report('match', bytes, file.size, file.name), abort.signal);
     lastMatched = m;
