@@ -195,6 +195,7 @@ export const COMMAND_FLAGS = {
     bootstrap: num(),
     'route-cache': str(),
     out: str(),
+    baselines: str('route baselines scored on the same OD pairs, each search against each'),
   },
   'eval baselines': {
     dataset: str(),

@@ -14,11 +14,13 @@ import { fileRouteCache, loadForPairing, type Loaded } from './evalPairedReport'
 import { roundReport } from '../lib/eval/protocol';
 import { PAIRED_REPORT_METRICS, runPairedProtocol } from '../lib/eval/pairedProtocol';
 import type { SplitName } from '../lib/data/types';
+import { parseBaselineMethods, type BaselineMethod } from '../lib/generate/baselines';
 import { initNodeBackend } from '../lib/runtime/node';
 
 const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --b <search>
                            [--split val|test|train] [--dataset public/data/porto] [--out <json>]
                            [--batch 256] [--bootstrap 2000] [--route-cache <dir>]
+                           [--baselines shortest,fastest,fittedFastest,markov,markovLength]
   <search>: comma-separated settings, e.g. "method=beam,beam=4,maxSteps=200" or
   "method=bestFirst,maxExpansions=5000,guide=0.5"; unset ones take the protocol defaults (beam 4, max
   steps 200, 5000 expansions, no guide). guide=γ (best-first only) orders the queue by log-prob
@@ -27,7 +29,9 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   fastest path's length, or one that does not reach, is replaced by that fastest path; the search's
   own routes are cached without it, so a sweep over c searches once. Every checkpoint generates
   every OD pair of the split with both searches; the effects are b − a per checkpoint (t-interval across checkpoints, which need distinct
-  training seeds) and per OD pair (bootstrap, sign-flip for reached).`;
+  training seeds) and per OD pair (bootstrap, sign-flip for reached). --baselines scores those
+  route baselines (val-chosen settings) on the same OD pairs, each search's routes against each
+  baseline per OD pair (wins, ties, losses and the win − loss share, src/lib/eval/robustScores.ts).`;
 
 type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number; cap?: number };
 
@@ -62,12 +66,13 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let paths: string[], a: Search, b: Search, split: SplitName;
+  let paths: string[], a: Search, b: Search, split: SplitName, baselines: BaselineMethod[] | null;
   try {
     paths = flagString(p, 'checkpoints').split(',').filter(Boolean);
     a = parseSearch(flagString(p, 'a'), 'a');
     b = parseSearch(flagString(p, 'b'), 'b');
     split = flagString(p, 'split', 'val') as SplitName;
+    baselines = typeof p.flags.baselines === 'string' ? parseBaselineMethods(p.flags.baselines) : null;
     if (!['train', 'val', 'test'].includes(split)) throw new Error(`--split must be train, val or test, got "${split}"`);
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
@@ -93,6 +98,7 @@ export async function run(args: string[]): Promise<number> {
       bootstrap: flagNumber(p, 'bootstrap', 2000),
       oracleResamples: 1,
       routeCache: cacheDir ? fileRouteCache(cacheDir) : undefined,
+      ...(baselines ? { baselines } : {}),
       createdWith: commandLine('eval paired-search', args),
       treated: 'search b',
       machine: runEnvironment(backend.name),
@@ -116,6 +122,16 @@ export async function run(args: string[]): Promise<number> {
       // DTW per km per OD pair and checkpoint, b against a (src/lib/eval/robustScores.ts).
       spread: { a: r.arms.vanilla.map((x) => x.spread), b: r.arms.distilled.map((x) => x.spread) },
       odWinTieLoss: r.odWinTieLoss,
+      ...(r.baselines
+        ? {
+            baselines: Object.fromEntries(
+              Object.entries(r.baselines).map(([m, x]) => [
+                m,
+                { description: x.description, spread: x.spread, aVsBaseline: x.vanillaVsBaseline, bVsBaseline: x.distilledVsBaseline },
+              ]),
+            ),
+          }
+        : {}),
       machine: rep.protocol.machine,
     };
     await mkdir(dirname(resolve(out)), { recursive: true });
@@ -140,6 +156,11 @@ export async function run(args: string[]): Promise<number> {
       );
     const guarded = r.arms.distilled.map((x) => x.guard).filter((g) => g !== undefined);
     if (guarded.length) console.log(`  guard: ${guarded.map((g) => `${g.overCap} over cap, ${g.unreached} unreached`).join('; ')}`);
+    for (const [m, x] of Object.entries(r.baselines ?? {})) {
+      const f = (w: typeof x.vanillaVsBaseline) =>
+        w ? `${w.win}/${w.tie}/${w.loss}, share ${w.share.toFixed(4)} [${w.ci95[0].toFixed(4)}, ${w.ci95[1].toFixed(4)}]` : '–';
+      console.log(`  against ${m} (mean ${x.metrics.odDtwPerKm.toFixed(4)}): a ${f(x.vanillaVsBaseline)}; b ${f(x.distilledVsBaseline)}`);
+    }
     const rb = r.reachedByOd;
     console.log(
       `  reached by OD: Δ ${rb.mean.toFixed(4)} [${rb.ci95[0].toFixed(4)}, ${rb.ci95[1].toFixed(4)}], sign-flip p ${rb.p.toPrecision(3)}`,

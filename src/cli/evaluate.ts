@@ -46,7 +46,7 @@ const USAGE = `usage:
       seed-paired generation report: every test OD once, per-OD and per-seed paired effects
   eval paired-search --checkpoints <ckpts> --a <search> --b <search> [--split val]
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
-  eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,markov] [--out <json>]
+  eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,fittedFastest,markov,markovLength] [--out <json>]
       route baselines without a model on the split's OD pairs, scored as paired-report scores students
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
       one file of every regime's paired effects, for the Compare view`;

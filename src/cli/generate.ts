@@ -42,8 +42,10 @@ const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|val|te
   with the student checkpoint and writes gen_id,origin_road,dest_road,rid_list,time_list,reached,log_prob
   (--format hoser: HOSER gene.py's gene_trace_road_id,gene_trace_datetime, no OD pair or score).
   The baselines need no checkpoint: shortest (road length), fastest (free-flow time by highway
-  class) and markov (most probable path of a road-to-road Markov chain counted on the train trips,
-  add-0.1 smoothing); their times are free-flow times. --workers N generates on N threads (each
+  class), fittedFastest (speeds fitted from the timed train trips), markov (most probable path of a
+  road-to-road Markov chain counted on the train trips) and markovLength (the chain's −log p plus
+  a cost per km), with the val-chosen settings of src/lib/generate/baselines.ts BASELINE_DEFAULTS;
+  their times are free-flow times. --workers N generates on N threads (each
   loads the dataset and the checkpoint; auto: one per core); the routes are the same bit for bit.`;
 
 export function parseSplit(v: string): SplitName {

@@ -9,7 +9,7 @@ import {
   countTransitions,
   generateBaselineRoutes,
   markovEdgeCosts,
-  MARKOV_SMOOTHING,
+  BASELINE_DEFAULTS,
   parseBaselineMethods,
 } from '../../src/lib/generate/baselines';
 
@@ -27,7 +27,7 @@ describe('route baselines', () => {
     expect(r.roads).toEqual([0, 3, 4, 5]);
     expect(r.reached).toBe(true);
     // Road 0: counts 3 (→3), 1 (→1), 0 (→2) over 3 successors; 3: 3 (→4) of 1; 4: 2 (→5) of 1.
-    const a = MARKOV_SMOOTHING;
+    const a = BASELINE_DEFAULTS.markovAlpha;
     const p = ((3 + a) / (4 + 3 * a)) * ((3 + a) / (3 + a)) * ((2 + a) / (2 + a));
     expect(r.logProb).toBeCloseTo(Math.log(p), 12);
     // Without the train trips it refuses rather than guess.

@@ -50,13 +50,18 @@ export interface BaselineParams {
 }
 
 /**
- * The baselines' settings as chosen on Porto's val OD pairs (mean DTW per km, ties by EDR; the
- * sweeps are docs/experiments/baselines/porto-val-*.json, their commands inside).
+ * The baselines' settings as chosen on Porto's 253 val OD pairs: the lowest mean DTW per km (ties
+ * broken by EDR; none occurred). The sweeps are docs/experiments/baselines/porto-val-*.json, each
+ * with its command; the figures below are their val means.
  */
 export const BASELINE_DEFAULTS: Required<BaselineParams> = {
-  markovAlpha: MARKOV_SMOOTHING,
-  markovLengthAlpha: MARKOV_SMOOTHING,
-  lengthPerKm: 1,
+  // markov: α over 0.01, 0.1, 1, 10, 30, 100 → 3.816, 3.633, 3.530, 3.185, 3.559, 4.019.
+  markovAlpha: 10,
+  // markovLength: (α, μ) over {0.1, 1} × {1, 3, 10, 30}, then (10, 3), (1, 2), (1, 5): best (1, 3), 2.453.
+  markovLengthAlpha: 1,
+  lengthPerKm: 3,
+  // fittedFastest: minRoadPasses over 1, 3, 5, 10, 30 → 3.058, 2.983, 2.938, 3.053, 2.980 (all
+  // worse than the free-flow fastest path's 2.739 on the same val OD pairs).
   speedRule: DEFAULT_FITTED_SPEED_RULE,
 };
 
