@@ -11,4 +11,11 @@ describe('eval paired-search --a/--b', () => {
     expect(() => parseSearch('method=beam,guide=0.5', 'b')).toThrow('--b: guide applies to method=bestFirst only');
     expect(() => parseSearch('method=bestFirst,guide=-1', 'a')).toThrow('--a: guide must be a number ≥ 0, got "-1"');
   });
+
+  it('reads the tail guard’s cap for beam and best-first, and refuses a cap below 1', () => {
+    expect(parseSearch('method=bestFirst,cap=1.2', 'b')).toEqual({ method: 'bestFirst', cap: 1.2 });
+    expect(parseSearch('method=beam,beam=4,cap=1.5', 'b')).toEqual({ method: 'beam', beam: 4, cap: 1.5 });
+    expect(() => parseSearch('method=bestFirst,cap=0.9', 'b')).toThrow('--b: cap must be a number ≥ 1, got "0.9"');
+    expect(() => parseSearch('cap=', 'b')).toThrow('--b: cap must be a number ≥ 1, got ""');
+  });
 });
