@@ -28,7 +28,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await expect(tables.getByTestId('results-values').first()).toBeHidden();
   await tables.locator('summary').click();
   const portoTables = tables.locator('[data-testid="results-table-city"][data-city="Porto"]');
-  await expect(portoTables.locator('[data-testid="results-row"][data-kind="baseline"]')).toHaveCount(3);
+  await expect(portoTables.locator('[data-testid="results-row"][data-kind="baseline"]')).toHaveCount(5);
   await expect(portoTables.locator('[data-testid="results-row"][data-kind="vanilla"]')).toHaveCount(1);
   await expect(portoTables.getByTestId('results-differences')).toContainText('teacher − uniform');
 

@@ -72,7 +72,7 @@ test.describe('desktop 1440×900', () => {
       /^Next road \(decision NLL\): helps, confirmed: −0\.0107 \[−0\.0144, −0\.0070\], p /,
     );
     await expect(porto.getByTestId('answer-vs-baseline')).toContainText(
-      /^Distilled student against the fastest path \(free-flow time\), DTW per km \(best-first\): mean \d\.\d{3} against \d\.\d{3}/,
+      /^Distilled student against the Markov chain \+ length \(α 1, μ 3 per km\), DTW per km \(best-first\): mean \d\.\d{3} against 2\.083/,
     );
     // The policy is one click away.
     await page.getByTestId('policy-link').click();

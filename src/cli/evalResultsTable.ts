@@ -2,7 +2,8 @@
 // the README's and Compare's results tables (src/lib/eval/resultsTable.ts) from the committed reports
 // of every arm the spec lists. Each arm's folder holds, by convention, paired-steps-<split>.json
 // (eval paired-steps) and paired-report-<split>-bestFirst.json / paired-report-<split>-beam.json
-// (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's).
+// (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's); a
+// city's "baselinesReport" (eval baselines --split val,test) replaces those baseline rows.
 // With --split val the output also carries each city's ship decision (the registered rule); with
 // --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -16,9 +17,11 @@ import {
   resultsTables,
   shipDecision,
   type ArmSources,
+  type BaselinesReportSplit,
   type ReportSplit,
   type StepsFile,
 } from '../lib/eval/resultsTable';
+import { BASELINE_REPORT_SCHEMA } from '../lib/eval/baselineReport';
 import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../lib/eval/registeredConfirmation';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
@@ -39,6 +42,8 @@ interface Spec {
     ships?: boolean;
     /** Tested outside the Holm family, verdicts on unadjusted p (pooled seeds, any after-the-fact look). */
     exploratory?: boolean;
+    /** An `eval baselines` report (the baselines chosen on val): its methods on the split replace the paired reports' baseline rows. */
+    baselinesReport?: string;
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
@@ -51,6 +56,16 @@ async function readJson<T>(path: string): Promise<T | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`${path}: ${(e as Error).message}`);
   }
+}
+
+/** A baselines report's split, or an error saying which file lacks it. */
+async function baselinesSplit(path: string, split: string): Promise<BaselinesReportSplit> {
+  const r = await readJson<{ schema?: string; splits?: Record<string, BaselinesReportSplit> }>(path);
+  if (!r) throw new Error(`${path}: no such baselines report`);
+  if (r.schema !== BASELINE_REPORT_SCHEMA) throw new Error(`${path}: not a baselines report (schema ${BASELINE_REPORT_SCHEMA})`);
+  const s = r.splits?.[split];
+  if (!s || typeof s.methods !== 'object') throw new Error(`${path}: no ${split} split (made with eval baselines --split ${split}?)`);
+  return s;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -68,6 +83,7 @@ export async function run(args: string[]): Promise<number> {
       contrasts: c.contrasts,
       exploratory: c.exploratory,
       vanillaRecipe: c.vanillaRecipe,
+      baselines: c.baselinesReport ? await baselinesSplit(c.baselinesReport, split) : undefined,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {
           const read = async (dir: string): Promise<ArmSources> => {

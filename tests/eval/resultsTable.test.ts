@@ -126,7 +126,7 @@ describe('results tables', () => {
       },
     ]);
     const b = t.cities[0].vsBestBaseline!;
-    expect(b.baseline).toBe('shortest path (length)');
+    expect(b.baseline).toBe('shortest path');
     expect(b.value).toBe(2.5);
     expect(b.models.map((m) => m.label)).toEqual(['vanilla student', 'clear']);
     expect(b.models[1].effect.mean).toBeCloseTo(1.5 - 2.5, 10);
@@ -146,6 +146,56 @@ describe('results tables', () => {
         },
       ]).comparisons + 4, // the baseline row's four cells; the answer joins no family
     );
+  });
+
+  it("a city's baselines report replaces the paired reports' baseline rows; the best is picked among its methods", () => {
+    const m = (v: number) => ({ odDtwPerKm: v, odEdr: v / 10, reachedRate: 1 });
+    const t = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        // The paired report's own shortest path (1.0) would be the best; the report's methods replace it.
+        arms: [
+          arm(
+            'clear',
+            van.map((v) => v - 0.5),
+            1.0,
+          ),
+        ],
+        baselines: {
+          methods: {
+            fastest: { description: 'Dijkstra on free-flow time', metrics: m(2.4) },
+            markov: { metrics: m(3.4), markov: { smoothing: 10 } },
+            markovLength: { metrics: m(1.8), spread: { median: 0.5, p90: 6.8 }, markov: { smoothing: 1, lengthPerKm: 3 } },
+          },
+        },
+      },
+    ]);
+    const rows = t.cities[0].rows;
+    expect(rows.filter((r) => r.kind === 'baseline').map((r) => r.label)).toEqual([
+      'fastest path, free-flow speeds',
+      'Markov chain (α 10)',
+      'Markov chain + length (α 1, μ 3 per km)',
+    ]);
+    expect(rows[0].recipe).toBe('Dijkstra on free-flow time');
+    // Each baseline's one value against every vanilla seed, as the paired report compares its own.
+    const ml = rows[2].cells.dtwPerKmBest;
+    expect(ml.value).toBe(1.8);
+    expect(ml.effect?.mean).toBeCloseTo(1.8 - 2.0, 10);
+    expect(ml.effect?.n).toBe(5);
+    expect(ml.effect?.ci95).toEqual(
+      pairedEffect(
+        van,
+        van.map(() => 1.8),
+      ).ci95,
+    );
+    expect(rows[2].cells.edrBeam.effect?.mean).toBeCloseTo(0.18 - 0.2, 10);
+    expect(rows[1].cells.dtwPerKmBeam.effect).toMatchObject({ reading: 'higher', quality: 'worse' });
+    const b = t.cities[0].vsBestBaseline!;
+    expect(b.baseline).toBe('Markov chain + length (α 1, μ 3 per km)');
+    expect(b.value).toBe(1.8);
+    expect(b.spread).toEqual({ median: 0.5, p90: 6.8 });
+    expect(b.models[1].effect.mean).toBeCloseTo(1.5 - 1.8, 10);
   });
 
   it('refuses arms that pair different vanilla seeds', () => {

@@ -42,18 +42,32 @@ export const RESULTS_COLUMNS: readonly ResultsColumn[] = [
 /** The parts of `eval paired-report` output read here (one split). */
 export interface ReportSplit {
   arms: {
-    vanilla: Array<{ seed: number; metrics: Record<string, number> }>;
-    distilled: Array<{ seed: number; metrics: Record<string, number> }>;
+    vanilla: Array<{ seed: number; metrics: Record<string, number>; spread?: DtwSpread }>;
+    distilled: Array<{ seed: number; metrics: Record<string, number>; spread?: DtwSpread }>;
   };
   effects: Record<string, PairedEffect>;
-  baselines?: Record<
-    string,
-    {
-      metrics: Record<string, number>;
-      vsVanilla: Record<string, PairedEffect>;
-      odVsVanilla?: Record<string, { mean: number; ci95: [number, number] }>;
-    }
-  >;
+  baselines?: Record<string, BaselineScores>;
+}
+
+/** One route baseline's scores on a split, as `eval paired-report --baselines` writes them. */
+export interface BaselineScores {
+  description?: string;
+  metrics: Record<string, number>;
+  /** baseline − vanilla per vanilla seed. */
+  vsVanilla: Record<string, PairedEffect>;
+  odVsVanilla?: Record<string, { mean: number; ci95: [number, number] }>;
+  /** DTW per km over OD pairs (newer reports). */
+  spread?: DtwSpread;
+  /** The Markov chain's smoothing α and, for Markov + length, its cost per km (newer reports). */
+  markov?: { smoothing?: number; lengthPerKm?: number };
+}
+
+/**
+ * One split of an `eval baselines` report (e.g. the baselines chosen on val): its methods replace
+ * the paired reports' baseline rows, each compared with every vanilla seed of the table.
+ */
+export interface BaselinesReportSplit {
+  methods: Record<string, Omit<BaselineScores, 'vsVanilla' | 'odVsVanilla'>>;
 }
 
 /** The parts of `eval paired-steps` output read here. */
@@ -99,6 +113,8 @@ export interface CitySources {
   exploratory?: boolean;
   /** The vanilla students' recipe in plain words ("trained on the 1,775 taxi trips alone"). */
   vanillaRecipe?: string;
+  /** A baselines report's split (the baselines chosen on val): replaces the paired reports' baseline rows. */
+  baselines?: BaselinesReportSplit;
 }
 
 /** The registered endpoints: which table and row, and the result columns in the registration's order. */
@@ -171,7 +187,9 @@ export interface DtwSpread {
  * one deterministic route per OD pair, so best-first's and beam's columns hold the same value), and
  * every model of the table (vanilla's row, each arm) against it: model − baseline over training seeds,
  * exploratory (outside every Holm family). Median, p90 and per-OD wins/ties/losses are read when the
- * reports carry them (metrics odDtwPerKmMedian, odDtwPerKmP90; odVsVanilla.odDtwPerKm.{wins,ties,losses}).
+ * reports carry them (a run's or baseline's spread block, else metrics odDtwPerKmMedian, odDtwPerKmP90;
+ * odVsVanilla.odDtwPerKm.{wins,ties,losses}). A city's baselines report (CitySources.baselines) is the
+ * pool the best is picked from, in place of the paired reports' baselines.
  */
 export interface BaselineAnswer {
   baseline: string;
@@ -206,10 +224,48 @@ export interface ResultsTables {
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 const BASELINE_LABELS: Record<string, string> = {
-  shortest: 'shortest path (length)',
-  fastest: 'fastest path (free-flow time)',
+  shortest: 'shortest path',
+  fastest: 'fastest path, free-flow speeds',
+  fittedFastest: 'fastest path, speeds fitted on train trips',
   markov: 'Markov chain (train transitions)',
+  markovLength: 'Markov chain + length (train transitions)',
 };
+
+/** A baseline's name in plain words, with its Markov parameters where the report records them. */
+export function baselineLabel(method: string, b: Pick<BaselineScores, 'markov'>): string {
+  const a = b.markov?.smoothing;
+  const mu = b.markov?.lengthPerKm;
+  if (method === 'markov' && a !== undefined) return `Markov chain (α ${a})`;
+  if (method === 'markovLength' && a !== undefined && mu !== undefined) return `Markov chain + length (α ${a}, μ ${mu} per km)`;
+  return BASELINE_LABELS[method] ?? method;
+}
+
+/**
+ * The baselines of one report split: the paired report's own, or a baselines report's methods
+ * compared with this report's vanilla seeds exactly as the paired report compares its own
+ * (baseline − vanilla per seed, the baseline's one value against each).
+ */
+function baselinesOf(
+  report: ReportSplit | undefined,
+  chosen: BaselinesReportSplit | undefined,
+): Record<string, BaselineScores> | undefined {
+  if (!report) return undefined;
+  if (!chosen) return report.baselines;
+  const out: Record<string, BaselineScores> = {};
+  for (const [method, b] of Object.entries(chosen.methods)) {
+    const vsVanilla: Record<string, PairedEffect> = {};
+    for (const key of Object.keys(b.metrics)) {
+      const vanilla = report.arms.vanilla.map((v) => v.metrics[key]);
+      if (vanilla.every((x) => finite(x) !== undefined))
+        vsVanilla[key] = pairedEffect(
+          vanilla,
+          vanilla.map(() => b.metrics[key]),
+        );
+    }
+    out[method] = { ...b, vsVanilla };
+  }
+  return out;
+}
 
 /** The vanilla run of a seed, or an error naming the seed that has no partner. */
 function bySeed<T extends { seed: number }>(runs: readonly T[], what: string): (seed: number) => T {
@@ -319,16 +375,24 @@ export function resultsTables(
     }
     const rows: ResultsRow[] = [];
     // Baselines: deterministic, one value each, against every vanilla seed.
-    const methods = Object.keys(first.bestFirst?.baselines ?? first.beam?.baselines ?? {});
-    for (const m of methods) {
+    // A city's baselines report, where it names one, replaces the paired reports' baselines.
+    const baselines = { beam: baselinesOf(first.beam, c.baselines), bestFirst: baselinesOf(first.bestFirst, c.baselines) };
+    for (const [m, named] of Object.entries(baselines.bestFirst ?? baselines.beam ?? {})) {
       const cells: Record<string, ResultsCell> = {};
       for (const col of RESULTS_COLUMNS) {
         if (col.source === 'steps') continue;
-        const b = first[col.source]?.baselines?.[m];
+        const b = baselines[col.source]?.[m];
         if (!b) continue;
         cells[col.key] = withEffect(b.metrics[col.metric] ?? null, b.vsVanilla[col.metric], col.lowerIsBetter);
       }
-      rows.push({ label: BASELINE_LABELS[m] ?? m, kind: 'baseline', source: 'no model', seeds: 1, cells });
+      rows.push({
+        label: baselineLabel(m, named),
+        kind: 'baseline',
+        source: 'no model',
+        seeds: 1,
+        cells,
+        ...(named.description ? { recipe: named.description } : {}),
+      });
     }
     const vanillaCells: Record<string, ResultsCell> = {};
     for (const col of RESULTS_COLUMNS) {
@@ -392,7 +456,7 @@ export function resultsTables(
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
-    const vsBestBaseline = bestBaselineAnswer(first, scored, alpha);
+    const vsBestBaseline = bestBaselineAnswer(first, baselines.bestFirst, scored, alpha);
     tables.push({
       city: c.city,
       split: c.split,
@@ -426,9 +490,10 @@ export function cellComparison(e: Pick<CellEffect, 'mean' | 'ci95' | 'p' | 'conf
 }
 
 const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const spreadOf = (ms: ReadonlyArray<Record<string, number>>): DtwSpread => {
-  const med = ms.map((m) => finite(m.odDtwPerKmMedian));
-  const p90 = ms.map((m) => finite(m.odDtwPerKmP90));
+/** A run's or baseline's spread: its `spread` block (paired and baselines reports), else metrics odDtwPerKmMedian/P90. */
+const spreadOf = (xs: ReadonlyArray<{ metrics: Record<string, number>; spread?: DtwSpread }>): DtwSpread => {
+  const med = xs.map((x) => finite(x.spread?.median) ?? finite(x.metrics.odDtwPerKmMedian));
+  const p90 = xs.map((x) => finite(x.spread?.p90) ?? finite(x.metrics.odDtwPerKmP90));
   const avg = (xs: Array<number | undefined>) => (xs.length && xs.every((x) => x !== undefined) ? mean(xs as number[])! : undefined);
   const out: DtwSpread = {};
   const a = avg(med);
@@ -438,13 +503,22 @@ const spreadOf = (ms: ReadonlyArray<Record<string, number>>): DtwSpread => {
   return out;
 };
 
-function bestBaselineAnswer(first: ArmSources, scored: readonly ArmSources[], alpha: number): BaselineAnswer | undefined {
+function bestBaselineAnswer(
+  first: ArmSources,
+  baselines: Record<string, BaselineScores> | undefined,
+  scored: readonly ArmSources[],
+  alpha: number,
+): BaselineAnswer | undefined {
   const report = first.bestFirst;
-  const entries = Object.entries(report?.baselines ?? {}).filter(([, b]) => finite(b.metrics.odDtwPerKm) !== undefined);
+  const entries = Object.entries(baselines ?? {}).filter(([, b]) => finite(b.metrics.odDtwPerKm) !== undefined);
   if (!report || entries.length === 0) return undefined;
   const [method, best] = entries.reduce((a, b) => (b[1].metrics.odDtwPerKm < a[1].metrics.odDtwPerKm ? b : a));
   const value = best.metrics.odDtwPerKm;
-  const against = (label: string, kind: 'vanilla' | 'arm', runs: ReadonlyArray<{ metrics: Record<string, number> }>) => {
+  const against = (
+    label: string,
+    kind: 'vanilla' | 'arm',
+    runs: ReadonlyArray<{ metrics: Record<string, number>; spread?: DtwSpread }>,
+  ) => {
     const xs = runs.map((r) => r.metrics.odDtwPerKm);
     const e = pairedEffect(
       xs.map(() => value),
@@ -463,7 +537,7 @@ function bestBaselineAnswer(first: ArmSources, scored: readonly ArmSources[], al
       quality: v.quality,
       verdict: null,
     };
-    return { label, kind, value: mean(xs)!, spread: spreadOf(runs.map((r) => r.metrics)), effect };
+    return { label, kind, value: mean(xs)!, spread: spreadOf(runs), effect };
   };
   const od = best.odVsVanilla?.odDtwPerKm as { wins?: unknown; ties?: unknown; losses?: unknown } | undefined;
   const [w, t, l] = [finite(od?.wins), finite(od?.ties), finite(od?.losses)];
@@ -473,7 +547,7 @@ function bestBaselineAnswer(first: ArmSources, scored: readonly ArmSources[], al
     { ...against('vanilla student', 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
     ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled)] : [])),
   ];
-  return { baseline: BASELINE_LABELS[method] ?? method, value, spread: spreadOf([best.metrics]), models };
+  return { baseline: baselineLabel(method, best), value, spread: spreadOf([best]), models };
 }
 
 /** The registered endpoints' cells become confirmatory: Holm within them decides their verdicts. */
