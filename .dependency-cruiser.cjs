@@ -22,7 +22,7 @@ const LAYERS = [
 // CLI's Node helpers (argument parsing, reading a dataset folder) instead of copying them, and the
 // scaling diagnosis (scripts/diagnose-scaling.ts) drives the CLI's own generation pool.
 const ALLOWED = {
-  scripts: ['^src/cli/(args|fsDataset|generatePool)\\.ts$'],
+  scripts: ['^src/cli/(common/(args|fsDataset)|generate/generatePool)\\.ts$'],
 };
 
 const layerRules = LAYERS.flatMap((layer, depth) =>

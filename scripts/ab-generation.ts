@@ -9,8 +9,8 @@
 // machine); load averages are printed with them.
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { parseArgs, flagString } from '../src/cli/args';
-import { loadDatasetWithDerived } from '../src/cli/fsDataset';
+import { parseArgs, flagString } from '../src/cli/common/args';
+import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
 import { loadStudentScorer } from '../src/lib/eval/protocol';
 import { generationSearch, testOdPairs } from '../src/lib/bench/suites';

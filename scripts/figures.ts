@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { flagString, parseArgs } from '../src/cli/args';
+import { flagString, parseArgs } from '../src/cli/common/args';
 
 /** The bands of `eval steps` and `eval paired-steps`, nearest the trip's end first. */
 export const BANDS = ['1', '2–3', '4–10', '11–30', '> 30'];

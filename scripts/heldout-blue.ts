@@ -16,7 +16,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import Papa from 'papaparse';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { flagString, parseArgs } from '../src/cli/args';
+import { flagString, parseArgs } from '../src/cli/common/args';
 
 /** BLUE stores every time 8 h late (checked against an RNTrajRec trip with original ECML times). */
 const BLUE_SHIFT_S = 28_800;

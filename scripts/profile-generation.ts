@@ -8,8 +8,8 @@
 // kernel time (tf.profile adds its own overhead, so that run's wall time is not quoted).
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs, flagString } from '../src/cli/args';
-import { loadDatasetWithDerived } from '../src/cli/fsDataset';
+import { parseArgs, flagString } from '../src/cli/common/args';
+import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
 import { loadStudentScorer } from '../src/lib/eval/protocol';
 import { generationSearch, testOdPairs } from '../src/lib/bench/suites';

@@ -4,7 +4,7 @@
 // each half of the batch split by longitude instead. Random train batches, a fixed seed; prints JSON.
 //   npx tsx scripts/receptive-field-sizes.ts [--dataset public/data/porto] [--batches 40]
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../src/cli/fsDataset';
+import { loadDataset } from '../src/cli/common/fsDataset';
 import { makeRng, randInt } from '../src/lib/random';
 
 const { values } = parseArgs({

@@ -11,8 +11,8 @@
 //
 // Prints one JSON object: per checkpoint, the counts and the mean log-probability gap.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flagString, parseArgs } from '../src/cli/args';
-import { loadDatasetWithDerived } from '../src/cli/fsDataset';
+import { flagString, parseArgs } from '../src/cli/common/args';
+import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
 import { loadStudentScorer } from '../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, planChunks, type GenOD } from '../src/lib/generate/generator';
 import type { StepQuery } from '../src/lib/generate/search';

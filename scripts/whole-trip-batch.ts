@@ -6,8 +6,8 @@
 //   npx tsx scripts/whole-trip-batch.ts [--uncapped] [--trips 64]
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { flagString, parseArgs } from '../src/cli/args';
-import { loadDatasetWithDerived } from '../src/cli/fsDataset';
+import { flagString, parseArgs } from '../src/cli/common/args';
+import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
 import { initNodeBackend } from '../src/lib/runtime/node';
 import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../src/lib/train/studentTrainer';

@@ -2,7 +2,7 @@
 // the train worker itself (rank 0), each given a copy of the packed dataset, rank 0's checkpoint
 // bytes and a MessagePort (a MessageChannel per helper, transferred). Rank 0 holds the ExchangeHub
 // (src/lib/train/dataParallel.ts) and answers each helper's exchange messages over its port
-// (src/lib/train/exchangeProtocol.ts, the same protocol the Node pool, src/cli/trainPool.ts,
+// (src/lib/train/exchangeProtocol.ts, the same protocol the Node pool, src/cli/train/trainPool.ts,
 // speaks over worker_threads). A helper that fails fails the hub, so rank 0's step rejects and the
 // run (TrainRun) pauses and goes on with one worker.
 import { ExchangeHub } from '../src/lib/train/dataParallel';

@@ -1,29 +1,29 @@
 // `npm run cli -- <command> …`: Node entry point over src/lib. Each command lives in its own module.
 import { argv, exit } from 'node:process';
-import { HelpRequested, UsageError } from './args';
+import { HelpRequested, UsageError } from './common/args';
 
 type Handler = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Handler>> = {
-  data: async () => (await import('./data')).run,
-  train: async () => (await import('./train')).run,
-  generate: async () => (await import('./generate')).run,
-  eval: async () => (await import('./evaluate')).run,
-  bench: async () => (await import('./bench')).run,
-  simulate: async () => (await import('./simulate')).run,
-  'calibrate-time': async () => (await import('./calibrateTime')).run,
-  checkpoint: async () => (await import('./checkpointConvert')).run,
-  tune: async () => (await import('./tune')).run,
-  export: async () => (await import('./exportTorch')).run,
+  data: async () => (await import('./data/data')).run,
+  train: async () => (await import('./train/train')).run,
+  generate: async () => (await import('./generate/generate')).run,
+  eval: async () => (await import('./eval/evaluate')).run,
+  bench: async () => (await import('./bench/bench')).run,
+  simulate: async () => (await import('./data/simulate')).run,
+  'calibrate-time': async () => (await import('./train/calibrateTime')).run,
+  checkpoint: async () => (await import('./checkpoint/checkpointConvert')).run,
+  tune: async () => (await import('./train/tune')).run,
+  export: async () => (await import('./data/exportTorch')).run,
   // study run, study keep and study publish: one module each.
   study: async () => async (args) =>
     args[0] === 'keep'
-      ? (await import('./studyKeep')).run(args)
+      ? (await import('./study/studyKeep')).run(args)
       : args[0] === 'publish'
-        ? (await import('./studyPublish')).run(args)
-        : (await import('./study')).run(args),
-  ship: async () => (await import('./ship')).run,
-  teach: async () => (await import('./teachTelling')).run,
+        ? (await import('./study/studyPublish')).run(args)
+        : (await import('./study/study')).run(args),
+  ship: async () => (await import('./study/ship')).run,
+  teach: async () => (await import('./teach/teachTelling')).run,
 };
 
 const USAGE = `usage: npm run cli -- <command> [options]

@@ -1,7 +1,7 @@
 // The command lines written into reports must run again as they are: arguments with spaces or shell
 // characters are quoted, plain ones are left alone. Number flags that also take "all".
 import { describe, expect, it } from 'vitest';
-import { commandLine, flagNumberOrAll, parseArgs } from '../../src/cli/args';
+import { commandLine, flagNumberOrAll, parseArgs } from '../../src/cli/common/args';
 
 describe('commandLine', () => {
   it('quotes what the shell would split or expand, and only that', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as prettier from 'prettier';
-import { fillCommands, keepAbsent, logFacts, manifestText, studyCommands } from '../../src/cli/checkpointManifest';
+import { fillCommands, keepAbsent, logFacts, manifestText, studyCommands } from '../../src/cli/checkpoint/checkpointManifest';
 import type { ManifestEntry } from '../../src/lib/checkpoint/manifest';
 
 // checkpoint manifest writes checkpoints.json in prettier's layout, and every entry has a command:

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
-import { HelpRequested, UsageError, helpText, nearestFlag, parseArgs } from '../../src/cli/args';
-import { COMMAND_FLAGS, commandDecl, type CommandName } from '../../src/cli/commandFlags';
+import { HelpRequested, UsageError, helpText, nearestFlag, parseArgs } from '../../src/cli/common/args';
+import { COMMAND_FLAGS, commandDecl, type CommandName } from '../../src/cli/common/commandFlags';
 import { projectDocs } from '../docs/markdownDocs';
 
 // Every command refuses what it does not know, before any work; its help comes from its declaration;
@@ -76,9 +76,12 @@ describe('CLI flags', () => {
   it('every flag a command reads is declared', () => {
     const dir = 'src/cli';
     const read = /flag(?:String|Number|NumberOrAll)\(p, '([a-z0-9-]+)'|p\.flags(?:\.([a-zA-Z]+)|\['([a-z0-9-]+)'\])/g;
-    for (const file of readdirSync(dir)) {
+    // The commands are grouped in folders by family (src/cli/<family>/<module>.ts); MODULES names them by file.
+    const paths = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    for (const path of paths) {
+      const file = path.split('/').pop() ?? path;
       const cmds = MODULES[file];
-      const src = readFileSync(`${dir}/${file}`, 'utf8');
+      const src = readFileSync(`${dir}/${path}`, 'utf8');
       const names = new Set([...src.matchAll(read)].map((m) => m[1] ?? m[2] ?? m[3]).filter((n) => n !== 'help' && n !== 'h'));
       if (!cmds) {
         // A module that parses flags must be in the table above.

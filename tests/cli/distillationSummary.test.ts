@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { regimeSpec, run } from '../../src/cli/evalDistillationSummary';
+import { regimeSpec, run } from '../../src/cli/eval/evalDistillationSummary';
 import { armNames, parseDistillationSummary } from '../../src/lib/eval/distillationSummary';
 import { tempDir } from '../tempDirs';
 

@@ -1,4 +1,4 @@
-// Generation on several threads gives one thread's routes bit for bit: the pool (src/cli/generatePool.ts)
+// Generation on several threads gives one thread's routes bit for bit: the pool (src/cli/generate/generatePool.ts)
 // against generateRoutes in this thread, and `eval paired-report --workers 2` against --workers 1
 // (every metric of the report). A tiny synthetic city and an untrained tiny student, written to disk
 // as the CLI reads them.
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { makeCity, makeTrips, TINY_STUDENT } from '../models/studentFixture';
 import { removeTempDirs, tempDir } from '../tempDirs';
-import { loadDatasetWithDerived, writeDatasetFiles } from '../../src/cli/fsDataset';
-import { GenerationPool, parseWorkers } from '../../src/cli/generatePool';
-import { run as pairedReport } from '../../src/cli/evalPairedReport';
+import { loadDatasetWithDerived, writeDatasetFiles } from '../../src/cli/common/fsDataset';
+import { GenerationPool, parseWorkers } from '../../src/cli/generate/generatePool';
+import { run as pairedReport } from '../../src/cli/eval/evalPairedReport';
 import { Student } from '../../src/lib/models/student';
 import { encodeCheckpoint, weightsFromVariables } from '../../src/lib/checkpoint/checkpoint';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';

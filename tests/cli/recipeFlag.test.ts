@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
-import { commandDecl } from '../../src/cli/commandFlags';
-import { hyperFromFlags } from '../../src/cli/studentFlags';
+import { parseArgs } from '../../src/cli/common/args';
+import { commandDecl } from '../../src/cli/common/commandFlags';
+import { hyperFromFlags } from '../../src/cli/train/studentFlags';
 import { DEFAULT_HYPER } from '../../src/lib/train/sessionHyper';
 import { HYPER_PRESETS, RECIPE_NAMES, recipeByName } from '../../src/lib/train/recipe';
 

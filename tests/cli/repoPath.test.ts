@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandLine } from '../../src/cli/args';
-import { portableArg, repoPath, repoRoot, type PathBase } from '../../src/cli/repoPath';
+import { commandLine } from '../../src/cli/common/args';
+import { portableArg, repoPath, repoRoot, type PathBase } from '../../src/cli/common/repoPath';
 
 // Under npm the CLI runs in the root itself.
 const atRoot: PathBase = { cwd: '/build/trajdistill', root: '/build/trajdistill' };

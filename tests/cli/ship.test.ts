@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planShip, ship, type ShipInputs } from '../../src/cli/ship';
-import type { Runner } from '../../src/cli/runCommand';
+import { planShip, ship, type ShipInputs } from '../../src/cli/study/ship';
+import type { Runner } from '../../src/cli/common/runCommand';
 import { encodeSafetensors } from '../../src/lib/checkpoint/safetensors';
 
 // ship copies a teacher and a seed pair into public/checkpoints/<city>/ and runs calibrate-time and

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study';
-import { armFlags, checkStudy, planStudy, type StudyFile } from '../../src/cli/studyPlan';
+import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study/study';
+import { armFlags, checkStudy, planStudy, type StudyFile } from '../../src/cli/study/studyPlan';
 
 // The study runner with a fake CLI: a training writes its checkpoint and log under the temporary
 // names, a report writes its --out file.

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planStates, runPlan, type Spawner } from '../../src/cli/study';
-import { checkStudy, planStudy, teacherFlags, type StudyFile } from '../../src/cli/studyPlan';
+import { planStates, runPlan, type Spawner } from '../../src/cli/study/study';
+import { checkStudy, planStudy, teacherFlags, type StudyFile } from '../../src/cli/study/studyPlan';
 import { TEACHER_BUDGETS, TEACHER_SIZES } from '../../src/lib/train/teacherHyper';
 
 // The studies as data: every file in studies/ plans, names its recipes, teachers and sizes by name,

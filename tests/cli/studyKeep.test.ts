@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keep, keptFiles } from '../../src/cli/studyKeep';
-import { checkStudy, planStudy, type StudyFile } from '../../src/cli/studyPlan';
+import { keep, keptFiles } from '../../src/cli/study/studyKeep';
+import { checkStudy, planStudy, type StudyFile } from '../../src/cli/study/studyPlan';
 
 // study keep stages what a study finished under the git-ignored runs/ folder, so that a new machine
 // continues it: the finished runs' logs, the reports with their .inputs, the weights only when

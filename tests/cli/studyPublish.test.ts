@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planPublish, publish } from '../../src/cli/studyPublish';
-import { checkStudy, type StudyFile } from '../../src/cli/studyPlan';
-import type { Runner } from '../../src/cli/runCommand';
+import { planPublish, publish } from '../../src/cli/study/studyPublish';
+import { checkStudy, type StudyFile } from '../../src/cli/study/studyPlan';
+import type { Runner } from '../../src/cli/common/runCommand';
 
 // study publish gathers a study's finished comparisons (its publish block) into
 // docs/experiments/runs and public/reports/paired, then writes the summaries that have a regime.

@@ -1,4 +1,4 @@
-// Data-parallel training on worker threads (src/cli/trainPool.ts): two threads, each on half of
+// Data-parallel training on worker threads (src/cli/train/trainPool.ts): two threads, each on half of
 // every batch, take the same steps as one thread on the whole batch (the second step's loss is
 // computed on the weights the first summed update left), and the two ranks agree exactly. A tiny
 // synthetic city written to disk as the CLI reads it. The maths itself: tests/train/dataParallel.test.ts.
@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { makeCity } from '../models/studentFixture';
 import { removeTempDirs, tempDir } from '../tempDirs';
-import { writeDatasetFiles } from '../../src/cli/fsDataset';
-import { TrainPool } from '../../src/cli/trainPool';
+import { writeDatasetFiles } from '../../src/cli/common/fsDataset';
+import { TrainPool } from '../../src/cli/train/trainPool';
 import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 
 let datasetDir: string;

@@ -8,7 +8,7 @@ import { cabName, looksLikeCabspotting, parseCabspotting } from '../../src/lib/d
 import { medianInterval, parseGpsText, samplingOptions, SPARSE_MATCH_OPTIONS } from '../../src/lib/data/matchTraces';
 import type { GpsTrace } from '../../src/lib/data/gpsTraces';
 import { formatIssue } from '../../src/lib/data/types';
-import { run } from '../../src/cli/dataMatch';
+import { run } from '../../src/cli/data/dataMatch';
 import { readHoserDataset } from '../../src/lib/data/hoserReader';
 import { removeTempDirs, tempDir } from '../tempDirs';
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureConsole } from './consoleCapture';
-import { run } from '../../src/cli/dataMatch';
+import { run } from '../../src/cli/data/dataMatch';
 import { readHoserDataset } from '../../src/lib/data/hoserReader';
 import { removeTempDirs, tempDir } from '../tempDirs';
 

@@ -11,7 +11,7 @@ import { readHoserDataset, readHoserDatasetStream } from '../../src/lib/data/hos
 import { packDataset } from '../../src/lib/data/packedDataset';
 import { DatasetError } from '../../src/lib/data/types';
 import type { TextFile, ValidationIssue } from '../../src/lib/data/types';
-import { datasetDirFiles } from '../../src/cli/fsDataset';
+import { datasetDirFiles } from '../../src/cli/common/fsDataset';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const PORTO = join(__dirname, '..', '..', 'public', 'data', 'porto');

@@ -1,7 +1,7 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileRouteCache, parsePrefill, parseSplits } from '../../src/cli/evalPairedReport';
+import { fileRouteCache, parsePrefill, parseSplits } from '../../src/cli/eval/evalPairedReport';
 import { removeTempDirs, tempDir } from '../tempDirs';
 
 afterAll(removeTempDirs);

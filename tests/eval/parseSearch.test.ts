@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseSearch } from '../../src/cli/evalPairedSearch';
+import { parseSearch } from '../../src/cli/eval/evalPairedSearch';
 
 describe('eval paired-search --a/--b', () => {
   it('reads the search settings and refuses unknown or bad ones by name', () => {

@@ -23,7 +23,7 @@ import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../../
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
-import { writeTorchExport } from '../../src/cli/exportTorch';
+import { writeTorchExport } from '../../src/cli/data/exportTorch';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

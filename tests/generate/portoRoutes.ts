@@ -2,7 +2,7 @@
 // its reference (scripts/make-route-fixture.ts): a maxLen-64 vanilla student on the first test OD
 // pairs of the benchmark's sample, beam search and best-first, Node wasm.
 import { readFile } from 'node:fs/promises';
-import { loadDatasetWithDerived } from '../../src/cli/fsDataset';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
 import { testOdPairs } from '../../src/lib/bench/suites';

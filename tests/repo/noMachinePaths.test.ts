@@ -1,6 +1,6 @@
 // No committed file may name a folder of the machine that wrote it (a checkout under /work, a home
 // folder, /root, /tmp): a recorded command with such a path does not re-run on another checkout.
-// Reports and docs write paths relative to the repository root instead (src/cli/repoPath.ts). System
+// Reports and docs write paths relative to the repository root instead (src/cli/common/repoPath.ts). System
 // paths used on purpose (/usr/bin/chromium, /dev/null) and URLs are not machine paths.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // `npm run cli -- teach telling`): they must have been made from exactly the checkpoints shipped now.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sha256, tellingCommand, tellingPath } from '../../src/cli/teachTelling';
+import { sha256, tellingCommand, tellingPath } from '../../src/cli/teach/teachTelling';
 import { rankPicks, teacherRightAt, teacherRightStepNear, tellingFileMismatch, type TellingFile } from '../../src/lib/teach/telling';
 import type { TeachStep, TripExplanation } from '../../src/lib/teach/stepView';
 

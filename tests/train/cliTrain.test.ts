@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/train';
-import { loadDataset } from '../../src/cli/fsDataset';
+import { run } from '../../src/cli/train/train';
+import { loadDataset } from '../../src/cli/common/fsDataset';
 import { buildDerived } from '../../src/lib/data/derived';
 import { TrainingSession } from '../../src/lib/train/session';
 import { normaliseHyper } from '../../src/lib/train/sessionHyper';

@@ -11,7 +11,7 @@ describe('runHyper', () => {
     expect(runHyper({ mode: 'distilled' }).maxLen).toBe(DEFAULT_HYPER.maxLen);
     expect(runHyper(undefined).maxLen).toBe(DEFAULT_HYPER.maxLen);
     // train student's --max-len default is the same one.
-    expect(readFileSync('src/cli/train.ts', 'utf8')).toContain(`[--max-len ${DEFAULT_HYPER.maxLen}]`);
+    expect(readFileSync('src/cli/train/train.ts', 'utf8')).toContain(`[--max-len ${DEFAULT_HYPER.maxLen}]`);
   });
 
   it('every committed student log records its maxLen, so no result reads a default', () => {

@@ -1,4 +1,4 @@
-// The export the PyTorch peer (bench/peer/) reads: the student's weights from a
+// The export the PyTorch peer (src/cli/bench/peer/) reads: the student's weights from a
 // checkpoint, the graphs and road inputs the encoders need, one training batch with our loss and
 // gradient norm on it, one scoring batch for the timed search step, and a recorded beam search
 // (every step's query batch and our routes) for the peer to replay and agree with.

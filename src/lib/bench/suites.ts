@@ -1,4 +1,4 @@
-// The benchmark workloads, framework-free so the Node CLI (src/cli/bench.ts) and the browser
+// The benchmark workloads, framework-free so the Node CLI (src/cli/bench/bench.ts) and the browser
 // benchmark page run the same code. Each suite builds its models, runs every variant side by side
 // (timing.ts compare: interleaved rounds) and returns medians, IQRs and paired ratios.
 import * as tf from '@tensorflow/tfjs';

@@ -14,7 +14,7 @@
 //
 // Framework-free: plain arrays in and out. The trainer (studentTrainer.ts, its `dataParallel`
 // hook) reads its gradients into a ShardContribution; a GradientExchange carries them (ExchangeHub
-// in one process, src/cli/trainPool.ts over worker threads).
+// in one process, src/cli/train/trainPool.ts over worker threads).
 import type { Counts } from './studentLoss';
 
 /**
@@ -126,7 +126,7 @@ class Round<T, R> {
 
 /**
  * The meeting point of `size` workers' exchanges in one process: rank r's k-th call of `counts`
- * meets every other rank's k-th call. The thread pool (src/cli/trainPool.ts) runs one on the main
+ * meets every other rank's k-th call. The thread pool (src/cli/train/trainPool.ts) runs one on the main
  * thread and feeds it the other threads' messages; tests give each in-process trainer an endpoint.
  */
 export class ExchangeHub {

@@ -1,5 +1,5 @@
 // The gradient exchange's wire protocol, one implementation for every transport: the Node pool's
-// worker threads (src/cli/trainPool.ts, trainGradWorker.ts) and the browser's gradient helper
+// worker threads (src/cli/train/trainPool.ts, trainGradWorker.ts) and the browser's gradient helper
 // workers (workers/gradHelpers.ts, trainGradWorker.ts) send these messages; only how a message
 // travels (a worker_threads port, a MessagePort) differs per side.
 //

@@ -1,0 +1,141 @@
+// `eval results-table --spec <file.json> [--split test] [--out public/reports/results.json] [--markdown <file.md>]`:
+// the README's and Compare's results tables (src/lib/eval/resultsTable.ts) from the committed reports
+// of every arm the spec lists. Each arm's folder holds, by convention, paired-steps-<split>.json
+// (eval paired-steps) and paired-report-<split>-bestFirst.json / paired-report-<split>-beam.json
+// (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's); a
+// city's "baselinesReport" (eval baselines --split val,test) replaces those baseline rows.
+// With --split val the output also carries each city's ship decision (the registered rule); with
+// --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { commandLine, flagString, parseArgs, usageExit } from '../common/args';
+import { commandDecl } from '../common/commandFlags';
+import {
+  poolArmSources,
+  MARKDOWN_MARKS,
+  resultsMarkdown,
+  resultsTables,
+  shipDecision,
+  type ArmSources,
+  type BaselinesReportSplit,
+  type ReportSplit,
+  type StepsFile,
+} from '../../lib/eval/resultsTable';
+import { BASELINE_REPORT_SCHEMA } from '../../lib/eval/baselineReport';
+import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../../lib/eval/registeredConfirmation';
+
+const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
+  spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
+
+interface Spec {
+  cities: Array<{
+    city: string;
+    title?: string;
+    note?: string;
+    /** dir: one arm's folder, or several whose seeds are pooled into one arm (e.g. a study's and its confirmation's). */
+    /** The vanilla students' recipe in plain words (the app names the shipped vanilla with it). */
+    vanillaRecipe?: string;
+    /** control: tabled, called a control, never shipped; recipe: the arm in plain words. */
+    arms: Array<{ label: string; source: string; dir: string | string[]; control?: boolean; recipe?: string }>;
+    contrasts?: Array<{ label: string; treated: string; control: string }>;
+    /** false: a table that decides nothing about shipping (a confirmation, students on a share of the trips). */
+    ships?: boolean;
+    /** Tested outside the Holm family, verdicts on unadjusted p (pooled seeds, any after-the-fact look). */
+    exploratory?: boolean;
+    /** An `eval baselines` report (the baselines chosen on val): its methods on the split replace the paired reports' baseline rows. */
+    baselinesReport?: string;
+  }>;
+  /** The registered confirmation: read on test once its arm is scored. */
+  registered?: RegisteredSpec;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A baselines report's split, or an error saying which file lacks it. */
+async function baselinesSplit(path: string, split: string): Promise<BaselinesReportSplit> {
+  const r = await readJson<{ schema?: string; splits?: Record<string, BaselinesReportSplit> }>(path);
+  if (!r) throw new Error(`${path}: no such baselines report`);
+  if (r.schema !== BASELINE_REPORT_SCHEMA) throw new Error(`${path}: not a baselines report (schema ${BASELINE_REPORT_SCHEMA})`);
+  const s = r.splits?.[split];
+  if (!s || typeof s.methods !== 'object') throw new Error(`${path}: no ${split} split (made with eval baselines --split ${split}?)`);
+  return s;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args, commandDecl('eval results-table', USAGE));
+  const exit = usageExit(p, USAGE, typeof p.flags.spec !== 'string');
+  if (exit !== null) return exit;
+  const split = flagString(p, 'split', 'test');
+  const spec = (await readJson<Spec>(flagString(p, 'spec'))) ?? { cities: [] };
+  const missing: string[] = [];
+  const cities = await Promise.all(
+    spec.cities.map(async (c) => ({
+      city: c.title ?? c.city,
+      split,
+      note: c.note,
+      contrasts: c.contrasts,
+      exploratory: c.exploratory,
+      vanillaRecipe: c.vanillaRecipe,
+      baselines: c.baselinesReport ? await baselinesSplit(c.baselinesReport, split) : undefined,
+      arms: await Promise.all(
+        c.arms.map(async (a): Promise<ArmSources> => {
+          const read = async (dir: string): Promise<ArmSources> => {
+            const report = async (method: string) => {
+              const f = join(dir, `paired-report-${split}-${method}.json`);
+              const r = await readJson<{ splits: Record<string, ReportSplit> }>(f);
+              if (!r) missing.push(f);
+              return r?.splits[split];
+            };
+            const stepsFile = join(dir, `paired-steps-${split}.json`);
+            const steps = await readJson<StepsFile>(stepsFile);
+            if (!steps) missing.push(stepsFile);
+            return { label: a.label, source: a.source, steps, bestFirst: await report('bestFirst'), beam: await report('beam') };
+          };
+          const arm = Array.isArray(a.dir) ? poolArmSources(a.label, a.source, await Promise.all(a.dir.map(read))) : await read(a.dir);
+          return { ...arm, ...(a.control ? { control: true as const } : {}), ...(a.recipe ? { recipe: a.recipe } : {}) };
+        }),
+      ),
+    })),
+  );
+  const reg = spec.registered;
+  // The registered endpoints are test endpoints: on val every cell is exploratory.
+  const tables = resultsTables(cities, reg && split === 'test' ? { registered: reg } : {});
+  const shipping = new Set(spec.cities.filter((c) => c.ships !== false).map((c) => c.title ?? c.city));
+  const registered =
+    split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
+      ? registeredResult(tables, reg)
+      : undefined;
+  const out = {
+    ...tables,
+    split,
+    command: commandLine('eval results-table', args),
+    created: new Date().toISOString(),
+    missing,
+    ...(split === 'val' ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map(shipDecision) } : {}),
+    ...(registered ? { registered } : {}),
+  };
+  if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
+  const text = JSON.stringify(out, null, 2) + '\n';
+  if (typeof p.flags.out === 'string') await writeFile(p.flags.out, text);
+  else console.log(text);
+  if (typeof p.flags.markdown === 'string')
+    await writeFile(
+      p.flags.markdown,
+      tables.cities
+        .map(
+          (c) =>
+            `### ${c.city} (${split})\n\n${c.exploratory ? "Pooled after the fact: outside the registration's whole-table Holm family.\n\n" : ''}${resultsMarkdown(tables, c.city)}\n`,
+        )
+        .join('\n') +
+        `\n${MARKDOWN_MARKS}\n` +
+        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
+    );
+  return 0;
+}
