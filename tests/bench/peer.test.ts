@@ -13,7 +13,9 @@ import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../src/cli/ben
 
 const python = findTorchPython();
 if (!python)
-  console.warn('SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run src/cli/bench/peer/install.sh, or set PEER_PYTHON)');
+  console.warn(
+    'SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run src/cli/bench/peer/install.sh, or set PEER_PYTHON)',
+  );
 
 describe.skipIf(!python)('PyTorch peer', () => {
   beforeAll(async () => {
