@@ -8,7 +8,7 @@ import { gridTownGps } from './fixtures/gridTownGps';
 // trips or as a set of their own); a truncated checkpoint's error shows where the user looks. A
 // network without trips says so in the Train view, and GPS traces matched onto it become its
 // training set.
-const GRID = fileURLToPath(new URL('./fixtures/grid-town', import.meta.url));
+const GRID = fileURLToPath(new URL('./fixtures/grid-town/', import.meta.url));
 const GPS_SAMPLE = fileURLToPath(new URL('./fixtures/gps-synthetic.csv', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../public/checkpoints/porto/vanilla.safetensors', import.meta.url));
 
