@@ -24,6 +24,7 @@ import {
   type LoadedStudent,
 } from '../../lib/eval/protocol';
 import { evaluateTripsPerKm } from '../../lib/eval/tripMetrics';
+import { outsideNetwork } from '../../lib/eval/routeFile';
 import { scoreByTrip } from '../../lib/eval/tripPairing';
 import { hoserDistributionJSDs, shapelyCentroids } from '../../lib/eval/hoserMetrics';
 import { initNodeBackend } from '../../lib/runtime/node';
@@ -76,15 +77,10 @@ async function readGeneratedRoutes(csv: string, nRoads: number): Promise<Generat
   const problems = [...parsed.problems];
   const trips: GeneratedTrip[] = [];
   parsed.trips.forEach((t, i) => {
-    const outside = [t.origin, t.dest, ...t.roads].find((r) => r >= nRoads);
-    if (outside === undefined) return void trips.push(t);
+    const reason = outsideNetwork(t, nRoads);
+    if (reason === null) return void trips.push(t);
     parsed.dropped++;
-    problems.push({
-      file: parsed.fileName,
-      line: parsed.lines[i],
-      field: '(route)',
-      reason: `road id ${outside} is not in this network (${nRoads} roads); was it generated on another network?`,
-    });
+    problems.push({ file: parsed.fileName, line: parsed.lines[i], field: '(route)', reason });
   });
   problems.sort((a, b) => a.line - b.line);
   for (const p of problems.slice(0, MAX_LISTED_PROBLEMS)) console.error(formatIssue(p));

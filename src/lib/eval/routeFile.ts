@@ -64,6 +64,14 @@ export interface RouteFileFailure {
 
 export type RouteFileOutcome = RouteFileScore | RouteFileFailure;
 
+/** Why a generated route cannot be on this network (a road id past its last road), or null: the one check Compare and `eval --generated` share. */
+export function outsideNetwork(g: Pick<GeneratedTrip, 'origin' | 'dest' | 'roads'>, nRoads: number): string | null {
+  const outside = [g.origin, g.dest, ...g.roads].find((r) => r >= nRoads);
+  return outside === undefined
+    ? null
+    : `road id ${outside} is not in this network (${nRoads} roads, ids 0–${nRoads - 1}); was it generated on another network?`;
+}
+
 const noneDropped = (): DroppedRows => ({ problems: [], count: 0, otherSplit: null });
 
 /** Scores the rows a parser read (see scoreRouteFile); rows it dropped stay dropped, with their lines. */
@@ -93,13 +101,8 @@ export function scoreParsedRoutes(
   const kept: GeneratedTrip[] = [];
   parsed.trips.forEach((g, i) => {
     const line = parsed.lines[i];
-    const outside = [g.origin, g.dest, ...g.roads].find((r) => r >= nRoads);
-    if (outside !== undefined)
-      return drop(
-        line,
-        '(route)',
-        `road id ${outside} is not in this network (${nRoads} roads, ids 0–${nRoads - 1}); was it generated on another network?`,
-      );
+    const outside = outsideNetwork(g, nRoads);
+    if (outside !== null) return drop(line, '(route)', outside);
     const real = byOd.get(odPairKey(g.origin, g.dest));
     if (!real) {
       odMisses++;
