@@ -48,6 +48,7 @@ class Batcher:
             "lengths": np.zeros(B, np.int64), "roadIds": np.zeros((B, T), np.int64), "zoneIds": np.zeros((B, T), np.int64),
             "timeFeat": np.zeros((B, T), np.float32), "distMat": np.zeros((B, T, T), np.float32),
             "gapMat": np.zeros((B, T, T), np.float32), "stepPos": np.zeros(N, np.int64), "lastStep": np.zeros(N, np.float32),
+            "stepsToEnd": np.zeros(N, np.float32),
             "destZone": np.zeros(N, np.int64), "candIds": np.zeros((N, C), np.int64), "candMask": np.zeros((N, C), np.float32),
             "candFeat": np.zeros((N, C, 2), np.float32),
         }
@@ -69,6 +70,7 @@ class Batcher:
             rt = np.asarray(split.relTimes[s0:s0 + L], dtype=np.float64)
             b["gapMat"][r, :L, :L] = np.minimum(np.abs(rt[:, None] - rt[None, :]) / 60, self.gap_clip) / self.gap_clip
             b["stepPos"][n:n + L] = r * T + np.arange(L)
+            b["stepsToEnd"][n:n + L] = np.arange(L, 0, -1)  # 1 at the trip's last step (klRowWeights)
             if L:
                 b["lastStep"][n + L - 1] = 1
             b["destZone"][n:n + L] = self.road_zone[roads[L]] if L else 0

@@ -96,6 +96,31 @@ def agree(t):
     return res
 
 
+@torch.no_grad()
+def loss(t):
+    """The student loss's total under KL settings beyond agree's (klMaskLastSteps, the uniform
+    target), for the test to hold against lossParts in tfjs."""
+    ex = Export(t["export"])
+    student = _student(read_checkpoint(t["student"]), ex)
+    teacher = _teacher(read_checkpoint(t["teacher"]))
+    batcher = Batcher(ex)
+    split = ex.splits["train"]
+    nb = batcher.build(split, t["trips"])
+    b = to_tensors(nb, "cpu")
+    cells = np.array(ex.array("psi/roadCell"))
+    logits, time_pred = student(ex.network("cpu"), b)
+    out = {}
+    for name, o in t["variants"].items():
+        if o.get("teacherTarget") == "uniform":
+            tp = train.UniformTarget(batcher, split, "cpu", torch.float32).batch(t["trips"], nb)
+        else:
+            tp = train.TeacherTable(teacher, cells, o["window"], batcher, split, "cpu", torch.float32).batch(t["trips"], nb)
+        totals = counts(nb, True, o["lastStepOnly"], o.get("klMaskLastSteps", 0))
+        parts = student_parts(logits, time_pred, b, ex.time_mean, ex.time_std, o, totals, tp)
+        out[name] = {"total": float(parts[0]), "kl": float(parts[3]), "klRows": totals[2]}
+    return out
+
+
 def run_train(t):
     err, out = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
@@ -179,7 +204,7 @@ def official(t):
     return res
 
 
-TASKS = {"agree": agree, "train": run_train, "logits": logits, "official": official}
+TASKS = {"agree": agree, "loss": loss, "train": run_train, "logits": logits, "official": official}
 
 
 def main(argv=None):

@@ -10,31 +10,36 @@ TEACHER_FLOOR = 1e-30
 MASKED = -1e9
 
 
-def kl_row_count(b, last_step_only):
-    """Rows with at least one candidate (only each trip's last step with lastStepOnly)."""
+def kl_rows(b, last_step_only, kl_mask_last_steps=0):
+    """Rows the KL applies to (klRowWeights in studentLoss.ts): at least one candidate, only each
+    trip's last step with lastStepOnly, none of each trip's last kl_mask_last_steps steps."""
     rows = b["candMask"][:, 0] > 0
     if last_step_only:
         rows = rows & (b["lastStep"] > 0)
-    return int(rows.sum())
+    if kl_mask_last_steps > 0:
+        rows = rows & (b["stepsToEnd"] > kl_mask_last_steps)
+    return rows
 
 
-def counts(b, distilling, last_step_only):
-    return [float(b["labelMask"].sum()), float(b["timeMask"].sum()), float(kl_row_count(b, last_step_only)) if distilling else 0.0]
+def kl_row_count(b, last_step_only, kl_mask_last_steps=0):
+    return int(kl_rows(b, last_step_only, kl_mask_last_steps).sum())
 
 
-def distill_sum(teacher_probs, logits, mask, tau, last_step, last_step_only, tau_squared):
-    """Σ over rows of τ²·KL(q^τ ‖ p^τ) (distillationLoss without its mean): q^τ ∝ exp(log q̃ / τ)
-    over valid candidates, p^τ = softmax(logits / τ); no gradient to the teacher."""
+def counts(b, distilling, last_step_only, kl_mask_last_steps=0):
+    return [float(b["labelMask"].sum()), float(b["timeMask"].sum()),
+            float(kl_row_count(b, last_step_only, kl_mask_last_steps)) if distilling else 0.0]
+
+
+def distill_sum(teacher_probs, logits, mask, tau, row_weight, tau_squared):
+    """Σ over rows of row_weight·τ²·KL(q^τ ‖ p^τ) (distillationLoss without its mean): q^τ ∝
+    exp(log q̃ / τ) over valid candidates, p^τ = softmax(logits / τ); no gradient to the teacher."""
     valid = mask > 0
     logq = torch.log(torch.clamp(teacher_probs.detach(), min=TEACHER_FLOOR)) / tau
     log_q = torch.log_softmax(torch.where(valid, logq, torch.full_like(logq, MASKED)), 1)
     q = torch.exp(log_q) * mask
     log_p = torch.log_softmax(torch.where(valid, logits / tau, torch.full_like(logits, MASKED)), 1)
     kl_row = (q * (log_q - log_p)).sum(1)
-    w = (mask.sum(1) > 0).float()
-    if last_step_only:
-        w = w * last_step
-    return (kl_row * w).sum() * (tau * tau if tau_squared else 1.0)
+    return (kl_row * row_weight).sum() * (tau * tau if tau_squared else 1.0)
 
 
 def student_parts(logits, time_pred, b, time_mean, time_std, o, totals, teacher_probs=None):
@@ -48,8 +53,8 @@ def student_parts(logits, time_pred, b, time_mean, time_std, o, totals, teacher_
     time = (ape * b["timeMask"]).sum() / max(1.0, totals[1])
     kl = torch.zeros((), device=logits.device)
     if teacher_probs is not None and totals[2] > 0:
-        kl = distill_sum(teacher_probs, logits, b["candMask"], o["tau"], b["lastStep"], o["lastStepOnly"],
-                         not o["noTauSquared"]) / totals[2]
+        w = kl_rows(b, o["lastStepOnly"], o.get("klMaskLastSteps", 0)).to(logits.dtype)
+        kl = distill_sum(teacher_probs, logits, b["candMask"], o["tau"], w, not o["noTauSquared"]) / totals[2]
     total = ce + o["alpha"] * time
     if teacher_probs is not None:
         total = total + o["lambda"] * kl

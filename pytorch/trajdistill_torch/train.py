@@ -42,7 +42,7 @@ from .teacher import Teacher, road_cells, trip_tokens, trip_windows
 # DEFAULT_HYPER (session.ts) and THESIS_RECIPE (recipe.ts).
 STUDENT_DEFAULTS = dict(mode="distilled", **{"lambda": 0.0014}, tau=4.37, window=7, alpha=1.0, lr=1e-3, batch=64, microBatch=64,
                         epochs=8, seed=42, lastStepOnly=False, noTauSquared=False, freezeEncoders=False, size="small",
-                        maxLen=128, patience=0, trainFrac=1.0)
+                        maxLen=128, patience=0, trainFrac=1.0, teacherTarget="teacher", klMaskLastSteps=0, routes=False)
 # DEFAULT_TEACHER_TRAIN (teacherTrainer.ts) with the CLI's defaults.
 TEACHER_OPTIM = dict(lr=1e-3, weightDecay=0.1, beta1=0.9, beta2=0.95, eps=1e-8, minLrRatio=0.1, clipNorm=1.0)
 
@@ -248,6 +248,17 @@ class TeacherTable:
         return torch.as_tensor(out, device=self.device, dtype=self.dtype)
 
 
+class UniformTarget:
+    """The uniform-target control (teacherProbs.ts, 'uniform'): equal values over the candidates,
+    which the loss renormalises: the same KL with nothing of the teacher in it (label smoothing)."""
+
+    def __init__(self, batcher, split, device, dtype):
+        self.batcher, self.split, self.device, self.dtype = batcher, split, device, dtype
+
+    def batch(self, trips, b):
+        return torch.ones((b["N"], b["C"]), device=self.device, dtype=self.dtype)
+
+
 def load_teacher(path, ex, device, dtype=torch.float32):
     """A frozen teacher from a checkpoint, refused unless it was made for this network and grid."""
     tk = read_checkpoint(path)
@@ -277,6 +288,21 @@ class StudentJob(Job):
         h["microBatch"] = args.micro if args.micro is not None else h["batch"]
         h["window"] = math.inf if args.window == "all" else int(args.window) if args.window is not None else h["window"]
         h["lastStepOnly"], h["noTauSquared"], h["freezeEncoders"] = args.last_step_only, args.no_tau2, args.freeze_encoders
+        h["teacherTarget"] = args.teacher_target
+        h["klMaskLastSteps"] = int(args.kl_mask_last_steps)
+        # The route corpus is trained on only as the export appended it (export torch --routes-seed),
+        # with start times drawn with the run's own seed, as `train student --routes` does.
+        tr = ex.m.get("trainRoutes")
+        h["routes"] = bool(args.routes)
+        if args.routes and not tr:
+            raise TDError("--routes: this export's train split holds no route corpus; re-export with "
+                          f"`npm run cli -- export torch … --routes-seed {h['seed']}`")
+        if tr and not args.routes:
+            raise TDError(f"this export's train split ends with the route corpus ({tr['trips']} untimed routes, seed "
+                          f"{tr['seed']}): pass --routes to train on it, or export without --routes-seed")
+        if tr and int(tr["seed"]) != int(h["seed"]):
+            raise TDError(f"the export drew the routes' start times with seed {tr['seed']}, this run has seed {h['seed']}; "
+                          f"re-export with --routes-seed {h['seed']}")
         h["maxLen"] = args.max_len if args.max_len is not None else int(ex.batch["maxLen"])
         if h["maxLen"] != int(ex.batch["maxLen"]):
             raise TDError(f"the export's train steps are cropped to maxLen {ex.batch['maxLen']}; re-export with "
@@ -317,7 +343,9 @@ class StudentJob(Job):
         sched = schedule(h["lr"], self.steps_per_epoch * h["epochs"], 0.1)
         self.opt = AdamW(self.model.named_parameters(), sched, weight_decay=0.1, clip_norm=1.0)
         self.teacher = None
-        if h["mode"] == "distilled" and h["lambda"] > 0:
+        if h["mode"] == "distilled" and h["lambda"] > 0 and h["teacherTarget"] == "uniform":
+            self.teacher = UniformTarget(self.batcher, ex.splits["train"], self.device, self.dtype)
+        elif h["mode"] == "distilled" and h["lambda"] > 0:
             if not args.teacher:
                 raise TDError("distilled training needs --teacher <teacher.safetensors> (or --mode vanilla)")
             teacher, cells = load_teacher(args.teacher, ex, self.device, self.dtype)
@@ -407,7 +435,7 @@ class StudentJob(Job):
         local = [0.0, 0.0, 0.0]
         if not dummy:
             for b in built:
-                local = [x + y for x, y in zip(local, counts(b, self.distilling, h["lastStepOnly"]))]
+                local = [x + y for x, y in zip(local, counts(b, self.distilling, h["lastStepOnly"], h["klMaskLastSteps"]))]
         totals = self.comm.sum(local)
         sums = torch.zeros(5, dtype=torch.float64)
         scale = 0.0 if dummy else float(self.comm.world)
@@ -784,6 +812,11 @@ def parser():
     s.add_argument("--last-step-only", action="store_true")
     s.add_argument("--no-tau2", action="store_true")
     s.add_argument("--freeze-encoders", action="store_true")
+    s.add_argument("--teacher-target", choices=["teacher", "uniform"], default="teacher",
+                   help="uniform: the same KL towards a uniform distribution over the candidates (the control; no --teacher)")
+    s.add_argument("--kl-mask-last-steps", type=int, default=0, help="no KL on each trip's last N steps")
+    s.add_argument("--routes", action="store_true",
+                   help="train on the route corpus the export appended to the train split (export torch --routes-seed <seed>)")
     t = sub.add_parser("teacher", parents=[common])
     t.add_argument("--epochs", type=int, default=12)
     t.add_argument("--batch", type=int, default=32)

@@ -126,6 +126,9 @@ interface Shared {
   checks: Task[];
   ddp: { student: number | null; teacher: number | null; log: string };
   tsWeightsAfterResume: Record<string, Float32Array>;
+  /** tfjs's loss total (and KL row count) with klMaskLastSteps 3, for the teacher and the uniform target. */
+  lossVariants: Record<string, number>;
+  routes: { export: string; trips: number; routes: number };
 }
 
 let s: Shared;
@@ -186,6 +189,34 @@ describe.skipIf(!python)('PyTorch trainer', () => {
       student.store.variables(),
     );
     await writeFile(f('student-grads.st'), ck('student', student.config, fp, gradWeights(sg.grads)));
+    // The same batch's loss with no KL on each trip's last 3 steps, against the teacher and against
+    // the uniform target (the label-smoothing control), through the trainer's own code path.
+    const lossVariants: Record<string, number> = {};
+    for (const teacherTarget of ['teacher', 'uniform'] as const) {
+      const p = runTaskSync(
+        new TeacherProbs(
+          derived,
+          ds.splits.train.map((t) => t.id),
+          () => ({ ...opts(), teacherTarget }),
+          teacher,
+        ).batchTask(batch, prepared),
+      );
+      const w = klRowWeights(batch, p, { ...NO_KL_MASK, klMaskLastSteps: 3, lastStepOnly: false });
+      const t = tf.tidy(
+        () =>
+          lossParts(
+            student,
+            derived,
+            LOSS,
+            batch,
+            student.encodeNetwork(),
+            { probs: p, rowWeights: w },
+            { ...totals, kl: klRowCount(w) },
+          ).total.dataSync()[0],
+      );
+      lossVariants[teacherTarget] = t;
+      lossVariants[`${teacherTarget}Rows`] = klRowCount(w);
+    }
     const [fwdLogits, fwdTime] = tf.tidy(() => {
       const o = student.forward(batch, student.encodeNetwork());
       return [o.logits, o.timePred];
@@ -242,6 +273,13 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     await writeFile(f('route-student.st'), ck('student', routeStudent.config, fp, weightsFromVariables(routeStudent.store.variables())));
     routeStudent.dispose();
 
+    // The route corpus appended to the train split (export torch --routes-seed 2): three train
+    // trips' roads stand in for the untimed routes.
+    const routes = [6, 7, 8].map((i) => ({ id: `r${i}`, roads: ds.splits.train[i].roads.slice(), source: 'test' }));
+    const routesExport = f('routes-export');
+    await writeTorchExport(routesExport, { ...ds, routes }, derived, { routeTripsSeed: 2 });
+    const routeTrain = ['student', '--export', routesExport, '--mode', 'vanilla', '--batch', '8', '--epochs', '1', '--max-steps', '2'];
+
     const common = ['--export', exp, '--batch', '8', '--epochs', '2', '--max-steps', '3', '--quiet', '--dtype', 'float64'];
     const studentArgs = ['student', ...common, '--mode', 'distilled', '--teacher', f('teacher.st'), '--init', f('student.st')];
     const studentDistArgs = [...studentArgs, '--lambda', '0.5', '--tau', '2', '--window', '4'];
@@ -289,6 +327,21 @@ describe.skipIf(!python)('PyTorch trainer', () => {
         { task: 'official', dir, export: exp, teacher: f('teacher.st'), student: f('student.st') },
         { task: 'logits', export: f('route-export'), checkpoint: f('route-student.st'), out: f('logits-route.json') },
         err(['student', '--export', exp, '--mode', 'vanilla', '--init', f('route-student.st')]),
+        {
+          task: 'loss',
+          export: exp,
+          student: f('student.st'),
+          teacher: f('teacher.st'),
+          trips: TRIPS,
+          variants: {
+            teacher: { ...LOSS, window: 4, klMaskLastSteps: 3 },
+            uniform: { ...LOSS, window: 4, klMaskLastSteps: 3, teacherTarget: 'uniform' },
+          },
+        },
+        { task: 'train', argv: [...routeTrain, '--routes', '--seed', '2', '--out', f('routes-student.st'), '--quiet'] },
+        err([...routeTrain, '--seed', '2']),
+        err([...routeTrain, '--routes', '--seed', '3']),
+        err(['student', ...common, '--mode', 'vanilla', '--routes']),
       ],
     };
     await writeFile(f('spec.json'), JSON.stringify(spec));
@@ -316,6 +369,8 @@ describe.skipIf(!python)('PyTorch trainer', () => {
       checks: JSON.parse(checks.stdout.trim().split('\n').pop() as string) as Task[],
       ddp: { student: ddpStudent.code, teacher: ddpTeacher.code, log: ddpStudent.stderr.slice(-2000) + ddpTeacher.stderr.slice(-2000) },
       tsWeightsAfterResume,
+      lossVariants,
+      routes: { export: routesExport, trips: ds.splits.train.length, routes: routes.length },
     };
   }, 600_000);
 
@@ -461,6 +516,33 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     } finally {
       session.dispose();
     }
+  });
+
+  it('computes the KL with no KL on the last steps and with the uniform target as tfjs does (1e-5)', () => {
+    const r = task<Record<string, { total: number; kl: number; klRows: number }>>(14);
+    for (const target of ['teacher', 'uniform']) {
+      expect(r[target].klRows).toBe(s.lossVariants[`${target}Rows`]);
+      expect(Math.abs(r[target].total - s.lossVariants[target])).toBeLessThan(1e-5 * s.lossVariants[target]);
+    }
+    expect(r.teacher.kl).toBeGreaterThan(0);
+    expect(r.uniform.kl).not.toBeCloseTo(r.teacher.kl, 4);
+  });
+
+  it('trains on the route corpus the export appended for its seed, and refuses any other reading', async () => {
+    const m = JSON.parse(await readFile(join(s.routes.export, 'manifest.json'), 'utf8')) as {
+      trainRoutes: { seed: number; trips: number };
+      splits: { train: { trips: number } };
+    };
+    expect(m.trainRoutes).toEqual({ seed: 2, trips: s.routes.routes });
+    expect(m.splits.train.trips).toBe(s.routes.trips + s.routes.routes);
+    expect(task<{ code: number; stderr: string }>(15).code, task<{ stderr: string }>(15).stderr).toBe(0);
+    const reasons = [/pass --routes/, /seed 2, this run has seed 3/, /holds no route corpus/];
+    reasons.forEach((why, i) => {
+      const r = task<{ code: number; stderr: string }>(16 + i);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
   });
 
   it('converts official LM-TAD and HOSER files when they match, and lists what differs when not', async () => {

@@ -264,6 +264,7 @@ export const COMMAND_FLAGS = {
     k: num(),
     'max-len': num(),
     'route-features': bool("also write every candidate's route features (candRoute)"),
+    'routes-seed': num(),
   },
 } satisfies Record<string, Flags>;
 

@@ -18,10 +18,11 @@ import { prepareGatGraph, prepareGcnGraph } from '../../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../../lib/features/studentBatch';
 import type { RouteFeatureSpec } from '../../lib/data/remainingTimes';
 import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
+import { routesAsTrips } from '../../lib/train/routeTrips';
 
 export const TORCH_EXPORT_SCHEMA = 'trajdistill-torch-export/1';
 
-const USAGE = `usage: export torch --dataset <dir> --out <dir> [--max-len ${DEFAULT_HYPER.maxLen}] [--k ${DEFAULT_BATCH_OPTIONS.k}] [--route-features]
+const USAGE = `usage: export torch --dataset <dir> --out <dir> [--max-len ${DEFAULT_HYPER.maxLen}] [--k ${DEFAULT_BATCH_OPTIONS.k}] [--route-features] [--routes-seed <seed>]
   Writes <out>/manifest.json and <out>/*.npy: road features, road and zone graphs, ψ, zones, every
   split's trips and every step's candidates (train trips cropped to --max-len prefix roads, as the
   trainer crops them), the network fingerprint. pytorch/README.md documents the layout; the
@@ -29,7 +30,9 @@ const USAGE = `usage: export torch --dataset <dir> --out <dir> [--max-len ${DEFA
   (npm run cli -- simulate) exports the same way and is marked simulated. --route-features also
   writes every candidate's route features (<split>/candRoute: remaining free-flow time to the
   destination relative to the step's best, and an unreachable flag), which a student trained with
-  \`train student --route-features\` reads.`;
+  \`train student --route-features\` reads. --routes-seed S appends the route corpus to the train split
+  as untimed trips with start times drawn with seed S, exactly as \`train student --routes --seed S\`
+  trains on (the PyTorch trainer's --routes needs it and refuses another seed).`;
 
 type Dtype = '<f4' | '<i4' | '<f8';
 type Typed = Float32Array | Int32Array | Float64Array;
@@ -66,6 +69,8 @@ export interface TorchExportManifest {
   batch: { k: number; maxLen: number; distClipM: number; gapClipMin: number };
   splits: Record<SplitName, SplitCounts>;
   routes: number;
+  /** Present when the train split ends with the route corpus as untimed trips (--routes-seed). */
+  trainRoutes?: { seed: number; trips: number };
   /** Present when every split carries candRoute (the route-aware candidate features and their speeds). */
   routeFeatures?: RouteFeatureSpec;
   arrays: Record<string, NpyEntry>;
@@ -216,7 +221,9 @@ async function exportSplit(
   const limit = 2 ** 31 - 1;
   trips.forEach((t, i) => {
     roads.pushAll(t.roads);
-    times.pushAll(t.times);
+    // Parallel to roads: an untimed route trip (one start time) is padded with NaN.
+    if (t.times.length === t.roads.length) times.pushAll(t.times);
+    else for (let j = 0; j < t.roads.length; j++) times.push(t.times[j] ?? NaN);
     tripOffset.push(roads.length);
     const p = prepareTrip(ctx, t, i);
     timeFeat.pushAll(p.timeFeat);
@@ -258,6 +265,11 @@ export interface TorchExportOptions {
   k?: number;
   /** Also write every candidate's route features (`<split>/candRoute`). */
   routeFeatures?: RouteFeatureSpec;
+  /**
+   * Append the route corpus to the train split as untimed trips (routeTrips.ts), start times drawn
+   * with this seed: the data a `train student --routes --seed <seed>` run trains on.
+   */
+  routeTripsSeed?: number;
   /** The dataset folder, recorded in the manifest. */
   source?: string;
   command?: string;
@@ -307,9 +319,14 @@ export async function writeTorchExport(
   await w.add('zoneGraph/weight', derived.zoneGraph.weight);
   await w.add('psi/roadCell', derived.grid.roadCell);
   await w.add('psi/roadEndCell', derived.grid.roadEndCell);
-  const splits = {} as Record<SplitName, SplitCounts>;
-  for (const s of SPLITS) splits[s] = await exportSplit(w, s, ds.splits[s], ds, derived, k, maxLen, o.routeFeatures);
   const routes = ds.routes ?? [];
+  const seed = o.routeTripsSeed;
+  if (seed !== undefined && !(Number.isInteger(seed) && routes.length > 0))
+    throw new Error(routes.length ? `--routes-seed must be an integer, got ${seed}` : `--routes-seed: ${ds.name} has no routes.csv`);
+  const trainTrips = seed === undefined ? ds.splits.train : [...ds.splits.train, ...routesAsTrips(routes, ds.splits.train, seed)];
+  const splits = {} as Record<SplitName, SplitCounts>;
+  for (const s of SPLITS)
+    splits[s] = await exportSplit(w, s, s === 'train' ? trainTrips : ds.splits[s], ds, derived, k, maxLen, o.routeFeatures);
   if (routes.length) {
     const offset = new Int32Array(routes.length + 1);
     routes.forEach((r, i) => (offset[i + 1] = offset[i] + r.roads.length));
@@ -338,6 +355,7 @@ export async function writeTorchExport(
     batch: { k, maxLen, distClipM: DEFAULT_BATCH_OPTIONS.distClipM, gapClipMin: DEFAULT_BATCH_OPTIONS.gapClipMin },
     splits,
     routes: routes.length,
+    ...(seed !== undefined ? { trainRoutes: { seed, trips: routes.length } } : {}),
     ...(o.routeFeatures ? { routeFeatures: o.routeFeatures } : {}),
     arrays: w.arrays,
   };
@@ -361,6 +379,7 @@ export async function run(args: string[]): Promise<number> {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
       ...(p.flags['route-features'] === true ? { routeFeatures: { speeds: 'free-flow' as const } } : {}),
+      ...(p.flags['routes-seed'] !== undefined ? { routeTripsSeed: flagNumber(p, 'routes-seed', 0) } : {}),
       source: src,
       command: commandLine('export', args),
     });
