@@ -7,7 +7,13 @@ import { bootWorker } from './boot';
 import { fetchAssetBytes } from './datasetFiles';
 import type { Dataset, SplitName } from '../src/lib/data/types';
 import { scoreRouteLines, type RouteFileOutcome } from '../src/lib/eval/routeFile';
-import { BASELINE_METHODS, baselineRouter, generateBaselineRoutes, type BaselineRouter } from '../src/lib/generate/baselines';
+import {
+  BASELINE_METHODS,
+  baselineRouter,
+  baselineSettings,
+  generateBaselineRoutes,
+  type BaselineRouter,
+} from '../src/lib/generate/baselines';
 import type { Derived } from '../src/lib/data/derivedTypes';
 import { generateTimed, loadStudentScorer, pickRouteSamples, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
 import type { RouteSampleModel } from '../src/lib/eval/protocol';
@@ -194,7 +200,7 @@ async function odStudent(m: EvalModelInput): Promise<LoadedStudent> {
 async function odRoutes(od: KeptOd, students: OdStudents | null): Promise<OdRoutesResult> {
   if (!dataset || !derived) throw new Error('the evaluation worker has no dataset yet (send init first)');
   const ds = dataset;
-  routers ??= BASELINE_METHODS.map((m) => baselineRouter(m, ds.network, ds.splits.train));
+  routers ??= BASELINE_METHODS.map((m) => baselineRouter(m, ds.network, ds.splits.train, baselineSettings(ds.name)));
   const pair = [{ origin: od.origin, dest: od.dest, startTime: od.startTime }];
   const generated: Record<string, GeneratedTrip[]> = {};
   const kinds = new Map<string, 'baseline' | 'student'>();

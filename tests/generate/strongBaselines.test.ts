@@ -3,7 +3,13 @@
 import { describe, it, expect } from 'vitest';
 import { network, trip } from './baselineNetwork';
 import { fitRoadSpeeds, SPEED_SOURCE, speedKmh } from '../../src/lib/data/speeds';
-import { baselineDescription, baselineRouter, parseBaselineMethods } from '../../src/lib/generate/baselines';
+import {
+  BASELINE_DEFAULTS,
+  baselineDescription,
+  baselineRouter,
+  baselineSettings,
+  parseBaselineMethods,
+} from '../../src/lib/generate/baselines';
 import type { Trajectory } from '../../src/lib/data/types';
 
 // Five trips over the motorway (road 2) that crawl: 100 m of road 0 in 10 s (36 km/h), then 800 m
@@ -67,5 +73,17 @@ describe('Markov chain with a length term', () => {
     expect(() => baselineRouter('markovLength', net, train, { lengthPerKm: -1 })).toThrow(/μ must be ≥ 0/);
     expect(baselineDescription('markovLength', { lengthPerKm: 3, markovLengthAlpha: 0.5 })).toMatch(/3 · km.*\+ 0\.5\)/);
     expect(parseBaselineMethods('fittedFastest,markovLength')).toEqual(['fittedFastest', 'markovLength']);
+  });
+});
+
+describe('baseline settings per city', () => {
+  it("a city with its own val sweep takes its choices, any other Porto's; a set flag wins", () => {
+    const sf = baselineSettings('sf');
+    expect([sf.markovLengthAlpha, sf.lengthPerKm, sf.speedRule.minRoadPasses]).toEqual([30, 10, 30]);
+    expect(sf.markovAlpha).toBe(BASELINE_DEFAULTS.markovAlpha);
+    expect(baselineSettings('porto')).toEqual(BASELINE_DEFAULTS);
+    expect(baselineSettings('grid-town')).toEqual(BASELINE_DEFAULTS);
+    expect(baselineSettings('sf', { lengthPerKm: 2, markovAlpha: undefined })).toMatchObject({ lengthPerKm: 2, markovAlpha: 10 });
+    expect(baselineDescription('markovLength', sf)).toContain('10 · km');
   });
 });

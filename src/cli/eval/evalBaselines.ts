@@ -7,7 +7,7 @@ import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, usageE
 import { commandDecl } from '../common/commandFlags';
 import { loadDatasetWithDerived } from '../common/fsDataset';
 import { parseSplits } from './evalPairedReport';
-import { BASELINE_DEFAULTS, BASELINE_METHODS, parseBaselineMethods } from '../../lib/generate/baselines';
+import { BASELINE_METHODS, baselineSettings, parseBaselineMethods } from '../../lib/generate/baselines';
 import { runBaselineReport } from '../../lib/eval/baselineReport';
 import { roundReport } from '../../lib/eval/protocol';
 
@@ -21,7 +21,7 @@ const USAGE = `usage: eval baselines [--dataset public/data/porto] [--split test
   real km, EDR, |log length ratio|, reached, distance/duration/radius JSD) and the thesis suite.
   --split takes a comma list (val,test). The markov chains are counted and the speeds of
   fittedFastest fitted on the train trips only. Unset settings take the val choices
-  (src/lib/generate/baselines.ts BASELINE_DEFAULTS).`;
+  (src/lib/generate/baselines.ts: the city's CITY_BASELINE_CHOICES, else BASELINE_DEFAULTS).`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval baselines', USAGE));
@@ -52,8 +52,8 @@ export async function run(args: string[]): Promise<number> {
         markovLengthAlpha: optionalNumber('markov-length-alpha'),
         lengthPerKm: optionalNumber('length-per-km'),
         speedRule: {
-          minRoadPasses: flagNumber(p, 'min-road-passes', BASELINE_DEFAULTS.speedRule.minRoadPasses),
-          minClassPasses: flagNumber(p, 'min-class-passes', BASELINE_DEFAULTS.speedRule.minClassPasses),
+          minRoadPasses: flagNumber(p, 'min-road-passes', baselineSettings(dataset.name).speedRule.minRoadPasses),
+          minClassPasses: flagNumber(p, 'min-class-passes', baselineSettings(dataset.name).speedRule.minClassPasses),
         },
       },
       createdWith: commandLine('eval baselines', args),

@@ -19,6 +19,7 @@ import { writeGeneratedCsv, writeHoserGeneCsv } from '../../lib/generate/generat
 import { loadStudentScorer } from '../../lib/eval/protocol';
 import {
   baselineRouter,
+  baselineSettings,
   BASELINE_DESCRIPTIONS,
   BASELINE_TIMES_NOTE,
   generateBaselineRoutes,
@@ -86,7 +87,7 @@ async function runBaseline(
   const trips = dataset.splits[split];
   const ods = nFlag === null ? everyTripOd(trips) : sampleOdPairs(trips, nFlag, makeRng(seed));
   const t0 = performance.now();
-  const router = baselineRouter(method, dataset.network, dataset.splits.train);
+  const router = baselineRouter(method, dataset.network, dataset.splits.train, baselineSettings(dataset.name));
   const gen = generateBaselineRoutes(router, ods, 'gen-');
   const sec = (performance.now() - t0) / 1000;
   await mkdir(dirname(resolve(out)), { recursive: true });

@@ -17,6 +17,7 @@ import {
   BASELINE_TIMES_NOTE,
   baselineDescription,
   baselineRouter,
+  baselineSettings,
   generateBaselineRoutes,
   type BaselineMethod,
   type BaselineParams,
@@ -413,7 +414,8 @@ export function scoreBaseline(
   const now = opts.now ?? defaultNow;
   const centroid = opts.derived.features.centroid;
   const t0 = now();
-  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train, params);
+  const settings = baselineSettings(opts.dataset.name, params);
+  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train, settings);
   const trips = generateBaselineRoutes(router, t.ods, `${method}-${split}-`);
   const genSeconds = (now() - t0) / 1000;
   const gen = trips.map((g) => generatedToEvalTrip(g, centroid));
@@ -421,7 +423,7 @@ export function scoreBaseline(
   const suite = evaluateTrips(t.realAll, gen, opts.evalOptions);
   return {
     method,
-    description: baselineDescription(method, params),
+    description: baselineDescription(method, settings),
     trips,
     scores,
     metrics: routeMetrics(scores, suite),
@@ -683,7 +685,9 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       ...(opts.baselines?.length
         ? {
             baselines: {
-              methods: Object.fromEntries(opts.baselines.map((m) => [m, baselineDescription(m, opts.baselineParams)])),
+              methods: Object.fromEntries(
+                opts.baselines.map((m) => [m, baselineDescription(m, baselineSettings(opts.dataset.name, opts.baselineParams))]),
+              ),
               times: BASELINE_TIMES_NOTE,
               effects:
                 'vsVanilla: baseline − vanilla per vanilla seed (the baseline is deterministic: one value), 95 % t-interval across the seeds, verdict helps = the baseline is better than vanilla; odVsVanilla: each OD’s baseline − vanilla (vanilla averaged over its seeds), bootstrap over OD pairs',

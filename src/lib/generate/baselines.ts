@@ -65,8 +65,33 @@ export const BASELINE_DEFAULTS: Required<BaselineParams> = {
   speedRule: DEFAULT_FITTED_SPEED_RULE,
 };
 
+/**
+ * Each city's own val choices where its sweep chose otherwise than Porto's (the same grids,
+ * extended where a city's best sat on an edge): docs/experiments/baselines/<city>-val-*.json.
+ */
+export const CITY_BASELINE_CHOICES: Readonly<Record<string, BaselineParams>> = {
+  // San Francisco, 1,773 val OD pairs, mean DTW per km. markov α: 0.01 1.923, 0.1 1.885, 1 1.822,
+  // 10 1.780, 30 1.843, 100 1.869 (α 10, as Porto). markovLength (α, μ): (0.1, 1) 1.625, (0.1, 3)
+  // 1.498, (0.1, 10) 1.508, (0.1, 30) 1.575, (1, 1) 1.577, (1, 2) 1.479, (1, 3) 1.476, (1, 5) 1.462,
+  // (1, 10) 1.494, (1, 30) 1.566, (10, 1) 1.585, (10, 3) 1.465, (10, 5) 1.454, (10, 10) 1.461,
+  // (10, 30) 1.535; its best sat on the α edge twice, so the grid went on: (30, 3) 1.497, (30, 5)
+  // 1.464, (30, 10) 1.442, (30, 20) 1.508, (100, 5) 1.517, (100, 10) 1.470 → (30, 10).
+  // fittedFastest minRoadPasses: 1 1.760, 3 1.753, 5 1.734, 10 1.721, 30 1.702, 100 1.725 → 30
+  // (free-flow fastest 1.815).
+  sf: { markovLengthAlpha: 30, lengthPerKm: 10, speedRule: { ...DEFAULT_FITTED_SPEED_RULE, minRoadPasses: 30 } },
+};
+
+/** A dataset's baseline settings: its city's val choices, else Porto's; `p`'s set values win. */
+export function baselineSettings(datasetName: string, p: BaselineParams = {}): Required<BaselineParams> {
+  return withDefaults({ ...CITY_BASELINE_CHOICES[datasetName], ...definedOnly(p) });
+}
+
+function definedOnly(p: BaselineParams): BaselineParams {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as BaselineParams;
+}
+
 function withDefaults(p: BaselineParams = {}): Required<BaselineParams> {
-  const out = { ...BASELINE_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) };
+  const out = { ...BASELINE_DEFAULTS, ...definedOnly(p) };
   if (!(out.markovAlpha > 0) || !(out.markovLengthAlpha > 0))
     throw new Error(`baselines: α must be > 0 (got ${out.markovAlpha}, ${out.markovLengthAlpha})`);
   if (!(out.lengthPerKm >= 0)) throw new Error(`baselines: μ must be ≥ 0, got ${out.lengthPerKm}`);
