@@ -3,12 +3,18 @@
 //
 // Layers, top first. A unit may import itself and any unit of a lower layer; never a unit of its own
 // layer (a sibling) or of a higher one. Anything not listed (npm packages, node: builtins) is free.
+//
+// Every benchmark lives under bench/ (one home, issue 51), each kind in the layer it belongs to: the
+// benchmark page (bench/page/) beside the app's page; the `npm run bench` runners (bench/cli/) in the
+// CLI's unit, since src/cli/main.ts dispatches to them and they reuse src/cli/common/; the Chromium
+// drivers (bench/browser/) and one-off measurements (bench/scripts/) with the scripts; and the
+// framework-free suites (bench/suites/) just above src/lib, where the page, the CLI and workers reach them.
 const LAYERS = [
-  // The benchmark page (bench.html) is a page like the app: it may use the workers' asset map.
-  { ui: '^src/(ui/|main\\.ts$)', 'bench-page': '^src/bench/' },
+  // The benchmark page (bench/page/bench.html) is a page like the app: it may use the workers' asset map.
+  { ui: '^src/(ui/|main\\.ts$)', 'bench-page': '^bench/page/' },
   { workers: '^workers/' },
-  { cli: '^src/cli/', scripts: '^scripts/' },
-  { tune: '^src/lib/tune/', bench: '^src/lib/bench/' },
+  { cli: '^(src/cli|bench/cli)/', scripts: '^(scripts|bench/(browser|scripts))/' },
+  { tune: '^src/lib/tune/', bench: '^bench/suites/' },
   { eval: '^src/lib/eval/', teach: '^src/lib/teach/' },
   { train: '^src/lib/train/', generate: '^src/lib/generate/', sim: '^src/lib/sim/' },
   { checkpoint: '^src/lib/checkpoint/' },
@@ -19,10 +25,9 @@ const LAYERS = [
 ];
 
 // Imports the map would forbid but that are by design: the profiling and export scripts reuse the
-// CLI's Node helpers (argument parsing, reading a dataset folder) instead of copying them, and the
-// scaling diagnosis (scripts/diagnose-scaling.ts) drives the CLI's own generation pool.
+// CLI's Node helpers (argument parsing, reading a dataset folder) instead of copying them.
 const ALLOWED = {
-  scripts: ['^src/cli/(common/(args|fsDataset)|generate/generatePool)\\.ts$'],
+  scripts: ['^src/cli/common/(args|fsDataset)\\.ts$'],
 };
 
 const layerRules = LAYERS.flatMap((layer, depth) =>
@@ -47,7 +52,7 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'Import cycles make load order and layering ambiguous.',
-      from: { path: '^(src|workers|scripts)/' },
+      from: { path: '^(src|workers|scripts|bench)/' },
       to: { circular: true },
     },
     {
@@ -56,6 +61,14 @@ module.exports = {
       comment: 'src/lib is shared by the page, the workers, the CLI and the tests: it imports only itself and npm packages.',
       from: { path: '^src/lib/' },
       to: { pathNot: ['^src/lib/', '(^|/)node_modules/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'bench-suites-import-lib-only',
+      severity: 'error',
+      comment:
+        'bench/suites/ is framework-free like src/lib (the page, the workers and the CLI run it): it imports only itself, src/lib and npm packages.',
+      from: { path: '^bench/suites/' },
+      to: { pathNot: ['^bench/suites/', '^src/lib/', '(^|/)node_modules/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'lib-file-has-a-layer',

@@ -66,8 +66,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
-    // The app and the browser benchmark page (scripts/bench-browser.ts drives it).
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    // The app and the browser benchmark page (bench/browser/bench-browser.ts drives it).
+    rollupOptions: { input: { main: 'index.html', bench: 'bench/page/bench.html' } },
   },
   server: { port: 5173, headers: ISOLATION_HEADERS },
   preview: { port: 4173, headers: ISOLATION_HEADERS },

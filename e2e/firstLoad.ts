@@ -1,7 +1,7 @@
 // First load of a view, measured with the Long Tasks API: the longest main-thread task from first
 // paint until the view's map layers are on screen, every task over 200 ms, first paint and the app's
 // performance marks (which layer kind the map admitted when; docs/architecture.md, "From a file to the
-// map"). One implementation for the browser benchmark (scripts/bench-browser.ts, its `firstLoad`
+// map"). One implementation for the browser benchmark (bench/browser/bench-browser.ts, its `firstLoad`
 // section: the figures) and the e2e freeze guard (e2e/longTasks.spec.ts: FREEZE_MS only).
 //
 // The page-side code is passed as strings: tsx (the benchmark runner) would wrap named functions in a
@@ -14,7 +14,7 @@ import { mapPixels } from './mapPixels';
  * regressions this guards against froze the page for many seconds (deck.gl PathLayers over the Porto
  * trips: 12–15 s); on a busy 2-core CI machine a healthy first load's longest task has measured up to
  * 1.6 s (Teach), so a sub-second budget there tests the machine, not the app. Timings are the
- * benchmark's job (scripts/bench-browser.ts, BENCHMARKS.md).
+ * benchmark's job (bench/browser/bench-browser.ts, BENCHMARKS.md).
  */
 export const FREEZE_MS = 5000;
 

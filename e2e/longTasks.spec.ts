@@ -6,7 +6,7 @@
 //
 // This is a guard, not a measurement: how long the longest task is (0.3–0.55 s on a calm machine,
 // up to 1.6 s on a busy CI machine) is a timing, and timings live in the browser benchmark
-// (`npx tsx scripts/bench-browser.ts --only firstLoad`, its `firstLoad` section; BENCHMARKS.md).
+// (`npx tsx bench/browser/bench-browser.ts --only firstLoad`, its `firstLoad` section; BENCHMARKS.md).
 // The figures are printed here too, for a failing run's log. No retries: 5 s is far above any
 // busy-machine noise measured, and far below the freeze it guards against.
 import { test, expect } from '@playwright/test';

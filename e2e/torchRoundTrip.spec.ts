@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findTorchPython } from '../src/cli/bench/peerBench';
+import { findTorchPython } from '../bench/cli/peerBench';
 import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
 // The round trip of docs/pytorch.md ("When a browser is not enough"): the embedded Porto set exported

@@ -3,7 +3,7 @@
 #   - Chromium at /usr/bin/chromium (or $CHROMIUM_PATH, as playwright.config.ts reads it): the e2e tests.
 #   - python3 with numpy: tests/checkpoint/safetensors.test.ts runs scripts/read_checkpoint.py.
 #   - a python3 with torch and numpy ($PEER_PYTHON, python3 or /usr/bin/python3, the order
-#     src/cli/bench/peerBench.ts tries): tests/bench/peer.test.ts.
+#     bench/cli/peerBench.ts tries): tests/bench/peer.test.ts.
 # Silent when all are there. Otherwise, as root with apt-get, installs Debian's packages; else stops
 # with one line naming the command to run.
 set -u

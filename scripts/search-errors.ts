@@ -18,7 +18,7 @@ import { centroidDistance, generateRoutes, planChunks, type GenOD } from '../src
 import type { StepQuery } from '../src/lib/generate/search';
 import type { SplitName } from '../src/lib/data/types';
 import { initNodeBackend } from '../src/lib/runtime/node';
-import { roundDeep } from '../src/lib/bench/stats';
+import { roundDeep } from '../bench/suites/stats';
 
 /** The real routes' cumulative log-probabilities, scored in lockstep (a prefix's parent is always scored first). */
 async function realLogProbs(scorer: ReturnType<typeof loadStudentScorer>['scorer'], routes: number[][], ods: GenOD[]): Promise<number[]> {

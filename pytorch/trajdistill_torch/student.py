@@ -1,6 +1,6 @@
 """HOSER, the student (src/lib/models/student.ts), as torch modules whose state_dict keys are the
 names the app's checkpoints use (src/lib/checkpoint/torchNames.ts), so a checkpoint is a
-state_dict. Grown from the side-by-side peer (src/cli/bench/peer/peer.py): plain PyTorch, index_add_ for
+state_dict. Grown from the side-by-side peer (bench/cli/peer/peer.py): plain PyTorch, index_add_ for
 message passing over the whole graph, the same maths as ours (agreement: tests/torch/).
 
 Inputs come from the export (export.py): `net` holds the road features and the graphs as the layers

@@ -9,7 +9,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   train: async () => (await import('./train/train')).run,
   generate: async () => (await import('./generate/generate')).run,
   eval: async () => (await import('./eval/evaluate')).run,
-  bench: async () => (await import('./bench/bench')).run,
+  bench: async () => (await import('../../bench/cli/bench')).run,
   simulate: async () => (await import('./data/simulate')).run,
   'calibrate-time': async () => (await import('./train/calibrateTime')).run,
   checkpoint: async () => (await import('./checkpoint/checkpointConvert')).run,

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { bestRates, matmulWork } from '../../src/lib/bench/computeBound';
+import { bestRates, matmulWork } from '../../bench/suites/computeBound';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

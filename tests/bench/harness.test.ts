@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { pairedRatio, roundDeep, summarize } from '../../src/lib/bench/stats';
+import { pairedRatio, roundDeep, summarize } from '../../bench/suites/stats';
 import { median, quantile } from '../../src/lib/stats';
-import { compare, ratioOf, throughput, time } from '../../src/lib/bench/timing';
+import { compare, ratioOf, throughput, time } from '../../bench/suites/timing';
 
 /** A fake clock advanced by the workloads themselves: deterministic "durations", no real timing. */
 function fakeClock() {

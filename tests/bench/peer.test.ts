@@ -1,21 +1,19 @@
-// The PyTorch peer (src/cli/bench/peer/peer.py) agrees with ours before anything is timed:
+// The PyTorch peer (bench/cli/peer/peer.py) agrees with ours before anything is timed:
 // the same loss parts and gradient norm on a training batch of the shipped checkpoint, the same
 // log-probs on a search step's batch, and the same beam-search selections and routes (it replays
 // our recorded search, choosing every step's beams itself). Needs python3 with Debian's torch
-// (src/cli/bench/peer/install.sh); without it the test is skipped and says so.
+// (bench/cli/peer/install.sh); without it the test is skipped and says so.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
-import { buildPeerExport } from '../../src/lib/bench/peerExport';
-import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../src/cli/bench/peerBench';
+import { buildPeerExport } from '../../bench/suites/peerExport';
+import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../bench/cli/peerBench';
 
 const python = findTorchPython();
 if (!python)
-  console.warn(
-    'SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run src/cli/bench/peer/install.sh, or set PEER_PYTHON)',
-  );
+  console.warn('SKIPPED tests/bench/peer.test.ts: no python3 imports torch and numpy (run bench/cli/peer/install.sh, or set PEER_PYTHON)');
 
 describe.skipIf(!python)('PyTorch peer', () => {
   beforeAll(async () => {

@@ -74,14 +74,18 @@ describe('CLI flags', () => {
   });
 
   it('every flag a command reads is declared', () => {
-    const dir = 'src/cli';
     const read = /flag(?:String|Number|NumberOrAll)\(p, '([a-z0-9-]+)'|p\.flags(?:\.([a-zA-Z]+)|\['([a-z0-9-]+)'\])/g;
-    // The commands are grouped in folders by family (src/cli/<family>/<module>.ts); MODULES names them by file.
-    const paths = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    // The commands are grouped in folders by family (src/cli/<family>/<module>.ts; bench's in bench/cli/,
+    // with every benchmark); MODULES names them by file.
+    const paths = ['src/cli', 'bench/cli'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `${dir}/${f}`),
+    );
     for (const path of paths) {
       const file = path.split('/').pop() ?? path;
       const cmds = MODULES[file];
-      const src = readFileSync(`${dir}/${path}`, 'utf8');
+      const src = readFileSync(path, 'utf8');
       const names = new Set([...src.matchAll(read)].map((m) => m[1] ?? m[2] ?? m[3]).filter((n) => n !== 'help' && n !== 'h'));
       if (!cmds) {
         // A module that parses flags must be in the table above.

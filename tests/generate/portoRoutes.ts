@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
-import { testOdPairs } from '../../src/lib/bench/suites';
+import { testOdPairs } from '../../bench/suites/suites';
 import { centroidDistance, generateRoutes, type GenerateOptions } from '../../src/lib/generate/generator';
 
 export const FIXTURE_PATH = 'tests/generate/fixtures/porto-vanilla-routes.json';

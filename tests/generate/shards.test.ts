@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateInPieces, mergeShards, pieceRanges, runPieces, shardIndices, shardRanges } from '../../src/lib/generate/shards';
 import { generateRoutes, type GenOD } from '../../src/lib/generate/generator';
-import { amdahlProjection } from '../../src/lib/bench/scaling';
+import { amdahlProjection } from '../../bench/suites/scaling';
 import { makeCity } from '../models/studentFixture';
 import { SteerScorer } from './toyScorers';
 import { centroidDistance } from '../../src/lib/generate/generator';

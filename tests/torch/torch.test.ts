@@ -3,7 +3,7 @@
 // one process on the joined batch; a torch-trained checkpoint scored by the CLI's own code path;
 // an app checkpoint continued in PyTorch; one-line refusals; the official-checkpoint converter.
 // All Python work runs in three processes started at once (one `checks` runner, two torchrun jobs).
-// Needs Debian's python3-torch (src/cli/bench/peer/install.sh); without it the tests are skipped.
+// Needs Debian's python3-torch (bench/cli/peer/install.sh); without it the tests are skipped.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadDataset } from '../../src/cli/common/fsDataset';
-import { findTorchPython } from '../../src/cli/bench/peerBench';
+import { findTorchPython } from '../../bench/cli/peerBench';
 import { writeTorchExport } from '../../src/cli/data/exportTorch';
 import { scorerFor } from '../../src/cli/eval/evalSteps';
 import { buildDerived } from '../../src/lib/data/derived';
@@ -33,7 +33,7 @@ import { TrainingSession } from '../../src/lib/train/session';
 import { TINY_STUDENT } from '../models/studentFixture';
 
 const python = findTorchPython();
-if (!python) console.warn('SKIPPED tests/torch/torch.test.ts: no python3 imports torch and numpy (run src/cli/bench/peer/install.sh)');
+if (!python) console.warn('SKIPPED tests/torch/torch.test.ts: no python3 imports torch and numpy (run bench/cli/peer/install.sh)');
 
 const ENV = { ...process.env, PYTHONPATH: resolve('pytorch'), PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1' };
 const TEACHER_CFG = { blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, collapse: false };

@@ -12,7 +12,7 @@ import { decodeCheckpoint } from '../../lib/checkpoint/checkpoint';
 import { byStepsToEnd, summariseSteps, tripStepStats } from '../../lib/eval/steps';
 import { effectVerdict, groupSummary, pairedEffect, type EffectVerdict } from '../../lib/eval/paired';
 import { initNodeBackend } from '../../lib/runtime/node';
-import { roundDeep } from '../../lib/bench/stats';
+import { roundDeep } from '../../../bench/suites/stats';
 
 const USAGE = `usage: eval paired-steps --vanilla <a.safetensors,b.safetensors,…> --distilled <c.safetensors,d.safetensors,…>
                           [--dataset public/data/porto] [--split test] [--label <text>] [--out <file.json>]

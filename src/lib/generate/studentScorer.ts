@@ -70,7 +70,7 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   private readonly originStart = new Map<number, number>();
   /** Queries answered per path: incremental decoding, exact window recomputation, full re-encoding. */
   readonly counts = { incremental: 0, window: 0, full: 0 };
-  /** Wall ms per phase of scoreBatch, accumulated (scripts/profile-generation.ts reads it). */
+  /** Wall ms per phase of scoreBatch, accumulated (bench/scripts/profile-generation.ts reads it). */
   readonly phaseMs: Record<string, number> = {};
 
   /** Candidates' context with the route features the student reads (withRouteFeatures). */

@@ -3,7 +3,7 @@
 // random weights. It is the quickest way to watch distillation act on a good model: the run starts
 // at the shipped vanilla student's val NLL, beside the shipped distilled student's, and moves from
 // there. The Train view's preset, the CLI (`train student --init <ckpt> --recipe tunedVal …`) and
-// the browser bench (scripts/bench-browser.ts) use these settings. tfjs-free: the page imports it.
+// the browser bench (bench/browser/bench-browser.ts) use these settings. tfjs-free: the page imports it.
 import { HYPER_PRESETS, START_RECIPE, type NamedRecipe } from './recipe';
 import type { SessionHyper } from './sessionHyper';
 

@@ -16,7 +16,7 @@ export interface ValCheckOptions {
 /**
  * The Train view's default: a check after the first step and every 5 steps on 64 val trips. At the
  * default batch (64 trips a step) on wasm a step takes 2–10 s (a check after step 5 came 112 s after
- * Train on a busy machine, scripts/bench-browser.ts), so the first step's point comes within the
+ * Train on a busy machine, bench/browser/bench-browser.ts), so the first step's point comes within the
  * first half-minute; 64 whole trips cost about one forward pass of a training batch.
  */
 export const DEFAULT_VAL_CHECK: ValCheckOptions = { everySteps: 5, trips: 64 };

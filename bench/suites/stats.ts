@@ -1,6 +1,6 @@
 // Summary statistics for benchmark samples: medians and inter-quartile ranges rather than means,
 // because a shared 2-core machine produces one-sided outliers (another process steals the CPU).
-import { quantileSorted } from '../stats';
+import { quantileSorted } from '../../src/lib/stats';
 
 export interface Summary {
   n: number;

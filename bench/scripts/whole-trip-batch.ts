@@ -3,16 +3,16 @@
 // src/lib/train/microBatches.ts) and, with --uncapped, as one pass of 64 trips. Prints JSON: the
 // micro-batches, step time, the wasm heap's size and the process's peak RSS.
 //
-//   npx tsx scripts/whole-trip-batch.ts [--uncapped] [--trips 64]
+//   npx tsx bench/scripts/whole-trip-batch.ts [--uncapped] [--trips 64]
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { flagString, parseArgs } from '../src/cli/common/args';
-import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
-import { initNodeBackend } from '../src/lib/runtime/node';
-import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadModel';
-import { StudentTrainer } from '../src/lib/train/studentTrainer';
-import { DEFAULT_MICRO_TOKENS, microBatches } from '../src/lib/train/microBatches';
-import type { StudentConfig } from '../src/lib/models/studentConfig';
+import { flagString, parseArgs } from '../../src/cli/common/args';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadStudentWeights, readCheckpoint } from '../../src/lib/checkpoint/loadModel';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { DEFAULT_MICRO_TOKENS, microBatches } from '../../src/lib/train/microBatches';
+import type { StudentConfig } from '../../src/lib/models/studentConfig';
 
 const MAX_LEN = 512;
 

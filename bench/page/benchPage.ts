@@ -1,15 +1,15 @@
-// Browser benchmark page (bench.html): the same vanilla/distilled training step as `npm run bench`,
+// Browser benchmark page (bench/page/bench.html): the same vanilla/distilled training step as `npm run bench`,
 // on every backend the page can start (webgpu → webgl → wasm → cpu), with adapter info and peak
-// memory. Results go to window.__benchResult and the page; scripts/bench-browser.ts drives it.
+// memory. Results go to window.__benchResult and the page; bench/browser/bench-browser.ts drives it.
 import * as tf from '@tensorflow/tfjs';
-import { readHoserDataset } from '../lib/data/hoserReader';
-import { buildDerived } from '../lib/data/derived';
-import type { TextFile } from '../lib/data/types';
-import { selectBackend } from '../lib/runtime/backend';
+import { readHoserDataset } from '../../src/lib/data/hoserReader';
+import { buildDerived } from '../../src/lib/data/derived';
+import type { TextFile } from '../../src/lib/data/types';
+import { selectBackend } from '../../src/lib/runtime/backend';
 import { WASM_PATHS } from '../../workers/wasmPaths';
-import { loadTeacher } from '../lib/checkpoint/loadModel';
-import { trainingBench } from '../lib/bench/suites';
-import { roundDeep } from '../lib/bench/stats';
+import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
+import { trainingBench } from '../suites/suites';
+import { roundDeep } from '../suites/stats';
 
 declare global {
   interface Window {

@@ -1,7 +1,7 @@
 // How close route generation runs to this machine's compute bound: the floating-point work the
 // search made the decoder do (dense layers of every decoded row, host attention), against the
 // tfjs matmul rate measured at the decoder's shapes. One definition for the bench (suites.ts,
-// generation.boundShare) and the profile (scripts/profile-generation.ts).
+// generation.boundShare) and the profile (bench/scripts/profile-generation.ts).
 import * as tf from '@tensorflow/tfjs';
 import { time } from './timing';
 

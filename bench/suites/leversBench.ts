@@ -3,19 +3,19 @@
 // interleaved rounds: all levers off (the baseline), all on, and all on but one (what that lever
 // is worth). One trainer for all settings: the levers change how a step is computed, not what,
 // so the work per step is the same whatever the weights are at that moment.
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
-import { STUDENT_PRESETS, type StudentConfig } from '../models/studentConfig';
-import { StudentTrainer } from '../train/studentTrainer';
-import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../train/trainingLevers';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset } from '../../src/lib/data/types';
+import { STUDENT_PRESETS, type StudentConfig } from '../../src/lib/models/studentConfig';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON, TRAINING_LEVER_NAMES, type TrainingLevers } from '../../src/lib/train/trainingLevers';
 import { ratioReport, sampleTrips, timingReport, type RatioReport, type TimingReport } from './suites';
 import { compare, ratioOf, throughput, type TimingOptions } from './timing';
 import { matmulBoundSeconds, matmulRate, matmulWork } from './computeBound';
 import * as tf from '@tensorflow/tfjs';
-import { TeacherModel, defaultTeacherConfig } from '../models/teacher';
-import { teacherSequences } from '../train/teacherSession';
-import { setFastBatchMatMul } from '../models/batchMatMulKernel';
-import { setFastLogSumExp } from '../models/softmaxKernel';
+import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher';
+import { teacherSequences } from '../../src/lib/train/teacherSession';
+import { setFastBatchMatMul } from '../../src/lib/models/batchMatMulKernel';
+import { setFastLogSumExp } from '../../src/lib/models/softmaxKernel';
 
 /** The largest matmul shapes of a step whose rates are measured for the bound. */
 const BOUND_SHAPES = 6;

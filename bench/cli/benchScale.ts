@@ -13,9 +13,9 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { streamGpsCsv } from '../../lib/data/gpsTraces';
-import { decodeUtf8, textLines } from '../../lib/data/textStream';
-import { fsStreamFile } from '../common/fsDataset';
+import { streamGpsCsv } from '../../src/lib/data/gpsTraces';
+import { decodeUtf8, textLines } from '../../src/lib/data/textStream';
+import { fsStreamFile } from '../../src/cli/common/fsDataset';
 
 export interface ScaleBenchOptions {
   /** Folder with hoser-500k/ and ecml-2g.csv (scripts/make-large-inputs.ts). */
@@ -94,7 +94,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<Record<string, u
   if (existsSync(ecml)) {
     const bytes = (await stat(ecml)).size;
     o.log(`scale: streamed parse of ${ecml} (${(bytes / 1e6).toFixed(0)} MB)`);
-    const rd = await child(['read-gps', ecml], 'src/cli/bench/benchScale.ts');
+    const rd = await child(['read-gps', ecml], 'bench/cli/benchScale.ts');
     const r = JSON.parse(rd.stdout) as { rows: number; traces: number };
     out.ecmlRead = { ...rd, stdout: undefined, bytes, rows: r.rows, traces: r.traces, readMBps: bytes / 1e6 / rd.seconds };
     const sub = join(o.dir, `ecml-${o.matchRows}.csv`);
@@ -123,7 +123,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<Record<string, u
   return out;
 }
 
-// `npx tsx src/cli/bench/benchScale.ts read-gps <file>`: the streamed parse alone, for its own RSS.
+// `npx tsx bench/cli/benchScale.ts read-gps <file>`: the streamed parse alone, for its own RSS.
 if (process.argv[2] === 'read-gps' && process.argv[3]) {
   let rows = 0;
   let traces = 0;

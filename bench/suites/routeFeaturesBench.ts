@@ -4,13 +4,13 @@
 // exactly as the shipped one, both search the same prefixes, and the ratio is the feature's own
 // cost: a reverse Dijkstra per destination (the cache is emptied before every timed run, as for
 // OD pairs never seen), the features of every candidate and the navigator's route terms.
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
-import { remainingTimesFor, type RouteFeatureSpec } from '../data/remainingTimes';
-import { generateRoutes } from '../generate/generator';
-import { StudentScorer } from '../generate/studentScorer';
-import { Student, roadDimOf } from '../models/student';
-import type { BatchContext } from '../features/studentBatch';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset } from '../../src/lib/data/types';
+import { remainingTimesFor, type RouteFeatureSpec } from '../../src/lib/data/remainingTimes';
+import { generateRoutes } from '../../src/lib/generate/generator';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import { Student, roadDimOf } from '../../src/lib/models/student';
+import type { BatchContext } from '../../src/lib/features/studentBatch';
 import { compare, ratioOf, throughput, type TimingOptions } from './timing';
 import { generationSearch, ratioReport, testOdPairs, timingReport, type RatioReport, type TimingReport } from './suites';
 

@@ -10,11 +10,11 @@
 // trainer runs its teacher in such chunks too) against the student measured at B = 1024 by the
 // latency suite of the same run; the JSON says `teacherExtrapolated`. The full bench times
 // B = 1024 as one real pass.
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset } from '../data/types';
-import type { Student } from '../models/student';
-import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../models/teacher';
-import type { BatchContext } from '../features/studentBatch';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset } from '../../src/lib/data/types';
+import type { Student } from '../../src/lib/models/student';
+import { TeacherModel, defaultTeacherConfig, type TeacherConfig } from '../../src/lib/models/teacher';
+import type { BatchContext } from '../../src/lib/features/studentBatch';
 import { latencyBench, type LatencyRow, type TimingReport } from './suites';
 import type { TimingOptions } from './timing';
 

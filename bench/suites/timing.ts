@@ -3,7 +3,7 @@
 // code here: a workload is any (a)sync function; it must itself wait for its results (read back).
 import { pairedRatio, summarize, type Summary } from './stats';
 
-import { defaultClock, type Clock } from '../runtime/clock';
+import { defaultClock, type Clock } from '../../src/lib/runtime/clock';
 
 export { defaultClock, type Clock };
 

@@ -3,34 +3,34 @@
 // teacher vs student at several batch sizes, generation throughput (beam batched vs one OD at a
 // time, best-first vs beam) and the training step per backend (wasm, cpu). Prints ONE JSON object
 // on stdout (progress goes to stderr). `--quick` keeps the run under a minute on a 2-core machine.
-import { runHyper } from '../../lib/train/sessionHyper';
+import { runHyper } from '../../src/lib/train/sessionHyper';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { flagString, parseArgs, usageExit } from '../common/args';
-import { commandDecl } from '../common/commandFlags';
-import { loadDatasetWithDerived } from '../common/fsDataset';
-import type { Dataset } from '../../lib/data/types';
-import type { Derived } from '../../lib/data/derivedTypes';
-import { initNodeBackend } from '../../lib/runtime/node';
-import { memoryInfo } from '../../lib/runtime/backend';
-import { TeacherModel, defaultTeacherConfig } from '../../lib/models/teacher';
-import { Student } from '../../lib/models/student';
-import { STUDENT_PRESETS } from '../../lib/models/studentConfig';
-import { loadTeacher } from '../../lib/checkpoint/loadModel';
-import { batchContext, type BatchContext } from '../../lib/features/studentBatch';
-import { loadStudentScorer } from '../../lib/eval/protocol';
-import { StudentScorer } from '../../lib/generate/studentScorer';
-import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../../lib/bench/suites';
-import { leversBench, teacherLeverBench } from '../../lib/bench/leversBench';
-import { paperTeacherBench } from '../../lib/bench/paperTeacherBench';
+import { flagString, parseArgs, usageExit } from '../../src/cli/common/args';
+import { commandDecl } from '../../src/cli/common/commandFlags';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import type { Dataset } from '../../src/lib/data/types';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { memoryInfo } from '../../src/lib/runtime/backend';
+import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher';
+import { Student } from '../../src/lib/models/student';
+import { STUDENT_PRESETS } from '../../src/lib/models/studentConfig';
+import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
+import { batchContext, type BatchContext } from '../../src/lib/features/studentBatch';
+import { loadStudentScorer } from '../../src/lib/eval/protocol';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import { generationBench, latencyBench, trainingBench, type TrainingBenchResult, type LatencyRow } from '../suites/suites';
+import { leversBench, teacherLeverBench } from '../suites/leversBench';
+import { paperTeacherBench } from '../suites/paperTeacherBench';
 import { peerBench } from './peerBench';
-import { roundDeep } from '../../lib/bench/stats';
+import { roundDeep } from '../suites/stats';
 import { scalingBench } from './benchScaling';
 import { scaleBench } from './benchScale';
-import { routeFeaturesBench } from '../../lib/bench/routeFeaturesBench';
+import { routeFeaturesBench } from '../suites/routeFeaturesBench';
 
 const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--checkpoints public/checkpoints/porto]
              [--out file.json] [--only training,levers,latency,paperTeacher,generation,routeFeatures,backends,scaling|scale]
@@ -48,7 +48,7 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
                    peak RSS: data stats, a streamed ECML parse, data match at 1 and 2 threads on
                    [--match-rows 3000] rows, export torch; [--scale-dir tmp/large] made by
                    scripts/make-large-inputs.ts
-  --peer           our student vs its PyTorch peer (src/cli/bench/peer/, python3-torch): training step and
+  --peer           our student vs its PyTorch peer (bench/cli/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
                    unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
 

@@ -2,10 +2,10 @@
 // student's road encoder must run on (the batch's roads and their candidates, grown by the GAT's two
 // hops along incoming links) for a whole batch, for each strided half (how batchShard splits) and for
 // each half of the batch split by longitude instead. Random train batches, a fixed seed; prints JSON.
-//   npx tsx scripts/receptive-field-sizes.ts [--dataset public/data/porto] [--batches 40]
+//   npx tsx bench/scripts/receptive-field-sizes.ts [--dataset public/data/porto] [--batches 40]
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../src/cli/common/fsDataset';
-import { makeRng, randInt } from '../src/lib/random';
+import { loadDataset } from '../../src/cli/common/fsDataset';
+import { makeRng, randInt } from '../../src/lib/random';
 
 const { values } = parseArgs({
   options: { dataset: { type: 'string', default: 'public/data/porto' }, batches: { type: 'string', default: '40' } },

@@ -1,4 +1,4 @@
-// The export the PyTorch peer (src/cli/bench/peer/) reads: the student's weights from a
+// The export the PyTorch peer (bench/cli/peer/) reads: the student's weights from a
 // checkpoint, the graphs and road inputs the encoders need, one training batch with our loss and
 // gradient norm on it, one scoring batch for the timed search step, and a recorded beam search
 // (every step's query batch and our routes) for the peer to replay and agree with.
@@ -10,20 +10,27 @@
 // Student (pytorch/trajdistill_torch) loading a state_dict. manifest.arrays: everything
 // else, named below. Host-side work (candidate sets and their features, prefix entry times) is ours:
 // the peer replicates the model, the loss and the beam selection, not the candidate generator.
-import { runHyper } from '../train/sessionHyper';
+import { runHyper } from '../../src/lib/train/sessionHyper';
 import * as tf from '@tensorflow/tfjs';
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset, Trajectory } from '../data/types';
-import { beamSearch, type BatchScorer, type StepQuery, type StepScores } from '../generate/search';
-import { centroidDistance } from '../generate/generator';
-import { prepareGatGraph, prepareGcnGraph } from '../models/layers';
-import type { StudentConfig } from '../models/studentConfig';
-import { StudentScorer } from '../generate/studentScorer';
-import { loadStudent, loadStudentWeights } from '../checkpoint/loadModel';
-import { storedShape, torchSpecOf, transpose2d } from '../checkpoint/torchNames';
-import { batchContext, buildBatch, buildQueryBatch, prepareTrips, type BatchContext, type StudentBatch } from '../features/studentBatch';
-import { StudentTrainer } from '../train/studentTrainer';
-import { TRAINING_LEVERS_ON } from '../train/trainingLevers';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset, Trajectory } from '../../src/lib/data/types';
+import { beamSearch, type BatchScorer, type StepQuery, type StepScores } from '../../src/lib/generate/search';
+import { centroidDistance } from '../../src/lib/generate/generator';
+import { prepareGatGraph, prepareGcnGraph } from '../../src/lib/models/layers';
+import type { StudentConfig } from '../../src/lib/models/studentConfig';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import { loadStudent, loadStudentWeights } from '../../src/lib/checkpoint/loadModel';
+import { storedShape, torchSpecOf, transpose2d } from '../../src/lib/checkpoint/torchNames';
+import {
+  batchContext,
+  buildBatch,
+  buildQueryBatch,
+  prepareTrips,
+  type BatchContext,
+  type StudentBatch,
+} from '../../src/lib/features/studentBatch';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { TRAINING_LEVERS_ON } from '../../src/lib/train/trainingLevers';
 import { samplePrefixes, sampleTrips, testOdPairs } from './suites';
 
 export interface ArrayEntry {

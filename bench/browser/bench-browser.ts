@@ -1,5 +1,5 @@
-// Browser benchmark runner: serves the project with Vite's dev server (which serves bench.html
-// without a build entry), opens bench.html in Debian's Chromium with WebGPU enabled (SwiftShader
+// Browser benchmark runner: serves the project with Vite's dev server (which serves bench/page/bench.html
+// without a build entry), opens that page in Debian's Chromium with WebGPU enabled (SwiftShader
 // on machines without a GPU) and prints ONE JSON object: per-backend training-step throughput with
 // adapter info and peak memory from the page (`page`), page-load-to-drawn-map times from the app
 // (`app`: performance marks trajdistill:load-start:N, data-ready:N, map-load, roads-drawn), and the
@@ -13,7 +13,7 @@
 // epoch), fine-tuning the shipped vanilla student vs the same recipe from random weights, each
 // capped (`--train-cap` seconds; null when the cap came first, with the best NLL reached).
 // `teachTour` (built app): the Teach view's marks, the tour ready after the models loaded.
-//   npx tsx scripts/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
+//   npx tsx bench/browser/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
 //     [--only app,firstLoad,page,train,teachTour] [--no-build: firstLoad/train/teachTour use the dist/ already built]
 //     [--train-cap 600] [--val-every 10] [--train-parts firstVal,fineTune,scratch]
 import { writeFile } from 'node:fs/promises';
@@ -22,8 +22,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, createServer, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
-import { CHROMIUM_LAUNCH } from '../e2e/chromium';
-import { FIRST_LOAD_VIEWS, describeFirstLoad, measureFirstLoad, type FirstLoad } from '../e2e/firstLoad';
+import { CHROMIUM_LAUNCH } from '../../e2e/chromium';
+import { FIRST_LOAD_VIEWS, describeFirstLoad, measureFirstLoad, type FirstLoad } from '../../e2e/firstLoad';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
         if (t.startsWith('BENCH_PARTIAL ')) partial = JSON.parse(t.slice('BENCH_PARTIAL '.length));
         process.stderr.write(`[page] ${t.slice(0, 300)}\n`);
       });
-      await page.goto(`${base}/bench.html?${qs}`);
+      await page.goto(`${base}/bench/page/bench.html?${qs}`);
       const budgetMs = Number(flag('timeout', '420')) * 1000;
       // Our own timer: Playwright's waits need the page's main thread, which a software GPU backend
       // can keep busy for minutes.

@@ -13,7 +13,7 @@
 // serves the page cross-origin isolated (TRAJDISTILL_ISOLATE=1, vite.config.ts), `--configs 1x1,1x2,2x1`
 // runs workers × `?wasmThreads=` pairs instead of `--workers`, and `--max-epochs K` stops each run
 // after K epochs (for seconds per epoch rather than time to the target).
-//   npx tsx scripts/time-to-useful.ts [--workers 1,2] [--backend wasm: "default" sends no ?backend=] [--rounds 1] [--timeout-min 20]
+//   npx tsx bench/browser/time-to-useful.ts [--workers 1,2] [--backend wasm: "default" sends no ?backend=] [--rounds 1] [--timeout-min 20]
 //     [--query batch=16&epochs=40: Train view settings beside mode=vanilla] [--before-run f] [--after-run f]
 //     [--isolate] [--configs WxT,…] [--max-epochs K] [--no-build] [--port 5294] [--out f.json]
 import { execFileSync } from 'node:child_process';
@@ -21,8 +21,8 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { build, preview } from 'vite';
 import { chromium, type Browser } from '@playwright/test';
-import { CHROMIUM_LAUNCH } from '../e2e/chromium';
-import { DEFAULT_HYPER } from '../src/lib/train/sessionHyper';
+import { CHROMIUM_LAUNCH } from '../../e2e/chromium';
+import { DEFAULT_HYPER } from '../../src/lib/train/sessionHyper';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,19 +1,19 @@
-// The benchmark workloads, framework-free so the Node CLI (src/cli/bench/bench.ts) and the browser
+// The benchmark workloads, framework-free so the Node CLI (bench/cli/bench.ts) and the browser
 // benchmark page run the same code. Each suite builds its models, runs every variant side by side
 // (timing.ts compare: interleaved rounds) and returns medians, IQRs and paired ratios.
 import * as tf from '@tensorflow/tfjs';
-import type { Derived } from '../data/derivedTypes';
-import type { Dataset, Trajectory } from '../data/types';
-import { centroidDistance, generateRoutes, type GenerateOptions, type GenOD } from '../generate/generator';
-import type { BatchScorer, StepQuery } from '../generate/search';
-import { Student } from '../models/student';
-import { STUDENT_PRESETS, type StudentConfig } from '../models/studentConfig';
-import { StudentScorer } from '../generate/studentScorer';
-import type { TeacherModel } from '../models/teacher';
-import { teacherRoadCells, teacherWindow } from '../models/teacher';
-import { makeRng, shuffleInPlace } from '../random';
-import { StudentTrainer, type NextCellTeacher } from '../train/studentTrainer';
-import { stepCandidates, type BatchContext } from '../features/studentBatch';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import type { Dataset, Trajectory } from '../../src/lib/data/types';
+import { centroidDistance, generateRoutes, type GenerateOptions, type GenOD } from '../../src/lib/generate/generator';
+import type { BatchScorer, StepQuery } from '../../src/lib/generate/search';
+import { Student } from '../../src/lib/models/student';
+import { STUDENT_PRESETS, type StudentConfig } from '../../src/lib/models/studentConfig';
+import { StudentScorer } from '../../src/lib/generate/studentScorer';
+import type { TeacherModel } from '../../src/lib/models/teacher';
+import { teacherRoadCells, teacherWindow } from '../../src/lib/models/teacher';
+import { makeRng, shuffleInPlace } from '../../src/lib/random';
+import { StudentTrainer, type NextCellTeacher } from '../../src/lib/train/studentTrainer';
+import { stepCandidates, type BatchContext } from '../../src/lib/features/studentBatch';
 import { summarize, type Summary } from './stats';
 import { compare, ratioOf, throughput, type Timing, type TimingOptions } from './timing';
 import { bestRates, decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters, type SearchWork } from './computeBound';

@@ -8,17 +8,17 @@
 //   w2-whole    two threads, the whole list each (equal, large work per thread: 2× the trips)
 // with the process's CPU time beside each wall time (CPU / wall ≈ threads busy), and two
 // controls on 1 vs 2 threads: integer arithmetic and our f32 SIMD dense kernel.
-// Usage: npx tsx src/cli/bench/diagnoseScaling.ts [--n 64] [--rounds 3] [--only w1-one,w2-halves,ctl-int-w1,…] [--names]
+// Usage: npx tsx bench/cli/diagnoseScaling.ts [--n 64] [--rounds 3] [--only w1-one,w2-halves,ctl-int-w1,…] [--names]
 import { loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadDatasetWithDerived } from '../common/fsDataset';
-import { GenerationPool } from '../generate/generatePool';
-import { testOdPairs, generationSearch } from '../../lib/bench/suites';
-import { initNodeBackend } from '../../lib/runtime/node';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { GenerationPool } from '../../src/cli/generate/generatePool';
+import { testOdPairs, generationSearch } from '../suites/suites';
+import { initNodeBackend } from '../../src/lib/runtime/node';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);

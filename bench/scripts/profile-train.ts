@@ -3,20 +3,20 @@
 // on real Porto train trips. Weights come from the shipped vanilla checkpoint;
 // maxLen is its own unless --max-len (the bench's levers suite uses 64).
 //
-//   npx tsx scripts/profile-train.ts [--batch 32] [--steps 3] [--levers on|off] [--top 20] [--shapes] [--max-len N]
+//   npx tsx bench/scripts/profile-train.ts [--batch 32] [--steps 3] [--levers on|off] [--top 20] [--shapes] [--max-len N]
 //
 // Prints a table (kernel, ms per step, share of the step) to stdout. Times are wall-clock on a
 // shared machine: read shares, not digits.
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { flagString, parseArgs } from '../src/cli/common/args';
-import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
-import { initNodeBackend } from '../src/lib/runtime/node';
-import { loadStudentWeights, readCheckpoint } from '../src/lib/checkpoint/loadModel';
-import { StudentTrainer } from '../src/lib/train/studentTrainer';
-import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON } from '../src/lib/train/trainingLevers';
-import { sampleTrips } from '../src/lib/bench/suites';
-import type { StudentConfig } from '../src/lib/models/studentConfig';
+import { flagString, parseArgs } from '../../src/cli/common/args';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadStudentWeights, readCheckpoint } from '../../src/lib/checkpoint/loadModel';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { TRAINING_LEVERS_OFF, TRAINING_LEVERS_ON } from '../../src/lib/train/trainingLevers';
+import { sampleTrips } from '../suites/suites';
+import type { StudentConfig } from '../../src/lib/models/studentConfig';
 
 async function main(): Promise<void> {
   const p = parseArgs(process.argv.slice(2));

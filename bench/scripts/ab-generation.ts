@@ -1,6 +1,6 @@
 // Decoder variants side by side on the generation workload, in one process, in interleaved rounds
 // (A B, B A, …), and every variant's routes against the first one's:
-//   npx tsx scripts/ab-generation.ts [--ckpt public/checkpoints/porto/distilled.safetensors] [--n 64]
+//   npx tsx bench/scripts/ab-generation.ts [--ckpt public/checkpoints/porto/distilled.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--rounds 4] [--variants scalar,simd]
 // A variant is a host attention kernel: scalar (the JS reference), simd (WebAssembly SIMD, f64
 // lanes, the default) or simd32 (f32 lanes), with `+device` to run the decoder's dense layers as
@@ -9,16 +9,16 @@
 // machine); load averages are printed with them.
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { parseArgs, flagString } from '../src/cli/common/args';
-import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
-import { initNodeBackend } from '../src/lib/runtime/node';
-import { loadStudentScorer } from '../src/lib/eval/protocol';
-import { generationSearch, testOdPairs } from '../src/lib/bench/suites';
-import { compare } from '../src/lib/bench/timing';
-import { pairedRatio, roundDeep } from '../src/lib/bench/stats';
-import { generateRoutes, type GeneratedTrip } from '../src/lib/generate/generator';
-import type { StudentScorerOptions } from '../src/lib/generate/studentScorer';
-import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
+import { parseArgs, flagString } from '../../src/cli/common/args';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadStudentScorer } from '../../src/lib/eval/protocol';
+import { generationSearch, testOdPairs } from '../suites/suites';
+import { compare } from '../suites/timing';
+import { pairedRatio, roundDeep } from '../suites/stats';
+import { generateRoutes, type GeneratedTrip } from '../../src/lib/generate/generator';
+import type { StudentScorerOptions } from '../../src/lib/generate/studentScorer';
+import type { HostAttentionKind } from '../../src/lib/generate/attentionKernel';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));

@@ -1,12 +1,12 @@
-// Writes the PyTorch peer's input (src/cli/bench/peer/README.md; format in src/lib/bench/peerExport.ts):
-//   npx tsx scripts/peer-export.ts OUT_DIR [--checkpoint public/checkpoints/porto/vanilla.safetensors]
+// Writes the PyTorch peer's input (bench/cli/peer/README.md; format in bench/suites/peerExport.ts):
+//   npx tsx bench/scripts/peer-export.ts OUT_DIR [--checkpoint public/checkpoints/porto/vanilla.safetensors]
 //       [--dataset public/data/porto] [--train-batch 32] [--gen-batch 256] [--search-ods 4]
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flagString, parseArgs } from '../src/cli/common/args';
-import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
-import { initNodeBackend } from '../src/lib/runtime/node';
-import { buildPeerExport } from '../src/lib/bench/peerExport';
+import { flagString, parseArgs } from '../../src/cli/common/args';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { buildPeerExport } from '../suites/peerExport';
 
 async function main(): Promise<void> {
   const p = parseArgs(process.argv.slice(2));

@@ -1,5 +1,5 @@
 // Where generation time goes, Node wasm:
-//   npx tsx scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
+//   npx tsx bench/scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
 //        [--host-attention simd|simd32|scalar] [--dense-on host|device]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and
@@ -8,16 +8,16 @@
 // kernel time (tf.profile adds its own overhead, so that run's wall time is not quoted).
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs, flagString } from '../src/cli/common/args';
-import { loadDatasetWithDerived } from '../src/cli/common/fsDataset';
-import { initNodeBackend } from '../src/lib/runtime/node';
-import { loadStudentScorer } from '../src/lib/eval/protocol';
-import { generationSearch, testOdPairs } from '../src/lib/bench/suites';
-import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters } from '../src/lib/bench/computeBound';
-import { generateRoutes, type StartTimeAware } from '../src/lib/generate/generator';
-import type { BatchScorer, StepQuery, StepScores } from '../src/lib/generate/search';
-import type { HostAttentionKind } from '../src/lib/generate/attentionKernel';
-import type { DenseOn } from '../src/lib/generate/denseRunner';
+import { parseArgs, flagString } from '../../src/cli/common/args';
+import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
+import { initNodeBackend } from '../../src/lib/runtime/node';
+import { loadStudentScorer } from '../../src/lib/eval/protocol';
+import { generationSearch, testOdPairs } from '../suites/suites';
+import { decoderShapes, isCountingScorer, matmulRate, searchWork, workCounters } from '../suites/computeBound';
+import { generateRoutes, type StartTimeAware } from '../../src/lib/generate/generator';
+import type { BatchScorer, StepQuery, StepScores } from '../../src/lib/generate/search';
+import type { HostAttentionKind } from '../../src/lib/generate/attentionKernel';
+import type { DenseOn } from '../../src/lib/generate/denseRunner';
 
 const p = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number): number => Number(flagString(p, k, String(d)));

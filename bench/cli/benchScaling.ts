@@ -5,16 +5,16 @@
 // on both sides and measures only what the second thread adds.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Dataset } from '../../lib/data/types';
-import type { Derived } from '../../lib/data/derivedTypes';
-import { testOdPairs, generationSearch } from '../../lib/bench/suites';
-import { amdahlProjection, pairedScaling, type AmdahlProjection, type ScalingResult } from '../../lib/bench/scaling';
-import { runPairedProtocol } from '../../lib/eval/pairedProtocol';
-import type { BatchScorer } from '../../lib/generate/search';
-import { GenerationPool } from '../generate/generatePool';
-import { TrainPool } from '../train/trainPool';
-import { normaliseHyper } from '../../lib/train/sessionHyper';
-import type { GeneratedTrip } from '../../lib/generate/generator';
+import type { Dataset } from '../../src/lib/data/types';
+import type { Derived } from '../../src/lib/data/derivedTypes';
+import { testOdPairs, generationSearch } from '../suites/suites';
+import { amdahlProjection, pairedScaling, type AmdahlProjection, type ScalingResult } from '../suites/scaling';
+import { runPairedProtocol } from '../../src/lib/eval/pairedProtocol';
+import type { BatchScorer } from '../../src/lib/generate/search';
+import { GenerationPool } from '../../src/cli/generate/generatePool';
+import { TrainPool } from '../../src/cli/train/trainPool';
+import { normaliseHyper } from '../../src/lib/train/sessionHyper';
+import type { GeneratedTrip } from '../../src/lib/generate/generator';
 
 export interface ScalingSection {
   hardwareConcurrency: number;
@@ -91,7 +91,7 @@ export async function scalingBench(o: {
     // Warm-up: each thread loads both checkpoints and runs the whole workload twice on each. A
     // thread's first full-size runs are still being compiled (V8's optimising JIT and wasm tier-up
     // on its helper threads: 0.7 s of helper CPU beside 1.3 s of generation in the first 64-pair
-    // run, 0.03-0.14 s beside 0.55-0.9 s from the third on; src/cli/bench/diagnoseScaling.ts, BENCHMARKS.md
+    // run, 0.03-0.14 s beside 0.55-0.9 s from the third on; bench/cli/diagnoseScaling.ts, BENCHMARKS.md
     // "Every core"). On 1 thread that compilation runs on the idle second core; on 2 threads it is
     // paid twice (one per thread) on busy cores, so a short warm-up (it was 2 OD pairs) measures
     // the 2-thread side slower than it is.

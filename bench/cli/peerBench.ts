@@ -1,4 +1,4 @@
-// `bench --peer`: our student against its PyTorch peer (src/cli/bench/peer/peer.py, Debian python3-torch),
+// `bench --peer`: our student against its PyTorch peer (bench/cli/peer/peer.py, Debian python3-torch),
 // on the same inputs in one run. Node-only: it writes the peer export to a
 // temporary folder and drives the peer as a child process (one JSON line per command).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
-import { buildPeerExport, type PeerExportOptions, type PeerExportResult } from '../../lib/bench/peerExport';
-import { loadStudent, loadStudentWeights } from '../../lib/checkpoint/loadModel';
-import { StudentTrainer } from '../../lib/train/studentTrainer';
-import { TRAINING_LEVERS_ON } from '../../lib/train/trainingLevers';
-import { summarize } from '../../lib/bench/stats';
+import { buildPeerExport, type PeerExportOptions, type PeerExportResult } from '../suites/peerExport';
+import { loadStudent, loadStudentWeights } from '../../src/lib/checkpoint/loadModel';
+import { StudentTrainer } from '../../src/lib/train/studentTrainer';
+import { TRAINING_LEVERS_ON } from '../../src/lib/train/trainingLevers';
+import { summarize } from '../suites/stats';
 
-export const PEER_SCRIPT = 'src/cli/bench/peer/peer.py';
+export const PEER_SCRIPT = 'bench/cli/peer/peer.py';
 
 /** A python3 that imports torch: $PEER_PYTHON, python3 on PATH, then Debian's /usr/bin/python3. */
 export function findTorchPython(): string | null {
@@ -89,7 +89,7 @@ export interface PeerBenchOptions extends Pick<
 
 export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unknown>> {
   const python = findTorchPython();
-  if (!python) throw new Error('--peer needs python3 with torch and numpy: run src/cli/bench/peer/install.sh (Debian python3-torch)');
+  if (!python) throw new Error('--peer needs python3 with torch and numpy: run bench/cli/peer/install.sh (Debian python3-torch)');
   o.log('peer: exporting weights and inputs');
   const ex = await buildPeerExport({
     dataset: o.dataset,

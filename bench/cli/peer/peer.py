@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of our student (HOSER, models/student.ts) for the side-by-side benchmark (`npm run bench -- --peer`).
 
-Reads the export written by `npx tsx scripts/peer-export.ts DIR` (src/lib/bench/peerExport.ts
+Reads the export written by `npx tsx bench/scripts/peer-export.ts DIR` (bench/suites/peerExport.ts
 documents the format: manifest.json + data.bin) and offers:
 
-  python3 src/cli/bench/peer/peer.py DIR check   one JSON line: loss / gradient norm on the training batch,
+  python3 bench/cli/peer/peer.py DIR check   one JSON line: loss / gradient norm on the training batch,
                                           log-probs of the timed scoring batch, and a replay of
                                           our recorded beam search (every step's selection)
-  python3 src/cli/bench/peer/peer.py DIR serve   reads commands on stdin, one per line ("check", "train",
+  python3 bench/cli/peer/peer.py DIR serve   reads commands on stdin, one per line ("check", "train",
                                           "gen", "quit") and answers each with one JSON line
                                           ({"ms": …} for train and gen)
 
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 # The model and the loss are the PyTorch package's (pytorch/trajdistill_torch), which trains at scale.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "pytorch"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "pytorch"))
 from trajdistill_torch.losses import student_parts  # noqa: E402
 from trajdistill_torch.student import Student  # noqa: E402
 
