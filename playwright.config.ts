@@ -11,7 +11,10 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time (E2E_WORKERS overrides): most specs wait on one browser thread or one
+  // worker at a time, so on a 2-core machine two of them share the cores without slowing each other
+  // much. Tests within a file stay in order.
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   retries: 0,
   reporter: [['list']],
   use: {
