@@ -74,7 +74,7 @@ function traces(n: number, step: number, seed: number): GpsTrace[] {
         for (let i = 0; i < m; i++) points[i] = shift(points[i], 35, 35);
         break;
     }
-    out.push({ id: `G${seed}-${k}`, points, times, source: 'golden' });
+    out.push({ id: `G${seed}-${k}`, points, times, missingData: false, source: 'golden' });
   }
   return out;
 }
@@ -96,6 +96,18 @@ describe('map matching output is pinned (golden hashes from the matcher before i
     expect(sha(res)).toBe(GOLDEN.matcher.sha256);
   });
 
+  it('the same where the roads do not all join exactly (the matcher then prunes no search by straight lines)', () => {
+    // Road 0's last point moved by about 0.1 mm: it no longer meets the start of the road after it.
+    const loose: RoadNetwork = {
+      ...net,
+      roads: net.roads.map((r, k) =>
+        k === 0 ? { ...r, coords: [...r.coords.slice(0, -1), [r.coords.at(-1)![0] + 1e-9, r.coords.at(-1)![1]]] } : r,
+      ),
+    };
+    const m = createMapMatcher(loose, { sigmaM: 7 });
+    expect(sha(DENSE.slice(0, 60).map((t) => m.match(t.points, t.times)))).toBe(GOLDEN.looseJoins);
+  });
+
   it('matchTraces: trips, report (but its timing) and dropped traces, dense and sparse profiles', () => {
     const hashes = [DENSE, SPARSE].map((ts) => {
       const { trips, report, droppedTraces, pointDistsSorted } = matchTraces(net, ts, { minRoads: 5 });
@@ -113,6 +125,7 @@ describe('map matching output is pinned (golden hashes from the matcher before i
 const GOLDEN = {
   // 1,688 points: 84 stationary, 15 outliers and 77 with no road dropped; 17 jump, 17 gap and 4 HMM splits.
   matcher: { counts: { pieces: 190, roads: 3836 }, sha256: 'aecfd6e86c8fc11a5c22c6a2fae2e5a292c9eab9c903459a5d2103685829314d' },
+  looseJoins: 'c4a04af7cab1d0090dcb1fd6527f2fa47fe7d3798d52ba7a9e9572b8c8764081',
   matchTraces: [
     'b55633386fbffd7246312bde4c65649463ee35f9bb294d841b985d0ca3522a52',
     'afd8189d3a53896023e5bd60c595228cf102bc83043f10596ea53d349f6e62a9',
