@@ -729,9 +729,36 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     return { pieces, counters };
   }
 
+  /** Least distance from (px, py) to a road piece whose box meets the square of half-side `r`, if at most r; else Infinity. */
+  function nearestWithin(px: number, py: number, r: number): number {
+    let best = Infinity;
+    for (const h of index.search(px - r, py - r, px + r, py + r)) {
+      if (h >= nPieces) continue;
+      const a = xy[pieceRoad[h]];
+      const i = pieceIdx[h];
+      const x0 = a[2 * i],
+        y0 = a[2 * i + 1],
+        dx = a[2 * i + 2] - x0,
+        dy = a[2 * i + 3] - y0;
+      const l2 = dx * dx + dy * dy;
+      const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
+      const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
+      if (d < best) best = d;
+    }
+    return best <= r ? best : Infinity;
+  }
+
+  /** Most fixes lie a few metres from a road: a small square first (a piece within r meets it), then the radius. */
+  const NEAR_FIRST_M = 20;
+
   function nearestRoadDistM(p: LonLat): number {
-    const c = candidates(p, opt.radiusM, 1);
-    return c.length > 0 ? c[0].dist : Infinity;
+    // The distance candidates(p, radiusM, 1) gives, computed the same way: a minimum, whatever the order.
+    const [px, py] = proj.toXY(p);
+    if (opt.radiusM > NEAR_FIRST_M) {
+      const d = nearestWithin(px, py, NEAR_FIRST_M);
+      if (d !== Infinity) return d;
+    }
+    return nearestWithin(px, py, opt.radiusM);
   }
 
   return { match, nearestRoadDistM };
