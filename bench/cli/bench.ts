@@ -47,7 +47,10 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
   scale            alone (--only scale): issue 52's large inputs, each a child process with its
                    peak RSS: data stats, a streamed ECML parse, data match at 1 and 2 threads on
                    [--match-rows 3000] rows, export torch; [--scale-dir tmp/large] made by
-                   scripts/make-large-inputs.ts
+                   scripts/make-large-inputs.ts; and always the one-thread match throughput
+                   (traces/s, rows/s, with and without start-up, sha256 of the trips) of
+                   [--match-gps ../shared/data/porto/gps/ecml-train-first1000.csv] (comma-separated
+                   files) on [--match-network public/data/porto]
   --peer           our student vs its PyTorch peer (bench/cli/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
                    unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
@@ -141,6 +144,8 @@ export async function run(args: string[]): Promise<number> {
     const sc = await scaleBench({
       dir: flagString(p, 'scale-dir', 'tmp/large'),
       matchRows: Number(flagString(p, 'match-rows', '3000')),
+      matchNetwork: flagString(p, 'match-network', 'public/data/porto'),
+      matchGps: flagString(p, 'match-gps', '../shared/data/porto/gps/ecml-train-first1000.csv').split(','),
       log,
     });
     const json = JSON.stringify(

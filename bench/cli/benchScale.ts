@@ -5,7 +5,10 @@
 //     parse of the ~2 GB ECML file (`read-gps` below: every line parsed into traces, none kept);
 //   - match throughput (trips/s) at 1 and 2 worker threads: `data match` on the first --match-rows
 //     rows of the ECML file (start-up included: reading the network, the calibration pass);
-//   - export time: `export torch` of the 500k set.
+//   - export time: `export torch` of the 500k set;
+//   - match throughput on one thread (`match-gps` below, always run: on the committed Porto GPS
+//     inputs, ../shared/data/porto/gps, or --match-gps files): traces/s and rows/s with and without
+//     start-up, and the sha256 of the matched trips (the same for any change that keeps the output).
 // Prints one JSON object. Run alone: the machine's cores are the thing measured.
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
@@ -13,15 +16,21 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { streamGpsCsv } from '../../src/lib/data/gpsTraces';
 import { decodeUtf8, textLines } from '../../src/lib/data/textStream';
-import { fsStreamFile } from '../../src/cli/common/fsDataset';
+import { matchBatch, matchGpsStream } from '../../src/lib/data/matchStream';
+import { writeTrajectories } from '../../src/lib/data/hoserWriter';
+import { fsStreamFile, loadRoadmap } from '../../src/cli/common/fsDataset';
 
 export interface ScaleBenchOptions {
   /** Folder with hoser-500k/ and ecml-2g.csv (scripts/make-large-inputs.ts). */
   dir: string;
   /** Rows of the ECML file matched at 1 and 2 threads. */
   matchRows: number;
+  /** Network and GPS files of the one-thread match throughput (`match-gps`). */
+  matchNetwork: string;
+  matchGps: string[];
   log: (s: string) => void;
 }
 
@@ -80,6 +89,12 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<Record<string, u
   const hoser = join(o.dir, 'hoser-500k');
   const ecml = join(o.dir, 'ecml-2g.csv');
   const out: Record<string, unknown> = { inputs: { hoser, ecml, made: 'npx tsx scripts/make-large-inputs.ts hoser|ecml --out …' } };
+  const gps = o.matchGps.filter((f) => existsSync(f));
+  if (gps.length > 0 && existsSync(o.matchNetwork)) {
+    o.log(`scale: one-thread match throughput on ${gps.join(', ')}`);
+    const m = await child(['match-gps', o.matchNetwork, ...gps], 'bench/cli/benchScale.ts');
+    out.matchThroughput = { ...m, stdout: undefined, ...(JSON.parse(m.stdout) as object) };
+  } else out.matchThroughput = { skipped: `no ${o.matchGps.join(', ')}` };
   if (existsSync(hoser)) {
     const bytes = await dirBytes(hoser);
     o.log(`scale: data stats on ${hoser} (${(bytes / 1e6).toFixed(0)} MB)`);
@@ -121,6 +136,65 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<Record<string, u
     out.match = match;
   } else out.ecmlRead = { skipped: `no ${ecml}` };
   return out;
+}
+
+// `npx tsx bench/cli/benchScale.ts match-gps <network dir> <gps file> …`: `data match --workers 1`
+// in this thread (same calibration, batches and order), timed in parts: start-up (module loading,
+// reading the network, the calibration pass) and matching proper (the batches), with the CPU time.
+if (process.argv[2] === 'match-gps' && process.argv[3] && process.argv[4]) {
+  const cpu0 = process.cpuUsage(); // after module loading
+  const tStart = performance.now(); // ms since the process started: module loading before it
+  const network = await loadRoadmap(process.argv[3]);
+  const tLoaded = performance.now();
+  const files = process.argv.slice(4).map((f) => fsStreamFile(f));
+  const fileLabel = files.length === 1 ? files[0].name : `${files.length} files`;
+  let matchMs = 0;
+  let matchCpuUs = 0;
+  let firstBatch = Infinity;
+  const hash = createHash('sha256');
+  const { tally } = await matchGpsStream(network, files, {
+    runner: (b, cal) => {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      firstBatch = Math.min(firstBatch, t);
+      const r = matchBatch(network, b.traces, 5, cal, fileLabel);
+      const dc = process.cpuUsage(c);
+      matchCpuUs += dc.user + dc.system;
+      matchMs += performance.now() - t;
+      return Promise.resolve(r);
+    },
+    onBatch: (trips) => void hash.update(writeTrajectories(trips)),
+  });
+  const tEnd = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const cpuAll = process.cpuUsage(); // since the process started: module loading included
+  const matchS = matchMs / 1000;
+  const totalS = tEnd / 1000;
+  console.log(
+    JSON.stringify({
+      rows: tally.rows,
+      tracesInside: tally.inside,
+      kept: tally.kept,
+      trajectories: tally.trajectories,
+      moduleLoadS: tStart / 1000,
+      networkLoadS: (tLoaded - tStart) / 1000,
+      calibrationS: (firstBatch - tLoaded) / 1000,
+      matchS,
+      matchCpuS: matchCpuUs / 1e6,
+      totalS,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      processCpuS: (cpuAll.user + cpuAll.system) / 1e6,
+      // Matching proper: traces inside the area matched per second (of wall and of CPU time), rows read per second.
+      tracesPerS: tally.inside / matchS,
+      tracesPerCpuS: tally.inside / (matchCpuUs / 1e6),
+      rowsPerS: tally.rows / matchS,
+      // The whole process, start-up included (as `data match` is felt).
+      tracesPerSWithStartup: tally.inside / totalS,
+      rowsPerSWithStartup: tally.rows / totalS,
+      tracesPerCpuSWithStartup: tally.inside / ((cpuAll.user + cpuAll.system) / 1e6),
+      tripsSha256: hash.digest('hex'),
+    }),
+  );
 }
 
 // `npx tsx bench/cli/benchScale.ts read-gps <file>`: the streamed parse alone, for its own RSS.

@@ -237,6 +237,10 @@ export const COMMAND_FLAGS = {
     'peer-threads': str(),
     'scale-dir': str('scale: the folder scripts/make-large-inputs.ts wrote (default tmp/large)'),
     'match-rows': str('scale: ECML rows matched at 1 and 2 threads (default 3000)'),
+    'match-gps': str(
+      'scale: GPS files (comma-separated) of the one-thread match throughput (default ../shared/data/porto/gps/ecml-train-first1000.csv)',
+    ),
+    'match-network': str('scale: the network folder of the one-thread match throughput (default public/data/porto)'),
   },
   simulate: { dataset: str(), out: str(), n: num(), seed: num(), share: num(), zones: num() },
   'simulate timings': { dataset: str(), out: str(), sizes: str('comma-separated'), seed: num(), 'prepare-limit': num() },

@@ -3,7 +3,9 @@
 //   pieces in a local metric projection);
 // - emission: Gaussian on the point-to-road distance (σ);
 // - transition: exponential on |route distance − great-circle distance| (β), the route distance
-//   coming from a bounded Dijkstra on the directed road graph (roadmap.rel);
+//   coming from a bounded Dijkstra on the directed road graph (roadmap.rel), one per candidate of
+//   the previous point, cut short where no target left could change the Viterbi choice (issue 52:
+//   the same output, several times fewer roads settled; tests/data/matchGolden.test.ts pins it);
 // - Viterbi; the matched roads are joined by their shortest paths, so consecutive roads are always
 //   connected in rel, and entry times are interpolated from the GPS times along the path distance.
 // Before matching, a trace is cleaned: near-stationary points are dropped (as N&K do), single-point
@@ -168,8 +170,35 @@ export interface MapMatcher {
   nearestRoadDistM(p: LonLat): number;
 }
 
-export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions> = {}): MapMatcher {
-  const opt: MatchOptions = { ...DEFAULT_MATCH_OPTIONS, ...options };
+/** What a matcher needs of a network whatever its options: built once per network and shared. */
+interface PreparedNetwork {
+  proj: ReturnType<typeof makeLocalProjection>;
+  /** Each road's coordinates in the local projection (x0, y0, x1, y1, …). */
+  xy: Float64Array[];
+  lenM: Float64Array;
+  nPieces: number;
+  pieceRoad: Int32Array;
+  pieceIdx: Int32Array;
+  pieceStart: Float64Array;
+  index: Flatbush;
+  /** net.out in compressed form (same order): the out-neighbours of v are adj[off[v] .. off[v + 1]). */
+  off: Int32Array;
+  adj: Int32Array;
+  /** Each road's first and last point (x, y interleaved), projected. */
+  startXY: Float64Array;
+  endXY: Float64Array;
+  /**
+   * Every rel link joins the end of its road to the start of the next exactly, so a route from the
+   * start of road v to the start of road w is at least as long as the straight line between them.
+   */
+  exactJoins: boolean;
+}
+
+const prepared = new WeakMap<RoadNetwork, PreparedNetwork>();
+
+function prepareNetwork(net: RoadNetwork): PreparedNetwork {
+  const have = prepared.get(net);
+  if (have) return have;
   const nRoads = net.roads.length;
 
   // Local metric projection around the network's mean latitude.
@@ -221,10 +250,54 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
   if (nPieces === 0) index.add(0, 0, 0, 0);
   index.finish();
 
+  const off = new Int32Array(nRoads + 1);
+  for (let v = 0; v < nRoads; v++) off[v + 1] = off[v] + net.out[v].length;
+  const adj = new Int32Array(off[nRoads]);
+  for (let v = 0; v < nRoads; v++) adj.set(net.out[v], off[v]);
+
+  const startXY = new Float64Array(2 * nRoads);
+  const endXY = new Float64Array(2 * nRoads);
+  for (let r = 0; r < nRoads; r++) {
+    const a = xy[r];
+    const m = a.length;
+    if (m < 2) continue;
+    startXY[2 * r] = a[0];
+    startXY[2 * r + 1] = a[1];
+    endXY[2 * r] = a[m - 2];
+    endXY[2 * r + 1] = a[m - 1];
+  }
+  let exactJoins = true;
+  for (let v = 0; v < nRoads && exactJoins; v++)
+    for (let e = off[v]; e < off[v + 1]; e++) {
+      const w = adj[e];
+      if (xy[v].length < 2 || xy[w].length < 2 || endXY[2 * v] !== startXY[2 * w] || endXY[2 * v + 1] !== startXY[2 * w + 1]) {
+        exactJoins = false;
+        break;
+      }
+    }
+
+  const p: PreparedNetwork = { proj, xy, lenM, nPieces, pieceRoad, pieceIdx, pieceStart, index, off, adj, startXY, endXY, exactJoins };
+  prepared.set(net, p);
+  return p;
+}
+
+export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions> = {}): MapMatcher {
+  const opt: MatchOptions = { ...DEFAULT_MATCH_OPTIONS, ...options };
+  const nRoads = net.roads.length;
+  const { proj, xy, lenM, nPieces, pieceRoad, pieceIdx, pieceStart, index, off, adj, startXY, endXY, exactJoins } = prepareNetwork(net);
+
+  // Scratch of candidates(): the best distance per road of the current call (stamped), and its offset.
+  const cBest = new Float64Array(nRoads);
+  const cOffset = new Float64Array(nRoads);
+  const cStamp = new Int32Array(nRoads);
+  let cGen = 0;
+  const cRoads: number[] = [];
+
   function candidates(p: LonLat, radius: number, limit: number): Candidate[] {
     const [px, py] = proj.toXY(p);
     const hits = index.search(px - radius, py - radius, px + radius, py + radius);
-    const best = new Map<number, Candidate>();
+    const g = ++cGen;
+    cRoads.length = 0;
     for (const h of hits) {
       if (h >= nPieces) continue;
       const r = pieceRoad[h];
@@ -238,10 +311,22 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
       const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
       if (d > radius) continue;
-      const prev = best.get(r);
-      if (!prev || d < prev.dist) best.set(r, { road: r, offset: pieceStart[h] + u * Math.sqrt(l2), dist: d });
+      // The first piece of a road at its least distance wins (search order), as before.
+      if (cStamp[r] !== g) {
+        cStamp[r] = g;
+        cRoads.push(r);
+      } else if (!(d < cBest[r])) continue;
+      cBest[r] = d;
+      cOffset[r] = pieceStart[h] + u * Math.sqrt(l2);
     }
-    return [...best.values()].sort((x, y) => x.dist - y.dist || x.road - y.road).slice(0, limit);
+    cRoads.sort((x, y) => cBest[x] - cBest[y] || x - y);
+    const n = Math.min(limit, cRoads.length);
+    const out: Candidate[] = new Array<Candidate>(n);
+    for (let k = 0; k < n; k++) {
+      const r = cRoads[k];
+      out[k] = { road: r, offset: cOffset[r], dist: cBest[r] };
+    }
+    return out;
   }
 
   // Bounded Dijkstra over "at the start of road c" states, starting from the end of `src`.
@@ -286,22 +371,154 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     }
   }
 
-  /** Settled distance to the start of road c in the last Dijkstra run, or Infinity. */
-  const settled = (c: number): number => (done[c] === gen ? dist[c] : Infinity);
+  // The transition search of viterbi(): the same bounded search from the end of a candidate's road
+  // to the next point's candidate roads, where only distances matter (not which of two equal paths
+  // is kept), so it runs on the compressed graph with an indexed heap on typed arrays; and it stops
+  // as soon as no target left unsettled could still change the Viterbi choice (`stopAt`, see
+  // viterbi()). The distances it settles are the ones the search above settles: a road's distance
+  // is the least sum over the relaxations that reach it, whatever the order they come in.
+  const tDist = new Float64Array(nRoads);
+  const tSeen = new Int32Array(nRoads);
+  const tDone = new Int32Array(nRoads);
+  const tTarget = new Int32Array(nRoads);
+  const tHeap = new Int32Array(nRoads);
+  const tPos = new Int32Array(nRoads);
+  let tSize = 0;
+  let tGen = 0;
 
-  /** Route distance between two candidates given the last Dijkstra run from a.road. */
+  function tUp(i: number): void {
+    const v = tHeap[i];
+    const d = tDist[v];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pv = tHeap[p];
+      if (tDist[pv] <= d) break;
+      tHeap[i] = pv;
+      tPos[pv] = i;
+      i = p;
+    }
+    tHeap[i] = v;
+    tPos[v] = i;
+  }
+
+  function tPop(): number {
+    const top = tHeap[0];
+    const v = tHeap[--tSize];
+    if (tSize > 0) {
+      const d = tDist[v];
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= tSize) break;
+        if (c + 1 < tSize && tDist[tHeap[c + 1]] < tDist[tHeap[c]]) c++;
+        if (!(tDist[tHeap[c]] < d)) break;
+        tHeap[i] = tHeap[c];
+        tPos[tHeap[i]] = i;
+        i = c;
+      }
+      tHeap[i] = v;
+      tPos[v] = i;
+    }
+    return top;
+  }
+
+  /**
+   * Distances from the end of road `src` to the start of roads[0..n), each settled when it is at
+   * most `bound` away and at most stopAt[k] (beyond it, the caller has no use for it).
+   */
+  function transitionSearch(src: number, bound: number, roads: Int32Array, stopAt: Float64Array, n: number): void {
+    const g = ++tGen;
+    if (n === 0) return;
+    let stop = -Infinity;
+    for (let k = 0; k < n; k++) {
+      tTarget[roads[k]] = g;
+      if (stopAt[k] > stop) stop = stopAt[k];
+    }
+    let remaining = n;
+    let limit = Math.min(bound, stop);
+    tSize = 0;
+    for (let e = off[src], end = off[src + 1]; e < end; e++) {
+      const c = adj[e];
+      if (tSeen[c] !== g) {
+        tSeen[c] = g;
+        tDist[c] = 0;
+        tHeap[tSize] = c;
+        tPos[c] = tSize;
+        tSize++;
+        tUp(tSize - 1);
+      }
+    }
+    while (tSize > 0) {
+      const u = tPop();
+      const du = tDist[u];
+      if (du > limit) break;
+      tDone[u] = g;
+      if (tTarget[u] === g) {
+        tTarget[u] = 0;
+        if (--remaining === 0) break;
+        stop = -Infinity;
+        for (let k = 0; k < n; k++) if (tTarget[roads[k]] === g && stopAt[k] > stop) stop = stopAt[k];
+        limit = Math.min(bound, stop);
+        if (du > limit) break;
+      }
+      const nd = du + lenM[u];
+      if (nd > limit) continue;
+      if (exactJoins) {
+        // Goal-directed pruning (the order of the search is unchanged): a road after u starts at
+        // u's end, nd away, and a route from there to a target is at least the straight line, so
+        // u leads nowhere useful when nd + that line exceeds every pending target's stopAt.
+        const ex = endXY[2 * u];
+        const ey = endXY[2 * u + 1];
+        let useful = false;
+        for (let k = 0; k < n; k++) {
+          const w = roads[k];
+          if (tTarget[w] !== g) continue;
+          const room = Math.min(bound, stopAt[k]) - nd + 1e-3;
+          if (room < 0) continue;
+          const dx = startXY[2 * w] - ex;
+          const dy = startXY[2 * w + 1] - ey;
+          if (dx * dx + dy * dy <= room * room) {
+            useful = true;
+            break;
+          }
+        }
+        if (!useful) continue;
+      }
+      for (let e = off[u], end = off[u + 1]; e < end; e++) {
+        const v = adj[e];
+        if (tDone[v] === g) continue;
+        if (tSeen[v] !== g) {
+          tSeen[v] = g;
+          tDist[v] = nd;
+          tHeap[tSize] = v;
+          tPos[v] = tSize;
+          tSize++;
+          tUp(tSize - 1);
+        } else if (nd < tDist[v]) {
+          tDist[v] = nd;
+          tUp(tPos[v]);
+        }
+      }
+    }
+  }
+
+  /** True when going from a to b stays on a's road (no search). */
+  const staysOn = (a: Candidate, b: Candidate): boolean =>
+    a.road === b.road && (b.offset >= a.offset || a.offset - b.offset <= opt.backTolM);
+
+  /** Route distance between two candidates given the last transition search from a.road. */
   function routeDist(a: Candidate, b: Candidate): number {
     if (a.road === b.road) {
       if (b.offset >= a.offset) return b.offset - a.offset;
       if (a.offset - b.offset <= opt.backTolM) return a.offset - b.offset;
     }
-    const s = settled(b.road);
-    return s === Infinity ? Infinity : lenM[a.road] - a.offset + s + b.offset;
+    if (tDone[b.road] !== tGen) return Infinity;
+    return lenM[a.road] - a.offset + tDist[b.road] + b.offset;
   }
 
   /** Roads strictly after a and up to b (inclusive) on the shortest path, or [] when staying on a. */
   function pathBetween(a: Candidate, b: Candidate, gc: number): number[] {
-    if (a.road === b.road && (b.offset >= a.offset || a.offset - b.offset <= opt.backTolM)) return [];
+    if (staysOn(a, b)) return [];
     dijkstra(a.road, gc + opt.maxDetourM + opt.radiusM * 2, new Set([b.road]));
     const path: number[] = [];
     let c = b.road;
@@ -395,6 +612,9 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     return Math.hypot(p[0] - q[0], p[1] - q[1]);
   }
 
+  let tRoads = new Int32Array(16);
+  let tStopAt = new Float64Array(16);
+
   /** Viterbi over one run; restarts (and counts a break) where no transition is feasible. */
   function viterbi(pts: LonLat[], ts: number[], cands: Candidate[][], cnt: MatchCounters): MatchedPiece[] {
     const pieces: MatchedPiece[] = [];
@@ -419,21 +639,54 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
       const B = cands[t];
       const gc = haversineLocal(pts[t - 1], pts[t]);
       const bound = gc + opt.maxDetourM;
-      const targets = new Set(B.map((b) => b.road));
       const next = new Array<number>(B.length).fill(-Infinity);
       const bp = new Int32Array(B.length).fill(-1);
-      for (let i = 0; i < A.length; i++) {
-        if (score[i] === -Infinity) continue;
-        dijkstra(A[i].road, bound, targets);
-        for (let j = 0; j < B.length; j++) {
-          const rd = routeDist(A[i], B[j]);
-          if (!(rd <= gc + opt.maxDetourM)) continue;
-          const s = score[i] - Math.abs(rd - gc) / opt.betaM - B[j].dist * B[j].dist * inv2s2;
-          if (s > next[j]) {
-            next[j] = s;
-            bp[j] = i;
-          }
+      const emit = B.map((b) => b.dist * b.dist * inv2s2);
+      if (B.length > tRoads.length) {
+        tRoads = new Int32Array(B.length);
+        tStopAt = new Float64Array(B.length);
+      }
+      // Sources best first, so the targets' best scores so far are high early and cut the later
+      // searches short. The choice is the one of a scan in index order: the highest score, of
+      // equal scores the lowest source index.
+      const order: number[] = [];
+      for (let i = 0; i < A.length; i++) if (score[i] !== -Infinity) order.push(i);
+      order.sort((x, y) => score[y] - score[x] || x - y);
+      const consider = (i: number, j: number, rd: number): void => {
+        if (!(rd <= gc + opt.maxDetourM)) return;
+        const s = score[i] - Math.abs(rd - gc) / opt.betaM - B[j].dist * B[j].dist * inv2s2;
+        if (s > next[j] || (s === next[j] && i < bp[j])) {
+          next[j] = s;
+          bp[j] = i;
         }
+      };
+      // Moves along the same road first: they need no search, and their scores cut the searches.
+      for (const i of order) for (let j = 0; j < B.length; j++) if (staysOn(A[i], B[j])) consider(i, j, routeDist(A[i], B[j]));
+      for (const i of order) {
+        const a = A[i];
+        const rest = lenM[a.road] - a.offset;
+        // The targets this source needs a distance F to, and how far: a transition of route
+        // distance rd = rest + F + b.offset scores s ≤ score[i] − (rd − gc)/β − emit[j] (as |x| ≥ x),
+        // so beyond stopAt it cannot reach next[j] (the best so far), nor within gc + maxDetour.
+        // The margins (1 mm, 1e-7 of the scores) keep every rounding of s on the safe side: a
+        // target is left out only where its exact score is below the best by more than them.
+        let n = 0;
+        for (let j = 0; j < B.length; j++) {
+          const b = B[j];
+          if (staysOn(a, b)) continue;
+          let r = bound - rest - b.offset + 1e-3;
+          if (next[j] !== -Infinity) {
+            const x = score[i] - emit[j] - next[j] + 1e-7 * (1 + Math.abs(score[i]) + Math.abs(next[j]) + emit[j]);
+            if (x < 0) continue;
+            r = Math.min(r, gc - rest - b.offset + opt.betaM * x + 1e-3);
+          }
+          if (r < 0) continue;
+          tRoads[n] = b.road;
+          tStopAt[n] = r;
+          n++;
+        }
+        transitionSearch(a.road, bound, tRoads, tStopAt, n);
+        for (let j = 0; j < B.length; j++) if (!staysOn(a, B[j])) consider(i, j, routeDist(a, B[j]));
       }
       if (next.every((s) => s === -Infinity)) {
         cnt.hmmBreaks++;
@@ -476,9 +729,36 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     return { pieces, counters };
   }
 
+  /** Least distance from (px, py) to a road piece whose box meets the square of half-side `r`, if at most r; else Infinity. */
+  function nearestWithin(px: number, py: number, r: number): number {
+    let best = Infinity;
+    for (const h of index.search(px - r, py - r, px + r, py + r)) {
+      if (h >= nPieces) continue;
+      const a = xy[pieceRoad[h]];
+      const i = pieceIdx[h];
+      const x0 = a[2 * i],
+        y0 = a[2 * i + 1],
+        dx = a[2 * i + 2] - x0,
+        dy = a[2 * i + 3] - y0;
+      const l2 = dx * dx + dy * dy;
+      const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
+      const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
+      if (d < best) best = d;
+    }
+    return best <= r ? best : Infinity;
+  }
+
+  /** Most fixes lie a few metres from a road: a small square first (a piece within r meets it), then the radius. */
+  const NEAR_FIRST_M = 20;
+
   function nearestRoadDistM(p: LonLat): number {
-    const c = candidates(p, opt.radiusM, 1);
-    return c.length > 0 ? c[0].dist : Infinity;
+    // The distance candidates(p, radiusM, 1) gives, computed the same way: a minimum, whatever the order.
+    const [px, py] = proj.toXY(p);
+    if (opt.radiusM > NEAR_FIRST_M) {
+      const d = nearestWithin(px, py, NEAR_FIRST_M);
+      if (d !== Infinity) return d;
+    }
+    return nearestWithin(px, py, opt.radiusM);
   }
 
   return { match, nearestRoadDistM };
