@@ -14,8 +14,9 @@ set -u
 G=$(realpath "$1")
 LIMIT=$2
 OUT=$3
-EX=/tmp/screen-ex
-RUNS=/tmp/screen-runs
+WORK=$(mktemp -d)
+EX=$WORK/ex
+RUNS=$WORK/runs
 mkdir -p "$EX" "$RUNS" "$OUT"
 tar xzf "$G/porto-routes-s1.tgz" -C "$EX"
 for s in 2 3; do
