@@ -83,10 +83,44 @@ export interface RenderData {
   timingsMs: { read: number; parse: number; prepare: number };
   /** Present for a simulated set: the map shows only a sample of its trips. */
   simulated?: SimulatedSummary;
+  /**
+   * Present when the set has more trips than the map draws one by one (data/bigDataset.ts
+   * DRAW_ALL_MAX_TRIPS): `trips` then holds a labelled random sample, and this the counts of all.
+   */
+  aggregate?: TripAggregate;
   /** Present for GPS traces matched onto the current network (their trips are split into train/val/test). */
   matched?: MatchSummary;
   /** How the model workers get this set's trips (for a simulated set: the real set it was drawn from). */
   source: DatasetSource;
+}
+
+/**
+ * All trips of a set too big to draw trip by trip, in aggregate: per split, how many of its trips
+ * pass each road (a trip counted once per road), computed in the data worker. RenderData.trips
+ * holds a seeded random sample of them for the map; RenderData.stats still covers every trip.
+ */
+export interface TripAggregate {
+  /** Trips per split in the whole set. */
+  total: Record<SplitName, number>;
+  /** Per split, one count per road (RenderData.roads order). */
+  roadTrips: Record<SplitName, Uint32Array>;
+  /** Trips in the drawn sample (all splits), and its seed. */
+  sample: number;
+  seed: number;
+  /** The limit the set was over (trips, all splits). */
+  drawAllMax: number;
+}
+
+/** What a load draws trip by trip (data/bigDataset.ts BigLimits; `?bigAbove=N` lowers both). */
+export interface DrawLimits {
+  drawAllMax: number;
+  drawSample: number;
+}
+
+/** A sample of the train trips for a model worker (data/bigDataset.ts `trainingSample`). */
+export interface TrainSampleRequest {
+  /** Train trips above which the set is sampled, and the sample's size. */
+  trainMax: number;
 }
 
 /**
@@ -172,28 +206,29 @@ export interface SimulateRequest {
 /** The data worker's methods (comlink.wrap<DataWorkerApi>); calls run one after another. */
 export interface DataWorkerApi {
   /** Fetch the HOSER files from `baseUrl` (absolute, ending in '/'); missing splits are skipped. */
-  loadUrl(baseUrl: string, name: string, progress: DataProgress): Promise<DataResult>;
+  loadUrl(baseUrl: string, name: string, progress: DataProgress, draw?: DrawLimits): Promise<DataResult>;
   /**
    * Files the user picked (File objects are cloneable and read inside the worker). `path` is the
    * folder-relative path when a folder was picked (webkitRelativePath does not survive cloning).
    */
-  loadFiles(files: { file: File; path: string }[], name: string, progress: DataProgress): Promise<DataResult>;
+  loadFiles(files: { file: File; path: string }[], name: string, progress: DataProgress, draw?: DrawLimits): Promise<DataResult>;
   /** Simulate trips (seeded) on the real dataset and preprocess them here; the map gets a sample. */
   simulate(req: SimulateRequest, progress: DataProgress): Promise<DataResult>;
   /**
    * Map-match a raw GPS file (ECML, WKT or derived CSV; .gz allowed) onto the last loaded network;
    * its trips become a set as `use` says.
    */
-  matchGps(file: File, name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
+  matchGps(file: File, name: string, use: MatchUse, progress: DataProgress, draw?: DrawLimits): Promise<DataResult>;
   /** Stops the match under way between two batches: its call answers `cancelled`. */
   cancelMatch(): Promise<void>;
   /** The last matched trips made into a set again, as `use` now says (no new matching). */
-  useMatched(name: string, use: MatchUse, progress: DataProgress): Promise<DataResult>;
+  useMatched(name: string, use: MatchUse, progress: DataProgress, draw?: DrawLimits): Promise<DataResult>;
   /**
    * The dataset of `source`, parsed once here, as transferred typed arrays for a model worker
-   * (a URL this worker has not loaded yet is loaded first).
+   * (a URL this worker has not loaded yet is loaded first). With `sample`, a set over its limit
+   * comes as a seeded random sample (PackedDataset.sampledFrom says of what).
    */
-  packed(source: DatasetSource): Promise<PackedDataset>;
+  packed(source: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset>;
 }
 
 /** The buffers of a RenderData, to transfer (comlink.transfer) instead of copying. */
@@ -209,5 +244,6 @@ export function renderTransferables(d: RenderData): ArrayBuffer[] {
     for (const a of [m.positions, m.toPrev, m.toNext, m.sides, m.rows, m.indices]) out.push(a.buffer as ArrayBuffer);
     out.push(t.roadCounts.buffer as ArrayBuffer, t.km.buffer as ArrayBuffer, t.minutes.buffer as ArrayBuffer);
   }
+  if (d.aggregate) for (const c of Object.values(d.aggregate.roadTrips)) out.push(c.buffer as ArrayBuffer);
   return out;
 }

@@ -13,6 +13,7 @@ import type { Dataset } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type {
   DatasetSource,
+  DrawLimits,
   DataProgress,
   DataResult,
   DataWorkerApi,
@@ -21,10 +22,12 @@ import type {
   RenderData,
   SimulatePhase,
   SimulateRequest,
+  TrainSampleRequest,
 } from './dataMessages';
 import { renderTransferables } from './dataMessages';
 import { DATASET_FILES, ROADMAP_FILES, fetchAsset } from './datasetFiles';
-import { buildAllTrips, buildRoadRender, buildSampleTrips } from './renderData';
+import { buildRoadRender, buildSampleTrips, buildTripsToDraw } from './renderData';
+import { BIG_LIMITS, trainingSample } from '../src/lib/data/bigDataset';
 import { matchGpsFile, matchedDataset, type MatchedTrips } from './matchGps';
 import { networkFingerprint } from '../src/lib/data/fingerprint';
 import { packDataset, packedDatasetTransferables, type PackedDataset } from '../src/lib/data/packedDataset';
@@ -237,10 +240,13 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   }
 }
 
+/** Without limits from the page: the app's own (data/bigDataset.ts). */
+const DEFAULT_DRAW: DrawLimits = { drawAllMax: BIG_LIMITS.drawAllMax, drawSample: BIG_LIMITS.drawSample };
+
 /** The match under way, so that `cancelMatch` (not queued behind it) can stop it. */
 let matching: AbortController | null = null;
 
-async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
+async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgress, draw = DEFAULT_DRAW): Promise<DataResult> {
   const report = progressReporter(cb);
   const abort = new AbortController();
   matching = abort;
@@ -257,7 +263,7 @@ async function matchGps(file: File, name: string, use: MatchUse, cb: DataProgres
     report('match', 0, file.size, file.name);
     const m = await matchGpsFile(lastLoaded, gps, file.size, (bytes) => report('match', bytes, file.size, file.name), abort.signal);
     lastMatched = m;
-    return matchedAnswer(m, use, name, report, { read: 0, parse: performance.now() - t0 });
+    return matchedAnswer(m, use, name, report, { read: 0, parse: performance.now() - t0 }, draw);
   } catch (e) {
     return abort.signal.aborted ? { ok: false, issues: [], message: 'Matching cancelled.', cancelled: true } : failure(e);
   } finally {
@@ -270,10 +276,10 @@ function cancelMatch(): void {
   matching?.abort(new Error('cancelled'));
 }
 
-async function useMatched(name: string, use: MatchUse, cb: DataProgress): Promise<DataResult> {
+async function useMatched(name: string, use: MatchUse, cb: DataProgress, draw = DEFAULT_DRAW): Promise<DataResult> {
   try {
     if (!lastMatched) throw new Error('Match GPS traces first.');
-    return matchedAnswer(lastMatched, use, name, progressReporter(cb), { read: 0, parse: 0 });
+    return matchedAnswer(lastMatched, use, name, progressReporter(cb), { read: 0, parse: 0 }, draw);
   } catch (e) {
     return failure(e);
   }
@@ -285,6 +291,7 @@ function matchedAnswer(
   name: string,
   report: ReturnType<typeof progressReporter>,
   timings: { read: number; parse: number },
+  draw: DrawLimits,
 ): DataResult {
   const t0 = performance.now();
   report('prepare');
@@ -293,7 +300,7 @@ function matchedAnswer(
     name,
     fingerprint: networkFingerprint(ds.network),
     roads: buildRoadRender(ds.network.roads),
-    trips: buildAllTrips(ds),
+    ...buildTripsToDraw(ds, draw),
     stats: datasetStats(ds),
     bytes: m.bytes,
     timingsMs: { ...timings, prepare: performance.now() - t0 },
@@ -308,6 +315,7 @@ async function load(
   src: { baseUrl: string } | { files: { file: File; path: string }[] },
   name: string,
   cb: DataProgress,
+  draw: DrawLimits = DEFAULT_DRAW,
 ): Promise<DataResult> {
   const report = progressReporter(cb);
   try {
@@ -330,7 +338,8 @@ async function load(
       name,
       fingerprint: networkFingerprint(ds.network),
       roads: buildRoadRender(ds.network.roads),
-      trips: buildAllTrips(ds),
+      // Above draw.drawAllMax trips: a sample and per-road counts of all (RenderData.aggregate).
+      ...buildTripsToDraw(ds, draw),
       stats,
       bytes,
       timingsMs: { read: t1 - t0, parse: t2 - t1, prepare: performance.now() - t2 },
@@ -342,19 +351,25 @@ async function load(
   }
 }
 
-/** The dataset of `src` for a model worker, packed (a copy: this worker keeps its own), transferred. */
-async function packed(src: DatasetSource): Promise<PackedDataset> {
+/**
+ * The dataset of `src` for a model worker, packed (a copy: this worker keeps its own), transferred.
+ * With `sample`, a set of more train trips than `sample.trainMax` goes as its seeded random sample
+ * (trainingSample): the worker then trains on exactly those trips.
+ */
+async function packed(src: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
   const ds = src.kind === 'url' ? await urlDataset(src.baseUrl, src.name, () => undefined) : kept.find((k) => k.key === keyOf(src))?.ds;
   if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
-  const p = packDataset(ds);
+  const p = packDataset(sample ? trainingSample(ds, sample.trainMax) : ds);
   return Comlink.transfer(p, packedDatasetTransferables(p));
 }
 
 // Calls run one after another; the page ignores answers to calls it has superseded.
 
 const api: DataWorkerApi = {
-  loadUrl: serial((baseUrl: string, name: string, cb: DataProgress) => load({ baseUrl }, name, cb)),
-  loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress) => load({ files }, name, cb)),
+  loadUrl: serial((baseUrl: string, name: string, cb: DataProgress, draw?: DrawLimits) => load({ baseUrl }, name, cb, draw)),
+  loadFiles: serial((files: { file: File; path: string }[], name: string, cb: DataProgress, draw?: DrawLimits) =>
+    load({ files }, name, cb, draw),
+  ),
   simulate: serial(simulate),
   matchGps: serial(matchGps),
   // Not queued: it must reach the match it stops.

@@ -4,7 +4,8 @@ import type { Dataset, Road, SplitName, Trajectory } from '../src/lib/data/types
 import { SPLITS } from '../src/lib/data/types';
 import type { PackedTrips } from '../src/lib/sim/packedTrips';
 import { unpackTrips } from '../src/lib/sim/packedTrips';
-import type { Bounds, PathBundle, RoadRender, TripMesh, TripRender } from './dataMessages';
+import type { Bounds, DrawLimits, PathBundle, RoadRender, TripAggregate, TripMesh, TripRender } from './dataMessages';
+import { SAMPLE_SEED, pick, proportionalShares, roadTripCounts, sampleIndices } from '../src/lib/data/bigDataset';
 
 const RANKS: Record<string, number> = {
   motorway: 5,
@@ -240,4 +241,29 @@ export function buildSampleTrips(splits: Record<SplitName, PackedTrips>, roads: 
     val: buildTripRender(unpackTrips(splits.val, 0, take('val')), roads),
     test: buildTripRender(unpackTrips(splits.test, 0, take('test')), roads),
   };
+}
+
+/**
+ * The trips the map draws: all of them up to `limits.drawAllMax` (all splits together); above it, a
+ * seeded random sample of `limits.drawSample` (shared in proportion to the split sizes) and the
+ * per-road trip counts of every trip (TripAggregate), so the page never holds the whole set's paths.
+ */
+export function buildTripsToDraw(
+  ds: Dataset,
+  limits: DrawLimits,
+  seed = SAMPLE_SEED,
+): { trips: Record<SplitName, TripRender>; aggregate?: TripAggregate } {
+  const total = { train: ds.splits.train.length, val: ds.splits.val.length, test: ds.splits.test.length };
+  if (total.train + total.val + total.test <= limits.drawAllMax) return { trips: buildAllTrips(ds) };
+  const shares = proportionalShares(total, limits.drawSample);
+  const roads = ds.network.roads;
+  const trips = {} as Record<SplitName, TripRender>;
+  const roadTrips = {} as Record<SplitName, Uint32Array>;
+  SPLITS.forEach((s, i) => {
+    const all = ds.splits[s];
+    trips[s] = buildTripRender(pick(all, sampleIndices(all.length, shares[s], seed + i)), roads);
+    roadTrips[s] = roadTripCounts(roads.length, all);
+  });
+  const sample = SPLITS.reduce((n, s) => n + trips[s].count, 0);
+  return { trips, aggregate: { total, roadTrips, sample, seed, drawAllMax: limits.drawAllMax } };
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Road, Trajectory } from '../../src/lib/data/types';
-import { buildRoadRender, buildTripMesh, buildTripRender, highwayRank, simplifyPaths } from '../../workers/renderData';
+import { buildRoadRender, buildTripMesh, buildTripRender, buildTripsToDraw, highwayRank, simplifyPaths } from '../../workers/renderData';
 import { renderTransferables } from '../../workers/dataMessages';
 import type { RenderData } from '../../workers/dataMessages';
 
@@ -150,5 +150,44 @@ describe('buildTripMesh', () => {
     expect(Array.from(m.toNext.subarray(4, 6))).toEqual([0, step(41.15, 41.16)]);
     expect(Array.from(m.toPrev.subarray(0, 2))).toEqual([0, 0]);
     expect(Array.from(m.toNext.subarray(8, 10))).toEqual([0, 0]);
+  });
+});
+
+describe('buildTripsToDraw', () => {
+  const many = (prefix: string, n: number): Trajectory[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${prefix}${i}`,
+      roads: i % 2 ? [0, 1] : [1, 2, 1],
+      times: [0, 10, 20].slice(0, i % 2 ? 2 : 3),
+    }));
+  const ds = {
+    name: 'toy',
+    network: { roads, relOrigin: new Int32Array(0), relDest: new Int32Array(0), out: [[1], [2], []] },
+    splits: { train: many('a', 70), val: many('v', 10), test: many('t', 20) },
+  };
+
+  it('draws every trip up to the limit, with no aggregate', () => {
+    const out = buildTripsToDraw(ds, { drawAllMax: 100, drawSample: 10 });
+    expect(out.aggregate).toBeUndefined();
+    expect(out.trips.train.count + out.trips.val.count + out.trips.test.count).toBe(100);
+  });
+
+  it('above the limit draws a seeded sample and counts every trip per road', () => {
+    const out = buildTripsToDraw(ds, { drawAllMax: 99, drawSample: 10 });
+    const agg = out.aggregate!;
+    expect(agg.total).toEqual({ train: 70, val: 10, test: 20 });
+    expect(agg.sample).toBe(10);
+    expect([out.trips.train.count, out.trips.val.count, out.trips.test.count]).toEqual([7, 1, 2]);
+    // Odd trips pass roads 0 and 1, even ones 1 and 2 (road 1 twice, counted once).
+    expect(Array.from(agg.roadTrips.train)).toEqual([35, 70, 35]);
+    expect(Array.from(agg.roadTrips.val)).toEqual([5, 10, 5]);
+    expect(Array.from(agg.roadTrips.test)).toEqual([10, 20, 10]);
+    // The sample's trips are the split's own, the same on every call.
+    expect(out.trips.train.ids.every((id) => /^a\d+$/.test(id))).toBe(true);
+    expect(buildTripsToDraw(ds, { drawAllMax: 99, drawSample: 10 }).trips.train.ids).toEqual(out.trips.train.ids);
+    // The counts travel with the render buffers (transferred, not copied).
+    const data = { roads: buildRoadRender(roads), ...out } as unknown as RenderData;
+    const buffers = renderTransferables(data);
+    for (const c of Object.values(agg.roadTrips)) expect(buffers).toContain(c.buffer);
   });
 });

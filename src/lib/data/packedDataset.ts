@@ -9,7 +9,7 @@
 // its Dataset usable after the buffers are transferred away.
 //
 // Framework-free: runs in workers, Node and tests.
-import type { Dataset, Road, RoadNetwork, Route, SplitName, Trajectory } from './types';
+import type { Dataset, DatasetSample, Road, RoadNetwork, Route, SplitName, Trajectory } from './types';
 import { SPLITS } from './types';
 
 /** Strings as one UTF-8 buffer; string i ends at `ends[i]` characters into the decoded text. */
@@ -57,6 +57,8 @@ export interface PackedDataset {
   outTargets: Int32Array;
   splits: Record<SplitName, PackedTripSet>;
   routes?: PackedRouteSet;
+  /** Dataset.sampledFrom: the splits are a seeded sample of a bigger set. */
+  sampledFrom?: DatasetSample;
 }
 
 function packStrings(list: readonly string[]): PackedStrings {
@@ -182,6 +184,7 @@ export function packDataset(d: Dataset): PackedDataset {
     ...packOut(net.out),
     splits,
     ...(d.routes ? { routes: { ...packPaths(d.routes), sources: packStrings(d.routes.map((r) => r.source)) } } : {}),
+    ...(d.sampledFrom ? { sampledFrom: { ...d.sampledFrom, total: { ...d.sampledFrom.total } } } : {}),
   };
 }
 
@@ -191,7 +194,13 @@ export function unpackDataset(p: PackedDataset): Dataset {
   const network: RoadNetwork = { roads: unpackRoads(p.roads), relOrigin: p.relOrigin, relDest: p.relDest, out };
   const splits = {} as Record<SplitName, Trajectory[]>;
   for (const s of SPLITS) splits[s] = unpackTripSet(p.splits[s]);
-  return { name: p.name, network, splits, ...(p.routes ? { routes: unpackRouteSet(p.routes) } : {}) };
+  return {
+    name: p.name,
+    network,
+    splits,
+    ...(p.routes ? { routes: unpackRouteSet(p.routes) } : {}),
+    ...(p.sampledFrom ? { sampledFrom: p.sampledFrom } : {}),
+  };
 }
 
 /** Every buffer of a packed dataset, for a postMessage transfer list. */

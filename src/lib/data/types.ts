@@ -54,6 +54,18 @@ export interface Dataset {
   splits: Record<SplitName, Trajectory[]>;
   /** routes.csv, optional in any dataset (absent = none). */
   routes?: Route[];
+  /** Present when `splits` hold a seeded random sample of a bigger set (data/bigDataset.ts). */
+  sampledFrom?: DatasetSample;
+}
+
+/** What a sampled dataset was cut from, and how (data/bigDataset.ts `sampleDataset`). */
+export interface DatasetSample {
+  /** The sample's seed: the same seed and set give the same trips. */
+  seed: number;
+  /** Trips per split in the whole set. */
+  total: Record<SplitName, number>;
+  /** The cap on train trips that the whole set was over. */
+  trainMax: number;
 }
 
 /** One problem found while reading a dataset file. `line` is 1-based (the header is line 1). */

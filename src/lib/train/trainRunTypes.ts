@@ -1,6 +1,7 @@
 // What a training run (trainRun.ts) reports and answers, as plain data: the training worker's
 // messages (workers/trainMessages.ts) re-export these, and the page imports them as types. No
 // tfjs here (type-only imports), so the page may import it.
+import type { DatasetSample } from '../data/types';
 import type { CheckpointKind } from '../checkpoint/checkpointTypes';
 import type { RunChart, SavedRunInfo } from './savedRuns';
 import type { SessionEpochRecord, SessionMetrics } from './session';
@@ -63,8 +64,11 @@ export interface DatasetSummary {
   /** The train trips' fingerprint: saved runs are resumed only on the trips they trained on. */
   trips: string;
   roads: number;
+  /** Trips the run trains and validates on (a sample's, when `sampledFrom` is set). */
   train: number;
   val: number;
+  /** Set when the set was too big to train on whole here: the worker holds a seeded sample of it. */
+  sampledFrom?: DatasetSample;
   teacher: TeacherInfo;
 }
 

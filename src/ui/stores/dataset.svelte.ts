@@ -7,12 +7,15 @@ import type {
   DataProgress,
   DataResult,
   DataWorkerApi,
+  DrawLimits,
   LoadPhase,
   MatchUse,
   RenderData,
   RoadRender,
   SimulatePhase,
+  TrainSampleRequest,
 } from '../../../workers/dataMessages';
+import { bigLimitsFrom, type BigLimits } from '../../lib/data/bigDataset';
 import { packedDatasetTransferables, type PackedDataset } from '../../lib/data/packedDataset';
 import { cityUrl, type City } from './cities';
 
@@ -72,6 +75,15 @@ export function tripsOnScreenAreBase(d: LoadedDataset): boolean {
 }
 
 export const EMBEDDED_NAME = 'Porto';
+
+/**
+ * When a set is too big to draw trip by trip or to train on whole here (data/bigDataset.ts), read
+ * once: `?bigAbove=N` lowers the limits to N (tests, demos).
+ */
+export const bigLimits: BigLimits = bigLimitsFrom(typeof location === 'undefined' ? '' : location.search);
+const drawLimits: DrawLimits = { drawAllMax: bigLimits.drawAllMax, drawSample: bigLimits.drawSample };
+/** What the model workers that train (train, tune) ask for: a sample of a set over the limit. */
+export const trainSample: TrainSampleRequest = { trainMax: bigLimits.trainMax };
 
 /** A matched set's name: the GPS file's trips alone, or added to the dataset's own. */
 function matchedName(file: string, onto: string, use: MatchUse): string {
@@ -199,7 +211,7 @@ export class DatasetStore {
   /** The dataset shipped with the app under public/data/porto/. */
   loadEmbedded(): void {
     const baseUrl = this.embeddedUrl();
-    void this.request(EMBEDDED_NAME, 'embedded', this.embeddedBase(), null, (api, p) => api.loadUrl(baseUrl, EMBEDDED_NAME, p));
+    void this.request(EMBEDDED_NAME, 'embedded', this.embeddedBase(), null, (api, p) => api.loadUrl(baseUrl, EMBEDDED_NAME, p, drawLimits));
   }
 
   /** A city the app serves (cities.ts): Porto, or a locally built one such as San Francisco. */
@@ -207,7 +219,7 @@ export class DatasetStore {
     if (city.name === EMBEDDED_NAME) return this.loadEmbedded();
     const baseUrl = cityUrl(city);
     const base: BaseDataset = { source: { kind: 'url', baseUrl, name: city.name }, name: city.name };
-    void this.request(city.name, 'embedded', base, null, (api, p) => api.loadUrl(baseUrl, city.name, p));
+    void this.request(city.name, 'embedded', base, null, (api, p) => api.loadUrl(baseUrl, city.name, p, drawLimits));
   }
 
   /** Files from an <input type=file> (single files or a whole folder). */
@@ -222,7 +234,7 @@ export class DatasetStore {
     const name = folder || (files.length === 1 ? files[0].file.name : `${files.length} local files`);
     // The data worker holds the parsed files: its answer names them (RenderData.source).
     const base = (d: RenderData): BaseDataset => ({ source: d.source, name });
-    void this.request(name, 'files', base, null, (api, p) => api.loadFiles(files, name, p));
+    void this.request(name, 'files', base, null, (api, p) => api.loadFiles(files, name, p, drawLimits));
   }
 
   /**
@@ -243,7 +255,7 @@ export class DatasetStore {
    */
   matchGps(file: File, use: MatchUse): void {
     this.lastMatchedFile = file.name;
-    this.requestMatched(use, (api, name, p) => api.matchGps(file, name, use, p));
+    this.requestMatched(use, (api, name, p) => api.matchGps(file, name, use, p, drawLimits));
   }
 
   /** Stops the GPS match under way; the dataset on screen stays. */
@@ -253,7 +265,7 @@ export class DatasetStore {
 
   /** The trips of the last match used the other way (no new matching). */
   useMatched(use: MatchUse): void {
-    this.requestMatched(use, (api, name, p) => api.useMatched(name, use, p));
+    this.requestMatched(use, (api, name, p) => api.useMatched(name, use, p, drawLimits));
   }
 
   private lastMatchedFile = 'GPS traces';
@@ -272,9 +284,10 @@ export class DatasetStore {
   /**
    * The dataset of `source` for a model worker: parsed once, in the data worker, and handed over as
    * transferred typed arrays (pass them on with comlink.transfer and packedDatasetTransferables).
+   * With `sample`, a set over its limit comes as a seeded sample (PackedDataset.sampledFrom).
    */
-  packed(source: DatasetSource): Promise<PackedDataset> {
-    return this.getApi().packed(source);
+  packed(source: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
+    return this.getApi().packed(source, sample);
   }
 
   dismissFailure(): void {
@@ -286,13 +299,15 @@ export const dataset = new DatasetStore();
 
 /**
  * A model worker's init message with the dataset of `source` (parsed once, by the data worker),
- * marked for transfer with its buffers and `transfer`'s (pass it as the call's argument).
+ * marked for transfer with its buffers and `transfer`'s (pass it as the call's argument). Workers
+ * that train pass `sample` (trainSample): a set too big to train on whole here comes as a sample.
  */
 export async function withDataset<T extends object>(
   msg: T,
   source: DatasetSource,
   transfer: Transferable[] = [],
+  sample?: TrainSampleRequest,
 ): Promise<T & { dataset: PackedDataset }> {
-  const packed = await dataset.packed(source);
+  const packed = await dataset.packed(source, sample);
   return Comlink.transfer({ ...msg, dataset: packed }, [...packedDatasetTransferables(packed), ...transfer]);
 }

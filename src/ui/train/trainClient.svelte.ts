@@ -25,7 +25,7 @@ import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { StepPace } from '../../lib/train/trainEta';
 import { valCheckFromUrl, type ValPoint } from '../../lib/train/valCheck';
 import { downloadFile } from '../download';
-import { sameSource, withDataset } from '../stores/dataset.svelte';
+import { sameSource, trainSample, withDataset } from '../stores/dataset.svelte';
 import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
 import { poolSize } from '../workerPool';
 import { epochLabel } from './savedRunText';
@@ -250,6 +250,9 @@ export class TrainClient {
           valCheck: valCheckFromUrl(location.search),
         },
         dataset,
+        [],
+        // A set too big to train on whole in a tab comes as a seeded sample (data/bigDataset.ts).
+        trainSample,
       );
       const ready = await api.init(msg, Comlink.proxy(this.events()));
       // Replaced meanwhile (another dataset on screen): this worker's answer is stale.
