@@ -46,7 +46,8 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
                    with an Amdahl projection to 8 and 16 cores (needs vanilla and distilled checkpoints)
   scale            alone (--only scale): issue 52's large inputs, each a child process with its
                    peak RSS: data stats, a streamed ECML parse, data match at 1 and 2 threads on
-                   [--match-rows 3000] rows, export torch; [--scale-dir tmp/large] made by
+                   [--match-rows 3000] rows (with --match-whole, the whole file on 2 threads too),
+                   export torch; [--scale-dir tmp/large] made by
                    scripts/make-large-inputs.ts; and always the one-thread match throughput
                    (traces/s, rows/s, with and without start-up, sha256 of the trips) of
                    [--match-gps ../shared/data/porto/gps/ecml-train-first1000.csv] (comma-separated
@@ -144,6 +145,7 @@ export async function run(args: string[]): Promise<number> {
     const sc = await scaleBench({
       dir: flagString(p, 'scale-dir', 'tmp/large'),
       matchRows: Number(flagString(p, 'match-rows', '3000')),
+      matchWhole: p.flags['match-whole'] === true,
       matchNetwork: flagString(p, 'match-network', 'public/data/porto'),
       matchGps: flagString(p, 'match-gps', '../shared/data/porto/gps/ecml-train-first1000.csv').split(','),
       log,

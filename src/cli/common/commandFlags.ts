@@ -237,6 +237,7 @@ export const COMMAND_FLAGS = {
     'peer-threads': str(),
     'scale-dir': str('scale: the folder scripts/make-large-inputs.ts wrote (default tmp/large)'),
     'match-rows': str('scale: ECML rows matched at 1 and 2 threads (default 3000)'),
+    'match-whole': bool('scale: also match the whole ECML file on 2 threads (hours on a slow matcher)'),
     'match-gps': str(
       'scale: GPS files (comma-separated) of the one-thread match throughput (default ../shared/data/porto/gps/ecml-train-first1000.csv)',
     ),
