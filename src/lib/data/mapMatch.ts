@@ -293,6 +293,22 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
   let cGen = 0;
   const cRoads: number[] = [];
 
+  // Where (px, py) falls on road piece h, clamped to the piece: the distance is returned, the share
+  // along the piece and its squared length are left in projU and projL2 (candidates()' offsets).
+  let projU = 0;
+  let projL2 = 0;
+  function pieceDistance(h: number, px: number, py: number): number {
+    const a = xy[pieceRoad[h]];
+    const i = pieceIdx[h];
+    const x0 = a[2 * i],
+      y0 = a[2 * i + 1],
+      dx = a[2 * i + 2] - x0,
+      dy = a[2 * i + 3] - y0;
+    projL2 = dx * dx + dy * dy;
+    projU = projL2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / projL2)) : 0;
+    return Math.hypot(px - (x0 + projU * dx), py - (y0 + projU * dy));
+  }
+
   function candidates(p: LonLat, radius: number, limit: number): Candidate[] {
     const [px, py] = proj.toXY(p);
     const hits = index.search(px - radius, py - radius, px + radius, py + radius);
@@ -301,15 +317,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     for (const h of hits) {
       if (h >= nPieces) continue;
       const r = pieceRoad[h];
-      const a = xy[r];
-      const i = pieceIdx[h];
-      const x0 = a[2 * i],
-        y0 = a[2 * i + 1],
-        dx = a[2 * i + 2] - x0,
-        dy = a[2 * i + 3] - y0;
-      const l2 = dx * dx + dy * dy;
-      const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
-      const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
+      const d = pieceDistance(h, px, py);
       if (d > radius) continue;
       // The first piece of a road at its least distance wins (search order), as before.
       if (cStamp[r] !== g) {
@@ -317,7 +325,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
         cRoads.push(r);
       } else if (!(d < cBest[r])) continue;
       cBest[r] = d;
-      cOffset[r] = pieceStart[h] + u * Math.sqrt(l2);
+      cOffset[r] = pieceStart[h] + projU * Math.sqrt(projL2);
     }
     cRoads.sort((x, y) => cBest[x] - cBest[y] || x - y);
     const n = Math.min(limit, cRoads.length);
@@ -734,15 +742,7 @@ export function createMapMatcher(net: RoadNetwork, options: Partial<MatchOptions
     let best = Infinity;
     for (const h of index.search(px - r, py - r, px + r, py + r)) {
       if (h >= nPieces) continue;
-      const a = xy[pieceRoad[h]];
-      const i = pieceIdx[h];
-      const x0 = a[2 * i],
-        y0 = a[2 * i + 1],
-        dx = a[2 * i + 2] - x0,
-        dy = a[2 * i + 3] - y0;
-      const l2 = dx * dx + dy * dy;
-      const u = l2 > 0 ? Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / l2)) : 0;
-      const d = Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
+      const d = pieceDistance(h, px, py);
       if (d < best) best = d;
     }
     return best <= r ? best : Infinity;
