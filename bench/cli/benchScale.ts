@@ -4,7 +4,8 @@
 //   - read throughput (MB/s) and peak RSS: `data stats` on the 500k-trip HOSER set, and a streamed
 //     parse of the ~2 GB ECML file (`read-gps` below: every line parsed into traces, none kept);
 //   - match throughput (trips/s) at 1 and 2 worker threads: `data match` on the first --match-rows
-//     rows of the ECML file (start-up included: reading the network, the calibration pass);
+//     rows of the ECML file onto the --match-network (start-up included: reading the network, the
+//     calibration pass), and with --match-whole the whole file on 2 threads;
 //   - export time: `export torch` of the 500k set;
 //   - match throughput on one thread (`match-gps` below, always run: on the committed Porto GPS
 //     inputs, ../shared/data/porto/gps, or --match-gps files): traces/s and rows/s with and without
@@ -123,7 +124,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<Record<string, u
         'data',
         'match',
         '--network',
-        hoser,
+        o.matchNetwork,
         '--gps',
         sub,
         '--out',
