@@ -112,7 +112,7 @@ def loss(t):
     out = {}
     for name, o in t["variants"].items():
         if o.get("teacherTarget") == "uniform":
-            tp = train.UniformTarget(batcher, split, "cpu", torch.float32).batch(t["trips"], nb)
+            tp = train.UniformTarget("cpu", torch.float32).batch(t["trips"], nb)
         else:
             tp = train.TeacherTable(teacher, cells, o["window"], batcher, split, "cpu", torch.float32).batch(t["trips"], nb)
         totals = counts(nb, True, o["lastStepOnly"], o.get("klMaskLastSteps", 0))

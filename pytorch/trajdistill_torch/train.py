@@ -252,8 +252,8 @@ class UniformTarget:
     """The uniform-target control (teacherProbs.ts, 'uniform'): equal values over the candidates,
     which the loss renormalises: the same KL with nothing of the teacher in it (label smoothing)."""
 
-    def __init__(self, batcher, split, device, dtype):
-        self.batcher, self.split, self.device, self.dtype = batcher, split, device, dtype
+    def __init__(self, device, dtype):
+        self.device, self.dtype = device, dtype
 
     def batch(self, trips, b):
         return torch.ones((b["N"], b["C"]), device=self.device, dtype=self.dtype)
@@ -344,7 +344,7 @@ class StudentJob(Job):
         self.opt = AdamW(self.model.named_parameters(), sched, weight_decay=0.1, clip_norm=1.0)
         self.teacher = None
         if h["mode"] == "distilled" and h["lambda"] > 0 and h["teacherTarget"] == "uniform":
-            self.teacher = UniformTarget(self.batcher, ex.splits["train"], self.device, self.dtype)
+            self.teacher = UniformTarget(self.device, self.dtype)
         elif h["mode"] == "distilled" and h["lambda"] > 0:
             if not args.teacher:
                 raise TDError("distilled training needs --teacher <teacher.safetensors> (or --mode vanilla)")

@@ -38,6 +38,8 @@ export async function run(args: string[]): Promise<number> {
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const testOd = flagNumberOrAll(p, 'test-od', Infinity);
   const optionalNumber = (k: string): number | undefined => (p.flags[k] === undefined ? undefined : flagNumber(p, k, NaN));
+  // The city's own fitted-speed rule where its val sweep chose one (CITY_BASELINE_CHOICES), else Porto's.
+  const cityRule = baselineSettings(dataset.name).speedRule;
   const rep = roundReport(
     runBaselineReport({
       dataset,
@@ -52,8 +54,8 @@ export async function run(args: string[]): Promise<number> {
         markovLengthAlpha: optionalNumber('markov-length-alpha'),
         lengthPerKm: optionalNumber('length-per-km'),
         speedRule: {
-          minRoadPasses: flagNumber(p, 'min-road-passes', baselineSettings(dataset.name).speedRule.minRoadPasses),
-          minClassPasses: flagNumber(p, 'min-class-passes', baselineSettings(dataset.name).speedRule.minClassPasses),
+          minRoadPasses: flagNumber(p, 'min-road-passes', cityRule.minRoadPasses),
+          minClassPasses: flagNumber(p, 'min-class-passes', cityRule.minClassPasses),
         },
       },
       createdWith: commandLine('eval baselines', args),
