@@ -35,7 +35,9 @@ test('distilled training runs in a worker and the loss chart updates', async ({ 
   // One point per metrics record (the single step, then the run), each with non-zero losses.
   const chart = page.getByTestId('loss-chart');
   await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
-  expect(Number(await chart.getAttribute('data-nonzero'))).toBe(Number(await chart.getAttribute('data-points')));
+  // Both counts in one read: a record arriving between two reads would make them differ.
+  const [nonZero, points] = await chart.evaluate((el) => [el.getAttribute('data-nonzero'), el.getAttribute('data-points')]);
+  expect(Number(nonZero)).toBe(Number(points));
   await expect(chart.locator('canvas')).toHaveCount(1);
   await expect(badge).toHaveAttribute('data-backend', 'wasm');
   await expect(page.getByTestId('train-notice')).toHaveCount(0);
