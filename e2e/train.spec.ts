@@ -32,12 +32,12 @@ test('distilled training runs in a worker and the loss chart updates', async ({ 
   await page.getByTestId('train-pause').click();
   await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 120_000 });
 
-  // One point per metrics record (the single step, then the run), each with non-zero losses.
+  // One point per metrics record (the single step, then the run), each with non-zero losses; the
+  // val subset's points between them carry no losses. Both counts in one read.
   const chart = page.getByTestId('loss-chart');
-  await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
-  // Both counts in one read: a record arriving between two reads would make them differ.
-  const [nonZero, points] = await chart.evaluate((el) => [el.getAttribute('data-nonzero'), el.getAttribute('data-points')]);
-  expect(Number(nonZero)).toBe(Number(points));
+  await expect.poll(async () => Number(await chart.getAttribute('data-filled'))).toBeGreaterThanOrEqual(2);
+  const [nonZero, filled] = await chart.evaluate((el) => [el.getAttribute('data-nonzero'), el.getAttribute('data-filled')]);
+  expect(Number(nonZero)).toBe(Number(filled));
   await expect(chart.locator('canvas')).toHaveCount(1);
   await expect(badge).toHaveAttribute('data-backend', 'wasm');
   await expect(page.getByTestId('train-notice')).toHaveCount(0);
@@ -46,8 +46,9 @@ test('distilled training runs in a worker and the loss chart updates', async ({ 
 
 // The first minutes of a run (issue 51): the untrained student on the map before any step, a val
 // point (the fixed val subset) and an ETA long before the first epoch ends, "pausing…" as soon as
-// Pause is pressed; then the fine-tune preset starts from the shipped student. Tiny settings: 2
-// trips a step, a val point after the first step and every 2 on 8 val trips; one page load.
+// Pause is pressed, on the route corpus with route-aware features; then the fine-tune preset
+// starts from the shipped student. Tiny settings: 2 trips a step, a val point after the first step
+// and every 2 on 8 val trips; one page load.
 test('a run shows its student before the first step, a val point and an ETA before its first epoch ends, "pausing…" at once; the fine-tune preset starts from the shipped student', async ({
   page,
 }) => {
@@ -61,11 +62,25 @@ test('a run shows its student before the first step, a val point and an ETA befo
   expect(Number(await legend.getAttribute('data-drawn'))).toBeGreaterThan(0);
   await expect(page.getByTestId('train-step-count')).toHaveText('0');
 
+  // What the student reads: the untimed routes join the trips (more steps an epoch), and the
+  // route-aware candidate features add a route part to its weights.
+  const info = page.getByTestId('train-dataset');
+  const counts = (await info.textContent()) ?? '';
+  const [trips, routes] = [/(\d+) train/, /\+ (\d+) untimed routes/].map((r) => Number(r.exec(counts)?.[1]));
+  const params = async (): Promise<number> =>
+    Number(/student ([\d,]+) params/.exec((await info.textContent()) ?? '')?.[1].replace(/,/g, ''));
+  const plainParams = await params();
+  expect(routes).toBeGreaterThan(0);
+  await page.getByTestId('use-routes').check();
+  await page.getByTestId('route-features').check();
+
   await page.getByTestId('train-play').click();
   const val = page.getByTestId('val-point');
   await expect(val).toBeVisible({ timeout: 180_000 });
   await expect(val).toContainText('8 val trips');
   await expect(page.getByTestId('train-eta')).toContainText('this epoch ends in');
+  await expect(page.getByTestId('train-eta')).toContainText(`of ${Math.ceil((trips + routes) / 2)}`);
+  expect(await params()).toBeGreaterThan(plainParams);
   // Still in the first epoch (hundreds of 2-trip steps): no epoch-end line yet.
   await expect(page.getByTestId('epoch-line')).toHaveCount(0);
   await expect(page.getByTestId('nll-chart')).toContainText('val subset');
@@ -89,6 +104,9 @@ test('a run shows its student before the first step, a val point and an ETA befo
   // The fine-tune preset: a new run from the shipped vanilla student's weights.
   await page.getByTestId('preset-finetune').click();
   await expect(page.getByTestId('finetune-note')).toContainText('shipped vanilla student');
+  // The shipped student reads neither.
+  await expect(page.getByTestId('route-features')).not.toBeChecked();
+  await expect(page.getByTestId('use-routes')).not.toBeChecked();
   await page.getByTestId('train-step').click();
   await expect(page.getByTestId('train-notice')).toContainText('Fine-tune: starts from vanilla.safetensors', { timeout: 120_000 });
   await expect(val).toHaveAttribute('data-step', '1', { timeout: 240_000 });

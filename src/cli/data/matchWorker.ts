@@ -1,33 +1,14 @@
 // A matching thread of `data match --workers N` (matchPool.ts): reads the network's roadmap once,
-// then matches each batch it is sent, one at a time, and posts the result back.
-import { parentPort, workerData } from 'node:worker_threads';
+// then matches each batch it is sent and posts the result back.
 import { loadRoadmap } from '../common/fsDataset';
-import { matchBatch } from '../../lib/data/matchStream';
-import type { MatchReply, MatchRequest, MatchWorkerData } from './matchPool';
+import { serveJobs } from '../common/workerThread';
+import { matchBatch, type BatchMatch } from '../../lib/data/matchStream';
+import type { MatchJob, MatchWorkerData } from './matchPool';
 
-async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('matchWorker runs as a worker thread');
-  const data = workerData as MatchWorkerData;
-  const post = (m: MatchReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
-  try {
-    const network = await loadRoadmap(data.networkDir);
-    port.on('message', (req: MatchRequest) => {
-      if (req.kind === 'close') {
-        port.close();
-        return;
-      }
-      try {
-        const result = matchBatch(network, req.batch.traces, data.minRoads, req.calibrated, data.fileLabel);
-        post({ kind: 'done', id: req.id, result }, [result.pointDists.buffer as ArrayBuffer]);
-      } catch (e) {
-        post({ kind: 'error', id: req.id, message: (e as Error).stack ?? String(e) });
-      }
-    });
-    post({ kind: 'ready' });
-  } catch (e) {
-    post({ kind: 'error', id: -1, message: (e as Error).stack ?? String(e) });
-  }
-}
-
-void main();
+serveJobs<MatchWorkerData, MatchJob, BatchMatch>(async (data) => {
+  const network = await loadRoadmap(data.networkDir);
+  return {
+    run: (job) => matchBatch(network, job.batch.traces, data.minRoads, job.calibrated, data.fileLabel),
+    transfer: (result) => [result.pointDists.buffer as ArrayBuffer],
+  };
+});

@@ -26,6 +26,9 @@ export function fineTuneHyper(): Partial<SessionHyper> {
     klMaskLastSteps: r.klMaskLastSteps ?? 0,
     teacherTarget: 'teacher',
     size: 'small',
+    // The shipped student reads neither (its weights have no route part).
+    routeFeatures: false,
+    routes: false,
     batch: 16,
     microBatch: 16,
     lr: 3e-4,

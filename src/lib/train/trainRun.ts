@@ -210,6 +210,7 @@ export class TrainRun {
         roads: d.dataset.network.roads.length,
         train: d.dataset.splits.train.length,
         val: d.dataset.splits.val.length,
+        routes: d.dataset.routes?.length ?? 0,
         ...(d.dataset.sampledFrom ? { sampledFrom: d.dataset.sampledFrom } : {}),
         teacher: this.teacherInfo,
       },

@@ -67,6 +67,8 @@ export interface DatasetSummary {
   /** Trips the run trains and validates on (a sample's, when `sampledFrom` is set). */
   train: number;
   val: number;
+  /** Untimed routes (routes.csv) a run may train on beside the trips (`routes`); 0 when it has none. */
+  routes: number;
   /** Set when the set was too big to train on whole here: the worker holds a seeded sample of it. */
   sampledFrom?: DatasetSample;
   teacher: TeacherInfo;
