@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 
@@ -77,5 +78,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every core: vitest's default leaves one free, which on a 2-core machine runs the files one at
+    // a time (115 s against 153 s for the whole unit suite here).
+    maxWorkers: availableParallelism(),
   },
 });

@@ -76,8 +76,8 @@ test('simulating a large trip set keeps the page responsive and memory bounded',
   const drawn = Number(await page.getByTestId('trip-count').textContent());
   expect(drawn).toBeGreaterThan(0);
   expect(drawn).toBeLessThanOrEqual(2000);
-  // Keep measuring while the map draws the sample.
-  await page.waitForTimeout(5000);
+  // Keep measuring while the map draws the sample (printed, not asserted).
+  await page.waitForTimeout(2000);
 
   const m = await page.evaluate(() => window.__scale);
   const t1 = await page.evaluate(() => performance.now());
