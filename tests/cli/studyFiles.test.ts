@@ -18,6 +18,7 @@ describe('study files', () => {
     expect(files.sort()).toEqual([
       'porto-controls.json',
       'porto-distill.json',
+      'porto-route-features-kl.json',
       'porto-route-features.json',
       'porto-routes-kl.json',
       'sf-deconfounded.json',
@@ -27,6 +28,19 @@ describe('study files', () => {
     // The route-features screen trains with the feature and pairs with the routes control.
     const rf = planStudy(load('porto-route-features.json')).find((j) => j.id === 'train runs/route-features/vanilla-s1.safetensors')!;
     expect(rf.args).toEqual(expect.arrayContaining(['--mode', 'vanilla', '--routes', '--route-features']));
+    // The KL on top of the features: distilled by the rde2 teacher with the features, paired with the route-features runs.
+    const fk = planStudy(load('porto-route-features-kl.json'));
+    const kl = fk.find((j) => j.id === 'train runs/features-kl/distilled-s1.safetensors')!;
+    expect(kl.args).toEqual(
+      expect.arrayContaining(['--mode', 'distilled', '--routes', '--route-features', '--teacher', 'runs/teacher-rde2/teacher.safetensors']),
+    );
+    const report = fk.find((j) => j.id === 'report runs/features-kl/paired-steps-val.json')!;
+    expect(report.args).toEqual(
+      expect.arrayContaining([
+        '--vanilla',
+        'runs/route-features/vanilla-s1.safetensors,runs/route-features/vanilla-s2.safetensors,runs/route-features/vanilla-s3.safetensors',
+      ]),
+    );
     for (const f of files) {
       const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
       expect(plan.length).toBeGreaterThan(0);
