@@ -150,4 +150,22 @@ describe('study runner', () => {
     expect(failed).toContain(`train ${dir}/d/distilled-s1.safetensors`);
     expect(log.some((l) => l.startsWith('[not run]') && l.includes('t.safetensors'))).toBe(true);
   });
+
+  it('a teacher whose log is committed but whose checkpoint is not here is copied, not taken as done', async () => {
+    const out = `${dir}/teacher/t.safetensors`;
+    mkdirSync(`${dir}/teacher`);
+    writeFileSync(`${dir}/public-teacher.safetensors`, 'the committed teacher');
+    const job = {
+      id: 'teacher',
+      kind: 'teacher' as const,
+      out,
+      inputs: [],
+      args: [],
+      committed: { path: `${dir}/public-teacher.safetensors`, sha256: '0' },
+    };
+    writeFileSync(out.replace(/\.safetensors$/, '.log.json'), '{}');
+    expect(await jobState(job)).toMatchObject({ state: 'todo', why: expect.stringMatching(/^copies /) });
+    writeFileSync(out, 'trained here');
+    expect((await jobState(job)).state).toBe('done');
+  });
 });

@@ -60,7 +60,8 @@ export type JobState = 'done' | 'todo' | 'waiting' | 'busy';
 export async function jobState(j: Job): Promise<{ state: JobState; why: string }> {
   const needs = (j.needs ?? []).filter((i) => !existsSync(i));
   if (j.kind === 'teacher') {
-    if (existsSync(logOf(j.out))) return { state: 'done', why: 'teacher trained (its log exists)' };
+    // The log alone is not enough: a clone has the committed log while the checkpoint is ignored.
+    if (existsSync(logOf(j.out)) && existsSync(j.out)) return { state: 'done', why: 'teacher trained (its log exists)' };
     const c = j.committed;
     if (c && existsSync(j.out) && (await sha256(j.out)) === c.sha256) return { state: 'done', why: 'the committed copy' };
     if (lockHeld(lockOf(j.out))) return { state: 'busy', why: 'another process trains it' };
