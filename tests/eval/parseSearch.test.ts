@@ -18,4 +18,10 @@ describe('eval paired-search --a/--b', () => {
     expect(() => parseSearch('method=bestFirst,cap=0.9', 'b')).toThrow('--b: cap must be a number ≥ 1, got "0.9"');
     expect(() => parseSearch('cap=', 'b')).toThrow('--b: cap must be a number ≥ 1, got ""');
   });
+
+  it('reads the length penalty for best-first only', () => {
+    expect(parseSearch('method=bestFirst,length=3,cap=1.2', 'b')).toEqual({ method: 'bestFirst', lengthPerKm: 3, cap: 1.2 });
+    expect(() => parseSearch('method=beam,length=3', 'b')).toThrow('--b: length applies to method=bestFirst only');
+    expect(() => parseSearch('method=bestFirst,length=-1', 'b')).toThrow('--b: length must be a number ≥ 0, got "-1"');
+  });
 });

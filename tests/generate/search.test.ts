@@ -364,6 +364,36 @@ describe('bestFirstSearch', () => {
     await expect(bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g), guide: -1 })).rejects.toThrow(/guide/);
   });
 
+  it('a length penalty trades probability for km; the route keeps its own log-prob', async () => {
+    // 0 → 1 → 2 → 4 (each hop likely) against 0 → 3 → 4 (0 → 3 at 0.2): roads 1 and 2 are 3 km
+    // long, road 3 is 1 km, the destination 4 is 0.1 km.
+    const g: ToyGraph = {
+      adj: [
+        [
+          [1, 0.8],
+          [3, 0.2],
+        ],
+        [[2, 1]],
+        [[4, 1]],
+        [[4, 1]],
+        [],
+      ],
+      x: [0, 1, 2, 3, 4],
+    };
+    const km = [0, 3, 3, 1, 0.1];
+    const od = { origin: 0, dest: 4 };
+    const base = { distanceToDest: dist(g), roadKm: (r: number) => km[r] };
+    expect((await bestFirstSearch(new ToyScorer(g), od, base)).roads).toEqual([0, 1, 2, 4]);
+    // μ 0.1: long −0.223 − 0.61 = −0.833 against short −1.609 − 0.11: still the long one.
+    expect((await bestFirstSearch(new ToyScorer(g), od, { ...base, lengthPerKm: 0.1 })).roads).toEqual([0, 1, 2, 4]);
+    // μ 1: long −0.223 − 6.1 against short −1.609 − 1.1: the short one.
+    const short = await bestFirstSearch(new ToyScorer(g), od, { ...base, lengthPerKm: 1 });
+    expect(short.roads).toEqual([0, 3, 4]);
+    expect(short.logProb).toBeCloseTo(Math.log(0.2), 6);
+    await expect(bestFirstSearch(new ToyScorer(g), od, { distanceToDest: dist(g), lengthPerKm: 1 })).rejects.toThrow(/roadKm/);
+    await expect(bestFirstSearch(new ToyScorer(g), od, { ...base, lengthPerKm: -1 })).rejects.toThrow(/lengthPerKm/);
+  });
+
   it('lockstep batching over many OD pairs equals one-at-a-time search', async () => {
     const g = randomGraph(50, 5);
     const ods = Array.from({ length: 20 }, (_, i) => ({ origin: (i * 3) % 50, dest: (i * 17 + 1) % 50 }));

@@ -24,7 +24,8 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   <search>: comma-separated settings, e.g. "method=beam,beam=4,maxSteps=200" or
   "method=bestFirst,maxExpansions=5000,guide=0.5"; unset ones take the protocol defaults (beam 4, max
   steps 200, 5000 expansions, no guide). guide=γ (best-first only) orders the queue by log-prob
-  − γ · km to the destination, A*-style (src/lib/generate/search.ts). cap=c (c ≥ 1, beam or
+  − γ · km to the destination, A*-style (src/lib/generate/search.ts). length=μ (best-first only)
+  searches on −log p + μ · km of the roads entered, the markovLength baseline's cost. cap=c (c ≥ 1, beam or
   best-first) is the tail guard (src/lib/generate/tailGuard.ts): a route over c × the OD's free-flow
   fastest path's length, or one that does not reach, is replaced by that fastest path; the search's
   own routes are cached without it, so a sweep over c searches once. Every checkpoint generates
@@ -33,7 +34,7 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   route baselines (val-chosen settings) on the same OD pairs, each search's routes against each
   baseline per OD pair (wins, ties, losses and the win − loss share, src/lib/eval/robustScores.ts).`;
 
-type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number; cap?: number };
+type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number; lengthPerKm?: number; cap?: number };
 
 /** "method=bestFirst,maxExpansions=5000" → search settings; anything else is refused by name. */
 export function parseSearch(text: string, flag: string): Search {
@@ -49,14 +50,20 @@ export function parseSearch(text: string, flag: string): Search {
       const g = Number(v);
       if (!(g >= 0) || v === undefined || v === '') throw new Error(`--${flag}: guide must be a number ≥ 0, got "${v}"`);
       out.guide = g;
+    } else if (k === 'length') {
+      const m = Number(v);
+      if (!(m >= 0) || !Number.isFinite(m) || v === undefined || v === '')
+        throw new Error(`--${flag}: length must be a number ≥ 0, got "${v}"`);
+      out.lengthPerKm = m;
     } else if (k === 'cap') {
       const c = Number(v);
       if (!(c >= 1) || !Number.isFinite(c) || v === undefined || v === '')
         throw new Error(`--${flag}: cap must be a number ≥ 1, got "${v}"`);
       out.cap = c;
-    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions, guide, cap)`);
+    } else throw new Error(`--${flag}: unknown setting "${k}" (method, beam, maxSteps, maxExpansions, guide, length, cap)`);
   }
   if (out.guide && out.method !== 'bestFirst') throw new Error(`--${flag}: guide applies to method=bestFirst only`);
+  if (out.lengthPerKm && out.method !== 'bestFirst') throw new Error(`--${flag}: length applies to method=bestFirst only`);
   return out;
 }
 

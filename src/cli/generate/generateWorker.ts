@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { loadDatasetWithDerived } from '../common/fsDataset';
 import { serveJobs } from '../common/workerThread';
 import { loadStudentScorer, type LoadedStudent } from '../../lib/eval/protocol';
-import { centroidDistance, generateRoutes, type GeneratedTrip } from '../../lib/generate/generator';
+import { centroidDistance, generateRoutes, roadKmOf, type GeneratedTrip } from '../../lib/generate/generator';
 import { initNodeBackend } from '../../lib/runtime/node';
 import type { PieceJob, PoolWorkerData } from './generatePool';
 
@@ -13,6 +13,7 @@ serveJobs<PoolWorkerData, PieceJob, GeneratedTrip[], number>(async (data) => {
   await initNodeBackend(data.backend);
   const { dataset, derived } = await loadDatasetWithDerived(data.datasetDir);
   const distanceToDest = centroidDistance(derived.features);
+  const roadKm = roadKmOf(dataset.network);
   const loaded = new Map<string, LoadedStudent>();
   return {
     async run(job, progress) {
@@ -24,6 +25,7 @@ serveJobs<PoolWorkerData, PieceJob, GeneratedTrip[], number>(async (data) => {
       return generateRoutes(m.scorer, job.ods, {
         ...job.search,
         distanceToDest,
+        roadKm,
         timeMean: derived.timeMean,
         timeStd: derived.timeStd,
         onProgress: (p) => progress(p.done),

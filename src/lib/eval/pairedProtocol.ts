@@ -226,6 +226,8 @@ export interface PairedReport {
     maxExpansions: number;
     /** Best-first search's A*-style guide, when one was set. */
     guide?: number;
+    /** Best-first search's length penalty (nats per km), when one was set. */
+    lengthPerKm?: number;
     odSelection: Record<string, string>;
     verdictRule: string;
     machine: Record<string, unknown>;
@@ -269,7 +271,7 @@ export interface PairedProtocolOptions extends SearchProtocolOptions {
   armSearch?: Partial<
     Record<
       'vanilla' | 'distilled',
-      Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions' | 'guide'> & {
+      Pick<SearchProtocolOptions, 'beam' | 'method' | 'maxSteps' | 'maxExpansions' | 'guide' | 'lengthPerKm'> & {
         /** Tail guard after the search (generate/tailGuard.ts): routes over cap × the fastest path's length take the fastest path. */
         cap?: number;
       }
@@ -500,7 +502,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
   const settings = searchSettings(opts);
-  const { beam, method, maxSteps, maxExpansions, guide } = settings;
+  const { beam, method, maxSteps, maxExpansions, guide, lengthPerKm } = settings;
   const trainOd = opts.trainOd ?? 500;
   const testOd = opts.testOd ?? Infinity;
   const odSeed = opts.odSeed ?? 1;
@@ -669,6 +671,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
       maxSteps,
       maxExpansions,
       ...(guide ? { guide } : {}),
+      ...(lengthPerKm ? { lengthPerKm } : {}),
       odSelection: Object.fromEntries(
         splitNames.map((split) => [
           split,

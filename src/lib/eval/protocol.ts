@@ -7,6 +7,7 @@ import type { Derived } from '../data/derivedTypes';
 import type { Dataset, RoadNetwork, SplitName, Trajectory } from '../data/types';
 import {
   centroidDistance,
+  roadKmOf,
   generateRoutes,
   sampleOdPairs,
   type GeneratedTrip,
@@ -116,6 +117,8 @@ export interface SearchProtocolOptions {
   maxExpansions?: number;
   /** Best-first search's A*-style guide (generate/search.ts; default none). */
   guide?: number;
+  /** Best-first search's length penalty, nats per km (generate/search.ts; default none). */
+  lengthPerKm?: number;
   evalOptions?: EvalOptions;
   /** Free text recorded in the output (tool, version). */
   createdWith?: string;
@@ -139,6 +142,7 @@ export function searchSettings(opts: SearchProtocolOptions): {
   maxSteps: number;
   maxExpansions: number;
   guide?: number;
+  lengthPerKm?: number;
 } {
   return {
     beam: opts.beam ?? 4,
@@ -148,6 +152,7 @@ export function searchSettings(opts: SearchProtocolOptions): {
     maxExpansions: opts.maxExpansions ?? 5000,
     // Only when set, so that unguided runs keep their route-cache keys and reports.
     ...(opts.guide ? { guide: opts.guide } : {}),
+    ...(opts.lengthPerKm ? { lengthPerKm: opts.lengthPerKm } : {}),
   };
 }
 
@@ -165,6 +170,7 @@ export async function generateTimed(
   const trips = await (opts.generate ?? generateRoutes)(scorer, ods, {
     ...searchSettings(opts),
     distanceToDest: centroidDistance(derived.features),
+    roadKm: roadKmOf(opts.dataset.network),
     timeMean: derived.timeMean,
     timeStd: derived.timeStd,
     signal: opts.signal,

@@ -3,7 +3,7 @@
 // the scorer's time predictions. Model-agnostic: any BatchScorer works; a scorer whose predictions
 // depend on the trip's start time implements StartTimeAware.
 import type { RoadFeatures } from '../data/derivedTypes';
-import type { Trajectory } from '../data/types';
+import type { RoadNetwork, Trajectory } from '../data/types';
 import { haversineKm } from '../geo';
 import {
   assignTimes,
@@ -88,6 +88,12 @@ export function centroidDistance(features: RoadFeatures): (road: number, dest: n
   return (a, b) => haversineKm([c[2 * a], c[2 * a + 1]], [c[2 * b], c[2 * b + 1]]);
 }
 
+/** Each road's length in km (a negative recorded length counts as 0, as the baselines do). */
+export function roadKmOf(network: RoadNetwork): (road: number) => number {
+  const km = Float64Array.from(network.roads, (r) => Math.max(0, r.lengthM) / 1000);
+  return (road) => km[road];
+}
+
 export interface GenerateProgress {
   /** Trips finished so far and in all. */
   done: number;
@@ -109,6 +115,10 @@ export interface GenerateOptions {
   maxExpansions?: number;
   /** Best-first search: the A*-style guide (search.ts BestFirstOptions.guide; default 0, none). */
   guide?: number;
+  /** Best-first search: the length penalty in nats per km (search.ts BestFirstOptions.lengthPerKm). */
+  lengthPerKm?: number;
+  /** Each road's length in km (roadKmOf); needed by lengthPerKm. */
+  roadKm?: (road: number) => number;
   distanceToDest: (road: number, dest: number) => number;
   /**
    * Train statistics of log1p(seconds per hop). Used only when the scorer gives no time
@@ -201,6 +211,8 @@ export async function generateRoutes(scorer: BatchScorer, ods: GenOD[], opts: Ge
         : await bestFirstSearchMany(scorer, part, {
             maxExpansions: opts.maxExpansions,
             guide: opts.guide,
+            lengthPerKm: opts.lengthPerKm,
+            roadKm: opts.roadKm,
             distanceToDest: opts.distanceToDest,
             signal: opts.signal,
             onStep,

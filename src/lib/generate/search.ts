@@ -84,6 +84,13 @@ export interface BestFirstOptions {
    * absent: HOSER's uniform-cost search on −log p.
    */
   guide?: number;
+  /**
+   * Length penalty in nats per km (default 0, none): a route's cost is −log p + lengthPerKm · km of
+   * the roads it enters, as the markovLength baseline's, so a detour has to buy its length with
+   * probability. The returned logProb stays the model's. Needs roadKm.
+   */
+  lengthPerKm?: number;
+  roadKm?: (road: number) => number;
   signal?: AbortFlag;
   /** Called after every round with the round index and the number of OD pairs still searching. */
   onStep?: (step: number, live: number) => void;
@@ -109,6 +116,8 @@ interface Hyp {
   logProb: number;
   /** null once a step came without a time prediction. */
   times: number[] | null;
+  /** Best-first with a length penalty: logProb − lengthPerKm · km entered (the search's own score). */
+  score?: number;
 }
 
 function toResult(h: Hyp, reached: boolean): SearchResult {
@@ -292,6 +301,10 @@ export async function bestFirstSearchMany(scorer: BatchScorer, ods: OD[], opts: 
   const guide = opts.guide ?? 0;
   if (!(guide >= 0)) throw new Error(`bestFirstSearch: guide must be ≥ 0, got ${guide}`);
   const priority = (lp: number, road: number, dest: number) => (guide > 0 ? lp - guide * opts.distanceToDest(road, dest) : lp);
+  const perKm = opts.lengthPerKm ?? 0;
+  if (!(perKm >= 0)) throw new Error(`bestFirstSearch: lengthPerKm must be ≥ 0, got ${perKm}`);
+  const roadKm = opts.roadKm;
+  if (perKm > 0 && !roadKm) throw new Error('bestFirstSearch: lengthPerKm needs roadKm');
   interface State {
     od: OD;
     heap: MaxHeap<Hyp>;
@@ -359,11 +372,14 @@ export async function bestFirstSearchMany(scorer: BatchScorer, ods: OD[], opts: 
       for (let j = 0; j < sc.candidates.length; j++) {
         const road = sc.candidates[j];
         const lp = node.logProb + sc.logProbs[j];
-        if (!Number.isFinite(lp) || s.expanded.has(road)) continue;
+        const score = perKm > 0 ? (node.score ?? node.logProb) + sc.logProbs[j] - perKm * roadKm!(road) : lp;
+        if (!Number.isFinite(score) || s.expanded.has(road)) continue;
         const prev = s.best.get(road);
-        if (prev !== undefined && lp <= prev) continue;
-        s.best.set(road, lp);
-        s.heap.push(priority(lp, road, s.od.dest), extend(node, road, lp, sc.timeSec?.[j]));
+        if (prev !== undefined && score <= prev) continue;
+        s.best.set(road, score);
+        const child = extend(node, road, lp, sc.timeSec?.[j]);
+        if (perKm > 0) child.score = score;
+        s.heap.push(priority(score, road, s.od.dest), child);
       }
     }
     opts.onStep?.(

@@ -115,6 +115,7 @@ export interface PieceSearch {
   maxSteps?: number;
   maxExpansions?: number;
   guide?: number;
+  lengthPerKm?: number;
 }
 
 /** The plain-data search settings of `opts` (what crosses to a worker; the distance function is rebuilt there). */
@@ -126,6 +127,7 @@ export function pieceSearch(opts: GenerateOptions): PieceSearch {
     ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
     ...(opts.maxExpansions !== undefined ? { maxExpansions: opts.maxExpansions } : {}),
     ...(opts.guide ? { guide: opts.guide } : {}),
+    ...(opts.lengthPerKm ? { lengthPerKm: opts.lengthPerKm } : {}),
   };
 }
 
