@@ -34,6 +34,14 @@ describe('route baselines', () => {
     expect(() => baselineRouter('markov', net)).toThrow(/train trips/);
   });
 
+  it('markovRoutes counts the untimed route corpus too, and refuses without one', () => {
+    // Train alone: 0 → 3 → 4 → 5. Four routes through 1 outvote the three train passes through 3.
+    const routes = [0, 1, 2, 3].map((i) => ({ id: `r${i}`, roads: [0, 1, 5], source: 'corpus' }));
+    expect(baselineRouter('markov', net, train, {}, routes).route(0, 5).roads).toEqual([0, 3, 4, 5]);
+    expect(baselineRouter('markov', net, train, { markovRoutes: true }, routes).route(0, 5).roads).toEqual([0, 1, 5]);
+    expect(() => baselineRouter('markovLength', net, train, { markovRoutes: true })).toThrow(/route corpus/);
+  });
+
   it('markov with no counts is uniform per road: the fewest turns, then the lower road id', () => {
     // 0 → 1 → 5 and 0 → 2 → 5 are both p = 1/3; 1 < 2.
     expect(baselineRouter('markov', net, []).route(0, 5).roads).toEqual([0, 1, 5]);

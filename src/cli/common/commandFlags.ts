@@ -210,6 +210,7 @@ export const COMMAND_FLAGS = {
     'length-per-km': num('μ of markovLength, nats per km (default: the val choice)'),
     'min-road-passes': num('fittedFastest: train passes a road needs for its own speed'),
     'min-class-passes': num('fittedFastest: train passes a road class needs for its own speed'),
+    'markov-routes': bool('count the markov chains on the route corpus (routes.csv) too'),
   },
   'eval distillation-summary': { regimes: str(), untagged: str(), out: str() },
   'eval results-table': { spec: str('the arms of each city (studies/results.json)'), split: str(), out: str(), markdown: str() },

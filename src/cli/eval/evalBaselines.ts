@@ -14,13 +14,14 @@ import { roundReport } from '../../lib/eval/protocol';
 const USAGE = `usage: eval baselines [--dataset public/data/porto] [--split test] [--methods ${BASELINE_METHODS.join(',')}]
                       [--out <file.json>] [--train-od 500] [--test-od all] [--od-seed 1]
                       [--markov-alpha α] [--markov-length-alpha α] [--length-per-km μ]
-                      [--min-road-passes 5] [--min-class-passes 20]
+                      [--min-road-passes 5] [--min-class-passes 20] [--markov-routes]
   Routes every OD pair of the split (val and test: each trip's own origin, destination and start
   time; train: --train-od trips sampled with --od-seed, as eval paired-report) with each baseline
   and prints (and with --out writes) JSON with the paired report's per-seed metrics (DTW km, DTW per
   real km, EDR, |log length ratio|, reached, distance/duration/radius JSD) and the thesis suite.
   --split takes a comma list (val,test). The markov chains are counted and the speeds of
-  fittedFastest fitted on the train trips only. Unset settings take the val choices
+  fittedFastest fitted on the train trips only; --markov-routes counts the chains on the dataset's
+  untimed route corpus (routes.csv) too, the data the routes-trained students read. Unset settings take the val choices
   (src/lib/generate/baselines.ts: the city's CITY_BASELINE_CHOICES, else BASELINE_DEFAULTS).`;
 
 export async function run(args: string[]): Promise<number> {
@@ -53,6 +54,7 @@ export async function run(args: string[]): Promise<number> {
         markovAlpha: optionalNumber('markov-alpha'),
         markovLengthAlpha: optionalNumber('markov-length-alpha'),
         lengthPerKm: optionalNumber('length-per-km'),
+        ...(p.flags['markov-routes'] ? { markovRoutes: true } : {}),
         speedRule: {
           minRoadPasses: flagNumber(p, 'min-road-passes', cityRule.minRoadPasses),
           minClassPasses: flagNumber(p, 'min-class-passes', cityRule.minClassPasses),

@@ -87,7 +87,7 @@ async function runBaseline(
   const trips = dataset.splits[split];
   const ods = nFlag === null ? everyTripOd(trips) : sampleOdPairs(trips, nFlag, makeRng(seed));
   const t0 = performance.now();
-  const router = baselineRouter(method, dataset.network, dataset.splits.train, baselineSettings(dataset.name));
+  const router = baselineRouter(method, dataset.network, dataset.splits.train, baselineSettings(dataset.name), dataset.routes);
   const gen = generateBaselineRoutes(router, ods, 'gen-');
   const sec = (performance.now() - t0) / 1000;
   await mkdir(dirname(resolve(out)), { recursive: true });

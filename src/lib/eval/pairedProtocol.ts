@@ -404,7 +404,7 @@ export interface BaselineScored {
 
 /**
  * Routes of baseline `method` for the split's OD list (the markov chain counted on the dataset's
- * train split only), scored against the real trips exactly as the students' routes are.
+ * train split, and its route corpus where settings.markovRoutes), scored against the real trips exactly as the students' routes are.
  */
 export function scoreBaseline(
   method: BaselineMethod,
@@ -417,7 +417,7 @@ export function scoreBaseline(
   const centroid = opts.derived.features.centroid;
   const t0 = now();
   const settings = baselineSettings(opts.dataset.name, params);
-  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train, settings);
+  const router = baselineRouter(method, opts.dataset.network, opts.dataset.splits.train, settings, opts.dataset.routes);
   const trips = generateBaselineRoutes(router, t.ods, `${method}-${split}-`);
   const genSeconds = (now() - t0) / 1000;
   const gen = trips.map((g) => generatedToEvalTrip(g, centroid));

@@ -28,7 +28,7 @@
 import { DEFAULT_FITTED_SPEED_RULE, fitRoadSpeeds, freeFlowSeconds, secondsAtSpeeds, type FittedSpeedRule } from '../data/speeds';
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import { RouteSearch } from '../data/routeSearch';
-import type { RoadNetwork, Trajectory } from '../data/types';
+import type { RoadNetwork, Route, Trajectory } from '../data/types';
 import { generatedTrip, type GenOD, type GeneratedTrip } from './generator';
 
 export const BASELINE_METHODS = ['shortest', 'fastest', 'fittedFastest', 'markov', 'markovLength'] as const;
@@ -47,6 +47,12 @@ export interface BaselineParams {
   lengthPerKm?: number;
   /** fittedFastest's rule for fitted speeds. */
   speedRule?: FittedSpeedRule;
+  /**
+   * The markov chains count the dataset's untimed route corpus (routes.csv) as well as the train
+   * trips: the data the routes-trained students read. The corpus has no times, so fittedFastest
+   * never uses it.
+   */
+  markovRoutes?: boolean;
 }
 
 /**
@@ -63,6 +69,7 @@ export const BASELINE_DEFAULTS: Required<BaselineParams> = {
   // fittedFastest: minRoadPasses over 1, 3, 5, 10, 30 → 3.058, 2.983, 2.938, 3.053, 2.980 (all
   // worse than the free-flow fastest path's 2.739 on the same val OD pairs).
   speedRule: DEFAULT_FITTED_SPEED_RULE,
+  markovRoutes: false,
 };
 
 /**
@@ -102,7 +109,7 @@ function withDefaults(p: BaselineParams = {}): Required<BaselineParams> {
 export function baselineDescription(method: BaselineMethod, params: BaselineParams = {}): string {
   const p = withDefaults(params);
   const chain = (a: number) =>
-    `a first-order Markov chain over road → road transitions counted on the train trips, p(next | cur) = (count + ${a}) / (total + ${a} · outdeg) over cur's successors in the network`;
+    `a first-order Markov chain over road → road transitions counted on the train trips${p.markovRoutes ? ' and the untimed route corpus' : ''}, p(next | cur) = (count + ${a}) / (total + ${a} · outdeg) over cur's successors in the network`;
   switch (method) {
     case 'shortest':
       return 'Dijkstra on road length (m) over the roadmap.rel links';
@@ -150,7 +157,7 @@ export interface MarkovCounts {
 }
 
 /** Counts road → road transitions of `trips` on the links of `g`. */
-export function countTransitions(g: RoutingGraph, trips: readonly Trajectory[]): MarkovCounts {
+export function countTransitions(g: RoutingGraph, trips: readonly { roads: readonly number[] }[]): MarkovCounts {
   const { off, adj } = g;
   const edgeCount = new Float64Array(adj.length);
   let counted = 0;
@@ -225,13 +232,15 @@ export interface BaselineRouter {
 /**
  * A router for one baseline on `net`. `trainTrips` (markov, markovLength and fittedFastest,
  * required there) are the trips the transitions are counted and the speeds fitted on: pass the
- * train split and nothing else.
+ * train split and nothing else. `routes`: the dataset's untimed route corpus, which the chains count
+ * too where params.markovRoutes is set.
  */
 export function baselineRouter(
   method: BaselineMethod,
   net: RoadNetwork,
   trainTrips?: readonly Trajectory[],
   params: BaselineParams = {},
+  routes?: readonly Route[],
 ): BaselineRouter {
   const p = withDefaults(params);
   const g = forwardCsr(net);
@@ -258,7 +267,8 @@ export function baselineRouter(
     fitted = { passes: f.passes, roadsBySource: { road, roadClass, table }, rule: f.rule };
   } else {
     const alpha = method === 'markov' ? p.markovAlpha : p.markovLengthAlpha;
-    const counts = countTransitions(g, needTrips());
+    if (p.markovRoutes && !routes?.length) throw new Error(`baselineRouter: ${method} counted on the route corpus needs the dataset's routes`);
+    const counts = countTransitions(g, p.markovRoutes ? [...needTrips(), ...routes!] : needTrips());
     edgeCost = markovEdgeCosts(g, counts, alpha);
     markov = { counted: counts.counted, skipped: counts.skipped, smoothing: alpha };
     if (method === 'markovLength') {
