@@ -32,6 +32,26 @@ describe('win / tie / loss', () => {
     expect(() => winTieLoss([[1, 2]], [[1]])).toThrow(/OD pairs/);
   });
 
+  it('the mean difference per OD pair, with its interval and sign-flip p, beside the share', () => {
+    const baseline = [1, 1, 1, 1, NaN];
+    const student = [
+      [0.5, 1, 2, 2, 0],
+      [0.5, 0.9, 0.9, 1, 0],
+    ];
+    const w = winTieLoss(student, [baseline, baseline], { resamples: 500, seed: 3 });
+    // Per OD the mean of (student − baseline) over seeds: −0.5, −0.05, 0.45, 0.5; OD 4 has no finite pair.
+    expect(w.meanDiff.mean).toBeCloseTo((-0.5 - 0.05 + 0.45 + 0.5) / 4, 12);
+    expect(w.meanDiff.ci95[0]).toBeLessThanOrEqual(w.meanDiff.mean);
+    expect(w.meanDiff.ci95[1]).toBeGreaterThanOrEqual(w.meanDiff.mean);
+    // Four OD pairs cannot reject anything; a consistent win over 40 pairs does.
+    expect(w.p).toBeGreaterThan(0.2);
+    const many = winTieLoss([Array(40).fill(0.5)], [Array(40).fill(1)], { resamples: 500, seed: 3 });
+    expect(many.share).toBe(1);
+    expect(many.p).toBeLessThan(0.001);
+    expect(many.meanDiff).toMatchObject({ mean: -0.5, ci95: [-0.5, -0.5] });
+    expect(many.meanDiff.p).toBeLessThan(0.001);
+  });
+
   it('the bootstrap is reproducible by seed and covers the true share on a synthetic population', () => {
     // OD pairs where the student wins with probability 0.55 and loses otherwise: true share 0.1.
     let covered = 0;

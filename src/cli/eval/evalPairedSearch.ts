@@ -34,7 +34,15 @@ const USAGE = `usage: eval paired-search --checkpoints <a,b,…> --a <search> --
   route baselines (val-chosen settings) on the same OD pairs, each search's routes against each
   baseline per OD pair (wins, ties, losses and the win − loss share, src/lib/eval/robustScores.ts).`;
 
-type Search = { beam?: number; method?: 'beam' | 'bestFirst'; maxSteps?: number; maxExpansions?: number; guide?: number; lengthPerKm?: number; cap?: number };
+type Search = {
+  beam?: number;
+  method?: 'beam' | 'bestFirst';
+  maxSteps?: number;
+  maxExpansions?: number;
+  guide?: number;
+  lengthPerKm?: number;
+  cap?: number;
+};
 
 /** "method=bestFirst,maxExpansions=5000" → search settings; anything else is refused by name. */
 export function parseSearch(text: string, flag: string): Search {
@@ -165,7 +173,10 @@ export async function run(args: string[]): Promise<number> {
     if (guarded.length) console.log(`  guard: ${guarded.map((g) => `${g.overCap} over cap, ${g.unreached} unreached`).join('; ')}`);
     for (const [m, x] of Object.entries(r.baselines ?? {})) {
       const f = (w: typeof x.vanillaVsBaseline) =>
-        w ? `${w.win}/${w.tie}/${w.loss}, share ${w.share.toFixed(4)} [${w.ci95[0].toFixed(4)}, ${w.ci95[1].toFixed(4)}]` : '–';
+        w
+          ? `${w.win}/${w.tie}/${w.loss}, share ${w.share.toFixed(4)} [${w.ci95[0].toFixed(4)}, ${w.ci95[1].toFixed(4)}] p ${w.p.toPrecision(3)}, ` +
+            `DTW/km − baseline ${w.meanDiff.mean.toFixed(4)} [${w.meanDiff.ci95[0].toFixed(4)}, ${w.meanDiff.ci95[1].toFixed(4)}] p ${w.meanDiff.p.toPrecision(3)}`
+          : '–';
       console.log(`  against ${m} (mean ${x.metrics.odDtwPerKm.toFixed(4)}): a ${f(x.vanillaVsBaseline)}; b ${f(x.distilledVsBaseline)}`);
     }
     const rb = r.reachedByOd;

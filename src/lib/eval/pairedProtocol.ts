@@ -25,7 +25,7 @@ import {
 } from '../generate/baselines';
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
-import { bootstrapMean, scoreSpread, winTieLoss, type ScoreSpread, type WinTieLoss } from './robustScores';
+import { bootstrapMean, scoreSpread, signFlipP, winTieLoss, type ScoreSpread, type WinTieLoss } from './robustScores';
 import { tailGuard, type GuardCounts, type TailGuard } from '../generate/tailGuard';
 import { dtw, edr } from './metrics';
 import {
@@ -320,28 +320,8 @@ export function scoreAgainstReal(gen: EvalTrip, real: EvalTrip): OdScore {
   };
 }
 
-/**
- * Two-sided sign-flip permutation test that the values' mean is 0: under the null each value
- * (one OD pair's distilled − vanilla, averaged over its seeds) is as likely negated. Random flips,
- * seeded; p = (1 + flips at least as extreme) / (1 + flips), so never 0. All zeros give 1.
- */
-export function signFlipP(values: readonly number[], flips: number, seed: number): number {
-  const n = values.length;
-  const observed = Math.abs(values.reduce((a, b) => a + b, 0));
-  if (n === 0 || observed === 0) return 1;
-  const rng = makeRng(seed);
-  let extreme = 0;
-  for (let f = 0; f < flips; f++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += rng() < 0.5 ? -values[i] : values[i];
-    // A relative tolerance: a flip that only reorders the same sum counts as extreme.
-    if (Math.abs(s) >= observed * (1 - 1e-12)) extreme++;
-  }
-  return (1 + extreme) / (1 + flips);
-}
-
-// bootstrapMean lives with the other OD-resampling statistics (robustScores.ts); re-exported for its callers.
-export { bootstrapMean };
+// bootstrapMean and signFlipP live with the other OD-resampling statistics (robustScores.ts); re-exported for their callers.
+export { bootstrapMean, signFlipP };
 
 /** Mean of the finite values (NaN, e.g. dtwPerKm of a zero-length real trip, and ±Infinity are left out); NaN when none is. */
 export function meanOf(xs: readonly number[]): number {

@@ -46,6 +46,14 @@ export interface WinTieLoss {
   share: number;
   /** Percentile bootstrap over OD pairs (each OD's seeds stay together). */
   ci95: [number, number];
+  /** Two-sided sign-flip permutation p of the share over OD pairs (signFlipP). */
+  p: number;
+  /**
+   * The mean score difference, treated − reference: per OD pair the mean over its seeds, then the
+   * mean over OD pairs, with the same OD bootstrap interval and sign-flip p. Unlike the mean of each
+   * side's own means, it counts only (seed, OD) pairs where both scores are finite.
+   */
+  meanDiff: { mean: number; ci95: [number, number]; p: number };
   bootstrap: { resamples: number; seed: number };
 }
 
@@ -69,15 +77,18 @@ export function winTieLoss(
   let tie = 0;
   let loss = 0;
   const perOd: number[] = [];
+  const diffOd: number[] = [];
   for (let o = 0; o < nOdAll; o++) {
     let w = 0;
     let l = 0;
     let k = 0;
+    let dSum = 0;
     for (let s = 0; s < treated.length; s++) {
       const a = treated[s][o];
       const b = reference[s][o];
       if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
       k++;
+      dSum += a - b;
       const d = sign * (a - b);
       if (Math.abs(d) < TIE_TOLERANCE) tie++;
       else if (d < 0) {
@@ -88,10 +99,27 @@ export function winTieLoss(
         l++;
       }
     }
-    if (k > 0) perOd.push((w - l) / k);
+    if (k > 0) {
+      perOd.push((w - l) / k);
+      diffOd.push(dSum / k);
+    }
   }
   const b = bootstrapMean(perOd, resamples, seed);
-  return { n: win + tie + loss, nOd: perOd.length, win, tie, loss, share: b.mean, ci95: b.ci95, bootstrap: { resamples, seed } };
+  const d = bootstrapMean(diffOd, resamples, seed);
+  // Sign flips: as many as resamples, at least 2,000 (as the reached test), and their own seed.
+  const flips = Math.max(resamples, 2000);
+  return {
+    n: win + tie + loss,
+    nOd: perOd.length,
+    win,
+    tie,
+    loss,
+    share: b.mean,
+    ci95: b.ci95,
+    p: signFlipP(perOd, flips, seed + 1),
+    meanDiff: { mean: d.mean, ci95: d.ci95, p: signFlipP(diffOd, flips, seed + 1) },
+    bootstrap: { resamples, seed },
+  };
 }
 
 /** Mean with a percentile bootstrap interval over the values (seeded). */
@@ -109,4 +137,24 @@ export function bootstrapMean(values: readonly number[], resamples: number, seed
   means.sort();
   const at = (q: number): number => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
   return { mean, ci95: [at(0.025), at(0.975)] };
+}
+
+/**
+ * Two-sided sign-flip permutation test that the values' mean is 0: under the null each value
+ * (one OD pair's distilled − vanilla, averaged over its seeds) is as likely negated. Random flips,
+ * seeded; p = (1 + flips at least as extreme) / (1 + flips), so never 0. All zeros give 1.
+ */
+export function signFlipP(values: readonly number[], flips: number, seed: number): number {
+  const n = values.length;
+  const observed = Math.abs(values.reduce((a, b) => a + b, 0));
+  if (n === 0 || observed === 0) return 1;
+  const rng = makeRng(seed);
+  let extreme = 0;
+  for (let f = 0; f < flips; f++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rng() < 0.5 ? -values[i] : values[i];
+    // A relative tolerance: a flip that only reorders the same sum counts as extreme.
+    if (Math.abs(s) >= observed * (1 - 1e-12)) extreme++;
+  }
+  return (1 + extreme) / (1 + flips);
 }
