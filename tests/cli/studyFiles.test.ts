@@ -16,6 +16,7 @@ const files = readdirSync('studies').filter((f) => f !== 'results.json' && f.end
 describe('study files', () => {
   it('every study file checks and plans, each job once', () => {
     expect(files.sort()).toEqual([
+      'porto-confirm-route-features.json',
       'porto-controls.json',
       'porto-distill.json',
       'porto-route-features-kl.json',
@@ -41,6 +42,17 @@ describe('study files', () => {
         'runs/route-features/vanilla-s1.safetensors,runs/route-features/vanilla-s2.safetensors,runs/route-features/vanilla-s3.safetensors',
       ]),
     );
+    // The registered confirmation: the recipe and the routes control on the registration's seeds 16–25.
+    const conf = planStudy(load('porto-confirm-route-features.json'));
+    const seeds = Array.from({ length: 10 }, (_, i) => 16 + i);
+    const trained = conf.filter((j) => j.kind === 'train').map((j) => j.out);
+    expect(trained).toEqual(
+      seeds.flatMap((s) => [`runs/control-routes/vanilla-s${s}.safetensors`, `runs/confirm-rf/vanilla-s${s}.safetensors`]),
+    );
+    expect(conf.find((j) => j.out === 'runs/confirm-rf/vanilla-s16.safetensors')!.args).toEqual(
+      expect.arrayContaining(['--mode', 'vanilla', '--routes', '--route-features', '--seed', '16']),
+    );
+    expect(readFileSync('docs/experiments/registration-route-features.md', 'utf8')).toContain(`**Seeds:** ${seeds.join(', ')}.`);
     for (const f of files) {
       const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
       expect(plan.length).toBeGreaterThan(0);
