@@ -24,6 +24,7 @@ describe('study files', () => {
       'porto-routes-kl.json',
       'sf-deconfounded.json',
       'sf-heldout.json',
+      'sf-route-features.json',
       'sf.json',
     ]);
     // The route-features screen trains with the feature and pairs with the routes control.
