@@ -20,6 +20,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalPaired.ts': ['eval paired-steps'],
   'evalPairedReport.ts': ['eval paired-report'],
   'evalPairedSearch.ts': ['eval paired-search'],
+  'evalRegisteredRoutes.ts': ['eval registered-routes'],
   'evalBaselines.ts': ['eval baselines'],
   'evalDistillationSummary.ts': ['eval distillation-summary'],
   'evalResultsTable.ts': ['eval results-table'],

@@ -184,6 +184,14 @@ export const COMMAND_FLAGS = {
     workers: str('1 (default), N or auto: generation threads; the report is identical'),
     'distilled-prior': str('markov:<β>: add β · log p of the Markov chain to the distilled side at generation'),
   },
+  'eval registered-routes': {
+    routes: str('the eval paired-search report (search b against the baseline)'),
+    steps: str('the eval paired-steps report (routes control as --vanilla, the recipe as --distilled)'),
+    baseline: str(),
+    split: str(),
+    cap: str('the tail guard cap search b must have'),
+    out: str(),
+  },
   'eval paired-search': {
     checkpoints: str(),
     a: str(),

@@ -54,6 +54,8 @@ const USAGE = `usage:
       seed-paired generation report: every test OD once, per-OD and per-seed paired effects
   eval paired-search --checkpoints <ckpts> --a <search> --b <search> [--split val]
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
+  eval registered-routes --routes <paired-search json> --steps <paired-steps json>
+      registration 2's endpoints (route recipe against the best baseline and the routes control), Holm over three
   eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,fittedFastest,markov,markovLength] [--out <json>]
       route baselines without a model on the split's OD pairs, scored as paired-report scores students
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
@@ -271,6 +273,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'paired-steps') return (await import('./evalPaired')).run(args.slice(1));
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
+  if (args[0] === 'registered-routes') return (await import('./evalRegisteredRoutes')).run(args.slice(1));
   if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
   if (args[0] === 'results-table') return (await import('./evalResultsTable')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
