@@ -22,6 +22,7 @@ describe('study files', () => {
       'porto-route-features-kl.json',
       'porto-route-features.json',
       'porto-routes-kl.json',
+      'porto-student-size.json',
       'sf-deconfounded.json',
       'sf-heldout.json',
       'sf-route-features.json',
@@ -43,6 +44,9 @@ describe('study files', () => {
         'runs/route-features/vanilla-s1.safetensors,runs/route-features/vanilla-s2.safetensors,runs/route-features/vanilla-s3.safetensors',
       ]),
     );
+    // The size screen trains HOSER's configuration, paired with the half-width route-features runs.
+    const size = planStudy(load('porto-student-size.json')).find((j) => j.id === 'train runs/size-default/vanilla-s1.safetensors')!;
+    expect(size.args).toEqual(expect.arrayContaining(['--route-features', '--size', 'default']));
     // The registered confirmation: the recipe and the routes control on the registration's seeds 16–25.
     const conf = planStudy(load('porto-confirm-route-features.json'));
     const seeds = Array.from({ length: 10 }, (_, i) => 16 + i);
