@@ -267,7 +267,8 @@ export function baselineRouter(
     fitted = { passes: f.passes, roadsBySource: { road, roadClass, table }, rule: f.rule };
   } else {
     const alpha = method === 'markov' ? p.markovAlpha : p.markovLengthAlpha;
-    if (p.markovRoutes && !routes?.length) throw new Error(`baselineRouter: ${method} counted on the route corpus needs the dataset's routes`);
+    if (p.markovRoutes && !routes?.length)
+      throw new Error(`baselineRouter: ${method} counted on the route corpus needs the dataset's routes`);
     const counts = countTransitions(g, p.markovRoutes ? [...needTrips(), ...routes!] : needTrips());
     edgeCost = markovEdgeCosts(g, counts, alpha);
     markov = { counted: counts.counted, skipped: counts.skipped, smoothing: alpha };
