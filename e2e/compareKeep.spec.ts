@@ -2,7 +2,8 @@ import { expect, test } from '@playwright/test';
 
 // A re-run in Compare keeps the OD pair selected on the map: the re-run generates its routes too
 // (ProtocolOptions.keepRoutes), so the pair stays selected and drawn even when the new sample of
-// OD pairs does not hold it. Two OD pairs per split on wasm keep it short.
+// OD pairs does not hold it. Two OD pairs per split on wasm keep it short. The re-run goes through
+// the tail guard (the route-features recipe's search), which the table's caption then names.
 test('compare re-run: the selected OD pair stays selected, with its routes drawn', async ({ page }) => {
   test.setTimeout(300_000);
   const errors: string[] = [];
@@ -20,11 +21,13 @@ test('compare re-run: the selected OD pair stays selected, with its routes drawn
 
   await page.getByText('Re-run the evaluation in this browser').click();
   await page.getByTestId('rerun-n').fill('2');
+  await page.getByTestId('rerun-guard').selectOption('1.2');
   await page.getByTestId('rerun-eval').click();
   await expect(page.getByTestId('rerun-status')).toHaveAttribute('data-phase', 'done', { timeout: 240_000 });
 
   // The new sample (at most 2 OD pairs per split) and the kept pair, which is still the selection.
   await expect.poll(() => rows.count()).toBeLessThanOrEqual(5);
+  await expect(page.getByTestId('metrics-caption')).toContainText('tail guard at 1.2× the fastest path');
   await expect(card.locator('.od')).toHaveText(od);
   await expect(card.locator('.badge')).toHaveText(kind);
   await expect(card.locator('.start')).toHaveText(start);

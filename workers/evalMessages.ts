@@ -29,6 +29,8 @@ export interface EvalRunOptions {
   method?: 'beam' | 'bestFirst';
   batchSize?: number;
   maxSteps?: number;
+  /** The tail guard's cap after the search (src/lib/generate/tailGuard.ts); absent: none. */
+  guardCap?: number;
   routeSamples?: number;
   /** OD pairs whose routes the report must hold (the view's selected pair), generated on their own if the sample lacks them. */
   keepRoutes?: KeptOd[];
@@ -102,6 +104,8 @@ export interface OdStudents {
   models: EvalModelInput[];
   method: 'beam' | 'bestFirst';
   beam: number;
+  /** The report's tail guard, when its routes went through one. */
+  guardCap?: number;
 }
 
 /** One route of an OD pair: a baseline's or a student's, scored against the pair's first real trip. */

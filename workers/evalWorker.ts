@@ -15,7 +15,7 @@ import {
   type BaselineRouter,
 } from '../src/lib/generate/baselines';
 import type { Derived } from '../src/lib/data/derivedTypes';
-import { generateTimed, loadStudentScorer, pickRouteSamples, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
+import { loadStudentScorer, pickRouteSamples, recipeRoutes, runProtocol, type LoadedStudent } from '../src/lib/eval/protocol';
 import type { RouteSampleModel } from '../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, type GeneratedTrip, type GenerateOptions, type GenOD } from '../src/lib/generate/generator';
 import { generateInPieces, type PieceSearch } from '../src/lib/generate/shards';
@@ -114,6 +114,7 @@ async function runEval(models: EvalModelInput[], o: EvalRunOptions, onProgress: 
       method: o.method,
       batchSize: o.batchSize,
       maxSteps: o.maxSteps,
+      ...(o.guardCap !== undefined ? { guardCap: o.guardCap } : {}),
       routeSamples: o.routeSamples,
       keepRoutes: o.keepRoutes,
       createdWith: 'trajdistill evaluation worker',
@@ -212,8 +213,9 @@ async function odRoutes(od: KeptOd, students: OdStudents | null): Promise<OdRout
   for (const m of students?.models ?? []) {
     try {
       const s = await odStudent(m);
-      const opts = { dataset: ds, derived, method: students!.method, beam: students!.beam };
-      generated[m.name] = (await generateTimed(s.scorer, pair, opts, `${m.name}-od-`, () => undefined)).trips;
+      const { method, beam, guardCap } = students!;
+      const opts = { dataset: ds, derived, method, beam, ...(guardCap !== undefined ? { guardCap } : {}) };
+      generated[m.name] = (await recipeRoutes(s.scorer, pair, opts, `${m.name}-od-`, () => undefined)).trips;
       kinds.set(m.name, 'student');
       if (m.checkpoint.kind === 'bytes') s.dispose();
     } catch (e) {

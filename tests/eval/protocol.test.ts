@@ -60,6 +60,15 @@ describe('runProtocol', () => {
     expect(rep.models.distilled.train.perSeed[0].distanceJSD).not.toBe(rep.models.distilled.train.perSeed[1].distanceJSD);
   });
 
+  it('with a tail guard, every route the search left unreached takes the fastest path, and the report says so', async () => {
+    const rep = await run(bad(), good(), { guardCap: 1.2 });
+    expect(rep.protocol.guardCap).toBe(1.2);
+    // The bad scorer steers away and reaches too few (below 1 without the guard, as the test above shows).
+    expect(rep.models.vanilla.train.reachedRate.mean).toBe(1);
+    expect(rep.routes.every((r) => (r.vanilla as { reached: boolean }).reached)).toBe(true);
+    expect((await run(bad(), good())).protocol).not.toHaveProperty('guardCap');
+  });
+
   it('gives every model the same OD pairs and keeps route samples with their real trips', async () => {
     const rep = await run(bad(), good());
     expect(rep.routes.length).toBeGreaterThan(0);

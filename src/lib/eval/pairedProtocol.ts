@@ -481,6 +481,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   if (pairs.length === 0) throw new Error('runPairedProtocol: no seed pairs');
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`runPairedProtocol: a training seed appears twice (${seeds.join(', ')})`);
+  if (opts.guardCap !== undefined) throw new Error('runPairedProtocol: give the tail guard per arm (armSearch cap), not guardCap');
   const settings = searchSettings(opts);
   const { beam, method, maxSteps, maxExpansions, guide, lengthPerKm } = settings;
   const trainOd = opts.trainOd ?? 500;

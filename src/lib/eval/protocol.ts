@@ -16,6 +16,7 @@ import {
 } from '../generate/generator';
 import type { AbortFlag, BatchScorer } from '../generate/search';
 import { StudentScorer, type StudentScorerOptions } from '../generate/studentScorer';
+import { tailGuard, type TailGuard } from '../generate/tailGuard';
 import type { Student } from '../models/student';
 import { makeRng } from '../random';
 import type { Checkpoint } from '../checkpoint/checkpoint';
@@ -119,6 +120,13 @@ export interface SearchProtocolOptions {
   guide?: number;
   /** Best-first search's length penalty, nats per km (generate/search.ts; default none). */
   lengthPerKm?: number;
+  /**
+   * The tail guard after the search (generate/tailGuard.ts): a route over guardCap × its OD's
+   * fastest path's length, or one that does not reach, takes that fastest path. Applied by
+   * runProtocol and recipeRoutes (what the app shows), never by generateTimed, so the paired
+   * protocol's route cache keeps the search's own routes (it takes a cap per arm instead).
+   */
+  guardCap?: number;
   evalOptions?: EvalOptions;
   /** Free text recorded in the output (tool, version). */
   createdWith?: string;
@@ -178,6 +186,27 @@ export async function generateTimed(
     onProgress: (p) => onDone(p.done),
   });
   return { trips, seconds: (now() - t0) / 1000 };
+}
+
+const guards = new WeakMap<RoadNetwork, Map<number, TailGuard>>();
+
+/** generateTimed, then the tail guard where opts.guardCap is set: a model's routes under its recipe's search. */
+export async function recipeRoutes(
+  scorer: BatchScorer,
+  ods: GenOD[],
+  opts: SearchProtocolOptions,
+  idPrefix: string,
+  onDone: (done: number) => void,
+): Promise<{ trips: GeneratedTrip[]; seconds: number }> {
+  const r = await generateTimed(scorer, ods, opts, idPrefix, onDone);
+  const cap = opts.guardCap;
+  if (cap === undefined) return r;
+  const net = opts.dataset.network;
+  let byCap = guards.get(net);
+  if (!byCap) guards.set(net, (byCap = new Map()));
+  let g = byCap.get(cap);
+  if (!g) byCap.set(cap, (g = tailGuard(net, cap)));
+  return { trips: g.apply(r.trips, ods).trips, seconds: r.seconds };
 }
 
 export interface ProtocolOptions extends SearchProtocolOptions {
@@ -254,6 +283,8 @@ export interface ProtocolReport {
     batchSize: number;
     maxSteps: number;
     maxExpansions: number;
+    /** The tail guard's cap, when the routes went through it (SearchProtocolOptions.guardCap). */
+    guardCap?: number;
     splits: string[];
     odSampling: string;
     machine: Record<string, unknown>;
@@ -311,7 +342,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
       const generated: Record<string, GeneratedTrip[]> = {};
       for (const m of models) {
         const total = ods.length;
-        const { trips, seconds } = await generateTimed(m.scorer, ods, opts, `${m.name}-${s}-${seed}-`, (done) =>
+        const { trips, seconds } = await recipeRoutes(m.scorer, ods, opts, `${m.name}-${s}-${seed}-`, (done) =>
           opts.onProgress?.({ seed, split: s, model: m.name, done, total, run, runs }),
         );
         const gen = trips.map((t) => generatedToEvalTrip(t, derived.features.centroid));
@@ -365,6 +396,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolReport
       batchSize,
       maxSteps,
       maxExpansions,
+      ...(opts.guardCap !== undefined ? { guardCap: opts.guardCap } : {}),
       splits: splits.slice(),
       odSampling:
         'OD pairs drawn with replacement from the empirical (first road, last road) distribution of the split; start times drawn independently from its real first timestamps (HOSER)',
@@ -387,7 +419,7 @@ async function keptRouteSamples(split: SplitName, picked: RouteSample[], opts: P
     const od: GenOD = { origin: keep.origin, dest: keep.dest, startTime: keep.startTime };
     const generated: Record<string, GeneratedTrip[]> = {};
     for (const m of opts.models)
-      generated[m.name] = (await generateTimed(m.scorer, [od], opts, `${m.name}-${split}-kept-`, () => undefined)).trips;
+      generated[m.name] = (await recipeRoutes(m.scorer, [od], opts, `${m.name}-${split}-kept-`, () => undefined)).trips;
     out.push(...pickRouteSamples(split, [od], generated, opts.dataset.splits[split], opts.derived, 1));
   }
   return out;

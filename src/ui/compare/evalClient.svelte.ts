@@ -221,7 +221,7 @@ export class EvalClient {
    */
   async odRoutes(
     od: KeptOd,
-    students: { search: { method: 'beam' | 'bestFirst'; beam: number }; city: City } | null,
+    students: { search: { method: 'beam' | 'bestFirst'; beam: number; guardCap?: number }; city: City } | null,
     source?: DatasetSource,
   ): Promise<OdRoutesResult> {
     const api = await this.start(source);

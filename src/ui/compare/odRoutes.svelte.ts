@@ -9,7 +9,7 @@ import type { City } from '../stores/cities';
 export const odKey = (od: Pick<KeptOd, 'split' | 'origin' | 'dest'>): string => `${od.split}:${od.origin}:${od.dest}`;
 
 export interface OdStudentsRequest {
-  search: { method: 'beam' | 'bestFirst'; beam: number };
+  search: { method: 'beam' | 'bestFirst'; beam: number; guardCap?: number };
   city: City;
 }
 
