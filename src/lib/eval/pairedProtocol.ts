@@ -26,7 +26,7 @@ import {
 import type { BatchScorer } from '../generate/search';
 import { makeRng, shuffleInPlace } from '../random';
 import { bootstrapMean, scoreSpread, signFlipP, winTieLoss, type ScoreSpread, type WinTieLoss } from './robustScores';
-import { tailGuard, type GuardCounts, type TailGuard } from '../generate/tailGuard';
+import { sharedTailGuard, type GuardCounts, type TailGuard } from '../generate/tailGuard';
 import { dtw, edr } from './metrics';
 import {
   combineVerdicts,
@@ -494,13 +494,7 @@ export async function runPairedProtocol(opts: PairedProtocolOptions): Promise<Pa
   const runs = splitNames.length * pairs.length * 2;
   let run = 0;
 
-  const guards = new Map<number, TailGuard>();
-  const guardOf = (cap: number | undefined): TailGuard | null => {
-    if (cap === undefined) return null;
-    let g = guards.get(cap);
-    if (!g) guards.set(cap, (g = tailGuard(dataset.network, cap)));
-    return g;
-  };
+  const guardOf = (cap: number | undefined): TailGuard | null => (cap === undefined ? null : sharedTailGuard(dataset.network, cap));
   const splits: Record<string, PairedSplitResult> = {};
   for (const split of splitNames) {
     const targets = splitTargets(opts, split, centroid);

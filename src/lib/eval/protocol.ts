@@ -16,7 +16,7 @@ import {
 } from '../generate/generator';
 import type { AbortFlag, BatchScorer } from '../generate/search';
 import { StudentScorer, type StudentScorerOptions } from '../generate/studentScorer';
-import { tailGuard, type TailGuard } from '../generate/tailGuard';
+import { sharedTailGuard } from '../generate/tailGuard';
 import type { Student } from '../models/student';
 import { makeRng } from '../random';
 import type { Checkpoint } from '../checkpoint/checkpoint';
@@ -188,8 +188,6 @@ export async function generateTimed(
   return { trips, seconds: (now() - t0) / 1000 };
 }
 
-const guards = new WeakMap<RoadNetwork, Map<number, TailGuard>>();
-
 /** generateTimed, then the tail guard where opts.guardCap is set: a model's routes under its recipe's search. */
 export async function recipeRoutes(
   scorer: BatchScorer,
@@ -199,14 +197,8 @@ export async function recipeRoutes(
   onDone: (done: number) => void,
 ): Promise<{ trips: GeneratedTrip[]; seconds: number }> {
   const r = await generateTimed(scorer, ods, opts, idPrefix, onDone);
-  const cap = opts.guardCap;
-  if (cap === undefined) return r;
-  const net = opts.dataset.network;
-  let byCap = guards.get(net);
-  if (!byCap) guards.set(net, (byCap = new Map()));
-  let g = byCap.get(cap);
-  if (!g) byCap.set(cap, (g = tailGuard(net, cap)));
-  return { trips: g.apply(r.trips, ods).trips, seconds: r.seconds };
+  if (opts.guardCap === undefined) return r;
+  return { trips: sharedTailGuard(opts.dataset.network, opts.guardCap).apply(r.trips, ods).trips, seconds: r.seconds };
 }
 
 export interface ProtocolOptions extends SearchProtocolOptions {

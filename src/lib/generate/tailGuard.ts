@@ -68,3 +68,14 @@ export function tailGuard(net: RoadNetwork, cap: number, router?: BaselineRouter
     },
   };
 }
+
+const shared = new WeakMap<RoadNetwork, Map<number, TailGuard>>();
+
+/** One guard per (network, cap), built on first use: each route run through it reuses its fastest-path router. */
+export function sharedTailGuard(net: RoadNetwork, cap: number): TailGuard {
+  let byCap = shared.get(net);
+  if (!byCap) shared.set(net, (byCap = new Map()));
+  let g = byCap.get(cap);
+  if (!g) byCap.set(cap, (g = tailGuard(net, cap)));
+  return g;
+}
