@@ -11,6 +11,8 @@ import { removeTempDirs, tempDir } from '../tempDirs';
 import { loadDatasetWithDerived, writeDatasetFiles } from '../../src/cli/common/fsDataset';
 import { GenerationPool, parseWorkers } from '../../src/cli/generate/generatePool';
 import { run as pairedReport } from '../../src/cli/eval/evalPairedReport';
+import { run as generate } from '../../src/cli/generate/generate';
+import { readGeneratedCsv } from '../../src/lib/generate/generatedCsv';
 import { Student } from '../../src/lib/models/student';
 import { encodeCheckpoint, weightsFromVariables } from '../../src/lib/checkpoint/checkpoint';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
@@ -120,4 +122,32 @@ describe('GenerationPool', () => {
     expect(strip(two)).toEqual(strip(one));
     expect(JSON.stringify(strip(one)).length).toBeGreaterThan(2000);
   }, 180_000);
+});
+
+describe('generate --guard-cap', () => {
+  it('writes the fastest path for every route the search left unreached, and refuses a cap below 1', async () => {
+    const reached = async (extra: string[]): Promise<boolean[]> => {
+      const out = join(dir, `gen-${extra.length}.csv`);
+      const args = ['--checkpoint', checkpoints[0], '--dataset', datasetDir, '--od', 'test', '--beam', '2', '--max-steps', '4'];
+      expect(await generate([...args, '--out', out, ...extra])).toBe(0);
+      return readGeneratedCsv(await readFile(out, 'utf8')).map((t) => t.reached);
+    };
+    // An untrained student with 4 steps leaves routes unreached; the guard replaces each of them.
+    expect((await reached([])).some((r) => !r)).toBe(true);
+    expect((await reached(['--guard-cap', '1.2'])).every((r) => r)).toBe(true);
+    expect(
+      await generate([
+        '--checkpoint',
+        checkpoints[0],
+        '--dataset',
+        datasetDir,
+        '--od',
+        'test',
+        '--out',
+        join(dir, 'x.csv'),
+        '--guard-cap',
+        '0.9',
+      ]),
+    ).toBe(2);
+  }, 60_000);
 });

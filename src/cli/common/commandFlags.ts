@@ -118,6 +118,7 @@ export const COMMAND_FLAGS = {
     'max-steps': num(),
     format: str('ours or hoser'),
     workers: str('1 (default), N or auto: generation threads; routes are identical'),
+    'guard-cap': num('the tail guard after the search: routes over c × the fastest path take it'),
     backend,
   },
   eval: {

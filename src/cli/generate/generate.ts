@@ -29,10 +29,12 @@ import {
 import { makeRng } from '../../lib/random';
 import { initNodeBackend } from '../../lib/runtime/node';
 import { GenerationPool, parseWorkers } from './generatePool';
+import { sharedTailGuard } from '../../lib/generate/tailGuard';
 
 const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|val|test [--n <N>] --beam <b> --out <file.csv>
                 [--method beam|bestFirst] [--seed s] [--dataset public/data/porto]
                 [--batch 256] [--max-steps 200] [--backend wasm|cpu] [--format ours|hoser] [--workers 1|N|auto]
+                [--guard-cap c]
        generate --method shortest|fastest|fittedFastest|markov|markovLength --od train|val|test [--n <N>] --out <file.csv>
                 [--seed s] [--dataset public/data/porto] [--format ours|hoser]
 
@@ -47,7 +49,10 @@ const USAGE = `usage: generate --checkpoint <file.safetensors> --od train|val|te
   road-to-road Markov chain counted on the train trips) and markovLength (the chain's −log p plus
   a cost per km), with the val-chosen settings of src/lib/generate/baselines.ts BASELINE_DEFAULTS;
   their times are free-flow times. --workers N generates on N threads (each
-  loads the dataset and the checkpoint; auto: one per core); the routes are the same bit for bit.`;
+  loads the dataset and the checkpoint; auto: one per core); the routes are the same bit for bit.
+  --guard-cap c runs the tail guard after the search (src/lib/generate/tailGuard.ts): a route over
+  c × its OD pair's free-flow fastest path's length, or one that does not reach, is written as that
+  fastest path (the route-features recipe searches with c = 1.2).`;
 
 export function parseSplit(v: string): SplitName {
   if (v !== 'train' && v !== 'test' && v !== 'val') throw new Error(`--od/--split must be train, test or val, got "${v}"`);
@@ -129,6 +134,11 @@ export async function run(args: string[]): Promise<number> {
   const backendName = flagString(p, 'backend', 'wasm');
   if (backendName !== 'wasm' && backendName !== 'cpu') throw new Error(`--backend must be wasm or cpu, got "${backendName}"`);
   const workers = parseWorkers(p.flags.workers);
+  const guardCap = p.flags['guard-cap'] === undefined ? null : flagNumber(p, 'guard-cap', NaN);
+  if (guardCap !== null && !(guardCap >= 1 && Number.isFinite(guardCap))) {
+    console.error(`error: --guard-cap must be a number ≥ 1, got ${String(p.flags['guard-cap'])}\n\n${USAGE}`);
+    return 2;
+  }
 
   const backend = await initNodeBackend(backendName);
   const { dataset, derived } = await loadDatasetWithDerived(datasetDir);
@@ -156,7 +166,9 @@ export async function run(args: string[]): Promise<number> {
         }
       },
     };
-    const gen = pool ? await pool.generate(ckPath, ods, opts) : await generateRoutes(loaded!.scorer, ods, opts);
+    const searched = pool ? await pool.generate(ckPath, ods, opts) : await generateRoutes(loaded!.scorer, ods, opts);
+    const guarded = guardCap === null ? null : sharedTailGuard(dataset.network, guardCap).apply(searched, ods);
+    const gen = guarded ? guarded.trips : searched;
     const sec = (performance.now() - t0) / 1000;
     await mkdir(dirname(resolve(out)), { recursive: true });
     await writeFile(out, write(gen));
@@ -165,6 +177,10 @@ export async function run(args: string[]): Promise<number> {
       `wrote ${gen.length} trips to ${out}: ${split}-OD (${p.flags.n === undefined ? 'every trip once' : `${String(p.flags.n)} sampled, seed ${seed}`}), ${method}${method === 'beam' ? ` b=${beam}` : ''}; ` +
         `reached ${reached}/${gen.length}; ${sec.toFixed(1)} s (${(gen.length / sec).toFixed(2)} trips/s, backend ${backend.name}, ${workers} thread${workers > 1 ? 's' : ''})`,
     );
+    if (guarded)
+      console.log(
+        `tail guard at ${guardCap}: ${guarded.counts.overCap} routes over the cap and ${guarded.counts.unreached} unreached replaced by the fastest path`,
+      );
     if (!gen.every((t) => t.timesFromModel)) console.log('note: the checkpoint gave no time predictions; hop times use the train mean');
   } finally {
     loaded?.dispose();
