@@ -190,7 +190,7 @@ export const COMMAND_FLAGS = {
     steps: str('the eval paired-steps report (routes control as --vanilla, the recipe as --distilled)'),
     baseline: str(),
     split: str(),
-    cap: str('the tail guard cap search b must have'),
+    cap: num('the tail guard cap search b must have'),
     out: str(),
   },
   'eval paired-search': {

@@ -4,7 +4,7 @@
 // recipe as --distilled). It checks that both read the same seeds and the registered split and search
 // before it reads anything, so a report of other runs cannot stand in.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flagString, parseArgs } from '../common/args';
+import { flagNumber, flagString, parseArgs } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
 import { readRegisteredRoutes, registeredRoutesMarkdown, type RegisteredRoutesInput } from '../../lib/eval/registeredRoutes';
 
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const routes = JSON.parse(await readFile(flagString(p, 'routes'), 'utf8')) as SearchReport;
     const steps = JSON.parse(await readFile(flagString(p, 'steps'), 'utf8')) as StepsReport;
-    input = registeredInputs(routes, steps, { baseline, split, cap: Number(flagString(p, 'cap', '1.2')) });
+    input = registeredInputs(routes, steps, { baseline, split, cap: flagNumber(p, 'cap', 1.2) });
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;

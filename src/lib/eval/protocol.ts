@@ -178,7 +178,8 @@ export async function generateTimed(
   const trips = await (opts.generate ?? generateRoutes)(scorer, ods, {
     ...searchSettings(opts),
     distanceToDest: centroidDistance(derived.features),
-    roadKm: roadKmOf(opts.dataset.network),
+    // Road lengths only for a length penalty: the app's searches, on a click, need none.
+    ...(opts.lengthPerKm ? { roadKm: roadKmOf(opts.dataset.network) } : {}),
     timeMean: derived.timeMean,
     timeStd: derived.timeStd,
     signal: opts.signal,

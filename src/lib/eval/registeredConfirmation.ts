@@ -6,6 +6,7 @@
 import { holmAdjust } from './multiplicity';
 import type { EffectVerdict } from './paired';
 import { RESULTS_COLUMNS, type ResultsTables } from './resultsTable';
+import { digitsKeepingSide, intervalText } from './statsPolicy';
 
 /** What the results spec says was registered: which table and row, and the endpoints in order. */
 export interface RegisteredSpec {
@@ -100,14 +101,12 @@ export function registeredResult(t: ResultsTables, spec: RegisteredSpec): Regist
   };
 }
 
-const signed = (x: number, d: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
-
 /** The registered result as a Markdown table and its verdict line. */
 export function registeredMarkdown(r: RegisteredResult): string {
   const digits = (key: string) => RESULTS_COLUMNS.find((c) => c.key === key)?.digits ?? 4;
   const lines = r.results.map((e) => {
-    const d = digits(e.key);
-    return `| ${e.id}: ${e.label} | ${e.n} | ${signed(e.mean, d)} [${signed(e.ci95[0], d)}, ${signed(e.ci95[1], d)}] | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} (${e.verdict}) | ${e.pHolmWithin.toPrecision(2)} (${e.verdictWithin}) |`;
+    const d = digitsKeepingSide(e.ci95, digits(e.key));
+    return `| ${e.id}: ${e.label} | ${e.n} | ${intervalText(e.mean, e.ci95, d)} | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} (${e.verdict}) | ${e.pHolmWithin.toPrecision(2)} (${e.verdictWithin}) |`;
   });
   return [
     `| endpoint (${r.arm} − vanilla, test) | seed pairs | mean [95 % CI] | p | Holm over all ${r.family} (registered) | Holm over the ${r.results.length} endpoints |`,

@@ -5,6 +5,7 @@
 // any of its runs, so that the reading is fixed before the numbers exist.
 import { holmAdjust, pairedP } from './multiplicity';
 import type { PairedEffect } from './paired';
+import { digitsKeepingSide, intervalText } from './statsPolicy';
 
 export interface RegisteredRoutesInput {
   /** E1: recipe − baseline, per OD the mean over seeds, then the mean over OD pairs (WinTieLoss.meanDiff). */
@@ -83,13 +84,11 @@ export function readRegisteredRoutes(x: RegisteredRoutesInput, alpha = 0.05): Re
   };
 }
 
-const signed = (v: number, d: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}`;
-
 /** The registered result as a Markdown table and its two conclusions. */
 export function registeredRoutesMarkdown(r: RegisteredRoutesResult, baseline: string, split = 'test'): string {
   const rows = r.endpoints.map((e) => {
-    const d = e.id === 'E3' ? 4 : 3;
-    return `| ${e.id}: ${e.label} | ${e.unit} | ${signed(e.mean, d)} [${signed(e.ci95[0], d)}, ${signed(e.ci95[1], d)}] | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} | ${e.verdict} |`;
+    const d = digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3);
+    return `| ${e.id}: ${e.label} | ${e.unit} | ${intervalText(e.mean, e.ci95, d)} | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} | ${e.verdict} |`;
   });
   return [
     `| endpoint (${split}; baseline: ${baseline}) | over | mean [95 % CI] | p | Holm p (3 endpoints) | registered verdict |`,

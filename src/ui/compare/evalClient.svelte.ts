@@ -14,6 +14,7 @@ import type {
   EvalWorkerApi,
   KeptOd,
   OdRoutesResult,
+  OdStudents,
 } from '../../../workers/evalMessages';
 import { sameSource, withDataset } from '../stores/dataset.svelte';
 import { compareReport } from './reportStore.svelte';
@@ -221,7 +222,7 @@ export class EvalClient {
    */
   async odRoutes(
     od: KeptOd,
-    students: { search: { method: 'beam' | 'bestFirst'; beam: number; guardCap?: number }; city: City } | null,
+    students: { search: Omit<OdStudents, 'models'>; city: City } | null,
     source?: DatasetSource,
   ): Promise<OdRoutesResult> {
     const api = await this.start(source);

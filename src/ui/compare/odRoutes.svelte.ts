@@ -3,13 +3,14 @@
 // report's route sample lacks (an OD pair of a routes file). The latest request wins: an answer
 // for a pair no longer selected is dropped.
 import { evalClient } from './evalClient.svelte';
-import type { DatasetSource, KeptOd, OdRoutesResult } from '../../../workers/evalMessages';
+import type { DatasetSource, KeptOd, OdRoutesResult, OdStudents } from '../../../workers/evalMessages';
 import type { City } from '../stores/cities';
 
 export const odKey = (od: Pick<KeptOd, 'split' | 'origin' | 'dest'>): string => `${od.split}:${od.origin}:${od.dest}`;
 
 export interface OdStudentsRequest {
-  search: { method: 'beam' | 'bestFirst'; beam: number; guardCap?: number };
+  /** The report's search, which the students' routes for the pair follow. */
+  search: Omit<OdStudents, 'models'>;
   city: City;
 }
 
