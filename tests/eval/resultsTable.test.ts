@@ -267,6 +267,12 @@ describe('the ship rule', () => {
     expect(resultsMarkdown(t, 'porto')).toContain('routes control (a control: test)');
     t = resultsTables([{ city: 'porto', split: 'val', arms: [data] }]);
     expect(shipDecision(t.cities[0])).toMatchObject({ chosen: null, distilled: null, sentence: 'no distilled recipe beat vanilla on val' });
+    // A table whose no-teacher partner is another recipe (the route features) names it in its row and decision.
+    t = resultsTables([{ city: 'porto', split: 'val', vanillaLabel: 'route features', vanillaRecipe: 'trips + routes', arms: [better] }]);
+    expect(t.cities[0].rows.find((r) => r.kind === 'vanilla')?.label).toBe('route features');
+    const named = shipDecision(t.cities[0]);
+    expect(named.vanilla).toEqual({ label: 'route features', recipe: 'trips + routes' });
+    expect(named.sentence).toBe('better ships beside route features: it beat that no-teacher partner on val and was worse on nothing.');
   });
 });
 

@@ -35,6 +35,8 @@ interface Spec {
     /** dir: one arm's folder, or several whose seeds are pooled into one arm (e.g. a study's and its confirmation's). */
     /** The vanilla students' recipe in plain words (the app names the shipped vanilla with it). */
     vanillaRecipe?: string;
+    /** The vanilla row's label where the table's no-teacher partner is another recipe (default "vanilla student"). */
+    vanillaLabel?: string;
     /** control: tabled, called a control, never shipped; recipe: the arm in plain words. */
     arms: Array<{ label: string; source: string; dir: string | string[]; control?: boolean; recipe?: string }>;
     contrasts?: Array<{ label: string; treated: string; control: string }>;
@@ -83,6 +85,7 @@ export async function run(args: string[]): Promise<number> {
       contrasts: c.contrasts,
       exploratory: c.exploratory,
       vanillaRecipe: c.vanillaRecipe,
+      vanillaLabel: c.vanillaLabel,
       baselines: c.baselinesReport ? await baselinesSplit(c.baselinesReport, split) : undefined,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {

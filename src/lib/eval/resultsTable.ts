@@ -113,6 +113,11 @@ export interface CitySources {
   exploratory?: boolean;
   /** The vanilla students' recipe in plain words ("trained on the 1,775 taxi trips alone"). */
   vanillaRecipe?: string;
+  /**
+   * The vanilla row's label where the table's no-teacher partner is a recipe other than plain vanilla
+   * (the route features, whose KL twin is read against them); default "vanilla student".
+   */
+  vanillaLabel?: string;
   /** A baselines report's split (the baselines chosen on val): replaces the paired reports' baseline rows. */
   baselines?: BaselinesReportSplit;
 }
@@ -220,6 +225,9 @@ export interface ResultsTables {
   registeredCells?: RegisteredCells;
   cities: CityTable[];
 }
+
+/** The vanilla row's label unless a table names its no-teacher partner (CitySources.vanillaLabel). */
+export const VANILLA_LABEL = 'vanilla student';
 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
@@ -403,7 +411,7 @@ export function resultsTables(
       if (values) vanillaCells[col.key] = { value: mean(values) };
     }
     rows.push({
-      label: 'vanilla student',
+      label: c.vanillaLabel ?? VANILLA_LABEL,
       kind: 'vanilla',
       source: 'no teacher',
       seeds: seeds?.length ?? 0,
@@ -456,7 +464,7 @@ export function resultsTables(
       }
       rows.push({ label: k.label, kind: 'contrast', source: `${k.treated} − ${k.control}, same seeds`, seeds: 0, cells });
     }
-    const vsBestBaseline = bestBaselineAnswer(first, baselines.bestFirst, scored, alpha);
+    const vsBestBaseline = bestBaselineAnswer(first, baselines.bestFirst, scored, alpha, c.vanillaLabel ?? VANILLA_LABEL);
     tables.push({
       city: c.city,
       split: c.split,
@@ -508,6 +516,7 @@ function bestBaselineAnswer(
   baselines: Record<string, BaselineScores> | undefined,
   scored: readonly ArmSources[],
   alpha: number,
+  vanillaLabel: string,
 ): BaselineAnswer | undefined {
   const report = first.bestFirst;
   const entries = Object.entries(baselines ?? {}).filter(([, b]) => finite(b.metrics.odDtwPerKm) !== undefined);
@@ -544,7 +553,7 @@ function bestBaselineAnswer(
   // The report counts baseline − vanilla per OD: the baseline's losses are vanilla's wins.
   const perOd = w !== undefined && t !== undefined && l !== undefined ? { wins: l, ties: t, losses: w } : undefined;
   const models = [
-    { ...against('vanilla student', 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
+    { ...against(vanillaLabel, 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
     ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled)] : [])),
   ];
   return { baseline: baselineLabel(method, best), value, spread: spreadOf([best]), models };
@@ -640,7 +649,7 @@ export interface ShipDecision {
   candidates: ShipCandidate[];
   /** The arm that ships beside vanilla, or null: vanilla ships alone. */
   chosen: string | null;
-  /** The vanilla slot: the recipe that uses nothing of the teacher (plain vanilla). */
+  /** The vanilla slot: the table's no-teacher partner (plain vanilla, or the recipe the table names). */
   vanilla: ShippedModel;
   /** The distilled slot: the chosen arm and its recipe; null when vanilla ships alone. */
   distilled: ShippedModel | null;
@@ -648,7 +657,7 @@ export interface ShipDecision {
 }
 
 export const SHIP_RULE =
-  "Controls never ship. The vanilla slot is the best recipe on val whose training uses nothing of the teacher (plain vanilla: the only such recipe that is not a control). The distilled slot: a recipe with the teacher's KL ships beside it only if, on val, neither decision NLL nor DTW per km (best-first) is worse than vanilla (the 95 % interval of the paired difference not wholly above 0) and at least one is better (wholly below 0); among those, the lowest val decision NLL ships. None: vanilla ships alone.";
+  "Controls never ship. The vanilla slot is the recipe with the lowest val decision NLL among those that use no output of the teacher (no KL, no target from it) and are not controls; its route score on val must not be worse than plain vanilla's. The distilled slot: the same recipe with the teacher's KL, same seeds, ships beside it only if, on val, neither decision NLL nor DTW per km (best-first) is worse than its partner (the 95 % interval of the paired difference not wholly above 0) and at least one is better (wholly below 0); among those, the lowest val decision NLL ships. None: vanilla ships alone.";
 
 export const CONTROL_WHY = 'a control, not a recipe';
 
@@ -675,16 +684,19 @@ export function shipDecision(valTable: CityTable): ShipDecision {
   const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
   const chosen = ok[0]?.label ?? null;
   const vanillaRow = valTable.rows.find((r) => r.kind === 'vanilla');
+  const partner = vanillaRow?.label ?? VANILLA_LABEL;
   const recipeOf = (label: string): string | null => valTable.rows.find((r) => r.label === label)?.recipe ?? null;
   return {
     city: valTable.city,
     rule: SHIP_RULE,
     candidates,
     chosen,
-    vanilla: { label: vanillaRow?.label ?? 'vanilla student', recipe: vanillaRow?.recipe ?? null },
+    vanilla: { label: partner, recipe: vanillaRow?.recipe ?? null },
     distilled: chosen ? { label: chosen, recipe: recipeOf(chosen) } : null,
     sentence: chosen
-      ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
+      ? partner === VANILLA_LABEL
+        ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
+        : `${chosen} ships beside ${partner}: it beat that no-teacher partner on val and was worse on nothing.`
       : 'no distilled recipe beat vanilla on val',
   };
 }
