@@ -198,6 +198,40 @@ describe('results tables', () => {
     expect(b.models[1].effect.mean).toBeCloseTo(1.5 - 1.8, 10);
   });
 
+  it("each model's per-OD share against the best baseline, from both reports' per-OD values; the beam spread beside it", () => {
+    const m = (v: number) => ({ odDtwPerKm: v, odEdr: v / 10, reachedRate: 1 });
+    const a = arm(
+      'clear',
+      van.map((v) => v - 0.5),
+    );
+    // Three OD pairs: the arm beats the baseline on the first two on every seed, loses the third.
+    const perOd = (r: ReportSplit) =>
+      r.arms.distilled.forEach((d) => {
+        d.odDtwPerKm = [1, 1, 3];
+      });
+    perOd(a.bestFirst!);
+    a.beam!.arms.distilled.forEach((d) => (d.spread = { median: 0.9, p90: 6.5 }));
+    const t = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        arms: [a],
+        baselines: { methods: { markovLength: { metrics: m(1.8), odDtwPerKm: [2, 2, 2], markov: { smoothing: 1, lengthPerKm: 3 } } } },
+      },
+    ]);
+    const [vanilla, clear] = t.cities[0].vsBestBaseline!.models;
+    expect(vanilla.share).toBeUndefined(); // its runs carry no per-OD values
+    expect(clear.share).toMatchObject({ win: 10, tie: 0, loss: 5 });
+    expect(clear.share!.share).toBeCloseTo(1 / 3, 10);
+    expect(clear.beam).toEqual({ value: 1.5, spread: { median: 0.9, p90: 6.5 } });
+    // Per-OD values of another OD list are not compared.
+    a.bestFirst!.arms.distilled.forEach((d) => (d.odDtwPerKm = [1, 1]));
+    const other = resultsTables([
+      { city: 'porto', split: 'test', arms: [a], baselines: { methods: { markovLength: { metrics: m(1.8), odDtwPerKm: [2, 2, 2] } } } },
+    ]);
+    expect(other.cities[0].vsBestBaseline!.models[1].share).toBeUndefined();
+  });
+
   it('refuses arms that pair different vanilla seeds', () => {
     const other = arm('other', van);
     other.bestFirst!.arms.vanilla = other.bestFirst!.arms.vanilla.map((v) => ({ ...v, seed: v.seed + 5 }));

@@ -6,6 +6,8 @@
 // city's "baselinesReport" (eval baselines --split val,test) replaces those baseline rows.
 // With --split val the output also carries each city's ship decision (the registered rule); with
 // --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
+// --values writes the README's results tables (values only, src/lib/eval/resultsValues.ts): one per
+// "readme" name of the spec, merged from the spec's tables that carry it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, flagString, parseArgs, usageExit } from '../common/args';
@@ -22,9 +24,10 @@ import {
   type StepsFile,
 } from '../../lib/eval/resultsTable';
 import { BASELINE_REPORT_SCHEMA } from '../../lib/eval/baselineReport';
+import { valuesMarkdown } from '../../lib/eval/resultsValues';
 import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../../lib/eval/registeredConfirmation';
 
-const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>]
+const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>] [--values <file.md>]
   spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
 
 interface Spec {
@@ -46,6 +49,8 @@ interface Spec {
     exploratory?: boolean;
     /** An `eval baselines` report (the baselines chosen on val): its methods on the split replace the paired reports' baseline rows. */
     baselinesReport?: string;
+    /** The README table this one feeds (--values merges the tables that name the same one). */
+    readme?: string;
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
@@ -86,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
       exploratory: c.exploratory,
       vanillaRecipe: c.vanillaRecipe,
       vanillaLabel: c.vanillaLabel,
+      readme: c.readme,
       baselines: c.baselinesReport ? await baselinesSplit(c.baselinesReport, split) : undefined,
       arms: await Promise.all(
         c.arms.map(async (a): Promise<ArmSources> => {
@@ -140,5 +146,14 @@ export async function run(args: string[]): Promise<number> {
         `\n${MARKDOWN_MARKS}\n` +
         (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
     );
+  if (typeof p.flags.values === 'string') {
+    const names = [...new Set(tables.cities.flatMap((c) => (c.readme ? [c.readme] : [])))];
+    const made = `Made by \`${commandLine('eval results-table', args)}\` from the committed reports.`;
+    await writeFile(
+      p.flags.values,
+      `# The README's results tables (${split})\n\n${made}\n` +
+        names.map((n) => `\n## ${n}\n\n${valuesMarkdown(tables.cities, n, split)}\n`).join(''),
+    );
+  }
   return 0;
 }

@@ -9,6 +9,7 @@
 // it is the family the registration named (registeredConfirmation.ts reports it as registered).
 import { pairedP, holmAdjust } from './multiplicity';
 import { pairedEffect, type PairedEffect } from './paired';
+import { winTieLoss, type WinTieLoss } from './robustScores';
 import {
   digitsKeepingSide,
   intervalText,
@@ -39,12 +40,18 @@ export const RESULTS_COLUMNS: readonly ResultsColumn[] = [
   { key: 'decisionNll', label: 'decision NLL', source: 'steps', metric: 'decisionNll', lowerIsBetter: true, digits: 4 },
 ];
 
+/** One training seed's run in a paired report: its metrics and, in newer reports, DTW per km per OD pair. */
+export interface ReportRun {
+  seed: number;
+  metrics: Record<string, number>;
+  spread?: DtwSpread;
+  /** In the split's OD order; null where the real trip has zero length (absent from older reports). */
+  odDtwPerKm?: ReadonlyArray<number | null>;
+}
+
 /** The parts of `eval paired-report` output read here (one split). */
 export interface ReportSplit {
-  arms: {
-    vanilla: Array<{ seed: number; metrics: Record<string, number>; spread?: DtwSpread }>;
-    distilled: Array<{ seed: number; metrics: Record<string, number>; spread?: DtwSpread }>;
-  };
+  arms: { vanilla: ReportRun[]; distilled: ReportRun[] };
   effects: Record<string, PairedEffect>;
   baselines?: Record<string, BaselineScores>;
 }
@@ -58,6 +65,8 @@ export interface BaselineScores {
   odVsVanilla?: Record<string, { mean: number; ci95: [number, number] }>;
   /** DTW per km over OD pairs (newer reports). */
   spread?: DtwSpread;
+  /** DTW per km per OD pair in the split's OD order (newer reports; null for a zero-length real trip). */
+  odDtwPerKm?: ReadonlyArray<number | null>;
   /** The Markov chain's smoothing α and, for Markov + length, its cost per km (newer reports). */
   markov?: { smoothing?: number; lengthPerKm?: number };
 }
@@ -120,6 +129,8 @@ export interface CitySources {
   vanillaLabel?: string;
   /** A baselines report's split (the baselines chosen on val): replaces the paired reports' baseline rows. */
   baselines?: BaselinesReportSplit;
+  /** The README table this one feeds (resultsValues.ts merges the tables that name the same one). */
+  readme?: string;
 }
 
 /** The registered endpoints: which table and row, and the result columns in the registration's order. */
@@ -168,6 +179,8 @@ export interface ResultsRow {
   control?: true;
   /** The recipe in plain words (ArmSources.recipe; the city's vanillaRecipe on vanilla's row). */
   recipe?: string;
+  /** A baseline's DTW per km over OD pairs (its one route each), where its report carries it. */
+  spread?: DtwSpread;
 }
 
 export interface CityTable {
@@ -179,6 +192,8 @@ export interface CityTable {
   exploratory?: boolean;
   /** Each model against the route baseline closest to the drivers (absent without baselines). */
   vsBestBaseline?: BaselineAnswer;
+  /** CitySources.readme. */
+  readme?: string;
 }
 
 /** Spread of DTW per km over OD pairs, where a report carries it (absent in older reports). */
@@ -209,8 +224,18 @@ export interface BaselineAnswer {
     effect: CellEffect;
     /** OD pairs where the model's route is closer than the baseline's, level, farther (vanilla: from the report's per-OD comparison). */
     perOd?: { wins: number; ties: number; losses: number };
+    /**
+     * Per (seed, OD pair) against the baseline, best-first: wins, ties, losses and the win − loss share
+     * with its OD bootstrap interval (robustScores.ts), where both reports carry per-OD values.
+     */
+    share?: OdShare;
+    /** Under beam 4, where the table has beam reports: the mean over seeds and the per-OD spread. */
+    beam?: { value: number; spread: DtwSpread };
   }>;
 }
+
+/** The per-OD comparison with a baseline that a table shows: a WinTieLoss without its bootstrap detail. */
+export type OdShare = Pick<WinTieLoss, 'win' | 'tie' | 'loss' | 'share' | 'ci95' | 'p'>;
 
 export interface ResultsTables {
   schema: 'trajdistill-results/2';
@@ -400,6 +425,7 @@ export function resultsTables(
         seeds: 1,
         cells,
         ...(named.description ? { recipe: named.description } : {}),
+        ...(named.spread ? { spread: { median: named.spread.median, p90: named.spread.p90 } } : {}),
       });
     }
     const vanillaCells: Record<string, ResultsCell> = {};
@@ -472,6 +498,7 @@ export function resultsTables(
       ...(vsBestBaseline ? { vsBestBaseline } : {}),
       ...(c.note ? { note: c.note } : {}),
       ...(c.exploratory ? { exploratory: true } : {}),
+      ...(c.readme ? { readme: c.readme } : {}),
     });
   }
   // The registration's family: every comparison outside exploratory tables. Its p decides no words.
@@ -523,11 +550,19 @@ function bestBaselineAnswer(
   if (!report || entries.length === 0) return undefined;
   const [method, best] = entries.reduce((a, b) => (b[1].metrics.odDtwPerKm < a[1].metrics.odDtwPerKm ? b : a));
   const value = best.metrics.odDtwPerKm;
-  const against = (
-    label: string,
-    kind: 'vanilla' | 'arm',
-    runs: ReadonlyArray<{ metrics: Record<string, number>; spread?: DtwSpread }>,
-  ) => {
+  const baseOd = best.odDtwPerKm;
+  // Per OD pair against the baseline: only where every run has its per-OD values in the baseline's OD order.
+  const shareOf = (runs: readonly ReportRun[]): OdShare | undefined => {
+    if (!baseOd || runs.length === 0 || !runs.every((r) => r.odDtwPerKm?.length === baseOd.length)) return undefined;
+    const row = (xs: ReadonlyArray<number | null>) => xs.map((x) => x ?? NaN);
+    const w = winTieLoss(
+      runs.map((r) => row(r.odDtwPerKm!)),
+      runs.map(() => row(baseOd)),
+      { resamples: 2000, seed: 31_337 },
+    );
+    return { win: w.win, tie: w.tie, loss: w.loss, share: w.share, ci95: w.ci95, p: w.p };
+  };
+  const against = (label: string, kind: 'vanilla' | 'arm', runs: readonly ReportRun[], beamRuns: readonly ReportRun[] | undefined) => {
     const xs = runs.map((r) => r.metrics.odDtwPerKm);
     const e = pairedEffect(
       xs.map(() => value),
@@ -546,15 +581,25 @@ function bestBaselineAnswer(
       quality: v.quality,
       verdict: null,
     };
-    return { label, kind, value: mean(xs)!, spread: spreadOf(runs), effect };
+    const share = shareOf(runs);
+    const beamValue = beamRuns?.length ? mean(beamRuns.map((r) => r.metrics.odDtwPerKm)) : null;
+    return {
+      label,
+      kind,
+      value: mean(xs)!,
+      spread: spreadOf(runs),
+      effect,
+      ...(share ? { share } : {}),
+      ...(beamValue !== null && Number.isFinite(beamValue) ? { beam: { value: beamValue, spread: spreadOf(beamRuns!) } } : {}),
+    };
   };
   const od = best.odVsVanilla?.odDtwPerKm as { wins?: unknown; ties?: unknown; losses?: unknown } | undefined;
   const [w, t, l] = [finite(od?.wins), finite(od?.ties), finite(od?.losses)];
   // The report counts baseline − vanilla per OD: the baseline's losses are vanilla's wins.
   const perOd = w !== undefined && t !== undefined && l !== undefined ? { wins: l, ties: t, losses: w } : undefined;
   const models = [
-    { ...against(vanillaLabel, 'vanilla', report.arms.vanilla), ...(perOd ? { perOd } : {}) },
-    ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled)] : [])),
+    { ...against(vanillaLabel, 'vanilla', report.arms.vanilla, first.beam?.arms.vanilla), ...(perOd ? { perOd } : {}) },
+    ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled, a.beam?.arms.distilled)] : [])),
   ];
   return { baseline: baselineLabel(method, best), value, spread: spreadOf([best]), models };
 }
