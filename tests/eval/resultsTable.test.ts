@@ -224,6 +224,18 @@ describe('results tables', () => {
     expect(clear.share).toMatchObject({ win: 10, tie: 0, loss: 5 });
     expect(clear.share!.share).toBeCloseTo(1 / 3, 10);
     expect(clear.beam).toEqual({ value: 1.5, spread: { median: 0.9, p90: 6.5 } });
+    // Vanilla's per-OD values come from whichever arm's report carries them (an older first arm may not).
+    const newer = arm('newer', van);
+    newer.bestFirst!.arms.vanilla.forEach((v) => (v.odDtwPerKm = [3, 2, 2]));
+    const both = resultsTables([
+      {
+        city: 'porto',
+        split: 'test',
+        arms: [a, newer],
+        baselines: { methods: { markovLength: { metrics: m(1.8), odDtwPerKm: [2, 2, 2] } } },
+      },
+    ]);
+    expect(both.cities[0].vsBestBaseline!.models[0].share).toMatchObject({ win: 0, tie: 10, loss: 5 });
     // Per-OD values of another OD list are not compared.
     a.bestFirst!.arms.distilled.forEach((d) => (d.odDtwPerKm = [1, 1]));
     const other = resultsTables([

@@ -538,6 +538,16 @@ const spreadOf = (xs: ReadonlyArray<{ metrics: Record<string, number>; spread?: 
   return out;
 };
 
+/**
+ * The vanilla runs of a table from the arm whose report knows most about them: every arm pairs the
+ * same vanilla seeds (checked), but an older report lacks the per-OD values and spread a newer one has.
+ */
+function richest(scored: readonly ArmSources[], search: 'bestFirst' | 'beam'): ReportRun[] | undefined {
+  const runs = scored.flatMap((a) => (a[search] ? [a[search]!.arms.vanilla] : []));
+  const score = (rs: readonly ReportRun[]) => (rs.every((r) => r.odDtwPerKm) ? 2 : 0) + (rs.every((r) => r.spread) ? 1 : 0);
+  return runs.reduce<ReportRun[] | undefined>((best, rs) => (best === undefined || score(rs) > score(best) ? rs : best), undefined);
+}
+
 function bestBaselineAnswer(
   first: ArmSources,
   baselines: Record<string, BaselineScores> | undefined,
@@ -598,7 +608,10 @@ function bestBaselineAnswer(
   // The report counts baseline − vanilla per OD: the baseline's losses are vanilla's wins.
   const perOd = w !== undefined && t !== undefined && l !== undefined ? { wins: l, ties: t, losses: w } : undefined;
   const models = [
-    { ...against(vanillaLabel, 'vanilla', report.arms.vanilla, first.beam?.arms.vanilla), ...(perOd ? { perOd } : {}) },
+    {
+      ...against(vanillaLabel, 'vanilla', richest(scored, 'bestFirst') ?? report.arms.vanilla, richest(scored, 'beam')),
+      ...(perOd ? { perOd } : {}),
+    },
     ...scored.flatMap((a) => (a.bestFirst ? [against(a.label, 'arm', a.bestFirst.arms.distilled, a.beam?.arms.distilled)] : [])),
   ];
   return { baseline: baselineLabel(method, best), value, spread: spreadOf([best]), models };
