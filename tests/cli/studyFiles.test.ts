@@ -31,7 +31,7 @@ describe('study files', () => {
     // The route-features screen trains with the feature and pairs with the routes control.
     const rf = planStudy(load('porto-route-features.json')).find((j) => j.id === 'train runs/route-features/vanilla-s1.safetensors')!;
     expect(rf.args).toEqual(expect.arrayContaining(['--mode', 'vanilla', '--routes', '--route-features']));
-    // The KL on top of the features: distilled by the rde2 teacher with the features, paired with the route-features runs.
+    // The KL on top of the features: distilled by the rde2 teacher with the features, paired with the route-features runs (5 seeds).
     const fk = planStudy(load('porto-route-features-kl.json'));
     const kl = fk.find((j) => j.id === 'train runs/features-kl/distilled-s1.safetensors')!;
     expect(kl.args).toEqual(
@@ -41,7 +41,9 @@ describe('study files', () => {
     expect(report.args).toEqual(
       expect.arrayContaining([
         '--vanilla',
-        'runs/route-features/vanilla-s1.safetensors,runs/route-features/vanilla-s2.safetensors,runs/route-features/vanilla-s3.safetensors',
+        [1, 2, 3, 4, 5].map((s) => `runs/route-features/vanilla-s${s}.safetensors`).join(','),
+        '--distilled',
+        [1, 2, 3, 4, 5].map((s) => `runs/features-kl/distilled-s${s}.safetensors`).join(','),
       ]),
     );
     // The size screen trains HOSER's configuration, paired with the half-width route-features runs.
