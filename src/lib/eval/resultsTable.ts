@@ -524,7 +524,8 @@ export function cellComparison(e: Pick<CellEffect, 'mean' | 'ci95' | 'p' | 'conf
   return { mean: e.mean, ci95: e.ci95, p: e.p, lowerIsBetter, ...(e.confirmatory ? { confirmatory: e.confirmatory } : {}) };
 }
 
-const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+/** A finite number, else undefined (report fields may be absent, null or NaN). */
+export const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 /** A run's or baseline's spread: its `spread` block (paired and baselines reports), else metrics odDtwPerKmMedian/P90. */
 const spreadOf = (xs: ReadonlyArray<{ metrics: Record<string, number>; spread?: DtwSpread }>): DtwSpread => {
   const med = xs.map((x) => finite(x.spread?.median) ?? finite(x.metrics.odDtwPerKmMedian));
@@ -636,7 +637,8 @@ function confirm(tables: readonly CityTable[], reg: RegisteredCells, alpha: numb
   });
 }
 
-const fmt = (x: number | null | undefined, digits: number): string =>
+/** A table cell's value, or '–' where there is none. */
+export const formatValue = (x: number | null | undefined, digits: number): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 
 /** How the Markdown tables mark a difference, in a sentence (printed above them). */
@@ -657,7 +659,7 @@ export function resultsMarkdown(t: ResultsTables, city: string): string {
     const cells = t.columns.map((col) => {
       const c = r.cells[col.key];
       if (!c) return '–';
-      const v = fmt(c.value, col.digits);
+      const v = formatValue(c.value, col.digits);
       if (!c.effect) return r.kind === 'vanilla' ? `**${v}**` : v;
       const e = c.effect;
       const mark = e.verdict

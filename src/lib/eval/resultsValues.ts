@@ -6,7 +6,7 @@
 // per-OD win − loss share against the table's best baseline with its OD bootstrap interval. A row
 // that two tables share (a model that is one table's arm and the next one's partner) is printed once.
 import { digitsKeepingSide, intervalText } from './statsPolicy';
-import type { BaselineAnswer, CityTable, DtwSpread, OdShare } from './resultsTable';
+import { finite, formatValue, type BaselineAnswer, type CityTable, type DtwSpread, type OdShare } from './resultsTable';
 
 interface ValueRow {
   /** The results table's row label: the key that merges one model's rows across tables. */
@@ -22,7 +22,7 @@ interface ValueRow {
   share: OdShare | null;
 }
 
-const value = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+const value = (x: number | null | undefined): number | null => finite(x) ?? null;
 
 /** The rows of one results table, in its order (contrasts are differences, not models: left out). */
 function rowsOf(t: CityTable): ValueRow[] {
@@ -47,7 +47,6 @@ function rowsOf(t: CityTable): ValueRow[] {
     });
 }
 
-const fill = <T>(a: T | null, b: T | null): T | null => a ?? b;
 const fillSpread = (a: DtwSpread, b: DtwSpread): DtwSpread => ({ ...b, ...a });
 
 /**
@@ -58,14 +57,13 @@ const fillSpread = (a: DtwSpread, b: DtwSpread): DtwSpread => ({ ...b, ...a });
 function merge(a: ValueRow, b: ValueRow): ValueRow {
   return {
     ...a,
-    seeds: fill(a.seeds, b.seeds),
-    best: { mean: fill(a.best.mean, b.best.mean), spread: fillSpread(a.best.spread, b.best.spread) },
-    beam:
-      a.beam && b.beam ? { mean: fill(a.beam.mean, b.beam.mean), spread: fillSpread(a.beam.spread, b.beam.spread) } : (a.beam ?? b.beam),
-    edr: fill(a.edr, b.edr),
-    reached: fill(a.reached, b.reached),
-    nll: fill(a.nll, b.nll),
-    share: fill(a.share, b.share),
+    seeds: a.seeds ?? b.seeds,
+    best: { mean: a.best.mean ?? b.best.mean, spread: fillSpread(a.best.spread, b.best.spread) },
+    beam: a.beam && b.beam ? { mean: a.beam.mean ?? b.beam.mean, spread: fillSpread(a.beam.spread, b.beam.spread) } : (a.beam ?? b.beam),
+    edr: a.edr ?? b.edr,
+    reached: a.reached ?? b.reached,
+    nll: a.nll ?? b.nll,
+    share: a.share ?? b.share,
   };
 }
 
@@ -89,9 +87,6 @@ export function valueRows(tables: readonly CityTable[], readme: string): { rows:
   return { rows, baseline };
 }
 
-const num = (x: number | null | undefined, digits: number): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-
 /**
  * One README table as Markdown. The best value of each column is bold (lowest, but highest for
  * reached and the share); a baseline's beam cells read "=" (one route, whatever the search).
@@ -114,7 +109,7 @@ export function valuesMarkdown(tables: readonly CityTable[], readme: string, spl
   // Best as printed: two values that print alike are both bold.
   const bestOf = (get: (r: ValueRow) => number | null, higher: boolean, digits: number): string | null => {
     const xs = rows.map(get).filter((x): x is number => x !== null);
-    return xs.length ? num(higher ? Math.max(...xs) : Math.min(...xs), digits) : null;
+    return xs.length ? formatValue(higher ? Math.max(...xs) : Math.min(...xs), digits) : null;
   };
   const bests = cols.map((c) => bestOf(c.get, c.higher === true, c.digits));
   const bestShare = bestOf((r) => r.share?.share ?? null, true, 3);
@@ -124,12 +119,12 @@ export function valuesMarkdown(tables: readonly CityTable[], readme: string, spl
   const lines = rows.map((r) => {
     const cells = cols.map((c, i) => {
       if (c.same && r.beam === null) return '=';
-      const text = num(c.get(r), c.digits);
+      const text = formatValue(c.get(r), c.digits);
       return text !== '–' && text === bests[i] ? `**${text}**` : text;
     });
     const s = r.share;
     const share = s ? intervalText(s.share, s.ci95, digitsKeepingSide(s.ci95, 3)) : '–';
-    const shareCell = s && num(s.share, 3) === bestShare ? `**${share}**` : share;
+    const shareCell = s && formatValue(s.share, 3) === bestShare ? `**${share}**` : share;
     return `| ${r.label} | ${r.seeds ?? '–'} | ${cells.join(' | ')} | ${shareCell} |`;
   });
   return [head, rule, ...lines].join('\n');
