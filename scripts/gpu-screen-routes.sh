@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 49's screening runs (studies/porto-routes-kl.json, studies/porto-route-features.json) on one
-# GPU with the PyTorch peer, every arm and seed at once, each run in its own process (1 CPU thread).
+# Issue 49's screening runs (studies/porto-routes-kl.json, studies/porto-route-features.json,
+# studies/porto-student-size.json) on one GPU with the PyTorch peer, every chosen arm and seed at
+# once, each run in its own process (THREADS CPU threads, default 1).
 # Prepared on the 2-core machine (where the same runs take ~2 core-hours each), run where a GPU is
 # lent:
 #   npm run cli -- export torch --dataset public/data/porto --out <ex>/porto-routes-s<S> \
@@ -8,6 +9,8 @@
 #   G=<folder> with porto-routes-s1.tgz, delta-s2.tgz, delta-s3.tgz (the files that differ by seed:
 #   manifest.json, train.timeFeat.npy, train.times.npy), teacher.safetensors (the committed rde2
 #   teacher) and pytorch/trajdistill_torch; then  bash scripts/gpu-screen-routes.sh <G> <seconds> <out>
+#   ARMS="route-features route-features-default" picks arms (default: the five of the first screen);
+#   the -default arms train HOSER's size (--size default) instead of the half-width student.
 # Each run stops at early stopping (patience 3 on val decision NLL) or when <seconds> pass; after
 # every epoch <run>.safetensors holds the best epoch's weights and its per-epoch val history.
 set -u
@@ -29,11 +32,13 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 RECIPE="--lambda 0.10385718648105681 --tau 3.3508482790284706 --window 8 --kl-mask-last-steps 10"
 KL="--mode distilled --teacher $G/teacher.safetensors $RECIPE"
 UNIFORM="--mode distilled --teacher-target uniform $RECIPE"
-COMMON="--batch 16 --micro 16 --epochs 40 --patience 3 --max-len 512 --size small --routes --threads 1 --log-every 120"
+COMMON="--batch 16 --micro 16 --epochs 40 --patience 3 --max-len 512 --size small --routes --threads ${THREADS:-1} --log-every 120"
 
+ARMS=${ARMS:-control-routes kl-routes uniform-routes route-features route-features-kl}
 launch() { # arm seed flags…
   local arm=$1 seed=$2
   shift 2
+  case " $ARMS " in *" $arm "*) ;; *) return 0 ;; esac
   mkdir -p "$RUNS/$arm"
   (cd "$G/pytorch" && PYTHONUNBUFFERED=1 timeout -s INT "$LIMIT" "${PY:-python3}" -m trajdistill_torch.train student \
     --export "$EX/porto-routes-s$seed" --out "$RUNS/$arm/s$seed.safetensors" --seed "$seed" $COMMON "$@" \
@@ -46,6 +51,8 @@ for s in ${SEEDS:-1 2 3}; do
   launch uniform-routes "$s" $UNIFORM
   launch route-features "$s" --mode vanilla --route-features
   launch route-features-kl "$s" $KL --route-features
+  launch route-features-default "$s" --mode vanilla --route-features --size default
+  launch route-features-kl-default "$s" $KL --route-features --size default
 done
 sleep "${PEEK:-60}"
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
