@@ -98,6 +98,7 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   // The pair names its recipe and teacher; DTW per km stands beside summed DTW.
   await expect(page.getByTestId('one-pair-recipe')).toContainText(/Distilled with λ 0\.\d+, τ [\d.]+, w \d+/);
   await expect(page.getByTestId('one-pair-recipe')).toContainText(/teacher: the (converged )?LM-TAD teacher/);
+  await expect(page.getByTestId('one-pair-recipe')).toContainText(/Both students trained on the train trips/);
   const table = page.getByTestId('metrics-table');
   await expect(table.locator('tr[data-metric="dtwKm"]')).toHaveCount(1);
   await expect(table.locator('tr[data-metric="dtwPerKm"]')).toContainText(/DTW per km[\s\S]*\d\.\d{3}/);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HYPER_PRESETS, recipeNear, recipeText } from '../../src/lib/train/recipe';
-import { shippedPairText, teacherText } from '../../src/lib/train/shippedPair';
+import { shippedPairText, teacherText, trainingDataText } from '../../src/lib/train/shippedPair';
 
 const log = (name: string): unknown => JSON.parse(readFileSync(`public/checkpoints/porto/${name}.log.json`, 'utf8'));
 
@@ -29,5 +29,15 @@ describe('the shipped pair in words', () => {
     expect(t!.vanilla).toMatch(/^the vanilla student, trained \d{4}-\d\d-\d\d, seed \d+$/);
     expect(teacherText({ kind: 'teacher', epochs: [{}, {}], bestEpoch: 0 })).toBe('the LM-TAD teacher, 2 epochs, best 1');
     expect(shippedPairText(log('vanilla'), log('teacher'), null)).toBeNull();
+  });
+
+  it('says what the students were trained on', () => {
+    expect(trainingDataText({ hyper: { mode: 'vanilla' } })).toBe('the train trips');
+    expect(trainingDataText({ hyper: { mode: 'distilled', routes: true } })).toBe('the train trips and the real route corpus');
+    expect(trainingDataText({ hyper: { mode: 'vanilla', routes: true, routeFeatures: true } })).toBe(
+      "the train trips and the real route corpus, with each candidate's time left to the destination as an input",
+    );
+    expect(trainingDataText({})).toBeNull();
+    expect(trainingDataText(log('distilled'))).toMatch(/^the train trips/);
   });
 });

@@ -28,6 +28,18 @@ export function vanillaText(log: unknown): string | null {
 const obj = (x: unknown): Record<string, unknown> | null => (x && typeof x === 'object' ? (x as Record<string, unknown>) : null);
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 
+/**
+ * What a student was trained on, from its log's `hyper`: the train trips, plus the real route corpus
+ * (`--routes`) and each candidate's time left to the destination (`--route-features`). Null when the
+ * log has no hyper.
+ */
+export function trainingDataText(log: unknown): string | null {
+  const h = obj(obj(log)?.hyper);
+  if (!h) return null;
+  const data = h.routes === true ? 'the train trips and the real route corpus' : 'the train trips';
+  return h.routeFeatures === true ? `${data}, with each candidate's time left to the destination as an input` : data;
+}
+
 /** A teacher's log in words: converged when it stopped early; epochs counted from 1. */
 export function teacherText(log: unknown): string | null {
   const l = obj(log);
