@@ -151,6 +151,32 @@ describe('openSession', () => {
     s.dispose();
   });
 
+  it("fine-tunes on the file's inputs: a student with route features goes on with them", async () => {
+    const rf = openSession(setup, { kind: 'student', hyper: { ...STUDENT, routeFeatures: true } }).session as TrainingSession;
+    await rf.step();
+    const bytes = (await rf.save()).bytes;
+    rf.dispose();
+    const o = openSession(setup, {
+      kind: 'student',
+      hyper: { ...STUDENT, routeFeatures: false, lr: 9e-4 },
+      from: { bytes, name: 'rf.safetensors', use: 'init' },
+    });
+    const s = o.session as TrainingSession;
+    expect(s.hyper.routeFeatures).toBe(true);
+    expect(s.hyper.routes).toBe(false);
+    expect(s.hyper.lr).toBe(9e-4);
+    await s.step();
+    s.dispose();
+    // A file without route features keeps them off, whatever the form asked.
+    const plain = openSession(setup, {
+      kind: 'student',
+      hyper: { ...STUDENT, routeFeatures: true },
+      from: { bytes: studentBytes, name: 's.safetensors', use: 'init' },
+    });
+    expect((plain.session as TrainingSession).hyper.routeFeatures).toBe(false);
+    plain.session.dispose();
+  });
+
   it('refuses a fine-tune from a checkpoint of another size or network, or of a teacher, with the reason', () => {
     const bigger = decodeCheckpoint(studentBytes);
     bigger.config = { ...(bigger.config as object), timeDim: 16 };

@@ -26,9 +26,7 @@ export function fineTuneHyper(): Partial<SessionHyper> {
     klMaskLastSteps: r.klMaskLastSteps ?? 0,
     teacherTarget: 'teacher',
     size: 'small',
-    // The shipped student reads neither (its weights have no route part).
-    routeFeatures: false,
-    routes: false,
+    // The route corpus and the route features follow the shipped student's file (openSession).
     batch: 16,
     microBatch: 16,
     lr: 3e-4,

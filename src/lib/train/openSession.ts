@@ -92,8 +92,11 @@ function settingsOf(
   // a resumed run takes the file's settings (mode, λ, epochs, batch …): its schedule and counters
   // continue where it stopped, and the page's form shows what is running.
   if (use === 'transfer') return saved?.size ? { ...base, size: saved.size } : base;
-  // A fine-tune trains with this run's settings; the file's size must be the run's (checked on load).
-  if (use === 'init') return base;
+  // A fine-tune trains with this run's settings on the file's data and inputs: its weights have a
+  // route-feature part or not, and it goes on with the route corpus it learnt from (or without); the
+  // file's size must be the run's (checked on load).
+  if (use === 'init')
+    return saved ? { ...base, routes: saved.routes === true, routeFeatures: saved.routeFeatures === true } : base;
   return saved ? { ...base, ...saved } : base;
 }
 

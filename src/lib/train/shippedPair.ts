@@ -14,6 +14,8 @@ export interface ShippedPairText {
   seed: number | null;
   /** "the vanilla student trained 2026-11-23, seed 1"; null when its log is unreadable. */
   vanilla: string | null;
+  /** What the vanilla student was trained on (trainingDataText); null when its log is unreadable. */
+  vanillaData: string | null;
 }
 
 /** A vanilla student's log in words: when it was trained and its seed. */
@@ -75,5 +77,6 @@ export function shippedPairText(distilledLog: unknown, teacherLog: unknown, vani
     sentence: named?.sentence ?? null,
     seed: num(obj(distilledLog)?.seed) ?? null,
     vanilla: vanillaText(vanillaLog),
+    vanillaData: trainingDataText(vanillaLog),
   };
 }

@@ -116,7 +116,7 @@ export interface StepClock extends StepProgress {
 export const SLOW_STEP_MS = 60_000;
 
 /** The city whose checkpoints folder holds the teacher for `source`: a city served by name, else Porto. */
-function teacherCity(source: DatasetSource): City {
+export function teacherCity(source: DatasetSource): City {
   return (source.kind === 'url' ? cityNamed(source.name) : undefined) ?? CITIES[0];
 }
 
