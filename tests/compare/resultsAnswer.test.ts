@@ -2,7 +2,7 @@
 // answer contradicts its interval: checked on the committed reports the app opens on.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseResultsFile, RESULTS_COLUMNS } from '../../src/lib/eval/resultsTable';
+import { parseResultsFile, RESULTS_COLUMNS, shipDecision } from '../../src/lib/eval/resultsTable';
 import { contradiction } from '../../src/lib/eval/statsPolicy';
 import { cellLine, cityAnswers } from '../../src/ui/compare/resultsAnswer';
 
@@ -29,19 +29,29 @@ describe("Compare's answer on the committed reports", () => {
     const answers = cityAnswers(test, val);
     expect(answers.map((a) => a.city)).toEqual(['Porto', 'San Francisco']);
     const porto = answers[0];
-    expect(porto.ships.distilled).toMatchObject({ name: 'Distilled student', row: 'arm d' });
-    expect(porto.ships.distilled?.recipe).toMatch(/LM-TAD teacher's next-road distribution \(KL, λ 0\.10, τ 3\.35\)/);
-    expect(porto.ships.vanilla.recipe).toBe('trained on the 1,775 taxi trips alone');
-    // Porto's shipped recipe is the one the registered confirmation tests: its endpoints answer, confirmatory.
-    expect(porto.vsVanilla?.source).toMatch(/registered confirmation/);
-    expect(porto.vsVanilla?.lines.map((l) => l.kind)).toEqual(['confirmatory', 'confirmatory', 'confirmatory']);
-    expect(porto.vsVanilla?.lines[0].text).toMatch(/^helps, confirmed: −0\.0107 \[−0\.0144, −0\.0070\]/);
+    // Porto's vanilla slot is the route features; their KL twin did not beat them on val.
+    expect(porto.ships.vanilla).toMatchObject({ name: 'Vanilla student', row: 'route features' });
+    expect(porto.ships.vanilla.recipe).toMatch(/^trained on the 1,775 taxi trips plus the 9,940 untimed real routes/);
+    expect(porto.ships.distilled).toBeNull();
+    expect(porto.ships.sentence).toBe('no distilled recipe beat route features on val');
+    expect(porto.vsVanilla).toBeNull();
+    expect(porto.vsBaseline?.model).toBe('Vanilla student');
     const sf = answers[1];
     expect(sf.ships.distilled).toBeNull();
     expect(sf.vsVanilla).toBeNull();
     expect(sf.ships.sentence).toBe('no distilled recipe beat vanilla on val');
     expect(sf.vsBaseline?.model).toBe('Vanilla student');
-    for (const a of answers)
+    // Where a city's pick is the recipe the registered confirmation tested (Porto's first table, read
+    // by the rule on its own), its endpoints answer, confirmatory.
+    const firstTitle = 'Porto, the first students (the train trips alone)';
+    const firstVal = val.cities.find((c) => c.city === firstTitle)!;
+    const first = cityAnswers(test, { ...val, ship: [shipDecision(firstVal)] })[0];
+    expect(first.ships.distilled).toMatchObject({ name: 'Distilled student', row: 'arm d' });
+    expect(first.ships.distilled?.recipe).toMatch(/LM-TAD teacher's next-road distribution \(KL, λ 0\.10, τ 3\.35\)/);
+    expect(first.vsVanilla?.source).toMatch(/registered confirmation/);
+    expect(first.vsVanilla?.lines.map((l) => l.kind)).toEqual(['confirmatory', 'confirmatory', 'confirmatory']);
+    expect(first.vsVanilla?.lines[0].text).toMatch(/^helps, confirmed: −0\.0107 \[−0\.0144, −0\.0070\]/);
+    for (const a of [...answers, first])
       for (const line of [...(a.vsVanilla?.lines ?? []), ...(a.vsBaseline ? [a.vsBaseline.line] : [])]) {
         expect(contradiction(line.text), line.text).toBeNull();
         expect(contradiction(`${line.title}: ${line.text.slice(line.text.indexOf('['))}`), line.title).toBeNull();

@@ -319,6 +319,16 @@ describe('the ship rule', () => {
     const named = shipDecision(t.cities[0]);
     expect(named.vanilla).toEqual({ label: 'route features', recipe: 'trips + routes' });
     expect(named.sentence).toBe('better ships beside route features: it beat that no-teacher partner on val and was worse on nothing.');
+    t = resultsTables([{ city: 'porto', split: 'val', vanillaLabel: 'route features', arms: [worse, same] }]);
+    expect(shipDecision(t.cities[0])).toMatchObject({
+      chosen: null,
+      vanilla: { label: 'route features' },
+      sentence: 'no distilled recipe beat route features on val',
+    });
+    expect(shipDecision(t.cities[0]).candidates.map((c) => c.why)).toEqual([
+      'worse than route features on val',
+      'no better than route features on val',
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ interface Spec {
   cities: Array<{ city: string; title?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
 }
 interface ValFile {
-  ship?: Array<{ city: string; chosen: string | null }>;
+  ship?: Array<{ city: string; chosen: string | null; vanilla?: { label: string } }>;
 }
 const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -21,6 +21,21 @@ describe('the shipped pair follows the ship rule', () => {
   it('the val table decides for every shipping city', () => {
     expect(decisions.map((d) => d.city)).toEqual(expect.arrayContaining(['Porto', 'San Francisco']));
   });
+
+  // The vanilla slot: where a table names another no-teacher recipe as its partner (the route
+  // features), the shipped vanilla student is that recipe's run of the shipped seed.
+  for (const d of decisions.filter((x) => x.vanilla && x.vanilla.label !== 'vanilla student')) {
+    it(`${d.city}: the shipped vanilla student is a run of "${d.vanilla!.label}"`, () => {
+      const city = spec.cities.find((c) => (c.title ?? c.city) === d.city)!;
+      const arm = spec.cities.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
+      expect(arm, `${d.vanilla!.label} as an arm of studies/results.json`).toBeDefined();
+      const shipped = json<{ seed: number; hyper: Record<string, unknown> }>(`public/checkpoints/${city.city}/vanilla.log.json`);
+      const dir = Array.isArray(arm!.dir) ? arm!.dir[0] : arm!.dir;
+      const run = json<{ seed: number; hyper: Record<string, unknown> }>(`${dir}/vanilla-s${shipped.seed}.log.json`);
+      expect(shipped.seed).toBe(1);
+      expect(run.hyper).toEqual(shipped.hyper);
+    });
+  }
 
   for (const d of decisions.filter((x) => x.chosen !== null)) {
     it(`${d.city}: the shipped distilled student is a run of "${d.chosen}"`, () => {

@@ -723,6 +723,9 @@ export const CONTROL_WHY = 'a control, not a recipe';
 
 /** The ship rule over a city's val table: which distilled recipe, if any, ships beside vanilla. */
 export function shipDecision(valTable: CityTable): ShipDecision {
+  const vanillaRow = valTable.rows.find((r) => r.kind === 'vanilla');
+  const partner = vanillaRow?.label ?? VANILLA_LABEL;
+  const partnerWord = partner === VANILLA_LABEL ? 'vanilla' : partner;
   const candidates: ShipCandidate[] = valTable.rows
     .filter((r) => r.kind === 'arm')
     .map((r) => {
@@ -738,13 +741,15 @@ export function shipDecision(valTable: CityTable): ShipDecision {
       if (!nll || !dtw) return { ...base, qualifies: false, why: 'not scored on val' };
       const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
       const better = [nll, dtw].some((e) => e.ci95[1] < 0);
-      const why = worse ? 'worse than vanilla on val' : better ? 'better on val, worse on nothing' : 'no better than vanilla on val';
+      const why = worse
+        ? `worse than ${partnerWord} on val`
+        : better
+          ? 'better on val, worse on nothing'
+          : `no better than ${partnerWord} on val`;
       return { ...base, qualifies: !worse && better, why };
     });
   const ok = candidates.filter((c) => c.qualifies).sort((a, b) => a.decisionNll!.mean - b.decisionNll!.mean);
   const chosen = ok[0]?.label ?? null;
-  const vanillaRow = valTable.rows.find((r) => r.kind === 'vanilla');
-  const partner = vanillaRow?.label ?? VANILLA_LABEL;
   const recipeOf = (label: string): string | null => valTable.rows.find((r) => r.label === label)?.recipe ?? null;
   return {
     city: valTable.city,
@@ -757,7 +762,7 @@ export function shipDecision(valTable: CityTable): ShipDecision {
       ? partner === VANILLA_LABEL
         ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
         : `${chosen} ships beside ${partner}: it beat that no-teacher partner on val and was worse on nothing.`
-      : 'no distilled recipe beat vanilla on val',
+      : `no distilled recipe beat ${partnerWord} on val`,
   };
 }
 

@@ -12,6 +12,8 @@ export interface ShippedPairText {
   sentence: string | null;
   /** The distilled student's training seed. */
   seed: number | null;
+  /** What the distilled student was trained on (trainingDataText). */
+  data: string | null;
   /** "the vanilla student trained 2026-11-23, seed 1"; null when its log is unreadable. */
   vanilla: string | null;
   /** What the vanilla student was trained on (trainingDataText); null when its log is unreadable. */
@@ -76,6 +78,7 @@ export function shippedPairText(distilledLog: unknown, teacherLog: unknown, vani
     recipeLabel: named?.label ?? null,
     sentence: named?.sentence ?? null,
     seed: num(obj(distilledLog)?.seed) ?? null,
+    data: trainingDataText(distilledLog),
     vanilla: vanillaText(vanillaLog),
     vanillaData: trainingDataText(vanillaLog),
   };
