@@ -104,11 +104,12 @@ test('a run shows its student before the first step, a val point and an ETA befo
   // The fine-tune preset: a new run from the shipped vanilla student's weights.
   await page.getByTestId('preset-finetune').click();
   await expect(page.getByTestId('finetune-note')).toContainText('shipped vanilla student');
-  // The shipped student reads neither.
-  await expect(page.getByTestId('route-features')).not.toBeChecked();
-  await expect(page.getByTestId('use-routes')).not.toBeChecked();
+  await expect(page.getByTestId('finetune-note')).toContainText('trained on the train trips and the real route corpus');
   await page.getByTestId('train-step').click();
   await expect(page.getByTestId('train-notice')).toContainText('Fine-tune: starts from vanilla.safetensors', { timeout: 120_000 });
+  // The run goes on with the shipped student's own inputs: the route corpus and the route features.
+  await expect(page.getByTestId('route-features')).toBeChecked();
+  await expect(page.getByTestId('use-routes')).toBeChecked();
   await expect(val).toHaveAttribute('data-step', '1', { timeout: 240_000 });
   await expect(page.getByTestId('train-step-count')).toHaveText('1');
   // One step in, at the warm-up's small learning rate, on the same 8 val trips: the shipped
