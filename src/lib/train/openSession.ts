@@ -95,8 +95,7 @@ function settingsOf(
   // A fine-tune trains with this run's settings on the file's data and inputs: its weights have a
   // route-feature part or not, and it goes on with the route corpus it learnt from (or without); the
   // file's size must be the run's (checked on load).
-  if (use === 'init')
-    return saved ? { ...base, routes: saved.routes === true, routeFeatures: saved.routeFeatures === true } : base;
+  if (use === 'init') return saved ? { ...base, routes: saved.routes === true, routeFeatures: saved.routeFeatures === true } : base;
   return saved ? { ...base, ...saved } : base;
 }
 
