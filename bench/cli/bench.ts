@@ -4,7 +4,7 @@
 // time, best-first vs beam) and the training step per backend (wasm, cpu). Prints ONE JSON object
 // on stdout (progress goes to stderr). `--quick` keeps the run under a minute on a 2-core machine.
 import { runHyper } from '../../src/lib/train/sessionHyper';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { TeacherModel, defaultTeacherConfig } from '../../src/lib/models/teacher
 import { Student } from '../../src/lib/models/student';
 import { STUDENT_PRESETS } from '../../src/lib/models/studentConfig';
 import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
+import { checkpointFacts } from '../../src/lib/checkpoint/manifest';
 import { batchContext, type BatchContext } from '../../src/lib/features/studentBatch';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
@@ -269,8 +270,12 @@ export async function run(args: string[]): Promise<number> {
       out.teacherPaperOverStudentStepLatency = Object.fromEntries(pt.rows.map((r) => [String(r.batch), r.teacherOverStudent]));
     }
     if (only.has('peer')) {
-      const ckPath = ['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)).find((f) => existsSync(f));
-      if (!ckPath) throw new Error(`--peer needs a student checkpoint in ${ckDir}`);
+      // The peer has no route features: Porto's plain vanilla seed 1 (shipped until 2026-11-26) where the folder's student reads them.
+      const ckPath = [
+        ...['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)),
+        'runs/vanilla/vanilla-s1.safetensors',
+      ].find((f) => existsSync(f) && checkpointFacts(new Uint8Array(readFileSync(f))).hyper?.routeFeatures !== true);
+      if (!ckPath) throw new Error(`--peer needs a student checkpoint without route features in ${ckDir}`);
       const pr = await peerBench({
         dataset,
         derived,

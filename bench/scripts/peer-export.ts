@@ -1,5 +1,5 @@
 // Writes the PyTorch peer's input (bench/cli/peer/README.md; format in bench/suites/peerExport.ts):
-//   npx tsx bench/scripts/peer-export.ts OUT_DIR [--checkpoint public/checkpoints/porto/vanilla.safetensors]
+//   npx tsx bench/scripts/peer-export.ts OUT_DIR [--checkpoint runs/vanilla/vanilla-s1.safetensors]
 //       [--dataset public/data/porto] [--train-batch 32] [--gen-batch 256] [--search-ods 4]
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const out = p.positional[0];
   if (!out) throw new Error('usage: peer-export.ts OUT_DIR [--checkpoint …] [--dataset …]');
   await initNodeBackend('wasm');
-  const ckPath = flagString(p, 'checkpoint', 'public/checkpoints/porto/vanilla.safetensors');
+  const ckPath = flagString(p, 'checkpoint', 'runs/vanilla/vanilla-s1.safetensors');
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const { manifest, data } = await buildPeerExport({
     dataset,

@@ -1,5 +1,5 @@
 // Where generation time goes, Node wasm:
-//   npx tsx bench/scripts/profile-generation.ts [--ckpt public/checkpoints/porto/vanilla.safetensors] [--n 64]
+//   npx tsx bench/scripts/profile-generation.ts [--ckpt runs/vanilla/vanilla-s1.safetensors] [--n 64]
 //        [--method beam|bestFirst|both] [--kernels] [--max-steps 200] [--max-expansions 500] [--peak]
 //        [--host-attention simd|simd32|scalar] [--dense-on host|device]
 // Splits the wall time of generateRoutes on n test OD pairs into the search's own host work and
@@ -27,7 +27,7 @@ const methods =
 
 await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
-const ckPath = flagString(p, 'ckpt', 'public/checkpoints/porto/vanilla.safetensors');
+const ckPath = flagString(p, 'ckpt', 'runs/vanilla/vanilla-s1.safetensors');
 const ods = testOdPairs(dataset, n, 11);
 const hostAttention = (flagString(p, 'host-attention', '') || undefined) as HostAttentionKind | undefined;
 const denseOn = flagString(p, 'dense-on', 'host') as DenseOn;

@@ -1,6 +1,6 @@
 // Profiles student training steps: tfjs kernel time per kernel (tf.profile),
 // host time outside the kernels, and batch building, for the shipped "small" student at batch 32
-// on real Porto train trips. Weights come from the shipped vanilla checkpoint;
+// on real Porto train trips. Weights come from plain vanilla seed 1 (shipped until 2026-11-26);
 // maxLen is its own unless --max-len (the bench's levers suite uses 64).
 //
 //   npx tsx bench/scripts/profile-train.ts [--batch 32] [--steps 3] [--levers on|off] [--top 20] [--shapes] [--max-len N]
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const levers = flagString(p, 'levers', 'on') === 'on' ? TRAINING_LEVERS_ON : TRAINING_LEVERS_OFF;
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
-  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')), {
+  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('runs/vanilla/vanilla-s1.safetensors')), {
     kind: 'student',
     fingerprint: derived.fingerprint,
   });

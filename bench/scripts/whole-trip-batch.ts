@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const microTokens = p.flags.uncapped === true ? 0 : DEFAULT_MICRO_TOKENS;
   await initNodeBackend('wasm');
   const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
-  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('public/checkpoints/porto/vanilla.safetensors')), {
+  const ck = readCheckpoint<StudentConfig>(new Uint8Array(await readFile('runs/vanilla/vanilla-s1.safetensors')), {
     kind: 'student',
     fingerprint: derived.fingerprint,
   });

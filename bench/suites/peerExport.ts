@@ -206,6 +206,13 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
   // Weights by model-local name, through our checkpoint loader and a Student of the same config.
   const { checkpoint: ck, model: student } = loadStudent(o.checkpointBytes, derived);
   const config = ck.config;
+  // The peer (bench/cli/peer/peer.py) implements HOSER's student as published, without the route features.
+  if (config.routeFeatures) {
+    student.dispose();
+    throw new Error(
+      `peer export: ${o.checkpointName} reads route features, which the peer does not implement; use a student without them (runs/vanilla/vanilla-s1.safetensors)`,
+    );
+  }
   const maxLen = runHyper(ck.hyper).maxLen;
   const w = new Writer();
   const arrays: Record<string, ArrayEntry> = {};
