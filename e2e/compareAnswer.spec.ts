@@ -58,7 +58,7 @@ test.describe('desktop 1440×900', () => {
       'Vanilla student: trained on the 1,775 taxi trips plus the 9,940 untimed real routes',
     );
     await expect(porto.getByTestId('answer-ships')).toContainText('It ships alone: no distilled recipe beat route features on val');
-    await expect(porto.getByTestId('drawn-beside')).toContainText(/does not ship\s+as a route generator: λ 0\.1039, τ 3\.35, w 8/);
+    await expect(porto.getByTestId('drawn-beside')).toContainText(/does not ship as a route generator: λ 0\.1039, τ 3\.35, w 8/);
     await expect(card).not.toContainText(/swapped control|uniform control|routes control/);
     // While the shipped checkpoint is still a control's run (until the rule's pick is retrained), the answer says so.
     const shippedTarget = (
