@@ -28,6 +28,7 @@ import { generationBench, latencyBench, trainingBench, type TrainingBenchResult,
 import { leversBench, teacherLeverBench } from '../suites/leversBench';
 import { paperTeacherBench } from '../suites/paperTeacherBench';
 import { peerBench } from './peerBench';
+import { PEER_CHECKPOINT } from '../suites/peerExport';
 import { roundDeep } from '../suites/stats';
 import { scalingBench } from './benchScaling';
 import { scaleBench } from './benchScale';
@@ -271,10 +272,9 @@ export async function run(args: string[]): Promise<number> {
     }
     if (only.has('peer')) {
       // The peer has no route features: Porto's plain vanilla seed 1 (shipped until 2026-11-26) where the folder's student reads them.
-      const ckPath = [
-        ...['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)),
-        'runs/vanilla/vanilla-s1.safetensors',
-      ].find((f) => existsSync(f) && checkpointFacts(new Uint8Array(readFileSync(f))).hyper?.routeFeatures !== true);
+      const ckPath = [...['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)), PEER_CHECKPOINT].find(
+        (f) => existsSync(f) && checkpointFacts(new Uint8Array(readFileSync(f))).hyper?.routeFeatures !== true,
+      );
       if (!ckPath) throw new Error(`--peer needs a student checkpoint without route features in ${ckDir}`);
       const pr = await peerBench({
         dataset,

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { flagString, parseArgs } from '../../src/cli/common/args';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { initNodeBackend } from '../../src/lib/runtime/node';
-import { buildPeerExport } from '../suites/peerExport';
+import { buildPeerExport, PEER_CHECKPOINT } from '../suites/peerExport';
 
 async function main(): Promise<void> {
   const p = parseArgs(process.argv.slice(2));
   const out = p.positional[0];
   if (!out) throw new Error('usage: peer-export.ts OUT_DIR [--checkpoint …] [--dataset …]');
   await initNodeBackend('wasm');
-  const ckPath = flagString(p, 'checkpoint', 'runs/vanilla/vanilla-s1.safetensors');
+  const ckPath = flagString(p, 'checkpoint', PEER_CHECKPOINT);
   const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
   const { manifest, data } = await buildPeerExport({
     dataset,

@@ -201,6 +201,9 @@ export interface PeerExportResult {
   inputs: { trainTrips: Trajectory[]; genBatch: StudentBatch; ctx: BatchContext; config: StudentConfig; maxLen: number };
 }
 
+/** The student the peer checks by default: plain vanilla seed 1 (shipped until 2026-11-26), without route features. */
+export const PEER_CHECKPOINT = 'runs/vanilla/vanilla-s1.safetensors';
+
 export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportResult> {
   const { dataset, derived } = o;
   // Weights by model-local name, through our checkpoint loader and a Student of the same config.
@@ -210,7 +213,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
   if (config.routeFeatures) {
     student.dispose();
     throw new Error(
-      `peer export: ${o.checkpointName} reads route features, which the peer does not implement; use a student without them (runs/vanilla/vanilla-s1.safetensors)`,
+      `peer export: ${o.checkpointName} reads route features, which the peer does not implement; use a student without them (${PEER_CHECKPOINT})`,
     );
   }
   const maxLen = runHyper(ck.hyper).maxLen;

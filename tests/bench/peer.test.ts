@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
-import { buildPeerExport } from '../../bench/suites/peerExport';
+import { buildPeerExport, PEER_CHECKPOINT } from '../../bench/suites/peerExport';
 import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../bench/cli/peerBench';
 
 const python = findTorchPython();
@@ -22,8 +22,8 @@ describe.skipIf(!python)('PyTorch peer', () => {
 
   it('agrees with ours on the loss, the gradient norm, the scores and the chosen routes', async () => {
     const { dataset, derived } = await loadDatasetWithDerived('public/data/porto');
-    // Plain vanilla seed 1 (shipped until 2026-11-26): the shipped student reads route features, which the peer lacks.
-    const ckPath = 'runs/vanilla/vanilla-s1.safetensors';
+    // The shipped student reads route features, which the peer lacks.
+    const ckPath = PEER_CHECKPOINT;
     const ex = await buildPeerExport({
       dataset,
       derived,

@@ -4,6 +4,7 @@
 // arm while the app ships another (as when a vanilla-on-more-data control was briefly picked).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { VANILLA_LABEL } from '../../src/lib/eval/resultsTable';
 
 interface Spec {
   cities: Array<{ city: string; title?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
@@ -24,7 +25,7 @@ describe('the shipped pair follows the ship rule', () => {
 
   // The vanilla slot: where a table names another no-teacher recipe as its partner (the route
   // features), the shipped vanilla student is that recipe's run of the shipped seed.
-  for (const d of decisions.filter((x) => x.vanilla && x.vanilla.label !== 'vanilla student')) {
+  for (const d of decisions.filter((x) => x.vanilla && x.vanilla.label !== VANILLA_LABEL)) {
     it(`${d.city}: the shipped vanilla student is a run of "${d.vanilla!.label}"`, () => {
       const city = spec.cities.find((c) => (c.title ?? c.city) === d.city)!;
       const arm = spec.cities.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
