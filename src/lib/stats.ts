@@ -4,6 +4,9 @@
 // mean of the middle two. The data build keeps its own lower-order-statistic quantile
 // (data/matchTraces.ts): changing it would change every built dataset.
 
+/** A finite number, else undefined (log and report fields may be absent, null or NaN). */
+export const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+
 /** p-quantile (0 ≤ p ≤ 1) of already sorted values, linear interpolation; NaN when empty. */
 export function quantileSorted(sorted: readonly number[], p: number): number {
   const n = sorted.length;

@@ -7,6 +7,7 @@
 // endpoints, from Holm within them; every other cell is exploratory, read from its own interval.
 // The Holm adjustment over every comparison of the tables, all cities together, is still computed:
 // it is the family the registration named (registeredConfirmation.ts reports it as registered).
+import { finite } from '../stats';
 import { pairedP, holmAdjust } from './multiplicity';
 import { pairedEffect, type PairedEffect } from './paired';
 import { winTieLoss, type WinTieLoss } from './robustScores';
@@ -524,8 +525,6 @@ export function cellComparison(e: Pick<CellEffect, 'mean' | 'ci95' | 'p' | 'conf
   return { mean: e.mean, ci95: e.ci95, p: e.p, lowerIsBetter, ...(e.confirmatory ? { confirmatory: e.confirmatory } : {}) };
 }
 
-/** A finite number, else undefined (report fields may be absent, null or NaN). */
-export const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 /** A run's or baseline's spread: its `spread` block (paired and baselines reports), else metrics odDtwPerKmMedian/P90. */
 const spreadOf = (xs: ReadonlyArray<{ metrics: Record<string, number>; spread?: DtwSpread }>): DtwSpread => {
   const med = xs.map((x) => finite(x.spread?.median) ?? finite(x.metrics.odDtwPerKmMedian));

@@ -6,7 +6,8 @@
 // per-OD win − loss share against the table's best baseline with its OD bootstrap interval. A row
 // that two tables share (a model that is one table's arm and the next one's partner) is printed once.
 import { digitsKeepingSide, intervalText } from './statsPolicy';
-import { finite, formatValue, type BaselineAnswer, type CityTable, type DtwSpread, type OdShare } from './resultsTable';
+import { finite } from '../stats';
+import { formatValue, type BaselineAnswer, type CityTable, type DtwSpread, type OdShare } from './resultsTable';
 
 interface ValueRow {
   /** The results table's row label: the key that merges one model's rows across tables. */

@@ -1,5 +1,6 @@
 // The shipped pair in words, from its checkpoints' logs (*.log.json): which teacher, which recipe and
 // where the recipe comes from. Compare names the pair from these, so no view hard-codes a λ.
+import { finite } from '../stats';
 import { recipeNear, recipeText, type Recipe } from './recipe';
 
 export interface ShippedPairText {
@@ -25,12 +26,11 @@ export function vanillaText(log: unknown): string | null {
   const l = obj(log);
   if (!l || obj(l.hyper)?.mode !== 'vanilla') return null;
   const day = typeof l.created === 'string' ? l.created.slice(0, 10) : null;
-  const seed = num(l.seed);
+  const seed = finite(l.seed);
   return ['the vanilla student', day && `trained ${day}`, seed !== undefined && `seed ${seed}`].filter(Boolean).join(', ');
 }
 
 const obj = (x: unknown): Record<string, unknown> | null => (x && typeof x === 'object' ? (x as Record<string, unknown>) : null);
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 
 /**
  * What a student was trained on, from its log's `hyper`: the train trips, plus the real route corpus
@@ -48,7 +48,7 @@ export function trainingDataText(log: unknown): string | null {
 export function teacherText(log: unknown): string | null {
   const l = obj(log);
   if (!l || l.kind !== 'teacher' || !Array.isArray(l.epochs)) return null;
-  const best = num(l.bestEpoch);
+  const best = finite(l.bestEpoch);
   const converged = typeof l.message === 'string' && l.message.startsWith('early stop');
   return `the ${converged ? 'converged ' : ''}LM-TAD teacher, ${l.epochs.length} epochs${best === undefined ? '' : `, best ${best + 1}`}`;
 }
@@ -59,10 +59,10 @@ export function recipeOf(log: unknown): Partial<Recipe> | null {
   if (!h || h.mode !== 'distilled') return null;
   const target = h.teacherTarget;
   return {
-    lambda: num(h.lambda),
-    tau: num(h.tau),
-    window: num(h.window),
-    klMaskLastSteps: num(h.klMaskLastSteps),
+    lambda: finite(h.lambda),
+    tau: finite(h.tau),
+    window: finite(h.window),
+    klMaskLastSteps: finite(h.klMaskLastSteps),
     teacherTarget: target === 'uniform' || target === 'swapped' || target === 'teacher' ? target : undefined,
   };
 }
@@ -77,7 +77,7 @@ export function shippedPairText(distilledLog: unknown, teacherLog: unknown, vani
     recipe: recipeText(r),
     recipeLabel: named?.label ?? null,
     sentence: named?.sentence ?? null,
-    seed: num(obj(distilledLog)?.seed) ?? null,
+    seed: finite(obj(distilledLog)?.seed) ?? null,
     data: trainingDataText(distilledLog),
     vanilla: vanillaText(vanillaLog),
     vanillaData: trainingDataText(vanillaLog),
