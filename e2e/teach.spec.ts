@@ -35,6 +35,15 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   await expect(page.getByTestId('kl-value')).toHaveText(/\d/);
   // The λ panel says why moving λ leaves the student's bars alone.
   await expect(page.getByTestId('lambda-fixed')).toContainText('trained with a fixed λ');
+  // Porto ships vanilla alone (public/reports/results-val.json): the before / after panel says its distilled student does not ship.
+  const portoShip = (
+    JSON.parse(readFileSync('public/reports/results-val.json', 'utf8')) as {
+      ship: { city: string; distilled: unknown; sentence: string }[];
+    }
+  ).ship.find((s) => s.city === 'Porto');
+  if (portoShip?.distilled === null)
+    await expect(page.getByTestId('teach-ships-alone')).toContainText(`does not ship as a route generator (${portoShip.sentence})`);
+  else await expect(page.getByTestId('teach-ships-alone')).toHaveCount(0);
 
   // Raising τ softens the teacher: its entropy rises, instantly (no model call).
   const h1 = await entropy(page);
