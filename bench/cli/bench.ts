@@ -272,9 +272,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (only.has('peer')) {
       // The peer has no route features: Porto's plain vanilla seed 1 (shipped until 2026-11-26) where the folder's student reads them.
-      const ckPath = [...['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)), PEER_CHECKPOINT].find(
-        (f) => existsSync(f) && checkpointFacts(new Uint8Array(readFileSync(f))).hyper?.routeFeatures !== true,
-      );
+      const ckPath = featureFreeStudent(ckDir);
       if (!ckPath) throw new Error(`--peer needs a student checkpoint without route features in ${ckDir}`);
       const pr = await peerBench({
         dataset,
@@ -312,17 +310,24 @@ export async function run(args: string[]): Promise<number> {
       if (g.boundShare !== undefined) out.generationBoundShare = g.boundShare;
     }
     if (only.has('routeFeatures')) {
-      log(`route features: ${plan.genOd} test OD pairs, beam 4 batched, the feature off vs on`);
+      // Today's decoder is a student without the features: the folder's, or the plain vanilla seed 1
+      // where the shipped student reads them (then timed beside as a third variant).
+      const shippedReads = models.student.config.routeFeatures !== undefined;
+      const basePath = shippedReads ? featureFreeStudent(ckDir) : models.studentSource;
+      if (!basePath) throw new Error(`route features: no student without them in ${ckDir} or ${PEER_CHECKPOINT}`);
+      const base = shippedReads ? loadStudentScorer(new Uint8Array(await readFile(basePath)), dataset.network, derived) : null;
+      log(`route features: ${plan.genOd} test OD pairs, beam 4 batched, the feature off vs on (base ${basePath})`);
       const r = await routeFeaturesBench({
         dataset,
         derived,
-        base: models.student,
+        base: base?.student ?? models.student,
         ctx: models.ctx,
         nOd: plan.genOd,
         maxExpansions: plan.maxExpansions,
         timing: { warmup: 1, repeats: plan.genRepeats },
-      });
-      out.routeFeatures = r;
+        shipped: shippedReads && models.studentSource ? { student: models.student, source: models.studentSource } : undefined,
+      }).finally(() => base?.dispose());
+      out.routeFeatures = { base: basePath, ...r };
       out.routeFeaturesTripsPerSec = r.tripsPerSec.on;
       out.routeFeaturesOnOverOff = r.onOverOff.median;
     }
@@ -443,4 +448,11 @@ async function loadModels(dir: string, dataset: Dataset, derived: Derived): Prom
       teacher.dispose();
     },
   };
+}
+
+/** The city folder's vanilla or distilled student without route features, else Porto's plain vanilla seed 1 (PEER_CHECKPOINT). */
+function featureFreeStudent(ckDir: string): string | undefined {
+  return [...['vanilla.safetensors', 'distilled.safetensors'].map((f) => join(ckDir, f)), PEER_CHECKPOINT].find(
+    (f) => existsSync(f) && checkpointFacts(new Uint8Array(readFileSync(f))).hyper?.routeFeatures !== true,
+  );
 }

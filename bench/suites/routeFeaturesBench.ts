@@ -3,7 +3,10 @@
 // The "on" student is the shipped one with a route part whose key weights are zero, so it scores
 // exactly as the shipped one, both search the same prefixes, and the ratio is the feature's own
 // cost: a reverse Dijkstra per destination (the cache is emptied before every timed run, as for
-// OD pairs never seen), the features of every candidate and the navigator's route terms.
+// OD pairs never seen), the features of every candidate and the navigator's route terms. Where the
+// shipped student already reads the features, the base is a student without them, and the shipped
+// one is timed in the same rounds as a third variant (its own routes, so its ratio also carries
+// what its search does differently).
 import type { Derived } from '../../src/lib/data/derivedTypes';
 import type { Dataset } from '../../src/lib/data/types';
 import { remainingTimesFor, type RouteFeatureSpec } from '../../src/lib/data/remainingTimes';
@@ -27,6 +30,8 @@ export interface RouteFeaturesBenchResult {
   sameRoutes: boolean;
   /** One reverse Dijkstra over the whole network, ms (mean over the destinations of a cold run). */
   dijkstraMsPerDestination: number;
+  /** The shipped student that reads the route features, timed beside: trips/s and its time over the base's. */
+  shipped?: { source: string; ms: TimingReport; tripsPerSec: number; overOff: RatioReport };
 }
 
 /**
@@ -43,19 +48,23 @@ export async function routeFeaturesBench(o: {
   method?: 'beam' | 'bestFirst';
   maxExpansions?: number;
   timing?: TimingOptions;
+  /** A trained student with the route features (the shipped one), timed beside the base and its twin. */
+  shipped?: { student: Student; source: string };
 }): Promise<RouteFeaturesBenchResult> {
-  const spec: RouteFeatureSpec = { speeds: 'free-flow' };
+  if (o.base.config.routeFeatures) throw new Error('routeFeaturesBench: the base must be a student without the route features');
+  const spec: RouteFeatureSpec = o.shipped?.student.config.routeFeatures ?? { speeds: 'free-flow' };
   const twin = routeTwin(o.base, o.derived, spec);
   const opts = { maxBatch: 1024, timeScale: o.timeScale };
   const off = new StudentScorer(o.base, o.ctx, o.derived, opts);
   const on = new StudentScorer(twin, o.ctx, o.derived, opts);
+  const shipped = o.shipped ? new StudentScorer(o.shipped.student, o.ctx, o.derived, opts) : null;
   const rt = remainingTimesFor(o.dataset.network, spec);
   try {
     const ods = testOdPairs(o.dataset, o.nOd, 11);
     const method = o.method ?? 'beam';
     const search = { ...generationSearch(o.derived, { maxExpansions: o.maxExpansions }), method, batchSize: 256 };
     const routes: Record<'off' | 'on', string> = { off: '', on: '' };
-    const fns = {
+    const fns: Record<string, () => Promise<void>> = {
       off: async () => {
         routes.off = JSON.stringify((await generateRoutes(off, ods, search)).map((g) => g.roads));
       },
@@ -64,8 +73,14 @@ export async function routeFeaturesBench(o: {
         routes.on = JSON.stringify((await generateRoutes(on, ods, search)).map((g) => g.roads));
       },
     };
+    if (shipped)
+      fns.shipped = async () => {
+        rt.clear();
+        await generateRoutes(shipped, ods, search);
+      };
     await generateRoutes(off, ods.slice(0, 2), search);
     await generateRoutes(on, ods.slice(0, 2), search);
+    if (shipped) await generateRoutes(shipped, ods.slice(0, 2), search);
     const cmp = await compare(fns, { ...o.timing, warmup: 0 });
     const dests = [...new Set(ods.map((d) => d.dest))];
     rt.clear();
@@ -82,10 +97,21 @@ export async function routeFeaturesBench(o: {
       onOverOff: ratioReport(ratioOf(cmp, 'on', 'off')),
       sameRoutes: routes.off === routes.on,
       dijkstraMsPerDestination: dijkstraMs,
+      ...(shipped && o.shipped
+        ? {
+            shipped: {
+              source: o.shipped.source,
+              ms: timingReport(cmp.timings.shipped),
+              tripsPerSec: throughput(cmp.timings.shipped, ods.length).median,
+              overOff: ratioReport(ratioOf(cmp, 'shipped', 'off')),
+            },
+          }
+        : {}),
     };
   } finally {
     off.dispose();
     on.dispose();
+    shipped?.dispose();
     twin.dispose();
   }
 }
