@@ -59,7 +59,9 @@ test.describe('desktop 1440×900', () => {
     );
     await expect(porto.getByTestId('answer-ships')).toContainText('It ships alone: no distilled recipe beat route features on val');
     await expect(porto.getByTestId('drawn-beside')).toContainText(/does not ship as a route generator: λ 0\.1039, τ 3\.35, w 8/);
-    await expect(card).not.toContainText(/swapped control|uniform control|routes control/);
+    // (The aim's lever line below may name the routes control as the partner a lever was measured against.)
+    for (const c of await card.getByTestId('answer-ships').all())
+      await expect(c).not.toContainText(/swapped control|uniform control|routes control/);
     // While the shipped checkpoint is still a control's run (until the rule's pick is retrained), the answer says so.
     const shippedTarget = (
       JSON.parse(readFileSync('public/checkpoints/porto/distilled.log.json', 'utf8')) as { hyper: { teacherTarget?: string } }
@@ -74,6 +76,9 @@ test.describe('desktop 1440×900', () => {
     await expect(porto.getByTestId('answer-vs-baseline')).toContainText(
       /^Vanilla student against the Markov chain \+ length \(α 1, μ 3 per km\), DTW per km \(best-first\): mean 2\.125 against 2\.083/,
     );
+    // Below it, the per-OD share, and (the aim not reached) by how much and the lever that moved the mean most.
+    await expect(porto.getByTestId('answer-vs-baseline')).toContainText('per OD pair, wins − losses:');
+    await expect(porto.getByTestId('answer-aim')).toContainText('The lever that lowered the mean most: route features, −0.492');
     // The policy is one click away.
     await page.getByTestId('policy-link').click();
     await expect(page.getByTestId('policy-doc')).toContainText('Confirmatory');

@@ -10,6 +10,7 @@
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { CHROMIUM_LAUNCH } from '../e2e/chromium';
+import { mapPixels } from '../e2e/mapPixels';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:4173';
 const only = process.argv[3];
@@ -33,7 +34,9 @@ if (!only || only === 'compare') {
   // baseline), with the first differing OD pair on the map; the tables behind the answer and the
   // earlier studies' seed-paired cards follow, collapsed.
   await page.getByTestId('results-card').waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(6_000);
+  // A loaded machine draws the map late: wait for the routes' colours, not a fixed time.
+  for (let t = 0; t < 60 && (await mapPixels(page)).coloured < 2_000; t++) await page.waitForTimeout(1_000);
+  await page.waitForTimeout(2_000);
   await shot('compare-answer');
   await page.getByTestId('results-tables-block').locator('summary').click();
   await page.getByTestId('results-tables-block').scrollIntoViewIfNeeded();

@@ -7,11 +7,12 @@ import {
   RESULTS_COLUMNS,
   type CellEffect,
   type CityTable,
+  type OdShare,
   type ResultsFile,
   type ResultsRow,
   type ShipDecision,
 } from '../../lib/eval/resultsTable';
-import { policyVerdict, shortComparisonText } from '../../lib/eval/statsPolicy';
+import { digitsKeepingSide, intervalText, policyVerdict, shortComparisonText, type Comparison } from '../../lib/eval/statsPolicy';
 
 /** The names the app gives the shipped models everywhere (legend, OD list, answer). */
 export const MODEL_NAME = { vanilla: 'Vanilla student', distilled: 'Distilled student' } as const;
@@ -43,7 +44,14 @@ export interface CityAnswer {
     baseline: string;
     /** "… against the fastest path …, DTW per km (best-first): mean 2.715 against 2.404", with median, p90 and per-OD wins/ties/losses when the reports carry them. */
     summary: string;
-    line: VerdictLine;
+    /** The mean difference over seeds, then the per-OD win − loss share where the reports carry it. */
+    lines: VerdictLine[];
+    /**
+     * Where the model is not ahead on both (the aim: below the baseline on the mean, with more wins
+     * than losses; the lines above say by how much): the lever that lowered a student's mean most in
+     * the city's tables, and (title) the table it is read from.
+     */
+    aim: { text: string; title: string } | null;
   } | null;
 }
 
@@ -83,8 +91,35 @@ function answerRow(test: ResultsFile, table: CityTable, armLabel: string): { tab
 }
 
 const num = (x: number) => x.toFixed(3);
+const interval = (c: Pick<Comparison, 'mean' | 'ci95'>) => intervalText(c.mean, c.ci95, digitsKeepingSide(c.ci95, 3));
 
-function baselineAnswer(table: CityTable, rowLabel: string, name: string): CityAnswer['vsBaseline'] {
+/** The per-OD win − loss share against the baseline as a verdict line (higher is better: more OD pairs closer). */
+function shareLine(share: OdShare): VerdictLine {
+  const c: Comparison = { mean: share.share, ci95: share.ci95, p: share.p, lowerIsBetter: false };
+  const v = policyVerdict(c);
+  return { what: 'per OD pair, wins − losses', text: shortComparisonText(c, 3), title: v.words, kind: v.kind };
+}
+
+/**
+ * The lever that lowered a student's mean DTW per km most, among the arms of the city's test tables
+ * (each against its table's partner row), where the interval excludes 0: its words, and the table it
+ * is read from; null when none did.
+ */
+export function biggestLever(test: ResultsFile, city: string): { text: string; table: string } | null {
+  let best: { text: string; table: string; mean: number } | null = null;
+  for (const t of test.cities) {
+    if (t.city !== city && !t.city.startsWith(`${city},`)) continue;
+    const partner = t.rows.find((r) => r.kind === 'vanilla');
+    for (const r of t.rows) {
+      const e = r.cells.dtwPerKmBest?.effect;
+      if (r.kind !== 'arm' || !partner || !e || e.quality !== 'better' || (best && best.mean <= e.mean)) continue;
+      best = { mean: e.mean, table: t.city, text: `${r.label}, ${interval(e)} against the ${partner.label} (${r.seeds} seeds)` };
+    }
+  }
+  return best && { text: best.text, table: best.table };
+}
+
+function baselineAnswer(test: ResultsFile, city: string, table: CityTable, rowLabel: string, name: string): CityAnswer['vsBaseline'] {
   const b = table.vsBestBaseline;
   const m = b?.models.find((x) => x.label === rowLabel);
   if (!b || !m) return null;
@@ -92,12 +127,29 @@ function baselineAnswer(table: CityTable, rowLabel: string, name: string): CityA
   if (m.spread.median !== undefined && b.spread.median !== undefined)
     parts.push(`median ${num(m.spread.median)} against ${num(b.spread.median)}`);
   if (m.spread.p90 !== undefined && b.spread.p90 !== undefined) parts.push(`p90 ${num(m.spread.p90)} against ${num(b.spread.p90)}`);
-  if (m.perOd) parts.push(`per OD pair ${m.perOd.wins} closer, ${m.perOd.ties} level, ${m.perOd.losses} farther`);
+  if (m.share) parts.push(`per (seed, OD pair) ${m.share.win} closer, ${m.share.tie} level, ${m.share.loss} farther`);
+  else if (m.perOd) parts.push(`per OD pair ${m.perOd.wins} closer, ${m.perOd.ties} level, ${m.perOd.losses} farther`);
+  const ahead = m.effect.quality === 'better' && (!m.share || m.share.ci95[0] > 0);
+  const lever = ahead ? null : biggestLever(test, city);
+  const by = [
+    `${interval(m.effect)} on the mean`,
+    ...(m.share ? [`${interval({ mean: m.share.share, ci95: m.share.ci95 })} in the per-OD share`] : []),
+  ];
   return {
     model: name,
     baseline: b.baseline,
     summary: `${name} against the ${b.baseline}, DTW per km (best-first): ${parts.join('; ')}`,
-    line: cellLine('difference', m.effect, 'dtwPerKmBest'),
+    lines: [cellLine('difference', m.effect, 'dtwPerKmBest'), ...(m.share ? [shareLine(m.share)] : [])],
+    aim: ahead
+      ? null
+      : {
+          text: `Not ahead yet (the aim: a lower mean and more OD pairs closer than farther). ${
+            lever ? `The lever that lowered the mean most: ${lever.text}.` : 'No lever measured here lowered the mean.'
+          }`,
+          title: lever
+            ? `Read from the test table “${lever.table}”, exploratory.`
+            : 'No arm of the city’s test tables has an interval wholly below 0.',
+        },
   };
 }
 
@@ -137,7 +189,7 @@ export function cityAnswers(test: ResultsFile, val: ResultsFile | null): CityAns
         city: table.city,
         ships: { vanilla, distilled, sentence: ship.sentence },
         vsVanilla,
-        vsBaseline: baselineAnswer(baselineTable, baselineRow, shipped.name),
+        vsBaseline: baselineAnswer(test, table.city, baselineTable, baselineRow, shipped.name),
       },
     ];
   });
