@@ -131,10 +131,6 @@ function baselineAnswer(test: ResultsFile, city: string, table: CityTable, rowLa
   else if (m.perOd) parts.push(`per OD pair ${m.perOd.wins} closer, ${m.perOd.ties} level, ${m.perOd.losses} farther`);
   const ahead = m.effect.quality === 'better' && (!m.share || m.share.ci95[0] > 0);
   const lever = ahead ? null : biggestLever(test, city);
-  const by = [
-    `${interval(m.effect)} on the mean`,
-    ...(m.share ? [`${interval({ mean: m.share.share, ci95: m.share.ci95 })} in the per-OD share`] : []),
-  ];
   return {
     model: name,
     baseline: b.baseline,
