@@ -139,3 +139,15 @@ test('compare view: metrics table, then an OD pair draws real, vanilla and disti
   await page.getByTestId('toggle-vanilla').uncheck();
   await expect(drawn).toHaveAttribute('data-vanilla', '0');
 });
+
+// A page at a path of "//" (a doubled slash in a pasted link): the URL the views write back stays a
+// same-origin URL (a path-only "//?view=…" would read as protocol-relative and throw), so the map draws.
+test('compare view at a doubled-slash path: selecting an OD pair keeps the URL and draws', async ({ page, baseURL }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${baseURL}//?view=compare`);
+  await page.getByTestId('od-row').nth(1).click();
+  await expect(page).toHaveURL(/\/\/\?view=compare&od=\d+$/);
+  await expect(page.getByTestId('route-card')).toBeVisible();
+  expect(errors).toEqual([]);
+});

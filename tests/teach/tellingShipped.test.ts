@@ -5,8 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { sha256, tellingCommand, tellingPath } from '../../src/cli/teach/teachTelling';
 import { rankPicks, teacherRightAt, teacherRightStepNear, tellingFileMismatch, type TellingFile } from '../../src/lib/teach/telling';
 import type { TeachStep, TripExplanation } from '../../src/lib/teach/stepView';
+import { CITIES } from '../../src/ui/stores/cities';
 
-const cities = readdirSync('public/data').filter((c) => existsSync(`public/checkpoints/${c}/teacher.safetensors`));
+// Shipped cities only: a local city's trips (San Francisco's) may not be committed in any form, and
+// a telling file names its trips, so Teach searches for one when such a city is opened.
+const shipped = new Set<string>(CITIES.filter((c) => c.shipped).map((c) => c.id));
+const cities = readdirSync('public/data').filter((c) => shipped.has(c) && existsSync(`public/checkpoints/${c}/teacher.safetensors`));
 
 describe('the committed telling examples', () => {
   it('exist for every city whose data and teacher ship', () => {

@@ -63,7 +63,8 @@ export function teachUrl(href: string, s: Omit<TeachUrlState, 'tour'> & { tour?:
   p.set('model', s.model);
   if (s.tour) p.set('tour', String(s.tour));
   else p.delete('tour');
-  return url.pathname + url.search + url.hash;
+  // The whole href: a path-only URL of a page at "//" would read as protocol-relative.
+  return url.href;
 }
 
 function round(x: number): number {

@@ -46,5 +46,6 @@ export function urlWithView(href: string, id: string): string {
   const url = new URL(href);
   if (id === DEFAULT_VIEW) url.searchParams.delete('view');
   else url.searchParams.set('view', id);
-  return url.pathname + url.search + url.hash;
+  // The whole href: a path-only URL of a page at "//" would read as protocol-relative.
+  return url.href;
 }
