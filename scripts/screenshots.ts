@@ -34,7 +34,7 @@ if (!only || only === 'compare') {
   // baseline), with the first differing OD pair on the map; the tables behind the answer and the
   // earlier studies' seed-paired cards follow, collapsed.
   await page.getByTestId('results-card').waitFor({ timeout: 30_000 });
-  // A loaded machine draws the map late: wait for the routes' colours, not a fixed time.
+  // Wait until the routes' colours are on the map (at most a minute) rather than a fixed time.
   for (let t = 0; t < 60 && (await mapPixels(page)).coloured < 2_000; t++) await page.waitForTimeout(1_000);
   await page.waitForTimeout(2_000);
   await shot('compare-answer');
