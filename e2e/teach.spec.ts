@@ -9,6 +9,12 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   test.setTimeout(300_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Teach reads only the ship decisions of Compare's reports, not every report Compare opens on.
+  const reports: string[] = [];
+  page.on('request', (r) => {
+    const m = /\/reports\/([^?]+)/.exec(new URL(r.url()).pathname);
+    if (m) reports.push(m[1]);
+  });
 
   await page.goto('/?view=teach&backend=wasm&tau=1');
   const dist = page.getByTestId('teacher-dist');
@@ -44,6 +50,7 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   if (portoShip?.distilled === null)
     await expect(page.getByTestId('teach-ships-alone')).toContainText(`does not ship as a route generator (${portoShip.sentence})`);
   else await expect(page.getByTestId('teach-ships-alone')).toHaveCount(0);
+  expect(reports).toEqual(['results-val.json']);
 
   // Raising τ softens the teacher: its entropy rises, instantly (no model call).
   const h1 = await entropy(page);

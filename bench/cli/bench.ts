@@ -325,7 +325,7 @@ export async function run(args: string[]): Promise<number> {
         nOd: plan.genOd,
         maxExpansions: plan.maxExpansions,
         timing: { warmup: 1, repeats: plan.genRepeats },
-        shipped: shippedReads && models.studentSource ? { student: models.student, source: models.studentSource } : undefined,
+        shipped: shippedReads ? { student: models.student, source: models.studentSource } : undefined,
       }).finally(() => base?.dispose());
       out.routeFeatures = { base: basePath, ...r };
       out.routeFeaturesTripsPerSec = r.tripsPerSec.on;

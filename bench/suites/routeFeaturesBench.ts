@@ -97,7 +97,7 @@ export async function routeFeaturesBench(o: {
       onOverOff: ratioReport(ratioOf(cmp, 'on', 'off')),
       sameRoutes: routes.off === routes.on,
       dijkstraMsPerDestination: dijkstraMs,
-      ...(shipped && o.shipped
+      ...(o.shipped
         ? {
             shipped: {
               source: o.shipped.source,

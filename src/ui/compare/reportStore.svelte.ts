@@ -62,6 +62,7 @@ class ReportStore {
   resultsVal = $state.raw<ResultsFile | null>(null);
   resultsError = $state<string | null>(null);
   private started = false;
+  private shipStarted = false;
 
   /**
    * Loads once per page; later calls are no-ops (switching views keeps the data). An in-app run
@@ -72,6 +73,24 @@ class ReportStore {
     if (this.started) return;
     this.started = true;
     if (this.source !== 'rerun') void this.reload();
+  }
+
+  /**
+   * Only the val results file, for the ship decisions (Teach reads them): the rest of the reports
+   * are Compare's, and Teach should not fetch and parse them at start-up. Once per page, and not
+   * at all when Compare has loaded everything.
+   */
+  loadShipDecisions(): void {
+    if (this.started || this.shipStarted) return;
+    this.shipStarted = true;
+    const url = new URL(`${import.meta.env.BASE_URL}reports/${RESULTS_VAL_FILE}`, location.href).href;
+    void fetchJson(url).then(
+      (value) => {
+        if (value === null || this.resultsVal !== null) return;
+        this.resultsError = readError(`reports/${RESULTS_VAL_FILE}`, () => (this.resultsVal = parseResultsFile(value)));
+      },
+      (e: unknown) => (this.resultsError = `Could not read reports/${RESULTS_VAL_FILE}: ${String(e)}`),
+    );
   }
 
   async reload(): Promise<void> {
