@@ -43,6 +43,18 @@ function readSummary(file: string, got: PromiseSettledResult<unknown>, set: (s: 
   return readError(`reports/${file}`, () => set(parseDistillationSummary(value)));
 }
 
+/** A fetched results file → `set` (an absent file sets nothing); the error to show, or null. */
+function readResults(file: string, got: PromiseSettledResult<unknown>, set: (r: ResultsFile) => void): string | null {
+  if (got.status === 'rejected') return `Could not read reports/${file}: ${String(got.reason)}`;
+  const value = got.value;
+  return value === null ? null : readError(`reports/${file}`, () => set(parseResultsFile(value)));
+}
+
+/** The committed reports' folder, or one file in it, as a whole URL. */
+function reportsUrl(file = ''): string {
+  return new URL(`${import.meta.env.BASE_URL}reports/${file}`, location.href).href;
+}
+
 class ReportStore {
   report = $state.raw<EvalReportFile | null>(null);
   routes = $state.raw<OdRoute[]>([]);
@@ -80,21 +92,17 @@ class ReportStore {
    * are Compare's, and Teach should not fetch and parse them at start-up. Once per page, and not
    * at all when Compare has loaded everything.
    */
-  loadShipDecisions(): void {
+  async loadShipDecisions(): Promise<void> {
     if (this.started || this.shipStarted) return;
     this.shipStarted = true;
-    const url = new URL(`${import.meta.env.BASE_URL}reports/${RESULTS_VAL_FILE}`, location.href).href;
-    void fetchJson(url).then(
-      (value) => {
-        if (value === null || this.resultsVal !== null) return;
-        this.resultsError = readError(`reports/${RESULTS_VAL_FILE}`, () => (this.resultsVal = parseResultsFile(value)));
-      },
-      (e: unknown) => (this.resultsError = `Could not read reports/${RESULTS_VAL_FILE}: ${String(e)}`),
-    );
+    const [got] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_VAL_FILE))]);
+    // Compare's full load, begun meanwhile, owns these fields now.
+    if (this.started) return;
+    this.resultsError = readResults(RESULTS_VAL_FILE, got, (r) => (this.resultsVal = r));
   }
 
   async reload(): Promise<void> {
-    const base = new URL(`${import.meta.env.BASE_URL}reports/`, location.href).href;
+    const base = reportsUrl();
     this.loading = true;
     try {
       const [rep, rts, dis, tra, res, resVal] = await Promise.allSettled([
@@ -105,11 +113,6 @@ class ReportStore {
         fetchJson(base + RESULTS_FILE),
         fetchJson(base + RESULTS_VAL_FILE),
       ]);
-      const readResults = (file: string, got: PromiseSettledResult<unknown>, set: (r: ResultsFile) => void): string | null => {
-        if (got.status === 'rejected') return `Could not read reports/${file}: ${String(got.reason)}`;
-        const value = got.value;
-        return value === null ? null : readError(`reports/${file}`, () => set(parseResultsFile(value)));
-      };
       this.resultsError =
         readResults(RESULTS_FILE, res, (r) => (this.results = r)) ?? readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r));
       this.distillationError = readSummary(DISTILLATION_FILE, dis, (s) => (this.distillation = s));
