@@ -7,7 +7,7 @@ import { gridTownGps } from './fixtures/gridTownGps';
 // binary and every control works again at once (good traces then match onto Porto, added to its
 // trips or as a set of their own); a truncated checkpoint's error shows where the user looks. A
 // network without trips says so in the Train view, and GPS traces matched onto it become its
-// training set.
+// training set. An unreadable results file is named in Compare, and the other one is still read.
 const GRID = fileURLToPath(new URL('./fixtures/grid-town/', import.meta.url));
 const GPS_SAMPLE = fileURLToPath(new URL('./fixtures/gps-synthetic.csv', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../public/checkpoints/porto/vanilla.safetensors', import.meta.url));
@@ -170,4 +170,24 @@ test('a network without trips: Train says so; matched GPS traces become its trai
   const count = page.getByTestId('train-step-count');
   await page.getByTestId('train-step').click();
   await expect(count).toHaveText('1', { timeout: 60_000 });
+});
+
+test('an unreadable results file is named, and the other results file is still read', async ({ page }) => {
+  const breakFile = (file: string) =>
+    page.route(`**/reports/${file}*`, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"cut short' }));
+  // The test tables unreadable: the val file (which holds the ship decisions) is read all the same,
+  // and its own error is named beside the first.
+  await breakFile('results.json');
+  await breakFile('results-val.json');
+  await page.goto('/?view=compare');
+  const error = page.getByTestId('results-error');
+  await expect(error).toContainText('reports/results.json');
+  await expect(error).toContainText('reports/results-val.json');
+  await expect(page.getByTestId('results-card')).toHaveCount(0);
+  // Only the val file unreadable: the answer still shows, and the missing ship decisions are named.
+  await page.unroute('**/reports/results.json*');
+  await page.reload();
+  await expect(page.getByTestId('results-card')).toBeVisible();
+  await expect(error).toContainText('reports/results-val.json');
+  await expect(error).not.toContainText('reports/results.json:');
 });

@@ -113,8 +113,13 @@ class ReportStore {
         fetchJson(base + RESULTS_FILE),
         fetchJson(base + RESULTS_VAL_FILE),
       ]);
-      this.resultsError =
-        readResults(RESULTS_FILE, res, (r) => (this.results = r)) ?? readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r));
+      // Both files are read whatever the other holds: an unreadable test file still leaves the ship
+      // decisions (Teach reads them from the val file), and each file's error is named.
+      const resultsErrors = [
+        readResults(RESULTS_FILE, res, (r) => (this.results = r)),
+        readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r)),
+      ].filter((e): e is string => e !== null);
+      this.resultsError = resultsErrors.length ? resultsErrors.join(' ') : null;
       this.distillationError = readSummary(DISTILLATION_FILE, dis, (s) => (this.distillation = s));
       this.transferError = readSummary(TRANSFER_FILE, tra, (s) => (this.transfer = s));
       if (rep.status === 'rejected') this.reportError = `Could not read reports/${REPORT_FILE}: ${String(rep.reason)}`;
