@@ -79,6 +79,13 @@ test.describe('desktop 1440×900', () => {
     // Below it, the per-OD share, and (the aim not reached) by how much and the lever that moved the mean most.
     await expect(porto.getByTestId('answer-vs-baseline')).toContainText('per OD pair, wins − losses:');
     await expect(porto.getByTestId('answer-aim')).toContainText('The lever that lowered the mean most: route features, −0.492');
+    // Registration 2's reading, confirmatory, beside it (its words checked against their intervals below).
+    // Collapsed to its conclusion; open, its three endpoints.
+    const registered = porto.getByTestId('answer-registered');
+    await expect(registered.locator('summary')).toContainText(/^Registered: It (beats|does not beat) the Markov chain \+ length/);
+    await registered.locator('summary').click();
+    await expect(registered).toContainText('the registered confirmation: test, seeds 16–25, best-first, tail guard at 1.2:');
+    await expect(registered.locator('[data-testid="answer-verdict"][data-kind="confirmatory"]')).toHaveCount(3);
     // The policy is one click away.
     await page.getByTestId('policy-link').click();
     await expect(page.getByTestId('policy-doc')).toContainText('Confirmatory');

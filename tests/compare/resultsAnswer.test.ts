@@ -48,11 +48,28 @@ describe("Compare's answer on the committed reports", () => {
       );
       expect(porto.vsBaseline?.aim?.title).toMatch(/^Read from the test table “Porto/);
     }
+    // Registration 2 confirms Porto's shipped recipe against the best baseline: its three endpoints,
+    // confirmatory, with the registered verdicts read from the committed reading.
+    const reg = test.registeredRoutes!;
+    expect(reg).toMatchObject({ table: 'Porto', row: 'route features', seeds: '16–25' });
+    expect(porto.vsBaseline?.registered?.source).toBe('the registered confirmation: test, seeds 16–25, best-first, tail guard at 1.2');
+    expect(porto.vsBaseline?.registered?.lines.map((l) => [l.what.slice(0, 2), l.kind])).toEqual([
+      ['E1', 'confirmatory'],
+      ['E2', 'confirmatory'],
+      ['E3', 'confirmatory'],
+    ]);
+    expect(porto.vsBaseline?.registered?.lines.map((l) => l.text.split(',')[0])).toEqual(reg.reading.endpoints.map((e) => e.verdict));
+    expect(porto.vsBaseline?.registered?.conclusion).toBe(
+      `It ${reg.reading.beatsBaseline ? 'beats' : 'does not beat'} the Markov chain + length (α 1, μ 3 per km) on test, and ${
+        reg.reading.improvesOnControl ? 'improves' : 'does not improve'
+      } on the routes control's next-road prediction.`,
+    );
     const sf = answers[1];
     expect(sf.ships.distilled).toBeNull();
     expect(sf.vsVanilla).toBeNull();
     expect(sf.ships.sentence).toBe('no distilled recipe beat vanilla on val');
     expect(sf.vsBaseline?.model).toBe('Vanilla student');
+    expect(sf.vsBaseline?.registered).toBeNull();
     // Where a city's pick is the recipe the registered confirmation tested (Porto's first table, read
     // by the rule on its own), its endpoints answer, confirmatory.
     const firstTitle = 'Porto, the first students (the train trips alone)';
@@ -64,7 +81,7 @@ describe("Compare's answer on the committed reports", () => {
     expect(first.vsVanilla?.lines.map((l) => l.kind)).toEqual(['confirmatory', 'confirmatory', 'confirmatory']);
     expect(first.vsVanilla?.lines[0].text).toMatch(/^helps, confirmed: −0\.0107 \[−0\.0144, −0\.0070\]/);
     for (const a of [...answers, first])
-      for (const line of [...(a.vsVanilla?.lines ?? []), ...(a.vsBaseline?.lines ?? [])]) {
+      for (const line of [...(a.vsVanilla?.lines ?? []), ...(a.vsBaseline?.lines ?? []), ...(a.vsBaseline?.registered?.lines ?? [])]) {
         expect(contradiction(line.text), line.text).toBeNull();
         expect(contradiction(`${line.title}: ${line.text.slice(line.text.indexOf('['))}`), line.title).toBeNull();
       }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { readRegisteredRoutes, registeredRoutesMarkdown } from '../../src/lib/eval/registeredRoutes';
+import { parseRegisteredRoutesReading, readRegisteredRoutes, registeredRoutesMarkdown } from '../../src/lib/eval/registeredRoutes';
+import { parseResultsFile } from '../../src/lib/eval/resultsTable';
 import { registeredInputs } from '../../src/cli/eval/evalRegisteredRoutes';
 
 // Registration 2's reading: Holm over its three endpoints, verdicts by the adjusted p and the sign.
@@ -63,5 +64,29 @@ describe('registered route endpoints', () => {
     expect(() => registeredInputs({ ...routes, searches: { b: { method: 'bestFirst' } } }, steps, want)).toThrow(/tail guard at 1.2/);
     expect(() => registeredInputs(routes, { ...steps, trainingSeeds: [16, 18] }, want)).toThrow(/seeds differ/);
     expect(() => registeredInputs(routes, steps, { ...want, baseline: 'fastest' })).toThrow(/no fastest baseline/);
+  });
+
+  it('a reading read back is checked: every endpoint with its interval and verdict, or a named error', () => {
+    const r = readRegisteredRoutes({
+      meanDiff: { mean: 0.07, ci95: [-0.12, 0.27], p: 0.48 },
+      share: share(-0.09, 0.001),
+      nll: nll(-0.04, 0.02),
+    });
+    const reading = { baseline: 'markovLength', split: 'test', ...r };
+    expect(parseRegisteredRoutesReading(JSON.parse(JSON.stringify(reading)))).toEqual(reading);
+    expect(() => parseRegisteredRoutesReading({ ...reading, endpoints: reading.endpoints.slice(0, 2) })).toThrow(
+      /E1, E2 and E3, not "E1,E2"/,
+    );
+    const noVerdict = { ...reading, endpoints: reading.endpoints.map((e, i) => (i === 1 ? { ...e, verdict: undefined } : e)) };
+    expect(() => parseRegisteredRoutesReading(noVerdict)).toThrow(/E2 lacks/);
+    expect(() => parseRegisteredRoutesReading({ endpoints: [] })).toThrow(/no baseline or split/);
+    // A results file that carries a broken reading is refused as a whole, so Compare names it.
+    const file = {
+      schema: 'trajdistill-results/2',
+      cities: [],
+      columns: [],
+      registeredRoutes: { reading: { ...reading, split: undefined } },
+    };
+    expect(() => parseResultsFile(file)).toThrow(/no baseline or split/);
   });
 });

@@ -4,9 +4,14 @@
 // recipe as --distilled). It checks that both read the same seeds and the registered split and search
 // before it reads anything, so a report of other runs cannot stand in.
 import { readFile, writeFile } from 'node:fs/promises';
-import { flagNumber, flagString, parseArgs } from '../common/args';
+import { commandLine, flagNumber, flagString, parseArgs } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
-import { readRegisteredRoutes, registeredRoutesMarkdown, type RegisteredRoutesInput } from '../../lib/eval/registeredRoutes';
+import {
+  readRegisteredRoutes,
+  registeredRoutesMarkdown,
+  type RegisteredRoutesInput,
+  type RegisteredRoutesReading,
+} from '../../lib/eval/registeredRoutes';
 
 const USAGE = `usage: eval registered-routes --routes <paired-search.json> --steps <paired-steps.json>
                                [--baseline markovLength] [--split test] [--cap 1.2] [--out <json>]
@@ -69,6 +74,9 @@ export async function run(args: string[]): Promise<number> {
   }
   const r = readRegisteredRoutes(input);
   console.log(registeredRoutesMarkdown(r, baseline, split));
-  if (typeof p.flags.out === 'string') await writeFile(p.flags.out, JSON.stringify({ baseline, split, ...r }, null, 1) + '\n');
+  if (typeof p.flags.out === 'string') {
+    const reading: RegisteredRoutesReading = { baseline, split, ...r, command: commandLine('eval registered-routes', args) };
+    await writeFile(p.flags.out, JSON.stringify(reading, null, 1) + '\n');
+  }
   return 0;
 }

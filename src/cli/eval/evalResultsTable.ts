@@ -5,7 +5,8 @@
 // (eval paired-report --splits <split> --method …, with --baselines on at least the first arm's); a
 // city's "baselinesReport" (eval baselines --split val,test) replaces those baseline rows.
 // With --split val the output also carries each city's ship decision (the registered rule); with
-// --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict.
+// --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict;
+// with a "registeredRoutes" entry, registration 2's reading (eval registered-routes --out) beside its row.
 // --values writes the README's results tables (values only, src/lib/eval/resultsValues.ts): one per
 // "readme" name of the spec, merged from the spec's tables that carry it.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import {
   resultsMarkdown,
   resultsTables,
   shipDecision,
+  baselineLabel,
   type ArmSources,
   type BaselinesReportSplit,
   type ReportSplit,
@@ -26,6 +28,7 @@ import {
 import { BASELINE_REPORT_SCHEMA } from '../../lib/eval/baselineReport';
 import { valuesMarkdown } from '../../lib/eval/resultsValues';
 import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../../lib/eval/registeredConfirmation';
+import { parseRegisteredRoutesReading, registeredRoutesMarkdown, type RegisteredRoutesEntry } from '../../lib/eval/registeredRoutes';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>] [--values <file.md>]
   spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
@@ -54,6 +57,11 @@ interface Spec {
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
+  /**
+   * Registration 2 (the route recipe against the best baseline): its reading (`eval registered-routes
+   * --out`), carried on test beside the table and row of the recipe it confirms.
+   */
+  registeredRoutes?: Omit<RegisteredRoutesEntry, 'reading' | 'baselineLabel'> & { reading: string };
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -73,6 +81,31 @@ async function baselinesSplit(path: string, split: string): Promise<BaselinesRep
   const s = r.splits?.[split];
   if (!s || typeof s.methods !== 'object') throw new Error(`${path}: no ${split} split (made with eval baselines --split ${split}?)`);
   return s;
+}
+
+/**
+ * Registration 2's reading for the results file: its file read and checked, its table and row present,
+ * its baseline named as that table names it; undefined (and the file listed as missing) before it is made.
+ */
+async function registeredRoutesEntry(
+  spec: Spec,
+  tables: ReadonlyArray<{ city: string; rows: ReadonlyArray<{ label: string }> }>,
+  missing: string[],
+): Promise<RegisteredRoutesEntry | undefined> {
+  const r = spec.registeredRoutes;
+  if (!r) return undefined;
+  const raw = await readJson<unknown>(r.reading);
+  if (raw === undefined) {
+    missing.push(r.reading);
+    return undefined;
+  }
+  const reading = parseRegisteredRoutesReading(raw);
+  if (reading.split !== 'test') throw new Error(`${r.reading}: a reading of ${reading.split}, not test`);
+  if (!tables.some((t) => t.city === r.table && t.rows.some((row) => row.label === r.row)))
+    throw new Error(`registeredRoutes: no row "${r.row}" in a table "${r.table}"`);
+  const c = spec.cities.find((x) => (x.title ?? x.city) === r.table);
+  const chosen = c?.baselinesReport ? (await baselinesSplit(c.baselinesReport, 'test')).methods[reading.baseline] : undefined;
+  return { ...r, baselineLabel: baselineLabel(reading.baseline, chosen ?? {}), reading };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -121,6 +154,7 @@ export async function run(args: string[]): Promise<number> {
     split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
       ? registeredResult(tables, reg)
       : undefined;
+  const routesEntry = split === 'test' ? await registeredRoutesEntry(spec, tables.cities, missing) : undefined;
   const out = {
     ...tables,
     split,
@@ -129,6 +163,7 @@ export async function run(args: string[]): Promise<number> {
     missing,
     ...(split === 'val' ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map(shipDecision) } : {}),
     ...(registered ? { registered } : {}),
+    ...(routesEntry ? { registeredRoutes: routesEntry } : {}),
   };
   if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
   const text = JSON.stringify(out, null, 2) + '\n';
@@ -144,7 +179,10 @@ export async function run(args: string[]): Promise<number> {
         )
         .join('\n') +
         `\n${MARKDOWN_MARKS}\n` +
-        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : ''),
+        (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : '') +
+        (routesEntry
+          ? `\n### The registered confirmation of the route features (seeds ${routesEntry.seeds}, ${routesEntry.search}; ${routesEntry.registration})\n\n${registeredRoutesMarkdown(routesEntry.reading, routesEntry.baselineLabel, routesEntry.reading.split)}\n`
+          : ''),
     );
   if (typeof p.flags.values === 'string') {
     const names = [...new Set(tables.cities.flatMap((c) => (c.readme ? [c.readme] : [])))];

@@ -98,3 +98,46 @@ export function registeredRoutesMarkdown(r: RegisteredRoutesResult, baseline: st
     `The recipe ${r.beatsBaseline ? 'beats' : 'does not beat'} the best val-chosen baseline on ${split}, and ${r.improvesOnControl ? 'improves' : 'does not improve'} on the routes control's decision NLL (α ${r.alpha}, Holm over the three registered endpoints).`,
   ].join('\n');
 }
+
+/** The reading as `eval registered-routes --out` writes it (the baseline's method key and the split beside it). */
+export interface RegisteredRoutesReading extends RegisteredRoutesResult {
+  baseline: string;
+  split: string;
+  command?: string;
+}
+
+/**
+ * Registration 2 as the results file carries it to Compare: the reading, the registration it follows,
+ * and the results table and row of the recipe it confirms (the answer shows it beside that row).
+ */
+export interface RegisteredRoutesEntry {
+  registration: string;
+  /** The results table (its title) and row (its label) of the confirmed recipe. */
+  table: string;
+  row: string;
+  /** The seeds in words ("16–25"). */
+  seeds: string;
+  /** The registered search in words ("best-first, tail guard at 1.2"). */
+  search: string;
+  /** The baseline in plain words, as the table names it. */
+  baselineLabel: string;
+  reading: RegisteredRoutesReading;
+}
+
+const isInterval = (x: unknown): x is [number, number] =>
+  Array.isArray(x) && x.length === 2 && x.every((v) => typeof v === 'number' && Number.isFinite(v));
+
+/** A reading read back from its JSON: its three endpoints complete, or an error saying what is missing. */
+export function parseRegisteredRoutesReading(value: unknown): RegisteredRoutesReading {
+  const v = value as Partial<RegisteredRoutesReading> | null;
+  if (!v || typeof v !== 'object' || typeof v.baseline !== 'string' || typeof v.split !== 'string')
+    throw new Error('not a registered-routes reading (eval registered-routes --out): no baseline or split');
+  const ids = (v.endpoints ?? []).map((e) => e?.id).join(',');
+  if (!Array.isArray(v.endpoints) || ids !== 'E1,E2,E3') throw new Error(`a registered-routes reading needs E1, E2 and E3, not "${ids}"`);
+  for (const e of v.endpoints)
+    if (typeof e.mean !== 'number' || !isInterval(e.ci95) || typeof e.pHolm !== 'number' || typeof e.verdict !== 'string')
+      throw new Error(`registered endpoint ${e.id} lacks its mean, interval, Holm p or verdict`);
+  if (typeof v.beatsBaseline !== 'boolean' || typeof v.improvesOnControl !== 'boolean')
+    throw new Error('a registered-routes reading needs its two conclusions');
+  return v as RegisteredRoutesReading;
+}

@@ -11,6 +11,7 @@ import { finite } from '../stats';
 import { pairedP, holmAdjust } from './multiplicity';
 import { pairedEffect, type PairedEffect } from './paired';
 import { winTieLoss, type WinTieLoss } from './robustScores';
+import { parseRegisteredRoutesReading, type RegisteredRoutesEntry } from './registeredRoutes';
 import {
   digitsKeepingSide,
   intervalText,
@@ -770,6 +771,8 @@ export interface ResultsFile extends ResultsTables {
   split: string;
   command?: string;
   ship?: ShipDecision[];
+  /** Registration 2's reading (test only): the route recipe against the best baseline and the routes control. */
+  registeredRoutes?: RegisteredRoutesEntry;
 }
 
 /** A results file as fetched: checked enough that the view can draw it, or an error saying what is wrong. */
@@ -780,5 +783,6 @@ export function parseResultsFile(value: unknown): ResultsFile {
   if (!Array.isArray(v.cities) || !Array.isArray(v.columns)) throw new Error('a results file needs cities and columns');
   for (const c of v.cities)
     if (!c || typeof c.city !== 'string' || !Array.isArray(c.rows)) throw new Error('a results table needs a city and rows');
+  if (v.registeredRoutes !== undefined) parseRegisteredRoutesReading(v.registeredRoutes?.reading);
   return v as ResultsFile;
 }

@@ -52,6 +52,8 @@ export interface CityAnswer {
      * the city's tables, and (title) the table it is read from.
      */
     aim: { text: string; title: string } | null;
+    /** Registration 2's reading where it confirms this model's recipe: its endpoints with their registered verdicts. */
+    registered: { source: string; lines: VerdictLine[]; conclusion: string } | null;
   } | null;
 }
 
@@ -119,6 +121,33 @@ export function biggestLever(test: ResultsFile, city: string): { text: string; t
   return best && { text: best.text, table: best.table };
 }
 
+/** Registration 2's endpoints as confirmatory lines, where its reading confirms this table's row. */
+function registeredRoutesAnswer(
+  test: ResultsFile,
+  table: CityTable,
+  rowLabel: string,
+): NonNullable<CityAnswer['vsBaseline']>['registered'] {
+  const reg = test.registeredRoutes;
+  if (!reg || reg.table !== table.city || reg.row !== rowLabel) return null;
+  const r = reg.reading;
+  const what: Record<string, string> = {
+    E1: `mean DTW per km − the ${reg.baselineLabel}`,
+    E2: 'per OD pair, wins − losses',
+    E3: 'decision NLL − the routes control',
+  };
+  const title = `Registered before its runs (${reg.registration}): Holm over its three endpoints, α ${r.alpha}.`;
+  const lines = r.endpoints.map((e): VerdictLine => ({
+    what: `${e.id}, ${what[e.id]}`,
+    text: `${e.verdict}, registered: ${intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3))}, Holm p ${e.pHolm.toPrecision(2)}`,
+    title,
+    kind: 'confirmatory',
+  }));
+  const conclusion = `It ${r.beatsBaseline ? 'beats' : 'does not beat'} the ${reg.baselineLabel} on ${r.split}, and ${
+    r.improvesOnControl ? 'improves' : 'does not improve'
+  } on the routes control's next-road prediction.`;
+  return { source: `the registered confirmation: ${r.split}, seeds ${reg.seeds}, ${reg.search}`, lines, conclusion };
+}
+
 function baselineAnswer(test: ResultsFile, city: string, table: CityTable, rowLabel: string, name: string): CityAnswer['vsBaseline'] {
   const b = table.vsBestBaseline;
   const m = b?.models.find((x) => x.label === rowLabel);
@@ -146,6 +175,7 @@ function baselineAnswer(test: ResultsFile, city: string, table: CityTable, rowLa
             ? `Read from the test table “${lever.table}”, exploratory.`
             : 'No arm of the city’s test tables has an interval wholly below 0.',
         },
+    registered: registeredRoutesAnswer(test, table, rowLabel),
   };
 }
 
