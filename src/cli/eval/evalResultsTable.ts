@@ -89,6 +89,7 @@ async function baselinesSplit(path: string, split: string): Promise<BaselinesRep
  */
 async function registeredRoutesEntry(
   spec: Spec,
+  sources: ReadonlyArray<{ city: string; baselines?: BaselinesReportSplit }>,
   tables: ReadonlyArray<{ city: string; rows: ReadonlyArray<{ label: string }> }>,
   missing: string[],
 ): Promise<RegisteredRoutesEntry | undefined> {
@@ -103,8 +104,8 @@ async function registeredRoutesEntry(
   if (reading.split !== 'test') throw new Error(`${r.reading}: a reading of ${reading.split}, not test`);
   if (!tables.some((t) => t.city === r.table && t.rows.some((row) => row.label === r.row)))
     throw new Error(`registeredRoutes: no row "${r.row}" in a table "${r.table}"`);
-  const c = spec.cities.find((x) => (x.title ?? x.city) === r.table);
-  const chosen = c?.baselinesReport ? (await baselinesSplit(c.baselinesReport, 'test')).methods[reading.baseline] : undefined;
+  // The table's baselines report, already read (on test) for its rows, names the baseline's settings.
+  const chosen = sources.find((c) => c.city === r.table)?.baselines?.methods[reading.baseline];
   return { ...r, baselineLabel: baselineLabel(reading.baseline, chosen ?? {}), reading };
 }
 
@@ -154,7 +155,7 @@ export async function run(args: string[]): Promise<number> {
     split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
       ? registeredResult(tables, reg)
       : undefined;
-  const routesEntry = split === 'test' ? await registeredRoutesEntry(spec, tables.cities, missing) : undefined;
+  const routesEntry = split === 'test' ? await registeredRoutesEntry(spec, cities, tables.cities, missing) : undefined;
   const out = {
     ...tables,
     split,

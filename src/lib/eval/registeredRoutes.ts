@@ -84,11 +84,15 @@ export function readRegisteredRoutes(x: RegisteredRoutesInput, alpha = 0.05): Re
   };
 }
 
+/** An endpoint's mean and interval as printed everywhere (NLL to 4 places, the route endpoints to 3). */
+export function endpointInterval(e: Pick<RegisteredRoutesEndpoint, 'id' | 'mean' | 'ci95'>): string {
+  return intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3));
+}
+
 /** The registered result as a Markdown table and its two conclusions. */
 export function registeredRoutesMarkdown(r: RegisteredRoutesResult, baseline: string, split = 'test'): string {
   const rows = r.endpoints.map((e) => {
-    const d = digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3);
-    return `| ${e.id}: ${e.label} | ${e.unit} | ${intervalText(e.mean, e.ci95, d)} | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} | ${e.verdict} |`;
+    return `| ${e.id}: ${e.label} | ${e.unit} | ${endpointInterval(e)} | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} | ${e.verdict} |`;
   });
   return [
     `| endpoint (${split}; baseline: ${baseline}) | over | mean [95 % CI] | p | Holm p (3 endpoints) | registered verdict |`,

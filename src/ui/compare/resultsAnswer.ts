@@ -13,6 +13,7 @@ import {
   type ShipDecision,
 } from '../../lib/eval/resultsTable';
 import { digitsKeepingSide, intervalText, policyVerdict, shortComparisonText, type Comparison } from '../../lib/eval/statsPolicy';
+import { endpointInterval } from '../../lib/eval/registeredRoutes';
 
 /** The names the app gives the shipped models everywhere (legend, OD list, answer). */
 export const MODEL_NAME = { vanilla: 'Vanilla student', distilled: 'Distilled student' } as const;
@@ -138,7 +139,7 @@ function registeredRoutesAnswer(
   const title = `Registered before its runs (${reg.registration}): Holm over its three endpoints, α ${r.alpha}.`;
   const lines = r.endpoints.map((e): VerdictLine => ({
     what: `${e.id}, ${what[e.id]}`,
-    text: `${e.verdict}, registered: ${intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3))}, Holm p ${e.pHolm.toPrecision(2)}`,
+    text: `${e.verdict}, registered: ${endpointInterval(e)}, Holm p ${e.pHolm.toPrecision(2)}`,
     title,
     kind: 'confirmatory',
   }));
