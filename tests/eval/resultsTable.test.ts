@@ -332,6 +332,105 @@ describe('the ship rule', () => {
   });
 });
 
+describe('the vanilla slot (amendment 2)', () => {
+  const van = [2.0, 2.1, 1.9, 2.05, 1.95];
+  const arm = (label: string, dis: number[], nll: number[], extra: Partial<ArmSources> = {}): ArmSources => ({
+    label,
+    source: 'test',
+    bestFirst: report(van, dis),
+    beam: report(van, dis),
+    steps: {
+      vanilla: van.map((v, i) => ({ seed: i + 1, decisionNll: v / 10 })),
+      distilled: nll.map((v, i) => ({ seed: i + 1, decisionNll: v })),
+      effects: {
+        decisionNll: pairedEffect(
+          van.map((v) => v / 10),
+          nll,
+        ),
+      },
+    },
+    ...extra,
+  });
+  const kl = arm(
+    'arm d',
+    van.map((v) => v - 0.3),
+    van.map((v) => v / 10 - 0.02),
+    { recipe: 'plain vanilla + the KL' },
+  );
+  const tables = (others: ArmSources[]) =>
+    resultsTables([
+      { city: 'San Francisco', split: 'val', arms: [kl] },
+      { city: 'San Francisco, features', split: 'val', exploratory: true, arms: others },
+    ]).cities;
+
+  it('goes to the no-teacher recipe with the lowest val decision NLL whose DTW per km is not higher; the KL twins of plain vanilla then ship nothing', async () => {
+    const { shipDecision } = await import('../../src/lib/eval/resultsTable');
+    const features = arm(
+      'route features',
+      van.map((v) => v - 0.1),
+      van.map((v) => v / 10 - 0.01),
+      { recipe: 'trips, each candidate’s time left' },
+    );
+    const lower = arm(
+      'lower NLL, longer routes',
+      van.map((v) => v + 0.1),
+      van.map((v) => v / 10 - 0.05),
+    );
+    const control = arm(
+      'a control',
+      van.map((v) => v - 0.5),
+      van.map((v) => v / 10 - 0.09),
+      { control: true },
+    );
+    const [ship, other] = tables([features, lower, control]);
+    const d = shipDecision(
+      ship,
+      other.rows.filter((r) => r.kind === 'arm').map((row) => ({ table: other.city, row })),
+    );
+    expect(d.vanilla).toEqual({ label: 'route features', recipe: 'trips, each candidate’s time left', table: 'San Francisco, features' });
+    expect(d.vanillaCandidates!.map((c) => [c.label, c.qualifies, c.why])).toEqual([
+      ['route features', true, expect.stringMatching(/^holds the vanilla slot/)],
+      ['lower NLL, longer routes', false, 'val DTW per km higher than plain vanilla’s'],
+      ['a control', false, 'a control, not a recipe'],
+    ]);
+    // arm d beat plain vanilla on val, but it is plain vanilla's KL twin, not the features'.
+    expect(d.chosen).toBeNull();
+    expect(d.candidates[0]).toMatchObject({ label: 'arm d', qualifies: false, why: 'the KL on plain vanilla, not on route features' });
+    expect(d.sentence).toBe("no distilled recipe beat route features on val: none was trained with its recipe and the teacher's KL");
+    // Of two that qualify, the lower decision NLL holds the slot; the other says why not.
+    const lowest = arm(
+      'lowest',
+      van.map((v) => v - 0.1),
+      van.map((v) => v / 10 - 0.03),
+    );
+    const [s2, o2] = tables([features, lowest]);
+    const d2 = shipDecision(
+      s2,
+      o2.rows.filter((r) => r.kind === 'arm').map((row) => ({ table: o2.city, row })),
+    );
+    expect(d2.vanilla.label).toBe('lowest');
+    expect(d2.vanillaCandidates![0].why).toBe('a higher val decision NLL than lowest');
+  });
+
+  it('stays with plain vanilla when no candidate qualifies; the distilled slot is read as before', async () => {
+    const { shipDecision } = await import('../../src/lib/eval/resultsTable');
+    const worse = arm(
+      'route features',
+      van.map((v) => v - 0.1),
+      van.map((v) => v / 10 + 0.01),
+    );
+    const [ship, other] = tables([worse]);
+    const d = shipDecision(ship, [{ table: other.city, row: other.rows.find((r) => r.kind === 'arm')! }]);
+    expect(d.vanilla).toEqual({ label: 'vanilla student', recipe: null });
+    expect(d.vanillaCandidates![0]).toMatchObject({ qualifies: false, why: 'val decision NLL not below plain vanilla’s' });
+    expect(d.chosen).toBe('arm d');
+    expect(shipDecision(ship).vanillaCandidates).toBeUndefined();
+    // Candidates are read against plain vanilla: a table whose partner is another recipe refuses them.
+    const named = resultsTables([{ city: 'Porto', split: 'val', vanillaLabel: 'route features', arms: [kl] }]).cities[0];
+    expect(() => shipDecision(named, [{ table: other.city, row: other.rows[0] }])).toThrow(/read against plain vanilla/);
+  });
+});
+
 describe('contrasts between arms', () => {
   it('arm − arm on the same seeds, in the Holm family', () => {
     const van = [2.0, 2.1, 1.9, 2.05, 1.95];

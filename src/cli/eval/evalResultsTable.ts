@@ -19,6 +19,8 @@ import {
   resultsMarkdown,
   resultsTables,
   shipDecision,
+  type CityTable,
+  type VanillaSlotRow,
   baselineLabel,
   type ArmSources,
   type BaselinesReportSplit,
@@ -54,6 +56,11 @@ interface Spec {
     baselinesReport?: string;
     /** The README table this one feeds (--values merges the tables that name the same one). */
     readme?: string;
+    /**
+     * A shipping table's other no-teacher recipes for the vanilla slot (amendment 2): each an arm of
+     * another table (by title) that pairs the same plain vanilla runs; read on val by the ship rule.
+     */
+    vanillaCandidates?: Array<{ table: string; arm: string }>;
   }>;
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
@@ -109,6 +116,28 @@ async function registeredRoutesEntry(
   return { ...r, baselineLabel: baselineLabel(reading.baseline, chosen ?? {}), reading };
 }
 
+/**
+ * A shipping table's vanilla-slot candidates, found in their own tables; refused where a candidate's
+ * table pairs other vanilla runs than this one (its vanilla row's values differ).
+ */
+function slotRows(spec: Spec, table: CityTable, tables: readonly CityTable[]): VanillaSlotRow[] {
+  const c = spec.cities.find((x) => (x.title ?? x.city) === table.city);
+  const vanillaOf = (t: CityTable) => t.rows.find((r) => r.kind === 'vanilla');
+  return (c?.vanillaCandidates ?? []).flatMap(({ table: title, arm }) => {
+    if (!spec.cities.some((x) => (x.title ?? x.city) === title && x.arms.some((a) => a.label === arm)))
+      throw new Error(`${table.city}: vanilla-slot candidate "${arm}" is not an arm of a table "${title}"`);
+    // Not scored yet (a table with no scored arm is not built): left out like any unscored arm.
+    const other = tables.find((t) => t.city === title);
+    const row = other?.rows.find((r) => r.kind === 'arm' && r.label === arm);
+    if (!other || !row) return [];
+    const [a, b] = [vanillaOf(table), vanillaOf(other)];
+    for (const key of ['decisionNll', 'dtwPerKmBest'])
+      if (a?.cells[key]?.value !== b?.cells[key]?.value)
+        throw new Error(`${table.city}: "${arm}" in "${title}" is read against other vanilla runs (${key} differs)`);
+    return [{ table: title, row }];
+  });
+}
+
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval results-table', USAGE));
   const exit = usageExit(p, USAGE, typeof p.flags.spec !== 'string');
@@ -162,7 +191,9 @@ export async function run(args: string[]): Promise<number> {
     command: commandLine('eval results-table', args),
     created: new Date().toISOString(),
     missing,
-    ...(split === 'val' ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map(shipDecision) } : {}),
+    ...(split === 'val'
+      ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map((t) => shipDecision(t, slotRows(spec, t, tables.cities))) }
+      : {}),
     ...(registered ? { registered } : {}),
     ...(routesEntry ? { registeredRoutes: routesEntry } : {}),
   };

@@ -701,6 +701,8 @@ export interface ShipCandidate {
 export interface ShippedModel {
   label: string;
   recipe: string | null;
+  /** The table its row is in, where that is not the shipping table (a vanilla-slot recipe read in its own table). */
+  table?: string;
 }
 
 export interface ShipDecision {
@@ -714,6 +716,17 @@ export interface ShipDecision {
   /** The distilled slot: the chosen arm and its recipe; null when vanilla ships alone. */
   distilled: ShippedModel | null;
   sentence: string;
+  /**
+   * The other no-teacher recipes read for the vanilla slot against the table's plain vanilla (same
+   * runs, same seeds), each with why it does or does not hold it; absent where none was named.
+   */
+  vanillaCandidates?: ShipCandidate[];
+}
+
+/** A no-teacher recipe's val row, from the table it is read in, for the vanilla slot (amendment 2). */
+export interface VanillaSlotRow {
+  table: string;
+  row: ResultsRow;
 }
 
 export const SHIP_RULE =
@@ -721,23 +734,74 @@ export const SHIP_RULE =
 
 export const CONTROL_WHY = 'a control, not a recipe';
 
-/** The ship rule over a city's val table: which distilled recipe, if any, ships beside vanilla. */
-export function shipDecision(valTable: CityTable): ShipDecision {
+/** A row's val reading for the ship rule: its differences from the table's vanilla, and whether it is a control. */
+function candidateBase(r: ResultsRow): Omit<ShipCandidate, 'qualifies' | 'why'> {
+  const pick = (key: string) => {
+    const e = r.cells[key]?.effect;
+    return e ? { mean: e.mean, ci95: e.ci95 } : null;
+  };
+  return {
+    label: r.label,
+    source: r.source,
+    decisionNll: pick('decisionNll'),
+    dtwPerKm: pick('dtwPerKmBest'),
+    ...(r.control ? { control: true as const } : {}),
+  };
+}
+
+/**
+ * The vanilla slot among plain vanilla and other no-teacher recipes, each read against the same plain
+ * vanilla runs (amendment 2): the lowest mean val decision NLL, provided its val DTW per km (best-first)
+ * is not higher than plain vanilla's. Means, not intervals, as registered. null: plain vanilla keeps it.
+ */
+function vanillaSlot(others: readonly VanillaSlotRow[]): { holder: VanillaSlotRow | null; candidates: ShipCandidate[] } {
+  const read = others.map((o) => {
+    const base = candidateBase(o.row);
+    const { decisionNll: nll, dtwPerKm: dtw } = base;
+    if (o.row.control) return { o, base, ok: false, why: CONTROL_WHY };
+    if (!nll || !dtw) return { o, base, ok: false, why: 'not scored on val' };
+    if (nll.mean >= 0) return { o, base, ok: false, why: 'val decision NLL not below plain vanilla’s' };
+    if (dtw.mean > 0) return { o, base, ok: false, why: 'val DTW per km higher than plain vanilla’s' };
+    return { o, base, ok: true, why: '' };
+  });
+  const best = read.filter((x) => x.ok).sort((a, b) => a.base.decisionNll!.mean - b.base.decisionNll!.mean)[0];
+  const candidates = read.map((x) => ({
+    ...x.base,
+    qualifies: x === best,
+    why:
+      x === best
+        ? 'holds the vanilla slot: the lowest val decision NLL without the teacher, DTW per km not higher than plain vanilla’s'
+        : x.ok
+          ? `a higher val decision NLL than ${best.o.row.label}`
+          : x.why,
+  }));
+  return { holder: best?.o ?? null, candidates };
+}
+
+/**
+ * The ship rule over a city's val table: which recipe holds the vanilla slot (the table's own vanilla,
+ * or one of `slotRows`, no-teacher recipes read against the same plain vanilla in their own tables), and
+ * which distilled recipe, if any, ships beside it.
+ */
+export function shipDecision(valTable: CityTable, slotRows: readonly VanillaSlotRow[] = []): ShipDecision {
   const vanillaRow = valTable.rows.find((r) => r.kind === 'vanilla');
-  const partner = vanillaRow?.label ?? VANILLA_LABEL;
+  if (slotRows.length && vanillaRow && vanillaRow.label !== VANILLA_LABEL)
+    throw new Error(
+      `${valTable.city}: vanilla-slot candidates are read against plain vanilla, but the table's partner is ${vanillaRow.label}`,
+    );
+  const slot = slotRows.length ? vanillaSlot(slotRows) : null;
+  const holder = slot?.holder ?? null;
+  const partner = holder?.row.label ?? vanillaRow?.label ?? VANILLA_LABEL;
   const partnerWord = partner === VANILLA_LABEL ? 'vanilla' : partner;
   const candidates: ShipCandidate[] = valTable.rows
     .filter((r) => r.kind === 'arm')
     .map((r) => {
-      const pick = (key: string) => {
-        const e = r.cells[key]?.effect;
-        return e ? { mean: e.mean, ci95: e.ci95 } : null;
-      };
-      const nll = pick('decisionNll');
-      const dtw = pick('dtwPerKmBest');
-      const base = { label: r.label, source: r.source, decisionNll: nll, dtwPerKm: dtw, ...(r.control ? { control: true as const } : {}) };
+      const base = candidateBase(r);
+      const { decisionNll: nll, dtwPerKm: dtw } = base;
       // A control answers what the teacher adds; it is read, never chosen.
       if (r.control) return { ...base, qualifies: false, why: CONTROL_WHY };
+      // The table's arms are plain vanilla's KL twins: none is the slot holder's recipe with the KL.
+      if (holder) return { ...base, qualifies: false, why: `the KL on plain vanilla, not on ${holder.row.label}` };
       if (!nll || !dtw) return { ...base, qualifies: false, why: 'not scored on val' };
       const worse = [nll, dtw].some((e) => e.ci95[0] > 0);
       const better = [nll, dtw].some((e) => e.ci95[1] < 0);
@@ -756,13 +820,18 @@ export function shipDecision(valTable: CityTable): ShipDecision {
     rule: SHIP_RULE,
     candidates,
     chosen,
-    vanilla: { label: partner, recipe: vanillaRow?.recipe ?? null },
+    vanilla: holder
+      ? { label: holder.row.label, recipe: holder.row.recipe ?? null, table: holder.table }
+      : { label: partner, recipe: vanillaRow?.recipe ?? null },
     distilled: chosen ? { label: chosen, recipe: recipeOf(chosen) } : null,
     sentence: chosen
       ? partner === VANILLA_LABEL
         ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
         : `${chosen} ships beside ${partner}: it beat that no-teacher partner on val and was worse on nothing.`
-      : `no distilled recipe beat ${partnerWord} on val`,
+      : holder
+        ? `no distilled recipe beat ${partnerWord} on val: none was trained with its recipe and the teacher's KL`
+        : `no distilled recipe beat ${partnerWord} on val`,
+    ...(slot ? { vanillaCandidates: slot.candidates } : {}),
   };
 }
 

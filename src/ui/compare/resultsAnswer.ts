@@ -209,7 +209,9 @@ export function cityAnswers(test: ResultsFile, val: ResultsFile | null): CityAns
       }
     }
     const shipped = distilled ?? vanilla;
-    const baselineTable = distilled ? (answerRow(test, table, distilled.row)?.table ?? table) : table;
+    // A vanilla-slot recipe read in its own table (amendment 2) is answered from that table's row.
+    const vanillaTable = (ship.vanilla.table && test.cities.find((c) => c.city === ship.vanilla.table)) || table;
+    const baselineTable = distilled ? (answerRow(test, table, distilled.row)?.table ?? table) : vanillaTable;
     const baselineRow = distilled ? (answerRow(test, table, distilled.row)?.row.label ?? distilled.row) : vanilla.row;
     return [
       {
