@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HYPER_PRESETS, recipeNear, recipeText } from '../../src/lib/train/recipe';
-import { shippedPairText, teacherText, trainingDataText } from '../../src/lib/train/shippedPair';
+import { besideDifference, shippedPairText, teacherText, trainingDataText } from '../../src/lib/train/shippedPair';
 
 const log = (name: string): unknown => JSON.parse(readFileSync(`public/checkpoints/porto/${name}.log.json`, 'utf8'));
 
@@ -38,6 +38,13 @@ describe('the shipped pair in words', () => {
       "the train trips and the real route corpus, with each candidate's time left to the destination as an input",
     );
     expect(trainingDataText({})).toBeNull();
+    // A drawn-beside student trained otherwise than the shipped one says so; alike, nothing to say.
+    const features = trainingDataText({ hyper: { mode: 'vanilla', routeFeatures: true } });
+    expect(besideDifference({ data: 'the train trips', vanillaData: features })).toBe(
+      "it differs from the shipped student in more than the KL: it was trained on the train trips, the shipped student on the train trips, with each candidate's time left to the destination as an input",
+    );
+    expect(besideDifference({ data: 'the train trips', vanillaData: 'the train trips' })).toBeNull();
+    expect(besideDifference({ data: 'the train trips', vanillaData: null })).toBeNull();
     expect(trainingDataText(log('distilled'))).toMatch(/^the train trips/);
   });
 });

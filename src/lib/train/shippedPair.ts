@@ -44,6 +44,16 @@ export function trainingDataText(log: unknown): string | null {
   return h.routeFeatures === true ? `${data}, with each candidate's time left to the destination as an input` : data;
 }
 
+/**
+ * Where the distilled student drawn beside the shipped vanilla was trained on other data or inputs
+ * (San Francisco's, once its vanilla slot went to the route features): the difference in words, so
+ * the pair is not read as the KL alone. null when both were trained alike or a log is unreadable.
+ */
+export function besideDifference(pair: Pick<ShippedPairText, 'data' | 'vanillaData'>): string | null {
+  if (!pair.data || !pair.vanillaData || pair.data === pair.vanillaData) return null;
+  return `it differs from the shipped student in more than the KL: it was trained on ${pair.data}, the shipped student on ${pair.vanillaData}`;
+}
+
 /** A teacher's log in words: converged when it stopped early; epochs counted from 1. */
 export function teacherText(log: unknown): string | null {
   const l = obj(log);
