@@ -67,8 +67,17 @@ describe("Compare's answer on the committed reports", () => {
     const sf = answers[1];
     expect(sf.ships.distilled).toBeNull();
     expect(sf.vsVanilla).toBeNull();
-    expect(sf.ships.sentence).toBe('no distilled recipe beat vanilla on val');
+    // SF's vanilla slot went to the route features, read in their own table (amendment 2): the answer
+    // against the best baseline is that table's route-features row, not plain vanilla's.
+    expect(sf.ships.sentence).toBe("no distilled recipe beat route features on val: none was trained with its recipe and the teacher's KL");
+    expect(sf.ships.vanilla).toMatchObject({
+      row: 'route features',
+      recipe: expect.stringMatching(/^trained on the 12,410 taxi trips, each candidate/),
+    });
     expect(sf.vsBaseline?.model).toBe('Vanilla student');
+    const sfFeatures = test.cities.find((c) => c.city.startsWith('San Francisco, route-aware'))!;
+    const rfModel = sfFeatures.vsBestBaseline!.models.find((m) => m.label === 'route features')!;
+    expect(sf.vsBaseline?.summary).toContain(`mean ${rfModel.value.toFixed(3)} against`);
     expect(sf.vsBaseline?.registered).toBeNull();
     // Where a city's pick is the recipe the registered confirmation tested (Porto's first table, read
     // by the rule on its own), its endpoints answer, confirmatory.

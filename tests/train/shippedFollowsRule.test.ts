@@ -10,7 +10,7 @@ interface Spec {
   cities: Array<{ city: string; title?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
 }
 interface ValFile {
-  ship?: Array<{ city: string; chosen: string | null; vanilla?: { label: string } }>;
+  ship?: Array<{ city: string; chosen: string | null; vanilla?: { label: string; table?: string } }>;
 }
 const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -28,7 +28,9 @@ describe('the shipped pair follows the ship rule', () => {
   for (const d of decisions.filter((x) => x.vanilla && x.vanilla.label !== VANILLA_LABEL)) {
     it(`${d.city}: the shipped vanilla student is a run of "${d.vanilla!.label}"`, () => {
       const city = spec.cities.find((c) => (c.title ?? c.city) === d.city)!;
-      const arm = spec.cities.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
+      // The arm of the table the decision names (SF's route features), else the first of that label (Porto's).
+      const tables = d.vanilla!.table ? spec.cities.filter((c) => (c.title ?? c.city) === d.vanilla!.table) : spec.cities;
+      const arm = tables.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
       expect(arm, `${d.vanilla!.label} as an arm of studies/results.json`).toBeDefined();
       const shipped = json<{ seed: number; hyper: Record<string, unknown> }>(`public/checkpoints/${city.city}/vanilla.log.json`);
       const dir = Array.isArray(arm!.dir) ? arm!.dir[0] : arm!.dir;
