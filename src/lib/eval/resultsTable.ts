@@ -828,9 +828,7 @@ export function shipDecision(valTable: CityTable, slotRows: readonly VanillaSlot
       ? partner === VANILLA_LABEL
         ? `${chosen} ships beside the vanilla student: it beat vanilla on val and was worse on nothing.`
         : `${chosen} ships beside ${partner}: it beat that no-teacher partner on val and was worse on nothing.`
-      : holder
-        ? `no distilled recipe beat ${partnerWord} on val: none was trained with its recipe and the teacher's KL`
-        : `no distilled recipe beat ${partnerWord} on val`,
+      : `no distilled recipe beat ${partnerWord} on val`,
     ...(slot ? { vanillaCandidates: slot.candidates } : {}),
   };
 }
