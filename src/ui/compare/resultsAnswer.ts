@@ -194,28 +194,26 @@ export function cityAnswers(test: ResultsFile, val: ResultsFile | null): CityAns
       ? { name: MODEL_NAME.distilled, row: ship.distilled.label, recipe: ship.distilled.recipe }
       : null;
     let vsVanilla: CityAnswer['vsVanilla'] = null;
-    if (distilled) {
-      const at = answerRow(test, table, distilled.row);
-      if (at) {
-        const lines = ANSWER_KEYS.flatMap(([key, what]) => {
-          const e = at.row.cells[key]?.effect;
-          return e ? [cellLine(what, e, key)] : [];
-        });
-        const seeds = at.row.seeds;
-        vsVanilla = {
-          source:
-            at.table === table
-              ? `${table.split}, ${seeds} training seeds`
-              : `the registered confirmation: ${table.split === 'test' ? 'test' : table.split}, ${seeds} new seeds`,
-          lines,
-        };
-      }
+    const at = distilled ? answerRow(test, table, distilled.row) : null;
+    if (at) {
+      const lines = ANSWER_KEYS.flatMap(([key, what]) => {
+        const e = at.row.cells[key]?.effect;
+        return e ? [cellLine(what, e, key)] : [];
+      });
+      const seeds = at.row.seeds;
+      vsVanilla = {
+        source:
+          at.table === table
+            ? `${table.split}, ${seeds} training seeds`
+            : `the registered confirmation: ${table.split === 'test' ? 'test' : table.split}, ${seeds} new seeds`,
+        lines,
+      };
     }
     const shipped = distilled ?? vanilla;
     // A vanilla-slot recipe read in its own table (amendment 2) is answered from that table's row.
     const vanillaTable = (ship.vanilla.table && test.cities.find((c) => c.city === ship.vanilla.table)) || table;
-    const baselineTable = distilled ? (answerRow(test, table, distilled.row)?.table ?? table) : vanillaTable;
-    const baselineRow = distilled ? (answerRow(test, table, distilled.row)?.row.label ?? distilled.row) : vanilla.row;
+    const baselineTable = distilled ? (at?.table ?? table) : vanillaTable;
+    const baselineRow = distilled ? (at?.row.label ?? distilled.row) : vanilla.row;
     return [
       {
         city: table.city,

@@ -17,15 +17,17 @@ async function logAt(url: string): Promise<unknown> {
 class ShippedPairStore {
   /** Per city id; absent until read, null when the logs name no distilled recipe. */
   byCity = $state.raw<Partial<Record<City['id'], ShippedPairText | null>>>({});
-  private started = false;
+  private started = new Set<City['id']>();
 
-  load(): void {
-    if (this.started) return;
-    this.started = true;
-    for (const city of CITIES)
+  /** Reads the named cities' logs (default: every city), each once. */
+  load(ids: readonly City['id'][] = CITIES.map((c) => c.id)): void {
+    for (const city of CITIES) {
+      if (!ids.includes(city.id) || this.started.has(city.id)) continue;
+      this.started.add(city.id);
       void Promise.all(['distilled', 'teacher', 'vanilla'].map((n) => logAt(cityCheckpointUrl(city, n, '.log.json')))).then(
         ([d, t, v]) => (this.byCity = { ...this.byCity, [city.id]: shippedPairText(d, t, v) }),
       );
+    }
   }
 }
 
