@@ -307,7 +307,7 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
         await writeFile(partial, session.checkpointBytes());
         if (r.bestEpoch === r.epoch) await writeFile(out, session.checkpointBytes({ best: true, optimizer: false }));
         log(
-          `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}${r.klKeptShare !== undefined && r.klKeptShare < 1 ? `, KL kept on ${(100 * r.klKeptShare).toFixed(1)} % of steps` : ''}, ${r.seconds.toFixed(1)} s`,
+          `epoch ${r.epoch + 1}/${hyper.epochs}: total ${r.total.toFixed(4)} (ce ${r.ce.toFixed(4)}, kl ${r.kl.toFixed(4)}, time ${r.time.toFixed(4)}), train acc ${r.trainAcc.toFixed(3)}, val acc ${r.valAcc?.toFixed(4)} (chance ${r.valChanceAcc?.toFixed(4)}), val decision NLL ${r.valNllDecision?.toFixed(4)}, lr ${r.lr?.toExponential(2)}${r.klKeptShare !== undefined && r.klKeptShare < 1 ? `, KL kept on ${(100 * r.klKeptShare).toFixed(1)} % of steps` : ''}, ${r.seconds.toFixed(1)} s`,
         );
       },
       state: (s, reason) => {

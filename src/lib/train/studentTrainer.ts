@@ -18,7 +18,7 @@ import { DEFAULT_STUDENT_CONFIG, type StudentConfig } from '../models/studentCon
 import { makeRng, shuffleInPlace } from '../random';
 import { readValues, runTaskAsync, runTaskSync, waitFor, type DeviceTask } from './deviceTask';
 import { batchShard, type GradientExchange, type ShardContribution } from './dataParallel';
-import { AdamW, DEFAULT_OPTIM, GradAccumulator, withSchedule, type OptimState, type StepResult } from './optim';
+import { AdamW, DEFAULT_OPTIM, GradAccumulator, lrAt, withSchedule, type OptimState, type StepResult } from './optim';
 import {
   DEFAULT_BATCH_OPTIONS,
   batchContext,
@@ -160,6 +160,9 @@ export interface EpochRecord extends Partial<EvalResult>, LossTerms {
   epoch: number;
   steps: number;
   seconds: number;
+  /** The learning rate of the epoch's last update: the schedule's position when the epoch ended
+   * (absent in logs written before it was recorded). */
+  lr?: number;
   /** Distilled runs: the share of decision steps whose KL term was kept (below 1 under a KL mask). */
   klKeptShare?: number;
 }
@@ -658,6 +661,7 @@ export class StudentTrainer {
       trainAcc: r.acc / n,
       steps: r.n,
       seconds: (now() - r.t0) / 1000,
+      lr: lrAt(this.optimizer.stepCount, this.optimizer.cfg),
     };
     if (r.klRows > 0) rec.klKeptShare = r.klKept / r.klRows;
     const weights = yield* this.weightsTask();
