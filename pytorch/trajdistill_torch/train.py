@@ -34,7 +34,7 @@ from .batches import Batcher, to_tensors
 from .checkpoint import assert_compatible, encode_checkpoint, read_checkpoint, write_checkpoint
 from .export import Export
 from .losses import counts, student_parts
-from .optim import AdamW, schedule
+from .optim import AdamW, lr_at, schedule
 from .rng import make_rng, nested_subset, shuffle_in_place, u32
 from .student import PRESETS, Student, check_route_features
 from .teacher import Teacher, road_cells, trip_tokens, trip_windows
@@ -506,7 +506,8 @@ class StudentJob(Job):
         r = self.running
         n = max(1, r["n"])
         rec = {"epoch": self.epoch, "ce": r["ce"] / n, "kl": r["kl"] / n, "time": r["time"] / n, "total": r["total"] / n,
-               "trainAcc": r["acc"] / n, "steps": r["n"], "seconds": time.perf_counter() - r["t0"]}
+               "trainAcc": r["acc"] / n, "steps": r["n"], "seconds": time.perf_counter() - r["t0"],
+               "lr": lr_at(self.opt.count, self.opt.sched)}  # where the schedule stood at the epoch's last update
         if self.val_order:
             rec.update(self.evaluate())
             if (rec["valNllDecision"] if math.isfinite(rec["valNllDecision"]) else math.inf) < self.best_val_nll:

@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, DEFAULT_OPTIM, GradAccumulator, lrAt, withSchedule, type OptimConfig } from '../../src/lib/train/optim';
+import { ANNEALED_LR_SHARE, STUDY_SCHEDULE, annealing } from '../../src/lib/train/recipe';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -156,5 +157,23 @@ describe('GradAccumulator', () => {
     tf.dispose([g1, g2, out]);
     acc.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('annealing (the studies schedule, recipe.ts)', () => {
+  it('reads the last epoch lr as a share of the peak', () => {
+    expect(annealing([{ lr: 1e-3 }, { lr: 4e-5 }], 1e-3)).toEqual({ lrEndShare: 0.04, annealed: true });
+    // A patience-3 run that stopped early under a long cosine: 90 % of the peak.
+    const early = annealing([{ lr: 1e-3 }, { lr: 9e-4 }], 1e-3);
+    expect(early.annealed).toBe(false);
+    expect(early.lrEndShare).toBeCloseTo(0.9, 12);
+    // Logs written before epochs carried their lr say nothing either way.
+    expect(annealing([{}], 1e-3)).toEqual({ lrEndShare: null, annealed: null });
+  });
+  it('a full run of the study schedule ends at 0', () => {
+    const cfg = withSchedule({ ...DEFAULT_OPTIM, lr: 1e-3 }, 733 * STUDY_SCHEDULE.epochs, 0.1);
+    expect(lrAt(cfg.totalSteps, cfg)).toBe(0);
+    expect(lrAt(733 * (STUDY_SCHEDULE.epochs - 1), cfg) / 1e-3).toBeLessThan(ANNEALED_LR_SHARE);
+    expect(STUDY_SCHEDULE.patience).toBe(0);
   });
 });

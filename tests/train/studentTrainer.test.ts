@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudentTrainer, type NextCellTeacher, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
 import { batchContext, buildBatch, prepareTrips, tripTeacherWindows } from '../../src/lib/features/studentBatch';
 import { makeRng } from '../../src/lib/random';
+import { annealing } from '../../src/lib/train/recipe';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
 
 let city: SynthCity;
@@ -95,6 +96,11 @@ describe('StudentTrainer', () => {
     let last = first;
     while (!t.done) last = t.runEpoch()!;
     expect(t.history).toHaveLength(8);
+    // Each epoch records where the schedule stood: the peak (no warm-up here) decays by a cosine to 0
+    // at the last step, so a run trained to the end is annealed (recipe.ts annealing).
+    expect(first.lr!).toBeGreaterThan(0.9 * 5e-3);
+    expect(last.lr).toBe(0);
+    expect(annealing(t.history, 5e-3)).toEqual({ lrEndShare: 0, annealed: true });
     expect(last.total).toBeLessThan(first.total * 0.8);
     expect(last.valChanceAcc).toBeGreaterThan(0.3);
     expect(last.valChanceAcc).toBeLessThan(0.6);

@@ -27,7 +27,7 @@ import { loadStudentScorer } from '../../lib/eval/protocol';
 import { nestedSubset } from '../../lib/random';
 import { TrainingSession, type SessionEpochRecord } from '../../lib/train/session';
 import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
-import { RECIPE_NAMES } from '../../lib/train/recipe';
+import { annealing, RECIPE_NAMES } from '../../lib/train/recipe';
 import { parseWorkers } from '../generate/generatePool';
 import { TrainPool } from './trainPool';
 
@@ -398,6 +398,11 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
   const best = t.history[t.bestEpoch];
   // Optimiser steps from the cumulative counter (EpochRecord.steps restarts on a resumed run).
   const stepSeconds = epochs.reduce((a, e) => a + e.seconds, 0) / Math.max(1, epochs.at(-1)?.step ?? 0);
+  const anneal = annealing(epochs, hyper.lr);
+  if (anneal.annealed === false)
+    log(
+      `note: the run ended at ${(100 * (anneal.lrEndShare ?? 0)).toFixed(0)} % of its peak learning rate, not annealed (early stopping, or a stop before the last epoch)`,
+    );
   const record = {
     kind: 'student',
     dataset: ds.name,
@@ -431,6 +436,7 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
     valNllDecision: best?.valNllDecision ?? null,
     trainTrips: t.trainTripCount,
     earlyStopped: t.earlyStopped,
+    ...anneal,
     state: session.state,
     stopReason: t.stopReason,
     wallSeconds: wall,
