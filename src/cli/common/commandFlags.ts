@@ -222,6 +222,7 @@ export const COMMAND_FLAGS = {
     'markov-routes': bool('count the markov chains on the route corpus (routes.csv) too'),
   },
   'eval distillation-summary': { regimes: str(), untagged: str(), out: str() },
+  'eval length-strata': { spec: str('the tables, their datasets, baselines and reports'), out: str(), markdown: str() },
   'eval results-table': {
     spec: str('the arms of each city (studies/results.json)'),
     split: str(),

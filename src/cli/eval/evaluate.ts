@@ -56,6 +56,8 @@ const USAGE = `usage:
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
   eval registered-routes --routes <paired-search json> --steps <paired-steps json>
       registration 2's endpoints (route recipe against the best baseline and the routes control), Holm over three
+  eval length-strata --spec <file.json> [--out <json>] [--markdown <md>]
+      route tables by the real trip's length (thirds) and on the OD pairs the baseline draws exactly
   eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,fittedFastest,markov,markovLength] [--out <json>]
       route baselines without a model on the split's OD pairs, scored as paired-report scores students
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
@@ -275,6 +277,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
   if (args[0] === 'registered-routes') return (await import('./evalRegisteredRoutes')).run(args.slice(1));
   if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
+  if (args[0] === 'length-strata') return (await import('./evalLengthStrata')).run(args.slice(1));
   if (args[0] === 'results-table') return (await import('./evalResultsTable')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
