@@ -24,6 +24,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalBaselines.ts': ['eval baselines'],
   'evalDistillationSummary.ts': ['eval distillation-summary'],
   'evalResultsTable.ts': ['eval results-table'],
+  'evalLengthStrata.ts': ['eval length-strata'],
   'data.ts': ['data stats', 'data validate'],
   'dataBuild.ts': ['data build'],
   'dataMatch.ts': ['data match'],
