@@ -25,6 +25,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalDistillationSummary.ts': ['eval distillation-summary'],
   'evalResultsTable.ts': ['eval results-table'],
   'evalLengthStrata.ts': ['eval length-strata'],
+  'evalPackReports.ts': ['eval pack-reports'],
   'data.ts': ['data stats', 'data validate'],
   'dataBuild.ts': ['data build'],
   'dataMatch.ts': ['data match'],

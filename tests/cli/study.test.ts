@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study/study';
@@ -114,6 +114,11 @@ describe('study runner', () => {
     await runPlan(planStudy(study()), 1, fake(calls), () => {});
     expect(calls.map((c) => c[1])).toEqual(['paired-steps', 'paired-report']);
     expect(readFileSync(`${rep.out}.inputs`, 'utf8')).toBe(await inputsRecord(rep.inputs));
+    // Packed for the commit (eval pack-reports): the .gz stands for the report.
+    renameSync(rep.out, `${rep.out}.gz`);
+    expect(await jobState(rep)).toEqual({ state: 'done', why: 'made from these inputs' });
+    rmSync(`${rep.out}.gz`);
+    expect(await jobState(rep)).toEqual({ state: 'todo', why: 'not made yet' });
   });
 
   it('a report another live process is making is left to it (its lock), and no lock stays behind', async () => {

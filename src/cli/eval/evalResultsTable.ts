@@ -9,8 +9,9 @@
 // with a "registeredRoutes" entry, registration 2's reading (eval registered-routes --out) beside its row.
 // --values writes the README's results tables (values only, src/lib/eval/resultsValues.ts): one per
 // "readme" name of the spec, merged from the spec's tables that carry it.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readReportText } from './reportFiles';
 import { commandLine, flagString, parseArgs, usageExit } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
 import {
@@ -72,10 +73,11 @@ interface Spec {
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
+  const text = await readReportText(path);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(text) as T;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`${path}: ${(e as Error).message}`);
   }
 }

@@ -1,8 +1,8 @@
 // Committed reports as JSON, read where they lie: `<path>`, or `<path>.gz` when only the gzipped copy
 // is committed (per-OD reports reach 850 KB as text and a tenth of it gzipped, and the clone should not
 // grow by tens of MB a round). One reader for every command that reads reports.
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** The report's text, from `<path>` or else `<path>.gz`; undefined when neither exists. */
 export async function readReportText(path: string): Promise<string | undefined> {
@@ -28,4 +28,26 @@ export async function readReportJson(path: string): Promise<unknown> {
   } catch (e) {
     throw new Error(`${path}: not JSON (${(e as Error).message})`);
   }
+}
+
+/**
+ * Gzips each report of at least `minBytes` to `<path>.gz` and removes the plain file (readers
+ * above take either). Returns what it packed, with both sizes; smaller files are left as they are.
+ */
+export async function packReports(
+  paths: readonly string[],
+  minBytes: number,
+): Promise<Array<{ path: string; bytes: number; gzBytes: number }>> {
+  const packed: Array<{ path: string; bytes: number; gzBytes: number }> = [];
+  for (const path of paths) {
+    if (path.endsWith('.gz')) continue;
+    const bytes = await readFile(path);
+    if (bytes.length < minBytes) continue;
+    JSON.parse(bytes.toString('utf8')); // only reports: a file that is not JSON is refused before anything is removed
+    const gz = gzipSync(bytes, { level: 9 });
+    await writeFile(`${path}.gz`, gz);
+    await rm(path);
+    packed.push({ path, bytes: bytes.length, gzBytes: gz.length });
+  }
+  return packed;
 }

@@ -79,7 +79,8 @@ export async function jobState(j: Job): Promise<{ state: JobState; why: string }
   if (missing.length || needs.length)
     return { state: 'waiting', why: missing.length ? `waits for ${missing.length} checkpoint(s)` : `waits for ${needs.join(', ')}` };
   if (lockHeld(lockOf(j.out))) return { state: 'busy', why: 'another process makes it' };
-  if (!existsSync(j.out)) return { state: 'todo', why: 'not made yet' };
+  // A big report may be committed gzipped only (eval pack-reports): its .gz stands for it.
+  if (!existsSync(j.out) && !existsSync(`${j.out}.gz`)) return { state: 'todo', why: 'not made yet' };
   const rec = await readFile(`${j.out}.inputs`, 'utf8').catch(() => null);
   if (rec === null) return { state: 'todo', why: 'no record of its inputs' };
   return rec === (await inputsRecord(j.inputs))
