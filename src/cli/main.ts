@@ -15,13 +15,15 @@ const commands: Record<string, () => Promise<Handler>> = {
   checkpoint: async () => (await import('./checkpoint/checkpointConvert')).run,
   tune: async () => (await import('./train/tune')).run,
   export: async () => (await import('./data/exportTorch')).run,
-  // study run, study keep and study publish: one module each.
+  // study run, study keep, study publish and study schedule: one module each.
   study: async () => async (args) =>
     args[0] === 'keep'
       ? (await import('./study/studyKeep')).run(args)
       : args[0] === 'publish'
         ? (await import('./study/studyPublish')).run(args)
-        : (await import('./study/study')).run(args),
+        : args[0] === 'schedule'
+          ? (await import('./study/studySchedule')).run(args)
+          : (await import('./study/study')).run(args),
   ship: async () => (await import('./study/ship')).run,
   teach: async () => (await import('./teach/teachTelling')).run,
 };
@@ -51,6 +53,8 @@ commands:
                                 a study (runs, then paired reports), resumable and parallel
   study keep [<studies/x.json> …] [--weights]
                                 stage a study's finished runs' logs and reports for git (runs/ is ignored)
+  study schedule <label>=<dir>[@seeds] …
+                                how runs ended: val NLL per seed, its sd, lr at the end, core-hours
   study publish <studies/x.json>
                                 a study's finished comparisons → docs/experiments/runs, public/reports
   teach telling [--city porto|sf]

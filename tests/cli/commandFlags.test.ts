@@ -26,6 +26,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalResultsTable.ts': ['eval results-table'],
   'evalLengthStrata.ts': ['eval length-strata'],
   'evalPackReports.ts': ['eval pack-reports'],
+  'studySchedule.ts': ['study schedule'],
   'data.ts': ['data stats', 'data validate'],
   'dataBuild.ts': ['data build'],
   'dataMatch.ts': ['data match'],

@@ -224,6 +224,7 @@ export const COMMAND_FLAGS = {
   'eval distillation-summary': { regimes: str(), untagged: str(), out: str() },
   'eval length-strata': { spec: str('the tables, their datasets, baselines and reports'), out: str(), markdown: str() },
   'eval pack-reports': { 'min-kb': num('reports smaller than this stay plain') },
+  'study schedule': { out: str(), markdown: str() },
   'eval results-table': {
     spec: str('the arms of each city (studies/results.json)'),
     split: str(),
