@@ -30,6 +30,7 @@ describe('strataReading', () => {
     // The null (unscored) comparison is left out: 3 comparisons on the long third.
     expect([by.long.win, by.long.tie, by.long.loss, by.long.n]).toEqual([0, 0, 3, 3]);
     expect(by.short.share).toBe(1);
+    expect([by.all.win, by.all.tie, by.all.loss, by.all.share, by.all.lossShare]).toEqual([4, 4, 3, 0, 1]);
     expect(by.long.share).toBe(-1);
     expect(by.long.lossShare).toBe(1);
   });
@@ -46,7 +47,7 @@ describe('strataReading', () => {
   });
   it('writes one Markdown row per model with each stratum and the cuts', () => {
     const md = strataMarkdown([{ label: 'model', seeds: 2, reading: r }], 'the baseline');
-    expect(md).toMatch(/\| model \| 2 \| share \+1\.000/);
+    expect(md).toMatch(/\| model \| 2 \| share \+0\.000 .*\| share \+1\.000/);
     expect(md).toMatch(/100 % of losses/);
     expect(md).toMatch(/draws the real trip exactly on 1 OD pairs/);
   });

@@ -7,10 +7,13 @@ import { quantile } from '../stats';
 import { TIE_TOLERANCE, winTieLoss } from './robustScores';
 
 /** The strata every route table is read by: three length terciles, then the OD pairs the baseline draws exactly and the rest. */
-export const STRATA = ['short', 'middle', 'long', 'baselineExact', 'baselineInexact'] as const;
+export const STRATA = ['all', 'short', 'middle', 'long', 'baselineExact', 'baselineInexact'] as const;
 export type Stratum = (typeof STRATA)[number];
 
+const THIRDS: ReadonlySet<Stratum> = new Set(['short', 'middle', 'long']);
+
 export const STRATUM_LABELS: Record<Stratum, string> = {
+  all: 'all OD pairs',
   short: 'short third',
   middle: 'middle third',
   long: 'long third',
@@ -73,6 +76,7 @@ export function strataReading(
   const { cuts, third } = lengthTerciles(realKm);
   const exact = baseline.map((b) => b !== null && Number.isFinite(b) && Math.abs(b) < TIE_TOLERANCE);
   const member: Record<Stratum, (o: number) => boolean> = {
+    all: () => true,
     short: (o) => third[o] === 0,
     middle: (o) => third[o] === 1,
     long: (o) => third[o] === 2,
@@ -89,7 +93,7 @@ export function strataReading(
     return { stratum, w };
   });
   // Every OD lies in exactly one third, so the terciles' losses add up to all losses.
-  const allLosses = readings.slice(0, 3).reduce((a, r) => a + r.w.loss, 0);
+  const allLosses = readings.filter((r) => THIRDS.has(r.stratum)).reduce((a, r) => a + r.w.loss, 0);
   return {
     cutsKm: cuts,
     baselineExact: exact.filter(Boolean).length,
@@ -129,7 +133,7 @@ export function strataMarkdown(rows: readonly StrataRow[], baselineLabel: string
   const rule = `| --- | --- | ${STRATA.map(() => '---').join(' | ')} |`;
   const cell = (r: StratumReading) =>
     `share ${signed(r.share, 3)} ${interval(r.ci95, 3)}; mean ${signed(r.meanDiff, 3)} ${interval(r.meanDiffCi95, 3)}; ` +
-    `${r.win}/${r.tie}/${r.loss} (${r.nOd} OD)${r.stratum === 'baselineExact' || r.stratum === 'baselineInexact' ? '' : `, ${(100 * r.lossShare).toFixed(0)} % of losses`}`;
+    `${r.win}/${r.tie}/${r.loss} (${r.nOd} OD)${!THIRDS.has(r.stratum) ? '' : `, ${(100 * r.lossShare).toFixed(0)} % of losses`}`;
   const body = rows.map((row) => `| ${row.label} | ${row.seeds} | ${row.reading.strata.map(cell).join(' | ')} |`);
   const r0 = rows[0]?.reading;
   const foot = r0
