@@ -27,6 +27,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalLengthStrata.ts': ['eval length-strata'],
   'evalPackReports.ts': ['eval pack-reports'],
   'studySchedule.ts': ['study schedule'],
+  'routePack.ts': ['eval pack-routes', 'eval unpack-routes'],
   'data.ts': ['data stats', 'data validate'],
   'dataBuild.ts': ['data build'],
   'dataMatch.ts': ['data match'],

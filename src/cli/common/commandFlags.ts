@@ -225,6 +225,8 @@ export const COMMAND_FLAGS = {
   'eval length-strata': { spec: str('the tables, their datasets, baselines and reports'), out: str(), markdown: str() },
   'eval pack-reports': { 'min-kb': num('reports smaller than this stay plain') },
   'study schedule': { out: str(), markdown: str() },
+  'eval pack-routes': { cache: str('the route cache folder'), out: str() },
+  'eval unpack-routes': { from: str('a route pack'), cache: str('the route cache folder') },
   'eval results-table': {
     spec: str('the arms of each city (studies/results.json)'),
     split: str(),

@@ -60,6 +60,8 @@ const USAGE = `usage:
       route tables by the real trip's length (thirds) and on the OD pairs the baseline draws exactly
   eval pack-reports [--min-kb 200] <report.json> …
       gzips big committed reports in place (every report reader takes the .gz)
+  eval pack-routes --cache <dir> --out <file.json.gz>; eval unpack-routes --from <file.json.gz> --cache <dir>
+      a route cache as one committed gzipped file (a registered reading's routes), and back
   eval baselines [--dataset <dir>] [--split test] [--methods shortest,fastest,fittedFastest,markov,markovLength] [--out <json>]
       route baselines without a model on the split's OD pairs, scored as paired-report scores students
   eval distillation-summary --regimes "<label>=<dir>;…" [--out public/reports/distillation.json]
@@ -281,6 +283,8 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
   if (args[0] === 'length-strata') return (await import('./evalLengthStrata')).run(args.slice(1));
   if (args[0] === 'pack-reports') return (await import('./evalPackReports')).run(args.slice(1));
+  if (args[0] === 'pack-routes') return (await import('./routePack')).runPack(args.slice(1));
+  if (args[0] === 'unpack-routes') return (await import('./routePack')).runUnpack(args.slice(1));
   if (args[0] === 'results-table') return (await import('./evalResultsTable')).run(args.slice(1));
   if (args[0] === 'distillation-summary') return (await import('./evalDistillationSummary')).run(args.slice(1));
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
