@@ -555,7 +555,7 @@ class StudentJob(Job):
             if e:
                 self.log(f"epoch {e['epoch'] + 1}/{h['epochs']}: total {e['total']:.4f}, val acc {e.get('valAcc', math.nan):.4f} "
                          f"(chance {e.get('valChanceAcc', math.nan):.4f}), val decision NLL {e.get('valNllDecision', math.nan):.4f}, "
-                         f"{e['seconds']:.1f} s")
+                         f"lr {e['lr']:.2e}, {e['seconds']:.1f} s")
                 self.saves_after_epoch(e["epoch"])
             if self.max_steps_reached:
                 break
