@@ -22,6 +22,7 @@ describe('study files', () => {
       'porto-route-features-kl.json',
       'porto-route-features.json',
       'porto-routes-kl.json',
+      'porto-schedule.json',
       'porto-student-size.json',
       'sf-deconfounded.json',
       'sf-heldout.json',
