@@ -88,17 +88,21 @@ class ReportStore {
   }
 
   /**
-   * Only the val results file, for the ship decisions (Teach reads them): the rest of the reports
-   * are Compare's, and Teach should not fetch and parse them at start-up. Once per page, and not
-   * at all when Compare has loaded everything.
+   * Only the results files (Teach reads the ship decisions and, in its tour, the results of the pair
+   * it draws): the rest of the reports are Compare's, and Teach should not fetch and parse them at
+   * start-up. Once per page, and not at all when Compare has loaded everything.
    */
-  async loadShipDecisions(): Promise<void> {
+  async loadResults(): Promise<void> {
     if (this.started || this.shipStarted) return;
     this.shipStarted = true;
-    const [got] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_VAL_FILE))]);
+    const [res, resVal] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_FILE)), fetchJson(reportsUrl(RESULTS_VAL_FILE))]);
     // Compare's full load, begun meanwhile, owns these fields now.
     if (this.started) return;
-    this.resultsError = readResults(RESULTS_VAL_FILE, got, (r) => (this.resultsVal = r));
+    const errors = [
+      readResults(RESULTS_FILE, res, (r) => (this.results = r)),
+      readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r)),
+    ].filter((e): e is string => e !== null);
+    this.resultsError = errors.length ? errors.join(' ') : null;
   }
 
   async reload(): Promise<void> {
