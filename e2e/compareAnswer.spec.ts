@@ -10,7 +10,10 @@ import { contradiction, intervalText } from '../src/lib/eval/statsPolicy';
 /** Every verdict line on the page (answer and tables), read as a reader would: words, then "[lo, hi]". */
 async function verdictLines(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const answer = [...document.querySelectorAll('[data-testid="answer-verdict"]')].map((e) => (e as HTMLElement).innerText);
+    // Folded lines too (a closed <details> has no innerText): their words as written.
+    const answer = [...document.querySelectorAll('[data-testid="answer-verdict"]')].map((e) =>
+      (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    );
     // A table's difference carries its words in its tooltip: words first, then the printed interval.
     const diffs = [...document.querySelectorAll('[data-testid="results-difference"] td.diff')].map(
       (e) => `${(e as HTMLElement).title.replace(/, p [\d.e−-]+$/, '')}: ${(e as HTMLElement).textContent ?? ''}`,
@@ -159,7 +162,7 @@ test.describe('desktop 1440×900', () => {
     const lines = await verdictLines(page);
     expect(lines.length).toBeGreaterThan(100);
     // The answer's verdicts read as sentences, not as "worse: lower, interval excludes 0".
-    const answerLines = await page.getByTestId('results-card').getByTestId('answer-verdict').allInnerTexts();
+    const answerLines = await page.getByTestId('results-card').getByTestId('answer-verdict').allTextContents();
     expect(answerLines.length).toBeGreaterThanOrEqual(10);
     for (const l of answerLines) expect(l).not.toMatch(/(better|worse): (lower|higher)|· exploratory|^(no clear difference|better|worse)/);
     const bad = lines.map((l) => [l, contradiction(l)]).filter(([, why]) => why !== null);
