@@ -96,6 +96,8 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
         .toBeLessThan(1e-3);
     // "Did it work?" states the drawn pair's committed results, each with a link to where Compare shows it.
     if (i === 8) {
+      // The test results are read for this step, once the tour runs (not at start-up, above).
+      expect(reports).toContain('results.json');
       await expect(page.getByTestId('tour-claim').first()).toContainText('features + teacher KL − route features');
       await expect(page.getByTestId('tour-claim-link')).toHaveCount(await page.getByTestId('tour-claim').count());
     }

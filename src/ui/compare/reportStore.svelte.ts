@@ -75,6 +75,7 @@ class ReportStore {
   resultsError = $state<string | null>(null);
   private started = false;
   private shipStarted = false;
+  private testStarted = false;
 
   /**
    * Loads once per page; later calls are no-ops (switching views keeps the data). An in-app run
@@ -88,21 +89,30 @@ class ReportStore {
   }
 
   /**
-   * Only the results files (Teach reads the ship decisions and, in its tour, the results of the pair
-   * it draws): the rest of the reports are Compare's, and Teach should not fetch and parse them at
-   * start-up. Once per page, and not at all when Compare has loaded everything.
+   * Only the val results file, for the ship decisions (Teach reads them): the rest of the reports
+   * are Compare's, and Teach should not fetch and parse them at start-up. Once per page, and not
+   * at all when Compare has loaded everything.
    */
-  async loadResults(): Promise<void> {
+  async loadShipDecisions(): Promise<void> {
     if (this.started || this.shipStarted) return;
     this.shipStarted = true;
-    const [res, resVal] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_FILE)), fetchJson(reportsUrl(RESULTS_VAL_FILE))]);
+    const [got] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_VAL_FILE))]);
     // Compare's full load, begun meanwhile, owns these fields now.
     if (this.started) return;
-    const errors = [
-      readResults(RESULTS_FILE, res, (r) => (this.results = r)),
-      readResults(RESULTS_VAL_FILE, resVal, (r) => (this.resultsVal = r)),
-    ].filter((e): e is string => e !== null);
-    this.resultsError = errors.length ? errors.join(' ') : null;
+    this.resultsError = readResults(RESULTS_VAL_FILE, got, (r) => (this.resultsVal = r));
+  }
+
+  /**
+   * The test results file too, when Teach's tour reaches the step that states the drawn pair's
+   * results (ui/teach/tourResults.ts); once per page, and not when Compare has loaded everything.
+   */
+  async loadTestResults(): Promise<void> {
+    if (this.started || this.testStarted) return;
+    this.testStarted = true;
+    const [got] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_FILE))]);
+    if (this.started) return;
+    const error = readResults(RESULTS_FILE, got, (r) => (this.results = r));
+    if (error) this.resultsError = this.resultsError ? `${this.resultsError} ${error}` : error;
   }
 
   async reload(): Promise<void> {
