@@ -14,6 +14,10 @@ test('a city that is not built says how to build it', async ({ page }) => {
   await sf.click();
   await expect(page.getByTestId('city-build-hint')).toContainText('npm run data:build:sf');
   await expect(page.getByTestId('city-build-hint')).toContainText('../shared/data/sf');
+  // The note says which command serves it, and why the one the README starts with does not (vite.config.ts leaves SF out of the build).
+  await expect(page.getByTestId('city-build-hint')).toContainText(
+    'npm run dev: the dev server serves the set from public/, while npm start serves the build, which leaves it out',
+  );
   await expect(name).toHaveText('Porto');
   await expect(page.getByTestId('city-porto')).toHaveClass(/\bon\b/);
   expect(errors).toEqual([]);

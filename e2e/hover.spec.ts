@@ -2,7 +2,8 @@ import { test, expect } from '@playwright/test';
 
 // A trip's hover highlight must not stay on the map after the pointer leaves it
 // (deck.gl only cleared it on a hover over empty map). The map, once the pointer is back on the
-// side panel, is pixel for pixel what it was before the hover.
+// side panel, is pixel for pixel what it was before the hover. Near the map's right edge the
+// tooltip opens to the pointer's left, inside the map.
 test('a hover highlight goes when the pointer leaves the map', async ({ page }) => {
   await page.goto('/?view=data');
   await expect(page.getByTestId('trip-count')).toBeVisible({ timeout: 90_000 });
@@ -37,6 +38,19 @@ test('a hover highlight goes when the pointer leaves the map', async ({ page }) 
   }
   expect(hit).toBe(true);
   await expect.poll(async () => (await page.screenshot({ clip })).equals(before)).toBe(false);
+  // Hovered near the map's right edge, the tooltip opens to the pointer's left: nothing of it is clipped.
+  let edge = false;
+  for (let y = box.y + box.height * 0.25; y < box.y + box.height * 0.75 && !edge; y += 7) {
+    for (let x = box.x + box.width - 8; x > box.x + box.width * 0.88 && !edge; x -= 7) {
+      await page.mouse.move(x, y);
+      await page.waitForTimeout(40);
+      edge = await tooltip.isVisible();
+    }
+  }
+  expect(edge).toBe(true);
+  const tip = (await tooltip.boundingBox())!;
+  expect(tip.x).toBeGreaterThanOrEqual(box.x - 1);
+  expect(tip.x + tip.width).toBeLessThanOrEqual(box.x + box.width + 1);
 
   await page.mouse.move(100, 400);
   await expect(tooltip).toBeHidden();

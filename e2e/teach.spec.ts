@@ -86,8 +86,21 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
   // The guided tour, start to end.
   await page.getByTestId('tour-start').click();
   const marker = page.getByTestId('tour-step');
+  const trained = (JSON.parse(readFileSync('public/checkpoints/porto/distilled.log.json', 'utf8')) as { hyper: { tau: number } }).hyper.tau;
   for (let i = 1; ; i++) {
     await expect(marker).toHaveAttribute('data-index', String(i));
+    // λ's step states the teacher's share at the τ the distilled student was trained with (not the thesis's 4.37).
+    if (i === 7)
+      await expect
+        .poll(async () => Math.abs(Number(await page.getByTestId('teacher-dist').getAttribute('data-tau')) - trained))
+        .toBeLessThan(1e-3);
+    // "Did it work?" states the drawn pair's committed results, each with a link to where Compare shows it.
+    if (i === 8) {
+      // The test results are read for this step, once the tour runs (not at start-up, above).
+      expect(reports).toContain('results.json');
+      await expect(page.getByTestId('tour-claim').first()).toContainText('features + teacher KL − route features');
+      await expect(page.getByTestId('tour-claim-link')).toHaveCount(await page.getByTestId('tour-claim').count());
+    }
     const next = page.getByTestId('tour-next');
     if ((await next.count()) === 0) break;
     await next.click();

@@ -32,3 +32,14 @@ export function fmtMs(ms: number): string {
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+
+/**
+ * A trip id as every view shows it: its own id first, then the source it was merged from. The Porto
+ * set merges trips from several public copies of the ECML data, whose ids the build prefixes with
+ * their source ("BLUE:766816", "taxi-trajectory-prediction:1376…"), beside ECML's own unprefixed
+ * ids; shown raw the kinds read as different things. Here: "766816 (BLUE)", "1372636853620000380".
+ */
+export function tripIdText(id: string): string {
+  const at = id.indexOf(':');
+  return at > 0 && at < id.length - 1 ? `${id.slice(at + 1)} (${id.slice(0, at)})` : id;
+}

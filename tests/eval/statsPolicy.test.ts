@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
+  comparisonSentence,
   comparisonText,
   shortComparisonText,
   contradiction,
@@ -9,6 +10,8 @@ import {
   type Comparison,
 } from '../../src/lib/eval/statsPolicy';
 import { makeRng } from '../../src/lib/random';
+
+const SIDES = { better: 'It came out ahead', worse: 'It fell behind', level: 'It kept level' };
 
 describe('the statistics policy', () => {
   it('exploratory words come from the interval alone, with direction and raw p', () => {
@@ -77,12 +80,37 @@ describe('the statistics policy', () => {
       for (const digits of [2, 3, 4, 6]) {
         // Rounded as printed, yet read on the same side of 0 as the words (more digits where needed).
         for (const text of [comparisonText(c, digits), shortComparisonText(c, digits)]) expect(contradiction(text), text).toBeNull();
+        if (dir === undefined || digits !== 3) continue;
+        // The sentence's lead follows the interval's reading, and so does its bracketed tail.
+        const sentence = comparisonSentence(c, SIDES, digits, 'km');
+        expect(contradiction(sentence), sentence).toBeNull();
+        const reading = intervalReading(ci95);
+        const q = policyVerdict(c).quality;
+        expect(sentence.startsWith(q === 'better' ? SIDES.better : q === 'worse' ? SIDES.worse : SIDES.level), sentence).toBe(true);
+        if (!confirmatory || policyVerdict(c).verdict === 'no detectable effect')
+          expect(sentence, sentence).toMatch(reading === 'no clear difference' ? /[(;] ?interval includes 0/ : /[(;] ?interval excludes 0/);
+        else expect(sentence, sentence).toMatch(/\(registered: (helps|hurts), confirmed/);
       }
       if (intervalReading(ci95) === 'no clear difference') across++;
       else excluded++;
     }
     expect(excluded).toBeGreaterThan(500);
     expect(across).toBeGreaterThan(500);
+  });
+
+  it('a comparison sentence reads as one: what happened, the interval, the reading; confirmatory with its registered verdict', () => {
+    const c: Comparison = { mean: -0.029, ci95: [-0.047, -0.011], p: 0.0025, lowerIsBetter: false };
+    expect(comparisonSentence(c, SIDES, 3, 'per pair')).toBe(
+      'It fell behind: −0.029 [−0.047, −0.011] per pair (interval excludes 0, p 0.0025; exploratory)',
+    );
+    const reg: Comparison = { ...c, lowerIsBetter: true, confirmatory: { pHolm: 0.06, family: 3 } };
+    expect(comparisonSentence(reg, SIDES, 3, '')).toBe(
+      'It came out ahead: −0.029 [−0.047, −0.011] (registered: no detectable effect, not confirmed, Holm p 0.06; interval excludes 0)',
+    );
+    expect(comparisonSentence({ ...reg, confirmatory: { pHolm: 0.0004, family: 3 } }, SIDES, 3, 'nats')).toBe(
+      'It came out ahead: −0.029 [−0.047, −0.011] nats (registered: helps, confirmed, Holm p 0.0004)',
+    );
+    expect(() => comparisonSentence({ ...c, lowerIsBetter: undefined }, SIDES, 3, '')).toThrow(/direction/);
   });
 
   it('the checker itself fails the contradictions the issue found on main', () => {

@@ -8,6 +8,7 @@
 // The Holm adjustment over every comparison of the tables, all cities together, is still computed:
 // it is the family the registration named (registeredConfirmation.ts reports it as registered).
 import { finite } from '../stats';
+import { BASELINE_NAME } from './displayNames';
 import { pairedP, holmAdjust } from './multiplicity';
 import { pairedEffect, type PairedEffect } from './paired';
 import { winTieLoss, type WinTieLoss } from './robustScores';
@@ -258,21 +259,17 @@ export const VANILLA_LABEL = 'vanilla student';
 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
-const BASELINE_LABELS: Record<string, string> = {
-  shortest: 'shortest path',
-  fastest: 'fastest path, free-flow speeds',
-  fittedFastest: 'fastest path, speeds fitted on train trips',
-  markov: 'Markov chain (train transitions)',
-  markovLength: 'Markov chain + length (train transitions)',
-};
-
-/** A baseline's name in plain words, with its Markov parameters where the report records them. */
+/** A baseline's name in plain words (displayNames.ts), with its Markov parameters where the report records them. */
 export function baselineLabel(method: string, b: Pick<BaselineScores, 'markov'>): string {
   const a = b.markov?.smoothing;
   const mu = b.markov?.lengthPerKm;
-  if (method === 'markov' && a !== undefined) return `Markov chain (α ${a})`;
-  if (method === 'markovLength' && a !== undefined && mu !== undefined) return `Markov chain + length (α ${a}, μ ${mu} per km)`;
-  return BASELINE_LABELS[method] ?? method;
+  if (method === 'markov' || method === 'markovLength') {
+    const name = BASELINE_NAME[method];
+    if (method === 'markov' && a !== undefined) return `${name} (α ${a})`;
+    if (method === 'markovLength' && a !== undefined && mu !== undefined) return `${name} (α ${a}, μ ${mu} per km)`;
+    return `${name} (train transitions)`;
+  }
+  return (BASELINE_NAME as Record<string, string>)[method] ?? method;
 }
 
 /**

@@ -172,3 +172,34 @@ export function contradiction(text: string): string | null {
   if (/\bhigher\b/.test(words) && !(lo > 0)) return `says "higher" but [${lo}, ${hi}] is not above 0`;
   return null;
 }
+
+/** What each way a comparison can come out means, in a reader's words ("Distilled routes come closer to the real trips"). */
+export interface OutcomeWords {
+  better: string;
+  worse: string;
+  /** The interval includes 0: the honest "about the same". */
+  level: string;
+}
+
+/**
+ * A comparison as a sentence a reader can take in at once: what happened, in the metric's own words,
+ * then the difference with its interval, then the policy's reading in brackets. "Routes stray farther
+ * from the real trips: +0.046 [+0.018, +0.074] DTW per km (interval excludes 0, p 0.011; exploratory)".
+ * A confirmatory endpoint ends with its registered verdict ("registered: helps, confirmed, Holm p
+ * 0.00035"). The words before the interval follow the interval's own reading, so they never contradict it.
+ */
+export function comparisonSentence(c: Comparison, outcome: OutcomeWords, digits: number, unit: string, alpha = POLICY_ALPHA): string {
+  if (c.lowerIsBetter === undefined) throw new Error('a comparison sentence needs a direction (lowerIsBetter)');
+  const v = policyVerdict(c, alpha);
+  if (v.reading === null) return `${outcome.level}? Not measured (fewer than two seeds)`;
+  const lead = v.quality === 'better' ? outcome.better : v.quality === 'worse' ? outcome.worse : outcome.level;
+  const side = v.reading === 'no clear difference' ? 'interval includes 0' : 'interval excludes 0';
+  // A registered endpoint's verdict speaks for it; where Holm does not confirm an interval that excludes 0, both are said.
+  const tail =
+    v.kind === 'exploratory'
+      ? `${side}, p ${pText(c.p)}; exploratory`
+      : v.verdict !== 'no detectable effect'
+        ? `registered: ${v.verdict}, confirmed, Holm p ${pText(c.confirmatory!.pHolm)}`
+        : `registered: no detectable effect, not confirmed, Holm p ${pText(c.confirmatory!.pHolm)}; ${side}`;
+  return `${lead}: ${intervalText(c.mean, c.ci95, digitsKeepingSide(c.ci95, digits))}${unit ? ` ${unit}` : ''} (${tail})`;
+}

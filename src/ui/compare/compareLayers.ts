@@ -11,6 +11,7 @@ import type { LonLat } from '../../lib/data/types';
 import { escapeHtml, fmtNum } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
 import type { TimedPath } from './routeGeometry';
+import { MODEL_NAME, baselineTitle } from '../../lib/eval/displayNames';
 
 export type RouteKind = 'real' | 'file' | 'vanilla' | 'distilled';
 /** In drawing order: 'file' is the routes loaded from a file (any generator's), drawn when one is loaded. */
@@ -26,10 +27,10 @@ export const ROUTE_RGB: Record<RouteKind, [number, number, number]> = {
 };
 
 export const ROUTE_LABEL: Record<RouteKind, string> = {
-  real: 'Real trip',
+  real: MODEL_NAME.real,
   file: 'Routes from file',
-  vanilla: 'Vanilla student',
-  distilled: 'Distilled student',
+  vanilla: MODEL_NAME.vanilla,
+  distilled: MODEL_NAME.distilled,
 };
 
 /**
@@ -38,7 +39,8 @@ export const ROUTE_LABEL: Record<RouteKind, string> = {
  * Where the three coincide they read as nested stripes rather than the top one hiding the others.
  */
 export const ROUTE_WIDTH: Record<RouteKind, number> = { real: 14, file: 11, vanilla: 8, distilled: 3 };
-const ALPHA: Record<RouteKind, number> = { real: 130, file: 220, vanilla: 235, distilled: 255 };
+// The real trip's band reads white, not grey, under the coloured lines.
+const ALPHA: Record<RouteKind, number> = { real: 175, file: 220, vanilla: 235, distilled: 255 };
 /** The animation's heads, stepped the same way. */
 const TRIP_WIDTH: Record<RouteKind, number> = { real: 11, file: 9, vanilla: 7, distilled: 3 };
 
@@ -49,26 +51,25 @@ export interface BaselineStyle {
   rgb: [number, number, number];
 }
 
-const BASELINE_LABEL: Record<string, string> = {
-  shortest: 'Shortest path',
-  fastest: 'Fastest path',
-  markov: 'Markov chain',
-};
-/** Dashed-looking thin lines in colours apart from the students': sky, gold, rose, then more. */
-const BASELINE_PALETTE: [number, number, number][] = [
+/**
+ * Thin lines in saturated colours apart from the students': sky, gold, rose, lime, violet, then red.
+ * None is grey or white: the real trip is the only achromatic line on the map (a grey baseline
+ * beside the translucent white real trip read as the same line).
+ */
+export const BASELINE_PALETTE: [number, number, number][] = [
   [96, 170, 255],
   [238, 206, 70],
   [250, 110, 160],
   [150, 220, 90],
-  [160, 160, 175],
-  [255, 120, 70],
+  [196, 100, 255],
+  [255, 80, 60],
 ];
 export const BASELINE_WIDTH = 4;
 
 export function baselineStyle(name: string, index: number): BaselineStyle {
   return {
     name,
-    label: BASELINE_LABEL[name] ?? `${name[0]?.toUpperCase() ?? ''}${name.slice(1)} baseline`,
+    label: baselineTitle(name),
     rgb: BASELINE_PALETTE[index % BASELINE_PALETTE.length],
   };
 }

@@ -44,3 +44,23 @@ export function splitCounts(routes: OdRoute[]): Record<SplitFilter, number> {
   for (const r of routes) if (r.split === 'train') train++;
   return { all: routes.length, train, test: routes.length - train };
 }
+
+/** The OD list's split tag: each row's own split (a train pair is never tagged as a test one). */
+export function splitBadge(split: OdSplit): 'TR' | 'TE' {
+  return split === 'train' ? 'TR' : 'TE';
+}
+
+/**
+ * The pair Compare opens on: a test pair (the answer's numbers are test figures), one where the two
+ * students' routes differ and both reach the destination, and among those the one whose DTW gain is
+ * the median, so the map shows a typical pair rather than the best or the worst. Falls back to the
+ * first test pair, then to the first pair; null for an empty list.
+ */
+export function defaultOdIndex(routes: readonly OdRoute[], differ: (r: OdRoute) => boolean): number | null {
+  const test = routes.map((r, i) => ({ r, i })).filter(({ r }) => r.split === 'test');
+  const typical = test
+    .filter(({ r }) => r.vanilla.reached && r.distilled.reached && differ(r) && dtwGain(r) !== null)
+    .sort((a, b) => dtwGain(a.r)! - dtwGain(b.r)! || a.i - b.i);
+  if (typical.length) return typical[(typical.length - 1) >> 1].i;
+  return test[0]?.i ?? (routes.length ? 0 : null);
+}

@@ -75,6 +75,7 @@ class ReportStore {
   resultsError = $state<string | null>(null);
   private started = false;
   private shipStarted = false;
+  private testStarted = false;
 
   /**
    * Loads once per page; later calls are no-ops (switching views keeps the data). An in-app run
@@ -99,6 +100,19 @@ class ReportStore {
     // Compare's full load, begun meanwhile, owns these fields now.
     if (this.started) return;
     this.resultsError = readResults(RESULTS_VAL_FILE, got, (r) => (this.resultsVal = r));
+  }
+
+  /**
+   * The test results file too, when Teach's tour reaches the step that states the drawn pair's
+   * results (ui/teach/tourResults.ts); once per page, and not when Compare has loaded everything.
+   */
+  async loadTestResults(): Promise<void> {
+    if (this.started || this.testStarted) return;
+    this.testStarted = true;
+    const [got] = await Promise.allSettled([fetchJson(reportsUrl(RESULTS_FILE))]);
+    if (this.started) return;
+    const error = readResults(RESULTS_FILE, got, (r) => (this.results = r));
+    if (error) this.resultsError = this.resultsError ? `${this.resultsError} ${error}` : error;
   }
 
   async reload(): Promise<void> {

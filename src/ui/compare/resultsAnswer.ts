@@ -1,7 +1,9 @@
-// Compare's answer as data: per shipping city, three questions with one-line answers, from the
-// committed results (test) and their ship decisions (val), worded by the statistics policy
-// (src/lib/eval/statsPolicy.ts) through the same cell reading `eval results-table` uses, so the app
-// and the CLI cannot word one comparison two ways.
+// Compare's answer as data: per shipping city, three questions (do distilled routes look more like
+// real trips than vanilla ones; which model ships; does it beat the best route baseline), answered in
+// sentences from the committed results (test) and their ship decisions (val). The numbers and their
+// readings come from the statistics policy (src/lib/eval/statsPolicy.ts) through the same cell reading
+// `eval results-table` uses, so the app and the CLI cannot read one comparison two ways; registered
+// (confirmatory) results are kept apart from the exploratory ones, as the policy says.
 import {
   cellComparison,
   RESULTS_COLUMNS,
@@ -12,11 +14,17 @@ import {
   type ResultsRow,
   type ShipDecision,
 } from '../../lib/eval/resultsTable';
-import { digitsKeepingSide, intervalText, policyVerdict, shortComparisonText, type Comparison } from '../../lib/eval/statsPolicy';
+import {
+  comparisonSentence,
+  digitsKeepingSide,
+  intervalText,
+  policyVerdict,
+  shortComparisonText,
+  type Comparison,
+  type OutcomeWords,
+} from '../../lib/eval/statsPolicy';
 import { endpointInterval } from '../../lib/eval/registeredRoutes';
-
-/** The names the app gives the shipped models everywhere (legend, OD list, answer). */
-export const MODEL_NAME = { vanilla: 'Vanilla student', distilled: 'Distilled student' } as const;
+import { MODEL_NAME } from '../../lib/eval/displayNames';
 
 export interface ShippedText {
   name: string;
@@ -34,17 +42,38 @@ export interface VerdictLine {
   kind: 'confirmatory' | 'exploratory';
 }
 
+/** The app's question, "do distilled routes look more like real trips than vanilla ones?", for one city. */
+export interface DistillAnswer {
+  /** The short answer first: "Yes", "No: farther", "Not measurably" (from the routes line's interval). */
+  headline: string;
+  /** Which two rows answer, and on what: "features + teacher KL − route features; test, 5 training seeds". */
+  pair: string;
+  /** True when the distilled row is the shipped distilled student; false: the one drawn beside the shipped vanilla. */
+  shipped: boolean;
+  /** The results table the rows are read from (its `city` title) and the distilled row's label. */
+  table: string;
+  row: string;
+  /** Routes (DTW per km, best-first), then next road (decision NLL): sentences. */
+  lines: VerdictLine[];
+  /** The registered next-road result (confirmatory), kept apart; null where none was registered for the city or the lines are it. */
+  registered: VerdictLine | null;
+}
+
 export interface CityAnswer {
   city: string;
   ships: { vanilla: ShippedText; distilled: ShippedText | null; sentence: string };
-  /** (b) The shipped distilled model against vanilla; null when vanilla ships alone (`ships.sentence` says why). */
-  vsVanilla: { source: string; lines: VerdictLine[] } | null;
+  /** (a) The distilled student (shipped, or drawn beside the shipped vanilla) against its no-teacher partner; null without such a row. */
+  vsVanilla: DistillAnswer | null;
   /** (c) The shipped model against the best route baseline; null without baselines. */
   vsBaseline: {
     model: string;
     baseline: string;
-    /** "… against the fastest path …, DTW per km (best-first): mean 2.715 against 2.404", with median, p90 and per-OD wins/ties/losses when the reports carry them. */
+    /** "Yes" where the model is ahead on both (the aim), else "Not yet". */
+    headline: string;
+    /** "… against the fastest path …, DTW per km (best-first): mean 2.715 against 2.404". */
     summary: string;
+    /** Median, p90 and per-OD wins/ties/losses where the reports carry them (a tooltip); '' without. */
+    detail: string;
     /** The mean difference over seeds, then the per-OD win − loss share where the reports carry it. */
     lines: VerdictLine[];
     /**
@@ -72,11 +101,86 @@ export function cellLine(what: string, e: CellEffect, key: string): VerdictLine 
   return { what, text: shortComparisonText(c, col.digits), title: v.words, kind: v.kind };
 }
 
-const ANSWER_KEYS: ReadonlyArray<[string, string]> = [
-  ['decisionNll', 'Next road (decision NLL)'],
-  ['dtwPerKmBest', 'Routes (DTW per km, best-first)'],
-  ['dtwPerKmBeam', 'Routes (DTW per km, beam 4)'],
-];
+/** One cell as a sentence (statsPolicy.ts comparisonSentence), its policy words in the tooltip. */
+export function sentenceLine(what: string, e: CellEffect, key: string, outcome: OutcomeWords, unit: string): VerdictLine {
+  const col = column(key);
+  const c = cellComparison(e, col.lowerIsBetter);
+  const v = policyVerdict(c);
+  return { what, text: comparisonSentence(c, outcome, col.digits, unit), title: `${col.label}: ${v.words}`, kind: v.kind };
+}
+
+const ROUTE_WORDS: OutcomeWords = {
+  better: 'Routes come closer to the real trips',
+  worse: 'Routes stray farther from the real trips',
+  level: 'Routes come about as close to the real trips',
+};
+const NEXT_ROAD_WORDS: OutcomeWords = {
+  better: 'Next road predicted better',
+  worse: 'Next road predicted worse',
+  level: 'Next road predicted about as well',
+};
+const REGISTERED_NEXT_ROAD: OutcomeWords = {
+  better: 'the teacher’s KL improves next-road prediction',
+  worse: 'the teacher’s KL worsens next-road prediction',
+  level: 'the teacher’s KL leaves next-road prediction about where it was',
+};
+const HEADLINE = { better: 'Yes', worse: 'No: farther', level: 'Not measurably' } as const;
+
+/** The routes and next-road sentences of a distilled row against its partner. */
+function distillLines(row: ResultsRow): VerdictLine[] {
+  const out: VerdictLine[] = [];
+  const routes = row.cells.dtwPerKmBest?.effect;
+  const nll = row.cells.decisionNll?.effect;
+  if (routes) out.push(sentenceLine('routes', routes, 'dtwPerKmBest', ROUTE_WORDS, 'DTW per km'));
+  if (nll) out.push(sentenceLine('next road', nll, 'decisionNll', NEXT_ROAD_WORDS, 'nats'));
+  return out;
+}
+
+/**
+ * The registered confirmation's next-road endpoint (confirmatory), for the city whose tables hold it,
+ * as one sentence that names what was registered: kept apart from the exploratory lines.
+ */
+function registeredNextRoad(test: ResultsFile, city: string): VerdictLine | null {
+  const reg = test.registeredCells;
+  if (!reg || (reg.table !== city && !reg.table.startsWith(`${city},`))) return null;
+  const row = test.cities.find((c) => c.city === reg.table)?.rows.find((r) => r.label === reg.arm);
+  const e = row?.cells.decisionNll?.effect;
+  if (!row || !e) return null;
+  const line = sentenceLine('registered next road', e, 'decisionNll', REGISTERED_NEXT_ROAD, 'nats');
+  const partner = test.cities.find((c) => c.city === reg.table)?.rows.find((r) => r.kind === 'vanilla');
+  const seeds = /seeds? [\d–-]+/.exec(reg.table)?.[0] ?? `${row.seeds} seeds`;
+  const pair = `${row.label.replace(/, seeds.*$/, '')} − ${partner?.label ?? 'vanilla'}, new ${seeds}`;
+  return { ...line, text: `Registered (${pair}): ${line.text}` };
+}
+
+/**
+ * The distilled row that answers the app's question: the shipped distilled student's (the registered
+ * confirmation's row where it confirms the same recipe); where vanilla ships alone, the distilled
+ * recipe the ship rule read for the city (its first candidate that is not a control), which is the
+ * student the map draws beside the shipped one.
+ */
+function distillAnswer(test: ResultsFile, table: CityTable, ship: ShipDecision): DistillAnswer | null {
+  const shipped = ship.distilled ? answerRow(test, table, ship.distilled.label) : null;
+  const drawn = ship.candidates.find((c) => !c.control && table.rows.some((r) => r.label === c.label && r.kind === 'arm'));
+  const at = shipped ?? (drawn ? { table, row: table.rows.find((r) => r.label === drawn.label)! } : null);
+  if (!at) return null;
+  const partner = at.table.rows.find((r) => r.kind === 'vanilla');
+  const lines = distillLines(at.row);
+  if (!partner || lines.length === 0) return null;
+  const routes = at.row.cells.dtwPerKmBest?.effect;
+  const quality = routes ? cellComparison(routes, true) : null;
+  const q = quality ? policyVerdict(quality).quality : null;
+  const confirmedHere = lines.some((l) => l.kind === 'confirmatory');
+  return {
+    headline: HEADLINE[q ?? 'level'],
+    pair: `${at.row.label} − ${partner.label}; ${at.table.split}, ${at.row.seeds} training seeds`,
+    shipped: shipped !== null,
+    table: at.table.city,
+    row: at.row.label,
+    lines,
+    registered: confirmedHere ? null : registeredNextRoad(test, table.city),
+  };
+}
 
 /**
  * The row that answers "better than vanilla?" for the shipped arm: the registered confirmation's, when
@@ -100,8 +204,25 @@ const interval = (c: Pick<Comparison, 'mean' | 'ci95'>) => intervalText(c.mean, 
 function shareLine(share: OdShare): VerdictLine {
   const c: Comparison = { mean: share.share, ci95: share.ci95, p: share.p, lowerIsBetter: false };
   const v = policyVerdict(c);
-  return { what: 'per OD pair, wins − losses', text: shortComparisonText(c, 3), title: v.words, kind: v.kind };
+  const outcome: OutcomeWords = {
+    better: 'More OD pairs come closer than farther',
+    worse: 'More OD pairs come out farther than closer',
+    level: 'About as many OD pairs come closer as farther',
+  };
+  return {
+    what: 'per OD pair, wins − losses',
+    text: comparisonSentence(c, outcome, 3, 'wins − losses per pair'),
+    title: `per OD pair, wins − losses: ${v.words}`,
+    kind: v.kind,
+  };
 }
+
+/** The mean difference from the baseline as a sentence. */
+const BASELINE_WORDS: OutcomeWords = {
+  better: 'On the mean its routes come closer to the real trips',
+  worse: 'On the mean its routes stray farther from the real trips',
+  level: 'On the mean its routes come about as close to the real trips',
+};
 
 /**
  * The lever that lowered a student's mean DTW per km most, among the arms of the city's test tables
@@ -139,7 +260,7 @@ function registeredRoutesAnswer(
   const title = `Registered before its runs (${reg.registration}): Holm over its three endpoints, α ${r.alpha}.`;
   const lines = r.endpoints.map((e): VerdictLine => ({
     what: `${e.id}, ${what[e.id]}`,
-    text: `${e.verdict}, registered: ${endpointInterval(e)}, Holm p ${e.pHolm.toPrecision(2)}`,
+    text: `${e.verdict}: ${endpointInterval(e)} (registered, Holm p ${e.pHolm.toPrecision(2)})`,
     title,
     kind: 'confirmatory',
   }));
@@ -164,18 +285,20 @@ function baselineAnswer(test: ResultsFile, city: string, table: CityTable, rowLa
   return {
     model: name,
     baseline: b.baseline,
-    summary: `${name} against the ${b.baseline}, DTW per km (best-first): ${parts.join('; ')}`,
-    lines: [cellLine('difference', m.effect, 'dtwPerKmBest'), ...(m.share ? [shareLine(m.share)] : [])],
+    headline: ahead ? 'Yes' : 'Not yet',
+    summary: `${name} against the ${b.baseline}, DTW per km (best-first): ${parts[0]}`,
+    detail: parts.slice(1).join('; '),
+    lines: [sentenceLine('difference', m.effect, 'dtwPerKmBest', BASELINE_WORDS, 'DTW per km'), ...(m.share ? [shareLine(m.share)] : [])],
     aim: ahead
       ? null
       : lever
         ? {
-            text: `Not ahead yet (the aim: a lower mean and more OD pairs closer than farther). The lever that lowered the mean most: ${lever.text}.`,
-            title: `Read from the test table “${lever.table}”, exploratory.`,
+            text: `The lever that lowered the mean most: ${lever.text}.`,
+            title: `The aim: a lower mean and more OD pairs closer than farther. Read from the test table “${lever.table}”, exploratory.`,
           }
         : {
             // Short, so every city's answers fit the first screen; the rest in the tooltip.
-            text: 'Not ahead yet; no lever measured here lowered the mean.',
+            text: 'No lever measured here lowered the mean.',
             title:
               'The aim: a lower mean and more OD pairs closer than farther. No arm of the city’s test tables has an interval wholly below 0.',
           },
@@ -193,22 +316,8 @@ export function cityAnswers(test: ResultsFile, val: ResultsFile | null): CityAns
     const distilled: ShippedText | null = ship.distilled
       ? { name: MODEL_NAME.distilled, row: ship.distilled.label, recipe: ship.distilled.recipe }
       : null;
-    let vsVanilla: CityAnswer['vsVanilla'] = null;
+    const vsVanilla = distillAnswer(test, table, ship);
     const at = distilled ? answerRow(test, table, distilled.row) : null;
-    if (at) {
-      const lines = ANSWER_KEYS.flatMap(([key, what]) => {
-        const e = at.row.cells[key]?.effect;
-        return e ? [cellLine(what, e, key)] : [];
-      });
-      const seeds = at.row.seeds;
-      vsVanilla = {
-        source:
-          at.table === table
-            ? `${table.split}, ${seeds} training seeds`
-            : `the registered confirmation: ${table.split === 'test' ? 'test' : table.split}, ${seeds} new seeds`,
-        lines,
-      };
-    }
     const shipped = distilled ?? vanilla;
     // A vanilla-slot recipe read in its own table (amendment 2) is answered from that table's row.
     const vanillaTable = (ship.vanilla.table && test.cities.find((c) => c.city === ship.vanilla.table)) || table;

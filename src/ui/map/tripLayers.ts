@@ -4,7 +4,7 @@ import type { PickingInfo } from '@deck.gl/core';
 import type { SplitName } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import type { TripRender } from '../../../workers/dataMessages';
-import { escapeHtml, fmtInt, fmtNum } from '../format';
+import { escapeHtml, fmtInt, fmtNum, tripIdText } from '../format';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
 import { SPLIT_ALPHA, SPLIT_LABEL, SPLIT_RGB, SPLIT_WIDTH, rgbHex } from './palette';
 import { TripLinesLayer } from './tripLinesLayer';
@@ -41,7 +41,7 @@ export function tripTooltip(info: PickingInfo, trips: Record<SplitName, TripRend
   return {
     html:
       `<div class="tt-head"><span class="tt-dot" style="background:${colour}"></span>` +
-      `<span class="tt-id">${escapeHtml(t.ids[i])}</span><span class="tt-split">${SPLIT_LABEL[split]}</span></div>` +
+      `<span class="tt-id">${escapeHtml(tripIdText(t.ids[i]))}</span><span class="tt-split">${SPLIT_LABEL[split]}</span></div>` +
       `<div class="tt-row"><b>${fmtInt(t.roadCounts[i])}</b> roads · <b>${fmtNum(t.km[i], 2)}</b> km · <b>${fmtNum(t.minutes[i], 1)}</b> min</div>`,
   };
 }

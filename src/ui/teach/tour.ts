@@ -6,14 +6,16 @@ import { LAMBDA_BARS_FIXED } from './lambdaNote';
 
 export type Highlight = 'map' | 'window' | 'psi' | 'bars' | 'tau' | 'kl' | 'lambda' | 'result' | 'anomaly';
 
+/** A value the tour sets, or 'trained': the one the distilled student on screen was trained with. */
+export type TourValue = number | 'trained';
+
 export interface TourAction {
   /** Go back to the telling example's trip and step. */
   telling?: boolean;
-  tau?: number;
+  tau?: TourValue;
   /** Animate τ from the first to the second value. */
-  animateTau?: [number, number];
-  /** A value, or 'trained': the λ the distilled student on screen was trained with. */
-  lambda?: number | 'trained';
+  animateTau?: [number, TourValue];
+  lambda?: TourValue;
   model?: StudentChoice;
   colorBy?: 'teacher' | 'student';
   show?: { window: boolean; psi: boolean; belief: boolean; candidates: boolean };
@@ -35,6 +37,17 @@ export interface TourStep {
 }
 
 const ALL_OFF = { window: false, psi: false, belief: false, candidates: true };
+
+/**
+ * A tour value as a number: 'trained' reads the distilled student's own setting from its checkpoint's
+ * recipe (`hyper`), so the tour's τ and λ are the shipped student's, and its facts are at them; the
+ * thesis recipe stands in when the checkpoint does not say.
+ */
+export function tourValue(v: TourValue, hyper: Record<string, unknown> | undefined, key: 'tau' | 'lambda'): number {
+  if (v !== 'trained') return v;
+  const trained = hyper?.[key];
+  return typeof trained === 'number' && Number.isFinite(trained) ? trained : THESIS_RECIPE[key];
+}
 
 export const TOUR: TourStep[] = [
   {
@@ -77,9 +90,9 @@ export const TOUR: TourStep[] = [
   {
     id: 'temperature',
     title: 'Temperature τ softens',
-    body: 'Divide the log-probabilities by τ > 1 and both distributions flatten: runner-up roads get visible mass — the “dark knowledge” the student can learn from. Watch the entropy H climb toward its maximum ln C. Drag τ yourself.',
+    body: 'Divide the log-probabilities by τ > 1 and both distributions flatten: runner-up roads get visible mass — the “dark knowledge” the student can learn from. Watch the entropy H climb toward its maximum ln C. The tour takes τ to the value the distilled student here was trained with, and keeps it there. Drag τ yourself.',
     highlight: 'tau',
-    action: { animateTau: [1, THESIS_RECIPE.tau] },
+    action: { animateTau: [1, 'trained'] },
   },
   {
     id: 'kl',
@@ -93,19 +106,20 @@ export const TOUR: TourStep[] = [
     title: 'λ: how loud the teacher is',
     body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view. Its “Fine-tune the shipped student” preset distils the vanilla student with this recipe: its val NLL starts at the vanilla student’s, so the teacher’s effect shows within minutes.`,
     highlight: 'lambda',
-    action: { lambda: 'trained' },
+    // τ back at the trained value too (a reader may have dragged it), so the share below is the one this student trained with.
+    action: { tau: 'trained', lambda: 'trained' },
   },
   {
     id: 'result',
     title: 'Did it work? Before and after',
-    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). At this step, which one sits closer to the teacher (lower KL)? Which gives the true road more probability? The panel also sums it up over the whole trip. Now a caution from the controls. On Porto, the same loss with a uniform target in place of the teacher did as well on routes, and better on next-road probability. So much of the gain is label smoothing, not the teacher. A student given the teacher’s own training routes as extra trips, with no teacher at all, beat every distilled one. In San Francisco the teacher had read four times the student’s trips. There it gave a small next-road gain that a uniform target did not (Compare, “The answer”).',
+    body: 'Two students trained on the same trips: vanilla (CE only) and distilled (CE + teacher). At this step, which one sits closer to the teacher (lower KL)? Which gives the true road more probability? The panel also sums it up over the whole trip. One step is one example; what the committed results say about these two students, over training seeds and the test trips:',
     highlight: 'result',
     action: { model: 'distilled', colorBy: 'student' },
   },
   {
     id: 'anomaly',
     title: 'What the teacher knows on its own',
-    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student. Mixed in at inference, it helps a little. On Porto, distilling it through the KL did no better than a uniform target. It did less than giving the student the routes the teacher learned from.',
+    body: 'LM-TAD was built to flag odd trips. Road colour = its surprisal −ln p at each step (blue expected, red surprising). A synthetic detour (shifted cells, red squares) raises the trip’s score; the histogram shows this for many trips. That sense of “normal driving” is what distillation means to hand to the student; the step before says what the KL handed over to the student on screen.',
     highlight: 'anomaly',
     action: { surprisal: true, detour: true, frame: 'trip', show: { window: false, psi: false, belief: false, candidates: false } },
   },

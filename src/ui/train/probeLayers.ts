@@ -8,7 +8,7 @@ import type { TripProbe } from '../../lib/train/tripProbe';
 import type { Bounds, PathBundle } from '../../../workers/dataMessages';
 import { roadCoords } from '../compare/routeGeometry';
 import type { TooltipContent } from '../stores/mapLayers.svelte';
-import { escapeHtml, fmtNum } from '../format';
+import { escapeHtml, fmtNum, tripIdText } from '../format';
 
 type Rgb = [number, number, number];
 const LOW: Rgb = [227, 102, 125];
@@ -116,7 +116,7 @@ export function probeLayers(paths: ProbePath[]): Layer[] {
 export function probeTooltip(info: PickingInfo, probe: TripProbe): TooltipContent | null {
   const d = info.object as ProbePath | undefined;
   if (!d) return null;
-  if (d.step < 0) return { html: `<div class="tt-row">Start of trip <b>${escapeHtml(probe.trip)}</b></div>` };
+  if (d.step < 0) return { html: `<div class="tt-row">Start of trip <b>${escapeHtml(tripIdText(probe.trip))}</b></div>` };
   const s = probe.steps[d.step];
   const head = `<div class="tt-row">Step ${d.step + 1} of ${probe.steps.length} · ${s.nCands} candidate${s.nCands === 1 ? '' : 's'}</div>`;
   if (d.wrong)
