@@ -33,14 +33,16 @@ export async function writePeerExport(ex: PeerExportResult): Promise<string> {
   return dir;
 }
 
-class PeerProcess {
+/** The peer as a child process: one command a line on stdin, one JSON line back (peer.py serve). */
+export class PeerProcess {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
   private waiting: ((line: string) => void) | null = null;
   private stderr = '';
 
-  constructor(python: string, dir: string, threads: number) {
-    this.proc = spawn(python, [PEER_SCRIPT, dir, 'serve', String(threads)]);
+  /** `device`: torch's device for the model and the batches ('cpu', or 'cuda' on a GPU machine: bench/gpu/). */
+  constructor(python: string, dir: string, threads: number, device: 'cpu' | 'cuda' = 'cpu') {
+    this.proc = spawn(python, [PEER_SCRIPT, dir, 'serve', String(threads), device]);
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.proc.stdout }).on('line', (l) => {
       if (this.waiting) {
