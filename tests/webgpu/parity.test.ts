@@ -3,9 +3,11 @@
 // through the page, caught here in seconds. On the grid-town fixture (120 roads), as those specs:
 //   - a tiny teacher and a distilled student taught by it (teacher inference, KL, frozen encoders)
 //     take two optimiser steps each: the same losses to 1e-3 (the second after an update, so the
-//     gradients and AdamW too) — e2e/parityTrain.spec.ts's training half;
-//   - the teacher's next-cell probabilities after val prefixes (the teaching view's numbers; a
-//     synchronous read once made them uniform zeros on WebGPU) — e2e/parity.spec.ts;
+//     gradients and AdamW too), and the tuning worker's search runs two trials (vanilla, distilled)
+//     to the same val NLLs — e2e/parityTrain.spec.ts;
+//   - the teaching view's numbers for val trips (the teach worker's explainTrip: teacher
+//     probabilities, student logits, surprisal; a synchronous read once made the teacher's uniform
+//     zeros on WebGPU) — e2e/parity.spec.ts;
 //   - beam search from those students: the same routes and log-probs — e2e/parityEval.spec.ts;
 //   - a destroyed device is reported as lost, and the run's last save resumes on wasm —
 //     e2e/deviceLoss.spec.ts's worker half.
@@ -21,7 +23,10 @@ import { TrainingSession } from '../../src/lib/train/session';
 import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
 import { centroidDistance, generateRoutes, type GenOD } from '../../src/lib/generate/generator';
-import { teacherProbsAt } from '../../src/lib/train/teacherProbs';
+import { explainTrip } from '../../src/lib/teach/explain';
+import { DEFAULT_SEARCH, TuningSearch } from '../../src/lib/tune/search';
+import { SessionTrialRunner } from '../../src/lib/tune/sessionRunner';
+import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 import { destroyGpuDevice, watchGpuDevice } from '../../workers/gpuWatch';
 import type { Dataset } from '../../src/lib/data/types';
 import type { Derived } from '../../src/lib/data/derivedTypes';
@@ -68,24 +73,51 @@ async function train(backend: Backend, ds: Dataset, derived: Derived): Promise<R
   return { teacherLosses, studentLosses, kl, teacherBytes, studentBytes };
 }
 
-/** The teaching view's teacher numbers: next-cell probabilities after prefixes of the val trips. */
-async function teacherNumbers(backend: Backend, run: Run, ds: Dataset, derived: Derived): Promise<number[]> {
+/** The teaching view's numbers (the teach worker's explainTrip) for val trips: teacher probabilities, student logits, surprisal. */
+async function teachNumbers(
+  backend: Backend,
+  run: Run,
+  ds: Dataset,
+  derived: Derived,
+): Promise<{ teacher: number[]; student: number[]; surprisal: number[] }> {
   await use(backend);
   const teacher = loadTeacher(run.teacherBytes, derived).model;
-  const windows: number[][] = [];
-  const next: number[][] = [];
-  for (const trip of ds.splits.val.slice(0, 4)) {
-    const cells = trip.roads.map((r) => derived.grid.roadCell[r]);
-    for (let k = 1; k < Math.min(cells.length, 8); k++) {
-      windows.push(cells.slice(0, k));
-      next.push([cells[k], cells[k - 1]]);
-    }
-  }
-  const q = teacherProbsAt(teacher, windows, next);
+  const m = loadStudentScorer(run.studentBytes, ds.network, derived);
+  const out = { teacher: [] as number[], student: [] as number[], surprisal: [] as number[] };
   try {
-    return Array.from(await q.data());
+    for (const trip of ds.splits.val.slice(0, 2)) {
+      const exp = await explainTrip(m.ctx, { teacher, vanilla: null, distilled: m.student }, trip, { window: 7 });
+      for (const st of exp.steps) {
+        out.teacher.push(...st.teacherRaw);
+        out.student.push(...(st.distilled ?? []));
+      }
+      out.surprisal.push(...exp.surprisal);
+    }
   } finally {
-    q.dispose();
+    m.dispose();
+    teacher.dispose();
+  }
+  return out;
+}
+
+/** The tuning worker's search with the Tune panel's settings: trial 0 (vanilla) and trial 1 (distilled), one epoch each. */
+async function tuneValues(backend: Backend, run: Run, ds: Dataset, derived: Derived): Promise<(number | null)[]> {
+  await use(backend);
+  const teacher = loadTeacher(run.teacherBytes, derived).model;
+  const states = new Map<number, Uint8Array>();
+  const store = {
+    load: async (t: number) => states.get(t) ?? null,
+    save: async (t: number, b: Uint8Array) => void states.set(t, b),
+    remove: async (t: number) => void states.delete(t),
+  };
+  const settings = { ...DEFAULT_SEARCH, minBudget: 1, maxBudget: 1 };
+  const base = normaliseHyper({ batch: 16, microBatch: 16, maxLen: 16, trainFrac: 0.1, seed: 42 });
+  const runner = new SessionTrialRunner({ dataset: ds, derived, teacher, base, maxBudget: 1, store, studentConfig: TINY_STUDENT });
+  try {
+    const trials = await new TuningSearch(settings, { dataset: derived.fingerprint }, [], async () => {}).run(2, runner);
+    return trials.map((t) => t.value);
+  } finally {
+    runner.dispose();
     teacher.dispose();
   }
 }
@@ -145,12 +177,22 @@ describe.skipIf(!!SKIP)(`WebGPU (Dawn on SwiftShader) against wasm${SKIP ? ` —
     expect(maxAbsDiff(gpu.kl, wasm.kl)).toBeLessThan(1e-3);
   });
 
-  it("the teaching view's teacher probabilities are the same, not uniform zeros", async () => {
-    const a = await teacherNumbers('wasm', wasm, ds, derived);
-    const b = await teacherNumbers('webgpu', wasm, ds, derived);
-    expect(a.length).toBeGreaterThan(4);
-    expect(Math.max(...b) - Math.min(...b)).toBeGreaterThan(1e-3);
-    expect(maxAbsDiff(b, a)).toBeLessThan(1e-3);
+  it("the teaching view's teacher and student numbers are the same, not uniform zeros", async () => {
+    const a = await teachNumbers('wasm', wasm, ds, derived);
+    const b = await teachNumbers('webgpu', wasm, ds, derived);
+    expect(a.teacher.length).toBeGreaterThan(4);
+    expect(a.student.length).toBe(a.teacher.length);
+    // Not uniform: the zeros of a synchronous read would renormalise to 1/C everywhere.
+    expect(Math.max(...b.teacher) - Math.min(...b.teacher)).toBeGreaterThan(1e-3);
+    for (const k of ['teacher', 'student', 'surprisal'] as const) expect(maxAbsDiff(b[k], a[k])).toBeLessThan(1e-3);
+  }, 300_000);
+
+  it('two tuning trials (vanilla, distilled) reach the same val decision NLL', async () => {
+    const a = await tuneValues('wasm', wasm, ds, derived);
+    const b = await tuneValues('webgpu', wasm, ds, derived);
+    expect(a).toHaveLength(2);
+    for (const v of [...a, ...b]) expect(v).toBeGreaterThan(0);
+    expect(maxAbsDiff(b as number[], a as number[])).toBeLessThan(1e-3);
   }, 300_000);
 
   it("beam search gives the same routes and log-probs (the student's scores at every step)", async () => {
