@@ -12,20 +12,16 @@ import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { dawnDir, useDawnGpu } from '../../src/cli/common/dawn';
 import { probeWebGpuAdapter, selectBackend } from '../../src/lib/runtime/backend';
 import { nodeWasmDir } from '../../src/lib/runtime/node';
-import { loadStudent, loadStudentWeights } from '../../src/lib/checkpoint/loadModel';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
 import { generateRoutes } from '../../src/lib/generate/generator';
-import { StudentTrainer } from '../../src/lib/train/studentTrainer';
-import { TRAINING_LEVERS_ON } from '../../src/lib/train/trainingLevers';
 import { buildPeerExport, PEER_CHECKPOINT, type PeerExportResult } from '../suites/peerExport';
 import { generationSearch, testOdPairs } from '../suites/suites';
 import { summarize } from '../suites/stats';
-import { findTorchPython, PeerProcess, writePeerExport } from '../cli/peerBench';
+import { findTorchPython, oursOnExport, PeerProcess, writePeerExport } from '../cli/peerBench';
 import type { Dataset } from '../../src/lib/data/types';
 import type { Derived } from '../../src/lib/data/derivedTypes';
 
@@ -96,34 +92,10 @@ interface Ctx {
 /** One backend's block: training step and scoring step interleaved with the peer's, then generation. */
 async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, unknown>> {
   await use(backend);
-  const { trainTrips, genBatch, config, maxLen } = c.ex.inputs;
-  const trainer = new StudentTrainer({
-    network: c.dataset.network,
-    derived: c.derived,
-    train: trainTrips,
-    studentConfig: { ...config, freezeEncoders: false },
-    options: {
-      mode: 'vanilla',
-      batchSize: trainTrips.length,
-      microBatch: trainTrips.length,
-      maxLen,
-      epochs: 1_000_000,
-      seed: 42,
-      ...TRAINING_LEVERS_ON,
-    },
-  });
-  const { checkpoint: ck, model: scorer } = loadStudent(c.ckBytes, c.derived);
+  const { trainTrips, genBatch } = c.ex.inputs;
+  const ours = oursOnExport(c.ex, c.dataset, c.derived, c.ckBytes);
+  const { trainer, scoreStep: oursGen } = ours;
   try {
-    loadStudentWeights(trainer.student, ck);
-    const enc = scorer.encodeNetwork();
-    const oursGen = async (): Promise<void> => {
-      const [lp, tp] = tf.tidy(() => {
-        const out = scorer.forward(genBatch, enc);
-        return [tf.logSoftmax(out.logits), out.timePred];
-      });
-      await Promise.all([lp.data(), tp.data()]);
-      tf.dispose([lp, tp]);
-    };
     const peerMs = async (cmd: 'train' | 'gen'): Promise<number> => (c.peer ? ((await c.peer.ask(cmd)).ms as number) : NaN);
     log(`${backend}: warm-up (first training step and scoring step: kernels, pipelines)`);
     let t0 = performance.now();
@@ -161,8 +133,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
       generation: gen,
     };
   } finally {
-    trainer.dispose();
-    scorer.dispose();
+    ours.dispose();
   }
 }
 

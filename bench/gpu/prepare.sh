@@ -7,12 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=.gpu
-rm -rf "$OUT"
+NODE_BIN=$(readlink -f "$(command -v node)")
+# Everything is rebuilt but node.xz, which is kept while it is the same node (compressing it is slow).
+mkdir -p "$OUT"
+find "$OUT" -mindepth 1 -maxdepth 1 ! -name node.xz ! -name node.version -exec rm -rf {} +
 mkdir -p "$OUT/dawn" "$OUT/vulkan"
 
 echo "[prepare] the benchmark, bundled (tfjs included; node's modules stay imports)"
 npx esbuild bench/gpu/gpuBench.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+  --banner:js="import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" \
   --outfile="$OUT/work/gpuBench.mjs"
 mkdir -p "$OUT/work/wasm"
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$OUT/work/wasm/"
@@ -35,7 +38,11 @@ LOADER=$(dirname "$(readlink -f "${CHROMIUM_PATH:-/usr/bin/chromium}")")/libvulk
 [ -f "$LOADER" ] || LOADER=/usr/lib/chromium/libvulkan.so.1
 cp "$LOADER" "$OUT/vulkan/"
 
-echo "[prepare] node $(node --version) (the device machine has none), compressed: a minute or two"
-xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$OUT/node.xz"
+VERSION="$(node --version) $(sha256sum "$NODE_BIN" | cut -c1-16)"
+if [ ! -f "$OUT/node.xz" ] || [ "$(cat "$OUT/node.version" 2>/dev/null)" != "$VERSION" ]; then
+  echo "[prepare] node $(node --version) (the device machine has none), compressed: a minute or two"
+  xz -T0 -6 -c "$NODE_BIN" > "$OUT/node.xz"
+  echo "$VERSION" > "$OUT/node.version"
+fi
 
 du -b -s "$OUT" | awk '{printf "[prepare] .gpu/: %.1f MiB\n", $1 / 1048576}'

@@ -7,17 +7,21 @@ cd "$(dirname "$0")/../.."
 CARRY=$PWD/${GPU_CARRY:-.gpu}
 W=${GPU_WORK:-/tmp/trajdistill-gpu}
 [ -f "$CARRY/work.tar.xz" ] || { echo "bench/gpu/run.sh: $CARRY has no work.tar.xz: run bench/gpu/prepare.sh first, and carry .gpu" >&2; exit 2; }
+# xz to stdout; Python's lzma where the machine has no xz.
+unxz_to_stdout() {
+  if command -v xz >/dev/null; then xz -dc "$1"; else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi
+}
 rm -rf "$W"
 mkdir -p "$W/dawn/node_modules/webgpu/dist/linux-x64"
-xz -dc "$CARRY/work.tar.xz" | tar -x -C "$W"
+unxz_to_stdout "$CARRY/work.tar.xz" | tar -x -C "$W"
 
 # Node 20 or later: the machine's, else the carried one.
 NODE=$(command -v node || true)
 if [ -z "$NODE" ] || ! "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
-  xz -dc "$CARRY/node.xz" > "$W/node" && chmod +x "$W/node" && NODE=$W/node
+  unxz_to_stdout "$CARRY/node.xz" > "$W/node" && chmod +x "$W/node" && NODE=$W/node
 fi
 cp "$CARRY/dawn/index.js" "$CARRY/dawn/package.json" "$W/dawn/node_modules/webgpu/"
-xz -dc "$CARRY/dawn/dawn.node.xz" > "$W/dawn/node_modules/webgpu/dist/linux-x64/dawn.node"
+unxz_to_stdout "$CARRY/dawn/dawn.node.xz" > "$W/dawn/node_modules/webgpu/dist/linux-x64/dawn.node"
 
 # The Vulkan loader: the machine's, else the carried one (read at the process's start).
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then export LD_LIBRARY_PATH="$CARRY/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
