@@ -39,12 +39,18 @@ const { values: flags } = parseArgs({
     'gen-batch': { type: 'string', default: '256' },
     'gen-ods': { type: 'string', default: '32' },
     'peer-device': { type: 'string' },
+    // Rounds stop, and generation is left out, once the run has taken this long (the call's limit).
+    'max-seconds': { type: 'string', default: '360' },
   },
 });
 
 const started = performance.now();
 function log(s: string): void {
   process.stderr.write(`[gpu-bench ${((performance.now() - started) / 1000).toFixed(0)} s] ${s}\n`);
+}
+
+function overBudget(): boolean {
+  return (performance.now() - started) / 1000 > Number(flags['max-seconds']);
 }
 
 function message(e: unknown): string {
@@ -106,6 +112,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
     await peerMs('gen');
     const t = { oursTrain: [] as number[], peerTrain: [] as number[], oursGen: [] as number[], peerGen: [] as number[] };
     for (let r = 0; r < c.rounds; r++) {
+      if (r > 0 && overBudget()) break;
       log(`${backend}: round ${r + 1}/${c.rounds}`);
       t0 = performance.now();
       await trainer.stepAsync();
@@ -117,7 +124,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
       t.peerGen.push(await peerMs('gen'));
     }
     log(`${backend}: generation, ${c.genOds} test OD pairs, beam 4`);
-    const gen = await generationTripsPerSec(c);
+    const gen = overBudget() ? { skipped: 'over --max-seconds' } : await generationTripsPerSec(c);
     return {
       firstStep: { loss: first.total, ms: firstTrainMs },
       training: {
@@ -138,7 +145,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
 }
 
 /** Beam search (beam 4, batched) over test OD pairs with the app's scorer: trips per second, after a warm-up on two. */
-async function generationTripsPerSec(c: Ctx): Promise<Record<string, number>> {
+async function generationTripsPerSec(c: Ctx): Promise<Record<string, number | string>> {
   const m = loadStudentScorer(c.ckBytes, c.dataset.network, c.derived);
   try {
     const ods = testOdPairs(c.dataset, c.genOds, 11);
@@ -168,6 +175,14 @@ async function main(): Promise<void> {
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
     rounds,
   };
+  // Stopped from outside (run.sh's timeout): what was measured so far still comes out.
+  process.once('SIGTERM', () => {
+    process.stdout.write(
+      JSON.stringify({ ...out, incomplete: `stopped (SIGTERM) after ${((performance.now() - started) / 1000).toFixed(0)} s` }, null, 2) +
+        '\n',
+    );
+    process.exit(124);
+  });
 
   // WebGPU first: tfjs-backend-webgpu registers only where navigator.gpu exists when it loads.
   let webgpu: Record<string, unknown>;
@@ -223,6 +238,7 @@ async function main(): Promise<void> {
     for (const b of backends) {
       if (b === 'webgpu' && webgpu.adapter === null) continue;
       try {
+        out.backends = results;
         results[b] = await backendBlock(b, ctx);
       } catch (e) {
         results[b] = { error: message(e) };

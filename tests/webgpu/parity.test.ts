@@ -20,9 +20,10 @@ import { selectBackend } from '../../src/lib/runtime/backend';
 import { nodeWasmDir } from '../../src/lib/runtime/node';
 import { openSession, type SessionSetup } from '../../src/lib/train/openSession';
 import { TrainingSession } from '../../src/lib/train/session';
+import { TeacherSession } from '../../src/lib/train/teacherSession';
 import { loadTeacher } from '../../src/lib/checkpoint/loadModel';
 import { loadStudentScorer } from '../../src/lib/eval/protocol';
-import { centroidDistance, generateRoutes, type GenOD } from '../../src/lib/generate/generator';
+import { generateRoutes, type GenOD } from '../../src/lib/generate/generator';
 import { explainTrip } from '../../src/lib/teach/explain';
 import { DEFAULT_SEARCH, TuningSearch } from '../../src/lib/tune/search';
 import { SessionTrialRunner } from '../../src/lib/tune/sessionRunner';
@@ -31,6 +32,7 @@ import { destroyGpuDevice, watchGpuDevice } from '../../workers/gpuWatch';
 import type { Dataset } from '../../src/lib/data/types';
 import type { Derived } from '../../src/lib/data/derivedTypes';
 import { TINY_STUDENT } from '../models/studentFixture';
+import { generationSearch } from '../../bench/suites/suites';
 
 const GRID = join(__dirname, '../../e2e/fixtures/grid-town');
 // e2e/parityTrain.spec.ts's settings (its URL query).
@@ -58,7 +60,7 @@ interface Run {
 async function train(backend: Backend, ds: Dataset, derived: Derived): Promise<Run> {
   await use(backend);
   const setup: SessionSetup = { dataset: ds, derived, backendName: backend, minEmitMs: 0, studentConfig: TINY_STUDENT };
-  const t = openSession(setup, { kind: 'teacher', hyper: TEACHER }).session;
+  const t = openSession(setup, { kind: 'teacher', hyper: TEACHER }).session as TeacherSession;
   const teacherLosses = [(await t.step())!.loss, (await t.step())!.loss];
   const teacherBytes = (await t.save({ best: true, optimizer: false })).bytes;
   t.dispose();
@@ -138,11 +140,7 @@ async function routesOf(
   await use(backend);
   const m = loadStudentScorer(bytes, ds.network, derived);
   try {
-    const routes = await generateRoutes(m.scorer, odsOf(ds), {
-      method: 'beam',
-      beam: 2,
-      distanceToDest: centroidDistance(derived.features),
-    });
+    const routes = await generateRoutes(m.scorer, odsOf(ds), { ...generationSearch(derived, { beam: 2 }), method: 'beam' });
     return { roads: routes.map((r) => r.roads), logProbs: routes.map((r) => r.logProb) };
   } finally {
     m.dispose();
