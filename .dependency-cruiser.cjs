@@ -13,7 +13,7 @@ const LAYERS = [
   // The benchmark page (bench/page/bench.html) is a page like the app: it may use the workers' asset map.
   { ui: '^src/(ui/|main\\.ts$)', 'bench-page': '^bench/page/' },
   { workers: '^workers/' },
-  { cli: '^(src/cli|bench/cli)/', scripts: '^(scripts|bench/(browser|scripts))/' },
+  { cli: '^(src/cli|bench/(cli|gpu))/', scripts: '^(scripts|bench/(browser|scripts))/' },
   { tune: '^src/lib/tune/', bench: '^bench/suites/' },
   { eval: '^src/lib/eval/', teach: '^src/lib/teach/' },
   { train: '^src/lib/train/', generate: '^src/lib/generate/', sim: '^src/lib/sim/' },

@@ -10,7 +10,7 @@ import svelteConfig from './svelte.config.js';
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'test-results/', 'playwright-report/', '.cache/', '.tmp-*', 'public/', '**/fixtures/'],
+    ignores: ['dist/', 'test-results/', 'playwright-report/', '.cache/', '.tmp-*', 'public/', '**/fixtures/', '.gpu/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

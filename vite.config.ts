@@ -74,6 +74,8 @@ export default defineConfig({
   preview: { port: 4173, headers: ISOLATION_HEADERS },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Dawn (WebGPU in Node) for tests/webgpu/: installed on first use, its Vulkan variables set for the test processes.
+    globalSetup: ['tests/webgpu/dawnSetup.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

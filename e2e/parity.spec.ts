@@ -1,8 +1,10 @@
 import { test, expect, type Page } from '@playwright/test';
 
-// Backend parity of the teaching worker: the same trip and step on wasm and on WebGPU (Chromium's
-// software adapter here) must show the same teacher and student numbers. Synchronous tensor reads
-// once made the WebGPU page show a uniform teacher and KL 0.
+// The teaching worker on WebGPU (Chromium's software adapter here) in the page: it starts on
+// webgpu and shows real teacher and student numbers. Synchronous tensor reads once made the WebGPU
+// page show a uniform teacher and KL 0. That the numbers equal wasm's (to 1e-3) is checked in Node,
+// on the same WebGPU backend through Dawn, in seconds: tests/webgpu/parity.test.ts (the teaching
+// view's explainTrip), which also holds what e2e/parityTrain.spec.ts and parityEval.spec.ts checked.
 interface Shown {
   backend: string;
   teacher: number[];
@@ -33,23 +35,16 @@ async function shown(page: Page, backend: string, query: string): Promise<Shown>
   return { backend: used, teacher, student, kl };
 }
 
-test('teach view: WebGPU shows the same teacher and student numbers as wasm', async ({ page }) => {
+test('teach view on WebGPU: the teaching worker runs there and shows a real teacher distribution, student and KL', async ({ page }) => {
   test.setTimeout(900_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  const wasm = await shown(page, 'wasm', 'tau=2');
-  // Pin the trip and step that the wasm page opened on.
-  const url = new URL(page.url());
-  const query = `tau=2&trip=${url.searchParams.get('trip')}&step=${url.searchParams.get('step')}`;
-  const gpu = await shown(page, 'webgpu', query);
-  expect(wasm.backend).toBe('wasm');
+  const gpu = await shown(page, 'webgpu', 'tau=2');
   expect(gpu.backend).toBe('webgpu');
-  expect(gpu.teacher.length).toBe(wasm.teacher.length);
   expect(gpu.teacher.length).toBeGreaterThanOrEqual(2);
   // Not uniform: the zeros of a synchronous read would renormalise to 1/C everywhere.
   expect(Math.max(...gpu.teacher) - Math.min(...gpu.teacher)).toBeGreaterThan(1e-3);
-  gpu.teacher.forEach((q, i) => expect(Math.abs(q - wasm.teacher[i])).toBeLessThan(1e-3));
-  gpu.student.forEach((p, i) => expect(Math.abs(p - wasm.student[i])).toBeLessThan(1e-3));
-  expect(Math.abs(gpu.kl - wasm.kl)).toBeLessThan(1e-3);
+  for (const p of [...gpu.teacher, ...gpu.student]) expect(p >= 0 && p <= 1).toBe(true);
+  expect(gpu.kl).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });

@@ -1,9 +1,9 @@
 import { test, expect } from '@playwright/test';
 
 // Distilled student training in the training worker with the shipped Porto teacher: step, play,
-// pause and the loss chart. On wasm: the same worker on WebGPU is checked against wasm, loss for
-// loss, by parityTrain.spec.ts and deviceLoss.spec.ts (on a small network, since SwiftShader needs
-// ≈ 45 s to encode Porto's road graph). A batch of 2 trips, encoders frozen (`freeze=1`).
+// pause and the loss chart. On wasm: the same training on WebGPU is checked against wasm, loss for
+// loss, in Node through Dawn (tests/webgpu/parity.test.ts), and the worker on WebGPU in the page by
+// deviceLoss.spec.ts (on a small network, since SwiftShader needs ≈ 45 s to encode Porto's road graph). A batch of 2 trips, encoders frozen (`freeze=1`).
 test('distilled training runs in a worker and the loss chart updates', async ({ page }) => {
   test.setTimeout(300_000);
   const errors: string[] = [];

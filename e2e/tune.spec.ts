@@ -2,8 +2,8 @@ import { test, expect } from '@playwright/test';
 
 // The Train view runs the λ/τ/w search in a worker (comlink) and fills a live
 // trials table and a λ–τ scatter. Tiny: 2 trials of 1 epoch on 1 % of Porto's train trips, on wasm.
-// The same search on WebGPU is checked against wasm in parityTrain.spec.ts (on the small grid-town
-// network, with a teacher trained there).
+// The same search on WebGPU is checked against wasm in Node, through Dawn: tests/webgpu/parity.test.ts
+// (on the small grid-town network, with a teacher trained there).
 test('tuning panel: vanilla then one CMA-ES trial, in the table and the scatter', async ({ page }) => {
   test.setTimeout(300_000);
   const trials = 2;

@@ -33,14 +33,16 @@ export async function writePeerExport(ex: PeerExportResult): Promise<string> {
   return dir;
 }
 
-class PeerProcess {
+/** The peer as a child process: one command a line on stdin, one JSON line back (peer.py serve). */
+export class PeerProcess {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
   private waiting: ((line: string) => void) | null = null;
   private stderr = '';
 
-  constructor(python: string, dir: string, threads: number) {
-    this.proc = spawn(python, [PEER_SCRIPT, dir, 'serve', String(threads)]);
+  /** `device`: torch's device for the model and the batches ('cpu', or 'cuda' on a GPU machine: bench/gpu/). */
+  constructor(python: string, dir: string, threads: number, device: 'cpu' | 'cuda' = 'cpu') {
+    this.proc = spawn(python, [PEER_SCRIPT, dir, 'serve', String(threads), device]);
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.proc.stdout }).on('line', (l) => {
       if (this.waiting) {
@@ -87,6 +89,53 @@ export interface PeerBenchOptions extends Pick<
   log: (s: string) => void;
 }
 
+/** Our side of the comparison, on the active backend: a trainer on the export's batch at the checkpoint's weights, and the timed search-step scoring. */
+export function oursOnExport(
+  ex: PeerExportResult,
+  dataset: PeerBenchOptions['dataset'],
+  derived: PeerBenchOptions['derived'],
+  checkpointBytes: Uint8Array,
+): { trainer: StudentTrainer; scoreStep: () => Promise<void>; dispose(): void } {
+  const { trainTrips, genBatch, config, maxLen } = ex.inputs;
+  const trainer = new StudentTrainer({
+    network: dataset.network,
+    derived,
+    train: trainTrips,
+    studentConfig: { ...config, freezeEncoders: false },
+    options: {
+      mode: 'vanilla',
+      batchSize: trainTrips.length,
+      microBatch: trainTrips.length,
+      maxLen,
+      epochs: 1_000_000,
+      seed: 42,
+      ...TRAINING_LEVERS_ON,
+    },
+  });
+  const { checkpoint: ck, model: scorer } = loadStudent(checkpointBytes, derived);
+  const dispose = () => {
+    trainer.dispose();
+    scorer.dispose();
+  };
+  let enc: ReturnType<typeof scorer.encodeNetwork>;
+  try {
+    loadStudentWeights(trainer.student, ck);
+    enc = scorer.encodeNetwork();
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  const scoreStep = async (): Promise<void> => {
+    const [lp, tp] = tf.tidy(() => {
+      const out = scorer.forward(genBatch, enc);
+      return [tf.logSoftmax(out.logits), out.timePred];
+    });
+    await Promise.all([lp.data(), tp.data()]);
+    tf.dispose([lp, tp]);
+  };
+  return { trainer, scoreStep, dispose };
+}
+
 export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unknown>> {
   const python = findTorchPython();
   if (!python) throw new Error('--peer needs python3 with torch and numpy: run bench/cli/peer/install.sh (Debian python3-torch)');
@@ -102,34 +151,11 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
   });
   const dir = await writePeerExport(ex);
   const peer = new PeerProcess(python, dir, o.threads);
-  const { trainTrips, genBatch, config, maxLen } = ex.inputs;
-  const trainer = new StudentTrainer({
-    network: o.dataset.network,
-    derived: o.derived,
-    train: trainTrips,
-    studentConfig: { ...config, freezeEncoders: false },
-    options: {
-      mode: 'vanilla',
-      batchSize: trainTrips.length,
-      microBatch: trainTrips.length,
-      maxLen,
-      epochs: 1_000_000,
-      seed: 42,
-      ...TRAINING_LEVERS_ON,
-    },
-  });
-  const { checkpoint: ck, model: scorer } = loadStudent(o.checkpointBytes, o.derived);
+  const mine = oursOnExport(ex, o.dataset, o.derived, o.checkpointBytes);
+  const { trainer, scoreStep: oursGen } = mine;
+  const trainTrips = ex.inputs.trainTrips;
+  const genBatch = ex.inputs.genBatch;
   try {
-    loadStudentWeights(trainer.student, ck);
-    const enc = scorer.encodeNetwork();
-    const oursGen = async (): Promise<void> => {
-      const [lp, tp] = tf.tidy(() => {
-        const out = scorer.forward(genBatch, enc);
-        return [tf.logSoftmax(out.logits), out.timePred];
-      });
-      await Promise.all([lp.data(), tp.data()]);
-      tf.dispose([lp, tp]);
-    };
     const info = await peer.ready();
     o.log(`peer: torch ${String(info.torch)}, ${String(info.threads)} thread(s); checking agreement`);
     const check = await peer.ask('check');
@@ -198,8 +224,7 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
     };
   } finally {
     peer.close();
-    trainer.dispose();
-    scorer.dispose();
+    mine.dispose();
     await rm(dir, { recursive: true, force: true });
   }
 }

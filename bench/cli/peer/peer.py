@@ -7,7 +7,7 @@ documents the format: manifest.json + data.bin) and offers:
   python3 bench/cli/peer/peer.py DIR check   one JSON line: loss / gradient norm on the training batch,
                                           log-probs of the timed scoring batch, and a replay of
                                           our recorded beam search (every step's selection)
-  python3 bench/cli/peer/peer.py DIR serve   reads commands on stdin, one per line ("check", "train",
+  python3 bench/cli/peer/peer.py DIR serve [THREADS [DEVICE]]   reads commands on stdin, one per line ("check", "train",
                                           "gen", "quit") and answers each with one JSON line
                                           ({"ms": …} for train and gen)
 
@@ -16,7 +16,9 @@ clipping and an AdamW update (torch.optim.AdamW). "gen" = one search step's scor
 trajectory encoder, navigator and time head for the exported batch of prefixes on cached
 road/zone encodings, log-softmax, values copied out. The model is the PyTorch package's Student
 (pytorch/trajdistill_torch/student.py): same maths as ours, written the plain PyTorch way
-(index_add_ for message passing, full graph, no fused kernels).
+(index_add_ for message passing, full graph, no fused kernels). DEVICE (default cpu) is torch's
+device for the model and every batch: `cuda` on a GPU machine (bench/gpu/); each timed command
+ends with its values on the host, so its time includes the device's work.
 """
 import json
 import math
@@ -67,7 +69,8 @@ def loss_of(model, net, b, time_mean, time_std, alpha):
 
 
 class Peer:
-    def __init__(self, d):
+    def __init__(self, d, device="cpu"):
+        self.device = torch.device(device)
         self.ex = Export(d)
         m = self.ex.m
         if m.get("schema") != "trajdistill-peer/2":
@@ -76,17 +79,22 @@ class Peer:
         n_types = self.ex.weight("road_network_encoder.type_emb.weight").shape[0]
         self.model = Student(m["config"], m["nRoads"], n_types, m["nZones"])
         self.model.load_state_dict({n: self.ex.weight(n) for n in m["weights"]})
+        self.model.to(self.device)
         a = self.ex.array
         self.net = {"lenZ": a("road/lenZ"), "typeId": a("road/typeId"), "lonZ": a("road/lonZ"), "latZ": a("road/latZ"),
                     "gatSrc": a("roadGraph/src"), "gatDst": a("roadGraph/dst"), "gatAttr": a("roadGraph/attr"),
                     "gcnSrc": a("zoneGraph/src"), "gcnDst": a("zoneGraph/dst"), "gcnWeight": a("zoneGraph/weight")}
-        self.train_batch = self.ex.batch("train")
-        self.gen_batch = self.ex.batch("gen")
+        self.net = self.on_device(self.net)
+        self.train_batch = self.on_device(self.ex.batch("train"))
+        self.gen_batch = self.on_device(self.ex.batch("gen"))
         decay = [p for p in self.model.parameters() if p.dim() >= 2]
         no_decay = [p for p in self.model.parameters() if p.dim() < 2]
         t = m["train"]
         self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": t["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}], lr=t["lr"])
         self.enc = None
+
+    def on_device(self, arrays):
+        return {k: v.to(self.device) for k, v in arrays.items()}
 
     def loss(self):
         m = self.ex.m
@@ -109,7 +117,7 @@ class Peer:
     def score(self, b):
         with torch.no_grad():
             logits, time_pred = self.model(self.net, b, self.encodings())
-            return torch.log_softmax(logits, 1).numpy().copy(), time_pred.numpy().copy()
+            return torch.log_softmax(logits, 1).cpu().numpy().copy(), time_pred.cpu().numpy().copy()
 
     def replay_search(self):
         """Our recorded beam search, step by step: the peer scores each step's batch and selects the
@@ -126,7 +134,7 @@ class Peer:
             mine = [(j, roads) for j in live for roads, _ in beams[j]]
             if expect != mine:
                 return {"agree": False, "step": i, "why": "the queries of this step are not the peer's beams"}
-            lp, _ = self.score(self.ex.batch(f"search/{i}"))
+            lp, _ = self.score(self.on_device(self.ex.batch(f"search/{i}")))
             cand = self.ex.array(f"search/{i}/candIds").numpy()
             mask = self.ex.array(f"search/{i}/candMask").numpy()
             qi = 0
@@ -188,14 +196,16 @@ def main():
     d, cmd = sys.argv[1], sys.argv[2]
     torch.manual_seed(0)
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
     torch.set_num_threads(threads)
-    peer = Peer(d)
+    peer = Peer(d, device)
     if cmd == "check":
         print(json.dumps(check(peer)), flush=True)
         return
     if cmd == "serve":
         peer.encodings()
-        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+        gpu = torch.cuda.get_device_name(peer.device) if peer.device.type == "cuda" else None
+        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(peer.device), "gpu": gpu}), flush=True)
         for line in sys.stdin:
             c = line.strip()
             if c == "quit":
