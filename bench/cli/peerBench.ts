@@ -11,12 +11,16 @@ import * as tf from '@tensorflow/tfjs';
 import { buildPeerExport, type PeerExportOptions, type PeerExportResult } from '../suites/peerExport';
 import { loadStudent, loadStudentWeights } from '../../src/lib/checkpoint/loadModel';
 import { StudentTrainer } from '../../src/lib/train/studentTrainer';
-import { TRAINING_LEVERS_ON } from '../../src/lib/train/trainingLevers';
+import { TRAINING_LEVERS_ON, type TrainingLevers } from '../../src/lib/train/trainingLevers';
+import { setFastSlice } from '../../src/lib/models/sliceKernels';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import type { StepQuery, StepScores } from '../../src/lib/generate/search';
 import { summarize } from '../suites/stats';
 
 export const PEER_SCRIPT = 'bench/cli/peer/peer.py';
+
+/** The training levers of commit 04c652e (issue 67's start), timed beside today's. */
+const ISSUE_67_BASE_LEVERS: TrainingLevers = { ...TRAINING_LEVERS_ON, fastSlice: false };
 
 /** A python3 that imports torch: $PEER_PYTHON, python3 on PATH, then Debian's /usr/bin/python3. */
 export function findTorchPython(): string | null {
@@ -134,35 +138,43 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
   const dir = await writePeerExport(ex);
   const peer = new PeerProcess(python, dir, o.threads);
   const { trainTrips, genBatch, genQueries, genStart, ctx, config, maxLen } = ex.inputs;
-  const trainer = new StudentTrainer({
-    network: o.dataset.network,
-    derived: o.derived,
-    train: trainTrips,
-    studentConfig: { ...config, freezeEncoders: false },
-    options: {
-      mode: 'vanilla',
-      batchSize: trainTrips.length,
-      microBatch: trainTrips.length,
-      maxLen,
-      epochs: 1_000_000,
-      seed: 42,
-      ...TRAINING_LEVERS_ON,
-    },
-  });
+  const trainerWith = (levers: TrainingLevers) =>
+    new StudentTrainer({
+      network: o.dataset.network,
+      derived: o.derived,
+      train: trainTrips,
+      studentConfig: { ...config, freezeEncoders: false },
+      options: {
+        mode: 'vanilla',
+        batchSize: trainTrips.length,
+        microBatch: trainTrips.length,
+        maxLen,
+        epochs: 1_000_000,
+        seed: 42,
+        ...levers,
+      },
+    });
+  const trainer = trainerWith(TRAINING_LEVERS_ON);
+  // Ours as of issue 67's start (commit 04c652e): every lever it had, without fastSlice.
+  const trainerBase = trainerWith(ISSUE_67_BASE_LEVERS);
   const { checkpoint: ck, model: scorer } = loadStudent(o.checkpointBytes, o.derived);
   // What route search scores with (generate/studentScorer.ts): the host decoder, one start time.
   const host = new StudentScorer(scorer, ctx, o.derived, { startTime: genStart });
   try {
     loadStudentWeights(trainer.student, ck);
+    loadStudentWeights(trainerBase.student, ck);
     const enc = scorer.encodeNetwork();
-    // The tfjs forward over the whole batch (what this bench timed as ours before issue 67).
-    const oursTfjs = async (): Promise<Float32Array> => {
+    // The tfjs forward over the whole batch (what this bench timed as ours before issue 67; with
+    // fastSlice off, as it ran then).
+    const oursTfjs = async (fastSlice = true): Promise<Float32Array> => {
+      setFastSlice(fastSlice);
       const [lp, tp] = tf.tidy(() => {
         const out = scorer.forward(genBatch, enc);
         return [tf.logSoftmax(out.logits), out.timePred];
       });
       const [lpv] = await Promise.all([lp.data() as Promise<Float32Array>, tp.data()]);
       tf.dispose([lp, tp]);
+      setFastSlice(true);
       return lpv;
     };
     // The same 256 prefixes through the search's scorer, none scored before: each encoded from its
@@ -197,18 +209,16 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
     if (!(hostDiff < 1e-4)) throw new Error(`our host scorer disagrees with our tfjs forward: max |Δ log p| = ${hostDiff}`);
     // Warm-up, then interleaved rounds (ours, peer): per-round ratios peer / ours.
     trainer.step();
+    trainerBase.step();
     await peer.ask('train');
     await oursStep();
     await oursTfjs();
+    await oursTfjs(false);
     await peer.ask('gen');
-    const t: Record<'oursTrain' | 'peerTrain' | 'oursGen' | 'oursTfjsGen' | 'oursStep' | 'peerGen', number[]> = {
-      oursTrain: [],
-      peerTrain: [],
-      oursGen: [],
-      oursTfjsGen: [],
-      oursStep: [],
-      peerGen: [],
-    };
+    const t: Record<
+      'oursTrain' | 'oursTrainBase' | 'peerTrain' | 'oursGen' | 'oursTfjsGen' | 'oursTfjsBase' | 'oursStep' | 'peerGen',
+      number[]
+    > = { oursTrain: [], oursTrainBase: [], peerTrain: [], oursGen: [], oursTfjsGen: [], oursTfjsBase: [], oursStep: [], peerGen: [] };
     const load0 = loadavg();
     for (let r = 0; r < o.rounds; r++) {
       o.log(`peer: round ${r + 1}/${o.rounds}`);
@@ -217,12 +227,18 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
       t.oursTrain.push(performance.now() - t0);
       t.peerTrain.push((await peer.ask('train')).ms as number);
       t0 = performance.now();
+      trainerBase.step();
+      t.oursTrainBase.push(performance.now() - t0);
+      t0 = performance.now();
       await oursHost();
       t.oursGen.push(performance.now() - t0);
       t.peerGen.push((await peer.ask('gen')).ms as number);
       t0 = performance.now();
       await oursTfjs();
       t.oursTfjsGen.push(performance.now() - t0);
+      t0 = performance.now();
+      await oursTfjs(false);
+      t.oursTfjsBase.push(performance.now() - t0);
       t.oursStep.push(await oursStep());
     }
     const ratio = (a: number[], b: number[]) => {
@@ -255,6 +271,9 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
         ours: ms(t.oursTrain),
         peer: ms(t.peerTrain),
         peerOverOurs: ratio(t.peerTrain, t.oursTrain),
+        /** Ours at issue 67's start (fastSlice off), in the same rounds. */
+        oursBase: ms(t.oursTrainBase),
+        baseOverOurs: ratio(t.oursTrainBase, t.oursTrain),
       },
       generation: {
         batch: genBatch.N,
@@ -264,6 +283,9 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
         peerOverOurs: ratio(t.peerGen, t.oursGen),
         oursTfjsForward: ms(t.oursTfjsGen),
         peerOverOursTfjsForward: ratio(t.peerGen, t.oursTfjsGen),
+        /** What this figure timed at issue 67's start: the tfjs forward with tfjs-wasm's Slice/SplitV. */
+        oursBase: ms(t.oursTfjsBase),
+        baseOverOurs: ratio(t.oursTfjsBase, t.oursGen),
         /** Ours with the parents cached (what a search step does); the peer's figure re-encodes every prefix. */
         oursIncrementalStep: ms(t.oursStep),
         peerFullOverOursIncrementalStep: ratio(t.peerGen, t.oursStep),
@@ -273,6 +295,7 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
     peer.close();
     host.dispose();
     trainer.dispose();
+    trainerBase.dispose();
     scorer.dispose();
     await rm(dir, { recursive: true, force: true });
   }
