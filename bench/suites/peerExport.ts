@@ -198,7 +198,16 @@ export interface PeerExportResult {
   manifest: PeerManifest;
   data: Uint8Array;
   /** What the export was built from, for timing our side on the same inputs. */
-  inputs: { trainTrips: Trajectory[]; genBatch: StudentBatch; ctx: BatchContext; config: StudentConfig; maxLen: number };
+  inputs: {
+    trainTrips: Trajectory[];
+    genBatch: StudentBatch;
+    /** The queries genBatch was built from, every road entered at genStart (for our host scorer). */
+    genQueries: StepQuery[];
+    genStart: number;
+    ctx: BatchContext;
+    config: StudentConfig;
+    maxLen: number;
+  };
 }
 
 /** The student the peer checks by default: plain vanilla seed 1 (shipped until 2026-11-26), without route features. */
@@ -333,7 +342,7 @@ export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportR
       gen: genDims,
       search: { beam, ods, steps, routes },
     };
-    inputs = { trainTrips: trips, genBatch, ctx, config, maxLen };
+    inputs = { trainTrips: trips, genBatch, genQueries: prefixes, genStart: start, ctx, config, maxLen };
   } finally {
     student.dispose();
   }

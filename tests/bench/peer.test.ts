@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { buildPeerExport, PEER_CHECKPOINT } from '../../bench/suites/peerExport';
-import { PEER_SCRIPT, findTorchPython, writePeerExport } from '../../bench/cli/peerBench';
+import { PEER_SCRIPT, cpuOf, findTorchPython, writePeerExport } from '../../bench/cli/peerBench';
 
 const python = findTorchPython();
 if (!python)
@@ -58,6 +58,20 @@ describe.skipIf(!python)('PyTorch peer', () => {
       expect(c.search.agree).toBe(true);
       // Every recorded route is one the peer chose too (agree covers each OD pair); sanity: ours exist.
       expect(ex.manifest.search.routes.length).toBe(4);
+      // The peer names its BLAS (issue 67): torch's build lines, the libraries it mapped, and every
+      // OPENBLAS_* setting of its environment (this machine's, unchanged).
+      const s = spawnSync(python as string, [PEER_SCRIPT, dir, 'serve', '1'], { input: 'quit\n', encoding: 'utf8', maxBuffer: 1 << 24 });
+      expect(s.status, s.stderr).toBe(0);
+      const ready = JSON.parse(s.stdout.trim().split('\n')[0]) as {
+        torch: string;
+        blas: { build: Record<string, string>; libraries: string[]; env: Record<string, string>; openblas: { threads: number } | null };
+      };
+      expect(ready.torch).toMatch(/^\d+\.\d+/);
+      expect(ready.blas.build.BLAS_INFO).toBeTruthy();
+      expect(ready.blas.libraries.some((l) => /blas/i.test(l))).toBe(true);
+      expect(ready.blas.env).toEqual(Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OPENBLAS_'))));
+      if (ready.blas.openblas) expect(ready.blas.openblas.threads).toBe(1);
+      expect(cpuOf().model).toBeTruthy();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -42,8 +42,8 @@ describe('StudentScorer incremental decoding', () => {
       expectSameScores(await inc.scoreBatch(qs), await full.scoreBatch(qs));
     }
     // Every query went through the decoder (the origins have no past to attend to).
-    expect(inc.counts).toEqual({ incremental: 3 * 6, window: 0, full: 0 });
-    expect(full.counts).toEqual({ incremental: 0, window: 0, full: 3 * 6 });
+    expect(inc.counts).toEqual({ incremental: 3 * 6, window: 0, prefill: 0, full: 0 });
+    expect(full.counts).toEqual({ incremental: 0, window: 0, prefill: 0, full: 3 * 6 });
     // Keys/values live in host memory: only the two scorers' cached network embeddings remain.
     expect(tf.memory().numTensors).toBe(before + 4);
     inc.dispose();
@@ -72,6 +72,33 @@ describe('StudentScorer incremental decoding', () => {
     student.dispose();
   });
 
+  it.each([
+    ['scalar', TINY_STUDENT],
+    // Head width 16: the WebAssembly SIMD kernel, whose batched rows read the prefilled ancestors' copies.
+    ['simd32', { ...TINY_STUDENT, timeDim: 16 }],
+  ] as const)(
+    'encodes prefixes of unscored parents from their origin (prefill) like full re-encoding, then extends them incrementally (%s)',
+    async (kind, config) => {
+      const student = new Student(city.derived, config, 16);
+      const inc = new StudentScorer(student, ctx, city.derived, { startTime: START });
+      expect(inc.hostAttention).toBe(kind);
+      const full = new StudentScorer(student, ctx, city.derived, { startTime: START, incremental: false });
+      const trips = city.ds.splits.train.filter((t) => t.roads.length >= 7).slice(0, 4);
+      expect(trips.length).toBeGreaterThan(1);
+      // Prefixes of different lengths sharing nothing scored: one host prefill each, none through tfjs.
+      const qs = (extra: number): StepQuery[] =>
+        trips.map((t, i) => ({ prefix: t.roads.slice(0, 3 + (i % 3) + extra), dest: t.roads[t.roads.length - 1] }));
+      expectSameScores(await inc.scoreBatch(qs(0)), await full.scoreBatch(qs(0)));
+      expect(inc.counts).toEqual({ incremental: 0, window: 0, prefill: trips.length, full: 0 });
+      // Their children find the prefilled keys/values.
+      expectSameScores(await inc.scoreBatch(qs(1)), await full.scoreBatch(qs(1)));
+      expect(inc.counts).toEqual({ incremental: trips.length, window: 0, prefill: trips.length, full: 0 });
+      inc.dispose();
+      full.dispose();
+      student.dispose();
+    },
+  );
+
   it('recomputes the window of prefixes cropped at maxLen exactly like full re-encoding', async () => {
     const student = new Student(city.derived, TINY_STUDENT, 13);
     const short: BatchContext = { ...ctx, maxLen: 3 };
@@ -84,7 +111,7 @@ describe('StudentScorer incremental decoding', () => {
     }
     // L = 1…3 are decoded incrementally; L = 4, 5 are cropped to their last 3 roads, a window
     // recomputed from the cached chain.
-    expect(inc.counts).toEqual({ incremental: 3, window: 2, full: 0 });
+    expect(inc.counts).toEqual({ incremental: 3, window: 2, prefill: 0, full: 0 });
     inc.dispose();
     full.dispose();
     student.dispose();

@@ -27,11 +27,11 @@ describe('StudentScorer', () => {
     scorer.setStartTimes(() => 1_380_000_000);
     await scorer.scoreBatch(q(1));
     await scorer.scoreBatch(q(2));
-    expect(scorer.counts).toEqual({ incremental: 2, window: 0, full: 0 });
-    // Same origin, another start: the cached parent is dropped, so the prefix is re-encoded in full.
+    expect(scorer.counts).toEqual({ incremental: 2, window: 0, prefill: 0, full: 0 });
+    // Same origin, another start: the cached parent is dropped, so the prefix is encoded from its origin.
     scorer.setStartTimes(() => 1_380_003_600);
     await scorer.scoreBatch(q(3));
-    expect(scorer.counts).toEqual({ incremental: 2, window: 0, full: 1 });
+    expect(scorer.counts).toEqual({ incremental: 2, window: 0, prefill: 1, full: 0 });
     scorer.dispose();
     student.dispose();
   });

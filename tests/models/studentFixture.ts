@@ -8,6 +8,8 @@ import type { Dataset, LonLat, Road, RoadNetwork, Trajectory } from '../../src/l
 import { polylineLengthM } from '../../src/lib/geo';
 import { makeRng } from '../../src/lib/random';
 import { StudentTrainer, type StudentTrainerOptions } from '../../src/lib/train/studentTrainer';
+import { TRAINING_LEVERS_ON, type TrainingLevers } from '../../src/lib/train/trainingLevers';
+import * as tf from '@tensorflow/tfjs';
 
 export interface SynthCity {
   ds: Dataset;
@@ -135,4 +137,35 @@ export function tinyTrainer(city: SynthCity, seed: number, options: Partial<Stud
     studentConfig: { ...TINY_STUDENT, layers: 1 },
     options: { batchSize: 10, microBatch: 10, epochs: 1, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed, ...options },
   });
+}
+
+/**
+ * A kernel lever's check on a real student (the wasm kernel levers' tests): a tiny student trained
+ * four steps with all levers on and `levers` over them; its last three losses, its weights, and how
+ * far `calls` (the lever's count of calls its kernel answered) moved. Fails if a step leaks tensors.
+ */
+export function trainWithLevers(
+  city: SynthCity,
+  levers: Partial<TrainingLevers>,
+  calls: () => number,
+): { losses: number[]; weights: number[][]; calls: number } {
+  const t = new StudentTrainer({
+    network: city.net,
+    derived: city.derived,
+    train: city.ds.splits.train,
+    studentConfig: TINY_STUDENT,
+    options: { batchSize: 12, microBatch: 6, epochs: 2, lr: 5e-3, warmupRatio: 0, seed: 3, ...TRAINING_LEVERS_ON, ...levers },
+  });
+  try {
+    const before = calls();
+    t.step();
+    const tensors = tf.memory().numTensors;
+    const losses = [0, 1, 2].map(() => t.step().total);
+    if (tf.memory().numTensors !== tensors)
+      throw new Error(`trainWithLevers: ${tf.memory().numTensors - tensors} tensors leaked in 3 steps`);
+    const weights = t.student.store.variables().map((v) => Array.from(v.dataSync()));
+    return { losses, weights, calls: calls() - before };
+  } finally {
+    t.dispose();
+  }
 }

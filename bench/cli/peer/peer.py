@@ -20,9 +20,12 @@ road/zone encodings, log-softmax, values copied out. The model is the PyTorch pa
 device for the model and every batch: `cuda` on a GPU machine (bench/gpu/); each timed command
 ends with its values on the host, so its time includes the device's work.
 """
+import ctypes
 import json
 import math
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -192,12 +195,76 @@ def check(peer):
             "gradNorm": norm, "ours": peer.ex.m["train"]["ours"], "genMaxAbsLogProbDiff": gen_diff, "search": peer.replay_search()}
 
 
+def pin_openblas_threads(n):
+    """OpenBLAS keeps its own thread pool, which torch.set_num_threads does not size: hold it to the
+    peer's thread count too (one core means one core)."""
+    for name in ("libopenblas.so.0", "libblas.so.3"):
+        try:
+            ctypes.CDLL(name).openblas_set_num_threads(n)
+            return
+        except (OSError, AttributeError):
+            continue
+
+
+def blas():
+    """The peer's BLAS, honestly: torch's build settings (torch.__config__.show(), its BLAS lines),
+    the BLAS/LAPACK libraries actually mapped into this process, OpenBLAS's own configuration and
+    the core type it chose when it is one of them, and every OPENBLAS_* setting it runs under
+    (OPENBLAS_CORETYPE picks the kernels, so a figure without it is not comparable)."""
+    show = torch.__config__.show()
+    # The BLAS lines (the long "Build settings" line is reduced to its BLAS/LAPACK/MKL keys below),
+    # and the vector width of torch's own CPU kernels.
+    lines = [l.strip() for l in show.splitlines() if re.search(r"blas|lapack|mkl|cpu capability", l, re.I) and "Build settings" not in l]
+    build = dict(re.findall(r"\b(\w*(?:BLAS|LAPACK|MKL)\w*)=([^,\s]+)", show))
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if path.startswith("/") and re.search(r"blas|lapack|mkl", os.path.basename(path), re.I):
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        pass
+    openblas = None
+    for lib in sorted(libs):
+        if "openblas" not in os.path.basename(lib):
+            continue
+        try:
+            so = ctypes.CDLL(lib)
+            so.openblas_get_config.restype = ctypes.c_char_p
+            so.openblas_get_corename.restype = ctypes.c_char_p
+            openblas = {"library": lib, "config": so.openblas_get_config().decode(), "core": so.openblas_get_corename().decode(),
+                        "threads": so.openblas_get_num_threads()}
+            break
+        except (OSError, AttributeError):
+            continue
+    packages = {}
+    for lib in sorted(libs):
+        try:
+            r = subprocess.run(["dpkg-query", "-S", lib], capture_output=True, text=True, timeout=10)
+            if r.returncode == 0:
+                packages[lib] = r.stdout.split(":")[0]
+        except (OSError, subprocess.SubprocessError):
+            break
+    return {
+        "build": build,
+        "configLines": lines,
+        "libraries": sorted(libs),
+        "packages": packages,
+        "openblas": openblas,
+        "mkl": torch.backends.mkl.is_available(),
+        "mkldnn": torch.backends.mkldnn.is_available(),
+        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")},
+    }
+
+
 def main():
     d, cmd = sys.argv[1], sys.argv[2]
     torch.manual_seed(0)
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
     torch.set_num_threads(threads)
+    pin_openblas_threads(threads)
     peer = Peer(d, device)
     if cmd == "check":
         print(json.dumps(check(peer)), flush=True)
@@ -205,7 +272,8 @@ def main():
     if cmd == "serve":
         peer.encodings()
         gpu = torch.cuda.get_device_name(peer.device) if peer.device.type == "cuda" else None
-        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(peer.device), "gpu": gpu}), flush=True)
+        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas(),
+                          "device": str(peer.device), "gpu": gpu}), flush=True)
         for line in sys.stdin:
             c = line.strip()
             if c == "quit":

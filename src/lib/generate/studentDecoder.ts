@@ -81,12 +81,14 @@ interface HostTables {
 
 /** The profile's phase names of one kind of step (StudentDecoder.phaseMs). */
 interface DecodePhases {
+  build: string;
   dense: string;
   attention: string;
   navigate: string;
 }
-const INC_PHASES: DecodePhases = { dense: 'inc.dense', attention: 'inc.attention', navigate: 'inc.navigate' };
-const WIN_PHASES: DecodePhases = { dense: 'win.dense', attention: 'win.attention', navigate: 'win.navigate' };
+const INC_PHASES: DecodePhases = { build: 'inc.build', dense: 'inc.dense', attention: 'inc.attention', navigate: 'inc.navigate' };
+const WIN_PHASES: DecodePhases = { build: 'win.build', dense: 'win.dense', attention: 'win.attention', navigate: 'win.navigate' };
+const PRE_PHASES: DecodePhases = { build: 'pre.build', dense: 'pre.dense', attention: 'pre.attention', navigate: 'pre.navigate' };
 
 /** Rows of one window computation: distinct (node, window start) pairs. */
 interface WindowRows {
@@ -115,10 +117,11 @@ export class StudentDecoder {
   /** Wall ms per phase, accumulated (the generation profile reads it). */
   readonly phaseMs: Record<string, number>;
   /**
-   * Positions encoded: one per incremental query; the distinct window positions of window queries.
+   * Positions encoded: one per incremental query; the distinct window positions of window queries;
+   * the unscored ancestors a prefill encoded (keys/values only).
    * `attentionMacs`: multiply-adds of the host attention (a score and a value row per key, head and layer).
    */
-  readonly rows = { incremental: 0, window: 0, attentionMacs: 0 };
+  readonly rows = { incremental: 0, window: 0, prefill: 0, attentionMacs: 0 };
   private x0 = new Float32Array(0);
   /** Nodes' arrays (pair features, roads and times, keys/values): views of shared buffers. */
   private readonly slab = new NodeSlab();
@@ -423,7 +426,8 @@ export class StudentDecoder {
   }
 
   /**
-   * Scores new nodes (every node's parent chain already scored). Returns, per item, the candidates
+   * Scores new nodes (a node at most W deep whose ancestors were not scored gets them encoded
+   * first: prefill). Returns, per item, the candidates
    * of the node's last road with their log-probs and predicted seconds, and stores them (and the
    * node's keys/values when depth ≤ W) on the node.
    */
@@ -432,8 +436,17 @@ export class StudentDecoder {
     const out = new Array<StepScores>(items.length);
     const inc: number[] = [];
     const win: number[] = [];
-    items.forEach((it, i) => (it.node.depth <= this.window ? inc : win).push(i));
+    const pre: DecodeNode[] = [];
+    items.forEach((it, i) => {
+      const n = it.node;
+      if (n.depth > this.window) win.push(i);
+      else {
+        inc.push(i);
+        if (n.parent !== null && n.parent.kv === null) pre.push(n);
+      }
+    });
     this.kernel.beginStep();
+    if (pre.length > 0) await this.prefill(pre);
     if (inc.length > 0) await this.scoreIncremental(items, inc, out);
     if (win.length > 0) await this.scoreWindow(items, win, out);
     return out;
@@ -441,15 +454,27 @@ export class StudentDecoder {
 
   /** Depth ≤ W: one new position per item on top of its ancestors' cached keys/values. */
   private async scoreIncremental(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], out: StepScores[]): Promise<void> {
+    const nodes = idx.map((i) => items[i].node);
+    this.rows.incremental += nodes.length;
+    const { x0, attention } = this.incrementalRows(nodes, INC_PHASES);
+    await this.decodeRows(INC_PHASES, performance.now(), x0, nodes.length, attention, () => null, items, idx, out);
+  }
+
+  /**
+   * The input rows of new positions whose parents' keys/values are cached, and the attention of
+   * each block over them (which also stores each row's keys/values on its node).
+   */
+  private incrementalRows(
+    nodes: DecodeNode[],
+    phases: DecodePhases,
+  ): { x0: Float32Array; attention: (l: number, qkv: Float32Array) => Float32Array } {
     const { D, nL } = this;
-    const R = idx.length;
-    this.rows.incremental += R;
+    const R = nodes.length;
     let t = performance.now();
     const x0 = this.scratchRows(R * D);
     // The per-row kernel path reads each ancestor by position; the batched one walks the chains itself.
     const chains: DecodeNode[][] | null = this.kernel.batch ? null : [];
-    idx.forEach((i, r) => {
-      const node = items[i].node;
+    nodes.forEach((node, r) => {
       this.inputRow(node, x0, r * D);
       node.kv = this.slab.array(Float32Array, 2 * nL * D, node.parent !== null);
       if (!chains) return;
@@ -458,24 +483,24 @@ export class StudentDecoder {
       for (let j = node.depth - 2; j >= 0; j--, a = a!.parent) chain[j] = a!;
       chains.push(chain);
     });
-    t = this.tick('inc.build', t);
+    t = this.tick(phases.build, t);
     const kern = this.kernel;
     const batch = kern.batch;
     if (batch) {
-      batch.setRows(idx.map((i) => items[i].node));
-      t = this.tick('inc.attention', t);
+      batch.setRows(nodes);
+      this.tick(phases.attention, t);
     }
     // The batched kernel returns its output rows; the per-row path writes them here.
     const y = batch ? null : new Float32Array(R * D);
     const attention = (l: number, qkv: Float32Array): Float32Array => {
-      for (let r = 0; r < R; r++) items[idx[r]].node.kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+      this.storeKv(nodes, l, qkv);
       if (!y) {
-        for (let r = 0; r < R; r++) this.rows.attentionMacs += 2 * items[idx[r]].node.depth * D;
+        for (let r = 0; r < R; r++) this.rows.attentionMacs += 2 * nodes[r].depth * D;
         return batch!.attend(l, qkv);
       }
       kern.loadQkv(qkv);
       for (let r = 0; r < R; r++) {
-        const node = items[idx[r]].node;
+        const node = nodes[r];
         const chain = chains![r];
         const n = node.depth;
         for (let j = 0; j < n - 1; j++) kern.keyFromCache(j, chain[j], l);
@@ -484,7 +509,53 @@ export class StudentDecoder {
       }
       return y;
     };
-    await this.decodeRows(INC_PHASES, t, x0, R, attention, () => null, items, idx, out);
+    return { x0, attention };
+  }
+
+  /** Block l's keys and values of each row (from its qkv rows) into the row's node. */
+  private storeKv(nodes: DecodeNode[], l: number, qkv: Float32Array): void {
+    const D = this.D;
+    for (let r = 0; r < nodes.length; r++) nodes[r].kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+  }
+
+  /**
+   * Depth ≤ W with an unscored parent (a prefill): the keys/values of the unscored ancestors,
+   * origin first, one pass per depth over all items' ancestors at that depth, each pass an
+   * incremental step on the one before. Only keys/values are wanted, so the last block stops after
+   * its qkv (no attention, MLP, navigator or time head); the items themselves are then scored as
+   * incremental rows.
+   */
+  private async prefill(nodes: DecodeNode[]): Promise<void> {
+    const byDepth: DecodeNode[][] = [];
+    const seen = new Set<DecodeNode>();
+    for (const node of nodes)
+      for (let a = node.parent; a && a.kv === null && !seen.has(a); a = a.parent) {
+        seen.add(a);
+        (byDepth[a.depth - 1] ??= []).push(a);
+      }
+    const dense = this.denseRunner();
+    for (const level of byDepth) {
+      if (!level) continue;
+      this.rows.prefill += level.length;
+      const { x0, attention } = this.incrementalRows(level, PRE_PHASES);
+      let t = performance.now();
+      let x = dense.input(x0, level.length);
+      for (let l = 0; l < this.nL; l++) {
+        const qkv = await dense.qkv(x, l);
+        t = this.tick(PRE_PHASES.dense, t);
+        if (l === this.nL - 1) {
+          this.storeKv(level, l, qkv);
+          break;
+        }
+        const y = attention(l, qkv);
+        t = this.tick(PRE_PHASES.attention, t);
+        const next = dense.post(x, y, l, null);
+        dense.release(x);
+        x = next;
+        t = this.tick(PRE_PHASES.dense, t);
+      }
+      dense.release(x);
+    }
   }
 
   /**
@@ -542,7 +613,7 @@ export class StudentDecoder {
         if (rows.s0[r] === node.depth - W) rowOf.set(node, r);
       });
       const last = Int32Array.from(part.map((i) => rowOf.get(items[i].node)!));
-      t = this.tick('win.build', t);
+      t = this.tick(WIN_PHASES.build, t);
       const kern = this.kernel;
       const sel = (l: number): Int32Array | null => (l === nL - 1 ? last : null);
       const attention = (l: number, qkv: Float32Array): Float32Array => {

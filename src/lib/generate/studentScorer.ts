@@ -49,8 +49,10 @@ export interface StudentScorerOptions {
  * computed once (call refresh() after the weights change). Each scored prefix is a DecodeNode
  * chained to its parent: its entry time (the parent's entry time plus the parent's predicted hop
  * to this road; the trip's start time for the origin), its pair features, keys and values. A
- * prefix whose parent is unknown gets the start time for every road (zero gaps) and is re-encoded
- * in full, as are window crops whose first road falls on another (weekend) day than the trip start.
+ * prefix whose parent is unknown gets the start time for every road (zero gaps) and is encoded
+ * from its origin by the decoder (a prefill; re-encoded in full through tfjs beyond the window W),
+ * and window crops whose first road falls on another (weekend) day than the trip start are
+ * re-encoded in full.
  * Parents are found through the query's `parent` array (what the searches pass), else by roads.
  *
  * The generator hands over each chunk's start times (StartTimeAware). A scored prefix keeps the
@@ -68,8 +70,11 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   private startOf: (q: StepQuery) => number;
   /** Start time of each origin road the scored prefixes were made under. */
   private readonly originStart = new Map<number, number>();
-  /** Queries answered per path: incremental decoding, exact window recomputation, full re-encoding. */
-  readonly counts = { incremental: 0, window: 0, full: 0 };
+  /**
+   * Queries answered per path: incremental decoding, exact window recomputation, a prefix with an
+   * unscored parent encoded from its origin on the host (prefill), full re-encoding through tfjs.
+   */
+  readonly counts = { incremental: 0, window: 0, prefill: 0, full: 0 };
   /** Wall ms per phase of scoreBatch, accumulated (bench/scripts/profile-generation.ts reads it). */
   readonly phaseMs: Record<string, number> = {};
 
@@ -202,10 +207,13 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
     const W = this.ctx.maxLen;
     const fast: number[] = [];
     const full: number[] = [];
+    const kinds: Array<'incremental' | 'window' | 'prefill'> = [];
     nodes.forEach((n, i) => {
       let ok = this.incremental;
-      if (ok && n.depth <= W) ok = n.parent === null || n.parent.kv !== null;
+      // A prefix of at most W roads always goes to the decoder: it encodes an unscored parent chain itself.
+      if (ok && n.depth <= W) kinds[i] = n.parent === null || n.parent.kv !== null ? 'incremental' : 'prefill';
       else if (ok) {
+        kinds[i] = 'window';
         let first: DecodeNode = n;
         for (let j = 1; j < W; j++) first = first.parent!;
         ok = isWeekendUtc(first.time) === isWeekendUtc(n.start);
@@ -219,7 +227,7 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
       const items = fast.map((i) => ({ node: nodes[i], dest: queries[i].dest }));
       const res = await this.decoder.score(items);
       fast.forEach((i, j) => (out[i] = res[j]));
-      for (const i of fast) this.counts[nodes[i].depth <= W ? 'incremental' : 'window']++;
+      for (const i of fast) this.counts[kinds[i]]++;
     }
     for (let s = 0; s < full.length; s += this.maxBatch) await this.scoreFull(full.slice(s, s + this.maxBatch), queries, nodes, out);
     this.counts.full += full.length;

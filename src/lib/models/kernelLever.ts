@@ -1,6 +1,6 @@
 // Our kernels in tfjs's place, and the one switch a training lever flips to put them there or take
 // them out. A lever that swaps a tfjs-wasm kernel for ours (batchMatMulKernel.ts, aliasKernels.ts,
-// sumKernel.ts, geluKernel.ts, softmaxKernel.ts) is a KernelLever: a process-wide on/off (the
+// sliceKernels.ts, sumKernel.ts, geluKernel.ts, softmaxKernel.ts) is a KernelLever: a process-wide on/off (the
 // student trainer sets it at the start of each step from train/trainingLevers.ts, the bench flips it
 // to time both), a count of the calls ours answered (tests check that it ran), and either a backend
 // kernel wrapped so that ours answers what it can (`over`) or kernels of our own registered on first
@@ -15,7 +15,11 @@ export type KernelArgs = Parameters<KernelFunc>[0];
  * A backend's own kernel (`fallback`) with `fast` answering first: where `fast` returns null, the
  * call goes to `fallback` unchanged.
  */
-export function kernelOver(fallback: KernelConfig, backendName: string, fast: (args: KernelArgs) => TensorInfo | null): KernelConfig {
+export function kernelOver(
+  fallback: KernelConfig,
+  backendName: string,
+  fast: (args: KernelArgs) => TensorInfo | TensorInfo[] | null,
+): KernelConfig {
   return {
     kernelName: fallback.kernelName,
     backendName,
@@ -61,7 +65,7 @@ export class KernelLever {
   readonly calls = (): number => this.count;
 
   /** tfjs-wasm's kernel `fallback` with `fast` answering first while the lever is on (null: `fallback` answers). */
-  over(fallback: KernelConfig, fast: (args: KernelArgs) => TensorInfo | null): KernelConfig {
+  over(fallback: KernelConfig, fast: (args: KernelArgs) => TensorInfo | TensorInfo[] | null): KernelConfig {
     return kernelOver(fallback, 'wasm', (args) => {
       const out = this.on ? fast(args) : null;
       if (out) this.count++;

@@ -25,6 +25,7 @@ import { f32KernelsInBackend, heapOffset, type WasmBackendInternals } from './f3
 import { fastBatchMatMulKernel } from './batchMatMulKernel';
 import { kernelOver } from './kernelLever';
 import { aliasKernel } from './aliasKernels';
+import { fastSliceKernel, fastSplitVKernel } from './sliceKernels';
 import { fastSumKernel } from './sumKernel';
 import { fastGelu, fastGeluActive } from './geluKernel';
 
@@ -162,8 +163,8 @@ function installOver(kernelName: string, backendName: string, make: (k: KernelCo
 
 /**
  * Registers the JS UnsortedSegmentSum and GatherV2 kernels for cpu and wasm, and the SIMD
- * BatchMatMul (batchMatMulKernel.ts), the leading-axes Sum (sumKernel.ts) and the copy-free
- * Identity and Cast (aliasKernels.ts) for wasm. Idempotent and cheap:
+ * BatchMatMul (batchMatMulKernel.ts), the leading-axes Sum (sumKernel.ts), the copy-free
+ * Identity and Cast (aliasKernels.ts) and the in-heap Slice and SplitV (sliceKernels.ts) for wasm. Idempotent and cheap:
  * call it again after a backend package was loaded (the wasm package registers its kernels on
  * import, which may come after this module); the Student and its trainer call it on construction.
  */
@@ -180,6 +181,8 @@ export function installFastKernels(): void {
   installOver('Sum', 'wasm', fastSumKernel);
   installOver('Identity', 'wasm', aliasKernel);
   installOver('Cast', 'wasm', aliasKernel);
+  installOver('Slice', 'wasm', fastSliceKernel);
+  installOver('SplitV', 'wasm', fastSplitVKernel);
 }
 
 installFastKernels();

@@ -39,6 +39,7 @@ import { TRAINING_LEVERS_ON, type TrainingLevers } from './trainingLevers';
 import { setFastBatchMatMul } from '../models/batchMatMulKernel';
 import { setAliasCopies } from '../models/aliasKernels';
 import { setFastSum } from '../models/sumKernel';
+import { setFastSlice } from '../models/sliceKernels';
 import { setFastGelu } from '../models/geluKernel';
 import { defaultClock as now } from '../runtime/clock';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
@@ -416,6 +417,7 @@ export class StudentTrainer {
     setAliasCopies(o.aliasCopies);
     setFastSum(o.fastSum);
     setFastGelu(o.fusedGelu);
+    setFastSlice(o.fastSlice);
     const t0 = now();
     if (this.done) return this.idleMetrics();
     // The NaN guard's fallback; read before the first update changes the weights.

@@ -22,6 +22,11 @@ export interface TrainingLevers extends StudentKernelLevers {
   fastSum: boolean;
   /** GELU and its gradient as one SIMD kernel each on wasm, not tfjs's erf/exp op chains (models/geluKernel.ts). Process-wide. */
   fusedGelu: boolean;
+  /**
+   * Slice and SplitV on wasm copy inside WebAssembly memory instead of copying their whole input out
+   * of it first, as tfjs-wasm's do (models/sliceKernels.ts). Process-wide, applied like aliasCopies.
+   */
+  fastSlice: boolean;
 }
 
 export const TRAINING_LEVERS_ON: TrainingLevers = {
@@ -33,6 +38,7 @@ export const TRAINING_LEVERS_ON: TrainingLevers = {
   aliasCopies: true,
   fastSum: true,
   fusedGelu: true,
+  fastSlice: true,
 };
 export const TRAINING_LEVERS_OFF: TrainingLevers = {
   fusedGat: false,
@@ -43,5 +49,6 @@ export const TRAINING_LEVERS_OFF: TrainingLevers = {
   aliasCopies: false,
   fastSum: false,
   fusedGelu: false,
+  fastSlice: false,
 };
 export const TRAINING_LEVER_NAMES = Object.keys(TRAINING_LEVERS_ON) as Array<keyof TrainingLevers>;
