@@ -46,6 +46,7 @@ test('the fine-tune preset continues on wasm at its step, still a fine-tune', as
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu', { timeout: 120_000 });
   await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
   await expect(page.getByTestId('preset-finetune')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByTestId('route-features')).toBeChecked();
   await stepTo(page, 1);
   await continueOnWasm(page, 1);
   await expect(page.getByTestId('preset-finetune')).toHaveAttribute('aria-checked', 'true');
