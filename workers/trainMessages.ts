@@ -119,9 +119,9 @@ export interface TrainWorkerApi {
    * checkpoint at `url` (the city's shipped student), with a fresh optimiser; a checkpoint of
    * another network or size is refused with the reason.
    */
-  fineTune(url: string, hyper: Partial<TrainHyper>): Promise<TransferInfo>;
+  fineTune(url: string, hyper: Partial<TrainHyper>, valCheck?: ValCheckOptions): Promise<TransferInfo>;
   /** Resumes a run auto-saved in IndexedDB for this dataset (`id`, default the newest of `kind`), paused. */
-  resumeSaved(kind: TrainKind, id?: string): Promise<LoadedInfo>;
+  resumeSaved(kind: TrainKind, id?: string, valCheck?: ValCheckOptions): Promise<LoadedInfo>;
   /** A saved run's checkpoint file (weights + optimiser state), as it was last saved. */
   savedCheckpoint(kind: TrainKind, id: string): Promise<CheckpointFile>;
   renameSaved(kind: TrainKind, id: string, name: string): Promise<void>;

@@ -15,6 +15,7 @@ import { fetchAssetBytes } from './datasetFiles';
 import { TrainRun } from '../src/lib/train/trainRun';
 import { destroyGpuDevice, watchGpuDevice } from './gpuWatch';
 import { gradHelperStarter } from './gradHelpers';
+import type { ValCheckOptions } from '../src/lib/train/valCheck';
 import type {
   CheckpointFile,
   ReadyInfo,
@@ -91,12 +92,12 @@ const api: TrainWorkerApi = {
     current().loadCheckpoint(new Uint8Array(bytes), name, kind),
   ),
   transferFrom: serial((bytes: ArrayBuffer, name: string) => current().transferFrom(new Uint8Array(bytes), name)),
-  fineTune: serial(async (url: string, hyper: Partial<TrainHyper>) => {
+  fineTune: serial(async (url: string, hyper: Partial<TrainHyper>, valCheck?: ValCheckOptions) => {
     const bytes = await fetchAssetBytes(url);
     if (!bytes) throw new Error(`the shipped student checkpoint was not found (${url})`);
-    return current().fineTune(bytes, url.split('/').pop() ?? url, hyper);
+    return current().fineTune(bytes, url.split('/').pop() ?? url, hyper, valCheck);
   }),
-  resumeSaved: serial((kind: TrainKind, id?: string) => current().resumeSaved(kind, id)),
+  resumeSaved: serial((kind: TrainKind, id?: string, valCheck?: ValCheckOptions) => current().resumeSaved(kind, id, valCheck)),
   savedCheckpoint: serial(async (kind: TrainKind, id: string) => sendFile(await current().savedCheckpoint(kind, id))),
   renameSaved: serial((kind: TrainKind, id: string, name: string) => current().renameSaved(kind, id, name)),
   deleteSaved: serial((kind: TrainKind, id: string) => current().deleteSaved(kind, id)),

@@ -83,6 +83,8 @@ export const COMMAND_FLAGS = {
   'train teacher': TEACHER,
   'train student': {
     ...STUDENT,
+    'val-every': num('val decision metrics every N optimiser steps between epoch ends (the Train view’s early val points)'),
+    'val-trips': numOrAll('val trips those checks score (default 64; all: the whole val set)'),
     workers: str(
       '1 (default), N or auto: data-parallel training threads, each on a shard of every batch; the summed gradient equals the batch gradient to float tolerance',
     ),

@@ -4,7 +4,15 @@
 import { flagNumber, flagNumberOrAll, flagString, type ParsedArgs } from '../common/args';
 import { recipeByName, type NamedRecipe } from '../../lib/train/recipe';
 import { TEACHER_TARGETS, type TeacherTarget } from '../../lib/train/teacherTargets';
-import { DEFAULT_HYPER, normaliseHyper, type SessionHyper, type StudentSize } from '../../lib/train/sessionHyper';
+import {
+  DEFAULT_HYPER,
+  FINE_TUNE_FIXED,
+  fineTuneFixed,
+  normaliseHyper,
+  type FineTuneFixed,
+  type SessionHyper,
+  type StudentSize,
+} from '../../lib/train/sessionHyper';
 
 /**
  * Student hyperparameters from `train student` flags. `--recipe <name>` starts λ, τ, w, the KL mask
@@ -42,6 +50,33 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     teacherTarget: teacherTargetFlag(flagString(p, 'teacher-target', r?.teacherTarget ?? d.teacherTarget)),
     routes: p.flags.routes === true,
   });
+}
+
+/** The flag of each setting a fine-tune takes from its checkpoint. */
+const FIXED_FLAGS: Record<keyof FineTuneFixed, string> = {
+  size: 'size',
+  routeFeatures: 'route-features',
+  idFree: 'id-free',
+  routes: 'routes',
+};
+
+/**
+ * `train student --init <ckpt>`: the run takes the checkpoint's architecture and data
+ * (sessionHyper.ts FINE_TUNE_FIXED) by itself; a flag that says otherwise is refused, in one line
+ * naming the flag and the checkpoint's value. `saved`: the checkpoint's recorded settings.
+ */
+export function withInitSettings(p: ParsedArgs, hyper: SessionHyper, saved: Partial<SessionHyper>, file: string): SessionHyper {
+  const fixed = fineTuneFixed(saved);
+  for (const key of FINE_TUNE_FIXED) {
+    const flag = FIXED_FLAGS[key];
+    const value = fixed[key];
+    if (p.flags[flag] === undefined || value === undefined || hyper[key] === value) continue;
+    const given = typeof value === 'boolean' ? `--${flag}` : `--${flag} ${String(hyper[key])}`;
+    throw new Error(
+      `${given} contradicts --init ${file}, whose ${key} is ${String(value)}: leave the flag out (a fine-tune takes it from the checkpoint)`,
+    );
+  }
+  return { ...hyper, ...fixed };
 }
 
 function teacherTargetFlag(v: string): TeacherTarget {

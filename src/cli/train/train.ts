@@ -4,8 +4,9 @@
 // backend). These runs build the shipped public/checkpoints/porto/*.safetensors.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { commandLine, flagNumber, flagString, parseArgs, type ParsedArgs } from '../common/args';
-import { hyperFromFlags } from './studentFlags';
+import { commandLine, flagNumber, flagNumberOrAll, flagString, parseArgs, type ParsedArgs } from '../common/args';
+import { DEFAULT_VAL_CHECK, type ValCheckOptions } from '../../lib/train/valCheck';
+import { hyperFromFlags, withInitSettings } from './studentFlags';
 import { commandDecl } from '../common/commandFlags';
 import { repoPath } from '../common/repoPath';
 import { runEnvironment } from '../common/runEnvironment';
@@ -26,7 +27,7 @@ import { batchContext } from '../../lib/features/studentBatch';
 import { loadStudentScorer } from '../../lib/eval/protocol';
 import { nestedSubset } from '../../lib/random';
 import { TrainingSession, type SessionEpochRecord } from '../../lib/train/session';
-import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
+import { DEFAULT_HYPER, type SessionHyper } from '../../lib/train/sessionHyper';
 import { annealing, RECIPE_NAMES } from '../../lib/train/recipe';
 import { parseWorkers } from '../generate/generatePool';
 import { TrainPool } from './trainPool';
@@ -65,6 +66,8 @@ const USAGE = `usage:
                 roads; such a student runs on another network as it is: eval … --transfer)
                 [--route-features]   (the navigator also reads each candidate's remaining free-flow
                 travel time to the destination, relative to the step's best candidate)
+                [--val-every N] [--val-trips 64|all]   (val decision accuracy and NLL every N steps
+                between epoch ends, on a fixed val subset: the Train view's early val points)
                 --seed sets the initialisation and batch order (and the --train-frac subset);
                 the best epoch is the one with the lowest val decision NLL on whole trips.
 common: [--backend wasm|cpu] [--quiet]
@@ -244,6 +247,33 @@ async function trainTeacher({ p, ds, derived, out, env, log }: TrainRun): Promis
   return trainer.status === 'diverged' ? 1 : 0;
 }
 
+/** `--val-every N [--val-trips M|all]`: early val checks as the Train view makes them; none without --val-every. */
+function valCheckFromFlags(p: ParsedArgs): ValCheckOptions | undefined {
+  const every = flagNumber(p, 'val-every', 0);
+  if (!(every > 0)) return undefined;
+  const trips = flagNumberOrAll(p, 'val-trips', DEFAULT_VAL_CHECK.trips);
+  return { everySteps: Math.floor(every), trips: Number.isFinite(trips) ? Math.max(0, Math.floor(trips)) : 0 };
+}
+
+/** `--init <ckpt>`: its bytes and recorded settings; null without the flag. */
+async function readInitCheckpoint(p: ParsedArgs): Promise<{ path: string; bytes: Uint8Array; hyper: Partial<SessionHyper> } | null> {
+  const from = p.flags.init;
+  if (from === undefined) return null;
+  if (typeof from !== 'string') throw new Error('--init needs a student checkpoint: --init <file.safetensors>');
+  const bytes = new Uint8Array(
+    await readFile(from).catch(() => {
+      throw new Error(`--init: cannot read ${from}`);
+    }),
+  );
+  try {
+    const ck = decodeCheckpoint(bytes);
+    if (ck.kind !== 'student') throw new Error(`it holds a ${ck.kind} model; a fine-tune starts from a student checkpoint`);
+    return { path: from, bytes, hyper: (ck.hyper ?? {}) as Partial<SessionHyper> };
+  } catch (e) {
+    throw new Error(`--init ${basename(from)}: ${(e as Error).message}`);
+  }
+}
+
 /** The model's current weights without optimiser moments (3× smaller), as shipped. */
 function bestTeacherCheckpoint(
   trainer: TeacherTrainer,
@@ -255,7 +285,11 @@ function bestTeacherCheckpoint(
 }
 
 async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir, backendName }: TrainRun): Promise<number> {
-  const hyper = hyperFromFlags(p);
+  // Fine-tune: this run's settings from the weights of a student of this network, with a fresh
+  // optimiser and schedule (--resume below still continues a stopped fine-tune's whole state); the
+  // checkpoint's architecture and route corpus are the run's (withInitSettings).
+  const initFrom = await readInitCheckpoint(p);
+  const hyper = initFrom ? withInitSettings(p, hyperFromFlags(p), initFrom.hyper, basename(initFrom.path)) : hyperFromFlags(p);
   const workers = parseWorkers(p.flags.workers);
   if (workers > 1 && typeof p.flags['teacher-student'] === 'string')
     throw new Error('--workers above 1 does not take --teacher-student yet (the threads would each score the teacher student)');
@@ -295,7 +329,12 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
     backendName: env.backend as string,
     minEmitMs: 5000,
     yieldFn: () => Promise.resolve(),
+    valCheck: valCheckFromFlags(p),
     events: {
+      valPoint: (v) =>
+        log(
+          `  val at step ${v.step} (${v.whole ? 'all' : v.trips} val trips): decision acc ${v.valAccDecision.toFixed(4)}, NLL ${v.valNllDecision.toFixed(4)} · ${v.seconds.toFixed(1)} s`,
+        ),
       metrics: (m) =>
         log(
           `  step ${m.step} (epoch ${m.epoch + 1}): total ${m.total.toFixed(4)} ce ${m.ce.toFixed(4)} kl ${m.kl.toFixed(4)} time ${m.time.toFixed(4)} acc ${m.trainAcc.toFixed(3)} · ${m.stepsPerSec.toFixed(2)} steps/s, ${m.tripsPerSec.toFixed(1)} trips/s · ${m.numTensors} tensors`,
@@ -325,22 +364,15 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
     log(`transfer from ${basename(from)}: ${report.message}`);
   }
   let init: { from: string } | undefined;
-  if (p.flags.init !== undefined) {
-    // Fine-tune: this run's settings from the weights of a student of this network and size, with a
-    // fresh optimiser and schedule (--resume below still continues a stopped fine-tune's whole state).
-    const from = p.flags.init;
-    if (typeof from !== 'string') throw new Error('--init needs a student checkpoint: --init <file.safetensors>');
+  if (initFrom) {
     if (transfer) throw new Error('--init and --transfer-from both start the run from a checkpoint: give one of them');
-    const bytes = await readFile(from).catch(() => {
-      throw new Error(`--init: cannot read ${from}`);
-    });
     try {
-      session.initFrom(new Uint8Array(bytes));
+      session.initFrom(initFrom.bytes);
     } catch (e) {
-      throw new Error(`--init ${basename(from)}: ${(e as Error).message}`);
+      throw new Error(`--init ${basename(initFrom.path)}: ${(e as Error).message}`);
     }
-    init = { from: repoPath(resolve(from)) };
-    log(`starts from the weights of ${basename(from)} (fresh optimiser)`);
+    init = { from: repoPath(resolve(initFrom.path)) };
+    log(`starts from the weights of ${basename(initFrom.path)} (fresh optimiser)`);
   }
   let resumedAt = -1;
   if (p.flags.resume === true) {

@@ -1,11 +1,14 @@
 // Runtime backend selection: webgpu → webgl → wasm → cpu, trusting only the boolean
-// that tf.setBackend resolves to. A software (fallback) WebGPU adapter is detected and reported;
-// on one, wasm is about 10× faster (reference/webgpu-testing.md), so the automatic choice can
-// prefer it. The webgpu and wasm backends are imported lazily so Node never loads webgpu.
+// that tf.setBackend resolves to. Before any backend starts, the WebGPU adapter and WebGL's renderer
+// are probed (here, in the worker that calls it): a GPU API without an adapter or context is not
+// tried at all (tfjs would log a failed start), and a software one (SwiftShader, llvmpipe …) goes
+// after wasm (backendPlan.ts says why). The webgpu and wasm backends are imported lazily so Node
+// never loads webgpu.
 import * as tf from '@tensorflow/tfjs';
-import { isSoftwareAdapter, type AdapterInfo } from './softwareAdapter';
+import type { AdapterInfo } from './softwareAdapter';
+import { DEFAULT_BACKEND_ORDER, planBackends, type GpuProbe } from './backendPlan';
 
-export const DEFAULT_BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export { DEFAULT_BACKEND_ORDER };
 
 export interface BackendTry {
   name: string;
@@ -22,6 +25,11 @@ export interface BackendInfo {
   adapter?: AdapterInfo;
   /** True when that WebGPU adapter is a software/fallback one (SwiftShader, llvmpipe, …). */
   software: boolean;
+  /** WebGL's unmasked renderer, when a WebGL context could be made. */
+  webglRenderer?: string;
+  /** True when that renderer is a software one (SwiftShader, llvmpipe, Microsoft Basic Render …). */
+  softwareWebgl: boolean;
+  /** One line: why this backend (the override, or what the probe found that set the order). */
   note?: string;
   /**
    * Only when `wasmThreads` was asked for and wasm runs: the threads tfjs-wasm's pool reports
@@ -38,7 +46,7 @@ export interface SelectBackendOptions {
   preferred?: string | null;
   /** Order to try; defaults to webgpu, webgl, wasm, cpu. */
   order?: string[];
-  /** On a software-only WebGPU adapter, try wasm before the GPU backends. */
+  /** On a software WebGPU adapter or WebGL renderer, try wasm before it (default true). */
   preferWasmOverFallbackGpu?: boolean;
   /** Where the tfjs-backend-wasm .wasm files live (directory prefix with trailing slash, or map). */
   wasmPaths?: WasmPaths;
@@ -100,6 +108,48 @@ export async function probeWebGpuAdapter(): Promise<AdapterInfo | null | undefin
     // Older Chromium exposes it on the adapter, newer on adapter.info.
     isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false),
   };
+}
+
+// Minimal local view of WebGL in a worker (OffscreenCanvas), for the renderer's name.
+interface GlLike {
+  RENDERER: number;
+  getParameter(p: number): unknown;
+  getExtension(name: string): unknown;
+}
+interface OffscreenCanvasLike {
+  getContext(kind: string): GlLike | null;
+}
+
+/**
+ * WebGL's renderer as tfjs's webgl backend would get it (a WebGL2, else WebGL1, context on an
+ * OffscreenCanvas): the unmasked name where WEBGL_debug_renderer_info is offered, else RENDERER.
+ * undefined: no context (or no OffscreenCanvas, as in Node). The context is released at once.
+ */
+export function probeWebGlRenderer(): string | undefined {
+  const Canvas = (globalThis as { OffscreenCanvas?: new (w: number, h: number) => OffscreenCanvasLike }).OffscreenCanvas;
+  if (!Canvas) return undefined;
+  try {
+    const canvas = new Canvas(1, 1);
+    const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+    if (!gl) return undefined;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number } | null;
+    const name = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+    (gl.getExtension('WEBGL_lose_context') as { loseContext(): void } | null)?.loseContext();
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the GPU APIs offer here, before any backend starts (planBackends' input). */
+export async function probeGpu(): Promise<GpuProbe> {
+  let webgpu: GpuProbe['webgpu'];
+  try {
+    webgpu = await probeWebGpuAdapter();
+  } catch {
+    webgpu = null;
+  }
+  return { webgpu, webgl: probeWebGlRenderer() };
 }
 
 let webgpuLoaded = false;
@@ -177,43 +227,40 @@ async function wasmThreadsInfo(name: string, opts: SelectBackendOptions): Promis
 
 /** Picks and activates a tfjs backend; see SelectBackendOptions. */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
-  const tried: BackendTry[] = [];
-  let adapter: AdapterInfo | undefined;
-  try {
-    adapter = (await probeWebGpuAdapter()) ?? undefined;
-  } catch {
-    adapter = undefined;
-  }
-  const software = adapter !== undefined && isSoftwareAdapter(adapter);
-  const notes: string[] = [];
-
+  const probe = await probeGpu();
   const preferred = opts.preferred?.trim() || null;
-  if (preferred) {
-    const t = await attempt(preferred, opts);
-    tried.push(t);
-    if (t.ok) {
-      const slow = software && (preferred === 'webgpu' || preferred === 'webgl') ? ' (software adapter: expect it to be slow)' : '';
-      const threads = await wasmThreadsInfo(preferred, opts);
-      return { name: preferred, tried, adapter, software, note: `requested backend '${preferred}'${slow}`, ...threads };
-    }
-    notes.push(`requested backend '${preferred}' failed (${t.error ?? 'unknown'})`);
-  }
-
-  let order = [...(opts.order ?? DEFAULT_BACKEND_ORDER)].filter((n) => n !== preferred);
-  if (software && opts.preferWasmOverFallbackGpu && order.includes('wasm')) {
-    // wasm before any GPU backend: on a software adapter both webgpu and webgl run on the CPU.
-    const gpuFirst = order.filter((n) => n === 'webgpu' || n === 'webgl');
-    const rest = order.filter((n) => n !== 'webgpu' && n !== 'webgl' && n !== 'wasm');
-    order = ['wasm', ...gpuFirst, ...rest];
-    notes.push('WebGPU adapter is a software fallback; preferring wasm (about 10× faster there)');
-  }
-
-  for (const name of order) {
+  const plan = planBackends(probe, { preferred, order: opts.order, preferWasmOverSoftware: opts.preferWasmOverFallbackGpu ?? true });
+  const seen = {
+    adapter: probe.webgpu ?? undefined,
+    software: plan.softwareWebgpu,
+    webglRenderer: probe.webgl,
+    softwareWebgl: plan.softwareWebgl,
+  };
+  // The backends the probe ruled out, listed as not tried (after a forced one that ran, not at all).
+  const notTried: BackendTry[] = plan.skipped.map((s) => ({ name: s.name, ok: false, error: `not tried: ${s.why}` }));
+  const tried: BackendTry[] = [];
+  const slow = (name: string): boolean => (name === 'webgpu' && plan.softwareWebgpu) || (name === 'webgl' && plan.softwareWebgl);
+  const first = (opts.order ?? DEFAULT_BACKEND_ORDER)[0];
+  const ruledOut = plan.skipped.find((s) => s.name === preferred);
+  let failedPreferred: string | null = ruledOut ? `requested backend '${preferred}' not started (${ruledOut.why})` : null;
+  for (const name of plan.order) {
     const t = await attempt(name, opts);
     tried.push(t);
-    if (t.ok)
-      return { name, tried, adapter, software, note: notes.length ? notes.join('; ') : undefined, ...(await wasmThreadsInfo(name, opts)) };
+    if (!t.ok) {
+      if (name === preferred) failedPreferred = `requested backend '${preferred}' failed (${t.error ?? 'unknown'})`;
+      continue;
+    }
+    const threads = await wasmThreadsInfo(name, opts);
+    if (name === preferred) {
+      const note = `requested backend '${preferred}'${slow(name) ? ' (a software renderer: expect it to be slow)' : ''}`;
+      return { name, tried, ...seen, note, ...threads };
+    }
+    tried.unshift(...notTried);
+    const why = name !== first && plan.reason ? `${name}: ${plan.reason}` : undefined;
+    const note = [failedPreferred, why].filter(Boolean).join('; ') || undefined;
+    return { name, tried, ...seen, note, ...threads };
   }
+  tried.unshift(...notTried);
   throw new Error(`No tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error ?? 'failed'}`).join('; ')}`);
 }
 

@@ -10,7 +10,7 @@ import { decodeCheckpoint, type Checkpoint, type CheckpointKind } from '../check
 import { transferStudentWeights, type TransferReport } from '../checkpoint/transfer';
 import type { StudentConfig } from '../models/studentConfig';
 import { TrainingSession, type SessionEvents } from './session';
-import type { SessionHyper } from './sessionHyper';
+import { fineTuneFixed, type SessionHyper } from './sessionHyper';
 import type { SessionInit, StateEvents } from './steppedSession';
 import type { NextCellTeacher } from './studentTrainer';
 import { TeacherSession, teacherHyperOf, type TeacherSessionEvents } from './teacherSession';
@@ -92,10 +92,10 @@ function settingsOf(
   // a resumed run takes the file's settings (mode, λ, epochs, batch …): its schedule and counters
   // continue where it stopped, and the page's form shows what is running.
   if (use === 'transfer') return saved?.size ? { ...base, size: saved.size } : base;
-  // A fine-tune trains with this run's settings on the file's data and inputs: its weights have a
-  // route-feature part or not, and it goes on with the route corpus it learnt from (or without); the
-  // file's size must be the run's (checked on load).
-  if (use === 'init') return saved ? { ...base, routes: saved.routes === true, routeFeatures: saved.routeFeatures === true } : base;
+  // A fine-tune trains with this run's settings on the file's architecture, data and inputs
+  // (sessionHyper.ts FINE_TUNE_FIXED): its weights have a size and a route-feature part or not, and
+  // it goes on with the route corpus it learnt from (or without).
+  if (use === 'init') return saved ? { ...base, ...fineTuneFixed(saved) } : base;
   return saved ? { ...base, ...saved } : base;
 }
 

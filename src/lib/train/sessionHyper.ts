@@ -80,6 +80,24 @@ export const DEFAULT_HYPER: SessionHyper = {
   routes: false,
 };
 
+/**
+ * What a fine-tune (a run started from a student checkpoint's weights) takes from that checkpoint,
+ * whatever its own settings say: the model's architecture (size, the route features, id-free
+ * tables), which the weights must fit, and the route corpus the weights learnt beside the trips.
+ */
+export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'idFree', 'routes'] as const;
+export type FineTuneFixed = Partial<Pick<SessionHyper, (typeof FINE_TUNE_FIXED)[number]>>;
+
+/** The FINE_TUNE_FIXED settings a checkpoint's recorded `hyper` gives (a size only where it records one). */
+export function fineTuneFixed(saved: Partial<SessionHyper>): FineTuneFixed {
+  return {
+    ...(saved.size !== undefined ? { size: saved.size } : {}),
+    routeFeatures: saved.routeFeatures === true,
+    idFree: saved.idFree === true,
+    routes: saved.routes === true,
+  };
+}
+
 /** Fills defaults and clamps values the trainer would reject. */
 export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   const o = normaliseRun(DEFAULT_HYPER, h);

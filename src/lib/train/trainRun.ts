@@ -44,6 +44,12 @@ import type {
 
 /** While a run goes on, an autosave at least this often (a lost GPU then loses at most this). */
 export const AUTOSAVE_EVERY_MS = 60_000;
+/**
+ * A step that took at least this long is saved as soon as it ends: on a slow backend (a software GPU,
+ * 40 s a step) the save costs little beside the step, and "Continue on wasm" then resumes the run at
+ * the step the page shows, not at the last minute's save.
+ */
+export const SAVE_EACH_STEP_OVER_MS = 5_000;
 
 export interface TrainRunOptions {
   events: TrainRunEvents;
@@ -139,6 +145,10 @@ export class TrainRun {
   /** The current run has been saved, or a save was tried (an unusable store is not retried each step). */
   private saveTried = false;
   private lastSave = 0;
+  /** The current run's own early val checks (a fine-tune's: the whole val set), over opts.valCheck; null: those. */
+  private runValCheck: ValCheckOptions | null = null;
+  /** When the loop last was between two steps (null: not since the run started or resumed). */
+  private lastBetweenSteps: number | null = null;
   /** The current run's charts and last metrics, as the page has them: saved with every autosave. */
   private readonly chart = new MetricSeries();
   private readonly teacherChart = new TeacherSeries();
@@ -261,7 +271,7 @@ export class TrainRun {
       yieldFn: this.opts.yieldFn,
       studentConfig: this.opts.studentConfig,
       betweenSteps: () => this.autosaveIfDue(mine()),
-      valCheck: this.opts.valCheck ?? DEFAULT_VAL_CHECK,
+      valCheck: this.runValCheck ?? this.opts.valCheck ?? DEFAULT_VAL_CHECK,
       studentEvents: {
         ...chartedEvents<SessionMetrics, SessionEpochRecord>(
           this.chart,
@@ -378,6 +388,7 @@ export class TrainRun {
   private async runInBackground(s: AnySession): Promise<void> {
     const h = await this.startHelpers(s);
     this.lastSave = this.now();
+    this.lastBetweenSteps = this.lastSave;
     s.start().then(
       () => this.closeHelpers(h),
       (e: unknown) => {
@@ -452,6 +463,7 @@ export class TrainRun {
 
   /** A new run of `kind` with these settings (replaces the current run). */
   async configure(kind: TrainKind, hyper: Partial<SessionHyper> | Partial<TeacherHyper>): Promise<Configured> {
+    this.runValCheck = null;
     const { session } = this.open({ kind, hyper });
     await this.postProbe(session);
     return this.configured(session);
@@ -504,6 +516,7 @@ export class TrainRun {
 
   /** A checkpoint file of `kind`: the run continues where the file's stopped, into a new slot named after it. */
   async loadCheckpoint(bytes: Uint8Array, name: string, kind: TrainKind): Promise<LoadedInfo> {
+    this.runValCheck = null;
     const loaded = await this.load(bytes, name, kind);
     this.slotName = stem(name);
     await this.postList(kind);
@@ -512,6 +525,7 @@ export class TrainRun {
 
   /** Region transfer: a new student run of this dataset started from another network's student. */
   async transferFrom(bytes: Uint8Array, name: string): Promise<TransferInfo> {
+    this.runValCheck = null;
     const { session, message } = this.open({ kind: 'student', hyper: this.studentHyper, from: { bytes, name, use: 'transfer' } });
     this.slotName = `transfer from ${stem(name)}`;
     await this.postProbe(session);
@@ -521,16 +535,22 @@ export class TrainRun {
   /**
    * Fine-tune: a new student run with `hyper` that starts from a student checkpoint's weights (the
    * city's shipped student) with a fresh optimiser; another network or size is refused with the reason.
+   * `valCheck`: its early val checks (fineTune.ts FINE_TUNE_VAL_CHECK), else the worker's.
    */
-  async fineTune(bytes: Uint8Array, name: string, hyper: Partial<SessionHyper>): Promise<TransferInfo> {
+  async fineTune(bytes: Uint8Array, name: string, hyper: Partial<SessionHyper>, valCheck?: ValCheckOptions): Promise<TransferInfo> {
+    this.runValCheck = valCheck ?? null;
     const { session } = this.open({ kind: 'student', hyper, from: { bytes, name, use: 'init' } });
     this.slotName = `fine-tune of ${stem(name)}`;
     await this.postProbe(session);
     return { configured: this.configured(session), message: `Fine-tune: starts from ${name}'s weights, with a fresh optimiser.` };
   }
 
-  /** Resumes a saved run (`id`, default the newest of `kind`), paused; its autosaves go on into its own slot. */
-  async resumeSaved(kind: TrainKind, id?: string): Promise<LoadedInfo> {
+  /**
+   * Resumes a saved run (`id`, default the newest of `kind`), paused; its autosaves go on into its own
+   * slot. `valCheck`: the run's own early val checks (a fine-tune's), else the worker's.
+   */
+  async resumeSaved(kind: TrainKind, id?: string, valCheck?: ValCheckOptions): Promise<LoadedInfo> {
+    this.runValCheck = valCheck ?? null;
     const store = this.ready().runs;
     const pick = id ?? (await store.newestResumable(kind))?.id;
     if (!pick) throw new Error(`no saved ${kind} run for this dataset`);
@@ -685,9 +705,17 @@ export class TrainRun {
     }
   }
 
-  /** While a run goes on: a save after its first step (the run is then listed), then every autosaveEveryMs, between two steps. */
+  /**
+   * While a run goes on: a save after its first step (the run is then listed), then every
+   * autosaveEveryMs, and after every step slower than SAVE_EACH_STEP_OVER_MS, between two steps.
+   */
   private async autosaveIfDue(s: AnySession): Promise<void> {
-    if (!this.saveTried || this.now() - this.lastSave >= this.autosaveEveryMs) await this.autosave(s);
+    const now = this.now();
+    const stepMs = this.lastBetweenSteps === null ? 0 : now - this.lastBetweenSteps;
+    this.lastBetweenSteps = now;
+    if (!this.saveTried || now - this.lastSave >= this.autosaveEveryMs || stepMs >= SAVE_EACH_STEP_OVER_MS) await this.autosave(s);
+    // The save's own time is not the next step's.
+    this.lastBetweenSteps = this.now();
   }
 
   /** Records in the current run's slot whether it trains, so that a reload resumes it as it was. */

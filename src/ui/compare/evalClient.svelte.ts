@@ -212,8 +212,28 @@ export class EvalClient {
    * its `file:line: reason`.
    */
   async scoreRoutes(file: File, split: SplitName, source?: DatasetSource): Promise<RouteFileOutcome> {
-    const api = await this.start(source);
-    return api.scoreRoutes(file, file.name, split);
+    this.scoring++;
+    try {
+      const api = await this.start(source);
+      return await api.scoreRoutes(file, file.name, split);
+    } finally {
+      this.scoring--;
+    }
+  }
+
+  /** Routes files being scored: a restart would cut them. */
+  private scoring = 0;
+
+  /**
+   * Drops the worker (the next call starts a fresh one) to stop an OD pair's generation under way
+   * (odRoutes.svelte.ts): not while a re-run or a routes file uses it. Whether it was dropped.
+   */
+  restartUnlessInUse(): boolean {
+    if (!this.ready || this.scoring > 0 || this.phase === 'starting' || this.phase === 'running' || this.phase === 'cancelling')
+      return false;
+    this.dispose();
+    this.backend = null;
+    return true;
   }
 
   /**

@@ -23,7 +23,8 @@ import type {
 } from '../../../workers/trainMessages';
 import { MetricSeries, TeacherSeries } from '../../lib/train/chartSeries';
 import { StepPace } from '../../lib/train/trainEta';
-import { valCheckFromUrl, type ValPoint } from '../../lib/train/valCheck';
+import { valCheckFromUrl, type ValCheckOptions, type ValPoint } from '../../lib/train/valCheck';
+import { FINE_TUNE_VAL_CHECK } from '../../lib/train/fineTune';
 import { downloadFile } from '../download';
 import { sameSource, trainSample, withDataset } from '../stores/dataset.svelte';
 import { CITIES, cityCheckpointUrl, cityNamed, type City } from '../stores/cities';
@@ -114,6 +115,16 @@ export interface StepClock extends StepProgress {
 
 /** A first step longer than this on a GPU backend is "too slow": the page offers wasm. */
 export const SLOW_STEP_MS = 60_000;
+
+/** "Continue on wasm" waits this long for the worker to pause (finish its step and save) before it drops it. */
+export const SWITCH_PAUSE_WAIT_MS = 10_000;
+
+/** Whether the page offers "Continue on wasm" for this backend: cpu, or a GPU backend on a software renderer. */
+export const wasmIsFaster = (b: BackendInfo | null): boolean =>
+  !!b && (b.name === 'cpu' || (b.name === 'webgpu' && b.software) || (b.name === 'webgl' && b.softwareWebgl));
+
+/** A fine-tune's early val checks (the whole val set, FINE_TUNE_VAL_CHECK); `?valEvery=&valTrips=` still win. */
+const fineTuneValCheck = (): ValCheckOptions => valCheckFromUrl(location.search, FINE_TUNE_VAL_CHECK);
 
 /** The city whose checkpoints folder holds the teacher for `source`: a city served by name, else Porto. */
 export function teacherCity(source: DatasetSource): City {
@@ -439,7 +450,7 @@ export class TrainClient {
     this.kind = 'student';
     this.notice = null;
     const plain = $state.snapshot(hyper) as Partial<TrainHyper>;
-    const info = await this.call((api) => api.fineTune(cityCheckpointUrl(teacherCity(src), 'vanilla'), plain));
+    const info = await this.call((api) => api.fineTune(cityCheckpointUrl(teacherCity(src), 'vanilla'), plain, fineTuneValCheck()));
     if (!info) return false;
     this.applyConfigured(info.configured);
     this.fineTuned = true;
@@ -513,8 +524,8 @@ export class TrainClient {
    * Resumes saved run `id` (default: the newest of `kind`) where it was saved: training again when
    * it was training then (unless `paused`), else paused.
    */
-  async resumeSaved(kind: TrainKind, id?: string, paused = false): Promise<void> {
-    const loaded = await this.call((api) => api.resumeSaved(kind, id));
+  async resumeSaved(kind: TrainKind, id?: string, paused = false, valCheck?: ValCheckOptions): Promise<void> {
+    const loaded = await this.call((api) => api.resumeSaved(kind, id, valCheck));
     if (!loaded) return;
     this.applyLoaded(loaded);
     if (loaded.running && !paused && loaded.state !== 'done') this.play();
@@ -550,11 +561,29 @@ export class TrainClient {
   }
 
   /**
-   * After a GPU failure: a fresh worker on wasm resumes the run from its last autosave. The
-   * failed worker is dropped (its device is gone); nothing saved is lost.
+   * "Continue on wasm" (a slow or software backend) and the resume after a GPU failure: a fresh
+   * worker on wasm goes on with the same run at the same step. A live worker is paused first, which
+   * finishes its step and saves the run (a paused one saves it again); one that does not answer within SWITCH_PAUSE_WAIT_MS (a step
+   * of minutes) or has lost its GPU is dropped, and the run resumes from its last save, which on a
+   * slow backend is the last step shown (trainRun.ts SAVE_EACH_STEP_OVER_MS). A run that was
+   * training trains on; a fine-tune stays one; a run set up but not yet stepped is set up again.
    */
   async resumeOnWasm(): Promise<void> {
     const kind = this.kind;
+    const failed = this.gpuFailure !== null;
+    const wasRunning = this.state === 'running' && !failed;
+    const fineTuned = this.fineTuned;
+    const hyper = kind === 'teacher' ? this.teacherHyper : this.hyper;
+    const api = this.api;
+    this.progress = 'pausing the run to continue it on wasm';
+    // Calls to the worker run one after another: the pause also waits for a Step (and its save) in flight.
+    if (api && !failed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<void>((r) => (timer = setTimeout(r, SWITCH_PAUSE_WAIT_MS)));
+      await Promise.race([api.pause().catch(() => undefined), waited]);
+      clearTimeout(timer);
+    }
+    // The pause's save may have opened the run's slot just now.
     const runId = this.runId;
     this.dispose();
     this.gpuFailure = null;
@@ -565,10 +594,17 @@ export class TrainClient {
     this.backend = null;
     this.stepClock = null;
     if (!(await this.boot('wasm'))) return;
-    // The failure paused the run: it resumes paused, from the current run's slot.
-    const mine = this.saved[kind].find((r) => r.id === runId) ?? this.saved[kind][0];
-    if (mine) await this.resumeSaved(kind, mine.id, true);
-    else this.notice = { kind: 'info', text: `Now on wasm. There was no saved ${kind} run to resume: Train starts a new one.` };
+    const mine = runId === null ? undefined : this.saved[kind].find((r) => r.id === runId);
+    if (mine) {
+      await this.resumeSaved(kind, mine.id, true, fineTuned ? fineTuneValCheck() : undefined);
+      this.fineTuned = fineTuned;
+      if (wasRunning) this.play();
+    } else if (hyper && kind === 'student') {
+      // Nothing saved yet (no step taken): the same run, set up again.
+      if (fineTuned) await this.fineTune(hyper as TrainHyper);
+      else await this.configure(hyper as TrainHyper);
+    } else if (hyper) await this.configureTeacher(hyper as TeacherHyper);
+    else this.notice = { kind: 'info', text: `Now on wasm. There was no ${kind} run to continue: Train starts a new one.` };
   }
 
   /** The device-loss drill (e2e, `?drill=1`): destroys the worker's WebGPU device. */
