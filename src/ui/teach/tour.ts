@@ -104,7 +104,7 @@ export const TOUR: TourStep[] = [
   {
     id: 'lambda',
     title: 'λ: how loud the teacher is',
-    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view. Its “Fine-tune the shipped student” preset distils the vanilla student with this recipe, starting on the vanilla student’s val NLL: in minutes the teacher holds it there while the same run without the teacher drifts up; it does not reach the distilled student’s line.`,
+    body: `Training minimises CE + λ·τ²·KL. λ sets the teacher’s share of the total; the tour sets λ to the value the distilled student here was trained with. Whether the teacher only nudges or leads depends on the step: the line below says which. Drag λ and watch the share bar. ${LAMBDA_BARS_FIXED} To see what λ does to a student, train one in the Train view. Its “Fine-tune the shipped student” preset distils the vanilla student with this recipe, from the vanilla student’s val NLL. In minutes the teacher holds it there, while the same run without the teacher drifts up. It does not reach the distilled line.`,
     highlight: 'lambda',
     // τ back at the trained value too (a reader may have dragged it), so the share below is the one this student trained with.
     action: { tau: 'trained', lambda: 'trained' },
