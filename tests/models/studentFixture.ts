@@ -169,3 +169,18 @@ export function trainWithLevers(
     t.dispose();
   }
 }
+
+/**
+ * A speed lever leaves training bit-identical: the same losses and weights with `lever` on and off,
+ * its kernel called only when on (`calls` counts its calls), and no tensor leaked.
+ */
+export function expectLeverBitIdentical(lever: keyof TrainingLevers, calls: () => number): void {
+  const city = makeCity(5, 40, 16, 4);
+  const off = trainWithLevers(city, { [lever]: false }, calls);
+  const on = trainWithLevers(city, { [lever]: true }, calls);
+  if (off.calls !== 0) throw new Error(`${lever} off: its kernel ran ${off.calls} times`);
+  if (!(on.calls > 0)) throw new Error(`${lever} on: its kernel never ran`);
+  if (JSON.stringify(on.losses) !== JSON.stringify(off.losses))
+    throw new Error(`${lever}: losses differ (${on.losses} against ${off.losses})`);
+  if (JSON.stringify(on.weights) !== JSON.stringify(off.weights)) throw new Error(`${lever}: weights differ`);
+}
