@@ -11,7 +11,7 @@
 #   teacher) and pytorch/trajdistill_torch; then  bash scripts/gpu-screen-routes.sh <G> <seconds> <out>
 #   ARMS="route-features route-features-default" picks arms (default: the five of the first screen);
 #   the -default arms train HOSER's size (--size default) instead of the half-width student.
-# Each run trains the studies' schedule (STUDY_SCHEDULE, src/lib/train/recipe.ts: 12 epochs, cosine to
+# Each run trains the studies' schedule (STUDY_SCHEDULE, src/lib/train/recipe.ts: 24 epochs, cosine to
 # 0, no early stopping) or stops when <seconds> pass; after every epoch <run>.safetensors holds the
 # best epoch's weights and its per-epoch val history with each epoch's lr, so a run cut by the limit
 # shows that it did not end annealed (the first GPU screen reached epoch 3 of 25 in 485 s).
@@ -34,7 +34,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 RECIPE="--lambda 0.10385718648105681 --tau 3.3508482790284706 --window 8 --kl-mask-last-steps 10"
 KL="--mode distilled --teacher $G/teacher.safetensors $RECIPE"
 UNIFORM="--mode distilled --teacher-target uniform $RECIPE"
-COMMON="--batch 16 --micro 16 --epochs 12 --max-len 512 --size small --routes --threads ${THREADS:-1} --log-every 120"
+COMMON="--batch 16 --micro 16 --epochs 24 --max-len 512 --size small --routes --threads ${THREADS:-1} --log-every 120"
 
 ARMS=${ARMS:-control-routes kl-routes uniform-routes route-features route-features-kl}
 launch() { # arm seed flags…

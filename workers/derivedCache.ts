@@ -1,4 +1,4 @@
-// Derived structures (road features, road graph, ψ, zones, zone graph) cost seconds to build, so
+// Derived structures (road features, road graph, ψ, zones, zone graph, transition counts) cost seconds to build, so
 // workers keep them in IndexedDB keyed by what they are derived from: the road network's
 // fingerprint and the training trips (the zone graph and time statistics come from train).
 import { get, set } from 'idb-keyval';
@@ -7,7 +7,8 @@ import { networkFingerprint, tripsFingerprint } from '../src/lib/data/fingerprin
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 
-const VERSION = 1;
+// 2: Derived.transitionFolds (the student's Markov route inputs).
+const VERSION = 2;
 
 export interface CachedDerived {
   derived: Derived;

@@ -54,7 +54,7 @@ class Batcher:
         }
         routed = split.candRoute is not None
         if routed:
-            b["candRoute"] = np.zeros((N, C, 2), np.float32)
+            b["candRoute"] = np.zeros((N, C, split.candRoute.shape[1]), np.float32)
         n = 0
         for r, (roads, L, s0) in enumerate(trips):
             b["lengths"][r] = L

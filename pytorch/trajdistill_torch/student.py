@@ -196,12 +196,13 @@ class Navigator(nn.Module):
         self.q_proj = nn.Linear(D + d, nav, bias=False)
         # Route-aware candidate features (StudentConfig.routeFeatures): [delay, unreachable] → m, a third key part.
         self.route = bool(c.get("routeFeatures"))
+        self.route_width = route_width(c.get("routeFeatures"))
         self.k_proj = nn.Linear(d + (3 if self.route else 2) * m, nav, bias=False)
         self.v_proj = nn.Linear(nav, 1, bias=False)
         self.metric_distance_proj = nn.Linear(1, m)
         self.metric_angle_proj = nn.Linear(1, m)
         if self.route:
-            self.metric_route_proj = nn.Linear(2, m)
+            self.metric_route_proj = nn.Linear(self.route_width, m)
         self.time_estimator_linear_1 = nn.Linear(D, th)
         self.time_estimator_linear_2 = nn.Linear(d, th)
         self.time_estimator_linear_3 = nn.Linear(2 * th, 1)
@@ -216,7 +217,7 @@ class Navigator(nn.Module):
             if "candRoute" not in b:
                 raise TDError("this student reads route features, and the export has none "
                               "(write it with `npm run cli -- export torch … --route-features`)")
-            parts.append(self.metric_route_proj(b["candRoute"].reshape(N * C, 2)))
+            parts.append(self.metric_route_proj(b["candRoute"].reshape(N * C, self.route_width)))
         k = self.k_proj(torch.cat(parts, 1))
         raw = self.v_proj(torch.tanh(k.reshape(N, C, -1) + q[:, None])).reshape(N, C)
         mask = b["candMask"]
@@ -226,6 +227,14 @@ class Navigator(nn.Module):
         t_cand = self.time_estimator_linear_2(cand).reshape(N, C, th)
         time_pred = self.time_estimator_linear_3(F.gelu(torch.cat([t_traj, t_cand], 2))).reshape(N, C)
         return logits, time_pred
+
+
+def route_width(spec):
+    """Route inputs per candidate (remainingTimes.ts routeFeatureWidth): [delay, unreachable], then
+    [Markov gap, log1p count] when the spec names a Markov chain; 0 without route features."""
+    if not spec:
+        return 0
+    return 4 if spec.get("markov") else 2
 
 
 def check_route_features(config, export):

@@ -316,7 +316,8 @@ class StudentJob(Job):
         else:
             self.config = dict(PRESETS[h["size"]], freezeEncoders=h["freezeEncoders"])
             if getattr(args, "route_features", False):
-                self.config["routeFeatures"] = {"speeds": "free-flow"}
+                # The export's spec: with Markov inputs it names their chain (route_width 4).
+                self.config["routeFeatures"] = ex.route_features or {"speeds": "free-flow"}
         h["routeFeatures"] = bool(self.config.get("routeFeatures"))
         check_route_features(self.config, ex)
         self.batcher = Batcher(ex)

@@ -3,12 +3,11 @@ import type { Road, RoadNetwork } from '../../src/lib/data/types';
 import { buildOut } from '../../src/lib/data/hoserWriter';
 import { network, trip } from './baselineNetwork';
 import { forwardCsr } from '../../src/lib/data/routingGraph';
+import { countTransitions, markovEdgeCosts } from '../../src/lib/data/markovChain';
 import { freeFlowSeconds } from '../../src/lib/data/speeds';
 import {
   baselineRouter,
-  countTransitions,
   generateBaselineRoutes,
-  markovEdgeCosts,
   BASELINE_DEFAULTS,
   parseBaselineMethods,
 } from '../../src/lib/generate/baselines';

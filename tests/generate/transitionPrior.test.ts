@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { network, trip } from './baselineNetwork';
-import { MARKOV_SMOOTHING } from '../../src/lib/generate/baselines';
+import { MARKOV_SMOOTHING } from '../../src/lib/data/markovChain';
 import { isStartTimeAware } from '../../src/lib/generate/generator';
 import { bestFirstSearch, type BatchScorer, type StepQuery } from '../../src/lib/generate/search';
 import { markovTransitionPrior, parsePriorSpec, withTransitionPrior } from '../../src/lib/generate/transitionPrior';

@@ -40,6 +40,7 @@ const TEACHER_CFG = { blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0,
 const LOSS = { alpha: 1, lambda: 0.5, tau: 2, lastStepOnly: false, noTauSquared: false };
 const TRIPS = [0, 1, 2, 3, 4, 5];
 const ROUTE = { speeds: 'free-flow' as const };
+const MARKOV = { speeds: 'free-flow' as const, markov: { alpha: 1, lengthPerKm: 3 } };
 
 interface PythonRun {
   code: number | null;
@@ -272,6 +273,11 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     const routeStudent = new Student(derived, { ...TINY_STUDENT, routeFeatures: ROUTE }, 8);
     await writeFile(f('route-student.st'), ck('student', routeStudent.config, fp, weightsFromVariables(routeStudent.store.variables())));
     routeStudent.dispose();
+    // The same with the Markov + length inputs (four per candidate; issue 65 lever a).
+    await writeTorchExport(f('markov-export'), ds, derived, { routeFeatures: MARKOV });
+    const markovStudent = new Student(derived, { ...TINY_STUDENT, routeFeatures: MARKOV }, 9);
+    await writeFile(f('markov-student.st'), ck('student', markovStudent.config, fp, weightsFromVariables(markovStudent.store.variables())));
+    markovStudent.dispose();
 
     // The route corpus appended to the train split (export torch --routes-seed 2): three train
     // trips' roads stand in for the untimed routes.
@@ -342,6 +348,8 @@ describe.skipIf(!python)('PyTorch trainer', () => {
         err([...routeTrain, '--seed', '2']),
         err([...routeTrain, '--routes', '--seed', '3']),
         err(['student', ...common, '--mode', 'vanilla', '--routes']),
+        { task: 'logits', export: f('markov-export'), checkpoint: f('markov-student.st'), out: f('logits-markov.json') },
+        err(['student', '--export', f('route-export'), '--mode', 'vanilla', '--init', f('markov-student.st')]),
       ],
     };
     await writeFile(f('spec.json'), JSON.stringify(spec));
@@ -479,6 +487,30 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/reads route features on .*the export has none/);
+  });
+
+  it('reads the Markov route inputs (four per candidate) from the export as tfjs does (1e-4), and refuses an export with two', async () => {
+    const markovTask = s.checks.length - 2;
+    const r = task<{ out: string }>(markovTask);
+    const py = JSON.parse(await readFile(r.out, 'utf8')) as { trips: number[]; N: number; C: number; logits: number[] };
+    const model = loadStudent(new Uint8Array(await readFile(join(s.dir, 'markov-student.st'))), s.derived).model;
+    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000, routeFeatures: MARKOV });
+    const batch = buildBatch(
+      ctx,
+      prepareTrips(
+        ctx,
+        py.trips.map((i) => s.ds.splits.val[i]),
+      ),
+    );
+    const logits = tf.tidy(() => model.forward(batch, model.encodeNetwork()).logits.dataSync());
+    model.dispose();
+    expect([batch.N, batch.C]).toEqual([py.N, py.C]);
+    let d = 0;
+    for (let i = 0; i < logits.length; i++) if (batch.candMask[i] > 0) d = Math.max(d, Math.abs(logits[i] - py.logits[i]));
+    expect(d).toBeLessThan(1e-4);
+    const refused = task<{ code: number; stderr: string }>(markovTask + 1);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/reads route features on .*markov.*the export has/);
   });
 
   it('continues an app checkpoint in PyTorch where the app would have gone', async () => {

@@ -30,6 +30,9 @@ const STUDENT: Flags = {
   routes: bool("the dataset's untimed routes.csv as more training trips (time loss masked)"),
   'id-free': bool('no road or zone id tables: runs on another network as it is'),
   'route-features': bool("each candidate's remaining free-flow time to the destination, relative to the step's best, as a navigator input"),
+  'route-markov': bool(
+    "with the route features, each candidate's Markov + length cost to go (the city's val-chosen baseline) relative to the step's best, and its train transition count",
+  ),
   epochs: num('epoch cap'),
   batch: num('trips per optimiser step'),
   micro: num('trips per forward/backward pass'),
@@ -292,6 +295,7 @@ export const COMMAND_FLAGS = {
     k: num(),
     'max-len': num(),
     'route-features': bool("also write every candidate's route features (candRoute)"),
+    'route-markov': bool("with them, the Markov + length inputs too (the city's val-chosen chain; train trips cross-fitted)"),
     'routes-seed': num(),
   },
 } satisfies Record<string, Flags>;

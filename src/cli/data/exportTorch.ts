@@ -16,7 +16,8 @@ import type { Dataset, SplitName, Trajectory } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import { prepareGatGraph, prepareGcnGraph } from '../../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../../lib/features/studentBatch';
-import type { RouteFeatureSpec } from '../../lib/data/remainingTimes';
+import { routeFeatureWidth, type RouteFeatureSpec } from '../../lib/data/remainingTimes';
+import { markovLengthChain } from '../../lib/generate/baselines';
 import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
 import { routesAsTrips } from '../../lib/train/routeTrips';
 
@@ -202,7 +203,9 @@ async function exportSplit(
 ) {
   // Train trips are cropped as the trainer crops them; val/test are scored whole (studentEval).
   const cap = split === 'train' ? maxLen : trips.reduce((m, t) => Math.max(m, t.roads.length), 1);
-  const ctx = batchContext(ds.network, derived, { k, maxLen: cap, routeFeatures });
+  // Train trips read their Markov inputs cross-fitted, as the trainer prepares them (BatchContext.crossFit).
+  const ctx = batchContext(ds.network, derived, { k, maxLen: cap, routeFeatures, crossFit: split === 'train' });
+  const W = routeFeatureWidth(routeFeatures);
   const tripOffset = i32(w.spillFile(`${split}/tripOffset`));
   const roads = i32(w.spillFile(`${split}/roads`));
   const times = f64(w.spillFile(`${split}/times`));
@@ -254,7 +257,7 @@ async function exportSplit(
   await w.add(`${split}/candOffset`, candOffset, [N + 1]);
   await w.add(`${split}/cands`, cands);
   await w.add(`${split}/candFeat`, candFeat, [M, 2]);
-  if (routeFeatures) await w.add(`${split}/candRoute`, candRoute, [M, 2]);
+  if (routeFeatures) await w.add(`${split}/candRoute`, candRoute, [M, W]);
   return { trips: n, roads: roads.length, steps: N, candidates: M };
 }
 
@@ -378,7 +381,14 @@ export async function run(args: string[]): Promise<number> {
     const m = await writeTorchExport(out, ds, derived, {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
-      ...(p.flags['route-features'] === true ? { routeFeatures: { speeds: 'free-flow' as const } } : {}),
+      ...(p.flags['route-features'] === true || p.flags['route-markov'] === true
+        ? {
+            routeFeatures: {
+              speeds: 'free-flow' as const,
+              ...(p.flags['route-markov'] === true ? { markov: markovLengthChain(ds.name) } : {}),
+            },
+          }
+        : {}),
       ...(p.flags['routes-seed'] !== undefined ? { routeTripsSeed: flagNumber(p, 'routes-seed', 0) } : {}),
       source: src,
       command: commandLine('export', args),

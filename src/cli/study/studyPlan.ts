@@ -97,6 +97,8 @@ export interface StudyArm {
   idFree?: boolean;
   /** Route-aware candidate features (`train student --route-features`). */
   routeFeatures?: boolean;
+  /** With them, the Markov + length inputs (`train student --route-markov`; issue 65 lever a). */
+  routeMarkov?: boolean;
   /** The student's size preset (`train student --size`; default the trainer's, small). */
   size?: 'small' | 'default';
   /** Each seed starts from this student of another network (path with {seed}: region transfer). */
@@ -314,6 +316,7 @@ export function armFlags(a: StudyArm, study?: StudyFile, seed?: number): string[
   if (a.routes) f.push('--routes');
   if (a.idFree) f.push('--id-free');
   if (a.routeFeatures) f.push('--route-features');
+  if (a.routeMarkov) f.push('--route-markov');
   if (a.size) f.push('--size', a.size);
   if (a.trainFrac !== undefined) f.push('--train-frac', String(a.trainFrac));
   if (a.transferFrom) f.push('--transfer-from', seed === undefined ? a.transferFrom : withSeed(a.transferFrom, seed));

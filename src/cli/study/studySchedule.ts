@@ -10,7 +10,7 @@ import { commandDecl } from '../common/commandFlags';
 import { summarizeArm, type ArmSummary, type RunLogLike } from '../../lib/train/runLogSummary';
 
 const USAGE = `usage: study schedule <label>=<dir>[@1,2,3] … [--out <file.json>] [--markdown <file.md>]
-  e.g. "patience 3, routes control"=runs/control-routes@1,2,3 "12 epochs, routes control"=runs/schedule/control-routes@1,2,3`;
+  e.g. "patience 3, routes control"=runs/control-routes@1,2,3 "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3`;
 
 async function armLogs(dir: string, seeds: number[] | null): Promise<RunLogLike[]> {
   const logs: RunLogLike[] = [];

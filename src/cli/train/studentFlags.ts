@@ -4,6 +4,7 @@
 import { flagNumber, flagNumberOrAll, flagString, type ParsedArgs } from '../common/args';
 import { recipeByName, type NamedRecipe } from '../../lib/train/recipe';
 import { TEACHER_TARGETS, type TeacherTarget } from '../../lib/train/teacherTargets';
+import { markovLengthChain } from '../../lib/generate/baselines';
 import {
   DEFAULT_HYPER,
   FINE_TUNE_FIXED,
@@ -18,8 +19,9 @@ import {
  * Student hyperparameters from `train student` flags. `--recipe <name>` starts λ, τ, w, the KL mask
  * (`--kl-mask-last`) and the KL's target (`--teacher-target`) from a named recipe
  * (src/lib/train/recipe.ts); each of those flags given explicitly overrides the recipe's value.
+ * `datasetName` picks the city's val-chosen Markov + length chain for `--route-markov`.
  */
-export function hyperFromFlags(p: ParsedArgs): SessionHyper {
+export function hyperFromFlags(p: ParsedArgs, datasetName = ''): SessionHyper {
   const mode = flagString(p, 'mode', 'distilled');
   if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
   const d = DEFAULT_HYPER;
@@ -43,7 +45,8 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     idFree: p.flags['id-free'] === true,
-    routeFeatures: p.flags['route-features'] === true,
+    routeFeatures: p.flags['route-features'] === true || p.flags['route-markov'] === true,
+    routeMarkov: p.flags['route-markov'] === true ? markovLengthChain(datasetName) : null,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
     trainFrac: flagNumber(p, 'train-frac', d.trainFrac),
@@ -56,6 +59,7 @@ export function hyperFromFlags(p: ParsedArgs): SessionHyper {
 const FIXED_FLAGS: Record<keyof FineTuneFixed, string> = {
   size: 'size',
   routeFeatures: 'route-features',
+  routeMarkov: 'route-markov',
   idFree: 'id-free',
   routes: 'routes',
 };
@@ -70,10 +74,10 @@ export function withInitSettings(p: ParsedArgs, hyper: SessionHyper, saved: Part
   for (const key of FINE_TUNE_FIXED) {
     const flag = FIXED_FLAGS[key];
     const value = fixed[key];
-    if (p.flags[flag] === undefined || value === undefined || hyper[key] === value) continue;
-    const given = typeof value === 'boolean' ? `--${flag}` : `--${flag} ${String(hyper[key])}`;
+    if (p.flags[flag] === undefined || value === undefined || JSON.stringify(hyper[key]) === JSON.stringify(value)) continue;
+    const given = typeof value === 'boolean' || key === 'routeMarkov' ? `--${flag}` : `--${flag} ${String(hyper[key])}`;
     throw new Error(
-      `${given} contradicts --init ${file}, whose ${key} is ${String(value)}: leave the flag out (a fine-tune takes it from the checkpoint)`,
+      `${given} contradicts --init ${file}, whose ${key} is ${typeof value === 'object' ? JSON.stringify(value) : String(value)}: leave the flag out (a fine-tune takes it from the checkpoint)`,
     );
   }
   return { ...hyper, ...fixed };

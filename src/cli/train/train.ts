@@ -289,7 +289,9 @@ async function trainStudent({ p, ds, derived, out, env, log, command, datasetDir
   // optimiser and schedule (--resume below still continues a stopped fine-tune's whole state); the
   // checkpoint's architecture and route corpus are the run's (withInitSettings).
   const initFrom = await readInitCheckpoint(p);
-  const hyper = initFrom ? withInitSettings(p, hyperFromFlags(p), initFrom.hyper, basename(initFrom.path)) : hyperFromFlags(p);
+  const hyper = initFrom
+    ? withInitSettings(p, hyperFromFlags(p, ds.name), initFrom.hyper, basename(initFrom.path))
+    : hyperFromFlags(p, ds.name);
   const workers = parseWorkers(p.flags.workers);
   if (workers > 1 && typeof p.flags['teacher-student'] === 'string')
     throw new Error('--workers above 1 does not take --teacher-student yet (the threads would each score the teacher student)');

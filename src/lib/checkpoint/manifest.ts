@@ -137,6 +137,7 @@ export function studentTrainCommand(
   push('routes', h.routes === true);
   push('id-free', h.idFree === true);
   push('route-features', h.routeFeatures === true);
+  push('route-markov', h.routeMarkov !== null && h.routeMarkov !== undefined);
   push('last-step-only', h.lastStepOnly === true);
   push('no-tau2', h.noTauSquared === true);
   push('freeze-encoders', h.freezeEncoders === true);

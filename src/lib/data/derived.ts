@@ -9,6 +9,8 @@ import { buildGridVocab, gridForBox } from './grid';
 import { networkBox } from './matchTraces';
 import { partitionZones } from './zones';
 import { buildZoneGraph } from './zoneTransitions';
+import { foldedTransitionCounts, tripFold } from './markovChain';
+import { forwardCsr } from './routingGraph';
 
 export interface DerivedOptions {
   /** Teacher grid; defaults to LM-TAD's grid over the network's city (gridForBox). */
@@ -58,6 +60,12 @@ export function buildDerived(ds: Dataset, opts: DerivedOptions = {}): Derived {
   const train = ds.splits.train;
   const zoneGraph = buildZoneGraph(zones, train);
   const { mean, std } = hopTimeStats(train);
+  const transitionFolds = foldedTransitionCounts(forwardCsr(net), (visit) => {
+    for (const t of train) {
+      const fold = tripFold(t.roads, t.times[0] ?? 0);
+      for (let i = 1; i < t.roads.length; i++) visit(fold, t.roads[i - 1], t.roads[i]);
+    }
+  });
   return {
     fingerprint: networkFingerprint(net),
     features,
@@ -65,6 +73,7 @@ export function buildDerived(ds: Dataset, opts: DerivedOptions = {}): Derived {
     grid,
     zones,
     zoneGraph,
+    transitionFolds,
     timeMean: mean,
     timeStd: std,
   };

@@ -82,6 +82,12 @@ export interface Derived {
   grid: GridVocab;
   zones: Zones;
   zoneGraph: ZoneGraph;
+  /**
+   * Train transitions per roadmap.rel link in forwardCsr order, one array per fold of the train
+   * trips (data/markovChain.ts tripFold, foldedTransitionCounts): what the student's Markov route
+   * inputs are made from (data/markovRouteInputs.ts). Their sum is the Markov baseline's count table.
+   */
+  transitionFolds: Float32Array[];
   /** Train-set statistics of log1p(seconds per hop), for the time head. */
   timeMean: number;
   timeStd: number;

@@ -19,9 +19,36 @@ import type { RoadNetwork } from './types';
 export const ROUTE_SPEEDS = ['free-flow'] as const;
 export type RouteSpeeds = (typeof ROUTE_SPEEDS)[number];
 
-/** A student's route features (StudentConfig.routeFeatures): which per-road speeds the times use. */
+/**
+ * A student's route features (StudentConfig.routeFeatures): which per-road speeds the times use,
+ * and whether the Markov + length baseline's view of each candidate comes as two more inputs.
+ */
 export interface RouteFeatureSpec {
   speeds: RouteSpeeds;
+  /**
+   * The Markov + length baseline's chain (add-α smoothing, μ per km of the road entered) whose cost
+   * to go and transition count each candidate also carries (data/markovRouteInputs.ts; issue 65,
+   * lever a). Absent: the two time inputs alone, as every student before the lever.
+   */
+  markov?: MarkovRouteSpec;
+}
+
+/** The Markov + length chain of a student's Markov route inputs (the baseline's α and μ). */
+export interface MarkovRouteSpec {
+  alpha: number;
+  lengthPerKm: number;
+}
+
+/** Route inputs per candidate: [delay, unreachable], then [Markov gap, log1p count] with spec.markov. */
+export function routeFeatureWidth(spec: RouteFeatureSpec | undefined): number {
+  if (!spec) return 0;
+  return spec.markov ? 4 : 2;
+}
+
+/** Two specs that give the same inputs (both absent counts as equal). */
+export function sameRouteFeatures(a: RouteFeatureSpec | undefined, b: RouteFeatureSpec | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.speeds === b.speeds && a.markov?.alpha === b.markov?.alpha && a.markov?.lengthPerKm === b.markov?.lengthPerKm;
 }
 
 /** A spec from a checkpoint's JSON (or anything else): checked, or a clear reason why it cannot be computed here. */
@@ -33,7 +60,12 @@ export function checkRouteFeatureSpec(spec: unknown): RouteFeatureSpec {
     throw new Error(
       `this student reads route features on "${speeds}" speeds, which this build cannot compute (it knows ${ROUTE_SPEEDS.join(', ')})`,
     );
-  return { speeds: speeds as RouteSpeeds };
+  const markov = (spec as { markov?: unknown }).markov;
+  if (markov === undefined) return { speeds: speeds as RouteSpeeds };
+  const { alpha, lengthPerKm } = (markov ?? {}) as { alpha?: unknown; lengthPerKm?: unknown };
+  if (typeof alpha !== 'number' || !(alpha > 0) || typeof lengthPerKm !== 'number' || !(lengthPerKm >= 0) || !Number.isFinite(alpha + lengthPerKm))
+    throw new Error(`route features: expected "markov": {"alpha" > 0, "lengthPerKm" ≥ 0}, got ${JSON.stringify(markov)}`);
+  return { speeds: speeds as RouteSpeeds, markov: { alpha, lengthPerKm } };
 }
 
 /** Seconds to drive each road under the named speeds (the one function the route features read times from). */
@@ -44,8 +76,11 @@ export function roadSecondsFor(net: RoadNetwork, speeds: RouteSpeeds): Float64Ar
   }
 }
 
-/** The reversed roadmap.rel links (w → v for every link v → w) with each reversed link's cost sec(v). */
-function reversedGraph(net: RoadNetwork, sec: Float64Array): { g: RoutingGraph; cost: Float64Array } {
+/**
+ * The reversed roadmap.rel links (w → v for every link v → w) with each reversed link's cost:
+ * `relCost[e]` of rel entry e (relOrigin[e] → relDest[e]).
+ */
+function reversedGraph(net: RoadNetwork, relCost: (e: number) => number): { g: RoutingGraph; cost: Float64Array } {
   const n = net.roads.length;
   const off = new Int32Array(n + 1);
   const { relOrigin, relDest } = net;
@@ -57,7 +92,7 @@ function reversedGraph(net: RoadNetwork, sec: Float64Array): { g: RoutingGraph; 
   for (let e = 0; e < relDest.length; e++) {
     const at = fill[relDest[e]]++;
     adj[at] = relOrigin[e];
-    cost[at] = sec[relOrigin[e]];
+    cost[at] = relCost(e);
   }
   return { g: { n, off, adj }, cost };
 }
@@ -74,6 +109,10 @@ export const REMAINING_TIMES_BYTES = 64 * 2 ** 20;
  * last `capacity` destinations kept (least recently used dropped first). Arrays are float32 (what
  * the features are made from, the same bits on every path); Infinity where the destination cannot
  * be reached. The returned array must not be modified.
+ *
+ * `cost` is each road's seconds (D(v) = sec(v) + min D(w), above), or `{ linkCost }`: a cost per
+ * roadmap.rel entry, in file order, for a cost to go that is paid per link rather than per road
+ * (D(v) = min over links v → w of linkCost + D(w); data/markovRouteInputs.ts).
  */
 export class RemainingTimes {
   readonly n: number;
@@ -86,15 +125,23 @@ export class RemainingTimes {
 
   constructor(
     net: RoadNetwork,
-    roadSeconds: Float64Array,
+    cost: Float64Array | { linkCost: Float64Array },
     readonly capacity = Math.max(256, Math.floor(REMAINING_TIMES_BYTES / (4 * Math.max(1, net.roads.length)))),
   ) {
-    if (roadSeconds.length !== net.roads.length)
-      throw new Error(`remaining times: ${roadSeconds.length} road times for ${net.roads.length} roads`);
-    const { g, cost } = reversedGraph(net, roadSeconds);
+    let relCost: (e: number) => number;
+    if (cost instanceof Float64Array) {
+      if (cost.length !== net.roads.length) throw new Error(`remaining times: ${cost.length} road times for ${net.roads.length} roads`);
+      relCost = (e) => cost[net.relOrigin[e]];
+    } else {
+      const { linkCost } = cost;
+      if (linkCost.length !== net.relOrigin.length)
+        throw new Error(`remaining times: ${linkCost.length} link costs for ${net.relOrigin.length} links`);
+      relCost = (e) => linkCost[e];
+    }
+    const { g, cost: reversedCost } = reversedGraph(net, relCost);
     this.n = g.n;
     this.search = new RouteSearch(g);
-    this.cost = cost;
+    this.cost = reversedCost;
   }
 
   /** Forgets every cached destination (benchmarks time the searches). */

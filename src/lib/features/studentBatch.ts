@@ -12,7 +12,9 @@
 import type { Derived } from '../data/derivedTypes';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { candidateFeatures, candidatesFor, routeCandidateFeatures } from '../data/candidates';
-import { remainingTimesFor, type RouteFeatureSpec } from '../data/remainingTimes';
+import { remainingTimesFor, routeFeatureWidth, sameRouteFeatures, type RouteFeatureSpec } from '../data/remainingTimes';
+import { markovRouteTables } from '../data/markovRouteInputs';
+import { tripFold } from '../data/markovChain';
 import { haversineM } from '../geo';
 
 export interface BatchContext {
@@ -31,6 +33,12 @@ export interface BatchContext {
    * (withRouteFeatures); unset, batches are exactly what they were before the feature existed.
    */
   routeFeatures?: RouteFeatureSpec;
+  /**
+   * Training batches: with Markov route inputs (routeFeatures.markov), each trip reads the counts of
+   * the train trips outside its own fold (data/markovRouteInputs.ts), so it never sees its own
+   * transitions. Unset (evaluation, generation): every train trip's counts.
+   */
+  crossFit?: boolean;
 }
 
 /** The caps and clips of a BatchContext (everything but the network and its derived data). */
@@ -54,6 +62,7 @@ export function batchContext(network: RoadNetwork, derived: Derived, options: Pa
     distClipM: options.distClipM ?? d.distClipM,
     gapClipMin: options.gapClipMin ?? d.gapClipMin,
     ...(options.routeFeatures ? { routeFeatures: options.routeFeatures } : {}),
+    ...(options.crossFit ? { crossFit: true } : {}),
   };
 }
 
@@ -64,7 +73,7 @@ export function batchContext(network: RoadNetwork, derived: Derived, options: Pa
  */
 export function withRouteFeatures(ctx: BatchContext, config: { routeFeatures?: RouteFeatureSpec }): BatchContext {
   const spec = config.routeFeatures;
-  if (ctx.routeFeatures?.speeds === spec?.speeds) return ctx;
+  if (sameRouteFeatures(ctx.routeFeatures, spec)) return ctx;
   const { routeFeatures: _drop, ...rest } = ctx;
   return spec ? { ...rest, routeFeatures: spec } : rest;
 }
@@ -84,7 +93,7 @@ export interface PreparedTrip {
   cands: Int32Array;
   metricDis: Float32Array;
   metricAngle: Float32Array;
-  /** Route features per candidate, [delay, unreachable] interleaved (empty without routeFeatures). */
+  /** Route features per candidate, routeFeatureWidth of them interleaved (empty without routeFeatures). */
   route: Float32Array;
   /** Index of the next road among the step's candidates, −1 if absent. */
   label: Int32Array;
@@ -110,23 +119,33 @@ export interface StepCandidates {
   cands: number[];
   dis: Float32Array;
   ang: Float32Array;
-  /** [delay, unreachable] per candidate, interleaved; null without ctx.routeFeatures. */
+  /** [delay, unreachable(, Markov gap, log1p count)] per candidate, interleaved; null without ctx.routeFeatures. */
   route: Float32Array | null;
 }
 
 const NO_ROUTE = new Float32Array(0);
 
-/** Per-step candidate data for one road prefix (shared by training and generation). */
-export function stepCandidates(ctx: BatchContext, cur: number, dest: number): StepCandidates {
+/**
+ * Per-step candidate data for one road prefix (shared by training and generation). `fold`: a
+ * training trip's fold for its Markov inputs (BatchContext.crossFit); null reads every train trip.
+ */
+export function stepCandidates(ctx: BatchContext, cur: number, dest: number, fold: number | null = null): StepCandidates {
   const cands = candidatesFor(ctx.network, ctx.derived.features, cur, dest, ctx.k);
   const f = candidateFeatures(ctx.derived.features, cur, dest, cands);
   let route: Float32Array | null = null;
-  if (ctx.routeFeatures) {
-    const r = routeCandidateFeatures(remainingTimesFor(ctx.network, ctx.routeFeatures).to(dest), cands);
-    route = new Float32Array(2 * cands.length);
+  const spec = ctx.routeFeatures;
+  if (spec) {
+    const r = routeCandidateFeatures(remainingTimesFor(ctx.network, spec).to(dest), cands);
+    const W = routeFeatureWidth(spec);
+    const mk = spec.markov ? markovRouteTables(ctx.network, ctx.derived, spec.markov, fold).inputs(cur, dest, cands) : null;
+    route = new Float32Array(W * cands.length);
     for (let i = 0; i < cands.length; i++) {
-      route[2 * i] = r.routeDelay[i];
-      route[2 * i + 1] = r.unreachable[i];
+      route[W * i] = r.routeDelay[i];
+      route[W * i + 1] = r.unreachable[i];
+      if (mk) {
+        route[W * i + 2] = mk[2 * i];
+        route[W * i + 3] = mk[2 * i + 1];
+      }
     }
   }
   return { cands, dis: f.metricDis, ang: f.metricAngle, route };
@@ -149,11 +168,13 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
   const label = new Int32Array(steps);
   const timeLabel = new Float32Array(steps);
   const { timeMean, timeStd } = ctx.derived;
+  // The whole trip's fold, as Derived.transitionFolds counted it (before any crop).
+  const fold = ctx.crossFit && ctx.routeFeatures?.markov ? tripFold(trip.roads, t0) : null;
   for (let i = 0; i < steps; i++) {
     const t = trip.times[i] ?? t0;
     relTimes[i] = t - t0;
     timeFeat[i] = timeOfDayFeature(t, weekend);
-    const sc = stepCandidates(ctx, roads[i], dest);
+    const sc = stepCandidates(ctx, roads[i], dest, fold);
     candLists.push(sc.cands);
     dis.push(sc.dis);
     ang.push(sc.ang);
@@ -167,12 +188,13 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
   const cands = new Int32Array(total);
   const metricDis = new Float32Array(total);
   const metricAngle = new Float32Array(total);
-  const route = ctx.routeFeatures ? new Float32Array(2 * total) : NO_ROUTE;
+  const W = routeFeatureWidth(ctx.routeFeatures);
+  const route = W ? new Float32Array(W * total) : NO_ROUTE;
   for (let i = 0; i < steps; i++) {
     cands.set(candLists[i], candOffset[i]);
     metricDis.set(dis[i], candOffset[i]);
     metricAngle.set(ang[i], candOffset[i]);
-    if (ctx.routeFeatures) route.set(rte[i], 2 * candOffset[i]);
+    if (W) route.set(rte[i], W * candOffset[i]);
   }
   return { index, roads, steps, relTimes, timeFeat, candOffset, cands, metricDis, metricAngle, route, label, timeLabel };
 }
@@ -220,7 +242,7 @@ export interface StudentBatch {
   candIds: Int32Array; // [N*C]
   candMask: Float32Array; // [N*C]
   candFeat: Float32Array; // [N*C*2] (metric_dis, metric_angle)
-  /** Route features [N*C*2] (delay, unreachable) with ctx.routeFeatures; empty without. */
+  /** Route features [N*C*W], W = routeFeatureWidth (delay, unreachable, …), with ctx.routeFeatures; empty without. */
   candRoute: Float32Array;
   /** ψ-cell of each candidate (teacher vocabulary). */
   label: Int32Array; // [N]
@@ -292,10 +314,10 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
   const candIds = new Int32Array(N * C);
   const candMask = new Float32Array(N * C);
   const candFeat = new Float32Array(N * C * 2);
-  const routed = ctx.routeFeatures !== undefined;
-  const candRoute = routed ? new Float32Array(N * C * 2) : NO_ROUTE;
+  const W = routeFeatureWidth(ctx.routeFeatures);
+  const candRoute = W ? new Float32Array(N * C * W) : NO_ROUTE;
   for (const p of trips)
-    if (routed && p.route.length !== 2 * p.cands.length)
+    if (W && p.route.length !== W * p.cands.length)
       throw new Error('route features: a trip was prepared without them for a context that has them (prepare it again)');
   const label = new Int32Array(N);
   const labelMask = new Float32Array(N);
@@ -330,10 +352,7 @@ export function buildBatch(ctx: BatchContext, trips: PreparedTrip[]): StudentBat
         candMask[n * C + c] = 1;
         candFeat[(n * C + c) * 2] = p.metricDis[s + c];
         candFeat[(n * C + c) * 2 + 1] = p.metricAngle[s + c];
-        if (routed) {
-          candRoute[(n * C + c) * 2] = p.route[2 * (s + c)];
-          candRoute[(n * C + c) * 2 + 1] = p.route[2 * (s + c) + 1];
-        }
+        for (let w = 0; w < W; w++) candRoute[(n * C + c) * W + w] = p.route[W * (s + c) + w];
       }
       if (p.label[i] >= 0) {
         label[n] = p.label[i];
@@ -453,6 +472,7 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
   const steps = queries.map((q) => stepCandidates(ctx, q.prefix[q.prefix.length - 1], q.dest));
   const C = Math.max(1, ...steps.map((s) => s.cands.length));
   const N = B;
+  const W = routeFeatureWidth(ctx.routeFeatures);
   const { zones } = ctx.derived;
   const batch: StudentBatch = {
     B,
@@ -474,7 +494,7 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
     candIds: new Int32Array(N * C),
     candMask: new Float32Array(N * C),
     candFeat: new Float32Array(N * C * 2),
-    candRoute: ctx.routeFeatures ? new Float32Array(N * C * 2) : NO_ROUTE,
+    candRoute: W ? new Float32Array(N * C * W) : NO_ROUTE,
     label: new Int32Array(N),
     labelMask: new Float32Array(N),
     timeLabel: new Float32Array(N),
@@ -505,10 +525,7 @@ export function buildQueryBatch(ctx: BatchContext, queries: QueryInput[]): { bat
       batch.candMask[b * C + c] = 1;
       batch.candFeat[(b * C + c) * 2] = st.dis[c];
       batch.candFeat[(b * C + c) * 2 + 1] = st.ang[c];
-      if (st.route) {
-        batch.candRoute[(b * C + c) * 2] = st.route[2 * c];
-        batch.candRoute[(b * C + c) * 2 + 1] = st.route[2 * c + 1];
-      }
+      for (let w = 0; w < W; w++) batch.candRoute[(b * C + c) * W + w] = st.route![W * c + w];
     }
   }
   return { batch, cands: steps.map((s) => s.cands) };

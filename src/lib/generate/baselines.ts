@@ -26,16 +26,15 @@
 // gives the origin alone, reached false. The routes come out as the students' GeneratedTrip, so
 // every metric and writer takes them unchanged.
 import { DEFAULT_FITTED_SPEED_RULE, fitRoadSpeeds, freeFlowSeconds, secondsAtSpeeds, type FittedSpeedRule } from '../data/speeds';
+import { countTransitions, markovEdgeCosts } from '../data/markovChain';
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import { RouteSearch } from '../data/routeSearch';
 import type { RoadNetwork, Route, Trajectory } from '../data/types';
+import type { MarkovRouteSpec } from '../data/remainingTimes';
 import { generatedTrip, type GenOD, type GeneratedTrip } from './generator';
 
 export const BASELINE_METHODS = ['shortest', 'fastest', 'fittedFastest', 'markov', 'markovLength'] as const;
 export type BaselineMethod = (typeof BASELINE_METHODS)[number];
-
-/** The Markov chain's add-α smoothing over each road's network successors (the transition prior's default). */
-export const MARKOV_SMOOTHING = 0.1;
 
 /** The settings of the baselines that have any; unset ones take BASELINE_DEFAULTS. */
 export interface BaselineParams {
@@ -87,6 +86,12 @@ export const CITY_BASELINE_CHOICES: Readonly<Record<string, BaselineParams>> = {
   // (free-flow fastest 1.815).
   sf: { markovLengthAlpha: 30, lengthPerKm: 10, speedRule: { ...DEFAULT_FITTED_SPEED_RULE, minRoadPasses: 30 } },
 };
+
+/** The Markov + length chain of a dataset's val-chosen baseline: what a student's Markov route inputs are made from. */
+export function markovLengthChain(datasetName: string): MarkovRouteSpec {
+  const s = baselineSettings(datasetName);
+  return { alpha: s.markovLengthAlpha, lengthPerKm: s.lengthPerKm };
+}
 
 /** A dataset's baseline settings: its city's val choices, else Porto's; `p`'s set values win. */
 export function baselineSettings(datasetName: string, p: BaselineParams = {}): Required<BaselineParams> {
@@ -145,63 +150,6 @@ export function parseBaselineMethods(v: string): BaselineMethod[] {
   for (const n of names) if (!isBaselineMethod(n)) throw new Error(`unknown baseline "${n}" (expected ${BASELINE_METHODS.join(', ')})`);
   if (names.length === 0 || new Set(names).size !== names.length) throw new Error(`expected distinct baseline names, got "${v}"`);
   return names as BaselineMethod[];
-}
-
-export interface MarkovCounts {
-  /** Transitions per link of the routing graph (CSR order; a duplicated link gets the pair's count on each copy). */
-  edgeCount: Float64Array;
-  /** Train transitions counted (consecutive roads joined by a network link). */
-  counted: number;
-  /** Consecutive road pairs of the trips that no link joins (not counted). */
-  skipped: number;
-}
-
-/** Counts road → road transitions of `trips` on the links of `g`. */
-export function countTransitions(g: RoutingGraph, trips: readonly { roads: readonly number[] }[]): MarkovCounts {
-  const { off, adj } = g;
-  const edgeCount = new Float64Array(adj.length);
-  let counted = 0;
-  let skipped = 0;
-  for (const t of trips) {
-    for (let i = 0; i + 1 < t.roads.length; i++) {
-      const a = t.roads[i];
-      const b = t.roads[i + 1];
-      let hit = false;
-      if (a >= 0 && a < g.n) {
-        for (let e = off[a]; e < off[a + 1]; e++) {
-          if (adj[e] === b) {
-            edgeCount[e]++;
-            hit = true;
-          }
-        }
-      }
-      if (hit) counted++;
-      else skipped++;
-    }
-  }
-  return { edgeCount, counted, skipped };
-}
-
-/**
- * −log p(adj[e] | v) for every link e of v: add-α smoothing over v's distinct successors. Each
- * distinct successor's count enters the total once, even when roadmap.rel lists the link twice.
- */
-export function markovEdgeCosts(g: RoutingGraph, counts: MarkovCounts, alpha = MARKOV_SMOOTHING): Float64Array {
-  const { off, adj } = g;
-  const cost = new Float64Array(adj.length);
-  const seen = new Set<number>();
-  for (let v = 0; v < g.n; v++) {
-    seen.clear();
-    let total = 0;
-    for (let e = off[v]; e < off[v + 1]; e++) {
-      if (seen.has(adj[e])) continue;
-      seen.add(adj[e]);
-      total += counts.edgeCount[e];
-    }
-    const denom = total + alpha * seen.size;
-    for (let e = off[v]; e < off[v + 1]; e++) cost[e] = -Math.log((counts.edgeCount[e] + alpha) / denom);
-  }
-  return cost;
 }
 
 /** Per link e, the cost of entering road adj[e] under a per-road cost. */

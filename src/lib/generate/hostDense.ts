@@ -52,7 +52,7 @@ export interface NavigatorTables {
   zoneQ: Float32Array;
   uDis: Float32Array;
   uAng: Float32Array;
-  /** Route features' rows [2, nd] (delay, unreachable); null for a student without them. */
+  /** Route features' rows [W, nd] (delay, unreachable, …; W = routeFeatureWidth); null for a student without them. */
   uRoute: Float32Array | null;
   navV: Float32Array;
 }
@@ -62,7 +62,7 @@ export interface RowCandidates {
   readonly cands: readonly number[];
   readonly dis: Float32Array;
   readonly ang: Float32Array;
-  /** [delay, unreachable] per candidate, interleaved (data/candidates.ts routeCandidateFeatures); null without. */
+  /** W route features per candidate, interleaved (features/studentBatch.ts stepCandidates); null without. */
   readonly route: Float32Array | null;
 }
 
@@ -321,7 +321,8 @@ export class HostDense {
     const n = rows.reduce((a, r) => a + r.cands.length, 0);
     const ur = nav.uRoute;
     // With route features every candidate gets a query row of its own, its row's query plus its
-    // route terms (r0·uRoute[0] + r1·uRoute[1]), so the kernel adds them as it adds the query.
+    // route terms (r0·uRoute[0] + r1·uRoute[1] + …), so the kernel adds them as it adds the query.
+    const W = ur ? ur.length / nav.nd : 0;
     const nq = ur ? n : zones.length;
     // Buffers after the scratch rows (they move only in ensureRows, which the next pass calls first).
     const zonesAt = Math.ceil(this.top / 32) * 32;
@@ -352,11 +353,19 @@ export class HostDense {
         const c = o / 4;
         i32[o + 1] = c;
         zoneOf[c] = zones[row];
-        const r0 = r.route![2 * k];
-        const r1 = r.route![2 * k + 1];
         const src = (this.s.q + row * ldq) / 4;
         const dst = qcAt / 4 + c * nd;
-        for (let j = 0; j < nd; j++) mem[dst + j] = mem[src + j] + r0 * ur[j] + r1 * ur[nd + j];
+        if (W === 2) {
+          const r0 = r.route![2 * k];
+          const r1 = r.route![2 * k + 1];
+          for (let j = 0; j < nd; j++) mem[dst + j] = mem[src + j] + r0 * ur[j] + r1 * ur[nd + j];
+        } else {
+          for (let j = 0; j < nd; j++) {
+            let v = mem[src + j];
+            for (let w = 0; w < W; w++) v += r.route![W * k + w] * ur[w * nd + j];
+            mem[dst + j] = v;
+          }
+        }
       }
     });
     if (ur) this.k.navScores(qcAt, 4 * nd, zonesAt, nav.zoneQ, nav.navKey, nav.uDis, nav.uAng, nav.navV, nd, candsAt, n, outAt);

@@ -70,7 +70,7 @@ interface HostTables {
   navKey: Float32Array;
   uDis: Float32Array;
   uAng: Float32Array;
-  /** Route features' rows [2, navDim] (delay, unreachable); null for a student without them. */
+  /** Route features' rows [W, navDim] (delay, unreachable, …; W = routeFeatureWidth); null for a student without them. */
   uRoute: Float32Array | null;
   /** [nZones, navDim] destination-zone part of the navigator query. */
   zoneQ: Float32Array;
@@ -209,7 +209,7 @@ export class StudentDecoder {
     const c = this.student.config;
     const rd = this.roadDim;
     const roadZone = this.derived.zones.roadZone;
-    // Route features (when the student reads them): their weights [2, navDim] multiply the features, their bias joins the constant.
+    // Route features (when the student reads them): their weights [W, navDim] multiply the features, their bias joins the constant.
     const m = c.metricDim;
     const wkR = (): tf.Tensor2D => (p.navK.w as tf.Tensor2D).slice([rd + 2 * m, 0], [m, c.navDim]);
     const uRouteT = p.metricRoute ? tf.tidy(() => tf.matMul(p.metricRoute!.w, wkR())) : null;
@@ -728,7 +728,16 @@ export class StudentDecoder {
         const dis = st.dis[k];
         const ang = st.ang[k];
         let s = 0;
-        if (tb.uRoute) {
+        if (tb.uRoute && tb.uRoute.length !== 2 * nd) {
+          // Wider route inputs (Markov ones): the same sum, term by term in the same order.
+          const ur = tb.uRoute;
+          const W = ur.length / nd;
+          for (let j = 0; j < nd; j++) {
+            let a = tb.navKey[ko + j] + dis * tb.uDis[j] + ang * tb.uAng[j];
+            for (let w = 0; w < W; w++) a += st.route![W * k + w] * ur[w * nd + j];
+            s += tb.navV[j] * Math.tanh(a + qv[j]);
+          }
+        } else if (tb.uRoute) {
           const ur = tb.uRoute;
           const r0 = st.route![2 * k];
           const r1 = st.route![2 * k + 1];

@@ -7,7 +7,7 @@
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import type { RoadNetwork, Trajectory } from '../data/types';
 import { logSoftmaxInPlace } from '../stats';
-import { countTransitions, markovEdgeCosts, MARKOV_SMOOTHING } from './baselines';
+import { countTransitions, markovEdgeCosts, MARKOV_SMOOTHING } from '../data/markovChain';
 import { isStartTimeAware, type StartTimeAware } from './generator';
 import type { BatchScorer, StepQuery, StepScores } from './search';
 

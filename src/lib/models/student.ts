@@ -31,7 +31,7 @@ import {
 import { DRIVABLE_HIGHWAY_CLASSES } from '../data/osmImport';
 import { relativeAttention } from './relativeAttention';
 import { DEFAULT_STUDENT_CONFIG, type StudentConfig } from './studentConfig';
-import { checkRouteFeatureSpec } from '../data/remainingTimes';
+import { checkRouteFeatureSpec, routeFeatureWidth } from '../data/remainingTimes';
 
 /** The OSM highway classes an id-free student knows, in a fixed order; any other class is read as one more. */
 export const OSM_HIGHWAY_CLASSES: readonly string[] = DRIVABLE_HIGHWAY_CLASSES;
@@ -184,7 +184,7 @@ export class Student {
     navV: DenseParams;
     metricDis: DenseParams;
     metricAngle: DenseParams;
-    /** Route features [delay, unreachable] → metricDim (StudentConfig.routeFeatures); null without. */
+    /** Route features [delay, unreachable(, Markov gap, log1p count)] → metricDim (StudentConfig.routeFeatures); null without. */
     metricRoute: DenseParams | null;
     timeTraj: DenseParams;
     timeCand: DenseParams;
@@ -246,7 +246,7 @@ export class Student {
       navV: denseParams(s, 'nav/v', c.navDim, 1, { bias: false }),
       metricDis: denseParams(s, 'nav/metricDis', 1, c.metricDim),
       metricAngle: denseParams(s, 'nav/metricAngle', 1, c.metricDim),
-      metricRoute: c.routeFeatures ? denseParams(s, 'nav/metricRoute', 2, c.metricDim) : null,
+      metricRoute: c.routeFeatures ? denseParams(s, 'nav/metricRoute', routeFeatureWidth(c.routeFeatures), c.metricDim) : null,
       timeTraj: denseParams(s, 'time/traj', D, c.timeHidden),
       timeCand: denseParams(s, 'time/cand', roadDim, c.timeHidden),
       timeOut: denseParams(s, 'time/out', 2 * c.timeHidden, 1),
@@ -605,9 +605,10 @@ export class Student {
     const ang = applyDense(p.metricAngle, feat.slice([0, 1], [N * C, 1]));
     const keyParts = [candEmb, dis, ang];
     if (p.metricRoute) {
-      if (batch.candRoute.length !== N * C * 2)
-        throw new Error('this student reads route features, and its batch has none (build it from withRouteFeatures(ctx, student.config))');
-      keyParts.push(applyDense(p.metricRoute, tf.tensor2d(batch.candRoute, [N * C, 2])));
+      const W = routeFeatureWidth(c.routeFeatures);
+      if (batch.candRoute.length !== N * C * W)
+        throw new Error('this student reads route features, and its batch has none or others (build it from withRouteFeatures(ctx, student.config))');
+      keyParts.push(applyDense(p.metricRoute, tf.tensor2d(batch.candRoute, [N * C, W])));
     }
     const k = applyDense(p.navK, tf.concat(keyParts, 1)).reshape([N, C, c.navDim]);
     const e = tf.tanh(tf.add(k, q.reshape([N, 1, c.navDim])));

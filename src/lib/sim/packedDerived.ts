@@ -4,6 +4,8 @@
 import type { Derived, ZoneGraph, Zones } from '../data/derivedTypes';
 import { hopTimeStatsFrom, type DerivedOptions } from '../data/derived';
 import { zoneGraphFromPairs } from '../data/zoneTransitions';
+import { foldedTransitionCounts, tripFold } from '../data/markovChain';
+import { forwardCsr } from '../data/routingGraph';
 import type { DatasetStats } from '../data/stats';
 import type { RoadNetwork, SplitName } from '../data/types';
 import { SPLITS } from '../data/types';
@@ -34,6 +36,17 @@ export function packedZoneGraph(zones: Zones, p: PackedTrips): ZoneGraph {
   });
 }
 
+/** As buildDerived's transition folds: each trip's fold from its roads and departure (tripFold). */
+export function packedTransitionFolds(net: RoadNetwork, p: PackedTrips): Float32Array[] {
+  return foldedTransitionCounts(forwardCsr(net), (visit) => {
+    for (let i = 0; i < p.count; i++) {
+      const roads = p.roads.subarray(p.offsets[i], p.offsets[i + 1]);
+      const fold = tripFold(roads, p.start[i]);
+      for (let j = 1; j < roads.length; j++) visit(fold, roads[j - 1], roads[j]);
+    }
+  });
+}
+
 /** As buildDerived, with the train split packed. `zones` may be passed when already computed. */
 export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: DerivedOptions = {}, zones?: Zones): Derived {
   const features = buildRoadFeatures(net);
@@ -48,6 +61,7 @@ export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: D
     grid,
     zones: z,
     zoneGraph: packedZoneGraph(z, train),
+    transitionFolds: packedTransitionFolds(net, train),
     timeMean: mean,
     timeStd: std,
   };

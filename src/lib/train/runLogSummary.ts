@@ -3,8 +3,7 @@
 // studies' patience-3 runs stopped at 82–97 % of their peak rate and their seeds disagreed by
 // 0.0208 nats (sd), as much as the effects they measured; this is how a schedule is read against that.
 import { DEFAULT_OPTIM, lrAt, withSchedule } from './optim';
-import { annealing } from './recipe';
-import { DEFAULT_TRAINER_OPTIONS } from './studentTrainer';
+import { annealing, STUDENT_WARMUP_RATIO } from './recipe';
 
 /** The parts of a `train student` log (<run>.log.json) read here. */
 export interface RunLogLike {
@@ -49,7 +48,7 @@ function endOfSchedule(log: RunLogLike): { lrEndShare: number; annealed: boolean
   if (logged.lrEndShare !== null) return { lrEndShare: logged.lrEndShare, annealed: logged.annealed === true, lrFrom: 'log' };
   const perEpoch = log.epochs[0]?.steps ?? 0;
   const last = log.epochs.at(-1)?.step ?? perEpoch * log.epochs.length;
-  const cfg = withSchedule({ ...DEFAULT_OPTIM, lr: log.hyper.lr }, perEpoch * log.hyper.epochs, DEFAULT_TRAINER_OPTIONS.warmupRatio);
+  const cfg = withSchedule({ ...DEFAULT_OPTIM, lr: log.hyper.lr }, perEpoch * log.hyper.epochs, STUDENT_WARMUP_RATIO);
   const share = lrAt(last, cfg) / log.hyper.lr;
   return { lrEndShare: share, annealed: annealing([{ lr: share }], 1).annealed === true, lrFrom: 'schedule' };
 }

@@ -6,6 +6,7 @@ import type { TrainMode } from './studentTrainer';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 import { normaliseRun, posInt, type RunHyper } from './runHyper';
 import { TEACHER_TARGETS, type TeacherTarget } from './teacherTargets';
+import { checkRouteFeatureSpec, type MarkovRouteSpec } from '../data/remainingTimes';
 
 export type StudentSize = keyof typeof STUDENT_PRESETS;
 
@@ -41,6 +42,12 @@ export interface SessionHyper extends RunHyper {
    */
   routeFeatures: boolean;
   /**
+   * With routeFeatures: the Markov + length chain whose cost to go and transition count each
+   * candidate also carries (RouteFeatureSpec.markov; issue 65 lever a), its α and μ the city's
+   * val-chosen baseline's. null: the time inputs alone.
+   */
+  routeMarkov: MarkovRouteSpec | null;
+  /**
    * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
    */
@@ -73,6 +80,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   size: 'small',
   idFree: false,
   routeFeatures: false,
+  routeMarkov: null,
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
@@ -85,7 +93,7 @@ export const DEFAULT_HYPER: SessionHyper = {
  * whatever its own settings say: the model's architecture (size, the route features, id-free
  * tables), which the weights must fit, and the route corpus the weights learnt beside the trips.
  */
-export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'idFree', 'routes'] as const;
+export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'routeMarkov', 'idFree', 'routes'] as const;
 export type FineTuneFixed = Partial<Pick<SessionHyper, (typeof FINE_TUNE_FIXED)[number]>>;
 
 /** The FINE_TUNE_FIXED settings a checkpoint's recorded `hyper` gives (a size only where it records one). */
@@ -93,9 +101,19 @@ export function fineTuneFixed(saved: Partial<SessionHyper>): FineTuneFixed {
   return {
     ...(saved.size !== undefined ? { size: saved.size } : {}),
     routeFeatures: saved.routeFeatures === true,
+    routeMarkov: markovOrNull(saved.routeMarkov),
     idFree: saved.idFree === true,
     routes: saved.routes === true,
   };
+}
+
+/** A recorded Markov route spec when it is one (checkRouteFeatureSpec's rule), else null. */
+function markovOrNull(v: unknown): MarkovRouteSpec | null {
+  try {
+    return checkRouteFeatureSpec({ speeds: 'free-flow', markov: v ?? undefined }).markov ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Fills defaults and clamps values the trainer would reject. */
@@ -114,6 +132,7 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.klMaskIndistinct = o.klMaskIndistinct === true;
   o.idFree = o.idFree === true;
   o.routeFeatures = o.routeFeatures === true;
+  o.routeMarkov = o.routeFeatures ? markovOrNull(o.routeMarkov) : null;
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   if (!TEACHER_TARGETS.includes(o.teacherTarget)) o.teacherTarget = 'teacher';
   o.routes = o.routes === true;

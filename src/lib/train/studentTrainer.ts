@@ -42,7 +42,7 @@ import { setFastSum } from '../models/sumKernel';
 import { setFastSlice } from '../models/sliceKernels';
 import { setFastGelu } from '../models/geluKernel';
 import { defaultClock as now } from '../runtime/clock';
-import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
+import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, STUDENT_WARMUP_RATIO, THESIS_RECIPE } from './recipe';
 import { DEFAULT_MICRO_TOKENS, microBatches } from './microBatches';
 
 // Moved out of this module; re-exported for its importers.
@@ -109,7 +109,7 @@ export const DEFAULT_TRAINER_OPTIONS: StudentTrainerOptions = {
   freezeEncoders: false,
   lr: DEFAULT_OPTIM.lr,
   weightDecay: DEFAULT_OPTIM.weightDecay,
-  warmupRatio: 0.1,
+  warmupRatio: STUDENT_WARMUP_RATIO,
   clipNorm: DEFAULT_OPTIM.clipNorm,
   batchSize: DEFAULT_BATCH,
   microBatch: DEFAULT_MICRO_BATCH,
@@ -201,6 +201,8 @@ export class StudentTrainer {
   readonly opts: StudentTrainerOptions;
   readonly student: Student;
   readonly ctx: BatchContext;
+  /** ctx for the training trips themselves: their Markov route inputs cross-fitted (BatchContext.crossFit). */
+  private readonly trainCtx: BatchContext;
   readonly optimizer: AdamW;
   readonly history: EpochRecord[] = [];
   /** The epoch with the lowest val decision NLL, and its val accuracy (what the UI shows). */
@@ -258,6 +260,7 @@ export class StudentTrainer {
       swappedDestinations(init.train),
     );
     this.ctx = batchContext(init.network, init.derived, { k: o.k, maxLen: o.maxLen, routeFeatures: init.studentConfig?.routeFeatures });
+    this.trainCtx = { ...this.ctx, crossFit: true };
     const kept: number[] = [];
     init.train.forEach((t, i) => {
       if (t.roads.length >= 2) kept.push(i);
@@ -328,7 +331,7 @@ export class StudentTrainer {
   private preparedTrain(k: number): PreparedTrip {
     const hit = this.preparedCache?.get(k);
     if (hit) return hit;
-    const p = prepareTrip(this.ctx, this.trainTrips[k], this.trainIndex[k]);
+    const p = prepareTrip(this.trainCtx, this.trainTrips[k], this.trainIndex[k]);
     this.preparedCache?.set(k, p);
     return p;
   }
