@@ -7,7 +7,7 @@ import { networkFingerprint, tripsFingerprint } from '../src/lib/data/fingerprin
 import type { Dataset } from '../src/lib/data/types';
 import type { Derived } from '../src/lib/data/derivedTypes';
 
-// 2: Derived.transitionFolds (the student's Markov route inputs).
+// 2: Derived.transitionFolds and fittedKmh (the student's Markov and fitted-speed route inputs).
 const VERSION = 2;
 
 export interface CachedDerived {

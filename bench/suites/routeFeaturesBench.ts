@@ -58,7 +58,7 @@ export async function routeFeaturesBench(o: {
   const off = new StudentScorer(o.base, o.ctx, o.derived, opts);
   const on = new StudentScorer(twin, o.ctx, o.derived, opts);
   const shipped = o.shipped ? new StudentScorer(o.shipped.student, o.ctx, o.derived, opts) : null;
-  const rt = remainingTimesFor(o.dataset.network, spec);
+  const rt = remainingTimesFor(o.dataset.network, spec, o.derived);
   try {
     const ods = testOdPairs(o.dataset, o.nOd, 11);
     const method = o.method ?? 'beam';

@@ -1,10 +1,19 @@
-// The Markov + length baseline's knowledge as route inputs (issue 65, lever a): the cost to go on
+// The Markov + length baseline's knowledge as route inputs (issue 65, lever a), and the time left on
+// speeds fitted on the train trips (lever b): the cost to go on
 // link costs, the baseline's own route as the zero-gap candidate at every step, the transition
 // counts and their cross-fitting (a training trip never reads its own transitions), the wider
 // inputs through the model, the incremental decoder, a checkpoint, the export and a training run.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { RemainingTimes, checkRouteFeatureSpec, routeFeatureWidth, sameRouteFeatures } from '../../src/lib/data/remainingTimes';
+import {
+  RemainingTimes,
+  checkRouteFeatureSpec,
+  remainingTimesFor,
+  roadSecondsFor,
+  routeFeatureWidth,
+  sameRouteFeatures,
+} from '../../src/lib/data/remainingTimes';
+import { fitRoadSpeeds, secondsAtSpeeds } from '../../src/lib/data/speeds';
 import { countTransitions, tripFold, TRANSITION_FOLDS } from '../../src/lib/data/markovChain';
 import { markovRouteTables } from '../../src/lib/data/markovRouteInputs';
 import { forwardCsr } from '../../src/lib/data/routingGraph';
@@ -83,6 +92,30 @@ describe('the Markov route spec', () => {
     // Without the route features there are no Markov inputs either; a malformed chain is dropped.
     expect(normaliseHyper({ routeFeatures: false, routeMarkov: CHAIN }).routeMarkov).toBeNull();
     expect(normaliseHyper({ routeFeatures: true, routeMarkov: { alpha: -1 } as never }).routeMarkov).toBeNull();
+  });
+});
+
+describe('time left on fitted speeds (issue 65, lever b)', () => {
+  it("computes the time left on the speeds fitted on the derived data's train trips, and refuses data without them", async () => {
+    await tf.setBackend('cpu');
+    const city = makeCity(5, 30, 4, 4);
+    const fitted = { speeds: 'fitted' as const };
+    expect(Array.from(city.derived.fittedKmh)).toEqual(Array.from(Float32Array.from(fitRoadSpeeds(city.net, city.ds.splits.train).kmh)));
+    const sec = roadSecondsFor(city.net, 'fitted', city.derived);
+    expect(Array.from(sec)).toEqual(Array.from(secondsAtSpeeds(city.net, city.derived.fittedKmh)));
+    const dest = city.ds.splits.val[0].roads.at(-1)!;
+    expect(Array.from(remainingTimesFor(city.net, fitted, city.derived).to(dest))).toEqual(Array.from(new RemainingTimes(city.net, sec).to(dest)));
+    // Another derived data (other train trips) gets its own table; free-flow stays the network's.
+    const other = { ...city.derived, fittedKmh: city.derived.fittedKmh.map((v) => v / 2) };
+    expect(remainingTimesFor(city.net, fitted, other)).not.toBe(remainingTimesFor(city.net, fitted, city.derived));
+    expect(remainingTimesFor(city.net, { speeds: 'free-flow' }, other)).toBe(remainingTimesFor(city.net, { speeds: 'free-flow' }, city.derived));
+    expect(() => roadSecondsFor(city.net, 'fitted')).toThrow(/prepared without speeds fitted on its train trips/);
+    // A student on fitted speeds reads them in its batches; the session settings carry the name.
+    const ctx = batchContext(city.net, city.derived, { routeFeatures: fitted });
+    const st = stepCandidates(ctx, city.ds.splits.val[0].roads[0], dest);
+    expect(st.route!.length).toBe(2 * st.cands.length);
+    expect(studentConfigFor(normaliseHyper({ routeFeatures: true, routeSpeeds: 'fitted' })).routeFeatures).toEqual(fitted);
+    expect(normaliseHyper({ routeFeatures: true, routeSpeeds: 'live' as never }).routeSpeeds).toBe('free-flow');
   });
 });
 

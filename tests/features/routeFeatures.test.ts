@@ -94,8 +94,8 @@ describe('RemainingTimes (one reverse Dijkstra per destination)', () => {
 
   it('refuses speeds this build cannot compute, with the reason', () => {
     expect(checkRouteFeatureSpec({ speeds: 'free-flow' })).toEqual(ROUTE);
-    expect(() => checkRouteFeatureSpec({ speeds: 'fitted' })).toThrow(
-      /"fitted" speeds, which this build cannot compute \(it knows free-flow\)/,
+    expect(() => checkRouteFeatureSpec({ speeds: 'live' })).toThrow(
+      /"live" speeds, which this build cannot compute \(it knows free-flow, fitted\)/,
     );
     expect(() => checkRouteFeatureSpec(true)).toThrow(/expected \{"speeds"/);
   });
@@ -181,8 +181,8 @@ describe('route features in batches, models and checkpoints', () => {
     const b = buildBatch(plain, [prepareTrip(plain, city.ds.splits.val[0], 0)]);
     expect(() => tf.tidy(() => void s.forward(b, s.encodeNetwork()))).toThrow(/reads route features, and its batch has none/);
     s.dispose();
-    expect(() => new Student(city.derived, { ...TINY_STUDENT, routeFeatures: { speeds: 'fitted' as 'free-flow' } })).toThrow(
-      /"fitted" speeds, which this build cannot compute/,
+    expect(() => new Student(city.derived, { ...TINY_STUDENT, routeFeatures: { speeds: 'live' as 'free-flow' } })).toThrow(
+      /"live" speeds, which this build cannot compute/,
     );
   });
 
@@ -207,8 +207,8 @@ describe('route features in batches, models and checkpoints', () => {
     const run = (m: Student) => tf.tidy(() => m.forward(b, m.encodeNetwork()).logits.dataSync().slice());
     expect(Array.from(run(loaded))).toEqual(Array.from(run(s)));
     // A checkpoint naming speeds this build does not know is refused when loaded.
-    const foreign = { ...back, config: { ...back.config, routeFeatures: { speeds: 'fitted' } } };
-    expect(() => loadStudent(foreign, city.derived)).toThrow(/"fitted" speeds, which this build cannot compute/);
+    const foreign = { ...back, config: { ...back.config, routeFeatures: { speeds: 'live' } } };
+    expect(() => loadStudent(foreign, city.derived)).toThrow(/"live" speeds, which this build cannot compute/);
     loaded.dispose();
     s.dispose();
   });

@@ -3,10 +3,11 @@ import { makeRng } from '../../src/lib/random';
 import { simulateTrips, calibrate, congestionFactor } from '../../src/lib/sim/simulator';
 import { forwardCsr, largestSccMask } from '../../src/lib/data/routingGraph';
 import { RouteSearch } from '../../src/lib/data/routeSearch';
-import { freeFlowSeconds, speedKmh } from '../../src/lib/data/speeds';
+import { fitRoadSpeeds, freeFlowSeconds, speedKmh } from '../../src/lib/data/speeds';
 import { buildDepartureModel, isWeekendDay, sampleDeparture } from '../../src/lib/sim/departures';
 import { packTrajectories, sliceTrips, unpackTrips } from '../../src/lib/sim/packedTrips';
-import { packedHopTimeStats, packedStats, packedZoneGraph } from '../../src/lib/sim/packedDerived';
+import { packedFittedKmh, packedHopTimeStats, packedStats, packedTransitionFolds, packedZoneGraph } from '../../src/lib/sim/packedDerived';
+import { foldedTransitionCounts, tripFold } from '../../src/lib/data/markovChain';
 import { SIMULATED_LABEL, simulatedCard, simulatedName, splitSimulated } from '../../src/lib/sim/simDataset';
 import { hopTimeStats } from '../../src/lib/data/derived';
 import { buildZoneGraph } from '../../src/lib/data/zoneTransitions';
@@ -219,6 +220,12 @@ describe('packed trips and their statistics', () => {
     expect(a.avgDurationMin).toBeCloseTo(b.avgDurationMin, 9);
     const zones: Zones = { nZones: 4, roadZone: grid.roadZone, sizeRatio: 1, disconnected: 0 };
     expect(packedZoneGraph(zones, splits.train)).toEqual(buildZoneGraph(zones, unpacked.train));
+    // The route inputs' train counts and fitted speeds: each trip in the same fold, the same passes.
+    const folds = foldedTransitionCounts(forwardCsr(grid.net), (visit) => {
+      for (const t of unpacked.train) for (let i = 1; i < t.roads.length; i++) visit(tripFold(t.roads, t.times[0]), t.roads[i - 1], t.roads[i]);
+    });
+    expect(packedTransitionFolds(grid.net, splits.train)).toEqual(folds);
+    expect(Array.from(packedFittedKmh(grid.net, splits.train))).toEqual(Array.from(Float32Array.from(fitRoadSpeeds(grid.net, unpacked.train).kmh)));
     const h = packedHopTimeStats(splits.train);
     const h2 = hopTimeStats(unpacked.train);
     expect(h.mean).toBeCloseTo(h2.mean, 9);

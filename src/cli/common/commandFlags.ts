@@ -30,6 +30,9 @@ const STUDENT: Flags = {
   routes: bool("the dataset's untimed routes.csv as more training trips (time loss masked)"),
   'id-free': bool('no road or zone id tables: runs on another network as it is'),
   'route-features': bool("each candidate's remaining free-flow time to the destination, relative to the step's best, as a navigator input"),
+  'route-speeds': str(
+    'the speeds the route features\' time left is computed on: free-flow (default, the class table) or fitted (each road\'s median speed on the timed train trips)',
+  ),
   'route-markov': bool(
     "with the route features, each candidate's Markov + length cost to go (the city's val-chosen baseline) relative to the step's best, and its train transition count",
   ),
@@ -296,6 +299,7 @@ export const COMMAND_FLAGS = {
     'max-len': num(),
     'route-features': bool("also write every candidate's route features (candRoute)"),
     'route-markov': bool("with them, the Markov + length inputs too (the city's val-chosen chain; train trips cross-fitted)"),
+    'route-speeds': str('free-flow (default) or fitted: the speeds of the time left'),
     'routes-seed': num(),
   },
 } satisfies Record<string, Flags>;

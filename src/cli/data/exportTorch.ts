@@ -16,7 +16,7 @@ import type { Dataset, SplitName, Trajectory } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import { prepareGatGraph, prepareGcnGraph } from '../../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../../lib/features/studentBatch';
-import { routeFeatureWidth, type RouteFeatureSpec } from '../../lib/data/remainingTimes';
+import { checkRouteFeatureSpec, routeFeatureWidth, type RouteFeatureSpec } from '../../lib/data/remainingTimes';
 import { markovLengthChain } from '../../lib/generate/baselines';
 import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
 import { routesAsTrips } from '../../lib/train/routeTrips';
@@ -381,10 +381,10 @@ export async function run(args: string[]): Promise<number> {
     const m = await writeTorchExport(out, ds, derived, {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
-      ...(p.flags['route-features'] === true || p.flags['route-markov'] === true
+      ...(p.flags['route-features'] === true || p.flags['route-markov'] === true || p.flags['route-speeds'] !== undefined
         ? {
             routeFeatures: {
-              speeds: 'free-flow' as const,
+              speeds: checkRouteFeatureSpec({ speeds: flagString(p, 'route-speeds', 'free-flow') }).speeds,
               ...(p.flags['route-markov'] === true ? { markov: markovLengthChain(ds.name) } : {}),
             },
           }

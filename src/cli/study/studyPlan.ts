@@ -99,6 +99,8 @@ export interface StudyArm {
   routeFeatures?: boolean;
   /** With them, the Markov + length inputs (`train student --route-markov`; issue 65 lever a). */
   routeMarkov?: boolean;
+  /** The speeds of the route features' time left (`--route-speeds`; 'fitted': issue 65 lever b). */
+  routeSpeeds?: 'free-flow' | 'fitted';
   /** The student's size preset (`train student --size`; default the trainer's, small). */
   size?: 'small' | 'default';
   /** Each seed starts from this student of another network (path with {seed}: region transfer). */
@@ -317,6 +319,7 @@ export function armFlags(a: StudyArm, study?: StudyFile, seed?: number): string[
   if (a.idFree) f.push('--id-free');
   if (a.routeFeatures) f.push('--route-features');
   if (a.routeMarkov) f.push('--route-markov');
+  if (a.routeSpeeds) f.push('--route-speeds', a.routeSpeeds);
   if (a.size) f.push('--size', a.size);
   if (a.trainFrac !== undefined) f.push('--train-frac', String(a.trainFrac));
   if (a.transferFrom) f.push('--transfer-from', seed === undefined ? a.transferFrom : withSeed(a.transferFrom, seed));

@@ -5,6 +5,7 @@ import { flagNumber, flagNumberOrAll, flagString, type ParsedArgs } from '../com
 import { recipeByName, type NamedRecipe } from '../../lib/train/recipe';
 import { TEACHER_TARGETS, type TeacherTarget } from '../../lib/train/teacherTargets';
 import { markovLengthChain } from '../../lib/generate/baselines';
+import { ROUTE_SPEEDS, type RouteSpeeds } from '../../lib/data/remainingTimes';
 import {
   DEFAULT_HYPER,
   FINE_TUNE_FIXED,
@@ -45,7 +46,8 @@ export function hyperFromFlags(p: ParsedArgs, datasetName = ''): SessionHyper {
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     idFree: p.flags['id-free'] === true,
-    routeFeatures: p.flags['route-features'] === true || p.flags['route-markov'] === true,
+    routeFeatures: p.flags['route-features'] === true || p.flags['route-markov'] === true || p.flags['route-speeds'] !== undefined,
+    routeSpeeds: routeSpeedsFlag(flagString(p, 'route-speeds', 'free-flow')),
     routeMarkov: p.flags['route-markov'] === true ? markovLengthChain(datasetName) : null,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
@@ -60,6 +62,7 @@ const FIXED_FLAGS: Record<keyof FineTuneFixed, string> = {
   size: 'size',
   routeFeatures: 'route-features',
   routeMarkov: 'route-markov',
+  routeSpeeds: 'route-speeds',
   idFree: 'id-free',
   routes: 'routes',
 };
@@ -81,6 +84,12 @@ export function withInitSettings(p: ParsedArgs, hyper: SessionHyper, saved: Part
     );
   }
   return { ...hyper, ...fixed };
+}
+
+function routeSpeedsFlag(v: string): RouteSpeeds {
+  const s = ROUTE_SPEEDS.find((x) => x === v);
+  if (!s) throw new Error(`--route-speeds must be one of ${ROUTE_SPEEDS.join(', ')} (got ${v})`);
+  return s;
 }
 
 function teacherTargetFlag(v: string): TeacherTarget {

@@ -138,6 +138,7 @@ export function studentTrainCommand(
   push('id-free', h.idFree === true);
   push('route-features', h.routeFeatures === true);
   push('route-markov', h.routeMarkov !== null && h.routeMarkov !== undefined);
+  if (h.routeSpeeds && h.routeSpeeds !== 'free-flow') push('route-speeds', h.routeSpeeds);
   push('last-step-only', h.lastStepOnly === true);
   push('no-tau2', h.noTauSquared === true);
   push('freeze-encoders', h.freezeEncoders === true);

@@ -11,6 +11,7 @@ import { partitionZones } from './zones';
 import { buildZoneGraph } from './zoneTransitions';
 import { foldedTransitionCounts, tripFold } from './markovChain';
 import { forwardCsr } from './routingGraph';
+import { fitRoadSpeeds } from './speeds';
 
 export interface DerivedOptions {
   /** Teacher grid; defaults to LM-TAD's grid over the network's city (gridForBox). */
@@ -74,6 +75,7 @@ export function buildDerived(ds: Dataset, opts: DerivedOptions = {}): Derived {
     zones,
     zoneGraph,
     transitionFolds,
+    fittedKmh: Float32Array.from(fitRoadSpeeds(net, train).kmh),
     timeMean: mean,
     timeStd: std,
   };

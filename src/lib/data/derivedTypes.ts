@@ -88,6 +88,11 @@ export interface Derived {
    * inputs are made from (data/markovRouteInputs.ts). Their sum is the Markov baseline's count table.
    */
   transitionFolds: Float32Array[];
+  /**
+   * Each road's speed (km/h) fitted on the train trips under DEFAULT_FITTED_SPEED_RULE
+   * (data/speeds.ts fitRoadSpeeds): the time-left route inputs on 'fitted' speeds (issue 65, lever b).
+   */
+  fittedKmh: Float32Array;
   /** Train-set statistics of log1p(seconds per hop), for the time head. */
   timeMean: number;
   timeStd: number;

@@ -9,14 +9,16 @@
 // Per-road seconds come from one place, roadSecondsFor(net, speeds): a name recorded in the
 // student's config (StudentConfig.routeFeatures), so a checkpoint says which speeds it was trained
 // on. 'free-flow' is freeFlowSeconds (data/speeds.ts, the fastest-path baseline's class table);
-// speeds fitted from the timed train trips are one more name and one more case there.
+// 'fitted' the speeds fitted on the timed train trips (Derived.fittedKmh, fitRoadSpeeds under its
+// default rule; issue 65, lever b).
 import { RouteSearch } from './routeSearch';
 import type { RoutingGraph } from './routingGraph';
-import { freeFlowSeconds } from './speeds';
+import { freeFlowSeconds, secondsAtSpeeds } from './speeds';
+import type { Derived } from './derivedTypes';
 import type { RoadNetwork } from './types';
 
 /** The speed tables route features can be computed on, by the name a checkpoint records. */
-export const ROUTE_SPEEDS = ['free-flow'] as const;
+export const ROUTE_SPEEDS = ['free-flow', 'fitted'] as const;
 export type RouteSpeeds = (typeof ROUTE_SPEEDS)[number];
 
 /**
@@ -68,11 +70,20 @@ export function checkRouteFeatureSpec(spec: unknown): RouteFeatureSpec {
   return { speeds: speeds as RouteSpeeds, markov: { alpha, lengthPerKm } };
 }
 
-/** Seconds to drive each road under the named speeds (the one function the route features read times from). */
-export function roadSecondsFor(net: RoadNetwork, speeds: RouteSpeeds): Float64Array {
+/**
+ * Seconds to drive each road under the named speeds (the one function the route features read
+ * times from). 'fitted' reads the speeds `derived` fitted on its train trips.
+ */
+export function roadSecondsFor(net: RoadNetwork, speeds: RouteSpeeds, derived?: Pick<Derived, 'fittedKmh'>): Float64Array {
   switch (speeds) {
     case 'free-flow':
       return freeFlowSeconds(net);
+    case 'fitted': {
+      const kmh = derived?.fittedKmh;
+      if (!kmh || kmh.length !== net.roads.length)
+        throw new Error('route features on fitted speeds: this dataset was prepared without speeds fitted on its train trips (rebuild its derived data)');
+      return secondsAtSpeeds(net, kmh);
+    }
   }
 }
 
@@ -169,13 +180,17 @@ export class RemainingTimes {
   }
 }
 
-/** One RemainingTimes per network and speeds, shared by every batch context and decoder on it. */
-const shared = new WeakMap<RoadNetwork, Map<RouteSpeeds, RemainingTimes>>();
+/**
+ * One RemainingTimes per network and speeds, shared by every batch context and decoder on it:
+ * free-flow times are the network's, fitted ones the derived data's (its train trips').
+ */
+const shared = new WeakMap<object, Map<RouteSpeeds, RemainingTimes>>();
 
-export function remainingTimesFor(net: RoadNetwork, spec: RouteFeatureSpec): RemainingTimes {
-  let bySpeeds = shared.get(net);
-  if (!bySpeeds) shared.set(net, (bySpeeds = new Map()));
+export function remainingTimesFor(net: RoadNetwork, spec: RouteFeatureSpec, derived?: Pick<Derived, 'fittedKmh'>): RemainingTimes {
+  const owner: object = spec.speeds === 'fitted' && derived ? derived : net;
+  let bySpeeds = shared.get(owner);
+  if (!bySpeeds) shared.set(owner, (bySpeeds = new Map()));
   let rt = bySpeeds.get(spec.speeds);
-  if (!rt) bySpeeds.set(spec.speeds, (rt = new RemainingTimes(net, roadSecondsFor(net, spec.speeds))));
+  if (!rt) bySpeeds.set(spec.speeds, (rt = new RemainingTimes(net, roadSecondsFor(net, spec.speeds, derived))));
   return rt;
 }

@@ -92,20 +92,35 @@ export function fitRoadSpeeds(
   trips: readonly { roads: readonly number[]; times: readonly number[] }[],
   rule: FittedSpeedRule = DEFAULT_FITTED_SPEED_RULE,
 ): FittedSpeeds {
+  return fitRoadSpeedsFrom(
+    net,
+    (visit) => {
+      for (const t of trips) for (let i = 0; i + 1 < t.roads.length; i++) visit(t.roads[i], t.times[i + 1] - t.times[i]);
+    },
+    rule,
+  );
+}
+
+/**
+ * As fitRoadSpeeds, over any source of passes: `walk` calls `visit(road, seconds)` once per road of
+ * a trip that is not its last, with the next road's entry time minus its own (so Trajectory[] and
+ * packed trips share one fit).
+ */
+export function fitRoadSpeedsFrom(
+  net: RoadNetwork,
+  walk: (visit: (road: number, seconds: number) => void) => void,
+  rule: FittedSpeedRule = DEFAULT_FITTED_SPEED_RULE,
+): FittedSpeeds {
   const n = net.roads.length;
   const perRoad: number[][] = Array.from({ length: n }, () => []);
   let passes = 0;
-  for (const t of trips) {
-    for (let i = 0; i + 1 < t.roads.length; i++) {
-      const r = t.roads[i];
-      const dt = t.times[i + 1] - t.times[i];
-      if (!(r >= 0 && r < n) || !(dt > 0)) continue;
-      const kmh = (net.roads[r].lengthM / dt) * 3.6;
-      if (!(kmh >= PASS_KMH_RANGE[0] && kmh <= PASS_KMH_RANGE[1])) continue;
-      perRoad[r].push(kmh);
-      passes++;
-    }
-  }
+  walk((r, dt) => {
+    if (!(r >= 0 && r < n) || !(dt > 0)) return;
+    const kmh = (net.roads[r].lengthM / dt) * 3.6;
+    if (!(kmh >= PASS_KMH_RANGE[0] && kmh <= PASS_KMH_RANGE[1])) return;
+    perRoad[r].push(kmh);
+    passes++;
+  });
   const byClass = new Map<string, number[]>();
   for (let r = 0; r < n; r++) {
     const cls = net.roads[r].highway.trim().toLowerCase();

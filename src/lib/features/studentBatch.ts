@@ -135,7 +135,7 @@ export function stepCandidates(ctx: BatchContext, cur: number, dest: number, fol
   let route: Float32Array | null = null;
   const spec = ctx.routeFeatures;
   if (spec) {
-    const r = routeCandidateFeatures(remainingTimesFor(ctx.network, spec).to(dest), cands);
+    const r = routeCandidateFeatures(remainingTimesFor(ctx.network, spec, ctx.derived).to(dest), cands);
     const W = routeFeatureWidth(spec);
     const mk = spec.markov ? markovRouteTables(ctx.network, ctx.derived, spec.markov, fold).inputs(cur, dest, cands) : null;
     route = new Float32Array(W * cands.length);

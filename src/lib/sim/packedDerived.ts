@@ -6,6 +6,7 @@ import { hopTimeStatsFrom, type DerivedOptions } from '../data/derived';
 import { zoneGraphFromPairs } from '../data/zoneTransitions';
 import { foldedTransitionCounts, tripFold } from '../data/markovChain';
 import { forwardCsr } from '../data/routingGraph';
+import { fitRoadSpeedsFrom } from '../data/speeds';
 import type { DatasetStats } from '../data/stats';
 import type { RoadNetwork, SplitName } from '../data/types';
 import { SPLITS } from '../data/types';
@@ -47,6 +48,14 @@ export function packedTransitionFolds(net: RoadNetwork, p: PackedTrips): Float32
   });
 }
 
+/** As buildDerived's fitted speeds (fitRoadSpeeds under its default rule). */
+export function packedFittedKmh(net: RoadNetwork, p: PackedTrips): Float32Array {
+  const f = fitRoadSpeedsFrom(net, (visit) => {
+    for (let i = 0; i < p.count; i++) for (let k = p.offsets[i]; k + 1 < p.offsets[i + 1]; k++) visit(p.roads[k], p.rel[k + 1] - p.rel[k]);
+  });
+  return Float32Array.from(f.kmh);
+}
+
 /** As buildDerived, with the train split packed. `zones` may be passed when already computed. */
 export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: DerivedOptions = {}, zones?: Zones): Derived {
   const features = buildRoadFeatures(net);
@@ -62,6 +71,7 @@ export function buildDerivedPacked(net: RoadNetwork, train: PackedTrips, opts: D
     zones: z,
     zoneGraph: packedZoneGraph(z, train),
     transitionFolds: packedTransitionFolds(net, train),
+    fittedKmh: packedFittedKmh(net, train),
     timeMean: mean,
     timeStd: std,
   };

@@ -6,7 +6,7 @@ import type { TrainMode } from './studentTrainer';
 import { DEFAULT_BATCH, DEFAULT_MICRO_BATCH, THESIS_RECIPE } from './recipe';
 import { normaliseRun, posInt, type RunHyper } from './runHyper';
 import { TEACHER_TARGETS, type TeacherTarget } from './teacherTargets';
-import { checkRouteFeatureSpec, type MarkovRouteSpec } from '../data/remainingTimes';
+import { checkRouteFeatureSpec, ROUTE_SPEEDS, type MarkovRouteSpec, type RouteSpeeds } from '../data/remainingTimes';
 
 export type StudentSize = keyof typeof STUDENT_PRESETS;
 
@@ -47,6 +47,8 @@ export interface SessionHyper extends RunHyper {
    * val-chosen baseline's. null: the time inputs alone.
    */
   routeMarkov: MarkovRouteSpec | null;
+  /** With routeFeatures: the per-road speeds the time left is computed on (RouteFeatureSpec.speeds; 'fitted': issue 65 lever b). */
+  routeSpeeds: RouteSpeeds;
   /**
    * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
@@ -81,6 +83,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   idFree: false,
   routeFeatures: false,
   routeMarkov: null,
+  routeSpeeds: 'free-flow',
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
@@ -93,7 +96,7 @@ export const DEFAULT_HYPER: SessionHyper = {
  * whatever its own settings say: the model's architecture (size, the route features, id-free
  * tables), which the weights must fit, and the route corpus the weights learnt beside the trips.
  */
-export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'routeMarkov', 'idFree', 'routes'] as const;
+export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'routeMarkov', 'routeSpeeds', 'idFree', 'routes'] as const;
 export type FineTuneFixed = Partial<Pick<SessionHyper, (typeof FINE_TUNE_FIXED)[number]>>;
 
 /** The FINE_TUNE_FIXED settings a checkpoint's recorded `hyper` gives (a size only where it records one). */
@@ -102,6 +105,7 @@ export function fineTuneFixed(saved: Partial<SessionHyper>): FineTuneFixed {
     ...(saved.size !== undefined ? { size: saved.size } : {}),
     routeFeatures: saved.routeFeatures === true,
     routeMarkov: markovOrNull(saved.routeMarkov),
+    routeSpeeds: speedsOrFreeFlow(saved.routeSpeeds),
     idFree: saved.idFree === true,
     routes: saved.routes === true,
   };
@@ -114,6 +118,11 @@ function markovOrNull(v: unknown): MarkovRouteSpec | null {
   } catch {
     return null;
   }
+}
+
+/** Recorded speeds when this build knows them, else free-flow (what runs before the setting trained on). */
+function speedsOrFreeFlow(v: unknown): RouteSpeeds {
+  return (ROUTE_SPEEDS as readonly unknown[]).includes(v) ? (v as RouteSpeeds) : 'free-flow';
 }
 
 /** Fills defaults and clamps values the trainer would reject. */
@@ -133,6 +142,7 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.idFree = o.idFree === true;
   o.routeFeatures = o.routeFeatures === true;
   o.routeMarkov = o.routeFeatures ? markovOrNull(o.routeMarkov) : null;
+  o.routeSpeeds = o.routeFeatures ? speedsOrFreeFlow(o.routeSpeeds) : 'free-flow';
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   if (!TEACHER_TARGETS.includes(o.teacherTarget)) o.teacherTarget = 'teacher';
   o.routes = o.routes === true;
