@@ -231,10 +231,11 @@ class Navigator(nn.Module):
 
 def route_width(spec):
     """Route inputs per candidate (remainingTimes.ts routeFeatureWidth): [delay, unreachable], then
-    [Markov gap, log1p count] when the spec names a Markov chain; 0 without route features."""
+    [Markov gap, log1p count] when the spec names a Markov chain, then [zone gap] with zonePlan;
+    0 without route features."""
     if not spec:
         return 0
-    return 4 if spec.get("markov") else 2
+    return 2 + (2 if spec.get("markov") else 0) + (1 if spec.get("zonePlan") else 0)
 
 
 def check_route_features(config, export):

@@ -267,3 +267,89 @@ describe('Markov route inputs on a synthetic city', () => {
     t.dispose();
   });
 });
+
+describe('a zone-level plan as a route input (issue 65, lever c)', () => {
+  const ZONES = { speeds: 'free-flow' as const, zonePlan: true };
+
+  it("gives each candidate its zone's cost to go on the train trips' zone chain, relative to the step's best", async () => {
+    await tf.setBackend('cpu');
+    const city = makeCity(6, 40, 8, 4);
+    const { roadZone, nZones } = city.derived.zones;
+    // The chain, counted straight from the trips: crossings a → b between consecutive roads.
+    const cross = new Map<string, number>();
+    for (const t of city.ds.splits.train)
+      for (let i = 1; i < t.roads.length; i++) {
+        const a = roadZone[t.roads[i - 1]];
+        const b = roadZone[t.roads[i]];
+        if (a !== b) cross.set(`${a}>${b}`, (cross.get(`${a}>${b}`) ?? 0) + 1);
+      }
+    const borders = new Set<string>();
+    city.net.relOrigin.forEach((o, e) => {
+      const a = roadZone[o];
+      const b = roadZone[city.net.relDest[e]];
+      if (a !== b) borders.add(`${a}>${b}`);
+    });
+    const total = new Array<number>(nZones).fill(0);
+    const deg = new Array<number>(nZones).fill(0);
+    for (const k of borders) {
+      const a = Number(k.split('>')[0]);
+      total[a] += cross.get(k) ?? 0;
+      deg[a]++;
+    }
+    // Bellman-Ford to each destination zone.
+    const costTo = (goal: number): number[] => {
+      const z = new Array<number>(nZones).fill(Infinity);
+      z[goal] = 0;
+      for (let round = 0; round < nZones; round++)
+        for (const k of borders) {
+          const [a, b] = k.split('>').map(Number);
+          const c = -Math.log(((cross.get(k) ?? 0) + 1) / (total[a] + deg[a])) + z[b];
+          if (c < z[a]) z[a] = c;
+        }
+      return z;
+    };
+    const ctx = batchContext(city.net, city.derived, { routeFeatures: ZONES });
+    let checked = 0;
+    for (const t of city.ds.splits.val) {
+      const dest = t.roads[t.roads.length - 1];
+      const z = costTo(roadZone[dest]);
+      for (let i = 0; i + 1 < t.roads.length; i++) {
+        const st = stepCandidates(ctx, t.roads[i], dest);
+        expect(st.route!.length).toBe(3 * st.cands.length);
+        const best = Math.min(...st.cands.map((c) => z[roadZone[c]]));
+        st.cands.forEach((c, k) => expect(st.route![3 * k + 2]).toBeCloseTo(Math.log1p(z[roadZone[c]] - best), 5));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    // With the Markov inputs too: five per candidate, the zone gap last.
+    const both = batchContext(city.net, city.derived, { routeFeatures: { ...MARKOV, zonePlan: true } });
+    const t = city.ds.splits.val[0];
+    const st5 = stepCandidates(both, t.roads[0], t.roads.at(-1)!);
+    const st3 = stepCandidates(ctx, t.roads[0], t.roads.at(-1)!);
+    expect(st5.route!.length).toBe(5 * st5.cands.length);
+    st5.cands.forEach((_, k) => expect(st5.route![5 * k + 4]).toBe(st3.route![3 * k + 2]));
+    expect(checkRouteFeatureSpec({ ...ZONES })).toEqual(ZONES);
+    expect(() => checkRouteFeatureSpec({ speeds: 'free-flow', zonePlan: 'yes' })).toThrow(/"zonePlan": true or false/);
+    expect(studentConfigFor(normaliseHyper({ routeFeatures: true, routeZonePlan: true })).routeFeatures).toEqual(ZONES);
+  });
+
+  it('decodes incrementally as in full with three inputs per candidate', async () => {
+    await tf.setBackend('cpu');
+    const city = makeCity(5, 30, 4, 4);
+    const s = new Student(city.derived, { ...TINY_STUDENT, routeFeatures: ZONES }, 4);
+    expect(s.p.metricRoute!.w.shape).toEqual([3, TINY_STUDENT.metricDim]);
+    const plain = batchContext(city.net, city.derived);
+    const inc = new StudentScorer(s, plain, city.derived, { startTime: START });
+    const full = new StudentScorer(s, plain, city.derived, { startTime: START, incremental: false });
+    const trips = city.ds.splits.train.filter((t) => t.roads.length >= 4).slice(0, 3);
+    for (let L = 1; L <= 4; L++) {
+      const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
+      const [a, b] = [await inc.scoreBatch(qs), await full.scoreBatch(qs)];
+      a.forEach((x, i) => Array.from(x.logProbs).forEach((v, j) => expect(v).toBeCloseTo(b[i].logProbs[j], 4)));
+    }
+    inc.dispose();
+    full.dispose();
+    s.dispose();
+  });
+});

@@ -33,6 +33,9 @@ const STUDENT: Flags = {
   'route-speeds': str(
     'the speeds the route features\' time left is computed on: free-flow (default, the class table) or fitted (each road\'s median speed on the timed train trips)',
   ),
+  'route-zone-plan': bool(
+    "with the route features, each candidate's zone-level cost to go (a chain over HOSER's zones counted on the train trips) relative to the step's best",
+  ),
   'route-markov': bool(
     "with the route features, each candidate's Markov + length cost to go (the city's val-chosen baseline) relative to the step's best, and its train transition count",
   ),
@@ -300,6 +303,7 @@ export const COMMAND_FLAGS = {
     'route-features': bool("also write every candidate's route features (candRoute)"),
     'route-markov': bool("with them, the Markov + length inputs too (the city's val-chosen chain; train trips cross-fitted)"),
     'route-speeds': str('free-flow (default) or fitted: the speeds of the time left'),
+    'route-zone-plan': bool('with them, the zone-level cost to go too (train trips cross-fitted)'),
     'routes-seed': num(),
   },
 } satisfies Record<string, Flags>;

@@ -381,11 +381,15 @@ export async function run(args: string[]): Promise<number> {
     const m = await writeTorchExport(out, ds, derived, {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
-      ...(p.flags['route-features'] === true || p.flags['route-markov'] === true || p.flags['route-speeds'] !== undefined
+      ...(p.flags['route-features'] === true ||
+      p.flags['route-markov'] === true ||
+      p.flags['route-zone-plan'] === true ||
+      p.flags['route-speeds'] !== undefined
         ? {
             routeFeatures: {
               speeds: checkRouteFeatureSpec({ speeds: flagString(p, 'route-speeds', 'free-flow') }).speeds,
               ...(p.flags['route-markov'] === true ? { markov: markovLengthChain(ds.name) } : {}),
+              ...(p.flags['route-zone-plan'] === true ? { zonePlan: true } : {}),
             },
           }
         : {}),

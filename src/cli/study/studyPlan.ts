@@ -101,6 +101,8 @@ export interface StudyArm {
   routeMarkov?: boolean;
   /** The speeds of the route features' time left (`--route-speeds`; 'fitted': issue 65 lever b). */
   routeSpeeds?: 'free-flow' | 'fitted';
+  /** The zone-level cost to go as one more route input (`--route-zone-plan`; issue 65 lever c). */
+  routeZonePlan?: boolean;
   /** The student's size preset (`train student --size`; default the trainer's, small). */
   size?: 'small' | 'default';
   /** Each seed starts from this student of another network (path with {seed}: region transfer). */
@@ -320,6 +322,7 @@ export function armFlags(a: StudyArm, study?: StudyFile, seed?: number): string[
   if (a.routeFeatures) f.push('--route-features');
   if (a.routeMarkov) f.push('--route-markov');
   if (a.routeSpeeds) f.push('--route-speeds', a.routeSpeeds);
+  if (a.routeZonePlan) f.push('--route-zone-plan');
   if (a.size) f.push('--size', a.size);
   if (a.trainFrac !== undefined) f.push('--train-frac', String(a.trainFrac));
   if (a.transferFrom) f.push('--transfer-from', seed === undefined ? a.transferFrom : withSeed(a.transferFrom, seed));

@@ -46,7 +46,12 @@ export function hyperFromFlags(p: ParsedArgs, datasetName = ''): SessionHyper {
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     idFree: p.flags['id-free'] === true,
-    routeFeatures: p.flags['route-features'] === true || p.flags['route-markov'] === true || p.flags['route-speeds'] !== undefined,
+    routeFeatures:
+      p.flags['route-features'] === true ||
+      p.flags['route-markov'] === true ||
+      p.flags['route-zone-plan'] === true ||
+      p.flags['route-speeds'] !== undefined,
+    routeZonePlan: p.flags['route-zone-plan'] === true,
     routeSpeeds: routeSpeedsFlag(flagString(p, 'route-speeds', 'free-flow')),
     routeMarkov: p.flags['route-markov'] === true ? markovLengthChain(datasetName) : null,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
@@ -63,6 +68,7 @@ const FIXED_FLAGS: Record<keyof FineTuneFixed, string> = {
   routeFeatures: 'route-features',
   routeMarkov: 'route-markov',
   routeSpeeds: 'route-speeds',
+  routeZonePlan: 'route-zone-plan',
   idFree: 'id-free',
   routes: 'routes',
 };

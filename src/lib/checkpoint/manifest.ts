@@ -139,6 +139,7 @@ export function studentTrainCommand(
   push('route-features', h.routeFeatures === true);
   push('route-markov', h.routeMarkov !== null && h.routeMarkov !== undefined);
   if (h.routeSpeeds && h.routeSpeeds !== 'free-flow') push('route-speeds', h.routeSpeeds);
+  push('route-zone-plan', h.routeZonePlan === true);
   push('last-step-only', h.lastStepOnly === true);
   push('no-tau2', h.noTauSquared === true);
   push('freeze-encoders', h.freezeEncoders === true);

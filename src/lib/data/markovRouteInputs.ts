@@ -69,13 +69,23 @@ export class MarkovRouteTables {
 }
 
 /** The counts a table is built on: every train trip's, or those of the folds other than `fold`, scaled to the whole. */
-function countsFor(folds: readonly Float32Array[], fold: number | null): Float32Array {
+export function countsFor(folds: readonly Float32Array[], fold: number | null): Float32Array {
   const out = new Float32Array(folds[0].length);
   const used = folds.filter((_, f) => f !== fold);
   const scale = folds.length / used.length;
   for (const c of used) for (let e = 0; e < out.length; e++) out[e] += c[e];
   if (scale !== 1) for (let e = 0; e < out.length; e++) out[e] *= scale;
   return out;
+}
+
+/** `derived`'s transition folds, checked, for inputs named `what` read at `fold` (null: every train trip). */
+export function checkedFolds(derived: Derived, fold: number | null, what: string): Float32Array[] {
+  const folds = derived.transitionFolds;
+  if (!folds || folds.length !== TRANSITION_FOLDS)
+    throw new Error(`${what}: this dataset was prepared without train transition counts (rebuild its derived data)`);
+  if (fold !== null && !(Number.isInteger(fold) && fold >= 0 && fold < TRANSITION_FOLDS))
+    throw new Error(`${what}: fold ${fold} is not one of 0…${TRANSITION_FOLDS - 1}`);
+  return folds;
 }
 
 const shared = new WeakMap<Derived, Map<string, MarkovRouteTables>>();
@@ -86,11 +96,7 @@ const shared = new WeakMap<Derived, Map<string, MarkovRouteTables>>();
  * training trip (the other folds' counts).
  */
 export function markovRouteTables(net: RoadNetwork, derived: Derived, spec: MarkovRouteSpec, fold: number | null): MarkovRouteTables {
-  const folds = derived.transitionFolds;
-  if (!folds || folds.length !== TRANSITION_FOLDS)
-    throw new Error('Markov route inputs: this dataset was prepared without train transition counts (rebuild its derived data)');
-  if (fold !== null && !(Number.isInteger(fold) && fold >= 0 && fold < TRANSITION_FOLDS))
-    throw new Error(`Markov route inputs: fold ${fold} is not one of 0…${TRANSITION_FOLDS - 1}`);
+  const folds = checkedFolds(derived, fold, 'Markov route inputs');
   let byKey = shared.get(derived);
   if (!byKey) shared.set(derived, (byKey = new Map()));
   const key = `${spec.alpha}:${spec.lengthPerKm}:${fold ?? 'all'}`;

@@ -33,6 +33,11 @@ export interface RouteFeatureSpec {
    * lever a). Absent: the two time inputs alone, as every student before the lever.
    */
   markov?: MarkovRouteSpec;
+  /**
+   * One more input per candidate: its zone's cost to go to the destination's zone on a chain over
+   * HOSER's zones, counted on the train trips (data/zonePlanInputs.ts; issue 65, lever c).
+   */
+  zonePlan?: boolean;
 }
 
 /** The Markov + length chain of a student's Markov route inputs (the baseline's α and μ). */
@@ -41,16 +46,24 @@ export interface MarkovRouteSpec {
   lengthPerKm: number;
 }
 
-/** Route inputs per candidate: [delay, unreachable], then [Markov gap, log1p count] with spec.markov. */
+/**
+ * Route inputs per candidate: [delay, unreachable], then [Markov gap, log1p count] with spec.markov,
+ * then [zone plan gap] with spec.zonePlan.
+ */
 export function routeFeatureWidth(spec: RouteFeatureSpec | undefined): number {
   if (!spec) return 0;
-  return spec.markov ? 4 : 2;
+  return 2 + (spec.markov ? 2 : 0) + (spec.zonePlan ? 1 : 0);
 }
 
 /** Two specs that give the same inputs (both absent counts as equal). */
 export function sameRouteFeatures(a: RouteFeatureSpec | undefined, b: RouteFeatureSpec | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.speeds === b.speeds && a.markov?.alpha === b.markov?.alpha && a.markov?.lengthPerKm === b.markov?.lengthPerKm;
+  return (
+    a.speeds === b.speeds &&
+    a.markov?.alpha === b.markov?.alpha &&
+    a.markov?.lengthPerKm === b.markov?.lengthPerKm &&
+    (a.zonePlan === true) === (b.zonePlan === true)
+  );
 }
 
 /** A spec from a checkpoint's JSON (or anything else): checked, or a clear reason why it cannot be computed here. */
@@ -62,12 +75,18 @@ export function checkRouteFeatureSpec(spec: unknown): RouteFeatureSpec {
     throw new Error(
       `this student reads route features on "${speeds}" speeds, which this build cannot compute (it knows ${ROUTE_SPEEDS.join(', ')})`,
     );
-  const markov = (spec as { markov?: unknown }).markov;
-  if (markov === undefined) return { speeds: speeds as RouteSpeeds };
-  const { alpha, lengthPerKm } = (markov ?? {}) as { alpha?: unknown; lengthPerKm?: unknown };
-  if (typeof alpha !== 'number' || !(alpha > 0) || typeof lengthPerKm !== 'number' || !(lengthPerKm >= 0) || !Number.isFinite(alpha + lengthPerKm))
-    throw new Error(`route features: expected "markov": {"alpha" > 0, "lengthPerKm" ≥ 0}, got ${JSON.stringify(markov)}`);
-  return { speeds: speeds as RouteSpeeds, markov: { alpha, lengthPerKm } };
+  const { markov, zonePlan } = spec as { markov?: unknown; zonePlan?: unknown };
+  if (zonePlan !== undefined && typeof zonePlan !== 'boolean')
+    throw new Error(`route features: expected "zonePlan": true or false, got ${JSON.stringify(zonePlan)}`);
+  const out: RouteFeatureSpec = { speeds: speeds as RouteSpeeds };
+  if (markov !== undefined) {
+    const { alpha, lengthPerKm } = (markov ?? {}) as { alpha?: unknown; lengthPerKm?: unknown };
+    if (typeof alpha !== 'number' || !(alpha > 0) || typeof lengthPerKm !== 'number' || !(lengthPerKm >= 0) || !Number.isFinite(alpha + lengthPerKm))
+      throw new Error(`route features: expected "markov": {"alpha" > 0, "lengthPerKm" ≥ 0}, got ${JSON.stringify(markov)}`);
+    out.markov = { alpha, lengthPerKm };
+  }
+  if (zonePlan === true) out.zonePlan = true;
+  return out;
 }
 
 /**

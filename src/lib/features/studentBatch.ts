@@ -14,6 +14,7 @@ import type { RoadNetwork, Trajectory } from '../data/types';
 import { candidateFeatures, candidatesFor, routeCandidateFeatures } from '../data/candidates';
 import { remainingTimesFor, routeFeatureWidth, sameRouteFeatures, type RouteFeatureSpec } from '../data/remainingTimes';
 import { markovRouteTables } from '../data/markovRouteInputs';
+import { zonePlanTables } from '../data/zonePlanInputs';
 import { tripFold } from '../data/markovChain';
 import { haversineM } from '../geo';
 
@@ -119,7 +120,7 @@ export interface StepCandidates {
   cands: number[];
   dis: Float32Array;
   ang: Float32Array;
-  /** [delay, unreachable(, Markov gap, log1p count)] per candidate, interleaved; null without ctx.routeFeatures. */
+  /** [delay, unreachable(, Markov gap, log1p count)(, zone gap)] per candidate, interleaved; null without ctx.routeFeatures. */
   route: Float32Array | null;
 }
 
@@ -138,6 +139,7 @@ export function stepCandidates(ctx: BatchContext, cur: number, dest: number, fol
     const r = routeCandidateFeatures(remainingTimesFor(ctx.network, spec, ctx.derived).to(dest), cands);
     const W = routeFeatureWidth(spec);
     const mk = spec.markov ? markovRouteTables(ctx.network, ctx.derived, spec.markov, fold).inputs(cur, dest, cands) : null;
+    const zp = spec.zonePlan ? zonePlanTables(ctx.network, ctx.derived, fold).inputs(dest, cands) : null;
     route = new Float32Array(W * cands.length);
     for (let i = 0; i < cands.length; i++) {
       route[W * i] = r.routeDelay[i];
@@ -146,6 +148,7 @@ export function stepCandidates(ctx: BatchContext, cur: number, dest: number, fol
         route[W * i + 2] = mk[2 * i];
         route[W * i + 3] = mk[2 * i + 1];
       }
+      if (zp) route[W * i + W - 1] = zp[i];
     }
   }
   return { cands, dis: f.metricDis, ang: f.metricAngle, route };
@@ -169,7 +172,7 @@ export function prepareTrip(ctx: BatchContext, trip: Trajectory, index: number):
   const timeLabel = new Float32Array(steps);
   const { timeMean, timeStd } = ctx.derived;
   // The whole trip's fold, as Derived.transitionFolds counted it (before any crop).
-  const fold = ctx.crossFit && ctx.routeFeatures?.markov ? tripFold(trip.roads, t0) : null;
+  const fold = ctx.crossFit && (ctx.routeFeatures?.markov || ctx.routeFeatures?.zonePlan) ? tripFold(trip.roads, t0) : null;
   for (let i = 0; i < steps; i++) {
     const t = trip.times[i] ?? t0;
     relTimes[i] = t - t0;

@@ -38,7 +38,15 @@ export function studentConfigFor(h: SessionHyper, override: Partial<StudentConfi
   return {
     ...STUDENT_PRESETS[h.size],
     ...(h.idFree ? { idFree: true } : {}),
-    ...(h.routeFeatures ? { routeFeatures: { speeds: h.routeSpeeds, ...(h.routeMarkov ? { markov: h.routeMarkov } : {}) } } : {}),
+    ...(h.routeFeatures
+      ? {
+          routeFeatures: {
+            speeds: h.routeSpeeds,
+            ...(h.routeMarkov ? { markov: h.routeMarkov } : {}),
+            ...(h.routeZonePlan ? { zonePlan: true } : {}),
+          },
+        }
+      : {}),
     ...override,
     freezeEncoders: h.freezeEncoders,
   };

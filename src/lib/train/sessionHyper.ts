@@ -49,6 +49,8 @@ export interface SessionHyper extends RunHyper {
   routeMarkov: MarkovRouteSpec | null;
   /** With routeFeatures: the per-road speeds the time left is computed on (RouteFeatureSpec.speeds; 'fitted': issue 65 lever b). */
   routeSpeeds: RouteSpeeds;
+  /** With routeFeatures: each candidate's zone-level cost to go as one more input (RouteFeatureSpec.zonePlan; issue 65 lever c). */
+  routeZonePlan: boolean;
   /**
    * Longest prefix per trip: longer trips are cropped to their first maxLen + 1 roads (a sub-path
    * of a real trip). The relative attention costs O(T²) per trip, so this bounds step time.
@@ -84,6 +86,7 @@ export const DEFAULT_HYPER: SessionHyper = {
   routeFeatures: false,
   routeMarkov: null,
   routeSpeeds: 'free-flow',
+  routeZonePlan: false,
   maxLen: 128,
   patience: 0,
   trainFrac: 1,
@@ -96,7 +99,7 @@ export const DEFAULT_HYPER: SessionHyper = {
  * whatever its own settings say: the model's architecture (size, the route features, id-free
  * tables), which the weights must fit, and the route corpus the weights learnt beside the trips.
  */
-export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'routeMarkov', 'routeSpeeds', 'idFree', 'routes'] as const;
+export const FINE_TUNE_FIXED = ['size', 'routeFeatures', 'routeMarkov', 'routeSpeeds', 'routeZonePlan', 'idFree', 'routes'] as const;
 export type FineTuneFixed = Partial<Pick<SessionHyper, (typeof FINE_TUNE_FIXED)[number]>>;
 
 /** The FINE_TUNE_FIXED settings a checkpoint's recorded `hyper` gives (a size only where it records one). */
@@ -106,6 +109,7 @@ export function fineTuneFixed(saved: Partial<SessionHyper>): FineTuneFixed {
     routeFeatures: saved.routeFeatures === true,
     routeMarkov: markovOrNull(saved.routeMarkov),
     routeSpeeds: speedsOrFreeFlow(saved.routeSpeeds),
+    routeZonePlan: saved.routeZonePlan === true,
     idFree: saved.idFree === true,
     routes: saved.routes === true,
   };
@@ -143,6 +147,7 @@ export function normaliseHyper(h: Partial<SessionHyper>): SessionHyper {
   o.routeFeatures = o.routeFeatures === true;
   o.routeMarkov = o.routeFeatures ? markovOrNull(o.routeMarkov) : null;
   o.routeSpeeds = o.routeFeatures ? speedsOrFreeFlow(o.routeSpeeds) : 'free-flow';
+  o.routeZonePlan = o.routeFeatures && o.routeZonePlan === true;
   if (!(o.klMaskRandom > 0 && o.klMaskRandom < 1)) o.klMaskRandom = 0;
   if (!TEACHER_TARGETS.includes(o.teacherTarget)) o.teacherTarget = 'teacher';
   o.routes = o.routes === true;
