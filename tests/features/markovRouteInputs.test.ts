@@ -19,7 +19,14 @@ import { markovRouteTables } from '../../src/lib/data/markovRouteInputs';
 import { forwardCsr } from '../../src/lib/data/routingGraph';
 import { baselineRouter, markovLengthChain } from '../../src/lib/generate/baselines';
 import type { RoadNetwork } from '../../src/lib/data/types';
-import { batchContext, buildBatch, prepareTrip, stepCandidates, withRouteFeatures, type BatchContext } from '../../src/lib/features/studentBatch';
+import {
+  batchContext,
+  buildBatch,
+  prepareTrip,
+  stepCandidates,
+  withRouteFeatures,
+  type BatchContext,
+} from '../../src/lib/features/studentBatch';
 import { Student } from '../../src/lib/models/student';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import type { StepQuery, StepScores } from '../../src/lib/generate/search';
@@ -104,11 +111,15 @@ describe('time left on fitted speeds (issue 65, lever b)', () => {
     const sec = roadSecondsFor(city.net, 'fitted', city.derived);
     expect(Array.from(sec)).toEqual(Array.from(secondsAtSpeeds(city.net, city.derived.fittedKmh)));
     const dest = city.ds.splits.val[0].roads.at(-1)!;
-    expect(Array.from(remainingTimesFor(city.net, fitted, city.derived).to(dest))).toEqual(Array.from(new RemainingTimes(city.net, sec).to(dest)));
+    expect(Array.from(remainingTimesFor(city.net, fitted, city.derived).to(dest))).toEqual(
+      Array.from(new RemainingTimes(city.net, sec).to(dest)),
+    );
     // Another derived data (other train trips) gets its own table; free-flow stays the network's.
     const other = { ...city.derived, fittedKmh: city.derived.fittedKmh.map((v) => v / 2) };
     expect(remainingTimesFor(city.net, fitted, other)).not.toBe(remainingTimesFor(city.net, fitted, city.derived));
-    expect(remainingTimesFor(city.net, { speeds: 'free-flow' }, other)).toBe(remainingTimesFor(city.net, { speeds: 'free-flow' }, city.derived));
+    expect(remainingTimesFor(city.net, { speeds: 'free-flow' }, other)).toBe(
+      remainingTimesFor(city.net, { speeds: 'free-flow' }, city.derived),
+    );
     expect(() => roadSecondsFor(city.net, 'fitted')).toThrow(/prepared without speeds fitted on its train trips/);
     // A student on fitted speeds reads them in its batches; the session settings carry the name.
     const ctx = batchContext(city.net, city.derived, { routeFeatures: fitted });
@@ -144,7 +155,10 @@ describe('Markov route inputs on a synthetic city', () => {
   });
 
   it("gives the baseline's own next road a gap of zero at every step of its route", () => {
-    const router = baselineRouter('markovLength', city.net, city.ds.splits.train, { markovLengthAlpha: CHAIN.alpha, lengthPerKm: CHAIN.lengthPerKm });
+    const router = baselineRouter('markovLength', city.net, city.ds.splits.train, {
+      markovLengthAlpha: CHAIN.alpha,
+      lengthPerKm: CHAIN.lengthPerKm,
+    });
     let steps = 0;
     for (const t of city.ds.splits.val) {
       const dest = t.roads[t.roads.length - 1];
@@ -163,7 +177,7 @@ describe('Markov route inputs on a synthetic city', () => {
     expect(steps).toBeGreaterThan(20);
   });
 
-  it('reads every train count when scoring, and only the other fold\'s (doubled) for a training trip', () => {
+  it("reads every train count when scoring, and only the other fold's (doubled) for a training trip", () => {
     const g = forwardCsr(city.net);
     const all = countTransitions(g, city.ds.splits.train).edgeCount;
     const countOf = (table: ArrayLike<number>, a: number, b: number): number => {
@@ -189,7 +203,9 @@ describe('Markov route inputs on a synthetic city', () => {
     expect(countOf(all, trip.roads[0], trip.roads[1]) - countOf(other, trip.roads[0], trip.roads[1])).toBeGreaterThanOrEqual(1);
     expect(markovRouteTables(city.net, city.derived, CHAIN, null)).toBe(markovRouteTables(city.net, city.derived, CHAIN, null));
     expect(() => markovRouteTables(city.net, city.derived, CHAIN, 2)).toThrow(/fold 2 is not one of 0…1/);
-    expect(() => markovRouteTables(city.net, { ...city.derived, transitionFolds: [] }, CHAIN, null)).toThrow(/without train transition counts/);
+    expect(() => markovRouteTables(city.net, { ...city.derived, transitionFolds: [] }, CHAIN, null)).toThrow(
+      /without train transition counts/,
+    );
     void dest;
   });
 

@@ -5,12 +5,7 @@ import { network, trip } from './baselineNetwork';
 import { forwardCsr } from '../../src/lib/data/routingGraph';
 import { countTransitions, markovEdgeCosts } from '../../src/lib/data/markovChain';
 import { freeFlowSeconds } from '../../src/lib/data/speeds';
-import {
-  baselineRouter,
-  generateBaselineRoutes,
-  BASELINE_DEFAULTS,
-  parseBaselineMethods,
-} from '../../src/lib/generate/baselines';
+import { baselineRouter, generateBaselineRoutes, BASELINE_DEFAULTS, parseBaselineMethods } from '../../src/lib/generate/baselines';
 
 describe('route baselines', () => {
   const net = network();

@@ -222,10 +222,13 @@ describe('packed trips and their statistics', () => {
     expect(packedZoneGraph(zones, splits.train)).toEqual(buildZoneGraph(zones, unpacked.train));
     // The route inputs' train counts and fitted speeds: each trip in the same fold, the same passes.
     const folds = foldedTransitionCounts(forwardCsr(grid.net), (visit) => {
-      for (const t of unpacked.train) for (let i = 1; i < t.roads.length; i++) visit(tripFold(t.roads, t.times[0]), t.roads[i - 1], t.roads[i]);
+      for (const t of unpacked.train)
+        for (let i = 1; i < t.roads.length; i++) visit(tripFold(t.roads, t.times[0]), t.roads[i - 1], t.roads[i]);
     });
     expect(packedTransitionFolds(grid.net, splits.train)).toEqual(folds);
-    expect(Array.from(packedFittedKmh(grid.net, splits.train))).toEqual(Array.from(Float32Array.from(fitRoadSpeeds(grid.net, unpacked.train).kmh)));
+    expect(Array.from(packedFittedKmh(grid.net, splits.train))).toEqual(
+      Array.from(Float32Array.from(fitRoadSpeeds(grid.net, unpacked.train).kmh)),
+    );
     const h = packedHopTimeStats(splits.train);
     const h2 = hopTimeStats(unpacked.train);
     expect(h.mean).toBeCloseTo(h2.mean, 9);

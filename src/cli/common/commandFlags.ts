@@ -31,7 +31,7 @@ const STUDENT: Flags = {
   'id-free': bool('no road or zone id tables: runs on another network as it is'),
   'route-features': bool("each candidate's remaining free-flow time to the destination, relative to the step's best, as a navigator input"),
   'route-speeds': str(
-    'the speeds the route features\' time left is computed on: free-flow (default, the class table) or fitted (each road\'s median speed on the timed train trips)',
+    "the speeds the route features' time left is computed on: free-flow (default, the class table) or fitted (each road's median speed on the timed train trips)",
   ),
   'route-zone-plan': bool(
     "with the route features, each candidate's zone-level cost to go (a chain over HOSER's zones counted on the train trips) relative to the step's best",

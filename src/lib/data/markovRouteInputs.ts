@@ -32,10 +32,13 @@ export class MarkovRouteTables {
   constructor(net: RoadNetwork, count: Float32Array, spec: MarkovRouteSpec) {
     this.g = forwardCsr(net);
     if (count.length !== this.g.adj.length)
-      throw new Error(`Markov route inputs: ${count.length} link counts for ${this.g.adj.length} links (the derived data is from another network)`);
+      throw new Error(
+        `Markov route inputs: ${count.length} link counts for ${this.g.adj.length} links (the derived data is from another network)`,
+      );
     this.count = count;
     this.linkCost = markovEdgeCosts(this.g, { edgeCount: count }, spec.alpha);
-    for (let e = 0; e < this.linkCost.length; e++) this.linkCost[e] += (spec.lengthPerKm * Math.max(0, net.roads[this.g.adj[e]].lengthM)) / 1000;
+    for (let e = 0; e < this.linkCost.length; e++)
+      this.linkCost[e] += (spec.lengthPerKm * Math.max(0, net.roads[this.g.adj[e]].lengthM)) / 1000;
     // forwardCsr lays each origin's links out in file order, so rel entry e is the next slot of its origin.
     const fill = this.g.off.slice(0, this.g.n);
     const relCost = new Float64Array(net.relOrigin.length);

@@ -81,7 +81,13 @@ export function checkRouteFeatureSpec(spec: unknown): RouteFeatureSpec {
   const out: RouteFeatureSpec = { speeds: speeds as RouteSpeeds };
   if (markov !== undefined) {
     const { alpha, lengthPerKm } = (markov ?? {}) as { alpha?: unknown; lengthPerKm?: unknown };
-    if (typeof alpha !== 'number' || !(alpha > 0) || typeof lengthPerKm !== 'number' || !(lengthPerKm >= 0) || !Number.isFinite(alpha + lengthPerKm))
+    if (
+      typeof alpha !== 'number' ||
+      !(alpha > 0) ||
+      typeof lengthPerKm !== 'number' ||
+      !(lengthPerKm >= 0) ||
+      !Number.isFinite(alpha + lengthPerKm)
+    )
       throw new Error(`route features: expected "markov": {"alpha" > 0, "lengthPerKm" ≥ 0}, got ${JSON.stringify(markov)}`);
     out.markov = { alpha, lengthPerKm };
   }
@@ -100,7 +106,9 @@ export function roadSecondsFor(net: RoadNetwork, speeds: RouteSpeeds, derived?: 
     case 'fitted': {
       const kmh = derived?.fittedKmh;
       if (!kmh || kmh.length !== net.roads.length)
-        throw new Error('route features on fitted speeds: this dataset was prepared without speeds fitted on its train trips (rebuild its derived data)');
+        throw new Error(
+          'route features on fitted speeds: this dataset was prepared without speeds fitted on its train trips (rebuild its derived data)',
+        );
       return secondsAtSpeeds(net, kmh);
     }
   }

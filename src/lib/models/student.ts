@@ -607,7 +607,9 @@ export class Student {
     if (p.metricRoute) {
       const W = routeFeatureWidth(c.routeFeatures);
       if (batch.candRoute.length !== N * C * W)
-        throw new Error('this student reads route features, and its batch has none or others (build it from withRouteFeatures(ctx, student.config))');
+        throw new Error(
+          'this student reads route features, and its batch has none or others (build it from withRouteFeatures(ctx, student.config))',
+        );
       keyParts.push(applyDense(p.metricRoute, tf.tensor2d(batch.candRoute, [N * C, W])));
     }
     const k = applyDense(p.navK, tf.concat(keyParts, 1)).reshape([N, C, c.navDim]);
