@@ -28,14 +28,12 @@ import {
   type BatchContext,
 } from '../../src/lib/features/studentBatch';
 import { Student } from '../../src/lib/models/student';
-import { StudentScorer } from '../../src/lib/generate/studentScorer';
-import type { StepQuery, StepScores } from '../../src/lib/generate/search';
 import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../../src/lib/checkpoint/checkpoint';
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
-import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { studentConfigFor } from '../../src/lib/train/session';
 import { normaliseHyper } from '../../src/lib/train/sessionHyper';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { expectFlatTensorsWhileTraining, expectIncrementalAsFull } from './routeInputChecks';
 import { writeTorchExport } from '../../src/cli/data/exportTorch';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -234,22 +232,7 @@ describe('Markov route inputs on a synthetic city', () => {
     expect(Array.from(run(loaded))).toEqual(Array.from(run(s)));
     loaded.dispose();
 
-    const plain = batchContext(city.net, city.derived);
-    const inc = new StudentScorer(s, plain, city.derived, { startTime: START });
-    const full = new StudentScorer(s, plain, city.derived, { startTime: START, incremental: false });
-    const trips = city.ds.splits.train.filter((t) => t.roads.length >= 5).slice(0, 3);
-    const same = (x: StepScores[], y: StepScores[]) =>
-      x.forEach((a, i) => {
-        expect(Array.from(a.candidates)).toEqual(Array.from(y[i].candidates));
-        Array.from(a.logProbs).forEach((v, j) => expect(v).toBeCloseTo(y[i].logProbs[j], 4));
-      });
-    for (let L = 1; L <= 5; L++) {
-      const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
-      same(await inc.scoreBatch(qs), await full.scoreBatch(qs));
-    }
-    expect(inc.counts.incremental).toBeGreaterThan(0);
-    inc.dispose();
-    full.dispose();
+    await expectIncrementalAsFull(s, city, START);
     s.dispose();
   });
 
@@ -265,22 +248,9 @@ describe('Markov route inputs on a synthetic city', () => {
     }
   });
 
-  it('trains with the inputs on, cross-fitted, with a flat tensor count', () => {
-    const t = new StudentTrainer({
-      network: city.net,
-      derived: city.derived,
-      train: city.ds.splits.train,
-      val: city.ds.splits.val,
-      studentConfig: { ...TINY_STUDENT, layers: 1, routeFeatures: MARKOV },
-      options: { batchSize: 10, microBatch: 10, epochs: 10, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 3 },
-    });
-    expect(t.ctx.routeFeatures).toEqual(MARKOV);
-    expect(t.ctx.crossFit).toBeUndefined();
-    t.step();
-    const n0 = tf.memory().numTensors;
-    for (let i = 0; i < 10; i++) t.step();
-    expect(tf.memory().numTensors).toBe(n0);
-    t.dispose();
+  it('trains with the inputs on, with a flat tensor count; only the training trips are cross-fitted', () => {
+    expect(batchContext(city.net, city.derived, { routeFeatures: MARKOV }).crossFit).toBeUndefined();
+    expectFlatTensorsWhileTraining(city, MARKOV, 10);
   });
 });
 
@@ -355,17 +325,7 @@ describe('a zone-level plan as a route input (issue 65, lever c)', () => {
     const city = makeCity(5, 30, 4, 4);
     const s = new Student(city.derived, { ...TINY_STUDENT, routeFeatures: ZONES }, 4);
     expect(s.p.metricRoute!.w.shape).toEqual([3, TINY_STUDENT.metricDim]);
-    const plain = batchContext(city.net, city.derived);
-    const inc = new StudentScorer(s, plain, city.derived, { startTime: START });
-    const full = new StudentScorer(s, plain, city.derived, { startTime: START, incremental: false });
-    const trips = city.ds.splits.train.filter((t) => t.roads.length >= 4).slice(0, 3);
-    for (let L = 1; L <= 4; L++) {
-      const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
-      const [a, b] = [await inc.scoreBatch(qs), await full.scoreBatch(qs)];
-      a.forEach((x, i) => Array.from(x.logProbs).forEach((v, j) => expect(v).toBeCloseTo(b[i].logProbs[j], 4)));
-    }
-    inc.dispose();
-    full.dispose();
+    await expectIncrementalAsFull(s, city, START, 4);
     s.dispose();
   });
 });

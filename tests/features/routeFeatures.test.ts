@@ -17,12 +17,10 @@ import {
   type BatchContext,
 } from '../../src/lib/features/studentBatch';
 import { Student } from '../../src/lib/models/student';
-import { StudentScorer } from '../../src/lib/generate/studentScorer';
-import type { StepQuery, StepScores } from '../../src/lib/generate/search';
 import { decodeCheckpoint, encodeCheckpoint, weightsFromVariables } from '../../src/lib/checkpoint/checkpoint';
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
-import { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import { makeCity, TINY_STUDENT, type SynthCity } from '../models/studentFixture';
+import { expectFlatTensorsWhileTraining, expectIncrementalAsFull } from './routeInputChecks';
 import { writeTorchExport } from '../../src/cli/data/exportTorch';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -215,22 +213,7 @@ describe('route features in batches, models and checkpoints', () => {
 
   it('decodes incrementally (host kernels) as full re-encoding does, with the feature on', async () => {
     const student = new Student(city.derived, { ...TINY_STUDENT, routeFeatures: ROUTE }, 11);
-    // A context without the feature: the scorer takes the student's own.
-    const inc = new StudentScorer(student, plain, city.derived, { startTime: START });
-    const full = new StudentScorer(student, plain, city.derived, { startTime: START, incremental: false });
-    const trips = city.ds.splits.train.filter((t) => t.roads.length >= 5).slice(0, 3);
-    const same = (a: StepScores[], b: StepScores[]) =>
-      a.forEach((x, i) => {
-        expect(Array.from(x.candidates)).toEqual(Array.from(b[i].candidates));
-        Array.from(x.logProbs).forEach((v, j) => expect(v).toBeCloseTo(b[i].logProbs[j], 4));
-      });
-    for (let L = 1; L <= 5; L++) {
-      const qs: StepQuery[] = trips.map((t) => ({ prefix: t.roads.slice(0, L), dest: t.roads[t.roads.length - 1] }));
-      same(await inc.scoreBatch(qs), await full.scoreBatch(qs));
-    }
-    expect(inc.counts.incremental).toBeGreaterThan(0);
-    inc.dispose();
-    full.dispose();
+    await expectIncrementalAsFull(student, city, START);
     student.dispose();
   });
 
@@ -257,20 +240,6 @@ describe('route features in batches, models and checkpoints', () => {
   });
 
   it('keeps the tensor count flat over 20 training steps with the feature on', () => {
-    const t = new StudentTrainer({
-      network: city.net,
-      derived: city.derived,
-      train: city.ds.splits.train,
-      val: city.ds.splits.val,
-      studentConfig: { ...TINY_STUDENT, layers: 1, routeFeatures: ROUTE },
-      options: { batchSize: 10, microBatch: 10, epochs: 10, lr: 5e-3, warmupRatio: 0, weightDecay: 0.01, seed: 3 },
-    });
-    expect(t.ctx.routeFeatures).toEqual(ROUTE);
-    t.step();
-    const n0 = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) t.step();
-    expect(t.history.length).toBeGreaterThanOrEqual(5);
-    expect(tf.memory().numTensors).toBe(n0);
-    t.dispose();
+    expect(expectFlatTensorsWhileTraining(city, ROUTE, 20).length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -465,24 +465,29 @@ describe.skipIf(!python)('PyTorch trainer', () => {
     }
   });
 
-  it('reads route-aware candidate features from the export as tfjs does (1e-4), and refuses an export without them', async () => {
-    const r = task<{ out: string }>(12);
+  /** The largest gap between the peer's logits (task i) and tfjs's for `checkpoint`'s student on the same val trips, with route inputs `spec`. */
+  const routeLogitsGap = async (i: number, checkpoint: string, spec: typeof ROUTE | typeof MARKOV): Promise<number> => {
+    const r = task<{ out: string }>(i);
     const py = JSON.parse(await readFile(r.out, 'utf8')) as { trips: number[]; N: number; C: number; logits: number[] };
-    const model = loadStudent(new Uint8Array(await readFile(join(s.dir, 'route-student.st'))), s.derived).model;
-    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000, routeFeatures: ROUTE });
+    const model = loadStudent(new Uint8Array(await readFile(join(s.dir, checkpoint))), s.derived).model;
+    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000, routeFeatures: spec });
     const batch = buildBatch(
       ctx,
       prepareTrips(
         ctx,
-        py.trips.map((i) => s.ds.splits.val[i]),
+        py.trips.map((k) => s.ds.splits.val[k]),
       ),
     );
     const logits = tf.tidy(() => model.forward(batch, model.encodeNetwork()).logits.dataSync());
     model.dispose();
     expect([batch.N, batch.C]).toEqual([py.N, py.C]);
     let d = 0;
-    for (let i = 0; i < logits.length; i++) if (batch.candMask[i] > 0) d = Math.max(d, Math.abs(logits[i] - py.logits[i]));
-    expect(d).toBeLessThan(1e-4);
+    for (let k = 0; k < logits.length; k++) if (batch.candMask[k] > 0) d = Math.max(d, Math.abs(logits[k] - py.logits[k]));
+    return d;
+  };
+
+  it('reads route-aware candidate features from the export as tfjs does (1e-4), and refuses an export without them', async () => {
+    expect(await routeLogitsGap(12, 'route-student.st', ROUTE)).toBeLessThan(1e-4);
     const refused = task<{ code: number; stderr: string }>(13);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -491,23 +496,7 @@ describe.skipIf(!python)('PyTorch trainer', () => {
 
   it('reads the Markov route inputs (four per candidate) from the export as tfjs does (1e-4), and refuses an export with two', async () => {
     const markovTask = s.checks.length - 2;
-    const r = task<{ out: string }>(markovTask);
-    const py = JSON.parse(await readFile(r.out, 'utf8')) as { trips: number[]; N: number; C: number; logits: number[] };
-    const model = loadStudent(new Uint8Array(await readFile(join(s.dir, 'markov-student.st'))), s.derived).model;
-    const ctx = batchContext(s.ds.network, s.derived, { maxLen: 10_000, routeFeatures: MARKOV });
-    const batch = buildBatch(
-      ctx,
-      prepareTrips(
-        ctx,
-        py.trips.map((i) => s.ds.splits.val[i]),
-      ),
-    );
-    const logits = tf.tidy(() => model.forward(batch, model.encodeNetwork()).logits.dataSync());
-    model.dispose();
-    expect([batch.N, batch.C]).toEqual([py.N, py.C]);
-    let d = 0;
-    for (let i = 0; i < logits.length; i++) if (batch.candMask[i] > 0) d = Math.max(d, Math.abs(logits[i] - py.logits[i]));
-    expect(d).toBeLessThan(1e-4);
+    expect(await routeLogitsGap(markovTask, 'markov-student.st', MARKOV)).toBeLessThan(1e-4);
     const refused = task<{ code: number; stderr: string }>(markovTask + 1);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/reads route features on .*markov.*the export has/);
