@@ -19,9 +19,13 @@ describe('study files', () => {
       'porto-confirm-route-features.json',
       'porto-controls.json',
       'porto-distill.json',
+      'porto-lever-fitted.json',
+      'porto-lever-markov.json',
+      'porto-lever-zone-plan.json',
       'porto-route-features-kl.json',
       'porto-route-features.json',
       'porto-routes-kl.json',
+      'porto-schedule-24.json',
       'porto-schedule.json',
       'porto-student-size.json',
       'sf-deconfounded.json',
@@ -61,6 +65,23 @@ describe('study files', () => {
       expect.arrayContaining(['--mode', 'vanilla', '--routes', '--route-features', '--seed', '16']),
     );
     expect(readFileSync('docs/experiments/registration-route-features.md', 'utf8')).toContain(`**Seeds:** ${seeds.join(', ')}.`);
+    // The long-trip screens (issue 65): each lever's flags on top of the route features, paired with
+    // the schedule study's route features of the same seed, under the same 24-epoch schedule.
+    const levers: Array<[string, string, string[]]> = [
+      ['porto-lever-markov.json', 'lever-markov', ['--route-markov']],
+      ['porto-lever-fitted.json', 'lever-fitted', ['--route-speeds', 'fitted']],
+      ['porto-lever-zone-plan.json', 'lever-zone-plan', ['--route-zone-plan']],
+    ];
+    for (const [file, dir, flags] of levers) {
+      const plan = planStudy(load(file));
+      const arm = plan.find((j) => j.out === `runs/${dir}/vanilla-s2.safetensors`)!;
+      expect(arm.args).toEqual(
+        expect.arrayContaining(['--epochs', '24', '--patience', '0', '--routes', '--route-features', ...flags, '--seed', '2']),
+      );
+      const partner = plan.find((j) => j.out === 'runs/schedule24/route-features/vanilla-s2.safetensors')!;
+      expect(partner.args).toEqual(expect.arrayContaining(['--epochs', '24', '--route-features']));
+      for (const f of ['--route-markov', '--route-speeds', '--route-zone-plan']) expect(partner.args).not.toContain(f);
+    }
     for (const f of files) {
       const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
       expect(plan.length).toBeGreaterThan(0);
