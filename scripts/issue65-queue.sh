@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Issue 65's exploratory Porto runs in their order, two jobs at a time, each study resumable (a run
+# stopped mid-epoch goes on from its .partial; what is done is skipped), so a later session starts
+# this again and it goes on where it stopped:
+#   the schedule's 24-epoch budget (seeds 1–3 of the routes control and the route features), then
+#   the long-trip levers a, b and c (seeds 1–3 each, paired with those route features), then the
+#   val tables by real-trip length tercile (studies/strata/levers-val.json) and the schedule's table.
+# Run it in the background:  nohup bash scripts/issue65-queue.sh > runs/issue65-queue.log 2>&1 &
+set -u
+cd "$(dirname "$0")/.."
+for s in porto-schedule-24 porto-lever-markov porto-lever-fitted porto-lever-zone-plan; do
+  echo "[queue $(date -u +%H:%M)] study $s"
+  npm run --silent cli -- study run "studies/$s.json" --jobs 2 || echo "[queue] study $s stopped (exit $?)"
+done
+npm run --silent cli -- study schedule \
+  "patience 3, routes control"=runs/control-routes@1,2,3 "patience 3, route features"=runs/route-features@1,2,3 \
+  "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3 "24 epochs, route features"=runs/schedule24/route-features@1,2,3 \
+  --markdown docs/experiments/schedule-24.md
+npm run --silent cli -- eval length-strata --spec studies/strata/levers-val.json --markdown docs/experiments/levers-val.md
+echo "[queue $(date -u +%H:%M)] done"
