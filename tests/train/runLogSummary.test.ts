@@ -63,5 +63,9 @@ describe('runLogSummary', () => {
     expect(md).toMatch(
       /\| arm \| 1, 2, 3 \| 0\.2800 \(1\/1\), 0\.3000 \(1\/1\), 0\.3200 \(1\/1\) \| 0\.3000 \| 0\.0200 \| 0, 0, 0 \| 0\.10 \|/,
     );
+    // Every lr here is the log's own: no figure is marked, so no footnote explains a mark.
+    expect(md).not.toContain('recomputed');
+    const old = summarizeArm([{ ...run(5, 0.3), epochs: [epoch(0)] }]);
+    expect(scheduleMarkdown([{ label: 'old', summary: old }])).toMatch(/\| 0\* \|[\s\S]*\* recomputed from the schedule/);
   });
 });

@@ -34,7 +34,10 @@ export function scheduleMarkdown(arms: ReadonlyArray<{ label: string; summary: A
     const lr = s.runs.map((r) => `${(100 * r.lrEndShare).toFixed(0)}${r.lrFrom === 'schedule' ? '*' : ''}`).join(', ');
     return `| ${label} | ${s.runs.map((r) => r.seed).join(', ')} | ${per} | ${f4(s.meanValNll)} | ${f4(s.sdValNll)} | ${lr} | ${s.meanCoreHours.toFixed(2)} |`;
   });
-  return `${head}\n${rows.join('\n')}\n\n* recomputed from the schedule the run trained under (its log predates the per-epoch lr).\n`;
+  // The footnote only where a figure carries its mark.
+  const recomputed = arms.some(({ summary: s }) => s.runs.some((r) => r.lrFrom === 'schedule'));
+  const note = recomputed ? '\n* recomputed from the schedule the run trained under (its log predates the per-epoch lr).\n' : '';
+  return `${head}\n${rows.join('\n')}\n${note}`;
 }
 
 export async function run(args: string[]): Promise<number> {
