@@ -48,6 +48,9 @@ export function expectFlatTensorsWhileTraining(city: SynthCity, spec: RouteFeatu
   });
   try {
     expect(t.ctx.routeFeatures).toEqual(spec);
+    // The training trips are prepared cross-fitted; val and generation read every train trip's counts.
+    expect(t.trainCtx).toEqual({ ...t.ctx, crossFit: true });
+    expect(t.ctx.crossFit).toBeUndefined();
     t.step();
     const n0 = tf.memory().numTensors;
     for (let i = 0; i < steps; i++) t.step();

@@ -202,7 +202,7 @@ export class StudentTrainer {
   readonly student: Student;
   readonly ctx: BatchContext;
   /** ctx for the training trips themselves: their Markov route inputs cross-fitted (BatchContext.crossFit). */
-  private readonly trainCtx: BatchContext;
+  readonly trainCtx: BatchContext;
   readonly optimizer: AdamW;
   readonly history: EpochRecord[] = [];
   /** The epoch with the lowest val decision NLL, and its val accuracy (what the UI shows). */
