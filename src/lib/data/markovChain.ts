@@ -1,8 +1,11 @@
 // The first-order Markov chain over road → road transitions that the Markov baselines route on
 // (generate/baselines.ts), the transition prior reads (generate/transitionPrior.ts) and the
-// student's Markov route features are made from (data/routeKnowledge.ts): transitions counted on
-// the links of the routing graph, and each link's −log p under add-α smoothing.
+// student's Markov and zone-plan route inputs are made from (data/markovRouteInputs.ts,
+// data/zonePlanInputs.ts): transitions counted on the links of the routing graph, each link's −log p
+// under add-α smoothing, and the folds of the train trips those inputs are cross-fitted on.
+import type { Derived } from './derivedTypes';
 import type { RoutingGraph } from './routingGraph';
+import type { RoadNetwork } from './types';
 
 /** The Markov chain's add-α smoothing over each road's network successors (the transition prior's default). */
 export const MARKOV_SMOOTHING = 0.1;
@@ -65,6 +68,22 @@ export function markovEdgeCosts(g: RoutingGraph, counts: { edgeCount: ArrayLike<
   return cost;
 }
 
+/**
+ * The Markov + length baseline's link costs: −log p(adj[e] | v) (markovEdgeCosts) + μ · km of the
+ * road the link enters. One function, so the baseline and the student's inputs price a link alike.
+ */
+export function markovLengthEdgeCosts(
+  g: RoutingGraph,
+  net: RoadNetwork,
+  counts: { edgeCount: ArrayLike<number> },
+  alpha: number,
+  lengthPerKm: number,
+): Float64Array {
+  const cost = markovEdgeCosts(g, counts, alpha);
+  for (let e = 0; e < cost.length; e++) cost[e] += (lengthPerKm * Math.max(0, net.roads[g.adj[e]].lengthM)) / 1000;
+  return cost;
+}
+
 /** How many folds the train trips are cut into for the student's Markov inputs (cross-fitting). */
 export const TRANSITION_FOLDS = 2;
 
@@ -96,5 +115,25 @@ export function foldedTransitionCounts(
 ): Float32Array[] {
   const folds = Array.from({ length: TRANSITION_FOLDS }, () => new Float32Array(g.adj.length));
   walk((fold, a, b) => void countPair(g, folds[fold], a, b));
+  return folds;
+}
+
+/** The counts a table is built on: every train trip's (`fold` null), or those of the folds other than `fold`, scaled to the whole. */
+export function countsFor(folds: readonly Float32Array[], fold: number | null): Float32Array {
+  const out = new Float32Array(folds[0].length);
+  const used = folds.filter((_, f) => f !== fold);
+  const scale = folds.length / used.length;
+  for (const c of used) for (let e = 0; e < out.length; e++) out[e] += c[e];
+  if (scale !== 1) for (let e = 0; e < out.length; e++) out[e] *= scale;
+  return out;
+}
+
+/** `derived`'s transition folds, checked, for inputs named `what` read at `fold` (null: every train trip). */
+export function checkedFolds(derived: Derived, fold: number | null, what: string): Float32Array[] {
+  const folds = derived.transitionFolds;
+  if (!folds || folds.length !== TRANSITION_FOLDS)
+    throw new Error(`${what}: this dataset was prepared without train transition counts (rebuild its derived data)`);
+  if (fold !== null && !(Number.isInteger(fold) && fold >= 0 && fold < TRANSITION_FOLDS))
+    throw new Error(`${what}: fold ${fold} is not one of 0…${TRANSITION_FOLDS - 1}`);
   return folds;
 }

@@ -13,13 +13,10 @@
 // generation read every train trip's counts.
 import type { Derived } from './derivedTypes';
 import { ROUTE_UNREACHABLE_DELAY } from './candidates';
-import { markovEdgeCosts, TRANSITION_FOLDS } from './markovChain';
+import { checkedFolds, countsFor, markovLengthEdgeCosts } from './markovChain';
 import { RemainingTimes, type MarkovRouteSpec } from './remainingTimes';
 import { forwardCsr, type RoutingGraph } from './routingGraph';
 import type { RoadNetwork } from './types';
-
-/** A step's Markov inputs: [gap, count] per candidate, interleaved. */
-export type MarkovInputs = Float32Array;
 
 /** The Markov + length chain on one count table, and its cost to go per destination. */
 export class MarkovRouteTables {
@@ -36,9 +33,7 @@ export class MarkovRouteTables {
         `Markov route inputs: ${count.length} link counts for ${this.g.adj.length} links (the derived data is from another network)`,
       );
     this.count = count;
-    this.linkCost = markovEdgeCosts(this.g, { edgeCount: count }, spec.alpha);
-    for (let e = 0; e < this.linkCost.length; e++)
-      this.linkCost[e] += (spec.lengthPerKm * Math.max(0, net.roads[this.g.adj[e]].lengthM)) / 1000;
+    this.linkCost = markovLengthEdgeCosts(this.g, net, { edgeCount: count }, spec.alpha, spec.lengthPerKm);
     // forwardCsr lays each origin's links out in file order, so rel entry e is the next slot of its origin.
     const fill = this.g.off.slice(0, this.g.n);
     const relCost = new Float64Array(net.relOrigin.length);
@@ -47,7 +42,7 @@ export class MarkovRouteTables {
   }
 
   /** [gap, count] per candidate of `cur` on the way to `dest`, interleaved. */
-  inputs(cur: number, dest: number, cands: readonly number[]): MarkovInputs {
+  inputs(cur: number, dest: number, cands: readonly number[]): Float32Array {
     const d = this.costToGo.to(dest);
     const m = cands.length;
     const total = new Float64Array(m);
@@ -69,26 +64,6 @@ export class MarkovRouteTables {
     for (let i = 0; i < m; i++) out[2 * i] = total[i] === Infinity ? ROUTE_UNREACHABLE_DELAY : Math.log1p(total[i] - best);
     return out;
   }
-}
-
-/** The counts a table is built on: every train trip's, or those of the folds other than `fold`, scaled to the whole. */
-export function countsFor(folds: readonly Float32Array[], fold: number | null): Float32Array {
-  const out = new Float32Array(folds[0].length);
-  const used = folds.filter((_, f) => f !== fold);
-  const scale = folds.length / used.length;
-  for (const c of used) for (let e = 0; e < out.length; e++) out[e] += c[e];
-  if (scale !== 1) for (let e = 0; e < out.length; e++) out[e] *= scale;
-  return out;
-}
-
-/** `derived`'s transition folds, checked, for inputs named `what` read at `fold` (null: every train trip). */
-export function checkedFolds(derived: Derived, fold: number | null, what: string): Float32Array[] {
-  const folds = derived.transitionFolds;
-  if (!folds || folds.length !== TRANSITION_FOLDS)
-    throw new Error(`${what}: this dataset was prepared without train transition counts (rebuild its derived data)`);
-  if (fold !== null && !(Number.isInteger(fold) && fold >= 0 && fold < TRANSITION_FOLDS))
-    throw new Error(`${what}: fold ${fold} is not one of 0…${TRANSITION_FOLDS - 1}`);
-  return folds;
 }
 
 const shared = new WeakMap<Derived, Map<string, MarkovRouteTables>>();

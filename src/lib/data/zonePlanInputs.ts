@@ -12,7 +12,7 @@
 // are (data/markovRouteInputs.ts): a crossing is the road link it happens on.
 import type { Derived } from './derivedTypes';
 import { ROUTE_UNREACHABLE_DELAY } from './candidates';
-import { checkedFolds, countsFor } from './markovRouteInputs';
+import { checkedFolds, countsFor } from './markovChain';
 import { RouteSearch } from './routeSearch';
 import { forwardCsr, type RoutingGraph } from './routingGraph';
 import type { RoadNetwork } from './types';

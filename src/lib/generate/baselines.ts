@@ -26,7 +26,7 @@
 // gives the origin alone, reached false. The routes come out as the students' GeneratedTrip, so
 // every metric and writer takes them unchanged.
 import { DEFAULT_FITTED_SPEED_RULE, fitRoadSpeeds, freeFlowSeconds, secondsAtSpeeds, type FittedSpeedRule } from '../data/speeds';
-import { countTransitions, markovEdgeCosts } from '../data/markovChain';
+import { countTransitions, markovEdgeCosts, markovLengthEdgeCosts } from '../data/markovChain';
 import { forwardCsr, type RoutingGraph } from '../data/routingGraph';
 import { RouteSearch } from '../data/routeSearch';
 import type { RoadNetwork, Route, Trajectory } from '../data/types';
@@ -218,12 +218,9 @@ export function baselineRouter(
     if (p.markovRoutes && !routes?.length)
       throw new Error(`baselineRouter: ${method} counted on the route corpus needs the dataset's routes`);
     const counts = countTransitions(g, p.markovRoutes ? [...needTrips(), ...routes!] : needTrips());
-    edgeCost = markovEdgeCosts(g, counts, alpha);
+    edgeCost = method === 'markovLength' ? markovLengthEdgeCosts(g, net, counts, alpha, p.lengthPerKm) : markovEdgeCosts(g, counts, alpha);
     markov = { counted: counts.counted, skipped: counts.skipped, smoothing: alpha };
-    if (method === 'markovLength') {
-      for (let e = 0; e < edgeCost.length; e++) edgeCost[e] += (p.lengthPerKm * Math.max(0, net.roads[g.adj[e]].lengthM)) / 1000;
-      markov.lengthPerKm = p.lengthPerKm;
-    }
+    if (method === 'markovLength') markov.lengthPerKm = p.lengthPerKm;
   }
   const search = new RouteSearch(g);
   const target = new Int32Array(1);
