@@ -16,6 +16,7 @@ import { ROUTE_UNREACHABLE_DELAY } from './candidates';
 import { checkedFolds, countsFor, markovLengthEdgeCosts } from './markovChain';
 import { RemainingTimes, type MarkovRouteSpec } from './remainingTimes';
 import { forwardCsr, type RoutingGraph } from './routingGraph';
+import { sharedTables } from './sharedTables';
 import type { RoadNetwork } from './types';
 
 /** The Markov + length chain on one count table, and its cost to go per destination. */
@@ -66,7 +67,7 @@ export class MarkovRouteTables {
   }
 }
 
-const shared = new WeakMap<Derived, Map<string, MarkovRouteTables>>();
+const shared = sharedTables<Derived, string, MarkovRouteTables>();
 
 /**
  * The tables for `derived`'s train counts under `spec`, shared by every batch context and decoder on
@@ -75,10 +76,9 @@ const shared = new WeakMap<Derived, Map<string, MarkovRouteTables>>();
  */
 export function markovRouteTables(net: RoadNetwork, derived: Derived, spec: MarkovRouteSpec, fold: number | null): MarkovRouteTables {
   const folds = checkedFolds(derived, fold, 'Markov route inputs');
-  let byKey = shared.get(derived);
-  if (!byKey) shared.set(derived, (byKey = new Map()));
-  const key = `${spec.alpha}:${spec.lengthPerKm}:${fold ?? 'all'}`;
-  let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = new MarkovRouteTables(net, countsFor(folds, fold), spec)));
-  return t;
+  return shared(
+    derived,
+    `${spec.alpha}:${spec.lengthPerKm}:${fold ?? 'all'}`,
+    () => new MarkovRouteTables(net, countsFor(folds, fold), spec),
+  );
 }

@@ -15,6 +15,7 @@ import { RouteSearch } from './routeSearch';
 import type { RoutingGraph } from './routingGraph';
 import { freeFlowSeconds, secondsAtSpeeds } from './speeds';
 import type { Derived } from './derivedTypes';
+import { sharedTables } from './sharedTables';
 import type { RoadNetwork } from './types';
 
 /** The speed tables route features can be computed on, by the name a checkpoint records. */
@@ -211,13 +212,9 @@ export class RemainingTimes {
  * One RemainingTimes per network and speeds, shared by every batch context and decoder on it:
  * free-flow times are the network's, fitted ones the derived data's (its train trips').
  */
-const shared = new WeakMap<object, Map<RouteSpeeds, RemainingTimes>>();
+const shared = sharedTables<object, RouteSpeeds, RemainingTimes>();
 
 export function remainingTimesFor(net: RoadNetwork, spec: RouteFeatureSpec, derived?: Pick<Derived, 'fittedKmh'>): RemainingTimes {
   const owner: object = spec.speeds === 'fitted' && derived ? derived : net;
-  let bySpeeds = shared.get(owner);
-  if (!bySpeeds) shared.set(owner, (bySpeeds = new Map()));
-  let rt = bySpeeds.get(spec.speeds);
-  if (!rt) bySpeeds.set(spec.speeds, (rt = new RemainingTimes(net, roadSecondsFor(net, spec.speeds, derived))));
-  return rt;
+  return shared(owner, spec.speeds, () => new RemainingTimes(net, roadSecondsFor(net, spec.speeds, derived)));
 }

@@ -15,6 +15,7 @@ import { ROUTE_UNREACHABLE_DELAY } from './candidates';
 import { checkedFolds, countsFor } from './markovChain';
 import { RouteSearch } from './routeSearch';
 import { forwardCsr, type RoutingGraph } from './routingGraph';
+import { sharedTables } from './sharedTables';
 import type { RoadNetwork } from './types';
 
 /** Add-one smoothing over the zones a zone borders. */
@@ -97,15 +98,14 @@ export class ZonePlanTables {
   }
 }
 
-const shared = new WeakMap<Derived, Map<string, ZonePlanTables>>();
+const shared = sharedTables<Derived, string, ZonePlanTables>();
 
 /** The zone chain on `derived`'s train counts, shared: `fold` null for every train trip, a trip's fold for a training trip. */
 export function zonePlanTables(net: RoadNetwork, derived: Derived, fold: number | null): ZonePlanTables {
   const folds = checkedFolds(derived, fold, 'zone plan inputs');
-  let byKey = shared.get(derived);
-  if (!byKey) shared.set(derived, (byKey = new Map()));
-  const key = String(fold ?? 'all');
-  let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = new ZonePlanTables(net, derived.zones.roadZone, derived.zones.nZones, countsFor(folds, fold))));
-  return t;
+  return shared(
+    derived,
+    String(fold ?? 'all'),
+    () => new ZonePlanTables(net, derived.zones.roadZone, derived.zones.nZones, countsFor(folds, fold)),
+  );
 }

@@ -7,6 +7,7 @@
 // own routes untouched, so a route cache of the plain search serves every cap. The cap is chosen on
 // val (eval paired-search --b method=bestFirst,cap=c).
 import type { RoadNetwork } from '../data/types';
+import { sharedTables } from '../data/sharedTables';
 import { baselineRouter, generateBaselineRoutes, type BaselineRouter } from './baselines';
 import type { GenOD, GeneratedTrip } from './generator';
 
@@ -69,13 +70,9 @@ export function tailGuard(net: RoadNetwork, cap: number, router?: BaselineRouter
   };
 }
 
-const shared = new WeakMap<RoadNetwork, Map<number, TailGuard>>();
+const shared = sharedTables<RoadNetwork, number, TailGuard>();
 
 /** One guard per (network, cap), built on first use: each route run through it reuses its fastest-path router. */
 export function sharedTailGuard(net: RoadNetwork, cap: number): TailGuard {
-  let byCap = shared.get(net);
-  if (!byCap) shared.set(net, (byCap = new Map()));
-  let g = byCap.get(cap);
-  if (!g) byCap.set(cap, (g = tailGuard(net, cap)));
-  return g;
+  return shared(net, cap, () => tailGuard(net, cap));
 }
