@@ -16,8 +16,8 @@ import type { Dataset, SplitName, Trajectory } from '../../lib/data/types';
 import { SPLITS } from '../../lib/data/types';
 import { prepareGatGraph, prepareGcnGraph } from '../../lib/models/layers';
 import { DEFAULT_BATCH_OPTIONS, batchContext, prepareTrip } from '../../lib/features/studentBatch';
-import { checkRouteFeatureSpec, routeFeatureWidth, type RouteFeatureSpec } from '../../lib/data/remainingTimes';
-import { markovLengthChain } from '../../lib/generate/baselines';
+import { routeFeatureWidth, type RouteFeatureSpec } from '../../lib/data/remainingTimes';
+import { routeFeaturesFromFlags } from '../common/routeFlags';
 import { DEFAULT_HYPER } from '../../lib/train/sessionHyper';
 import { routesAsTrips } from '../../lib/train/routeTrips';
 
@@ -378,21 +378,11 @@ export async function run(args: string[]): Promise<number> {
     const t0 = Date.now();
     const ds = await loadDataset(src);
     const derived = buildDerived(ds);
+    const route = routeFeaturesFromFlags(p, ds.name);
     const m = await writeTorchExport(out, ds, derived, {
       maxLen: flagNumber(p, 'max-len', DEFAULT_HYPER.maxLen),
       k: flagNumber(p, 'k', DEFAULT_BATCH_OPTIONS.k),
-      ...(p.flags['route-features'] === true ||
-      p.flags['route-markov'] === true ||
-      p.flags['route-zone-plan'] === true ||
-      p.flags['route-speeds'] !== undefined
-        ? {
-            routeFeatures: {
-              speeds: checkRouteFeatureSpec({ speeds: flagString(p, 'route-speeds', 'free-flow') }).speeds,
-              ...(p.flags['route-markov'] === true ? { markov: markovLengthChain(ds.name) } : {}),
-              ...(p.flags['route-zone-plan'] === true ? { zonePlan: true } : {}),
-            },
-          }
-        : {}),
+      ...(route ? { routeFeatures: route } : {}),
       ...(p.flags['routes-seed'] !== undefined ? { routeTripsSeed: flagNumber(p, 'routes-seed', 0) } : {}),
       source: src,
       command: commandLine('export', args),

@@ -4,8 +4,7 @@
 import { flagNumber, flagNumberOrAll, flagString, type ParsedArgs } from '../common/args';
 import { recipeByName, type NamedRecipe } from '../../lib/train/recipe';
 import { TEACHER_TARGETS, type TeacherTarget } from '../../lib/train/teacherTargets';
-import { markovLengthChain } from '../../lib/generate/baselines';
-import { ROUTE_SPEEDS, type RouteSpeeds } from '../../lib/data/remainingTimes';
+import { routeFeaturesFromFlags } from '../common/routeFlags';
 import {
   DEFAULT_HYPER,
   FINE_TUNE_FIXED,
@@ -27,6 +26,7 @@ export function hyperFromFlags(p: ParsedArgs, datasetName = ''): SessionHyper {
   if (mode !== 'vanilla' && mode !== 'distilled') throw new Error('--mode must be vanilla or distilled');
   const d = DEFAULT_HYPER;
   const r: NamedRecipe | undefined = typeof p.flags.recipe === 'string' ? recipeByName(p.flags.recipe) : undefined;
+  const route = routeFeaturesFromFlags(p, datasetName);
   return normaliseHyper({
     mode,
     lambda: flagNumber(p, 'lambda', r?.lambda ?? d.lambda),
@@ -46,14 +46,10 @@ export function hyperFromFlags(p: ParsedArgs, datasetName = ''): SessionHyper {
     klMaskRandom: flagNumber(p, 'kl-mask-random', 0),
     size: flagString(p, 'size', d.size) as StudentSize,
     idFree: p.flags['id-free'] === true,
-    routeFeatures:
-      p.flags['route-features'] === true ||
-      p.flags['route-markov'] === true ||
-      p.flags['route-zone-plan'] === true ||
-      p.flags['route-speeds'] !== undefined,
-    routeZonePlan: p.flags['route-zone-plan'] === true,
-    routeSpeeds: routeSpeedsFlag(flagString(p, 'route-speeds', 'free-flow')),
-    routeMarkov: p.flags['route-markov'] === true ? markovLengthChain(datasetName) : null,
+    routeFeatures: route !== undefined,
+    routeZonePlan: route?.zonePlan === true,
+    routeSpeeds: route?.speeds ?? 'free-flow',
+    routeMarkov: route?.markov ?? null,
     maxLen: flagNumber(p, 'max-len', d.maxLen),
     patience: flagNumber(p, 'patience', d.patience),
     trainFrac: flagNumber(p, 'train-frac', d.trainFrac),
@@ -90,12 +86,6 @@ export function withInitSettings(p: ParsedArgs, hyper: SessionHyper, saved: Part
     );
   }
   return { ...hyper, ...fixed };
-}
-
-function routeSpeedsFlag(v: string): RouteSpeeds {
-  const s = ROUTE_SPEEDS.find((x) => x === v);
-  if (!s) throw new Error(`--route-speeds must be one of ${ROUTE_SPEEDS.join(', ')} (got ${v})`);
-  return s;
 }
 
 function teacherTargetFlag(v: string): TeacherTarget {
