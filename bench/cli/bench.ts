@@ -56,7 +56,8 @@ const USAGE = `usage: bench [--quick] [--json] [--dataset public/data/porto] [--
                    files) on [--match-network public/data/porto]
   --peer           our student vs its PyTorch peer (bench/cli/peer/, python3-torch): training step and
                    search-step scoring on the same inputs, after checking that both agree; alone
-                   unless --only is given too. [--peer-threads 1] torch threads (ours: 1)`;
+                   unless --only is given too. [--peer-threads 1] torch threads (ours: 1); [--peer-rounds 7]
+                   interleaved rounds (3 with --quick)`;
 
 interface Plan {
   trainBatch: number;
@@ -281,7 +282,7 @@ export async function run(args: string[]): Promise<number> {
         checkpointName: ckPath,
         trainBatch: plan.leverBatch,
         genBatch: 256,
-        rounds: quick ? 3 : 7,
+        rounds: Number(flagString(p, 'peer-rounds', quick ? '3' : '7')),
         threads: Number(flagString(p, 'peer-threads', '1')),
         log,
       });

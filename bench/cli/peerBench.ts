@@ -274,6 +274,8 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
       number[]
     > = { oursTrain: [], oursTrainBase: [], peerTrain: [], oursGen: [], oursTfjsGen: [], oursTfjsBase: [], oursStep: [], peerGen: [] };
     const load0 = loadavg();
+    // Where our scoring step's time went (StudentScorer.phaseMs), mean ms per round.
+    const oursPhases: Record<string, number> = {};
     for (let r = 0; r < o.rounds; r++) {
       o.log(`peer: round ${r + 1}/${o.rounds}`);
       let t0 = performance.now();
@@ -283,9 +285,11 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
       t0 = performance.now();
       trainerBase.step();
       t.oursTrainBase.push(performance.now() - t0);
+      const phases0 = { ...host.phaseMs };
       t0 = performance.now();
       await oursHost();
       t.oursGen.push(performance.now() - t0);
+      for (const [k, v] of Object.entries(host.phaseMs)) oursPhases[k] = (oursPhases[k] ?? 0) + (v - (phases0[k] ?? 0)) / o.rounds;
       t.peerGen.push((await peer.ask('gen')).ms as number);
       t0 = performance.now();
       await oursTfjs();
@@ -335,6 +339,7 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
         ours: ms(t.oursGen),
         peer: ms(t.peerGen),
         peerOverOurs: ratio(t.peerGen, t.oursGen),
+        oursPhasesMs: Object.fromEntries(Object.entries(oursPhases).map(([k, v]) => [k, Math.round(v * 10) / 10])),
         oursTfjsForward: ms(t.oursTfjsGen),
         peerOverOursTfjsForward: ratio(t.peerGen, t.oursTfjsGen),
         /** What this figure timed at issue 67's start: the tfjs forward with tfjs-wasm's Slice/SplitV. */

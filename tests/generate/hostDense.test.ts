@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Student } from '../../src/lib/models/student';
+import { Student, trajDimOf } from '../../src/lib/models/student';
+import { HostDense } from '../../src/lib/generate/hostDense';
 import { batchContext, type BatchContext } from '../../src/lib/features/studentBatch';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import type { StepQuery, StepScores } from '../../src/lib/generate/search';
@@ -59,4 +60,26 @@ describe('host dense layers of the route decoder', () => {
       student.dispose();
     });
   }
+});
+
+describe('host dense qkv, keys only (a prefill’s last block)', () => {
+  it('gives the keys and values of the full product, bit for bit', async () => {
+    // The tiny student as it is: model width 24, a multiple of 8, where the keys-only product runs.
+    const student = new Student(city.derived, TINY_STUDENT, 5);
+    const D = trajDimOf(student.config);
+    expect(D % 8).toBe(0);
+    const dense = await HostDense.create(student);
+    const R = 7;
+    const x0 = Float32Array.from({ length: R * D }, (_, i) => Math.sin(i * 0.37));
+    for (let l = 0; l < student.config.layers; l++) {
+      const full = dense.qkv(dense.input(x0, R), l).slice();
+      const keys = dense.qkv(dense.input(x0, R), l, true).slice();
+      for (let r = 0; r < R; r++) expect(keys.subarray(r * 3 * D + D, (r + 1) * 3 * D)).toEqual(full.subarray(r * 3 * D + D, (r + 1) * 3 * D));
+      // The query columns are not what the full product gives: the product really was cut.
+      dense.qkv(dense.input(new Float32Array(R * D), R), l);
+      const cut = dense.qkv(dense.input(x0, R), l, true);
+      expect(cut.subarray(0, D)).not.toEqual(full.subarray(0, D));
+    }
+    student.dispose();
+  });
 });

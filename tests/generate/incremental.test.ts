@@ -93,6 +93,13 @@ describe('StudentScorer incremental decoding', () => {
       // Their children find the prefilled keys/values.
       expectSameScores(await inc.scoreBatch(qs(1)), await full.scoreBatch(qs(1)));
       expect(inc.counts).toEqual({ incremental: trips.length, window: 0, prefill: trips.length, full: 0 });
+      // Forgotten (both, so both enter every road at the start time), the same prefixes are prefilled
+      // again in recycled slab memory, and extend as before.
+      inc.forgetPrefixes();
+      full.forgetPrefixes();
+      expectSameScores(await inc.scoreBatch(qs(1)), await full.scoreBatch(qs(1)));
+      expectSameScores(await inc.scoreBatch(qs(2)), await full.scoreBatch(qs(2)));
+      expect(inc.counts).toEqual({ incremental: 2 * trips.length, window: 0, prefill: 2 * trips.length, full: 0 });
       inc.dispose();
       full.dispose();
       student.dispose();

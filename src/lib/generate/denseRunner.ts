@@ -15,8 +15,12 @@ export type DenseOn = 'host' | 'device';
 /** The decoder's dense layers; rows X stay where they run from one layer to the next. */
 export interface DenseRunner<X> {
   input(x0: Float32Array, R: number): X;
-  /** LayerNorm + qkv projection of block l → [R, 3D]; read it before the runner's next call (it may be a view). */
-  qkv(x: X, l: number): Float32Array | Promise<Float32Array>;
+  /**
+   * LayerNorm + qkv projection of block l → [R, 3D]; read it before the runner's next call (it may be
+   * a view). `keysOnly`: only the keys and values (columns D…3D) are read; a runner may leave the
+   * query columns unset.
+   */
+  qkv(x: X, l: number, keysOnly?: boolean): Float32Array | Promise<Float32Array>;
   /** Rest of block l after attention y: x[sel] + proj(y), then the MLP with its residual. */
   post(x: X, y: Float32Array, l: number, sel: Int32Array | null): X;
   /** Final states → per row: the state's part of the navigator query and of the time head [R, navDim + 1]. */

@@ -269,13 +269,19 @@ export class HostDense {
 
   /**
    * LayerNorm + qkv projection of block l → [R, 3D]: a view of the kernels' memory where 3D is a
-   * multiple of 8 (a copy otherwise), valid until this runner's next call.
+   * multiple of 8 (a copy otherwise), valid until this runner's next call. `keysOnly`: the keys and
+   * values alone (a prefill's last block), the query columns left unset.
    */
-  qkv(x: HostRows, l: number): Float32Array {
+  qkv(x: HostRows, l: number, keysOnly = false): Float32Array {
     const b = this.blocks[l];
     const { D, D8, s } = this;
     this.k.layerNorm(x.at, b.ln1.gamma, b.ln1.beta, s.ln, x.R, D, 4 * D8, b.ln1.eps);
-    this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
+    if (keysOnly && D % 8 === 0) {
+      // Columns D…3D only: their panels start D / 8 panels in, their bias D floats in, and they land
+      // in place in the [R, 3D] rows (the query columns keep whatever they held).
+      const m = b.qkv;
+      this.k.dense(s.ln, m.w + 4 * D * m.K8, m.b && m.b + 4 * D, 0, s.qkv + 4 * D, x.R, m.K8, m.N - D, 4 * m.N8, s.ap);
+    } else this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
     if (b.qkv.N === b.qkv.N8) return this.view().subarray(s.qkv / 4, s.qkv / 4 + x.R * b.qkv.N);
     return this.copyOut(s.qkv, x.R, b.qkv.N, b.qkv.N8);
   }

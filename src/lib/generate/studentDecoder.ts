@@ -202,6 +202,15 @@ export class StudentDecoder {
     this.kernel.flush();
   }
 
+  /**
+   * The scorer dropped every node: the attention kernel's copies of their keys/values go, and their
+   * slab memory is handed out again (reused memory, not fresh pages; nodeSlab.ts).
+   */
+  forgetNodes(): void {
+    this.kernel.flush();
+    this.slab.recycle();
+  }
+
   /** Computes the per-network host tables from the cached road/zone encodings (once). */
   async prepare(enc: EncodedNetwork): Promise<void> {
     if (this.tables) return;
@@ -319,7 +328,9 @@ export class StudentDecoder {
   private inputRow(node: DecodeNode, out: Float32Array, off: number): void {
     const t = this.tables!;
     const rd = this.roadDim;
-    out.set(t.spatial.subarray(node.road * rd, (node.road + 1) * rd), off);
+    // Element loops, not set(subarray): a view per row was garbage that the collector paid for in every step.
+    const sp = t.spatial;
+    for (let i = 0, j = node.road * rd; i < rd; i++, j++) out[off + i] = sp[j];
     out.set(this.timeRow(Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)))), off + rd);
   }
 
@@ -515,7 +526,10 @@ export class StudentDecoder {
   /** Block l's keys and values of each row (from its qkv rows) into the row's node. */
   private storeKv(nodes: DecodeNode[], l: number, qkv: Float32Array): void {
     const D = this.D;
-    for (let r = 0; r < nodes.length; r++) nodes[r].kv!.set(qkv.subarray(r * 3 * D + D, r * 3 * D + 3 * D), 2 * l * D);
+    for (let r = 0; r < nodes.length; r++) {
+      const kv = nodes[r].kv!;
+      for (let i = 0, j = r * 3 * D + D, o = 2 * l * D; i < 2 * D; i++) kv[o + i] = qkv[j + i];
+    }
   }
 
   /**
@@ -541,7 +555,7 @@ export class StudentDecoder {
       let t = performance.now();
       let x = dense.input(x0, level.length);
       for (let l = 0; l < this.nL; l++) {
-        const qkv = await dense.qkv(x, l);
+        const qkv = await dense.qkv(x, l, l === this.nL - 1);
         t = this.tick(PRE_PHASES.dense, t);
         if (l === this.nL - 1) {
           this.storeKv(level, l, qkv);

@@ -77,6 +77,11 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   readonly counts = { incremental: 0, window: 0, prefill: 0, full: 0 };
   /** Wall ms per phase of scoreBatch, accumulated (bench/scripts/profile-generation.ts reads it). */
   readonly phaseMs: Record<string, number> = {};
+  /** Zero-gap chains (prefixes of unknown parents), by their last node (or start time, for origins) and next road. */
+  private readonly zeroGapKids = new Map<DecodeNode | number, Map<number, DecodeNode>>();
+  private zeroGapNodes = 0;
+  /** Batches being scored (scoreBatch awaits the decoder): forgetPrefixes recycles no memory while one is. */
+  private inFlight = 0;
 
   /** Candidates' context with the route features the student reads (withRouteFeatures). */
   private readonly ctx: BatchContext;
@@ -143,7 +148,12 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   forgetPrefixes(): void {
     this.byArray = new WeakMap();
     this.byKey.clear();
+    this.zeroGapKids.clear();
+    this.zeroGapNodes = 0;
     this.originStart.clear();
+    // No node is left to read the decoder's copies and slab memory, unless a batch is still being
+    // scored (the slabs are then left to the collector, not reused).
+    if (this.inFlight === 0) this.decoder.forgetNodes();
   }
 
   setStartTimes(startOf: (q: StepQuery) => number): void {
@@ -186,17 +196,44 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
       const idx = parent.cands.indexOf(road);
       return this.decoder.makeNode(parent, road, parent.time + (idx >= 0 ? parent.sec[idx] : 0), parent.start);
     }
-    // Unknown parent: every road entered at the start time (zero gaps).
+    // Unknown parent: every road entered at the start time (zero gaps). Such a chain depends only on
+    // its roads and start, so queries that begin alike (a step's beams, often) share its ancestors,
+    // and the decoder encodes each once; the queried node itself is always its own.
     const start = this.startOf(q);
     let node: DecodeNode | null = null;
-    for (const r of q.prefix) node = this.decoder.makeNode(node, r, start, start);
-    return node!;
+    for (let j = 0; j < L - 1; j++) {
+      const r = q.prefix[j];
+      const at: DecodeNode | number = node ?? start;
+      let kids = this.zeroGapKids.get(at);
+      if (!kids) this.zeroGapKids.set(at, (kids = new Map()));
+      let next = kids.get(r);
+      if (!next) {
+        kids.set(r, (next = this.decoder.makeNode(node, r, start, start)));
+        this.zeroGapNodes++;
+      }
+      node = next;
+    }
+    return this.decoder.makeNode(node, road, start, start);
   }
 
   async scoreBatch(queries: StepQuery[]): Promise<StepScores[]> {
     if (this.opts.yieldBetweenBatches) await new Promise<void>((resolve) => setTimeout(resolve, 0));
     this.checkStartTimes(queries);
+    this.inFlight++;
+    try {
+      return await this.scoreNodes(queries);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async scoreNodes(queries: StepQuery[]): Promise<StepScores[]> {
+    // Both maps hold nodes (and through them their chains): bounded like byKey.
     if (this.byKey.size > this.maxKeyed) this.byKey.clear();
+    if (this.zeroGapNodes > this.maxKeyed) {
+      this.zeroGapKids.clear();
+      this.zeroGapNodes = 0;
+    }
     let t = performance.now();
     const out: StepScores[] = new Array<StepScores>(queries.length);
     const nodes = queries.map((q) => this.nodeOf(q));
