@@ -267,6 +267,7 @@ export const COMMAND_FLAGS = {
     out: str(),
     peer: bool(),
     'peer-threads': str(),
+    'peer-rounds': str('peer: interleaved rounds (default 7, 3 with --quick)'),
     'scale-dir': str('scale: the folder scripts/make-large-inputs.ts wrote (default tmp/large)'),
     'match-rows': str('scale: ECML rows matched at 1 and 2 threads (default 3000)'),
     'match-whole': bool('scale: also match the whole ECML file on 2 threads (hours on a slow matcher)'),
