@@ -152,17 +152,17 @@ function readPicked(files: { file: File; path: string }[], report: ReturnType<ty
  * loaded (also the simulator's source of network, flows and departures) and every set held here
  * alone (picked files, matched trips); the oldest beyond KEEP are dropped.
  */
-const kept: { key: string; ds: Dataset }[] = [];
+const kept: { key: string; ds: Dataset; bytes: number }[] = [];
 const KEEP = 4;
 let nextHeld = 1;
 
 const keyOf = (src: DatasetSource): string => (src.kind === 'url' ? `url:${src.baseUrl}` : `held:${src.id}`);
 
-function keep(src: DatasetSource, ds: Dataset): void {
+function keep(src: DatasetSource, ds: Dataset, bytes = 0): void {
   const key = keyOf(src);
   const at = kept.findIndex((k) => k.key === key);
   if (at >= 0) kept.splice(at, 1);
-  kept.push({ key, ds });
+  kept.push({ key, ds, bytes });
   while (kept.length > KEEP) kept.shift();
 }
 
@@ -173,13 +173,17 @@ function held(name: string, ds: Dataset): DatasetSource {
   return src;
 }
 
-/** The dataset of a URL: kept, or downloaded and parsed now (and kept). */
-async function urlDataset(baseUrl: string, name: string, report: ReturnType<typeof progressReporter>): Promise<Dataset> {
+/**
+ * The dataset of a URL and the bytes its files took: kept, or downloaded and parsed now (and kept).
+ * A view with a model worker asks for it twice at its start (the worker's packed copy, the map's
+ * trips), and parsing it twice was seconds of this worker's time.
+ */
+async function urlDataset(baseUrl: string, name: string, report: ReturnType<typeof progressReporter>): Promise<{ ds: Dataset; bytes: number }> {
   const hit = kept.find((k) => k.key === `url:${baseUrl}`);
-  if (hit) return hit.ds;
+  if (hit) return hit;
   const ds = await readHoserDatasetStream(await fetchEmbedded(baseUrl, report), name);
-  keep({ kind: 'url', baseUrl, name }, ds);
-  return ds;
+  keep({ kind: 'url', baseUrl, name }, ds, bytesRead);
+  return { ds, bytes: bytesRead };
 }
 /** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */
 let lastLoaded: Dataset | null = null;
@@ -204,7 +208,7 @@ async function simulate(req: SimulateRequest, cb: DataProgress): Promise<DataRes
   try {
     const t0 = performance.now();
     progress('base', 0, 1);
-    const base = await urlDataset(req.baseUrl, req.baseName, progressReporter(cb));
+    const { ds: base } = await urlDataset(req.baseUrl, req.baseName, progressReporter(cb));
     const t1 = performance.now();
     // Nothing keeps the set past this call: the page gets a sample, so peak memory is one set.
     const set = simulateDataset(base, { n: req.n, seed: req.seed }, progress);
@@ -310,6 +314,12 @@ function matchedAnswer(
   return answer(data);
 }
 
+/** A dataset of picked files, and the bytes they took. */
+async function pickedDataset(files: { file: File; path: string }[], name: string, report: ReturnType<typeof progressReporter>): Promise<{ ds: Dataset; bytes: number }> {
+  const ds = await readHoserDatasetStream(readPicked(files, report), name);
+  return { ds, bytes: bytesRead };
+}
+
 /** A real dataset from a URL (`baseUrl`) or from picked files. */
 async function load(
   src: { baseUrl: string } | { files: { file: File; path: string }[] },
@@ -320,14 +330,12 @@ async function load(
   const report = progressReporter(cb);
   try {
     const t0 = performance.now();
-    const files = 'baseUrl' in src ? await fetchEmbedded(src.baseUrl, report) : readPicked(src.files, report);
-    // Read and parsed together, piece by piece (the progress is the bytes read).
-    const ds = await readHoserDatasetStream(files, name);
-    const bytes = bytesRead;
+    // Read and parsed together, piece by piece (the progress is the bytes read); a URL's set once.
+    const { ds, bytes } =
+      'baseUrl' in src ? await urlDataset(src.baseUrl, name, report) : await pickedDataset(src.files, name, report);
     const t1 = performance.now();
     report('parse');
     const source: DatasetSource = 'baseUrl' in src ? { kind: 'url', baseUrl: src.baseUrl, name } : held(name, ds);
-    if (source.kind === 'url') keep(source, ds);
     lastLoaded = ds;
     lastMatched = null;
     const t2 = performance.now();
@@ -357,7 +365,7 @@ async function load(
  * (trainingSample): the worker then trains on exactly those trips.
  */
 async function packed(src: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
-  const ds = src.kind === 'url' ? await urlDataset(src.baseUrl, src.name, () => undefined) : kept.find((k) => k.key === keyOf(src))?.ds;
+  const ds = src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
   if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
   const p = packDataset(sample ? trainingSample(ds, sample.trainMax) : ds);
   return Comlink.transfer(p, packedDatasetTransferables(p));
