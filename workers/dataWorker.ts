@@ -178,7 +178,11 @@ function held(name: string, ds: Dataset): DatasetSource {
  * A view with a model worker asks for it twice at its start (the worker's packed copy, the map's
  * trips), and parsing it twice was seconds of this worker's time.
  */
-async function urlDataset(baseUrl: string, name: string, report: ReturnType<typeof progressReporter>): Promise<{ ds: Dataset; bytes: number }> {
+async function urlDataset(
+  baseUrl: string,
+  name: string,
+  report: ReturnType<typeof progressReporter>,
+): Promise<{ ds: Dataset; bytes: number }> {
   const hit = kept.find((k) => k.key === `url:${baseUrl}`);
   if (hit) return hit;
   const ds = await readHoserDatasetStream(await fetchEmbedded(baseUrl, report), name);
@@ -315,7 +319,11 @@ function matchedAnswer(
 }
 
 /** A dataset of picked files, and the bytes they took. */
-async function pickedDataset(files: { file: File; path: string }[], name: string, report: ReturnType<typeof progressReporter>): Promise<{ ds: Dataset; bytes: number }> {
+async function pickedDataset(
+  files: { file: File; path: string }[],
+  name: string,
+  report: ReturnType<typeof progressReporter>,
+): Promise<{ ds: Dataset; bytes: number }> {
   const ds = await readHoserDatasetStream(readPicked(files, report), name);
   return { ds, bytes: bytesRead };
 }
@@ -331,8 +339,7 @@ async function load(
   try {
     const t0 = performance.now();
     // Read and parsed together, piece by piece (the progress is the bytes read); a URL's set once.
-    const { ds, bytes } =
-      'baseUrl' in src ? await urlDataset(src.baseUrl, name, report) : await pickedDataset(src.files, name, report);
+    const { ds, bytes } = 'baseUrl' in src ? await urlDataset(src.baseUrl, name, report) : await pickedDataset(src.files, name, report);
     const t1 = performance.now();
     report('parse');
     const source: DatasetSource = 'baseUrl' in src ? { kind: 'url', baseUrl: src.baseUrl, name } : held(name, ds);
@@ -365,7 +372,8 @@ async function load(
  * (trainingSample): the worker then trains on exactly those trips.
  */
 async function packed(src: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
-  const ds = src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
+  const ds =
+    src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
   if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
   const p = packDataset(sample ? trainingSample(ds, sample.trainMax) : ds);
   return Comlink.transfer(p, packedDatasetTransferables(p));

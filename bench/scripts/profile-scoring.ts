@@ -19,7 +19,15 @@ await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
 const ckPath = flagString(p, 'ckpt', PEER_CHECKPOINT);
 const bytes = new Uint8Array(await readFile(ckPath));
-const ex = await buildPeerExport({ dataset, derived, checkpointBytes: bytes, checkpointName: ckPath, trainBatch: 32, genBatch: 256, searchOds: 1 });
+const ex = await buildPeerExport({
+  dataset,
+  derived,
+  checkpointBytes: bytes,
+  checkpointName: ckPath,
+  trainBatch: 32,
+  genBatch: 256,
+  searchOds: 1,
+});
 const { model } = loadStudent(bytes, derived);
 const host = new StudentScorer(model, ex.inputs.ctx, derived, { startTime: ex.inputs.genStart });
 const round = (x: number): number => Math.round(x * 10) / 10;
@@ -32,7 +40,10 @@ for (let r = 0; r <= rounds; r++) {
   await host.scoreBatch(ex.inputs.genQueries);
   const ms = performance.now() - t0;
   if (r > 0) times.push(ms);
-  if (all || r === rounds) console.log(JSON.stringify({ round: r, ms: round(ms), phases: Object.fromEntries(Object.entries(host.phaseMs).map(([k, v]) => [k, round(v)])) }));
+  if (all || r === rounds)
+    console.log(
+      JSON.stringify({ round: r, ms: round(ms), phases: Object.fromEntries(Object.entries(host.phaseMs).map(([k, v]) => [k, round(v)])) }),
+    );
 }
 const sorted = [...times].sort((a, b) => a - b);
 console.log(JSON.stringify({ medianMs: round(sorted[sorted.length >> 1]), inOrder: times.map(round) }));

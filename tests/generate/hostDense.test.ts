@@ -74,7 +74,8 @@ describe('host dense qkv, keys only (a prefill’s last block)', () => {
     for (let l = 0; l < student.config.layers; l++) {
       const full = dense.qkv(dense.input(x0, R), l).slice();
       const keys = dense.qkv(dense.input(x0, R), l, true).slice();
-      for (let r = 0; r < R; r++) expect(keys.subarray(r * 3 * D + D, (r + 1) * 3 * D)).toEqual(full.subarray(r * 3 * D + D, (r + 1) * 3 * D));
+      for (let r = 0; r < R; r++)
+        expect(keys.subarray(r * 3 * D + D, (r + 1) * 3 * D)).toEqual(full.subarray(r * 3 * D + D, (r + 1) * 3 * D));
       // The query columns are not what the full product gives: the product really was cut.
       dense.qkv(dense.input(new Float32Array(R * D), R), l);
       const cut = dense.qkv(dense.input(x0, R), l, true);
