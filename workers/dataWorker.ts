@@ -184,7 +184,11 @@ async function urlDataset(
   report: ReturnType<typeof progressReporter>,
 ): Promise<{ ds: Dataset; bytes: number }> {
   const hit = kept.find((k) => k.key === `url:${baseUrl}`);
-  if (hit) return hit;
+  if (hit) {
+    // Newest again, as a fresh load of it made it: the sets dropped beyond KEEP stay the oldest used.
+    keep({ kind: 'url', baseUrl, name }, hit.ds, hit.bytes);
+    return hit;
+  }
   const ds = await readHoserDatasetStream(await fetchEmbedded(baseUrl, report), name);
   keep({ kind: 'url', baseUrl, name }, ds, bytesRead);
   return { ds, bytes: bytesRead };
