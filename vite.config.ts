@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
+import { ISOLATED_TESTS } from './tests/isolatedTests';
 
 /**
  * Leaves the locally built San Francisco set (public/data/sf/, CRAWDAD trips that may not be
@@ -73,7 +74,6 @@ export default defineConfig({
   server: { port: 5173, headers: ISOLATION_HEADERS },
   preview: { port: 4173, headers: ISOLATION_HEADERS },
   test: {
-    include: ['tests/**/*.test.ts'],
     // Dawn (WebGPU in Node) for tests/webgpu/: installed on first use, its Vulkan variables set for the test processes.
     globalSetup: ['tests/webgpu/dawnSetup.ts'],
     environment: 'node',
@@ -83,5 +83,13 @@ export default defineConfig({
     // Every core: vitest's default leaves one free, which on a 2-core machine runs the files one at
     // a time (115 s against 153 s for the whole unit suite here).
     maxWorkers: availableParallelism(),
+    // Most test files share their process's modules (isolate: false): each file re-importing tfjs,
+    // the wasm backend and the kernels cost more than its tests (the unit suite: 444 s and 482 CPU-s
+    // isolated, 253 s and 273 CPU-s shared, under the same load). The files that change what later
+    // files would see keep a module graph of their own (tests/isolatedTests.ts says which, and why).
+    projects: [
+      { extends: true, test: { name: 'shared', isolate: false, include: ['tests/**/*.test.ts'], exclude: ISOLATED_TESTS } },
+      { extends: true, test: { name: 'isolated', include: ISOLATED_TESTS } },
+    ],
   },
 });

@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { colouredPoints } from './mapPixels';
 
 // A trip's hover highlight must not stay on the map after the pointer leaves it
 // (deck.gl only cleared it on a hover over empty map). The map, once the pointer is back on the
@@ -26,28 +27,24 @@ test('a hover highlight goes when the pointer leaves the map', async ({ page }) 
     )
     .toBe(true);
 
-  // Sweep the middle of the map until a trip's tooltip shows: a trip is highlighted.
+  // Hover points of the middle of the map that the screenshot shows inside a trip, until a trip's
+  // tooltip shows: a trip is highlighted.
   const tooltip = page.locator('.map-tooltip');
-  let hit = false;
-  for (let y = box.y + box.height * 0.35; y < box.y + box.height * 0.65 && !hit; y += 7) {
-    for (let x = box.x + box.width * 0.35; x < box.x + box.width * 0.65 && !hit; x += 7) {
-      await page.mouse.move(x, y);
-      await page.waitForTimeout(60);
-      hit = await tooltip.isVisible();
+  const hoverUntilTooltip = async (points: { x: number; y: number }[]): Promise<boolean> => {
+    for (const pt of points) {
+      await page.mouse.move(pt.x, pt.y);
+      const shown = await tooltip.waitFor({ state: 'visible', timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) return true;
     }
-  }
-  expect(hit).toBe(true);
+    return false;
+  };
+  expect(await hoverUntilTooltip(await colouredPoints(page, { x0: 0.35, x1: 0.65, y0: 0.35, y1: 0.65 }, 12))).toBe(true);
   await expect.poll(async () => (await page.screenshot({ clip })).equals(before)).toBe(false);
   // Hovered near the map's right edge, the tooltip opens to the pointer's left: nothing of it is clipped.
-  let edge = false;
-  for (let y = box.y + box.height * 0.25; y < box.y + box.height * 0.75 && !edge; y += 7) {
-    for (let x = box.x + box.width - 8; x > box.x + box.width * 0.88 && !edge; x -= 7) {
-      await page.mouse.move(x, y);
-      await page.waitForTimeout(40);
-      edge = await tooltip.isVisible();
-    }
-  }
-  expect(edge).toBe(true);
+  expect(await hoverUntilTooltip(await colouredPoints(page, { x0: 0.88, x1: 1, y0: 0.25, y1: 0.75 }, 12))).toBe(true);
   const tip = (await tooltip.boundingBox())!;
   expect(tip.x).toBeGreaterThanOrEqual(box.x - 1);
   expect(tip.x + tip.width).toBeLessThanOrEqual(box.x + box.width + 1);

@@ -30,3 +30,52 @@ export async function mapPixels(p: Page): Promise<{ total: number; nonBackground
     return { total: d.length / 4, nonBackground, coloured };
   }, png.toString('base64'));
 }
+
+/** A region of the map element, as fractions of its width and height. */
+export interface MapRegion {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Up to `max` page points in `region` that sit inside a drawn trip or route: a saturated pixel whose
+ * four neighbours are saturated too, spread over the region in scan order. A spec hovers these
+ * instead of sweeping a grid: on software WebGL every pointer move renders deck.gl's picking pass.
+ */
+export async function colouredPoints(p: Page, region: MapRegion, max: number): Promise<{ x: number; y: number }[]> {
+  const map = p.getByTestId('map');
+  const box = (await map.boundingBox())!;
+  const png = await map.screenshot({ style: '.maplibregl-ctrl { visibility: hidden !important; }' });
+  const found = await p.evaluate(
+    async ({ b64, region }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const { width: w, height: h } = c;
+      const d = g.getImageData(0, 0, w, h).data;
+      const sat = (x: number, y: number): boolean => {
+        const i = (y * w + x) * 4;
+        return Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 45;
+      };
+      const pts: [number, number][] = [];
+      const [xa, xb] = [Math.max(1, Math.floor(region.x0 * w)), Math.min(w - 2, Math.floor(region.x1 * w))];
+      const [ya, yb] = [Math.max(1, Math.floor(region.y0 * h)), Math.min(h - 2, Math.floor(region.y1 * h))];
+      for (let y = ya; y <= yb; y++)
+        for (let x = xa; x <= xb; x++) if (sat(x, y) && sat(x - 1, y) && sat(x + 1, y) && sat(x, y - 1) && sat(x, y + 1)) pts.push([x, y]);
+      return pts;
+    },
+    { b64: png.toString('base64'), region },
+  );
+  const stride = Math.max(1, Math.floor(found.length / max));
+  return found
+    .filter((_, i) => i % stride === 0)
+    .slice(0, max)
+    .map(([x, y]) => ({ x: box.x + x, y: box.y + y }));
+}
