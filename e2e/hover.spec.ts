@@ -4,7 +4,8 @@ import { colouredPoints } from './mapPixels';
 // A trip's hover highlight must not stay on the map after the pointer leaves it
 // (deck.gl only cleared it on a hover over empty map). The map, once the pointer is back on the
 // side panel, is pixel for pixel what it was before the hover. Near the map's right edge the
-// tooltip opens to the pointer's left, inside the map.
+// tooltip opens to the pointer's left, inside the map. The hovers start from an idle map, whose
+// deck.gl loop runs at a heartbeat (src/ui/map/idleFrames.ts): a pointer move must wake it to pick.
 test('a hover highlight goes when the pointer leaves the map', async ({ page }) => {
   await page.goto('/?view=data');
   await expect(page.getByTestId('trip-count')).toBeVisible({ timeout: 90_000 });
@@ -26,6 +27,7 @@ test('a hover highlight goes when the pointer leaves the map', async ({ page }) 
       { timeout: 60_000, intervals: [1500] },
     )
     .toBe(true);
+  await expect(map).toHaveAttribute('data-map-loop', 'parked');
 
   // Hover points of the middle of the map that the screenshot shows inside a trip, until a trip's
   // tooltip shows: a trip is highlighted.

@@ -13,8 +13,12 @@
 // epoch), fine-tuning the shipped vanilla student vs the same recipe from random weights, each
 // capped (`--train-cap` seconds; null when the cap came first, with the best NLL reached).
 // `teachTour` (built app): the Teach view's marks, the tour ready after the models loaded.
+// `idle` (built app, wasm): display frames and Chromium CPU-s per idle window in the Data and Train
+// views once drawn, the app's heartbeat map loop against deck.gl's every-frame one
+// (`?mapLoop=every-frame`), interleaved per round on fresh browsers (bench/browser/idleMap.ts).
 //   npx tsx bench/browser/bench-browser.ts [--batch 2] [--repeats 2] [--backends webgpu,webgl,wasm,cpu] [--out f.json]
-//     [--only app,firstLoad,page,train,teachTour] [--no-build: firstLoad/train/teachTour use the dist/ already built]
+//     [--only app,firstLoad,page,train,teachTour,idle] [--no-build: the built-app sections use the dist/ already built]
+//     [--idle-rounds 2]
 //     [--train-cap 600] [--val-every 10] [--train-parts firstVal,fineTune,scratch]
 import { writeFile } from 'node:fs/promises';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -24,6 +28,8 @@ import { build, createServer, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_LAUNCH } from '../../e2e/chromium';
 import { FIRST_LOAD_VIEWS, describeFirstLoad, measureFirstLoad, type FirstLoad } from '../../e2e/firstLoad';
+import { measureIdle, type IdleWindow } from './idleMap';
+import { median } from '../../src/lib/stats';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -211,9 +217,48 @@ async function teachTourSection(port: number): Promise<Record<string, unknown>> 
   );
 }
 
+/** The `idle` section (see the header). */
+async function idleSection(port: number): Promise<Record<string, unknown>> {
+  const rounds = Number(flag('idle-rounds', '2'));
+  const loops = { heartbeat: '', everyFrame: '&mapLoop=every-frame' } as const;
+  const loadAvgBefore = loadavg();
+  const views: Record<string, unknown> = {};
+  await withPreview(port, async (base) => {
+    for (const view of ['data', 'train']) {
+      const windows: Record<keyof typeof loops, IdleWindow[]> = { heartbeat: [], everyFrame: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const loop of Object.keys(loops) as (keyof typeof loops)[]) {
+          const got = await freshPage(base, (page) => measureIdle(page, `/?view=${view}&backend=wasm${loops[loop]}`, 2, 5000, 8000));
+          process.stderr.write(`idle ${view} ${loop}: ${JSON.stringify(got)}\n`);
+          windows[loop].push(...got);
+        }
+      }
+      const med = (ws: IdleWindow[], f: (w: IdleWindow) => number | null): number | null => {
+        const xs = ws.map(f).filter((x): x is number => x !== null);
+        return xs.length ? +median(xs).toFixed(3) : null;
+      };
+      const [hb, ef] = [windows.heartbeat, windows.everyFrame];
+      const cpu = [med(hb, (w) => w.cpuSeconds), med(ef, (w) => w.cpuSeconds)];
+      views[view] = {
+        windows,
+        medianFrames: { heartbeat: med(hb, (w) => w.frames), everyFrame: med(ef, (w) => w.frames) },
+        medianCpuSeconds: { heartbeat: cpu[0], everyFrame: cpu[1] },
+        cpuHeartbeatOverEveryFrame: cpu[0] !== null && cpu[1] ? +(cpu[0] / cpu[1]).toFixed(3) : null,
+      };
+    }
+  });
+  return {
+    method:
+      'built app, headless Chromium, a fresh browser per load; after roads-drawn + 8 s, two 5 s windows untouched: requestAnimationFrame callbacks and CPU-s of every Chromium process (/proc)',
+    loadAvg: { before: loadAvgBefore.map((x) => +x.toFixed(2)), after: loadavg().map((x) => +x.toFixed(2)) },
+    rounds,
+    views,
+  };
+}
+
 async function main(): Promise<void> {
   const port = Number(flag('port', '5290'));
-  const only = flag('only', 'app,firstLoad,page,teachTour,train').split(',');
+  const only = flag('only', 'app,firstLoad,page,teachTour,train,idle').split(',');
   const server = await createServer({ server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
   await server.listen();
   const base = `http://127.0.0.1:${port}`;
@@ -255,6 +300,7 @@ async function main(): Promise<void> {
     // The Teach tour's readiness and the Train view's time to a useful model, in the built app.
     if (only.includes('teachTour')) result.teachTour = await teachTourSection(port + 2);
     if (only.includes('train')) result.train = await trainSection(port + 3);
+    if (only.includes('idle')) result.idle = await idleSection(port + 4);
     // 3. Training step per backend on the bench page.
     if (only.includes('page')) {
       const page = await ctx.newPage();
