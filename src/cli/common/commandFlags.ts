@@ -233,7 +233,12 @@ export const COMMAND_FLAGS = {
     'markov-routes': bool('count the markov chains on the route corpus (routes.csv) too'),
   },
   'eval distillation-summary': { regimes: str(), untagged: str(), out: str() },
-  'eval length-strata': { spec: str('the tables, their datasets, baselines and reports'), out: str(), markdown: str() },
+  'eval length-strata': {
+    spec: str('the tables, their datasets, baselines and reports'),
+    out: str(),
+    markdown: str(),
+    'skip-missing': bool('leave out, and name, the rows whose report does not exist yet (a study still running)'),
+  },
   'eval pack-reports': { 'min-kb': num('reports smaller than this stay plain') },
   'study schedule': { out: str(), markdown: str() },
   'eval pack-routes': { cache: str('the route cache folder'), out: str() },

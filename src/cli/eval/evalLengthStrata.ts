@@ -1,4 +1,4 @@
-// `eval length-strata --spec <file.json> [--out <file.json>] [--markdown <file.md>]`: every route
+// `eval length-strata --spec <file.json> [--out <file.json>] [--markdown <file.md>] [--skip-missing]`: every route
 // table read by the real trip's length (terciles) and on the OD pairs the baseline draws exactly
 // (src/lib/eval/lengthStrata.ts), from committed reports that carry per-OD DTW per km: paired
 // reports (splits.<split>.arms.distilled), paired-search readings (perCheckpoint.b), and the
@@ -10,9 +10,9 @@ import { commandDecl } from '../common/commandFlags';
 import { loadDatasetWithDerived } from '../common/fsDataset';
 import { splitTargets } from '../../lib/eval/pairedProtocol';
 import { strataMarkdown, strataReading, type StrataRow } from '../../lib/eval/lengthStrata';
-import { readReportJson } from './reportFiles';
+import { readReportJson, readReportText } from './reportFiles';
 
-const USAGE = `usage: eval length-strata --spec <file.json> [--out <file.json>] [--markdown <file.md>]
+const USAGE = `usage: eval length-strata --spec <file.json> [--out <file.json>] [--markdown <file.md>] [--skip-missing]
   spec: { "tables": [ { "title": "Porto (test)", "dataset": "public/data/porto", "split": "test",
     "baselines": "<eval baselines report>", "baseline": "markovLength", "baselineLabel": "Markov chain + length",
     "rows": [ { "label": "route features", "file": "<report>", "runs": "splits.test.arms.distilled" }, … ] } ] }`;
@@ -47,9 +47,18 @@ function at(root: unknown, path: string, file: string): unknown {
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, commandDecl('eval length-strata', USAGE));
   const spec = JSON.parse(await readFile(flagString(p, 'spec'), 'utf8')) as Spec;
-  const out: Array<{ title: string; baseline: string; rows: StrataRow[] }> = [];
+  const skipMissing = p.flags['skip-missing'] === true;
+  const out: Array<{ title: string; baseline: string; rows: StrataRow[]; notYetRun?: string[] }> = [];
   let md = `# Route tables by the real trip's length\n\nMade by \`${commandLine('eval length-strata', args)}\` from the committed reports.\n`;
   for (const t of spec.tables) {
+    // Which reports exist, before the dataset's slow load: a missing one stops the table at once.
+    const present: Spec['tables'][number]['rows'] = [];
+    const missing: string[] = [];
+    for (const r of t.rows) {
+      if ((await readReportText(r.file)) !== undefined) present.push(r);
+      else if (skipMissing) missing.push(`${r.label} (${r.file})`);
+      else throw new Error(`${r.file}: no such report (nor ${r.file}.gz)`);
+    }
     const { dataset, derived } = await loadDatasetWithDerived(t.dataset);
     const targets = splitTargets({ dataset }, t.split, derived.features.centroid);
     const base = at(await readReportJson(t.baselines), `splits.${t.split}.methods.${t.baseline}.odDtwPerKm`, t.baselines) as Array<
@@ -58,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     if (base.length !== targets.odRealKm.length)
       throw new Error(`${t.baselines}: ${base.length} OD pairs on ${t.split}, the dataset's split has ${targets.odRealKm.length}`);
     const rows: StrataRow[] = [];
-    for (const r of t.rows) {
+    for (const r of present) {
       const runs = at(await readReportJson(r.file), r.runs, r.file) as RunWithOd[];
       if (!Array.isArray(runs) || runs.some((x) => !x.odDtwPerKm))
         throw new Error(`${r.file}: ${r.runs} has runs without per-OD DTW per km`);
@@ -72,8 +81,9 @@ export async function run(args: string[]): Promise<number> {
         ),
       });
     }
-    out.push({ title: t.title, baseline: t.baselineLabel, rows });
+    out.push({ title: t.title, baseline: t.baselineLabel, rows, ...(missing.length ? { notYetRun: missing } : {}) });
     md += `\n## ${t.title}, against ${t.baselineLabel}\n\n${strataMarkdown(rows, t.baselineLabel)}`;
+    if (missing.length) md += `\nNot in this table, their reports not made yet: ${missing.join('; ')}.\n`;
   }
   const json =
     JSON.stringify({ command: commandLine('eval length-strata', args), created: new Date().toISOString(), tables: out }, null, 2) + '\n';
