@@ -183,14 +183,15 @@ async function urlDataset(
   name: string,
   report: ReturnType<typeof progressReporter>,
 ): Promise<{ ds: Dataset; bytes: number }> {
-  const hit = kept.find((k) => k.key === `url:${baseUrl}`);
+  const src: DatasetSource = { kind: 'url', baseUrl, name };
+  const hit = kept.find((k) => k.key === keyOf(src));
   if (hit) {
     // Newest again, as a fresh load of it made it: the sets dropped beyond KEEP stay the oldest used.
-    keep({ kind: 'url', baseUrl, name }, hit.ds, hit.bytes);
+    keep(src, hit.ds, hit.bytes);
     return hit;
   }
   const ds = await readHoserDatasetStream(await fetchEmbedded(baseUrl, report), name);
-  keep({ kind: 'url', baseUrl, name }, ds, bytesRead);
+  keep(src, ds, bytesRead);
   return { ds, bytes: bytesRead };
 }
 /** The last real dataset loaded (URL or files): "Match GPS traces…" matches onto its network. */

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { HelpRequested, UsageError, helpText, nearestFlag, parseArgs } from '../../src/cli/common/args';
 import { COMMAND_FLAGS, commandDecl, type CommandName } from '../../src/cli/common/commandFlags';
 import { projectDocs } from '../docs/markdownDocs';
+import { filesUnder } from '../filesUnder';
 
 // Every command refuses what it does not know, before any work; its help comes from its declaration;
 // and the declarations cover every flag the commands read and every command line the repository
@@ -82,11 +83,7 @@ describe('CLI flags', () => {
     const read = /flag(?:String|Number|NumberOrAll)\(p, '([a-z0-9-]+)'|p\.flags(?:\.([a-zA-Z]+)|\['([a-z0-9-]+)'\])/g;
     // The commands are grouped in folders by family (src/cli/<family>/<module>.ts; bench's in bench/cli/,
     // with every benchmark); MODULES names them by file.
-    const paths = ['src/cli', 'bench/cli'].flatMap((dir) =>
-      readdirSync(dir, { recursive: true, encoding: 'utf8' })
-        .filter((f) => f.endsWith('.ts'))
-        .map((f) => `${dir}/${f}`),
-    );
+    const paths = ['src/cli', 'bench/cli'].flatMap((dir) => filesUnder(dir, '.ts'));
     for (const path of paths) {
       const file = path.split('/').pop() ?? path;
       const cmds = MODULES[file];

@@ -1,15 +1,9 @@
 // A test file that mocks a module or stubs a global must run in a module graph of its own: in the
 // shared one a module an earlier file loaded is never mocked, and a stub would leak into later files.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ISOLATED_TESTS } from '../isolatedTests';
-
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
-  );
-}
+import { filesUnder } from '../filesUnder';
 
 const FOLDER_GLOB = '**/*.test.ts';
 
@@ -19,7 +13,7 @@ function matches(path: string, entry: string): boolean {
 }
 
 describe('isolated test files', () => {
-  const files = testFiles('tests');
+  const files = filesUnder('tests', '.test.ts');
 
   it('every file that calls vi.mock, vi.doMock or vi.stubGlobal is in ISOLATED_TESTS', () => {
     const needing = files.filter((f) => /\bvi\.(?:mock|doMock|stubGlobal)\(/.test(readFileSync(f, 'utf8')));

@@ -2,8 +2,8 @@
 // backend. Code that can run in the browser reads with `await data()`. This test fails when a new
 // synchronous read appears; each one still allowed says why it is safe, or that it is known debt.
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { filesUnder } from '../filesUnder';
 
 const ALLOWED: Record<string, { count: number; why: string }> = {
   'src/lib/train/deviceTask.ts': { count: 1, why: 'runTaskSync, the cpu/wasm driver; webgpu runs the same task through runTaskAsync' },
@@ -17,18 +17,10 @@ const ALLOWED: Record<string, { count: number; why: string }> = {
   },
 };
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return /\.(ts|svelte)$/.test(name) ? [p] : [];
-  });
-}
-
 describe('tensor reads in browser code', () => {
   it('are asynchronous, except where listed with a reason', () => {
     const found: Record<string, number> = {};
-    for (const file of ['src/lib', 'bench/suites', 'src/ui', 'workers'].flatMap(sources)) {
+    for (const file of ['src/lib', 'bench/suites', 'src/ui', 'workers'].flatMap((d) => filesUnder(d, '.ts', '.svelte'))) {
       const code = readFileSync(file, 'utf8')
         .split('\n')
         .filter((l) => !/^\s*(\/\/|\*)/.test(l))
