@@ -22,6 +22,7 @@ const MODULES: Record<string, CommandName[]> = {
   'evalPairedReport.ts': ['eval paired-report'],
   'evalPairedSearch.ts': ['eval paired-search'],
   'evalRegisteredRoutes.ts': ['eval registered-routes'],
+  'evalRegisteredLong.ts': ['eval registered-long'],
   'evalBaselines.ts': ['eval baselines'],
   'evalDistillationSummary.ts': ['eval distillation-summary'],
   'evalResultsTable.ts': ['eval results-table'],

@@ -233,6 +233,17 @@ export const COMMAND_FLAGS = {
     'markov-routes': bool('count the markov chains on the route corpus (routes.csv) too'),
   },
   'eval distillation-summary': { regimes: str(), untagged: str(), out: str() },
+  'eval registered-long': {
+    routes: str('the eval paired-search report of the registered checkpoints (search b the registered search)'),
+    'baselines-report': str("the eval baselines report with the baseline's per-OD DTW per km on the split"),
+    dataset: str("the dataset (the real trips' lengths)"),
+    b: str('the registered search, as eval paired-search --b takes it'),
+    seeds: str('the registered seeds: 26-35 or a list'),
+    baseline: str(),
+    split: str(),
+    out: str(),
+    markdown: str(),
+  },
   'eval length-strata': {
     spec: str('the tables, their datasets, baselines and reports'),
     out: str(),

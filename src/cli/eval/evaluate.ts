@@ -56,6 +56,8 @@ const USAGE = `usage:
       two route searches on the same checkpoints, paired by checkpoint and by OD pair
   eval registered-routes --routes <paired-search json> --steps <paired-steps json>
       registration 2's endpoints (route recipe against the best baseline and the routes control), Holm over three
+  eval registered-long --routes <paired-search json> --baselines-report <json> --dataset <dir> --b <search> --seeds <list>
+      registration 3's endpoints (the final recipe against the best baseline, overall and on long trips), Holm over three
   eval length-strata --spec <file.json> [--out <json>] [--markdown <md>]
       route tables by the real trip's length (thirds) and on the OD pairs the baseline draws exactly
   eval pack-reports [--min-kb 200] <report.json> …
@@ -280,6 +282,7 @@ export async function run(args: string[]): Promise<number> {
   if (args[0] === 'paired-report') return (await import('./evalPairedReport')).run(args.slice(1));
   if (args[0] === 'paired-search') return (await import('./evalPairedSearch')).run(args.slice(1));
   if (args[0] === 'registered-routes') return (await import('./evalRegisteredRoutes')).run(args.slice(1));
+  if (args[0] === 'registered-long') return (await import('./evalRegisteredLong')).run(args.slice(1));
   if (args[0] === 'baselines') return (await import('./evalBaselines')).run(args.slice(1));
   if (args[0] === 'length-strata') return (await import('./evalLengthStrata')).run(args.slice(1));
   if (args[0] === 'pack-reports') return (await import('./evalPackReports')).run(args.slice(1));

@@ -45,6 +45,8 @@ export interface StratumReading {
   /** Wins − losses share over its OD pairs, with the OD bootstrap interval (as the tables' share). */
   share: number;
   ci95: [number, number];
+  /** Two-sided sign-flip permutation p of the share over the stratum's OD pairs. */
+  p: number;
   /** Mean DTW per km difference, treated − baseline, with the same interval. */
   meanDiff: number;
   meanDiffCi95: [number, number];
@@ -106,6 +108,7 @@ export function strataReading(
       loss: w.loss,
       share: w.share,
       ci95: w.ci95,
+      p: w.p,
       meanDiff: w.meanDiff.mean,
       meanDiffCi95: w.meanDiff.ci95,
       lossShare: allLosses > 0 ? w.loss / allLosses : NaN,

@@ -37,45 +37,58 @@ export interface RegisteredRoutesResult {
   improvesOnControl: boolean;
 }
 
+/** One registered endpoint before adjustment: its effect, and its verdict words for a negative, positive or no effect. */
+export interface EndpointEffect extends Omit<RegisteredRoutesEndpoint, 'pHolm' | 'verdict'> {
+  words: [negative: string, positive: string, none: string];
+}
+
+/**
+ * Holm over the given endpoints alone, then each one's verdict from its adjusted p and the sign of
+ * its effect: the one rule every registration's reading follows.
+ */
+export function adjustEndpoints(effects: readonly EndpointEffect[], alpha: number): RegisteredRoutesEndpoint[] {
+  const holm = holmAdjust(effects.map((e) => e.p));
+  return effects.map(({ words, ...e }, i) => ({
+    ...e,
+    pHolm: holm[i],
+    verdict: holm[i] < alpha ? (e.mean < 0 ? words[0] : e.mean > 0 ? words[1] : words[2]) : words[2],
+  }));
+}
+
 /** The registered verdict words of each endpoint from its Holm p and the sign of its effect. */
 export function readRegisteredRoutes(x: RegisteredRoutesInput, alpha = 0.05): RegisteredRoutesResult {
-  const pNll = pairedP(x.nll);
-  const raw = [x.meanDiff.p, x.share.p, pNll];
-  const holm = holmAdjust(raw);
-  const pick = (i: number, neg: string, pos: string, none: string, mean: number) =>
-    holm[i] < alpha ? (mean < 0 ? neg : mean > 0 ? pos : none) : none;
-  const endpoints: RegisteredRoutesEndpoint[] = [
-    {
-      id: 'E1',
-      label: 'mean DTW per km − the baseline',
-      unit: `${x.share.nOd} OD pairs`,
-      mean: x.meanDiff.mean,
-      ci95: x.meanDiff.ci95,
-      p: raw[0],
-      pHolm: holm[0],
-      verdict: pick(0, 'below the baseline', 'above the baseline', 'no detectable difference', x.meanDiff.mean),
-    },
-    {
-      id: 'E2',
-      label: `per-OD win − loss share against the baseline (${x.share.win} wins, ${x.share.tie} ties, ${x.share.loss} losses)`,
-      unit: `${x.share.nOd} OD pairs`,
-      mean: x.share.share,
-      ci95: x.share.ci95,
-      p: raw[1],
-      pHolm: holm[1],
-      verdict: pick(1, 'more losses than wins', 'more wins than losses', 'no detectable difference', x.share.share),
-    },
-    {
-      id: 'E3',
-      label: 'decision NLL − the routes control',
-      unit: `${x.nll.n} seed pairs`,
-      mean: x.nll.mean,
-      ci95: x.nll.ci95,
-      p: raw[2],
-      pHolm: holm[2],
-      verdict: pick(2, 'helps', 'hurts', 'no detectable effect', x.nll.mean),
-    },
-  ];
+  const endpoints = adjustEndpoints(
+    [
+      {
+        id: 'E1',
+        label: 'mean DTW per km − the baseline',
+        unit: `${x.share.nOd} OD pairs`,
+        mean: x.meanDiff.mean,
+        ci95: x.meanDiff.ci95,
+        p: x.meanDiff.p,
+        words: ['below the baseline', 'above the baseline', 'no detectable difference'],
+      },
+      {
+        id: 'E2',
+        label: `per-OD win − loss share against the baseline (${x.share.win} wins, ${x.share.tie} ties, ${x.share.loss} losses)`,
+        unit: `${x.share.nOd} OD pairs`,
+        mean: x.share.share,
+        ci95: x.share.ci95,
+        p: x.share.p,
+        words: ['more losses than wins', 'more wins than losses', 'no detectable difference'],
+      },
+      {
+        id: 'E3',
+        label: 'decision NLL − the routes control',
+        unit: `${x.nll.n} seed pairs`,
+        mean: x.nll.mean,
+        ci95: x.nll.ci95,
+        p: pairedP(x.nll),
+        words: ['helps', 'hurts', 'no detectable effect'],
+      },
+    ],
+    alpha,
+  );
   return {
     alpha,
     endpoints,
