@@ -4,17 +4,25 @@
 # this again and it goes on where it stopped:
 #   the schedule's 24-epoch budget (seeds 1–3 of the routes control and the route features), then
 #   the long-trip levers a, b and c (seeds 1–3 each, paired with those route features), then the
-#   val tables by real-trip length tercile (studies/strata/levers-val.json) and the schedule's table.
+#   val tables by real-trip length tercile (studies/strata/levers-val.json) and the schedule's table,
+#   then seeds 4–5 of both schedule arms (studies/porto-schedule-24-five.json), after the tables that
+#   read the seeds 1–3 report, and their five-seed table.
 # Run it in the background:  nohup bash scripts/issue65-queue.sh > runs/issue65-queue.log 2>&1 &
 set -u
 cd "$(dirname "$0")/.."
-for s in porto-schedule-24 porto-lever-markov porto-lever-fitted porto-lever-zone-plan; do
-  echo "[queue $(date -u +%H:%M)] study $s"
-  npm run --silent cli -- study run "studies/$s.json" --jobs 2 || echo "[queue] study $s stopped (exit $?)"
-done
+study() {
+  echo "[queue $(date -u +%H:%M)] study $1"
+  npm run --silent cli -- study run "studies/$1.json" --jobs 2 || echo "[queue] study $1 stopped (exit $?)"
+}
+for s in porto-schedule-24 porto-lever-markov porto-lever-fitted porto-lever-zone-plan; do study "$s"; done
 npm run --silent cli -- study schedule \
   "patience 3, routes control"=runs/control-routes@1,2,3 "patience 3, route features"=runs/route-features@1,2,3 \
   "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3 "24 epochs, route features"=runs/schedule24/route-features@1,2,3 \
   --markdown docs/experiments/schedule-24.md
-npm run --silent cli -- eval length-strata --spec studies/strata/levers-val.json --markdown docs/experiments/levers-val.md
+npm run --silent cli -- eval length-strata --spec studies/strata/levers-val.json --out docs/experiments/levers-val.json --markdown docs/experiments/levers-val.md
+study porto-schedule-24-five
+npm run --silent cli -- study schedule \
+  "patience 3, routes control"=runs/control-routes@1,2,3,4,5 "patience 3, route features"=runs/route-features@1,2,3,4,5 \
+  "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3,4,5 "24 epochs, route features"=runs/schedule24/route-features@1,2,3,4,5 \
+  --markdown docs/experiments/schedule-24-five.md
 echo "[queue $(date -u +%H:%M)] done"
