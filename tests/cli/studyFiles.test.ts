@@ -25,6 +25,7 @@ describe('study files', () => {
       'porto-route-features-kl.json',
       'porto-route-features.json',
       'porto-routes-kl.json',
+      'porto-schedule-24-five.json',
       'porto-schedule-24.json',
       'porto-schedule.json',
       'porto-student-size.json',
