@@ -5,7 +5,7 @@
 // pair's seeds together) with a sign-flip p; Holm over those three alone. Written before any of its
 // runs, so that the reading is fixed before the numbers exist.
 import { lengthTerciles } from './lengthStrata';
-import { adjustEndpoints, type RegisteredRoutesEndpoint } from './registeredRoutes';
+import { SHARE_WORDS, adjustEndpoints, baselineEndpoints, type RegisteredRoutesEndpoint } from './registeredRoutes';
 import { winTieLoss } from './robustScores';
 import { digitsKeepingSide, intervalText } from './statsPolicy';
 
@@ -48,36 +48,17 @@ export function readRegisteredLongTrips(
   const every = Array.from({ length: nOd }, (_, o) => o);
   const all = over(every);
   const long = over(every.filter((o) => third[o] === 2));
-  const counts = (w: { win: number; tie: number; loss: number }) => `${w.win} wins, ${w.tie} ties, ${w.loss} losses`;
-  const shareWords: [string, string, string] = ['more losses than wins', 'more wins than losses', 'no detectable difference'];
   const endpoints = adjustEndpoints(
     [
-      {
-        id: 'E1',
-        label: 'mean DTW per km − the baseline',
-        unit: `${all.nOd} OD pairs`,
-        mean: all.meanDiff.mean,
-        ci95: all.meanDiff.ci95,
-        p: all.meanDiff.p,
-        words: ['below the baseline', 'above the baseline', 'no detectable difference'],
-      },
-      {
-        id: 'E2',
-        label: `per-OD win − loss share against the baseline (${counts(all)})`,
-        unit: `${all.nOd} OD pairs`,
-        mean: all.share,
-        ci95: all.ci95,
-        p: all.p,
-        words: shareWords,
-      },
+      ...baselineEndpoints(all.meanDiff, all),
       {
         id: 'E3',
-        label: `the same share on the long third, real trips over ${cuts[1].toFixed(2)} km (${counts(long)})`,
+        label: `the same share on the long third, real trips over ${cuts[1].toFixed(2)} km (${long.win} wins, ${long.tie} ties, ${long.loss} losses)`,
         unit: `${long.nOd} OD pairs`,
         mean: long.share,
         ci95: long.ci95,
         p: long.p,
-        words: shareWords,
+        words: SHARE_WORDS,
       },
     ],
     alpha,

@@ -55,28 +55,41 @@ export function adjustEndpoints(effects: readonly EndpointEffect[], alpha: numbe
   }));
 }
 
+/** The words of a win − loss share's verdict, by the sign of the share. */
+export const SHARE_WORDS: EndpointEffect['words'] = ['more losses than wins', 'more wins than losses', 'no detectable difference'];
+
+/** E1 (the mean per-OD DTW-per-km difference) and E2 (the per-OD win − loss share) against the baseline, as both registrations read them. */
+export function baselineEndpoints(
+  meanDiff: RegisteredRoutesInput['meanDiff'],
+  share: RegisteredRoutesInput['share'],
+): [EndpointEffect, EndpointEffect] {
+  return [
+    {
+      id: 'E1',
+      label: 'mean DTW per km − the baseline',
+      unit: `${share.nOd} OD pairs`,
+      mean: meanDiff.mean,
+      ci95: meanDiff.ci95,
+      p: meanDiff.p,
+      words: ['below the baseline', 'above the baseline', 'no detectable difference'],
+    },
+    {
+      id: 'E2',
+      label: `per-OD win − loss share against the baseline (${share.win} wins, ${share.tie} ties, ${share.loss} losses)`,
+      unit: `${share.nOd} OD pairs`,
+      mean: share.share,
+      ci95: share.ci95,
+      p: share.p,
+      words: SHARE_WORDS,
+    },
+  ];
+}
+
 /** The registered verdict words of each endpoint from its Holm p and the sign of its effect. */
 export function readRegisteredRoutes(x: RegisteredRoutesInput, alpha = 0.05): RegisteredRoutesResult {
   const endpoints = adjustEndpoints(
     [
-      {
-        id: 'E1',
-        label: 'mean DTW per km − the baseline',
-        unit: `${x.share.nOd} OD pairs`,
-        mean: x.meanDiff.mean,
-        ci95: x.meanDiff.ci95,
-        p: x.meanDiff.p,
-        words: ['below the baseline', 'above the baseline', 'no detectable difference'],
-      },
-      {
-        id: 'E2',
-        label: `per-OD win − loss share against the baseline (${x.share.win} wins, ${x.share.tie} ties, ${x.share.loss} losses)`,
-        unit: `${x.share.nOd} OD pairs`,
-        mean: x.share.share,
-        ci95: x.share.ci95,
-        p: x.share.p,
-        words: ['more losses than wins', 'more wins than losses', 'no detectable difference'],
-      },
+      ...baselineEndpoints(x.meanDiff, x.share),
       {
         id: 'E3',
         label: 'decision NLL − the routes control',
