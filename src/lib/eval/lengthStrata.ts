@@ -47,9 +47,10 @@ export interface StratumReading {
   ci95: [number, number];
   /** Two-sided sign-flip permutation p of the share over the stratum's OD pairs. */
   p: number;
-  /** Mean DTW per km difference, treated − baseline, with the same interval. */
+  /** Mean DTW per km difference, treated − baseline, with the same interval and its sign-flip p. */
   meanDiff: number;
   meanDiffCi95: [number, number];
+  meanDiffP: number;
   /** This stratum's share of all the treated side's losses. */
   lossShare: number;
 }
@@ -111,6 +112,7 @@ export function strataReading(
       p: w.p,
       meanDiff: w.meanDiff.mean,
       meanDiffCi95: w.meanDiff.ci95,
+      meanDiffP: w.meanDiff.p,
       lossShare: allLosses > 0 ? w.loss / allLosses : NaN,
     })),
   };

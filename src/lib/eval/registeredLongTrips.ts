@@ -4,13 +4,9 @@
 // trips' lengths, where the earlier recipes lost most. Each is resampled over OD pairs (each OD
 // pair's seeds together) with a sign-flip p; Holm over those three alone. Written before any of its
 // runs, so that the reading is fixed before the numbers exist.
-import { lengthTerciles } from './lengthStrata';
+import { strataReading, type Stratum } from './lengthStrata';
 import { SHARE_WORDS, adjustEndpoints, baselineEndpoints, type RegisteredRoutesEndpoint } from './registeredRoutes';
-import { winTieLoss } from './robustScores';
 import { digitsKeepingSide, intervalText } from './statsPolicy';
-
-/** The bootstrap every registered route endpoint uses. */
-export const REGISTERED_BOOTSTRAP = { resamples: 2000, seed: 31_337 } as const;
 
 export interface RegisteredLongResult {
   alpha: number;
@@ -33,27 +29,16 @@ export function readRegisteredLongTrips(
   realKm: readonly number[],
   alpha = 0.05,
 ): RegisteredLongResult {
-  const nOd = baseline.length;
-  if (realKm.length !== nOd) throw new Error(`readRegisteredLongTrips: ${realKm.length} real lengths for ${nOd} OD pairs`);
-  for (const row of recipe)
-    if (row.length !== nOd) throw new Error(`readRegisteredLongTrips: a run of ${row.length} OD pairs against ${nOd}`);
-  const num = (x: number | null): number => x ?? NaN;
-  const { cuts, third } = lengthTerciles(realKm);
-  const over = (ods: number[]) =>
-    winTieLoss(
-      recipe.map((row) => ods.map((o) => num(row[o]))),
-      recipe.map(() => ods.map((o) => num(baseline[o]))),
-      REGISTERED_BOOTSTRAP,
-    );
-  const every = Array.from({ length: nOd }, (_, o) => o);
-  const all = over(every);
-  const long = over(every.filter((o) => third[o] === 2));
+  // The strata tables' own reading (same bootstrap), so the registered figures are the table's.
+  const reading = strataReading(recipe, baseline, realKm, { resamples: 2000, seed: 31_337 });
+  const stratum = (name: Stratum) => reading.strata.find((x) => x.stratum === name)!;
+  const [all, long] = [stratum('all'), stratum('long')];
   const endpoints = adjustEndpoints(
     [
-      ...baselineEndpoints(all.meanDiff, all),
+      ...baselineEndpoints({ mean: all.meanDiff, ci95: all.meanDiffCi95, p: all.meanDiffP }, all),
       {
         id: 'E3',
-        label: `the same share on the long third, real trips over ${cuts[1].toFixed(2)} km (${long.win} wins, ${long.tie} ties, ${long.loss} losses)`,
+        label: `the same share on the long third, real trips over ${reading.cutsKm[1].toFixed(2)} km (${long.win} wins, ${long.tie} ties, ${long.loss} losses)`,
         unit: `${long.nOd} OD pairs`,
         mean: long.share,
         ci95: long.ci95,
@@ -65,7 +50,7 @@ export function readRegisteredLongTrips(
   );
   return {
     alpha,
-    cutsKm: cuts,
+    cutsKm: reading.cutsKm,
     endpoints,
     beatsBaseline: endpoints[0].verdict === 'below the baseline' && endpoints[1].verdict === 'more wins than losses',
     winsLongTrips: endpoints[2].verdict === 'more wins than losses',
