@@ -29,7 +29,7 @@ describe('eval registered-long', () => {
     '--b',
     'method=bestFirst',
     '--seeds',
-    '26-27',
+    '26,27',
     '--split',
     'val',
     ...more,

@@ -167,3 +167,10 @@ export function commandLine(command: string, args: readonly string[], base: Path
   const quote = (a: string): string => (/[\s;'"$&|<>()*?!%]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
   return [`npm run cli -- ${command}`, ...args.map((a) => quote(portableArg(a, base)))].join(' ');
 }
+
+/** A --seeds list: integers like 1,2,3, in the order given. */
+export function parseSeeds(v: string): number[] {
+  const seeds = v.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds expects integers like 1,2,3, got "${v}"`);
+  return seeds;
+}

@@ -238,7 +238,7 @@ export const COMMAND_FLAGS = {
     'baselines-report': str("the eval baselines report with the baseline's per-OD DTW per km on the split"),
     dataset: str("the dataset (the real trips' lengths)"),
     b: str('the registered search, as eval paired-search --b takes it'),
-    seeds: str('the registered seeds: 26-35 or a list'),
+    seeds: str('the registered seeds, comma-separated'),
     baseline: str(),
     split: str(),
     out: str(),

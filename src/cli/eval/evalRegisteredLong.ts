@@ -4,16 +4,18 @@
 // lengths, for the thirds). It checks the split, the search and the seeds before reading anything, so
 // a report of other runs cannot stand in.
 import { writeFile } from 'node:fs/promises';
-import { commandLine, flagString, parseArgs } from '../common/args';
+import { commandLine, flagString, parseArgs, parseSeeds } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
 import { loadDatasetWithDerived } from '../common/fsDataset';
 import { splitTargets } from '../../lib/eval/pairedProtocol';
 import { readRegisteredLongTrips, registeredLongTripsMarkdown, type RegisteredLongResult } from '../../lib/eval/registeredLongTrips';
 import { parseSearch } from './evalPairedSearch';
+import { parseSplit } from '../generate/generate';
+import type { SplitName } from '../../lib/data/types';
 import { readReportJson } from './reportFiles';
 
 const USAGE = `usage: eval registered-long --routes <paired-search.json> --baselines-report <eval baselines json>
-                              --dataset <dir> --b <search> --seeds <list> [--baseline markovLength]
+                              --dataset <dir> --b <search> --seeds <a,b,…> [--baseline markovLength]
                               [--split test] [--out <json>] [--markdown <md>]
   E1 (mean DTW per km − the baseline) and E2 (the per-OD win − loss share against it) over every OD
   pair, E3 the same share on the long third of the real trips' lengths; Holm over the three
@@ -29,17 +31,6 @@ interface SearchReport {
   baselines?: Record<string, { bVsBaseline?: { meanDiff?: { mean: number } } }>;
 }
 
-/** "26-35" or "26,27,30" → the sorted seeds. */
-function parseSeeds(text: string): number[] {
-  const out = text.split(',').flatMap((part) => {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new Error(`--seeds: "${part}" is not a seed or a range`);
-    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-  return out.sort((x, y) => x - y);
-}
-
 const sameSearch = (x: Record<string, unknown>, y: Record<string, unknown>): boolean =>
   JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y).sort());
 
@@ -50,16 +41,17 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const baseline = flagString(p, 'baseline', 'markovLength');
-  const split = flagString(p, 'split', 'test');
   let r: RegisteredLongResult;
+  let split: SplitName;
   try {
+    split = parseSplit(flagString(p, 'split', 'test'));
     const routes = (await readReportJson(flagString(p, 'routes'))) as SearchReport;
     const want = parseSearch(flagString(p, 'b'), 'b');
     if (routes.split !== split) throw new Error(`the routes report is of ${routes.split}, not ${split}`);
     if (!sameSearch(routes.searches.b, want))
       throw new Error(`search b is ${JSON.stringify(routes.searches.b)}, not the registered ${JSON.stringify(want)}`);
     const seeds = routes.checkpoints.map((c) => c.seed).sort((x, y) => x - y);
-    const wantSeeds = parseSeeds(flagString(p, 'seeds'));
+    const wantSeeds = parseSeeds(flagString(p, 'seeds')).sort((x, y) => x - y);
     if (seeds.join(',') !== wantSeeds.join(',')) throw new Error(`the report's seeds are ${seeds.join(', ')}, not ${wantSeeds.join(', ')}`);
     const recipe = routes.perCheckpoint.b.map((c) => {
       if (!c.odDtwPerKm) throw new Error(`seed ${c.seed} has no per-OD DTW per km`);
@@ -69,11 +61,10 @@ export async function run(args: string[]): Promise<number> {
     const methods = (
       (await readReportJson(report)) as { splits?: Record<string, { methods?: Record<string, { odDtwPerKm?: (number | null)[] }> }> }
     ).splits?.[split]?.methods;
-    const b = methods?.[baseline]?.odDtwPerKm;
-    if (!b) throw new Error(`${report}: no per-OD DTW per km of ${baseline} on ${split}`);
-    const base = b;
+    const base = methods?.[baseline]?.odDtwPerKm;
+    if (!base) throw new Error(`${report}: no per-OD DTW per km of ${baseline} on ${split}`);
     const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset'));
-    const realKm = splitTargets({ dataset }, split === 'val' ? 'val' : 'test', derived.features.centroid).odRealKm;
+    const realKm = splitTargets({ dataset }, split, derived.features.centroid).odRealKm;
     if (base.length !== realKm.length || recipe.some((r) => r.length !== realKm.length))
       throw new Error(
         `OD counts differ: baseline ${base.length}, recipe ${recipe.map((r) => r.length).join('/')}, ${split} split ${realKm.length}`,

@@ -5,7 +5,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { basename, dirname, join, resolve } from 'node:path';
-import { flagNumber, flagString, parseArgs, commandLine } from '../common/args';
+import { flagNumber, flagString, parseArgs, parseSeeds, commandLine } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
 import { runEnvironment, throttledLog } from '../common/runEnvironment';
 import { repoPath } from '../common/repoPath';
@@ -170,12 +170,6 @@ async function evalGenerated(args: string[]): Promise<number> {
     for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(w)}  ${Number.isInteger(v) ? v : v.toFixed(4)}`);
   }
   return 0;
-}
-
-function parseSeeds(v: string): number[] {
-  const seeds = v.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds expects integers like 1,2,3, got "${v}"`);
-  return seeds;
 }
 
 async function report(args: string[]): Promise<number> {
