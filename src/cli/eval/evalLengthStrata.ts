@@ -10,7 +10,7 @@ import { commandDecl } from '../common/commandFlags';
 import { loadDatasetWithDerived } from '../common/fsDataset';
 import { splitTargets } from '../../lib/eval/pairedProtocol';
 import { strataMarkdown, strataReading, type StrataRow } from '../../lib/eval/lengthStrata';
-import { readReportJson, readReportText } from './reportFiles';
+import { readReportJson, readReportJsonIfAny } from './reportFiles';
 
 const USAGE = `usage: eval length-strata --spec <file.json> [--out <file.json>] [--markdown <file.md>] [--skip-missing]
   spec: { "tables": [ { "title": "Porto (test)", "dataset": "public/data/porto", "split": "test",
@@ -52,12 +52,12 @@ export async function run(args: string[]): Promise<number> {
   let md = `# Route tables by the real trip's length\n\nMade by \`${commandLine('eval length-strata', args)}\` from the committed reports.\n`;
   for (const t of spec.tables) {
     // Which reports exist, before the dataset's slow load: a missing one stops the table at once.
-    const present: Spec['tables'][number]['rows'] = [];
+    const present: Array<{ row: Spec['tables'][number]['rows'][number]; report: unknown }> = [];
     const missing: string[] = [];
-    for (const r of t.rows) {
-      if ((await readReportText(r.file)) !== undefined) present.push(r);
-      else if (skipMissing) missing.push(`${r.label} (${r.file})`);
-      else throw new Error(`${r.file}: no such report (nor ${r.file}.gz)`);
+    for (const row of t.rows) {
+      const report = skipMissing ? await readReportJsonIfAny(row.file) : await readReportJson(row.file);
+      if (report !== undefined) present.push({ row, report });
+      else missing.push(`${row.label} (${row.file})`);
     }
     const { dataset, derived } = await loadDatasetWithDerived(t.dataset);
     const targets = splitTargets({ dataset }, t.split, derived.features.centroid);
@@ -67,8 +67,8 @@ export async function run(args: string[]): Promise<number> {
     if (base.length !== targets.odRealKm.length)
       throw new Error(`${t.baselines}: ${base.length} OD pairs on ${t.split}, the dataset's split has ${targets.odRealKm.length}`);
     const rows: StrataRow[] = [];
-    for (const r of present) {
-      const runs = at(await readReportJson(r.file), r.runs, r.file) as RunWithOd[];
+    for (const { row: r, report } of present) {
+      const runs = at(report, r.runs, r.file) as RunWithOd[];
       if (!Array.isArray(runs) || runs.some((x) => !x.odDtwPerKm))
         throw new Error(`${r.file}: ${r.runs} has runs without per-OD DTW per km`);
       rows.push({

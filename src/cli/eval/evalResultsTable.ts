@@ -11,7 +11,7 @@
 // "readme" name of the spec, merged from the spec's tables that carry it.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readReportText } from './reportFiles';
+import { readReportJsonIfAny } from './reportFiles';
 import { commandLine, flagString, parseArgs, usageExit } from '../common/args';
 import { commandDecl } from '../common/commandFlags';
 import {
@@ -72,14 +72,9 @@ interface Spec {
   registeredRoutes?: Omit<RegisteredRoutesEntry, 'reading' | 'baselineLabel'> & { reading: string };
 }
 
+/** A committed report or spec as its type, or undefined where neither it nor its .gz exists. */
 async function readJson<T>(path: string): Promise<T | undefined> {
-  const text = await readReportText(path);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
+  return (await readReportJsonIfAny(path)) as T | undefined;
 }
 
 /** A baselines report's split, or an error saying which file lacks it. */

@@ -19,15 +19,22 @@ export async function readReportText(path: string): Promise<string | undefined> 
   return undefined;
 }
 
-/** The parsed report; a missing one is an error naming both places looked at. */
-export async function readReportJson(path: string): Promise<unknown> {
+/** The parsed report, or undefined when neither `<path>` nor `<path>.gz` exists. */
+export async function readReportJsonIfAny(path: string): Promise<unknown> {
   const text = await readReportText(path);
-  if (text === undefined) throw new Error(`${path}: no such report (nor ${path}.gz)`);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new Error(`${path}: not JSON (${(e as Error).message})`);
   }
+}
+
+/** The parsed report; a missing one is an error naming both places looked at. */
+export async function readReportJson(path: string): Promise<unknown> {
+  const report = await readReportJsonIfAny(path);
+  if (report === undefined) throw new Error(`${path}: no such report (nor ${path}.gz)`);
+  return report;
 }
 
 /**
