@@ -14,15 +14,16 @@ study() {
   echo "[queue $(date -u +%H:%M)] study $1"
   npm run --silent cli -- study run "studies/$1.json" --jobs 2 || echo "[queue] study $1 stopped (exit $?)"
 }
+# The schedule's table: both arms under patience 3 and under 24 epochs, on seeds $1, into $2.
+schedule_table() {
+  npm run --silent cli -- study schedule \
+    "patience 3, routes control"=runs/control-routes@$1 "patience 3, route features"=runs/route-features@$1 \
+    "24 epochs, routes control"=runs/schedule24/control-routes@$1 "24 epochs, route features"=runs/schedule24/route-features@$1 \
+    --markdown "$2"
+}
 for s in porto-schedule-24 porto-lever-markov porto-lever-fitted porto-lever-zone-plan; do study "$s"; done
-npm run --silent cli -- study schedule \
-  "patience 3, routes control"=runs/control-routes@1,2,3 "patience 3, route features"=runs/route-features@1,2,3 \
-  "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3 "24 epochs, route features"=runs/schedule24/route-features@1,2,3 \
-  --markdown docs/experiments/schedule-24.md
+schedule_table 1,2,3 docs/experiments/schedule-24.md
 npm run --silent cli -- eval length-strata --spec studies/strata/levers-val.json --out docs/experiments/levers-val.json --markdown docs/experiments/levers-val.md
 study porto-schedule-24-five
-npm run --silent cli -- study schedule \
-  "patience 3, routes control"=runs/control-routes@1,2,3,4,5 "patience 3, route features"=runs/route-features@1,2,3,4,5 \
-  "24 epochs, routes control"=runs/schedule24/control-routes@1,2,3,4,5 "24 epochs, route features"=runs/schedule24/route-features@1,2,3,4,5 \
-  --markdown docs/experiments/schedule-24-five.md
+schedule_table 1,2,3,4,5 docs/experiments/schedule-24-five.md
 echo "[queue $(date -u +%H:%M)] done"
