@@ -12,6 +12,7 @@ test.use({ launchOptions: CHROMIUM_LAUNCH_DEFAULT_GPU });
 const log = JSON.parse(readFileSync('public/checkpoints/porto/vanilla.log.json', 'utf8')) as {
   bestEpoch: number;
   epochs: { valNllDecision: number }[];
+  hyper: { routeMarkov?: unknown };
 };
 const VANILLA_NLL = log.epochs[log.bestEpoch].valNllDecision;
 
@@ -26,6 +27,10 @@ test('the fine-tune starts on the shipped vanilla line, with the inputs it uses 
     await expect(page.getByTestId(id)).toBeChecked({ timeout: 120_000 });
     await expect(page.getByTestId(id)).toBeDisabled();
   }
+  // The Markov + length counts: as the shipped student was trained, locked either way.
+  const markov = page.getByTestId('route-markov');
+  await expect(markov).toBeChecked({ checked: log.hyper.routeMarkov != null });
+  await expect(markov).toBeDisabled();
   await expect(page.getByTestId('train-step')).toBeEnabled({ timeout: 120_000 });
   await page.getByTestId('train-step').click();
   const point = page.getByTestId('val-point');

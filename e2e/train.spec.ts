@@ -63,7 +63,8 @@ test('a run shows its student before the first step, a val point and an ETA befo
   await expect(page.getByTestId('train-step-count')).toHaveText('0');
 
   // What the student reads: the untimed routes join the trips (more steps an epoch), and the
-  // route-aware candidate features add a route part to its weights.
+  // route-aware candidate features add a route part to its weights; the Markov + length counts
+  // come on top of those features only.
   const info = page.getByTestId('train-dataset');
   const counts = (await info.textContent()) ?? '';
   const [trips, routes] = [/(\d+) train/, /\+ (\d+) untimed routes/].map((r) => Number(r.exec(counts)?.[1]));
@@ -72,7 +73,9 @@ test('a run shows its student before the first step, a val point and an ETA befo
   const plainParams = await params();
   expect(routes).toBeGreaterThan(0);
   await page.getByTestId('use-routes').check();
+  await expect(page.getByTestId('route-markov')).toBeDisabled();
   await page.getByTestId('route-features').check();
+  await page.getByTestId('route-markov').check();
 
   await page.getByTestId('train-play').click();
   const val = page.getByTestId('val-point');
@@ -80,7 +83,10 @@ test('a run shows its student before the first step, a val point and an ETA befo
   await expect(val).toContainText('8 val trips');
   await expect(page.getByTestId('train-eta')).toContainText('this epoch ends in');
   await expect(page.getByTestId('train-eta')).toContainText(`of ${Math.ceil((trips + routes) / 2)}`);
-  expect(await params()).toBeGreaterThan(plainParams);
+  // The route inputs add a third 64-wide metric to the navigator's keys (64 × 64 weights) and the
+  // dense layer into it: 4 inputs per candidate (time left, unreachable, the Markov cost to go and
+  // count) and a bias, 5 × 64; the time-left inputs alone would make that 3 × 64.
+  expect((await params()) - plainParams).toBe(64 * 64 + 5 * 64);
   // Still in the first epoch (hundreds of 2-trip steps): no epoch-end line yet.
   await expect(page.getByTestId('epoch-line')).toHaveCount(0);
   await expect(page.getByTestId('nll-chart')).toContainText('val subset');

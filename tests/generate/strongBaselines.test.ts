@@ -8,8 +8,10 @@ import {
   baselineDescription,
   baselineRouter,
   baselineSettings,
+  markovLengthChain,
   parseBaselineMethods,
 } from '../../src/lib/generate/baselines';
+import { CITIES } from '../../src/ui/stores/cities';
 import type { Trajectory } from '../../src/lib/data/types';
 
 // Five trips over the motorway (road 2) that crawl: 100 m of road 0 in 10 s (36 km/h), then 800 m
@@ -85,5 +87,11 @@ describe('baseline settings per city', () => {
     expect(baselineSettings('grid-town')).toEqual(BASELINE_DEFAULTS);
     expect(baselineSettings('sf', { lengthPerKm: 2, markovAlpha: undefined })).toMatchObject({ lengthPerKm: 2, markovAlpha: 10 });
     expect(baselineDescription('markovLength', sf)).toContain('10 · km');
+  });
+
+  it("the app's city names find the same choices as the CLI's folder names", () => {
+    // The app's data worker names a city's dataset as on screen; the CLI by its folder.
+    for (const city of CITIES) expect(baselineSettings(city.name)).toEqual(baselineSettings(city.id));
+    expect(markovLengthChain('San Francisco')).toEqual({ alpha: 30, lengthPerKm: 10 });
   });
 });

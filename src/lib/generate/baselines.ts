@@ -87,6 +87,12 @@ export const CITY_BASELINE_CHOICES: Readonly<Record<string, BaselineParams>> = {
   sf: { markovLengthAlpha: 30, lengthPerKm: 10, speedRule: { ...DEFAULT_FITTED_SPEED_RULE, minRoadPasses: 30 } },
 };
 
+/**
+ * A city's key in CITY_BASELINE_CHOICES from its dataset's name: the CLI names a dataset by its
+ * folder (`sf`), the app by the city's name on screen (src/ui/stores/cities.ts, `San Francisco`).
+ */
+const CITY_OF_DATASET: Readonly<Record<string, string>> = { 'San Francisco': 'sf' };
+
 /** The Markov + length chain of a dataset's val-chosen baseline: what a student's Markov route inputs are made from. */
 export function markovLengthChain(datasetName: string): MarkovRouteSpec {
   const s = baselineSettings(datasetName);
@@ -95,7 +101,7 @@ export function markovLengthChain(datasetName: string): MarkovRouteSpec {
 
 /** A dataset's baseline settings: its city's val choices, else Porto's; `p`'s set values win. */
 export function baselineSettings(datasetName: string, p: BaselineParams = {}): Required<BaselineParams> {
-  return withDefaults({ ...CITY_BASELINE_CHOICES[datasetName], ...definedOnly(p) });
+  return withDefaults({ ...CITY_BASELINE_CHOICES[CITY_OF_DATASET[datasetName] ?? datasetName], ...definedOnly(p) });
 }
 
 function definedOnly(p: BaselineParams): BaselineParams {
