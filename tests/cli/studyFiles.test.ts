@@ -16,9 +16,11 @@ const files = readdirSync('studies').filter((f) => f !== 'results.json' && f.end
 describe('study files', () => {
   it('every study file checks and plans, each job once', () => {
     expect(files.sort()).toEqual([
+      'porto-confirm-final.json',
       'porto-confirm-route-features.json',
       'porto-controls.json',
       'porto-distill.json',
+      'porto-final-recipe.json',
       'porto-lever-fitted.json',
       'porto-lever-markov.json',
       'porto-lever-zone-plan.json',
@@ -30,6 +32,7 @@ describe('study files', () => {
       'porto-schedule.json',
       'porto-student-size.json',
       'sf-deconfounded.json',
+      'sf-final-recipe.json',
       'sf-heldout.json',
       'sf-route-features.json',
       'sf.json',
@@ -83,6 +86,36 @@ describe('study files', () => {
       expect(partner.args).toEqual(expect.arrayContaining(['--epochs', '24', '--route-features']));
       for (const f of ['--route-markov', '--route-speeds', '--route-zone-plan']) expect(partner.args).not.toContain(f);
     }
+    // Issue 65's final recipe (lever a on the route features): its seeds 4-5 against the route
+    // features, then the KL and uniform twins paired with the recipe, all at 24 epochs.
+    const fin = planStudy(load('porto-final-recipe.json'));
+    const schedule = ['--epochs', '24', '--patience', '0'];
+    expect(fin.find((j) => j.out === 'runs/lever-markov/vanilla-s4.safetensors')!.args).toEqual(
+      expect.arrayContaining([...schedule, '--routes', '--route-features', '--route-markov', '--seed', '4']),
+    );
+    expect(fin.find((j) => j.out === 'runs/final-kl/distilled-s1.safetensors')!.args).toEqual(
+      expect.arrayContaining([...schedule, '--mode', 'distilled', '--teacher', 'runs/teacher-rde2/teacher.safetensors', '--route-markov']),
+    );
+    expect(fin.find((j) => j.out === 'runs/final-uniform/distilled-s1.safetensors')!.args).toEqual(
+      expect.arrayContaining(['--teacher-target', 'uniform', '--route-markov']),
+    );
+    const twins = fin.find((j) => j.id === 'report runs/final-kl/paired-report-val-bestFirst.json')!;
+    expect(twins.args[twins.args.indexOf('--vanilla') + 1]).toBe(
+      [1, 2, 3, 4, 5].map((s) => `runs/lever-markov/vanilla-s${s}.safetensors`).join(','),
+    );
+    // The recipe's five-seed report does not overwrite the lever screen's three-seed one.
+    expect(fin.some((j) => j.out === 'runs/final-recipe/paired-report-val-bestFirst.json')).toBe(true);
+    expect(fin.some((j) => j.out === 'runs/lever-markov/paired-report-val-bestFirst.json')).toBe(false);
+    // Registration 3: the recipe alone on seeds 26-35 (its endpoints are against a baseline: no partners).
+    const reg3 = planStudy(load('porto-confirm-final.json'));
+    const seeds3 = Array.from({ length: 10 }, (_, i) => 26 + i);
+    expect(reg3.map((j) => j.out)).toEqual(seeds3.map((s) => `runs/confirm-final/vanilla-s${s}.safetensors`));
+    expect(reg3[0].args).toEqual(expect.arrayContaining([...schedule, '--routes', '--route-features', '--route-markov', '--seed', '26']));
+    expect(readFileSync('docs/experiments/registration-3.md', 'utf8')).toContain(`**Seeds:** ${seeds3.join(', ')}.`);
+    // San Francisco under the schedule: the recipe on SF's own data (no route corpus there).
+    const sfFin = planStudy(load('sf-final-recipe.json')).find((j) => j.out === 'runs/sf/final-recipe/vanilla-s1.safetensors')!;
+    expect(sfFin.args).toEqual(expect.arrayContaining(['--dataset', 'public/data/sf', ...schedule, '--route-features', '--route-markov']));
+    expect(sfFin.args).not.toContain('--routes');
     for (const f of files) {
       const plan = planStudy(load(f), undefined, { heldOutTaxis: ['abc'] });
       expect(plan.length).toBeGreaterThan(0);
