@@ -76,6 +76,12 @@ test('a run shows its student before the first step, a val point and an ETA befo
   await expect(page.getByTestId('route-markov')).toBeDisabled();
   await page.getByTestId('route-features').check();
   await page.getByTestId('route-markov').check();
+  // Without the features the counts go too (the worker's rule, normaliseHyper).
+  await page.getByTestId('route-features').uncheck();
+  await expect(page.getByTestId('route-markov')).not.toBeChecked();
+  await expect(page.getByTestId('route-markov')).toBeDisabled();
+  await page.getByTestId('route-features').check();
+  await page.getByTestId('route-markov').check();
 
   await page.getByTestId('train-play').click();
   const val = page.getByTestId('val-point');
