@@ -38,6 +38,15 @@ LOADER=$(dirname "$(readlink -f "${CHROMIUM_PATH:-/usr/bin/chromium}")")/libvulk
 [ -f "$LOADER" ] || LOADER=/usr/lib/chromium/libvulkan.so.1
 cp "$LOADER" "$OUT/vulkan/"
 
+echo "[prepare] GL vendor-neutral dispatch (libglvnd) and the Vulkan loader as amd64 packages: NVIDIA's Vulkan"
+echo "  driver (libGLX_nvidia) cannot load without libGLdispatch, which the device image lacks"
+LISTS=$(mktemp -d)
+mkdir -p "$LISTS/partial" "$OUT/gl"
+APT_AMD64=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists="$LISTS")
+apt-get "${APT_AMD64[@]}" update > /dev/null
+(cd "$OUT/gl" && apt-get "${APT_AMD64[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+rm -rf "$LISTS"
+
 VERSION="$(node --version) $(sha256sum "$NODE_BIN" | cut -c1-16)"
 if [ ! -f "$OUT/node.xz" ] || [ "$(cat "$OUT/node.version" 2>/dev/null)" != "$VERSION" ]; then
   echo "[prepare] node $(node --version) (the device machine has none), compressed: a minute or two"

@@ -23,6 +23,18 @@ fi
 cp "$CARRY/dawn/index.js" "$CARRY/dawn/package.json" "$W/dawn/node_modules/webgpu/"
 unxz_to_stdout "$CARRY/dawn/dawn.node.xz" > "$W/dawn/node_modules/webgpu/dist/linux-x64/dawn.node"
 
+# NVIDIA's Vulkan driver lives in libGLX_nvidia, which needs libglvnd's libGLdispatch: where the
+# machine has none (the lent machines' image, 2026-11-28: "Found no drivers"), unpack the carried
+# amd64 packages (libglvnd, the GLX/EGL/GL dispatch libraries, the Vulkan loader) into / and
+# refresh the linker cache, as the device tool's notes advise for these packages.
+if [ -d "$CARRY/gl" ] && ! ldconfig -p 2>/dev/null | grep -q 'libGLdispatch\.so\.0 '; then
+  if command -v dpkg >/dev/null && [ -w / ]; then
+    for f in "$CARRY"/gl/*.deb; do dpkg -x "$f" /; done
+    ldconfig
+  else
+    echo "[run] no libGLdispatch and no way to unpack the carried GL packages (dpkg, write access to /)" >&2
+  fi
+fi
 # The Vulkan loader: the machine's, else the carried one (read at the process's start).
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then export LD_LIBRARY_PATH="$CARRY/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 # The driver: a VK_ICD_FILENAMES given, else NVIDIA's ICD file where drivers put it, else one written
