@@ -7,11 +7,12 @@
 // over test OD pairs; the peer has no search loop of its own). Progress goes to stderr.
 //
 // Run it through bench/gpu/run.sh (which finds node, Dawn and the Vulkan driver), or from the repo:
-//   npx tsx bench/gpu/gpuBench.ts [--rounds 5] [--gen-ods 32] [--backends wasm,webgpu]
+//   npx tsx bench/gpu/gpuBench.ts [--rounds 5] [--gen-ods 32] [--backends wasm,webgpu] [--profile]
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { dawnDir, useDawnGpu } from '../../src/cli/common/dawn';
 import { probeWebGpuAdapter, selectBackend } from '../../src/lib/runtime/backend';
@@ -41,6 +42,8 @@ const { values: flags } = parseArgs({
     'peer-device': { type: 'string' },
     // Rounds stop, and generation is left out, once the run has taken this long (the call's limit).
     'max-seconds': { type: 'string', default: '360' },
+    // One more training step and scoring step under tf.profile: kernels per step and the costliest.
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -123,6 +126,16 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
       t.oursGen.push(performance.now() - t0);
       t.peerGen.push(await peerMs('gen'));
     }
+    let profile: Record<string, unknown> | undefined;
+    if (flags.profile) {
+      log(`${backend}: one training step and one scoring step under tf.profile`);
+      // A profile that fails costs its own figures only, not the block's timings above.
+      try {
+        profile = { training: await profileOnce(() => trainer.stepAsync()), scoring: await profileOnce(oursGen) };
+      } catch (e) {
+        profile = { error: message(e) };
+      }
+    }
     log(`${backend}: generation, ${c.genOds} test OD pairs, beam 4`);
     const gen = overBudget() ? { skipped: 'over --max-seconds' } : await generationTripsPerSec(c);
     return {
@@ -138,10 +151,45 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
         ...(c.peer ? { peer: ms(t.peerGen), peerOverOurs: ratio(t.peerGen, t.oursGen) } : {}),
       },
       generation: gen,
+      ...(profile ? { profile } : {}),
     };
   } finally {
     ours.dispose();
   }
+}
+
+/**
+ * One call of `fn` under tf.profile: how many kernels it dispatches, their summed time where the
+ * backend can time them (WebGPU needs timestamp queries; else null), the wall time of the profiled
+ * call (tf.profile's own overhead included), and the ten kernels with the most time (else the most
+ * calls). Many cheap kernels and little kernel time mean the step is bound by dispatch, not by math.
+ */
+async function profileOnce(fn: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const info = await tf.profile(async () => {
+    await fn();
+    return tf.scalar(0);
+  });
+  const wallMs = performance.now() - t0;
+  const byName = new Map<string, { calls: number; ms: number }>();
+  let timed = true;
+  for (const k of info.kernels) {
+    const t = k.kernelTimeMs;
+    const ms = typeof t === 'number' ? t : NaN;
+    if (!Number.isFinite(ms)) timed = false;
+    const e = byName.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += Number.isFinite(ms) ? ms : 0;
+    byName.set(k.name, e);
+  }
+  const rows = [...byName].map(([name, e]) => ({ name, ...e }));
+  rows.sort((a, b) => (timed ? b.ms - a.ms : b.calls - a.calls));
+  return {
+    kernels: info.kernels.length,
+    kernelMs: timed ? rows.reduce((a, r) => a + r.ms, 0) : null,
+    wallMs,
+    top: rows.slice(0, 10),
+  };
 }
 
 /** Beam search (beam 4, batched) over test OD pairs with the app's scorer: trips per second, after a warm-up on two. */
