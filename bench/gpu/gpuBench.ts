@@ -7,7 +7,7 @@
 // over test OD pairs; the peer has no search loop of its own). Progress goes to stderr.
 //
 // Run it through bench/gpu/run.sh (which finds node, Dawn and the Vulkan driver), or from the repo:
-//   npx tsx bench/gpu/gpuBench.ts [--rounds 5] [--gen-ods 32] [--backends wasm,webgpu] [--profile]
+//   npx tsx bench/gpu/gpuBench.ts [--rounds 5] [--gen-ods 32] [--backends wasm,webgpu] [--profile] [--lever-off fusedAdamW]
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -22,7 +22,10 @@ import { generateRoutes } from '../../src/lib/generate/generator';
 import { buildPeerExport, PEER_CHECKPOINT, type PeerExportResult } from '../suites/peerExport';
 import { generationSearch, testOdPairs } from '../suites/suites';
 import { summarize } from '../suites/stats';
-import { findTorchPython, oursOnExport, PeerProcess, writePeerExport } from '../cli/peerBench';
+import { findTorchPython, oursOnExport, PeerProcess, trainerOnExport, writePeerExport } from '../cli/peerBench';
+import { loadStudent } from '../../src/lib/checkpoint/loadModel';
+import { TRAINING_LEVERS_ON, type TrainingLevers } from '../../src/lib/train/trainingLevers';
+import type { StudentTrainer } from '../../src/lib/train/studentTrainer';
 import type { Dataset } from '../../src/lib/data/types';
 import type { Derived } from '../../src/lib/data/derivedTypes';
 
@@ -44,6 +47,9 @@ const { values: flags } = parseArgs({
     'max-seconds': { type: 'string', default: '360' },
     // One more training step and scoring step under tf.profile: kernels per step and the costliest.
     profile: { type: 'boolean', default: false },
+    // A training lever (src/lib/train/trainingLevers.ts) switched off in a second trainer, timed in
+    // the same rounds: what the lever is worth on this backend (training.leverOff).
+    'lever-off': { type: 'string' },
   },
 });
 
@@ -104,7 +110,20 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
   const { trainTrips, genBatch } = c.ex.inputs;
   const ours = oursOnExport(c.ex, c.dataset, c.derived, c.ckBytes);
   const { trainer, scoreStep: oursGen } = ours;
+  const leverName = flags['lever-off'] as keyof TrainingLevers | undefined;
+  let without: StudentTrainer | null = null;
   try {
+    if (leverName) {
+      if (!(leverName in TRAINING_LEVERS_ON))
+        throw new Error(`--lever-off: no lever ${leverName} (${Object.keys(TRAINING_LEVERS_ON).join(', ')})`);
+      const loaded = loadStudent(c.ckBytes, c.derived);
+      try {
+        without = trainerOnExport(c.ex, c.dataset, c.derived, loaded.checkpoint, { ...TRAINING_LEVERS_ON, [leverName]: false });
+      } finally {
+        loaded.model.dispose();
+      }
+      await without.stepAsync(); // its warm-up
+    }
     const peerMs = async (cmd: 'train' | 'gen'): Promise<number> => (c.peer ? ((await c.peer.ask(cmd)).ms as number) : NaN);
     log(`${backend}: warm-up (first training step and scoring step: kernels, pipelines)`);
     let t0 = performance.now();
@@ -113,13 +132,24 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
     await oursGen();
     await peerMs('train');
     await peerMs('gen');
-    const t = { oursTrain: [] as number[], peerTrain: [] as number[], oursGen: [] as number[], peerGen: [] as number[] };
+    const t = {
+      oursTrain: [] as number[],
+      peerTrain: [] as number[],
+      oursGen: [] as number[],
+      peerGen: [] as number[],
+      off: [] as number[],
+    };
     for (let r = 0; r < c.rounds; r++) {
       if (r > 0 && overBudget()) break;
       log(`${backend}: round ${r + 1}/${c.rounds}`);
       t0 = performance.now();
       await trainer.stepAsync();
       t.oursTrain.push(performance.now() - t0);
+      if (without) {
+        t0 = performance.now();
+        await without.stepAsync();
+        t.off.push(performance.now() - t0);
+      }
       t.peerTrain.push(await peerMs('train'));
       t0 = performance.now();
       await oursGen();
@@ -144,6 +174,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
         batch: trainTrips.length,
         ours: ms(t.oursTrain),
         ...(c.peer ? { peer: ms(t.peerTrain), peerOverOurs: ratio(t.peerTrain, t.oursTrain) } : {}),
+        ...(without ? { leverOff: { lever: leverName, ms: ms(t.off), offOverOurs: ratio(t.off, t.oursTrain) } } : {}),
       },
       scoring: {
         prefixes: genBatch.N,
@@ -154,6 +185,7 @@ async function backendBlock(backend: Backend, c: Ctx): Promise<Record<string, un
       ...(profile ? { profile } : {}),
     };
   } finally {
+    without?.dispose();
     ours.dispose();
   }
 }

@@ -32,6 +32,7 @@ import { destroyGpuDevice, watchGpuDevice } from '../../workers/gpuWatch';
 import type { Dataset } from '../../src/lib/data/types';
 import type { Derived } from '../../src/lib/data/derivedTypes';
 import { TINY_STUDENT } from '../models/studentFixture';
+import { flatAdamWCalls } from '../../src/lib/train/flatAdamW';
 import { generationSearch } from '../../bench/suites/suites';
 
 const GRID = join(__dirname, '../../e2e/fixtures/grid-town');
@@ -54,6 +55,8 @@ interface Run {
   kl: number[];
   teacherBytes: Uint8Array;
   studentBytes: Uint8Array;
+  /** Student updates through the concatenated AdamW (flatAdamW.ts): WebGPU's path, not wasm's. */
+  flatUpdates: number;
 }
 
 /** parityTrain's sequence on one backend: two teacher steps, its best teacher, two distilled steps. */
@@ -66,13 +69,15 @@ async function train(backend: Backend, ds: Dataset, derived: Derived): Promise<R
   t.dispose();
   const teacher = loadTeacher(teacherBytes, derived).model;
   const s = openSession({ ...setup, teacher }, { kind: 'student', hyper: STUDENT }).session as TrainingSession;
+  const flat0 = flatAdamWCalls();
   const steps = [(await s.step())!, (await s.step())!];
+  const flatUpdates = flatAdamWCalls() - flat0;
   const studentLosses = steps.map((m) => m.total);
   const kl = steps.map((m) => m.kl);
   const studentBytes = (await s.save()).bytes;
   s.dispose();
   teacher.dispose();
-  return { teacherLosses, studentLosses, kl, teacherBytes, studentBytes };
+  return { teacherLosses, studentLosses, kl, teacherBytes, studentBytes, flatUpdates };
 }
 
 /** The teaching view's numbers (the teach worker's explainTrip) for val trips: teacher probabilities, student logits, surprisal. */
@@ -173,6 +178,8 @@ describe.skipIf(!!SKIP)(`WebGPU (Dawn on SwiftShader) against wasm${SKIP ? ` —
     expect(maxAbsDiff(gpu.studentLosses, wasm.studentLosses)).toBeLessThan(1e-3);
     for (const v of [...wasm.kl, ...gpu.kl]) expect(v).toBeGreaterThan(0);
     expect(maxAbsDiff(gpu.kl, wasm.kl)).toBeLessThan(1e-3);
+    // The student's AdamW: one JS kernel per variable on wasm, the concatenated update on WebGPU.
+    expect([wasm.flatUpdates, gpu.flatUpdates]).toEqual([0, 2]);
   });
 
   it("the teaching view's teacher and student numbers are the same, not uniform zeros", async () => {

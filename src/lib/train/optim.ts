@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { canonicalName } from '../features/variableNames';
 import { fusedAdamWAvailable, fusedAdamWUpdate } from './fusedAdamW';
+import { flatAdamWUpdate, flatDecayMask } from './flatAdamW';
 import type { OptimState } from '../checkpoint/checkpointTypes';
 export type { OptimState };
 
@@ -87,8 +88,15 @@ export class AdamW {
   private readonly slots = new Map<string, Slot>();
   private count = 0;
   cfg: OptimConfig;
-  /** Training lever `fusedAdamW`: one JS kernel per variable on cpu/wasm (fusedAdamW.ts). */
+  /**
+   * Training lever `fusedAdamW`: one JS kernel per variable on cpu/wasm (fusedAdamW.ts), elsewhere
+   * (WebGPU, WebGL) a few ops over all variables concatenated (flatAdamW.ts).
+   */
   fused = false;
+  /** 'flat': the concatenated update even where the JS kernel exists (tests compare the two). */
+  fusedPath: 'auto' | 'flat' = 'auto';
+  /** flatAdamW's decay mask for the variable names it was made for (kept across steps). */
+  private flatMask: { key: string; mask: tf.Tensor1D } | null = null;
 
   constructor(vars: tf.Variable[], cfg: OptimConfig, decayMask: (v: tf.Variable) => boolean = decayMatricesOnly) {
     this.cfg = { ...cfg };
@@ -170,6 +178,15 @@ export class AdamW {
     // w ← w·(1 − lr·wd) − lr/bc1 · m / (sqrt(v/bc2) + eps). New values are assigned only when all
     // are finite, so a NaN/Inf gradient, a NaN/Inf lr or an overflowing update changes nothing.
     // tidy returns [stats, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
+    const flat = this.fused && (this.fusedPath === 'flat' || !fusedAdamWAvailable());
+    if (flat)
+      return {
+        kept: this.prepareFlat(names, grads, guards, { beta1, beta2, bc1, bc2, eps, lr, weightDecay, clipping }),
+        names,
+        lr,
+        t,
+        guards: guards.length,
+      };
     const kept = tf.tidy(() => {
       // sum(stack) rather than addN: tfjs-webgpu's AddN binds all inputs in one shader and returns
       // zeros past maxStorageBuffersPerShaderStage (8 on SwiftShader), i.e. norm 0 and no clipping.
@@ -209,6 +226,26 @@ export class AdamW {
       return [tf.stack([norm, tf.sum(tf.stack(flags)), ...guards]), ...out];
     });
     return { kept, names, lr, t, guards: guards.length };
+  }
+
+  /** prepare()'s tensors through flatAdamW: the same [stats, w0, m0, v0, w1, …]. */
+  private prepareFlat(
+    names: string[],
+    grads: tf.NamedTensorMap,
+    guards: tf.Scalar[],
+    h: { beta1: number; beta2: number; bc1: number; bc2: number; eps: number; lr: number; weightDecay: number; clipping: boolean },
+  ): tf.Tensor[] {
+    const slots = names.map((name) => ({ ...(this.slots.get(name) as Slot), grad: grads[name] }));
+    const key = names.join('\n');
+    if (this.flatMask?.key !== key) {
+      this.flatMask?.mask.dispose();
+      this.flatMask = { key, mask: flatDecayMask(slots) };
+    }
+    const mask = this.flatMask.mask;
+    return tf.tidy(() => {
+      const r = flatAdamWUpdate(slots, { ...h, clipNorm: h.clipping ? this.cfg.clipNorm : null }, mask);
+      return [tf.stack([r.norm, r.bad, ...guards]), ...names.flatMap((_, i) => [r.w[i], r.m[i], r.v[i]])];
+    });
   }
 
   /** Assigns the prepared values when `stats` says they are finite; disposes them either way. */
@@ -261,6 +298,8 @@ export class AdamW {
   }
 
   dispose(): void {
+    this.flatMask?.mask.dispose();
+    this.flatMask = null;
     for (const slot of this.slots.values()) {
       slot.m.dispose();
       slot.v.dispose();

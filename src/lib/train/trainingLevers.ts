@@ -4,7 +4,11 @@
 import type { StudentKernelLevers } from '../models/student';
 
 export interface TrainingLevers extends StudentKernelLevers {
-  /** The AdamW update as one JS kernel per variable on cpu/wasm instead of ~12 ops (train/fusedAdamW.ts). */
+  /**
+   * The AdamW update as one JS kernel per variable on cpu/wasm instead of ~12 ops (train/fusedAdamW.ts);
+   * on WebGPU and WebGL a few ops over all variables concatenated instead of ~21 per variable
+   * (train/flatAdamW.ts).
+   */
   fusedAdamW: boolean;
   /**
    * Batched and transposed matmuls (attention, forward and backward) on a WebAssembly SIMD kernel on
