@@ -55,8 +55,8 @@ interface Run {
   kl: number[];
   teacherBytes: Uint8Array;
   studentBytes: Uint8Array;
-  /** Student updates through the concatenated AdamW (flatAdamW.ts): WebGPU's path, not wasm's. */
-  flatUpdates: number;
+  /** Teacher and student updates through the concatenated AdamW (flatAdamW.ts): WebGPU's path, not wasm's. */
+  flatUpdates: [number, number];
 }
 
 /** parityTrain's sequence on one backend: two teacher steps, its best teacher, two distilled steps. */
@@ -64,7 +64,9 @@ async function train(backend: Backend, ds: Dataset, derived: Derived): Promise<R
   await use(backend);
   const setup: SessionSetup = { dataset: ds, derived, backendName: backend, minEmitMs: 0, studentConfig: TINY_STUDENT };
   const t = openSession(setup, { kind: 'teacher', hyper: TEACHER }).session as TeacherSession;
+  const flatTeacher0 = flatAdamWCalls();
   const teacherLosses = [(await t.step())!.loss, (await t.step())!.loss];
+  const flatTeacherUpdates = flatAdamWCalls() - flatTeacher0;
   const teacherBytes = (await t.save({ best: true, optimizer: false })).bytes;
   t.dispose();
   const teacher = loadTeacher(teacherBytes, derived).model;
@@ -77,7 +79,7 @@ async function train(backend: Backend, ds: Dataset, derived: Derived): Promise<R
   const studentBytes = (await s.save()).bytes;
   s.dispose();
   teacher.dispose();
-  return { teacherLosses, studentLosses, kl, teacherBytes, studentBytes, flatUpdates };
+  return { teacherLosses, studentLosses, kl, teacherBytes, studentBytes, flatUpdates: [flatTeacherUpdates, flatUpdates] };
 }
 
 /** The teaching view's numbers (the teach worker's explainTrip) for val trips: teacher probabilities, student logits, surprisal. */
@@ -178,8 +180,12 @@ describe.skipIf(!!SKIP)(`WebGPU (Dawn on SwiftShader) against wasm${SKIP ? ` —
     expect(maxAbsDiff(gpu.studentLosses, wasm.studentLosses)).toBeLessThan(1e-3);
     for (const v of [...wasm.kl, ...gpu.kl]) expect(v).toBeGreaterThan(0);
     expect(maxAbsDiff(gpu.kl, wasm.kl)).toBeLessThan(1e-3);
-    // The student's AdamW: one JS kernel per variable on wasm, the concatenated update on WebGPU.
-    expect([wasm.flatUpdates, gpu.flatUpdates]).toEqual([0, 2]);
+    // AdamW: the concatenated update on WebGPU; on wasm the composed one (teacher) and one JS kernel
+    // per variable (student).
+    expect([wasm.flatUpdates, gpu.flatUpdates]).toEqual([
+      [0, 0],
+      [2, 2],
+    ]);
   });
 
   it("the teaching view's teacher and student numbers are the same, not uniform zeros", async () => {

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TeacherConfig, TeacherModel } from '../models/teacher';
 import { makeRng, shuffleInPlace } from '../random';
 import { AdamW, DEFAULT_OPTIM, type OptimConfig } from './optim';
+import { fusedAdamWAvailable } from './fusedAdamW';
 import { loadIntoVariables, weightsFromVariables, type Checkpoint } from '../checkpoint/checkpoint';
 import { downloadVariables } from '../runtime/deviceMemory';
 import { canonicalName } from '../features/variableNames';
@@ -114,6 +115,10 @@ export class TeacherTrainer {
       totalSteps: this.totalSteps,
       warmupSteps: Math.round(this.totalSteps * this.cfg.warmupRatio),
     });
+    // The composed update where tfjs runs on the CPU (cpu, wasm: the teacher's numbers as they have
+    // always been); on WebGPU and WebGL, where each op's dispatch costs more than its work, all
+    // variables concatenated in a few ops (flatAdamW.ts; the same values up to the norm's summing order).
+    this.optimizer.fused = !fusedAdamWAvailable();
     this.startEpoch();
   }
 
