@@ -10,6 +10,7 @@
 // the composed one bit for bit given the same clip factor; only the global norm sums its squares in
 // another order (a few ulps), which moves the clip factor by as much.
 import * as tf from '@tensorflow/tfjs';
+import type { AdamWAttrs } from './fusedAdamW';
 
 export interface FlatAdamWSlot {
   variable: tf.Variable;
@@ -20,13 +21,8 @@ export interface FlatAdamWSlot {
   grad: tf.Tensor;
 }
 
-export interface FlatAdamWHyper {
-  beta1: number;
-  beta2: number;
-  bc1: number;
-  bc2: number;
-  eps: number;
-  lr: number;
+/** fusedAdamW's settings but the per-variable decay factor, which comes from `weightDecay` and the slot. */
+export interface FlatAdamWHyper extends Omit<AdamWAttrs, 'decayFactor'> {
   weightDecay: number;
   /** Max global grad norm; null: no clipping. */
   clipNorm: number | null;
