@@ -46,8 +46,12 @@ test('saved runs: resumed as they were, from the main controls; a new run asks f
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(savedStep);
   await page.getByTestId('train-pause').click();
   await expect(page.getByTestId('train-play')).toBeVisible({ timeout: 60_000 });
+  // Pause shows at once and takes effect after the step in flight, whose readout and autosave come
+  // a moment later (CI saw "step 4" on screen and "step 5" saved): wait until the two agree.
+  const savedStepOf = async (): Promise<number> => Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
+  await expect.poll(async () => (await savedStepOf()) === (await stepOf(page)), { timeout: 30_000 }).toBe(true);
   const oldStep = await stepOf(page);
-  await expect(saved).toContainText(`step ${oldStep}`, { timeout: 30_000 });
+  await expect(saved).toContainText(`step ${oldStep}`);
 
   // Renamed in the list (the name is the run's own, kept by later saves).
   const rows = page.getByTestId('saved-run');
