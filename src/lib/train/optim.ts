@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { canonicalName } from '../features/variableNames';
 import { fusedAdamWAvailable, fusedAdamWUpdate } from './fusedAdamW';
-import { flatAdamWUpdate, flatDecayMask } from './flatAdamW';
+import { flatAdamWUpdate, flatDecayMask, type FlatAdamWHyper } from './flatAdamW';
 import type { OptimState } from '../checkpoint/checkpointTypes';
 export type { OptimState };
 
@@ -181,7 +181,16 @@ export class AdamW {
     const flat = this.fused && (this.fusedPath === 'flat' || !fusedAdamWAvailable());
     if (flat)
       return {
-        kept: this.prepareFlat(names, grads, guards, { beta1, beta2, bc1, bc2, eps, lr, weightDecay, clipping }),
+        kept: this.prepareFlat(names, grads, guards, {
+          beta1,
+          beta2,
+          bc1,
+          bc2,
+          eps,
+          lr,
+          weightDecay,
+          clipNorm: clipping ? clipNorm : null,
+        }),
         names,
         lr,
         t,
@@ -229,12 +238,7 @@ export class AdamW {
   }
 
   /** prepare()'s tensors through flatAdamW: the same [stats, w0, m0, v0, w1, …]. */
-  private prepareFlat(
-    names: string[],
-    grads: tf.NamedTensorMap,
-    guards: tf.Scalar[],
-    h: { beta1: number; beta2: number; bc1: number; bc2: number; eps: number; lr: number; weightDecay: number; clipping: boolean },
-  ): tf.Tensor[] {
+  private prepareFlat(names: string[], grads: tf.NamedTensorMap, guards: tf.Scalar[], h: FlatAdamWHyper): tf.Tensor[] {
     const slots = names.map((name) => ({ ...(this.slots.get(name) as Slot), grad: grads[name] }));
     const key = names.join('\n');
     if (this.flatMask?.key !== key) {
@@ -243,7 +247,7 @@ export class AdamW {
     }
     const mask = this.flatMask.mask;
     return tf.tidy(() => {
-      const r = flatAdamWUpdate(slots, { ...h, clipNorm: h.clipping ? this.cfg.clipNorm : null }, mask);
+      const r = flatAdamWUpdate(slots, h, mask);
       return [tf.stack([r.norm, r.bad, ...guards]), ...names.flatMap((_, i) => [r.w[i], r.m[i], r.v[i]])];
     });
   }
