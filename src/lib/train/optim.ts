@@ -178,19 +178,11 @@ export class AdamW {
     // w ← w·(1 − lr·wd) − lr/bc1 · m / (sqrt(v/bc2) + eps). New values are assigned only when all
     // are finite, so a NaN/Inf gradient, a NaN/Inf lr or an overflowing update changes nothing.
     // tidy returns [stats, w0, m0, v0, w1, m1, v1, …] in the order of `names`.
+    const attrs = { beta1, beta2, bc1, bc2, eps, lr };
     const flat = this.fused && (this.fusedPath === 'flat' || !fusedAdamWAvailable());
     if (flat)
       return {
-        kept: this.prepareFlat(names, grads, guards, {
-          beta1,
-          beta2,
-          bc1,
-          bc2,
-          eps,
-          lr,
-          weightDecay,
-          clipNorm: clipping ? clipNorm : null,
-        }),
+        kept: this.prepareFlat(names, grads, guards, { ...attrs, weightDecay, clipNorm: clipping ? clipNorm : null }),
         names,
         lr,
         t,
@@ -209,15 +201,7 @@ export class AdamW {
         const slot = this.slots.get(name) as Slot;
         if (clipT) {
           const decayFactor = slot.decay && weightDecay > 0 ? 1 - lr * weightDecay : 1;
-          const [w, m, v, bad] = fusedAdamWUpdate(slot.variable, slot.m, slot.v, grads[name], clipT, {
-            beta1,
-            beta2,
-            bc1,
-            bc2,
-            eps,
-            lr,
-            decayFactor,
-          });
+          const [w, m, v, bad] = fusedAdamWUpdate(slot.variable, slot.m, slot.v, grads[name], clipT, { ...attrs, decayFactor });
           flags.push(bad);
           out.push(w, m, v);
           continue;
