@@ -157,7 +157,7 @@ describe('host attention, WebAssembly SIMD kernels', () => {
       const rows: Node[] = Array.from({ length: 6 }, (_, i) => {
         const parent = prev.length ? prev[(i * 5 + step) % prev.length] : null;
         const depth = parent ? parent.depth + 1 : 1;
-        return { parent, depth, dist: feats(depth), gap: feats(depth), kv: kvOf(), slot: -1, slotGen: -1 };
+        return { parent, depth, pair: feats(2 * depth), kv: kvOf(), slot: -1, slotGen: -1 };
       });
       steps.push(rows);
       prev = rows;

@@ -74,9 +74,8 @@ export interface RelativeTerms {
 export interface QueryRow {
   readonly parent: CachedKv | null;
   readonly depth: number;
-  /** Pair features against its n keys (oldest first, itself last). */
-  readonly dist: Float32Array;
-  readonly gap: Float32Array;
+  /** Pair features against its n keys (oldest first, itself last): n distances, then n gaps. */
+  readonly pair: Float32Array;
 }
 
 /**
@@ -381,15 +380,15 @@ class WasmKernel implements AttentionKernel, RowAttention {
       const row = rows[r];
       const n = row.depth;
       const o = (this.step.rows >> 2) + 4 * r;
+      if (row.pair.length !== 2 * n) throw new Error(`setRows: a row of depth ${n} has ${row.pair.length / 2} pair features`);
       const dist = this.step.feat + 8 * maxKeys * r;
-      const gap = dist + 4 * maxKeys;
+      const gap = dist + 4 * n;
       i32[o] = n;
       i32[o + 1] = row.parent ? row.parent.slot : 0;
       i32[o + 2] = dist;
       i32[o + 3] = gap;
-      // A node's features are n long: set them whole (a view per row was a fifth of this loop).
-      f32.set(row.dist.length === n ? row.dist : row.dist.subarray(0, n), dist >> 2);
-      f32.set(row.gap.length === n ? row.gap : row.gap.subarray(0, n), gap >> 2);
+      // Distances then gaps, in one copy (a view per row was a fifth of this loop).
+      f32.set(row.pair, dist >> 2);
     }
     this.step.nRows = R;
   }

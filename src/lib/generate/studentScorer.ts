@@ -77,8 +77,12 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
   readonly counts = { incremental: 0, window: 0, prefill: 0, full: 0 };
   /** Wall ms per phase of scoreBatch, accumulated (bench/scripts/profile-generation.ts reads it). */
   readonly phaseMs: Record<string, number> = {};
-  /** Zero-gap chains (prefixes of unknown parents), by their last node (or start time, for origins) and next road. */
-  private readonly zeroGapKids = new Map<DecodeNode | number, Map<number, DecodeNode>>();
+  /**
+   * Zero-gap chains (prefixes of unknown parents), by their last node (or start time, for origins) and
+   * next road: a parent's one child as it is, a Map by road only from its second (most have one, and
+   * a Map per node was garbage the collector paid for).
+   */
+  private readonly zeroGapKids = new Map<DecodeNode | number, DecodeNode | Map<number, DecodeNode>>();
   private zeroGapNodes = 0;
   /** Batches being scored (scoreBatch awaits the decoder): forgetPrefixes recycles no memory while one is. */
   private inFlight = 0;
@@ -204,11 +208,20 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
     for (let j = 0; j < L - 1; j++) {
       const r = q.prefix[j];
       const at: DecodeNode | number = node ?? start;
-      let kids = this.zeroGapKids.get(at);
-      if (!kids) this.zeroGapKids.set(at, (kids = new Map()));
-      let next = kids.get(r);
+      const kids = this.zeroGapKids.get(at);
+      let next = kids instanceof Map ? kids.get(r) : kids?.road === r ? kids : undefined;
       if (!next) {
-        kids.set(r, (next = this.decoder.makeNode(node, r, start, start)));
+        next = this.decoder.makeNode(node, r, start, start);
+        if (kids instanceof Map) kids.set(r, next);
+        else if (kids)
+          this.zeroGapKids.set(
+            at,
+            new Map([
+              [kids.road, kids],
+              [r, next],
+            ]),
+          );
+        else this.zeroGapKids.set(at, next);
         this.zeroGapNodes++;
       }
       node = next;
