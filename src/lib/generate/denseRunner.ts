@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { applyLayerNorm, gelu } from '../models/layers';
 import type { Student } from '../models/student';
 import { readAndDispose } from '../runtime/deviceMemory';
-import type { InputRowKeys } from './firstBlockQkv';
 
 /**
  * 'host': the f32 SIMD kernels (generate/hostDense.ts; the default where WebAssembly SIMD runs);
@@ -15,8 +14,7 @@ export type DenseOn = 'host' | 'device';
 
 /** The decoder's dense layers; rows X stay where they run from one layer to the next. */
 export interface DenseRunner<X> {
-  /** The first pass's rows [R, D]; `keys` (each row's road and time feature) let a runner use per-key tables. */
-  input(x0: Float32Array, R: number, keys?: InputRowKeys): X;
+  input(x0: Float32Array, R: number): X;
   /**
    * LayerNorm + qkv projection of block l → [R, 3D]; read it before the runner's next call (it may be
    * a view). `keysOnly`: only the keys and values (columns D…3D) are read; a runner may leave the

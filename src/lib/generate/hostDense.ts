@@ -11,20 +11,11 @@ import type { Student } from '../models/student';
 import type { DenseParams, LayerNormParams } from '../models/layers';
 import { ensureMemory, newF32Kernels, type F32Kernels } from '../models/f32Kernels';
 import { regions } from '../models/wasmRegions';
-import { FirstBlockQkv, type InputRowKeys } from './firstBlockQkv';
 
 /** Rows in the kernels' memory: `at` (bytes), R rows of stride ld. */
 export interface HostRows {
   readonly at: number;
   readonly R: number;
-  /** Input rows' keys (input()): the first block's qkv then comes from FirstBlockQkv's tables. */
-  readonly keys?: InputRowKeys;
-}
-
-/** The decoder's input rows: the width of their spatial half, and how many roads can key them. */
-export interface InputLayout {
-  roadDim: number;
-  nRoads: number;
 }
 
 interface Mat {
@@ -98,8 +89,6 @@ export class HostDense {
   private readonly timeTraj: Mat;
   private readonly timeOut: Mat;
   private readonly navQ: Mat;
-  /** The first block's qkv of keyed input rows (null: no layout given, or no blocks). */
-  private readonly first: FirstBlockQkv | null = null;
   private readonly D: number;
   private readonly D8: number;
   private top = 0;
@@ -118,7 +107,7 @@ export class HostDense {
     uRoute: Float32Array | null;
   } | null = null;
 
-  private constructor(student: Student, weights: Map<string, Float32Array>, nav: NavigatorTables | null, layout: InputLayout | null) {
+  private constructor(student: Student, weights: Map<string, Float32Array>, nav: NavigatorTables | null) {
     this.k = newF32Kernels();
     const c = student.config;
     const p = student.p;
@@ -156,20 +145,6 @@ export class HostDense {
         fc: mat(blk.fc),
         out: mat(blk.out),
       });
-    const b0 = p.blocks[0];
-    if (layout && b0)
-      this.first = new FirstBlockQkv(
-        {
-          w: w(b0.qkv.w),
-          b: b0.qkv.b ? w(b0.qkv.b) : null,
-          gamma: w(b0.ln1.gamma),
-          beta: w(b0.ln1.beta),
-          eps: b0.ln1.eps,
-          D,
-          roadDim: layout.roadDim,
-        },
-        layout.nRoads,
-      );
     this.timeTraj = mat(p.timeTraj);
     this.timeOut = mat(p.timeOut, c.timeHidden); // the trajectory half; the candidate half is a host table
     this.navQ = mat(p.navQ, D); // the trajectory part of the query; the destination zone's part is a host table
@@ -187,11 +162,8 @@ export class HostDense {
     this.scratchAt = this.top;
   }
 
-  /**
-   * Reads the decoder's weights from the student and lays them out (once per set of weights).
-   * `layout`: the input rows' layout, for input rows given with their keys (FirstBlockQkv).
-   */
-  static async create(student: Student, nav: NavigatorTables | null = null, layout: InputLayout | null = null): Promise<HostDense> {
+  /** Reads the decoder's weights from the student and lays them out (once per set of weights). */
+  static async create(student: Student, nav: NavigatorTables | null = null): Promise<HostDense> {
     const p = student.p;
     const dense = (d: DenseParams) => (d.b ? [d.w, d.b] : [d.w]);
     const vars = [
@@ -211,7 +183,7 @@ export class HostDense {
     ];
     const weights = new Map<string, Float32Array>();
     await Promise.all(vars.map(async (v) => weights.set(v.name, (await v.data()) as Float32Array)));
-    return new HostDense(student, weights, nav, layout);
+    return new HostDense(student, weights, nav);
   }
 
   private view(): Float32Array {
@@ -270,11 +242,11 @@ export class HostDense {
     this.cap = cap;
   }
 
-  /** The first pass's rows x0 [R, D], with their keys where the caller has them (the first block's qkv from tables). */
-  input(x0: Float32Array, R: number, keys?: InputRowKeys): HostRows {
+  /** The first pass's rows x0 [R, D]. */
+  input(x0: Float32Array, R: number): HostRows {
     this.ensureRows(R);
     this.copyIn(x0, R, this.D, this.s.xa, this.D8);
-    return { at: this.s.xa, R, keys: this.first ? keys : undefined };
+    return { at: this.s.xa, R };
   }
 
   private copyIn(src: Float32Array, R: number, n: number, at: number, ld: number): void {
@@ -303,19 +275,13 @@ export class HostDense {
   qkv(x: HostRows, l: number, keysOnly = false): Float32Array {
     const b = this.blocks[l];
     const { D, D8, s } = this;
-    if (l === 0 && x.keys && this.first) {
-      // Keyed input rows: every column from the first block's tables (firstBlockQkv.ts).
-      const f = this.view();
-      this.first.qkv(f, x.at / 4, D8, x.R, x.keys, f, s.qkv / 4, b.qkv.N8);
-    } else {
-      this.k.layerNorm(x.at, b.ln1.gamma, b.ln1.beta, s.ln, x.R, D, 4 * D8, b.ln1.eps);
-      if (keysOnly && D % 8 === 0) {
-        // Columns D…3D only: their panels start D / 8 panels in, their bias D floats in, and they land
-        // in place in the [R, 3D] rows (the query columns keep whatever they held).
-        const m = b.qkv;
-        this.k.dense(s.ln, m.w + 4 * D * m.K8, m.b && m.b + 4 * D, 0, s.qkv + 4 * D, x.R, m.K8, m.N - D, 4 * m.N8, s.ap);
-      } else this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
-    }
+    this.k.layerNorm(x.at, b.ln1.gamma, b.ln1.beta, s.ln, x.R, D, 4 * D8, b.ln1.eps);
+    if (keysOnly && D % 8 === 0) {
+      // Columns D…3D only: their panels start D / 8 panels in, their bias D floats in, and they land
+      // in place in the [R, 3D] rows (the query columns keep whatever they held).
+      const m = b.qkv;
+      this.k.dense(s.ln, m.w + 4 * D * m.K8, m.b && m.b + 4 * D, 0, s.qkv + 4 * D, x.R, m.K8, m.N - D, 4 * m.N8, s.ap);
+    } else this.dense(b.qkv, s.ln, 0, s.qkv, x.R);
     if (b.qkv.N === b.qkv.N8) return this.view().subarray(s.qkv / 4, s.qkv / 4 + x.R * b.qkv.N);
     return this.copyOut(s.qkv, x.R, b.qkv.N, b.qkv.N8);
   }

@@ -27,7 +27,6 @@ import { HostDense, type RowCandidates } from './hostDense';
 import { TfjsDense, type DenseOn, type DenseRunner } from './denseRunner';
 import { readAndDispose } from '../runtime/deviceMemory';
 import { NodeSlab } from './nodeSlab';
-import type { InputRowKeys } from './firstBlockQkv';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -39,8 +38,9 @@ export interface DecodeNode extends CachedKv {
   /** Entry time of this node's road and of the trip's first road, unix seconds. */
   readonly time: number;
   readonly start: number;
-  /** The prefix's roads and entry times: the first `depth` entries of a path its ancestors may share. */
-  readonly path: NodePath;
+  /** The prefix's roads and their entry times, origin first, this node's last (length depth). */
+  readonly roads: Int32Array;
+  readonly times: Float64Array;
   /**
    * Pair features between this position and the previous m − 1 positions (m = min(depth, W)), itself
    * last (0): the m clipped, normalised centroid distances, then the m entry-time gaps (the encoder's
@@ -60,21 +60,6 @@ export interface DecodeNode extends CachedKv {
    */
   raw0: { raw: Float64Array; n: number } | null;
 }
-
-/**
- * Roads and entry times of a prefix, origin first, in arrays with room to grow: the first child
- * made of a node appends its road in place (when no other child has), so a chain of nodes shares
- * one path and a node costs no arrays of its own. Entries below `len` are never rewritten.
- */
-export interface NodePath {
-  readonly roads: Int32Array;
-  readonly times: Float64Array;
-  /** Entries written: the depth of the deepest node on this path. */
-  len: number;
-}
-
-/** Room for this many more roads when a path is made (its first appends need no new one). */
-const PATH_ROOM = 16;
 
 interface HostTables {
   /** [nRoads, roadDim] fused road/zone embedding (the spatial half of the encoder input). */
@@ -288,22 +273,7 @@ export class StudentDecoder {
       navV: ((await p.navV.w.data()) as Float32Array).slice(),
       timeCand: await readAndDispose(timeCandT),
     };
-    const layout = { roadDim: rd, nRoads: this.tables.spatial.length / rd };
-    this.dense = this.denseOn === 'host' ? await HostDense.create(this.student, this.tables, layout) : new TfjsDense(this.student, this.D);
-  }
-
-  /** The path a node of `depth` under `parent` writes its road into: the parent's, where it can append, else a copy of its prefix. */
-  private pathFor(parent: DecodeNode | null, depth: number, pooled: boolean): NodePath {
-    const pp = parent?.path;
-    if (pp && pp.len === depth - 1 && depth <= pp.roads.length) return pp;
-    const cap = depth + PATH_ROOM;
-    const path: NodePath = { roads: this.slab.array(Int32Array, cap, pooled), times: this.slab.array(Float64Array, cap, pooled), len: 0 };
-    if (pp)
-      for (let j = 0; j < depth - 1; j++) {
-        path.roads[j] = pp.roads[j];
-        path.times[j] = pp.times[j];
-      }
-    return path;
+    this.dense = this.denseOn === 'host' ? await HostDense.create(this.student, this.tables) : new TfjsDense(this.student, this.D);
   }
 
   /** A new prefix node: `parent` extended by `road` entered at `time` (pair features computed here). */
@@ -312,13 +282,16 @@ export class StudentDecoder {
     const m = Math.min(depth, this.window);
     const pooled = parent !== null;
     const pair = this.slab.array(Float32Array, 2 * m, pooled);
-    // The prefix's roads and times in order (NodePath): the loop below reads them from two arrays instead of
+    // The prefix's roads and times in order: the loop below reads them from two arrays instead of
     // following parent pointers (a dependent load per ancestor, the slow part of building a node).
-    const path = this.pathFor(parent, depth, pooled);
-    const { roads, times } = path;
+    const roads = this.slab.array(Int32Array, depth, pooled);
+    const times = this.slab.array(Float64Array, depth, pooled);
+    if (parent) {
+      roads.set(parent.roads);
+      times.set(parent.times);
+    }
     roads[depth - 1] = road;
     times[depth - 1] = time;
-    path.len = depth;
     const cen = this.derived.features.centroid;
     const cos = this.cosLat;
     const { distClipM, gapClipMin } = this.ctx;
@@ -337,7 +310,8 @@ export class StudentDecoder {
       depth,
       time,
       start,
-      path,
+      roads,
+      times,
       pair,
       kv: null,
       cands: null,
@@ -348,26 +322,14 @@ export class StudentDecoder {
     };
   }
 
-  /**
-   * Encoder input of one position [D], row r of `out`: fused road/zone embedding ⊕ time embedding
-   * (Student.embedPositions); its road and time feature into row r of `keys`.
-   */
-  private inputRow(node: DecodeNode, out: Float32Array, keys: InputRowKeys, r: number): void {
+  /** Encoder input of one position [D]: fused road/zone embedding ⊕ time embedding (Student.embedPositions). */
+  private inputRow(node: DecodeNode, out: Float32Array, off: number): void {
     const t = this.tables!;
     const rd = this.roadDim;
-    const off = r * this.D;
     // Element loops, not set(subarray): a view per row was garbage that the collector paid for in every step.
     const sp = t.spatial;
     for (let i = 0, j = node.road * rd; i < rd; i++, j++) out[off + i] = sp[j];
-    const feature = Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)));
-    out.set(this.timeRow(feature), off + rd);
-    keys.roads[r] = node.road;
-    keys.timeFeatures[r] = feature;
-  }
-
-  /** Keys of R input rows (inputRow fills them). */
-  private static rowKeys(R: number): InputRowKeys {
-    return { roads: new Int32Array(R), timeFeatures: new Float32Array(R) };
+    out.set(this.timeRow(Math.fround(timeOfDayFeature(node.time, isWeekendUtc(node.start)))), off + rd);
   }
 
   /**
@@ -504,8 +466,8 @@ export class StudentDecoder {
   private async scoreIncremental(items: Array<{ node: DecodeNode; dest: number }>, idx: number[], out: StepScores[]): Promise<void> {
     const nodes = idx.map((i) => items[i].node);
     this.rows.incremental += nodes.length;
-    const { x0, keys, attention } = this.incrementalRows(nodes, INC_PHASES);
-    await this.decodeRows(INC_PHASES, performance.now(), x0, keys, nodes.length, attention, () => null, items, idx, out);
+    const { x0, attention } = this.incrementalRows(nodes, INC_PHASES);
+    await this.decodeRows(INC_PHASES, performance.now(), x0, nodes.length, attention, () => null, items, idx, out);
   }
 
   /**
@@ -515,16 +477,15 @@ export class StudentDecoder {
   private incrementalRows(
     nodes: DecodeNode[],
     phases: DecodePhases,
-  ): { x0: Float32Array; keys: InputRowKeys; attention: (l: number, qkv: Float32Array) => Float32Array } {
+  ): { x0: Float32Array; attention: (l: number, qkv: Float32Array) => Float32Array } {
     const { D, nL } = this;
     const R = nodes.length;
     let t = performance.now();
     const x0 = this.scratchRows(R * D);
-    const keys = StudentDecoder.rowKeys(R);
     // The per-row kernel path reads each ancestor by position; the batched one walks the chains itself.
     const chains: DecodeNode[][] | null = this.kernel.batch ? null : [];
     nodes.forEach((node, r) => {
-      this.inputRow(node, x0, keys, r);
+      this.inputRow(node, x0, r * D);
       node.kv = this.slab.array(Float32Array, 2 * nL * D, node.parent !== null);
       if (!chains) return;
       const chain = new Array<DecodeNode>(node.depth - 1);
@@ -558,7 +519,7 @@ export class StudentDecoder {
       }
       return y;
     };
-    return { x0, keys, attention };
+    return { x0, attention };
   }
 
   /** Block l's keys and values of each row (from its qkv rows) into the row's node. */
@@ -589,9 +550,9 @@ export class StudentDecoder {
     for (const level of byDepth) {
       if (!level) continue;
       this.rows.prefill += level.length;
-      const { x0, keys, attention } = this.incrementalRows(level, PRE_PHASES);
+      const { x0, attention } = this.incrementalRows(level, PRE_PHASES);
       let t = performance.now();
-      let x = dense.input(x0, level.length, keys);
+      let x = dense.input(x0, level.length);
       for (let l = 0; l < this.nL; l++) {
         const qkv = await dense.qkv(x, l, l === this.nL - 1);
         t = this.tick(PRE_PHASES.dense, t);
@@ -611,7 +572,7 @@ export class StudentDecoder {
   }
 
   /**
-   * One step's passes over R rows x0 (with their keys): per block the dense layers around `attention` (block l's
+   * One step's passes over R rows x0: per block the dense layers around `attention` (block l's
    * output rows, given its qkv rows), keeping the rows `sel(l)` (null: all) after it; then the head
    * and the navigator for `idx` into `out`. Phase times from `t` on go to `phases`.
    */
@@ -619,7 +580,6 @@ export class StudentDecoder {
     phases: DecodePhases,
     t: number,
     x0: Float32Array,
-    keys: InputRowKeys,
     R: number,
     attention: (l: number, qkv: Float32Array) => Float32Array,
     sel: (l: number) => Int32Array | null,
@@ -628,7 +588,7 @@ export class StudentDecoder {
     out: StepScores[],
   ): Promise<void> {
     const dense = this.denseRunner();
-    let x = dense.input(x0, R, keys);
+    let x = dense.input(x0, R);
     for (let l = 0; l < this.nL; l++) {
       const qkv = await dense.qkv(x, l);
       t = this.tick(phases.dense, t);
@@ -659,8 +619,7 @@ export class StudentDecoder {
       const U = rows.nodes.length;
       this.rows.window += U;
       const x0 = new Float32Array(U * D);
-      const keys = StudentDecoder.rowKeys(U);
-      rows.nodes.forEach((node, r) => this.inputRow(node, x0, keys, r));
+      rows.nodes.forEach((node, r) => this.inputRow(node, x0, r * D));
       // Rows of the queried nodes (the last layer runs only for them).
       const rowOf = new Map<DecodeNode, number>();
       rows.nodes.forEach((node, r) => {
@@ -686,7 +645,7 @@ export class StudentDecoder {
         });
         return y;
       };
-      await this.decodeRows(WIN_PHASES, t, x0, keys, U, attention, sel, items, part, out);
+      await this.decodeRows(WIN_PHASES, t, x0, U, attention, sel, items, part, out);
     }
   }
 
