@@ -16,7 +16,7 @@ import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { generateRoutes } from '../../src/lib/generate/generator';
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
 import { batchContext } from '../../src/lib/features/studentBatch';
-import { buildPeerExport, PEER_CHECKPOINT } from '../suites/peerExport';
+import { scoringStepExport, PEER_CHECKPOINT } from '../suites/peerExport';
 import { generationSearch, testOdPairs } from '../suites/suites';
 
 const p = parseArgs(process.argv.slice(2));
@@ -40,15 +40,7 @@ type Run = () => Promise<string | Float64Array[]>;
 let runNew: Run;
 let runOld: Run;
 if (workload === 'scoring') {
-  const ex = await buildPeerExport({
-    dataset,
-    derived,
-    checkpointBytes: bytes,
-    checkpointName: ckPath,
-    trainBatch: 32,
-    genBatch: 256,
-    searchOds: 1,
-  });
+  const ex = await scoringStepExport({ dataset, derived, checkpointBytes: bytes, checkpointName: ckPath });
   const opts = { startTime: ex.inputs.genStart };
   const a = new StudentScorer(loadStudent(bytes, derived).model, ex.inputs.ctx, derived, opts);
   const b = new old.scorer.StudentScorer(old.load.loadStudent(bytes, derived).model, ex.inputs.ctx, derived, opts);

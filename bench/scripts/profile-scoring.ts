@@ -10,7 +10,7 @@ import { loadDatasetWithDerived } from '../../src/cli/common/fsDataset';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { StudentScorer } from '../../src/lib/generate/studentScorer';
 import { loadStudent } from '../../src/lib/checkpoint/loadModel';
-import { buildPeerExport, PEER_CHECKPOINT } from '../suites/peerExport';
+import { scoringStepExport, PEER_CHECKPOINT } from '../suites/peerExport';
 
 const p = parseArgs(process.argv.slice(2));
 const rounds = Number(flagString(p, 'rounds', '7'));
@@ -19,15 +19,7 @@ await initNodeBackend('wasm');
 const { dataset, derived } = await loadDatasetWithDerived(flagString(p, 'dataset', 'public/data/porto'));
 const ckPath = flagString(p, 'ckpt', PEER_CHECKPOINT);
 const bytes = new Uint8Array(await readFile(ckPath));
-const ex = await buildPeerExport({
-  dataset,
-  derived,
-  checkpointBytes: bytes,
-  checkpointName: ckPath,
-  trainBatch: 32,
-  genBatch: 256,
-  searchOds: 1,
-});
+const ex = await scoringStepExport({ dataset, derived, checkpointBytes: bytes, checkpointName: ckPath });
 const { model } = loadStudent(bytes, derived);
 const host = new StudentScorer(model, ex.inputs.ctx, derived, { startTime: ex.inputs.genStart });
 const round = (x: number): number => Math.round(x * 10) / 10;

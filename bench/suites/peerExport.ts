@@ -213,6 +213,13 @@ export interface PeerExportResult {
 /** The student the peer checks by default: plain vanilla seed 1 (shipped until 2026-11-26), without route features. */
 export const PEER_CHECKPOINT = 'runs/vanilla/vanilla-s1.safetensors';
 
+/** The peer bench's scoring step alone (256 prefixes, one recorded search), for the scripts that time our side of it. */
+export function scoringStepExport(
+  o: Pick<PeerExportOptions, 'dataset' | 'derived' | 'checkpointBytes' | 'checkpointName'>,
+): Promise<PeerExportResult> {
+  return buildPeerExport({ ...o, trainBatch: 32, genBatch: 256, searchOds: 1 });
+}
+
 export async function buildPeerExport(o: PeerExportOptions): Promise<PeerExportResult> {
   const { dataset, derived } = o;
   // Weights by model-local name, through our checkpoint loader and a Student of the same config.
