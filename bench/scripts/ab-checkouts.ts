@@ -1,6 +1,6 @@
 // Two versions of the route decoder side by side in one process: this checkout's and another
-// checkout's (a git worktree of an older commit), loaded from their own sources, rounds alternated
-// (A B, B A, …), so that a shared machine's drift falls on both:
+// checkout's (a git worktree of an older commit), loaded from their own sources, in interleaved
+// rounds (bench/suites/timing.ts compare), so that a shared machine's drift falls on both:
 //   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
 //   npx tsx bench/scripts/ab-checkouts.ts --before ../before [--workload scoring|generation] [--rounds 20] [--n 64]
 // scoring: the peer bench's step (256 prefixes of 16 roads, none scored before, `bench --peer`);
@@ -18,6 +18,8 @@ import { loadStudent } from '../../src/lib/checkpoint/loadModel';
 import { batchContext } from '../../src/lib/features/studentBatch';
 import { scoringStepExport, PEER_CHECKPOINT } from '../suites/peerExport';
 import { generationSearch, testOdPairs } from '../suites/suites';
+import { compare, ratioOf } from '../suites/timing';
+import { roundDeep } from '../suites/stats';
 
 const p = parseArgs(process.argv.slice(2));
 const before = resolve(flagString(p, 'before', ''));
@@ -60,38 +62,34 @@ if (workload === 'scoring') {
   runOld = async () => JSON.stringify((await old.gen.generateRoutes(b, ods, search)).map((g) => g.roads));
 }
 
-const t = { new: [] as number[], old: [] as number[] };
-let agree = true;
-let maxDiff = 0;
-const timed = async (run: Run, into: number[], r: number) => {
-  const t0 = performance.now();
-  const out = await run();
-  if (r > 0) into.push(performance.now() - t0);
-  return out;
-};
-// Round 0 warms both up and is not counted.
-for (let r = 0; r <= rounds; r++) {
-  const order = r % 2 === 0 ? (['new', 'old'] as const) : (['old', 'new'] as const);
-  const out: Record<string, string | Float64Array[]> = {};
-  for (const k of order) out[k] = await timed(k === 'new' ? runNew : runOld, t[k], r);
-  if (typeof out.new === 'string') agree &&= out.new === out.old;
-  else
-    (out.new as Float64Array[]).forEach((lp, i) =>
-      lp.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - (out.old as Float64Array[])[i][j])))),
-    );
+// Each variant keeps its last output, so that the two can be held against each other afterwards.
+const last: Record<'new' | 'old', string | Float64Array[]> = { new: '', old: '' };
+const cmp = await compare(
+  {
+    new: async () => void (last.new = await runNew()),
+    old: async () => void (last.old = await runOld()),
+  },
+  { warmup: 1, repeats: rounds },
+);
+let agreement: Record<string, unknown>;
+if (typeof last.new === 'string') agreement = { nOd, sameRoutes: last.new === last.old };
+else {
+  const oldLp = last.old as Float64Array[];
+  let maxDiff = 0;
+  last.new.forEach((lp, i) => lp.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - oldLp[i][j])))));
+  agreement = { maxAbsLogProbDiff: maxDiff };
 }
-const sorted = (x: number[]) => [...x].sort((u, v) => u - v);
-const med = (x: number[]) => sorted(x)[x.length >> 1];
-const ratios = sorted(t.old.map((x, i) => x / t.new[i]));
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const r = ratioOf(cmp, 'old', 'new');
 console.log(
-  JSON.stringify({
-    workload,
-    rounds,
-    ...(workload === 'generation' ? { nOd, sameRoutes: agree } : { maxAbsLogProbDiff: maxDiff }),
-    newMs: r3(med(t.new)),
-    oldMs: r3(med(t.old)),
-    oldOverNew: r3(med(ratios)),
-    iqr: [r3(ratios[ratios.length >> 2]), r3(ratios[(3 * ratios.length) >> 2])],
-  }),
+  JSON.stringify(
+    roundDeep({
+      workload,
+      rounds: cmp.rounds,
+      ...agreement,
+      newMs: cmp.timings.new.median,
+      oldMs: cmp.timings.old.median,
+      oldOverNew: r.median,
+      iqr: [r.q1, r.q3],
+    }),
+  ),
 );

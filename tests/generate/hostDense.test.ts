@@ -38,9 +38,16 @@ function expectClose(a: StepScores[], b: StepScores[]): number {
 }
 
 describe('host dense layers of the route decoder', () => {
-  for (const maxLen of [64, 3]) {
-    it(`score like the tfjs layers, prefixes of 1–6 roads, maxLen ${maxLen}`, async () => {
-      const student = new Student(city.derived, { ...TINY_STUDENT, timeDim: 12, navDim: 12 }, 31);
+  // Model width 28 (LayerNorm four lanes at a time) at both window lengths, and 26 (its one-value
+  // fallback, D not a multiple of 4).
+  for (const [maxLen, timeDim] of [
+    [64, 12],
+    [3, 12],
+    [64, 10],
+  ]) {
+    it(`score like the tfjs layers, prefixes of 1–6 roads, maxLen ${maxLen}, time width ${timeDim}`, async () => {
+      const student = new Student(city.derived, { ...TINY_STUDENT, timeDim, navDim: 12 }, 31);
+      expect(trajDimOf(student.config) % 4 === 0).toBe(timeDim === 12);
       const c: BatchContext = { ...ctx, maxLen };
       const host = new StudentScorer(student, c, city.derived, { startTime: START, denseOn: 'host' });
       const device = new StudentScorer(student, c, city.derived, { startTime: START, denseOn: 'device' });

@@ -356,8 +356,9 @@ export class StudentDecoder {
   /**
    * Attention of block l for one query row: the query is row `row` of the layer's qkv (`q`, also
    * loaded into the kernel), its n keys set on the kernel, the pair features of key t at
-   * pair[fOff + t] (distance) and pair[half + fOff + t] (gap); output (all heads, in order) written to out[outOff…]. The host twin of
-   * models/relativeAttention.ts, held to it by tests/generate/incremental.test.ts.
+   * pair[fOff + t] (distance) and pair[half + fOff + t] (gap); output (all heads, in order) written
+   * to out[outOff…]. The host twin of models/relativeAttention.ts, held to it by
+   * tests/generate/incremental.test.ts.
    */
   private attend(
     l: number,
