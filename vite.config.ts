@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import { ISOLATED_TESTS } from './tests/isolatedTests';
+import { ISOLATED_TESTS } from './tests/isolatedTests.js';
 
 /**
  * Leaves the locally built San Francisco set (public/data/sf/, CRAWDAD trips that may not be

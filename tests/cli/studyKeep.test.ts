@@ -106,6 +106,22 @@ describe('study keep', () => {
     expect(keptFiles(dir, planStudy(STUDY), true).filter((f) => f.startsWith('runs/teacher/'))).toEqual([]);
   });
 
+  it('a teacher copied from a committed checkpoint keeps its log but not a second copy of its weights', () => {
+    repo();
+    const copied = checkStudy({
+      ...STUDY,
+      teachers: [
+        {
+          name: 't',
+          out: 'runs/teacher/teacher.safetensors',
+          committed: { path: 'public/checkpoints/t.safetensors', sha256: '0'.repeat(64) },
+        },
+      ],
+    });
+    const kept = keptFiles(dir, planStudy(copied), true).filter((f) => f.startsWith('runs/teacher/'));
+    expect(kept).toEqual(['runs/teacher/teacher.log.json']);
+  });
+
   it("stages the removal of a tracked file gone from the study's folders, and a changed report", () => {
     const git = repo();
     git(['add', '-f', 'runs/arm-d/.tmp-distilled-s2.safetensors.partial']);

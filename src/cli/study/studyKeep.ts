@@ -43,7 +43,9 @@ export function keptFiles(root: string, plan: readonly Job[], weights: boolean):
       const log = logOf(j.out);
       if (!here(log) || !here(j.out)) continue;
       files.add(log);
-      if (weights) files.add(j.out);
+      // A teacher copied from a committed checkpoint is already in git under that path: a second
+      // path to the same bytes would only make a new checkout hold it twice.
+      if (weights && !(j.kind === 'teacher' && j.committed)) files.add(j.out);
       continue;
     }
     if (!here(j.out)) continue;
