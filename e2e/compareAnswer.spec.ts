@@ -63,8 +63,8 @@ test.describe('desktop 1440×900', () => {
     // The app's question first, answered for the pair the map draws, in sentences with the test
     // figures; the registered next-road result on its own line, apart from the exploratory ones.
     const q = porto.getByTestId('answer-vs-vanilla');
-    const routes = cell('Porto', 'features + teacher KL', 'dtwPerKmBest');
-    await expect(q).toContainText('features + teacher KL − route features; test, 5 training seeds');
+    const routes = cell('Porto', 'final recipe + teacher KL', 'dtwPerKmBest');
+    await expect(q).toContainText('final recipe + teacher KL − final recipe; test, 5 training seeds');
     await expect(q).toContainText(`: ${intervalText(routes.mean, routes.ci95, 3)} DTW per km (interval includes 0`);
     await expect(q.getByTestId('answer-headline')).toHaveText('Not measurably.');
     await expect(porto.getByTestId('answer-registered-next-road')).toContainText(
@@ -75,9 +75,9 @@ test.describe('desktop 1440×900', () => {
       `Routes stray farther from the real trips: ${intervalText(sfDtw.mean, sfDtw.ci95, 3)} DTW per km`,
     );
     // Which model ships, in the names and plain words the map uses, in two lines; the recipe behind a toggle.
-    // Porto's vanilla slot is the route-features recipe; its KL twin did not beat it on val, so it
-    // ships alone, and the distilled student the map draws beside it says it does not ship.
-    await expect(porto.getByTestId('answer-ships')).toContainText('Vanilla student alone: no distilled recipe beat route features on val');
+    // Porto's vanilla slot is the final recipe; its KL twin did not beat it on val, so it ships
+    // alone, and the distilled student the map draws beside it says it does not ship.
+    await expect(porto.getByTestId('answer-ships')).toContainText('Vanilla student alone: no distilled recipe beat final recipe on val');
     for (const ships of await card.getByTestId('answer-ships').all()) {
       // The lines the answer's text runs over (its recipe folded away).
       const lines = await ships.evaluate(
@@ -90,7 +90,7 @@ test.describe('desktop 1440×900', () => {
     await porto.getByTestId('recipe-toggle').click();
     await expect(recipe).toBeVisible();
     await expect(recipe).toContainText(
-      'Vanilla student (“route features”): trained on the 1,775 taxi trips plus the 9,940 untimed real routes',
+      'Vanilla student (“final recipe”): trained to the end (24 epochs) on the 1,775 taxi trips plus the 9,940 untimed real routes',
     );
     await expect(porto.getByTestId('drawn-beside')).toContainText(/does not ship as a route generator: λ 0\.1039, τ 3\.35, w 8/);
     await porto.getByTestId('recipe-toggle').click();
@@ -127,9 +127,9 @@ test.describe('desktop 1440×900', () => {
     const registered = porto.getByTestId('answer-registered');
     await registered.locator('summary').click();
     await expect(registered).toContainText(
-      /Vanilla student against the Markov chain \+ length \(α 1, μ 3 per km\), DTW per km \(best-first\): mean 2\.125 against 2\.083/,
+      /Vanilla student against the Markov chain \+ length \(α 1, μ 3 per km\), DTW per km \(best-first\): mean 2\.027 against 2\.083/,
     );
-    await expect(registered).toContainText('the registered confirmation: test, seeds 16–25, best-first, tail guard at 1.2:');
+    await expect(registered).toContainText('the registered confirmation: test, seeds 26–35, plain best-first:');
     await expect(registered.locator('[data-testid="answer-verdict"][data-kind="confirmatory"]')).toHaveCount(3);
     await expect(registered).toContainText(
       /(More OD pairs come (closer than farther|out farther than closer)|About as many OD pairs come closer as farther): /,
@@ -150,7 +150,7 @@ test.describe('desktop 1440×900', () => {
     await expect(
       page
         .locator('[data-testid="ship-decision"][data-city="Porto"] [data-testid="ship-candidate"]')
-        .filter({ hasText: 'no better than route features on val' }),
+        .filter({ hasText: 'worse than final recipe on val' }),
     ).toHaveCount(1);
     // San Francisco's decision lists the no-teacher recipe read for its vanilla slot.
     await expect(

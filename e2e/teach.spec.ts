@@ -98,7 +98,7 @@ test('teach view: τ softens the teacher, arrow keys scrub steps, the tour runs 
     if (i === 8) {
       // The test results are read for this step, once the tour runs (not at start-up, above).
       expect(reports).toContain('results.json');
-      await expect(page.getByTestId('tour-claim').first()).toContainText('features + teacher KL − route features');
+      await expect(page.getByTestId('tour-claim').first()).toContainText('final recipe + teacher KL − final recipe');
       await expect(page.getByTestId('tour-claim-link')).toHaveCount(await page.getByTestId('tour-claim').count());
     }
     const next = page.getByTestId('tour-next');

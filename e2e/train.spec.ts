@@ -119,8 +119,10 @@ test('a run shows its student before the first step, a val point and an ETA befo
   await expect(page.getByTestId('finetune-note')).toContainText('trained on the train trips and the real route corpus');
   await page.getByTestId('train-step').click();
   await expect(page.getByTestId('train-notice')).toContainText('Fine-tune: starts from vanilla.safetensors', { timeout: 120_000 });
-  // The run goes on with the shipped student's own inputs: the route corpus and the route features.
+  // The run goes on with the shipped student's own inputs: the route corpus, the route features and
+  // the Markov + length router's counts.
   await expect(page.getByTestId('route-features')).toBeChecked();
+  await expect(page.getByTestId('route-markov')).toBeChecked();
   await expect(page.getByTestId('use-routes')).toBeChecked();
   await expect(val).toHaveAttribute('data-step', '1', { timeout: 240_000 });
   await expect(page.getByTestId('train-step-count')).toHaveText('1');

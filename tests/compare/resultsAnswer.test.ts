@@ -29,21 +29,24 @@ describe("Compare's answer on the committed reports", () => {
     const answers = cityAnswers(test, val);
     expect(answers.map((a) => a.city)).toEqual(['Porto', 'San Francisco']);
     const porto = answers[0];
-    // Porto's vanilla slot is the route features; their KL twin did not beat them on val.
-    expect(porto.ships.vanilla).toMatchObject({ name: 'Vanilla student', row: 'route features' });
-    expect(porto.ships.vanilla.recipe).toMatch(/^trained on the 1,775 taxi trips plus the 9,940 untimed real routes/);
+    // Porto's vanilla slot is the final recipe; its KL twin did not beat it on val.
+    expect(porto.ships.vanilla).toMatchObject({ name: 'Vanilla student', row: 'final recipe' });
+    expect(porto.ships.vanilla.recipe).toMatch(
+      /^trained to the end \(24 epochs\) on the 1,775 taxi trips plus the 9,940 untimed real routes/,
+    );
     expect(porto.ships.distilled).toBeNull();
-    expect(porto.ships.sentence).toBe('no distilled recipe beat route features on val');
-    // The app's question is answered for the pair the map draws (the route features with and without
+    expect(porto.ships.sentence).toBe('no distilled recipe beat final recipe on val');
+    // The app's question is answered for the pair the map draws (the final recipe with and without
     // the teacher's KL), from its test row, in sentences; the registered next-road result stands apart.
     const portoTable = test.cities.find((c) => c.city === 'Porto')!;
-    const kl = portoTable.rows.find((r) => r.label === 'features + teacher KL')!;
-    expect(porto.vsVanilla).toMatchObject({ shipped: false, pair: 'features + teacher KL − route features; test, 5 training seeds' });
+    const kl = portoTable.rows.find((r) => r.label === 'final recipe + teacher KL')!;
+    expect(porto.vsVanilla).toMatchObject({ shipped: false, pair: 'final recipe + teacher KL − final recipe; test, 5 training seeds' });
     expect(porto.vsVanilla?.lines.map((l) => l.text)).toEqual([
       `Routes come about as close to the real trips: ${intervalText(kl.cells.dtwPerKmBest.effect!.mean, kl.cells.dtwPerKmBest.effect!.ci95, 3)} DTW per km (interval includes 0, p ${pText(kl.cells.dtwPerKmBest.effect!.p)}; exploratory)`,
-      `Next road predicted about as well: ${intervalText(kl.cells.decisionNll.effect!.mean, kl.cells.decisionNll.effect!.ci95, 4)} nats (interval includes 0, p ${pText(kl.cells.decisionNll.effect!.p)}; exploratory)`,
+      `Next road predicted worse: ${intervalText(kl.cells.decisionNll.effect!.mean, kl.cells.decisionNll.effect!.ci95, 4)} nats (interval excludes 0, p ${pText(kl.cells.decisionNll.effect!.p)}; exploratory)`,
     ]);
-    expect(porto.vsVanilla?.lines[0].text).toContain('+0.015 [−0.104, +0.133] DTW per km');
+    expect(porto.vsVanilla?.lines[0].text).toContain('−0.005 [−0.037, +0.028] DTW per km');
+    expect(porto.vsVanilla?.lines[1].text).toContain('+0.0076 [+0.0051, +0.0102] nats');
     expect(porto.vsVanilla?.headline).toBe('Not measurably');
     expect(porto.vsVanilla?.registered?.kind).toBe('confirmatory');
     expect(porto.vsVanilla?.registered?.text).toBe(
@@ -53,9 +56,7 @@ describe("Compare's answer on the committed reports", () => {
     // The mean difference and the per-OD share, each with its interval; where the aim is not reached,
     // the lever that lowered the mean most (the route features, in Porto's tables).
     expect(porto.vsBaseline?.lines.map((l) => l.what)).toEqual(['difference', 'per OD pair, wins − losses']);
-    const portoShare = test.cities
-      .find((c) => c.city === 'Porto')!
-      .vsBestBaseline!.models.find((m) => m.label === 'route features')!.share!;
+    const portoShare = test.cities.find((c) => c.city === 'Porto')!.vsBestBaseline!.models.find((m) => m.label === 'final recipe')!.share!;
     if (portoShare.ci95[0] <= 0) {
       expect(porto.vsBaseline?.aim?.text).toMatch(
         /^The lever that lowered the mean most: route features, −0\.\d{3} \[.*\] against the routes control \(5 seeds\)\.$/,
@@ -63,22 +64,26 @@ describe("Compare's answer on the committed reports", () => {
       expect(porto.vsBaseline?.aim?.title).toMatch(/Read from the test table “Porto/);
       expect(porto.vsBaseline?.headline).toBe('Not yet');
     }
-    // Registration 2 confirms Porto's shipped recipe against the best baseline: its three endpoints,
-    // confirmatory, with the registered verdicts read from the committed reading.
-    const reg = test.registeredRoutes!;
-    expect(reg).toMatchObject({ table: 'Porto', row: 'route features', seeds: '16–25' });
-    expect(porto.vsBaseline?.registered?.source).toBe('the registered confirmation: test, seeds 16–25, best-first, tail guard at 1.2');
-    expect(porto.vsBaseline?.registered?.lines.map((l) => [l.what.slice(0, 2), l.kind])).toEqual([
-      ['E1', 'confirmatory'],
-      ['E2', 'confirmatory'],
-      ['E3', 'confirmatory'],
+    // Registration 3 confirms Porto's shipped recipe against the best baseline: its three endpoints
+    // (E3 the long third's share), confirmatory, with the registered verdicts read from the committed reading.
+    const reg = test.registeredRoutes!.find((r) => r.table === 'Porto')!;
+    expect(reg).toMatchObject({ row: 'final recipe', seeds: '26–35', registration: 'docs/experiments/registration-3.md' });
+    expect(porto.vsBaseline?.registered?.source).toBe('the registered confirmation: test, seeds 26–35, plain best-first');
+    expect(porto.vsBaseline?.registered?.lines.map((l) => [l.what, l.kind])).toEqual([
+      ['E1, mean DTW per km − the Markov chain + length (α 1, μ 3 per km)', 'confirmatory'],
+      ['E2, per OD pair, wins − losses', 'confirmatory'],
+      ['E3, per OD pair on the long third (real trips over 4.57 km), wins − losses', 'confirmatory'],
     ]);
     expect(porto.vsBaseline?.registered?.lines.map((l) => l.text.split(':')[0])).toEqual(reg.reading.endpoints.map((e) => e.verdict));
+    // The long third's share to 3 places, as registration 3's own table prints it.
+    expect(porto.vsBaseline?.registered?.lines[2].text).toContain('−0.015 [−0.094, +0.063]');
     expect(porto.vsBaseline?.registered?.conclusion).toBe(
       `It ${reg.reading.beatsBaseline ? 'beats' : 'does not beat'} the Markov chain + length (α 1, μ 3 per km) on test, and ${
-        reg.reading.improvesOnControl ? 'improves' : 'does not improve'
-      } on the routes control's next-road prediction.`,
+        reg.reading.winsLongTrips ? 'wins' : 'does not win'
+      } more long trips than it loses.`,
     );
+    // Registration 2 stays beside the route features' row, in their own table.
+    expect(test.registeredRoutes!.find((r) => r.row === 'route features')).toMatchObject({ seeds: '16–25' });
     const sf = answers[1];
     expect(sf.ships.distilled).toBeNull();
     // San Francisco's drawn distilled student is arm d on the trips alone: its routes stray farther.

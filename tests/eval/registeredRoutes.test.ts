@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { parseRegisteredRoutesReading, readRegisteredRoutes, registeredRoutesMarkdown } from '../../src/lib/eval/registeredRoutes';
+import {
+  parseRegisteredRoutesReading,
+  readRegisteredRoutes,
+  readsLongTrips,
+  registeredRoutesMarkdown,
+} from '../../src/lib/eval/registeredRoutes';
+import { readRegisteredLongTrips } from '../../src/lib/eval/registeredLongTrips';
 import { parseResultsFile } from '../../src/lib/eval/resultsTable';
 import { registeredInputs } from '../../src/cli/eval/evalRegisteredRoutes';
 
@@ -88,5 +94,33 @@ describe('registered route endpoints', () => {
       registeredRoutes: { reading: { ...reading, split: undefined } },
     };
     expect(() => parseResultsFile(file)).toThrow(/no baseline or split/);
+    // A file of one entry (made before registration 3) is read as a list of one.
+    const one = { ...file, registeredRoutes: { table: 'Porto', row: 'route features', reading } };
+    expect(parseResultsFile(one).registeredRoutes).toEqual([one.registeredRoutes]);
+  });
+
+  it("reads registration 3's reading too: E3 the long third, its own conclusion", () => {
+    const km = Array.from({ length: 12 }, (_, i) => i + 1);
+    const long = {
+      baseline: 'markovLength',
+      split: 'test',
+      ...readRegisteredLongTrips(
+        [km.map(() => 1)],
+        km.map(() => 1),
+        km,
+      ),
+    };
+    const back = parseRegisteredRoutesReading(JSON.parse(JSON.stringify(long)));
+    expect(readsLongTrips(back)).toBe(true);
+    expect(back.winsLongTrips).toBe(false);
+    const r2 = {
+      baseline: 'markovLength',
+      split: 'test',
+      ...readRegisteredRoutes({ meanDiff: { mean: 0, ci95: [-1, 1], p: 1 }, share: share(0, 1), nll: nll(0, 1) }),
+    };
+    expect(readsLongTrips(r2)).toBe(false);
+    // One second conclusion, not none and not both.
+    expect(() => parseRegisteredRoutesReading({ ...long, winsLongTrips: undefined })).toThrow(/two conclusions/);
+    expect(() => parseRegisteredRoutesReading({ ...long, improvesOnControl: true })).toThrow(/two conclusions/);
   });
 });

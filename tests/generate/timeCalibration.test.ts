@@ -30,6 +30,23 @@ describe('hop-time calibration', () => {
       const plain = (await new StudentScorer(t.student, t.ctx, city.derived).scoreBatch(q))[0];
       const scaled = (await new StudentScorer(t.student, t.ctx, city.derived, { timeScale: 2.5 }).scoreBatch(q))[0];
       for (let c = 0; c < plain.candidates.length; c++) expect(scaled.timeSec![c]).toBeCloseTo(2.5 * plain.timeSec![c], 6);
+      // The scale reaches the reported seconds only: the next step, read with its parent's predicted
+      // times, scores its candidates as the uncalibrated run did, so a calibrated checkpoint draws
+      // the roads it was evaluated on.
+      const trip = city.ds.splits.val[0].roads;
+      const steps = [trip.slice(0, 2), trip.slice(0, 3), trip.slice(0, 4)];
+      const walk = async (scale: number) => {
+        const scorer = new StudentScorer(t.student, t.ctx, city.derived, { timeScale: scale });
+        const out = [];
+        for (let i = 0; i < steps.length; i++)
+          out.push((await scorer.scoreBatch([{ prefix: steps[i], dest: trip.at(-1)!, ...(i ? { parent: steps[i - 1] } : {}) }]))[0]);
+        return out;
+      };
+      const [one, more] = [await walk(1), await walk(2.5)];
+      for (let i = 0; i < steps.length; i++) {
+        expect(Array.from(more[i].logProbs)).toEqual(Array.from(one[i].logProbs));
+        for (let c = 0; c < one[i].candidates.length; c++) expect(more[i].timeSec![c]).toBeCloseTo(2.5 * one[i].timeSec![c], 6);
+      }
     } finally {
       t.dispose();
     }

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { VANILLA_LABEL } from '../../src/lib/eval/resultsTable';
 
 interface Spec {
-  cities: Array<{ city: string; title?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
+  cities: Array<{ city: string; title?: string; vanillaLabel?: string; arms: Array<{ label: string; dir: string | string[] }> }>;
+}
+interface StepsFile {
+  vanilla: Array<{ seed: number; checkpoint: string }>;
 }
 interface ValFile {
   ship?: Array<{ city: string; chosen: string | null; vanilla?: { label: string; table?: string } }>;
@@ -24,18 +27,28 @@ describe('the shipped pair follows the ship rule', () => {
   });
 
   // The vanilla slot: where a table names another no-teacher recipe as its partner (the route
-  // features), the shipped vanilla student is that recipe's run of the shipped seed.
+  // features, the final recipe), the shipped vanilla student is that recipe's run of the shipped seed.
   for (const d of decisions.filter((x) => x.vanilla && x.vanilla.label !== VANILLA_LABEL)) {
     it(`${d.city}: the shipped vanilla student is a run of "${d.vanilla!.label}"`, () => {
       const city = spec.cities.find((c) => (c.title ?? c.city) === d.city)!;
-      // The arm of the table the decision names (SF's route features), else the first of that label (Porto's).
-      const tables = d.vanilla!.table ? spec.cities.filter((c) => (c.title ?? c.city) === d.vanilla!.table) : spec.cities;
-      const arm = tables.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
-      expect(arm, `${d.vanilla!.label} as an arm of studies/results.json`).toBeDefined();
       const shipped = json<{ seed: number; hyper: Record<string, unknown> }>(`public/checkpoints/${city.city}/vanilla.log.json`);
-      const dir = Array.isArray(arm!.dir) ? arm!.dir[0] : arm!.dir;
-      const run = json<{ seed: number; hyper: Record<string, unknown> }>(`${dir}/vanilla-s${shipped.seed}.log.json`);
       expect(shipped.seed).toBe(1);
+      let log: string;
+      if (!d.vanilla!.table && city.vanillaLabel === d.vanilla!.label) {
+        // The table's own partner row (Porto's final recipe): the run its first arm was paired with on val.
+        const dir = [city.arms[0].dir].flat()[0];
+        const partner = json<StepsFile>(`${dir}/paired-steps-val.json`).vanilla.find((v) => v.seed === shipped.seed);
+        expect(partner, `seed ${shipped.seed} in ${dir}/paired-steps-val.json`).toBeDefined();
+        log = partner!.checkpoint.replace(/\.safetensors$/, '.log.json');
+      } else {
+        // An arm of the table the decision names (SF's route features).
+        const tables = spec.cities.filter((c) => (c.title ?? c.city) === d.vanilla!.table);
+        const arm = tables.flatMap((c) => c.arms).find((a) => a.label === d.vanilla!.label);
+        expect(arm, `${d.vanilla!.label} as an arm of "${d.vanilla!.table}"`).toBeDefined();
+        log = `${[arm!.dir].flat()[0]}/vanilla-s${shipped.seed}.log.json`;
+      }
+      const run = json<{ seed: number; hyper: Record<string, unknown> }>(log);
+      expect(run.seed).toBe(shipped.seed);
       expect(run.hyper).toEqual(shipped.hyper);
     });
   }

@@ -37,6 +37,11 @@ describe('the shipped pair in words', () => {
     expect(trainingDataText({ hyper: { mode: 'vanilla', routes: true, routeFeatures: true } })).toBe(
       "the train trips and the real route corpus, with each candidate's time left to the destination as an input",
     );
+    expect(
+      trainingDataText({ hyper: { mode: 'vanilla', routes: true, routeFeatures: true, routeMarkov: { alpha: 1, lengthPerKm: 3 } } }),
+    ).toBe(
+      "the train trips and the real route corpus, with each candidate's time left to the destination and the Markov + length router's cost to go and transition count as inputs",
+    );
     expect(trainingDataText({})).toBeNull();
     // A drawn-beside student trained otherwise than the shipped one says so; alike, nothing to say.
     const features = trainingDataText({ hyper: { mode: 'vanilla', routeFeatures: true } });

@@ -6,7 +6,8 @@
 // city's "baselinesReport" (eval baselines --split val,test) replaces those baseline rows.
 // With --split val the output also carries each city's ship decision (the registered rule); with
 // --split test and a spec's "registered" entry, the registered confirmation's endpoints and verdict;
-// with a "registeredRoutes" entry, registration 2's reading (eval registered-routes --out) beside its row.
+// with "registeredRoutes" entries, the registrations against the best baseline (registration 2's
+// `eval registered-routes --out`, registration 3's `eval registered-long --out`), each beside its row.
 // --values writes the README's results tables (values only, src/lib/eval/resultsValues.ts): one per
 // "readme" name of the spec, merged from the spec's tables that carry it.
 import { writeFile } from 'node:fs/promises';
@@ -31,7 +32,14 @@ import {
 import { BASELINE_REPORT_SCHEMA } from '../../lib/eval/baselineReport';
 import { valuesMarkdown } from '../../lib/eval/resultsValues';
 import { registeredMarkdown, registeredResult, type RegisteredSpec } from '../../lib/eval/registeredConfirmation';
-import { parseRegisteredRoutesReading, registeredRoutesMarkdown, type RegisteredRoutesEntry } from '../../lib/eval/registeredRoutes';
+import {
+  parseRegisteredRoutesReading,
+  readsLongTrips,
+  registeredRoutesMarkdown,
+  type RegisteredRoutesEntry,
+  type RegisteredRoutesResult,
+} from '../../lib/eval/registeredRoutes';
+import { registeredLongTripsMarkdown, type RegisteredLongResult } from '../../lib/eval/registeredLongTrips';
 
 const USAGE = `usage: eval results-table --spec <file.json> [--split test|val] [--out <file.json>] [--markdown <file.md>] [--values <file.md>]
   spec: { "cities": [ { "city": "porto", "title": "Porto", "arms": [ { "label": "arm d", "source": "tuned on val generation", "dir": "runs/arm-d" }, … ] } ] }`;
@@ -66,11 +74,13 @@ interface Spec {
   /** The registered confirmation: read on test once its arm is scored. */
   registered?: RegisteredSpec;
   /**
-   * Registration 2 (the route recipe against the best baseline): its reading (`eval registered-routes
-   * --out`), carried on test beside the table and row of the recipe it confirms.
+   * The registrations of a route recipe against the best baseline (2 and 3): each reading's file,
+   * carried on test beside the table and row of the recipe it confirms. One entry or a list.
    */
-  registeredRoutes?: Omit<RegisteredRoutesEntry, 'reading' | 'baselineLabel'> & { reading: string };
+  registeredRoutes?: RoutesEntrySpec | RoutesEntrySpec[];
 }
+
+type RoutesEntrySpec = Omit<RegisteredRoutesEntry, 'reading' | 'baselineLabel'> & { reading: string };
 
 /** A committed report or spec as its type, or undefined where neither it nor its .gz exists. */
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -88,17 +98,15 @@ async function baselinesSplit(path: string, split: string): Promise<BaselinesRep
 }
 
 /**
- * Registration 2's reading for the results file: its file read and checked, its table and row present,
+ * A registration's reading for the results file: its file read and checked, its table and row present,
  * its baseline named as that table names it; undefined (and the file listed as missing) before it is made.
  */
 async function registeredRoutesEntry(
-  spec: Spec,
+  r: RoutesEntrySpec,
   sources: ReadonlyArray<{ city: string; baselines?: BaselinesReportSplit }>,
   tables: ReadonlyArray<{ city: string; rows: ReadonlyArray<{ label: string }> }>,
   missing: string[],
 ): Promise<RegisteredRoutesEntry | undefined> {
-  const r = spec.registeredRoutes;
-  if (!r) return undefined;
   const raw = await readJson<unknown>(r.reading);
   if (raw === undefined) {
     missing.push(r.reading);
@@ -133,6 +141,14 @@ function slotRows(spec: Spec, table: CityTable, tables: readonly CityTable[]): V
         throw new Error(`${table.city}: "${arm}" in "${title}" is read against other vanilla runs (${key} differs)`);
     return [{ table: title, row }];
   });
+}
+
+/** A registration's reading as its own command prints it (registration 2's E3 is NLL, registration 3's the long third). */
+function routesMarkdown(e: RegisteredRoutesEntry): string {
+  const r = e.reading;
+  return readsLongTrips(r)
+    ? registeredLongTripsMarkdown(r as RegisteredLongResult, e.baselineLabel, r.split)
+    : registeredRoutesMarkdown(r as RegisteredRoutesResult, e.baselineLabel, r.split);
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -181,7 +197,10 @@ export async function run(args: string[]): Promise<number> {
     split === 'test' && reg && tables.cities.some((c) => c.city === reg.table && c.rows.some((r) => r.label === reg.arm))
       ? registeredResult(tables, reg)
       : undefined;
-  const routesEntry = split === 'test' ? await registeredRoutesEntry(spec, cities, tables.cities, missing) : undefined;
+  const routesSpecs = split === 'test' ? [spec.registeredRoutes ?? []].flat() : [];
+  const routesEntries = (await Promise.all(routesSpecs.map((r) => registeredRoutesEntry(r, cities, tables.cities, missing)))).filter(
+    (e): e is RegisteredRoutesEntry => e !== undefined,
+  );
   const out = {
     ...tables,
     split,
@@ -192,7 +211,7 @@ export async function run(args: string[]): Promise<number> {
       ? { ship: tables.cities.filter((t) => shipping.has(t.city)).map((t) => shipDecision(t, slotRows(spec, t, tables.cities))) }
       : {}),
     ...(registered ? { registered } : {}),
-    ...(routesEntry ? { registeredRoutes: routesEntry } : {}),
+    ...(routesEntries.length ? { registeredRoutes: routesEntries } : {}),
   };
   if (missing.length) console.error(`not yet scored (left out of the table): ${missing.join(', ')}`);
   const text = JSON.stringify(out, null, 2) + '\n';
@@ -209,9 +228,12 @@ export async function run(args: string[]): Promise<number> {
         .join('\n') +
         `\n${MARKDOWN_MARKS}\n` +
         (registered ? `\n### The registered confirmation\n\n${registeredMarkdown(registered)}\n` : '') +
-        (routesEntry
-          ? `\n### The registered confirmation of the route features (seeds ${routesEntry.seeds}, ${routesEntry.search}; ${routesEntry.registration})\n\n${registeredRoutesMarkdown(routesEntry.reading, routesEntry.baselineLabel, routesEntry.reading.split)}\n`
-          : ''),
+        routesEntries
+          .map(
+            (e) =>
+              `\n### The registered confirmation of ${e.row} (seeds ${e.seeds}, ${e.search}; ${e.registration})\n\n${routesMarkdown(e)}\n`,
+          )
+          .join(''),
     );
   if (typeof p.flags.values === 'string') {
     const names = [...new Set(tables.cities.flatMap((c) => (c.readme ? [c.readme] : [])))];

@@ -110,9 +110,12 @@ export function readRegisteredRoutes(x: RegisteredRoutesInput, alpha = 0.05): Re
   };
 }
 
-/** An endpoint's mean and interval as printed everywhere (NLL to 4 places, the route endpoints to 3). */
-export function endpointInterval(e: Pick<RegisteredRoutesEndpoint, 'id' | 'mean' | 'ci95'>): string {
-  return intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, e.id === 'E3' ? 4 : 3));
+/**
+ * An endpoint's mean and interval as printed everywhere: NLL to 4 places (registration 2's E3), the
+ * route endpoints to 3 (registration 3's E3 is a share).
+ */
+export function endpointInterval(e: Pick<RegisteredRoutesEndpoint, 'id' | 'mean' | 'ci95'>, e3IsNll = true): string {
+  return intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, e.id === 'E3' && e3IsNll ? 4 : 3));
 }
 
 /** The registered result as a Markdown table and its two conclusions. */
@@ -129,16 +132,30 @@ export function registeredRoutesMarkdown(r: RegisteredRoutesResult, baseline: st
   ].join('\n');
 }
 
-/** The reading as `eval registered-routes --out` writes it (the baseline's method key and the split beside it). */
-export interface RegisteredRoutesReading extends RegisteredRoutesResult {
+/**
+ * A registered reading against the best baseline as its command writes it (the baseline's method key
+ * and the split beside it). E1 and E2 are the same in both registrations; E3 and the second
+ * conclusion differ: registration 2 (`eval registered-routes --out`) reads decision NLL against the
+ * routes control (improvesOnControl), registration 3 (`eval registered-long --out`) the share on the
+ * long third of the real trips' lengths (winsLongTrips, cutsKm).
+ */
+export interface RegisteredRoutesReading extends Omit<RegisteredRoutesResult, 'improvesOnControl'> {
   baseline: string;
   split: string;
   command?: string;
+  improvesOnControl?: boolean;
+  winsLongTrips?: boolean;
+  /** The real trip's length (km) at the thirds' cuts (registration 3). */
+  cutsKm?: [number, number];
 }
 
+/** Whether a reading's E3 is the long third's share (registration 3) rather than decision NLL (registration 2). */
+export const readsLongTrips = (r: RegisteredRoutesReading): boolean => typeof r.winsLongTrips === 'boolean';
+
 /**
- * Registration 2 as the results file carries it to Compare: the reading, the registration it follows,
- * and the results table and row of the recipe it confirms (the answer shows it beside that row).
+ * A registration against the best baseline as the results file carries it to Compare: the reading,
+ * the registration it follows, and the results table and row of the recipe it confirms (the answer
+ * shows it beside that row).
  */
 export interface RegisteredRoutesEntry {
   registration: string;
@@ -167,7 +184,7 @@ export function parseRegisteredRoutesReading(value: unknown): RegisteredRoutesRe
   for (const e of v.endpoints)
     if (typeof e.mean !== 'number' || !isInterval(e.ci95) || typeof e.pHolm !== 'number' || typeof e.verdict !== 'string')
       throw new Error(`registered endpoint ${e.id} lacks its mean, interval, Holm p or verdict`);
-  if (typeof v.beatsBaseline !== 'boolean' || typeof v.improvesOnControl !== 'boolean')
-    throw new Error('a registered-routes reading needs its two conclusions');
+  if (typeof v.beatsBaseline !== 'boolean' || (typeof v.improvesOnControl !== 'boolean') === (typeof v.winsLongTrips !== 'boolean'))
+    throw new Error('a registered-routes reading needs its two conclusions (beatsBaseline, and improvesOnControl or winsLongTrips)');
   return v as RegisteredRoutesReading;
 }

@@ -835,8 +835,8 @@ export interface ResultsFile extends ResultsTables {
   split: string;
   command?: string;
   ship?: ShipDecision[];
-  /** Registration 2's reading (test only): the route recipe against the best baseline and the routes control. */
-  registeredRoutes?: RegisteredRoutesEntry;
+  /** The registrations against the best baseline (test only): 2 (the route features) and 3 (the final recipe), each beside its row. */
+  registeredRoutes?: RegisteredRoutesEntry[];
 }
 
 /** A results file as fetched: checked enough that the view can draw it, or an error saying what is wrong. */
@@ -847,6 +847,9 @@ export function parseResultsFile(value: unknown): ResultsFile {
   if (!Array.isArray(v.cities) || !Array.isArray(v.columns)) throw new Error('a results file needs cities and columns');
   for (const c of v.cities)
     if (!c || typeof c.city !== 'string' || !Array.isArray(c.rows)) throw new Error('a results table needs a city and rows');
-  if (v.registeredRoutes !== undefined) parseRegisteredRoutesReading(v.registeredRoutes?.reading);
-  return v as ResultsFile;
+  // A file written before registration 3 carries one entry, not a list.
+  const entries =
+    v.registeredRoutes === undefined ? undefined : [v.registeredRoutes as RegisteredRoutesEntry | RegisteredRoutesEntry[]].flat();
+  for (const e of entries ?? []) parseRegisteredRoutesReading(e?.reading);
+  return { ...(v as ResultsFile), ...(entries ? { registeredRoutes: entries } : {}) };
 }

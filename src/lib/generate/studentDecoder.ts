@@ -27,6 +27,7 @@ import { HostDense, type RowCandidates } from './hostDense';
 import { TfjsDense, type DenseOn, type DenseRunner } from './denseRunner';
 import { readAndDispose } from '../runtime/deviceMemory';
 import { NodeSlab } from './nodeSlab';
+import { scaledSeconds } from './timeCalibration';
 import type { EncodedNetwork, Student } from '../models/student';
 
 /** One scored (or being scored) prefix: its last road, chained to the prefix without it. */
@@ -698,16 +699,16 @@ export class StudentDecoder {
       for (let k = 0; k < m; k++) sum += Math.exp(raw[o + k] - max);
       const lse = max + Math.log(sum);
       const logProbs = new Float64Array(m);
-      const timeSec = new Float64Array(m);
+      const sec = new Float64Array(m);
       for (let k = 0; k < m; k++) {
         logProbs[k] = Math.fround(raw[o + k] - lse);
         const pred = Math.fround(a + tb.timeCand[st.cands[k]]);
-        timeSec[k] = this.timeScale * Math.max(0, Math.expm1(pred * timeStd + timeMean));
+        sec[k] = Math.max(0, Math.expm1(pred * timeStd + timeMean));
       }
       o += m;
       node.cands = st.cands;
-      node.sec = timeSec;
-      out[i] = { candidates: st.cands, logProbs, timeSec };
+      node.sec = sec;
+      out[i] = { candidates: st.cands, logProbs, timeSec: scaledSeconds(sec, this.timeScale) };
     });
   }
 

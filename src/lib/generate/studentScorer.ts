@@ -9,6 +9,7 @@ import type { BatchScorer, StepQuery, StepScores } from './search';
 import { StudentDecoder, type DecodeNode } from './studentDecoder';
 import type { DenseOn } from './denseRunner';
 import type { HostAttentionKind } from './attentionKernel';
+import { scaledSeconds } from './timeCalibration';
 
 export interface StudentScorerOptions {
   /** Unix start time of every query's trip (its first road's entry) until setStartTimes; default 0. */
@@ -344,14 +345,14 @@ export class StudentScorer implements BatchScorer, StartTimeAware {
     idx.forEach((i, b) => {
       const m = cands[b].length;
       const logProbs = new Float64Array(m);
-      const timeSec = new Float64Array(m);
+      const sec = new Float64Array(m);
       for (let c = 0; c < m; c++) {
         logProbs[c] = lpv[b * C + c];
-        timeSec[c] = timeScale * Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
+        sec[c] = Math.max(0, Math.expm1(tpv[b * C + c] * timeStd + timeMean));
       }
       nodes[i].cands = cands[b];
-      nodes[i].sec = timeSec;
-      out[i] = { candidates: cands[b], logProbs, timeSec };
+      nodes[i].sec = sec;
+      out[i] = { candidates: cands[b], logProbs, timeSec: scaledSeconds(sec, timeScale) };
     });
     this.tick('full.readOut', t);
   }

@@ -4,7 +4,10 @@
 // is 4 s and the mean 7.8 s, so a trip's summed medians come out about half its real duration
 // (generated trips "drove at 131 km/h"). One scale factor, fitted on validation trips so that
 // predicted and real seconds have the same total (a ratio estimator, as Duan's smearing corrects a
-// log model), makes generated durations right on average without touching the model.
+// log model), makes generated durations right on average without touching the model: the scale
+// applies to the seconds a search reports, never to the times the model reads back as its prefix's
+// (studentScorer, studentDecoder), so a calibrated checkpoint draws the same roads as its run did
+// when it was evaluated, only with longer durations.
 import * as tf from '@tensorflow/tfjs';
 import type { Student } from '../models/student';
 import { readAndDispose } from '../runtime/deviceMemory';
@@ -50,4 +53,9 @@ export async function fitTimeScale(
     release();
   }
   return { scale: pred > 0 ? real / pred : 1, hops, predictedSeconds: pred, realSeconds: real };
+}
+
+/** A step's predicted hop seconds as a search reports them: times the checkpoint's scale (the same array at 1). */
+export function scaledSeconds(sec: Float64Array, scale: number): Float64Array {
+  return scale === 1 ? sec : sec.map((x) => x * scale);
 }

@@ -34,14 +34,17 @@ const obj = (x: unknown): Record<string, unknown> | null => (x && typeof x === '
 
 /**
  * What a student was trained on, from its log's `hyper`: the train trips, plus the real route corpus
- * (`--routes`) and each candidate's time left to the destination (`--route-features`). Null when the
- * log has no hyper.
+ * (`--routes`), each candidate's time left to the destination (`--route-features`) and the Markov +
+ * length router's cost to go and transition count (`--route-markov`). Null when the log has no hyper.
  */
 export function trainingDataText(log: unknown): string | null {
   const h = obj(obj(log)?.hyper);
   if (!h) return null;
   const data = h.routes === true ? 'the train trips and the real route corpus' : 'the train trips';
-  return h.routeFeatures === true ? `${data}, with each candidate's time left to the destination as an input` : data;
+  if (h.routeFeatures !== true) return data;
+  return obj(h.routeMarkov)
+    ? `${data}, with each candidate's time left to the destination and the Markov + length router's cost to go and transition count as inputs`
+    : `${data}, with each candidate's time left to the destination as an input`;
 }
 
 /**

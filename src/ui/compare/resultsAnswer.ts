@@ -23,7 +23,7 @@ import {
   type Comparison,
   type OutcomeWords,
 } from '../../lib/eval/statsPolicy';
-import { endpointInterval } from '../../lib/eval/registeredRoutes';
+import { endpointInterval, readsLongTrips } from '../../lib/eval/registeredRoutes';
 import { MODEL_NAME } from '../../lib/eval/displayNames';
 
 export interface ShippedText {
@@ -243,30 +243,34 @@ export function biggestLever(test: ResultsFile, city: string): { text: string; t
   return best && { text: best.text, table: best.table };
 }
 
-/** Registration 2's endpoints as confirmatory lines, where its reading confirms this table's row. */
+/** A registration's endpoints as confirmatory lines, where its reading confirms this table's row (2: the route features; 3: the final recipe). */
 function registeredRoutesAnswer(
   test: ResultsFile,
   table: CityTable,
   rowLabel: string,
 ): NonNullable<CityAnswer['vsBaseline']>['registered'] {
-  const reg = test.registeredRoutes;
-  if (!reg || reg.table !== table.city || reg.row !== rowLabel) return null;
+  const reg = test.registeredRoutes?.find((e) => e.table === table.city && e.row === rowLabel);
+  if (!reg) return null;
   const r = reg.reading;
+  const long = readsLongTrips(r);
   const what: Record<string, string> = {
     E1: `mean DTW per km − the ${reg.baselineLabel}`,
     E2: 'per OD pair, wins − losses',
-    E3: 'decision NLL − the routes control',
+    E3: long
+      ? `per OD pair on the long third${r.cutsKm ? ` (real trips over ${r.cutsKm[1].toFixed(2)} km)` : ''}, wins − losses`
+      : 'decision NLL − the routes control',
   };
   const title = `Registered before its runs (${reg.registration}): Holm over its three endpoints, α ${r.alpha}.`;
   const lines = r.endpoints.map((e): VerdictLine => ({
     what: `${e.id}, ${what[e.id]}`,
-    text: `${e.verdict}: ${endpointInterval(e)} (registered, Holm p ${e.pHolm.toPrecision(2)})`,
+    text: `${e.verdict}: ${endpointInterval(e, !long)} (registered, Holm p ${e.pHolm.toPrecision(2)})`,
     title,
     kind: 'confirmatory',
   }));
-  const conclusion = `It ${r.beatsBaseline ? 'beats' : 'does not beat'} the ${reg.baselineLabel} on ${r.split}, and ${
-    r.improvesOnControl ? 'improves' : 'does not improve'
-  } on the routes control's next-road prediction.`;
+  const second = long
+    ? `${r.winsLongTrips ? 'wins' : 'does not win'} more long trips than it loses`
+    : `${r.improvesOnControl ? 'improves' : 'does not improve'} on the routes control's next-road prediction`;
+  const conclusion = `It ${r.beatsBaseline ? 'beats' : 'does not beat'} the ${reg.baselineLabel} on ${r.split}, and ${second}.`;
   return { source: `the registered confirmation: ${r.split}, seeds ${reg.seeds}, ${reg.search}`, lines, conclusion };
 }
 
