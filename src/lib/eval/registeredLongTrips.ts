@@ -5,8 +5,7 @@
 // pair's seeds together) with a sign-flip p; Holm over those three alone. Written before any of its
 // runs, so that the reading is fixed before the numbers exist.
 import { strataReading, type Stratum } from './lengthStrata';
-import { SHARE_WORDS, adjustEndpoints, baselineEndpoints, type RegisteredRoutesEndpoint } from './registeredRoutes';
-import { digitsKeepingSide, intervalText } from './statsPolicy';
+import { SHARE_WORDS, adjustEndpoints, baselineEndpoints, endpointsMarkdown, type RegisteredRoutesEndpoint } from './registeredRoutes';
 
 export interface RegisteredLongResult {
   alpha: number;
@@ -59,14 +58,8 @@ export function readRegisteredLongTrips(
 
 /** The registered result as a Markdown table and its two conclusions. */
 export function registeredLongTripsMarkdown(r: RegisteredLongResult, baseline: string, split = 'test'): string {
-  const rows = r.endpoints.map(
-    (e) =>
-      `| ${e.id}: ${e.label} | ${e.unit} | ${intervalText(e.mean, e.ci95, digitsKeepingSide(e.ci95, 3))} | ${e.p.toPrecision(2)} | ${e.pHolm.toPrecision(2)} | ${e.verdict} |`,
-  );
   return [
-    `| endpoint (${split}; baseline: ${baseline}) | over | mean [95 % CI] | p | Holm p (3 endpoints) | registered verdict |`,
-    '|---|---|---|---|---|---|',
-    ...rows,
+    endpointsMarkdown(r.endpoints, baseline, split, false),
     '',
     `The recipe ${r.beatsBaseline ? 'beats' : 'does not beat'} the best val-chosen baseline on ${split}, and ${r.winsLongTrips ? 'wins more than it loses' : 'does not win more than it loses'} on the long third (α ${r.alpha}, Holm over the three registered endpoints).`,
   ].join('\n');
