@@ -11,9 +11,10 @@
 #   2. The recipe's KL twin (studies/porto-final-recipe.json, arm markov-kl), with the recipe's seeds
 #      1-5 as partners (runs/lever-markov; their logs are committed, their weights were lost with a
 #      machine on 2026-11-28 and are trained again), then the uniform twin (markov-uniform).
-#   3. Seeds 4-5 of both schedule arms (studies/porto-schedule-24-five.json) and their table.
-#   4. San Francisco under the schedule (studies/sf-final-recipe.json; its data built locally first:
-#      npm run data:build:sf).
+#   3. San Francisco under the schedule (studies/sf-final-recipe.json; its data built locally first:
+#      npm run data:build:sf), a deliverable of the issue.
+#   4. Seeds 4-5 of both schedule arms (studies/porto-schedule-24-five.json) and their table: a firmer
+#      reading of a schedule already chosen on seeds 1-3.
 # Run it in the background:  nohup bash scripts/issue65-queue.sh >> runs/issue65-queue.log 2>&1 &
 set -u
 cd "$(dirname "$0")/.."
@@ -51,7 +52,8 @@ study porto-confirm-final
 registered_reading || exit 0
 study porto-final-recipe --only markov-kl
 study porto-final-recipe --only markov-uniform
+[ -f public/data/sf/build-report.json ] || npm run --silent data:build:sf || { echo "[queue] SF data build failed"; exit 1; }
+study sf-final-recipe
 study porto-schedule-24-five
 schedule_table 1,2,3,4,5 docs/experiments/schedule-24-five.md
-study sf-final-recipe
 echo "[queue $(date -u +%H:%M)] done"
