@@ -4,8 +4,10 @@
 # is done is skipped), but nothing outside git outlives a session's machine: commit what finished
 # before the session ends (`npm run cli -- study keep <study> --weights`, then git commit), and start
 # no run that cannot end in the time left (a Porto run with the route corpus: about 80 min on one
-# core beside another job, 24 epochs). Runs are bit-identical to their committed logs when trained
-# again, so a lost partner can be remade; a lost checkpoint costs only the time.
+# core beside another job, 24 epochs; a San Francisco run about 55 min). Runs are bit-identical to
+# their committed logs when trained again, so a lost partner can be remade; a lost checkpoint costs
+# only the time. On a fresh machine the finished steps cost nothing: `study run` keeps a committed
+# report whose checkpoints are gone, and trains a run whose log is kept only for a report still to make.
 #   1. Registration 3's ten runs (studies/porto-confirm-final.json; seeds 26-35), then its reading
 #      exactly as registered (docs/experiments/registration-3.md).
 #   2. The recipe's KL twin (studies/porto-final-recipe.json, arm markov-kl), with the recipe's seeds

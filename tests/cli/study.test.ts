@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inputsRecord, jobState, runPlan, type Spawner } from '../../src/cli/study/study';
+import { inputsRecord, jobState, planJobState, runPlan, type Spawner } from '../../src/cli/study/study';
 import { armFlags, checkStudy, planStudy, type StudyFile } from '../../src/cli/study/studyPlan';
 
 // The study runner with a fake CLI: a training writes its checkpoint and log under the temporary
@@ -119,6 +119,41 @@ describe('study runner', () => {
     expect(await jobState(rep)).toEqual({ state: 'done', why: 'made from these inputs' });
     rmSync(`${rep.out}.gz`);
     expect(await jobState(rep)).toEqual({ state: 'todo', why: 'not made yet' });
+  });
+
+  it('on a fresh clone (logs and reports, no weights) trains nothing, unless a report is missing', async () => {
+    await runPlan(planStudy(study()), 2, fake([]), () => {});
+    for (const d of ['vanilla', 'u', 'd'])
+      for (const f of readdirSync(`${dir}/${d}`)) if (f.endsWith('.safetensors')) rmSync(`${dir}/${d}/${f}`);
+    const plan = planStudy(study());
+    const run = plan.find((j) => j.out.endsWith('u/distilled-s1.safetensors'))!;
+    expect(await planJobState(run, plan)).toEqual({
+      state: 'done',
+      why: 'trained (its log is kept) and every report that reads it is made',
+    });
+    const none: string[][] = [];
+    expect(await runPlan(plan, 2, fake(none), () => {})).toEqual([]);
+    expect(none).toEqual([]);
+    // A report made from fewer runs (three seeds where the study now has five) does not stand for it.
+    const rep = plan.find((j) => j.out.endsWith('u/paired-steps-test.json'))!;
+    writeFileSync(`${rep.out}.inputs`, 'a\nb\n');
+    expect((await jobState(rep)).state).toBe('waiting');
+    expect((await planJobState(run, plan)).state).toBe('todo');
+    const calls: string[][] = [];
+    expect(await runPlan(plan, 2, fake(calls), () => {})).toEqual([]);
+    // The u arm's runs and their vanilla partners are trained again; the d arm's stay as they are.
+    expect(
+      calls
+        .filter((c) => c[0] === 'train')
+        .map((c) => c[c.indexOf('--out') + 1].slice(dir.length + 1))
+        .sort(),
+    ).toEqual([
+      'u/.tmp-distilled-s1.safetensors',
+      'u/.tmp-distilled-s2.safetensors',
+      'vanilla/.tmp-vanilla-s1.safetensors',
+      'vanilla/.tmp-vanilla-s2.safetensors',
+    ]);
+    expect(readFileSync(`${rep.out}.inputs`, 'utf8')).toBe(await inputsRecord(rep.inputs));
   });
 
   it('a report another live process is making is left to it (its lock), and no lock stays behind', async () => {

@@ -76,16 +76,36 @@ export async function jobState(j: Job): Promise<{ state: JobState; why: string }
     return { state: 'todo', why: existsSync(`${j.tmp}.partial`) ? 'resumes from its .partial' : 'not trained yet' };
   }
   const missing = j.inputs.filter((i) => !existsSync(i));
+  // A big report may be committed gzipped only (eval pack-reports): its .gz stands for it.
+  const made = existsSync(j.out) || existsSync(`${j.out}.gz`);
+  const rec = made ? await readFile(`${j.out}.inputs`, 'utf8').catch(() => null) : null;
+  // A committed report whose checkpoints this machine lacks (git keeps logs and reports, not every
+  // run's weights) is kept as made: its runs would have to be trained again only to remake it bit for
+  // bit. Its record, where there is one, must name as many inputs as the job reads (a three-seed
+  // report does not stand for a five-seed one).
+  if (missing.length && made && (rec === null || rec.trimEnd().split('\n').length === j.inputs.length))
+    return { state: 'done', why: `kept as made (${missing.length} of its checkpoints are not on this machine)` };
   if (missing.length || needs.length)
     return { state: 'waiting', why: missing.length ? `waits for ${missing.length} checkpoint(s)` : `waits for ${needs.join(', ')}` };
   if (lockHeld(lockOf(j.out))) return { state: 'busy', why: 'another process makes it' };
-  // A big report may be committed gzipped only (eval pack-reports): its .gz stands for it.
-  if (!existsSync(j.out) && !existsSync(`${j.out}.gz`)) return { state: 'todo', why: 'not made yet' };
-  const rec = await readFile(`${j.out}.inputs`, 'utf8').catch(() => null);
+  if (!made) return { state: 'todo', why: 'not made yet' };
   if (rec === null) return { state: 'todo', why: 'no record of its inputs' };
   return rec === (await inputsRecord(j.inputs))
     ? { state: 'done', why: 'made from these inputs' }
     : { state: 'todo', why: 'its inputs changed' };
+}
+
+/**
+ * A job's state within its plan. A finished run whose checkpoint is gone (its log is committed, its
+ * weights were not) is done when every job of the plan that reads it is done: training it again
+ * would remake nothing. Otherwise it is trained again, bit-identical to its log.
+ */
+export async function planJobState(j: Job, plan: readonly Job[]): Promise<{ state: JobState; why: string }> {
+  const s = await jobState(j);
+  if (j.kind !== 'train' || s.state !== 'todo' || !existsSync(logOf(j.out)) || existsSync(`${j.tmp}.partial`)) return s;
+  const readers = plan.filter((r) => r.id !== j.id && (r.inputs.includes(j.out) || (r.needs ?? []).includes(j.out)));
+  for (const r of readers) if ((await planJobState(r, plan)).state !== 'done') return s;
+  return { state: 'done', why: 'trained (its log is kept) and every report that reads it is made' };
 }
 
 /** The job of the plan that makes each file. */
@@ -102,7 +122,7 @@ function pendingInputs(j: Job, made: Map<string, Job>, finished: (id: string) =>
 /** Every job's state within the plan: a job whose inputs another job has yet to make waits for it. */
 export async function planStates(plan: readonly Job[]): Promise<Array<{ job: Job; state: JobState; why: string }>> {
   const own = new Map<string, { state: JobState; why: string }>();
-  for (const j of plan) own.set(j.id, await jobState(j));
+  for (const j of plan) own.set(j.id, await planJobState(j, plan));
   const made = producers(plan);
   return plan.map((j) => {
     const s = own.get(j.id)!;
@@ -231,7 +251,7 @@ export async function runPlan(plan: Job[], jobs: number, spawner: Spawner, log: 
         continue;
       }
       if (pendingInputs(j, made, (id) => finished.has(id)).length) continue;
-      const { state, why } = await jobState(j);
+      const { state, why } = await planJobState(j, plan);
       if (state === 'done') {
         finished.add(j.id);
         continue;
