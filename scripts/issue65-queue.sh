@@ -4,7 +4,7 @@
 # is done is skipped), but nothing outside git outlives a session's machine: commit what finished
 # before the session ends (`npm run cli -- study keep <study> --weights`, then git commit), and start
 # no run that cannot end in the time left (a Porto run with the route corpus: about 80 min on one
-# core beside another job, 24 epochs; a San Francisco run about 55 min). Runs are bit-identical to
+# core beside another job, 24 epochs; a San Francisco run 55–85 min, by the CPU). Runs are bit-identical to
 # their committed logs when trained again, so a lost partner can be remade; a lost checkpoint costs
 # only the time. On a fresh machine the finished steps cost nothing: `study run` keeps a committed
 # report whose checkpoints are gone, and trains a run whose log is kept only for a report still to make.
@@ -14,7 +14,9 @@
 #      1-5 as partners (runs/lever-markov; their logs are committed, their weights were lost with a
 #      machine on 2026-11-28 and are trained again), then the uniform twin (markov-uniform).
 #   3. San Francisco under the schedule (studies/sf-final-recipe.json; its data built locally first:
-#      npm run data:build:sf), a deliverable of the issue.
+#      npm run data:build:sf), a deliverable of the issue: the recipe and the route features (done),
+#      then the recipe's KL twin (SF's vanilla slot is read once it is scored), its uniform twin, and
+#      SF's vanilla under the schedule.
 #   4. Seeds 4-5 of both schedule arms (studies/porto-schedule-24-five.json) and their table: a firmer
 #      reading of a schedule already chosen on seeds 1-3.
 # Run it in the background:  nohup bash scripts/issue65-queue.sh >> runs/issue65-queue.log 2>&1 &
