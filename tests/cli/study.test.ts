@@ -71,6 +71,12 @@ describe('study runner', () => {
     expect(() => checkStudy({ ...study(), arms: [{ name: 'x', dir: 'x', recipe: 'tunedVal', seeds: [1] }] })).toThrow(/needs a teacher/);
   });
 
+  it('--only with an arm the study lacks is an error that names its arms, not an empty plan', () => {
+    const names = study().arms.map((a) => a.name);
+    expect(planStudy(study(), names[0]).length).toBeGreaterThan(0);
+    expect(() => planStudy(study(), 'no-such-arm')).toThrow(new RegExp(`no arm named 'no-such-arm'.*${names[0]}`));
+  });
+
   it('trains what is missing, moves runs in place, then reports; a second run does nothing', async () => {
     const calls: string[][] = [];
     const conc = { now: 0, max: 0 };

@@ -359,6 +359,9 @@ export function planStudy(study: StudyFile, only?: string, ctx: PlanContext = {}
     });
   }
   const arms = study.arms.filter((a) => !only || a.name === only);
+  // A misspelt arm would otherwise plan nothing and exit as if the arm were done.
+  if (only && arms.length === 0)
+    throw new Error(`study has no arm named '${only}' (its arms: ${study.arms.map((a) => a.name).join(', ')})`);
   const used = new Set<string>();
   for (const a of arms) {
     if (a.teacher) used.add(teacherPath(study, a.teacher));
