@@ -60,6 +60,28 @@ describe('data match', () => {
     expect(logs[0]).toContain(`(with train.csv and val.csv of ${TINY}, which the models' derived inputs are built from)`);
   });
 
+  it('--json prints counts and lists no dropped trace by name (those go to stderr, each once)', async () => {
+    const dir = tmp();
+    const far = JSON.stringify([
+      [-8.7, 41.3],
+      [-8.701, 41.301],
+    ]);
+    const csv = [
+      'TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE',
+      `T1,1372636858,False,"${JSON.stringify(loopPoints())}"`,
+      `FAR7,1372636858,False,"${far}"`,
+    ];
+    writeFileSync(join(dir, 'gps.csv'), csv.join('\n'));
+    capture();
+    expect(await run(['--network', TINY, '--gps', join(dir, 'gps.csv'), '--out', join(dir, 'out'), '--min-roads', '2', '--json'])).toBe(0);
+    const summary = JSON.parse(logs.at(-1)!) as Record<string, unknown>;
+    expect(summary.droppedWhy).toEqual(["1 not inside the network's area"]);
+    expect(summary.trajectories).toBe(1);
+    expect('unmatched' in summary).toBe(false);
+    expect(logs.at(-1)).not.toContain('FAR7');
+    expect(errs.filter((e) => e.includes('FAR7'))).toHaveLength(1);
+  });
+
   it('exits 1 with file:line: field: reason when no row is readable', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'bad.csv'), 'TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE\nT1,1372636858,False,"[[-8.61,41.15],"\n');

@@ -41,6 +41,7 @@ const USAGE = `usage: data match --network <dataset dir> --gps <file> [<file> â€
   --format   auto (default) reads a file as cabspotting when its first line is "lat lon 0|1 time"
   --workers  matching threads (default: one per core); the output is the same for any number
   --resume   continue a run that was stopped, from <out>/.match-state.json; same files as one run
+  --json     the summary as one JSON line: counts and reasons, never a dropped trace's name
   Progress (rows read, trips kept and dropped, rate, ETA) goes to stderr.`;
 
 const FORMATS: readonly GpsFormat[] = ['auto', 'csv', 'cabspotting'];
@@ -246,8 +247,13 @@ export async function run(args: string[], hooks: MatchRunHooks = {}): Promise<nu
   }
   await rm(statePath, { force: true });
 
+  // The JSON summary carries counts only: the dropped traces, each named by its file, line and trace,
+  // went to stderr above. A summary is what a study commits, and a trace's name can identify trips
+  // whose licence forbids redistributing them (San Francisco's cabspotting taxis).
   if (p.flags.json)
-    console.log(JSON.stringify({ ...summary, networkFingerprint: networkFingerprint(network), out, copied: kept, workers }));
+    console.log(
+      JSON.stringify({ ...summary, unmatched: undefined, networkFingerprint: networkFingerprint(network), out, copied: kept, workers }),
+    );
   else
     console.log(
       `data match: ${formatMatchSummary(summary)} â†’ ${testPath}` +
