@@ -25,22 +25,29 @@ function loopPoints(): [number, number][] {
   return pts;
 }
 
+/** An ECML/PKDD CSV of the given trips (id → points), all at one timestamp. */
+function ecmlCsv(trips: [string, [number, number][]][]): string {
+  return ['TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE', ...trips.map(([id, pts]) => `${id},1372636858,False,"${JSON.stringify(pts)}"`)].join(
+    '\n',
+  );
+}
+
+/** Two points far outside the tiny network. */
+const FAR: [number, number][] = [
+  [-8.7, 41.3],
+  [-8.701, 41.301],
+];
+
 describe('data match', () => {
   const { logs, errs, start: capture } = captureConsole();
 
   it('matches an ECML CSV onto the network and keeps the roadmap bytes', async () => {
     const dir = tmp();
-    const poly = JSON.stringify(loopPoints());
-    const far = JSON.stringify([
-      [-8.7, 41.3],
-      [-8.701, 41.301],
+    const csv = ecmlCsv([
+      ['T1', loopPoints()],
+      ['T2', FAR],
+      ['T3', [[-8.61, 41.15]]],
     ]);
-    const csv = [
-      'TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE',
-      `T1,1372636858,False,"${poly}"`,
-      `T2,1372636858,False,"${far}"`,
-      `T3,1372636858,False,"[[-8.61,41.15]]"`,
-    ].join('\n');
     writeFileSync(join(dir, 'gps.csv'), csv);
     capture();
     const code = await run(['--network', TINY, '--gps', join(dir, 'gps.csv'), '--out', join(dir, 'out'), '--min-roads', '2']);
@@ -62,16 +69,13 @@ describe('data match', () => {
 
   it('--json prints counts and lists no dropped trace by name (those go to stderr, each once)', async () => {
     const dir = tmp();
-    const far = JSON.stringify([
-      [-8.7, 41.3],
-      [-8.701, 41.301],
-    ]);
-    const csv = [
-      'TRIP_ID,TIMESTAMP,MISSING_DATA,POLYLINE',
-      `T1,1372636858,False,"${JSON.stringify(loopPoints())}"`,
-      `FAR7,1372636858,False,"${far}"`,
-    ];
-    writeFileSync(join(dir, 'gps.csv'), csv.join('\n'));
+    writeFileSync(
+      join(dir, 'gps.csv'),
+      ecmlCsv([
+        ['T1', loopPoints()],
+        ['FAR7', FAR],
+      ]),
+    );
     capture();
     expect(await run(['--network', TINY, '--gps', join(dir, 'gps.csv'), '--out', join(dir, 'out'), '--min-roads', '2', '--json'])).toBe(0);
     const summary = JSON.parse(logs.at(-1)!) as Record<string, unknown>;
