@@ -70,10 +70,11 @@ test.describe('desktop 1440×900', () => {
     await expect(porto.getByTestId('answer-registered-next-road')).toContainText(
       /^Registered \(arm d − vanilla student, new seeds 6–15\): the teacher’s KL improves next-road prediction: −0\.0107 \[−0\.0144, −0\.0070\] nats \(registered: helps, confirmed/,
     );
-    const sfDtw = cell('San Francisco', 'arm d, SF teacher', 'dtwPerKmBest');
-    await expect(card.locator('[data-city="San Francisco"]').getByTestId('answer-vs-vanilla')).toContainText(
-      `Routes stray farther from the real trips: ${intervalText(sfDtw.mean, sfDtw.ci95, 3)} DTW per km`,
-    );
+    // San Francisco's drawn pair is its final recipe with and without SF's teacher's KL, as in Porto.
+    const sfDtw = cell('San Francisco', 'final recipe + teacher KL', 'dtwPerKmBest');
+    const sfQ = card.locator('[data-city="San Francisco"]').getByTestId('answer-vs-vanilla');
+    await expect(sfQ).toContainText('final recipe + teacher KL − final recipe; test, 5 training seeds');
+    await expect(sfQ).toContainText(`: ${intervalText(sfDtw.mean, sfDtw.ci95, 3)} DTW per km`);
     // Which model ships, in the names and plain words the map uses, in two lines; the recipe behind a toggle.
     // Porto's vanilla slot is the final recipe; its KL twin did not beat it on val, so it ships
     // alone, and the distilled student the map draws beside it says it does not ship.
@@ -104,20 +105,19 @@ test.describe('desktop 1440×900', () => {
     if (shippedTarget === 'swapped' || shippedTarget === 'uniform')
       await expect(porto.getByTestId('shipped-stale')).toContainText('Not shipped yet');
     else await expect(porto.getByTestId('shipped-stale')).toHaveCount(0);
-    // San Francisco's vanilla slot is read by the same rule (amendment 2): plain vanilla, or its route
-    // features read in their own table. (SF's checkpoints stay out of the build, so no student is drawn beside.)
+    // San Francisco's vanilla slot is read by the same rule (amendment 2): the final recipe, as in
+    // Porto. (SF's checkpoints stay out of the build, so no student is drawn beside.)
     const sfShip = (
       JSON.parse(readFileSync('public/reports/results-val.json', 'utf8')) as {
-        ship: { city: string; sentence: string; vanilla: { label: string } }[];
+        ship: { city: string; sentence: string; vanilla: { label: string }; candidates: { label: string; why: string }[] }[];
       }
     ).ship.find((s) => s.city === 'San Francisco')!;
     const sf = card.locator('[data-city="San Francisco"]');
     await expect(sf.getByTestId('answer-ships')).toContainText(`alone: ${sfShip.sentence}`);
-    if (sfShip.vanilla.label === 'route features')
-      await expect(sf.getByTestId('answer-recipe')).toContainText(
-        "Vanilla student (“route features”): trained on the 12,410 taxi trips, each candidate's",
-      );
-    else await expect(sf.getByTestId('answer-ships')).toContainText('no distilled recipe beat vanilla on val');
+    expect(sfShip.vanilla.label).toBe('final recipe');
+    await expect(sf.getByTestId('answer-recipe')).toContainText(
+      'Vanilla student (“final recipe”): trained to the end (24 epochs) on the 12,410 taxi trips; each candidate',
+    );
     // Against the best baseline: the registered reading answers (Porto); its endpoints and the
     // exploratory figures (mean, per-OD share, the lever that moved the mean most) behind a toggle.
     await expect(porto.getByTestId('answer-vs-baseline')).toContainText('Not yet.');
@@ -152,11 +152,10 @@ test.describe('desktop 1440×900', () => {
         .locator('[data-testid="ship-decision"][data-city="Porto"] [data-testid="ship-candidate"]')
         .filter({ hasText: 'worse than final recipe on val' }),
     ).toHaveCount(1);
-    // San Francisco's decision lists the no-teacher recipe read for its vanilla slot.
+    // San Francisco's decision reads the final recipe's KL twin against it, with the rule's reason.
+    const sfKl = sfShip.candidates.find((c) => c.label === 'final recipe + teacher KL')!;
     await expect(
-      page
-        .locator('[data-testid="ship-decision"][data-city="San Francisco"] [data-testid="ship-vanilla-candidate"]')
-        .filter({ hasText: 'route features' }),
+      page.locator('[data-testid="ship-decision"][data-city="San Francisco"] [data-testid="ship-candidate"]').filter({ hasText: sfKl.why }),
     ).toHaveCount(1);
 
     const lines = await verdictLines(page);

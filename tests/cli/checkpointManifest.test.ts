@@ -77,26 +77,35 @@ describe('checkpoint manifest', () => {
   it("a shipped copy whose bytes changed (calibrated) gets its run's command by the same training log and weights", async () => {
     const m = JSON.parse(readFileSync('checkpoints.json', 'utf8')) as { checkpoints: ManifestEntry[] };
     const pick = (path: string): ManifestEntry => ({ ...m.checkpoints.find((e) => e.path === path)! });
-    const shipped = { ...pick('public/checkpoints/sf/distilled.safetensors'), command: null, commandSource: null };
-    const run = pick('runs/sf/arm-d/distilled-s1.safetensors');
-    const other = pick('runs/sf/arm-d/distilled-s2.safetensors');
-    expect(shipped.sha256).not.toBe(run.sha256);
-    const entries = [shipped, other, run];
-    const logs = await logFacts('.', entries);
-    expect(logs.get(shipped.path)!.calibrated).toBe(true);
+    const copyCommand = (run: ManifestEntry) =>
+      `${run.command!} && cp runs/sf/final-kl/distilled-s1.safetensors public/checkpoints/sf/distilled.safetensors && npm run cli -- calibrate-time --checkpoint public/checkpoints/sf/distilled.safetensors --dataset public/data/sf`;
+    const run = pick('runs/sf/final-kl/distilled-s1.safetensors');
+    const other = pick('runs/sf/final-kl/distilled-s2.safetensors');
+    expect(run.command).toMatch(/--seed 1 --out runs\/sf\/final-kl\/\.tmp-distilled-s1\.safetensors$/);
+    const logs = await logFacts('.', [pick('public/checkpoints/sf/distilled.safetensors'), other, run]);
+    expect(logs.get('public/checkpoints/sf/distilled.safetensors')!.calibrated).toBe(true);
     expect(logs.get(run.path)!.calibrated).toBe(false);
-    fillCommands(entries, new Map(), logs);
-    expect(shipped.commandSource).toBe('same log');
-    expect(shipped.command).toBe(
-      `${run.command!} && cp runs/sf/arm-d/distilled-s1.safetensors public/checkpoints/sf/distilled.safetensors && npm run cli -- calibrate-time --checkpoint public/checkpoints/sf/distilled.safetensors --dataset public/data/sf`,
-    );
-    expect(run.command).toMatch(/--seed 1 --out runs\/sf\/arm-d\/distilled-s1\.safetensors$/);
+    // Its log records no command (older runs), or the run's own, which writes the run, not the copy.
+    for (const [command, commandSource] of [
+      [null, null],
+      [run.command, 'recorded'],
+    ] as const) {
+      const shipped = { ...pick('public/checkpoints/sf/distilled.safetensors'), command, commandSource };
+      expect(shipped.sha256).not.toBe(run.sha256);
+      fillCommands([shipped, other, { ...run }], new Map(), logs);
+      expect(shipped.commandSource).toBe('same log');
+      expect(shipped.command).toBe(copyCommand(run));
+    }
     // What checkpoints.json holds is what a re-run of the manifest gives.
-    expect(pick(shipped.path).command).toBe(shipped.command);
+    expect(pick('public/checkpoints/sf/distilled.safetensors').command).toBe(copyCommand(run));
     // The same log with other weights is not the same run.
-    const forged = { ...shipped, command: null, commandSource: null, weightsSha256: 'other' };
-    fillCommands([forged, run], new Map(), logs);
+    const forged = { ...pick('public/checkpoints/sf/distilled.safetensors'), command: null, commandSource: null, weightsSha256: 'other' };
+    fillCommands([forged, { ...run }], new Map(), logs);
     expect(forged.command).toBeNull();
+    // A run's own recorded command (its study's temporary name) stays as recorded.
+    const own = { ...run };
+    fillCommands([own, { ...other }], new Map(), logs);
+    expect(own).toMatchObject({ command: run.command, commandSource: 'recorded' });
   });
 
   it('every committed manifest entry has its command', () => {

@@ -85,25 +85,29 @@ describe("Compare's answer on the committed reports", () => {
     // Registration 2 stays beside the route features' row, in their own table.
     expect(test.registeredRoutes!.find((r) => r.row === 'route features')).toMatchObject({ seeds: '16–25' });
     const sf = answers[1];
-    expect(sf.ships.distilled).toBeNull();
-    // San Francisco's drawn distilled student is arm d on the trips alone: its routes stray farther.
-    const sfArm = test.cities.find((c) => c.city === 'San Francisco')!.rows.find((r) => r.label === 'arm d, SF teacher')!;
-    expect(sf.vsVanilla?.pair).toBe('arm d, SF teacher − vanilla student; test, 5 training seeds');
-    expect(sfArm.cells.dtwPerKmBest.effect!.ci95[0]).toBeGreaterThan(0);
-    expect(sf.vsVanilla?.headline).toBe('No: farther');
-    expect(sf.vsVanilla?.lines[0].text).toMatch(/^Routes stray farther from the real trips: \+0\.046 \[\+0\.018, \+0\.074\] DTW per km/);
-    expect(sf.vsVanilla?.registered).toBeNull();
-    // SF's vanilla slot went to the route features, read in their own table (amendment 2): the answer
-    // against the best baseline is that table's route-features row, not plain vanilla's.
-    expect(sf.ships.sentence).toBe('no distilled recipe beat route features on val');
+    // San Francisco's vanilla slot is the final recipe too (amendment 2, read once its KL twin's five
+    // seeds were scored); the twin is worse at next roads on val, so the recipe ships alone.
     expect(sf.ships.vanilla).toMatchObject({
-      row: 'route features',
-      recipe: expect.stringMatching(/^trained on the 12,410 taxi trips, each candidate/),
+      name: 'Vanilla student',
+      row: 'final recipe',
+      recipe: expect.stringMatching(/^trained to the end \(24 epochs\) on the 12,410 taxi trips; each candidate/),
     });
+    expect(sf.ships.distilled).toBeNull();
+    expect(sf.ships.sentence).toBe('no distilled recipe beat final recipe on val');
+    // The drawn pair is the recipe with and without SF's teacher's KL, answered from its test row.
+    const sfKl = test.cities.find((c) => c.city === 'San Francisco')!.rows.find((r) => r.label === 'final recipe + teacher KL')!;
+    expect(sf.vsVanilla).toMatchObject({ shipped: false, pair: 'final recipe + teacher KL − final recipe; test, 5 training seeds' });
+    expect(sf.vsVanilla?.lines.map((l) => l.text)).toEqual([
+      `Routes come about as close to the real trips: ${intervalText(sfKl.cells.dtwPerKmBest.effect!.mean, sfKl.cells.dtwPerKmBest.effect!.ci95, 3)} DTW per km (interval includes 0, p ${pText(sfKl.cells.dtwPerKmBest.effect!.p)}; exploratory)`,
+      `Next road predicted worse: ${intervalText(sfKl.cells.decisionNll.effect!.mean, sfKl.cells.decisionNll.effect!.ci95, 4)} nats (interval excludes 0, p ${pText(sfKl.cells.decisionNll.effect!.p)}; exploratory)`,
+    ]);
+    expect(sf.vsVanilla?.lines[1].text).toContain('+0.0026 [+0.0015, +0.0036] nats');
+    expect(sf.vsVanilla?.headline).toBe('Not measurably');
+    expect(sf.vsVanilla?.registered).toBeNull();
+    // Against the best baseline, the answer is the shipped recipe's row in SF's own table.
     expect(sf.vsBaseline?.model).toBe('Vanilla student');
-    const sfFeatures = test.cities.find((c) => c.city.startsWith('San Francisco, route-aware'))!;
-    const rfModel = sfFeatures.vsBestBaseline!.models.find((m) => m.label === 'route features')!;
-    expect(sf.vsBaseline?.summary).toContain(`mean ${rfModel.value.toFixed(3)} against`);
+    const sfRecipe = test.cities.find((c) => c.city === 'San Francisco')!.vsBestBaseline!.models.find((m) => m.label === 'final recipe')!;
+    expect(sf.vsBaseline?.summary).toContain(`mean ${sfRecipe.value.toFixed(3)} against 1.459`);
     expect(sf.vsBaseline?.registered).toBeNull();
     // Where a city's pick is the recipe the registered confirmation tested (Porto's first table, read
     // by the rule on its own), its endpoints answer, confirmatory.

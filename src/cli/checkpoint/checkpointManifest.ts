@@ -136,11 +136,18 @@ export async function logFacts(root: string, entries: readonly ManifestEntry[]):
   return out;
 }
 
+/** The checkpoint a recorded training command writes (a study's temporary name read as the file it becomes). */
+function recordedOut(command: string): string | null {
+  const out = / --out (\S+)/.exec(command)?.[1];
+  return out ? out.replace(/(^|\/)\.tmp-([^/]+)$/, '$1$2') : null;
+}
+
 /**
  * Fills the command of entries whose log records none: the study job that makes the file (or the
  * study teacher whose committed copy it is), else another entry's with the same bytes, else a run's
  * whose training log and weights are the same (a shipped copy of a run: copied, then its hop-time
- * scale fitted when the copy has one and the run has not).
+ * scale fitted when the copy has one and the run has not). A shipped copy's log records its run's
+ * command, which writes the run, not the copy: it too gets the run's command, then the copy.
  */
 export function fillCommands(
   entries: ManifestEntry[],
@@ -165,10 +172,16 @@ export function fillCommands(
   }
   for (const e of entries) {
     const mine = logs.get(e.path);
-    if (e.command || !mine) continue;
+    const copyOfRecorded = e.commandSource === 'recorded' && e.command !== null && recordedOut(e.command) !== e.path;
+    if ((e.command && !copyOfRecorded) || !mine) continue;
     const run = entries.find(
       (o) =>
-        o !== e && o.command && o.commandSource !== 'same log' && o.weightsSha256 === e.weightsSha256 && logs.get(o.path)?.log === mine.log,
+        o !== e &&
+        o.command &&
+        o.commandSource !== 'same log' &&
+        !(o.commandSource === 'recorded' && recordedOut(o.command) !== o.path) &&
+        o.weightsSha256 === e.weightsSha256 &&
+        logs.get(o.path)?.log === mine.log,
     );
     if (!run) continue;
     const calibrate =
