@@ -158,3 +158,14 @@ test('compare view at a doubled-slash path: selecting an OD pair keeps the URL a
   await expect(page.getByTestId('route-card')).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+// A set too big to draw trip by trip (here Porto with the limits lowered to 50) leaves most real trips
+// off the page: the legend says the trip is outside the drawn sample, not missing from the set.
+test('compare view on a sampled set: a real trip outside the page sample says so', async ({ page }) => {
+  await page.goto('/?view=compare&backend=wasm&bigAbove=50');
+  await page.getByTestId('od-row').first().waitFor({ timeout: 90_000 });
+  await expect(page.getByTestId('real-missing')).toContainText(
+    "not among the 50 of the set's 2,535 trips this page holds (a set this big is drawn as a sample), so not drawn.",
+  );
+  await expect(page.getByTestId('real-missing')).not.toContainText('not found in the loaded dataset');
+});
