@@ -1,7 +1,7 @@
 // The data worker's interface (workers/dataWorker.ts), called through comlink. Everything the map
 // needs crosses as flat typed arrays (transferred, not copied), so the page never parses or walks a
 // Dataset. Progress comes back through callbacks passed as a comlink.proxy.
-import type { SplitName, ValidationIssue } from '../src/lib/data/types';
+import type { SplitName, Trajectory, ValidationIssue } from '../src/lib/data/types';
 import type { DatasetStats } from '../src/lib/data/stats';
 import type { SimPhase } from '../src/lib/sim/simulatePipeline';
 import type { GpsMatchSummary } from '../src/lib/data/matchTraces';
@@ -229,6 +229,11 @@ export interface DataWorkerApi {
    * comes as a seeded random sample (PackedDataset.sampledFrom says of what).
    */
   packed(source: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset>;
+  /**
+   * Real trips of `source` by id, for a page that holds only a sample of a big set (Compare draws an
+   * evaluated OD pair's real trip from them); ids the set lacks are left out.
+   */
+  trips(source: DatasetSource, ids: string[]): Promise<Trajectory[]>;
 }
 
 /** The buffers of a RenderData, to transfer (comlink.transfer) instead of copying. */

@@ -8,8 +8,8 @@ import { serial } from './serial';
 import { datasetFileRole, readHoserDatasetStream } from '../src/lib/data/hoserReader';
 import { streamChunks, type StreamFile } from '../src/lib/data/textStream';
 import { datasetStats } from '../src/lib/data/stats';
-import { DatasetError } from '../src/lib/data/types';
-import type { Dataset } from '../src/lib/data/types';
+import { DatasetError, SPLITS } from '../src/lib/data/types';
+import type { Dataset, Trajectory } from '../src/lib/data/types';
 import { simulateDataset, packedBytes } from '../src/lib/sim/simulatePipeline';
 import type {
   DatasetSource,
@@ -384,6 +384,18 @@ async function packed(src: DatasetSource, sample?: TrainSampleRequest): Promise<
   return Comlink.transfer(p, packedDatasetTransferables(p));
 }
 
+/** The trips of `src` with these ids (every split), in the order asked; ids it lacks are left out. */
+async function trips(src: DatasetSource, ids: string[]): Promise<Trajectory[]> {
+  const ds =
+    src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
+  if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
+  const byId = new Map(SPLITS.flatMap((s) => ds.splits[s].map((t): [string, Trajectory] => [t.id, t])));
+  return ids.flatMap((id) => {
+    const t = byId.get(id);
+    return t ? [{ id: t.id, roads: t.roads.slice(), times: t.times.slice() }] : [];
+  });
+}
+
 // Calls run one after another; the page ignores answers to calls it has superseded.
 
 const api: DataWorkerApi = {
@@ -397,6 +409,7 @@ const api: DataWorkerApi = {
   cancelMatch: async () => cancelMatch(),
   useMatched: serial(useMatched),
   packed: serial(packed),
+  trips: serial(trips),
 };
 
 Comlink.expose(api);

@@ -1,7 +1,7 @@
 // App-wide dataset state: the dataset on screen, the load in progress, and the last load's errors.
 // A failed load never replaces `current`, so the map keeps showing the previous dataset.
 import * as Comlink from 'comlink';
-import type { ValidationIssue } from '../../lib/data/types';
+import type { Trajectory, ValidationIssue } from '../../lib/data/types';
 import type {
   DatasetSource,
   DataProgress,
@@ -288,6 +288,11 @@ export class DatasetStore {
    */
   packed(source: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
     return this.getApi().packed(source, sample);
+  }
+
+  /** Real trips of `source` by id from the data worker, which holds every trip of a set the page holds a sample of. */
+  trips(source: DatasetSource, ids: string[]): Promise<Trajectory[]> {
+    return this.getApi().trips(source, ids);
   }
 
   dismissFailure(): void {
