@@ -371,29 +371,30 @@ async function load(
   }
 }
 
+/** The parsed set `src` names: kept here, or (a URL) downloaded and parsed now; a held set dropped beyond KEEP is an error. */
+async function sourceDataset(src: DatasetSource): Promise<Dataset> {
+  const ds =
+    src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
+  if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
+  return ds;
+}
+
 /**
  * The dataset of `src` for a model worker, packed (a copy: this worker keeps its own), transferred.
  * With `sample`, a set of more train trips than `sample.trainMax` goes as its seeded random sample
  * (trainingSample): the worker then trains on exactly those trips.
  */
 async function packed(src: DatasetSource, sample?: TrainSampleRequest): Promise<PackedDataset> {
-  const ds =
-    src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
-  if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
+  const ds = await sourceDataset(src);
   const p = packDataset(sample ? trainingSample(ds, sample.trainMax) : ds);
   return Comlink.transfer(p, packedDatasetTransferables(p));
 }
 
 /** The trips of `src` with these ids (every split), in the order asked; ids it lacks are left out. */
 async function trips(src: DatasetSource, ids: string[]): Promise<Trajectory[]> {
-  const ds =
-    src.kind === 'url' ? (await urlDataset(src.baseUrl, src.name, () => undefined)).ds : kept.find((k) => k.key === keyOf(src))?.ds;
-  if (!ds) throw new Error(`${src.name} is no longer held by the data worker: open it again`);
+  const ds = await sourceDataset(src);
   const byId = new Map(SPLITS.flatMap((s) => ds.splits[s].map((t): [string, Trajectory] => [t.id, t])));
-  return ids.flatMap((id) => {
-    const t = byId.get(id);
-    return t ? [{ id: t.id, roads: t.roads.slice(), times: t.times.slice() }] : [];
-  });
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 // Calls run one after another; the page ignores answers to calls it has superseded.

@@ -142,6 +142,10 @@ function recordedOut(command: string): string | null {
   return out ? out.replace(/(^|\/)\.tmp-([^/]+)$/, '$1$2') : null;
 }
 
+/** An entry whose log records the command of another file's run: a shipped copy of that run. */
+const recordsOtherRun = (e: ManifestEntry): boolean =>
+  e.commandSource === 'recorded' && e.command !== null && recordedOut(e.command) !== e.path;
+
 /**
  * Fills the command of entries whose log records none: the study job that makes the file (or the
  * study teacher whose committed copy it is), else another entry's with the same bytes, else a run's
@@ -172,14 +176,13 @@ export function fillCommands(
   }
   for (const e of entries) {
     const mine = logs.get(e.path);
-    const copyOfRecorded = e.commandSource === 'recorded' && e.command !== null && recordedOut(e.command) !== e.path;
-    if ((e.command && !copyOfRecorded) || !mine) continue;
+    if ((e.command && !recordsOtherRun(e)) || !mine) continue;
     const run = entries.find(
       (o) =>
         o !== e &&
         o.command &&
         o.commandSource !== 'same log' &&
-        !(o.commandSource === 'recorded' && recordedOut(o.command) !== o.path) &&
+        !recordsOtherRun(o) &&
         o.weightsSha256 === e.weightsSha256 &&
         logs.get(o.path)?.log === mine.log,
     );
