@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as prettier from 'prettier';
 import { fillCommands, keepAbsent, logFacts, manifestText, studyCommands } from '../../src/cli/checkpoint/checkpointManifest';
-import type { ManifestEntry } from '../../src/lib/checkpoint/manifest';
+import { fileSha256, type ManifestEntry } from '../../src/lib/checkpoint/manifest';
 
 // checkpoint manifest writes checkpoints.json in prettier's layout, and every entry has a command:
 // recorded in its log, rebuilt, from the study file that makes it, or that of the same bytes.
@@ -111,5 +112,20 @@ describe('checkpoint manifest', () => {
   it('every committed manifest entry has its command', () => {
     const m = JSON.parse(readFileSync('checkpoints.json', 'utf8')) as { checkpoints: ManifestEntry[] };
     expect(m.checkpoints.filter((e) => !e.command).map((e) => e.path)).toEqual([]);
+  });
+
+  // An entry written before its file was staged said `committed: false` for a file git holds, so a
+  // reader was sent to train again what the clone has (two SF runs, found on 2026-11-29).
+  it("says committed exactly for the files git holds, and a committed file has the entry's bytes", async () => {
+    const m = JSON.parse(readFileSync('checkpoints.json', 'utf8')) as { checkpoints: ManifestEntry[] };
+    const tracked = new Set(
+      execFileSync('git', ['ls-files', '-z', '--', ...m.checkpoints.map((e) => e.path)], { encoding: 'utf8' }).split('\0'),
+    );
+    expect(m.checkpoints.filter((e) => e.committed !== tracked.has(e.path)).map((e) => e.path)).toEqual([]);
+    const differ: string[] = [];
+    for (const e of m.checkpoints.filter((x) => x.committed)) {
+      if ((await fileSha256(readFileSync(e.path))) !== e.sha256) differ.push(e.path);
+    }
+    expect(differ).toEqual([]);
   });
 });
