@@ -14,9 +14,9 @@
 #      1-5 as partners (runs/lever-markov; their logs are committed, their weights were lost with a
 #      machine on 2026-11-28 and are trained again), then the uniform twin (markov-uniform).
 #   3. San Francisco under the schedule (studies/sf-final-recipe.json; its data built locally first:
-#      npm run data:build:sf), a deliverable of the issue: the recipe and the route features (done),
-#      then the recipe's KL twin (seeds 1-3 done; SF's vanilla slot is read once all five are scored),
-#      its uniform twin, and SF's vanilla under the schedule (seed 1 done).
+#      npm run data:build:sf), a deliverable of the issue: the recipe, the route features and the
+#      recipe's KL twin (done, SF's ship decision read), its uniform twin (seeds 1-2 done) and SF's
+#      vanilla under the schedule (seeds 1-2 done).
 #   4. Seeds 4-5 of both schedule arms (studies/porto-schedule-24-five.json) and their table: a firmer
 #      reading of a schedule already chosen on seeds 1-3.
 # Run it in the background:  nohup bash scripts/issue65-queue.sh >> runs/issue65-queue.log 2>&1 &
