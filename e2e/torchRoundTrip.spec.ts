@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findTorchPython } from '../bench/cli/peerBench';
+import { freePorts } from '../tests/freePorts';
 import { removeTempDirs, tempDir } from '../tests/tempDirs';
 
 // The round trip of docs/pytorch.md ("When a browser is not enough"): the embedded Porto set exported
@@ -16,7 +17,7 @@ const ckpt = { vanilla: '', distilled: '' };
 
 test.afterAll(removeTempDirs);
 
-test.beforeAll(() => {
+test.beforeAll(async () => {
   test.skip(!python, 'no python3 imports torch and numpy (scripts/ensure-system-deps.sh installs Debian python3-torch)');
   test.setTimeout(300_000);
   const dir = tempDir('torch-round-trip-');
@@ -26,7 +27,9 @@ test.beforeAll(() => {
   });
   const env = { ...process.env, PYTHONPATH: resolve('pytorch'), PYTHONDONTWRITEBYTECODE: '1' };
   ckpt.vanilla = join(dir, 'vanilla.safetensors');
-  const args = ['-m', 'trajdistill_torch.torchrun', '--nproc_per_node', '2', '--master_port', '29561'];
+  // A port the OS hands out: a fixed one (29561) failed the suite once when something held it.
+  const [port] = await freePorts(1);
+  const args = ['-m', 'trajdistill_torch.torchrun', '--nproc_per_node', '2', '--master_port', String(port)];
   args.push('-m', 'trajdistill_torch.train', 'student', '--export', exportDir, '--out', ckpt.vanilla, '--mode', 'vanilla');
   args.push('--size', 'small', '--epochs', '1', '--train-frac', '0.1', '--seed', '1', '--quiet');
   execFileSync(python as string, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -6,7 +6,6 @@
 // Needs Debian's python3-torch (bench/cli/peer/install.sh); without it the tests are skipped.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/runtime/node';
 import { loadDataset } from '../../src/cli/common/fsDataset';
 import { findTorchPython } from '../../bench/cli/peerBench';
+import { freePorts } from '../freePorts';
 import { writeTorchExport } from '../../src/cli/data/exportTorch';
 import { scorerFor } from '../../src/cli/eval/evalSteps';
 import { buildDerived } from '../../src/lib/data/derived';
@@ -94,28 +94,6 @@ async function runTorchrun(args: (port: number) => string[], port: number): Prom
   );
   const [again] = await freePorts(1);
   return runPython(args(again), TORCHRUN_HUNG_MS);
-}
-
-/**
- * `n` distinct TCP ports free right now: two torchrun jobs at once must not share a rendezvous
- * port (the default 29500, or one port handed out twice), or a rank joins the other job and its own
- * waits for it. The listeners stay open until all ports are known, so no port comes back twice.
- */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((res, rej) => {
-          const srv = createServer();
-          srv.on('error', rej);
-          srv.listen(0, '127.0.0.1', () => res(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
-  await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
-  return ports;
 }
 
 type Task = Record<string, unknown> & { task: string; error?: string };
